@@ -1,0 +1,147 @@
+"""Access scope (上级看下级): a user's role assignments turned into SQL filters.
+
+Deny by default. An admin role over an organisation covers that organisation, and its whole
+subtree when `include_descendants` is set; every user also sees their own member record.
+Views use `Model.objects.visible_to(user)` for reads; services call `require_org` inside
+their transaction before writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from dangjian.accounts.choices import ADMIN_ROLES, Role
+from dangjian.core.errors import OutOfScope
+
+_NOTHING = Q(pk__in=[])
+
+
+@dataclass(frozen=True)
+class Grant:
+    role: str
+    org_id: int
+    path: str
+    include_descendants: bool
+
+
+@dataclass
+class Scope:
+    user_id: int | None
+    member_id: int | None
+    is_superuser: bool = False
+    grants: list[Grant] = field(default_factory=list)
+
+    @property
+    def admin_grants(self) -> list[Grant]:
+        return [g for g in self.grants if g.role in ADMIN_ROLES]
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or bool(self.admin_grants)
+
+    @property
+    def is_gongwei_admin(self) -> bool:
+        return self.is_superuser or any(g.role == Role.GONGWEI_ADMIN for g in self.grants)
+
+    def roles(self) -> set[str]:
+        return {g.role for g in self.grants}
+
+    def org_q(self, prefix: str = "") -> Q:
+        """Filter on organisations (or on rows reached through `prefix`, e.g. "org__")."""
+        if self.is_superuser:
+            return Q()
+        q = _NOTHING
+        for g in self.admin_grants:
+            if g.include_descendants:
+                q |= Q(**{f"{prefix}path__startswith": g.path})
+            else:
+                q |= Q(**{f"{prefix}pk": g.org_id})
+        return q
+
+    def member_q(self) -> Q:
+        q = self.org_q("org__")
+        if self.member_id:
+            q |= Q(pk=self.member_id)
+        return q
+
+    def path_q(self, field_name: str = "org_path") -> Q:
+        """Filter on a stored org path column (audit events)."""
+        if self.is_superuser:
+            return Q()
+        q = _NOTHING
+        for g in self.admin_grants:
+            q |= Q(**{f"{field_name}__startswith": g.path}) if g.include_descendants else Q(**{field_name: g.path})
+        return q
+
+    def covers(self, org) -> bool:
+        if self.is_superuser:
+            return True
+        for g in self.admin_grants:
+            if org.pk == g.org_id or (g.include_descendants and org.path.startswith(g.path)):
+                return True
+        return False
+
+    def can_see_personal_data(self, member) -> bool:
+        from django.conf import settings
+
+        if self.member_id and member.pk == self.member_id:
+            return True
+        if self.is_superuser:
+            return True
+        allowed = set(settings.PII_FULL_ACCESS_ROLES)
+        return any(
+            g.role in allowed
+            and (member.org_id == g.org_id or (g.include_descendants and member.org.path.startswith(g.path)))
+            for g in self.grants
+        )
+
+
+def _load(user) -> Scope:
+    from dangjian.accounts.models import RoleAssignment
+
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(user_id=None, member_id=None)
+    rows = RoleAssignment.objects.filter(user=user).values_list(
+        "role", "org_id", "org__path", "include_descendants"
+    )
+    return Scope(
+        user_id=user.pk,
+        member_id=user.member_id,
+        is_superuser=user.is_superuser,
+        grants=[Grant(role, org_id, path, incl) for role, org_id, path, incl in rows],
+    )
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, loaded once per user object (one query)."""
+    if user is None:
+        return Scope(user_id=None, member_id=None)
+    cached = getattr(user, "_dangjian_scope", None)
+    if cached is None:
+        cached = _load(user)
+        try:
+            user._dangjian_scope = cached
+        except AttributeError:  # AnonymousUser is fine to reload
+            pass
+    return cached
+
+
+def fresh_scope(user) -> Scope:
+    """Re-reads the assignments: used inside write transactions."""
+    if user is None:
+        return Scope(user_id=None, member_id=None, is_superuser=True)  # the system itself (CLI, seed)
+    scope = _load(user)
+    try:
+        user._dangjian_scope = scope
+    except AttributeError:
+        pass
+    return scope
+
+
+def require_org(actor, org, message: str | None = None) -> None:
+    """Refuses a write on `org` unless the actor administers it (re-checked inside the transaction)."""
+    scope = fresh_scope(actor)
+    if not scope.covers(org):
+        raise OutOfScope(message) if message else OutOfScope()

@@ -1,0 +1,62 @@
+"""Recording audit events. Services call `record` inside their transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from dangjian.core.context import get_request_id
+from dangjian.core.models import AuditEvent
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "pk"):
+        return str(value)
+    return value
+
+
+def snapshot(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _jsonable(v) for k, v in values.items()}
+
+
+def actor_label(actor) -> str:
+    if actor is None:
+        return "系统"
+    return actor.get_full_name() or actor.get_username()
+
+
+def record(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    org_path: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+) -> AuditEvent:
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=actor_label(actor),
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_repr=object_repr[:200],
+        org_path=org_path,
+        before=snapshot(before) if before is not None else None,
+        after=snapshot(after) if after is not None else None,
+        request_id=get_request_id(),
+        note=note[:255],
+    )

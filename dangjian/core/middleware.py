@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import re
+
+from dangjian.core.context import new_request_id, reset_request_id, set_request_id
+
+_VALID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
+
+
+class RequestIdMiddleware:
+    """Gives every request an id (or keeps a sane X-Request-ID) for logs and audit events."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        incoming = request.headers.get("X-Request-ID", "")
+        request_id = incoming if _VALID.match(incoming) else new_request_id()
+        request.request_id = request_id
+        token = set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response["X-Request-ID"] = request_id
+        return response

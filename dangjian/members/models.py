@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.pii import EncryptedTextField, mask_id_number, mask_phone
+from dangjian.members.choices import Category, Education, HistoryField, Sex, WorkStatus
+
+
+class MemberQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MemberQuerySet:
+        from dangjian.accounts.scope import scope_for
+
+        return self.filter(scope_for(user).member_q())
+
+    def in_subtree(self, org) -> MemberQuerySet:
+        return self.filter(org__path__startswith=org.path)
+
+
+class Member(models.Model):
+    """A party member (党员). 身份证号 and 手机号码 are encrypted at rest; `id_number_hash` is a keyed
+    hash used for exact look-up and uniqueness. 性别 and 出生日期 are derived from the 身份证号."""
+
+    name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    id_number = EncryptedTextField(_("身份证号"))
+    id_number_hash = models.CharField(_("身份证号索引"), max_length=64, unique=True, editable=False)
+    sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
+    birth_date = models.DateField(_("出生日期"), editable=False)
+    ethnicity = models.CharField(_("民族"), max_length=20, default="汉族")
+    education = models.CharField(_("学历"), max_length=20, choices=Education.choices, blank=True)
+    phone = EncryptedTextField(_("手机号码"), blank=True, default="")
+    category = models.CharField(_("人员类别"), max_length=20, choices=Category.choices)
+    joined_on = models.DateField(_("入党日期"))
+    confirmed_on = models.DateField(_("转正日期"), null=True, blank=True)
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("所在组织"), on_delete=models.PROTECT, related_name="members"
+    )
+    work_status = models.CharField(_("工作状态"), max_length=10, choices=WorkStatus.choices, default="active")
+    is_leader = models.BooleanField(_("是否领导干部"), default=False)
+    position = models.CharField(_("工作岗位"), max_length=100, blank=True)
+    is_mobile = models.BooleanField(_("流动党员"), default=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = MemberQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党员")
+        verbose_name_plural = _("党员")
+        ordering = ["org__path", "name", "id"]
+        indexes = [
+            models.Index(fields=["org", "category"], name="member_org_category_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(category=Category.FORMAL) | Q(confirmed_on__isnull=False),
+                name="member_formal_has_confirmed_on",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_on__isnull=True) | Q(confirmed_on__gt=models.F("joined_on")),
+                name="member_confirmed_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def id_number_masked(self) -> str:
+        return mask_id_number(self.id_number)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)
+
+
+class MemberHistory(models.Model):
+    """A change of a member's organisation, category or work status, kept for the member's history."""
+
+    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(_("变更项目"), max_length=20, choices=HistoryField.choices)
+    old_value = models.CharField(_("变更前"), max_length=200, blank=True)
+    new_value = models.CharField(_("变更后"), max_length=200)
+    old_org = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("原组织")
+    )
+    new_org = models.ForeignKey(
+        "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("新组织")
+    )
+    effective_on = models.DateField(_("生效日期"))
+    at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("操作人")
+    )
+
+    class Meta:
+        verbose_name = _("党员变更记录")
+        verbose_name_plural = _("党员变更记录")
+        ordering = ["-effective_on", "-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_field_display()} {self.old_value} → {self.new_value}"

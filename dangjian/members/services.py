@@ -1,0 +1,227 @@
+"""Writes to the member registry. Validates, checks scope inside the transaction (both the member's
+current organisation and the target one), keeps the history of organisation/category/work-status
+changes, and records an audit event with personal data masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit, idcard
+from dangjian.core.errors import ServiceError
+from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
+from dangjian.members.choices import Category, Education, HistoryField, WorkStatus
+from dangjian.members.models import Member, MemberHistory
+from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
+from dangjian.orgs.models import Org
+
+MEMBER_FIELDS = (
+    "name",
+    "id_number",
+    "ethnicity",
+    "education",
+    "phone",
+    "category",
+    "joined_on",
+    "confirmed_on",
+    "org",
+    "work_status",
+    "is_leader",
+    "position",
+    "is_mobile",
+)
+
+
+def member_snapshot(member: Member) -> dict[str, Any]:
+    """What the audit log keeps: personal data masked, choices as Chinese labels."""
+    return {
+        "name": member.name,
+        "id_number": mask_id_number(member.id_number),
+        "ethnicity": member.ethnicity,
+        "education": chinese_label(Education, member.education) if member.education else "",
+        "phone": mask_phone(member.phone),
+        "category": chinese_label(Category, member.category),
+        "joined_on": member.joined_on,
+        "confirmed_on": member.confirmed_on,
+        "org": member.org.code if member.org_id else None,
+        "work_status": chinese_label(WorkStatus, member.work_status),
+        "is_leader": member.is_leader,
+        "position": member.position,
+        "is_mobile": member.is_mobile,
+    }
+
+
+def validate_phone(value: str) -> str:
+    value = (value or "").strip().replace(" ", "").replace("-", "")
+    if value and not (value.isdigit() and 7 <= len(value) <= 15):
+        raise ServiceError("手机号码应为7至15位数字。", field="phone")
+    return value
+
+
+def validate_member_org(org: Org | None) -> None:
+    if org is None:
+        raise ServiceError("请选择所在组织。", field="org")
+    if org.type not in MEMBER_ORG_TYPES:
+        raise ServiceError(
+            f"党员只能编入党支部或党小组，“{org.name}”是{chinese_label(OrgType, org.type)}。", field="org"
+        )
+    if org.is_dissolved:
+        raise ServiceError(f"“{org.name}”已撤销，不能编入党员。", field="org")
+
+
+def _clean(data: dict[str, Any], instance: Member | None) -> dict[str, Any]:
+    clean = {k: data[k] for k in MEMBER_FIELDS if k in data}
+    for key in ("name", "ethnicity", "position"):
+        if key in clean:
+            clean[key] = (clean[key] or "").strip()
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    merged = {**({k: getattr(instance, k) for k in MEMBER_FIELDS} if instance else {}), **clean}
+    if not merged.get("name"):
+        add("name", "姓名不能为空。")
+    try:
+        card = idcard.parse(merged.get("id_number") or "")
+        merged["id_number"] = card.number
+    except idcard.IdCardError as exc:
+        add("id_number", f"身份证号{exc}。")
+        card = None
+    if card is not None:
+        taken = Member.objects.filter(id_number_hash=lookup_hash(card.number))
+        if instance is not None:
+            taken = taken.exclude(pk=instance.pk)
+        if taken.exists():
+            add("id_number", "该身份证号已登记在其他党员名下。")
+    try:
+        merged["phone"] = validate_phone(merged.get("phone") or "")
+    except ServiceError as exc:
+        add("phone", exc.message)
+    if merged.get("category") not in Category.values:
+        add("category", "人员类别应为正式党员或预备党员。")
+    if merged.get("work_status") not in WorkStatus.values:
+        add("work_status", "工作状态应为在职或离退休。")
+    if merged.get("education") and merged["education"] not in Education.values:
+        add("education", "学历无效。")
+    joined, confirmed = merged.get("joined_on"), merged.get("confirmed_on")
+    if not joined:
+        add("joined_on", "入党日期不能为空。")
+    elif joined > dt.date.today():
+        add("joined_on", "入党日期不能晚于今天。")
+    if merged.get("category") == Category.FORMAL and not confirmed:
+        add("confirmed_on", "正式党员必须填写转正日期。")
+    if merged.get("category") == Category.PROBATIONARY and confirmed:
+        add("confirmed_on", "预备党员尚未转正，不应填写转正日期。")
+    if joined and confirmed and confirmed <= joined:
+        add("confirmed_on", "转正日期应晚于入党日期。")
+    if card is not None and joined and joined < card.birth_date.replace(year=card.birth_date.year + 18):
+        add("joined_on", "入党时未满18周岁，请核对入党日期或身份证号。")
+    try:
+        validate_member_org(merged.get("org"))
+    except ServiceError as exc:
+        add("org", exc.message)
+    if errors:
+        raise ServiceError(next(iter(errors.values()))[0], errors=errors)
+    merged["sex"], merged["birth_date"] = card.sex, card.birth_date
+    merged["id_number_hash"] = lookup_hash(card.number)
+    merged["is_leader"] = bool(merged.get("is_leader"))
+    merged["is_mobile"] = bool(merged.get("is_mobile"))
+    merged.setdefault("ethnicity", "汉族")
+    merged["ethnicity"] = merged.get("ethnicity") or "汉族"
+    merged.setdefault("education", "")
+    merged["education"] = merged.get("education") or ""
+    merged.setdefault("position", "")
+    return merged
+
+
+@transaction.atomic
+def create_member(*, actor, data: dict[str, Any]) -> Member:
+    clean = _clean(data, None)
+    require_org(actor, clean["org"], "所选组织不在您的管理范围内，未新增党员。")
+    member = Member.objects.create(**clean)
+    audit.record(actor=actor, action="create", obj=member, org_path=member.org.path, after=member_snapshot(member))
+    return member
+
+
+def _history(member: Member, before: Member, actor, effective_on: dt.date) -> None:
+    rows = []
+    if before.org_id != member.org_id:
+        rows.append(
+            MemberHistory(
+                member=member,
+                field=HistoryField.ORG,
+                old_value=before.org.name,
+                new_value=member.org.name,
+                old_org=before.org,
+                new_org=member.org,
+                effective_on=effective_on,
+                actor=actor if getattr(actor, "pk", None) else None,
+            )
+        )
+    for field, choices in ((HistoryField.CATEGORY, Category), (HistoryField.WORK_STATUS, WorkStatus)):
+        old, new = getattr(before, field), getattr(member, field)
+        if old != new:
+            rows.append(
+                MemberHistory(
+                    member=member,
+                    field=field,
+                    old_value=chinese_label(choices, old),
+                    new_value=chinese_label(choices, new),
+                    effective_on=effective_on,
+                    actor=actor if getattr(actor, "pk", None) else None,
+                )
+            )
+    MemberHistory.objects.bulk_create(rows)
+
+
+@transaction.atomic
+def update_member(
+    *, actor, member: Member, data: dict[str, Any], effective_on: dt.date | None = None
+) -> Member:
+    current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    require_org(actor, current.org)
+    clean = _clean(data, current)
+    if clean["org"].pk != current.org_id:
+        require_org(actor, clean["org"], "目标组织不在您的管理范围内，未转移该党员。")
+    before_snapshot = member_snapshot(current)
+    before = Member(org=current.org, category=current.category, work_status=current.work_status)
+    before.org_id = current.org_id
+    for key, value in clean.items():
+        setattr(current, key, value)
+    current.save()
+    after_snapshot = member_snapshot(current)
+    if after_snapshot != before_snapshot:
+        when = effective_on or dt.date.today()
+        if current.category == Category.FORMAL and before.category == Category.PROBATIONARY:
+            when = effective_on or current.confirmed_on or when
+        _history(current, before, actor, when)
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=current,
+            org_path=current.org.path,
+            before=before_snapshot,
+            after=after_snapshot,
+        )
+    return current
+
+
+@transaction.atomic
+def delete_member(*, actor, member: Member) -> None:
+    current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    require_org(actor, current.org)
+    if current.posts.exists():
+        raise ServiceError("该党员有党内职务记录，不能删除。")
+    audit.record(
+        actor=actor, action="delete", obj=current, org_path=current.org.path, before=member_snapshot(current)
+    )
+    current.history.all().delete()
+    current.delete()
+
+
+def find_by_id_number(number: str) -> Member | None:
+    return Member.objects.filter(id_number_hash=lookup_hash(idcard.normalize(number))).first()

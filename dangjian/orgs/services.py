@@ -1,0 +1,232 @@
+"""Writes to the organisation tree and party posts. Each use case validates, checks scope inside
+its transaction, writes, and records an audit event; a refused write changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.orgs.choices import ALLOWED_PARENTS, DEFAULT_TERM_YEARS, OrgType, allowed_titles, chinese_label
+from dangjian.orgs.models import Org, Post, PostTitle, path_segment
+
+ORG_FIELDS = (
+    "code",
+    "name",
+    "type",
+    "parent",
+    "unit",
+    "founded_on",
+    "dissolved_on",
+    "is_retiree_branch",
+    "term_started_on",
+    "term_years",
+)
+
+
+def org_snapshot(org: Org) -> dict[str, Any]:
+    data = {f: getattr(org, f) for f in ORG_FIELDS if f != "parent"}
+    data["parent"] = org.parent.code if org.parent_id else None
+    return data
+
+
+def validate_placement(org_type: str, parent: Org | None) -> None:
+    """The tree's shape: 工委 is the single root; 党组/党委 under 工委; 党总支 under 党委; ..."""
+    allowed = ALLOWED_PARENTS.get(org_type, frozenset())
+    type_label = chinese_label(OrgType, org_type)
+    if allowed is None:
+        if parent is not None:
+            raise ServiceError("工委是组织树的根，不能设置上级组织。", field="parent")
+        return
+    if parent is None:
+        names = "、".join(chinese_label(OrgType, t) for t in OrgType.values if t in allowed)
+        raise ServiceError(f"{type_label}必须有上级组织（{names}）。", field="parent")
+    if parent.type not in allowed:
+        names = "或".join(chinese_label(OrgType, t) for t in OrgType.values if t in allowed)
+        raise ServiceError(
+            f"{type_label}只能设在{names}之下，不能设在{chinese_label(OrgType, parent.type)}“{parent.name}”之下。",
+            field="parent",
+        )
+
+
+def _validate(data: dict[str, Any], instance: Org | None) -> None:
+    errors: dict[str, list[str]] = {}
+    if not (data.get("code") or "").strip():
+        errors.setdefault("code", []).append("组织编码不能为空。")
+    if not (data.get("name") or "").strip():
+        errors.setdefault("name", []).append("组织名称不能为空。")
+    if data.get("type") not in OrgType.values:
+        errors.setdefault("type", []).append("组织类型无效。")
+    code = (data.get("code") or "").strip()
+    if code and Org.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists():
+        errors.setdefault("code", []).append(f"组织编码“{code}”已存在。")
+    founded, dissolved = data.get("founded_on"), data.get("dissolved_on")
+    if founded and dissolved and dissolved < founded:
+        errors.setdefault("dissolved_on", []).append("撤销日期不能早于成立日期。")
+    years = data.get("term_years")
+    if years is not None and not 1 <= years <= 10:
+        errors.setdefault("term_years", []).append("任期年限应在1至10年之间。")
+    if data.get("type") == OrgType.GONGWEI:
+        others = Org.objects.filter(type=OrgType.GONGWEI).exclude(pk=getattr(instance, "pk", None))
+        if others.exists():
+            errors.setdefault("type", []).append("只能有一个工委（组织树的根）。")
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ServiceError(first, errors=errors)
+    if data.get("type") in OrgType.values:
+        validate_placement(data["type"], data.get("parent"))
+    if instance is not None and data.get("parent") is not None and data["parent"].is_within(instance):
+        raise ServiceError("不能把组织移到它自己或它的下级组织之下。", field="parent")
+    if instance is not None and data.get("type") != instance.type and instance.children.exists():
+        for child in instance.children.all():
+            validate_placement(child.type, Org(type=data["type"], name=data.get("name", "")))
+
+
+def _normalise(data: dict[str, Any]) -> dict[str, Any]:
+    clean = {k: data.get(k) for k in ORG_FIELDS if k in data}
+    for key in ("code", "name", "unit"):
+        if key in clean:
+            clean[key] = (clean[key] or "").strip()
+    if "is_retiree_branch" in clean:
+        clean["is_retiree_branch"] = bool(clean["is_retiree_branch"])
+    if clean.get("term_years") in ("", None):
+        clean["term_years"] = DEFAULT_TERM_YEARS.get(clean.get("type", ""))
+    return clean
+
+
+@transaction.atomic
+def create_org(*, actor, data: dict[str, Any]) -> Org:
+    clean = _normalise(data)
+    _validate(clean, None)
+    parent = clean.get("parent")
+    if parent is not None:
+        require_org(actor, parent, "上级组织不在您的管理范围内，不能在其下新增组织。")
+    elif actor is not None and not actor.is_superuser:
+        raise OutOfScope("只有系统管理员可以创建工委。")
+    org = Org(**clean)
+    org.path = f"tmp-{dt.datetime.now().timestamp()}-{id(org)}"
+    org.save()
+    org.path = (parent.path if parent else "") + path_segment(org.pk)
+    org.depth = org.path.count("/")
+    org.save(update_fields=["path", "depth"])
+    audit.record(actor=actor, action="create", obj=org, org_path=org.path, after=org_snapshot(org))
+    return org
+
+
+@transaction.atomic
+def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    require_org(actor, org)
+    before = org_snapshot(org)
+    merged = {**{f: getattr(org, f) for f in ORG_FIELDS}, **_normalise({**data, "type": data.get("type", org.type)})}
+    if "term_years" not in data:
+        merged["term_years"] = org.term_years
+    _validate(merged, org)
+    new_parent = merged.get("parent")
+    moved = (new_parent.pk if new_parent else None) != org.parent_id
+    if moved:
+        if new_parent is None:
+            raise ServiceError("只有工委可以没有上级组织。", field="parent")
+        require_org(actor, new_parent, "目标上级组织不在您的管理范围内，未移动。")
+    for key, value in merged.items():
+        setattr(org, key, value)
+    if moved:
+        old_path = org.path
+        new_path = new_parent.path + path_segment(org.pk)
+        # Re-root the whole subtree in one UPDATE.
+        Org.objects.filter(path__startswith=old_path).update(
+            path=Concat(Value(new_path), Substr(F("path"), len(old_path) + 1)),
+            depth=F("depth") + (new_path.count("/") - old_path.count("/")),
+        )
+        org.path, org.depth = new_path, new_path.count("/")
+    org.save()
+    after = org_snapshot(org)
+    if after != before:
+        audit.record(actor=actor, action="update", obj=org, org_path=org.path, before=before, after=after)
+    return org
+
+
+@transaction.atomic
+def delete_org(*, actor, org: Org) -> None:
+    org = Org.objects.select_for_update().get(pk=org.pk)
+    require_org(actor, org)
+    if org.children.exists() or org.members.exists() or org.posts.exists() or org.role_assignments.exists():
+        raise ServiceError("该组织下还有下级组织、党员、职务或授权记录，不能删除；如已撤销，请填写撤销日期。")
+    before = org_snapshot(org)
+    audit.record(actor=actor, action="delete", obj=org, org_path=org.path, before=before)
+    org.delete()
+
+
+# --- party posts -------------------------------------------------------------------------------------
+
+POST_FIELDS = ("member", "org", "title", "started_on", "ended_on")
+
+
+def post_snapshot(post: Post) -> dict[str, Any]:
+    return {
+        "member": post.member.name,
+        "org": post.org.code,
+        "title": chinese_label(PostTitle, post.title),
+        "started_on": post.started_on,
+        "ended_on": post.ended_on,
+    }
+
+
+def _validate_post(data: dict[str, Any], instance: Post | None) -> None:
+    org, title = data.get("org"), data.get("title")
+    started, ended = data.get("started_on"), data.get("ended_on")
+    if org is None or data.get("member") is None or not started:
+        raise ServiceError("党员、组织和任职日期都必须填写。")
+    if title not in allowed_titles(org.type):
+        raise ServiceError(
+            f"{chinese_label(OrgType, org.type)}不设“{chinese_label(PostTitle, title)}”职务。", field="title"
+        )
+    if ended and ended <= started:
+        raise ServiceError("离任日期应晚于任职日期。", field="ended_on")
+    duplicate = Post.objects.filter(
+        member=data["member"], org=org, title=title, started_on=started
+    ).exclude(pk=getattr(instance, "pk", None))
+    if duplicate.exists():
+        raise ServiceError("该党员在该组织的同一职务、同一任职日期已有记录。")
+
+
+@transaction.atomic
+def create_post(*, actor, data: dict[str, Any]) -> Post:
+    clean = {k: data.get(k) for k in POST_FIELDS}
+    _validate_post(clean, None)
+    require_org(actor, clean["org"], "该组织不在您的管理范围内，不能任命职务。")
+    post = Post.objects.create(**clean)
+    audit.record(actor=actor, action="create", obj=post, org_path=post.org.path, after=post_snapshot(post))
+    return post
+
+
+@transaction.atomic
+def update_post(*, actor, post: Post, data: dict[str, Any]) -> Post:
+    post = Post.objects.select_for_update().select_related("org", "member").get(pk=post.pk)
+    require_org(actor, post.org)
+    before = post_snapshot(post)
+    clean = {**{k: getattr(post, k) for k in POST_FIELDS}, **{k: v for k, v in data.items() if k in POST_FIELDS}}
+    _validate_post(clean, post)
+    if clean["org"].pk != post.org_id:
+        require_org(actor, clean["org"], "目标组织不在您的管理范围内。")
+    for key, value in clean.items():
+        setattr(post, key, value)
+    post.save()
+    after = post_snapshot(post)
+    if after != before:
+        audit.record(actor=actor, action="update", obj=post, org_path=post.org.path, before=before, after=after)
+    return post
+
+
+@transaction.atomic
+def delete_post(*, actor, post: Post) -> None:
+    post = Post.objects.select_for_update().select_related("org", "member").get(pk=post.pk)
+    require_org(actor, post.org)
+    audit.record(actor=actor, action="delete", obj=post, org_path=post.org.path, before=post_snapshot(post))
+    post.delete()
