@@ -1,0 +1,132 @@
+"""Shared fixtures: a small org tree, members, and one user per role.
+
+The tree (codes in brackets):
+    工委 [GW]
+    ├── 党组 甲委党组 [A-DZ]
+    ├── 党委 甲委机关党委 [A]
+    │   ├── 党支部 甲一支部 [A1]
+    │   │   └── 党小组 甲一第一党小组 [A1G1]
+    │   └── 党支部 甲二支部 [A2]
+    └── 党委 乙委机关党委 [B]
+        └── 党总支 乙总支 [B-ZZ]
+            └── 党支部 乙一支部 [B1]
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from dangjian.core import idcard
+
+_seq = itertools.count(1)
+
+
+def make_id_number(birth: dt.date = dt.date(1985, 6, 15), male: bool = True) -> str:
+    return idcard.make("310101", birth, next(_seq) % 999, male)
+
+
+def unique_id_number(male: bool = True) -> str:
+    n = next(_seq)
+    birth = dt.date(1960, 1, 1) + dt.timedelta(days=(n * 37) % 10500)
+    return idcard.make("310104", birth, n % 999, male)
+
+
+@dataclass
+class Tree:
+    gw: object
+    a_dz: object
+    a: object
+    a1: object
+    a1g1: object
+    a2: object
+    b: object
+    b_zz: object
+    b1: object
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    from dangjian.orgs.services import create_org
+
+    def org(code, name, type_, parent=None, **extra):
+        return create_org(
+            actor=None,
+            data={"code": code, "name": name, "type": type_, "parent": parent,
+                  "founded_on": dt.date(2018, 3, 1), **extra},
+        )
+
+    gw = org("GW", "市级机关工作党委", "gongwei")
+    a_dz = org("A-DZ", "甲委党组", "dangzu", gw, unit="甲委")
+    a = org("A", "甲委机关党委", "dangwei", gw, unit="甲委")
+    a1 = org("A1", "甲一支部", "zhibu", a, unit="甲委")
+    a1g1 = org("A1G1", "甲一第一党小组", "xiaozu", a1, unit="甲委")
+    a2 = org("A2", "甲二支部", "zhibu", a, unit="甲委")
+    b = org("B", "乙委机关党委", "dangwei", gw, unit="乙委")
+    b_zz = org("B-ZZ", "乙总支", "zongzhi", b, unit="乙委")
+    b1 = org("B1", "乙一支部", "zhibu", b_zz, unit="乙委")
+    return Tree(gw, a_dz, a, a1, a1g1, a2, b, b_zz, b1)
+
+
+@pytest.fixture
+def make_member(db):
+    from dangjian.members.services import create_member
+
+    def _make(org, name="张三", **overrides):
+        data = {
+            "name": name,
+            "id_number": overrides.pop("id_number", None) or unique_id_number(),
+            "category": "formal",
+            "joined_on": dt.date(2010, 7, 1),
+            "confirmed_on": dt.date(2011, 7, 1),
+            "org": org,
+            "work_status": "active",
+            "phone": "13812345678",
+            "education": "bachelor",
+            **overrides,
+        }
+        return create_member(actor=None, data=data)
+
+    return _make
+
+
+@pytest.fixture
+def make_user(db):
+    from dangjian.accounts.models import RoleAssignment, User
+
+    def _make(username, role=None, org=None, include_descendants=True, member=None, password="Test-pass-2026"):
+        user = User.objects.create_user(username=username, password=password, member=member)
+        if role:
+            RoleAssignment.objects.create(user=user, role=role, org=org, include_descendants=include_descendants)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def users(tree, make_user, make_member):
+    """One user per role: 工委管理员, 党委管理员 of 甲委, 支部管理员 of 甲一 and of 甲二 (sibling), a 党员 of 甲一."""
+    own = make_member(tree.a1, name="李党员")
+    return {
+        "gongwei": make_user("gongwei", "gongwei_admin", tree.gw),
+        "dangwei_a": make_user("dangwei_a", "dangwei_admin", tree.a),
+        "branch_a1": make_user("branch_a1", "branch_admin", tree.a1),
+        "branch_a2": make_user("branch_a2", "branch_admin", tree.a2),
+        "member_a1": make_user("member_a1", "member", tree.a1, member=own),
+        "norole": make_user("norole"),
+        "own_member": own,
+    }
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI a skipped test is a failure: PostgreSQL and browser tests must really run."""
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        skipped = reporter.stats.get("skipped", []) if reporter else []
+        if skipped and session.exitstatus == 0:
+            reporter.write_line(f"CI: {len(skipped)} test(s) skipped; skipped tests count as failures in CI.", red=True)
+            session.exitstatus = 1
