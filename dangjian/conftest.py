@@ -56,8 +56,14 @@ def tree(db) -> Tree:
     def org(code, name, type_, parent=None, **extra):
         return create_org(
             actor=None,
-            data={"code": code, "name": name, "type": type_, "parent": parent,
-                  "founded_on": dt.date(2018, 3, 1), **extra},
+            data={
+                "code": code,
+                "name": name,
+                "type": type_,
+                "parent": parent,
+                "founded_on": dt.date(2018, 3, 1),
+                **extra,
+            },
         )
 
     gw = org("GW", "市级机关工作党委", "gongwei")
@@ -98,10 +104,14 @@ def make_member(db):
 def make_user(db):
     from dangjian.accounts.models import RoleAssignment, User
 
-    def _make(username, role=None, org=None, include_descendants=True, member=None, password="Test-pass-2026"):
+    def _make(
+        username, role=None, org=None, include_descendants=True, member=None, password="Test-pass-2026"
+    ):
         user = User.objects.create_user(username=username, password=password, member=member)
         if role:
-            RoleAssignment.objects.create(user=user, role=role, org=org, include_descendants=include_descendants)
+            RoleAssignment.objects.create(
+                user=user, role=role, org=org, include_descendants=include_descendants
+            )
         return user
 
     return _make
@@ -128,5 +138,7 @@ def pytest_sessionfinish(session, exitstatus):
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         skipped = reporter.stats.get("skipped", []) if reporter else []
         if skipped and session.exitstatus == 0:
-            reporter.write_line(f"CI: {len(skipped)} test(s) skipped; skipped tests count as failures in CI.", red=True)
+            reporter.write_line(
+                f"CI: {len(skipped)} test(s) skipped; skipped tests count as failures in CI.", red=True
+            )
             session.exitstatus = 1

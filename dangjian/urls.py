@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from dangjian.core import views as core_views
+
 urlpatterns = [
+    path("", core_views.dashboard, name="dashboard"),
     path("", include("dangjian.core.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),

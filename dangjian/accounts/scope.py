@@ -72,7 +72,11 @@ class Scope:
             return Q()
         q = _NOTHING
         for g in self.admin_grants:
-            q |= Q(**{f"{field_name}__startswith": g.path}) if g.include_descendants else Q(**{field_name: g.path})
+            q |= (
+                Q(**{f"{field_name}__startswith": g.path})
+                if g.include_descendants
+                else Q(**{field_name: g.path})
+            )
         return q
 
     def covers(self, org) -> bool:

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dangjian.core import import_views, views
+
+app_name = "core"
+
+urlpatterns = [
+    path("audit/", views.audit_log, name="audit"),
+    path("imports/", import_views.import_index, name="import_index"),
+    path("imports/<str:kind>/", import_views.import_upload, name="import_upload"),
+    path("imports/<str:kind>/template.xlsx", import_views.import_template, name="import_template"),
+]

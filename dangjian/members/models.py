@@ -79,15 +79,27 @@ class Member(models.Model):
 class MemberHistory(models.Model):
     """A change of a member's organisation, category or work status, kept for the member's history."""
 
-    member = models.ForeignKey(Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="history")
+    member = models.ForeignKey(
+        Member, verbose_name=_("党员"), on_delete=models.CASCADE, related_name="history"
+    )
     field = models.CharField(_("变更项目"), max_length=20, choices=HistoryField.choices)
     old_value = models.CharField(_("变更前"), max_length=200, blank=True)
     new_value = models.CharField(_("变更后"), max_length=200)
     old_org = models.ForeignKey(
-        "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("原组织")
+        "orgs.Org",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("原组织"),
     )
     new_org = models.ForeignKey(
-        "orgs.Org", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("新组织")
+        "orgs.Org",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("新组织"),
     )
     effective_on = models.DateField(_("生效日期"))
     at = models.DateTimeField(_("记录时间"), auto_now_add=True)

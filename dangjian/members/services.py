@@ -143,7 +143,9 @@ def create_member(*, actor, data: dict[str, Any]) -> Member:
     clean = _clean(data, None)
     require_org(actor, clean["org"], "所选组织不在您的管理范围内，未新增党员。")
     member = Member.objects.create(**clean)
-    audit.record(actor=actor, action="create", obj=member, org_path=member.org.path, after=member_snapshot(member))
+    audit.record(
+        actor=actor, action="create", obj=member, org_path=member.org.path, after=member_snapshot(member)
+    )
     return member
 
 

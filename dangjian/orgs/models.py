@@ -42,7 +42,12 @@ class Org(models.Model):
     name = models.CharField(_("组织名称"), max_length=100)
     type = models.CharField(_("组织类型"), max_length=10, choices=OrgType.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("路径"), max_length=255, unique=True, editable=False)
     depth = models.PositiveSmallIntegerField(_("层级"), default=1, editable=False)
@@ -152,7 +157,9 @@ class Post(models.Model):
         ordering = ["org__path", "title", "-started_on"]
         indexes = [models.Index(fields=["org", "title", "started_on"], name="post_org_title_idx")]
         constraints = [
-            models.UniqueConstraint(fields=["member", "org", "title", "started_on"], name="post_unique_tenure"),
+            models.UniqueConstraint(
+                fields=["member", "org", "title", "started_on"], name="post_unique_tenure"
+            ),
             models.CheckConstraint(
                 condition=Q(ended_on__isnull=True) | Q(ended_on__gt=models.F("started_on")),
                 name="post_ended_after_started",

@@ -124,7 +124,10 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
     org = Org.objects.select_for_update().get(pk=org.pk)
     require_org(actor, org)
     before = org_snapshot(org)
-    merged = {**{f: getattr(org, f) for f in ORG_FIELDS}, **_normalise({**data, "type": data.get("type", org.type)})}
+    merged = {
+        **{f: getattr(org, f) for f in ORG_FIELDS},
+        **_normalise({**data, "type": data.get("type", org.type)}),
+    }
     if "term_years" not in data:
         merged["term_years"] = org.term_years
     _validate(merged, org)
@@ -189,9 +192,9 @@ def _validate_post(data: dict[str, Any], instance: Post | None) -> None:
         )
     if ended and ended <= started:
         raise ServiceError("离任日期应晚于任职日期。", field="ended_on")
-    duplicate = Post.objects.filter(
-        member=data["member"], org=org, title=title, started_on=started
-    ).exclude(pk=getattr(instance, "pk", None))
+    duplicate = Post.objects.filter(member=data["member"], org=org, title=title, started_on=started).exclude(
+        pk=getattr(instance, "pk", None)
+    )
     if duplicate.exists():
         raise ServiceError("该党员在该组织的同一职务、同一任职日期已有记录。")
 
@@ -211,7 +214,10 @@ def update_post(*, actor, post: Post, data: dict[str, Any]) -> Post:
     post = Post.objects.select_for_update().select_related("org", "member").get(pk=post.pk)
     require_org(actor, post.org)
     before = post_snapshot(post)
-    clean = {**{k: getattr(post, k) for k in POST_FIELDS}, **{k: v for k, v in data.items() if k in POST_FIELDS}}
+    clean = {
+        **{k: getattr(post, k) for k in POST_FIELDS},
+        **{k: v for k, v in data.items() if k in POST_FIELDS},
+    }
     _validate_post(clean, post)
     if clean["org"].pk != post.org_id:
         require_org(actor, clean["org"], "目标组织不在您的管理范围内。")
@@ -220,7 +226,9 @@ def update_post(*, actor, post: Post, data: dict[str, Any]) -> Post:
     post.save()
     after = post_snapshot(post)
     if after != before:
-        audit.record(actor=actor, action="update", obj=post, org_path=post.org.path, before=before, after=after)
+        audit.record(
+            actor=actor, action="update", obj=post, org_path=post.org.path, before=before, after=after
+        )
     return post
 
 

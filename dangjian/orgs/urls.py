@@ -1,3 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from dangjian.orgs import views
+
+app_name = "orgs"
+
+urlpatterns = [
+    path("", views.org_tree, name="tree"),
+    path("new/", views.org_create, name="create"),
+    path("export.xlsx", views.org_export, name="export"),
+    path("<int:pk>/", views.org_detail, name="detail"),
+    path("<int:pk>/edit/", views.org_edit, name="edit"),
+    path("<int:pk>/posts/new/", views.post_create, name="post_create"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
+]

@@ -38,11 +38,26 @@ def test_member_move_out_of_scope_changes_nothing(users, tree, make_member):
 def test_secretary_on_date_is_one_query(tree, make_member, django_assert_num_queries):
     old = make_member(tree.a1, name="老书记")
     new = make_member(tree.a1, name="新书记")
-    create_post(actor=None, data={"member": old, "org": tree.a1, "title": "shuji",
-                                  "started_on": dt.date(2019, 1, 1), "ended_on": dt.date(2022, 3, 1)})
-    create_post(actor=None, data={"member": new, "org": tree.a1, "title": "shuji",
-                                  "started_on": dt.date(2022, 3, 1)})
+    create_post(
+        actor=None,
+        data={
+            "member": old,
+            "org": tree.a1,
+            "title": "shuji",
+            "started_on": dt.date(2019, 1, 1),
+            "ended_on": dt.date(2022, 3, 1),
+        },
+    )
+    create_post(
+        actor=None, data={"member": new, "org": tree.a1, "title": "shuji", "started_on": dt.date(2022, 3, 1)}
+    )
     with django_assert_num_queries(1):
-        names = list(Post.objects.holders(tree.a1, "shuji", dt.date(2022, 2, 28)).values_list("member__name", flat=True))
+        names = list(
+            Post.objects.holders(tree.a1, "shuji", dt.date(2022, 2, 28)).values_list(
+                "member__name", flat=True
+            )
+        )
     assert names == ["老书记"]
-    assert list(Post.objects.holders(tree.a1, "shuji", dt.date(2022, 3, 1)).values_list("member__name", flat=True)) == ["新书记"]
+    assert list(
+        Post.objects.holders(tree.a1, "shuji", dt.date(2022, 3, 1)).values_list("member__name", flat=True)
+    ) == ["新书记"]
