@@ -1,0 +1,67 @@
+# dangjian — the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/dangjian
+PG_TEST_DB ?= test_dangjian_ci
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install demo test lint check-migrations test-sqlite test-postgres browser-deps postgres benchmark clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+demo: install
+	$(BIN)/dangjian migrate --noinput
+	@if $(BIN)/dangjian shell -c "import sys; from dangjian.orgs.models import Org; sys.exit(0 if Org.objects.exists() else 1)"; then \
+		echo "已有数据，跳过演示数据生成（如需重建：$(BIN)/dangjian seed --scale small --reset）"; \
+	else \
+		$(BIN)/dangjian seed --scale small --seed 1; \
+	fi
+	$(BIN)/dangjian demo_users
+	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（Ctrl+C 停止）"
+	$(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
+
+test: install browser-deps postgres lint check-migrations test-sqlite test-postgres
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check-migrations: install
+	DANGJIAN_VAR_DIR=$(CURDIR)/var/check $(BIN)/dangjian makemigrations --check --dry-run
+
+test-sqlite: install
+	$(BIN)/pytest
+
+test-postgres: install
+	DATABASE_URL=$(PG_URL) TEST_DATABASE_NAME=$(PG_TEST_DB) $(BIN)/pytest
+
+# Debian's Chromium and CJK fonts for the browser tests (installed when missing; needs root).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		echo "安装浏览器测试依赖：chromium fonts-noto-cjk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+# The PostgreSQL server on 127.0.0.1:5432; start the local cluster when it is installed but stopped.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		echo "启动 PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
+	fi
+	@pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL 不可用（127.0.0.1:5432）"; exit 1; }
+
+benchmark: install
+	$(BIN)/python benchmarks/seed_municipal.py
+
+clean:
+	rm -rf $(VENV) var/check .pytest_cache .ruff_cache

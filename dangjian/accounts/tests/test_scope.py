@@ -1,0 +1,61 @@
+from dangjian.accounts.scope import scope_for
+from dangjian.members.models import Member
+from dangjian.orgs.models import Org, Post
+
+
+def codes(qs):
+    return sorted(qs.values_list("code", flat=True))
+
+
+def test_each_role_sees_its_subtree(users, tree):
+    assert codes(Org.objects.visible_to(users["gongwei"])) == sorted(
+        Org.objects.values_list("code", flat=True)
+    )
+    assert codes(Org.objects.visible_to(users["dangwei_a"])) == ["A", "A1", "A1G1", "A2"]
+    assert codes(Org.objects.visible_to(users["branch_a1"])) == ["A1", "A1G1"]
+    assert codes(Org.objects.visible_to(users["member_a1"])) == []
+    assert codes(Org.objects.visible_to(users["norole"])) == []
+
+
+def test_assignment_without_descendants_covers_only_that_org(tree, make_user, make_member):
+    user = make_user("only_a1", "branch_admin", tree.a1, include_descendants=False)
+    make_member(tree.a1g1, name="小组成员")
+    assert codes(Org.objects.visible_to(user)) == ["A1"]
+    assert list(Member.objects.visible_to(user).values_list("name", flat=True)) == []
+
+
+def test_member_sees_only_own_record(users, tree, make_member):
+    make_member(tree.a1, name="同支部党员")
+    assert list(Member.objects.visible_to(users["member_a1"])) == [users["own_member"]]
+
+
+def test_anonymous_sees_nothing(tree, make_member):
+    from django.contrib.auth.models import AnonymousUser
+
+    make_member(tree.a1)
+    assert not Member.objects.visible_to(AnonymousUser()).exists()
+    assert not Org.objects.visible_to(AnonymousUser()).exists()
+
+
+def test_party_posts_grant_no_system_permission(tree, make_member, make_user):
+    import datetime as dt
+
+    from dangjian.orgs.services import create_post
+
+    secretary = make_member(tree.a1, name="书记")
+    create_post(
+        actor=None,
+        data={"member": secretary, "org": tree.a1, "title": "shuji", "started_on": dt.date(2024, 1, 1)},
+    )
+    user = make_user("secretary_login", member=secretary)
+    assert not scope_for(user).is_admin
+    assert codes(Org.objects.visible_to(user)) == []
+    assert Post.objects.visible_to(user).count() == 0
+
+
+def test_personal_data_access(users, tree, make_member):
+    other = make_member(tree.a1, name="他人")
+    assert scope_for(users["branch_a1"]).can_see_personal_data(other)
+    assert not scope_for(users["branch_a2"]).can_see_personal_data(other)
+    assert not scope_for(users["member_a1"]).can_see_personal_data(other)
+    assert scope_for(users["member_a1"]).can_see_personal_data(users["own_member"])
