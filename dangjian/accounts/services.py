@@ -1,0 +1,101 @@
+"""Users and role assignments. Granting a role is a write like any other: scope-checked and audited.
+
+An admin grants roles only over organisations in their own scope, and each role fits one level of the
+tree (ROLE_ORG_TYPES), so nobody can grant a role broader than their own."""
+
+from __future__ import annotations
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from dangjian.accounts.choices import ROLE_ORG_TYPES, Role
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.scope import fresh_scope, require_org
+from dangjian.core import audit
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.orgs.choices import OrgType, chinese_label
+
+
+def _role_label(role: str) -> str:
+    return chinese_label(Role, role)
+
+
+def _assignment_snapshot(a: RoleAssignment) -> dict:
+    return {
+        "user": a.user.username,
+        "role": _role_label(a.role),
+        "org": a.org.code,
+        "include_descendants": a.include_descendants,
+    }
+
+
+@transaction.atomic
+def create_user(*, actor, username: str, password: str, display_name: str = "", member=None) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise ServiceError("用户名不能为空。", field="username")
+    if User.objects.filter(username=username).exists():
+        raise ServiceError(f"用户名“{username}”已存在。", field="username")
+    if member is not None:
+        require_org(actor, member.org, "该党员不在您的管理范围内，不能为其开通账号。")
+    elif actor is not None and not fresh_scope(actor).is_admin:
+        raise OutOfScope()
+    user = User(username=username, first_name=display_name, member=member)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ServiceError("；".join(exc.messages), field="password") from exc
+    user.set_password(password)
+    user.save()
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=user,
+        object_repr=username,
+        org_path=member.org.path if member else "",
+        after={"username": username, "display_name": display_name, "member": member.name if member else None},
+    )
+    return user
+
+
+@transaction.atomic
+def assign_role(*, actor, user: User, role: str, org, include_descendants: bool = True) -> RoleAssignment:
+    if role not in Role.values:
+        raise ServiceError("角色无效。", field="role")
+    if org.type not in ROLE_ORG_TYPES[role]:
+        allowed = "、".join(chinese_label(OrgType, t) for t in OrgType.values if t in ROLE_ORG_TYPES[role])
+        raise ServiceError(f"{_role_label(role)}只能授权在{allowed}上。", field="org")
+    require_org(actor, org, "该组织不在您的管理范围内，不能授权。")
+    assignment, created = RoleAssignment.objects.get_or_create(
+        user=user, role=role, org=org, defaults={"include_descendants": include_descendants}
+    )
+    before = None if created else _assignment_snapshot(assignment)
+    if not created and assignment.include_descendants != include_descendants:
+        assignment.include_descendants = include_descendants
+        assignment.save(update_fields=["include_descendants"])
+    after = _assignment_snapshot(assignment)
+    if before != after:
+        audit.record(
+            actor=actor,
+            action="create" if created else "update",
+            obj=assignment,
+            org_path=org.path,
+            before=before,
+            after=after,
+        )
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(*, actor, assignment: RoleAssignment) -> None:
+    assignment = RoleAssignment.objects.select_related("org", "user").get(pk=assignment.pk)
+    require_org(actor, assignment.org, "该授权不在您的管理范围内。")
+    audit.record(
+        actor=actor,
+        action="delete",
+        obj=assignment,
+        org_path=assignment.org.path,
+        before=_assignment_snapshot(assignment),
+    )
+    assignment.delete()
