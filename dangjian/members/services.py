@@ -54,6 +54,14 @@ def member_snapshot(member: Member) -> dict[str, Any]:
     }
 
 
+def coming_of_age(birth_date: dt.date) -> dt.date:
+    """The 18th birthday; for someone born on 29 February, 1 March of a common year."""
+    try:
+        return birth_date.replace(year=birth_date.year + 18)
+    except ValueError:
+        return dt.date(birth_date.year + 18, 3, 1)
+
+
 def validate_phone(value: str) -> str:
     value = (value or "").strip().replace(" ", "").replace("-", "")
     if value and not (value.isdigit() and 7 <= len(value) <= 15):
@@ -118,7 +126,7 @@ def _clean(data: dict[str, Any], instance: Member | None) -> dict[str, Any]:
         add("confirmed_on", "预备党员尚未转正，不应填写转正日期。")
     if joined and confirmed and confirmed <= joined:
         add("confirmed_on", "转正日期应晚于入党日期。")
-    if card is not None and joined and joined < card.birth_date.replace(year=card.birth_date.year + 18):
+    if card is not None and joined and joined < coming_of_age(card.birth_date):
         add("joined_on", "入党时未满18周岁，请核对入党日期或身份证号。")
     try:
         validate_member_org(merged.get("org"))

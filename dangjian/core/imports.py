@@ -1,0 +1,275 @@
+"""Excel import and export: the registry of kinds and the public API used by the command and the web.
+
+`run_import` reads the first sheet, checks every cell, resolves references across the whole file (in
+bulk), then writes row by row through the domain services inside one transaction, each row in its own
+savepoint so that one refused row does not hide the errors of the next. If any row has an error, or on
+a dry run, the transaction is rolled back: a file is imported entirely or not at all, and a dry run
+reports exactly what a real run would do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import DatabaseError, transaction
+from django.utils.module_loading import import_string
+
+from dangjian.accounts.scope import fresh_scope
+from dangjian.core import audit, xlsx
+from dangjian.core.errors import ServiceError
+from dangjian.core.xlsx import Column, ParsedRow, RowError
+
+__all__ = [
+    "IMPORT_KINDS",
+    "ImportContext",
+    "ImportFileError",
+    "ImportResult",
+    "Importer",
+    "PlannedRow",
+    "RowError",
+    "bulk_filter",
+    "export_workbook",
+    "get_importer",
+    "run_import",
+    "template_workbook",
+]
+
+IMPORT_KINDS: dict[str, str] = {"orgs": "组织", "members": "党员", "posts": "党内职务"}
+
+_IMPORTERS = {
+    "orgs": "dangjian.orgs.xlsx.OrgImporter",
+    "members": "dangjian.members.xlsx.MemberImporter",
+    "posts": "dangjian.orgs.xlsx.PostImporter",
+}
+
+PROGRESS_EVERY = 1000
+_COUNTERS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
+
+
+class ImportFileError(ServiceError):
+    """The file is missing or not a readable .xlsx workbook (nothing was read, nothing written)."""
+
+
+@dataclass
+class PlannedRow:
+    row: int
+    action: str  # "create", "update" or "unchanged"
+    summary: str
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    planned: list[PlannedRow] = field(default_factory=list)
+
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_json(self) -> dict:
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors],
+        }
+
+
+class Importer:
+    """One kind of import/export. Subclasses define the columns and the resolve-and-write step."""
+
+    kind: str = ""
+    title: str = ""  # sheet title
+    columns: tuple[Column, ...] = ()
+    aliases: dict[str, str] = {}  # service field name → column header, beyond the column keys
+    fallback_column = ""  # where an error that names no field is reported (default: the first column)
+
+    def header_for(self, key: str | None) -> str:
+        for column in self.columns:
+            if column.key == key:
+                return column.header
+        return self.aliases.get(key or "") or self.fallback_column or self.columns[0].header
+
+    def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
+        """Checks within one row that need no database (e.g. two columns that go together)."""
+
+    def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
+        raise NotImplementedError
+
+    def example(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
+        raise NotImplementedError
+
+
+class ImportContext:
+    """What an importer needs while it runs: the actor and its scope, and where results go."""
+
+    def __init__(self, importer: Importer, actor, progress: Callable[[int, int], None] | None, total: int):
+        self.importer = importer
+        self.actor = actor
+        self.scope = fresh_scope(actor)
+        self.result = ImportResult()
+        self.present: set[str] = set()
+        self.paths: list[str] = []
+        self._failed: set[int] = set()
+        self._progress = progress
+        self._total = total
+        self._done = 0
+
+    def error(self, row: int, column: str, message: str) -> None:
+        self.result.errors.append(RowError(row, column, message))
+        self._failed.add(row)
+
+    def fails(self, row: int) -> bool:
+        return row in self._failed
+
+    def covers(self, org) -> bool:
+        return self.scope.covers(org)
+
+    def has(self, key: str) -> bool:
+        """Whether the sheet has that column (absent columns leave existing values alone)."""
+        return key in self.present
+
+    def attempt(self, row: int, write: Callable[..., tuple[str, str, str]], *args: Any) -> bool:
+        """Runs one row's write in a savepoint; a refusal becomes that row's errors.
+
+        `write` returns (action, summary, org path) and calls the services."""
+        try:
+            with transaction.atomic():
+                action, summary, path = write(*args)
+        except ServiceError as exc:
+            self._service_error(row, exc)
+            return False
+        except DatabaseError:
+            self.error(row, self.importer.header_for(None), "数据库拒绝写入该行（违反数据约束），请核对。")
+            return False
+        finally:
+            self._tick()
+        self.result.planned.append(PlannedRow(row, action, summary))
+        counter = _COUNTERS[action]
+        setattr(self.result, counter, getattr(self.result, counter) + 1)
+        if path:
+            self.paths.append(path)
+        return True
+
+    def _service_error(self, row: int, exc: ServiceError) -> None:
+        if not exc.errors:
+            self.error(row, self.importer.header_for(exc.field), exc.message)
+        for key, messages in exc.errors.items():
+            for message in messages:
+                self.error(row, self.importer.header_for(key), message)
+
+    def _tick(self) -> None:
+        self._done += 1
+        if self._progress and (self._done % PROGRESS_EVERY == 0 or self._done == self._total):
+            self._progress(self._done, self._total)
+
+    def finish(self) -> ImportResult:
+        result = self.result
+        result.errors.sort(key=lambda e: e.row)
+        result.planned.sort(key=lambda p: p.row)  # rows are written parents first, listed in sheet order
+        if result.errors:  # nothing was written
+            result.created = result.updated = result.unchanged = 0
+            result.planned = []
+        return result
+
+
+class _Rollback(Exception):
+    pass
+
+
+def get_importer(kind: str) -> Importer:
+    if kind not in _IMPORTERS:
+        raise ValueError(f"未知的导入类型“{kind}”，应为：{'、'.join(IMPORT_KINDS)}。")
+    return import_string(_IMPORTERS[kind])()
+
+
+def bulk_filter(queryset, field_name: str, values: Iterable[Any], size: int = 2000) -> list:
+    """Rows whose `field_name` is in `values`: one query per `size` values (SQLite caps IN lists)."""
+    values = sorted({v for v in values if v not in (None, "")})
+    rows: list = []
+    for start in range(0, len(values), size):
+        rows.extend(queryset.filter(**{f"{field_name}__in": values[start : start + size]}))
+    return rows
+
+
+def common_path(paths: list[str]) -> str:
+    """The deepest organisation path that contains all of them (for filtering the audit log)."""
+    if not paths:
+        return ""
+    low, high = min(paths), max(paths)  # the common prefix of the extremes is that of all
+    size = next(
+        (i for i, (a, b) in enumerate(zip(low, high, strict=False)) if a != b), min(len(low), len(high))
+    )
+    prefix = low[:size]
+    return prefix[: prefix.rfind("/") + 1]
+
+
+def _source_label(source: Any) -> str:
+    name = source if isinstance(source, str | Path) else getattr(source, "name", "")
+    return Path(str(name)).name if name else "上传的文件"
+
+
+def _record_summary(kind: str, source: Any, ctx: ImportContext) -> None:
+    r = ctx.result
+    audit.record(
+        actor=ctx.actor,
+        action="import",
+        object_type="import",
+        object_repr=f"导入{IMPORT_KINDS[kind]}：{_source_label(source)}",
+        org_path=common_path(ctx.paths),
+        note=f"{IMPORT_KINDS[kind]}导入：新增 {r.created}，更新 {r.updated}，未变 {r.unchanged}",
+    )
+
+
+def run_import(
+    kind: str, source, *, actor, dry_run: bool, progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
+    """Imports a workbook (a path or a binary file object). `actor` None is the system (full scope).
+
+    Raises ImportFileError when the file cannot be read; every problem inside it is a RowError."""
+    importer = get_importer(kind)
+    try:
+        sheet = xlsx.parse_sheet(importer.columns, source)
+    except xlsx.WorkbookError as exc:
+        raise ImportFileError(exc.message) from exc
+    ctx = ImportContext(importer, actor, progress, len(sheet.rows))
+    ctx.present = sheet.present
+    ctx.result.warnings.extend(sheet.warnings)
+    for error in sheet.errors:
+        ctx.error(error.row, error.column, error.message)
+    if not sheet.header_ok:
+        return ctx.finish()
+    if not sheet.rows:
+        ctx.result.warnings.append("文件中没有数据行。")
+    for row in sheet.rows:
+        importer.check_row(row, ctx)
+    try:
+        with transaction.atomic():
+            importer.run(sheet.rows, ctx)
+            if ctx.result.errors or dry_run:
+                raise _Rollback
+            _record_summary(kind, source, ctx)
+    except _Rollback:
+        pass
+    return ctx.finish()
+
+
+def template_workbook(kind: str) -> bytes:
+    """Headers plus one example row, and a second sheet explaining each column."""
+    importer = get_importer(kind)
+    return xlsx.write_workbook(importer.columns, [importer.example()], title=importer.title, with_help=True)
+
+
+def export_workbook(kind: str, queryset) -> bytes:
+    """The same columns as the import, one row per object of the queryset (Org, Member or Post)."""
+    importer = get_importer(kind)
+    return xlsx.write_workbook(importer.columns, importer.export_rows(queryset), title=importer.title)

@@ -1,0 +1,397 @@
+"""A small column-spec framework for Excel import and export (openpyxl).
+
+A `Column` names a header, the key it fills, a value type (how a cell is parsed and written), whether
+it is required, and a help text. Reading takes the first sheet with the header in row 1; column order
+is free, unknown columns are ignored with a warning, missing required columns are an error on row 1.
+Every cell error is collected (nothing stops at the first one) as a `RowError` with the Excel row number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import models
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+from dangjian.core import idcard
+from dangjian.orgs.choices import chinese_label, label_to_value
+
+HEADER_ROW = 1
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; `message` is shown to the user as is."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class WorkbookError(Exception):
+    """The file is missing or is not a readable .xlsx workbook."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class RowError:
+    row: int  # Excel row number; the header is row 1
+    column: str  # the column header as written in the sheet
+    message: str
+
+    def __str__(self) -> str:
+        return f"第 {self.row} 行 {self.column}：{self.message}"
+
+
+# --- value types -------------------------------------------------------------------------------------
+
+
+def _integral(value: Any) -> Any:
+    """1.0 → 1: numbers typed into a text column come back as floats."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+class Text:
+    number_format = "@"
+    blank: Any = ""
+    hint = ""
+
+    def __init__(self, max_length: int | None = None):
+        self.max_length = max_length
+
+    def parse(self, value: Any) -> Any:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        text = str(_integral(value)).strip()
+        if self.max_length and len(text) > self.max_length:
+            raise CellError(f"不能超过{self.max_length}个字。")
+        return text
+
+    def render(self, value: Any) -> Any:
+        return value if value is not None else ""
+
+
+_DATE_TEXT = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]00:00(?::00)?)?$")
+
+
+class Date:
+    number_format = "yyyy-mm-dd"
+    blank: Any = None
+    hint = "格式 YYYY-MM-DD，如 2021-07-01；也可以是 Excel 日期单元格。"
+
+    def parse(self, value: Any) -> dt.date:
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            if value.year < 1900:
+                raise CellError("日期不在合理范围内。")
+            return value
+        match = _DATE_TEXT.match(str(value).strip())
+        if not match:
+            raise CellError(f"“{value}”不是有效日期，格式应为 YYYY-MM-DD（如 2021-07-01）。")
+        try:
+            parsed = dt.date(*(int(part) for part in match.groups()))
+        except ValueError as exc:
+            raise CellError(f"“{value}”不是有效日期。") from exc
+        if parsed.year < 1900:
+            raise CellError("日期不在合理范围内。")
+        return parsed
+
+    def render(self, value: Any) -> Any:
+        return value
+
+
+class YesNo:
+    number_format = "General"
+    blank: Any = False
+    hint = "填“是”或“否”，不填为否。"
+
+    def parse(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if text == "是":
+            return True
+        if text == "否":
+            return False
+        raise CellError(f"“{text}”无效，应填写“是”或“否”。")
+
+    def render(self, value: Any) -> Any:
+        return "是" if value else "否"
+
+
+class Integer:
+    number_format = "0"
+    blank: Any = None
+    hint = "整数。"
+
+    def parse(self, value: Any) -> int:
+        value = _integral(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        if re.fullmatch(r"\d+", text):
+            return int(text)
+        raise CellError(f"“{text}”无效，应为整数。")
+
+    def render(self, value: Any) -> Any:
+        return value
+
+
+class Choice:
+    """A choice written as its Chinese label (the stored value is accepted too)."""
+
+    number_format = "@"
+    blank: Any = ""
+
+    def __init__(self, choices: type[models.TextChoices]):
+        self.choices = choices
+
+    @property
+    def labels(self) -> list[str]:
+        return [chinese_label(self.choices, value) for value in self.choices.values]
+
+    @property
+    def hint(self) -> str:
+        return "可选：" + "、".join(self.labels) + "。"
+
+    def parse(self, value: Any) -> str:
+        text = str(_integral(value)).strip()
+        found = label_to_value(self.choices, text)
+        if found is None:
+            raise CellError(f"“{text}”无效，应为：{'、'.join(self.labels)}。")
+        return found
+
+    def render(self, value: Any) -> Any:
+        return chinese_label(self.choices, value) if value else ""
+
+
+class IdNumber:
+    """身份证号 (GB 11643): checked and normalised; never echoed back in messages."""
+
+    number_format = "@"
+    blank: Any = ""
+    hint = "18位，末位可为X；请把该列设为文本格式，以免 Excel 截断末几位。"
+
+    def parse(self, value: Any) -> str:
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if isinstance(value, float):
+            if not value.is_integer() or value >= 1e15:
+                raise CellError(
+                    "身份证号被存成了数字，Excel 只保留15位有效数字，末几位已丢失；"
+                    "请把该列设为文本格式后重新填写。"
+                )
+            value = int(value)
+        try:
+            return idcard.parse(str(value)).number
+        except idcard.IdCardError as exc:
+            hint = "（该单元格是数字格式，请设为文本格式）" if numeric else ""
+            raise CellError(f"身份证号{exc}{hint}。") from exc
+
+    def render(self, value: Any) -> Any:
+        return value or ""
+
+
+# --- columns and sheets ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    key: str  # the field it fills (model field names where they exist, so service errors map back)
+    type: Any  # one of the value types above (or any object with parse/render/blank/hint/number_format)
+    required: bool = False
+    help: str = ""
+    default: Any = None  # value of a blank cell, when not the type's own blank
+    width: int = 14
+
+    @property
+    def blank_value(self) -> Any:
+        return self.type.blank if self.default is None else self.default
+
+    @property
+    def help_text(self) -> str:
+        return "".join(part for part in (self.help, self.type.hint) if part)
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    values: dict[str, Any]  # one entry per column present in the sheet (None where the cell had an error)
+    invalid: set[str] = field(default_factory=set)  # keys of the cells that had an error
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self.values.get(key, default)
+
+
+@dataclass
+class ParsedSheet:
+    rows: list[ParsedRow] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)  # keys of the columns found in the header
+
+    @property
+    def header_ok(self) -> bool:
+        return not any(e.row == HEADER_ROW for e in self.errors)
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _source_name(source: Any) -> str:
+    if isinstance(source, str | Path):
+        return str(source)
+    return getattr(source, "name", "") or "上传的文件"
+
+
+def read_rows(source: Any) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
+    """The header cells and the non-blank data rows (with their Excel row numbers) of the first sheet."""
+    if isinstance(source, str | Path) and not Path(source).is_file():
+        raise WorkbookError(f"文件不存在或不可读：{source}")
+    try:
+        workbook = load_workbook(source, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+        raise WorkbookError(f"无法读取“{_source_name(source)}”：不是有效的 Excel（.xlsx）文件。") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        cells = sheet.iter_rows(values_only=True)
+        header = next(cells, None) or ()
+        rows = [(n, row) for n, row in enumerate(cells, start=HEADER_ROW + 1) if not all(map(_is_blank, row))]
+    except Exception as exc:  # a damaged sheet: report it as an unreadable file
+        raise WorkbookError(
+            f"无法读取“{_source_name(source)}”：工作表已损坏（{type(exc).__name__}）。"
+        ) from exc
+    finally:
+        workbook.close()
+    return header, rows
+
+
+def map_header(columns: Iterable[Column], header: tuple[Any, ...], sheet: ParsedSheet) -> dict[str, int]:
+    """Column key → cell index, with errors for missing required or repeated columns."""
+    by_header = {c.header: c for c in columns}
+    index: dict[str, int] = {}
+    for position, cell in enumerate(header):
+        name = "" if cell is None else str(cell).strip()
+        if not name:
+            continue
+        column = by_header.get(name)
+        if column is None:
+            sheet.warnings.append(f"已忽略未知列“{name}”。")
+        elif column.key in index:
+            sheet.errors.append(RowError(HEADER_ROW, name, "列名重复。"))
+        else:
+            index[column.key] = position
+    for column in columns:
+        if column.required and column.key not in index:
+            sheet.errors.append(RowError(HEADER_ROW, column.header, "缺少必填列。"))
+    sheet.present = set(index)
+    return index
+
+
+def parse_row(columns: Iterable[Column], index: dict[str, int], number: int, cells: tuple[Any, ...]):
+    """One data row: parsed values for the present columns, plus its cell errors."""
+    values: dict[str, Any] = {}
+    invalid: set[str] = set()
+    errors: list[RowError] = []
+    for column in columns:
+        if column.key not in index:
+            continue
+        position = index[column.key]
+        raw = cells[position] if position < len(cells) else None
+        if _is_blank(raw):
+            values[column.key] = column.blank_value
+            if column.required:
+                errors.append(RowError(number, column.header, "不能为空。"))
+            continue
+        try:
+            values[column.key] = column.type.parse(raw)
+        except CellError as exc:
+            values[column.key] = None
+            invalid.add(column.key)
+            errors.append(RowError(number, column.header, exc.message))
+    return ParsedRow(number, values, invalid), errors
+
+
+def parse_sheet(columns: tuple[Column, ...], source: Any) -> ParsedSheet:
+    header, rows = read_rows(source)
+    sheet = ParsedSheet()
+    index = map_header(columns, header, sheet)
+    if not sheet.header_ok:
+        return sheet
+    for number, cells in rows:
+        parsed, errors = parse_row(columns, index, number, cells)
+        sheet.rows.append(parsed)
+        sheet.errors.extend(errors)
+    return sheet
+
+
+# --- writing -----------------------------------------------------------------------------------------
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
+_REQUIRED_FONT = Font(bold=True, color="C00000")
+
+
+def _header_cells(sheet, columns: tuple[Column, ...]) -> list[WriteOnlyCell]:
+    cells = []
+    for column in columns:
+        cell = WriteOnlyCell(sheet, value=column.header)
+        cell.font = _REQUIRED_FONT if column.required else _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cells.append(cell)
+    return cells
+
+
+def _value_cell(sheet, column: Column, value: Any) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=column.type.render(value))
+    cell.number_format = column.type.number_format
+    return cell
+
+
+def _help_sheet(workbook: Workbook, columns: tuple[Column, ...]) -> None:
+    sheet = workbook.create_sheet("填写说明")
+    for letter, width in (("A", 16), ("B", 8), ("C", 80)):
+        sheet.column_dimensions[letter].width = width
+    sheet.append([WriteOnlyCell(sheet, value=v) for v in ("列名", "必填", "说明")])
+    for column in columns:
+        text = WriteOnlyCell(sheet, value=column.help_text)
+        text.alignment = Alignment(wrap_text=True)
+        sheet.append([column.header, "是" if column.required else "", text])
+    sheet.append([])
+    sheet.append(["导入时只读取第一张工作表，第一行为列名，列的顺序不限；红色列名为必填列。"])
+
+
+def write_workbook(
+    columns: tuple[Column, ...], rows: Iterable[dict[str, Any]], *, title: str, with_help: bool = False
+) -> bytes:
+    """A workbook whose first sheet has the header row and one row per dict (keys are column keys)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    for position, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = column.width
+    sheet.freeze_panes = "A2"
+    sheet.append(_header_cells(sheet, columns))
+    for row in rows:
+        sheet.append([_value_cell(sheet, column, row.get(column.key)) for column in columns])
+    if with_help:
+        _help_sheet(workbook, columns)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,204 @@
+"""Excel import and export of the member registry (党员).
+
+Members match on 身份证号 through its keyed hash (one query for the whole file). 党内职务 and 任职日期,
+when given, create that post in the member's own organisation (both or neither)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from dangjian.core.errors import ServiceError
+from dangjian.core.imports import ImportContext, Importer, bulk_filter
+from dangjian.core.pii import lookup_hash, mask_id_number
+from dangjian.core.xlsx import CellError, Choice, Column, Date, IdNumber, ParsedRow, Text, YesNo
+from dangjian.members.choices import Category, Education, WorkStatus
+from dangjian.members.models import Member
+from dangjian.members.services import MEMBER_FIELDS, create_member, update_member, validate_phone
+from dangjian.orgs.choices import PostTitle
+from dangjian.orgs.models import Org, Post
+from dangjian.orgs.services import create_post
+from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code
+
+ID, ORG, TITLE, STARTED = "身份证号", "所在组织编码", "党内职务", "任职日期"
+
+
+class Phone(Text):
+    """手机号码: digits only (a number cell is fine); never echoed back in messages."""
+
+    hint = "7至15位数字。"
+
+    def parse(self, value: Any) -> str:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        try:
+            return validate_phone(str(value))
+        except ServiceError as exc:
+            raise CellError(exc.message) from exc
+
+
+MEMBER_COLUMNS = (
+    Column("姓名", "name", Text(50), required=True),
+    Column(ID, "id_number", IdNumber(), required=True, help="再次导入时按身份证号匹配已有党员。", width=22),
+    Column("民族", "ethnicity", Text(20), help="不填为汉族。", default="汉族"),
+    Column("学历", "education", Choice(Education)),
+    Column("手机号码", "phone", Phone(), width=16),
+    Column("人员类别", "category", Choice(Category), required=True),
+    Column("入党日期", "joined_on", Date(), required=True),
+    Column("转正日期", "confirmed_on", Date(), help="正式党员必填，应晚于入党日期；预备党员不填。"),
+    Column(ORG, "org", Text(50), required=True, help="党支部或党小组的组织编码。"),
+    Column(TITLE, "post_title", Choice(PostTitle), help="可不填；填写时须同时填写任职日期，在所在组织任职。"),
+    Column(STARTED, "post_started_on", Date(), help="与党内职务同时填写。"),
+    Column("工作状态", "work_status", Choice(WorkStatus), help="不填为在职。", default=WorkStatus.ACTIVE),
+    Column("是否领导干部", "is_leader", YesNo()),
+    Column("工作岗位", "position", Text(100), width=20),
+    Column("流动党员", "is_mobile", YesNo()),
+)
+
+
+def members_by_number(numbers: Iterable[str | None]) -> dict[str, Member]:
+    """Members by 身份证号, in bulk, through the keyed hash (with their organisations)."""
+    hashes = {lookup_hash(n): n for n in numbers if n}
+    found = bulk_filter(Member.objects.select_related("org"), "id_number_hash", hashes)
+    return {hashes[m.id_number_hash]: m for m in found}
+
+
+def member_changed(member: Member, data: dict[str, Any]) -> bool:
+    for key, value in data.items():
+        current = member.org_id if key == "org" else getattr(member, key)
+        if (value.pk if key == "org" else value) != current:
+            return True
+    return False
+
+
+def _summary(member: Member) -> str:
+    return f"{member.name}（{mask_id_number(member.id_number)}）{member.org.name}"
+
+
+class MemberImporter(Importer):
+    kind = "members"
+    title = "党员"
+    columns = MEMBER_COLUMNS
+    fallback_column = ID
+    aliases = {"title": TITLE, "started_on": STARTED}
+
+    def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
+        """党内职务 and 任职日期 go together (a cell with an error counts as filled in)."""
+        has_title = bool(row.get("post_title")) or "post_title" in row.invalid
+        has_started = row.get("post_started_on") is not None or "post_started_on" in row.invalid
+        if has_title and not has_started:
+            ctx.error(row.row, STARTED, "填写了党内职务，还应填写任职日期。")
+        elif has_started and not has_title:
+            ctx.error(row.row, TITLE, "填写了任职日期，还应填写党内职务。")
+
+    def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
+        self._check_duplicates(rows, ctx)
+        existing = members_by_number(r.get("id_number") for r in rows)
+        orgs = orgs_by_code(r.get("org") for r in rows)
+        posts = self._existing_posts(existing.values())
+        for row in rows:  # references are checked on every row, even one that already has errors
+            member = existing.get(row.get("id_number"))
+            org = self._org(row, orgs, ctx) if row.get("org") else None
+            if member is not None and not ctx.covers(member.org):
+                masked = mask_id_number(row.get("id_number"))
+                ctx.error(
+                    row.row,
+                    ID,
+                    f"身份证号 {masked} 已登记在您管理范围以外的党员名下，如需转入请联系上级党组织。",
+                )
+            if not ctx.fails(row.row):
+                ctx.attempt(row.row, self._write, row, member, org, posts, ctx)
+
+    def _check_duplicates(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
+        first: dict[str, int] = {}
+        for row in rows:
+            number = row.get("id_number")
+            if not number:
+                continue
+            if number in first:
+                masked = mask_id_number(number)
+                ctx.error(row.row, ID, f"身份证号 {masked} 与第 {first[number]} 行重复。")
+            else:
+                first[number] = row.row
+
+    def _org(self, row: ParsedRow, orgs: dict[str, Org], ctx: ImportContext) -> Org | None:
+        code = row.get("org")
+        org = orgs.get(code)
+        if org is None:
+            ctx.error(row.row, ORG, f"组织编码“{code}”不存在。")
+        elif not ctx.covers(org):
+            ctx.error(row.row, ORG, f"组织“{code}”不在您的管理范围内。")
+        return org
+
+    def _existing_posts(self, members) -> set[tuple]:
+        posts = bulk_filter(Post.objects.all(), "member_id", [m.pk for m in members])
+        return {(p.member_id, p.org_id, p.title, p.started_on) for p in posts}
+
+    def _write(self, row: ParsedRow, member: Member | None, org: Org, posts: set[tuple], ctx: ImportContext):
+        data = {key: value for key, value in row.values.items() if key in MEMBER_FIELDS}
+        data["org"] = org
+        if member is None:
+            defaults = {c.key: c.blank_value for c in MEMBER_COLUMNS if c.key in MEMBER_FIELDS}
+            member, action = create_member(actor=ctx.actor, data={**defaults, **data}), "create"
+        elif member_changed(member, data):
+            member, action = update_member(actor=ctx.actor, member=member, data=data), "update"
+        else:
+            action = "unchanged"
+        if row.get("post_title") and self._add_post(row, member, posts, ctx) and action == "unchanged":
+            action = "update"
+        return action, _summary(member), member.org.path
+
+    def _add_post(self, row: ParsedRow, member: Member, posts: set[tuple], ctx: ImportContext) -> bool:
+        key = (member.pk, member.org_id, row.get("post_title"), row.get("post_started_on"))
+        if key in posts:
+            return False
+        data = {"member": member, "org": member.org, "title": key[2], "started_on": key[3]}
+        try:
+            create_post(actor=ctx.actor, data=data)
+        except ServiceError as exc:
+            if not exc.errors:
+                raise ServiceError(exc.message, field="post_title") from exc
+            raise
+        posts.add(key)
+        return True
+
+    def example(self) -> dict[str, Any]:
+        return {
+            "name": "王小明",
+            "id_number": EXAMPLE_ID_NUMBER,
+            "ethnicity": "汉族",
+            "education": Education.BACHELOR,
+            "phone": "13800000000",
+            "category": Category.FORMAL,
+            "joined_on": dt.date(2010, 7, 1),
+            "confirmed_on": dt.date(2011, 7, 1),
+            "org": EXAMPLE_BRANCH_CODE,
+            "post_title": PostTitle.SECRETARY,
+            "post_started_on": dt.date(2024, 3, 1),
+            "work_status": WorkStatus.ACTIVE,
+            "is_leader": False,
+            "position": "科员",
+            "is_mobile": False,
+        }
+
+    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
+        members = list(queryset.select_related("org").order_by("org__path", "name", "pk"))
+        posts = self._current_posts(members)
+        for member in members:
+            row = {key: getattr(member, key) for key in MEMBER_FIELDS}
+            row["org"] = member.org.code
+            post = posts.get(member.pk)
+            row["post_title"], row["post_started_on"] = (post.title, post.started_on) if post else ("", None)
+            yield row
+
+    def _current_posts(self, members: list[Member]) -> dict[int, Post]:
+        """Each member's current post in their own organisation (the senior one if several)."""
+        order = {title: i for i, title in enumerate(PostTitle.values)}
+        own = {m.pk: m.org_id for m in members}
+        posts = bulk_filter(Post.objects.current(), "member_id", own)
+        chosen: dict[int, Post] = {}
+        for post in sorted(posts, key=lambda p: (order.get(p.title, 99), p.started_on)):
+            if post.org_id == own[post.member_id]:
+                chosen.setdefault(post.member_id, post)
+        return chosen

@@ -1,0 +1,286 @@
+"""Excel import and export of organisations (组织) and party posts (党内职务)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from dangjian.core import idcard
+from dangjian.core.errors import ServiceError
+from dangjian.core.imports import ImportContext, Importer, bulk_filter
+from dangjian.core.pii import mask_id_number
+from dangjian.core.xlsx import Choice, Column, Date, IdNumber, Integer, ParsedRow, Text, YesNo
+from dangjian.orgs.choices import DEFAULT_TERM_YEARS, OrgType, PostTitle, chinese_label
+from dangjian.orgs.models import Org, Post
+from dangjian.orgs.services import create_org, create_post, update_org, update_post, validate_placement
+
+# The example rows of the three templates fit together: import the orgs template under an existing
+# 党委 coded EXAMPLE_PARENT_CODE, then the members template, then the posts template.
+EXAMPLE_PARENT_CODE = "JG01"
+EXAMPLE_BRANCH_CODE = "JG01-01"
+EXAMPLE_ID_NUMBER = idcard.make("110101", dt.date(1985, 6, 15), 12, male=True)
+
+CODE, PARENT = "组织编码", "上级组织编码"
+
+ORG_COLUMNS = (
+    Column("组织编码", "code", Text(50), required=True, help="唯一；再次导入时按组织编码匹配已有组织。"),
+    Column("组织名称", "name", Text(100), required=True, width=24),
+    Column("组织类型", "type", Choice(OrgType), required=True),
+    Column(
+        "上级组织编码",
+        "parent",
+        Text(50),
+        help="工委不填；上级组织可以是已有组织，也可以在本表中（前后不限）。",
+    ),
+    Column("所在单位", "unit", Text(100), width=20),
+    Column("成立日期", "founded_on", Date()),
+    Column("本届开始日期", "term_started_on", Date(), help="不填时按成立日期计算任期。"),
+    Column("任期年限", "term_years", Integer(), help="1至10；不填时按类型默认：党委5年，党总支、党支部3年。"),
+    Column("离退休党支部", "is_retiree_branch", YesNo()),
+    Column("撤销日期", "dissolved_on", Date(), help="已撤销的组织填写，历史记录保留。"),
+)
+ORG_KEYS = tuple(c.key for c in ORG_COLUMNS)
+
+
+def orgs_by_code(codes: Iterable[str | None]) -> dict[str, Org]:
+    """Organisations by 组织编码, in bulk (with their parents)."""
+    return {org.code: org for org in bulk_filter(Org.objects.select_related("parent"), "code", codes)}
+
+
+def _org_label(org: Org) -> str:
+    return f"{chinese_label(OrgType, org.type)}“{org.name}”（{org.code}）"
+
+
+def org_changed(org: Org, data: dict[str, Any]) -> bool:
+    """Whether writing `data` (the columns present in the sheet) would change `org`."""
+    for key, value in data.items():
+        current = getattr(org, key) if key != "parent" else org.parent_id
+        if key == "parent":
+            value = value.pk if value else None
+        elif key == "term_years" and value is None:
+            value = DEFAULT_TERM_YEARS.get(data.get("type", org.type))
+        if value != current:
+            return True
+    return False
+
+
+def write_order(rows: list[ParsedRow], by_code: dict[str, ParsedRow], ctx: ImportContext) -> list[ParsedRow]:
+    """Rows with parents first (a parent may come later in the sheet); rows in a cycle are errors."""
+    placed: set[int] = set()
+    order: list[ParsedRow] = []
+    for row in rows:
+        chain: list[ParsedRow] = []
+        current: ParsedRow | None = row
+        while current is not None and current.row not in placed and current not in chain:
+            chain.append(current)
+            current = by_code.get(current.get("parent") or "")
+        if current is not None and current in chain:
+            cycle = chain[chain.index(current) :]
+            for member in cycle:
+                message = "不能是本组织自身。" if len(cycle) == 1 else "上级组织形成了循环引用。"
+                ctx.error(member.row, PARENT, message)
+        for item in reversed(chain):
+            placed.add(item.row)
+            order.append(item)
+    return order
+
+
+class OrgImporter(Importer):
+    kind = "orgs"
+    title = "组织"
+    columns = ORG_COLUMNS
+    fallback_column = CODE
+
+    def __init__(self) -> None:
+        self.moved = False  # once a subtree has moved, cached paths are stale: re-read parents
+
+    def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
+        by_code = self._index(rows, ctx)
+        existing = orgs_by_code([r.get("code") for r in rows] + [r.get("parent") for r in rows])
+        for row in rows:  # even a row that already has errors: list everything that can be checked
+            self._check(row, by_code, existing, ctx)
+        written: dict[str, Org] = {}
+        for row in write_order(rows, by_code, ctx):
+            parent_code = row.get("parent")
+            if ctx.fails(row.row) or (parent_code in by_code and parent_code not in written):
+                continue  # its own error is listed, or its parent's row failed
+            ctx.attempt(row.row, self._write, row, written, existing, ctx)
+
+    def _index(self, rows: list[ParsedRow], ctx: ImportContext) -> dict[str, ParsedRow]:
+        by_code: dict[str, ParsedRow] = {}
+        for row in rows:
+            code = row.get("code")
+            if not code:
+                continue
+            if code in by_code:
+                ctx.error(row.row, CODE, f"组织编码“{code}”与第 {by_code[code].row} 行重复。")
+            else:
+                by_code[code] = row
+        return by_code
+
+    def _check(self, row: ParsedRow, by_code, existing: dict[str, Org], ctx: ImportContext) -> None:
+        """References, scope and the tree's shape, checked for every row before anything is written."""
+        org = existing.get(row.get("code"))
+        if org is not None and not ctx.covers(org):
+            ctx.error(row.row, CODE, f"组织“{org.code}”不在您的管理范围内。")
+            return
+        if not ctx.has("parent"):
+            parent = org.parent if org is not None else None
+        else:
+            code = row.get("parent")
+            if code and code == row.get("code"):
+                return  # reported by write_order
+            if code in by_code:
+                parent_row = by_code[code]
+                if not parent_row.get("type"):
+                    return
+                parent = Org(code=code, name=parent_row.get("name") or code, type=parent_row.get("type"))
+            elif code in existing:
+                parent = existing[code]
+                if not ctx.covers(parent) and (org is None or org.parent_id != parent.pk):
+                    ctx.error(row.row, PARENT, f"上级组织“{code}”不在您的管理范围内。")
+                    return
+            elif code:
+                ctx.error(row.row, PARENT, f"组织编码“{code}”不存在（系统和本文件中都没有）。")
+                return
+            else:
+                parent = None
+        if row.get("type"):
+            try:
+                validate_placement(row.get("type"), parent)
+            except ServiceError as exc:
+                ctx.error(row.row, PARENT, exc.message)
+
+    def _parent(self, code: str, written: dict[str, Org], existing: dict[str, Org]) -> Org | None:
+        if not code:
+            return None
+        parent = written.get(code) or existing[code]
+        return Org.objects.get(pk=parent.pk) if self.moved else parent
+
+    def _write(self, row: ParsedRow, written, existing, ctx: ImportContext) -> tuple[str, str, str]:
+        data = {key: value for key, value in row.values.items() if key in ORG_KEYS}
+        if "parent" in data:
+            data["parent"] = self._parent(data["parent"], written, existing)
+        org = existing.get(data["code"])
+        if org is None:
+            org, action = create_org(actor=ctx.actor, data=data), "create"
+        elif org_changed(org, data):
+            moved = "parent" in data and (data["parent"].pk if data["parent"] else None) != org.parent_id
+            org, action = update_org(actor=ctx.actor, org=org, data=data), "update"
+            self.moved = self.moved or moved
+        else:
+            action = "unchanged"
+        written[org.code] = org
+        return action, _org_label(org), org.path
+
+    def example(self) -> dict[str, Any]:
+        return {
+            "code": EXAMPLE_BRANCH_CODE,
+            "name": "示例局机关第一党支部",
+            "type": OrgType.ZHIBU,
+            "parent": EXAMPLE_PARENT_CODE,
+            "unit": "示例局",
+            "founded_on": dt.date(2021, 3, 1),
+            "term_started_on": dt.date(2024, 3, 1),
+            "term_years": 3,
+            "is_retiree_branch": False,
+            "dissolved_on": None,
+        }
+
+    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
+        for org in queryset.select_related("parent").order_by("path").iterator(chunk_size=2000):
+            row = {key: getattr(org, key) for key in ORG_KEYS if key != "parent"}
+            row["parent"] = org.parent.code if org.parent_id else ""
+            yield row
+
+
+# --- party posts -------------------------------------------------------------------------------------
+
+POST_COLUMNS = (
+    Column("身份证号", "member", IdNumber(), required=True, help="党员须已在系统中。", width=22),
+    Column("组织编码", "org", Text(50), required=True, help="任职的组织，可以不是党员所在的组织。"),
+    Column("党内职务", "title", Choice(PostTitle), required=True, help="党小组只设党小组长。"),
+    Column("任职日期", "started_on", Date(), required=True),
+    Column("离任日期", "ended_on", Date(), help="仍在任的不填。"),
+)
+
+
+class PostImporter(Importer):
+    kind = "posts"
+    title = "党内职务"
+    columns = POST_COLUMNS
+    fallback_column = "党内职务"
+
+    def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
+        from dangjian.members.xlsx import members_by_number
+
+        members = members_by_number(r.get("member") for r in rows)
+        orgs = orgs_by_code(r.get("org") for r in rows)
+        existing = self._existing(members.values(), orgs.values())
+        seen: dict[tuple, int] = {}
+        for row in rows:
+            member, org = self._resolve(row, members, orgs, ctx)
+            if member is None or org is None:
+                continue
+            key = (member.pk, org.pk, row.get("title"), row.get("started_on"))
+            if key in seen:
+                ctx.error(row.row, "任职日期", f"与第 {seen[key]} 行重复（同一党员、组织、职务和任职日期）。")
+                continue
+            seen[key] = row.row
+            ctx.attempt(row.row, self._write, row, member, org, existing.get(key), ctx)
+
+    def _existing(self, members, orgs) -> dict[tuple, Post]:
+        org_ids = {org.pk for org in orgs}
+        posts = bulk_filter(Post.objects.all(), "member_id", [m.pk for m in members])
+        return {(p.member_id, p.org_id, p.title, p.started_on): p for p in posts if p.org_id in org_ids}
+
+    def _resolve(self, row: ParsedRow, members, orgs, ctx: ImportContext):
+        """The row's member and organisation, checked even when the row already has other errors."""
+        member, org = members.get(row.get("member")), orgs.get(row.get("org"))
+        masked = mask_id_number(row.get("member"))
+        if member is None and row.get("member"):
+            ctx.error(row.row, "身份证号", f"未找到身份证号为 {masked} 的党员，请先导入党员。")
+        elif member is not None and not ctx.covers(member.org):
+            ctx.error(row.row, "身份证号", f"身份证号为 {masked} 的党员不在您的管理范围内。")
+        if org is None and row.get("org"):
+            ctx.error(row.row, "组织编码", f"组织编码“{row.get('org')}”不存在。")
+        elif org is not None and not ctx.covers(org):
+            ctx.error(row.row, "组织编码", f"组织“{org.code}”不在您的管理范围内。")
+        return (None, None) if ctx.fails(row.row) else (member, org)
+
+    def _write(self, row: ParsedRow, member, org, post: Post | None, ctx: ImportContext):
+        data = {"member": member, "org": org, "title": row.get("title"), "started_on": row.get("started_on")}
+        if ctx.has("ended_on"):
+            data["ended_on"] = row.get("ended_on")
+        if post is None:
+            post, action = create_post(actor=ctx.actor, data=data), "create"
+        elif ctx.has("ended_on") and post.ended_on != data["ended_on"]:
+            post, action = (
+                update_post(actor=ctx.actor, post=post, data={"ended_on": data["ended_on"]}),
+                "update",
+            )
+        else:
+            action = "unchanged"
+        title = chinese_label(PostTitle, post.title)
+        return action, f"{org.name} {title} {member.name}（任职 {post.started_on:%Y-%m-%d}）", org.path
+
+    def example(self) -> dict[str, Any]:
+        return {
+            "member": EXAMPLE_ID_NUMBER,
+            "org": EXAMPLE_BRANCH_CODE,
+            "title": PostTitle.ORGANIZATION,
+            "started_on": dt.date(2021, 3, 1),
+            "ended_on": dt.date(2024, 3, 1),
+        }
+
+    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
+        posts = queryset.select_related("member", "org").order_by("org__path", "title", "started_on", "pk")
+        for post in posts.iterator(chunk_size=2000):
+            yield {
+                "member": post.member.id_number,
+                "org": post.org.code,
+                "title": post.title,
+                "started_on": post.started_on,
+                "ended_on": post.ended_on,
+            }
