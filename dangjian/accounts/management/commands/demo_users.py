@@ -1,0 +1,161 @@
+"""`dangjian demo_users [--password P]`: one demo login per role over the seeded tree (idempotent)."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models import Q
+
+from dangjian.accounts.choices import Role
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.core import audit
+from dangjian.members.choices import Category, WorkStatus
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+
+DEFAULT_PASSWORD = "Dangjian@2026"
+
+
+@dataclass
+class DemoAccount:
+    username: str
+    role: str
+    display_name: str
+    org: Org
+    include_descendants: bool
+    scope: str
+    member: Member | None = None
+
+
+def _pick_branch(party: Org) -> Org | None:
+    """A serving (non-retiree) 党支部 under the 党委 that has members and at least one 党小组."""
+    branches = (
+        Org.objects.subtree(party).active().filter(type=OrgType.ZHIBU).order_by("is_retiree_branch", "code")
+    )
+    fallback = None
+    for branch in branches:
+        if not Member.objects.in_subtree(branch).exists():
+            continue
+        if branch.children.filter(type=OrgType.XIAOZU).exists():
+            return branch
+        fallback = fallback or branch
+    return fallback
+
+
+def _pick_member(branch: Org, username: str) -> Member | None:
+    """An ordinary full member of the branch (or its 党小组), holding no post, not linked to another login."""
+    free = Member.objects.in_subtree(branch).filter(Q(user__isnull=True) | Q(user__username=username))
+    ordinary = free.filter(
+        category=Category.FORMAL, work_status=WorkStatus.ACTIVE, is_leader=False, posts__isnull=True
+    )
+    return ordinary.order_by("pk").first() or free.order_by("pk").first()
+
+
+def demo_accounts() -> list[DemoAccount]:
+    root = Org.objects.filter(type=OrgType.GONGWEI).first()
+    party = Org.objects.filter(type=OrgType.DANGWEI, parent=root).order_by("code").first() if root else None
+    branch = _pick_branch(party) if party else None
+    member = _pick_member(branch, "dangyuan") if branch else None
+    if root is None or party is None or branch is None or member is None:
+        raise CommandError(
+            "未找到演示数据（工委、机关党委、有党员的党支部），请先运行：dangjian seed --scale small"
+        )
+    return [
+        DemoAccount(
+            "gongwei",
+            Role.GONGWEI_ADMIN,
+            "工委管理员演示账号",
+            root,
+            True,
+            f"{root.name}（{root.code}）及全部下级组织",
+        ),
+        DemoAccount(
+            "dangwei",
+            Role.DANGWEI_ADMIN,
+            "党委管理员演示账号",
+            party,
+            True,
+            f"{party.name}（{party.code}）及其下级组织",
+        ),
+        DemoAccount(
+            "zhibu",
+            Role.BRANCH_ADMIN,
+            "支部管理员演示账号",
+            branch,
+            True,
+            f"{party.unit}{branch.name}（{branch.code}）及其党小组",
+        ),
+        DemoAccount(
+            "dangyuan",
+            Role.MEMBER,
+            "党员演示账号",
+            member.org,
+            False,
+            f"本人党员信息：{member.name}（{member.org.name}）",
+            member,
+        ),
+    ]
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def table(rows: list[list[str]]) -> str:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "为每个角色创建（或重置）一个演示账号：工委管理员、党委管理员、支部管理员、党员。"
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--password", default=DEFAULT_PASSWORD, help=f"演示账号的密码（默认 {DEFAULT_PASSWORD}）。"
+        )
+
+    @transaction.atomic
+    def handle(self, *args, password: str, **options):
+        accounts = demo_accounts()
+        created = []
+        for account in accounts:
+            user = User.objects.filter(username=account.username).first() or User(username=account.username)
+            if user.pk is None:
+                created.append(account.username)
+            try:
+                validate_password(password, user)
+            except ValidationError as exc:
+                raise CommandError(f"密码不符合要求：{' '.join(exc.messages)}") from exc
+            user.first_name, user.last_name = account.display_name, ""
+            user.is_active, user.is_staff, user.is_superuser = True, False, False
+            user.member = account.member
+            user.set_password(password)
+            user.save()
+            user.roles.all().delete()
+            RoleAssignment.objects.create(
+                user=user, role=account.role, org=account.org, include_descendants=account.include_descendants
+            )
+        audit.record(
+            actor=None,
+            action="create" if created else "update",
+            object_type="demo_users",
+            object_repr="演示账号",
+            org_path=accounts[0].org.path,
+            note=f"创建或重置：{'、'.join(a.username for a in accounts)}",
+        )
+        rows = [["角色", "用户名", "密码", "范围"]]
+        rows += [[str(Role(a.role).label), a.username, password, a.scope] for a in accounts]
+        self.stdout.write("演示账号（已创建或重置）：")
+        self.stdout.write(table(rows))

@@ -1,0 +1,133 @@
+"""`dangjian demo_users`: one login per role over the seeded tree, idempotent, each seeing its scope."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.members.models import Member
+from dangjian.orgs.models import Org
+
+USERNAMES = ["dangwei", "dangyuan", "gongwei", "zhibu"]
+
+
+def demo_users(*args: str) -> str:
+    out = StringIO()
+    call_command("demo_users", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def seeded(db):
+    call_command("seed", "--scale", "small", stdout=StringIO())
+
+
+def users() -> dict[str, User]:
+    return {u.username: u for u in User.objects.select_related("member", "member__org")}
+
+
+def codes(qs) -> list[str]:
+    return sorted(qs.values_list("code", flat=True))
+
+
+def test_fails_with_a_clear_message_without_seeded_data(db):
+    with pytest.raises(CommandError, match=r"未找到演示数据.*dangjian seed --scale small"):
+        demo_users()
+    assert not User.objects.exists()
+
+
+def test_creates_one_user_per_role_and_prints_the_logins(seeded):
+    out = demo_users()
+    accounts = users()
+    assert sorted(accounts) == USERNAMES
+    rows = sorted(
+        RoleAssignment.objects.values_list("user__username", "role", "org__code", "include_descendants")
+    )
+    branch = accounts["zhibu"].roles.get().org
+    assert rows == [
+        ("dangwei", "dangwei_admin", "U001-JW", True),
+        ("dangyuan", "member", accounts["dangyuan"].member.org.code, False),
+        ("gongwei", "gongwei_admin", "GW", True),
+        ("zhibu", "branch_admin", branch.code, True),
+    ]
+    for user in accounts.values():
+        assert user.check_password("Dangjian@2026")
+        assert user.first_name.endswith("演示账号") and not user.is_superuser and not user.is_staff
+    assert accounts["gongwei"].display_name() == "工委管理员演示账号"
+    for label, username in (("工委管理员", "gongwei"), ("党委管理员", "dangwei"), ("支部管理员", "zhibu")):
+        assert any(
+            label in line and username in line and "Dangjian@2026" in line for line in out.splitlines()
+        )
+    assert "本人党员信息：" + accounts["dangyuan"].member.name in out
+
+
+def test_each_demo_user_sees_exactly_their_scope(seeded):
+    demo_users()
+    accounts = users()
+    party = Org.objects.get(code="U001-JW")
+    branch = accounts["zhibu"].roles.get().org
+
+    assert Org.objects.visible_to(accounts["gongwei"]).count() == Org.objects.count() == 33
+    assert Member.objects.visible_to(accounts["gongwei"]).count() == 200
+
+    assert codes(Org.objects.visible_to(accounts["dangwei"])) == codes(Org.objects.subtree(party))
+    assert not Org.objects.visible_to(accounts["dangwei"]).filter(code__startswith="U002").exists()
+    assert set(Member.objects.visible_to(accounts["dangwei"])) == set(Member.objects.in_subtree(party))
+
+    # 支部管理员: a serving branch of that 党委 with members and 党小组; sees the branch and its groups only.
+    assert branch.type == "zhibu" and branch.is_within(party) and not branch.is_retiree_branch
+    assert codes(Org.objects.visible_to(accounts["zhibu"])) == [
+        "U001-JW-ZB01",
+        "U001-JW-ZB01-XZ01",
+        "U001-JW-ZB01-XZ02",
+    ]
+    branch_members = set(Member.objects.in_subtree(branch))
+    assert set(Member.objects.visible_to(accounts["zhibu"])) == branch_members
+    assert len(branch_members) == 22
+
+    # 党员: an ordinary member of that branch (in one of its groups); sees only their own record.
+    own = accounts["dangyuan"].member
+    assert own in branch_members and own.org.type == "xiaozu"
+    assert (own.category, own.work_status, own.posts.exists()) == ("formal", "active", False)
+    assert list(Member.objects.visible_to(accounts["dangyuan"])) == [own]
+    assert not Org.objects.visible_to(accounts["dangyuan"]).exists()
+
+
+def test_running_again_resets_the_same_users(seeded):
+    demo_users()
+    first = {name: (u.pk, u.member_id) for name, u in users().items()}
+    accounts = users()
+    accounts["zhibu"].set_password("changed-by-someone")
+    accounts["zhibu"].is_active = False
+    accounts["zhibu"].save()
+    RoleAssignment.objects.create(
+        user=accounts["zhibu"], role="gongwei_admin", org=Org.objects.get(code="GW")
+    )
+
+    demo_users("--password", "Another-pass-2027")
+    again = users()
+    assert {name: (u.pk, u.member_id) for name, u in again.items()} == first
+    assert RoleAssignment.objects.count() == 4
+    assert again["zhibu"].roles.get().role == "branch_admin"
+    assert all(u.is_active and u.check_password("Another-pass-2027") for u in again.values())
+
+
+def test_works_again_after_the_data_is_reseeded(seeded):
+    demo_users()
+    pks = {name: u.pk for name, u in users().items()}
+    call_command("seed", "--scale", "small", "--reset", stdout=StringIO())
+    assert not RoleAssignment.objects.exists() and users()["dangyuan"].member is None
+    demo_users()
+    accounts = users()
+    assert {name: u.pk for name, u in accounts.items()} == pks
+    assert list(Member.objects.visible_to(accounts["dangyuan"])) == [accounts["dangyuan"].member]
+
+
+def test_weak_password_is_refused_and_nothing_is_created(seeded):
+    with pytest.raises(CommandError, match="密码不符合要求"):
+        demo_users("--password", "123")
+    assert not User.objects.exists()

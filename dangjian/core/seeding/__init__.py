@@ -1,0 +1,29 @@
+"""Deterministic synthetic data for demos and benchmarks (`dangjian seed`).
+
+`build_plan(scale, seed)` makes the data in memory (no database, same output for the same
+arguments); `run(...)` writes it in one transaction, optionally after wiping the demo tables.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from dangjian.core.seeding.people import REFERENCE_DATE
+from dangjian.core.seeding.plan import build_plan
+from dangjian.core.seeding.specs import SCALES, Plan, Scale
+from dangjian.core.seeding.writer import Progress, analyze, no_progress, summary, wipe, write_plan
+
+__all__ = ["REFERENCE_DATE", "SCALES", "Plan", "Scale", "build_plan", "run", "summary", "wipe", "write_plan"]
+
+
+def run(
+    scale: str, seed: int = 1, *, reset: bool = False, progress: Progress = no_progress
+) -> dict[str, int]:
+    """Builds and writes the data set; with `reset`, first deletes the demo tables (same transaction)."""
+    plan = build_plan(scale, seed)
+    with transaction.atomic():
+        if reset:
+            wipe()
+        counts = write_plan(plan, progress=progress)
+    analyze()
+    return counts

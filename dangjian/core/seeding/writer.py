@@ -1,0 +1,164 @@
+"""Writes a seeding plan to the database in bulk, and wipes demo data for `seed --reset`.
+
+Bulk writes bypass the per-row services on purpose (60,000 members through `create_member` would
+take far too long); the plan is built to satisfy every rule the services enforce, which the tests
+check by running the written rows through the service validators. Personal data still goes through
+the model field (encrypted in `get_prep_value`) and the keyed look-up hash.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+
+from dangjian.accounts.models import RoleAssignment, User
+from dangjian.core import audit
+from dangjian.core.models import AuditEvent
+from dangjian.core.pii import lookup_hash
+from dangjian.core.seeding.specs import Plan
+from dangjian.members.models import Member, MemberHistory
+from dangjian.orgs.models import Org, Post, path_segment
+
+BATCH_SIZE = 2000
+
+Progress = Callable[[str, int, int], None]
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    pass
+
+
+def write_orgs(plan: Plan) -> dict[str, Org]:
+    """Inserts level by level (a parent's primary key is known before its children are built), then
+    sets each level's materialized path once its own primary keys are known."""
+    by_code: dict[str, Org] = {}
+    for depth in sorted({o.depth for o in plan.orgs}):
+        level = [
+            Org(
+                code=o.code,
+                name=o.name,
+                type=o.type,
+                parent=by_code[o.parent] if o.parent else None,
+                path=f"~{o.code}",  # placeholder, unique like the code; replaced below
+                depth=depth,
+                unit=o.unit,
+                founded_on=o.founded_on,
+                is_retiree_branch=o.is_retiree_branch,
+                term_started_on=o.term_started_on,
+                term_years=o.term_years,
+            )
+            for o in plan.orgs
+            if o.depth == depth
+        ]
+        Org.objects.bulk_create(level, batch_size=BATCH_SIZE)
+        for org in level:
+            org.path = (org.parent.path if org.parent else "") + path_segment(org.pk)
+            assert org.path.count("/") == org.depth
+            by_code[org.code] = org
+        Org.objects.bulk_update(level, ["path"], batch_size=BATCH_SIZE)
+    return by_code
+
+
+def write_members(plan: Plan, orgs: dict[str, Org], progress: Progress) -> list[Member]:
+    rows = [
+        Member(
+            name=m.name,
+            id_number=m.id_number,
+            id_number_hash=lookup_hash(m.id_number),
+            sex=m.sex,
+            birth_date=m.birth_date,
+            ethnicity=m.ethnicity,
+            education=m.education,
+            phone=m.phone,
+            category=m.category,
+            joined_on=m.joined_on,
+            confirmed_on=m.confirmed_on,
+            org_id=orgs[m.org].pk,
+            work_status=m.work_status,
+            is_leader=m.is_leader,
+            position=m.position,
+            is_mobile=m.is_mobile,
+        )
+        for m in plan.members
+    ]
+    for start in range(0, len(rows), BATCH_SIZE):
+        Member.objects.bulk_create(rows[start : start + BATCH_SIZE])
+        progress("党员", min(start + BATCH_SIZE, len(rows)), len(rows))
+    return rows
+
+
+def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int]:
+    """Writes everything; the caller holds the transaction."""
+    orgs = write_orgs(plan)
+    progress("组织", len(orgs), len(orgs))
+    members = write_members(plan, orgs, progress)
+    posts = [
+        Post(
+            member_id=members[p.member].pk,
+            org_id=orgs[p.org].pk,
+            title=p.title,
+            started_on=p.started_on,
+            ended_on=p.ended_on,
+        )
+        for p in plan.posts
+    ]
+    Post.objects.bulk_create(posts, batch_size=BATCH_SIZE)
+    progress("党内职务", len(posts), len(posts))
+    MemberHistory.objects.bulk_create(
+        [
+            MemberHistory(
+                member_id=members[h.member].pk,
+                field=h.field,
+                old_value=h.old_value,
+                new_value=h.new_value,
+                old_org_id=orgs[h.old_org].pk if h.old_org else None,
+                new_org_id=orgs[h.new_org].pk if h.new_org else None,
+                effective_on=h.effective_on,
+            )
+            for h in plan.history
+        ],
+        batch_size=BATCH_SIZE,
+    )
+    counts = plan.counts()
+    audit.record(
+        actor=None,
+        action="create",
+        object_type="seed",
+        object_repr=f"演示数据 {plan.scale}",
+        org_path=orgs["GW"].path,
+        note=f"seed={plan.seed}；{summary(counts)}",
+    )
+    return counts
+
+
+def summary(counts: dict[str, int]) -> str:
+    return (
+        f"单位 {counts['units']} 个，党组织 {counts['orgs']} 个（其中党支部 {counts['zhibu']} 个、"
+        f"党小组 {counts['xiaozu']} 个），党员 {counts['members']} 名，党内职务 {counts['posts']} 条"
+    )
+
+
+# Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
+# cleared first); nothing else is touched.
+RESET_MODELS = (RoleAssignment, Post, MemberHistory, Member, Org, AuditEvent)
+
+
+def analyze() -> None:
+    """Refreshes the planner statistics after the bulk load. Without them PostgreSQL plans joins
+    for empty tables (a member search over 60,000 rows took 12 s instead of milliseconds)."""
+    if connection.vendor == "postgresql":
+        tables = ", ".join(
+            connection.ops.quote_name(m._meta.db_table) for m in (Org, Member, Post, MemberHistory)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {tables}")
+
+
+def wipe() -> None:
+    """Deletes the demo-relevant rows. One DELETE per table: the ORM's collector would load (and
+    decrypt) every member, and refuses to delete the self-referencing org tree (on_delete=PROTECT)."""
+    User.objects.filter(member__isnull=False).update(member=None)
+    with connection.cursor() as cursor:
+        for model in RESET_MODELS:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")
