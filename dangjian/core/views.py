@@ -1,13 +1,143 @@
-from django.http import HttpResponse
+"""The dashboard and the audit log page."""
 
+from __future__ import annotations
+
+from functools import cache
+
+from django import forms
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core import selectors
+from dangjian.core.models import AuditEvent
 from dangjian.core.web import admin_required
 
 
-@admin_required
-def dashboard(request):  # placeholder: replaced by the dashboard page
-    return HttpResponse("dashboard")
+@login_required
+@require_GET
+def dashboard(request):
+    """Admins: statistics of their scope. A member without an admin role: their own record.
+    Anyone else: a page saying no role has been assigned yet."""
+    scope = scope_for(request.user)
+    if scope.is_admin:
+        board = selectors.build_dashboard(request.user)
+        return render(
+            request,
+            "core/dashboard.html",
+            {"nav": "dashboard", "board": board, "chart_data": board.chart_data()},
+        )
+    member = selectors.own_member(request.user)
+    if member is not None:
+        request.user.member = member  # the navbar shows the member's name: no second read
+    return render(request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member})
+
+
+# --- audit log ---------------------------------------------------------------------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False)
+    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
+    date_from = forms.DateField(label=gettext_lazy("开始日期"), required=False, widget=DateInput())
+    date_to = forms.DateField(label=gettext_lazy("结束日期"), required=False, widget=DateInput())
+    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
+
+    def __init__(self, *args, object_types: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("全部操作")), *AuditEvent.Action.choices]
+        self.fields["object_type"].choices = [
+            ("", _("全部对象")),
+            *((t, type_label(t)) for t in object_types),
+        ]
+        for field in self.fields.values():
+            field.widget.attrs["class"] = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+
+    def filter(self, qs):
+        data = self.cleaned_data
+        if data.get("action"):
+            qs = qs.filter(action=data["action"])
+        if data.get("object_type"):
+            qs = qs.filter(object_type=data["object_type"])
+        if data.get("date_from"):
+            qs = qs.filter(at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            qs = qs.filter(at__date__lte=data["date_to"])
+        if data.get("actor"):
+            qs = qs.filter(
+                Q(actor__username__icontains=data["actor"]) | Q(actor_label__icontains=data["actor"])
+            )
+        return qs
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+@cache
+def _type_label(object_type: str, language: str) -> str:
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model else object_type
+
+
+def type_label(object_type: str) -> str:
+    from django.utils.translation import get_language
+
+    return _type_label(object_type, get_language() or "")
+
+
+def field_label(object_type: str, name: str) -> str:
+    model = _model(object_type)
+    if model is None:
+        return name
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("是")
+    if value is False:
+        return _("否")
+    return str(value)
 
 
 @admin_required
-def audit_log(request):  # placeholder
-    return HttpResponse("audit")
+@require_GET
+def audit_log(request):
+    events = AuditEvent.objects.filter(scope_for(request.user).path_q("org_path"))
+    object_types = sorted(events.order_by().values_list("object_type", flat=True).distinct())
+    form = AuditFilterForm(request.GET or None, object_types=object_types)
+    if form.is_bound and form.is_valid():
+        events = form.filter(events)
+    page = Paginator(events.order_by("-at", "-id"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    for event in page:
+        event.type_label = type_label(event.object_type)
+        event.diff = [
+            (field_label(event.object_type, name), _show(before), _show(after))
+            for name, before, after in event.changed_fields()
+        ]
+    return render(request, "core/audit_log.html", {"nav": "audit", "form": form, "page": page})

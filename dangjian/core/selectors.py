@@ -1,0 +1,142 @@
+"""Dashboard statistics within a user's scope: a constant number of GROUP BY queries, whatever the
+number of organisations and members."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.choices import Role
+from dangjian.accounts.scope import scope_for
+from dangjian.members.choices import Category, WorkStatus
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import PATH_SEGMENT, Org
+
+SEGMENT_LEN = PATH_SEGMENT + 1
+TOP_GROUPS = 15
+
+
+@dataclass
+class MemberStats:
+    total: int = 0
+    formal: int = 0
+    probationary: int = 0
+    active: int = 0
+    retired: int = 0
+    mobile: int = 0
+
+
+@dataclass
+class Dashboard:
+    org_total: int
+    org_types: list[tuple[str, str, int]]  # (type, label, count) in OrgType order
+    members: MemberStats
+    groups: list[tuple[str, int]]  # (organisation name, members), the largest TOP_GROUPS first
+    group_level: str  # what a bar stands for, e.g. "党委/党组"
+    group_total: int = 0  # how many such organisations have members
+    scope_lines: list[str] = field(default_factory=list)
+
+    def chart_data(self) -> dict:
+        m = self.members
+        return {
+            "category": [
+                {"name": str(Category.FORMAL.label), "value": m.formal},
+                {"name": str(Category.PROBATIONARY.label), "value": m.probationary},
+            ],
+            "work_status": [
+                {"name": str(WorkStatus.ACTIVE.label), "value": m.active},
+                {"name": str(WorkStatus.RETIRED.label), "value": m.retired},
+            ],
+            "groups": {"names": [g[0] for g in self.groups], "values": [g[1] for g in self.groups]},
+            "labels": {"category": _("人员类别"), "work_status": _("工作状态"), "members": _("党员")},
+        }
+
+
+def org_type_counts(user) -> dict[str, int]:
+    """Current (not dissolved) organisations per type. One GROUP BY query."""
+    rows = Org.objects.visible_to(user).active().order_by().values_list("type").annotate(n=Count("id"))
+    return dict(rows)
+
+
+def member_stats(user) -> MemberStats:
+    """Members by category, work status and 流动党员 flag. One GROUP BY query."""
+    stats = MemberStats()
+    rows = (
+        Member.objects.visible_to(user)
+        .order_by()
+        .values_list("category", "work_status", "is_mobile")
+        .annotate(n=Count("id"))
+    )
+    for category, work_status, is_mobile, n in rows:
+        stats.total += n
+        stats.formal += n if category == Category.FORMAL else 0
+        stats.probationary += n if category == Category.PROBATIONARY else 0
+        stats.active += n if work_status == WorkStatus.ACTIVE else 0
+        stats.retired += n if work_status == WorkStatus.RETIRED else 0
+        stats.mobile += n if is_mobile else 0
+    return stats
+
+
+def _group_depth(user) -> int:
+    """Bars are the organisations one level below the top of the user's scope."""
+    scope = scope_for(user)
+    depths = [g.path.count("/") for g in scope.admin_grants]
+    top = min(depths) if depths and not scope.is_superuser else 1
+    return top + 1
+
+
+def build_dashboard(user) -> Dashboard:
+    """Five queries: organisation types, member figures, members per group, and the names of the
+    groups and of the user's scope roots (one query for both)."""
+    scope = scope_for(user)
+    types = org_type_counts(user)
+    members = member_stats(user)
+    depth = _group_depth(user)
+    prefix_len = depth * SEGMENT_LEN
+    per_prefix = dict(
+        Member.objects.visible_to(user)
+        .order_by()
+        .annotate(prefix=Substr("org__path", 1, prefix_len))
+        .values_list("prefix")
+        .annotate(n=Count("id"))
+    )
+    grant_ids = [g.org_id for g in scope.admin_grants]
+    named = Org.objects.filter(Q(path__in=list(per_prefix)) | Q(pk__in=grant_ids)).values_list(
+        "pk", "path", "name"
+    )
+    names_by_path, names_by_pk = {}, {}
+    for pk, path, name in named:
+        names_by_path[path] = name
+        names_by_pk[pk] = name
+    ranked = sorted(
+        ((names_by_path.get(p, p), n) for p, n in per_prefix.items()), key=lambda item: (-item[1], item[0])
+    )
+    group_total = len(ranked)
+    ranked = ranked[:TOP_GROUPS]  # the largest ones; a catch-all bar would dwarf them
+    scope_lines = []
+    if scope.is_superuser:
+        scope_lines.append(_("系统管理员：全部组织"))
+    for g in scope.admin_grants:
+        suffix = _("（含下级）") if g.include_descendants else ""
+        scope_lines.append(f"{Role(g.role).label}：{names_by_pk.get(g.org_id, '')}{suffix}")
+    level = _("党委/党组") if depth == 2 else _("下级组织")
+    return Dashboard(
+        org_total=sum(types.values()),
+        org_types=[(t, label, types.get(t, 0)) for t, label in OrgType.choices],
+        members=members,
+        groups=ranked,
+        group_level=level,
+        group_total=group_total,
+        scope_lines=scope_lines,
+    )
+
+
+def own_member(user) -> Member | None:
+    """The member record linked to the user, read through the user's scope. One query."""
+    if not user.member_id:
+        return None
+    return Member.objects.visible_to(user).select_related("org").filter(pk=user.member_id).first()

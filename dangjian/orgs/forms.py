@@ -1,0 +1,172 @@
+"""Forms of the organisation pages. They only parse input: the rules (tree shape, unique codes, scope)
+live in `dangjian.orgs.services`, whose errors the views put back on the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.db.models import Q
+from django.forms.boundfield import BoundField
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.members.models import Member
+from dangjian.orgs.choices import ALLOWED_PARENTS, OrgType, PostTitle, allowed_titles
+from dangjian.orgs.models import Org, Post
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def _date_field(label, required: bool = False) -> forms.DateField:
+    return forms.DateField(label=label, required=required, widget=DateInput(), input_formats=["%Y-%m-%d"])
+
+
+class BootstrapBoundField(BoundField):
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        if self.form.is_bound and self.errors:
+            base = attrs.get("class") or (widget or self.field.widget).attrs.get("class", "")
+            attrs["class"] = f"{base} is-invalid".strip()
+            attrs["aria-invalid"] = "true"
+        return attrs
+
+
+class BootstrapMixin:
+    """Adds Bootstrap classes to every widget (and `is-invalid` to fields with errors)."""
+
+    bound_field_class = BootstrapBoundField
+
+    def _style(self) -> None:
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+
+class ParentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Org) -> str:
+        return f"{'　' * max(obj.depth - 1, 0)}{obj.name}（{obj.code}）"
+
+
+def allowed_child_types(parent_type: str) -> list[tuple[str, str]]:
+    """Types that may hang under an organisation of `parent_type`, in OrgType order."""
+    return [
+        (value, label)
+        for value, label in OrgType.choices
+        if ALLOWED_PARENTS.get(value) and parent_type in ALLOWED_PARENTS[value]
+    ]
+
+
+class OrgForm(BootstrapMixin, forms.Form):
+    code = forms.CharField(label=_("组织编码"), max_length=50)
+    name = forms.CharField(label=_("组织名称"), max_length=100)
+    type = forms.ChoiceField(label=_("组织类型"), choices=OrgType.choices)
+    parent = ParentChoiceField(
+        label=_("上级组织"),
+        queryset=Org.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("所选上级组织不存在或不在您的管理范围内。")},
+    )
+    unit = forms.CharField(label=_("所在单位"), max_length=100, required=False)
+    founded_on = _date_field(_("成立日期"))
+    dissolved_on = _date_field(_("撤销日期"))
+    is_retiree_branch = forms.BooleanField(label=_("离退休党支部"), required=False)
+    term_started_on = _date_field(_("本届开始日期"))
+    term_years = forms.IntegerField(
+        label=_("任期年限"),
+        required=False,
+        min_value=1,
+        max_value=10,
+        help_text=_("留空则按类型默认：党委5年，党总支、党支部3年。"),
+    )
+
+    def __init__(self, *args, user, instance: Org | None = None, parent: Org | None = None, **kwargs):
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "code": instance.code,
+                    "name": instance.name,
+                    "type": instance.type,
+                    "parent": instance.parent_id,
+                    "unit": instance.unit,
+                    "founded_on": instance.founded_on,
+                    "dissolved_on": instance.dissolved_on,
+                    "is_retiree_branch": instance.is_retiree_branch,
+                    "term_started_on": instance.term_started_on,
+                    "term_years": instance.term_years,
+                },
+            )
+        elif parent is not None:
+            kwargs.setdefault("initial", {"parent": parent.pk, "unit": parent.unit})
+        super().__init__(*args, **kwargs)
+        # Visible, open organisations that can have children; on edit also the current parent (kept even
+        # when it is above the user's scope: a 支部管理员 edits their branch without moving it), never
+        # the org's own subtree.
+        today = dt.date.today()
+        parents = (
+            Org.objects.visible_to(user)
+            .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=today))
+            .exclude(type=OrgType.XIAOZU)  # nothing hangs under a 党小组
+        )
+        if instance is not None and instance.parent_id:
+            parents = parents | Org.objects.filter(pk=instance.parent_id)
+        if instance is not None:
+            parents = parents.exclude(path__startswith=instance.path)
+        self.fields["parent"].queryset = parents.only("id", "code", "name", "depth", "path").order_by("path")
+        if instance is None and parent is not None:
+            types = allowed_child_types(parent.type)
+            self.fields["type"].choices = types
+            if len(types) == 1:
+                self.initial.setdefault("type", types[0][0])
+        self._style()
+
+    def service_data(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class PostForm(BootstrapMixin, forms.Form):
+    member = forms.ModelChoiceField(
+        label=_("党员"),
+        queryset=Member.objects.none(),
+        error_messages={"invalid_choice": _("所选党员不存在或不在您的管理范围内。")},
+    )
+    title = forms.ChoiceField(label=_("党内职务"))
+    started_on = _date_field(_("任职日期"), required=True)
+    ended_on = _date_field(_("离任日期"))
+
+    def __init__(self, *args, user, org: Org, instance: Post | None = None, **kwargs):
+        self.org = org
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "member": instance.member_id,
+                    "title": instance.title,
+                    "started_on": instance.started_on,
+                    "ended_on": instance.ended_on,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        members = Member.objects.visible_to(user)
+        if instance is not None:  # the holder may belong to a branch outside the scope (a 党组 member)
+            members = members | Member.objects.filter(pk=instance.member_id)
+        self.fields["member"].queryset = members.select_related("org")
+        titles = allowed_titles(org.type)
+        self.fields["title"].choices = [(v, label) for v, label in PostTitle.choices if v in titles]
+        self._style()
+
+    def service_data(self) -> dict:
+        return {**self.cleaned_data, "org": self.org}

@@ -1,0 +1,220 @@
+"""Reads of the organisation tree for the pages. Set-based: a bounded number of queries whatever the
+number of organisations; nested structures are built in Python from one ordered query."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django.db.models.functions import Substr
+
+from dangjian.accounts.scope import scope_for
+from dangjian.members.models import Member
+from dangjian.orgs.choices import PostTitle
+from dangjian.orgs.models import PATH_SEGMENT, Org, Post
+
+TREE_FIELDS = ("id", "code", "name", "type", "path", "depth", "dissolved_on", "parent_id", "unit")
+SEGMENT_LEN = PATH_SEGMENT + 1  # "00000001/"
+EAGER_LIMIT = 400  # a larger tree is sent level by level (see `_cut`)
+
+
+def parent_path(path: str) -> str:
+    return path[:-SEGMENT_LEN]
+
+
+@dataclass
+class TreeNode:
+    org: Org
+    direct: int = 0
+    total: int = 0
+    level: int = 0
+    has_children: bool = False
+    lazy: bool = False  # has children that are loaded when the node is opened
+    closers: range = field(default_factory=lambda: range(0))
+    crumbs: list[str] = field(default_factory=list)
+
+
+def member_counts(user, root: Org | None = None) -> dict[int, int]:
+    """Members per organisation within the user's scope (and `root`'s subtree): one GROUP BY query."""
+    qs = Member.objects.visible_to(user)
+    if root is not None:
+        qs = qs.filter(org__path__startswith=root.path)
+    return dict(qs.order_by().values_list("org_id").annotate(n=Count("id")))
+
+
+def _flatten(nodes: list[TreeNode]) -> list[TreeNode]:
+    """Marks, for a pre-ordered list with levels, which nodes open a nested list and how many nested
+    lists close after each leaf, so the template renders the tree with one flat loop."""
+    for i, node in enumerate(nodes):
+        next_level = nodes[i + 1].level if i + 1 < len(nodes) else 0
+        node.has_children = next_level > node.level
+        node.closers = range(0) if node.has_children else range(max(node.level - next_level, 0))
+    return nodes
+
+
+def _cut(nodes: list[TreeNode], limit: int) -> list[TreeNode]:
+    """A large tree is sent down to the deepest level that keeps it under `limit` nodes (at least the
+    top level); nodes at that level that have children are marked `lazy` and their subtrees are
+    fetched when opened."""
+    if len(nodes) <= limit:
+        return nodes
+    per_level: dict[int, int] = {}
+    for node in nodes:
+        per_level[node.level] = per_level.get(node.level, 0) + 1
+    cut, running = 0, 0
+    for level in sorted(per_level):
+        running += per_level[level]
+        if running > limit:
+            break
+        cut = max(cut, level)
+    for i, node in enumerate(nodes):
+        if node.level == cut and i + 1 < len(nodes) and nodes[i + 1].level > cut:
+            node.lazy = True
+    return [n for n in nodes if n.level <= cut]
+
+
+def org_tree(
+    user,
+    *,
+    show_dissolved: bool = False,
+    q: str = "",
+    root: Org | None = None,
+    limit: int | None = None,
+) -> tuple[list[TreeNode], int]:
+    """The visible organisations (below `root` when given) as a pre-ordered list of nodes (see
+    `_flatten`), with direct and subtree member counts. Two queries (orgs, member counts), plus one
+    for ancestor names outside the scope when searching. Returns (nodes, number of organisations)."""
+    qs = Org.objects.visible_to(user).only(*TREE_FIELDS).order_by("path")
+    if root is not None:
+        qs = qs.filter(path__startswith=root.path)
+    orgs = list(qs)
+    counts = member_counts(user, root)
+    by_path: dict[str, TreeNode] = {}
+    for org in orgs:
+        node = TreeNode(org=org, direct=counts.get(org.pk, 0))
+        node.total = node.direct
+        by_path[org.path] = node
+    # Subtree totals: reversed pre-order visits every child before its parent.
+    for org in reversed(orgs):
+        parent = by_path.get(parent_path(org.path))
+        if parent is not None:
+            parent.total += by_path[org.path].total
+
+    today = dt.date.today()
+    hidden: set[str] = set()
+    shown: list[TreeNode] = []
+    for org in orgs:
+        if root is not None and org.pk == root.pk:
+            continue
+        if not show_dissolved and (
+            parent_path(org.path) in hidden or (org.dissolved_on is not None and org.dissolved_on <= today)
+        ):
+            hidden.add(org.path)
+            continue
+        shown.append(by_path[org.path])
+
+    if q:
+        return _search(shown, by_path, q), len(orgs)
+
+    # Levels relative to the visible roots (an org whose parent is not shown is a root).
+    level_of: dict[str, int] = {}
+    for node in shown:
+        level = level_of.get(parent_path(node.org.path), -1) + 1
+        level_of[node.org.path] = level
+        node.level = level
+    return _flatten(_cut(shown, EAGER_LIMIT if limit is None else limit)), len(orgs)
+
+
+def _search(shown: list[TreeNode], by_path: dict[str, TreeNode], q: str) -> list[TreeNode]:
+    needle = q.strip().lower()
+    matches = [n for n in shown if needle in n.org.name.lower() or needle in n.org.code.lower()][:500]
+    wanted = {p for n in matches for p in n.org.ancestor_paths()[:-1]}
+    names = {p: by_path[p].org.name for p in wanted if p in by_path}
+    missing = wanted - names.keys()
+    if missing:  # ancestors above the user's scope: names only
+        names.update(Org.objects.filter(path__in=missing).values_list("path", "name"))
+    for node in matches:
+        node.level = 0
+        node.crumbs = [names[p] for p in node.org.ancestor_paths()[:-1] if p in names]
+    return _flatten(matches)
+
+
+@dataclass
+class Crumb:
+    org: Org
+    visible: bool
+
+
+def breadcrumb(user, org: Org) -> list[Crumb]:
+    """Ancestors of `org` (root first), marking those the user may open. One query."""
+    scope = scope_for(user)
+    return [Crumb(a, scope.covers(a)) for a in org.ancestors()]
+
+
+def children_with_counts(user, org: Org) -> list[Org]:
+    """Visible direct children, each with `n_children`, `n_direct` (members directly in it) and
+    `n_total` (members in its subtree). Two queries: the children, and one GROUP BY over the members
+    below `org` keyed by member org and by the child-level path prefix."""
+    children = list(
+        Org.objects.visible_to(user)
+        .filter(parent=org)
+        .annotate(n_children=Count("children"))
+        .order_by("path")
+    )
+    if not children:
+        return children
+    prefix_len = len(org.path) + SEGMENT_LEN
+    rows = (
+        Member.objects.visible_to(user)
+        .filter(org__path__startswith=org.path)
+        .exclude(org=org)
+        .order_by()
+        .annotate(prefix=Substr("org__path", 1, prefix_len))
+        .values_list("org_id", "prefix")
+        .annotate(n=Count("id"))
+    )
+    direct: dict[int, int] = {}
+    total: dict[str, int] = {}
+    for org_id, prefix, n in rows:
+        direct[org_id] = direct.get(org_id, 0) + n
+        total[prefix] = total.get(prefix, 0) + n
+    for child in children:
+        child.n_direct = direct.get(child.pk, 0)
+        child.n_total = total.get(child.path, 0)
+    return children
+
+
+TITLE_ORDER = {value: i for i, value in enumerate(PostTitle.values)}
+
+
+def org_posts(user, org: Org, *, include_ended: bool = False) -> list[Post]:
+    """Posts of the organisation, 书记 first (PostTitle order), then by 任职日期. One query."""
+    qs = Post.objects.visible_to(user).filter(org=org).select_related("member")
+    if not include_ended:
+        qs = qs.current()
+    posts = list(qs)
+    posts.sort(
+        key=lambda p: (TITLE_ORDER.get(p.title, 99), p.ended_on is not None, -p.started_on.toordinal())
+    )
+    return posts
+
+
+def subtree_members(user, org: Org):
+    """Members of the organisation and everything below it (for a 党支部: itself and its 党小组)."""
+    return (
+        Member.objects.visible_to(user)
+        .filter(org__path__startswith=org.path)
+        .select_related("org")
+        .order_by("org__path", "name", "id")
+    )
+
+
+def member_choices(user, org: Org, *, q: str = "", limit: int = 200) -> list[Member]:
+    """Members offered in the post form: those of the org's subtree, or any visible member matching `q`."""
+    qs = Member.objects.visible_to(user).select_related("org").order_by("org__path", "name", "id")
+    if q:
+        qs = qs.filter(Q(name__icontains=q.strip()))
+    else:
+        qs = qs.filter(org__path__startswith=org.path)
+    return list(qs[:limit])
