@@ -36,6 +36,12 @@ def unique_id_number(male: bool = True) -> str:
     return idcard.make("310104", birth, n % 999, male)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many logins; the production PBKDF2 hasher would make each test seconds slower."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @dataclass
 class Tree:
     gw: object
@@ -161,6 +167,7 @@ def browser_page():
     """A Playwright page in Debian's headless Chromium (skipped — and so failed in CI — when absent)."""
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium is not installed (/usr/bin/chromium); `make test` installs it")
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls the test makes
@@ -176,4 +183,7 @@ def browser_page():
         finally:
             context.close()
             browser.close()
+            # ORM calls made while Playwright's loop was running opened their own connection:
+            # close it, or PostgreSQL refuses to drop the test database at the end of the session.
+            connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -1,18 +1,276 @@
-from django.http import HttpResponse
+"""Web import pages: templates, upload → preview (a dry run) → confirm (the real run).
+
+Between preview and confirmation the uploaded bytes stay on the server, under
+VAR_DIR/imports/<random token>.xlsx; the session keeps the token per kind and the confirmation
+form echoes it back. The client never names a path: the token must match the session's, and the
+file is read once and deleted when the import is confirmed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_POST
 
 from dangjian.core.web import admin_required
 
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PREVIEW_ROWS = 500
+STALE_AFTER_SECONDS = 24 * 3600
+SESSION_KEY = "pending_imports"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_ZIP_MAGIC = b"PK\x03\x04"
+
+DESCRIPTIONS = {
+    "orgs": gettext_lazy("组织树：按组织编码新增或更新组织。上级组织可以写在同一文件中靠后的行。"),
+    "members": gettext_lazy(
+        "党员名册：按身份证号新增或更新党员。填写党内职务和任职日期时，在党员所在组织登记该职务。"
+    ),
+    "posts": gettext_lazy(
+        "党内职务任免：为已登记的党员登记职务（按党员、组织、职务和任职日期匹配），任职组织可以不是党员所在组织。"
+    ),
+}
+ACTION_LABELS = {
+    "create": gettext_lazy("新增"),
+    "update": gettext_lazy("更新"),
+    "unchanged": gettext_lazy("未变"),
+}
+
+
+class ImportUploadForm(forms.Form):
+    refusal = ""  # a refusal decided before the form could be bound (an oversized body)
+
+    file = forms.FileField(
+        label=gettext_lazy("Excel 文件（.xlsx）"),
+        error_messages={"required": gettext_lazy("请选择要导入的 Excel 文件。")},
+        widget=forms.ClearableFileInput(
+            attrs={"accept": f".xlsx,{XLSX_CONTENT_TYPE}", "class": "form-control form-control-sm"}
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise forms.ValidationError(_("只能导入 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。"))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_too_large_message())
+        head = upload.read(4)
+        upload.seek(0)
+        if head != _ZIP_MAGIC:
+            raise forms.ValidationError(
+                _("文件内容不是有效的 .xlsx 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再上传。")
+            )
+        return upload
+
+
+def _too_large_message() -> str:
+    return _("文件超过 %(mb)d MB，请拆分成几个文件分别导入。") % {"mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+
+
+def _label(kind: str) -> str:
+    from dangjian.core.imports import IMPORT_KINDS
+
+    if kind not in IMPORT_KINDS:
+        raise Http404(_("未知的导入类型。"))
+    return IMPORT_KINDS[kind]
+
+
+def _import_dir() -> Path:
+    path = Path(settings.VAR_DIR) / "imports"
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return path
+
+
+def _pending_path(token: str) -> Path | None:
+    """The stored upload for a token from the session; None for anything that is not our token shape."""
+    if not isinstance(token, str) or not _TOKEN.match(token):
+        return None
+    return _import_dir() / f"{token}.xlsx"
+
+
+def _sweep_stale() -> None:
+    """Uploads previewed but never confirmed are removed after a day."""
+    limit = time.time() - STALE_AFTER_SECONDS
+    for path in _import_dir().glob("*.xlsx"):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def _discard(token: str | None) -> None:
+    path = _pending_path(token) if token else None
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def _named_source(data: bytes, name: str) -> io.BytesIO:
+    """The workbook bytes as a file object carrying the uploaded file's name (for the audit log)."""
+    source = io.BytesIO(data)
+    source.name = name
+    return source
+
+
+def _cards(forms_by_kind: dict | None = None) -> list[dict]:
+    from dangjian.core.imports import IMPORT_KINDS, get_importer
+
+    forms_by_kind = forms_by_kind or {}
+    return [
+        {
+            "kind": kind,
+            "label": label,
+            "description": DESCRIPTIONS.get(kind, ""),
+            "columns": get_importer(kind).columns,
+            "form": forms_by_kind.get(kind) or ImportUploadForm(auto_id=f"id_{kind}_%s"),
+        }
+        for kind, label in IMPORT_KINDS.items()
+    ]
+
+
+def _index_page(request, forms_by_kind: dict | None = None, status: int = 200):
+    context = {"nav": "imports", "cards": _cards(forms_by_kind), "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    return render(request, "imports/index.html", context, status=status)
+
 
 @admin_required
-def import_index(request):  # placeholder
-    return HttpResponse("imports")
+def import_index(request):
+    return _index_page(request)
 
 
 @admin_required
-def import_upload(request, kind):  # placeholder
-    return HttpResponse(kind)
+def import_template(request, kind: str):
+    from dangjian.core.imports import template_workbook
+
+    label = _label(kind)
+    response = HttpResponse(template_workbook(kind), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_("%(label)s导入模板.xlsx") % {"label": label}
+    )
+    return response
+
+
+@csrf_exempt  # only so that an oversized body can be refused unparsed; _upload is CSRF-protected
+@admin_required
+def import_upload(request, kind: str):
+    _label(kind)
+    if request.method != "POST":
+        return redirect("core:import_index")
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
+        # Refused without parsing: the body is drained in small chunks, never stored.
+        while request.read(64 * 1024):
+            pass
+        form = ImportUploadForm(auto_id=f"id_{kind}_%s")
+        form.refusal = _too_large_message()
+        return _index_page(request, {kind: form}, status=400)
+    return _upload(request, kind)
+
+
+@csrf_protect
+def _upload(request, kind: str):
+    """Stores the upload, runs a dry run and shows the preview; a clean preview can be confirmed."""
+    from dangjian.core.imports import ImportFileError, run_import
+
+    label = _label(kind)
+    form = ImportUploadForm(request.POST, request.FILES, auto_id=f"id_{kind}_%s")
+    if not form.is_valid():
+        return _index_page(request, {kind: form}, status=400)
+    upload = form.cleaned_data["file"]
+    name = Path(upload.name).name[:100]
+    data = upload.read()
+    _sweep_stale()
+    token = secrets.token_hex(16)
+    path = _pending_path(token)
+    path.write_bytes(data)
+    path.chmod(0o600)
+    try:
+        result = run_import(kind, _named_source(data, name), actor=request.user, dry_run=True)
+    except ImportFileError as exc:
+        path.unlink(missing_ok=True)
+        form.add_error("file", exc.message)
+        return _index_page(request, {kind: form}, status=400)
+    pending = request.session.get(SESSION_KEY, {})
+    _discard(pending.pop(kind, {}).get("token"))  # a new preview replaces the previous one
+    if result.ok():
+        pending[kind] = {"token": token, "name": name}
+    else:
+        path.unlink(missing_ok=True)
+    request.session[SESSION_KEY] = pending
+    return render(
+        request,
+        "imports/preview.html",
+        _result_context(kind, label, name, result, committed=False, token=token if result.ok() else ""),
+    )
 
 
 @admin_required
-def import_template(request, kind):  # placeholder
-    return HttpResponse(kind)
+@require_POST
+def import_commit(request, kind: str):
+    """Runs the previewed file for real. Refused without a matching preview in this session."""
+    from dangjian.core.imports import ImportFileError, run_import
+
+    label = _label(kind)
+    pending = request.session.get(SESSION_KEY, {})
+    entry = pending.get(kind) or {}
+    path = _pending_path(entry.get("token", ""))
+    if path is None or request.POST.get("token") != entry.get("token") or not path.is_file():
+        messages.error(request, _("没有待确认的导入（或预览已过期），请重新上传文件并预览。"))
+        return redirect("core:import_index")
+    pending.pop(kind)
+    request.session[SESSION_KEY] = pending  # one confirmation per preview, even on a double submit
+    request.session.save()
+    try:
+        data = path.read_bytes()
+    finally:
+        path.unlink(missing_ok=True)
+    name = entry.get("name") or _("上传的文件")
+    try:
+        result = run_import(kind, _named_source(data, name), actor=request.user, dry_run=False)
+    except ImportFileError as exc:
+        messages.error(request, exc.message)
+        return redirect("core:import_index")
+    if result.ok():
+        messages.success(
+            request,
+            _("已导入%(label)s：新增 %(c)d，更新 %(u)d，未变 %(n)d。")
+            % {"label": label, "c": result.created, "u": result.updated, "n": result.unchanged},
+        )
+    return render(request, "imports/preview.html", _result_context(kind, label, name, result, committed=True))
+
+
+def _result_context(kind: str, label: str, name: str, result, *, committed: bool, token: str = "") -> dict:
+    planned = [
+        {
+            "row": p.row,
+            "action": p.action,
+            "label": ACTION_LABELS.get(p.action, p.action),
+            "summary": p.summary,
+        }
+        for p in result.planned[:MAX_PREVIEW_ROWS]
+    ]
+    return {
+        "nav": "imports",
+        "kind": kind,
+        "label": label,
+        "filename": name,
+        "result": result,
+        "planned": planned,
+        "planned_hidden": max(0, len(result.planned) - MAX_PREVIEW_ROWS),
+        "committed": committed,
+        "token": token,
+        "next_url": {"orgs": "orgs:tree", "members": "members:list", "posts": "orgs:tree"}.get(kind),
+    }

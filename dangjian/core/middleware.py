@@ -24,3 +24,27 @@ class RequestIdMiddleware:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class LanguageMiddleware:
+    """Simplified Chinese unless the user picked another language (the footer's switch sets a cookie).
+
+    Unlike Django's LocaleMiddleware, the browser's Accept-Language is ignored: a 党务干部 on an
+    English-language browser still gets the Chinese interface by default.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -19,6 +19,7 @@ class AuditEvent(models.Model):
         IMPORT = "import", _("导入")
         LOGIN = "login", _("登录")
         VIEW_PERSONAL = "view_personal", _("查看个人信息")
+        EXPORT = "export", _("导出")
 
     at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(

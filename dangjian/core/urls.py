@@ -9,4 +9,5 @@ urlpatterns = [
     path("imports/", import_views.import_index, name="import_index"),
     path("imports/<str:kind>/", import_views.import_upload, name="import_upload"),
     path("imports/<str:kind>/template.xlsx", import_views.import_template, name="import_template"),
+    path("imports/<str:kind>/commit/", import_views.import_commit, name="import_commit"),
 ]

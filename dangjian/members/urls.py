@@ -10,4 +10,6 @@ urlpatterns = [
     path("export.xlsx", views.member_export, name="export"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
+    path("<int:pk>/reveal/", views.member_reveal, name="reveal"),
+    path("<int:pk>/delete/", views.member_delete, name="delete"),
 ]

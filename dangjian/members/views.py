@@ -1,12 +1,238 @@
+"""Member pages: list (with Excel export), detail with history and the personal-data reveal, create,
+edit, delete. Views parse input, call one service and render; reads start from the user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
-from dangjian.core.web import admin_required
+from dangjian.accounts.scope import scope_for
+from dangjian.core import audit
+from dangjian.core.errors import ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.members import selectors
+from dangjian.members.forms import ETHNICITIES, MemberFilterForm, MemberForm
+from dangjian.members.models import Member
+from dangjian.members.services import create_member, delete_member, update_member
+from dangjian.orgs.choices import MEMBER_ORG_TYPES
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _placeholder(request, pk=None):
-    return HttpResponse("members")
+def _filtered(request):
+    """The filter form over the user's visible organisations and the matching member queryset."""
+    form = MemberFilterForm(request.GET or None, orgs=selectors.filter_org_options(request.user))
+    return form, selectors.member_list(request.user, form.filters())
 
 
-member_list = member_create = member_export = member_edit = admin_required(_placeholder)
-member_detail = login_required(_placeholder)
+@admin_required
+def member_list(request):
+    form, qs = _filtered(request)
+    filters = form.filters()
+    paginator = Paginator(qs, settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    org = filters.get("org")
+    return render(
+        request,
+        "members/list.html",
+        {
+            "nav": "members",
+            "form": form,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "filtered": bool(filters),
+            "create_org_pk": org.pk if org is not None and org.type in MEMBER_ORG_TYPES else None,
+        },
+    )
+
+
+@admin_required
+def member_export(request):
+    from dangjian.core.imports import export_workbook
+
+    form, qs = _filtered(request)
+    filters = form.filters()
+    scope = scope_for(request.user)
+    org = filters.get("org")
+    org_path = org.path if org else min((g.path for g in scope.admin_grants), default="", key=len)
+    # The workbook carries 身份证号 and 手机号码 in full (it round-trips through the importer): keep a trace.
+    audit.record(
+        actor=request.user,
+        action="export",
+        object_type="members.member",
+        object_repr=_("党员名册导出"),
+        org_path=org_path,
+        note=_("导出党员名册，筛选：%(filters)s") % {"filters": _describe_filters(filters) or _("无")},
+    )
+    data = export_workbook("members", qs)
+    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
+    filename = f"{_('党员名册')}-{dt.date.today():%Y-%m-%d}.xlsx"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _describe_filters(filters: dict) -> str:
+    parts = []
+    if filters.get("org"):
+        parts.append(f"{_('组织')}={filters['org'].code}")
+    for key in ("category", "work_status"):
+        if filters.get(key):
+            parts.append(f"{key}={filters[key]}")
+    if filters.get("is_mobile") is not None:
+        parts.append(f"is_mobile={int(filters['is_mobile'])}")
+    if filters.get("q"):
+        parts.append(f"{_('姓名')}~{filters['q']}")
+    return "; ".join(parts)
+
+
+def _detail_context(request, member: Member, *, revealed: bool) -> dict:
+    scope = scope_for(request.user)
+    own = scope.member_id == member.pk
+    can_edit = scope.covers(member.org)
+    posts = selectors.member_posts(member)
+    for post in posts:
+        post.linkable = scope.covers(post.org)
+    return {
+        "nav": "members",
+        "member": member,
+        "own": own,
+        "revealed": revealed or own,
+        "can_reveal": scope.can_see_personal_data(member) and not own,
+        "can_edit": can_edit,
+        "org_linkable": can_edit,
+        "posts": posts,
+        "history": selectors.member_history(member),
+    }
+
+
+@never_cache
+@login_required
+def member_detail(request, pk: int):
+    member = selectors.visible_member(request.user, pk)
+    return render(request, "members/detail.html", _detail_context(request, member, revealed=False))
+
+
+@never_cache
+@login_required
+@require_POST
+def member_reveal(request, pk: int):
+    """Shows the full 身份证号 and 手机号码 to a user allowed to see them, and records that they did."""
+    member = selectors.visible_member(request.user, pk)
+    scope = scope_for(request.user)
+    if not scope.can_see_personal_data(member):
+        raise PermissionDenied(_("您无权查看该党员的完整个人信息。"))
+    if scope.member_id != member.pk:
+        audit.record(actor=request.user, action="view_personal", obj=member, org_path=member.org.path)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "members/_personal.html", {"member": member, "revealed": True})
+    return render(request, "members/detail.html", _detail_context(request, member, revealed=True))
+
+
+def _form_page(request, form, member: Member | None):
+    form.mark_invalid()
+    return render(
+        request,
+        "members/form.html",
+        {"nav": "members", "form": form, "member": member, "ethnicities": ETHNICITIES},
+    )
+
+
+@never_cache
+@sensitive_post_parameters("id_number", "phone")
+@admin_required
+def member_create(request):
+    orgs = selectors.member_org_options(request.user)
+    if request.method == "POST":
+        form = MemberForm(request.POST, orgs=orgs)
+        if form.is_valid():
+            try:
+                member = create_member(actor=request.user, data=form.service_data())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已新增党员“%(name)s”。") % {"name": member.name})
+                return redirect("members:detail", pk=member.pk)
+    else:
+        initial = {}
+        wanted = request.GET.get("org", "")
+        if wanted in {str(org.pk) for org in orgs}:
+            initial["org"] = wanted
+        form = MemberForm(initial=initial, orgs=orgs)
+    return _form_page(request, form, None)
+
+
+def _editable_member(request, pk: int) -> Member:
+    member = selectors.visible_member(request.user, pk)
+    if not scope_for(request.user).covers(member.org):
+        raise PermissionDenied(_("该党员不在您的管理范围内。"))
+    return member
+
+
+@never_cache
+@sensitive_post_parameters("id_number", "phone")
+@admin_required
+def member_edit(request, pk: int):
+    member = _editable_member(request, pk)
+    full_access = scope_for(request.user).can_see_personal_data(member)
+    masked = None if full_access else {"id_number": member.id_number_masked, "phone": member.phone_masked}
+    orgs = selectors.member_org_options(request.user, include=member.org)
+    if request.method == "POST":
+        form = MemberForm(request.POST, orgs=orgs, editing=True, masked=masked)
+        if form.is_valid():
+            try:
+                update_member(
+                    actor=request.user,
+                    member=member,
+                    data=form.service_data(),
+                    effective_on=form.cleaned_data.get("effective_on"),
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request, _("已保存党员“%(name)s”的信息。") % {"name": form.cleaned_data["name"]}
+                )
+                return redirect("members:detail", pk=member.pk)
+    else:
+        initial = {name: getattr(member, name) for name in MemberForm.SERVICE_FIELDS}
+        initial["org"] = str(member.org_id)
+        if full_access:
+            audit.record(
+                actor=request.user,
+                action="view_personal",
+                obj=member,
+                org_path=member.org.path,
+                note=_("编辑表单"),
+            )
+        else:
+            initial.pop("id_number")
+            initial.pop("phone")
+        form = MemberForm(initial=initial, orgs=orgs, editing=True, masked=masked)
+    return _form_page(request, form, member)
+
+
+@admin_required
+@require_POST
+def member_delete(request, pk: int):
+    member = _editable_member(request, pk)
+    name = member.name
+    try:
+        delete_member(actor=request.user, member=member)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("members:detail", pk=member.pk)
+    messages.success(request, _("已删除党员“%(name)s”。") % {"name": name})
+    return redirect("members:list")

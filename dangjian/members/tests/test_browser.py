@@ -19,7 +19,9 @@ def login(page, base_url, username, password="Test-pass-2026"):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_branch_admin_adds_a_member_and_cannot_see_another_branch(live_server, browser_page, users, tree, make_member):
+def test_branch_admin_adds_a_member_and_cannot_see_another_branch(
+    live_server, browser_page, users, tree, make_member
+):
     page = browser_page
     other = make_member(tree.a2, name="甲二党员")
     make_member(tree.a1, name="甲一老党员")

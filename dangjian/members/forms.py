@@ -1,0 +1,272 @@
+"""Forms of the member pages. They parse input only; the rules live in dangjian.members.services."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.members.choices import Category, Education, WorkStatus
+from dangjian.orgs.choices import OrgType, chinese_label
+from dangjian.orgs.models import Org
+
+DATE_WIDGET_FORMAT = "%Y-%m-%d"
+
+# The 56 民族 in the order of GB/T 3304, offered as suggestions on the 民族 input (free text is kept).
+ETHNICITIES = (
+    "汉族",
+    "蒙古族",
+    "回族",
+    "藏族",
+    "维吾尔族",
+    "苗族",
+    "彝族",
+    "壮族",
+    "布依族",
+    "朝鲜族",
+    "满族",
+    "侗族",
+    "瑶族",
+    "白族",
+    "土家族",
+    "哈尼族",
+    "哈萨克族",
+    "傣族",
+    "黎族",
+    "傈僳族",
+    "佤族",
+    "畲族",
+    "高山族",
+    "拉祜族",
+    "水族",
+    "东乡族",
+    "纳西族",
+    "景颇族",
+    "柯尔克孜族",
+    "土族",
+    "达斡尔族",
+    "仫佬族",
+    "羌族",
+    "布朗族",
+    "撒拉族",
+    "毛南族",
+    "仡佬族",
+    "锡伯族",
+    "阿昌族",
+    "普米族",
+    "塔吉克族",
+    "怒族",
+    "乌孜别克族",
+    "俄罗斯族",
+    "鄂温克族",
+    "德昂族",
+    "保安族",
+    "裕固族",
+    "京族",
+    "塔塔尔族",
+    "独龙族",
+    "鄂伦春族",
+    "赫哲族",
+    "门巴族",
+    "珞巴族",
+    "基诺族",
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATE_WIDGET_FORMAT)
+
+
+class OrgChoiceField(forms.ChoiceField):
+    """A select over a list of organisations loaded once by the view; cleans to the Org itself.
+
+    Options outside the list are refused like any invalid choice, so a user can only pick
+    organisations the view offered (those in their scope)."""
+
+    def __init__(self, *, orgs: Iterable[Org] = (), grouped: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.set_orgs(orgs, grouped=grouped)
+
+    def set_orgs(self, orgs: Iterable[Org], *, grouped: bool = False) -> None:
+        self.orgs = {str(org.pk): org for org in orgs}
+        blank = [("", self.empty_label)]
+        if grouped:
+            groups: dict[str, list[tuple[str, str]]] = {}
+            for org in self.orgs.values():
+                label = f"{org.name}（{chinese_label(OrgType, org.type)}）"
+                groups.setdefault(org.unit or str(_("其他")), []).append((str(org.pk), label))
+            self.choices = blank + list(groups.items())
+        else:
+            base = min((org.depth for org in self.orgs.values()), default=1)
+            self.choices = blank + [
+                (key, "\u3000" * (org.depth - base) + org.name) for key, org in self.orgs.items()
+            ]
+
+    @property
+    def empty_label(self) -> str:
+        return str(_("全部组织")) if not self.required else "---------"
+
+    def to_python(self, value):
+        return "" if value in self.empty_values else str(value)
+
+    def validate(self, value) -> None:
+        if value == "":
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return
+        if value not in self.orgs:
+            raise forms.ValidationError(_("请选择列表中的组织。"), code="invalid_choice")
+
+    def clean(self, value):
+        value = self.to_python(value)
+        self.validate(value)
+        return self.orgs.get(value)
+
+
+YES_NO_CHOICES = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
+
+
+class MemberFilterForm(forms.Form):
+    """GET filters of the member list (and of its Excel export)."""
+
+    org = OrgChoiceField(label=_("组织"), required=False)
+    category = forms.ChoiceField(
+        label=_("人员类别"), required=False, choices=[("", _("全部")), *Category.choices]
+    )
+    work_status = forms.ChoiceField(
+        label=_("工作状态"), required=False, choices=[("", _("全部")), *WorkStatus.choices]
+    )
+    is_mobile = forms.TypedChoiceField(
+        label=_("流动党员"),
+        required=False,
+        choices=YES_NO_CHOICES,
+        coerce=lambda v: v == "1",
+        empty_value=None,
+    )
+    q = forms.CharField(label=_("姓名"), required=False, max_length=50)
+
+    def __init__(self, data=None, *, orgs: Iterable[Org] = (), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["org"].set_orgs(orgs)
+        self.fields["q"].widget.input_type = "search"
+        self.fields["q"].widget.attrs.update(
+            {"placeholder": _("按姓名搜索"), "class": "form-control form-control-sm"}
+        )
+        for name in ("org", "category", "work_status", "is_mobile"):
+            self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
+
+    def filters(self) -> dict:
+        """Cleaned filters; invalid values are dropped rather than failing the whole page."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class MemberForm(forms.Form):
+    """Create and edit a member. Field names match the service's data keys."""
+
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    id_number = forms.CharField(label=_("身份证号"), max_length=30)
+    ethnicity = forms.CharField(label=_("民族"), max_length=20, initial="汉族")
+    education = forms.ChoiceField(
+        label=_("学历"), required=False, choices=[("", "---------"), *Education.choices]
+    )
+    phone = forms.CharField(label=_("手机号码"), max_length=20, required=False)
+    category = forms.ChoiceField(label=_("人员类别"), choices=Category.choices)
+    joined_on = forms.DateField(label=_("入党日期"), widget=DateInput())
+    confirmed_on = forms.DateField(
+        label=_("转正日期"), required=False, widget=DateInput(), help_text=_("正式党员必填；预备党员留空。")
+    )
+    org = OrgChoiceField(label=_("所在组织"))
+    work_status = forms.ChoiceField(
+        label=_("工作状态"), choices=WorkStatus.choices, initial=WorkStatus.ACTIVE
+    )
+    is_leader = forms.BooleanField(label=_("是否领导干部"), required=False)
+    position = forms.CharField(label=_("工作岗位"), max_length=100, required=False)
+    is_mobile = forms.BooleanField(label=_("流动党员"), required=False)
+    effective_on = forms.DateField(
+        label=_("变更生效日期"),
+        required=False,
+        widget=DateInput(),
+        help_text=_("所在组织、人员类别或工作状态变更时填写；留空则为今天（转正时为转正日期）。"),
+    )
+
+    SERVICE_FIELDS = (
+        "name",
+        "id_number",
+        "ethnicity",
+        "education",
+        "phone",
+        "category",
+        "joined_on",
+        "confirmed_on",
+        "org",
+        "work_status",
+        "is_leader",
+        "position",
+        "is_mobile",
+    )
+
+    def __init__(
+        self,
+        *args,
+        orgs: Iterable[Org] = (),
+        editing: bool = False,
+        masked: dict[str, str] | None = None,
+        **kwargs,
+    ):
+        """`masked` (field → masked value) hides the current 身份证号/手机号码 from an editor who may not
+        see them in full: the inputs start empty, show the masked value as a hint, and blank keeps it."""
+        super().__init__(*args, **kwargs)
+        self.fields["org"].set_orgs(orgs, grouped=True)
+        if not editing:
+            del self.fields["effective_on"]
+        self.masked = masked or {}
+        for name, value in self.masked.items():
+            self.fields[name].required = False
+            self.fields[name].widget.attrs["placeholder"] = value
+            self.fields[name].help_text = _("留空则保持不变。")
+        attrs = {
+            "name": {"autofocus": True, "autocomplete": "off"},
+            "id_number": {
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "characters",
+            },
+            "phone": {"inputmode": "numeric", "autocomplete": "off"},
+            "ethnicity": {"list": "dj-ethnicities"},
+        }
+        for name, extra in attrs.items():
+            self.fields[name].widget.attrs.update(extra)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, forms.Select):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+    def mark_invalid(self) -> None:
+        """Bootstrap's red border and aria-invalid on every field with an error (service errors included)."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"id_{name}_error"
+
+    def clean_id_number(self) -> str:
+        return (self.cleaned_data.get("id_number") or "").strip().upper()
+
+    def service_data(self) -> dict:
+        data = {k: self.cleaned_data[k] for k in self.SERVICE_FIELDS if k in self.cleaned_data}
+        for name in self.masked:
+            if not data.get(name):
+                data.pop(name, None)
+        return data
