@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 demo: install
 	$(BIN)/dangjian migrate --noinput
-	@if $(BIN)/dangjian shell -c "import sys; from dangjian.orgs.models import Org; sys.exit(0 if Org.objects.exists() else 1)"; then \
+	@if $(BIN)/dangjian shell --no-imports -c "import sys; from dangjian.orgs.models import Org; sys.exit(0 if Org.objects.exists() else 1)"; then \
 		echo "已有数据，跳过演示数据生成（如需重建：$(BIN)/dangjian seed --scale small --reset）"; \
 	else \
 		$(BIN)/dangjian seed --scale small --seed 1; \

@@ -93,10 +93,20 @@ def _model(object_type: str):
         return None
 
 
+# Audit events about operations rather than one model's rows.
+OPERATION_TYPES = {
+    "import": gettext_lazy("数据导入"),
+    "seed": gettext_lazy("演示数据"),
+    "demo_users": gettext_lazy("演示账号"),
+}
+
+
 @cache
 def _type_label(object_type: str, language: str) -> str:
     model = _model(object_type)
-    return str(model._meta.verbose_name) if model else object_type
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return str(OPERATION_TYPES.get(object_type, object_type))
 
 
 def type_label(object_type: str) -> str:

@@ -96,3 +96,14 @@ def test_audit_page_query_count_does_not_grow(client, users, tree, django_assert
     with django_assert_max_num_queries(6):
         second = client.get(URL, {"page": 2, "actor": "gongwei"})
     assert len(second.context["page"]) == 10
+
+
+def test_operation_events_are_labelled_in_chinese(client, users, tree):
+    from dangjian.core import audit
+
+    audit.record(
+        actor=None, action="import", object_type="import", object_repr="党员导入", org_path=tree.a.path
+    )
+    client.force_login(users["dangwei_a"])
+    response = client.get(URL, {"object_type": "import"})
+    assert [e.type_label for e in response.context["page"]] == ["数据导入"]
