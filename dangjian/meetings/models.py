@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.meetings.choices import MeetingType
+
+
+class MeetingQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MeetingQuerySet:
+        from dangjian.accounts.scope import scope_for
+
+        return self.filter(scope_for(user).org_q("org__"))
+
+
+class Meeting(models.Model):
+    """An organizational-life record (组织生活记录). One record may carry several types and then counts
+    for each of them; the expected attendees come from the roster on the meeting's date."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="meetings"
+    )
+    date = models.DateField(_("日期"))
+    topic = models.CharField(_("主题"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    host = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("主持人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_meetings",
+    )
+    lecturer = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("主讲人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lectures",
+    )
+    lecturer_name = models.CharField(_("主讲人姓名"), max_length=100, blank=True, help_text=_("外请主讲人"))
+    observers = models.CharField(_("列席人员"), max_length=500, blank=True)
+    agenda = models.TextField(_("议题"), blank=True)
+    content = models.TextField(_("主要内容"), blank=True)
+    decisions = models.TextField(_("决定事项"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = MeetingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织生活记录")
+        verbose_name_plural = _("组织生活记录")
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["org", "date"], name="meeting_org_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
+    @property
+    def lecturer_display(self) -> str:
+        return self.lecturer.name if self.lecturer_id else self.lecturer_name
+
+
+class MeetingKind(models.Model):
+    """One type a meeting counts as, with the attendance for that type's roster.
+
+    `org` and `date` repeat the meeting's so that the evaluator can count records per organisation,
+    type and period with one GROUP BY. The counts are computed by the service from the roster on
+    the meeting's date and the absentees (应到 = roster; 实到 = roster minus absentees); `formal`
+    counts only 正式党员 (those with voting rights)."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("记录"), on_delete=models.CASCADE, related_name="kinds"
+    )
+    type = models.CharField(_("活动类型"), max_length=20, choices=MeetingType.choices)
+    org = models.ForeignKey("orgs.Org", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="+")
+    date = models.DateField(_("日期"))
+    expected = models.PositiveIntegerField(_("应到人数"), default=0)
+    present = models.PositiveIntegerField(_("实到人数"), default=0)
+    expected_formal = models.PositiveIntegerField(_("应到正式党员"), default=0)
+    present_formal = models.PositiveIntegerField(_("实到正式党员"), default=0)
+
+    class Meta:
+        verbose_name = _("活动类型")
+        verbose_name_plural = _("活动类型")
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "type"], name="meeting_kind_unique"),
+            models.CheckConstraint(
+                condition=Q(present__lte=models.F("expected")), name="meeting_kind_present_le_expected"
+            ),
+        ]
+        indexes = [models.Index(fields=["org", "type", "date"], name="meeting_kind_org_type_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.get_type_display()}"
+
+
+class Absence(models.Model):
+    """A member on the expected roster who did not attend, with the reason."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("记录"), on_delete=models.CASCADE, related_name="absences"
+    )
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.PROTECT, related_name="absences"
+    )
+    reason = models.CharField(_("缺席原因"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("缺席记录")
+        verbose_name_plural = _("缺席记录")
+        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="absence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} {self.member}"
+
+
+class Attachment(models.Model):
+    """Optional evidence (minutes scan, photo). Never a completion criterion."""
+
+    meeting = models.ForeignKey(
+        Meeting, verbose_name=_("记录"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(_("文件"), upload_to="meetings/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    uploaded_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name

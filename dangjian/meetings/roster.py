@@ -1,0 +1,106 @@
+"""Who was expected (应到) at a meeting: computed from the registry and the posts on the meeting's date.
+
+Set-based: a roster is three queries at most, whatever the size of the organisation. A member's
+organisation on a past date is their current one with later moves (MemberHistory) undone; their
+category on a date follows from 入党日期 and 转正日期 (预备党员 from joining, 正式 from 转正)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
+from dangjian.members.choices import HistoryField
+from dangjian.members.models import Member, MemberHistory
+from dangjian.orgs.choices import COMMITTEE_TITLES
+from dangjian.orgs.models import Org, Post
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    member_id: int
+    name: str
+    formal: bool  # 正式党员 on the date (has voting rights)
+    org_id: int
+
+
+def is_formal_on(member: Member, on: dt.date) -> bool:
+    return member.confirmed_on is not None and member.confirmed_on <= on
+
+
+def orgs_on(members: list[Member], on: dt.date) -> dict[int, int]:
+    """Each member's organisation on `on`: the current one with the moves dated after `on` undone."""
+    current = {m.pk: m.org_id for m in members}
+    moves = (
+        MemberHistory.objects.filter(member_id__in=current, field=HistoryField.ORG, effective_on__gt=on)
+        .order_by("member_id", "-effective_on", "-id")
+        .values_list("member_id", "old_org_id")
+    )
+    for member_id, old_org_id in moves:  # latest first: the last assignment is the earliest move's origin
+        if old_org_id is not None:
+            current[member_id] = old_org_id
+    return current
+
+
+def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
+    """Members (正式 and 预备) of `org` and its descendants on `on`."""
+    prefix = org.path
+    moved_in_or_out = MemberHistory.objects.filter(field=HistoryField.ORG).filter(
+        Q(old_org__path__startswith=prefix) | Q(new_org__path__startswith=prefix)
+    )
+    candidates = list(
+        Member.objects.filter(joined_on__lte=on)
+        .filter(Q(org__path__startswith=prefix) | Q(pk__in=moved_in_or_out.values("member_id")))
+        .only("id", "name", "org_id", "confirmed_on")
+    )
+    where = orgs_on(candidates, on)
+    paths = dict(Org.objects.filter(pk__in=set(where.values())).values_list("pk", "path"))
+    return sorted(
+        (
+            RosterEntry(m.pk, m.name, is_formal_on(m, on), where[m.pk])
+            for m in candidates
+            if paths.get(where[m.pk], "").startswith(prefix)
+        ),
+        key=lambda e: (e.name, e.member_id),
+    )
+
+
+def post_holders(org: Org, on: dt.date, titles: frozenset[str] | None = None) -> list[RosterEntry]:
+    posts = Post.objects.current(on).filter(org=org)
+    if titles is not None:
+        posts = posts.filter(title__in=titles)
+    members = {
+        p.member.pk: p.member
+        for p in posts.select_related("member").only(
+            "member__id", "member__name", "member__org_id", "member__confirmed_on"
+        )
+    }
+    return sorted(
+        (RosterEntry(m.pk, m.name, is_formal_on(m, on), m.org_id) for m in members.values()),
+        key=lambda e: (e.name, e.member_id),
+    )
+
+
+def roster(org: Org, kind: str, on: dt.date) -> list[RosterEntry]:
+    if kind == Roster.MEMBERS:
+        return members_in_subtree(org, on)
+    if kind == Roster.COMMITTEE:
+        return post_holders(org, on, COMMITTEE_TITLES)
+    if kind == Roster.LEADERSHIP:
+        return post_holders(org, on)
+    return []
+
+
+def rosters_for_types(org: Org, types: list[str], on: dt.date) -> dict[str, list[RosterEntry]]:
+    """The roster of each meeting type (computed once per distinct roster kind)."""
+    by_kind: dict[str, list[RosterEntry]] = {}
+    result: dict[str, list[RosterEntry]] = defaultdict(list)
+    for meeting_type in types:
+        kind = ROSTER_OF_TYPE[meeting_type]
+        if kind not in by_kind:
+            by_kind[kind] = roster(org, kind, on)
+        result[meeting_type] = by_kind[kind]
+    return dict(result)

@@ -1,0 +1,127 @@
+import datetime as dt
+
+import pytest
+
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.models import AuditEvent
+from dangjian.meetings.models import Meeting, MeetingKind
+from dangjian.meetings.roster import members_in_subtree
+from dangjian.meetings.services import create_meeting, delete_meeting, update_meeting
+from dangjian.members.services import update_member
+from dangjian.orgs.services import create_post
+
+D = dt.date(2026, 3, 31)
+
+
+@pytest.fixture
+def branch(tree, make_member):
+    """A1 with 4 正式党员 (one in its 党小组), 1 预备党员, and a committee of three."""
+    people = {
+        "书记": make_member(tree.a1, name="书记甲"),
+        "组织": make_member(tree.a1, name="组织乙"),
+        "宣传": make_member(tree.a1, name="宣传丙"),
+        "小组": make_member(tree.a1g1, name="小组丁"),
+        "预备": make_member(
+            tree.a1, name="预备戊", category="probationary", confirmed_on=None, joined_on=dt.date(2025, 12, 1)
+        ),
+    }
+    for key, title in (("书记", "shuji"), ("组织", "zuzhi"), ("宣传", "xuanchuan")):
+        create_post(
+            actor=None,
+            data={"member": people[key], "org": tree.a1, "title": title, "started_on": dt.date(2024, 1, 1)},
+        )
+    return people
+
+
+def kinds(meeting):
+    return {k.type: (k.expected, k.present, k.expected_formal, k.present_formal) for k in meeting.kinds.all()}
+
+
+def test_one_record_counts_for_each_type_with_its_own_roster(tree, branch):
+    meeting = create_meeting(
+        actor=None,
+        data={"org": tree.a1, "date": D, "topic": "主题党日暨党课"},
+        types=["theme_day", "lecture", "committee"],
+        absentees={branch["预备"].pk: "出差", branch["宣传"].pk: "病假"},
+    )
+    assert kinds(meeting) == {
+        "theme_day": (5, 3, 4, 3),
+        "lecture": (5, 3, 4, 3),
+        "committee": (3, 2, 3, 2),
+    }
+    assert MeetingKind.objects.filter(org=tree.a1, date=D).count() == 3
+
+
+def test_absentee_not_on_the_roster_is_refused(tree, branch, make_member):
+    outsider = make_member(tree.a2, name="外支部")
+    with pytest.raises(ServiceError, match="缺席人员不在应到名单中：外支部"):
+        create_meeting(
+            actor=None,
+            data={"org": tree.a1, "date": D, "topic": "支委会"},
+            types=["committee"],
+            absentees={outsider.pk: ""},
+        )
+    assert not Meeting.objects.exists()
+
+
+def test_roster_uses_the_organisation_on_the_meeting_date(tree, branch, users):
+    mover = branch["组织"]
+    update_member(actor=None, member=mover, data={"org": tree.a2}, effective_on=dt.date(2026, 4, 15))
+    before = [e.name for e in members_in_subtree(tree.a1, dt.date(2026, 4, 14))]
+    after = [e.name for e in members_in_subtree(tree.a1, dt.date(2026, 4, 15))]
+    assert "组织乙" in before and "组织乙" not in after
+    assert "组织乙" in [e.name for e in members_in_subtree(tree.a2, dt.date(2026, 4, 15))]
+
+
+def test_probationary_member_has_no_vote_and_members_not_yet_joined_are_not_expected(tree, branch):
+    entries = {e.name: e.formal for e in members_in_subtree(tree.a1, dt.date(2025, 12, 31))}
+    assert entries["预备戊"] is False and entries["书记甲"] is True
+    assert "预备戊" not in {e.name for e in members_in_subtree(tree.a1, dt.date(2025, 11, 30))}
+
+
+@pytest.mark.parametrize(
+    ("org_attr", "types", "data", "message"),
+    [
+        ("a1", ["democratic_life"], {}, "党支部不召开“民主生活会”"),
+        ("a1", ["assembly"], {"date": dt.date(2099, 1, 1)}, "日期不能晚于今天"),
+        ("a1", [], {}, "请至少选择一种活动类型"),
+        ("a1", ["assembly"], {"date": dt.date(2017, 1, 1)}, "早于甲一支部的成立日期"),
+    ],
+)
+def test_invalid_records_are_refused(tree, branch, org_attr, types, data, message):
+    with pytest.raises(ServiceError, match=message):
+        create_meeting(
+            actor=None, data={"org": getattr(tree, org_attr), "date": D, "topic": "会议", **data}, types=types
+        )
+    assert not Meeting.objects.exists()
+
+
+def test_edit_is_audited_and_recomputes_attendance(tree, branch, users):
+    meeting = create_meeting(
+        actor=users["branch_a1"], data={"org": tree.a1, "date": D, "topic": "党员大会"}, types=["assembly"]
+    )
+    # The branch's five plus the `users` fixture's own member of A1.
+    assert kinds(meeting) == {"assembly": (6, 6, 5, 5)}
+    update_meeting(actor=users["branch_a1"], meeting=meeting, data={}, absentees={branch["书记"].pk: "公务"})
+    meeting.refresh_from_db()
+    assert kinds(meeting) == {"assembly": (6, 5, 5, 4)}
+    event = AuditEvent.objects.filter(object_type="meetings.meeting", action="update").get()
+    assert event.before["attendance"] == "支部党员大会 应到6 实到6"
+    assert event.after["absentees"] == "书记甲（公务）"
+
+
+def test_sibling_branch_admin_cannot_record_edit_or_delete(tree, branch, users):
+    meeting = create_meeting(
+        actor=None, data={"org": tree.a1, "date": D, "topic": "党员大会"}, types=["assembly"]
+    )
+    events = AuditEvent.objects.count()
+    with pytest.raises(OutOfScope):
+        create_meeting(
+            actor=users["branch_a2"], data={"org": tree.a1, "date": D, "topic": "越权"}, types=["assembly"]
+        )
+    with pytest.raises(OutOfScope):
+        update_meeting(actor=users["branch_a2"], meeting=meeting, data={"topic": "改"})
+    with pytest.raises(OutOfScope):
+        delete_meeting(actor=users["branch_a2"], meeting=meeting)
+    assert Meeting.objects.get().topic == "党员大会"
+    assert AuditEvent.objects.count() == events
