@@ -13,3 +13,10 @@ def test_the_footer_switch_selects_english(client, db):
     page = client.get(reverse("login"))
     assert page["Content-Language"] == "en"
     assert '<html lang="en">' in page.content.decode()
+
+
+def test_english_catalog_is_compiled_and_used(db):
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert translation.gettext("操作日志") == "Audit log"
