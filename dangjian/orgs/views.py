@@ -63,6 +63,39 @@ def org_export(request):
 
 @admin_required
 @require_GET
+def post_export(request):
+    """Party posts of the visible organisations (or of one org's subtree with `?org=`), in the import's
+    columns. The file carries full 身份证号 (re-import needs them), so the export is an audit event."""
+    from dangjian.accounts.scope import scope_for
+    from dangjian.core import audit
+    from dangjian.core.imports import export_workbook
+
+    posts = (
+        Post.objects.visible_to(request.user)
+        .select_related("member", "org")
+        .order_by("org__path", "title", "-started_on")
+    )
+    root = None
+    if request.GET.get("org"):
+        root = _visible_org(request, request.GET["org"])
+        posts = posts.filter(org__path__startswith=root.path)
+    audit.record(
+        actor=request.user,
+        action="export",
+        object_type="orgs.post",
+        object_repr=_("党内职务导出"),
+        org_path=root.path
+        if root
+        else min((g.path for g in scope_for(request.user).admin_grants), default="", key=len),
+        note=_("导出范围：%(scope)s") % {"scope": root.name if root else _("全部可见组织")},
+    )
+    response = HttpResponse(export_workbook("posts", posts), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, "党内职务.xlsx")
+    return response
+
+
+@admin_required
+@require_GET
 def org_detail(request, pk):
     org = _visible_org(request, pk)
     show_ended = request.GET.get("history") == "1"

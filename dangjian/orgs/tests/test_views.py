@@ -552,3 +552,31 @@ def test_post_held_by_a_member_outside_the_scope_can_still_be_ended(client, user
     other = make_member(tree.b1, name="乙方党员")
     response = client.post(reverse("orgs:post_edit", args=[post.pk]), {**data, "member": other.pk})
     assert response.context["form"].errors["member"] == ["所选党员不存在或不在您的管理范围内。"]
+
+
+def test_post_export_is_scoped_and_audited(client, users, tree, make_member):
+    import io
+
+    import openpyxl
+
+    from dangjian.core.models import AuditEvent
+    from dangjian.orgs.services import create_post
+
+    a1 = make_member(tree.a1, name="甲一书记")
+    b1 = make_member(tree.b1, name="乙一书记")
+    for member, org in ((a1, tree.a1), (b1, tree.b1)):
+        create_post(
+            actor=None,
+            data={"member": member, "org": org, "title": "shuji", "started_on": dt.date(2024, 1, 1)},
+        )
+    client.force_login(users["dangwei_a"])
+    response = client.get(reverse("orgs:post_export"))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [r[headers.index("组织编码")] for r in rows] == ["A1"]
+    event = AuditEvent.objects.get(action="export", object_type="orgs.post")
+    assert event.actor == users["dangwei_a"] and event.org_path == tree.a.path
+    client.force_login(users["branch_a2"])
+    assert client.get(reverse("orgs:post_export"), {"org": tree.a1.pk}).status_code == 404
