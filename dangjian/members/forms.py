@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.choices import Category, Education, WorkStatus
+from dangjian.members.services import MEMBER_FIELDS
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org
 
@@ -196,21 +197,7 @@ class MemberForm(forms.Form):
         help_text=_("所在组织、人员类别或工作状态变更时填写；留空则为今天（转正时为转正日期）。"),
     )
 
-    SERVICE_FIELDS = (
-        "name",
-        "id_number",
-        "ethnicity",
-        "education",
-        "phone",
-        "category",
-        "joined_on",
-        "confirmed_on",
-        "org",
-        "work_status",
-        "is_leader",
-        "position",
-        "is_mobile",
-    )
+    SERVICE_FIELDS = MEMBER_FIELDS
 
     def __init__(
         self,
