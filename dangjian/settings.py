@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "dangjian.orgs",
     "dangjian.members",
     "dangjian.meetings",
+    "dangjian.compliance",
 ]
 
 MIDDLEWARE = [

@@ -87,7 +87,7 @@ def _validate(data: dict[str, Any], types: list[str]) -> None:
     if org is not None and date:
         if org.founded_on and date < org.founded_on:
             add("date", f"日期早于{org.name}的成立日期（{org.founded_on:%Y-%m-%d}）。")
-        if org.dissolved_on and date >= org.dissolved_on:
+        if org.dissolved_on and date > org.dissolved_on:  # the 撤销日期 itself is the org's last day
             add("date", f"{org.name}已于{org.dissolved_on:%Y-%m-%d}撤销。")
     if data.get("lecturer") is not None and (data.get("lecturer_name") or "").strip():
         add("lecturer_name", "主讲人请在党员和外请人员中选一种填写。")

@@ -117,7 +117,7 @@ class OrgForm(BootstrapMixin, forms.Form):
         today = dt.date.today()
         parents = (
             Org.objects.visible_to(user)
-            .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=today))
+            .filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=today))
             .exclude(type=OrgType.XIAOZU)  # nothing hangs under a 党小组
         )
         if instance is not None and instance.parent_id:

@@ -23,7 +23,8 @@ class OrgQuerySet(models.QuerySet):
 
     def active(self, on: dt.date | None = None) -> OrgQuerySet:
         on = on or dt.date.today()
-        return self.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=on))
+        """Organisations that exist on `on`; the 撤销日期 is an organisation's last day."""
+        return self.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=on))
 
     def visible_to(self, user) -> OrgQuerySet:
         from dangjian.accounts.scope import scope_for
@@ -91,7 +92,7 @@ class Org(models.Model):
 
     @property
     def is_dissolved(self) -> bool:
-        return self.dissolved_on is not None and self.dissolved_on <= dt.date.today()
+        return self.dissolved_on is not None and self.dissolved_on < dt.date.today()
 
     @property
     def effective_term_years(self) -> int | None:

@@ -108,7 +108,7 @@ def org_tree(
         if root is not None and org.pk == root.pk:
             continue
         if not show_dissolved and (
-            parent_path(org.path) in hidden or (org.dissolved_on is not None and org.dissolved_on <= today)
+            parent_path(org.path) in hidden or (org.dissolved_on is not None and org.dissolved_on < today)
         ):
             hidden.add(org.path)
             continue

@@ -125,3 +125,21 @@ def test_sibling_branch_admin_cannot_record_edit_or_delete(tree, branch, users):
         delete_meeting(actor=users["branch_a2"], meeting=meeting)
     assert Meeting.objects.get().topic == "党员大会"
     assert AuditEvent.objects.count() == events
+
+
+def test_the_dissolution_date_is_the_last_day_a_record_can_carry(tree, branch):
+    from dangjian.orgs.services import update_org
+
+    update_org(actor=None, org=tree.a1, data={"dissolved_on": dt.date(2026, 3, 31)})
+    tree.a1.refresh_from_db()
+    create_meeting(
+        actor=None,
+        data={"org": tree.a1, "date": dt.date(2026, 3, 31), "topic": "最后一次党员大会"},
+        types=["assembly"],
+    )
+    with pytest.raises(ServiceError, match="已于2026-03-31撤销"):
+        create_meeting(
+            actor=None,
+            data={"org": tree.a1, "date": dt.date(2026, 4, 1), "topic": "撤销后"},
+            types=["assembly"],
+        )

@@ -1,0 +1,169 @@
+"""Evaluation of a ruleset over a scope of organisations, and the 本月/本季度待办 list.
+
+`evaluate(orgs, year=Y, as_of=D)`: the facts for every organisation are built with a fixed number of
+queries (facts.py), then every rule's check runs as a pure function for every organisation of the types
+the rule applies to that has a window (periods.py). A check that raises gives a `fail` (fail closed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+
+from dangjian.compliance.checks import REGISTRY, STATUSES, Outcome
+from dangjian.compliance.facts import LectureNeeds, OrgFacts, OrgRef, build_facts
+from dangjian.compliance.periods import Window, clamp_as_of, window_for
+from dangjian.compliance.rulebook import Rule, Ruleset, load_ruleset
+
+__all__ = ["STATUSES", "Evaluation", "OrgRef", "Result", "TodoItem", "evaluate", "todo"]
+
+log = logging.getLogger(__name__)
+
+CHECK_FAILED = "检查未能执行（{error}），按不合格处理，请联系系统管理员。"
+
+
+@dataclass
+class Result:
+    rule: Rule
+    org: OrgRef
+    status: str
+    missing: list[str] = field(default_factory=list)  # sorted periods, or meeting dates for quorum rules
+    evidence: list[int] = field(default_factory=list)  # ids of the Meeting records that satisfied the rule
+    message: str = ""
+
+    def to_json(self) -> dict:
+        return {
+            "rule": self.rule.id,
+            "org": self.org.code,
+            "status": self.status,
+            "missing": list(self.missing),
+            "clause": self.rule.clause,
+            "basis": self.rule.basis,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Evaluation:
+    ruleset: Ruleset
+    year: int
+    as_of: dt.date  # D, clamped into the year
+    results: list[Result]
+
+    def to_json(self) -> dict:
+        return {
+            "ruleset": {"id": self.ruleset.id, "version": self.ruleset.version},
+            "year": self.year,
+            "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "results": [r.to_json() for r in self.results],
+        }
+
+    def for_org(self, org_id: int) -> list[Result]:
+        return [r for r in self.results if r.org.id == org_id]
+
+    def for_rule(self, rule_id: str) -> list[Result]:
+        return [r for r in self.results if r.rule.id == rule_id]
+
+
+@dataclass
+class TodoItem:
+    org: OrgRef
+    rule: Rule
+    period: str  # "2026-05", "2026-Q2" or "2026"
+    due_by: dt.date
+    message: str
+
+
+def lecture_needs(ruleset: Ruleset) -> LectureNeeds:
+    """What the "anywhere" lecture rules need fetched beyond the scope's own records."""
+    types, titles, org_types = set(), set(), set()
+    for rule in ruleset.rules:
+        params = rule.typed_params
+        where = getattr(params, "records_in", None)
+        if rule.check == "secretary_lecture" and isinstance(where, dict):
+            anywhere = {t for t, w in where.items() if w == "anywhere"}
+            if anywhere:
+                types.add(params.meeting_type)
+                titles.add(params.title)
+                org_types |= anywhere
+    return LectureNeeds(frozenset(types), frozenset(titles), frozenset(org_types))
+
+
+def run_check(rule: Rule, facts: OrgFacts, window: Window, params=None) -> Outcome:
+    """The rule's check on one organisation; an exception or an unknown status is a fail."""
+    try:
+        outcome = REGISTRY[rule.check].run(facts, window, rule.typed_params if params is None else params)
+        if outcome.status not in STATUSES:
+            raise ValueError(f"unknown status {outcome.status!r}")
+        return outcome
+    except Exception as exc:
+        log.exception("compliance check %s failed for org %s", rule.id, facts.ref.code)
+        return Outcome("fail", CHECK_FAILED.format(error=type(exc).__name__))
+
+
+def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset | None = None) -> Evaluation:
+    """Every rule of the ruleset for every organisation of `orgs` (a queryset: the caller has applied the
+    scope or subtree) of the types the rule applies to, for year Y as of D (default today). Results are in
+    rule order, then organisation path order. Raises ValueError when D is before 1 January Y."""
+    ruleset = ruleset or load_ruleset()
+    as_of = clamp_as_of(year, as_of or dt.date.today())
+    facts = build_facts(orgs, year=year, as_of=as_of, lectures=lecture_needs(ruleset))
+    windows = [(f, window_for(year, as_of, f.founded_on, f.dissolved_on)) for f in facts]
+    windows = [(f, w) for f, w in windows if w is not None]
+    results = []
+    for rule in ruleset.rules:
+        applies, params = set(rule.applies_to), rule.typed_params
+        for org_facts, window in windows:
+            if org_facts.ref.type in applies:
+                outcome = run_check(rule, org_facts, window, params)
+                results.append(
+                    Result(
+                        rule=rule,
+                        org=org_facts.ref,
+                        status=outcome.status,
+                        missing=list(outcome.missing),
+                        evidence=list(outcome.evidence),
+                        message=outcome.message,
+                    )
+                )
+    return Evaluation(ruleset=ruleset, year=year, as_of=as_of, results=results)
+
+
+def _active_on(facts: OrgFacts, on: dt.date) -> bool:
+    founded = facts.founded_on is None or facts.founded_on <= on
+    return founded and (facts.dissolved_on is None or facts.dissolved_on > on)
+
+
+def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> list[TodoItem]:
+    """本月/本季度待办: for each periodic rule, the month or quarter containing `on` when it has no
+    qualifying record yet (due by the period's last day, or the 撤销日期 if earlier); for each annual rule
+    not yet satisfied in `on`'s year, "YYYY" due by 31 December (or the 撤销日期). Only organisations
+    active on `on`, and only rules that apply to them. Sorted by due date, organisation path, rule order."""
+    ruleset = ruleset or load_ruleset()
+    on = on or dt.date.today()
+    facts = build_facts(orgs, year=on.year, as_of=on, lectures=lecture_needs(ruleset))
+    items = []
+    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    for org_facts in facts:
+        window = window_for(on.year, on, org_facts.founded_on, org_facts.dissolved_on)
+        if window is None or not _active_on(org_facts, on):
+            continue
+        for rule in ruleset.rules:
+            kind = REGISTRY[rule.check]
+            if kind.todo is None or org_facts.ref.type not in rule.applies_to:
+                continue
+            try:
+                dues = kind.todo(org_facts, window, rule.typed_params, on)
+            except Exception as exc:
+                log.exception("compliance todo %s failed for org %s", rule.id, org_facts.ref.code)
+                dues = [_failed_due(on, exc)]
+            items.extend(TodoItem(org_facts.ref, rule, d.period, d.due_by, d.message) for d in dues)
+    items.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
+    return items
+
+
+def _failed_due(on: dt.date, exc: Exception):
+    from dangjian.compliance.checks import Due
+
+    return Due(str(on.year), on, CHECK_FAILED.format(error=type(exc).__name__))

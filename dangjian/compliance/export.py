@@ -1,0 +1,95 @@
+"""An evaluation as a plain-text table (the command) or an Excel workbook (the command and the web export)."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from dangjian.compliance.evaluator import Evaluation
+
+STATUS_LABELS = {"pass": "符合", "fail": "不符合", "pending": "待定", "not_applicable": "不适用"}
+SEVERITY_LABELS = {"required": "必须", "advisory": "建议"}
+XLSX_HEADERS = (
+    "规则编号",
+    "规则",
+    "条款",
+    "依据",
+    "严重程度",
+    "组织编码",
+    "组织名称",
+    "所在单位",
+    "结果",
+    "缺少的期间或会议日期",
+    "说明",
+)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(evaluation: Evaluation) -> str:
+    """A readable table: rule, organisation code, status, missing periods; then the totals."""
+    rs = evaluation.ruleset
+    rows = [("规则", "组织编码", "结果", "缺少")]
+    rows += [
+        (r.rule.id, r.org.code, STATUS_LABELS[r.status], "、".join(r.missing)) for r in evaluation.results
+    ]
+    widths = [max(_width(row[i]) for row in rows) for i in range(3)]
+    lines = [
+        f"{rs.title}（{rs.id} 第{rs.version}版）  {evaluation.year}年  截至{evaluation.as_of:%Y-%m-%d}",
+        "",
+    ]
+    for row in rows:
+        lines.append("  ".join([*(_pad(row[i], widths[i]) for i in range(3)), row[3]]).rstrip())
+    counts = {s: sum(1 for r in evaluation.results if r.status == s) for s in STATUS_LABELS}
+    lines += ["", "合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items())]
+    return "\n".join(lines) + "\n"
+
+
+def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
+    """One row per result on the first sheet; the ruleset, year and date on a second sheet."""
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "评估结果"
+    ws.append(XLSX_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for r in evaluation.results:
+        ws.append(
+            (
+                r.rule.id,
+                r.rule.title,
+                r.rule.clause,
+                r.rule.basis,
+                SEVERITY_LABELS[r.rule.severity],
+                r.org.code,
+                r.org.name,
+                r.org.unit,
+                STATUS_LABELS[r.status],
+                "、".join(r.missing),
+                r.message,
+            )
+        )
+    ws.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJK", (26, 28, 8, 40, 8, 14, 24, 16, 8, 30, 60), strict=True):
+        ws.column_dimensions[letter].width = width
+    meta = wb.create_sheet("说明")
+    rs = evaluation.ruleset
+    for row in (
+        ("规则库", rs.title),
+        ("规则库编号", rs.id),
+        ("版本", rs.version),
+        ("校验和", rs.checksum),
+        ("评估年度", evaluation.year),
+        ("评估日期", evaluation.as_of.strftime("%Y-%m-%d")),
+    ):
+        meta.append(row)
+    wb.save(target)

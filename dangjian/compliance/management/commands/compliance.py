@@ -1,0 +1,84 @@
+"""`dangjian compliance --year Y [--as-of YYYY-MM-DD] [--org CODE] [--format table|json|xlsx]
+[--output FILE] [--ruleset-version N]`.
+
+Evaluates the rulebook for year Y as of D (default today) over every organisation, or over the
+organisation CODE and its subtree. Exit 0 after printing (or writing) the results, 2 for bad arguments
+(unknown organisation, bad date, unknown ruleset version, xlsx without --output).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dangjian.compliance.evaluator import evaluate
+from dangjian.compliance.export import format_table, write_xlsx
+from dangjian.compliance.rulebook import RulebookError, load_ruleset
+from dangjian.orgs.models import Org
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(message, returncode=2)
+
+
+class Command(BaseCommand):
+    help = "按规则库评估各组织某年度的合规情况（三会一课、组织设置、换届等）。"
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--year", type=int, required=True, help="评估年度，如 2026")
+        parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="评估日期（默认今天；晚于年底按12月31日）")
+        parser.add_argument("--org", metavar="CODE", help="组织编码：只评估该组织及其下级组织（默认全部）")
+        parser.add_argument(
+            "--format", choices=["table", "json", "xlsx"], default="table", help="输出格式（默认 table）"
+        )
+        parser.add_argument(
+            "--output", metavar="FILE", help="输出文件（xlsx 格式必填；其他格式默认输出到屏幕）"
+        )
+        parser.add_argument("--ruleset-version", type=int, metavar="N", help="规则库版本（默认最新版本）")
+
+    def handle(self, *args, **options) -> None:
+        year = options["year"]
+        if not 1900 <= year <= 9999:
+            raise _fail(f"年度“{year}”无效。")
+        as_of = self._date(options["as_of"]) if options["as_of"] else dt.date.today()
+        orgs = self._orgs(options["org"])
+        fmt, output = options["format"], options["output"]
+        if fmt == "xlsx" and not output:
+            raise _fail("xlsx 格式须用 --output 指定输出文件。")
+        try:
+            ruleset = load_ruleset(options["ruleset_version"])
+            evaluation = evaluate(orgs, year=year, as_of=as_of, ruleset=ruleset)
+        except RulebookError as exc:
+            raise _fail(exc.message) from exc
+        except ValueError as exc:
+            raise _fail(str(exc)) from exc
+        if fmt == "xlsx":
+            write_xlsx(evaluation, output)
+            self.stderr.write(f"已写入 {output}（{len(evaluation.results)} 条结果）。")
+            return
+        text = (
+            json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2) + "\n"
+            if fmt == "json"
+            else format_table(evaluation)
+        )
+        if output:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            self.stdout.write(text, ending="")
+
+    def _date(self, value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _fail(f"日期“{value}”无效，应为 YYYY-MM-DD。") from None
+
+    def _orgs(self, code: str | None):
+        if not code:
+            return Org.objects.all()
+        org = Org.objects.filter(code=code).first()
+        if org is None:
+            raise _fail(f"组织编码“{code}”不存在。")
+        return Org.objects.subtree(org)

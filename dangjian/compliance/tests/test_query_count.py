@@ -1,0 +1,128 @@
+"""The evaluator runs the same number of queries for 10 and for 200 organisations."""
+
+import datetime as dt
+import itertools
+
+from django.db import connection
+from django.db.models import Q
+from django.test.utils import CaptureQueriesContext
+
+from dangjian.compliance.evaluator import evaluate, todo
+from dangjian.conftest import unique_id_number
+from dangjian.core import idcard
+from dangjian.core.pii import lookup_hash
+from dangjian.meetings.models import Meeting, MeetingKind
+from dangjian.members.choices import HistoryField
+from dangjian.members.models import Member, MemberHistory
+from dangjian.orgs.models import Org, Post
+from dangjian.orgs.services import create_org
+
+Y = 2025
+_codes = itertools.count(1)
+
+
+def org(parent, type_, **extra):
+    n = next(_codes)
+    return create_org(
+        actor=None,
+        data={
+            "code": f"Q{n}",
+            "name": f"组织{n}",
+            "type": type_,
+            "parent": parent,
+            "founded_on": dt.date(2018, 1, 1),
+            **extra,
+        },
+    )
+
+
+def member(org_, n, **extra):
+    number = unique_id_number()
+    card = idcard.parse(number)
+    return Member(
+        name=f"党员{n}",
+        id_number=number,
+        id_number_hash=lookup_hash(number),
+        sex=card.sex,
+        birth_date=card.birth_date,
+        category=extra.pop("category", "formal"),
+        joined_on=dt.date(2010, 1, 1),
+        confirmed_on=extra.pop("confirmed_on", dt.date(2011, 1, 1)),
+        org=org_,
+        **extra,
+    )
+
+
+def populate(gw, size: int):
+    """A 党组 and a 党委 whose subtree has size - 2 organisations: branches, each with a 党小组 while
+    there is room; members, a 书记, three meetings (one with two types) and a move after D."""
+    party_group = org(gw, "dangzu")
+    committee = org(gw, "dangwei")
+    branches, groups = [], []
+    while len(branches) + len(groups) < size - 2:
+        branches.append(org(committee, "zhibu"))
+        if len(branches) + len(groups) < size - 2:
+            groups.append(org(branches[-1], "xiaozu"))
+    members = Member.objects.bulk_create(
+        [member(b, i) for b in branches for i in range(3)]
+        + [member(g, 0, category="probationary", confirmed_on=None) for g in groups]
+    )
+    first = members[0]
+    Post.objects.bulk_create(
+        [
+            Post(member=members[3 * i], org=b, title="shuji", started_on=dt.date(2024, 1, 1))
+            for i, b in enumerate(branches)
+        ]
+        + [Post(member=first, org=party_group, title="shuji", started_on=dt.date(2024, 1, 1))]
+    )
+    MemberHistory.objects.create(
+        member=members[1],
+        field=HistoryField.ORG,
+        old_value="x",
+        new_value="y",
+        old_org=branches[-1],
+        new_org=branches[0],
+        effective_on=dt.date(Y, 11, 1),
+    )
+    for b in [*branches, *groups]:
+        for month in (3, 6, 9):
+            meeting = Meeting.objects.create(org=b, date=dt.date(Y, month, 5), topic="会议", lecturer=first)
+            kinds = ["assembly", "lecture"] if b.type == "zhibu" else ["group", "lecture"]
+            MeetingKind.objects.bulk_create(
+                MeetingKind(
+                    meeting=meeting,
+                    type=t,
+                    org=b,
+                    date=meeting.date,
+                    expected=4,
+                    present=3,
+                    expected_formal=3,
+                    present_formal=2,
+                )
+                for t in kinds
+            )
+    return Org.objects.filter(Q(path__startswith=committee.path) | Q(pk=party_group.pk))
+
+
+def count_queries(fn):
+    with CaptureQueriesContext(connection) as ctx:
+        result = fn()
+    return len(ctx.captured_queries), result
+
+
+def test_evaluate_runs_the_same_queries_for_10_and_200_organisations(tree):
+    small, large = populate(tree.gw, 10), populate(tree.gw, 200)
+    assert (small.count(), large.count()) == (10, 200)
+    n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31)))
+    n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31)))
+    assert n_small == n_large == 6
+    assert len({r.org.code for r in ev_large.results}) == 200
+    assert any(r.evidence for r in ev_large.results if r.rule.id == "LECTURE-SECRETARY-ANNUAL")
+
+
+def test_todo_runs_the_same_queries_for_10_and_200_organisations(tree):
+    small, large = populate(tree.gw, 10), populate(tree.gw, 200)
+    n_small, _ = count_queries(lambda: todo(small, on=dt.date(Y, 10, 31)))
+    n_large, items = count_queries(lambda: todo(large, on=dt.date(Y, 10, 31)))
+    assert n_small == n_large == 6
+    assert items
