@@ -8,5 +8,7 @@ urlpatterns = [
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),
+    path("meetings/", include("dangjian.meetings.urls")),
+    path("compliance/", include("dangjian.compliance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -4,17 +4,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
 from dangjian.core.errors import ServiceError
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
-from dangjian.meetings.models import Absence, Meeting, MeetingKind
+from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
+from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType, chinese_label
+from dangjian.orgs.models import Post
 
 MEETING_FIELDS = (
     "org",
@@ -52,6 +57,7 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
         "agenda": meeting.agenda,
         "content": meeting.content,
         "decisions": meeting.decisions,
+        "attachments": "、".join(meeting.attachments.order_by("id").values_list("name", flat=True)),
     }
 
 
@@ -117,17 +123,71 @@ def _kinds(
     return kinds
 
 
-def _write(meeting: Meeting, data: dict[str, Any], types: list[str], absentees: dict[int, str]) -> None:
+def _names(actor, member_ids: list[int]) -> str:
+    """Names for a message, only of members the actor may see (an id outside scope stays unnamed)."""
+    visible = Member.objects.filter(pk__in=member_ids)
+    if actor is not None:
+        visible = visible.visible_to(actor)
+    names = list(visible.order_by("name").values_list("name", flat=True))
+    hidden = len(set(member_ids)) - len(names)
+    if hidden:
+        names.append(f"另有{hidden}名不在您管理范围内的人员")
+    return "、".join(names)
+
+
+def _check_people(actor, data: dict[str, Any], on_roster: set[int]) -> None:
+    """The host is on the roster or holds a post in the organisation on the date; the lecturer is on the
+    roster, holds a post on the date in the organisation, an ancestor or an organisation of the same unit
+    (the 党组书记 lecturing at a branch), or is a member the actor administers."""
+    org, date = data["org"], data["date"]
+    host, lecturer = data.get("host"), data.get("lecturer")
+    holders = Post.objects.current(date)
+    if host is not None and host.pk not in on_roster and not holders.filter(org=org, member=host).exists():
+        raise ServiceError("主持人应为应到人员或该组织的在任委员。", field="host")
+    if lecturer is None or lecturer.pk in on_roster:
+        return
+    related = Q(org=org) | Q(org__path__in=org.ancestor_paths())
+    if org.unit:
+        related |= Q(org__unit=org.unit)
+    if holders.filter(related, member=lecturer).exists():
+        return
+    if actor is None or Member.objects.visible_to(actor).filter(pk=lecturer.pk).exists():
+        return
+    raise ServiceError("主讲人应为本组织或本单位的党员、在任委员。", field="lecturer")
+
+
+def _store_uploads(meeting: Meeting, uploads) -> None:
+    """Optional evidence, stored under a random name (the original name is kept for the download)."""
+    for upload in uploads or []:
+        original = os.path.basename(upload.name)[:200]
+        upload.name = f"{uuid.uuid4().hex}{os.path.splitext(original)[1].lower()}"
+        Attachment.objects.create(meeting=meeting, file=upload, name=original)
+
+
+def _remove_files(rows: list[Attachment]) -> None:
+    """Deletes the rows now and their files once the transaction has committed."""
+    names = [row.file.name for row in rows]
+    Attachment.objects.filter(pk__in=[row.pk for row in rows]).delete()
+    storage = Attachment._meta.get_field("file").storage
+
+    def unlink() -> None:
+        for name in names:
+            storage.delete(name)
+
+    transaction.on_commit(unlink)
+
+
+def _write(
+    meeting: Meeting, data: dict[str, Any], types: list[str], absentees: dict[int, str], actor
+) -> None:
     types = sorted(set(types), key=MeetingType.values.index)
     _validate(data, types)
     rosters = rosters_for_types(data["org"], types, data["date"])
     on_roster = {e.member_id for entries in rosters.values() for e in entries}
     stray = [member_id for member_id in absentees if member_id not in on_roster]
     if stray:
-        from dangjian.members.models import Member
-
-        names = "、".join(Member.objects.filter(pk__in=stray).order_by("name").values_list("name", flat=True))
-        raise ServiceError(f"缺席人员不在应到名单中：{names or '未知党员'}。", field="absentees")
+        raise ServiceError(f"缺席人员不在应到名单中：{_names(actor, stray)}。", field="absentees")
+    _check_people(actor, data, on_roster)
     for key in MEETING_FIELDS:
         if key in data:
             value = data[key]
@@ -144,13 +204,20 @@ def _write(meeting: Meeting, data: dict[str, Any], types: list[str], absentees: 
 
 @transaction.atomic
 def create_meeting(
-    *, actor, data: dict[str, Any], types: list[str], absentees: dict[int, str] | None = None
+    *,
+    actor,
+    data: dict[str, Any],
+    types: list[str],
+    absentees: dict[int, str] | None = None,
+    attachments=None,
 ) -> Meeting:
-    """`absentees` maps member id → reason (everyone else on the roster was present)."""
+    """`absentees` maps member id → reason (everyone else on the roster was present); `attachments` are
+    uploaded files kept as optional evidence."""
     if data.get("org") is not None:
         require_org(actor, data["org"], "该组织不在您的管理范围内，不能录入其组织生活。")
     meeting = Meeting(created_by=actor if getattr(actor, "pk", None) else None)
-    _write(meeting, data, types, absentees or {})
+    _write(meeting, data, types, absentees or {}, actor)
+    _store_uploads(meeting, attachments)
     audit.record(
         actor=actor, action="create", obj=meeting, org_path=meeting.org.path, after=meeting_snapshot(meeting)
     )
@@ -165,6 +232,8 @@ def update_meeting(
     data: dict[str, Any],
     types: list[str] | None = None,
     absentees: dict[int, str] | None = None,
+    attachments=None,
+    remove_attachments: list[int] | None = None,
 ) -> Meeting:
     meeting = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
     require_org(actor, meeting.org)
@@ -176,7 +245,10 @@ def update_meeting(
         types = list(meeting.kinds.values_list("type", flat=True))
     if absentees is None:
         absentees = dict(meeting.absences.values_list("member_id", "reason"))
-    _write(meeting, merged, types, absentees)
+    _write(meeting, merged, types, absentees, actor)
+    _store_uploads(meeting, attachments)
+    if remove_attachments:
+        _remove_files(list(meeting.attachments.filter(pk__in=remove_attachments)))
     after = meeting_snapshot(meeting)
     if after != before:
         audit.record(
@@ -192,4 +264,5 @@ def delete_meeting(*, actor, meeting: Meeting) -> None:
     audit.record(
         actor=actor, action="delete", obj=meeting, org_path=meeting.org.path, before=meeting_snapshot(meeting)
     )
+    _remove_files(list(meeting.attachments.all()))
     meeting.delete()

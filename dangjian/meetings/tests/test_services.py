@@ -143,3 +143,71 @@ def test_the_dissolution_date_is_the_last_day_a_record_can_carry(tree, branch):
             data={"org": tree.a1, "date": dt.date(2026, 4, 1), "topic": "撤销后"},
             types=["assembly"],
         )
+
+
+def test_stray_absentee_outside_scope_is_not_named(tree, branch, users, make_member):
+    outsider = make_member(tree.b1, name="乙一党员")
+    with pytest.raises(ServiceError) as info:
+        create_meeting(
+            actor=users["branch_a1"],
+            data={"org": tree.a1, "date": D, "topic": "支委会"},
+            types=["committee"],
+            absentees={outsider.pk: ""},
+        )
+    assert "乙一党员" not in info.value.message
+    assert "另有1名不在您管理范围内的人员" in info.value.message
+
+
+def test_host_must_be_expected_or_a_post_holder(tree, branch, make_member):
+    outsider = make_member(tree.b1, name="乙一党员")
+    with pytest.raises(ServiceError, match="主持人应为应到人员或该组织的在任委员"):
+        create_meeting(
+            actor=None,
+            data={"org": tree.a1, "date": D, "topic": "支委会", "host": outsider},
+            types=["committee"],
+        )
+    create_meeting(
+        actor=None,
+        data={"org": tree.a1, "date": D, "topic": "支委会", "host": branch["书记"]},
+        types=["committee"],
+    )
+
+
+def test_party_group_secretary_may_lecture_at_a_branch_of_the_same_unit(tree, branch, users, make_member):
+    leader = make_member(tree.b1, name="党组书记")
+    create_post(
+        actor=None,
+        data={"member": leader, "org": tree.a_dz, "title": "shuji", "started_on": dt.date(2024, 1, 1)},
+    )
+    stranger = make_member(tree.b1, name="外单位党员")
+    data = {"org": tree.a1, "date": D, "topic": "党课"}
+    with pytest.raises(ServiceError, match="主讲人应为本组织或本单位"):
+        create_meeting(actor=users["branch_a1"], data={**data, "lecturer": stranger}, types=["lecture"])
+    meeting = create_meeting(actor=users["branch_a1"], data={**data, "lecturer": leader}, types=["lecture"])
+    assert meeting.lecturer == leader
+
+
+def test_attachments_are_audited_and_their_files_removed_with_the_record(
+    tree, branch, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    upload = SimpleUploadedFile("会议记录.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    meeting = create_meeting(
+        actor=None,
+        data={"org": tree.a1, "date": D, "topic": "党员大会"},
+        types=["assembly"],
+        attachments=[upload],
+    )
+    attachment = meeting.attachments.get()
+    assert attachment.name == "会议记录.pdf" and attachment.file.name != "会议记录.pdf"
+    assert (
+        AuditEvent.objects.get(action="create", object_type="meetings.meeting").after["attachments"]
+        == "会议记录.pdf"
+    )
+    path = tmp_path / attachment.file.name
+    assert path.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_meeting(actor=None, meeting=meeting)
+    assert not path.exists()

@@ -1,0 +1,494 @@
+"""Reads for the compliance pages: the organisations in scope, the roll-up of one evaluation per 单位
+(done in Python over the results: the evaluation is run once per request), one organisation's results
+with the records that satisfied them, and the rulebook laid out for reading.
+
+单位: organisations are grouped by their 所在单位 (a unit's 党组 and 机关党委 with everything below them);
+an organisation without one is grouped under its ancestor directly below the 工委 (the depth-2
+organisation of its path), with the key "@<that ancestor's path>"."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from dangjian.accounts.scope import scope_for
+from dangjian.compliance.evaluator import Evaluation, Result
+from dangjian.compliance.rulebook import Rule, Ruleset
+from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
+from dangjian.meetings.models import Meeting
+from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
+from dangjian.orgs.models import Org
+
+STATUS_ORDER = {"fail": 0, "pending": 1, "pass": 2, "not_applicable": 3}
+SEVERITY_TEXT = {"required": _l("必须"), "advisory": _l("建议")}
+STATUS_TEXT = {
+    "pass": _l("符合"),
+    "fail": _l("不符合"),
+    "pending": _l("待定"),
+    "not_applicable": _l("不适用"),
+}
+
+# Organisations shown row by row without asking, when the scope spans several 单位.
+INLINE_ORGS = 40
+
+# The meeting type a failed or pending meeting rule asks to record ("去录入").
+RULE_MEETING_TYPE: dict[str, str] = {
+    "MTG-ASSEMBLY-QUARTERLY": MeetingType.ASSEMBLY,
+    "MTG-COMMITTEE-MONTHLY": MeetingType.COMMITTEE,
+    "MTG-GROUP-MONTHLY": MeetingType.GROUP,
+    "MTG-LECTURE-QUARTERLY": MeetingType.LECTURE,
+    "MTG-THEME-DAY-MONTHLY": MeetingType.THEME_DAY,
+    "MTG-ORG-LIFE-ANNUAL": MeetingType.ORG_LIFE,
+    "MTG-MEMBER-REVIEW-ANNUAL": MeetingType.MEMBER_REVIEW,
+    "MTG-DEMOCRATIC-LIFE-ANNUAL": MeetingType.DEMOCRATIC_LIFE,
+    "LECTURE-SECRETARY-ANNUAL": MeetingType.LECTURE,
+}
+
+# Column headings of the matrix (the rule's id and full title are the heading's tooltip). A rule of a
+# later version without an entry here shows its title.
+SHORT_TITLES: dict[str, Any] = {
+    "ORG-BRANCH-MIN-MEMBERS": _l("正式党员数"),
+    "ORG-BRANCH-MAX-MEMBERS": _l("支部规模"),
+    "ORG-COMMITTEE-REQUIRED": _l("设支委会"),
+    "ORG-SECRETARY-IN-POST": _l("书记在任"),
+    "ORG-TERM-ON-TIME": _l("按期换届"),
+    "MTG-ASSEMBLY-QUARTERLY": _l("党员大会"),
+    "MTG-COMMITTEE-MONTHLY": _l("支委会"),
+    "MTG-GROUP-MONTHLY": _l("党小组会"),
+    "MTG-LECTURE-QUARTERLY": _l("党课"),
+    "MTG-THEME-DAY-MONTHLY": _l("主题党日"),
+    "MTG-ORG-LIFE-ANNUAL": _l("组织生活会"),
+    "MTG-MEMBER-REVIEW-ANNUAL": _l("民主评议"),
+    "MTG-DEMOCRATIC-LIFE-ANNUAL": _l("民主生活会"),
+    "LECTURE-SECRETARY-ANNUAL": _l("书记讲党课"),
+    "MTG-ASSEMBLY-QUORUM": _l("大会到会"),
+    "MTG-COMMITTEE-QUORUM": _l("支委会到会"),
+    "MTG-DEMOCRATIC-LIFE-QUORUM": _l("生活会到会"),
+}
+
+# Where a failed state rule is put right (URL name, taking the organisation's pk).
+RULE_FIX_URL: dict[str, tuple[str, Any]] = {
+    "ORG-SECRETARY-IN-POST": ("orgs:post_create", _l("任命职务")),
+    "ORG-COMMITTEE-REQUIRED": ("orgs:post_create", _l("任命职务")),
+    "ORG-TERM-ON-TIME": ("orgs:edit", _l("登记换届")),
+    "ORG-BRANCH-MIN-MEMBERS": ("orgs:detail", _l("查看党员")),
+    "ORG-BRANCH-MAX-MEMBERS": ("orgs:detail", _l("查看党员")),
+}
+
+
+def clause_parts(text: str, key_sentence: str) -> tuple[str, str, str, str]:
+    """The clause's heading (up to its first 。) and the rest split around the rule's key sentence (to
+    highlight it): (heading, before, key sentence, after); the key sentence is "" when not found."""
+    cut = text.find("。") + 1
+    heading, rest = text[:cut], text[cut:]
+    at = rest.find(key_sentence) if key_sentence else -1
+    if at < 0:
+        return heading, rest, "", ""
+    return heading, rest[:at], key_sentence, rest[at + len(key_sentence) :]
+
+
+def short_title(rule: Rule) -> str:
+    return str(SHORT_TITLES.get(rule.id, rule.title))
+
+
+# --- scope ------------------------------------------------------------------------------------------
+
+
+def unit_key(ref) -> str:
+    """The roll-up group of an organisation (an OrgRef or an Org)."""
+    if ref.unit:
+        return ref.unit
+    parts = ref.path.split("/")[:-1]
+    return "@" + "".join(f"{p}/" for p in parts[: min(2, len(parts))])
+
+
+def unit_filter(key: str) -> Q:
+    if key.startswith("@"):
+        return Q(unit="", path__startswith=key[1:])
+    return Q(unit=key)
+
+
+def scoped_orgs(user, *, org_pk: int | None = None, unit: str = "") -> tuple[QuerySet, Org | None]:
+    """The visible organisations to evaluate: all of them, or one visible organisation's subtree (an
+    invisible or unknown `org_pk` is a 404), optionally one 单位 of them."""
+    qs = Org.objects.visible_to(user)
+    root = None
+    if org_pk is not None:
+        root = qs.filter(pk=org_pk).first()
+        if root is None:
+            raise Http404(_("该组织不存在或不在您的管理范围内。"))
+        qs = qs.filter(path__startswith=root.path)
+    if unit:
+        qs = qs.filter(unit_filter(unit))
+    return qs, root
+
+
+# --- tallies and the roll-up ------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    passed: int = 0
+    failed: int = 0
+    pending: int = 0
+    not_applicable: int = 0
+
+    def add(self, status: str) -> None:
+        if status == "pass":
+            self.passed += 1
+        elif status == "fail":
+            self.failed += 1
+        elif status == "pending":
+            self.pending += 1
+        else:
+            self.not_applicable += 1
+
+    @property
+    def evaluated(self) -> int:
+        return self.passed + self.failed + self.pending + self.not_applicable
+
+    @property
+    def applicable(self) -> int:
+        return self.evaluated - self.not_applicable
+
+    @property
+    def share(self) -> float | None:
+        """Passing / (evaluated − not applicable); None when nothing applies."""
+        return self.passed / self.applicable if self.applicable else None
+
+    @property
+    def percent(self) -> str:
+        share = self.share
+        if share is None:
+            return "—"
+        value = share * 100
+        # Never round a shortfall up to 100% or a single pass down to 0%.
+        if 99 < value < 100:
+            return "99%"
+        if 0 < value < 1:
+            return "1%"
+        return f"{value:.0f}%"
+
+    @property
+    def status(self) -> str:
+        """The colour of a roll-up cell: its worst status ("none" when no rule result at all)."""
+        if self.failed:
+            return "fail"
+        if self.pending:
+            return "pending"
+        if self.passed:
+            return "pass"
+        return "not_applicable" if self.not_applicable else "none"
+
+
+@dataclass
+class Column:
+    rule: Rule
+    short: str
+    tally: Tally = field(default_factory=Tally)
+
+
+@dataclass
+class OrgRow:
+    ref: Any  # OrgRef
+    cells: list[Result | None]
+    tally: Tally = field(default_factory=Tally)
+    base_depth: int = 2  # the depth shown without indentation (the shallowest of its 单位's rows)
+
+    @property
+    def depth(self) -> int:
+        return self.ref.path.count("/")
+
+    @property
+    def indent(self) -> int:
+        return min(max(self.depth - self.base_depth, 0), 4)
+
+    @property
+    def type_label(self) -> str:
+        return chinese_label(OrgType, self.ref.type)
+
+
+@dataclass
+class UnitRow:
+    key: str
+    label: str
+    index: int
+    cells: list[Tally]
+    tally: Tally = field(default_factory=Tally)
+    org_ids: set[int] = field(default_factory=set)
+    orgs: list[OrgRow] | None = None
+
+    @property
+    def n_orgs(self) -> int:
+        return len(self.org_ids)
+
+
+@dataclass
+class Overview:
+    evaluation: Evaluation
+    columns: list[Column]
+    units: list[UnitRow]
+    overall: Tally
+    n_orgs: int
+    single: bool  # one 单位: the rows are its organisations
+    inline: bool  # several 单位, few organisations: every unit is shown opened
+
+    @property
+    def worst(self) -> list[Column]:
+        failing = [c for c in self.columns if c.tally.failed and c.tally.share is not None]
+        return sorted(failing, key=lambda c: (c.tally.share, -c.tally.failed))[:3]
+
+    @property
+    def org_rows(self) -> list[OrgRow]:
+        return [row for unit in self.units for row in unit.orgs or ()]
+
+
+def org_types(orgs: QuerySet) -> set[str]:
+    """The organisation types present among `orgs` (one query): the matrix shows the rules of these."""
+    return set(orgs.order_by().values_list("type", flat=True).distinct())
+
+
+def build_overview(
+    evaluation: Evaluation, *, types: set[str] | None = None, org_rows: bool | None = None
+) -> Overview:
+    """One pass over the results: per rule, per 单位 and (when they are to be shown) per organisation.
+    `types`: show only the rules that apply to one of these organisation types (None: every rule).
+    `org_rows`: build the organisation rows (None: when there is one 单位 or few organisations)."""
+    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    position = {rule.id: i for i, rule in enumerate(rules)}
+    columns = [Column(rule, short_title(rule)) for rule in rules]
+    overall = Tally()
+    units: dict[str, UnitRow] = {}
+    orgs: dict[int, tuple[str, OrgRow]] = {}
+    for result in evaluation.results:
+        col, status, ref = position.get(result.rule.id), result.status, result.org
+        if col is None:
+            continue
+        key = unit_key(ref)
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = UnitRow(key, key, len(units), [Tally() for _ in rules])
+        unit.cells[col].add(status)
+        unit.tally.add(status)
+        unit.org_ids.add(ref.id)
+        columns[col].tally.add(status)
+        overall.add(status)
+        entry = orgs.get(ref.id)
+        if entry is None:
+            entry = orgs[ref.id] = (key, OrgRow(ref, [None] * len(rules)))
+        entry[1].cells[col] = result
+        entry[1].tally.add(status)
+    # The results come rule by rule, each in path order: order the 单位 by their first organisation.
+    first_path = {}
+    for key, row in orgs.values():
+        if key not in first_path or row.ref.path < first_path[key]:
+            first_path[key] = row.ref.path
+    ordered = sorted(units.values(), key=lambda u: first_path[u.key])
+    for i, unit in enumerate(ordered):
+        unit.index = i
+    single = len(ordered) <= 1
+    inline = not single and len(orgs) <= INLINE_ORGS
+    if org_rows is None:
+        org_rows = single or inline
+    if org_rows:
+        for unit in ordered:
+            unit.orgs = []
+        by_key = {u.key: u for u in ordered}
+        for key, row in sorted(orgs.values(), key=lambda kr: kr[1].ref.path):
+            by_key[key].orgs.append(row)
+        for unit in ordered:
+            base = min(row.depth for row in unit.orgs)
+            for row in unit.orgs:
+                row.base_depth = base
+    _label_units(ordered)
+    return Overview(evaluation, columns, ordered, overall, len(orgs), single, inline)
+
+
+def _label_units(units: list[UnitRow]) -> None:
+    """Units without a 所在单位 are named after their ancestor below the 工委 (one query, when any)."""
+    paths = {u.key[1:]: u for u in units if u.key.startswith("@")}
+    if not paths:
+        return
+    names = dict(Org.objects.filter(path__in=list(paths)).values_list("path", "name"))
+    for path, unit in paths.items():
+        unit.label = _("%(name)s（未填写所在单位）") % {"name": names.get(path, path)}
+
+
+def unit_label(key: str) -> str:
+    if not key.startswith("@"):
+        return key
+    name = Org.objects.filter(path=key[1:]).values_list("name", flat=True).first()
+    return _("%(name)s（未填写所在单位）") % {"name": name or key[1:]}
+
+
+# --- one organisation -------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    id: int
+    date: dt.date
+    topic: str
+    org_name: str
+    visible: bool
+
+
+@dataclass
+class RuleResult:
+    result: Result
+    clause_text: str
+    evidence: list[Evidence]
+    record_type: str | None  # "去录入" this meeting type
+    fix: tuple[str, Any] | None  # (URL name, label) for a failed state rule
+
+    @property
+    def clause_parts(self) -> tuple[str, str, str, str]:
+        return clause_parts(self.clause_text, self.rule.key_sentence)
+
+    @property
+    def is_quorum(self) -> bool:
+        return self.rule.check == "meeting_quorum"
+
+    @property
+    def rule(self) -> Rule:
+        return self.result.rule
+
+    @property
+    def status(self) -> str:
+        return self.result.status
+
+    @property
+    def record_type_label(self) -> str:
+        return chinese_label(MeetingType, self.record_type) if self.record_type else ""
+
+
+def org_results(user, org: Org, evaluation: Evaluation, clause_texts: dict[str, str]) -> list[RuleResult]:
+    """The organisation's results, worst first then in rulebook order, with their evidence records
+    (fetched in one query; a record outside the user's scope is shown without a link)."""
+    results = [r for r in evaluation.results if r.org.id == org.pk]
+    ids = {i for r in results for i in r.evidence}
+    scope = scope_for(user)
+    meetings = {}
+    if ids:
+        rows = Meeting.objects.filter(pk__in=ids).values_list(
+            "id", "date", "topic", "org__name", "org_id", "org__path"
+        )
+        for pk, day, topic, org_name, org_id, org_path in rows:
+            visible = scope.covers(SimpleNamespace(pk=org_id, path=org_path))
+            meetings[pk] = Evidence(pk, day, topic, org_name, visible)
+    recordable = TYPES_FOR_ORG.get(org.type, frozenset())
+    active = org.dissolved_on is None or org.dissolved_on > dt.date.today()
+    order = {rule.id: i for i, rule in enumerate(evaluation.ruleset.rules)}
+    out = []
+    for result in sorted(results, key=lambda r: (STATUS_ORDER[r.status], order[r.rule.id])):
+        rule = result.rule
+        wanted = RULE_MEETING_TYPE.get(rule.id)
+        open_ = result.status in ("fail", "pending")
+        record_type = wanted if open_ and active and wanted in recordable else None
+        fix = RULE_FIX_URL.get(rule.id) if result.status == "fail" and active else None
+        evidence = sorted(
+            (meetings[i] for i in result.evidence if i in meetings), key=lambda e: (e.date, e.id)
+        )
+        out.append(RuleResult(result, clause_texts.get(rule.clause, ""), evidence, record_type, fix))
+    return out
+
+
+def status_counts(results) -> list[tuple[str, str, int]]:
+    counts = {s: 0 for s in STATUS_ORDER}
+    for r in results:
+        counts[r.status] += 1
+    return [(s, STATUS_TEXT[s], counts[s]) for s in STATUS_ORDER]
+
+
+# --- the rulebook -----------------------------------------------------------------------------------
+
+PARAM_LABELS = {
+    "meeting_type": _l("活动类型"),
+    "period": _l("周期"),
+    "min_per_period": _l("每个周期至少次数"),
+    "records_in": _l("计入的记录"),
+    "only_with_committee_posts": _l("仅适用于在任委员职务不少于"),
+    "min_count": _l("至少次数"),
+    "attendees": _l("计入到会的人员"),
+    "numerator": _l("比例分子"),
+    "denominator": _l("比例分母"),
+    "strict": _l("须严格超过"),
+    "title": _l("职务"),
+    "min_formal": _l("正式党员至少"),
+    "max_members": _l("党员至多"),
+    "committee_threshold": _l("设委员会的正式党员人数"),
+    "min_committee_posts": _l("委员会至少职务数"),
+}
+
+CHECK_LABELS = {
+    "periodic_meetings": _l("按周期统计会议次数"),
+    "annual_meeting": _l("年度会议"),
+    "meeting_quorum": _l("到会人数"),
+    "secretary_lecture": _l("书记讲党课"),
+    "min_formal_members": _l("正式党员人数下限"),
+    "max_members": _l("党员人数上限"),
+    "committee_required": _l("设立支部委员会"),
+    "post_held": _l("职务在任"),
+    "term_on_time": _l("按期换届"),
+}
+
+VALUE_LABELS = {
+    "period": {"month": _l("每月"), "quarter": _l("每季度")},
+    "records_in": {"self": _l("本组织"), "subtree": _l("本组织及下级组织"), "anywhere": _l("任何组织")},
+    "attendees": {"formal": _l("正式党员（有表决权）"), "all": _l("全部应到人员")},
+}
+
+# Words in a rule's note saying that a number's source is uncertain (and so made a parameter).
+UNCERTAIN_MARKERS = ("不确定", "待核", "为参数")
+
+
+def _value_label(key: str, value: Any) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, dict):
+        return "；".join(f"{chinese_label(OrgType, k)}：{_value_label(key, v)}" for k, v in value.items())
+    if key == "meeting_type":
+        return chinese_label(MeetingType, value)
+    if key == "title":
+        return chinese_label(PostTitle, value)
+    return str(VALUE_LABELS.get(key, {}).get(value, value))
+
+
+@dataclass
+class RuleView:
+    rule: Rule
+    clause_text: str
+    applies_to: list[str]
+    severity_label: str
+    check_label: str
+    params: list[tuple[str, str, str]]  # (label, key, value shown)
+    uncertain: bool
+
+    @property
+    def clause_parts(self) -> tuple[str, str, str, str]:
+        return clause_parts(self.clause_text, self.rule.key_sentence)
+
+
+def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]:
+    views = []
+    for rule in ruleset.rules:
+        params = [(PARAM_LABELS.get(k, k), k, _value_label(k, v)) for k, v in rule.params.items()]
+        views.append(
+            RuleView(
+                rule=rule,
+                clause_text=clause_texts.get(rule.clause, ""),
+                applies_to=[chinese_label(OrgType, t) for t in rule.applies_to],
+                severity_label=str(SEVERITY_TEXT[rule.severity]),
+                check_label=CHECK_LABELS.get(rule.check, rule.check),
+                params=params,
+                uncertain=any(m in rule.note for m in UNCERTAIN_MARKERS),
+            )
+        )
+    return views

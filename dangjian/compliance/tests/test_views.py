@@ -1,0 +1,382 @@
+"""The compliance pages: scope, the roll-up, the drill-down with its evidence, the export, the rulebook,
+and a query count that does not grow with the number of organisations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from dangjian.compliance.clauses import clause_text
+from dangjian.compliance.evaluator import evaluate
+from dangjian.compliance.export import XLSX_HEADERS
+from dangjian.compliance.rulebook import load_ruleset
+from dangjian.meetings.services import create_meeting
+from dangjian.orgs.models import Org
+from dangjian.orgs.services import create_org, create_post
+
+YEAR, AS_OF = 2026, "2026-03-31"
+PARAMS = {"year": YEAR, "as_of": AS_OF}
+PAGES = ("compliance:overview", "compliance:export", "compliance:rules")
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def org_codes(html: str) -> list[str]:
+    """The organisations with a row in the matrix, in order."""
+    return re.findall(r'<tr class="dj-co" data-org="([^"]+)"', html)
+
+
+def cell(html: str, code: str, rule_id: str) -> str | None:
+    """The status shown for one organisation and rule in the matrix."""
+    row = re.search(rf'<tr class="dj-co" data-org="{re.escape(code)}".*?</tr>', html, re.S)
+    if row is None:
+        return None
+    found = re.search(rf'data-rule="{rule_id}" data-status="([a-z_]+)"', row.group(0))
+    return found.group(1) if found else None
+
+
+def card_status(html: str, rule_id: str) -> str | None:
+    found = re.search(rf'id="rule-{rule_id}" data-rule="{rule_id}" data-status="([a-z_]+)"', html)
+    return found.group(1) if found else None
+
+
+# --- permissions --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_anonymous_is_sent_to_login(client, tree, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_anonymous_drill_down_is_sent_to_login(client, tree):
+    response = client.get(reverse("compliance:org", args=[tree.a1.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("who", ["member_a1", "norole"])
+def test_a_user_without_an_admin_role_is_refused(client, users, tree, who):
+    login(client, users[who])
+    for name in PAGES:
+        assert client.get(reverse(name)).status_code == 403
+    assert client.get(reverse("compliance:org", args=[tree.a1.pk])).status_code == 403
+
+
+def test_sibling_branch_admin_sees_only_their_own_branch(client, users, tree):
+    login(client, users["branch_a2"])
+    assert client.get(reverse("compliance:org", args=[tree.a1.pk]), PARAMS).status_code == 404
+    assert client.get(reverse("compliance:overview"), {**PARAMS, "org": tree.a1.pk}).status_code == 404
+    assert client.get(reverse("compliance:export"), {**PARAMS, "org": tree.a1.pk}).status_code == 404
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    assert org_codes(html) == ["A2"]
+    assert "甲一支部" not in html and "乙一支部" not in html
+
+
+def test_branch_admin_rows_are_their_branch_and_its_groups(client, users, tree):
+    login(client, users["branch_a1"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    assert org_codes(html) == ["A1", "A1G1"]
+    assert 'class="dj-cu-row"' not in html  # one 单位: no unit row above the organisations
+    # Only the rules of the types in scope are columns: no 党组 rule for a branch.
+    assert 'data-rule="MTG-GROUP-MONTHLY" title=' in html
+    assert "MTG-DEMOCRATIC-LIFE-ANNUAL" not in html
+
+
+def test_dangwei_admin_sees_their_subtree_only(client, users, tree):
+    login(client, users["dangwei_a"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    assert org_codes(html) == ["A", "A1", "A1G1", "A2"]
+    assert client.get(reverse("compliance:org", args=[tree.b1.pk]), PARAMS).status_code == 404
+    assert client.get(reverse("compliance:org", args=[tree.a_dz.pk]), PARAMS).status_code == 404
+
+
+def test_gongwei_admin_sees_every_unit_and_organisation(client, users, tree):
+    login(client, users["gongwei"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    units = re.findall(r'<tbody class="dj-cu[^"]*"(?: data-loaded="1")? data-unit="([^"]+)"', html)
+    assert units == ["甲委", "乙委"]
+    # The 工委 itself has no rule of version 1: it is not a row.
+    assert org_codes(html) == ["A-DZ", "A", "A1", "A1G1", "A2", "B", "B-ZZ", "B1"]
+    assert client.get(reverse("compliance:org", args=[tree.b1.pk]), PARAMS).status_code == 200
+
+
+def test_a_units_rows_are_fetched_on_their_own(client, users, tree):
+    login(client, users["gongwei"])
+    url = reverse("compliance:rows")
+    response = client.get(url, {**PARAMS, "unit": "乙委"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert org_codes(html) == ["B", "B-ZZ", "B1"]
+    assert "<html" not in html
+    # The columns are the overview's (乙委 has no 党组, the scope does): every rule of version 1.
+    b_row = re.search(r'<tr class="dj-co" data-org="B".*?</tr>', html, re.S).group(0)
+    assert b_row.count("<td") == len(load_ruleset().rules)
+    # Outside htmx it is the overview of that unit.
+    response = client.get(url, {**PARAMS, "unit": "乙委"})
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("compliance:overview"))
+    # Another user's scope still applies to the fragment.
+    login(client, users["branch_a2"])
+    response = client.get(url, {**PARAMS, "unit": "乙委"}, HTTP_HX_REQUEST="true")
+    assert org_codes(response.content.decode()) == []
+
+
+def test_one_unit_of_the_overview_lists_its_organisations(client, users, tree):
+    login(client, users["gongwei"])
+    html = client.get(reverse("compliance:overview"), {**PARAMS, "unit": "乙委"}).content.decode()
+    assert org_codes(html) == ["B", "B-ZZ", "B1"]
+    html = client.get(reverse("compliance:overview"), {**PARAMS, "org": tree.b_zz.pk}).content.decode()
+    assert org_codes(html) == ["B-ZZ", "B1"]
+
+
+def test_organisations_without_a_unit_are_grouped_under_their_ancestor_below_the_gongwei(client, users, tree):
+    create_org(
+        actor=None,
+        data={
+            "code": "B9",
+            "name": "乙九支部",
+            "type": "zhibu",
+            "parent": tree.b,
+            "founded_on": dt.date(2018, 3, 1),
+        },
+    )
+    login(client, users["gongwei"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    key = f"@{tree.b.path}"
+    assert f'data-unit="{key}"' in html
+    assert "乙委机关党委（未填写所在单位）" in html
+    response = client.get(reverse("compliance:rows"), {**PARAMS, "unit": key}, HTTP_HX_REQUEST="true")
+    assert org_codes(response.content.decode()) == ["B9"]
+
+
+def test_a_large_scope_shows_unit_rows_only(client, users, tree, monkeypatch):
+    from dangjian.compliance import selectors
+
+    monkeypatch.setattr(selectors, "INLINE_ORGS", 3)
+    login(client, users["gongwei"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    assert org_codes(html) == []
+    assert html.count('class="dj-cu-row"') == 2
+    assert "rows/?year=2026&amp;as_of=2026-03-31&amp;unit=%E4%B9%99%E5%A7%94" in html
+
+
+# --- results ------------------------------------------------------------------------------------------
+
+
+def test_a_branch_without_meetings_fails_then_passes_once_they_are_recorded(client, users, tree):
+    login(client, users["dangwei_a"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    assert cell(html, "A2", "MTG-THEME-DAY-MONTHLY") == "fail"
+    assert cell(html, "A2", "MTG-ASSEMBLY-QUARTERLY") == "fail"
+    assert cell(html, "A2", "MTG-ORG-LIFE-ANNUAL") == "pending"  # D is before 31 December
+    assert cell(html, "A2", "MTG-GROUP-MONTHLY") is None  # a 党小组 rule
+
+    for month in (1, 2, 3):
+        create_meeting(
+            actor=None,
+            data={"org": tree.a2, "date": dt.date(2026, month, 20), "topic": f"{month}月主题党日"},
+            types=["theme_day", "assembly"] if month == 3 else ["theme_day"],
+        )
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    assert cell(html, "A2", "MTG-THEME-DAY-MONTHLY") == "pass"
+    assert cell(html, "A2", "MTG-ASSEMBLY-QUARTERLY") == "pass"
+    assert cell(html, "A1", "MTG-THEME-DAY-MONTHLY") == "fail"
+
+
+def test_drill_down_explains_a_failure_and_links_to_the_entry_form(client, users, tree):
+    create_meeting(
+        actor=None,
+        data={"org": tree.a2, "date": dt.date(2026, 2, 10), "topic": "二月主题党日"},
+        types=["theme_day"],
+    )
+    login(client, users["branch_a2"])
+    response = client.get(reverse("compliance:org", args=[tree.a2.pk]), PARAMS)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert card_status(html, "MTG-THEME-DAY-MONTHLY") == "fail"
+    card = html[html.index('id="rule-MTG-THEME-DAY-MONTHLY"') :]
+    card = card[: card.index("</section>")]
+    assert '<span class="badge dj-missing">2026-01</span>' in card
+    assert '<span class="badge dj-missing">2026-03</span>' in card
+    assert "2026-02</span>" not in card
+    assert "不符合" in card
+    assert f'href="{reverse("meetings:create")}?org={tree.a2.pk}&amp;type=theme_day"' in card
+    text = clause_text("（十一）")
+    heading = text[: text.index("。") + 1]
+    assert f"<summary>{heading}</summary>" in card  # the clause, its full text one click away
+    assert text[len(heading) : len(heading) + 15] in card
+    assert "<mark>用好组织生活基地等阵地，确保组织生活质量和效果</mark>" in card
+    assert "《中国共产党支部工作条例（试行）》第十六条" in card
+    # The record that satisfied February is linked, in the assembly's card nothing is.
+    meeting_id = tree.a2.meetings.get().pk
+    assert f'href="{reverse("meetings:detail", args=[meeting_id])}">2026-02-10 二月主题党日</a>' in card
+    # A rule that is not about a meeting has no entry button; rules of other org types are absent.
+    assert card_status(html, "MTG-GROUP-MONTHLY") is None
+    assert card_status(html, "ORG-SECRETARY-IN-POST") == "fail"
+
+
+def test_drill_down_of_a_passing_rule_lists_its_evidence(client, users, tree, make_member):
+    secretary = make_member(tree.a1, name="书记甲")
+    create_post(
+        actor=None,
+        data={"member": secretary, "org": tree.a1, "title": "shuji", "started_on": dt.date(2020, 1, 1)},
+    )
+    lecture = create_meeting(
+        actor=None,
+        data={"org": tree.a1g1, "date": dt.date(2026, 3, 5), "topic": "书记讲党课", "lecturer": secretary},
+        types=["lecture"],
+    )
+    login(client, users["branch_a1"])
+    html = client.get(reverse("compliance:org", args=[tree.a1.pk]), PARAMS).content.decode()
+    assert card_status(html, "LECTURE-SECRETARY-ANNUAL") == "pass"
+    assert card_status(html, "ORG-SECRETARY-IN-POST") == "pass"
+    assert f'href="{reverse("meetings:detail", args=[lecture.pk])}">2026-03-05 书记讲党课</a>' in html
+    assert "（甲一第一党小组）" in html  # recorded in the branch's 党小组
+
+
+def test_bad_parameters_fall_back_to_defaults(client, users, tree):
+    login(client, users["branch_a1"])
+    response = client.get(reverse("compliance:overview"), {"year": "abc", "as_of": "2026-02-30"})
+    assert response.status_code == 200
+    response = client.get(reverse("compliance:overview"), {"year": "2025", "as_of": "2024-05-01"})
+    assert response.status_code == 200
+    assert "评估日期早于所选年度" in response.content.decode()
+    assert "评估 2025 年，截至 2025-12-31" in response.content.decode()
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+
+def test_export_is_one_row_per_result_of_the_users_scope(client, users, tree):
+    login(client, users["dangwei_a"])
+    response = client.get(reverse("compliance:export"), PARAMS)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert f"filename*=utf-8''{quote('合规检查-2026.xlsx')}" in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content)).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == (
+        "规则编号",
+        "规则",
+        "条款",
+        "依据",
+        "严重程度",
+        "组织编码",
+        "组织名称",
+        "所在单位",
+        "结果",
+        "缺少的期间或会议日期",
+        "说明",
+    )
+    assert rows[0] == XLSX_HEADERS
+    expected = evaluate(
+        Org.objects.filter(code__in=["A", "A1", "A1G1", "A2"]), year=YEAR, as_of=dt.date(2026, 3, 31)
+    )
+    assert len(rows) - 1 == len(expected.results)
+    assert {r[5] for r in rows[1:]} == {"A", "A1", "A1G1", "A2"}
+    theme = next(r for r in rows[1:] if r[0] == "MTG-THEME-DAY-MONTHLY" and r[5] == "A2")
+    assert theme[8] == "不符合" and theme[9] == "2026-01、2026-02、2026-03"
+
+
+def test_export_of_a_subtree_names_it(client, users, tree):
+    login(client, users["gongwei"])
+    response = client.get(reverse("compliance:export"), {**PARAMS, "org": tree.b.pk})
+    assert f"filename*=utf-8''{quote('合规检查-2026-B.xlsx')}" in response["Content-Disposition"]
+    rows = list(load_workbook(io.BytesIO(response.content)).worksheets[0].iter_rows(values_only=True))
+    assert {r[5] for r in rows[1:]} == {"B", "B-ZZ", "B1"}
+
+
+# --- the rulebook ------------------------------------------------------------------------------------
+
+
+def test_rulebook_page_lists_every_rule_with_its_clause_text(client, users):
+    login(client, users["branch_a1"])
+    response = client.get(reverse("compliance:rules"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    ruleset = load_ruleset()
+    assert ruleset.checksum in html and ruleset.title in html
+    for rule in ruleset.rules:
+        assert f'id="rule-{rule.id}"' in html
+        assert rule.basis in html
+    # The clause's full text from the seed, with the key sentence marked.
+    assert "<mark>落实“三会一课”等制度</mark>" in html
+    assert clause_text("（三）")[-30:] in html
+    # Applies-to in Chinese, parameters readable, uncertain numbers flagged.
+    lecture = html[html.index('id="rule-MTG-LECTURE-QUARTERLY"') :]
+    lecture = lecture[: lecture.index("</section>")]
+    assert '<span class="badge dj-applies">党支部</span>' in lecture
+    assert "周期：<strong>每季度</strong>" in lecture
+    assert "dj-note-uncertain" in lecture and "来源不确定" in lecture
+    assert client.get(reverse("compliance:rules"), {"version": "99"}).status_code == 404
+
+
+# --- query counts ------------------------------------------------------------------------------------
+
+
+def _add_branches(tree, make_member, start: int, stop: int) -> None:
+    for i in range(start, stop):
+        branch = create_org(
+            actor=None,
+            data={
+                "code": f"A-X{i:03d}",
+                "name": f"甲委第{i}支部",
+                "type": "zhibu",
+                "parent": tree.a,
+                "unit": "甲委",
+                "founded_on": dt.date(2018, 3, 1),
+            },
+        )
+        member = make_member(branch, name=f"党员{i}")
+        create_post(
+            actor=None,
+            data={"member": member, "org": branch, "title": "shuji", "started_on": dt.date(2020, 1, 1)},
+        )
+        create_meeting(
+            actor=None,
+            data={"org": branch, "date": dt.date(2026, 1, 10), "topic": "一月", "lecturer": member},
+            types=["theme_day", "lecture"],
+        )
+
+
+def _count(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params, HTTP_HX_REQUEST="true" if "/rows/" in url else "")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_pages_cost_the_same_queries_for_10_and_40_branches(client, users, tree, make_member):
+    login(client, users["gongwei"])
+    overview, a_detail = reverse("compliance:overview"), reverse("compliance:org", args=[tree.a.pk])
+    _add_branches(tree, make_member, 0, 10)
+    first = tree.a.children.order_by("code").filter(code__startswith="A-X").first()
+    branch_detail = reverse("compliance:org", args=[first.pk])
+    rows = reverse("compliance:rows")
+    urls = (overview, a_detail, branch_detail)
+    before = [_count(client, url, PARAMS) for url in urls] + [
+        _count(client, rows, {**PARAMS, "unit": "甲委"})
+    ]
+    _add_branches(tree, make_member, 10, 40)
+    for month in (2, 3):  # more evidence for the same branch
+        create_meeting(
+            actor=None,
+            data={"org": first, "date": dt.date(2026, month, 10), "topic": "主题党日"},
+            types=["theme_day"],
+        )
+    after = [_count(client, url, PARAMS) for url in urls] + [_count(client, rows, {**PARAMS, "unit": "甲委"})]
+    assert after == before
+    assert max(before) <= 12

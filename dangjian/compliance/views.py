@@ -1,0 +1,152 @@
+"""Compliance pages: the overview rolled up per 单位, the rows of one 单位 (htmx), one organisation's
+results with their clauses and evidence, the Excel export and the rulebook.
+
+Each page evaluates once: the facts for the whole scope are built with a fixed number of queries and
+the roll-up is done in Python over the results (dangjian.compliance.selectors). Reads start from the
+user's scope; an organisation outside it is a 404."""
+
+from __future__ import annotations
+
+import io
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from dangjian.compliance import selectors
+from dangjian.compliance.clauses import all_clauses
+from dangjian.compliance.evaluator import evaluate
+from dangjian.compliance.export import write_xlsx
+from dangjian.compliance.forms import EvaluationForm
+from dangjian.compliance.rulebook import list_versions, load_ruleset
+from dangjian.core.web import admin_required
+from dangjian.orgs.models import Org
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _evaluate(request, form: EvaluationForm):
+    """The evaluation of the scope the parameters select, the subtree's root (or None) and the queryset
+    of the organisations evaluated."""
+    orgs, root = selectors.scoped_orgs(request.user, org_pk=form.org_pk, unit=form.the_unit)
+    return evaluate(orgs, year=form.the_year, as_of=form.the_as_of), root, orgs
+
+
+def _query(form: EvaluationForm, **overrides) -> str:
+    params = form.query(**overrides)
+    return f"?{urlencode(params)}" if params else ""
+
+
+@admin_required
+@require_GET
+def overview(request):
+    form = EvaluationForm(request.GET)
+    evaluation, root, orgs = _evaluate(request, form)
+    board = selectors.build_overview(evaluation, types=selectors.org_types(orgs))
+    unit_label = selectors.unit_label(form.the_unit) if form.the_unit else ""
+    return render(
+        request,
+        "compliance/overview.html",
+        {
+            "nav": "compliance",
+            "form": form,
+            "board": board,
+            "evaluation": evaluation,
+            "root": root,
+            "unit_label": unit_label,
+            "query": _query(form),
+            "org_query": _query(form, org=None, unit=None),  # year and D only, for the drill-down
+            "clear_root": _query(form, org=None),
+            "clear_unit": _query(form, unit=None),
+            "unit_base": urlencode(form.query(unit=None)),
+        },
+    )
+
+
+@admin_required
+@require_GET
+def unit_rows(request):
+    """htmx: the organisation rows of one 单位 of the overview (`?unit=` is required)."""
+    form = EvaluationForm(request.GET)
+    if not form.the_unit:
+        raise Http404(_("请指定单位。"))
+    if not _is_htmx(request):
+        return redirect(reverse("compliance:overview") + _query(form))
+    scope, _root = selectors.scoped_orgs(request.user, org_pk=form.org_pk)
+    orgs = scope.filter(selectors.unit_filter(form.the_unit))
+    evaluation = evaluate(orgs, year=form.the_year, as_of=form.the_as_of)
+    # The columns are those of the overview the rows go into: the rules of the whole scope's types.
+    board = selectors.build_overview(evaluation, types=selectors.org_types(scope), org_rows=True)
+    return render(
+        request,
+        "compliance/_org_rows.html",
+        {"rows": board.org_rows, "org_query": _query(form, org=None, unit=None)},
+    )
+
+
+@admin_required
+@require_GET
+def org_detail(request, pk: int):
+    org = get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
+    form = EvaluationForm(request.GET)
+    evaluation = evaluate(Org.objects.filter(pk=org.pk), year=form.the_year, as_of=form.the_as_of)
+    items = selectors.org_results(request.user, org, evaluation, all_clauses())
+    return render(
+        request,
+        "compliance/org.html",
+        {
+            "nav": "compliance",
+            "org": org,
+            "form": form,
+            "evaluation": evaluation,
+            "items": items,
+            "counts": selectors.status_counts(i.result for i in items),
+            "unit_key": selectors.unit_key(org),
+            "query": _query(form, org=None, unit=None),
+        },
+    )
+
+
+@admin_required
+@require_GET
+def export(request):
+    form = EvaluationForm(request.GET)
+    evaluation, root, _orgs = _evaluate(request, form)
+    buffer = io.BytesIO()
+    write_xlsx(evaluation, buffer)
+    name = f"合规检查-{evaluation.year}"
+    if root is not None:
+        name += f"-{root.code}"
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
+    return response
+
+
+@admin_required
+@require_GET
+def rules(request):
+    versions = list_versions()
+    try:
+        version = int(request.GET.get("version", ""))
+    except ValueError:
+        version = None
+    if version is not None and version not in versions:
+        raise Http404(_("规则库版本不存在。"))
+    ruleset = load_ruleset(version)
+    return render(
+        request,
+        "compliance/rules.html",
+        {
+            "nav": "compliance",
+            "ruleset": ruleset,
+            "versions": versions,
+            "rules": selectors.rule_views(ruleset, all_clauses()),
+        },
+    )

@@ -1,0 +1,479 @@
+"""Reads of the organizational-life records for the pages. Every read starts from the user's scope and
+costs a bounded number of queries whatever the number of records or members."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, MeetingType, Roster
+from dangjian.meetings.models import Attachment, Meeting, MeetingKind
+from dangjian.meetings.roster import RosterEntry, rosters_for_types
+from dangjian.orgs.choices import PostTitle
+from dangjian.orgs.models import Org, Post
+
+TYPE_ORDER = {value: i for i, value in enumerate(MeetingType.values)}
+
+# Short labels for the calendar cells (the full label is the badge's title).
+SHORT_LABELS: dict[str, str] = {
+    MeetingType.ASSEMBLY: "党员大会",
+    MeetingType.COMMITTEE: "支委会",
+    MeetingType.GROUP: "小组会",
+    MeetingType.LECTURE: "党课",
+    MeetingType.THEME_DAY: "主题党日",
+    MeetingType.ORG_LIFE: "组织生活会",
+    MeetingType.MEMBER_REVIEW: "民主评议",
+    MeetingType.DEMOCRATIC_LIFE: "民主生活会",
+    MeetingType.CENTRAL_GROUP: "中心组学习",
+    MeetingType.TALK: "谈心谈话",
+}
+
+WEEKDAYS = (_("周一"), _("周二"), _("周三"), _("周四"), _("周五"), _("周六"), _("周日"))
+CALENDAR_PER_DAY = 4  # records shown in a calendar cell; the rest are counted and linked
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+def recording_orgs(user, *, include: Org | None = None) -> list[Org]:
+    """Organisations the user may record meetings for: visible, of a type that holds meetings, not
+    dissolved (one query). `include` keeps a record's own organisation on its edit form."""
+    qs = Org.objects.visible_to(user).filter(type__in=list(TYPES_FOR_ORG)).active()
+    if include is not None:
+        qs = Org.objects.filter(Q(pk__in=qs.values("pk")) | Q(pk=include.pk))
+    return list(qs.order_by("path"))
+
+
+def filter_org_options(user) -> list[Org]:
+    """Organisations the user may filter the lists by: everything visible, in tree order (one query)."""
+    return list(Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type"))
+
+
+def _pk(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def visible_org(user, pk: Any) -> Org | None:
+    """One visible organisation, or None (one query; none when `pk` is not a number)."""
+    pk = _pk(pk)
+    return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
+
+
+def recording_org(user, pk: Any) -> Org | None:
+    """One organisation the user may record meetings for, or None (one query)."""
+    pk = _pk(pk)
+    if pk is None:
+        return None
+    return Org.objects.visible_to(user).filter(type__in=list(TYPES_FOR_ORG), pk=pk).first()
+
+
+def allowed_types(org: Org | None) -> list[str]:
+    """The meeting types `org` may record, in the canonical order (all of them when no org is known)."""
+    if org is None:
+        return list(MeetingType.values)
+    allowed = TYPES_FOR_ORG.get(org.type, frozenset())
+    return [t for t in MeetingType.values if t in allowed]
+
+
+# --- the roster on the entry form ---------------------------------------------------------------
+
+
+@dataclass
+class RosterRow:
+    member_id: int
+    name: str
+    formal: bool
+    org_name: str  # shown when the member belongs to a 党小组 (or another sub-organisation)
+    types: list[str]
+    absent: bool = False
+    reason: str = ""
+
+    @property
+    def type_labels(self) -> list[str]:
+        return [SHORT_LABELS[t] for t in self.types]
+
+
+@dataclass
+class TypeCount:
+    type: str
+    label: str
+    expected: int
+    present: int
+    expected_formal: int
+    present_formal: int
+
+
+@dataclass
+class RosterView:
+    org: Org | None
+    date: dt.date | None
+    types: list[str]
+    rows: list[RosterRow] = field(default_factory=list)
+    counts: list[TypeCount] = field(default_factory=list)
+    shared: bool = True  # every selected type has the same roster: no per-row type labels needed
+    counted: bool = False  # at least one selected type takes attendance
+    people: list[tuple[int, str]] = field(default_factory=list)  # host / lecturer options
+    secretary_id: int | None = None
+
+    @property
+    def ready(self) -> bool:
+        return self.org is not None and self.date is not None and bool(self.types)
+
+    @property
+    def expected(self) -> int:
+        return len(self.rows)
+
+    @property
+    def present(self) -> int:
+        return sum(not r.absent for r in self.rows)
+
+    @property
+    def expected_formal(self) -> int:
+        return sum(r.formal for r in self.rows)
+
+    @property
+    def present_formal(self) -> int:
+        return sum(r.formal and not r.absent for r in self.rows)
+
+    @property
+    def expected_probationary(self) -> int:
+        return self.expected - self.expected_formal
+
+    @property
+    def type_labels(self) -> str:
+        return "、".join(str(MeetingType(t).label) for t in self.types)
+
+
+def _post_holders(org: Org, on: dt.date) -> list[tuple[int, str, str]]:
+    """(member id, name, title) of the posts of `org` held on `on`, 书记 first (one query)."""
+    order = {t: i for i, t in enumerate(PostTitle.values)}
+    rows = (
+        Post.objects.current(on)
+        .filter(org=org)
+        .values_list("member_id", "member__name", "title")
+        .order_by("member__name", "member_id")
+    )
+    return sorted(rows, key=lambda r: order.get(r[2], 99))
+
+
+def roster_view(
+    org: Org | None,
+    on: dt.date | None,
+    types: list[str],
+    *,
+    absent: set[int] | None = None,
+    reasons: dict[int, str] | None = None,
+) -> RosterView:
+    """The expected attendees (应到) of a record of `types` held by `org` on `on`: the union of the
+    types' rosters, each person with the types whose roster they are on, ticked absent when in
+    `absent`; plus the host/lecturer options (the roster and the organisation's post holders).
+
+    A bounded number of queries: the rosters (three at most per distinct roster kind), the posts,
+    and the names of the sub-organisations the members belong to."""
+    absent, reasons = absent or set(), reasons or {}
+    types = [t for t in allowed_types(org) if t in set(types)]
+    view = RosterView(org=org, date=on, types=types)
+    if org is None or on is None:
+        return view
+    holders = _post_holders(org, on)
+    view.secretary_id = next((m for m, _name, title in holders if title == PostTitle.SECRETARY), None)
+    by_member: dict[int, RosterEntry] = {}
+    member_types: dict[int, list[str]] = defaultdict(list)
+    rosters = rosters_for_types(org, types, on) if types else {}
+    for meeting_type in types:
+        for entry in rosters.get(meeting_type, []):
+            by_member.setdefault(entry.member_id, entry)
+            member_types[entry.member_id].append(meeting_type)
+    view.counted = any(ROSTER_OF_TYPE[t] != Roster.NONE for t in types)
+    kinds = {ROSTER_OF_TYPE[t] for t in types if ROSTER_OF_TYPE[t] != Roster.NONE}
+    view.shared = len(kinds) <= 1
+    sub_orgs = {e.org_id for e in by_member.values()} - {org.pk}
+    org_names = dict(Org.objects.filter(pk__in=sub_orgs).values_list("pk", "name")) if sub_orgs else {}
+    view.rows = sorted(
+        (
+            RosterRow(
+                member_id=e.member_id,
+                name=e.name,
+                formal=e.formal,
+                org_name=org_names.get(e.org_id, ""),
+                types=member_types[e.member_id],
+                absent=e.member_id in absent,
+                reason=reasons.get(e.member_id, "") if e.member_id in absent else "",
+            )
+            for e in by_member.values()
+        ),
+        key=lambda r: (r.org_name, r.name, r.member_id),
+    )
+    for meeting_type in types:
+        if ROSTER_OF_TYPE[meeting_type] == Roster.NONE:
+            continue
+        rows = [r for r in view.rows if meeting_type in r.types]
+        view.counts.append(
+            TypeCount(
+                type=meeting_type,
+                label=str(MeetingType(meeting_type).label),
+                expected=len(rows),
+                present=sum(not r.absent for r in rows),
+                expected_formal=sum(r.formal for r in rows),
+                present_formal=sum(r.formal and not r.absent for r in rows),
+            )
+        )
+    title_labels = dict(PostTitle.choices)
+    people: dict[int, str] = {}
+    for member_id, name, title in holders:
+        people.setdefault(member_id, f"{name}（{title_labels.get(title, title)}）")
+    for row in view.rows:
+        people.setdefault(row.member_id, f"{row.name}（{row.org_name}）" if row.org_name else row.name)
+    view.people = list(people.items())
+    return view
+
+
+# --- lists --------------------------------------------------------------------------------------
+
+
+def _with_kinds():
+    return Prefetch("kinds", queryset=MeetingKind.objects.order_by("id"))
+
+
+def decorate(meetings: list[Meeting]) -> list[Meeting]:
+    """Sorts each record's prefetched kinds and picks the headline attendance (the largest roster)."""
+    for meeting in meetings:
+        kinds = sorted(meeting.kinds.all(), key=lambda k: TYPE_ORDER.get(k.type, 99))
+        for kind in kinds:
+            kind.short_label = SHORT_LABELS.get(kind.type, kind.type)
+        meeting.kind_list = kinds
+        counted = [k for k in kinds if ROSTER_OF_TYPE.get(k.type) != Roster.NONE]
+        meeting.headline = max(counted, key=lambda k: k.expected, default=None)
+    return meetings
+
+
+def meeting_list(user, filters: dict[str, Any]):
+    """Records visible to `user`, narrowed by the cleaned filters, newest first. Not evaluated: the
+    caller paginates (one COUNT, one page query with the organisation and the author joined, one
+    query for the types of the page's records)."""
+    qs = (
+        Meeting.objects.visible_to(user)
+        .select_related("org", "created_by", "created_by__member")
+        .prefetch_related(_with_kinds())
+        .order_by("-date", "-id")
+    )
+    org = filters.get("org")
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    if filters.get("type"):
+        qs = qs.filter(kinds__type=filters["type"])
+    if filters.get("date_from"):
+        qs = qs.filter(date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        qs = qs.filter(date__lte=filters["date_to"])
+    q = (filters.get("q") or "").strip()
+    if q:
+        qs = qs.filter(topic__icontains=q)
+    return qs
+
+
+def visible_meeting(user, pk: int) -> Meeting:
+    """One record the user may see, with what its detail page shows; 404 otherwise (one query)."""
+    return get_object_or_404(
+        Meeting.objects.visible_to(user).select_related(
+            "org", "host", "lecturer", "created_by", "created_by__member"
+        ),
+        pk=pk,
+    )
+
+
+def meeting_detail(meeting: Meeting, scope) -> dict[str, Any]:
+    """The types with their attendance, the absentees (linked when the user may open them) and the
+    attachments (three queries)."""
+    kinds = sorted(meeting.kinds.all(), key=lambda k: TYPE_ORDER.get(k.type, 99))
+    for kind in kinds:
+        kind.counted = ROSTER_OF_TYPE.get(kind.type) != Roster.NONE
+    absences = list(
+        meeting.absences.select_related("member", "member__org").order_by("member__name", "member_id")
+    )
+    for absence in absences:
+        absence.linkable = scope.covers(absence.member.org)
+    return {
+        "kinds": kinds,
+        "absences": absences,
+        "attachments": list(meeting.attachments.order_by("id")),
+    }
+
+
+def visible_attachment(user, pk: int) -> Attachment:
+    return get_object_or_404(
+        Attachment.objects.filter(meeting__in=Meeting.objects.visible_to(user).values("pk")), pk=pk
+    )
+
+
+# --- calendar -----------------------------------------------------------------------------------
+
+
+@dataclass
+class CalendarDay:
+    date: dt.date
+    in_month: bool
+    meetings: list[Meeting] = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.meetings)
+
+    @property
+    def weekday(self) -> str:
+        return WEEKDAYS[self.date.weekday()]
+
+
+def month_calendar(user, first: dt.date, org: Org | None) -> tuple[list[list[CalendarDay]], int]:
+    """A Monday-first month grid with each day's records (at most CALENDAR_PER_DAY per day, the rest
+    counted) and the number of records in the month. Three queries whatever the number of records:
+    the counts per day, the first records of each day (a window function), their types."""
+    last = first.replace(day=calendar.monthrange(first.year, first.month)[1])
+    qs = Meeting.objects.visible_to(user).filter(date__gte=first, date__lte=last)
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    totals = dict(qs.order_by().values_list("date").annotate(n=Count("id")))
+    shown = (
+        qs.annotate(
+            day_rank=Window(
+                RowNumber(), partition_by=[F("date")], order_by=[F("org__path").asc(), F("id").asc()]
+            )
+        )
+        .filter(day_rank__lte=CALENDAR_PER_DAY)
+        .select_related("org")
+        .prefetch_related(_with_kinds())
+        .order_by("date", "org__path", "id")
+        if totals
+        else []
+    )
+    by_day: dict[dt.date, list[Meeting]] = defaultdict(list)
+    for meeting in decorate(list(shown)):
+        by_day[meeting.date].append(meeting)
+    start = first - dt.timedelta(days=first.weekday())
+    end = last + dt.timedelta(days=6 - last.weekday())
+    weeks: list[list[CalendarDay]] = []
+    day = start
+    while day <= end:
+        if day.weekday() == 0:
+            weeks.append([])
+        weeks[-1].append(CalendarDay(day, day.month == first.month, by_day.get(day, []), totals.get(day, 0)))
+        day += dt.timedelta(days=1)
+    return weeks, sum(totals.values())
+
+
+# --- 待办 ---------------------------------------------------------------------------------------
+
+# Which meeting type satisfies each rule of the rulebook (for the "去录入" link).
+RULE_TYPES: dict[str, str] = {
+    "MTG-ASSEMBLY-QUARTERLY": MeetingType.ASSEMBLY,
+    "MTG-COMMITTEE-MONTHLY": MeetingType.COMMITTEE,
+    "MTG-GROUP-MONTHLY": MeetingType.GROUP,
+    "MTG-LECTURE-QUARTERLY": MeetingType.LECTURE,
+    "MTG-THEME-DAY-MONTHLY": MeetingType.THEME_DAY,
+    "MTG-ORG-LIFE-ANNUAL": MeetingType.ORG_LIFE,
+    "MTG-MEMBER-REVIEW-ANNUAL": MeetingType.MEMBER_REVIEW,
+    "MTG-DEMOCRATIC-LIFE-ANNUAL": MeetingType.DEMOCRATIC_LIFE,
+    "LECTURE-SECRETARY-ANNUAL": MeetingType.LECTURE,
+}
+
+EVALUATOR = "dangjian.compliance.evaluator"
+
+
+def todo_available() -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(EVALUATOR) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+@dataclass
+class TodoEntry:
+    item: Any  # compliance TodoItem
+    days_left: int
+    type: str | None
+
+    @property
+    def type_label(self) -> str:
+        return str(MeetingType(self.type).label) if self.type else ""
+
+    @property
+    def overdue_days(self) -> int:
+        return max(-self.days_left, 0)
+
+    @property
+    def urgency(self) -> str:
+        return "urgent" if self.days_left <= 7 else ("soon" if self.days_left <= 31 else "later")
+
+
+@dataclass
+class TodoGroup:
+    org: Any  # OrgRef
+    entries: list[TodoEntry]
+
+    @property
+    def first_due(self) -> dt.date:
+        return self.entries[0].item.due_by
+
+
+@dataclass
+class TodoUnit:
+    unit: str
+    orgs: int
+    items: int
+    first_due: dt.date
+
+
+def todo_groups(
+    user, on: dt.date, *, org: Org | None = None, unit: str | None = None
+) -> list[TodoGroup] | None:
+    """What each organisation in scope still has to hold in the current period, grouped by organisation,
+    soonest due first. None when the rule engine is not installed."""
+    if not todo_available():
+        return None
+    from importlib import import_module
+
+    todo = import_module(EVALUATOR).todo
+    orgs = Org.objects.visible_to(user).active(on)
+    if org is not None:
+        orgs = orgs.filter(path__startswith=org.path)
+    if unit is not None:
+        orgs = orgs.filter(unit=unit)
+    grouped: dict[int, list[TodoEntry]] = defaultdict(list)
+    refs: dict[int, Any] = {}
+    for item in todo(orgs, on=on):
+        refs[item.org.id] = item.org
+        grouped[item.org.id].append(TodoEntry(item, (item.due_by - on).days, RULE_TYPES.get(item.rule.id)))
+    groups = [
+        TodoGroup(refs[org_id], sorted(entries, key=lambda e: (e.item.due_by, e.item.rule.id)))
+        for org_id, entries in grouped.items()
+    ]
+    return sorted(groups, key=lambda g: (g.first_due, g.org.path))
+
+
+def todo_units(groups: list[TodoGroup]) -> list[TodoUnit]:
+    """The groups counted per 单位 (for a large scope, drilled down by unit)."""
+    units: dict[str, TodoUnit] = {}
+    for group in groups:
+        name = group.org.unit or ""
+        unit = units.get(name)
+        if unit is None:
+            units[name] = TodoUnit(name, 1, len(group.entries), group.first_due)
+        else:
+            unit.orgs += 1
+            unit.items += len(group.entries)
+            unit.first_due = min(unit.first_due, group.first_due)
+    return sorted(units.values(), key=lambda u: (-u.orgs, u.unit))

@@ -1,0 +1,782 @@
+"""Meeting pages: the permission matrix, the entry form with its roster, list/calendar/detail, edit and
+delete, attachments, the 待办 panel, and query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import sys
+import types as pytypes
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from dangjian.core.models import AuditEvent
+from dangjian.meetings import selectors
+from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
+from dangjian.meetings.services import create_meeting
+from dangjian.orgs.services import create_post
+
+LOGIN = reverse("login")
+D = dt.date(2026, 3, 31)
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def branch(tree, make_member):
+    """A1 with 4 正式党员 (one in its 党小组) and 1 预备党员 besides 李党员, and a committee of three;
+    A2 and B1 with one member each."""
+    people = {
+        "书记": make_member(tree.a1, name="书记甲"),
+        "组织": make_member(tree.a1, name="组织乙"),
+        "宣传": make_member(tree.a1, name="宣传丙"),
+        "小组": make_member(tree.a1g1, name="小组丁"),
+        "预备": make_member(
+            tree.a1, name="预备戊", category="probationary", confirmed_on=None, joined_on=dt.date(2025, 12, 1)
+        ),
+        "a2": make_member(tree.a2, name="甲二刘强"),
+        "b1": make_member(tree.b1, name="乙一孙丽"),
+    }
+    for key, title in (("书记", "shuji"), ("组织", "zuzhi"), ("宣传", "xuanchuan")):
+        create_post(
+            actor=None,
+            data={"member": people[key], "org": tree.a1, "title": title, "started_on": dt.date(2024, 1, 1)},
+        )
+    return people
+
+
+@pytest.fixture
+def records(tree, branch, users):
+    """One record in A1 (with an absentee), one in A2, one in B1."""
+    return {
+        "a1": create_meeting(
+            actor=None,
+            data={"org": tree.a1, "date": D, "topic": "甲一主题党日", "place": "三楼会议室"},
+            types=["theme_day", "lecture"],
+            absentees={branch["预备"].pk: "出差"},
+        ),
+        "a2": create_meeting(
+            actor=None, data={"org": tree.a2, "date": D, "topic": "甲二党员大会"}, types=["assembly"]
+        ),
+        "b1": create_meeting(
+            actor=None,
+            data={"org": tree.b1, "date": dt.date(2026, 3, 12), "topic": "乙一支委会"},
+            types=["talk"],
+        ),
+    }
+
+
+def post_data(org, **overrides) -> dict:
+    data = {
+        "org": str(org.pk),
+        "date": D.isoformat(),
+        "types": ["assembly"],
+        "topic": "支部党员大会",
+        "place": "会议室",
+        "host": "",
+        "lecturer": "",
+        "lecturer_name": "",
+        "observers": "",
+        "agenda": "议题一",
+        "content": "内容",
+        "decisions": "决定",
+    }
+    data.update(overrides)
+    return data
+
+
+def kinds(meeting) -> dict:
+    return {k.type: (k.expected, k.present, k.expected_formal, k.present_formal) for k in meeting.kinds.all()}
+
+
+def state() -> tuple:
+    return (
+        list(Meeting.objects.order_by("id").values_list("id", "topic", "org_id", "date")),
+        list(MeetingKind.objects.order_by("id").values_list("meeting_id", "type", "expected", "present")),
+        list(Absence.objects.order_by("id").values_list("meeting_id", "member_id", "reason")),
+        AuditEvent.objects.count(),
+    )
+
+
+def pages(record) -> list[tuple[str, str, list]]:
+    pk = [record.pk]
+    return [
+        ("meetings:list", "get", []),
+        ("meetings:calendar", "get", []),
+        ("meetings:todo", "get", []),
+        ("meetings:create", "get", []),
+        ("meetings:create", "post", []),
+        ("meetings:roster", "get", []),
+        ("meetings:detail", "get", pk),
+        ("meetings:edit", "get", pk),
+        ("meetings:edit", "post", pk),
+        ("meetings:delete", "post", pk),
+    ]
+
+
+# --- anonymous, 党员 ------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login_from_every_page(client, records):
+    attachment = Attachment.objects.create(
+        meeting=records["a1"], file=SimpleUploadedFile("x.pdf", PDF), name="记录.pdf"
+    )
+    before = state()
+    for name, method, args in [*pages(records["a1"]), ("meetings:attachment", "get", [attachment.pk])]:
+        url = reverse(name, args=args)
+        response = getattr(client, method)(url)
+        assert response.status_code == 302, name
+        assert response["Location"] == f"{LOGIN}?next={url}", name
+    assert state() == before
+
+
+def test_member_is_refused_every_page(client, users, records, tree):
+    attachment = Attachment.objects.create(
+        meeting=records["a1"], file=SimpleUploadedFile("x.pdf", PDF), name="记录.pdf"
+    )
+    client.force_login(users["member_a1"])
+    before = state()
+    for name, method, args in [*pages(records["a1"]), ("meetings:attachment", "get", [attachment.pk])]:
+        data = post_data(tree.a1) if method == "post" else None
+        response = getattr(client, method)(reverse(name, args=args), data=data)
+        assert response.status_code == 403, name
+    assert state() == before
+
+
+# --- 支部管理员 of the sibling branch ----------------------------------------------------------------
+
+
+def test_sibling_branch_admin_gets_404_on_a1_records(client, users, records, tree):
+    target = records["a1"]
+    attachment = Attachment.objects.create(
+        meeting=target, file=SimpleUploadedFile("x.pdf", PDF), name="记录.pdf"
+    )
+    client.force_login(users["branch_a2"])
+    before = state()
+    pk = [target.pk]
+    assert client.get(reverse("meetings:detail", args=pk)).status_code == 404
+    assert client.get(reverse("meetings:edit", args=pk)).status_code == 404
+    edit = post_data(tree.a2, topic="被改了", types=["assembly"])
+    assert client.post(reverse("meetings:edit", args=pk), edit).status_code == 404
+    assert client.post(reverse("meetings:delete", args=pk)).status_code == 404
+    assert client.get(reverse("meetings:attachment", args=[attachment.pk])).status_code == 404
+    assert client.get(reverse("meetings:roster"), {"org": tree.a1.pk, "types": "assembly"}).status_code == 404
+    assert state() == before
+
+
+def test_sibling_branch_admin_cannot_record_for_a1(client, users, records, branch, tree):
+    client.force_login(users["branch_a2"])
+    before = state()
+    response = client.post(
+        reverse("meetings:create"), post_data(tree.a1, absentees=[str(branch["书记"].pk)], reason_1="x")
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["org"] == ["请选择列表中的组织。"]
+    assert state() == before
+    html = client.get(reverse("meetings:create")).content.decode()
+    assert f'value="{tree.a1.pk}"' not in html
+    assert f'value="{tree.a2.pk}"' in html
+
+
+def test_sibling_branch_admin_sees_only_own_records(client, users, records):
+    client.force_login(users["branch_a2"])
+    response = client.get(reverse("meetings:list"))
+    assert [m.topic for m in response.context["page"].object_list] == ["甲二党员大会"]
+    calendar = client.get(reverse("meetings:calendar"), {"month": "2026-03"})
+    assert calendar.context["total"] == 1
+    html = calendar.content.decode()
+    assert reverse("meetings:detail", args=[records["a2"].pk]) in html
+    assert reverse("meetings:detail", args=[records["a1"].pk]) not in html
+
+
+# --- 党委管理员 of the ancestor, 工委管理员 -------------------------------------------------------------
+
+
+def test_dangwei_admin_sees_its_subtree_only(client, users, records):
+    client.force_login(users["dangwei_a"])
+    response = client.get(reverse("meetings:list"))
+    assert sorted(m.topic for m in response.context["page"].object_list) == ["甲一主题党日", "甲二党员大会"]
+    assert client.get(reverse("meetings:detail", args=[records["a1"].pk])).status_code == 200
+    assert client.get(reverse("meetings:detail", args=[records["a2"].pk])).status_code == 200
+    assert client.get(reverse("meetings:detail", args=[records["b1"].pk])).status_code == 404
+    assert client.get(reverse("meetings:edit", args=[records["b1"].pk])).status_code == 404
+    assert client.get(reverse("meetings:calendar"), {"month": "2026-03"}).context["total"] == 2
+
+
+def test_gongwei_admin_sees_all_records(client, users, records):
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("meetings:list"))
+    assert response.context["page"].paginator.count == 3
+    assert client.get(reverse("meetings:detail", args=[records["b1"].pk])).status_code == 200
+    assert client.get(reverse("meetings:calendar"), {"month": "2026-03"}).context["total"] == 3
+
+
+# --- the entry form --------------------------------------------------------------------------------
+
+
+def test_create_with_two_types_and_one_absentee_stores_the_counts(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    absentee = branch["宣传"]
+    response = client.post(
+        reverse("meetings:create"),
+        post_data(
+            tree.a1,
+            types=["theme_day", "committee"],
+            topic="三月主题党日暨支委会",
+            host=str(branch["书记"].pk),
+            lecturer_name="外请专家",
+            absentees=[str(absentee.pk)],
+            **{f"reason_{absentee.pk}": "病假"},
+        ),
+    )
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("meetings:detail", args=[meeting.pk])
+    # A1: 李党员, 书记甲, 组织乙, 宣传丙, 小组丁 (正式) and 预备戊; the committee is three.
+    assert kinds(meeting) == {"theme_day": (6, 5, 5, 4), "committee": (3, 2, 3, 2)}
+    assert list(meeting.absences.values_list("member__name", "reason")) == [("宣传丙", "病假")]
+    assert (meeting.host, meeting.lecturer_name, meeting.created_by) == (
+        branch["书记"],
+        "外请专家",
+        users["branch_a1"],
+    )
+    assert (
+        AuditEvent.objects.filter(
+            object_type="meetings.meeting", action="create", object_id=str(meeting.pk)
+        ).count()
+        == 1
+    )
+    detail = client.get(response["Location"])
+    assert "已录入组织生活“三月主题党日暨支委会”（2026-03-31）。" in detail.content.decode()
+
+
+def test_absentee_not_on_the_roster_is_refused_with_the_message(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    before = state()
+    response = client.post(
+        reverse("meetings:create"),
+        post_data(tree.a1, types=["committee"], absentees=[str(branch["组织"].pk), str(branch["小组"].pk)]),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["absentees"] == ["缺席人员不在应到名单中：小组丁。"]
+    assert "缺席人员不在应到名单中：小组丁。" in response.content.decode()
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"types": ["group"]}, "types", "党支部不召开“党小组会”"),
+        ({"date": "2099-01-01"}, "date", "日期不能晚于今天"),
+        ({"date": "2017-01-01"}, "date", "早于甲一支部的成立日期"),
+        ({"topic": ""}, "topic", "请填写主题。"),
+        ({"types": []}, "types", "请至少选择一种活动类型。"),
+    ],
+)
+def test_refusals_are_shown_inline_in_chinese(client, users, branch, tree, overrides, field, message):
+    client.force_login(users["branch_a1"])
+    before = state()
+    response = client.post(reverse("meetings:create"), post_data(tree.a1, **overrides))
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assert state() == before
+
+
+def test_lecturer_member_and_outside_name_are_exclusive(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    response = client.post(
+        reverse("meetings:create"),
+        post_data(tree.a1, types=["lecture"], lecturer=str(branch["书记"].pk), lecturer_name="外请专家"),
+    )
+    assert response.context["form"].errors["lecturer_name"] == ["主讲人请在党员和外请人员中选一种填写。"]
+    assert not Meeting.objects.exists()
+
+
+def test_host_outside_the_roster_and_posts_is_refused(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    response = client.post(reverse("meetings:create"), post_data(tree.a1, host=str(branch["b1"].pk)))
+    assert response.status_code == 200
+    assert "host" in response.context["form"].errors
+    assert not Meeting.objects.exists()
+
+
+def test_a_refused_form_keeps_the_ticked_absentees_and_reasons(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    absentee = branch["组织"]
+    response = client.post(
+        reverse("meetings:create"),
+        post_data(tree.a1, topic="", absentees=[str(absentee.pk)], **{f"reason_{absentee.pk}": "外出培训"}),
+    )
+    html = response.content.decode()
+    rows = {r.member_id: r for r in response.context["roster"].rows}
+    assert rows[absentee.pk].absent and rows[absentee.pk].reason == "外出培训"
+    assert not rows[branch["书记"].pk].absent
+    assert (
+        f'value="{absentee.pk}" id="dj-absent-{absentee.pk}" data-dj-keep aria-describedby="dj-roster-help" checked'
+        in html
+    )
+    assert 'value="外出培训"' in html
+    assert response.context["roster"].present == 5
+
+
+def test_refresh_button_recomputes_the_roster_without_saving(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    response = client.post(reverse("meetings:create"), post_data(tree.a1, types=["committee"], refresh="1"))
+    assert response.status_code == 200
+    assert not response.context["form"].errors
+    assert [r.name for r in response.context["roster"].rows] == ["书记甲", "宣传丙", "组织乙"]
+    assert not Meeting.objects.exists()
+
+
+def test_roster_fragment_lists_the_expected_people(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    url = reverse("meetings:roster")
+    response = client.get(url, {"org": tree.a1.pk, "date": D.isoformat(), "types": ["committee"]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert [r.name for r in response.context["roster"].rows] == ["书记甲", "宣传丙", "组织乙"]
+    assert "小组丁" not in html
+
+    both = client.get(url, {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly", "committee"]})
+    rows = {r.name: r for r in both.context["roster"].rows}
+    assert set(rows) == {"李党员", "书记甲", "组织乙", "宣传丙", "小组丁", "预备戊"}
+    assert rows["书记甲"].types == ["assembly", "committee"]
+    assert rows["小组丁"].types == ["assembly"] and rows["小组丁"].org_name == "甲一第一党小组"
+    assert rows["预备戊"].formal is False
+    html = both.content.decode()
+    assert "预备" in html and "正式" in html
+    assert 'data-dj-type="committee"' in html  # per-type counts when the rosters differ
+
+    before = client.get(url, {"org": tree.a1.pk, "date": "2025-11-30", "types": ["assembly"]})
+    assert "预备戊" not in {r.name for r in before.context["roster"].rows}  # not yet joined on that date
+
+
+def test_roster_fragment_keeps_ticks_and_swaps_types_when_the_org_changes(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    url = reverse("meetings:roster")
+    absentee = branch["组织"]
+    response = client.get(
+        url,
+        {
+            "org": tree.a1.pk,
+            "date": D.isoformat(),
+            "types": ["assembly"],
+            "absentees": [absentee.pk],
+            f"reason_{absentee.pk}": "出差",
+        },
+    )
+    rows = {r.member_id: r for r in response.context["roster"].rows}
+    assert rows[absentee.pk].absent and rows[absentee.pk].reason == "出差"
+    assert 'hx-swap-oob="true"' not in response.content.decode()
+
+    to_group = client.get(
+        url,
+        {"org": tree.a1g1.pk, "date": D.isoformat(), "types": ["assembly", "lecture"], "org_changed": "1"},
+    )
+    html = to_group.content.decode()
+    assert 'hx-swap-oob="true"' in html
+    assert 'value="group"' in html and 'value="committee"' not in html
+    assert to_group.context["roster"].types == ["lecture"]
+    assert [r.name for r in to_group.context["roster"].rows] == ["小组丁"]
+
+
+def test_roster_refresh_of_a_half_filled_form_shows_no_errors(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    fragment = client.get(reverse("meetings:roster"), {"org": tree.a1.pk, "org_changed": "1", "host": "x"})
+    html = fragment.content.decode()
+    assert "请至少选择一种活动类型。" not in html and "invalid-feedback" not in html
+    assert "选择组织、日期和活动类型后" in html
+    page = client.post(
+        reverse("meetings:create"), {"org": tree.a1.pk, "types": ["committee"], "refresh": "1"}
+    )
+    assert "invalid-feedback" not in page.content.decode()
+    assert len(page.context["roster"].rows) == 0  # no date yet: no roster
+
+
+def test_entry_form_is_prefilled_from_the_query_and_defaults_the_host_to_the_secretary(
+    client, users, branch, tree
+):
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("meetings:create"), {"org": tree.a1.pk, "type": "committee"})
+    form = response.context["form"]
+    assert form.initial["org"] == str(tree.a1.pk)
+    assert form.initial["types"] == ["committee"]
+    assert form.initial["date"] == dt.date.today()
+    assert form.initial["host"] == str(branch["书记"].pk)
+    html = response.content.decode()
+    assert 'value="committee" id="id_types_committee" autocomplete="off" data-dj-keep checked' in html
+    assert 'value="group"' not in html  # a 党支部 does not hold 党小组会
+    assert [r.name for r in response.context["roster"].rows] == ["书记甲", "宣传丙", "组织乙"]
+
+
+def test_branch_admin_gets_its_branch_preselected(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    form = client.get(reverse("meetings:create")).context["form"]
+    assert form.initial["org"] == str(tree.a1.pk)
+    assert sorted(form.fields["org"].orgs) == sorted([str(tree.a1.pk), str(tree.a1g1.pk)])
+
+
+# --- detail, edit, delete --------------------------------------------------------------------------
+
+
+def test_detail_shows_types_counts_absentees_and_actions(client, users, records, branch):
+    client.force_login(users["dangwei_a"])
+    response = client.get(reverse("meetings:detail", args=[records["a1"].pk]))
+    html = response.content.decode()
+    assert "甲一主题党日" in html and "三楼会议室" in html
+    assert [k.type for k in response.context["kinds"]] == ["lecture", "theme_day"]
+    assert "预备戊" in html and "出差" in html
+    assert reverse("meetings:edit", args=[records["a1"].pk]) in html
+    assert reverse("meetings:delete", args=[records["a1"].pk]) in html
+    assert reverse("orgs:detail", args=[records["a1"].org_id]) in html
+
+
+def test_edit_form_is_prefilled_and_update_recomputes(client, users, records, branch, tree):
+    meeting = records["a1"]
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("meetings:edit", args=[meeting.pk]))
+    rows = {r.member_id: r for r in response.context["roster"].rows}
+    assert rows[branch["预备"].pk].absent and rows[branch["预备"].pk].reason == "出差"
+    assert sorted(response.context["form"].initial["types"]) == ["lecture", "theme_day"]
+    data = post_data(
+        tree.a1,
+        topic="甲一主题党日（修订）",
+        types=["theme_day"],
+        absentees=[str(branch["书记"].pk), str(branch["组织"].pk)],
+        **{f"reason_{branch['书记'].pk}": "公务"},
+    )
+    response = client.post(reverse("meetings:edit", args=[meeting.pk]), data)
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.topic == "甲一主题党日（修订）"
+    assert kinds(meeting) == {"theme_day": (6, 4, 5, 3)}
+    assert dict(meeting.absences.values_list("member__name", "reason")) == {"书记甲": "公务", "组织乙": ""}
+    assert (
+        AuditEvent.objects.filter(
+            object_type="meetings.meeting", action="update", object_id=str(meeting.pk)
+        ).count()
+        == 1
+    )
+
+
+def test_delete_removes_the_record_and_is_audited(client, users, records):
+    client.force_login(users["branch_a1"])
+    pk = records["a1"].pk
+    assert client.get(reverse("meetings:delete", args=[pk])).status_code == 405
+    response = client.post(reverse("meetings:delete", args=[pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("meetings:list")
+    assert not Meeting.objects.filter(pk=pk).exists()
+    assert (
+        AuditEvent.objects.filter(object_type="meetings.meeting", action="delete", object_id=str(pk)).count()
+        == 1
+    )
+
+
+# --- attachments ---------------------------------------------------------------------------------
+
+
+def test_attachments_are_stored_and_downloaded_within_scope(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    upload = SimpleUploadedFile("会议记录.pdf", PDF, content_type="application/pdf")
+    response = client.post(reverse("meetings:create"), {**post_data(tree.a1), "attachments": [upload]})
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert attachment.name == "会议记录.pdf"
+    assert "会议记录" not in attachment.file.name  # stored under a random name
+    download = client.get(reverse("meetings:attachment", args=[attachment.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == PDF
+    assert "attachment" in download["Content-Disposition"]
+    client.force_login(users["branch_a2"])
+    assert client.get(reverse("meetings:attachment", args=[attachment.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("run.exe", b"MZ\x90\x00", "只能上传 PDF、JPG、PNG 或 DOCX 文件"),
+        ("fake.pdf", b"MZ\x90\x00not a pdf", "内容与扩展名不符"),
+    ],
+)
+def test_bad_attachments_are_refused(client, users, branch, tree, name, content, message):
+    client.force_login(users["branch_a1"])
+    upload = SimpleUploadedFile(name, content)
+    response = client.post(reverse("meetings:create"), {**post_data(tree.a1), "attachments": [upload]})
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors["attachments"])
+    assert not Meeting.objects.exists() and not Attachment.objects.exists()
+
+
+def test_oversized_attachment_is_refused(client, users, branch, tree, monkeypatch):
+    monkeypatch.setattr("dangjian.meetings.forms.ATTACHMENT_MAX_BYTES", 10)
+    client.force_login(users["branch_a1"])
+    upload = SimpleUploadedFile("大文件.pdf", PDF)
+    response = client.post(reverse("meetings:create"), {**post_data(tree.a1), "attachments": [upload]})
+    assert "“大文件.pdf”超过 20 MB。" in response.context["form"].errors["attachments"]
+    assert not Meeting.objects.exists()
+
+
+# --- list filters, calendar ------------------------------------------------------------------------
+
+
+def test_list_filters_by_subtree_type_and_month(client, users, records, tree):
+    client.force_login(users["gongwei"])
+    url = reverse("meetings:list")
+
+    def topics(params):
+        return sorted(m.topic for m in client.get(url, params).context["page"].object_list)
+
+    assert topics({"org": tree.a.pk}) == ["甲一主题党日", "甲二党员大会"]
+    assert topics({"type": "lecture"}) == ["甲一主题党日"]
+    assert topics({"month": "2026-03", "date_from": "2026-03-20"}) == ["甲一主题党日", "甲二党员大会"]
+    assert topics({"date_to": "2026-03-15"}) == ["乙一支委会"]
+    assert topics({"month": "2026-04"}) == []
+
+
+def test_list_shows_columns_and_the_largest_roster(client, users, records):
+    client.force_login(users["dangwei_a"])
+    html = client.get(reverse("meetings:list")).content.decode()
+    assert "主题党日" in html and "党课" in html
+    assert "6 / 5" in html  # 主题党日 and 党课 share the branch roster; 预备戊 was absent
+    assert "系统" in html
+
+
+def test_calendar_places_records_on_their_day_with_links(client, users, records, tree):
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("meetings:calendar"), {"month": "2026-03", "org": tree.a.pk})
+    weeks = response.context["weeks"]
+    assert weeks[0][0].date == dt.date(2026, 2, 23)  # Monday first
+    assert weeks[-1][-1].date == dt.date(2026, 4, 5)
+    day = next(d for w in weeks for d in w if d.date == D)
+    assert sorted(m.topic for m in day.meetings) == ["甲一主题党日", "甲二党员大会"]
+    html = response.content.decode()
+    assert "周一" in html and "周日" in html
+    assert "month=2026-02" in html and "month=2026-04" in html
+    assert reverse("meetings:detail", args=[records["a1"].pk]) in html
+    assert reverse("meetings:detail", args=[records["b1"].pk]) not in html
+
+
+def test_calendar_counts_what_it_does_not_show(client, users, branch, tree, monkeypatch):
+    monkeypatch.setattr(selectors, "CALENDAR_PER_DAY", 2)
+    for i in range(3):
+        create_meeting(actor=None, data={"org": tree.a1, "date": D, "topic": f"会{i}"}, types=["talk"])
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("meetings:calendar"), {"month": "2026-03"})
+    day = next(d for w in response.context["weeks"] for d in w if d.date == D)
+    assert (len(day.meetings), day.more) == (2, 1)
+    assert "另有 1 条" in response.content.decode()
+
+
+# --- 待办 ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FakeRef:
+    id: int
+    code: str
+    name: str
+    type: str
+    path: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class FakeRule:
+    id: str
+    title: str
+    clause: str
+
+
+@dataclass(frozen=True)
+class FakeItem:
+    org: FakeRef
+    rule: FakeRule
+    period: str
+    due_by: dt.date
+    message: str
+
+
+@pytest.fixture
+def fake_engine(monkeypatch):
+    """A stand-in rule engine: one open item per organisation passed in (records the queryset)."""
+    calls = []
+
+    def todo(orgs, *, on=None):
+        calls.append(list(orgs))
+        items = []
+        for org in orgs.order_by("path"):
+            ref = FakeRef(org.pk, org.code, org.name, org.type, org.path, org.unit)
+            if org.type == "zhibu":
+                items.append(
+                    FakeItem(
+                        ref,
+                        FakeRule("MTG-COMMITTEE-MONTHLY", "每月召开支部委员会", "（十一）"),
+                        "2026-11",
+                        dt.date(2026, 11, 30),
+                        "本月尚未召开支部委员会。",
+                    )
+                )
+                items.append(
+                    FakeItem(
+                        ref,
+                        FakeRule("MTG-LECTURE-QUARTERLY", "每季度上党课", "（十一）"),
+                        "2026-Q4",
+                        dt.date(2026, 12, 31),
+                        "",
+                    )
+                )
+        return items
+
+    module = pytypes.ModuleType(selectors.EVALUATOR)
+    module.todo = todo
+    monkeypatch.setitem(sys.modules, selectors.EVALUATOR, module)
+    monkeypatch.setattr(selectors, "todo_available", lambda: True)
+    return calls
+
+
+def test_todo_groups_items_by_org_with_entry_links(client, users, tree, fake_engine, monkeypatch):
+    monkeypatch.setattr("dangjian.meetings.views.dt", _frozen_dt(dt.date(2026, 11, 26)))
+    client.force_login(users["dangwei_a"])
+    response = client.get(reverse("meetings:todo"))
+    groups = response.context["page"].object_list
+    assert [g.org.code for g in groups] == ["A1", "A2"]
+    assert [(e.item.rule.id, e.days_left, e.type) for e in groups[0].entries] == [
+        ("MTG-COMMITTEE-MONTHLY", 4, "committee"),
+        ("MTG-LECTURE-QUARTERLY", 35, "lecture"),
+    ]
+    html = response.content.decode()
+    assert f"{reverse('meetings:create')}?org={tree.a1.pk}&amp;type=committee" in html
+    assert "还剩 4 天" in html
+    assert "乙一支部" not in html  # outside the 党委's scope
+    assert {o.code for o in fake_engine[0]} == {"A", "A1", "A1G1", "A2"}
+
+
+def test_todo_panel_on_the_list_is_compact(client, users, tree, fake_engine):
+    client.force_login(users["gongwei"])
+    response = client.get(
+        reverse("meetings:todo"), {"compact": "1", "org": tree.b.pk}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert "乙一支部" in html and "甲一支部" not in html
+    assert [g.org.code for g, _e in response.context["soonest"]] == ["B1", "B1"]
+    assert 'hx-get="' + reverse("meetings:todo") in client.get(reverse("meetings:list")).content.decode()
+
+
+def test_todo_for_a_large_scope_is_summarised_per_unit(client, users, tree, fake_engine, monkeypatch):
+    monkeypatch.setattr("dangjian.meetings.views.TODO_ORG_LIMIT", 2)
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("meetings:todo"))
+    assert [(u.unit, u.orgs, u.items) for u in response.context["units"]] == [("甲委", 2, 4), ("乙委", 1, 2)]
+    drill = client.get(reverse("meetings:todo"), {"unit": "乙委"})
+    assert [g.org.code for g in drill.context["page"].object_list] == ["B1"]
+
+
+def test_todo_without_the_engine_says_so(client, users, monkeypatch):
+    monkeypatch.setattr(selectors, "todo_available", lambda: False)
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("meetings:todo"))
+    assert response.status_code == 200
+    assert "待办提醒尚未启用" in response.content.decode()
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("dangjian.compliance") is None
+    or importlib.util.find_spec("dangjian.compliance.evaluator") is None,
+    reason="the rule engine (dangjian.compliance.evaluator) is not installed yet",
+)
+def test_todo_with_the_real_engine_links_a_branch_to_the_entry_form(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("meetings:todo"))
+    assert response.status_code == 200
+    assert response.context["available"]
+    groups = response.context["page"].object_list
+    assert groups and {g.org.code for g in groups} <= {"A1", "A1G1"}
+    html = response.content.decode()
+    assert f"{reverse('meetings:create')}?org={tree.a1.pk}&amp;type=" in html
+
+
+def _frozen_dt(today: dt.date):
+    class FrozenDate(dt.date):
+        @classmethod
+        def today(cls):
+            return today
+
+    return pytypes.SimpleNamespace(date=FrozenDate, timedelta=dt.timedelta)
+
+
+# --- query counts ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def busy(tree, branch, users, make_member):
+    """64 members in A1 (and its 党小组) and 36 records over three months, each with two types."""
+    for i in range(58):
+        make_member(tree.a1g1 if i % 4 == 0 else tree.a1, name=f"党员{i:02d}")
+    meetings = []
+    for i in range(36):
+        meetings.append(
+            create_meeting(
+                actor=None,
+                data={
+                    "org": tree.a1 if i % 3 else tree.a2,
+                    "date": dt.date(2026, 1 + i % 3, 1 + i % 27),
+                    "topic": f"记录{i}",
+                },
+                types=["theme_day", "lecture"] if i % 3 else ["assembly", "talk"],
+                absentees={branch["预备"].pk: "请假"} if i % 3 else {},
+            )
+        )
+    return meetings
+
+
+def test_list_is_a_constant_number_of_queries(client, users, busy, django_assert_max_num_queries):
+    client.force_login(users["gongwei"])
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("meetings:list"))
+    assert response.context["page"].paginator.count == 36
+    assert all(len(m.kind_list) == 2 for m in response.context["page"].object_list)
+
+
+def test_calendar_is_a_constant_number_of_queries(client, users, busy, django_assert_max_num_queries):
+    client.force_login(users["dangwei_a"])
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("meetings:calendar"), {"month": "2026-02"})
+    assert response.context["total"] == 12
+
+
+def test_detail_is_a_constant_number_of_queries(client, users, busy, django_assert_max_num_queries):
+    client.force_login(users["branch_a1"])
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("meetings:detail", args=[busy[1].pk]))
+    assert response.status_code == 200
+    assert len(response.context["absences"]) == 1
+
+
+def test_roster_fragment_is_a_constant_number_of_queries(
+    client, users, busy, tree, django_assert_max_num_queries
+):
+    client.force_login(users["branch_a1"])
+    with django_assert_max_num_queries(10):
+        response = client.get(
+            reverse("meetings:roster"),
+            {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly", "committee"]},
+        )
+    assert len(response.context["roster"].rows) == 64
+
+
+def test_entry_form_with_roster_is_a_constant_number_of_queries(
+    client, users, busy, tree, django_assert_max_num_queries
+):
+    client.force_login(users["branch_a1"])
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("meetings:create"), {"org": tree.a1.pk, "type": "assembly"})
+    assert len(response.context["roster"].rows) == 64

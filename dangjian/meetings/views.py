@@ -1,0 +1,358 @@
+"""Meeting pages (组织生活): the entry form with its roster, list, calendar, detail, edit, delete, the
+attachment download and the 本月/本季度待办 panel. Views parse input, call one service and render;
+reads start from the user's scope (a record outside it is a 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.meetings import selectors
+from dangjian.meetings.choices import MeetingType
+from dangjian.meetings.forms import MeetingFilterForm, MeetingForm, edit_initial, parse_month
+from dangjian.meetings.models import Meeting
+from dangjian.meetings.services import create_meeting, delete_meeting, update_meeting
+from dangjian.orgs.choices import OrgType
+
+TODO_ORG_LIMIT = 30  # a scope with more organisations to remind is first summarised per 单位
+TODO_PAGE = 10  # organisations per page of the 待办 panel
+TODO_COMPACT = 6  # entries in the panel on top of the list
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+# --- entry form ---------------------------------------------------------------------------------
+
+
+def _roster(
+    form: MeetingForm, *, default_host: bool = False, keep: tuple[tuple[int, str] | None, ...] = ()
+) -> selectors.RosterView:
+    """Computes the roster for the form's current organisation, date and types and wires the
+    dependent choices (types allowed for the organisation, host and lecturer options)."""
+    org = form.current_org()
+    absent, reasons = form.current_absentees()
+    view = selectors.roster_view(
+        org, form.current_date(), form.current_types(), absent=absent, reasons=reasons
+    )
+    form.limit_types(org)
+    people = list(view.people)
+    for extra in keep:
+        if extra and extra[0] not in dict(people):
+            people.append(extra)
+    form.set_people(people)
+    if default_host and view.secretary_id and not form.is_bound and not form.initial.get("host"):
+        form.initial["host"] = str(view.secretary_id)
+    return view
+
+
+def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None):
+    form.mark_invalid()
+    return render(
+        request,
+        "meetings/form.html",
+        {
+            "nav": "meetings",
+            "form": form,
+            "roster": roster,
+            "meeting": meeting,
+            "attachments": list(meeting.attachments.order_by("id")) if meeting else [],
+        },
+    )
+
+
+def _create_initial(request, orgs) -> dict:
+    initial: dict = {"date": dt.date.today()}
+    keys = {str(org.pk) for org in orgs}
+    wanted = request.GET.get("org", "")
+    if wanted in keys:
+        initial["org"] = wanted
+    else:
+        branches = [org for org in orgs if org.type == OrgType.ZHIBU]
+        if len(orgs) == 1 or len(branches) == 1:
+            initial["org"] = str((orgs[0] if len(orgs) == 1 else branches[0]).pk)
+    wanted_types = [t for t in request.GET.getlist("type") if t in MeetingType.values]
+    if wanted_types:
+        initial["types"] = wanted_types
+    day = request.GET.get("date")
+    if day:
+        try:
+            initial["date"] = min(dt.date.fromisoformat(day), dt.date.today())
+        except ValueError:
+            pass
+    return initial
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def meeting_create(request):
+    orgs = selectors.recording_orgs(request.user)
+    if request.method == "POST":
+        form = MeetingForm(request.POST, request.FILES, orgs=orgs)
+        roster = _roster(form)
+        if "refresh" in request.POST:
+            form.unvalidated()
+        elif form.is_valid():
+            try:
+                meeting = create_meeting(
+                    actor=request.user,
+                    data=form.service_data(),
+                    types=form.service_types(),
+                    absentees=form.service_absentees(),
+                    attachments=form.cleaned_data.get("attachments") or [],
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已录入组织生活“%(topic)s”（%(date)s）。")
+                    % {"topic": meeting.topic, "date": f"{meeting.date:%Y-%m-%d}"},
+                )
+                return redirect("meetings:detail", pk=meeting.pk)
+    else:
+        form = MeetingForm(initial=_create_initial(request, orgs), orgs=orgs)
+        roster = _roster(form, default_host=True)
+    return _form_page(request, form, roster, None)
+
+
+@admin_required
+@require_GET
+def roster_fragment(request):
+    """htmx: the people part of the entry form (host, lecturer, the roster with the ticked absentees)
+    for the organisation, date and types currently chosen; when the organisation changed, also the
+    types it may record (out of band)."""
+    org = selectors.recording_org(request.user, request.GET.get("org"))
+    if request.GET.get("org") and org is None:
+        raise Http404
+    orgs = [org] if org is not None else []
+    org_changed = request.GET.get("org_changed") == "1"
+    data = request.GET.copy()
+    if org_changed and org is not None:  # keep only the types the new organisation may record
+        data.setlist("types", [t for t in data.getlist("types") if t in selectors.allowed_types(org)])
+    form = MeetingForm(data, orgs=orgs).unvalidated()  # no errors on a half-filled form
+    roster = _roster(form)
+    offered = {str(pk) for pk, _label in roster.people}
+    if org_changed and roster.secretary_id and data.get("host") not in offered:
+        data["host"] = str(roster.secretary_id)  # the form reads this QueryDict when it renders
+    return render(
+        request,
+        "meetings/_people.html",
+        {"form": form, "roster": roster, "oob_types": org_changed},
+    )
+
+
+# --- list, calendar -----------------------------------------------------------------------------
+
+
+@admin_required
+@require_GET
+def meeting_list(request):
+    form = MeetingFilterForm(request.GET or None, orgs=selectors.filter_org_options(request.user))
+    filters = form.filters()
+    paginator = Paginator(selectors.meeting_list(request.user, filters), settings.PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    selectors.decorate(page.object_list)
+    org = filters.get("org")
+    return render(
+        request,
+        "meetings/list.html",
+        {
+            "nav": "meetings",
+            "form": form,
+            "page": page,
+            "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+            "filtered": bool(filters),
+            "org": org,
+            "todo_query": urlencode({"compact": 1, **({"org": org.pk} if org else {})}),
+        },
+    )
+
+
+def _month_link(first: dt.date, org) -> str:
+    params = {"month": f"{first:%Y-%m}"}
+    if org is not None:
+        params["org"] = org.pk
+    return f"{reverse('meetings:calendar')}?{urlencode(params)}"
+
+
+@admin_required
+@require_GET
+def meeting_calendar(request):
+    today = dt.date.today()
+    form = MeetingFilterForm(request.GET or None, orgs=selectors.filter_org_options(request.user))
+    org = form.filters().get("org")
+    first = parse_month(request.GET.get("month")) or today.replace(day=1)
+    weeks, total = selectors.month_calendar(request.user, first, org)
+    prev_first = (first - dt.timedelta(days=1)).replace(day=1)
+    next_first = (first + dt.timedelta(days=32)).replace(day=1)
+    return render(
+        request,
+        "meetings/calendar.html",
+        {
+            "nav": "meetings",
+            "form": form,
+            "org": org,
+            "first": first,
+            "weeks": weeks,
+            "days": [d for week in weeks for d in week if d.in_month and d.total],
+            "total": total,
+            "today": today,
+            "weekdays": selectors.WEEKDAYS,
+            "prev_url": _month_link(prev_first, org),
+            "next_url": _month_link(next_first, org),
+            "this_url": _month_link(today.replace(day=1), org),
+            "list_query": urlencode({"org": org.pk} if org else {}),
+        },
+    )
+
+
+# --- detail, edit, delete -----------------------------------------------------------------------
+
+
+@never_cache
+@admin_required
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = selectors.visible_meeting(request.user, pk)
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "meetings/detail.html",
+        {
+            "nav": "meetings",
+            "meeting": meeting,
+            "can_edit": scope.covers(meeting.org),
+            **selectors.meeting_detail(meeting, scope),
+        },
+    )
+
+
+def _editable_meeting(request, pk: int) -> Meeting:
+    meeting = selectors.visible_meeting(request.user, pk)
+    if not scope_for(request.user).covers(meeting.org):
+        raise Http404
+    return meeting
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def meeting_edit(request, pk: int):
+    meeting = _editable_meeting(request, pk)
+    orgs = selectors.recording_orgs(request.user, include=meeting.org)
+    keep = (
+        (meeting.host_id, meeting.host.name) if meeting.host_id else None,
+        (meeting.lecturer_id, meeting.lecturer.name) if meeting.lecturer_id else None,
+    )
+    if request.method == "POST":
+        form = MeetingForm(request.POST, request.FILES, orgs=orgs)
+        roster = _roster(form, keep=keep)
+        if "refresh" in request.POST:
+            form.unvalidated()
+        elif form.is_valid():
+            try:
+                update_meeting(
+                    actor=request.user,
+                    meeting=meeting,
+                    data=form.service_data(),
+                    types=form.service_types(),
+                    absentees=form.service_absentees(),
+                    attachments=form.cleaned_data.get("attachments") or [],
+                    remove_attachments=[
+                        int(x) for x in request.POST.getlist("remove_attachment") if x.isdigit()
+                    ],
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存组织生活记录。"))
+                return redirect("meetings:detail", pk=meeting.pk)
+    else:
+        form = MeetingForm(initial=edit_initial(meeting), orgs=orgs)
+        roster = _roster(form, keep=keep)
+    return _form_page(request, form, roster, meeting)
+
+
+@admin_required
+@require_POST
+def meeting_delete(request, pk: int):
+    meeting = _editable_meeting(request, pk)
+    topic = meeting.topic
+    try:
+        delete_meeting(actor=request.user, meeting=meeting)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("meetings:detail", pk=meeting.pk)
+    messages.success(request, _("已删除组织生活记录“%(topic)s”。") % {"topic": topic})
+    return redirect("meetings:list")
+
+
+@admin_required
+@require_GET
+def attachment_download(request, pk: int):
+    attachment = selectors.visible_attachment(request.user, pk)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=attachment.name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- 待办 ---------------------------------------------------------------------------------------
+
+
+@admin_required
+@require_GET
+def todo_panel(request):
+    """What each visible organisation still has to hold in the current period. The full page groups
+    the items by organisation (paginated); a large scope is first summarised per 单位 with a
+    drill-down. `?compact=1` (htmx, on top of the list) shows only the soonest items."""
+    today = dt.date.today()
+    compact = request.GET.get("compact") == "1"
+    org = selectors.visible_org(request.user, request.GET.get("org"))
+    unit = request.GET.get("unit")
+    groups = selectors.todo_groups(request.user, today, org=org, unit=unit)
+    context = {
+        "nav": "meetings",
+        "available": groups is not None,
+        "today": today,
+        "org": org,
+        "unit": unit,
+        "compact": compact,
+    }
+    groups = groups or []
+    context["n_orgs"] = len(groups)
+    context["n_items"] = sum(len(g.entries) for g in groups)
+    if compact:
+        entries = sorted(
+            ((g, e) for g in groups for e in g.entries), key=lambda ge: (ge[1].item.due_by, ge[0].org.path)
+        )
+        context["soonest"] = entries[:TODO_COMPACT]
+    elif unit is None and len(groups) > TODO_ORG_LIMIT:
+        context["units"] = selectors.todo_units(groups)
+    else:
+        paginator = Paginator(groups, TODO_PAGE)
+        context["page"] = paginator.get_page(request.GET.get("page"))
+    template = "meetings/_todo.html" if _is_htmx(request) or compact else "meetings/todo.html"
+    return render(request, template, context)
