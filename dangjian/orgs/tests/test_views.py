@@ -580,3 +580,10 @@ def test_post_export_is_scoped_and_audited(client, users, tree, make_member):
     assert event.actor == users["dangwei_a"] and event.org_path == tree.a.path
     client.force_login(users["branch_a2"])
     assert client.get(reverse("orgs:post_export"), {"org": tree.a1.pk}).status_code == 404
+
+
+def test_detail_links_to_the_orgs_meetings_and_compliance(client, users, tree):
+    client.force_login(users["branch_a1"])
+    html = client.get(reverse("orgs:detail", args=[tree.a1.pk])).content.decode()
+    assert f'href="{reverse("meetings:list")}?org={tree.a1.pk}"' in html
+    assert f'href="{reverse("compliance:org", args=[tree.a1.pk])}"' in html
