@@ -37,12 +37,18 @@ __all__ = [
     "template_workbook",
 ]
 
-IMPORT_KINDS: dict[str, str] = {"orgs": "组织", "members": "党员", "posts": "党内职务"}
+IMPORT_KINDS: dict[str, str] = {
+    "orgs": "组织",
+    "members": "党员",
+    "posts": "党内职务",
+    "meetings": "组织生活记录",
+}
 
 _IMPORTERS = {
     "orgs": "dangjian.orgs.xlsx.OrgImporter",
     "members": "dangjian.members.xlsx.MemberImporter",
     "posts": "dangjian.orgs.xlsx.PostImporter",
+    "meetings": "dangjian.meetings.xlsx.MeetingImporter",
 }
 
 PROGRESS_EVERY = 1000
@@ -270,6 +276,6 @@ def template_workbook(kind: str) -> bytes:
 
 
 def export_workbook(kind: str, queryset) -> bytes:
-    """The same columns as the import, one row per object of the queryset (Org, Member or Post)."""
+    """The same columns as the import, one row per object of the queryset (Org, Member, Post or Meeting)."""
     importer = get_importer(kind)
     return xlsx.write_workbook(importer.columns, importer.export_rows(queryset), title=importer.title)

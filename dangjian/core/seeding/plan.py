@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dangjian.core.seeding import data
+from dangjian.core.seeding.meetings import build_meetings
 from dangjian.core.seeding.people import REFERENCE_DATE, MemberSpec, People, add_years
 from dangjian.core.seeding.specs import (
     COMMITTEE_MIN_MEMBERS,
@@ -496,4 +497,6 @@ def build_plan(scale: str, seed: int = 1) -> Plan:
         spec = SCALES[scale]
     except KeyError:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}") from None
-    return Builder(spec, seed).build()
+    plan = Builder(spec, seed).build()
+    plan.meetings = build_meetings(plan, seed)  # a year of organizational life, from its own RNG
+    return plan

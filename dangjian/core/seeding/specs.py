@@ -66,6 +66,35 @@ class HistorySpec:
     new_org: str | None = None
 
 
+@dataclass(frozen=True)
+class KindSpec:
+    """One type of a meeting with its attendance (as MeetingKind stores it)."""
+
+    type: str
+    expected: int
+    present: int
+    expected_formal: int
+    present_formal: int
+
+
+@dataclass
+class MeetingSpec:
+    """An organizational-life record; members are indexes into Plan.members."""
+
+    org: str
+    types: tuple[str, ...]  # in MeetingType order
+    date: dt.date
+    topic: str
+    place: str = ""
+    host: int | None = None
+    lecturer: int | None = None
+    lecturer_name: str = ""
+    observers: str = ""
+    content: str = ""
+    absentees: tuple[tuple[int, str], ...] = ()  # (member, reason), by member
+    kinds: tuple[KindSpec, ...] = ()
+
+
 @dataclass
 class Plan:
     scale: str
@@ -74,6 +103,7 @@ class Plan:
     members: list[MemberSpec] = field(default_factory=list)
     posts: list[PostSpec] = field(default_factory=list)
     history: list[HistorySpec] = field(default_factory=list)
+    meetings: list[MeetingSpec] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         by_type = Counter(o.type for o in self.orgs)

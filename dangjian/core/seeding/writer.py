@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.management.color import no_style
 from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
 from dangjian.core.seeding.specs import Plan
+from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.models import Org, Post, path_segment
 
@@ -88,6 +92,89 @@ def write_members(plan: Plan, orgs: dict[str, Org], progress: Progress) -> list[
     return rows
 
 
+def _insert(model, columns: list[str], rows: list[tuple]) -> None:
+    """Plain INSERTs, bypassing the ORM, whose per-value preparation costs more than the database does
+    for these few simple columns (values must already be adapted for the backend): COPY on PostgreSQL,
+    a prepared statement run for every row (executemany, in batches) on SQLite."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
+        for start in range(0, len(rows), BATCH_SIZE):
+            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+
+
+MEETING_COLUMNS = [
+    "id",
+    "org_id",
+    "date",
+    "topic",
+    "place",
+    "host_id",
+    "lecturer_id",
+    "lecturer_name",
+    "observers",
+    "agenda",
+    "content",
+    "decisions",
+    "created_at",
+    "updated_at",
+]
+
+
+def write_meetings(plan: Plan, orgs: dict[str, Org], members: list[Member], progress: Progress) -> int:
+    """Meetings with their types and absences. Primary keys are assigned here (after the highest one
+    in use; the PostgreSQL sequence is moved past them), so that the three tables are written with
+    plain INSERTs. The attendance counts were computed with the plan, from the rosters on each
+    meeting's date."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    day = {d: ops.adapt_datefield_value(d) for d in {m.date for m in plan.meetings}}
+    first = (Meeting.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+    meetings, kinds, absences = [], [], []
+    for pk, m in enumerate(plan.meetings, start=first):
+        org = orgs[m.org].pk
+        host = members[m.host].pk if m.host is not None else None
+        lecturer = members[m.lecturer].pk if m.lecturer is not None else None
+        meetings.append(
+            (
+                pk,
+                org,
+                day[m.date],
+                m.topic,
+                m.place,
+                host,
+                lecturer,
+                m.lecturer_name,
+                m.observers,
+                "",
+                m.content,
+                "",
+                now,
+                now,
+            )
+        )
+        kinds.extend(
+            (pk, str(k.type), org, day[m.date], k.expected, k.present, k.expected_formal, k.present_formal)
+            for k in m.kinds
+        )
+        absences.extend((pk, members[i].pk, reason) for i, reason in m.absentees)
+    _insert(Meeting, MEETING_COLUMNS, meetings)
+    progress("组织生活记录", len(meetings), len(meetings))
+    kind_fields = ["meeting_id", "type", "org_id", "date", "expected", "present"]
+    _insert(MeetingKind, [*kind_fields, "expected_formal", "present_formal"], kinds)
+    _insert(Absence, ["meeting_id", "member_id", "reason"], absences)
+    with connection.cursor() as cursor:
+        for sql in ops.sequence_reset_sql(no_style(), [Meeting]):
+            cursor.execute(sql)
+    return len(meetings)
+
+
 def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int]:
     """Writes everything; the caller holds the transaction."""
     orgs = write_orgs(plan)
@@ -120,7 +207,7 @@ def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int
         ],
         batch_size=BATCH_SIZE,
     )
-    counts = plan.counts()
+    counts = {**plan.counts(), "meetings": write_meetings(plan, orgs, members, progress)}
     audit.record(
         actor=None,
         action="create",
@@ -136,12 +223,24 @@ def summary(counts: dict[str, int]) -> str:
     return (
         f"单位 {counts['units']} 个，党组织 {counts['orgs']} 个（其中党支部 {counts['zhibu']} 个、"
         f"党小组 {counts['xiaozu']} 个），党员 {counts['members']} 名，党内职务 {counts['posts']} 条"
+        + (f"，组织生活记录 {counts['meetings']} 条" if "meetings" in counts else "")
     )
 
 
 # Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
-# cleared first); nothing else is touched.
-RESET_MODELS = (RoleAssignment, Post, MemberHistory, Member, Org, AuditEvent)
+# cleared first); nothing else is touched (attachment files, if any, stay in MEDIA_ROOT).
+RESET_MODELS = (
+    Attachment,
+    Absence,
+    MeetingKind,
+    Meeting,
+    RoleAssignment,
+    Post,
+    MemberHistory,
+    Member,
+    Org,
+    AuditEvent,
+)
 
 
 def analyze() -> None:
@@ -149,7 +248,8 @@ def analyze() -> None:
     for empty tables (a member search over 60,000 rows took 12 s instead of milliseconds)."""
     if connection.vendor == "postgresql":
         tables = ", ".join(
-            connection.ops.quote_name(m._meta.db_table) for m in (Org, Member, Post, MemberHistory)
+            connection.ops.quote_name(m._meta.db_table)
+            for m in (Org, Member, Post, MemberHistory, Meeting, MeetingKind, Absence)
         )
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}")
