@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from dangjian.accounts.scope import scope_for
 from dangjian.compliance.evaluator import Evaluation, Result
-from dangjian.compliance.rulebook import Rule, Ruleset
+from dangjian.compliance.rulebook import Rule, Ruleset, recordable_meeting_type
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
 from dangjian.meetings.models import Meeting
 from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
@@ -38,18 +38,6 @@ STATUS_TEXT = {
 # Organisations shown row by row without asking, when the scope spans several 单位.
 INLINE_ORGS = 40
 
-# The meeting type a failed or pending meeting rule asks to record ("去录入").
-RULE_MEETING_TYPE: dict[str, str] = {
-    "MTG-ASSEMBLY-QUARTERLY": MeetingType.ASSEMBLY,
-    "MTG-COMMITTEE-MONTHLY": MeetingType.COMMITTEE,
-    "MTG-GROUP-MONTHLY": MeetingType.GROUP,
-    "MTG-LECTURE-QUARTERLY": MeetingType.LECTURE,
-    "MTG-THEME-DAY-MONTHLY": MeetingType.THEME_DAY,
-    "MTG-ORG-LIFE-ANNUAL": MeetingType.ORG_LIFE,
-    "MTG-MEMBER-REVIEW-ANNUAL": MeetingType.MEMBER_REVIEW,
-    "MTG-DEMOCRATIC-LIFE-ANNUAL": MeetingType.DEMOCRATIC_LIFE,
-    "LECTURE-SECRETARY-ANNUAL": MeetingType.LECTURE,
-}
 
 # Column headings of the matrix (the rule's id and full title are the heading's tooltip). A rule of a
 # later version without an entry here shows its title.
@@ -389,7 +377,7 @@ def org_results(user, org: Org, evaluation: Evaluation, clause_texts: dict[str, 
     out = []
     for result in sorted(results, key=lambda r: (STATUS_ORDER[r.status], order[r.rule.id])):
         rule = result.rule
-        wanted = RULE_MEETING_TYPE.get(rule.id)
+        wanted = recordable_meeting_type(rule)
         open_ = result.status in ("fail", "pending")
         record_type = wanted if open_ and active and wanted in recordable else None
         fix = RULE_FIX_URL.get(rule.id) if result.status == "fail" and active else None

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.meetings.choices import MeetingType
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.selectors import allowed_types
+from dangjian.meetings.services import MEETING_FIELDS
 from dangjian.members.forms import DateInput, OrgChoiceField
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
@@ -206,19 +207,7 @@ class MeetingForm(forms.Form):
         label=_("附件"), help_text=_("可选：会议记录扫描件、照片等，PDF/JPG/PNG/DOCX，每个不超过 20 MB。")
     )
 
-    SERVICE_FIELDS = (
-        "org",
-        "date",
-        "topic",
-        "place",
-        "host",
-        "lecturer",
-        "lecturer_name",
-        "observers",
-        "agenda",
-        "content",
-        "decisions",
-    )
+    SERVICE_FIELDS = MEETING_FIELDS
 
     def __init__(self, *args, orgs: Iterable[Org] = (), **kwargs):
         super().__init__(*args, **kwargs)

@@ -375,18 +375,6 @@ def month_calendar(user, first: dt.date, org: Org | None) -> tuple[list[list[Cal
 
 # --- 待办 ---------------------------------------------------------------------------------------
 
-# Which meeting type satisfies each rule of the rulebook (for the "去录入" link).
-RULE_TYPES: dict[str, str] = {
-    "MTG-ASSEMBLY-QUARTERLY": MeetingType.ASSEMBLY,
-    "MTG-COMMITTEE-MONTHLY": MeetingType.COMMITTEE,
-    "MTG-GROUP-MONTHLY": MeetingType.GROUP,
-    "MTG-LECTURE-QUARTERLY": MeetingType.LECTURE,
-    "MTG-THEME-DAY-MONTHLY": MeetingType.THEME_DAY,
-    "MTG-ORG-LIFE-ANNUAL": MeetingType.ORG_LIFE,
-    "MTG-MEMBER-REVIEW-ANNUAL": MeetingType.MEMBER_REVIEW,
-    "MTG-DEMOCRATIC-LIFE-ANNUAL": MeetingType.DEMOCRATIC_LIFE,
-    "LECTURE-SECRETARY-ANNUAL": MeetingType.LECTURE,
-}
 
 EVALUATOR = "dangjian.compliance.evaluator"
 
@@ -442,6 +430,8 @@ def todo_groups(
 ) -> list[TodoGroup] | None:
     """What each organisation in scope still has to hold in the current period, grouped by organisation,
     soonest due first. None when the rule engine is not installed."""
+    from dangjian.compliance.rulebook import recordable_meeting_type
+
     if not todo_available():
         return None
     from importlib import import_module
@@ -456,7 +446,9 @@ def todo_groups(
     refs: dict[int, Any] = {}
     for item in todo(orgs, on=on):
         refs[item.org.id] = item.org
-        grouped[item.org.id].append(TodoEntry(item, (item.due_by - on).days, RULE_TYPES.get(item.rule.id)))
+        grouped[item.org.id].append(
+            TodoEntry(item, (item.due_by - on).days, recordable_meeting_type(item.rule))
+        )
     groups = [
         TodoGroup(refs[org_id], sorted(entries, key=lambda e: (e.item.due_by, e.item.rule.id)))
         for org_id, entries in grouped.items()

@@ -588,17 +588,17 @@ class FakeRef:
     unit: str
 
 
-@dataclass(frozen=True)
-class FakeRule:
-    id: str
-    title: str
-    clause: str
+def _rule(rule_id: str):
+    """A real rule of the rulebook (the 待办 items below are built by hand, the rules are not)."""
+    from dangjian.compliance.rulebook import load_ruleset
+
+    return load_ruleset().rule(rule_id)
 
 
 @dataclass(frozen=True)
 class FakeItem:
     org: FakeRef
-    rule: FakeRule
+    rule: object
     period: str
     due_by: dt.date
     message: str
@@ -618,7 +618,7 @@ def fake_engine(monkeypatch):
                 items.append(
                     FakeItem(
                         ref,
-                        FakeRule("MTG-COMMITTEE-MONTHLY", "每月召开支部委员会", "（十一）"),
+                        _rule("MTG-COMMITTEE-MONTHLY"),
                         "2026-11",
                         dt.date(2026, 11, 30),
                         "本月尚未召开支部委员会。",
@@ -627,7 +627,7 @@ def fake_engine(monkeypatch):
                 items.append(
                     FakeItem(
                         ref,
-                        FakeRule("MTG-LECTURE-QUARTERLY", "每季度上党课", "（十一）"),
+                        _rule("MTG-LECTURE-QUARTERLY"),
                         "2026-Q4",
                         dt.date(2026, 12, 31),
                         "",
