@@ -18,7 +18,16 @@ Shape of each 单位 (codes in brackets):
 Rules followed (see ../shared/reference/regulations.md): a 党支部 with 7 or more members has a
 支委会 of 3 or 5 (ORG-03, EL-14), a smaller one only a 书记; 党支部 have at most 50 members
 (BR-02); only 正式党员 hold posts (EL-05); terms are 5 years for 党委 and 3 for 党总支/党支部
-(EL-01), spread so that some are overdue and some end within six months (EL-02).
+(EL-01), spread so that some are overdue and some end within six months (EL-02). A branch whose
+current term began during the reference year also has its previous committee (ended on the new term's
+start, some of its members re-elected), so that it could meet as a committee before the election.
+
+A small share of 党支部 (ANOMALY_SHARE) breach an ORG-* rule on purpose, as real ones do, so that
+the compliance pages have something to show (Plan.anomalies): a small office with only two 正式党员
+and a 预备党员, a 离退休干部党支部 grown past 50 members (these two not at the small scale), a 书记 who
+stepped down a few weeks before the reference date with no successor yet, and a committee member
+who left without a by-election (fewer than three committee posts in a branch of 7 or more 正式党员);
+at least one of each of the last two at every scale.
 """
 
 from __future__ import annotations
@@ -32,6 +41,7 @@ from dangjian.core.seeding import data
 from dangjian.core.seeding.meetings import build_meetings
 from dangjian.core.seeding.people import REFERENCE_DATE, MemberSpec, People, add_years
 from dangjian.core.seeding.specs import (
+    ANOMALY_SHARE,
     COMMITTEE_MIN_MEMBERS,
     MAX_BRANCH_MEMBERS,
     MIN_BRANCH_MEMBERS,
@@ -46,7 +56,9 @@ from dangjian.core.seeding.specs import (
     leader_titles,
 )
 from dangjian.members.choices import Category, HistoryField, WorkStatus
-from dangjian.orgs.choices import DEFAULT_TERM_YEARS, OrgType, PostTitle, chinese_label
+from dangjian.orgs.choices import COMMITTEE_TITLES, DEFAULT_TERM_YEARS, OrgType, PostTitle, chinese_label
+
+YEAR_START = dt.date(REFERENCE_DATE.year, 1, 1)
 
 
 @dataclass
@@ -61,6 +73,7 @@ class _Branch:
     members: list[int] = field(default_factory=list)
     secretary: int | None = None
     committee: list[int] = field(default_factory=list)
+    anomaly: str = ""  # see Plan.anomalies
 
 
 @dataclass
@@ -77,6 +90,11 @@ class Builder:
     def __init__(self, scale: Scale, seed: int):
         self.scale = scale
         self.rng = random.Random(seed)
+        # what was added later (previous committees, ORG-* breaches) draws from its own RNG, so that
+        # the rest of the plan stays as it was
+        self.extra = random.Random(f"dangjian-extra-{seed}")
+        self.previous_posts: set[int] = set()  # id() of the posts of previous committees
+        self.replaced: set[int] = set()  # past 书记 drawn as before, replaced by a previous committee
         self.people = People(self.rng)
         self.plan = Plan(scale=scale.name, seed=seed)
         self.branch_numbers: Counter[str] = Counter()  # 党支部 numbered per parent
@@ -215,17 +233,77 @@ class Builder:
             self.layout(root, i, name, n) for i, (name, n) in enumerate(zip(names, per_unit, strict=True), 1)
         ]
         branches = [b for u in units for b in u.branches]
+        self.plan.anomalies = {"too_few": [], "too_many": [], "vacant": [], "no_committee": []}
+        self.mark_sizes(branches)
+        minimums = {"too_few": 3, "too_many": 0}
         sizes = allocate(
             scale.members,
-            [b.weight for b in branches],
-            [b.leaders + 6 if b.leaders else MIN_BRANCH_MEMBERS for b in branches],
+            [0.0 if b.anomaly == "too_few" else b.weight for b in branches],
+            [
+                minimums.get(b.anomaly, b.leaders + 6 if b.leaders else MIN_BRANCH_MEMBERS)
+                or self.extra.randint(MAX_BRANCH_MEMBERS + 1, MAX_BRANCH_MEMBERS + 5)
+                for b in branches
+            ],
             MAX_BRANCH_MEMBERS,
         )
         for branch, size in zip(branches, sizes, strict=True):
             branch.size = size
         for unit in units:
             self.staff_unit(unit)
+        self.mark_posts(branches)
+        for codes in self.plan.anomalies.values():
+            codes.sort()
         return self.plan
+
+    # --- deliberate breaches of the ORG-* rules -------------------------------------------------
+    def anomaly_count(self, branches: list[_Branch], minimum: int = 1) -> int:
+        return max(minimum, round(ANOMALY_SHARE * len(branches)))
+
+    def mark(self, candidates: list[_Branch], count: int, anomaly: str) -> None:
+        for branch in self.extra.sample(candidates, min(count, len(candidates))):
+            branch.anomaly = anomaly
+            self.plan.anomalies[anomaly].append(branch.org.code)
+
+    def mark_sizes(self, branches: list[_Branch]) -> None:
+        """Before sizing: small offices left with two 正式党员 (the third member is a 预备党员), and
+        离退休干部党支部 grown past 50 members (sized above the maximum). None at the small scale (1.5%
+        of 15 rounds to 0): moving members around there would reshape the whole demo tree."""
+        count = self.anomaly_count(branches, minimum=0)
+        self.mark([b for b in branches if b.kind == "retiree"], count, "too_many")
+        self.mark([b for b in branches if b.kind == "office" and not b.leaders], count, "too_few")
+
+    def mark_posts(self, branches: list[_Branch]) -> None:
+        """After staffing: a 书记 who stepped down recently with no successor yet (in branches whose
+        committee, if any, keeps three posts without them), and a 委员 who left without a by-election
+        in branches of 7 or more 正式党员 with a committee of three."""
+        members, count = self.plan.members, self.anomaly_count(branches)
+        current: dict[str, list[PostSpec]] = {}
+        for post in self.plan.posts:
+            if post.ended_on is None and post.title in COMMITTEE_TITLES:
+                current.setdefault(post.org, []).append(post)
+        settled = [
+            b
+            for b in branches
+            if not b.anomaly
+            and b.org.term_started_on is not None
+            and b.org.term_started_on <= REFERENCE_DATE - dt.timedelta(days=150)
+        ]
+        vacant = [b for b in settled if len(current.get(b.org.code, ())) in (1, 4, 5)]
+        self.mark(vacant, count, "vacant")
+        full = [
+            b
+            for b in settled
+            if not b.anomaly
+            and len(current.get(b.org.code, ())) == 3
+            and sum(members[i].formal_by(REFERENCE_DATE) for i in b.members) >= COMMITTEE_MIN_MEMBERS
+        ]
+        self.mark(full, count, "no_committee")
+        for branch in branches:
+            if branch.anomaly in ("vacant", "no_committee"):
+                posts = current[branch.org.code]
+                title = PostTitle.SECRETARY if branch.anomaly == "vacant" else PostTitle.PROPAGANDA
+                post = next(p for p in posts if p.title == title)
+                post.ended_on = REFERENCE_DATE - dt.timedelta(days=self.extra.randint(15, 120))
 
     # --- members, posts, groups -----------------------------------------------------------------
     def add_member(self, spec: MemberSpec, org: str) -> int:
@@ -282,6 +360,8 @@ class Builder:
                 spec.position, spec.is_leader = (head, True) if i == 0 else (deputy, True)
             else:
                 probationary = i >= branch.leaders + 3 and rng.random() < 0.05
+                if branch.anomaly == "too_few" and i == 2:
+                    probationary = True
                 spec = people.serving(probationary=probationary, age=(25, 36, 29) if probationary else None)
                 spec.position, spec.is_leader = self.position(branch, i - branch.leaders)
             branch.members.append(self.add_member(spec, code))
@@ -329,13 +409,36 @@ class Builder:
                 continue
             self.post(who, org, title, start)
             chosen.append(who)
+        whole = org.type == OrgType.ZHIBU and start > YEAR_START and (org.founded_on or start) < start
         if chosen and self.rng.random() < 0.3:  # the previous term's 书记, who has since stepped down
             previous = add_years(start, -(org.term_years or 3))
             shuffled = self.rng.sample(others, len(others))
             past = self.pick(shuffled, previous, set(chosen))
-            if past is not None:
+            if past is not None and whole:
+                self.replaced.add(past)  # the whole previous committee is added instead
+            elif past is not None:
                 self.post(past, org, PostTitle.SECRETARY, previous, start)
+        if whole:  # elected this year: the previous committee met until then
+            self.previous_term(org, titles, chosen, others)
         return chosen
+
+    def previous_term(self, org: OrgSpec, titles: list[str], elected: list[int], pool: list[int]) -> None:
+        """The committee of the previous term of a branch elected during the reference year: the same
+        posts, from the previous election to the new term's start, some of its members re-elected."""
+        start = org.term_started_on
+        assert start is not None
+        previous = add_years(start, -(org.term_years or 3))
+        rng = self.extra
+        again = [i for i in elected if rng.random() < 0.5]
+        candidates = again + [i for i in rng.sample(pool, len(pool)) if i not in again]
+        held: set[int] = set()
+        for title in titles:
+            who = self.pick(candidates, previous, held)
+            if who is None:
+                break
+            self.post(who, org, title, previous, start)
+            self.previous_posts.add(id(self.plan.posts[-1]))
+            held.add(who)
 
     def branch_committee(self, branch: _Branch) -> None:
         rng = self.rng
@@ -449,6 +552,9 @@ class Builder:
         rng, members = self.rng, self.plan.members
         office_codes = [b.org.code for b in unit.branches if b.kind != "retiree"]
         org_names = {o.code: o.name for o in self.plan.orgs if o.unit == unit.name}
+        # who may have moved: only the holders of this term's posts count for the draws (as before the
+        # previous committees were added), but no holder of any post is moved
+        drawn = {p.member for p in self.plan.posts if id(p) not in self.previous_posts} | self.replaced
         holders = {p.member for p in self.plan.posts}
         recent = REFERENCE_DATE - dt.timedelta(days=730)
         label = {v: chinese_label(Category, v) for v in Category.values}
@@ -478,13 +584,14 @@ class Builder:
                         self.history(
                             i, HistoryField.ORG, org_names[old], org_names[m.org], retired_on, old, m.org
                         )
-                elif i not in holders and len(office_codes) > 1 and rng.random() < 0.02:
+                elif i not in drawn and len(office_codes) > 1 and rng.random() < 0.02:
                     old = rng.choice([c for c in office_codes if c != branch.org.code])
                     when = max(
                         m.joined_on + dt.timedelta(days=1),
                         REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 700)),
                     )
-                    self.history(i, HistoryField.ORG, org_names[old], org_names[m.org], when, old, m.org)
+                    if i not in holders:
+                        self.history(i, HistoryField.ORG, org_names[old], org_names[m.org], when, old, m.org)
 
     def history(
         self, member: int, field_: str, old: str, new: str, on: dt.date, old_org=None, new_org=None

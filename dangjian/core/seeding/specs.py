@@ -12,6 +12,7 @@ from dangjian.orgs.choices import OrgType
 MAX_BRANCH_MEMBERS = 50  # BR-02
 MIN_BRANCH_MEMBERS = 4  # at least 3 正式党员 (BR-01): a branch's first three staff are full members
 COMMITTEE_MIN_MEMBERS = 7  # ORG-03
+ANOMALY_SHARE = 0.015  # of 党支部, for each deliberate breach of an ORG-* rule (see plan.py)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,10 @@ class Plan:
     posts: list[PostSpec] = field(default_factory=list)
     history: list[HistorySpec] = field(default_factory=list)
     meetings: list[MeetingSpec] = field(default_factory=list)
+    # 党支部 that breach an ORG-* rule on purpose, by breach: "too_few" (fewer than 3 正式党员),
+    # "too_many" (over 50 members), "vacant" (no 书记 on the reference date: the successor is not
+    # yet appointed), "no_committee" (7 or more 正式党员 but a committee post left unfilled)
+    anomalies: dict[str, list[str]] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         by_type = Counter(o.type for o in self.orgs)
