@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "dangjian.members",
     "dangjian.meetings",
     "dangjian.compliance",
+    "dangjian.dues",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,10 @@ LOGGING = {
 
 # Which system roles see 身份证号 and 手机号码 in full (on detail pages of records in their scope).
 PII_FULL_ACCESS_ROLES = ["gongwei_admin", "dangwei_admin", "branch_admin"]
+
+# 党费: no official rounding rule exists (FEE-13): the quantum and mode are settings.
+DUES_ROUNDING_QUANTUM = os.environ.get("DUES_ROUNDING_QUANTUM", "0.01")
+DUES_ROUNDING_MODE = os.environ.get("DUES_ROUNDING_MODE", "ROUND_HALF_UP")
 
 PAGE_SIZE = 50
 IMPORT_MAX_ROWS = 100_000

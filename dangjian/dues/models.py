@@ -1,0 +1,183 @@
+"""党费 records. Amounts due are never stored: they are computed from the declared base, the category,
+the rate table (rules/dues-rates.yaml) and approved reliefs, so a corrected base corrects every month."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
+
+
+class MemberScopedQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        from dangjian.accounts.scope import scope_for
+
+        scope = scope_for(user)
+        q = scope.org_q("member__org__")
+        if scope.member_id:
+            q |= Q(member_id=scope.member_id)
+        return self.filter(q)
+
+
+class DuesBase(models.Model):
+    """A member's declared category and monthly base (税后月收入) from a month on, for a year.
+    A change of pay is a new row whose `effective_month` is the month of the new pay."""
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.CASCADE, related_name="dues_bases"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    category = models.CharField(_("缴费类别"), max_length=20, choices=DuesCategory.choices)
+    monthly_base = models.DecimalField(
+        _("月缴费基数"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    effective_month = models.DateField(_("生效月份"), help_text=_("该月1日"))
+    fixed_amount = models.DecimalField(
+        _("月缴纳额"), max_digits=10, decimal_places=2, null=True, blank=True, help_text=_("仅用于“其他”类别")
+    )
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党费基数")
+        verbose_name_plural = _("党费基数")
+        ordering = ["member_id", "effective_month"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "effective_month"], name="dues_base_unique_month"),
+            models.CheckConstraint(
+                condition=Q(monthly_base__isnull=True) | Q(monthly_base__gte=0), name="dues_base_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.effective_month:%Y-%m} {self.get_category_display()}"
+
+
+class DuesRelief(models.Model):
+    """A hardship reduction or exemption approved by the higher 党委, for a period of months."""
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.CASCADE, related_name="dues_reliefs"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=ReliefKind.choices)
+    monthly_amount = models.DecimalField(
+        _("减交后月缴纳额"), max_digits=10, decimal_places=2, null=True, blank=True
+    )
+    start_month = models.DateField(_("起始月份"))
+    end_month = models.DateField(_("截止月份"))
+    approved_by = models.ForeignKey(
+        "orgs.Org", verbose_name=_("批准组织"), on_delete=models.PROTECT, related_name="+"
+    )
+    approved_on = models.DateField(_("批准日期"))
+    approval_ref = models.CharField(_("批准文号"), max_length=100, blank=True)
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党费减免")
+        verbose_name_plural = _("党费减免")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_month__gte=models.F("start_month")), name="dues_relief_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.get_kind_display()} {self.start_month:%Y-%m}~{self.end_month:%Y-%m}"
+
+
+class DuesPayment(models.Model):
+    """A payment for a month or a range of months (allocated to them in order, each up to its due), or a
+    voluntary extra payment kept apart (`is_extra`; one of 1000 元 or more is remitted to the 中央)."""
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.PROTECT, related_name="dues_payments"
+    )
+    first_month = models.DateField(_("起始月份"))
+    last_month = models.DateField(_("截止月份"))
+    amount = models.DecimalField(_("金额"), max_digits=10, decimal_places=2)
+    paid_on = models.DateField(_("缴纳日期"))
+    method = models.CharField(_("缴纳方式"), max_length=10, choices=PaymentMethod.choices)
+    payer = models.ForeignKey(
+        "members.Member",
+        verbose_name=_("代缴人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    is_extra = models.BooleanField(_("自愿多交"), default=False)
+    remit_to_central = models.BooleanField(_("上缴中央"), default=False)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党费缴纳")
+        verbose_name_plural = _("党费缴纳")
+        ordering = ["member_id", "first_month", "paid_on", "id"]
+        indexes = [models.Index(fields=["member", "first_month"], name="dues_payment_member_month_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dues_payment_positive"),
+            models.CheckConstraint(
+                condition=Q(last_month__gte=models.F("first_month")), name="dues_payment_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.first_month:%Y-%m} {self.amount}"
+
+
+class CollectionDay(models.Model):
+    """A branch's 党费集中交纳日 (day 1–28 of each month). Without a row: the month's last day."""
+
+    org = models.OneToOneField(
+        "orgs.Org", verbose_name=_("党支部"), on_delete=models.CASCADE, related_name="dues_collection_day"
+    )
+    day = models.PositiveSmallIntegerField(_("党费集中交纳日"))
+
+    class Meta:
+        verbose_name = _("党费集中交纳日")
+        verbose_name_plural = _("党费集中交纳日")
+        constraints = [
+            models.CheckConstraint(condition=Q(day__gte=1, day__lte=28), name="dues_collection_day_range")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.org} {self.day}"
+
+
+class ArrearsReview(models.Model):
+    """The branch's review of a member in arrears (没有正当理由 is a human judgement). Recording it never
+    changes the member's status."""
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.CASCADE, related_name="arrears_reviews"
+    )
+    reviewed_on = models.DateField(_("审查日期"))
+    through_month = models.DateField(_("审查所涉截至月份"))
+    decision = models.CharField(_("结论"), max_length=20, choices=ReviewDecision.choices)
+    reason = models.TextField(_("理由"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("欠缴审查")
+        verbose_name_plural = _("欠缴审查")
+        ordering = ["-reviewed_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.reviewed_on:%Y-%m-%d} {self.get_decision_display()}"
