@@ -42,6 +42,8 @@ IMPORT_KINDS: dict[str, str] = {
     "members": "党员",
     "posts": "党内职务",
     "meetings": "组织生活记录",
+    "dues-bases": "党费基数",
+    "dues-payments": "党费缴纳",
 }
 
 _IMPORTERS = {
@@ -49,6 +51,8 @@ _IMPORTERS = {
     "members": "dangjian.members.xlsx.MemberImporter",
     "posts": "dangjian.orgs.xlsx.PostImporter",
     "meetings": "dangjian.meetings.xlsx.MeetingImporter",
+    "dues-bases": "dangjian.dues.xlsx.DuesBaseImporter",
+    "dues-payments": "dangjian.dues.xlsx.DuesPaymentImporter",
 }
 
 PROGRESS_EVERY = 1000

@@ -1,0 +1,268 @@
+"""The monthly 党费 ledger and arrears, computed (never stored) with a bounded number of set-based queries
+for any number of members: members, bases, reliefs, payments and collection days are each one query.
+
+Allocation: a member's regular (non-extra) payments, ordered by (first_month, paid_on, id), are allocated
+to their months in order, each month up to what is still owed on it. A remainder beyond the dues of a
+payment's own months is NOT spilled into other months: it is shown as `over` on the payment's last
+month (an over-payment the branch refunds, or re-records as a voluntary extra payment).
+
+History taken into account: payments ending before January of the year before the window are settled
+history and are not re-read (bounded work for a city-wide ledger).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from dangjian.dues.calculator import ZERO, monthly_due
+from dangjian.dues.choices import ArrearsLevel, LedgerStatus, ReliefKind
+from dangjian.dues.models import CollectionDay, DuesBase, DuesPayment, DuesRelief
+from dangjian.orgs.choices import OrgType
+
+WARNING_MONTHS = 3
+CASE_MONTHS = 6  # 党章 第九条 (FEE-11, CONST-01)
+
+
+@dataclass
+class LedgerRow:
+    member_id: int
+    member_name: str
+    org_id: int
+    org_code: str
+    month: dt.date
+    category: str
+    base: Decimal | None
+    rate: Decimal | None
+    due: Decimal
+    paid: Decimal
+    status: str  # paid | partial | unpaid | exempt
+    over: Decimal = field(
+        default=ZERO
+    )  # paid beyond the dues of a payment's months (shown on its last month)
+
+
+@dataclass
+class ArrearsRow:
+    member_id: int
+    member_name: str
+    org_id: int
+    org_code: str
+    unpaid_months: list[str]
+    consecutive: int
+    level: str  # none | warning | case
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def add_months(month: dt.date, n: int) -> dt.date:
+    index = month.year * 12 + month.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    months, m = [], month_start(first)
+    while m <= last:
+        months.append(m)
+        m = add_months(m, 1)
+    return months
+
+
+def last_day(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def branch_id(org) -> int:
+    """The 党支部 whose collection day applies: a 党小组's parent, otherwise the org itself."""
+    return org.parent_id if org.type == OrgType.XIAOZU and org.parent_id else org.pk
+
+
+def _due_on(month: dt.date, day: int | None) -> dt.date:
+    return month.replace(day=day) if day else last_day(month)
+
+
+def due_date(org, month: dt.date) -> dt.date:
+    """The branch's 党费集中交纳日 in `month` (default: the month's last day). Overdue from the day after."""
+    day = CollectionDay.objects.filter(org_id=branch_id(org)).values_list("day", flat=True).first()
+    return _due_on(month_start(month), day)
+
+
+def _member_ids(members):
+    return members.order_by().values("pk")
+
+
+def _compute(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
+    """Ledger rows of every member for the months first..last: (member list, member_id → month → row)."""
+    first, last = month_start(first), month_start(last)
+    member_list = list(members.select_related("org").filter(joined_on__lt=add_months(last, 1)))
+    if not member_list:
+        return [], {}
+    ids = _member_ids(members)
+    history_start = dt.date(first.year - 1, 1, 1)
+    payments_by_member: dict[int, list[DuesPayment]] = defaultdict(list)
+    earliest = first
+    for p in DuesPayment.objects.filter(
+        member_id__in=ids, is_extra=False, first_month__lte=last, last_month__gte=history_start
+    ).order_by("member_id", "first_month", "paid_on", "id"):
+        payments_by_member[p.member_id].append(p)
+        earliest = min(earliest, p.first_month)
+    bases_by_member: dict[int, list[DuesBase]] = defaultdict(list)
+    for b in DuesBase.objects.filter(
+        member_id__in=ids, year__gte=earliest.year, effective_month__lte=last
+    ).order_by("member_id", "effective_month"):
+        bases_by_member[b.member_id].append(b)
+    reliefs_by_member: dict[int, list[DuesRelief]] = defaultdict(list)
+    for r in DuesRelief.objects.filter(member_id__in=ids, start_month__lte=last, end_month__gte=earliest):
+        reliefs_by_member[r.member_id].append(r)
+
+    result: dict[int, dict[dt.date, LedgerRow]] = {}
+    for member in member_list:
+        payments = payments_by_member.get(member.pk, [])
+        start = min([first, *(p.first_month for p in payments)])
+        rows = _member_rows(
+            member, start, last, bases_by_member.get(member.pk, []), reliefs_by_member.get(member.pk, [])
+        )
+        _allocate(rows, payments)
+        result[member.pk] = {m: row for m, row in rows.items() if first <= m <= last}
+    return member_list, result
+
+
+def _member_rows(member, start, last, bases, reliefs) -> dict[dt.date, LedgerRow]:
+    rows: dict[dt.date, LedgerRow] = {}
+    joined = month_start(member.joined_on)  # 预备党员 pay from the month of their 入党日期 (DEV-22)
+    for month in month_range(max(start, joined), last):
+        base = None
+        for b in bases:  # ordered by effective_month: the latest in force within the month's year wins
+            if b.year == month.year and b.effective_month <= month:
+                base = b
+        if base is None:
+            continue
+        try:
+            due, rate = monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)
+        except ValueError:
+            due, rate = ZERO, None
+        status = ""
+        relief = next((r for r in reliefs if r.start_month <= month <= r.end_month), None)
+        if relief is not None:
+            if relief.kind == ReliefKind.EXEMPT:
+                due, status = ZERO, LedgerStatus.EXEMPT.value
+            else:
+                due = relief.monthly_amount if relief.monthly_amount is not None else due
+        rows[month] = LedgerRow(
+            member_id=member.pk,
+            member_name=member.name,
+            org_id=member.org_id,
+            org_code=member.org.code,
+            month=month,
+            category=base.category,
+            base=base.monthly_base,
+            rate=rate,
+            due=due,
+            paid=ZERO,
+            status=status,
+        )
+    return rows
+
+
+def _allocate(rows: dict[dt.date, LedgerRow], payments: list[DuesPayment]) -> None:
+    for p in payments:
+        remaining = p.amount
+        months = month_range(p.first_month, p.last_month)
+        for month in months:
+            row = rows.get(month)
+            if row is None or remaining <= 0:
+                continue
+            take = min(remaining, max(row.due - row.paid, ZERO))
+            row.paid += take
+            remaining -= take
+        if remaining > 0:
+            target = rows.get(months[-1]) or next((rows[m] for m in reversed(months) if m in rows), None)
+            if target is not None:
+                target.over += remaining
+    for row in rows.values():
+        if row.status == LedgerStatus.EXEMPT.value:
+            continue
+        if row.paid >= row.due:
+            row.status = LedgerStatus.PAID.value
+        elif row.paid > 0:
+            row.status = LedgerStatus.PARTIAL.value
+        else:
+            row.status = LedgerStatus.UNPAID.value
+
+
+def ledger(members, month: dt.date) -> list[LedgerRow]:
+    """One row per member with a base in force in `month` who had joined by then (a Member queryset)."""
+    month = month_start(month)
+    member_list, rows = _compute(members, month, month)
+    return [rows[m.pk][month] for m in member_list if month in rows.get(m.pk, {})]
+
+
+def member_ledger(member, year: int) -> list[LedgerRow]:
+    """The member's twelve months of `year` (only months with a base in force, from the month they joined)."""
+    from dangjian.members.models import Member
+
+    _, rows = _compute(Member.objects.filter(pk=member.pk), dt.date(year, 1, 1), dt.date(year, 12, 1))
+    return sorted(rows.get(member.pk, {}).values(), key=lambda r: r.month)
+
+
+def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
+    """Members with unpaid (or partly paid) overdue months as of `as_of`, over the months from January of
+    the previous year. `consecutive` is the length of the latest run of consecutive unpaid overdue months
+    (a paid or exempt month, or a month without a base, ends a run). Level: ≥3 warning, ≥6 case."""
+    last = month_start(as_of)
+    first = dt.date(as_of.year - 1, 1, 1)
+    member_list, rows = _compute(members, first, last)
+    branch_ids = {branch_id(m.org) for m in member_list}
+    days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
+    result = []
+    for member in member_list:
+        day = days.get(branch_id(member.org))
+        unpaid: list[dt.date] = []
+        run, latest_run = 0, 0
+        previous: dt.date | None = None
+        for month in month_range(first, last):
+            if as_of <= _due_on(month, day):
+                break  # not overdue yet (the collection day itself is not overdue)
+            row = rows.get(member.pk, {}).get(month)
+            if row is not None and row.status in (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value):
+                unpaid.append(month)
+                run = run + 1 if previous is not None and add_months(previous, 1) == month else 1
+                previous = month
+                latest_run = run
+            else:
+                previous = None
+        if not unpaid:
+            continue
+        level = (
+            ArrearsLevel.CASE.value
+            if latest_run >= CASE_MONTHS
+            else ArrearsLevel.WARNING.value
+            if latest_run >= WARNING_MONTHS
+            else ArrearsLevel.NONE.value
+        )
+        result.append(
+            ArrearsRow(
+                member_id=member.pk,
+                member_name=member.name,
+                org_id=member.org_id,
+                org_code=member.org.code,
+                unpaid_months=[f"{m:%Y-%m}" for m in unpaid],
+                consecutive=latest_run,
+                level=level,
+            )
+        )
+    return result
+
+
+def extra_payments(members, year: int) -> list[DuesPayment]:
+    """Voluntary extra payments (自愿多交) paid in `year`, kept apart from the ledger."""
+    return list(
+        DuesPayment.objects.filter(member_id__in=_member_ids(members), is_extra=True, paid_on__year=year)
+        .select_related("member", "member__org", "payer")
+        .order_by("paid_on", "id")
+    )

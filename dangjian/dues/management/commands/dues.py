@@ -1,0 +1,194 @@
+"""`dangjian dues ledger --month YYYY-MM [--org CODE] [--format table|json|xlsx] [--output FILE]` and
+`dangjian dues arrears --as-of YYYY-MM-DD [--org CODE] [--format table|json|xlsx] [--output FILE]`.
+
+--org: that organisation and its subtree (default: every member). Exit 2 for bad arguments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand, CommandError
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from dangjian.dues.choices import ArrearsLevel, DuesCategory, LedgerStatus
+from dangjian.dues.ledger import arrears, ledger
+from dangjian.dues.rates import RatesError
+from dangjian.members.models import Member
+from dangjian.orgs.choices import chinese_label
+from dangjian.orgs.models import Org
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(message, returncode=2)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value:.2f}"
+
+
+def _rate(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def ledger_json(rows) -> list[dict]:
+    return [
+        {
+            "member": r.member_name,
+            "org": r.org_code,
+            "category": chinese_label(DuesCategory, r.category),
+            "base": _money(r.base),
+            "rate": _rate(r.rate),
+            "due": _money(r.due),
+            "paid": _money(r.paid),
+            "status": r.status,
+        }
+        for r in rows
+    ]
+
+
+def arrears_json(rows) -> list[dict]:
+    return [
+        {
+            "member": r.member_name,
+            "org": r.org_code,
+            "unpaid_months": r.unpaid_months,
+            "consecutive": r.consecutive,
+            "level": r.level,
+        }
+        for r in rows
+    ]
+
+
+LEDGER_HEADERS = {
+    "member": "姓名",
+    "org": "组织编码",
+    "category": "缴费类别",
+    "base": "月缴费基数",
+    "rate": "比例",
+    "due": "应交",
+    "paid": "已交",
+    "status": "状态",
+}
+ARREARS_HEADERS = {
+    "member": "姓名",
+    "org": "组织编码",
+    "unpaid_months": "欠缴月份",
+    "consecutive": "最近连续欠缴月数",
+    "level": "等级",
+}
+
+
+def _cells(kind: str, item: dict) -> list[str]:
+    out = []
+    for key, value in item.items():
+        if key == "status":
+            value = chinese_label(LedgerStatus, value)
+        elif key == "level":
+            value = chinese_label(ArrearsLevel, value)
+        elif key == "unpaid_months":
+            value = "、".join(value)
+        out.append("" if value is None else str(value))
+    return out
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(headers: dict[str, str], items: list[dict], kind: str) -> str:
+    lines = [list(headers.values()), *(_cells(kind, i) for i in items)]
+    widths = [max(_width(line[c]) for line in lines) for c in range(len(headers))]
+    text = "\n".join(
+        "  ".join(cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(line)).rstrip()
+        for line in lines
+    )
+    return f"{text}\n共 {len(items)} 行\n"
+
+
+def write_xlsx(headers: dict[str, str], items: list[dict], kind: str, target) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "党费台账" if kind == "ledger" else "党费欠缴"
+    sheet.append(list(headers.values()))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for item in items:
+        cells = _cells(kind, item)
+        sheet.append(
+            [
+                Decimal(c) if k in ("base", "due", "paid") and c else c
+                for k, c in zip(headers, cells, strict=True)
+            ]
+        )
+    book.save(target)
+
+
+class Command(BaseCommand):
+    help = "党费：某月台账（应交、已交、状态）或截至某日的欠缴情况。"
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", metavar="{ledger,arrears}")
+        sub.required = True
+        led = sub.add_parser("ledger", help="某月党费台账")
+        led.add_argument("--month", required=True, metavar="YYYY-MM", help="所属月份，如 2026-03")
+        arr = sub.add_parser("arrears", help="截至某日的欠缴情况")
+        arr.add_argument("--as-of", required=True, metavar="YYYY-MM-DD", help="截至日期")
+        for p in (led, arr):
+            p.add_argument("--org", metavar="CODE", help="组织编码：只含该组织及其下级组织")
+            p.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
+            p.add_argument("--output", metavar="FILE", help="输出文件（xlsx 格式必填）")
+
+    def handle(self, *args, **options) -> None:
+        fmt, output = options["format"], options["output"]
+        if fmt == "xlsx" and not output:
+            raise _fail("xlsx 格式须用 --output 指定输出文件。")
+        members = self._members(options["org"])
+        try:
+            if options["action"] == "ledger":
+                month = self._month(options["month"])
+                kind, headers, items = "ledger", LEDGER_HEADERS, ledger_json(ledger(members, month))
+            else:
+                as_of = self._date(options["as_of"])
+                kind, headers, items = "arrears", ARREARS_HEADERS, arrears_json(arrears(members, as_of))
+        except RatesError as exc:
+            raise _fail(exc.message) from exc
+        if fmt == "xlsx":
+            write_xlsx(headers, items, kind, output)
+            self.stderr.write(f"已写入 {output}（{len(items)} 行）。")
+            return
+        if fmt == "json":
+            text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+        else:
+            text = format_table(headers, items, kind)
+        if output:
+            with open(output, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        else:
+            self.stdout.write(text, ending="")
+
+    def _month(self, value: str) -> dt.date:
+        try:
+            year, month = value.split("-")
+            return dt.date(int(year), int(month), 1)
+        except ValueError:
+            raise _fail(f"月份“{value}”无效，应为 YYYY-MM。") from None
+
+    def _date(self, value: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise _fail(f"日期“{value}”无效，应为 YYYY-MM-DD。") from None
+
+    def _members(self, code: str | None):
+        members = Member.objects.all()
+        if not code:
+            return members
+        org = Org.objects.filter(code=code).first()
+        if org is None:
+            raise _fail(f"组织编码“{code}”不存在。")
+        return members.in_subtree(org)

@@ -1,0 +1,367 @@
+"""党费 use cases: validate, check scope inside the transaction, write, record the audit event."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit
+from dangjian.core.errors import ServiceError
+from dangjian.dues.calculator import monthly_due
+from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
+from dangjian.dues.rates import RatesError, load_rates
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+MAX_RANGE_MONTHS = 24
+
+
+def _month(text: str) -> dt.date:
+    match = _MONTH.match(text)
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise ServiceError(f"月份“{text.strip()}”无效，应为 YYYY-MM（如 2026-03）。", field="months")
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def parse_months(text: str) -> tuple[dt.date, dt.date]:
+    """“YYYY-MM” or “YYYY-MM~YYYY-MM” (also ～ or 至) → (first month, last month), each the 1st."""
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("请填写所属月份（YYYY-MM 或 YYYY-MM~YYYY-MM）。", field="months")
+    parts = re.split(r"\s*(?:~|～|至)\s*", text)
+    if len(parts) > 2:
+        raise ServiceError(f"所属月份“{text}”无效，应为 YYYY-MM 或 YYYY-MM~YYYY-MM。", field="months")
+    first = _month(parts[0])
+    last = _month(parts[1]) if len(parts) == 2 else first
+    if last < first:
+        raise ServiceError(f"所属月份“{text}”的截止月份早于起始月份。", field="months")
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    if span > MAX_RANGE_MONTHS:
+        raise ServiceError(f"一笔缴费最多覆盖 {MAX_RANGE_MONTHS} 个月。", field="months")
+    return first, last
+
+
+def _money(value, field: str, label: str, *, positive: bool = False) -> Decimal:
+    if isinstance(value, float):
+        raise ServiceError(f"{label}须为精确金额（Decimal），不能为浮点数。", field=field)
+    try:
+        amount = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise ServiceError(f"{label}“{value}”不是有效金额。", field=field) from None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2:
+        raise ServiceError(f"{label}“{value}”最多两位小数。", field=field)
+    if amount < 0 or (positive and amount == 0):
+        raise ServiceError(f"{label}须{'大于' if positive else '不小于'}0。", field=field)
+    return amount
+
+
+def _first_of_month(value: dt.date, field: str) -> dt.date:
+    if not isinstance(value, dt.date):
+        raise ServiceError("月份无效。", field=field)
+    return value.replace(day=1)
+
+
+def _locked_member(member) -> Member:
+    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+
+
+def _base_snapshot(b: DuesBase) -> dict:
+    return {
+        "year": b.year,
+        "category": b.category,
+        "monthly_base": b.monthly_base,
+        "effective_month": b.effective_month,
+        "fixed_amount": b.fixed_amount,
+        "note": b.note,
+    }
+
+
+@transaction.atomic
+def declare_base(
+    *,
+    actor,
+    member,
+    year: int,
+    category: str,
+    monthly_base: Decimal | None,
+    effective_month: dt.date,
+    fixed_amount: Decimal | None = None,
+    note: str = "",
+) -> DuesBase:
+    """Declares (or corrects) the member's category and base from `effective_month` in `year` (FEE-09, FEE-12).
+    Idempotent: one row per (member, effective_month)."""
+    if category not in DuesCategory.values:
+        raise ServiceError(f"缴费类别“{category}”无效。", field="category")
+    effective_month = _first_of_month(effective_month, "effective_month")
+    if effective_month.year != year:
+        raise ServiceError(f"生效月份 {effective_month:%Y-%m} 不在 {year} 年度内。", field="effective_month")
+    try:
+        schedule = load_rates().schedule_for(effective_month)
+    except RatesError as exc:
+        raise ServiceError(exc.message, field="effective_month") from exc
+    if category in schedule.brackets:
+        if monthly_base in (None, ""):
+            raise ServiceError("在职、离退休党员须填写月缴费基数。", field="monthly_base")
+        monthly_base = _money(monthly_base, "monthly_base", "月缴费基数")
+        fixed_amount = None
+    else:
+        monthly_base = (
+            None if monthly_base in (None, "") else _money(monthly_base, "monthly_base", "月缴费基数")
+        )
+        if category in schedule.fixed:
+            if fixed_amount in (None, ""):
+                raise ServiceError("“其他”类别须填写月缴纳额。", field="fixed_amount")
+            fixed_amount = _money(fixed_amount, "fixed_amount", "月缴纳额")
+        else:
+            fixed_amount = None
+    monthly_due(category, monthly_base, effective_month, fixed_amount=fixed_amount)  # sanity
+    current = _locked_member(member)
+    require_org(actor, current.org, "该党员不在您的管理范围内，未登记党费基数。")
+    values = {
+        "year": year,
+        "category": category,
+        "monthly_base": monthly_base,
+        "fixed_amount": fixed_amount,
+        "note": (note or "")[:200],
+    }
+    existing = (
+        DuesBase.objects.select_for_update().filter(member=current, effective_month=effective_month).first()
+    )
+    if existing is None:
+        row = DuesBase.objects.create(member=current, effective_month=effective_month, **values)
+        audit.record(
+            actor=actor, action="create", obj=row, org_path=current.org.path, after=_base_snapshot(row)
+        )
+        return row
+    before = _base_snapshot(existing)
+    for key, value in values.items():
+        setattr(existing, key, value)
+    after = _base_snapshot(existing)
+    if after != before:
+        existing.save()
+        audit.record(
+            actor=actor, action="update", obj=existing, org_path=current.org.path, before=before, after=after
+        )
+    return existing
+
+
+def _payment_snapshot(p: DuesPayment) -> dict:
+    return {
+        "member": p.member_id,
+        "months": f"{p.first_month:%Y-%m}~{p.last_month:%Y-%m}",
+        "amount": p.amount,
+        "paid_on": p.paid_on,
+        "method": p.method,
+        "payer": p.payer_id,
+        "is_extra": p.is_extra,
+        "remit_to_central": p.remit_to_central,
+        "note": p.note,
+    }
+
+
+@transaction.atomic
+def record_payment(
+    *,
+    actor,
+    member,
+    months: str,
+    amount: Decimal,
+    paid_on: dt.date,
+    method: str,
+    payer=None,
+    is_extra: bool = False,
+    note: str = "",
+) -> DuesPayment:
+    """A payment for a month or a range (allocated in order, each month up to its due), or a voluntary extra
+    payment (`is_extra`; one of 1000 元 or more is marked for remittance to the 中央, FEE-10).
+    `payer`: the member who paid on the member's behalf (代缴)."""
+    first, last = parse_months(months)
+    amount = _money(amount, "amount", "金额", positive=True)
+    if method not in PaymentMethod.values:
+        raise ServiceError(f"缴纳方式“{method}”无效（现金、银行转账、线上）。", field="method")
+    if not isinstance(paid_on, dt.date):
+        raise ServiceError("缴纳日期无效。", field="paid_on")
+    if paid_on > dt.date.today():
+        raise ServiceError("缴纳日期不能晚于今天。", field="paid_on")
+    if payer is not None and payer.pk == member.pk:
+        payer = None  # paying for oneself is not 代缴
+    current = _locked_member(member)
+    require_org(actor, current.org, "该党员不在您的管理范围内，未登记缴费。")
+    if current.joined_on.replace(day=1) > last:
+        raise ServiceError(f"该党员 {current.joined_on:%Y-%m} 入党，所属月份早于入党月份。", field="months")
+    threshold = load_rates().extra_remit_threshold
+    payment = DuesPayment.objects.create(
+        member=current,
+        first_month=first,
+        last_month=last,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        payer=payer,
+        is_extra=bool(is_extra),
+        remit_to_central=bool(is_extra) and amount >= threshold,
+        note=(note or "")[:200],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor, action="create", obj=payment, org_path=current.org.path, after=_payment_snapshot(payment)
+    )
+    return payment
+
+
+@transaction.atomic
+def delete_payment(*, actor, payment) -> None:
+    current = DuesPayment.objects.select_for_update().select_related("member__org").get(pk=payment.pk)
+    require_org(actor, current.member.org, "该党员不在您的管理范围内，未删除缴费记录。")
+    audit.record(
+        actor=actor,
+        action="delete",
+        obj=current,
+        org_path=current.member.org.path,
+        before=_payment_snapshot(current),
+    )
+    current.delete()
+
+
+@transaction.atomic
+def record_relief(
+    *,
+    actor,
+    member,
+    kind: str,
+    start_month: dt.date,
+    end_month: dt.date,
+    approved_by,
+    approved_on: dt.date,
+    monthly_amount: Decimal | None = None,
+    approval_ref: str = "",
+) -> DuesRelief:
+    """A hardship reduction (减交, `monthly_amount` a month) or exemption (免交) approved by the higher 党委
+    (FEE-07) for start_month..end_month."""
+    if kind not in ReliefKind.values:
+        raise ServiceError(f"减免类型“{kind}”无效。", field="kind")
+    start_month = _first_of_month(start_month, "start_month")
+    end_month = _first_of_month(end_month, "end_month")
+    if end_month < start_month:
+        raise ServiceError("截止月份早于起始月份。", field="end_month")
+    if kind == ReliefKind.REDUCE:
+        if monthly_amount in (None, ""):
+            raise ServiceError("减交须填写减交后月缴纳额。", field="monthly_amount")
+        monthly_amount = _money(monthly_amount, "monthly_amount", "减交后月缴纳额")
+    else:
+        monthly_amount = None
+    if approved_by is None:
+        raise ServiceError("须填写批准组织。", field="approved_by")
+    if not isinstance(approved_on, dt.date):
+        raise ServiceError("批准日期无效。", field="approved_on")
+    current = _locked_member(member)
+    require_org(actor, current.org, "该党员不在您的管理范围内，未登记党费减免。")
+    if not current.org.path.startswith(approved_by.path) or approved_by.pk == current.org_id:
+        raise ServiceError("批准组织须为该党员所在组织的上级党组织。", field="approved_by")
+    overlap = DuesRelief.objects.filter(
+        member=current, start_month__lte=end_month, end_month__gte=start_month
+    ).exists()
+    if overlap:
+        raise ServiceError("该期间与已登记的党费减免重叠。", field="start_month")
+    relief = DuesRelief.objects.create(
+        member=current,
+        kind=kind,
+        monthly_amount=monthly_amount,
+        start_month=start_month,
+        end_month=end_month,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        approval_ref=(approval_ref or "")[:100],
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=relief,
+        org_path=current.org.path,
+        after={
+            "kind": kind,
+            "monthly_amount": monthly_amount,
+            "period": f"{start_month:%Y-%m}~{end_month:%Y-%m}",
+            "approved_by": approved_by.code,
+            "approved_on": approved_on,
+            "approval_ref": relief.approval_ref,
+        },
+    )
+    return relief
+
+
+@transaction.atomic
+def set_collection_day(*, actor, org, day: int | None) -> None:
+    """Sets the branch's 党费集中交纳日 (1–28); None removes it (back to the month's last day)."""
+    if org.type != OrgType.ZHIBU:
+        raise ServiceError("只有党支部设置党费集中交纳日。", field="day")
+    if day is not None and (isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28):
+        raise ServiceError("党费集中交纳日须为每月1日至28日之间的某一天。", field="day")
+    require_org(actor, org, "该党支部不在您的管理范围内，未设置党费集中交纳日。")
+    existing = CollectionDay.objects.select_for_update().filter(org=org).first()
+    before = existing.day if existing else None
+    if before == day:
+        return
+    if day is None:
+        existing.delete()
+    elif existing is None:
+        CollectionDay.objects.create(org=org, day=day)
+    else:
+        existing.day = day
+        existing.save(update_fields=["day"])
+    audit.record(
+        actor=actor,
+        action="update",
+        object_type="dues.collectionday",
+        object_id=str(org.pk),
+        object_repr=f"{org} 党费集中交纳日",
+        org_path=org.path,
+        before={"day": before},
+        after={"day": day},
+    )
+
+
+@transaction.atomic
+def record_review(
+    *, actor, member, reviewed_on: dt.date, through_month: dt.date, decision: str, reason: str
+) -> ArrearsReview:
+    """The branch's review of a member in arrears. Never changes the member's status (FEE-11)."""
+    if decision not in ReviewDecision.values:
+        raise ServiceError(f"结论“{decision}”无效。", field="decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError("请填写理由。", field="reason")
+    if not isinstance(reviewed_on, dt.date) or reviewed_on > dt.date.today():
+        raise ServiceError("审查日期无效（不能晚于今天）。", field="reviewed_on")
+    through_month = _first_of_month(through_month, "through_month")
+    if through_month > reviewed_on:
+        raise ServiceError("审查所涉截至月份不能晚于审查日期。", field="through_month")
+    current = _locked_member(member)
+    require_org(actor, current.org, "该党员不在您的管理范围内，未登记欠缴审查。")
+    review = ArrearsReview.objects.create(
+        member=current,
+        reviewed_on=reviewed_on,
+        through_month=through_month,
+        decision=decision,
+        reason=reason,
+        reviewed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=review,
+        org_path=current.org.path,
+        after={
+            "reviewed_on": reviewed_on,
+            "through_month": through_month,
+            "decision": decision,
+            "reason": reason,
+        },
+    )
+    return review
