@@ -10,5 +10,6 @@ urlpatterns = [
     path("members/", include("dangjian.members.urls")),
     path("meetings/", include("dangjian.meetings.urls")),
     path("compliance/", include("dangjian.compliance.urls")),
+    path("dues/", include("dangjian.dues.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -58,7 +58,9 @@ class PaymentRowForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         min_value=0.01,
-        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01", "min": "0.01"}),
+        widget=forms.NumberInput(
+            attrs={"class": "form-control form-control-sm", "step": "0.01", "min": "0.01"}
+        ),
     )
     method = forms.ChoiceField(
         label=_("缴纳方式"),

@@ -82,21 +82,21 @@ def branch_id(org) -> int:
     return org.parent_id if org.type == OrgType.XIAOZU and org.parent_id else org.pk
 
 
-def _due_on(month: dt.date, day: int | None) -> dt.date:
+def due_on(month: dt.date, day: int | None) -> dt.date:
     return month.replace(day=day) if day else last_day(month)
 
 
 def due_date(org, month: dt.date) -> dt.date:
     """The branch's 党费集中交纳日 in `month` (default: the month's last day). Overdue from the day after."""
     day = CollectionDay.objects.filter(org_id=branch_id(org)).values_list("day", flat=True).first()
-    return _due_on(month_start(month), day)
+    return due_on(month_start(month), day)
 
 
 def _member_ids(members):
     return members.order_by().values("pk")
 
 
-def _compute(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
+def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
     """Ledger rows of every member for the months first..last: (member list, member_id → month → row)."""
     first, last = month_start(first), month_start(last)
     member_list = list(members.select_related("org").filter(joined_on__lt=add_months(last, 1)))
@@ -198,7 +198,7 @@ def _allocate(rows: dict[dt.date, LedgerRow], payments: list[DuesPayment]) -> No
 def ledger(members, month: dt.date) -> list[LedgerRow]:
     """One row per member with a base in force in `month` who had joined by then (a Member queryset)."""
     month = month_start(month)
-    member_list, rows = _compute(members, month, month)
+    member_list, rows = ledger_span(members, month, month)
     return [rows[m.pk][month] for m in member_list if month in rows.get(m.pk, {})]
 
 
@@ -206,7 +206,7 @@ def member_ledger(member, year: int) -> list[LedgerRow]:
     """The member's twelve months of `year` (only months with a base in force, from the month they joined)."""
     from dangjian.members.models import Member
 
-    _, rows = _compute(Member.objects.filter(pk=member.pk), dt.date(year, 1, 1), dt.date(year, 12, 1))
+    _, rows = ledger_span(Member.objects.filter(pk=member.pk), dt.date(year, 1, 1), dt.date(year, 12, 1))
     return sorted(rows.get(member.pk, {}).values(), key=lambda r: r.month)
 
 
@@ -216,7 +216,7 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
     (a paid or exempt month, or a month without a base, ends a run). Level: ≥3 warning, ≥6 case."""
     last = month_start(as_of)
     first = dt.date(as_of.year - 1, 1, 1)
-    member_list, rows = _compute(members, first, last)
+    member_list, rows = ledger_span(members, first, last)
     branch_ids = {branch_id(m.org) for m in member_list}
     days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
     result = []
@@ -226,7 +226,7 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
         run, latest_run = 0, 0
         previous: dt.date | None = None
         for month in month_range(first, last):
-            if as_of <= _due_on(month, day):
+            if as_of <= due_on(month, day):
                 break  # not overdue yet (the collection day itself is not overdue)
             row = rows.get(member.pk, {}).get(month)
             if row is not None and row.status in (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value):

@@ -1,0 +1,369 @@
+"""Reads of the 党费 pages. Every read starts from the user's scope (a branch or member outside it is a
+404) and costs a bounded number of queries whatever the number of members: the ledger itself is
+set-based (dangjian.dues.ledger)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from dangjian.accounts.scope import scope_for
+from dangjian.dues.calculator import ZERO
+from dangjian.dues.choices import DuesCategory, LedgerStatus
+from dangjian.dues.ledger import (
+    LedgerRow,
+    add_months,
+    arrears,
+    branch_id,
+    due_on,
+    ledger,
+    ledger_span,
+    month_range,
+    month_start,
+)
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesPayment
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+
+OPEN = (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value)
+NO_BASE = "nobase"  # a member on the sheet without a declared base in force that month
+
+
+def _pk(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- organisations ------------------------------------------------------------------------------
+
+
+def branches(user) -> list[Org]:
+    """The 党支部 the user administers (visible, not dissolved), in tree order (one query)."""
+    return list(Org.objects.visible_to(user).filter(type=OrgType.ZHIBU).active().order_by("path"))
+
+
+def visible_branch(user, pk: Any) -> Org | None:
+    pk = _pk(pk)
+    if pk is None:
+        return None
+    return Org.objects.visible_to(user).filter(type=OrgType.ZHIBU, pk=pk).first()
+
+
+def visible_org(user, pk: Any) -> Org | None:
+    pk = _pk(pk)
+    return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
+
+
+def org_options(user) -> list[Org]:
+    return list(Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type"))
+
+
+def _members(user, org: Org | None = None):
+    """The members the admin pages list: those of the organisations the user administers (the scope of
+    Member.objects.visible_to without the user's own record, which belongs to their own page)."""
+    qs = Member.objects.filter(scope_for(user).org_q("org__"))
+    if org is not None:
+        qs = qs.filter(org__path__startswith=org.path)
+    return qs
+
+
+# --- the collection sheet -----------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    member: Member
+    row: LedgerRow | None
+
+    @property
+    def status(self) -> str:
+        return self.row.status if self.row else NO_BASE
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.row.due - self.row.paid, ZERO) if self.row else ZERO
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN
+
+    @property
+    def category_label(self) -> str:
+        return category_label(self.row.category) if self.row else ""
+
+    @property
+    def rate_label(self) -> str:
+        return rate_label(self.row.rate) if self.row else ""
+
+
+@dataclass
+class Sheet:
+    org: Org
+    month: dt.date
+    due_date: dt.date
+    collection_day: int | None
+    rows: list[SheetRow]
+    total_due: Decimal = ZERO
+    total_paid: Decimal = ZERO
+    n_paid: int = 0
+    n_open: int = 0
+    n_exempt: int = 0
+    n_nobase: int = 0
+
+    @property
+    def open_rows(self) -> list[SheetRow]:
+        return [r for r in self.rows if r.is_open]
+
+
+def sheet(user, org: Org, month: dt.date) -> Sheet:
+    """Every member of the branch (and its 党小组) who had joined by the month, with the month's ledger
+    row (6 queries whatever the number of members)."""
+    month = month_start(month)
+    members = _members(user, org).filter(joined_on__lt=add_months(month, 1))
+    member_list = list(members.select_related("org").order_by("org__path", "name", "pk"))
+    rows = {r.member_id: r for r in ledger(members, month)}
+    day = CollectionDay.objects.filter(org=org).values_list("day", flat=True).first()
+    result = Sheet(org=org, month=month, due_date=due_on(month, day), collection_day=day, rows=[])
+    for m in member_list:
+        r = SheetRow(m, rows.get(m.pk))
+        result.rows.append(r)
+        if r.row is None:
+            result.n_nobase += 1
+            continue
+        result.total_due += r.row.due
+        result.total_paid += r.row.paid
+        if r.status == LedgerStatus.PAID:
+            result.n_paid += 1
+        elif r.status == LedgerStatus.EXEMPT:
+            result.n_exempt += 1
+        else:
+            result.n_open += 1
+    return result
+
+
+# --- reminders ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Reminder:
+    row: LedgerRow
+    org: Org
+    branch: Org
+    due_date: dt.date
+    days_left: int
+
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.row.due - self.row.paid, ZERO)
+
+
+def reminders(user, today: dt.date, org: Org | None = None) -> list[Reminder]:
+    """Members of the visible branches not yet fully paid for the current month, soonest 交纳日 first
+    (ledger + 2 queries)."""
+    month = month_start(today)
+    rows = [r for r in ledger(_members(user, org), month) if r.status in OPEN]
+    orgs = {o.pk: o for o in Org.objects.filter(pk__in={r.org_id for r in rows})}
+    branch_ids = {branch_id(o) for o in orgs.values()}
+    parents = {o.pk: o for o in Org.objects.filter(pk__in=branch_ids - set(orgs))}
+    parents.update(orgs)
+    days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
+    result = []
+    for r in rows:
+        o = orgs[r.org_id]
+        b = branch_id(o)
+        due = due_on(month, days.get(b))
+        result.append(Reminder(r, o, parents.get(b, o), due, (due - today).days))
+    result.sort(key=lambda x: (x.due_date, x.branch.path, x.row.member_name))
+    return result
+
+
+# --- arrears ------------------------------------------------------------------------------------
+
+
+@dataclass
+class ArrearsItem:
+    row: Any
+    org: Org
+    last_review: ArrearsReview | None
+
+
+def arrears_items(user, as_of: dt.date, org: Org | None = None) -> list[ArrearsItem]:
+    """Members with overdue unpaid months, the longest runs first, with their latest review (arrears' own
+    queries + 2)."""
+    rows = arrears(_members(user, org), as_of)
+    orgs = {o.pk: o for o in Org.objects.filter(pk__in={r.org_id for r in rows})}
+    latest: dict[int, ArrearsReview] = {}
+    for review in ArrearsReview.objects.filter(member_id__in=[r.member_id for r in rows]).order_by(
+        "member_id", "-reviewed_on", "-id"
+    ):
+        latest.setdefault(review.member_id, review)
+    items = [ArrearsItem(r, orgs[r.org_id], latest.get(r.member_id)) for r in rows]
+    items.sort(key=lambda i: (-i.row.consecutive, i.org.path, i.row.member_name))
+    return items
+
+
+def arrears_member(user, pk: Any) -> Member | None:
+    pk = _pk(pk)
+    return _members(user).filter(pk=pk).select_related("org").first() if pk is not None else None
+
+
+# --- year summary -------------------------------------------------------------------------------
+
+
+@dataclass
+class SummaryLine:
+    label: str
+    org: Org | None = None
+    unit: str = ""
+    months: list[list[Decimal]] = field(default_factory=lambda: [[ZERO, ZERO] for _ in range(12)])
+    is_unit: bool = False
+
+    def add(self, index: int, due: Decimal, paid: Decimal) -> None:
+        self.months[index][0] += due
+        self.months[index][1] += paid
+
+    @property
+    def cells(self) -> list[dict]:
+        return [{"due": d, "paid": p, "rate": _rate(d, p)} for d, p in self.months]
+
+    @property
+    def total_due(self) -> Decimal:
+        return sum((d for d, _ in self.months), ZERO)
+
+    @property
+    def total_paid(self) -> Decimal:
+        return sum((p for _, p in self.months), ZERO)
+
+    @property
+    def total_rate(self) -> Decimal | None:
+        return _rate(self.total_due, self.total_paid)
+
+
+def _rate(due: Decimal, paid: Decimal) -> Decimal | None:
+    if not due:
+        return None
+    return (min(paid, due) * 100 / due).quantize(Decimal("0.1"))
+
+
+def year_summary(user, year: int, org: Org | None = None) -> list[SummaryLine]:
+    """Per branch and month: 应交, 实交 (allocated to the month), 交纳率; each 单位's subtotal after its
+    branches, then the total (ledger + 1 query)."""
+    last = min(dt.date(year, 12, 1), max(month_start(dt.date.today()), dt.date(year, 1, 1)))
+    member_list, rows = ledger_span(_members(user, org), dt.date(year, 1, 1), last)
+    by_member_org = {m.pk: m.org for m in member_list}
+    branch_ids = {branch_id(o) for o in by_member_org.values()}
+    branch_orgs = {o.pk: o for o in Org.objects.filter(pk__in=branch_ids)}
+    lines: dict[int, SummaryLine] = {}
+    for member_id, months in rows.items():
+        b = branch_orgs[branch_id(by_member_org[member_id])]
+        line = lines.get(b.pk) or lines.setdefault(b.pk, SummaryLine(b.name, b, b.unit or ""))
+        for month, r in months.items():
+            if r.status != LedgerStatus.EXEMPT:
+                line.add(month.month - 1, r.due, r.paid)
+    result: list[SummaryLine] = []
+    by_unit: dict[str, list[SummaryLine]] = defaultdict(list)
+    for line in sorted(lines.values(), key=lambda x: x.org.path):
+        by_unit[line.unit].append(line)
+    total = SummaryLine("合计", is_unit=True)
+    for unit, unit_lines in by_unit.items():
+        result.extend(unit_lines)
+        subtotal = SummaryLine(f"{unit or '其他'} 小计", unit=unit, is_unit=True)
+        for line in unit_lines:
+            for i, (d, p) in enumerate(line.months):
+                subtotal.add(i, d, p)
+                total.add(i, d, p)
+        result.append(subtotal)
+    if result:
+        result.append(total)
+    return result
+
+
+# --- publication --------------------------------------------------------------------------------
+
+
+@dataclass
+class PublicationMonth:
+    month: dt.date
+    collected: Decimal = ZERO
+    payers: int = 0
+    extra: Decimal = ZERO
+    extra_count: int = 0
+    remitted: Decimal = ZERO
+
+
+def publication(user, org: Org, year: int) -> tuple[list[PublicationMonth], PublicationMonth, list]:
+    """党费收缴情况公示: per month (by 缴纳日期) the regular dues collected and the members paying, the
+    voluntary extra payments and those remitted to the 中央 (2 queries)."""
+    ids = _members(user, org).order_by().values("pk")
+    months = {m: PublicationMonth(m) for m in month_range(dt.date(year, 1, 1), dt.date(year, 12, 1))}
+    agg = (
+        DuesPayment.objects.filter(member_id__in=ids, paid_on__year=year)
+        .annotate(m=TruncMonth("paid_on"))
+        .values("m")
+        .annotate(
+            collected=Sum("amount", filter=Q(is_extra=False)),
+            payers=Count("member", filter=Q(is_extra=False), distinct=True),
+            extra=Sum("amount", filter=Q(is_extra=True)),
+            extra_count=Count("id", filter=Q(is_extra=True)),
+            remitted=Sum("amount", filter=Q(is_extra=True, remit_to_central=True)),
+        )
+        .order_by("m")
+    )
+    for a in agg:
+        key = a["m"].date() if isinstance(a["m"], dt.datetime) else a["m"]
+        pm = months[key.replace(day=1)]
+        pm.collected = a["collected"] or ZERO
+        pm.payers = a["payers"]
+        pm.extra = a["extra"] or ZERO
+        pm.extra_count = a["extra_count"]
+        pm.remitted = a["remitted"] or ZERO
+    total = PublicationMonth(dt.date(year, 1, 1))
+    for pm in months.values():
+        total.collected += pm.collected
+        total.extra += pm.extra
+        total.extra_count += pm.extra_count
+        total.remitted += pm.remitted
+    total.payers = (
+        DuesPayment.objects.filter(member_id__in=ids, paid_on__year=year, is_extra=False)
+        .values("member")
+        .distinct()
+        .count()
+    )
+    extras = list(
+        DuesPayment.objects.filter(member_id__in=ids, paid_on__year=year, is_extra=True)
+        .select_related("member")
+        .order_by("paid_on", "id")
+    )
+    return list(months.values()), total, extras
+
+
+# --- the member's own page ----------------------------------------------------------------------
+
+
+def own_payments(member: Member, year: int) -> list[DuesPayment]:
+    return list(
+        DuesPayment.objects.filter(member=member)
+        .filter(Q(paid_on__year=year) | Q(first_month__year=year) | Q(last_month__year=year))
+        .select_related("payer")
+        .order_by("paid_on", "id")
+    )
+
+
+def category_label(value: str) -> str:
+    return str(DuesCategory(value).label) if value in DuesCategory.values else value
+
+
+def rate_label(rate: Decimal | None) -> str:
+    """0.015 → "1.5%"; None (a flat or fixed amount) → ""."""
+    if rate is None:
+        return ""
+    return f"{(rate * 100).normalize():f}%"

@@ -1,0 +1,89 @@
+"""A 组织委员 opens this month's collection sheet, records three payments through the bulk form, sees the
+branch's unpaid count drop by three, and the member's own page shows the month paid (headless Chromium)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from dangjian.dues.models import DuesPayment
+from dangjian.dues.services import declare_base
+from dangjian.orgs.services import create_post
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, base_url, username, password="Test-pass-2026"):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_organisation_committee_member_records_three_payments_from_the_sheet(
+    live_server, browser_page, users, tree, make_member, make_user
+):
+    today = dt.date.today()
+    month = today.replace(day=1)
+    # The 组织委员 of 甲一: a member holding the post, whose user administers the branch.
+    zuzhi = make_member(tree.a1, name="组织委员甲")
+    create_post(
+        actor=None,
+        data={"member": zuzhi, "org": tree.a1, "title": "zuzhi", "started_on": dt.date(2020, 1, 1)},
+    )
+    make_user("zuzhi_a1", "branch_admin", tree.a1, member=zuzhi)
+    own = users["own_member"]  # 李党员, linked to the user member_a1
+    members = [zuzhi, own, *(make_member(tree.a1, name=n) for n in ("王一", "王二", "王三"))]
+    for m, base in zip(members, ("6000", "6000", "2800", "4500", "12000"), strict=True):
+        declare_base(
+            actor=None,
+            member=m,
+            year=today.year,
+            category="active",
+            monthly_base=Decimal(base),
+            effective_month=dt.date(today.year, 1, 1),
+        )
+
+    page = browser_page
+    base = live_server.url
+    login(page, base, "zuzhi_a1")
+    page.get_by_role("link", name="党费", exact=True).click()
+    page.wait_for_url(re.compile(r"/dues/"))
+    assert f"{today.year} 年 {today.month} 月党费收缴表" in page.locator("h1").inner_text()
+    unpaid = page.locator("[data-testid=unpaid-count]")
+    assert unpaid.inner_text() == "5"
+
+    # Tick 李党员, 王一 and 王三; the amounts are prefilled with what each owes.
+    chosen = {own.pk: "90.00", members[2].pk: "14.00", members[4].pk: "240.00"}
+    for pk, amount in chosen.items():
+        row = page.locator(f"tr[data-member='{pk}']")
+        assert row.locator(f"[name=p{pk}-amount]").input_value() == amount
+        assert row.locator(f"[name=p{pk}-paid_on]").input_value() == today.isoformat()
+        row.locator(f"[name=p{pk}-pick]").check()
+    page.locator(f"tr[data-member='{members[4].pk}'] [name=p{members[4].pk}-method]").select_option(
+        "transfer"
+    )
+    page.locator("[data-testid=record]").click()
+    page.wait_for_selector(".alert-success")
+    assert "已登记 3 名党员" in page.locator(".alert-success").inner_text()
+    assert page.locator("[data-testid=unpaid-count]").inner_text() == "2"
+    assert page.locator("[data-testid=paid-count]").inner_text() == "3"
+    for pk in chosen:
+        assert page.locator(f"tr[data-member='{pk}']").get_attribute("data-status") == "paid"
+    assert DuesPayment.objects.filter(first_month=month).count() == 3
+    assert DuesPayment.objects.get(member_id=members[4].pk).method == "transfer"
+
+    # 李党员 signs in and sees this month paid on their own page.
+    page.context.clear_cookies()
+    login(page, base, "member_a1")
+    page.get_by_role("link", name="我的党费").click()
+    page.wait_for_url(re.compile(r"/dues/mine/"))
+    row = page.locator(f"[data-testid=my-ledger] tr[data-month='{month:%Y-%m}']")
+    assert row.get_attribute("data-status") == "paid"
+    assert "已交清" in row.inner_text()
+    assert page.locator("[data-testid=my-due]").inner_text() == "90.00"
+    assert "王一" not in page.content()

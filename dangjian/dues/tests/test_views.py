@@ -1,0 +1,397 @@
+"""党费 pages: the permission matrix, the collection sheet's bulk entry (all or nothing), the member's own
+page, the other admin pages, and constant query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.core.models import AuditEvent
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesPayment
+from dangjian.dues.services import declare_base, record_payment
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date.today()
+MONTH = TODAY.replace(day=1)
+M = f"{MONTH:%Y-%m}"
+PASSWORD = "Test-pass-2026"
+
+
+def declare(member, base="6000.00", category="active", year=None, month=None):
+    year = year or TODAY.year
+    return declare_base(
+        actor=None,
+        member=member,
+        year=year,
+        category=category,
+        monthly_base=Decimal(base) if base is not None else None,
+        effective_month=month or dt.date(year, 1, 1),
+    )
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def branch(tree, users, make_member):
+    """甲一支部: 李党员 (the 党员 user's member, 6000 → 90.00) and three more with bases; 甲二 one member."""
+    declare(users["own_member"])
+    others = [make_member(tree.a1, name=n) for n in ("王一", "王二")]
+    others.append(make_member(tree.a1g1, name="王三"))
+    for m, base in zip(others, ("2800.00", "4500.00", "12000.00"), strict=True):
+        declare(m, base)
+    sibling = make_member(tree.a2, name="赵乙")
+    declare(sibling)
+    return {"a1": [users["own_member"], *others], "a2": sibling}
+
+
+def sheet_url(org, month=M):
+    return f"{reverse('dues:sheet')}?org={org.pk}&month={month}"
+
+
+def bulk_data(org, rows, month=M):
+    data = {"org": org.pk, "month": month}
+    for member, amount in rows:
+        data.update(
+            {
+                f"p{member.pk}-pick": "on",
+                f"p{member.pk}-amount": amount,
+                f"p{member.pk}-method": "cash",
+                f"p{member.pk}-paid_on": TODAY.isoformat(),
+            }
+        )
+    return data
+
+
+# --- permissions ------------------------------------------------------------------------------------------
+
+ADMIN_PAGES = (
+    "dues:sheet",
+    "dues:reminders",
+    "dues:arrears",
+    "dues:summary",
+    "dues:publication",
+    "dues:export",
+)
+
+
+@pytest.mark.parametrize("name", [*ADMIN_PAGES, "dues:mine"])
+def test_anonymous_is_sent_to_login(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_a_member_gets_403_on_admin_pages(client, users, name):
+    login(client, users["member_a1"])
+    assert client.get(reverse(name)).status_code == 403
+
+
+def test_a_member_sees_only_their_own_dues(client, users, branch):
+    record_payment(
+        actor=None,
+        member=users["own_member"],
+        months=M,
+        amount=Decimal("90.00"),
+        paid_on=TODAY,
+        method="cash",
+    )
+    record_payment(
+        actor=None, member=branch["a1"][1], months=M, amount=Decimal("14.00"), paid_on=TODAY, method="cash"
+    )
+    login(client, users["member_a1"])
+    response = client.get(reverse("dues:mine"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "李党员" in body and "王一" not in body
+    assert "90.00" in body and "6000.00" in body
+    assert f'data-month="{M}" data-status="paid"' in body
+    assert [p.member_id for p in response.context["payments"]] == [users["own_member"].pk]
+    assert "我的党费" in body  # the nav item
+
+
+def test_mine_is_404_without_a_member(client, users):
+    login(client, users["branch_a1"])
+    assert client.get(reverse("dues:mine")).status_code == 404
+
+
+def test_sibling_branch_admin_gets_404_and_a_refused_bulk_post_writes_nothing(client, users, tree, branch):
+    login(client, users["branch_a2"])
+    assert client.get(sheet_url(tree.a1)).status_code == 404
+    assert client.get(f"{reverse('dues:export')}?org={tree.a1.pk}&month={M}").status_code == 404
+    events = AuditEvent.objects.count()
+    response = client.post(reverse("dues:sheet"), bulk_data(tree.a1, [(branch["a1"][0], "90.00")]))
+    assert response.status_code == 404
+    assert not DuesPayment.objects.exists()
+    assert AuditEvent.objects.count() == events
+    response = client.post(reverse("dues:collection_day"), {"org": tree.a1.pk, "day": "15", "month": M})
+    assert response.status_code == 404
+    assert not CollectionDay.objects.exists()
+    # The own sheet: only 甲二's member.
+    response = client.get(reverse("dues:sheet"))
+    assert response.context["org"] == tree.a2
+    assert [r.member.name for r in response.context["sheet"].rows] == ["赵乙"]
+
+
+def test_dangwei_admin_sees_both_branches_and_gongwei_all(client, users, tree, branch):
+    login(client, users["dangwei_a"])
+    response = client.get(reverse("dues:sheet"))
+    assert [b.code for b in response.context["branches"]] == ["A1", "A2"]
+    assert client.get(sheet_url(tree.a2)).status_code == 200
+    assert client.get(sheet_url(tree.b1)).status_code == 404
+    login(client, users["gongwei"])
+    response = client.get(reverse("dues:sheet"))
+    assert [b.code for b in response.context["branches"]] == ["A1", "A2", "B1"]
+    assert client.get(sheet_url(tree.b1)).status_code == 200
+
+
+# --- the sheet --------------------------------------------------------------------------------------------
+
+
+def test_sheet_shows_every_member_with_amounts_and_totals(client, users, tree, branch, make_member):
+    make_member(tree.a1, name="未申报")
+    login(client, users["branch_a1"])
+    response = client.get(reverse("dues:sheet"))  # default: the first branch, this month
+    assert response.status_code == 200
+    sheet = response.context["sheet"]
+    assert sheet.org == tree.a1 and sheet.month == MONTH
+    by_name = {r.member.name: r for r in sheet.rows}
+    assert set(by_name) == {"李党员", "王一", "王二", "王三", "未申报"}
+    assert by_name["王一"].row.due == Decimal("14.00")  # 2800 × 0.5%
+    assert by_name["王二"].row.due == Decimal("45.00")  # 4500 × 1%
+    assert by_name["王三"].row.due == Decimal("240.00")  # 12000 × 2%
+    assert by_name["未申报"].status == "nobase"
+    assert sheet.total_due == Decimal("389.00")
+    assert sheet.n_open == 4 and sheet.n_nobase == 1
+    body = response.content.decode()
+    assert 'data-testid="unpaid-count">4<' in body
+    assert "389.00" in body and "1.5%" in body
+
+
+def test_bulk_entry_records_the_ticked_rows(client, users, tree, branch):
+    own, w1, w2, w3 = branch["a1"]
+    login(client, users["branch_a1"])
+    response = client.post(
+        reverse("dues:sheet"), bulk_data(tree.a1, [(own, "90.00"), (w1, "14.00"), (w3, "100.00")])
+    )
+    assert response.status_code == 302
+    assert response["Location"] == sheet_url(tree.a1)
+    payments = DuesPayment.objects.order_by("member__name")
+    assert {(p.member_id, p.amount, p.first_month) for p in payments} == {
+        (own.pk, Decimal("90.00"), MONTH),
+        (w1.pk, Decimal("14.00"), MONTH),
+        (w3.pk, Decimal("100.00"), MONTH),
+    }
+    assert all(p.created_by == users["branch_a1"] for p in payments)
+    assert AuditEvent.objects.filter(object_type="dues.duespayment").count() == 3
+    sheet = client.get(response["Location"]).context["sheet"]
+    statuses = {r.member.name: r.status for r in sheet.rows}
+    assert statuses == {"李党员": "paid", "王一": "paid", "王二": "unpaid", "王三": "partial"}
+    assert sheet.n_open == 2
+    # The partial row is offered again with the outstanding amount prefilled.
+    forms = {r.member.pk: r.form for r in sheet.rows if r.form}
+    assert set(forms) == {w2.pk, w3.pk}
+    assert forms[w3.pk].initial["amount"] == Decimal("140.00")
+
+
+def test_bulk_entry_is_all_or_nothing(client, users, tree, branch):
+    own, w1, _w2, _w3 = branch["a1"]
+    login(client, users["branch_a1"])
+    events = AuditEvent.objects.count()
+    data = bulk_data(tree.a1, [(own, "90.00"), (w1, "14.00")])
+    data[f"p{w1.pk}-paid_on"] = (TODAY + dt.timedelta(days=3)).isoformat()  # refused by the service
+    response = client.post(reverse("dues:sheet"), data)
+    assert response.status_code == 400
+    assert not DuesPayment.objects.exists()
+    assert AuditEvent.objects.count() == events
+    body = response.content.decode()
+    assert "缴纳日期不能晚于今天" in body
+    assert body.count('data-testid="row-errors"') == 1
+    # A form error (an empty amount) also writes nothing.
+    data = bulk_data(tree.a1, [(own, "90.00"), (w1, "")])
+    response = client.post(reverse("dues:sheet"), data)
+    assert response.status_code == 400
+    assert not DuesPayment.objects.exists()
+
+
+def test_bulk_entry_ignores_members_outside_the_sheet(client, users, tree, branch):
+    login(client, users["dangwei_a"])
+    response = client.post(reverse("dues:sheet"), bulk_data(tree.a1, [(branch["a2"], "90.00")]))
+    assert response.status_code == 200  # nothing ticked on this sheet
+    assert not DuesPayment.objects.exists()
+
+
+def test_collection_day_is_shown_and_editable(client, users, tree, branch):
+    login(client, users["branch_a1"])
+    response = client.post(reverse("dues:collection_day"), {"org": tree.a1.pk, "day": "15", "month": M})
+    assert response.status_code == 302
+    assert CollectionDay.objects.get(org=tree.a1).day == 15
+    response = client.get(response["Location"])
+    assert response.context["sheet"].due_date == MONTH.replace(day=15)
+    assert f"{MONTH.replace(day=15):%Y-%m-%d}" in response.content.decode()
+    client.post(reverse("dues:collection_day"), {"org": tree.a1.pk, "day": "", "month": M})
+    assert not CollectionDay.objects.exists()
+
+
+def test_export_is_an_xlsx_of_the_sheet(client, users, tree, branch):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    login(client, users["branch_a1"])
+    response = client.get(f"{reverse('dues:export')}?org={tree.a1.pk}&month={M}")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ws = load_workbook(BytesIO(response.content)).active
+    names = [row[0] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]]
+    assert names[:4] == ["李党员", "王一", "王二", "王三"] and names[-1] == "合计"
+
+
+# --- the other pages --------------------------------------------------------------------------------------
+
+
+def test_reminders_list_open_members_with_due_date(client, users, tree, branch):
+    record_payment(
+        actor=None, member=branch["a1"][1], months=M, amount=Decimal("14.00"), paid_on=TODAY, method="cash"
+    )
+    CollectionDay.objects.create(org=tree.a1, day=28)
+    login(client, users["dangwei_a"])
+    response = client.get(reverse("dues:reminders"))
+    assert response.status_code == 200
+    items = response.context["items"]
+    assert {i.row.member_name for i in items} == {"李党员", "王二", "王三", "赵乙"}
+    a1 = next(i for i in items if i.row.member_name == "王三")
+    assert a1.due_date == MONTH.replace(day=28) and a1.branch == tree.a1
+    assert a1.days_left == (MONTH.replace(day=28) - TODAY).days
+
+
+def _arrears_setup(make_member, tree, months=7):
+    """A member of 甲一 who joined long ago with a base since last January and nothing paid."""
+    m = make_member(tree.a1, name="欠缴者")
+    declare(m, year=TODAY.year - 1)
+    declare(m)
+    return m
+
+
+def test_arrears_with_levels_and_a_review(client, users, tree, make_member):
+    m = _arrears_setup(make_member, tree)
+    login(client, users["branch_a1"])
+    response = client.get(reverse("dues:arrears"))
+    assert response.status_code == 200
+    item = next(i for i in response.context["items"] if i.row.member_id == m.pk)
+    assert item.row.level == "case"  # 12+ months unpaid
+    body = response.content.decode()
+    assert "需审查" in body
+    response = client.post(
+        reverse("dues:arrears"),
+        {
+            "member": m.pk,
+            "reviewed_on": TODAY.isoformat(),
+            "through_month": item.row.unpaid_months[-1],
+            "decision": "contact",
+            "reason": "已电话联系，本人称下月补交。",
+        },
+    )
+    assert response.status_code == 302
+    review = ArrearsReview.objects.get(member=m)
+    assert review.reviewed_by == users["branch_a1"]
+    response = client.get(reverse("dues:arrears"))
+    assert "正在联系核实" in response.content.decode()
+    # A sibling cannot review this member.
+    login(client, users["branch_a2"])
+    response = client.post(
+        reverse("dues:arrears"),
+        {
+            "member": m.pk,
+            "reviewed_on": TODAY.isoformat(),
+            "through_month": M,
+            "decision": "contact",
+            "reason": "x",
+        },
+    )
+    assert response.status_code == 404
+    assert ArrearsReview.objects.count() == 1
+
+
+def test_summary_rolls_up_per_unit(client, users, tree, branch):
+    record_payment(
+        actor=None, member=branch["a2"], months=M, amount=Decimal("90.00"), paid_on=TODAY, method="cash"
+    )
+    login(client, users["gongwei"])
+    response = client.get(f"{reverse('dues:summary')}?year={TODAY.year}")
+    assert response.status_code == 200
+    lines = response.context["lines"]
+    labels = [line.label for line in lines]
+    assert labels == ["甲一支部", "甲二支部", "甲委 小计", "合计"]
+    a2 = lines[1]
+    cell = a2.cells[MONTH.month - 1]
+    assert cell["due"] == Decimal("90.00") and cell["paid"] == Decimal("90.00") and cell["rate"] == 100
+    assert lines[2].cells[MONTH.month - 1]["due"] == Decimal("479.00")
+
+
+def test_publication_lists_collected_and_extra_payments(client, users, tree, branch):
+    own = branch["a1"][0]
+    record_payment(actor=None, member=own, months=M, amount=Decimal("90.00"), paid_on=TODAY, method="cash")
+    record_payment(
+        actor=None,
+        member=own,
+        months=M,
+        amount=Decimal("1000.00"),
+        paid_on=TODAY,
+        method="transfer",
+        is_extra=True,
+    )
+    login(client, users["branch_a1"])
+    response = client.get(f"{reverse('dues:publication')}?org={tree.a1.pk}&year={TODAY.year}")
+    assert response.status_code == 200
+    month = response.context["months"][TODAY.month - 1]
+    assert (month.collected, month.payers, month.extra, month.remitted) == (
+        Decimal("90.00"),
+        1,
+        Decimal("1000.00"),
+        Decimal("1000.00"),
+    )
+    assert "党费收缴情况公示" in response.content.decode()
+    assert client.get(f"{reverse('dues:publication')}?org={tree.b1.pk}").status_code == 404
+
+
+# --- query counts -----------------------------------------------------------------------------------------
+
+
+def _count(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def _grow(make_member, tree, n):
+    for i in range(n):
+        m = make_member(tree.a1 if i % 2 else tree.a1g1, name=f"成员{i:03d}")
+        declare(m, base=str(2000 + i * 300))
+        if i % 3 == 0:
+            record_payment(
+                actor=None, member=m, months=M, amount=Decimal("5.00"), paid_on=TODAY, method="cash"
+            )
+
+
+@pytest.mark.parametrize("page", ["sheet", "arrears"])
+def test_query_count_is_constant(client, users, tree, make_member, page):
+    url = sheet_url(tree.a1) if page == "sheet" else reverse("dues:arrears")
+    login(client, users["branch_a1"])
+    _grow(make_member, tree, 5)
+    small = _count(client, url)
+    _grow(make_member, tree, 35)
+    large = _count(client, url)
+    print(f"{page}: {small} vs {large} queries")
+    assert small == large, (small, large)
+    assert large <= 14

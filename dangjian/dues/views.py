@@ -1,0 +1,382 @@
+"""党费 pages: the branch's monthly collection sheet with bulk entry (printable, exportable), its
+党费集中交纳日, the reminder list, arrears with their reviews, the year's summary, the annual publication
+(党费收缴情况公示) and a member's own page. Views parse input, call the services and render; reads
+start from the user's scope (a branch or member outside it is a 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header, urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.dues import selectors
+from dangjian.dues.calculator import ZERO
+from dangjian.dues.choices import ArrearsLevel, LedgerStatus
+from dangjian.dues.forms import (
+    CollectionDayForm,
+    PaymentRowForm,
+    ReviewForm,
+    parse_month,
+    parse_year,
+)
+from dangjian.dues.ledger import add_months, due_date, member_ledger, month_start
+from dangjian.dues.services import record_payment, record_review, set_collection_day
+from dangjian.members.models import Member
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _sheet_url(org, month: dt.date) -> str:
+    return f"{reverse('dues:sheet')}?{urlencode({'org': org.pk, 'month': f'{month:%Y-%m}'})}"
+
+
+def _sheet_target(request, data):
+    """The branch and month asked for; default: the user's first visible 党支部, the current month."""
+    branches = selectors.branches(request.user)
+    wanted = data.get("org")
+    if wanted:
+        org = next((b for b in branches if str(b.pk) == wanted), None) or selectors.visible_branch(
+            request.user, wanted
+        )
+        if org is None:
+            raise Http404
+    else:
+        org = branches[0] if branches else None
+    month = parse_month(data.get("month")) or dt.date.today().replace(day=1)
+    return branches, org, month
+
+
+def _row_forms(sheet, data=None) -> dict[int, PaymentRowForm]:
+    today = dt.date.today()
+    forms = {}
+    for r in sheet.open_rows:
+        initial = {"amount": r.outstanding, "method": "cash", "paid_on": today}
+        forms[r.member.pk] = PaymentRowForm(data, prefix=f"p{r.member.pk}", initial=initial)
+    return forms
+
+
+def _sheet_page(request, branches, org, month, sheet=None, row_forms=None, status=200):
+    context = {"nav": "dues", "tab": "sheet", "branches": branches, "org": org, "month": month}
+    if org is not None:
+        sheet = sheet or selectors.sheet(request.user, org, month)
+        row_forms = row_forms if row_forms is not None else _row_forms(sheet)
+        for r in sheet.rows:
+            r.form = row_forms.get(r.member.pk)
+        context.update(
+            sheet=sheet,
+            day_form=CollectionDayForm(initial={"day": sheet.collection_day}),
+            prev_month=add_months(month, -1),
+            next_month=add_months(month, 1),
+            this_month=dt.date.today().replace(day=1),
+            today=dt.date.today(),
+        )
+    return render(request, "dues/sheet.html", context, status=status)
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def collection_sheet(request):
+    """The branch's sheet for a month: who paid what, who has not, totals; POST records the ticked rows,
+    all or nothing (one refused row writes nothing and is shown on its row)."""
+    data = request.POST if request.method == "POST" else request.GET
+    branches, org, month = _sheet_target(request, data)
+    if request.method == "GET" or org is None:
+        return _sheet_page(request, branches, org, month)
+    sheet = selectors.sheet(request.user, org, month)
+    row_forms = _row_forms(sheet, request.POST)
+    picked = {pk: f for pk, f in row_forms.items() if f.picked()}
+    if not picked:
+        messages.warning(request, _("请勾选要登记缴费的党员。"))
+        return _sheet_page(request, branches, org, month, sheet, row_forms)
+    valid = all([f.is_valid() for f in picked.values()])
+    members = {r.member.pk: r.member for r in sheet.open_rows}
+    failed = False
+    if valid:
+        with transaction.atomic():
+            for pk, form in picked.items():
+                try:
+                    record_payment(
+                        actor=request.user,
+                        member=members[pk],
+                        months=f"{month:%Y-%m}",
+                        amount=form.cleaned_data["amount"],
+                        paid_on=form.cleaned_data["paid_on"],
+                        method=form.cleaned_data["method"],
+                    )
+                except ServiceError as exc:
+                    apply_service_error(form, exc)
+                    failed = True
+            if failed:
+                transaction.set_rollback(True)
+    if not valid or failed:
+        messages.error(
+            request,
+            _("有 %(n)s 行未通过校验，本次未登记任何缴费，请修改后重新提交。")
+            % {"n": sum(1 for f in picked.values() if f.errors)},
+        )
+        return _sheet_page(request, branches, org, month, sheet, row_forms, status=400)
+    messages.success(
+        request, _("已登记 %(n)s 名党员 %(month)s 的党费。") % {"n": len(picked), "month": f"{month:%Y-%m}"}
+    )
+    return redirect(_sheet_url(org, month))
+
+
+@admin_required
+@require_POST
+def collection_day(request):
+    org = selectors.visible_branch(request.user, request.POST.get("org"))
+    if org is None:
+        raise Http404
+    month = parse_month(request.POST.get("month")) or dt.date.today().replace(day=1)
+    form = CollectionDayForm(request.POST)
+    if form.is_valid():
+        try:
+            set_collection_day(actor=request.user, org=org, day=form.cleaned_data["day"])
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已保存%(org)s的党费集中交纳日。") % {"org": org.name})
+    else:
+        messages.error(request, _("党费集中交纳日须为每月1日至28日之间的某一天。"))
+    return redirect(_sheet_url(org, month))
+
+
+SHEET_HEADERS = ("姓名", "所在组织", "缴费类别", "月缴费基数", "比例", "应交", "实交", "状态")
+
+
+@admin_required
+@require_GET
+def sheet_export(request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    _branches, org, month = _sheet_target(request, request.GET)
+    if org is None:
+        raise Http404
+    sheet = selectors.sheet(request.user, org, month)
+    book = Workbook()
+    ws = book.active
+    ws.title = "党费收缴表"
+    ws.append([f"{org.name} {month:%Y年%m月}党费收缴表（集中交纳日 {sheet.due_date:%Y-%m-%d}）"])
+    ws.append(list(SHEET_HEADERS))
+    for cell in ws[2]:
+        cell.font = Font(bold=True)
+    ws["A1"].font = Font(bold=True)
+    for r in sheet.rows:
+        row = r.row
+        ws.append(
+            [
+                r.member.name,
+                r.member.org.name,
+                r.category_label,
+                row.base if row else None,
+                r.rate_label,
+                row.due if row else None,
+                row.paid if row else None,
+                str(LedgerStatus(row.status).label) if row else "未申报基数",
+            ]
+        )
+    ws.append([])
+    ws.append(["合计", "", "", None, "", sheet.total_due, sheet.total_paid, f"未交 {sheet.n_open} 人"])
+    for col in "DFG":
+        for cell in ws[col][2:]:
+            cell.number_format = "0.00"
+    for col, width in zip("ABCDEFGH", (12, 20, 10, 12, 8, 10, 10, 10), strict=True):
+        ws.column_dimensions[col].width = width
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = content_disposition_header(
+        True, f"党费收缴表-{org.code}-{month:%Y-%m}.xlsx"
+    )
+    return response
+
+
+@admin_required
+@require_GET
+def reminder_list(request):
+    today = dt.date.today()
+    org = None
+    if request.GET.get("org"):
+        org = selectors.visible_org(request.user, request.GET.get("org"))
+        if org is None:
+            raise Http404
+    items = selectors.reminders(request.user, today, org)
+    return render(
+        request,
+        "dues/reminders.html",
+        {
+            "nav": "dues",
+            "tab": "reminders",
+            "items": items,
+            "org": org,
+            "orgs": selectors.org_options(request.user),
+            "today": today,
+            "month": today.replace(day=1),
+        },
+    )
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def arrears_list(request):
+    today = dt.date.today()
+    data = request.POST if request.method == "POST" else request.GET
+    org = None
+    if data.get("org"):
+        org = selectors.visible_org(request.user, data.get("org"))
+        if org is None:
+            raise Http404
+    try:
+        as_of = min(dt.date.fromisoformat(request.GET.get("as_of", "")), today)
+    except ValueError:
+        as_of = today
+    review_form, review_member = None, None
+    if request.method == "POST":
+        review_form = ReviewForm(request.POST)
+        review_member = selectors.arrears_member(request.user, request.POST.get("member"))
+        if review_member is None:
+            raise Http404
+        if review_form.is_valid():
+            try:
+                record_review(
+                    actor=request.user,
+                    member=review_member,
+                    reviewed_on=review_form.cleaned_data["reviewed_on"],
+                    through_month=review_form.cleaned_data["through_month"],
+                    decision=review_form.cleaned_data["decision"],
+                    reason=review_form.cleaned_data["reason"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(review_form, exc)
+            else:
+                messages.success(request, _("已登记对%(name)s的欠缴审查。") % {"name": review_member.name})
+                query = urlencode({"org": org.pk} if org else {})
+                return redirect(f"{reverse('dues:arrears')}{'?' + query if query else ''}")
+    items = selectors.arrears_items(request.user, as_of, org)
+    last_overdue = f"{add_months(month_start(as_of), -1):%Y-%m}"
+    for item in items:
+        if item.row.level == ArrearsLevel.CASE:
+            if review_form is not None and review_member and review_member.pk == item.row.member_id:
+                item.form = review_form
+            else:
+                item.form = ReviewForm(
+                    initial={
+                        "member": item.row.member_id,
+                        "reviewed_on": today,
+                        "through_month": item.row.unpaid_months[-1]
+                        if item.row.unpaid_months
+                        else last_overdue,
+                    },
+                    auto_id=f"id_r{item.row.member_id}_%s",
+                )
+    return render(
+        request,
+        "dues/arrears.html",
+        {
+            "nav": "dues",
+            "tab": "arrears",
+            "items": items,
+            "org": org,
+            "orgs": selectors.org_options(request.user),
+            "as_of": as_of,
+            "n_case": sum(1 for i in items if i.row.level == ArrearsLevel.CASE),
+            "n_warning": sum(1 for i in items if i.row.level == ArrearsLevel.WARNING),
+        },
+        status=400 if review_form is not None and review_form.errors else 200,
+    )
+
+
+@admin_required
+@require_GET
+def year_summary(request):
+    today = dt.date.today()
+    year = parse_year(request.GET.get("year"), today.year)
+    org = None
+    if request.GET.get("org"):
+        org = selectors.visible_org(request.user, request.GET.get("org"))
+        if org is None:
+            raise Http404
+    return render(
+        request,
+        "dues/summary.html",
+        {
+            "nav": "dues",
+            "tab": "summary",
+            "year": year,
+            "org": org,
+            "orgs": selectors.org_options(request.user),
+            "lines": selectors.year_summary(request.user, year, org),
+            "month_numbers": range(1, 13),
+        },
+    )
+
+
+@admin_required
+@require_GET
+def publication(request):
+    today = dt.date.today()
+    year = parse_year(request.GET.get("year"), today.year)
+    orgs = selectors.org_options(request.user)
+    wanted = request.GET.get("org")
+    if wanted:
+        org = selectors.visible_org(request.user, wanted)
+        if org is None:
+            raise Http404
+    else:
+        branches = selectors.branches(request.user)
+        org = branches[0] if branches else (orgs[0] if orgs else None)
+    context = {"nav": "dues", "tab": "publication", "year": year, "org": org, "orgs": orgs, "today": today}
+    if org is not None:
+        months, total, extras = selectors.publication(request.user, org, year)
+        context.update(months=months, total=total, extras=extras)
+    return render(request, "dues/publication.html", context)
+
+
+@login_required
+@require_GET
+def mine(request):
+    if not request.user.member_id:
+        raise Http404
+    member = Member.objects.select_related("org").filter(pk=request.user.member_id).first()
+    if member is None:
+        raise Http404
+    today = dt.date.today()
+    year = parse_year(request.GET.get("year"), today.year)
+    rows = member_ledger(member, year)
+    current = next((r for r in reversed(rows) if r.month <= today), rows[-1] if rows else None)
+    return render(
+        request,
+        "dues/mine.html",
+        {
+            "nav": "dues_mine",
+            "member": member,
+            "year": year,
+            "rows": rows,
+            "current": current,
+            "category": selectors.category_label(current.category) if current else "",
+            "payments": selectors.own_payments(member, year),
+            "due_date": due_date(member.org, today),
+            "today": today,
+            "total_due": sum((r.due for r in rows if r.month <= today), ZERO),
+            "total_paid": sum((r.paid for r in rows), ZERO),
+        },
+    )
