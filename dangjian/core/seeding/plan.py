@@ -38,6 +38,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dangjian.core.seeding import data
+from dangjian.core.seeding.dues import build_dues
 from dangjian.core.seeding.meetings import build_meetings
 from dangjian.core.seeding.people import REFERENCE_DATE, MemberSpec, People, add_years
 from dangjian.core.seeding.specs import (
@@ -606,4 +607,5 @@ def build_plan(scale: str, seed: int = 1) -> Plan:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}") from None
     plan = Builder(spec, seed).build()
     plan.meetings = build_meetings(plan, seed)  # a year of organizational life, from its own RNG
+    build_dues(plan, seed)  # the year's 党费, from its own RNG
     return plan

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from dangjian.core.seeding.people import MemberSpec
 from dangjian.orgs.choices import OrgType
@@ -97,6 +98,34 @@ class MeetingSpec:
 
 
 @dataclass
+class DuesBaseSpec:
+    """A 党费 base declared for the reference year (as DuesBase stores it)."""
+
+    member: int
+    category: str
+    monthly_base: Decimal | None
+    effective_month: dt.date
+    fixed_amount: Decimal | None = None
+    note: str = ""
+
+
+@dataclass
+class DuesPaymentSpec:
+    """A 党费 payment (as DuesPayment stores it); `payer` is a member index for 代缴."""
+
+    member: int
+    first_month: dt.date
+    last_month: dt.date
+    amount: Decimal
+    paid_on: dt.date
+    method: str
+    payer: int | None = None
+    is_extra: bool = False
+    remit_to_central: bool = False
+    note: str = ""
+
+
+@dataclass
 class Plan:
     scale: str
     seed: int
@@ -109,6 +138,10 @@ class Plan:
     # "too_many" (over 50 members), "vacant" (no 书记 on the reference date: the successor is not
     # yet appointed), "no_committee" (7 or more 正式党员 but a committee post left unfilled)
     anomalies: dict[str, list[str]] = field(default_factory=dict)
+    # 党费 of the reference year (dues.py): bases, payments, and the 党支部 with a collection day (code → day)
+    dues_bases: list[DuesBaseSpec] = field(default_factory=list)
+    dues_payments: list[DuesPaymentSpec] = field(default_factory=list)
+    collection_days: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
         by_type = Counter(o.type for o in self.orgs)

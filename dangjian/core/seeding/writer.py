@@ -20,6 +20,7 @@ from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
 from dangjian.core.seeding.specs import Plan
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.models import Org, Post, path_segment
@@ -175,6 +176,77 @@ def write_meetings(plan: Plan, orgs: dict[str, Org], members: list[Member], prog
     return len(meetings)
 
 
+BASE_COLUMNS = ["member_id", "year", "category", "monthly_base", "effective_month", "fixed_amount", "note"]
+PAYMENT_COLUMNS = [
+    "member_id",
+    "first_month",
+    "last_month",
+    "amount",
+    "paid_on",
+    "method",
+    "payer_id",
+    "is_extra",
+    "remit_to_central",
+    "note",
+]
+
+
+def write_dues(plan: Plan, orgs: dict[str, Org], members: list[Member], progress: Progress) -> dict[str, int]:
+    """党费 bases, collection days and payments, with plain INSERTs (amounts were computed with the plan)."""
+    ops = connection.ops
+    now = ops.adapt_datetimefield_value(timezone.now())
+    days: dict = {}
+
+    def day(d):
+        value = days.get(d)
+        if value is None:
+            value = days[d] = ops.adapt_datefield_value(d)
+        return value
+
+    CollectionDay.objects.bulk_create(
+        [CollectionDay(org_id=orgs[code].pk, day=d) for code, d in plan.collection_days.items()],
+        batch_size=BATCH_SIZE,
+    )
+    bases = [
+        (
+            members[b.member].pk,
+            b.effective_month.year,
+            b.category,
+            b.monthly_base,
+            day(b.effective_month),
+            b.fixed_amount,
+            b.note,
+            now,
+        )
+        for b in plan.dues_bases
+    ]
+    _insert(DuesBase, [*BASE_COLUMNS, "created_at"], bases)
+    progress("党费基数", len(bases), len(bases))
+    payments = [
+        (
+            members[p.member].pk,
+            day(p.first_month),
+            day(p.last_month),
+            p.amount,
+            day(p.paid_on),
+            p.method,
+            members[p.payer].pk if p.payer is not None else None,
+            p.is_extra,
+            p.remit_to_central,
+            p.note,
+            now,
+        )
+        for p in plan.dues_payments
+    ]
+    _insert(DuesPayment, [*PAYMENT_COLUMNS, "created_at"], payments)
+    progress("党费缴纳记录", len(payments), len(payments))
+    return {
+        "collection_days": len(plan.collection_days),
+        "dues_bases": len(bases),
+        "dues_payments": len(payments),
+    }
+
+
 def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int]:
     """Writes everything; the caller holds the transaction."""
     orgs = write_orgs(plan)
@@ -208,6 +280,7 @@ def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int
         batch_size=BATCH_SIZE,
     )
     counts = {**plan.counts(), "meetings": write_meetings(plan, orgs, members, progress)}
+    counts |= write_dues(plan, orgs, members, progress)
     audit.record(
         actor=None,
         action="create",
@@ -230,6 +303,11 @@ def summary(counts: dict[str, int]) -> str:
 # Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
 # cleared first); nothing else is touched (attachment files, if any, stay in MEDIA_ROOT).
 RESET_MODELS = (
+    ArrearsReview,
+    DuesPayment,
+    DuesRelief,
+    DuesBase,
+    CollectionDay,
     Attachment,
     Absence,
     MeetingKind,
@@ -249,7 +327,7 @@ def analyze() -> None:
     if connection.vendor == "postgresql":
         tables = ", ".join(
             connection.ops.quote_name(m._meta.db_table)
-            for m in (Org, Member, Post, MemberHistory, Meeting, MeetingKind, Absence)
+            for m in (Org, Member, Post, MemberHistory, Meeting, MeetingKind, Absence, DuesBase, DuesPayment)
         )
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {tables}")

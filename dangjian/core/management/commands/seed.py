@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--reset",
             action="store_true",
-            help="先删除全部组织生活记录、组织、党员、党内职务、党员变更记录、角色授权和操作日志（保留用户账号）。",
+            help="先删除全部党费记录、组织生活记录、组织、党员、党内职务、党员变更记录、角色授权和操作日志（保留用户账号）。",
         )
 
     def handle(self, *args, scale: str, seed: int, reset: bool, **options):
@@ -33,7 +33,7 @@ class Command(BaseCommand):
         if existing and not reset:
             raise CommandError(
                 f"数据库中已有 {existing} 个组织，未生成演示数据。"
-                "如确需清空后重新生成，请加 --reset（将删除全部组织生活记录、组织、党员、党内职务、变更记录、角色授权和操作日志，保留用户账号）。"
+                "如确需清空后重新生成，请加 --reset（将删除全部党费记录、组织生活记录、组织、党员、党内职务、变更记录、角色授权和操作日志，保留用户账号）。"
             )
         started = time.monotonic()
         target = seeding.SCALES[scale]
