@@ -75,6 +75,11 @@ class TodoItem:
     message: str
 
 
+def needs_dues(ruleset: Ruleset) -> bool:
+    """Whether any rule reads 党费 facts (their six queries are skipped otherwise)."""
+    return any(rule.check.startswith("dues_") for rule in ruleset.rules)
+
+
 def lecture_needs(ruleset: Ruleset) -> LectureNeeds:
     """What the "anywhere" lecture rules need fetched beyond the scope's own records."""
     types, titles, org_types = set(), set(), set()
@@ -108,7 +113,9 @@ def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset 
     rule order, then organisation path order. Raises ValueError when D is before 1 January Y."""
     ruleset = ruleset or load_ruleset()
     as_of = clamp_as_of(year, as_of or dt.date.today())
-    facts = build_facts(orgs, year=year, as_of=as_of, lectures=lecture_needs(ruleset))
+    facts = build_facts(
+        orgs, year=year, as_of=as_of, lectures=lecture_needs(ruleset), dues=needs_dues(ruleset)
+    )
     windows = [(f, window_for(year, as_of, f.founded_on, f.dissolved_on)) for f in facts]
     windows = [(f, w) for f, w in windows if w is not None]
     results = []
@@ -142,7 +149,9 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
     active on `on`, and only rules that apply to them. Sorted by due date, organisation path, rule order."""
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
-    facts = build_facts(orgs, year=on.year, as_of=on, lectures=lecture_needs(ruleset))
+    facts = build_facts(
+        orgs, year=on.year, as_of=on, lectures=lecture_needs(ruleset), dues=needs_dues(ruleset)
+    )
     items = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     for org_facts in facts:

@@ -10,6 +10,13 @@ organisation on D; the moves between organisations dated after D (undone, as in 
 Member counts: a member counts from 入党日期, as 正式党员 from 转正日期 (Member.category is only the
 current category). Members sit in 党支部 and 党小组 only, so a branch's count is its own plus its
 党小组's; higher organisations get no member count (no rule needs one).
+
+党费 facts (`dues=True`, the default) add six more queries, whatever the number of organisations: the
+members of the scope's 党支部 (with their 党小组) who joined by D; their regular (non-extra) payments
+overlapping January of Y-1 … D; their declared bases from the year of the earliest such payment; their
+approved reliefs; the branches' 集中交纳日; and each member's latest reviewed month (ArrearsReview dated by
+D). A member counts in the branch holding them now (moves are not undone for 党费). The checks compute the
+ledger from these in Python (checks/dues.py).
 """
 
 from __future__ import annotations
@@ -18,10 +25,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory
@@ -64,6 +73,49 @@ class PostSpan(NamedTuple):
         return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
 
 
+class DuesBaseRow(NamedTuple):
+    """A declared category and base (DuesBase) from `effective_month` (the 1st) within `year`."""
+
+    year: int
+    effective_month: dt.date
+    category: str
+    monthly_base: Decimal | None = None
+    fixed_amount: Decimal | None = None
+
+
+class DuesReliefRow(NamedTuple):
+    kind: str  # reduce | exempt
+    start_month: dt.date
+    end_month: dt.date
+    monthly_amount: Decimal | None = None
+
+
+class DuesPaymentRow(NamedTuple):
+    """A regular (non-extra) payment, in allocation order (first_month, paid_on, id)."""
+
+    first_month: dt.date
+    last_month: dt.date
+    amount: Decimal
+
+
+class DuesMember(NamedTuple):
+    id: int
+    name: str
+    joined_on: dt.date
+    bases: tuple[DuesBaseRow, ...] = ()  # ordered by effective_month
+    reliefs: tuple[DuesReliefRow, ...] = ()
+    payments: tuple[DuesPaymentRow, ...] = ()
+    reviewed_through: dt.date | None = None  # the latest through_month of a review dated by D
+
+
+@dataclass(frozen=True)
+class DuesFacts:
+    """党费 of a 党支部: its members (with its 党小组) who joined by D, and its 集中交纳日."""
+
+    collection_day: int | None = None  # 1–28; None: the month's last day
+    members: tuple[DuesMember, ...] = ()
+
+
 @dataclass(frozen=True)
 class OrgFacts:
     ref: OrgRef
@@ -78,6 +130,7 @@ class OrgFacts:
     posts: tuple[PostSpan, ...] = ()
     members: int = 0  # on D, 正式 and 预备, including the 党小组 of a branch
     formal_members: int = 0  # on D, 正式党员 only
+    dues: DuesFacts | None = None  # 党支部 only (None when not built)
 
 
 def holders(posts: Iterable[PostSpan], title: str, on: dt.date) -> set[int]:
@@ -267,9 +320,78 @@ def _undo_moves(scope: _Scope, on: dt.date, direct: dict, branch_of: dict) -> No
                 branch_of[org_id] = parent_id
 
 
-def build_facts(orgs, *, year: int, as_of: dt.date, lectures: LectureNeeds | None = None) -> list[OrgFacts]:
+def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
+    """党费 facts per 党支部 of the scope (six queries)."""
+    branch_sq = Org.objects.filter(pk__in=scope.ids_sq, type=OrgType.ZHIBU).values("pk")
+    members_qs = Member.objects.filter(
+        Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU), joined_on__lte=on
+    )
+    people = list(
+        members_qs.order_by("name", "id").values_list(
+            "id", "name", "joined_on", "org_id", "org__type", "org__parent_id"
+        )
+    )
+    member_sq = members_qs.order_by().values("pk")
+    history_start, last = dt.date(year - 1, 1, 1), on.replace(day=1)
+    payments: dict[int, list[DuesPaymentRow]] = defaultdict(list)
+    earliest = history_start
+    for member_id, *values in (
+        DuesPayment.objects.filter(
+            member__in=member_sq, is_extra=False, first_month__lte=last, last_month__gte=history_start
+        )
+        .order_by("member_id", "first_month", "paid_on", "id")
+        .values_list("member_id", "first_month", "last_month", "amount")
+    ):
+        payments[member_id].append(DuesPaymentRow(*values))
+        earliest = min(earliest, values[0])
+    bases: dict[int, list[DuesBaseRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesBase.objects.filter(member__in=member_sq, year__gte=earliest.year, effective_month__lte=last)
+        .order_by("member_id", "effective_month")
+        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
+    ):
+        bases[member_id].append(DuesBaseRow(*values))
+    reliefs: dict[int, list[DuesReliefRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesRelief.objects.filter(member__in=member_sq, start_month__lte=last, end_month__gte=earliest)
+        .order_by("member_id", "start_month", "id")
+        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
+    ):
+        reliefs[member_id].append(DuesReliefRow(*values))
+    days = dict(CollectionDay.objects.filter(org__in=branch_sq).values_list("org_id", "day"))
+    reviewed = dict(
+        ArrearsReview.objects.filter(member__in=member_sq, reviewed_on__lte=on)
+        .values("member_id")
+        .annotate(through=Max("through_month"))
+        .order_by()
+        .values_list("member_id", "through")
+    )
+    by_branch: dict[int, list[DuesMember]] = defaultdict(list)
+    for member_id, name, joined_on, org_id, org_type, parent_id in people:
+        branch = parent_id if org_type == OrgType.XIAOZU else org_id  # a 党小组's member: its branch
+        by_branch[branch].append(
+            DuesMember(
+                member_id,
+                name,
+                joined_on,
+                tuple(bases.get(member_id, ())),
+                tuple(reliefs.get(member_id, ())),
+                tuple(payments.get(member_id, ())),
+                reviewed.get(member_id),
+            )
+        )
+    return {
+        o.pk: DuesFacts(days.get(o.pk), tuple(by_branch.get(o.pk, ())))
+        for o in scope.orgs
+        if o.type == OrgType.ZHIBU
+    }
+
+
+def build_facts(
+    orgs, *, year: int, as_of: dt.date, lectures: LectureNeeds | None = None, dues: bool = True
+) -> list[OrgFacts]:
     """Facts for every organisation of `orgs` (a queryset, already scoped by the caller), in path order,
-    for year Y as of D (D clamped into the year)."""
+    for year Y as of D (D clamped into the year). `dues=False` skips the six 党费 queries."""
     lectures = lectures or LectureNeeds()
     start = dt.date(year, 1, 1)
     scope = _scope(orgs)
@@ -277,6 +399,7 @@ def build_facts(orgs, *, year: int, as_of: dt.date, lectures: LectureNeeds | Non
     anywhere = _anywhere_lectures(scope, lectures, start, as_of)
     posts = _posts(scope, start, as_of)
     members, formal = _member_counts(scope, as_of)
+    dues_facts = _dues(scope, year, as_of) if dues else {}
     facts = []
     for org in scope.orgs:
         org_posts = tuple(posts.get(org.pk, ()))
@@ -294,6 +417,7 @@ def build_facts(orgs, *, year: int, as_of: dt.date, lectures: LectureNeeds | Non
                 posts=org_posts,
                 members=members.get(org.pk, 0),
                 formal_members=formal.get(org.pk, 0),
+                dues=dues_facts.get(org.pk),
             )
         )
     return facts

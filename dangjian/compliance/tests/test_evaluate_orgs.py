@@ -121,7 +121,7 @@ def test_organisation_set_up_after_as_of_is_not_evaluated(tree, result):
         data={"code": "A3", "name": "甲三支部", "type": "zhibu", "parent": tree.a, "founded_on": D(Y, 7, 2)},
     )
     assert evaluate(Org.objects.all(), year=Y, as_of=D(Y, 7, 1)).for_org(a3.pk) == []
-    assert len(evaluate(Org.objects.all(), year=Y, as_of=D(Y, 7, 2)).for_org(a3.pk)) == 14
+    assert len(evaluate(Org.objects.all(), year=Y, as_of=D(Y, 7, 2)).for_org(a3.pk)) == 17
     assert result(Org.objects.all(), "MTG-ASSEMBLY-QUARTERLY", a3).missing == [f"{Y}-Q4"]
 
 
@@ -132,8 +132,9 @@ def test_organisation_dissolved_before_the_year_is_not_evaluated(tree):
 
 def test_one_result_per_rule_and_organisation_of_its_types(tree):
     evaluation = evaluate(Org.objects.all(), year=Y, as_of=END)
-    # 3 党支部 × 14 branch rules, 1 党小组 × 1, 1 党组 × 4, 3 党委/党总支 × 2 (书记, 换届).
-    assert len(evaluation.results) == 3 * 14 + 1 + 4 + 3 * 2
+    # Version 2: 3 党支部 × 17 branch rules (14 of version 1 + 3 DUES-*), 1 党小组 × 1, 1 党组 × 4,
+    # 3 党委/党总支 × 2 (书记, 换届).
+    assert len(evaluation.results) == 3 * 17 + 1 + 4 + 3 * 2
     assert {r.org.code for r in evaluation.results} == {"A1", "A2", "B1", "A1G1", "A-DZ", "A", "B", "B-ZZ"}
     assert {r.status for r in evaluation.results} <= set(STATUSES)
     rule_order = [r.rule.id for r in evaluation.results]
@@ -150,7 +151,7 @@ def test_to_json_has_exactly_the_shape_of_the_issue(tree, branch, meet):
     evaluation = evaluate(Org.objects.subtree(tree.a1), year=Y, as_of=D(Y + 1, 2, 1))
     data = evaluation.to_json()
     assert list(data) == ["ruleset", "year", "as_of", "results"]
-    assert data["ruleset"] == {"id": "shanghai-jiguan", "version": 1}
+    assert data["ruleset"] == {"id": "shanghai-jiguan", "version": 2}
     assert (data["year"], data["as_of"]) == (Y, f"{Y}-12-31")
     first = next(r for r in data["results"] if r["rule"] == "MTG-ASSEMBLY-QUARTERLY")
     assert first == {
@@ -192,5 +193,5 @@ def test_rules_and_results_can_be_grouped_by_rule(tree):
     by_rule = {}
     for r in evaluation.results:
         by_rule.setdefault(r.rule, []).append(r.org.code)
-    assert len(by_rule) == 17
+    assert len(by_rule) == 20  # version 2: the 17 rules of version 1 and the 3 DUES-* rules
     assert by_rule[evaluation.ruleset.rule("MTG-GROUP-MONTHLY")] == ["A1G1"]

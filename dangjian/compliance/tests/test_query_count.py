@@ -2,15 +2,19 @@
 
 import datetime as dt
 import itertools
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.compliance.evaluator import evaluate, todo
+from dangjian.compliance.evaluator import evaluate, lecture_needs, todo
+from dangjian.compliance.facts import build_facts
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.conftest import unique_id_number
 from dangjian.core import idcard
 from dangjian.core.pii import lookup_hash
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.meetings.models import Meeting, MeetingKind
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory
@@ -101,7 +105,87 @@ def populate(gw, size: int):
                 )
                 for t in kinds
             )
+    add_dues(branches, members)
     return Org.objects.filter(Q(path__startswith=committee.path) | Q(pk=party_group.pk))
+
+
+def add_dues(branches, members):
+    """党费 for every member: a base for the year (a second from July for one in three), payments for
+    January–March (a range) and for some later months (one partial, one an extra payment), a relief for one
+    member, a collection day for every other branch and a review for one member in arrears."""
+    DuesBase.objects.bulk_create(
+        [
+            DuesBase(
+                member=m,
+                year=Y,
+                category="active",
+                monthly_base=Decimal("4000.00"),
+                effective_month=dt.date(Y, 1, 1),
+            )
+            for m in members
+        ]
+        + [
+            DuesBase(
+                member=m,
+                year=Y,
+                category="active",
+                monthly_base=Decimal("6000.00"),
+                effective_month=dt.date(Y, 7, 1),
+            )
+            for m in members[::3]
+        ]
+    )
+    payments = []
+    for i, m in enumerate(members):
+        payments.append(
+            DuesPayment(
+                member=m,
+                first_month=dt.date(Y, 1, 1),
+                last_month=dt.date(Y, 3, 1),
+                amount=Decimal("120.00"),
+                paid_on=dt.date(Y, 3, 20),
+                method="transfer",
+            )
+        )
+        for month in range(4, 4 + i % 6):
+            payments.append(
+                DuesPayment(
+                    member=m,
+                    first_month=dt.date(Y, month, 1),
+                    last_month=dt.date(Y, month, 1),
+                    amount=Decimal("40.00") if month != 5 else Decimal("10.00"),
+                    paid_on=dt.date(Y, month, 15),
+                    method="cash",
+                )
+            )
+        payments.append(
+            DuesPayment(
+                member=m,
+                first_month=dt.date(Y, 6, 1),
+                last_month=dt.date(Y, 6, 1),
+                amount=Decimal("1000.00"),
+                paid_on=dt.date(Y, 6, 15),
+                method="cash",
+                is_extra=True,
+            )
+        )
+    DuesPayment.objects.bulk_create(payments)
+    DuesRelief.objects.create(
+        member=members[0],
+        kind="exempt",
+        start_month=dt.date(Y, 4, 1),
+        end_month=dt.date(Y, 6, 1),
+        approved_by=branches[0].parent,
+        approved_on=dt.date(Y, 3, 1),
+    )
+    CollectionDay.objects.bulk_create(CollectionDay(org=b, day=15) for b in branches[::2])
+    ArrearsReview.objects.create(
+        member=members[1],
+        reviewed_on=dt.date(Y, 10, 20),
+        through_month=dt.date(Y, 9, 1),
+        decision="justified",
+        reason="长期出差",
+    )
 
 
 def count_queries(fn):
@@ -115,14 +199,42 @@ def test_evaluate_runs_the_same_queries_for_10_and_200_organisations(tree):
     assert (small.count(), large.count()) == (10, 200)
     n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31)))
     n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31)))
-    assert n_small == n_large == 6
+    assert ev_large.ruleset.version == 2
+    assert n_small == n_large == 12  # 6 for the organisations and meetings, 6 for 党费
     assert len({r.org.code for r in ev_large.results}) == 200
     assert any(r.evidence for r in ev_large.results if r.rule.id == "LECTURE-SECRETARY-ANNUAL")
+    dues = {
+        rule: {r.status for r in ev_large.for_rule(rule)}
+        for rule in ("DUES-BASE-DECLARED", "DUES-PAID-MONTHLY", "DUES-ARREARS-CASE")
+    }
+    assert dues == {
+        "DUES-BASE-DECLARED": {"pass"},
+        "DUES-PAID-MONTHLY": {"fail"},
+        "DUES-ARREARS-CASE": {"pass", "fail"},  # one reviewed case in the first branch
+    }
+
+
+def test_version_1_evaluates_with_the_same_queries(tree):
+    small, large = populate(tree.gw, 10), populate(tree.gw, 200)
+    v1 = load_ruleset(1)
+    n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v1))
+    n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v1))
+    assert n_small == n_large == 6  # v1 has no 党费 rule: the dues facts are not fetched
+    assert len({r.rule.id for r in ev_large.results}) == 17
+
+
+def test_facts_without_dues_cost_six_queries(tree):
+    small, large = populate(tree.gw, 10), populate(tree.gw, 200)
+    on, needs = dt.date(Y, 10, 31), lecture_needs(load_ruleset(1))
+    n_small, _ = count_queries(lambda: build_facts(small, year=Y, as_of=on, lectures=needs, dues=False))
+    n_large, facts = count_queries(lambda: build_facts(large, year=Y, as_of=on, lectures=needs, dues=False))
+    assert n_small == n_large == 6
+    assert all(f.dues is None for f in facts)
 
 
 def test_todo_runs_the_same_queries_for_10_and_200_organisations(tree):
     small, large = populate(tree.gw, 10), populate(tree.gw, 200)
     n_small, _ = count_queries(lambda: todo(small, on=dt.date(Y, 10, 31)))
     n_large, items = count_queries(lambda: todo(large, on=dt.date(Y, 10, 31)))
-    assert n_small == n_large == 6
+    assert n_small == n_large == 12
     assert items

@@ -379,4 +379,4 @@ def test_pages_cost_the_same_queries_for_10_and_40_branches(client, users, tree,
         )
     after = [_count(client, url, PARAMS) for url in urls] + [_count(client, rows, {**PARAMS, "unit": "甲委"})]
     assert after == before
-    assert max(before) <= 12
+    assert max(before) <= 18  # the evaluation's facts: 6 queries, and 6 more for 党费 (rulebook version 2)
