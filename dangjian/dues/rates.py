@@ -95,25 +95,25 @@ def rates_path() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _load(path: str, mtime_ns: int) -> RateTable:
+def _load(rules_dir: str) -> RateTable:
+    path = Path(rules_dir) / FILE_NAME
+    if not path.exists():
+        raise RatesError(f"党费标准文件 {path} 不存在。")
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise RatesError(f"党费标准文件 {Path(path).name} 无法读取：{exc}") from exc
+        raise RatesError(f"党费标准文件 {path.name} 无法读取：{exc}") from exc
     try:
         return RateTable.model_validate(data)
     except ValidationError as exc:
         problems = "；".join(
             f"{'.'.join(map(str, e['loc'])) or '（顶层）'}：{e['msg']}" for e in exc.errors()
         )
-        raise RatesError(f"党费标准文件 {Path(path).name} 有误：{problems}") from exc
+        raise RatesError(f"党费标准文件 {path.name} 有误：{problems}") from exc
 
 
 def load_rates() -> RateTable:
-    """The rate table (cached; re-read when the file changes)."""
-    path = rates_path()
-    try:
-        mtime = path.stat().st_mtime_ns
-    except OSError as exc:
-        raise RatesError(f"党费标准文件 {path} 不存在。") from exc
-    return _load(str(path.resolve()), mtime)
+    """The rate table, read once per rules directory (the calculator calls this for every member-month,
+    so it must not touch the file system; a changed file is read at the next start)."""
+    rules_dir = getattr(settings, "RULES_DIR", None) or Path(settings.BASE_DIR) / "rules"
+    return _load(str(rules_dir))
