@@ -90,10 +90,6 @@ class RateTable(BaseModel):
         return applicable[-1]
 
 
-def rates_path() -> Path:
-    return Path(getattr(settings, "RULES_DIR", None) or Path(settings.BASE_DIR) / "rules") / FILE_NAME
-
-
 @lru_cache(maxsize=4)
 def _load(rules_dir: str) -> RateTable:
     path = Path(rules_dir) / FILE_NAME
