@@ -111,5 +111,10 @@ def _load(rules_dir: str) -> RateTable:
 def load_rates() -> RateTable:
     """The rate table, read once per rules directory (the calculator calls this for every member-month,
     so it must not touch the file system; a changed file is read at the next start)."""
-    rules_dir = getattr(settings, "RULES_DIR", None) or Path(settings.BASE_DIR) / "rules"
-    return _load(str(rules_dir))
+    rules_dir = getattr(settings, "RULES_DIR", None)
+    return _load(str(rules_dir) if rules_dir else _default_dir())
+
+
+@lru_cache(maxsize=1)
+def _default_dir() -> str:
+    return str(Path(settings.BASE_DIR) / "rules")

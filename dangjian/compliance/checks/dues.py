@@ -27,6 +27,7 @@ from dangjian.compliance.periods import Window, required_periods
 from dangjian.dues.calculator import ZERO, monthly_due
 from dangjian.dues.choices import LedgerStatus, ReliefKind
 from dangjian.dues.ledger import add_months, due_on, month_range, month_start
+from dangjian.dues.rates import load_rates
 
 UNPAID = frozenset({LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value})
 NAMES_SHOWN = 10
@@ -70,16 +71,21 @@ def member_months(member: DuesMember, first: dt.date, last: dt.date) -> dict[dt.
     joined = month_start(member.joined_on)
     due: dict[dt.date, Decimal] = {}
     exempt: set[dt.date] = set()
+    table = load_rates()
+    amounts: dict[tuple[int, dt.date], Decimal] = {}  # one computation per base row and rate schedule
     for month in month_range(max(start, joined), last):
         base = base_in_force(member.bases, month)
         if base is None:
             continue
-        try:
-            amount, _rate = monthly_due(
-                base.category, base.monthly_base, month, fixed_amount=base.fixed_amount
-            )
-        except ValueError:
-            amount = ZERO
+        key = (id(base), table.schedule_for(month).effective_from)
+        if key not in amounts:
+            try:
+                amounts[key] = monthly_due(
+                    base.category, base.monthly_base, month, fixed_amount=base.fixed_amount
+                )[0]
+            except ValueError:
+                amounts[key] = ZERO
+        amount = amounts[key]
         relief = next((r for r in member.reliefs if r.start_month <= month <= r.end_month), None)
         if relief is not None:
             if relief.kind == ReliefKind.EXEMPT:
