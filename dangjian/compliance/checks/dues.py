@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from pydantic import Field
@@ -56,28 +57,56 @@ def declared(base: DuesBaseRow | None, month: dt.date) -> bool:
     """A base is declared when it gives an amount (a bracket category needs a base, 其他 an amount)."""
     if base is None:
         return False
+    schedule = load_rates().schedule_for(month).effective_from
+    return _gives_amount(
+        base.category, base.monthly_base is not None, base.fixed_amount is not None, schedule
+    )
+
+
+@lru_cache(maxsize=256)
+def _gives_amount(category: str, has_base: bool, has_fixed: bool, schedule_from: dt.date) -> bool:
+    """Whether the calculator can compute an amount for this shape of declaration (cached: the check runs
+    for every member-month)."""
     try:
-        monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)
+        monthly_due(
+            category,
+            Decimal("1000") if has_base else None,
+            schedule_from,
+            fixed_amount=Decimal("1") if has_fixed else None,
+        )
     except ValueError:
         return False
     return True
 
 
-def member_months(member: DuesMember, first: dt.date, last: dt.date) -> dict[dt.date, MonthLine]:
-    """The member's ledger for the months first..last (1st of each month): only months with a base in force,
-    from the month they joined. Payments starting earlier are allocated from their own first month."""
-    first, last = month_start(first), month_start(last)
-    start = min([first, *(p.first_month for p in member.payments)])
-    joined = month_start(member.joined_on)
-    due: dict[dt.date, Decimal] = {}
-    exempt: set[dt.date] = set()
+def _mi(month: dt.date) -> int:
+    """A month as an integer (year * 12 + month - 1): the ledger loops run over millions of months."""
+    return month.year * 12 + month.month - 1
+
+
+def _month(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _dues_of(member: DuesMember, start: int, last: int) -> tuple[dict[int, Decimal], set[int]]:
+    """The due of each month start..last with a base in force (bases apply within their own year), and the
+    exempt months. One amount is computed per base row and rate schedule, not per month."""
     table = load_rates()
-    amounts: dict[tuple[int, dt.date], Decimal] = {}  # one computation per base row and rate schedule
-    for month in month_range(max(start, joined), last):
-        base = base_in_force(member.bases, month)
+    bases = [(_mi(b.effective_month), b) for b in member.bases]
+    schedule_starts = [_mi(schedule.effective_from) for schedule in table.schedules]
+    amounts: dict[tuple[int, int], Decimal] = {}
+    due: dict[int, Decimal] = {}
+    exempt: set[int] = set()
+    for index in range(start, last + 1):
+        year = index // 12
+        base = None
+        for from_index, row in bases:
+            if row.year == year and from_index <= index:
+                base = row
         if base is None:
             continue
-        key = (id(base), table.schedule_for(month).effective_from)
+        month = _month(index)
+        key = (id(base), max((e for e in schedule_starts if e <= index), default=-1))
         if key not in amounts:
             try:
                 amounts[key] = monthly_due(
@@ -86,36 +115,48 @@ def member_months(member: DuesMember, first: dt.date, last: dt.date) -> dict[dt.
             except ValueError:
                 amounts[key] = ZERO
         amount = amounts[key]
-        relief = next((r for r in member.reliefs if r.start_month <= month <= r.end_month), None)
-        if relief is not None:
-            if relief.kind == ReliefKind.EXEMPT:
-                amount = ZERO
-                exempt.add(month)
-            elif relief.monthly_amount is not None:
-                amount = relief.monthly_amount
-        due[month] = amount
+        for relief in member.reliefs:
+            if _mi(relief.start_month) <= index <= _mi(relief.end_month):
+                if relief.kind == ReliefKind.EXEMPT:
+                    amount = ZERO
+                    exempt.add(index)
+                elif relief.monthly_amount is not None:
+                    amount = relief.monthly_amount
+                break
+        due[index] = amount
+    return due, exempt
+
+
+def member_months(member: DuesMember, first: dt.date, last: dt.date) -> dict[dt.date, MonthLine]:
+    """The member's ledger for the months first..last (1st of each month): only months with a base in force,
+    from the month they joined. Payments starting earlier are allocated from their own first month."""
+    first_i, last_i = _mi(first), _mi(last)
+    start = max(min([first_i, *(_mi(p.first_month) for p in member.payments)]), _mi(member.joined_on))
+    due, exempt = _dues_of(member, start, last_i)
     paid = dict.fromkeys(due, ZERO)
     for payment in member.payments:
         remaining = payment.amount
-        for month in month_range(payment.first_month, payment.last_month):
-            if month not in due or remaining <= 0:
+        for index in range(_mi(payment.first_month), _mi(payment.last_month) + 1):
+            if remaining <= 0:
+                break
+            if index not in due:
                 continue
-            take = min(remaining, max(due[month] - paid[month], ZERO))
-            paid[month] += take
+            take = min(remaining, max(due[index] - paid[index], ZERO))
+            paid[index] += take
             remaining -= take
     lines = {}
-    for month, amount in due.items():
-        if not first <= month <= last:
+    for index, amount in due.items():
+        if not first_i <= index <= last_i:
             continue
-        if month in exempt:
+        if index in exempt:
             status = LedgerStatus.EXEMPT.value
-        elif paid[month] >= amount:
+        elif paid[index] >= amount:
             status = LedgerStatus.PAID.value
-        elif paid[month] > 0:
+        elif paid[index] > 0:
             status = LedgerStatus.PARTIAL.value
         else:
             status = LedgerStatus.UNPAID.value
-        lines[month] = MonthLine(amount, paid[month], status)
+        lines[_month(index)] = MonthLine(amount, paid[index], status)
     return lines
 
 
