@@ -75,9 +75,13 @@ class TodoItem:
     message: str
 
 
-def needs_dues(ruleset: Ruleset) -> bool:
-    """Whether any rule reads 党费 facts (their six queries are skipped otherwise)."""
-    return any(rule.check.startswith("dues_") for rule in ruleset.rules)
+def needs_dues(ruleset: Ruleset, *, for_todo: bool = False) -> bool:
+    """Whether any rule reads 党费 facts (their six queries are skipped otherwise). For 待办 only the
+    checks with a todo function count: the dues checks have none, so the panel never loads dues."""
+    return any(
+        rule.check.startswith("dues_") and (not for_todo or REGISTRY[rule.check].todo is not None)
+        for rule in ruleset.rules
+    )
 
 
 def lecture_needs(ruleset: Ruleset) -> LectureNeeds:
@@ -150,7 +154,7 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
     facts = build_facts(
-        orgs, year=on.year, as_of=on, lectures=lecture_needs(ruleset), dues=needs_dues(ruleset)
+        orgs, year=on.year, as_of=on, lectures=lecture_needs(ruleset), dues=needs_dues(ruleset, for_todo=True)
     )
     items = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
