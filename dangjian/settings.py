@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "dangjian.meetings",
     "dangjian.compliance",
     "dangjian.dues",
+    "dangjian.pipeline",
+    "dangjian.movements",
 ]
 
 MIDDLEWARE = [

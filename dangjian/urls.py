@@ -11,5 +11,7 @@ urlpatterns = [
     path("meetings/", include("dangjian.meetings.urls")),
     path("compliance/", include("dangjian.compliance.urls")),
     path("dues/", include("dangjian.dues.urls")),
+    path("pipeline/", include("dangjian.pipeline.urls")),
+    path("movements/", include("dangjian.movements.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

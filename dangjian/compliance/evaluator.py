@@ -84,6 +84,17 @@ def needs_dues(ruleset: Ruleset, *, for_todo: bool = False) -> bool:
     )
 
 
+def extra_needs(ruleset: Ruleset, *, for_todo: bool = False) -> frozenset[str]:
+    """The extra fact providers (facts.register_facts) the ruleset's checks read; for 待办 only those of
+    checks with a todo function."""
+    needed: set[str] = set()
+    for rule in ruleset.rules:
+        kind = REGISTRY[rule.check]
+        if not for_todo or kind.todo is not None:
+            needed |= kind.facts
+    return frozenset(needed)
+
+
 def lecture_needs(ruleset: Ruleset) -> LectureNeeds:
     """What the "anywhere" lecture rules need fetched beyond the scope's own records."""
     types, titles, org_types = set(), set(), set()
@@ -118,7 +129,12 @@ def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset 
     ruleset = ruleset or load_ruleset()
     as_of = clamp_as_of(year, as_of or dt.date.today())
     facts = build_facts(
-        orgs, year=year, as_of=as_of, lectures=lecture_needs(ruleset), dues=needs_dues(ruleset)
+        orgs,
+        year=year,
+        as_of=as_of,
+        lectures=lecture_needs(ruleset),
+        dues=needs_dues(ruleset),
+        extra=extra_needs(ruleset),
     )
     windows = [(f, window_for(year, as_of, f.founded_on, f.dissolved_on)) for f in facts]
     windows = [(f, w) for f, w in windows if w is not None]
@@ -154,7 +170,12 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
     facts = build_facts(
-        orgs, year=on.year, as_of=on, lectures=lecture_needs(ruleset), dues=needs_dues(ruleset, for_todo=True)
+        orgs,
+        year=on.year,
+        as_of=on,
+        lectures=lecture_needs(ruleset),
+        dues=needs_dues(ruleset, for_todo=True),
+        extra=extra_needs(ruleset, for_todo=True),
     )
     items = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}

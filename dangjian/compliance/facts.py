@@ -23,17 +23,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import NamedTuple
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from django.db.models import Count, Max, Q, QuerySet
 
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import HistoryField
-from dangjian.members.models import Member, MemberHistory
+from dangjian.members.models import Member, MemberHistory, on_roll_q
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType
 from dangjian.orgs.models import Org, Post
 
@@ -131,6 +132,31 @@ class OrgFacts:
     members: int = 0  # on D, 正式 and 预备, including the 党小组 of a branch
     formal_members: int = 0  # on D, 正式党员 only
     dues: DuesFacts | None = None  # 党支部 only (None when not built)
+    # facts of the extra providers the ruleset needs (register_facts): provider name → this org's value
+    # (None when the provider has nothing for the organisation)
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+# --- extra fact providers ------------------------------------------------------------------------------
+#
+# A later domain (the development pipeline, member movements, training …) adds facts for its checks
+# without touching this module: it registers a loader, and its check kinds name the loader in
+# `register(..., facts=("name",))`. The evaluator calls only the loaders its ruleset needs. A loader gets
+# (organisation ids subquery, the organisations in path order, year Y, D) and returns {org id: value}
+# with a fixed number of queries whatever the number of organisations.
+
+FactLoader = Callable[[QuerySet, list, int, dt.date], Mapping[int, Any]]
+EXTRA_FACTS: dict[str, FactLoader] = {}
+
+
+def register_facts(name: str) -> Callable[[FactLoader], FactLoader]:
+    def decorate(loader: FactLoader) -> FactLoader:
+        if name in EXTRA_FACTS and EXTRA_FACTS[name] is not loader:
+            raise RuntimeError(f"fact provider {name!r} registered twice")
+        EXTRA_FACTS[name] = loader
+        return loader
+
+    return decorate
 
 
 def holders(posts: Iterable[PostSpan], title: str, on: dt.date) -> set[int]:
@@ -259,7 +285,8 @@ def _member_counts(scope: _Scope, on: dt.date) -> tuple[dict[int, int], dict[int
     direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     branch_of: dict[int, int] = {}  # 党小组 → its branch
     rows = (
-        Member.objects.filter(org__in=scope.ext_sq, joined_on__lte=on)
+        Member.objects.on_roll(on)
+        .filter(org__in=scope.ext_sq)
         .values("org_id", "org__type", "org__parent_id")
         .annotate(total=Count("id"), formal=Count("id", filter=Q(confirmed_on__lte=on)))
         .order_by()
@@ -282,7 +309,7 @@ def _member_counts(scope: _Scope, on: dt.date) -> tuple[dict[int, int], dict[int
 def _undo_moves(scope: _Scope, on: dt.date, direct: dict, branch_of: dict) -> None:
     """A member moved after `on` counts where they were on `on` (the earliest later move's origin)."""
     rows = (
-        MemberHistory.objects.filter(field=HistoryField.ORG, effective_on__gt=on, member__joined_on__lte=on)
+        MemberHistory.objects.filter(on_roll_q(on, "member__"), field=HistoryField.ORG, effective_on__gt=on)
         .filter(Q(old_org__in=scope.ext_sq) | Q(member__org__in=scope.ext_sq))
         .order_by("member_id", "-effective_on", "-id")
         .values_list(
@@ -323,8 +350,8 @@ def _undo_moves(scope: _Scope, on: dt.date, direct: dict, branch_of: dict) -> No
 def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
     """党费 facts per 党支部 of the scope (six queries)."""
     branch_sq = Org.objects.filter(pk__in=scope.ids_sq, type=OrgType.ZHIBU).values("pk")
-    members_qs = Member.objects.filter(
-        Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU), joined_on__lte=on
+    members_qs = Member.objects.on_roll(on).filter(
+        Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU)
     )
     people = list(
         members_qs.order_by("name", "id").values_list(
@@ -388,10 +415,17 @@ def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
 
 
 def build_facts(
-    orgs, *, year: int, as_of: dt.date, lectures: LectureNeeds | None = None, dues: bool = True
+    orgs,
+    *,
+    year: int,
+    as_of: dt.date,
+    lectures: LectureNeeds | None = None,
+    dues: bool = True,
+    extra: Iterable[str] = (),
 ) -> list[OrgFacts]:
     """Facts for every organisation of `orgs` (a queryset, already scoped by the caller), in path order,
-    for year Y as of D (D clamped into the year). `dues=False` skips the six 党费 queries."""
+    for year Y as of D (D clamped into the year). `dues=False` skips the six 党费 queries; `extra` names the
+    registered extra fact providers to load (unknown names are a KeyError)."""
     lectures = lectures or LectureNeeds()
     start = dt.date(year, 1, 1)
     scope = _scope(orgs)
@@ -400,6 +434,7 @@ def build_facts(
     posts = _posts(scope, start, as_of)
     members, formal = _member_counts(scope, as_of)
     dues_facts = _dues(scope, year, as_of) if dues else {}
+    loaded = {name: EXTRA_FACTS[name](scope.ids_sq, scope.orgs, year, as_of) for name in sorted(set(extra))}
     facts = []
     for org in scope.orgs:
         org_posts = tuple(posts.get(org.pk, ()))
@@ -418,6 +453,7 @@ def build_facts(
                 members=members.get(org.pk, 0),
                 formal_members=formal.get(org.pk, 0),
                 dues=dues_facts.get(org.pk),
+                extra=MappingProxyType({name: values.get(org.pk) for name, values in loaded.items()}),
             )
         )
     return facts

@@ -99,7 +99,11 @@ def _member_ids(members):
 def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
     """Ledger rows of every member for the months first..last: (member list, member_id → month → row)."""
     first, last = month_start(first), month_start(last)
-    member_list = list(members.select_related("org").filter(joined_on__lt=add_months(last, 1)))
+    member_list = list(
+        members.select_related("org")
+        .filter(joined_on__lt=add_months(last, 1))
+        .exclude(inactive_from__lte=first)  # off the roll before the span: no dues in it
+    )
     if not member_list:
         return [], {}
     ids = _member_ids(members)
@@ -135,6 +139,8 @@ def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int,
 def _member_rows(member, start, last, bases, reliefs) -> dict[dt.date, LedgerRow]:
     rows: dict[dt.date, LedgerRow] = {}
     joined = month_start(member.joined_on)  # 预备党员 pay from the month of their 入党日期 (DEV-22)
+    if member.inactive_from is not None:  # off the roll: dues up to the month of their last day on it
+        last = min(last, month_start(member.inactive_from - dt.timedelta(days=1)))
     for month in month_range(max(start, joined), last):
         base = None
         for b in bases:  # ordered by effective_month: the latest in force within the month's year wins

@@ -52,7 +52,7 @@ def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
         Q(old_org__path__startswith=prefix) | Q(new_org__path__startswith=prefix)
     )
     candidates = list(
-        Member.objects.filter(joined_on__lte=on)
+        Member.objects.on_roll(on)
         .filter(Q(org__path__startswith=prefix) | Q(pk__in=moved_in_or_out.values("member_id")))
         .only("id", "name", "org_id", "confirmed_on")
     )

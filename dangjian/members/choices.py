@@ -29,7 +29,19 @@ class Education(models.TextChoices):
     MIDDLE_OR_BELOW = "middle", _("初中及以下")
 
 
+class MemberStatus(models.TextChoices):
+    """A member's standing in the registry. Only 正常 members are on the roll (rosters, counts, 党费);
+    the others keep their records and history."""
+
+    NORMAL = "normal", _("正常")
+    SUSPENDED = "suspended", _("停止党籍")
+    LEFT_PARTY = "left_party", _("出党")
+    DECEASED = "deceased", _("死亡")
+    TRANSFERRED_OUT = "transferred_out", _("转出")
+
+
 class HistoryField(models.TextChoices):
     ORG = "org", _("所在组织")
     CATEGORY = "category", _("人员类别")
     WORK_STATUS = "work_status", _("工作状态")
+    STATUS = "status", _("党籍状态")

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.pii import EncryptedTextField, mask_id_number, mask_phone
-from dangjian.members.choices import Category, Education, HistoryField, Sex, WorkStatus
+from dangjian.members.choices import Category, Education, HistoryField, MemberStatus, Sex, WorkStatus
 
 
 class MemberQuerySet(models.QuerySet):
@@ -17,6 +17,18 @@ class MemberQuerySet(models.QuerySet):
 
     def in_subtree(self, org) -> MemberQuerySet:
         return self.filter(org__path__startswith=org.path)
+
+    def on_roll(self, on) -> MemberQuerySet:
+        """Members on the roll on `on`: joined by then and not yet out of it (停止党籍, 出党, 死亡, 转出
+        take effect on `inactive_from`)."""
+        return self.filter(on_roll_q(on))
+
+
+def on_roll_q(on, prefix: str = "") -> Q:
+    """The on-roll condition as a Q (for querysets over related models, e.g. prefix="member__")."""
+    return Q(**{f"{prefix}joined_on__lte": on}) & (
+        Q(**{f"{prefix}inactive_from__isnull": True}) | Q(**{f"{prefix}inactive_from__gt": on})
+    )
 
 
 class Member(models.Model):
@@ -41,6 +53,11 @@ class Member(models.Model):
     is_leader = models.BooleanField(_("是否领导干部"), default=False)
     position = models.CharField(_("工作岗位"), max_length=100, blank=True)
     is_mobile = models.BooleanField(_("流动党员"), default=False)
+    status = models.CharField(
+        _("党籍状态"), max_length=20, choices=MemberStatus.choices, default=MemberStatus.NORMAL
+    )
+    # the first day the member is off the roll (status other than 正常); None while 正常
+    inactive_from = models.DateField(_("离册日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -61,6 +78,11 @@ class Member(models.Model):
             models.CheckConstraint(
                 condition=Q(confirmed_on__isnull=True) | Q(confirmed_on__gt=models.F("joined_on")),
                 name="member_confirmed_after_joined",
+            ),
+            models.CheckConstraint(
+                condition=(Q(status=MemberStatus.NORMAL) & Q(inactive_from__isnull=True))
+                | (~Q(status=MemberStatus.NORMAL) & Q(inactive_from__isnull=False)),
+                name="member_status_inactive_from",
             ),
         ]
 

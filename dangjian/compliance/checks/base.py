@@ -6,7 +6,7 @@ the rule, e.g. a mapping keyed by the organisation types the rule applies to).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any
@@ -54,18 +54,27 @@ class CheckKind:
     run: RunFn
     todo: TodoFn | None = None
     validate_rule: RuleHook | None = None
+    facts: frozenset[str] = frozenset()  # extra fact providers the check reads (facts.register_facts)
 
 
 REGISTRY: dict[str, CheckKind] = {}
 
 
 def register(
-    name: str, params: type[Params], *, todo: TodoFn | None = None, validate_rule: RuleHook | None = None
+    name: str,
+    params: type[Params],
+    *,
+    todo: TodoFn | None = None,
+    validate_rule: RuleHook | None = None,
+    facts: Iterable[str] = (),
 ) -> Callable[[RunFn], RunFn]:
+    """Registers a check kind. `facts` names the extra fact providers (facts.register_facts) whose data the
+    check reads from `OrgFacts.extra`: the evaluator loads only the providers its ruleset's checks need."""
+
     def decorate(run: RunFn) -> RunFn:
         if name in REGISTRY:
             raise RuntimeError(f"check {name!r} registered twice")
-        REGISTRY[name] = CheckKind(name, params, run, todo, validate_rule)
+        REGISTRY[name] = CheckKind(name, params, run, todo, validate_rule, frozenset(facts))
         return run
 
     return decorate

@@ -197,10 +197,13 @@ def count_queries(fn):
 def test_evaluate_runs_the_same_queries_for_10_and_200_organisations(tree):
     small, large = populate(tree.gw, 10), populate(tree.gw, 200)
     assert (small.count(), large.count()) == (10, 200)
-    n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31)))
-    n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31)))
-    assert ev_large.ruleset.version == 2
+    v2 = load_ruleset(2)  # later versions add rules whose providers' queries their own tests count
+    n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v2))
+    n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v2))
     assert n_small == n_large == 12  # 6 for the organisations and meetings, 6 for 党费
+    n_latest_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31)))
+    n_latest_large, _ = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31)))
+    assert n_latest_small == n_latest_large  # the latest rulebook: still independent of the scope's size
     assert len({r.org.code for r in ev_large.results}) == 200
     assert any(r.evidence for r in ev_large.results if r.rule.id == "LECTURE-SECRETARY-ANNUAL")
     dues = {

@@ -159,8 +159,9 @@ def test_clause_text_normalises_the_ascii_parentheses_of_the_source():
 
 def test_published_files_are_unchanged():
     manifest = published_checksums(REPO_RULES)
-    files = sorted(p.name for p in REPO_RULES.glob("v*.yaml"))
-    assert files and sorted(manifest) == files
+    files = sorted((p.name for p in REPO_RULES.glob("v*.yaml")), key=lambda n: int(n[1:-5]))
+    # every version is published except, at most, the newest one while it is being drafted
+    assert files and set(files[:-1]) <= set(manifest) <= set(files)
     for name, digest in manifest.items():
         assert hashlib.sha256((REPO_RULES / name).read_bytes()).hexdigest() == digest, name
 

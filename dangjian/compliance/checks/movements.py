@@ -1,0 +1,1 @@
+"""Member movement checks (MEM-*): pure functions over the movement facts (dangjian.movements.facts)."""

@@ -1,0 +1,1 @@
+"""发展党员 checks (PIPE-*): pure functions over the pipeline facts (dangjian.pipeline.facts)."""

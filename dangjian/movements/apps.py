@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MovementsConfig(AppConfig):
+    name = "dangjian.movements"
+    label = "movements"
+    verbose_name = _("党员状态与流动")
