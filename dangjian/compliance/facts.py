@@ -25,12 +25,12 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Max, Q, QuerySet
 
+from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import HistoryField
@@ -74,29 +74,10 @@ class PostSpan(NamedTuple):
         return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
 
 
-class DuesBaseRow(NamedTuple):
-    """A declared category and base (DuesBase) from `effective_month` (the 1st) within `year`."""
-
-    year: int
-    effective_month: dt.date
-    category: str
-    monthly_base: Decimal | None = None
-    fixed_amount: Decimal | None = None
-
-
-class DuesReliefRow(NamedTuple):
-    kind: str  # reduce | exempt
-    start_month: dt.date
-    end_month: dt.date
-    monthly_amount: Decimal | None = None
-
-
-class DuesPaymentRow(NamedTuple):
-    """A regular (non-extra) payment, in allocation order (first_month, paid_on, id)."""
-
-    first_month: dt.date
-    last_month: dt.date
-    amount: Decimal
+# the 党费 rows are dues.kernel's (one ledger implementation for the pages and the rules)
+DuesBaseRow = BaseRow
+DuesReliefRow = ReliefRow
+DuesPaymentRow = PaymentRow
 
 
 class DuesMember(NamedTuple):
@@ -111,10 +92,12 @@ class DuesMember(NamedTuple):
 
 @dataclass(frozen=True)
 class DuesFacts:
-    """党费 of a 党支部: its members (with its 党小组) who joined by D, and its 集中交纳日."""
+    """党费 of a 党支部: its members (with its 党小组) on the roll on D, and its 集中交纳日."""
 
     collection_day: int | None = None  # 1–28; None: the month's last day
     members: tuple[DuesMember, ...] = ()
+    # derived ledgers computed once and shared by the DUES-* checks (checks.dues.month_codes)
+    memo: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
 
 
 @dataclass(frozen=True)

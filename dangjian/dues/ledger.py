@@ -1,10 +1,11 @@
 """The monthly 党费 ledger and arrears, computed (never stored) with a bounded number of set-based queries
 for any number of members: members, bases, reliefs, payments and collection days are each one query.
 
-Allocation: a member's regular (non-extra) payments, ordered by (first_month, paid_on, id), are allocated
-to their months in order, each month up to what is still owed on it. A remainder beyond the dues of a
-payment's own months is NOT spilled into other months: it is shown as `over` on the payment's last
-month (an over-payment the branch refunds, or re-records as a voluntary extra payment).
+The amounts and the allocation of payments are computed by dues.kernel (shared with the compliance rules):
+a member's regular (non-extra) payments, ordered by (first_month, paid_on, id), are allocated to their months
+in order, each month up to what is still owed on it. A remainder beyond the dues of a payment's own months is
+NOT spilled into other months: it is shown as `over` on the payment's last month (an over-payment the branch
+refunds, or re-records as a voluntary extra payment).
 
 History taken into account: payments ending before January of the year before the window are settled
 history and are not re-read (bounded work for a city-wide ledger).
@@ -18,8 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dangjian.dues.calculator import ZERO, monthly_due
-from dangjian.dues.choices import ArrearsLevel, LedgerStatus, ReliefKind
+from dangjian.dues.calculator import ZERO
+from dangjian.dues.choices import ArrearsLevel, LedgerStatus
+from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, member_lines, month_index, month_of
 from dangjian.dues.models import CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.orgs.choices import OrgType
 
@@ -97,7 +99,8 @@ def _member_ids(members):
 
 
 def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
-    """Ledger rows of every member for the months first..last: (member list, member_id → month → row)."""
+    """Ledger rows of every member for the months first..last: (member list, member_id → month → row).
+    Five queries whatever the number of members; the allocation is dues.kernel's."""
     first, last = month_start(first), month_start(last)
     member_list = list(
         members.select_related("org")
@@ -108,97 +111,62 @@ def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int,
         return [], {}
     ids = _member_ids(members)
     history_start = dt.date(first.year - 1, 1, 1)
-    payments_by_member: dict[int, list[DuesPayment]] = defaultdict(list)
+    payments_by_member: dict[int, list[PaymentRow]] = defaultdict(list)
     earliest = first
-    for p in DuesPayment.objects.filter(
-        member_id__in=ids, is_extra=False, first_month__lte=last, last_month__gte=history_start
-    ).order_by("member_id", "first_month", "paid_on", "id"):
-        payments_by_member[p.member_id].append(p)
-        earliest = min(earliest, p.first_month)
-    bases_by_member: dict[int, list[DuesBase]] = defaultdict(list)
-    for b in DuesBase.objects.filter(
-        member_id__in=ids, year__gte=earliest.year, effective_month__lte=last
-    ).order_by("member_id", "effective_month"):
-        bases_by_member[b.member_id].append(b)
-    reliefs_by_member: dict[int, list[DuesRelief]] = defaultdict(list)
-    for r in DuesRelief.objects.filter(member_id__in=ids, start_month__lte=last, end_month__gte=earliest):
-        reliefs_by_member[r.member_id].append(r)
+    for member_id, *values in (
+        DuesPayment.objects.filter(
+            member_id__in=ids, is_extra=False, first_month__lte=last, last_month__gte=history_start
+        )
+        .order_by("member_id", "first_month", "paid_on", "id")
+        .values_list("member_id", "first_month", "last_month", "amount")
+    ):
+        payments_by_member[member_id].append(PaymentRow(*values))
+        earliest = min(earliest, values[0])
+    bases_by_member: dict[int, list[BaseRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesBase.objects.filter(member_id__in=ids, year__gte=earliest.year, effective_month__lte=last)
+        .order_by("member_id", "effective_month")
+        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
+    ):
+        bases_by_member[member_id].append(BaseRow(*values))
+    reliefs_by_member: dict[int, list[ReliefRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesRelief.objects.filter(member_id__in=ids, start_month__lte=last, end_month__gte=earliest)
+        .order_by("member_id", "start_month", "id")
+        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
+    ):
+        reliefs_by_member[member_id].append(ReliefRow(*values))
 
     result: dict[int, dict[dt.date, LedgerRow]] = {}
+    first_i, last_i = month_index(first), month_index(last)
     for member in member_list:
-        payments = payments_by_member.get(member.pk, [])
-        start = min([first, *(p.first_month for p in payments)])
-        rows = _member_rows(
-            member, start, last, bases_by_member.get(member.pk, []), reliefs_by_member.get(member.pk, [])
+        lines = member_lines(
+            joined_on=member.joined_on,
+            inactive_from=member.inactive_from,
+            bases=bases_by_member.get(member.pk, ()),
+            reliefs=reliefs_by_member.get(member.pk, ()),
+            payments=payments_by_member.get(member.pk, ()),
+            first=first_i,
+            last=last_i,
         )
-        _allocate(rows, payments)
-        result[member.pk] = {m: row for m, row in rows.items() if first <= m <= last}
+        result[member.pk] = {
+            month_of(index): LedgerRow(
+                member_id=member.pk,
+                member_name=member.name,
+                org_id=member.org_id,
+                org_code=member.org.code,
+                month=month_of(index),
+                category=line.category,
+                base=line.base,
+                rate=line.rate,
+                due=line.due,
+                paid=line.paid,
+                status=line.status,
+                over=line.over,
+            )
+            for index, line in lines.items()
+        }
     return member_list, result
-
-
-def _member_rows(member, start, last, bases, reliefs) -> dict[dt.date, LedgerRow]:
-    rows: dict[dt.date, LedgerRow] = {}
-    joined = month_start(member.joined_on)  # 预备党员 pay from the month of their 入党日期 (DEV-22)
-    if member.inactive_from is not None:  # off the roll: dues up to the month of their last day on it
-        last = min(last, month_start(member.inactive_from - dt.timedelta(days=1)))
-    for month in month_range(max(start, joined), last):
-        base = None
-        for b in bases:  # ordered by effective_month: the latest in force within the month's year wins
-            if b.year == month.year and b.effective_month <= month:
-                base = b
-        if base is None:
-            continue
-        try:
-            due, rate = monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)
-        except ValueError:
-            due, rate = ZERO, None
-        status = ""
-        relief = next((r for r in reliefs if r.start_month <= month <= r.end_month), None)
-        if relief is not None:
-            if relief.kind == ReliefKind.EXEMPT:
-                due, status = ZERO, LedgerStatus.EXEMPT.value
-            else:
-                due = relief.monthly_amount if relief.monthly_amount is not None else due
-        rows[month] = LedgerRow(
-            member_id=member.pk,
-            member_name=member.name,
-            org_id=member.org_id,
-            org_code=member.org.code,
-            month=month,
-            category=base.category,
-            base=base.monthly_base,
-            rate=rate,
-            due=due,
-            paid=ZERO,
-            status=status,
-        )
-    return rows
-
-
-def _allocate(rows: dict[dt.date, LedgerRow], payments: list[DuesPayment]) -> None:
-    for p in payments:
-        remaining = p.amount
-        months = month_range(p.first_month, p.last_month)
-        for month in months:
-            row = rows.get(month)
-            if row is None or remaining <= 0:
-                continue
-            take = min(remaining, max(row.due - row.paid, ZERO))
-            row.paid += take
-            remaining -= take
-        if remaining > 0:
-            target = rows.get(months[-1]) or next((rows[m] for m in reversed(months) if m in rows), None)
-            if target is not None:
-                target.over += remaining
-    for row in rows.values():
-        if row.status == LedgerStatus.EXEMPT.value:
-            continue
-        if row.paid >= row.due:
-            row.status = LedgerStatus.PAID.value
-        elif row.paid > 0:
-            row.status = LedgerStatus.PARTIAL.value
-        else:
-            row.status = LedgerStatus.UNPAID.value
 
 
 def ledger(members, month: dt.date) -> list[LedgerRow]:
