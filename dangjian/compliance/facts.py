@@ -25,6 +25,8 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import groupby
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -343,17 +345,18 @@ def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
     )
     member_sq = members_qs.order_by().values("pk")
     history_start, last = dt.date(year - 1, 1, 1), on.replace(day=1)
-    payments: dict[int, list[DuesPaymentRow]] = defaultdict(list)
-    earliest = history_start
-    for member_id, *values in (
+    # (first_month, last_month, amount) tuples in allocation order: at municipal scale this is over half a
+    # million rows, so they stay plain tuples (dues.kernel reads them by position)
+    rows = (
         DuesPayment.objects.filter(
             member__in=member_sq, is_extra=False, first_month__lte=last, last_month__gte=history_start
         )
         .order_by("member_id", "first_month", "paid_on", "id")
         .values_list("member_id", "first_month", "last_month", "amount")
-    ):
-        payments[member_id].append(DuesPaymentRow(*values))
-        earliest = min(earliest, values[0])
+    )
+    payments = {member_id: [r[1:] for r in group] for member_id, group in groupby(rows, key=itemgetter(0))}
+    earliest = min((p[0][0] for p in payments.values()), default=history_start)
+    earliest = min(earliest, history_start)
     bases: dict[int, list[DuesBaseRow]] = defaultdict(list)
     for member_id, *values in (
         DuesBase.objects.filter(member__in=member_sq, year__gte=earliest.year, effective_month__lte=last)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
 
 from dangjian.dues.rates import load_rates
 
@@ -14,14 +16,30 @@ ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 
 
-def round_money(value: Decimal) -> Decimal:
-    """Rounds to settings.DUES_ROUNDING_QUANTUM with settings.DUES_ROUNDING_MODE (no official rule: FEE-13;
-    default half-up to 0.01 元)."""
+@lru_cache(maxsize=1)
+def rounding() -> tuple[Decimal, str]:
+    """(quantum, mode) from settings.DUES_ROUNDING_QUANTUM and settings.DUES_ROUNDING_MODE, read once (and
+    again after a settings change): the ledger rounds an amount for every base row of every member."""
     quantum = Decimal(str(getattr(settings, "DUES_ROUNDING_QUANTUM", "0.01")))
     mode_name = getattr(settings, "DUES_ROUNDING_MODE", "ROUND_HALF_UP")
     mode = getattr(decimal, mode_name, None)
     if not isinstance(mode, str) or not mode_name.startswith("ROUND_"):
         raise ValueError(f"DUES_ROUNDING_MODE “{mode_name}” 无效。")
+    return quantum, mode
+
+
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting in {"DUES_ROUNDING_QUANTUM", "DUES_ROUNDING_MODE"}:
+        rounding.cache_clear()
+
+
+setting_changed.connect(_settings_changed)
+
+
+def round_money(value: Decimal) -> Decimal:
+    """Rounds to settings.DUES_ROUNDING_QUANTUM with settings.DUES_ROUNDING_MODE (no official rule: FEE-13;
+    default half-up to 0.01 元)."""
+    quantum, mode = rounding()
     return Decimal(value).quantize(quantum, rounding=mode)
 
 

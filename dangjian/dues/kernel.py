@@ -104,96 +104,166 @@ def _schedule_starts() -> tuple[int, ...]:
     return _starts_cache[1]
 
 
-def member_lines(
+class Ledger(NamedTuple):
+    """A member's months start..end as parallel lists (offset = month index - start): the allocation's
+    working form, cheap enough to compute for every member of the city in one evaluation."""
+
+    start: int
+    due: list  # Decimal, or None for a month without a line
+    paid: list  # Decimal
+    over: list  # Decimal
+    exempt: list  # bool
+    declared: list  # bool
+    rows: list  # (base row, rate) per month, or None
+
+
+def compute(
     *,
     joined_on: dt.date,
     inactive_from: dt.date | None,
-    bases: tuple[BaseRow, ...] | list[BaseRow],
-    reliefs: tuple[ReliefRow, ...] | list[ReliefRow],
-    payments: tuple[PaymentRow, ...] | list[PaymentRow],
+    bases,
+    reliefs,
+    payments,
     first: int,
     last: int,
-) -> dict[int, Line]:
-    """The member's lines for the month indices first..last (only months with a line). Payments that start
-    before `first` are allocated from their own first month, so earlier months are computed as needed."""
+) -> Ledger | None:
+    """The member's ledger from the earlier of `first` and the first month of their payments (payments are
+    allocated from their own first month) to `last`; None when no month has a line.
+
+    `bases` are BaseRow-shaped and ordered by effective_month; `payments` are (first_month, last_month,
+    amount) tuples in allocation order (PaymentRow or plain tuples)."""
     start = first
     for payment in payments:
-        start = min(start, month_index(payment.first_month))
-    start = max(start, month_index(joined_on))
+        f = payment[0]
+        index = f.year * 12 + f.month - 1
+        if index < start:
+            start = index
+    joined = joined_on.year * 12 + joined_on.month - 1
+    if joined > start:
+        start = joined
     end = last
     if inactive_from is not None:  # off the roll: dues up to the month of their last day on it
         end = min(end, month_index(inactive_from - dt.timedelta(days=1)))
     if start > end or not bases:
-        return {}
+        return None
+    size = end - start + 1
+    due: list = [None] * size
+    exempt = [False] * size
+    declared = [False] * size
+    meta: list = [None] * size
 
-    by_year: dict[int, list[tuple[int, BaseRow]]] = {}
-    for row in bases:
-        by_year.setdefault(row.year, []).append((month_index(row.effective_month), row))
-    for rows in by_year.values():
-        rows.sort(key=lambda item: item[0])
-    relief_spans = [(month_index(r.start_month), month_index(r.end_month), r) for r in reliefs]
+    # each base row is in force from its effective month to the month before the next row of the same year
+    # (or December); rows of other years never apply. One amount per base row and rate schedule.
     schedule_starts = _schedule_starts()
-    single_schedule = len(schedule_starts) == 1
-    amounts: dict[tuple[int, int], tuple[Decimal, Decimal | None, bool]] = {}
-
-    lines: dict[int, Line] = {}
-    for index in range(start, end + 1):
-        in_year = by_year.get(index // 12)
-        if not in_year:
-            continue
-        base = None
-        for from_index, row in in_year:
-            if from_index > index:
-                break
-            base = row
-        if base is None:
-            continue
-        schedule = 0 if single_schedule else sum(1 for s in schedule_starts if s <= index)
-        key = (id(base), schedule)
-        computed = amounts.get(key)
-        if computed is None:
+    bases = sorted(bases, key=lambda b: b.effective_month)  # stable: of two rows for a month, the later wins
+    count = len(bases)
+    for k, row in enumerate(bases):
+        year = row.year
+        seg_first = max(month_index(row.effective_month), year * 12)
+        following = next((b for b in bases[k + 1 :] if b.year == year), None) if k + 1 < count else None
+        seg_last = year * 12 + 11 if following is None else month_index(following.effective_month) - 1
+        seg_first, seg_last = max(seg_first, start), min(seg_last, end)
+        while seg_first <= seg_last:
+            # split where a new rate schedule begins
+            boundary = next((s for s in schedule_starts if seg_first < s <= seg_last), None)
+            piece_last = seg_last if boundary is None else boundary - 1
             try:
-                due, rate = monthly_due(
-                    base.category, base.monthly_base, month_of(index), fixed_amount=base.fixed_amount
+                amount, rate = monthly_due(
+                    row.category, row.monthly_base, month_of(seg_first), fixed_amount=row.fixed_amount
                 )
-                computed = (due, rate, True)
+                ok = True
             except ValueError:
-                computed = (ZERO, None, False)
-            amounts[key] = computed
-        due, rate, declared = computed
-        status = ""
-        for relief_start, relief_end, relief in relief_spans if reliefs else ():
-            if relief_start <= index <= relief_end:
-                if relief.kind == EXEMPT_KIND:
-                    due, status = ZERO, EXEMPT
-                elif relief.monthly_amount is not None:
-                    due = relief.monthly_amount
-                break
-        lines[index] = Line(index, base.category, base.monthly_base, rate, due, status, declared)
-
-    for payment in payments:
-        remaining = payment.amount
-        p_first, p_last = month_index(payment.first_month), month_index(payment.last_month)
-        for index in range(p_first, p_last + 1):
-            if remaining <= 0:
-                break
-            line = lines.get(index)
-            if line is None:
+                amount, rate, ok = ZERO, None, False
+            lo, hi = seg_first - start, piece_last - start + 1
+            n = hi - lo
+            due[lo:hi] = [amount] * n
+            declared[lo:hi] = [ok] * n
+            meta[lo:hi] = [(row, rate)] * n
+            seg_first = piece_last + 1
+    relieved = [False] * size if reliefs else None
+    for relief in reliefs:  # the first approved relief covering a month applies to it
+        lo = max(month_index(relief.start_month), start) - start
+        hi = min(month_index(relief.end_month), end) - start
+        for offset in range(lo, hi + 1):
+            if due[offset] is None or relieved[offset]:
                 continue
-            owed = line.due - line.paid
-            if owed > 0:
-                take = owed if owed < remaining else remaining
-                line.paid += take
-                remaining -= take
-        if remaining > 0:
-            target = next((lines[i] for i in range(p_last, p_first - 1, -1) if i in lines), None)
-            if target is not None:
-                target.over += remaining
+            relieved[offset] = True
+            if relief.kind == EXEMPT_KIND:
+                due[offset], exempt[offset] = ZERO, True
+            elif relief.monthly_amount is not None:
+                due[offset] = relief.monthly_amount
 
+    paid = [ZERO] * size
+    over = [ZERO] * size
+    for payment in payments:
+        f, t, remaining = payment[0], payment[1], payment[2]
+        p_first = f.year * 12 + f.month - 1 - start
+        p_last = t.year * 12 + t.month - 1 - start
+        lo = p_first if p_first > 0 else 0
+        hi = p_last if p_last < size - 1 else size - 1
+        offset = lo
+        while offset <= hi and remaining > 0:
+            amount = due[offset]
+            if amount is not None:
+                owed = amount - paid[offset]
+                if owed > 0:
+                    take = owed if owed < remaining else remaining
+                    paid[offset] += take
+                    remaining -= take
+            offset += 1
+        if remaining > 0:
+            target = next((o for o in range(hi, lo - 1, -1) if due[o] is not None), None)
+            if target is not None:
+                over[target] += remaining
+    return Ledger(start, due, paid, over, exempt, declared, meta)
+
+
+def status_at(ledger: Ledger, offset: int) -> str:
+    """paid | partial | unpaid | exempt of a month with a line."""
+    if ledger.exempt[offset]:
+        return EXEMPT
+    paid = ledger.paid[offset]
+    return PAID if paid >= ledger.due[offset] else PARTIAL if paid > 0 else UNPAID
+
+
+def member_lines(
+    *,
+    joined_on: dt.date,
+    inactive_from: dt.date | None,
+    bases,
+    reliefs,
+    payments,
+    first: int,
+    last: int,
+) -> dict[int, Line]:
+    """The member's lines for the month indices first..last (only months with a line)."""
+    ledger = compute(
+        joined_on=joined_on,
+        inactive_from=inactive_from,
+        bases=bases,
+        reliefs=reliefs,
+        payments=payments,
+        first=first,
+        last=last,
+    )
+    if ledger is None:
+        return {}
     result = {}
-    for index, line in lines.items():
-        if line.status != EXEMPT:
-            line.status = PAID if line.paid >= line.due else PARTIAL if line.paid > 0 else UNPAID
-        if first <= index <= last:
-            result[index] = line
+    for offset in range(max(first - ledger.start, 0), len(ledger.due)):
+        amount = ledger.due[offset]
+        if amount is None:
+            continue
+        base, rate = ledger.rows[offset]
+        index = ledger.start + offset
+        line = Line(
+            index,
+            base.category,
+            base.monthly_base,
+            rate,
+            amount,
+            status_at(ledger, offset),
+            ledger.declared[offset],
+        )
+        line.paid, line.over = ledger.paid[offset], ledger.over[offset]
+        result[index] = line
     return result

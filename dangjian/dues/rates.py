@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 from django.conf import settings
+from django.core.signals import setting_changed
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dangjian.dues.choices import DuesCategory
@@ -109,10 +110,23 @@ def _load(rules_dir: str) -> RateTable:
 
 
 def load_rates() -> RateTable:
-    """The rate table, read once per rules directory (the calculator calls this for every member-month,
-    so it must not touch the file system; a changed file is read at the next start)."""
+    """The rate table, read once per rules directory (the calculator calls this for every base row of every
+    member, so it must not touch the file system; a changed file is read at the next start)."""
+    return _load(_rules_dir())
+
+
+@lru_cache(maxsize=1)
+def _rules_dir() -> str:
     rules_dir = getattr(settings, "RULES_DIR", None)
-    return _load(str(rules_dir) if rules_dir else _default_dir())
+    return str(rules_dir) if rules_dir else _default_dir()
+
+
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting == "RULES_DIR":
+        _rules_dir.cache_clear()
+
+
+setting_changed.connect(_settings_changed)
 
 
 @lru_cache(maxsize=1)

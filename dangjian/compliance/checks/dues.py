@@ -16,13 +16,12 @@ from pydantic import Field
 from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
 from dangjian.compliance.facts import DuesFacts, DuesMember, OrgFacts
 from dangjian.compliance.periods import Window, required_periods
-from dangjian.dues.kernel import EXEMPT, PAID, PARTIAL, UNPAID, member_lines, month_index, month_of
+from dangjian.dues.kernel import compute, month_index, month_of
 from dangjian.dues.ledger import due_on
 
 NAMES_SHOWN = 10
 
-# one character per month in a member's code string
-CODE = {PAID: "p", PARTIAL: "q", UNPAID: "u", EXEMPT: "e"}
+# one character per month in a member's code string: p paid, q partly paid, u unpaid, e exempt, and
 NO_LINE = "-"  # no base in force (or not yet a member)
 UNDECLARED = "x"  # a base that gives no amount (bracket category without a base, 其他 without amount)
 UNPAID_CODES = frozenset("qu")
@@ -40,7 +39,7 @@ def month_codes(dues: DuesFacts, first: int, last: int) -> dict[int, str]:
 
 
 def _codes(member: DuesMember, first: int, last: int) -> str:
-    lines = member_lines(
+    ledger = compute(
         joined_on=member.joined_on,
         inactive_from=None,  # the facts hold only members on the roll on D
         bases=member.bases,
@@ -49,16 +48,28 @@ def _codes(member: DuesMember, first: int, last: int) -> str:
         first=first,
         last=last,
     )
-    out = []
-    for index in range(first, last + 1):
-        line = lines.get(index)
-        if line is None:
-            out.append(NO_LINE)
-        elif not line.declared:
-            out.append(UNDECLARED)
-        else:
-            out.append(CODE[line.status])
-    return "".join(out)
+    if ledger is None:
+        return NO_LINE * (last - first + 1)
+    lead = ledger.start - first  # months before the ledger starts (not yet a member)
+    skip = -lead if lead < 0 else 0
+    codes = [
+        NO_LINE
+        if amount is None
+        else UNDECLARED
+        if not ok
+        else "e"
+        if free
+        else "p"
+        if done >= amount
+        else "q"
+        if done > 0
+        else "u"
+        for amount, done, free, ok in zip(
+            ledger.due[skip:], ledger.paid[skip:], ledger.exempt[skip:], ledger.declared[skip:], strict=True
+        )
+    ]
+    text = NO_LINE * max(lead, 0) + "".join(codes)
+    return text + NO_LINE * (last - first + 1 - len(text))
 
 
 def _span(as_of: dt.date) -> tuple[int, int]:
