@@ -5,11 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.dues.choices import PaymentMethod, ReviewDecision
+from dangjian.dues.calculator import ZERO
+from dangjian.dues.choices import DuesCategory, PaymentMethod, ReviewDecision
+from dangjian.dues.rates import RatesError, Schedule, load_rates
+from dangjian.dues.selectors import rate_label
 from dangjian.members.forms import DateInput
 
 MONTH_RE = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -103,3 +108,191 @@ class ReviewForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"class": "form-control form-control-sm", "rows": 2}),
     )
+
+
+# --- 党费基数计算器 -------------------------------------------------------------------------------------
+
+AMOUNT_RE = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d{1,2})?$")
+MAX_AMOUNT = Decimal("9999999999.99")
+PAY_ROWS = 8
+_FULLWIDTH = str.maketrans("０１２３４５６７８９，．－", "0123456789,.-")
+
+
+def parse_amount(text: str) -> Decimal:
+    """ "8,000.50", "8000.5", "８０００" → Decimal (never float); ValueError with a Chinese message otherwise.
+    Thousands separators must group by three; at most two decimals; not negative."""
+    value = (text or "").strip().translate(_FULLWIDTH).replace(" ", "")
+    if value.endswith("元"):
+        value = value[:-1]
+    if value.startswith("-") and AMOUNT_RE.match(value[1:]):
+        raise ValueError(_g("金额不能为负数。"))
+    if not AMOUNT_RE.match(value):
+        if re.fullmatch(r"[\d,]*\.\d{3,}", value):
+            raise ValueError(_g("金额最多两位小数。"))
+        raise ValueError(
+            _g("“%(v)s”不是有效金额，请填写如 8000、8000.50 或 8,000.50。") % {"v": text.strip()}
+        )
+    try:
+        amount = Decimal(value.replace(",", ""))
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise ValueError(_g("“%(v)s”不是有效金额。") % {"v": text.strip()}) from None
+    if amount > MAX_AMOUNT:
+        raise ValueError(_g("金额过大。"))
+    return amount
+
+
+class AmountField(forms.CharField):
+    """An amount in 元 typed as text (so "8,000.50" is accepted and phones show a decimal keypad)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "class": "form-control",
+                    "inputmode": "decimal",
+                    "autocomplete": "off",
+                    "maxlength": "30",
+                }
+            ),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        if len(value) > 30:
+            raise forms.ValidationError(_("金额过长。"))
+        try:
+            return parse_amount(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+def bracket_categories() -> list[tuple[str, str]]:
+    """The categories with brackets in any schedule of the rate table (在职, 离退休), in DuesCategory order."""
+    names = {c for s in load_rates().schedules for c in s.brackets}
+    return [(value, label) for value, label in DuesCategory.choices if value in names]
+
+
+PAY_PLACEHOLDERS = (
+    _("如：职务（岗位）工资"),
+    _("如：级别（薪级）工资"),
+    _("如：津贴补贴"),
+    _("如：绩效工资"),
+)
+
+
+class BaseCalculatorForm(forms.Form):
+    """工资项目 (name + amount lines, blank lines ignored), the deductions, the 缴费类别 and the month.
+    Cleans to Decimals; `pay_items()` gives the non-blank lines. The base itself is computed by
+    dangjian.dues.calculator.base_from_pay in the view."""
+
+    income_tax = AmountField(label=_("个人所得税"))
+    social_insurance = AmountField(label=_("社保（个人缴纳部分）"))
+    housing_fund = AmountField(label=_("公积金（个人缴纳部分）"))
+    occupational_annuity = AmountField(label=_("职业年金（个人缴纳部分）"))
+    category = forms.ChoiceField(
+        label=_("缴费类别"), widget=forms.Select(attrs={"class": "form-select"}), initial=DuesCategory.ACTIVE
+    )
+    month = MonthField(label=_("所属月份"), required=True)
+
+    DEDUCTIONS = ("income_tax", "social_insurance", "housing_fund", "occupational_annuity")
+
+    def __init__(self, *args, rows: int = PAY_ROWS, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("month", f"{dt.date.today():%Y-%m}")
+        super().__init__(*args, **kwargs)
+        self.rows = rows
+        for i in range(rows):
+            attrs = {"class": "form-control", "autocomplete": "off"}
+            if i < len(PAY_PLACEHOLDERS):
+                attrs["placeholder"] = PAY_PLACEHOLDERS[i]
+            self.fields[f"pay_name_{i}"] = forms.CharField(
+                label=_("工资项目 %(n)s 名称") % {"n": i + 1},
+                required=False,
+                max_length=50,
+                widget=forms.TextInput(attrs=attrs),
+            )
+            self.fields[f"pay_amount_{i}"] = AmountField(label=_("工资项目 %(n)s 金额（元）") % {"n": i + 1})
+        self.fields["month"].widget = forms.TextInput(
+            attrs={"type": "month", "class": "form-control", "placeholder": "YYYY-MM"}
+        )
+        self.fields["category"].choices = bracket_categories()
+
+    def pay_rows(self):
+        """(name field, amount field) pairs for the template."""
+        return [(self[f"pay_name_{i}"], self[f"pay_amount_{i}"]) for i in range(self.rows)]
+
+    def clean(self):
+        data = super().clean()
+        items = []
+        for i in range(self.rows):
+            name = (data.get(f"pay_name_{i}") or "").strip()
+            amount = data.get(f"pay_amount_{i}")
+            if f"pay_amount_{i}" in self.errors:
+                continue
+            if amount is None:
+                if name:
+                    self.add_error(f"pay_amount_{i}", _("请填写“%(name)s”的金额。") % {"name": name})
+                continue
+            items.append((name or _g("工资项目 %(n)s") % {"n": i + 1}, amount))
+        if not items and not any(f"pay_amount_{i}" in self.errors for i in range(self.rows)):
+            self.add_error("pay_amount_0", _("请至少填写一项工资项目的金额。"))
+        self.items = items
+        month, category = data.get("month"), data.get("category")
+        if month is not None and category:
+            try:
+                schedule = load_rates().schedule_for(month)
+            except RatesError as exc:
+                self.add_error("month", exc.message)
+            else:
+                if category not in schedule.brackets:
+                    self.add_error("category", _("该月份的党费标准没有这一缴费类别的比例档次。"))
+                data["schedule"] = schedule
+        for name in self.DEDUCTIONS:
+            if data.get(name) is None and name not in self.errors:
+                data[name] = ZERO
+        return data
+
+    def mark_invalid(self) -> None:
+        """Bootstrap's red border, aria-invalid and the error's id on every field with an error."""
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-invalid"] = "true"
+                attrs["aria-describedby"] = f"{self[name].auto_id}_error"
+
+
+def _amount_text(value: Decimal) -> str:
+    """5000 → "5000", 5000.5 → "5000.50" (bounds of the rate table)."""
+    return f"{value:.0f}" if value == value.to_integral_value() else f"{value:.2f}"
+
+
+def bracket_label(schedule: Schedule, category: str, base: Decimal) -> str:
+    """The bracket of `base` in words, from the rate table: "5000 元以上至 10000 元（含）档"."""
+    lower = None
+    for bracket in schedule.brackets[category]:
+        if bracket.upto is None or base <= bracket.upto:
+            break
+        lower = bracket.upto
+    upper = bracket.upto
+    if lower is None and upper is None:
+        return _g("统一比例档")
+    if lower is None:
+        return _g("%(u)s 元（含）以下档") % {"u": _amount_text(upper)}
+    if upper is None:
+        return _g("%(l)s 元以上档") % {"l": _amount_text(lower)}
+    return _g("%(l)s 元以上至 %(u)s 元（含）档") % {"l": _amount_text(lower), "u": _amount_text(upper)}
+
+
+def explain_due(schedule: Schedule, category: str, base: Decimal, rate: Decimal, due: Decimal) -> str:
+    """ "月缴费基数 7300.50 元，在 5000 元以上至 10000 元（含）档，按 1.5% 计，每月应交 109.51 元。" """
+    return _g("月缴费基数 %(base)s 元，在 %(bracket)s，按 %(rate)s 计，每月应交 %(due)s 元。") % {
+        "base": f"{base:.2f}",
+        "bracket": bracket_label(schedule, category, base),
+        "rate": rate_label(rate),
+        "due": f"{due:.2f}",
+    }

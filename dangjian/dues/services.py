@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from dangjian.accounts.scope import require_org
@@ -45,6 +47,48 @@ def parse_months(text: str) -> tuple[dt.date, dt.date]:
     if span > MAX_RANGE_MONTHS:
         raise ServiceError(f"一笔缴费最多覆盖 {MAX_RANGE_MONTHS} 个月。", field="months")
     return first, last
+
+
+def _setting_months(name: str) -> int | None:
+    """A month limit from settings (default 6); None turns the limit off."""
+    value = getattr(settings, name, 6)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ImproperlyConfigured(f"{name} 须为不小于 0 的整数（或 None）。")
+    return value
+
+
+def _month_index(month: dt.date) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def _from_index(index: int) -> dt.date:
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def check_payment_window(first: dt.date, last: dt.date, paid_on: dt.date) -> None:
+    """FEE-08 (党费规定: 预交或补交党费的时间一般不得超过6个月), counted in calendar months from the month
+    the payment is made in: the covered months may begin at most DUES_MAX_ARREARS_MONTHS months before it
+    (补交) and end at most DUES_MAX_ADVANCE_MONTHS months after it (预交). Paid in 2026-07, a payment may
+    cover 2026-01 … 2027-01 with the defaults of 6."""
+    paid = _month_index(paid_on)
+    back = _setting_months("DUES_MAX_ARREARS_MONTHS")
+    if back is not None and paid - _month_index(first) > back:
+        raise ServiceError(
+            f"补交党费的时间一般不得超过 {back} 个月（FEE-08）：所属月份自 {first:%Y-%m} 起，"
+            f"比缴纳月份 {paid_on:%Y-%m} 早 {paid - _month_index(first)} 个月；"
+            f"{paid_on:%Y-%m} 缴纳的党费最早可补交到 {_from_index(paid - back):%Y-%m}。",
+            field="months",
+        )
+    ahead = _setting_months("DUES_MAX_ADVANCE_MONTHS")
+    if ahead is not None and _month_index(last) - paid > ahead:
+        raise ServiceError(
+            f"预交党费的时间一般不得超过 {ahead} 个月（FEE-08）：所属月份截至 {last:%Y-%m}，"
+            f"比缴纳月份 {paid_on:%Y-%m} 晚 {_month_index(last) - paid} 个月；"
+            f"{paid_on:%Y-%m} 缴纳的党费最多可预交到 {_from_index(paid + ahead):%Y-%m}。",
+            field="months",
+        )
 
 
 def _money(value, field: str, label: str, *, positive: bool = False) -> Decimal:
@@ -180,7 +224,17 @@ def record_payment(
 ) -> DuesPayment:
     """A payment for a month or a range (allocated in order, each month up to its due), or a voluntary extra
     payment (`is_extra`; one of 1000 元 or more is marked for remittance to the 中央, FEE-10).
-    `payer`: the member who paid on the member's behalf (代缴)."""
+    `payer`: the member who paid on the member's behalf (代缴).
+
+    FEE-08 limits 补交 and 预交 (see `check_payment_window`) for regular payments; voluntary extra payments
+    belong to no month's due and are not limited. Settings (read at each call, not in settings.py):
+
+    - ``DUES_MAX_ARREARS_MONTHS`` (default 6): the covered months may begin at most this many months
+      before the month of `paid_on` (补交);
+    - ``DUES_MAX_ADVANCE_MONTHS`` (default 6): they may end at most this many months after it (预交).
+
+    ``None`` turns a limit off (the regulation says “一般”, so an installation may relax it). A refused
+    payment raises ServiceError (field "months") and writes nothing; the import reports it on its row."""
     first, last = parse_months(months)
     amount = _money(amount, "amount", "金额", positive=True)
     if method not in PaymentMethod.values:
@@ -189,6 +243,8 @@ def record_payment(
         raise ServiceError("缴纳日期无效。", field="paid_on")
     if paid_on > dt.date.today():
         raise ServiceError("缴纳日期不能晚于今天。", field="paid_on")
+    if not is_extra:
+        check_payment_window(first, last, paid_on)
     if payer is not None and payer.pk == member.pk:
         payer = None  # paying for oneself is not 代缴
     current = _locked_member(member)

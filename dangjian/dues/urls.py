@@ -13,4 +13,5 @@ urlpatterns = [
     path("summary/", views.year_summary, name="summary"),
     path("publication/", views.publication, name="publication"),
     path("mine/", views.mine, name="mine"),
+    path("calculator/", views.base_calculator, name="calculator"),
 ]

@@ -1,6 +1,6 @@
 """党费 pages: the branch's monthly collection sheet with bulk entry (printable, exportable), its
 党费集中交纳日, the reminder list, arrears with their reviews, the year's summary, the annual publication
-(党费收缴情况公示) and a member's own page. Views parse input, call the services and render; reads
+(党费收缴情况公示), a member's own page and the 党费基数计算器 (for every signed-in user; writes nothing). Views parse input, call the services and render; reads
 start from the user's scope (a branch or member outside it is a 404)."""
 
 from __future__ import annotations
@@ -19,15 +19,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.accounts.scope import scope_for
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.web import admin_required, apply_service_error
 from dangjian.dues import selectors
-from dangjian.dues.calculator import ZERO
+from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
 from dangjian.dues.choices import ArrearsLevel, LedgerStatus
 from dangjian.dues.forms import (
+    BaseCalculatorForm,
     CollectionDayForm,
     PaymentRowForm,
     ReviewForm,
+    explain_due,
     parse_month,
     parse_year,
 )
@@ -379,4 +382,66 @@ def mine(request):
             "total_due": sum((r.due for r in rows if r.month <= today), ZERO),
             "total_paid": sum((r.paid for r in rows), ZERO),
         },
+    )
+
+
+def _calculate(form: BaseCalculatorForm) -> dict | None:
+    """The base, rate and due of a valid form; None (with the error on the form) when the deductions exceed
+    the pay."""
+    data = form.cleaned_data
+    pay_total = sum((amount for _name, amount in form.items), ZERO)
+    deductions = {name: data[name] for name in form.DEDUCTIONS}
+    deduction_total = sum(deductions.values(), ZERO)
+    try:
+        base = base_from_pay([amount for _name, amount in form.items], **deductions)
+    except ValueError:
+        form.add_error(
+            None,
+            _("扣除项合计 %(d)s 元超过工资项目合计 %(p)s 元，月缴费基数不能为负数，请核对各项金额。")
+            % {"d": f"{deduction_total:.2f}", "p": f"{pay_total:.2f}"},
+        )
+        return None
+    due, rate = monthly_due(data["category"], base, data["month"])
+    return {
+        "items": form.items,
+        "pay_total": pay_total,
+        "deductions": [(form[name].label, amount) for name, amount in deductions.items()],
+        "deduction_total": deduction_total,
+        "base": base,
+        "rate": rate,
+        "rate_label": selectors.rate_label(rate),
+        "due": due,
+        "category_label": selectors.category_label(data["category"]),
+        "month": data["month"],
+        "sentence": explain_due(data["schedule"], data["category"], base, rate, due),
+    }
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def base_calculator(request):
+    """党费基数计算器: 工资项目 minus 个人所得税, 社保, 公积金 and 职业年金 gives the 月缴费基数 (FEE-01); the
+    rate table gives the rate and the monthly 党费. A calculator only: it writes nothing (the base is
+    declared by the branch). POST so that pay figures stay out of URLs and logs."""
+    is_admin = scope_for(request.user).is_admin
+    result = None
+    if request.method == "POST":
+        form = BaseCalculatorForm(request.POST)
+        if form.is_valid():
+            result = _calculate(form)
+        form.mark_invalid()
+    else:
+        form = BaseCalculatorForm()
+    return render(
+        request,
+        "dues/calculator.html",
+        {
+            "nav": "dues" if is_admin else "dues_mine",
+            "tab": "calculator",
+            "is_admin": is_admin,
+            "form": form,
+            "result": result,
+        },
+        status=400 if form.errors else 200,
     )

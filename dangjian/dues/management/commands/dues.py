@@ -1,5 +1,7 @@
-"""`dangjian dues ledger --month YYYY-MM [--org CODE] [--format table|json|xlsx] [--output FILE]` and
-`dangjian dues arrears --as-of YYYY-MM-DD [--org CODE] [--format table|json|xlsx] [--output FILE]`.
+"""`dangjian dues ledger --month YYYY-MM [--org CODE] [--format table|json|xlsx] [--output FILE]`,
+`dangjian dues arrears --as-of YYYY-MM-DD [--org CODE] [--format table|json|xlsx] [--output FILE]` and
+`dangjian dues base --pay AMOUNT [--pay AMOUNT …] [--tax T] [--social S] [--housing H] [--annuity A]
+[--category active|retired] [--month YYYY-MM] [--format table|json]` (the 党费基数计算器: writes nothing).
 
 --org: that organisation and its subtree (default: every member). Exit 2 for bad arguments.
 """
@@ -15,9 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
 from dangjian.dues.choices import ArrearsLevel, DuesCategory, LedgerStatus
+from dangjian.dues.forms import bracket_categories, explain_due, parse_amount
 from dangjian.dues.ledger import arrears, ledger
-from dangjian.dues.rates import RatesError
+from dangjian.dues.rates import RatesError, load_rates
+from dangjian.dues.selectors import rate_label
 from dangjian.members.models import Member
 from dangjian.orgs.choices import chinese_label
 from dangjian.orgs.models import Org
@@ -128,11 +133,19 @@ def write_xlsx(headers: dict[str, str], items: list[dict], kind: str, target) ->
     book.save(target)
 
 
+DEDUCTION_OPTIONS = (
+    ("tax", "income_tax", "个人所得税"),
+    ("social", "social_insurance", "社保（个人缴纳部分）"),
+    ("housing", "housing_fund", "公积金（个人缴纳部分）"),
+    ("annuity", "occupational_annuity", "职业年金（个人缴纳部分）"),
+)
+
+
 class Command(BaseCommand):
-    help = "党费：某月台账（应交、已交、状态）或截至某日的欠缴情况。"
+    help = "党费：某月台账（应交、已交、状态）、截至某日的欠缴情况，或按工资项目计算月缴费基数和应交党费。"
 
     def add_arguments(self, parser) -> None:
-        sub = parser.add_subparsers(dest="action", metavar="{ledger,arrears}")
+        sub = parser.add_subparsers(dest="action", metavar="{ledger,arrears,base}")
         sub.required = True
         led = sub.add_parser("ledger", help="某月党费台账")
         led.add_argument("--month", required=True, metavar="YYYY-MM", help="所属月份，如 2026-03")
@@ -142,8 +155,25 @@ class Command(BaseCommand):
             p.add_argument("--org", metavar="CODE", help="组织编码：只含该组织及其下级组织")
             p.add_argument("--format", choices=["table", "json", "xlsx"], default="table")
             p.add_argument("--output", metavar="FILE", help="输出文件（xlsx 格式必填）")
+        base = sub.add_parser("base", help="按工资项目计算月缴费基数和每月应交党费（不保存）")
+        base.add_argument(
+            "--pay", action="append", metavar="AMOUNT", help="一项工资项目的金额（元），可重复，如 --pay 8000"
+        )
+        for option, _key, label in DEDUCTION_OPTIONS:
+            base.add_argument(f"--{option}", metavar="AMOUNT", help=f"{label}（元），默认 0")
+        base.add_argument(
+            "--category",
+            default=DuesCategory.ACTIVE.value,
+            metavar="active|retired",
+            help="缴费类别，默认 active（在职）",
+        )
+        base.add_argument("--month", metavar="YYYY-MM", help="所属月份（决定适用的党费标准），默认本月")
+        base.add_argument("--format", choices=["table", "json"], default="table")
 
     def handle(self, *args, **options) -> None:
+        if options["action"] == "base":
+            self._base(options)
+            return
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:
             raise _fail("xlsx 格式须用 --output 指定输出文件。")
@@ -170,6 +200,63 @@ class Command(BaseCommand):
                 handle.write(text)
         else:
             self.stdout.write(text, ending="")
+
+    def _base(self, options) -> None:
+        pays = options["pay"] or []
+        if not pays:
+            raise _fail("请用 --pay 至少填写一项工资项目的金额，如 --pay 8000。")
+        items = [self._amount(value, "工资项目 --pay") for value in pays]
+        deductions = {
+            key: self._amount(options[option], f"{label} --{option}") if options[option] else ZERO
+            for option, key, label in DEDUCTION_OPTIONS
+        }
+        categories = dict(bracket_categories())
+        category = options["category"].strip()
+        by_label = {str(label): value for value, label in categories.items()}
+        category = by_label.get(category, category)
+        if category not in categories:
+            allowed = "、".join(f"{value}（{label}）" for value, label in categories.items())
+            raise _fail(f"缴费类别“{options['category']}”无效，应为 {allowed}。")
+        month = self._month(options["month"]) if options["month"] else dt.date.today().replace(day=1)
+        try:
+            schedule = load_rates().schedule_for(month)
+        except RatesError as exc:
+            raise _fail(exc.message) from exc
+        if category not in schedule.brackets:
+            raise _fail(f"{month:%Y-%m} 适用的党费标准没有“{categories[category]}”的比例档次。")
+        try:
+            base = base_from_pay(items, **deductions)
+        except ValueError:
+            raise _fail(
+                f"扣除项合计 {sum(deductions.values(), ZERO):.2f} 元超过工资项目合计 "
+                f"{sum(items, ZERO):.2f} 元，月缴费基数不能为负数，请核对各项金额。"
+            ) from None
+        due, rate = monthly_due(category, base, month)
+        if options["format"] == "json":
+            data = {"base": _money(base), "category": category, "rate": _rate(rate), "due": _money(due)}
+            self.stdout.write(json.dumps(data, ensure_ascii=False) + "\n", ending="")
+            return
+        rows = [
+            ("工资项目合计", f"{sum(items, ZERO):.2f} 元（{len(items)} 项）"),
+            *((label, f"{deductions[key]:.2f} 元") for _option, key, label in DEDUCTION_OPTIONS),
+            ("月缴费基数", f"{base:.2f} 元"),
+            ("缴费类别", str(categories[category])),
+            ("所属月份", f"{month:%Y-%m}"),
+            ("比例", rate_label(rate)),
+            ("每月应交", f"{due:.2f} 元"),
+        ]
+        width = max(_width(label) for label, _value in rows)
+        text = "\n".join(f"{label}{' ' * (width - _width(label))}  {value}" for label, value in rows)
+        sentence = explain_due(schedule, category, base, rate, due)
+        self.stdout.write(
+            f"{text}\n{sentence}\n（仅为计算结果，未保存；月缴费基数以党支部核定申报的为准。）\n", ending=""
+        )
+
+    def _amount(self, value: str, label: str) -> Decimal:
+        try:
+            return parse_amount(value)
+        except ValueError as exc:
+            raise _fail(f"{label}：{exc}") from None
 
     def _month(self, value: str) -> dt.date:
         try:
