@@ -6,3 +6,6 @@ class MembersConfig(AppConfig):
     name = "dangjian.members"
     label = "members"
     verbose_name = _("党员")
+
+    def ready(self) -> None:
+        from dangjian.members import timeline  # noqa: F401  registers the foundation's timeline sources

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.members.choices import Category, Education, WorkStatus
+from dangjian.members.choices import Category, Education, MemberStatus, WorkStatus
 from dangjian.members.services import MEMBER_FIELDS
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org
@@ -148,6 +148,16 @@ class MemberFilterForm(forms.Form):
         coerce=lambda v: v == "1",
         empty_value=None,
     )
+    # 正常 first: it is what the list shows when nothing is chosen (selectors.member_list's default)
+    status = forms.ChoiceField(
+        label=_("党籍状态"),
+        required=False,
+        choices=[
+            (MemberStatus.NORMAL.value, MemberStatus.NORMAL.label),
+            ("all", _("全部")),
+            *[(v, label) for v, label in MemberStatus.choices if v != MemberStatus.NORMAL],
+        ],
+    )
     q = forms.CharField(label=_("姓名"), required=False, max_length=50)
 
     def __init__(self, data=None, *, orgs: Iterable[Org] = (), **kwargs):
@@ -157,7 +167,7 @@ class MemberFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update(
             {"placeholder": _("按姓名搜索"), "class": "form-control form-control-sm"}
         )
-        for name in ("org", "category", "work_status", "is_mobile"):
+        for name in ("org", "category", "work_status", "is_mobile", "status"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"
 
     def filters(self) -> dict:
@@ -257,3 +267,36 @@ class MemberForm(forms.Form):
             if not data.get(name):
                 data.pop(name, None)
         return data
+
+
+class MonthField(forms.DateField):
+    """A month as YYYY-MM (the <input type="month"> value), cleaned to its first day."""
+
+    input_formats = ["%Y-%m"]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "month"}, format="%Y-%m"))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace(day=1) if value else value
+
+
+class BirthdayFilterForm(forms.Form):
+    """GET filters of the 政治生日 page: the month (default this month) and an organisation (its subtree)."""
+
+    month = MonthField(label=_("月份"), required=False)
+    org = OrgChoiceField(label=_("组织"), required=False)
+
+    def __init__(self, data=None, *, orgs: Iterable[Org] = (), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["org"].set_orgs(orgs)
+        self.fields["org"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["month"].widget.attrs["class"] = "form-control form-control-sm"
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.conf import settings
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404
 
+from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, MemberHistory
-from dangjian.orgs.choices import MEMBER_ORG_TYPES
+from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
 from dangjian.orgs.models import Org, Post
 
 
@@ -30,10 +34,16 @@ def member_org_options(user, *, include: Org | None = None) -> list[Org]:
     return list(qs.order_by("path"))
 
 
+ALL_STATUSES = "all"
+
+
 def member_list(user, filters: dict[str, Any]):
     """The member list for `user`, narrowed by the cleaned filter values. Not evaluated: the caller
     paginates (one COUNT, one page query with the organisation joined)."""
     qs = Member.objects.visible_to(user).select_related("org")
+    status = filters.get("status") or MemberStatus.NORMAL  # 正常 by default; "all" for every status
+    if status != ALL_STATUSES:
+        qs = qs.filter(status=status)
     org = filters.get("org")
     if org is not None:
         qs = qs.filter(org__path__startswith=org.path)
@@ -47,6 +57,15 @@ def member_list(user, filters: dict[str, Any]):
     if q:
         qs = qs.filter(name__icontains=q)
     return qs
+
+
+def list_counts(qs) -> dict[str, int]:
+    """The filtered set's size and how many of it are 离退休 and 流动党员: one aggregate query."""
+    return qs.order_by().aggregate(
+        total=Count("pk"),
+        retired=Count("pk", filter=Q(work_status=WorkStatus.RETIRED)),
+        mobile=Count("pk", filter=Q(is_mobile=True)),
+    )
 
 
 def visible_member(user, pk: int) -> Member:
@@ -68,3 +87,85 @@ def member_posts(member: Member) -> list[Post]:
 def member_history(member: Member) -> list[MemberHistory]:
     """Changes of organisation, category and work status, newest first (one query)."""
     return list(MemberHistory.objects.filter(member=member).select_related("actor__member"))
+
+
+# --- 政治生日 -------------------------------------------------------------------------------------------
+
+
+def month_end(month: dt.date) -> dt.date:
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def anniversary_in(joined_on: dt.date, year: int) -> dt.date:
+    """The 入党 anniversary in `year`; 29 February falls on 28 February in a common year (same month)."""
+    try:
+        return joined_on.replace(year=year)
+    except ValueError:
+        return dt.date(year, 2, 28)
+
+
+def full_years(since: dt.date, on: dt.date) -> int:
+    return on.year - since.year - ((on.month, on.day) < (since.month, since.day))
+
+
+def branch_of(org: Org) -> Org:
+    """The 党支部 a member's organisation belongs to: itself, or the parent of a 党小组 (needs org.parent)."""
+    return org.parent if org.type == OrgType.XIAOZU and org.parent_id else org
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A member's 政治生日 in a month: `years` since 入党 (the anniversary), and 党龄, counted from 转正
+    (党章; regulations.md DEV-20, MEDIUM) as of the anniversary, None for a 预备党员."""
+
+    member: Member
+    branch: Org
+    date: dt.date
+    years: int
+    party_age: int | None
+
+
+def birthday_of(member: Member, month: dt.date) -> Birthday | None:
+    """The member's 政治生日 in `month`, or None (another month, not yet a year, or off the roll)."""
+    if member.joined_on.month != month.month or member.joined_on.year >= month.year:
+        return None
+    last = month_end(month)
+    if member.joined_on > last or (member.inactive_from is not None and member.inactive_from <= last):
+        return None
+    day = anniversary_in(member.joined_on, month.year)
+    confirmed = member.confirmed_on
+    return Birthday(
+        member=member,
+        branch=branch_of(member.org),
+        date=day,
+        years=month.year - member.joined_on.year,
+        party_age=full_years(confirmed, day) if confirmed and confirmed <= day else None,
+    )
+
+
+def birthdays(members, month: dt.date) -> list[Birthday]:
+    """The members of `members` (a queryset) on the roll at the end of `month` whose 入党 anniversary falls
+    in it, by branch, day and name (one query)."""
+    qs = (
+        members.on_roll(month_end(month))
+        .filter(joined_on__month=month.month, joined_on__year__lt=month.year)
+        .select_related("org", "org__parent")
+    )
+    found = [b for b in (birthday_of(m, month) for m in qs) if b is not None]
+    return sorted(found, key=lambda b: (b.branch.path, b.date, b.member.name, b.member.pk))
+
+
+def birthdays_by_branch(found: list[Birthday]) -> list[tuple[Org, list[Birthday]]]:
+    groups: dict[int, tuple[Org, list[Birthday]]] = {}
+    for b in found:
+        groups.setdefault(b.branch.pk, (b.branch, []))[1].append(b)
+    return list(groups.values())
+
+
+def birthday_panel(user, org: Org, today: dt.date | None = None) -> list[Birthday] | None:
+    """本月政治生日 on a 党支部's page during the first BIRTHDAY_PANEL_DAYS days of the month (default 10):
+    the branch's and its 党小组's members the user may see. None when the panel is not shown."""
+    today = today or dt.date.today()
+    if org.type != OrgType.ZHIBU or today.day > getattr(settings, "BIRTHDAY_PANEL_DAYS", 10):
+        return None
+    return birthdays(Member.objects.visible_to(user).in_subtree(org), today.replace(day=1))

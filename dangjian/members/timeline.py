@@ -4,15 +4,37 @@ Each domain registers a source: a function `(member, on) -> Iterable[TimelineEve
 domain's records of the member with a fixed, small number of queries. `timeline(member)` calls every
 source and sorts the events by date. Sources register at import time; the apps import their timeline
 module in `AppConfig.ready()`.
+
+This module also registers the sources for the records the foundation holds: 入党 and 转正 (the
+registry), changes of organisation, category, work status and status (`MemberHistory`), posts held and
+left (`orgs.Post`), meetings attended and missed (`meetings`), and 党费 payments (`dues`). Training has
+no records yet, so no source.
+
+Events are grouped for the timeline page's filter (入党与发展, 职务, 组织与转接, 党籍状态, 组织生活, 党费) by
+the prefix of their `kind`: `group_of(kind)`; a domain whose kinds need another group than the default
+of their prefix declares it with `register_timeline_group(prefix, group)`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-__all__ = ["TIMELINE_SOURCES", "TimelineEvent", "register_timeline_source", "timeline"]
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+__all__ = [
+    "TIMELINE_GROUPS",
+    "TIMELINE_SOURCES",
+    "TimelineEvent",
+    "group_of",
+    "register_timeline_group",
+    "register_timeline_source",
+    "register_timeline_supersedes",
+    "timeline",
+]
 
 
 @dataclass(frozen=True)
@@ -24,6 +46,10 @@ class TimelineEvent:
     org_code: str = ""  # the organisation the event belongs to, when there is one
     url: str = ""  # a page with the record, when there is one
     order: int = 0  # tie-break among events of the same date (lower first)
+
+    @property
+    def group(self) -> str:
+        return group_of(self.kind)
 
 
 Source = Callable[..., Iterable[TimelineEvent]]
@@ -40,8 +66,350 @@ def register_timeline_source(name: str) -> Callable[[Source], Source]:
     return decorate
 
 
+# kind → kinds that tell the same change with more detail: an event is left out when one of those is
+# on the same date (the registry's MemberHistory row and a domain's own record of one change).
+_SUPERSEDED_BY: dict[str, set[str]] = {
+    "member.status": {"movements.status"},
+    "member.org": {"movements.transfer_accepted", "movements.transfer_in"},
+}
+
+
+def register_timeline_supersedes(kind: str, by: str) -> None:
+    """Declares that an event of kind `by` tells the same change as one of `kind` on the same date."""
+    _SUPERSEDED_BY.setdefault(kind, set()).add(by)
+
+
 def timeline(member, *, on: dt.date | None = None) -> list[TimelineEvent]:
     """Every event of the member up to `on` (default: today), oldest first."""
     on = on or dt.date.today()
     events = [e for source in TIMELINE_SOURCES.values() for e in source(member, on) if e.date <= on]
+    present = {(e.date, e.kind) for e in events}
+    events = [e for e in events if not any((e.date, k) in present for k in _SUPERSEDED_BY.get(e.kind, ()))]
     return sorted(events, key=lambda e: (e.date, e.order, e.kind, e.title))
+
+
+# --- groups (the timeline page's filter) -------------------------------------------------------------
+
+TIMELINE_GROUPS: dict[str, str] = {
+    "development": gettext_lazy("入党与发展"),
+    "posts": gettext_lazy("职务"),
+    "org": gettext_lazy("组织与转接"),
+    "status": gettext_lazy("党籍状态"),
+    "meetings": gettext_lazy("组织生活"),
+    "dues": gettext_lazy("党费"),
+}
+
+# kind prefix → group; the longest matching prefix wins. Kinds matching none are shown unfiltered only.
+_GROUP_OF_PREFIX: dict[str, str] = {
+    "member.joined": "development",
+    "member.confirmed": "development",
+    "member.category": "development",
+    "pipeline.": "development",
+    "orgs.post": "posts",
+    "member.org": "org",
+    "member.work_status": "org",
+    "movements.": "org",
+    "movements.status": "status",
+    "movements.lost": "status",  # 失联 and regaining contact
+    "movements.regained": "status",
+    "member.status": "status",
+    "meetings.": "meetings",
+    "dues.": "dues",
+}
+
+
+def register_timeline_group(prefix: str, group: str) -> None:
+    """Declares the filter group of the kinds starting with `prefix` (one of TIMELINE_GROUPS)."""
+    if group not in TIMELINE_GROUPS:
+        raise ValueError(f"unknown timeline group {group!r}")
+    _GROUP_OF_PREFIX[prefix] = group
+
+
+def group_of(kind: str) -> str:
+    best = ""
+    for prefix in _GROUP_OF_PREFIX:
+        if kind.startswith(prefix) and len(prefix) > len(best):
+            best = prefix
+    return _GROUP_OF_PREFIX.get(best, "")
+
+
+# --- sources of the foundation's records --------------------------------------------------------------
+
+
+def _org_moves(member) -> list:
+    """The member's organisation moves, oldest first, with both organisations (one query)."""
+    from dangjian.members.choices import HistoryField
+    from dangjian.members.models import MemberHistory
+
+    return list(
+        MemberHistory.objects.filter(member_id=member.pk, field=HistoryField.ORG)
+        .select_related("old_org", "new_org")
+        .order_by("effective_on", "id")
+    )
+
+
+def org_spans(member, moves: list) -> list[tuple[int, dt.date, dt.date | None]]:
+    """(org id, first day, first day no longer there or None) from 入党 on, following the moves the same
+    way `meetings.roster.orgs_on` undoes them: from a move's effective date the member is in its new org."""
+    spans: list[tuple[int, dt.date, dt.date | None]] = []
+    start = member.joined_on
+    current = moves[0].old_org_id if moves and moves[0].old_org_id else member.org_id
+    for move in moves:
+        if move.effective_on > start:
+            spans.append((current, start, move.effective_on))
+            start = move.effective_on
+        current = move.new_org_id or current
+    spans.append((current, start, None))
+    return spans
+
+
+@register_timeline_source("member")
+def member_events(member, on: dt.date) -> list[TimelineEvent]:
+    """入党, 转正 and every change kept in MemberHistory (organisation, category, work status, status):
+    one query."""
+    from dangjian.members.choices import Category, HistoryField
+    from dangjian.members.models import MemberHistory
+    from dangjian.orgs.choices import chinese_label
+
+    rows = list(
+        MemberHistory.objects.filter(member_id=member.pk)
+        .select_related("old_org", "new_org")
+        .order_by("effective_on", "id")
+    )
+    moves = [r for r in rows if r.field == HistoryField.ORG]
+    first_org = moves[0].old_org if moves and moves[0].old_org_id else None
+    if first_org is None:
+        first_org = member.org
+    events = [
+        TimelineEvent(
+            date=member.joined_on,
+            kind="member.joined",
+            title=_("入党"),
+            detail=_("在%(org)s入党，成为预备党员") % {"org": first_org.name},
+            org_code=first_org.code,
+        )
+    ]
+    if member.confirmed_on:
+        events.append(
+            TimelineEvent(
+                date=member.confirmed_on,
+                kind="member.confirmed",
+                title=_("转为正式党员"),
+                detail=_("转正日期 %(date)s") % {"date": f"{member.confirmed_on:%Y-%m-%d}"},
+                order=1,
+            )
+        )
+    formal = chinese_label(Category, Category.FORMAL)
+    for row in rows:
+        if row.field == HistoryField.ORG:
+            new_name = row.new_org.name if row.new_org_id else row.new_value
+            old_name = row.old_org.name if row.old_org_id else row.old_value
+            events.append(
+                TimelineEvent(
+                    date=row.effective_on,
+                    kind="member.org",
+                    title=_("组织关系转入%(org)s") % {"org": new_name},
+                    detail=_("由%(old)s转入%(new)s") % {"old": old_name or "—", "new": new_name},
+                    org_code=row.new_org.code if row.new_org_id else "",
+                    order=2,
+                )
+            )
+        elif row.field == HistoryField.CATEGORY:
+            if row.new_value == formal and member.confirmed_on:
+                continue  # the 转正 event above says it, dated by 转正日期
+            events.append(
+                TimelineEvent(
+                    date=row.effective_on,
+                    kind="member.category",
+                    title=_("人员类别改为%(value)s") % {"value": row.new_value},
+                    detail=_("原为%(value)s") % {"value": row.old_value or "—"},
+                    order=2,
+                )
+            )
+        elif row.field == HistoryField.WORK_STATUS:
+            events.append(
+                TimelineEvent(
+                    date=row.effective_on,
+                    kind="member.work_status",
+                    title=_("工作状态改为%(value)s") % {"value": row.new_value},
+                    detail=_("原为%(value)s") % {"value": row.old_value or "—"},
+                    order=2,
+                )
+            )
+        elif row.field == HistoryField.STATUS:
+            events.append(
+                TimelineEvent(
+                    date=row.effective_on,
+                    kind="member.status",
+                    title=_("党籍状态改为%(value)s") % {"value": row.new_value},
+                    detail=_("原为%(value)s") % {"value": row.old_value or "—"},
+                    order=3,
+                )
+            )
+    return events
+
+
+@register_timeline_source("posts")
+def post_events(member, on: dt.date) -> list[TimelineEvent]:
+    """Posts taken up and left (one query)."""
+    from dangjian.orgs.models import Post
+
+    events = []
+    for post in Post.objects.filter(member_id=member.pk).select_related("org").order_by("started_on", "id"):
+        what = f"{post.org.name}{post.get_title_display()}"
+        events.append(
+            TimelineEvent(
+                date=post.started_on,
+                kind="orgs.post_started",
+                title=_("任%(post)s") % {"post": what},
+                detail=_("任职日期 %(date)s") % {"date": f"{post.started_on:%Y-%m-%d}"},
+                org_code=post.org.code,
+                order=4,
+            )
+        )
+        if post.ended_on:
+            events.append(
+                TimelineEvent(
+                    date=post.ended_on,
+                    kind="orgs.post_ended",
+                    title=_("不再担任%(post)s") % {"post": what},
+                    detail=_("任职期间 %(start)s 至 %(end)s")
+                    % {"start": f"{post.started_on:%Y-%m-%d}", "end": f"{post.ended_on:%Y-%m-%d}"},
+                    org_code=post.org.code,
+                    order=4,
+                )
+            )
+    return events
+
+
+def _ancestor_ids(path: str) -> list[int]:
+    """The pks of an organisation and its ancestors, read from its materialized path."""
+    return [int(segment) for segment in path.split("/") if segment]
+
+
+@register_timeline_source("meetings")
+def meeting_events(member, on: dt.date) -> list[TimelineEvent]:
+    """Meetings the member was expected at (the roster rules of `meetings.roster` on each meeting's date)
+    and attended, and those they missed (their Absence rows, with the reason). Five queries whatever the
+    number of meetings: the member's moves, their organisations' paths, their posts, their absences,
+    and every MeetingKind row that concerns them."""
+    from django.db.models import Q
+    from django.urls import reverse
+
+    from dangjian.meetings.choices import ROSTER_OF_TYPE, MeetingType, Roster
+    from dangjian.meetings.models import Absence, MeetingKind
+    from dangjian.orgs.choices import COMMITTEE_TITLES, chinese_label
+    from dangjian.orgs.models import Org, Post
+
+    types_of = defaultdict(set)
+    for meeting_type, roster in ROSTER_OF_TYPE.items():
+        types_of[roster].add(str(meeting_type))
+
+    spans = org_spans(member, _org_moves(member))
+    paths = dict(Org.objects.filter(pk__in={s[0] for s in spans}).values_list("pk", "path"))
+    last_on_roll = on
+    if member.inactive_from is not None:
+        last_on_roll = min(on, member.inactive_from - dt.timedelta(days=1))
+    # (org ids, first day, last day, types) for which the member is on the roster
+    windows: list[tuple[frozenset[int], dt.date, dt.date, frozenset[str]]] = []
+    for org_id, start, end in spans:
+        last = last_on_roll if end is None else min(last_on_roll, end - dt.timedelta(days=1))
+        if start <= last:
+            ids = frozenset(_ancestor_ids(paths.get(org_id, "")) or [org_id])
+            windows.append((ids, start, last, frozenset(types_of[Roster.MEMBERS])))
+    for post in Post.objects.filter(member_id=member.pk).only("org_id", "title", "started_on", "ended_on"):
+        last = on if post.ended_on is None else min(on, post.ended_on - dt.timedelta(days=1))
+        types = set(types_of[Roster.LEADERSHIP])
+        if post.title in COMMITTEE_TITLES:
+            types |= types_of[Roster.COMMITTEE]
+        if post.started_on <= last:
+            windows.append((frozenset({post.org_id}), post.started_on, last, frozenset(types)))
+    absences = {
+        a.meeting_id: a.reason
+        for a in Absence.objects.filter(member_id=member.pk).only("meeting_id", "reason")
+    }
+
+    q = Q(meeting_id__in=list(absences))
+    for ids, first, last, types in windows:
+        q |= Q(org_id__in=sorted(ids), date__gte=first, date__lte=last, type__in=sorted(types))
+    if not windows and not absences:
+        return []
+
+    def expected(kind) -> bool:
+        return any(
+            kind.org_id in ids and first <= kind.date <= last and kind.type in types
+            for ids, first, last, types in windows
+        )
+
+    by_meeting: dict[int, list] = defaultdict(list)
+    for kind in (
+        MeetingKind.objects.filter(q, date__lte=on)
+        .select_related("meeting", "org")
+        .order_by("date", "meeting_id", "type")
+    ):
+        by_meeting[kind.meeting_id].append(kind)
+    events = []
+    for meeting_id, kinds in by_meeting.items():
+        mine = [k for k in kinds if expected(k)]
+        missed = meeting_id in absences
+        if not mine and not missed:
+            continue
+        shown = mine or kinds
+        meeting, org = shown[0].meeting, shown[0].org
+        names = "、".join(chinese_label(MeetingType, k.type) for k in shown)
+        detail = f"{meeting.topic}（{org.name}）"
+        if missed:
+            reason = absences[meeting_id]
+            title = _("缺席%(types)s") % {"types": names}
+            detail += "；" + (
+                _("缺席原因：%(reason)s") % {"reason": reason} if reason else _("未填写缺席原因")
+            )
+        else:
+            title = _("参加%(types)s") % {"types": names}
+        events.append(
+            TimelineEvent(
+                date=meeting.date,
+                kind="meetings.missed" if missed else "meetings.attended",
+                title=title,
+                detail=detail,
+                org_code=org.code,
+                url=reverse("meetings:detail", args=[meeting_id]),
+                order=5,
+            )
+        )
+    return events
+
+
+def months_label(first: dt.date, last: dt.date) -> str:
+    if first == last:
+        return f"{first.year}年{first.month}月"
+    if first.year == last.year:
+        return f"{first.year}年{first.month}月至{last.month}月"
+    return f"{first.year}年{first.month}月至{last.year}年{last.month}月"
+
+
+@register_timeline_source("dues")
+def dues_events(member, on: dt.date) -> list[TimelineEvent]:
+    """One event per 党费 payment: months covered, amount, the member who paid on their behalf (one query)."""
+    from dangjian.dues.models import DuesPayment
+
+    events = []
+    payments = DuesPayment.objects.filter(member_id=member.pk, paid_on__lte=on).select_related("payer")
+    for p in payments.order_by("paid_on", "id"):
+        parts = [_("%(amount)s 元") % {"amount": f"{p.amount:.2f}"}]
+        if p.payer_id:
+            parts.append(_("代缴人：%(name)s") % {"name": p.payer.name})
+        if p.is_extra:
+            title = _("自愿多交党费 %(months)s") % {"months": months_label(p.first_month, p.last_month)}
+        else:
+            title = _("交纳党费 %(months)s") % {"months": months_label(p.first_month, p.last_month)}
+        events.append(
+            TimelineEvent(
+                date=p.paid_on,
+                kind="dues.extra" if p.is_extra else "dues.payment",
+                title=title,
+                detail="；".join(parts),
+                order=6,
+            )
+        )
+    return events

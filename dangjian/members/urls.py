@@ -8,8 +8,11 @@ urlpatterns = [
     path("", views.member_list, name="list"),
     path("new/", views.member_create, name="create"),
     path("export.xlsx", views.member_export, name="export"),
+    path("birthdays/", views.birthday_list, name="birthdays"),
     path("<int:pk>/", views.member_detail, name="detail"),
     path("<int:pk>/edit/", views.member_edit, name="edit"),
     path("<int:pk>/reveal/", views.member_reveal, name="reveal"),
     path("<int:pk>/delete/", views.member_delete, name="delete"),
+    path("<int:pk>/timeline/", views.member_timeline, name="timeline"),
+    path("<int:pk>/birthday-card.pdf", views.birthday_card, name="birthday_card"),
 ]

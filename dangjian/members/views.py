@@ -1,5 +1,6 @@
 """Member pages: list (with Excel export), detail with history and the personal-data reveal, create,
-edit, delete. Views parse input, call one service and render; reads start from the user's scope."""
+edit, delete; the member's timeline; 政治生日 (the month's list and the greeting card PDF). Views parse
+input, call one service and render; reads start from the user's scope."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -23,9 +24,10 @@ from dangjian.core import audit
 from dangjian.core.errors import ServiceError
 from dangjian.core.web import admin_required, apply_service_error
 from dangjian.members import selectors
-from dangjian.members.forms import ETHNICITIES, MemberFilterForm, MemberForm
+from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm
 from dangjian.members.models import Member
 from dangjian.members.services import create_member, delete_member, update_member
+from dangjian.members.timeline import TIMELINE_GROUPS, timeline
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -41,7 +43,9 @@ def _filtered(request):
 def member_list(request):
     form, qs = _filtered(request)
     filters = form.filters()
+    counts = selectors.list_counts(qs)
     paginator = Paginator(qs, settings.PAGE_SIZE)
+    paginator.count = counts["total"]  # the aggregate already counted the set: no second COUNT
     page = paginator.get_page(request.GET.get("page"))
     org = filters.get("org")
     return render(
@@ -51,6 +55,7 @@ def member_list(request):
             "nav": "members",
             "form": form,
             "page": page,
+            "counts": counts,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "filtered": bool(filters),
             "create_org_pk": org.pk if org is not None and org.type in MEMBER_ORG_TYPES else None,
@@ -88,7 +93,7 @@ def _describe_filters(filters: dict) -> str:
     parts = []
     if filters.get("org"):
         parts.append(f"{_('组织')}={filters['org'].code}")
-    for key in ("category", "work_status"):
+    for key in ("category", "work_status", "status"):
         if filters.get(key):
             parts.append(f"{key}={filters[key]}")
     if filters.get("is_mobile") is not None:
@@ -96,6 +101,9 @@ def _describe_filters(filters: dict) -> str:
     if filters.get("q"):
         parts.append(f"{_('姓名')}~{filters['q']}")
     return "; ".join(parts)
+
+
+LATEST_EVENTS = 6  # the member page shows the latest few; the timeline page shows them all
 
 
 def _detail_context(request, member: Member, *, revealed: bool) -> dict:
@@ -115,6 +123,7 @@ def _detail_context(request, member: Member, *, revealed: bool) -> dict:
         "org_linkable": can_edit,
         "posts": posts,
         "history": selectors.member_history(member),
+        "latest_events": list(reversed(timeline(member)[-LATEST_EVENTS:])),
     }
 
 
@@ -236,3 +245,89 @@ def member_delete(request, pk: int):
         return redirect("members:detail", pk=member.pk)
     messages.success(request, _("已删除党员“%(name)s”。") % {"name": name})
     return redirect("members:list")
+
+
+@never_cache
+@login_required
+def member_timeline(request, pk: int):
+    """The member's whole timeline, oldest first, grouped by year, filterable by group (`?group=`)."""
+    member = selectors.visible_member(request.user, pk)
+    group = request.GET.get("group", "")
+    if group not in TIMELINE_GROUPS:
+        group = ""
+    events = timeline(member)
+    counts = {key: 0 for key in TIMELINE_GROUPS}
+    for event in events:
+        if event.group in counts:
+            counts[event.group] += 1
+    shown = [e for e in events if not group or e.group == group]
+    years: dict[int, list] = {}
+    for event in shown:
+        years.setdefault(event.date.year, []).append(event)
+    return render(
+        request,
+        "members/timeline.html",
+        {
+            "nav": "members",
+            "member": member,
+            "group": group,
+            "groups": [(key, label, counts[key]) for key, label in TIMELINE_GROUPS.items()],
+            "total": len(events),
+            "years": sorted(years.items()),
+            "shown": len(shown),
+            "links": scope_for(request.user).is_admin,
+        },
+    )
+
+
+def _this_month() -> dt.date:
+    return dt.date.today().replace(day=1)
+
+
+@admin_required
+def birthday_list(request):
+    """政治生日 of a month (default this month) per branch, for the organisations the user administers."""
+    form = BirthdayFilterForm(request.GET or None, orgs=selectors.filter_org_options(request.user))
+    filters = form.filters()
+    month = filters.get("month") or _this_month()
+    members = Member.objects.visible_to(request.user)
+    if filters.get("org") is not None:
+        members = members.in_subtree(filters["org"])
+    found = selectors.birthdays(members, month)
+    return render(
+        request,
+        "members/birthdays.html",
+        {
+            "nav": "members",
+            "form": form,
+            "month": month,
+            "month_param": f"{month:%Y-%m}",
+            "previous": f"{(month - dt.timedelta(days=1)):%Y-%m}",
+            "next": f"{(selectors.month_end(month) + dt.timedelta(days=1)):%Y-%m}",
+            "branches": selectors.birthdays_by_branch(found),
+            "total": len(found),
+        },
+    )
+
+
+@never_cache
+@login_required
+def birthday_card(request, pk: int):
+    """The greeting card (PDF) of a member's 政治生日 in `?month=YYYY-MM` (default this month); 404 when the
+    member has no 政治生日 that month."""
+    from dangjian.members.cards import birthday_card_pdf
+
+    member = selectors.visible_member(request.user, pk)
+    month = _this_month()
+    if request.GET.get("month"):
+        try:
+            month = dt.datetime.strptime(request.GET["month"], "%Y-%m").date()
+        except ValueError:
+            raise Http404(_("月份无效，应为 YYYY-MM。")) from None
+    found = selectors.birthday_of(member, month)
+    if found is None:
+        raise Http404(_("该党员本月没有政治生日。"))
+    response = HttpResponse(birthday_card_pdf(found), content_type="application/pdf")
+    filename = f"{_('政治生日贺卡')}-{member.name}-{month:%Y-%m}.pdf"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
+    return response

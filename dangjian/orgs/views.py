@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.core.errors import ServiceError
 from dangjian.core.web import admin_required, apply_service_error
+from dangjian.members import selectors as member_selectors
 from dangjian.orgs import selectors, services
 from dangjian.orgs.forms import OrgForm, PostForm, allowed_child_types
 from dangjian.orgs.models import Org, Post
@@ -114,6 +115,7 @@ def org_detail(request, pk):
             "show_ended": show_ended,
             "members": members,
             "can_add_child": bool(allowed_child_types(org.type)),
+            "birthdays": member_selectors.birthday_panel(request.user, org),  # 本月政治生日 (None: no panel)
         },
     )
 
