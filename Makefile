@@ -21,9 +21,9 @@ $(STAMP): pyproject.toml
 demo: install
 	$(BIN)/dangjian migrate --noinput
 	@if $(BIN)/dangjian shell --no-imports -c "import sys; from dangjian.orgs.models import Org; sys.exit(0 if Org.objects.exists() else 1)"; then \
-		echo "已有数据，跳过演示数据生成（如需重建：$(BIN)/dangjian seed --scale small --reset）"; \
+		echo "已有数据，跳过演示数据生成（如需重建：$(BIN)/dangjian seed --scale small --lifecycle --reset）"; \
 	else \
-		$(BIN)/dangjian seed --scale small --seed 1; \
+		$(BIN)/dangjian seed --scale small --seed 1 --lifecycle; \
 	fi
 	$(BIN)/dangjian demo_users
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（Ctrl+C 停止）"

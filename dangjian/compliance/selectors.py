@@ -413,6 +413,18 @@ PARAM_LABELS = {
     "max_members": _l("党员至多"),
     "committee_threshold": _l("设委员会的正式党员人数"),
     "min_committee_posts": _l("委员会至少职务数"),
+    "case_months": _l("连续未交月数"),
+    "from_step": _l("起始步骤"),
+    "step": _l("应完成的步骤"),
+    "start_step": _l("起始步骤"),
+    "end_steps": _l("结束步骤"),
+    "decision_steps": _l("作出决定的步骤"),
+    "months": _l("期限（月）"),
+    "max_months": _l("最长期限（月）"),
+    "label": _l("名称"),
+    "grace_days": _l("宽限天数"),
+    "away_months": _l("外出月数"),
+    "contact_months": _l("联系间隔月数"),
 }
 
 CHECK_LABELS = {
@@ -425,6 +437,14 @@ CHECK_LABELS = {
     "committee_required": _l("设立支部委员会"),
     "post_held": _l("职务在任"),
     "term_on_time": _l("按期换届"),
+    "dues_base_declared": _l("党费基数申报"),
+    "dues_paid_monthly": _l("按月交纳党费"),
+    "dues_arrears_case": _l("连续欠缴审查"),
+    "pipeline_step_within": _l("发展党员步骤时限"),
+    "pipeline_assessment_interval": _l("积极分子考察间隔"),
+    "pipeline_probation_due": _l("预备期满及时讨论转正"),
+    "mem_transfer_due": _l("组织关系及时转接"),
+    "mem_mobile_contact": _l("流动党员定期联系"),
 }
 
 VALUE_LABELS = {
@@ -437,11 +457,29 @@ VALUE_LABELS = {
 UNCERTAIN_MARKERS = ("不确定", "待核", "为参数")
 
 
+STEP_KEYS = frozenset({"from_step", "step", "start_step", "end_steps", "decision_steps"})
+
+
+def _step_name(key: str) -> str:
+    """The Chinese name of a 发展党员 workflow step (rules/workflow-development.yaml), or the key itself."""
+    from dangjian.pipeline.workflow import load_workflow
+
+    try:
+        names = {s.key: s.name for s in load_workflow().steps}
+    except Exception:  # the rulebook page must render even when the workflow file is broken
+        return key
+    return names.get(key, key)
+
+
 def _value_label(key: str, value: Any) -> str:
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, dict):
         return "；".join(f"{chinese_label(OrgType, k)}：{_value_label(key, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(_value_label(key, v) for v in value)
+    if key in STEP_KEYS:
+        return _step_name(value)
     if key == "meeting_type":
         return chinese_label(MeetingType, value)
     if key == "title":

@@ -44,6 +44,7 @@ IMPORT_KINDS: dict[str, str] = {
     "meetings": "组织生活记录",
     "dues-bases": "党费基数",
     "dues-payments": "党费缴纳",
+    "dev-cases": "发展党员",
 }
 
 _IMPORTERS = {
@@ -53,6 +54,7 @@ _IMPORTERS = {
     "meetings": "dangjian.meetings.xlsx.MeetingImporter",
     "dues-bases": "dangjian.dues.xlsx.DuesBaseImporter",
     "dues-payments": "dangjian.dues.xlsx.DuesPaymentImporter",
+    "dev-cases": "dangjian.pipeline.xlsx.DevCaseImporter",
 }
 
 PROGRESS_EVERY = 1000

@@ -6,3 +6,6 @@ class MovementsConfig(AppConfig):
     name = "dangjian.movements"
     label = "movements"
     verbose_name = _("党员状态与流动")
+
+    def ready(self) -> None:
+        from dangjian.movements import facts, timeline  # noqa: F401  (register the fact provider and timeline source)

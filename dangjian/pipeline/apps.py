@@ -6,3 +6,6 @@ class PipelineConfig(AppConfig):
     name = "dangjian.pipeline"
     label = "pipeline"
     verbose_name = _("发展党员")
+
+    def ready(self) -> None:
+        from dangjian.pipeline import facts, timeline  # noqa: F401  (register the fact provider and timeline source)

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from dangjian.pipeline import views
 
 app_name = "pipeline"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.branch_cases, name="index"),
+    path("summary/", views.rollup, name="rollup"),
+    path("new/", views.case_create, name="create"),
+    path("<int:pk>/", views.case_detail, name="detail"),
+]

@@ -1,1 +1,82 @@
-"""Member movement checks (MEM-*): pure functions over the movement facts (dangjian.movements.facts)."""
+"""Member movement checks (MEM-*): pure functions over the movement facts (dangjian.movements.facts, the
+"movements" provider): per 党支部, its members on the roll on D who are away on D."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
+from dangjian.compliance.facts import OrgFacts
+from dangjian.compliance.periods import Window
+from dangjian.movements.dates import add_months
+
+NAMES_SHOWN = 10
+
+
+def _away(facts: OrgFacts):
+    value = facts.extra.get("movements")
+    if value is None:
+        raise ValueError("流动党员数据未加载")
+    return value.away
+
+
+def _names(items) -> str:
+    shown = "、".join(a.name for a in items[:NAMES_SHOWN])
+    return shown + (f"等{len(items)}人" if len(items) > NAMES_SHOWN else "")
+
+
+class TransferDueParams(Params):
+    away_months: int = Field(ge=1)
+
+
+@register("mem_transfer_due", TransferDueParams, facts=("movements",))
+def mem_transfer_due(facts: OrgFacts, window: Window, p: TransferDueParams) -> Outcome:
+    """No member away at a fixed place since `away_months` or more before D (left_on ≤ D − away_months) whose
+    relation has not moved (no accepted transfer decided after leaving, no transfer out); missing: their names.
+    Not applicable once dissolved."""
+    if window.closed:
+        return dissolved(window)
+    cutoff = add_months(window.as_of, -p.away_months)
+    due = [a for a in _away(facts) if a.fixed_place and a.left_on <= cutoff and not a.moved]
+    if not due:
+        return Outcome(
+            "pass",
+            f"已满足：截至{iso(window.as_of)}没有在固定地点外出满{p.away_months}个月而未转接组织关系的党员。",
+        )
+    details = "、".join(
+        f"{a.name}（{iso(a.left_on)}起在{a.destination}{'，转接待接收' if a.pending else ''}）" for a in due
+    )
+    return Outcome(
+        "fail",
+        f"{len(due)}名党员在固定地点外出满{p.away_months}个月，组织关系尚未转接：{details}。",
+        [a.name for a in due],
+    )
+
+
+class MobileContactParams(Params):
+    contact_months: int = Field(ge=1)
+
+
+@register("mem_mobile_contact", MobileContactParams, facts=("movements",))
+def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) -> Outcome:
+    """Every member abroad on D was contacted within `contact_months` (since the latest contact on or before D,
+    or since leaving): overdue when that day + contact_months is before D; missing: their names."""
+    if window.closed:
+        return dissolved(window)
+    abroad = [a for a in _away(facts) if a.abroad]
+    overdue = [a for a in abroad if add_months(a.last_contact or a.left_on, p.contact_months) < window.as_of]
+    if not overdue:
+        if abroad:
+            return Outcome(
+                "pass", f"已满足：{len(abroad)}名出国（境）党员均在{p.contact_months}个月内有联系记录。"
+            )
+        return Outcome("pass", f"已满足：截至{iso(window.as_of)}本支部没有出国（境）的流动党员。")
+    details = "、".join(
+        f"{a.name}（{'上次联系' + iso(a.last_contact) if a.last_contact else iso(a.left_on) + '出境后无联系记录'}）"
+        for a in overdue
+    )
+    return Outcome(
+        "fail",
+        f"{len(overdue)}名出国（境）党员超过{p.contact_months}个月未联系：{details}。",
+        [a.name for a in overdue],
+    )

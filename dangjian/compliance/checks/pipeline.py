@@ -1,1 +1,176 @@
-"""发展党员 checks (PIPE-*): pure functions over the pipeline facts (dangjian.pipeline.facts)."""
+"""发展党员 checks (PIPE-*): pure functions over the pipeline facts (dangjian.pipeline.facts), which hold each
+党支部's development cases as of D with their steps dated by D. Step keys are parameters (the keys of
+rules/workflow-development.yaml), so the rules, not this code, say which steps they watch.
+
+- `pipeline_step_within`: step B within `months` of step A (PIPE-TALK-1M, PIPE-APPROVAL-3M). A case counts when
+  its deadline falls on or after the window's start, or B is still missing on D, or was recorded in the window;
+  it fails when B was recorded after the deadline, or is still missing on D after the deadline. A case closed (终止/取消) before its deadline without B is not counted.
+- `pipeline_assessment_interval`: from `start_step` until `end_step` (or the case's closing, or D), no gap
+  longer than `months` without `step` (PIPE-ASSESS-6M); a gap counts when its deadline falls in the window.
+- `pipeline_probation_due`: a probation (as extended by D) that ended more than `grace_days` before D without
+  `decision_step` and without the case being closed (取消预备党员资格) by D (PIPE-PROBATION-DUE).
+
+Parameters are scalars (the rulebook page renders each value as one label).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pydantic import Field
+
+from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
+from dangjian.compliance.facts import OrgFacts
+from dangjian.compliance.periods import Window
+from dangjian.pipeline.facts import CaseFacts, PipelineFacts
+from dangjian.pipeline.workflow import add_months
+
+NAMES_SHOWN = 10
+
+
+def _known_steps(*keys: str) -> None:
+    from dangjian.pipeline.workflow import load_workflow
+
+    wf = load_workflow({name: True for name in load_workflow().options})  # every optional step exists
+    unknown = [k for k in keys if not wf.has(k)]
+    if unknown:
+        raise ValueError(
+            f"发展党员流程中没有步骤“{'、'.join(unknown)}”（见 rules/workflow-development.yaml）"
+        )
+
+
+def _facts(facts: OrgFacts) -> PipelineFacts | None:
+    return facts.extra.get("pipeline")
+
+
+def _result(failed: list[str], checked: int, what: str, ok: str) -> Outcome:
+    if failed:
+        shown = "；".join(failed[:NAMES_SHOWN]) + ("等" if len(failed) > NAMES_SHOWN else "")
+        return Outcome("fail", f"{len(failed)} 名{what}：{shown}。", missing=failed)
+    if not checked:
+        return Outcome("not_applicable", "不适用：评估期内没有需要检查的发展党员案例。")
+    return Outcome("pass", ok.format(n=checked))
+
+
+class StepWithinParams(Params):
+    from_step: str = Field(min_length=1)
+    step: str = Field(min_length=1)
+    months: int = Field(ge=0)
+    max_months: int | None = Field(default=None, ge=0)
+    label: str = Field(min_length=1)  # what is due, e.g. "谈话"
+
+
+def _closed_before(case: CaseFacts, day: dt.date) -> bool:
+    return case.closed_on is not None and case.closed_on <= day
+
+
+@register(
+    "pipeline_step_within",
+    StepWithinParams,
+    facts=("pipeline",),
+    validate_rule=lambda _types, p: _known_steps(p.from_step, p.step),
+)
+def step_within(facts: OrgFacts, window: Window, p: StepWithinParams) -> Outcome:
+    if window.closed:
+        return dissolved(window)
+    pf = _facts(facts)
+    if pf is None:
+        return Outcome("not_applicable", "不适用：不是党支部。")
+    failed, checked = [], 0
+    for case in pf.cases:
+        start = case.first(p.from_step)
+        if start is None:
+            continue
+        deadline = add_months(start, p.months)
+        done = case.first(p.step)
+        if deadline < window.start and done is not None and done < window.start:
+            continue  # settled in an earlier year
+        if done is None and (deadline >= window.as_of or _closed_before(case, deadline)):
+            continue
+        checked += 1
+        if done is not None and done <= deadline:
+            continue
+        beyond = ""
+        if p.max_months is not None and (done or window.as_of) > add_months(start, p.max_months):
+            beyond = f"，已超过最长{p.max_months}个月"
+        when = f"{iso(done)}才办理" if done else "尚未办理"
+        failed.append(f"{case.name}（应于{iso(deadline)}前{p.label}，{when}{beyond}）")
+    return _result(failed, checked, f"未按期{p.label}", f"{{n}} 个案例均按期{p.label}。")
+
+
+class AssessmentParams(Params):
+    start_step: str = Field(min_length=1)
+    step: str = Field(min_length=1)
+    end_step: str = Field(min_length=1)
+    months: int = Field(ge=1)
+
+
+@register(
+    "pipeline_assessment_interval",
+    AssessmentParams,
+    facts=("pipeline",),
+    validate_rule=lambda _types, p: _known_steps(p.start_step, p.step, p.end_step),
+)
+def assessment_interval(facts: OrgFacts, window: Window, p: AssessmentParams) -> Outcome:
+    if window.closed:
+        return dissolved(window)
+    pf = _facts(facts)
+    if pf is None:
+        return Outcome("not_applicable", "不适用：不是党支部。")
+    failed, checked = [], 0
+    for case in pf.cases:
+        start = case.first(p.start_step)
+        if start is None:
+            continue
+        ends = case.dates(p.end_step)
+        if case.closed_on is not None:
+            ends.append(case.closed_on)
+        end = min(ends) if ends else window.as_of
+        points = [start, *sorted(d for d in case.dates(p.step) if start <= d <= end)]
+        gaps = []
+        for i, point in enumerate(points):
+            deadline = add_months(point, p.months)
+            following = points[i + 1] if i + 1 < len(points) else end
+            if deadline < window.start or deadline >= window.as_of:
+                continue
+            if following > deadline:
+                gaps.append(f"应于{iso(deadline)}前考察")
+        if start <= window.as_of and end >= window.start:
+            checked += 1
+        if gaps:
+            failed.append(f"{case.name}（{'、'.join(gaps)}）")
+    return _result(failed, checked, f"入党积极分子未按每{p.months}个月考察", "{n} 名入党积极分子均按期考察。")
+
+
+class ProbationParams(Params):
+    decision_step: str = Field(min_length=1)
+    grace_days: int = Field(default=0, ge=0)
+
+
+@register(
+    "pipeline_probation_due",
+    ProbationParams,
+    facts=("pipeline",),
+    validate_rule=lambda _types, p: _known_steps(p.decision_step),
+)
+def probation_due(facts: OrgFacts, window: Window, p: ProbationParams) -> Outcome:
+    if window.closed:
+        return dissolved(window)
+    pf = _facts(facts)
+    if pf is None:
+        return Outcome("not_applicable", "不适用：不是党支部。")
+    failed, checked = [], 0
+    for case in pf.cases:
+        if case.probation_end is None or _closed_before(case, case.probation_end):
+            continue
+        if case.probation_end + dt.timedelta(days=p.grace_days) >= window.as_of:
+            continue
+        # decided: the 转正 vote, or the case closed (预备党员资格 cancelled) by D
+        decisions = [*case.dates(p.decision_step), *([case.closed_on] if case.closed_on else [])]
+        decided = bool(decisions)
+        if decided and all(d < window.start for d in decisions):
+            continue  # decided in an earlier year
+        checked += 1
+        if not decided:
+            failed.append(f"{case.name}（预备期{iso(case.probation_end)}期满，尚未讨论转正）")
+    return _result(failed, checked, "预备党员预备期满未讨论转正", "{n} 名预备党员期满后均已讨论。")

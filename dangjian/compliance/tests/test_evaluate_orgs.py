@@ -5,12 +5,14 @@ import datetime as dt
 import pytest
 
 from dangjian.compliance.evaluator import STATUSES, evaluate
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.tests.conftest import END, Y
 from dangjian.members.services import update_member
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_org, update_org
 
 D = dt.date
+V2 = load_ruleset(2)  # the counts below are those of version 2 (later versions add rules)
 
 
 def statuses(evaluation, org):
@@ -121,7 +123,7 @@ def test_organisation_set_up_after_as_of_is_not_evaluated(tree, result):
         data={"code": "A3", "name": "甲三支部", "type": "zhibu", "parent": tree.a, "founded_on": D(Y, 7, 2)},
     )
     assert evaluate(Org.objects.all(), year=Y, as_of=D(Y, 7, 1)).for_org(a3.pk) == []
-    assert len(evaluate(Org.objects.all(), year=Y, as_of=D(Y, 7, 2)).for_org(a3.pk)) == 17
+    assert len(evaluate(Org.objects.all(), year=Y, as_of=D(Y, 7, 2), ruleset=V2).for_org(a3.pk)) == 17
     assert result(Org.objects.all(), "MTG-ASSEMBLY-QUARTERLY", a3).missing == [f"{Y}-Q4"]
 
 
@@ -131,7 +133,7 @@ def test_organisation_dissolved_before_the_year_is_not_evaluated(tree):
 
 
 def test_one_result_per_rule_and_organisation_of_its_types(tree):
-    evaluation = evaluate(Org.objects.all(), year=Y, as_of=END)
+    evaluation = evaluate(Org.objects.all(), year=Y, as_of=END, ruleset=V2)
     # Version 2: 3 党支部 × 17 branch rules (14 of version 1 + 3 DUES-*), 1 党小组 × 1, 1 党组 × 4,
     # 3 党委/党总支 × 2 (书记, 换届).
     assert len(evaluation.results) == 3 * 17 + 1 + 4 + 3 * 2
@@ -189,7 +191,7 @@ def test_a_sliced_queryset_is_accepted(tree):
 
 
 def test_rules_and_results_can_be_grouped_by_rule(tree):
-    evaluation = evaluate(Org.objects.all(), year=Y, as_of=END)
+    evaluation = evaluate(Org.objects.all(), year=Y, as_of=END, ruleset=V2)
     by_rule = {}
     for r in evaluation.results:
         by_rule.setdefault(r.rule, []).append(r.org.code)

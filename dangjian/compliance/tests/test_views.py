@@ -321,6 +321,10 @@ def test_rulebook_page_lists_every_rule_with_its_clause_text(client, users):
     assert '<span class="badge dj-applies">党支部</span>' in lecture
     assert "周期：<strong>每季度</strong>" in lecture
     assert "dj-note-uncertain" in lecture and "来源不确定" in lecture
+    # 发展党员 rules name the workflow's steps, not their keys
+    talk = html[html.index('id="rule-PIPE-TALK-1M"') :]
+    talk = talk[: talk.index("</section>")]
+    assert "应完成的步骤：<strong>党组织派人谈话</strong>" in talk and ">talk<" not in talk
     assert client.get(reverse("compliance:rules"), {"version": "99"}).status_code == 404
 
 
@@ -379,4 +383,12 @@ def test_pages_cost_the_same_queries_for_10_and_40_branches(client, users, tree,
         )
     after = [_count(client, url, PARAMS) for url in urls] + [_count(client, rows, {**PARAMS, "unit": "甲委"})]
     assert after == before
-    assert max(before) <= 18  # the evaluation's facts: 6 queries, and 6 more for 党费 (rulebook version 2)
+    # the evaluation's facts: 6 queries, 6 more for 党费, and one each for the 发展党员 and movements facts
+    assert max(before) <= 20
+
+
+def test_list_parameters_are_shown_joined():
+    from dangjian.compliance.selectors import _value_label
+
+    assert _value_label("end_steps", ["talk", "application"]) == "党组织派人谈话、递交入党申请书"
+    assert _value_label("months", [1, 2]) == "1、2"

@@ -23,7 +23,9 @@ from dangjian.core.seeding.specs import Plan
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.members.models import Member, MemberHistory
+from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
 from dangjian.orgs.models import Org, Post, path_segment
+from dangjian.pipeline.models import CaseStep, DevelopmentCase
 
 BATCH_SIZE = 2000
 
@@ -303,6 +305,15 @@ def summary(counts: dict[str, int]) -> str:
 # Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
 # cleared first); nothing else is touched (attachment files, if any, stay in MEDIA_ROOT).
 RESET_MODELS = (
+    CaseStep.contacts.through,
+    CaseStep.sponsors.through,
+    CaseStep,
+    DevelopmentCase,
+    MobileContact,
+    MobileStint,
+    LostContact,
+    Transfer,
+    StatusChange,
     ArrearsReview,
     DuesPayment,
     DuesRelief,

@@ -326,3 +326,22 @@ def test_reset_keeps_users_but_drops_their_assignments_and_links(db):
     assert not RoleAssignment.objects.exists()
     assert Member.objects.count() == 200 and Org.objects.filter(type="zhibu").count() == 15
     assert list(AuditEvent.objects.values_list("object_repr", flat=True)) == ["演示数据 small"]
+
+
+def test_lifecycle_adds_cases_and_movements_through_the_services_and_reset_removes_them(db):
+    from dangjian.movements.models import LostContact, MobileStint, StatusChange, Transfer
+    from dangjian.pipeline.models import CaseStep, DevelopmentCase
+
+    out = seed("--lifecycle")
+    assert DevelopmentCase.objects.exists() and CaseStep.objects.exists()
+    assert Transfer.objects.exists() and MobileStint.objects.exists() and LostContact.objects.exists()
+    admitted = DevelopmentCase.objects.filter(member__isnull=False)
+    assert admitted.exists()  # the admission votes created 预备党员 in the registry
+    assert Member.objects.count() == 200 + admitted.count()
+    assert AuditEvent.objects.filter(object_repr="演示数据 small").count() == 1
+    assert AuditEvent.objects.count() > 1  # the services audited their own writes
+    assert "完成" in out
+    seed("--reset")
+    for model in (DevelopmentCase, CaseStep, Transfer, MobileStint, LostContact, StatusChange):
+        assert not model.objects.exists(), model
+    assert Member.objects.count() == 200

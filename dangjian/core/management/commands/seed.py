@@ -23,12 +23,17 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1, help="随机种子（默认 1）。")
         parser.add_argument(
+            "--lifecycle",
+            action="store_true",
+            help="另外通过业务服务生成几条发展党员案例和党员流动、组织关系转接、失联记录（演示用）。",
+        )
+        parser.add_argument(
             "--reset",
             action="store_true",
             help="先删除全部党费记录、组织生活记录、组织、党员、党内职务、党员变更记录、角色授权和操作日志（保留用户账号）。",
         )
 
-    def handle(self, *args, scale: str, seed: int, reset: bool, **options):
+    def handle(self, *args, scale: str, seed: int, reset: bool, lifecycle: bool = False, **options):
         existing = Org.objects.count()
         if existing and not reset:
             raise CommandError(
@@ -44,7 +49,7 @@ class Command(BaseCommand):
         if reset and existing:
             self.stdout.write(f"将先清除现有的 {existing} 个组织及相关数据。")
         try:
-            counts = seeding.run(scale, seed, reset=reset, progress=self.progress)
+            counts = seeding.run(scale, seed, reset=reset, lifecycle=lifecycle, progress=self.progress)
         except DatabaseError as exc:  # e.g. rows of later modules still refer to the organisations
             raise CommandError(f"写入失败，数据库未作任何修改：{exc}") from exc
         elapsed = time.monotonic() - started

@@ -1,0 +1,146 @@
+"""Forms of the movements pages. They parse input only; the rules live in dangjian.movements.services, whose
+errors the views put back on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.members.choices import MemberStatus, WorkStatus
+from dangjian.members.forms import DateInput, MemberForm, OrgChoiceField
+from dangjian.movements.choices import ContactWay, ExitOutcome
+
+SM = {"class": "form-control form-control-sm"}
+SELECT = {"class": "form-select form-select-sm"}
+
+
+def _date(label, **kwargs):
+    return forms.DateField(label=label, widget=DateInput(attrs=SM), **kwargs)
+
+
+def _text(label, max_length=200, required=True, **kwargs):
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=forms.TextInput(attrs=SM), **kwargs
+    )
+
+
+class FilterForm(forms.Form):
+    """GET filters of the index and the summary."""
+
+    org = OrgChoiceField(label=_("组织"), required=False)
+    work_status = forms.ChoiceField(
+        label=_("工作状态"), required=False, choices=[("", _("全部")), *WorkStatus.choices]
+    )
+    as_of = forms.DateField(label=_("截至日期"), required=False, widget=DateInput(attrs=SM))
+
+    def __init__(self, data=None, *, orgs=(), **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["org"].set_orgs(orgs)
+        self.fields["org"].widget.attrs.update(SELECT)
+        self.fields["work_status"].widget.attrs.update(SELECT)
+
+    def filters(self) -> dict:
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("新的党籍状态"), widget=forms.Select(attrs=SELECT))
+    outcome = forms.ChoiceField(
+        label=_("出党方式"),
+        required=False,
+        choices=[("", "---------"), *ExitOutcome.choices],
+        widget=forms.Select(attrs=SELECT),
+        help_text=_("仅出党时选择。"),
+    )
+    effective_on = _date(
+        _("生效日期"), help_text=_("自该日起不再计入党员名册（恢复为正常时自该日起重新计入）。")
+    )
+    decided_on = _date(_("决定日期（死亡时填死亡日期）"))
+    decision_body = _text(
+        _("决定机关"), 100, required=False, help_text=_("如：××党支部党员大会、××机关党委。")
+    )
+    note = _text(_("备注"), required=False)
+
+    def __init__(self, *args, allowed=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [(v, label) for v, label in MemberStatus.choices if v in allowed]
+
+
+class StintForm(forms.Form):
+    destination = _text(_("流向地点或单位"))
+    abroad = forms.BooleanField(
+        label=_("出国（境）"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    fixed_place = forms.BooleanField(
+        label=_("在固定地点"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+    left_on = _date(_("外出日期"))
+    note = _text(_("备注"), required=False)
+
+
+class ReturnForm(forms.Form):
+    returned_on = _date(_("返回日期"))
+
+
+class ContactForm(forms.Form):
+    contacted_on = _date(_("联系日期"))
+    way = forms.ChoiceField(
+        label=_("联系方式"), choices=ContactWay.choices, widget=forms.Select(attrs=SELECT)
+    )
+    note = _text(_("联系情况"), required=False)
+
+
+class LostForm(forms.Form):
+    lost_on = _date(_("失联日期"))
+    note = _text(_("备注"), required=False)
+
+
+class RegainedForm(forms.Form):
+    regained_on = _date(_("恢复联系日期"))
+    note = _text(_("备注"), required=False)
+
+
+class TransferForm(forms.Form):
+    to_org = OrgChoiceField(label=_("接收组织"))
+    started_on = _date(_("转接日期"))
+    reason = _text(_("转接原因"))
+
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_org"].set_orgs(orgs, grouped=True)
+        self.fields["to_org"].widget.attrs.update(SELECT)
+
+
+class AcceptForm(forms.Form):
+    accepted_on = _date(_("接收日期"))
+
+
+class ReturnTransferForm(forms.Form):
+    returned_on = _date(_("退回日期"))
+    return_reason = _text(_("退回原因"))
+
+
+class TransferOutForm(forms.Form):
+    letter_no = _text(_("介绍信编号"), 50)
+    destination = _text(_("转往单位（党组织）"))
+    transferred_on = _date(_("转出日期"))
+    note = _text(_("备注"), required=False)
+
+
+class TransferInForm(MemberForm):
+    """The member's data (as on the member form) and the 介绍信."""
+
+    letter_no = forms.CharField(label=_("介绍信编号"), max_length=50)
+    origin = forms.CharField(label=_("转出单位（党组织）"), max_length=200)
+    transferred_on = forms.DateField(label=_("转入日期"), widget=DateInput())
+
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, orgs=orgs, **kwargs)
+        self.fields["org"].label = _("接收组织")
+        del self.fields["is_mobile"]  # kept by the 流动 records
+
+    def member_data(self) -> dict:
+        return self.service_data()

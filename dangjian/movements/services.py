@@ -1,0 +1,658 @@
+"""Writes of the movements domain: 党籍状态变更, 流动党员 stints and contacts, 失联, 组织关系转接. Each validates,
+checks scope inside its transaction (`require_org`), writes (with MemberHistory for status and organisation
+changes) and records the audit event; a refused write raises ServiceError and changes nothing. Nothing here
+runs by itself: the suggestions for 失联 members (selectors) are only suggestions a person decides on."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit
+from dangjian.core.errors import ServiceError
+from dangjian.members.choices import HistoryField, MemberStatus
+from dangjian.members.models import Member, MemberHistory
+from dangjian.members.services import _history, create_member, find_by_id_number, member_snapshot
+from dangjian.movements.choices import ContactWay, ExitOutcome, TransferKind, TransferState
+from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
+from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
+
+# Which statuses may follow which. 出党 and 死亡 are final (EDU-04: 劝退、除名、开除 cannot be restored);
+# 停止党籍 may be lifted (恢复党籍) or end in 出党; a member 转出 who comes back is 转入 again (正常).
+TRANSITIONS: dict[str, frozenset[str]] = {
+    MemberStatus.NORMAL: frozenset(
+        {MemberStatus.SUSPENDED, MemberStatus.LEFT_PARTY, MemberStatus.DECEASED, MemberStatus.TRANSFERRED_OUT}
+    ),
+    MemberStatus.SUSPENDED: frozenset({MemberStatus.NORMAL, MemberStatus.LEFT_PARTY, MemberStatus.DECEASED}),
+    MemberStatus.TRANSFERRED_OUT: frozenset({MemberStatus.NORMAL}),
+    MemberStatus.LEFT_PARTY: frozenset(),
+    MemberStatus.DECEASED: frozenset(),
+}
+
+
+def status_label(value: str) -> str:
+    return chinese_label(MemberStatus, value)
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def _text(value: Any, limit: int) -> str:
+    return str(value or "").strip()[:limit]
+
+
+def _date(value: Any, field: str, label: str) -> dt.date:
+    if not isinstance(value, dt.date):
+        raise ServiceError(f"请填写{label}。", field=field)
+    return value
+
+
+def _locked(member: Member) -> Member:
+    return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+
+
+def _member_org_ok(org, field: str, what: str = "接收组织") -> None:
+    if org is None:
+        raise ServiceError(f"请选择{what}。", field=field)
+    if org.type not in MEMBER_ORG_TYPES:
+        raise ServiceError(
+            f"{what}须为党支部或党小组，“{org.name}”是{chinese_label(OrgType, org.type)}。", field=field
+        )
+    if org.is_dissolved:
+        raise ServiceError(f"“{org.name}”已撤销，不能接收党员。", field=field)
+
+
+# --- 党籍状态 ------------------------------------------------------------------------------------------------
+
+
+def _status_snapshot(c: StatusChange) -> dict:
+    return {
+        "member": c.member.name,
+        "org": c.org.code,
+        "old_status": status_label(c.old_status),
+        "new_status": status_label(c.new_status),
+        "outcome": chinese_label(ExitOutcome, c.outcome) if c.outcome else "",
+        "effective_on": c.effective_on,
+        "decided_on": c.decided_on,
+        "decision_body": c.decision_body,
+        "note": c.note,
+    }
+
+
+def _validate_status(
+    member: Member, status: str, effective_on, decided_on, decision_body: str, outcome: str
+) -> tuple[dt.date, dt.date]:
+    if status not in MemberStatus.values:
+        raise ServiceError(f"党籍状态“{status}”无效。", field="status")
+    current = member.status
+    if status == current:
+        raise ServiceError(f"{member.name}的党籍状态已是“{status_label(status)}”。", field="status")
+    if status not in TRANSITIONS[current]:
+        if current in (MemberStatus.LEFT_PARTY, MemberStatus.DECEASED):
+            reason = f"{member.name}已{status_label(current)}，党籍状态不能再变更。"
+        else:
+            reason = f"党籍状态不能由“{status_label(current)}”变更为“{status_label(status)}”。"
+        raise ServiceError(reason, field="status")
+    effective_on = _date(effective_on, "effective_on", "生效日期")
+    decided_on = _date(
+        decided_on, "decided_on", "死亡日期" if status == MemberStatus.DECEASED else "决定日期"
+    )
+    if effective_on < member.joined_on:
+        raise ServiceError("生效日期不能早于入党日期。", field="effective_on")
+    if member.inactive_from and effective_on < member.inactive_from:
+        raise ServiceError(
+            f"生效日期不能早于当前状态的生效日期（{member.inactive_from:%Y-%m-%d}）。", field="effective_on"
+        )
+    if status == MemberStatus.LEFT_PARTY:
+        if outcome not in ExitOutcome.values:
+            raise ServiceError("出党须选择方式：除名、劝退、开除、退党或自行脱党。", field="outcome")
+    elif outcome:
+        raise ServiceError("只有出党才记录出党方式。", field="outcome")
+    if not decision_body and status != MemberStatus.DECEASED:
+        raise ServiceError("请填写决定机关（如：××党支部党员大会）。", field="decision_body")
+    return effective_on, decided_on
+
+
+def _apply_status(
+    *,
+    actor,
+    member: Member,
+    status: str,
+    effective_on: dt.date,
+    decided_on: dt.date,
+    decision_body: str,
+    outcome: str,
+    note: str,
+) -> StatusChange:
+    """Writes the change on a locked member whose scope was checked by the caller."""
+    old = member.status
+    change = StatusChange.objects.create(
+        member=member,
+        org=member.org,
+        old_status=old,
+        new_status=status,
+        outcome=outcome,
+        effective_on=effective_on,
+        decided_on=decided_on,
+        decision_body=decision_body,
+        note=note,
+        created_by=_user(actor),
+    )
+    member.status = status
+    member.inactive_from = None if status == MemberStatus.NORMAL else effective_on
+    member.save(update_fields=["status", "inactive_from", "updated_at"])
+    MemberHistory.objects.create(
+        member=member,
+        field=HistoryField.STATUS,
+        old_value=status_label(old),
+        new_value=status_label(status),
+        effective_on=effective_on,
+        actor=_user(actor),
+    )
+    audit.record(
+        actor=actor, action="create", obj=change, org_path=member.org.path, after=_status_snapshot(change)
+    )
+    return change
+
+
+@transaction.atomic
+def change_status(
+    *,
+    actor,
+    member: Member,
+    status: str,
+    effective_on: dt.date,
+    decided_on: dt.date,
+    decision_body: str,
+    outcome: str | None = None,
+    note: str = "",
+) -> StatusChange:
+    """Sets the member's 党籍状态 from `effective_on` (the first day off the roll; back on it for 正常), with the
+    decision behind it: for 出党 the outcome (除名/劝退/开除/退党/自行脱党), the decision date and body; for 死亡 the
+    date of death (`decided_on`). Writes a StatusChange, a MemberHistory row (党籍状态) and the audit event."""
+    current = _locked(member)
+    outcome = (outcome or "").strip()
+    decision_body, note = _text(decision_body, 100), _text(note, 200)
+    effective_on, decided_on = _validate_status(
+        current, status, effective_on, decided_on, decision_body, outcome
+    )
+    require_org(actor, current.org, "该党员不在您的管理范围内，未变更党籍状态。")
+    if status == MemberStatus.TRANSFERRED_OUT:
+        raise ServiceError("转出本系统请通过“组织关系转出”办理（须填写介绍信编号）。", field="status")
+    if (
+        Transfer.objects.filter(member=current, state=TransferState.PENDING).exists()
+        and status != MemberStatus.NORMAL
+    ):
+        raise ServiceError("该党员有待接收的组织关系转接，请先由接收方办理或退回。", field="status")
+    return _apply_status(
+        actor=actor,
+        member=current,
+        status=status,
+        effective_on=effective_on,
+        decided_on=decided_on,
+        decision_body=decision_body,
+        outcome=outcome,
+        note=note,
+    )
+
+
+# --- 流动党员 --------------------------------------------------------------------------------------------------
+
+
+def _stint_snapshot(s: MobileStint) -> dict:
+    return {
+        "member": s.member.name,
+        "destination": s.destination,
+        "abroad": s.abroad,
+        "fixed_place": s.fixed_place,
+        "left_on": s.left_on,
+        "returned_on": s.returned_on,
+        "note": s.note,
+    }
+
+
+def _set_mobile(member: Member, value: bool) -> None:
+    if member.is_mobile != value:
+        member.is_mobile = value
+        member.save(update_fields=["is_mobile", "updated_at"])
+
+
+@transaction.atomic
+def start_stint(
+    *,
+    actor,
+    member: Member,
+    destination: str,
+    left_on: dt.date,
+    abroad: bool = False,
+    fixed_place: bool = False,
+    note: str = "",
+) -> MobileStint:
+    """Records that the member went away (流动党员): where, whether abroad, whether at a fixed place, from when.
+    Sets Member.is_mobile."""
+    current = _locked(member)
+    destination = _text(destination, 200)
+    if not destination:
+        raise ServiceError("请填写流向地点或单位。", field="destination")
+    left_on = _date(left_on, "left_on", "外出日期")
+    if current.status != MemberStatus.NORMAL:
+        raise ServiceError(f"{current.name}的党籍状态为“{status_label(current.status)}”，不能登记外出。")
+    if left_on < current.joined_on:
+        raise ServiceError("外出日期不能早于入党日期。", field="left_on")
+    require_org(actor, current.org, "该党员不在您的管理范围内，未登记外出。")
+    if MobileStint.objects.filter(member=current, returned_on__isnull=True).exists():
+        raise ServiceError(f"{current.name}已有未结束的外出记录，请先登记返回。", field="left_on")
+    last = (
+        MobileStint.objects.filter(member=current)
+        .order_by("-returned_on")
+        .values_list("returned_on", flat=True)
+        .first()
+    )
+    if last and left_on < last:
+        raise ServiceError(f"外出日期不能早于上次返回日期（{last:%Y-%m-%d}）。", field="left_on")
+    stint = MobileStint.objects.create(
+        member=current,
+        destination=destination,
+        abroad=bool(abroad),
+        fixed_place=bool(fixed_place),
+        left_on=left_on,
+        note=_text(note, 200),
+        created_by=_user(actor),
+    )
+    _set_mobile(current, True)
+    audit.record(
+        actor=actor, action="create", obj=stint, org_path=current.org.path, after=_stint_snapshot(stint)
+    )
+    return stint
+
+
+def _locked_stint(stint: MobileStint) -> MobileStint:
+    return MobileStint.objects.select_for_update().select_related("member", "member__org").get(pk=stint.pk)
+
+
+@transaction.atomic
+def end_stint(*, actor, stint: MobileStint, returned_on: dt.date) -> MobileStint:
+    """Records the member's return; clears Member.is_mobile."""
+    current = _locked_stint(stint)
+    returned_on = _date(returned_on, "returned_on", "返回日期")
+    require_org(actor, current.member.org, "该党员不在您的管理范围内，未登记返回。")
+    if current.returned_on is not None:
+        raise ServiceError(f"该外出记录已于{current.returned_on:%Y-%m-%d}登记返回。", field="returned_on")
+    if returned_on < current.left_on:
+        raise ServiceError(f"返回日期不能早于外出日期（{current.left_on:%Y-%m-%d}）。", field="returned_on")
+    before = _stint_snapshot(current)
+    current.returned_on = returned_on
+    current.save(update_fields=["returned_on"])
+    _set_mobile(_locked(current.member), False)
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=current,
+        org_path=current.member.org.path,
+        before=before,
+        after=_stint_snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def record_contact(
+    *, actor, stint: MobileStint, contacted_on: dt.date, way: str, note: str = ""
+) -> MobileContact:
+    """A contact with the member while away (at least every 6 months for those abroad: rules/movements.yaml)."""
+    current = _locked_stint(stint)
+    contacted_on = _date(contacted_on, "contacted_on", "联系日期")
+    if way not in ContactWay.values:
+        raise ServiceError("请选择联系方式。", field="way")
+    require_org(actor, current.member.org, "该党员不在您的管理范围内，未登记联系记录。")
+    if contacted_on < current.left_on:
+        raise ServiceError(f"联系日期不能早于外出日期（{current.left_on:%Y-%m-%d}）。", field="contacted_on")
+    if current.returned_on is not None and contacted_on > current.returned_on:
+        raise ServiceError(
+            f"联系日期不能晚于返回日期（{current.returned_on:%Y-%m-%d}）。", field="contacted_on"
+        )
+    contact = MobileContact.objects.create(
+        stint=current, contacted_on=contacted_on, way=way, note=_text(note, 200), created_by=_user(actor)
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=contact,
+        org_path=current.member.org.path,
+        after={
+            "member": current.member.name,
+            "contacted_on": contacted_on,
+            "way": chinese_label(ContactWay, way),
+            "note": contact.note,
+        },
+    )
+    return contact
+
+
+# --- 失联 -----------------------------------------------------------------------------------------------------
+
+
+def _lost_snapshot(lost: LostContact) -> dict:
+    return {
+        "member": lost.member.name,
+        "lost_on": lost.lost_on,
+        "regained_on": lost.regained_on,
+        "note": lost.note,
+    }
+
+
+@transaction.atomic
+def record_lost_contact(*, actor, member: Member, lost_on: dt.date, note: str = "") -> LostContact:
+    """Records the day contact with the member was lost. Nothing changes the member's status by itself:
+    the suggestions (selectors.lost_items) are for the branch to decide on."""
+    current = _locked(member)
+    lost_on = _date(lost_on, "lost_on", "失联日期")
+    if current.status not in (MemberStatus.NORMAL, MemberStatus.SUSPENDED):
+        raise ServiceError(f"{current.name}的党籍状态为“{status_label(current.status)}”，不能登记失联。")
+    if lost_on < current.joined_on:
+        raise ServiceError("失联日期不能早于入党日期。", field="lost_on")
+    require_org(actor, current.org, "该党员不在您的管理范围内，未登记失联。")
+    if LostContact.objects.filter(member=current, regained_on__isnull=True).exists():
+        raise ServiceError(f"{current.name}已登记为失联，尚未恢复联系。", field="lost_on")
+    lost = LostContact.objects.create(
+        member=current, lost_on=lost_on, note=_text(note, 200), created_by=_user(actor)
+    )
+    audit.record(
+        actor=actor, action="create", obj=lost, org_path=current.org.path, after=_lost_snapshot(lost)
+    )
+    return lost
+
+
+@transaction.atomic
+def record_regained(*, actor, lost: LostContact, regained_on: dt.date, note: str = "") -> LostContact:
+    current = LostContact.objects.select_for_update().select_related("member", "member__org").get(pk=lost.pk)
+    regained_on = _date(regained_on, "regained_on", "恢复联系日期")
+    require_org(actor, current.member.org, "该党员不在您的管理范围内，未登记恢复联系。")
+    if current.regained_on is not None:
+        raise ServiceError(f"已于{current.regained_on:%Y-%m-%d}登记恢复联系。", field="regained_on")
+    if regained_on < current.lost_on:
+        raise ServiceError(
+            f"恢复联系日期不能早于失联日期（{current.lost_on:%Y-%m-%d}）。", field="regained_on"
+        )
+    before = _lost_snapshot(current)
+    current.regained_on = regained_on
+    if note:
+        current.note = _text(f"{current.note}；{note}" if current.note else note, 200)
+    current.save(update_fields=["regained_on", "note"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=current,
+        org_path=current.member.org.path,
+        before=before,
+        after=_lost_snapshot(current),
+    )
+    return current
+
+
+# --- 组织关系转接 ---------------------------------------------------------------------------------------------
+
+
+def _transfer_snapshot(t: Transfer) -> dict:
+    return {
+        "kind": chinese_label(TransferKind, t.kind),
+        "state": chinese_label(TransferState, t.state),
+        "member": t.member.name,
+        "from_org": t.from_org.code if t.from_org_id else "",
+        "to_org": t.to_org.code if t.to_org_id else "",
+        "place": t.place,
+        "letter_no": t.letter_no,
+        "started_on": t.started_on,
+        "reason": t.reason,
+        "dues_paid_through": f"{t.dues_paid_through:%Y-%m}" if t.dues_paid_through else "",
+        "decided_on": t.decided_on,
+        "return_reason": t.return_reason,
+    }
+
+
+def _paid_through(member: Member, on: dt.date) -> dt.date | None:
+    from dangjian.movements.selectors import dues_paid_through
+
+    return dues_paid_through(member, on)
+
+
+def _transfer_ready(member: Member, when: dt.date, field: str) -> None:
+    if member.status != MemberStatus.NORMAL:
+        raise ServiceError(f"{member.name}的党籍状态为“{status_label(member.status)}”，不能转接组织关系。")
+    if when < member.joined_on:
+        raise ServiceError("转接日期不能早于入党日期。", field=field)
+    if Transfer.objects.filter(member=member, state=TransferState.PENDING).exists():
+        raise ServiceError(f"{member.name}已有待接收的组织关系转接。", field=field)
+
+
+@transaction.atomic
+def start_transfer(*, actor, member: Member, to_org, started_on: dt.date, reason: str) -> Transfer:
+    """The sending branch starts a transfer inside the system. The member stays with the sender until the
+    receiving side accepts; the dues paid-up-to month (the last fully paid month) is captured now."""
+    current = _locked(member)
+    started_on = _date(started_on, "started_on", "转接日期")
+    reason = _text(reason, 200)
+    if not reason:
+        raise ServiceError("请填写转接原因。", field="reason")
+    _member_org_ok(to_org, "to_org")
+    if to_org.pk == current.org_id:
+        raise ServiceError(f"{current.name}已在“{to_org.name}”。", field="to_org")
+    _transfer_ready(current, started_on, "started_on")
+    require_org(actor, current.org, "该党员不在您的管理范围内，未发起转接。")
+    transfer = Transfer.objects.create(
+        kind=TransferKind.INTERNAL,
+        state=TransferState.PENDING,
+        member=current,
+        from_org=current.org,
+        to_org=to_org,
+        started_on=started_on,
+        reason=reason,
+        dues_paid_through=_paid_through(current, started_on),
+        started_by=_user(actor),
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=transfer,
+        org_path=current.org.path,
+        after=_transfer_snapshot(transfer),
+    )
+    return transfer
+
+
+def _locked_transfer(transfer: Transfer) -> Transfer:
+    return (
+        Transfer.objects.select_for_update(of=("self",))
+        .select_related("member", "member__org", "from_org", "to_org")
+        .get(pk=transfer.pk)
+    )
+
+
+def _move(actor, member: Member, target, effective_on: dt.date) -> None:
+    """Moves a locked member to `target` with the MemberHistory row (所在组织) and the audit event, as
+    members.services.update_member does; the caller has checked scope over the receiving side."""
+    before_snapshot = member_snapshot(member)
+    before = Member(org=member.org, category=member.category, work_status=member.work_status)
+    before.org_id = member.org_id
+    member.org = target
+    member.save(update_fields=["org", "updated_at"])
+    _history(member, before, actor, effective_on)
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=member,
+        org_path=target.path,
+        before=before_snapshot,
+        after=member_snapshot(member),
+        note="组织关系转接",
+    )
+
+
+@transaction.atomic
+def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Transfer:
+    """The receiving side accepts: the member moves to the receiving organisation from `accepted_on`. The
+    sender's start is its consent, so only scope over the receiving organisation is required."""
+    current = _locked_transfer(transfer)
+    accepted_on = _date(accepted_on, "accepted_on", "接收日期")
+    require_org(actor, current.to_org, "接收组织不在您的管理范围内，未办理接收。")
+    if current.kind != TransferKind.INTERNAL or current.state != TransferState.PENDING:
+        raise ServiceError(f"该转接{chinese_label(TransferState, current.state)}，不能再接收。")
+    if accepted_on < current.started_on:
+        raise ServiceError(
+            f"接收日期不能早于转接日期（{current.started_on:%Y-%m-%d}）。", field="accepted_on"
+        )
+    member = _locked(current.member)
+    if member.org_id != current.from_org_id:
+        raise ServiceError("该党员的所在组织已不是转出组织，请转出组织退回后重新发起。")
+    if member.status != MemberStatus.NORMAL:
+        raise ServiceError(f"{member.name}的党籍状态为“{status_label(member.status)}”，不能接收。")
+    _member_org_ok(current.to_org, "to_org")
+    before = _transfer_snapshot(current)
+    current.state = TransferState.ACCEPTED
+    current.decided_on = accepted_on
+    current.decided_by = _user(actor)
+    current.save(update_fields=["state", "decided_on", "decided_by"])
+    _move(actor, member, current.to_org, accepted_on)
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=current,
+        org_path=current.to_org.path,
+        before=before,
+        after=_transfer_snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def return_transfer(*, actor, transfer: Transfer, returned_on: dt.date, reason: str) -> Transfer:
+    """The receiving side returns the transfer with a reason; the member stays where they are."""
+    current = _locked_transfer(transfer)
+    returned_on = _date(returned_on, "returned_on", "退回日期")
+    reason = _text(reason, 200)
+    if not reason:
+        raise ServiceError("退回须填写原因。", field="return_reason")
+    require_org(actor, current.to_org, "接收组织不在您的管理范围内，未办理退回。")
+    if current.kind != TransferKind.INTERNAL or current.state != TransferState.PENDING:
+        raise ServiceError(f"该转接{chinese_label(TransferState, current.state)}，不能再退回。")
+    if returned_on < current.started_on:
+        raise ServiceError(
+            f"退回日期不能早于转接日期（{current.started_on:%Y-%m-%d}）。", field="returned_on"
+        )
+    before = _transfer_snapshot(current)
+    current.state = TransferState.RETURNED
+    current.decided_on = returned_on
+    current.return_reason = reason
+    current.decided_by = _user(actor)
+    current.save(update_fields=["state", "decided_on", "return_reason", "decided_by"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=current,
+        org_path=current.to_org.path,
+        before=before,
+        after=_transfer_snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def transfer_out(
+    *, actor, member: Member, letter_no: str, destination: str, transferred_on: dt.date, note: str = ""
+) -> Transfer:
+    """组织关系转出本系统: recorded with the 介绍信编号 and the destination; the member's status becomes 转出 from
+    `transferred_on` (change of status with its history)."""
+    current = _locked(member)
+    letter_no, destination = _text(letter_no, 50), _text(destination, 200)
+    if not letter_no:
+        raise ServiceError("请填写介绍信编号。", field="letter_no")
+    if not destination:
+        raise ServiceError("请填写转往单位（党组织）。", field="destination")
+    transferred_on = _date(transferred_on, "transferred_on", "转出日期")
+    _transfer_ready(current, transferred_on, "transferred_on")
+    require_org(actor, current.org, "该党员不在您的管理范围内，未办理转出。")
+    transfer = Transfer.objects.create(
+        kind=TransferKind.OUT,
+        state=TransferState.DONE,
+        member=current,
+        from_org=current.org,
+        place=destination,
+        letter_no=letter_no,
+        started_on=transferred_on,
+        reason=_text(note, 200),
+        dues_paid_through=_paid_through(current, transferred_on),
+        decided_on=transferred_on,
+        started_by=_user(actor),
+        decided_by=_user(actor),
+    )
+    _apply_status(
+        actor=actor,
+        member=current,
+        status=MemberStatus.TRANSFERRED_OUT,
+        effective_on=transferred_on,
+        decided_on=transferred_on,
+        decision_body=current.org.name,
+        outcome="",
+        note=f"介绍信编号 {letter_no}，转往{destination}"[:200],
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=transfer,
+        org_path=current.org.path,
+        after=_transfer_snapshot(transfer),
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_in(
+    *, actor, data: dict[str, Any], letter_no: str, origin: str, transferred_on: dt.date
+) -> Transfer:
+    """组织关系转入本系统: creates the member (members.services.create_member, with `data["org"]` the receiving
+    党支部 or 党小组) and records the 介绍信编号 and where they came from."""
+    letter_no, origin = _text(letter_no, 50), _text(origin, 200)
+    if not letter_no:
+        raise ServiceError("请填写介绍信编号。", field="letter_no")
+    if not origin:
+        raise ServiceError("请填写转出单位（党组织）。", field="origin")
+    transferred_on = _date(transferred_on, "transferred_on", "转入日期")
+    org = data.get("org")
+    _member_org_ok(org, "org")
+    require_org(actor, org, "接收组织不在您的管理范围内，未办理转入。")
+    existing = find_by_id_number(data.get("id_number") or "") if data.get("id_number") else None
+    if existing is not None:
+        if existing.status == MemberStatus.TRANSFERRED_OUT:
+            raise ServiceError(
+                f"该身份证号对应的党员曾从本系统转出（原在“{existing.org.name}”），请由原组织恢复其党籍状态后发起系统内转接。",
+                field="id_number",
+            )
+        raise ServiceError("该身份证号已登记在其他党员名下。", field="id_number")
+    joined = data.get("joined_on")
+    if isinstance(joined, dt.date) and transferred_on < joined:
+        raise ServiceError("转入日期不能早于入党日期。", field="transferred_on")
+    member = create_member(actor=actor, data=data)
+    transfer = Transfer.objects.create(
+        kind=TransferKind.IN,
+        state=TransferState.DONE,
+        member=member,
+        to_org=member.org,
+        place=origin,
+        letter_no=letter_no,
+        started_on=transferred_on,
+        decided_on=transferred_on,
+        started_by=_user(actor),
+        decided_by=_user(actor),
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=transfer,
+        org_path=member.org.path,
+        after=_transfer_snapshot(transfer),
+    )
+    return transfer

@@ -1,0 +1,422 @@
+"""Pages of the movements domain: the index (summary of the scope, transfers awaiting acceptance and sent,
+mobile members due a contact, 失联 suggestions), the summary per branch, a member's page with the forms to act,
+the status-change form, a transfer's page with accept/return, and 组织关系转入. Views parse input, call one
+service and render; reads start from the user's scope (a member or transfer outside it is a 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.members.choices import MemberStatus
+from dangjian.members.forms import ETHNICITIES
+from dangjian.members.selectors import member_org_options
+from dangjian.movements import selectors, services
+from dangjian.movements.forms import (
+    AcceptForm,
+    ContactForm,
+    FilterForm,
+    LostForm,
+    RegainedForm,
+    ReturnForm,
+    ReturnTransferForm,
+    StatusForm,
+    StintForm,
+    TransferForm,
+    TransferInForm,
+    TransferOutForm,
+)
+from dangjian.movements.models import LostContact, MobileStint
+from dangjian.movements.services import TRANSITIONS
+
+
+def _filters(request):
+    orgs = selectors.org_options(request.user)
+    form = FilterForm(request.GET or None, orgs=orgs)
+    f = form.filters()
+    as_of = min(f.get("as_of") or dt.date.today(), dt.date.today())
+    return form, f.get("org"), f.get("work_status"), as_of
+
+
+@admin_required
+@require_GET
+def index(request):
+    form, org, work_status, as_of = _filters(request)
+    members = selectors.admin_members(request.user, org, work_status)
+    lines = selectors.summary(members, as_of)
+    mobile = [i for i in selectors.mobile_items(members, as_of) if i.contact_due]
+    lost = [i for i in selectors.lost_items(members, as_of) if i.suggestion]
+    return render(
+        request,
+        "movements/index.html",
+        {
+            "nav": "movements",
+            "tab": "index",
+            "form": form,
+            "org": org,
+            "as_of": as_of,
+            "total": lines[-1] if lines else None,
+            "awaiting": selectors.transfers_awaiting(request.user),
+            "sent": selectors.transfers_sent(request.user),
+            "mobile": mobile,
+            "lost": lost,
+        },
+    )
+
+
+@admin_required
+@require_GET
+def summary(request):
+    form, org, work_status, as_of = _filters(request)
+    members = selectors.admin_members(request.user, org, work_status)
+    return render(
+        request,
+        "movements/summary.html",
+        {
+            "nav": "movements",
+            "tab": "summary",
+            "form": form,
+            "org": org,
+            "as_of": as_of,
+            "lines": selectors.summary(members, as_of),
+            "mobile": selectors.mobile_items(members, as_of),
+            "lost": selectors.lost_items(members, as_of),
+        },
+    )
+
+
+def _member(request, pk):
+    member = selectors.admin_member(request.user, pk)
+    if member is None:
+        raise Http404
+    return member
+
+
+def _member_page(request, member, forms=None, status=200):
+    today = dt.date.today()
+    data = selectors.member_movements(member)
+    forms = forms or {}
+    context = {
+        "nav": "movements",
+        "member": member,
+        "data": data,
+        "today": today,
+        "status_url": reverse("movements:status", args=[member.pk]),
+        "can_change_status": bool(TRANSITIONS[member.status] - {MemberStatus.TRANSFERRED_OUT}),
+        "is_normal": member.status == MemberStatus.NORMAL,
+        "stint_form": forms.get("stint") or StintForm(initial={"left_on": today}),
+        "return_form": forms.get("return") or ReturnForm(initial={"returned_on": today}),
+        "contact_form": forms.get("contact") or ContactForm(initial={"contacted_on": today}),
+        "lost_form": forms.get("lost") or LostForm(initial={"lost_on": today}),
+        "regained_form": forms.get("regained") or RegainedForm(initial={"regained_on": today}),
+        "transfer_form": forms.get("transfer")
+        or TransferForm(initial={"started_on": today}, orgs=selectors.receiving_orgs(exclude=member.org)),
+        "out_form": forms.get("out") or TransferOutForm(initial={"transferred_on": today}),
+        "open_form": next(iter(forms), ""),
+    }
+    return render(request, "movements/member.html", context, status=status)
+
+
+@never_cache
+@admin_required
+@require_GET
+def member_page(request, pk: int):
+    return _member_page(request, _member(request, pk))
+
+
+def _act(request, member, key, form, call, success):
+    """Validates `form`, calls the service; on success back to the member page, else the page with errors."""
+    if form.is_valid():
+        try:
+            call(form.cleaned_data)
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect("movements:member", pk=member.pk)
+    return _member_page(request, member, {key: form}, status=400)
+
+
+@admin_required
+@require_POST
+def stint_start(request, pk: int):
+    member = _member(request, pk)
+    return _act(
+        request,
+        member,
+        "stint",
+        StintForm(request.POST),
+        lambda d: services.start_stint(actor=request.user, member=member, **d),
+        _("已登记%(name)s外出。") % {"name": member.name},
+    )
+
+
+def _stint(request, pk) -> MobileStint:
+    stint = (
+        MobileStint.objects.visible_to(request.user)
+        .select_related("member", "member__org")
+        .filter(pk=pk)
+        .first()
+    )
+    if stint is None:
+        raise Http404
+    return stint
+
+
+@admin_required
+@require_POST
+def stint_return(request, pk: int):
+    stint = _stint(request, pk)
+    return _act(
+        request,
+        stint.member,
+        "return",
+        ReturnForm(request.POST),
+        lambda d: services.end_stint(actor=request.user, stint=stint, **d),
+        _("已登记%(name)s返回。") % {"name": stint.member.name},
+    )
+
+
+@admin_required
+@require_POST
+def stint_contact(request, pk: int):
+    stint = _stint(request, pk)
+    return _act(
+        request,
+        stint.member,
+        "contact",
+        ContactForm(request.POST),
+        lambda d: services.record_contact(actor=request.user, stint=stint, **d),
+        _("已登记与%(name)s的联系。") % {"name": stint.member.name},
+    )
+
+
+@admin_required
+@require_POST
+def lost_record(request, pk: int):
+    member = _member(request, pk)
+    return _act(
+        request,
+        member,
+        "lost",
+        LostForm(request.POST),
+        lambda d: services.record_lost_contact(actor=request.user, member=member, **d),
+        _("已登记%(name)s失联。") % {"name": member.name},
+    )
+
+
+@admin_required
+@require_POST
+def lost_regained(request, pk: int):
+    lost = (
+        LostContact.objects.visible_to(request.user)
+        .select_related("member", "member__org")
+        .filter(pk=pk)
+        .first()
+    )
+    if lost is None:
+        raise Http404
+    return _act(
+        request,
+        lost.member,
+        "regained",
+        RegainedForm(request.POST),
+        lambda d: services.record_regained(actor=request.user, lost=lost, **d),
+        _("已登记%(name)s恢复联系。") % {"name": lost.member.name},
+    )
+
+
+@admin_required
+@require_POST
+def transfer_start(request, pk: int):
+    member = _member(request, pk)
+    form = TransferForm(request.POST, orgs=selectors.receiving_orgs(exclude=member.org))
+    return _act(
+        request,
+        member,
+        "transfer",
+        form,
+        lambda d: services.start_transfer(actor=request.user, member=member, **d),
+        _("已发起%(name)s的组织关系转接，待接收组织办理。") % {"name": member.name},
+    )
+
+
+@admin_required
+@require_POST
+def transfer_out(request, pk: int):
+    member = _member(request, pk)
+    return _act(
+        request,
+        member,
+        "out",
+        TransferOutForm(request.POST),
+        lambda d: services.transfer_out(actor=request.user, member=member, **d),
+        _("已办理%(name)s的组织关系转出。") % {"name": member.name},
+    )
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def status_change(request, pk: int):
+    """The status-change form; a 失联 suggestion links here with ?status=… preset (a person submits it)."""
+    member = _member(request, pk)
+    allowed = TRANSITIONS[member.status] - {MemberStatus.TRANSFERRED_OUT}
+    if request.method == "POST":
+        form = StatusForm(request.POST, allowed=allowed)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                services.change_status(actor=request.user, member=member, **d)
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已将%(name)s的党籍状态变更为“%(status)s”。")
+                    % {"name": member.name, "status": MemberStatus(d["status"]).label},
+                )
+                return redirect("movements:member", pk=member.pk)
+    else:
+        today = dt.date.today()
+        initial = {"effective_on": today, "decided_on": today, "decision_body": f"{member.org.name}党员大会"}
+        for key in ("status", "outcome"):
+            if request.GET.get(key):
+                initial[key] = request.GET[key]
+        form = StatusForm(initial=initial, allowed=allowed)
+    return render(
+        request,
+        "movements/status_form.html",
+        {
+            "nav": "movements",
+            "member": member,
+            "form": form,
+            "final": not allowed,
+            "suggestion": request.GET.get("suggestion", ""),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _transfer(request, pk):
+    transfer = selectors.visible_transfer(request.user, pk)
+    if transfer is None:
+        raise Http404
+    return transfer
+
+
+def _transfer_page(request, transfer, accept_form=None, return_form=None, status=200):
+    today = dt.date.today()
+    scope = scope_for(request.user)
+    return render(
+        request,
+        "movements/transfer.html",
+        {
+            "nav": "movements",
+            "transfer": transfer,
+            "can_decide": transfer.is_pending and transfer.to_org_id and scope.covers(transfer.to_org),
+            "sender": transfer.from_org_id is not None and scope.covers(transfer.from_org),
+            "accept_form": accept_form or AcceptForm(initial={"accepted_on": today}),
+            "return_form": return_form or ReturnTransferForm(initial={"returned_on": today}),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@admin_required
+@require_GET
+def transfer_detail(request, pk: int):
+    return _transfer_page(request, _transfer(request, pk))
+
+
+@admin_required
+@require_POST
+def transfer_accept(request, pk: int):
+    transfer = _transfer(request, pk)
+    form = AcceptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.accept_transfer(actor=request.user, transfer=transfer, **form.cleaned_data)
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已接收%(name)s的组织关系。") % {"name": transfer.member.name})
+            return redirect("movements:transfer", pk=transfer.pk)
+    return _transfer_page(request, transfer, accept_form=form, status=400)
+
+
+@admin_required
+@require_POST
+def transfer_return(request, pk: int):
+    transfer = _transfer(request, pk)
+    form = ReturnTransferForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.return_transfer(
+                actor=request.user, transfer=transfer, returned_on=d["returned_on"], reason=d["return_reason"]
+            )
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已退回%(name)s的组织关系转接。") % {"name": transfer.member.name})
+            return redirect("movements:transfer", pk=transfer.pk)
+    return _transfer_page(request, transfer, return_form=form, status=400)
+
+
+@never_cache
+@sensitive_post_parameters("id_number", "phone")
+@admin_required
+@require_http_methods(["GET", "POST"])
+def transfer_in(request):
+    orgs = member_org_options(request.user)
+    if request.method == "POST":
+        form = TransferInForm(request.POST, orgs=orgs)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                transfer = services.transfer_in(
+                    actor=request.user,
+                    data=form.member_data(),
+                    letter_no=d["letter_no"],
+                    origin=d["origin"],
+                    transferred_on=d["transferred_on"],
+                )
+            except OutOfScope:
+                form.add_error("org", _("所选组织不在您的管理范围内。"))
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request, _("已办理%(name)s的组织关系转入。") % {"name": transfer.member.name}
+                )
+                return redirect("movements:member", pk=transfer.member_id)
+    else:
+        form = TransferInForm(initial={"transferred_on": dt.date.today()}, orgs=orgs)
+    form.mark_invalid()
+    return render(
+        request,
+        "movements/transfer_in.html",
+        {"nav": "movements", "tab": "transfer_in", "form": form, "ethnicities": ETHNICITIES},
+        status=400 if form.errors else 200,
+    )

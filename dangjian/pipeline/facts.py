@@ -1,0 +1,75 @@
+"""The compliance facts of the pipeline ("pipeline" provider, dangjian.compliance.facts.register_facts): for every
+党支部 in scope, its development cases as of D with their steps dated by D. One query whatever the number of
+organisations and cases; the PIPE-* checks (dangjian.compliance.checks.pipeline) read
+them without the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from dangjian.compliance.facts import register_facts
+from dangjian.pipeline.models import CaseStep
+from dangjian.pipeline.workflow import add_months, load_workflow
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    id: int
+    name: str
+    steps: tuple[tuple[str, dt.date], ...]  # (step key, date), dated by D, in date order
+    closed_on: dt.date | None  # the day it was cancelled or converted, when by D
+    probation_end: dt.date | None  # as of D: admission + probation, plus extensions recorded by D
+
+    def first(self, key: str) -> dt.date | None:
+        return next((d for k, d in self.steps if k == key), None)
+
+    def dates(self, key: str) -> list[dt.date]:
+        return [d for k, d in self.steps if k == key]
+
+
+@dataclass(frozen=True)
+class PipelineFacts:
+    cases: tuple[CaseFacts, ...] = ()
+
+
+@register_facts("pipeline")
+def load_pipeline_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, PipelineFacts]:
+    wf = load_workflow()
+    admit = wf.effect_step("create_member")
+    extend = wf.effect_step("extend")
+    # One query: every case has its application step (dated applied_on), so the steps dated by D carry the
+    # cases applied by D.
+    rows = (
+        CaseStep.objects.filter(case__org_id__in=ids_sq, case__applied_on__lte=as_of, date__lte=as_of)
+        .order_by("case__applied_on", "case_id", "date", "id")
+        .values_list(
+            "case_id", "case__org_id", "case__name", "case__closed_on", "key", "date", "extension_months"
+        )
+    )
+    cases: dict[int, tuple[int, str, dt.date | None]] = {}
+    steps: dict[int, list[tuple[str, dt.date, int | None]]] = defaultdict(list)
+    for case_id, org_id, name, closed_on, key, day, months in rows:
+        cases.setdefault(case_id, (org_id, name, closed_on))
+        steps[case_id].append((key, day, months))
+    by_org: dict[int, list[CaseFacts]] = defaultdict(list)
+    for case_id, (org_id, name, closed_on) in cases.items():
+        mine = sorted(steps[case_id], key=lambda s: s[1])
+        end = None
+        admitted = next((d for k, d, _m in mine if admit and k == admit.key), None)
+        if admitted is not None:
+            end = add_months(admitted, wf.probation_months)
+            for key, _day, months in mine:
+                if extend and key == extend.key and months:
+                    end = add_months(end, months)
+        by_org[org_id].append(
+            CaseFacts(
+                id=case_id,
+                name=name,
+                steps=tuple((k, d) for k, d, _m in mine),
+                closed_on=closed_on if closed_on and closed_on <= as_of else None,
+                probation_end=end,
+            )
+        )
+    return {o.pk: PipelineFacts(tuple(by_org.get(o.pk, ()))) for o in orgs if o.type == "zhibu"}

@@ -1,0 +1,108 @@
+"""Forms of the pipeline pages. They parse input only; the rules (order, delays, required data, scope) live in
+dangjian.pipeline.services, whose refusals the views put back on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.members.forms import DateInput
+from dangjian.pipeline.workflow import StepDef
+
+INPUT = {"class": "form-control"}
+NUMBER = {"class": "form-control", "inputmode": "numeric", "min": "0"}
+
+
+class CaseForm(forms.Form):
+    org = forms.TypedChoiceField(
+        label=_("党支部"), coerce=int, widget=forms.Select(attrs={"class": "form-select"})
+    )
+    name = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=INPUT))
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        widget=forms.TextInput(attrs={**INPUT, "autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(
+        label=_("手机号码"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={**INPUT, "inputmode": "tel"}),
+    )
+    applied_on = forms.DateField(label=_("递交入党申请书日期"), widget=DateInput(attrs=INPUT))
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={**INPUT, "rows": 2}), max_length=2000
+    )
+
+    def __init__(self, *args, branches=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [(b.pk, b.name) for b in branches]
+
+
+class PeopleField(forms.TypedMultipleChoiceField):
+    widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+
+
+class StepForm(forms.Form):
+    """The form of one step: a date and a note, plus the fields the step's definition asks for."""
+
+    date = forms.DateField(label=_("日期"), widget=DateInput(attrs=INPUT))
+    note = forms.CharField(
+        label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={**INPUT, "rows": 2})
+    )
+
+    def __init__(self, *args, step: StepDef, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.step = step
+        choices = [(m.pk, m.name) for m in people]
+        if step.note_required:
+            self.fields["note"].required = True
+            self.fields["note"].label = _("原因")
+        if step.contacts is not None:
+            self.fields["contacts"] = PeopleField(
+                label=_("培养联系人"),
+                choices=choices,
+                coerce=int,
+                required=False,
+                help_text=_("1至2名正式党员。"),
+            )
+        if step.sponsors is not None:
+            self.fields["sponsors"] = PeopleField(
+                label=_("入党介绍人"),
+                choices=choices,
+                coerce=int,
+                required=False,
+                help_text=_("2名正式党员。"),
+            )
+        if step.training is not None:
+            self.fields["training_days"] = forms.IntegerField(
+                label=_("培训天数"), required=False, min_value=0, widget=forms.NumberInput(attrs=NUMBER)
+            )
+            self.fields["training_hours"] = forms.IntegerField(
+                label=_("培训学时"), required=False, min_value=0, widget=forms.NumberInput(attrs=NUMBER)
+            )
+        if step.vote is not None:
+            self.fields["expected_voters"] = forms.IntegerField(
+                label=_("应到会有表决权党员"), min_value=0, widget=forms.NumberInput(attrs=NUMBER)
+            )
+            self.fields["present_voters"] = forms.IntegerField(
+                label=_("实到会有表决权党员"), min_value=0, widget=forms.NumberInput(attrs=NUMBER)
+            )
+            self.fields["yes_votes"] = forms.IntegerField(
+                label=_("赞成票（含未到会党员书面意见）"), min_value=0, widget=forms.NumberInput(attrs=NUMBER)
+            )
+        if step.extension is not None:
+            self.fields["extension_months"] = forms.IntegerField(
+                label=_("延长月数"),
+                min_value=1,
+                widget=forms.NumberInput(
+                    attrs={
+                        **NUMBER,
+                        "min": str(step.extension.min_months),
+                        "max": str(step.extension.max_months),
+                    }
+                ),
+            )
+
+    def extra_fields(self):
+        return [self[name] for name in self.fields if name not in ("date", "note")]

@@ -1,0 +1,168 @@
+"""What a case may do next, and when: pure functions over the workflow definition and the case's recorded
+steps (no database). The services use `order_refusal` to refuse a step out of order or too early; the due
+list, the pages, the command and the compliance checks use `next_steps`.
+
+A step may be recorded when the case is in one of its `stages`, every step it `requires` is recorded (on
+or before its date), none of its `excludes` is, it is not recorded yet (unless `repeatable`), and its date
+is on or after the end of every `not_before` delay (the boundary day is allowed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from dangjian.pipeline.choices import CLOSED_STATUSES
+from dangjian.pipeline.workflow import (
+    PROBATION_END,
+    StepDef,
+    Workflow,
+    add_months,
+    delay_end,
+    describe_delay,
+)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    key: str
+    date: dt.date
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """What the rules need to know about a case."""
+
+    stage: str
+    status: str
+    probation_end: dt.date | None
+    records: tuple[StepRecord, ...]
+
+    def latest(self, key: str) -> dt.date | None:
+        dates = [r.date for r in self.records if r.key == key]
+        return max(dates) if dates else None
+
+    def count(self, key: str) -> int:
+        return sum(1 for r in self.records if r.key == key)
+
+    def anchor(self, key: str) -> dt.date | None:
+        return self.probation_end if key == PROBATION_END else self.latest(key)
+
+
+@dataclass(frozen=True)
+class NextStep:
+    step: StepDef
+    earliest: dt.date | None  # the first day it may be recorded (None: any day from now)
+    due_by: dt.date | None  # the deadline (None: none)
+    overdue: bool
+    rule: str  # the regulation id of the deadline, else of the step
+
+    @property
+    def key(self) -> str:
+        return self.step.key
+
+
+def state_of(case, records: Iterable) -> CaseState:
+    """From a DevelopmentCase (or anything with stage/status/probation_end) and its steps (key, date)."""
+    recs = tuple(sorted((StepRecord(r.key, r.date) for r in records), key=lambda r: r.date))
+    return CaseState(case.stage, case.status, case.probation_end, recs)
+
+
+def anchor_label(wf: Workflow, key: str, state: CaseState) -> str:
+    if key == PROBATION_END:
+        return "预备期满"
+    return f"“{wf.step(key).name}”"
+
+
+def earliest(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | None, str, str]:
+    """The first day the step may be recorded, with the reason and the rule of the binding constraint."""
+    best: tuple[dt.date | None, str, str] = (None, "", step.rule)
+    for req in step.requires:
+        day = state.latest(req)
+        if day is not None and (best[0] is None or day > best[0]):
+            best = (day, f"不能早于“{wf.step(req).name}”的日期", wf.step(req).rule)
+    for delay in step.not_before:
+        start = state.anchor(delay.after)
+        if start is None:
+            continue
+        day = delay_end(start, delay)
+        if best[0] is None or day > best[0]:
+            span = describe_delay(delay)
+            label = anchor_label(wf, delay.after, state)
+            reason = f"须在{label}满{span}后" if span else f"须在{label}（{start:%Y-%m-%d}）之后"
+            best = (day, reason, delay.rule)
+    return best
+
+
+def due_by(step: StepDef, state: CaseState) -> dt.date | None:
+    if step.due is None:
+        return None
+    starts = [d for d in (state.anchor(a) for a in step.due.after) if d is not None]
+    return add_months(max(starts), step.due.months) if starts else None
+
+
+def order_refusal(wf: Workflow, step: StepDef, state: CaseState, on: dt.date) -> str | None:
+    """Why `step` cannot be recorded on `on` (a Chinese sentence citing the rule), or None."""
+    if state.status in CLOSED_STATUSES:
+        return "该案例已结束，不能再登记步骤。"
+    if state.stage not in step.stages:
+        stages = "、".join(wf.stage_name(s) for s in step.stages)
+        return f"“{step.name}”须在{stages}阶段登记，该案例当前为{wf.stage_name(state.stage)}（{step.rule}）。"
+    if step.extension is not None and state.count(step.key) >= step.extension.max_times:
+        return f"预备期只能延长{step.extension.max_times}次（{step.extension.rule}）。"
+    if not step.repeatable and state.count(step.key):
+        return f"“{step.name}”已于{state.latest(step.key):%Y-%m-%d}登记。"
+    for key in step.excludes:
+        if state.count(key):
+            return f"已登记“{wf.step(key).name}”，不能再登记“{step.name}”。"
+    for key in step.requires:
+        if not state.count(key):
+            req = wf.step(key)
+            return f"须先登记“{req.name}”（{req.rule}），才能登记“{step.name}”。"
+    first, reason, rule = earliest(wf, step, state)
+    if first is not None and on < first:
+        return f"“{step.name}”{reason}（{rule}），最早可于{first:%Y-%m-%d}登记。"
+    return None
+
+
+def available(wf: Workflow, state: CaseState) -> list[StepDef]:
+    """The steps that may be recorded now or later without another step first (in workflow order)."""
+    if state.status in CLOSED_STATUSES:
+        return []
+    out = []
+    for step in wf.steps:
+        if state.stage not in step.stages:
+            continue
+        if not step.repeatable and state.count(step.key):
+            continue
+        if step.extension is not None and state.count(step.key) >= step.extension.max_times:
+            continue
+        if any(state.count(k) for k in step.excludes):
+            continue
+        if any(not state.count(k) for k in step.requires):
+            continue
+        out.append(step)
+    return out
+
+
+def next_steps(wf: Workflow, state: CaseState, as_of: dt.date, *, optional: bool = False) -> list[NextStep]:
+    """The steps due next, with the first day they may be recorded and their deadline (optional steps —
+    extension, cancellation, withdrawal — only when asked)."""
+    out = []
+    for step in available(wf, state):
+        if step.optional and not optional:
+            continue
+        first, _reason, _rule = earliest(wf, step, state)
+        deadline = due_by(step, state)
+        rule = step.due.rule if deadline is not None and step.due else step.rule
+        out.append(NextStep(step, first, deadline, deadline is not None and as_of > deadline, rule))
+    return out
+
+
+def primary(steps: Sequence[NextStep]) -> NextStep | None:
+    """The most pressing of the next steps: the one with the nearest deadline, else the first in order."""
+    with_deadline = [s for s in steps if s.due_by is not None]
+    if with_deadline:
+        return min(with_deadline, key=lambda s: s.due_by)
+    return steps[0] if steps else None

@@ -1,0 +1,582 @@
+"""Writes of the 发展党员 pipeline. Every refusal is a ServiceError naming the rule (e.g. "（DEV-07）") and, for a
+step recorded too early, the first day it becomes possible; nothing is written then, not even the audit
+event.
+
+Order, minimum delays and required data come from the workflow definition (dangjian.pipeline.workflow):
+`record_step` checks them generically (progress.order_refusal, then the step's data needs). The effects
+on the member registry go through dangjian.members.services: the 支部大会 admission vote creates the
+预备党员 (入党日期 = the vote's date); the 党委's approval of 转正 makes them 正式党员 with 转正日期 = the end of
+the probation (DEV-20).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit, idcard
+from dangjian.core.errors import ServiceError
+from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
+from dangjian.members.choices import Category, MemberStatus
+from dangjian.members.models import Member
+from dangjian.members.services import create_member, update_member, validate_phone
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+from dangjian.pipeline.choices import CaseStatus, Stage
+from dangjian.pipeline.models import CaseStep, DevelopmentCase
+from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, state_of
+from dangjian.pipeline.workflow import StepDef, Workflow, add_months, load_workflow
+
+OUT_OF_SCOPE = "该党支部不在您的管理范围内，未登记。"
+
+
+@dataclass
+class StepData:
+    """What a step may carry besides its date (each step uses the parts its definition asks for)."""
+
+    note: str = ""
+    contacts: list[Member] = field(default_factory=list)
+    sponsors: list[Member] = field(default_factory=list)
+    training_days: int | None = None
+    training_hours: int | None = None
+    expected_voters: int | None = None
+    present_voters: int | None = None
+    yes_votes: int | None = None
+    extension_months: int | None = None
+
+
+def case_snapshot(case: DevelopmentCase) -> dict[str, Any]:
+    return {
+        "name": case.name,
+        "id_number": mask_id_number(case.id_number),
+        "phone": mask_phone(case.phone),
+        "org": case.org.code,
+        "stage": case.stage,
+        "status": case.status,
+        "applied_on": case.applied_on,
+        "probation_end": case.probation_end,
+        "member": case.member_id,
+    }
+
+
+def step_snapshot(step: CaseStep, definition: StepDef, data: StepData) -> dict[str, Any]:
+    snap: dict[str, Any] = {"step": definition.name, "key": step.key, "date": step.date}
+    if data.note:
+        snap["note"] = data.note[:200]
+    if data.contacts:
+        snap["contacts"] = [m.name for m in data.contacts]
+    if data.sponsors:
+        snap["sponsors"] = [m.name for m in data.sponsors]
+    for name in (
+        "training_days",
+        "training_hours",
+        "expected_voters",
+        "present_voters",
+        "yes_votes",
+        "extension_months",
+    ):
+        value = getattr(data, name)
+        if value is not None:
+            snap[name] = value
+    return snap
+
+
+# --- data needs ---------------------------------------------------------------------------------------
+
+
+def _on_roll_formal(member: Member, on: dt.date) -> bool:
+    """A 正式党员 on `on`: confirmed by then, and on the roll (status 正常 on that day)."""
+    confirmed = member.category == Category.FORMAL and member.confirmed_on and member.confirmed_on <= on
+    on_roll = member.joined_on <= on and (member.inactive_from is None or member.inactive_from > on)
+    return bool(confirmed and on_roll)
+
+
+def check_data(step: StepDef, data: StepData, on: dt.date, case: DevelopmentCase | None = None) -> None:
+    """Refuses a step whose required data is missing or falls short of the definition."""
+    if step.note_required and not data.note.strip():
+        raise ServiceError(f"登记“{step.name}”须写明原因（{step.rule}）。", field="note")
+    if step.age is not None and case is not None:
+        if _age(case.birth_date, on) < step.age.min_age:
+            raise ServiceError(
+                f"申请人递交申请时须年满{step.age.min_age}周岁（{step.age.rule}）。", field="id_number"
+            )
+    if step.contacts is not None:
+        need = step.contacts
+        people = _distinct(data.contacts)
+        if not need.min <= len(people) <= need.max:
+            raise ServiceError(
+                f"须指定{need.min}至{need.max}名正式党员作培养联系人（{need.rule}）。", field="contacts"
+            )
+        _require_formal(people, on, "培养联系人", need.rule, "contacts")
+    if step.sponsors is not None:
+        need = step.sponsors
+        people = _distinct(data.sponsors)
+        if len(people) != need.count:
+            raise ServiceError(f"入党介绍人须为{need.count}名正式党员（{need.rule}）。", field="sponsors")
+        _require_formal(people, on, "入党介绍人", need.rule, "sponsors")
+    if step.training is not None:
+        need = step.training
+        days, hours = data.training_days or 0, data.training_hours or 0
+        if days < need.min_days and hours < need.min_hours:
+            raise ServiceError(
+                f"集中培训时间须不少于{need.min_days}天或{need.min_hours}学时（{need.rule}）。",
+                field="training_days",
+            )
+    if step.vote is not None:
+        check_vote(step, data)
+    if step.extension is not None:
+        need = step.extension
+        months = data.extension_months
+        if months is None or not need.min_months <= months <= need.max_months:
+            raise ServiceError(
+                f"预备期延长时间不少于{need.min_months}个月，最长不超过{need.max_months}个月（{need.rule}）。",
+                field="extension_months",
+            )
+
+
+def _age(birth: dt.date, on: dt.date) -> int:
+    return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+
+
+def _distinct(people: Iterable[Member]) -> list[Member]:
+    seen: dict[int, Member] = {}
+    for person in people:
+        seen.setdefault(person.pk, person)
+    return list(seen.values())
+
+
+def _require_formal(people: list[Member], on: dt.date, role: str, rule: str, field_name: str) -> None:
+    for person in people:
+        if not _on_roll_formal(person, on):
+            raise ServiceError(
+                f"{role}“{person.name}”在{on:%Y-%m-%d}不是正式党员（{rule}）。", field=field_name
+            )
+
+
+def vote_outcome(vote, expected: int, present: int, yes: int) -> tuple[bool, bool]:
+    """(quorum, passed): present voting members, and yes votes, each more than numerator/denominator of the
+    expected voting members (exactly half is not more than half)."""
+    quorum = present * vote.denominator > expected * vote.numerator
+    passed = yes * vote.denominator > expected * vote.numerator
+    return quorum, passed
+
+
+def check_vote(step: StepDef, data: StepData) -> None:
+    vote = step.vote
+    expected, present, yes = data.expected_voters, data.present_voters, data.yes_votes
+    if expected is None or present is None or yes is None:
+        raise ServiceError("请填写应到会和实到会的有表决权党员人数及赞成票数。", field="expected_voters")
+    if expected <= 0:
+        raise ServiceError("应到会有表决权党员人数须大于0。", field="expected_voters")
+    if present > expected:
+        raise ServiceError("实到会人数不能多于应到会人数。", field="present_voters")
+    if yes > expected:
+        raise ServiceError("赞成票数不能多于应到会有表决权党员人数。", field="yes_votes")
+    fraction = (
+        "半数" if (vote.numerator, vote.denominator) == (1, 2) else f"{vote.numerator}/{vote.denominator}"
+    )
+    quorum, passed = vote_outcome(vote, expected, present, yes)
+    if not quorum:
+        raise ServiceError(
+            f"到会有表决权的党员须超过应到会人数的{fraction}（{vote.quorum_rule}）：应到{expected}人，实到{present}人。",
+            field="present_voters",
+        )
+    if not passed:
+        raise ServiceError(
+            f"表决未通过：赞成票须超过应到会有表决权党员的{fraction}（{vote.pass_rule}），"
+            f"应到{expected}人，赞成{yes}票。",
+            field="yes_votes",
+        )
+
+
+# --- cases ---------------------------------------------------------------------------------------------
+
+
+def validate_branch(org: Org | None) -> Org:
+    if org is None:
+        raise ServiceError("请选择党支部。", field="org")
+    if org.type != OrgType.ZHIBU:
+        raise ServiceError(f"入党申请由党支部受理，“{org.name}”不是党支部（DEV-02）。", field="org")
+    if org.is_dissolved:
+        raise ServiceError(f"“{org.name}”已撤销。", field="org")
+    return org
+
+
+def _parse_id(number: str) -> idcard.IdCard:
+    try:
+        return idcard.parse(number or "")
+    except idcard.IdCardError as exc:
+        raise ServiceError(f"身份证号{exc}。", field="id_number") from None
+
+
+def _check_person_free(card: idcard.IdCard, exclude_pk: int | None = None) -> str:
+    digest = lookup_hash(card.number)
+    if Member.objects.filter(id_number_hash=digest).exists():
+        raise ServiceError("该身份证号已登记在党员名册中，不能再作为入党申请人。", field="id_number")
+    live = DevelopmentCase.objects.filter(id_number_hash=digest).exclude(status=CaseStatus.CANCELLED)
+    if exclude_pk is not None:
+        live = live.exclude(pk=exclude_pk)
+    if live.exists():
+        raise ServiceError("该身份证号已有正在进行的发展党员案例。", field="id_number")
+    return digest
+
+
+def open_case(
+    *,
+    actor,
+    org: Org | None,
+    name: str,
+    id_number: str,
+    applied_on: dt.date | None,
+    phone: str = "",
+    note: str = "",
+    workflow: Workflow | None = None,
+) -> DevelopmentCase:
+    """A new case from its application (the first step of the workflow, DEV-01/02)."""
+    wf = workflow or load_workflow()
+    first = wf.steps[0]
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("姓名不能为空。", field="name")
+    card = _parse_id(id_number)
+    if applied_on is None:
+        raise ServiceError("请填写申请日期。", field="applied_on")
+    if applied_on > dt.date.today():
+        raise ServiceError("申请日期不能晚于今天。", field="applied_on")
+    phone = validate_phone(phone)
+    org = validate_branch(org)
+    with transaction.atomic():
+        require_org(actor, org, OUT_OF_SCOPE)
+        digest = _check_person_free(card)
+        case = DevelopmentCase(
+            name=name,
+            id_number=card.number,
+            id_number_hash=digest,
+            sex=card.sex,
+            birth_date=card.birth_date,
+            phone=phone,
+            org=org,
+            stage=first.stages[0],
+            status=CaseStatus.OPEN,
+            applied_on=applied_on,
+        )
+        check_data(first, StepData(note=note), applied_on, case)
+        case.save()
+        step = CaseStep.objects.create(
+            case=case, key=first.key, date=applied_on, note=note, recorded_by=_user(actor)
+        )
+        audit.record(actor=actor, action="create", obj=case, org_path=org.path, after=case_snapshot(case))
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=step,
+            object_repr=f"{case.name}：{first.name}",
+            org_path=org.path,
+            after=step_snapshot(step, first, StepData(note=note)),
+        )
+    return case
+
+
+def _user(actor):
+    return actor if getattr(actor, "pk", None) else None
+
+
+def record_step(
+    *,
+    actor,
+    case: DevelopmentCase,
+    key: str,
+    on: dt.date | None,
+    data: StepData | None = None,
+    workflow: Workflow | None = None,
+    today: dt.date | None = None,
+) -> CaseStep:
+    """Records step `key` of the case on `on`, after checking order, minimum delays and required data
+    against the workflow definition; applies the step's stage move and effect."""
+    wf = workflow or load_workflow()
+    data = data or StepData()
+    today = today or dt.date.today()
+    if not wf.has(key):
+        raise ServiceError(f"未知的发展党员步骤“{key}”。", field="key")
+    step = wf.step(key)
+    if on is None:
+        raise ServiceError("请填写日期。", field="date")
+    if on > today:
+        raise ServiceError("日期不能晚于今天。", field="date")
+    with transaction.atomic():
+        current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
+        require_org(actor, current.org, OUT_OF_SCOPE)
+        state = state_of(current, current.steps.all())
+        refusal = order_refusal(wf, step, state, on)
+        if refusal:
+            raise ServiceError(refusal, field="date")
+        check_data(step, data, on, current)
+        before = case_snapshot(current)
+        row = CaseStep.objects.create(
+            case=current,
+            key=key,
+            date=on,
+            note=data.note,
+            training_days=data.training_days,
+            training_hours=data.training_hours,
+            expected_voters=data.expected_voters,
+            present_voters=data.present_voters,
+            yes_votes=data.yes_votes,
+            extension_months=data.extension_months,
+            recorded_by=_user(actor),
+        )
+        if data.contacts and step.contacts is not None:
+            row.contacts.set(_distinct(data.contacts))
+        if data.sponsors and step.sponsors is not None:
+            row.sponsors.set(_distinct(data.sponsors))
+        if step.moves_to:
+            current.stage = step.moves_to
+        _apply_effect(actor, wf, step, current, state, on, data)
+        current.save()
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=row,
+            object_repr=f"{current.name}：{step.name}",
+            org_path=current.org.path,
+            after=step_snapshot(row, step, data),
+        )
+        after = case_snapshot(current)
+        if after != before:
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=current,
+                org_path=current.org.path,
+                before=before,
+                after=after,
+            )
+    case.refresh_from_db()
+    return row
+
+
+def _apply_effect(
+    actor, wf: Workflow, step: StepDef, case: DevelopmentCase, state: CaseState, on: dt.date, data: StepData
+) -> None:
+    if step.effect == "create_member":
+        member = create_member(
+            actor=actor,
+            data={
+                "name": case.name,
+                "id_number": case.id_number,
+                "phone": case.phone,
+                "category": Category.PROBATIONARY,
+                "joined_on": on,
+                "confirmed_on": None,
+                "org": case.org,
+                "work_status": "active",
+            },
+        )
+        case.member = member
+        case.status = CaseStatus.ADMITTED
+        case.probation_end = add_months(on, wf.probation_months)
+    elif step.effect == "confirm_member":
+        if case.member_id is None:
+            raise ServiceError("该案例没有对应的预备党员记录，无法转正。")
+        end = case.probation_end
+        update_member(
+            actor=actor,
+            member=case.member,
+            data={"category": Category.FORMAL, "confirmed_on": end},
+            effective_on=end,
+        )
+        case.status = CaseStatus.CONVERTED
+        case.closed_on = on
+    elif step.effect == "extend":
+        case.probation_end = add_months(case.probation_end, data.extension_months)
+        case.status = CaseStatus.EXTENDED
+    elif step.effect == "cancel":
+        if case.member_id is not None:  # a 预备党员 whose 资格 is cancelled leaves the roll (DEV-17)
+            from dangjian.movements.choices import ExitOutcome
+            from dangjian.movements.services import change_status
+
+            change_status(
+                actor=actor,
+                member=case.member,
+                status=MemberStatus.LEFT_PARTY,
+                effective_on=on,
+                decided_on=on,
+                decision_body=f"{case.org.name}党员大会",
+                outcome=ExitOutcome.PROBATION_CANCELLED,
+                note=data.note if hasattr(data, "note") else "",
+            )
+        case.status = CaseStatus.CANCELLED
+        case.closed_on = on
+
+
+def update_case(
+    *, actor, case: DevelopmentCase, name: str | None = None, phone: str | None = None
+) -> DevelopmentCase:
+    """Corrects the name or phone of a case (the 身份证号 and the branch are fixed: a wrong one is a new case)."""
+    with transaction.atomic():
+        current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
+        require_org(actor, current.org, OUT_OF_SCOPE)
+        before = case_snapshot(current)
+        if name is not None:
+            if not name.strip():
+                raise ServiceError("姓名不能为空。", field="name")
+            current.name = name.strip()
+        if phone is not None:
+            current.phone = validate_phone(phone)
+        current.save()
+        after = case_snapshot(current)
+        if after != before:
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=current,
+                org_path=current.org.path,
+                before=before,
+                after=after,
+            )
+    return current
+
+
+def _as_imported(wf: Workflow, step: StepDef) -> StepDef:
+    """The step as an import sees it: a required step without an import column (the sheet has no date for it), or
+    a repeatable one (the sheet has only the latest 考察), stands for the steps it requires in turn."""
+
+    def expand(key: str) -> list[str]:
+        required = wf.step(key)
+        if required.import_column and not required.repeatable:
+            return [key]
+        return [k for r in required.requires for k in expand(r)]
+
+    keys = [k for r in step.requires for k in expand(r)]
+    return step.model_copy(update={"requires": list(dict.fromkeys(keys))})
+
+
+def import_case(
+    *,
+    actor,
+    org: Org | None,
+    name: str,
+    id_number: str,
+    stage: str,
+    dates: dict[str, dt.date],
+    workflow: Workflow | None = None,
+) -> tuple[str, DevelopmentCase]:
+    """Creates (or completes) a case from an Excel row: the stage reached and the dates of the main steps so
+    far (keys of the steps with an import column). The dates must follow the workflow's order and minimum
+    delays; data the sheet cannot carry (联系人, 介绍人, votes) is not required for imported steps, which are
+    flagged `imported`. A case at 预备党员 links the member of the registry with that 身份证号 (created when
+    absent, 入党日期 = the admission date). Returns ("create" | "update" | "unchanged", case)."""
+    wf = workflow or load_workflow()
+    first = wf.steps[0]
+    card = _parse_id(id_number)
+    org = validate_branch(org)
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("姓名不能为空。", field="name")
+    if stage not in (Stage.APPLICANT, Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY):
+        raise ServiceError("只能导入尚未转正的案例（入党申请人至预备党员）。", field="stage")
+    if first.key not in dates:
+        raise ServiceError(f"请填写{first.import_column}。", field=first.key)
+    today = dt.date.today()
+    for key, day in dates.items():
+        if day > today:
+            raise ServiceError("日期不能晚于今天。", field=key)
+    with transaction.atomic():
+        require_org(actor, org, OUT_OF_SCOPE)
+        digest = lookup_hash(card.number)
+        case = (
+            DevelopmentCase.objects.select_for_update()
+            .select_related("org")
+            .filter(id_number_hash=digest)
+            .exclude(status=CaseStatus.CANCELLED)
+            .first()
+        )
+        action = "unchanged"
+        if case is None:
+            if stage != Stage.PROBATIONARY and Member.objects.filter(id_number_hash=digest).exists():
+                raise ServiceError("该身份证号已登记在党员名册中。", field="id_number")
+            case = DevelopmentCase(
+                name=name,
+                id_number=card.number,
+                id_number_hash=digest,
+                sex=card.sex,
+                birth_date=card.birth_date,
+                org=org,
+                stage=first.stages[0],
+                status=CaseStatus.OPEN,
+                applied_on=dates[first.key],
+            )
+            check_data(first, StepData(), case.applied_on, case)
+            case.save()
+            audit.record(actor=actor, action="import", obj=case, org_path=org.path, after=case_snapshot(case))
+            action = "create"
+        else:
+            if case.org_id != org.pk:
+                raise ServiceError("该案例已登记在其他党支部，组织编码不一致。", field="org")
+            if case.name != name:
+                case.name = name
+                action = "update"
+        before = case_snapshot(case)
+        existing = {r.key: r for r in case.steps.all()}
+        state = state_of(case, existing.values())
+        ordered = [s for s in wf.steps if s.key in dates]
+        for step in ordered:
+            day = dates[step.key]
+            if step.key in existing:
+                if not step.repeatable and existing[step.key].date != day:
+                    raise ServiceError(
+                        f"{step.import_column}与已登记的“{step.name}”日期（{existing[step.key].date:%Y-%m-%d}）不一致。",
+                        field=step.key,
+                    )
+                if not step.repeatable or state.latest(step.key) >= day:
+                    continue
+            refusal = order_refusal(wf, _as_imported(wf, step), state, day)
+            if refusal:
+                raise ServiceError(refusal, field=step.key)
+            CaseStep.objects.create(
+                case=case, key=step.key, date=day, imported=True, recorded_by=_user(actor)
+            )
+            if step.moves_to:
+                case.stage = step.moves_to
+            if step.effect == "create_member":
+                member = Member.objects.filter(id_number_hash=digest).first()
+                if member is None:
+                    member = create_member(
+                        actor=actor,
+                        data={
+                            "name": name,
+                            "id_number": card.number,
+                            "category": Category.PROBATIONARY,
+                            "joined_on": day,
+                            "org": org,
+                            "work_status": "active",
+                        },
+                    )
+                elif member.joined_on != day:
+                    raise ServiceError(
+                        f"党员名册中该党员的入党日期为{member.joined_on:%Y-%m-%d}，与{step.import_column}不一致。",
+                        field=step.key,
+                    )
+                case.member = member
+                case.status = CaseStatus.ADMITTED
+                case.probation_end = add_months(day, wf.probation_months)
+            state = state_of(case, [*state.records, StepRecord(step.key, day)])
+            if action == "unchanged":
+                action = "update"
+        if case.stage != stage:
+            raise ServiceError(
+                f"当前阶段为“{wf.stage_name(stage)}”，但所填日期对应“{wf.stage_name(case.stage)}”。",
+                field="stage",
+            )
+        case.save()
+        after = case_snapshot(case)
+        if action == "update" and after != before:
+            audit.record(
+                actor=actor, action="import", obj=case, org_path=org.path, before=before, after=after
+            )
+    return action, case

@@ -1,0 +1,205 @@
+"""发展党员 pages: a branch's cases by stage with what is due next and by when; the 党委's roll-up; a new case
+(the application); a case's steps and the form to record the next one (only the steps the workflow allows now
+are offered; a refusal comes back as a form error naming the rule). Reads start from the user's scope (a case
+or branch outside it is a 404); views parse input, call one service and render."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.pipeline import selectors
+from dangjian.pipeline.forms import CaseForm, StepForm
+from dangjian.pipeline.progress import available, next_steps, primary, state_of
+from dangjian.pipeline.services import StepData, open_case, record_step
+from dangjian.pipeline.workflow import load_workflow
+
+
+@admin_required
+@require_GET
+def branch_cases(request):
+    """The cases of one 党支部 (default: the user's first), by stage, with the next step and its deadline."""
+    today = dt.date.today()
+    wf = load_workflow()
+    branches = selectors.branches(request.user)
+    wanted = request.GET.get("org")
+    if wanted:
+        org = next((b for b in branches if str(b.pk) == wanted), None)
+        if org is None:
+            raise Http404
+    else:
+        org = branches[0] if branches else None
+    context = {"nav": "pipeline", "tab": "branch", "branches": branches, "org": org, "today": today}
+    if org is not None:
+        rows = selectors.case_rows(selectors.cases_for(request.user, org), today, wf)
+        context.update(
+            groups=selectors.by_stage(rows, wf),
+            n_cases=len(rows),
+            n_overdue=sum(1 for r in rows if r.overdue),
+        )
+    return render(request, "pipeline/branch.html", context)
+
+
+@admin_required
+@require_GET
+def rollup(request):
+    today = dt.date.today()
+    wf = load_workflow()
+    org = None
+    if request.GET.get("org"):
+        org = selectors.visible_org(request.user, request.GET.get("org"))
+        if org is None:
+            raise Http404
+    lines, totals, overdue = selectors.rollup(request.user, today, org)
+    return render(
+        request,
+        "pipeline/rollup.html",
+        {
+            "nav": "pipeline",
+            "tab": "rollup",
+            "stages": wf.stages,
+            "lines": lines,
+            "totals": [totals[s.key] for s in wf.stages],
+            "total": sum(totals.values()),
+            "overdue": overdue,
+            "org": org,
+            "today": today,
+        },
+    )
+
+
+@never_cache
+@sensitive_post_parameters("id_number", "phone")
+@admin_required
+@require_http_methods(["GET", "POST"])
+def case_create(request):
+    branches = selectors.branches(request.user)
+    if request.method == "POST":
+        form = CaseForm(request.POST, branches=branches)
+        if form.is_valid():
+            cd = form.cleaned_data
+            org = next((b for b in branches if b.pk == cd["org"]), None)
+            try:
+                case = open_case(
+                    actor=request.user,
+                    org=org,
+                    name=cd["name"],
+                    id_number=cd["id_number"],
+                    applied_on=cd["applied_on"],
+                    phone=cd["phone"],
+                    note=cd["note"],
+                )
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记%(name)s的入党申请。") % {"name": case.name})
+                return redirect("pipeline:detail", case.pk)
+    else:
+        initial = {"applied_on": dt.date.today()}
+        wanted = request.GET.get("org")
+        if wanted and any(str(b.pk) == wanted for b in branches):
+            initial["org"] = int(wanted)
+        form = CaseForm(initial=initial, branches=branches)
+    return render(
+        request,
+        "pipeline/new.html",
+        {"nav": "pipeline", "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+def _step_form(request, case, step, data=None):
+    people = selectors.formal_members(case.org, dt.date.today()) if (step.contacts or step.sponsors) else []
+    return StepForm(data, step=step, people=people, initial={"date": dt.date.today()})
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def case_detail(request, pk: int):
+    case = selectors.visible_case(request.user, pk)
+    if case is None:
+        raise Http404
+    today = dt.date.today()
+    wf = load_workflow()
+    steps = list(case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by"))
+    state = state_of(case, steps)
+    offered = available(wf, state)
+    upcoming = next_steps(wf, state, today, optional=True)
+    main = primary([n for n in upcoming if not n.step.optional])
+    wanted = request.POST.get("step") if request.method == "POST" else request.GET.get("step")
+    step = next((s for s in offered if s.key == wanted), None)
+    if wanted and step is None:
+        messages.error(request, _("该步骤现在不能登记。"))
+        if request.method == "POST":
+            return redirect("pipeline:detail", case.pk)
+    if step is None:
+        step = main.step if main else (offered[0] if offered else None)
+    form = None
+    status = 200
+    if step is not None:
+        if request.method == "POST":
+            form = _step_form(request, case, step, request.POST)
+            if form.is_valid():
+                cd = form.cleaned_data
+                chosen = {
+                    m.pk: m
+                    for m in selectors.people_of(
+                        request.user, [*cd.get("contacts", []), *cd.get("sponsors", [])]
+                    )
+                }
+                data = StepData(
+                    note=cd.get("note") or "",
+                    contacts=[chosen[p] for p in cd.get("contacts", []) if p in chosen],
+                    sponsors=[chosen[p] for p in cd.get("sponsors", []) if p in chosen],
+                    training_days=cd.get("training_days"),
+                    training_hours=cd.get("training_hours"),
+                    expected_voters=cd.get("expected_voters"),
+                    present_voters=cd.get("present_voters"),
+                    yes_votes=cd.get("yes_votes"),
+                    extension_months=cd.get("extension_months"),
+                )
+                try:
+                    record_step(
+                        actor=request.user, case=case, key=step.key, on=cd["date"], data=data, workflow=wf
+                    )
+                except OutOfScope:
+                    raise Http404 from None
+                except ServiceError as exc:
+                    apply_service_error(form, exc)
+                else:
+                    messages.success(request, _("已登记“%(step)s”。") % {"step": step.name})
+                    return redirect("pipeline:detail", case.pk)
+            status = 400
+        else:
+            form = _step_form(request, case, step)
+    names = {s.key: s.name for s in wf.steps}
+    return render(
+        request,
+        "pipeline/detail.html",
+        {
+            "nav": "pipeline",
+            "case": case,
+            "stage_name": wf.stage_name(case.stage),
+            "stages": wf.stages,
+            "stage_index": wf.stage_index(case.stage),
+            "records": [(s, names.get(s.key, s.key)) for s in steps],
+            "offered": offered,
+            "upcoming": upcoming,
+            "step": step,
+            "form": form,
+            "today": today,
+            "branch_url": f"{reverse('pipeline:index')}?org={case.org_id}",
+        },
+        status=status,
+    )

@@ -1,0 +1,313 @@
+"""The 发展党员 workflow definition: `rules/workflow-development.yaml`, validated with pydantic (no unknown
+keys) and cached. The services, the due list, the facts and the import all read the steps from here: order
+(`requires`, `excludes`, `stages`), minimum delays (`not_before`), deadlines (`due`) and required data are
+data, checked generically.
+
+The three possible 2026 changes (DEV-23…25) are `options`, off by default in the file; a deployment may
+override them with `settings.PIPELINE_WORKFLOW_OPTIONS = {"publicity_before_candidate": True, …}`. A step or a
+delay/deadline that names a disabled option does not exist, and references to a missing step are dropped.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+FILE_NAME = "workflow-development.yaml"
+PROBATION_END = "probation_end"
+RULE_ID = r"^DEV-[0-9]{2}$"
+
+
+class WorkflowError(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Stage(_Model):
+    key: str = Field(pattern=r"^[a-z_]+$")
+    name: str = Field(min_length=1)
+
+
+class Option(_Model):
+    enabled: bool = False
+    rule: str = Field(pattern=RULE_ID)
+    title: str
+    note: str = ""
+
+
+class Delay(_Model):
+    """At least `months`/`days`/`working_days` after the anchor (a step key or probation_end)."""
+
+    after: str
+    months: int = Field(default=0, ge=0)
+    days: int = Field(default=0, ge=0)
+    working_days: int = Field(default=0, ge=0)
+    rule: str = Field(pattern=RULE_ID)
+    option: str | None = None
+
+
+class Deadline(_Model):
+    """Within `months` of the latest of the anchors (step keys or probation_end)."""
+
+    after: list[str] = Field(min_length=1)
+    months: int = Field(ge=0)
+    max_months: int | None = Field(default=None, ge=0)
+    rule: str = Field(pattern=RULE_ID)
+    option: str | None = None
+
+
+class AgeNeed(_Model):
+    min_age: int = Field(ge=1)
+    rule: str = Field(pattern=RULE_ID)
+
+
+class ContactsNeed(_Model):
+    min: int = Field(ge=0)
+    max: int = Field(ge=1)
+    rule: str = Field(pattern=RULE_ID)
+
+
+class SponsorsNeed(_Model):
+    count: int = Field(ge=1)
+    rule: str = Field(pattern=RULE_ID)
+
+
+class TrainingNeed(_Model):
+    """At least `min_days` days or at least `min_hours` 学时."""
+
+    min_days: int = Field(ge=0)
+    min_hours: int = Field(ge=0)
+    rule: str = Field(pattern=RULE_ID)
+
+
+class VoteNeed(_Model):
+    """Quorum: present voting members > numerator/denominator of the expected; pass: yes votes (written
+    votes of absentees included) > numerator/denominator of the expected."""
+
+    numerator: int = Field(ge=1)
+    denominator: int = Field(ge=1)
+    quorum_rule: str = Field(pattern=RULE_ID)
+    pass_rule: str = Field(pattern=RULE_ID)
+
+
+class ExtensionNeed(_Model):
+    min_months: int = Field(ge=1)
+    max_months: int = Field(ge=1)
+    max_times: int = Field(ge=1)
+    rule: str = Field(pattern=RULE_ID)
+
+
+class StepDef(_Model):
+    key: str = Field(pattern=r"^[a-z_]+$")
+    name: str = Field(min_length=1)
+    stages: list[str] = Field(min_length=1)
+    moves_to: str | None = None
+    requires: list[str] = []
+    excludes: list[str] = []
+    repeatable: bool = False
+    optional: bool = False
+    option: str | None = None
+    not_before: list[Delay] = []
+    due: Deadline | None = None
+    age: AgeNeed | None = None
+    contacts: ContactsNeed | None = None
+    sponsors: SponsorsNeed | None = None
+    training: TrainingNeed | None = None
+    vote: VoteNeed | None = None
+    extension: ExtensionNeed | None = None
+    note_required: bool = False
+    effect: Literal["create_member", "confirm_member", "extend", "cancel"] | None = None
+    import_column: str | None = None
+    rules: list[str] = Field(min_length=1)
+    note: str = ""
+
+    @property
+    def rule(self) -> str:
+        return self.rules[0]
+
+
+class Workflow(_Model):
+    id: str
+    version: int = Field(ge=1)
+    title: str
+    basis: str
+    probation_months: int = Field(ge=1)
+    stages: list[Stage] = Field(min_length=1)
+    options: dict[str, Option] = {}
+    steps: list[StepDef] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Workflow:
+        stage_keys = [s.key for s in self.stages]
+        if len(set(stage_keys)) != len(stage_keys):
+            raise ValueError("阶段编号重复")
+        seen: set[str] = set()
+        all_keys = {s.key for s in self.steps}
+        for step in self.steps:
+            if step.key in seen:
+                raise ValueError(f"步骤“{step.key}”重复")
+            for stage in [*step.stages, *([step.moves_to] if step.moves_to else [])]:
+                if stage not in stage_keys:
+                    raise ValueError(f"步骤“{step.key}”：未知的阶段“{stage}”")
+            for ref in step.requires:
+                if ref not in seen:
+                    raise ValueError(f"步骤“{step.key}”：须先登记的步骤“{ref}”不存在或排在其后")
+            for ref in step.excludes:
+                if ref not in all_keys:
+                    raise ValueError(f"步骤“{step.key}”：excludes 中的步骤“{ref}”不存在")
+            anchors = [d.after for d in step.not_before] + (step.due.after if step.due else [])
+            for ref in anchors:
+                if ref != PROBATION_END and ref not in all_keys:
+                    raise ValueError(f"步骤“{step.key}”：未知的起算步骤“{ref}”")
+            options = [
+                step.option,
+                *(d.option for d in step.not_before),
+                step.due.option if step.due else None,
+            ]
+            for name in options:
+                if name is not None and name not in self.options:
+                    raise ValueError(f"步骤“{step.key}”：未知的开关“{name}”")
+            seen.add(step.key)
+        return self
+
+    # --- reading ---------------------------------------------------------------------------------------
+
+    def step(self, key: str) -> StepDef:
+        for step in self.steps:
+            if step.key == key:
+                return step
+        raise KeyError(key)
+
+    def has(self, key: str) -> bool:
+        return any(s.key == key for s in self.steps)
+
+    def stage_name(self, key: str) -> str:
+        return next((s.name for s in self.stages if s.key == key), key)
+
+    def stage_index(self, key: str) -> int:
+        return next(i for i, s in enumerate(self.stages) if s.key == key)
+
+    def enabled(self, option: str) -> bool:
+        return self.options[option].enabled
+
+    def effect_step(self, effect: str) -> StepDef | None:
+        return next((s for s in self.steps if s.effect == effect), None)
+
+
+def _apply_options(raw: Workflow, overrides: tuple[tuple[str, bool], ...]) -> Workflow:
+    """The workflow with the options' enabled flags overridden, and everything a disabled option governs
+    removed (steps, delays, deadlines, and references to the removed steps)."""
+    unknown = [name for name, _on in overrides if name not in raw.options]
+    if unknown:
+        raise WorkflowError(f"未知的发展党员流程开关：{'、'.join(unknown)}")
+    options = {
+        name: opt.model_copy(update={"enabled": dict(overrides).get(name, opt.enabled)})
+        for name, opt in raw.options.items()
+    }
+
+    def on(name: str | None) -> bool:
+        return name is None or options[name].enabled
+
+    kept = [s for s in raw.steps if on(s.option)]
+    keys = {s.key for s in kept}
+
+    def live(ref: str) -> bool:
+        return ref == PROBATION_END or ref in keys
+
+    steps = []
+    for s in kept:
+        due = s.due if s.due is not None and on(s.due.option) else None
+        if due is not None:
+            due = due.model_copy(update={"after": [a for a in due.after if live(a)]})
+            if not due.after:
+                due = None
+        steps.append(
+            s.model_copy(
+                update={
+                    "requires": [r for r in s.requires if r in keys],
+                    "excludes": [r for r in s.excludes if r in keys],
+                    "not_before": [d for d in s.not_before if on(d.option) and live(d.after)],
+                    "due": due,
+                }
+            )
+        )
+    return raw.model_copy(update={"options": options, "steps": steps})
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime: float, overrides: tuple[tuple[str, bool], ...]) -> Workflow:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise WorkflowError(f"无法读取发展党员流程定义 {Path(path).name}：{exc}") from exc
+    try:
+        raw = Workflow.model_validate(data)
+    except ValidationError as exc:
+        raise WorkflowError(f"发展党员流程定义 {Path(path).name} 无效：{exc}") from exc
+    return _apply_options(raw, overrides)
+
+
+def workflow_path() -> Path:
+    directory = getattr(settings, "RULES_DIR", None) or Path(settings.BASE_DIR) / "rules"
+    return Path(directory) / FILE_NAME
+
+
+def load_workflow(options: dict[str, bool] | None = None) -> Workflow:
+    """The workflow in force: the file's options, overridden by settings.PIPELINE_WORKFLOW_OPTIONS and then
+    by `options`. Cached per file version and option set."""
+    merged = {**getattr(settings, "PIPELINE_WORKFLOW_OPTIONS", {}), **(options or {})}
+    path = workflow_path()
+    try:
+        mtime = path.stat().st_mtime
+    except OSError as exc:
+        raise WorkflowError(f"找不到发展党员流程定义 {path}") from exc
+    return _load(str(path), mtime, tuple(sorted((k, bool(v)) for k, v in merged.items())))
+
+
+# --- dates ------------------------------------------------------------------------------------------
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day `months` later; the month's last day when it has no such day (31 Jan + 1 → 28/29 Feb)."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_working_days(day: dt.date, count: int) -> dt.date:
+    """`count` working days (Monday to Friday; public holidays are not known) after `day`."""
+    current = day
+    while count > 0:
+        current += dt.timedelta(days=1)
+        if current.weekday() < 5:
+            count -= 1
+    return current
+
+
+def delay_end(start: dt.date, delay: Delay) -> dt.date:
+    day = add_months(start, delay.months) + dt.timedelta(days=delay.days)
+    return add_working_days(day, delay.working_days) if delay.working_days else day
+
+
+def describe_delay(delay: Delay) -> str:
+    parts = []
+    if delay.months:
+        parts.append(f"{delay.months // 12}年" if delay.months % 12 == 0 else f"{delay.months}个月")
+    if delay.days:
+        parts.append(f"{delay.days}天")
+    if delay.working_days:
+        parts.append(f"{delay.working_days}个工作日")
+    return "".join(parts)
