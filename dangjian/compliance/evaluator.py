@@ -15,6 +15,7 @@ from dangjian.compliance.checks import REGISTRY, STATUSES, Outcome
 from dangjian.compliance.facts import LectureNeeds, OrgFacts, OrgRef, build_facts
 from dangjian.compliance.periods import Window, clamp_as_of, window_for
 from dangjian.compliance.rulebook import Rule, Ruleset, load_ruleset
+from dangjian.core.perf import gc_paused
 
 __all__ = ["STATUSES", "Evaluation", "OrgRef", "Result", "TodoItem", "evaluate", "todo"]
 
@@ -126,6 +127,11 @@ def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset 
     """Every rule of the ruleset for every organisation of `orgs` (a queryset: the caller has applied the
     scope or subtree) of the types the rule applies to, for year Y as of D (default today). Results are in
     rule order, then organisation path order. Raises ValueError when D is before 1 January Y."""
+    with gc_paused():  # millions of short-lived facts and ledger rows at municipal scale
+        return _evaluate(orgs, year=year, as_of=as_of, ruleset=ruleset)
+
+
+def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None) -> Evaluation:
     ruleset = ruleset or load_ruleset()
     as_of = clamp_as_of(year, as_of or dt.date.today())
     facts = build_facts(

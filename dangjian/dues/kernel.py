@@ -130,14 +130,14 @@ def compute(
     """The member's ledger from the earlier of `first` and the first month of their payments (payments are
     allocated from their own first month) to `last`; None when no month has a line.
 
-    `bases` are BaseRow-shaped and ordered by effective_month; `payments` are (first_month, last_month,
-    amount) tuples in allocation order (PaymentRow or plain tuples)."""
+    `bases` are BaseRow-shaped and ordered by effective_month; `payments` are in allocation order, either
+    (first_month, last_month, amount) with dates (PaymentRow) or (first index, last index, amount) with
+    month indices (month indices: the kernel's own form)."""
+    if payments and not isinstance(payments[0][0], int):
+        payments = [(month_index(f), month_index(t), amount) for f, t, amount, *_ in payments]
     start = first
-    for payment in payments:
-        f = payment[0]
-        index = f.year * 12 + f.month - 1
-        if index < start:
-            start = index
+    if payments:
+        start = min(start, min(p[0] for p in payments))
     joined = joined_on.year * 12 + joined_on.month - 1
     if joined > start:
         start = joined
@@ -195,21 +195,25 @@ def compute(
 
     paid = [ZERO] * size
     over = [ZERO] * size
-    for payment in payments:
-        f, t, remaining = payment[0], payment[1], payment[2]
-        p_first = f.year * 12 + f.month - 1 - start
-        p_last = t.year * 12 + t.month - 1 - start
-        lo = p_first if p_first > 0 else 0
-        hi = p_last if p_last < size - 1 else size - 1
+    last_offset = size - 1
+    for p_first, p_last, remaining in payments:
+        lo, hi = p_first - start, p_last - start
+        if lo < 0:
+            lo = 0
+        if hi > last_offset:
+            hi = last_offset
         offset = lo
-        while offset <= hi and remaining > 0:
+        while offset <= hi:
             amount = due[offset]
             if amount is not None:
                 owed = amount - paid[offset]
                 if owed > 0:
-                    take = owed if owed < remaining else remaining
-                    paid[offset] += take
-                    remaining -= take
+                    if owed >= remaining:
+                        paid[offset] += remaining
+                        remaining = ZERO
+                        break
+                    paid[offset] = amount
+                    remaining -= owed
             offset += 1
         if remaining > 0:
             target = next((o for o in range(hi, lo - 1, -1) if due[o] is not None), None)
