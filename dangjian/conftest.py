@@ -32,7 +32,7 @@ def make_id_number(birth: dt.date = dt.date(1985, 6, 15), male: bool = True) -> 
 
 def unique_id_number(male: bool = True) -> str:
     n = next(_seq)
-    birth = dt.date(1960, 1, 1) + dt.timedelta(days=(n * 37) % 10500)
+    birth = dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 10500)  # born by 1978: of age by 1997
     return idcard.make("310104", birth, n % 999, male)
 
 

@@ -25,15 +25,14 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import groupby
-from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from django.db.models import Count, Max, Q, QuerySet
 
-from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow
-from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
+from dangjian.dues import snapshots
+from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, month_index
+from dangjian.dues.models import ArrearsReview, CollectionDay, LedgerSnapshot
 from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory, on_roll_q
@@ -90,6 +89,8 @@ class DuesMember(NamedTuple):
     reliefs: tuple[DuesReliefRow, ...] = ()
     payments: tuple[DuesPaymentRow, ...] = ()
     reviewed_through: dt.date | None = None  # the latest through_month of a review dated by D
+    codes: str | None = None  # the ledger snapshot's status codes (dues.kernel.month_codes), when current
+    codes_start: int = 0  # month index of codes[0]
 
 
 @dataclass(frozen=True)
@@ -333,7 +334,8 @@ def _undo_moves(scope: _Scope, on: dt.date, direct: dict, branch_of: dict) -> No
 
 
 def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
-    """党费 facts per 党支部 of the scope (six queries)."""
+    """党费 facts per 党支部 of the scope (seven queries): the members on the roll with their current ledger
+    snapshot (dues.snapshots) and, for the members without one, the rows their ledger is computed from."""
     branch_sq = Org.objects.filter(pk__in=scope.ids_sq, type=OrgType.ZHIBU).values("pk")
     members_qs = Member.objects.on_roll(on).filter(
         Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU)
@@ -344,33 +346,18 @@ def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
         )
     )
     member_sq = members_qs.order_by().values("pk")
-    history_start, last = dt.date(year - 1, 1, 1), on.replace(day=1)
-    # (first_month, last_month, amount) tuples in allocation order: at municipal scale this is over half a
-    # million rows, so they stay plain tuples (dues.kernel reads them by position)
-    rows = (
-        DuesPayment.objects.filter(
-            member__in=member_sq, is_extra=False, first_month__lte=last, last_month__gte=history_start
-        )
-        .order_by("member_id", "first_month", "paid_on", "id")
-        .values_list("member_id", "first_month", "last_month", "amount")
+    first, last = month_index(dt.date(year - 1, 1, 1)), month_index(on)
+    valid = LedgerSnapshot.objects.filter(
+        fingerprint=snapshots.fingerprint(), start__lte=first, end__gte=last
     )
-    payments = {member_id: [r[1:] for r in group] for member_id, group in groupby(rows, key=itemgetter(0))}
-    earliest = min((p[0][0] for p in payments.values()), default=history_start)
-    earliest = min(earliest, history_start)
-    bases: dict[int, list[DuesBaseRow]] = defaultdict(list)
-    for member_id, *values in (
-        DuesBase.objects.filter(member__in=member_sq, year__gte=earliest.year, effective_month__lte=last)
-        .order_by("member_id", "effective_month")
-        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
-    ):
-        bases[member_id].append(DuesBaseRow(*values))
-    reliefs: dict[int, list[DuesReliefRow]] = defaultdict(list)
-    for member_id, *values in (
-        DuesRelief.objects.filter(member__in=member_sq, start_month__lte=last, end_month__gte=earliest)
-        .order_by("member_id", "start_month", "id")
-        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
-    ):
-        reliefs[member_id].append(DuesReliefRow(*values))
+    snaps = {
+        member_id: (start, codes)
+        for member_id, start, codes in valid.filter(member__in=member_sq).values_list(
+            "member_id", "start", "codes"
+        )
+    }
+    unsnapped = members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
+    payments, bases, reliefs = snapshots.ledger_rows(unsnapped, first, last)
     days = dict(CollectionDay.objects.filter(org__in=branch_sq).values_list("org_id", "day"))
     reviewed = dict(
         ArrearsReview.objects.filter(member__in=member_sq, reviewed_on__lte=on)
@@ -382,6 +369,7 @@ def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
     by_branch: dict[int, list[DuesMember]] = defaultdict(list)
     for member_id, name, joined_on, org_id, org_type, parent_id in people:
         branch = parent_id if org_type == OrgType.XIAOZU else org_id  # a 党小组's member: its branch
+        snap = snaps.get(member_id)
         by_branch[branch].append(
             DuesMember(
                 member_id,
@@ -391,6 +379,8 @@ def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
                 tuple(reliefs.get(member_id, ())),
                 tuple(payments.get(member_id, ())),
                 reviewed.get(member_id),
+                snap[1] if snap else None,
+                snap[0] if snap else 0,
             )
         )
     return {

@@ -9,6 +9,7 @@ reports exactly what a real run would do.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,6 +108,11 @@ class Importer:
             if column.key == key:
                 return column.header
         return self.aliases.get(key or "") or self.fallback_column or self.columns[0].header
+
+    def write_context(self):
+        """A context manager around the write step (e.g. to refresh derived data once for the whole file
+        instead of once per row); none by default."""
+        return contextlib.nullcontext()
 
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         """Checks within one row that need no database (e.g. two columns that go together)."""
@@ -266,7 +272,8 @@ def run_import(
         importer.check_row(row, ctx)
     try:
         with transaction.atomic():
-            importer.run(sheet.rows, ctx)
+            with importer.write_context():
+                importer.run(sheet.rows, ctx)
             if ctx.result.errors or dry_run:
                 raise _Rollback
             _record_summary(kind, source, ctx)

@@ -6,3 +6,8 @@ class DuesConfig(AppConfig):
     name = "dangjian.dues"
     label = "dues"
     verbose_name = _("党费")
+
+    def ready(self) -> None:
+        from dangjian.dues import snapshots
+
+        snapshots.connect()

@@ -271,3 +271,51 @@ def member_lines(
         line.paid, line.over = ledger.paid[offset], ledger.over[offset]
         result[index] = line
     return result
+
+
+# --- one status code per month ------------------------------------------------------------------------------
+# p paid, q partly paid, u unpaid, e exempt, x a base that gives no amount (a bracket category without a base,
+# 其他 without an amount), - no line (no base in force, or not yet a member). The compliance rules DUES-* read
+# these; LedgerSnapshot stores them.
+
+NO_LINE = "-"
+UNDECLARED = "x"
+UNPAID_CODES = frozenset("qu")
+DECLARED_CODES = frozenset("pque")
+
+
+def month_codes(
+    *, joined_on: dt.date, inactive_from: dt.date | None, bases, reliefs, payments, first: int, last: int
+) -> str:
+    """One code per month first..last (month indices) of the member's ledger."""
+    ledger = compute(
+        joined_on=joined_on,
+        inactive_from=inactive_from,
+        bases=bases,
+        reliefs=reliefs,
+        payments=payments,
+        first=first,
+        last=last,
+    )
+    if ledger is None:
+        return NO_LINE * (last - first + 1)
+    lead = ledger.start - first  # months before the ledger starts (not yet a member)
+    skip = -lead if lead < 0 else 0
+    codes = [
+        NO_LINE
+        if amount is None
+        else UNDECLARED
+        if not ok
+        else "e"
+        if free
+        else "p"
+        if done >= amount
+        else "q"
+        if done > 0
+        else "u"
+        for amount, done, free, ok in zip(
+            ledger.due[skip:], ledger.paid[skip:], ledger.exempt[skip:], ledger.declared[skip:], strict=True
+        )
+    ]
+    text = NO_LINE * max(lead, 0) + "".join(codes)
+    return text + NO_LINE * (last - first + 1 - len(text))

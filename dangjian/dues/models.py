@@ -181,3 +181,27 @@ class ArrearsReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.reviewed_on:%Y-%m-%d} {self.get_decision_display()}"
+
+
+class LedgerSnapshot(models.Model):
+    """A member's ledger as one status code per month (dues.kernel via compliance.checks.dues codes), kept
+    so that a city-wide evaluation reads 60,000 short strings instead of recomputing every member's ledger
+    from half a million payments. Derived data only: refreshed whenever the member's bases, reliefs,
+    payments or 入党日期 change (dues.snapshots), ignored when its fingerprint (rate table and rounding) is
+    not the current one, and never the source of any page's amounts."""
+
+    member = models.OneToOneField(
+        "members.Member", on_delete=models.CASCADE, related_name="ledger_snapshot", primary_key=True
+    )
+    start = models.IntegerField(_("起始月份序号"))  # month index (year * 12 + month - 1) of codes[0]
+    end = models.IntegerField(_("截止月份序号"))  # month index of codes[-1]
+    codes = models.TextField(_("逐月状态"))
+    fingerprint = models.CharField(_("计算依据"), max_length=64)
+    computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("党费台账快照")
+        verbose_name_plural = _("党费台账快照")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.start} {self.codes}"

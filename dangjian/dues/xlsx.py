@@ -223,6 +223,11 @@ class DuesBaseImporter(Importer):
     columns = BASE_COLUMNS
     fallback_column = ID
 
+    def write_context(self):
+        from dangjian.dues import snapshots
+
+        return snapshots.deferred()  # one set-based refresh of the ledger snapshots for the whole file
+
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         year, month = row.get("year"), row.get("effective_month")
         if year is not None and not 1990 <= year <= 2100:
@@ -340,6 +345,11 @@ class DuesPaymentImporter(Importer):
     columns = PAYMENT_COLUMNS
     fallback_column = MONTHS
     aliases = {"first_month": MONTHS, "last_month": MONTHS}
+
+    def write_context(self):
+        from dangjian.dues import snapshots
+
+        return snapshots.deferred()  # one set-based refresh of the ledger snapshots for the whole file
 
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         paid_on = row.get("paid_on")

@@ -89,6 +89,15 @@ class Member(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if (
+            "joined_on" in field_names
+        ):  # remembered so that a save can tell whether it changed (dues.snapshots)
+            instance._loaded_joined_on = values[field_names.index("joined_on")]
+        return instance
+
     @property
     def id_number_masked(self) -> str:
         return mask_id_number(self.id_number)

@@ -16,16 +16,11 @@ from pydantic import Field
 from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
 from dangjian.compliance.facts import DuesFacts, DuesMember, OrgFacts
 from dangjian.compliance.periods import Window, required_periods
-from dangjian.dues.kernel import compute, month_index, month_of
+from dangjian.dues import kernel
+from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of
 from dangjian.dues.ledger import due_on
 
 NAMES_SHOWN = 10
-
-# one character per month in a member's code string: p paid, q partly paid, u unpaid, e exempt, and
-NO_LINE = "-"  # no base in force (or not yet a member)
-UNDECLARED = "x"  # a base that gives no amount (bracket category without a base, 其他 without amount)
-UNPAID_CODES = frozenset("qu")
-DECLARED_CODES = frozenset("pque")
 
 
 def month_codes(dues: DuesFacts, first: int, last: int) -> dict[int, str]:
@@ -39,7 +34,10 @@ def month_codes(dues: DuesFacts, first: int, last: int) -> dict[int, str]:
 
 
 def _codes(member: DuesMember, first: int, last: int) -> str:
-    ledger = compute(
+    if member.codes is not None:  # the current ledger snapshot (dues.snapshots) covers first..last
+        offset = first - member.codes_start
+        return member.codes[offset : offset + last - first + 1]
+    return kernel.month_codes(
         joined_on=member.joined_on,
         inactive_from=None,  # the facts hold only members on the roll on D
         bases=member.bases,
@@ -48,28 +46,6 @@ def _codes(member: DuesMember, first: int, last: int) -> str:
         first=first,
         last=last,
     )
-    if ledger is None:
-        return NO_LINE * (last - first + 1)
-    lead = ledger.start - first  # months before the ledger starts (not yet a member)
-    skip = -lead if lead < 0 else 0
-    codes = [
-        NO_LINE
-        if amount is None
-        else UNDECLARED
-        if not ok
-        else "e"
-        if free
-        else "p"
-        if done >= amount
-        else "q"
-        if done > 0
-        else "u"
-        for amount, done, free, ok in zip(
-            ledger.due[skip:], ledger.paid[skip:], ledger.exempt[skip:], ledger.declared[skip:], strict=True
-        )
-    ]
-    text = NO_LINE * max(lead, 0) + "".join(codes)
-    return text + NO_LINE * (last - first + 1 - len(text))
 
 
 def _span(as_of: dt.date) -> tuple[int, int]:

@@ -12,6 +12,8 @@ from dangjian.core.seeding.people import REFERENCE_DATE
 from dangjian.core.seeding.plan import build_plan
 from dangjian.core.seeding.specs import SCALES, Plan, Scale
 from dangjian.core.seeding.writer import Progress, analyze, no_progress, summary, wipe, write_plan
+from dangjian.dues import snapshots
+from dangjian.members.models import Member
 from dangjian.movements.seeding import seed_demo as seed_movements
 from dangjian.pipeline.seeding import seed_demo as seed_pipeline
 
@@ -39,5 +41,7 @@ def run(
             # generated, so their stored attendance no longer equals the roster on those dates.
             counts.update({f"pipeline_{k}": v for k, v in seed_pipeline(today=REFERENCE_DATE).items()})
             counts.update({f"movements_{k}": v for k, v in seed_movements(today=REFERENCE_DATE).items()})
+        # the bulk writes bypass the models' save(): compute every member's ledger snapshot once
+        snapshots.refresh(Member.objects.all())
     analyze()
     return counts

@@ -20,7 +20,14 @@ from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
 from dangjian.core.seeding.specs import Plan
-from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
+from dangjian.dues.models import (
+    ArrearsReview,
+    CollectionDay,
+    DuesBase,
+    DuesPayment,
+    DuesRelief,
+    LedgerSnapshot,
+)
 from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.members.models import Member, MemberHistory
 from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
@@ -314,6 +321,7 @@ RESET_MODELS = (
     LostContact,
     Transfer,
     StatusChange,
+    LedgerSnapshot,
     ArrearsReview,
     DuesPayment,
     DuesRelief,

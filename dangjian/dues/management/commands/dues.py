@@ -14,6 +14,7 @@ import unicodedata
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -145,8 +146,12 @@ class Command(BaseCommand):
     help = "党费：某月台账（应交、已交、状态）、截至某日的欠缴情况，或按工资项目计算月缴费基数和应交党费。"
 
     def add_arguments(self, parser) -> None:
-        sub = parser.add_subparsers(dest="action", metavar="{ledger,arrears,base}")
+        sub = parser.add_subparsers(dest="action", metavar="{ledger,arrears,base,snapshots}")
         sub.required = True
+        sub.add_parser(
+            "snapshots",
+            help="重新计算全部党员的党费台账快照（修改党费标准文件或舍入设置后运行；合规检查据此读取）",
+        )
         led = sub.add_parser("ledger", help="某月党费台账")
         led.add_argument("--month", required=True, metavar="YYYY-MM", help="所属月份，如 2026-03")
         arr = sub.add_parser("arrears", help="截至某日的欠缴情况")
@@ -173,6 +178,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if options["action"] == "base":
             self._base(options)
+            return
+        if options["action"] == "snapshots":
+            from dangjian.dues import snapshots
+            from dangjian.members.models import Member
+
+            try:
+                with transaction.atomic():
+                    count = snapshots.refresh(Member.objects.all())
+            except RatesError as exc:
+                raise _fail(exc.message) from exc
+            self.stdout.write(f"已重新计算 {count} 名党员的党费台账快照。")
             return
         fmt, output = options["format"], options["output"]
         if fmt == "xlsx" and not output:

@@ -1,0 +1,185 @@
+"""Ledger snapshots: each member's monthly status codes (dues.kernel.month_codes), kept current so that the
+compliance rules DUES-* read one short string per member instead of recomputing 60,000 ledgers from half a
+million payments on every evaluation.
+
+A snapshot is derived data, never a source:
+- it covers January of the year before the current one to December of the year after it (`span`), so it
+  serves the evaluation of this year and of the next; any other span is computed on the fly;
+- it carries a fingerprint of the rate table and the rounding settings: after either changes, snapshots
+  are ignored (computed on the fly) until `dangjian dues snapshots` rebuilds them;
+- it is refreshed in the same transaction as every saved or deleted base, relief or payment and every saved
+  member (post_save / post_delete: cache maintenance, the one use of model signals besides post_migrate,
+  so that no write path can forget it); bulk writes that bypass the ORM (the seed) call `refresh` at the
+  end, and imports defer the refresh to one set-based pass (`deferred`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
+
+from django.core.signals import setting_changed
+from django.db.models.signals import post_delete, post_save
+
+from dangjian.dues.calculator import rounding
+from dangjian.dues.kernel import BaseRow, ReliefRow, month_codes, month_index, month_of
+from dangjian.dues.models import DuesBase, DuesPayment, DuesRelief, LedgerSnapshot
+from dangjian.dues.rates import load_rates
+
+_pending: ContextVar[set[int] | None] = ContextVar("dues_snapshot_pending", default=None)
+
+
+@lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """What every amount depends on besides the member's own rows: the rate table and the rounding."""
+    quantum, mode = rounding()
+    text = f"{load_rates().model_dump_json()}|{quantum}|{mode}"
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _settings_changed(*, setting, **kwargs) -> None:
+    if setting in {"DUES_ROUNDING_QUANTUM", "DUES_ROUNDING_MODE", "RULES_DIR"}:
+        fingerprint.cache_clear()
+
+
+setting_changed.connect(_settings_changed)
+
+
+def span(today: dt.date | None = None) -> tuple[int, int]:
+    """(first, last) month indices a snapshot covers: January of last year … December of next year."""
+    year = (today or dt.date.today()).year
+    return month_index(dt.date(year - 1, 1, 1)), month_index(dt.date(year + 1, 12, 1))
+
+
+def ledger_rows(member_sq, first: int, last: int) -> tuple[dict, dict, dict]:
+    """(payments, bases, reliefs) by member id, for the members of `member_sq` (a values("pk") queryset) and the
+    months first..last: the kernel's inputs, three queries whatever the number of members. Payments are
+    (first_month, last_month, amount) tuples in allocation order."""
+    history_start, last_month = month_of(first), month_of(last)
+    rows = (
+        DuesPayment.objects.filter(
+            member__in=member_sq, is_extra=False, first_month__lte=last_month, last_month__gte=history_start
+        )
+        .order_by("member_id", "first_month", "paid_on", "id")
+        .values_list("member_id", "first_month", "last_month", "amount")
+    )
+    payments = {member_id: [r[1:] for r in group] for member_id, group in groupby(rows, key=itemgetter(0))}
+    earliest = min((p[0][0] for p in payments.values()), default=history_start)
+    earliest = min(earliest, history_start)
+    bases: dict[int, list[BaseRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesBase.objects.filter(
+            member__in=member_sq, year__gte=earliest.year, effective_month__lte=last_month
+        )
+        .order_by("member_id", "effective_month")
+        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
+    ):
+        bases[member_id].append(BaseRow(*values))
+    reliefs: dict[int, list[ReliefRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesRelief.objects.filter(member__in=member_sq, start_month__lte=last_month, end_month__gte=earliest)
+        .order_by("member_id", "start_month", "id")
+        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
+    ):
+        reliefs[member_id].append(ReliefRow(*values))
+    return payments, bases, reliefs
+
+
+def refresh(members, *, today: dt.date | None = None) -> int:
+    """Recomputes the snapshots of `members` (a Member queryset) over `span(today)`: a fixed number of queries
+    whatever the number of members (SQLite splits the insert by its variable limit). Returns the count."""
+    from dangjian.members.models import Member
+
+    first, last = span(today)
+    member_sq = members.order_by().values("pk")
+    people = list(Member.objects.filter(pk__in=member_sq).values_list("pk", "joined_on"))
+    payments, bases, reliefs = ledger_rows(member_sq, first, last)
+    mark = fingerprint()
+    snapshots = [
+        LedgerSnapshot(
+            member_id=pk,
+            start=first,
+            end=last,
+            fingerprint=mark,
+            codes=month_codes(
+                joined_on=joined_on,
+                inactive_from=None,  # the rules look only at members on the roll on D
+                bases=bases.get(pk, ()),
+                reliefs=reliefs.get(pk, ()),
+                payments=payments.get(pk, ()),
+                first=first,
+                last=last,
+            ),
+        )
+        for pk, joined_on in people
+    ]
+    LedgerSnapshot.objects.filter(member__in=member_sq).delete()
+    LedgerSnapshot.objects.bulk_create(snapshots, batch_size=2000)
+    return len(snapshots)
+
+
+def changed(member_ids: Iterable[int]) -> None:
+    """The ledgers of these members changed: refresh now, or at the end of the enclosing `deferred()`."""
+    ids = {pk for pk in member_ids if pk is not None}
+    if not ids:
+        return
+    pending = _pending.get()
+    if pending is not None:
+        pending |= ids
+        return
+    from dangjian.members.models import Member
+
+    refresh(Member.objects.filter(pk__in=ids))
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Collects the changed members of a bulk write (an import) and refreshes them in one pass at the end
+    (only when the block succeeds; a failed block's transaction is rolled back anyway)."""
+    if _pending.get() is not None:  # nested: the outer block refreshes
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        ids = _pending.get() or set()
+    finally:
+        _pending.reset(token)
+    if ids:
+        from dangjian.members.models import Member
+
+        refresh(Member.objects.filter(pk__in=ids))
+
+
+def _on_row(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):  # loaddata: the fixture's rows are written as they are
+        return
+    changed([instance.member_id])
+
+
+def _on_member(sender, instance, created=False, **kwargs) -> None:
+    """Only the 入党日期 of a member's own fields enters the ledger: refresh when it changed (a new member has
+    no dues rows yet: evaluations compute a member without a snapshot on the fly)."""
+    if kwargs.get("raw") or created:
+        return
+    loaded = getattr(instance, "_loaded_joined_on", None)
+    if loaded is None or loaded != instance.joined_on:
+        changed([instance.pk])
+    instance._loaded_joined_on = instance.joined_on
+
+
+def connect() -> None:
+    """Called from DuesConfig.ready()."""
+    for model in (DuesBase, DuesRelief, DuesPayment):
+        post_save.connect(_on_row, sender=model, dispatch_uid=f"dues_snapshot_save_{model.__name__}")
+        post_delete.connect(_on_row, sender=model, dispatch_uid=f"dues_snapshot_delete_{model.__name__}")
+    from dangjian.members.models import Member
+
+    post_save.connect(_on_member, sender=Member, dispatch_uid="dues_snapshot_member")
