@@ -109,6 +109,24 @@ def measure(year: int, as_of: dt.date, repeat: int) -> dict:
     out["traced_peak_mb"] = tracemalloc.get_traced_memory()[1] / 2**20
     tracemalloc.stop()
     del evaluation
+    # the same evaluation without the ledger snapshots (after a change of the rate table or the rounding,
+    # until `dangjian dues snapshots` has run): every member's ledger computed from the payments
+    from django.db import transaction
+
+    from dangjian.dues.models import LedgerSnapshot
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            LedgerSnapshot.objects.all().delete()
+            gc.collect()
+            out["cold_seconds"], _queries, evaluation = run(Org.objects.all())
+            del evaluation
+            raise Undo
+    except Undo:
+        pass
     rules: dict[str, dict[str, int]] = {}
     for (rule, status), n in sorted(statuses.items()):
         rules.setdefault(rule, {})[status] = n
@@ -198,6 +216,7 @@ def report(measured: dict[str, dict], seeds: dict[str, float | None]) -> None:
     line("评价结果条数", lambda m, n: str(m["results"]))
     line("全量评价（秒，中位数）", lambda m, n: f"{m['seconds']:.2f}")
     line("全量评价各次（秒）", lambda m, n: " ".join(f"{s:.2f}" for s in m["seconds_all"]))
+    line("无台账快照时全量评价（秒）", lambda m, n: f"{m['cold_seconds']:.2f}")
     line("查询次数（全量）", lambda m, n: str(m["queries"]))
     for size in SUBSETS:
         line(

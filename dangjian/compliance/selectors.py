@@ -419,6 +419,7 @@ PARAM_LABELS = {
     "start_step": _l("起始步骤"),
     "end_steps": _l("结束步骤"),
     "decision_steps": _l("作出决定的步骤"),
+    "decision_step": _l("作出决定的步骤"),
     "months": _l("期限（月）"),
     "max_months": _l("最长期限（月）"),
     "label": _l("名称"),
@@ -457,7 +458,7 @@ VALUE_LABELS = {
 UNCERTAIN_MARKERS = ("不确定", "待核", "为参数")
 
 
-STEP_KEYS = frozenset({"from_step", "step", "start_step", "end_steps", "decision_steps"})
+STEP_KEYS = frozenset({"from_step", "step", "start_step", "end_steps", "decision_steps", "decision_step"})
 
 
 def _step_name(key: str) -> str:

@@ -96,9 +96,11 @@ class OrgChoiceField(forms.ChoiceField):
         self.orgs = {str(org.pk): org for org in orgs}
         blank = [("", self.empty_label)]
         if grouped:
+            # Many units have a branch of the same name (办公室党支部): each option names its unit, as the other
+            # pages do, so the chosen option is unambiguous once the select is closed.
             groups: dict[str, list[tuple[str, str]]] = {}
             for org in self.orgs.values():
-                label = f"{org.name}（{chinese_label(OrgType, org.type)}）"
+                label = f"{org.name}（{org.unit or chinese_label(OrgType, org.type)}）"
                 groups.setdefault(org.unit or str(_("其他")), []).append((str(org.pk), label))
             self.choices = blank + list(groups.items())
         else:
@@ -148,19 +150,20 @@ class MemberFilterForm(forms.Form):
         coerce=lambda v: v == "1",
         empty_value=None,
     )
-    # 正常 first: it is what the list shows when nothing is chosen (selectors.member_list's default)
+    # 全部 first, as on the other filters; 正常 is selected when nothing is chosen (selectors.member_list's default)
     status = forms.ChoiceField(
         label=_("党籍状态"),
         required=False,
-        choices=[
-            (MemberStatus.NORMAL.value, MemberStatus.NORMAL.label),
-            ("all", _("全部")),
-            *[(v, label) for v, label in MemberStatus.choices if v != MemberStatus.NORMAL],
-        ],
+        initial=MemberStatus.NORMAL.value,
+        choices=[("all", _("全部")), *MemberStatus.choices],
     )
     q = forms.CharField(label=_("姓名"), required=False, max_length=50)
 
     def __init__(self, data=None, *, orgs: Iterable[Org] = (), **kwargs):
+        if data is not None and not data.get("status"):
+            # a link without a status (?org=…) lists 正常: the select says so rather than showing 全部
+            data = data.copy()
+            data["status"] = MemberStatus.NORMAL.value
         super().__init__(data, **kwargs)
         self.fields["org"].set_orgs(orgs)
         self.fields["q"].widget.input_type = "search"

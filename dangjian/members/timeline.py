@@ -381,11 +381,10 @@ def meeting_events(member, on: dt.date) -> list[TimelineEvent]:
 
 
 def months_label(first: dt.date, last: dt.date) -> str:
-    if first == last:
-        return f"{first.year}年{first.month}月"
-    if first.year == last.year:
-        return f"{first.year}年{first.month}月至{last.month}月"
-    return f"{first.year}年{first.month}月至{last.year}年{last.month}月"
+    """Months as on the dues pages: “2026-01”, a range “2026-01～2026-03”."""
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%Y-%m}"
+    return f"{first:%Y-%m}～{last:%Y-%m}"
 
 
 @register_timeline_source("dues")

@@ -3,6 +3,8 @@ errors the views put back on the form."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -31,9 +33,13 @@ class FilterForm(forms.Form):
     work_status = forms.ChoiceField(
         label=_("工作状态"), required=False, choices=[("", _("全部")), *WorkStatus.choices]
     )
-    as_of = forms.DateField(label=_("截至日期"), required=False, widget=DateInput(attrs=SM))
+    as_of = forms.DateField(label=_("截至日期"), required=False, initial=dt.date.today, widget=DateInput(attrs=SM))
 
     def __init__(self, data=None, *, orgs=(), **kwargs):
+        if data is not None and not data.get("as_of"):
+            # the pages count as of today when no date is given: the input says so (as the heading does)
+            data = data.copy()
+            data["as_of"] = dt.date.today().isoformat()
         super().__init__(data, **kwargs)
         self.fields["org"].set_orgs(orgs)
         self.fields["org"].widget.attrs.update(SELECT)
@@ -66,7 +72,11 @@ class StatusForm(forms.Form):
 
     def __init__(self, *args, allowed=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["status"].choices = [(v, label) for v, label in MemberStatus.choices if v in allowed]
+        # no status is chosen for the user: an empty first choice, refused as required when submitted
+        self.fields["status"].choices = [
+            ("", _("请选择")),
+            *[(v, label) for v, label in MemberStatus.choices if v in allowed],
+        ]
 
 
 class StintForm(forms.Form):

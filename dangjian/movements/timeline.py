@@ -95,7 +95,7 @@ def movement_events(member, on: dt.date) -> Iterable[TimelineEvent]:
                     )
                 )
     for s in MobileStint.objects.filter(member=member, left_on__lte=on):
-        where = f"{s.destination}{'（出国/境）' if s.abroad else ''}"
+        where = f"{s.destination}；出国（境）" if s.abroad else s.destination
         events.append(TimelineEvent(s.left_on, "movements.stint", "外出流动", where, "", page, 25))
         if s.returned_on and s.returned_on <= on:
             events.append(

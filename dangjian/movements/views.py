@@ -23,6 +23,7 @@ from dangjian.members.choices import MemberStatus
 from dangjian.members.forms import ETHNICITIES
 from dangjian.members.selectors import member_org_options
 from dangjian.movements import selectors, services
+from dangjian.movements.choices import Suggestion
 from dangjian.movements.forms import (
     AcceptForm,
     ContactForm,
@@ -272,9 +273,12 @@ def transfer_out(request, pk: int):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def status_change(request, pk: int):
-    """The status-change form; a 失联 suggestion links here with ?status=… preset (a person submits it)."""
+    """The status-change form, with no status chosen; a 失联 suggestion links here with
+    ?status=…&suggestion=… and only then are the status, dates and 决定机关 preset (a person submits it)."""
     member = _member(request, pk)
     allowed = TRANSITIONS[member.status] - {MemberStatus.TRANSFERRED_OUT}
+    suggestion = request.GET.get("suggestion", "")
+    suggestion = suggestion if suggestion in Suggestion.values else ""
     if request.method == "POST":
         form = StatusForm(request.POST, allowed=allowed)
         if form.is_valid():
@@ -293,11 +297,14 @@ def status_change(request, pk: int):
                 )
                 return redirect("movements:member", pk=member.pk)
     else:
-        today = dt.date.today()
-        initial = {"effective_on": today, "decided_on": today, "decision_body": f"{member.org.name}党员大会"}
-        for key in ("status", "outcome"):
-            if request.GET.get(key):
-                initial[key] = request.GET[key]
+        initial = {}
+        if suggestion:
+            # opened from a 失联 suggestion: its status (and 出党方式), today and the branch's 党员大会 preset
+            today = dt.date.today()
+            initial = {"effective_on": today, "decided_on": today, "decision_body": f"{member.org.name}党员大会"}
+            for key in ("status", "outcome"):
+                if request.GET.get(key):
+                    initial[key] = request.GET[key]
         form = StatusForm(initial=initial, allowed=allowed)
     return render(
         request,
@@ -307,7 +314,7 @@ def status_change(request, pk: int):
             "member": member,
             "form": form,
             "final": not allowed,
-            "suggestion": request.GET.get("suggestion", ""),
+            "suggestion": suggestion,
         },
         status=400 if form.errors else 200,
     )

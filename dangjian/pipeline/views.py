@@ -176,7 +176,9 @@ def case_detail(request, pk: int):
                 except OutOfScope:
                     raise Http404 from None
                 except ServiceError as exc:
-                    apply_service_error(form, exc)
+                    # the refusal (too early, missing data; it names the rule) is shown once, in the box above
+                    # the form, not a second time under the field it concerns
+                    form.add_error(None, exc.message)
                 else:
                     messages.success(request, _("已登记“%(step)s”。") % {"step": step.name})
                     return redirect("pipeline:detail", case.pk)

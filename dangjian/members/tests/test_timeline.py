@@ -207,8 +207,8 @@ def test_one_event_per_payment_with_months_amount_and_payer(tree, make_member):
     )
     events = tl.dues_events(member, D(2026, 6, 1))
     assert [(e.date, e.title, e.detail) for e in events] == [
-        (D(2026, 2, 3), "交纳党费 2025年11月至2026年2月", "120.00 元"),
-        (D(2026, 3, 9), "交纳党费 2026年3月", "30.50 元；代缴人：钱家属"),
+        (D(2026, 2, 3), "交纳党费 2025-11～2026-02", "120.00 元"),
+        (D(2026, 3, 9), "交纳党费 2026-03", "30.50 元；代缴人：钱家属"),
     ]
     assert {e.group for e in events} == {"dues"}
     assert tl.dues_events(member, D(2026, 3, 1))[-1].date == D(2026, 2, 3)
@@ -314,7 +314,7 @@ def test_timeline_page_groups_by_year_and_filters_by_kind(client, users, busy):
         "任甲二支部组织委员",
         "参加支部党员大会",
         "缺席主题党日",
-        "交纳党费 2025年1月",
+        "交纳党费 2025-01",
         "组织关系转入甲二支部",
     ):
         assert text in html
@@ -351,7 +351,7 @@ def test_member_page_shows_latest_events_and_links_the_timeline(client, users, b
     latest = response.context["latest_events"]
     assert 0 < len(latest) <= 6
     assert latest[0].date >= latest[-1].date  # newest first
-    assert latest[0].title == "交纳党费 2025年1月"
+    assert latest[0].title == "交纳党费 2025-01"
     assert reverse("members:timeline", args=[busy.pk]) in html
     assert "最近动态" in html
     # 工作状态 and 党籍状态 shown prominently
@@ -382,3 +382,9 @@ def test_a_change_told_by_a_richer_source_is_shown_once(tree, make_member, monke
     events = tl.timeline(member, on=D(2026, 1, 1))
     status = [(e.date, e.kind) for e in events if e.group == "status"]
     assert status == [(D(2024, 2, 1), "movements.status"), (D(2025, 2, 1), "member.status")]
+
+
+def test_months_label_uses_yyyy_mm_like_the_dues_pages():
+    assert tl.months_label(D(2026, 1, 1), D(2026, 1, 1)) == "2026-01"
+    assert tl.months_label(D(2026, 1, 1), D(2026, 3, 1)) == "2026-01～2026-03"
+    assert tl.months_label(D(2025, 11, 1), D(2026, 2, 1)) == "2025-11～2026-02"

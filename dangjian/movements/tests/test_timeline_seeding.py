@@ -55,6 +55,17 @@ def test_timeline_shows_the_members_movements_in_order(tree, member):
     )
 
 
+def test_timeline_says_abroad_like_the_other_pages(member):
+    stint = services.start_stint(
+        actor=None, member=member, destination="德国", abroad=True, left_on=D(2026, 1, 5)
+    )
+    services.end_stint(actor=None, stint=stint, returned_on=D(2026, 1, 20))
+    services.start_stint(actor=None, member=member, destination="北京", left_on=D(2026, 2, 5))
+    stints = [e for e in timeline(member, on=D(2026, 12, 31)) if e.kind == "movements.stint"]
+    assert [e.detail for e in stints] == ["德国；出国（境）", "北京"]
+    assert not any("出国/境" in e.detail for e in timeline(member, on=D(2026, 12, 31)))
+
+
 def test_seed_demo_creates_each_situation_through_the_services(tree, make_member):
     today = D(2026, 11, 26)
     for org in (tree.a1, tree.a2):
