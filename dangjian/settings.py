@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "dangjian.dues",
     "dangjian.pipeline",
     "dangjian.movements",
+    "dangjian.elections",
+    "dangjian.training",
 ]
 
 MIDDLEWARE = [

@@ -13,5 +13,7 @@ urlpatterns = [
     path("dues/", include("dangjian.dues.urls")),
     path("pipeline/", include("dangjian.pipeline.urls")),
     path("movements/", include("dangjian.movements.urls")),
+    path("elections/", include("dangjian.elections.urls")),
+    path("training/", include("dangjian.training.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

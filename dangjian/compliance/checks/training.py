@@ -1,0 +1,1 @@
+"""Training and study checks (TRAIN-*): pure functions over the training facts."""

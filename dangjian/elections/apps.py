@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ElectionsConfig(AppConfig):
+    name = "dangjian.elections"
+    label = "elections"
+    verbose_name = _("换届选举")
