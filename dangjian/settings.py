@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "dangjian.movements",
     "dangjian.elections",
     "dangjian.training",
+    "dangjian.talks",
 ]
 
 MIDDLEWARE = [

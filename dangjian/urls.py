@@ -15,5 +15,6 @@ urlpatterns = [
     path("movements/", include("dangjian.movements.urls")),
     path("elections/", include("dangjian.elections.urls")),
     path("training/", include("dangjian.training.urls")),
+    path("talks/", include("dangjian.talks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
