@@ -33,7 +33,9 @@ class FilterForm(forms.Form):
     work_status = forms.ChoiceField(
         label=_("工作状态"), required=False, choices=[("", _("全部")), *WorkStatus.choices]
     )
-    as_of = forms.DateField(label=_("截至日期"), required=False, initial=dt.date.today, widget=DateInput(attrs=SM))
+    as_of = forms.DateField(
+        label=_("截至日期"), required=False, initial=dt.date.today, widget=DateInput(attrs=SM)
+    )
 
     def __init__(self, data=None, *, orgs=(), **kwargs):
         if data is not None and not data.get("as_of"):

@@ -301,7 +301,11 @@ def status_change(request, pk: int):
         if suggestion:
             # opened from a 失联 suggestion: its status (and 出党方式), today and the branch's 党员大会 preset
             today = dt.date.today()
-            initial = {"effective_on": today, "decided_on": today, "decision_body": f"{member.org.name}党员大会"}
+            initial = {
+                "effective_on": today,
+                "decided_on": today,
+                "decision_body": f"{member.org.name}党员大会",
+            }
             for key in ("status", "outcome"):
                 if request.GET.get(key):
                     initial[key] = request.GET[key]

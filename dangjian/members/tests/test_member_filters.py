@@ -97,3 +97,26 @@ def test_filtered_list_with_counts_is_a_constant_number_of_queries(
         )
     assert response.context["counts"] == {"total": 40, "retired": 40, "mobile": 0}
     assert response.context["page"].paginator.count == 40
+
+
+def test_status_filter_offers_all_first_and_selects_normal_by_default(client, users, roll, tree):
+    from dangjian.members.forms import MemberFilterForm
+
+    assert [v for v, _ in MemberFilterForm().fields["status"].choices] == [
+        "all",
+        "normal",
+        "suspended",
+        "left_party",
+        "deceased",
+        "transferred_out",
+    ]
+    client.force_login(users["dangwei_a"])
+    for params in ({}, {"org": tree.a1.pk}):  # the bare page and a link without a status
+        html = client.get(reverse("members:list"), params).content.decode()
+        select = html[html.index('name="status"') :]
+        select = select[: select.index("</select>")]
+        assert select.index('value="all"') < select.index('value="normal"')
+        assert '<option value="normal" selected>' in select
+        assert 'value="all" selected' not in select
+    html = client.get(reverse("members:list"), {"status": "all"}).content.decode()
+    assert '<option value="all" selected>' in html

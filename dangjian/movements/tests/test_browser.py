@@ -33,7 +33,7 @@ def test_branch_admin_transfers_a_member_and_the_receiver_accepts(
     assert page.locator("[data-testid=member-org]").inner_text() == "甲一支部"
     page.locator("[data-testid=open-transfer]").click()
     form = page.locator("[data-testid=transfer-form]")
-    form.get_by_label("接收组织").select_option(label="甲二支部（党支部）")
+    form.get_by_label("接收组织").select_option(label="甲二支部（甲委）")
     form.get_by_label("转接原因").fill("工作调动至甲二处室")
     form.get_by_role("button", name="发起转接").click()
     page.wait_for_selector(".alert-success")

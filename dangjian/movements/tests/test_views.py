@@ -266,3 +266,78 @@ def test_empty_pages_render(client, users):
     assert "没有待接收的组织关系转接" in client.get(reverse("movements:index")).content.decode()
     nav = client.get(reverse("movements:index")).content.decode()
     assert f'href="{reverse("movements:index")}">党员管理</a>' in nav
+
+
+def test_transfer_choices_name_the_unit_of_same_named_branches(client, users, tree, member, make_member):
+    from dangjian.orgs.services import create_org
+
+    def branch(code, name, parent, unit):
+        data = {"code": code, "name": name, "type": "zhibu", "parent": parent, "founded_on": D(2018, 3, 1)}
+        return create_org(actor=None, data={**data, "unit": unit})
+
+    branch("B2", "甲二支部", tree.b, "乙委")  # the same name as A2, in another unit
+    login(client, users["branch_a1"])
+    url = reverse("movements:member", args=[member.pk])
+    response = client.get(url)
+    labels = [
+        label
+        for _group, options in response.context["transfer_form"].fields["to_org"].choices[1:]
+        for _value, label in options
+    ]
+    assert "甲二支部（甲委）" in labels and "甲二支部（乙委）" in labels
+    assert len(labels) == len(set(labels))
+    html = response.content.decode()
+    assert "甲二支部（甲委）" in html and "甲二支部（乙委）" in html
+    # one query for the choices, whatever their number
+    before = _count(client, url)
+    for i in range(10):
+        branch(f"C{i}", "办公室党支部", tree.b, f"单位{i}")
+    assert _count(client, url) == before
+
+
+def test_status_form_chooses_nothing_unless_opened_from_a_suggestion(client, users, member):
+    login(client, users["branch_a1"])
+    status_url = reverse("movements:status", args=[member.pk])
+    response = client.get(status_url)
+    form = response.context["form"]
+    assert form.fields["status"].choices[0] == ("", "请选择")
+    assert all(not form[name].value() for name in ("status", "effective_on", "decided_on", "decision_body"))
+    html = response.content.decode()
+    select = html[html.index('name="status"') : html.index("</select>")]
+    assert select.count("selected") == 1 and '<option value="" selected>请选择</option>' in select
+    assert "由系统建议预填" not in html
+    # a bare ?status= (not a suggestion link) presets nothing either
+    assert not client.get(f"{status_url}?status=suspended").context["form"]["status"].value()
+    # from a suggestion link: the status, the dates and the 决定机关 are preset
+    form = client.get(f"{status_url}?status=suspended&suggestion=consider_suspension").context["form"]
+    assert form["status"].value() == "suspended"
+    assert form["effective_on"].value() == TODAY == form["decided_on"].value()
+    assert form["decision_body"].value() == "甲一支部党员大会"
+
+
+def test_status_post_without_a_status_is_refused_and_changes_nothing(client, users, member):
+    login(client, users["branch_a1"])
+    response = client.post(
+        reverse("movements:status", args=[member.pk]),
+        {
+            "status": "",
+            "effective_on": TODAY.isoformat(),
+            "decided_on": TODAY.isoformat(),
+            "decision_body": "甲一支部党员大会",
+        },
+    )
+    assert response.status_code == 400
+    assert response.context["form"].errors["status"]
+    member.refresh_from_db()
+    assert (member.status, member.inactive_from) == ("normal", None)
+    assert not StatusChange.objects.exists()
+
+
+def test_as_of_filter_shows_today_by_default(client, users, tree):
+    login(client, users["branch_a1"])
+    for name in ("movements:index", "movements:summary"):
+        for params in ({}, {"work_status": "retired"}):  # the bare page, and filtered without a date
+            html = client.get(reverse(name), params).content.decode()
+            assert f'name="as_of" value="{TODAY.isoformat()}"' in html
+        html = client.get(reverse(name), {"as_of": "2026-01-31"}).content.decode()
+        assert 'name="as_of" value="2026-01-31"' in html

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
 
 from dangjian.core import idcard
 from dangjian.pipeline.models import DevelopmentCase
@@ -120,6 +121,12 @@ def test_record_step_through_the_page_and_refusal_with_rule(admin_a1, tree, make
     assert response.status_code == 400
     html = response.content.decode()
     assert "（DEV-07）" in html and "最早可于" in html
+    # the refusal is shown once, in the box above the form (not again under 日期)
+    refusal = response.context["form"].non_field_errors()
+    assert len(refusal) == 1 and "（DEV-07）" in refusal[0]
+    assert html.count(escape(refusal[0])) == 1
+    assert not response.context["form"]["date"].errors
+    assert f'data-testid="step-error"><div>{escape(refusal[0])}</div>' in html
     assert not case.steps.filter(key="candidate").exists()
 
 
