@@ -46,6 +46,7 @@ IMPORT_KINDS: dict[str, str] = {
     "dues-bases": "党费基数",
     "dues-payments": "党费缴纳",
     "dev-cases": "发展党员",
+    "study-stats": "学习平台统计",
 }
 
 _IMPORTERS = {
@@ -56,6 +57,7 @@ _IMPORTERS = {
     "dues-bases": "dangjian.dues.xlsx.DuesBaseImporter",
     "dues-payments": "dangjian.dues.xlsx.DuesPaymentImporter",
     "dev-cases": "dangjian.pipeline.xlsx.DevCaseImporter",
+    "study-stats": "dangjian.training.xlsx.StudyStatsImporter",
 }
 
 PROGRESS_EVERY = 1000

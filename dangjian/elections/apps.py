@@ -6,3 +6,6 @@ class ElectionsConfig(AppConfig):
     name = "dangjian.elections"
     label = "elections"
     verbose_name = _("换届选举")
+
+    def ready(self) -> None:
+        from dangjian.elections import facts  # noqa: F401  (register the fact provider)

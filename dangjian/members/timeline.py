@@ -7,10 +7,10 @@ module in `AppConfig.ready()`.
 
 This module also registers the sources for the records the foundation holds: 入党 and 转正 (the
 registry), changes of organisation, category, work status and status (`MemberHistory`), posts held and
-left (`orgs.Post`), meetings attended and missed (`meetings`), and 党费 payments (`dues`). Training has
-no records yet, so no source.
+left (`orgs.Post`), meetings attended and missed (`meetings`), and 党费 payments (`dues`); the other apps
+(pipeline, movements, training, talks) register their own.
 
-Events are grouped for the timeline page's filter (入党与发展, 职务, 组织与转接, 党籍状态, 组织生活, 党费) by
+Events are grouped for the timeline page's filter (入党与发展, 职务, 组织与转接, 党籍状态, 组织生活, 党费, 培训学习) by
 the prefix of their `kind`: `group_of(kind)`; a domain whose kinds need another group than the default
 of their prefix declares it with `register_timeline_group(prefix, group)`.
 """
@@ -97,6 +97,7 @@ TIMELINE_GROUPS: dict[str, str] = {
     "status": gettext_lazy("党籍状态"),
     "meetings": gettext_lazy("组织生活"),
     "dues": gettext_lazy("党费"),
+    "training": gettext_lazy("培训学习"),
 }
 
 # kind prefix → group; the longest matching prefix wins. Kinds matching none are shown unfiltered only.
@@ -115,6 +116,7 @@ _GROUP_OF_PREFIX: dict[str, str] = {
     "member.status": "status",
     "meetings.": "meetings",
     "dues.": "dues",
+    "training.": "training",
 }
 
 

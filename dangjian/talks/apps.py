@@ -6,3 +6,6 @@ class TalksConfig(AppConfig):
     name = "dangjian.talks"
     label = "talks"
     verbose_name = _("谈心谈话与结对")
+
+    def ready(self) -> None:
+        from dangjian.talks import facts, timeline  # noqa: F401  (register the fact provider and timeline source)

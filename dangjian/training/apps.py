@@ -6,3 +6,6 @@ class TrainingConfig(AppConfig):
     name = "dangjian.training"
     label = "training"
     verbose_name = _("培训与学习")
+
+    def ready(self) -> None:
+        from dangjian.training import facts, timeline  # noqa: F401  (register the fact provider and timeline source)

@@ -1,1 +1,77 @@
-"""谈心谈话 checks (TALK-*): pure functions over the talks facts."""
+"""谈心谈话 checks (TALK-*): pure functions over the talks facts.
+
+TALK-ANNUAL (BR-17): each pair category (支委之间, 支委与党员, 党员之间) at least `min_per_category` talks in the
+year per 党支部. A talk's categories are derived from the branch's committee posts on the talk's date
+(talks.categories). Only the categories possible on D are required: 支委之间 when the branch has a 支部委员会
+on D (at least `committee_min_posts` committee posts held); 支委与党员 when it has a post holder and another
+member; 党员之间 when it has two members without a committee post (members on D, with its 党小组).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from dangjian.compliance.checks.base import Outcome, Params, iso, register
+from dangjian.compliance.facts import OrgFacts, committee_size
+from dangjian.compliance.periods import Window
+from dangjian.talks.categories import categories_of, committee_on, empty_counts
+from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
+
+
+class TalkAnnualParams(Params):
+    min_per_category: int = Field(ge=1)
+    committee_min_posts: int = Field(ge=1)
+
+
+def label(category: str) -> str:
+    return str(TalkCategory(category).label)
+
+
+def required_categories(facts: OrgFacts, day, p: TalkAnnualParams) -> list[str]:
+    """The categories a branch can have on `day` (see the module docstring)."""
+    holders = committee_on(facts.posts, day)
+    others = max(0, facts.members - len(holders))
+    required = []
+    if committee_size(facts.posts, day) >= p.committee_min_posts and len(holders) >= 2:
+        required.append(TalkCategory.COMMITTEE_COMMITTEE.value)
+    if holders and others >= 1:
+        required.append(TalkCategory.COMMITTEE_MEMBER.value)
+    if others >= 2:
+        required.append(TalkCategory.MEMBER_MEMBER.value)
+    return required
+
+
+@register("talk_annual", TalkAnnualParams, facts=("talks",))
+def talk_annual(facts: OrgFacts, window: Window, p: TalkAnnualParams) -> Outcome:
+    talks = [t for t in (facts.extra.get("talks") or ()) if window.contains(t.date)]
+    counts = empty_counts()
+    for talk in talks:
+        for category in categories_of(talk.members, committee_on(facts.posts, talk.date)):
+            counts[category] += 1
+    day = window.end  # D, or the 撤销日期 of a dissolved branch
+    required = required_categories(facts, day, p)
+    done = "、".join(f"{label(c)}{counts[c]}次" for c in CATEGORY_ORDER)
+    evidence = sorted(t.talk_id for t in talks)
+    if not required:
+        return Outcome(
+            "not_applicable", f"不适用：{iso(day)}本支部人数不足，无法开展谈心谈话。", [], evidence
+        )
+    missing = [label(c) for c in required if counts[c] < p.min_per_category]
+    if not missing:
+        return Outcome("pass", f"已满足：{window.year}年已开展谈心谈话（{done}）。", [], evidence)
+    what = f"{'、'.join(missing)}的谈心谈话（每类应至少{p.min_per_category}次；已有{done}）"
+    if not window.closed and window.as_of < window.year_end:
+        return Outcome(
+            "pending",
+            f"待完成：{window.year}年尚未开展{what}，截至{iso(window.as_of)}，应于年底前完成。",
+            missing,
+            evidence,
+        )
+    if window.closed and window.dissolved_on < window.year_end:
+        return Outcome(
+            "not_applicable",
+            f"不适用：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年未开展{what}。",
+            missing,
+            evidence,
+        )
+    return Outcome("fail", f"{window.year}年未开展{what}。", missing, evidence)

@@ -272,7 +272,8 @@ def test_groups_of_other_domains_kinds():
     assert tl.group_of("pipeline.step") == "development"
     assert tl.group_of("movements.status") == "status"
     assert tl.group_of("movements.transfer_accepted") == "org"
-    assert tl.group_of("training.course") == ""
+    assert tl.group_of("training.participated") == "training"
+    assert tl.group_of("unknown.kind") == ""
     with pytest.raises(ValueError):
         tl.register_timeline_group("x.", "nope")
 

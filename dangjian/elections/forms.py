@@ -1,0 +1,116 @@
+"""Forms of the 换届选举 pages. They parse input only; the numbers are checked by dangjian.elections.services,
+whose errors the views put back on the form."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
+from dangjian.members.forms import DateInput
+from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
+
+SM = {"class": "form-control form-control-sm"}
+SELECT = {"class": "form-select form-select-sm"}
+CHECK = {"class": "form-check-input"}
+NUM = {"class": "form-control form-control-sm", "inputmode": "numeric", "min": "0"}
+
+
+def _date(label, **kwargs):
+    return forms.DateField(label=label, widget=DateInput(attrs=SM), **kwargs)
+
+
+def _count(label, required=True, **kwargs):
+    return forms.IntegerField(
+        label=label, min_value=0, required=required, widget=forms.NumberInput(attrs=NUM), **kwargs
+    )
+
+
+def _text(label, max_length=100, required=True):
+    return forms.CharField(
+        label=label, max_length=max_length, required=required, widget=forms.TextInput(attrs=SM)
+    )
+
+
+class SetupForm(forms.Form):
+    """Which organisation and date (the roster of voters depends on both)."""
+
+    org = forms.ChoiceField(label=_("选举单位"), widget=forms.Select(attrs=SELECT))
+    held_on = _date(_("选举日期"), initial=dt.date.today)
+
+    def __init__(self, *args, orgs=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].choices = [(str(o.pk), o.name) for o in orgs]
+
+
+class ElectionEntryForm(forms.Form):
+    form = forms.ChoiceField(
+        label=_("会议形式"),
+        choices=ElectionForm.choices,
+        initial=ElectionForm.ASSEMBLY,
+        widget=forms.Select(attrs=SELECT),
+    )
+    expected = _count(
+        _("应到会有选举权人数"),
+        required=False,
+        help_text=_("留空则按选举日的正式党员名册计算（减去下列经批准不计入的党员）。"),
+    )
+    present = _count(_("实到会有选举权人数"))
+    seats = forms.IntegerField(label=_("应选名额"), min_value=1, widget=forms.NumberInput(attrs=NUM))
+    ballots_issued = _count(_("发出选票"))
+    ballots_returned = _count(_("收回选票"))
+    has_preselection = forms.BooleanField(
+        label=_("进行了预选"), required=False, widget=forms.CheckboxInput(attrs=CHECK)
+    )
+    exclude = forms.MultipleChoiceField(
+        label=_("经批准不计入应到会人数的党员"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    exclusion_reason = forms.ChoiceField(
+        label=_("不计入的情形"),
+        required=False,
+        choices=[("", "—"), *ExclusionReason.choices],
+        widget=forms.Select(attrs=SELECT),
+    )
+    exclusion_approval = _text(_("批准情况（上级党组织批准、党员大会同意）"), max_length=255, required=False)
+    note = _text(_("备注"), max_length=255, required=False)
+
+    def __init__(self, *args, roster=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["exclude"].choices = [(str(e.member_id), e.name) for e in roster]
+
+
+class CandidateRowForm(forms.Form):
+    member = forms.ChoiceField(label=_("候选人"), required=False, widget=forms.Select(attrs=SELECT))
+    title = forms.ChoiceField(
+        label=_("拟任职务"),
+        required=False,
+        choices=[(v, label) for v, label in PostTitle.choices if v in COMMITTEE_TITLES],
+        initial=PostTitle.COMMITTEE,
+        widget=forms.Select(attrs=SELECT),
+    )
+    prevotes = _count(_("预选得票"), required=False)
+    votes = _count(_("得票"), required=False)
+
+    def __init__(self, *args, roster=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "—"), *((str(e.member_id), e.name) for e in roster)]
+
+
+CandidateFormSet = forms.formset_factory(CandidateRowForm, extra=0)
+
+
+class ApprovalForm(forms.Form):
+    approved_on = _date(_("上级党组织批准日期"))
+    approving_body = _text(_("批准机关"))
+
+
+class AdjustmentForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("类别"), choices=AdjustmentKind.choices, widget=forms.Select(attrs=SELECT)
+    )
+    new_due_on = _date(_("批准的换届日期"))
+    approved_on = _date(_("批准日期"))
+    approving_body = _text(_("批准机关"))
+    reason = _text(_("理由"), max_length=255)

@@ -1,0 +1,405 @@
+"""Writes of 换届选举. Each use case validates, checks scope inside its transaction, writes and records an audit
+event; a refused write changes nothing.
+
+- record_term_adjustment: the higher organisation's approval to postpone or advance a 换届 (EL-03).
+- record_election: an election's numbers, checked as entered (dangjian.elections.tally); refused when the quorum
+  (ELECT-QUORUM, EL-09) or the ballots (EL-13) fail; the candidate margin and the winning threshold are computed
+  and stored (elected / not elected; seats left for 另行选举).
+- approve_result: the higher organisation's approval of the result (EL-15) opens the new term (本届开始日期 = the
+  election date) and records the new posts from the approval date, ending the previous holders' posts, through
+  dangjian.orgs.services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit
+from dangjian.core.errors import ServiceError
+from dangjian.elections import tally as T
+from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
+from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
+from dangjian.elections.params import ElectionParams, election_params
+from dangjian.elections.selectors import ELECTING_TYPES, voters
+from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle, chinese_label
+from dangjian.orgs.models import Org, Post
+from dangjian.orgs.services import create_post, update_org, update_post
+
+# --- postponing or advancing a 换届 ------------------------------------------------------------------------
+
+
+def adjustment_snapshot(a: TermAdjustment) -> dict[str, Any]:
+    return {
+        "org": a.org.code,
+        "kind": chinese_label(AdjustmentKind, a.kind),
+        "term_end": a.term_end,
+        "new_due_on": a.new_due_on,
+        "approved_on": a.approved_on,
+        "approving_body": a.approving_body,
+        "reason": a.reason,
+    }
+
+
+def record_term_adjustment(
+    *,
+    actor,
+    org: Org,
+    kind: str,
+    approved_on: dt.date,
+    approving_body: str,
+    new_due_on: dt.date,
+    reason: str,
+    params: ElectionParams | None = None,
+) -> TermAdjustment:
+    p = params or election_params()
+    org = Org.objects.get(pk=org.pk)  # the term as stored now
+    approving_body, reason = (approving_body or "").strip(), (reason or "").strip()
+    if org.type not in ELECTING_TYPES:
+        raise ServiceError(f"{chinese_label(OrgType, org.type)}不实行换届选举。", field="org")
+    if kind not in AdjustmentKind.values:
+        raise ServiceError("请选择延期换届或提前换届。", field="kind")
+    if not approved_on:
+        raise ServiceError("请填写批准日期。", field="approved_on")
+    if not new_due_on:
+        raise ServiceError("请填写批准的换届日期。", field="new_due_on")
+    if not approving_body:
+        raise ServiceError("请填写批准机关。", field="approving_body")
+    if not reason:
+        raise ServiceError("请填写延期或提前换届的理由。", field="reason")
+    term_end = org.term_end
+    if term_end is None:
+        raise ServiceError("该组织未登记本届开始日期（或成立日期），无法计算届满日期。", field="org")
+    limit = p.max_adjust_months
+    if kind == AdjustmentKind.POSTPONE:
+        if new_due_on <= term_end:
+            raise ServiceError(f"延期换届的日期应晚于本届届满日期 {term_end:%Y-%m-%d}。", field="new_due_on")
+        if new_due_on > T.add_months(term_end, limit):
+            raise ServiceError(
+                f"延期换届一般不超过{limit}个月（EL-03）：最迟 {T.add_months(term_end, limit):%Y-%m-%d}。",
+                field="new_due_on",
+            )
+    else:
+        if new_due_on >= term_end:
+            raise ServiceError(f"提前换届的日期应早于本届届满日期 {term_end:%Y-%m-%d}。", field="new_due_on")
+        if new_due_on < T.add_months(term_end, -limit):
+            raise ServiceError(
+                f"提前换届一般不超过{limit}个月（EL-03）：最早 {T.add_months(term_end, -limit):%Y-%m-%d}。",
+                field="new_due_on",
+            )
+    with transaction.atomic():
+        require_org(actor, org, "该组织不在您的管理范围内，不能登记换届批准。")
+        a = TermAdjustment.objects.create(
+            org=org,
+            kind=kind,
+            term_end=term_end,
+            new_due_on=new_due_on,
+            approved_on=approved_on,
+            approving_body=approving_body,
+            reason=reason,
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        audit.record(actor=actor, action="create", obj=a, org_path=org.path, after=adjustment_snapshot(a))
+    return a
+
+
+# --- election records ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prepared:
+    """An election's input resolved against the roster on its date, and its tally."""
+
+    roster: list  # RosterEntry of the 正式党员 on the date
+    expected: int
+    tally: T.Tally
+
+
+def _int(value, name: str, label: str, minimum: int = 0) -> int:
+    if value is None or value == "":
+        raise ServiceError(f"请填写{label}。", field=name)
+    if not isinstance(value, int) or value < minimum:
+        raise ServiceError(f"{label}应为不小于{minimum}的整数。", field=name)
+    return value
+
+
+def prepare_election(
+    *,
+    org: Org,
+    held_on: dt.date,
+    present,
+    seats,
+    ballots_issued,
+    ballots_returned,
+    candidates: list[dict],
+    exclusions: list[dict] = (),
+    has_preselection: bool = False,
+    expected=None,
+    params: ElectionParams | None = None,
+) -> Prepared:
+    """Validates the input (ServiceError on a mistake in it) and computes the checks; writes nothing. The
+    tally's blocking checks (quorum, ballots) decide whether record_election accepts it."""
+    p = params or election_params()
+    if org.type not in ELECTING_TYPES:
+        raise ServiceError(f"{chinese_label(OrgType, org.type)}不实行换届选举。", field="org")
+    if not held_on:
+        raise ServiceError("请填写选举日期。", field="held_on")
+    present = _int(present, "present", "实到会有选举权人数")
+    seats = _int(seats, "seats", "应选名额", 1)
+    ballots_issued = _int(ballots_issued, "ballots_issued", "发出选票数")
+    ballots_returned = _int(ballots_returned, "ballots_returned", "收回选票数")
+    roster = voters(org, held_on)
+    on_roster = {e.member_id: e for e in roster}
+    excluded = set()
+    for x in exclusions:
+        member = x.get("member")
+        if member is None or member.pk not in on_roster:
+            name = getattr(member, "name", "")
+            raise ServiceError(
+                f"{name}不是{held_on:%Y-%m-%d}本组织的正式党员，无需排除。", field="exclusions"
+            )
+        if member.pk in excluded:
+            raise ServiceError(f"{member.name}重复排除。", field="exclusions")
+        if x.get("reason") not in ExclusionReason.values:
+            raise ServiceError(f"请选择{member.name}不计入应到会人数的情形（EL-12）。", field="exclusions")
+        if not (x.get("approval") or "").strip():
+            raise ServiceError(
+                f"请填写{member.name}不计入应到会人数的批准情况（上级党组织批准、党员大会同意，EL-12）。",
+                field="exclusions",
+            )
+        excluded.add(member.pk)
+    computed = len(roster) - len(excluded)
+    expected = computed if expected in (None, "") else _int(expected, "expected", "应到会有选举权人数", 1)
+    if expected < 1:
+        raise ServiceError(
+            f"{held_on:%Y-%m-%d}本组织没有有选举权的正式党员（名册{len(roster)}人，排除{len(excluded)}人）。",
+            field="expected",
+        )
+    if present > expected:
+        raise ServiceError(
+            f"实到会人数（{present}）不能多于应到会有选举权人数（{expected}）。", field="present"
+        )
+    if not candidates:
+        raise ServiceError("请填写候选人及得票。", field="candidates")
+    entries, seen = [], set()
+    for c in candidates:
+        member = c.get("member")
+        if member is None:
+            raise ServiceError("候选人必须是本组织的党员。", field="candidates")
+        if member.pk not in on_roster:
+            raise ServiceError(
+                f"{member.name}不是{held_on:%Y-%m-%d}本组织的正式党员，不能作为候选人（EL-05）。",
+                field="candidates",
+            )
+        if member.pk in excluded:
+            raise ServiceError(f"{member.name}已不计入应到会人数，不能作为候选人。", field="candidates")
+        if member.pk in seen:
+            raise ServiceError(f"候选人{member.name}重复。", field="candidates")
+        seen.add(member.pk)
+        if c.get("title", PostTitle.COMMITTEE) not in COMMITTEE_TITLES:
+            raise ServiceError(f"{member.name}的拟任职务无效。", field="candidates")
+        for key, label in (("votes", "得票"), ("prevotes", "预选得票")):
+            value = c.get(key)
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise ServiceError(f"{member.name}的{label}应为不小于0的整数。", field="candidates")
+            if value is not None and value > ballots_returned:
+                raise ServiceError(
+                    f"{member.name}的{label}（{value}）多于收回的选票（{ballots_returned}）。",
+                    field="candidates",
+                )
+        if has_preselection and c.get("prevotes") is None:
+            raise ServiceError(f"进行了预选，请填写{member.name}的预选得票。", field="candidates")
+        entries.append(T.Entry(member.pk, member.name, c.get("votes"), c.get("prevotes")))
+    result = T.tally(
+        expected=expected,
+        present=present,
+        seats=seats,
+        ballots_issued=ballots_issued,
+        ballots_returned=ballots_returned,
+        entries=entries,
+        has_preselection=has_preselection,
+        params=p,
+    )
+    for r in result.results:
+        if r.formal and r.votes is None:
+            raise ServiceError(f"请填写正式候选人{r.name}的得票。", field="candidates")
+    return Prepared(roster, expected, result)
+
+
+def election_snapshot(e: Election) -> dict[str, Any]:
+    return {
+        "org": e.org.code,
+        "held_on": e.held_on,
+        "form": chinese_label(ElectionForm, e.form),
+        "expected": e.expected,
+        "present": e.present,
+        "seats": e.seats,
+        "ballots_issued": e.ballots_issued,
+        "ballots_returned": e.ballots_returned,
+        "threshold_basis": e.threshold_basis,
+        "elected": [c.member.name for c in e.candidates.filter(elected=True).select_related("member")],
+        "approved_on": e.approved_on,
+        "approving_body": e.approving_body,
+    }
+
+
+_REFUSAL_FIELDS = {"ELECT-QUORUM": "present", "EL-13": "ballots_returned"}
+
+
+def record_election(
+    *,
+    actor,
+    org: Org,
+    held_on: dt.date,
+    form: str,
+    present,
+    seats,
+    ballots_issued,
+    ballots_returned,
+    candidates: list[dict],
+    exclusions: list[dict] = (),
+    has_preselection: bool = False,
+    expected=None,
+    note: str = "",
+    params: ElectionParams | None = None,
+) -> Election:
+    """Records an election; `candidates` are dicts of member, title (拟任职务), votes, prevotes; `exclusions` of
+    member, reason (ExclusionReason), approval. Refused, citing the rule, when the quorum or the ballots fail."""
+    p = params or election_params()
+    if form not in ElectionForm.values:
+        raise ServiceError("请选择会议形式（党员大会或党员代表大会）。", field="form")
+    prepared = prepare_election(
+        org=org,
+        held_on=held_on,
+        present=present,
+        seats=seats,
+        ballots_issued=ballots_issued,
+        ballots_returned=ballots_returned,
+        candidates=candidates,
+        exclusions=exclusions,
+        has_preselection=has_preselection,
+        expected=expected,
+        params=p,
+    )
+    refusals = prepared.tally.refusals
+    if refusals:
+        errors: dict[str, list[str]] = {}
+        for c in refusals:
+            errors.setdefault(_REFUSAL_FIELDS[c.rule], []).append(c.message)
+        raise ServiceError(refusals[0].message, errors=errors)
+    results = {r.key: r for r in prepared.tally.results}
+    with transaction.atomic():
+        require_org(actor, org, "该组织不在您的管理范围内，不能登记选举。")
+        election = Election.objects.create(
+            org=org,
+            held_on=held_on,
+            form=form,
+            roster_voters=len(prepared.roster),
+            expected=prepared.expected,
+            present=present,
+            seats=seats,
+            has_preselection=has_preselection,
+            ballots_issued=ballots_issued,
+            ballots_returned=ballots_returned,
+            threshold_basis=p.threshold_basis,
+            note=(note or "").strip(),
+            created_by=actor if getattr(actor, "pk", None) else None,
+        )
+        Exclusion.objects.bulk_create(
+            Exclusion(
+                election=election, member=x["member"], reason=x["reason"], approval=x["approval"].strip()
+            )
+            for x in exclusions
+        )
+        Candidate.objects.bulk_create(
+            Candidate(
+                election=election,
+                member=c["member"],
+                title=c.get("title") or PostTitle.COMMITTEE,
+                votes=c.get("votes"),
+                prevotes=c.get("prevotes"),
+                formal=results[c["member"].pk].formal,
+                elected=results[c["member"].pk].elected,
+            )
+            for c in candidates
+        )
+        audit.record(
+            actor=actor, action="create", obj=election, org_path=org.path, after=election_snapshot(election)
+        )
+    return election
+
+
+def election_tally(election: Election, params: ElectionParams | None = None) -> T.Tally:
+    """The checks of a recorded election, recomputed with its stored threshold basis (for the detail page)."""
+    p = params or election_params()
+    p = ElectionParams(**{**p.__dict__, "threshold_basis": election.threshold_basis})
+    cands = list(election.candidates.select_related("member").order_by("pk"))
+    return T.tally(
+        expected=election.expected,
+        present=election.present,
+        seats=election.seats,
+        ballots_issued=election.ballots_issued,
+        ballots_returned=election.ballots_returned,
+        entries=[T.Entry(c.member_id, c.member.name, c.votes, c.prevotes) for c in cands],
+        has_preselection=election.has_preselection,
+        params=p,
+    )
+
+
+# --- the result's approval ---------------------------------------------------------------------------------
+
+
+def approve_result(*, actor, election: Election, approved_on: dt.date, approving_body: str) -> Election:
+    """Records the higher organisation's approval of the result (EL-15): the new term starts on the election
+    date, the elected take their posts from `approved_on`, and the previous committee's posts end then."""
+    approving_body = (approving_body or "").strip()
+    if not approved_on:
+        raise ServiceError("请填写上级党组织的批准日期。", field="approved_on")
+    if not approving_body:
+        raise ServiceError("请填写批准机关。", field="approving_body")
+    with transaction.atomic():
+        election = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
+        org = election.org
+        require_org(actor, org, "该组织不在您的管理范围内，不能登记选举结果的批准。")
+        if election.approved_on is not None:
+            raise ServiceError(f"该选举结果已于{election.approved_on:%Y-%m-%d}登记批准。")
+        if approved_on < election.held_on:
+            raise ServiceError("批准日期不能早于选举日期。", field="approved_on")
+        elected = list(election.candidates.filter(elected=True).select_related("member").order_by("pk"))
+        if not elected:
+            raise ServiceError("本次选举没有人当选，无需批准；请另行选举。")
+        if sum(1 for c in elected if c.title == PostTitle.SECRETARY) > 1:
+            raise ServiceError("当选人中拟任书记的超过一名，请核对拟任职务。")
+        before = election_snapshot(election)
+        outgoing = list(
+            Post.objects.current(approved_on)
+            .filter(org=org, title__in=COMMITTEE_TITLES)
+            .select_related("member", "org")
+        )
+        for post in outgoing:
+            if post.started_on >= approved_on:
+                raise ServiceError(
+                    f"{post.member.name}的{chinese_label(PostTitle, post.title)}职务任职日期不早于批准日期，请先核对该职务。"
+                )
+            update_post(actor=actor, post=post, data={"ended_on": approved_on})
+        for c in elected:
+            create_post(
+                actor=actor,
+                data={"member": c.member, "org": org, "title": c.title, "started_on": approved_on},
+            )
+        update_org(actor=actor, org=org, data={"term_started_on": election.held_on})
+        election.approved_on, election.approving_body = approved_on, approving_body
+        election.save(update_fields=["approved_on", "approving_body"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=election,
+            org_path=org.path,
+            before=before,
+            after=election_snapshot(election),
+            note="选举结果经上级党组织批准，开始新一届任期",
+        )
+    return election

@@ -1,0 +1,215 @@
+"""The numbers of an election, checked as pure functions (no database): quorum (EL-09), candidate margin
+(EL-07), ballots (EL-13), the 预选 (EL-11) and the winning threshold with ties and shortfall (EL-10).
+Every comparison is exact (integers and fractions): "more than 4/5" and "more than half" are strict, "at least
+20% more" is not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from dangjian.elections.params import ElectionParams
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: object  # the member id (or anything identifying the candidate)
+    name: str
+    votes: int | None = None
+    prevotes: int | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str  # rule or regulation id
+    ok: bool
+    message: str
+    blocking: bool = False  # a failing blocking check refuses the record
+
+
+@dataclass
+class Result:
+    key: object
+    name: str
+    votes: int | None
+    prevotes: int | None
+    formal: bool  # 正式候选人 (passed the 预选, or no 预选)
+    passed: bool  # votes above the threshold
+    elected: bool = False
+    tied: bool = False
+
+
+@dataclass
+class Tally:
+    checks: list[Check]
+    results: list[Result]
+    threshold_basis: str
+    basis_count: int
+    min_votes: int  # the fewest votes that pass the threshold
+    elected: int = 0
+    unfilled: int = 0
+    tie: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def refusals(self) -> list[Check]:
+        return [c for c in self.checks if c.blocking and not c.ok]
+
+    def check(self, rule: str) -> Check | None:
+        return next((c for c in self.checks if c.rule == rule), None)
+
+
+def quorum_ok(present: int, expected: int, quorum: Fraction) -> bool:
+    return expected > 0 and present > expected * quorum
+
+
+def margin_ok(candidates: int, seats: int, percent: int) -> bool:
+    return candidates * 100 >= seats * (100 + percent)
+
+
+def min_margin_candidates(seats: int, percent: int) -> int:
+    return -(-seats * (100 + percent) // 100)
+
+
+def passes(votes: int | None, basis: int, share: Fraction) -> bool:
+    return votes is not None and votes > basis * share
+
+
+def min_passing(basis: int, share: Fraction) -> int:
+    """The fewest votes strictly above basis × share."""
+    limit = basis * share
+    return int(limit) + 1 if limit == int(limit) else -(-limit.numerator // limit.denominator)
+
+
+def quorum_check(expected: int, present: int, p: ElectionParams) -> Check:
+    need = min_passing(expected, p.quorum)
+    text = f"应到会{expected}人，实到会{present}人，须超过{p.quorum.numerator}/{p.quorum.denominator}（至少{need}人）"
+    if quorum_ok(present, expected, p.quorum):
+        return Check("ELECT-QUORUM", True, f"到会人数符合要求：{text}。", blocking=True)
+    return Check(
+        "ELECT-QUORUM", False, f"ELECT-QUORUM：到会人数不足，选举无效：{text}（EL-09）。", blocking=True
+    )
+
+
+def tally(
+    *,
+    expected: int,
+    present: int,
+    seats: int,
+    ballots_issued: int,
+    ballots_returned: int,
+    entries: list[Entry],
+    has_preselection: bool,
+    params: ElectionParams,
+) -> Tally:
+    checks = [quorum_check(expected, present, params)]
+    if ballots_returned <= ballots_issued:
+        checks.append(
+            Check(
+                "EL-13",
+                True,
+                f"收回选票{ballots_returned}张，不多于发出的{ballots_issued}张，选举有效。",
+                True,
+            )
+        )
+    else:
+        checks.append(
+            Check(
+                "EL-13",
+                False,
+                f"EL-13：收回选票{ballots_returned}张多于发出的{ballots_issued}张，选举无效，应重新投票。",
+                True,
+            )
+        )
+    # 预选 (EL-11): the threshold is always the expected voters.
+    pre_min = min_passing(expected, params.threshold)
+    results = []
+    for e in entries:
+        formal = not has_preselection or passes(e.prevotes, expected, params.threshold)
+        results.append(Result(e.key, e.name, e.votes, e.prevotes, formal, False))
+    formal_count = sum(1 for r in results if r.formal)
+    need = min_margin_candidates(seats, params.margin_percent)
+    margin = (
+        f"应选{seats}名，正式候选人{formal_count}名，差额应不少于{params.margin_percent}%（至少{need}名）"
+    )
+    if margin_ok(formal_count, seats, params.margin_percent):
+        checks.append(Check("ELECT-MARGIN", True, f"候选人差额符合要求：{margin}。"))
+    else:
+        checks.append(Check("ELECT-MARGIN", False, f"ELECT-MARGIN：候选人差额不足：{margin}（EL-07）。"))
+
+    basis_count = expected if params.threshold_basis == "expected" else present
+    min_votes = min_passing(basis_count, params.threshold)
+    for r in results:
+        r.passed = r.formal and passes(r.votes, basis_count, params.threshold)
+    passing = sorted((r for r in results if r.passed), key=lambda r: -(r.votes or 0))
+    t = Tally(checks, results, params.threshold_basis, basis_count, min_votes)
+    if len(passing) <= seats:
+        for r in passing:
+            r.elected = True
+    else:
+        last = passing[seats - 1].votes
+        above = [r for r in passing if r.votes > last]
+        at_last = [r for r in passing if r.votes == last]
+        for r in above:
+            r.elected = True
+        if len(above) + len(at_last) > seats:
+            t.tie = True
+            for r in at_last:
+                r.tied = True
+        else:
+            for r in at_last:
+                r.elected = True
+    t.elected = sum(1 for r in results if r.elected)
+    t.unfilled = seats - t.elected
+    basis_label = "应到会" if params.threshold_basis == "expected" else "实到会"
+    share = f"{params.threshold.numerator}/{params.threshold.denominator}"
+    threshold_text = f"当选须得票超过{basis_label}有选举权人数{basis_count}的{share}（至少{min_votes}票）"
+    if has_preselection:
+        t.notes.append(
+            f"预选：得票超过应到会人数{expected}的{share}（至少{pre_min}票）的成为正式候选人（EL-11）。"
+        )
+    if t.tie:
+        t.notes.append("最后一个名额得票相等，应对得票相等的候选人重新投票（EL-10）。")
+    if t.unfilled > 0:
+        t.notes.append(f"{t.unfilled}个名额未选出，应就不足名额另行选举（EL-10）。")
+    checks.append(
+        Check("ELECT-THRESHOLD", t.unfilled == 0, f"{threshold_text}：当选{t.elected}名，应选{seats}名。")
+    )
+    return t
+
+
+# --- terms ------------------------------------------------------------------------------------------------
+
+
+def add_months(day, months: int):
+    from dangjian.movements.dates import add_months as _add
+
+    return _add(day, months)
+
+
+def months_between(start, end) -> int:
+    """Whole months from `start` to `end` (negative when `end` is earlier)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if months > 0 and end.day < start.day:
+        months -= 1
+    elif months < 0 and end.day > start.day:
+        months += 1
+    return months
+
+
+def classify_term(
+    term_end, adjustment, as_of, *, months_ahead: int, max_adjust_months: int
+) -> tuple[str, object]:
+    """(status, due date): "due" when the term (as postponed or advanced by `adjustment`, an approval for this
+    term) ends within `months_ahead` months of `as_of`; "overdue" once it has ended; "violation" when more than
+    `max_adjust_months` have passed since the term end and no approved postponement covers `as_of` (EL-03);
+    "ok" otherwise."""
+    due = adjustment.new_due_on if adjustment is not None else term_end
+    if due < as_of:
+        covered = adjustment is not None and adjustment.kind == "postpone" and as_of <= adjustment.new_due_on
+        if add_months(term_end, max_adjust_months) < as_of and not covered:
+            return "violation", due
+        return "overdue", due
+    if due <= add_months(as_of, months_ahead):
+        return "due", due
+    return "ok", due

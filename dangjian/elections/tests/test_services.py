@@ -1,0 +1,203 @@
+import datetime as dt
+
+import pytest
+
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.models import AuditEvent
+from dangjian.elections.models import Candidate, Election, TermAdjustment
+from dangjian.elections.services import approve_result, record_election, record_term_adjustment
+from dangjian.elections.tests.conftest import cands
+from dangjian.orgs.models import Org, Post
+from dangjian.orgs.services import create_post
+
+D = dt.date(2026, 9, 1)
+
+
+def record(org, members, *, present=9, seats=3, votes=(9, 8, 7, 2), actor=None, **kw):
+    return record_election(
+        actor=actor,
+        org=org,
+        held_on=kw.pop("held_on", D),
+        form="assembly",
+        present=present,
+        seats=seats,
+        ballots_issued=kw.pop("issued", present),
+        ballots_returned=kw.pop("returned", present),
+        candidates=kw.pop("candidates", None) or cands(members, votes, kw.pop("titles", None)),
+        **kw,
+    )
+
+
+def test_expected_voters_come_from_the_roster_minus_exclusions(tree, a1_voters):
+    e = record(
+        tree.a1,
+        a1_voters,
+        present=8,
+        exclusions=[{"member": a1_voters[9], "reason": "abroad", "approval": "甲委机关党委2026-08-20批复"}],
+        candidates=cands(a1_voters[:4], (8, 7, 6, 1)),
+    )
+    assert e.roster_voters == 10  # the 预备党员 has no vote (EL-05)
+    assert e.expected == 9  # one approved exclusion (EL-12)
+    assert e.exclusions.get().approval == "甲委机关党委2026-08-20批复"
+
+
+def test_refused_for_quorum_at_exactly_four_fifths_nothing_written(tree, a1_voters):
+    before = AuditEvent.objects.count()
+    with pytest.raises(ServiceError) as exc:
+        record(tree.a1, a1_voters, present=8, votes=(8, 7, 6, 2))  # 8 = 4/5 of 10
+    assert "ELECT-QUORUM" in exc.value.message
+    assert exc.value.field is None and "present" in exc.value.errors
+    assert not Election.objects.exists() and not Candidate.objects.exists()
+    assert AuditEvent.objects.count() == before
+    e = record(tree.a1, a1_voters, present=9)
+    assert e.present == 9 and e.expected == 10
+    assert AuditEvent.objects.filter(object_type="elections.election", action="create").count() == 1
+
+
+def test_refused_when_more_ballots_returned_than_issued(tree, a1_voters):
+    with pytest.raises(ServiceError) as exc:
+        record(tree.a1, a1_voters, issued=9, returned=10)
+    assert "EL-13" in exc.value.message and "ballots_returned" in exc.value.errors
+    assert not Election.objects.exists()
+
+
+def test_results_stored_threshold_and_margin(tree, a1_voters):
+    # 10 expected; 5 votes is exactly half: not elected; margin 4 for 3 seats passes (≥ 3.6)
+    e = record(tree.a1, a1_voters, present=10, votes=(9, 6, 5, 5))
+    elected = list(e.candidates.filter(elected=True).values_list("member__name", flat=True))
+    assert elected == ["党员00", "党员01"]
+    assert e.threshold_basis == "expected"
+
+
+def test_threshold_basis_from_settings(tree, a1_voters, settings):
+    settings.ELECTIONS_THRESHOLD_BASIS = "present"
+    e = record(tree.a1, a1_voters, present=9, votes=(9, 6, 5, 5))  # 5 > 4.5
+    assert e.threshold_basis == "present"
+    assert e.candidates.filter(elected=True).count() == 2  # a tie at the last seat: 5, 5
+    assert e.candidates.filter(elected=False, votes=5).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"present": 11}, "不能多于"),
+        ({"votes": (9, 8, 7, 20)}, "多于收回的选票"),
+        ({"seats": 0}, "应选名额"),
+    ],
+)
+def test_invalid_numbers_refused(tree, a1_voters, change, message):
+    with pytest.raises(ServiceError, match=message):
+        record(tree.a1, a1_voters, **change)
+    assert not Election.objects.exists()
+
+
+def test_candidates_must_be_formal_members_on_the_roster(tree, a1_voters, make_member):
+    outsider = make_member(tree.a2, name="外支部党员")
+    with pytest.raises(ServiceError, match="不是2026-09-01本组织的正式党员"):
+        record(tree.a1, a1_voters, candidates=cands([*a1_voters[:3], outsider], (9, 8, 7, 1)))
+    with pytest.raises(ServiceError, match="批准情况"):
+        record(tree.a1, a1_voters, exclusions=[{"member": a1_voters[9], "reason": "abroad", "approval": ""}])
+
+
+def test_out_of_scope_refused(tree, a1_voters, users):
+    with pytest.raises(OutOfScope):
+        record(tree.a1, a1_voters, actor=users["branch_a2"])
+    assert not Election.objects.exists()
+
+
+def test_approval_opens_the_new_term_and_records_the_posts(tree, a1_voters, users):
+    old_secretary = create_post(
+        actor=None,
+        data={"member": a1_voters[5], "org": tree.a1, "title": "shuji", "started_on": dt.date(2023, 9, 10)},
+    )
+    e = record(
+        tree.a1, a1_voters, present=10, votes=(9, 8, 7, 2), titles={0: "shuji", 1: "fushuji", 2: "zuzhi"}
+    )
+    approved = dt.date(2026, 9, 20)
+    approve_result(actor=users["dangwei_a"], election=e, approved_on=approved, approving_body="甲委机关党委")
+    org = Org.objects.get(pk=tree.a1.pk)
+    assert org.term_started_on == D and org.term_end == dt.date(2029, 9, 1)
+    old_secretary.refresh_from_db()
+    assert old_secretary.ended_on == approved
+    current = {(p.member.name, p.title) for p in Post.objects.current(approved).filter(org=tree.a1)}
+    assert current == {("党员00", "shuji"), ("党员01", "fushuji"), ("党员02", "zuzhi")}
+    e.refresh_from_db()
+    assert e.approved_on == approved and e.approving_body == "甲委机关党委"
+    with pytest.raises(ServiceError, match="已于"):
+        approve_result(actor=None, election=e, approved_on=approved, approving_body="甲委机关党委")
+
+
+def test_approval_refused_before_the_election_or_out_of_scope_changes_nothing(tree, a1_voters, users):
+    e = record(tree.a1, a1_voters, present=10)
+    with pytest.raises(ServiceError, match="不能早于选举日期"):
+        approve_result(actor=None, election=e, approved_on=dt.date(2026, 8, 1), approving_body="甲委机关党委")
+    with pytest.raises(OutOfScope):
+        approve_result(actor=users["branch_a2"], election=e, approved_on=D, approving_body="甲委机关党委")
+    assert not Post.objects.filter(org=tree.a1).exists()
+    assert Org.objects.get(pk=tree.a1.pk).term_started_on == dt.date(2023, 9, 1)
+
+
+def test_postponement_at_most_a_year(tree, a1_voters, users):
+    # term 2023-09-01 + 3 years = 2026-09-01
+    kw = {
+        "actor": users["dangwei_a"],
+        "org": tree.a1,
+        "approved_on": dt.date(2026, 8, 1),
+        "approving_body": "甲委机关党委",
+    }
+    with pytest.raises(ServiceError, match="不超过12个月"):
+        record_term_adjustment(**kw, kind="postpone", new_due_on=dt.date(2027, 9, 2), reason="机构改革")
+    with pytest.raises(ServiceError, match="应晚于"):
+        record_term_adjustment(**kw, kind="postpone", new_due_on=dt.date(2026, 9, 1), reason="机构改革")
+    with pytest.raises(ServiceError, match="理由"):
+        record_term_adjustment(**kw, kind="postpone", new_due_on=dt.date(2027, 9, 1), reason=" ")
+    assert not TermAdjustment.objects.exists()
+    a = record_term_adjustment(**kw, kind="postpone", new_due_on=dt.date(2027, 9, 1), reason="机构改革")
+    assert a.term_end == dt.date(2026, 9, 1)
+    assert AuditEvent.objects.filter(object_type="elections.termadjustment").count() == 1
+    with pytest.raises(OutOfScope):
+        record_term_adjustment(
+            **{**kw, "actor": users["branch_a2"]},
+            kind="advance",
+            new_due_on=dt.date(2026, 6, 1),
+            reason="调整",
+        )
+
+
+def test_preselection_formal_candidates_stored_and_required(tree, a1_voters):
+    with pytest.raises(ServiceError, match="预选得票"):
+        record(tree.a1, a1_voters, present=10, has_preselection=True)
+    candidates = [
+        {"member": m, "prevotes": pv, "votes": v}
+        for m, pv, v in zip(a1_voters[:5], (9, 8, 7, 6, 5), (9, 8, 7, 6, None), strict=True)
+    ]
+    e = record(tree.a1, a1_voters, present=10, seats=3, has_preselection=True, candidates=candidates)
+    # 预选: more than half of 10 expected → 4 正式候选人 (5 votes is exactly half)
+    assert list(e.candidates.order_by("pk").values_list("formal", flat=True)) == [
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert e.candidates.filter(elected=True).count() == 3
+
+
+def test_member_under_discipline_left_out_with_the_decision(tree, a1_voters):
+    e = record(
+        tree.a1,
+        a1_voters,
+        present=9,
+        exclusions=[
+            {"member": a1_voters[9], "reason": "discipline", "approval": "甲委纪委2026年第3号处分决定"}
+        ],
+        candidates=cands(a1_voters[:4], (9, 8, 7, 1)),
+    )
+    assert e.expected == 9
+    with pytest.raises(ServiceError, match="不能作为候选人"):
+        record(
+            tree.a1,
+            a1_voters,
+            present=9,
+            exclusions=[{"member": a1_voters[0], "reason": "discipline", "approval": "处分决定"}],
+        )

@@ -1,0 +1,159 @@
+import datetime as dt
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.elections.models import Election, TermAdjustment
+from dangjian.elections.services import record_election
+from dangjian.elections.tests.conftest import cands
+from dangjian.orgs.models import Org, Post
+
+D = dt.date(2026, 9, 1)
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def post_data(org, members, present, votes, **extra):
+    data = {
+        "org": org.pk,
+        "held_on": D.isoformat(),
+        "form": "assembly",
+        "present": present,
+        "seats": 3,
+        "ballots_issued": present,
+        "ballots_returned": present,
+        "expected": "",
+        "c-TOTAL_FORMS": 8,
+        "c-INITIAL_FORMS": 0,
+        "c-MIN_NUM_FORMS": 0,
+        "c-MAX_NUM_FORMS": 1000,
+    }
+    for i, (m, v) in enumerate(zip(members, votes, strict=False)):
+        data.update(
+            {f"c-{i}-member": m.pk, f"c-{i}-title": "shuji" if i == 0 else "weiyuan", f"c-{i}-votes": v}
+        )
+    data.update(extra)
+    return data
+
+
+def test_entry_refused_for_quorum_shows_checks_then_records(client, users, tree, a1_voters):
+    c = login(client, users["dangwei_a"])  # roster: 10 + 李党员 = 11; quorum needs 9
+    page = c.get(reverse("elections:create"), {"org": tree.a1.pk, "held_on": D.isoformat()})
+    assert page.status_code == 200 and "名册中有选举权的正式党员 11 人" in page.content.decode()
+    r = c.post(reverse("elections:create"), post_data(tree.a1, a1_voters, 8, (8, 7, 6, 2)))
+    assert r.status_code == 400
+    html = r.content.decode()
+    assert "ELECT-QUORUM：到会人数不足" in html and 'data-rule="ELECT-QUORUM" data-ok="0"' in html
+    assert 'data-rule="ELECT-MARGIN" data-ok="1"' in html
+    assert not Election.objects.exists()
+    r = c.post(reverse("elections:create"), post_data(tree.a1, a1_voters, 9, (9, 8, 7, 2)))
+    election = Election.objects.get()
+    assert r.status_code == 302 and r["Location"] == reverse("elections:detail", args=[election.pk])
+    detail = c.get(r["Location"]).content.decode()
+    assert 'data-rule="ELECT-THRESHOLD" data-ok="1"' in detail and "当选" in detail
+
+
+def test_approval_from_the_detail_page_renews_the_term(client, users, tree, a1_voters):
+    e = record_election(
+        actor=None,
+        org=tree.a1,
+        held_on=D,
+        form="assembly",
+        present=10,
+        seats=3,
+        ballots_issued=10,
+        ballots_returned=10,
+        candidates=cands(a1_voters, (9, 8, 7, 2), {0: "shuji"}),
+    )
+    c = login(client, users["dangwei_a"])
+    r = c.post(
+        reverse("elections:approve", args=[e.pk]), {"approved_on": "2026-08-01", "approving_body": "甲委"}
+    )
+    assert r.status_code == 400 and "不能早于选举日期" in r.content.decode()
+    r = c.post(
+        reverse("elections:approve", args=[e.pk]),
+        {"approved_on": "2026-09-15", "approving_body": "甲委机关党委"},
+    )
+    assert r.status_code == 302
+    assert "本届任期：2026-09-01 至 2029-09-01" in c.get(r["Location"]).content.decode()
+    assert Post.objects.holders(tree.a1, "shuji", dt.date(2026, 9, 15)).get().member == a1_voters[0]
+
+
+def test_out_of_scope_is_404(client, users, tree, a1_voters):
+    e = record_election(
+        actor=None,
+        org=tree.a1,
+        held_on=D,
+        form="assembly",
+        present=10,
+        seats=3,
+        ballots_issued=10,
+        ballots_returned=10,
+        candidates=cands(a1_voters, (9, 8, 7, 2)),
+    )
+    c = login(client, users["branch_a2"])
+    assert c.get(reverse("elections:detail", args=[e.pk])).status_code == 404
+    assert c.get(reverse("elections:create"), {"org": tree.a1.pk}).status_code == 404
+    assert c.get(reverse("elections:adjust", args=[tree.a1.pk])).status_code == 404
+    assert c.post(reverse("elections:approve", args=[e.pk]), {}).status_code == 404
+    assert login(client, users["member_a1"]).get(reverse("elections:index")).status_code == 403
+
+
+def test_index_lists_due_terms_in_scope_with_fixed_queries(client, users, tree, a1_voters):
+    c = login(client, users["dangwei_a"])
+    with CaptureQueriesContext(connection) as before:
+        html = c.get(reverse("elections:index"), {"as_of": "2026-04-01"}).content.decode()
+    assert 'data-org="A1" data-status="due"' in html
+    assert 'data-org="B1"' not in html  # outside the scope
+    assert 'data-org="A2" data-status="violation"' in html  # founded 2018, 3 years
+    for i in range(4):
+        Org.objects.create(
+            code=f"AX{i}",
+            name=f"新支部{i}",
+            type="zhibu",
+            parent=tree.a,
+            path=f"{tree.a.path}9{i:07d}/",
+            depth=3,
+            founded_on=dt.date(2024, 1, 1),
+        )
+    with CaptureQueriesContext(connection) as after:
+        html = c.get(reverse("elections:index"), {"as_of": "2026-04-01"}).content.decode()
+    assert len(after.captured_queries) == len(before.captured_queries)
+    assert "新支部3" not in html  # ok terms are counted, not listed
+    assert "其余 4 个组织任期正常" in html
+
+
+def test_postponement_form(client, users, tree, a1_voters):
+    c = login(client, users["dangwei_a"])
+    url = reverse("elections:adjust", args=[tree.a1.pk])
+    assert "2026-09-01" in c.get(url).content.decode()
+    bad = {
+        "kind": "postpone",
+        "new_due_on": "2027-10-01",
+        "approved_on": "2026-08-01",
+        "approving_body": "甲委",
+        "reason": "机构改革",
+    }
+    r = c.post(url, bad)
+    assert r.status_code == 400 and "不超过12个月" in r.content.decode()
+    r = c.post(url, {**bad, "new_due_on": "2027-03-01"})
+    assert r.status_code == 302
+    assert TermAdjustment.objects.get().new_due_on == dt.date(2027, 3, 1)
+
+
+def test_entry_with_an_exclusion_and_the_approval_note(client, users, tree, a1_voters):
+    c = login(client, users["dangwei_a"])  # 11 on the roster
+    data = post_data(tree.a1, a1_voters, 9, (9, 8, 7, 2))
+    data.update({"exclude": [str(a1_voters[9].pk)], "exclusion_reason": "abroad", "exclusion_approval": ""})
+    r = c.post(reverse("elections:create"), data)
+    assert r.status_code == 400 and "批准情况" in r.content.decode()
+    data["exclusion_approval"] = "甲委机关党委批复"
+    r = c.post(reverse("elections:create"), data)
+    assert r.status_code == 302
+    e = Election.objects.get()
+    assert (e.roster_voters, e.expected) == (11, 10)
+    assert "甲委机关党委批复" in c.get(r["Location"]).content.decode()

@@ -1,0 +1,209 @@
+"""换届选举 pages: the index (terms due, overdue and beyond a year in the user's scope; recent elections), the
+election entry form (the numbers are checked by the service on submit and the checks shown), the election's
+detail with its results and the approval of the result, and the postponement or advance of a 换届. Views parse
+input, call one service and render; reads start from the user's scope (outside it: 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms as djforms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.core.errors import ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.elections import selectors, services
+from dangjian.elections.forms import (
+    AdjustmentForm,
+    ApprovalForm,
+    CandidateRowForm,
+    ElectionEntryForm,
+    SetupForm,
+)
+from dangjian.elections.models import Election
+from dangjian.elections.params import election_params
+from dangjian.members.models import Member
+from dangjian.orgs.models import Org
+
+CANDIDATE_ROWS = 8
+
+
+def _electing_orgs(user):
+    return list(Org.objects.visible_to(user).filter(type__in=selectors.ELECTING_TYPES).order_by("path"))
+
+
+def _parse_date(value) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@never_cache
+@admin_required
+def index(request):
+    as_of = _parse_date(request.GET.get("as_of")) or dt.date.today()
+    params = election_params()
+    rows = selectors.term_rows(Org.objects.visible_to(request.user), as_of, params)
+    context = {
+        "nav": "elections",
+        "as_of": as_of,
+        "params": params,
+        "attention": [r for r in rows if r.status != "ok"],
+        "ok_count": sum(1 for r in rows if r.status == "ok"),
+        "elections": selectors.recent_elections(request.user),
+    }
+    return render(request, "elections/index.html", context)
+
+
+def _candidate_formset(roster, data=None):
+    cls = djforms.formset_factory(CandidateRowForm, extra=0 if data is not None else CANDIDATE_ROWS)
+    return cls(data, prefix="c", form_kwargs={"roster": roster})
+
+
+def _inputs(form, formset, members):
+    d = form.cleaned_data
+    exclusions = [
+        {"member": members[int(pk)], "reason": d["exclusion_reason"], "approval": d["exclusion_approval"]}
+        for pk in d["exclude"]
+    ]
+    candidates = [
+        {
+            "member": members[int(f.cleaned_data["member"])],
+            "title": f.cleaned_data.get("title") or "weiyuan",
+            "votes": f.cleaned_data.get("votes"),
+            "prevotes": f.cleaned_data.get("prevotes"),
+        }
+        for f in formset
+        if f.cleaned_data.get("member")
+    ]
+    return {
+        "present": d["present"],
+        "seats": d["seats"],
+        "ballots_issued": d["ballots_issued"],
+        "ballots_returned": d["ballots_returned"],
+        "has_preselection": d["has_preselection"],
+        "expected": d["expected"],
+        "candidates": candidates,
+        "exclusions": exclusions,
+    }
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def create(request):
+    """Step 1 (GET without org): the organisation and date. Step 2: the numbers, with the roster of the 正式党员 on
+    that date; POST records the election through the service, or shows why it is refused with every check."""
+    orgs = _electing_orgs(request.user)
+    data = request.POST if request.method == "POST" else request.GET
+    if data.get("org") and not data.get("held_on"):
+        data = data.copy()
+        data["held_on"] = dt.date.today().isoformat()
+    setup = SetupForm(data if data.get("org") else None, orgs=orgs)
+    context = {"nav": "elections", "setup": setup}
+    if not data.get("org") or not setup.is_valid():
+        if data.get("org") and "org" in setup.errors:
+            raise Http404
+        return render(request, "elections/new.html", context)
+    org = next(o for o in orgs if str(o.pk) == setup.cleaned_data["org"])
+    held_on = setup.cleaned_data["held_on"]
+    roster = selectors.voters(org, held_on)
+    members = {m.pk: m for m in Member.objects.filter(pk__in=[e.member_id for e in roster])}
+    context.update(org=org, held_on=held_on, roster=roster, params=election_params())
+    if request.method == "GET":
+        context.update(form=ElectionEntryForm(roster=roster), formset=_candidate_formset(roster))
+        return render(request, "elections/new.html", context)
+    form = ElectionEntryForm(request.POST, roster=roster)
+    formset = _candidate_formset(roster, request.POST)
+    context.update(form=form, formset=formset)
+    if not (form.is_valid() and formset.is_valid()):
+        return render(request, "elections/new.html", context, status=400)
+    inputs = _inputs(form, formset, members)
+    try:
+        election = services.record_election(
+            actor=request.user,
+            org=org,
+            held_on=held_on,
+            form=form.cleaned_data["form"],
+            note=form.cleaned_data["note"],
+            **inputs,
+        )
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        try:
+            context["tally"] = services.prepare_election(org=org, held_on=held_on, **inputs).tally
+        except ServiceError:
+            pass
+        return render(request, "elections/new.html", context, status=400)
+    messages.success(request, _("选举已登记。"))
+    return redirect("elections:detail", pk=election.pk)
+
+
+def _detail(request, election, approval_form=None, status=200):
+    org = election.org
+    org.refresh_from_db()
+    context = {
+        "nav": "elections",
+        "election": election,
+        "org": org,
+        "tally": services.election_tally(election),
+        "candidates": list(election.candidates.select_related("member").order_by("-elected", "-votes", "pk")),
+        "exclusions": list(election.exclusions.select_related("member")),
+        "approval_form": approval_form or ApprovalForm(),
+    }
+    return render(request, "elections/detail.html", context, status=status)
+
+
+@never_cache
+@admin_required
+def detail(request, pk: int):
+    election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
+    return _detail(request, election)
+
+
+@admin_required
+@require_POST
+def approve(request, pk: int):
+    election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
+    form = ApprovalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.approve_result(actor=request.user, election=election, **form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已登记选举结果的批准，新一届任期开始。"))
+            return redirect("elections:detail", pk=election.pk)
+    return _detail(request, election, form, status=400)
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def adjust(request, org_pk: int):
+    org = get_object_or_404(
+        Org.objects.visible_to(request.user).filter(type__in=selectors.ELECTING_TYPES), pk=org_pk
+    )
+    form = AdjustmentForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_term_adjustment(actor=request.user, org=org, **form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已登记延期或提前换届的批准。"))
+            return redirect(reverse("elections:index"))
+    context = {"nav": "elections", "org": org, "form": form, "params": election_params()}
+    return render(request, "elections/adjust.html", context, status=400 if request.method == "POST" else 200)
+
+
+def new_url(org, held_on) -> str:
+    return f"{reverse('elections:create')}?{urlencode({'org': org.pk, 'held_on': held_on.isoformat()})}"

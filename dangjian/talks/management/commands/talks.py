@@ -1,0 +1,90 @@
+"""`dangjian talks summary --year Y [--org CODE] [--format table|json]`: per 党支部 (and any other organisation
+with a 青年理论学习小组) the year's 谈心谈话 by pair category, the 新老结对 in effect during the year, the
+groups founded by the year's end and their activities in the year. --org: that organisation and its subtree
+(default: all). A fixed number of queries whatever the number of organisations. Exit 2 for bad arguments."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+
+from django.core.management.base import BaseCommand, CommandError
+
+from dangjian.orgs.models import Org
+from dangjian.talks.selectors import summary
+
+HEADERS = (
+    "组织编码",
+    "组织名称",
+    "谈心谈话",
+    "支委之间",
+    "支委与党员",
+    "党员之间",
+    "结对",
+    "学习小组",
+    "小组活动",
+)
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(message, returncode=2)
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def format_table(items: list[dict]) -> str:
+    lines = [list(HEADERS)]
+    for i in items:
+        c = i["by_category"]
+        lines.append(
+            [
+                i["org"],
+                i["name"],
+                str(i["talks"]),
+                str(c["committee_committee"]),
+                str(c["committee_member"]),
+                str(c["member_member"]),
+                str(i["pairs_active"]),
+                str(i["youth_groups"]),
+                str(i["youth_activities"]),
+            ]
+        )
+    widths = [max(_width(line[col]) for line in lines) for col in range(len(HEADERS))]
+    text = "\n".join(
+        "  ".join(cell + " " * (widths[col] - _width(cell)) for col, cell in enumerate(line)).rstrip()
+        for line in lines
+    )
+    return f"{text}\n共 {len(items)} 行\n"
+
+
+class Command(BaseCommand):
+    help = "谈心谈话、新老结对和青年理论学习小组：按组织统计某年度的情况。"
+
+    def add_arguments(self, parser) -> None:
+        sub = parser.add_subparsers(dest="action", metavar="{summary}")
+        sub.required = True
+        s = sub.add_parser("summary", help="按组织统计某年度的谈心谈话、新老结对和青年理论学习小组")
+        s.add_argument("--year", required=True, metavar="YYYY", help="年度，如 2026")
+        s.add_argument("--org", metavar="CODE", help="组织编码：只含该组织及其下级组织")
+        s.add_argument("--format", choices=["table", "json"], default="table")
+
+    def handle(self, *args, **options) -> None:
+        try:
+            year = int(options["year"])
+        except ValueError:
+            raise _fail(f"年度“{options['year']}”无效，应为四位数字，如 2026。") from None
+        if not 1990 <= year <= 2999:
+            raise _fail(f"年度“{year}”超出范围。")
+        orgs = Org.objects.all()
+        if options["org"]:
+            root = Org.objects.filter(code=options["org"]).first()
+            if root is None:
+                raise _fail(f"组织编码“{options['org']}”不存在。")
+            orgs = orgs.filter(path__startswith=root.path)
+        items = [row.as_json() for row in summary(orgs, year)]
+        if options["format"] == "json":
+            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n", ending="")
+        else:
+            self.stdout.write(format_table(items), ending="")

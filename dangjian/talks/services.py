@@ -1,0 +1,320 @@
+"""Writes of 谈心谈话, 新老结对 and 青年理论学习小组. Each service validates, checks scope inside its transaction
+(`require_org`), writes and records an audit event; a refused write raises ServiceError and changes nothing.
+Nothing said in a talk is ever stored."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit
+from dangjian.core.errors import ServiceError
+from dangjian.meetings.roster import members_in_subtree
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType, chinese_label
+from dangjian.orgs.models import Org
+from dangjian.talks.choices import TalkForm
+from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
+
+GOAL_MAX = 200
+TOPIC_MAX = 200
+NAME_MAX = 100
+
+
+def _branch(org: Org | None, field: str = "org") -> Org:
+    if org is None:
+        raise ServiceError("请选择党支部。", field=field)
+    if org.type != OrgType.ZHIBU:
+        raise ServiceError(
+            f"只能为党支部登记，“{org.name}”是{chinese_label(OrgType, org.type)}。", field=field
+        )
+    return org
+
+
+def _date(value, field: str, label: str) -> dt.date:
+    if not isinstance(value, dt.date):
+        raise ServiceError(f"请填写{label}。", field=field)
+    if value > dt.date.today():
+        raise ServiceError(f"{label}不能晚于今天。", field=field)
+    return value
+
+
+def _ids(members: Iterable) -> list[int]:
+    return sorted({m.pk if hasattr(m, "pk") else int(m) for m in members or ()})
+
+
+def _names(ids: Iterable[int]) -> list[str]:
+    by_id = dict(Member.objects.filter(pk__in=list(ids)).values_list("pk", "name"))
+    return [by_id.get(i, str(i)) for i in ids]
+
+
+# --- 谈心谈话 -------------------------------------------------------------------------------------------
+
+
+def talk_snapshot(talk: Talk, names: list[str]) -> dict[str, Any]:
+    return {
+        "org": talk.org.code,
+        "date": talk.date,
+        "form": chinese_label(TalkForm, talk.form) if talk.form else "",
+        "participants": "、".join(names),
+    }
+
+
+def record_talk(*, actor, org: Org, date: dt.date, participants: Iterable, form: str = "") -> Talk:
+    """Records that two or more members of the branch (or its 党小组) on `date` talked. Refused: not a 党支部,
+    a future date, fewer than two people, someone not in the branch on that date, out of scope."""
+    org = _branch(org)
+    date = _date(date, "date", "谈话日期")
+    form = form or ""
+    if form and form not in TalkForm.values:
+        raise ServiceError("谈话形式无效。", field="form")
+    if org.dissolved_on is not None and date >= org.dissolved_on:
+        raise ServiceError(f"{org.name}已于{org.dissolved_on:%Y-%m-%d}撤销。", field="date")
+    ids = _ids(participants)
+    if len(ids) < 2:
+        raise ServiceError("谈心谈话至少需要两名党员。", field="participants")
+    with transaction.atomic():
+        require_org(actor, org, "所选党支部不在您的管理范围内，未登记谈心谈话。")
+        on_roll = {e.member_id for e in members_in_subtree(org, date)}
+        outside = [i for i in ids if i not in on_roll]
+        if outside:
+            names = "、".join(_names(outside))
+            raise ServiceError(
+                f"{names}在{date:%Y-%m-%d}不是{org.name}（含所属党小组）的党员。", field="participants"
+            )
+        talk = Talk.objects.create(
+            org=org, date=date, form=form, created_by=actor if getattr(actor, "pk", None) else None
+        )
+        talk.participants.set(ids)
+        audit.record(
+            actor=actor, action="create", obj=talk, org_path=org.path, after=talk_snapshot(talk, _names(ids))
+        )
+    return talk
+
+
+def delete_talk(*, actor, talk: Talk) -> None:
+    with transaction.atomic():
+        current = Talk.objects.select_for_update().select_related("org").get(pk=talk.pk)
+        require_org(actor, current.org, "该记录不在您的管理范围内，未删除。")
+        ids = sorted(current.participants.values_list("pk", flat=True))
+        audit.record(
+            actor=actor,
+            action="delete",
+            obj=current,
+            org_path=current.org.path,
+            before=talk_snapshot(current, _names(ids)),
+        )
+        current.participants.clear()
+        current.delete()
+
+
+# --- 新老结对 -------------------------------------------------------------------------------------------
+
+
+def pair_snapshot(pair: Pair) -> dict[str, Any]:
+    return {
+        "org": pair.org.code,
+        "mentor": pair.mentor.name,
+        "mentee": pair.mentee.name,
+        "started_on": pair.started_on,
+        "ended_on": pair.ended_on,
+        "goal": pair.goal,
+    }
+
+
+def _in_branch(member: Member | None, org: Org, on: dt.date, field: str, label: str) -> Member:
+    if member is None:
+        raise ServiceError(f"请选择{label}。", field=field)
+    if not any(e.member_id == member.pk for e in members_in_subtree(org, on)):
+        raise ServiceError(f"{member.name}在{on:%Y-%m-%d}不是{org.name}（含所属党小组）的党员。", field=field)
+    return member
+
+
+def create_pair(
+    *,
+    actor,
+    org: Org,
+    mentor: Member,
+    mentee: Member,
+    started_on: dt.date,
+    goal: str,
+    ended_on: dt.date | None = None,
+) -> Pair:
+    """新老结对 of two members of the branch on the start date; who is "老" and who is "新" is the branch's
+    choice (no age or 党龄 rule). The end date, when given, is the pairing's last day."""
+    org = _branch(org)
+    if not isinstance(started_on, dt.date):
+        raise ServiceError("请填写开始日期。", field="started_on")
+    if ended_on is not None and ended_on < started_on:
+        raise ServiceError("结束日期不能早于开始日期。", field="ended_on")
+    goal = (goal or "").strip()
+    if not goal:
+        raise ServiceError("请填写结对目标。", field="goal")
+    if len(goal) > GOAL_MAX:
+        raise ServiceError(f"结对目标不超过{GOAL_MAX}字。", field="goal")
+    if mentor is not None and mentee is not None and mentor.pk == mentee.pk:
+        raise ServiceError("结对双方不能是同一名党员。", field="mentee")
+    with transaction.atomic():
+        require_org(actor, org, "所选党支部不在您的管理范围内，未登记新老结对。")
+        on = min(started_on, dt.date.today())
+        _in_branch(mentor, org, on, "mentor", "老党员")
+        _in_branch(mentee, org, on, "mentee", "结对党员")
+        pair = Pair.objects.create(
+            org=org, mentor=mentor, mentee=mentee, started_on=started_on, ended_on=ended_on, goal=goal
+        )
+        audit.record(actor=actor, action="create", obj=pair, org_path=org.path, after=pair_snapshot(pair))
+    return pair
+
+
+def end_pair(*, actor, pair: Pair, ended_on: dt.date) -> Pair:
+    """Sets the pairing's last day."""
+    if not isinstance(ended_on, dt.date):
+        raise ServiceError("请填写结束日期。", field="ended_on")
+    with transaction.atomic():
+        current = Pair.objects.select_for_update().select_related("org", "mentor", "mentee").get(pk=pair.pk)
+        require_org(actor, current.org, "该结对不在您的管理范围内，未修改。")
+        if ended_on < current.started_on:
+            raise ServiceError("结束日期不能早于开始日期。", field="ended_on")
+        before = pair_snapshot(current)
+        current.ended_on = ended_on
+        current.save(update_fields=["ended_on"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=current,
+            org_path=current.org.path,
+            before=before,
+            after=pair_snapshot(current),
+        )
+    return current
+
+
+# --- 青年理论学习小组 ------------------------------------------------------------------------------------
+
+
+def group_snapshot(group: YouthGroup, member_names: list[str]) -> dict[str, Any]:
+    return {
+        "name": group.name,
+        "org": group.org.code,
+        "leader": group.leader.name,
+        "founded_on": group.founded_on,
+        "members": "、".join(member_names),
+    }
+
+
+def _group_members(org: Org, ids: list[int], leader: Member | None) -> list[int]:
+    if leader is None:
+        raise ServiceError("请选择组长。", field="leader")
+    ids = sorted(set(ids) | {leader.pk})
+    found = set(
+        Member.objects.on_roll(dt.date.today())
+        .filter(pk__in=ids, org__path__startswith=org.path)
+        .values_list("pk", flat=True)
+    )
+    outside = [i for i in ids if i not in found]
+    if outside:
+        raise ServiceError(
+            f"{'、'.join(_names(outside))}不是{org.name}（含下级组织）的在册党员。",
+            field="leader" if outside == [leader.pk] else "members",
+        )
+    return ids
+
+
+def create_youth_group(
+    *, actor, org: Org, name: str, leader: Member, members: Iterable, founded_on: dt.date
+) -> YouthGroup:
+    """A 青年理论学习小组 of an organisation (党组 excluded: it has no members); members are on the roll of the
+    organisation's subtree; the leader is always a member."""
+    if org is None:
+        raise ServiceError("请选择所属组织。", field="org")
+    if org.type in (OrgType.DANGZU, OrgType.GONGWEI):
+        raise ServiceError("青年理论学习小组应设在机关党委、党总支或党支部。", field="org")
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("请填写小组名称。", field="name")
+    if len(name) > NAME_MAX:
+        raise ServiceError(f"小组名称不超过{NAME_MAX}字。", field="name")
+    founded_on = _date(founded_on, "founded_on", "成立日期")
+    with transaction.atomic():
+        require_org(actor, org, "所选组织不在您的管理范围内，未成立学习小组。")
+        if YouthGroup.objects.filter(org=org, name=name).exists():
+            raise ServiceError(f"{org.name}已有名为“{name}”的学习小组。", field="name")
+        ids = _group_members(org, _ids(members), leader)
+        group = YouthGroup.objects.create(org=org, name=name, leader=leader, founded_on=founded_on)
+        group.members.set(ids)
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=group,
+            org_path=org.path,
+            after=group_snapshot(group, _names(ids)),
+        )
+    return group
+
+
+def update_youth_group_members(*, actor, group: YouthGroup, leader: Member, members: Iterable) -> YouthGroup:
+    """Replaces the group's members and leader (past activities keep their attendance)."""
+    with transaction.atomic():
+        current = YouthGroup.objects.select_for_update().select_related("org", "leader").get(pk=group.pk)
+        require_org(actor, current.org, "该学习小组不在您的管理范围内，未修改。")
+        before = group_snapshot(current, _names(sorted(current.members.values_list("pk", flat=True))))
+        ids = _group_members(current.org, _ids(members), leader)
+        current.leader = leader
+        current.save(update_fields=["leader"])
+        current.members.set(ids)
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=current,
+            org_path=current.org.path,
+            before=before,
+            after=group_snapshot(current, _names(ids)),
+        )
+    return current
+
+
+def activity_snapshot(activity: YouthActivity, names: list[str]) -> dict[str, Any]:
+    return {
+        "group": activity.group.name,
+        "date": activity.date,
+        "topic": activity.topic,
+        "participants": "、".join(names),
+    }
+
+
+def record_youth_activity(
+    *, actor, group: YouthGroup, date: dt.date, topic: str, participants: Iterable
+) -> YouthActivity:
+    """An activity of the group: date, topic, and who attended (members of the group; at least one)."""
+    date = _date(date, "date", "活动日期")
+    topic = (topic or "").strip()
+    if not topic:
+        raise ServiceError("请填写学习主题。", field="topic")
+    if len(topic) > TOPIC_MAX:
+        raise ServiceError(f"学习主题不超过{TOPIC_MAX}字。", field="topic")
+    ids = _ids(participants)
+    if not ids:
+        raise ServiceError("请选择参加人员。", field="participants")
+    with transaction.atomic():
+        current = YouthGroup.objects.select_related("org").get(pk=group.pk)
+        require_org(actor, current.org, "该学习小组不在您的管理范围内，未登记活动。")
+        if date < current.founded_on:
+            raise ServiceError("活动日期不能早于小组成立日期。", field="date")
+        in_group = set(current.members.values_list("pk", flat=True))
+        outside = [i for i in ids if i not in in_group]
+        if outside:
+            raise ServiceError(f"{'、'.join(_names(outside))}不是本小组成员。", field="participants")
+        activity = YouthActivity.objects.create(group=current, date=date, topic=topic)
+        activity.participants.set(ids)
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=activity,
+            org_path=current.org.path,
+            after=activity_snapshot(activity, _names(ids)),
+        )
+    return activity

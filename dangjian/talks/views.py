@@ -1,0 +1,351 @@
+"""Pages of 谈心谈话, 新老结对 and 青年理论学习小组: the index (three sections for the user's scope and a year),
+the entry forms, and a group's page with its activities. Views parse input, call one service and render;
+reads start from the user's scope (an organisation or record outside it is a 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.dues.forms import parse_year
+from dangjian.meetings.roster import members_in_subtree
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+from dangjian.talks import selectors, services
+from dangjian.talks.categories import empty_counts
+from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
+from dangjian.talks.forms import (
+    ActivityForm,
+    GroupForm,
+    GroupMembersForm,
+    PairEndForm,
+    PairForm,
+    TalkEntryForm,
+)
+from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
+
+CATEGORY_LABELS = [(c, TalkCategory(c).label) for c in CATEGORY_ORDER]
+
+
+def _visible_org(request, pk, *, branch: bool = False) -> Org:
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    orgs = Org.objects.visible_to(request.user)
+    if branch:
+        orgs = orgs.filter(type=OrgType.ZHIBU)
+    org = orgs.filter(pk=pk).first()
+    if org is None:
+        raise Http404
+    return org
+
+
+def _index_url(org: Org | None = None, year: int | None = None) -> str:
+    query = {}
+    if org is not None:
+        query["org"] = org.pk
+    if year is not None:
+        query["year"] = year
+    return reverse("talks:index") + (f"?{urlencode(query)}" if query else "")
+
+
+def _people(org: Org, on: dt.date) -> list[tuple[int, str]]:
+    return [(e.member_id, e.name) for e in members_in_subtree(org, on)]
+
+
+def _members(ids) -> dict[int, Member]:
+    return Member.objects.in_bulk(list(ids))
+
+
+@admin_required
+def index(request):
+    """The three sections for the user's scope (or one organisation's subtree) and year Y."""
+    today = dt.date.today()
+    year = parse_year(request.GET.get("year"), today.year)
+    scope_orgs = Org.objects.visible_to(request.user).filter(dissolved_on__isnull=True)
+    org = _visible_org(request, request.GET["org"]) if request.GET.get("org") else None
+    orgs = scope_orgs.filter(path__startswith=org.path) if org else scope_orgs
+    start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    summary = selectors.summary(orgs, year)
+    branch_rows = [r for r in summary if r.org.type == OrgType.ZHIBU]
+    totals = empty_counts()
+    for r in branch_rows:
+        for key, n in r.by_category.items():
+            totals[key] += n
+    talks = selectors.talk_rows(
+        Talk.objects.filter(org__in=orgs, date__gte=start, date__lte=end).order_by("-date", "-id")[:100]
+    )
+    pairs = list(
+        Pair.objects.filter(org__in=orgs)
+        .overlapping(start, end)
+        .select_related("org", "mentor", "mentee")
+        .order_by("org__path", "-started_on", "-id")
+    )
+    groups = selectors.youth_groups(YouthGroup.objects.filter(org__in=orgs), year)
+    context = {
+        "nav": "talks",
+        "year": year,
+        "org": org,
+        "org_options": list(scope_orgs.exclude(type=OrgType.XIAOZU).order_by("path")),
+        "branch_rows": branch_rows,
+        "totals": totals,
+        "n_talks": sum(r.talks for r in branch_rows),
+        "talks": talks,
+        "pairs": pairs,
+        "groups": groups,
+        "categories": CATEGORY_LABELS,
+        "today": today,
+        "branches": selectors.branches(request.user),
+    }
+    return render(request, "talks/index.html", context)
+
+
+def _branch_from(request):
+    """The branch asked for (?org= or POST org); default: the user's only branch, else a chooser."""
+    wanted = request.POST.get("org") or request.GET.get("org")
+    if wanted:
+        return _visible_org(request, wanted, branch=True)
+    branches = selectors.branches(request.user)
+    return branches[0] if len(branches) == 1 else None
+
+
+def _choose_branch(request, title):
+    return render(
+        request,
+        "talks/choose_branch.html",
+        {"nav": "talks", "title": title, "branches": selectors.branches(request.user)},
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def talk_new(request):
+    org = _branch_from(request)
+    if org is None:
+        return _choose_branch(request, _("登记谈心谈话"))
+    people = _people(org, dt.date.today())
+    form = TalkEntryForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.record_talk(
+                    actor=request.user,
+                    org=org,
+                    date=form.cleaned_data["date"],
+                    participants=form.cleaned_data["participants"],
+                    form=form.cleaned_data["form"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记谈心谈话。"))
+                return redirect(_index_url(org, form.cleaned_data["date"].year))
+        status = 400
+    return render(request, "talks/talk_form.html", {"nav": "talks", "org": org, "form": form}, status=status)
+
+
+@admin_required
+@require_POST
+def talk_delete(request, pk):
+    talk = get_object_or_404(Talk.objects.visible_to(request.user).select_related("org"), pk=pk)
+    try:
+        services.delete_talk(actor=request.user, talk=talk)
+    except OutOfScope:
+        raise Http404 from None
+    messages.success(request, _("已删除该谈心谈话记录。"))
+    return redirect(_index_url(talk.org, talk.date.year))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def pair_new(request):
+    org = _branch_from(request)
+    if org is None:
+        return _choose_branch(request, _("登记新老结对"))
+    people = _people(org, dt.date.today())
+    form = PairForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            found = _members([data["mentor"], data["mentee"]])
+            try:
+                services.create_pair(
+                    actor=request.user,
+                    org=org,
+                    mentor=found.get(data["mentor"]),
+                    mentee=found.get(data["mentee"]),
+                    started_on=data["started_on"],
+                    ended_on=data["ended_on"],
+                    goal=data["goal"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记新老结对。"))
+                return redirect(_index_url(org, data["started_on"].year))
+        status = 400
+    return render(request, "talks/pair_form.html", {"nav": "talks", "org": org, "form": form}, status=status)
+
+
+@admin_required
+@require_POST
+def pair_end(request, pk):
+    pair = get_object_or_404(Pair.objects.visible_to(request.user).select_related("org"), pk=pk)
+    form = PairEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.end_pair(actor=request.user, pair=pair, ended_on=form.cleaned_data["ended_on"])
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已记录结对结束日期。"))
+    else:
+        messages.error(request, _("请填写有效的结束日期。"))
+    return redirect(_index_url(pair.org))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def group_new(request):
+    wanted = request.POST.get("org") or request.GET.get("org")
+    options = selectors.group_orgs(request.user)
+    org = next((o for o in options if str(o.pk) == wanted), None) if wanted else None
+    if wanted and org is None:
+        raise Http404
+    if org is None:
+        return render(
+            request,
+            "talks/choose_branch.html",
+            {"nav": "talks", "title": _("成立青年理论学习小组"), "branches": options, "target": "group"},
+        )
+    people = [
+        (m.pk, m.name)
+        for m in Member.objects.on_roll(dt.date.today())
+        .filter(org__path__startswith=org.path)
+        .order_by("name")
+    ]
+    form = GroupForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            found = _members([data["leader"], *data["members"]])
+            try:
+                group = services.create_youth_group(
+                    actor=request.user,
+                    org=org,
+                    name=data["name"],
+                    leader=found.get(data["leader"]),
+                    members=data["members"],
+                    founded_on=data["founded_on"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已成立青年理论学习小组。"))
+                return redirect("talks:group", group.pk)
+        status = 400
+    return render(request, "talks/group_form.html", {"nav": "talks", "org": org, "form": form}, status=status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def group_detail(request, pk):
+    """A group: members, leader, this year's activities; records an activity (POST)."""
+    group = get_object_or_404(
+        YouthGroup.objects.visible_to(request.user).select_related("org", "leader"), pk=pk
+    )
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    members = list(group.members.order_by("name"))
+    people = [(m.pk, m.name) for m in members]
+    form = ActivityForm(request.POST or None, people=people)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_youth_activity(
+                    actor=request.user,
+                    group=group,
+                    date=data["date"],
+                    topic=data["topic"],
+                    participants=data["participants"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记学习小组活动。"))
+                return redirect(f"{reverse('talks:group', args=[group.pk])}?year={data['date'].year}")
+        status = 400
+    activities = selectors.activity_rows(YouthActivity.objects.filter(group=group, date__year=year))
+    members_form = GroupMembersForm(
+        initial={"leader": group.leader_id, "members": [m.pk for m in members]},
+        people=[
+            (m.pk, m.name)
+            for m in Member.objects.on_roll(dt.date.today())
+            .filter(org__path__startswith=group.org.path)
+            .order_by("name")
+        ],
+    )
+    context = {
+        "nav": "talks",
+        "group": group,
+        "members": members,
+        "year": year,
+        "activities": activities,
+        "form": form,
+        "members_form": members_form,
+    }
+    return render(request, "talks/group.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def group_members(request, pk):
+    group = get_object_or_404(YouthGroup.objects.visible_to(request.user).select_related("org"), pk=pk)
+    people = [
+        (m.pk, m.name)
+        for m in Member.objects.on_roll(dt.date.today()).filter(org__path__startswith=group.org.path)
+    ]
+    form = GroupMembersForm(request.POST, people=people)
+    if form.is_valid():
+        found = _members([form.cleaned_data["leader"]])
+        try:
+            services.update_youth_group_members(
+                actor=request.user,
+                group=group,
+                leader=found.get(form.cleaned_data["leader"]),
+                members=form.cleaned_data["members"],
+            )
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("已更新小组成员。"))
+    else:
+        messages.error(request, _("请选择组长和小组成员。"))
+    return redirect("talks:group", group.pk)

@@ -1,0 +1,34 @@
+"""Forms of the training pages: they parse input only; the rules live in dangjian.training.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.members.forms import DateInput
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+from dangjian.training.choices import TrainingLevel
+
+
+class TrainingForm(forms.Form):
+    title = forms.CharField(label=_("培训名称"), max_length=200)
+    organiser = forms.CharField(
+        label=_("主办单位"), max_length=100, help_text=_("如：中共上海市委党校、市级机关工作党委")
+    )
+    level = forms.ChoiceField(label=_("培训类别"), choices=TrainingLevel.choices)
+    org = forms.ModelChoiceField(label=_("登记组织"), queryset=Org.objects.none())
+    started_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    ended_on = forms.DateField(label=_("结束日期"), widget=DateInput(), required=False)
+    hours = forms.DecimalField(label=_("学时"), max_digits=6, decimal_places=1, min_value=0)
+    note = forms.CharField(label=_("备注"), max_length=200, required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org"].queryset = (
+            Org.objects.visible_to(user).exclude(type=OrgType.XIAOZU).active().order_by("path")
+        )
+        for name, field in self.fields.items():
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs.setdefault("class", css)
+            field.widget.attrs.setdefault("id", f"id_{name}")

@@ -1,0 +1,260 @@
+"""The TRAIN-* logic as pure functions over the "training" facts (no database): the compliance checks, the
+secretary's page, the 党委 roll-up and `dangjian training gaps` all call these, so they agree.
+
+Dates: a training counts on its 开始日期 (`started_on`); only completed participations are loaded. Hours of
+year Y count the trainings that started from 1 January Y up to D, plus the platform hours of year Y of
+the platforms the rule names (rules/study-platforms.yaml says how each platform's figures become 学时;
+for one platform and year, a whole-year record "2026" replaces that year's monthly records)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
+
+from dangjian.movements.dates import add_months
+
+ZERO = Decimal(0)
+
+
+class TrainingRow(NamedTuple):
+    training_id: int
+    title: str
+    level: str
+    started_on: dt.date
+    ended_on: dt.date
+    hours: Decimal
+
+
+class StudyRow(NamedTuple):
+    platform: str
+    period: str  # "2026" or "2026-03"
+    points: int | None
+    hours: Decimal | None
+
+
+class Person(NamedTuple):
+    member_id: int
+    name: str
+
+
+class SecretaryPost(NamedTuple):
+    member_id: int
+    name: str
+    started_on: dt.date
+    ended_on: dt.date | None  # the first day no longer held
+
+
+class TrainingFacts(NamedTuple):
+    """One organisation's training facts: its 书记 posts started by D, its committee post holders on D, its
+    members on the roll on D (党支部 with its 党小组 only), and the completed trainings and platform records
+    of those people (shared mappings for the whole scope)."""
+
+    secretaries: tuple[SecretaryPost, ...] = ()
+    cadres: tuple[Person, ...] = ()
+    members: tuple[Person, ...] = ()
+    trainings: Mapping[int, tuple[TrainingRow, ...]] = field(default_factory=dict)
+    study: Mapping[int, tuple[StudyRow, ...]] = field(default_factory=dict)
+
+
+class Hours(NamedTuple):
+    training: Decimal
+    platform: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.training + self.platform
+
+
+@dataclass(frozen=True)
+class Gap:
+    member_id: int
+    name: str
+    missing: str  # what is missing, in Chinese
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    status: str
+    message: str
+    gaps: list[Gap] = field(default_factory=list)
+
+
+def _iso(day: dt.date) -> str:
+    return day.strftime("%Y-%m-%d")
+
+
+def _num(value: Decimal) -> str:
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
+# --- hours ------------------------------------------------------------------------------------------------
+
+
+def platform_hours(rows: Iterable[StudyRow], year: int, platforms: Iterable[str], params) -> Decimal:
+    """学时 from the platforms named, for year Y (a whole-year record replaces that platform's months)."""
+    wanted = set(platforms)
+    yearly: dict[str, Decimal] = {}
+    monthly: dict[str, Decimal] = {}
+    for r in rows:
+        if r.platform not in wanted or not r.period.startswith(str(year)):
+            continue
+        value = params.platforms[r.platform].hours(r.points, r.hours)
+        if len(r.period) == 4:
+            yearly[r.platform] = yearly.get(r.platform, ZERO) + value
+        else:
+            monthly[r.platform] = monthly.get(r.platform, ZERO) + value
+    return sum((yearly.get(p, monthly.get(p, ZERO)) for p in wanted), ZERO)
+
+
+def training_hours(rows: Iterable[TrainingRow], start: dt.date, end: dt.date) -> Decimal:
+    return sum((r.hours for r in rows if start <= r.started_on <= end), ZERO)
+
+
+def member_hours(
+    facts: TrainingFacts, member_id: int, year: int, as_of: dt.date, platforms: Iterable[str], params
+) -> Hours:
+    return Hours(
+        training_hours(facts.trainings.get(member_id, ()), dt.date(year, 1, 1), as_of),
+        platform_hours(facts.study.get(member_id, ()), year, platforms, params),
+    )
+
+
+def hours_rule(
+    people: Iterable[Person],
+    facts: TrainingFacts,
+    *,
+    year: int,
+    as_of: dt.date,
+    min_hours: Decimal,
+    platforms: Iterable[str],
+    params,
+    who: str,
+) -> RuleResult:
+    """Each person ≥ min_hours in year Y. Before 31 December a shortfall is `pending` (the year is not over)."""
+    people = list(people)
+    if not people:
+        return RuleResult("not_applicable", f"不适用：截至{_iso(as_of)}没有需要统计学时的{who}。")
+    platforms = list(platforms)
+    gaps = []
+    for p in people:
+        h = member_hours(facts, p.member_id, year, as_of, platforms, params)
+        if h.total < min_hours:
+            gaps.append(
+                Gap(p.member_id, p.name, f"已完成{_num(h.total)}学时，差{_num(min_hours - h.total)}学时")
+            )
+    target = _num(min_hours)
+    if not gaps:
+        return RuleResult("pass", f"已满足：{len(people)}名{who}{year}年学时均达到{target}学时。")
+    details = "、".join(f"{g.name}（{g.missing}）" for g in gaps)
+    if as_of < dt.date(year, 12, 31):
+        return RuleResult(
+            "pending",
+            f"年度未结束：截至{_iso(as_of)}有{len(gaps)}名{who}尚未达到{target}学时：{details}。",
+            gaps,
+        )
+    return RuleResult("fail", f"{len(gaps)}名{who}{year}年学时未达到{target}学时：{details}。", gaps)
+
+
+# --- secretaries --------------------------------------------------------------------------------------------
+
+
+def tenure_start(post: SecretaryPost, posts: Iterable[SecretaryPost]) -> dt.date:
+    """The start of the member's continuous tenure as 书记 of the organisation (a re-appointment at 换届,
+    a new post starting on or before the previous one's end, is not a new secretary)."""
+    mine = sorted((p for p in posts if p.member_id == post.member_id), key=lambda p: p.started_on)
+    start = post.started_on
+    changed = True
+    while changed:
+        changed = False
+        for p in mine:
+            if p.started_on < start and p.ended_on is not None and p.ended_on >= start:
+                start, changed = p.started_on, True
+            elif p.started_on < start and p.ended_on is None:
+                start, changed = p.started_on, True
+    return start
+
+
+def _held_on(post: SecretaryPost, day: dt.date) -> bool:
+    return post.started_on <= day and (post.ended_on is None or post.ended_on > day)
+
+
+def _trained(
+    rows: Iterable[TrainingRow], levels: Iterable[str], start: dt.date, end: dt.date
+) -> TrainingRow | None:
+    levels = set(levels)
+    return next((r for r in rows if r.level in levels and start <= r.started_on <= end), None)
+
+
+def secretary_annual(
+    facts: TrainingFacts, *, year: int, as_of: dt.date, levels: Iterable[str], new_grace_months: int
+) -> RuleResult:
+    """Every 书记 holding the post on D took part in a training of `levels` in year Y (up to D). A secretary
+    whose tenure began less than `new_grace_months` before 31 December Y is left to TRAIN-SECRETARY-NEW-6M.
+    Before 31 December an untrained secretary is `pending`."""
+    year_end = dt.date(year, 12, 31)
+    holders: dict[int, SecretaryPost] = {}
+    for p in facts.secretaries:
+        if _held_on(p, as_of):
+            holders.setdefault(p.member_id, p)
+    if not holders:
+        return RuleResult("not_applicable", f"不适用：{_iso(as_of)}该组织没有在任书记。")
+    checked, gaps = 0, []
+    for p in holders.values():
+        start = tenure_start(p, facts.secretaries)
+        if add_months(start, new_grace_months) > year_end:
+            continue  # new this year: TRAIN-SECRETARY-NEW-6M applies
+        checked += 1
+        if _trained(facts.trainings.get(p.member_id, ()), levels, dt.date(year, 1, 1), as_of) is None:
+            gaps.append(Gap(p.member_id, p.name, f"{year}年尚未参加集中轮训"))
+    if not checked:
+        return RuleResult("not_applicable", f"不适用：书记为{year}年新任，按新任书记培训要求检查。")
+    if not gaps:
+        return RuleResult("pass", f"已满足：书记{year}年已参加集中轮训。")
+    names = "、".join(g.name for g in gaps)
+    if as_of < year_end:
+        return RuleResult(
+            "pending", f"年度未结束：书记{names}截至{_iso(as_of)}尚未参加{year}年集中轮训。", gaps
+        )
+    return RuleResult("fail", f"书记{names}{year}年未参加集中轮训。", gaps)
+
+
+def secretary_new(
+    facts: TrainingFacts, *, year: int, as_of: dt.date, levels: Iterable[str], months: int
+) -> RuleResult:
+    """A 书记 whose (continuous) tenure began by D, with its deadline (任职日期 + `months`) on or after
+    1 January Y, took part in a training of `levels` from 任职日期 to the deadline. Fail when D has reached
+    the deadline untrained; pending before; a secretary who left before the deadline untrained is not counted."""
+    year_start = dt.date(year, 1, 1)
+    counted, gaps, waiting = 0, [], []
+    seen: set[tuple[int, dt.date]] = set()
+    for p in facts.secretaries:
+        start = tenure_start(p, facts.secretaries)
+        if start != p.started_on or (p.member_id, start) in seen or start > as_of:
+            continue
+        seen.add((p.member_id, start))
+        deadline = add_months(start, months)
+        if deadline < year_start:
+            continue
+        done = _trained(facts.trainings.get(p.member_id, ()), levels, start, min(deadline, as_of))
+        if done is None and p.ended_on is not None and p.ended_on <= min(deadline, as_of):
+            continue  # left before the deadline
+        counted += 1
+        if done is not None:
+            continue
+        if as_of >= deadline:
+            gaps.append(Gap(p.member_id, p.name, f"{_iso(start)}任职，{_iso(deadline)}前未接受集中培训"))
+        else:
+            waiting.append(Gap(p.member_id, p.name, f"{_iso(start)}任职，须在{_iso(deadline)}前接受集中培训"))
+    if not counted:
+        return RuleResult("not_applicable", f"不适用：{year}年没有需在任职{months}个月内培训的新任书记。")
+    if gaps:
+        details = "、".join(f"{g.name}（{g.missing}）" for g in gaps)
+        return RuleResult("fail", f"新任书记未在任职{months}个月内接受集中培训：{details}。", gaps + waiting)
+    if waiting:
+        details = "、".join(f"{g.name}（{g.missing}）" for g in waiting)
+        return RuleResult("pending", f"尚未到期：{details}。", waiting)
+    return RuleResult("pass", f"已满足：新任书记均在任职{months}个月内接受了集中培训。")

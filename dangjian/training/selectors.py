@@ -1,0 +1,230 @@
+"""Shared reads for the training pages and commands, set-based: the organisations (one query), the
+"training" facts (four queries, dangjian/training/facts.py) and the latest rulebook's TRAIN-* parameters;
+the results come from the same pure functions as the compliance checks (dangjian/training/logic.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from dangjian.compliance.periods import clamp_as_of, window_for
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org, Post
+from dangjian.training import logic
+from dangjian.training.facts import load_training_facts
+from dangjian.training.params import load_params
+
+CHECKS = {
+    "train_secretary_annual": "annual",
+    "train_secretary_new": "new",
+    "train_member_hours": "member_hours",
+    "train_cadre_hours": "cadre_hours",
+}
+
+
+@dataclass(frozen=True)
+class TrainRule:
+    id: str
+    title: str
+    role: str  # annual | new | member_hours | cadre_hours
+    applies_to: frozenset[str]
+    params: object
+
+
+def train_rules() -> list[TrainRule]:
+    """The TRAIN-* rules of the latest rulebook (by check kind), with their typed parameters."""
+    from dangjian.compliance.rulebook import load_ruleset
+
+    ruleset = load_ruleset()
+    return [
+        TrainRule(r.id, r.title, CHECKS[r.check], frozenset(r.applies_to), r.typed_params)
+        for r in ruleset.rules
+        if r.check in CHECKS
+    ]
+
+
+def hours_rule(rules: list[TrainRule], role: str = "member_hours") -> TrainRule | None:
+    return next((r for r in rules if r.role == role), None)
+
+
+def run_rule(rule: TrainRule, facts: logic.TrainingFacts, year: int, as_of: dt.date) -> logic.RuleResult:
+    p = rule.params
+    if rule.role == "annual":
+        return logic.secretary_annual(
+            facts, year=year, as_of=as_of, levels=p.levels, new_grace_months=p.new_grace_months
+        )
+    if rule.role == "new":
+        return logic.secretary_new(facts, year=year, as_of=as_of, levels=p.levels, months=p.months)
+    people = facts.members if rule.role == "member_hours" else facts.cadres
+    who = "党员" if rule.role == "member_hours" else "书记和委员"
+    return logic.hours_rule(
+        people,
+        facts,
+        year=year,
+        as_of=as_of,
+        min_hours=p.target,
+        platforms=p.platforms,
+        params=load_params(),
+        who=who,
+    )
+
+
+@dataclass
+class OrgTraining:
+    org: Org
+    facts: logic.TrainingFacts
+    as_of: dt.date
+    results: dict[str, logic.RuleResult] = field(default_factory=dict)  # rule id → result
+
+
+def evaluate(
+    orgs: QuerySet, *, year: int, as_of: dt.date, rules: list[TrainRule] | None = None
+) -> list[OrgTraining]:
+    """The TRAIN-* results of each organisation (in path order) with a window in year Y as of D."""
+    rules = train_rules() if rules is None else rules
+    as_of = clamp_as_of(year, as_of)
+    org_list = list(orgs.order_by("path"))
+    facts = load_training_facts(orgs.order_by().values("pk"), org_list, year, as_of)
+    out = []
+    for org in org_list:
+        window = window_for(year, as_of, org.founded_on, org.dissolved_on)
+        if window is None or window.closed:
+            continue
+        item = OrgTraining(org, facts[org.pk], window.as_of)
+        for rule in rules:
+            if org.type in rule.applies_to:
+                item.results[rule.id] = run_rule(rule, item.facts, year, window.as_of)
+        out.append(item)
+    return out
+
+
+# --- hours per member ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HoursLine:
+    member_id: int
+    name: str
+    org: Org
+    training: Decimal
+    platform: Decimal
+    target: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.training + self.platform
+
+    @property
+    def met(self) -> bool:
+        return self.total >= self.target
+
+
+def hours_lines(items: list[OrgTraining], year: int, rule: TrainRule) -> list[HoursLine]:
+    """Each member of the 党支部 among `items`, alphabetical within a branch (no ranking)."""
+    params = load_params()
+    lines = []
+    for item in items:
+        if item.org.type != OrgType.ZHIBU:
+            continue
+        for person in sorted(item.facts.members, key=lambda p: (p.name, p.member_id)):
+            h = logic.member_hours(
+                item.facts, person.member_id, year, item.as_of, rule.params.platforms, params
+            )
+            lines.append(
+                HoursLine(person.member_id, person.name, item.org, h.training, h.platform, rule.params.target)
+            )
+    return lines
+
+
+def branches_under(org: Org) -> QuerySet:
+    return Org.objects.subtree(org).filter(type=OrgType.ZHIBU)
+
+
+# --- the secretary's page ----------------------------------------------------------------------------------
+
+
+@dataclass
+class SecretaryView:
+    org: Org
+    item: OrgTraining | None
+    my_results: list[tuple[TrainRule, logic.RuleResult, list[logic.Gap]]]
+    my_trainings: list[logic.TrainingRow]
+    my_hours: logic.Hours | None
+    branch_lines: list[HoursLine]
+
+    @property
+    def branch_met(self) -> int:
+        return sum(1 for line in self.branch_lines if line.met)
+
+    @property
+    def branch_average(self) -> Decimal:
+        if not self.branch_lines:
+            return Decimal(0)
+        return sum((line.total for line in self.branch_lines), Decimal(0)) / len(self.branch_lines)
+
+
+def secretary_views(member, *, year: int, as_of: dt.date) -> list[SecretaryView]:
+    """One view per organisation where the member is 书记 on D: the organisation's term, the member's training
+    this year and what the TRAIN-* rules say is missing for them, and the branch's hours (set-based)."""
+    rules = train_rules()
+    org_ids = Post.objects.current(as_of).filter(member=member, title="shuji").values("org_id")
+    items = evaluate(Org.objects.filter(pk__in=org_ids), year=year, as_of=as_of, rules=rules)
+    member_rule = hours_rule(rules)
+    cadre_rule = hours_rule(rules, "cadre_hours")
+    views = []
+    for item in items:
+        mine = []
+        for rule in rules:
+            result = item.results.get(rule.id)
+            if result is None or rule.role == "member_hours":
+                continue
+            mine.append((rule, result, [g for g in result.gaps if g.member_id == member.pk]))
+        trainings = [
+            t
+            for t in item.facts.trainings.get(member.pk, ())
+            if dt.date(year, 1, 1) <= t.started_on <= item.as_of
+        ]
+        hours = None
+        if cadre_rule is not None:
+            hours = logic.member_hours(
+                item.facts, member.pk, year, item.as_of, cadre_rule.params.platforms, load_params()
+            )
+        lines = hours_lines([item], year, member_rule) if member_rule else []
+        views.append(SecretaryView(item.org, item, mine, trainings, hours, lines))
+    return views
+
+
+@dataclass
+class OwnHours:
+    trainings: list[logic.TrainingRow]
+    hours: logic.Hours | None
+    target: Decimal | None
+
+    @property
+    def met(self) -> bool | None:
+        if self.hours is None or self.target is None:
+            return None
+        return self.hours.total >= self.target
+
+
+def own_hours(member, *, year: int, as_of: dt.date) -> OwnHours:
+    """A member's own trainings and hours of year Y (their branch's facts: four queries)."""
+    rules = train_rules()
+    rule = hours_rule(rules)
+    branch_id = member.org.parent_id if member.org.type == OrgType.XIAOZU else member.org_id
+    items = evaluate(Org.objects.filter(pk=branch_id), year=year, as_of=as_of, rules=[])
+    if not items:
+        return OwnHours([], None, None)
+    item = items[0]
+    trainings = [
+        t
+        for t in item.facts.trainings.get(member.pk, ())
+        if dt.date(year, 1, 1) <= t.started_on <= item.as_of
+    ]
+    if rule is None:
+        return OwnHours(trainings, None, None)
+    h = logic.member_hours(item.facts, member.pk, year, item.as_of, rule.params.platforms, load_params())
+    return OwnHours(trainings, h, rule.params.target)

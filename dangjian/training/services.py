@@ -1,0 +1,254 @@
+"""培训与学习 use cases: validate, check scope inside the transaction, write, record the audit event.
+
+A training is written by the organisation that records it (`org`); its participants must be within the
+actor's scope too. Study records come from the platforms' exports (`dangjian import study-stats`), one per
+member + platform + period, written again with the same figures they are unchanged."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.db import transaction
+
+from dangjian.accounts.scope import require_org
+from dangjian.core import audit
+from dangjian.core.errors import ServiceError
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType, chinese_label
+from dangjian.orgs.models import Org
+from dangjian.training.choices import Platform, TrainingLevel
+from dangjian.training.models import Participant, StudyRecord, Training
+
+_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+MAX_TRAINING_HOURS = Decimal("1000")
+RECORDING_TYPES = (OrgType.GONGWEI, OrgType.DANGZU, OrgType.DANGWEI, OrgType.ZONGZHI, OrgType.ZHIBU)
+
+
+def _decimal(value: Any, field: str, label: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ServiceError(f"{label}“{value}”不是有效数字。", field=field) from None
+    if not number.is_finite() or number < 0:
+        raise ServiceError(f"{label}不能为负数。", field=field)
+    return number
+
+
+def training_snapshot(t: Training) -> dict[str, Any]:
+    return {
+        "title": t.title,
+        "organiser": t.organiser,
+        "level": chinese_label(TrainingLevel, t.level),
+        "org": t.org.code,
+        "started_on": t.started_on,
+        "ended_on": t.ended_on,
+        "hours": t.hours,
+        "note": t.note,
+    }
+
+
+def _validate_training(data: dict[str, Any]) -> dict[str, Any]:
+    clean = {
+        "title": (data.get("title") or "").strip(),
+        "organiser": (data.get("organiser") or "").strip(),
+        "level": data.get("level") or "",
+        "org": data.get("org"),
+        "started_on": data.get("started_on"),
+        "ended_on": data.get("ended_on") or data.get("started_on"),
+        "hours": _decimal(data.get("hours"), "hours", "学时"),
+        "note": (data.get("note") or "").strip(),
+    }
+    errors: dict[str, list[str]] = {}
+    for key, label in (("title", "培训名称"), ("organiser", "主办单位"), ("started_on", "开始日期")):
+        if not clean[key]:
+            errors.setdefault(key, []).append(f"请填写{label}。")
+    if clean["level"] not in TrainingLevel.values:
+        errors.setdefault("level", []).append("请选择培训类别。")
+    if not isinstance(clean["org"], Org) or clean["org"].type not in RECORDING_TYPES:
+        errors.setdefault("org", []).append("请选择登记培训的党组织。")
+    hours = clean["hours"]
+    if hours is None or hours <= 0:
+        errors.setdefault("hours", []).append("学时必须大于 0。")
+    elif hours > MAX_TRAINING_HOURS or hours != hours.quantize(Decimal("0.1")):
+        errors.setdefault("hours", []).append("学时最多保留一位小数，且不超过 1000。")
+    if clean["started_on"] and clean["ended_on"] and clean["ended_on"] < clean["started_on"]:
+        errors.setdefault("ended_on", []).append("结束日期不能早于开始日期。")
+    if errors:
+        first = next(iter(errors.values()))[0]
+        raise ServiceError(first, field=next(iter(errors)), errors=errors)
+    return clean
+
+
+def create_training(*, actor, data: dict[str, Any]) -> Training:
+    clean = _validate_training(data)
+    with transaction.atomic():
+        require_org(actor, clean["org"], "只能为您管理范围内的党组织登记培训。")
+        training = Training.objects.create(**clean)
+        audit.record(
+            actor=actor,
+            action="create",
+            obj=training,
+            org_path=training.org.path,
+            after=training_snapshot(training),
+        )
+    return training
+
+
+def update_training(*, actor, training: Training, data: dict[str, Any]) -> Training:
+    clean = _validate_training(data)
+    with transaction.atomic():
+        training = Training.objects.select_for_update().select_related("org").get(pk=training.pk)
+        require_org(actor, training.org, "只能修改您管理范围内党组织登记的培训。")
+        require_org(actor, clean["org"], "只能为您管理范围内的党组织登记培训。")
+        before = training_snapshot(training)
+        for key, value in clean.items():
+            setattr(training, key, value)
+        training.save()
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=training,
+            org_path=training.org.path,
+            before=before,
+            after=training_snapshot(training),
+        )
+    return training
+
+
+def _on_roll_during(member: Member, training: Training) -> bool:
+    return member.joined_on <= training.ended_on and (
+        member.inactive_from is None or member.inactive_from > training.started_on
+    )
+
+
+def add_participants(
+    *,
+    actor,
+    training: Training,
+    members: Iterable[Member],
+    completed: bool = True,
+    certificates: dict[int, str] | None = None,
+) -> tuple[int, int]:
+    """Adds (or updates) participants; returns (added, updated). All or nothing."""
+    members = list(members)
+    certificates = certificates or {}
+    if not members:
+        raise ServiceError("请选择参训党员。", field="members")
+    for m in members:
+        if not _on_roll_during(m, training):
+            raise ServiceError(f"{m.name}在培训期间不在党员名册中，不能登记为参训人员。", field="members")
+        if len(certificates.get(m.pk, "") or "") > 50:
+            raise ServiceError("证书编号不能超过50个字。", field="certificate_no")
+    added = updated = 0
+    with transaction.atomic():
+        require_org(actor, training.org, "只能为您管理范围内党组织登记的培训添加参训人员。")
+        for m in members:
+            require_org(actor, m.org, f"{m.name}不在您的管理范围内。")
+        existing = {p.member_id: p for p in Participant.objects.filter(training=training, member__in=members)}
+        for m in members:
+            cert = (certificates.get(m.pk) or "").strip()
+            p = existing.get(m.pk)
+            if p is None:
+                Participant.objects.create(
+                    training=training, member=m, completed=completed, certificate_no=cert
+                )
+                added += 1
+            elif p.completed != completed or (cert and p.certificate_no != cert):
+                p.completed = completed
+                p.certificate_no = cert or p.certificate_no
+                p.save(update_fields=["completed", "certificate_no"])
+                updated += 1
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=training,
+            org_path=training.org.path,
+            note=f"参训人员：新增 {added}，更新 {updated}",
+            after={"participants": [m.name for m in members], "completed": completed},
+        )
+    return added, updated
+
+
+def remove_participant(*, actor, participant: Participant) -> None:
+    with transaction.atomic():
+        training = participant.training
+        require_org(actor, training.org, "只能修改您管理范围内党组织登记的培训。")
+        name = participant.member.name
+        participant.delete()
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=training,
+            org_path=training.org.path,
+            note=f"移除参训人员 {name}",
+        )
+
+
+def parse_period(text: Any) -> tuple[str, int, int | None]:
+    """期间 "2026" or "2026-03" (also 2026/3, 2026年3月) → (canonical text, year, month or None)."""
+    raw = str(text or "").strip()
+    norm = re.sub(r"[年/.]", "-", raw).rstrip("月").rstrip("-")
+    match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", norm)
+    if not match:
+        raise ServiceError(f"期间“{raw}”无效，应为 YYYY 或 YYYY-MM（如 2026 或 2026-03）。", field="period")
+    year = int(match.group(1))
+    month = int(match.group(2)) if match.group(2) else None
+    if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
+        raise ServiceError(f"期间“{raw}”无效，应为 YYYY 或 YYYY-MM（如 2026 或 2026-03）。", field="period")
+    if dt.date(year, month or 1, 1) > dt.date.today():
+        raise ServiceError(f"期间“{raw}”尚未开始。", field="period")
+    return (f"{year}-{month:02d}" if month else f"{year}"), year, month
+
+
+def record_study(
+    *, actor, member: Member, platform: str, period: str, points: Any = None, hours: Any = None
+) -> tuple[StudyRecord, str]:
+    """Upserts one platform figure for member + platform + period; returns (record, "create"|"update"|"unchanged")."""
+    if platform not in Platform.values:
+        raise ServiceError("请选择学习平台。", field="platform")
+    period, year, _month = parse_period(period)
+    points_d = _decimal(points, "points", "积分")
+    if points_d is not None and points_d != points_d.to_integral_value():
+        raise ServiceError("积分应为整数。", field="points")
+    hours_d = _decimal(hours, "hours", "学时")
+    if hours_d is not None and (hours_d != hours_d.quantize(Decimal("0.01")) or hours_d >= Decimal("100000")):
+        raise ServiceError("学时最多保留两位小数。", field="hours")
+    if points_d is None and hours_d is None:
+        raise ServiceError("积分和学时至少填写一项。", field="hours")
+    values = {"year": year, "points": int(points_d) if points_d is not None else None, "hours": hours_d}
+    with transaction.atomic():
+        require_org(actor, member.org, f"{member.name}不在您的管理范围内。")
+        record = (
+            StudyRecord.objects.select_for_update()
+            .filter(member=member, platform=platform, period=period)
+            .first()
+        )
+        label = f"{member.name} {chinese_label(Platform, platform)} {period}"
+        if record is not None:
+            before = {"points": record.points, "hours": record.hours}
+            if record.points == values["points"] and record.hours == values["hours"]:
+                return record, "unchanged"
+            for key, value in values.items():
+                setattr(record, key, value)
+            record.save()
+            action = "update"
+        else:
+            before = None
+            record = StudyRecord.objects.create(member=member, platform=platform, period=period, **values)
+            action = "create"
+        audit.record(
+            actor=actor,
+            action=action,
+            obj=record,
+            object_repr=label,
+            org_path=member.org.path,
+            before=before,
+            after={"points": record.points, "hours": record.hours},
+        )
+    return record, action

@@ -1,0 +1,62 @@
+"""A 党委管理员 imports a 学习强国 export on the import page and sees each member's hours on the study-hours
+page (headless Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+from openpyxl import Workbook
+
+from dangjian.training.models import StudyRecord
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def login(page, base_url, username, password="Test-pass-2026"):
+    page.goto(f"{base_url}/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def test_dangwei_admin_imports_a_xuexi_export_and_sees_hours_per_member(
+    live_server, browser_page, users, tree, make_member, settings, tmp_path
+):
+    settings.VAR_DIR = tmp_path
+    a = make_member(tree.a1, name="王学习")
+    b = make_member(tree.a1, name="陈学习")
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["身份证号", "姓名", "平台", "期间", "积分", "学时"])
+    ws.append([a.id_number, "王学习", "学习强国", "2026", 15800, 33])
+    ws.append([b.id_number, "陈学习", "学习强国", "2026", 6200, 12.5])
+    path = tmp_path / "学习强国导出.xlsx"
+    wb.save(path)
+
+    page = browser_page
+    base = live_server.url
+    login(page, base, "dangwei_a")
+    page.goto(f"{base}/imports/")
+    card = page.locator("form[action$='/imports/study-stats/']")
+    card.locator("input[type=file]").set_input_files(str(path))
+    card.get_by_role("button", name="上传并预览").click()
+    page.wait_for_selector("[data-testid=planned]")
+    assert "王学习" in page.locator("[data-testid=planned]").inner_text()
+    assert not StudyRecord.objects.exists()  # a preview writes nothing
+    page.locator("[data-testid=commit]").click()
+    page.wait_for_load_state("networkidle")
+    assert StudyRecord.objects.count() == 2
+
+    page.get_by_role("link", name="培训学习", exact=True).click()
+    page.get_by_role("link", name="学时统计").click()
+    page.select_option("#dj-org", str(tree.a1.pk))
+    page.fill("#dj-year", "2026")
+    page.get_by_role("button", name="查看").click()
+    table = page.locator("[data-testid=hours]")
+    row_a = table.locator(f"tr[data-member='{a.pk}']").inner_text()
+    row_b = table.locator(f"tr[data-member='{b.pk}']").inner_text()
+    assert "33" in row_a and "达标" in row_a and "未达标" not in row_a
+    assert "12.5" in row_b and "未达标" in row_b
+    names = [t.split("\t")[0].strip() for t in table.locator("tbody tr").all_inner_texts()]
+    assert names == sorted(names)  # alphabetical, no ranking
+    assert a.id_number not in page.content()

@@ -1,0 +1,192 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.orgs.services import create_org
+from dangjian.training.models import Participant, Training
+from dangjian.training.services import record_study
+
+pytestmark = pytest.mark.django_db
+D = dt.date
+PW = "Test-pass-2026"
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_index_lists_trainings_in_scope_and_creates_one(client, users, tree, train, make_member):
+    mine = train(tree.a, [make_member(tree.a1, name="甲")], D(2026, 4, 1))
+    other = train(tree.b, [make_member(tree.b1, name="乙")], D(2026, 4, 2))
+    login(client, users["dangwei_a"])
+    page = client.get(reverse("training:index"), {"year": 2026}).content.decode()
+    assert mine.title in page and reverse("training:detail", args=[mine.pk]) in page
+    assert reverse("training:detail", args=[other.pk]) not in page
+    response = client.post(
+        reverse("training:index"),
+        {
+            "title": "支部书记轮训",
+            "organiser": "市级机关工作党委",
+            "level": "county_rotation",
+            "org": tree.a.pk,
+            "started_on": "2026-05-10",
+            "ended_on": "2026-05-12",
+            "hours": "24",
+        },
+    )
+    t = Training.objects.get(title="支部书记轮训")
+    assert response.status_code == 302 and response["Location"] == reverse("training:detail", args=[t.pk])
+    bad = client.post(
+        reverse("training:index"),
+        {
+            "title": "x",
+            "organiser": "y",
+            "level": "other",
+            "org": tree.b.pk,
+            "started_on": "2026-05-10",
+            "hours": "2",
+        },
+    )
+    assert bad.status_code == 400 and not Training.objects.filter(title="x").exists()
+
+
+def test_detail_adds_participants_and_is_404_outside_scope(client, users, tree, train, make_member):
+    from dangjian.training.services import create_training
+
+    t = create_training(
+        actor=None,
+        data={
+            "title": "轮训",
+            "organiser": "党校",
+            "level": "other",
+            "org": tree.a,
+            "started_on": D(2026, 4, 1),
+            "hours": Decimal("8"),
+        },
+    )
+    m = make_member(tree.a1, name="参训甲")
+    login(client, users["dangwei_a"])
+    page = client.get(reverse("training:detail", args=[t.pk]), {"branch": tree.a1.pk}).content.decode()
+    assert "参训甲" in page
+    client.post(
+        reverse("training:add_participants", args=[t.pk]),
+        {"member": [m.pk], f"cert_{m.pk}": "ZS-9", "completed": "on", "branch": tree.a1.pk},
+    )
+    p = Participant.objects.get(training=t)
+    assert p.member == m and p.certificate_no == "ZS-9" and p.completed
+    roster = client.get(reverse("training:roster", args=[t.pk])).content.decode()
+    assert "参训甲" in roster and "ZS-9" in roster and "签名" in roster
+    client.force_login(users["branch_a2"])
+    assert client.get(reverse("training:detail", args=[t.pk])).status_code == 404
+    assert (
+        client.post(reverse("training:add_participants", args=[t.pk]), {"member": [m.pk]}).status_code == 404
+    )
+    client.force_login(users["member_a1"])
+    assert client.get(reverse("training:index")).status_code == 403
+
+
+def test_hours_page_is_alphabetical_with_met_flags_and_bounded_queries(
+    client, users, tree, make_member, train
+):
+    names = ["王五", "李四", "张三"]
+    members = [make_member(tree.a1, name=n) for n in names]
+    train(tree.a, members[:1], D(2026, 3, 1), hours="40")
+    record_study(actor=None, member=members[1], platform="xuexi", period="2026", hours="10")
+    login(client, users["dangwei_a"])
+    url = reverse("training:hours")
+    client.get(url, {"org": tree.a1.pk, "year": 2026})  # warm caches (rulebook, parameters)
+    with CaptureQueriesContext(connection) as few:
+        page = client.get(url, {"org": tree.a1.pk, "year": 2026, "as_of": "2026-12-31"}).content.decode()
+    for i in range(8):
+        make_member(tree.a1, name=f"赵{i}")
+        record_study(
+            actor=None, member=members[2], platform="sh_cadre", period=f"2026-{i + 1:02d}", hours="1"
+        )
+    with CaptureQueriesContext(connection) as many:
+        client.get(url, {"org": tree.a1.pk, "year": 2026, "as_of": "2026-12-31"})
+    assert len(few.captured_queries) == len(many.captured_queries)
+    rows = [n for n in ("张三", "李四", "李党员", "王五") if n in page]
+    assert sorted(rows, key=page.index) == sorted(rows)  # by name (code point order), not by hours
+    marker = f'data-member="{members[0].pk}"'
+    assert marker in page
+    line = page[page.index(marker) :]
+    assert "达标" in line[: line.index("</tr>")] and "未达标" not in line[: line.index("</tr>")]
+    assert client.get(url, {"org": tree.b1.pk}).status_code == 404
+
+
+def test_rollup_per_branch_of_the_dangwei(client, users, tree, make_member, appoint):
+    sec = make_member(tree.a1, name="甲一书记")
+    appoint(sec, tree.a1, D(2020, 1, 1))
+    create_org(
+        actor=None,
+        data={
+            "code": "A3",
+            "name": "甲三支部",
+            "type": "zhibu",
+            "parent": tree.a,
+            "founded_on": D(2018, 1, 1),
+        },
+    )
+    login(client, users["dangwei_a"])
+    page = client.get(
+        reverse("training:rollup"), {"org": tree.a.pk, "year": 2026, "as_of": "2026-12-31"}
+    ).content.decode()
+    assert 'data-org="A1"' in page and 'data-org="A3"' in page and 'data-org="B1"' not in page
+    assert "甲一书记" in page and "TRAIN-SECRETARY-ANNUAL" in page
+
+
+def test_secretary_page_shows_term_training_and_what_is_missing(
+    client, tree, make_member, make_user, appoint, train
+):
+    sec = make_member(tree.a1, name="王书记")
+    appoint(sec, tree.a1, D(2026, 3, 15))
+    user = make_user("wang", "member", tree.a1, member=sec)
+    client.force_login(user)
+    page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
+    assert "甲一支部" in page and "本届任期：2018-03-01 至 2021-03-01" in page
+    assert "2026-03-15任职，2026-09-15前未接受集中培训" in page
+    train(tree.a, [sec], D(2026, 9, 15), hours="16")
+    page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
+    assert "2026-09-15前未接受集中培训" not in page and "培训0915" in page
+    other = make_member(tree.a1, name="普通党员")
+    client.force_login(make_user("pt", "member", tree.a1, member=other))
+    page = client.get(reverse("training:secretary"), {"year": 2026}).content.decode()
+    assert "您目前不担任书记" in page
+
+
+def test_rollup_costs_the_same_queries_for_few_and_many_branches(
+    client, users, tree, make_member, appoint, train
+):
+    def add(start, end):
+        for i in range(start, end):
+            branch = create_org(
+                actor=None,
+                data={
+                    "code": f"A-Y{i}",
+                    "name": f"支部{i}",
+                    "type": "zhibu",
+                    "parent": tree.a,
+                    "founded_on": D(2018, 1, 1),
+                },
+            )
+            sec = make_member(branch, name=f"书记{i}")
+            appoint(sec, branch, D(2026, 2, 1))
+            train(tree.a, [sec], D(2026, 3, 1))
+
+    login(client, users["dangwei_a"])
+    url = reverse("training:rollup")
+    params = {"org": tree.a.pk, "year": 2026, "as_of": "2026-12-31"}
+    add(0, 2)
+    client.get(url, params)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url, params)
+    add(2, 10)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url, params).content.decode()
+    assert len(few.captured_queries) == len(many.captured_queries)
+    assert page.count('data-org="A-Y') == 10

@@ -1,0 +1,283 @@
+"""培训学习 pages: trainings in scope with the new-training form, a training with its participants and
+printable roster, study hours per member (alphabetical, 达标/未达标 against the rulebook's parameter, never a
+ranking), the 党委 roll-up per branch, and the secretary's own page (我的任期与培训). Views parse input,
+call one service and render; reads start from the user's scope (outside it: 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.core.errors import ServiceError
+from dangjian.core.web import admin_required, apply_service_error
+from dangjian.dues.forms import parse_year
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+from dangjian.training import selectors
+from dangjian.training.choices import TrainingLevel
+from dangjian.training.forms import TrainingForm
+from dangjian.training.models import Participant, Training
+from dangjian.training.params import StudyParamsError, load_params
+from dangjian.training.services import add_participants, create_training, remove_participant
+
+LIST_LIMIT = 200
+
+
+def _pk(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _as_of(value: str | None, year: int) -> dt.date:
+    today = dt.date.today()
+    try:
+        day = dt.date.fromisoformat(value) if value else today
+    except ValueError:
+        day = today
+    return max(min(day, dt.date(year, 12, 31)), dt.date(year, 1, 1))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def index(request):
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    if request.method == "POST":
+        form = TrainingForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                training = create_training(actor=request.user, data=form.cleaned_data)
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("培训已登记，请添加参训人员。"))
+                return redirect("training:detail", training.pk)
+    else:
+        form = TrainingForm(user=request.user, initial={"level": TrainingLevel.COUNTY_ROTATION})
+    trainings = list(
+        Training.objects.visible_to(request.user)
+        .filter(started_on__year=year)
+        .select_related("org")
+        .order_by("-started_on", "-id")[:LIST_LIMIT]
+    )
+    context = {"nav": "training", "tab": "index", "form": form, "trainings": trainings, "year": year}
+    return render(request, "training/index.html", context, status=400 if form.errors else 200)
+
+
+def _visible_training(request, pk: int) -> Training:
+    training = Training.objects.visible_to(request.user).select_related("org").filter(pk=pk).first()
+    if training is None:
+        raise Http404
+    return training
+
+
+def _participants(request, training: Training):
+    qs = Participant.objects.filter(training=training).select_related("member", "member__org")
+    scope = scope_for(request.user)
+    if not scope.covers(training.org):  # seen through a participant: only the participants in scope
+        qs = qs.filter(member__in=Member.objects.visible_to(request.user))
+    return list(qs.order_by("member__name", "member_id"))
+
+
+@admin_required
+@require_GET
+def detail(request, pk: int):
+    training = _visible_training(request, pk)
+    participants = _participants(request, training)
+    can_edit = scope_for(request.user).covers(training.org)
+    branches = list(Org.objects.visible_to(request.user).filter(type=OrgType.ZHIBU).active().order_by("path"))
+    branch = next((b for b in branches if b.pk == _pk(request.GET.get("branch"))), None)
+    candidates = []
+    if branch is not None and can_edit:
+        taken = {p.member_id for p in participants}
+        candidates = [
+            m
+            for m in Member.objects.visible_to(request.user)
+            .on_roll(training.started_on)
+            .filter(org__path__startswith=branch.path)
+            .order_by("name", "id")
+            if m.pk not in taken
+        ]
+    context = {
+        "nav": "training",
+        "training": training,
+        "participants": participants,
+        "can_edit": can_edit,
+        "branches": branches,
+        "branch": branch,
+        "candidates": candidates,
+    }
+    return render(request, "training/detail.html", context)
+
+
+@admin_required
+@require_POST
+def add(request, pk: int):
+    training = _visible_training(request, pk)
+    ids = [i for i in (_pk(v) for v in request.POST.getlist("member")) if i is not None]
+    members = list(Member.objects.visible_to(request.user).select_related("org").filter(pk__in=ids))
+    if len(members) != len(set(ids)):
+        raise Http404
+    certificates = {m.pk: request.POST.get(f"cert_{m.pk}", "") for m in members}
+    try:
+        added, updated = add_participants(
+            actor=request.user,
+            training=training,
+            members=members,
+            completed=request.POST.get("completed") == "on",
+            certificates=certificates,
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已添加 %(added)d 名参训人员。") % {"added": added + updated})
+    url = reverse("training:detail", args=[training.pk])
+    branch = _pk(request.POST.get("branch"))
+    return redirect(f"{url}?branch={branch}" if branch else url)
+
+
+@admin_required
+@require_POST
+def remove(request, pk: int, participant_pk: int):
+    training = _visible_training(request, pk)
+    participant = get_object_or_404(
+        Participant.objects.select_related("member", "training__org"), pk=participant_pk, training=training
+    )
+    try:
+        remove_participant(actor=request.user, participant=participant)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已移除参训人员。"))
+    return redirect("training:detail", training.pk)
+
+
+@admin_required
+@require_GET
+def roster(request, pk: int):
+    training = _visible_training(request, pk)
+    context = {"nav": "training", "training": training, "participants": _participants(request, training)}
+    return render(request, "training/roster.html", context)
+
+
+def _org_choice(request, *, types) -> tuple[list[Org], Org | None]:
+    orgs = list(Org.objects.visible_to(request.user).filter(type__in=types).active().order_by("path"))
+    wanted = _pk(request.GET.get("org"))
+    org = next((o for o in orgs if o.pk == wanted), None) if wanted else (orgs[0] if orgs else None)
+    if wanted and org is None:
+        raise Http404
+    return orgs, org
+
+
+@admin_required
+@require_GET
+def hours(request):
+    """Study hours per member of a branch (or of every branch under an organisation), alphabetical."""
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    as_of = _as_of(request.GET.get("as_of"), year)
+    orgs, org = _org_choice(request, types=(OrgType.ZHIBU, OrgType.ZONGZHI, OrgType.DANGWEI, OrgType.GONGWEI))
+    rules = selectors.train_rules()
+    rule = selectors.hours_rule(rules)
+    lines, error = [], ""
+    if org is not None and rule is not None:
+        try:
+            items = selectors.evaluate(selectors.branches_under(org), year=year, as_of=as_of, rules=[])
+            lines = selectors.hours_lines(items, year, rule)
+        except StudyParamsError as exc:
+            error = exc.message
+    context = {
+        "nav": "training",
+        "tab": "hours",
+        "orgs": orgs,
+        "org": org,
+        "year": year,
+        "as_of": as_of,
+        "rule": rule,
+        "lines": lines,
+        "met": sum(1 for line in lines if line.met),
+        "year_over": as_of >= dt.date(year, 12, 31),
+        "error": error,
+        "platforms": load_params().platforms if not error else {},
+    }
+    return render(request, "training/hours.html", context)
+
+
+@admin_required
+@require_GET
+def rollup(request):
+    """The 党委's view: per organisation under it, the TRAIN-* results and the members' hours (set-based)."""
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    as_of = _as_of(request.GET.get("as_of"), year)
+    orgs, org = _org_choice(request, types=(OrgType.GONGWEI, OrgType.DANGWEI, OrgType.ZONGZHI))
+    rules = selectors.train_rules()
+    member_rule = selectors.hours_rule(rules)
+    lines = []
+    if org is not None:
+        qs = Org.objects.subtree(org).exclude(type__in=(OrgType.XIAOZU, OrgType.GONGWEI, OrgType.DANGZU))
+        for item in selectors.evaluate(qs, year=year, as_of=as_of, rules=rules):
+            hours = selectors.hours_lines([item], year, member_rule) if member_rule else []
+            lines.append(
+                {
+                    "org": item.org,
+                    "secretaries": sorted(
+                        {
+                            p.name
+                            for p in item.facts.secretaries
+                            if p.ended_on is None or p.ended_on > item.as_of
+                        }
+                    ),
+                    "results": [(r, item.results.get(r.id)) for r in rules],
+                    "members": len(hours),
+                    "met": sum(1 for h in hours if h.met),
+                }
+            )
+    context = {
+        "nav": "training",
+        "tab": "rollup",
+        "orgs": orgs,
+        "org": org,
+        "year": year,
+        "as_of": as_of,
+        "rules": rules,
+        "lines": lines,
+    }
+    return render(request, "training/rollup.html", context)
+
+
+@login_required
+@require_GET
+def secretary(request):
+    """我的任期与培训: for each organisation where the user's member is 书记 today, its term, my training this
+    year and what is missing, the branch's hours; for any member, their own training and hours."""
+    if not request.user.member_id:
+        raise Http404
+    member = Member.objects.select_related("org").filter(pk=request.user.member_id).first()
+    if member is None:
+        raise Http404
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    as_of = _as_of(request.GET.get("as_of"), year)
+    views = selectors.secretary_views(member, year=year, as_of=as_of)
+    own = None
+    if not views:
+        own = selectors.own_hours(member, year=year, as_of=as_of)
+    context = {
+        "nav": "training_me",
+        "member": member,
+        "year": year,
+        "as_of": as_of,
+        "views": views,
+        "own": own,
+        "year_over": as_of >= dt.date(year, 12, 31),
+        "user_is_admin": scope_for(request.user).is_admin,
+    }
+    return render(request, "training/secretary.html", context)
