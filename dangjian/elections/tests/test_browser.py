@@ -1,5 +1,6 @@
-"""A 党委管理员 records an election for 甲一支部 that is refused for a missing quorum, corrects the present count,
-records the approval of the result and sees the branch's term renewed (headless Chromium)."""
+"""The issue's browser journey (headless Chromium): a 党委管理员 imports a 学习强国 export and sees the hours
+per member, then records an election for 甲一支部 that is refused for a missing quorum, corrects the present
+count, records the approval of the result and sees the branch's term renewed."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from dangjian.elections.models import Election
 from dangjian.elections.tally import add_months
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import update_org
+from dangjian.training.tests.test_browser import import_xuexi_export_and_check_hours
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,17 +27,20 @@ def login(page, base_url, username, password="Test-pass-2026"):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_dangwei_admin_records_an_election_and_renews_the_term(
-    live_server, browser_page, users, tree, make_member
+def test_dangwei_admin_imports_study_hours_then_records_an_election_and_renews_the_term(
+    live_server, browser_page, users, tree, make_member, settings, tmp_path
 ):
+    settings.VAR_DIR = tmp_path
     today = dt.date.today()
     # 甲一's term (3 years) ends in 3 months: it is on the due list
     update_org(actor=None, org=tree.a1, data={"term_started_on": add_months(today, -33)})
-    for i in range(9):
-        make_member(tree.a1, name=f"党员{i:02d}")  # with 李党员: 10 voters
+    for i in range(7):
+        make_member(tree.a1, name=f"党员{i:02d}")  # with 李党员 and the two members of the import: 10 voters
     page = browser_page
     base = live_server.url
     login(page, base, "dangwei_a")
+    import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path)
+
     page.locator("#dj-nav").get_by_role("link", name="换届选举", exact=True).click()
     page.wait_for_url(re.compile(r"/elections/"))
     row = page.locator("[data-testid=terms] tr[data-org=A1]")

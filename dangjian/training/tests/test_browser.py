@@ -1,5 +1,6 @@
-"""A 党委管理员 imports a 学习强国 export on the import page and sees each member's hours on the study-hours
-page (headless Chromium)."""
+"""The study-statistics half of the issue's browser journey: a 党委管理员 imports a 学习强国 export on the
+import page and sees each member's hours on the study-hours page (headless Chromium). The whole journey,
+with the election that follows, is dangjian/elections/tests/test_browser.py."""
 
 from __future__ import annotations
 
@@ -19,10 +20,8 @@ def login(page, base_url, username, password="Test-pass-2026"):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_dangwei_admin_imports_a_xuexi_export_and_sees_hours_per_member(
-    live_server, browser_page, users, tree, make_member, settings, tmp_path
-):
-    settings.VAR_DIR = tmp_path
+def import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path) -> None:
+    """Steps for a signed-in 党委管理员 over 甲委 (dangwei_a)."""
     a = make_member(tree.a1, name="王学习")
     b = make_member(tree.a1, name="陈学习")
     wb = Workbook()
@@ -33,9 +32,6 @@ def test_dangwei_admin_imports_a_xuexi_export_and_sees_hours_per_member(
     path = tmp_path / "学习强国导出.xlsx"
     wb.save(path)
 
-    page = browser_page
-    base = live_server.url
-    login(page, base, "dangwei_a")
     page.goto(f"{base}/imports/")
     card = page.locator("form[action$='/imports/study-stats/']")
     card.locator("input[type=file]").set_input_files(str(path))
