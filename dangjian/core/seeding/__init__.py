@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from dangjian.core.seeding.lifecycle import seed_training_and_talks
 from dangjian.core.seeding.people import REFERENCE_DATE
 from dangjian.core.seeding.plan import build_plan
 from dangjian.core.seeding.specs import SCALES, Plan, Scale
@@ -41,6 +42,7 @@ def run(
             # generated, so their stored attendance no longer equals the roster on those dates.
             counts.update({f"pipeline_{k}": v for k, v in seed_pipeline(today=REFERENCE_DATE).items()})
             counts.update({f"movements_{k}": v for k, v in seed_movements(today=REFERENCE_DATE).items()})
+            counts.update(seed_training_and_talks(today=REFERENCE_DATE))
         # the bulk writes bypass the models' save(): compute every member's ledger snapshot once
         snapshots.refresh(Member.objects.all())
     analyze()

@@ -28,11 +28,14 @@ from dangjian.dues.models import (
     DuesRelief,
     LedgerSnapshot,
 )
+from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
 from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.members.models import Member, MemberHistory
 from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
 from dangjian.orgs.models import Org, Post, path_segment
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
+from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
+from dangjian.training.models import Participant, StudyRecord, Training
 
 BATCH_SIZE = 2000
 
@@ -312,6 +315,20 @@ def summary(counts: dict[str, int]) -> str:
 # Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
 # cleared first); nothing else is touched (attachment files, if any, stay in MEDIA_ROOT).
 RESET_MODELS = (
+    Candidate,
+    Exclusion,
+    Election,
+    TermAdjustment,
+    Participant,
+    StudyRecord,
+    Training,
+    Talk.participants.through,
+    Talk,
+    Pair,
+    YouthActivity.participants.through,
+    YouthActivity,
+    YouthGroup.members.through,
+    YouthGroup,
     CaseStep.contacts.through,
     CaseStep.sponsors.through,
     CaseStep,

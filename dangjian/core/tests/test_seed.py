@@ -331,10 +331,14 @@ def test_reset_keeps_users_but_drops_their_assignments_and_links(db):
 def test_lifecycle_adds_cases_and_movements_through_the_services_and_reset_removes_them(db):
     from dangjian.movements.models import LostContact, MobileStint, StatusChange, Transfer
     from dangjian.pipeline.models import CaseStep, DevelopmentCase
+    from dangjian.talks.models import Talk
+    from dangjian.training.models import Participant, StudyRecord, Training
 
     out = seed("--lifecycle")
     assert DevelopmentCase.objects.exists() and CaseStep.objects.exists()
     assert Transfer.objects.exists() and MobileStint.objects.exists() and LostContact.objects.exists()
+    assert Training.objects.exists() and Participant.objects.exists() and StudyRecord.objects.exists()
+    assert Talk.objects.exists()
     admitted = DevelopmentCase.objects.filter(member__isnull=False)
     assert admitted.exists()  # the admission votes created 预备党员 in the registry
     assert Member.objects.count() == 200 + admitted.count()
@@ -342,6 +346,15 @@ def test_lifecycle_adds_cases_and_movements_through_the_services_and_reset_remov
     assert AuditEvent.objects.count() > 1  # the services audited their own writes
     assert "完成" in out
     seed("--reset")
-    for model in (DevelopmentCase, CaseStep, Transfer, MobileStint, LostContact, StatusChange):
+    for model in (
+        DevelopmentCase,
+        CaseStep,
+        Transfer,
+        MobileStint,
+        LostContact,
+        StatusChange,
+        Training,
+        Talk,
+    ):
         assert not model.objects.exists(), model
     assert Member.objects.count() == 200
