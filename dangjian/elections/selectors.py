@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from dangjian.elections.choices import AdjustmentKind
 from dangjian.elections.models import Election, TermAdjustment
@@ -46,7 +47,7 @@ class TermRow:
     def adjustment_label(self) -> str:
         if self.adjustment is None:
             return ""
-        return "延期" if self.adjustment.kind == AdjustmentKind.POSTPONE else "提前"
+        return str(_("延期") if self.adjustment.kind == AdjustmentKind.POSTPONE else _("提前"))
 
 
 def term_rows(
