@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import NamedTuple
 
 from dangjian.movements.dates import add_months
@@ -82,10 +83,12 @@ class RuleResult:
     gaps: list[Gap] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)
 def _iso(day: dt.date) -> str:
     return day.strftime("%Y-%m-%d")
 
 
+@lru_cache(maxsize=4096)  # the hours messages of a city-wide evaluation repeat a few values
 def _num(value: Decimal) -> str:
     text = f"{value:.2f}".rstrip("0").rstrip(".")
     return text or "0"
@@ -140,8 +143,12 @@ def hours_rule(
         return RuleResult("not_applicable", f"不适用：截至{_iso(as_of)}没有需要统计学时的{who}。")
     platforms = list(platforms)
     gaps = []
+    nothing = Hours(ZERO, ZERO)
     for p in people:
-        h = member_hours(facts, p.member_id, year, as_of, platforms, params)
+        if p.member_id in facts.trainings or p.member_id in facts.study:
+            h = member_hours(facts, p.member_id, year, as_of, platforms, params)
+        else:  # no training and no platform figures: most members early in a year, at city scale
+            h = nothing
         if h.total < min_hours:
             gaps.append(
                 Gap(p.member_id, p.name, f"已完成{_num(h.total)}学时，差{_num(min_hours - h.total)}学时")

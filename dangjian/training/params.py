@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
+from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from dangjian.training.choices import Platform
@@ -66,9 +67,15 @@ class StudyParams(BaseModel):
 
 
 def params_path() -> Path:
+    return _params_path(str(getattr(settings, "RULES_DIR", "") or ""))
+
+
+@lru_cache(maxsize=4)
+def _params_path(_rules_dir_setting: str) -> Path:
+    """Resolved once per RULES_DIR setting: the rules read the parameters for every organisation."""
     from dangjian.compliance.rulebook import rules_dir
 
-    return rules_dir() / FILE_NAME
+    return (rules_dir() / FILE_NAME).resolve()
 
 
 def load_params(path: Path | str | None = None) -> StudyParams:
@@ -78,7 +85,7 @@ def load_params(path: Path | str | None = None) -> StudyParams:
         stat = path.stat()
     except OSError as exc:
         raise StudyParamsError(f"参数文件 {path.name} 无法读取：{exc.strerror}。") from exc
-    return _load(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+    return _load(str(path if path.is_absolute() else path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 @lru_cache(maxsize=8)

@@ -114,6 +114,7 @@ def title_label(title: str) -> str:
     return chinese_label(PostTitle, title)
 
 
+@lru_cache(maxsize=4096)  # every message of a city-wide evaluation formats a few hundred distinct dates
 def iso(day: dt.date) -> str:
     return day.strftime("%Y-%m-%d")
 

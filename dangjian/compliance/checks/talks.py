@@ -9,6 +9,9 @@ member; 党员之间 when it has two members without a committee post (members o
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from django.utils.translation import get_language
 from pydantic import Field
 
 from dangjian.compliance.checks.base import Outcome, Params, iso, register
@@ -24,6 +27,11 @@ class TalkAnnualParams(Params):
 
 
 def label(category: str) -> str:
+    return _label(category, get_language())
+
+
+@lru_cache(maxsize=32)
+def _label(category: str, language: str | None) -> str:  # called for every branch of the city
     return str(TalkCategory(category).label)
 
 
