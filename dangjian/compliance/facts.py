@@ -32,6 +32,7 @@ from django.db.models import Count, Max, Q, QuerySet
 
 from dangjian.dues import snapshots
 from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, month_index
+from dangjian.dues.ledger import ledger_rows
 from dangjian.dues.models import ArrearsReview, CollectionDay, LedgerSnapshot
 from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import HistoryField
@@ -357,7 +358,7 @@ def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
         )
     }
     unsnapped = members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
-    payments, bases, reliefs = snapshots.ledger_rows(unsnapped, first, last)
+    payments, bases, reliefs = ledger_rows(unsnapped, first, last)
     days = dict(CollectionDay.objects.filter(org__in=branch_sq).values_list("org_id", "day"))
     reviewed = dict(
         ArrearsReview.objects.filter(member__in=member_sq, reviewed_on__lte=on)

@@ -130,11 +130,9 @@ def compute(
     """The member's ledger from the earlier of `first` and the first month of their payments (payments are
     allocated from their own first month) to `last`; None when no month has a line.
 
-    `bases` are BaseRow-shaped and ordered by effective_month; `payments` are in allocation order, either
-    (first_month, last_month, amount) with dates (PaymentRow) or (first index, last index, amount) with
-    month indices (month indices: the kernel's own form)."""
-    if payments and not isinstance(payments[0][0], int):
-        payments = [(month_index(f), month_index(t), amount) for f, t, amount, *_ in payments]
+    `bases` are BaseRow-shaped and ordered by effective_month; `payments` are (first_month, last_month,
+    amount) tuples (PaymentRow or plain) in allocation order."""
+    payments = [(month_index(f), month_index(t), amount) for f, t, amount in payments]
     start = first
     if payments:
         start = min(start, min(p[0] for p in payments))

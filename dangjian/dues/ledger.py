@@ -18,10 +18,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import ArrearsLevel, LedgerStatus
-from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, member_lines, month_index, month_of
+from dangjian.dues.kernel import BaseRow, ReliefRow, member_lines, month_index, month_of
 from dangjian.dues.models import CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.orgs.choices import OrgType
 
@@ -98,6 +100,40 @@ def _member_ids(members):
     return members.order_by().values("pk")
 
 
+def ledger_rows(member_sq, first: int, last: int) -> tuple[dict, dict, dict]:
+    """(payments, bases, reliefs) by member id, for the members of `member_sq` (a values("pk") queryset) and the
+    months first..last: the kernel's inputs, three queries whatever the number of members. Payments are
+    (first_month, last_month, amount) tuples in allocation order."""
+    history_start, last_month = month_of(first), month_of(last)
+    rows = (
+        DuesPayment.objects.filter(
+            member__in=member_sq, is_extra=False, first_month__lte=last_month, last_month__gte=history_start
+        )
+        .order_by("member_id", "first_month", "paid_on", "id")
+        .values_list("member_id", "first_month", "last_month", "amount")
+    )
+    payments = {member_id: [r[1:] for r in group] for member_id, group in groupby(rows, key=itemgetter(0))}
+    earliest = min((p[0][0] for p in payments.values()), default=history_start)
+    earliest = min(earliest, history_start)
+    bases: dict[int, list[BaseRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesBase.objects.filter(
+            member__in=member_sq, year__gte=earliest.year, effective_month__lte=last_month
+        )
+        .order_by("member_id", "effective_month")
+        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
+    ):
+        bases[member_id].append(BaseRow(*values))
+    reliefs: dict[int, list[ReliefRow]] = defaultdict(list)
+    for member_id, *values in (
+        DuesRelief.objects.filter(member__in=member_sq, start_month__lte=last_month, end_month__gte=earliest)
+        .order_by("member_id", "start_month", "id")
+        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
+    ):
+        reliefs[member_id].append(ReliefRow(*values))
+    return payments, bases, reliefs
+
+
 def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
     """Ledger rows of every member for the months first..last: (member list, member_id → month → row).
     Five queries whatever the number of members; the allocation is dues.kernel's."""
@@ -109,33 +145,9 @@ def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int,
     )
     if not member_list:
         return [], {}
-    ids = _member_ids(members)
-    history_start = dt.date(first.year - 1, 1, 1)
-    payments_by_member: dict[int, list[PaymentRow]] = defaultdict(list)
-    earliest = first
-    for member_id, *values in (
-        DuesPayment.objects.filter(
-            member_id__in=ids, is_extra=False, first_month__lte=last, last_month__gte=history_start
-        )
-        .order_by("member_id", "first_month", "paid_on", "id")
-        .values_list("member_id", "first_month", "last_month", "amount")
-    ):
-        payments_by_member[member_id].append(PaymentRow(*values))
-        earliest = min(earliest, values[0])
-    bases_by_member: dict[int, list[BaseRow]] = defaultdict(list)
-    for member_id, *values in (
-        DuesBase.objects.filter(member_id__in=ids, year__gte=earliest.year, effective_month__lte=last)
-        .order_by("member_id", "effective_month")
-        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
-    ):
-        bases_by_member[member_id].append(BaseRow(*values))
-    reliefs_by_member: dict[int, list[ReliefRow]] = defaultdict(list)
-    for member_id, *values in (
-        DuesRelief.objects.filter(member_id__in=ids, start_month__lte=last, end_month__gte=earliest)
-        .order_by("member_id", "start_month", "id")
-        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
-    ):
-        reliefs_by_member[member_id].append(ReliefRow(*values))
+    payments_by_member, bases_by_member, reliefs_by_member = ledger_rows(
+        _member_ids(members), month_index(dt.date(first.year - 1, 1, 1)), month_index(last)
+    )
 
     result: dict[int, dict[dt.date, LedgerRow]] = {}
     first_i, last_i = month_index(first), month_index(last)

@@ -15,6 +15,7 @@ from dangjian.core import audit
 from dangjian.core.errors import ServiceError
 from dangjian.dues.calculator import monthly_due
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
+from dangjian.dues.kernel import month_index, month_of
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.dues.rates import RatesError, load_rates
 from dangjian.members.models import Member
@@ -59,34 +60,26 @@ def _setting_months(name: str) -> int | None:
     return value
 
 
-def _month_index(month: dt.date) -> int:
-    return month.year * 12 + month.month - 1
-
-
-def _from_index(index: int) -> dt.date:
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def check_payment_window(first: dt.date, last: dt.date, paid_on: dt.date) -> None:
     """FEE-08 (党费规定: 预交或补交党费的时间一般不得超过6个月), counted in calendar months from the month
     the payment is made in: the covered months may begin at most DUES_MAX_ARREARS_MONTHS months before it
     (补交) and end at most DUES_MAX_ADVANCE_MONTHS months after it (预交). Paid in 2026-07, a payment may
     cover 2026-01 … 2027-01 with the defaults of 6."""
-    paid = _month_index(paid_on)
+    paid = month_index(paid_on)
     back = _setting_months("DUES_MAX_ARREARS_MONTHS")
-    if back is not None and paid - _month_index(first) > back:
+    if back is not None and paid - month_index(first) > back:
         raise ServiceError(
             f"补交党费的时间一般不得超过 {back} 个月（FEE-08）：所属月份自 {first:%Y-%m} 起，"
-            f"比缴纳月份 {paid_on:%Y-%m} 早 {paid - _month_index(first)} 个月；"
-            f"{paid_on:%Y-%m} 缴纳的党费最早可补交到 {_from_index(paid - back):%Y-%m}。",
+            f"比缴纳月份 {paid_on:%Y-%m} 早 {paid - month_index(first)} 个月；"
+            f"{paid_on:%Y-%m} 缴纳的党费最早可补交到 {month_of(paid - back):%Y-%m}。",
             field="months",
         )
     ahead = _setting_months("DUES_MAX_ADVANCE_MONTHS")
-    if ahead is not None and _month_index(last) - paid > ahead:
+    if ahead is not None and month_index(last) - paid > ahead:
         raise ServiceError(
             f"预交党费的时间一般不得超过 {ahead} 个月（FEE-08）：所属月份截至 {last:%Y-%m}，"
-            f"比缴纳月份 {paid_on:%Y-%m} 晚 {_month_index(last) - paid} 个月；"
-            f"{paid_on:%Y-%m} 缴纳的党费最多可预交到 {_from_index(paid + ahead):%Y-%m}。",
+            f"比缴纳月份 {paid_on:%Y-%m} 晚 {month_index(last) - paid} 个月；"
+            f"{paid_on:%Y-%m} 缴纳的党费最多可预交到 {month_of(paid + ahead):%Y-%m}。",
             field="months",
         )
 

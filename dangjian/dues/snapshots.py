@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
 
 from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 
 from dangjian.dues.calculator import rounding
-from dangjian.dues.kernel import BaseRow, ReliefRow, month_codes, month_index, month_of
+from dangjian.dues.kernel import month_codes, month_index
+from dangjian.dues.ledger import ledger_rows
 from dangjian.dues.models import DuesBase, DuesPayment, DuesRelief, LedgerSnapshot
 from dangjian.dues.rates import load_rates
 
@@ -56,40 +54,6 @@ def span(today: dt.date | None = None) -> tuple[int, int]:
     """(first, last) month indices a snapshot covers: January of last year … December of next year."""
     year = (today or dt.date.today()).year
     return month_index(dt.date(year - 1, 1, 1)), month_index(dt.date(year + 1, 12, 1))
-
-
-def ledger_rows(member_sq, first: int, last: int) -> tuple[dict, dict, dict]:
-    """(payments, bases, reliefs) by member id, for the members of `member_sq` (a values("pk") queryset) and the
-    months first..last: the kernel's inputs, three queries whatever the number of members. Payments are
-    (first_month, last_month, amount) tuples in allocation order."""
-    history_start, last_month = month_of(first), month_of(last)
-    rows = (
-        DuesPayment.objects.filter(
-            member__in=member_sq, is_extra=False, first_month__lte=last_month, last_month__gte=history_start
-        )
-        .order_by("member_id", "first_month", "paid_on", "id")
-        .values_list("member_id", "first_month", "last_month", "amount")
-    )
-    payments = {member_id: [r[1:] for r in group] for member_id, group in groupby(rows, key=itemgetter(0))}
-    earliest = min((p[0][0] for p in payments.values()), default=history_start)
-    earliest = min(earliest, history_start)
-    bases: dict[int, list[BaseRow]] = defaultdict(list)
-    for member_id, *values in (
-        DuesBase.objects.filter(
-            member__in=member_sq, year__gte=earliest.year, effective_month__lte=last_month
-        )
-        .order_by("member_id", "effective_month")
-        .values_list("member_id", "year", "effective_month", "category", "monthly_base", "fixed_amount")
-    ):
-        bases[member_id].append(BaseRow(*values))
-    reliefs: dict[int, list[ReliefRow]] = defaultdict(list)
-    for member_id, *values in (
-        DuesRelief.objects.filter(member__in=member_sq, start_month__lte=last_month, end_month__gte=earliest)
-        .order_by("member_id", "start_month", "id")
-        .values_list("member_id", "kind", "start_month", "end_month", "monthly_amount")
-    ):
-        reliefs[member_id].append(ReliefRow(*values))
-    return payments, bases, reliefs
 
 
 def refresh(members, *, today: dt.date | None = None) -> int:

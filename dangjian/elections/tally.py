@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from dangjian.core.dates import add_months
 from dangjian.elections.params import ElectionParams
 
 
@@ -179,12 +180,6 @@ def tally(
 
 
 # --- terms ------------------------------------------------------------------------------------------------
-
-
-def add_months(day, months: int):
-    from dangjian.movements.dates import add_months as _add
-
-    return _add(day, months)
 
 
 def months_between(start, end) -> int:

@@ -9,10 +9,10 @@ import datetime as dt
 
 from django.db import transaction
 
+from dangjian.core.dates import add_months
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import Member
 from dangjian.movements import services
-from dangjian.movements.dates import add_months
 from dangjian.movements.models import LostContact, MobileStint, StatusChange, Transfer
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org

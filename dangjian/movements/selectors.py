@@ -12,10 +12,10 @@ from typing import Any
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Value, When
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import add_months
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, on_roll_q
 from dangjian.movements.choices import Suggestion, TransferKind, TransferState
-from dangjian.movements.dates import add_months
 from dangjian.movements.models import LostContact, MobileStint, Transfer
 from dangjian.movements.params import MovementsParams, load_params
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType

@@ -10,7 +10,6 @@ delay/deadline that names a disabled option does not exist, and references to a 
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +18,8 @@ from typing import Literal
 import yaml
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from dangjian.core.dates import add_months
 
 FILE_NAME = "workflow-development.yaml"
 PROBATION_END = "probation_end"
@@ -277,14 +278,6 @@ def load_workflow(options: dict[str, bool] | None = None) -> Workflow:
 
 
 # --- dates ------------------------------------------------------------------------------------------
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later; the month's last day when it has no such day (31 Jan + 1 → 28/29 Feb)."""
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def add_working_days(day: dt.date, count: int) -> dt.date:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from dangjian.movements.dates import add_months
+from dangjian.core.dates import add_months
 
 ZERO = Decimal(0)
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
-from dangjian.movements.dates import add_months
+from dangjian.core.dates import add_months
 
 NAMES_SHOWN = 10
 

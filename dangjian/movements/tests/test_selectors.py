@@ -9,9 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from dangjian.core.dates import add_months
 from dangjian.members.models import Member
 from dangjian.movements import selectors, services
-from dangjian.movements.dates import add_months
 from dangjian.movements.params import MovementsParamsError, load_params
 
 D = dt.date

@@ -1,4 +1,4 @@
-"""Date arithmetic for the periods of rules/movements.yaml and the rulebook."""
+"""Calendar arithmetic shared by the rules and the workflows (deadlines "N months after" a date)."""
 
 from __future__ import annotations
 
