@@ -87,3 +87,18 @@ def test_organisation_committee_member_records_three_payments_from_the_sheet(
     assert "已交清" in row.inner_text()
     assert page.locator("[data-testid=my-due]").inner_text() == "90.00"
     assert "王一" not in page.content()
+
+    # …and works out what a pay rise would mean with the calculator (nothing is stored).
+    page.locator("[data-testid=calculator-link]").click()
+    page.wait_for_url(re.compile(r"/dues/calculator/"))
+    form = page.locator("[data-testid=calculator-form]")
+    form.get_by_label("工资项目 1 金额（元）").fill("8,000.50")
+    form.get_by_label("工资项目 2 金额（元）").fill("3200")
+    form.get_by_label("个人所得税").fill("420")
+    form.get_by_label("社保（个人缴纳部分）").fill("1100")
+    form.get_by_label("公积金（个人缴纳部分）").fill("840")
+    form.get_by_role("button", name="计算").click()
+    assert page.locator("[data-testid=calc-base]").inner_text() == "8840.50"  # 11200.50 − 2360
+    assert page.locator("[data-testid=calc-due]").inner_text() == "132.61"  # 1.5% of 8840.50, half-up
+    assert "1.5%" in page.locator("[data-testid=calc-sentence]").inner_text()
+    assert DuesPayment.objects.count() == 3

@@ -4,10 +4,15 @@ with the election that follows, is dangjian/elections/tests/test_browser.py."""
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
+
 import pytest
 from openpyxl import Workbook
 
+from dangjian.orgs.services import create_post
 from dangjian.training.models import StudyRecord
+from dangjian.training.services import add_participants, create_training, record_study
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -56,3 +61,43 @@ def import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path)
     names = [t.split("\t")[0].strip() for t in table.locator("tbody tr").all_inner_texts()]
     assert names == sorted(names)  # alphabetical, no ranking
     assert a.id_number not in page.content()
+
+
+def test_a_secretary_finds_their_training_and_what_is_missing_from_the_menu(
+    live_server, browser_page, users, tree
+):
+    """A 书记 signed in with a 党员 account opens 我的培训 from the menu: their branch's term, this year's rotation
+    training, their hours, and the TRAIN-* rules met or still open for them."""
+    me = users["own_member"]
+    year = dt.date.today().year
+    create_post(
+        actor=None,
+        data={"member": me, "org": tree.a1, "title": "shuji", "started_on": dt.date(year - 2, 3, 1)},
+    )
+    training = create_training(
+        actor=None,
+        data={
+            "title": "党支部书记集中轮训",
+            "organiser": "市级机关工作党委",
+            "level": "county_rotation",
+            "org": tree.gw,
+            "started_on": dt.date(year, 1, 10),
+            "ended_on": dt.date(year, 1, 14),
+            "hours": Decimal("40"),
+        },
+    )
+    add_participants(actor=None, training=training, members=[me])
+    record_study(actor=None, member=me, platform="xuexi", period=str(year), hours="12.5")
+
+    page = browser_page
+    base = live_server.url
+    login(page, base, "member_a1")
+    page.locator("#dj-nav").get_by_role("link", name="我的培训", exact=True).click()
+    card = page.locator(f"[data-testid=secretary-org][data-org={tree.a1.code}]")
+    card.wait_for()
+    assert "本届任期" in card.locator("[data-testid=term]").inner_text()
+    text = card.inner_text()
+    assert "党支部书记集中轮训" in text and "52.5" in text  # 40 training + 12.5 platform hours
+    missing = card.locator("[data-testid=missing]").inner_text()
+    assert "已满足" in missing  # the annual rotation training is done
+    assert me.id_number not in page.content()
