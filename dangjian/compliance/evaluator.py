@@ -12,8 +12,9 @@ import logging
 from dataclasses import dataclass, field
 
 from dangjian.compliance.checks import REGISTRY, STATUSES, Outcome
-from dangjian.compliance.facts import LectureNeeds, OrgFacts, OrgRef, build_facts
+from dangjian.compliance.facts import OrgFacts, OrgRef, build_facts
 from dangjian.compliance.periods import Window, clamp_as_of, window_for
+from dangjian.compliance.registry import EvidenceRef, typed_evidence
 from dangjian.compliance.rulebook import Rule, Ruleset, load_ruleset
 from dangjian.core.perf import gc_paused
 
@@ -30,7 +31,7 @@ class Result:
     org: OrgRef
     status: str
     missing: list[str] = field(default_factory=list)  # sorted periods, or meeting dates for quorum rules
-    evidence: list[int] = field(default_factory=list)  # ids of the Meeting records that satisfied the rule
+    evidence: list[EvidenceRef] = field(default_factory=list)  # (kind, id) of the records it rests on
     message: str = ""
 
     def to_json(self) -> dict:
@@ -76,18 +77,9 @@ class TodoItem:
     message: str
 
 
-def needs_dues(ruleset: Ruleset, *, for_todo: bool = False) -> bool:
-    """Whether any rule reads 党费 facts (their six queries are skipped otherwise). For 待办 only the
-    checks with a todo function count: the dues checks have none, so the panel never loads dues."""
-    return any(
-        rule.check.startswith("dues_") and (not for_todo or REGISTRY[rule.check].todo is not None)
-        for rule in ruleset.rules
-    )
-
-
 def extra_needs(ruleset: Ruleset, *, for_todo: bool = False) -> frozenset[str]:
-    """The extra fact providers (facts.register_facts) the ruleset's checks read; for 待办 only those of
-    checks with a todo function."""
+    """The fact providers (facts.register_facts) the ruleset's checks read; for 待办 only those of checks
+    with a todo function."""
     needed: set[str] = set()
     for rule in ruleset.rules:
         kind = REGISTRY[rule.check]
@@ -96,27 +88,17 @@ def extra_needs(ruleset: Ruleset, *, for_todo: bool = False) -> frozenset[str]:
     return frozenset(needed)
 
 
-def lecture_needs(ruleset: Ruleset) -> LectureNeeds:
-    """What the "anywhere" lecture rules need fetched beyond the scope's own records."""
-    types, titles, org_types = set(), set(), set()
-    for rule in ruleset.rules:
-        params = rule.typed_params
-        where = getattr(params, "records_in", None)
-        if rule.check == "secretary_lecture" and isinstance(where, dict):
-            anywhere = {t for t, w in where.items() if w == "anywhere"}
-            if anywhere:
-                types.add(params.meeting_type)
-                titles.add(params.title)
-                org_types |= anywhere
-    return LectureNeeds(frozenset(types), frozenset(titles), frozenset(org_types))
-
-
 def run_check(rule: Rule, facts: OrgFacts, window: Window, params=None) -> Outcome:
-    """The rule's check on one organisation; an exception or an unknown status is a fail."""
+    """The rule's check on one organisation; an exception, an unknown status or untyped evidence is a
+    fail. The outcome's evidence comes back as (kind, id) pairs."""
     try:
-        outcome = REGISTRY[rule.check].run(facts, window, rule.typed_params if params is None else params)
+        kind = REGISTRY[rule.check]
+        outcome = kind.run(facts, window, rule.typed_params if params is None else params)
         if outcome.status not in STATUSES:
             raise ValueError(f"unknown status {outcome.status!r}")
+        if outcome.evidence:
+            evidence = typed_evidence(kind, outcome.evidence)
+            outcome = Outcome(outcome.status, outcome.message, outcome.missing, evidence)
         return outcome
     except Exception as exc:
         log.exception("compliance check %s failed for org %s", rule.id, facts.ref.code)
@@ -134,14 +116,7 @@ def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset 
 def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None) -> Evaluation:
     ruleset = ruleset or load_ruleset()
     as_of = clamp_as_of(year, as_of or dt.date.today())
-    facts = build_facts(
-        orgs,
-        year=year,
-        as_of=as_of,
-        lectures=lecture_needs(ruleset),
-        dues=needs_dues(ruleset),
-        extra=extra_needs(ruleset),
-    )
+    facts = build_facts(orgs, year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules)
     windows = [(f, window_for(year, as_of, f.founded_on, f.dissolved_on)) for f in facts]
     windows = [(f, w) for f, w in windows if w is not None]
     results = []
@@ -176,12 +151,7 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
     facts = build_facts(
-        orgs,
-        year=on.year,
-        as_of=on,
-        lectures=lecture_needs(ruleset),
-        dues=needs_dues(ruleset, for_todo=True),
-        extra=extra_needs(ruleset, for_todo=True),
+        orgs, year=on.year, as_of=on, extra=extra_needs(ruleset, for_todo=True), rules=ruleset.rules
     )
     items = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}

@@ -2,21 +2,15 @@
 number of organisations. The checks read only these dataclasses (no ORM), so they can be tested on
 hand-built facts.
 
-Queries (always the same six): the organisations; the MeetingKind rows of the year for the organisations
-and their children (a branch's 党小组); the 党课 given anywhere by holders of the posts named by
-`anywhere` lecture rules; the posts of the organisations overlapping the year; member counts per
-organisation on D; the moves between organisations dated after D (undone, as in meetings.roster).
+The engine's own queries (always the same four): the organisations; the posts of the organisations
+overlapping the year; member counts per organisation on D; the moves between organisations dated after D
+(undone, as in meetings.roster). Member counts: a member counts from 入党日期, as 正式党员 from 转正日期
+(Member.category is only the current category). Members sit in 党支部 and 党小组 only, so a branch's count
+is its own plus its 党小组's; higher organisations get no member count (no rule needs one).
 
-Member counts: a member counts from 入党日期, as 正式党员 from 转正日期 (Member.category is only the
-current category). Members sit in 党支部 and 党小组 only, so a branch's count is its own plus its
-党小组's; higher organisations get no member count (no rule needs one).
-
-党费 facts (`dues=True`, the default) add six more queries, whatever the number of organisations: the
-members of the scope's 党支部 (with their 党小组) who joined by D; their regular (non-extra) payments
-overlapping January of Y-1 … D; their declared bases from the year of the earliest such payment; their
-approved reliefs; the branches' 集中交纳日; and each member's latest reviewed month (ArrearsReview dated by
-D). A member counts in the branch holding them now (moves are not undone for 党费). The checks compute the
-ledger from these in Python (checks/dues.py).
+Everything a domain's checks need beyond that (meeting records, 党费 ledgers, development cases …) comes
+from the fact providers the domain apps register (`register_facts`), loaded only when the ruleset has a
+check that reads them, into `OrgFacts.extra[name]`.
 """
 
 from __future__ import annotations
@@ -28,13 +22,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from dangjian.dues import snapshots
-from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, month_index
-from dangjian.dues.ledger import ledger_rows
-from dangjian.dues.models import ArrearsReview, CollectionDay, LedgerSnapshot
-from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory, on_roll_q
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType
@@ -51,20 +40,6 @@ class OrgRef:
     unit: str
 
 
-class Record(NamedTuple):
-    """One type a meeting counts as (a MeetingKind row), with its attendance."""
-
-    meeting_id: int
-    org_id: int
-    type: str
-    date: dt.date
-    expected: int = 0
-    present: int = 0
-    expected_formal: int = 0
-    present_formal: int = 0
-    lecturer_id: int | None = None
-
-
 class PostSpan(NamedTuple):
     member_id: int
     title: str
@@ -76,34 +51,6 @@ class PostSpan(NamedTuple):
         return self.started_on <= day and (self.ended_on is None or self.ended_on > day)
 
 
-# the 党费 rows are dues.kernel's (one ledger implementation for the pages and the rules)
-DuesBaseRow = BaseRow
-DuesReliefRow = ReliefRow
-DuesPaymentRow = PaymentRow
-
-
-class DuesMember(NamedTuple):
-    id: int
-    name: str
-    joined_on: dt.date
-    bases: tuple[DuesBaseRow, ...] = ()  # ordered by effective_month
-    reliefs: tuple[DuesReliefRow, ...] = ()
-    payments: tuple[DuesPaymentRow, ...] = ()
-    reviewed_through: dt.date | None = None  # the latest through_month of a review dated by D
-    codes: str | None = None  # the ledger snapshot's status codes (dues.kernel.month_codes), when current
-    codes_start: int = 0  # month index of codes[0]
-
-
-@dataclass(frozen=True)
-class DuesFacts:
-    """党费 of a 党支部: its members (with its 党小组) on the roll on D, and its 集中交纳日."""
-
-    collection_day: int | None = None  # 1–28; None: the month's last day
-    members: tuple[DuesMember, ...] = ()
-    # derived ledgers computed once and shared by the DUES-* checks (checks.dues.month_codes)
-    memo: dict = field(default_factory=dict, compare=False, repr=False, hash=False)
-
-
 @dataclass(frozen=True)
 class OrgFacts:
     ref: OrgRef
@@ -112,35 +59,51 @@ class OrgFacts:
     term_start: dt.date | None = None
     term_years: int | None = None
     term_end: dt.date | None = None
-    records: tuple[Record, ...] = ()  # recorded in the organisation itself
-    child_records: tuple[Record, ...] = ()  # recorded in its children (a branch's 党小组)
-    anywhere_records: tuple[Record, ...] = ()  # lectures anywhere by holders of its posts (see LectureNeeds)
     posts: tuple[PostSpan, ...] = ()
     members: int = 0  # on D, 正式 and 预备, including the 党小组 of a branch
     formal_members: int = 0  # on D, 正式党员 only
-    dues: DuesFacts | None = None  # 党支部 only (None when not built)
     # facts of the extra providers the ruleset needs (register_facts): provider name → this org's value
     # (None when the provider has nothing for the organisation)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
 
-# --- extra fact providers ------------------------------------------------------------------------------
+# --- fact providers -------------------------------------------------------------------------------------
 #
-# A later domain (the development pipeline, member movements, training …) adds facts for its checks
-# without touching this module: it registers a loader, and its check kinds name the loader in
-# `register(..., facts=("name",))`. The evaluator calls only the loaders its ruleset needs. A loader gets
-# (organisation ids subquery, the organisations in path order, year Y, D) and returns {org id: value}
-# with a fixed number of queries whatever the number of organisations.
+# A domain adds facts for its checks without touching this module: it registers a loader, and its check
+# kinds name the loader in `register(..., facts=("name",))`. The evaluator calls only the loaders its
+# ruleset needs. A loader gets (organisation ids subquery, the organisations in path order, year Y, D) and
+# returns {org id: value} with a fixed number of queries whatever the number of organisations. A loader
+# registered with `context=True` gets one `FactContext` instead, which also carries the rules that read it
+# and the posts the engine has loaded.
 
-FactLoader = Callable[[QuerySet, list, int, dt.date], Mapping[int, Any]]
-EXTRA_FACTS: dict[str, FactLoader] = {}
+FactLoader = Callable[..., Mapping[int, Any]]
 
 
-def register_facts(name: str) -> Callable[[FactLoader], FactLoader]:
+@dataclass(frozen=True)
+class Provider:
+    loader: FactLoader
+    context: bool = False
+
+
+@dataclass(frozen=True)
+class FactContext:
+    ids_sq: QuerySet  # subquery: the organisations' ids
+    orgs: list  # the organisations (Org rows), in path order
+    year: int
+    as_of: dt.date
+    rules: tuple = ()  # the ruleset's rules whose check kinds read this provider
+    posts: Mapping[int, tuple[PostSpan, ...]] = field(default_factory=dict)  # org id → its posts
+
+
+EXTRA_FACTS: dict[str, Provider] = {}
+
+
+def register_facts(name: str, *, context: bool = False) -> Callable[[FactLoader], FactLoader]:
     def decorate(loader: FactLoader) -> FactLoader:
-        if name in EXTRA_FACTS and EXTRA_FACTS[name] is not loader:
+        known = EXTRA_FACTS.get(name)
+        if known is not None and known.loader is not loader:
             raise RuntimeError(f"fact provider {name!r} registered twice")
-        EXTRA_FACTS[name] = loader
+        EXTRA_FACTS[name] = Provider(loader, context)
         return loader
 
     return decorate
@@ -155,35 +118,12 @@ def committee_size(posts: Iterable[PostSpan], on: dt.date) -> int:
     return sum(1 for p in posts if p.title in COMMITTEE_TITLES and p.held_on(on))
 
 
-@dataclass(frozen=True)
-class LectureNeeds:
-    """Lectures to fetch wherever they were recorded: by holders of `titles` in organisations of
-    `org_types` (the union over the rules whose records_in says "anywhere")."""
-
-    meeting_types: frozenset[str] = frozenset()
-    titles: frozenset[str] = frozenset()
-    org_types: frozenset[str] = frozenset()
-
-
 @dataclass
 class _Scope:
     orgs: list[Org]
     ids: set[int] = field(default_factory=set)
     ids_sq: QuerySet | None = None  # subquery: the organisations' ids
     ext_sq: QuerySet | None = None  # subquery: the organisations and their children
-
-
-RECORD_FIELDS = (
-    "meeting_id",
-    "org_id",
-    "type",
-    "date",
-    "expected",
-    "present",
-    "expected_formal",
-    "present_formal",
-    "meeting__lecturer_id",
-)
 
 
 ORG_FIELDS = (
@@ -210,23 +150,6 @@ def _scope(orgs) -> _Scope:
     return _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq)
 
 
-def _records(scope: _Scope, start: dt.date, end: dt.date) -> tuple[dict, dict]:
-    """MeetingKind rows of [start, end] by organisation: (own records, records of the children)."""
-    own: dict[int, list[Record]] = defaultdict(list)
-    children: dict[int, list[Record]] = defaultdict(list)
-    rows = (
-        MeetingKind.objects.filter(org__in=scope.ext_sq, date__gte=start, date__lte=end)
-        .order_by("date", "meeting_id", "type")
-        .values_list(*RECORD_FIELDS, "org__parent_id")
-    )
-    for *values, parent_id in rows:
-        record = Record(*values)
-        own[record.org_id].append(record)
-        if parent_id in scope.ids:
-            children[parent_id].append(record)
-    return own, children
-
-
 def _posts(scope: _Scope, start: dt.date, end: dt.date) -> dict[int, list[PostSpan]]:
     posts: dict[int, list[PostSpan]] = defaultdict(list)
     rows = (
@@ -238,33 +161,6 @@ def _posts(scope: _Scope, start: dt.date, end: dt.date) -> dict[int, list[PostSp
     for org_id, *values in rows:
         posts[org_id].append(PostSpan(*values))
     return posts
-
-
-def _anywhere_lectures(
-    scope: _Scope, needs: LectureNeeds, start: dt.date, end: dt.date
-) -> dict[int, list[Record]]:
-    """Lectures given (anywhere) by the holders of the needed posts, by lecturer."""
-    lecturers = Post.objects.filter(
-        org__in=scope.ids_sq,
-        org__type__in=sorted(needs.org_types),
-        title__in=sorted(needs.titles),
-        started_on__lte=end,
-    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=start))
-    rows = (
-        MeetingKind.objects.filter(
-            type__in=sorted(needs.meeting_types),
-            date__gte=start,
-            date__lte=end,
-            meeting__lecturer_id__in=lecturers.values("member_id"),
-        )
-        .order_by("date", "meeting_id", "type")
-        .values_list(*RECORD_FIELDS)
-    )
-    by_lecturer: dict[int, list[Record]] = defaultdict(list)
-    for values in rows:
-        record = Record(*values)
-        by_lecturer[record.lecturer_id].append(record)
-    return by_lecturer
 
 
 def _member_counts(scope: _Scope, on: dt.date) -> tuple[dict[int, int], dict[int, int]]:
@@ -334,87 +230,36 @@ def _undo_moves(scope: _Scope, on: dt.date, direct: dict, branch_of: dict) -> No
                 branch_of[org_id] = parent_id
 
 
-def _dues(scope: _Scope, year: int, on: dt.date) -> dict[int, DuesFacts]:
-    """党费 facts per 党支部 of the scope (seven queries): the members on the roll with their current ledger
-    snapshot (dues.snapshots) and, for the members without one, the rows their ledger is computed from."""
-    branch_sq = Org.objects.filter(pk__in=scope.ids_sq, type=OrgType.ZHIBU).values("pk")
-    members_qs = Member.objects.on_roll(on).filter(
-        Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU)
-    )
-    people = list(
-        members_qs.order_by("name", "id").values_list(
-            "id", "name", "joined_on", "org_id", "org__type", "org__parent_id"
-        )
-    )
-    member_sq = members_qs.order_by().values("pk")
-    first, last = month_index(dt.date(year - 1, 1, 1)), month_index(on)
-    valid = LedgerSnapshot.objects.filter(
-        fingerprint=snapshots.fingerprint(), start__lte=first, end__gte=last
-    )
-    snaps = {
-        member_id: (start, codes)
-        for member_id, start, codes in valid.filter(member__in=member_sq).values_list(
-            "member_id", "start", "codes"
-        )
-    }
-    unsnapped = members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
-    payments, bases, reliefs = ledger_rows(unsnapped, first, last)
-    days = dict(CollectionDay.objects.filter(org__in=branch_sq).values_list("org_id", "day"))
-    reviewed = dict(
-        ArrearsReview.objects.filter(member__in=member_sq, reviewed_on__lte=on)
-        .values("member_id")
-        .annotate(through=Max("through_month"))
-        .order_by()
-        .values_list("member_id", "through")
-    )
-    by_branch: dict[int, list[DuesMember]] = defaultdict(list)
-    for member_id, name, joined_on, org_id, org_type, parent_id in people:
-        branch = parent_id if org_type == OrgType.XIAOZU else org_id  # a 党小组's member: its branch
-        snap = snaps.get(member_id)
-        by_branch[branch].append(
-            DuesMember(
-                member_id,
-                name,
-                joined_on,
-                tuple(bases.get(member_id, ())),
-                tuple(reliefs.get(member_id, ())),
-                tuple(payments.get(member_id, ())),
-                reviewed.get(member_id),
-                snap[1] if snap else None,
-                snap[0] if snap else 0,
-            )
-        )
-    return {
-        o.pk: DuesFacts(days.get(o.pk), tuple(by_branch.get(o.pk, ())))
-        for o in scope.orgs
-        if o.type == OrgType.ZHIBU
-    }
-
-
 def build_facts(
     orgs,
     *,
     year: int,
     as_of: dt.date,
-    lectures: LectureNeeds | None = None,
-    dues: bool = True,
     extra: Iterable[str] = (),
+    rules: Iterable = (),
 ) -> list[OrgFacts]:
     """Facts for every organisation of `orgs` (a queryset, already scoped by the caller), in path order,
-    for year Y as of D (D clamped into the year). `dues=False` skips the six 党费 queries; `extra` names the
-    registered extra fact providers to load (unknown names are a KeyError)."""
-    lectures = lectures or LectureNeeds()
+    for year Y as of D (D clamped into the year). `extra` names the registered fact providers to load
+    (unknown names are a KeyError); `rules` are the rules to evaluate (a provider registered with
+    `context=True` gets those whose check kinds read it)."""
+    from dangjian.compliance.registry import REGISTRY
+
     start = dt.date(year, 1, 1)
     scope = _scope(orgs)
-    own, children = _records(scope, start, as_of)
-    anywhere = _anywhere_lectures(scope, lectures, start, as_of)
-    posts = _posts(scope, start, as_of)
+    posts = {org_id: tuple(spans) for org_id, spans in _posts(scope, start, as_of).items()}
     members, formal = _member_counts(scope, as_of)
-    dues_facts = _dues(scope, year, as_of) if dues else {}
-    loaded = {name: EXTRA_FACTS[name](scope.ids_sq, scope.orgs, year, as_of) for name in sorted(set(extra))}
+    rules = tuple(rules)
+    loaded = {}
+    for name in sorted(set(extra)):
+        provider = EXTRA_FACTS[name]
+        if provider.context:
+            readers = tuple(r for r in rules if name in REGISTRY[r.check].facts)
+            context = FactContext(scope.ids_sq, scope.orgs, year, as_of, readers, posts)
+            loaded[name] = provider.loader(context)
+        else:
+            loaded[name] = provider.loader(scope.ids_sq, scope.orgs, year, as_of)
     facts = []
     for org in scope.orgs:
-        org_posts = tuple(posts.get(org.pk, ()))
         facts.append(
             OrgFacts(
                 ref=OrgRef(org.pk, org.code, org.name, org.type, org.path, org.unit),
@@ -423,24 +268,10 @@ def build_facts(
                 term_start=org.term_start,
                 term_years=org.effective_term_years,
                 term_end=org.term_end,
-                records=tuple(own.get(org.pk, ())),
-                child_records=tuple(children.get(org.pk, ())),
-                anywhere_records=_lectures_of(org, org_posts, lectures, anywhere),
-                posts=org_posts,
+                posts=posts.get(org.pk, ()),
                 members=members.get(org.pk, 0),
                 formal_members=formal.get(org.pk, 0),
-                dues=dues_facts.get(org.pk),
                 extra=MappingProxyType({name: values.get(org.pk) for name, values in loaded.items()}),
             )
         )
     return facts
-
-
-def _lectures_of(
-    org: Org, posts: tuple[PostSpan, ...], needs: LectureNeeds, by_lecturer: dict[int, list[Record]]
-) -> tuple[Record, ...]:
-    if org.type not in needs.org_types:
-        return ()
-    lecturers = {p.member_id for p in posts if p.title in needs.titles}
-    found = {r for lecturer in lecturers for r in by_lecturer.get(lecturer, ())}
-    return tuple(sorted(found, key=lambda r: (r.date, r.meeting_id, r.type)))

@@ -286,15 +286,3 @@ def _rules(name: str, raw_rules: list[dict[str, Any]]) -> list[Rule]:
         seen.add(rule.id)
         rules.append(rule)
     return rules
-
-
-# Checks satisfied by holding a meeting of the rule's `meeting_type` (quorum checks are not: a short
-# meeting is fixed by the next one, not by recording another).
-_RECORDABLE_CHECKS = frozenset({"periodic_meetings", "annual_meeting", "secretary_lecture"})
-
-
-def recordable_meeting_type(rule: Rule) -> str | None:
-    """The meeting type to record to satisfy `rule` ("去录入" links), or None."""
-    if rule.check in _RECORDABLE_CHECKS:
-        return rule.params.get("meeting_type")
-    return None

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -18,11 +17,17 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
-from dangjian.accounts.scope import scope_for
 from dangjian.compliance.evaluator import Evaluation, Result
-from dangjian.compliance.rulebook import Rule, Ruleset, recordable_meeting_type
-from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
-from dangjian.meetings.models import Meeting
+from dangjian.compliance.registry import (
+    EVIDENCE_RESOLVERS,
+    PARAM_LABELS,
+    REGISTRY,
+    SHORT_TITLES,
+    VALUE_LABELS,
+    EvidenceItem,
+    Link,
+)
+from dangjian.compliance.rulebook import Rule, Ruleset
 from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
 from dangjian.orgs.models import Org
 
@@ -37,38 +42,6 @@ STATUS_TEXT = {
 
 # Organisations shown row by row without asking, when the scope spans several 单位.
 INLINE_ORGS = 40
-
-
-# Column headings of the matrix (the rule's id and full title are the heading's tooltip). A rule of a
-# later version without an entry here shows its title.
-SHORT_TITLES: dict[str, Any] = {
-    "ORG-BRANCH-MIN-MEMBERS": _l("正式党员数"),
-    "ORG-BRANCH-MAX-MEMBERS": _l("支部规模"),
-    "ORG-COMMITTEE-REQUIRED": _l("设支委会"),
-    "ORG-SECRETARY-IN-POST": _l("书记在任"),
-    "ORG-TERM-ON-TIME": _l("按期换届"),
-    "MTG-ASSEMBLY-QUARTERLY": _l("党员大会"),
-    "MTG-COMMITTEE-MONTHLY": _l("支委会"),
-    "MTG-GROUP-MONTHLY": _l("党小组会"),
-    "MTG-LECTURE-QUARTERLY": _l("党课"),
-    "MTG-THEME-DAY-MONTHLY": _l("主题党日"),
-    "MTG-ORG-LIFE-ANNUAL": _l("组织生活会"),
-    "MTG-MEMBER-REVIEW-ANNUAL": _l("民主评议"),
-    "MTG-DEMOCRATIC-LIFE-ANNUAL": _l("民主生活会"),
-    "LECTURE-SECRETARY-ANNUAL": _l("书记讲党课"),
-    "MTG-ASSEMBLY-QUORUM": _l("大会到会"),
-    "MTG-COMMITTEE-QUORUM": _l("支委会到会"),
-    "MTG-DEMOCRATIC-LIFE-QUORUM": _l("生活会到会"),
-}
-
-# Where a failed state rule is put right (URL name, taking the organisation's pk).
-RULE_FIX_URL: dict[str, tuple[str, Any]] = {
-    "ORG-SECRETARY-IN-POST": ("orgs:post_create", _l("任命职务")),
-    "ORG-COMMITTEE-REQUIRED": ("orgs:post_create", _l("任命职务")),
-    "ORG-TERM-ON-TIME": ("orgs:edit", _l("登记换届")),
-    "ORG-BRANCH-MIN-MEMBERS": ("orgs:detail", _l("查看党员")),
-    "ORG-BRANCH-MAX-MEMBERS": ("orgs:detail", _l("查看党员")),
-}
 
 
 def clause_parts(text: str, key_sentence: str) -> tuple[str, str, str, str]:
@@ -320,21 +293,11 @@ def unit_label(key: str) -> str:
 
 
 @dataclass
-class Evidence:
-    id: int
-    date: dt.date
-    topic: str
-    org_name: str
-    visible: bool
-
-
-@dataclass
 class RuleResult:
     result: Result
     clause_text: str
-    evidence: list[Evidence]
-    record_type: str | None  # "去录入" this meeting type
-    fix: tuple[str, Any] | None  # (URL name, label) for a failed state rule
+    evidence: list[EvidenceItem]
+    link: Link | None  # where the result is acted on ("去录入…", "任命职务" …)
 
     @property
     def clause_parts(self) -> tuple[str, str, str, str]:
@@ -352,39 +315,38 @@ class RuleResult:
     def status(self) -> str:
         return self.result.status
 
-    @property
-    def record_type_label(self) -> str:
-        return chinese_label(MeetingType, self.record_type) if self.record_type else ""
+
+def resolve_evidence(user, refs) -> dict:
+    """(kind, id) → EvidenceItem for the records the results rest on, resolved by the app owning each kind
+    through the user's scope: one resolver call per kind. A kind nobody resolves is left out."""
+    by_kind: dict[str, set[int]] = {}
+    for ref in refs:
+        by_kind.setdefault(ref.kind, set()).add(ref.id)
+    found = {}
+    for kind, ids in by_kind.items():
+        resolver = EVIDENCE_RESOLVERS.get(kind)
+        if resolver is None:
+            continue
+        for pk, item in resolver(user, sorted(ids)).items():
+            found[(kind, pk)] = item
+    return found
 
 
 def org_results(user, org: Org, evaluation: Evaluation, clause_texts: dict[str, str]) -> list[RuleResult]:
-    """The organisation's results, worst first then in rulebook order, with their evidence records
-    (fetched in one query; a record outside the user's scope is shown without a link)."""
+    """The organisation's results, worst first then in rulebook order, with the records they rest on
+    (resolved through the user's scope by the owning apps) and the action that puts an open one right."""
     results = [r for r in evaluation.results if r.org.id == org.pk]
-    ids = {i for r in results for i in r.evidence}
-    scope = scope_for(user)
-    meetings = {}
-    if ids:
-        rows = Meeting.objects.filter(pk__in=ids).values_list(
-            "id", "date", "topic", "org__name", "org_id", "org__path"
-        )
-        for pk, day, topic, org_name, org_id, org_path in rows:
-            visible = scope.covers(SimpleNamespace(pk=org_id, path=org_path))
-            meetings[pk] = Evidence(pk, day, topic, org_name, visible)
-    recordable = TYPES_FOR_ORG.get(org.type, frozenset())
+    evidence = resolve_evidence(user, (ref for r in results for ref in r.evidence))
     active = org.dissolved_on is None or org.dissolved_on > dt.date.today()
     order = {rule.id: i for i, rule in enumerate(evaluation.ruleset.rules)}
     out = []
     for result in sorted(results, key=lambda r: (STATUS_ORDER[r.status], order[r.rule.id])):
         rule = result.rule
-        wanted = recordable_meeting_type(rule)
-        open_ = result.status in ("fail", "pending")
-        record_type = wanted if open_ and active and wanted in recordable else None
-        fix = RULE_FIX_URL.get(rule.id) if result.status == "fail" and active else None
-        evidence = sorted(
-            (meetings[i] for i in result.evidence if i in meetings), key=lambda e: (e.date, e.id)
-        )
-        out.append(RuleResult(result, clause_texts.get(rule.clause, ""), evidence, record_type, fix))
+        link_fn = REGISTRY[rule.check].link
+        link = link_fn(rule, result.org, result.status) if active and link_fn is not None else None
+        items = [evidence[ref] for ref in result.evidence if ref in evidence]
+        items.sort(key=lambda e: (e.date or dt.date.min, e.ref))
+        out.append(RuleResult(result, clause_texts.get(rule.clause, ""), items, link))
     return out
 
 
@@ -397,79 +359,8 @@ def status_counts(results) -> list[tuple[str, str, int]]:
 
 # --- the rulebook -----------------------------------------------------------------------------------
 
-PARAM_LABELS = {
-    "meeting_type": _l("活动类型"),
-    "period": _l("周期"),
-    "min_per_period": _l("每个周期至少次数"),
-    "records_in": _l("计入的记录"),
-    "only_with_committee_posts": _l("仅适用于在任委员职务不少于"),
-    "min_count": _l("至少次数"),
-    "attendees": _l("计入到会的人员"),
-    "numerator": _l("比例分子"),
-    "denominator": _l("比例分母"),
-    "strict": _l("须严格超过"),
-    "title": _l("职务"),
-    "min_formal": _l("正式党员至少"),
-    "max_members": _l("党员至多"),
-    "committee_threshold": _l("设委员会的正式党员人数"),
-    "min_committee_posts": _l("委员会至少职务数"),
-    "case_months": _l("连续未交月数"),
-    "from_step": _l("起始步骤"),
-    "step": _l("应完成的步骤"),
-    "start_step": _l("起始步骤"),
-    "end_steps": _l("结束步骤"),
-    "decision_steps": _l("作出决定的步骤"),
-    "decision_step": _l("作出决定的步骤"),
-    "months": _l("期限（月）"),
-    "max_months": _l("最长期限（月）"),
-    "label": _l("名称"),
-    "grace_days": _l("宽限天数"),
-    "away_months": _l("外出月数"),
-    "contact_months": _l("联系间隔月数"),
-}
-
-CHECK_LABELS = {
-    "periodic_meetings": _l("按周期统计会议次数"),
-    "annual_meeting": _l("年度会议"),
-    "meeting_quorum": _l("到会人数"),
-    "secretary_lecture": _l("书记讲党课"),
-    "min_formal_members": _l("正式党员人数下限"),
-    "max_members": _l("党员人数上限"),
-    "committee_required": _l("设立支部委员会"),
-    "post_held": _l("职务在任"),
-    "term_on_time": _l("按期换届"),
-    "dues_base_declared": _l("党费基数申报"),
-    "dues_paid_monthly": _l("按月交纳党费"),
-    "dues_arrears_case": _l("连续欠缴审查"),
-    "pipeline_step_within": _l("发展党员步骤时限"),
-    "pipeline_assessment_interval": _l("积极分子考察间隔"),
-    "pipeline_probation_due": _l("预备期满及时讨论转正"),
-    "mem_transfer_due": _l("组织关系及时转接"),
-    "mem_mobile_contact": _l("流动党员定期联系"),
-}
-
-VALUE_LABELS = {
-    "period": {"month": _l("每月"), "quarter": _l("每季度")},
-    "records_in": {"self": _l("本组织"), "subtree": _l("本组织及下级组织"), "anywhere": _l("任何组织")},
-    "attendees": {"formal": _l("正式党员（有表决权）"), "all": _l("全部应到人员")},
-}
-
 # Words in a rule's note saying that a number's source is uncertain (and so made a parameter).
 UNCERTAIN_MARKERS = ("不确定", "待核", "为参数")
-
-
-STEP_KEYS = frozenset({"from_step", "step", "start_step", "end_steps", "decision_steps", "decision_step"})
-
-
-def _step_name(key: str) -> str:
-    """The Chinese name of a 发展党员 workflow step (rules/workflow-development.yaml), or the key itself."""
-    from dangjian.pipeline.workflow import load_workflow
-
-    try:
-        names = {s.key: s.name for s in load_workflow().steps}
-    except Exception:  # the rulebook page must render even when the workflow file is broken
-        return key
-    return names.get(key, key)
 
 
 def _value_label(key: str, value: Any) -> str:
@@ -479,13 +370,12 @@ def _value_label(key: str, value: Any) -> str:
         return "；".join(f"{chinese_label(OrgType, k)}：{_value_label(key, v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
         return "、".join(_value_label(key, v) for v in value)
-    if key in STEP_KEYS:
-        return _step_name(value)
-    if key == "meeting_type":
-        return chinese_label(MeetingType, value)
     if key == "title":
         return chinese_label(PostTitle, value)
-    return str(VALUE_LABELS.get(key, {}).get(value, value))
+    if key == "period":
+        return str({"month": _("每月"), "quarter": _("每季度")}.get(value, value))
+    labeler = VALUE_LABELS.get(key)
+    return labeler(value) if labeler is not None else str(value)
 
 
 @dataclass
@@ -506,14 +396,14 @@ class RuleView:
 def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]:
     views = []
     for rule in ruleset.rules:
-        params = [(PARAM_LABELS.get(k, k), k, _value_label(k, v)) for k, v in rule.params.items()]
+        params = [(str(PARAM_LABELS.get(k, k)), k, _value_label(k, v)) for k, v in rule.params.items()]
         views.append(
             RuleView(
                 rule=rule,
                 clause_text=clause_texts.get(rule.clause, ""),
                 applies_to=[chinese_label(OrgType, t) for t in rule.applies_to],
                 severity_label=str(SEVERITY_TEXT[rule.severity]),
-                check_label=CHECK_LABELS.get(rule.check, rule.check),
+                check_label=str(REGISTRY[rule.check].label),
                 params=params,
                 uncertain=any(m in rule.note for m in UNCERTAIN_MARKERS),
             )

@@ -8,6 +8,6 @@ class DuesConfig(AppConfig):
     verbose_name = _("党费")
 
     def ready(self) -> None:
-        from dangjian.dues import snapshots
+        from dangjian.dues import rules, snapshots  # noqa: F401  (rules: the compliance plug-in)
 
         snapshots.connect()

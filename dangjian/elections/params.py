@@ -1,5 +1,6 @@
 """The numbers of 换届选举 are rulebook parameters (rules/vN.yaml, the latest version): the pages, services and
-the command read them from the rules ORG-TERM-REMINDER, ELECT-QUORUM, ELECT-MARGIN and ELECT-THRESHOLD, so that
+the command read them from the rules of the check kinds term_reminder, election_quorum, election_margin and
+election_threshold (ORG-TERM-REMINDER, ELECT-* in v4), so that
 the checks while recording and the rules in the evaluation use the same numbers. The threshold basis (EL-10:
 sources differ) can be overridden per deployment with `settings.ELECTIONS_THRESHOLD_BASIS`."""
 
@@ -23,18 +24,21 @@ class ElectionParams:
     threshold_basis: str  # "expected" | "present"
 
 
-def _rule(ruleset, rule_id: str):
-    rule = next((r for r in ruleset.rules if r.id == rule_id), None)
+def _rule(ruleset, check: str):
+    """The parameters of the ruleset's rule of check kind `check` (elections/rules.py)."""
+    rule = next((r for r in ruleset.rules if r.check == check), None)
     if rule is None:
-        raise RulebookError(f"规则库第 {ruleset.version} 版缺少规则 {rule_id}，无法进行换届选举检查。")
+        raise RulebookError(
+            f"规则库第 {ruleset.version} 版缺少检查类型为 {check} 的规则，无法进行换届选举检查。"
+        )
     return rule.typed_params
 
 
 def from_ruleset(ruleset) -> ElectionParams:
-    reminder = _rule(ruleset, "ORG-TERM-REMINDER")
-    quorum = _rule(ruleset, "ELECT-QUORUM")
-    margin = _rule(ruleset, "ELECT-MARGIN")
-    threshold = _rule(ruleset, "ELECT-THRESHOLD")
+    reminder = _rule(ruleset, "term_reminder")
+    quorum = _rule(ruleset, "election_quorum")
+    margin = _rule(ruleset, "election_margin")
+    threshold = _rule(ruleset, "election_threshold")
     basis = getattr(settings, "ELECTIONS_THRESHOLD_BASIS", None) or threshold.basis
     return ElectionParams(
         months_ahead=reminder.months_ahead,

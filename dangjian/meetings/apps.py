@@ -6,3 +6,6 @@ class MeetingsConfig(AppConfig):
     name = "dangjian.meetings"
     label = "meetings"
     verbose_name = _("组织生活")
+
+    def ready(self) -> None:
+        from dangjian.meetings import rules  # noqa: F401  (the compliance plug-in)

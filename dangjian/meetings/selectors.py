@@ -430,7 +430,7 @@ def todo_groups(
 ) -> list[TodoGroup] | None:
     """What each organisation in scope still has to hold in the current period, grouped by organisation,
     soonest due first. None when the rule engine is not installed."""
-    from dangjian.compliance.rulebook import recordable_meeting_type
+    from dangjian.meetings.rules import recordable_meeting_type
 
     if not todo_available():
         return None

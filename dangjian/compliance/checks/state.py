@@ -2,26 +2,45 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
-from dangjian.compliance.checks.base import (
+from dangjian.compliance.facts import OrgFacts, committee_size, holders
+from dangjian.compliance.periods import Window
+from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
     PostTitleName,
     dissolved,
     iso,
     register,
+    register_param_labels,
+    register_short_titles,
     title_label,
 )
-from dangjian.compliance.facts import OrgFacts, committee_size, holders
-from dangjian.compliance.periods import Window
+
+
+def _link(url_name: str, label):
+    """A button to where a failed state rule is put right (the URL takes the organisation's pk)."""
+
+    def link(rule, org, status: str) -> Link | None:
+        return Link(reverse(url_name, args=[org.id]), str(label)) if status == "fail" else None
+
+    return link
 
 
 class MinFormalParams(Params):
     min_formal: int = Field(ge=1)
 
 
-@register("min_formal_members", MinFormalParams)
+@register(
+    "min_formal_members",
+    MinFormalParams,
+    label=_l("正式党员人数下限"),
+    link=_link("orgs:detail", _l("查看党员")),
+)
 def min_formal_members(facts: OrgFacts, window: Window, p: MinFormalParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -37,7 +56,12 @@ class MaxMembersParams(Params):
     max_members: int = Field(ge=1)
 
 
-@register("max_members", MaxMembersParams)
+@register(
+    "max_members",
+    MaxMembersParams,
+    label=_l("党员人数上限"),
+    link=_link("orgs:detail", _l("查看党员")),
+)
 def max_members(facts: OrgFacts, window: Window, p: MaxMembersParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -57,7 +81,12 @@ class CommitteeParams(Params):
     min_committee_posts: int = Field(ge=1)
 
 
-@register("committee_required", CommitteeParams)
+@register(
+    "committee_required",
+    CommitteeParams,
+    label=_l("设立支部委员会"),
+    link=_link("orgs:post_create", _l("任命职务")),
+)
 def committee_required(facts: OrgFacts, window: Window, p: CommitteeParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -80,7 +109,12 @@ class PostHeldParams(Params):
     title: PostTitleName
 
 
-@register("post_held", PostHeldParams)
+@register(
+    "post_held",
+    PostHeldParams,
+    label=_l("职务在任"),
+    link=_link("orgs:post_create", _l("任命职务")),
+)
 def post_held(facts: OrgFacts, window: Window, p: PostHeldParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -94,7 +128,12 @@ class TermParams(Params):
     pass
 
 
-@register("term_on_time", TermParams)
+@register(
+    "term_on_time",
+    TermParams,
+    label=_l("按期换届"),
+    link=_link("orgs:edit", _l("登记换届")),
+)
 def term_on_time(facts: OrgFacts, window: Window, p: TermParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -104,3 +143,25 @@ def term_on_time(facts: OrgFacts, window: Window, p: TermParams) -> Outcome:
     if window.as_of <= facts.term_end:
         return Outcome("pass", f"已满足：{term}，至{iso(facts.term_end)}届满。")
     return Outcome("fail", f"本届任期已于{iso(facts.term_end)}届满，尚未换届（{term}）。")
+
+
+register_short_titles(
+    {
+        "ORG-BRANCH-MIN-MEMBERS": _l("正式党员数"),
+        "ORG-BRANCH-MAX-MEMBERS": _l("支部规模"),
+        "ORG-COMMITTEE-REQUIRED": _l("设支委会"),
+        "ORG-SECRETARY-IN-POST": _l("书记在任"),
+        "ORG-TERM-ON-TIME": _l("按期换届"),
+    }
+)
+register_param_labels(
+    {
+        "period": _l("周期"),
+        "min_count": _l("至少次数"),
+        "title": _l("职务"),
+        "min_formal": _l("正式党员至少"),
+        "max_members": _l("党员至多"),
+        "committee_threshold": _l("设委员会的正式党员人数"),
+        "min_committee_posts": _l("委员会至少职务数"),
+    }
+)

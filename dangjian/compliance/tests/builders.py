@@ -3,45 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
+from types import MappingProxyType
 
 from dangjian.compliance.checks import Outcome
 from dangjian.compliance.evaluator import run_check
-from dangjian.compliance.facts import OrgFacts, OrgRef, PostSpan, Record
+from dangjian.compliance.facts import OrgFacts, OrgRef, PostSpan
 from dangjian.compliance.periods import clamp_as_of, window_for
 from dangjian.compliance.rulebook import load_ruleset
 
-_ids = itertools.count(1000)
 D = dt.date
 
 
 def rule(rule_id: str):
     return load_ruleset(1).rule(rule_id)
-
-
-def rec(
-    meeting_type: str,
-    day: dt.date,
-    *,
-    org_id: int = 1,
-    meeting_id: int | None = None,
-    expected: int = 10,
-    present: int = 10,
-    expected_formal: int | None = None,
-    present_formal: int | None = None,
-    lecturer_id: int | None = None,
-) -> Record:
-    return Record(
-        meeting_id=meeting_id if meeting_id is not None else next(_ids),
-        org_id=org_id,
-        type=meeting_type,
-        date=day,
-        expected=expected,
-        present=present,
-        expected_formal=expected if expected_formal is None else expected_formal,
-        present_formal=present if present_formal is None else present_formal,
-        lecturer_id=lecturer_id,
-    )
 
 
 def post(member_id: int, title: str, started_on: dt.date, ended_on: dt.date | None = None) -> PostSpan:
@@ -54,12 +28,16 @@ def committee(n: int, started_on: dt.date | None = None, ended_on: dt.date | Non
     return tuple(post(100 + i, titles[i % len(titles)], started_on, ended_on) for i in range(n))
 
 
-def facts(org_type: str = "zhibu", **fields) -> OrgFacts:
+def facts(org_type: str = "zhibu", *, extra: dict | None = None, **fields) -> OrgFacts:
+    """An organisation's facts; `extra` holds the fact providers' values (provider name → value)."""
     fields.setdefault("founded_on", D(2018, 3, 1))
-    for key in ("records", "child_records", "anywhere_records", "posts"):
-        if key in fields:
-            fields[key] = tuple(fields[key])
-    return OrgFacts(ref=OrgRef(1, "X1", "测试组织", org_type, "00000001/", "测试单位"), **fields)
+    if "posts" in fields:
+        fields["posts"] = tuple(fields["posts"])
+    return OrgFacts(
+        ref=OrgRef(1, "X1", "测试组织", org_type, "00000001/", "测试单位"),
+        extra=MappingProxyType(dict(extra or {})),
+        **fields,
+    )
 
 
 def check(rule_id: str, org_facts: OrgFacts, *, year: int = 2026, as_of: dt.date | None = None) -> Outcome:

@@ -3,7 +3,7 @@
 import pytest
 
 from dangjian.compliance.checks import REGISTRY, CheckKind
-from dangjian.compliance.checks.base import Params
+from dangjian.compliance.registry import Params
 from dangjian.compliance.tests.builders import D, check, committee, facts, post
 
 ON = D(2026, 6, 30)

@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.compliance.evaluator import evaluate, lecture_needs, todo
+from dangjian.compliance.evaluator import evaluate, todo
 from dangjian.compliance.facts import build_facts
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.conftest import unique_id_number
@@ -226,13 +226,14 @@ def test_version_1_evaluates_with_the_same_queries(tree):
     assert len({r.rule.id for r in ev_large.results}) == 17
 
 
-def test_facts_without_dues_cost_six_queries(tree):
+def test_the_engines_own_facts_cost_four_queries(tree):
+    """Organisations, posts, member counts and the moves after D; nothing of any domain is fetched."""
     small, large = populate(tree.gw, 10), populate(tree.gw, 200)
-    on, needs = dt.date(Y, 10, 31), lecture_needs(load_ruleset(1))
-    n_small, _ = count_queries(lambda: build_facts(small, year=Y, as_of=on, lectures=needs, dues=False))
-    n_large, facts = count_queries(lambda: build_facts(large, year=Y, as_of=on, lectures=needs, dues=False))
-    assert n_small == n_large == 6
-    assert all(f.dues is None for f in facts)
+    on = dt.date(Y, 10, 31)
+    n_small, _ = count_queries(lambda: build_facts(small, year=Y, as_of=on))
+    n_large, facts = count_queries(lambda: build_facts(large, year=Y, as_of=on))
+    assert n_small == n_large == 4
+    assert all(dict(f.extra) == {} for f in facts)
 
 
 def test_todo_runs_the_same_queries_for_10_and_200_organisations(tree):

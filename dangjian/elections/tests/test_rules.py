@@ -6,12 +6,12 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.compliance.checks.elections import election_margin, election_threshold
 from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.facts import OrgFacts, OrgRef
 from dangjian.compliance.periods import Window
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.elections.facts import CandidateRow, ElectionFacts, ElectionRow, load_election_facts
+from dangjian.elections.rules import election_margin, election_threshold
 from dangjian.elections.services import record_election, record_term_adjustment
 from dangjian.elections.tests.conftest import cands
 from dangjian.orgs.models import Org

@@ -36,7 +36,7 @@ def run(rule_id):
 
 
 def test_facts_fixed_queries(tree, make_member):
-    loader = EXTRA_FACTS["pipeline"]
+    loader = EXTRA_FACTS["pipeline"].loader
     ids_sq = Org.objects.values("pk")
 
     def count():

@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from dangjian.compliance.evaluator import run_check
-from dangjian.compliance.facts import DuesBaseRow, DuesFacts, DuesMember, DuesPaymentRow, DuesReliefRow
 from dangjian.compliance.periods import clamp_as_of, window_for
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.tests.builders import D, facts
+from dangjian.dues.facts import DuesBaseRow, DuesFacts, DuesMember, DuesPaymentRow, DuesReliefRow
 
 Y = 2026
 LONG_AGO = D(2010, 1, 1)
@@ -28,7 +28,7 @@ def monthly(first_month, last_month, year=Y, amount="40.00"):
 
 
 def check(rule_id, members, *, as_of, day=None, **org):
-    org_facts = facts(dues=DuesFacts(day, tuple(members)), **org)
+    org_facts = facts(extra={"dues": DuesFacts(day, tuple(members))}, **org)
     as_of = clamp_as_of(Y, as_of)
     window = window_for(Y, as_of, org_facts.founded_on, org_facts.dissolved_on)
     return run_check(load_ruleset(2).rule(rule_id), org_facts, window)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
+from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
-from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
+from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
 
 
 def _facts(facts: OrgFacts):
@@ -26,7 +27,7 @@ class TermReminderParams(Params):
     max_adjust_months: int = Field(ge=1)
 
 
-@register("term_reminder", TermReminderParams, facts=("elections",))
+@register("term_reminder", TermReminderParams, facts=("elections",), label=_l("换届提醒"))
 def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Outcome:
     """Fail when the term (as postponed or advanced by a recorded approval for this term) ends within
     `months_ahead` months of D, or has ended without a new term; pass otherwise."""
@@ -72,7 +73,7 @@ class QuorumParams(Params):
     denominator: int = Field(ge=1)
 
 
-@register("election_quorum", QuorumParams, facts=("elections",))
+@register("election_quorum", QuorumParams, facts=("elections",), label=_l("选举到会人数"))
 def election_quorum(facts: OrgFacts, window: Window, p: QuorumParams) -> Outcome:
     from dangjian.elections.tally import quorum_ok
 
@@ -102,7 +103,7 @@ def _formal(e):
     return [c for c in e.candidates if c.formal]
 
 
-@register("election_margin", MarginParams, facts=("elections",))
+@register("election_margin", MarginParams, facts=("elections",), label=_l("候选人差额比例"))
 def election_margin(facts: OrgFacts, window: Window, p: MarginParams) -> Outcome:
     """Committee candidates (正式候选人: after a 预选, those who passed it) at least `margin_percent`% more than seats."""
     from dangjian.elections.tally import margin_ok, min_margin_candidates
@@ -132,7 +133,7 @@ class ThresholdParams(Params):
     basis: Literal["expected", "present"]
 
 
-@register("election_threshold", ThresholdParams, facts=("elections",))
+@register("election_threshold", ThresholdParams, facts=("elections",), label=_l("当选票数"))
 def election_threshold(facts: OrgFacts, window: Window, p: ThresholdParams) -> Outcome:
     """Every candidate recorded as elected got more than numerator/denominator of the basis (应到会 or 实到会
     有选举权人数)."""
@@ -163,3 +164,13 @@ def election_threshold(facts: OrgFacts, window: Window, p: ThresholdParams) -> O
         f"当选人得票未超过{label}有选举权人数的{p.numerator}/{p.denominator}：{details}。",
         [c.name for _e, _b, under in bad for c in under],
     )
+
+
+register_param_labels(
+    {
+        "months_ahead": _l("提前提醒月数"),
+        "max_adjust_months": _l("延期或提前换届至多（月）"),
+        "margin_percent": _l("差额比例（%）"),
+        "basis": _l("计算基数"),
+    }
+)

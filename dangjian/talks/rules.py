@@ -12,13 +12,25 @@ from __future__ import annotations
 from functools import lru_cache
 
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
-from dangjian.compliance.checks.base import Outcome, Params, iso, register
 from dangjian.compliance.facts import OrgFacts, committee_size
 from dangjian.compliance.periods import Window
+from dangjian.compliance.registry import (
+    EvidenceItem,
+    EvidenceRef,
+    Outcome,
+    Params,
+    iso,
+    register,
+    register_evidence,
+    register_param_labels,
+)
 from dangjian.talks.categories import categories_of, committee_on, empty_counts
 from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
+from dangjian.talks.facts import load_talk_facts  # noqa: F401  (registers the "talks" provider)
+from dangjian.talks.models import Talk
 
 
 class TalkAnnualParams(Params):
@@ -49,7 +61,47 @@ def required_categories(facts: OrgFacts, day, p: TalkAnnualParams) -> list[str]:
     return required
 
 
-@register("talk_annual", TalkAnnualParams, facts=("talks",))
+@register_evidence("talk")
+def resolve_talks(user, ids: list[int]) -> dict[int, EvidenceItem]:
+    """The talks a result rests on, read through the user's scope (one query for the talks, one for their
+    participants): a talk outside it shows its date only."""
+    visible = Talk.objects.filter(org__in=_visible_orgs(user))
+    inside = {
+        pk: (day, org_name)
+        for pk, day, org_name in visible.filter(pk__in=ids).values_list("id", "date", "org__name")
+    }
+    names: dict[int, list[str]] = {}
+    for talk_id, name in (
+        Talk.participants.through.objects.filter(talk_id__in=list(inside))
+        .order_by("talk_id", "member__name")
+        .values_list("talk_id", "member__name")
+    ):
+        names.setdefault(talk_id, []).append(name)
+    found = {}
+    for pk, day in Talk.objects.filter(pk__in=ids).values_list("id", "date"):
+        ref = EvidenceRef("talk", pk)
+        if pk in inside:
+            text = f"{_l('谈心谈话')}：{'、'.join(names.get(pk, []))}"
+            found[pk] = EvidenceItem(ref, day, text, inside[pk][1])
+        else:
+            found[pk] = EvidenceItem(ref, day, visible=False)
+    return found
+
+
+def _visible_orgs(user):
+    from dangjian.orgs.models import Org
+
+    return Org.objects.visible_to(user).values("pk")
+
+
+register_param_labels(
+    {"min_per_category": _l("每类至少次数"), "committee_min_posts": _l("设支委会的委员职务数")}
+)
+
+
+@register(
+    "talk_annual", TalkAnnualParams, facts=("talks",), evidence="talk", label=_l("谈心谈话（每类每年）")
+)
 def talk_annual(facts: OrgFacts, window: Window, p: TalkAnnualParams) -> Outcome:
     talks = [t for t in (facts.extra.get("talks") or ()) if window.contains(t.date)]
     counts = empty_counts()

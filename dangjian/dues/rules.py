@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
-from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
-from dangjian.compliance.facts import DuesFacts, DuesMember, OrgFacts
+from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window, required_periods
+from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
 from dangjian.dues import kernel
+from dangjian.dues.facts import DuesFacts, DuesMember
 from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of
 from dangjian.dues.ledger import due_on
 
@@ -84,9 +86,10 @@ def names(members: list[DuesMember]) -> str:
 
 
 def _dues(facts: OrgFacts) -> DuesFacts:
-    if facts.dues is None:
+    dues = facts.extra.get("dues")
+    if dues is None:
         raise ValueError("党费数据未加载")
-    return facts.dues
+    return dues
 
 
 def _label(month: dt.date) -> str:
@@ -100,7 +103,7 @@ class NoParams(Params):
     pass
 
 
-@register("dues_base_declared", NoParams)
+@register("dues_base_declared", NoParams, facts=("dues",), label=_l("党费基数申报"))
 def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     """Every member (joined by D) has a declared base in force in every month of the window from the month
     they joined; missing: the months in which some member has none. Not applicable once dissolved."""
@@ -137,7 +140,7 @@ def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
 # --- DUES-PAID-MONTHLY --------------------------------------------------------------------------------
 
 
-@register("dues_paid_monthly", NoParams)
+@register("dues_paid_monthly", NoParams, facts=("dues",), label=_l("按月交纳党费"))
 def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     """Every required month (entirely inside the window) that is overdue on D is fully paid (or exempt) by
     every member with a due in it; missing: the months with any unpaid or partly paid member."""
@@ -178,7 +181,7 @@ class ArrearsCaseParams(Params):
     case_months: int = Field(ge=1)
 
 
-@register("dues_arrears_case", ArrearsCaseParams)
+@register("dues_arrears_case", ArrearsCaseParams, facts=("dues",), label=_l("连续欠缴审查"))
 def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> Outcome:
     """No member whose latest run of unpaid overdue months (as of D) is `case_months` or longer without a
     review (dated by D) whose through_month is on or after the run's last month; missing: the unreviewed
@@ -212,3 +215,6 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
         f"{len(unreviewed)}名党员连续{p.case_months}个月以上未交纳党费，尚无支部审查记录：{details}。",
         missing,
     )
+
+
+register_param_labels({"case_months": _l("连续未交月数")})

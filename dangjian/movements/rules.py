@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
-from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
+from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
 from dangjian.core.dates import add_months
 
 NAMES_SHOWN = 10
@@ -29,7 +30,7 @@ class TransferDueParams(Params):
     away_months: int = Field(ge=1)
 
 
-@register("mem_transfer_due", TransferDueParams, facts=("movements",))
+@register("mem_transfer_due", TransferDueParams, facts=("movements",), label=_l("组织关系及时转接"))
 def mem_transfer_due(facts: OrgFacts, window: Window, p: TransferDueParams) -> Outcome:
     """No member away at a fixed place since `away_months` or more before D (left_on ≤ D − away_months) whose
     relation has not moved (no accepted transfer decided after leaving, no transfer out); missing: their names.
@@ -57,7 +58,7 @@ class MobileContactParams(Params):
     contact_months: int = Field(ge=1)
 
 
-@register("mem_mobile_contact", MobileContactParams, facts=("movements",))
+@register("mem_mobile_contact", MobileContactParams, facts=("movements",), label=_l("流动党员定期联系"))
 def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) -> Outcome:
     """Every member abroad on D was contacted within `contact_months` (since the latest contact on or before D,
     or since leaving): overdue when that day + contact_months is before D; missing: their names."""
@@ -80,3 +81,8 @@ def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) 
         f"{len(overdue)}名出国（境）党员超过{p.contact_months}个月未联系：{details}。",
         [a.name for a in overdue],
     )
+
+
+register_param_labels(
+    {"grace_days": _l("宽限天数"), "away_months": _l("外出月数"), "contact_months": _l("联系间隔月数")}
+)

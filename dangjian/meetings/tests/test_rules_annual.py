@@ -1,12 +1,12 @@
 """Annual rules and the secretary's lecture on hand-built facts (no database)."""
 
-from dangjian.compliance.tests.builders import D, check, facts, post, rec
+from dangjian.meetings.tests.builders import D, check, facts, meeting_ids_of, post, rec
 
 
 def test_annual_passes_with_a_record_in_the_window():
     org = facts(records=[rec("org_life", D(2026, 11, 20), meeting_id=5)])
     outcome = check("MTG-ORG-LIFE-ANNUAL", org)
-    assert (outcome.status, outcome.missing, outcome.evidence) == ("pass", [], [5])
+    assert (outcome.status, outcome.missing, meeting_ids_of(outcome.evidence)) == ("pass", [], [5])
     assert outcome.message == "已满足：本年度已召开组织生活会（2026-11-20）。"
 
 
@@ -54,8 +54,8 @@ def test_org_life_and_member_review_in_one_record_satisfy_both():
             rec("member_review", D(2026, 12, 3), meeting_id=9),
         ]
     )
-    assert check("MTG-ORG-LIFE-ANNUAL", org).evidence == [9]
-    assert check("MTG-MEMBER-REVIEW-ANNUAL", org).evidence == [9]
+    assert meeting_ids_of(check("MTG-ORG-LIFE-ANNUAL", org).evidence) == [9]
+    assert meeting_ids_of(check("MTG-MEMBER-REVIEW-ANNUAL", org).evidence) == [9]
 
 
 def test_democratic_life_for_a_leading_party_group():
@@ -73,7 +73,7 @@ POSTS = (post(OLD, "shuji", D(2023, 1, 1), D(2026, 6, 1)), post(NEW, "shuji", D(
 def test_lecture_by_the_secretary_in_office_passes():
     org = facts(posts=POSTS, records=[rec("lecture", D(2026, 5, 31), lecturer_id=OLD, meeting_id=3)])
     outcome = check("LECTURE-SECRETARY-ANNUAL", org)
-    assert (outcome.status, outcome.evidence) == ("pass", [3])
+    assert (outcome.status, meeting_ids_of(outcome.evidence)) == ("pass", [3])
     assert outcome.message == "已满足：书记本年度已讲党课（2026-05-31）。"
 
 
@@ -109,9 +109,8 @@ def test_branch_secretary_lecture_recorded_elsewhere_does_not_count():
 
 def test_leading_party_group_secretary_lecture_counts_anywhere():
     anywhere = [rec("lecture", D(2026, 4, 1), lecturer_id=OLD, org_id=50, meeting_id=8)]
-    assert check(
-        "LECTURE-SECRETARY-ANNUAL", facts("dangzu", posts=POSTS, anywhere_records=anywhere)
-    ).evidence == [8]
+    outcome = check("LECTURE-SECRETARY-ANNUAL", facts("dangzu", posts=POSTS, anywhere_records=anywhere))
+    assert meeting_ids_of(outcome.evidence) == [8]
 
 
 def test_secretary_lecture_not_applicable_for_a_branch_dissolved_before_year_end():

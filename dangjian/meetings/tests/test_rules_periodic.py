@@ -1,6 +1,6 @@
 """Frequency rules on hand-built facts (no database)."""
 
-from dangjian.compliance.tests.builders import D, check, committee, facts, rec
+from dangjian.meetings.tests.builders import D, check, committee, facts, meeting_ids_of, rec
 
 
 def test_assembly_on_the_last_day_of_each_quarter_passes():
@@ -8,7 +8,7 @@ def test_assembly_on_the_last_day_of_each_quarter_passes():
     outcome = check("MTG-ASSEMBLY-QUARTERLY", facts(records=records))
     assert outcome.status == "pass"
     assert outcome.missing == []
-    assert outcome.evidence == sorted(r.meeting_id for r in records)
+    assert meeting_ids_of(outcome.evidence) == sorted(r.meeting_id for r in records)
     assert outcome.message == "已满足：2026年需检查的4个季度均有支部党员大会记录（共4次）。"
 
 
@@ -39,7 +39,7 @@ def test_a_record_after_as_of_does_not_count():
     outcome = check(
         "MTG-ASSEMBLY-QUARTERLY", facts(records=[rec("assembly", D(2026, 4, 2))]), as_of=D(2026, 4, 1)
     )
-    assert (outcome.status, outcome.missing, outcome.evidence) == ("fail", ["2026-Q1"], [])
+    assert (outcome.status, outcome.missing, meeting_ids_of(outcome.evidence)) == ("fail", ["2026-Q1"], [])
 
 
 def test_as_of_after_the_year_requires_every_quarter():
@@ -77,9 +77,13 @@ def test_a_record_with_several_types_counts_for_each():
     org = facts(records=records)
     for rule_id in ("MTG-ASSEMBLY-QUARTERLY", "MTG-LECTURE-QUARTERLY"):
         outcome = check(rule_id, org, as_of=D(2026, 3, 31))
-        assert (outcome.status, outcome.evidence) == ("pass", [shared])
+        assert (outcome.status, meeting_ids_of(outcome.evidence)) == ("pass", [shared])
     theme = check("MTG-THEME-DAY-MONTHLY", org, as_of=D(2026, 3, 31))
-    assert (theme.status, theme.missing, theme.evidence) == ("fail", ["2026-02", "2026-03"], [shared])
+    assert (theme.status, theme.missing, meeting_ids_of(theme.evidence)) == (
+        "fail",
+        ["2026-02", "2026-03"],
+        [shared],
+    )
 
 
 def test_frequency_ignores_attendance():

@@ -6,16 +6,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated
 
+from django.utils.translation import gettext_lazy as _l
 from pydantic import AfterValidator, Field
 
-from dangjian.compliance.checks.base import Outcome, Params, _one_of, dissolved, register
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
+from dangjian.compliance.registry import Outcome, Params, dissolved, one_of, register, register_param_labels
+from dangjian.training import facts as _training_facts  # noqa: F401  (registers the "training" provider)
 from dangjian.training import logic
 from dangjian.training.choices import Platform, TrainingLevel
 
-LevelName = Annotated[str, AfterValidator(_one_of(TrainingLevel, "培训类别"))]
-PlatformName = Annotated[str, AfterValidator(_one_of(Platform, "学习平台"))]
+LevelName = Annotated[str, AfterValidator(one_of(TrainingLevel, "培训类别"))]
+PlatformName = Annotated[str, AfterValidator(one_of(Platform, "学习平台"))]
 
 
 def _facts(facts: OrgFacts) -> logic.TrainingFacts:
@@ -34,7 +36,7 @@ class SecretaryAnnualParams(Params):
     new_grace_months: int = Field(ge=1, le=12)
 
 
-@register("train_secretary_annual", SecretaryAnnualParams, facts=("training",))
+@register("train_secretary_annual", SecretaryAnnualParams, facts=("training",), label=_l("书记年度培训"))
 def secretary_annual(facts: OrgFacts, window: Window, p: SecretaryAnnualParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -54,7 +56,7 @@ class SecretaryNewParams(Params):
     levels: list[LevelName] = Field(min_length=1)
 
 
-@register("train_secretary_new", SecretaryNewParams, facts=("training",))
+@register("train_secretary_new", SecretaryNewParams, facts=("training",), label=_l("新任书记培训"))
 def secretary_new(facts: OrgFacts, window: Window, p: SecretaryNewParams) -> Outcome:
     if window.closed:
         return dissolved(window)
@@ -91,7 +93,7 @@ def _hours(people, facts: OrgFacts, window: Window, p: HoursParams, who: str) ->
     )
 
 
-@register("train_member_hours", HoursParams, facts=("training",))
+@register("train_member_hours", HoursParams, facts=("training",), label=_l("党员学时"))
 def member_hours(facts: OrgFacts, window: Window, p: HoursParams) -> Outcome:
     """Each member on the roll on D (党支部 with its 党小组) has ≥ min_hours in year Y."""
     if window.closed:
@@ -99,9 +101,19 @@ def member_hours(facts: OrgFacts, window: Window, p: HoursParams) -> Outcome:
     return _hours(_facts(facts).members, facts, window, p, "党员")
 
 
-@register("train_cadre_hours", HoursParams, facts=("training",))
+@register("train_cadre_hours", HoursParams, facts=("training",), label=_l("书记和委员学时"))
 def cadre_hours(facts: OrgFacts, window: Window, p: HoursParams) -> Outcome:
     """Each holder of a committee post (书记 … 委员) on D has ≥ min_hours in year Y."""
     if window.closed:
         return dissolved(window)
     return _hours(_facts(facts).cadres, facts, window, p, "书记和委员")
+
+
+register_param_labels(
+    {
+        "levels": _l("计入的培训层级"),
+        "new_grace_months": _l("新任书记宽限月数"),
+        "min_hours": _l("学时下限"),
+        "platforms": _l("计入的学习平台"),
+    }
+)

@@ -1,6 +1,6 @@
 """Quorum rules on hand-built facts (no database)."""
 
-from dangjian.compliance.tests.builders import D, check, facts, rec
+from dangjian.meetings.tests.builders import D, check, facts, meeting_ids_of, rec
 
 
 def assembly(
@@ -35,7 +35,11 @@ def test_exactly_half_of_the_formal_members_falls_short():
         records=[assembly(D(2026, 3, 5), 8, 4, meeting_id=1), assembly(D(2026, 6, 5), 8, 5, meeting_id=2)]
     )
     outcome = check("MTG-ASSEMBLY-QUORUM", org)
-    assert (outcome.status, outcome.missing, outcome.evidence) == ("fail", ["2026-03-05"], [2])
+    assert (outcome.status, outcome.missing, meeting_ids_of(outcome.evidence)) == (
+        "fail",
+        ["2026-03-05"],
+        [2],
+    )
     assert outcome.message == (
         "1次支部党员大会未达到出席要求（实到正式党员超过应到正式党员的半数）：2026-03-05（应到8，实到4）。"
     )
@@ -79,7 +83,11 @@ def test_committee_quorum_is_more_than_half_of_the_committee():
     ok = rec("committee", D(2026, 1, 10), expected=5, present=3, meeting_id=1)
     half = rec("committee", D(2026, 2, 10), expected=4, present=2, meeting_id=2)
     outcome = check("MTG-COMMITTEE-QUORUM", facts(records=[ok, half]))
-    assert (outcome.status, outcome.missing, outcome.evidence) == ("fail", ["2026-02-10"], [1])
+    assert (outcome.status, outcome.missing, meeting_ids_of(outcome.evidence)) == (
+        "fail",
+        ["2026-02-10"],
+        [1],
+    )
     assert "实到人数超过应到人数的半数" in outcome.message
 
 

@@ -17,11 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
-from dangjian.compliance.checks.base import Outcome, Params, dissolved, iso, register
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
+from dangjian.compliance.registry import (
+    Outcome,
+    Params,
+    dissolved,
+    iso,
+    register,
+    register_param_labels,
+    register_value_labels,
+)
 from dangjian.pipeline.facts import CaseFacts, PipelineFacts
 from dangjian.pipeline.workflow import add_months
 
@@ -68,6 +77,7 @@ def _closed_before(case: CaseFacts, day: dt.date) -> bool:
     "pipeline_step_within",
     StepWithinParams,
     facts=("pipeline",),
+    label=_l("发展党员步骤时限"),
     validate_rule=lambda _types, p: _known_steps(p.from_step, p.step),
 )
 def step_within(facts: OrgFacts, window: Window, p: StepWithinParams) -> Outcome:
@@ -109,6 +119,7 @@ class AssessmentParams(Params):
     "pipeline_assessment_interval",
     AssessmentParams,
     facts=("pipeline",),
+    label=_l("积极分子考察间隔"),
     validate_rule=lambda _types, p: _known_steps(p.start_step, p.step, p.end_step),
 )
 def assessment_interval(facts: OrgFacts, window: Window, p: AssessmentParams) -> Outcome:
@@ -151,6 +162,7 @@ class ProbationParams(Params):
     "pipeline_probation_due",
     ProbationParams,
     facts=("pipeline",),
+    label=_l("预备期满及时讨论转正"),
     validate_rule=lambda _types, p: _known_steps(p.decision_step),
 )
 def probation_due(facts: OrgFacts, window: Window, p: ProbationParams) -> Outcome:
@@ -174,3 +186,32 @@ def probation_due(facts: OrgFacts, window: Window, p: ProbationParams) -> Outcom
         if not decided:
             failed.append(f"{case.name}（预备期{iso(case.probation_end)}期满，尚未讨论转正）")
     return _result(failed, checked, "预备党员预备期满未讨论转正", "{n} 名预备党员期满后均已讨论。")
+
+
+def step_name(key: str) -> str:
+    """The Chinese name of a 发展党员 workflow step (rules/workflow-development.yaml), or the key itself."""
+    from dangjian.pipeline.workflow import load_workflow
+
+    try:
+        names = {s.key: s.name for s in load_workflow().steps}
+    except Exception:  # the rulebook page must render even when the workflow file is broken
+        return key
+    return names.get(key, key)
+
+
+register_param_labels(
+    {
+        "from_step": _l("起始步骤"),
+        "step": _l("应完成的步骤"),
+        "start_step": _l("起始步骤"),
+        "end_step": _l("结束步骤"),
+        "end_steps": _l("结束步骤"),
+        "decision_steps": _l("作出决定的步骤"),
+        "decision_step": _l("作出决定的步骤"),
+        "months": _l("期限（月）"),
+        "max_months": _l("最长期限（月）"),
+        "label": _l("名称"),
+    }
+)
+for _key in ("from_step", "step", "start_step", "end_step", "end_steps", "decision_steps", "decision_step"):
+    register_value_labels(_key, step_name)

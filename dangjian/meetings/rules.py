@@ -1,0 +1,558 @@
+"""Meeting checks: frequency (per month or quarter, or per year), quorum, and the secretary's lecture.
+
+Frequency checks count every record of the type (a record with several types counts for each); whether a
+meeting reached its quorum is judged only by the quorum checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Annotated, Literal, NamedTuple
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _l
+from pydantic import AfterValidator, Field
+
+from dangjian.accounts.scope import scope_for
+from dangjian.compliance.facts import FactContext, OrgFacts, committee_size, holders, register_facts
+from dangjian.compliance.periods import PeriodKind, Window, period_label, period_of, required_periods
+from dangjian.compliance.registry import (
+    Due,
+    EvidenceItem,
+    EvidenceRef,
+    Link,
+    OrgTypeName,
+    Outcome,
+    Params,
+    PostTitleName,
+    iso,
+    one_of,
+    register,
+    register_evidence,
+    register_param_labels,
+    register_short_titles,
+    register_value_labels,
+    title_label,
+)
+from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
+from dangjian.meetings.models import Meeting, MeetingKind
+from dangjian.orgs.choices import chinese_label
+from dangjian.orgs.models import Org, Post
+
+MeetingTypeName = Annotated[str, AfterValidator(one_of(MeetingType, "活动类型"))]
+
+
+@lru_cache(maxsize=64)
+def type_label(meeting_type: str) -> str:
+    return chinese_label(MeetingType, meeting_type)
+
+
+_VERBS = {MeetingType.LECTURE: "上", MeetingType.THEME_DAY: "开展", MeetingType.MEMBER_REVIEW: "开展"}
+
+
+@lru_cache(maxsize=64)
+def held_label(meeting_type: str) -> str:
+    """ "召开支部党员大会", "上党课", "开展主题党日"."""
+    return f"{_VERBS.get(meeting_type, '召开')}{type_label(meeting_type)}"
+
+
+# --- facts: the "meetings" provider ---------------------------------------------------------------------
+
+
+class Record(NamedTuple):
+    """One type a meeting counts as (a MeetingKind row), with its attendance."""
+
+    meeting_id: int
+    org_id: int
+    type: str
+    date: dt.date
+    expected: int = 0
+    present: int = 0
+    expected_formal: int = 0
+    present_formal: int = 0
+    lecturer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MeetingFacts:
+    records: tuple[Record, ...] = ()  # recorded in the organisation itself
+    child_records: tuple[Record, ...] = ()  # recorded in its children (a branch's 党小组)
+    anywhere_records: tuple[Record, ...] = ()  # lectures anywhere by holders of its posts (LectureNeeds)
+
+
+NO_MEETINGS = MeetingFacts()
+
+
+@dataclass(frozen=True)
+class LectureNeeds:
+    """Lectures to fetch wherever they were recorded: by holders of `titles` in organisations of
+    `org_types` (the union over the rules whose records_in says "anywhere")."""
+
+    meeting_types: frozenset[str] = frozenset()
+    titles: frozenset[str] = frozenset()
+    org_types: frozenset[str] = frozenset()
+
+
+def lecture_needs(rules) -> LectureNeeds:
+    """What the "anywhere" lecture rules need fetched beyond the scope's own records."""
+    types, titles, org_types = set(), set(), set()
+    for rule in rules:
+        params = rule.typed_params
+        where = getattr(params, "records_in", None)
+        if rule.check == "secretary_lecture" and isinstance(where, dict):
+            anywhere = {t for t, w in where.items() if w == "anywhere"}
+            if anywhere:
+                types.add(params.meeting_type)
+                titles.add(params.title)
+                org_types |= anywhere
+    return LectureNeeds(frozenset(types), frozenset(titles), frozenset(org_types))
+
+
+RECORD_FIELDS = (
+    "meeting_id",
+    "org_id",
+    "type",
+    "date",
+    "expected",
+    "present",
+    "expected_formal",
+    "present_formal",
+    "meeting__lecturer_id",
+)
+
+
+@register_facts("meetings", context=True)
+def load_meeting_facts(ctx: FactContext) -> dict[int, MeetingFacts]:
+    """MeetingKind rows of 1 January … D of the organisations and their children (a branch's 党小组), and
+    the lectures given anywhere by the holders of the posts the "anywhere" lecture rules name: two queries
+    (one when no rule reads lectures anywhere), whatever the number of organisations."""
+    start, end = dt.date(ctx.year, 1, 1), ctx.as_of
+    ids = {o.pk for o in ctx.orgs}
+    ext_sq = Org.objects.filter(Q(pk__in=ctx.ids_sq) | Q(parent__in=ctx.ids_sq)).values("pk")
+    own: dict[int, list[Record]] = defaultdict(list)
+    children: dict[int, list[Record]] = defaultdict(list)
+    rows = (
+        MeetingKind.objects.filter(org__in=ext_sq, date__gte=start, date__lte=end)
+        .order_by("date", "meeting_id", "type")
+        .values_list(*RECORD_FIELDS, "org__parent_id")
+    )
+    for *values, parent_id in rows:
+        record = Record(*values)
+        own[record.org_id].append(record)
+        if parent_id in ids:
+            children[parent_id].append(record)
+    needs = lecture_needs(ctx.rules)
+    by_lecturer = _anywhere_lectures(ctx, needs, start, end) if needs.titles else {}
+    return {
+        org.pk: MeetingFacts(
+            tuple(own.get(org.pk, ())),
+            tuple(children.get(org.pk, ())),
+            _lectures_of(org, ctx.posts.get(org.pk, ()), needs, by_lecturer),
+        )
+        for org in ctx.orgs
+    }
+
+
+def _anywhere_lectures(ctx: FactContext, needs: LectureNeeds, start: dt.date, end: dt.date):
+    """Lectures given (anywhere) by the holders of the needed posts, by lecturer."""
+    lecturers = Post.objects.filter(
+        org__in=ctx.ids_sq,
+        org__type__in=sorted(needs.org_types),
+        title__in=sorted(needs.titles),
+        started_on__lte=end,
+    ).filter(Q(ended_on__isnull=True) | Q(ended_on__gt=start))
+    rows = (
+        MeetingKind.objects.filter(
+            type__in=sorted(needs.meeting_types),
+            date__gte=start,
+            date__lte=end,
+            meeting__lecturer_id__in=lecturers.values("member_id"),
+        )
+        .order_by("date", "meeting_id", "type")
+        .values_list(*RECORD_FIELDS)
+    )
+    by_lecturer: dict[int, list[Record]] = defaultdict(list)
+    for values in rows:
+        record = Record(*values)
+        by_lecturer[record.lecturer_id].append(record)
+    return by_lecturer
+
+
+def _lectures_of(org, posts, needs: LectureNeeds, by_lecturer) -> tuple[Record, ...]:
+    if org.type not in needs.org_types:
+        return ()
+    lecturers = {p.member_id for p in posts if p.title in needs.titles}
+    found = {r for lecturer in lecturers for r in by_lecturer.get(lecturer, ())}
+    return tuple(sorted(found, key=lambda r: (r.date, r.meeting_id, r.type)))
+
+
+def meeting_facts(facts: OrgFacts) -> MeetingFacts:
+    return facts.extra.get("meetings") or NO_MEETINGS
+
+
+# --- evidence and links ---------------------------------------------------------------------------------
+
+
+@register_evidence("meeting")
+def resolve_meetings(user, ids: list[int]) -> dict[int, EvidenceItem]:
+    """The meetings a result rests on (one query); one outside the user's scope shows its date only."""
+    scope = scope_for(user)
+    found = {}
+    rows = Meeting.objects.filter(pk__in=ids).values_list(
+        "id", "date", "topic", "org__name", "org_id", "org__path"
+    )
+    for pk, day, topic, org_name, org_id, org_path in rows:
+        ref = EvidenceRef("meeting", pk)
+        if scope.covers(SimpleNamespace(pk=org_id, path=org_path)):
+            found[pk] = EvidenceItem(ref, day, topic, org_name, reverse("meetings:detail", args=[pk]))
+        else:
+            found[pk] = EvidenceItem(ref, day, visible=False)
+    return found
+
+
+def recordable_meeting_type(rule) -> str | None:
+    """The meeting type to record to satisfy `rule` ("去录入" links), or None. Quorum checks are not
+    satisfied by recording another meeting: a short meeting is fixed by holding the next one."""
+    if rule.check in ("periodic_meetings", "annual_meeting", "secretary_lecture"):
+        return rule.typed_params.meeting_type
+    return None
+
+
+def record_link(rule, org, status: str) -> Link | None:
+    """ "去录入…" for an open result, when the organisation can record the meeting type."""
+    wanted = recordable_meeting_type(rule)
+    if status not in ("fail", "pending") or wanted not in TYPES_FOR_ORG.get(org.type, frozenset()):
+        return None
+    url = reverse("meetings:create") + "?" + urlencode({"org": org.id, "type": wanted})
+    return Link(url, f"{_l('去录入')}{type_label(wanted)}", primary=True)
+
+
+register_short_titles(
+    {
+        "MTG-ASSEMBLY-QUARTERLY": _l("党员大会"),
+        "MTG-COMMITTEE-MONTHLY": _l("支委会"),
+        "MTG-GROUP-MONTHLY": _l("党小组会"),
+        "MTG-LECTURE-QUARTERLY": _l("党课"),
+        "MTG-THEME-DAY-MONTHLY": _l("主题党日"),
+        "MTG-ORG-LIFE-ANNUAL": _l("组织生活会"),
+        "MTG-MEMBER-REVIEW-ANNUAL": _l("民主评议"),
+        "MTG-DEMOCRATIC-LIFE-ANNUAL": _l("民主生活会"),
+        "LECTURE-SECRETARY-ANNUAL": _l("书记讲党课"),
+        "MTG-ASSEMBLY-QUORUM": _l("大会到会"),
+        "MTG-COMMITTEE-QUORUM": _l("支委会到会"),
+        "MTG-DEMOCRATIC-LIFE-QUORUM": _l("生活会到会"),
+    }
+)
+register_param_labels(
+    {
+        "meeting_type": _l("活动类型"),
+        "min_per_period": _l("每个周期至少次数"),
+        "records_in": _l("计入的记录"),
+        "only_with_committee_posts": _l("仅适用于在任委员职务不少于"),
+        "attendees": _l("计入到会的人员"),
+        "numerator": _l("比例分子"),
+        "denominator": _l("比例分母"),
+        "strict": _l("须严格超过"),
+    }
+)
+register_value_labels("meeting_type", type_label)
+register_value_labels(
+    "records_in", {"self": _l("本组织"), "subtree": _l("本组织及下级组织"), "anywhere": _l("任何组织")}
+)
+register_value_labels("attendees", {"formal": _l("正式党员（有表决权）"), "all": _l("全部应到人员")})
+
+
+# --- the checks -----------------------------------------------------------------------------------------
+
+RecordsIn = Literal["self", "subtree"]
+PERIOD_WORD = {"month": "个月", "quarter": "个季度"}
+
+
+def records_in(facts: OrgFacts, where: str) -> tuple[Record, ...]:
+    """self: recorded in the organisation; subtree: also in its 党小组; anywhere: the lectures of its
+    post holders wherever recorded."""
+    meetings = meeting_facts(facts)
+    if where == "self":
+        return meetings.records
+    if where == "subtree":
+        return meetings.records + meetings.child_records
+    if where == "anywhere":
+        return meetings.anywhere_records
+    raise ValueError(f"unknown records_in {where!r}")
+
+
+def of_type(records: tuple[Record, ...], meeting_type: str, window: Window, until: dt.date | None = None):
+    last = until or window.end
+    found = [r for r in records if r.type == meeting_type and window.start <= r.date <= last]
+    return sorted(found, key=lambda r: (r.date, r.meeting_id))
+
+
+def meeting_ids(records) -> list[int]:
+    return sorted({r.meeting_id for r in records})
+
+
+def annual_unmet(window: Window, what: str) -> Outcome:
+    """An annual requirement without a qualifying record in the window."""
+    if not window.closed and window.as_of < window.year_end:
+        return Outcome(
+            "pending", f"待完成：{window.year}年尚未{what}（截至{iso(window.as_of)}），应于年底前完成。"
+        )
+    if window.closed and window.dissolved_on < window.year_end:
+        return Outcome(
+            "not_applicable", f"不适用：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年未{what}。"
+        )
+    return Outcome("fail", f"{window.year}年未{what}。", missing=[str(window.year)])
+
+
+def due_by(facts: OrgFacts, last_day: dt.date) -> dt.date:
+    return min(last_day, facts.dissolved_on) if facts.dissolved_on else last_day
+
+
+# --- per month or quarter ---------------------------------------------------------------------------
+
+
+class PeriodicParams(Params):
+    meeting_type: MeetingTypeName
+    period: PeriodKind
+    min_per_period: int = Field(ge=1)
+    records_in: RecordsIn = "self"
+    only_with_committee_posts: int | None = Field(default=None, ge=1)
+
+
+def _no_committee(facts: OrgFacts, p: PeriodicParams, on: dt.date) -> Outcome | None:
+    if p.only_with_committee_posts is None:
+        return None
+    size = committee_size(facts.posts, on)
+    if size >= p.only_with_committee_posts:
+        return None
+    return Outcome(
+        "not_applicable",
+        f"不适用：{iso(on)}未设支部委员会（在任委员{size}人，不足{p.only_with_committee_posts}人）。",
+    )
+
+
+def periodic_todo(facts: OrgFacts, window: Window, p: PeriodicParams, on: dt.date) -> list[Due]:
+    if _no_committee(facts, p, on):
+        return []
+    period = period_of(on, p.period)
+    held = [
+        r
+        for r in records_in(facts, p.records_in)
+        if r.type == p.meeting_type and period.start <= r.date <= on
+    ]
+    if len(held) >= p.min_per_period:
+        return []
+    word = "本月" if p.period == "month" else "本季度"
+    return [
+        Due(
+            period.label,
+            due_by(facts, period.end),
+            f"{word}（{period.label}）尚未{held_label(p.meeting_type)}。",
+        )
+    ]
+
+
+@register(
+    "periodic_meetings",
+    PeriodicParams,
+    todo=periodic_todo,
+    facts=("meetings",),
+    evidence="meeting",
+    label=_l("按周期统计会议次数"),
+    link=record_link,
+)
+def periodic_meetings(facts: OrgFacts, window: Window, p: PeriodicParams) -> Outcome:
+    label, word = type_label(p.meeting_type), PERIOD_WORD[p.period]
+    not_applicable = _no_committee(facts, p, window.end)
+    if not_applicable:
+        return not_applicable
+    held = of_type(records_in(facts, p.records_in), p.meeting_type, window)
+    per_period = Counter(period_label(r.date, p.period) for r in held)
+    required = required_periods(window, p.period)
+    missing = [q.label for q in required if per_period[q.label] < p.min_per_period]
+    evidence = meeting_ids(held)
+    if missing:
+        return Outcome(
+            "fail",
+            f"{window.year}年缺少{len(missing)}{word}的{label}：{'、'.join(missing)}。",
+            missing,
+            evidence,
+        )
+    if required:
+        return Outcome(
+            "pass",
+            f"已满足：{window.year}年需检查的{len(required)}{word}均有{label}记录（共{len(held)}次）。",
+            [],
+            evidence,
+        )
+    if window.closed:  # the issue's semantics: no required period → pending, dissolved or not
+        return Outcome(
+            "pending",
+            f"待定：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年没有完整的{word[1:]}需要检查。",
+            [],
+            evidence,
+        )
+    return Outcome(
+        "pending",
+        f"待定：截至{iso(window.as_of)}尚无完整的{word[1:]}需要检查（已有{label}记录{len(held)}次）。",
+        [],
+        evidence,
+    )
+
+
+# --- once a year ------------------------------------------------------------------------------------
+
+
+class AnnualParams(Params):
+    meeting_type: MeetingTypeName
+    min_count: int = Field(ge=1)
+    records_in: RecordsIn = "self"
+
+
+def annual_todo(facts: OrgFacts, window: Window, p: AnnualParams, on: dt.date) -> list[Due]:
+    held = of_type(records_in(facts, p.records_in), p.meeting_type, window, until=on)
+    if len(held) >= p.min_count:
+        return []
+    year_end = dt.date(on.year, 12, 31)
+    return [Due(str(on.year), due_by(facts, year_end), f"本年度尚未{held_label(p.meeting_type)}。")]
+
+
+@register(
+    "annual_meeting",
+    AnnualParams,
+    todo=annual_todo,
+    facts=("meetings",),
+    evidence="meeting",
+    label=_l("年度会议"),
+    link=record_link,
+)
+def annual_meeting(facts: OrgFacts, window: Window, p: AnnualParams) -> Outcome:
+    held = of_type(records_in(facts, p.records_in), p.meeting_type, window)
+    if len(held) >= p.min_count:
+        dates = "、".join(sorted({iso(r.date) for r in held}))
+        return Outcome(
+            "pass", f"已满足：本年度已{held_label(p.meeting_type)}（{dates}）。", [], meeting_ids(held)
+        )
+    outcome = annual_unmet(
+        window, held_label(p.meeting_type) + (f"（应至少{p.min_count}次，已{len(held)}次）" if held else "")
+    )
+    return Outcome(outcome.status, outcome.message, outcome.missing, meeting_ids(held))
+
+
+# --- quorum -----------------------------------------------------------------------------------------
+
+
+class QuorumParams(Params):
+    meeting_type: MeetingTypeName
+    attendees: Literal["formal", "all"]
+    numerator: int = Field(ge=1)
+    denominator: int = Field(ge=1)
+    strict: bool
+
+
+FRACTION_WORDS = {(1, 2): "半数", (2, 3): "三分之二"}
+
+
+def quorum_text(p: QuorumParams) -> str:
+    fraction = FRACTION_WORDS.get((p.numerator, p.denominator), f"{p.numerator}/{p.denominator}")
+    who = "正式党员" if p.attendees == "formal" else "人数"
+    return f"实到{who}{'超过' if p.strict else '不少于'}应到{who}的{fraction}"
+
+
+def reached(record: Record, p: QuorumParams) -> bool:
+    """Nobody expected is never a quorum; "more than half" is strict (exactly half falls short)."""
+    expected, present = (
+        (record.expected_formal, record.present_formal)
+        if p.attendees == "formal"
+        else (record.expected, record.present)
+    )
+    if expected <= 0:
+        return False
+    if p.strict:
+        return present * p.denominator > expected * p.numerator
+    return present * p.denominator >= expected * p.numerator
+
+
+@register("meeting_quorum", QuorumParams, facts=("meetings",), evidence="meeting", label=_l("到会人数"))
+def meeting_quorum(facts: OrgFacts, window: Window, p: QuorumParams) -> Outcome:
+    label = type_label(p.meeting_type)
+    held = of_type(meeting_facts(facts).records, p.meeting_type, window)
+    short = [r for r in held if not reached(r, p)]
+    evidence = meeting_ids(r for r in held if reached(r, p))
+    if not short:
+        if not held:
+            return Outcome("pass", f"已满足：本年度没有需要检查出席人数的{label}。")
+        return Outcome(
+            "pass", f"已满足：{len(held)}次{label}均达到出席要求（{quorum_text(p)}）。", [], evidence
+        )
+    formal = p.attendees == "formal"
+    details = "、".join(
+        f"{iso(r.date)}（应到{r.expected_formal if formal else r.expected}，"
+        f"实到{r.present_formal if formal else r.present}）"
+        for r in short
+    )
+    missing = sorted({iso(r.date) for r in short})
+    return Outcome(
+        "fail", f"{len(short)}次{label}未达到出席要求（{quorum_text(p)}）：{details}。", missing, evidence
+    )
+
+
+# --- the secretary's lecture ------------------------------------------------------------------------
+
+
+class SecretaryLectureParams(Params):
+    meeting_type: MeetingTypeName
+    title: PostTitleName
+    min_count: int = Field(ge=1)
+    records_in: dict[OrgTypeName, Literal["self", "subtree", "anywhere"]]
+
+
+def _lecture_rule(applies_to: list[str], p: SecretaryLectureParams) -> None:
+    missing = [t for t in applies_to if t not in p.records_in]
+    if missing:
+        raise ValueError(f"records_in 缺少适用组织类型 {'、'.join(missing)} 的记录范围")
+
+
+def _given_by_holder(
+    facts: OrgFacts, window: Window, p: SecretaryLectureParams, until: dt.date | None = None
+):
+    lectures = of_type(records_in(facts, p.records_in[facts.ref.type]), p.meeting_type, window, until)
+    return [
+        r
+        for r in lectures
+        if r.lecturer_id is not None and r.lecturer_id in holders(facts.posts, p.title, r.date)
+    ]
+
+
+def secretary_lecture_todo(
+    facts: OrgFacts, window: Window, p: SecretaryLectureParams, on: dt.date
+) -> list[Due]:
+    if len(_given_by_holder(facts, window, p, until=on)) >= p.min_count:
+        return []
+    due = due_by(facts, dt.date(on.year, 12, 31))
+    return [Due(str(on.year), due, f"本年度{title_label(p.title)}尚未讲{type_label(p.meeting_type)}。")]
+
+
+@register(
+    "secretary_lecture",
+    SecretaryLectureParams,
+    todo=secretary_lecture_todo,
+    validate_rule=_lecture_rule,
+    facts=("meetings",),
+    evidence="meeting",
+    label=_l("书记讲党课"),
+    link=record_link,
+)
+def secretary_lecture(facts: OrgFacts, window: Window, p: SecretaryLectureParams) -> Outcome:
+    title, label = title_label(p.title), type_label(p.meeting_type)
+    given = _given_by_holder(facts, window, p)
+    if len(given) >= p.min_count:
+        dates = "、".join(sorted({iso(r.date) for r in given}))
+        return Outcome("pass", f"已满足：{title}本年度已讲{label}（{dates}）。", [], meeting_ids(given))
+    return annual_unmet(window, f"由在任{title}讲{label}")

@@ -1,0 +1,52 @@
+"""Hand-built meeting facts for the pure tests of the meetings checks (no database)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+from dangjian.compliance.facts import OrgFacts
+from dangjian.compliance.tests import builders
+from dangjian.compliance.tests.builders import D, check, committee, post, rule  # noqa: F401  (re-exported)
+from dangjian.meetings.rules import MeetingFacts, Record
+
+_ids = itertools.count(1000)
+
+
+def rec(
+    meeting_type: str,
+    day: dt.date,
+    *,
+    org_id: int = 1,
+    meeting_id: int | None = None,
+    expected: int = 10,
+    present: int = 10,
+    expected_formal: int | None = None,
+    present_formal: int | None = None,
+    lecturer_id: int | None = None,
+) -> Record:
+    return Record(
+        meeting_id=meeting_id if meeting_id is not None else next(_ids),
+        org_id=org_id,
+        type=meeting_type,
+        date=day,
+        expected=expected,
+        present=present,
+        expected_formal=expected if expected_formal is None else expected_formal,
+        present_formal=present if present_formal is None else present_formal,
+        lecturer_id=lecturer_id,
+    )
+
+
+def facts(
+    org_type: str = "zhibu", *, records=(), child_records=(), anywhere_records=(), **fields
+) -> OrgFacts:
+    """An organisation's facts with its meeting records (the "meetings" provider's value)."""
+    meetings = MeetingFacts(tuple(records), tuple(child_records), tuple(anywhere_records))
+    return builders.facts(org_type, extra={"meetings": meetings}, **fields)
+
+
+def meeting_ids_of(evidence) -> list[int]:
+    """The ids of typed evidence, all of which must name meetings."""
+    assert all(ref.kind == "meeting" for ref in evidence), evidence
+    return [ref.id for ref in evidence]
