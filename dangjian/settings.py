@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "dangjian.elections",
     "dangjian.training",
     "dangjian.talks",
+    "dangjian.demo",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +99,19 @@ TEMPLATES = [
         },
     },
 ]
+
+# Background tasks (Django's Tasks API, django-tasks backport): the kept compliance results are refreshed
+# after each write. "immediate" (default: the demo and the tests) runs a task at once, after the write
+# commits; "database" queues it for `dangjian worker` (production).
+TASK_BACKEND = os.environ.get("DANGJIAN_TASKS", "immediate").strip().lower()
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[TASK_BACKEND]
+    }
+}
 
 DATABASES = {
     "default": dj_database_url.parse(

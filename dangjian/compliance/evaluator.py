@@ -117,6 +117,13 @@ def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None
     ruleset = ruleset or load_ruleset()
     as_of = clamp_as_of(year, as_of or dt.date.today())
     facts = build_facts(orgs, year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules)
+    return Evaluation(
+        ruleset=ruleset, year=year, as_of=as_of, results=results_of(facts, ruleset, year, as_of)
+    )
+
+
+def results_of(facts: list[OrgFacts], ruleset: Ruleset, year: int, as_of: dt.date) -> list[Result]:
+    """Every applicable rule on every organisation's facts that has a window (D already clamped)."""
     windows = [(f, window_for(year, as_of, f.founded_on, f.dissolved_on)) for f in facts]
     windows = [(f, w) for f, w in windows if w is not None]
     results = []
@@ -135,7 +142,7 @@ def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None
                         message=outcome.message,
                     )
                 )
-    return Evaluation(ruleset=ruleset, year=year, as_of=as_of, results=results)
+    return results
 
 
 def _active_on(facts: OrgFacts, on: dt.date) -> bool:
@@ -153,6 +160,11 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
     facts = build_facts(
         orgs, year=on.year, as_of=on, extra=extra_needs(ruleset, for_todo=True), rules=ruleset.rules
     )
+    return todo_of(facts, ruleset, on)
+
+
+def todo_of(facts: list[OrgFacts], ruleset: Ruleset, on: dt.date) -> list[TodoItem]:
+    """The 待办 of `todo` from facts built for `on`'s year as of `on`."""
     items = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     for org_facts in facts:

@@ -12,12 +12,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from dangjian.compliance.evaluator import Evaluation, Result
+from dangjian.compliance.kept import unit_filter, unit_key
 from dangjian.compliance.registry import (
     EVIDENCE_RESOLVERS,
     PARAM_LABELS,
@@ -62,20 +63,6 @@ def short_title(rule: Rule) -> str:
 # --- scope ------------------------------------------------------------------------------------------
 
 
-def unit_key(ref) -> str:
-    """The roll-up group of an organisation (an OrgRef or an Org)."""
-    if ref.unit:
-        return ref.unit
-    parts = ref.path.split("/")[:-1]
-    return "@" + "".join(f"{p}/" for p in parts[: min(2, len(parts))])
-
-
-def unit_filter(key: str) -> Q:
-    if key.startswith("@"):
-        return Q(unit="", path__startswith=key[1:])
-    return Q(unit=key)
-
-
 def scoped_orgs(user, *, org_pk: int | None = None, unit: str = "") -> tuple[QuerySet, Org | None]:
     """The visible organisations to evaluate: all of them, or one visible organisation's subtree (an
     invisible or unknown `org_pk` is a 404), optionally one 单位 of them."""
@@ -101,15 +88,15 @@ class Tally:
     pending: int = 0
     not_applicable: int = 0
 
-    def add(self, status: str) -> None:
+    def add(self, status: str, n: int = 1) -> None:
         if status == "pass":
-            self.passed += 1
+            self.passed += n
         elif status == "fail":
-            self.failed += 1
+            self.failed += n
         elif status == "pending":
-            self.pending += 1
+            self.pending += n
         else:
-            self.not_applicable += 1
+            self.not_applicable += n
 
     @property
     def evaluated(self) -> int:
@@ -185,10 +172,11 @@ class UnitRow:
     tally: Tally = field(default_factory=Tally)
     org_ids: set[int] = field(default_factory=set)
     orgs: list[OrgRow] | None = None
+    count: int | None = None  # the number of organisations, when the rows were counted in SQL
 
     @property
     def n_orgs(self) -> int:
-        return len(self.org_ids)
+        return len(self.org_ids) if self.count is None else self.count
 
 
 @dataclass
@@ -270,6 +258,40 @@ def build_overview(
                 row.base_depth = base
     _label_units(ordered)
     return Overview(evaluation, columns, ordered, overall, len(orgs), single, inline)
+
+
+def build_overview_from_counts(
+    evaluation: Evaluation,
+    counts: list[tuple[str, str, str, int]],
+    unit_orgs: dict[str, int],
+    first_paths: dict[str, str],
+    *,
+    types: set[str] | None = None,
+) -> Overview:
+    """The roll-up of a large scope from kept results counted in SQL (compliance.kept.kept_counts): per rule
+    and per 单位, without organisation rows (a 单位's rows are fetched when it is opened)."""
+    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    position = {rule.id: i for i, rule in enumerate(rules)}
+    columns = [Column(rule, short_title(rule)) for rule in rules]
+    overall = Tally()
+    units: dict[str, UnitRow] = {}
+    for key, rule_id, status, n in counts:
+        col = position.get(rule_id)
+        if col is None:
+            continue
+        unit = units.get(key)
+        if unit is None:
+            unit = units[key] = UnitRow(key, key, 0, [Tally() for _ in rules], count=unit_orgs.get(key, 0))
+        unit.cells[col].add(status, n)
+        unit.tally.add(status, n)
+        columns[col].tally.add(status, n)
+        overall.add(status, n)
+    ordered = sorted(units.values(), key=lambda u: first_paths.get(u.key, ""))
+    for i, unit in enumerate(ordered):
+        unit.index = i
+    _label_units(ordered)
+    n_orgs = sum(u.n_orgs for u in ordered)
+    return Overview(evaluation, columns, ordered, overall, n_orgs, len(ordered) <= 1, False)
 
 
 def _label_units(units: list[UnitRow]) -> None:

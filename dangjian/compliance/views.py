@@ -1,9 +1,10 @@
 """Compliance pages: the overview rolled up per 单位, the rows of one 单位 (htmx), one organisation's
 results with their clauses and evidence, the Excel export and the rulebook.
 
-Each page evaluates once: the facts for the whole scope are built with a fixed number of queries and
-the roll-up is done in Python over the results (dangjian.compliance.selectors). Reads start from the
-user's scope; an organisation outside it is a 404."""
+The pages read the kept results (compliance.kept) of the latest rulebook and say when they were evaluated;
+a large scope is rolled up in SQL. An explicit "as of" date, or a year whose results are not kept, is
+evaluated live (the facts for the whole scope are built with a fixed number of queries). Reads start from
+the user's scope; an organisation outside it is a 404."""
 
 from __future__ import annotations
 
@@ -16,9 +17,9 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dangjian.compliance import selectors
+from dangjian.compliance import kept, selectors
 from dangjian.compliance.clauses import all_clauses
-from dangjian.compliance.evaluator import evaluate
+from dangjian.compliance.evaluator import Evaluation, evaluate
 from dangjian.compliance.export import write_xlsx
 from dangjian.compliance.forms import EvaluationForm
 from dangjian.compliance.rulebook import list_versions, load_ruleset
@@ -32,11 +33,46 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _kept_meta(form: EvaluationForm, orgs):
+    """(ruleset, when the kept results were evaluated) when the page reads kept results: no explicit date
+    was asked and the latest rulebook's results of the year are kept for the scope; else (None, None)."""
+    if form.data.get("as_of") and "as_of" not in form.errors:
+        return None, None
+    ruleset = load_ruleset()
+    meta = kept.kept_meta(orgs, year=form.the_year, ruleset=ruleset)
+    return (ruleset, meta) if meta is not None else (None, None)
+
+
+def _results(form: EvaluationForm, orgs):
+    """The evaluation of `orgs` (kept, or live) and when kept results were evaluated (or None)."""
+    ruleset, meta = _kept_meta(form, orgs)
+    if meta is not None:
+        return kept.kept_evaluation(orgs, year=form.the_year, ruleset=ruleset, meta=meta), meta
+    return evaluate(orgs, year=form.the_year, as_of=form.the_as_of), None
+
+
 def _evaluate(request, form: EvaluationForm):
-    """The evaluation of the scope the parameters select, the subtree's root (or None) and the queryset
-    of the organisations evaluated."""
+    """The evaluation of the scope the parameters select, the subtree's root (or None), the queryset of the
+    organisations evaluated and when kept results were evaluated (None: evaluated live)."""
     orgs, root = selectors.scoped_orgs(request.user, org_pk=form.org_pk, unit=form.the_unit)
-    return evaluate(orgs, year=form.the_year, as_of=form.the_as_of), root, orgs
+    evaluation, meta = _results(form, orgs)
+    return evaluation, root, orgs, meta
+
+
+def _overview(form: EvaluationForm, orgs):
+    """The roll-up: from kept results counted in SQL for a large scope, else from the results."""
+    types = selectors.org_types(orgs)
+    ruleset, meta = _kept_meta(form, orgs)
+    if meta is None:
+        evaluation = evaluate(orgs, year=form.the_year, as_of=form.the_as_of)
+        return selectors.build_overview(evaluation, types=types), evaluation, None
+    counts, unit_orgs, first_paths = kept.kept_counts(orgs, year=form.the_year, ruleset=ruleset)
+    if len(unit_orgs) <= 1 or sum(unit_orgs.values()) <= selectors.INLINE_ORGS:
+        evaluation = kept.kept_evaluation(orgs, year=form.the_year, ruleset=ruleset, meta=meta)
+        return selectors.build_overview(evaluation, types=types), evaluation, meta
+    evaluation = Evaluation(ruleset=ruleset, year=form.the_year, as_of=meta.as_of, results=[])
+    board = selectors.build_overview_from_counts(evaluation, counts, unit_orgs, first_paths, types=types)
+    return board, evaluation, meta
 
 
 def _query(form: EvaluationForm, **overrides) -> str:
@@ -48,8 +84,8 @@ def _query(form: EvaluationForm, **overrides) -> str:
 @require_GET
 def overview(request):
     form = EvaluationForm(request.GET)
-    evaluation, root, orgs = _evaluate(request, form)
-    board = selectors.build_overview(evaluation, types=selectors.org_types(orgs))
+    orgs, root = selectors.scoped_orgs(request.user, org_pk=form.org_pk, unit=form.the_unit)
+    board, evaluation, meta = _overview(form, orgs)
     unit_label = selectors.unit_label(form.the_unit) if form.the_unit else ""
     return render(
         request,
@@ -59,6 +95,7 @@ def overview(request):
             "form": form,
             "board": board,
             "evaluation": evaluation,
+            "kept": meta,
             "root": root,
             "unit_label": unit_label,
             "query": _query(form),
@@ -81,7 +118,7 @@ def unit_rows(request):
         return redirect(reverse("compliance:overview") + _query(form))
     scope, _root = selectors.scoped_orgs(request.user, org_pk=form.org_pk)
     orgs = scope.filter(selectors.unit_filter(form.the_unit))
-    evaluation = evaluate(orgs, year=form.the_year, as_of=form.the_as_of)
+    evaluation, _meta = _results(form, orgs)
     # The columns are those of the overview the rows go into: the rules of the whole scope's types.
     board = selectors.build_overview(evaluation, types=selectors.org_types(scope), org_rows=True)
     return render(
@@ -96,7 +133,7 @@ def unit_rows(request):
 def org_detail(request, pk: int):
     org = get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
     form = EvaluationForm(request.GET)
-    evaluation = evaluate(Org.objects.filter(pk=org.pk), year=form.the_year, as_of=form.the_as_of)
+    evaluation, meta = _results(form, Org.objects.filter(pk=org.pk))
     items = selectors.org_results(request.user, org, evaluation, all_clauses())
     return render(
         request,
@@ -106,6 +143,7 @@ def org_detail(request, pk: int):
             "org": org,
             "form": form,
             "evaluation": evaluation,
+            "kept": meta,
             "items": items,
             "counts": selectors.status_counts(i.result for i in items),
             "unit_key": selectors.unit_key(org),
@@ -118,7 +156,7 @@ def org_detail(request, pk: int):
 @require_GET
 def export(request):
     form = EvaluationForm(request.GET)
-    evaluation, root, _orgs = _evaluate(request, form)
+    evaluation, root, _orgs, _meta = _evaluate(request, form)
     buffer = io.BytesIO()
     write_xlsx(evaluation, buffer)
     name = f"合规检查-{evaluation.year}"

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from dangjian.core.context import get_request_id
 from dangjian.core.models import AuditEvent
+
+# Called with the organisation path of every write (create, update, delete, import) a service records, and
+# of every path a service names with `changed`: the compliance engine listens to refresh its kept results.
+CHANGE_LISTENERS: list[Callable[[str], None]] = []
+WRITE_ACTIONS = frozenset({"create", "update", "delete", "import"})
+
+
+def changed(org_path: str) -> None:
+    """Records of the organisation at `org_path` changed (besides the one an audit event names: a member's
+    former branch after a move)."""
+    for listener in CHANGE_LISTENERS:
+        listener(org_path)
 
 
 def _jsonable(value: Any) -> Any:
@@ -47,7 +60,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    return AuditEvent.objects.create(
+    event = AuditEvent.objects.create(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label(actor),
         action=action,
@@ -60,3 +73,6 @@ def record(
         request_id=get_request_id(),
         note=note[:255],
     )
+    if action in WRITE_ACTIONS and org_path:
+        changed(org_path)
+    return event

@@ -13,6 +13,7 @@ from pydantic import Field
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
+from dangjian.elections import facts as _elections_facts  # noqa: F401  (registers the "elections" provider)
 
 
 def _facts(facts: OrgFacts):

@@ -376,16 +376,18 @@ def month_calendar(user, first: dt.date, org: Org | None) -> tuple[list[list[Cal
 # --- 待办 ---------------------------------------------------------------------------------------
 
 
-EVALUATOR = "dangjian.compliance.evaluator"
+def todo_items(orgs, on: dt.date) -> list:
+    """The 待办 of `orgs` on `on`: the kept ones (compliance.kept) when the scope's kept results are of that
+    day, else evaluated live."""
+    from dangjian.compliance import kept
+    from dangjian.compliance.evaluator import todo
+    from dangjian.compliance.rulebook import load_ruleset
 
-
-def todo_available() -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(EVALUATOR) is not None
-    except ModuleNotFoundError:
-        return False
+    ruleset = load_ruleset()
+    meta = kept.kept_meta(orgs, year=on.year, ruleset=ruleset)
+    if meta is not None and meta.as_of == on:
+        return kept.kept_todo(orgs, ruleset=ruleset)[0]
+    return todo(orgs, on=on, ruleset=ruleset)
 
 
 @dataclass
@@ -425,18 +427,11 @@ class TodoUnit:
     first_due: dt.date
 
 
-def todo_groups(
-    user, on: dt.date, *, org: Org | None = None, unit: str | None = None
-) -> list[TodoGroup] | None:
+def todo_groups(user, on: dt.date, *, org: Org | None = None, unit: str | None = None) -> list[TodoGroup]:
     """What each organisation in scope still has to hold in the current period, grouped by organisation,
-    soonest due first. None when the rule engine is not installed."""
+    soonest due first."""
     from dangjian.meetings.rules import recordable_meeting_type
 
-    if not todo_available():
-        return None
-    from importlib import import_module
-
-    todo = import_module(EVALUATOR).todo
     orgs = Org.objects.visible_to(user).active(on)
     if org is not None:
         orgs = orgs.filter(path__startswith=org.path)
@@ -444,7 +439,7 @@ def todo_groups(
         orgs = orgs.filter(unit=unit)
     grouped: dict[int, list[TodoEntry]] = defaultdict(list)
     refs: dict[int, Any] = {}
-    for item in todo(orgs, on=on):
+    for item in todo_items(orgs, on):
         refs[item.org.id] = item.org
         grouped[item.org.id].append(
             TodoEntry(item, (item.due_by - on).days, recordable_meeting_type(item.rule))

@@ -335,13 +335,11 @@ def todo_panel(request):
     groups = selectors.todo_groups(request.user, today, org=org, unit=unit)
     context = {
         "nav": "meetings",
-        "available": groups is not None,
         "today": today,
         "org": org,
         "unit": unit,
         "compact": compact,
     }
-    groups = groups or []
     context["n_orgs"] = len(groups)
     context["n_items"] = sum(len(g.entries) for g in groups)
     if compact:

@@ -160,6 +160,7 @@ def create_member(*, actor, data: dict[str, Any]) -> Member:
 def _history(member: Member, before: Member, actor, effective_on: dt.date) -> None:
     rows = []
     if before.org_id != member.org_id:
+        audit.changed(before.org.path)  # the former branch's counts change too
         rows.append(
             MemberHistory(
                 member=member,

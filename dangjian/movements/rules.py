@@ -10,6 +10,7 @@ from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
 from dangjian.core.dates import add_months
+from dangjian.movements import facts as _movements_facts  # noqa: F401  (registers the "movements" provider)
 
 NAMES_SHOWN = 10
 

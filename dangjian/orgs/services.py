@@ -141,6 +141,7 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
         setattr(org, key, value)
     if moved:
         old_path = org.path
+        audit.changed(old_path)  # the former ancestors and 单位 are affected too
         new_path = new_parent.path + path_segment(org.pk)
         # Re-root the whole subtree in one UPDATE.
         Org.objects.filter(path__startswith=old_path).update(

@@ -4,8 +4,6 @@ delete, attachments, the 待办 panel, and query counts."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
-import sys
 import types as pytypes
 from dataclasses import dataclass
 
@@ -635,10 +633,7 @@ def fake_engine(monkeypatch):
                 )
         return items
 
-    module = pytypes.ModuleType(selectors.EVALUATOR)
-    module.todo = todo
-    monkeypatch.setitem(sys.modules, selectors.EVALUATOR, module)
-    monkeypatch.setattr(selectors, "todo_available", lambda: True)
+    monkeypatch.setattr(selectors, "todo_items", lambda orgs, on: todo(orgs, on=on))
     return calls
 
 
@@ -680,24 +675,10 @@ def test_todo_for_a_large_scope_is_summarised_per_unit(client, users, tree, fake
     assert [g.org.code for g in drill.context["page"].object_list] == ["B1"]
 
 
-def test_todo_without_the_engine_says_so(client, users, monkeypatch):
-    monkeypatch.setattr(selectors, "todo_available", lambda: False)
-    client.force_login(users["branch_a1"])
-    response = client.get(reverse("meetings:todo"))
-    assert response.status_code == 200
-    assert "待办提醒尚未启用" in response.content.decode()
-
-
-@pytest.mark.skipif(
-    importlib.util.find_spec("dangjian.compliance") is None
-    or importlib.util.find_spec("dangjian.compliance.evaluator") is None,
-    reason="the rule engine (dangjian.compliance.evaluator) is not installed yet",
-)
 def test_todo_with_the_real_engine_links_a_branch_to_the_entry_form(client, users, branch, tree):
     client.force_login(users["branch_a1"])
     response = client.get(reverse("meetings:todo"))
     assert response.status_code == 200
-    assert response.context["available"]
     groups = response.context["page"].object_list
     assert groups and {g.org.code for g in groups} <= {"A1", "A1G1"}
     html = response.content.decode()

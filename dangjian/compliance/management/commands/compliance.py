@@ -1,18 +1,22 @@
 """`dangjian compliance --year Y [--as-of YYYY-MM-DD] [--org CODE] [--format table|json|xlsx]
-[--output FILE] [--ruleset-version N]`.
+[--output FILE] [--ruleset-version N]` and `dangjian compliance refresh [--year Y] [--org CODE]`.
 
-Evaluates the rulebook for year Y as of D (default today) over every organisation, or over the
-organisation CODE and its subtree. Exit 0 after printing (or writing) the results, 2 for bad arguments
-(unknown organisation, bad date, unknown ruleset version, xlsx without --output).
+The first evaluates the rulebook for year Y as of D (default today) over every organisation, or over the
+organisation CODE and its subtree, and prints (or writes) the results. `refresh` re-evaluates and keeps the
+results the pages read (compliance.kept): run it nightly, because time alone changes verdicts. Exit 0 on
+success, 2 for bad arguments (unknown organisation, bad date, unknown ruleset version, xlsx without
+--output).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.compliance import kept
 from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.export import format_table, write_xlsx
 from dangjian.compliance.rulebook import RulebookError, load_ruleset
@@ -27,7 +31,13 @@ class Command(BaseCommand):
     help = "按规则库评估各组织某年度的合规情况（三会一课、组织设置、换届等）。"
 
     def add_arguments(self, parser) -> None:
-        parser.add_argument("--year", type=int, required=True, help="评估年度，如 2026")
+        parser.add_argument(
+            "action",
+            nargs="?",
+            choices=["refresh"],
+            help="refresh：重新评估并保存各页面读取的检查结果（建议每晚运行）",
+        )
+        parser.add_argument("--year", type=int, help="评估年度，如 2026（refresh 默认今年）")
         parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="评估日期（默认今天；晚于年底按12月31日）")
         parser.add_argument("--org", metavar="CODE", help="组织编码：只评估该组织及其下级组织（默认全部）")
         parser.add_argument(
@@ -39,7 +49,12 @@ class Command(BaseCommand):
         parser.add_argument("--ruleset-version", type=int, metavar="N", help="规则库版本（默认最新版本）")
 
     def handle(self, *args, **options) -> None:
+        if options["action"] == "refresh":
+            self._refresh(options)
+            return
         year = options["year"]
+        if year is None:
+            raise _fail("请用 --year 指定评估年度（或用 refresh 刷新保存的结果）。")
         if not 1900 <= year <= 9999:
             raise _fail(f"年度“{year}”无效。")
         as_of = self._date(options["as_of"]) if options["as_of"] else dt.date.today()
@@ -68,6 +83,24 @@ class Command(BaseCommand):
                 handle.write(text)
         else:
             self.stdout.write(text, ending="")
+
+    def _refresh(self, options) -> None:
+        today = dt.date.today()
+        year = options["year"] or today.year
+        if not 1900 <= year <= today.year:
+            raise _fail(f"年度“{year}”无效（不能晚于今年）。")
+        orgs = self._orgs(options["org"])
+        started = time.monotonic()
+        try:
+            ruleset = load_ruleset(options["ruleset_version"])
+            report = kept.refresh(orgs, on=today, year=year, ruleset=ruleset)
+        except RulebookError as exc:
+            raise _fail(exc.message) from exc
+        self.stdout.write(
+            f"已刷新 {report.orgs} 个组织 {year} 年的 {report.results} 条检查结果（规则库第 {ruleset.version} 版）："
+            f"新增 {report.created}，变化 {report.changed}，移除 {report.removed}；待办 {report.todos} 条；"
+            f"用时 {time.monotonic() - started:.1f} 秒。"
+        )
 
     def _date(self, value: str) -> dt.date:
         try:

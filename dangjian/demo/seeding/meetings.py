@@ -26,11 +26,11 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from dangjian.core.seeding import data
-from dangjian.core.seeding import meeting_data as words
-from dangjian.core.seeding.people import REFERENCE_DATE
-from dangjian.core.seeding.rosters import Entry, Facts
-from dangjian.core.seeding.specs import KindSpec, MeetingSpec, OrgSpec, Plan
+from dangjian.demo.seeding import data
+from dangjian.demo.seeding import meeting_data as words
+from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.demo.seeding.rosters import Entry, Facts
+from dangjian.demo.seeding.specs import KindSpec, MeetingSpec, OrgSpec, Plan
 from dangjian.meetings.choices import ROSTER_OF_TYPE, MeetingType, Roster
 from dangjian.members.choices import WorkStatus
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle

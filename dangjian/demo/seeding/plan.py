@@ -37,11 +37,11 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from dangjian.core.seeding import data
-from dangjian.core.seeding.dues import build_dues
-from dangjian.core.seeding.meetings import build_meetings
-from dangjian.core.seeding.people import REFERENCE_DATE, MemberSpec, People, add_years
-from dangjian.core.seeding.specs import (
+from dangjian.demo.seeding import data
+from dangjian.demo.seeding.dues import build_dues
+from dangjian.demo.seeding.meetings import build_meetings
+from dangjian.demo.seeding.people import REFERENCE_DATE, MemberSpec, People, add_years
+from dangjian.demo.seeding.specs import (
     ANOMALY_SHARE,
     COMMITTEE_MIN_MEMBERS,
     MAX_BRANCH_MEMBERS,

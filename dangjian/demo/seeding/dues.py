@@ -27,8 +27,8 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dangjian.core.seeding.people import REFERENCE_DATE
-from dangjian.core.seeding.specs import DuesBaseSpec, DuesPaymentSpec, Plan
+from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.demo.seeding.specs import DuesBaseSpec, DuesPaymentSpec, Plan
 from dangjian.dues.calculator import CENT, monthly_due, round_money
 from dangjian.dues.choices import DuesCategory, PaymentMethod
 from dangjian.dues.rates import load_rates

@@ -11,8 +11,8 @@ from django.core.management import call_command
 
 from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.rulebook import load_ruleset
-from dangjian.core.seeding import REFERENCE_DATE, build_plan
-from dangjian.core.seeding.rosters import Facts
+from dangjian.demo.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding.rosters import Facts
 from dangjian.orgs.models import Org
 
 YEAR = REFERENCE_DATE.year  # evaluated as of REFERENCE_DATE (1 November): annual rules are still pending

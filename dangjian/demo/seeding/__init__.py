@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from dangjian.core.seeding.lifecycle import seed_training_and_talks
-from dangjian.core.seeding.people import REFERENCE_DATE
-from dangjian.core.seeding.plan import build_plan
-from dangjian.core.seeding.specs import SCALES, Plan, Scale
-from dangjian.core.seeding.writer import Progress, analyze, no_progress, summary, wipe, write_plan
+from dangjian.demo.seeding.lifecycle import seed_training_and_talks
+from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.demo.seeding.plan import build_plan
+from dangjian.demo.seeding.specs import SCALES, Plan, Scale
+from dangjian.demo.seeding.writer import Progress, analyze, no_progress, summary, wipe, write_plan
 from dangjian.dues import snapshots
 from dangjian.members.models import Member
 from dangjian.movements.seeding import seed_demo as seed_movements

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dangjian.core.seeding.people import MemberSpec
+from dangjian.demo.seeding.people import MemberSpec
 from dangjian.orgs.choices import OrgType
 
 MAX_BRANCH_MEMBERS = 50  # BR-02

@@ -18,8 +18,8 @@ from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import idcard
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
-from dangjian.core.seeding import REFERENCE_DATE, build_plan
-from dangjian.core.seeding.people import add_years
+from dangjian.demo.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding.people import add_years
 from dangjian.members.models import Member, MemberHistory
 from dangjian.members.services import MEMBER_FIELDS, _clean
 from dangjian.orgs.models import Org, Post, path_segment
@@ -74,7 +74,7 @@ def snapshot() -> dict[str, list]:
 PLAN_DIGEST = """
 import hashlib, django
 django.setup()
-from dangjian.core.seeding import build_plan
+from dangjian.demo.seeding import build_plan
 plan = build_plan("small", 1)
 print(hashlib.sha256(repr((plan.orgs, plan.members, plan.posts, plan.history)).encode()).hexdigest())
 """

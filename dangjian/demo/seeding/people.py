@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass
 
 from dangjian.core import idcard
-from dangjian.core.seeding import data
+from dangjian.demo.seeding import data
 from dangjian.members.choices import Category, WorkStatus
 
 # Content never depends on the real date: ages, terms and "recent" are measured from this day.

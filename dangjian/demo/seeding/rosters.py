@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from dangjian.core.seeding.people import REFERENCE_DATE
-from dangjian.core.seeding.specs import OrgSpec, Plan
+from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.demo.seeding.specs import OrgSpec, Plan
 from dangjian.meetings.choices import Roster
 from dangjian.members.choices import HistoryField
 from dangjian.orgs.choices import COMMITTEE_TITLES

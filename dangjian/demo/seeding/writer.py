@@ -16,10 +16,11 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.compliance.models import KeptResult, KeptTodo, ResultChange
 from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
-from dangjian.core.seeding.specs import Plan
+from dangjian.demo.seeding.specs import Plan
 from dangjian.dues.models import (
     ArrearsReview,
     CollectionDay,
@@ -352,6 +353,9 @@ RESET_MODELS = (
     Post,
     MemberHistory,
     Member,
+    KeptTodo,
+    ResultChange,
+    KeptResult,
     Org,
     AuditEvent,
 )

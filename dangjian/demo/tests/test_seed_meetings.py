@@ -14,7 +14,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from dangjian.core.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding import REFERENCE_DATE, build_plan
 from dangjian.meetings.choices import TYPES_FOR_ORG
 from dangjian.meetings.models import Absence, Meeting, MeetingKind
 from dangjian.meetings.roster import rosters_for_types
@@ -70,7 +70,7 @@ def meetings_snapshot() -> list[tuple]:
 MEETINGS_DIGEST = """
 import hashlib, django
 django.setup()
-from dangjian.core.seeding import build_plan
+from dangjian.demo.seeding import build_plan
 print(hashlib.sha256(repr(build_plan("small", 1).meetings).encode()).hexdigest())
 """
 

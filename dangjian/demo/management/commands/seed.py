@@ -7,7 +7,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from dangjian.core import seeding
+from dangjian.compliance import kept
+from dangjian.demo import seeding
 from dangjian.orgs.models import Org
 
 
@@ -52,6 +53,8 @@ class Command(BaseCommand):
             counts = seeding.run(scale, seed, reset=reset, lifecycle=lifecycle, progress=self.progress)
         except DatabaseError as exc:  # e.g. rows of later modules still refer to the organisations
             raise CommandError(f"写入失败，数据库未作任何修改：{exc}") from exc
+        report = kept.refresh()
+        self.stdout.write(f"  计算合规检查结果 {report.results} 条")
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"完成：{seeding.summary(counts)}。用时 {elapsed:.1f} 秒。"))
 

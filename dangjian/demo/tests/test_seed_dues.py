@@ -8,7 +8,7 @@ from io import StringIO
 
 from django.core.management import call_command
 
-from dangjian.core.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding import REFERENCE_DATE, build_plan
 from dangjian.dues.calculator import monthly_due
 from dangjian.dues.ledger import add_months, arrears
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief

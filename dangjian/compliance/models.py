@@ -1,0 +1,81 @@
+"""Kept results: the latest evaluation of each (rulebook version, year, organisation, rule), refreshed
+when records change and nightly (compliance.kept), with the history of each result's changes of status.
+Pages read these instead of evaluating on every request; an explicit earlier "as of" date still evaluates
+live."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class KeptResult(models.Model):
+    version = models.PositiveIntegerField(_("规则库版本"))
+    year = models.PositiveSmallIntegerField(_("评估年度"))
+    org = models.ForeignKey("orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+")
+    rule_id = models.CharField(_("规则编号"), max_length=64)
+    # the roll-up group and the tree path of the organisation when evaluated: the overview is one GROUP BY
+    unit_key = models.CharField(_("单位"), max_length=300)
+    org_path = models.CharField(_("组织路径"), max_length=255)
+    status = models.CharField(_("结果"), max_length=16)
+    missing = models.JSONField(_("缺少"), default=list)
+    evidence = models.JSONField(_("依据的记录"), default=list)  # [[kind, id], …]
+    message = models.TextField(_("说明"))
+    since = models.DateField(_("本结果起始日期"))  # D of the evaluation that first gave this status
+    as_of = models.DateField(_("评估日期"))
+    evaluated_at = models.DateTimeField(_("评估时间"))
+
+    class Meta:
+        verbose_name = _("合规检查结果")
+        verbose_name_plural = _("合规检查结果")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "year", "org", "rule_id"], name="kept_result_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["version", "year", "unit_key"], name="kept_result_unit_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.org_id} {self.year}: {self.status}"
+
+
+class ResultChange(models.Model):
+    """A kept result took a new status: when it first failed, when it was put right."""
+
+    version = models.PositiveIntegerField(_("规则库版本"))
+    year = models.PositiveSmallIntegerField(_("评估年度"))
+    org = models.ForeignKey("orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+")
+    rule_id = models.CharField(_("规则编号"), max_length=64)
+    old_status = models.CharField(_("原结果"), max_length=16, blank=True)  # "": first evaluated
+    new_status = models.CharField(_("新结果"), max_length=16)
+    as_of = models.DateField(_("评估日期"))
+    changed_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("合规结果变化")
+        verbose_name_plural = _("合规结果变化")
+        ordering = ["as_of", "id"]
+        indexes = [models.Index(fields=["org", "rule_id", "year"], name="result_change_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.org_id}: {self.old_status or '—'} → {self.new_status}"
+
+
+class KeptTodo(models.Model):
+    """本月/本季度待办 of the current year as of the last refresh (compliance.evaluator.todo)."""
+
+    version = models.PositiveIntegerField(_("规则库版本"))
+    org = models.ForeignKey("orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+")
+    rule_id = models.CharField(_("规则编号"), max_length=64)
+    period = models.CharField(_("周期"), max_length=16)
+    due_by = models.DateField(_("截止日期"))
+    message = models.TextField(_("说明"))
+    on = models.DateField(_("评估日期"))
+
+    class Meta:
+        verbose_name = _("待办")
+        verbose_name_plural = _("待办")
+        indexes = [models.Index(fields=["version", "org"], name="kept_todo_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.org_id} {self.period}"

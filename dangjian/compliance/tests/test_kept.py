@@ -1,0 +1,240 @@
+"""Kept results: refreshed after writes commit and by `dangjian compliance refresh`, equal to a fresh
+evaluation, with their history; the pages read them (and say when they were evaluated), in a number of
+queries that does not grow with the organisations."""
+
+import datetime as dt
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.compliance import kept
+from dangjian.compliance.evaluator import evaluate
+from dangjian.compliance.models import KeptResult, KeptTodo, ResultChange
+from dangjian.compliance.registry import EvidenceRef
+from dangjian.compliance.rulebook import load_ruleset
+from dangjian.compliance.selectors import resolve_evidence
+from dangjian.compliance.tests.test_query_count import populate
+from dangjian.meetings.models import Meeting
+from dangjian.meetings.services import create_meeting, delete_meeting
+from dangjian.members.services import update_member
+from dangjian.orgs.models import Org
+from dangjian.orgs.services import create_post
+from dangjian.talks.models import Talk
+
+TODAY = dt.date.today()
+
+
+def fresh(orgs=None):
+    evaluation = evaluate(orgs or Org.objects.all(), year=TODAY.year, as_of=TODAY)
+    return sorted(
+        (r.org.id, r.rule.id, r.status, tuple(r.missing), tuple(r.evidence), r.message)
+        for r in evaluation.results
+    )
+
+
+def stored(orgs=None):
+    orgs = orgs or Org.objects.all()
+    ruleset = load_ruleset()
+    meta = kept.kept_meta(orgs, year=TODAY.year, ruleset=ruleset)
+    assert meta is not None
+    evaluation = kept.kept_evaluation(orgs, year=TODAY.year, ruleset=ruleset, meta=meta)
+    return sorted(
+        (r.org.id, r.rule.id, r.status, tuple(r.missing), tuple(r.evidence), r.message)
+        for r in evaluation.results
+    )
+
+
+@pytest.fixture
+def secretary(tree, make_member):
+    """A1 with a 书记 and two more members, appointed at the start of last year."""
+    people = [make_member(tree.a1, name=n) for n in ("书记甲", "委员乙", "党员丙")]
+    create_post(
+        actor=None,
+        data={
+            "member": people[0],
+            "org": tree.a1,
+            "title": "shuji",
+            "started_on": dt.date(TODAY.year - 1, 1, 1),
+        },
+    )
+    return people
+
+
+def test_refresh_keeps_what_a_fresh_evaluation_gives(tree, secretary):
+    report = kept.refresh()
+    assert report.orgs == Org.objects.count()
+    assert report.results == report.created == KeptResult.objects.count() > 0
+    assert stored() == fresh()
+    assert ResultChange.objects.filter(old_status="").count() == report.created  # first evaluated
+    again = kept.refresh()
+    assert (again.created, again.changed, again.removed) == (0, 0, 0)
+
+
+def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
+    tree, secretary, django_capture_on_commit_callbacks, monkeypatch
+):
+    kept.refresh()
+    kept._pending().clear()  # the fixtures' writes share the test's transaction: only the meeting's count
+    refreshed = []
+    real = kept.refresh
+    monkeypatch.setattr(kept, "refresh", lambda orgs=None, **kw: refreshed.append(orgs) or real(orgs, **kw))
+    rule = "MTG-ORG-LIFE-ANNUAL"
+    before = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year)
+    assert before.status in ("pending", "fail")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        meeting = create_meeting(
+            actor=None, data={"org": tree.a1, "date": TODAY, "topic": "年度组织生活会"}, types=["org_life"]
+        )
+    assert callbacks  # nothing is refreshed before the transaction commits
+    assert len(refreshed) == 1  # one refresh for the transaction, not one per audit event
+    assert {o.code for o in refreshed[0]} == {"GW", "A-DZ", "A", "A1", "A1G1", "A2"}  # A1's path and 甲委
+    after = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year)
+    assert (after.status, after.evidence, after.since) == ("pass", [["meeting", meeting.pk]], TODAY)
+    history = list(
+        ResultChange.objects.filter(org=tree.a1, rule_id=rule).values_list("old_status", "new_status")
+    )
+    assert history == [("", before.status), (before.status, "pass")]
+    assert stored() == fresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_meeting(actor=None, meeting=meeting)
+    assert KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year).status == before.status
+    assert stored() == fresh()
+
+
+def test_a_refused_write_refreshes_nothing(tree, secretary, users, django_capture_on_commit_callbacks):
+    from dangjian.core.errors import OutOfScope
+
+    kept.refresh()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(OutOfScope):
+        create_meeting(
+            actor=users["branch_a2"],
+            data={"org": tree.a1, "date": TODAY, "topic": "越权"},
+            types=["org_life"],
+        )
+    assert callbacks == []
+    assert not Meeting.objects.exists()
+
+
+def test_a_member_moved_to_another_unit_refreshes_both(tree, secretary, django_capture_on_commit_callbacks):
+    kept.refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        update_member(actor=None, member=secretary[2], data={"org": tree.b1}, effective_on=TODAY)
+    assert stored() == fresh()
+
+
+def test_the_refresh_command_reports_and_keeps_the_todo(tree, secretary):
+    out = StringIO()
+    call_command("compliance", "refresh", stdout=out)
+    n = KeptResult.objects.count()
+    assert f"个组织 {TODAY.year} 年的 {n} 条检查结果" in out.getvalue()
+    assert KeptTodo.objects.filter(org=tree.a1).exists()
+
+
+def test_the_refresh_command_refuses_a_future_year(tree):
+    with pytest.raises(Exception, match="不能晚于今年"):
+        call_command("compliance", "refresh", "--year", str(TODAY.year + 1))
+
+
+def test_overview_reads_kept_results_and_says_when(client, users, tree, secretary):
+    client.force_login(users["gongwei"])
+    live = client.get(reverse("compliance:overview"))
+    assert live.context["kept"] is None and "现场评估" in live.content.decode()
+    kept.refresh()
+    response = client.get(reverse("compliance:overview"))
+    assert response.context["kept"] is not None
+    assert "结果更新于" in response.content.decode()
+    assert response.context["board"].overall.evaluated == live.context["board"].overall.evaluated
+    asked = client.get(reverse("compliance:overview"), {"as_of": TODAY.isoformat()})
+    assert asked.context["kept"] is None  # an explicit date evaluates live
+
+
+def test_org_page_reads_kept_results(client, users, tree, secretary):
+    kept.refresh()
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("compliance:org", args=[tree.a1.pk]))
+    assert response.context["kept"] is not None
+    shown = sorted((i.rule.id, i.status) for i in response.context["items"])
+    assert shown == sorted((r[1], r[2]) for r in fresh(Org.objects.filter(pk=tree.a1.pk)))
+
+
+def test_kept_overview_queries_do_not_grow_with_the_organisations(client, users, tree):
+    client.force_login(users["gongwei"])
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("compliance:overview")).status_code == 200
+        return len(ctx.captured_queries)
+
+    populate(tree.gw, 50)  # more than the organisations shown row by row: the roll-up is counted in SQL
+    kept.refresh()
+    few = count()
+    populate(tree.gw, 120)
+    kept.refresh()
+    assert count() == few
+
+
+def test_talk_evidence_is_not_looked_up_as_a_meeting(client, users, tree, make_member):
+    """A talk whose id equals another 党委's meeting id: the branch sees its talk, never that meeting."""
+    other = make_member(tree.b1, name="乙一党员")
+    foreign = create_meeting(
+        actor=None, data={"org": tree.b1, "date": TODAY, "topic": "乙一绝密议题"}, types=["committee"]
+    )
+    people = [make_member(tree.a1, name=n) for n in ("谈话甲", "谈话乙")]
+    assert not Talk.objects.filter(pk=foreign.pk).exists()
+    talk = Talk.objects.create(pk=foreign.pk, org=tree.a1, date=TODAY)
+    talk.participants.set(people)
+    assert other.org_id == tree.b1.pk
+    kept.refresh()
+    client.force_login(users["branch_a1"])
+    html = client.get(reverse("compliance:org", args=[tree.a1.pk])).content.decode()
+    assert "谈心谈话：" in html and "谈话甲" in html and "谈话乙" in html
+    assert "乙一绝密议题" not in html and "乙一支部" not in html
+
+
+def test_evidence_outside_the_viewers_scope_shows_only_its_date(client, users, tree, make_member):
+    """A 党组 secretary's lecture in a branch the viewer cannot see: its date, no topic, no organisation."""
+    secretary = make_member(tree.a2, name="党组书记")
+    create_post(
+        actor=None,
+        data={"member": secretary, "org": tree.a_dz, "title": "shuji", "started_on": dt.date(2020, 1, 1)},
+    )
+    create_meeting(
+        actor=None,
+        data={"org": tree.a2, "date": TODAY, "topic": "甲二专题党课", "lecturer": secretary},
+        types=["lecture"],
+    )
+    meeting = Meeting.objects.get(topic="甲二专题党课")
+    found = resolve_evidence(users["branch_a1"], [EvidenceRef("meeting", meeting.pk)])
+    item = found[("meeting", meeting.pk)]
+    assert (item.visible, item.text, item.org_name, item.url) == (False, "", "", "")
+    seen = resolve_evidence(users["dangwei_a"], [EvidenceRef("meeting", meeting.pk)])[("meeting", meeting.pk)]
+    assert (seen.visible, seen.text) == (True, "甲二专题党课")
+
+
+def test_payment_refreshes_the_branch(tree, secretary, django_capture_on_commit_callbacks):
+    from dangjian.dues.services import declare_base, record_payment
+
+    kept.refresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        declare_base(
+            actor=None,
+            member=secretary[0],
+            year=TODAY.year,
+            category="active",
+            monthly_base=Decimal("5000.00"),
+            effective_month=dt.date(TODAY.year, 1, 1),
+        )
+        record_payment(
+            actor=None,
+            member=secretary[0],
+            months=f"{TODAY.year}-01",
+            amount=Decimal("50.00"),
+            paid_on=dt.date(TODAY.year, 1, 10) if TODAY.month > 1 else TODAY,
+            method="cash",
+        )
+    assert stored() == fresh()
