@@ -183,6 +183,9 @@ LOGGING = {
 # Which system roles see 身份证号 and 手机号码 in full (on detail pages of records in their scope).
 PII_FULL_ACCESS_ROLES = ["gongwei_admin", "dangwei_admin", "branch_admin"]
 
+# The data files under rules/ (rulebook versions, 党费 rates, workflow, parameters): dangjian.core.rulefiles.
+RULES_DIR = BASE_DIR / "rules"
+
 # 党费: no official rounding rule exists (FEE-13): the quantum and mode are settings.
 DUES_ROUNDING_QUANTUM = os.environ.get("DUES_ROUNDING_QUANTUM", "0.01")
 DUES_ROUNDING_MODE = os.environ.get("DUES_ROUNDING_MODE", "ROUND_HALF_UP")

@@ -11,12 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
-from django.conf import settings
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -28,16 +25,15 @@ from pydantic import (
 )
 
 from dangjian.compliance.checks import REGISTRY
+from dangjian.core.rulefiles import RuleFileError, cached, describe_errors, parse_yaml, rules_dir, validate
 from dangjian.orgs.choices import OrgType
 
 MANIFEST = "checksums.txt"
 FILE_PATTERN = re.compile(r"^v([1-9][0-9]*)\.yaml$")
 
 
-class RulebookError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class RulebookError(RuleFileError):
+    """A rulebook problem (a RuleFileError: the file, the rule and the problem, in Chinese)."""
 
 
 class Rule(BaseModel):
@@ -124,75 +120,7 @@ class Ruleset(BaseModel):
         raise KeyError(rule_id)
 
 
-# --- error messages ---------------------------------------------------------------------------------
-
-_MESSAGES = {
-    "extra_forbidden": "不允许的字段",
-    "missing": "缺少必填字段",
-    "int_type": "应为整数",
-    "int_parsing": "应为整数",
-    "int_from_float": "应为整数",
-    "float_type": "应为数字",
-    "float_parsing": "应为数字",
-    "bool_type": "应为 true 或 false",
-    "bool_parsing": "应为 true 或 false",
-    "string_type": "应为文本",
-    "list_type": "应为列表",
-    "dict_type": "应为映射（键: 值）",
-    "date_type": "应为日期（YYYY-MM-DD）",
-    "date_parsing": "应为日期（YYYY-MM-DD）",
-    "string_too_short": "不能为空",
-    "too_short": "不能为空",
-}
-
-
-def _describe(error: dict) -> str:
-    kind, ctx = error["type"], error.get("ctx") or {}
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    if kind == "literal_error":
-        return f"取值“{error.get('input')}”无效，应为 {ctx.get('expected')}"
-    if kind == "string_pattern_mismatch":
-        return f"格式不符合要求（{ctx.get('pattern')}）"
-    if kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
-        sign = {"greater_than_equal": "≥", "greater_than": ">", "less_than_equal": "≤", "less_than": "<"}[
-            kind
-        ]
-        bound = next(iter(ctx.values()), "")
-        return f"应{sign} {bound}"
-    return _MESSAGES.get(kind, error["msg"])
-
-
-def describe_errors(exc: ValidationError, prefix: str = "") -> str:
-    parts = []
-    for error in exc.errors():
-        loc = ".".join(str(x) for x in ((prefix,) if prefix else ()) + tuple(error["loc"]))
-        parts.append(f"{loc}：{_describe(error)}" if loc else _describe(error))
-    return "；".join(parts)
-
-
 # --- loading ----------------------------------------------------------------------------------------
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A YAML loader that refuses a key written twice in one mapping (the last would silently win)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    seen = set()
-    for key_node, _value in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"字段“{key}”重复", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def rules_dir() -> Path:
-    return Path(getattr(settings, "RULES_DIR", None) or Path(settings.BASE_DIR) / "rules")
 
 
 def list_versions() -> list[int]:
@@ -237,10 +165,12 @@ def load_ruleset_file(path: Path | str) -> Ruleset:
     return _load_cached(str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
-@lru_cache(maxsize=32)
 def _load_cached(path_str: str, mtime_ns: int, size: int) -> Ruleset:
-    path = Path(path_str)
-    data = path.read_bytes()
+    """The ruleset of this version (mtime, size) of the file, read once (core.rulefiles' cache)."""
+    return cached(path_str, (mtime_ns, size), _read_ruleset, error=RulebookError)
+
+
+def _read_ruleset(path: Path, data: bytes) -> Ruleset:
     checksum = hashlib.sha256(data).hexdigest()
     name = path.name
     published = published_checksums(path.parent).get(name)
@@ -248,16 +178,10 @@ def _load_cached(path_str: str, mtime_ns: int, size: int) -> Ruleset:
         raise RulebookError(
             f"规则文件 {name} 已发布，内容不得修改（校验和与 {MANIFEST} 不符）：修改规则请发布新版本。"
         )
-    try:
-        raw = yaml.load(data.decode("utf-8"), Loader=_UniqueKeyLoader)  # a SafeLoader subclass
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise RulebookError(f"规则文件 {name} 不是有效的 YAML：{exc}") from exc
+    raw = parse_yaml(data, name)  # a SafeLoader refusing duplicate keys; RuleFileError → RulebookError
     if not isinstance(raw, dict):
         raise RulebookError(f"规则文件 {name}：顶层应为映射（id、version、title、published、rules）。")
-    try:
-        head = RulesetFile.model_validate(raw)
-    except ValidationError as exc:
-        raise RulebookError(f"规则文件 {name}：{describe_errors(exc)}。") from exc
+    head = validate(raw, RulesetFile, name)
     match = FILE_PATTERN.match(name)
     if match and int(match.group(1)) != head.version:
         raise RulebookError(f"规则文件 {name}：version 为 {head.version}，与文件名不符。")

@@ -10,7 +10,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.signals import setting_changed
 
-from dangjian.dues.rates import load_rates
+from dangjian.dues.rates import RateTable, load_rates
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -44,10 +44,16 @@ def round_money(value: Decimal) -> Decimal:
 
 
 def monthly_due(
-    category: str, base: Decimal | None, month: dt.date, *, fixed_amount: Decimal | None = None
+    category: str,
+    base: Decimal | None,
+    month: dt.date,
+    *,
+    fixed_amount: Decimal | None = None,
+    table: RateTable | None = None,
 ) -> tuple[Decimal, Decimal | None]:
-    """(amount due for `month`, the rate applied — None for flat and fixed amounts)."""
-    schedule = load_rates().schedule_for(month)
+    """(amount due for `month`, the rate applied — None for flat and fixed amounts). `table`: the rate table
+    when the caller already holds it (the ledger, once per member), else load_rates()."""
+    schedule = (table or load_rates()).schedule_for(month)
     if category in schedule.brackets:
         if base is None:
             raise ValueError("该缴费类别须有月缴费基数。")

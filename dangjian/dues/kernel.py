@@ -86,22 +86,20 @@ def month_of(index: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-_starts_cache: list = [None, ()]  # [the rate table, its schedules' first month indices]
+_starts_cache: tuple = (None, ())  # (the rate table, its schedules' first month indices)
 
 
-def _schedule_starts() -> tuple[int, ...]:
+def _schedule_starts(table) -> tuple[int, ...]:
     """The first month index each rate schedule applies to (schedule_for: effective_from ≤ the 28th), per
-    rate table (load_rates caches the table per rules directory)."""
-    table = load_rates()
-    if _starts_cache[0] is not table:
-        _starts_cache[:] = [
-            table,
-            tuple(
-                month_index(s.effective_from) + (1 if s.effective_from.day > 28 else 0)
-                for s in table.schedules
-            ),
-        ]
-    return _starts_cache[1]
+    rate table (load_rates returns the same table until its file changes)."""
+    global _starts_cache
+    cached_table, starts = _starts_cache
+    if cached_table is not table:
+        starts = tuple(
+            month_index(s.effective_from) + (1 if s.effective_from.day > 28 else 0) for s in table.schedules
+        )
+        _starts_cache = (table, starts)
+    return starts
 
 
 class Ledger(NamedTuple):
@@ -152,7 +150,8 @@ def compute(
 
     # each base row is in force from its effective month to the month before the next row of the same year
     # (or December); rows of other years never apply. One amount per base row and rate schedule.
-    schedule_starts = _schedule_starts()
+    table = load_rates()  # once per member (a stat of the file), not per base row
+    schedule_starts = _schedule_starts(table)
     bases = sorted(bases, key=lambda b: b.effective_month)  # stable: of two rows for a month, the later wins
     count = len(bases)
     for k, row in enumerate(bases):
@@ -167,7 +166,11 @@ def compute(
             piece_last = seg_last if boundary is None else boundary - 1
             try:
                 amount, rate = monthly_due(
-                    row.category, row.monthly_base, month_of(seg_first), fixed_amount=row.fixed_amount
+                    row.category,
+                    row.monthly_base,
+                    month_of(seg_first),
+                    fixed_amount=row.fixed_amount,
+                    table=table,
                 )
                 ok = True
             except ValueError:

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
-import yaml
-from django.conf import settings
-from django.core.signals import setting_changed
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dangjian.core import rulefiles
 from dangjian.dues.choices import DuesCategory
 
 FILE_NAME = "dues-rates.yaml"
 
 
-class RatesError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class RatesError(rulefiles.RuleFileError):
+    """The rate table cannot be read or is invalid, or a month precedes its first schedule."""
 
 
 class Bracket(BaseModel):
@@ -91,44 +85,7 @@ class RateTable(BaseModel):
         return applicable[-1]
 
 
-@lru_cache(maxsize=4)
-def _load(rules_dir: str) -> RateTable:
-    path = Path(rules_dir) / FILE_NAME
-    if not path.exists():
-        raise RatesError(f"党费标准文件 {path} 不存在。")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RatesError(f"党费标准文件 {path.name} 无法读取：{exc}") from exc
-    try:
-        return RateTable.model_validate(data)
-    except ValidationError as exc:
-        problems = "；".join(
-            f"{'.'.join(map(str, e['loc'])) or '（顶层）'}：{e['msg']}" for e in exc.errors()
-        )
-        raise RatesError(f"党费标准文件 {path.name} 有误：{problems}") from exc
-
-
 def load_rates() -> RateTable:
-    """The rate table, read once per rules directory (the calculator calls this for every base row of every
-    member, so it must not touch the file system; a changed file is read at the next start)."""
-    return _load(_rules_dir())
-
-
-@lru_cache(maxsize=1)
-def _rules_dir() -> str:
-    rules_dir = getattr(settings, "RULES_DIR", None)
-    return str(rules_dir) if rules_dir else _default_dir()
-
-
-def _settings_changed(*, setting, **kwargs) -> None:
-    if setting == "RULES_DIR":
-        _rules_dir.cache_clear()
-
-
-setting_changed.connect(_settings_changed)
-
-
-@lru_cache(maxsize=1)
-def _default_dir() -> str:
-    return str(Path(settings.BASE_DIR) / "rules")
+    """The rate table (core.rulefiles: parsed once per version of the file, read again when it changes). The
+    calculator calls this for every base row of every member: a call costs one `stat` of the file."""
+    return rulefiles.load(FILE_NAME, RateTable, error=RatesError)

@@ -20,9 +20,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from functools import lru_cache
 
-from django.core.signals import setting_changed
 from django.db.models.signals import post_delete, post_save
 
 from dangjian.dues.calculator import rounding
@@ -34,20 +32,20 @@ from dangjian.dues.rates import load_rates
 _pending: ContextVar[set[int] | None] = ContextVar("dues_snapshot_pending", default=None)
 
 
-@lru_cache(maxsize=1)
+_fingerprint: tuple = (None, None, "")  # (the rate table, the rounding, their fingerprint)
+
+
 def fingerprint() -> str:
-    """What every amount depends on besides the member's own rows: the rate table and the rounding."""
-    quantum, mode = rounding()
-    text = f"{load_rates().model_dump_json()}|{quantum}|{mode}"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _settings_changed(*, setting, **kwargs) -> None:
-    if setting in {"DUES_ROUNDING_QUANTUM", "DUES_ROUNDING_MODE", "RULES_DIR"}:
-        fingerprint.cache_clear()
-
-
-setting_changed.connect(_settings_changed)
+    """What every amount depends on besides the member's own rows: the rate table and the rounding. Computed
+    once per rate table (load_rates returns a new one when the file changes) and rounding setting."""
+    global _fingerprint
+    table, mark = load_rates(), rounding()
+    cached_table, cached_mark, digest = _fingerprint
+    if cached_table is not table or cached_mark != mark:
+        text = f"{table.model_dump_json()}|{mark[0]}|{mark[1]}"
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        _fingerprint = (table, mark, digest)
+    return digest
 
 
 def span(today: dt.date | None = None) -> tuple[int, int]:

@@ -11,14 +11,13 @@ delay/deadline that names a disabled option does not exist, and references to a 
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dangjian.core import rulefiles
 from dangjian.core.dates import add_months
 
 FILE_NAME = "workflow-development.yaml"
@@ -26,10 +25,8 @@ PROBATION_END = "probation_end"
 RULE_ID = r"^DEV-[0-9]{2}$"
 
 
-class WorkflowError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class WorkflowError(rulefiles.RuleFileError):
+    """The workflow file cannot be read or is invalid, or an option override names no option."""
 
 
 class _Model(BaseModel):
@@ -247,34 +244,30 @@ def _apply_options(raw: Workflow, overrides: tuple[tuple[str, bool], ...]) -> Wo
     return raw.model_copy(update={"options": options, "steps": steps})
 
 
-@lru_cache(maxsize=8)
-def _load(path: str, mtime: float, overrides: tuple[tuple[str, bool], ...]) -> Workflow:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise WorkflowError(f"无法读取发展党员流程定义 {Path(path).name}：{exc}") from exc
-    try:
-        raw = Workflow.model_validate(data)
-    except ValidationError as exc:
-        raise WorkflowError(f"发展党员流程定义 {Path(path).name} 无效：{exc}") from exc
-    return _apply_options(raw, overrides)
+# (id of the file's workflow, overrides) → (that workflow, with the overrides applied); the file's workflow is
+# core.rulefiles' (a new object when the file changes), so an entry is used only while it is the same object.
+_with_options: dict[tuple[int, tuple[tuple[str, bool], ...]], tuple[Workflow, Workflow]] = {}
 
 
 def workflow_path() -> Path:
-    directory = getattr(settings, "RULES_DIR", None) or Path(settings.BASE_DIR) / "rules"
-    return Path(directory) / FILE_NAME
+    return rulefiles.rule_path(FILE_NAME)
 
 
 def load_workflow(options: dict[str, bool] | None = None) -> Workflow:
     """The workflow in force: the file's options, overridden by settings.PIPELINE_WORKFLOW_OPTIONS and then
     by `options`. Cached per file version and option set."""
     merged = {**getattr(settings, "PIPELINE_WORKFLOW_OPTIONS", {}), **(options or {})}
-    path = workflow_path()
-    try:
-        mtime = path.stat().st_mtime
-    except OSError as exc:
-        raise WorkflowError(f"找不到发展党员流程定义 {path}") from exc
-    return _load(str(path), mtime, tuple(sorted((k, bool(v)) for k, v in merged.items())))
+    overrides = tuple(sorted((k, bool(v)) for k, v in merged.items()))
+    raw = rulefiles.load(FILE_NAME, Workflow, error=WorkflowError)
+    key = (id(raw), overrides)
+    hit = _with_options.get(key)
+    if hit is not None and hit[0] is raw:
+        return hit[1]
+    workflow = _apply_options(raw, overrides)
+    if len(_with_options) >= 16:
+        _with_options.clear()
+    _with_options[key] = (raw, workflow)
+    return workflow
 
 
 # --- dates ------------------------------------------------------------------------------------------

@@ -5,24 +5,20 @@ Which platforms count toward the hours rules is the rulebook's `platforms` param
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-import yaml
-from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from dangjian.core import rulefiles
 from dangjian.training.choices import Platform
 
 FILE_NAME = "study-platforms.yaml"
 CENT = Decimal("0.01")
 
 
-class StudyParamsError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class StudyParamsError(rulefiles.RuleFileError):
+    """The study-platform parameters cannot be read or are invalid."""
 
 
 class PlatformParams(BaseModel):
@@ -67,39 +63,11 @@ class StudyParams(BaseModel):
 
 
 def params_path() -> Path:
-    return _params_path(str(getattr(settings, "RULES_DIR", "") or ""))
-
-
-@lru_cache(maxsize=4)
-def _params_path(_rules_dir_setting: str) -> Path:
-    """Resolved once per RULES_DIR setting: the rules read the parameters for every organisation."""
-    from dangjian.compliance.rulebook import rules_dir
-
-    return (rules_dir() / FILE_NAME).resolve()
+    return rulefiles.rule_path(FILE_NAME)
 
 
 def load_params(path: Path | str | None = None) -> StudyParams:
-    """The validated parameters (cached by the file's modification time and size)."""
-    path = Path(path) if path is not None else params_path()
-    try:
-        stat = path.stat()
-    except OSError as exc:
-        raise StudyParamsError(f"参数文件 {path.name} 无法读取：{exc.strerror}。") from exc
-    return _load(str(path if path.is_absolute() else path.resolve()), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=8)
-def _load(path_str: str, mtime_ns: int, size: int) -> StudyParams:
-    from dangjian.compliance.rulebook import describe_errors
-
-    name = Path(path_str).name
-    try:
-        raw = yaml.safe_load(Path(path_str).read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise StudyParamsError(f"参数文件 {name} 不是有效的 YAML：{exc}") from exc
-    if not isinstance(raw, dict):
-        raise StudyParamsError(f"参数文件 {name}：顶层应为映射。")
-    try:
-        return StudyParams.model_validate(raw)
-    except ValidationError as exc:
-        raise StudyParamsError(f"参数文件 {name}：{describe_errors(exc)}。") from exc
+    """The validated parameters (core.rulefiles: parsed once per version of the file). `path`: another file
+    (relative to the current directory), for tests."""
+    source = Path(path).absolute() if path is not None else FILE_NAME
+    return rulefiles.load(source, StudyParams, error=StudyParamsError)
