@@ -34,6 +34,7 @@ test: install browser-deps postgres lint check-migrations test-sqlite test-postg
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check-migrations: install
 	DANGJIAN_VAR_DIR=$(CURDIR)/var/check $(BIN)/dangjian makemigrations --check --dry-run

@@ -60,6 +60,16 @@ _IMPORTERS = {
     "study-stats": "dangjian.training.xlsx.StudyStatsImporter",
 }
 
+# import kind → context managers around its write step, registered by the apps whose derived data the
+# import changes (the 党费 ledger snapshots defer their refresh to once per members file)
+WRITE_CONTEXTS: dict[str, list[Callable[[], Any]]] = {}
+
+
+def register_write_context(kind: str, factory: Callable[[], Any]) -> None:
+    if factory not in WRITE_CONTEXTS.setdefault(kind, []):
+        WRITE_CONTEXTS[kind].append(factory)
+
+
 PROGRESS_EVERY = 1000
 _COUNTERS = {"create": "created", "update": "updated", "unchanged": "unchanged"}
 
@@ -113,8 +123,11 @@ class Importer:
 
     def write_context(self):
         """A context manager around the write step (e.g. to refresh derived data once for the whole file
-        instead of once per row); none by default."""
-        return contextlib.nullcontext()
+        instead of once per row): those another app registered for this kind (`register_write_context`)."""
+        stack = contextlib.ExitStack()
+        for factory in WRITE_CONTEXTS.get(self.kind, ()):
+            stack.enter_context(factory())
+        return stack
 
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         """Checks within one row that need no database (e.g. two columns that go together)."""

@@ -8,6 +8,9 @@ class DuesConfig(AppConfig):
     verbose_name = _("党费")
 
     def ready(self) -> None:
-        from dangjian.dues import rules, snapshots  # noqa: F401  (rules: the compliance plug-in)
+        from dangjian.core.imports import register_write_context
+        from dangjian.dues import rules, snapshots, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
 
         snapshots.connect()
+        # one set-based refresh of the ledger snapshots for a whole members file
+        register_write_context("members", snapshots.deferred)

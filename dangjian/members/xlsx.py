@@ -83,11 +83,6 @@ class MemberImporter(Importer):
     fallback_column = ID
     aliases = {"title": TITLE, "started_on": STARTED}
 
-    def write_context(self):
-        from dangjian.dues import snapshots
-
-        return snapshots.deferred()  # one set-based refresh of the ledger snapshots for the whole file
-
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         """党内职务 and 任职日期 go together (a cell with an error counts as filled in)."""
         has_title = bool(row.get("post_title")) or "post_title" in row.invalid

@@ -11,7 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangjian.dues import timeline as dues_timeline
 from dangjian.dues.services import record_payment
+from dangjian.meetings import timeline as meeting_timeline
 from dangjian.meetings.choices import ROSTER_OF_TYPE
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.roster import roster
@@ -145,7 +147,7 @@ def test_meetings_attended_and_missed_follow_the_roster(tree, moved, make_member
         meeting(tree.b1, D(2024, 7, 1), ["assembly"], "乙一大会"),
         meeting(tree.a2, D(2024, 8, 1), ["talk"], "谈心谈话"),
     ]
-    events = tl.meeting_events(moved, D(2026, 1, 1))
+    events = meeting_timeline.meeting_events(moved, D(2026, 1, 1))
     got = {(e.date, e.title, e.kind) for e in events}
     assert got == {
         (D(2023, 4, 10), "参加支部党员大会", "meetings.attended"),  # not on the 甲一 committee
@@ -178,7 +180,7 @@ def test_no_meetings_before_joining_or_after_leaving_the_roll(tree, make_member)
     meeting(tree.a1, D(2025, 3, 1), ["assembly"], "离册当天")
     Member.objects.filter(pk=member.pk).update(status="deceased", inactive_from=D(2025, 3, 1))
     member.refresh_from_db()
-    events = tl.meeting_events(member, D(2026, 1, 1))
+    events = meeting_timeline.meeting_events(member, D(2026, 1, 1))
     assert [e.detail for e in events] == ["入党当天（甲一支部）"]
 
 
@@ -205,13 +207,13 @@ def test_one_event_per_payment_with_months_amount_and_payer(tree, make_member):
         method="transfer",
         payer=spouse,
     )
-    events = tl.dues_events(member, D(2026, 6, 1))
+    events = dues_timeline.dues_events(member, D(2026, 6, 1))
     assert [(e.date, e.title, e.detail) for e in events] == [
         (D(2026, 2, 3), "交纳党费 2025-11～2026-02", "120.00 元"),
         (D(2026, 3, 9), "交纳党费 2026-03", "30.50 元；代缴人：钱家属"),
     ]
     assert {e.group for e in events} == {"dues"}
-    assert tl.dues_events(member, D(2026, 3, 1))[-1].date == D(2026, 2, 3)
+    assert dues_timeline.dues_events(member, D(2026, 3, 1))[-1].date == D(2026, 2, 3)
 
 
 # --- query counts ------------------------------------------------------------------------------------
@@ -243,9 +245,9 @@ def test_each_source_runs_a_fixed_number_of_queries(tree, moved, make_member, dj
     with django_assert_num_queries(1):
         tl.post_events(moved, on)
     with django_assert_num_queries(5):  # moves, org paths, posts, absences, meeting kinds
-        tl.meeting_events(moved, on)
+        meeting_timeline.meeting_events(moved, on)
     with django_assert_num_queries(1):
-        tl.dues_events(moved, on)
+        dues_timeline.dues_events(moved, on)
 
 
 def test_timeline_queries_do_not_grow_with_meetings_and_payments(tree, make_member):
