@@ -120,9 +120,12 @@ def field_label(object_type: str, name: str) -> str:
     if model is None:
         return name
     try:
-        return str(model._meta.get_field(name).verbose_name)
+        field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return name
+    if field.auto_created and not field.concrete:  # a reverse relation (a training's participants)
+        return str(field.related_model._meta.verbose_name_plural)
+    return str(field.verbose_name)
 
 
 def _show(value) -> str:

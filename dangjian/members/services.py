@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit, idcard
@@ -231,7 +232,11 @@ def delete_member(*, actor, member: Member) -> None:
         actor=actor, action="delete", obj=current, org_path=current.org.path, before=member_snapshot(current)
     )
     current.history.all().delete()
-    current.delete()
+    try:
+        current.delete()
+    except ProtectedError as exc:  # records of other apps keep the member (党费, 参训, 谈心谈话 …)
+        kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
+        raise ServiceError(f"该党员有{'、'.join(kinds)}记录，不能删除。") from None
 
 
 def find_by_id_number(number: str) -> Member | None:

@@ -31,6 +31,13 @@ class OrgQuerySet(models.QuerySet):
 
         return self.filter(scope_for(user).org_q())
 
+    def visible_subtree(self, user, org: Org, *, include_self: bool = True) -> OrgQuerySet:
+        """`org`'s subtree as `user` may see it: the subtree restricted to the user's scope (one query).
+
+        A grant over `org` without descendants yields `org` alone, never its child organisations; pages
+        that show "everything under this organisation" (rosters, hours, roll-ups, pickers) start here."""
+        return self.subtree(org, include_self=include_self).visible_to(user)
+
 
 class Org(models.Model):
     """A party organisation: 工委 → 党组/党委 → 党总支 → 党支部 → 党小组.

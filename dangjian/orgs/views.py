@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.core.errors import ServiceError
 from dangjian.core.web import admin_required, apply_service_error
 from dangjian.members import selectors as member_selectors
+from dangjian.members.models import Member
 from dangjian.orgs import selectors, services
 from dangjian.orgs.forms import OrgForm, PostForm, allowed_child_types
 from dangjian.orgs.models import Org, Post
@@ -66,7 +68,9 @@ def org_export(request):
 @require_GET
 def post_export(request):
     """Party posts of the visible organisations (or of one org's subtree with `?org=`), in the import's
-    columns. The file carries full 身份证号 (re-import needs them), so the export is an audit event."""
+    columns. The file carries full 身份证号 (re-import needs them), so the export is an audit event; a holder
+    whose member record is outside the user's scope (a 党委's 书记 from one of its branches, for a grant
+    without descendants) gets a masked one: the user could not re-import that row anyway."""
     from dangjian.accounts.scope import scope_for
     from dangjian.core import audit
     from dangjian.core.imports import export_workbook
@@ -74,6 +78,9 @@ def post_export(request):
     posts = (
         Post.objects.visible_to(request.user)
         .select_related("member", "org")
+        .annotate(
+            member_in_scope=Exists(Member.objects.visible_to(request.user).filter(pk=OuterRef("member_id")))
+        )
         .order_by("org__path", "title", "-started_on")
     )
     root = None

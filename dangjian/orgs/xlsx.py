@@ -277,8 +277,9 @@ class PostImporter(Importer):
     def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
         posts = queryset.select_related("member", "org").order_by("org__path", "title", "started_on", "pk")
         for post in posts.iterator(chunk_size=2000):
+            number = post.member.id_number
             yield {
-                "member": post.member.id_number,
+                "member": number if getattr(post, "member_in_scope", True) else mask_id_number(number),
                 "org": post.org.code,
                 "title": post.title,
                 "started_on": post.started_on,

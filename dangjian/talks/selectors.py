@@ -147,15 +147,18 @@ def youth_groups(groups: QuerySet, year: int) -> list[YouthGroup]:
     )
 
 
-def activity_rows(activities: QuerySet) -> list[tuple[YouthActivity, list[str]]]:
-    """Activities with the names of who attended (two queries)."""
+def activity_rows(
+    activities: QuerySet, members: QuerySet | None = None
+) -> list[tuple[YouthActivity, list[str]]]:
+    """Activities with the names of who attended, among `members` when given (two queries)."""
     activities = list(activities.select_related("group", "group__org"))
     names: dict[int, list[str]] = defaultdict(list)
-    for activity_id, name in (
-        YouthActivity.participants.through.objects.filter(youthactivity_id__in=[a.pk for a in activities])
-        .order_by("member__name")
-        .values_list("youthactivity_id", "member__name")
-    ):
+    through = YouthActivity.participants.through.objects.filter(
+        youthactivity_id__in=[a.pk for a in activities]
+    )
+    if members is not None:
+        through = through.filter(member__in=members.values("pk"))
+    for activity_id, name in through.order_by("member__name").values_list("youthactivity_id", "member__name"):
         names[activity_id].append(name)
     return [(a, names[a.pk]) for a in activities]
 

@@ -68,6 +68,13 @@ def _members(ids) -> dict[int, Member]:
     return Member.objects.in_bulk(list(ids))
 
 
+def _group_people(request, org: Org):
+    """Members on the roll today of `org`'s subtree as the user may see it (the group pickers)."""
+    return Member.objects.on_roll(dt.date.today()).filter(
+        org__in=Org.objects.visible_subtree(request.user, org)
+    )
+
+
 @admin_required
 def index(request):
     """The three sections for the user's scope (or one organisation's subtree) and year Y."""
@@ -75,7 +82,11 @@ def index(request):
     year = parse_year(request.GET.get("year"), today.year)
     scope_orgs = Org.objects.visible_to(request.user).filter(dissolved_on__isnull=True)
     org = _visible_org(request, request.GET["org"]) if request.GET.get("org") else None
-    orgs = scope_orgs.filter(path__startswith=org.path) if org else scope_orgs
+    orgs = (
+        Org.objects.visible_subtree(request.user, org).filter(dissolved_on__isnull=True)
+        if org
+        else scope_orgs
+    )
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
     summary = selectors.summary(orgs, year)
     branch_rows = [r for r in summary if r.org.type == OrgType.ZHIBU]
@@ -93,6 +104,13 @@ def index(request):
         .order_by("org__path", "-started_on", "-id")
     )
     groups = selectors.youth_groups(YouthGroup.objects.filter(org__in=orgs), year)
+    seen = set(
+        Member.objects.visible_to(request.user)
+        .filter(pk__in=[g.leader_id for g in groups])
+        .values_list("pk", flat=True)
+    )
+    for g in groups:  # a leader outside the user's scope is not named
+        g.leader_visible = g.leader_id in seen
     context = {
         "nav": "talks",
         "year": year,
@@ -237,12 +255,7 @@ def group_new(request):
             "talks/choose_branch.html",
             {"nav": "talks", "title": _("成立青年理论学习小组"), "branches": options, "target": "group"},
         )
-    people = [
-        (m.pk, m.name)
-        for m in Member.objects.on_roll(dt.date.today())
-        .filter(org__path__startswith=org.path)
-        .order_by("name")
-    ]
+    people = [(m.pk, m.name) for m in _group_people(request, org).order_by("name")]
     form = GroupForm(request.POST or None, people=people)
     status = 200
     if request.method == "POST":
@@ -277,7 +290,11 @@ def group_detail(request, pk):
         YouthGroup.objects.visible_to(request.user).select_related("org", "leader"), pk=pk
     )
     year = parse_year(request.GET.get("year"), dt.date.today().year)
-    members = list(group.members.order_by("name"))
+    # Only the members the user may see are named (a grant without descendants over the group's
+    # organisation does not reveal its branches' members); the others are counted.
+    visible = Member.objects.visible_to(request.user)
+    members = list(visible.filter(youth_groups=group).order_by("name"))
+    hidden = group.members.count() - len(members)
     people = [(m.pk, m.name) for m in members]
     form = ActivityForm(request.POST or None, people=people)
     status = 200
@@ -300,20 +317,19 @@ def group_detail(request, pk):
                 messages.success(request, _("已登记学习小组活动。"))
                 return redirect(f"{reverse('talks:group', args=[group.pk])}?year={data['date'].year}")
         status = 400
-    activities = selectors.activity_rows(YouthActivity.objects.filter(group=group, date__year=year))
+    activities = selectors.activity_rows(
+        YouthActivity.objects.filter(group=group, date__year=year), members=visible
+    )
     members_form = GroupMembersForm(
         initial={"leader": group.leader_id, "members": [m.pk for m in members]},
-        people=[
-            (m.pk, m.name)
-            for m in Member.objects.on_roll(dt.date.today())
-            .filter(org__path__startswith=group.org.path)
-            .order_by("name")
-        ],
+        people=[(m.pk, m.name) for m in _group_people(request, group.org).order_by("name")],
     )
     context = {
         "nav": "talks",
         "group": group,
         "members": members,
+        "hidden": hidden,
+        "leader_visible": any(m.pk == group.leader_id for m in members),
         "year": year,
         "activities": activities,
         "form": form,
@@ -326,19 +342,24 @@ def group_detail(request, pk):
 @require_POST
 def group_members(request, pk):
     group = get_object_or_404(YouthGroup.objects.visible_to(request.user).select_related("org"), pk=pk)
-    people = [
-        (m.pk, m.name)
-        for m in Member.objects.on_roll(dt.date.today()).filter(org__path__startswith=group.org.path)
-    ]
+    pickable = _group_people(request, group.org)
+    people = [(m.pk, m.name) for m in pickable]
     form = GroupMembersForm(request.POST, people=people)
     if form.is_valid():
         found = _members([form.cleaned_data["leader"]])
+        # Members the user cannot see were not offered: they stay in the group.
+        kept = (
+            Member.objects.on_roll(dt.date.today())
+            .filter(youth_groups=group, org__path__startswith=group.org.path)
+            .exclude(pk__in=pickable.values("pk"))
+            .values_list("pk", flat=True)
+        )
         try:
             services.update_youth_group_members(
                 actor=request.user,
                 group=group,
                 leader=found.get(form.cleaned_data["leader"]),
-                members=form.cleaned_data["members"],
+                members=[*form.cleaned_data["members"], *kept],
             )
         except OutOfScope:
             raise Http404 from None

@@ -139,8 +139,9 @@ def hours_lines(items: list[OrgTraining], year: int, rule: TrainRule) -> list[Ho
     return lines
 
 
-def branches_under(org: Org) -> QuerySet:
-    return Org.objects.subtree(org).filter(type=OrgType.ZHIBU)
+def branches_under(org: Org, user) -> QuerySet:
+    """The 党支部 of `org`'s subtree that `user` may see (a grant without descendants: none below it)."""
+    return Org.objects.visible_subtree(user, org).filter(type=OrgType.ZHIBU)
 
 
 # --- the secretary's page ----------------------------------------------------------------------------------

@@ -191,7 +191,9 @@ def hours(request):
     lines, error = [], ""
     if org is not None and rule is not None:
         try:
-            items = selectors.evaluate(selectors.branches_under(org), year=year, as_of=as_of, rules=[])
+            items = selectors.evaluate(
+                selectors.branches_under(org, request.user), year=year, as_of=as_of, rules=[]
+            )
             lines = selectors.hours_lines(items, year, rule)
         except StudyParamsError as exc:
             error = exc.message
@@ -223,7 +225,9 @@ def rollup(request):
     member_rule = selectors.hours_rule(rules)
     lines = []
     if org is not None:
-        qs = Org.objects.subtree(org).exclude(type__in=(OrgType.XIAOZU, OrgType.GONGWEI, OrgType.DANGZU))
+        qs = Org.objects.visible_subtree(request.user, org).exclude(
+            type__in=(OrgType.XIAOZU, OrgType.GONGWEI, OrgType.DANGZU)
+        )
         for item in selectors.evaluate(qs, year=year, as_of=as_of, rules=rules):
             hours = selectors.hours_lines([item], year, member_rule) if member_rule else []
             lines.append(

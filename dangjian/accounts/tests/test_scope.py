@@ -24,6 +24,24 @@ def test_assignment_without_descendants_covers_only_that_org(tree, make_user, ma
     assert list(Member.objects.visible_to(user).values_list("name", flat=True)) == []
 
 
+def test_visible_subtree_is_the_subtree_restricted_to_the_scope(users, tree, make_user):
+    only_a = make_user("only_a", "dangwei_admin", tree.a, include_descendants=False)
+    assert codes(Org.objects.visible_subtree(only_a, tree.a)) == ["A"]
+    assert codes(Org.objects.visible_subtree(only_a, tree.a, include_self=False)) == []
+    assert codes(Org.objects.visible_subtree(only_a, tree.a1)) == []
+    assert codes(Org.objects.visible_subtree(only_a, tree.gw)) == ["A"]
+    assert codes(Org.objects.visible_subtree(users["dangwei_a"], tree.a)) == ["A", "A1", "A1G1", "A2"]
+    assert codes(Org.objects.visible_subtree(users["dangwei_a"], tree.a, include_self=False)) == [
+        "A1",
+        "A1G1",
+        "A2",
+    ]
+    assert codes(Org.objects.visible_subtree(users["branch_a1"], tree.a)) == ["A1", "A1G1"]
+    assert codes(Org.objects.visible_subtree(users["branch_a1"], tree.b)) == []
+    assert codes(Org.objects.visible_subtree(users["gongwei"], tree.b)) == ["B", "B-ZZ", "B1"]
+    assert codes(Org.objects.visible_subtree(users["member_a1"], tree.a1)) == []
+
+
 def test_member_sees_only_own_record(users, tree, make_member):
     make_member(tree.a1, name="同支部党员")
     assert list(Member.objects.visible_to(users["member_a1"])) == [users["own_member"]]

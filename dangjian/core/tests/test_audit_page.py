@@ -107,3 +107,29 @@ def test_operation_events_are_labelled_in_chinese(client, users, tree):
     client.force_login(users["dangwei_a"])
     response = client.get(URL, {"object_type": "import"})
     assert [e.type_label for e in response.context["page"]] == ["数据导入"]
+
+
+def test_a_diff_of_a_reverse_relation_is_labelled_with_the_related_records(client, users, tree, make_member):
+    """Adding participants records the training's "participants" (a reverse relation, no verbose_name of its
+    own): the page showed a server error."""
+    from decimal import Decimal
+
+    from dangjian.training.services import add_participants, create_training
+
+    training = create_training(
+        actor=None,
+        data={
+            "title": "轮训",
+            "organiser": "党校",
+            "level": "other",
+            "org": tree.a1,
+            "started_on": dt.date(2026, 4, 1),
+            "hours": Decimal("8"),
+        },
+    )
+    add_participants(actor=None, training=training, members=[make_member(tree.a1, name="参训甲")])
+    client.force_login(users["branch_a1"])
+    response = client.get(URL, {"object_type": "training.training", "action": "update"})
+    assert response.status_code == 200
+    [event] = response.context["page"]
+    assert [label for label, _before, _after in event.diff] == ["参训人员", "completed"]

@@ -113,3 +113,52 @@ def test_moving_into_a_sibling_branch_needs_scope_over_both(tree, users):
     with pytest.raises(OutOfScope):
         update_member(actor=users["branch_a1"], member=a2_member, data={"org": tree.a1})
     assert Member.objects.get(pk=a2_member.pk).org == tree.a2
+
+
+def test_deleting_a_member_with_records_elsewhere_is_refused_and_changes_nothing(tree, users):
+    """Payments and training participations protect their member: the refusal names them (it was a server
+    error) and leaves the member, its history and the audit log as they were."""
+    from decimal import Decimal
+
+    from dangjian.dues.services import declare_base, record_payment
+    from dangjian.training.services import add_participants, create_training
+
+    member = create_member(actor=None, data=base_data(tree.a1))
+    update_member(
+        actor=None, member=member, data={"work_status": "retired"}, effective_on=dt.date(2026, 1, 1)
+    )
+    declare_base(
+        actor=None,
+        member=member,
+        year=2026,
+        category="active",
+        monthly_base=Decimal("6000"),
+        effective_month=dt.date(2026, 1, 1),
+    )
+    record_payment(
+        actor=None,
+        member=member,
+        months="2026-01",
+        amount=Decimal("30"),
+        paid_on=dt.date(2026, 1, 5),
+        method="cash",
+    )
+    training = create_training(
+        actor=None,
+        data={
+            "title": "轮训",
+            "organiser": "党校",
+            "level": "other",
+            "org": tree.a1,
+            "started_on": dt.date(2026, 4, 1),
+            "hours": Decimal("8"),
+        },
+    )
+    add_participants(actor=None, training=training, members=[member])
+    events, history = AuditEvent.objects.count(), MemberHistory.objects.filter(member=member).count()
+    with pytest.raises(ServiceError) as refused:
+        delete_member(actor=users["branch_a1"], member=member)
+    assert refused.value.message == "该党员有党费缴纳、参训人员记录，不能删除。"
+    assert Member.objects.filter(pk=member.pk).exists()
+    assert MemberHistory.objects.filter(member=member).count() == history == 1
+    assert AuditEvent.objects.count() == events

@@ -582,6 +582,31 @@ def test_post_export_is_scoped_and_audited(client, users, tree, make_member):
     assert client.get(reverse("orgs:post_export"), {"org": tree.a1.pk}).status_code == 404
 
 
+def test_post_export_masks_the_id_number_of_a_holder_outside_the_scope(client, users, tree, make_member):
+    """甲委's 书记 is a member of 乙一: 甲委's administrator exports the post (it is 甲委's) but not that member's
+    full 身份证号, which no page of theirs shows; a holder within the scope keeps the full number."""
+    import io
+
+    import openpyxl
+
+    from dangjian.core.pii import mask_id_number
+
+    outsider = make_member(tree.b1, name="乙方书记")
+    insider = make_member(tree.a1, name="甲一委员")
+    for member, title in ((outsider, "shuji"), (insider, "zuzhi")):
+        create_post(
+            actor=None,
+            data={"member": member, "org": tree.a, "title": title, "started_on": dt.date(2022, 1, 1)},
+        )
+    client.force_login(users["dangwei_a"])
+    response = client.get(reverse("orgs:post_export"))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
+    headers = [c.value for c in sheet[1]]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    numbers = [(r[headers.index("组织编码")], r[headers.index("身份证号")]) for r in rows]
+    assert numbers == [("A", mask_id_number(outsider.id_number)), ("A", insider.id_number)]
+
+
 def test_detail_links_to_the_orgs_meetings_and_compliance(client, users, tree):
     client.force_login(users["branch_a1"])
     html = client.get(reverse("orgs:detail", args=[tree.a1.pk])).content.decode()

@@ -145,3 +145,90 @@ def test_index_runs_a_bounded_number_of_queries(client, a1, users, tree, make_me
         actor=None, org=tree.b, name="组二", leader=others[2], members=[], founded_on=TODAY
     )
     assert measure() == few
+
+
+def test_a_grant_without_descendants_sees_no_branch_members_on_the_talks_pages(
+    client, a1, users, tree, make_user
+):
+    """A 党委管理员 over 甲委 without descendants: 甲一's talks are not in 甲委's index, the group pickers
+    offer none of 甲一's members, and 甲委's group names none of them (they are counted, and stay when a
+    save is refused). The grant with descendants sees them all."""
+    services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.shuji, a1.m1])
+    group = services.create_youth_group(
+        actor=None, org=tree.a, name="甲委青年组", leader=a1.m1, members=[a1.m2], founded_on=TODAY
+    )
+    services.record_youth_activity(
+        actor=None, group=group, date=TODAY, topic="学习党章", participants=[a1.m1]
+    )
+    only_a = make_user("only_a", "dangwei_admin", tree.a, include_descendants=False)
+    login(client, only_a)
+
+    page = client.get(reverse("talks:index"), {"org": tree.a.pk}).content.decode()
+    assert "书记甲" not in page and "党员丁" not in page and "甲委青年组" in page
+    assert client.get(reverse("talks:index"), {"org": tree.a1.pk}).status_code == 404
+    form = client.get(reverse("talks:group_new"), {"org": tree.a.pk})
+    assert form.status_code == 200
+    assert form.context["form"].fields["leader"].choices == [("", "—")]
+    assert form.context["form"].fields["members"].choices == []
+    response = client.get(reverse("talks:group", args=[group.pk]))
+    page = response.content.decode()
+    assert response.context["members"] == [] and response.context["hidden"] == 2
+    assert response.context["leader_visible"] is False
+    assert "党员丁" not in page and "党员戊" not in page and "另有 2 名成员不在您的管理范围内" in page
+    assert response.context["activities"][0][1] == []
+    assert response.context["members_form"].fields["members"].choices == []
+
+    events = AuditEvent.objects.count()
+    response = client.post(
+        reverse("talks:group_members", args=[group.pk]), {"leader": a1.m1.pk, "members": [a1.m1.pk]}
+    )
+    assert response.status_code == 302
+    assert set(group.members.values_list("name", flat=True)) == {"党员丁", "党员戊"}
+    new_group = {"org": tree.a.pk, "name": "新组", "founded_on": TODAY.isoformat(), "leader": a1.m1.pk}
+    assert client.post(reverse("talks:group_new"), new_group).status_code == 400
+    assert not YouthGroup.objects.filter(name="新组").exists()
+    assert AuditEvent.objects.count() == events
+
+    login(client, users["dangwei_a"])
+    page = client.get(reverse("talks:index"), {"org": tree.a.pk}).content.decode()
+    assert "书记甲" in page and "党员丁" in page
+    response = client.get(reverse("talks:group", args=[group.pk]))
+    assert [m.name for m in response.context["members"]] == ["党员丁", "党员戊"]
+    assert response.context["hidden"] == 0 and response.context["leader_visible"] is True
+    assert response.context["activities"][0][1] == ["党员丁"]
+    assert "另有" not in response.content.decode()
+    choices = response.context["members_form"].fields["members"].choices
+    assert [name for _pk, name in choices] == [
+        "书记甲",
+        "党员丁",
+        "党员戊",
+        "宣传委员丙",
+        "李党员",
+        "组织委员乙",
+    ]
+
+
+def test_saving_a_groups_members_keeps_those_the_user_cannot_see(client, a1, tree, make_member, make_user):
+    """甲委 without descendants plus 甲一: 甲二's member of 甲委's group is neither offered nor named, and it
+    stays in the group when the user saves the members they can see."""
+    from dangjian.accounts.models import RoleAssignment
+
+    a2_member = make_member(tree.a2, name="甲二青年")
+    group = services.create_youth_group(
+        actor=None, org=tree.a, name="甲委青年组", leader=a1.m1, members=[a1.m2, a2_member], founded_on=TODAY
+    )
+    user = make_user("a_and_a1", "dangwei_admin", tree.a, include_descendants=False)
+    RoleAssignment.objects.create(user=user, role="branch_admin", org=tree.a1, include_descendants=True)
+    login(client, user)
+    response = client.get(reverse("talks:group", args=[group.pk]))
+    assert [m.name for m in response.context["members"]] == ["党员丁", "党员戊"]
+    assert response.context["hidden"] == 1 and "甲二青年" not in response.content.decode()
+    choices = response.context["members_form"].fields["members"].choices
+    assert "甲二青年" not in [name for _pk, name in choices]
+    response = client.post(
+        reverse("talks:group_members", args=[group.pk]), {"leader": a1.shuji.pk, "members": [a1.m1.pk]}
+    )
+    assert response.status_code == 302
+    group.refresh_from_db()
+    assert group.leader == a1.shuji
+    assert set(group.members.values_list("name", flat=True)) == {"书记甲", "党员丁", "甲二青年"}

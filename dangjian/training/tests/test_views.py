@@ -190,3 +190,39 @@ def test_rollup_costs_the_same_queries_for_few_and_many_branches(
         page = client.get(url, params).content.decode()
     assert len(few.captured_queries) == len(many.captured_queries)
     assert page.count('data-org="A-Y') == 10
+
+
+def test_a_grant_without_descendants_sees_no_branch_hours_or_rollup_rows(
+    client, tree, make_member, make_user, appoint, train
+):
+    """A 党委管理员 over 甲委 without descendants administers 甲委 itself: the hours page and the roll-up
+    of 甲委 show none of 甲一/甲二's members, secretaries or rows; the grant with descendants shows them."""
+    a1_member = make_member(tree.a1, name="甲一学员")
+    a2_member = make_member(tree.a2, name="甲二学员")
+    sec = make_member(tree.a1, name="甲一书记")
+    appoint(sec, tree.a1, D(2020, 1, 1))
+    train(tree.a, [a1_member, a2_member, sec], D(2026, 3, 1), hours="40")
+    only_a = make_user("only_a", "dangwei_admin", tree.a, include_descendants=False)
+    with_desc = make_user("a_all", "dangwei_admin", tree.a)
+    hours = reverse("training:hours")
+    rollup = reverse("training:rollup")
+    params = {"org": tree.a.pk, "year": 2026, "as_of": "2026-12-31"}
+
+    login(client, only_a)
+    response = client.get(hours, params)
+    assert response.status_code == 200 and response.context["lines"] == []
+    page = response.content.decode()
+    assert "甲一学员" not in page and "甲二学员" not in page and "甲一支部" not in page
+    assert "该组织没有在册党员。" in page
+    response = client.get(rollup, params)
+    assert [line["org"].code for line in response.context["lines"]] == ["A"]
+    page = response.content.decode()
+    assert 'data-org="A1"' not in page and 'data-org="A2"' not in page and "甲一书记" not in page
+    assert client.get(hours, {**params, "org": tree.a1.pk}).status_code == 404
+
+    login(client, with_desc)
+    response = client.get(hours, params)
+    assert [line.name for line in response.context["lines"]] == ["甲一书记", "甲一学员", "甲二学员"]
+    response = client.get(rollup, params)
+    assert [line["org"].code for line in response.context["lines"]] == ["A", "A1", "A2"]
+    assert "甲一书记" in response.content.decode()
