@@ -20,6 +20,7 @@ from django.db import transaction
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit, idcard
+from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
 from dangjian.members.choices import Category, MemberStatus
@@ -30,7 +31,7 @@ from dangjian.orgs.models import Org
 from dangjian.pipeline.choices import CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, state_of
-from dangjian.pipeline.workflow import StepDef, Workflow, add_months, load_workflow
+from dangjian.pipeline.workflow import StepDef, Workflow, load_workflow
 
 OUT_OF_SCOPE = "该党支部不在您的管理范围内，未登记。"
 

@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from dangjian.core.dates import add_months
 from dangjian.elections.models import Election
-from dangjian.elections.tally import add_months
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import update_org
 from dangjian.training.tests.test_browser import import_xuexi_export_and_check_hours

@@ -10,11 +10,12 @@ import re
 import pytest
 
 from dangjian.core import idcard
+from dangjian.core.dates import add_months
 from dangjian.members.models import Member
 from dangjian.orgs.services import create_post
 from dangjian.pipeline.models import DevelopmentCase
 from dangjian.pipeline.tests.helpers import plan
-from dangjian.pipeline.workflow import add_months, load_workflow
+from dangjian.pipeline.workflow import load_workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
