@@ -60,10 +60,15 @@ class Scope:
                 q |= Q(**{f"{prefix}pk": g.org_id})
         return q
 
-    def member_q(self) -> Q:
-        q = self.org_q("org__")
+    def member_q(self, prefix: str = "") -> Q:
+        """Filter on members (or on rows reached through `prefix`, e.g. "member__"): the members of the
+        organisations the user administers, and the user's own member record."""
+        if self.is_superuser:
+            # Not org_q() | own record: Q() | Q(pk=…) is Q(pk=…), only the superuser's own member.
+            return Q()
+        q = self.org_q(f"{prefix}org__")
         if self.member_id:
-            q |= Q(pk=self.member_id)
+            q |= Q(**{f"{prefix}pk": self.member_id})
         return q
 
     def path_q(self, field_name: str = "org_path") -> Q:
