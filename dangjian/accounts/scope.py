@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from dangjian.accounts.choices import ADMIN_ROLES, Role
+from dangjian.accounts.choices import ADMIN_ROLES
 from dangjian.core.errors import OutOfScope
 
 _NOTHING = Q(pk__in=[])
@@ -40,10 +40,6 @@ class Scope:
     @property
     def is_admin(self) -> bool:
         return self.is_superuser or bool(self.admin_grants)
-
-    @property
-    def is_gongwei_admin(self) -> bool:
-        return self.is_superuser or any(g.role == Role.GONGWEI_ADMIN for g in self.grants)
 
     def roles(self) -> set[str]:
         return {g.role for g in self.grants}

@@ -239,12 +239,3 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
             )
         )
     return result
-
-
-def extra_payments(members, year: int) -> list[DuesPayment]:
-    """Voluntary extra payments (自愿多交) paid in `year`, kept apart from the ledger."""
-    return list(
-        DuesPayment.objects.filter(member_id__in=_member_ids(members), is_extra=True, paid_on__year=year)
-        .select_related("member", "member__org", "payer")
-        .order_by("paid_on", "id")
-    )

@@ -415,34 +415,6 @@ def _apply_effect(
         case.closed_on = on
 
 
-def update_case(
-    *, actor, case: DevelopmentCase, name: str | None = None, phone: str | None = None
-) -> DevelopmentCase:
-    """Corrects the name or phone of a case (the 身份证号 and the branch are fixed: a wrong one is a new case)."""
-    with transaction.atomic():
-        current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
-        require_org(actor, current.org, OUT_OF_SCOPE)
-        before = case_snapshot(current)
-        if name is not None:
-            if not name.strip():
-                raise ServiceError("姓名不能为空。", field="name")
-            current.name = name.strip()
-        if phone is not None:
-            current.phone = validate_phone(phone)
-        current.save()
-        after = case_snapshot(current)
-        if after != before:
-            audit.record(
-                actor=actor,
-                action="update",
-                obj=current,
-                org_path=current.org.path,
-                before=before,
-                after=after,
-            )
-    return current
-
-
 def _as_imported(wf: Workflow, step: StepDef) -> StepDef:
     """The step as an import sees it: a required step without an import column (the sheet has no date for it), or
     a repeatable one (the sheet has only the latest 考察), stands for the steps it requires in turn."""
