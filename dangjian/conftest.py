@@ -25,6 +25,8 @@ from dangjian.core import idcard
 
 _seq = itertools.count(1)
 
+TEST_PASSWORD = "Test-pass-2026"  # every test user's password (make_user), typed by the browser login
+
 
 def make_id_number(birth: dt.date = dt.date(1985, 6, 15), male: bool = True) -> str:
     return idcard.make("310101", birth, next(_seq) % 999, male)
@@ -110,9 +112,7 @@ def make_member(db):
 def make_user(db):
     from dangjian.accounts.models import RoleAssignment, User
 
-    def _make(
-        username, role=None, org=None, include_descendants=True, member=None, password="Test-pass-2026"
-    ):
+    def _make(username, role=None, org=None, include_descendants=True, member=None, password=TEST_PASSWORD):
         user = User.objects.create_user(username=username, password=password, member=member)
         if role:
             RoleAssignment.objects.create(
@@ -187,3 +187,19 @@ def browser_page():
             # close it, or PostgreSQL refuses to drop the test database at the end of the session.
             connections.close_all()
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture
+def login(browser_page, live_server):
+    """Signs a user in on the browser page, as a person would: the login form of the live server, then the
+    dashboard. `login("branch_a1")`; to switch users, clear the page's cookies first."""
+
+    def _login(username: str, password: str = TEST_PASSWORD) -> None:
+        base = live_server.url
+        browser_page.goto(f"{base}/accounts/login/")
+        browser_page.get_by_label("用户名").fill(username)
+        browser_page.get_by_label("密码").fill(password)
+        browser_page.get_by_role("button", name="登录").click()
+        browser_page.wait_for_url(f"{base}/")
+
+    return _login

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from dangjian.accounts.choices import ADMIN_ROLES, Role
+from dangjian.accounts.choices import ADMIN_ROLES
 from dangjian.core.errors import OutOfScope
 
 _NOTHING = Q(pk__in=[])
@@ -41,10 +41,6 @@ class Scope:
     def is_admin(self) -> bool:
         return self.is_superuser or bool(self.admin_grants)
 
-    @property
-    def is_gongwei_admin(self) -> bool:
-        return self.is_superuser or any(g.role == Role.GONGWEI_ADMIN for g in self.grants)
-
     def roles(self) -> set[str]:
         return {g.role for g in self.grants}
 
@@ -60,10 +56,15 @@ class Scope:
                 q |= Q(**{f"{prefix}pk": g.org_id})
         return q
 
-    def member_q(self) -> Q:
-        q = self.org_q("org__")
+    def member_q(self, prefix: str = "") -> Q:
+        """Filter on members (or on rows reached through `prefix`, e.g. "member__"): the members of the
+        organisations the user administers, and the user's own member record."""
+        if self.is_superuser:
+            # Not org_q() | own record: Q() | Q(pk=…) is Q(pk=…), only the superuser's own member.
+            return Q()
+        q = self.org_q(f"{prefix}org__")
         if self.member_id:
-            q |= Q(pk=self.member_id)
+            q |= Q(**{f"{prefix}pk": self.member_id})
         return q
 
     def path_q(self, field_name: str = "org_path") -> Q:

@@ -21,6 +21,7 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
+from dangjian.core.dates import add_months
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import ArrearsLevel, LedgerStatus
 from dangjian.dues.kernel import BaseRow, ReliefRow, member_lines, month_index, month_of
@@ -62,11 +63,6 @@ class ArrearsRow:
 
 def month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
-
-
-def add_months(month: dt.date, n: int) -> dt.date:
-    index = month.year * 12 + month.month - 1 + n
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def month_range(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -243,12 +239,3 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
             )
         )
     return result
-
-
-def extra_payments(members, year: int) -> list[DuesPayment]:
-    """Voluntary extra payments (自愿多交) paid in `year`, kept apart from the ledger."""
-    return list(
-        DuesPayment.objects.filter(member_id__in=_member_ids(members), is_extra=True, paid_on__year=year)
-        .select_related("member", "member__org", "payer")
-        .order_by("paid_on", "id")
-    )

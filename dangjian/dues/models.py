@@ -9,17 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
-
-
-class MemberScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from dangjian.accounts.scope import scope_for
-
-        scope = scope_for(user)
-        q = scope.org_q("member__org__")
-        if scope.member_id:
-            q |= Q(member_id=scope.member_id)
-        return self.filter(q)
+from dangjian.members.models import MemberScopedQuerySet
 
 
 class DuesBase(models.Model):

@@ -14,11 +14,11 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import add_months
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import DuesCategory, LedgerStatus
 from dangjian.dues.ledger import (
     LedgerRow,
-    add_months,
     arrears,
     branch_id,
     due_on,

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.web import admin_required, apply_service_error
 from dangjian.dues import selectors
@@ -34,7 +35,7 @@ from dangjian.dues.forms import (
     parse_month,
     parse_year,
 )
-from dangjian.dues.ledger import add_months, due_date, member_ledger, month_start
+from dangjian.dues.ledger import due_date, member_ledger, month_start
 from dangjian.dues.services import record_payment, record_review, set_collection_day
 from dangjian.members.models import Member
 

@@ -30,10 +30,3 @@ class ExclusionReason(models.TextChoices):
 class ThresholdBasis(models.TextChoices):
     EXPECTED = "expected", _("应到会有选举权人数")
     PRESENT = "present", _("实到会有选举权人数")
-
-
-class TermStatus(models.TextChoices):
-    OK = "ok", _("正常")
-    DUE = "due", _("即将届满")
-    OVERDUE = "overdue", _("已届满")
-    VIOLATION = "violation", _("超期一年以上")

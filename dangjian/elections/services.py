@@ -19,6 +19,7 @@ from django.db import transaction
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
+from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.elections import tally as T
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
@@ -77,17 +78,17 @@ def record_term_adjustment(
     if kind == AdjustmentKind.POSTPONE:
         if new_due_on <= term_end:
             raise ServiceError(f"延期换届的日期应晚于本届届满日期 {term_end:%Y-%m-%d}。", field="new_due_on")
-        if new_due_on > T.add_months(term_end, limit):
+        if new_due_on > add_months(term_end, limit):
             raise ServiceError(
-                f"延期换届一般不超过{limit}个月（EL-03）：最迟 {T.add_months(term_end, limit):%Y-%m-%d}。",
+                f"延期换届一般不超过{limit}个月（EL-03）：最迟 {add_months(term_end, limit):%Y-%m-%d}。",
                 field="new_due_on",
             )
     else:
         if new_due_on >= term_end:
             raise ServiceError(f"提前换届的日期应早于本届届满日期 {term_end:%Y-%m-%d}。", field="new_due_on")
-        if new_due_on < T.add_months(term_end, -limit):
+        if new_due_on < add_months(term_end, -limit):
             raise ServiceError(
-                f"提前换届一般不超过{limit}个月（EL-03）：最早 {T.add_months(term_end, -limit):%Y-%m-%d}。",
+                f"提前换届一般不超过{limit}个月（EL-03）：最早 {add_months(term_end, -limit):%Y-%m-%d}。",
                 field="new_due_on",
             )
     with transaction.atomic():

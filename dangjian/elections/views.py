@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -203,7 +202,3 @@ def adjust(request, org_pk: int):
             return redirect(reverse("elections:index"))
     context = {"nav": "elections", "org": org, "form": form, "params": election_params()}
     return render(request, "elections/adjust.html", context, status=400 if request.method == "POST" else 200)
-
-
-def new_url(org, held_on) -> str:
-    return f"{reverse('elections:create')}?{urlencode({'org': org.pk, 'held_on': held_on.isoformat()})}"

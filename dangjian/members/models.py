@@ -24,6 +24,29 @@ class MemberQuerySet(models.QuerySet):
         return self.filter(on_roll_q(on))
 
 
+class MemberScopedQuerySet(models.QuerySet):
+    """Rows that belong to one member through a `member` foreign key (党费 bases and payments, movements
+    records, training participation, study figures). Access follows the member, by their current organisation:
+
+    - `visible_to(user)` (reading): the rows of every member `Member.objects.visible_to(user)` returns, i.e.
+      of the members of the organisations the user administers (with their subtrees where granted) and of the
+      user's own member record — a 党员 reads their own rows, never anyone else's. Deny by default; a
+      superuser sees everything.
+    - `administered_by(user)` (the admin pages that act on the rows): only the members of the organisations
+      the user administers; the user's own record gives no access here.
+    """
+
+    def visible_to(self, user) -> MemberScopedQuerySet:
+        from dangjian.accounts.scope import scope_for
+
+        return self.filter(scope_for(user).member_q("member__"))
+
+    def administered_by(self, user) -> MemberScopedQuerySet:
+        from dangjian.accounts.scope import scope_for
+
+        return self.filter(scope_for(user).org_q("member__org__"))
+
+
 def on_roll_q(on, prefix: str = "") -> Q:
     """The on-roll condition as a Q (for querysets over related models, e.g. prefix="member__")."""
     return Q(**{f"{prefix}joined_on__lte": on}) & (

@@ -10,15 +10,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.choices import MemberStatus
+from dangjian.members.models import MemberScopedQuerySet
 from dangjian.movements.choices import ContactWay, ExitOutcome, TransferKind, TransferState
-
-
-class MemberScopedQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Rows of members in organisations the user administers (an admin's pages)."""
-        from dangjian.accounts.scope import scope_for
-
-        return self.filter(scope_for(user).org_q("member__org__"))
 
 
 class StatusChange(models.Model):

@@ -167,7 +167,7 @@ def stint_start(request, pk: int):
 
 def _stint(request, pk) -> MobileStint:
     stint = (
-        MobileStint.objects.visible_to(request.user)
+        MobileStint.objects.administered_by(request.user)
         .select_related("member", "member__org")
         .filter(pk=pk)
         .first()
@@ -223,7 +223,7 @@ def lost_record(request, pk: int):
 @require_POST
 def lost_regained(request, pk: int):
     lost = (
-        LostContact.objects.visible_to(request.user)
+        LostContact.objects.administered_by(request.user)
         .select_related("member", "member__org")
         .filter(pk=pk)
         .first()

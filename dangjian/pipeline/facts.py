@@ -10,8 +10,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from dangjian.compliance.facts import register_facts
+from dangjian.core.dates import add_months
 from dangjian.pipeline.models import CaseStep
-from dangjian.pipeline.workflow import add_months, load_workflow
+from dangjian.pipeline.workflow import load_workflow
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from dangjian.core.dates import add_months
 from dangjian.pipeline.choices import CLOSED_STATUSES
 from dangjian.pipeline.workflow import (
     PROBATION_END,
     StepDef,
     Workflow,
-    add_months,
     delay_end,
     describe_delay,
 )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dangjian.core import idcard
+from dangjian.core.dates import add_months
 from dangjian.core.pii import lookup_hash
 from dangjian.members.choices import Category
 from dangjian.members.models import Member, on_roll_q
@@ -14,7 +15,6 @@ from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.pipeline.models import DevelopmentCase
 from dangjian.pipeline.services import StepData, open_case, record_step
-from dangjian.pipeline.workflow import add_months
 
 # (name, the last step recorded, days between that step and today)
 DEMO = (

@@ -20,6 +20,7 @@ from django.db import transaction
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit, idcard
+from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
 from dangjian.members.choices import Category, MemberStatus
@@ -30,7 +31,7 @@ from dangjian.orgs.models import Org
 from dangjian.pipeline.choices import CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, state_of
-from dangjian.pipeline.workflow import StepDef, Workflow, add_months, load_workflow
+from dangjian.pipeline.workflow import StepDef, Workflow, load_workflow
 
 OUT_OF_SCOPE = "该党支部不在您的管理范围内，未登记。"
 
@@ -412,34 +413,6 @@ def _apply_effect(
             )
         case.status = CaseStatus.CANCELLED
         case.closed_on = on
-
-
-def update_case(
-    *, actor, case: DevelopmentCase, name: str | None = None, phone: str | None = None
-) -> DevelopmentCase:
-    """Corrects the name or phone of a case (the 身份证号 and the branch are fixed: a wrong one is a new case)."""
-    with transaction.atomic():
-        current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
-        require_org(actor, current.org, OUT_OF_SCOPE)
-        before = case_snapshot(current)
-        if name is not None:
-            if not name.strip():
-                raise ServiceError("姓名不能为空。", field="name")
-            current.name = name.strip()
-        if phone is not None:
-            current.phone = validate_phone(phone)
-        current.save()
-        after = case_snapshot(current)
-        if after != before:
-            audit.record(
-                actor=actor,
-                action="update",
-                obj=current,
-                org_path=current.org.path,
-                before=before,
-                after=after,
-            )
-    return current
 
 
 def _as_imported(wf: Workflow, step: StepDef) -> StepDef:

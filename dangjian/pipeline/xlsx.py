@@ -13,12 +13,13 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from dangjian.core.dates import add_months
 from dangjian.core.imports import ImportContext, Importer
 from dangjian.core.pii import mask_id_number
 from dangjian.core.xlsx import Choice, Column, Date, IdNumber, ParsedRow, Text
 from dangjian.orgs.xlsx import EXAMPLE_ID_NUMBER, orgs_by_code
 from dangjian.pipeline.choices import Stage
-from dangjian.pipeline.workflow import add_months, load_workflow
+from dangjian.pipeline.workflow import load_workflow
 
 ID, NAME, ORG, STAGE = "身份证号", "姓名", "组织编码", "当前阶段"
 

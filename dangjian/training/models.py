@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.members.models import MemberScopedQuerySet
 from dangjian.training.choices import Platform, TrainingLevel
 
 
@@ -22,15 +23,8 @@ class TrainingQuerySet(models.QuerySet):
         scope = scope_for(user)
         if scope.is_superuser:
             return self.all()
-        in_scope = Participant.objects.filter(_member_scope_q(scope)).values("training_id")
+        in_scope = Participant.objects.visible_to(user).values("training_id")
         return self.filter(scope.org_q("org__") | Q(pk__in=in_scope))
-
-
-def _member_scope_q(scope) -> Q:
-    q = scope.org_q("member__org__")
-    if scope.member_id:
-        q |= Q(member_id=scope.member_id)
-    return q
 
 
 class Training(models.Model):
@@ -75,6 +69,8 @@ class Participant(models.Model):
     completed = models.BooleanField(_("已完成"), default=True)
     certificate_no = models.CharField(_("证书编号"), max_length=50, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    objects = MemberScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("参训人员")

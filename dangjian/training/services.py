@@ -23,7 +23,6 @@ from dangjian.orgs.models import Org
 from dangjian.training.choices import Platform, TrainingLevel
 from dangjian.training.models import Participant, StudyRecord, Training
 
-_PERIOD = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
 MAX_TRAINING_HOURS = Decimal("1000")
 RECORDING_TYPES = (OrgType.GONGWEI, OrgType.DANGZU, OrgType.DANGWEI, OrgType.ZONGZHI, OrgType.ZHIBU)
 
@@ -95,27 +94,6 @@ def create_training(*, actor, data: dict[str, Any]) -> Training:
             action="create",
             obj=training,
             org_path=training.org.path,
-            after=training_snapshot(training),
-        )
-    return training
-
-
-def update_training(*, actor, training: Training, data: dict[str, Any]) -> Training:
-    clean = _validate_training(data)
-    with transaction.atomic():
-        training = Training.objects.select_for_update().select_related("org").get(pk=training.pk)
-        require_org(actor, training.org, "只能修改您管理范围内党组织登记的培训。")
-        require_org(actor, clean["org"], "只能为您管理范围内的党组织登记培训。")
-        before = training_snapshot(training)
-        for key, value in clean.items():
-            setattr(training, key, value)
-        training.save()
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=training,
-            org_path=training.org.path,
-            before=before,
             after=training_snapshot(training),
         )
     return training

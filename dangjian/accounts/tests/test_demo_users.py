@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.core.tables import display_width
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
@@ -131,3 +132,20 @@ def test_weak_password_is_refused_and_nothing_is_created(seeded):
     with pytest.raises(CommandError, match="密码不符合要求"):
         demo_users("--password", "123")
     assert not User.objects.exists()
+
+
+def test_the_login_table_lines_up(seeded):
+    """CJK role names take two columns each: the usernames and passwords start at the same column."""
+    lines = demo_users().splitlines()
+    scopes = [line.split("  Dangjian@2026  ")[1] for line in lines[3:]]
+    assert lines[:3] == [
+        "演示账号（已创建或重置）：",
+        "角色        用户名    密码           范围",
+        "----------  --------  -------------  " + "-" * max(display_width(s) for s in scopes),
+    ]
+    assert [line.removesuffix(scope) for line, scope in zip(lines[3:], scopes, strict=True)] == [
+        "工委管理员  gongwei   Dangjian@2026  ",
+        "党委管理员  dangwei   Dangjian@2026  ",
+        "支部管理员  zhibu     Dangjian@2026  ",
+        "党员        dangyuan  Dangjian@2026  ",
+    ]

@@ -17,14 +17,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 RULE = "MTG-COMMITTEE-MONTHLY"
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def last_month(today: dt.date) -> tuple[int, int]:
     """(year, month) of the month before `today`'s (December of last year in January)."""
     first = today.replace(day=1) - dt.timedelta(days=1)
@@ -32,7 +24,7 @@ def last_month(today: dt.date) -> tuple[int, int]:
 
 
 def test_branch_admin_records_the_missing_committee_meeting_and_the_rule_passes(
-    live_server, browser_page, users, tree, make_member
+    live_server, browser_page, users, tree, make_member, login
 ):
     today = dt.date.today()
     year, month = last_month(today)
@@ -53,7 +45,7 @@ def test_branch_admin_records_the_missing_committee_meeting_and_the_rule_passes(
 
     page = browser_page
     base = live_server.url
-    login(page, base, "branch_a1")
+    login("branch_a1")
 
     # The overview: the branch's row shows the committee rule failing; its name leads to the drill-down.
     page.goto(f"{base}/compliance/?year={year}")
@@ -99,13 +91,13 @@ def test_branch_admin_records_the_missing_committee_meeting_and_the_rule_passes(
 
 
 def test_a_unit_row_opens_to_its_organisations_and_closes_again(
-    live_server, browser_page, users, tree, monkeypatch
+    live_server, browser_page, users, tree, monkeypatch, login
 ):
     from dangjian.compliance import selectors
 
     monkeypatch.setattr(selectors, "INLINE_ORGS", 3)  # the scope is "large": unit rows only
     page = browser_page
-    login(page, live_server.url, "gongwei")
+    login("gongwei")
     page.goto(f"{live_server.url}/compliance/?year={dt.date.today().year}")
     assert page.locator("tr.dj-co").count() == 0
     unit = page.locator("tbody.dj-cu[data-unit='乙委']")

@@ -10,20 +10,12 @@ from dangjian.members.models import Member
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_party_committee_admin_imports_members_with_a_preview_and_finds_it_in_the_audit_log(
-    live_server, browser_page, users, tree, settings, tmp_path
+    live_server, browser_page, users, tree, settings, tmp_path, login
 ):
     settings.VAR_DIR = tmp_path
     page = browser_page
-    login(page, live_server.url, "dangwei_a")
+    login("dangwei_a")
 
     # The dashboard draws its charts (ECharts renders into a canvas) from vendored scripts.
     page.wait_for_selector("main canvas")

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_party_committee_admin_reaches_every_page_from_the_navigation(
-    live_server, browser_page, users, tree, make_member
+    live_server, browser_page, users, tree, make_member, login
 ):
     page, base = browser_page, live_server.url
     member = make_member(tree.a1, name="甲一党员")
@@ -31,11 +31,7 @@ def test_party_committee_admin_reaches_every_page_from_the_navigation(
         actor=None, data={"org": tree.a1, "date": today, "topic": "本月主题党日"}, types=["theme_day"]
     )
 
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("用户名").fill("dangwei_a")
-    page.get_by_label("密码").fill("Test-pass-2026")
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    login("dangwei_a")
 
     page.get_by_role("link", name="组织", exact=True).click()
     page.get_by_role("link", name="甲一支部").first.click()

@@ -8,9 +8,10 @@ from io import StringIO
 
 from django.core.management import call_command
 
+from dangjian.core.dates import add_months
 from dangjian.demo.seeding import REFERENCE_DATE, build_plan
 from dangjian.dues.calculator import monthly_due
-from dangjian.dues.ledger import add_months, arrears
+from dangjian.dues.ledger import arrears
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.members.models import Member
 

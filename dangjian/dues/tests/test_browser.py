@@ -16,16 +16,8 @@ from dangjian.orgs.services import create_post
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_organisation_committee_member_records_three_payments_from_the_sheet(
-    live_server, browser_page, users, tree, make_member, make_user
+    live_server, browser_page, users, tree, make_member, make_user, login
 ):
     today = dt.date.today()
     month = today.replace(day=1)
@@ -50,7 +42,7 @@ def test_organisation_committee_member_records_three_payments_from_the_sheet(
 
     page = browser_page
     base = live_server.url
-    login(page, base, "zuzhi_a1")
+    login("zuzhi_a1")
     page.get_by_role("link", name="党费", exact=True).click()
     page.wait_for_url(re.compile(r"/dues/"))
     assert f"{today.year} 年 {today.month} 月党费收缴表" in page.locator("h1").inner_text()
@@ -79,7 +71,7 @@ def test_organisation_committee_member_records_three_payments_from_the_sheet(
 
     # 李党员 signs in and sees this month paid on their own page.
     page.context.clear_cookies()
-    login(page, base, "member_a1")
+    login("member_a1")
     page.get_by_role("link", name="我的党费").click()
     page.wait_for_url(re.compile(r"/dues/mine/"))
     row = page.locator(f"[data-testid=my-ledger] tr[data-month='{month:%Y-%m}']")

@@ -110,3 +110,19 @@ def test_bad_arguments_exit_2(db, args):
     with pytest.raises(CommandError) as exc:
         call_command("dues", *args)
     assert exc.value.returncode == 2
+
+
+def test_ledger_and_arrears_tables_line_up(data):
+    assert run("ledger", "--month", "2026-03").splitlines() == [
+        "姓名  组织编码  缴费类别  月缴费基数  比例   应交   已交   状态",
+        "王一  A1        在职      6500.00     0.015  97.50  97.50  已交清",
+        "钱三  A2        学生                         0.20   0.00   未交",
+        "赵二  B1        离退休    4000.00     0.005  20.00  0.00   未交",
+        "共 3 行",
+    ]
+    assert run("arrears", "--as-of", "2026-07-01", "--org", "A").splitlines() == [
+        "姓名  组织编码  欠缴月份                                              最近连续欠缴月数  等级",
+        "王一  A1        2026-04、2026-05、2026-06                             3                 预警",
+        "钱三  A2        2026-01、2026-02、2026-03、2026-04、2026-05、2026-06  6                 需审查",
+        "共 2 行",
+    ]

@@ -9,12 +9,12 @@ from decimal import Decimal as D
 import pytest
 from django.urls import reverse
 
+from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.core.imports import run_import
 from dangjian.core.models import AuditEvent
 from dangjian.core.tests.xlsx_files import write_xlsx
 from dangjian.dues import services
-from dangjian.dues.ledger import add_months
 from dangjian.dues.models import DuesPayment
 
 pytestmark = pytest.mark.django_db

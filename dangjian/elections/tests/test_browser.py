@@ -10,8 +10,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from dangjian.core.dates import add_months
 from dangjian.elections.models import Election
-from dangjian.elections.tally import add_months
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import update_org
 from dangjian.training.tests.test_browser import import_xuexi_export_and_check_hours
@@ -19,16 +19,8 @@ from dangjian.training.tests.test_browser import import_xuexi_export_and_check_h
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_dangwei_admin_imports_study_hours_then_records_an_election_and_renews_the_term(
-    live_server, browser_page, users, tree, make_member, settings, tmp_path
+    live_server, browser_page, users, tree, make_member, settings, tmp_path, login
 ):
     settings.VAR_DIR = tmp_path
     today = dt.date.today()
@@ -38,7 +30,7 @@ def test_dangwei_admin_imports_study_hours_then_records_an_election_and_renews_t
         make_member(tree.a1, name=f"党员{i:02d}")  # with 李党员 and the two members of the import: 10 voters
     page = browser_page
     base = live_server.url
-    login(page, base, "dangwei_a")
+    login("dangwei_a")
     import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path)
 
     page.locator("#dj-nav").get_by_role("link", name="换届选举", exact=True).click()

@@ -78,3 +78,14 @@ def test_fixed_number_of_queries(tree):
     with CaptureQueriesContext(connection) as ctx:
         run("--as-of", "2026-04-01", "--format", "json")
     assert len(ctx.captured_queries) == few <= 2
+
+
+def test_terms_table_lines(tree):
+    update_org(actor=None, org=tree.b1, data={"term_started_on": dt.date(2024, 1, 1)})  # ends 2027-01-01
+    assert run("--as-of", "2026-04-01", "--org", "B").splitlines() == [
+        "组织编码  组织名称      届满日期    剩余月数  状态          批准换届日期",
+        "B-ZZ      乙总支        2021-03-01  -61       超期一年以上",
+        "B         乙委机关党委  2023-03-01  -37       超期一年以上",
+        "B1        乙一支部      2027-01-01  9         正常",
+        "共 3 行",
+    ]

@@ -11,21 +11,13 @@ from dangjian.members.models import Member
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_branch_admin_adds_a_member_and_cannot_see_another_branch(
-    live_server, browser_page, users, tree, make_member
+    live_server, browser_page, users, tree, make_member, login
 ):
     page = browser_page
     other = make_member(tree.a2, name="甲二党员")
     make_member(tree.a1, name="甲一老党员")
-    login(page, live_server.url, "branch_a1")
+    login("branch_a1")
 
     # Only their own branch (and its 党小组) in the tree.
     page.goto(f"{live_server.url}/orgs/")

@@ -14,15 +14,9 @@ from dangjian.orgs.services import create_post
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def test_branch_admin_prints_a_card_and_reads_a_timeline(live_server, browser_page, users, tree, make_member):
+def test_branch_admin_prints_a_card_and_reads_a_timeline(
+    live_server, browser_page, users, tree, make_member, login
+):
     member = make_member(
         tree.a1, name="周年党员", joined_on=dt.date(2005, 4, 18), confirmed_on=dt.date(2006, 4, 18)
     )
@@ -45,7 +39,7 @@ def test_branch_admin_prints_a_card_and_reads_a_timeline(live_server, browser_pa
 
     page = browser_page
     base = live_server.url
-    login(page, base, "branch_a1")
+    login("branch_a1")
     page.get_by_role("link", name="党员", exact=True).click()
     page.wait_for_url(re.compile(r"/members/"))
     page.locator("[data-testid=birthdays-link]").click()

@@ -111,3 +111,22 @@ def test_birthdays_bad_input_exits_2(tree, args):
     with pytest.raises(CommandError) as exc:
         run(*args)
     assert exc.value.returncode == 2
+
+
+def test_birthdays_and_timeline_table_lines(tree, make_member, member):
+    make_member(tree.b1, name="三月乙", joined_on=D(2000, 3, 1), confirmed_on=D(2001, 3, 1))
+    assert run("birthdays", "--month", "2026-03").splitlines() == [
+        "姓名        组织编码  入党日期    政治生日  入党     党龄",
+        "命令行党员  A1        2012-03-09  03-09     14 周年  13 年",
+        "三月乙      B1        2000-03-01  03-01     26 周年  25 年",
+        "共 2 行",
+    ]
+    assert run("timeline", member.id_number, "--as-of", "2024-12-31").splitlines() == [
+        f"命令行党员（{member.id_number_masked}，甲一支部）",
+        "日期        类别        事项                说明                                  组织编码",
+        "2012-03-09  入党与发展  入党                在甲一支部入党，成为预备党员          A1",
+        "2013-03-09  入党与发展  转为正式党员        转正日期 2013-03-09",
+        "2020-01-01  职务        任甲一支部宣传委员  任职日期 2020-01-01                   A1",
+        "2024-05-06  组织生活    缺席支部党员大会    五月大会（甲一支部）；缺席原因：病假  A1",
+        "共 4 行",
+    ]

@@ -13,22 +13,14 @@ from dangjian.movements.models import Transfer
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_branch_admin_transfers_a_member_and_the_receiver_accepts(
-    live_server, browser_page, users, tree, make_member
+    live_server, browser_page, users, tree, make_member, login
 ):
     mover = make_member(tree.a1, name="周调动")
     page = browser_page
     base = live_server.url
 
-    login(page, base, "branch_a1")
+    login("branch_a1")
     page.goto(f"{base}/movements/member/{mover.pk}/")
     assert page.locator("[data-testid=member-org]").inner_text() == "甲一支部"
     page.locator("[data-testid=open-transfer]").click()
@@ -41,7 +33,7 @@ def test_branch_admin_transfers_a_member_and_the_receiver_accepts(
     assert Member.objects.get(pk=mover.pk).org_id == tree.a1.pk  # stays with the sender until accepted
 
     page.context.clear_cookies()
-    login(page, base, "branch_a2")
+    login("branch_a2")
     page.get_by_role("link", name="党员管理", exact=True).click()
     page.wait_for_url(re.compile(r"/movements/$"))
     page.locator("[data-testid=awaiting]").get_by_role("link", name="周调动").click()

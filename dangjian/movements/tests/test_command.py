@@ -95,3 +95,23 @@ def test_bad_input_is_exit_2_in_chinese(db, args, match):
     with pytest.raises(CommandError, match=match) as info:
         run(*args)
     assert info.value.returncode == 2
+
+
+def test_table_lines(data):
+    assert run("lost", "--as-of", "2026-07-01").splitlines() == [
+        "姓名    组织编码  党籍状态  失联日期    建议代码             建议                        建议起始日",
+        "失联丙  B1        normal    2026-01-01  consider_suspension  建议支部研究是否停止其党籍  2026-07-01",
+        "共 1 行",
+    ]
+    assert run("mobile", "--as-of", "2026-07-02").splitlines() == [
+        "姓名    组织编码  工作状态  流向  出国（境）  固定地点  外出日期    上次联系  应联系日期  待联系  已逾期",
+        "出国乙  A1        retired   日本  是          否        2026-01-01            2026-07-01  是      是",
+        "共 1 行",
+    ]
+    assert run("summary", "--as-of", "2026-07-01", "--org", "A").splitlines() == [
+        "组织编码  党支部     小计  在职  离退休  流动  失联  停止党籍",
+        "A1        甲一支部   否    1     1       1     0     0",
+        "          甲委 小计  是    1     1       1     0     0",
+        "          合计       是    1     1       1     0     0",
+        "共 3 行",
+    ]

@@ -9,18 +9,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from dangjian.core.dates import add_months
 from dangjian.members.models import Member
 from dangjian.movements import selectors, services
 from dangjian.movements.params import MovementsParamsError, load_params
 
 D = dt.date
-
-
-def test_add_months_clamps_to_the_months_end():
-    assert add_months(D(2026, 1, 15), 6) == D(2026, 7, 15)
-    assert add_months(D(2025, 8, 31), 6) == D(2026, 2, 28)
-    assert add_months(D(2026, 3, 31), -1) == D(2026, 2, 28)
 
 
 def lost_suggestion(member, on):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from dangjian.core.dates import add_months
 from dangjian.pipeline.services import StepData, record_step
-from dangjian.pipeline.workflow import add_months
 
 D = dt.date
 

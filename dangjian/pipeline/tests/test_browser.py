@@ -10,25 +10,18 @@ import re
 import pytest
 
 from dangjian.core import idcard
+from dangjian.core.dates import add_months
 from dangjian.members.models import Member
 from dangjian.orgs.services import create_post
 from dangjian.pipeline.models import DevelopmentCase
 from dangjian.pipeline.tests.helpers import plan
-from dangjian.pipeline.workflow import add_months, load_workflow
+from dangjian.pipeline.workflow import load_workflow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def test_organisation_committee_member_takes_an_applicant_to_probationary_member(
-    live_server, browser_page, users, tree, make_member, make_user
+    live_server, browser_page, users, tree, make_member, make_user, login
 ):
     zuzhi = make_member(tree.a1, name="组织委员甲")
     create_post(
@@ -44,7 +37,7 @@ def test_organisation_committee_member_takes_an_applicant_to_probationary_member
 
     page = browser_page
     base = live_server.url
-    login(page, base, "zuzhi_a1")
+    login("zuzhi_a1")
     page.get_by_role("link", name="发展党员", exact=True).click()
     page.wait_for_url(re.compile(r"/pipeline/"))
     page.locator("[data-testid=new-case]").click()

@@ -82,3 +82,19 @@ def test_bad_input_exit_2(tree, args, message):
     with pytest.raises(CommandError) as exc:
         run(*args)
     assert message in str(exc.value) and exc.value.returncode == 2
+
+
+def test_due_and_cases_table_lines(cases):
+    a, b = cases
+    assert run("due", "--as-of", "2026-02-11").splitlines() == [
+        "编号  姓名  组织编码  阶段        下一步              期限        逾期  依据",
+        f"{a.pk:<4}  王一  A1        入党申请人  党组织派人谈话      2026-02-10  是    DEV-03",
+        f"{b.pk:<4}  赵二  B1        入党申请人  确定为入党积极分子                    DEV-04",
+        "共 2 行",
+    ]
+    assert run("cases").splitlines() == [
+        "编号  姓名  组织编码  阶段        状态    申请日期    预备期满",
+        f"{a.pk:<4}  王一  A1        入党申请人  培养中  2026-01-10",
+        f"{b.pk:<4}  赵二  B1        入党申请人  培养中  2026-01-20",
+        "共 2 行",
+    ]

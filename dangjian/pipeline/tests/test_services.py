@@ -9,13 +9,14 @@ import datetime as dt
 import pytest
 
 from dangjian.core import idcard
+from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.services import StepData, open_case, record_step
 from dangjian.pipeline.tests.helpers import advance, plan
-from dangjian.pipeline.workflow import add_months, load_workflow
+from dangjian.pipeline.workflow import load_workflow
 
 pytestmark = pytest.mark.django_db
 

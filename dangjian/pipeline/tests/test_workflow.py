@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from dangjian.pipeline.progress import CaseState, StepRecord, next_steps, primary
-from dangjian.pipeline.workflow import WorkflowError, add_months, add_working_days, load_workflow
+from dangjian.pipeline.workflow import WorkflowError, add_working_days, load_workflow
 
 D = dt.date
 
@@ -70,8 +70,6 @@ def test_unknown_option_override_is_refused(settings):
 
 
 def test_dates():
-    assert add_months(D(2026, 1, 31), 1) == D(2026, 2, 28)
-    assert add_months(D(2024, 2, 29), 12) == D(2025, 2, 28)
     assert add_working_days(D(2026, 3, 6), 5) == D(2026, 3, 13)  # Friday → next Friday
 
 

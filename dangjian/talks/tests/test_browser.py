@@ -13,19 +13,11 @@ from dangjian.talks.models import Talk
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
-def test_branch_admin_records_a_talk_and_sees_the_category_count(live_server, browser_page, users, a1):
+def test_branch_admin_records_a_talk_and_sees_the_category_count(live_server, browser_page, users, a1, login):
     page = browser_page
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     base = live_server.url
-    login(page, base, "branch_a1")
+    login("branch_a1")
     page.goto(f"{base}/talks/")
     assert page.locator("[data-testid=n-committee_member]").inner_text() == "0"
     page.get_by_role("link", name="登记谈心谈话").click()

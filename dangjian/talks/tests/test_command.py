@@ -63,3 +63,13 @@ def test_bad_arguments_exit_2(tree):
     with pytest.raises(CommandError) as exc:
         run("summary", "--year", "2025", "--org", "NOPE")
     assert exc.value.returncode == 2
+
+
+def test_summary_table_lines(a1, tree):
+    services.record_talk(actor=None, org=a1.org, date=D(2025, 3, 1), participants=[a1.shuji, a1.zuzhi, a1.m1])
+    assert run("summary", "--year", "2025", "--org", "A").splitlines() == [
+        "组织编码  组织名称  谈心谈话  支委之间  支委与党员  党员之间  结对  学习小组  小组活动",
+        "A1        甲一支部  1         1         1           0         0     0         0",
+        "A2        甲二支部  0         0         0           0         0     0         0",
+        "共 2 行",
+    ]

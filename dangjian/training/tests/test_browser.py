@@ -17,14 +17,6 @@ from dangjian.training.services import add_participants, create_training, record
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def login(page, base_url, username, password="Test-pass-2026"):
-    page.goto(f"{base_url}/accounts/login/")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base_url}/")
-
-
 def import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path) -> None:
     """Steps for a signed-in 党委管理员 over 甲委 (dangwei_a)."""
     a = make_member(tree.a1, name="王学习")
@@ -64,7 +56,7 @@ def import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path)
 
 
 def test_a_secretary_finds_their_training_and_what_is_missing_from_the_menu(
-    live_server, browser_page, users, tree
+    live_server, browser_page, users, tree, login
 ):
     """A 书记 signed in with a 党员 account opens 我的培训 from the menu: their branch's term, this year's rotation
     training, their hours, and the TRAIN-* rules met or still open for them."""
@@ -90,8 +82,7 @@ def test_a_secretary_finds_their_training_and_what_is_missing_from_the_menu(
     record_study(actor=None, member=me, platform="xuexi", period=str(year), hours="12.5")
 
     page = browser_page
-    base = live_server.url
-    login(page, base, "member_a1")
+    login("member_a1")
     page.locator("#dj-nav").get_by_role("link", name="我的培训", exact=True).click()
     card = page.locator(f"[data-testid=secretary-org][data-org={tree.a1.code}]")
     card.wait_for()

@@ -78,3 +78,22 @@ def test_timeline_shows_trainings_and_platform_figures(data):
     kinds = {e.kind: e for e in timeline(m, on=D(2026, 12, 31))}
     assert kinds["training.participated"].title == "参加培训：培训0501"
     assert "学时 2.50" in kinds["training.study"].detail
+
+
+def test_hours_and_gaps_table_lines(capsys, data):
+    call_command("training", "hours", "--year", "2026", "--org", "A1")
+    assert capsys.readouterr().out.splitlines() == [
+        "姓名    组织编码  培训学时  平台学时  合计  目标  达标",
+        "党员甲  A1        30        2.5       32.5  32    是",
+        "新书记  A1        0         0         0     32    否",
+        "共 2 行",
+    ]
+    call_command("training", "gaps", "--year", "2026", "--as-of", "2026-09-15", "--org", "A1")
+    assert capsys.readouterr().out.splitlines() == [
+        "姓名    组织编码  规则                    状态     缺少",
+        "新书记  A1        TRAIN-SECRETARY-ANNUAL  pending  2026年尚未参加集中轮训",
+        "新书记  A1        TRAIN-SECRETARY-NEW-6M  fail     2026-03-15任职，2026-09-15前未接受集中培训",
+        "新书记  A1        TRAIN-MEMBER-HOURS      pending  已完成0学时，差32学时",
+        "新书记  A1        TRAIN-CADRE-HOURS       pending  已完成0学时，差56学时",
+        "共 4 行",
+    ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 
 from django.contrib.auth.password_validation import validate_password
@@ -13,7 +12,7 @@ from django.db.models import Q
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment, User
-from dangjian.core import audit
+from dangjian.core import audit, tables
 from dangjian.members.choices import Category, WorkStatus
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
@@ -103,21 +102,6 @@ def demo_accounts() -> list[DemoAccount]:
     ]
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def table(rows: list[list[str]]) -> str:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(_pad(cell, w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
 class Command(BaseCommand):
     help = "为每个角色创建（或重置）一个演示账号：工委管理员、党委管理员、支部管理员、党员。"
 
@@ -158,4 +142,4 @@ class Command(BaseCommand):
         rows = [["角色", "用户名", "密码", "范围"]]
         rows += [[str(Role(a.role).label), a.username, password, a.scope] for a in accounts]
         self.stdout.write("演示账号（已创建或重置）：")
-        self.stdout.write(table(rows))
+        self.stdout.write("\n".join(tables.align(rows, rule=True)))

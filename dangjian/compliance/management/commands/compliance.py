@@ -11,20 +11,30 @@ success, 2 for bad arguments (unknown organisation, bad date, unknown ruleset ve
 from __future__ import annotations
 
 import datetime as dt
-import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import evaluate
-from dangjian.compliance.export import format_table, write_xlsx
+from dangjian.compliance.export import STATUS_LABELS, write_xlsx
 from dangjian.compliance.rulebook import RulebookError, load_ruleset
+from dangjian.core import tables
 from dangjian.orgs.models import Org
 
 
 def _fail(message: str) -> CommandError:
     return CommandError(message, returncode=2)
+
+
+def format_table(evaluation) -> str:
+    """The ruleset, one line per result (rule, organisation code, status, what is missing), the totals."""
+    rs, results = evaluation.ruleset, evaluation.results
+    head = f"{rs.title}（{rs.id} 第{rs.version}版）  {evaluation.year}年  截至{evaluation.as_of:%Y-%m-%d}"
+    rows = [["规则", "组织编码", "结果", "缺少"]]
+    rows += [[r.rule.id, r.org.code, STATUS_LABELS[r.status], "、".join(r.missing)] for r in results]
+    totals = "，".join(f"{label} {sum(r.status == s for r in results)}" for s, label in STATUS_LABELS.items())
+    return "\n".join([head, "", *tables.align(rows), "", f"合计：{totals}"]) + "\n"
 
 
 class Command(BaseCommand):
@@ -73,11 +83,7 @@ class Command(BaseCommand):
             write_xlsx(evaluation, output)
             self.stderr.write(f"已写入 {output}（{len(evaluation.results)} 条结果）。")
             return
-        text = (
-            json.dumps(evaluation.to_json(), ensure_ascii=False, indent=2) + "\n"
-            if fmt == "json"
-            else format_table(evaluation)
-        )
+        text = tables.to_json(evaluation.to_json()) if fmt == "json" else format_table(evaluation)
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)

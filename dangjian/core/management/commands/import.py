@@ -6,11 +6,11 @@ written), 2 when the file cannot be read or the arguments are wrong.
 
 from __future__ import annotations
 
-import json
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core import tables
 from dangjian.core.imports import IMPORT_KINDS, ImportFileError, ImportResult, run_import
 
 
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         if text:
             self._print_text(result, options["kind"], options["dry_run"])
         else:
-            self.stdout.write(json.dumps(result.to_json(), ensure_ascii=False))
+            self.stdout.write(tables.to_json(result.to_json(), one_line=True), ending="")
         if not result.ok():
             sys.exit(1)
 

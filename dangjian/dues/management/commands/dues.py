@@ -9,8 +9,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import unicodedata
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,6 +16,7 @@ from django.db import transaction
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from dangjian.core import tables
 from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
 from dangjian.dues.choices import ArrearsLevel, DuesCategory, LedgerStatus
 from dangjian.dues.forms import bracket_categories, explain_due, parse_amount
@@ -100,20 +99,6 @@ def _cells(kind: str, item: dict) -> list[str]:
             value = "、".join(value)
         out.append("" if value is None else str(value))
     return out
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def format_table(headers: dict[str, str], items: list[dict], kind: str) -> str:
-    lines = [list(headers.values()), *(_cells(kind, i) for i in items)]
-    widths = [max(_width(line[c]) for line in lines) for c in range(len(headers))]
-    text = "\n".join(
-        "  ".join(cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-    return f"{text}\n共 {len(items)} 行\n"
 
 
 def write_xlsx(headers: dict[str, str], items: list[dict], kind: str, target) -> None:
@@ -208,9 +193,9 @@ class Command(BaseCommand):
             self.stderr.write(f"已写入 {output}（{len(items)} 行）。")
             return
         if fmt == "json":
-            text = json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+            text = tables.to_json(items)
         else:
-            text = format_table(headers, items, kind)
+            text = tables.format_table(list(headers.values()), [_cells(kind, i) for i in items])
         if output:
             with open(output, "w", encoding="utf-8") as handle:
                 handle.write(text)
@@ -250,7 +235,7 @@ class Command(BaseCommand):
         due, rate = monthly_due(category, base, month)
         if options["format"] == "json":
             data = {"base": _money(base), "category": category, "rate": _rate(rate), "due": _money(due)}
-            self.stdout.write(json.dumps(data, ensure_ascii=False) + "\n", ending="")
+            self.stdout.write(tables.to_json(data, one_line=True), ending="")
             return
         rows = [
             ("工资项目合计", f"{sum(items, ZERO):.2f} 元（{len(items)} 项）"),
@@ -261,8 +246,7 @@ class Command(BaseCommand):
             ("比例", rate_label(rate)),
             ("每月应交", f"{due:.2f} 元"),
         ]
-        width = max(_width(label) for label, _value in rows)
-        text = "\n".join(f"{label}{' ' * (width - _width(label))}  {value}" for label, value in rows)
+        text = "\n".join(tables.align(rows))
         sentence = explain_due(schedule, category, base, rate, due)
         self.stdout.write(
             f"{text}\n{sentence}\n（仅为计算结果，未保存；月缴费基数以党支部核定申报的为准。）\n", ending=""

@@ -8,11 +8,10 @@ EL-03) or ok. JSON objects: org, name, term_end, months_left, status, postponed_
 from __future__ import annotations
 
 import datetime as dt
-import json
-import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core import tables
 from dangjian.elections.params import election_params
 from dangjian.elections.selectors import term_rows
 from dangjian.orgs.models import Org
@@ -46,29 +45,18 @@ def terms_json(rows) -> list[dict]:
     ]
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def format_table(items: list[dict]) -> str:
-    lines = [list(HEADERS.values())]
-    for i in items:
-        lines.append(
-            [
-                i["org"],
-                i["name"],
-                i["term_end"],
-                str(i["months_left"]),
-                STATUS_LABELS[i["status"]],
-                i["postponed_to"] or "",
-            ]
-        )
-    widths = [max(_width(line[c]) for line in lines) for c in range(len(HEADERS))]
-    text = "\n".join(
-        "  ".join(cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-    return f"{text}\n共 {len(items)} 行\n"
+def table_rows(items: list[dict]) -> list[list[str]]:
+    return [
+        [
+            i["org"],
+            i["name"],
+            i["term_end"],
+            str(i["months_left"]),
+            STATUS_LABELS[i["status"]],
+            i["postponed_to"] or "",
+        ]
+        for i in items
+    ]
 
 
 class Command(BaseCommand):
@@ -95,6 +83,6 @@ class Command(BaseCommand):
             orgs = orgs.filter(path__startswith=org.path)
         items = terms_json(term_rows(orgs, as_of, election_params()))
         if options["format"] == "json":
-            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n", ending="")
+            self.stdout.write(tables.to_json(items), ending="")
         else:
-            self.stdout.write(format_table(items), ending="")
+            self.stdout.write(tables.format_table(list(HEADERS.values()), table_rows(items)), ending="")

@@ -8,12 +8,10 @@ The member is found by the keyed hash of the 身份证号; output never shows th
 from __future__ import annotations
 
 import datetime as dt
-import json
-import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.core import idcard
+from dangjian.core import idcard, tables
 from dangjian.core.pii import mask_id_number
 from dangjian.members.models import Member
 from dangjian.members.selectors import birthdays
@@ -54,20 +52,6 @@ def birthdays_json(found) -> list[dict]:
     ]
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def format_table(headers: list[str], rows: list[list[str]]) -> str:
-    lines = [headers, *rows]
-    widths = [max(_width(line[c]) for line in lines) for c in range(len(headers))]
-    text = "\n".join(
-        "  ".join(cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-    return f"{text}\n共 {len(rows)} 行\n"
-
-
 class Command(BaseCommand):
     help = "党员：某党员的时间轴，或某月的政治生日名单。"
 
@@ -104,13 +88,13 @@ class Command(BaseCommand):
         events = timeline(member, on=on)
         items = timeline_json(events)
         if options["format"] == "json":
-            return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+            return tables.to_json(items)
         head = f"{member.name}（{member.id_number_masked}，{member.org.name}）\n"
         rows = [
             [i["date"], str(TIMELINE_GROUPS.get(e.group, "")), i["title"], i["detail"], i["org"]]
             for i, e in zip(items, events, strict=True)
         ]
-        return head + format_table(["日期", "类别", "事项", "说明", "组织编码"], rows)
+        return head + tables.format_table(["日期", "类别", "事项", "说明", "组织编码"], rows)
 
     def _birthdays(self, options) -> str:
         month = self._month(options["month"])
@@ -122,7 +106,7 @@ class Command(BaseCommand):
             members = members.in_subtree(org)
         items = birthdays_json(birthdays(members, month))
         if options["format"] == "json":
-            return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+            return tables.to_json(items)
         rows = [
             [
                 i["name"],
@@ -134,7 +118,7 @@ class Command(BaseCommand):
             ]
             for i in items
         ]
-        return format_table(["姓名", "组织编码", "入党日期", "政治生日", "入党", "党龄"], rows)
+        return tables.format_table(["姓名", "组织编码", "入党日期", "政治生日", "入党", "党龄"], rows)
 
     def _month(self, value: str) -> dt.date:
         try:

@@ -12,12 +12,11 @@ keys. Exit 2 for bad arguments.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
+from dangjian.core import tables
 from dangjian.members.models import Member
 from dangjian.movements import selectors
 from dangjian.movements.params import MovementsParamsError
@@ -140,30 +139,6 @@ HEADERS = {
 }
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if value is True:
-        return "是"
-    if value is False:
-        return "否"
-    return str(value)
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def format_table(headers: dict[str, str], items: list[dict]) -> str:
-    lines = [list(headers.values()), *([_cell(i[k]) for k in headers] for i in items)]
-    widths = [max(_width(line[c]) for line in lines) for c in range(len(headers))]
-    text = "\n".join(
-        "  ".join(cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-    return f"{text}\n共 {len(items)} 行\n"
-
-
 class Command(BaseCommand):
     help = "党员流动与组织关系转接：待接收的转接、流动党员、失联党员及处理建议、按党支部分类统计。"
 
@@ -197,9 +172,9 @@ class Command(BaseCommand):
         except MovementsParamsError as exc:
             raise _fail(exc.message) from exc
         if options["format"] == "json":
-            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n", ending="")
+            self.stdout.write(tables.to_json(items), ending="")
         else:
-            self.stdout.write(format_table(HEADERS[action], items), ending="")
+            self.stdout.write(tables.format_records(HEADERS[action], items), ending="")
 
     def _date(self, value: str) -> dt.date:
         try:

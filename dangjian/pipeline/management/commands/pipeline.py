@@ -11,11 +11,10 @@ candidate, probationary, formal) or its Chinese name. Exit 2 for bad arguments.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import unicodedata
 
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core import tables
 from dangjian.orgs.models import Org
 from dangjian.pipeline import selectors
 from dangjian.pipeline.choices import CaseStatus
@@ -42,20 +41,9 @@ CASE_HEADERS = {
 }
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def format_table(headers: dict[str, str], items: list[dict]) -> str:
-    lines = [list(headers.values())]
-    for item in items:
-        lines.append(["是" if v is True else "" if v in (False, None) else str(v) for v in item.values()])
-    widths = [max(_width(line[c]) for line in lines) for c in range(len(headers))]
-    text = "\n".join(
-        "  ".join(cell + " " * (widths[c] - _width(cell)) for c, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-    return f"{text}\n共 {len(items)} 行\n"
+def _cell(value) -> str:
+    """是 for True; nothing for False, None (or 0)."""
+    return "是" if value is True else "" if value in (False, None) else str(value)
 
 
 def _fail(message: str) -> CommandError:
@@ -101,9 +89,10 @@ class Command(BaseCommand):
                 for c in selectors.all_cases(org, stage).select_related("org")
             ]
         if options["format"] == "json":
-            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n", ending="")
+            self.stdout.write(tables.to_json(items), ending="")
             return
-        self.stdout.write(format_table(headers, items), ending="")
+        rows = [[_cell(v) for v in item.values()] for item in items]
+        self.stdout.write(tables.format_table(list(headers.values()), rows), ending="")
 
     def _date(self, value: str) -> dt.date:
         try:

@@ -5,11 +5,9 @@ groups founded by the year's end and their activities in the year. --org: that o
 
 from __future__ import annotations
 
-import json
-import unicodedata
-
 from django.core.management.base import BaseCommand, CommandError
 
+from dangjian.core import tables
 from dangjian.orgs.models import Org
 from dangjian.talks.selectors import summary
 
@@ -30,15 +28,11 @@ def _fail(message: str) -> CommandError:
     return CommandError(message, returncode=2)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def format_table(items: list[dict]) -> str:
-    lines = [list(HEADERS)]
+def table_rows(items: list[dict]) -> list[list[str]]:
+    rows = []
     for i in items:
         c = i["by_category"]
-        lines.append(
+        rows.append(
             [
                 i["org"],
                 i["name"],
@@ -51,12 +45,7 @@ def format_table(items: list[dict]) -> str:
                 str(i["youth_activities"]),
             ]
         )
-    widths = [max(_width(line[col]) for line in lines) for col in range(len(HEADERS))]
-    text = "\n".join(
-        "  ".join(cell + " " * (widths[col] - _width(cell)) for col, cell in enumerate(line)).rstrip()
-        for line in lines
-    )
-    return f"{text}\n共 {len(items)} 行\n"
+    return rows
 
 
 class Command(BaseCommand):
@@ -85,6 +74,6 @@ class Command(BaseCommand):
             orgs = orgs.filter(path__startswith=root.path)
         items = [row.as_json() for row in summary(orgs, year)]
         if options["format"] == "json":
-            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n", ending="")
+            self.stdout.write(tables.to_json(items), ending="")
         else:
-            self.stdout.write(format_table(items), ending="")
+            self.stdout.write(tables.format_table(HEADERS, table_rows(items)), ending="")

@@ -13,11 +13,10 @@ year means 31 December). Exit 2 for bad arguments.
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.movements.management.commands.movements import format_table
+from dangjian.core import tables
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.training import selectors
@@ -126,6 +125,6 @@ class Command(BaseCommand):
         except StudyParamsError as exc:
             raise _fail(exc.message) from exc
         if options["format"] == "json":
-            self.stdout.write(json.dumps(items, ensure_ascii=False, indent=2) + "\n", ending="")
+            self.stdout.write(tables.to_json(items), ending="")
         else:
-            self.stdout.write(format_table(HEADERS[action], items), ending="")
+            self.stdout.write(tables.format_records(HEADERS[action], items), ending="")
