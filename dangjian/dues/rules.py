@@ -16,7 +16,15 @@ from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window, required_periods
-from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
+from dangjian.compliance.registry import (
+    Outcome,
+    Params,
+    dissolved,
+    iso,
+    register,
+    register_param_labels,
+    register_short_titles,
+)
 from dangjian.dues import kernel
 from dangjian.dues.facts import DuesFacts, DuesMember
 from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of
@@ -218,3 +226,13 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
 
 
 register_param_labels({"case_months": _l("连续未交月数")})
+
+
+# the overview's column headings
+register_short_titles(
+    {
+        "DUES-BASE-DECLARED": _l("基数申报"),
+        "DUES-PAID-MONTHLY": _l("按月交纳"),
+        "DUES-ARREARS-CASE": _l("欠缴审查"),
+    }
+)

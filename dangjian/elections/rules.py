@@ -12,7 +12,15 @@ from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
-from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
+from dangjian.compliance.registry import (
+    Outcome,
+    Params,
+    dissolved,
+    iso,
+    register,
+    register_param_labels,
+    register_short_titles,
+)
 from dangjian.elections import facts as _elections_facts  # noqa: F401  (registers the "elections" provider)
 
 
@@ -173,5 +181,16 @@ register_param_labels(
         "max_adjust_months": _l("延期或提前换届至多（月）"),
         "margin_percent": _l("差额比例（%）"),
         "basis": _l("计算基数"),
+    }
+)
+
+
+# the overview's column headings
+register_short_titles(
+    {
+        "ORG-TERM-REMINDER": _l("换届提醒"),
+        "ELECT-QUORUM": _l("选举到会"),
+        "ELECT-MARGIN": _l("差额比例"),
+        "ELECT-THRESHOLD": _l("当选票数"),
     }
 )

@@ -8,7 +8,15 @@ from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
-from dangjian.compliance.registry import Outcome, Params, dissolved, iso, register, register_param_labels
+from dangjian.compliance.registry import (
+    Outcome,
+    Params,
+    dissolved,
+    iso,
+    register,
+    register_param_labels,
+    register_short_titles,
+)
 from dangjian.core.dates import add_months
 from dangjian.movements import facts as _movements_facts  # noqa: F401  (registers the "movements" provider)
 
@@ -86,4 +94,13 @@ def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) 
 
 register_param_labels(
     {"grace_days": _l("宽限天数"), "away_months": _l("外出月数"), "contact_months": _l("联系间隔月数")}
+)
+
+
+# the overview's column headings
+register_short_titles(
+    {
+        "MEM-TRANSFER-DUE": _l("关系转接"),
+        "MEM-MOBILE-CONTACT": _l("流动联系"),
+    }
 )

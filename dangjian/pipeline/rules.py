@@ -29,6 +29,7 @@ from dangjian.compliance.registry import (
     iso,
     register,
     register_param_labels,
+    register_short_titles,
     register_value_labels,
 )
 from dangjian.pipeline.facts import CaseFacts, PipelineFacts
@@ -215,3 +216,14 @@ register_param_labels(
 )
 for _key in ("from_step", "step", "start_step", "end_step", "end_steps", "decision_steps", "decision_step"):
     register_value_labels(_key, step_name)
+
+
+# the overview's column headings
+register_short_titles(
+    {
+        "PIPE-TALK-1M": _l("申请谈话"),
+        "PIPE-ASSESS-6M": _l("积极分子考察"),
+        "PIPE-APPROVAL-3M": _l("党委审批"),
+        "PIPE-PROBATION-DUE": _l("按期转正"),
+    }
+)

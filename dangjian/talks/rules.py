@@ -26,6 +26,7 @@ from dangjian.compliance.registry import (
     register,
     register_evidence,
     register_param_labels,
+    register_short_titles,
 )
 from dangjian.talks.categories import categories_of, committee_on, empty_counts
 from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
@@ -135,3 +136,11 @@ def talk_annual(facts: OrgFacts, window: Window, p: TalkAnnualParams) -> Outcome
             evidence,
         )
     return Outcome("fail", f"{window.year}年未开展{what}。", missing, evidence)
+
+
+# the overview's column headings
+register_short_titles(
+    {
+        "TALK-ANNUAL": _l("谈心谈话"),
+    }
+)

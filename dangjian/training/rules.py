@@ -11,7 +11,15 @@ from pydantic import AfterValidator, Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
-from dangjian.compliance.registry import Outcome, Params, dissolved, one_of, register, register_param_labels
+from dangjian.compliance.registry import (
+    Outcome,
+    Params,
+    dissolved,
+    one_of,
+    register,
+    register_param_labels,
+    register_short_titles,
+)
 from dangjian.training import facts as _training_facts  # noqa: F401  (registers the "training" provider)
 from dangjian.training import logic
 from dangjian.training.choices import Platform, TrainingLevel
@@ -115,5 +123,16 @@ register_param_labels(
         "new_grace_months": _l("新任书记宽限月数"),
         "min_hours": _l("学时下限"),
         "platforms": _l("计入的学习平台"),
+    }
+)
+
+
+# the overview's column headings
+register_short_titles(
+    {
+        "TRAIN-SECRETARY-ANNUAL": _l("书记轮训"),
+        "TRAIN-SECRETARY-NEW-6M": _l("新任书记培训"),
+        "TRAIN-MEMBER-HOURS": _l("党员学时"),
+        "TRAIN-CADRE-HOURS": _l("支委学时"),
     }
 )

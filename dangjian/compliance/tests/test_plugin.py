@@ -80,3 +80,12 @@ def test_an_unknown_check_kind_is_refused_without_the_plugin(ruleset):
     with pytest.raises(RulebookError, match="未知的检查类型“code_prefix”"):
         load_ruleset_file(ruleset)
     assert reverse("compliance:rules")  # the engine's pages are untouched by the test app
+
+
+def test_every_rule_of_the_latest_rulebook_has_a_short_column_heading():
+    """The overview's headings are vertical: a rule without a short title would stretch the header."""
+    from dangjian.compliance.registry import SHORT_TITLES
+    from dangjian.compliance.rulebook import load_ruleset
+
+    long = {r.id: str(SHORT_TITLES.get(r.id, r.title)) for r in load_ruleset().rules}
+    assert {rule_id: t for rule_id, t in long.items() if len(t) > 6} == {}

@@ -1,0 +1,142 @@
+"""Measures what the kept compliance results buy at municipal scale on PostgreSQL (run on demand, not a test):
+
+    .venv/bin/python benchmarks/kept.py            # seeds postgres://…/dangjian_bench_kept (municipal) first
+    .venv/bin/python benchmarks/kept.py --reuse    # reuse the seeded database of a previous run
+
+In one process, each figure against its naive counterpart measured in the same run (this machine is shared
+and noisy: medians and ranges are reported):
+
+- the compliance overview of a 工委管理员 (the whole city) reading kept results, against the same page
+  evaluated live (`?as_of=` today);
+- the meetings list with its 待办 panel (the htmx request the list makes) reading kept 待办, against the
+  live 待办 of the same scope;
+- the refresh after one meeting is recorded in a branch (the organisations its path and 单位 affect),
+  against a full refresh;
+- a full refresh, against a full evaluation (what every page load cost before).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench_kept"
+
+
+def timed(fn, repeat: int) -> dict:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return {
+        "median_ms": statistics.median(times) * 1000,
+        "min_ms": min(times) * 1000,
+        "max_ms": max(times) * 1000,
+        "runs": repeat,
+    }
+
+
+def measure(repeat: int) -> dict:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from dangjian.accounts.models import User
+    from dangjian.compliance import kept
+    from dangjian.compliance.evaluator import evaluate, todo
+    from dangjian.orgs.models import Org
+
+    setup_test_environment()  # the test client's renderer hooks; no test database is created
+    today = dt.date.today()
+    with open(os.devnull, "w") as sink:
+        call_command("demo_users", stdout=sink)
+    user = User.objects.get(username="gongwei")
+    client = Client()
+    client.force_login(user)
+    out: dict = {"orgs": Org.objects.count(), "date": today.isoformat()}
+
+    kept.refresh()  # warm: imports, rulebook, connection; the kept results are of today
+    overview = reverse("compliance:overview")
+    assert client.get(overview).status_code == 200
+    out["overview_kept"] = timed(lambda: client.get(overview), repeat)
+    out["overview_live"] = timed(
+        lambda: client.get(overview, {"as_of": today.isoformat()}), max(3, repeat // 3)
+    )
+
+    todo_url = reverse("meetings:todo")
+    listing = reverse("meetings:list")
+    out["meetings_list_with_todo_kept"] = timed(
+        lambda: (client.get(listing), client.get(todo_url, {"compact": "1"}, HTTP_HX_REQUEST="true")), repeat
+    )
+    orgs = Org.objects.visible_to(user).active(today)
+    out["todo_live"] = timed(lambda: todo(orgs, on=today), max(3, repeat // 3))
+
+    branch = Org.objects.filter(type="zhibu", dissolved_on__isnull=True).order_by("path")[100]
+    affected = kept.affected_orgs([branch.path])
+    out["refresh_after_one_meeting"] = timed(lambda: kept.refresh(kept.affected_orgs([branch.path])), repeat)
+    out["refresh_after_one_meeting"]["orgs"] = affected.count()
+    out["full_refresh"] = timed(kept.refresh, 3)
+    out["full_evaluation"] = timed(lambda: evaluate(Org.objects.all(), year=today.year, as_of=today), 3)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
+    parser.add_argument("--reuse", action="store_true", help="reuse the seeded database of a previous run")
+    parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.repeat)))
+        return
+    env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate"}
+    name = args.pg_url.rsplit("/", 1)[-1]
+    base = args.pg_url.rsplit("/", 1)[0]
+    bin_dir = Path(sys.executable).parent
+    if not args.reuse:
+        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
+        subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
+        started = time.perf_counter()
+        subprocess.run(
+            [bin_dir / "dangjian", "seed", "--scale", "municipal", "--seed", "1"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(
+            f"seeded {name} in {time.perf_counter() - started:.0f} s (with the first full refresh)",
+            file=sys.stderr,
+        )
+    del base
+    result = subprocess.run(
+        [sys.executable, __file__, "--measure", "--repeat", str(args.repeat)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    print(json.dumps(figures, ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()
