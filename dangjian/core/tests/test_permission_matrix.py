@@ -1,0 +1,1107 @@
+"""The permission matrix: every named URL of the URL configuration × seven personas.
+
+For each URL the table below says what each persona gets on GET and, for a write view, on POST (with a
+body that the owning branch's administrator could submit successfully). A refused POST must change
+nothing: every row of every dangjian table (audit events included) is compared before and after. Every
+response with a body is searched for the names, 组织编码 and 身份证号 of the organisations, members and
+applicants outside the persona's scope (workbooks cell by cell with openpyxl, PDFs with pypdf, the
+Content-Disposition file name too): there must be none, except the few documented in ALLOWANCES, where a page
+shows something outside the scope by design (the two sides of a transfer, for instance).
+
+A URL without a row fails (adding a page means adding its row), and so does a row naming a URL that no
+longer exists. Parameters come from one record of each kind belonging to 甲一支部 (the owning branch),
+created through the services.
+
+The world is built once per module (the same tree as dangjian/conftest.py, with distinctive names and codes
+so that a code can be searched for as a token) inside a transaction rolled back at the end; each test runs
+in a savepoint of it, so a POST that succeeds is undone before the next test.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import reverse
+
+from dangjian.conftest import unique_id_number
+from dangjian.core.tests.permission_matrix import (
+    EXCLUDED_URL_NAMES,
+    Secret,
+    body_text,
+    leaks,
+    named_urls,
+    outcome,
+    url_parameters,
+)
+
+pytestmark = pytest.mark.django_db  # every test: the module's world lives in the test database
+
+TODAY = dt.date.today()
+MONTH = TODAY.replace(day=1)
+
+
+def add_months(day: dt.date, n: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + n
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+# --- personas ---------------------------------------------------------------------------------------------
+
+# The table's columns, in this order.
+PERSONAS = ("anon", "member", "a1", "a2", "b1", "dw", "dw_only")
+PERSONA_LABELS = {
+    "anon": "anonymous",
+    "member": "党员 of 甲一 (member role, own member record)",
+    "a1": "支部管理员 of 甲一 (the owning branch)",
+    "a2": "支部管理员 of 甲二 (sibling branch)",
+    "b1": "支部管理员 of 乙一 (a branch under another 党委)",
+    "dw": "党委管理员 of 甲委 with descendants",
+    "dw_only": "党委管理员 of 甲委 without descendants",
+}
+# Role, organisation and include_descendants of each persona's one assignment.
+GRANTS = {
+    "member": ("member", "A1", True),
+    "a1": ("branch_admin", "A1", True),
+    "a2": ("branch_admin", "A2", True),
+    "b1": ("branch_admin", "B1", True),
+    "dw": ("dangwei_admin", "A", True),
+    "dw_only": ("dangwei_admin", "A", False),
+}
+# The organisations whose members (and applicants) each persona may see; the names and codes of these
+# organisations and of their ancestors may be shown. The 党员 sees their own record only, and the names and
+# codes of their branch and its ancestors (OWN_BRANCH).
+SCOPE_ORGS = {
+    "anon": (),
+    "member": (),
+    "a1": ("A1", "A1G1"),
+    "a2": ("A2",),
+    "b1": ("B1",),
+    "dw": ("A", "A1", "A1G1", "A2"),
+    "dw_only": ("A",),
+}
+OWN_BRANCH = {"member": ("A1",)}
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What some personas are shown outside their scope on some pages (URL names), and why."""
+
+    personas: tuple[str, ...]
+    urls: tuple[str, ...]
+    reason: str
+    orgs: tuple[str, ...] = ()  # names and codes of these organisations
+    org_names: tuple[str, ...] = ()  # names only
+    people: tuple[str, ...] = ()  # names of these members (never their 身份证号)
+
+    def covers(self, secret: Secret) -> bool:
+        if secret.kind in ("org_name", "org_code"):
+            return secret.key in self.orgs or (secret.kind == "org_name" and secret.key in self.org_names)
+        return secret.kind == "member_name" and secret.key in self.people
+
+
+# Each allowance is as narrow as the current pages permit: only the personas, pages and records that show.
+ALLOWANCES = (
+    Allowance(
+        ("b1",),
+        ("movements:index", "movements:transfer"),
+        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where",
+        org_names=("A1",),
+        people=("transfer",),
+    ),
+    Allowance(
+        ("a1", "dw"),
+        ("movements:index", "movements:transfer", "movements:member", "core:audit"),
+        "the sending side sees where its pending transfer goes (the movements pages name the receiving "
+        "branch; the transfer's audit event records its 组织编码)",
+        orgs=("B1",),
+    ),
+    Allowance(
+        ("a1", "dw"),
+        ("movements:member",),
+        "a member's movements page offers every 党支部 and 党小组 of the system as a transfer's receiving "
+        "organisation (a transfer may go anywhere inside it): their names, not their codes",
+        org_names=("A2", "B1"),
+    ),
+    Allowance(
+        ("dw_only",),
+        ("core:audit",),
+        "the audit events of 甲委's own youth group keep the snapshot written when it was set up, which names "
+        "its leader and members from 甲委's branches: audit records are evidence and are not rewritten",
+        people=("xiaozu", "a2"),
+    ),
+    Allowance(
+        ("a2", "b1", "dw_only"),
+        ("core:import_upload",),
+        "the import preview repeats the 组织编码 written in the uploaded file (the user's own input)",
+        orgs=("A1",),
+    ),
+)
+
+# --- the world --------------------------------------------------------------------------------------------
+
+ORGS = (  # key, code, name, type, parent key
+    ("GW", "MXGW", "矩阵市级机关工委", "gongwei", None),
+    ("ADZ", "MXADZ", "矩阵甲委党组", "dangzu", "GW"),
+    ("A", "MXA", "矩阵甲委机关党委", "dangwei", "GW"),
+    ("A1", "MXA1", "矩阵甲一支部", "zhibu", "A"),
+    ("A1G1", "MXA1G1", "矩阵甲一第一党小组", "xiaozu", "A1"),
+    ("A2", "MXA2", "矩阵甲二支部", "zhibu", "A"),
+    ("B", "MXB", "矩阵乙委机关党委", "dangwei", "GW"),
+    ("BZZ", "MXBZZ", "矩阵乙总支", "zongzhi", "B"),
+    ("B1", "MXB1", "矩阵乙一支部", "zhibu", "BZZ"),
+)
+PEOPLE = (  # key, name, org key
+    ("shuji", "郑甲一书记", "A1"),
+    ("target", "郑甲一党员", "A1"),
+    ("stint", "郑甲一流动", "A1"),
+    ("lost", "郑甲一失联", "A1"),
+    ("transfer", "郑甲一转接", "A1"),
+    ("arrears", "郑甲一欠缴", "A1"),
+    ("dw_shuji", "郑党委书记", "A1"),  # a member of 甲一 holding 甲委's 书记 post
+    ("self", "郑党员本人", "A1"),  # the 党员 persona's own record
+    ("xiaozu", "郑甲一小组员", "A1G1"),
+    ("a2", "郑甲二党员", "A2"),
+    ("a2_shuji", "郑甲二书记", "A2"),
+    ("b1", "郑乙一党员", "B1"),
+    ("b1_shuji", "郑乙一书记", "B1"),
+)
+APPLICANTS = (
+    ("case", "郑甲一申请人", "A1"),
+    ("case_a2", "郑甲二申请人", "A2"),
+    ("case_b1", "郑乙一申请人", "B1"),
+)
+
+
+def _pdf(text: str) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(72, 720, text)
+    page.save()
+    return buffer.getvalue()
+
+
+@dataclass
+class World:
+    orgs: dict[str, Any] = field(default_factory=dict)
+    people: dict[str, Any] = field(default_factory=dict)
+    cases: dict[str, Any] = field(default_factory=dict)
+    obj: dict[str, Any] = field(default_factory=dict)
+    users: dict[str, Any] = field(default_factory=dict)
+    clients: dict[str, Client] = field(default_factory=dict)
+    secrets: dict[str, list[Secret]] = field(default_factory=dict)  # persona → what it must not see
+
+    def hidden_from(self, persona: str, name: str) -> list[Secret]:
+        """What `persona` must not see on the page `name` (its secrets less that page's allowances)."""
+        allowed = [a for a in ALLOWANCES if persona in a.personas and name in a.urls]
+        return [s for s in self.secrets[persona] if not any(a.covers(s) for a in allowed)]
+
+
+def _build(world: World) -> None:
+    from dangjian.accounts.models import RoleAssignment, User
+    from dangjian.dues.services import declare_base, record_payment
+    from dangjian.elections.services import record_election
+    from dangjian.meetings.services import create_meeting
+    from dangjian.members.services import create_member
+    from dangjian.movements.services import record_lost_contact, start_stint, start_transfer
+    from dangjian.orgs.services import create_org, create_post
+    from dangjian.pipeline.services import open_case
+    from dangjian.talks.services import create_pair, create_youth_group, record_talk
+    from dangjian.training.services import add_participants, create_training
+
+    o, p = world.orgs, world.people
+    for key, code, name, type_, parent in ORGS:
+        o[key] = create_org(
+            actor=None,
+            data={
+                "code": code,
+                "name": name,
+                "type": type_,
+                "parent": o.get(parent),
+                "founded_on": dt.date(2018, 3, 1),
+                "unit": "甲委" if code.startswith("MXA") else "乙委",
+            },
+        )
+    joined = dt.date(2010, TODAY.month, 1)  # 政治生日 this month: the birthday pages list them
+    for key, name, org in PEOPLE:
+        p[key] = create_member(
+            actor=None,
+            data={
+                "name": name,
+                "id_number": unique_id_number(),
+                "category": "formal",
+                "joined_on": joined,
+                "confirmed_on": joined.replace(year=2011),
+                "org": o[org],
+                "work_status": "active",
+                "phone": "13812345678",
+                "education": "bachelor",
+            },
+        )
+    for key, name, org in APPLICANTS:
+        world.cases[key] = open_case(
+            actor=None,
+            org=o[org],
+            name=name,
+            id_number=unique_id_number(),
+            applied_on=TODAY - dt.timedelta(days=30),
+        )
+
+    def post(member, org, title="shuji", started_on=dt.date(2020, 1, 1)):
+        return create_post(
+            actor=None, data={"member": member, "org": org, "title": title, "started_on": started_on}
+        )
+
+    world.obj["post"] = post(p["shuji"], o["A1"])
+    post(p["dw_shuji"], o["A"])
+    post(p["a2_shuji"], o["A2"])
+    post(p["b1_shuji"], o["B1"])
+
+    world.obj["meeting"] = create_meeting(
+        actor=None,
+        data={"org": o["A1"], "date": TODAY - dt.timedelta(days=10), "topic": "甲一党员大会"},
+        types=["assembly"],
+        absentees={p["lost"].pk: "失联"},
+        attachments=[SimpleUploadedFile("minutes.pdf", _pdf("meeting minutes"), "application/pdf")],
+    )
+    world.obj["attachment"] = world.obj["meeting"].attachments.get()
+    for org in ("A2", "B1"):
+        create_meeting(
+            actor=None,
+            data={"org": o[org], "date": TODAY - dt.timedelta(days=12), "topic": f"{org}党员大会"},
+            types=["assembly"],
+        )
+
+    for key in ("target", "self", "a2", "b1"):
+        declare_base(
+            actor=None,
+            member=p[key],
+            year=MONTH.year,
+            category="active",
+            monthly_base=Decimal("6000"),
+            effective_month=MONTH,
+        )
+    record_payment(
+        actor=None,
+        member=p["target"],
+        months=f"{MONTH:%Y-%m}",
+        amount=Decimal("30"),
+        paid_on=TODAY,
+        method="cash",
+    )
+    first_unpaid = add_months(MONTH, -12)  # a year unpaid: a case the branch reviews
+    declare_base(
+        actor=None,
+        member=p["arrears"],
+        year=first_unpaid.year,
+        category="active",
+        monthly_base=Decimal("6000"),
+        effective_month=first_unpaid,
+    )
+
+    world.obj["stint"] = start_stint(
+        actor=None, member=p["stint"], destination="外省某市", left_on=TODAY - dt.timedelta(days=60)
+    )
+    world.obj["lost"] = record_lost_contact(
+        actor=None, member=p["lost"], lost_on=TODAY - dt.timedelta(days=40)
+    )
+    world.obj["transfer"] = start_transfer(
+        actor=None,
+        member=p["transfer"],
+        to_org=o["B1"],
+        started_on=TODAY - dt.timedelta(days=3),
+        reason="工作调动",
+    )
+
+    voters = [p[k] for k in ("shuji", "target", "self", "xiaozu")]
+    world.obj["election"] = record_election(
+        actor=None,
+        org=o["A1"],
+        held_on=TODAY - dt.timedelta(days=20),
+        form="assembly",
+        present=9,
+        seats=3,
+        ballots_issued=9,
+        ballots_returned=9,
+        candidates=[
+            {"member": m, "votes": v, "title": "shuji" if i == 0 else "weiyuan"}
+            for i, (m, v) in enumerate(zip(voters, (9, 8, 7, 2), strict=True))
+        ],
+    )
+
+    def training(org, members, title):
+        t = create_training(
+            actor=None,
+            data={
+                "title": title,
+                "organiser": "市委党校",
+                "level": "county_rotation",
+                "org": org,
+                "started_on": TODAY - dt.timedelta(days=15),
+                "ended_on": TODAY - dt.timedelta(days=15),
+                "hours": Decimal("8"),
+            },
+        )
+        add_participants(actor=None, training=t, members=members, completed=True)
+        return t
+
+    world.obj["training"] = training(o["A1"], [p["target"], p["shuji"]], "甲一书记轮训")
+    world.obj["participant"] = world.obj["training"].participants.get(member=p["target"])
+    training(o["B1"], [p["b1"]], "乙一培训")
+
+    world.obj["talk"] = record_talk(
+        actor=None, org=o["A1"], date=TODAY - dt.timedelta(days=5), participants=[p["shuji"], p["target"]]
+    )
+    record_talk(
+        actor=None, org=o["B1"], date=TODAY - dt.timedelta(days=5), participants=[p["b1_shuji"], p["b1"]]
+    )
+    world.obj["pair"] = create_pair(
+        actor=None,
+        org=o["A1"],
+        mentor=p["shuji"],
+        mentee=p["target"],
+        started_on=TODAY - dt.timedelta(days=30),
+        goal="熟悉支部工作",
+    )
+    world.obj["group"] = create_youth_group(
+        actor=None,
+        org=o["A1"],
+        name="甲一青年理论学习小组",
+        leader=p["target"],
+        members=[p["self"]],
+        founded_on=TODAY - dt.timedelta(days=30),
+    )
+    create_youth_group(
+        actor=None,
+        org=o["A"],
+        name="甲委青年理论学习小组",
+        leader=p["xiaozu"],
+        members=[p["a2"]],
+        founded_on=TODAY - dt.timedelta(days=30),
+    )
+
+    for persona, (role, org, descendants) in GRANTS.items():
+        user = User.objects.create_user(
+            username=f"mx_{persona}", password=None, member=p["self"] if persona == "member" else None
+        )
+        RoleAssignment.objects.create(user=user, role=role, org=o[org], include_descendants=descendants)
+        world.users[persona] = user
+    for persona in PERSONAS:
+        client = Client()
+        if persona in world.users:
+            client.force_login(world.users[persona])
+        world.clients[persona] = client
+    world.secrets = {persona: _secrets(world, persona) for persona in PERSONAS}
+
+
+def _secrets(world: World, persona: str) -> list[Secret]:
+    """What `persona` must not see: the names and codes of organisations outside its scope (ancestors of an
+    organisation in scope are context, not secret), the names and 身份证号 of members and applicants outside
+    it (the name of a member holding a post in an organisation in scope is that organisation's data)."""
+    from dangjian.orgs.models import Post
+
+    scope = [world.orgs[k] for k in (*SCOPE_ORGS[persona], *OWN_BRANCH.get(persona, ()))]
+    seen_orgs = {key for key, org in world.orgs.items() if any(s.path.startswith(org.path) for s in scope)}
+    in_scope = {world.orgs[k].pk for k in SCOPE_ORGS[persona]}
+    holders = set(Post.objects.filter(org_id__in=in_scope).values_list("member_id", flat=True))
+    secrets = []
+    for key, org in world.orgs.items():
+        if key not in seen_orgs:
+            secrets += [Secret(org.name, "org_name", key), Secret(org.code, "org_code", key)]
+    for key, member in world.people.items():
+        own = persona == "member" and key == "self"
+        if not own and member.org_id not in in_scope:
+            secrets.append(Secret(member.id_number, "member_id", key))
+            if member.pk not in holders:
+                secrets.append(Secret(member.name, "member_name", key))
+    for key, case in world.cases.items():
+        if persona == "member" or case.org_id not in in_scope:
+            secrets += [Secret(case.name, "applicant_name", key), Secret(case.id_number, "applicant_id", key)]
+    return secrets
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The records, users and logged-in clients, built once; rolled back when the module ends."""
+    var = tmp_path_factory.mktemp("matrix")
+    with (
+        override_settings(
+            MEDIA_ROOT=var / "media",
+            VAR_DIR=var,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
+        w = World()
+        _build(w)
+        yield w
+        transaction.set_rollback(True)
+
+
+def state() -> dict[str, list]:
+    """Every row of every dangjian table (audit events, history and snapshots included)."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values_list())
+        for model in apps.get_models()
+        if model.__module__.startswith("dangjian.")
+    }
+
+
+# --- the table --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """Expected outcomes per persona, in PERSONAS order: a status code, "login" (302 to the login page) or
+    "302" (a redirect elsewhere). On POST, a "+" marks a write that is accepted: it must change data;
+    every other POST outcome (a refusal) must leave every row unchanged."""
+
+    get: str
+    post: str | None = None
+    kwargs: Any = None  # world → URL kwargs
+    query: Any = None  # world → GET query
+    data: Any = None  # world → POST body
+    headers: dict | None = None
+
+    def expected(self, method: str) -> dict[str, str]:
+        tokens = (self.get if method == "get" else self.post).split()
+        assert len(tokens) == len(PERSONAS), tokens
+        return dict(zip(PERSONAS, tokens, strict=True))
+
+
+def pk(key):
+    return lambda w: {"pk": w.obj[key].pk}
+
+
+def org_pk(key):
+    return lambda w: {"pk": w.orgs[key].pk}
+
+
+def person_pk(key):
+    return lambda w: {"pk": w.people[key].pk}
+
+
+def day(delta: int = 0) -> str:
+    return (TODAY + dt.timedelta(days=delta)).isoformat()
+
+
+def member_form(w, **overrides) -> dict:
+    data = {
+        "name": "郑新党员",
+        "id_number": "11010519491231002X",
+        "ethnicity": "汉族",
+        "education": "bachelor",
+        "phone": "13900001111",
+        "category": "formal",
+        "joined_on": "2012-07-01",
+        "confirmed_on": "2013-07-01",
+        "org": str(w.orgs["A1"].pk),
+        "work_status": "active",
+        "position": "科员",
+    }
+    data.update(overrides)
+    return data
+
+
+def meeting_form(w, **overrides) -> dict:
+    data = {
+        "org": str(w.orgs["A1"].pk),
+        "date": day(-1),
+        "types": ["theme_day"],
+        "topic": "主题党日",
+        "place": "会议室",
+        "host": "",
+        "lecturer": "",
+        "lecturer_name": "",
+        "observers": "",
+        "agenda": "议题",
+        "content": "内容",
+        "decisions": "决定",
+    }
+    data.update(overrides)
+    return data
+
+
+def election_form(w) -> dict:
+    voters = [w.people[k] for k in ("shuji", "target", "self", "xiaozu")]
+    data = {
+        "org": w.orgs["A1"].pk,
+        "held_on": day(-2),
+        "form": "assembly",
+        "present": 9,
+        "seats": 3,
+        "ballots_issued": 9,
+        "ballots_returned": 9,
+        "expected": "",
+        "c-TOTAL_FORMS": 4,
+        "c-INITIAL_FORMS": 0,
+        "c-MIN_NUM_FORMS": 0,
+        "c-MAX_NUM_FORMS": 1000,
+    }
+    for i, (m, v) in enumerate(zip(voters, (9, 8, 7, 2), strict=True)):
+        data.update(
+            {f"c-{i}-member": m.pk, f"c-{i}-title": "shuji" if i == 0 else "weiyuan", f"c-{i}-votes": v}
+        )
+    return data
+
+
+def members_workbook(w) -> dict:
+    """A 党员名册 workbook renaming the owning branch's member (a dry run: the preview writes nothing; the
+    member's current name must not appear in the preview of a user outside the branch)."""
+    from openpyxl import load_workbook
+
+    from dangjian.core.imports import export_workbook
+    from dangjian.members.models import Member
+
+    book = load_workbook(
+        io.BytesIO(export_workbook("members", Member.objects.filter(pk=w.people["target"].pk)))
+    )
+    sheet = book.active
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.value == w.people["target"].name:
+                cell.value = "郑改名党员"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return {"file": SimpleUploadedFile("名册.xlsx", buffer.getvalue())}
+
+
+H = {"HX-Request": "true"}
+A1 = lambda w: {"org": w.orgs["A1"].pk}  # noqa: E731
+
+# Columns: anon member a1 a2 b1 dw dw_only
+TABLE: dict[str, Row] = {
+    # --- dashboard, audit, imports
+    "dashboard": Row("login 200 200 200 200 200 200"),
+    "core:audit": Row("login 403 200 200 200 200 200"),
+    "core:import_index": Row("login 403 200 200 200 200 200"),
+    "core:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
+    "core:import_upload": Row(
+        "login 403 302 302 302 302 302",
+        post="login 403 200 200 200 200 200",
+        kwargs=lambda w: {"kind": "members"},
+        data=members_workbook,
+    ),
+    "core:import_commit": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302 302 302 302 302",
+        kwargs=lambda w: {"kind": "members"},
+        data=lambda w: {"token": "0" * 32},
+    ),
+    # --- accounts (Django's views, configured here)
+    "login": Row(
+        "200 302 302 302 302 302 302",
+        post="200 302 302 302 302 302 302",
+        data=lambda w: {"username": "mx_a1", "password": "wrong-password"},
+    ),
+    "logout": Row("405 405 405 405 405 405 405", post="login login login login login login login"),
+    "password_change": Row(
+        "login 200 200 200 200 200 200",
+        post="login 200 200 200 200 200 200",
+        data=lambda w: {
+            "old_password": "x",
+            "new_password1": "N3w-pass-2026!",
+            "new_password2": "N3w-pass-2026!",
+        },
+    ),
+    "password_change_done": Row("login 200 200 200 200 200 200"),
+    # --- organisations
+    "orgs:tree": Row("login 403 200 200 200 200 200"),
+    "orgs:create": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 200 200 302+ 200",
+        data=lambda w: {"code": "MXNEW", "name": "矩阵新小组", "type": "xiaozu", "parent": w.orgs["A1"].pk},
+    ),
+    "orgs:export": Row("login 403 200 200 200 200 200"),
+    "orgs:post_export": Row("login 403 200 200 200 200 200"),
+    "orgs:detail": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
+    "orgs:subtree": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
+    "orgs:edit": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=org_pk("A1"),
+        data=lambda w: {
+            "code": "MXA1",
+            "name": "矩阵甲一支部",
+            "type": "zhibu",
+            "parent": w.orgs["A"].pk,
+            "unit": "甲委改",
+            "founded_on": "2018-03-01",
+        },
+    ),
+    "orgs:delete": Row(
+        "login 403 405 405 405 405 405", post="login 403 302 404 404 302 404", kwargs=org_pk("A1")
+    ),
+    "orgs:post_create": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=org_pk("A1"),
+        data=lambda w: {"member": w.people["target"].pk, "title": "zuzhi", "started_on": day(-1)},
+    ),
+    "orgs:member_options": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
+    "orgs:post_edit": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("post"),
+        data=lambda w: {
+            "member": w.people["shuji"].pk,
+            "title": "shuji",
+            "started_on": "2020-01-01",
+            "ended_on": day(),
+        },
+    ),
+    "orgs:post_delete": Row(
+        "login 403 405 405 405 405 405", post="login 403 302+ 404 404 302+ 404", kwargs=pk("post")
+    ),
+    # --- members
+    "members:list": Row("login 403 200 200 200 200 200"),
+    "members:create": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 200 200 302+ 200",
+        data=member_form,
+    ),
+    "members:export": Row("login 403 200 200 200 200 200"),
+    "members:birthdays": Row("login 403 200 200 200 200 200"),
+    "members:detail": Row("login 404 200 404 404 200 404", kwargs=person_pk("target")),
+    "members:edit": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: member_form(
+            w, name="郑甲一党员", id_number=w.people["target"].id_number, position="副科长"
+        ),
+    ),
+    "members:reveal": Row(
+        "login 405 405 405 405 405 405", post="login 404 200+ 404 404 200+ 404", kwargs=person_pk("target")
+    ),
+    "members:delete": Row(
+        "login 403 405 405 405 405 405", post="login 403 302 404 404 302 404", kwargs=person_pk("target")
+    ),
+    "members:timeline": Row("login 404 200 404 404 200 404", kwargs=person_pk("target")),
+    "members:birthday_card": Row("login 404 200 404 404 200 404", kwargs=person_pk("target")),
+    # --- meetings
+    "meetings:list": Row("login 403 200 200 200 200 200"),
+    "meetings:create": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 200 200 302+ 200",
+        data=meeting_form,
+    ),
+    "meetings:roster": Row(
+        "login 403 200 404 404 200 404",
+        query=lambda w: {"org": w.orgs["A1"].pk, "date": day(-1), "types": "assembly"},
+    ),
+    "meetings:calendar": Row("login 403 200 200 200 200 200"),
+    "meetings:todo": Row("login 403 200 200 200 200 200"),
+    "meetings:detail": Row("login 403 200 404 404 200 404", kwargs=pk("meeting")),
+    "meetings:edit": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("meeting"),
+        data=lambda w: meeting_form(
+            w, date=w.obj["meeting"].date.isoformat(), types=["assembly"], topic="改"
+        ),
+    ),
+    "meetings:delete": Row(
+        "login 403 405 405 405 405 405", post="login 403 302+ 404 404 302+ 404", kwargs=pk("meeting")
+    ),
+    "meetings:attachment": Row("login 403 200 404 404 200 404", kwargs=pk("attachment")),
+    # --- compliance
+    "compliance:overview": Row("login 403 200 200 200 200 200"),
+    "compliance:rows": Row("login 403 200 200 200 200 200", query=lambda w: {"unit": "甲委"}, headers=H),
+    "compliance:org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
+    "compliance:export": Row("login 403 200 200 200 200 200"),
+    "compliance:rules": Row("login 403 200 200 200 200 200"),
+    # --- 党费
+    "dues:sheet": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "org": w.orgs["A1"].pk,
+            "month": f"{MONTH:%Y-%m}",
+            f"p{w.people['self'].pk}-pick": "on",
+            f"p{w.people['self'].pk}-amount": "30",
+            f"p{w.people['self'].pk}-method": "cash",
+            f"p{w.people['self'].pk}-paid_on": day(),
+        },
+    ),
+    "dues:export": Row("login 403 200 200 200 200 404"),
+    "dues:collection_day": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {"org": w.orgs["A1"].pk, "month": f"{MONTH:%Y-%m}", "day": 15},
+    ),
+    "dues:reminders": Row("login 403 200 200 200 200 200"),
+    "dues:arrears": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "member": w.people["arrears"].pk,
+            "reviewed_on": day(),
+            "through_month": f"{add_months(MONTH, -1):%Y-%m}",
+            "decision": "justified",
+            "reason": "已谈话",
+        },
+    ),
+    "dues:summary": Row("login 403 200 200 200 200 200"),
+    "dues:publication": Row("login 403 200 200 200 200 200"),
+    "dues:mine": Row("login 200 404 404 404 404 404"),
+    "dues:calculator": Row(
+        "login 200 200 200 200 200 200", post="login 400 400 400 400 400 400", data=lambda w: {}
+    ),
+    # --- 发展党员
+    "pipeline:index": Row("login 403 200 200 200 200 200"),
+    "pipeline:rollup": Row("login 403 200 200 200 200 200"),
+    "pipeline:create": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 400 400 302+ 400",
+        data=lambda w: {
+            "org": w.orgs["A1"].pk,
+            "name": "郑新申请人",
+            "id_number": "11010519491231002X",
+            "phone": "",
+            "applied_on": day(-1),
+            "note": "",
+        },
+    ),
+    "pipeline:detail": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=lambda w: {"pk": w.cases["case"].pk},
+        data=lambda w: {"step": "talk", "date": day(-1), "note": ""},
+    ),
+    # --- movements
+    "movements:index": Row("login 403 200 200 200 200 200"),
+    "movements:summary": Row("login 403 200 200 200 200 200"),
+    "movements:member": Row("login 403 200 404 404 200 404", kwargs=person_pk("target")),
+    "movements:status": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: {
+            "status": "suspended",
+            "effective_on": day(),
+            "decided_on": day(),
+            "decision_body": "矩阵甲一支部党员大会",
+            "note": "",
+        },
+    ),
+    "movements:stint_start": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: {"destination": "外省", "left_on": day(-1), "note": ""},
+    ),
+    "movements:lost": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: {"lost_on": day(-1), "note": ""},
+    ),
+    "movements:transfer_start": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: {"to_org": w.orgs["A2"].pk, "started_on": day(), "reason": "调动"},
+    ),
+    "movements:transfer_out": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: {
+            "letter_no": "JX-1",
+            "destination": "外省某党委",
+            "transferred_on": day(),
+            "note": "",
+        },
+    ),
+    "movements:stint_return": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("stint"),
+        data=lambda w: {"returned_on": day()},
+    ),
+    "movements:contact": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("stint"),
+        data=lambda w: {"contacted_on": day(), "way": "phone", "note": ""},
+    ),
+    "movements:regained": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("lost"),
+        data=lambda w: {"regained_on": day(), "note": ""},
+    ),
+    "movements:transfer": Row("login 403 200 404 200 200 404", kwargs=pk("transfer")),
+    "movements:accept": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 302+ 404 404",
+        kwargs=pk("transfer"),
+        data=lambda w: {"accepted_on": day()},
+    ),
+    "movements:transfer_return": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 302+ 404 404",
+        kwargs=pk("transfer"),
+        data=lambda w: {"returned_on": day(), "return_reason": "材料不全"},
+    ),
+    "movements:transfer_in": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 400 400 302+ 400",
+        data=lambda w: {
+            **member_form(w, name="郑转入党员"),
+            "letter_no": "ZR-1",
+            "origin": "外省某支部",
+            "transferred_on": day(),
+        },
+    ),
+    # --- 换届选举
+    "elections:index": Row("login 403 200 200 200 200 200"),
+    "elections:create": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=election_form,
+    ),
+    "elections:detail": Row("login 403 200 404 404 200 404", kwargs=pk("election")),
+    "elections:approve": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("election"),
+        data=lambda w: {"approved_on": day(), "approving_body": "矩阵甲委机关党委"},
+    ),
+    "elections:adjust": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=lambda w: {"org_pk": w.orgs["A1"].pk},
+        data=lambda w: {
+            "kind": "postpone",
+            "new_due_on": add_months(w.orgs["A1"].term_end, 6).isoformat(),
+            "approved_on": day(),
+            "approving_body": "矩阵甲委机关党委",
+            "reason": "机构改革",
+        },
+    ),
+    # --- training
+    "training:index": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 400 400 302+ 400",
+        data=lambda w: {
+            "title": "支部书记轮训",
+            "organiser": "市委党校",
+            "level": "county_rotation",
+            "org": w.orgs["A1"].pk,
+            "started_on": day(-1),
+            "ended_on": day(-1),
+            "hours": "8",
+        },
+    ),
+    "training:detail": Row("login 403 200 404 404 200 404", kwargs=pk("training")),
+    "training:add_participants": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("training"),
+        data=lambda w: {"member": [w.people["self"].pk], "completed": "on"},
+    ),
+    "training:remove_participant": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=lambda w: {"pk": w.obj["training"].pk, "participant_pk": w.obj["participant"].pk},
+    ),
+    "training:roster": Row("login 403 200 404 404 200 404", kwargs=pk("training")),
+    "training:hours": Row("login 403 200 200 200 200 200"),
+    "training:rollup": Row("login 403 200 200 200 200 200"),
+    "training:secretary": Row("login 200 404 404 404 404 404"),
+    # --- talks
+    "talks:index": Row("login 403 200 200 200 200 200"),
+    "talks:talk_new": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "org": w.orgs["A1"].pk,
+            "date": day(-1),
+            "participants": [w.people["shuji"].pk, w.people["self"].pk],
+            "form": "",
+        },
+    ),
+    "talks:talk_delete": Row(
+        "login 403 405 405 405 405 405", post="login 403 302+ 404 404 302+ 404", kwargs=pk("talk")
+    ),
+    "talks:pair_new": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "org": w.orgs["A1"].pk,
+            "mentor": w.people["shuji"].pk,
+            "mentee": w.people["self"].pk,
+            "started_on": day(),
+            "ended_on": "",
+            "goal": "熟悉业务",
+        },
+    ),
+    "talks:pair_end": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("pair"),
+        data=lambda w: {"ended_on": day()},
+    ),
+    "talks:group_new": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "org": w.orgs["A1"].pk,
+            "name": "新青年组",
+            "founded_on": day(),
+            "leader": w.people["target"].pk,
+            "members": [w.people["self"].pk],
+        },
+    ),
+    "talks:group": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("group"),
+        data=lambda w: {"date": day(), "topic": "学习党章", "participants": [w.people["target"].pk]},
+    ),
+    "talks:group_members": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("group"),
+        data=lambda w: {"leader": w.people["target"].pk, "members": [w.people["shuji"].pk]},
+    ),
+}
+
+URL_NAMES = sorted(set(named_urls()) - set(EXCLUDED_URL_NAMES))
+
+
+# --- tests ------------------------------------------------------------------------------------------------
+
+
+def test_every_named_url_has_a_row_and_every_row_a_url():
+    names = named_urls()
+    assert sorted(set(names) - set(EXCLUDED_URL_NAMES) - set(TABLE)) == [], "URLs without a row in TABLE"
+    assert sorted(set(TABLE) - set(names)) == [], "rows of TABLE naming no URL"
+    assert sorted(set(EXCLUDED_URL_NAMES) - set(names)) == [], "excluded names that no longer exist"
+    assert sorted(set(TABLE) & set(EXCLUDED_URL_NAMES)) == []
+
+
+def test_every_row_gives_the_parameters_of_its_url(world):
+    names = named_urls()
+    for name, row in TABLE.items():
+        given = set(row.kwargs(world)) if row.kwargs else set()
+        assert given == url_parameters(names[name]), name
+
+
+def test_what_each_persona_must_not_see(world):
+    """The secrets the pages are searched for, per persona (so that the search can find something)."""
+    a1_people = {"shuji", "target", "stint", "lost", "transfer", "arrears", "dw_shuji", "self", "xiaozu"}
+    a2_people, b1_people = {"a2", "a2_shuji"}, {"b1", "b1_shuji"}
+    everyone = a1_people | a2_people | b1_people
+    all_orgs = {key for key, *_rest in ORGS}
+    expected = {  # persona: (organisations, member names, member 身份证号, applicants)
+        "anon": (all_orgs, everyone, everyone, {"case", "case_a2", "case_b1"}),
+        "member": (
+            all_orgs - {"GW", "A", "A1"},
+            everyone - {"self"},
+            everyone - {"self"},
+            {"case", "case_a2", "case_b1"},
+        ),
+        "a1": (
+            {"ADZ", "A2", "B", "BZZ", "B1"},
+            a2_people | b1_people,
+            a2_people | b1_people,
+            {"case_a2", "case_b1"},
+        ),
+        "a2": (
+            {"ADZ", "A1", "A1G1", "B", "BZZ", "B1"},
+            a1_people | b1_people,
+            a1_people | b1_people,
+            {"case", "case_b1"},
+        ),
+        "b1": (
+            {"ADZ", "A", "A1", "A1G1", "A2"},
+            a1_people | a2_people,
+            a1_people | a2_people,
+            {"case", "case_a2"},
+        ),
+        "dw": ({"ADZ", "B", "BZZ", "B1"}, b1_people, b1_people, {"case_b1"}),
+        # 甲委's 书记 is named on 甲委's pages (the post is 甲委's), never with his 身份证号
+        "dw_only": (
+            all_orgs - {"GW", "A"},
+            everyone - {"dw_shuji"},
+            everyone,
+            {"case", "case_a2", "case_b1"},
+        ),
+    }
+    for persona, (orgs, names, numbers, applicants) in expected.items():
+        keys = {
+            kind: {s.key for s in world.secrets[persona] if s.kind == kind}
+            for kind in ("org_name", "org_code", "member_name", "member_id", "applicant_name", "applicant_id")
+        }
+        assert keys == {
+            "org_name": orgs,
+            "org_code": orgs,
+            "member_name": names,
+            "member_id": numbers,
+            "applicant_name": applicants,
+            "applicant_id": applicants,
+        }, persona
+
+
+@pytest.fixture
+def client_for(world, db):
+    """The persona's logged-in client; its cookies (session, messages) are restored after the test."""
+    saved = {}
+
+    def get(persona):
+        client = world.clients[persona]
+        saved[persona] = client.cookies
+        client.cookies = client.cookies.__class__(client.cookies)
+        return client
+
+    yield get
+    for persona, cookies in saved.items():
+        world.clients[persona].cookies = cookies
+
+
+def check(world, persona, name, method, response, expected):
+    got = outcome(response)
+    want = expected.rstrip("+")
+    assert got == want, f"{method.upper()} {name} as {PERSONA_LABELS[persona]}: {got}, expected {want}"
+    if response.status_code != 302:
+        text = body_text(response) + "\n" + response.get("Content-Disposition", "")
+        found = leaks(text, world.hidden_from(persona, name))
+        assert found == [], f"{method.upper()} {name} as {PERSONA_LABELS[persona]} shows {found}"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_matrix(world, client_for, name, persona):
+    assert name in TABLE, f"{name} has no row in TABLE"
+    row = TABLE[name]
+    url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+    client = client_for(persona)
+    query = row.query(world) if row.query else {}
+    response = client.get(url, query, headers=row.headers or {})
+    check(world, persona, name, "get", response, row.expected("get")[persona])
+    if row.post is None:
+        return
+    expected = row.expected("post")[persona]
+    before = state()
+    response = client.post(url, row.data(world) if row.data else {}, headers=row.headers or {})
+    check(world, persona, name, "post", response, expected)
+    after = state()
+    changed = [label for label in before if before[label] != after[label]]
+    if expected.endswith("+"):  # the body is one the owner can submit: the write happens
+        assert changed != [], f"accepted POST {name} as {PERSONA_LABELS[persona]} changed nothing"
+    else:
+        assert changed == [], f"refused POST {name} as {PERSONA_LABELS[persona]} changed {changed}"
