@@ -8,7 +8,7 @@ PG_TEST_DB ?= test_dangjian_ci
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo test lint check-migrations test-sqlite test-postgres browser-deps postgres benchmark clean
+.PHONY: install demo test lint typecheck check-migrations test-sqlite test-postgres browser-deps postgres benchmark clean
 
 install: $(STAMP)
 
@@ -29,12 +29,15 @@ demo: install
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（Ctrl+C 停止）"
 	$(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
 
-test: install browser-deps postgres lint check-migrations test-sqlite test-postgres
+test: install browser-deps postgres lint typecheck check-migrations test-sqlite test-postgres
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
 
 check-migrations: install
 	DANGJIAN_VAR_DIR=$(CURDIR)/var/check $(BIN)/dangjian makemigrations --check --dry-run

@@ -124,8 +124,11 @@ def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None
 
 def results_of(facts: list[OrgFacts], ruleset: Ruleset, year: int, as_of: dt.date) -> list[Result]:
     """Every applicable rule on every organisation's facts that has a window (D already clamped)."""
-    windows = [(f, window_for(year, as_of, f.founded_on, f.dissolved_on)) for f in facts]
-    windows = [(f, w) for f, w in windows if w is not None]
+    windows: list[tuple[OrgFacts, Window]] = []
+    for org_facts in facts:
+        window = window_for(year, as_of, org_facts.founded_on, org_facts.dissolved_on)
+        if window is not None:
+            windows.append((org_facts, window))
     results = []
     for rule in ruleset.rules:
         applies, params = set(rule.applies_to), rule.typed_params
@@ -165,7 +168,7 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
 
 def todo_of(facts: list[OrgFacts], ruleset: Ruleset, on: dt.date) -> list[TodoItem]:
     """The 待办 of `todo` from facts built for `on`'s year as of `on`."""
-    items = []
+    items: list[TodoItem] = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     for org_facts in facts:
         window = window_for(on.year, on, org_facts.founded_on, org_facts.dissolved_on)

@@ -121,9 +121,9 @@ def committee_size(posts: Iterable[PostSpan], on: dt.date) -> int:
 @dataclass
 class _Scope:
     orgs: list[Org]
-    ids: set[int] = field(default_factory=set)
-    ids_sq: QuerySet | None = None  # subquery: the organisations' ids
-    ext_sq: QuerySet | None = None  # subquery: the organisations and their children
+    ids: set[int]
+    ids_sq: QuerySet  # subquery: the organisations' ids
+    ext_sq: QuerySet  # subquery: the organisations and their children
 
 
 ORG_FIELDS = (

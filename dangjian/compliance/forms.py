@@ -35,7 +35,9 @@ class EvaluationForm(forms.Form):
     def __init__(self, data=None, **kwargs):
         super().__init__(data, **kwargs)
         this_year = default_year()
-        self.fields["year"].choices = [
+        year_field = self.fields["year"]
+        assert isinstance(year_field, forms.TypedChoiceField)
+        year_field.choices = [
             (y, _("%(year)d年") % {"year": y}) for y in range(this_year, FIRST_YEAR - 1, -1)
         ]
         self.fields["year"].widget.attrs["class"] = "form-select form-select-sm"
@@ -45,7 +47,7 @@ class EvaluationForm(forms.Form):
         self.is_valid()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         year, as_of = data.get("year"), data.get("as_of")
         if year and as_of and as_of < dt.date(year, 1, 1):
             self.add_error("as_of", _("评估日期早于所选年度，已按今天计算。"))

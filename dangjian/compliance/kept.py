@@ -124,7 +124,10 @@ def _keep(
         )
         for pk, org_id, rule_id, *values in rows:
             existing[(org_id, rule_id)] = (pk, tuple(values))
-    create, update, changes = [], [], []
+    create: list[KeptResult] = []
+    moved: list[KeptResult] = []  # took another status: `since` changes too
+    same: list[KeptResult] = []
+    changes: list[ResultChange] = []
     seen = set()
     for result in results:
         key = (result.org.id, result.rule.id)
@@ -159,9 +162,11 @@ def _keep(
         elif known[1] != values:
             row = KeptResult(pk=known[0], **dict(zip(fields, values, strict=True)))
             old_status = known[1][2]
-            row.since = as_of if old_status != result.status else None
-            update.append(row)
-            if old_status != result.status:
+            if old_status == result.status:
+                same.append(row)
+            else:
+                row.since = as_of
+                moved.append(row)
                 changes.append(
                     ResultChange(
                         version=version,
@@ -175,8 +180,6 @@ def _keep(
                     )
                 )
     KeptResult.objects.bulk_create(create, batch_size=BATCH)
-    moved = [r for r in update if r.since is not None]
-    same = [r for r in update if r.since is None]
     KeptResult.objects.bulk_update(moved, [*fields, "since"], batch_size=BATCH)
     KeptResult.objects.bulk_update(same, list(fields), batch_size=BATCH)
     ResultChange.objects.bulk_create(changes, batch_size=BATCH)
@@ -187,7 +190,9 @@ def _keep(
         KeptResult.objects.filter(version=version, year=year, org_id__in=batch).update(
             as_of=as_of, evaluated_at=now
         )
-    return RefreshReport(results=len(results), created=len(create), changed=len(update), removed=len(gone))
+    return RefreshReport(
+        results=len(results), created=len(create), changed=len(moved) + len(same), removed=len(gone)
+    )
 
 
 def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoItem]) -> int:

@@ -235,7 +235,7 @@ def build_overview(
         entry[1].cells[col] = result
         entry[1].tally.add(status)
     # The results come rule by rule, each in path order: order the 单位 by their first organisation.
-    first_path = {}
+    first_path: dict[str, str] = {}
     for key, row in orgs.values():
         if key not in first_path or row.ref.path < first_path[key]:
             first_path[key] = row.ref.path
@@ -247,12 +247,11 @@ def build_overview(
     if org_rows is None:
         org_rows = single or inline
     if org_rows:
-        for unit in ordered:
-            unit.orgs = []
-        by_key = {u.key: u for u in ordered}
+        rows_of: dict[str, list[OrgRow]] = {u.key: [] for u in ordered}
         for key, row in sorted(orgs.values(), key=lambda kr: kr[1].ref.path):
-            by_key[key].orgs.append(row)
+            rows_of[key].append(row)
         for unit in ordered:
+            unit.orgs = rows_of[unit.key]
             base = min(row.depth for row in unit.orgs)
             for row in unit.orgs:
                 row.base_depth = base
@@ -376,7 +375,7 @@ def status_counts(results) -> list[tuple[str, str, int]]:
     counts = {s: 0 for s in STATUS_ORDER}
     for r in results:
         counts[r.status] += 1
-    return [(s, STATUS_TEXT[s], counts[s]) for s in STATUS_ORDER]
+    return [(s, str(STATUS_TEXT[s]), counts[s]) for s in STATUS_ORDER]
 
 
 # --- the rulebook -----------------------------------------------------------------------------------

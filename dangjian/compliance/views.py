@@ -163,7 +163,7 @@ def export(request):
     if root is not None:
         name += f"-{root.code}"
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx")
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx") or "attachment"
     return response
 
 

@@ -171,7 +171,7 @@ _MESSAGES = {
 _INSTANCE_MESSAGES = {"Decimal": "应为数字", "date": "应为日期（YYYY-MM-DD）"}
 
 
-def _describe(error: dict) -> str:
+def _describe(error: Any) -> str:
     kind, ctx = error["type"], error.get("ctx") or {}
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))

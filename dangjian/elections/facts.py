@@ -88,5 +88,5 @@ def load_election_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, El
         candidates[row[1]].append(CandidateRow(*row[9:]))
     by_org = defaultdict(list)
     for org_id, pk, *numbers in elections.values():
-        by_org[org_id].append(ElectionRow(pk, *numbers, tuple(candidates[pk])))
+        by_org[org_id].append(ElectionRow._make((pk, *numbers, tuple(candidates[pk]))))
     return {o.pk: ElectionFacts(tuple(adjustments[o.pk]), tuple(by_org[o.pk])) for o in orgs}

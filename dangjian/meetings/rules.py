@@ -53,7 +53,11 @@ def type_label(meeting_type: str) -> str:
     return chinese_label(MeetingType, meeting_type)
 
 
-_VERBS = {MeetingType.LECTURE: "上", MeetingType.THEME_DAY: "开展", MeetingType.MEMBER_REVIEW: "开展"}
+_VERBS: dict[str, str] = {
+    MeetingType.LECTURE: "上",
+    MeetingType.THEME_DAY: "开展",
+    MeetingType.MEMBER_REVIEW: "开展",
+}
 
 
 @lru_cache(maxsize=64)
@@ -180,7 +184,8 @@ def _anywhere_lectures(ctx: FactContext, needs: LectureNeeds, start: dt.date, en
     by_lecturer: dict[int, list[Record]] = defaultdict(list)
     for values in rows:
         record = Record(*values)
-        by_lecturer[record.lecturer_id].append(record)
+        if record.lecturer_id is not None:  # the query asks for lectures by given members only
+            by_lecturer[record.lecturer_id].append(record)
     return by_lecturer
 
 
@@ -303,7 +308,7 @@ def annual_unmet(window: Window, what: str) -> Outcome:
         return Outcome(
             "pending", f"待完成：{window.year}年尚未{what}（截至{iso(window.as_of)}），应于年底前完成。"
         )
-    if window.closed and window.dissolved_on < window.year_end:
+    if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
         return Outcome(
             "not_applicable", f"不适用：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年未{what}。"
         )

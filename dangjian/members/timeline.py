@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -89,7 +90,7 @@ def timeline(member, *, on: dt.date | None = None) -> list[TimelineEvent]:
 
 # --- groups (the timeline page's filter) -------------------------------------------------------------
 
-TIMELINE_GROUPS: dict[str, str] = {
+TIMELINE_GROUPS: dict[str, Any] = {  # lazy labels
     "development": gettext_lazy("入党与发展"),
     "posts": gettext_lazy("职务"),
     "org": gettext_lazy("组织与转接"),
@@ -203,15 +204,15 @@ def member_events(member, on: dt.date) -> list[TimelineEvent]:
     formal = chinese_label(Category, Category.FORMAL)
     for row in rows:
         if row.field == HistoryField.ORG:
-            new_name = row.new_org.name if row.new_org_id else row.new_value
-            old_name = row.old_org.name if row.old_org_id else row.old_value
+            new_name = row.new_org.name if row.new_org is not None else row.new_value
+            old_name = row.old_org.name if row.old_org is not None else row.old_value
             events.append(
                 TimelineEvent(
                     date=row.effective_on,
                     kind="member.org",
                     title=_("组织关系转入%(org)s") % {"org": new_name},
                     detail=_("由%(old)s转入%(new)s") % {"old": old_name or "—", "new": new_name},
-                    org_code=row.new_org.code if row.new_org_id else "",
+                    org_code=row.new_org.code if row.new_org is not None else "",
                     order=2,
                 )
             )

@@ -128,7 +128,7 @@ def talk_annual(facts: OrgFacts, window: Window, p: TalkAnnualParams) -> Outcome
             missing,
             evidence,
         )
-    if window.closed and window.dissolved_on < window.year_end:
+    if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
         return Outcome(
             "not_applicable",
             f"不适用：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年未开展{what}。",
