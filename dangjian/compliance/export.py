@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import IO
 
 from openpyxl import Workbook
@@ -25,33 +24,6 @@ XLSX_HEADERS = (
     "缺少的期间或会议日期",
     "说明",
 )
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
-
-
-def format_table(evaluation: Evaluation) -> str:
-    """A readable table: rule, organisation code, status, missing periods; then the totals."""
-    rs = evaluation.ruleset
-    rows = [("规则", "组织编码", "结果", "缺少")]
-    rows += [
-        (r.rule.id, r.org.code, STATUS_LABELS[r.status], "、".join(r.missing)) for r in evaluation.results
-    ]
-    widths = [max(_width(row[i]) for row in rows) for i in range(3)]
-    lines = [
-        f"{rs.title}（{rs.id} 第{rs.version}版）  {evaluation.year}年  截至{evaluation.as_of:%Y-%m-%d}",
-        "",
-    ]
-    for row in rows:
-        lines.append("  ".join([*(_pad(row[i], widths[i]) for i in range(3)), row[3]]).rstrip())
-    counts = {s: sum(1 for r in evaluation.results if r.status == s) for s in STATUS_LABELS}
-    lines += ["", "合计：" + "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items())]
-    return "\n".join(lines) + "\n"
 
 
 def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
