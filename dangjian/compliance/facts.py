@@ -87,7 +87,7 @@ class Provider:
 
 @dataclass(frozen=True)
 class FactContext:
-    ids_sq: QuerySet  # subquery: the organisations' ids
+    ids_sq: Any  # the organisations' ids: a subquery, or a list for a small scope
     orgs: list  # the organisations (Org rows), in path order
     year: int
     as_of: dt.date
@@ -109,6 +109,19 @@ def register_facts(name: str, *, context: bool = False) -> Callable[[FactLoader]
     return decorate
 
 
+def branch_member_orgs(ids_sq) -> Any:
+    """The 党支部 among `ids_sq` and their 党小组: where the members counted for a branch sit. A list of ids
+    for a small scope (one query now), a subquery otherwise; either way the providers filter members with
+    one `org__in`, which the database answers from the member's organisation index."""
+    found = Org.objects.filter(
+        Q(pk__in=ids_sq, type=OrgType.ZHIBU)
+        | Q(parent__in=ids_sq, parent__type=OrgType.ZHIBU, type=OrgType.XIAOZU)
+    ).values("pk")
+    if isinstance(ids_sq, list):
+        return [row["pk"] for row in found]
+    return found
+
+
 def holders(posts: Iterable[PostSpan], title: str, on: dt.date) -> set[int]:
     return {p.member_id for p in posts if p.title == title and p.held_on(on)}
 
@@ -122,7 +135,7 @@ def committee_size(posts: Iterable[PostSpan], on: dt.date) -> int:
 class _Scope:
     orgs: list[Org]
     ids: set[int]
-    ids_sq: QuerySet  # subquery: the organisations' ids
+    ids_sq: Any  # the organisations' ids: a subquery, or a list for a small scope
     ext_sq: QuerySet  # subquery: the organisations and their children
 
 
@@ -141,11 +154,17 @@ ORG_FIELDS = (
 )
 
 
+# Up to this many organisations, the providers get the ids as a list rather than a subquery.
+SMALL_SCOPE = 500
+
+
 def _scope(orgs) -> _Scope:
     if not isinstance(orgs, QuerySet) or orgs.query.is_sliced:
         orgs = Org.objects.filter(pk__in=[o.pk for o in orgs])
     rows = list(orgs.order_by("path").only(*ORG_FIELDS))
-    ids_sq = orgs.order_by().values("pk")
+    ids_sq: Any = orgs.order_by().values("pk")
+    if len(rows) <= SMALL_SCOPE:  # a literal list lets the database use its indexes (a unit's refresh)
+        ids_sq = [o.pk for o in rows]
     ext_sq = Org.objects.filter(Q(pk__in=ids_sq) | Q(parent__in=ids_sq)).values("pk")
     return _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq)
 

@@ -1,9 +1,9 @@
 """Kept results: evaluations stored per (rulebook version, year, organisation, rule), with their history.
 
 - `refresh(orgs)` evaluates the organisations (the facts are built once, set-based) and writes what changed:
-  new and changed results, a `ResultChange` row for every change of status, the 待办 of the current
-  year, and the evaluation date on every row of those organisations — a bounded number of statements
-  whatever the number of organisations.
+  new and changed results, a `ResultChange` row for every change of status, the organisations' stamps
+  (when evaluated), the tallies of their 单位 and the 待办 of the current year — a bounded number of
+  statements whatever the number of organisations.
 - Writes mark the organisations they can affect: every service records an audit event with the record's
   organisation path (`core.audit.record`), and `core.audit.changed` lets a service name another one (a
   member's former branch). The listener below collects the paths of a transaction and, after it commits,
@@ -13,17 +13,18 @@
   (a 党组 secretary's lecture in one of the unit's branches counts for the 党组).
 - Time alone changes verdicts (a month ends, a deadline passes): `dangjian compliance refresh` refreshes
   everything, nightly.
-- `kept_evaluation`, `kept_counts` and `kept_todo` read them for the pages.
+- `kept_meta`, `kept_evaluation`, `kept_units`, `kept_counts` and `kept_todo` read them for the pages.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django_tasks import task
@@ -37,7 +38,7 @@ from dangjian.compliance.evaluator import (
     todo_of,
 )
 from dangjian.compliance.facts import OrgRef, build_facts
-from dangjian.compliance.models import KeptResult, KeptTodo, ResultChange
+from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
 from dangjian.compliance.periods import clamp_as_of
 from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
@@ -82,6 +83,7 @@ def refresh(
     on = on or dt.date.today()
     year = year or on.year
     as_of = clamp_as_of(year, on)
+    full = orgs is None
     orgs = Org.objects.all() if orgs is None else orgs
     with gc_paused():
         facts = build_facts(orgs, year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules)
@@ -93,7 +95,18 @@ def refresh(
         if todos is not None:
             report.todos = _keep_todos(ruleset.version, on, org_ids, todos)
     report.orgs = len(org_ids)
+    if full:
+        _analyze()
     return report
+
+
+def _analyze() -> None:
+    """After a full refresh, PostgreSQL's planner statistics of the kept tables (a refresh of one 单位 reads
+    its rows through the organisation index only when the planner knows the table's size)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            for model in (KeptResult, KeptStamp, KeptTally, KeptTodo):
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _row(result: Result) -> tuple:
@@ -107,6 +120,13 @@ def _row(result: Result) -> tuple:
     )
 
 
+def _digest(values: tuple) -> str:
+    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+
+
+FIELDS = ("unit_key", "org_path", "status", "missing", "evidence", "message")
+
+
 def _in_batches(ids: list[int]) -> Iterable[list[int]]:
     for i in range(0, len(ids), BATCH):
         yield ids[i : i + BATCH]
@@ -115,83 +135,129 @@ def _in_batches(ids: list[int]) -> Iterable[list[int]]:
 def _keep(
     version: int, year: int, as_of: dt.date, org_ids: list[int], results: list[Result]
 ) -> RefreshReport:
+    """Writes the results of `org_ids`: a changed row is replaced (delete and insert are far cheaper than
+    Django's row-by-row bulk update), a new status is a ResultChange; then the organisations' stamps and the
+    tallies of every 单位 they are (or were) in."""
     now = timezone.now()
-    existing: dict[tuple[int, str], tuple] = {}
-    fields = ("unit_key", "org_path", "status", "missing", "evidence", "message")
+    # (org, rule) → (id, status, digest, since, 单位): no JSON is read back
+    existing: dict[tuple[int, str], tuple[int, str, str, dt.date, str]] = {}
     for batch in _in_batches(org_ids):
-        rows = KeptResult.objects.filter(version=version, year=year, org_id__in=batch).values_list(
-            "id", "org_id", "rule_id", *fields
+        rows = KeptResult.objects.filter(org_id__in=batch, version=version, year=year).values_list(
+            "id", "org_id", "rule_id", "status", "digest", "since", "unit_key"
         )
-        for pk, org_id, rule_id, *values in rows:
-            existing[(org_id, rule_id)] = (pk, tuple(values))
+        for pk, org_id, rule_id, status, digest, since, unit in rows:
+            existing[(org_id, rule_id)] = (pk, status, digest, since, unit)
     create: list[KeptResult] = []
-    moved: list[KeptResult] = []  # took another status: `since` changes too
-    same: list[KeptResult] = []
+    replaced: list[int] = []
     changes: list[ResultChange] = []
+    touched: set[str] = set()  # the 单位 whose tallies change
     seen = set()
     for result in results:
         key = (result.org.id, result.rule.id)
         seen.add(key)
         values = _row(result)
+        digest = _digest(values)
         known = existing.get(key)
-        if known is None:
-            create.append(
-                KeptResult(
-                    version=version,
-                    year=year,
-                    org_id=key[0],
-                    rule_id=key[1],
-                    **dict(zip(fields, values, strict=True)),
-                    since=as_of,
-                    as_of=as_of,
-                    evaluated_at=now,
-                )
+        if known is not None and known[2] == digest:
+            continue
+        old_status = known[1] if known is not None else ""
+        same_status = known is not None and old_status == result.status
+        if known is not None:
+            replaced.append(known[0])
+            touched.add(known[4])
+        touched.add(values[0])
+        create.append(
+            KeptResult(
+                version=version,
+                year=year,
+                org_id=key[0],
+                rule_id=key[1],
+                **dict(zip(FIELDS, values, strict=True)),
+                since=known[3] if same_status and known is not None else as_of,
+                digest=digest,
             )
+        )
+        if not same_status:
             changes.append(
                 ResultChange(
                     version=version,
                     year=year,
                     org_id=key[0],
                     rule_id=key[1],
-                    old_status="",
+                    old_status=old_status,
                     new_status=result.status,
                     as_of=as_of,
                     changed_at=now,
                 )
             )
-        elif known[1] != values:
-            row = KeptResult(pk=known[0], **dict(zip(fields, values, strict=True)))
-            old_status = known[1][2]
-            if old_status == result.status:
-                same.append(row)
-            else:
-                row.since = as_of
-                moved.append(row)
-                changes.append(
-                    ResultChange(
-                        version=version,
-                        year=year,
-                        org_id=key[0],
-                        rule_id=key[1],
-                        old_status=old_status,
-                        new_status=result.status,
-                        as_of=as_of,
-                        changed_at=now,
-                    )
-                )
-    KeptResult.objects.bulk_create(create, batch_size=BATCH)
-    KeptResult.objects.bulk_update(moved, [*fields, "since"], batch_size=BATCH)
-    KeptResult.objects.bulk_update(same, list(fields), batch_size=BATCH)
-    ResultChange.objects.bulk_create(changes, batch_size=BATCH)
     gone = [existing[key][0] for key in existing.keys() - seen]
-    for batch in _in_batches(gone):
+    touched.update(existing[key][4] for key in existing.keys() - seen)
+    for batch in _in_batches(replaced + gone):
         KeptResult.objects.filter(pk__in=batch).delete()
+    KeptResult.objects.bulk_create(create, batch_size=BATCH)
+    ResultChange.objects.bulk_create(changes, batch_size=BATCH)
+    _stamp(version, year, as_of, now, org_ids, results)
+    if touched:
+        _tally(version, year, touched)
+    return RefreshReport(
+        results=len(results), created=len(create) - len(replaced), changed=len(replaced), removed=len(gone)
+    )
+
+
+def _stamp(version, year, as_of, now, org_ids: list[int], results: list[Result]) -> None:
+    """The evaluation date of `org_ids` (one UPDATE), with their 单位 and path where those changed; stamps of
+    organisations without results any more are removed, new ones created."""
+    refs = {r.org.id: r.org for r in results}
+    known: dict[int, tuple[str, str]] = {}
     for batch in _in_batches(org_ids):
-        KeptResult.objects.filter(version=version, year=year, org_id__in=batch).update(
+        stamps = KeptStamp.objects.filter(org_id__in=batch, version=version, year=year)
+        known.update(
+            (org_id, (unit, path))
+            for org_id, unit, path in stamps.values_list("org_id", "unit_key", "org_path")
+        )
+    stale = [org_id for org_id in known if org_id not in refs]
+    moved = [
+        ref for org_id, ref in refs.items() if org_id in known and known[org_id] != (unit_key(ref), ref.path)
+    ]
+    for batch in _in_batches(stale + [ref.id for ref in moved]):
+        KeptStamp.objects.filter(org_id__in=batch, version=version, year=year).delete()
+    KeptStamp.objects.bulk_create(
+        [
+            KeptStamp(
+                version=version,
+                year=year,
+                org_id=ref.id,
+                unit_key=unit_key(ref),
+                org_path=ref.path,
+                as_of=as_of,
+                evaluated_at=now,
+            )
+            for ref in [*moved, *(ref for org_id, ref in refs.items() if org_id not in known)]
+        ],
+        batch_size=BATCH,
+    )
+    for batch in _in_batches([org_id for org_id in refs if org_id in known]):
+        KeptStamp.objects.filter(org_id__in=batch, version=version, year=year).update(
             as_of=as_of, evaluated_at=now
         )
-    return RefreshReport(
-        results=len(results), created=len(create), changed=len(moved) + len(same), removed=len(gone)
+
+
+def _tally(version: int, year: int, units: set[str]) -> None:
+    """Recounts the kept results of these 单位 per rule and status (one GROUP BY, one insert)."""
+    keys = sorted(units)
+    KeptTally.objects.filter(version=version, year=year, unit_key__in=keys).delete()
+    counts = (
+        KeptResult.objects.filter(version=version, year=year, unit_key__in=keys)
+        .values_list("unit_key", "rule_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    KeptTally.objects.bulk_create(
+        [
+            KeptTally(version=version, year=year, unit_key=key, rule_id=rule_id, status=status, n=n)
+            for key, rule_id, status, n in counts
+        ],
+        batch_size=BATCH,
     )
 
 
@@ -226,18 +292,20 @@ class KeptMeta:
     orgs: int
 
 
+def _ids(orgs):
+    return orgs.order_by().values("pk")
+
+
+def _stamps(orgs, year: int, ruleset: Ruleset):
+    return KeptStamp.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs))
+
+
 def kept_meta(orgs, *, year: int, ruleset: Ruleset) -> KeptMeta | None:
-    """When the kept results of `orgs` were evaluated (one query); None when none are kept."""
-    row = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs)).aggregate(
-        as_of=Min("as_of"), at=Max("evaluated_at"), orgs=Count("org_id", distinct=True)
-    )
+    """When the kept results of `orgs` were evaluated (one query over the stamps); None when none are kept."""
+    row = _stamps(orgs, year, ruleset).aggregate(as_of=Min("as_of"), at=Max("evaluated_at"), orgs=Count("id"))
     if not row["orgs"]:
         return None
     return KeptMeta(row["as_of"], row["at"], row["orgs"])
-
-
-def _ids(orgs):
-    return orgs.order_by().values("pk")
 
 
 def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Evaluation:
@@ -273,18 +341,44 @@ def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Eva
     return Evaluation(ruleset=ruleset, year=year, as_of=meta.as_of, results=results)
 
 
-def kept_counts(orgs, *, year: int, ruleset: Ruleset) -> tuple[list[tuple[str, str, str, int]], dict, dict]:
-    """For a large scope: (unit key, rule id, status, count) rows, the number of organisations per unit and
-    each unit's first path (for ordering): two queries, whatever the number of organisations."""
-    base = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs))
-    counts = list(base.values_list("unit_key", "rule_id", "status").annotate(n=Count("id")).order_by())
-    units = {
-        key: (n, first)
-        for key, n, first in base.values_list("unit_key")
-        .annotate(n=Count("org_id", distinct=True), first=Min("org_path"))
+def kept_units(orgs, *, year: int, ruleset: Ruleset) -> dict[str, tuple[int, str]]:
+    """单位 → (organisations of the scope in it, its first path): one query over the stamps."""
+    rows = (
+        _stamps(orgs, year, ruleset)
+        .values_list("unit_key")
+        .annotate(n=Count("id"), first=Min("org_path"))
         .order_by()
-    }
-    return counts, {k: v[0] for k, v in units.items()}, {k: v[1] for k, v in units.items()}
+    )
+    return {key: (n, first) for key, n, first in rows}
+
+
+def kept_counts(
+    orgs, units: dict[str, tuple[int, str]], *, year: int, ruleset: Ruleset
+) -> list[tuple[str, str, str, int]]:
+    """(单位, rule id, status, count) for a scope over many 单位: the tallies of the 单位 the scope covers
+    whole, counted from the results for the others. Three queries at most, whatever the scope."""
+    version = ruleset.version
+    totals = dict(
+        KeptStamp.objects.filter(version=version, year=year, unit_key__in=list(units))
+        .values_list("unit_key")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    whole = [key for key, (n, _first) in units.items() if totals.get(key) == n]
+    partial = [key for key in units if key not in set(whole)]
+    counts = list(
+        KeptTally.objects.filter(version=version, year=year, unit_key__in=whole).values_list(
+            "unit_key", "rule_id", "status", "n"
+        )
+    )
+    if partial:
+        counts += list(
+            KeptResult.objects.filter(version=version, year=year, unit_key__in=partial, org__in=_ids(orgs))
+            .values_list("unit_key", "rule_id", "status")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+    return counts
 
 
 def kept_todo(orgs, *, ruleset: Ruleset) -> tuple[list[TodoItem], dt.date | None]:
@@ -317,6 +411,32 @@ def kept_todo(orgs, *, ruleset: Ruleset) -> tuple[list[TodoItem], dt.date | None
         day = on if day is None else min(day, on)
     items.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
     return items, day
+
+
+def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, list[TodoItem]]:
+    """For the compact 待办 panel: (organisations with 待办, items, the `limit` soonest items by due date,
+    organisation path and rule), in two queries, whatever the number of items."""
+    base = KeptTodo.objects.filter(version=ruleset.version, org__in=_ids(orgs))
+    totals = base.aggregate(items=Count("id"), orgs=Count("org_id", distinct=True))
+    rules = {rule.id: rule for rule in ruleset.rules}
+    rows = base.order_by("due_by", "org__path", "rule_id", "id").values_list(
+        "org_id",
+        "org__code",
+        "org__name",
+        "org__type",
+        "org__path",
+        "org__unit",
+        "rule_id",
+        "period",
+        "due_by",
+        "message",
+    )[:limit]
+    items = [
+        TodoItem(OrgRef(org_id, code, name, org_type, path, unit), rules[rule_id], period, due_by, message)
+        for org_id, code, name, org_type, path, unit, rule_id, period, due_by, message in rows
+        if rule_id in rules
+    ]
+    return totals["orgs"], totals["items"], items
 
 
 def history(org, rule_id: str, *, year: int, ruleset: Ruleset) -> list[ResultChange]:

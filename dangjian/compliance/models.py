@@ -22,14 +22,14 @@ class KeptResult(models.Model):
     evidence = models.JSONField(_("依据的记录"), default=list)  # [[kind, id], …]
     message = models.TextField(_("说明"))
     since = models.DateField(_("本结果起始日期"))  # D of the evaluation that first gave this status
-    as_of = models.DateField(_("评估日期"))
-    evaluated_at = models.DateTimeField(_("评估时间"))
+    digest = models.CharField(_("摘要"), max_length=32)  # of the fields above: a refresh compares only this
 
     class Meta:
         verbose_name = _("合规检查结果")
         verbose_name_plural = _("合规检查结果")
         constraints = [
-            models.UniqueConstraint(fields=["version", "year", "org", "rule_id"], name="kept_result_unique"),
+            # organisation first: a refresh reads and replaces the rows of its organisations
+            models.UniqueConstraint(fields=["org", "version", "year", "rule_id"], name="kept_result_unique"),
         ]
         indexes = [
             models.Index(fields=["version", "year", "unit_key"], name="kept_result_unit_idx"),
@@ -37,6 +37,47 @@ class KeptResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.org_id} {self.year}: {self.status}"
+
+
+class KeptStamp(models.Model):
+    """When an organisation's kept results were evaluated (one row per version, year and organisation), with
+    its 单位 and path at that time: the pages say when, and a scope's coverage of whole 单位 is counted here."""
+
+    version = models.PositiveIntegerField(_("规则库版本"))
+    year = models.PositiveSmallIntegerField(_("评估年度"))
+    org = models.ForeignKey("orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+")
+    unit_key = models.CharField(_("单位"), max_length=300)
+    org_path = models.CharField(_("组织路径"), max_length=255)
+    as_of = models.DateField(_("评估日期"))
+    evaluated_at = models.DateTimeField(_("评估时间"))
+
+    class Meta:
+        verbose_name = _("合规检查时间")
+        verbose_name_plural = _("合规检查时间")
+        constraints = [models.UniqueConstraint(fields=["org", "version", "year"], name="kept_stamp_unique")]
+        indexes = [models.Index(fields=["version", "year", "unit_key"], name="kept_stamp_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.year}: {self.as_of}"
+
+
+class KeptTally(models.Model):
+    """The kept results counted per 单位, rule and status: the overview of many 单位 reads these."""
+
+    version = models.PositiveIntegerField(_("规则库版本"))
+    year = models.PositiveSmallIntegerField(_("评估年度"))
+    unit_key = models.CharField(_("单位"), max_length=300)
+    rule_id = models.CharField(_("规则编号"), max_length=64)
+    status = models.CharField(_("结果"), max_length=16)
+    n = models.PositiveIntegerField(_("数量"))
+
+    class Meta:
+        verbose_name = _("合规结果统计")
+        verbose_name_plural = _("合规结果统计")
+        indexes = [models.Index(fields=["version", "year", "unit_key"], name="kept_tally_unit_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_key} {self.rule_id} {self.status}: {self.n}"
 
 
 class ResultChange(models.Model):

@@ -66,11 +66,14 @@ def _overview(form: EvaluationForm, orgs):
     if meta is None:
         evaluation = evaluate(orgs, year=form.the_year, as_of=form.the_as_of)
         return selectors.build_overview(evaluation, types=types), evaluation, None
-    counts, unit_orgs, first_paths = kept.kept_counts(orgs, year=form.the_year, ruleset=ruleset)
-    if len(unit_orgs) <= 1 or sum(unit_orgs.values()) <= selectors.INLINE_ORGS:
+    units = kept.kept_units(orgs, year=form.the_year, ruleset=ruleset)
+    if len(units) <= 1 or sum(n for n, _first in units.values()) <= selectors.INLINE_ORGS:
         evaluation = kept.kept_evaluation(orgs, year=form.the_year, ruleset=ruleset, meta=meta)
         return selectors.build_overview(evaluation, types=types), evaluation, meta
     evaluation = Evaluation(ruleset=ruleset, year=form.the_year, as_of=meta.as_of, results=[])
+    counts = kept.kept_counts(orgs, units, year=form.the_year, ruleset=ruleset)
+    unit_orgs = {key: n for key, (n, _first) in units.items()}
+    first_paths = {key: first for key, (_n, first) in units.items()}
     board = selectors.build_overview_from_counts(evaluation, counts, unit_orgs, first_paths, types=types)
     return board, evaluation, meta
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from django.db.models import Max, Q
+from django.db.models import Max
 
-from dangjian.compliance.facts import register_facts
+from dangjian.compliance.facts import branch_member_orgs, register_facts
 from dangjian.dues import snapshots
 from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, month_index
 from dangjian.dues.ledger import ledger_rows
@@ -21,6 +21,9 @@ from dangjian.dues.models import ArrearsReview, CollectionDay, LedgerSnapshot
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+
+# Up to this many members, the queries get their ids as a list rather than a subquery.
+SMALL_MEMBERS = 5000
 
 DuesBaseRow = BaseRow
 DuesReliefRow = ReliefRow
@@ -54,15 +57,16 @@ def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts
     """党费 facts per 党支部 of the scope (seven queries, whatever the number of organisations): the members on the roll with their current ledger
     snapshot (dues.snapshots) and, for the members without one, the rows their ledger is computed from."""
     branch_sq = Org.objects.filter(pk__in=ids_sq, type=OrgType.ZHIBU).values("pk")
-    members_qs = Member.objects.on_roll(on).filter(
-        Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU)
-    )
+    members_qs = Member.objects.on_roll(on).filter(org__in=branch_member_orgs(ids_sq))
     people = list(
         members_qs.order_by("name", "id").values_list(
             "id", "name", "joined_on", "org_id", "org__type", "org__parent_id"
         )
     )
-    member_sq = members_qs.order_by().values("pk")
+    member_sq: Any = members_qs.order_by().values("pk")
+    small = len(people) <= SMALL_MEMBERS
+    if small:  # literal id lists let the database use its indexes (a unit's refresh)
+        member_sq = [row[0] for row in people]
     first, last = month_index(dt.date(year - 1, 1, 1)), month_index(on)
     valid = LedgerSnapshot.objects.filter(
         fingerprint=snapshots.fingerprint(), start__lte=first, end__gte=last
@@ -73,7 +77,11 @@ def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts
             "member_id", "start", "codes"
         )
     }
-    unsnapped = members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
+    unsnapped: Any = (
+        [pk for pk in member_sq if pk not in snaps]
+        if small
+        else members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
+    )
     payments, bases, reliefs = ledger_rows(unsnapped, first, last)
     days = dict(CollectionDay.objects.filter(org__in=branch_sq).values_list("org_id", "day"))
     reviewed = dict(

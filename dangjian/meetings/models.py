@@ -58,7 +58,11 @@ class Meeting(models.Model):
         verbose_name = _("组织生活记录")
         verbose_name_plural = _("组织生活记录")
         ordering = ["-date", "-id"]
-        indexes = [models.Index(fields=["org", "date"], name="meeting_org_date_idx")]
+        indexes = [
+            models.Index(fields=["org", "date"], name="meeting_org_date_idx"),
+            # the list, newest first, over a large scope: read the index backwards, stop after a page
+            models.Index(fields=["-date", "-id"], name="meeting_date_desc_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.topic}"

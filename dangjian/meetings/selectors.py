@@ -427,16 +427,40 @@ class TodoUnit:
     first_due: dt.date
 
 
-def todo_groups(user, on: dt.date, *, org: Org | None = None, unit: str | None = None) -> list[TodoGroup]:
-    """What each organisation in scope still has to hold in the current period, grouped by organisation,
-    soonest due first."""
-    from dangjian.meetings.rules import recordable_meeting_type
-
+def _todo_orgs(user, on: dt.date, org: Org | None, unit: str | None):
     orgs = Org.objects.visible_to(user).active(on)
     if org is not None:
         orgs = orgs.filter(path__startswith=org.path)
     if unit is not None:
         orgs = orgs.filter(unit=unit)
+    return orgs
+
+
+def todo_soonest(
+    user, on: dt.date, *, org: Org | None = None, limit: int
+) -> tuple[int, int, list[tuple[TodoGroup, TodoEntry]]] | None:
+    """For the compact panel, from the kept 待办 (three queries whatever the scope): the organisations and
+    items counted, and the `limit` soonest entries. None when the scope's kept results are not of `on`."""
+    from dangjian.compliance import kept
+    from dangjian.compliance.rulebook import load_ruleset
+    from dangjian.meetings.rules import recordable_meeting_type
+
+    orgs = _todo_orgs(user, on, org, None)
+    ruleset = load_ruleset()
+    meta = kept.kept_meta(orgs, year=on.year, ruleset=ruleset)
+    if meta is None or meta.as_of != on:
+        return None
+    n_orgs, n_items, items = kept.kept_todo_soonest(orgs, ruleset=ruleset, limit=limit)
+    entries = [TodoEntry(item, (item.due_by - on).days, recordable_meeting_type(item.rule)) for item in items]
+    return n_orgs, n_items, [(TodoGroup(e.item.org, [e]), e) for e in entries]
+
+
+def todo_groups(user, on: dt.date, *, org: Org | None = None, unit: str | None = None) -> list[TodoGroup]:
+    """What each organisation in scope still has to hold in the current period, grouped by organisation,
+    soonest due first."""
+    from dangjian.meetings.rules import recordable_meeting_type
+
+    orgs = _todo_orgs(user, on, org, unit)
     grouped: dict[int, list[TodoEntry]] = defaultdict(list)
     refs: dict[int, Any] = {}
     for item in todo_items(orgs, on):

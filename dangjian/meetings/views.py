@@ -332,7 +332,6 @@ def todo_panel(request):
     compact = request.GET.get("compact") == "1"
     org = selectors.visible_org(request.user, request.GET.get("org"))
     unit = request.GET.get("unit")
-    groups = selectors.todo_groups(request.user, today, org=org, unit=unit)
     context = {
         "nav": "meetings",
         "today": today,
@@ -340,6 +339,11 @@ def todo_panel(request):
         "unit": unit,
         "compact": compact,
     }
+    soonest = selectors.todo_soonest(request.user, today, org=org, limit=TODO_COMPACT) if compact else None
+    if soonest is not None:  # the kept 待办 of today, counted and cut in SQL
+        context["n_orgs"], context["n_items"], context["soonest"] = soonest
+        return render(request, "meetings/_todo.html", context)
+    groups = selectors.todo_groups(request.user, today, org=org, unit=unit)
     context["n_orgs"] = len(groups)
     context["n_items"] = sum(len(g.entries) for g in groups)
     if compact:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.widgets import FastSelect
 from dangjian.members.choices import Category, Education, MemberStatus, WorkStatus
 from dangjian.members.services import MEMBER_FIELDS
 from dangjian.orgs.choices import OrgType, chinese_label
@@ -87,6 +88,8 @@ class OrgChoiceField(forms.ChoiceField):
 
     Options outside the list are refused like any invalid choice, so a user can only pick
     organisations the view offered (those in their scope)."""
+
+    widget = FastSelect  # thousands of organisations for a 工委管理员
 
     def __init__(self, *, orgs: Iterable[Org] = (), grouped: bool = False, **kwargs):
         super().__init__(**kwargs)

@@ -11,12 +11,11 @@ from typing import NamedTuple
 
 from django.db.models import Exists, Max, OuterRef, Q
 
-from dangjian.compliance.facts import register_facts
+from dangjian.compliance.facts import branch_member_orgs, register_facts
 from dangjian.members.models import on_roll_q
 from dangjian.movements.choices import TransferKind, TransferState
 from dangjian.movements.models import MobileStint, Transfer
 from dangjian.orgs.choices import OrgType
-from dangjian.orgs.models import Org
 
 
 class AwayMember(NamedTuple):
@@ -37,7 +36,6 @@ class MovementFacts(NamedTuple):
 
 @register_facts("movements")
 def load_movement_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, MovementFacts]:
-    branch_sq = Org.objects.filter(pk__in=ids_sq, type=OrgType.ZHIBU).values("pk")
     moved = Transfer.objects.filter(member=OuterRef("member_id")).filter(
         Q(
             kind=TransferKind.INTERNAL,
@@ -53,10 +51,7 @@ def load_movement_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Mo
     rows = (
         MobileStint.objects.filter(on_roll_q(as_of, "member__"), left_on__lte=as_of)
         .filter(Q(returned_on__isnull=True) | Q(returned_on__gt=as_of))
-        .filter(
-            Q(member__org__in=branch_sq)
-            | Q(member__org__parent__in=branch_sq, member__org__type=OrgType.XIAOZU)
-        )
+        .filter(member__org__in=branch_member_orgs(ids_sq))
         .annotate(
             last_contact=Max("contacts__contacted_on", filter=Q(contacts__contacted_on__lte=as_of)),
             moved=Exists(moved),

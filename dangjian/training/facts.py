@@ -17,21 +17,16 @@ from collections import defaultdict
 
 from django.db.models import Q
 
-from dangjian.compliance.facts import register_facts
+from dangjian.compliance.facts import branch_member_orgs, register_facts
 from dangjian.members.models import Member, on_roll_q
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle
-from dangjian.orgs.models import Org, Post
+from dangjian.orgs.models import Post
 from dangjian.training.logic import Person, SecretaryPost, StudyRow, TrainingFacts, TrainingRow
 from dangjian.training.models import Participant, StudyRecord
 
 
-def _members_q(branch_sq) -> Q:
-    return Q(org__in=branch_sq) | Q(org__parent__in=branch_sq, org__type=OrgType.XIAOZU)
-
-
 @register_facts("training")
 def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, TrainingFacts]:
-    branch_sq = Org.objects.filter(pk__in=ids_sq, type=OrgType.ZHIBU).values("pk")
     posts_qs = Post.objects.filter(
         org__in=ids_sq, started_on__lte=as_of, title__in=sorted(COMMITTEE_TITLES)
     ).filter(Q(title=PostTitle.SECRETARY) | Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
@@ -48,7 +43,7 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
         if held:
             cadres[org_id].setdefault(member_id, Person(member_id, name))
 
-    members_qs = Member.objects.filter(on_roll_q(as_of)).filter(_members_q(branch_sq))
+    members_qs = Member.objects.filter(on_roll_q(as_of), org__in=branch_member_orgs(ids_sq))
     members: dict[int, list[Person]] = defaultdict(list)
     for member_id, name, org_id, org_type, parent_id in members_qs.order_by("name", "id").values_list(
         "id", "name", "org_id", "org__type", "org__parent_id"

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
-from dangjian.compliance.models import KeptResult, KeptTodo, ResultChange
+from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
 from dangjian.core import audit
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
@@ -355,6 +355,8 @@ RESET_MODELS = (
     Member,
     KeptTodo,
     ResultChange,
+    KeptTally,
+    KeptStamp,
     KeptResult,
     Org,
     AuditEvent,
