@@ -263,6 +263,8 @@ def test_a_large_scope_reads_through_subqueries_with_the_same_results(tree, monk
     subqueries = evaluate(large, year=Y, as_of=as_of)
 
     def key(evaluation):
-        return sorted((r.org.id, r.rule.id, r.status, tuple(r.missing), r.message) for r in evaluation.results)
+        return sorted(
+            (r.org.id, r.rule.id, r.status, tuple(r.missing), r.message) for r in evaluation.results
+        )
 
     assert key(subqueries) == key(lists)
