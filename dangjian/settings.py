@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "dangjian.training",
     "dangjian.talks",
     "dangjian.demo",
+    "dangjian.portal",
 ]
 
 MIDDLEWARE = [

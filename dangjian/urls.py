@@ -1,10 +1,10 @@
 from django.urls import include, path
 
-from dangjian.core import views as core_views
+from dangjian.portal import views as portal_views
 
 urlpatterns = [
-    path("", core_views.dashboard, name="dashboard"),
-    path("", include("dangjian.core.urls")),
+    path("", portal_views.dashboard, name="dashboard"),
+    path("", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
     path("orgs/", include("dangjian.orgs.urls")),
     path("members/", include("dangjian.members.urls")),

@@ -17,13 +17,13 @@ from django.utils.http import content_disposition_header, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dangjian.accounts.web import admin_required
 from dangjian.compliance import kept, selectors
 from dangjian.compliance.clauses import all_clauses
 from dangjian.compliance.evaluator import Evaluation, evaluate
 from dangjian.compliance.export import write_xlsx
 from dangjian.compliance.forms import EvaluationForm
 from dangjian.compliance.rulebook import list_versions, load_ruleset
-from dangjian.core.web import admin_required
 from dangjian.orgs.models import Org
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -18,7 +18,6 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
 
-from dangjian.accounts.scope import fresh_scope
 from dangjian.core import audit, xlsx
 from dangjian.core.errors import ServiceError
 from dangjian.core.xlsx import Column, ParsedRow, RowError
@@ -142,13 +141,28 @@ class Importer:
         raise NotImplementedError
 
 
+# How an actor's scope is read (accounts.scope.fresh_scope, set by the accounts app when it loads): core
+# sits below accounts and names no app above it.
+_SCOPE_LOADER: list[Callable[[Any], Any]] = []
+
+
+def register_scope_loader(loader: Callable[[Any], Any]) -> None:
+    _SCOPE_LOADER[:] = [loader]
+
+
+def load_scope(actor) -> Any:
+    if not _SCOPE_LOADER:
+        raise RuntimeError("no scope loader registered (the accounts app is not installed)")
+    return _SCOPE_LOADER[0](actor)
+
+
 class ImportContext:
     """What an importer needs while it runs: the actor and its scope, and where results go."""
 
     def __init__(self, importer: Importer, actor, progress: Callable[[int, int], None] | None, total: int):
         self.importer = importer
         self.actor = actor
-        self.scope = fresh_scope(actor)
+        self.scope = load_scope(actor)
         self.result = ImportResult()
         self.present: set[str] = set()
         self.paths: list[str] = []

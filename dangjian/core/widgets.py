@@ -6,7 +6,7 @@ milliseconds."""
 from __future__ import annotations
 
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 
@@ -16,16 +16,15 @@ class FastSelect(forms.Select):
         selected = {str(v) for v in context["value"]}
         parts = []
         for group_name, options, _index in context["optgroups"]:
-            html = format_html_join(
-                "",
-                '<option value="{}"{}>{}</option>',
-                (
-                    (o["value"], mark_safe(" selected") if str(o["value"]) in selected else "", o["label"])
-                    for o in options
-                ),
+            html = "".join(
+                f'<option value="{conditional_escape(o["value"])}"'
+                f"{' selected' if str(o['value']) in selected else ''}>{conditional_escape(o['label'])}</option>"
+                for o in options
             )
             parts.append(
-                format_html('<optgroup label="{}">{}</optgroup>', group_name, html) if group_name else html
+                f'<optgroup label="{conditional_escape(group_name)}">{html}</optgroup>'
+                if group_name
+                else html
             )
         attrs_html = format_html_join(
             "",

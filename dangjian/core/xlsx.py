@@ -25,7 +25,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from dangjian.core import idcard
-from dangjian.orgs.choices import chinese_label, label_to_value
+from dangjian.core.choices import chinese_label, label_to_value
 
 HEADER_ROW = 1
 

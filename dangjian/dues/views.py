@@ -20,9 +20,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.dues import selectors
 from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
 from dangjian.dues.choices import ArrearsLevel, LedgerStatus

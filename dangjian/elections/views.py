@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.elections import selectors, services
 from dangjian.elections.forms import (
     AdjustmentForm,

@@ -18,8 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.meetings import selectors
 from dangjian.meetings.choices import MeetingType
 from dangjian.meetings.forms import MeetingFilterForm, MeetingForm, edit_initial, parse_month

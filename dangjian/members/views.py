@@ -20,9 +20,9 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import audit
 from dangjian.core.errors import ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.members import selectors
 from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm
 from dangjian.members.models import Member

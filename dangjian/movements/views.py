@@ -17,8 +17,8 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.members.choices import MemberStatus
 from dangjian.members.forms import ETHNICITIES
 from dangjian.members.selectors import member_org_options

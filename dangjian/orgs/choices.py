@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+from dangjian.core.choices import chinese_label, label_to_value  # noqa: F401  (re-exported)
 
 
 class OrgType(models.TextChoices):
@@ -61,18 +62,3 @@ def allowed_titles(org_type: str) -> frozenset[str]:
     if org_type == OrgType.XIAOZU:
         return frozenset({PostTitle.GROUP_LEADER})
     return COMMITTEE_TITLES
-
-
-def label_to_value(choices: type[models.TextChoices], label: str) -> str | None:
-    """Maps a Chinese label as written in a spreadsheet (or the stored value) to the stored value."""
-    label = (label or "").strip()
-    with translation.override("zh-hans"):
-        for value, text in zip(choices.values, choices.labels, strict=True):
-            if str(text) == label or value == label:
-                return value
-    return None
-
-
-def chinese_label(choices: type[models.TextChoices], value: str) -> str:
-    with translation.override("zh-hans"):
-        return str(dict(choices.choices).get(value, value))

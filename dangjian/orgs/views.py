@@ -15,8 +15,8 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.members import selectors as member_selectors
 from dangjian.members.models import Member
 from dangjian.orgs import selectors, services

@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
 
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.pipeline import selectors
 from dangjian.pipeline.forms import CaseForm, StepForm
 from dangjian.pipeline.progress import available, next_steps, primary, state_of

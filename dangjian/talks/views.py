@@ -14,8 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.dues.forms import parse_year
 from dangjian.meetings.roster import members_in_subtree
 from dangjian.members.models import Member

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import ServiceError
-from dangjian.core.web import admin_required, apply_service_error
 from dangjian.dues.forms import parse_year
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType

@@ -119,7 +119,7 @@ ALLOWANCES = (
     ),
     Allowance(
         ("a1", "dw"),
-        ("movements:index", "movements:transfer", "movements:member", "core:audit"),
+        ("movements:index", "movements:transfer", "movements:member", "portal:audit"),
         "the sending side sees where its pending transfer goes (the movements pages name the receiving "
         "branch; the transfer's audit event records its 组织编码)",
         orgs=("B1",),
@@ -133,14 +133,14 @@ ALLOWANCES = (
     ),
     Allowance(
         ("dw_only",),
-        ("core:audit",),
+        ("portal:audit",),
         "the audit events of 甲委's own youth group keep the snapshot written when it was set up, which names "
         "its leader and members from 甲委's branches: audit records are evidence and are not rewritten",
         people=("xiaozu", "a2"),
     ),
     Allowance(
         ("a2", "b1", "dw_only"),
-        ("core:import_upload",),
+        ("portal:import_upload",),
         "the import preview repeats the 组织编码 written in the uploaded file (the user's own input)",
         orgs=("A1",),
     ),
@@ -584,16 +584,16 @@ A1 = lambda w: {"org": w.orgs["A1"].pk}  # noqa: E731
 TABLE: dict[str, Row] = {
     # --- dashboard, audit, imports
     "dashboard": Row("login 200 200 200 200 200 200"),
-    "core:audit": Row("login 403 200 200 200 200 200"),
-    "core:import_index": Row("login 403 200 200 200 200 200"),
-    "core:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
-    "core:import_upload": Row(
+    "portal:audit": Row("login 403 200 200 200 200 200"),
+    "portal:import_index": Row("login 403 200 200 200 200 200"),
+    "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
+    "portal:import_upload": Row(
         "login 403 302 302 302 302 302",
         post="login 403 200 200 200 200 200",
         kwargs=lambda w: {"kind": "members"},
         data=members_workbook,
     ),
-    "core:import_commit": Row(
+    "portal:import_commit": Row(
         "login 403 405 405 405 405 405",
         post="login 403 302 302 302 302 302",
         kwargs=lambda w: {"kind": "members"},

@@ -437,10 +437,10 @@ def test_export_reimports_unchanged(people, tmp_path):
 
 def test_import_page_has_a_card_for_each_dues_kind(client, users):
     client.force_login(users["branch_a1"])
-    html = client.get(reverse("core:import_index")).content.decode()
+    html = client.get(reverse("portal:import_index")).content.decode()
     for kind, label in (("dues-bases", "党费基数"), ("dues-payments", "党费缴纳")):
         assert f'data-testid="import-{kind}"' in html
         assert f'<h2 class="dj-section-title">{label}</h2>' in html
-        assert reverse("core:import_template", args=[kind]) in html
+        assert reverse("portal:import_template", args=[kind]) in html
     assert "党费缴纳：逐笔登记缴纳记录" in html
     assert "代缴人身份证号" in html

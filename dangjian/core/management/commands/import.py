@@ -55,8 +55,9 @@ class Command(BaseCommand):
     def _actor(self, username: str | None):
         if not username:
             return None
-        from dangjian.accounts.models import User
+        from django.contrib.auth import get_user_model
 
+        User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None:
             raise CommandError(f"用户“{username}”不存在。", returncode=2)

@@ -17,9 +17,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from dangjian.accounts.scope import scope_for
-from dangjian.core import selectors
+from dangjian.accounts.web import admin_required
 from dangjian.core.models import AuditEvent
-from dangjian.core.web import admin_required
+from dangjian.portal import selectors
 
 
 @login_required
@@ -33,7 +33,12 @@ def dashboard(request):
         return render(
             request,
             "core/dashboard.html",
-            {"nav": "dashboard", "board": board, "chart_data": board.chart_data()},
+            {
+                "nav": "dashboard",
+                "board": board,
+                "chart_data": board.chart_data(),
+                "compliance": selectors.compliance_summary(request.user),
+            },
         )
     member = selectors.own_member(request.user)
     if member is not None:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from dangjian.core.web import admin_required
+from dangjian.accounts.web import admin_required
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PREVIEW_ROWS = 500
@@ -185,7 +185,7 @@ def import_template(request, kind: str):
 def import_upload(request, kind: str):
     _label(kind)
     if request.method != "POST":
-        return redirect("core:import_index")
+        return redirect("portal:import_index")
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_UPLOAD_BYTES + 64 * 1024:
         # Refused without parsing: the body is drained in small chunks, never stored.
         while request.read(64 * 1024):
@@ -245,7 +245,7 @@ def import_commit(request, kind: str):
     path = _pending_path(entry.get("token", ""))
     if path is None or request.POST.get("token") != entry.get("token") or not path.is_file():
         messages.error(request, _("没有待确认的导入（或预览已过期），请重新上传文件并预览。"))
-        return redirect("core:import_index")
+        return redirect("portal:import_index")
     pending.pop(kind)
     request.session[SESSION_KEY] = pending  # one confirmation per preview, even on a double submit
     request.session.save()
@@ -258,7 +258,7 @@ def import_commit(request, kind: str):
         result = run_import(kind, _named_source(data, name), actor=request.user, dry_run=False)
     except ImportFileError as exc:
         messages.error(request, exc.message)
-        return redirect("core:import_index")
+        return redirect("portal:import_index")
     if result.ok():
         messages.success(
             request,

@@ -11,10 +11,10 @@ from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
 from dangjian.core import idcard
-from dangjian.core import import_views as views
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
+from dangjian.portal import import_views as views
 
 LOGIN = reverse("login")
 MEMBER_HEADERS = [
@@ -85,7 +85,7 @@ def member_rows(*rows: tuple[str, str, str]) -> list[list]:
 
 
 def upload(client, kind: str, rows: list[list], name: str = "党员.xlsx"):
-    return client.post(reverse("core:import_upload", args=[kind]), {"file": xlsx_upload(rows, name)})
+    return client.post(reverse("portal:import_upload", args=[kind]), {"file": xlsx_upload(rows, name)})
 
 
 def pending_token(client, kind: str = "members") -> str | None:
@@ -98,10 +98,10 @@ def pending_token(client, kind: str = "members") -> str | None:
 @pytest.mark.parametrize(
     ("name", "args", "method"),
     [
-        ("core:import_index", [], "get"),
-        ("core:import_template", ["members"], "get"),
-        ("core:import_upload", ["members"], "post"),
-        ("core:import_commit", ["members"], "post"),
+        ("portal:import_index", [], "get"),
+        ("portal:import_template", ["members"], "get"),
+        ("portal:import_upload", ["members"], "post"),
+        ("portal:import_commit", ["members"], "post"),
     ],
 )
 def test_anonymous_is_sent_to_login(client, name, args, method):
@@ -114,15 +114,17 @@ def test_anonymous_is_sent_to_login(client, name, args, method):
 @pytest.mark.parametrize(
     ("name", "args", "method"),
     [
-        ("core:import_index", [], "get"),
-        ("core:import_template", ["orgs"], "get"),
-        ("core:import_upload", ["members"], "post"),
-        ("core:import_commit", ["members"], "post"),
+        ("portal:import_index", [], "get"),
+        ("portal:import_template", ["orgs"], "get"),
+        ("portal:import_upload", ["members"], "post"),
+        ("portal:import_commit", ["members"], "post"),
     ],
 )
 def test_member_role_is_refused(client, users, name, args, method):
     client.force_login(users["member_a1"])
-    data = {"file": xlsx_upload(member_rows(("新人", ID_1, "A1")))} if name == "core:import_upload" else None
+    data = (
+        {"file": xlsx_upload(member_rows(("新人", ID_1, "A1")))} if name == "portal:import_upload" else None
+    )
     response = getattr(client, method)(reverse(name, args=args), data=data)
     assert response.status_code == 403
     assert not Member.objects.filter(name="新人").exists()
@@ -130,16 +132,16 @@ def test_member_role_is_refused(client, users, name, args, method):
 
 def test_unknown_kind_is_404(client, users):
     client.force_login(users["gongwei"])
-    assert client.get(reverse("core:import_template", args=["dues"])).status_code == 404
-    assert client.post(reverse("core:import_upload", args=["dues"])).status_code == 404
-    assert client.post(reverse("core:import_commit", args=["dues"])).status_code == 404
+    assert client.get(reverse("portal:import_template", args=["dues"])).status_code == 404
+    assert client.post(reverse("portal:import_upload", args=["dues"])).status_code == 404
+    assert client.post(reverse("portal:import_commit", args=["dues"])).status_code == 404
 
 
 def test_get_on_upload_goes_back_to_the_index(client, users):
     client.force_login(users["branch_a1"])
-    response = client.get(reverse("core:import_upload", args=["members"]))
+    response = client.get(reverse("portal:import_upload", args=["members"]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("core:import_index")
+    assert response["Location"] == reverse("portal:import_index")
 
 
 # --- index and templates ----------------------------------------------------------------------------------
@@ -147,14 +149,14 @@ def test_get_on_upload_goes_back_to_the_index(client, users):
 
 def test_index_has_a_card_per_kind(client, users):
     client.force_login(users["branch_a1"])
-    response = client.get(reverse("core:import_index"))
+    response = client.get(reverse("portal:import_index"))
     html = response.content.decode()
     assert response.status_code == 200
     for kind, label in (("orgs", "组织"), ("members", "党员"), ("posts", "党内职务")):
         assert f'data-testid="import-{kind}"' in html
         assert f'<h2 class="dj-section-title">{label}</h2>' in html
-        assert reverse("core:import_template", args=[kind]) in html
-        assert f'action="{reverse("core:import_upload", args=[kind])}"' in html
+        assert reverse("portal:import_template", args=[kind]) in html
+        assert f'action="{reverse("portal:import_upload", args=[kind])}"' in html
     assert "所在组织编码" in html
     assert "离任日期" in html
 
@@ -169,7 +171,7 @@ def test_index_has_a_card_per_kind(client, users):
 )
 def test_template_download_is_an_xlsx_with_the_headers(client, users, kind, filename, headers):
     client.force_login(users["branch_a1"])
-    response = client.get(reverse("core:import_template", args=[kind]))
+    response = client.get(reverse("portal:import_template", args=[kind]))
     assert response.status_code == 200
     assert response["Content-Type"] == views.XLSX_CONTENT_TYPE
     assert response["Content-Disposition"] == f"attachment; filename*=utf-8''{quote(filename)}"
@@ -224,7 +226,7 @@ def test_valid_upload_previews_then_commits(client, users, tree, isolated):
     token = pending_token(client)
     assert [p.name for p in stored_uploads(isolated)] == [f"{token}.xlsx"]
 
-    response = client.post(reverse("core:import_commit", args=["members"]), {"token": token})
+    response = client.post(reverse("portal:import_commit", args=["members"]), {"token": token})
     assert response.status_code == 200
     assert response.context["committed"] is True
     assert "已导入党员：新增 2，更新 0，未变 0。" in response.content.decode()
@@ -242,7 +244,7 @@ def test_reimporting_the_same_file_changes_nothing(client, users):
     client.force_login(users["branch_a1"])
     rows = member_rows(("新人甲", ID_1, "A1"))
     upload(client, "members", rows)
-    client.post(reverse("core:import_commit", args=["members"]), {"token": pending_token(client)})
+    client.post(reverse("portal:import_commit", args=["members"]), {"token": pending_token(client)})
     response = upload(client, "members", rows)
     result = response.context["result"]
     assert (result.created, result.updated, result.unchanged) == (0, 0, 1)
@@ -250,8 +252,10 @@ def test_reimporting_the_same_file_changes_nothing(client, users):
 
 def test_commit_without_a_preview_is_refused(client, users, tree):
     client.force_login(users["branch_a1"])
-    response = client.post(reverse("core:import_commit", args=["members"]), {"token": "0" * 32}, follow=True)
-    assert response.redirect_chain == [(reverse("core:import_index"), 302)]
+    response = client.post(
+        reverse("portal:import_commit", args=["members"]), {"token": "0" * 32}, follow=True
+    )
+    assert response.redirect_chain == [(reverse("portal:import_index"), 302)]
     assert "没有待确认的导入（或预览已过期），请重新上传文件并预览。" in response.content.decode()
     assert not AuditEvent.objects.filter(action="import").exists()
 
@@ -259,7 +263,7 @@ def test_commit_without_a_preview_is_refused(client, users, tree):
 def test_commit_with_another_token_is_refused(client, users, isolated):
     client.force_login(users["branch_a1"])
     upload(client, "members", member_rows(("新人甲", ID_1, "A1")))
-    response = client.post(reverse("core:import_commit", args=["members"]), {"token": "../../secret_key"})
+    response = client.post(reverse("portal:import_commit", args=["members"]), {"token": "../../secret_key"})
     assert response.status_code == 302
     assert not Member.objects.filter(name="新人甲").exists()
     assert len(stored_uploads(isolated)) == 1  # the preview is still there to confirm
@@ -269,7 +273,7 @@ def test_commit_is_for_the_kind_previewed(client, users):
     client.force_login(users["branch_a1"])
     upload(client, "members", member_rows(("新人甲", ID_1, "A1")))
     token = pending_token(client)
-    response = client.post(reverse("core:import_commit", args=["posts"]), {"token": token})
+    response = client.post(reverse("portal:import_commit", args=["posts"]), {"token": token})
     assert response.status_code == 302
     assert not Member.objects.filter(name="新人甲").exists()
 
@@ -278,8 +282,8 @@ def test_a_preview_is_confirmed_once(client, users):
     client.force_login(users["branch_a1"])
     upload(client, "members", member_rows(("新人甲", ID_1, "A1")))
     token = pending_token(client)
-    assert client.post(reverse("core:import_commit", args=["members"]), {"token": token}).status_code == 200
-    second = client.post(reverse("core:import_commit", args=["members"]), {"token": token})
+    assert client.post(reverse("portal:import_commit", args=["members"]), {"token": token}).status_code == 200
+    second = client.post(reverse("portal:import_commit", args=["members"]), {"token": token})
     assert second.status_code == 302
     assert Member.objects.filter(name="新人甲").count() == 1
     assert AuditEvent.objects.filter(action="import").count() == 1
@@ -293,7 +297,7 @@ def test_a_new_preview_replaces_the_previous_one(client, users, isolated):
     second = pending_token(client)
     assert first != second
     assert [p.name for p in stored_uploads(isolated)] == [f"{second}.xlsx"]
-    assert client.post(reverse("core:import_commit", args=["members"]), {"token": first}).status_code == 302
+    assert client.post(reverse("portal:import_commit", args=["members"]), {"token": first}).status_code == 302
     assert not Member.objects.filter(name__startswith="新人").exists()
 
 
@@ -304,7 +308,7 @@ def test_data_changed_since_preview_shows_errors_and_writes_nothing(
     upload(client, "members", member_rows(("新人甲", ID_1, "A1"), ("新人乙", ID_2, "A1")))
     token = pending_token(client)
     make_member(tree.b1, name="乙一先到", id_number=ID_2)  # registered elsewhere meanwhile
-    response = client.post(reverse("core:import_commit", args=["members"]), {"token": token})
+    response = client.post(reverse("portal:import_commit", args=["members"]), {"token": token})
     assert response.status_code == 200
     html = response.content.decode()
     assert "导入未执行" in html
@@ -323,7 +327,7 @@ def test_org_import_previews_then_commits(client, users, tree):
     ]
     preview = upload(client, "orgs", rows, name="组织.xlsx")
     assert preview.context["result"].created == 2
-    client.post(reverse("core:import_commit", args=["orgs"]), {"token": pending_token(client, "orgs")})
+    client.post(reverse("portal:import_commit", args=["orgs"]), {"token": pending_token(client, "orgs")})
     assert Org.objects.get(code="A3G1").parent == Org.objects.get(code="A3")
 
 
@@ -334,7 +338,7 @@ def test_non_xlsx_file_is_refused(client, users, isolated):
     client.force_login(users["branch_a1"])
     csv = io.BytesIO("姓名,身份证号\n".encode())
     csv.name = "党员.csv"
-    response = client.post(reverse("core:import_upload", args=["members"]), {"file": csv})
+    response = client.post(reverse("portal:import_upload", args=["members"]), {"file": csv})
     assert response.status_code == 400
     assert "只能导入 .xlsx 格式的 Excel 文件（旧版 .xls 请先另存为 .xlsx）。" in response.content.decode()
     assert stored_uploads(isolated) == []
@@ -344,7 +348,7 @@ def test_garbage_named_xlsx_is_refused(client, users, isolated):
     client.force_login(users["branch_a1"])
     junk = io.BytesIO(b"not a workbook at all")
     junk.name = "党员.xlsx"
-    response = client.post(reverse("core:import_upload", args=["members"]), {"file": junk})
+    response = client.post(reverse("portal:import_upload", args=["members"]), {"file": junk})
     assert response.status_code == 400
     assert "文件内容不是有效的 .xlsx 工作簿" in response.content.decode()
 
@@ -353,7 +357,7 @@ def test_damaged_xlsx_is_refused_with_the_engines_message(client, users, isolate
     client.force_login(users["branch_a1"])
     junk = io.BytesIO(b"PK\x03\x04" + b"\x00" * 200)
     junk.name = "党员.xlsx"
-    response = client.post(reverse("core:import_upload", args=["members"]), {"file": junk})
+    response = client.post(reverse("portal:import_upload", args=["members"]), {"file": junk})
     assert response.status_code == 400
     assert "不是有效的 Excel（.xlsx）文件" in response.content.decode()
     assert stored_uploads(isolated) == []
@@ -361,7 +365,7 @@ def test_damaged_xlsx_is_refused_with_the_engines_message(client, users, isolate
 
 def test_missing_file_is_refused(client, users):
     client.force_login(users["branch_a1"])
-    response = client.post(reverse("core:import_upload", args=["members"]))
+    response = client.post(reverse("portal:import_upload", args=["members"]))
     assert response.status_code == 400
     assert "请选择要导入的 Excel 文件。" in response.content.decode()
 
@@ -371,7 +375,7 @@ def test_oversized_upload_is_refused_unread(client, users, monkeypatch, isolated
     client.force_login(users["branch_a1"])
     big = io.BytesIO(b"PK\x03\x04" + b"\x00" * (1024 * 1024 + 100 * 1024))
     big.name = "党员.xlsx"
-    response = client.post(reverse("core:import_upload", args=["members"]), {"file": big})
+    response = client.post(reverse("portal:import_upload", args=["members"]), {"file": big})
     assert response.status_code == 400
     assert "文件超过 1 MB，请拆分成几个文件分别导入。" in response.content.decode()
     assert stored_uploads(isolated) == []
@@ -382,7 +386,7 @@ def test_slightly_oversized_upload_is_refused_by_the_form(client, users, monkeyp
     client.force_login(users["branch_a1"])
     big = io.BytesIO(b"PK\x03\x04" + b"\x00" * (1024 * 1024 + 10))
     big.name = "党员.xlsx"
-    response = client.post(reverse("core:import_upload", args=["members"]), {"file": big})
+    response = client.post(reverse("portal:import_upload", args=["members"]), {"file": big})
     assert response.status_code == 400
     assert "文件超过 1 MB，请拆分成几个文件分别导入。" in response.content.decode()
 
@@ -393,7 +397,7 @@ def test_upload_requires_a_csrf_token(users):
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["branch_a1"])
     response = client.post(
-        reverse("core:import_upload", args=["members"]),
+        reverse("portal:import_upload", args=["members"]),
         {"file": xlsx_upload(member_rows(("新人甲", ID_1, "A1")))},
     )
     assert response.status_code == 403

@@ -1,8 +1,8 @@
 from django.urls import path
 
-from dangjian.core import import_views, views
+from dangjian.portal import import_views, views
 
-app_name = "core"
+app_name = "portal"
 
 urlpatterns = [
     path("audit/", views.audit_log, name="audit"),

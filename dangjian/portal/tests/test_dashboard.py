@@ -8,8 +8,10 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from dangjian.core import selectors
+from dangjian.compliance.evaluator import evaluate
+from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_org
+from dangjian.portal import selectors
 
 
 @pytest.fixture
@@ -133,11 +135,35 @@ def test_dashboard_query_count_does_not_grow(client, users, tree, make_member, d
     for i in range(60):
         make_member(branches[i % 12], name=f"统计党员{i}", is_mobile=i % 5 == 0)
     client.force_login(users["gongwei"])
-    # session, user, scope, org types, member figures, members per 党委, names
-    with django_assert_max_num_queries(7):
+    # session, user, scope, org types, member figures, members per 党委, names; no kept results yet: 1
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("dashboard"))
     assert response.context["board"].members.total == 61
+    from dangjian.compliance import kept
+
+    kept.refresh()
+    # with kept results: when (stamps), the 单位 in scope, their totals, their tallies
+    with django_assert_max_num_queries(11):
+        response = client.get(reverse("dashboard"))
+    assert response.context["compliance"].tally.evaluated > 0
     assert response.context["board"].members.mobile == 12
     client.force_login(users["member_a1"])
     with django_assert_max_num_queries(4):  # session, user, scope, own record
         assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_dashboard_shows_the_kept_compliance_results_and_when(client, users, tree):
+    from dangjian.compliance import kept
+
+    client.force_login(users["dangwei_a"])
+    before = client.get(reverse("dashboard")).content.decode()
+    assert "本年度的检查结果尚未保存" in before
+    kept.refresh()
+    response = client.get(reverse("dashboard"))
+    summary = response.context["compliance"]
+    fresh = [
+        r for r in evaluate(Org.objects.visible_to(users["dangwei_a"]), year=dt.date.today().year).results
+    ]
+    assert summary.tally.evaluated == len(fresh)
+    assert summary.tally.failed == sum(r.status == "fail" for r in fresh)
+    assert "结果更新于" in response.content.decode()

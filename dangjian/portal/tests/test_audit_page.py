@@ -21,7 +21,7 @@ def reprs(response) -> list[str]:
 
 
 def test_url_name():
-    assert reverse("core:audit") == URL
+    assert reverse("portal:audit") == URL
 
 
 def test_anonymous_is_sent_to_login(client, db):

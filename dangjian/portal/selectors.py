@@ -3,7 +3,9 @@ number of organisations and members."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import Substr
@@ -140,3 +142,30 @@ def own_member(user) -> Member | None:
     if not user.member_id:
         return None
     return Member.objects.visible_to(user).select_related("org").filter(pk=user.member_id).first()
+
+
+@dataclass
+class ComplianceSummary:
+    tally: Any  # compliance.selectors.Tally over the scope's kept results of this year
+    meta: Any  # compliance.kept.KeptMeta: when they were evaluated
+    version: int
+
+
+def compliance_summary(user) -> ComplianceSummary | None:
+    """The scope's kept compliance results of this year, counted (a few queries over the stamps and the
+    单位 tallies, whatever the scope); None when none are kept yet."""
+    from dangjian.compliance import kept
+    from dangjian.compliance.rulebook import load_ruleset
+    from dangjian.compliance.selectors import Tally
+
+    orgs = Org.objects.visible_to(user)
+    ruleset = load_ruleset()
+    year = dt.date.today().year
+    meta = kept.kept_meta(orgs, year=year, ruleset=ruleset)
+    if meta is None:
+        return None
+    tally = Tally()
+    units = kept.kept_units(orgs, year=year, ruleset=ruleset)
+    for _unit, _rule, status, n in kept.kept_counts(orgs, units, year=year, ruleset=ruleset):
+        tally.add(status, n)
+    return ComplianceSummary(tally, meta, ruleset.version)

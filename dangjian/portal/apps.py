@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PortalConfig(AppConfig):
+    """The pages that span every app: the dashboard, the audit trail and the Excel import pages. It sits
+    at the top of the layering, beside the demo data, so that core imports no app above it."""
+
+    name = "dangjian.portal"
+    label = "portal"
+    verbose_name = _("首页与通用页面")
