@@ -1,6 +1,7 @@
 """Randomized sequences of writes through the services — meetings recorded and deleted, posts appointed and
-removed, members moved, 党费 declared and paid — and after each, the kept results of every organisation
-equal a fresh evaluation (the refresh after commit reached every organisation the write affected)."""
+removed, members moved, 党费 declared and paid, trainings with participants, development cases opened and
+their steps recorded — and after each, the kept results of every organisation equal a fresh evaluation
+(the refresh after commit reached every organisation the write affected)."""
 
 import datetime as dt
 from decimal import Decimal
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 
 from dangjian.compliance import kept
 from dangjian.compliance.tests.test_kept import fresh, stored
+from dangjian.conftest import unique_id_number
 from dangjian.core.errors import ServiceError
 from dangjian.dues.services import declare_base, record_payment
 from dangjian.meetings.choices import TYPES_FOR_ORG
@@ -21,9 +23,12 @@ from dangjian.members.models import Member
 from dangjian.members.services import update_member
 from dangjian.orgs.models import Post
 from dangjian.orgs.services import create_post, delete_post
+from dangjian.pipeline.models import DevelopmentCase
+from dangjian.pipeline.services import StepData, open_case, record_step
+from dangjian.training.services import add_participants, create_training
 
 TODAY = dt.date.today()
-OPS = ("meeting", "meeting", "delete_meeting", "post", "delete_post", "move", "pay")
+OPS = ("meeting", "meeting", "delete_meeting", "post", "delete_post", "move", "pay", "train", "case", "step")
 WRITES = st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000)), min_size=1, max_size=5)
 
 
@@ -82,6 +87,29 @@ def apply(op: str, n: int, tree) -> None:
     elif op == "move":
         targets = [tree.a1, tree.a1g1, tree.a2, tree.b1]
         update_member(actor=None, member=member, data={"org": targets[n % len(targets)]}, effective_on=day(n))
+    elif op == "train":
+        training = create_training(
+            actor=None,
+            data={
+                "title": f"培训{n}",
+                "organiser": "市级机关工作党委",
+                "level": "county_rotation",
+                "org": member.org,
+                "started_on": day(n),
+                "ended_on": day(n),
+                "hours": Decimal(8 + n % 30),
+            },
+        )
+        add_participants(actor=None, training=training, members=[member], completed=True)
+    elif op == "case":
+        open_case(
+            actor=None, org=orgs[n % 4], name=f"申请人{n}", id_number=unique_id_number(), applied_on=day(n)
+        )
+    elif op == "step":
+        cases = list(DevelopmentCase.objects.order_by("pk"))
+        if cases:
+            case = cases[n % len(cases)]
+            record_step(actor=None, case=case, key="talk", on=day(n), data=StepData(contacts=[member]))
     elif op == "pay":
         declare_base(
             actor=None,
