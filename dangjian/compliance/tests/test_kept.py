@@ -238,3 +238,30 @@ def test_payment_refreshes_the_branch(tree, secretary, django_capture_on_commit_
             method="cash",
         )
     assert stored() == fresh()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_database_backend_a_write_queues_the_refresh_for_the_worker(
+    settings, tree, secretary, django_capture_on_commit_callbacks
+):
+    """Production: the write only queues the refresh; `dangjian worker` runs it."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASK_BACKEND = "database"
+    kept.refresh()
+    rule = "MTG-ORG-LIFE-ANNUAL"
+    before = KeptResult.objects.get(org=tree.a1, rule_id=rule).status
+    create_meeting(actor=None, data={"org": tree.a1, "date": TODAY, "topic": "组织生活会"}, types=["org_life"])
+    assert KeptResult.objects.get(org=tree.a1, rule_id=rule).status == before  # not yet
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["READY"]
+    call_command("worker", "--batch", stdout=StringIO(), stderr=StringIO())
+    assert KeptResult.objects.get(org=tree.a1, rule_id=rule).status == "pass"
+    assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["SUCCESSFUL"]
+
+
+def test_the_worker_refuses_to_run_with_the_immediate_backend(db):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="DANGJIAN_TASKS=database"):
+        call_command("worker", "--batch")
