@@ -252,7 +252,9 @@ def test_with_the_database_backend_a_write_queues_the_refresh_for_the_worker(
     kept.refresh()
     rule = "MTG-ORG-LIFE-ANNUAL"
     before = KeptResult.objects.get(org=tree.a1, rule_id=rule).status
-    create_meeting(actor=None, data={"org": tree.a1, "date": TODAY, "topic": "组织生活会"}, types=["org_life"])
+    create_meeting(
+        actor=None, data={"org": tree.a1, "date": TODAY, "topic": "组织生活会"}, types=["org_life"]
+    )
     assert KeptResult.objects.get(org=tree.a1, rule_id=rule).status == before  # not yet
     assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["READY"]
     call_command("worker", "--batch", stdout=StringIO(), stderr=StringIO())
