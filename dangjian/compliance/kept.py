@@ -262,8 +262,24 @@ def _tally(version: int, year: int, units: set[str]) -> None:
 
 
 def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoItem]) -> int:
+    """The 待办 of `org_ids`: rows no longer due are deleted, new ones inserted, the rest stay (a 待办 is the
+    same from one day to the next until it is done or its period ends)."""
+    wanted = {
+        (version, item.org.id, item.rule.id, item.period, item.due_by, item.message): item for item in todos
+    }
+    stale: list[int] = []
+    kept_keys = set()
     for batch in _in_batches(org_ids):
-        KeptTodo.objects.filter(org_id__in=batch).delete()  # every version: only the latest is kept
+        rows = KeptTodo.objects.filter(org_id__in=batch).values_list(
+            "id", "version", "org_id", "rule_id", "period", "due_by", "message"
+        )
+        for pk, *key in rows:
+            if tuple(key) in wanted and tuple(key) not in kept_keys:
+                kept_keys.add(tuple(key))
+            else:
+                stale.append(pk)
+    for batch in _in_batches(stale):
+        KeptTodo.objects.filter(pk__in=batch).delete()
     KeptTodo.objects.bulk_create(
         [
             KeptTodo(
@@ -275,10 +291,13 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
                 message=item.message,
                 on=on,
             )
-            for item in todos
+            for key, item in wanted.items()
+            if key not in kept_keys
         ],
         batch_size=BATCH,
     )
+    for batch in _in_batches(org_ids):
+        KeptTodo.objects.filter(org_id__in=batch).exclude(on=on).update(on=on)
     return len(todos)
 
 

@@ -12,6 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dangjian.compliance import kept
+from dangjian.compliance.evaluator import todo
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.tests.test_kept import fresh, stored
 from dangjian.conftest import unique_id_number
 from dangjian.core.errors import ServiceError
@@ -21,7 +23,7 @@ from dangjian.meetings.models import Meeting
 from dangjian.meetings.services import create_meeting, delete_meeting
 from dangjian.members.models import Member
 from dangjian.members.services import update_member
-from dangjian.orgs.models import Post
+from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_post, delete_post
 from dangjian.pipeline.models import DevelopmentCase
 from dangjian.pipeline.services import StepData, open_case, record_step
@@ -30,6 +32,18 @@ from dangjian.training.services import add_participants, create_training
 TODAY = dt.date.today()
 OPS = ("meeting", "meeting", "delete_meeting", "post", "delete_post", "move", "pay", "train", "case", "step")
 WRITES = st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000)), min_size=1, max_size=5)
+
+
+def _todo_key(items) -> list[tuple]:
+    return sorted((i.org.id, i.rule.id, i.period, i.due_by, i.message) for i in items)
+
+
+def kept_todos() -> list[tuple]:
+    return _todo_key(kept.kept_todo(Org.objects.all(), ruleset=load_ruleset())[0])
+
+
+def live_todos() -> list[tuple]:
+    return _todo_key(todo(Org.objects.all(), on=TODAY))
 
 
 class _Undo(Exception):
@@ -149,6 +163,7 @@ def test_kept_results_equal_a_fresh_evaluation_after_every_write(
                 except ServiceError:
                     pass  # a refused write changes nothing: the kept results must still be fresh
                 assert stored() == fresh(), (op, n)
+                assert kept_todos() == live_todos(), (op, n)
             raise _Undo
     except _Undo:
         pass
