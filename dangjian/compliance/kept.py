@@ -304,6 +304,10 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
 # --- reading ---------------------------------------------------------------------------------------------
 
 
+_ORG_FIELDS = ("org_id", "org__code", "org__name", "org__type", "org__path", "org__unit")
+_TODO_FIELDS = (*_ORG_FIELDS, "rule_id", "period", "due_by", "message")
+
+
 @dataclass(frozen=True)
 class KeptMeta:
     as_of: dt.date  # the earliest evaluation date among the organisations
@@ -332,12 +336,7 @@ def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Eva
     rules = {rule.id: rule for rule in ruleset.rules}
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     rows = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs)).values_list(
-        "org_id",
-        "org__code",
-        "org__name",
-        "org__type",
-        "org__path",
-        "org__unit",
+        *_ORG_FIELDS,
         "rule_id",
         "status",
         "missing",
@@ -400,26 +399,12 @@ def kept_counts(
     return counts
 
 
-def kept_todo(orgs, *, ruleset: Ruleset) -> tuple[list[TodoItem], dt.date | None]:
-    """The kept 待办 of `orgs` (one query) and the date they were computed for."""
+def _todo_items(rows, ruleset: Ruleset) -> list[TodoItem]:
+    """TodoItems from rows of _TODO_FIELDS (a rule the ruleset no longer has is left out)."""
     rules = {rule.id: rule for rule in ruleset.rules}
-    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-    rows = KeptTodo.objects.filter(version=ruleset.version, org__in=_ids(orgs)).values_list(
-        "org_id",
-        "org__code",
-        "org__name",
-        "org__type",
-        "org__path",
-        "org__unit",
-        "rule_id",
-        "period",
-        "due_by",
-        "message",
-        "on",
-    )
-    items, day = [], None
     refs: dict[int, OrgRef] = {}
-    for org_id, code, name, org_type, path, unit, rule_id, period, due_by, message, on in rows:
+    items = []
+    for org_id, code, name, org_type, path, unit, rule_id, period, due_by, message in rows:
         rule = rules.get(rule_id)
         if rule is None:
             continue
@@ -427,9 +412,16 @@ def kept_todo(orgs, *, ruleset: Ruleset) -> tuple[list[TodoItem], dt.date | None
         if ref is None:
             ref = refs[org_id] = OrgRef(org_id, code, name, org_type, path, unit)
         items.append(TodoItem(ref, rule, period, due_by, message))
-        day = on if day is None else min(day, on)
+    return items
+
+
+def kept_todo(orgs, *, ruleset: Ruleset) -> list[TodoItem]:
+    """The kept 待办 of `orgs` (one query), in the order of `evaluator.todo`."""
+    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    rows = KeptTodo.objects.filter(version=ruleset.version, org__in=_ids(orgs)).values_list(*_TODO_FIELDS)
+    items = _todo_items(rows, ruleset)
     items.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
-    return items, day
+    return items
 
 
 def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, list[TodoItem]]:
@@ -437,25 +429,8 @@ def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, 
     organisation path and rule), in two queries, whatever the number of items."""
     base = KeptTodo.objects.filter(version=ruleset.version, org__in=_ids(orgs))
     totals = base.aggregate(items=Count("id"), orgs=Count("org_id", distinct=True))
-    rules = {rule.id: rule for rule in ruleset.rules}
-    rows = base.order_by("due_by", "org__path", "rule_id", "id").values_list(
-        "org_id",
-        "org__code",
-        "org__name",
-        "org__type",
-        "org__path",
-        "org__unit",
-        "rule_id",
-        "period",
-        "due_by",
-        "message",
-    )[:limit]
-    items = [
-        TodoItem(OrgRef(org_id, code, name, org_type, path, unit), rules[rule_id], period, due_by, message)
-        for org_id, code, name, org_type, path, unit, rule_id, period, due_by, message in rows
-        if rule_id in rules
-    ]
-    return totals["orgs"], totals["items"], items
+    rows = base.order_by("due_by", "org__path", "rule_id", "id").values_list(*_TODO_FIELDS)[:limit]
+    return totals["orgs"], totals["items"], _todo_items(rows, ruleset)
 
 
 def history(org, rule_id: str, *, year: int, ruleset: Ruleset) -> list[ResultChange]:

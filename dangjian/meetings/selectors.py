@@ -386,7 +386,7 @@ def todo_items(orgs, on: dt.date) -> list:
     ruleset = load_ruleset()
     meta = kept.kept_meta(orgs, year=on.year, ruleset=ruleset)
     if meta is not None and meta.as_of == on:
-        return kept.kept_todo(orgs, ruleset=ruleset)[0]
+        return kept.kept_todo(orgs, ruleset=ruleset)
     return todo(orgs, on=on, ruleset=ruleset)
 
 

@@ -39,7 +39,7 @@ def _todo_key(items) -> list[tuple]:
 
 
 def kept_todos() -> list[tuple]:
-    return _todo_key(kept.kept_todo(Org.objects.all(), ruleset=load_ruleset())[0])
+    return _todo_key(kept.kept_todo(Org.objects.all(), ruleset=load_ruleset()))
 
 
 def live_todos() -> list[tuple]:
