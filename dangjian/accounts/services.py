@@ -8,12 +8,16 @@ from __future__ import annotations
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.accounts.choices import ROLE_ORG_TYPES, Role
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit
+from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.orgs.choices import OrgType, chinese_label
 
 
@@ -34,18 +38,18 @@ def _assignment_snapshot(a: RoleAssignment) -> dict:
 def create_user(*, actor, username: str, password: str, display_name: str = "", member=None) -> User:
     username = (username or "").strip()
     if not username:
-        raise ServiceError("用户名不能为空。", field="username")
+        raise ServiceError(_("用户名不能为空。"), field="username")
     if User.objects.filter(username=username).exists():
-        raise ServiceError(f"用户名“{username}”已存在。", field="username")
+        raise ServiceError(_("用户名“%(username)s”已存在。") % {"username": username}, field="username")
     if member is not None:
-        require_org(actor, member.org, "该党员不在您的管理范围内，不能为其开通账号。")
+        require_org(actor, member.org, _("该党员不在您的管理范围内，不能为其开通账号。"))
     elif actor is not None and not fresh_scope(actor).is_admin:
         raise OutOfScope()
     user = User(username=username, first_name=display_name, member=member)
     try:
         validate_password(password, user)
     except ValidationError as exc:
-        raise ServiceError("；".join(exc.messages), field="password") from exc
+        raise ServiceError(pgettext("sentence separator", "；").join(exc.messages), field="password") from exc
     user.set_password(password)
     user.save()
     audit.record(
@@ -62,11 +66,14 @@ def create_user(*, actor, username: str, password: str, display_name: str = "", 
 @transaction.atomic
 def assign_role(*, actor, user: User, role: str, org, include_descendants: bool = True) -> RoleAssignment:
     if role not in Role.values:
-        raise ServiceError("角色无效。", field="role")
+        raise ServiceError(_("角色无效。"), field="role")
     if org.type not in ROLE_ORG_TYPES[role]:
-        allowed = "、".join(chinese_label(OrgType, t) for t in OrgType.values if t in ROLE_ORG_TYPES[role])
-        raise ServiceError(f"{_role_label(role)}只能授权在{allowed}上。", field="org")
-    require_org(actor, org, "该组织不在您的管理范围内，不能授权。")
+        allowed = enumeration(choice_label(OrgType, t) for t in OrgType.values if t in ROLE_ORG_TYPES[role])
+        raise ServiceError(
+            _("%(role)s只能授权在%(types)s上。") % {"role": choice_label(Role, role), "types": allowed},
+            field="org",
+        )
+    require_org(actor, org, _("该组织不在您的管理范围内，不能授权。"))
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, org=org, defaults={"include_descendants": include_descendants}
     )
@@ -90,7 +97,7 @@ def assign_role(*, actor, user: User, role: str, org, include_descendants: bool 
 @transaction.atomic
 def revoke_role(*, actor, assignment: RoleAssignment) -> None:
     assignment = RoleAssignment.objects.select_related("org", "user").get(pk=assignment.pk)
-    require_org(actor, assignment.org, "该授权不在您的管理范围内。")
+    require_org(actor, assignment.org, _("该授权不在您的管理范围内。"))
     audit.record(
         actor=actor,
         action="delete",

@@ -4,6 +4,8 @@ spreadsheet."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils import translation
 
@@ -21,3 +23,8 @@ def label_to_value(choices: type[models.TextChoices], label: str) -> str | None:
 def chinese_label(choices: type[models.TextChoices], value: str) -> str:
     with translation.override("zh-hans"):
         return str(dict(choices.choices).get(value, value))
+
+
+def choice_label(choices: type[models.Choices], value: Any) -> str:
+    """The label of `value` in the active language, for messages (the value itself when it is not a choice)."""
+    return str(dict(choices.choices).get(value, value))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext
+
 
 class ServiceError(Exception):
     """A write that was refused; nothing was changed."""
@@ -16,5 +18,5 @@ class ServiceError(Exception):
 class OutOfScope(ServiceError):
     """The actor's roles do not cover the record or the target organisation."""
 
-    def __init__(self, message: str = "超出您的管理范围，操作未执行。"):
-        super().__init__(message)
+    def __init__(self, message: str | None = None):
+        super().__init__(message or gettext("超出您的管理范围，操作未执行。"))

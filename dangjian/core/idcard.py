@@ -6,13 +6,15 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^[1-9][0-9]{16}[0-9X]$")
 
 
 class IdCardError(ValueError):
-    pass
+    """What is wrong with a number, as the end of a sentence (身份证号…。, "The ID number …")."""
 
 
 @dataclass(frozen=True)
@@ -33,18 +35,18 @@ def normalize(value: str) -> str:
 def parse(value: str) -> IdCard:
     number = normalize(value)
     if len(number) != 18:
-        raise IdCardError(f"应为18位，实际{len(number)}位")
+        raise IdCardError(_("应为18位，实际%(n)s位") % {"n": len(number)})
     if not _SHAPE.match(number):
-        raise IdCardError("格式不正确（前17位应为数字，末位为数字或X）")
+        raise IdCardError(_("格式不正确（前17位应为数字，末位为数字或X）"))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise IdCardError("出生日期部分不是有效日期") from exc
+        raise IdCardError(_("出生日期部分不是有效日期")) from exc
     if birth.year < 1900 or birth > dt.date.today():
-        raise IdCardError("出生日期部分不在合理范围内")
+        raise IdCardError(_("出生日期部分不在合理范围内"))
     expected = check_digit(number[:17])
     if number[17] != expected:
-        raise IdCardError("校验码错误")
+        raise IdCardError(_("校验码错误"))
     return IdCard(number=number, birth_date=birth, sex="M" if int(number[16]) % 2 else "F")
 
 

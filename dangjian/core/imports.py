@@ -17,9 +17,11 @@ from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from dangjian.core import audit, xlsx
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.core.xlsx import Column, ParsedRow, RowError
 
 __all__ = [
@@ -196,7 +198,7 @@ class ImportContext:
             self._service_error(row, exc)
             return False
         except DatabaseError:
-            self.error(row, self.importer.header_for(None), "数据库拒绝写入该行（违反数据约束），请核对。")
+            self.error(row, self.importer.header_for(None), _("数据库拒绝写入该行（违反数据约束），请核对。"))
             return False
         finally:
             self._tick()
@@ -235,7 +237,10 @@ class _Rollback(Exception):
 
 def get_importer(kind: str) -> Importer:
     if kind not in _IMPORTERS:
-        raise ValueError(f"未知的导入类型“{kind}”，应为：{'、'.join(IMPORT_KINDS)}。")
+        raise ValueError(
+            _("未知的导入类型“%(kind)s”，应为：%(kinds)s。")
+            % {"kind": kind, "kinds": enumeration(IMPORT_KINDS)}
+        )
     return import_string(_IMPORTERS[kind])()
 
 
@@ -296,7 +301,7 @@ def run_import(
     if not sheet.header_ok:
         return ctx.finish()
     if not sheet.rows:
-        ctx.result.warnings.append("文件中没有数据行。")
+        ctx.result.warnings.append(_("文件中没有数据行。"))
     for row in sheet.rows:
         importer.check_row(row, ctx)
     try:

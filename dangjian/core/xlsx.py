@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import models
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -26,6 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from dangjian.core import idcard
 from dangjian.core.choices import chinese_label, label_to_value
+from dangjian.core.i18n import enumeration
 
 HEADER_ROW = 1
 
@@ -53,7 +55,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"第 {self.row} 行 {self.column}：{self.message}"
+        return _("第 %(row)s 行 %(column)s：%(message)s") % {
+            "row": self.row,
+            "column": self.column,
+            "message": self.message,
+        }
 
 
 # --- value types -------------------------------------------------------------------------------------
@@ -79,7 +85,7 @@ class Text:
             value = value.date()
         text = str(_integral(value)).strip()
         if self.max_length and len(text) > self.max_length:
-            raise CellError(f"不能超过{self.max_length}个字。")
+            raise CellError(_("不能超过%(n)s个字。") % {"n": self.max_length})
         return text
 
     def render(self, value: Any) -> Any:
@@ -99,17 +105,19 @@ class Date:
             value = value.date()
         if isinstance(value, dt.date):
             if value.year < 1900:
-                raise CellError("日期不在合理范围内。")
+                raise CellError(_("日期不在合理范围内。"))
             return value
         match = _DATE_TEXT.match(str(value).strip())
         if not match:
-            raise CellError(f"“{value}”不是有效日期，格式应为 YYYY-MM-DD（如 2021-07-01）。")
+            raise CellError(
+                _("“%(value)s”不是有效日期，格式应为 YYYY-MM-DD（如 2021-07-01）。") % {"value": value}
+            )
         try:
             parsed = dt.date(*(int(part) for part in match.groups()))
         except ValueError as exc:
-            raise CellError(f"“{value}”不是有效日期。") from exc
+            raise CellError(_("“%(value)s”不是有效日期。") % {"value": value}) from exc
         if parsed.year < 1900:
-            raise CellError("日期不在合理范围内。")
+            raise CellError(_("日期不在合理范围内。"))
         return parsed
 
     def render(self, value: Any) -> Any:
@@ -129,7 +137,10 @@ class YesNo:
             return True
         if text == "否":
             return False
-        raise CellError(f"“{text}”无效，应填写“是”或“否”。")
+        # 是 and 否 are what the file must carry, in any language
+        raise CellError(
+            _("“%(value)s”无效，应填写“%(yes)s”或“%(no)s”。") % {"value": text, "yes": "是", "no": "否"}
+        )
 
     def render(self, value: Any) -> Any:
         return "是" if value else "否"
@@ -147,7 +158,7 @@ class Integer:
         text = str(value).strip()
         if re.fullmatch(r"\d+", text):
             return int(text)
-        raise CellError(f"“{text}”无效，应为整数。")
+        raise CellError(_("“%(value)s”无效，应为整数。") % {"value": text})
 
     def render(self, value: Any) -> Any:
         return value
@@ -174,7 +185,10 @@ class Choice:
         text = str(_integral(value)).strip()
         found = label_to_value(self.choices, text)
         if found is None:
-            raise CellError(f"“{text}”无效，应为：{'、'.join(self.labels)}。")
+            # the labels as the file must carry them (Chinese), listed in the active language
+            raise CellError(
+                _("“%(value)s”无效，应为：%(labels)s。") % {"value": text, "labels": enumeration(self.labels)}
+            )
         return found
 
     def render(self, value: Any) -> Any:
@@ -193,15 +207,20 @@ class IdNumber:
         if isinstance(value, float):
             if not value.is_integer() or value >= 1e15:
                 raise CellError(
-                    "身份证号被存成了数字，Excel 只保留15位有效数字，末几位已丢失；"
-                    "请把该列设为文本格式后重新填写。"
+                    _(
+                        "身份证号被存成了数字，Excel 只保留15位有效数字，末几位已丢失；"
+                        "请把该列设为文本格式后重新填写。"
+                    )
                 )
             value = int(value)
         try:
             return idcard.parse(str(value)).number
         except idcard.IdCardError as exc:
-            hint = "（该单元格是数字格式，请设为文本格式）" if numeric else ""
-            raise CellError(f"身份证号{exc}{hint}。") from exc
+            if numeric:
+                message = _("身份证号%(reason)s（该单元格是数字格式，请设为文本格式）。")
+            else:
+                message = _("身份证号%(reason)s。")
+            raise CellError(message % {"reason": exc}) from exc
 
     def render(self, value: Any) -> Any:
         return value or ""
@@ -258,17 +277,19 @@ def _is_blank(value: Any) -> bool:
 def _source_name(source: Any) -> str:
     if isinstance(source, str | Path):
         return str(source)
-    return getattr(source, "name", "") or "上传的文件"
+    return getattr(source, "name", "") or _("上传的文件")
 
 
 def read_rows(source: Any) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
     """The header cells and the non-blank data rows (with their Excel row numbers) of the first sheet."""
     if isinstance(source, str | Path) and not Path(source).is_file():
-        raise WorkbookError(f"文件不存在或不可读：{source}")
+        raise WorkbookError(_("文件不存在或不可读：%(path)s") % {"path": source})
     try:
         workbook = load_workbook(source, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise WorkbookError(f"无法读取“{_source_name(source)}”：不是有效的 Excel（.xlsx）文件。") from exc
+        raise WorkbookError(
+            _("无法读取“%(name)s”：不是有效的 Excel（.xlsx）文件。") % {"name": _source_name(source)}
+        ) from exc
     try:
         sheet = workbook.worksheets[0]
         cells = sheet.iter_rows(values_only=True)
@@ -276,7 +297,8 @@ def read_rows(source: Any) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, 
         rows = [(n, row) for n, row in enumerate(cells, start=HEADER_ROW + 1) if not all(map(_is_blank, row))]
     except Exception as exc:  # a damaged sheet: report it as an unreadable file
         raise WorkbookError(
-            f"无法读取“{_source_name(source)}”：工作表已损坏（{type(exc).__name__}）。"
+            _("无法读取“%(name)s”：工作表已损坏（%(error)s）。")
+            % {"name": _source_name(source), "error": type(exc).__name__}
         ) from exc
     finally:
         workbook.close()
@@ -293,14 +315,14 @@ def map_header(columns: Iterable[Column], header: tuple[Any, ...], sheet: Parsed
             continue
         column = by_header.get(name)
         if column is None:
-            sheet.warnings.append(f"已忽略未知列“{name}”。")
+            sheet.warnings.append(_("已忽略未知列“%(name)s”。") % {"name": name})
         elif column.key in index:
-            sheet.errors.append(RowError(HEADER_ROW, name, "列名重复。"))
+            sheet.errors.append(RowError(HEADER_ROW, name, _("列名重复。")))
         else:
             index[column.key] = position
     for column in columns:
         if column.required and column.key not in index:
-            sheet.errors.append(RowError(HEADER_ROW, column.header, "缺少必填列。"))
+            sheet.errors.append(RowError(HEADER_ROW, column.header, _("缺少必填列。")))
     sheet.present = set(index)
     return index
 
@@ -318,7 +340,7 @@ def parse_row(columns: Iterable[Column], index: dict[str, int], number: int, cel
         if _is_blank(raw):
             values[column.key] = column.blank_value
             if column.required:
-                errors.append(RowError(number, column.header, "不能为空。"))
+                errors.append(RowError(number, column.header, _("不能为空。")))
             continue
         try:
             values[column.key] = column.type.parse(raw)

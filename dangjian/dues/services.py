@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
@@ -28,7 +30,9 @@ MAX_RANGE_MONTHS = 24
 def _month(text: str) -> dt.date:
     match = _MONTH.match(text)
     if not match or not 1 <= int(match.group(2)) <= 12:
-        raise ServiceError(f"月份“{text.strip()}”无效，应为 YYYY-MM（如 2026-03）。", field="months")
+        raise ServiceError(
+            _("月份“%(month)s”无效，应为 YYYY-MM（如 2026-03）。") % {"month": text.strip()}, field="months"
+        )
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
@@ -36,17 +40,22 @@ def parse_months(text: str) -> tuple[dt.date, dt.date]:
     """“YYYY-MM” or “YYYY-MM~YYYY-MM” (also ～ or 至) → (first month, last month), each the 1st."""
     text = (text or "").strip()
     if not text:
-        raise ServiceError("请填写所属月份（YYYY-MM 或 YYYY-MM~YYYY-MM）。", field="months")
+        raise ServiceError(_("请填写所属月份（YYYY-MM 或 YYYY-MM~YYYY-MM）。"), field="months")
     parts = re.split(r"\s*(?:~|～|至)\s*", text)
     if len(parts) > 2:
-        raise ServiceError(f"所属月份“{text}”无效，应为 YYYY-MM 或 YYYY-MM~YYYY-MM。", field="months")
+        raise ServiceError(
+            _("所属月份“%(months)s”无效，应为 YYYY-MM 或 YYYY-MM~YYYY-MM。") % {"months": text},
+            field="months",
+        )
     first = _month(parts[0])
     last = _month(parts[1]) if len(parts) == 2 else first
     if last < first:
-        raise ServiceError(f"所属月份“{text}”的截止月份早于起始月份。", field="months")
+        raise ServiceError(
+            _("所属月份“%(months)s”的截止月份早于起始月份。") % {"months": text}, field="months"
+        )
     span = (last.year - first.year) * 12 + last.month - first.month + 1
     if span > MAX_RANGE_MONTHS:
-        raise ServiceError(f"一笔缴费最多覆盖 {MAX_RANGE_MONTHS} 个月。", field="months")
+        raise ServiceError(_("一笔缴费最多覆盖 %(n)s 个月。") % {"n": MAX_RANGE_MONTHS}, field="months")
     return first, last
 
 
@@ -69,38 +78,64 @@ def check_payment_window(first: dt.date, last: dt.date, paid_on: dt.date) -> Non
     back = _setting_months("DUES_MAX_ARREARS_MONTHS")
     if back is not None and paid - month_index(first) > back:
         raise ServiceError(
-            f"补交党费的时间一般不得超过 {back} 个月（FEE-08）：所属月份自 {first:%Y-%m} 起，"
-            f"比缴纳月份 {paid_on:%Y-%m} 早 {paid - month_index(first)} 个月；"
-            f"{paid_on:%Y-%m} 缴纳的党费最早可补交到 {month_of(paid - back):%Y-%m}。",
+            _(
+                "补交党费的时间一般不得超过 %(limit)s 个月（FEE-08）：所属月份自 %(first)s 起，"
+                "比缴纳月份 %(paid)s 早 %(n)s 个月；"
+                "%(paid)s 缴纳的党费最早可补交到 %(earliest)s。"
+            )
+            % {
+                "limit": back,
+                "first": f"{first:%Y-%m}",
+                "paid": f"{paid_on:%Y-%m}",
+                "n": paid - month_index(first),
+                "earliest": f"{month_of(paid - back):%Y-%m}",
+            },
             field="months",
         )
     ahead = _setting_months("DUES_MAX_ADVANCE_MONTHS")
     if ahead is not None and month_index(last) - paid > ahead:
         raise ServiceError(
-            f"预交党费的时间一般不得超过 {ahead} 个月（FEE-08）：所属月份截至 {last:%Y-%m}，"
-            f"比缴纳月份 {paid_on:%Y-%m} 晚 {month_index(last) - paid} 个月；"
-            f"{paid_on:%Y-%m} 缴纳的党费最多可预交到 {month_of(paid + ahead):%Y-%m}。",
+            _(
+                "预交党费的时间一般不得超过 %(limit)s 个月（FEE-08）：所属月份截至 %(last)s，"
+                "比缴纳月份 %(paid)s 晚 %(n)s 个月；"
+                "%(paid)s 缴纳的党费最多可预交到 %(latest)s。"
+            )
+            % {
+                "limit": ahead,
+                "last": f"{last:%Y-%m}",
+                "paid": f"{paid_on:%Y-%m}",
+                "n": month_index(last) - paid,
+                "latest": f"{month_of(paid + ahead):%Y-%m}",
+            },
             field="months",
         )
 
 
 def _money(value, field: str, label: str, *, positive: bool = False) -> Decimal:
+    """`label`: the amount's name as it reads inside a sentence, translated."""
     if isinstance(value, float):
-        raise ServiceError(f"{label}须为精确金额（Decimal），不能为浮点数。", field=field)
+        raise ServiceError(
+            _("%(label)s须为精确金额（Decimal），不能为浮点数。") % {"label": label}, field=field
+        )
     try:
         amount = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
-        raise ServiceError(f"{label}“{value}”不是有效金额。", field=field) from None
+        raise ServiceError(
+            _("%(label)s“%(value)s”不是有效金额。") % {"label": label, "value": value}, field=field
+        ) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2:
-        raise ServiceError(f"{label}“{value}”最多两位小数。", field=field)
+        raise ServiceError(
+            _("%(label)s“%(value)s”最多两位小数。") % {"label": label, "value": value}, field=field
+        )
     if amount < 0 or (positive and amount == 0):
-        raise ServiceError(f"{label}须{'大于' if positive else '不小于'}0。", field=field)
+        message = _("%(label)s须大于0。") if positive else _("%(label)s须不小于0。")
+        raise ServiceError(message % {"label": label}, field=field)
     return amount
 
 
 def _first_of_month(value: dt.date, field: str) -> dt.date:
     if not isinstance(value, dt.date):
-        raise ServiceError("月份无效。", field=field)
+        raise ServiceError(_("月份无效。"), field=field)
     return value.replace(day=1)
 
 
@@ -134,32 +169,38 @@ def declare_base(
     """Declares (or corrects) the member's category and base from `effective_month` in `year` (FEE-09, FEE-12).
     Idempotent: one row per (member, effective_month)."""
     if category not in DuesCategory.values:
-        raise ServiceError(f"缴费类别“{category}”无效。", field="category")
+        raise ServiceError(_("缴费类别“%(category)s”无效。") % {"category": category}, field="category")
     effective_month = _first_of_month(effective_month, "effective_month")
     if effective_month.year != year:
-        raise ServiceError(f"生效月份 {effective_month:%Y-%m} 不在 {year} 年度内。", field="effective_month")
+        raise ServiceError(
+            _("生效月份 %(month)s 不在 %(year)s 年度内。")
+            % {"month": f"{effective_month:%Y-%m}", "year": year},
+            field="effective_month",
+        )
     try:
         schedule = load_rates().schedule_for(effective_month)
     except RatesError as exc:
         raise ServiceError(exc.message, field="effective_month") from exc
     if category in schedule.brackets:
         if monthly_base in (None, ""):
-            raise ServiceError("在职、离退休党员须填写月缴费基数。", field="monthly_base")
-        monthly_base = _money(monthly_base, "monthly_base", "月缴费基数")
+            raise ServiceError(_("在职、离退休党员须填写月缴费基数。"), field="monthly_base")
+        monthly_base = _money(monthly_base, "monthly_base", pgettext("in a sentence", "月缴费基数"))
         fixed_amount = None
     else:
         monthly_base = (
-            None if monthly_base in (None, "") else _money(monthly_base, "monthly_base", "月缴费基数")
+            None
+            if monthly_base in (None, "")
+            else _money(monthly_base, "monthly_base", pgettext("in a sentence", "月缴费基数"))
         )
         if category in schedule.fixed:
             if fixed_amount in (None, ""):
-                raise ServiceError("“其他”类别须填写月缴纳额。", field="fixed_amount")
-            fixed_amount = _money(fixed_amount, "fixed_amount", "月缴纳额")
+                raise ServiceError(_("“其他”类别须填写月缴纳额。"), field="fixed_amount")
+            fixed_amount = _money(fixed_amount, "fixed_amount", pgettext("in a sentence", "月缴纳额"))
         else:
             fixed_amount = None
     monthly_due(category, monthly_base, effective_month, fixed_amount=fixed_amount)  # sanity
     current = _locked_member(member)
-    require_org(actor, current.org, "该党员不在您的管理范围内，未登记党费基数。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记党费基数。"))
     values = {
         "year": year,
         "category": category,
@@ -229,21 +270,26 @@ def record_payment(
     ``None`` turns a limit off (the regulation says “一般”, so an installation may relax it). A refused
     payment raises ServiceError (field "months") and writes nothing; the import reports it on its row."""
     first, last = parse_months(months)
-    amount = _money(amount, "amount", "金额", positive=True)
+    amount = _money(amount, "amount", pgettext("in a sentence", "金额"), positive=True)
     if method not in PaymentMethod.values:
-        raise ServiceError(f"缴纳方式“{method}”无效（现金、银行转账、线上）。", field="method")
+        raise ServiceError(
+            _("缴纳方式“%(method)s”无效（现金、银行转账、线上）。") % {"method": method}, field="method"
+        )
     if not isinstance(paid_on, dt.date):
-        raise ServiceError("缴纳日期无效。", field="paid_on")
+        raise ServiceError(_("缴纳日期无效。"), field="paid_on")
     if paid_on > dt.date.today():
-        raise ServiceError("缴纳日期不能晚于今天。", field="paid_on")
+        raise ServiceError(_("缴纳日期不能晚于今天。"), field="paid_on")
     if not is_extra:
         check_payment_window(first, last, paid_on)
     if payer is not None and payer.pk == member.pk:
         payer = None  # paying for oneself is not 代缴
     current = _locked_member(member)
-    require_org(actor, current.org, "该党员不在您的管理范围内，未登记缴费。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记缴费。"))
     if current.joined_on.replace(day=1) > last:
-        raise ServiceError(f"该党员 {current.joined_on:%Y-%m} 入党，所属月份早于入党月份。", field="months")
+        raise ServiceError(
+            _("该党员 %(month)s 入党，所属月份早于入党月份。") % {"month": f"{current.joined_on:%Y-%m}"},
+            field="months",
+        )
     threshold = load_rates().extra_remit_threshold
     payment = DuesPayment.objects.create(
         member=current,
@@ -267,7 +313,7 @@ def record_payment(
 @transaction.atomic
 def delete_payment(*, actor, payment) -> None:
     current = DuesPayment.objects.select_for_update().select_related("member__org").get(pk=payment.pk)
-    require_org(actor, current.member.org, "该党员不在您的管理范围内，未删除缴费记录。")
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未删除缴费记录。"))
     audit.record(
         actor=actor,
         action="delete",
@@ -294,30 +340,30 @@ def record_relief(
     """A hardship reduction (减交, `monthly_amount` a month) or exemption (免交) approved by the higher 党委
     (FEE-07) for start_month..end_month."""
     if kind not in ReliefKind.values:
-        raise ServiceError(f"减免类型“{kind}”无效。", field="kind")
+        raise ServiceError(_("减免类型“%(kind)s”无效。") % {"kind": kind}, field="kind")
     start_month = _first_of_month(start_month, "start_month")
     end_month = _first_of_month(end_month, "end_month")
     if end_month < start_month:
-        raise ServiceError("截止月份早于起始月份。", field="end_month")
+        raise ServiceError(_("截止月份早于起始月份。"), field="end_month")
     if kind == ReliefKind.REDUCE:
         if monthly_amount in (None, ""):
-            raise ServiceError("减交须填写减交后月缴纳额。", field="monthly_amount")
-        monthly_amount = _money(monthly_amount, "monthly_amount", "减交后月缴纳额")
+            raise ServiceError(_("减交须填写减交后月缴纳额。"), field="monthly_amount")
+        monthly_amount = _money(monthly_amount, "monthly_amount", pgettext("in a sentence", "减交后月缴纳额"))
     else:
         monthly_amount = None
     if approved_by is None:
-        raise ServiceError("须填写批准组织。", field="approved_by")
+        raise ServiceError(_("须填写批准组织。"), field="approved_by")
     if not isinstance(approved_on, dt.date):
-        raise ServiceError("批准日期无效。", field="approved_on")
+        raise ServiceError(_("批准日期无效。"), field="approved_on")
     current = _locked_member(member)
-    require_org(actor, current.org, "该党员不在您的管理范围内，未登记党费减免。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记党费减免。"))
     if not current.org.path.startswith(approved_by.path) or approved_by.pk == current.org_id:
-        raise ServiceError("批准组织须为该党员所在组织的上级党组织。", field="approved_by")
+        raise ServiceError(_("批准组织须为该党员所在组织的上级党组织。"), field="approved_by")
     overlap = DuesRelief.objects.filter(
         member=current, start_month__lte=end_month, end_month__gte=start_month
     ).exists()
     if overlap:
-        raise ServiceError("该期间与已登记的党费减免重叠。", field="start_month")
+        raise ServiceError(_("该期间与已登记的党费减免重叠。"), field="start_month")
     relief = DuesRelief.objects.create(
         member=current,
         kind=kind,
@@ -349,10 +395,10 @@ def record_relief(
 def set_collection_day(*, actor, org, day: int | None) -> None:
     """Sets the branch's 党费集中交纳日 (1–28); None removes it (back to the month's last day)."""
     if org.type != OrgType.ZHIBU:
-        raise ServiceError("只有党支部设置党费集中交纳日。", field="day")
+        raise ServiceError(_("只有党支部设置党费集中交纳日。"), field="day")
     if day is not None and (isinstance(day, bool) or not isinstance(day, int) or not 1 <= day <= 28):
-        raise ServiceError("党费集中交纳日须为每月1日至28日之间的某一天。", field="day")
-    require_org(actor, org, "该党支部不在您的管理范围内，未设置党费集中交纳日。")
+        raise ServiceError(_("党费集中交纳日须为每月1日至28日之间的某一天。"), field="day")
+    require_org(actor, org, _("该党支部不在您的管理范围内，未设置党费集中交纳日。"))
     existing = CollectionDay.objects.select_for_update().filter(org=org).first()
     before = existing.day if existing else None
     if before == day:
@@ -382,17 +428,17 @@ def record_review(
 ) -> ArrearsReview:
     """The branch's review of a member in arrears. Never changes the member's status (FEE-11)."""
     if decision not in ReviewDecision.values:
-        raise ServiceError(f"结论“{decision}”无效。", field="decision")
+        raise ServiceError(_("结论“%(decision)s”无效。") % {"decision": decision}, field="decision")
     reason = (reason or "").strip()
     if not reason:
-        raise ServiceError("请填写理由。", field="reason")
+        raise ServiceError(_("请填写理由。"), field="reason")
     if not isinstance(reviewed_on, dt.date) or reviewed_on > dt.date.today():
-        raise ServiceError("审查日期无效（不能晚于今天）。", field="reviewed_on")
+        raise ServiceError(_("审查日期无效（不能晚于今天）。"), field="reviewed_on")
     through_month = _first_of_month(through_month, "through_month")
     if through_month > reviewed_on:
-        raise ServiceError("审查所涉截至月份不能晚于审查日期。", field="through_month")
+        raise ServiceError(_("审查所涉截至月份不能晚于审查日期。"), field="through_month")
     current = _locked_member(member)
-    require_org(actor, current.org, "该党员不在您的管理范围内，未登记欠缴审查。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记欠缴审查。"))
     review = ArrearsReview.objects.create(
         member=current,
         reviewed_on=reviewed_on,

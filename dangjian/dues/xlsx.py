@@ -19,6 +19,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from dangjian.core.errors import ServiceError
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
 from dangjian.core.pii import mask_id_number
@@ -61,7 +63,7 @@ class Money:
 
     def parse(self, value: Any) -> Decimal:
         if isinstance(value, bool):
-            raise CellError(f"“{value}”不是有效金额。")
+            raise CellError(_("“%(value)s”不是有效金额。") % {"value": value})
         from_number = isinstance(value, int | float | Decimal)
         text = str(value).strip()
         if not from_number:
@@ -71,18 +73,20 @@ class Money:
         except InvalidOperation:
             amount = None
         if amount is None or not amount.is_finite():
-            raise CellError(f"“{str(value).strip()}”不是有效金额，应为数字（单位：元）。")
+            raise CellError(
+                _("“%(value)s”不是有效金额，应为数字（单位：元）。") % {"value": str(value).strip()}
+            )
         rounded = amount.quantize(CENT, rounding=ROUND_HALF_UP)
         if rounded != amount:
             # A number cell computed in Excel (0.1 + 0.2) is off by a binary fraction: round it.
             if not (from_number and abs(rounded - amount) < Decimal("0.000001")):
-                raise CellError("金额最多保留两位小数。")
+                raise CellError(_("金额最多保留两位小数。"))
         if rounded < 0:
-            raise CellError("金额不能为负数。")
+            raise CellError(_("金额不能为负数。"))
         if self.positive and rounded == 0:
-            raise CellError("金额必须大于 0。")
+            raise CellError(_("金额必须大于 0。"))
         if rounded >= Decimal(10) ** (self.max_digits - 2):
-            raise CellError("金额过大，请核对。")
+            raise CellError(_("金额过大，请核对。"))
         return rounded
 
     def render(self, value: Any) -> Any:
@@ -122,7 +126,7 @@ class Month:
                 return Date().parse(text).replace(day=1)
             except CellError:
                 pass
-        raise CellError(f"“{text}”不是有效月份，格式应为 YYYY-MM（如 2026-01）。")
+        raise CellError(_("“%(value)s”不是有效月份，格式应为 YYYY-MM（如 2026-01）。") % {"value": text})
 
     def render(self, value: Any) -> Any:
         return f"{value:%Y-%m}" if value else ""
@@ -184,9 +188,15 @@ def _resolve_member(
         return None
     member = members.get(number)
     if member is None:
-        ctx.error(row.row, column, f"未找到身份证号为 {mask_id_number(number)} 的党员。")
+        ctx.error(
+            row.row, column, _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)}
+        )
     elif scoped and not ctx.covers(member.org):
-        ctx.error(row.row, column, f"身份证号为 {mask_id_number(number)} 的党员不在您的管理范围内。")
+        ctx.error(
+            row.row,
+            column,
+            _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": mask_id_number(number)},
+        )
         return None
     return member
 
@@ -231,19 +241,25 @@ class DuesBaseImporter(Importer):
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         year, month = row.get("year"), row.get("effective_month")
         if year is not None and not 1990 <= year <= 2100:
-            ctx.error(row.row, YEAR, f"“{year}”不是有效年度，应为四位年份（如 2026）。")
+            ctx.error(row.row, YEAR, _("“%(year)s”不是有效年度，应为四位年份（如 2026）。") % {"year": year})
         elif year is not None and month is not None and month.year != year:
-            ctx.error(row.row, EFFECTIVE, f"生效月份 {month:%Y-%m} 不在 {year} 年度内。")
+            ctx.error(
+                row.row,
+                EFFECTIVE,
+                _("生效月份 %(month)s 不在 %(year)s 年度内。") % {"month": f"{month:%Y-%m}", "year": year},
+            )
         category = row.get("category")
         has_fixed = row.get("fixed_amount") is not None or "fixed_amount" in row.invalid
+        other = chinese_label(DuesCategory, DuesCategory.OTHER)  # as the file writes it
         if category and category != DuesCategory.OTHER and has_fixed:
-            label = chinese_label(DuesCategory, DuesCategory.OTHER)
-            ctx.error(row.row, FIXED, f"只有缴费类别为“{label}”时才填写月缴纳额。")
+            ctx.error(row.row, FIXED, _("只有缴费类别为“%(label)s”时才填写月缴纳额。") % {"label": other})
         if category == DuesCategory.OTHER and not has_fixed:
-            ctx.error(row.row, FIXED, "缴费类别为“其他”时，必须填写支部确定的月缴纳额。")
+            ctx.error(
+                row.row, FIXED, _("缴费类别为“%(label)s”时，必须填写支部确定的月缴纳额。") % {"label": other}
+            )
         has_base = row.get("monthly_base") is not None or "monthly_base" in row.invalid
         if category in _RATED and not has_base:
-            ctx.error(row.row, BASE, "在职、离退休党员必须填写月缴费基数（税后月收入）。")
+            ctx.error(row.row, BASE, _("在职、离退休党员必须填写月缴费基数（税后月收入）。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         members = members_by_number(r.get("member") for r in rows)
@@ -255,7 +271,11 @@ class DuesBaseImporter(Importer):
             if member is not None and row.get("effective_month"):
                 key = (member.pk, row.get("effective_month"))
                 if key in seen:
-                    ctx.error(row.row, EFFECTIVE, f"与第 {seen[key]} 行重复（同一党员、同一生效月份）。")
+                    ctx.error(
+                        row.row,
+                        EFFECTIVE,
+                        _("与第 %(row)s 行重复（同一党员、同一生效月份）。") % {"row": seen[key]},
+                    )
                 seen.setdefault(key, row.row)
             if not ctx.fails(row.row):
                 ctx.attempt(row.row, self._write, row, member, existing.get(key), ctx)
@@ -354,7 +374,7 @@ class DuesPaymentImporter(Importer):
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         paid_on = row.get("paid_on")
         if paid_on is not None and paid_on > dt.date.today():
-            ctx.error(row.row, PAID_ON, "缴纳日期不能晚于今天。")
+            ctx.error(row.row, PAID_ON, _("缴纳日期不能晚于今天。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         members = members_by_number(n for r in rows for n in (r.get("member"), r.get("payer")))

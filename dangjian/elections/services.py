@@ -16,9 +16,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
+from dangjian.core.choices import choice_label
 from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.elections import tally as T
@@ -60,39 +63,49 @@ def record_term_adjustment(
     org = Org.objects.get(pk=org.pk)  # the term as stored now
     approving_body, reason = (approving_body or "").strip(), (reason or "").strip()
     if org.type not in ELECTING_TYPES:
-        raise ServiceError(f"{chinese_label(OrgType, org.type)}不实行换届选举。", field="org")
+        raise ServiceError(
+            _("%(type)s不实行换届选举。") % {"type": choice_label(OrgType, org.type)}, field="org"
+        )
     if kind not in AdjustmentKind.values:
-        raise ServiceError("请选择延期换届或提前换届。", field="kind")
+        raise ServiceError(_("请选择延期换届或提前换届。"), field="kind")
     if not approved_on:
-        raise ServiceError("请填写批准日期。", field="approved_on")
+        raise ServiceError(_("请填写批准日期。"), field="approved_on")
     if not new_due_on:
-        raise ServiceError("请填写批准的换届日期。", field="new_due_on")
+        raise ServiceError(_("请填写批准的换届日期。"), field="new_due_on")
     if not approving_body:
-        raise ServiceError("请填写批准机关。", field="approving_body")
+        raise ServiceError(_("请填写批准机关。"), field="approving_body")
     if not reason:
-        raise ServiceError("请填写延期或提前换届的理由。", field="reason")
+        raise ServiceError(_("请填写延期或提前换届的理由。"), field="reason")
     term_end = org.term_end
     if term_end is None:
-        raise ServiceError("该组织未登记本届开始日期（或成立日期），无法计算届满日期。", field="org")
+        raise ServiceError(_("该组织未登记本届开始日期（或成立日期），无法计算届满日期。"), field="org")
     limit = p.max_adjust_months
     if kind == AdjustmentKind.POSTPONE:
         if new_due_on <= term_end:
-            raise ServiceError(f"延期换届的日期应晚于本届届满日期 {term_end:%Y-%m-%d}。", field="new_due_on")
+            raise ServiceError(
+                _("延期换届的日期应晚于本届届满日期 %(date)s。") % {"date": f"{term_end:%Y-%m-%d}"},
+                field="new_due_on",
+            )
         if new_due_on > add_months(term_end, limit):
             raise ServiceError(
-                f"延期换届一般不超过{limit}个月（EL-03）：最迟 {add_months(term_end, limit):%Y-%m-%d}。",
+                _("延期换届一般不超过%(n)s个月（EL-03）：最迟 %(date)s。")
+                % {"n": limit, "date": f"{add_months(term_end, limit):%Y-%m-%d}"},
                 field="new_due_on",
             )
     else:
         if new_due_on >= term_end:
-            raise ServiceError(f"提前换届的日期应早于本届届满日期 {term_end:%Y-%m-%d}。", field="new_due_on")
+            raise ServiceError(
+                _("提前换届的日期应早于本届届满日期 %(date)s。") % {"date": f"{term_end:%Y-%m-%d}"},
+                field="new_due_on",
+            )
         if new_due_on < add_months(term_end, -limit):
             raise ServiceError(
-                f"提前换届一般不超过{limit}个月（EL-03）：最早 {add_months(term_end, -limit):%Y-%m-%d}。",
+                _("提前换届一般不超过%(n)s个月（EL-03）：最早 %(date)s。")
+                % {"n": limit, "date": f"{add_months(term_end, -limit):%Y-%m-%d}"},
                 field="new_due_on",
             )
     with transaction.atomic():
-        require_org(actor, org, "该组织不在您的管理范围内，不能登记换届批准。")
+        require_org(actor, org, _("该组织不在您的管理范围内，不能登记换届批准。"))
         a = TermAdjustment.objects.create(
             org=org,
             kind=kind,
@@ -120,10 +133,13 @@ class Prepared:
 
 
 def _int(value, name: str, label: str, minimum: int = 0) -> int:
+    """`label`: the number's name as it reads inside a sentence, translated."""
     if value is None or value == "":
-        raise ServiceError(f"请填写{label}。", field=name)
+        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=name)
     if not isinstance(value, int) or value < minimum:
-        raise ServiceError(f"{label}应为不小于{minimum}的整数。", field=name)
+        raise ServiceError(
+            _("%(label)s应为不小于%(min)s的整数。") % {"label": label, "min": minimum}, field=name
+        )
     return value
 
 
@@ -145,13 +161,15 @@ def prepare_election(
     tally's blocking checks (quorum, ballots) decide whether record_election accepts it."""
     p = params or election_params()
     if org.type not in ELECTING_TYPES:
-        raise ServiceError(f"{chinese_label(OrgType, org.type)}不实行换届选举。", field="org")
+        raise ServiceError(
+            _("%(type)s不实行换届选举。") % {"type": choice_label(OrgType, org.type)}, field="org"
+        )
     if not held_on:
-        raise ServiceError("请填写选举日期。", field="held_on")
-    present = _int(present, "present", "实到会有选举权人数")
-    seats = _int(seats, "seats", "应选名额", 1)
-    ballots_issued = _int(ballots_issued, "ballots_issued", "发出选票数")
-    ballots_returned = _int(ballots_returned, "ballots_returned", "收回选票数")
+        raise ServiceError(_("请填写选举日期。"), field="held_on")
+    present = _int(present, "present", pgettext("in a sentence", "实到会有选举权人数"))
+    seats = _int(seats, "seats", pgettext("in a sentence", "应选名额"), 1)
+    ballots_issued = _int(ballots_issued, "ballots_issued", pgettext("in a sentence", "发出选票数"))
+    ballots_returned = _int(ballots_returned, "ballots_returned", pgettext("in a sentence", "收回选票数"))
     roster = voters(org, held_on)
     on_roster = {e.member_id: e for e in roster}
     excluded = set()
@@ -160,59 +178,84 @@ def prepare_election(
         if member is None or member.pk not in on_roster:
             name = getattr(member, "name", "")
             raise ServiceError(
-                f"{name}不是{held_on:%Y-%m-%d}本组织的正式党员，无需排除。", field="exclusions"
+                _("%(name)s不是%(date)s本组织的正式党员，无需排除。")
+                % {"name": name, "date": f"{held_on:%Y-%m-%d}"},
+                field="exclusions",
             )
         if member.pk in excluded:
-            raise ServiceError(f"{member.name}重复排除。", field="exclusions")
+            raise ServiceError(_("%(name)s重复排除。") % {"name": member.name}, field="exclusions")
         if x.get("reason") not in ExclusionReason.values:
-            raise ServiceError(f"请选择{member.name}不计入应到会人数的情形（EL-12）。", field="exclusions")
+            raise ServiceError(
+                _("请选择%(name)s不计入应到会人数的情形（EL-12）。") % {"name": member.name},
+                field="exclusions",
+            )
         if not (x.get("approval") or "").strip():
             raise ServiceError(
-                f"请填写{member.name}不计入应到会人数的批准情况（上级党组织批准、党员大会同意，EL-12）。",
+                _("请填写%(name)s不计入应到会人数的批准情况（上级党组织批准、党员大会同意，EL-12）。")
+                % {"name": member.name},
                 field="exclusions",
             )
         excluded.add(member.pk)
     computed = len(roster) - len(excluded)
-    expected = computed if expected in (None, "") else _int(expected, "expected", "应到会有选举权人数", 1)
+    expected = (
+        computed
+        if expected in (None, "")
+        else _int(expected, "expected", pgettext("in a sentence", "应到会有选举权人数"), 1)
+    )
     if expected < 1:
         raise ServiceError(
-            f"{held_on:%Y-%m-%d}本组织没有有选举权的正式党员（名册{len(roster)}人，排除{len(excluded)}人）。",
+            _("%(date)s本组织没有有选举权的正式党员（名册%(roster)s人，排除%(excluded)s人）。")
+            % {"date": f"{held_on:%Y-%m-%d}", "roster": len(roster), "excluded": len(excluded)},
             field="expected",
         )
     if present > expected:
         raise ServiceError(
-            f"实到会人数（{present}）不能多于应到会有选举权人数（{expected}）。", field="present"
+            _("实到会人数（%(present)s）不能多于应到会有选举权人数（%(expected)s）。")
+            % {"present": present, "expected": expected},
+            field="present",
         )
     if not candidates:
-        raise ServiceError("请填写候选人及得票。", field="candidates")
+        raise ServiceError(_("请填写候选人及得票。"), field="candidates")
     entries, seen = [], set()
     for c in candidates:
         member = c.get("member")
         if member is None:
-            raise ServiceError("候选人必须是本组织的党员。", field="candidates")
+            raise ServiceError(_("候选人必须是本组织的党员。"), field="candidates")
         if member.pk not in on_roster:
             raise ServiceError(
-                f"{member.name}不是{held_on:%Y-%m-%d}本组织的正式党员，不能作为候选人（EL-05）。",
+                _("%(name)s不是%(date)s本组织的正式党员，不能作为候选人（EL-05）。")
+                % {"name": member.name, "date": f"{held_on:%Y-%m-%d}"},
                 field="candidates",
             )
         if member.pk in excluded:
-            raise ServiceError(f"{member.name}已不计入应到会人数，不能作为候选人。", field="candidates")
+            raise ServiceError(
+                _("%(name)s已不计入应到会人数，不能作为候选人。") % {"name": member.name}, field="candidates"
+            )
         if member.pk in seen:
-            raise ServiceError(f"候选人{member.name}重复。", field="candidates")
+            raise ServiceError(_("候选人%(name)s重复。") % {"name": member.name}, field="candidates")
         seen.add(member.pk)
         if c.get("title", PostTitle.COMMITTEE) not in COMMITTEE_TITLES:
-            raise ServiceError(f"{member.name}的拟任职务无效。", field="candidates")
-        for key, label in (("votes", "得票"), ("prevotes", "预选得票")):
+            raise ServiceError(_("%(name)s的拟任职务无效。") % {"name": member.name}, field="candidates")
+        for key, label in (
+            ("votes", pgettext("in a sentence", "得票")),
+            ("prevotes", pgettext("in a sentence", "预选得票")),
+        ):
             value = c.get(key)
             if value is not None and (not isinstance(value, int) or value < 0):
-                raise ServiceError(f"{member.name}的{label}应为不小于0的整数。", field="candidates")
+                raise ServiceError(
+                    _("%(name)s的%(label)s应为不小于0的整数。") % {"name": member.name, "label": label},
+                    field="candidates",
+                )
             if value is not None and value > ballots_returned:
                 raise ServiceError(
-                    f"{member.name}的{label}（{value}）多于收回的选票（{ballots_returned}）。",
+                    _("%(name)s的%(label)s（%(value)s）多于收回的选票（%(returned)s）。")
+                    % {"name": member.name, "label": label, "value": value, "returned": ballots_returned},
                     field="candidates",
                 )
         if has_preselection and c.get("prevotes") is None:
-            raise ServiceError(f"进行了预选，请填写{member.name}的预选得票。", field="candidates")
+            raise ServiceError(
+                _("进行了预选，请填写%(name)s的预选得票。") % {"name": member.name}, field="candidates"
+            )
         entries.append(T.Entry(member.pk, member.name, c.get("votes"), c.get("prevotes")))
     result = T.tally(
         expected=expected,
@@ -226,7 +269,7 @@ def prepare_election(
     )
     for r in result.results:
         if r.formal and r.votes is None:
-            raise ServiceError(f"请填写正式候选人{r.name}的得票。", field="candidates")
+            raise ServiceError(_("请填写正式候选人%(name)s的得票。") % {"name": r.name}, field="candidates")
     return Prepared(roster, expected, result)
 
 
@@ -271,7 +314,7 @@ def record_election(
     member, reason (ExclusionReason), approval. Refused, citing the rule, when the quorum or the ballots fail."""
     p = params or election_params()
     if form not in ElectionForm.values:
-        raise ServiceError("请选择会议形式（党员大会或党员代表大会）。", field="form")
+        raise ServiceError(_("请选择会议形式（党员大会或党员代表大会）。"), field="form")
     prepared = prepare_election(
         org=org,
         held_on=held_on,
@@ -293,7 +336,7 @@ def record_election(
         raise ServiceError(refusals[0].message, errors=errors)
     results = {r.key: r for r in prepared.tally.results}
     with transaction.atomic():
-        require_org(actor, org, "该组织不在您的管理范围内，不能登记选举。")
+        require_org(actor, org, _("该组织不在您的管理范围内，不能登记选举。"))
         election = Election.objects.create(
             org=org,
             held_on=held_on,
@@ -358,22 +401,24 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
     date, the elected take their posts from `approved_on`, and the previous committee's posts end then."""
     approving_body = (approving_body or "").strip()
     if not approved_on:
-        raise ServiceError("请填写上级党组织的批准日期。", field="approved_on")
+        raise ServiceError(_("请填写上级党组织的批准日期。"), field="approved_on")
     if not approving_body:
-        raise ServiceError("请填写批准机关。", field="approving_body")
+        raise ServiceError(_("请填写批准机关。"), field="approving_body")
     with transaction.atomic():
         election = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
         org = election.org
-        require_org(actor, org, "该组织不在您的管理范围内，不能登记选举结果的批准。")
+        require_org(actor, org, _("该组织不在您的管理范围内，不能登记选举结果的批准。"))
         if election.approved_on is not None:
-            raise ServiceError(f"该选举结果已于{election.approved_on:%Y-%m-%d}登记批准。")
+            raise ServiceError(
+                _("该选举结果已于%(date)s登记批准。") % {"date": f"{election.approved_on:%Y-%m-%d}"}
+            )
         if approved_on < election.held_on:
-            raise ServiceError("批准日期不能早于选举日期。", field="approved_on")
+            raise ServiceError(_("批准日期不能早于选举日期。"), field="approved_on")
         elected = list(election.candidates.filter(elected=True).select_related("member").order_by("pk"))
         if not elected:
-            raise ServiceError("本次选举没有人当选，无需批准；请另行选举。")
+            raise ServiceError(_("本次选举没有人当选，无需批准；请另行选举。"))
         if sum(1 for c in elected if c.title == PostTitle.SECRETARY) > 1:
-            raise ServiceError("当选人中拟任书记的超过一名，请核对拟任职务。")
+            raise ServiceError(_("当选人中拟任书记的超过一名，请核对拟任职务。"))
         before = election_snapshot(election)
         outgoing = list(
             Post.objects.current(approved_on)
@@ -383,7 +428,8 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
         for post in outgoing:
             if post.started_on >= approved_on:
                 raise ServiceError(
-                    f"{post.member.name}的{chinese_label(PostTitle, post.title)}职务任职日期不早于批准日期，请先核对该职务。"
+                    _("%(name)s的%(title)s职务任职日期不早于批准日期，请先核对该职务。")
+                    % {"name": post.member.name, "title": choice_label(PostTitle, post.title)}
                 )
             update_post(actor=actor, post=post, data={"ended_on": approved_on})
         for c in elected:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from django.utils.translation import gettext as _
+
 from dangjian.core.dates import add_months
 from dangjian.elections.params import ElectionParams
 
@@ -84,11 +86,21 @@ def min_passing(basis: int, share: Fraction) -> int:
 
 def quorum_check(expected: int, present: int, p: ElectionParams) -> Check:
     need = min_passing(expected, p.quorum)
-    text = f"应到会{expected}人，实到会{present}人，须超过{p.quorum.numerator}/{p.quorum.denominator}（至少{need}人）"
+    text = _("应到会%(expected)s人，实到会%(present)s人，须超过%(share)s（至少%(need)s人）") % {
+        "expected": expected,
+        "present": present,
+        "share": f"{p.quorum.numerator}/{p.quorum.denominator}",
+        "need": need,
+    }
     if quorum_ok(present, expected, p.quorum):
-        return Check("ELECT-QUORUM", True, f"到会人数符合要求：{text}。", blocking=True)
+        return Check(
+            "ELECT-QUORUM", True, _("到会人数符合要求：%(details)s。") % {"details": text}, blocking=True
+        )
     return Check(
-        "ELECT-QUORUM", False, f"ELECT-QUORUM：到会人数不足，选举无效：{text}（EL-09）。", blocking=True
+        "ELECT-QUORUM",
+        False,
+        _("ELECT-QUORUM：到会人数不足，选举无效：%(details)s（EL-09）。") % {"details": text},
+        blocking=True,
     )
 
 
@@ -109,7 +121,8 @@ def tally(
             Check(
                 "EL-13",
                 True,
-                f"收回选票{ballots_returned}张，不多于发出的{ballots_issued}张，选举有效。",
+                _("收回选票%(returned)s张，不多于发出的%(issued)s张，选举有效。")
+                % {"returned": ballots_returned, "issued": ballots_issued},
                 True,
             )
         )
@@ -118,7 +131,8 @@ def tally(
             Check(
                 "EL-13",
                 False,
-                f"EL-13：收回选票{ballots_returned}张多于发出的{ballots_issued}张，选举无效，应重新投票。",
+                _("EL-13：收回选票%(returned)s张多于发出的%(issued)s张，选举无效，应重新投票。")
+                % {"returned": ballots_returned, "issued": ballots_issued},
                 True,
             )
         )
@@ -130,13 +144,24 @@ def tally(
         results.append(Result(e.key, e.name, e.votes, e.prevotes, formal, False))
     formal_count = sum(1 for r in results if r.formal)
     need = min_margin_candidates(seats, params.margin_percent)
-    margin = (
-        f"应选{seats}名，正式候选人{formal_count}名，差额应不少于{params.margin_percent}%（至少{need}名）"
-    )
+    margin = _("应选%(seats)s名，正式候选人%(formal)s名，差额应不少于%(percent)s%%（至少%(need)s名）") % {
+        "seats": seats,
+        "formal": formal_count,
+        "percent": params.margin_percent,
+        "need": need,
+    }
     if margin_ok(formal_count, seats, params.margin_percent):
-        checks.append(Check("ELECT-MARGIN", True, f"候选人差额符合要求：{margin}。"))
+        checks.append(
+            Check("ELECT-MARGIN", True, _("候选人差额符合要求：%(details)s。") % {"details": margin})
+        )
     else:
-        checks.append(Check("ELECT-MARGIN", False, f"ELECT-MARGIN：候选人差额不足：{margin}（EL-07）。"))
+        checks.append(
+            Check(
+                "ELECT-MARGIN",
+                False,
+                _("ELECT-MARGIN：候选人差额不足：%(details)s（EL-07）。") % {"details": margin},
+            )
+        )
 
     basis_count = expected if params.threshold_basis == "expected" else present
     min_votes = min_passing(basis_count, params.threshold)
@@ -162,19 +187,28 @@ def tally(
                 r.elected = True
     t.elected = sum(1 for r in results if r.elected)
     t.unfilled = seats - t.elected
-    basis_label = "应到会" if params.threshold_basis == "expected" else "实到会"
     share = f"{params.threshold.numerator}/{params.threshold.denominator}"
-    threshold_text = f"当选须得票超过{basis_label}有选举权人数{basis_count}的{share}（至少{min_votes}票）"
+    if params.threshold_basis == "expected":
+        threshold_text = _("当选须得票超过应到会有选举权人数%(count)s的%(share)s（至少%(min)s票）")
+    else:
+        threshold_text = _("当选须得票超过实到会有选举权人数%(count)s的%(share)s（至少%(min)s票）")
+    threshold_text %= {"count": basis_count, "share": share, "min": min_votes}
     if has_preselection:
         t.notes.append(
-            f"预选：得票超过应到会人数{expected}的{share}（至少{pre_min}票）的成为正式候选人（EL-11）。"
+            _("预选：得票超过应到会人数%(expected)s的%(share)s（至少%(min)s票）的成为正式候选人（EL-11）。")
+            % {"expected": expected, "share": share, "min": pre_min}
         )
     if t.tie:
-        t.notes.append("最后一个名额得票相等，应对得票相等的候选人重新投票（EL-10）。")
+        t.notes.append(_("最后一个名额得票相等，应对得票相等的候选人重新投票（EL-10）。"))
     if t.unfilled > 0:
-        t.notes.append(f"{t.unfilled}个名额未选出，应就不足名额另行选举（EL-10）。")
+        t.notes.append(_("%(n)s个名额未选出，应就不足名额另行选举（EL-10）。") % {"n": t.unfilled})
     checks.append(
-        Check("ELECT-THRESHOLD", t.unfilled == 0, f"{threshold_text}：当选{t.elected}名，应选{seats}名。")
+        Check(
+            "ELECT-THRESHOLD",
+            t.unfilled == 0,
+            _("%(threshold)s：当选%(elected)s名，应选%(seats)s名。")
+            % {"threshold": threshold_text, "elected": t.elected, "seats": seats},
+        )
     )
     return t
 

@@ -10,10 +10,14 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
+from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
 from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
@@ -69,34 +73,48 @@ def _validate(data: dict[str, Any], types: list[str]) -> None:
 
     org, date = data.get("org"), data.get("date")
     if org is None:
-        add("org", "请选择组织。")
+        add("org", _("请选择组织。"))
     if not date:
-        add("date", "请填写日期。")
+        add("date", _("请填写日期。"))
     elif date > dt.date.today():
-        add("date", "日期不能晚于今天：组织生活记录的是已经召开的会议。")
+        add("date", _("日期不能晚于今天：组织生活记录的是已经召开的会议。"))
     if not (data.get("topic") or "").strip():
-        add("topic", "请填写主题。")
+        add("topic", _("请填写主题。"))
     if not types:
-        add("types", "请至少选择一种活动类型。")
+        add("types", _("请至少选择一种活动类型。"))
     unknown = [t for t in types if t not in MeetingType.values]
     if unknown:
-        add("types", "活动类型无效。")
+        add("types", _("活动类型无效。"))
     if org is not None and not unknown:
         allowed = TYPES_FOR_ORG.get(org.type, frozenset())
         for t in types:
             if t not in allowed:
                 add(
                     "types",
-                    f"{chinese_label(OrgType, org.type)}不召开“{chinese_label(MeetingType, t)}”"
-                    f"（{org.name}可记录：{'、'.join(chinese_label(MeetingType, x) for x in MeetingType.values if x in allowed)}）。",
+                    _("%(type)s不召开“%(meeting)s”（%(org)s可记录：%(allowed)s）。")
+                    % {
+                        "type": choice_label(OrgType, org.type),
+                        "meeting": choice_label(MeetingType, t),
+                        "org": org.name,
+                        "allowed": enumeration(
+                            choice_label(MeetingType, x) for x in MeetingType.values if x in allowed
+                        ),
+                    },
                 )
     if org is not None and date:
         if org.founded_on and date < org.founded_on:
-            add("date", f"日期早于{org.name}的成立日期（{org.founded_on:%Y-%m-%d}）。")
+            add(
+                "date",
+                _("日期早于%(org)s的成立日期（%(date)s）。")
+                % {"org": org.name, "date": f"{org.founded_on:%Y-%m-%d}"},
+            )
         if org.dissolved_on and date > org.dissolved_on:  # the 撤销日期 itself is the org's last day
-            add("date", f"{org.name}已于{org.dissolved_on:%Y-%m-%d}撤销。")
+            add(
+                "date",
+                _("%(org)s已于%(date)s撤销。") % {"org": org.name, "date": f"{org.dissolved_on:%Y-%m-%d}"},
+            )
     if data.get("lecturer") is not None and (data.get("lecturer_name") or "").strip():
-        add("lecturer_name", "主讲人请在党员和外请人员中选一种填写。")
+        add("lecturer_name", _("主讲人请在党员和外请人员中选一种填写。"))
     if errors:
         raise ServiceError(next(iter(errors.values()))[0], errors=errors)
 
@@ -131,8 +149,11 @@ def _names(actor, member_ids: list[int]) -> str:
     names = list(visible.order_by("name").values_list("name", flat=True))
     hidden = len(set(member_ids)) - len(names)
     if hidden:
-        names.append(f"另有{hidden}名不在您管理范围内的人员")
-    return "、".join(names)
+        names.append(
+            ngettext("另有%(n)s名不在您管理范围内的人员", "另有%(n)s名不在您管理范围内的人员", hidden)
+            % {"n": hidden}
+        )
+    return enumeration(names)
 
 
 def _check_people(actor, data: dict[str, Any], on_roster: set[int]) -> None:
@@ -143,7 +164,7 @@ def _check_people(actor, data: dict[str, Any], on_roster: set[int]) -> None:
     host, lecturer = data.get("host"), data.get("lecturer")
     holders = Post.objects.current(date)
     if host is not None and host.pk not in on_roster and not holders.filter(org=org, member=host).exists():
-        raise ServiceError("主持人应为应到人员或该组织的在任委员。", field="host")
+        raise ServiceError(_("主持人应为应到人员或该组织的在任委员。"), field="host")
     if lecturer is None or lecturer.pk in on_roster:
         return
     related = Q(org=org) | Q(org__path__in=org.ancestor_paths())
@@ -153,7 +174,7 @@ def _check_people(actor, data: dict[str, Any], on_roster: set[int]) -> None:
         return
     if actor is None or Member.objects.visible_to(actor).filter(pk=lecturer.pk).exists():
         return
-    raise ServiceError("主讲人应为本组织或本单位的党员、在任委员。", field="lecturer")
+    raise ServiceError(_("主讲人应为本组织或本单位的党员、在任委员。"), field="lecturer")
 
 
 def _store_uploads(meeting: Meeting, uploads) -> None:
@@ -186,7 +207,9 @@ def _write(
     on_roster = {e.member_id for entries in rosters.values() for e in entries}
     stray = [member_id for member_id in absentees if member_id not in on_roster]
     if stray:
-        raise ServiceError(f"缺席人员不在应到名单中：{_names(actor, stray)}。", field="absentees")
+        raise ServiceError(
+            _("缺席人员不在应到名单中：%(names)s。") % {"names": _names(actor, stray)}, field="absentees"
+        )
     _check_people(actor, data, on_roster)
     for key in MEETING_FIELDS:
         if key in data:
@@ -214,7 +237,7 @@ def create_meeting(
     """`absentees` maps member id → reason (everyone else on the roster was present); `attachments` are
     uploaded files kept as optional evidence."""
     if data.get("org") is not None:
-        require_org(actor, data["org"], "该组织不在您的管理范围内，不能录入其组织生活。")
+        require_org(actor, data["org"], _("该组织不在您的管理范围内，不能录入其组织生活。"))
     meeting = Meeting(created_by=actor if getattr(actor, "pk", None) else None)
     _write(meeting, data, types, absentees or {}, actor)
     _store_uploads(meeting, attachments)
@@ -238,7 +261,7 @@ def update_meeting(
     meeting = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
     require_org(actor, meeting.org)
     if data.get("org") is not None and data["org"].pk != meeting.org_id:
-        require_org(actor, data["org"], "目标组织不在您的管理范围内。")
+        require_org(actor, data["org"], _("目标组织不在您的管理范围内。"))
     before = meeting_snapshot(meeting)
     merged = {**{k: getattr(meeting, k) for k in MEETING_FIELDS}, **data}
     if types is None:

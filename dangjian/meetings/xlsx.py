@@ -12,7 +12,10 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
 from dangjian.core.pii import mask_id_number
 from dangjian.core.xlsx import CellError, Column, Date, IdNumber, ParsedRow, Text
@@ -71,12 +74,17 @@ class MeetingTypes:
         for label in split_list(str(value)):
             meeting_type = label_to_value(MeetingType, label)
             if meeting_type is None:
-                labels = "、".join(chinese_label(MeetingType, v) for v in MeetingType.values)
-                raise CellError(f"“{label}”无效，应为：{labels}（多种用“、”分隔）。")
+                # the labels and the separator as the file must carry them (Chinese), in a sentence of the
+                # active language
+                labels = enumeration(chinese_label(MeetingType, v) for v in MeetingType.values)
+                raise CellError(
+                    _("“%(value)s”无效，应为：%(labels)s（多种用“%(separator)s”分隔）。")
+                    % {"value": label, "labels": labels, "separator": "、"}
+                )
             if meeting_type not in found:
                 found.append(meeting_type)
         if not found:
-            raise CellError("请至少填写一种活动类型。")
+            raise CellError(_("请至少填写一种活动类型。"))
         return tuple(sorted(found, key=_ORDER.__getitem__))
 
     def render(self, value: Any) -> Any:
@@ -104,16 +112,20 @@ class Absentees:
             opening = next((i for i, char in enumerate(item) if char in _OPEN), -1)
             if opening >= 0:
                 number, reason = item[:opening].strip(), item[opening + 1 :].rstrip(_CLOSE).strip()
-            where = f"第{n}个" if len(items) > 1 else ""
+            several = len(items) > 1
             try:
                 number = IdNumber().parse(number)
             except CellError as exc:
-                raise CellError(f"{where}{exc.message}") from exc
+                if several:
+                    raise CellError(_("第%(n)s个%(message)s") % {"n": n, "message": exc.message}) from exc
+                raise
             if len(reason) > 200:
-                raise CellError(f"{where}缺席原因不能超过200个字。")
-            earlier = next((i for i, (other, _) in enumerate(found, start=1) if other == number), None)
+                if several:
+                    raise CellError(_("第%(n)s个缺席原因不能超过200个字。") % {"n": n})
+                raise CellError(_("缺席原因不能超过200个字。"))
+            earlier = next((i for i, (other, _reason) in enumerate(found, start=1) if other == number), None)
             if earlier is not None:
-                raise CellError(f"第{n}个身份证号与第{earlier}个重复。")
+                raise CellError(_("第%(n)s个身份证号与第%(earlier)s个重复。") % {"n": n, "earlier": earlier})
             found.append((number, reason))
         return tuple(found)
 
@@ -170,7 +182,9 @@ class MeetingImporter(Importer):
                 key = meeting_key(org.pk, row.get("types"), row.get("date"), row.get("topic"))
                 if key in seen:
                     ctx.error(
-                        row.row, TOPIC, f"与第 {seen[key]} 行重复（组织、活动类型、日期和主题都相同）。"
+                        row.row,
+                        TOPIC,
+                        _("与第 %(row)s 行重复（组织、活动类型、日期和主题都相同）。") % {"row": seen[key]},
                     )
                 seen.setdefault(key, row.row)
             if not ctx.fails(row.row):
@@ -178,7 +192,7 @@ class MeetingImporter(Importer):
 
     @staticmethod
     def _absent_numbers(row: ParsedRow) -> list[str]:
-        return [number for number, _ in row.get("absentees") or ()]
+        return [number for number, _reason in row.get("absentees") or ()]
 
     def _existing(self, orgs: list[Org], rows: list[ParsedRow]) -> dict[tuple, Meeting]:
         dates = [r.get("date") for r in rows if r.get("date")]
@@ -201,9 +215,9 @@ class MeetingImporter(Importer):
             return None
         org = orgs.get(code)
         if org is None:
-            ctx.error(row.row, ORG, f"组织编码“{code}”不存在。")
+            ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": code})
         elif not ctx.covers(org):
-            ctx.error(row.row, ORG, f"组织“{code}”不在您的管理范围内。")
+            ctx.error(row.row, ORG, _("组织“%(code)s”不在您的管理范围内。") % {"code": code})
             return None
         return org
 
@@ -214,11 +228,19 @@ class MeetingImporter(Importer):
             number = row.get(key)
             people[key] = members.get(number) if number else None
             if number and people[key] is None:
-                ctx.error(row.row, column, f"未找到身份证号为 {mask_id_number(number)} 的党员。")
+                ctx.error(
+                    row.row,
+                    column,
+                    _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)},
+                )
         absent = row.get("absentees") or ()
-        unknown = [mask_id_number(number) for number, _ in absent if number not in members]
+        unknown = [mask_id_number(number) for number, _reason in absent if number not in members]
         if unknown:
-            ctx.error(row.row, ABSENTEES, f"未找到身份证号为 {'、'.join(unknown)} 的党员。")
+            ctx.error(
+                row.row,
+                ABSENTEES,
+                _("未找到身份证号为 %(number)s 的党员。") % {"number": enumeration(unknown)},
+            )
         people["absentees"] = {members[n].pk: reason for n, reason in absent if n in members}
         return people
 

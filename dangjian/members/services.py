@@ -9,10 +9,13 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit, idcard
+from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
 from dangjian.members.choices import Category, Education, HistoryField, WorkStatus
 from dangjian.members.models import Member, MemberHistory
@@ -66,19 +69,21 @@ def coming_of_age(birth_date: dt.date) -> dt.date:
 def validate_phone(value: str) -> str:
     value = (value or "").strip().replace(" ", "").replace("-", "")
     if value and not (value.isdigit() and 7 <= len(value) <= 15):
-        raise ServiceError("手机号码应为7至15位数字。", field="phone")
+        raise ServiceError(_("手机号码应为7至15位数字。"), field="phone")
     return value
 
 
 def validate_member_org(org: Org | None) -> None:
     if org is None:
-        raise ServiceError("请选择所在组织。", field="org")
+        raise ServiceError(_("请选择所在组织。"), field="org")
     if org.type not in MEMBER_ORG_TYPES:
         raise ServiceError(
-            f"党员只能编入党支部或党小组，“{org.name}”是{chinese_label(OrgType, org.type)}。", field="org"
+            _("党员只能编入党支部或党小组，“%(org)s”是%(type)s。")
+            % {"org": org.name, "type": choice_label(OrgType, org.type)},
+            field="org",
         )
     if org.is_dissolved:
-        raise ServiceError(f"“{org.name}”已撤销，不能编入党员。", field="org")
+        raise ServiceError(_("“%(org)s”已撤销，不能编入党员。") % {"org": org.name}, field="org")
 
 
 def _clean(data: dict[str, Any], instance: Member | None) -> dict[str, Any]:
@@ -93,42 +98,42 @@ def _clean(data: dict[str, Any], instance: Member | None) -> dict[str, Any]:
 
     merged = {**({k: getattr(instance, k) for k in MEMBER_FIELDS} if instance else {}), **clean}
     if not merged.get("name"):
-        add("name", "姓名不能为空。")
+        add("name", _("姓名不能为空。"))
     try:
         card = idcard.parse(merged.get("id_number") or "")
         merged["id_number"] = card.number
     except idcard.IdCardError as exc:
-        add("id_number", f"身份证号{exc}。")
+        add("id_number", _("身份证号%(reason)s。") % {"reason": exc})
         card = None
     if card is not None:
         taken = Member.objects.filter(id_number_hash=lookup_hash(card.number))
         if instance is not None:
             taken = taken.exclude(pk=instance.pk)
         if taken.exists():
-            add("id_number", "该身份证号已登记在其他党员名下。")
+            add("id_number", _("该身份证号已登记在其他党员名下。"))
     try:
         merged["phone"] = validate_phone(merged.get("phone") or "")
     except ServiceError as exc:
         add("phone", exc.message)
     if merged.get("category") not in Category.values:
-        add("category", "人员类别应为正式党员或预备党员。")
+        add("category", _("人员类别应为正式党员或预备党员。"))
     if merged.get("work_status") not in WorkStatus.values:
-        add("work_status", "工作状态应为在职或离退休。")
+        add("work_status", _("工作状态应为在职或离退休。"))
     if merged.get("education") and merged["education"] not in Education.values:
-        add("education", "学历无效。")
+        add("education", _("学历无效。"))
     joined, confirmed = merged.get("joined_on"), merged.get("confirmed_on")
     if not joined:
-        add("joined_on", "入党日期不能为空。")
+        add("joined_on", _("入党日期不能为空。"))
     elif joined > dt.date.today():
-        add("joined_on", "入党日期不能晚于今天。")
+        add("joined_on", _("入党日期不能晚于今天。"))
     if merged.get("category") == Category.FORMAL and not confirmed:
-        add("confirmed_on", "正式党员必须填写转正日期。")
+        add("confirmed_on", _("正式党员必须填写转正日期。"))
     if merged.get("category") == Category.PROBATIONARY and confirmed:
-        add("confirmed_on", "预备党员尚未转正，不应填写转正日期。")
+        add("confirmed_on", _("预备党员尚未转正，不应填写转正日期。"))
     if joined and confirmed and confirmed <= joined:
-        add("confirmed_on", "转正日期应晚于入党日期。")
+        add("confirmed_on", _("转正日期应晚于入党日期。"))
     if card is not None and joined and joined < coming_of_age(card.birth_date):
-        add("joined_on", "入党时未满18周岁，请核对入党日期或身份证号。")
+        add("joined_on", _("入党时未满18周岁，请核对入党日期或身份证号。"))
     try:
         validate_member_org(merged.get("org"))
     except ServiceError as exc:
@@ -150,7 +155,7 @@ def _clean(data: dict[str, Any], instance: Member | None) -> dict[str, Any]:
 @transaction.atomic
 def create_member(*, actor, data: dict[str, Any]) -> Member:
     clean = _clean(data, None)
-    require_org(actor, clean["org"], "所选组织不在您的管理范围内，未新增党员。")
+    require_org(actor, clean["org"], _("所选组织不在您的管理范围内，未新增党员。"))
     member = Member.objects.create(**clean)
     audit.record(
         actor=actor, action="create", obj=member, org_path=member.org.path, after=member_snapshot(member)
@@ -198,7 +203,7 @@ def update_member(
     require_org(actor, current.org)
     clean = _clean(data, current)
     if clean["org"].pk != current.org_id:
-        require_org(actor, clean["org"], "目标组织不在您的管理范围内，未转移该党员。")
+        require_org(actor, clean["org"], _("目标组织不在您的管理范围内，未转移该党员。"))
     before_snapshot = member_snapshot(current)
     before = Member(org=current.org, category=current.category, work_status=current.work_status)
     before.org_id = current.org_id
@@ -227,7 +232,7 @@ def delete_member(*, actor, member: Member) -> None:
     current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     require_org(actor, current.org)
     if current.posts.exists():
-        raise ServiceError("该党员有党内职务记录，不能删除。")
+        raise ServiceError(_("该党员有党内职务记录，不能删除。"))
     audit.record(
         actor=actor, action="delete", obj=current, org_path=current.org.path, before=member_snapshot(current)
     )
@@ -236,7 +241,7 @@ def delete_member(*, actor, member: Member) -> None:
         current.delete()
     except ProtectedError as exc:  # records of other apps keep the member (党费, 参训, 谈心谈话 …)
         kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
-        raise ServiceError(f"该党员有{'、'.join(kinds)}记录，不能删除。") from None
+        raise ServiceError(_("该党员有%(kinds)s记录，不能删除。") % {"kinds": enumeration(kinds)}) from None
 
 
 def find_by_id_number(number: str) -> Member | None:

@@ -9,6 +9,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from dangjian.core.errors import ServiceError
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
 from dangjian.core.pii import lookup_hash, mask_id_number
@@ -88,9 +90,9 @@ class MemberImporter(Importer):
         has_title = bool(row.get("post_title")) or "post_title" in row.invalid
         has_started = row.get("post_started_on") is not None or "post_started_on" in row.invalid
         if has_title and not has_started:
-            ctx.error(row.row, STARTED, "填写了党内职务，还应填写任职日期。")
+            ctx.error(row.row, STARTED, _("填写了党内职务，还应填写任职日期。"))
         elif has_started and not has_title:
-            ctx.error(row.row, TITLE, "填写了任职日期，还应填写党内职务。")
+            ctx.error(row.row, TITLE, _("填写了任职日期，还应填写党内职务。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         self._check_duplicates(rows, ctx)
@@ -105,7 +107,8 @@ class MemberImporter(Importer):
                 ctx.error(
                     row.row,
                     ID,
-                    f"身份证号 {masked} 已登记在您管理范围以外的党员名下，如需转入请联系上级党组织。",
+                    _("身份证号 %(number)s 已登记在您管理范围以外的党员名下，如需转入请联系上级党组织。")
+                    % {"number": masked},
                 )
             if not ctx.fails(row.row):
                 ctx.attempt(row.row, self._write, row, member, org, posts, ctx)
@@ -118,7 +121,11 @@ class MemberImporter(Importer):
                 continue
             if number in first:
                 masked = mask_id_number(number)
-                ctx.error(row.row, ID, f"身份证号 {masked} 与第 {first[number]} 行重复。")
+                ctx.error(
+                    row.row,
+                    ID,
+                    _("身份证号 %(number)s 与第 %(row)s 行重复。") % {"number": masked, "row": first[number]},
+                )
             else:
                 first[number] = row.row
 
@@ -126,9 +133,9 @@ class MemberImporter(Importer):
         code = row.get("org")
         org = orgs.get(code)
         if org is None:
-            ctx.error(row.row, ORG, f"组织编码“{code}”不存在。")
+            ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": code})
         elif not ctx.covers(org):
-            ctx.error(row.row, ORG, f"组织“{code}”不在您的管理范围内。")
+            ctx.error(row.row, ORG, _("组织“%(code)s”不在您的管理范围内。") % {"code": code})
         return org
 
     def _existing_posts(self, members) -> set[tuple]:

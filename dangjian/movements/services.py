@@ -9,9 +9,11 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
+from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.members.choices import HistoryField, MemberStatus
 from dangjian.members.models import Member, MemberHistory
@@ -34,7 +36,13 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 def status_label(value: str) -> str:
+    """The status as the records keep it (Chinese)."""
     return chinese_label(MemberStatus, value)
+
+
+def _status(value: str) -> str:
+    """The status as a message shows it (the active language)."""
+    return choice_label(MemberStatus, value)
 
 
 def _user(actor):
@@ -45,9 +53,10 @@ def _text(value: Any, limit: int) -> str:
     return str(value or "").strip()[:limit]
 
 
-def _date(value: Any, field: str, label: str) -> dt.date:
+def _date(value: Any, field: str, message: str) -> dt.date:
+    """`message`: the refusal when the date is missing (translated)."""
     if not isinstance(value, dt.date):
-        raise ServiceError(f"请填写{label}。", field=field)
+        raise ServiceError(message, field=field)
     return value
 
 
@@ -55,15 +64,18 @@ def _locked(member: Member) -> Member:
     return Member.objects.select_for_update().select_related("org").get(pk=member.pk)
 
 
-def _member_org_ok(org, field: str, what: str = "接收组织") -> None:
+def _member_org_ok(org, field: str) -> None:
+    """The receiving organisation (接收组织) can take members."""
     if org is None:
-        raise ServiceError(f"请选择{what}。", field=field)
+        raise ServiceError(_("请选择接收组织。"), field=field)
     if org.type not in MEMBER_ORG_TYPES:
         raise ServiceError(
-            f"{what}须为党支部或党小组，“{org.name}”是{chinese_label(OrgType, org.type)}。", field=field
+            _("接收组织须为党支部或党小组，“%(org)s”是%(type)s。")
+            % {"org": org.name, "type": choice_label(OrgType, org.type)},
+            field=field,
         )
     if org.is_dissolved:
-        raise ServiceError(f"“{org.name}”已撤销，不能接收党员。", field=field)
+        raise ServiceError(_("“%(org)s”已撤销，不能接收党员。") % {"org": org.name}, field=field)
 
 
 # --- 党籍状态 ------------------------------------------------------------------------------------------------
@@ -87,33 +99,45 @@ def _validate_status(
     member: Member, status: str, effective_on, decided_on, decision_body: str, outcome: str
 ) -> tuple[dt.date, dt.date]:
     if status not in MemberStatus.values:
-        raise ServiceError(f"党籍状态“{status}”无效。", field="status")
+        raise ServiceError(_("党籍状态“%(status)s”无效。") % {"status": status}, field="status")
     current = member.status
     if status == current:
-        raise ServiceError(f"{member.name}的党籍状态已是“{status_label(status)}”。", field="status")
+        raise ServiceError(
+            _("%(name)s的党籍状态已是“%(status)s”。") % {"name": member.name, "status": _status(status)},
+            field="status",
+        )
     if status not in TRANSITIONS[current]:
-        if current in (MemberStatus.LEFT_PARTY, MemberStatus.DECEASED):
-            reason = f"{member.name}已{status_label(current)}，党籍状态不能再变更。"
+        if current == MemberStatus.LEFT_PARTY:
+            reason = _("%(name)s已出党，党籍状态不能再变更。") % {"name": member.name}
+        elif current == MemberStatus.DECEASED:
+            reason = _("%(name)s已死亡，党籍状态不能再变更。") % {"name": member.name}
         else:
-            reason = f"党籍状态不能由“{status_label(current)}”变更为“{status_label(status)}”。"
+            reason = _("党籍状态不能由“%(old)s”变更为“%(new)s”。") % {
+                "old": _status(current),
+                "new": _status(status),
+            }
         raise ServiceError(reason, field="status")
-    effective_on = _date(effective_on, "effective_on", "生效日期")
+    effective_on = _date(effective_on, "effective_on", _("请填写生效日期。"))
     decided_on = _date(
-        decided_on, "decided_on", "死亡日期" if status == MemberStatus.DECEASED else "决定日期"
+        decided_on,
+        "decided_on",
+        _("请填写死亡日期。") if status == MemberStatus.DECEASED else _("请填写决定日期。"),
     )
     if effective_on < member.joined_on:
-        raise ServiceError("生效日期不能早于入党日期。", field="effective_on")
+        raise ServiceError(_("生效日期不能早于入党日期。"), field="effective_on")
     if member.inactive_from and effective_on < member.inactive_from:
         raise ServiceError(
-            f"生效日期不能早于当前状态的生效日期（{member.inactive_from:%Y-%m-%d}）。", field="effective_on"
+            _("生效日期不能早于当前状态的生效日期（%(date)s）。")
+            % {"date": f"{member.inactive_from:%Y-%m-%d}"},
+            field="effective_on",
         )
     if status == MemberStatus.LEFT_PARTY:
         if outcome not in ExitOutcome.values:
-            raise ServiceError("出党须选择方式：除名、劝退、开除、退党或自行脱党。", field="outcome")
+            raise ServiceError(_("出党须选择方式：除名、劝退、开除、退党或自行脱党。"), field="outcome")
     elif outcome:
-        raise ServiceError("只有出党才记录出党方式。", field="outcome")
+        raise ServiceError(_("只有出党才记录出党方式。"), field="outcome")
     if not decision_body and status != MemberStatus.DECEASED:
-        raise ServiceError("请填写决定机关（如：××党支部党员大会）。", field="decision_body")
+        raise ServiceError(_("请填写决定机关（如：××党支部党员大会）。"), field="decision_body")
     return effective_on, decided_on
 
 
@@ -180,14 +204,14 @@ def change_status(
     effective_on, decided_on = _validate_status(
         current, status, effective_on, decided_on, decision_body, outcome
     )
-    require_org(actor, current.org, "该党员不在您的管理范围内，未变更党籍状态。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未变更党籍状态。"))
     if status == MemberStatus.TRANSFERRED_OUT:
-        raise ServiceError("转出本系统请通过“组织关系转出”办理（须填写介绍信编号）。", field="status")
+        raise ServiceError(_("转出本系统请通过“组织关系转出”办理（须填写介绍信编号）。"), field="status")
     if (
         Transfer.objects.filter(member=current, state=TransferState.PENDING).exists()
         and status != MemberStatus.NORMAL
     ):
-        raise ServiceError("该党员有待接收的组织关系转接，请先由接收方办理或退回。", field="status")
+        raise ServiceError(_("该党员有待接收的组织关系转接，请先由接收方办理或退回。"), field="status")
     return _apply_status(
         actor=actor,
         member=current,
@@ -237,15 +261,20 @@ def start_stint(
     current = _locked(member)
     destination = _text(destination, 200)
     if not destination:
-        raise ServiceError("请填写流向地点或单位。", field="destination")
-    left_on = _date(left_on, "left_on", "外出日期")
+        raise ServiceError(_("请填写流向地点或单位。"), field="destination")
+    left_on = _date(left_on, "left_on", _("请填写外出日期。"))
     if current.status != MemberStatus.NORMAL:
-        raise ServiceError(f"{current.name}的党籍状态为“{status_label(current.status)}”，不能登记外出。")
+        raise ServiceError(
+            _("%(name)s的党籍状态为“%(status)s”，不能登记外出。")
+            % {"name": current.name, "status": _status(current.status)}
+        )
     if left_on < current.joined_on:
-        raise ServiceError("外出日期不能早于入党日期。", field="left_on")
-    require_org(actor, current.org, "该党员不在您的管理范围内，未登记外出。")
+        raise ServiceError(_("外出日期不能早于入党日期。"), field="left_on")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记外出。"))
     if MobileStint.objects.filter(member=current, returned_on__isnull=True).exists():
-        raise ServiceError(f"{current.name}已有未结束的外出记录，请先登记返回。", field="left_on")
+        raise ServiceError(
+            _("%(name)s已有未结束的外出记录，请先登记返回。") % {"name": current.name}, field="left_on"
+        )
     last = (
         MobileStint.objects.filter(member=current)
         .order_by("-returned_on")
@@ -253,7 +282,9 @@ def start_stint(
         .first()
     )
     if last and left_on < last:
-        raise ServiceError(f"外出日期不能早于上次返回日期（{last:%Y-%m-%d}）。", field="left_on")
+        raise ServiceError(
+            _("外出日期不能早于上次返回日期（%(date)s）。") % {"date": f"{last:%Y-%m-%d}"}, field="left_on"
+        )
     stint = MobileStint.objects.create(
         member=current,
         destination=destination,
@@ -278,12 +309,18 @@ def _locked_stint(stint: MobileStint) -> MobileStint:
 def end_stint(*, actor, stint: MobileStint, returned_on: dt.date) -> MobileStint:
     """Records the member's return; clears Member.is_mobile."""
     current = _locked_stint(stint)
-    returned_on = _date(returned_on, "returned_on", "返回日期")
-    require_org(actor, current.member.org, "该党员不在您的管理范围内，未登记返回。")
+    returned_on = _date(returned_on, "returned_on", _("请填写返回日期。"))
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记返回。"))
     if current.returned_on is not None:
-        raise ServiceError(f"该外出记录已于{current.returned_on:%Y-%m-%d}登记返回。", field="returned_on")
+        raise ServiceError(
+            _("该外出记录已于%(date)s登记返回。") % {"date": f"{current.returned_on:%Y-%m-%d}"},
+            field="returned_on",
+        )
     if returned_on < current.left_on:
-        raise ServiceError(f"返回日期不能早于外出日期（{current.left_on:%Y-%m-%d}）。", field="returned_on")
+        raise ServiceError(
+            _("返回日期不能早于外出日期（%(date)s）。") % {"date": f"{current.left_on:%Y-%m-%d}"},
+            field="returned_on",
+        )
     before = _stint_snapshot(current)
     current.returned_on = returned_on
     current.save(update_fields=["returned_on"])
@@ -305,15 +342,19 @@ def record_contact(
 ) -> MobileContact:
     """A contact with the member while away (at least every 6 months for those abroad: rules/movements.yaml)."""
     current = _locked_stint(stint)
-    contacted_on = _date(contacted_on, "contacted_on", "联系日期")
+    contacted_on = _date(contacted_on, "contacted_on", _("请填写联系日期。"))
     if way not in ContactWay.values:
-        raise ServiceError("请选择联系方式。", field="way")
-    require_org(actor, current.member.org, "该党员不在您的管理范围内，未登记联系记录。")
+        raise ServiceError(_("请选择联系方式。"), field="way")
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记联系记录。"))
     if contacted_on < current.left_on:
-        raise ServiceError(f"联系日期不能早于外出日期（{current.left_on:%Y-%m-%d}）。", field="contacted_on")
+        raise ServiceError(
+            _("联系日期不能早于外出日期（%(date)s）。") % {"date": f"{current.left_on:%Y-%m-%d}"},
+            field="contacted_on",
+        )
     if current.returned_on is not None and contacted_on > current.returned_on:
         raise ServiceError(
-            f"联系日期不能晚于返回日期（{current.returned_on:%Y-%m-%d}）。", field="contacted_on"
+            _("联系日期不能晚于返回日期（%(date)s）。") % {"date": f"{current.returned_on:%Y-%m-%d}"},
+            field="contacted_on",
         )
     contact = MobileContact.objects.create(
         stint=current, contacted_on=contacted_on, way=way, note=_text(note, 200), created_by=_user(actor)
@@ -350,14 +391,19 @@ def record_lost_contact(*, actor, member: Member, lost_on: dt.date, note: str = 
     """Records the day contact with the member was lost. Nothing changes the member's status by itself:
     the suggestions (selectors.lost_items) are for the branch to decide on."""
     current = _locked(member)
-    lost_on = _date(lost_on, "lost_on", "失联日期")
+    lost_on = _date(lost_on, "lost_on", _("请填写失联日期。"))
     if current.status not in (MemberStatus.NORMAL, MemberStatus.SUSPENDED):
-        raise ServiceError(f"{current.name}的党籍状态为“{status_label(current.status)}”，不能登记失联。")
+        raise ServiceError(
+            _("%(name)s的党籍状态为“%(status)s”，不能登记失联。")
+            % {"name": current.name, "status": _status(current.status)}
+        )
     if lost_on < current.joined_on:
-        raise ServiceError("失联日期不能早于入党日期。", field="lost_on")
-    require_org(actor, current.org, "该党员不在您的管理范围内，未登记失联。")
+        raise ServiceError(_("失联日期不能早于入党日期。"), field="lost_on")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记失联。"))
     if LostContact.objects.filter(member=current, regained_on__isnull=True).exists():
-        raise ServiceError(f"{current.name}已登记为失联，尚未恢复联系。", field="lost_on")
+        raise ServiceError(
+            _("%(name)s已登记为失联，尚未恢复联系。") % {"name": current.name}, field="lost_on"
+        )
     lost = LostContact.objects.create(
         member=current, lost_on=lost_on, note=_text(note, 200), created_by=_user(actor)
     )
@@ -370,13 +416,16 @@ def record_lost_contact(*, actor, member: Member, lost_on: dt.date, note: str = 
 @transaction.atomic
 def record_regained(*, actor, lost: LostContact, regained_on: dt.date, note: str = "") -> LostContact:
     current = LostContact.objects.select_for_update().select_related("member", "member__org").get(pk=lost.pk)
-    regained_on = _date(regained_on, "regained_on", "恢复联系日期")
-    require_org(actor, current.member.org, "该党员不在您的管理范围内，未登记恢复联系。")
+    regained_on = _date(regained_on, "regained_on", _("请填写恢复联系日期。"))
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记恢复联系。"))
     if current.regained_on is not None:
-        raise ServiceError(f"已于{current.regained_on:%Y-%m-%d}登记恢复联系。", field="regained_on")
+        raise ServiceError(
+            _("已于%(date)s登记恢复联系。") % {"date": f"{current.regained_on:%Y-%m-%d}"}, field="regained_on"
+        )
     if regained_on < current.lost_on:
         raise ServiceError(
-            f"恢复联系日期不能早于失联日期（{current.lost_on:%Y-%m-%d}）。", field="regained_on"
+            _("恢复联系日期不能早于失联日期（%(date)s）。") % {"date": f"{current.lost_on:%Y-%m-%d}"},
+            field="regained_on",
         )
     before = _lost_snapshot(current)
     current.regained_on = regained_on
@@ -422,11 +471,14 @@ def _paid_through(member: Member, on: dt.date) -> dt.date | None:
 
 def _transfer_ready(member: Member, when: dt.date, field: str) -> None:
     if member.status != MemberStatus.NORMAL:
-        raise ServiceError(f"{member.name}的党籍状态为“{status_label(member.status)}”，不能转接组织关系。")
+        raise ServiceError(
+            _("%(name)s的党籍状态为“%(status)s”，不能转接组织关系。")
+            % {"name": member.name, "status": _status(member.status)}
+        )
     if when < member.joined_on:
-        raise ServiceError("转接日期不能早于入党日期。", field=field)
+        raise ServiceError(_("转接日期不能早于入党日期。"), field=field)
     if Transfer.objects.filter(member=member, state=TransferState.PENDING).exists():
-        raise ServiceError(f"{member.name}已有待接收的组织关系转接。", field=field)
+        raise ServiceError(_("%(name)s已有待接收的组织关系转接。") % {"name": member.name}, field=field)
 
 
 @transaction.atomic
@@ -434,15 +486,17 @@ def start_transfer(*, actor, member: Member, to_org, started_on: dt.date, reason
     """The sending branch starts a transfer inside the system. The member stays with the sender until the
     receiving side accepts; the dues paid-up-to month (the last fully paid month) is captured now."""
     current = _locked(member)
-    started_on = _date(started_on, "started_on", "转接日期")
+    started_on = _date(started_on, "started_on", _("请填写转接日期。"))
     reason = _text(reason, 200)
     if not reason:
-        raise ServiceError("请填写转接原因。", field="reason")
+        raise ServiceError(_("请填写转接原因。"), field="reason")
     _member_org_ok(to_org, "to_org")
     if to_org.pk == current.org_id:
-        raise ServiceError(f"{current.name}已在“{to_org.name}”。", field="to_org")
+        raise ServiceError(
+            _("%(name)s已在“%(org)s”。") % {"name": current.name, "org": to_org.name}, field="to_org"
+        )
     _transfer_ready(current, started_on, "started_on")
-    require_org(actor, current.org, "该党员不在您的管理范围内，未发起转接。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未发起转接。"))
     transfer = Transfer.objects.create(
         kind=TransferKind.INTERNAL,
         state=TransferState.PENDING,
@@ -497,19 +551,25 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
     """The receiving side accepts: the member moves to the receiving organisation from `accepted_on`. The
     sender's start is its consent, so only scope over the receiving organisation is required."""
     current = _locked_transfer(transfer)
-    accepted_on = _date(accepted_on, "accepted_on", "接收日期")
-    require_org(actor, current.to_org, "接收组织不在您的管理范围内，未办理接收。")
+    accepted_on = _date(accepted_on, "accepted_on", _("请填写接收日期。"))
+    require_org(actor, current.to_org, _("接收组织不在您的管理范围内，未办理接收。"))
     if current.kind != TransferKind.INTERNAL or current.state != TransferState.PENDING:
-        raise ServiceError(f"该转接{chinese_label(TransferState, current.state)}，不能再接收。")
+        raise ServiceError(
+            _("该转接%(state)s，不能再接收。") % {"state": choice_label(TransferState, current.state)}
+        )
     if accepted_on < current.started_on:
         raise ServiceError(
-            f"接收日期不能早于转接日期（{current.started_on:%Y-%m-%d}）。", field="accepted_on"
+            _("接收日期不能早于转接日期（%(date)s）。") % {"date": f"{current.started_on:%Y-%m-%d}"},
+            field="accepted_on",
         )
     member = _locked(current.member)
     if member.org_id != current.from_org_id:
-        raise ServiceError("该党员的所在组织已不是转出组织，请转出组织退回后重新发起。")
+        raise ServiceError(_("该党员的所在组织已不是转出组织，请转出组织退回后重新发起。"))
     if member.status != MemberStatus.NORMAL:
-        raise ServiceError(f"{member.name}的党籍状态为“{status_label(member.status)}”，不能接收。")
+        raise ServiceError(
+            _("%(name)s的党籍状态为“%(status)s”，不能接收。")
+            % {"name": member.name, "status": _status(member.status)}
+        )
     _member_org_ok(current.to_org, "to_org")
     before = _transfer_snapshot(current)
     current.state = TransferState.ACCEPTED
@@ -532,16 +592,19 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
 def return_transfer(*, actor, transfer: Transfer, returned_on: dt.date, reason: str) -> Transfer:
     """The receiving side returns the transfer with a reason; the member stays where they are."""
     current = _locked_transfer(transfer)
-    returned_on = _date(returned_on, "returned_on", "退回日期")
+    returned_on = _date(returned_on, "returned_on", _("请填写退回日期。"))
     reason = _text(reason, 200)
     if not reason:
-        raise ServiceError("退回须填写原因。", field="return_reason")
-    require_org(actor, current.to_org, "接收组织不在您的管理范围内，未办理退回。")
+        raise ServiceError(_("退回须填写原因。"), field="return_reason")
+    require_org(actor, current.to_org, _("接收组织不在您的管理范围内，未办理退回。"))
     if current.kind != TransferKind.INTERNAL or current.state != TransferState.PENDING:
-        raise ServiceError(f"该转接{chinese_label(TransferState, current.state)}，不能再退回。")
+        raise ServiceError(
+            _("该转接%(state)s，不能再退回。") % {"state": choice_label(TransferState, current.state)}
+        )
     if returned_on < current.started_on:
         raise ServiceError(
-            f"退回日期不能早于转接日期（{current.started_on:%Y-%m-%d}）。", field="returned_on"
+            _("退回日期不能早于转接日期（%(date)s）。") % {"date": f"{current.started_on:%Y-%m-%d}"},
+            field="returned_on",
         )
     before = _transfer_snapshot(current)
     current.state = TransferState.RETURNED
@@ -569,12 +632,12 @@ def transfer_out(
     current = _locked(member)
     letter_no, destination = _text(letter_no, 50), _text(destination, 200)
     if not letter_no:
-        raise ServiceError("请填写介绍信编号。", field="letter_no")
+        raise ServiceError(_("请填写介绍信编号。"), field="letter_no")
     if not destination:
-        raise ServiceError("请填写转往单位（党组织）。", field="destination")
-    transferred_on = _date(transferred_on, "transferred_on", "转出日期")
+        raise ServiceError(_("请填写转往单位（党组织）。"), field="destination")
+    transferred_on = _date(transferred_on, "transferred_on", _("请填写转出日期。"))
     _transfer_ready(current, transferred_on, "transferred_on")
-    require_org(actor, current.org, "该党员不在您的管理范围内，未办理转出。")
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未办理转出。"))
     transfer = Transfer.objects.create(
         kind=TransferKind.OUT,
         state=TransferState.DONE,
@@ -617,24 +680,27 @@ def transfer_in(
     党支部 or 党小组) and records the 介绍信编号 and where they came from."""
     letter_no, origin = _text(letter_no, 50), _text(origin, 200)
     if not letter_no:
-        raise ServiceError("请填写介绍信编号。", field="letter_no")
+        raise ServiceError(_("请填写介绍信编号。"), field="letter_no")
     if not origin:
-        raise ServiceError("请填写转出单位（党组织）。", field="origin")
-    transferred_on = _date(transferred_on, "transferred_on", "转入日期")
+        raise ServiceError(_("请填写转出单位（党组织）。"), field="origin")
+    transferred_on = _date(transferred_on, "transferred_on", _("请填写转入日期。"))
     org = data.get("org")
     _member_org_ok(org, "org")
-    require_org(actor, org, "接收组织不在您的管理范围内，未办理转入。")
+    require_org(actor, org, _("接收组织不在您的管理范围内，未办理转入。"))
     existing = find_by_id_number(data.get("id_number") or "") if data.get("id_number") else None
     if existing is not None:
         if existing.status == MemberStatus.TRANSFERRED_OUT:
             raise ServiceError(
-                f"该身份证号对应的党员曾从本系统转出（原在“{existing.org.name}”），请由原组织恢复其党籍状态后发起系统内转接。",
+                _(
+                    "该身份证号对应的党员曾从本系统转出（原在“%(org)s”），请由原组织恢复其党籍状态后发起系统内转接。"
+                )
+                % {"org": existing.org.name},
                 field="id_number",
             )
-        raise ServiceError("该身份证号已登记在其他党员名下。", field="id_number")
+        raise ServiceError(_("该身份证号已登记在其他党员名下。"), field="id_number")
     joined = data.get("joined_on")
     if isinstance(joined, dt.date) and transferred_on < joined:
-        raise ServiceError("转入日期不能早于入党日期。", field="transferred_on")
+        raise ServiceError(_("转入日期不能早于入党日期。"), field="transferred_on")
     member = create_member(actor=actor, data=data)
     transfer = Transfer.objects.create(
         kind=TransferKind.IN,

@@ -9,10 +9,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
+from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.i18n import alternatives, enumeration
 from dangjian.orgs.choices import ALLOWED_PARENTS, DEFAULT_TERM_YEARS, OrgType, allowed_titles, chinese_label
 from dangjian.orgs.models import Org, Post, PostTitle, path_segment
 
@@ -39,18 +42,27 @@ def org_snapshot(org: Org) -> dict[str, Any]:
 def validate_placement(org_type: str, parent: Org | None) -> None:
     """The tree's shape: 工委 is the single root; 党组/党委 under 工委; 党总支 under 党委; ..."""
     allowed = ALLOWED_PARENTS.get(org_type, frozenset())
-    type_label = chinese_label(OrgType, org_type)
+    type_label = choice_label(OrgType, org_type)
     if allowed is None:
         if parent is not None:
-            raise ServiceError("工委是组织树的根，不能设置上级组织。", field="parent")
+            raise ServiceError(_("工委是组织树的根，不能设置上级组织。"), field="parent")
         return
+    parents = [choice_label(OrgType, t) for t in OrgType.values if t in allowed]
     if parent is None:
-        names = "、".join(chinese_label(OrgType, t) for t in OrgType.values if t in allowed)
-        raise ServiceError(f"{type_label}必须有上级组织（{names}）。", field="parent")
-    if parent.type not in allowed:
-        names = "或".join(chinese_label(OrgType, t) for t in OrgType.values if t in allowed)
         raise ServiceError(
-            f"{type_label}只能设在{names}之下，不能设在{chinese_label(OrgType, parent.type)}“{parent.name}”之下。",
+            _("%(type)s必须有上级组织（%(parents)s）。")
+            % {"type": type_label, "parents": enumeration(parents)},
+            field="parent",
+        )
+    if parent.type not in allowed:
+        raise ServiceError(
+            _("%(type)s只能设在%(parents)s之下，不能设在%(parent_type)s“%(parent)s”之下。")
+            % {
+                "type": type_label,
+                "parents": alternatives(parents),
+                "parent_type": choice_label(OrgType, parent.type),
+                "parent": parent.name,
+            },
             field="parent",
         )
 
@@ -58,31 +70,31 @@ def validate_placement(org_type: str, parent: Org | None) -> None:
 def _validate(data: dict[str, Any], instance: Org | None) -> None:
     errors: dict[str, list[str]] = {}
     if not (data.get("code") or "").strip():
-        errors.setdefault("code", []).append("组织编码不能为空。")
+        errors.setdefault("code", []).append(_("组织编码不能为空。"))
     if not (data.get("name") or "").strip():
-        errors.setdefault("name", []).append("组织名称不能为空。")
+        errors.setdefault("name", []).append(_("组织名称不能为空。"))
     if data.get("type") not in OrgType.values:
-        errors.setdefault("type", []).append("组织类型无效。")
+        errors.setdefault("type", []).append(_("组织类型无效。"))
     code = (data.get("code") or "").strip()
     if code and Org.objects.filter(code=code).exclude(pk=getattr(instance, "pk", None)).exists():
-        errors.setdefault("code", []).append(f"组织编码“{code}”已存在。")
+        errors.setdefault("code", []).append(_("组织编码“%(code)s”已存在。") % {"code": code})
     founded, dissolved = data.get("founded_on"), data.get("dissolved_on")
     if founded and dissolved and dissolved < founded:
-        errors.setdefault("dissolved_on", []).append("撤销日期不能早于成立日期。")
+        errors.setdefault("dissolved_on", []).append(_("撤销日期不能早于成立日期。"))
     years = data.get("term_years")
     if years is not None and not 1 <= years <= 10:
-        errors.setdefault("term_years", []).append("任期年限应在1至10年之间。")
+        errors.setdefault("term_years", []).append(_("任期年限应在1至10年之间。"))
     if data.get("type") == OrgType.GONGWEI:
         others = Org.objects.filter(type=OrgType.GONGWEI).exclude(pk=getattr(instance, "pk", None))
         if others.exists():
-            errors.setdefault("type", []).append("只能有一个工委（组织树的根）。")
+            errors.setdefault("type", []).append(_("只能有一个工委（组织树的根）。"))
     if errors:
         first = next(iter(errors.values()))[0]
         raise ServiceError(first, errors=errors)
     if data.get("type") in OrgType.values:
         validate_placement(data["type"], data.get("parent"))
     if instance is not None and data.get("parent") is not None and data["parent"].is_within(instance):
-        raise ServiceError("不能把组织移到它自己或它的下级组织之下。", field="parent")
+        raise ServiceError(_("不能把组织移到它自己或它的下级组织之下。"), field="parent")
     if instance is not None and data.get("type") != instance.type and instance.children.exists():
         for child in instance.children.all():
             validate_placement(child.type, Org(type=data["type"], name=data.get("name", "")))
@@ -106,9 +118,9 @@ def create_org(*, actor, data: dict[str, Any]) -> Org:
     _validate(clean, None)
     parent = clean.get("parent")
     if parent is not None:
-        require_org(actor, parent, "上级组织不在您的管理范围内，不能在其下新增组织。")
+        require_org(actor, parent, _("上级组织不在您的管理范围内，不能在其下新增组织。"))
     elif actor is not None and not actor.is_superuser:
-        raise OutOfScope("只有系统管理员可以创建工委。")
+        raise OutOfScope(_("只有系统管理员可以创建工委。"))
     org = Org(**clean)
     org.path = f"tmp-{dt.datetime.now().timestamp()}-{id(org)}"
     org.save()
@@ -135,8 +147,8 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
     moved = (new_parent.pk if new_parent else None) != org.parent_id
     if moved:
         if new_parent is None:
-            raise ServiceError("只有工委可以没有上级组织。", field="parent")
-        require_org(actor, new_parent, "目标上级组织不在您的管理范围内，未移动。")
+            raise ServiceError(_("只有工委可以没有上级组织。"), field="parent")
+        require_org(actor, new_parent, _("目标上级组织不在您的管理范围内，未移动。"))
     for key, value in merged.items():
         setattr(org, key, value)
     if moved:
@@ -161,7 +173,9 @@ def delete_org(*, actor, org: Org) -> None:
     org = Org.objects.select_for_update().get(pk=org.pk)
     require_org(actor, org)
     if org.children.exists() or org.members.exists() or org.posts.exists() or org.role_assignments.exists():
-        raise ServiceError("该组织下还有下级组织、党员、职务或授权记录，不能删除；如已撤销，请填写撤销日期。")
+        raise ServiceError(
+            _("该组织下还有下级组织、党员、职务或授权记录，不能删除；如已撤销，请填写撤销日期。")
+        )
     before = org_snapshot(org)
     audit.record(actor=actor, action="delete", obj=org, org_path=org.path, before=before)
     org.delete()
@@ -186,25 +200,27 @@ def _validate_post(data: dict[str, Any], instance: Post | None) -> None:
     org, title = data.get("org"), data.get("title")
     started, ended = data.get("started_on"), data.get("ended_on")
     if org is None or data.get("member") is None or not started:
-        raise ServiceError("党员、组织和任职日期都必须填写。")
+        raise ServiceError(_("党员、组织和任职日期都必须填写。"))
     if title not in allowed_titles(org.type):
         raise ServiceError(
-            f"{chinese_label(OrgType, org.type)}不设“{chinese_label(PostTitle, title)}”职务。", field="title"
+            _("%(type)s不设“%(title)s”职务。")
+            % {"type": choice_label(OrgType, org.type), "title": choice_label(PostTitle, title)},
+            field="title",
         )
     if ended and ended <= started:
-        raise ServiceError("离任日期应晚于任职日期。", field="ended_on")
+        raise ServiceError(_("离任日期应晚于任职日期。"), field="ended_on")
     duplicate = Post.objects.filter(member=data["member"], org=org, title=title, started_on=started).exclude(
         pk=getattr(instance, "pk", None)
     )
     if duplicate.exists():
-        raise ServiceError("该党员在该组织的同一职务、同一任职日期已有记录。")
+        raise ServiceError(_("该党员在该组织的同一职务、同一任职日期已有记录。"))
 
 
 @transaction.atomic
 def create_post(*, actor, data: dict[str, Any]) -> Post:
     clean = {k: data.get(k) for k in POST_FIELDS}
     _validate_post(clean, None)
-    require_org(actor, clean["org"], "该组织不在您的管理范围内，不能任命职务。")
+    require_org(actor, clean["org"], _("该组织不在您的管理范围内，不能任命职务。"))
     post = Post.objects.create(**clean)
     audit.record(actor=actor, action="create", obj=post, org_path=post.org.path, after=post_snapshot(post))
     return post
@@ -221,7 +237,7 @@ def update_post(*, actor, post: Post, data: dict[str, Any]) -> Post:
     }
     _validate_post(clean, post)
     if clean["org"].pk != post.org_id:
-        require_org(actor, clean["org"], "目标组织不在您的管理范围内。")
+        require_org(actor, clean["org"], _("目标组织不在您的管理范围内。"))
     for key, value in clean.items():
         setattr(post, key, value)
     post.save()

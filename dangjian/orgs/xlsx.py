@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from dangjian.core import idcard
 from dangjian.core.errors import ServiceError
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
@@ -78,7 +80,7 @@ def write_order(rows: list[ParsedRow], by_code: dict[str, ParsedRow], ctx: Impor
         if current is not None and current in chain:
             cycle = chain[chain.index(current) :]
             for member in cycle:
-                message = "不能是本组织自身。" if len(cycle) == 1 else "上级组织形成了循环引用。"
+                message = _("不能是本组织自身。") if len(cycle) == 1 else _("上级组织形成了循环引用。")
                 ctx.error(member.row, PARENT, message)
         for item in reversed(chain):
             placed.add(item.row)
@@ -114,7 +116,11 @@ class OrgImporter(Importer):
             if not code:
                 continue
             if code in by_code:
-                ctx.error(row.row, CODE, f"组织编码“{code}”与第 {by_code[code].row} 行重复。")
+                ctx.error(
+                    row.row,
+                    CODE,
+                    _("组织编码“%(code)s”与第 %(row)s 行重复。") % {"code": code, "row": by_code[code].row},
+                )
             else:
                 by_code[code] = row
         return by_code
@@ -123,7 +129,7 @@ class OrgImporter(Importer):
         """References, scope and the tree's shape, checked for every row before anything is written."""
         org = existing.get(row.get("code"))
         if org is not None and not ctx.covers(org):
-            ctx.error(row.row, CODE, f"组织“{org.code}”不在您的管理范围内。")
+            ctx.error(row.row, CODE, _("组织“%(code)s”不在您的管理范围内。") % {"code": org.code})
             return
         if not ctx.has("parent"):
             parent = org.parent if org is not None else None
@@ -139,10 +145,12 @@ class OrgImporter(Importer):
             elif code in existing:
                 parent = existing[code]
                 if not ctx.covers(parent) and (org is None or org.parent_id != parent.pk):
-                    ctx.error(row.row, PARENT, f"上级组织“{code}”不在您的管理范围内。")
+                    ctx.error(row.row, PARENT, _("上级组织“%(code)s”不在您的管理范围内。") % {"code": code})
                     return
             elif code:
-                ctx.error(row.row, PARENT, f"组织编码“{code}”不存在（系统和本文件中都没有）。")
+                ctx.error(
+                    row.row, PARENT, _("组织编码“%(code)s”不存在（系统和本文件中都没有）。") % {"code": code}
+                )
                 return
             else:
                 parent = None
@@ -225,7 +233,11 @@ class PostImporter(Importer):
                 continue
             key = (member.pk, org.pk, row.get("title"), row.get("started_on"))
             if key in seen:
-                ctx.error(row.row, "任职日期", f"与第 {seen[key]} 行重复（同一党员、组织、职务和任职日期）。")
+                ctx.error(
+                    row.row,
+                    "任职日期",
+                    _("与第 %(row)s 行重复（同一党员、组织、职务和任职日期）。") % {"row": seen[key]},
+                )
                 continue
             seen[key] = row.row
             ctx.attempt(row.row, self._write, row, member, org, existing.get(key), ctx)
@@ -240,13 +252,21 @@ class PostImporter(Importer):
         member, org = members.get(row.get("member")), orgs.get(row.get("org"))
         masked = mask_id_number(row.get("member"))
         if member is None and row.get("member"):
-            ctx.error(row.row, "身份证号", f"未找到身份证号为 {masked} 的党员，请先导入党员。")
+            ctx.error(
+                row.row,
+                "身份证号",
+                _("未找到身份证号为 %(number)s 的党员，请先导入党员。") % {"number": masked},
+            )
         elif member is not None and not ctx.covers(member.org):
-            ctx.error(row.row, "身份证号", f"身份证号为 {masked} 的党员不在您的管理范围内。")
+            ctx.error(
+                row.row,
+                "身份证号",
+                _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": masked},
+            )
         if org is None and row.get("org"):
-            ctx.error(row.row, "组织编码", f"组织编码“{row.get('org')}”不存在。")
+            ctx.error(row.row, "组织编码", _("组织编码“%(code)s”不存在。") % {"code": row.get("org")})
         elif org is not None and not ctx.covers(org):
-            ctx.error(row.row, "组织编码", f"组织“{org.code}”不在您的管理范围内。")
+            ctx.error(row.row, "组织编码", _("组织“%(code)s”不在您的管理范围内。") % {"code": org.code})
         return (None, None) if ctx.fails(row.row) else (member, org)
 
     def _write(self, row: ParsedRow, member, org, post: Post | None, ctx: ImportContext):

@@ -13,8 +13,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from dangjian.core.choices import choice_label
 from dangjian.core.dates import add_months
-from dangjian.pipeline.choices import CLOSED_STATUSES
+from dangjian.core.i18n import enumeration
+from dangjian.pipeline.choices import CLOSED_STATUSES, Stage
 from dangjian.pipeline.workflow import (
     PROBATION_END,
     StepDef,
@@ -71,8 +76,13 @@ def state_of(case, records: Iterable) -> CaseState:
 
 def anchor_label(wf: Workflow, key: str, state: CaseState) -> str:
     if key == PROBATION_END:
-        return "预备期满"
+        return pgettext("the anchor of a delay", "预备期满")
     return f"“{wf.step(key).name}”"
+
+
+def stage_label(wf: Workflow, key: str) -> str:
+    """A stage's name in the active language (the workflow file's name for a stage the code does not know)."""
+    return choice_label(Stage, key) if key in Stage.values else wf.stage_name(key)
 
 
 def earliest(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | None, str, str]:
@@ -81,7 +91,7 @@ def earliest(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | N
     for req in step.requires:
         day = state.latest(req)
         if day is not None and (best[0] is None or day > best[0]):
-            best = (day, f"不能早于“{wf.step(req).name}”的日期", wf.step(req).rule)
+            best = (day, _("不能早于“%(step)s”的日期") % {"step": wf.step(req).name}, wf.step(req).rule)
     for delay in step.not_before:
         start = state.anchor(delay.after)
         if start is None:
@@ -90,7 +100,10 @@ def earliest(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | N
         if best[0] is None or day > best[0]:
             span = describe_delay(delay)
             label = anchor_label(wf, delay.after, state)
-            reason = f"须在{label}满{span}后" if span else f"须在{label}（{start:%Y-%m-%d}）之后"
+            if span:
+                reason = _("须在%(anchor)s满%(span)s后") % {"anchor": label, "span": span}
+            else:
+                reason = _("须在%(anchor)s（%(date)s）之后") % {"anchor": label, "date": f"{start:%Y-%m-%d}"}
             best = (day, reason, delay.rule)
     return best
 
@@ -103,26 +116,48 @@ def due_by(step: StepDef, state: CaseState) -> dt.date | None:
 
 
 def order_refusal(wf: Workflow, step: StepDef, state: CaseState, on: dt.date) -> str | None:
-    """Why `step` cannot be recorded on `on` (a Chinese sentence citing the rule), or None."""
+    """Why `step` cannot be recorded on `on` (a sentence citing the rule, in the active language), or None."""
     if state.status in CLOSED_STATUSES:
-        return "该案例已结束，不能再登记步骤。"
+        return _("该案例已结束，不能再登记步骤。")
     if state.stage not in step.stages:
-        stages = "、".join(wf.stage_name(s) for s in step.stages)
-        return f"“{step.name}”须在{stages}阶段登记，该案例当前为{wf.stage_name(state.stage)}（{step.rule}）。"
+        return _("“%(step)s”须在%(stages)s阶段登记，该案例当前为%(stage)s（%(rule)s）。") % {
+            "step": step.name,
+            "stages": enumeration(stage_label(wf, s) for s in step.stages),
+            "stage": stage_label(wf, state.stage),
+            "rule": step.rule,
+        }
     if step.extension is not None and state.count(step.key) >= step.extension.max_times:
-        return f"预备期只能延长{step.extension.max_times}次（{step.extension.rule}）。"
+        return _("预备期只能延长%(n)s次（%(rule)s）。") % {
+            "n": step.extension.max_times,
+            "rule": step.extension.rule,
+        }
     if not step.repeatable and state.count(step.key):
-        return f"“{step.name}”已于{state.latest(step.key):%Y-%m-%d}登记。"
+        return _("“%(step)s”已于%(date)s登记。") % {
+            "step": step.name,
+            "date": f"{state.latest(step.key):%Y-%m-%d}",
+        }
     for key in step.excludes:
         if state.count(key):
-            return f"已登记“{wf.step(key).name}”，不能再登记“{step.name}”。"
+            return _("已登记“%(done)s”，不能再登记“%(step)s”。") % {
+                "done": wf.step(key).name,
+                "step": step.name,
+            }
     for key in step.requires:
         if not state.count(key):
             req = wf.step(key)
-            return f"须先登记“{req.name}”（{req.rule}），才能登记“{step.name}”。"
+            return _("须先登记“%(required)s”（%(rule)s），才能登记“%(step)s”。") % {
+                "required": req.name,
+                "rule": req.rule,
+                "step": step.name,
+            }
     first, reason, rule = earliest(wf, step, state)
     if first is not None and on < first:
-        return f"“{step.name}”{reason}（{rule}），最早可于{first:%Y-%m-%d}登记。"
+        return _("“%(step)s”%(reason)s（%(rule)s），最早可于%(date)s登记。") % {
+            "step": step.name,
+            "reason": reason,
+            "rule": rule,
+            "date": f"{first:%Y-%m-%d}",
+        }
     return None
 
 

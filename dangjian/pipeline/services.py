@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop, pgettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit, idcard
@@ -30,10 +32,10 @@ from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.pipeline.choices import CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
-from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, state_of
+from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, stage_label, state_of
 from dangjian.pipeline.workflow import StepDef, Workflow, load_workflow
 
-OUT_OF_SCOPE = "该党支部不在您的管理范围内，未登记。"
+OUT_OF_SCOPE = gettext_noop("该党支部不在您的管理范围内，未登记。")  # translated when raised
 
 
 @dataclass
@@ -100,32 +102,42 @@ def _on_roll_formal(member: Member, on: dt.date) -> bool:
 def check_data(step: StepDef, data: StepData, on: dt.date, case: DevelopmentCase | None = None) -> None:
     """Refuses a step whose required data is missing or falls short of the definition."""
     if step.note_required and not data.note.strip():
-        raise ServiceError(f"登记“{step.name}”须写明原因（{step.rule}）。", field="note")
+        raise ServiceError(
+            _("登记“%(step)s”须写明原因（%(rule)s）。") % {"step": step.name, "rule": step.rule}, field="note"
+        )
     if step.age is not None and case is not None:
         if _age(case.birth_date, on) < step.age.min_age:
             raise ServiceError(
-                f"申请人递交申请时须年满{step.age.min_age}周岁（{step.age.rule}）。", field="id_number"
+                _("申请人递交申请时须年满%(age)s周岁（%(rule)s）。")
+                % {"age": step.age.min_age, "rule": step.age.rule},
+                field="id_number",
             )
     if step.contacts is not None:
         need = step.contacts
         people = _distinct(data.contacts)
         if not need.min <= len(people) <= need.max:
             raise ServiceError(
-                f"须指定{need.min}至{need.max}名正式党员作培养联系人（{need.rule}）。", field="contacts"
+                _("须指定%(min)s至%(max)s名正式党员作培养联系人（%(rule)s）。")
+                % {"min": need.min, "max": need.max, "rule": need.rule},
+                field="contacts",
             )
-        _require_formal(people, on, "培养联系人", need.rule, "contacts")
+        _require_formal(people, on, pgettext("in a sentence", "培养联系人"), need.rule, "contacts")
     if step.sponsors is not None:
         need = step.sponsors
         people = _distinct(data.sponsors)
         if len(people) != need.count:
-            raise ServiceError(f"入党介绍人须为{need.count}名正式党员（{need.rule}）。", field="sponsors")
-        _require_formal(people, on, "入党介绍人", need.rule, "sponsors")
+            raise ServiceError(
+                _("入党介绍人须为%(n)s名正式党员（%(rule)s）。") % {"n": need.count, "rule": need.rule},
+                field="sponsors",
+            )
+        _require_formal(people, on, pgettext("in a sentence", "入党介绍人"), need.rule, "sponsors")
     if step.training is not None:
         need = step.training
         days, hours = data.training_days or 0, data.training_hours or 0
         if days < need.min_days and hours < need.min_hours:
             raise ServiceError(
-                f"集中培训时间须不少于{need.min_days}天或{need.min_hours}学时（{need.rule}）。",
+                _("集中培训时间须不少于%(days)s天或%(hours)s学时（%(rule)s）。")
+                % {"days": need.min_days, "hours": need.min_hours, "rule": need.rule},
                 field="training_days",
             )
     if step.vote is not None:
@@ -135,7 +147,8 @@ def check_data(step: StepDef, data: StepData, on: dt.date, case: DevelopmentCase
         months = data.extension_months
         if months is None or not need.min_months <= months <= need.max_months:
             raise ServiceError(
-                f"预备期延长时间不少于{need.min_months}个月，最长不超过{need.max_months}个月（{need.rule}）。",
+                _("预备期延长时间不少于%(min)s个月，最长不超过%(max)s个月（%(rule)s）。")
+                % {"min": need.min_months, "max": need.max_months, "rule": need.rule},
                 field="extension_months",
             )
 
@@ -152,10 +165,13 @@ def _distinct(people: Iterable[Member]) -> list[Member]:
 
 
 def _require_formal(people: list[Member], on: dt.date, role: str, rule: str, field_name: str) -> None:
+    """`role`: what the people are to the case, as it reads inside a sentence, translated."""
     for person in people:
         if not _on_roll_formal(person, on):
             raise ServiceError(
-                f"{role}“{person.name}”在{on:%Y-%m-%d}不是正式党员（{rule}）。", field=field_name
+                _("%(role)s“%(name)s”在%(date)s不是正式党员（%(rule)s）。")
+                % {"role": role, "name": person.name, "date": f"{on:%Y-%m-%d}", "rule": rule},
+                field=field_name,
             )
 
 
@@ -171,26 +187,32 @@ def check_vote(step: StepDef, data: StepData) -> None:
     vote = step.vote
     expected, present, yes = data.expected_voters, data.present_voters, data.yes_votes
     if expected is None or present is None or yes is None:
-        raise ServiceError("请填写应到会和实到会的有表决权党员人数及赞成票数。", field="expected_voters")
+        raise ServiceError(_("请填写应到会和实到会的有表决权党员人数及赞成票数。"), field="expected_voters")
     if expected <= 0:
-        raise ServiceError("应到会有表决权党员人数须大于0。", field="expected_voters")
+        raise ServiceError(_("应到会有表决权党员人数须大于0。"), field="expected_voters")
     if present > expected:
-        raise ServiceError("实到会人数不能多于应到会人数。", field="present_voters")
+        raise ServiceError(_("实到会人数不能多于应到会人数。"), field="present_voters")
     if yes > expected:
-        raise ServiceError("赞成票数不能多于应到会有表决权党员人数。", field="yes_votes")
+        raise ServiceError(_("赞成票数不能多于应到会有表决权党员人数。"), field="yes_votes")
     fraction = (
-        "半数" if (vote.numerator, vote.denominator) == (1, 2) else f"{vote.numerator}/{vote.denominator}"
+        _("半数") if (vote.numerator, vote.denominator) == (1, 2) else f"{vote.numerator}/{vote.denominator}"
     )
     quorum, passed = vote_outcome(vote, expected, present, yes)
     if not quorum:
         raise ServiceError(
-            f"到会有表决权的党员须超过应到会人数的{fraction}（{vote.quorum_rule}）：应到{expected}人，实到{present}人。",
+            _(
+                "到会有表决权的党员须超过应到会人数的%(fraction)s（%(rule)s）：应到%(expected)s人，实到%(present)s人。"
+            )
+            % {"fraction": fraction, "rule": vote.quorum_rule, "expected": expected, "present": present},
             field="present_voters",
         )
     if not passed:
         raise ServiceError(
-            f"表决未通过：赞成票须超过应到会有表决权党员的{fraction}（{vote.pass_rule}），"
-            f"应到{expected}人，赞成{yes}票。",
+            _(
+                "表决未通过：赞成票须超过应到会有表决权党员的%(fraction)s（%(rule)s），"
+                "应到%(expected)s人，赞成%(yes)s票。"
+            )
+            % {"fraction": fraction, "rule": vote.pass_rule, "expected": expected, "yes": yes},
             field="yes_votes",
         )
 
@@ -200,11 +222,13 @@ def check_vote(step: StepDef, data: StepData) -> None:
 
 def validate_branch(org: Org | None) -> Org:
     if org is None:
-        raise ServiceError("请选择党支部。", field="org")
+        raise ServiceError(_("请选择党支部。"), field="org")
     if org.type != OrgType.ZHIBU:
-        raise ServiceError(f"入党申请由党支部受理，“{org.name}”不是党支部（DEV-02）。", field="org")
+        raise ServiceError(
+            _("入党申请由党支部受理，“%(org)s”不是党支部（DEV-02）。") % {"org": org.name}, field="org"
+        )
     if org.is_dissolved:
-        raise ServiceError(f"“{org.name}”已撤销。", field="org")
+        raise ServiceError(_("“%(org)s”已撤销。") % {"org": org.name}, field="org")
     return org
 
 
@@ -212,18 +236,18 @@ def _parse_id(number: str) -> idcard.IdCard:
     try:
         return idcard.parse(number or "")
     except idcard.IdCardError as exc:
-        raise ServiceError(f"身份证号{exc}。", field="id_number") from None
+        raise ServiceError(_("身份证号%(reason)s。") % {"reason": exc}, field="id_number") from None
 
 
 def _check_person_free(card: idcard.IdCard, exclude_pk: int | None = None) -> str:
     digest = lookup_hash(card.number)
     if Member.objects.filter(id_number_hash=digest).exists():
-        raise ServiceError("该身份证号已登记在党员名册中，不能再作为入党申请人。", field="id_number")
+        raise ServiceError(_("该身份证号已登记在党员名册中，不能再作为入党申请人。"), field="id_number")
     live = DevelopmentCase.objects.filter(id_number_hash=digest).exclude(status=CaseStatus.CANCELLED)
     if exclude_pk is not None:
         live = live.exclude(pk=exclude_pk)
     if live.exists():
-        raise ServiceError("该身份证号已有正在进行的发展党员案例。", field="id_number")
+        raise ServiceError(_("该身份证号已有正在进行的发展党员案例。"), field="id_number")
     return digest
 
 
@@ -243,16 +267,16 @@ def open_case(
     first = wf.steps[0]
     name = (name or "").strip()
     if not name:
-        raise ServiceError("姓名不能为空。", field="name")
+        raise ServiceError(_("姓名不能为空。"), field="name")
     card = _parse_id(id_number)
     if applied_on is None:
-        raise ServiceError("请填写申请日期。", field="applied_on")
+        raise ServiceError(_("请填写申请日期。"), field="applied_on")
     if applied_on > dt.date.today():
-        raise ServiceError("申请日期不能晚于今天。", field="applied_on")
+        raise ServiceError(_("申请日期不能晚于今天。"), field="applied_on")
     phone = validate_phone(phone)
     org = validate_branch(org)
     with transaction.atomic():
-        require_org(actor, org, OUT_OF_SCOPE)
+        require_org(actor, org, _(OUT_OF_SCOPE))
         digest = _check_person_free(card)
         case = DevelopmentCase(
             name=name,
@@ -303,15 +327,15 @@ def record_step(
     data = data or StepData()
     today = today or dt.date.today()
     if not wf.has(key):
-        raise ServiceError(f"未知的发展党员步骤“{key}”。", field="key")
+        raise ServiceError(_("未知的发展党员步骤“%(key)s”。") % {"key": key}, field="key")
     step = wf.step(key)
     if on is None:
-        raise ServiceError("请填写日期。", field="date")
+        raise ServiceError(_("请填写日期。"), field="date")
     if on > today:
-        raise ServiceError("日期不能晚于今天。", field="date")
+        raise ServiceError(_("日期不能晚于今天。"), field="date")
     with transaction.atomic():
         current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
-        require_org(actor, current.org, OUT_OF_SCOPE)
+        require_org(actor, current.org, _(OUT_OF_SCOPE))
         state = state_of(current, current.steps.all())
         refusal = order_refusal(wf, step, state, on)
         if refusal:
@@ -383,7 +407,7 @@ def _apply_effect(
         case.probation_end = add_months(on, wf.probation_months)
     elif step.effect == "confirm_member":
         if case.member_id is None:
-            raise ServiceError("该案例没有对应的预备党员记录，无法转正。")
+            raise ServiceError(_("该案例没有对应的预备党员记录，无法转正。"))
         end = case.probation_end
         update_member(
             actor=actor,
@@ -450,17 +474,17 @@ def import_case(
     org = validate_branch(org)
     name = (name or "").strip()
     if not name:
-        raise ServiceError("姓名不能为空。", field="name")
+        raise ServiceError(_("姓名不能为空。"), field="name")
     if stage not in (Stage.APPLICANT, Stage.ACTIVIST, Stage.CANDIDATE, Stage.PROBATIONARY):
-        raise ServiceError("只能导入尚未转正的案例（入党申请人至预备党员）。", field="stage")
+        raise ServiceError(_("只能导入尚未转正的案例（入党申请人至预备党员）。"), field="stage")
     if first.key not in dates:
-        raise ServiceError(f"请填写{first.import_column}。", field=first.key)
+        raise ServiceError(_("请填写%(column)s。") % {"column": first.import_column}, field=first.key)
     today = dt.date.today()
     for key, day in dates.items():
         if day > today:
-            raise ServiceError("日期不能晚于今天。", field=key)
+            raise ServiceError(_("日期不能晚于今天。"), field=key)
     with transaction.atomic():
-        require_org(actor, org, OUT_OF_SCOPE)
+        require_org(actor, org, _(OUT_OF_SCOPE))
         digest = lookup_hash(card.number)
         case = (
             DevelopmentCase.objects.select_for_update()
@@ -472,7 +496,7 @@ def import_case(
         action = "unchanged"
         if case is None:
             if stage != Stage.PROBATIONARY and Member.objects.filter(id_number_hash=digest).exists():
-                raise ServiceError("该身份证号已登记在党员名册中。", field="id_number")
+                raise ServiceError(_("该身份证号已登记在党员名册中。"), field="id_number")
             case = DevelopmentCase(
                 name=name,
                 id_number=card.number,
@@ -490,7 +514,7 @@ def import_case(
             action = "create"
         else:
             if case.org_id != org.pk:
-                raise ServiceError("该案例已登记在其他党支部，组织编码不一致。", field="org")
+                raise ServiceError(_("该案例已登记在其他党支部，组织编码不一致。"), field="org")
             if case.name != name:
                 case.name = name
                 action = "update"
@@ -503,7 +527,12 @@ def import_case(
             if step.key in existing:
                 if not step.repeatable and existing[step.key].date != day:
                     raise ServiceError(
-                        f"{step.import_column}与已登记的“{step.name}”日期（{existing[step.key].date:%Y-%m-%d}）不一致。",
+                        _("%(column)s与已登记的“%(step)s”日期（%(date)s）不一致。")
+                        % {
+                            "column": step.import_column,
+                            "step": step.name,
+                            "date": f"{existing[step.key].date:%Y-%m-%d}",
+                        },
                         field=step.key,
                     )
                 if not step.repeatable or state.latest(step.key) >= day:
@@ -532,7 +561,8 @@ def import_case(
                     )
                 elif member.joined_on != day:
                     raise ServiceError(
-                        f"党员名册中该党员的入党日期为{member.joined_on:%Y-%m-%d}，与{step.import_column}不一致。",
+                        _("党员名册中该党员的入党日期为%(date)s，与%(column)s不一致。")
+                        % {"date": f"{member.joined_on:%Y-%m-%d}", "column": step.import_column},
                         field=step.key,
                     )
                 case.member = member
@@ -543,7 +573,8 @@ def import_case(
                 action = "update"
         if case.stage != stage:
             raise ServiceError(
-                f"当前阶段为“{wf.stage_name(stage)}”，但所填日期对应“{wf.stage_name(case.stage)}”。",
+                _("当前阶段为“%(stage)s”，但所填日期对应“%(dated)s”。")
+                % {"stage": stage_label(wf, stage), "dated": stage_label(wf, case.stage)},
                 field="stage",
             )
         case.save()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from django.conf import settings
+from django.utils.translation import ngettext, pgettext
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dangjian.core import rulefiles
@@ -289,11 +290,21 @@ def delay_end(start: dt.date, delay: Delay) -> dt.date:
 
 
 def describe_delay(delay: Delay) -> str:
+    """The delay in words, in the active language: 1年, 6个月, 5个工作日 (1 year, 6 months, 5 working days)."""
     parts = []
     if delay.months:
-        parts.append(f"{delay.months // 12}年" if delay.months % 12 == 0 else f"{delay.months}个月")
+        if delay.months % 12 == 0:
+            years = delay.months // 12
+            parts.append(ngettext("%(n)s年", "%(n)s年", years) % {"n": years})
+        else:
+            parts.append(ngettext("%(n)s个月", "%(n)s个月", delay.months) % {"n": delay.months})
     if delay.days:
-        parts.append(f"{delay.days}天")
+        parts.append(ngettext("%(n)s天", "%(n)s天", delay.days) % {"n": delay.days})
     if delay.working_days:
-        parts.append(f"{delay.working_days}个工作日")
-    return "".join(parts)
+        parts.append(
+            ngettext("%(n)s个工作日", "%(n)s个工作日", delay.working_days) % {"n": delay.working_days}
+        )
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        text = pgettext("the parts of a delay", "%(first)s%(second)s") % {"first": text, "second": part}
+    return text

@@ -13,6 +13,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from dangjian.core.dates import add_months
 from dangjian.core.imports import ImportContext, Importer
 from dangjian.core.pii import mask_id_number
@@ -63,13 +65,13 @@ class DevCaseImporter(Importer):
             number = row.get("id_number")
             if number:
                 if number in seen:
-                    ctx.error(row.row, ID, f"与第 {seen[number]} 行重复（同一身份证号）。")
+                    ctx.error(row.row, ID, _("与第 %(row)s 行重复（同一身份证号）。") % {"row": seen[number]})
                 seen.setdefault(number, row.row)
             org = orgs.get(row.get("org") or "")
             if row.get("org") and org is None:
-                ctx.error(row.row, ORG, f"组织编码“{row.get('org')}”不存在。")
+                ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": row.get("org")})
             elif org is not None and not ctx.covers(org):
-                ctx.error(row.row, ORG, f"“{org.name}”不在您的管理范围内。")
+                ctx.error(row.row, ORG, _("“%(org)s”不在您的管理范围内。") % {"org": org.name})
             if not ctx.fails(row.row):
                 ctx.attempt(row.row, self._write, row, org, ctx)
 

@@ -9,10 +9,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
+from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.meetings.roster import members_in_subtree
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType, chinese_label
@@ -27,19 +31,22 @@ NAME_MAX = 100
 
 def _branch(org: Org | None, field: str = "org") -> Org:
     if org is None:
-        raise ServiceError("请选择党支部。", field=field)
+        raise ServiceError(_("请选择党支部。"), field=field)
     if org.type != OrgType.ZHIBU:
         raise ServiceError(
-            f"只能为党支部登记，“{org.name}”是{chinese_label(OrgType, org.type)}。", field=field
+            _("只能为党支部登记，“%(org)s”是%(type)s。")
+            % {"org": org.name, "type": choice_label(OrgType, org.type)},
+            field=field,
         )
     return org
 
 
 def _date(value, field: str, label: str) -> dt.date:
+    """`label`: the date's name as it reads inside a sentence, translated."""
     if not isinstance(value, dt.date):
-        raise ServiceError(f"请填写{label}。", field=field)
+        raise ServiceError(_("请填写%(label)s。") % {"label": label}, field=field)
     if value > dt.date.today():
-        raise ServiceError(f"{label}不能晚于今天。", field=field)
+        raise ServiceError(_("%(label)s不能晚于今天。") % {"label": label}, field=field)
     return value
 
 
@@ -68,23 +75,27 @@ def record_talk(*, actor, org: Org, date: dt.date, participants: Iterable, form:
     """Records that two or more members of the branch (or its 党小组) on `date` talked. Refused: not a 党支部,
     a future date, fewer than two people, someone not in the branch on that date, out of scope."""
     org = _branch(org)
-    date = _date(date, "date", "谈话日期")
+    date = _date(date, "date", pgettext("in a sentence", "谈话日期"))
     form = form or ""
     if form and form not in TalkForm.values:
-        raise ServiceError("谈话形式无效。", field="form")
+        raise ServiceError(_("谈话形式无效。"), field="form")
     if org.dissolved_on is not None and date >= org.dissolved_on:
-        raise ServiceError(f"{org.name}已于{org.dissolved_on:%Y-%m-%d}撤销。", field="date")
+        raise ServiceError(
+            _("%(org)s已于%(date)s撤销。") % {"org": org.name, "date": f"{org.dissolved_on:%Y-%m-%d}"},
+            field="date",
+        )
     ids = _ids(participants)
     if len(ids) < 2:
-        raise ServiceError("谈心谈话至少需要两名党员。", field="participants")
+        raise ServiceError(_("谈心谈话至少需要两名党员。"), field="participants")
     with transaction.atomic():
-        require_org(actor, org, "所选党支部不在您的管理范围内，未登记谈心谈话。")
+        require_org(actor, org, _("所选党支部不在您的管理范围内，未登记谈心谈话。"))
         on_roll = {e.member_id for e in members_in_subtree(org, date)}
         outside = [i for i in ids if i not in on_roll]
         if outside:
-            names = "、".join(_names(outside))
             raise ServiceError(
-                f"{names}在{date:%Y-%m-%d}不是{org.name}（含所属党小组）的党员。", field="participants"
+                _("%(names)s在%(date)s不是%(org)s（含所属党小组）的党员。")
+                % {"names": enumeration(_names(outside)), "date": f"{date:%Y-%m-%d}", "org": org.name},
+                field="participants",
             )
         talk = Talk.objects.create(
             org=org, date=date, form=form, created_by=actor if getattr(actor, "pk", None) else None
@@ -99,7 +110,7 @@ def record_talk(*, actor, org: Org, date: dt.date, participants: Iterable, form:
 def delete_talk(*, actor, talk: Talk) -> None:
     with transaction.atomic():
         current = Talk.objects.select_for_update().select_related("org").get(pk=talk.pk)
-        require_org(actor, current.org, "该记录不在您的管理范围内，未删除。")
+        require_org(actor, current.org, _("该记录不在您的管理范围内，未删除。"))
         ids = sorted(current.participants.values_list("pk", flat=True))
         audit.record(
             actor=actor,
@@ -127,10 +138,15 @@ def pair_snapshot(pair: Pair) -> dict[str, Any]:
 
 
 def _in_branch(member: Member | None, org: Org, on: dt.date, field: str, label: str) -> Member:
+    """`label`: who the member is in the pair, as it reads inside a sentence, translated."""
     if member is None:
-        raise ServiceError(f"请选择{label}。", field=field)
+        raise ServiceError(_("请选择%(label)s。") % {"label": label}, field=field)
     if not any(e.member_id == member.pk for e in members_in_subtree(org, on)):
-        raise ServiceError(f"{member.name}在{on:%Y-%m-%d}不是{org.name}（含所属党小组）的党员。", field=field)
+        raise ServiceError(
+            _("%(names)s在%(date)s不是%(org)s（含所属党小组）的党员。")
+            % {"names": member.name, "date": f"{on:%Y-%m-%d}", "org": org.name},
+            field=field,
+        )
     return member
 
 
@@ -148,21 +164,21 @@ def create_pair(
     choice (no age or 党龄 rule). The end date, when given, is the pairing's last day."""
     org = _branch(org)
     if not isinstance(started_on, dt.date):
-        raise ServiceError("请填写开始日期。", field="started_on")
+        raise ServiceError(_("请填写开始日期。"), field="started_on")
     if ended_on is not None and ended_on < started_on:
-        raise ServiceError("结束日期不能早于开始日期。", field="ended_on")
+        raise ServiceError(_("结束日期不能早于开始日期。"), field="ended_on")
     goal = (goal or "").strip()
     if not goal:
-        raise ServiceError("请填写结对目标。", field="goal")
+        raise ServiceError(_("请填写结对目标。"), field="goal")
     if len(goal) > GOAL_MAX:
-        raise ServiceError(f"结对目标不超过{GOAL_MAX}字。", field="goal")
+        raise ServiceError(_("结对目标不超过%(n)s字。") % {"n": GOAL_MAX}, field="goal")
     if mentor is not None and mentee is not None and mentor.pk == mentee.pk:
-        raise ServiceError("结对双方不能是同一名党员。", field="mentee")
+        raise ServiceError(_("结对双方不能是同一名党员。"), field="mentee")
     with transaction.atomic():
-        require_org(actor, org, "所选党支部不在您的管理范围内，未登记新老结对。")
+        require_org(actor, org, _("所选党支部不在您的管理范围内，未登记新老结对。"))
         on = min(started_on, dt.date.today())
-        _in_branch(mentor, org, on, "mentor", "老党员")
-        _in_branch(mentee, org, on, "mentee", "结对党员")
+        _in_branch(mentor, org, on, "mentor", pgettext("in a sentence", "老党员"))
+        _in_branch(mentee, org, on, "mentee", pgettext("in a sentence", "结对党员"))
         pair = Pair.objects.create(
             org=org, mentor=mentor, mentee=mentee, started_on=started_on, ended_on=ended_on, goal=goal
         )
@@ -173,12 +189,12 @@ def create_pair(
 def end_pair(*, actor, pair: Pair, ended_on: dt.date) -> Pair:
     """Sets the pairing's last day."""
     if not isinstance(ended_on, dt.date):
-        raise ServiceError("请填写结束日期。", field="ended_on")
+        raise ServiceError(_("请填写结束日期。"), field="ended_on")
     with transaction.atomic():
         current = Pair.objects.select_for_update().select_related("org", "mentor", "mentee").get(pk=pair.pk)
-        require_org(actor, current.org, "该结对不在您的管理范围内，未修改。")
+        require_org(actor, current.org, _("该结对不在您的管理范围内，未修改。"))
         if ended_on < current.started_on:
-            raise ServiceError("结束日期不能早于开始日期。", field="ended_on")
+            raise ServiceError(_("结束日期不能早于开始日期。"), field="ended_on")
         before = pair_snapshot(current)
         current.ended_on = ended_on
         current.save(update_fields=["ended_on"])
@@ -208,7 +224,7 @@ def group_snapshot(group: YouthGroup, member_names: list[str]) -> dict[str, Any]
 
 def _group_members(org: Org, ids: list[int], leader: Member | None) -> list[int]:
     if leader is None:
-        raise ServiceError("请选择组长。", field="leader")
+        raise ServiceError(_("请选择组长。"), field="leader")
     ids = sorted(set(ids) | {leader.pk})
     found = set(
         Member.objects.on_roll(dt.date.today())
@@ -218,7 +234,8 @@ def _group_members(org: Org, ids: list[int], leader: Member | None) -> list[int]
     outside = [i for i in ids if i not in found]
     if outside:
         raise ServiceError(
-            f"{'、'.join(_names(outside))}不是{org.name}（含下级组织）的在册党员。",
+            _("%(names)s不是%(org)s（含下级组织）的在册党员。")
+            % {"names": enumeration(_names(outside)), "org": org.name},
             field="leader" if outside == [leader.pk] else "members",
         )
     return ids
@@ -230,19 +247,21 @@ def create_youth_group(
     """A 青年理论学习小组 of an organisation (党组 excluded: it has no members); members are on the roll of the
     organisation's subtree; the leader is always a member."""
     if org is None:
-        raise ServiceError("请选择所属组织。", field="org")
+        raise ServiceError(_("请选择所属组织。"), field="org")
     if org.type in (OrgType.DANGZU, OrgType.GONGWEI):
-        raise ServiceError("青年理论学习小组应设在机关党委、党总支或党支部。", field="org")
+        raise ServiceError(_("青年理论学习小组应设在机关党委、党总支或党支部。"), field="org")
     name = (name or "").strip()
     if not name:
-        raise ServiceError("请填写小组名称。", field="name")
+        raise ServiceError(_("请填写小组名称。"), field="name")
     if len(name) > NAME_MAX:
-        raise ServiceError(f"小组名称不超过{NAME_MAX}字。", field="name")
-    founded_on = _date(founded_on, "founded_on", "成立日期")
+        raise ServiceError(_("小组名称不超过%(n)s字。") % {"n": NAME_MAX}, field="name")
+    founded_on = _date(founded_on, "founded_on", pgettext("in a sentence", "成立日期"))
     with transaction.atomic():
-        require_org(actor, org, "所选组织不在您的管理范围内，未成立学习小组。")
+        require_org(actor, org, _("所选组织不在您的管理范围内，未成立学习小组。"))
         if YouthGroup.objects.filter(org=org, name=name).exists():
-            raise ServiceError(f"{org.name}已有名为“{name}”的学习小组。", field="name")
+            raise ServiceError(
+                _("%(org)s已有名为“%(name)s”的学习小组。") % {"org": org.name, "name": name}, field="name"
+            )
         ids = _group_members(org, _ids(members), leader)
         group = YouthGroup.objects.create(org=org, name=name, leader=leader, founded_on=founded_on)
         group.members.set(ids)
@@ -260,7 +279,7 @@ def update_youth_group_members(*, actor, group: YouthGroup, leader: Member, memb
     """Replaces the group's members and leader (past activities keep their attendance)."""
     with transaction.atomic():
         current = YouthGroup.objects.select_for_update().select_related("org", "leader").get(pk=group.pk)
-        require_org(actor, current.org, "该学习小组不在您的管理范围内，未修改。")
+        require_org(actor, current.org, _("该学习小组不在您的管理范围内，未修改。"))
         before = group_snapshot(current, _names(sorted(current.members.values_list("pk", flat=True))))
         ids = _group_members(current.org, _ids(members), leader)
         current.leader = leader
@@ -290,24 +309,26 @@ def record_youth_activity(
     *, actor, group: YouthGroup, date: dt.date, topic: str, participants: Iterable
 ) -> YouthActivity:
     """An activity of the group: date, topic, and who attended (members of the group; at least one)."""
-    date = _date(date, "date", "活动日期")
+    date = _date(date, "date", pgettext("in a sentence", "活动日期"))
     topic = (topic or "").strip()
     if not topic:
-        raise ServiceError("请填写学习主题。", field="topic")
+        raise ServiceError(_("请填写学习主题。"), field="topic")
     if len(topic) > TOPIC_MAX:
-        raise ServiceError(f"学习主题不超过{TOPIC_MAX}字。", field="topic")
+        raise ServiceError(_("学习主题不超过%(n)s字。") % {"n": TOPIC_MAX}, field="topic")
     ids = _ids(participants)
     if not ids:
-        raise ServiceError("请选择参加人员。", field="participants")
+        raise ServiceError(_("请选择参加人员。"), field="participants")
     with transaction.atomic():
         current = YouthGroup.objects.select_related("org").get(pk=group.pk)
-        require_org(actor, current.org, "该学习小组不在您的管理范围内，未登记活动。")
+        require_org(actor, current.org, _("该学习小组不在您的管理范围内，未登记活动。"))
         if date < current.founded_on:
-            raise ServiceError("活动日期不能早于小组成立日期。", field="date")
+            raise ServiceError(_("活动日期不能早于小组成立日期。"), field="date")
         in_group = set(current.members.values_list("pk", flat=True))
         outside = [i for i in ids if i not in in_group]
         if outside:
-            raise ServiceError(f"{'、'.join(_names(outside))}不是本小组成员。", field="participants")
+            raise ServiceError(
+                _("%(names)s不是本小组成员。") % {"names": enumeration(_names(outside))}, field="participants"
+            )
         activity = YouthActivity.objects.create(group=current, date=date, topic=topic)
         activity.participants.set(ids)
         audit.record(

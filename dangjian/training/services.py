@@ -13,6 +13,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
@@ -28,14 +30,17 @@ RECORDING_TYPES = (OrgType.GONGWEI, OrgType.DANGZU, OrgType.DANGWEI, OrgType.ZON
 
 
 def _decimal(value: Any, field: str, label: str) -> Decimal | None:
+    """`label`: the figure's name as it reads inside a sentence, translated."""
     if value in (None, ""):
         return None
     try:
         number = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ServiceError(f"{label}“{value}”不是有效数字。", field=field) from None
+        raise ServiceError(
+            _("%(label)s“%(value)s”不是有效数字。") % {"label": label, "value": value}, field=field
+        ) from None
     if not number.is_finite() or number < 0:
-        raise ServiceError(f"{label}不能为负数。", field=field)
+        raise ServiceError(_("%(label)s不能为负数。") % {"label": label}, field=field)
     return number
 
 
@@ -60,24 +65,28 @@ def _validate_training(data: dict[str, Any]) -> dict[str, Any]:
         "org": data.get("org"),
         "started_on": data.get("started_on"),
         "ended_on": data.get("ended_on") or data.get("started_on"),
-        "hours": _decimal(data.get("hours"), "hours", "学时"),
+        "hours": _decimal(data.get("hours"), "hours", pgettext("in a sentence", "学时")),
         "note": (data.get("note") or "").strip(),
     }
     errors: dict[str, list[str]] = {}
-    for key, label in (("title", "培训名称"), ("organiser", "主办单位"), ("started_on", "开始日期")):
+    for key, message in (
+        ("title", _("请填写培训名称。")),
+        ("organiser", _("请填写主办单位。")),
+        ("started_on", _("请填写开始日期。")),
+    ):
         if not clean[key]:
-            errors.setdefault(key, []).append(f"请填写{label}。")
+            errors.setdefault(key, []).append(message)
     if clean["level"] not in TrainingLevel.values:
-        errors.setdefault("level", []).append("请选择培训类别。")
+        errors.setdefault("level", []).append(_("请选择培训类别。"))
     if not isinstance(clean["org"], Org) or clean["org"].type not in RECORDING_TYPES:
-        errors.setdefault("org", []).append("请选择登记培训的党组织。")
+        errors.setdefault("org", []).append(_("请选择登记培训的党组织。"))
     hours = clean["hours"]
     if hours is None or hours <= 0:
-        errors.setdefault("hours", []).append("学时必须大于 0。")
+        errors.setdefault("hours", []).append(_("学时必须大于 0。"))
     elif hours > MAX_TRAINING_HOURS or hours != hours.quantize(Decimal("0.1")):
-        errors.setdefault("hours", []).append("学时最多保留一位小数，且不超过 1000。")
+        errors.setdefault("hours", []).append(_("学时最多保留一位小数，且不超过 1000。"))
     if clean["started_on"] and clean["ended_on"] and clean["ended_on"] < clean["started_on"]:
-        errors.setdefault("ended_on", []).append("结束日期不能早于开始日期。")
+        errors.setdefault("ended_on", []).append(_("结束日期不能早于开始日期。"))
     if errors:
         first = next(iter(errors.values()))[0]
         raise ServiceError(first, field=next(iter(errors)), errors=errors)
@@ -87,7 +96,7 @@ def _validate_training(data: dict[str, Any]) -> dict[str, Any]:
 def create_training(*, actor, data: dict[str, Any]) -> Training:
     clean = _validate_training(data)
     with transaction.atomic():
-        require_org(actor, clean["org"], "只能为您管理范围内的党组织登记培训。")
+        require_org(actor, clean["org"], _("只能为您管理范围内的党组织登记培训。"))
         training = Training.objects.create(**clean)
         audit.record(
             actor=actor,
@@ -117,17 +126,20 @@ def add_participants(
     members = list(members)
     certificates = certificates or {}
     if not members:
-        raise ServiceError("请选择参训党员。", field="members")
+        raise ServiceError(_("请选择参训党员。"), field="members")
     for m in members:
         if not _on_roll_during(m, training):
-            raise ServiceError(f"{m.name}在培训期间不在党员名册中，不能登记为参训人员。", field="members")
+            raise ServiceError(
+                _("%(name)s在培训期间不在党员名册中，不能登记为参训人员。") % {"name": m.name},
+                field="members",
+            )
         if len(certificates.get(m.pk, "") or "") > 50:
-            raise ServiceError("证书编号不能超过50个字。", field="certificate_no")
+            raise ServiceError(_("证书编号不能超过50个字。"), field="certificate_no")
     added = updated = 0
     with transaction.atomic():
-        require_org(actor, training.org, "只能为您管理范围内党组织登记的培训添加参训人员。")
+        require_org(actor, training.org, _("只能为您管理范围内党组织登记的培训添加参训人员。"))
         for m in members:
-            require_org(actor, m.org, f"{m.name}不在您的管理范围内。")
+            require_org(actor, m.org, _("%(name)s不在您的管理范围内。") % {"name": m.name})
         existing = {p.member_id: p for p in Participant.objects.filter(training=training, member__in=members)}
         for m in members:
             cert = (certificates.get(m.pk) or "").strip()
@@ -156,7 +168,7 @@ def add_participants(
 def remove_participant(*, actor, participant: Participant) -> None:
     with transaction.atomic():
         training = participant.training
-        require_org(actor, training.org, "只能修改您管理范围内党组织登记的培训。")
+        require_org(actor, training.org, _("只能修改您管理范围内党组织登记的培训。"))
         name = participant.member.name
         participant.delete()
         audit.record(
@@ -174,13 +186,19 @@ def parse_period(text: Any) -> tuple[str, int, int | None]:
     norm = re.sub(r"[年/.]", "-", raw).rstrip("月").rstrip("-")
     match = re.fullmatch(r"(\d{4})(?:-(\d{1,2}))?", norm)
     if not match:
-        raise ServiceError(f"期间“{raw}”无效，应为 YYYY 或 YYYY-MM（如 2026 或 2026-03）。", field="period")
+        raise ServiceError(
+            _("期间“%(period)s”无效，应为 YYYY 或 YYYY-MM（如 2026 或 2026-03）。") % {"period": raw},
+            field="period",
+        )
     year = int(match.group(1))
     month = int(match.group(2)) if match.group(2) else None
     if not 2000 <= year <= 2100 or (month is not None and not 1 <= month <= 12):
-        raise ServiceError(f"期间“{raw}”无效，应为 YYYY 或 YYYY-MM（如 2026 或 2026-03）。", field="period")
+        raise ServiceError(
+            _("期间“%(period)s”无效，应为 YYYY 或 YYYY-MM（如 2026 或 2026-03）。") % {"period": raw},
+            field="period",
+        )
     if dt.date(year, month or 1, 1) > dt.date.today():
-        raise ServiceError(f"期间“{raw}”尚未开始。", field="period")
+        raise ServiceError(_("期间“%(period)s”尚未开始。") % {"period": raw}, field="period")
     return (f"{year}-{month:02d}" if month else f"{year}"), year, month
 
 
@@ -189,19 +207,19 @@ def record_study(
 ) -> tuple[StudyRecord, str]:
     """Upserts one platform figure for member + platform + period; returns (record, "create"|"update"|"unchanged")."""
     if platform not in Platform.values:
-        raise ServiceError("请选择学习平台。", field="platform")
+        raise ServiceError(_("请选择学习平台。"), field="platform")
     period, year, _month = parse_period(period)
-    points_d = _decimal(points, "points", "积分")
+    points_d = _decimal(points, "points", pgettext("in a sentence", "积分"))
     if points_d is not None and points_d != points_d.to_integral_value():
-        raise ServiceError("积分应为整数。", field="points")
-    hours_d = _decimal(hours, "hours", "学时")
+        raise ServiceError(_("积分应为整数。"), field="points")
+    hours_d = _decimal(hours, "hours", pgettext("in a sentence", "学时"))
     if hours_d is not None and (hours_d != hours_d.quantize(Decimal("0.01")) or hours_d >= Decimal("100000")):
-        raise ServiceError("学时最多保留两位小数。", field="hours")
+        raise ServiceError(_("学时最多保留两位小数。"), field="hours")
     if points_d is None and hours_d is None:
-        raise ServiceError("积分和学时至少填写一项。", field="hours")
+        raise ServiceError(_("积分和学时至少填写一项。"), field="hours")
     values = {"year": year, "points": int(points_d) if points_d is not None else None, "hours": hours_d}
     with transaction.atomic():
-        require_org(actor, member.org, f"{member.name}不在您的管理范围内。")
+        require_org(actor, member.org, _("%(name)s不在您的管理范围内。") % {"name": member.name})
         record = (
             StudyRecord.objects.select_for_update()
             .filter(member=member, platform=platform, period=period)

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from dangjian.core.errors import ServiceError
 from dangjian.core.imports import ImportContext, Importer
 from dangjian.core.pii import mask_id_number
@@ -35,17 +37,17 @@ class StudyHours:
 
     def parse(self, value: Any) -> Decimal:
         if isinstance(value, bool):
-            raise CellError(f"“{value}”不是有效学时。")
+            raise CellError(_("“%(value)s”不是有效学时。") % {"value": value})
         text = str(value).strip()
         try:
             number = Decimal(text)
         except InvalidOperation:
-            raise CellError(f"“{text}”不是有效学时，应为数字。") from None
+            raise CellError(_("“%(value)s”不是有效学时，应为数字。") % {"value": text}) from None
         if not number.is_finite() or number < 0:
-            raise CellError("学时不能为负数。")
+            raise CellError(_("学时不能为负数。"))
         rounded = number.quantize(Decimal("0.01"))
         if rounded != number and abs(rounded - number) >= Decimal("0.000001"):
-            raise CellError("学时最多保留两位小数。")
+            raise CellError(_("学时最多保留两位小数。"))
         return rounded
 
     def render(self, value: Any) -> Any:
@@ -87,7 +89,7 @@ class StudyStatsImporter(Importer):
 
     def check_row(self, row: ParsedRow, ctx: ImportContext) -> None:
         if row.get("points") is None and row.get("hours") is None and not ({"points", "hours"} & row.invalid):
-            ctx.error(row.row, HOURS, "积分和学时至少填写一项。")
+            ctx.error(row.row, HOURS, _("积分和学时至少填写一项。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         members = members_by_number(r.get("member") for r in rows)
@@ -97,7 +99,11 @@ class StudyStatsImporter(Importer):
             if member is not None and row.get("platform") and row.get("period"):
                 key = (member.pk, row.get("platform"), row.get("period"))
                 if key in seen:
-                    ctx.error(row.row, PERIOD, f"与第 {seen[key]} 行重复（同一党员、平台和期间）。")
+                    ctx.error(
+                        row.row,
+                        PERIOD,
+                        _("与第 %(row)s 行重复（同一党员、平台和期间）。") % {"row": seen[key]},
+                    )
                 seen.setdefault(key, row.row)
             if not ctx.fails(row.row):
                 ctx.attempt(row.row, self._write, row, member, ctx)
@@ -109,14 +115,20 @@ class StudyStatsImporter(Importer):
             return None
         member = members.get(number)
         if member is None:
-            ctx.error(row.row, ID, f"未找到身份证号为 {mask_id_number(number)} 的党员。")
+            ctx.error(
+                row.row, ID, _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)}
+            )
             return None
         if not ctx.covers(member.org):
-            ctx.error(row.row, ID, f"身份证号为 {mask_id_number(number)} 的党员不在您的管理范围内。")
+            ctx.error(
+                row.row,
+                ID,
+                _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": mask_id_number(number)},
+            )
             return None
         name = (row.get("name") or "").strip()
         if name and name != member.name:
-            ctx.error(row.row, NAME, f"姓名“{name}”与名册中该身份证号的党员不一致。")
+            ctx.error(row.row, NAME, _("姓名“%(name)s”与名册中该身份证号的党员不一致。") % {"name": name})
         return member
 
     def _write(self, row: ParsedRow, member: Member, ctx: ImportContext):
