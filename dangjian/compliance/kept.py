@@ -42,7 +42,7 @@ from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTod
 from dangjian.compliance.periods import clamp_as_of
 from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
-from dangjian.core import audit
+from dangjian.core import audit, messages
 from dangjian.core.perf import gc_paused
 from dangjian.orgs.models import Org
 
@@ -110,13 +110,14 @@ def _analyze() -> None:
 
 
 def _row(result: Result) -> tuple:
+    """The kept fields of a result; the message as stored (its JSON form, rendered when shown)."""
     return (
         unit_key(result.org),
         result.org.path,
         result.status,
         list(result.missing),
         [[ref.kind, ref.id] for ref in result.evidence],
-        result.message,
+        messages.dump(result.message),
     )
 
 
@@ -272,7 +273,7 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
                 rule_id=item.rule.id,
                 period=item.period,
                 due_by=item.due_by,
-                message=item.message,
+                message=messages.dump(item.message),
                 on=on,
             )
             for item in todos
@@ -308,11 +309,14 @@ def kept_meta(orgs, *, year: int, ruleset: Ruleset) -> KeptMeta | None:
     return KeptMeta(row["as_of"], row["at"], row["orgs"])
 
 
-def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Evaluation:
-    """The kept results of `orgs` as an Evaluation (rule order, then path order): one query."""
+def kept_evaluation(
+    orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta, with_messages: bool = True
+) -> Evaluation:
+    """The kept results of `orgs` as an Evaluation (rule order, then path order): one query. Without messages
+    (`with_messages=False`, for the roll-ups that show statuses only) the messages are "" and not read."""
     rules = {rule.id: rule for rule in ruleset.rules}
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-    rows = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs)).values_list(
+    fields = (
         "org_id",
         "org__code",
         "org__name",
@@ -323,7 +327,12 @@ def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Eva
         "status",
         "missing",
         "evidence",
-        "message",
+    )
+    found = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs))
+    rows: Iterable[tuple] = (
+        found.values_list(*fields, "message")
+        if with_messages
+        else ((*row, "") for row in found.values_list(*fields))
     )
     refs: dict[int, OrgRef] = {}
     results = []
@@ -335,7 +344,14 @@ def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Eva
         if ref is None:
             ref = refs[org_id] = OrgRef(org_id, code, name, org_type, path, unit)
         results.append(
-            Result(rule, ref, status, list(missing), [EvidenceRef(k, i) for k, i in evidence], message)
+            Result(
+                rule,
+                ref,
+                status,
+                list(missing),
+                [EvidenceRef(k, i) for k, i in evidence],
+                messages.load(message),
+            )
         )
     results.sort(key=lambda r: (order[r.rule.id], r.org.path))
     return Evaluation(ruleset=ruleset, year=year, as_of=meta.as_of, results=results)
@@ -407,7 +423,7 @@ def kept_todo(orgs, *, ruleset: Ruleset) -> tuple[list[TodoItem], dt.date | None
         ref = refs.get(org_id)
         if ref is None:
             ref = refs[org_id] = OrgRef(org_id, code, name, org_type, path, unit)
-        items.append(TodoItem(ref, rule, period, due_by, message))
+        items.append(TodoItem(ref, rule, period, due_by, messages.load(message)))
         day = on if day is None else min(day, on)
     items.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
     return items, day
@@ -432,7 +448,13 @@ def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, 
         "message",
     )[:limit]
     items = [
-        TodoItem(OrgRef(org_id, code, name, org_type, path, unit), rules[rule_id], period, due_by, message)
+        TodoItem(
+            OrgRef(org_id, code, name, org_type, path, unit),
+            rules[rule_id],
+            period,
+            due_by,
+            messages.load(message),
+        )
         for org_id, code, name, org_type, path, unit, rule_id, period, due_by, message in rows
         if rule_id in rules
     ]
