@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from django.utils import translation
 
 from dangjian.core import idcard
 
@@ -36,6 +37,15 @@ def unique_id_number(male: bool = True) -> str:
     n = next(_seq)
     birth = dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 10500)  # born by 1978: of age by 1997
     return idcard.make("310104", birth, n % 999, male)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Each test starts in the default language: a request through the language middleware leaves the language
+    it chose active in the thread, and check messages (core.messages) render in the active language."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -11,18 +11,25 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext_noop
+
 from dangjian.compliance.checks import REGISTRY, STATUSES, Outcome
 from dangjian.compliance.facts import OrgFacts, OrgRef, build_facts
 from dangjian.compliance.periods import Window, clamp_as_of, window_for
 from dangjian.compliance.registry import EvidenceRef, typed_evidence
 from dangjian.compliance.rulebook import Rule, Ruleset, load_ruleset
+from dangjian.core.messages import Message, render
 from dangjian.core.perf import gc_paused
 
 __all__ = ["STATUSES", "Evaluation", "OrgRef", "Result", "TodoItem", "evaluate", "todo"]
 
 log = logging.getLogger(__name__)
 
-CHECK_FAILED = "检查未能执行（{error}），按不合格处理，请联系系统管理员。"
+CHECK_FAILED = gettext_noop("检查未能执行（%(error)s），按不合格处理，请联系系统管理员。")
+
+
+def check_failed(exc: Exception) -> Message:
+    return Message(CHECK_FAILED, error=type(exc).__name__)
 
 
 @dataclass
@@ -32,7 +39,7 @@ class Result:
     status: str
     missing: list[str] = field(default_factory=list)  # sorted periods, or meeting dates for quorum rules
     evidence: list[EvidenceRef] = field(default_factory=list)  # (kind, id) of the records it rests on
-    message: str = ""
+    message: Message | str = ""  # shown in the viewer's language: str(message)
 
     def to_json(self) -> dict:
         return {
@@ -42,7 +49,7 @@ class Result:
             "missing": list(self.missing),
             "clause": self.rule.clause,
             "basis": self.rule.basis,
-            "message": self.message,
+            "message": render(self.message),
         }
 
 
@@ -74,7 +81,7 @@ class TodoItem:
     rule: Rule
     period: str  # "2026-05", "2026-Q2" or "2026"
     due_by: dt.date
-    message: str
+    message: Message | str
 
 
 def extra_needs(ruleset: Ruleset, *, for_todo: bool = False) -> frozenset[str]:
@@ -102,7 +109,7 @@ def run_check(rule: Rule, facts: OrgFacts, window: Window, params=None) -> Outco
         return outcome
     except Exception as exc:
         log.exception("compliance check %s failed for org %s", rule.id, facts.ref.code)
-        return Outcome("fail", CHECK_FAILED.format(error=type(exc).__name__))
+        return Outcome("fail", check_failed(exc))
 
 
 def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset | None = None) -> Evaluation:
@@ -191,4 +198,4 @@ def todo_of(facts: list[OrgFacts], ruleset: Ruleset, on: dt.date) -> list[TodoIt
 def _failed_due(on: dt.date, exc: Exception):
     from dangjian.compliance.checks import Due
 
-    return Due(str(on.year), on, CHECK_FAILED.format(error=type(exc).__name__))
+    return Due(str(on.year), on, check_failed(exc))

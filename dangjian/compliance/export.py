@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from dangjian.compliance.evaluator import Evaluation
+from dangjian.core.messages import render
 
 STATUS_LABELS = {"pass": "符合", "fail": "不符合", "pending": "待定", "not_applicable": "不适用"}
 SEVERITY_LABELS = {"required": "必须", "advisory": "建议"}
@@ -47,7 +48,7 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
                 r.org.unit,
                 STATUS_LABELS[r.status],
                 "、".join(r.missing),
-                r.message,
+                render(r.message),
             )
         )
     ws.freeze_panes = "A2"

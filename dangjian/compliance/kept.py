@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTod
 from dangjian.compliance.periods import clamp_as_of
 from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
-from dangjian.core import audit
+from dangjian.core import audit, messages
 from dangjian.core.perf import gc_paused
 from dangjian.orgs.models import Org
 
@@ -110,13 +111,14 @@ def _analyze() -> None:
 
 
 def _row(result: Result) -> tuple:
+    """The kept fields of a result; the message as stored (its JSON form, rendered when shown)."""
     return (
         unit_key(result.org),
         result.org.path,
         result.status,
         list(result.missing),
         [[ref.kind, ref.id] for ref in result.evidence],
-        result.message,
+        messages.dump(result.message),
     )
 
 
@@ -261,11 +263,17 @@ def _tally(version: int, year: int, units: set[str]) -> None:
     )
 
 
+def _canonical(stored) -> str:
+    """A stored message (its JSON form) as a comparable string."""
+    return json.dumps(stored, ensure_ascii=False, sort_keys=True)
+
+
 def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoItem]) -> int:
     """The 待办 of `org_ids`: rows no longer due are deleted, new ones inserted, the rest stay (a 待办 is the
     same from one day to the next until it is done or its period ends)."""
     wanted = {
-        (version, item.org.id, item.rule.id, item.period, item.due_by, item.message): item for item in todos
+        (version, item.org.id, item.rule.id, item.period, item.due_by, _canonical(messages.dump(item.message))): item
+        for item in todos
     }
     stale: list[int] = []
     kept_keys = set()
@@ -273,9 +281,10 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
         rows = KeptTodo.objects.filter(org_id__in=batch).values_list(
             "id", "version", "org_id", "rule_id", "period", "due_by", "message"
         )
-        for pk, *key in rows:
-            if tuple(key) in wanted and tuple(key) not in kept_keys:
-                kept_keys.add(tuple(key))
+        for pk, row_version, org_id, rule_id, period, due_by, message in rows:
+            key = (row_version, org_id, rule_id, period, due_by, _canonical(message))
+            if key in wanted and key not in kept_keys:
+                kept_keys.add(key)
             else:
                 stale.append(pk)
     for batch in _in_batches(stale):
@@ -288,7 +297,7 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
                 rule_id=item.rule.id,
                 period=item.period,
                 due_by=item.due_by,
-                message=item.message,
+                message=messages.dump(item.message),
                 on=on,
             )
             for key, item in wanted.items()
@@ -331,17 +340,25 @@ def kept_meta(orgs, *, year: int, ruleset: Ruleset) -> KeptMeta | None:
     return KeptMeta(row["as_of"], row["at"], row["orgs"])
 
 
-def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Evaluation:
-    """The kept results of `orgs` as an Evaluation (rule order, then path order): one query."""
+def kept_evaluation(
+    orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta, with_messages: bool = True
+) -> Evaluation:
+    """The kept results of `orgs` as an Evaluation (rule order, then path order): one query. Without messages
+    (`with_messages=False`, for the roll-ups that show statuses only) the messages are "" and not read."""
     rules = {rule.id: rule for rule in ruleset.rules}
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-    rows = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs)).values_list(
+    fields = (
         *_ORG_FIELDS,
         "rule_id",
         "status",
         "missing",
         "evidence",
-        "message",
+    )
+    found = KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs))
+    rows: Iterable[tuple] = (
+        found.values_list(*fields, "message")
+        if with_messages
+        else ((*row, "") for row in found.values_list(*fields))
     )
     refs: dict[int, OrgRef] = {}
     results = []
@@ -353,7 +370,14 @@ def kept_evaluation(orgs, *, year: int, ruleset: Ruleset, meta: KeptMeta) -> Eva
         if ref is None:
             ref = refs[org_id] = OrgRef(org_id, code, name, org_type, path, unit)
         results.append(
-            Result(rule, ref, status, list(missing), [EvidenceRef(k, i) for k, i in evidence], message)
+            Result(
+                rule,
+                ref,
+                status,
+                list(missing),
+                [EvidenceRef(k, i) for k, i in evidence],
+                messages.load(message),
+            )
         )
     results.sort(key=lambda r: (order[r.rule.id], r.org.path))
     return Evaluation(ruleset=ruleset, year=year, as_of=meta.as_of, results=results)
@@ -411,7 +435,7 @@ def _todo_items(rows, ruleset: Ruleset) -> list[TodoItem]:
         ref = refs.get(org_id)
         if ref is None:
             ref = refs[org_id] = OrgRef(org_id, code, name, org_type, path, unit)
-        items.append(TodoItem(ref, rule, period, due_by, message))
+        items.append(TodoItem(ref, rule, period, due_by, messages.load(message)))
     return items
 
 

@@ -20,7 +20,8 @@ class KeptResult(models.Model):
     status = models.CharField(_("结果"), max_length=16)
     missing = models.JSONField(_("缺少"), default=list)
     evidence = models.JSONField(_("依据的记录"), default=list)  # [[kind, id], …]
-    message = models.TextField(_("说明"))
+    # core.messages: {"m": msgid, "p": {…}} rendered in the viewer's language when shown (a plain str as it is)
+    message = models.JSONField(_("说明"))
     since = models.DateField(_("本结果起始日期"))  # D of the evaluation that first gave this status
     digest = models.CharField(_("摘要"), max_length=32)  # of the fields above: a refresh compares only this
 
@@ -110,7 +111,7 @@ class KeptTodo(models.Model):
     rule_id = models.CharField(_("规则编号"), max_length=64)
     period = models.CharField(_("周期"), max_length=16)
     due_by = models.DateField(_("截止日期"))
-    message = models.TextField(_("说明"))
+    message = models.JSONField(_("说明"))  # as KeptResult.message
     on = models.DateField(_("评估日期"))
 
     class Meta:

@@ -22,8 +22,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Annotated, Any, NamedTuple
 
+from django.db import models
 from pydantic import AfterValidator, BaseModel, ConfigDict
 
+from dangjian.core.messages import Join, Message
 from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
 
 STATUSES = ("pass", "fail", "pending", "not_applicable")
@@ -39,7 +41,8 @@ class EvidenceRef(NamedTuple):
 @dataclass(frozen=True)
 class Outcome:
     status: str
-    message: str
+    # rendered in the viewer's language when shown (core.messages); a plain str is shown as it is
+    message: Message | str
     missing: list[str] = field(default_factory=list)
     # ids of the records the result rests on, of the check kind's evidence kind (or EvidenceRef items)
     evidence: list[Any] = field(default_factory=list)
@@ -51,7 +54,7 @@ class Due:
 
     period: str
     due_by: dt.date
-    message: str
+    message: Message | str
 
 
 class Link(NamedTuple):
@@ -203,9 +206,16 @@ OrgTypeName = Annotated[str, AfterValidator(one_of(OrgType, "组织类型"))]
 PostTitleName = Annotated[str, AfterValidator(one_of(PostTitle, "党内职务"))]
 
 
-@lru_cache(maxsize=64)
-def title_label(title: str) -> str:
-    return chinese_label(PostTitle, title)
+@lru_cache(maxsize=256)
+def choice_label(choices: type[models.TextChoices], value: str) -> Message:
+    """A choice's label as a fragment of a message: its msgid is the Chinese label, so it is shown as the
+    choice's lazy label is, in the viewer's language."""
+    return Message(chinese_label(choices, value))
+
+
+def title_name(title: str) -> Message:
+    """A post title (书记 …) as a fragment of a message."""
+    return choice_label(PostTitle, title)
 
 
 @lru_cache(maxsize=4096)  # every message of a city-wide evaluation formats a few hundred distinct dates
@@ -213,5 +223,17 @@ def iso(day: dt.date) -> str:
     return day.strftime("%Y-%m-%d")
 
 
+@lru_cache(maxsize=64)
+def month_count(n: int) -> Message:
+    """ "6个月" ("6 months") as a fragment of a message."""
+    return Message.plural("%(n)s个月", n=n)
+
+
+def some_names(names: list[str], shown: int = 10) -> Message | Join:
+    """ "甲、乙、丙", or the first `shown` names and "等N人" when there are more."""
+    first = Join(names[:shown])
+    return Message("%(names)s等%(n)s人", names=first, n=len(names)) if len(names) > shown else first
+
+
 def dissolved(window) -> Outcome:
-    return Outcome("not_applicable", f"不适用：该组织已于{iso(window.dissolved_on)}撤销。")
+    return Outcome("not_applicable", Message("不适用：该组织已于%(day)s撤销。", day=iso(window.dissolved_on)))

@@ -43,11 +43,15 @@ def _kept_meta(form: EvaluationForm, orgs):
     return (ruleset, meta) if meta is not None else (None, None)
 
 
-def _results(form: EvaluationForm, orgs):
-    """The evaluation of `orgs` (kept, or live) and when kept results were evaluated (or None)."""
+def _results(form: EvaluationForm, orgs, *, with_messages: bool = True):
+    """The evaluation of `orgs` (kept, or live) and when kept results were evaluated (or None); the messages
+    of kept results are read only `with_messages`."""
     ruleset, meta = _kept_meta(form, orgs)
     if meta is not None:
-        return kept.kept_evaluation(orgs, year=form.the_year, ruleset=ruleset, meta=meta), meta
+        evaluation = kept.kept_evaluation(
+            orgs, year=form.the_year, ruleset=ruleset, meta=meta, with_messages=with_messages
+        )
+        return evaluation, meta
     return evaluate(orgs, year=form.the_year, as_of=form.the_as_of), None
 
 
@@ -68,7 +72,9 @@ def _overview(form: EvaluationForm, orgs):
         return selectors.build_overview(evaluation, types=types), evaluation, None
     units = kept.kept_units(orgs, year=form.the_year, ruleset=ruleset)
     if len(units) <= 1 or sum(n for n, _first in units.values()) <= selectors.INLINE_ORGS:
-        evaluation = kept.kept_evaluation(orgs, year=form.the_year, ruleset=ruleset, meta=meta)
+        evaluation = kept.kept_evaluation(
+            orgs, year=form.the_year, ruleset=ruleset, meta=meta, with_messages=False
+        )
         return selectors.build_overview(evaluation, types=types), evaluation, meta
     evaluation = Evaluation(ruleset=ruleset, year=form.the_year, as_of=meta.as_of, results=[])
     counts = kept.kept_counts(orgs, units, year=form.the_year, ruleset=ruleset)
@@ -121,7 +127,7 @@ def unit_rows(request):
         return redirect(reverse("compliance:overview") + _query(form))
     scope, _root = selectors.scoped_orgs(request.user, org_pk=form.org_pk)
     orgs = scope.filter(selectors.unit_filter(form.the_unit))
-    evaluation, _meta = _results(form, orgs)
+    evaluation, _meta = _results(form, orgs, with_messages=False)
     # The columns are those of the overview the rows go into: the rules of the whole scope's types.
     board = selectors.build_overview(evaluation, types=selectors.org_types(scope), org_rows=True)
     return render(

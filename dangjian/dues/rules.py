@@ -24,7 +24,9 @@ from dangjian.compliance.registry import (
     register,
     register_param_labels,
     register_short_titles,
+    some_names,
 )
+from dangjian.core.messages import Join, Message
 from dangjian.dues import kernel
 from dangjian.dues.facts import DuesFacts, DuesMember
 from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of
@@ -88,9 +90,13 @@ def _last_overdue(first: int, last: int, collection_day: int | None, as_of: dt.d
     return index
 
 
-def names(members: list[DuesMember]) -> str:
-    shown = "、".join(m.name for m in members[:NAMES_SHOWN])
-    return shown + (f"等{len(members)}人" if len(members) > NAMES_SHOWN else "")
+def names(members: list[DuesMember]) -> Join | Message:
+    return some_names([m.name for m in members], NAMES_SHOWN)
+
+
+def _run(months: int) -> Message:
+    """ "连续6个月以上" """
+    return Message.plural("连续%(n)s个月以上", n=months)
 
 
 def _dues(facts: OrgFacts) -> DuesFacts:
@@ -119,7 +125,9 @@ def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
         return dissolved(window)
     dues = _dues(facts)
     if not dues.members:
-        return Outcome("pass", f"已满足：{iso(window.as_of)}本支部没有需要登记党费基数的党员。")
+        return Outcome(
+            "pass", Message("已满足：%(day)s本支部没有需要登记党费基数的党员。", day=iso(window.as_of))
+        )
     first, last = _span(window.as_of)
     codes = month_codes(dues, first, last)
     window_first, window_last = month_index(window.start), month_index(window.end)
@@ -134,13 +142,23 @@ def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
             missing.update(gaps)
     if not lacking:
         return Outcome(
-            "pass", f"已满足：{len(dues.members)}名党员均已登记{window.year}年度的缴费类别和月缴费基数。"
+            "pass",
+            Message.plural(
+                "已满足：%(n)s名党员均已登记%(year)s年度的缴费类别和月缴费基数。",
+                n=len(dues.members),
+                year=window.year,
+            ),
         )
     months = [_label(month_of(i)) for i in sorted(missing)]
     return Outcome(
         "fail",
-        f"{len(lacking)}名党员未登记{window.year}年度有效的缴费类别和月缴费基数（{names(lacking)}），"
-        f"涉及月份：{'、'.join(months)}。",
+        Message.plural(
+            "%(n)s名党员未登记%(year)s年度有效的缴费类别和月缴费基数（%(names)s），涉及月份：%(months)s。",
+            n=len(lacking),
+            year=window.year,
+            names=names(lacking),
+            months=Join(months),
+        ),
         months,
     )
 
@@ -159,7 +177,10 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
         if overdue(period.start, dues.collection_day, window.as_of)
     ]
     if not months:
-        return Outcome("pending", f"待定：截至{iso(window.as_of)}尚无已过党费集中交纳日的完整月份需要检查。")
+        return Outcome(
+            "pending",
+            Message("待定：截至%(day)s尚无已过党费集中交纳日的完整月份需要检查。", day=iso(window.as_of)),
+        )
     first, last = _span(window.as_of)
     codes = month_codes(dues, first, last)
     offsets = {month: month_index(month) - first for month in months}
@@ -171,13 +192,24 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     if not unpaid_by_month:
         return Outcome(
             "pass",
-            f"已满足：{window.year}年需检查的{len(months)}个月（已过集中交纳日）全体党员均已交清党费。",
+            Message.plural(
+                "已满足：%(year)s年需检查的%(n)s个月（已过集中交纳日）全体党员均已交清党费。",
+                year=window.year,
+                n=len(months),
+            ),
         )
     missing = sorted(unpaid_by_month)
-    details = "、".join(f"{_label(m)}（{unpaid_by_month[m]}人）" for m in missing)
+    details = Join(
+        Message.plural("%(month)s（%(n)s人）", month=_label(m), n=unpaid_by_month[m]) for m in missing
+    )
     return Outcome(
         "fail",
-        f"{window.year}年有{len(missing)}个月党员未交清党费（未交或部分交纳）：{details}。",
+        Message.plural(
+            "%(year)s年有%(n)s个月党员未交清党费（未交或部分交纳）：%(details)s。",
+            year=window.year,
+            n=len(missing),
+            details=details,
+        ),
         [_label(m) for m in missing],
     )
 
@@ -211,16 +243,34 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
     if not unreviewed:
         if cases:
             return Outcome(
-                "pass", f"已满足：连续{p.case_months}个月以上未交纳党费的{cases}名党员均已经支部审查。"
+                "pass",
+                Message.plural(
+                    "已满足：%(run)s未交纳党费的%(n)s名党员均已经支部审查。", run=_run(p.case_months), n=cases
+                ),
             )
         return Outcome(
-            "pass", f"已满足：截至{iso(window.as_of)}没有连续{p.case_months}个月以上未交纳党费的党员。"
+            "pass",
+            Message(
+                "已满足：截至%(day)s没有%(run)s未交纳党费的党员。",
+                day=iso(window.as_of),
+                run=_run(p.case_months),
+            ),
         )
-    details = "、".join(f"{m.name}（{_label(s)}至{_label(e)}，连续{n}个月）" for m, s, e, n in unreviewed)
+    details = Join(
+        Message.plural(
+            "%(name)s（%(start)s至%(end)s，连续%(n)s个月）", name=m.name, start=_label(s), end=_label(e), n=n
+        )
+        for m, s, e, n in unreviewed
+    )
     missing = sorted(f"{_label(s)}~{_label(e)}" for _m, s, e, _n in unreviewed)
     return Outcome(
         "fail",
-        f"{len(unreviewed)}名党员连续{p.case_months}个月以上未交纳党费，尚无支部审查记录：{details}。",
+        Message.plural(
+            "%(n)s名党员%(run)s未交纳党费，尚无支部审查记录：%(details)s。",
+            n=len(unreviewed),
+            run=_run(p.case_months),
+            details=details,
+        ),
         missing,
     )
 

@@ -17,10 +17,12 @@ from dangjian.compliance.registry import (
     Params,
     dissolved,
     iso,
+    month_count,
     register,
     register_param_labels,
     register_short_titles,
 )
+from dangjian.core.messages import Join, Message
 from dangjian.elections import facts as _elections_facts  # noqa: F401  (registers the "elections" provider)
 
 
@@ -43,7 +45,9 @@ def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Out
     if window.closed:
         return dissolved(window)
     if facts.term_end is None:
-        return Outcome("not_applicable", "不适用：未登记本届开始日期（或成立日期），无法计算届满日期。")
+        return Outcome(
+            "not_applicable", Message("不适用：未登记本届开始日期（或成立日期），无法计算届满日期。")
+        )
     from dangjian.elections.tally import classify_term
 
     adj = _facts(facts).adjusted_due(facts.term_end)
@@ -51,22 +55,40 @@ def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Out
     status, due = classify_term(
         facts.term_end, adj, on, months_ahead=p.months_ahead, max_adjust_months=p.max_adjust_months
     )
-    label = f"本届任期{iso(facts.term_end)}届满" + (
-        f"（经批准{'延期' if adj.kind == 'postpone' else '提前'}至{iso(due)}换届）" if adj else ""
-    )
+    adjusted: Message | str = ""
+    if adj:
+        adjusted = (
+            Message("（经批准延期至%(day)s换届）", day=iso(due))
+            if adj.kind == "postpone"
+            else Message("（经批准提前至%(day)s换届）", day=iso(due))
+        )
+    term = Message("本届任期%(end)s届满%(adjusted)s", end=iso(facts.term_end), adjusted=adjusted)
+    day = iso(on)
     if status == "violation":
         return Outcome(
             "fail",
-            f"{label}，至{iso(on)}尚未换届，超期已逾{p.max_adjust_months}个月且无延期批准，属于违规。",
+            Message(
+                "%(term)s，至%(day)s尚未换届，超期已逾%(months)s且无延期批准，属于违规。",
+                term=term,
+                day=day,
+                months=month_count(p.max_adjust_months),
+            ),
             [iso(due)],
         )
     if status == "overdue":
-        return Outcome("fail", f"{label}，至{iso(on)}尚未换届。", [iso(due)])
+        return Outcome("fail", Message("%(term)s，至%(day)s尚未换届。", term=term, day=day), [iso(due)])
+    months = month_count(p.months_ahead)
     if status == "due":
         return Outcome(
-            "fail", f"{label}，距{iso(on)}不足{p.months_ahead}个月，请及时做好换届准备。", [iso(due)]
+            "fail",
+            Message(
+                "%(term)s，距%(day)s不足%(months)s，请及时做好换届准备。", term=term, day=day, months=months
+            ),
+            [iso(due)],
         )
-    return Outcome("pass", f"已满足：{label}，距{iso(on)}超过{p.months_ahead}个月。")
+    return Outcome(
+        "pass", Message("已满足：%(term)s，距%(day)s超过%(months)s。", term=term, day=day, months=months)
+    )
 
 
 def _in_window(facts: OrgFacts, window: Window):
@@ -74,7 +96,12 @@ def _in_window(facts: OrgFacts, window: Window):
 
 
 def _none(window: Window) -> Outcome:
-    return Outcome("pass", f"已满足：{window.year}年截至{iso(window.as_of)}未进行选举，无需检查。")
+    return Outcome(
+        "pass",
+        Message(
+            "已满足：%(year)s年截至%(day)s未进行选举，无需检查。", year=window.year, day=iso(window.as_of)
+        ),
+    )
 
 
 class QuorumParams(Params):
@@ -93,12 +120,32 @@ def election_quorum(facts: OrgFacts, window: Window, p: QuorumParams) -> Outcome
     bad = [e for e in elections if not quorum_ok(e.present, e.expected, share)]
     if not bad:
         return Outcome(
-            "pass", f"已满足：{len(elections)}次选举到会人数均超过应到会人数的{p.numerator}/{p.denominator}。"
+            "pass",
+            Message.plural(
+                "已满足：%(n)s次选举到会人数均超过应到会人数的%(num)s/%(den)s。",
+                n=len(elections),
+                num=p.numerator,
+                den=p.denominator,
+            ),
         )
-    details = "、".join(f"{iso(e.held_on)}（应到{e.expected}人，实到{e.present}人）" for e in bad)
+    details = Join(
+        Message(
+            "%(day)s（应到%(expected)s人，实到%(present)s人）",
+            day=iso(e.held_on),
+            expected=e.expected,
+            present=e.present,
+        )
+        for e in bad
+    )
     return Outcome(
         "fail",
-        f"{len(bad)}次选举到会人数未超过应到会人数的{p.numerator}/{p.denominator}：{details}。",
+        Message.plural(
+            "%(n)s次选举到会人数未超过应到会人数的%(num)s/%(den)s：%(details)s。",
+            n=len(bad),
+            num=p.numerator,
+            den=p.denominator,
+            details=details,
+        ),
         [iso(e.held_on) for e in bad],
     )
 
@@ -123,15 +170,31 @@ def election_margin(facts: OrgFacts, window: Window, p: MarginParams) -> Outcome
     bad = [e for e in elections if not margin_ok(len(_formal(e)), e.seats, p.margin_percent)]
     if not bad:
         return Outcome(
-            "pass", f"已满足：{len(elections)}次选举的候选人数均比应选名额多{p.margin_percent}%以上。"
+            "pass",
+            Message.plural(
+                "已满足：%(n)s次选举的候选人数均比应选名额多%(percent)s%%以上。",
+                n=len(elections),
+                percent=p.margin_percent,
+            ),
         )
-    details = "、".join(
-        f"{iso(e.held_on)}（应选{e.seats}名，候选人{len(_formal(e))}名，至少应{min_margin_candidates(e.seats, p.margin_percent)}名）"
+    details = Join(
+        Message(
+            "%(day)s（应选%(seats)s名，候选人%(candidates)s名，至少应%(min)s名）",
+            day=iso(e.held_on),
+            seats=e.seats,
+            candidates=len(_formal(e)),
+            min=min_margin_candidates(e.seats, p.margin_percent),
+        )
         for e in bad
     )
     return Outcome(
         "fail",
-        f"{len(bad)}次选举候选人差额不足{p.margin_percent}%：{details}。",
+        Message.plural(
+            "%(n)s次选举候选人差额不足%(percent)s%%：%(details)s。",
+            n=len(bad),
+            percent=p.margin_percent,
+            details=details,
+        ),
         [iso(e.held_on) for e in bad],
     )
 
@@ -152,7 +215,7 @@ def election_threshold(facts: OrgFacts, window: Window, p: ThresholdParams) -> O
     if not elections:
         return _none(window)
     share = Fraction(p.numerator, p.denominator)
-    label = "应到会" if p.basis == "expected" else "实到会"
+    expected = p.basis == "expected"
     bad = []
     for e in elections:
         basis = e.expected if p.basis == "expected" else e.present
@@ -160,17 +223,35 @@ def election_threshold(facts: OrgFacts, window: Window, p: ThresholdParams) -> O
         if under:
             bad.append((e, basis, under))
     if not bad:
+        counts = {"n": len(elections), "num": p.numerator, "den": p.denominator}
         return Outcome(
             "pass",
-            f"已满足：{len(elections)}次选举的当选人得票均超过{label}有选举权人数的{p.numerator}/{p.denominator}。",
+            Message.plural(
+                "已满足：%(n)s次选举的当选人得票均超过应到会有选举权人数的%(num)s/%(den)s。", **counts
+            )
+            if expected
+            else Message.plural(
+                "已满足：%(n)s次选举的当选人得票均超过实到会有选举权人数的%(num)s/%(den)s。", **counts
+            ),
         )
-    details = "、".join(
-        f"{iso(e.held_on)}：{'、'.join(f'{c.name}（{c.votes}票）' for c in under)}，至少应{min_passing(basis, share)}票"
+    details = Join(
+        Message.plural(
+            "%(day)s：%(candidates)s，至少应%(n)s票",
+            day=iso(e.held_on),
+            # an elected candidate's votes are recorded
+            candidates=Join(
+                Message.plural("%(name)s（%(n)s票）", name=c.name, n=c.votes or 0) for c in under
+            ),
+            n=min_passing(basis, share),
+        )
         for e, basis, under in bad
     )
+    kw: dict[str, object] = {"num": p.numerator, "den": p.denominator, "details": details}
     return Outcome(
         "fail",
-        f"当选人得票未超过{label}有选举权人数的{p.numerator}/{p.denominator}：{details}。",
+        Message("当选人得票未超过应到会有选举权人数的%(num)s/%(den)s：%(details)s。", **kw)
+        if expected
+        else Message("当选人得票未超过实到会有选举权人数的%(num)s/%(den)s：%(details)s。", **kw),
         [c.name for _e, _b, under in bad for c in under],
     )
 

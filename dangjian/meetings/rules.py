@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from pydantic import AfterValidator, Field
 
 from dangjian.accounts.scope import scope_for
@@ -31,6 +32,7 @@ from dangjian.compliance.registry import (
     Outcome,
     Params,
     PostTitleName,
+    choice_label,
     iso,
     one_of,
     register,
@@ -38,8 +40,9 @@ from dangjian.compliance.registry import (
     register_param_labels,
     register_short_titles,
     register_value_labels,
-    title_label,
+    title_name,
 )
+from dangjian.core.messages import Join, Message
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
 from dangjian.meetings.models import Meeting, MeetingKind
 from dangjian.orgs.choices import chinese_label
@@ -53,17 +56,23 @@ def type_label(meeting_type: str) -> str:
     return chinese_label(MeetingType, meeting_type)
 
 
+def type_name(meeting_type: str) -> Message:
+    """The meeting type as a fragment of a message (shown in the viewer's language)."""
+    return choice_label(MeetingType, meeting_type)
+
+
+HOLD = gettext_noop("召开%(type)s")
 _VERBS: dict[str, str] = {
-    MeetingType.LECTURE: "上",
-    MeetingType.THEME_DAY: "开展",
-    MeetingType.MEMBER_REVIEW: "开展",
+    MeetingType.LECTURE: gettext_noop("上%(type)s"),
+    MeetingType.THEME_DAY: gettext_noop("开展%(type)s"),
+    MeetingType.MEMBER_REVIEW: gettext_noop("开展%(type)s"),
 }
 
 
 @lru_cache(maxsize=64)
-def held_label(meeting_type: str) -> str:
-    """ "召开支部党员大会", "上党课", "开展主题党日"."""
-    return f"{_VERBS.get(meeting_type, '召开')}{type_label(meeting_type)}"
+def held_label(meeting_type: str) -> Message:
+    """ "召开支部党员大会", "上党课", "开展主题党日" (in English a verb phrase: "hold the …", "give a …")."""
+    return Message(_VERBS.get(meeting_type, HOLD), type=type_name(meeting_type))
 
 
 # --- facts: the "meetings" provider ---------------------------------------------------------------------
@@ -276,7 +285,6 @@ register_value_labels("attendees", {"formal": _l("正式党员（有表决权）
 # --- the checks -----------------------------------------------------------------------------------------
 
 RecordsIn = Literal["self", "subtree"]
-PERIOD_WORD = {"month": "个月", "quarter": "个季度"}
 
 
 def records_in(facts: OrgFacts, where: str) -> tuple[Record, ...]:
@@ -302,17 +310,31 @@ def meeting_ids(records) -> list[int]:
     return sorted({r.meeting_id for r in records})
 
 
-def annual_unmet(window: Window, what: str) -> Outcome:
-    """An annual requirement without a qualifying record in the window."""
+def annual_unmet(window: Window, what: Message) -> Outcome:
+    """An annual requirement without a qualifying record in the window (`what`: a verb phrase, "召开…")."""
     if not window.closed and window.as_of < window.year_end:
         return Outcome(
-            "pending", f"待完成：{window.year}年尚未{what}（截至{iso(window.as_of)}），应于年底前完成。"
+            "pending",
+            Message(
+                "待完成：%(year)s年尚未%(what)s（截至%(day)s），应于年底前完成。",
+                year=window.year,
+                what=what,
+                day=iso(window.as_of),
+            ),
         )
     if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
         return Outcome(
-            "not_applicable", f"不适用：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年未{what}。"
+            "not_applicable",
+            Message(
+                "不适用：该组织已于%(day)s撤销，%(year)s年未%(what)s。",
+                day=iso(window.dissolved_on),
+                year=window.year,
+                what=what,
+            ),
         )
-    return Outcome("fail", f"{window.year}年未{what}。", missing=[str(window.year)])
+    return Outcome(
+        "fail", Message("%(year)s年未%(what)s。", year=window.year, what=what), missing=[str(window.year)]
+    )
 
 
 def due_by(facts: OrgFacts, last_day: dt.date) -> dt.date:
@@ -338,7 +360,12 @@ def _no_committee(facts: OrgFacts, p: PeriodicParams, on: dt.date) -> Outcome | 
         return None
     return Outcome(
         "not_applicable",
-        f"不适用：{iso(on)}未设支部委员会（在任委员{size}人，不足{p.only_with_committee_posts}人）。",
+        Message(
+            "不适用：%(day)s未设支部委员会（在任委员%(size)s人，不足%(min)s人）。",
+            day=iso(on),
+            size=size,
+            min=p.only_with_committee_posts,
+        ),
     )
 
 
@@ -353,14 +380,13 @@ def periodic_todo(facts: OrgFacts, window: Window, p: PeriodicParams, on: dt.dat
     ]
     if len(held) >= p.min_per_period:
         return []
-    word = "本月" if p.period == "month" else "本季度"
-    return [
-        Due(
-            period.label,
-            due_by(facts, period.end),
-            f"{word}（{period.label}）尚未{held_label(p.meeting_type)}。",
-        )
-    ]
+    held_now = held_label(p.meeting_type)
+    message = (
+        Message("本月（%(period)s）尚未%(held)s。", period=period.label, held=held_now)
+        if p.period == "month"
+        else Message("本季度（%(period)s）尚未%(held)s。", period=period.label, held=held_now)
+    )
+    return [Due(period.label, due_by(facts, period.end), message)]
 
 
 @register(
@@ -373,7 +399,7 @@ def periodic_todo(facts: OrgFacts, window: Window, p: PeriodicParams, on: dt.dat
     link=record_link,
 )
 def periodic_meetings(facts: OrgFacts, window: Window, p: PeriodicParams) -> Outcome:
-    label, word = type_label(p.meeting_type), PERIOD_WORD[p.period]
+    label, monthly = type_name(p.meeting_type), p.period == "month"
     not_applicable = _no_committee(facts, p, window.end)
     if not_applicable:
         return not_applicable
@@ -383,29 +409,43 @@ def periodic_meetings(facts: OrgFacts, window: Window, p: PeriodicParams) -> Out
     missing = [q.label for q in required if per_period[q.label] < p.min_per_period]
     evidence = meeting_ids(held)
     if missing:
+        kw = {"year": window.year, "n": len(missing), "type": label, "periods": Join(missing)}
         return Outcome(
             "fail",
-            f"{window.year}年缺少{len(missing)}{word}的{label}：{'、'.join(missing)}。",
+            Message.plural("%(year)s年缺少%(n)s个月的%(type)s：%(periods)s。", **kw)
+            if monthly
+            else Message.plural("%(year)s年缺少%(n)s个季度的%(type)s：%(periods)s。", **kw),
             missing,
             evidence,
         )
     if required:
+        kw = {"year": window.year, "n": len(required), "type": label, "count": len(held)}
         return Outcome(
             "pass",
-            f"已满足：{window.year}年需检查的{len(required)}{word}均有{label}记录（共{len(held)}次）。",
+            Message.plural("已满足：%(year)s年需检查的%(n)s个月均有%(type)s记录（共%(count)s次）。", **kw)
+            if monthly
+            else Message.plural(
+                "已满足：%(year)s年需检查的%(n)s个季度均有%(type)s记录（共%(count)s次）。", **kw
+            ),
             [],
             evidence,
         )
     if window.closed:  # the issue's semantics: no required period → pending, dissolved or not
+        kw = {"day": iso(window.dissolved_on), "year": window.year}
         return Outcome(
             "pending",
-            f"待定：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年没有完整的{word[1:]}需要检查。",
+            Message("待定：该组织已于%(day)s撤销，%(year)s年没有完整的月需要检查。", **kw)
+            if monthly
+            else Message("待定：该组织已于%(day)s撤销，%(year)s年没有完整的季度需要检查。", **kw),
             [],
             evidence,
         )
+    kw = {"day": iso(window.as_of), "type": label, "count": len(held)}
     return Outcome(
         "pending",
-        f"待定：截至{iso(window.as_of)}尚无完整的{word[1:]}需要检查（已有{label}记录{len(held)}次）。",
+        Message("待定：截至%(day)s尚无完整的月需要检查（已有%(type)s记录%(count)s次）。", **kw)
+        if monthly
+        else Message("待定：截至%(day)s尚无完整的季度需要检查（已有%(type)s记录%(count)s次）。", **kw),
         [],
         evidence,
     )
@@ -425,7 +465,13 @@ def annual_todo(facts: OrgFacts, window: Window, p: AnnualParams, on: dt.date) -
     if len(held) >= p.min_count:
         return []
     year_end = dt.date(on.year, 12, 31)
-    return [Due(str(on.year), due_by(facts, year_end), f"本年度尚未{held_label(p.meeting_type)}。")]
+    return [
+        Due(
+            str(on.year),
+            due_by(facts, year_end),
+            Message("本年度尚未%(held)s。", held=held_label(p.meeting_type)),
+        )
+    ]
 
 
 @register(
@@ -439,14 +485,20 @@ def annual_todo(facts: OrgFacts, window: Window, p: AnnualParams, on: dt.date) -
 )
 def annual_meeting(facts: OrgFacts, window: Window, p: AnnualParams) -> Outcome:
     held = of_type(records_in(facts, p.records_in), p.meeting_type, window)
+    what = held_label(p.meeting_type)
     if len(held) >= p.min_count:
-        dates = "、".join(sorted({iso(r.date) for r in held}))
+        dates = Join(sorted({iso(r.date) for r in held}))
         return Outcome(
-            "pass", f"已满足：本年度已{held_label(p.meeting_type)}（{dates}）。", [], meeting_ids(held)
+            "pass",
+            Message("已满足：本年度已%(held)s（%(dates)s）。", held=what, dates=dates),
+            [],
+            meeting_ids(held),
         )
-    outcome = annual_unmet(
-        window, held_label(p.meeting_type) + (f"（应至少{p.min_count}次，已{len(held)}次）" if held else "")
-    )
+    if held:
+        what = Message.plural(
+            "%(held)s（应至少%(n)s次，已%(count)s次）", held=what, n=p.min_count, count=len(held)
+        )
+    outcome = annual_unmet(window, what)
     return Outcome(outcome.status, outcome.message, outcome.missing, meeting_ids(held))
 
 
@@ -461,13 +513,19 @@ class QuorumParams(Params):
     strict: bool
 
 
-FRACTION_WORDS = {(1, 2): "半数", (2, 3): "三分之二"}
+FRACTION_WORDS = {(1, 2): Message("半数"), (2, 3): Message("三分之二")}
 
 
-def quorum_text(p: QuorumParams) -> str:
-    fraction = FRACTION_WORDS.get((p.numerator, p.denominator), f"{p.numerator}/{p.denominator}")
-    who = "正式党员" if p.attendees == "formal" else "人数"
-    return f"实到{who}{'超过' if p.strict else '不少于'}应到{who}的{fraction}"
+def quorum_text(p: QuorumParams) -> Message:
+    """ "实到正式党员超过应到正式党员的半数" …"""
+    fraction = FRACTION_WORDS.get((p.numerator, p.denominator)) or f"{p.numerator}/{p.denominator}"
+    if p.attendees == "formal":
+        if p.strict:
+            return Message("实到正式党员超过应到正式党员的%(fraction)s", fraction=fraction)
+        return Message("实到正式党员不少于应到正式党员的%(fraction)s", fraction=fraction)
+    if p.strict:
+        return Message("实到人数超过应到人数的%(fraction)s", fraction=fraction)
+    return Message("实到人数不少于应到人数的%(fraction)s", fraction=fraction)
 
 
 def reached(record: Record, p: QuorumParams) -> bool:
@@ -486,25 +544,46 @@ def reached(record: Record, p: QuorumParams) -> bool:
 
 @register("meeting_quorum", QuorumParams, facts=("meetings",), evidence="meeting", label=_l("到会人数"))
 def meeting_quorum(facts: OrgFacts, window: Window, p: QuorumParams) -> Outcome:
-    label = type_label(p.meeting_type)
+    label = type_name(p.meeting_type)
     held = of_type(meeting_facts(facts).records, p.meeting_type, window)
     short = [r for r in held if not reached(r, p)]
     evidence = meeting_ids(r for r in held if reached(r, p))
     if not short:
         if not held:
-            return Outcome("pass", f"已满足：本年度没有需要检查出席人数的{label}。")
+            return Outcome("pass", Message("已满足：本年度没有需要检查出席人数的%(type)s。", type=label))
         return Outcome(
-            "pass", f"已满足：{len(held)}次{label}均达到出席要求（{quorum_text(p)}）。", [], evidence
+            "pass",
+            Message.plural(
+                "已满足：%(n)s次%(type)s均达到出席要求（%(quorum)s）。",
+                n=len(held),
+                type=label,
+                quorum=quorum_text(p),
+            ),
+            [],
+            evidence,
         )
     formal = p.attendees == "formal"
-    details = "、".join(
-        f"{iso(r.date)}（应到{r.expected_formal if formal else r.expected}，"
-        f"实到{r.present_formal if formal else r.present}）"
+    details = Join(
+        Message(
+            "%(day)s（应到%(expected)s，实到%(present)s）",
+            day=iso(r.date),
+            expected=r.expected_formal if formal else r.expected,
+            present=r.present_formal if formal else r.present,
+        )
         for r in short
     )
     missing = sorted({iso(r.date) for r in short})
     return Outcome(
-        "fail", f"{len(short)}次{label}未达到出席要求（{quorum_text(p)}）：{details}。", missing, evidence
+        "fail",
+        Message.plural(
+            "%(n)s次%(type)s未达到出席要求（%(quorum)s）：%(details)s。",
+            n=len(short),
+            type=label,
+            quorum=quorum_text(p),
+            details=details,
+        ),
+        missing,
+        evidence,
     )
 
 
@@ -541,7 +620,10 @@ def secretary_lecture_todo(
     if len(_given_by_holder(facts, window, p, until=on)) >= p.min_count:
         return []
     due = due_by(facts, dt.date(on.year, 12, 31))
-    return [Due(str(on.year), due, f"本年度{title_label(p.title)}尚未讲{type_label(p.meeting_type)}。")]
+    message = Message(
+        "本年度%(title)s尚未讲%(type)s。", title=title_name(p.title), type=type_name(p.meeting_type)
+    )
+    return [Due(str(on.year), due, message)]
 
 
 @register(
@@ -555,9 +637,12 @@ def secretary_lecture_todo(
     link=record_link,
 )
 def secretary_lecture(facts: OrgFacts, window: Window, p: SecretaryLectureParams) -> Outcome:
-    title, label = title_label(p.title), type_label(p.meeting_type)
+    title, label = title_name(p.title), type_name(p.meeting_type)
     given = _given_by_holder(facts, window, p)
     if len(given) >= p.min_count:
-        dates = "、".join(sorted({iso(r.date) for r in given}))
-        return Outcome("pass", f"已满足：{title}本年度已讲{label}（{dates}）。", [], meeting_ids(given))
-    return annual_unmet(window, f"由在任{title}讲{label}")
+        dates = Join(sorted({iso(r.date) for r in given}))
+        message = Message(
+            "已满足：%(title)s本年度已讲%(type)s（%(dates)s）。", title=title, type=label, dates=dates
+        )
+        return Outcome("pass", message, [], meeting_ids(given))
+    return annual_unmet(window, Message("由在任%(title)s讲%(type)s", title=title, type=label))

@@ -13,14 +13,14 @@ from dangjian.compliance.registry import (
     Params,
     dissolved,
     iso,
+    month_count,
     register,
     register_param_labels,
     register_short_titles,
 )
 from dangjian.core.dates import add_months
+from dangjian.core.messages import Join, Message
 from dangjian.movements import facts as _movements_facts  # noqa: F401  (registers the "movements" provider)
-
-NAMES_SHOWN = 10
 
 
 def _away(facts: OrgFacts):
@@ -28,11 +28,6 @@ def _away(facts: OrgFacts):
     if value is None:
         raise ValueError("流动党员数据未加载")
     return value.away
-
-
-def _names(items) -> str:
-    shown = "、".join(a.name for a in items[:NAMES_SHOWN])
-    return shown + (f"等{len(items)}人" if len(items) > NAMES_SHOWN else "")
 
 
 class TransferDueParams(Params):
@@ -48,17 +43,34 @@ def mem_transfer_due(facts: OrgFacts, window: Window, p: TransferDueParams) -> O
         return dissolved(window)
     cutoff = add_months(window.as_of, -p.away_months)
     due = [a for a in _away(facts) if a.fixed_place and a.left_on <= cutoff and not a.moved]
+    months = month_count(p.away_months)
     if not due:
         return Outcome(
             "pass",
-            f"已满足：截至{iso(window.as_of)}没有在固定地点外出满{p.away_months}个月而未转接组织关系的党员。",
+            Message(
+                "已满足：截至%(day)s没有在固定地点外出满%(months)s而未转接组织关系的党员。",
+                day=iso(window.as_of),
+                months=months,
+            ),
         )
-    details = "、".join(
-        f"{a.name}（{iso(a.left_on)}起在{a.destination}{'，转接待接收' if a.pending else ''}）" for a in due
+    details = Join(
+        Message(
+            "%(name)s（%(day)s起在%(place)s%(pending)s）",
+            name=a.name,
+            day=iso(a.left_on),
+            place=a.destination,
+            pending=Message("，转接待接收") if a.pending else "",
+        )
+        for a in due
     )
     return Outcome(
         "fail",
-        f"{len(due)}名党员在固定地点外出满{p.away_months}个月，组织关系尚未转接：{details}。",
+        Message.plural(
+            "%(n)s名党员在固定地点外出满%(months)s，组织关系尚未转接：%(details)s。",
+            n=len(due),
+            months=months,
+            details=details,
+        ),
         [a.name for a in due],
     )
 
@@ -75,19 +87,36 @@ def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) 
         return dissolved(window)
     abroad = [a for a in _away(facts) if a.abroad]
     overdue = [a for a in abroad if add_months(a.last_contact or a.left_on, p.contact_months) < window.as_of]
+    months = month_count(p.contact_months)
     if not overdue:
         if abroad:
             return Outcome(
-                "pass", f"已满足：{len(abroad)}名出国（境）党员均在{p.contact_months}个月内有联系记录。"
+                "pass",
+                Message.plural(
+                    "已满足：%(n)s名出国（境）党员均在%(months)s内有联系记录。", n=len(abroad), months=months
+                ),
             )
-        return Outcome("pass", f"已满足：截至{iso(window.as_of)}本支部没有出国（境）的流动党员。")
-    details = "、".join(
-        f"{a.name}（{'上次联系' + iso(a.last_contact) if a.last_contact else iso(a.left_on) + '出境后无联系记录'}）"
+        return Outcome(
+            "pass", Message("已满足：截至%(day)s本支部没有出国（境）的流动党员。", day=iso(window.as_of))
+        )
+    details = Join(
+        Message(
+            "%(name)s（%(detail)s）",
+            name=a.name,
+            detail=Message("上次联系%(day)s", day=iso(a.last_contact))
+            if a.last_contact
+            else Message("%(day)s出境后无联系记录", day=iso(a.left_on)),
+        )
         for a in overdue
     )
     return Outcome(
         "fail",
-        f"{len(overdue)}名出国（境）党员超过{p.contact_months}个月未联系：{details}。",
+        Message.plural(
+            "%(n)s名出国（境）党员超过%(months)s未联系：%(details)s。",
+            n=len(overdue),
+            months=months,
+            details=details,
+        ),
         [a.name for a in overdue],
     )
 

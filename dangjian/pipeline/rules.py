@@ -16,8 +16,12 @@ Parameters are scalars (the rulebook page renders each value as one label).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_noop
 from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
@@ -32,10 +36,14 @@ from dangjian.compliance.registry import (
     register_short_titles,
     register_value_labels,
 )
+from dangjian.core.messages import Join, Message
 from dangjian.pipeline.facts import CaseFacts, PipelineFacts
 from dangjian.pipeline.workflow import add_months
 
 NAMES_SHOWN = 10
+CASE_SEPARATOR = gettext_noop("；")
+# the `label` the rulebooks give pipeline_step_within (rule data, shown through gettext like a label)
+RULEBOOK_LABELS = (gettext_noop("谈话"), gettext_noop("党委审批"))
 
 
 def _known_steps(*keys: str) -> None:
@@ -53,13 +61,25 @@ def _facts(facts: OrgFacts) -> PipelineFacts | None:
     return facts.extra.get("pipeline")
 
 
-def _result(failed: list[str], checked: int, what: str, ok: str) -> Outcome:
+def _result(
+    failed: list[Message],
+    checked: int,
+    fail: Callable[[int, Join | Message], Message],
+    ok: Callable[[int], Message],
+) -> Outcome:
+    """`fail(n, cases)` the message for n failed cases (the first NAMES_SHOWN shown), `ok(n)` for n checked."""
     if failed:
-        shown = "；".join(failed[:NAMES_SHOWN]) + ("等" if len(failed) > NAMES_SHOWN else "")
-        return Outcome("fail", f"{len(failed)} 名{what}：{shown}。", missing=failed)
+        shown = Join(failed[:NAMES_SHOWN], CASE_SEPARATOR)
+        cases = Message("%(cases)s等", cases=shown) if len(failed) > NAMES_SHOWN else shown
+        with translation.override(settings.LANGUAGE_CODE):  # the missing cases stay Chinese text
+            missing = [str(case) for case in failed]
+        return Outcome("fail", fail(len(failed), cases), missing=missing)
     if not checked:
-        return Outcome("not_applicable", "不适用：评估期内没有需要检查的发展党员案例。")
-    return Outcome("pass", ok.format(n=checked))
+        return Outcome("not_applicable", Message("不适用：评估期内没有需要检查的发展党员案例。"))
+    return Outcome("pass", ok(checked))
+
+
+NOT_A_BRANCH = Outcome("not_applicable", Message("不适用：不是党支部。"))
 
 
 class StepWithinParams(Params):
@@ -86,8 +106,10 @@ def step_within(facts: OrgFacts, window: Window, p: StepWithinParams) -> Outcome
         return dissolved(window)
     pf = _facts(facts)
     if pf is None:
-        return Outcome("not_applicable", "不适用：不是党支部。")
-    failed, checked = [], 0
+        return NOT_A_BRANCH
+    label = Message(p.label)
+    failed: list[Message] = []
+    checked = 0
     for case in pf.cases:
         start = case.first(p.from_step)
         if start is None:
@@ -101,12 +123,28 @@ def step_within(facts: OrgFacts, window: Window, p: StepWithinParams) -> Outcome
         checked += 1
         if done is not None and done <= deadline:
             continue
-        beyond = ""
+        beyond: Message | str = ""
         if p.max_months is not None and (done or window.as_of) > add_months(start, p.max_months):
-            beyond = f"，已超过最长{p.max_months}个月"
-        when = f"{iso(done)}才办理" if done else "尚未办理"
-        failed.append(f"{case.name}（应于{iso(deadline)}前{p.label}，{when}{beyond}）")
-    return _result(failed, checked, f"未按期{p.label}", f"{{n}} 个案例均按期{p.label}。")
+            beyond = Message.plural("，已超过最长%(n)s个月", n=p.max_months)
+        when = Message("%(day)s才办理", day=iso(done)) if done else Message("尚未办理")
+        failed.append(
+            Message(
+                "%(name)s（应于%(deadline)s前%(label)s，%(when)s%(beyond)s）",
+                name=case.name,
+                deadline=iso(deadline),
+                label=label,
+                when=when,
+                beyond=beyond,
+            )
+        )
+    return _result(
+        failed,
+        checked,
+        lambda n, cases: Message.plural(
+            "%(n)s 名未按期%(label)s：%(cases)s。", n=n, label=label, cases=cases
+        ),
+        lambda n: Message.plural("%(n)s 个案例均按期%(label)s。", n=n, label=label),
+    )
 
 
 class AssessmentParams(Params):
@@ -128,8 +166,9 @@ def assessment_interval(facts: OrgFacts, window: Window, p: AssessmentParams) ->
         return dissolved(window)
     pf = _facts(facts)
     if pf is None:
-        return Outcome("not_applicable", "不适用：不是党支部。")
-    failed, checked = [], 0
+        return NOT_A_BRANCH
+    failed: list[Message] = []
+    checked = 0
     for case in pf.cases:
         start = case.first(p.start_step)
         if start is None:
@@ -146,12 +185,19 @@ def assessment_interval(facts: OrgFacts, window: Window, p: AssessmentParams) ->
             if deadline < window.start or deadline >= window.as_of:
                 continue
             if following > deadline:
-                gaps.append(f"应于{iso(deadline)}前考察")
+                gaps.append(Message("应于%(day)s前考察", day=iso(deadline)))
         if start <= window.as_of and end >= window.start:
             checked += 1
         if gaps:
-            failed.append(f"{case.name}（{'、'.join(gaps)}）")
-    return _result(failed, checked, f"入党积极分子未按每{p.months}个月考察", "{n} 名入党积极分子均按期考察。")
+            failed.append(Message("%(name)s（%(detail)s）", name=case.name, detail=Join(gaps)))
+    return _result(
+        failed,
+        checked,
+        lambda n, cases: Message.plural(
+            "%(n)s 名入党积极分子未按每%(months)s个月考察：%(cases)s。", n=n, months=p.months, cases=cases
+        ),
+        lambda n: Message.plural("%(n)s 名入党积极分子均按期考察。", n=n),
+    )
 
 
 class ProbationParams(Params):
@@ -171,8 +217,9 @@ def probation_due(facts: OrgFacts, window: Window, p: ProbationParams) -> Outcom
         return dissolved(window)
     pf = _facts(facts)
     if pf is None:
-        return Outcome("not_applicable", "不适用：不是党支部。")
-    failed, checked = [], 0
+        return NOT_A_BRANCH
+    failed: list[Message] = []
+    checked = 0
     for case in pf.cases:
         if case.probation_end is None or _closed_before(case, case.probation_end):
             continue
@@ -185,8 +232,17 @@ def probation_due(facts: OrgFacts, window: Window, p: ProbationParams) -> Outcom
             continue  # decided in an earlier year
         checked += 1
         if not decided:
-            failed.append(f"{case.name}（预备期{iso(case.probation_end)}期满，尚未讨论转正）")
-    return _result(failed, checked, "预备党员预备期满未讨论转正", "{n} 名预备党员期满后均已讨论。")
+            failed.append(
+                Message(
+                    "%(name)s（预备期%(day)s期满，尚未讨论转正）", name=case.name, day=iso(case.probation_end)
+                )
+            )
+    return _result(
+        failed,
+        checked,
+        lambda n, cases: Message.plural("%(n)s 名预备党员预备期满未讨论转正：%(cases)s。", n=n, cases=cases),
+        lambda n: Message.plural("%(n)s 名预备党员期满后均已讨论。", n=n),
+    )
 
 
 def step_name(key: str) -> str:

@@ -22,12 +22,14 @@ from dangjian.compliance.registry import (
     EvidenceRef,
     Outcome,
     Params,
+    choice_label,
     iso,
     register,
     register_evidence,
     register_param_labels,
     register_short_titles,
 )
+from dangjian.core.messages import Join, Message
 from dangjian.talks.categories import categories_of, committee_on, empty_counts
 from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
 from dangjian.talks.facts import load_talk_facts  # noqa: F401  (registers the "talks" provider)
@@ -111,31 +113,60 @@ def talk_annual(facts: OrgFacts, window: Window, p: TalkAnnualParams) -> Outcome
             counts[category] += 1
     day = window.end  # D, or the 撤销日期 of a dissolved branch
     required = required_categories(facts, day, p)
-    done = "、".join(f"{label(c)}{counts[c]}次" for c in CATEGORY_ORDER)
+    done = Join(
+        Message("%(category)s%(n)s次", category=choice_label(TalkCategory, c), n=counts[c])
+        for c in CATEGORY_ORDER
+    )
     evidence = sorted(t.talk_id for t in talks)
     if not required:
         return Outcome(
-            "not_applicable", f"不适用：{iso(day)}本支部人数不足，无法开展谈心谈话。", [], evidence
+            "not_applicable",
+            Message("不适用：%(day)s本支部人数不足，无法开展谈心谈话。", day=iso(day)),
+            [],
+            evidence,
         )
-    missing = [label(c) for c in required if counts[c] < p.min_per_category]
+    short = [c for c in required if counts[c] < p.min_per_category]
+    missing = [label(c) for c in short]
     if not missing:
-        return Outcome("pass", f"已满足：{window.year}年已开展谈心谈话（{done}）。", [], evidence)
-    what = f"{'、'.join(missing)}的谈心谈话（每类应至少{p.min_per_category}次；已有{done}）"
+        return Outcome(
+            "pass",
+            Message("已满足：%(year)s年已开展谈心谈话（%(done)s）。", year=window.year, done=done),
+            [],
+            evidence,
+        )
+    what = Message.plural(
+        "%(categories)s的谈心谈话（每类应至少%(n)s次；已有%(done)s）",
+        categories=Join(choice_label(TalkCategory, c) for c in short),
+        n=p.min_per_category,
+        done=done,
+    )
     if not window.closed and window.as_of < window.year_end:
         return Outcome(
             "pending",
-            f"待完成：{window.year}年尚未开展{what}，截至{iso(window.as_of)}，应于年底前完成。",
+            Message(
+                "待完成：%(year)s年尚未开展%(what)s，截至%(day)s，应于年底前完成。",
+                year=window.year,
+                what=what,
+                day=iso(window.as_of),
+            ),
             missing,
             evidence,
         )
     if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
         return Outcome(
             "not_applicable",
-            f"不适用：该组织已于{iso(window.dissolved_on)}撤销，{window.year}年未开展{what}。",
+            Message(
+                "不适用：该组织已于%(day)s撤销，%(year)s年未开展%(what)s。",
+                day=iso(window.dissolved_on),
+                year=window.year,
+                what=what,
+            ),
             missing,
             evidence,
         )
-    return Outcome("fail", f"{window.year}年未开展{what}。", missing, evidence)
+    return Outcome(
+        "fail", Message("%(year)s年未开展%(what)s。", year=window.year, what=what), missing, evidence
+    )
 
 
 # the overview's column headings

@@ -15,7 +15,9 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
+from dangjian.compliance.registry import month_count
 from dangjian.core.dates import add_months
+from dangjian.core.messages import Join, Message
 
 ZERO = Decimal(0)
 
@@ -73,14 +75,19 @@ class Hours(NamedTuple):
 class Gap:
     member_id: int
     name: str
-    missing: str  # what is missing, in Chinese
+    missing: Message  # what is missing (shown in the viewer's language)
 
 
 @dataclass(frozen=True)
 class RuleResult:
     status: str
-    message: str
+    message: Message
     gaps: list[Gap] = field(default_factory=list)
+
+
+def _details(gaps: list[Gap]) -> Join:
+    """ "甲（…）、乙（…）" """
+    return Join(Message("%(name)s（%(detail)s）", name=g.name, detail=g.missing) for g in gaps)
 
 
 @lru_cache(maxsize=4096)
@@ -137,10 +144,20 @@ def hours_rule(
     params,
     who: str,
 ) -> RuleResult:
-    """Each person ≥ min_hours in year Y. Before 31 December a shortfall is `pending` (the year is not over)."""
+    """Each person ≥ min_hours in year Y. Before 31 December a shortfall is `pending` (the year is not over).
+    `who`: "党员" or "书记和委员", who is counted (the messages name them)."""
+    if who not in ("党员", "书记和委员"):
+        raise ValueError(f"unknown who {who!r}")
+    cadres = who == "书记和委员"
     people = list(people)
     if not people:
-        return RuleResult("not_applicable", f"不适用：截至{_iso(as_of)}没有需要统计学时的{who}。")
+        day = _iso(as_of)
+        return RuleResult(
+            "not_applicable",
+            Message("不适用：截至%(day)s没有需要统计学时的书记和委员。", day=day)
+            if cadres
+            else Message("不适用：截至%(day)s没有需要统计学时的党员。", day=day),
+        )
     platforms = list(platforms)
     gaps = []
     nothing = Hours(ZERO, ZERO)
@@ -150,20 +167,41 @@ def hours_rule(
         else:  # no training and no platform figures: most members early in a year, at city scale
             h = nothing
         if h.total < min_hours:
-            gaps.append(
-                Gap(p.member_id, p.name, f"已完成{_num(h.total)}学时，差{_num(min_hours - h.total)}学时")
+            missing = Message(
+                "已完成%(done)s学时，差%(short)s学时", done=_num(h.total), short=_num(min_hours - h.total)
             )
+            gaps.append(Gap(p.member_id, p.name, missing))
     target = _num(min_hours)
     if not gaps:
-        return RuleResult("pass", f"已满足：{len(people)}名{who}{year}年学时均达到{target}学时。")
-    details = "、".join(f"{g.name}（{g.missing}）" for g in gaps)
+        kw: dict[str, object] = {"n": len(people), "year": year, "target": target}
+        return RuleResult(
+            "pass",
+            Message.plural("已满足：%(n)s名书记和委员%(year)s年学时均达到%(target)s学时。", **kw)
+            if cadres
+            else Message.plural("已满足：%(n)s名党员%(year)s年学时均达到%(target)s学时。", **kw),
+        )
+    details = _details(gaps)
     if as_of < dt.date(year, 12, 31):
+        kw = {"day": _iso(as_of), "n": len(gaps), "target": target, "details": details}
         return RuleResult(
             "pending",
-            f"年度未结束：截至{_iso(as_of)}有{len(gaps)}名{who}尚未达到{target}学时：{details}。",
+            Message.plural(
+                "年度未结束：截至%(day)s有%(n)s名书记和委员尚未达到%(target)s学时：%(details)s。", **kw
+            )
+            if cadres
+            else Message.plural(
+                "年度未结束：截至%(day)s有%(n)s名党员尚未达到%(target)s学时：%(details)s。", **kw
+            ),
             gaps,
         )
-    return RuleResult("fail", f"{len(gaps)}名{who}{year}年学时未达到{target}学时：{details}。", gaps)
+    kw = {"n": len(gaps), "year": year, "target": target, "details": details}
+    return RuleResult(
+        "fail",
+        Message.plural("%(n)s名书记和委员%(year)s年学时未达到%(target)s学时：%(details)s。", **kw)
+        if cadres
+        else Message.plural("%(n)s名党员%(year)s年学时未达到%(target)s学时：%(details)s。", **kw),
+        gaps,
+    )
 
 
 # --- secretaries --------------------------------------------------------------------------------------------
@@ -208,7 +246,7 @@ def secretary_annual(
         if _held_on(p, as_of):
             holders.setdefault(p.member_id, p)
     if not holders:
-        return RuleResult("not_applicable", f"不适用：{_iso(as_of)}该组织没有在任书记。")
+        return RuleResult("not_applicable", Message("不适用：%(day)s该组织没有在任书记。", day=_iso(as_of)))
     checked, gaps = 0, []
     for p in holders.values():
         start = tenure_start(p, facts.secretaries)
@@ -216,17 +254,28 @@ def secretary_annual(
             continue  # new this year: TRAIN-SECRETARY-NEW-6M applies
         checked += 1
         if _trained(facts.trainings.get(p.member_id, ()), levels, dt.date(year, 1, 1), as_of) is None:
-            gaps.append(Gap(p.member_id, p.name, f"{year}年尚未参加集中轮训"))
+            gaps.append(Gap(p.member_id, p.name, Message("%(year)s年尚未参加集中轮训", year=year)))
     if not checked:
-        return RuleResult("not_applicable", f"不适用：书记为{year}年新任，按新任书记培训要求检查。")
+        return RuleResult(
+            "not_applicable", Message("不适用：书记为%(year)s年新任，按新任书记培训要求检查。", year=year)
+        )
     if not gaps:
-        return RuleResult("pass", f"已满足：书记{year}年已参加集中轮训。")
-    names = "、".join(g.name for g in gaps)
+        return RuleResult("pass", Message("已满足：书记%(year)s年已参加集中轮训。", year=year))
+    names = Join(g.name for g in gaps)
     if as_of < year_end:
         return RuleResult(
-            "pending", f"年度未结束：书记{names}截至{_iso(as_of)}尚未参加{year}年集中轮训。", gaps
+            "pending",
+            Message(
+                "年度未结束：书记%(names)s截至%(day)s尚未参加%(year)s年集中轮训。",
+                names=names,
+                day=_iso(as_of),
+                year=year,
+            ),
+            gaps,
         )
-    return RuleResult("fail", f"书记{names}{year}年未参加集中轮训。", gaps)
+    return RuleResult(
+        "fail", Message("书记%(names)s%(year)s年未参加集中轮训。", names=names, year=year), gaps
+    )
 
 
 def secretary_new(
@@ -252,16 +301,31 @@ def secretary_new(
         counted += 1
         if done is not None:
             continue
+        dates = {"start": _iso(start), "deadline": _iso(deadline)}
         if as_of >= deadline:
-            gaps.append(Gap(p.member_id, p.name, f"{_iso(start)}任职，{_iso(deadline)}前未接受集中培训"))
+            gaps.append(
+                Gap(p.member_id, p.name, Message("%(start)s任职，%(deadline)s前未接受集中培训", **dates))
+            )
         else:
-            waiting.append(Gap(p.member_id, p.name, f"{_iso(start)}任职，须在{_iso(deadline)}前接受集中培训"))
+            waiting.append(
+                Gap(p.member_id, p.name, Message("%(start)s任职，须在%(deadline)s前接受集中培训", **dates))
+            )
+    within = month_count(months)
     if not counted:
-        return RuleResult("not_applicable", f"不适用：{year}年没有需在任职{months}个月内培训的新任书记。")
+        return RuleResult(
+            "not_applicable",
+            Message("不适用：%(year)s年没有需在任职%(months)s内培训的新任书记。", year=year, months=within),
+        )
     if gaps:
-        details = "、".join(f"{g.name}（{g.missing}）" for g in gaps)
-        return RuleResult("fail", f"新任书记未在任职{months}个月内接受集中培训：{details}。", gaps + waiting)
+        return RuleResult(
+            "fail",
+            Message(
+                "新任书记未在任职%(months)s内接受集中培训：%(details)s。",
+                months=within,
+                details=_details(gaps),
+            ),
+            gaps + waiting,
+        )
     if waiting:
-        details = "、".join(f"{g.name}（{g.missing}）" for g in waiting)
-        return RuleResult("pending", f"尚未到期：{details}。", waiting)
-    return RuleResult("pass", f"已满足：新任书记均在任职{months}个月内接受了集中培训。")
+        return RuleResult("pending", Message("尚未到期：%(details)s。", details=_details(waiting)), waiting)
+    return RuleResult("pass", Message("已满足：新任书记均在任职%(months)s内接受了集中培训。", months=within))

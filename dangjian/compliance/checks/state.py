@@ -18,8 +18,9 @@ from dangjian.compliance.registry import (
     register,
     register_param_labels,
     register_short_titles,
-    title_label,
+    title_name,
 )
+from dangjian.core.messages import Message
 
 
 def _link(url_name: str, label):
@@ -44,12 +45,23 @@ class MinFormalParams(Params):
 def min_formal_members(facts: OrgFacts, window: Window, p: MinFormalParams) -> Outcome:
     if window.closed:
         return dissolved(window)
-    n = facts.formal_members
+    n, on = facts.formal_members, iso(window.as_of)
     if n >= p.min_formal:
         return Outcome(
-            "pass", f"已满足：{iso(window.as_of)}有正式党员{n}名（含党小组），不少于{p.min_formal}名。"
+            "pass",
+            Message.plural(
+                "已满足：%(day)s有正式党员%(n)s名（含党小组），不少于%(min)s名。",
+                day=on,
+                n=n,
+                min=p.min_formal,
+            ),
         )
-    return Outcome("fail", f"{iso(window.as_of)}正式党员仅{n}名（含党小组），少于{p.min_formal}名。")
+    return Outcome(
+        "fail",
+        Message.plural(
+            "%(day)s正式党员仅%(n)s名（含党小组），少于%(min)s名。", day=on, n=n, min=p.min_formal
+        ),
+    )
 
 
 class MaxMembersParams(Params):
@@ -65,14 +77,22 @@ class MaxMembersParams(Params):
 def max_members(facts: OrgFacts, window: Window, p: MaxMembersParams) -> Outcome:
     if window.closed:
         return dissolved(window)
-    n = facts.members
+    n, on = facts.members, iso(window.as_of)
     if n <= p.max_members:
         return Outcome(
-            "pass", f"已满足：{iso(window.as_of)}有党员{n}名（含党小组），不超过{p.max_members}名。"
+            "pass",
+            Message.plural(
+                "已满足：%(day)s有党员%(n)s名（含党小组），不超过%(max)s名。", day=on, n=n, max=p.max_members
+            ),
         )
     return Outcome(
         "fail",
-        f"{iso(window.as_of)}有党员{n}名（含党小组），超过{p.max_members}名，宜调整组织设置（如分设党支部或成立党总支）。",
+        Message(
+            "%(day)s有党员%(n)s名（含党小组），超过%(max)s名，宜调整组织设置（如分设党支部或成立党总支）。",
+            day=on,
+            n=n,
+            max=p.max_members,
+        ),
     )
 
 
@@ -93,15 +113,34 @@ def committee_required(facts: OrgFacts, window: Window, p: CommitteeParams) -> O
     n, on = facts.formal_members, iso(window.as_of)
     if n < p.committee_threshold:
         return Outcome(
-            "not_applicable", f"不适用：正式党员{n}名，不足{p.committee_threshold}名，不要求设立支部委员会。"
+            "not_applicable",
+            Message.plural(
+                "不适用：正式党员%(n)s名，不足%(min)s名，不要求设立支部委员会。",
+                n=n,
+                min=p.committee_threshold,
+            ),
         )
     size = committee_size(facts.posts, window.as_of)
     if size >= p.min_committee_posts:
-        return Outcome("pass", f"已满足：正式党员{n}名，{on}设有支部委员会（在任委员{size}人）。")
+        return Outcome(
+            "pass",
+            Message.plural(
+                "已满足：正式党员%(n)s名，%(day)s设有支部委员会（在任委员%(size)s人）。",
+                n=n,
+                day=on,
+                size=size,
+            ),
+        )
     return Outcome(
         "fail",
-        f"正式党员{n}名（不少于{p.committee_threshold}名），应设立支部委员会，"
-        f"但{on}在任委员仅{size}人（不足{p.min_committee_posts}人）。",
+        Message.plural(
+            "正式党员%(n)s名（不少于%(min)s名），应设立支部委员会，但%(day)s在任委员仅%(size)s人（不足%(posts)s人）。",
+            n=n,
+            min=p.committee_threshold,
+            day=on,
+            size=size,
+            posts=p.min_committee_posts,
+        ),
     )
 
 
@@ -118,10 +157,10 @@ class PostHeldParams(Params):
 def post_held(facts: OrgFacts, window: Window, p: PostHeldParams) -> Outcome:
     if window.closed:
         return dissolved(window)
-    title, on = title_label(p.title), iso(window.as_of)
+    title, on = title_name(p.title), iso(window.as_of)
     if holders(facts.posts, p.title, window.as_of):
-        return Outcome("pass", f"已满足：{on}{title}在任。")
-    return Outcome("fail", f"{on}{title}空缺，应及时配齐。")
+        return Outcome("pass", Message("已满足：%(day)s%(title)s在任。", day=on, title=title))
+    return Outcome("fail", Message("%(day)s%(title)s空缺，应及时配齐。", day=on, title=title))
 
 
 class TermParams(Params):
@@ -138,11 +177,16 @@ def term_on_time(facts: OrgFacts, window: Window, p: TermParams) -> Outcome:
     if window.closed:
         return dissolved(window)
     if facts.term_end is None:
-        return Outcome("fail", "未登记本届开始日期（或成立日期），无法判断是否按期换届，请补充。")
-    term = f"本届开始于{iso(facts.term_start)}，任期{facts.term_years}年" if facts.term_start else "任期"
+        return Outcome("fail", Message("未登记本届开始日期（或成立日期），无法判断是否按期换届，请补充。"))
+    term = (
+        Message.plural("本届开始于%(start)s，任期%(n)s年", start=iso(facts.term_start), n=facts.term_years)
+        if facts.term_start and facts.term_years is not None  # both set whenever term_end is
+        else Message("任期")
+    )
+    end = iso(facts.term_end)
     if window.as_of <= facts.term_end:
-        return Outcome("pass", f"已满足：{term}，至{iso(facts.term_end)}届满。")
-    return Outcome("fail", f"本届任期已于{iso(facts.term_end)}届满，尚未换届（{term}）。")
+        return Outcome("pass", Message("已满足：%(term)s，至%(end)s届满。", term=term, end=end))
+    return Outcome("fail", Message("本届任期已于%(end)s届满，尚未换届（%(term)s）。", end=end, term=term))
 
 
 register_short_titles(

@@ -58,7 +58,7 @@ def gaps_json(items) -> list[dict]:
                         "org": item.org.code,
                         "rule": rule_id,
                         "status": result.status,
-                        "missing": gap.missing,
+                        "missing": str(gap.missing),
                     }
                 )
     return out
