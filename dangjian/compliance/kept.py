@@ -272,7 +272,14 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
     """The 待办 of `org_ids`: rows no longer due are deleted, new ones inserted, the rest stay (a 待办 is the
     same from one day to the next until it is done or its period ends)."""
     wanted = {
-        (version, item.org.id, item.rule.id, item.period, item.due_by, _canonical(messages.dump(item.message))): item
+        (
+            version,
+            item.org.id,
+            item.rule.id,
+            item.period,
+            item.due_by,
+            _canonical(messages.dump(item.message)),
+        ): item
         for item in todos
     }
     stale: list[int] = []
