@@ -3,8 +3,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.orgs.choices import OrgType
-
 
 class Role(models.TextChoices):
     GONGWEI_ADMIN = "gongwei_admin", _("工委管理员")
@@ -14,11 +12,3 @@ class Role(models.TextChoices):
 
 
 ADMIN_ROLES = frozenset({Role.GONGWEI_ADMIN, Role.DANGWEI_ADMIN, Role.BRANCH_ADMIN})
-
-# The organisation types each role may be assigned over.
-ROLE_ORG_TYPES: dict[str, frozenset[str]] = {
-    Role.GONGWEI_ADMIN: frozenset({OrgType.GONGWEI}),
-    Role.DANGWEI_ADMIN: frozenset({OrgType.DANGZU, OrgType.DANGWEI, OrgType.ZONGZHI}),
-    Role.BRANCH_ADMIN: frozenset({OrgType.ZHIBU}),
-    Role.MEMBER: frozenset(OrgType.values),
-}

@@ -5,20 +5,30 @@ tree (ROLE_ORG_TYPES), so nobody can grant a role broader than their own."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from dangjian.accounts.choices import ROLE_ORG_TYPES, Role
+from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit
-from dangjian.core.choices import choice_label
+from dangjian.core.choices import chinese_label
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.core.i18n import enumeration
-from dangjian.orgs.choices import OrgType, chinese_label
+
+# Checks of the organisation a role is granted over, registered by the apps that know organisations (the
+# orgs app: which types each role applies to); accounts sits below them.
+ROLE_ORG_CHECKS: list[Callable[[str, Any], None]] = []
+
+
+def register_role_org_check(check: Callable[[str, Any], None]) -> None:
+    if check not in ROLE_ORG_CHECKS:
+        ROLE_ORG_CHECKS.append(check)
 
 
 def _role_label(role: str) -> str:
@@ -67,12 +77,8 @@ def create_user(*, actor, username: str, password: str, display_name: str = "", 
 def assign_role(*, actor, user: User, role: str, org, include_descendants: bool = True) -> RoleAssignment:
     if role not in Role.values:
         raise ServiceError(_("角色无效。"), field="role")
-    if org.type not in ROLE_ORG_TYPES[role]:
-        allowed = enumeration(choice_label(OrgType, t) for t in OrgType.values if t in ROLE_ORG_TYPES[role])
-        raise ServiceError(
-            _("%(role)s只能授权在%(types)s上。") % {"role": choice_label(Role, role), "types": allowed},
-            field="org",
-        )
+    for check in ROLE_ORG_CHECKS:  # e.g. which organisation types the role applies to (orgs.roles)
+        check(role, org)
     require_org(actor, org, _("该组织不在您的管理范围内，不能授权。"))
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, org=org, defaults={"include_descendants": include_descendants}
