@@ -94,7 +94,7 @@ def refresh(
     with transaction.atomic():
         report = _keep(ruleset.version, year, as_of, org_ids, results)
         if todos is not None:
-            report.todos = _keep_todos(ruleset.version, on, org_ids, todos)
+            report.todos = _keep_todos(ruleset.version, org_ids, todos)
     report.orgs = len(org_ids)
     if full:
         _analyze()
@@ -268,7 +268,7 @@ def _canonical(stored) -> str:
     return json.dumps(stored, ensure_ascii=False, sort_keys=True)
 
 
-def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoItem]) -> int:
+def _keep_todos(version: int, org_ids: list[int], todos: list[TodoItem]) -> int:
     """The 待办 of `org_ids`: rows no longer due are deleted, new ones inserted, the rest stay (a 待办 is the
     same from one day to the next until it is done or its period ends)."""
     wanted = {
@@ -305,15 +305,12 @@ def _keep_todos(version: int, on: dt.date, org_ids: list[int], todos: list[TodoI
                 period=item.period,
                 due_by=item.due_by,
                 message=messages.dump(item.message),
-                on=on,
             )
             for key, item in wanted.items()
             if key not in kept_keys
         ],
         batch_size=BATCH,
     )
-    for batch in _in_batches(org_ids):
-        KeptTodo.objects.filter(org_id__in=batch).exclude(on=on).update(on=on)
     return len(todos)
 
 
@@ -430,6 +427,12 @@ def kept_counts(
     return counts
 
 
+def todo_current(orgs, on: dt.date, *, ruleset: Ruleset) -> bool:
+    """Whether the kept 待办 of `orgs` are those of `on` (their results were refreshed that day)."""
+    meta = kept_meta(orgs, year=on.year, ruleset=ruleset)
+    return meta is not None and meta.as_of == on
+
+
 def _todo_items(rows, ruleset: Ruleset) -> list[TodoItem]:
     """TodoItems from rows of _TODO_FIELDS (a rule the ruleset no longer has is left out)."""
     rules = {rule.id: rule for rule in ruleset.rules}
@@ -464,10 +467,6 @@ def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, 
     return totals["orgs"], totals["items"], _todo_items(rows, ruleset)
 
 
-def history(org, rule_id: str, *, year: int, ruleset: Ruleset) -> list[ResultChange]:
-    return list(ResultChange.objects.filter(version=ruleset.version, year=year, org=org, rule_id=rule_id))
-
-
 # --- refresh after writes ----------------------------------------------------------------------------------
 
 
@@ -482,10 +481,9 @@ def affected_orgs(paths: Iterable[str]):
     keys = {unit_key(org) for org in Org.objects.filter(pk__in=changed).only("unit", "path")}
     query = Q(pk__in=ids)
     for key in keys:
-        if key.count("/") > 1:  # an organisation without a 单位 below the 工委: its ancestor's subtree
-            query |= unit_filter(key)
-        elif not key.startswith("@"):
-            query |= unit_filter(key)
+        if key.startswith("@") and key.count("/") <= 1:
+            continue  # the 工委 itself: its path alone, not every organisation without a 单位
+        query |= unit_filter(key)
     return Org.objects.filter(query)
 
 

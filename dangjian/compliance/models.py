@@ -104,7 +104,8 @@ class ResultChange(models.Model):
 
 
 class KeptTodo(models.Model):
-    """本月/本季度待办 of the current year as of the last refresh (compliance.evaluator.todo)."""
+    """本月/本季度待办 of the current year as of the last refresh (compliance.evaluator.todo); the date is
+    the organisation's stamp (KeptStamp.as_of)."""
 
     version = models.PositiveIntegerField(_("规则库版本"))
     org = models.ForeignKey("orgs.Org", verbose_name=_("组织"), on_delete=models.CASCADE, related_name="+")
@@ -112,7 +113,6 @@ class KeptTodo(models.Model):
     period = models.CharField(_("周期"), max_length=16)
     due_by = models.DateField(_("截止日期"))
     message = models.JSONField(_("说明"))  # as KeptResult.message
-    on = models.DateField(_("评估日期"))
 
     class Meta:
         verbose_name = _("待办")

@@ -14,6 +14,9 @@ from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.compliance import kept
+from dangjian.compliance.evaluator import todo
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
@@ -379,13 +382,8 @@ def month_calendar(user, first: dt.date, org: Org | None) -> tuple[list[list[Cal
 def todo_items(orgs, on: dt.date) -> list:
     """The 待办 of `orgs` on `on`: the kept ones (compliance.kept) when the scope's kept results are of that
     day, else evaluated live."""
-    from dangjian.compliance import kept
-    from dangjian.compliance.evaluator import todo
-    from dangjian.compliance.rulebook import load_ruleset
-
     ruleset = load_ruleset()
-    meta = kept.kept_meta(orgs, year=on.year, ruleset=ruleset)
-    if meta is not None and meta.as_of == on:
+    if kept.todo_current(orgs, on, ruleset=ruleset):
         return kept.kept_todo(orgs, ruleset=ruleset)
     return todo(orgs, on=on, ruleset=ruleset)
 
@@ -441,14 +439,11 @@ def todo_soonest(
 ) -> tuple[int, int, list[tuple[TodoGroup, TodoEntry]]] | None:
     """For the compact panel, from the kept 待办 (three queries whatever the scope): the organisations and
     items counted, and the `limit` soonest entries. None when the scope's kept results are not of `on`."""
-    from dangjian.compliance import kept
-    from dangjian.compliance.rulebook import load_ruleset
     from dangjian.meetings.rules import recordable_meeting_type
 
     orgs = _todo_orgs(user, on, org, None)
     ruleset = load_ruleset()
-    meta = kept.kept_meta(orgs, year=on.year, ruleset=ruleset)
-    if meta is None or meta.as_of != on:
+    if not kept.todo_current(orgs, on, ruleset=ruleset):
         return None
     n_orgs, n_items, items = kept.kept_todo_soonest(orgs, ruleset=ruleset, limit=limit)
     entries = [TodoEntry(item, (item.due_by - on).days, recordable_meeting_type(item.rule)) for item in items]
