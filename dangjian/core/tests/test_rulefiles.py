@@ -295,6 +295,7 @@ REAL_FILES = {
     "v2.yaml": RulesetFile,
     "v3.yaml": RulesetFile,
     "v4.yaml": RulesetFile,
+    "v5.yaml": RulesetFile,
 }
 
 
