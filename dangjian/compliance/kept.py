@@ -387,6 +387,38 @@ def kept_evaluation(
     return Evaluation(ruleset=ruleset, year=year, as_of=meta.as_of, results=results)
 
 
+@dataclass(frozen=True)
+class Change:
+    old_status: str  # "": the first evaluation
+    new_status: str
+    as_of: dt.date
+
+
+@dataclass(frozen=True)
+class History:
+    since: dt.date  # the evaluation date from which the result has had its present status
+    changes: tuple[Change, ...]  # oldest first
+
+
+def result_history(org_id: int, *, year: int, ruleset: Ruleset) -> dict[str, History]:
+    """Rule id → since when the organisation's kept result has had its status, and each change of status
+    (when it first failed, when it was put right): two queries."""
+    since = dict(
+        KeptResult.objects.filter(version=ruleset.version, year=year, org_id=org_id).values_list(
+            "rule_id", "since"
+        )
+    )
+    changes: dict[str, list[Change]] = {}
+    rows = (
+        ResultChange.objects.filter(version=ruleset.version, year=year, org_id=org_id)
+        .order_by("as_of", "id")
+        .values_list("rule_id", "old_status", "new_status", "as_of")
+    )
+    for rule_id, old, new, as_of in rows:
+        changes.setdefault(rule_id, []).append(Change(old, new, as_of))
+    return {rule_id: History(day, tuple(changes.get(rule_id, ()))) for rule_id, day in since.items()}
+
+
 def kept_units(orgs, *, year: int, ruleset: Ruleset) -> dict[str, tuple[int, str]]:
     """单位 → (organisations of the scope in it, its first path): one query over the stamps."""
     rows = (

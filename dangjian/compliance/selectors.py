@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from dangjian.compliance.evaluator import Evaluation, Result
-from dangjian.compliance.kept import unit_filter, unit_key
+from dangjian.compliance.kept import History, unit_filter, unit_key
 from dangjian.compliance.registry import (
     EVIDENCE_RESOLVERS,
     PARAM_LABELS,
@@ -319,6 +319,7 @@ class RuleResult:
     clause_text: str
     evidence: list[EvidenceItem]
     link: Link | None  # where the result is acted on ("去录入…", "任命职务" …)
+    history: History | None = None  # kept results only: since when, and the changes of status
 
     @property
     def clause_parts(self) -> tuple[str, str, str, str]:
@@ -353,9 +354,16 @@ def resolve_evidence(user, refs) -> dict:
     return found
 
 
-def org_results(user, org: Org, evaluation: Evaluation, clause_texts: dict[str, str]) -> list[RuleResult]:
+def org_results(
+    user,
+    org: Org,
+    evaluation: Evaluation,
+    clause_texts: dict[str, str],
+    history: dict[str, History] | None = None,
+) -> list[RuleResult]:
     """The organisation's results, worst first then in rulebook order, with the records they rest on
-    (resolved through the user's scope by the owning apps) and the action that puts an open one right."""
+    (resolved through the user's scope by the owning apps), the action that puts an open one right and,
+    for kept results, their history (rule id → History)."""
     results = [r for r in evaluation.results if r.org.id == org.pk]
     evidence = resolve_evidence(user, (ref for r in results for ref in r.evidence))
     active = org.dissolved_on is None or org.dissolved_on > dt.date.today()
@@ -367,7 +375,9 @@ def org_results(user, org: Org, evaluation: Evaluation, clause_texts: dict[str, 
         link = link_fn(rule, result.org, result.status) if active and link_fn is not None else None
         items = [evidence[ref] for ref in result.evidence if ref in evidence]
         items.sort(key=lambda e: (e.date or dt.date.min, e.ref))
-        out.append(RuleResult(result, clause_texts.get(rule.clause, ""), items, link))
+        out.append(
+            RuleResult(result, clause_texts.get(rule.clause, ""), items, link, (history or {}).get(rule.id))
+        )
     return out
 
 

@@ -143,7 +143,8 @@ def org_detail(request, pk: int):
     org = get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
     form = EvaluationForm(request.GET)
     evaluation, meta = _results(form, Org.objects.filter(pk=org.pk))
-    items = selectors.org_results(request.user, org, evaluation, all_clauses())
+    history = kept.result_history(org.pk, year=evaluation.year, ruleset=evaluation.ruleset) if meta else None
+    items = selectors.org_results(request.user, org, evaluation, all_clauses(), history)
     return render(
         request,
         "compliance/org.html",

@@ -162,6 +162,35 @@ def test_org_page_reads_kept_results(client, users, tree, secretary):
     assert shown == sorted((r[1], r[2]) for r in fresh(Org.objects.filter(pk=tree.a1.pk)))
 
 
+def test_org_page_shows_since_when_and_the_changes_of_status(
+    client, users, tree, secretary, django_capture_on_commit_callbacks
+):
+    rule = "MTG-ORG-LIFE-ANNUAL"
+    earlier = TODAY - dt.timedelta(days=3) if TODAY.day > 3 else TODAY
+    kept.refresh(on=earlier)
+    before = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year).status
+    with django_capture_on_commit_callbacks(execute=True):
+        create_meeting(
+            actor=None, data={"org": tree.a1, "date": TODAY, "topic": "年度组织生活会"}, types=["org_life"]
+        )
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("compliance:org", args=[tree.a1.pk]))
+    item = next(i for i in response.context["items"] if i.rule.id == rule)
+    assert item.history is not None
+    assert item.history.since == TODAY
+    assert [(c.old_status, c.new_status, c.as_of) for c in item.history.changes] == [
+        ("", before, earlier),
+        (before, "pass", TODAY),
+    ]
+    body = response.content.decode()
+    assert f"自 {TODAY:%Y-%m-%d} 起为此结果" in body
+    assert "结果变化 2 次" in body and "首次评估：" in body
+    # evaluated live (an explicit date), there is no kept history to show
+    live = client.get(reverse("compliance:org", args=[tree.a1.pk]), {"as_of": TODAY.isoformat()})
+    assert all(i.history is None for i in live.context["items"])
+    assert 'data-testid="history"' not in live.content.decode()
+
+
 def test_kept_overview_queries_do_not_grow_with_the_organisations(client, users, tree):
     client.force_login(users["gongwei"])
 
