@@ -9,8 +9,9 @@
   member's former branch). The listener below collects the paths of a transaction and, after it commits,
   enqueues `refresh_paths` (Django's Tasks API through the `django-tasks` backport: the immediate backend
   runs it at once, the database backend in `dangjian worker`). The organisations affected by a path are
-  the organisations on it (the organisation and its ancestors) and every organisation of the same 单位
-  (a 党组 secretary's lecture in one of the unit's branches counts for the 党组).
+  the organisations on it (the organisation and its ancestors) and those where a member of the changed
+  organisation holds a post (a 党组 secretary's lecture, recorded in any branch, counts for the 党组: the
+  meetings service names the lecturer's branch).
 - Time alone changes verdicts (a month ends, a deadline passes): `dangjian compliance refresh` refreshes
   everything, nightly.
 - `kept_meta`, `kept_evaluation`, `kept_units`, `kept_counts` and `kept_todo` read them for the pages.
@@ -20,10 +21,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
@@ -45,7 +46,7 @@ from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
 from dangjian.core import audit, messages
 from dangjian.core.perf import gc_paused
-from dangjian.orgs.models import Org
+from dangjian.orgs.models import Org, Post
 
 BATCH = 2000
 
@@ -90,15 +91,37 @@ def refresh(
         facts = build_facts(orgs, year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules)
         results = results_of(facts, ruleset, year, as_of)
         todos = todo_of(facts, ruleset, on) if year == on.year else None
-    org_ids = [f.ref.id for f in facts]
-    with transaction.atomic():
-        report = _keep(ruleset.version, year, as_of, org_ids, results)
-        if todos is not None:
-            report.todos = _keep_todos(ruleset.version, org_ids, todos)
-    report.orgs = len(org_ids)
-    if full:
+        scope = _Scope([f.ref.id for f in facts], full)
+        with transaction.atomic():
+            report = _keep(ruleset.version, year, as_of, scope, results)
+            if todos is not None:
+                report.todos = _keep_todos(ruleset.version, scope, todos)
+    report.orgs = len(scope.ids)
+    if full and report.created + report.changed + report.removed > ANALYZE_AFTER:
         _analyze()
     return report
+
+
+# A full refresh that rewrote more rows than this updates the planner statistics at once (the first refresh of
+# a database, a new rulebook version); smaller changes are left to autovacuum.
+ANALYZE_AFTER = 10_000
+
+
+@dataclass(frozen=True)
+class _Scope:
+    """The organisations a refresh writes: their ids, and whether that is every organisation (then the kept
+    rows are read and updated without an id list: one statement instead of one per batch of ids)."""
+
+    ids: list[int]
+    full: bool
+
+    def filtered(self, queryset, **filters):
+        """`queryset` filtered by `filters`, per batch of the scope's ids (or once, unbatched, when full)."""
+        if self.full:
+            yield queryset.filter(**filters)
+            return
+        for batch in _in_batches(self.ids):
+            yield queryset.filter(org_id__in=batch, **filters)
 
 
 def _analyze() -> None:
@@ -134,19 +157,15 @@ def _in_batches(ids: list[int]) -> Iterable[list[int]]:
         yield ids[i : i + BATCH]
 
 
-def _keep(
-    version: int, year: int, as_of: dt.date, org_ids: list[int], results: list[Result]
-) -> RefreshReport:
-    """Writes the results of `org_ids`: a changed row is replaced (delete and insert are far cheaper than
+def _keep(version: int, year: int, as_of: dt.date, scope: _Scope, results: list[Result]) -> RefreshReport:
+    """Writes the results of the scope: a changed row is replaced (delete and insert are far cheaper than
     Django's row-by-row bulk update), a new status is a ResultChange; then the organisations' stamps and the
     tallies of every 单位 they are (or were) in."""
     now = timezone.now()
     # (org, rule) → (id, status, digest, since, 单位): no JSON is read back
     existing: dict[tuple[int, str], tuple[int, str, str, dt.date, str]] = {}
-    for batch in _in_batches(org_ids):
-        rows = KeptResult.objects.filter(org_id__in=batch, version=version, year=year).values_list(
-            "id", "org_id", "rule_id", "status", "digest", "since", "unit_key"
-        )
+    for found in scope.filtered(KeptResult.objects, version=version, year=year):
+        rows = found.values_list("id", "org_id", "rule_id", "status", "digest", "since", "unit_key")
         for pk, org_id, rule_id, status, digest, since, unit in rows:
             existing[(org_id, rule_id)] = (pk, status, digest, since, unit)
     create: list[KeptResult] = []
@@ -198,7 +217,7 @@ def _keep(
         KeptResult.objects.filter(pk__in=batch).delete()
     KeptResult.objects.bulk_create(create, batch_size=BATCH)
     ResultChange.objects.bulk_create(changes, batch_size=BATCH)
-    _stamp(version, year, as_of, now, org_ids, results)
+    _stamp(version, year, as_of, now, scope, results)
     if touched:
         _tally(version, year, touched)
     return RefreshReport(
@@ -206,13 +225,12 @@ def _keep(
     )
 
 
-def _stamp(version, year, as_of, now, org_ids: list[int], results: list[Result]) -> None:
-    """The evaluation date of `org_ids` (one UPDATE), with their 单位 and path where those changed; stamps of
-    organisations without results any more are removed, new ones created."""
+def _stamp(version, year, as_of, now, scope: _Scope, results: list[Result]) -> None:
+    """The evaluation date of the scope's organisations (one UPDATE), with their 单位 and path where those
+    changed; stamps of organisations without results any more are removed, new ones created."""
     refs = {r.org.id: r.org for r in results}
     known: dict[int, tuple[str, str]] = {}
-    for batch in _in_batches(org_ids):
-        stamps = KeptStamp.objects.filter(org_id__in=batch, version=version, year=year)
+    for stamps in scope.filtered(KeptStamp.objects, version=version, year=year):
         known.update(
             (org_id, (unit, path))
             for org_id, unit, path in stamps.values_list("org_id", "unit_key", "org_path")
@@ -238,6 +256,9 @@ def _stamp(version, year, as_of, now, org_ids: list[int], results: list[Result])
         ],
         batch_size=BATCH,
     )
+    if scope.full:
+        KeptStamp.objects.filter(version=version, year=year).update(as_of=as_of, evaluated_at=now)
+        return
     for batch in _in_batches([org_id for org_id in refs if org_id in known]):
         KeptStamp.objects.filter(org_id__in=batch, version=version, year=year).update(
             as_of=as_of, evaluated_at=now
@@ -263,35 +284,23 @@ def _tally(version: int, year: int, units: set[str]) -> None:
     )
 
 
-def _canonical(stored) -> str:
-    """A stored message (its JSON form) as a comparable string."""
-    return json.dumps(stored, ensure_ascii=False, sort_keys=True)
-
-
-def _keep_todos(version: int, org_ids: list[int], todos: list[TodoItem]) -> int:
-    """The 待办 of `org_ids`: rows no longer due are deleted, new ones inserted, the rest stay (a 待办 is the
-    same from one day to the next until it is done or its period ends)."""
-    wanted = {
-        (
-            version,
-            item.org.id,
-            item.rule.id,
-            item.period,
-            item.due_by,
-            _canonical(messages.dump(item.message)),
-        ): item
-        for item in todos
-    }
+def _keep_todos(version: int, scope: _Scope, todos: list[TodoItem]) -> int:
+    """The 待办 of the scope's organisations: rows no longer due are deleted, new ones inserted, the rest stay
+    (a 待办 is the same from one day to the next until it is done or its period ends). A kept row and a new
+    item are the same 待办 when their rule, period, date and stored message are equal."""
+    wanted: dict[tuple, list[tuple[Any, TodoItem]]] = {}
+    for item in todos:
+        key = (version, item.org.id, item.rule.id, item.period, item.due_by)
+        wanted.setdefault(key, []).append((messages.dump(item.message), item))
     stale: list[int] = []
-    kept_keys = set()
-    for batch in _in_batches(org_ids):
-        rows = KeptTodo.objects.filter(org_id__in=batch).values_list(
-            "id", "version", "org_id", "rule_id", "period", "due_by", "message"
-        )
+    for found in scope.filtered(KeptTodo.objects):
+        rows = found.values_list("id", "version", "org_id", "rule_id", "period", "due_by", "message")
         for pk, row_version, org_id, rule_id, period, due_by, message in rows:
-            key = (row_version, org_id, rule_id, period, due_by, _canonical(message))
-            if key in wanted and key not in kept_keys:
-                kept_keys.add(key)
+            candidates = wanted.get((row_version, org_id, rule_id, period, due_by), [])
+            for i, (dumped, _item) in enumerate(candidates):
+                if dumped == message:  # kept as it is
+                    del candidates[i]
+                    break
             else:
                 stale.append(pk)
     for batch in _in_batches(stale):
@@ -304,10 +313,10 @@ def _keep_todos(version: int, org_ids: list[int], todos: list[TodoItem]) -> int:
                 rule_id=item.rule.id,
                 period=item.period,
                 due_by=item.due_by,
-                message=messages.dump(item.message),
+                message=dumped,
             )
-            for key, item in wanted.items()
-            if key not in kept_keys
+            for candidates in wanted.values()
+            for dumped, item in candidates
         ],
         batch_size=BATCH,
     )
@@ -504,19 +513,23 @@ def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, 
 
 def affected_orgs(paths: Iterable[str]):
     """The organisations a change at these paths can affect: those on the paths (each organisation and its
-    ancestors) and every organisation of the changed organisations' 单位. Two queries."""
-    paths = [p for p in paths if p]
+    ancestors: their own, their 党小组's and their subtree's records) and those where a member of a changed
+    organisation (or of its subtree) holds a post (a secretary's lecture or training counts for the
+    organisation of the post; a service names the lecturer's branch through `audit.changed`). Two queries."""
+    paths = sorted({p for p in paths if p})
     ids = {int(segment) for path in paths for segment in path.split("/") if segment}
     if not ids:
         return Org.objects.none()
-    changed = {int(path.rstrip("/").rsplit("/", 1)[-1]) for path in paths}
-    keys = {unit_key(org) for org in Org.objects.filter(pk__in=changed).only("unit", "path")}
-    query = Q(pk__in=ids)
-    for key in keys:
-        if key.startswith("@") and key.count("/") <= 1:
-            continue  # the 工委 itself: its path alone, not every organisation without a 单位
-        query |= unit_filter(key)
-    return Org.objects.filter(query)
+    held = Q()
+    for path in paths:
+        held |= Q(member__org__path__startswith=path)
+    ids.update(
+        Post.objects.filter(held)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=dt.date(dt.date.today().year - 1, 1, 1)))
+        .values_list("org_id", flat=True)
+        .distinct()
+    )
+    return Org.objects.filter(pk__in=sorted(ids))
 
 
 @task()

@@ -244,7 +244,17 @@ def create_meeting(
     audit.record(
         actor=actor, action="create", obj=meeting, org_path=meeting.org.path, after=meeting_snapshot(meeting)
     )
+    _lecturers_changed(meeting.lecturer_id)
     return meeting
+
+
+def _lecturers_changed(*member_ids: int | None) -> None:
+    """A lecture counts for the organisations where its lecturer holds a post (a 党组书记's 党课 in any
+    branch): name the lecturers' branches, whose post holders' organisations the kept results refresh."""
+    ids = {pk for pk in member_ids if pk is not None}
+    if ids:
+        for path in Member.objects.filter(pk__in=ids).values_list("org__path", flat=True):
+            audit.changed(path)
 
 
 @transaction.atomic
@@ -263,6 +273,7 @@ def update_meeting(
     if data.get("org") is not None and data["org"].pk != meeting.org_id:
         require_org(actor, data["org"], _("目标组织不在您的管理范围内。"))
     before = meeting_snapshot(meeting)
+    lecturer_before = meeting.lecturer_id
     merged = {**{k: getattr(meeting, k) for k in MEETING_FIELDS}, **data}
     if types is None:
         types = list(meeting.kinds.values_list("type", flat=True))
@@ -277,6 +288,7 @@ def update_meeting(
         audit.record(
             actor=actor, action="update", obj=meeting, org_path=meeting.org.path, before=before, after=after
         )
+        _lecturers_changed(lecturer_before, meeting.lecturer_id)
     return meeting
 
 
@@ -287,5 +299,6 @@ def delete_meeting(*, actor, meeting: Meeting) -> None:
     audit.record(
         actor=actor, action="delete", obj=meeting, org_path=meeting.org.path, before=meeting_snapshot(meeting)
     )
+    _lecturers_changed(meeting.lecturer_id)
     _remove_files(list(meeting.attachments.all()))
     meeting.delete()

@@ -20,7 +20,7 @@ from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.selectors import resolve_evidence
 from dangjian.compliance.tests.test_query_count import populate
 from dangjian.meetings.models import Meeting
-from dangjian.meetings.services import create_meeting, delete_meeting
+from dangjian.meetings.services import create_meeting, delete_meeting, update_meeting
 from dangjian.members.services import update_member
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_post
@@ -92,7 +92,7 @@ def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
         )
     assert callbacks  # nothing is refreshed before the transaction commits
     assert len(refreshed) == 1  # one refresh for the transaction, not one per audit event
-    assert {o.code for o in refreshed[0]} == {"GW", "A-DZ", "A", "A1", "A1G1", "A2"}  # A1's path and 甲委
+    assert {o.code for o in refreshed[0]} == {"GW", "A", "A1"}  # A1's path (its 书记 holds a post there only)
     after = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year)
     assert (after.status, after.evidence, after.since) == ("pass", [["meeting", meeting.pk]], TODAY)
     history = list(
@@ -103,6 +103,40 @@ def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
     with django_capture_on_commit_callbacks(execute=True):
         delete_meeting(actor=None, meeting=meeting)
     assert KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year).status == before.status
+    assert stored() == fresh()
+
+
+def test_a_lecture_refreshes_the_organisation_where_its_lecturer_holds_a_post(
+    tree, secretary, make_member, django_capture_on_commit_callbacks
+):
+    """The 甲委党组's 书记 is a member of 甲二支部 and lectures in 甲一支部: neither branch is on the 党组's path,
+    yet its LECTURE-SECRETARY-ANNUAL is kept right, and again when the lecturer is changed."""
+    leader = make_member(tree.a2, name="党组书记")
+    other = make_member(tree.a1, name="普通党员")
+    create_post(
+        actor=None,
+        data={
+            "member": leader,
+            "org": tree.a_dz,
+            "title": "shuji",
+            "started_on": dt.date(TODAY.year - 1, 1, 1),
+        },
+    )
+    kept.refresh()
+    rule = "LECTURE-SECRETARY-ANNUAL"
+    before = KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=TODAY.year).status
+    assert before != "pass"
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = create_meeting(
+            actor=None,
+            data={"org": tree.a1, "date": TODAY, "topic": "党组书记讲党课", "lecturer": leader},
+            types=["lecture"],
+        )
+    assert KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=TODAY.year).status == "pass"
+    assert stored() == fresh()
+    with django_capture_on_commit_callbacks(execute=True):
+        update_meeting(actor=None, meeting=meeting, data={"lecturer": other})
+    assert KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=TODAY.year).status == before
     assert stored() == fresh()
 
 
