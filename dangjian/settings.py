@@ -184,6 +184,9 @@ LOGGING = {
 }
 
 # Which system roles see 身份证号 and 手机号码 in full (on detail pages of records in their scope).
+# A filter over more organisations than this searches them instead of listing them all (orgs.widgets).
+ORG_PICKER_ABOVE = 300
+
 PII_FULL_ACCESS_ROLES = ["gongwei_admin", "dangwei_admin", "branch_admin"]
 
 # The data files under rules/ (rulebook versions, 党费 rates, workflow, parameters): dangjian.core.rulefiles.

@@ -32,6 +32,9 @@ class Scope:
     member_id: int | None
     is_superuser: bool = False
     grants: list[Grant] = field(default_factory=list)
+    # an admin grant with descendants over the root (the 工委): every organisation, so the filters are left
+    # out (a 工委管理员's lists then count and page without joining the organisations)
+    everything: bool = False
 
     @property
     def admin_grants(self) -> list[Grant]:
@@ -46,7 +49,7 @@ class Scope:
 
     def org_q(self, prefix: str = "") -> Q:
         """Filter on organisations (or on rows reached through `prefix`, e.g. "org__")."""
-        if self.is_superuser:
+        if self.is_superuser or self.everything:
             return Q()
         q = _NOTHING
         for g in self.admin_grants:
@@ -59,7 +62,7 @@ class Scope:
     def member_q(self, prefix: str = "") -> Q:
         """Filter on members (or on rows reached through `prefix`, e.g. "member__"): the members of the
         organisations the user administers, and the user's own member record."""
-        if self.is_superuser:
+        if self.is_superuser or self.everything:
             # Not org_q() | own record: Q() | Q(pk=…) is Q(pk=…), only the superuser's own member.
             return Q()
         q = self.org_q(f"{prefix}org__")
@@ -69,7 +72,7 @@ class Scope:
 
     def path_q(self, field_name: str = "org_path") -> Q:
         """Filter on a stored org path column (audit events)."""
-        if self.is_superuser:
+        if self.is_superuser or self.everything:
             return Q()
         q = _NOTHING
         for g in self.admin_grants:
@@ -81,7 +84,7 @@ class Scope:
         return q
 
     def covers(self, org) -> bool:
-        if self.is_superuser:
+        if self.is_superuser or self.everything:
             return True
         for g in self.admin_grants:
             if org.pk == g.org_id or (g.include_descendants and org.path.startswith(g.path)):
@@ -111,11 +114,15 @@ def _load(user) -> Scope:
     rows = RoleAssignment.objects.filter(user=user).values_list(
         "role", "org_id", "org__path", "include_descendants"
     )
+    grants = [Grant(role, org_id, path, incl) for role, org_id, path, incl in rows]
     return Scope(
         user_id=user.pk,
         member_id=user.member_id,
         is_superuser=user.is_superuser,
-        grants=[Grant(role, org_id, path, incl) for role, org_id, path, incl in rows],
+        grants=grants,
+        everything=any(  # over the 工委, the one root of the tree (a constraint of the organisations)
+            g.role in ADMIN_ROLES and g.include_descendants and g.path.count("/") == 1 for g in grants
+        ),
     )
 
 

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -55,9 +55,10 @@ def recording_orgs(user, *, include: Org | None = None) -> list[Org]:
     return list(qs.order_by("path"))
 
 
-def filter_org_options(user) -> list[Org]:
-    """Organisations the user may filter the lists by: everything visible, in tree order (one query)."""
-    return list(Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type"))
+def filter_org_options(user) -> QuerySet[Org]:
+    """Organisations the user may filter the lists by: everything visible, in tree order (loaded by the
+    filter's field, or searched when there are many: `OrgChoiceField`)."""
+    return Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type", "unit")
 
 
 def _pk(value: Any) -> int | None:

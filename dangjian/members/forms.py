@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django import forms
+from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.widgets import FastSelect
@@ -12,6 +14,7 @@ from dangjian.members.choices import Category, Education, MemberStatus, WorkStat
 from dangjian.members.services import MEMBER_FIELDS
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org
+from dangjian.orgs.widgets import OrgSearchSelect
 
 DATE_WIDGET_FORMAT = "%Y-%m-%d"
 
@@ -87,7 +90,9 @@ class OrgChoiceField(forms.ChoiceField):
     """A select over a list of organisations loaded once by the view; cleans to the Org itself.
 
     Options outside the list are refused like any invalid choice, so a user can only pick
-    organisations the view offered (those in their scope)."""
+    organisations the view offered (those in their scope). A filter given a queryset of more than
+    `settings.ORG_PICKER_ABOVE` organisations (a 工委管理员's) loads none of them: its select offers the top
+    of the scope and a search box (`orgs.widgets.OrgSearchSelect`), and a value is checked with one query."""
 
     widget = FastSelect  # thousands of organisations for a 工委管理员
 
@@ -96,6 +101,16 @@ class OrgChoiceField(forms.ChoiceField):
         self.set_orgs(orgs, grouped=grouped)
 
     def set_orgs(self, orgs: Iterable[Org], *, grouped: bool = False) -> None:
+        self.queryset: QuerySet[Org] | None = None
+        if isinstance(orgs, QuerySet) and not grouped and not self.required:  # a filter
+            queryset = orgs
+            orgs = list(queryset[: settings.ORG_PICKER_ABOVE + 1])  # one query, however many there are
+            if len(orgs) > settings.ORG_PICKER_ABOVE:
+                self.queryset = queryset
+                self.orgs = {}
+                self.choices = []
+                self.widget = OrgSearchSelect(queryset, self.empty_label, attrs=self.widget.attrs)
+                return
         self.orgs = {str(org.pk): org for org in orgs}
         blank = [("", self.empty_label)]
         if grouped:
@@ -124,6 +139,10 @@ class OrgChoiceField(forms.ChoiceField):
             if self.required:
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return
+        if self.queryset is not None:
+            found = self.queryset.filter(pk=int(value)).first() if value.isdigit() else None
+            if found is not None:
+                self.orgs[value] = found
         if value not in self.orgs:
             raise forms.ValidationError(_("请选择列表中的组织。"), code="invalid_choice")
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from dangjian.members.choices import MemberStatus, WorkStatus
@@ -17,9 +17,10 @@ from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
 from dangjian.orgs.models import Org, Post
 
 
-def filter_org_options(user) -> list[Org]:
-    """Organisations the user may filter the member list by: everything visible, in tree order (one query)."""
-    return list(Org.objects.visible_to(user).order_by("path"))
+def filter_org_options(user) -> QuerySet[Org]:
+    """Organisations the user may filter the member list by: everything visible, in tree order (loaded by the
+    filter's field, or searched when there are many: `OrgChoiceField`)."""
+    return Org.objects.visible_to(user).order_by("path")
 
 
 def member_org_options(user, *, include: Org | None = None) -> list[Org]:

@@ -82,6 +82,12 @@ class Org(models.Model):
             models.UniqueConstraint(
                 fields=["type"], condition=Q(type=OrgType.GONGWEI), name="org_single_gongwei_root"
             ),
+            # the 工委 is the one root: a grant with descendants over it covers every organisation
+            models.CheckConstraint(
+                condition=Q(type=OrgType.GONGWEI, parent__isnull=True)
+                | (~Q(type=OrgType.GONGWEI) & Q(parent__isnull=False)),
+                name="org_only_gongwei_is_root",
+            ),
             models.CheckConstraint(
                 condition=Q(dissolved_on__isnull=True)
                 | Q(founded_on__isnull=True)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.org_create, name="create"),
     path("export.xlsx", views.org_export, name="export"),
     path("posts/export.xlsx", views.post_export, name="post_export"),
+    path("options/", views.org_options, name="options"),
     path("<int:pk>/", views.org_detail, name="detail"),
     path("<int:pk>/subtree/", views.org_subtree, name="subtree"),
     path("<int:pk>/edit/", views.org_edit, name="edit"),

@@ -22,6 +22,7 @@ from dangjian.members.models import Member
 from dangjian.orgs import selectors, services
 from dangjian.orgs.forms import OrgForm, PostForm, allowed_child_types
 from dangjian.orgs.models import Org, Post
+from dangjian.orgs.widgets import option_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -247,4 +248,21 @@ def member_options(request, pk):
         request,
         "orgs/_member_options.html",
         {"member_options": options, "selected_member": request.GET.get("member", "")},
+    )
+
+
+@admin_required
+@require_GET
+def org_options(request):
+    """htmx: the `<option>`s of a filter's organisation picker (`orgs.widgets.OrgSearchSelect`), matching the
+    search box, through the user's scope."""
+    field = request.GET.get("field", "org")
+    q = request.GET.get(f"{field}_q", "").strip()
+    selected = request.GET.get(field, "")
+    options = option_rows(Org.objects.visible_to(request.user), q=q, selected=selected)
+    values = [value for value, _label in options]
+    if selected not in values:  # a search shows its first match chosen
+        selected = values[0] if q and values else ""
+    return render(
+        request, "orgs/_org_options.html", {"options": options, "selected": selected, "searched": bool(q)}
     )

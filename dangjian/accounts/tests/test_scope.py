@@ -77,3 +77,23 @@ def test_personal_data_access(users, tree, make_member):
     assert not scope_for(users["branch_a2"]).can_see_personal_data(other)
     assert not scope_for(users["member_a1"]).can_see_personal_data(other)
     assert scope_for(users["member_a1"]).can_see_personal_data(users["own_member"])
+
+
+def test_a_gongwei_grant_with_descendants_filters_nothing(users, tree, make_user, make_member):
+    """The 工委 is the one root (a database constraint), so its administrators' lists need no filter on the
+    organisations; without descendants the grant is the 工委 alone."""
+    import pytest
+    from django.db import IntegrityError, transaction
+    from django.db.models import Q
+
+    from dangjian.meetings.models import Meeting
+
+    scope = scope_for(users["gongwei"])
+    assert scope.everything and scope.org_q() == Q() and scope.member_q("member__") == Q()
+    assert "orgs_org" not in str(Meeting.objects.visible_to(users["gongwei"]).query)
+    only_gw = make_user("only_gw", "gongwei_admin", tree.gw, include_descendants=False)
+    assert not scope_for(only_gw).everything
+    assert codes(Org.objects.visible_to(only_gw)) == ["GW"]
+    assert not scope_for(users["dangwei_a"]).everything
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Org.objects.create(code="X", name="无上级党委", type="dangwei", path="99999999/")

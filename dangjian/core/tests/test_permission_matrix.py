@@ -625,6 +625,7 @@ TABLE: dict[str, Row] = {
     ),
     "orgs:export": Row("login 403 200 200 200 200 200"),
     "orgs:post_export": Row("login 403 200 200 200 200 200"),
+    "orgs:options": Row("login 403 200 200 200 200 200"),
     "orgs:detail": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "orgs:subtree": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "orgs:edit": Row(
