@@ -3,8 +3,10 @@ lives in dangjian/training/logic.py, shared with the secretary's page and `dangj
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 from django.utils.translation import gettext_lazy as _l
 from pydantic import AfterValidator, Field
@@ -44,35 +46,9 @@ class SecretaryAnnualParams(Params):
     new_grace_months: int = Field(ge=1, le=12)
 
 
-@register("train_secretary_annual", SecretaryAnnualParams, facts=("training",), label=_l("书记年度培训"))
-def secretary_annual(facts: OrgFacts, window: Window, p: SecretaryAnnualParams) -> Outcome:
-    if window.closed:
-        return dissolved(window)
-    return _outcome(
-        logic.secretary_annual(
-            _facts(facts),
-            year=window.year,
-            as_of=window.as_of,
-            levels=p.levels,
-            new_grace_months=p.new_grace_months,
-        )
-    )
-
-
 class SecretaryNewParams(Params):
     months: int = Field(ge=1, le=12)
     levels: list[LevelName] = Field(min_length=1)
-
-
-@register("train_secretary_new", SecretaryNewParams, facts=("training",), label=_l("新任书记培训"))
-def secretary_new(facts: OrgFacts, window: Window, p: SecretaryNewParams) -> Outcome:
-    if window.closed:
-        return dissolved(window)
-    return _outcome(
-        logic.secretary_new(
-            _facts(facts), year=window.year, as_of=window.as_of, levels=p.levels, months=p.months
-        )
-    )
 
 
 class HoursParams(Params):
@@ -84,37 +60,64 @@ class HoursParams(Params):
         return Decimal(str(self.min_hours))
 
 
-def _hours(people, facts: OrgFacts, window: Window, p: HoursParams, who: str) -> Outcome:
-    from dangjian.training.params import load_params
+def _hours_of(people, who: str):
+    def run(facts: logic.TrainingFacts, year: int, as_of: dt.date, p: HoursParams) -> logic.RuleResult:
+        from dangjian.training.params import load_params
 
-    return _outcome(
-        logic.hours_rule(
-            people,
-            _facts(facts),
-            year=window.year,
-            as_of=window.as_of,
+        return logic.hours_rule(
+            people(facts),
+            facts,
+            year=year,
+            as_of=as_of,
             min_hours=p.target,
             platforms=p.platforms,
             params=load_params(),
             who=who,
         )
-    )
+
+    return run
 
 
-@register("train_member_hours", HoursParams, facts=("training",), label=_l("党员学时"))
-def member_hours(facts: OrgFacts, window: Window, p: HoursParams) -> Outcome:
-    """Each member on the roll on D (党支部 with its 党小组) has ≥ min_hours in year Y."""
-    if window.closed:
-        return dissolved(window)
-    return _hours(_facts(facts).members, facts, window, p, "党员")
+# check kind → the rule's logic with its members' gaps: the one dispatch of the TRAIN-* rules, read by the
+# checks below and by the training pages (dangjian/training/selectors.py)
+LOGIC: dict[str, Callable[[logic.TrainingFacts, int, dt.date, Any], logic.RuleResult]] = {
+    "train_secretary_annual": lambda facts, year, as_of, p: logic.secretary_annual(
+        facts, year=year, as_of=as_of, levels=p.levels, new_grace_months=p.new_grace_months
+    ),
+    "train_secretary_new": lambda facts, year, as_of, p: logic.secretary_new(
+        facts, year=year, as_of=as_of, levels=p.levels, months=p.months
+    ),
+    "train_member_hours": _hours_of(lambda f: f.members, "党员"),
+    "train_cadre_hours": _hours_of(lambda f: f.cadres, "书记和委员"),
+}
 
 
-@register("train_cadre_hours", HoursParams, facts=("training",), label=_l("书记和委员学时"))
-def cadre_hours(facts: OrgFacts, window: Window, p: HoursParams) -> Outcome:
-    """Each holder of a committee post (书记 … 委员) on D has ≥ min_hours in year Y."""
-    if window.closed:
-        return dissolved(window)
-    return _hours(_facts(facts).cadres, facts, window, p, "书记和委员")
+def _check(kind: str):
+    def check(facts: OrgFacts, window: Window, p: Params) -> Outcome:
+        if window.closed:
+            return dissolved(window)
+        return _outcome(LOGIC[kind](_facts(facts), window.year, window.as_of, p))
+
+    check.__name__ = kind
+    return check
+
+
+# 书记年度培训: the 书记 in post on D took a training of the given levels in year Y (a new one: within the grace)
+register("train_secretary_annual", SecretaryAnnualParams, facts=("training",), label=_l("书记年度培训"))(
+    _check("train_secretary_annual")
+)
+# 新任书记培训: a 书记 appointed in year Y was trained within `months` of the appointment
+register("train_secretary_new", SecretaryNewParams, facts=("training",), label=_l("新任书记培训"))(
+    _check("train_secretary_new")
+)
+# 党员学时: each member on the roll on D (党支部 with its 党小组) has ≥ min_hours in year Y
+register("train_member_hours", HoursParams, facts=("training",), label=_l("党员学时"))(
+    _check("train_member_hours")
+)
+# 书记和委员学时: each holder of a committee post (书记 … 委员) on D has ≥ min_hours in year Y
+register("train_cadre_hours", HoursParams, facts=("training",), label=_l("书记和委员学时"))(
+    _check("train_cadre_hours")
+)
 
 
 register_param_labels(

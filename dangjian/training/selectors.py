@@ -16,60 +16,38 @@ from dangjian.orgs.models import Org, Post
 from dangjian.training import logic
 from dangjian.training.facts import load_training_facts
 from dangjian.training.params import load_params
-
-CHECKS = {
-    "train_secretary_annual": "annual",
-    "train_secretary_new": "new",
-    "train_member_hours": "member_hours",
-    "train_cadre_hours": "cadre_hours",
-}
+from dangjian.training.rules import LOGIC
 
 
 @dataclass(frozen=True)
 class TrainRule:
     id: str
     title: str
-    role: str  # annual | new | member_hours | cadre_hours
+    check: str  # the check kind: train_secretary_annual | train_secretary_new | train_member_hours | …
     applies_to: frozenset[str]
     params: object
 
 
 def train_rules() -> list[TrainRule]:
-    """The TRAIN-* rules of the latest rulebook (by check kind), with their typed parameters."""
+    """The TRAIN-* rules of the latest rulebook (the rules of the training check kinds), with their typed
+    parameters."""
     from dangjian.compliance.rulebook import load_ruleset
 
     ruleset = load_ruleset()
     return [
-        TrainRule(r.id, r.title, CHECKS[r.check], frozenset(r.applies_to), r.typed_params)
+        TrainRule(r.id, r.title, r.check, frozenset(r.applies_to), r.typed_params)
         for r in ruleset.rules
-        if r.check in CHECKS
+        if r.check in LOGIC
     ]
 
 
-def hours_rule(rules: list[TrainRule], role: str = "member_hours") -> TrainRule | None:
-    return next((r for r in rules if r.role == role), None)
+def hours_rule(rules: list[TrainRule], check: str = "train_member_hours") -> TrainRule | None:
+    return next((r for r in rules if r.check == check), None)
 
 
 def run_rule(rule: TrainRule, facts: logic.TrainingFacts, year: int, as_of: dt.date) -> logic.RuleResult:
-    p = rule.params
-    if rule.role == "annual":
-        return logic.secretary_annual(
-            facts, year=year, as_of=as_of, levels=p.levels, new_grace_months=p.new_grace_months
-        )
-    if rule.role == "new":
-        return logic.secretary_new(facts, year=year, as_of=as_of, levels=p.levels, months=p.months)
-    people = facts.members if rule.role == "member_hours" else facts.cadres
-    who = "党员" if rule.role == "member_hours" else "书记和委员"
-    return logic.hours_rule(
-        people,
-        facts,
-        year=year,
-        as_of=as_of,
-        min_hours=p.target,
-        platforms=p.platforms,
-        params=load_params(),
-        who=who,
-    )
+    """The rule's result with its members' gaps, by the same logic as its check (`training.rules.LOGIC`)."""
+    return LOGIC[rule.check](facts, year, as_of, rule.params)
 
 
 @dataclass
@@ -174,13 +152,13 @@ def secretary_views(member, *, year: int, as_of: dt.date) -> list[SecretaryView]
     org_ids = Post.objects.current(as_of).filter(member=member, title="shuji").values("org_id")
     items = evaluate(Org.objects.filter(pk__in=org_ids), year=year, as_of=as_of, rules=rules)
     member_rule = hours_rule(rules)
-    cadre_rule = hours_rule(rules, "cadre_hours")
+    cadre_rule = hours_rule(rules, "train_cadre_hours")
     views = []
     for item in items:
         mine = []
         for rule in rules:
             result = item.results.get(rule.id)
-            if result is None or rule.role == "member_hours":
+            if result is None or rule.check == "train_member_hours":
                 continue
             mine.append((rule, result, [g for g in result.gaps if g.member_id == member.pk]))
         trainings = [
