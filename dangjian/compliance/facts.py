@@ -5,8 +5,9 @@ hand-built facts.
 The engine's own queries (always the same four): the organisations; the posts of the organisations
 overlapping the year; member counts per organisation on D; the moves between organisations dated after D
 (undone, as in meetings.roster). Member counts: a member counts from 入党日期, as 正式党员 from 转正日期
-(Member.category is only the current category). Members sit in 党支部 and 党小组 only, so a branch's count
-is its own plus its 党小组's; higher organisations get no member count (no rule needs one).
+(Member.category is only the current category). An organisation's count is its subtree's: a branch's is its
+own plus its 党小组's, a 党总支's or 党委's everything below it (机关条例 第五条、第六条 size the organisation by
+its members).
 
 Everything a domain's checks need beyond that (meeting records, 党费 ledgers, development cases …) comes
 from the fact providers the domain apps register (`register_facts`), loaded only when the ruleset has a
@@ -26,7 +27,7 @@ from django.db.models import Count, Q, QuerySet
 
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory, on_roll_q
-from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType
+from dangjian.orgs.choices import COMMITTEE_TITLES, MEMBER_ORG_TYPES, OrgType
 from dangjian.orgs.models import Org, Post
 
 
@@ -60,8 +61,11 @@ class OrgFacts:
     term_years: int | None = None
     term_end: dt.date | None = None
     posts: tuple[PostSpan, ...] = ()
-    members: int = 0  # on D, 正式 and 预备, including the 党小组 of a branch
+    members: int = 0  # on D, 正式 and 预备, in the organisation and everything below it
     formal_members: int = 0  # on D, 正式党员 only
+    # the higher organisation's approval of the organisation's form (组织设置批准), when recorded
+    setup_approval_ref: str = ""
+    setup_approved_on: dt.date | None = None
     # facts of the extra providers the ruleset needs (register_facts): provider name → this org's value
     # (None when the provider has nothing for the organisation)
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
@@ -137,6 +141,16 @@ class _Scope:
     ids: set[int]
     ids_sq: Any  # the organisations' ids: a subquery, or a list for a small scope
     ext_sq: QuerySet  # subquery: the organisations and their children
+    # paths of the organisations above the branches (党总支, 党委 …) none of whose ancestors is one: their
+    # subtrees hold the members they count (usually one path: the scope's top, or a 单位's 党组/党委)
+    roots: tuple[str, ...] = ()
+
+    def member_orgs_q(self, prefix: str) -> Q:
+        """Rows whose organisation (at `prefix`) is where a member counted by the scope sits."""
+        q = Q(**{f"{prefix}in": self.ext_sq})
+        for path in self.roots:
+            q |= Q(**{f"{prefix}path__startswith": path})
+        return q
 
 
 ORG_FIELDS = (
@@ -151,6 +165,8 @@ ORG_FIELDS = (
     "dissolved_on",
     "term_started_on",
     "term_years",
+    "setup_approval_ref",
+    "setup_approved_on",
 )
 
 
@@ -166,7 +182,11 @@ def _scope(orgs) -> _Scope:
     if len(rows) <= SMALL_SCOPE:  # a literal list lets the database use its indexes (a unit's refresh)
         ids_sq = [o.pk for o in rows]
     ext_sq = Org.objects.filter(Q(pk__in=ids_sq) | Q(parent__in=ids_sq)).values("pk")
-    return _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq)
+    roots: list[str] = []
+    for o in rows:  # path order: an ancestor comes before its descendants
+        if o.type not in MEMBER_ORG_TYPES and not any(o.path.startswith(r) for r in roots):
+            roots.append(o.path)
+    return _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq, tuple(roots))
 
 
 def _posts(scope: _Scope, start: dt.date, end: dt.date) -> dict[int, list[PostSpan]]:
@@ -183,70 +203,68 @@ def _posts(scope: _Scope, start: dt.date, end: dt.date) -> dict[int, list[PostSp
 
 
 def _member_counts(scope: _Scope, on: dt.date) -> tuple[dict[int, int], dict[int, int]]:
-    """(members, 正式党员) on `on` per 党支部 (with its 党小组) and per 党小组, from per-org counts."""
+    """(members, 正式党员) on `on` per organisation of the scope, each counting its whole subtree (a branch
+    with its 党小组, a 党总支 or 党委 everything below it), from per-organisation counts."""
     direct: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    branch_of: dict[int, int] = {}  # 党小组 → its branch
+    paths: dict[int, str] = {}
     rows = (
         Member.objects.on_roll(on)
-        .filter(org__in=scope.ext_sq)
-        .values("org_id", "org__type", "org__parent_id")
+        .filter(scope.member_orgs_q("org__"))
+        .values("org_id", "org__path")
         .annotate(total=Count("id"), formal=Count("id", filter=Q(confirmed_on__lte=on)))
         .order_by()
     )
     for row in rows:
         direct[row["org_id"]] = [row["total"], row["formal"]]
-        if row["org__type"] == OrgType.XIAOZU:
-            branch_of[row["org_id"]] = row["org__parent_id"]
-    _undo_moves(scope, on, direct, branch_of)
+        paths[row["org_id"]] = row["org__path"]
+    _undo_moves(scope, on, direct, paths)
+    in_scope = {o.path: o.pk for o in scope.orgs}
     members: dict[int, int] = defaultdict(int)
     formal: dict[int, int] = defaultdict(int)
     for org_id, (total, formal_count) in direct.items():
-        for target in (org_id, branch_of.get(org_id)):
+        path = paths[org_id]
+        end = path.find("/")
+        while end != -1:  # the organisation and each of its ancestors, by the prefixes of its path
+            target = in_scope.get(path[: end + 1])
             if target is not None:
                 members[target] += total
                 formal[target] += formal_count
+            end = path.find("/", end + 1)
     return members, formal
 
 
-def _undo_moves(scope: _Scope, on: dt.date, direct: dict, branch_of: dict) -> None:
+def _undo_moves(scope: _Scope, on: dt.date, direct: dict, paths: dict) -> None:
     """A member moved after `on` counts where they were on `on` (the earliest later move's origin)."""
     rows = (
         MemberHistory.objects.filter(on_roll_q(on, "member__"), field=HistoryField.ORG, effective_on__gt=on)
-        .filter(Q(old_org__in=scope.ext_sq) | Q(member__org__in=scope.ext_sq))
+        .filter(scope.member_orgs_q("old_org__") | scope.member_orgs_q("member__org__"))
         .order_by("member_id", "-effective_on", "-id")
         .values_list(
             "member_id",
             "old_org_id",
-            "old_org__type",
-            "old_org__parent_id",
+            "old_org__path",
             "member__org_id",
-            "member__org__type",
-            "member__org__parent_id",
+            "member__org__path",
             "member__confirmed_on",
         )
     )
     then: dict[int, tuple] = {}
     now: dict[int, tuple] = {}
-    for member_id, old_id, old_type, old_parent, cur_id, cur_type, cur_parent, confirmed_on in rows:
-        now[member_id] = (cur_id, cur_type, cur_parent, confirmed_on)
+    for member_id, old_id, old_path, cur_id, cur_path, confirmed_on in rows:
+        now[member_id] = (cur_id, cur_path, confirmed_on)
         if old_id is not None:  # rows come latest first: the last one seen is the earliest move
-            then[member_id] = (old_id, old_type, old_parent)
-    for member_id, (old_id, old_type, old_parent) in then.items():
-        cur_id, cur_type, cur_parent, confirmed_on = now[member_id]
+            then[member_id] = (old_id, old_path)
+    for member_id, (old_id, old_path) in then.items():
+        cur_id, cur_path, confirmed_on = now[member_id]
         if old_id == cur_id:
             continue
         is_formal = int(confirmed_on is not None and confirmed_on <= on)
-        for org_id, org_type, parent_id, sign in (
-            (cur_id, cur_type, cur_parent, -1),
-            (old_id, old_type, old_parent, +1),
-        ):
-            if org_id not in scope.ids and parent_id not in scope.ids:
-                continue  # outside the organisations and their children: never counted
+        # an organisation outside the scope's subtrees adds to no organisation of the scope (no path prefix)
+        for org_id, path, sign in ((cur_id, cur_path, -1), (old_id, old_path, +1)):
             counts = direct[org_id]
             counts[0] += sign
             counts[1] += sign * is_formal
-            if org_type == OrgType.XIAOZU:
-                branch_of[org_id] = parent_id
+            paths[org_id] = path
 
 
 def build_facts(
@@ -290,6 +308,8 @@ def build_facts(
                 posts=posts.get(org.pk, ()),
                 members=members.get(org.pk, 0),
                 formal_members=formal.get(org.pk, 0),
+                setup_approval_ref=org.setup_approval_ref,
+                setup_approved_on=org.setup_approved_on,
                 extra=MappingProxyType({name: values.get(org.pk) for name, values in loaded.items()}),
             )
         )

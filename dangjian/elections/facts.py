@@ -1,6 +1,7 @@
-"""The "elections" fact provider for ORG-TERM-REMINDER and ELECT-* (dangjian/compliance/checks/elections.py): per
-organisation of the scope, the approvals to postpone or advance its 换届 recorded by D and its elections held in
-year Y by D with their candidates. Two queries for the whole scope, whatever the number of organisations."""
+"""The "elections" fact provider for ORG-TERM-REMINDER, ORG-TERM-ON-TIME (from v5) and ELECT-*
+(dangjian/elections/rules.py): per organisation of the scope, the approvals to postpone or advance its 换届
+recorded by D and its elections held in year Y by D with their candidates. Two queries for the whole scope,
+whatever the number of organisations."""
 
 from __future__ import annotations
 
@@ -38,6 +39,12 @@ class ElectionRow(NamedTuple):
     ballots_issued: int
     ballots_returned: int
     candidates: tuple[CandidateRow, ...] = ()
+    derived_expected: int | None = None  # from the roll less the exclusions (None: not known)
+    expected_reason: str = ""  # why `expected` differs from it
+    form: str = "assembly"  # 党员大会 or 党员代表大会 (ElectionForm)
+    roll_members: int | None = None  # 正式 and 预备 on the election date (None: not known)
+    form_approval_ref: str = ""  # the approval to hold a 党员代表大会
+    form_approved_on: dt.date | None = None
 
 
 class ElectionFacts(NamedTuple):
@@ -73,6 +80,12 @@ def load_election_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, El
             "election__has_preselection",
             "election__ballots_issued",
             "election__ballots_returned",
+            "election__derived_expected",
+            "election__expected_reason",
+            "election__form",
+            "election__roll_members",
+            "election__form_approval_ref",
+            "election__form_approved_on",
             "member_id",
             "member__name",
             "votes",
@@ -84,9 +97,9 @@ def load_election_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, El
     elections: dict[int, tuple] = {}
     candidates = defaultdict(list)
     for row in rows:
-        elections.setdefault(row[1], row[:9])
-        candidates[row[1]].append(CandidateRow(*row[9:]))
+        elections.setdefault(row[1], row[:15])
+        candidates[row[1]].append(CandidateRow(*row[15:]))
     by_org = defaultdict(list)
     for org_id, pk, *numbers in elections.values():
-        by_org[org_id].append(ElectionRow._make((pk, *numbers, tuple(candidates[pk]))))
+        by_org[org_id].append(ElectionRow._make((pk, *numbers[:7], tuple(candidates[pk]), *numbers[7:])))
     return {o.pk: ElectionFacts(tuple(adjustments[o.pk]), tuple(by_org[o.pk])) for o in orgs}

@@ -55,7 +55,20 @@ class ElectionEntryForm(forms.Form):
     expected = _count(
         _("应到会有选举权人数"),
         required=False,
-        help_text=_("留空则按选举日的正式党员名册计算（减去下列经批准不计入的党员）。"),
+        help_text=_(
+            "留空则按选举日的正式党员名册计算（减去下列经批准不计入的党员）；填写的人数与之不同时须说明理由。"
+        ),
+    )
+    expected_reason = _text(
+        _("应到会人数与名册计算不同的理由"),
+        max_length=255,
+        required=False,
+    )
+    form_approval_ref = _text(_("召开党员代表大会的批准文号"), required=False)
+    form_approved_on = _date(
+        _("召开党员代表大会的批准日期"),
+        required=False,
+        help_text=_("党员500名以上或所辖党组织驻地分散，经上级党组织批准召开党员代表大会的填写。"),
     )
     present = _count(_("实到会有选举权人数"))
     seats = forms.IntegerField(label=_("应选名额"), min_value=1, widget=forms.NumberInput(attrs=NUM))

@@ -51,7 +51,8 @@ class TermAdjustment(models.Model):
 
 class Election(models.Model):
     """An election of an organisation's committee at a 党员大会 or 党员代表大会. The numbers were checked when
-    recorded (services.record_election); the result's approval (EL-15) opens the new term."""
+    recorded (services.record_election); the result's approval (EL-15) opens the new term. The expected voters
+    are derived from the roll (`derived_expected`); a different number typed in carries its reason."""
 
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="elections"
@@ -59,13 +60,21 @@ class Election(models.Model):
     held_on = models.DateField(_("选举日期"))
     form = models.CharField(_("会议形式"), max_length=10, choices=ElectionForm.choices)
     roster_voters = models.PositiveIntegerField(_("名册中的正式党员"))
+    # 正式党员 and 预备党员 of the organisation and its subtree on the election date (EL-04: 500 or more)
+    roll_members = models.PositiveIntegerField(_("选举日党员人数"), null=True, blank=True)
+    # the roster's 正式党员 less the approved exclusions (EL-12); None for records made before it was kept
+    derived_expected = models.PositiveIntegerField(_("按名册计算的应到会人数"), null=True, blank=True)
     expected = models.PositiveIntegerField(_("应到会有选举权人数"))
+    expected_reason = models.CharField(_("应到会人数与名册计算不同的理由"), max_length=255, blank=True)
     present = models.PositiveIntegerField(_("实到会有选举权人数"))
     seats = models.PositiveSmallIntegerField(_("应选名额"))
     has_preselection = models.BooleanField(_("进行预选"), default=False)
     ballots_issued = models.PositiveIntegerField(_("发出选票"))
     ballots_returned = models.PositiveIntegerField(_("收回选票"))
     threshold_basis = models.CharField(_("当选票数基数"), max_length=10, choices=ThresholdBasis.choices)
+    # the higher organisation's approval to elect through a 党员代表大会 (EL-04, 选举条例 第四条)
+    form_approval_ref = models.CharField(_("召开党员代表大会的批准文号"), max_length=100, blank=True)
+    form_approved_on = models.DateField(_("召开党员代表大会的批准日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=255, blank=True)
     approved_on = models.DateField(_("上级批准日期"), null=True, blank=True)
     approving_body = models.CharField(_("批准机关"), max_length=100, blank=True)
@@ -92,6 +101,11 @@ class Election(models.Model):
             models.CheckConstraint(
                 condition=Q(approved_on__isnull=True) | Q(approved_on__gte=models.F("held_on")),
                 name="elect_approved_after_held",
+            ),
+            models.CheckConstraint(
+                condition=Q(form_approval_ref="", form_approved_on__isnull=True)
+                | (~Q(form_approval_ref="") & Q(form_approved_on__lte=models.F("held_on"))),
+                name="elect_form_approval_before_held",
             ),
         ]
 

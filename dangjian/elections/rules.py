@@ -7,12 +7,15 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Literal
 
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
     dissolved,
@@ -24,6 +27,7 @@ from dangjian.compliance.registry import (
 )
 from dangjian.core.messages import Join, Message
 from dangjian.elections import facts as _elections_facts  # noqa: F401  (registers the "elections" provider)
+from dangjian.elections.choices import ElectionForm
 
 
 def _facts(facts: OrgFacts):
@@ -91,6 +95,76 @@ def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Out
     )
 
 
+class TermOnTimeParams(Params):
+    pass
+
+
+def _record_election(rule, org, status: str) -> Link | None:
+    if status != "fail":
+        return None
+    return Link(f"{reverse('elections:create')}?{urlencode({'org': org.id})}", str(_l("登记选举")))
+
+
+@register(
+    "term_on_time_adjusted",
+    TermOnTimeParams,
+    facts=("elections",),
+    label=_l("按期换届（含批准的延期或提前）"),
+    link=_record_election,
+)
+def term_on_time_adjusted(facts: OrgFacts, window: Window, p: TermOnTimeParams) -> Outcome:
+    """ORG-TERM-ON-TIME from v5: D is not after the date the 换届 is due, i.e. the term end or, when the higher
+    organisation's approval to postpone or advance the 换届 of this term is recorded by D, the approved date
+    (as ORG-TERM-REMINDER and `dangjian elections terms`). Without an approval, the result and its message are
+    those of the engine's `term_on_time` (v1–v4)."""
+    from dangjian.elections.tally import adjusted_due
+
+    if window.closed:
+        return dissolved(window)
+    if facts.term_end is None:
+        return Outcome("fail", Message("未登记本届开始日期（或成立日期），无法判断是否按期换届，请补充。"))
+    term = (
+        Message.plural("本届开始于%(start)s，任期%(n)s年", start=iso(facts.term_start), n=facts.term_years)
+        if facts.term_start and facts.term_years is not None  # both set whenever term_end is
+        else Message("任期")
+    )
+    end, on = iso(facts.term_end), window.as_of
+    adj = _facts(facts).adjusted_due(facts.term_end)
+    if adj is None:
+        if on <= facts.term_end:
+            return Outcome("pass", Message("已满足：%(term)s，至%(end)s届满。", term=term, end=end))
+        return Outcome("fail", Message("本届任期已于%(end)s届满，尚未换届（%(term)s）。", end=end, term=term))
+    due = adjusted_due(facts.term_end, adj)
+    adjusted = (
+        Message("延期至%(day)s换届", day=iso(due))
+        if adj.kind == "postpone"
+        else Message("提前至%(day)s换届", day=iso(due))
+    )
+    if on <= due:
+        return Outcome(
+            "pass",
+            Message(
+                "已满足：%(term)s，至%(end)s届满，已于%(approved)s经批准%(adjusted)s。",
+                term=term,
+                end=end,
+                adjusted=adjusted,
+                approved=iso(adj.approved_on),
+            ),
+        )
+    return Outcome(
+        "fail",
+        Message(
+            "%(term)s，至%(end)s届满，已于%(approved)s经批准%(adjusted)s，至%(day)s尚未换届。",
+            term=term,
+            end=end,
+            adjusted=adjusted,
+            approved=iso(adj.approved_on),
+            day=iso(on),
+        ),
+        [iso(due)],
+    )
+
+
 def _in_window(facts: OrgFacts, window: Window):
     return [e for e in _facts(facts).elections if window.contains(e.held_on)]
 
@@ -107,15 +181,57 @@ def _none(window: Window) -> Outcome:
 class QuorumParams(Params):
     numerator: int = Field(ge=1)
     denominator: int = Field(ge=1)
+    # v5: the expected voters are checked against the roll (the roster's 正式党员 less the approved exclusions,
+    # EL-12): a different number needs its reason, which the result shows; one without a reason fails
+    explain_expected: bool = False
+
+
+def _differs(e) -> bool:
+    return e.derived_expected is not None and e.expected != e.derived_expected
+
+
+def _expected_detail(e) -> Message:
+    if e.expected_reason:
+        return Message(
+            "%(day)s登记应到会%(expected)s人，按名册计算为%(derived)s人，理由：%(reason)s",
+            day=iso(e.held_on),
+            expected=e.expected,
+            derived=e.derived_expected,
+            reason=e.expected_reason,
+        )
+    return Message(
+        "%(day)s登记应到会%(expected)s人，按名册计算为%(derived)s人，未说明理由",
+        day=iso(e.held_on),
+        expected=e.expected,
+        derived=e.derived_expected,
+    )
 
 
 @register("election_quorum", QuorumParams, facts=("elections",), label=_l("选举到会人数"))
 def election_quorum(facts: OrgFacts, window: Window, p: QuorumParams) -> Outcome:
-    from dangjian.elections.tally import quorum_ok
-
     elections = _in_window(facts, window)
     if not elections:
         return _none(window)
+    outcome = _quorum(elections, p)
+    if not p.explain_expected:
+        return outcome
+    differing = [e for e in elections if _differs(e)]
+    if not differing:
+        return outcome
+    unexplained = [e for e in differing if not e.expected_reason]
+    expected = Message(
+        "应到会人数与名册计算不同：%(details)s。", details=Join(_expected_detail(e) for e in differing)
+    )
+    message = Message("%(result)s%(expected)s", result=outcome.message, expected=expected)
+    if outcome.status == "pass" and not unexplained:
+        return Outcome("pass", message)
+    missing = sorted({*outcome.missing, *(iso(e.held_on) for e in unexplained)})
+    return Outcome("fail", message, missing)
+
+
+def _quorum(elections, p: QuorumParams) -> Outcome:
+    from dangjian.elections.tally import quorum_ok
+
     share = Fraction(p.numerator, p.denominator)
     bad = [e for e in elections if not quorum_ok(e.present, e.expected, share)]
     if not bad:
@@ -256,12 +372,82 @@ def election_threshold(facts: OrgFacts, window: Window, p: ThresholdParams) -> O
     )
 
 
+class CongressFormParams(Params):
+    congress_from: int = Field(
+        ge=1
+    )  # 第四条: 党员人数在500名以上 (or dispersed) may elect through a 代表大会
+
+
+def _congress_detail(e, p: CongressFormParams) -> Message | str:
+    if e.roll_members is None:  # recorded before the number was kept
+        return iso(e.held_on)
+    if e.roll_members >= p.congress_from:
+        return Message.plural("%(day)s（党员%(n)s名）", day=iso(e.held_on), n=e.roll_members)
+    return Message.plural(
+        "%(day)s（党员%(n)s名，不足%(min)s名，须以所辖党组织驻地分散为由经批准）",
+        day=iso(e.held_on),
+        n=e.roll_members,
+        min=p.congress_from,
+    )
+
+
+@register("election_congress_form", CongressFormParams, facts=("elections",), label=_l("选举会议形式"))
+def election_congress_form(facts: OrgFacts, window: Window, p: CongressFormParams) -> Outcome:
+    """Every election in the window held through a 党员代表大会 has the higher organisation's approval recorded,
+    dated on or before the election (选举条例 第四条: the committee is generally elected by the 党员大会; with
+    `congress_from` or more members, or 所辖党组织驻地分散, a 党员代表大会 may be held with that approval). An
+    election through a 党员大会 always passes, whatever the number of members."""
+    elections = _in_window(facts, window)
+    if not elections:
+        return _none(window)
+    congress = [e for e in elections if e.form == ElectionForm.CONGRESS]
+    bad = [e for e in congress if e.form_approved_on is None or e.form_approved_on > e.held_on]
+    if bad:
+        return Outcome(
+            "fail",
+            Message.plural(
+                "%(n)s次选举召开党员代表大会，未登记上级党组织的批准：%(details)s；党员%(min)s名以上或所辖党组织"
+                "驻地分散的，经上级党组织批准方可召开党员代表大会进行选举，请登记批准文号和日期。",
+                n=len(bad),
+                min=p.congress_from,
+                details=Join(_congress_detail(e, p) for e in bad),
+            ),
+            [iso(e.held_on) for e in bad],
+        )
+    if not congress:
+        return Outcome(
+            "pass",
+            Message.plural(
+                "已满足：%(n)s次选举均召开党员大会。",
+                n=len(elections),
+            ),
+        )
+    return Outcome(
+        "pass",
+        Message.plural(
+            "已满足：%(n)s次选举中召开党员代表大会的均经上级党组织批准：%(details)s。",
+            n=len(elections),
+            details=Join(
+                Message(
+                    "%(election)s，%(ref)s（%(approved)s批准）",
+                    election=_congress_detail(e, p),
+                    ref=e.form_approval_ref,
+                    approved=iso(e.form_approved_on),
+                )
+                for e in congress
+            ),
+        ),
+    )
+
+
 register_param_labels(
     {
         "months_ahead": _l("提前提醒月数"),
         "max_adjust_months": _l("延期或提前换届至多（月）"),
         "margin_percent": _l("差额比例（%）"),
         "basis": _l("计算基数"),
+        "explain_expected": _l("应到会人数与名册核对"),
+        "congress_from": _l("可召开党员代表大会的党员人数"),
     }
 )
 
@@ -273,5 +459,6 @@ register_short_titles(
         "ELECT-QUORUM": _l("选举到会"),
         "ELECT-MARGIN": _l("差额比例"),
         "ELECT-THRESHOLD": _l("当选票数"),
+        "ELECT-CONGRESS-FORM": _l("会议形式"),
     }
 )

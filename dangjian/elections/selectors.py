@@ -22,11 +22,17 @@ from dangjian.orgs.models import Org
 ELECTING_TYPES = (OrgType.DANGWEI, OrgType.ZONGZHI, OrgType.ZHIBU)
 
 
-def voters(org: Org, on: dt.date) -> list[RosterEntry]:
+def roll(org: Org, on: dt.date) -> list[RosterEntry]:
+    """The members (正式 and 预备) on the roll of the organisation and its subtree on `on` (the meetings roster:
+    three queries)."""
+    return members_in_subtree(org, on)
+
+
+def voters(org: Org, on: dt.date, everyone: list[RosterEntry] | None = None) -> list[RosterEntry]:
     """The members with voting rights on `on` (EL-05): 正式党员 on the roll of the organisation (and its
-    subtree) on that date. Members under 留党察看 are not recorded in the registry: leave them out with an
-    exclusion."""
-    return [e for e in members_in_subtree(org, on) if e.formal]
+    subtree) on that date (among `everyone`, the roll when already read). Members under 留党察看 are not
+    recorded in the registry: leave them out with an exclusion."""
+    return [e for e in (roll(org, on) if everyone is None else everyone) if e.formal]
 
 
 @dataclass

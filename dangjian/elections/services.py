@@ -28,7 +28,7 @@ from dangjian.elections import tally as T
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
 from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
 from dangjian.elections.params import ElectionParams, election_params
-from dangjian.elections.selectors import ELECTING_TYPES, voters
+from dangjian.elections.selectors import ELECTING_TYPES, roll, voters
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle, chinese_label
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_post, update_org, update_post
@@ -130,6 +130,9 @@ class Prepared:
     roster: list  # RosterEntry of the 正式党员 on the date
     expected: int
     tally: T.Tally
+    derived: int = 0  # the roster less the approved exclusions (EL-12): the expected voters unless typed in
+    reason: str = ""  # why the expected voters typed in differ from `derived`
+    members: int = 0  # 正式 and 预备 on the roll of the organisation (and its subtree) on the date
 
 
 def _int(value, name: str, label: str, minimum: int = 0) -> int:
@@ -155,10 +158,13 @@ def prepare_election(
     exclusions: list[dict] = (),
     has_preselection: bool = False,
     expected=None,
+    expected_reason: str = "",
     params: ElectionParams | None = None,
 ) -> Prepared:
     """Validates the input (ServiceError on a mistake in it) and computes the checks; writes nothing. The
-    tally's blocking checks (quorum, ballots) decide whether record_election accepts it."""
+    tally's blocking checks (quorum, ballots) decide whether record_election accepts it. The expected voters
+    are the roster's 正式党员 on the date less the approved exclusions (EL-12); a different number typed in
+    needs its reason (a member whose rights are suspended under 留置 or 逮捕, 选举条例 第五条, is one)."""
     p = params or election_params()
     if org.type not in ELECTING_TYPES:
         raise ServiceError(
@@ -170,7 +176,8 @@ def prepare_election(
     seats = _int(seats, "seats", pgettext("in a sentence", "应选名额"), 1)
     ballots_issued = _int(ballots_issued, "ballots_issued", pgettext("in a sentence", "发出选票数"))
     ballots_returned = _int(ballots_returned, "ballots_returned", pgettext("in a sentence", "收回选票数"))
-    roster = voters(org, held_on)
+    everyone = roll(org, held_on)
+    roster = voters(org, held_on, everyone)
     on_roster = {e.member_id: e for e in roster}
     excluded = set()
     for x in exclusions:
@@ -202,6 +209,16 @@ def prepare_election(
         if expected in (None, "")
         else _int(expected, "expected", pgettext("in a sentence", "应到会有选举权人数"), 1)
     )
+    reason = (expected_reason or "").strip() if expected != computed else ""
+    if expected != computed and not reason:
+        raise ServiceError(
+            _(
+                "应到会有选举权人数（%(expected)s）与按名册计算的人数（%(computed)s：选举日名册中有选举权的"
+                "正式党员%(roster)s人，经批准不计入%(excluded)s人）不同，请填写理由。"
+            )
+            % {"expected": expected, "computed": computed, "roster": len(roster), "excluded": len(excluded)},
+            field="expected_reason",
+        )
     if expected < 1:
         raise ServiceError(
             _("%(date)s本组织没有有选举权的正式党员（名册%(roster)s人，排除%(excluded)s人）。")
@@ -270,7 +287,7 @@ def prepare_election(
     for r in result.results:
         if r.formal and r.votes is None:
             raise ServiceError(_("请填写正式候选人%(name)s的得票。") % {"name": r.name}, field="candidates")
-    return Prepared(roster, expected, result)
+    return Prepared(roster, expected, result, computed, reason, len(everyone))
 
 
 def election_snapshot(e: Election) -> dict[str, Any]:
@@ -284,6 +301,11 @@ def election_snapshot(e: Election) -> dict[str, Any]:
         "ballots_issued": e.ballots_issued,
         "ballots_returned": e.ballots_returned,
         "threshold_basis": e.threshold_basis,
+        "roll_members": e.roll_members,
+        "derived_expected": e.derived_expected,
+        "expected_reason": e.expected_reason,
+        "form_approval_ref": e.form_approval_ref,
+        "form_approved_on": e.form_approved_on,
         "elected": [c.member.name for c in e.candidates.filter(elected=True).select_related("member")],
         "approved_on": e.approved_on,
         "approving_body": e.approving_body,
@@ -307,14 +329,31 @@ def record_election(
     exclusions: list[dict] = (),
     has_preselection: bool = False,
     expected=None,
+    expected_reason: str = "",
+    form_approval_ref: str = "",
+    form_approved_on: dt.date | None = None,
     note: str = "",
     params: ElectionParams | None = None,
 ) -> Election:
     """Records an election; `candidates` are dicts of member, title (拟任职务), votes, prevotes; `exclusions` of
-    member, reason (ExclusionReason), approval. Refused, citing the rule, when the quorum or the ballots fail."""
+    member, reason (ExclusionReason), approval. Refused, citing the rule, when the quorum or the ballots fail.
+    A 党员代表大会 is held with the higher organisation's approval (EL-04): its 文号 and date, recorded when
+    given (ELECT-CONGRESS-FORM reports one without)."""
     p = params or election_params()
     if form not in ElectionForm.values:
         raise ServiceError(_("请选择会议形式（党员大会或党员代表大会）。"), field="form")
+    form_approval_ref = (form_approval_ref or "").strip()
+    if form == ElectionForm.ASSEMBLY and (form_approval_ref or form_approved_on):
+        raise ServiceError(_("召开党员大会无需登记召开党员代表大会的批准。"), field="form_approval_ref")
+    if bool(form_approval_ref) != bool(form_approved_on):
+        raise ServiceError(
+            _("召开党员代表大会的批准文号和批准日期应同时填写。"),
+            field="form_approved_on" if form_approval_ref else "form_approval_ref",
+        )
+    if form_approved_on and held_on and form_approved_on > held_on:
+        raise ServiceError(
+            _("召开党员代表大会须事先经上级党组织批准：批准日期不能晚于选举日期。"), field="form_approved_on"
+        )
     prepared = prepare_election(
         org=org,
         held_on=held_on,
@@ -326,6 +365,7 @@ def record_election(
         exclusions=exclusions,
         has_preselection=has_preselection,
         expected=expected,
+        expected_reason=expected_reason,
         params=p,
     )
     refusals = prepared.tally.refusals
@@ -342,13 +382,18 @@ def record_election(
             held_on=held_on,
             form=form,
             roster_voters=len(prepared.roster),
+            roll_members=prepared.members,
+            derived_expected=prepared.derived,
             expected=prepared.expected,
+            expected_reason=prepared.reason,
             present=present,
             seats=seats,
             has_preselection=has_preselection,
             ballots_issued=ballots_issued,
             ballots_returned=ballots_returned,
             threshold_basis=p.threshold_basis,
+            form_approval_ref=form_approval_ref,
+            form_approved_on=form_approved_on,
             note=(note or "").strip(),
             created_by=actor if getattr(actor, "pk", None) else None,
         )

@@ -226,6 +226,11 @@ def months_between(start, end) -> int:
     return months
 
 
+def adjusted_due(term_end, adjustment):
+    """The date the 换届 is due: the term end, or the date an approval to postpone or advance it set."""
+    return adjustment.new_due_on if adjustment is not None else term_end
+
+
 def classify_term(
     term_end, adjustment, as_of, *, months_ahead: int, max_adjust_months: int
 ) -> tuple[str, object]:
@@ -233,7 +238,7 @@ def classify_term(
     term) ends within `months_ahead` months of `as_of`; "overdue" once it has ended; "violation" when more than
     `max_adjust_months` have passed since the term end and no approved postponement covers `as_of` (EL-03);
     "ok" otherwise."""
-    due = adjustment.new_due_on if adjustment is not None else term_end
+    due = adjusted_due(term_end, adjustment)
     if due < as_of:
         covered = adjustment is not None and adjustment.kind == "postpone" and as_of <= adjustment.new_due_on
         if add_months(term_end, max_adjust_months) < as_of and not covered:

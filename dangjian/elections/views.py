@@ -90,6 +90,7 @@ def _inputs(form, formset, members):
         "ballots_returned": d["ballots_returned"],
         "has_preselection": d["has_preselection"],
         "expected": d["expected"],
+        "expected_reason": d["expected_reason"],
         "candidates": candidates,
         "exclusions": exclusions,
     }
@@ -132,6 +133,8 @@ def create(request):
             org=org,
             held_on=held_on,
             form=form.cleaned_data["form"],
+            form_approval_ref=form.cleaned_data["form_approval_ref"],
+            form_approved_on=form.cleaned_data["form_approved_on"],
             note=form.cleaned_data["note"],
             **inputs,
         )

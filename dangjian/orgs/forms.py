@@ -89,6 +89,16 @@ class OrgForm(BootstrapMixin, forms.Form):
         max_value=10,
         help_text=_("留空则按类型默认：党委5年，党总支、党支部3年。"),
     )
+    setup_approval_ref = forms.CharField(
+        label=_("组织设置批准文号"),
+        max_length=100,
+        required=False,
+        help_text=_(
+            "党员人数与组织形式不相符（党支部党员50名以上，党总支党员不足50名或100名以上）、"
+            "经上级党组织批准保留或设立现有形式的，填写批准文号和批准日期。"
+        ),
+    )
+    setup_approved_on = _date_field(_("组织设置批准日期"))
 
     def __init__(self, *args, user, instance: Org | None = None, parent: Org | None = None, **kwargs):
         self.instance = instance
@@ -106,6 +116,8 @@ class OrgForm(BootstrapMixin, forms.Form):
                     "is_retiree_branch": instance.is_retiree_branch,
                     "term_started_on": instance.term_started_on,
                     "term_years": instance.term_years,
+                    "setup_approval_ref": instance.setup_approval_ref,
+                    "setup_approved_on": instance.setup_approved_on,
                 },
             )
         elif parent is not None:

@@ -65,6 +65,10 @@ class Org(models.Model):
     is_retiree_branch = models.BooleanField(_("离退休党支部"), default=False)
     term_started_on = models.DateField(_("本届开始日期"), null=True, blank=True)
     term_years = models.PositiveSmallIntegerField(_("任期年限"), null=True, blank=True)
+    # The higher organisation's approval of the organisation's form where it does not follow the member count
+    # (机关条例 第五条、第六条: a 党支部 of 50 or more members, a 党总支 of fewer than 50 or of 100 or more).
+    setup_approval_ref = models.CharField(_("组织设置批准文号"), max_length=100, blank=True)
+    setup_approved_on = models.DateField(_("组织设置批准日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -97,6 +101,11 @@ class Org(models.Model):
             models.CheckConstraint(
                 condition=Q(term_years__isnull=True) | Q(term_years__gte=1, term_years__lte=10),
                 name="org_term_years_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(setup_approval_ref="", setup_approved_on__isnull=True)
+                | (~Q(setup_approval_ref="") & Q(setup_approved_on__isnull=False)),
+                name="org_setup_approval_complete",
             ),
         ]
 

@@ -30,6 +30,8 @@ ORG_FIELDS = (
     "is_retiree_branch",
     "term_started_on",
     "term_years",
+    "setup_approval_ref",
+    "setup_approved_on",
 )
 
 
@@ -84,6 +86,9 @@ def _validate(data: dict[str, Any], instance: Org | None) -> None:
     years = data.get("term_years")
     if years is not None and not 1 <= years <= 10:
         errors.setdefault("term_years", []).append(_("任期年限应在1至10年之间。"))
+    if bool((data.get("setup_approval_ref") or "").strip()) != bool(data.get("setup_approved_on")):
+        field = "setup_approved_on" if data.get("setup_approval_ref") else "setup_approval_ref"
+        errors.setdefault(field, []).append(_("组织设置的批准文号和批准日期应同时填写。"))
     if data.get("type") == OrgType.GONGWEI:
         others = Org.objects.filter(type=OrgType.GONGWEI).exclude(pk=getattr(instance, "pk", None))
         if others.exists():
@@ -102,7 +107,7 @@ def _validate(data: dict[str, Any], instance: Org | None) -> None:
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
     clean = {k: data.get(k) for k in ORG_FIELDS if k in data}
-    for key in ("code", "name", "unit"):
+    for key in ("code", "name", "unit", "setup_approval_ref"):
         if key in clean:
             clean[key] = (clean[key] or "").strip()
     if "is_retiree_branch" in clean:

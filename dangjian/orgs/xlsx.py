@@ -41,6 +41,15 @@ ORG_COLUMNS = (
     Column("任期年限", "term_years", Integer(), help="1至10；不填时按类型默认：党委5年，党总支、党支部3年。"),
     Column("离退休党支部", "is_retiree_branch", YesNo()),
     Column("撤销日期", "dissolved_on", Date(), help="已撤销的组织填写，历史记录保留。"),
+    Column(
+        "组织设置批准文号",
+        "setup_approval_ref",
+        Text(100),
+        width=20,
+        help="党员人数与组织形式不相符（党支部党员50名以上，党总支党员不足50名或100名以上）"
+        "经上级党组织批准的，填写批准文号，并填写批准日期。",
+    ),
+    Column("组织设置批准日期", "setup_approved_on", Date(), help="与批准文号同时填写。"),
 )
 ORG_KEYS = tuple(c.key for c in ORG_COLUMNS)
 
@@ -194,6 +203,8 @@ class OrgImporter(Importer):
             "term_years": 3,
             "is_retiree_branch": False,
             "dissolved_on": None,
+            "setup_approval_ref": "",
+            "setup_approved_on": None,
         }
 
     def export_rows(self, queryset) -> Iterable[dict[str, Any]]:

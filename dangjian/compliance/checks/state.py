@@ -2,25 +2,34 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Literal, NamedTuple
+
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from dangjian.compliance.facts import OrgFacts, committee_size, holders
+from dangjian.compliance.facts import OrgFacts, committee_size, holders, register_facts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import (
     Link,
     Outcome,
     Params,
     PostTitleName,
+    choice_label,
     dissolved,
     iso,
     register,
     register_param_labels,
     register_short_titles,
+    register_value_labels,
     title_name,
 )
-from dangjian.core.messages import Message
+from dangjian.core.dates import add_months
+from dangjian.core.messages import Join, Message
+from dangjian.orgs.choices import OrgType, PostTitle
+from dangjian.orgs.models import Post
 
 
 def _link(url_name: str, label):
@@ -189,6 +198,187 @@ def term_on_time(facts: OrgFacts, window: Window, p: TermParams) -> Outcome:
     return Outcome("fail", Message("本届任期已于%(end)s届满，尚未换届（%(term)s）。", end=end, term=term))
 
 
+# --- ORG-SHAPE-BY-SIZE: the organisation's form follows its member count (机关条例 第五条、第六条) ---------------
+
+
+class ShapeParams(Params):
+    zongzhi_from: int = Field(ge=1)  # members from which a 党总支 is set up (第六条: 50人以上)
+    dangwei_from: int = Field(ge=1)  # members from which a 党委 is set up (第五条: 100人以上)
+    # 第六条: a 党总支 of fewer than `zongzhi_from` members needs the higher organisation's approval too
+    zongzhi_below_needs_approval: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> ShapeParams:
+        if self.zongzhi_from >= self.dangwei_from:
+            raise ValueError("zongzhi_from 应小于 dangwei_from")
+        return self
+
+
+def _approved(facts: OrgFacts, on: dt.date) -> bool:
+    return facts.setup_approved_on is not None and facts.setup_approved_on <= on
+
+
+@register(
+    "org_shape_by_size",
+    ShapeParams,
+    label=_l("组织形式与党员人数相符"),
+    link=_link("orgs:edit", _l("登记批准")),
+)
+def org_shape_by_size(facts: OrgFacts, window: Window, p: ShapeParams) -> Outcome:
+    """A 党支部 of `zongzhi_from` or more members should be at least a 党总支, a 党支部 or 党总支 of `dangwei_from`
+    or more a 党委, unless the higher organisation's approval of its form is recorded by D; with
+    `zongzhi_below_needs_approval`, a 党总支 of fewer than `zongzhi_from` members needs that approval too."""
+    if window.closed:
+        return dissolved(window)
+    n, on, kind = facts.members, iso(window.as_of), facts.ref.type
+    if kind not in (OrgType.ZHIBU, OrgType.ZONGZHI):
+        return Outcome("not_applicable", Message("不适用：本规则检查党支部和党总支的设置。"))
+    own = choice_label(OrgType, kind)
+    want = None
+    if n >= p.dangwei_from:
+        want, limit = OrgType.DANGWEI, p.dangwei_from
+    elif n >= p.zongzhi_from and kind == OrgType.ZHIBU:
+        want, limit = OrgType.ZONGZHI, p.zongzhi_from
+    smaller = kind == OrgType.ZONGZHI and n < p.zongzhi_from and p.zongzhi_below_needs_approval
+    if want is None and not smaller:
+        return Outcome(
+            "pass",
+            Message.plural(
+                "已满足：%(day)s有党员%(n)s名（含下属组织），设置为%(type)s与党员人数相符。",
+                day=on,
+                n=n,
+                type=own,
+            ),
+        )
+    if _approved(facts, window.as_of):
+        return Outcome(
+            "pass",
+            Message.plural(
+                "已满足：%(day)s有党员%(n)s名（含下属组织），设置为%(type)s已经上级党组织批准（%(ref)s，%(approved)s）。",
+                day=on,
+                n=n,
+                type=own,
+                ref=facts.setup_approval_ref,
+                approved=iso(facts.setup_approved_on),
+            ),
+        )
+    if want is not None:
+        return Outcome(
+            "fail",
+            Message.plural(
+                "%(day)s有党员%(n)s名（含下属组织），达到%(min)s名，一般应设立%(want)s；"
+                "如经上级党组织批准保留%(type)s，请登记批准文号和日期。",
+                day=on,
+                n=n,
+                min=limit,
+                want=choice_label(OrgType, want),
+                type=own,
+            ),
+        )
+    return Outcome(
+        "fail",
+        Message.plural(
+            "%(day)s党总支仅有党员%(n)s名（含下属组织），不足%(min)s名；党员不足%(min)s名设立党总支须经上级党组织批准，"
+            "请登记批准文号和日期。",
+            day=on,
+            n=n,
+            min=p.zongzhi_from,
+        ),
+    )
+
+
+# --- ORG-SECRETARY-PARTY-AGE: the 书记's 党龄 on the 任职日期 (支部条例 第二十三条) ---------------------------
+
+
+class Secretary(NamedTuple):
+    member_id: int
+    name: str
+    started_on: dt.date  # 任职日期 of the post held on D
+    joined_on: dt.date
+    confirmed_on: dt.date | None
+
+
+@register_facts("secretaries")
+def load_secretaries(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, tuple[Secretary, ...]]:
+    """The 书记 of each organisation on D with the dates their 党龄 counts from: one query for the scope."""
+    found: dict[int, list[Secretary]] = {}
+    rows = (
+        Post.objects.filter(org__in=ids_sq, title=PostTitle.SECRETARY, started_on__lte=as_of)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
+        .order_by("org_id", "started_on", "id")
+        .values_list(
+            "org_id", "member_id", "member__name", "started_on", "member__joined_on", "member__confirmed_on"
+        )
+    )
+    for org_id, *values in rows:
+        found.setdefault(org_id, []).append(Secretary(*values))
+    return {o.pk: tuple(found.get(o.pk, ())) for o in orgs}
+
+
+class PartyAgeParams(Params):
+    min_years: int = Field(ge=1)
+    # 党章 第七条: 党龄 counts from 转正 (the end of probation); "joined" counts the probation too
+    count_from: Literal["confirmed", "joined"]
+
+
+def _party_age_ok(s: Secretary, p: PartyAgeParams) -> bool:
+    since = s.confirmed_on if p.count_from == "confirmed" else s.joined_on
+    return since is not None and since <= s.started_on and add_months(since, 12 * p.min_years) <= s.started_on
+
+
+def _secretary_detail(s: Secretary, p: PartyAgeParams) -> Message:
+    start = iso(s.started_on)
+    if p.count_from == "joined":
+        return Message(
+            "%(name)s（%(since)s入党，%(start)s任职）", name=s.name, since=iso(s.joined_on), start=start
+        )
+    if s.confirmed_on is None or s.confirmed_on > s.started_on:
+        return Message("%(name)s（%(start)s任职时尚未转正）", name=s.name, start=start)
+    return Message(
+        "%(name)s（%(since)s转正，%(start)s任职）", name=s.name, since=iso(s.confirmed_on), start=start
+    )
+
+
+@register(
+    "secretary_party_age",
+    PartyAgeParams,
+    facts=("secretaries",),
+    label=_l("书记任职时党龄"),
+    link=_link("orgs:detail", _l("查看职务")),
+)
+def secretary_party_age(facts: OrgFacts, window: Window, p: PartyAgeParams) -> Outcome:
+    """Each 书记 in post on D had at least `min_years` of 党龄 on the 任职日期 of that post (a re-appointment at
+    换届 is a new 任职日期), counted from 转正日期 (`count_from: confirmed`) or from 入党日期 (`joined`)."""
+    if window.closed:
+        return dissolved(window)
+    secretaries = facts.extra.get("secretaries")
+    if secretaries is None:
+        raise ValueError("书记数据未加载")
+    if not secretaries:
+        return Outcome(
+            "not_applicable", Message("不适用：%(day)s书记空缺，无从检查党龄。", day=iso(window.as_of))
+        )
+    short = [s for s in secretaries if not _party_age_ok(s, p)]
+    if not short:
+        return Outcome(
+            "pass",
+            Message.plural(
+                "已满足：书记任职时党龄满%(n)s年：%(details)s。",
+                n=p.min_years,
+                details=Join(_secretary_detail(s, p) for s in secretaries),
+            ),
+        )
+    return Outcome(
+        "fail",
+        Message.plural(
+            "书记任职时党龄不足%(n)s年：%(details)s；党支部书记一般应具有%(n)s年以上党龄。",
+            n=p.min_years,
+            details=Join(_secretary_detail(s, p) for s in short),
+        ),
+        [s.name for s in short],
+    )
+
+
 register_short_titles(
     {
         "ORG-BRANCH-MIN-MEMBERS": _l("正式党员数"),
@@ -196,6 +386,8 @@ register_short_titles(
         "ORG-COMMITTEE-REQUIRED": _l("设支委会"),
         "ORG-SECRETARY-IN-POST": _l("书记在任"),
         "ORG-TERM-ON-TIME": _l("按期换届"),
+        "ORG-SHAPE-BY-SIZE": _l("组织形式"),
+        "ORG-SECRETARY-PARTY-AGE": _l("书记党龄"),
     }
 )
 register_param_labels(
@@ -207,5 +399,11 @@ register_param_labels(
         "max_members": _l("党员至多"),
         "committee_threshold": _l("设委员会的正式党员人数"),
         "min_committee_posts": _l("委员会至少职务数"),
+        "zongzhi_from": _l("设党总支的党员人数"),
+        "dangwei_from": _l("设党委的党员人数"),
+        "zongzhi_below_needs_approval": _l("党员不足时设党总支须批准"),
+        "min_years": _l("党龄至少（年）"),
+        "count_from": _l("党龄起算"),
     }
 )
+register_value_labels("count_from", {"confirmed": _l("转正日期"), "joined": _l("入党日期")})
