@@ -50,6 +50,7 @@ class LedgerRow:
     over: Decimal = field(
         default=ZERO
     )  # paid beyond the dues of a payment's months (shown on its last month)
+    notes: list[str] = field(default_factory=list)  # set by the pages: 预交/补交 of the payments covering it
 
 
 @dataclass

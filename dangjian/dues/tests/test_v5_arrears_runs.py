@@ -9,6 +9,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from dangjian.compliance.evaluator import evaluate, run_check
 from dangjian.compliance.periods import clamp_as_of, window_for
@@ -213,3 +214,55 @@ def test_the_command_lists_the_unreviewed_runs(tree, case):
         [f"{Y}-01~{Y}-07"],
         "case",
     )
+
+
+@pytest.mark.django_db
+def test_the_arrears_page_shows_the_unreviewed_run_and_then_the_review(client, users, tree, make_member):
+    """On today's page: a member who missed 8 months up to 10 months ago and paid since, except last month."""
+    today = dt.date.today()
+    month = today.replace(day=1)
+    member = make_member(tree.a1, name="欠缴乙")
+    for year in (today.year - 1, today.year):
+        DuesBase.objects.create(
+            member=member,
+            year=year,
+            category="active",
+            monthly_base=Decimal("4000.00"),
+            effective_month=dt.date(year, 1, 1),
+        )
+
+    def add(m, n):
+        index = m.year * 12 + m.month - 1 + n
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    run_first, run_last = add(month, -10), add(month, -3)  # 8 months unpaid
+    start = dt.date(today.year - 1, 1, 1)
+    m = start
+    while m < add(month, -1):  # everything else paid up to two months ago; last month unpaid
+        if not run_first <= m <= run_last:
+            DuesPayment.objects.create(
+                member=member, first_month=m, last_month=m, amount=Decimal("40.00"), paid_on=m, method="cash"
+            )
+        m = add(m, 1)
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("dues:arrears"))
+    item = next(i for i in response.context["items"] if i.row.member_id == member.pk)
+    assert (item.row.level, item.row.consecutive) == ("case", 1)
+    label = f"{run_first:%Y-%m}~{run_last:%Y-%m}"
+    assert item.row.unreviewed_runs == [label]
+    assert label in response.content.decode() and item.form is not None
+    response = client.post(
+        reverse("dues:arrears"),
+        {
+            "member": member.pk,
+            "reviewed_on": today.isoformat(),
+            "through_month": f"{run_last:%Y-%m}",
+            "decision": "justified",
+            "reason": "长期病休，已补交",
+        },
+    )
+    assert response.status_code == 302
+    response = client.get(reverse("dues:arrears"))
+    item = next(i for i in response.context["items"] if i.row.member_id == member.pk)
+    assert (item.row.level, item.row.unreviewed_runs) == ("reviewed", [])
+    assert "已审查" in response.content.decode()
