@@ -106,7 +106,8 @@ class DuesPayment(models.Model):
     remit_to_central = models.BooleanField(_("上缴中央"), default=False)
     # FEE-08 (党费规定 第九条): 预交 or 补交 beyond DUES_MAX_ADVANCE_MONTHS / DUES_MAX_ARREARS_MONTHS (一般 6)
     # is accepted when the branch consented; the decision's date is kept with the payment.
-    branch_consent = models.BooleanField(_("经支部同意"), default=False)
+    # db_default: rows written by plain INSERTs (the demo seed) without the column are not consented
+    branch_consent = models.BooleanField(_("经支部同意"), default=False, db_default=False)
     consent_on = models.DateField(_("支部同意日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
