@@ -37,6 +37,7 @@ class ArrearsLevel(models.TextChoices):
     NONE = "none", _("正常")
     WARNING = "warning", _("预警")
     CASE = "case", _("需审查")
+    REVIEWED = "reviewed", _("已审查")
 
 
 class ReviewDecision(models.TextChoices):

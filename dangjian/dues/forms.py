@@ -81,6 +81,55 @@ class PaymentRowForm(forms.Form):
         return self.is_bound and self.data.get(self.add_prefix("pick")) in ("on", "1", "true")
 
 
+class PaymentForm(forms.Form):
+    """A member's payment for a month or a span of months (预交, 补交), with the branch's consent when the
+    span goes beyond what FEE-08 allows without it (党费规定 第九条: 一般不得超过6个月)."""
+
+    first_month = MonthField(label=_("所属月份（起）"))
+    last_month = MonthField(label=_("所属月份（止）"), required=False, help_text=_("只交一个月时可不填。"))
+    amount = forms.DecimalField(
+        label=_("金额（元）"),
+        max_digits=10,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01"}),
+    )
+    paid_on = forms.DateField(
+        label=_("缴纳日期"), widget=DateInput(attrs={"class": "form-control form-control-sm"})
+    )
+    method = forms.ChoiceField(
+        label=_("缴纳方式"),
+        choices=PaymentMethod.choices,
+        initial=PaymentMethod.CASH,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+    branch_consent = forms.BooleanField(
+        label=_("经支部同意"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_("预交或补交一般不超过 6 个月；超过的，须经支部同意并填写同意日期。"),
+    )
+    consent_on = forms.DateField(
+        label=_("同意日期"),
+        required=False,
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
+        help_text=_("支部作出同意决定的日期，不晚于缴纳日期。"),
+    )
+    note = forms.CharField(
+        label=_("备注"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_month"), data.get("last_month")
+        if first is not None:
+            data["months"] = f"{first:%Y-%m}" if last is None else f"{first:%Y-%m}~{last:%Y-%m}"
+        return data
+
+
 class CollectionDayForm(forms.Form):
     day = forms.TypedChoiceField(
         label=_("党费集中交纳日"),

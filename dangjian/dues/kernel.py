@@ -285,6 +285,23 @@ UNPAID_CODES = frozenset("qu")
 DECLARED_CODES = frozenset("pque")
 
 
+def unpaid_runs(unpaid) -> list[tuple[int, int]]:
+    """(offset of the first month, length) of every run of consecutive True values, in order: the runs of
+    consecutive unpaid (or partly paid) months, shared by the arrears pages and DUES-ARREARS-CASE."""
+    runs: list[tuple[int, int]] = []
+    start = None
+    for offset, flag in enumerate(unpaid):
+        if flag:
+            if start is None:
+                start = offset
+        elif start is not None:
+            runs.append((start, offset - start))
+            start = None
+    if start is not None:
+        runs.append((start, len(unpaid) - start))
+    return runs
+
+
 def month_codes(
     *, joined_on: dt.date, inactive_from: dt.date | None, bases, reliefs, payments, first: int, last: int
 ) -> str:

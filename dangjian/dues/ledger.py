@@ -21,15 +21,17 @@ from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
 
+from django.db.models import Max
+
 from dangjian.core.dates import add_months
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import ArrearsLevel, LedgerStatus
-from dangjian.dues.kernel import BaseRow, ReliefRow, member_lines, month_index, month_of
-from dangjian.dues.models import CollectionDay, DuesBase, DuesPayment, DuesRelief
+from dangjian.dues.kernel import BaseRow, ReliefRow, member_lines, month_index, month_of, unpaid_runs
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.orgs.choices import OrgType
 
 WARNING_MONTHS = 3
-CASE_MONTHS = 6  # 党章 第九条 (FEE-11, CONST-01)
+CASE_MONTHS = 6  # 党章 第九条 (FEE-11, CONST-01): without a DUES-ARREARS-CASE rule in the rulebook
 
 
 @dataclass
@@ -48,6 +50,7 @@ class LedgerRow:
     over: Decimal = field(
         default=ZERO
     )  # paid beyond the dues of a payment's months (shown on its last month)
+    notes: list[str] = field(default_factory=list)  # set by the pages: 预交/补交 of the payments covering it
 
 
 @dataclass
@@ -57,8 +60,10 @@ class ArrearsRow:
     org_id: int
     org_code: str
     unpaid_months: list[str]
-    consecutive: int
-    level: str  # none | warning | case
+    consecutive: int  # the latest run
+    level: str  # none | warning | case | reviewed
+    case_runs: list[str] = field(default_factory=list)  # "YYYY-MM~YYYY-MM": the runs that are cases
+    unreviewed_runs: list[str] = field(default_factory=list)  # those without a review covering them
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -195,38 +200,54 @@ def member_ledger(member, year: int) -> list[LedgerRow]:
 def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
     """Members with unpaid (or partly paid) overdue months as of `as_of`, over the months from January of
     the previous year. `consecutive` is the length of the latest run of consecutive unpaid overdue months
-    (a paid or exempt month, or a month without a base, ends a run). Level: ≥3 warning, ≥6 case."""
+    (a paid or exempt month, or a month without a base, ends a run). Cases are derived as the latest
+    rulebook's DUES-ARREARS-CASE does (dues.rules.arrears_case_params: v5 judges every run of 6 months or
+    more, v4 the latest run only): `case_runs` the runs it judges, `unreviewed_runs` those not covered by a
+    review dated by `as_of` (审查所涉截至月份 on or after the run's last month). Level: case while a run is
+    unreviewed; else warning for a latest run of 3 or more; else reviewed when every case run is covered."""
+    from dangjian.dues.rules import arrears_case_params  # the rules read this module
+
+    params = arrears_case_params()
     last = month_start(as_of)
     first = dt.date(as_of.year - 1, 1, 1)
     member_list, rows = ledger_span(members, first, last)
     branch_ids = {branch_id(m.org) for m in member_list}
     days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
+    reviewed = dict(
+        ArrearsReview.objects.filter(member__in=_member_ids(members), reviewed_on__lte=as_of)
+        .values("member_id")
+        .annotate(through=Max("through_month"))
+        .order_by()
+        .values_list("member_id", "through")
+    )
+    open_status = (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value)
     result = []
     for member in member_list:
         day = days.get(branch_id(member.org))
-        unpaid: list[dt.date] = []
-        run, latest_run = 0, 0
-        previous: dt.date | None = None
+        months = []
         for month in month_range(first, last):
             if as_of <= due_on(month, day):
                 break  # not overdue yet (the collection day itself is not overdue)
-            row = rows.get(member.pk, {}).get(month)
-            if row is not None and row.status in (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value):
-                unpaid.append(month)
-                run = run + 1 if previous is not None and add_months(previous, 1) == month else 1
-                previous = month
-                latest_run = run
-            else:
-                previous = None
+            months.append(month)
+        member_rows = rows.get(member.pk, {})
+        flags = [(r := member_rows.get(m)) is not None and r.status in open_status for m in months]
+        unpaid = [m for m, flag in zip(months, flags, strict=True) if flag]
         if not unpaid:
             continue
-        level = (
-            ArrearsLevel.CASE.value
-            if latest_run >= CASE_MONTHS
-            else ArrearsLevel.WARNING.value
-            if latest_run >= WARNING_MONTHS
-            else ArrearsLevel.NONE.value
-        )
+        runs = unpaid_runs(flags)
+        latest_run = runs[-1][1]
+        judged = runs[-1:] if params.runs == "latest" else runs
+        cases = [(months[s], months[s + n - 1]) for s, n in judged if n >= params.case_months]
+        through = reviewed.get(member.pk)
+        open_cases = [(s, e) for s, e in cases if through is None or through < e]
+        if open_cases:
+            level = ArrearsLevel.CASE.value
+        elif latest_run >= WARNING_MONTHS and latest_run < params.case_months:
+            level = ArrearsLevel.WARNING.value
+        elif cases:
+            level = ArrearsLevel.REVIEWED.value
+        else:
+            level = ArrearsLevel.NONE.value
         result.append(
             ArrearsRow(
                 member_id=member.pk,
@@ -236,6 +257,12 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
                 unpaid_months=[f"{m:%Y-%m}" for m in unpaid],
                 consecutive=latest_run,
                 level=level,
+                case_runs=[_run_label(s, e) for s, e in cases],
+                unreviewed_runs=[_run_label(s, e) for s, e in open_cases],
             )
         )
     return result
+
+
+def _run_label(first: dt.date, last: dt.date) -> str:
+    return f"{first:%Y-%m}~{last:%Y-%m}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
@@ -103,6 +104,11 @@ class DuesPayment(models.Model):
     )
     is_extra = models.BooleanField(_("自愿多交"), default=False)
     remit_to_central = models.BooleanField(_("上缴中央"), default=False)
+    # FEE-08 (党费规定 第九条): 预交 or 补交 beyond DUES_MAX_ADVANCE_MONTHS / DUES_MAX_ARREARS_MONTHS (一般 6)
+    # is accepted when the branch consented; the decision's date is kept with the payment.
+    # db_default: rows written by plain INSERTs (the demo seed) without the column are not consented
+    branch_consent = models.BooleanField(_("经支部同意"), default=False, db_default=False)
+    consent_on = models.DateField(_("支部同意日期"), null=True, blank=True)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
@@ -121,10 +127,40 @@ class DuesPayment(models.Model):
             models.CheckConstraint(
                 condition=Q(last_month__gte=models.F("first_month")), name="dues_payment_range"
             ),
+            models.CheckConstraint(
+                condition=Q(branch_consent=False, consent_on__isnull=True)
+                | Q(branch_consent=True, consent_on__isnull=False),
+                name="dues_payment_consent_dated",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.member} {self.first_month:%Y-%m} {self.amount}"
+
+    @property
+    def timing_label(self) -> str:
+        """预交 (months after the month it was paid in), 补交 (months before it), both, or "" (its own month;
+        a voluntary extra payment belongs to no month's due)."""
+        if self.is_extra:
+            return ""
+        paid = self.paid_on.replace(day=1)
+        early, late = self.last_month > paid, self.first_month < paid
+        if early and late:
+            return gettext("补交及预交")
+        return gettext("预交") if early else gettext("补交") if late else ""
+
+    @property
+    def consent_label(self) -> str:
+        """ "预交（经支部同意，2026-03-02）", "经支部同意（2026-03-02）" or the timing alone."""
+        kind = self.timing_label
+        if not self.branch_consent or self.consent_on is None:
+            return kind
+        if kind:
+            return gettext("%(kind)s（经支部同意，%(date)s）") % {
+                "kind": kind,
+                "date": f"{self.consent_on:%Y-%m-%d}",
+            }
+        return gettext("经支部同意（%(date)s）") % {"date": f"{self.consent_on:%Y-%m-%d}"}
 
 
 class CollectionDay(models.Model):

@@ -3,13 +3,15 @@ by dues.kernel — the same code as the ledger pages and `dangjian dues` — onc
 three rules as one status code per month (`month_codes`):
 
 - a month is overdue from the day after the branch's 集中交纳日 (default: the month's last day);
-- arrears: the latest run of consecutive unpaid (or partly paid) overdue months, over the months from
-  January of the previous year; `case_months` or more is a case the branch must review.
+- arrears: the runs of consecutive unpaid (or partly paid) overdue months, over the months from January of
+  the previous year; a run of `case_months` or more is a case the branch must review. `runs: latest` (v2–v4,
+  as published) looks at the latest run only, `runs: all` (v5) at every run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
@@ -24,13 +26,15 @@ from dangjian.compliance.registry import (
     register,
     register_param_labels,
     register_short_titles,
+    register_value_labels,
     some_names,
 )
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core.messages import Join, Message
 from dangjian.dues import kernel
 from dangjian.dues.facts import DuesFacts, DuesMember
-from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of
-from dangjian.dues.ledger import due_on
+from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of, unpaid_runs
+from dangjian.dues.ledger import CASE_MONTHS, due_on
 
 NAMES_SHOWN = 10
 
@@ -70,16 +74,11 @@ def overdue(month: dt.date, collection_day: int | None, as_of: dt.date) -> bool:
     return as_of > due_on(month, collection_day)
 
 
-def latest_run(code: str, first: int, overdue_until: int) -> tuple[int, int | None]:
-    """(length, last month index) of the latest run of consecutive unpaid months among first..overdue_until."""
-    run, latest, end = 0, 0, None
-    for offset in range(overdue_until - first + 1):
-        if code[offset] in UNPAID_CODES:
-            run += 1
-            latest, end = run, first + offset
-        else:
-            run = 0
-    return latest, end
+def runs_of(code: str, first: int, overdue_until: int) -> list[tuple[int, int]]:
+    """(length, last month index) of every run of consecutive unpaid months among first..overdue_until, in
+    order."""
+    flags = [code[offset] in UNPAID_CODES for offset in range(overdue_until - first + 1)]
+    return [(length, first + start + length - 1) for start, length in unpaid_runs(flags)]
 
 
 def _last_overdue(first: int, last: int, collection_day: int | None, as_of: dt.date) -> int:
@@ -219,13 +218,39 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
 
 class ArrearsCaseParams(Params):
     case_months: int = Field(ge=1)
+    # latest: only the latest run of unpaid months is judged (v2–v4 as published); all: every run in the
+    # months looked at (v5): a run of case_months stays a case until a review covers it, even once paid again
+    runs: Literal["latest", "all"] = "latest"
+
+
+def arrears_case_params() -> ArrearsCaseParams:
+    """The parameters of the latest rulebook's dues_arrears_case rule: the arrears page and `dangjian dues
+    arrears` derive cases as the rule does. Without such a rule: 6 months, every run."""
+    rule = next((r for r in load_ruleset().rules if r.check == "dues_arrears_case"), None)
+    if rule is None:
+        return ArrearsCaseParams(case_months=CASE_MONTHS, runs="all")
+    return rule.typed_params
+
+
+def case_runs(code: str, first: int, overdue_until: int, p: ArrearsCaseParams) -> list[tuple[int, int]]:
+    """(length, last month index) of the runs of `case_months` or more unpaid overdue months the rule judges:
+    the latest run only (runs: latest) or every run (runs: all)."""
+    runs = runs_of(code, first, overdue_until)
+    if p.runs == "latest":
+        runs = runs[-1:]
+    return [(length, end) for length, end in runs if length >= p.case_months]
+
+
+def reviewed(reviewed_through: dt.date | None, end: int) -> bool:
+    """A run is covered by a review (dated by D) whose 审查所涉截至月份 is on or after the run's last month."""
+    return reviewed_through is not None and month_index(reviewed_through) >= end
 
 
 @register("dues_arrears_case", ArrearsCaseParams, facts=("dues",), label=_l("连续欠缴审查"))
 def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> Outcome:
-    """No member whose latest run of unpaid overdue months (as of D) is `case_months` or longer without a
-    review (dated by D) whose through_month is on or after the run's last month; missing: the unreviewed
-    runs as "YYYY-MM~YYYY-MM". Not applicable once dissolved."""
+    """No member with a run of unpaid overdue months (as of D) of `case_months` or longer — the latest run,
+    or every run with `runs: all` — without a review (dated by D) whose through_month is on or after the
+    run's last month; missing: the unreviewed runs as "YYYY-MM~YYYY-MM". Not applicable once dissolved."""
     if window.closed:
         return dissolved(window)
     dues = _dues(facts)
@@ -233,13 +258,16 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
     codes = month_codes(dues, first, last)
     overdue_until = _last_overdue(first, last, dues.collection_day, window.as_of)
     cases, unreviewed = 0, []
+    members_unreviewed: set[int] = set()
     for member in dues.members:
-        length, end = latest_run(codes[member.id], first, overdue_until)
-        if length < p.case_months or end is None:
+        runs = case_runs(codes[member.id], first, overdue_until, p)
+        if not runs:
             continue
         cases += 1
-        if member.reviewed_through is None or month_index(member.reviewed_through) < end:
-            unreviewed.append((member, month_of(end + 1 - length), month_of(end), length))
+        for length, end in runs:
+            if not reviewed(member.reviewed_through, end):
+                unreviewed.append((member, month_of(end + 1 - length), month_of(end), length))
+                members_unreviewed.add(member.id)
     if not unreviewed:
         if cases:
             return Outcome(
@@ -267,7 +295,7 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
         "fail",
         Message.plural(
             "%(n)s名党员%(run)s未交纳党费，尚无支部审查记录：%(details)s。",
-            n=len(unreviewed),
+            n=len(members_unreviewed),
             run=_run(p.case_months),
             details=details,
         ),
@@ -275,7 +303,8 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
     )
 
 
-register_param_labels({"case_months": _l("连续未交月数")})
+register_param_labels({"case_months": _l("连续未交月数"), "runs": _l("审查哪些连续欠缴")})
+register_value_labels("runs", {"latest": _l("仅最近一段连续欠缴"), "all": _l("每一段连续欠缴")})
 
 
 # the overview's column headings

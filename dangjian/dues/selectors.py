@@ -83,6 +83,7 @@ def _members(user, org: Org | None = None):
 class SheetRow:
     member: Member
     row: LedgerRow | None
+    notes: list[str] = field(default_factory=list)  # 预交/补交 of the payments covering the month
 
     @property
     def status(self) -> str:
@@ -126,15 +127,26 @@ class Sheet:
 
 def sheet(user, org: Org, month: dt.date) -> Sheet:
     """Every member of the branch (and its 党小组) who had joined by the month, with the month's ledger
-    row (6 queries whatever the number of members)."""
+    row and what the payments covering it say (预交/补交, 经支部同意; 7 queries whatever the number of
+    members)."""
     month = month_start(month)
     members = _members(user, org).filter(joined_on__lt=add_months(month, 1))
     member_list = list(members.select_related("org").order_by("org__path", "name", "pk"))
     rows = {r.member_id: r for r in ledger(members, month)}
     day = CollectionDay.objects.filter(org=org).values_list("day", flat=True).first()
+    covering = DuesPayment.objects.filter(
+        member__in=members.order_by().values("pk"),
+        is_extra=False,
+        first_month__lte=month,
+        last_month__gte=month,
+    ).order_by("paid_on", "id")
+    notes: dict[int, list[str]] = defaultdict(list)
+    for p in covering:
+        if p.consent_label:
+            notes[p.member_id].append(p.consent_label)
     result = Sheet(org=org, month=month, due_date=due_on(month, day), collection_day=day, rows=[])
     for m in member_list:
-        r = SheetRow(m, rows.get(m.pk))
+        r = SheetRow(m, rows.get(m.pk), notes.get(m.pk, []))
         result.rows.append(r)
         if r.row is None:
             result.n_nobase += 1
@@ -350,12 +362,34 @@ def publication(user, org: Org, year: int) -> tuple[list[PublicationMonth], Publ
 
 
 def own_payments(member: Member, year: int) -> list[DuesPayment]:
+    """The member's payments made in `year` or covering one of its months (a 预交 across the year too)."""
     return list(
         DuesPayment.objects.filter(member=member)
-        .filter(Q(paid_on__year=year) | Q(first_month__year=year) | Q(last_month__year=year))
+        .filter(
+            Q(paid_on__year=year)
+            | Q(first_month__lte=dt.date(year, 12, 1), last_month__gte=dt.date(year, 1, 1))
+        )
         .select_related("payer")
         .order_by("paid_on", "id")
     )
+
+
+def month_notes(payments) -> dict[dt.date, list[str]]:
+    """month → what the regular payments covering it say of themselves ("预交（经支部同意，2026-03-02）"):
+    only 预交 and 补交 (and payments recorded with the branch's consent) say anything."""
+    notes: dict[dt.date, list[str]] = defaultdict(list)
+    for p in payments:
+        label = p.consent_label
+        if p.is_extra or not label:
+            continue
+        for month in month_range(p.first_month, p.last_month):
+            notes[month].append(label)
+    return notes
+
+
+def member_page(user, pk: Any) -> Member | None:
+    """A member of an organisation the user administers (their 党费 page and payment form), or None."""
+    return arrears_member(user, pk)
 
 
 def category_label(value: str) -> str:

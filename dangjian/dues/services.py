@@ -239,6 +239,8 @@ def _payment_snapshot(p: DuesPayment) -> dict:
         "payer": p.payer_id,
         "is_extra": p.is_extra,
         "remit_to_central": p.remit_to_central,
+        "branch_consent": p.branch_consent,
+        "consent_on": p.consent_on,
         "note": p.note,
     }
 
@@ -255,6 +257,8 @@ def record_payment(
     payer=None,
     is_extra: bool = False,
     note: str = "",
+    branch_consent: bool = False,
+    consent_on: dt.date | None = None,
 ) -> DuesPayment:
     """A payment for a month or a range (allocated in order, each month up to its due), or a voluntary extra
     payment (`is_extra`; one of 1000 元 or more is marked for remittance to the 中央, FEE-10).
@@ -268,7 +272,13 @@ def record_payment(
     - ``DUES_MAX_ADVANCE_MONTHS`` (default 6): they may end at most this many months after it (预交).
 
     ``None`` turns a limit off (the regulation says “一般”, so an installation may relax it). A refused
-    payment raises ServiceError (field "months") and writes nothing; the import reports it on its row."""
+    payment raises ServiceError (field "months") and writes nothing; the import reports it on its row.
+
+    `branch_consent` with `consent_on` (the date of the branch's decision): the payment was accepted 经支部同意
+    (第九条), and a span beyond those limits is then accepted. The decision is dated on or before the
+    payment (the branch agrees before the money is taken) and not after today; a date without consent, or
+    consent without a date, is refused. Consent may be recorded for any payment (the branch's consent also
+    covers paying quarterly or through someone else); the pages show it with the payment."""
     first, last = parse_months(months)
     amount = _money(amount, "amount", pgettext("in a sentence", "金额"), positive=True)
     if method not in PaymentMethod.values:
@@ -279,8 +289,27 @@ def record_payment(
         raise ServiceError(_("缴纳日期无效。"), field="paid_on")
     if paid_on > dt.date.today():
         raise ServiceError(_("缴纳日期不能晚于今天。"), field="paid_on")
-    if not is_extra:
-        check_payment_window(first, last, paid_on)
+    branch_consent = bool(branch_consent)
+    if branch_consent and not isinstance(consent_on, dt.date):
+        raise ServiceError(_("经支部同意的，请填写支部同意日期。"), field="consent_on")
+    if not branch_consent and consent_on is not None:
+        raise ServiceError(
+            _("填写了支部同意日期，但未注明经支部同意；请注明经支部同意，或删去同意日期。"),
+            field="consent_on",
+        )
+    if branch_consent and consent_on > paid_on:
+        raise ServiceError(
+            _("支部同意日期 %(consent)s 晚于缴纳日期 %(paid)s：应先经支部同意，再预交或补交。")
+            % {"consent": f"{consent_on:%Y-%m-%d}", "paid": f"{paid_on:%Y-%m-%d}"},
+            field="consent_on",
+        )
+    if not is_extra and not branch_consent:
+        try:
+            check_payment_window(first, last, paid_on)
+        except ServiceError as exc:
+            raise ServiceError(
+                exc.message + _("如已经支部同意，请注明“经支部同意”并填写同意日期。"), field=exc.field
+            ) from None
     if payer is not None and payer.pk == member.pk:
         payer = None  # paying for oneself is not 代缴
     current = _locked_member(member)
@@ -301,6 +330,8 @@ def record_payment(
         payer=payer,
         is_extra=bool(is_extra),
         remit_to_central=bool(is_extra) and amount >= threshold,
+        branch_consent=branch_consent,
+        consent_on=consent_on if branch_consent else None,
         note=(note or "")[:200],
         created_by=actor if getattr(actor, "pk", None) else None,
     )

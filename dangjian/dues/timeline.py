@@ -11,7 +11,8 @@ from dangjian.members.timeline import TimelineEvent, months_label, register_time
 
 @register_timeline_source("dues")
 def dues_events(member, on: dt.date) -> list[TimelineEvent]:
-    """One event per 党费 payment: months covered, amount, the member who paid on their behalf (one query)."""
+    """One event per 党费 payment: months covered, amount, the member who paid on their behalf, the branch's
+    consent (one query)."""
     from dangjian.dues.models import DuesPayment
 
     events = []
@@ -20,6 +21,8 @@ def dues_events(member, on: dt.date) -> list[TimelineEvent]:
         parts = [_("%(amount)s 元") % {"amount": f"{p.amount:.2f}"}]
         if p.payer_id:
             parts.append(_("代缴人：%(name)s") % {"name": p.payer.name})
+        if p.branch_consent:  # 预交/补交 beyond 6 months, or another special case the branch agreed to
+            parts.append(p.consent_label)
         if p.is_extra:
             title = _("自愿多交党费 %(months)s") % {"months": months_label(p.first_month, p.last_month)}
         else:

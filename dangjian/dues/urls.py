@@ -12,6 +12,7 @@ urlpatterns = [
     path("arrears/", views.arrears_list, name="arrears"),
     path("summary/", views.year_summary, name="summary"),
     path("publication/", views.publication, name="publication"),
+    path("member/<int:pk>/", views.member_dues, name="member"),
     path("mine/", views.mine, name="mine"),
     path("calculator/", views.base_calculator, name="calculator"),
 ]

@@ -29,6 +29,7 @@ from dangjian.dues.choices import ArrearsLevel, LedgerStatus
 from dangjian.dues.forms import (
     BaseCalculatorForm,
     CollectionDayForm,
+    PaymentForm,
     PaymentRowForm,
     ReviewForm,
     explain_due,
@@ -160,7 +161,7 @@ def collection_day(request):
     return redirect(_sheet_url(org, month))
 
 
-SHEET_HEADERS = ("姓名", "所在组织", "缴费类别", "月缴费基数", "比例", "应交", "实交", "状态")
+SHEET_HEADERS = ("姓名", "所在组织", "缴费类别", "月缴费基数", "比例", "应交", "实交", "状态", "缴纳说明")
 
 
 @admin_required
@@ -193,6 +194,7 @@ def sheet_export(request):
                 row.due if row else None,
                 row.paid if row else None,
                 str(LedgerStatus(row.status).label) if row else "未申报基数",
+                "；".join(r.notes),
             ]
         )
     ws.append([])
@@ -200,7 +202,7 @@ def sheet_export(request):
     for col in "DFG":
         for cell in ws[col][2:]:
             cell.number_format = "0.00"
-    for col, width in zip("ABCDEFGH", (12, 20, 10, 12, 8, 10, 10, 10), strict=True):
+    for col, width in zip("ABCDEFGHI", (12, 20, 10, 12, 8, 10, 10, 10, 28), strict=True):
         ws.column_dimensions[col].width = width
     buffer = io.BytesIO()
     book.save(buffer)
@@ -355,6 +357,76 @@ def publication(request):
     return render(request, "dues/publication.html", context)
 
 
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def member_dues(request, pk: int):
+    """A member's 党费 for a year as the branch keeps it: the months (应交, 已交, 状态, and what the payments
+    covering each say: 预交/补交, 经支部同意), the payments, and the form for a payment over a span of months
+    — 预交 or 补交 beyond 6 months only with the branch's consent and its date (FEE-08)."""
+    member = selectors.member_page(request.user, pk)
+    if member is None:
+        raise Http404
+    today = dt.date.today()
+    year = parse_year(request.GET.get("year"), today.year)
+    status = 200
+    if request.method == "POST":
+        form = PaymentForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment = record_payment(
+                    actor=request.user,
+                    member=member,
+                    months=data["months"],
+                    amount=data["amount"],
+                    paid_on=data["paid_on"],
+                    method=data["method"],
+                    note=data["note"],
+                    branch_consent=data["branch_consent"],
+                    consent_on=data["consent_on"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                label = payment.consent_label
+                messages.success(
+                    request,
+                    _("已登记%(name)s %(months)s 的党费 %(amount)s 元%(label)s。")
+                    % {
+                        "name": member.name,
+                        "months": data["months"],
+                        "amount": f"{payment.amount:.2f}",
+                        "label": f"（{label}）" if label else "",
+                    },
+                )
+                return redirect(f"{reverse('dues:member', args=[member.pk])}?year={payment.first_month.year}")
+        status = 400
+    else:
+        form = PaymentForm(initial={"paid_on": today, "first_month": f"{today:%Y-%m}"})
+    rows = member_ledger(member, year)
+    payments = selectors.own_payments(member, year)
+    notes = selectors.month_notes(payments)
+    for r in rows:
+        r.notes = notes.get(r.month, [])
+    return render(
+        request,
+        "dues/member.html",
+        {
+            "nav": "dues",
+            "member": member,
+            "year": year,
+            "rows": rows,
+            "payments": payments,
+            "form": form,
+            "today": today,
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_GET
 def mine(request):
@@ -366,6 +438,10 @@ def mine(request):
     today = dt.date.today()
     year = parse_year(request.GET.get("year"), today.year)
     rows = member_ledger(member, year)
+    payments = selectors.own_payments(member, year)
+    notes = selectors.month_notes(payments)
+    for r in rows:
+        r.notes = notes.get(r.month, [])
     current = next((r for r in reversed(rows) if r.month <= today), rows[-1] if rows else None)
     return render(
         request,
@@ -377,7 +453,7 @@ def mine(request):
             "rows": rows,
             "current": current,
             "category": selectors.category_label(current.category) if current else "",
-            "payments": selectors.own_payments(member, year),
+            "payments": payments,
             "due_date": due_date(member.org, today),
             "today": today,
             "total_due": sum((r.due for r in rows if r.month <= today), ZERO),

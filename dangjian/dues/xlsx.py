@@ -41,6 +41,7 @@ ID, YEAR, CATEGORY, BASE, EFFECTIVE, FIXED = (
     "月缴纳额",
 )
 MONTHS, AMOUNT, PAID_ON, METHOD, PAYER = "所属月份", "金额", "缴纳日期", "缴纳方式", "代缴人身份证号"
+CONSENT, CONSENT_ON = "经支部同意", "同意日期"
 CENT = Decimal("0.01")
 # Categories whose amount is a rate applied to the base: the base is required.
 _RATED = (DuesCategory.ACTIVE, DuesCategory.RETIRED)
@@ -351,6 +352,19 @@ PAYMENT_COLUMNS = (
     Column(METHOD, "method", Choice(PaymentMethod), required=True),
     Column(PAYER, "payer", IdNumber(), help="他人代缴时填写代缴人的身份证号（须为已登记的党员）。", width=22),
     Column("自愿多交", "is_extra", YesNo(), help="自愿多交的党费单独记录，一次 1000 元以上的上缴中央。"),
+    Column(
+        CONSENT,
+        "branch_consent",
+        YesNo(),
+        help="预交或补交一般不超过 6 个月（党费规定第九条）；超过的，经支部同意填“是”，并填写同意日期。",
+        width=12,
+    ),
+    Column(
+        CONSENT_ON,
+        "consent_on",
+        Date(),
+        help="支部作出同意决定的日期，不晚于缴纳日期；经支部同意为“是”时必填。",
+    ),
     Column("备注", "note", Text(200), width=20),
 )
 
@@ -375,6 +389,11 @@ class DuesPaymentImporter(Importer):
         paid_on = row.get("paid_on")
         if paid_on is not None and paid_on > dt.date.today():
             ctx.error(row.row, PAID_ON, _("缴纳日期不能晚于今天。"))
+        has_date = row.get("consent_on") is not None or "consent_on" in row.invalid
+        if row.get("branch_consent") and not has_date:
+            ctx.error(row.row, CONSENT_ON, _("经支部同意为“是”时，须填写支部同意的日期。"))
+        elif has_date and not row.get("branch_consent") and "branch_consent" not in row.invalid:
+            ctx.error(row.row, CONSENT, _("填写了同意日期，经支部同意应为“是”。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         members = members_by_number(n for r in rows for n in (r.get("member"), r.get("payer")))
@@ -400,9 +419,22 @@ class DuesPaymentImporter(Importer):
 
         first, last = row.get("months")
         amount, paid_on = row.get("amount"), row.get("paid_on")
+        consent, consent_on = bool(row.get("branch_consent")), row.get("consent_on")
         matches = existing.get(payment_key(member.pk, first, last, amount, paid_on))
         if matches:  # each existing payment accounts for one row of the file
-            matches.pop(0)
+            match = matches.pop(0)
+            if ctx.has("branch_consent") and (match.branch_consent, match.consent_on) != (
+                consent,
+                consent_on,
+            ):
+                raise ServiceError(
+                    _(
+                        "与已登记的同一笔缴费（党员、所属月份、金额、缴纳日期相同）的经支部同意情况不一致"
+                        "（已登记：%(recorded)s）；已登记的缴费不能通过导入修改。"
+                    )
+                    % {"recorded": match.consent_label if match.branch_consent else _("未经支部同意")},
+                    field="branch_consent",
+                )
             action = "unchanged"
         else:
             record_payment(
@@ -415,12 +447,15 @@ class DuesPaymentImporter(Importer):
                 payer=payer,
                 is_extra=bool(row.get("is_extra")),
                 note=(row.get("note") or "").strip(),
+                branch_consent=consent,
+                consent_on=consent_on,
             )
             action = "create"
         summary = (
             f"{_member_label(member)} {month_text(first, last)} {amount} 元，"
             f"{paid_on:%Y-%m-%d} {chinese_label(PaymentMethod, row.get('method'))}"
             f"{f'，{payer.name}代缴' if payer else ''}"
+            f"{f'，经支部同意（{consent_on:%Y-%m-%d}）' if consent and consent_on else ''}"
         )
         return action, summary, member.org.path
 
@@ -433,6 +468,8 @@ class DuesPaymentImporter(Importer):
             "method": PaymentMethod.TRANSFER,
             "payer": "",
             "is_extra": False,
+            "branch_consent": False,
+            "consent_on": None,
             "note": "",
         }
 
@@ -449,5 +486,7 @@ class DuesPaymentImporter(Importer):
                 "method": payment.method,
                 "payer": payment.payer.id_number if payment.payer_id else "",
                 "is_extra": payment.is_extra,
+                "branch_consent": payment.branch_consent,
+                "consent_on": payment.consent_on,
                 "note": payment.note,
             }

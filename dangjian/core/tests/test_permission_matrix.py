@@ -756,6 +756,20 @@ TABLE: dict[str, Row] = {
     ),
     "dues:summary": Row("login 403 200 200 200 200 200"),
     "dues:publication": Row("login 403 200 200 200 200 200"),
+    "dues:member": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=person_pk("target"),
+        data=lambda w: {
+            "first_month": f"{MONTH:%Y-%m}",
+            "last_month": f"{add_months(MONTH, 8):%Y-%m}",
+            "amount": "30",
+            "paid_on": day(),
+            "method": "cash",
+            "branch_consent": "on",
+            "consent_on": day(),
+        },
+    ),
     "dues:mine": Row("login 200 404 404 404 404 404"),
     "dues:calculator": Row(
         "login 200 200 200 200 200 200", post="login 400 400 400 400 400 400", data=lambda w: {}

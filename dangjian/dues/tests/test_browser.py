@@ -1,5 +1,6 @@
 """A 组织委员 opens this month's collection sheet, records three payments through the bulk form, sees the
-branch's unpaid count drop by three, and the member's own page shows the month paid (headless Chromium)."""
+branch's unpaid count drop by three, and the member's own page shows the month paid; a branch records a 9-month
+预交 with the branch's consent (FEE-08) on the member's 党费 page and sees it in the ledger (headless Chromium)."""
 
 from __future__ import annotations
 
@@ -94,3 +95,76 @@ def test_organisation_committee_member_records_three_payments_from_the_sheet(
     assert page.locator("[data-testid=calc-due]").inner_text() == "132.61"  # 1.5% of 8840.50, half-up
     assert "1.5%" in page.locator("[data-testid=calc-sentence]").inner_text()
     assert DuesPayment.objects.count() == 3
+
+
+def test_branch_records_a_nine_month_advance_with_the_branchs_consent_and_sees_it_in_the_ledger(
+    live_server, browser_page, users, tree, login
+):
+    """FEE-08: 预交 beyond 6 months is refused until the branch's consent and its date are given; then the
+    member's ledger shows the nine months paid, each as "预交（经支部同意，…）", and so does the sheet."""
+    today = dt.date.today()
+    month = today.replace(day=1)
+    months = [
+        dt.date(month.year + (month.month - 1 + k) // 12, (month.month - 1 + k) % 12 + 1, 1) for k in range(9)
+    ]
+    own = users["own_member"]  # 李党员 of 甲一, 6000 元 a month: 90.00 due
+    for year in sorted({m.year for m in months}):
+        declare_base(
+            actor=None,
+            member=own,
+            year=year,
+            category="active",
+            monthly_base=Decimal("6000"),
+            effective_month=dt.date(year, 1, 1),
+        )
+
+    page = browser_page
+    login("branch_a1")
+    page.get_by_role("link", name="党费", exact=True).click()
+    page.wait_for_url(re.compile(r"/dues/"))
+    page.locator(f"tr[data-member='{own.pk}'] [data-testid=member-link]").click()
+    page.wait_for_url(re.compile(rf"/dues/member/{own.pk}/"))
+    assert "李党员的党费" in page.locator("h1").inner_text()
+
+    form = page.locator("[data-testid=payment-form]")
+    form.get_by_label("所属月份（起）").fill(f"{months[0]:%Y-%m}")
+    form.get_by_label("所属月份（止）").fill(f"{months[-1]:%Y-%m}")
+    form.get_by_label("金额（元）").fill("810.00")
+    assert form.get_by_label("缴纳日期").input_value() == today.isoformat()
+    form.get_by_label("缴纳方式").select_option("transfer")
+    form.locator("[data-testid=record-payment]").click()
+    error = page.locator("[data-testid=form-error]")
+    assert "预交党费的时间一般不得超过 6 个月（FEE-08）" in error.inner_text()
+    assert "请注明“经支部同意”并填写同意日期" in error.inner_text()
+    assert not DuesPayment.objects.exists()
+
+    # The 支委会 agreed: tick the box, give the date of the decision, submit again.
+    form = page.locator("[data-testid=payment-form]")
+    form.get_by_label("经支部同意").check()
+    form.get_by_label("同意日期").fill(today.isoformat())
+    form.locator("[data-testid=record-payment]").click()
+    page.wait_for_selector(".alert-success")
+    label = f"预交（经支部同意，{today:%Y-%m-%d}）"
+    assert label in page.locator(".alert-success").inner_text()
+    payment = DuesPayment.objects.get()
+    assert (payment.first_month, payment.last_month, payment.branch_consent) == (months[0], months[-1], True)
+
+    def ledger_rows():
+        return page.locator("[data-testid=member-ledger] tbody tr")
+
+    seen = set()
+    for year in sorted({m.year for m in months}):
+        page.goto(f"{live_server.url}/dues/member/{own.pk}/?year={year}")
+        for m in (m for m in months if m.year == year):
+            row = page.locator(f"[data-testid=member-ledger] tr[data-month='{m:%Y-%m}']")
+            assert row.get_attribute("data-status") == "paid"
+            assert label in row.locator("[data-testid=month-note]").inner_text()
+            seen.add(m)
+        assert label in page.locator("[data-testid=member-payments]").inner_text()
+    assert seen == set(months) and ledger_rows().count() >= 1
+
+    # The branch's sheet of the last month covered shows the member paid, in advance with consent.
+    page.goto(f"{live_server.url}/dues/?org={tree.a1.pk}&month={months[-1]:%Y-%m}")
+    row = page.locator(f"tr[data-member='{own.pk}']")
+    assert row.get_attribute("data-status") == "paid"
+    assert label in row.locator("[data-testid=sheet-note]").inner_text()

@@ -86,8 +86,11 @@ def test_arrears_json(data):
         "unpaid_months": ["2026-04", "2026-05", "2026-06"],
         "consecutive": 3,
         "level": "warning",
+        "case_runs": [],
+        "unreviewed_runs": [],
     }
     assert by["赵二"]["consecutive"] == 6 and by["赵二"]["level"] == "case"
+    assert by["赵二"]["case_runs"] == by["赵二"]["unreviewed_runs"] == ["2026-01~2026-06"]
 
 
 def test_xlsx(data, tmp_path):
@@ -121,8 +124,10 @@ def test_ledger_and_arrears_tables_line_up(data):
         "共 3 行",
     ]
     assert run("arrears", "--as-of", "2026-07-01", "--org", "A").splitlines() == [
-        "姓名  组织编码  欠缴月份                                              最近连续欠缴月数  等级",
+        "姓名  组织编码  欠缴月份                                              最近连续欠缴月数  等级    "
+        "须审查的连续欠缴  其中尚未审查",
         "王一  A1        2026-04、2026-05、2026-06                             3                 预警",
-        "钱三  A2        2026-01、2026-02、2026-03、2026-04、2026-05、2026-06  6                 需审查",
+        "钱三  A2        2026-01、2026-02、2026-03、2026-04、2026-05、2026-06  6                 需审查  "
+        "2026-01~2026-06   2026-01~2026-06",
         "共 2 行",
     ]

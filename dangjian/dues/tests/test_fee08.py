@@ -54,7 +54,7 @@ def test_arrears_of_six_months_accepted_seven_refused_and_nothing_written(member
     assert caught.value.field == "months"
     assert caught.value.message == (
         "补交党费的时间一般不得超过 6 个月（FEE-08）：所属月份自 2025-12 起，比缴纳月份 2026-07 早 7 个月；"
-        "2026-07 缴纳的党费最早可补交到 2026-01。"
+        "2026-07 缴纳的党费最早可补交到 2026-01。如已经支部同意，请注明“经支部同意”并填写同意日期。"
     )
     with pytest.raises(ServiceError, match="FEE-08"):
         pay(member, "2025-12~2026-07", PAID_JULY)  # a range that begins too early
@@ -71,7 +71,7 @@ def test_advance_of_six_months_accepted_seven_refused_and_nothing_written(member
             pay(member, months, PAID_JANUARY)
         assert caught.value.message == (
             "预交党费的时间一般不得超过 6 个月（FEE-08）：所属月份截至 2026-08，比缴纳月份 2026-01 晚 7 个月；"
-            "2026-01 缴纳的党费最多可预交到 2026-07。"
+            "2026-01 缴纳的党费最多可预交到 2026-07。如已经支部同意，请注明“经支部同意”并填写同意日期。"
         )
     assert (DuesPayment.objects.count(), AuditEvent.objects.count()) == before
 

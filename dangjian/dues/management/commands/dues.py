@@ -64,6 +64,8 @@ def arrears_json(rows) -> list[dict]:
             "unpaid_months": r.unpaid_months,
             "consecutive": r.consecutive,
             "level": r.level,
+            "case_runs": r.case_runs,
+            "unreviewed_runs": r.unreviewed_runs,
         }
         for r in rows
     ]
@@ -85,6 +87,8 @@ ARREARS_HEADERS = {
     "unpaid_months": "欠缴月份",
     "consecutive": "最近连续欠缴月数",
     "level": "等级",
+    "case_runs": "须审查的连续欠缴",
+    "unreviewed_runs": "其中尚未审查",
 }
 
 
@@ -95,7 +99,7 @@ def _cells(kind: str, item: dict) -> list[str]:
             value = chinese_label(LedgerStatus, value)
         elif key == "level":
             value = chinese_label(ArrearsLevel, value)
-        elif key == "unpaid_months":
+        elif key in ("unpaid_months", "case_runs", "unreviewed_runs"):
             value = "、".join(value)
         out.append("" if value is None else str(value))
     return out
