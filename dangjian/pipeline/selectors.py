@@ -69,7 +69,7 @@ def case_rows(cases, as_of: dt.date, wf: Workflow | None = None) -> list[CaseRow
     rows = []
     for case in cases:
         steps = by_case.get(case.pk, [])
-        state = state_of(case, steps)
+        state = state_of(case, steps, wf)
         rows.append(CaseRow(case, state, steps, next_steps(wf, state, as_of)))
     return rows
 

@@ -336,7 +336,7 @@ def record_step(
     with transaction.atomic():
         current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
         require_org(actor, current.org, _(OUT_OF_SCOPE))
-        state = state_of(current, current.steps.all())
+        state = state_of(current, current.steps.all(), wf)
         refusal = order_refusal(wf, step, state, on)
         if refusal:
             raise ServiceError(refusal, field="date")
@@ -520,7 +520,7 @@ def import_case(
                 action = "update"
         before = case_snapshot(case)
         existing = {r.key: r for r in case.steps.all()}
-        state = state_of(case, existing.values())
+        state = state_of(case, existing.values(), wf)
         ordered = [s for s in wf.steps if s.key in dates]
         for step in ordered:
             day = dates[step.key]
@@ -568,7 +568,7 @@ def import_case(
                 case.member = member
                 case.status = CaseStatus.ADMITTED
                 case.probation_end = add_months(day, wf.probation_months)
-            state = state_of(case, [*state.records, StepRecord(step.key, day)])
+            state = state_of(case, [*state.records, StepRecord(step.key, day)], wf)
             if action == "unchanged":
                 action = "update"
         if case.stage != stage:

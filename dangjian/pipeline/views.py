@@ -133,7 +133,7 @@ def case_detail(request, pk: int):
     today = dt.date.today()
     wf = load_workflow()
     steps = list(case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by"))
-    state = state_of(case, steps)
+    state = state_of(case, steps, wf)
     offered = available(wf, state)
     upcoming = next_steps(wf, state, today, optional=True)
     main = primary([n for n in upcoming if not n.step.optional])
@@ -196,6 +196,7 @@ def case_detail(request, pk: int):
             "stages": wf.stages,
             "stage_index": wf.stage_index(case.stage),
             "records": [(s, names.get(s.key, s.key)) for s in steps],
+            "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,
             "step": step,
