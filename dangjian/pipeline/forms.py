@@ -51,9 +51,10 @@ class StepForm(forms.Form):
         label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={**INPUT, "rows": 2})
     )
 
-    def __init__(self, *args, step: StepDef, people=(), **kwargs):
+    def __init__(self, *args, step: StepDef, people=(), approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.step = step
+        self.approvers = list(approvers)
         choices = [(m.pk, m.name) for m in people]
         if step.note_required:
             self.fields["note"].required = True
@@ -101,6 +102,20 @@ class StepForm(forms.Form):
                         "min": str(step.extension.min_months),
                         "max": str(step.extension.max_months),
                     }
+                ),
+            )
+
+        if step.approver is not None:
+            self.fields["approver_org"] = forms.TypedChoiceField(
+                label=_("审批党组织"),
+                coerce=int,
+                choices=[
+                    ("", _("请选择")),
+                    *((o.pk, f"{o.name}（{o.get_type_display()}）") for o in approvers),
+                ],
+                widget=forms.Select(attrs={"class": "form-select"}),
+                help_text=_(
+                    "预备党员须由具有审批权的上级党委（或工委）审批，党总支、党支部无权审批（DEV-16）。"
                 ),
             )
 

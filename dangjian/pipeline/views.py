@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.pipeline import selectors
+from dangjian.pipeline.approvers import approver_problem
 from dangjian.pipeline.forms import CaseForm, StepForm
 from dangjian.pipeline.progress import available, next_steps, primary, state_of
 from dangjian.pipeline.services import StepData, open_case, record_step
@@ -120,7 +121,23 @@ def case_create(request):
 
 def _step_form(request, case, step, data=None):
     people = selectors.formal_members(case.org, dt.date.today()) if (step.contacts or step.sponsors) else []
-    return StepForm(data, step=step, people=people, initial={"date": dt.date.today()})
+    initial: dict = {"date": dt.date.today()}
+    approvers = selectors.approver_options(case.org) if step.approver else []
+    default = selectors.default_approver(approvers)
+    if default is not None:
+        initial["approver_org"] = default.pk
+    return StepForm(data, step=step, people=people, approvers=approvers, initial=initial)
+
+
+def _approver_warning(request, case, approver) -> None:
+    """The approval is recorded as it happened; an approver without the authority is said at once (DEV-16), as
+    PIPE-APPROVER-AUTHORISED will list it."""
+    if approver is not None and approver_problem(case.org.path, approver.type, approver.path):
+        messages.warning(
+            request,
+            _("“%(org)s”不是本支部的上级党委（或工委），无权审批预备党员（DEV-16），合规检查将列为未满足。")
+            % {"org": approver.name},
+        )
 
 
 @never_cache
@@ -132,7 +149,9 @@ def case_detail(request, pk: int):
         raise Http404
     today = dt.date.today()
     wf = load_workflow()
-    steps = list(case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by"))
+    steps = list(
+        case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by", "approver_org")
+    )
     state = state_of(case, steps, wf)
     offered = available(wf, state)
     upcoming = next_steps(wf, state, today, optional=True)
@@ -168,6 +187,7 @@ def case_detail(request, pk: int):
                     present_voters=cd.get("present_voters"),
                     yes_votes=cd.get("yes_votes"),
                     extension_months=cd.get("extension_months"),
+                    approver_org=next((o for o in form.approvers if o.pk == cd.get("approver_org")), None),
                 )
                 try:
                     record_step(
@@ -181,6 +201,7 @@ def case_detail(request, pk: int):
                     form.add_error(None, exc.message)
                 else:
                     messages.success(request, _("已登记“%(step)s”。") % {"step": step.name})
+                    _approver_warning(request, case, data.approver_org)
                     return redirect("pipeline:detail", case.pk)
             status = 400
         else:
