@@ -310,7 +310,12 @@ def _build(world: World) -> None:
     )
 
     world.obj["stint"] = start_stint(
-        actor=None, member=p["stint"], destination="外省某市", left_on=TODAY - dt.timedelta(days=60)
+        actor=None,
+        member=p["stint"],
+        destination="英国伦敦",
+        abroad=True,
+        abroad_purpose="study",
+        left_on=TODAY - dt.timedelta(days=60),
     )
     world.obj["lost"] = record_lost_contact(
         actor=None, member=p["lost"], lost_on=TODAY - dt.timedelta(days=40)
@@ -836,6 +841,18 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("stint"),
         data=lambda w: {"contacted_on": day(), "way": "phone", "note": ""},
+    ),
+    "movements:stint_purpose": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("stint"),
+        data=lambda w: {"abroad_purpose": "work"},
+    ),
+    "movements:stint_decision": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("stint"),
+        data=lambda w: {"decided_on": day(), "decision": "经支部党员大会研究，保留党籍"},
     ),
     "movements:regained": Row(
         "login 403 405 405 405 405 405",
