@@ -8,12 +8,16 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
     dissolved,
@@ -131,7 +135,20 @@ class AbroadStudyParams(Params):
     study_years: int = Field(ge=1)
 
 
-@register("mem_abroad_study", AbroadStudyParams, facts=("movements",), label=_l("出国（境）学习满期处理"))
+def movements_link(rule, org, status: str) -> Link | None:
+    """The branch's movements page, where the suggestion and the member's stint are (for an open result)."""
+    if status != "fail" or org.type != "zhibu":
+        return None
+    return Link(reverse("movements:index") + "?" + urlencode({"org": org.id}), str(_l("查看出国（境）党员")))
+
+
+@register(
+    "mem_abroad_study",
+    AbroadStudyParams,
+    facts=("movements",),
+    label=_l("出国（境）学习满期处理"),
+    link=movements_link,
+)
 def mem_abroad_study(facts: OrgFacts, window: Window, p: AbroadStudyParams) -> Outcome:
     """No member abroad to study (or abroad with no purpose recorded) on D has been away more than `study_years`
     years (from the day after left_on + study_years) without a decision recorded on the stint by D; missing:

@@ -121,3 +121,22 @@ class StepForm(forms.Form):
 
     def extra_fields(self):
         return [self[name] for name in self.fields if name not in ("date", "note")]
+
+
+class ApproverForm(forms.Form):
+    """The organisation that approved a recorded step (审批党组织), chosen among those above the branch."""
+
+    approver_org = forms.TypedChoiceField(
+        label=_("审批党组织"), coerce=int, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+
+    def __init__(self, *args, approvers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.approvers = list(approvers)
+        self.fields["approver_org"].choices = [
+            ("", _("请选择")),
+            *((o.pk, f"{o.name}（{o.get_type_display()}）") for o in self.approvers),
+        ]
+
+    def chosen(self):
+        return next((o for o in self.approvers if o.pk == self.cleaned_data.get("approver_org")), None)

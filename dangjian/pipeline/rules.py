@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import gettext_noop
@@ -29,6 +31,7 @@ from pydantic import Field
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
     choice_label,
@@ -279,12 +282,20 @@ def _approver_detail(approval: Approval, problem: str) -> Message:
     return Message("%(day)s由%(org)s审批，该组织不是本支部的上级党委", day=day, org=approval.org_name or "")
 
 
+def cases_link(rule, org, status: str) -> Link | None:
+    """The branch's 发展党员 cases, where an approval's organisation is recorded (for an open result)."""
+    if status != "fail" or org.type != "zhibu":
+        return None
+    return Link(reverse("pipeline:index") + "?" + urlencode({"org": org.id}), str(_l("查看发展党员案例")))
+
+
 @register(
     "pipeline_approver_authorised",
     ApproverParams,
     facts=("pipeline",),
     label=_l("预备党员审批权限"),
     validate_rule=lambda _types, p: _records_approver(p),
+    link=cases_link,
 )
 def approver_authorised(facts: OrgFacts, window: Window, p: ApproverParams) -> Outcome:
     """Every `step` (the 党委's approval of a 预备党员) dated in the window names the organisation that approved,

@@ -393,6 +393,46 @@ def record_step(
     return row
 
 
+def set_approver(
+    *, actor, step: CaseStep, approver_org: Org | None, workflow: Workflow | None = None
+) -> CaseStep:
+    """Records (or corrects) the organisation that approved a recorded step whose definition asks for one (审批党组织):
+    a step recorded or imported without it. Any organisation is kept as recorded; the rules judge it (DEV-16)."""
+    wf = workflow or load_workflow()
+    with transaction.atomic():
+        row = (
+            CaseStep.objects.select_for_update(of=("self",))
+            .select_related("case__org", "approver_org")
+            .get(pk=step.pk)
+        )
+        require_org(actor, row.case.org, _(OUT_OF_SCOPE))
+        definition = wf.step(row.key) if wf.has(row.key) else None
+        if definition is None or definition.approver is None:
+            raise ServiceError(
+                _("“%(step)s”不登记审批党组织。") % {"step": definition.name if definition else row.key},
+                field="approver_org",
+            )
+        if approver_org is None:
+            raise ServiceError(
+                _("请选择审批党组织（%(rule)s）。") % {"rule": definition.approver.rule}, field="approver_org"
+            )
+        if row.approver_org_id == approver_org.pk:
+            return row
+        before = {"approver_org": row.approver_org.code if row.approver_org_id else ""}
+        row.approver_org = approver_org
+        row.save(update_fields=["approver_org"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=row,
+            object_repr=f"{row.case.name}：{definition.name}",
+            org_path=row.case.org.path,
+            before=before,
+            after={"approver_org": approver_org.code},
+        )
+    return row
+
+
 def _apply_effect(
     actor, wf: Workflow, step: StepDef, case: DevelopmentCase, state: CaseState, on: dt.date, data: StepData
 ) -> None:

@@ -14,15 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.pipeline import selectors
 from dangjian.pipeline.approvers import approver_problem
-from dangjian.pipeline.forms import CaseForm, StepForm
+from dangjian.pipeline.forms import ApproverForm, CaseForm, StepForm
 from dangjian.pipeline.progress import available, next_steps, primary, state_of
-from dangjian.pipeline.services import StepData, open_case, record_step
+from dangjian.pipeline.services import StepData, open_case, record_step, set_approver
 from dangjian.pipeline.workflow import load_workflow
 
 
@@ -207,6 +207,14 @@ def case_detail(request, pk: int):
         else:
             form = _step_form(request, case, step)
     names = {s.key: s.name for s in wf.steps}
+    with_approver = {s.key for s in wf.steps if s.approver is not None}
+    approver_form = None
+    approved = next((s for s in steps if s.key in with_approver), None)
+    if approved is not None:
+        options = selectors.approver_options(case.org)
+        default = selectors.default_approver(options)
+        chosen = approved.approver_org_id or (default.pk if default else None)
+        approver_form = ApproverForm(approvers=options, initial={"approver_org": chosen})
     return render(
         request,
         "pipeline/detail.html",
@@ -217,6 +225,8 @@ def case_detail(request, pk: int):
             "stages": wf.stages,
             "stage_index": wf.stage_index(case.stage),
             "records": [(s, names.get(s.key, s.key)) for s in steps],
+            "with_approver": with_approver,
+            "approver_form": approver_form,
             "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,
@@ -227,3 +237,28 @@ def case_detail(request, pk: int):
         },
         status=status,
     )
+
+
+@admin_required
+@require_POST
+def step_approver(request, pk: int, step: int):
+    """Records (or corrects) the approving organisation of a recorded step (a step recorded or imported without
+    it); back to the case page, with the refusal or the DEV-16 warning as a message."""
+    case = selectors.visible_case(request.user, pk)
+    row = case.steps.filter(pk=step).first() if case is not None else None
+    if row is None:
+        raise Http404
+    form = ApproverForm(request.POST, approvers=selectors.approver_options(case.org))
+    if not form.is_valid():
+        messages.error(request, _("请选择审批党组织。"))
+        return redirect("pipeline:detail", case.pk)
+    try:
+        set_approver(actor=request.user, step=row, approver_org=form.chosen())
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记审批党组织。"))
+        _approver_warning(request, case, form.chosen())
+    return redirect("pipeline:detail", case.pk)

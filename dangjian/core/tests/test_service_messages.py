@@ -622,6 +622,22 @@ def sweep_cases(w, make_user):
             [],
         ),
         (
+            "no approver for this step",
+            lambda: refusal(
+                pipeline.set_approver,
+                actor=None,
+                step=pipeline.open_case(
+                    actor=None,
+                    org=w["zb"],
+                    name="Chen Applicant",
+                    id_number=unique_id_number(),
+                    applied_on=TODAY - dt.timedelta(days=3),
+                ).steps.get(),
+                approver_org=w["dw"],
+            ),
+            step_names,
+        ),
+        (
             "implied step",
             lambda: order_refusal(
                 wf,

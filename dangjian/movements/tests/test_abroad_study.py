@@ -337,3 +337,12 @@ def test_purpose_and_decision_forms_through_the_pages(client, users, member):
         ).status_code
         == 404
     )
+
+
+def test_an_open_result_links_to_the_movements_page():
+    from dangjian.movements.rules import movements_link
+
+    ref = OrgRef(7, "A1", "甲一支部", "zhibu", "00000001/", "甲委")
+    link = movements_link(None, ref, "fail")
+    assert link is not None and link.url.endswith("?org=7") and link.label == "查看出国（境）党员"
+    assert movements_link(None, ref, "not_applicable") is None

@@ -329,3 +329,62 @@ def test_kept_results_follow_the_recorded_approval(tree, make_member, django_cap
     assert stored() == fresh()
     if on.year == YEAR:
         assert {r[1]: r[2] for r in stored() if r[0] == tree.b1.pk}[RULE] == "fail"
+
+
+def test_an_open_result_links_to_the_branch_cases():
+    from dangjian.pipeline.rules import cases_link
+
+    link = cases_link(None, BRANCH, "fail")
+    assert link is not None and link.url == "/pipeline/?org=4" and link.label == "查看发展党员案例"
+    assert cases_link(None, BRANCH, "pass") is None
+
+
+@pytest.mark.django_db
+def test_the_approver_of_a_recorded_approval_is_filled_in_on_the_case_page(client, users, tree, tmp_path):
+    """An approval recorded (or imported) without its organisation: the case page says so and records it."""
+    from dangjian.pipeline.services import set_approver
+
+    rows = import_rows(None)
+    rows[0]["组织编码"] = "A1"
+    assert run_import("dev-cases", write_xlsx(tmp_path / "a.xlsx", rows), actor=None, dry_run=False).ok()
+    new = DevelopmentCase.objects.get(name="导入丙")
+    step = new.steps.get(key="approval")
+    client.force_login(users["branch_a1"])
+    url = reverse("pipeline:detail", args=[new.pk])
+    html = client.get(url).content.decode()
+    assert 'data-testid="approver-missing"' in html and 'data-testid="approver-form"' in html
+    target = reverse("pipeline:step_approver", args=[new.pk, step.pk])
+    # another branch's administrator: the case is not theirs
+    client.force_login(users["branch_a2"])
+    assert client.post(target, {"approver_org": tree.a.pk}).status_code == 404
+    client.force_login(users["branch_a1"])
+    refused = client.post(target, {"approver_org": tree.b.pk})  # not among the organisations above 甲一
+    assert refused.status_code == 302
+    step.refresh_from_db()
+    assert step.approver_org is None
+    done = client.post(target, {"approver_org": tree.a.pk})
+    assert done.status_code == 302 and done.url == url
+    step.refresh_from_db()
+    assert step.approver_org == tree.a
+    event = AuditEvent.objects.filter(
+        object_type="pipeline.casestep", object_id=str(step.pk), action="update"
+    ).get()
+    assert (event.before, event.after, event.org_path) == (
+        {"approver_org": ""},
+        {"approver_org": "A"},
+        tree.a1.path,
+    )
+    assert "审批党组织：甲委机关党委" in client.get(url).content.decode()
+    # only a step that records an approver takes one; the service checks scope itself
+    talk = new.steps.get(key="talk")
+    with pytest.raises(ServiceError) as exc:
+        set_approver(actor=None, step=talk, approver_org=tree.a)
+    assert "不登记审批党组织" in exc.value.message
+    with pytest.raises(ServiceError):
+        set_approver(actor=None, step=step, approver_org=None)
+    from dangjian.core.errors import OutOfScope
+
+    with pytest.raises(OutOfScope):
+        set_approver(actor=users["branch_a2"], step=step, approver_org=tree.gw)
+    step.refresh_from_db()
+    assert step.approver_org == tree.a
