@@ -37,6 +37,14 @@ class ContactWay(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+class AbroadPurpose(models.TextChoices):
+    """出国（境）事由: 学习 covers 学习研究 (EDU-02 counts its 5 years for those abroad to study or do research)."""
+
+    STUDY = "study", _("学习")
+    WORK = "work", _("工作")
+    OTHER = "other", _("其他")
+
+
 class Suggestion(models.TextChoices):
     """失联党员的处理建议：由支部研究决定，系统从不自动改变党员状态。"""
 

@@ -1,6 +1,7 @@
-"""The "movements" fact provider for the MEM-* checks (dangjian/compliance/checks/movements.py): per 党支部 of
-the scope, its members (with its 党小组's) on the roll on D who are away on D (an open 流动 stint), with
-whether their relation has moved. One query for the whole scope, whatever the number of organisations.
+"""The "movements" fact provider for the MEM-* checks (dangjian/movements/rules.py): per 党支部 of the scope, its
+members (with its 党小组's) on the roll on D who are away on D (an open 流动 stint), with whether their relation
+has moved, why they are abroad (出国（境）事由) and the latest decision recorded on the stint. One query for the
+whole scope, whatever the number of organisations.
 
 A member counts in the branch holding them now (moves are not undone, as for 党费)."""
 
@@ -9,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef, Q, Subquery
 
 from dangjian.compliance.facts import branch_member_orgs, register_facts
 from dangjian.members.models import on_roll_q
 from dangjian.movements.choices import TransferKind, TransferState
-from dangjian.movements.models import MobileStint, Transfer
+from dangjian.movements.models import MobileStint, StintDecision, Transfer
 from dangjian.orgs.choices import OrgType
 
 
@@ -28,6 +29,8 @@ class AwayMember(NamedTuple):
     last_contact: dt.date | None = None  # the latest contact on or before D
     moved: bool = False  # an accepted transfer (decided by D, after leaving) or a transfer out of the system
     pending: bool = False  # a transfer started by D and not decided by D
+    abroad_purpose: str = ""  # 出国（境）事由 (AbroadPurpose), "" when not recorded (or not abroad)
+    decided_on: dt.date | None = None  # the latest decision on the stint (StintDecision) dated by D
 
 
 class MovementFacts(NamedTuple):
@@ -48,6 +51,9 @@ def load_movement_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Mo
     pending = Transfer.objects.filter(
         member=OuterRef("member_id"), kind=TransferKind.INTERNAL, started_on__lte=as_of
     ).filter(Q(state=TransferState.PENDING) | Q(decided_on__gt=as_of))
+    decided = StintDecision.objects.filter(stint=OuterRef("pk"), decided_on__lte=as_of).order_by(
+        "-decided_on"
+    )
     rows = (
         MobileStint.objects.filter(on_roll_q(as_of, "member__"), left_on__lte=as_of)
         .filter(Q(returned_on__isnull=True) | Q(returned_on__gt=as_of))
@@ -56,6 +62,7 @@ def load_movement_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Mo
             last_contact=Max("contacts__contacted_on", filter=Q(contacts__contacted_on__lte=as_of)),
             moved=Exists(moved),
             pending=Exists(pending),
+            decided_on=Subquery(decided.values("decided_on")[:1]),
         )
         .order_by("left_on", "member__name", "member_id")
         .values_list(
@@ -71,6 +78,8 @@ def load_movement_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Mo
             "last_contact",
             "moved",
             "pending",
+            "abroad_purpose",
+            "decided_on",
         )
     )
     by_branch: dict[int, list[AwayMember]] = {}

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.forms import DateInput, MemberForm, OrgChoiceField
-from dangjian.movements.choices import ContactWay, ExitOutcome
+from dangjian.movements.choices import AbroadPurpose, ContactWay, ExitOutcome
 
 SM = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -86,11 +86,33 @@ class StintForm(forms.Form):
     abroad = forms.BooleanField(
         label=_("出国（境）"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )
+    abroad_purpose = forms.ChoiceField(
+        label=_("出国（境）事由"),
+        required=False,
+        choices=[("", "---------"), *AbroadPurpose.choices],
+        widget=forms.Select(attrs=SELECT),
+        help_text=_("出国（境）时必选；学习含进修、研究。"),
+    )
     fixed_place = forms.BooleanField(
         label=_("在固定地点"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
     )
     left_on = _date(_("外出日期"))
     note = _text(_("备注"), required=False)
+
+
+class PurposeForm(forms.Form):
+    abroad_purpose = forms.ChoiceField(
+        label=_("出国（境）事由"), choices=AbroadPurpose.choices, widget=forms.Select(attrs=SELECT)
+    )
+
+
+class StintDecisionForm(forms.Form):
+    decided_on = _date(_("决定日期"))
+    decision = _text(
+        _("决定内容"),
+        500,
+        help_text=_("如：经支部党员大会研究，保留党籍；或停止党籍（停止党籍另行变更党籍状态）。"),
+    )
 
 
 class ReturnForm(forms.Form):

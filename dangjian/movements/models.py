@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.choices import MemberStatus
 from dangjian.members.models import MemberScopedQuerySet
-from dangjian.movements.choices import ContactWay, ExitOutcome, TransferKind, TransferState
+from dangjian.movements.choices import AbroadPurpose, ContactWay, ExitOutcome, TransferKind, TransferState
 
 
 class StatusChange(models.Model):
@@ -60,6 +60,13 @@ class MobileStint(models.Model):
     )
     destination = models.CharField(_("流向地点或单位"), max_length=200)
     abroad = models.BooleanField(_("出国（境）"), default=False)
+    abroad_purpose = models.CharField(
+        _("出国（境）事由"),
+        max_length=10,
+        choices=AbroadPurpose.choices,
+        blank=True,
+        help_text=_("出国（境）时填写：学习（含研究）、工作或其他。"),
+    )
     fixed_place = models.BooleanField(_("在固定地点"), default=False)
     left_on = models.DateField(_("外出日期"))
     returned_on = models.DateField(_("返回日期"), null=True, blank=True)
@@ -83,10 +90,37 @@ class MobileStint(models.Model):
                 condition=Q(returned_on__isnull=True) | Q(returned_on__gte=models.F("left_on")),
                 name="movements_stint_period",
             ),
+            models.CheckConstraint(
+                condition=Q(abroad=True) | Q(abroad_purpose=""), name="movements_purpose_only_abroad"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.member} {self.destination} {self.left_on:%Y-%m-%d}"
+
+
+class StintDecision(models.Model):
+    """The branch's decision on a member long abroad (出国（境）学习满5年仍未回国的处理决定, EDU-02): when, and what
+    was decided (e.g. 保留党籍、停止党籍). Recording it settles the suggestion; any change of status is recorded
+    separately (StatusChange), by a person."""
+
+    stint = models.ForeignKey(
+        MobileStint, verbose_name=_("外出记录"), on_delete=models.CASCADE, related_name="decisions"
+    )
+    decided_on = models.DateField(_("决定日期"))
+    decision = models.CharField(_("决定内容"), max_length=500)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("出国（境）党员处理决定")
+        verbose_name_plural = _("出国（境）党员处理决定")
+        ordering = ["stint_id", "-decided_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.stint.member} {self.decided_on:%Y-%m-%d}"
 
 
 class MobileContact(models.Model):

@@ -32,6 +32,7 @@ class MovementsParams(BaseModel):
     lost_suspend_months: Parameter
     lost_remove_months: Parameter
     abroad_contact_months: Parameter
+    abroad_study_years: Parameter
     contact_reminder_days: Parameter
 
 

@@ -1,14 +1,23 @@
 """Member movement checks (MEM-*): pure functions over the movement facts (dangjian.movements.facts, the
-"movements" provider): per 党支部, its members on the roll on D who are away on D."""
+"movements" provider): per 党支部, its members on the roll on D who are away on D.
+
+- `mem_transfer_due`: away at a fixed place for `away_months` without the relation transferred (MEM-TRANSFER-DUE);
+- `mem_mobile_contact`: abroad without a contact for `contact_months` (MEM-MOBILE-CONTACT);
+- `mem_abroad_study`: abroad to study for more than `study_years` years without a decision recorded on the stint
+  (MEM-ABROAD-STUDY-5Y), a suggestion like 失联's: the branch decides, nothing changes by itself."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
     dissolved,
@@ -21,6 +30,7 @@ from dangjian.compliance.registry import (
 from dangjian.core.dates import add_months
 from dangjian.core.messages import Join, Message
 from dangjian.movements import facts as _movements_facts  # noqa: F401  (registers the "movements" provider)
+from dangjian.movements.selectors import study_overrun
 
 
 def _away(facts: OrgFacts):
@@ -121,8 +131,72 @@ def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) 
     )
 
 
+class AbroadStudyParams(Params):
+    study_years: int = Field(ge=1)
+
+
+def movements_link(rule, org, status: str) -> Link | None:
+    """The branch's movements page, where the suggestion and the member's stint are (for an open result)."""
+    if status != "fail" or org.type != "zhibu":
+        return None
+    return Link(reverse("movements:index") + "?" + urlencode({"org": org.id}), str(_l("查看出国（境）党员")))
+
+
+@register(
+    "mem_abroad_study",
+    AbroadStudyParams,
+    facts=("movements",),
+    label=_l("出国（境）学习满期处理"),
+    link=movements_link,
+)
+def mem_abroad_study(facts: OrgFacts, window: Window, p: AbroadStudyParams) -> Outcome:
+    """No member abroad to study (or abroad with no purpose recorded) on D has been away more than `study_years`
+    years (from the day after left_on + study_years) without a decision recorded on the stint by D; missing:
+    their names. A suggestion: the branch decides (EDU-02 says 一般 停止党籍). Not applicable without such a member
+    on D, or once dissolved."""
+    if window.closed:
+        return dissolved(window)
+    studying = [(a, day) for a in _away(facts) if (day := study_overrun(a, p.study_years)) is not None]
+    if not studying:
+        return Outcome(
+            "not_applicable",
+            Message("不适用：截至%(day)s本支部没有出国（境）学习的党员。", day=iso(window.as_of)),
+        )
+    due = [(a, day) for a, day in studying if day <= window.as_of and a.decided_on is None]
+    if not due:
+        return Outcome(
+            "pass",
+            Message.plural(
+                "已满足：%(n)s名出国（境）学习的党员均未超过%(years)s年或已作出处理决定。",
+                n=len(studying),
+                years=p.study_years,
+            ),
+        )
+    details = Join(
+        Message("%(name)s（%(day)s出国（境）学习）", name=a.name, day=iso(a.left_on))
+        if a.abroad_purpose
+        else Message("%(name)s（%(day)s出国（境），事由未登记）", name=a.name, day=iso(a.left_on))
+        for a, _day in due
+    )
+    return Outcome(
+        "fail",
+        Message.plural(
+            "%(n)s名党员出国（境）学习超过%(years)s年仍未回国（境），尚未作出处理决定，建议支部研究：%(details)s。",
+            n=len(due),
+            years=p.study_years,
+            details=details,
+        ),
+        [a.name for a, _day in due],
+    )
+
+
 register_param_labels(
-    {"grace_days": _l("宽限天数"), "away_months": _l("外出月数"), "contact_months": _l("联系间隔月数")}
+    {
+        "grace_days": _l("宽限天数"),
+        "away_months": _l("外出月数"),
+        "contact_months": _l("联系间隔月数"),
+        "study_years": _l("学习年限（年）"),
+    }
 )
 
 
@@ -131,5 +205,6 @@ register_short_titles(
     {
         "MEM-TRANSFER-DUE": _l("关系转接"),
         "MEM-MOBILE-CONTACT": _l("流动联系"),
+        "MEM-ABROAD-STUDY-5Y": _l("出国学习"),
     }
 )

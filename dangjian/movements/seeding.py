@@ -53,6 +53,7 @@ def seed_demo(*, today: dt.date) -> dict[str, int]:
         member=abroad,
         destination="英国伦敦（访问学者）",
         abroad=True,
+        abroad_purpose="study",
         fixed_place=True,
         left_on=add_months(today, -14),
         note="单位公派出国研修",

@@ -9,14 +9,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, on_roll_q
-from dangjian.movements.choices import Suggestion, TransferKind, TransferState
-from dangjian.movements.models import LostContact, MobileStint, Transfer
+from dangjian.movements.choices import AbroadPurpose, Suggestion, TransferKind, TransferState
+from dangjian.movements.models import LostContact, MobileStint, StintDecision, Transfer
 from dangjian.movements.params import MovementsParams, load_params
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
 from dangjian.orgs.models import Org
@@ -101,17 +101,39 @@ class MobileItem:
     next_contact: dt.date | None  # abroad only: the day by which the next contact is due
     contact_due: bool  # abroad and the next contact falls within the reminder days
     contact_overdue: bool  # abroad and the next contact day has passed
+    study_from: dt.date | None = None  # abroad to study (or why not recorded): the day it passes the years
+    decided_on: dt.date | None = None  # the latest decision on the stint by `as_of`
+    study_suggestion: bool = False  # past the years and no decision: suggest the branch considers 停止党籍
 
     @property
     def member(self) -> Member:
         return self.stint.member
 
+    @property
+    def suggestion_label(self) -> str:
+        return str(Suggestion.CONSIDER_SUSPENSION.label) if self.study_suggestion else ""
+
+
+def study_overrun(stint, years: int) -> dt.date | None:
+    """The day from which a member abroad to study (学习, or with no purpose recorded) has been away more than
+    `years` years (EDU-02: 出国（境）学习研究超过5年): None when not abroad, or abroad to work or for another purpose.
+    `stint`: anything with abroad, abroad_purpose and left_on (a MobileStint, the facts' AwayMember)."""
+    if not stint.abroad or stint.abroad_purpose not in (AbroadPurpose.STUDY, ""):
+        return None
+    return add_months(stint.left_on, 12 * years) + dt.timedelta(days=1)
+
 
 def open_stints(members: QuerySet, as_of: dt.date) -> QuerySet:
+    decided = StintDecision.objects.filter(stint=OuterRef("pk"), decided_on__lte=as_of).order_by(
+        "-decided_on"
+    )
     return (
         MobileStint.objects.filter(member__in=members.order_by().values("pk"), left_on__lte=as_of)
         .filter(Q(returned_on__isnull=True) | Q(returned_on__gt=as_of))
-        .annotate(last_contact=Max("contacts__contacted_on", filter=Q(contacts__contacted_on__lte=as_of)))
+        .annotate(
+            last_contact=Max("contacts__contacted_on", filter=Q(contacts__contacted_on__lte=as_of)),
+            decided_on=Subquery(decided.values("decided_on")[:1]),
+        )
         .select_related("member", "member__org")
         .order_by("member__org__path", "member__name", "member_id")
     )
@@ -120,13 +142,15 @@ def open_stints(members: QuerySet, as_of: dt.date) -> QuerySet:
 def mobile_items(
     members: QuerySet, as_of: dt.date, params: MovementsParams | None = None
 ) -> list[MobileItem]:
-    """Members away on `as_of` (one query), with the next contact due for those abroad."""
+    """Members away on `as_of` (one query), with the next contact due for those abroad and, for those abroad to
+    study, the suggestion once past `abroad_study_years` without a decision (never acted on: a branch decides)."""
     params = params or load_params()
     months = params.abroad_contact_months.value
     soon = as_of + dt.timedelta(days=params.contact_reminder_days.value)
     items = []
     for stint in open_stints(members, as_of):
         next_contact = add_months(stint.last_contact or stint.left_on, months) if stint.abroad else None
+        study_from = study_overrun(stint, params.abroad_study_years.value)
         items.append(
             MobileItem(
                 stint,
@@ -134,6 +158,9 @@ def mobile_items(
                 next_contact,
                 contact_due=next_contact is not None and next_contact <= soon,
                 contact_overdue=next_contact is not None and next_contact < as_of,
+                study_from=study_from,
+                decided_on=stint.decided_on,
+                study_suggestion=study_from is not None and study_from <= as_of and stint.decided_on is None,
             )
         )
     return items
@@ -332,29 +359,44 @@ class MemberMovements:
     open_stint: MobileStint | None = None
     open_lost: LostContact | None = None
     pending_transfer: Transfer | None = None
+    study_from: dt.date | None = None  # the open stint abroad to study: the day it passes the years
+    study_suggestion: bool = False  # past them on `as_of` without a decision recorded
 
 
-def member_movements(member: Member) -> MemberMovements:
-    """Everything the member page shows (four queries plus one for the stints' contacts)."""
+def member_movements(
+    member: Member, as_of: dt.date | None = None, params: MovementsParams | None = None
+) -> MemberMovements:
+    """Everything the member page shows (four queries plus one for the stints' contacts and one for their
+    decisions), with the suggestion for a member abroad to study beyond `abroad_study_years` on `as_of`."""
     from django.db.models import Prefetch
 
     from dangjian.movements.models import MobileContact
 
+    as_of = as_of or dt.date.today()
     changes = list(member.status_changes.select_related("org", "created_by").order_by("-effective_on", "-id"))
     stints = list(
         member.mobile_stints.prefetch_related(
-            Prefetch("contacts", queryset=MobileContact.objects.order_by("-contacted_on", "-id"))
+            Prefetch("contacts", queryset=MobileContact.objects.order_by("-contacted_on", "-id")),
+            Prefetch("decisions", queryset=StintDecision.objects.order_by("-decided_on", "-id")),
         ).order_by("-left_on", "-id")
     )
     lost = list(member.lost_contacts.order_by("-lost_on", "-id"))
     transfers = list(member.transfers.select_related("from_org", "to_org").order_by("-started_on", "-id"))
+    open_stint = next((s for s in stints if s.returned_on is None), None)
+    study_from = None
+    decided = False
+    if open_stint is not None:
+        study_from = study_overrun(open_stint, (params or load_params()).abroad_study_years.value)
+        decided = any(d.decided_on <= as_of for d in open_stint.decisions.all())
     return MemberMovements(
         member,
         changes,
         stints,
         lost,
         transfers,
-        open_stint=next((s for s in stints if s.returned_on is None), None),
+        open_stint=open_stint,
         open_lost=next((x for x in lost if x.regained_on is None), None),
         pending_transfer=next((t for t in transfers if t.state == TransferState.PENDING), None),
+        study_from=study_from,
+        study_suggestion=study_from is not None and study_from <= as_of and not decided,
     )

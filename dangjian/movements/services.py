@@ -18,8 +18,15 @@ from dangjian.core.errors import ServiceError
 from dangjian.members.choices import HistoryField, MemberStatus
 from dangjian.members.models import Member, MemberHistory
 from dangjian.members.services import _history, create_member, find_by_id_number, member_snapshot
-from dangjian.movements.choices import ContactWay, ExitOutcome, TransferKind, TransferState
-from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
+from dangjian.movements.choices import AbroadPurpose, ContactWay, ExitOutcome, TransferKind, TransferState
+from dangjian.movements.models import (
+    LostContact,
+    MobileContact,
+    MobileStint,
+    StatusChange,
+    StintDecision,
+    Transfer,
+)
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
 
 # Which statuses may follow which. 出党 and 死亡 are final (EDU-04: 劝退、除名、开除 cannot be restored);
@@ -232,6 +239,7 @@ def _stint_snapshot(s: MobileStint) -> dict:
         "member": s.member.name,
         "destination": s.destination,
         "abroad": s.abroad,
+        "abroad_purpose": chinese_label(AbroadPurpose, s.abroad_purpose) if s.abroad_purpose else "",
         "fixed_place": s.fixed_place,
         "left_on": s.left_on,
         "returned_on": s.returned_on,
@@ -253,15 +261,17 @@ def start_stint(
     destination: str,
     left_on: dt.date,
     abroad: bool = False,
+    abroad_purpose: str = "",
     fixed_place: bool = False,
     note: str = "",
 ) -> MobileStint:
-    """Records that the member went away (流动党员): where, whether abroad, whether at a fixed place, from when.
-    Sets Member.is_mobile."""
+    """Records that the member went away (流动党员): where, whether abroad and why (出国（境）事由: 学习, 工作 or
+    其他), whether at a fixed place, from when. Sets Member.is_mobile."""
     current = _locked(member)
     destination = _text(destination, 200)
     if not destination:
         raise ServiceError(_("请填写流向地点或单位。"), field="destination")
+    abroad_purpose = _abroad_purpose(bool(abroad), abroad_purpose)
     left_on = _date(left_on, "left_on", _("请填写外出日期。"))
     if current.status != MemberStatus.NORMAL:
         raise ServiceError(
@@ -289,6 +299,7 @@ def start_stint(
         member=current,
         destination=destination,
         abroad=bool(abroad),
+        abroad_purpose=abroad_purpose,
         fixed_place=bool(fixed_place),
         left_on=left_on,
         note=_text(note, 200),
@@ -301,8 +312,82 @@ def start_stint(
     return stint
 
 
+def _abroad_purpose(abroad: bool, purpose: str | None) -> str:
+    purpose = (purpose or "").strip()
+    if not abroad:
+        if purpose:
+            raise ServiceError(_("只有出国（境）才填写出国（境）事由。"), field="abroad_purpose")
+        return ""
+    if purpose not in AbroadPurpose.values:
+        raise ServiceError(_("请选择出国（境）事由：学习、工作或其他。"), field="abroad_purpose")
+    return purpose
+
+
 def _locked_stint(stint: MobileStint) -> MobileStint:
     return MobileStint.objects.select_for_update().select_related("member", "member__org").get(pk=stint.pk)
+
+
+@transaction.atomic
+def set_abroad_purpose(*, actor, stint: MobileStint, abroad_purpose: str) -> MobileStint:
+    """Records (or corrects) why a member is abroad, on a stint recorded without it or with a wrong one."""
+    current = _locked_stint(stint)
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记出国（境）事由。"))
+    if not current.abroad:
+        raise ServiceError(_("该外出记录不是出国（境），不填写出国（境）事由。"), field="abroad_purpose")
+    purpose = _abroad_purpose(True, abroad_purpose)
+    if purpose == current.abroad_purpose:
+        return current
+    before = _stint_snapshot(current)
+    current.abroad_purpose = purpose
+    current.save(update_fields=["abroad_purpose"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=current,
+        org_path=current.member.org.path,
+        before=before,
+        after=_stint_snapshot(current),
+    )
+    return current
+
+
+@transaction.atomic
+def record_stint_decision(
+    *, actor, stint: MobileStint, decided_on: dt.date, decision: str, today: dt.date | None = None
+) -> StintDecision:
+    """The branch's decision on a member abroad (EDU-02: 出国（境）学习研究超过5年仍未回国的，一般停止党籍): its date
+    and what was decided. It settles the suggestion; a change of 党籍状态 is recorded on its own (change_status)."""
+    current = _locked_stint(stint)
+    decided_on = _date(decided_on, "decided_on", _("请填写决定日期。"))
+    decision = _text(decision, 500)
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记处理决定。"))
+    if not current.abroad:
+        raise ServiceError(_("只有出国（境）的外出记录才登记处理决定。"))
+    if not decision:
+        raise ServiceError(_("请填写决定内容（如：保留党籍、停止党籍）。"), field="decision")
+    if decided_on < current.left_on:
+        raise ServiceError(
+            _("决定日期不能早于外出日期（%(date)s）。") % {"date": f"{current.left_on:%Y-%m-%d}"},
+            field="decided_on",
+        )
+    if decided_on > (today or dt.date.today()):
+        raise ServiceError(_("决定日期不能晚于今天。"), field="decided_on")
+    row = StintDecision.objects.create(
+        stint=current, decided_on=decided_on, decision=decision, created_by=_user(actor)
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=row,
+        org_path=current.member.org.path,
+        after={
+            "member": current.member.name,
+            "left_on": current.left_on,
+            "decided_on": decided_on,
+            "decision": decision,
+        },
+    )
+    return row
 
 
 @transaction.atomic

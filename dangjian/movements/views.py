@@ -29,16 +29,19 @@ from dangjian.movements.forms import (
     ContactForm,
     FilterForm,
     LostForm,
+    PurposeForm,
     RegainedForm,
     ReturnForm,
     ReturnTransferForm,
     StatusForm,
+    StintDecisionForm,
     StintForm,
     TransferForm,
     TransferInForm,
     TransferOutForm,
 )
 from dangjian.movements.models import LostContact, MobileStint
+from dangjian.movements.params import load_params
 from dangjian.movements.services import TRANSITIONS
 
 
@@ -56,7 +59,9 @@ def index(request):
     form, org, work_status, as_of = _filters(request)
     members = selectors.admin_members(request.user, org, work_status)
     lines = selectors.summary(members, as_of)
-    mobile = [i for i in selectors.mobile_items(members, as_of) if i.contact_due]
+    away = selectors.mobile_items(members, as_of)
+    mobile = [i for i in away if i.contact_due]
+    study = [i for i in away if i.study_suggestion]
     lost = [i for i in selectors.lost_items(members, as_of) if i.suggestion]
     return render(
         request,
@@ -71,6 +76,8 @@ def index(request):
             "awaiting": selectors.transfers_awaiting(request.user),
             "sent": selectors.transfers_sent(request.user),
             "mobile": mobile,
+            "study": study,
+            "study_years": load_params().abroad_study_years.value,
             "lost": lost,
         },
     )
@@ -104,6 +111,10 @@ def _member(request, pk):
     return member
 
 
+def _purpose(data) -> str:
+    return data.open_stint.abroad_purpose if data.open_stint is not None else ""
+
+
 def _member_page(request, member, forms=None, status=200):
     today = dt.date.today()
     data = selectors.member_movements(member)
@@ -121,6 +132,8 @@ def _member_page(request, member, forms=None, status=200):
         "contact_form": forms.get("contact") or ContactForm(initial={"contacted_on": today}),
         "lost_form": forms.get("lost") or LostForm(initial={"lost_on": today}),
         "regained_form": forms.get("regained") or RegainedForm(initial={"regained_on": today}),
+        "purpose_form": forms.get("purpose") or PurposeForm(initial={"abroad_purpose": _purpose(data)}),
+        "decision_form": forms.get("decision") or StintDecisionForm(initial={"decided_on": today}),
         "transfer_form": forms.get("transfer")
         or TransferForm(initial={"started_on": today}, orgs=selectors.receiving_orgs(exclude=member.org)),
         "out_form": forms.get("out") or TransferOutForm(initial={"transferred_on": today}),
@@ -202,6 +215,34 @@ def stint_contact(request, pk: int):
         ContactForm(request.POST),
         lambda d: services.record_contact(actor=request.user, stint=stint, **d),
         _("已登记与%(name)s的联系。") % {"name": stint.member.name},
+    )
+
+
+@admin_required
+@require_POST
+def stint_purpose(request, pk: int):
+    stint = _stint(request, pk)
+    return _act(
+        request,
+        stint.member,
+        "purpose",
+        PurposeForm(request.POST),
+        lambda d: services.set_abroad_purpose(actor=request.user, stint=stint, **d),
+        _("已登记%(name)s的出国（境）事由。") % {"name": stint.member.name},
+    )
+
+
+@admin_required
+@require_POST
+def stint_decision(request, pk: int):
+    stint = _stint(request, pk)
+    return _act(
+        request,
+        stint.member,
+        "decision",
+        StintDecisionForm(request.POST),
+        lambda d: services.record_stint_decision(actor=request.user, stint=stint, **d),
+        _("已登记对%(name)s的处理决定。") % {"name": stint.member.name},
     )
 
 

@@ -1,18 +1,30 @@
 """The compliance facts of the pipeline ("pipeline" provider, dangjian.compliance.facts.register_facts): for every
-党支部 in scope, its development cases as of D with their steps dated by D. One query whatever the number of
-organisations and cases; the PIPE-* checks (dangjian.compliance.checks.pipeline) read
-them without the database."""
+党支部 in scope, its development cases as of D with their steps dated by D (and, for the steps that record one,
+the approving organisation). One query whatever the number of organisations and cases; the PIPE-* checks
+(dangjian.pipeline.rules) read them without the database."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from dangjian.compliance.facts import register_facts
 from dangjian.core.dates import add_months
 from dangjian.pipeline.models import CaseStep
 from dangjian.pipeline.workflow import load_workflow
+
+
+class Approval(NamedTuple):
+    """A step that records the approving organisation (审批党组织), as recorded: its name, type and path, or
+    None each when none was recorded."""
+
+    key: str
+    date: dt.date
+    org_name: str | None = None
+    org_type: str | None = None
+    org_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,7 @@ class CaseFacts:
     steps: tuple[tuple[str, dt.date], ...]  # (step key, date), dated by D, in date order
     closed_on: dt.date | None  # the day it was cancelled or converted, when by D
     probation_end: dt.date | None  # as of D: admission + probation, plus extensions recorded by D
+    approvals: tuple[Approval, ...] = ()  # the steps dated by D whose definition records an approver
 
     def first(self, key: str) -> dt.date | None:
         return next((d for k, d in self.steps if k == key), None)
@@ -40,20 +53,33 @@ def load_pipeline_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Pi
     wf = load_workflow()
     admit = wf.effect_step("create_member")
     extend = wf.effect_step("extend")
+    approved = {s.key for s in wf.steps if s.approver is not None}
     # One query: every case has its application step (dated applied_on), so the steps dated by D carry the
     # cases applied by D.
     rows = (
         CaseStep.objects.filter(case__org_id__in=ids_sq, case__applied_on__lte=as_of, date__lte=as_of)
         .order_by("case__applied_on", "case_id", "date", "id")
         .values_list(
-            "case_id", "case__org_id", "case__name", "case__closed_on", "key", "date", "extension_months"
+            "case_id",
+            "case__org_id",
+            "case__name",
+            "case__closed_on",
+            "key",
+            "date",
+            "extension_months",
+            "approver_org__name",
+            "approver_org__type",
+            "approver_org__path",
         )
     )
     cases: dict[int, tuple[int, str, dt.date | None]] = {}
     steps: dict[int, list[tuple[str, dt.date, int | None]]] = defaultdict(list)
-    for case_id, org_id, name, closed_on, key, day, months in rows:
+    approvals: dict[int, list[Approval]] = defaultdict(list)
+    for case_id, org_id, name, closed_on, key, day, months, *approver in rows:
         cases.setdefault(case_id, (org_id, name, closed_on))
         steps[case_id].append((key, day, months))
+        if key in approved:
+            approvals[case_id].append(Approval(key, day, *approver))
     by_org: dict[int, list[CaseFacts]] = defaultdict(list)
     for case_id, (org_id, name, closed_on) in cases.items():
         mine = sorted(steps[case_id], key=lambda s: s[1])
@@ -71,6 +97,7 @@ def load_pipeline_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Pi
                 steps=tuple((k, d) for k, d, _m in mine),
                 closed_on=closed_on if closed_on and closed_on <= as_of else None,
                 probation_end=end,
+                approvals=tuple(sorted(approvals[case_id], key=lambda a: a.date)),
             )
         )
     return {o.pk: PipelineFacts(tuple(by_org.get(o.pk, ()))) for o in orgs if o.type == "zhibu"}

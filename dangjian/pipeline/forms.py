@@ -51,9 +51,10 @@ class StepForm(forms.Form):
         label=_("备注"), required=False, max_length=2000, widget=forms.Textarea(attrs={**INPUT, "rows": 2})
     )
 
-    def __init__(self, *args, step: StepDef, people=(), **kwargs):
+    def __init__(self, *args, step: StepDef, people=(), approvers=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.step = step
+        self.approvers = list(approvers)
         choices = [(m.pk, m.name) for m in people]
         if step.note_required:
             self.fields["note"].required = True
@@ -104,5 +105,38 @@ class StepForm(forms.Form):
                 ),
             )
 
+        if step.approver is not None:
+            self.fields["approver_org"] = forms.TypedChoiceField(
+                label=_("审批党组织"),
+                coerce=int,
+                choices=[
+                    ("", _("请选择")),
+                    *((o.pk, f"{o.name}（{o.get_type_display()}）") for o in approvers),
+                ],
+                widget=forms.Select(attrs={"class": "form-select"}),
+                help_text=_(
+                    "预备党员须由具有审批权的上级党委（或工委）审批，党总支、党支部无权审批（DEV-16）。"
+                ),
+            )
+
     def extra_fields(self):
         return [self[name] for name in self.fields if name not in ("date", "note")]
+
+
+class ApproverForm(forms.Form):
+    """The organisation that approved a recorded step (审批党组织), chosen among those above the branch."""
+
+    approver_org = forms.TypedChoiceField(
+        label=_("审批党组织"), coerce=int, widget=forms.Select(attrs={"class": "form-select form-select-sm"})
+    )
+
+    def __init__(self, *args, approvers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.approvers = list(approvers)
+        self.fields["approver_org"].choices = [
+            ("", _("请选择")),
+            *((o.pk, f"{o.name}（{o.get_type_display()}）") for o in self.approvers),
+        ]
+
+    def chosen(self):
+        return next((o for o in self.approvers if o.pk == self.cleaned_data.get("approver_org")), None)

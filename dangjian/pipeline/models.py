@@ -90,7 +90,7 @@ class DevelopmentCase(models.Model):
 
 class CaseStep(models.Model):
     """A recorded step: which (`key`, a step of the workflow definition), when, who recorded it, and the data
-    the step needs (培养联系人, 入党介绍人, training, the vote, the extension)."""
+    the step needs (培养联系人, 入党介绍人, training, the vote, the extension, the approving organisation)."""
 
     case = models.ForeignKey(
         DevelopmentCase, verbose_name=_("案例"), on_delete=models.CASCADE, related_name="steps"
@@ -110,6 +110,15 @@ class CaseStep(models.Model):
     present_voters = models.PositiveSmallIntegerField(_("实到会有表决权党员"), null=True, blank=True)
     yes_votes = models.PositiveSmallIntegerField(_("赞成票（含书面意见）"), null=True, blank=True)
     extension_months = models.PositiveSmallIntegerField(_("延长月数"), null=True, blank=True)
+    approver_org = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("审批党组织"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("作出审批的党组织（如党委审批接收预备党员）；是否有审批权由合规检查判断。"),
+    )
     imported = models.BooleanField(_("由导入补录"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), null=True, blank=True, on_delete=models.SET_NULL

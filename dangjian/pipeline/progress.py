@@ -2,9 +2,18 @@
 steps (no database). The services use `order_refusal` to refuse a step out of order or too early; the due
 list, the pages, the command and the compliance checks use `next_steps`.
 
-A step may be recorded when the case is in one of its `stages`, every step it `requires` is recorded (on
-or before its date), none of its `excludes` is, it is not recorded yet (unless `repeatable`), and its date
+A step may be recorded when the case is in one of its `stages`, every step it `requires` is taken (recorded on
+or before its date), none of its `excludes` is, it is not taken yet (unless `repeatable`), and its date
 is on or after the end of every `not_before` delay (the boundary day is allowed).
+
+A step is taken when it is recorded, or when a recorded step requires it (directly or through other steps): a
+case brought in by `dangjian import dev-cases` carries the dates of the main steps only (those with an import
+column), and the steps between them were taken all the same, on a day the sheet does not say. Recorded step by
+step, a case has every such step recorded, so both paths reach the same state and the same next steps.
+
+A step's deadline is its own `due`, or that of a later step that cannot be recorded before it, whichever comes
+first: the 党委's talk is due by the approval's deadline (3 months after the 支部大会), the 入党宣誓 and the
+转正申请 by the end of the probation (the 支部大会 discusses the 转正 then).
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from dangjian.pipeline.workflow import (
     Workflow,
     delay_end,
     describe_delay,
+    load_workflow,
 )
 
 
@@ -43,6 +53,12 @@ class CaseState:
     status: str
     probation_end: dt.date | None
     records: tuple[StepRecord, ...]
+    # steps not recorded that a recorded step requires: taken, on a day not recorded (an imported case)
+    implied: frozenset[str] = frozenset()
+
+    def done(self, key: str) -> bool:
+        """Taken: recorded, or required by a recorded step."""
+        return key in self.implied or any(r.key == key for r in self.records)
 
     def latest(self, key: str) -> dt.date | None:
         dates = [r.date for r in self.records if r.key == key]
@@ -62,16 +78,33 @@ class NextStep:
     due_by: dt.date | None  # the deadline (None: none)
     overdue: bool
     rule: str  # the regulation id of the deadline, else of the step
+    deadline_of: StepDef | None = None  # the later step whose deadline this one carries (None: its own)
+    latest_by: dt.date | None = None  # the deadline's maximum (`max_months`: special cases), when it has one
 
     @property
     def key(self) -> str:
         return self.step.key
 
 
-def state_of(case, records: Iterable) -> CaseState:
-    """From a DevelopmentCase (or anything with stage/status/probation_end) and its steps (key, date)."""
+def implied_steps(wf: Workflow, keys: Iterable[str]) -> frozenset[str]:
+    """The steps not among `keys` (the recorded ones) that a recorded step requires, directly or in turn."""
+    recorded = set(keys)
+    implied: set[str] = set()
+    pending = [k for k in recorded if wf.has(k)]
+    while pending:
+        for required in wf.step(pending.pop()).requires:
+            if required not in recorded and required not in implied:
+                implied.add(required)
+                pending.append(required)
+    return frozenset(implied)
+
+
+def state_of(case, records: Iterable, wf: Workflow | None = None) -> CaseState:
+    """From a DevelopmentCase (or anything with stage/status/probation_end) and its steps (key, date); the steps
+    they imply are read from `wf` (default: the workflow in force)."""
     recs = tuple(sorted((StepRecord(r.key, r.date) for r in records), key=lambda r: r.date))
-    return CaseState(case.stage, case.status, case.probation_end, recs)
+    implied = implied_steps(wf or load_workflow(), (r.key for r in recs))
+    return CaseState(case.stage, case.status, case.probation_end, recs, implied)
 
 
 def anchor_label(wf: Workflow, key: str, state: CaseState) -> str:
@@ -109,10 +142,40 @@ def earliest(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | N
 
 
 def due_by(step: StepDef, state: CaseState) -> dt.date | None:
+    """The step's own deadline (None: it has none, or none of its anchors is dated)."""
+    start = _due_start(step, state)
+    return add_months(start, step.due.months) if start is not None and step.due else None
+
+
+def _due_start(step: StepDef, state: CaseState) -> dt.date | None:
     if step.due is None:
         return None
     starts = [d for d in (state.anchor(a) for a in step.due.after) if d is not None]
-    return add_months(max(starts), step.due.months) if starts else None
+    return max(starts) if starts else None
+
+
+def dependants(wf: Workflow, key: str) -> list[StepDef]:
+    """The steps that require `key`, directly or in turn (in workflow order)."""
+    found: set[str] = {key}
+    out = []
+    for step in wf.steps:  # `requires` names earlier steps only, so one pass in order finds them all
+        if any(r in found for r in step.requires):
+            found.add(step.key)
+            out.append(step)
+    return out
+
+
+def deadline(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | None, StepDef | None]:
+    """The step's deadline: its own, or the earliest of the later steps on its way (not optional, not taken,
+    not excluded by a step taken) that cannot be recorded before it; with the step whose deadline it is."""
+    best: tuple[dt.date | None, StepDef | None] = (due_by(step, state), step)
+    for later in dependants(wf, step.key):
+        if later.optional or state.done(later.key) or any(state.done(k) for k in later.excludes):
+            continue
+        day = due_by(later, state)
+        if day is not None and (best[0] is None or day < best[0]):
+            best = (day, later)
+    return best if best[0] is not None else (None, None)
 
 
 def order_refusal(wf: Workflow, step: StepDef, state: CaseState, on: dt.date) -> str | None:
@@ -136,14 +199,20 @@ def order_refusal(wf: Workflow, step: StepDef, state: CaseState, on: dt.date) ->
             "step": step.name,
             "date": f"{state.latest(step.key):%Y-%m-%d}",
         }
+    if not step.repeatable and state.done(step.key):
+        later = next(s for s in dependants(wf, step.key) if state.count(s.key))
+        return _("已登记“%(later)s”，“%(step)s”已办理，不能再登记。") % {
+            "later": later.name,
+            "step": step.name,
+        }
     for key in step.excludes:
-        if state.count(key):
+        if state.done(key):
             return _("已登记“%(done)s”，不能再登记“%(step)s”。") % {
                 "done": wf.step(key).name,
                 "step": step.name,
             }
     for key in step.requires:
-        if not state.count(key):
+        if not state.done(key):
             req = wf.step(key)
             return _("须先登记“%(required)s”（%(rule)s），才能登记“%(step)s”。") % {
                 "required": req.name,
@@ -169,29 +238,33 @@ def available(wf: Workflow, state: CaseState) -> list[StepDef]:
     for step in wf.steps:
         if state.stage not in step.stages:
             continue
-        if not step.repeatable and state.count(step.key):
+        if not step.repeatable and state.done(step.key):
             continue
         if step.extension is not None and state.count(step.key) >= step.extension.max_times:
             continue
-        if any(state.count(k) for k in step.excludes):
+        if any(state.done(k) for k in step.excludes):
             continue
-        if any(not state.count(k) for k in step.requires):
+        if any(not state.done(k) for k in step.requires):
             continue
         out.append(step)
     return out
 
 
 def next_steps(wf: Workflow, state: CaseState, as_of: dt.date, *, optional: bool = False) -> list[NextStep]:
-    """The steps due next, with the first day they may be recorded and their deadline (optional steps —
-    extension, cancellation, withdrawal — only when asked)."""
+    """The steps due next, with the first day they may be recorded and their deadline, their own or that of a
+    later step they lead to (optional steps — extension, cancellation, withdrawal — only when asked)."""
     out = []
     for step in available(wf, state):
         if step.optional and not optional:
             continue
         first, _reason, _rule = earliest(wf, step, state)
-        deadline = due_by(step, state)
-        rule = step.due.rule if deadline is not None and step.due else step.rule
-        out.append(NextStep(step, first, deadline, deadline is not None and as_of > deadline, rule))
+        day, of = deadline(wf, step, state)
+        if day is None or of is None or of.due is None:
+            out.append(NextStep(step, first, None, False, step.rule))
+            continue
+        start = _due_start(of, state)
+        latest = add_months(start, of.due.max_months) if of.due.max_months and start else None
+        out.append(NextStep(step, first, day, as_of > day, of.due.rule, None if of is step else of, latest))
     return out
 
 

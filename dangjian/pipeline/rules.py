@@ -9,6 +9,8 @@ rules/workflow-development.yaml), so the rules, not this code, say which steps t
   longer than `months` without `step` (PIPE-ASSESS-6M); a gap counts when its deadline falls in the window.
 - `pipeline_probation_due`: a probation (as extended by D) that ended more than `grace_days` before D without
   `decision_step` and without the case being closed (取消预备党员资格) by D (PIPE-PROBATION-DUE).
+- `pipeline_approver_authorised`: every `step` (the approval of a 预备党员) dated in the window names the
+  organisation that approved, a 党委 above the branch or the 工委 (PIPE-APPROVER-AUTHORISED, DEV-16).
 
 Parameters are scalars (the rulebook page renders each value as one label).
 """
@@ -17,8 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _l
 from django.utils.translation import gettext_noop
@@ -27,8 +31,10 @@ from pydantic import Field
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window
 from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
+    choice_label,
     dissolved,
     iso,
     register,
@@ -37,7 +43,9 @@ from dangjian.compliance.registry import (
     register_value_labels,
 )
 from dangjian.core.messages import Join, Message
-from dangjian.pipeline.facts import CaseFacts, PipelineFacts
+from dangjian.orgs.choices import OrgType
+from dangjian.pipeline.approvers import approver_problem
+from dangjian.pipeline.facts import Approval, CaseFacts, PipelineFacts
 from dangjian.pipeline.workflow import add_months
 
 NAMES_SHOWN = 10
@@ -245,6 +253,89 @@ def probation_due(facts: OrgFacts, window: Window, p: ProbationParams) -> Outcom
     )
 
 
+class ApproverParams(Params):
+    step: str = Field(min_length=1)  # the step whose approving organisation is checked
+
+
+def _records_approver(p: ApproverParams) -> None:
+    from dangjian.pipeline.workflow import load_workflow
+
+    _known_steps(p.step)
+    wf = load_workflow({name: True for name in load_workflow().options})
+    if wf.step(p.step).approver is None:
+        raise ValueError(
+            f"发展党员流程中的步骤“{p.step}”不登记审批党组织（见 rules/workflow-development.yaml）"
+        )
+
+
+def _approver_detail(approval: Approval, problem: str) -> Message:
+    day = iso(approval.date)
+    if problem == "missing":
+        return Message("%(day)s审批，未登记审批党组织", day=day)
+    if problem == "type":
+        return Message(
+            "%(day)s由%(org)s审批，%(type)s无权审批",
+            day=day,
+            org=approval.org_name or "",
+            type=choice_label(OrgType, approval.org_type or ""),
+        )
+    return Message("%(day)s由%(org)s审批，该组织不是本支部的上级党委", day=day, org=approval.org_name or "")
+
+
+def cases_link(rule, org, status: str) -> Link | None:
+    """The branch's 发展党员 cases, where an approval's organisation is recorded (for an open result)."""
+    if status != "fail" or org.type != "zhibu":
+        return None
+    return Link(reverse("pipeline:index") + "?" + urlencode({"org": org.id}), str(_l("查看发展党员案例")))
+
+
+@register(
+    "pipeline_approver_authorised",
+    ApproverParams,
+    facts=("pipeline",),
+    label=_l("预备党员审批权限"),
+    validate_rule=lambda _types, p: _records_approver(p),
+    link=cases_link,
+)
+def approver_authorised(facts: OrgFacts, window: Window, p: ApproverParams) -> Outcome:
+    """Every `step` (the 党委's approval of a 预备党员) dated in the window names the organisation that approved,
+    and that organisation is a 党委 above the branch or the 工委 (DEV-16); fail listing the others."""
+    if window.closed:
+        return dissolved(window)
+    pf = _facts(facts)
+    if pf is None:
+        return NOT_A_BRANCH
+    failed: list[Message] = []
+    checked = 0
+    for case in pf.cases:
+        for approval in case.approvals:
+            if approval.key != p.step or not window.contains(approval.date):
+                continue
+            checked += 1
+            problem = approver_problem(facts.ref.path, approval.org_type, approval.org_path)
+            if problem is not None:
+                failed.append(
+                    Message(
+                        "%(name)s（%(detail)s）", name=case.name, detail=_approver_detail(approval, problem)
+                    )
+                )
+    if not failed and not checked:
+        return Outcome(
+            "not_applicable",
+            Message(
+                "不适用：%(year)s年截至%(day)s没有审批预备党员。", year=window.year, day=iso(window.as_of)
+            ),
+        )
+    return _result(
+        failed,
+        checked,
+        lambda n, cases: Message.plural(
+            "%(n)s 名预备党员的审批党组织不符合规定：%(cases)s。", n=n, cases=cases
+        ),
+        lambda n: Message.plural("%(n)s 名预备党员均由上级党委（或工委）审批。", n=n),
+    )
+
+
 def step_name(key: str) -> str:
     """The Chinese name of a 发展党员 workflow step (rules/workflow-development.yaml), or the key itself."""
     from dangjian.pipeline.workflow import load_workflow
@@ -281,5 +372,6 @@ register_short_titles(
         "PIPE-ASSESS-6M": _l("积极分子考察"),
         "PIPE-APPROVAL-3M": _l("党委审批"),
         "PIPE-PROBATION-DUE": _l("按期转正"),
+        "PIPE-APPROVER-AUTHORISED": _l("审批权限"),
     }
 )

@@ -14,6 +14,7 @@ from dangjian.members.models import Member, on_roll_q
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.pipeline.models import DevelopmentCase
+from dangjian.pipeline.selectors import approver_options, default_approver
 from dangjian.pipeline.services import StepData, open_case, record_step
 
 # (name, the last step recorded, days between that step and today)
@@ -66,7 +67,9 @@ def _applied_for(last: str, lag: int, today: dt.date) -> dt.date:
     return applied
 
 
-def _data(key: str, people: list[Member]) -> StepData:
+def _data(key: str, people: list[Member], approver: Org | None) -> StepData:
+    if key == "approval":
+        return StepData(approver_org=approver)
     if key == "activist":
         return StepData(contacts=people[:1])
     if key == "sponsors":
@@ -110,6 +113,7 @@ def seed_demo(*, today: dt.date) -> dict[str, int]:
             or Member.objects.filter(id_number_hash=digest).exists()
         ):
             continue
+        approver = default_approver(approver_options(org))
         plan = _plan(_applied_for(last, lag, today))
         case = open_case(actor=None, org=org, name=name, id_number=number, applied_on=plan["application"])
         counts["cases"] += 1
@@ -119,7 +123,9 @@ def seed_demo(*, today: dt.date) -> dict[str, int]:
                 break
             if key == "application":
                 continue
-            record_step(actor=None, case=case, key=key, on=day, data=_data(key, people), today=today)
+            record_step(
+                actor=None, case=case, key=key, on=day, data=_data(key, people, approver), today=today
+            )
             counts["steps"] += 1
             if key == "admission_vote":
                 counts["members"] += 1

@@ -14,6 +14,7 @@ from dangjian.members.choices import Category
 from dangjian.members.models import Member, on_roll_q
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.pipeline.approvers import AUTHORISED_TYPES
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, NextStep, next_steps, primary, state_of
 from dangjian.pipeline.workflow import Workflow, load_workflow
@@ -69,7 +70,7 @@ def case_rows(cases, as_of: dt.date, wf: Workflow | None = None) -> list[CaseRow
     rows = []
     for case in cases:
         steps = by_case.get(case.pk, [])
-        state = state_of(case, steps)
+        state = state_of(case, steps, wf)
         rows.append(CaseRow(case, state, steps, next_steps(wf, state, as_of)))
     return rows
 
@@ -171,3 +172,15 @@ def people_of(user, pks) -> list[Member]:
     if not ids:
         return []
     return list(Member.objects.filter(scope_for(user).org_q("org__"), pk__in=ids))
+
+
+def approver_options(org: Org) -> list[Org]:
+    """The organisations above a branch, nearest first (one query): who may be named as having approved a step of
+    its cases (审批党组织). Whether one had the authority is the rules' judgement (a 党总支 did not)."""
+    ids = [int(part) for part in org.path.split("/") if part][:-1]
+    return sorted(Org.objects.filter(pk__in=ids), key=lambda o: -o.depth)
+
+
+def default_approver(options: list[Org]) -> Org | None:
+    """The nearest 党委 above the branch (else the 工委): the organisation that approves in the normal case."""
+    return next((o for o in options if o.type in AUTHORISED_TYPES), None)

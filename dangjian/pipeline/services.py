@@ -51,6 +51,7 @@ class StepData:
     present_voters: int | None = None
     yes_votes: int | None = None
     extension_months: int | None = None
+    approver_org: Org | None = None
 
 
 def case_snapshot(case: DevelopmentCase) -> dict[str, Any]:
@@ -86,6 +87,8 @@ def step_snapshot(step: CaseStep, definition: StepDef, data: StepData) -> dict[s
         value = getattr(data, name)
         if value is not None:
             snap[name] = value
+    if step.approver_org_id is not None:
+        snap["approver_org"] = step.approver_org.code
     return snap
 
 
@@ -142,6 +145,10 @@ def check_data(step: StepDef, data: StepData, on: dt.date, case: DevelopmentCase
             )
     if step.vote is not None:
         check_vote(step, data)
+    if step.approver is not None and data.approver_org is None:
+        raise ServiceError(
+            _("请选择审批党组织（%(rule)s）。") % {"rule": step.approver.rule}, field="approver_org"
+        )
     if step.extension is not None:
         need = step.extension
         months = data.extension_months
@@ -336,7 +343,7 @@ def record_step(
     with transaction.atomic():
         current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
         require_org(actor, current.org, _(OUT_OF_SCOPE))
-        state = state_of(current, current.steps.all())
+        state = state_of(current, current.steps.all(), wf)
         refusal = order_refusal(wf, step, state, on)
         if refusal:
             raise ServiceError(refusal, field="date")
@@ -353,6 +360,7 @@ def record_step(
             present_voters=data.present_voters,
             yes_votes=data.yes_votes,
             extension_months=data.extension_months,
+            approver_org=data.approver_org if step.approver is not None else None,
             recorded_by=_user(actor),
         )
         if data.contacts and step.contacts is not None:
@@ -382,6 +390,46 @@ def record_step(
                 after=after,
             )
     case.refresh_from_db()
+    return row
+
+
+def set_approver(
+    *, actor, step: CaseStep, approver_org: Org | None, workflow: Workflow | None = None
+) -> CaseStep:
+    """Records (or corrects) the organisation that approved a recorded step whose definition asks for one (审批党组织):
+    a step recorded or imported without it. Any organisation is kept as recorded; the rules judge it (DEV-16)."""
+    wf = workflow or load_workflow()
+    with transaction.atomic():
+        row = (
+            CaseStep.objects.select_for_update(of=("self",))
+            .select_related("case__org", "approver_org")
+            .get(pk=step.pk)
+        )
+        require_org(actor, row.case.org, _(OUT_OF_SCOPE))
+        definition = wf.step(row.key) if wf.has(row.key) else None
+        if definition is None or definition.approver is None:
+            raise ServiceError(
+                _("“%(step)s”不登记审批党组织。") % {"step": definition.name if definition else row.key},
+                field="approver_org",
+            )
+        if approver_org is None:
+            raise ServiceError(
+                _("请选择审批党组织（%(rule)s）。") % {"rule": definition.approver.rule}, field="approver_org"
+            )
+        if row.approver_org_id == approver_org.pk:
+            return row
+        before = {"approver_org": row.approver_org.code if row.approver_org_id else ""}
+        row.approver_org = approver_org
+        row.save(update_fields=["approver_org"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=row,
+            object_repr=f"{row.case.name}：{definition.name}",
+            org_path=row.case.org.path,
+            before=before,
+            after={"approver_org": approver_org.code},
+        )
     return row
 
 
@@ -453,6 +501,31 @@ def _as_imported(wf: Workflow, step: StepDef) -> StepDef:
     return step.model_copy(update={"requires": list(dict.fromkeys(keys))})
 
 
+def _import_approver(actor, case: DevelopmentCase, row: CaseStep, approver: Org, step: StepDef) -> bool:
+    """Gives a recorded step the approving organisation the sheet names, when it has none (True); refuses a
+    different one."""
+    if row.approver_org_id == approver.pk:
+        return False
+    if row.approver_org_id is not None:
+        raise ServiceError(
+            _("%(column)s与已登记的审批党组织（%(org)s）不一致。")
+            % {"column": step.approver.import_column, "org": row.approver_org.name},
+            field=f"{step.key}_approver",
+        )
+    row.approver_org = approver
+    row.save(update_fields=["approver_org"])
+    audit.record(
+        actor=actor,
+        action="import",
+        obj=row,
+        object_repr=f"{case.name}：{step.name}",
+        org_path=case.org.path,
+        before={"approver_org": ""},
+        after={"approver_org": approver.code},
+    )
+    return True
+
+
 def import_case(
     *,
     actor,
@@ -461,14 +534,29 @@ def import_case(
     id_number: str,
     stage: str,
     dates: dict[str, dt.date],
+    approvers: dict[str, Org] | None = None,
     workflow: Workflow | None = None,
 ) -> tuple[str, DevelopmentCase]:
     """Creates (or completes) a case from an Excel row: the stage reached and the dates of the main steps so
     far (keys of the steps with an import column). The dates must follow the workflow's order and minimum
     delays; data the sheet cannot carry (联系人, 介绍人, votes) is not required for imported steps, which are
-    flagged `imported`. A case at 预备党员 links the member of the registry with that 身份证号 (created when
-    absent, 入党日期 = the admission date). Returns ("create" | "update" | "unchanged", case)."""
+    flagged `imported`. `approvers`: the approving organisation of steps that record one (审批党组织), any
+    organisation (whether it may approve is the rules' judgement); a step recorded without one gets it from a
+    later import, a different one is refused. A case at 预备党员 links the member of the registry with that
+    身份证号 (created when absent, 入党日期 = the admission date). Returns ("create" | "update" | "unchanged",
+    case)."""
     wf = workflow or load_workflow()
+    approvers = approvers or {}
+    for key in approvers:
+        need = wf.step(key).approver
+        if need is None:
+            raise ServiceError(_("未知的审批党组织列。"), field=f"{key}_approver")
+        if key not in dates:
+            raise ServiceError(
+                _("填写了%(column)s，请同时填写%(date)s。")
+                % {"column": need.import_column, "date": wf.step(key).import_column},
+                field=f"{key}_approver",
+            )
     first = wf.steps[0]
     card = _parse_id(id_number)
     org = validate_branch(org)
@@ -519,11 +607,12 @@ def import_case(
                 case.name = name
                 action = "update"
         before = case_snapshot(case)
-        existing = {r.key: r for r in case.steps.all()}
-        state = state_of(case, existing.values())
+        existing = {r.key: r for r in case.steps.select_related("approver_org")}
+        state = state_of(case, existing.values(), wf)
         ordered = [s for s in wf.steps if s.key in dates]
         for step in ordered:
             day = dates[step.key]
+            approver = approvers.get(step.key)
             if step.key in existing:
                 if not step.repeatable and existing[step.key].date != day:
                     raise ServiceError(
@@ -535,13 +624,20 @@ def import_case(
                         },
                         field=step.key,
                     )
+                if approver is not None and _import_approver(actor, case, existing[step.key], approver, step):
+                    action = "update" if action == "unchanged" else action
                 if not step.repeatable or state.latest(step.key) >= day:
                     continue
             refusal = order_refusal(wf, _as_imported(wf, step), state, day)
             if refusal:
                 raise ServiceError(refusal, field=step.key)
             CaseStep.objects.create(
-                case=case, key=step.key, date=day, imported=True, recorded_by=_user(actor)
+                case=case,
+                key=step.key,
+                date=day,
+                approver_org=approver if step.approver is not None else None,
+                imported=True,
+                recorded_by=_user(actor),
             )
             if step.moves_to:
                 case.stage = step.moves_to
@@ -568,7 +664,7 @@ def import_case(
                 case.member = member
                 case.status = CaseStatus.ADMITTED
                 case.probation_end = add_months(day, wf.probation_months)
-            state = state_of(case, [*state.records, StepRecord(step.key, day)])
+            state = state_of(case, [*state.records, StepRecord(step.key, day)], wf)
             if action == "unchanged":
                 action = "update"
         if case.stage != stage:

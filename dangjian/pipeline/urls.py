@@ -9,4 +9,5 @@ urlpatterns = [
     path("summary/", views.rollup, name="rollup"),
     path("new/", views.case_create, name="create"),
     path("<int:pk>/", views.case_detail, name="detail"),
+    path("<int:pk>/step/<int:step>/approver/", views.step_approver, name="step_approver"),
 ]

@@ -14,14 +14,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.pipeline import selectors
-from dangjian.pipeline.forms import CaseForm, StepForm
+from dangjian.pipeline.approvers import approver_problem
+from dangjian.pipeline.forms import ApproverForm, CaseForm, StepForm
 from dangjian.pipeline.progress import available, next_steps, primary, state_of
-from dangjian.pipeline.services import StepData, open_case, record_step
+from dangjian.pipeline.services import StepData, open_case, record_step, set_approver
 from dangjian.pipeline.workflow import load_workflow
 
 
@@ -120,7 +121,23 @@ def case_create(request):
 
 def _step_form(request, case, step, data=None):
     people = selectors.formal_members(case.org, dt.date.today()) if (step.contacts or step.sponsors) else []
-    return StepForm(data, step=step, people=people, initial={"date": dt.date.today()})
+    initial: dict = {"date": dt.date.today()}
+    approvers = selectors.approver_options(case.org) if step.approver else []
+    default = selectors.default_approver(approvers)
+    if default is not None:
+        initial["approver_org"] = default.pk
+    return StepForm(data, step=step, people=people, approvers=approvers, initial=initial)
+
+
+def _approver_warning(request, case, approver) -> None:
+    """The approval is recorded as it happened; an approver without the authority is said at once (DEV-16), as
+    PIPE-APPROVER-AUTHORISED will list it."""
+    if approver is not None and approver_problem(case.org.path, approver.type, approver.path):
+        messages.warning(
+            request,
+            _("“%(org)s”不是本支部的上级党委（或工委），无权审批预备党员（DEV-16），合规检查将列为未满足。")
+            % {"org": approver.name},
+        )
 
 
 @never_cache
@@ -132,8 +149,10 @@ def case_detail(request, pk: int):
         raise Http404
     today = dt.date.today()
     wf = load_workflow()
-    steps = list(case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by"))
-    state = state_of(case, steps)
+    steps = list(
+        case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by", "approver_org")
+    )
+    state = state_of(case, steps, wf)
     offered = available(wf, state)
     upcoming = next_steps(wf, state, today, optional=True)
     main = primary([n for n in upcoming if not n.step.optional])
@@ -168,6 +187,7 @@ def case_detail(request, pk: int):
                     present_voters=cd.get("present_voters"),
                     yes_votes=cd.get("yes_votes"),
                     extension_months=cd.get("extension_months"),
+                    approver_org=next((o for o in form.approvers if o.pk == cd.get("approver_org")), None),
                 )
                 try:
                     record_step(
@@ -181,11 +201,20 @@ def case_detail(request, pk: int):
                     form.add_error(None, exc.message)
                 else:
                     messages.success(request, _("已登记“%(step)s”。") % {"step": step.name})
+                    _approver_warning(request, case, data.approver_org)
                     return redirect("pipeline:detail", case.pk)
             status = 400
         else:
             form = _step_form(request, case, step)
     names = {s.key: s.name for s in wf.steps}
+    with_approver = {s.key for s in wf.steps if s.approver is not None}
+    approver_form = None
+    approved = next((s for s in steps if s.key in with_approver), None)
+    if approved is not None:
+        options = selectors.approver_options(case.org)
+        default = selectors.default_approver(options)
+        chosen = approved.approver_org_id or (default.pk if default else None)
+        approver_form = ApproverForm(approvers=options, initial={"approver_org": chosen})
     return render(
         request,
         "pipeline/detail.html",
@@ -196,6 +225,9 @@ def case_detail(request, pk: int):
             "stages": wf.stages,
             "stage_index": wf.stage_index(case.stage),
             "records": [(s, names.get(s.key, s.key)) for s in steps],
+            "with_approver": with_approver,
+            "approver_form": approver_form,
+            "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,
             "step": step,
@@ -205,3 +237,28 @@ def case_detail(request, pk: int):
         },
         status=status,
     )
+
+
+@admin_required
+@require_POST
+def step_approver(request, pk: int, step: int):
+    """Records (or corrects) the approving organisation of a recorded step (a step recorded or imported without
+    it); back to the case page, with the refusal or the DEV-16 warning as a message."""
+    case = selectors.visible_case(request.user, pk)
+    row = case.steps.filter(pk=step).first() if case is not None else None
+    if row is None:
+        raise Http404
+    form = ApproverForm(request.POST, approvers=selectors.approver_options(case.org))
+    if not form.is_valid():
+        messages.error(request, _("请选择审批党组织。"))
+        return redirect("pipeline:detail", case.pk)
+    try:
+        set_approver(actor=request.user, step=row, approver_org=form.chosen())
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记审批党组织。"))
+        _approver_warning(request, case, form.chosen())
+    return redirect("pipeline:detail", case.pk)

@@ -108,6 +108,15 @@ class ExtensionNeed(_Model):
     rule: str = Field(pattern=RULE_ID)
 
 
+class ApproverNeed(_Model):
+    """The step records the organisation that approved (审批党组织); `import_column`: its column in the Excel
+    import (the organisation's 组织编码). Who may approve is checked by the rules (PIPE-APPROVER-AUTHORISED),
+    not refused when recording: a record says who did approve."""
+
+    rule: str = Field(pattern=RULE_ID)
+    import_column: str | None = None
+
+
 class StepDef(_Model):
     key: str = Field(pattern=r"^[a-z_]+$")
     name: str = Field(min_length=1)
@@ -126,6 +135,7 @@ class StepDef(_Model):
     training: TrainingNeed | None = None
     vote: VoteNeed | None = None
     extension: ExtensionNeed | None = None
+    approver: ApproverNeed | None = None
     note_required: bool = False
     effect: Literal["create_member", "confirm_member", "extend", "cancel"] | None = None
     import_column: str | None = None

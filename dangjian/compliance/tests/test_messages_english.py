@@ -74,7 +74,14 @@ def ascii_branch(tree, make_member):
         paid_on=dt.date(Y, 3, 20),
         method="transfer",
     )
-    start_stint(actor=None, member=bob, destination="London", left_on=dt.date(Y, 2, 1), abroad=True)
+    start_stint(
+        actor=None,
+        member=bob,
+        destination="London",
+        left_on=dt.date(Y, 2, 1),
+        abroad=True,
+        abroad_purpose="work",
+    )
     start_stint(actor=None, member=carol, destination="Beijing", left_on=dt.date(Y, 1, 10), fixed_place=True)
     return tree
 

@@ -215,7 +215,7 @@ def _build(world: World) -> None:
     from dangjian.members.services import create_member
     from dangjian.movements.services import record_lost_contact, start_stint, start_transfer
     from dangjian.orgs.services import create_org, create_post
-    from dangjian.pipeline.services import open_case
+    from dangjian.pipeline.services import import_case, open_case
     from dangjian.talks.services import create_pair, create_youth_group, record_talk
     from dangjian.training.services import add_participants, create_training
 
@@ -256,6 +256,25 @@ def _build(world: World) -> None:
             id_number=unique_id_number(),
             applied_on=TODAY - dt.timedelta(days=30),
         )
+    # an imported 预备党员 whose approval was recorded without the approving organisation
+    _action, world.cases["approved"] = import_case(
+        actor=None,
+        org=o["A1"],
+        name="郑甲一预备党员",
+        id_number=unique_id_number(),
+        stage="probationary",
+        dates={
+            key: TODAY - dt.timedelta(days=days)
+            for key, days in (
+                ("application", 700),
+                ("talk", 690),
+                ("activist", 680),
+                ("candidate", 300),
+                ("admission_vote", 100),
+                ("approval", 50),
+            )
+        },
+    )
 
     def post(member, org, title="shuji", started_on=dt.date(2020, 1, 1)):
         return create_post(
@@ -310,7 +329,12 @@ def _build(world: World) -> None:
     )
 
     world.obj["stint"] = start_stint(
-        actor=None, member=p["stint"], destination="外省某市", left_on=TODAY - dt.timedelta(days=60)
+        actor=None,
+        member=p["stint"],
+        destination="英国伦敦",
+        abroad=True,
+        abroad_purpose="study",
+        left_on=TODAY - dt.timedelta(days=60),
     )
     world.obj["lost"] = record_lost_contact(
         actor=None, member=p["lost"], lost_on=TODAY - dt.timedelta(days=40)
@@ -795,6 +819,15 @@ TABLE: dict[str, Row] = {
         kwargs=lambda w: {"pk": w.cases["case"].pk},
         data=lambda w: {"step": "talk", "date": day(-1), "note": ""},
     ),
+    "pipeline:step_approver": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=lambda w: {
+            "pk": w.cases["approved"].pk,
+            "step": w.cases["approved"].steps.get(key="approval").pk,
+        },
+        data=lambda w: {"approver_org": w.orgs["A"].pk},
+    ),
     # --- movements
     "movements:index": Row("login 403 200 200 200 200 200"),
     "movements:summary": Row("login 403 200 200 200 200 200"),
@@ -851,6 +884,18 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("stint"),
         data=lambda w: {"contacted_on": day(), "way": "phone", "note": ""},
+    ),
+    "movements:stint_purpose": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("stint"),
+        data=lambda w: {"abroad_purpose": "work"},
+    ),
+    "movements:stint_decision": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("stint"),
+        data=lambda w: {"decided_on": day(), "decision": "经支部党员大会研究，保留党籍"},
     ),
     "movements:regained": Row(
         "login 403 405 405 405 405 405",
@@ -1023,12 +1068,12 @@ def test_what_each_persona_must_not_see(world):
     everyone = a1_people | a2_people | b1_people
     all_orgs = {key for key, *_rest in ORGS}
     expected = {  # persona: (organisations, member names, member 身份证号, applicants)
-        "anon": (all_orgs, everyone, everyone, {"case", "case_a2", "case_b1"}),
+        "anon": (all_orgs, everyone, everyone, {"case", "approved", "case_a2", "case_b1"}),
         "member": (
             all_orgs - {"GW", "A", "A1"},
             everyone - {"self"},
             everyone - {"self"},
-            {"case", "case_a2", "case_b1"},
+            {"case", "approved", "case_a2", "case_b1"},
         ),
         "a1": (
             {"ADZ", "A2", "B", "BZZ", "B1"},
@@ -1040,13 +1085,13 @@ def test_what_each_persona_must_not_see(world):
             {"ADZ", "A1", "A1G1", "B", "BZZ", "B1"},
             a1_people | b1_people,
             a1_people | b1_people,
-            {"case", "case_b1"},
+            {"case", "approved", "case_b1"},
         ),
         "b1": (
             {"ADZ", "A", "A1", "A1G1", "A2"},
             a1_people | a2_people,
             a1_people | a2_people,
-            {"case", "case_a2"},
+            {"case", "approved", "case_a2"},
         ),
         "dw": ({"ADZ", "B", "BZZ", "B1"}, b1_people, b1_people, {"case_b1"}),
         # 甲委's 书记 is named on 甲委's pages (the post is 甲委's), never with his 身份证号
@@ -1054,7 +1099,7 @@ def test_what_each_persona_must_not_see(world):
             all_orgs - {"GW", "A"},
             everyone - {"dw_shuji"},
             everyone,
-            {"case", "case_a2", "case_b1"},
+            {"case", "approved", "case_a2", "case_b1"},
         ),
     }
     for persona, (orgs, names, numbers, applicants) in expected.items():

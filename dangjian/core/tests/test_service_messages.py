@@ -573,6 +573,85 @@ def sweep_cases(w, make_user):
             ),
             [],
         ),
+        (
+            "purpose abroad",
+            lambda: refusal(
+                movements.start_stint,
+                actor=None,
+                member=w["zhang"],
+                destination="London",
+                abroad=True,
+                left_on=TODAY,
+            ),
+            [],
+        ),
+        (
+            "purpose at home",
+            lambda: refusal(
+                movements.start_stint,
+                actor=None,
+                member=w["zhang"],
+                destination="Beijing",
+                abroad_purpose="study",
+                left_on=TODAY,
+            ),
+            [],
+        ),
+        (
+            "decision before leaving",
+            lambda: refusal(
+                movements.record_stint_decision,
+                actor=None,
+                stint=movements.start_stint(
+                    actor=None,
+                    member=w["wang"],
+                    destination="London",
+                    abroad=True,
+                    abroad_purpose="study",
+                    left_on=dt.date(2020, 1, 10),
+                ),
+                decided_on=dt.date(2019, 1, 1),
+                decision="Membership kept",
+            ),
+            [],
+        ),
+        # pipeline: the approving organisation; a step an imported date implies
+        (
+            "approver",
+            lambda: refusal(pipeline.check_data, wf.step("approval"), pipeline.StepData(), TODAY),
+            [],
+        ),
+        (
+            "no approver for this step",
+            lambda: refusal(
+                pipeline.set_approver,
+                actor=None,
+                step=pipeline.open_case(
+                    actor=None,
+                    org=w["zb"],
+                    name="Chen Applicant",
+                    id_number=unique_id_number(),
+                    applied_on=TODAY - dt.timedelta(days=3),
+                ).steps.get(),
+                approver_org=w["dw"],
+            ),
+            step_names,
+        ),
+        (
+            "implied step",
+            lambda: order_refusal(
+                wf,
+                wf.step("party_talk"),
+                activist_case(
+                    stage="probationary",
+                    status="admitted",
+                    records=(StepRecord("admission_vote", TODAY), StepRecord("approval", TODAY)),
+                    implied=frozenset({"party_talk"}),
+                ),
+                TODAY,
+            ),
+            step_names,
+        ),
         # elections
         ("checks", election_checks, []),
         (

@@ -135,7 +135,13 @@ def _add_branches(tree, make_member, first, last):
         )
         m = make_member(branch, name=f"扩员{i}")
         s = services.start_stint(
-            actor=None, member=m, destination="西藏", fixed_place=True, abroad=True, left_on=D(2025, 1, 1)
+            actor=None,
+            member=m,
+            destination="西藏",
+            fixed_place=True,
+            abroad=True,
+            abroad_purpose="work",
+            left_on=D(2025, 1, 1),
         )
         services.record_contact(actor=None, stint=s, contacted_on=D(2025, 6, 1), way="phone")
 

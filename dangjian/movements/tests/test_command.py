@@ -28,7 +28,14 @@ def data(tree, make_member):
         actor=None, member=moving, to_org=tree.b1, started_on=D(2026, 3, 1), reason="调动"
     )
     abroad = make_member(tree.a1, name="出国乙", work_status="retired")
-    services.start_stint(actor=None, member=abroad, destination="日本", abroad=True, left_on=D(2026, 1, 1))
+    services.start_stint(
+        actor=None,
+        member=abroad,
+        destination="日本",
+        abroad=True,
+        abroad_purpose="work",
+        left_on=D(2026, 1, 1),
+    )
     lost = make_member(tree.b1, name="失联丙")
     services.record_lost_contact(actor=None, member=lost, lost_on=D(2026, 1, 1))
 
@@ -104,8 +111,10 @@ def test_table_lines(data):
         "共 1 行",
     ]
     assert run("mobile", "--as-of", "2026-07-02").splitlines() == [
-        "姓名    组织编码  工作状态  流向  出国（境）  固定地点  外出日期    上次联系  应联系日期  待联系  已逾期",
-        "出国乙  A1        retired   日本  是          否        2026-01-01            2026-07-01  是      是",
+        "姓名    组织编码  工作状态  流向  出国（境）  固定地点  外出日期    上次联系  应联系日期  待联系  已逾期"
+        "  出国事由  学习超期自  建议研究党籍",
+        "出国乙  A1        retired   日本  是          否        2026-01-01            2026-07-01  是      是    "
+        "  work                  否",
         "共 1 行",
     ]
     assert run("summary", "--as-of", "2026-07-01", "--org", "A").splitlines() == [

@@ -58,7 +58,12 @@ def test_contact_due_for_members_abroad(tree, make_member):
     abroad = make_member(tree.a1, name="出国甲")
     local = make_member(tree.a1, name="外地乙")
     stint = services.start_stint(
-        actor=None, member=abroad, destination="德国", abroad=True, left_on=D(2026, 1, 10)
+        actor=None,
+        member=abroad,
+        destination="德国",
+        abroad=True,
+        abroad_purpose="study",
+        left_on=D(2026, 1, 10),
     )
     services.start_stint(actor=None, member=local, destination="北京", left_on=D(2026, 1, 10))
     services.record_contact(actor=None, stint=stint, contacted_on=D(2026, 3, 1), way="phone")
@@ -124,7 +129,12 @@ def _add_branches(tree, make_member, first, last):
         )
         m = make_member(branch, name=f"扩员{i}")
         services.start_stint(
-            actor=None, member=m, destination="西藏", abroad=bool(i % 2), left_on=D(2025, 1, 1)
+            actor=None,
+            member=m,
+            destination="西藏",
+            abroad=bool(i % 2),
+            abroad_purpose="study" if i % 2 else "",
+            left_on=D(2025, 1, 1),
         )
         services.record_lost_contact(
             actor=None, member=make_member(branch, name=f"失联{i}"), lost_on=D(2025, 1, 1)

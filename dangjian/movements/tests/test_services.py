@@ -172,6 +172,7 @@ def test_stint_keeps_is_mobile_in_sync_and_takes_contacts(member):
         member=member,
         destination="英国伦敦",
         abroad=True,
+        abroad_purpose="study",
         fixed_place=True,
         left_on=D(2026, 1, 10),
     )

@@ -57,7 +57,12 @@ def test_timeline_shows_the_members_movements_in_order(tree, member):
 
 def test_timeline_says_abroad_like_the_other_pages(member):
     stint = services.start_stint(
-        actor=None, member=member, destination="德国", abroad=True, left_on=D(2026, 1, 5)
+        actor=None,
+        member=member,
+        destination="德国",
+        abroad=True,
+        abroad_purpose="study",
+        left_on=D(2026, 1, 5),
     )
     services.end_stint(actor=None, stint=stint, returned_on=D(2026, 1, 20))
     services.start_stint(actor=None, member=member, destination="北京", left_on=D(2026, 2, 5))

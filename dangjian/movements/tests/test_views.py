@@ -47,7 +47,13 @@ def test_stint_contact_return_and_lost_through_the_page(client, users, member):
     url = reverse("movements:member", args=[member.pk])
     response = client.post(
         reverse("movements:stint_start", args=[member.pk]),
-        {"destination": "法国巴黎", "abroad": "on", "fixed_place": "on", "left_on": "2026-01-05"},
+        {
+            "destination": "法国巴黎",
+            "abroad": "on",
+            "abroad_purpose": "study",
+            "fixed_place": "on",
+            "left_on": "2026-01-05",
+        },
     )
     assert response.status_code == 302 and response.url == url
     stint = MobileStint.objects.get()
@@ -215,7 +221,12 @@ def _add_branches(tree, make_member, first, last):
         )
         m = make_member(branch, name=f"扩员{i}")
         services.start_stint(
-            actor=None, member=m, destination="西藏", abroad=True, left_on=TODAY - dt.timedelta(days=400)
+            actor=None,
+            member=m,
+            destination="西藏",
+            abroad=True,
+            abroad_purpose="work",
+            left_on=TODAY - dt.timedelta(days=400),
         )
         services.record_lost_contact(
             actor=None, member=make_member(branch, name=f"失联{i}"), lost_on=D(2025, 1, 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from dangjian.core.dates import add_months
+from dangjian.pipeline.selectors import approver_options, default_approver
 from dangjian.pipeline.services import StepData, record_step
 
 D = dt.date
@@ -36,7 +37,9 @@ def plan(applied: dt.date) -> dict[str, dt.date]:
     }
 
 
-def data_for(key: str, contacts=(), sponsors=()) -> StepData:
+def data_for(key: str, contacts=(), sponsors=(), approver=None) -> StepData:
+    if key == "approval":
+        return StepData(approver_org=approver)
     if key == "activist":
         return StepData(contacts=list(contacts))
     if key == "sponsors":
@@ -48,15 +51,27 @@ def data_for(key: str, contacts=(), sponsors=()) -> StepData:
     return StepData()
 
 
-def advance(case, until: str, dates: dict[str, dt.date], *, contacts=(), sponsors=(), actor=None, today=None):
-    """Records every step of `dates` in order up to and including `until`."""
+def advance(
+    case,
+    until: str,
+    dates: dict[str, dt.date],
+    *,
+    contacts=(),
+    sponsors=(),
+    actor=None,
+    today=None,
+    approver=None,
+):
+    """Records every step of `dates` in order up to and including `until`; the approval by `approver` (default:
+    the 党委 above the branch)."""
+    approver = approver or default_approver(approver_options(case.org))
     for key, day in dates.items():
         record_step(
             actor=actor,
             case=case,
             key=key,
             on=day,
-            data=data_for(key, contacts, sponsors),
+            data=data_for(key, contacts, sponsors, approver),
             today=today,
         )
         if key == until:

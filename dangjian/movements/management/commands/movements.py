@@ -1,7 +1,9 @@
 """`dangjian movements transfers|mobile|lost|summary [--org CODE] [--as-of YYYY-MM-DD] [--format table|json]`
 
 - transfers: transfers inside the system pending on D (sent from or received by the organisation's subtree);
-- mobile: members away on D, with the next contact due for those abroad (rules/movements.yaml);
+- mobile: members away on D, with the next contact due for those abroad and, for those abroad to study (or
+  with no purpose recorded), the day they pass `abroad_study_years` and whether the branch should consider
+  停止党籍 (past it without a decision recorded) (rules/movements.yaml);
 - lost: members out of contact on D with the suggestion (never acted on: a branch decides);
 - summary: per 党支部 counts of 在职/离退休 on the roll, 流动, 失联 and 停止党籍.
 
@@ -61,6 +63,9 @@ def mobile_json(items) -> list[dict]:
             "next_contact": _d(i.next_contact),
             "contact_due": i.contact_due,
             "contact_overdue": i.contact_overdue,
+            "abroad_purpose": i.stint.abroad_purpose or None,
+            "study_from": _d(i.study_from),
+            "study_suggestion": i.study_suggestion,
         }
         for i in items
     ]
@@ -116,6 +121,9 @@ HEADERS = {
         "next_contact": "应联系日期",
         "contact_due": "待联系",
         "contact_overdue": "已逾期",
+        "abroad_purpose": "出国事由",
+        "study_from": "学习超期自",
+        "study_suggestion": "建议研究党籍",
     },
     "lost": {
         "member": "姓名",
