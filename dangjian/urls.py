@@ -1,12 +1,18 @@
 from django.urls import include, path
 
+from dangjian.members.urls import post_urlpatterns
+from dangjian.orgs import urls as orgs_urls
 from dangjian.portal import views as portal_views
+
+# /orgs/: the organisation pages, and the party posts' pages of the members app in the same namespace
+# (`orgs:post_create`, …): orgs imports nothing from members, the paths and names stay the same.
+orgs_patterns = (orgs_urls.urlpatterns + post_urlpatterns, orgs_urls.app_name)
 
 urlpatterns = [
     path("", portal_views.dashboard, name="dashboard"),
     path("", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
-    path("orgs/", include("dangjian.orgs.urls")),
+    path("orgs/", include(orgs_patterns)),
     path("members/", include("dangjian.members.urls")),
     path("meetings/", include("dangjian.meetings.urls")),
     path("compliance/", include("dangjian.compliance.urls")),

@@ -53,7 +53,7 @@ IMPORT_KINDS: dict[str, str] = {
 _IMPORTERS = {
     "orgs": "dangjian.orgs.xlsx.OrgImporter",
     "members": "dangjian.members.xlsx.MemberImporter",
-    "posts": "dangjian.orgs.xlsx.PostImporter",
+    "posts": "dangjian.members.xlsx.PostImporter",
     "meetings": "dangjian.meetings.xlsx.MeetingImporter",
     "dues-bases": "dangjian.dues.xlsx.DuesBaseImporter",
     "dues-payments": "dangjian.dues.xlsx.DuesPaymentImporter",

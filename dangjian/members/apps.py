@@ -8,4 +8,5 @@ class MembersConfig(AppConfig):
     verbose_name = _("党员")
 
     def ready(self) -> None:
-        from dangjian.members import timeline  # noqa: F401  registers the foundation's timeline sources
+        # registers the member counts and panels of the organisation pages, and the timeline sources
+        from dangjian.members import org_panels, timeline  # noqa: F401

@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.widgets import FastSelect
 from dangjian.members.choices import Category, Education, MemberStatus, WorkStatus
+from dangjian.members.models import Member
 from dangjian.members.services import MEMBER_FIELDS
-from dangjian.orgs.choices import OrgType, chinese_label
-from dangjian.orgs.models import Org
+from dangjian.orgs.choices import OrgType, PostTitle, allowed_titles, chinese_label
+from dangjian.orgs.forms import BootstrapMixin, _date_field
+from dangjian.orgs.models import Org, Post
 from dangjian.orgs.widgets import OrgSearchSelect
 
 DATE_WIDGET_FORMAT = "%Y-%m-%d"
@@ -325,3 +327,42 @@ class BirthdayFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+# --- party posts (the Post model is the organisation's; the form picks a member) -----------------------
+
+
+class PostForm(BootstrapMixin, forms.Form):
+    member = forms.ModelChoiceField(
+        label=_("党员"),
+        queryset=Member.objects.none(),
+        error_messages={"invalid_choice": _("所选党员不存在或不在您的管理范围内。")},
+    )
+    title = forms.ChoiceField(label=_("党内职务"))
+    started_on = _date_field(_("任职日期"), required=True)
+    ended_on = _date_field(_("离任日期"))
+
+    def __init__(self, *args, user, org: Org, instance: Post | None = None, **kwargs):
+        self.org = org
+        self.instance = instance
+        if instance is not None:
+            kwargs.setdefault(
+                "initial",
+                {
+                    "member": instance.member_id,
+                    "title": instance.title,
+                    "started_on": instance.started_on,
+                    "ended_on": instance.ended_on,
+                },
+            )
+        super().__init__(*args, **kwargs)
+        members = Member.objects.visible_to(user)
+        if instance is not None:  # the holder may belong to a branch outside the scope (a 党组 member)
+            members = members | Member.objects.filter(pk=instance.member_id)
+        self.fields["member"].queryset = members.select_related("org")
+        titles = allowed_titles(org.type)
+        self.fields["title"].choices = [(v, label) for v, label in PostTitle.choices if v in titles]
+        self._style()
+
+    def service_data(self) -> dict:
+        return {**self.cleaned_data, "org": self.org}

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
-from dangjian.orgs.models import Org, Post
+from dangjian.orgs.models import PATH_SEGMENT, Org, Post
 
 
 def filter_org_options(user) -> QuerySet[Org]:
@@ -170,3 +171,55 @@ def birthday_panel(user, org: Org, today: dt.date | None = None) -> list[Birthda
     if org.type != OrgType.ZHIBU or today.day > getattr(settings, "BIRTHDAY_PANEL_DAYS", 10):
         return None
     return birthdays(Member.objects.visible_to(user).in_subtree(org), today.replace(day=1))
+
+
+# --- the organisation pages' member parts (registered with dangjian.orgs.panels) ------------------------
+
+
+def member_counts(user, root: Org | None = None) -> dict[int, int]:
+    """Members per organisation within the user's scope (and `root`'s subtree): one GROUP BY query."""
+    qs = Member.objects.visible_to(user)
+    if root is not None:
+        qs = qs.filter(org__path__startswith=root.path)
+    return dict(qs.order_by().values_list("org_id").annotate(n=Count("id")))
+
+
+def member_counts_below(user, org: Org) -> tuple[dict[int, int], dict[str, int]]:
+    """Members strictly below `org` within the user's scope: per organisation they are in, and per path of
+    `org`'s child whose subtree holds them. One GROUP BY over the member org and the child-level path prefix."""
+    prefix_len = len(org.path) + PATH_SEGMENT + 1  # "00000001/"
+    rows = (
+        Member.objects.visible_to(user)
+        .filter(org__path__startswith=org.path)
+        .exclude(org=org)
+        .order_by()
+        .annotate(prefix=Substr("org__path", 1, prefix_len))
+        .values_list("org_id", "prefix")
+        .annotate(n=Count("id"))
+    )
+    direct: dict[int, int] = {}
+    total: dict[str, int] = {}
+    for org_id, prefix, n in rows:
+        direct[org_id] = direct.get(org_id, 0) + n
+        total[prefix] = total.get(prefix, 0) + n
+    return direct, total
+
+
+def subtree_members(user, org: Org):
+    """Members of the organisation and everything below it (for a 党支部: itself and its 党小组)."""
+    return (
+        Member.objects.visible_to(user)
+        .filter(org__path__startswith=org.path)
+        .select_related("org")
+        .order_by("org__path", "name", "id")
+    )
+
+
+def member_choices(user, org: Org, *, q: str = "", limit: int = 200) -> list[Member]:
+    """Members offered in the post form: those of the org's subtree, or any visible member matching `q`."""
+    qs = Member.objects.visible_to(user).select_related("org").order_by("org__path", "name", "id")
+    if q:
+        qs = qs.filter(Q(name__icontains=q.strip()))
+    else:
+        qs = qs.filter(org__path__startswith=org.path)
+    return list(qs[:limit])

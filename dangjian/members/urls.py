@@ -16,3 +16,13 @@ urlpatterns = [
     path("<int:pk>/timeline/", views.member_timeline, name="timeline"),
     path("<int:pk>/birthday-card.pdf", views.birthday_card, name="birthday_card"),
 ]
+
+# Party posts: pages of this app at /orgs/ paths in the orgs namespace (`orgs:post_create`, …), added to
+# `dangjian.orgs.urls.urlpatterns` by `dangjian/urls.py`.
+post_urlpatterns = [
+    path("posts/export.xlsx", views.post_export, name="post_export"),
+    path("<int:pk>/posts/new/", views.post_create, name="post_create"),
+    path("<int:pk>/member-options/", views.member_options, name="member_options"),
+    path("posts/<int:pk>/edit/", views.post_edit, name="post_edit"),
+    path("posts/<int:pk>/delete/", views.post_delete, name="post_delete"),
+]

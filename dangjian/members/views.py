@@ -1,5 +1,6 @@
 """Member pages: list (with Excel export), detail with history and the personal-data reveal, create,
-edit, delete; the member's timeline; 政治生日 (the month's list and the greeting card PDF). Views parse
+edit, delete; the member's timeline; 政治生日 (the month's list and the greeting card PDF); the pages of
+party posts (appoint, edit, delete, the member picker, the posts export) under /orgs/. Views parse
 input, call one service and render; reads start from the user's scope."""
 
 from __future__ import annotations
@@ -11,24 +12,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import audit
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
-from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm
+from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm, PostForm
 from dangjian.members.models import Member
 from dangjian.members.services import create_member, delete_member, update_member
 from dangjian.members.timeline import TIMELINE_GROUPS, timeline
+from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
+from dangjian.orgs.models import Org, Post
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -331,3 +335,127 @@ def birthday_card(request, pk: int):
     filename = f"{_('政治生日贺卡')}-{member.name}-{month:%Y-%m}.pdf"
     response["Content-Disposition"] = content_disposition_header(as_attachment=False, filename=filename)
     return response
+
+
+# --- party posts -------------------------------------------------------------------------------------
+# A member holds a post in an organisation: the Post model and its services are the organisation's
+# (`dangjian.orgs`), the pages that pick a member are here. They keep their /orgs/ paths and URL names
+# (`orgs:post_create`, …): `dangjian/urls.py` routes `post_urlpatterns` (members/urls.py) under the orgs
+# namespace.
+
+
+def _visible_org(request, pk) -> Org:
+    return get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
+
+
+@admin_required
+@require_GET
+def post_export(request):
+    """Party posts of the visible organisations (or of one org's subtree with `?org=`), in the import's
+    columns. The file carries full 身份证号 (re-import needs them), so the export is an audit event; a holder
+    whose member record is outside the user's scope (a 党委's 书记 from one of its branches, for a grant
+    without descendants) gets a masked one: the user could not re-import that row anyway."""
+    from dangjian.core.imports import export_workbook  # built alongside; imported when used
+
+    posts = (
+        Post.objects.visible_to(request.user)
+        .select_related("member", "org")
+        .annotate(
+            member_in_scope=Exists(Member.objects.visible_to(request.user).filter(pk=OuterRef("member_id")))
+        )
+        .order_by("org__path", "title", "-started_on")
+    )
+    root = None
+    if request.GET.get("org"):
+        root = _visible_org(request, request.GET["org"])
+        posts = posts.filter(org__path__startswith=root.path)
+    audit.record(
+        actor=request.user,
+        action="export",
+        object_type="orgs.post",
+        object_repr=_("党内职务导出"),
+        org_path=root.path
+        if root
+        else min((g.path for g in scope_for(request.user).admin_grants), default="", key=len),
+        note=_("导出范围：%(scope)s") % {"scope": root.name if root else _("全部可见组织")},
+    )
+    response = HttpResponse(export_workbook("posts", posts), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition_header(True, "党内职务.xlsx")
+    return response
+
+
+def _post_form_context(request, form: PostForm, org: Org, post: Post | None = None) -> dict:
+    options = selectors.member_choices(request.user, org)
+    selected = form["member"].value()
+    chosen = getattr(form, "cleaned_data", {}).get("member") or (post.member if post is not None else None)
+    if chosen is not None and all(m.pk != chosen.pk for m in options):
+        options.insert(0, chosen)
+    return {
+        "nav": "orgs",
+        "form": form,
+        "org": org,
+        "post": post,
+        "member_options": options,
+        "selected_member": str(selected or ""),
+    }
+
+
+@admin_required
+def post_create(request, pk):
+    org = _visible_org(request, pk)
+    form = PostForm(request.POST or None, user=request.user, org=org)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = org_services.create_post(actor=request.user, data=form.service_data())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已任命%(member)s为%(org)s%(title)s。")
+                % {"member": post.member.name, "org": org.name, "title": post.get_title_display()},
+            )
+            return redirect("orgs:detail", pk=org.pk)
+    return render(request, "members/post_form.html", _post_form_context(request, form, org))
+
+
+@admin_required
+def post_edit(request, pk):
+    post = get_object_or_404(Post.objects.visible_to(request.user).select_related("org", "member"), pk=pk)
+    form = PostForm(request.POST or None, user=request.user, org=post.org, instance=post)
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = org_services.update_post(actor=request.user, post=post, data=form.service_data())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已保存职务记录。"))
+            return redirect("orgs:detail", pk=post.org_id)
+    return render(request, "members/post_form.html", _post_form_context(request, form, post.org, post))
+
+
+@admin_required
+@require_POST
+def post_delete(request, pk):
+    post = get_object_or_404(Post.objects.visible_to(request.user).select_related("org", "member"), pk=pk)
+    try:
+        org_services.delete_post(actor=request.user, post=post)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("orgs:post_edit", pk=post.pk)
+    messages.success(request, _("已删除职务记录。"))
+    return redirect("orgs:detail", pk=post.org_id)
+
+
+@admin_required
+@require_GET
+def member_options(request, pk):
+    """htmx: the `<option>`s of the post form's member picker, filtered by a name search."""
+    org = _visible_org(request, pk)
+    q = request.GET.get("member_q", "").strip()
+    options = selectors.member_choices(request.user, org, q=q, limit=50)
+    return render(
+        request,
+        "members/_member_options.html",
+        {"member_options": options, "selected_member": request.GET.get("member", "")},
+    )

@@ -10,9 +10,8 @@ from django.db.models import Q
 from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.members.models import Member
-from dangjian.orgs.choices import ALLOWED_PARENTS, OrgType, PostTitle, allowed_titles
-from dangjian.orgs.models import Org, Post
+from dangjian.orgs.choices import ALLOWED_PARENTS, OrgType
+from dangjian.orgs.models import Org
 
 
 class DateInput(forms.DateInput):
@@ -146,39 +145,3 @@ class OrgForm(BootstrapMixin, forms.Form):
 
     def service_data(self) -> dict:
         return dict(self.cleaned_data)
-
-
-class PostForm(BootstrapMixin, forms.Form):
-    member = forms.ModelChoiceField(
-        label=_("党员"),
-        queryset=Member.objects.none(),
-        error_messages={"invalid_choice": _("所选党员不存在或不在您的管理范围内。")},
-    )
-    title = forms.ChoiceField(label=_("党内职务"))
-    started_on = _date_field(_("任职日期"), required=True)
-    ended_on = _date_field(_("离任日期"))
-
-    def __init__(self, *args, user, org: Org, instance: Post | None = None, **kwargs):
-        self.org = org
-        self.instance = instance
-        if instance is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "member": instance.member_id,
-                    "title": instance.title,
-                    "started_on": instance.started_on,
-                    "ended_on": instance.ended_on,
-                },
-            )
-        super().__init__(*args, **kwargs)
-        members = Member.objects.visible_to(user)
-        if instance is not None:  # the holder may belong to a branch outside the scope (a 党组 member)
-            members = members | Member.objects.filter(pk=instance.member_id)
-        self.fields["member"].queryset = members.select_related("org")
-        titles = allowed_titles(org.type)
-        self.fields["title"].choices = [(v, label) for v, label in PostTitle.choices if v in titles]
-        self._style()
-
-    def service_data(self) -> dict:
-        return {**self.cleaned_data, "org": self.org}

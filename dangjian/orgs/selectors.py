@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
-from django.db.models.functions import Substr
+from django.db.models import Count
 
 from dangjian.accounts.scope import scope_for
-from dangjian.members.models import Member
+from dangjian.orgs import panels
 from dangjian.orgs.choices import PostTitle
 from dangjian.orgs.models import PATH_SEGMENT, Org, Post
 
@@ -33,14 +32,6 @@ class TreeNode:
     lazy: bool = False  # has children that are loaded when the node is opened
     closers: range = field(default_factory=lambda: range(0))
     crumbs: list[str] = field(default_factory=list)
-
-
-def member_counts(user, root: Org | None = None) -> dict[int, int]:
-    """Members per organisation within the user's scope (and `root`'s subtree): one GROUP BY query."""
-    qs = Member.objects.visible_to(user)
-    if root is not None:
-        qs = qs.filter(org__path__startswith=root.path)
-    return dict(qs.order_by().values_list("org_id").annotate(n=Count("id")))
 
 
 def _flatten(nodes: list[TreeNode]) -> list[TreeNode]:
@@ -83,13 +74,13 @@ def org_tree(
     limit: int | None = None,
 ) -> tuple[list[TreeNode], int]:
     """The visible organisations (below `root` when given) as a pre-ordered list of nodes (see
-    `_flatten`), with direct and subtree member counts. Two queries (orgs, member counts), plus one
+    `_flatten`), with direct and subtree member counts (`panels.member_counts`). Two queries (orgs, member counts), plus one
     for ancestor names outside the scope when searching. Returns (nodes, number of organisations)."""
     qs = Org.objects.visible_to(user).only(*TREE_FIELDS).order_by("path")
     if root is not None:
         qs = qs.filter(path__startswith=root.path)
     orgs = list(qs)
-    counts = member_counts(user, root)
+    counts = panels.member_counts(user, root)
     by_path: dict[str, TreeNode] = {}
     for org in orgs:
         node = TreeNode(org=org, direct=counts.get(org.pk, 0))
@@ -154,8 +145,8 @@ def breadcrumb(user, org: Org) -> list[Crumb]:
 
 def children_with_counts(user, org: Org) -> list[Org]:
     """Visible direct children, each with `n_children`, `n_direct` (members directly in it) and
-    `n_total` (members in its subtree). Two queries: the children, and one GROUP BY over the members
-    below `org` keyed by member org and by the child-level path prefix."""
+    `n_total` (members in its subtree). Two queries: the children, and the member counts below `org`
+    (`panels.member_counts_below`)."""
     children = list(
         Org.objects.visible_to(user)
         .filter(parent=org)
@@ -164,21 +155,7 @@ def children_with_counts(user, org: Org) -> list[Org]:
     )
     if not children:
         return children
-    prefix_len = len(org.path) + SEGMENT_LEN
-    rows = (
-        Member.objects.visible_to(user)
-        .filter(org__path__startswith=org.path)
-        .exclude(org=org)
-        .order_by()
-        .annotate(prefix=Substr("org__path", 1, prefix_len))
-        .values_list("org_id", "prefix")
-        .annotate(n=Count("id"))
-    )
-    direct: dict[int, int] = {}
-    total: dict[str, int] = {}
-    for org_id, prefix, n in rows:
-        direct[org_id] = direct.get(org_id, 0) + n
-        total[prefix] = total.get(prefix, 0) + n
+    direct, total = panels.member_counts_below(user, org)
     for child in children:
         child.n_direct = direct.get(child.pk, 0)
         child.n_total = total.get(child.path, 0)
@@ -198,23 +175,3 @@ def org_posts(user, org: Org, *, include_ended: bool = False) -> list[Post]:
         key=lambda p: (TITLE_ORDER.get(p.title, 99), p.ended_on is not None, -p.started_on.toordinal())
     )
     return posts
-
-
-def subtree_members(user, org: Org):
-    """Members of the organisation and everything below it (for a 党支部: itself and its 党小组)."""
-    return (
-        Member.objects.visible_to(user)
-        .filter(org__path__startswith=org.path)
-        .select_related("org")
-        .order_by("org__path", "name", "id")
-    )
-
-
-def member_choices(user, org: Org, *, q: str = "", limit: int = 200) -> list[Member]:
-    """Members offered in the post form: those of the org's subtree, or any visible member matching `q`."""
-    qs = Member.objects.visible_to(user).select_related("org").order_by("org__path", "name", "id")
-    if q:
-        qs = qs.filter(Q(name__icontains=q.strip()))
-    else:
-        qs = qs.filter(org__path__startswith=org.path)
-    return list(qs[:limit])

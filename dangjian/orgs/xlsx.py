@@ -1,4 +1,5 @@
-"""Excel import and export of organisations (组织) and party posts (党内职务)."""
+"""Excel import and export of organisations (组织). Party posts (党内职务) name their member: their spec is
+`dangjian.members.xlsx.PostImporter`."""
 
 from __future__ import annotations
 
@@ -11,11 +12,10 @@ from django.utils.translation import gettext as _
 from dangjian.core import idcard
 from dangjian.core.errors import ServiceError
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
-from dangjian.core.pii import mask_id_number
-from dangjian.core.xlsx import Choice, Column, Date, IdNumber, Integer, ParsedRow, Text, YesNo
-from dangjian.orgs.choices import DEFAULT_TERM_YEARS, OrgType, PostTitle, chinese_label
-from dangjian.orgs.models import Org, Post
-from dangjian.orgs.services import create_org, create_post, update_org, update_post, validate_placement
+from dangjian.core.xlsx import Choice, Column, Date, Integer, ParsedRow, Text, YesNo
+from dangjian.orgs.choices import DEFAULT_TERM_YEARS, OrgType, chinese_label
+from dangjian.orgs.models import Org
+from dangjian.orgs.services import create_org, update_org, validate_placement
 
 # The example rows of the three templates fit together: import the orgs template under an existing
 # 党委 coded EXAMPLE_PARENT_CODE, then the members template, then the posts template.
@@ -212,107 +212,3 @@ class OrgImporter(Importer):
             row = {key: getattr(org, key) for key in ORG_KEYS if key != "parent"}
             row["parent"] = org.parent.code if org.parent_id else ""
             yield row
-
-
-# --- party posts -------------------------------------------------------------------------------------
-
-POST_COLUMNS = (
-    Column("身份证号", "member", IdNumber(), required=True, help="党员须已在系统中。", width=22),
-    Column("组织编码", "org", Text(50), required=True, help="任职的组织，可以不是党员所在的组织。"),
-    Column("党内职务", "title", Choice(PostTitle), required=True, help="党小组只设党小组长。"),
-    Column("任职日期", "started_on", Date(), required=True),
-    Column("离任日期", "ended_on", Date(), help="仍在任的不填。"),
-)
-
-
-class PostImporter(Importer):
-    kind = "posts"
-    title = "党内职务"
-    columns = POST_COLUMNS
-    fallback_column = "党内职务"
-
-    def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
-        from dangjian.members.xlsx import members_by_number
-
-        members = members_by_number(r.get("member") for r in rows)
-        orgs = orgs_by_code(r.get("org") for r in rows)
-        existing = self._existing(members.values(), orgs.values())
-        seen: dict[tuple, int] = {}
-        for row in rows:
-            member, org = self._resolve(row, members, orgs, ctx)
-            if member is None or org is None:
-                continue
-            key = (member.pk, org.pk, row.get("title"), row.get("started_on"))
-            if key in seen:
-                ctx.error(
-                    row.row,
-                    "任职日期",
-                    _("与第 %(row)s 行重复（同一党员、组织、职务和任职日期）。") % {"row": seen[key]},
-                )
-                continue
-            seen[key] = row.row
-            ctx.attempt(row.row, self._write, row, member, org, existing.get(key), ctx)
-
-    def _existing(self, members, orgs) -> dict[tuple, Post]:
-        org_ids = {org.pk for org in orgs}
-        posts = bulk_filter(Post.objects.all(), "member_id", [m.pk for m in members])
-        return {(p.member_id, p.org_id, p.title, p.started_on): p for p in posts if p.org_id in org_ids}
-
-    def _resolve(self, row: ParsedRow, members, orgs, ctx: ImportContext):
-        """The row's member and organisation, checked even when the row already has other errors."""
-        member, org = members.get(row.get("member")), orgs.get(row.get("org"))
-        masked = mask_id_number(row.get("member"))
-        if member is None and row.get("member"):
-            ctx.error(
-                row.row,
-                "身份证号",
-                _("未找到身份证号为 %(number)s 的党员，请先导入党员。") % {"number": masked},
-            )
-        elif member is not None and not ctx.covers(member.org):
-            ctx.error(
-                row.row,
-                "身份证号",
-                _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": masked},
-            )
-        if org is None and row.get("org"):
-            ctx.error(row.row, "组织编码", _("组织编码“%(code)s”不存在。") % {"code": row.get("org")})
-        elif org is not None and not ctx.covers(org):
-            ctx.error(row.row, "组织编码", _("组织“%(code)s”不在您的管理范围内。") % {"code": org.code})
-        return (None, None) if ctx.fails(row.row) else (member, org)
-
-    def _write(self, row: ParsedRow, member, org, post: Post | None, ctx: ImportContext):
-        data = {"member": member, "org": org, "title": row.get("title"), "started_on": row.get("started_on")}
-        if ctx.has("ended_on"):
-            data["ended_on"] = row.get("ended_on")
-        if post is None:
-            post, action = create_post(actor=ctx.actor, data=data), "create"
-        elif ctx.has("ended_on") and post.ended_on != data["ended_on"]:
-            post, action = (
-                update_post(actor=ctx.actor, post=post, data={"ended_on": data["ended_on"]}),
-                "update",
-            )
-        else:
-            action = "unchanged"
-        title = chinese_label(PostTitle, post.title)
-        return action, f"{org.name} {title} {member.name}（任职 {post.started_on:%Y-%m-%d}）", org.path
-
-    def example(self) -> dict[str, Any]:
-        return {
-            "member": EXAMPLE_ID_NUMBER,
-            "org": EXAMPLE_BRANCH_CODE,
-            "title": PostTitle.ORGANIZATION,
-            "started_on": dt.date(2021, 3, 1),
-            "ended_on": dt.date(2024, 3, 1),
-        }
-
-    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
-        posts = queryset.select_related("member", "org").order_by("org__path", "title", "started_on", "pk")
-        for post in posts.iterator(chunk_size=2000):
-            number = post.member.id_number
-            yield {
-                "member": number if getattr(post, "member_in_scope", True) else mask_id_number(number),
-                "org": post.org.code,
-                "title": post.title,
-                "started_on": post.started_on,
-                "ended_on": post.ended_on,
-            }
