@@ -529,7 +529,8 @@ def quorum_text(p: QuorumParams) -> Message:
 
 
 def reached(record: Record, p: QuorumParams) -> bool:
-    """Nobody expected is never a quorum; "more than half" is strict (exactly half falls short)."""
+    """Nobody expected is never a quorum; with `strict` the share must be exceeded ("超过半数": exactly half
+    falls short), without it reached ("半数以上": 以上 includes the number itself, exactly half is enough)."""
     expected, present = (
         (record.expected_formal, record.present_formal)
         if p.attendees == "formal"
