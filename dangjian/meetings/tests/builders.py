@@ -39,11 +39,19 @@ def rec(
 
 
 def facts(
-    org_type: str = "zhibu", *, records=(), child_records=(), anywhere_records=(), **fields
+    org_type: str = "zhibu",
+    *,
+    records=(),
+    child_records=(),
+    anywhere_records=(),
+    heads_unit: bool | None = None,
+    extra: dict | None = None,
+    **fields,
 ) -> OrgFacts:
-    """An organisation's facts with its meeting records (the "meetings" provider's value)."""
-    meetings = MeetingFacts(tuple(records), tuple(child_records), tuple(anywhere_records))
-    return builders.facts(org_type, extra={"meetings": meetings}, **fields)
+    """An organisation's facts with its meeting records (the "meetings" provider's value) and the other
+    providers' values in `extra`."""
+    meetings = MeetingFacts(tuple(records), tuple(child_records), tuple(anywhere_records), heads_unit)
+    return builders.facts(org_type, extra={"meetings": meetings, **(extra or {})}, **fields)
 
 
 def meeting_ids_of(evidence) -> list[int]:
