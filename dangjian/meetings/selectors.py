@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import todo
 from dangjian.compliance.rulebook import load_ruleset
-from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, MeetingType, Roster
+from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
 from dangjian.orgs.choices import PostTitle
@@ -100,6 +100,7 @@ class RosterRow:
     org_name: str  # shown when the member belongs to a 党小组 (or another sub-organisation)
     types: list[str]
     absent: bool = False
+    reason_kind: str = ""
     reason: str = ""
 
     @property
@@ -128,6 +129,10 @@ class RosterView:
     counted: bool = False  # at least one selected type takes attendance
     people: list[tuple[int, str]] = field(default_factory=list)  # host / lecturer options
     secretary_id: int | None = None
+
+    @property
+    def reason_choices(self) -> list[tuple[str, str]]:
+        return list(AbsenceReason.choices)
 
     @property
     def ready(self) -> bool:
@@ -176,7 +181,7 @@ def roster_view(
     types: list[str],
     *,
     absent: set[int] | None = None,
-    reasons: dict[int, str] | None = None,
+    reasons: dict[int, tuple[str, str]] | None = None,
 ) -> RosterView:
     """The expected attendees (应到) of a record of `types` held by `org` on `on`: the union of the
     types' rosters, each person with the types whose roster they are on, ticked absent when in
@@ -212,7 +217,8 @@ def roster_view(
                 org_name=org_names.get(e.org_id, ""),
                 types=member_types[e.member_id],
                 absent=e.member_id in absent,
-                reason=reasons.get(e.member_id, "") if e.member_id in absent else "",
+                reason_kind=reasons.get(e.member_id, ("", ""))[0] if e.member_id in absent else "",
+                reason=reasons.get(e.member_id, ("", ""))[1] if e.member_id in absent else "",
             )
             for e in by_member.values()
         ),
