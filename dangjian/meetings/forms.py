@@ -16,7 +16,7 @@ from django.forms.utils import ErrorDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.meetings.choices import MeetingType
+from dangjian.meetings.choices import MeetingType, OrgLifeReviewDecision
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.selectors import allowed_types
 from dangjian.meetings.services import MEETING_FIELDS
@@ -352,3 +352,39 @@ def edit_initial(meeting: Meeting) -> dict[str, Any]:
         }
     )
     return initial
+
+
+class MonthField(forms.CharField):
+    """YYYY-MM → the first of the month."""
+
+    widget = MonthInput
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(_("请按“年-月”填写月份，例如 2026-11。"))
+        return month
+
+
+class OrgLifeReviewForm(forms.Form):
+    """The branch's review of a member absent from organizational life for months (the page of cases)."""
+
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    reviewed_on = forms.DateField(label=_("审查日期"), widget=DateInput(), input_formats=["%Y-%m-%d"])
+    through_month = MonthField(
+        label=_("审查所涉截至月份"), help_text=_("该月及以前的缺席视为已审查；此后再连续缺席的，须再次审查。")
+    )
+    decision = forms.ChoiceField(label=_("结论"), choices=OrgLifeReviewDecision.choices)
+    reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_on"].widget.attrs["max"] = dt.date.today().isoformat()
+        for name, field in self.fields.items():
+            if name == "member":
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"

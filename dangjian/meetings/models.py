@@ -6,7 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.choices import chinese_label
-from dangjian.meetings.choices import AbsenceReason, MeetingType
+from dangjian.meetings.choices import AbsenceReason, MeetingType, OrgLifeReviewDecision
+from dangjian.members.models import MemberScopedQuerySet
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -186,3 +187,40 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrgLifeReview(models.Model):
+    """The branch's review of a member who took no part in organizational life for months without a recorded
+    reason (党章 第九条: 没有正当理由 is a human judgement). The absences up to `through_month` are reviewed;
+    recording it never changes the member's status (MEM-ORGLIFE-ABSENT-6M)."""
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.CASCADE, related_name="orglife_reviews"
+    )
+    reviewed_on = models.DateField(_("审查日期"))
+    through_month = models.DateField(_("审查所涉截至月份"))
+    decision = models.CharField(_("结论"), max_length=20, choices=OrgLifeReviewDecision.choices)
+    reason = models.TextField(_("理由"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织生活缺席审查")
+        verbose_name_plural = _("组织生活缺席审查")
+        ordering = ["-reviewed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(through_month__day=1), name="orglife_review_through_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(through_month__lte=models.F("reviewed_on")),
+                name="orglife_review_through_by_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.reviewed_on:%Y-%m-%d} {self.get_decision_display()}"

@@ -1,4 +1,5 @@
-"""Meeting checks: frequency (per month or quarter, or per year), quorum, and the secretary's lecture.
+"""Meeting checks: frequency (per month or quarter, or per year), quorum, and the secretary's lecture; the
+checks over who chaired and who attended are in dangjian.meetings.attendance_rules (imported at the end).
 
 Frequency checks count every record of the type (a record with several types counts for each); whether a
 meeting reached its quorum is judged only by the quorum checks.
@@ -270,6 +271,8 @@ def recordable_meeting_type(rule) -> str | None:
     satisfied by recording another meeting: a short meeting is fixed by holding the next one."""
     if rule.check in ("periodic_meetings", "annual_meeting", "secretary_lecture"):
         return rule.typed_params.meeting_type
+    if rule.check == "leader_org_life":  # the 领导干部 take part in the branch's next 组织生活会
+        return rule.typed_params.meeting_types[0]
     return None
 
 
@@ -706,3 +709,7 @@ def secretary_lecture(facts: OrgFacts, window: Window, p: SecretaryLectureParams
         )
         return Outcome("pass", message, [], meeting_ids(given))
     return annual_unmet(window, Message("由在任%(title)s讲%(type)s", title=title, type=label))
+
+
+# the checks over who chaired and who attended (v5): registered on import
+from dangjian.meetings import attendance_rules  # noqa: E402, F401

@@ -18,8 +18,8 @@ from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
-from dangjian.meetings.choices import TYPES_FOR_ORG, AbsenceReason, MeetingType
-from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, parse_reason
+from dangjian.meetings.choices import TYPES_FOR_ORG, AbsenceReason, MeetingType, OrgLifeReviewDecision
+from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, OrgLifeReview, parse_reason
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType, chinese_label
@@ -332,3 +332,48 @@ def delete_meeting(*, actor, meeting: Meeting) -> None:
     )
     _remove_files(list(meeting.attachments.all()))
     meeting.delete()
+
+
+@transaction.atomic
+def record_orglife_review(
+    *, actor, member: Member, reviewed_on: dt.date, through_month: dt.date, decision: str, reason: str
+) -> OrgLifeReview:
+    """The branch's review of a member who took no part in organizational life for months without a recorded
+    reason (党章 第九条; MEM-ORGLIFE-ABSENT-6M): the absences up to `through_month` are reviewed. Never changes
+    the member's status: 除名 as 自行脱党 is the 支部大会's decision, recorded where status changes are."""
+    if decision not in OrgLifeReviewDecision.values:
+        raise ServiceError(_("结论“%(decision)s”无效。") % {"decision": decision}, field="decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写理由。"), field="reason")
+    if not isinstance(reviewed_on, dt.date) or reviewed_on > dt.date.today():
+        raise ServiceError(_("审查日期无效（不能晚于今天）。"), field="reviewed_on")
+    if not isinstance(through_month, dt.date):
+        raise ServiceError(_("月份无效。"), field="through_month")
+    through_month = through_month.replace(day=1)
+    if through_month > reviewed_on:
+        raise ServiceError(_("审查所涉截至月份不能晚于审查日期。"), field="through_month")
+    current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记组织生活缺席审查。"))
+    review = OrgLifeReview.objects.create(
+        member=current,
+        reviewed_on=reviewed_on,
+        through_month=through_month,
+        decision=decision,
+        reason=reason,
+        reviewed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=review,
+        org_path=current.org.path,
+        after={
+            "member": current.name,
+            "reviewed_on": reviewed_on,
+            "through_month": through_month,
+            "decision": chinese_label(OrgLifeReviewDecision, decision),
+            "reason": reason,
+        },
+    )
+    return review

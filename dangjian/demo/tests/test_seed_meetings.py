@@ -164,7 +164,13 @@ def test_every_record_is_valid_for_its_organisation_and_dated_in_the_year(db):
         )
         assert ("lecture" in types) == bool(meeting.lecturer_id or meeting.lecturer_name)
     reasons = set(Absence.objects.values_list("reason_kind", "reason"))
-    assert reasons == {("official", "出差"), ("sick", ""), ("official", ""), ("other", "事假"), ("other", "外出")}
+    assert reasons == {
+        ("official", "出差"),
+        ("sick", ""),
+        ("official", ""),
+        ("other", "事假"),
+        ("other", "外出"),
+    }
 
 
 def test_some_records_carry_several_types(db):

@@ -7,20 +7,12 @@
 
 import pytest
 
-from dangjian.compliance.evaluator import evaluate, run_check
-from dangjian.compliance.periods import clamp_as_of, window_for
+from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.tests.conftest import Y
-from dangjian.meetings.tests.builders import D, facts, meeting_ids_of, post, rec
+from dangjian.meetings.tests.builders import D, check_in, facts, meeting_ids_of, post, rec
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_post
-
-
-def check_in(version: int, rule_id: str, org_facts, *, year: int = 2026, as_of=None):
-    """Runs the rule of rulebook `version` on hand-built facts, as the evaluator does."""
-    as_of = clamp_as_of(year, as_of or D(year, 12, 31))
-    window = window_for(year, as_of, org_facts.founded_on, org_facts.dissolved_on)
-    return run_check(load_ruleset(version).rule(rule_id), org_facts, window)
 
 
 def result_in(version: int, orgs, rule_id: str, org, *, as_of=None, year=Y):
