@@ -54,6 +54,10 @@ def test_six_months_absent_without_a_reason_is_a_case_until_reviewed(tree, half_
     review(half_year["宣传"])
     assert result_in(5, orgs, ABSENT_RULE, tree.a1, as_of=D(Y, 7, 9)).status == "fail"  # not yet reviewed
     assert result_in(5, orgs, ABSENT_RULE, tree.a1, as_of=D(Y, 7, 31)).status == "pass"
+    # a branch dissolved by D: not applicable
+    tree.a1.dissolved_on = D(Y, 7, 1)
+    tree.a1.save(update_fields=["dissolved_on"])
+    assert result_in(5, orgs, ABSENT_RULE, tree.a1).status == "not_applicable"
     # v4 has neither rule
     assert not {ABSENT_RULE, LEADER_RULE} & {rule.id for rule in load_ruleset(4).rules}
 

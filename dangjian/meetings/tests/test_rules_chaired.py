@@ -164,6 +164,9 @@ def test_chairs_on_the_database(tree, branch, hold):
     r = result_in(5, orgs, RULE, tree.a1)
     assert (r.status, meeting_ids_of(r.evidence)) == ("pass", sorted([ok.pk, stand_in.pk, grouped.pk]))
     wrong = hold(tree.a1, D(Y, 5, 6), "committee", host=branch["宣传"])
+    assert result_in(5, orgs, RULE, tree.a1, as_of=D(Y, 5, 5)).status == "pass"  # the day before it
+    r = result_in(5, orgs, RULE, tree.a1, as_of=D(Y, 5, 6))
+    assert r.status == "fail"
     r = result_in(5, orgs, RULE, tree.a1)
     assert (r.status, r.missing, meeting_ids_of(r.evidence)) == ("fail", [f"{Y}-05-06"], [wrong.pk])
     assert (
@@ -174,6 +177,8 @@ def test_chairs_on_the_database(tree, branch, hold):
     update_post(actor=None, post=tree.a1g1.posts.get(), data={"ended_on": D(Y, 6, 1)})
     hold(tree.a1g1, D(Y, 6, 20), "group", host=branch["小组"])
     assert result_in(5, orgs, RULE, tree.a1).missing == [f"{Y}-05-06", f"{Y}-06-20"]
+    # a branch without such a record: not applicable
+    assert result_in(5, orgs, RULE, tree.a2).status == "not_applicable"
     # v4 has no such rule
     from dangjian.compliance.rulebook import load_ruleset
 

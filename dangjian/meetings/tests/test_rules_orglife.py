@@ -217,3 +217,32 @@ def test_leader_rule_not_applicable_without_leaders_or_after_dissolution():
         dissolved_on=D(2026, 6, 30), extra={"orglife": LifeFacts(BRANCH, D(2026, 1, 1), (BOSS,), (), ())}
     )
     assert check_in(5, LEADER_RULE, gone).status == "not_applicable"
+
+
+# --- links and 待办 -------------------------------------------------------------------------------------
+
+
+def test_links_and_todo_of_the_attendance_rules(db):
+    from dangjian.compliance.periods import window_for
+    from dangjian.compliance.registry import REGISTRY
+    from dangjian.compliance.rulebook import load_ruleset
+
+    rules = load_ruleset(5)
+    org = facts().ref
+    review = REGISTRY["orglife_absence"].link(rules.rule(ABSENT_RULE), org, "fail")
+    assert (review.url, review.label, review.primary) == ("/meetings/absences/?org=1", "去审查", True)
+    assert REGISTRY["orglife_absence"].link(rules.rule(ABSENT_RULE), org, "pass") is None
+    record = REGISTRY["leader_org_life"].link(rules.rule(LEADER_RULE), org, "pending")
+    assert (record.url, record.label) == ("/meetings/new/?org=1&type=org_life", "去录入组织生活会")
+    leader = rules.rule(LEADER_RULE)
+    org_facts = life([rec(D(2026, 3, 1), "theme_day")], members=(BOSS, ZHANG))
+    on = D(2026, 10, 8)
+    window = window_for(2026, on, org_facts.founded_on, None)
+    (due,) = REGISTRY["leader_org_life"].todo(org_facts, window, leader.typed_params, on)
+    assert (due.period, due.due_by, str(due.message)) == (
+        "2026",
+        D(2026, 12, 31),
+        "本年度尚有领导干部未参加本支部的组织生活会：王局长。",
+    )
+    done = life([rec(D(2026, 3, 1), "org_life")], members=(BOSS,))
+    assert REGISTRY["leader_org_life"].todo(done, window, leader.typed_params, on) == []
