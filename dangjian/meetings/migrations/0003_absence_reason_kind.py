@@ -40,12 +40,4 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=200, verbose_name='缺席原因说明'),
         ),
         migrations.RunPython(kinds_of_recorded_reasons, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name='absence',
-            constraint=models.CheckConstraint(condition=models.Q(('reason', ''), models.Q(('reason_kind', ''), _negated=True), _connector='OR'), name='absence_reason_has_kind'),
-        ),
-        migrations.AddConstraint(
-            model_name='absence',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('reason_kind', 'other'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='absence_other_explained'),
-        ),
     ]

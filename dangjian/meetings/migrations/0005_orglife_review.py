@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0003_absence_reason_kind'),
+        ('meetings', '0004_absence_reason_constraints'),
         ('members', '0003_status'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
