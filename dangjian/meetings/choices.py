@@ -19,6 +19,24 @@ class MeetingType(models.TextChoices):
     TALK = "talk", _("谈心谈话")
 
 
+class AbsenceReason(models.TextChoices):
+    """Why a member on the roster did not attend: a recorded reason (病假, 公差, or 其他 with its text) is what
+    the attendance rules accept as a reason; a blank kind is an absence without a recorded reason."""
+
+    SICK = "sick", _("病假")
+    OFFICIAL = "official", _("公差")
+    OTHER = "other", _("其他")
+
+
+class OrgLifeReviewDecision(models.TextChoices):
+    """The branch's conclusion on a member absent from organizational life for months (党章 第九条): a person
+    decides; recording it never changes the member's status."""
+
+    JUSTIFIED = "justified", _("有正当理由")
+    NOT_JUSTIFIED = "not_justified", _("无正当理由，按规定处理")
+    PENDING_CONTACT = "contact", _("正在联系核实")
+
+
 class Roster(models.TextChoices):
     """Who is expected (应到) at a meeting of a type, computed from the records on the meeting's date."""
 

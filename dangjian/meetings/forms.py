@@ -16,7 +16,7 @@ from django.forms.utils import ErrorDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.meetings.choices import MeetingType
+from dangjian.meetings.choices import MeetingType, OrgLifeReviewDecision
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.selectors import allowed_types
 from dangjian.meetings.services import MEETING_FIELDS
@@ -191,7 +191,12 @@ class MeetingForm(forms.Form):
     )
     topic = forms.CharField(label=_("主题"), max_length=200)
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
-    host = PersonChoiceField(label=_("主持人"))
+    host = PersonChoiceField(
+        label=_("主持人"),
+        help_text=_(
+            "支部党员大会、支部委员会由书记主持，书记缺席时由副书记或委员主持；党小组会由党小组长主持。"
+        ),
+    )
     lecturer = PersonChoiceField(label=_("主讲人"), help_text=_("从应到人员或本组织职务人员中选择。"))
     lecturer_name = forms.CharField(
         label=_("外请主讲人"), max_length=100, required=False, help_text=_("主讲人不是本组织党员时填写姓名。")
@@ -255,8 +260,9 @@ class MeetingForm(forms.Form):
             wanted = self.initial.get("types") or []
         return [t for t in MeetingType.values if t in set(wanted)]
 
-    def current_absentees(self) -> tuple[set[int], dict[int, str]]:
-        """The ticked absentees and their reasons, as submitted (or from the record being edited)."""
+    def current_absentees(self) -> tuple[set[int], dict[int, tuple[str, str]]]:
+        """The ticked absentees and their reasons as (kind, text), as submitted (inputs `reason_kind_<id>` and
+        `reason_<id>`) or from the record being edited."""
         if not self.is_bound:
             reasons = dict(self.initial.get("absentee_reasons") or {})
             return set(reasons), reasons
@@ -271,7 +277,13 @@ class MeetingForm(forms.Form):
                 ids.add(int(value))
             except (TypeError, ValueError):
                 continue
-        return ids, {pk: (self.data.get(f"reason_{pk}") or "").strip()[:200] for pk in ids}
+        return ids, {
+            pk: (
+                (self.data.get(f"reason_kind_{pk}") or "").strip()[:10],
+                (self.data.get(f"reason_{pk}") or "").strip()[:200],
+            )
+            for pk in ids
+        }
 
     def limit_types(self, org: Org | None) -> None:
         """Offers only the types the chosen organisation may record (the service refuses the others)."""
@@ -303,9 +315,9 @@ class MeetingForm(forms.Form):
     def service_types(self) -> list[str]:
         return list(self.cleaned_data.get("types") or [])
 
-    def service_absentees(self) -> dict[int, str]:
+    def service_absentees(self) -> dict[int, tuple[str, str]]:
         _ids, reasons = self.current_absentees()
-        return {pk: reasons.get(pk, "") for pk in self.cleaned_data.get("absentees") or []}
+        return {pk: reasons.get(pk, ("", "")) for pk in self.cleaned_data.get("absentees") or []}
 
     def unvalidated(self) -> MeetingForm:
         """Renders what was typed without validating it (the roster refresh of a half-filled form)."""
@@ -331,7 +343,48 @@ def edit_initial(meeting: Meeting) -> dict[str, Any]:
             "host": str(meeting.host_id or ""),
             "lecturer": str(meeting.lecturer_id or ""),
             "types": [k.type for k in meeting.kinds.all()],
-            "absentee_reasons": dict(meeting.absences.values_list("member_id", "reason")),
+            "absentee_reasons": {
+                member_id: (kind, text)
+                for member_id, kind, text in meeting.absences.values_list(
+                    "member_id", "reason_kind", "reason"
+                )
+            },
         }
     )
     return initial
+
+
+class MonthField(forms.CharField):
+    """YYYY-MM → the first of the month."""
+
+    widget = MonthInput
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise forms.ValidationError(_("请按“年-月”填写月份，例如 2026-11。"))
+        return month
+
+
+class OrgLifeReviewForm(forms.Form):
+    """The branch's review of a member absent from organizational life for months (the page of cases)."""
+
+    member = forms.IntegerField(widget=forms.HiddenInput)
+    reviewed_on = forms.DateField(label=_("审查日期"), widget=DateInput(), input_formats=["%Y-%m-%d"])
+    through_month = MonthField(
+        label=_("审查所涉截至月份"), help_text=_("该月及以前的缺席视为已审查；此后再连续缺席的，须再次审查。")
+    )
+    decision = forms.ChoiceField(label=_("结论"), choices=OrgLifeReviewDecision.choices)
+    reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviewed_on"].widget.attrs["max"] = dt.date.today().isoformat()
+        for name, field in self.fields.items():
+            if name == "member":
+                continue
+            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+            field.widget.attrs["class"] = f"{css} {css}-sm"

@@ -5,7 +5,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.meetings.choices import MeetingType
+from dangjian.core.choices import chinese_label
+from dangjian.meetings.choices import AbsenceReason, MeetingType, OrgLifeReviewDecision
+from dangjian.members.models import MemberScopedQuerySet
 
 
 class MeetingQuerySet(models.QuerySet):
@@ -107,7 +109,8 @@ class MeetingKind(models.Model):
 
 
 class Absence(models.Model):
-    """A member on the expected roster who did not attend, with the reason."""
+    """A member on the expected roster who did not attend, with the reason: its kind (病假, 公差, 其他) and a
+    text (required for 其他). A blank kind is an absence without a recorded reason; a text always has a kind."""
 
     meeting = models.ForeignKey(
         Meeting, verbose_name=_("记录"), on_delete=models.CASCADE, related_name="absences"
@@ -115,15 +118,57 @@ class Absence(models.Model):
     member = models.ForeignKey(
         "members.Member", verbose_name=_("党员"), on_delete=models.PROTECT, related_name="absences"
     )
-    reason = models.CharField(_("缺席原因"), max_length=200, blank=True)
+    reason_kind = models.CharField(_("缺席原因"), max_length=10, choices=AbsenceReason.choices, blank=True)
+    reason = models.CharField(_("缺席原因说明"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("缺席记录")
         verbose_name_plural = _("缺席记录")
-        constraints = [models.UniqueConstraint(fields=["meeting", "member"], name="absence_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="absence_unique"),
+            models.CheckConstraint(
+                condition=Q(reason="") | ~Q(reason_kind=""), name="absence_reason_has_kind"
+            ),
+            models.CheckConstraint(
+                condition=~Q(reason_kind=AbsenceReason.OTHER) | ~Q(reason=""), name="absence_other_explained"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.meeting} {self.member}"
+
+    @property
+    def has_reason(self) -> bool:
+        return bool(self.reason_kind)
+
+    @property
+    def reason_display(self) -> str:
+        """ "病假", "公差（赴京参会）", "其他（家中有事）" in the active language; empty without a recorded reason."""
+        return reason_text(self.reason_kind, self.reason)
+
+
+def reason_text(kind: str, text: str) -> str:
+    if not kind:
+        return ""
+    label = str(AbsenceReason(kind).label)
+    return f"{label}（{text}）" if text else label
+
+
+def parse_reason(value: str) -> tuple[str, str]:
+    """A reason written as text ("病假", "公差：赴京", "其他：家中有事", or anything else) → (kind, text): a text
+    starting with a kind's Chinese label is of that kind (the rest, after "：", "，" or a space, its text);
+    any other text is 其他 with that text; nothing is no recorded reason."""
+    text = (value or "").strip()
+    if not text:
+        return "", ""
+    for kind in AbsenceReason.values:
+        label = chinese_label(AbsenceReason, kind)
+        if text.startswith(label):
+            rest = text[len(label) :].lstrip("：:，,、 ").strip()
+            if kind == AbsenceReason.OTHER and not rest:
+                return kind, ""
+            return kind, rest
+    return AbsenceReason.OTHER, text
 
 
 class Attachment(models.Model):
@@ -142,3 +187,40 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class OrgLifeReview(models.Model):
+    """The branch's review of a member who took no part in organizational life for months without a recorded
+    reason (党章 第九条: 没有正当理由 is a human judgement). The absences up to `through_month` are reviewed;
+    recording it never changes the member's status (MEM-ORGLIFE-ABSENT-6M)."""
+
+    member = models.ForeignKey(
+        "members.Member", verbose_name=_("党员"), on_delete=models.CASCADE, related_name="orglife_reviews"
+    )
+    reviewed_on = models.DateField(_("审查日期"))
+    through_month = models.DateField(_("审查所涉截至月份"))
+    decision = models.CharField(_("结论"), max_length=20, choices=OrgLifeReviewDecision.choices)
+    reason = models.TextField(_("理由"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("录入人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    objects = MemberScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("组织生活缺席审查")
+        verbose_name_plural = _("组织生活缺席审查")
+        ordering = ["-reviewed_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(through_month__day=1), name="orglife_review_through_first_day"
+            ),
+            models.CheckConstraint(
+                condition=Q(through_month__lte=models.F("reviewed_on")),
+                name="orglife_review_through_by_review",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.reviewed_on:%Y-%m-%d} {self.get_decision_display()}"

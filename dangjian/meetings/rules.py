@@ -1,4 +1,5 @@
-"""Meeting checks: frequency (per month or quarter, or per year), quorum, and the secretary's lecture.
+"""Meeting checks: frequency (per month or quarter, or per year), quorum, and the secretary's lecture; the
+checks over who chaired and who attended are in dangjian.meetings.attendance_rules (imported at the end).
 
 Frequency checks count every record of the type (a record with several types counts for each); whether a
 meeting reached its quorum is judged only by the quorum checks.
@@ -45,7 +46,7 @@ from dangjian.compliance.registry import (
 from dangjian.core.messages import Join, Message
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
 from dangjian.meetings.models import Meeting, MeetingKind
-from dangjian.orgs.choices import chinese_label
+from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org, Post
 
 MeetingTypeName = Annotated[str, AfterValidator(one_of(MeetingType, "活动类型"))]
@@ -97,6 +98,9 @@ class MeetingFacts:
     records: tuple[Record, ...] = ()  # recorded in the organisation itself
     child_records: tuple[Record, ...] = ()  # recorded in its children (a branch's 党小组)
     anywhere_records: tuple[Record, ...] = ()  # lectures anywhere by holders of its posts (LectureNeeds)
+    # whether the organisation heads its 单位 on D (directly under the 工委, no 党组 of the same 单位): loaded
+    # only for the organisation types a lecture rule restricts to unit heads (`unit_head_only`), else None
+    heads_unit: bool | None = None
 
 
 NO_MEETINGS = MeetingFacts()
@@ -110,21 +114,24 @@ class LectureNeeds:
     meeting_types: frozenset[str] = frozenset()
     titles: frozenset[str] = frozenset()
     org_types: frozenset[str] = frozenset()
+    unit_head_types: frozenset[str] = frozenset()  # types whose organisations must head their 单位
 
 
 def lecture_needs(rules) -> LectureNeeds:
-    """What the "anywhere" lecture rules need fetched beyond the scope's own records."""
-    types, titles, org_types = set(), set(), set()
+    """What the "anywhere" lecture rules need fetched beyond the scope's own records, and the organisation
+    types whose heading of their 单位 decides whether a lecture rule applies."""
+    types, titles, org_types, heads = set(), set(), set(), set()
     for rule in rules:
         params = rule.typed_params
         where = getattr(params, "records_in", None)
         if rule.check == "secretary_lecture" and isinstance(where, dict):
+            heads |= set(params.unit_head_only)
             anywhere = {t for t, w in where.items() if w == "anywhere"}
             if anywhere:
                 types.add(params.meeting_type)
                 titles.add(params.title)
                 org_types |= anywhere
-    return LectureNeeds(frozenset(types), frozenset(titles), frozenset(org_types))
+    return LectureNeeds(frozenset(types), frozenset(titles), frozenset(org_types), frozenset(heads))
 
 
 RECORD_FIELDS = (
@@ -162,14 +169,43 @@ def load_meeting_facts(ctx: FactContext) -> dict[int, MeetingFacts]:
             children[parent_id].append(record)
     needs = lecture_needs(ctx.rules)
     by_lecturer = _anywhere_lectures(ctx, needs, start, end) if needs.titles else {}
+    heads = _unit_heads(ctx, needs.unit_head_types) if needs.unit_head_types else {}
     return {
         org.pk: MeetingFacts(
             tuple(own.get(org.pk, ())),
             tuple(children.get(org.pk, ())),
             _lectures_of(org, ctx.posts.get(org.pk, ()), needs, by_lecturer),
+            heads.get(org.pk),
         )
         for org in ctx.orgs
     }
+
+
+def _unit_heads(ctx: FactContext, org_types: frozenset[str]) -> dict[int, bool]:
+    """For the organisations of `org_types`: whether each heads its 单位 on D — directly under the 工委, with
+    no 党组 of the same 单位 existing on D (a 党委 that leads a department instead of a 党组; the 机关党委 of a
+    department led by a 党组 does not). One query: the 工委 and the 党组 of those 单位. An organisation whose
+    单位 is not recorded cannot be matched to a 党组 and counts as heading it."""
+    candidates = [o for o in ctx.orgs if o.type in org_types]
+    if not candidates:
+        return {}
+    units = sorted({o.unit for o in candidates if o.unit})
+    rows = Org.objects.filter(
+        Q(type=OrgType.GONGWEI)
+        | Q(
+            Q(founded_on__isnull=True) | Q(founded_on__lte=ctx.as_of),
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=ctx.as_of),
+            type=OrgType.DANGZU,
+            unit__in=units,
+        )
+    ).values_list("pk", "type", "unit")
+    roots, led = set(), set()
+    for pk, org_type, unit in rows:
+        if org_type == OrgType.GONGWEI:
+            roots.add(pk)
+        else:
+            led.add(unit)
+    return {o.pk: o.parent_id in roots and not (o.unit and o.unit in led) for o in candidates}
 
 
 def _anywhere_lectures(ctx: FactContext, needs: LectureNeeds, start: dt.date, end: dt.date):
@@ -235,6 +271,8 @@ def recordable_meeting_type(rule) -> str | None:
     satisfied by recording another meeting: a short meeting is fixed by holding the next one."""
     if rule.check in ("periodic_meetings", "annual_meeting", "secretary_lecture"):
         return rule.typed_params.meeting_type
+    if rule.check == "leader_org_life":  # the 领导干部 take part in the branch's next 组织生活会
+        return rule.typed_params.meeting_types[0]
     return None
 
 
@@ -273,8 +311,10 @@ register_param_labels(
         "numerator": _l("比例分子"),
         "denominator": _l("比例分母"),
         "strict": _l("须严格超过"),
+        "unit_head_only": _l("仅当其领导本部门时适用的组织类型"),
     }
 )
+register_value_labels("unit_head_only", lambda value: chinese_label(OrgType, value))
 register_value_labels("meeting_type", type_label)
 register_value_labels(
     "records_in", {"self": _l("本组织"), "subtree": _l("本组织及下级组织"), "anywhere": _l("任何组织")}
@@ -529,7 +569,8 @@ def quorum_text(p: QuorumParams) -> Message:
 
 
 def reached(record: Record, p: QuorumParams) -> bool:
-    """Nobody expected is never a quorum; "more than half" is strict (exactly half falls short)."""
+    """Nobody expected is never a quorum; with `strict` the share must be exceeded ("超过半数": exactly half
+    falls short), without it reached ("半数以上": 以上 includes the number itself, exactly half is enough)."""
     expected, present = (
         (record.expected_formal, record.present_formal)
         if p.attendees == "formal"
@@ -595,12 +636,31 @@ class SecretaryLectureParams(Params):
     title: PostTitleName
     min_count: int = Field(ge=1)
     records_in: dict[OrgTypeName, Literal["self", "subtree", "anywhere"]]
+    # organisation types checked only when they head their 单位 (directly under the 工委, no 党组 of the same
+    # 单位): the 党委 that leads a department instead of a 党组 (v5); none by default (v1–v4)
+    unit_head_only: list[OrgTypeName] = Field(default_factory=list)
 
 
 def _lecture_rule(applies_to: list[str], p: SecretaryLectureParams) -> None:
     missing = [t for t in applies_to if t not in p.records_in]
     if missing:
         raise ValueError(f"records_in 缺少适用组织类型 {'、'.join(missing)} 的记录范围")
+    stray = [t for t in p.unit_head_only if t not in applies_to]
+    if stray:
+        raise ValueError(f"unit_head_only 中的组织类型 {'、'.join(stray)} 不在适用组织类型中")
+
+
+def _not_unit_head(facts: OrgFacts, p: SecretaryLectureParams) -> Outcome | None:
+    """Not applicable to an organisation of a `unit_head_only` type that does not head its 单位."""
+    if facts.ref.type not in p.unit_head_only or meeting_facts(facts).heads_unit is not False:
+        return None
+    return Outcome(
+        "not_applicable",
+        Message(
+            "不适用：该%(type)s不是直接隶属工委、领导本部门的党组织（本单位设有党组，由党组书记讲党课）。",
+            type=choice_label(OrgType, facts.ref.type),
+        ),
+    )
 
 
 def _given_by_holder(
@@ -617,7 +677,7 @@ def _given_by_holder(
 def secretary_lecture_todo(
     facts: OrgFacts, window: Window, p: SecretaryLectureParams, on: dt.date
 ) -> list[Due]:
-    if len(_given_by_holder(facts, window, p, until=on)) >= p.min_count:
+    if _not_unit_head(facts, p) or len(_given_by_holder(facts, window, p, until=on)) >= p.min_count:
         return []
     due = due_by(facts, dt.date(on.year, 12, 31))
     message = Message(
@@ -637,6 +697,9 @@ def secretary_lecture_todo(
     link=record_link,
 )
 def secretary_lecture(facts: OrgFacts, window: Window, p: SecretaryLectureParams) -> Outcome:
+    not_applicable = _not_unit_head(facts, p)
+    if not_applicable:
+        return not_applicable
     title, label = title_name(p.title), type_name(p.meeting_type)
     given = _given_by_holder(facts, window, p)
     if len(given) >= p.min_count:
@@ -646,3 +709,7 @@ def secretary_lecture(facts: OrgFacts, window: Window, p: SecretaryLectureParams
         )
         return Outcome("pass", message, [], meeting_ids(given))
     return annual_unmet(window, Message("由在任%(title)s讲%(type)s", title=title, type=label))
+
+
+# the checks over who chaired and who attended (v5): registered on import
+from dangjian.meetings import attendance_rules  # noqa: E402, F401

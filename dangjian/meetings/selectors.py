@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import todo
 from dangjian.compliance.rulebook import load_ruleset
-from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, MeetingType, Roster
+from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
 from dangjian.orgs.choices import PostTitle
@@ -101,6 +101,7 @@ class RosterRow:
     org_name: str  # shown when the member belongs to a 党小组 (or another sub-organisation)
     types: list[str]
     absent: bool = False
+    reason_kind: str = ""
     reason: str = ""
 
     @property
@@ -129,6 +130,10 @@ class RosterView:
     counted: bool = False  # at least one selected type takes attendance
     people: list[tuple[int, str]] = field(default_factory=list)  # host / lecturer options
     secretary_id: int | None = None
+
+    @property
+    def reason_choices(self) -> list[tuple[str, str]]:
+        return list(AbsenceReason.choices)
 
     @property
     def ready(self) -> bool:
@@ -177,7 +182,7 @@ def roster_view(
     types: list[str],
     *,
     absent: set[int] | None = None,
-    reasons: dict[int, str] | None = None,
+    reasons: dict[int, tuple[str, str]] | None = None,
 ) -> RosterView:
     """The expected attendees (应到) of a record of `types` held by `org` on `on`: the union of the
     types' rosters, each person with the types whose roster they are on, ticked absent when in
@@ -213,7 +218,8 @@ def roster_view(
                 org_name=org_names.get(e.org_id, ""),
                 types=member_types[e.member_id],
                 absent=e.member_id in absent,
-                reason=reasons.get(e.member_id, "") if e.member_id in absent else "",
+                reason_kind=reasons.get(e.member_id, ("", ""))[0] if e.member_id in absent else "",
+                reason=reasons.get(e.member_id, ("", ""))[1] if e.member_id in absent else "",
             )
             for e in by_member.values()
         ),
@@ -484,3 +490,88 @@ def todo_units(groups: list[TodoGroup]) -> list[TodoUnit]:
             unit.items += len(group.entries)
             unit.first_due = min(unit.first_due, group.first_due)
     return sorted(units.values(), key=lambda u: (-u.orgs, u.unit))
+
+
+# --- members absent from organizational life for months (MEM-ORGLIFE-ABSENT-6M) ---------------------
+
+ORGLIFE_RULE = "MEM-ORGLIFE-ABSENT-6M"
+CASE, WARNING = "case", "warning"
+
+
+@dataclass
+class AbsenceItem:
+    run: Any  # attendance.Run
+    branch: Org
+    member_org: str  # the 党小组 holding the member, when not the branch itself
+    level: str  # CASE (to review) or WARNING (half the months, still going on)
+    last_review: Any = None  # the member's latest OrgLifeReview
+    form: Any = None
+
+
+def orglife_rule():
+    """MEM-ORGLIFE-ABSENT-6M of the latest rulebook (its months and types), or None when it has none."""
+    try:
+        return load_ruleset().rule(ORGLIFE_RULE)
+    except KeyError:
+        return None
+
+
+def orglife_member(user, pk: Any) -> Any:
+    """A member of the organisations the user administers (never their own record through it), or None."""
+    from dangjian.accounts.scope import scope_for
+    from dangjian.members.models import Member
+
+    pk = _pk(pk)
+    if pk is None:
+        return None
+    return Member.objects.filter(scope_for(user).org_q("org__"), pk=pk).select_related("org").first()
+
+
+def absence_items(user, on: dt.date, org: Org | None = None) -> list[AbsenceItem]:
+    """The members of the user's branches (with their 党小组) whose run of months without taking part in
+    organizational life, without a recorded reason and not yet reviewed, reaches the rule's months (to
+    review) or half of them and is still going on (a warning); computed as the rule computes them. A fixed
+    number of queries: the branches, the rule's facts ("orglife"), the 党小组 names, the latest reviews."""
+    from dangjian.compliance.facts import FactContext
+    from dangjian.meetings.attendance import all_runs, last_complete_month
+    from dangjian.meetings.facts import load_life_facts
+    from dangjian.meetings.models import OrgLifeReview
+
+    rule = orglife_rule()
+    if rule is None:
+        return []
+    params = rule.typed_params
+    branches = Org.objects.visible_to(user).filter(type="zhibu").active(on)
+    if org is not None:
+        branches = branches.filter(path__startswith=org.path)
+    rows = list(branches.order_by("path"))
+    if not rows:
+        return []
+    ids = [b.pk for b in rows]
+    facts = load_life_facts(FactContext(ids, rows, on.year, on, (rule,), {}))
+    by_pk = {b.pk: b for b in rows}
+    types, warn = frozenset(params.meeting_types), max(1, params.absent_months // 2)
+    last = last_complete_month(on)
+    items = []
+    for branch_id, life in facts.items():
+        for run in all_runs(life, types, on):
+            if run.length >= params.absent_months:
+                level = CASE
+            elif run.length >= warn and run.last == last:
+                level = WARNING
+            else:
+                continue
+            items.append(AbsenceItem(run, by_pk[branch_id], "", level))
+    if not items:
+        return []
+    groups = {i.run.member.org_id for i in items} - set(by_pk)
+    names = dict(Org.objects.filter(pk__in=groups).values_list("pk", "name")) if groups else {}
+    reviews: dict[int, Any] = {}
+    for review in OrgLifeReview.objects.filter(member_id__in={i.run.member.id for i in items}).order_by(
+        "member_id", "-reviewed_on", "-id"
+    ):
+        reviews.setdefault(review.member_id, review)
+    for item in items:
+        item.member_org = names.get(item.run.member.org_id, "")
+        item.last_review = reviews.get(item.run.member.id)
+    return sorted(items, key=lambda i: (i.level != CASE, i.branch.path, i.run.member.name, i.run.first))

@@ -18,8 +18,8 @@ from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
-from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
-from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
+from dangjian.meetings.choices import TYPES_FOR_ORG, AbsenceReason, MeetingType, OrgLifeReviewDecision
+from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, OrgLifeReview, parse_reason
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType, chinese_label
@@ -51,7 +51,7 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
         "lecturer": meeting.lecturer_display,
         "observers": meeting.observers,
         "absentees": "、".join(
-            f"{a.member.name}（{a.reason}）" if a.reason else a.member.name
+            f"{a.member.name}（{_reason_label(a.reason_kind, a.reason)}）" if a.reason_kind else a.member.name
             for a in meeting.absences.select_related("member").order_by("member__name", "member_id")
         ),
         "attendance": "；".join(
@@ -63,6 +63,41 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
         "decisions": meeting.decisions,
         "attachments": "、".join(meeting.attachments.order_by("id").values_list("name", flat=True)),
     }
+
+
+def _reason_label(kind: str, text: str) -> str:
+    """The reason in Chinese (audit snapshots are data, whatever the interface language)."""
+    label = chinese_label(AbsenceReason, kind)
+    return f"{label}：{text}" if text else label
+
+
+# An absentee's reason: (kind, text), or a text alone (read as parse_reason reads it: "病假", "公差：赴京" …).
+Reason = tuple[str, str] | str | None
+
+
+def absence_reasons(actor, absentees: dict[int, Reason]) -> dict[int, tuple[str, str]]:
+    """Each absentee's reason as (kind, text): a text without a kind is 其他; 其他 needs its text."""
+    found: dict[int, tuple[str, str]] = {}
+    unexplained = []
+    for member_id, value in absentees.items():
+        if value is None or isinstance(value, str):
+            kind, text = "", value or ""
+        else:
+            kind, text = (value[0] or "").strip(), (value[1] or "").strip()
+        if kind and kind not in AbsenceReason.values:
+            raise ServiceError(_("缺席原因“%(kind)s”无效。") % {"kind": kind}, field="absentees")
+        if not kind:  # a text alone: "病假", "公差：赴京" or anything else (其他)
+            kind, text = parse_reason(text)
+        text = text[:200]
+        if kind == AbsenceReason.OTHER and not text:
+            unexplained.append(member_id)
+        found[member_id] = (kind, text)
+    if unexplained:
+        raise ServiceError(
+            _("缺席原因为“其他”时请注明具体原因：%(names)s。") % {"names": _names(actor, unexplained)},
+            field="absentees",
+        )
+    return found
 
 
 def _validate(data: dict[str, Any], types: list[str]) -> None:
@@ -156,15 +191,19 @@ def _names(actor, member_ids: list[int]) -> str:
     return enumeration(names)
 
 
-def _check_people(actor, data: dict[str, Any], on_roster: set[int]) -> None:
-    """The host is on the roster or holds a post in the organisation on the date; the lecturer is on the
-    roster, holds a post on the date in the organisation, an ancestor or an organisation of the same unit
-    (the 党组书记 lecturing at a branch), or is a member the actor administers."""
+def _check_people(actor, data: dict[str, Any], on_roster: set[int], absent) -> None:
+    """The host is on the roster or holds a post in the organisation on the date, and is not ticked absent
+    (who chaired is a fact of the meeting; whether the right person chaired is MTG-CHAIRED-BY-SECRETARY's to
+    report, never a reason to refuse the record); the lecturer is on the roster, holds a post on the date in
+    the organisation, an ancestor or an organisation of the same unit (the 党组书记 lecturing at a branch), or
+    is a member the actor administers."""
     org, date = data["org"], data["date"]
     host, lecturer = data.get("host"), data.get("lecturer")
     holders = Post.objects.current(date)
     if host is not None and host.pk not in on_roster and not holders.filter(org=org, member=host).exists():
         raise ServiceError(_("主持人应为应到人员或该组织的在任委员。"), field="host")
+    if host is not None and host.pk in absent:
+        raise ServiceError(_("主持人不能同时记为缺席。"), field="host")
     if lecturer is None or lecturer.pk in on_roster:
         return
     related = Q(org=org) | Q(org__path__in=org.ancestor_paths())
@@ -199,7 +238,7 @@ def _remove_files(rows: list[Attachment]) -> None:
 
 
 def _write(
-    meeting: Meeting, data: dict[str, Any], types: list[str], absentees: dict[int, str], actor
+    meeting: Meeting, data: dict[str, Any], types: list[str], absentees: dict[int, Reason], actor
 ) -> None:
     types = sorted(set(types), key=MeetingType.values.index)
     _validate(data, types)
@@ -210,7 +249,8 @@ def _write(
         raise ServiceError(
             _("缺席人员不在应到名单中：%(names)s。") % {"names": _names(actor, stray)}, field="absentees"
         )
-    _check_people(actor, data, on_roster)
+    reasons = absence_reasons(actor, absentees)
+    _check_people(actor, data, on_roster, reasons)
     for key in MEETING_FIELDS:
         if key in data:
             value = data[key]
@@ -220,8 +260,8 @@ def _write(
     meeting.absences.all().delete()
     MeetingKind.objects.bulk_create(_kinds(meeting, types, rosters, set(absentees)))
     Absence.objects.bulk_create(
-        Absence(meeting=meeting, member_id=member_id, reason=(reason or "").strip()[:200])
-        for member_id, reason in sorted(absentees.items())
+        Absence(meeting=meeting, member_id=member_id, reason_kind=kind, reason=text)
+        for member_id, (kind, text) in sorted(reasons.items())
     )
 
 
@@ -231,11 +271,11 @@ def create_meeting(
     actor,
     data: dict[str, Any],
     types: list[str],
-    absentees: dict[int, str] | None = None,
+    absentees: dict[int, Reason] | None = None,
     attachments=None,
 ) -> Meeting:
-    """`absentees` maps member id → reason (everyone else on the roster was present); `attachments` are
-    uploaded files kept as optional evidence."""
+    """`absentees` maps member id → reason, (kind, text) or a text (everyone else on the roster was present);
+    `attachments` are uploaded files kept as optional evidence."""
     if data.get("org") is not None:
         require_org(actor, data["org"], _("该组织不在您的管理范围内，不能录入其组织生活。"))
     meeting = Meeting(created_by=actor if getattr(actor, "pk", None) else None)
@@ -264,7 +304,7 @@ def update_meeting(
     meeting: Meeting,
     data: dict[str, Any],
     types: list[str] | None = None,
-    absentees: dict[int, str] | None = None,
+    absentees: dict[int, Reason] | None = None,
     attachments=None,
     remove_attachments: list[int] | None = None,
 ) -> Meeting:
@@ -278,7 +318,10 @@ def update_meeting(
     if types is None:
         types = list(meeting.kinds.values_list("type", flat=True))
     if absentees is None:
-        absentees = dict(meeting.absences.values_list("member_id", "reason"))
+        absentees = {
+            m: (kind, text)
+            for m, kind, text in meeting.absences.values_list("member_id", "reason_kind", "reason")
+        }
     _write(meeting, merged, types, absentees, actor)
     _store_uploads(meeting, attachments)
     if remove_attachments:
@@ -302,3 +345,48 @@ def delete_meeting(*, actor, meeting: Meeting) -> None:
     _lecturers_changed(meeting.lecturer_id)
     _remove_files(list(meeting.attachments.all()))
     meeting.delete()
+
+
+@transaction.atomic
+def record_orglife_review(
+    *, actor, member: Member, reviewed_on: dt.date, through_month: dt.date, decision: str, reason: str
+) -> OrgLifeReview:
+    """The branch's review of a member who took no part in organizational life for months without a recorded
+    reason (党章 第九条; MEM-ORGLIFE-ABSENT-6M): the absences up to `through_month` are reviewed. Never changes
+    the member's status: 除名 as 自行脱党 is the 支部大会's decision, recorded where status changes are."""
+    if decision not in OrgLifeReviewDecision.values:
+        raise ServiceError(_("结论“%(decision)s”无效。") % {"decision": decision}, field="decision")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写理由。"), field="reason")
+    if not isinstance(reviewed_on, dt.date) or reviewed_on > dt.date.today():
+        raise ServiceError(_("审查日期无效（不能晚于今天）。"), field="reviewed_on")
+    if not isinstance(through_month, dt.date):
+        raise ServiceError(_("月份无效。"), field="through_month")
+    through_month = through_month.replace(day=1)
+    if through_month > reviewed_on:
+        raise ServiceError(_("审查所涉截至月份不能晚于审查日期。"), field="through_month")
+    current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记组织生活缺席审查。"))
+    review = OrgLifeReview.objects.create(
+        member=current,
+        reviewed_on=reviewed_on,
+        through_month=through_month,
+        decision=decision,
+        reason=reason,
+        reviewed_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor,
+        action="create",
+        obj=review,
+        org_path=current.org.path,
+        after={
+            "member": current.name,
+            "reviewed_on": reviewed_on,
+            "through_month": through_month,
+            "decision": chinese_label(OrgLifeReviewDecision, decision),
+            "reason": reason,
+        },
+    )
+    return review

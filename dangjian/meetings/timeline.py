@@ -53,8 +53,8 @@ def meeting_events(member, on: dt.date) -> list[TimelineEvent]:
         if post.started_on <= last:
             windows.append((frozenset({post.org_id}), post.started_on, last, frozenset(types)))
     absences = {
-        a.meeting_id: a.reason
-        for a in Absence.objects.filter(member_id=member.pk).only("meeting_id", "reason")
+        a.meeting_id: a.reason_display
+        for a in Absence.objects.filter(member_id=member.pk).only("meeting_id", "reason_kind", "reason")
     }
 
     q = Q(meeting_id__in=list(absences))

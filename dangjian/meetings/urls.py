@@ -10,6 +10,7 @@ urlpatterns = [
     path("roster/", views.roster_fragment, name="roster"),
     path("calendar/", views.meeting_calendar, name="calendar"),
     path("todo/", views.todo_panel, name="todo"),
+    path("absences/", views.absence_cases, name="absences"),
     path("<int:pk>/", views.meeting_detail, name="detail"),
     path("<int:pk>/edit/", views.meeting_edit, name="edit"),
     path("<int:pk>/delete/", views.meeting_delete, name="delete"),

@@ -21,10 +21,17 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.meetings import selectors
+from dangjian.meetings.attendance import last_complete_month, month_label, month_of
 from dangjian.meetings.choices import MeetingType
-from dangjian.meetings.forms import MeetingFilterForm, MeetingForm, edit_initial, parse_month
+from dangjian.meetings.forms import (
+    MeetingFilterForm,
+    MeetingForm,
+    OrgLifeReviewForm,
+    edit_initial,
+    parse_month,
+)
 from dangjian.meetings.models import Meeting
-from dangjian.meetings.services import create_meeting, delete_meeting, update_meeting
+from dangjian.meetings.services import create_meeting, delete_meeting, record_orglife_review, update_meeting
 from dangjian.orgs.choices import OrgType
 
 TODO_ORG_LIMIT = 30  # a scope with more organisations to remind is first summarised per 单位
@@ -358,3 +365,80 @@ def todo_panel(request):
         context["page"] = paginator.get_page(request.GET.get("page"))
     template = "meetings/_todo.html" if _is_htmx(request) or compact else "meetings/todo.html"
     return render(request, template, context)
+
+
+# --- 连续未参加组织生活 (MEM-ORGLIFE-ABSENT-6M) -------------------------------------------------------
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def absence_cases(request):
+    """Members of the user's branches who took no part in organizational life for months without a recorded
+    reason, as MEM-ORGLIFE-ABSENT-6M finds them, each case with the form recording the branch's review (POST).
+    Nothing here changes a member's status."""
+    today = dt.date.today()
+    data = request.POST if request.method == "POST" else request.GET
+    org = None
+    if data.get("org"):
+        org = selectors.visible_org(request.user, data.get("org"))
+        if org is None:
+            raise Http404
+    review_form, review_member = None, None
+    if request.method == "POST":
+        review_form = OrgLifeReviewForm(request.POST)
+        review_member = selectors.orglife_member(request.user, request.POST.get("member"))
+        if review_member is None:
+            raise Http404
+        if review_form.is_valid():
+            try:
+                record_orglife_review(
+                    actor=request.user,
+                    member=review_member,
+                    reviewed_on=review_form.cleaned_data["reviewed_on"],
+                    through_month=review_form.cleaned_data["through_month"],
+                    decision=review_form.cleaned_data["decision"],
+                    reason=review_form.cleaned_data["reason"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(review_form, exc)
+            else:
+                messages.success(
+                    request, _("已登记对%(name)s的组织生活缺席审查。") % {"name": review_member.name}
+                )
+                query = urlencode({"org": org.pk} if org else {})
+                return redirect(f"{reverse('meetings:absences')}{'?' + query if query else ''}")
+    items = selectors.absence_items(request.user, today, org)
+    for item in items:
+        if item.level != selectors.CASE:
+            continue
+        if review_form is not None and review_member and review_member.pk == item.run.member.id:
+            item.form = review_form
+        else:
+            item.form = OrgLifeReviewForm(
+                initial={
+                    "member": item.run.member.id,
+                    "reviewed_on": today,
+                    "through_month": month_label(item.run.last),
+                },
+                auto_id=f"id_r{item.run.member.id}_%s",
+            )
+    rule = selectors.orglife_rule()
+    return render(
+        request,
+        "meetings/absences.html",
+        {
+            "nav": "meetings",
+            "items": items,
+            "org": org,
+            "orgs": selectors.filter_org_options(request.user),
+            "today": today,
+            "through": month_of(last_complete_month(today)),
+            "months": rule.typed_params.absent_months if rule else None,
+            "n_case": sum(1 for i in items if i.level == selectors.CASE),
+            "n_warning": sum(1 for i in items if i.level == selectors.WARNING),
+        },
+        status=400 if review_form is not None and review_form.errors else 200,
+    )

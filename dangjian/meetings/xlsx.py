@@ -2,7 +2,7 @@
 
 A row matches an existing record on 组织编码 + 活动类型 (as a set) + 日期 + 主题. People are given by
 身份证号 and found through the keyed hash (one query for the whole file); absentees may carry their
-reason in brackets after the number. Records are written through the meetings services, which check
+reason in brackets after the number (病假, 公差 or 其他, with a text after "："). Records are written through the meetings services, which check
 the scope, compute the attendance from the roster on the date and refuse an absentee who is not on it.
 """
 
@@ -19,8 +19,8 @@ from dangjian.core.i18n import enumeration
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
 from dangjian.core.pii import mask_id_number
 from dangjian.core.xlsx import CellError, Column, Date, IdNumber, ParsedRow, Text
-from dangjian.meetings.choices import MeetingType
-from dangjian.meetings.models import Meeting
+from dangjian.meetings.choices import AbsenceReason, MeetingType
+from dangjian.meetings.models import Meeting, parse_reason
 from dangjian.meetings.services import _validate, create_meeting, update_meeting
 from dangjian.members.models import Member
 from dangjian.members.xlsx import members_by_number
@@ -93,20 +93,23 @@ class MeetingTypes:
 
 class Absentees:
     """缺席人员身份证号: numbers joined by 、 or commas, each optionally followed by its reason in
-    brackets, e.g. 310101199001011234（出差）. Numbers are never echoed back in messages."""
+    brackets: 病假, 公差 or 其他, with a text after "：" (required for 其他), e.g. 310101199001011234（公差：赴京）.
+    A reason that names no kind is 其他 with that text. Parsed to (number, kind, text); numbers are never
+    echoed back in messages."""
 
     number_format = "@"
     blank: Any = ()
     hint = (
-        "应到名单中未出席的党员；不填表示全部出席。多人用“、”或“,”分隔，可在身份证号后用括号注明原因，"
-        "如“310101199001011234（出差）”。"
+        "应到名单中未出席的党员；不填表示全部出席。多人用“、”或“,”分隔，可在身份证号后用括号注明原因："
+        "病假、公差或其他，可在“：”后补充说明（其他须说明），如“310101199001011234（公差：赴京参会）”"
+        "“310101199001011235（其他：家中有事）”；未写明类别的原因按“其他”记录。"
     )
 
-    def parse(self, value: Any) -> tuple[tuple[str, str], ...]:
+    def parse(self, value: Any) -> tuple[tuple[str, str, str], ...]:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return ((IdNumber().parse(value), ""),)
+            return ((IdNumber().parse(value), "", ""),)
         items = split_list(str(value))
-        found: list[tuple[str, str]] = []
+        found: list[tuple[str, str, str]] = []
         for n, item in enumerate(items, start=1):
             number, reason = item, ""
             opening = next((i for i, char in enumerate(item) if char in _OPEN), -1)
@@ -119,18 +122,31 @@ class Absentees:
                 if several:
                     raise CellError(_("第%(n)s个%(message)s") % {"n": n, "message": exc.message}) from exc
                 raise
-            if len(reason) > 200:
+            kind, text = parse_reason(reason)
+            if len(text) > 200:
                 if several:
                     raise CellError(_("第%(n)s个缺席原因不能超过200个字。") % {"n": n})
                 raise CellError(_("缺席原因不能超过200个字。"))
-            earlier = next((i for i, (other, _reason) in enumerate(found, start=1) if other == number), None)
+            if kind == AbsenceReason.OTHER and not text:
+                if several:
+                    raise CellError(_("第%(n)s个缺席原因为“其他”，请在“：”后注明具体原因。") % {"n": n})
+                raise CellError(_("缺席原因为“其他”，请在“：”后注明具体原因。"))
+            earlier = next((i for i, (other, *_reason) in enumerate(found, start=1) if other == number), None)
             if earlier is not None:
                 raise CellError(_("第%(n)s个身份证号与第%(earlier)s个重复。") % {"n": n, "earlier": earlier})
-            found.append((number, reason))
+            found.append((number, kind, text))
         return tuple(found)
 
     def render(self, value: Any) -> Any:
-        return "、".join(f"{number}（{reason}）" if reason else number for number, reason in value or ())
+        return "、".join(
+            f"{number}（{reason_cell(kind, text)}）" if kind else number for number, kind, text in value or ()
+        )
+
+
+def reason_cell(kind: str, text: str) -> str:
+    """A reason as the import reads it back: "病假", "公差：赴京参会", "其他：家中有事"."""
+    label = chinese_label(AbsenceReason, kind)
+    return f"{label}：{text}" if text else label
 
 
 MEETING_COLUMNS = (
@@ -192,7 +208,7 @@ class MeetingImporter(Importer):
 
     @staticmethod
     def _absent_numbers(row: ParsedRow) -> list[str]:
-        return [number for number, _reason in row.get("absentees") or ()]
+        return [number for number, *_reason in row.get("absentees") or ()]
 
     def _existing(self, orgs: list[Org], rows: list[ParsedRow]) -> dict[tuple, Meeting]:
         dates = [r.get("date") for r in rows if r.get("date")]
@@ -234,14 +250,14 @@ class MeetingImporter(Importer):
                     _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)},
                 )
         absent = row.get("absentees") or ()
-        unknown = [mask_id_number(number) for number, _reason in absent if number not in members]
+        unknown = [mask_id_number(number) for number, *_reason in absent if number not in members]
         if unknown:
             ctx.error(
                 row.row,
                 ABSENTEES,
                 _("未找到身份证号为 %(number)s 的党员。") % {"number": enumeration(unknown)},
             )
-        people["absentees"] = {members[n].pk: reason for n, reason in absent if n in members}
+        people["absentees"] = {members[n].pk: (kind, text) for n, kind, text in absent if n in members}
         return people
 
     def _validate(self, row: ParsedRow, org: Org | None, people: dict[str, Any], ctx: ImportContext) -> None:
@@ -287,7 +303,9 @@ class MeetingImporter(Importer):
         return action, summary, org.path
 
     @staticmethod
-    def _changed(meeting: Meeting, data: dict[str, Any], absentees: dict[int, str] | None) -> bool:
+    def _changed(
+        meeting: Meeting, data: dict[str, Any], absentees: dict[int, tuple[str, str]] | None
+    ) -> bool:
         for key, value in data.items():
             if key in ("org", "host", "lecturer"):
                 if (value.pk if value else None) != getattr(meeting, f"{key}_id"):
@@ -295,8 +313,8 @@ class MeetingImporter(Importer):
             elif (value.strip() if isinstance(value, str) else value) != getattr(meeting, key):
                 return True
         if absentees is not None:
-            current = {a.member_id: a.reason for a in meeting.absences.all()}
-            if current != {member: (reason or "").strip() for member, reason in absentees.items()}:
+            current = {a.member_id: (a.reason_kind, a.reason) for a in meeting.absences.all()}
+            if current != absentees:
                 return True
         return False
 
@@ -332,7 +350,7 @@ class MeetingImporter(Importer):
                 "host": meeting.host.id_number if meeting.host_id else "",
                 "lecturer": meeting.lecturer.id_number if meeting.lecturer_id else "",
                 "lecturer_name": meeting.lecturer_name,
-                "absentees": tuple((a.member.id_number, a.reason) for a in absences),
+                "absentees": tuple((a.member.id_number, a.reason_kind, a.reason) for a in absences),
                 "observers": meeting.observers,
                 "content": meeting.content,
             }

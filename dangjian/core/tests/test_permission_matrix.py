@@ -300,6 +300,17 @@ def _build(world: World) -> None:
             data={"org": o[org], "date": TODAY - dt.timedelta(days=12), "topic": f"{org}党员大会"},
             types=["assembly"],
         )
+    for months_ago in range(1, 8):  # 郑甲一失联 absent without a reason for seven months: a case to review
+        create_meeting(
+            actor=None,
+            data={
+                "org": o["A1"],
+                "date": add_months(MONTH, -months_ago),
+                "topic": f"甲一主题党日{months_ago}",
+            },
+            types=["theme_day"],
+            absentees={p["lost"].pk: ""},
+        )
 
     for key in ("target", "self", "a2", "b1"):
         declare_base(
@@ -741,6 +752,17 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405", post="login 403 302+ 404 404 302+ 404", kwargs=pk("meeting")
     ),
     "meetings:attachment": Row("login 403 200 404 404 200 404", kwargs=pk("attachment")),
+    "meetings:absences": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "member": w.people["lost"].pk,
+            "reviewed_on": day(),
+            "through_month": f"{add_months(MONTH, -1):%Y-%m}",
+            "decision": "contact",
+            "reason": "正在联系核实",
+        },
+    ),
     # --- compliance
     "compliance:overview": Row("login 403 200 200 200 200 200"),
     "compliance:rows": Row("login 403 200 200 200 200 200", query=lambda w: {"unit": "甲委"}, headers=H),

@@ -134,13 +134,18 @@ SPEAKER_BODIES: tuple[str, ...] = (
 )
 SPEAKER_TITLES: tuple[str, ...] = ("教授", "副教授", "研究员", "老师")
 
+# Reasons as written in a record (meetings.models.parse_reason: 病假, 公差 or 其他, with a text after "：").
 ABSENCE_REASONS_ACTIVE: tuple[tuple[str, float], ...] = (
-    ("出差", 0.32),
-    ("公务", 0.36),
-    ("事假", 0.17),
+    ("公差：出差", 0.32),
+    ("公差", 0.36),
+    ("其他：事假", 0.17),
     ("病假", 0.15),
 )
-ABSENCE_REASONS_RETIRED: tuple[tuple[str, float], ...] = (("病假", 0.6), ("事假", 0.34), ("出差", 0.06))
+ABSENCE_REASONS_RETIRED: tuple[tuple[str, float], ...] = (
+    ("病假", 0.6),
+    ("其他：事假", 0.34),
+    ("其他：外出", 0.06),
+)
 
 MINUTES: dict[str, tuple[str, ...]] = {
     "theme_day": (

@@ -30,7 +30,7 @@ from dangjian.dues.models import (
     LedgerSnapshot,
 )
 from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
-from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind
+from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, parse_reason
 from dangjian.members.models import Member, MemberHistory
 from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
 from dangjian.orgs.models import Org, Post, path_segment
@@ -177,12 +177,12 @@ def write_meetings(plan: Plan, orgs: dict[str, Org], members: list[Member], prog
             (pk, str(k.type), org, day[m.date], k.expected, k.present, k.expected_formal, k.present_formal)
             for k in m.kinds
         )
-        absences.extend((pk, members[i].pk, reason) for i, reason in m.absentees)
+        absences.extend((pk, members[i].pk, *parse_reason(reason)) for i, reason in m.absentees)
     _insert(Meeting, MEETING_COLUMNS, meetings)
     progress("组织生活记录", len(meetings), len(meetings))
     kind_fields = ["meeting_id", "type", "org_id", "date", "expected", "present"]
     _insert(MeetingKind, [*kind_fields, "expected_formal", "present_formal"], kinds)
-    _insert(Absence, ["meeting_id", "member_id", "reason"], absences)
+    _insert(Absence, ["meeting_id", "member_id", "reason_kind", "reason"], absences)
     with connection.cursor() as cursor:
         for sql in ops.sequence_reset_sql(no_style(), [Meeting]):
             cursor.execute(sql)

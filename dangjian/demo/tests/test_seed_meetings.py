@@ -61,7 +61,7 @@ def meetings_snapshot() -> list[tuple]:
             m.host.name if m.host else "",
             m.lecturer_display,
             tuple(sorted((k.type, *attendance(k)) for k in m.kinds.all())),
-            tuple(sorted((a.member.name, a.reason) for a in m.absences.all())),
+            tuple(sorted((a.member.name, a.reason_kind, a.reason) for a in m.absences.all())),
         )
         for m in meetings
     )
@@ -163,8 +163,14 @@ def test_every_record_is_valid_for_its_organisation_and_dated_in_the_year(db):
             types,
         )
         assert ("lecture" in types) == bool(meeting.lecturer_id or meeting.lecturer_name)
-    reasons = set(Absence.objects.values_list("reason", flat=True))
-    assert reasons == {"出差", "病假", "公务", "事假"}
+    reasons = set(Absence.objects.values_list("reason_kind", "reason"))
+    assert reasons == {
+        ("official", "出差"),
+        ("sick", ""),
+        ("official", ""),
+        ("other", "事假"),
+        ("other", "外出"),
+    }
 
 
 def test_some_records_carry_several_types(db):

@@ -102,12 +102,17 @@ def test_edit_is_audited_and_recomputes_attendance(tree, branch, users):
     )
     # The branch's five plus the `users` fixture's own member of A1.
     assert kinds(meeting) == {"assembly": (6, 6, 5, 5)}
-    update_meeting(actor=users["branch_a1"], meeting=meeting, data={}, absentees={branch["书记"].pk: "公务"})
+    update_meeting(
+        actor=users["branch_a1"],
+        meeting=meeting,
+        data={},
+        absentees={branch["书记"].pk: ("official", "赴京")},
+    )
     meeting.refresh_from_db()
     assert kinds(meeting) == {"assembly": (6, 5, 5, 4)}
     event = AuditEvent.objects.filter(object_type="meetings.meeting", action="update").get()
     assert event.before["attendance"] == "支部党员大会 应到6 实到6"
-    assert event.after["absentees"] == "书记甲（公务）"
+    assert event.after["absentees"] == "书记甲（公差：赴京）"
 
 
 def test_sibling_branch_admin_cannot_record_edit_or_delete(tree, branch, users):

@@ -16,6 +16,7 @@ from dangjian.core.imports import IMPORT_KINDS, RowError, export_workbook, run_i
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import mask_id_number
 from dangjian.core.tests.xlsx_files import save_bytes, write_xlsx
+from dangjian.core.xlsx import CellError
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.services import create_meeting
 from dangjian.meetings.xlsx import Absentees, MeetingTypes, split_list
@@ -81,8 +82,27 @@ def test_lists_split_on_the_usual_separators_but_not_inside_brackets():
 
 def test_absentee_cell_reads_numbers_with_optional_reasons(people):
     first, second = number(people, "组织"), number(people, "宣传")
-    assert Absentees().parse(f"{first}（出差）, {second.lower()}") == ((first, "出差"), (second, ""))
-    assert Absentees().render(((first, "出差"), (second, ""))) == f"{first}（出差）、{second}"
+    assert Absentees().parse(f"{first}（出差）, {second.lower()}") == (
+        (first, "other", "出差"),
+        (second, "", ""),
+    )
+    assert (
+        Absentees().render(((first, "other", "出差"), (second, "", ""))) == f"{first}（其他：出差）、{second}"
+    )
+
+
+def test_absentee_reasons_name_their_kind():
+    first, second, third = unique_id_number(), unique_id_number(), unique_id_number()
+    parsed = Absentees().parse(f"{first}（病假）、{second}（公差：赴京参会）、{third}(其他：家中有事)")
+    assert parsed == ((first, "sick", ""), (second, "official", "赴京参会"), (third, "other", "家中有事"))
+    assert (
+        Absentees().render(parsed)
+        == f"{first}（病假）、{second}（公差：赴京参会）、{third}（其他：家中有事）"
+    )
+    with pytest.raises(CellError, match="“其他”，请在“：”后注明具体原因"):
+        Absentees().parse(f"{first}（其他）")
+    with pytest.raises(CellError, match="第2个缺席原因为“其他”"):
+        Absentees().parse(f"{first}（病假）、{second}（其他：）")
 
 
 # --- writing --------------------------------------------------------------------------------------------
@@ -93,7 +113,7 @@ def test_creates_a_record_with_several_types_host_lecturer_and_absentees(tree, p
         地点="党员活动室",
         主持人身份证号=number(people, "书记"),
         主讲人身份证号=number(people, "书记"),
-        缺席人员身份证号=f"{number(people, '宣传')}（出差）、{number(people, '预备')}（病假）",
+        缺席人员身份证号=f"{number(people, '宣传')}（公差：出差）、{number(people, '预备')}（病假）",
         列席人员="机关党委委员 王某",
         会议记录="支部书记讲授党课。",
     )
@@ -113,9 +133,9 @@ def test_creates_a_record_with_several_types_host_lecturer_and_absentees(tree, p
         "支部书记讲授党课。",
     )
     assert attendance(meeting) == {"theme_day": (5, 3, 4, 3), "lecture": (5, 3, 4, 3)}
-    assert sorted(meeting.absences.values_list("member__name", "reason")) == [
-        ("宣传党员", "出差"),
-        ("预备党员", "病假"),
+    assert sorted(meeting.absences.values_list("member__name", "reason_kind", "reason")) == [
+        ("宣传党员", "official", "出差"),
+        ("预备党员", "sick", ""),
     ]
     assert [(p.row, p.action, p.summary) for p in result.planned] == [
         (2, "create", "甲一支部 2026-03-31 党课、主题党日：三月主题党日暨党课")
@@ -125,7 +145,7 @@ def test_creates_a_record_with_several_types_host_lecturer_and_absentees(tree, p
 
 
 def test_reimport_is_unchanged_and_a_changed_field_is_an_update(tree, people, tmp_path):
-    absent = f"{number(people, '组织')}（公务）"
+    absent = f"{number(people, '组织')}（公差）"
     assert import_rows(tmp_path, [meeting_row(缺席人员身份证号=absent)]).created == 1
     same = meeting_row(活动类型="党课、主题党日", 缺席人员身份证号=absent)  # the types are a set
     assert import_rows(tmp_path, [same]).to_json() == {
@@ -136,7 +156,7 @@ def test_reimport_is_unchanged_and_a_changed_field_is_an_update(tree, people, tm
     }
     assert not AuditEvent.objects.filter(action="update").exists()
     changed = meeting_row(
-        缺席人员身份证号=f"{number(people, '组织')}（公务）、{number(people, '小组')}（事假）"
+        缺席人员身份证号=f"{number(people, '组织')}（公差）、{number(people, '小组')}（事假）"
     )
     assert import_rows(tmp_path, [changed]).to_json() == {
         "created": 0,
@@ -147,7 +167,7 @@ def test_reimport_is_unchanged_and_a_changed_field_is_an_update(tree, people, tm
     meeting = Meeting.objects.get()
     assert attendance(meeting)["theme_day"] == (5, 3, 4, 2)
     event = AuditEvent.objects.get(action="update", object_type="meetings.meeting")
-    assert event.after["absentees"] == "小组党员（事假）、组织党员（公务）"
+    assert event.after["absentees"] == "小组党员（其他：事假）、组织党员（公差）"
     other_topic = meeting_row(主题="另一次主题党日")
     assert import_rows(tmp_path, [other_topic]).created == 1
     assert Meeting.objects.count() == 2

@@ -157,7 +157,7 @@ def test_meetings_attended_and_missed_follow_the_roster(tree, moved, make_member
         (D(2024, 6, 1), "参加支部委员会、党课", "meetings.attended"),
     }
     missed = next(e for e in events if e.kind == "meetings.missed")
-    assert missed.detail == "甲二组织生活会（甲二支部）；缺席原因：出差"
+    assert missed.detail == "甲二组织生活会（甲二支部）；缺席原因：其他（出差）"
     assert missed.org_code == "A2"
     assert missed.url == reverse("meetings:detail", args=[records[5].pk])
     assert {e.group for e in events} == {"meetings"}
