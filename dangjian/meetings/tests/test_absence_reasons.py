@@ -174,7 +174,9 @@ def test_the_form_refuses_other_without_a_text(client, users, branch, tree):
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_recorded_reasons_their_kind():
     executor = MigrationExecutor(connection)
-    before = [("meetings", "0002_meeting_date_desc_idx")]
+    # meetings before the reason kinds; every other app as it is (their tables keep their later columns)
+    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "meetings"]
+    before.append(("meetings", "0002_meeting_date_desc_idx"))
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
     Org, Member, Meeting_, Absence_ = (
@@ -183,7 +185,10 @@ def test_the_migration_gives_recorded_reasons_their_kind():
         apps.get_model("meetings", "Meeting"),
         apps.get_model("meetings", "Absence"),
     )
-    org = Org.objects.create(code="M1", name="迁移支部", type="zhibu", path="00000099/", depth=1)
+    root = Org.objects.create(code="M0", name="迁移工委", type="gongwei", path="00000098/", depth=1)
+    org = Org.objects.create(
+        code="M1", name="迁移支部", type="zhibu", parent=root, path="00000098/00000099/", depth=2
+    )
     meeting = Meeting_.objects.create(org=org, date=dt.date(2025, 3, 1), topic="会")
     texts = ["", "病假", "病假：住院", "公差", "出差", "其他", "其他：家中有事"]
     for n, text in enumerate(texts):
