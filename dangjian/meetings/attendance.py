@@ -55,14 +55,20 @@ Presence = tuple[LifeRecord, str | None]
 
 
 def presence(
-    facts: LifeFacts, types: frozenset[str], start: dt.date | None = None, end: dt.date | None = None
+    facts: LifeFacts,
+    types: frozenset[str],
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    only: set[int] | None = None,
 ) -> dict[int, list[Presence]]:
-    """For each member, the records of `types` (dated `start` … `end`) that expected them, in date order, with
-    their absence. One pass over the records, each looking only at the members its roster can name."""
+    """For each member (of `only`, when given), the records of `types` (dated `start` … `end`) that expected
+    them, in date order, with their absence. One pass over the records, each looking only at the members its
+    roster can name."""
+    members = facts.members if only is None else [m for m in facts.members if m.id in only]
     by_org: dict[int, list[LifeMember]] = {}
-    for member in facts.members:
+    for member in members:
         by_org.setdefault(member.org_id, []).append(member)
-    known = {m.id: m for m in facts.members}
+    known = {m.id: m for m in members}
     found: dict[int, list[Presence]] = {}
     for record in facts.records:
         if not record.types & types or (start and record.date < start) or (end and record.date > end):
@@ -72,7 +78,7 @@ def presence(
         candidates: dict[int, LifeMember] = {}
         if Roster.MEMBERS in rosters:
             if record.org_id == facts.branch_id:
-                candidates.update((m.id, m) for m in facts.members)
+                candidates.update((m.id, m) for m in members)
             else:
                 candidates.update((m.id, m) for m in by_org.get(record.org_id, ()))
         if Roster.COMMITTEE in rosters and record.org_id == facts.branch_id:
@@ -147,9 +153,20 @@ def runs(member: LifeMember, entries: list[Presence], facts: LifeFacts, on: dt.d
 
 
 def all_runs(facts: LifeFacts, types: frozenset[str], on: dt.date) -> list[Run]:
-    """Every member's runs (not yet reviewed), by member name then month."""
-    table = presence(facts, types)
-    found = [r for m in facts.members for r in runs(m, table.get(m.id, []), facts, on)]
+    """Every member's runs (not yet reviewed), by member name then month. A run is made of months where the
+    member was absent without a recorded reason, so only the members with such an absence are looked at (in a
+    branch most members have none: their months are never walked)."""
+    suspects = {
+        member_id
+        for record in facts.records
+        if record.types & types
+        for member_id, reason in record.absent.items()
+        if not reason
+    }
+    if not suspects:
+        return []
+    table = presence(facts, types, only=suspects)
+    found = [r for m in facts.members if m.id in suspects for r in runs(m, table.get(m.id, []), facts, on)]
     return sorted(found, key=lambda r: (r.member.name, r.member.id, r.first))
 
 
