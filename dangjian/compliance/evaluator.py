@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
 
 from dangjian.compliance.checks import REGISTRY, STATUSES, Outcome
@@ -95,6 +96,15 @@ def extra_needs(ruleset: Ruleset, *, for_todo: bool = False) -> frozenset[str]:
     return frozenset(needed)
 
 
+def rule_orgs(orgs, ruleset: Ruleset):
+    """`orgs` without the organisations of types no rule of the ruleset applies to (the 工委: its facts would
+    count the whole city's members for no result). A queryset stays a queryset."""
+    types = sorted({t for rule in ruleset.rules for t in rule.applies_to})
+    if isinstance(orgs, QuerySet) and not orgs.query.is_sliced:
+        return orgs.filter(type__in=types)
+    return [o for o in orgs if o.type in types]
+
+
 def run_check(rule: Rule, facts: OrgFacts, window: Window, params=None) -> Outcome:
     """The rule's check on one organisation; an exception, an unknown status or untyped evidence is a
     fail. The outcome's evidence comes back as (kind, id) pairs."""
@@ -123,7 +133,9 @@ def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset 
 def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None) -> Evaluation:
     ruleset = ruleset or load_ruleset()
     as_of = clamp_as_of(year, as_of or dt.date.today())
-    facts = build_facts(orgs, year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules)
+    facts = build_facts(
+        rule_orgs(orgs, ruleset), year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules
+    )
     return Evaluation(
         ruleset=ruleset, year=year, as_of=as_of, results=results_of(facts, ruleset, year, as_of)
     )
@@ -168,7 +180,11 @@ def todo(orgs, *, on: dt.date | None = None, ruleset: Ruleset | None = None) -> 
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
     facts = build_facts(
-        orgs, year=on.year, as_of=on, extra=extra_needs(ruleset, for_todo=True), rules=ruleset.rules
+        rule_orgs(orgs, ruleset),
+        year=on.year,
+        as_of=on,
+        extra=extra_needs(ruleset, for_todo=True),
+        rules=ruleset.rules,
     )
     return todo_of(facts, ruleset, on)
 

@@ -2,9 +2,10 @@
 number of organisations. The checks read only these dataclasses (no ORM), so they can be tested on
 hand-built facts.
 
-The engine's own queries (always the same four): the organisations; the posts of the organisations
-overlapping the year; member counts per organisation on D; the moves between organisations dated after D
-(undone, as in meetings.roster). Member counts: a member counts from 入党日期, as 正式党员 from 转正日期
+The engine's own queries (always the same four; five for a small scope, which first lists the organisations
+where its counted members sit so that the roll is read through its organisation index): the organisations;
+the posts of the organisations overlapping the year; member counts per organisation on D; the moves between
+organisations dated after D (undone, as in meetings.roster). Member counts: a member counts from 入党日期, as 正式党员 from 转正日期
 (Member.category is only the current category). An organisation's count is its subtree's: a branch's is its
 own plus its 党小组's, a 党总支's or 党委's everything below it (机关条例 第五条、第六条 size the organisation by
 its members).
@@ -16,6 +17,8 @@ check that reads them, into `OrgFacts.extra[name]`.
 
 from __future__ import annotations
 
+import contextvars
+import dataclasses
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -122,8 +125,19 @@ def branch_member_orgs(ids_sq) -> Any:
         | Q(parent__in=ids_sq, parent__type=OrgType.ZHIBU, type=OrgType.XIAOZU)
     ).values("pk")
     if isinstance(ids_sq, list):
-        return [row["pk"] for row in found]
+        memo = _BRANCH_ORGS.get()
+        key = tuple(ids_sq)
+        if memo is not None and key in memo:  # within one build_facts: the providers share the list
+            return memo[key]
+        ids = [row["pk"] for row in found]
+        if memo is not None:
+            memo[key] = ids
+        return ids
     return found
+
+
+# set by build_facts for its duration: the providers of one evaluation read the branches' organisations once
+_BRANCH_ORGS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("branch_orgs", default=None)
 
 
 def holders(posts: Iterable[PostSpan], title: str, on: dt.date) -> set[int]:
@@ -144,9 +158,14 @@ class _Scope:
     # paths of the organisations above the branches (党总支, 党委 …) none of whose ancestors is one: their
     # subtrees hold the members they count (usually one path: the scope's top, or a 单位's 党组/党委)
     roots: tuple[str, ...] = ()
+    # for a small scope, the ids of those organisations (found once: the members are then read through their
+    # organisation index instead of a scan of the whole roll)
+    member_org_ids: list[int] | None = None
 
     def member_orgs_q(self, prefix: str) -> Q:
         """Rows whose organisation (at `prefix`) is where a member counted by the scope sits."""
+        if self.member_org_ids is not None:
+            return Q(**{f"{prefix}in": self.member_org_ids})
         q = Q(**{f"{prefix}in": self.ext_sq})
         for path in self.roots:
             q |= Q(**{f"{prefix}path__startswith": path})
@@ -186,7 +205,14 @@ def _scope(orgs) -> _Scope:
     for o in rows:  # path order: an ancestor comes before its descendants
         if o.type not in MEMBER_ORG_TYPES and not any(o.path.startswith(r) for r in roots):
             roots.append(o.path)
-    return _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq, tuple(roots))
+    scope = _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq, tuple(roots))
+    if isinstance(ids_sq, list):
+        where = Q(pk__in=ext_sq)
+        for path in roots:
+            where |= Q(path__startswith=path)
+        found = Org.objects.filter(where).values_list("pk", flat=True)
+        return dataclasses.replace(scope, member_org_ids=list(found))
+    return scope
 
 
 def _posts(scope: _Scope, start: dt.date, end: dt.date) -> dict[int, list[PostSpan]]:
@@ -279,6 +305,14 @@ def build_facts(
     for year Y as of D (D clamped into the year). `extra` names the registered fact providers to load
     (unknown names are a KeyError); `rules` are the rules to evaluate (a provider registered with
     `context=True` gets those whose check kinds read it)."""
+    token = _BRANCH_ORGS.set({})
+    try:
+        return _build_facts(orgs, year=year, as_of=as_of, extra=extra, rules=rules)
+    finally:
+        _BRANCH_ORGS.reset(token)
+
+
+def _build_facts(orgs, *, year: int, as_of: dt.date, extra: Iterable[str], rules: Iterable) -> list[OrgFacts]:
     from dangjian.compliance.registry import REGISTRY
 
     start = dt.date(year, 1, 1)

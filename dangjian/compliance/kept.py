@@ -37,6 +37,7 @@ from dangjian.compliance.evaluator import (
     TodoItem,
     extra_needs,
     results_of,
+    rule_orgs,
     todo_of,
 )
 from dangjian.compliance.facts import OrgRef, build_facts
@@ -88,7 +89,9 @@ def refresh(
     full = orgs is None
     orgs = Org.objects.all() if orgs is None else orgs
     with gc_paused():
-        facts = build_facts(orgs, year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules)
+        facts = build_facts(
+            rule_orgs(orgs, ruleset), year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules
+        )
         results = results_of(facts, ruleset, year, as_of)
         todos = todo_of(facts, ruleset, on) if year == on.year else None
         scope = _Scope([f.ref.id for f in facts], full)
@@ -98,7 +101,7 @@ def refresh(
                 report.todos = _keep_todos(ruleset.version, scope, todos)
     report.orgs = len(scope.ids)
     if full and report.created + report.changed + report.removed > ANALYZE_AFTER:
-        _analyze()
+        analyze()
     return report
 
 
@@ -124,9 +127,10 @@ class _Scope:
             yield queryset.filter(org_id__in=batch, **filters)
 
 
-def _analyze() -> None:
-    """After a full refresh, PostgreSQL's planner statistics of the kept tables (a refresh of one 单位 reads
-    its rows through the organisation index only when the planner knows the table's size)."""
+def analyze() -> None:
+    """PostgreSQL's planner statistics of the kept tables, after a full refresh that rewrote many rows or a
+    bulk load (a refresh of one 单位 reads its rows through the organisation index only when the planner knows
+    the table's size: without statistics it scanned every kept row, 60 ms instead of 4)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (KeptResult, KeptStamp, KeptTally, KeptTodo):

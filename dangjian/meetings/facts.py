@@ -3,7 +3,8 @@ beside the "meetings" provider of rules.py (records and their counts):
 
 - "meeting_chairs": for every 党支部 in scope, its records of the chaired types (支部党员大会, 支部委员会 …) and
   its 党小组's 党小组会, dated 1 January Y … D, each with its host (主持人) and its absentees, and the posts of its
-  党小组 (the branch's own posts are the engine's). Three queries for the whole scope.
+  党小组 (the branch's own posts are the engine's). Three queries for the whole scope, plus the list of the
+  branches and their 党小组 for a small scope (the records are then found through the organisation index).
 - "orglife": for every 党支部 in scope, its members on the roll on D (with its 党小组's), each with the day they
   came into the branch, the 领导干部 mark and the month their latest 组织生活缺席审查 reaches; the branch's and its
   党小组's records of the organizational-life types the rules name, from 1 January Y−1 (Y when no rule looks
@@ -74,15 +75,13 @@ def chaired_types(rules) -> tuple[frozenset[str], frozenset[str]]:
 def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
     branch_types, group_types = chaired_types(ctx.rules)
     start, end = dt.date(ctx.year, 1, 1), ctx.as_of
-    wanted = Q(org__in=ctx.ids_sq, org__type=OrgType.ZHIBU, type__in=sorted(branch_types))
+    wanted = Q(org__type=OrgType.ZHIBU, type__in=sorted(branch_types))
     if group_types:
-        wanted |= Q(
-            org__parent__in=ctx.ids_sq,
-            org__parent__type=OrgType.ZHIBU,
-            org__type=OrgType.XIAOZU,
-            type__in=sorted(group_types),
-        )
-    kinds = MeetingKind.objects.filter(wanted, date__gte=start, date__lte=end)
+        wanted |= Q(org__type=OrgType.XIAOZU, type__in=sorted(group_types))
+    # the records of the branches and their 党小组, found through the organisation index
+    kinds = MeetingKind.objects.filter(
+        wanted, org__in=branch_member_orgs(ctx.ids_sq), date__gte=start, date__lte=end
+    )
     absent: dict[int, set[int]] = defaultdict(set)
     for meeting_id, member_id in Absence.objects.filter(
         meeting_id__in=kinds.order_by().values("meeting_id")
@@ -212,8 +211,7 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
         .values_list("member_id", "through")
     )
     kinds = MeetingKind.objects.filter(
-        Q(org__in=ctx.ids_sq, org__type=OrgType.ZHIBU)
-        | Q(org__parent__in=ctx.ids_sq, org__parent__type=OrgType.ZHIBU, org__type=OrgType.XIAOZU),
+        org__in=branch_member_orgs(ctx.ids_sq),
         type__in=sorted(types),
         date__gte=start,
         date__lte=on,

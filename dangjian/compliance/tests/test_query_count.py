@@ -8,6 +8,7 @@ from django.db import connection
 from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
+from dangjian.compliance import facts as facts_module
 from dangjian.compliance.evaluator import evaluate, todo
 from dangjian.compliance.facts import build_facts
 from dangjian.compliance.rulebook import load_ruleset
@@ -200,8 +201,9 @@ def test_evaluate_runs_the_same_queries_for_10_and_200_organisations(tree):
     v2 = load_ruleset(2)  # later versions add rules whose providers' queries their own tests count
     n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v2))
     n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v2))
-    # 6 for the organisations and meetings, 8 for 党费 (a small scope's branches and 党小组 are listed first)
-    assert n_small == n_large == 14
+    # 7 for the organisations and meetings (a small scope lists where its counted members sit first), 8 for 党费
+    # (a small scope's branches and 党小组 are listed first)
+    assert n_small == n_large == 15
     n_latest_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31)))
     n_latest_large, _ = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31)))
     assert n_latest_small == n_latest_large  # the latest rulebook: still independent of the scope's size
@@ -223,18 +225,26 @@ def test_version_1_evaluates_with_the_same_queries(tree):
     v1 = load_ruleset(1)
     n_small, _ = count_queries(lambda: evaluate(small, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v1))
     n_large, ev_large = count_queries(lambda: evaluate(large, year=Y, as_of=dt.date(Y, 10, 31), ruleset=v1))
-    assert n_small == n_large == 6  # v1 has no 党费 rule: the dues facts are not fetched
+    assert n_small == n_large == 7  # v1 has no 党费 rule: the dues facts are not fetched
     assert len({r.rule.id for r in ev_large.results}) == 17
 
 
-def test_the_engines_own_facts_cost_four_queries(tree):
-    """Organisations, posts, member counts and the moves after D; nothing of any domain is fetched."""
+def test_the_engines_own_facts_cost_four_queries(tree, monkeypatch):
+    """Organisations, posts, member counts and the moves after D; nothing of any domain is fetched. A small
+    scope lists first the organisations where its counted members sit (then the roll is read through its
+    organisation index): one more."""
     small, large = populate(tree.gw, 10), populate(tree.gw, 200)
     on = dt.date(Y, 10, 31)
     n_small, _ = count_queries(lambda: build_facts(small, year=Y, as_of=on))
     n_large, facts = count_queries(lambda: build_facts(large, year=Y, as_of=on))
-    assert n_small == n_large == 4
+    assert n_small == n_large == 5
     assert all(dict(f.extra) == {} for f in facts)
+    monkeypatch.setattr(facts_module, "SMALL_SCOPE", 5)  # both are large scopes now: subqueries, no list
+    n_small, small_facts = count_queries(lambda: build_facts(small, year=Y, as_of=on))
+    n_large, large_facts = count_queries(lambda: build_facts(large, year=Y, as_of=on))
+    assert n_small == n_large == 4
+    assert [(f.ref.code, f.members) for f in large_facts] == [(f.ref.code, f.members) for f in facts]
+    assert len(small_facts) == small.count()
 
 
 def test_todo_runs_the_same_queries_for_10_and_200_organisations(tree):
@@ -243,8 +253,9 @@ def test_todo_runs_the_same_queries_for_10_and_200_organisations(tree):
     n_large, items = count_queries(lambda: todo(large, on=dt.date(Y, 10, 31)))
     # the dues checks have no 待办, so their facts are not fetched; the meetings provider reads the 工委 and the
     # 党组 of the 党委' 单位 (v5's LECTURE-SECRETARY-ANNUAL checks a 党委 only when it leads its department);
-    # MEM-LEADER-DUAL-LIFE's 待办 reads the organizational-life facts (seven queries, with the branch list)
-    assert n_small == n_large == 14
+    # MEM-LEADER-DUAL-LIFE's 待办 reads the organizational-life facts (seven queries, with the branch list);
+    # a small scope lists where its counted members sit
+    assert n_small == n_large == 15
     assert items
 
 

@@ -199,9 +199,9 @@ def test_the_orglife_provider_runs_a_fixed_number_of_queries(tree, django_assert
     small, large = populate(tree.gw, 10), populate(tree.gw, 120)
     rules = [load_ruleset(5).rule(r) for r in (ABSENT_RULE, LEADER_RULE)]
     for orgs in (small, large):
-        # the engine's four; the branches and their 党小组 (a small scope's list), members, moves, reviews,
-        # absences, records, committee posts
-        with django_assert_num_queries(4 + 7):
+        # the engine's five (a small scope); the branches and their 党小组 (a small scope's list), members,
+        # moves, reviews, absences, records, committee posts
+        with django_assert_num_queries(5 + 7):
             built = build_facts(orgs, year=Y, as_of=D(Y, 10, 31), extra=["orglife"], rules=rules)
         life = [f.extra["orglife"] for f in built if f.ref.type == "zhibu"]
         assert life and all(len(f.members) >= 3 and len(f.records) >= 3 for f in life)
