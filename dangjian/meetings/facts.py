@@ -89,7 +89,7 @@ def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
         absent[meeting_id].add(member_id)
     own: dict[int, list[ChairedRecord]] = defaultdict(list)
     groups: dict[int, list[ChairedRecord]] = defaultdict(list)
-    rows = kinds.order_by("date", "meeting_id", "type").values_list(
+    rows = kinds.order_by().values_list(  # sorted per branch below (a sort of every row spilled to disk)
         "meeting_id",
         "org_id",
         "org__name",
@@ -123,10 +123,14 @@ def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
         )
         for parent_id, org_id, *values in posts:
             group_posts[parent_id][org_id].append(PostSpan(*values))
+
+    def in_order(records: list[ChairedRecord]) -> tuple[ChairedRecord, ...]:
+        return tuple(sorted(records, key=lambda r: (r.date, r.meeting_id, r.type)))
+
     return {
         org.pk: ChairFacts(
-            tuple(own.get(org.pk, ())),
-            tuple(groups.get(org.pk, ())),
+            in_order(own.get(org.pk, [])),
+            in_order(groups.get(org.pk, [])),
             {g: tuple(spans) for g, spans in group_posts.get(org.pk, {}).items()},
         )
         for org in ctx.orgs
@@ -222,7 +226,7 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
     ).values_list("meeting_id", "member_id", "reason_kind"):
         absent[meeting_id][member_id] = kind
     by_meeting: dict[int, tuple[int, int, dt.date, set[str]]] = {}
-    rows = kinds.order_by("date", "meeting_id").values_list(
+    rows = kinds.order_by().values_list(  # each branch's records are sorted below
         "meeting_id", "org_id", "org__parent_id", "org__type", "type", "date"
     )
     for meeting_id, org_id, parent_id, org_type, kind, day in rows:

@@ -173,6 +173,31 @@ def test_a_large_scope_shows_unit_rows_only(client, users, tree, monkeypatch):
     assert "rows/?year=2026&amp;as_of=2026-03-31&amp;unit=%E4%B9%99%E5%A7%94" in html
 
 
+def test_a_units_cells_show_passed_over_applicable_per_rule_coloured_by_the_worst(
+    client, users, tree, monkeypatch
+):
+    from dangjian.compliance import kept, selectors
+
+    monkeypatch.setattr(selectors, "INLINE_ORGS", 3)
+    login(client, users["gongwei"])
+    html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
+    evaluation = evaluate(Org.objects.all(), year=YEAR, as_of=dt.date(2026, 3, 31))
+    rules = [rule.id for rule in evaluation.ruleset.rules]
+    units = re.findall(r'data-unit="([^"]+)">\s*<tr class="dj-cu-row">(.*?)</tr>', html, re.S)
+    assert len(units) == 2
+    for key, row in units:
+        shown = re.findall(r'<td class="dj-c dj-c-([a-z_]+)">([^<]*)</td>', row)
+        expected = []
+        for rule_id in rules:
+            statuses = [r.status for r in evaluation.for_rule(rule_id) if kept.unit_key(r.org) == key]
+            applicable = [s for s in statuses if s != "not_applicable"]
+            text = f"{statuses.count('pass')}/{len(applicable)}" if applicable else ("–" if statuses else "")
+            worst = next((s for s in ("fail", "pending", "pass", "not_applicable") if s in statuses), "none")
+            expected.append((worst, text))
+        assert shown == expected, key
+    assert "dj-c-fail" in html and re.search(r'dj-c-[a-z_]+">[0-9]+/[0-9]+</td>', html)
+
+
 # --- results ------------------------------------------------------------------------------------------
 
 
