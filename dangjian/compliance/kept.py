@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import marshal
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -150,7 +151,10 @@ def _row(result: Result) -> tuple:
 
 
 def _digest(values: tuple) -> str:
-    return hashlib.blake2b(repr(values).encode(), digest_size=16).hexdigest()
+    """Of the kept fields (str, int, lists and the message's JSON dict). marshal's version 2 writes no
+    back-references, so equal values always give equal bytes; it is about twice as fast as repr() over a
+    city's results."""
+    return hashlib.blake2b(marshal.dumps(values, 2), digest_size=16).hexdigest()
 
 
 FIELDS = ("unit_key", "org_path", "status", "missing", "evidence", "message")

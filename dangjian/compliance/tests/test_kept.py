@@ -331,3 +331,26 @@ def test_the_worker_refuses_to_run_with_the_immediate_backend(db):
 
     with pytest.raises(CommandError, match="DANGJIAN_TASKS=database"):
         call_command("worker", "--batch")
+
+
+def test_the_digest_depends_on_the_values_only_not_on_shared_objects():
+    name = "第一党支部"
+    shared = (
+        "单位",
+        "00000001/",
+        "fail",
+        ["2026-01", "2026-01"],
+        [["meeting", 1]],
+        {"m": name, "p": {"a": name}},
+    )
+    built = (
+        "".join(["单", "位"]),
+        "00000001/",
+        "fail",
+        ["2026-" + "01", "2026-0" + "1"],
+        [["meet" + "ing", 1]],
+        {"m": "第一" + "党支部", "p": {"a": "第一党" + "支部"}},
+    )
+    assert kept._digest(shared) == kept._digest(built)
+    assert kept._digest(shared) != kept._digest((*shared[:2], "pass", *shared[3:]))
+    assert kept._digest(shared) != kept._digest((*shared[:5], {"m": name, "p": {"a": 1}}))
