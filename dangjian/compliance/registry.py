@@ -151,8 +151,11 @@ def register_evidence(kind: str) -> Callable[[EvidenceResolver], EvidenceResolve
 def typed_evidence(kind: CheckKind, evidence: Iterable[Any]) -> list[EvidenceRef]:
     """The outcome's evidence as (kind, id) pairs: plain ids are of the check kind's evidence kind."""
     refs = []
+    default = kind.evidence
     for item in evidence:
-        if isinstance(item, EvidenceRef):
+        if type(item) is int and default:  # the common case, first (a city's evaluation types millions)
+            refs.append(_ref((default, item)))
+        elif isinstance(item, EvidenceRef):
             refs.append(item)
         elif isinstance(item, tuple) and len(item) == 2:
             refs.append(EvidenceRef(str(item[0]), int(item[1])))
@@ -161,6 +164,10 @@ def typed_evidence(kind: CheckKind, evidence: Iterable[Any]) -> list[EvidenceRef
                 raise ValueError(f"check {kind.name!r} gives evidence ids but declares no evidence kind")
             refs.append(EvidenceRef(kind.evidence, int(item)))
     return refs
+
+
+def _ref(pair: tuple[str, int]) -> EvidenceRef:
+    return tuple.__new__(EvidenceRef, pair)  # without NamedTuple's keyword-handling constructor
 
 
 # --- labels for the pages -------------------------------------------------------------------------------

@@ -101,6 +101,11 @@ def _num(value: Decimal) -> str:
     return text or "0"
 
 
+@lru_cache(maxsize=4096)  # most members of a city share a few totals (0 early in a year): one message each
+def _missing(done: Decimal, target: Decimal) -> Message:
+    return Message("已完成%(done)s学时，差%(short)s学时", done=_num(done), short=_num(target - done))
+
+
 # --- hours ------------------------------------------------------------------------------------------------
 
 
@@ -167,10 +172,7 @@ def hours_rule(
         else:  # no training and no platform figures: most members early in a year, at city scale
             h = nothing
         if h.total < min_hours:
-            missing = Message(
-                "已完成%(done)s学时，差%(short)s学时", done=_num(h.total), short=_num(min_hours - h.total)
-            )
-            gaps.append(Gap(p.member_id, p.name, missing))
+            gaps.append(Gap(p.member_id, p.name, _missing(h.total, min_hours)))
     target = _num(min_hours)
     if not gaps:
         kw: dict[str, object] = {"n": len(people), "year": year, "target": target}
