@@ -136,8 +136,50 @@ def branch_member_orgs(ids_sq) -> Any:
     return found
 
 
-# set by build_facts for its duration: the providers of one evaluation read the branches' organisations once
+# set by build_facts for its duration: the providers of one evaluation read the branches' organisations and
+# their members once
 _BRANCH_ORGS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("branch_orgs", default=None)
+
+
+class RollMember(NamedTuple):
+    """A member on the roll of a 党支部 of the scope (in the branch or one of its 党小组)."""
+
+    id: int
+    name: str
+    joined_on: dt.date
+    org_id: int  # the branch, or the 党小组 holding them
+    org_type: str
+    parent_id: int | None
+    is_leader: bool  # marked 领导干部 (Member.is_leader, as it is now)
+
+    @property
+    def branch_id(self) -> int:
+        return (
+            self.parent_id if self.org_type == OrgType.XIAOZU and self.parent_id is not None else self.org_id
+        )
+
+
+def branch_roll(ids_sq, on: dt.date) -> list[RollMember]:
+    """The members on the roll on `on` of the 党支部 among `ids_sq` and of their 党小组, by name and id: one
+    query, shared by the providers of one evaluation (党费, organizational life, training read the same roll)."""
+    memo = _BRANCH_ORGS.get()
+    key = (
+        "roll",
+        id(ids_sq),
+        on,
+    )  # the scope's ids object lives as long as the build_facts that set the memo
+    if memo is not None and key in memo:
+        return memo[key]
+    rows = (
+        Member.objects.on_roll(on)
+        .filter(org__in=branch_member_orgs(ids_sq))
+        .order_by("name", "id")
+        .values_list("id", "name", "joined_on", "org_id", "org__type", "org__parent_id", "is_leader")
+    )
+    roll = [RollMember(*row) for row in rows]
+    if memo is not None:
+        memo[key] = roll
+    return roll
 
 
 def holders(posts: Iterable[PostSpan], title: str, on: dt.date) -> set[int]:

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 
 from django.db.models import Max
 
-from dangjian.compliance.facts import branch_member_orgs, register_facts
+from dangjian.compliance.facts import branch_member_orgs, branch_roll, register_facts
 from dangjian.dues import snapshots
 from dangjian.dues.kernel import BaseRow, PaymentRow, ReliefRow, month_index
 from dangjian.dues.ledger import ledger_rows
@@ -58,15 +58,11 @@ def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts
     snapshot (dues.snapshots) and, for the members without one, the rows their ledger is computed from."""
     branch_sq = Org.objects.filter(pk__in=ids_sq, type=OrgType.ZHIBU).values("pk")
     members_qs = Member.objects.on_roll(on).filter(org__in=branch_member_orgs(ids_sq))
-    people = list(
-        members_qs.order_by("name", "id").values_list(
-            "id", "name", "joined_on", "org_id", "org__type", "org__parent_id"
-        )
-    )
+    people = branch_roll(ids_sq, on)  # the roll the other providers of the evaluation read too
     member_sq: Any = members_qs.order_by().values("pk")
     small = len(people) <= SMALL_MEMBERS
     if small:  # literal id lists let the database use its indexes (a unit's refresh)
-        member_sq = [row[0] for row in people]
+        member_sq = [person.id for person in people]
     first, last = month_index(dt.date(year - 1, 1, 1)), month_index(on)
     valid = LedgerSnapshot.objects.filter(
         fingerprint=snapshots.fingerprint(), start__lte=first, end__gte=last
@@ -92,14 +88,14 @@ def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts
         .values_list("member_id", "through")
     )
     by_branch: dict[int, list[DuesMember]] = defaultdict(list)
-    for member_id, name, joined_on, org_id, org_type, parent_id in people:
-        branch = parent_id if org_type == OrgType.XIAOZU else org_id  # a 党小组's member: its branch
+    for person in people:
+        member_id = person.id
         snap = snaps.get(member_id)
-        by_branch[branch].append(
+        by_branch[person.branch_id].append(  # a 党小组's member: its branch
             DuesMember(
                 member_id,
-                name,
-                joined_on,
+                person.name,
+                person.joined_on,
                 tuple(bases.get(member_id, ())),
                 tuple(reliefs.get(member_id, ())),
                 tuple(payments.get(member_id, ())),

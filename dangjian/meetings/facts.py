@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from django.db.models import Max, Q
 
-from dangjian.compliance.facts import FactContext, PostSpan, branch_member_orgs, register_facts
+from dangjian.compliance.facts import FactContext, PostSpan, branch_member_orgs, branch_roll, register_facts
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.meetings.models import Absence, MeetingKind, OrgLifeReview
 from dangjian.members.choices import HistoryField
@@ -190,15 +190,9 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
     if not branches:
         return {}
     members_qs = Member.objects.on_roll(on).filter(org__in=branch_member_orgs(ctx.ids_sq))
-    people = list(
-        members_qs.order_by("name", "id").values_list(
-            "id", "name", "org_id", "org__type", "org__parent_id", "joined_on", "is_leader"
-        )
-    )
+    people = branch_roll(ctx.ids_sq, on)  # the roll the other providers of the evaluation read too
     member_sq = members_qs.order_by().values("pk")
-    branch_of = {
-        pk: (parent if org_type == OrgType.XIAOZU else org) for pk, _n, org, org_type, parent, *_ in people
-    }
+    branch_of = {person.id: person.branch_id for person in people}
     since: dict[int, dt.date] = {}
     moves = MemberHistory.objects.filter(member__in=member_sq, field=HistoryField.ORG).values_list(
         "member_id", "effective_on", "old_org_id", "old_org__parent_id"
@@ -253,9 +247,18 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
         for org_id, *values in posts:
             committee[org_id].append(PostSpan(*values))
     members: dict[int, list[LifeMember]] = defaultdict(list)
-    for pk, name, org_id, _type, _parent, joined_on, is_leader in people:
+    for person in people:
+        pk = person.id
         members[branch_of[pk]].append(
-            LifeMember(pk, name, org_id, joined_on, since.get(pk), is_leader, reviewed.get(pk))
+            LifeMember(
+                pk,
+                person.name,
+                person.org_id,
+                person.joined_on,
+                since.get(pk),
+                person.is_leader,
+                reviewed.get(pk),
+            )
         )
     return {
         b.pk: LifeFacts(

@@ -17,9 +17,9 @@ from collections import defaultdict
 
 from django.db.models import Q
 
-from dangjian.compliance.facts import branch_member_orgs, register_facts
+from dangjian.compliance.facts import branch_member_orgs, branch_roll, register_facts
 from dangjian.members.models import Member, on_roll_q
-from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle
+from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
 from dangjian.orgs.models import Post
 from dangjian.training.logic import Person, SecretaryPost, StudyRow, TrainingFacts, TrainingRow
 from dangjian.training.models import Participant, StudyRecord
@@ -45,10 +45,8 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
 
     members_qs = Member.objects.filter(on_roll_q(as_of), org__in=branch_member_orgs(ids_sq))
     members: dict[int, list[Person]] = defaultdict(list)
-    for member_id, name, org_id, org_type, parent_id in members_qs.order_by("name", "id").values_list(
-        "id", "name", "org_id", "org__type", "org__parent_id"
-    ):
-        members[parent_id if org_type == OrgType.XIAOZU else org_id].append(Person(member_id, name))
+    for person in branch_roll(ids_sq, as_of):  # the roll the other providers of the evaluation read too
+        members[person.branch_id].append(Person(person.id, person.name))
 
     people = Q(member__in=members_qs.values("pk")) | Q(member__in=posts_qs.values("member_id"))
     trainings: dict[int, list[TrainingRow]] = defaultdict(list)

@@ -282,3 +282,19 @@ def test_a_large_scope_reads_through_subqueries_with_the_same_results(tree, monk
         )
 
     assert key(subqueries) == key(lists)
+
+
+def test_the_roll_of_the_branches_is_read_once_per_evaluation(tree):
+    """党费, organizational life and training read the same members on the roll: one query between them."""
+    orgs = populate(tree.gw, 10)
+    with CaptureQueriesContext(connection) as ctx:
+        evaluation = evaluate(orgs, year=Y, as_of=dt.date(Y, 10, 31))
+    roll = [
+        q["sql"]
+        for q in ctx.captured_queries
+        if q["sql"].startswith('SELECT "members_member"."id" AS "id", "members_member"."name" AS "name"')
+        and q["sql"].endswith("ORDER BY 2 ASC, 1 ASC")  # by name and id
+    ]
+    assert len(roll) == 1
+    readers = {"DUES-PAID-MONTHLY", "MEM-ORGLIFE-ABSENT-6M", "TRAIN-MEMBER-HOURS"}
+    assert readers <= {r.rule.id for r in evaluation.results}
