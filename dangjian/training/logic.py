@@ -86,8 +86,16 @@ class RuleResult:
 
 
 def _details(gaps: list[Gap]) -> Join:
-    """ "甲（…）、乙（…）" """
-    return Join(Message("%(name)s（%(detail)s）", name=g.name, detail=g.missing) for g in gaps)
+    """ "甲、丙（已完成0学时，差32学时）、乙（已完成8学时，差24学时）": the members with the same shortfall
+    together, the groups in the order of their first member. (One fragment per member made a city's messages
+    hundreds of thousands of parts, and a branch's list repeated the same shortfall for most of its members.)"""
+    groups: dict[Message, list[str]] = {}
+    for g in gaps:
+        groups.setdefault(g.missing, []).append(g.name)
+    return Join(
+        Message("%(name)s（%(detail)s）", name=Join(names), detail=missing)
+        for missing, names in groups.items()
+    )
 
 
 @lru_cache(maxsize=4096)

@@ -161,3 +161,27 @@ def test_the_platform_parameters_are_validated(tmp_path, text, message):
     with pytest.raises(StudyParamsError) as exc:
         load_params(path)
     assert message in exc.value.message
+
+
+def test_the_hours_message_names_the_members_with_the_same_shortfall_together():
+    from django.utils import translation
+
+    people = [Person(1, "甲"), Person(2, "乙"), Person(3, "丙"), Person(4, "丁")]
+    f = facts(
+        members=people, trainings={2: (row(D(2026, 3, 1), hours="8"),), 4: (row(D(2026, 4, 1), hours="40"),)}
+    )
+    r = logic.hours_rule(
+        people,
+        f,
+        year=2026,
+        as_of=D(2026, 12, 31),
+        min_hours=Decimal("32"),
+        platforms=[],
+        params=load_params(),
+        who="党员",
+    )
+    assert r.status == "fail" and [g.name for g in r.gaps] == ["甲", "乙", "丙"]  # every member's own gap
+    with translation.override("zh-hans"):
+        assert str(r.message) == (
+            "3名党员2026年学时未达到32学时：甲、丙（已完成0学时，差32学时）、乙（已完成8学时，差24学时）。"
+        )
