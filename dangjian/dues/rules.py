@@ -11,6 +11,7 @@ three rules as one status code per month (`month_codes`):
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Literal
 
 from django.utils.translation import gettext_lazy as _l
@@ -33,7 +34,7 @@ from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core.messages import Join, Message
 from dangjian.dues import kernel
 from dangjian.dues.facts import DuesFacts, DuesMember
-from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of, unpaid_runs
+from dangjian.dues.kernel import DECLARED_CODES, UNPAID_CODES, month_index, month_of
 from dangjian.dues.ledger import CASE_MONTHS, due_on
 
 NAMES_SHOWN = 10
@@ -77,8 +78,16 @@ def overdue(month: dt.date, collection_day: int | None, as_of: dt.date) -> bool:
 def runs_of(code: str, first: int, overdue_until: int) -> list[tuple[int, int]]:
     """(length, last month index) of every run of consecutive unpaid months among first..overdue_until, in
     order."""
-    flags = [code[offset] in UNPAID_CODES for offset in range(overdue_until - first + 1)]
-    return [(length, first + start + length - 1) for start, length in unpaid_runs(flags)]
+    months = max(0, overdue_until - first + 1)
+    span = code[:months]
+    if len(span) < months:
+        raise IndexError("党费台账月份不足")
+    # a run of unpaid months is a run of their codes (kernel.unpaid_runs, at C speed over a city's ledgers)
+    return [(m.end() - m.start(), first + m.end() - 1) for m in _UNPAID_RUN.finditer(span)]
+
+
+_UNPAID_RUN = re.compile("[" + "".join(sorted(UNPAID_CODES)) + "]+")
+_UNDECLARED = re.compile("[^" + "".join(sorted(DECLARED_CODES)) + "]")
 
 
 def _last_overdue(first: int, last: int, collection_day: int | None, as_of: dt.date) -> int:
@@ -135,7 +144,10 @@ def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     for member in dues.members:
         code = codes[member.id]
         start = max(window_first, month_index(member.joined_on))
-        gaps = [i for i in range(start, window_last + 1) if code[i - first] not in DECLARED_CODES]
+        span = code[start - first : window_last - first + 1]
+        if len(span) < window_last - start + 1:
+            raise IndexError("党费台账月份不足")
+        gaps = [start + m.start() for m in _UNDECLARED.finditer(span)]
         if gaps:
             lacking.append(member)
             missing.update(gaps)
@@ -184,10 +196,13 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     codes = month_codes(dues, first, last)
     offsets = {month: month_index(month) - first for month in months}
     unpaid_by_month: dict[dt.date, int] = {}
-    for code in codes.values():
-        for month, offset in offsets.items():
-            if code[offset] in UNPAID_CODES:
-                unpaid_by_month[month] = unpaid_by_month.get(month, 0) + 1
+    if any(len(code) != last - first + 1 for code in codes.values()):
+        raise IndexError("党费台账月份不足")
+    columns = list(zip(*codes.values(), strict=True))  # one tuple of the members' codes per month
+    for month, offset in offsets.items():
+        n = sum(columns[offset].count(c) for c in UNPAID_CODES) if columns else 0
+        if n:
+            unpaid_by_month[month] = n
     if not unpaid_by_month:
         return Outcome(
             "pass",

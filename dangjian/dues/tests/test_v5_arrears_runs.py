@@ -10,6 +10,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dangjian.compliance.evaluator import evaluate, run_check
 from dangjian.compliance.periods import clamp_as_of, window_for
@@ -266,3 +268,25 @@ def test_the_arrears_page_shows_the_unreviewed_run_and_then_the_review(client, u
     item = next(i for i in response.context["items"] if i.row.member_id == member.pk)
     assert (item.row.level, item.row.unreviewed_runs) == ("reviewed", [])
     assert "已审查" in response.content.decode()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    code=st.text(alphabet="-xpqueo", min_size=0, max_size=30),
+    first=st.integers(min_value=24000, max_value=24400),
+    months=st.integers(min_value=0, max_value=30),
+)
+def test_the_runs_are_those_of_the_kernel_for_every_ledger(code, first, months):
+    """runs_of reads the runs of unpaid codes with a regular expression: the same runs as the kernel's
+    unpaid_runs over the months' flags (the arrears pages use that one), and a ledger too short fails."""
+    from dangjian.dues.kernel import UNPAID_CODES, unpaid_runs
+    from dangjian.dues.rules import runs_of
+
+    until = first + months - 1
+    if months > len(code):
+        with pytest.raises(IndexError):
+            runs_of(code, first, until)
+        return
+    flags = [code[i] in UNPAID_CODES for i in range(months)]
+    expected = [(length, first + start + length - 1) for start, length in unpaid_runs(flags)]
+    assert runs_of(code, first, until) == expected
