@@ -17,7 +17,18 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DANGJIAN_VAR_DIR", BASE_DIR / "var"))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+if not VAR_DIR.exists():  # the database, the secret key and the uploads: readable by the owner only
+    VAR_DIR.mkdir(parents=True, mode=0o700)
+    VAR_DIR.chmod(0o700)  # whatever the umask
+
+
+def _private_file(path: Path) -> None:
+    """Creates `path` empty and readable by the owner only, unless it exists (an empty file is also an
+    empty SQLite database: SQLite keeps the mode, and gives its journal the database file's mode)."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _env_bool(name: str, default: bool = False) -> bool:
@@ -32,8 +43,8 @@ def _secret_key() -> str:
         return os.environ["SECRET_KEY"]
     path = VAR_DIR / "secret_key"
     if not path.exists():
+        _private_file(path)  # never readable by others, not even between writing and a chmod
         path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -120,6 +131,12 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and str(DATABASES["default"]["NAME"]) not in (
+    "",
+    ":memory:",
+):
+    if Path(DATABASES["default"]["NAME"]).parent.is_dir():
+        _private_file(Path(DATABASES["default"]["NAME"]))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
 
@@ -148,6 +165,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
+FILE_UPLOAD_PERMISSIONS = 0o600  # attachments and import files: the owner only
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
