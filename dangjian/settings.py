@@ -131,12 +131,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and str(DATABASES["default"]["NAME"]) not in (
-    "",
-    ":memory:",
-):
-    if Path(DATABASES["default"]["NAME"]).parent.is_dir():
-        _private_file(Path(DATABASES["default"]["NAME"]))
+_SQLITE_FILE = DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and str(
+    DATABASES["default"]["NAME"]
+) not in ("", ":memory:")
+if _SQLITE_FILE and Path(DATABASES["default"]["NAME"]).parent.is_dir():
+    _private_file(Path(DATABASES["default"]["NAME"]))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
 
