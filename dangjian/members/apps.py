@@ -9,4 +9,9 @@ class MembersConfig(AppConfig):
 
     def ready(self) -> None:
         # registers the member counts and panels of the organisation pages, and the timeline sources
+        from dangjian.core.backup import RESTORE_CHECKS
         from dangjian.members import org_panels, timeline  # noqa: F401
+        from dangjian.members.backup_checks import sample_decrypts
+
+        if sample_decrypts not in RESTORE_CHECKS:
+            RESTORE_CHECKS.append(sample_decrypts)
