@@ -32,7 +32,6 @@ def personal_data(view: Callable) -> Callable:
         add_never_cache_headers(response)  # max-age=0, no-cache, no-store, must-revalidate, private
         return response
 
-    wrapped.personal_data = True  # type: ignore[attr-defined]
     return wrapped
 
 
