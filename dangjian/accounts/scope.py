@@ -41,6 +41,11 @@ class Scope:
         return [g for g in self.grants if g.role in ADMIN_ROLES]
 
     @property
+    def top_path(self) -> str:
+        """The path of the highest organisation the user administers (an audit path for reads over them all)."""
+        return min((g.path for g in self.admin_grants), default="", key=len)
+
+    @property
     def is_admin(self) -> bool:
         return self.is_superuser or bool(self.admin_grants)
 

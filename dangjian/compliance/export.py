@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from dangjian.compliance.evaluator import Evaluation
+from dangjian.core import xlsx
 from dangjian.core.messages import render
 
 STATUS_LABELS = {"pass": "符合", "fail": "不符合", "pending": "待定", "not_applicable": "不适用"}
@@ -29,14 +27,11 @@ XLSX_HEADERS = (
 
 def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
     """One row per result on the first sheet; the ruleset, year and date on a second sheet."""
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = "评估结果"
-    ws.append(XLSX_HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for r in evaluation.results:
-        ws.append(
+    rs = evaluation.ruleset
+    results = xlsx.Table(
+        "评估结果",
+        header=XLSX_HEADERS,
+        rows=(
             (
                 r.rule.id,
                 r.rule.title,
@@ -50,19 +45,19 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
                 "、".join(r.missing),
                 render(r.message),
             )
-        )
-    ws.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJK", (26, 28, 8, 40, 8, 14, 24, 16, 8, 30, 60), strict=True):
-        ws.column_dimensions[letter].width = width
-    meta = wb.create_sheet("说明")
-    rs = evaluation.ruleset
-    for row in (
-        ("规则库", rs.title),
-        ("规则库编号", rs.id),
-        ("版本", rs.version),
-        ("校验和", rs.checksum),
-        ("评估年度", evaluation.year),
-        ("评估日期", evaluation.as_of.strftime("%Y-%m-%d")),
-    ):
-        meta.append(row)
-    wb.save(target)
+            for r in evaluation.results
+        ),
+        widths=(26, 28, 8, 40, 8, 14, 24, 16, 8, 30, 60),
+    )
+    meta = xlsx.Table(
+        "说明",
+        rows=(
+            ("规则库", rs.title),
+            ("规则库编号", rs.id),
+            ("版本", rs.version),
+            ("校验和", rs.checksum),
+            ("评估年度", evaluation.year),
+            ("评估日期", evaluation.as_of.strftime("%Y-%m-%d")),
+        ),
+    )
+    xlsx.save_tables((results, meta), target)

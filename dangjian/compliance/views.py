@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import io
 
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
 from dangjian.compliance import kept, selectors
 from dangjian.compliance.clauses import all_clauses
@@ -24,9 +25,8 @@ from dangjian.compliance.evaluator import Evaluation, evaluate
 from dangjian.compliance.export import write_xlsx
 from dangjian.compliance.forms import EvaluationForm
 from dangjian.compliance.rulebook import list_versions, load_ruleset
+from dangjian.core.downloads import export_response, personal_data
 from dangjian.orgs.models import Org
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _is_htmx(request) -> bool:
@@ -162,9 +162,11 @@ def org_detail(request, pk: int):
     )
 
 
+@personal_data
 @admin_required
 @require_GET
 def export(request):
+    """The evaluation's results as a workbook (messages name members: no-store, and an audit event)."""
     form = EvaluationForm(request.GET)
     evaluation, root, _orgs, _meta = _evaluate(request, form)
     buffer = io.BytesIO()
@@ -172,9 +174,18 @@ def export(request):
     name = f"合规检查-{evaluation.year}"
     if root is not None:
         name += f"-{root.code}"
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.xlsx") or "attachment"
-    return response
+    where = root.name if root is not None else (selectors.unit_label(form.the_unit) if form.the_unit else "")
+    where = where or _("全部可见组织")
+    return export_response(
+        buffer.getvalue(),
+        f"{name}.xlsx",
+        actor=request.user,
+        what=_("合规检查结果"),
+        object_type="compliance.result",
+        org_path=root.path if root is not None else scope_for(request.user).top_path,
+        scope=_("%(year)s年度，%(where)s") % {"year": evaluation.year, "where": where},
+        rows=len(evaluation.results),
+    )
 
 
 @admin_required

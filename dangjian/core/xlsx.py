@@ -365,39 +365,115 @@ def parse_sheet(columns: tuple[Column, ...], source: Any) -> ParsedSheet:
 
 
 # --- writing -----------------------------------------------------------------------------------------
+# Every workbook the software hands out (web exports, import templates, the commands' --format xlsx) is
+# written here, and every cell through `value_cell`: a text that Excel or WPS would take for a formula
+# (a member named `=HYPERLINK(…)`) stays text.
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 _REQUIRED_FONT = Font(bold=True, color="C00000")
+# What spreadsheet programs read as the start of a formula (or of a DDE call) when a cell is typed or
+# re-entered; the full-width forms too, which Chinese input methods produce.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def value_cell(
+    sheet, value: Any, *, number_format: str | None = None, font: Font | None = None
+) -> WriteOnlyCell:
+    """One cell of a written workbook. Text is always a string cell (openpyxl would store a text beginning
+    with "=" as a formula); a text beginning like a formula also gets Excel's quote prefix, so that editing
+    the cell keeps it text. Numbers, Decimals and dates are written as they are."""
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+        if value.startswith(FORMULA_PREFIXES):
+            cell.quotePrefix = True
+    if number_format is not None:
+        cell.number_format = number_format
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+@dataclass
+class Table:
+    """A sheet of a written workbook: optional bold lines above the header, the header row (bold, frozen),
+    the data rows, and rows below them after a blank line (totals). `formats` gives a number format per
+    column index (0-based) for the data and the rows below."""
+
+    title: str
+    header: tuple[str, ...] = ()
+    rows: Iterable[Iterable[Any]] = ()
+    widths: tuple[int, ...] = ()
+    formats: dict[int, str] = field(default_factory=dict)
+    above: tuple[str, ...] = ()
+    below: tuple[tuple[Any, ...], ...] = ()
+
+
+def _write_table(workbook: Workbook, table: Table) -> None:
+    sheet = workbook.create_sheet(table.title)
+    for position, width in enumerate(table.widths, start=1):
+        sheet.column_dimensions[get_column_letter(position)].width = width
+    if table.header:
+        sheet.freeze_panes = f"A{len(table.above) + 2}"
+    for line in table.above:
+        sheet.append([value_cell(sheet, line, font=_HEADER_FONT)])
+    if table.header:
+        sheet.append([value_cell(sheet, text, font=_HEADER_FONT) for text in table.header])
+
+    def cells(row: Iterable[Any]) -> list[WriteOnlyCell]:
+        return [value_cell(sheet, v, number_format=table.formats.get(i)) for i, v in enumerate(row)]
+
+    for row in table.rows:
+        sheet.append(cells(row))
+    if table.below:
+        sheet.append([])
+        for row in table.below:
+            sheet.append(cells(row))
+
+
+def save_tables(tables: Iterable[Table], target: Any) -> None:
+    """Writes the tables, one sheet each, to a path or a binary file object."""
+    workbook = Workbook(write_only=True)
+    for table in tables:
+        _write_table(workbook, table)
+    workbook.save(target)
+
+
+def tables_bytes(tables: Iterable[Table]) -> bytes:
+    buffer = io.BytesIO()
+    save_tables(tables, buffer)
+    return buffer.getvalue()
 
 
 def _header_cells(sheet, columns: tuple[Column, ...]) -> list[WriteOnlyCell]:
     cells = []
     for column in columns:
-        cell = WriteOnlyCell(sheet, value=column.header)
-        cell.font = _REQUIRED_FONT if column.required else _HEADER_FONT
+        cell = value_cell(sheet, column.header, font=_REQUIRED_FONT if column.required else _HEADER_FONT)
         cell.fill = _HEADER_FILL
         cells.append(cell)
     return cells
 
 
 def _value_cell(sheet, column: Column, value: Any) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=column.type.render(value))
-    cell.number_format = column.type.number_format
-    return cell
+    return value_cell(sheet, column.type.render(value), number_format=column.type.number_format)
 
 
 def _help_sheet(workbook: Workbook, columns: tuple[Column, ...]) -> None:
     sheet = workbook.create_sheet("填写说明")
     for letter, width in (("A", 16), ("B", 8), ("C", 80)):
         sheet.column_dimensions[letter].width = width
-    sheet.append([WriteOnlyCell(sheet, value=v) for v in ("列名", "必填", "说明")])
+    sheet.append([value_cell(sheet, v) for v in ("列名", "必填", "说明")])
     for column in columns:
-        text = WriteOnlyCell(sheet, value=column.help_text)
+        text = value_cell(sheet, column.help_text)
         text.alignment = Alignment(wrap_text=True)
-        sheet.append([column.header, "是" if column.required else "", text])
+        sheet.append(
+            [value_cell(sheet, column.header), value_cell(sheet, "是" if column.required else ""), text]
+        )
     sheet.append([])
-    sheet.append(["导入时只读取第一张工作表，第一行为列名，列的顺序不限；红色列名为必填列。"])
+    sheet.append(
+        [value_cell(sheet, "导入时只读取第一张工作表，第一行为列名，列的顺序不限；红色列名为必填列。")]
+    )
 
 
 def write_workbook(

@@ -6,22 +6,22 @@ start from the user's scope (a branch or member outside it is a 404)."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import xlsx
 from dangjian.core.dates import add_months
+from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues import selectors
 from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
@@ -39,8 +39,6 @@ from dangjian.dues.forms import (
 from dangjian.dues.ledger import due_date, member_ledger, month_start
 from dangjian.dues.services import record_payment, record_review, set_collection_day
 from dangjian.members.models import Member
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _sheet_url(org, month: dt.date) -> str:
@@ -90,7 +88,7 @@ def _sheet_page(request, branches, org, month, sheet=None, row_forms=None, statu
     return render(request, "dues/sheet.html", context, status=status)
 
 
-@never_cache
+@personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
 def collection_sheet(request):
@@ -164,53 +162,47 @@ def collection_day(request):
 SHEET_HEADERS = ("姓名", "所在组织", "缴费类别", "月缴费基数", "比例", "应交", "实交", "状态", "缴纳说明")
 
 
+@personal_data
 @admin_required
 @require_GET
 def sheet_export(request):
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     _branches, org, month = _sheet_target(request, request.GET)
     if org is None:
         raise Http404
     sheet = selectors.sheet(request.user, org, month)
-    book = Workbook()
-    ws = book.active
-    ws.title = "党费收缴表"
-    ws.append([f"{org.name} {month:%Y年%m月}党费收缴表（集中交纳日 {sheet.due_date:%Y-%m-%d}）"])
-    ws.append(list(SHEET_HEADERS))
-    for cell in ws[2]:
-        cell.font = Font(bold=True)
-    ws["A1"].font = Font(bold=True)
-    for r in sheet.rows:
-        row = r.row
-        ws.append(
-            [
-                r.member.name,
-                r.member.org.name,
-                r.category_label,
-                row.base if row else None,
-                r.rate_label,
-                row.due if row else None,
-                row.paid if row else None,
-                str(LedgerStatus(row.status).label) if row else "未申报基数",
-                "；".join(r.notes),
-            ]
+    rows = [
+        (
+            r.member.name,
+            r.member.org.name,
+            r.category_label,
+            r.row.base if r.row else None,
+            r.rate_label,
+            r.row.due if r.row else None,
+            r.row.paid if r.row else None,
+            str(LedgerStatus(r.row.status).label) if r.row else "未申报基数",
+            "；".join(r.notes),
         )
-    ws.append([])
-    ws.append(["合计", "", "", None, "", sheet.total_due, sheet.total_paid, f"未交 {sheet.n_open} 人"])
-    for col in "DFG":
-        for cell in ws[col][2:]:
-            cell.number_format = "0.00"
-    for col, width in zip("ABCDEFGHI", (12, 20, 10, 12, 8, 10, 10, 10, 28), strict=True):
-        ws.column_dimensions[col].width = width
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(
-        True, f"党费收缴表-{org.code}-{month:%Y-%m}.xlsx"
+        for r in sheet.rows
+    ]
+    table = xlsx.Table(
+        "党费收缴表",
+        above=(f"{org.name} {month:%Y年%m月}党费收缴表（集中交纳日 {sheet.due_date:%Y-%m-%d}）",),
+        header=SHEET_HEADERS,
+        rows=rows,
+        below=(("合计", "", "", None, "", sheet.total_due, sheet.total_paid, f"未交 {sheet.n_open} 人"),),
+        widths=(12, 20, 10, 12, 8, 10, 10, 10, 28),
+        formats={3: "0.00", 5: "0.00", 6: "0.00"},
     )
-    return response
+    return export_response(
+        xlsx.tables_bytes([table]),
+        f"党费收缴表-{org.code}-{month:%Y-%m}.xlsx",
+        actor=request.user,
+        what=_("党费收缴表"),
+        object_type="dues.ledger",
+        org_path=org.path,
+        scope=f"{org.name}，{month:%Y-%m}",
+        rows=len(rows),
+    )
 
 
 @admin_required
@@ -238,7 +230,7 @@ def reminder_list(request):
     )
 
 
-@never_cache
+@personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
 def arrears_list(request):
@@ -357,7 +349,7 @@ def publication(request):
     return render(request, "dues/publication.html", context)
 
 
-@never_cache
+@personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
 def member_dues(request, pk: int):
@@ -427,6 +419,7 @@ def member_dues(request, pk: int):
     )
 
 
+@personal_data
 @login_required
 @require_GET
 def mine(request):
@@ -494,7 +487,7 @@ def _calculate(form: BaseCalculatorForm) -> dict | None:
     }
 
 
-@never_cache
+@personal_data
 @login_required
 @require_http_methods(["GET", "POST"])
 def base_calculator(request):

@@ -12,29 +12,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import audit
+from dangjian.core import audit, xlsx
+from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
 from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm, PostForm
 from dangjian.members.models import Member
 from dangjian.members.services import create_member, delete_member, update_member
 from dangjian.members.timeline import TIMELINE_GROUPS, timeline
+from dangjian.members.xlsx import MemberImporter, PostImporter
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
 from dangjian.orgs.models import Org, Post
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filtered(request):
@@ -43,6 +41,7 @@ def _filtered(request):
     return form, selectors.member_list(request.user, form.filters())
 
 
+@personal_data
 @admin_required
 def member_list(request):
     form, qs = _filtered(request)
@@ -67,30 +66,27 @@ def member_list(request):
     )
 
 
+@personal_data
 @admin_required
 def member_export(request):
-    from dangjian.core.imports import export_workbook
-
+    """The member list's filter, in the import's columns. 身份证号 and 手机号码 are in full only for the members
+    whose detail page would show them in full to the user (`PII_FULL_ACCESS_ROLES`), masked otherwise."""
     form, qs = _filtered(request)
     filters = form.filters()
     scope = scope_for(request.user)
     org = filters.get("org")
-    org_path = org.path if org else min((g.path for g in scope.admin_grants), default="", key=len)
-    # The workbook carries 身份证号 and 手机号码 in full (it round-trips through the importer): keep a trace.
-    audit.record(
+    importer = MemberImporter()
+    rows = list(importer.export_rows(qs, full_personal=scope.can_see_personal_data))
+    return export_response(
+        xlsx.write_workbook(importer.columns, rows, title=importer.title),
+        f"{_('党员名册')}-{dt.date.today():%Y-%m-%d}.xlsx",
         actor=request.user,
-        action="export",
+        what=_("党员名册"),
         object_type="members.member",
-        object_repr=_("党员名册导出"),
-        org_path=org_path,
-        note=_("导出党员名册，筛选：%(filters)s") % {"filters": _describe_filters(filters) or _("无")},
+        org_path=org.path if org else scope.top_path,
+        scope=_describe_filters(filters) or _("全部可见党员"),
+        rows=len(rows),
     )
-    data = export_workbook("members", qs)
-    response = HttpResponse(data, content_type=XLSX_CONTENT_TYPE)
-    filename = f"{_('党员名册')}-{dt.date.today():%Y-%m-%d}.xlsx"
-    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 def _describe_filters(filters: dict) -> str:
@@ -131,14 +127,14 @@ def _detail_context(request, member: Member, *, revealed: bool) -> dict:
     }
 
 
-@never_cache
+@personal_data
 @login_required
 def member_detail(request, pk: int):
     member = selectors.visible_member(request.user, pk)
     return render(request, "members/detail.html", _detail_context(request, member, revealed=False))
 
 
-@never_cache
+@personal_data
 @login_required
 @require_POST
 def member_reveal(request, pk: int):
@@ -163,7 +159,7 @@ def _form_page(request, form, member: Member | None):
     )
 
 
-@never_cache
+@personal_data
 @sensitive_post_parameters("id_number", "phone")
 @admin_required
 def member_create(request):
@@ -194,7 +190,7 @@ def _editable_member(request, pk: int) -> Member:
     return member
 
 
-@never_cache
+@personal_data
 @sensitive_post_parameters("id_number", "phone")
 @admin_required
 def member_edit(request, pk: int):
@@ -251,7 +247,7 @@ def member_delete(request, pk: int):
     return redirect("members:list")
 
 
-@never_cache
+@personal_data
 @login_required
 def member_timeline(request, pk: int):
     """The member's whole timeline, oldest first, grouped by year, filterable by group (`?group=`)."""
@@ -314,7 +310,7 @@ def birthday_list(request):
     )
 
 
-@never_cache
+@personal_data
 @login_required
 def birthday_card(request, pk: int):
     """The greeting card (PDF) of a member's 政治生日 in `?month=YYYY-MM` (default this month); 404 when the
@@ -348,40 +344,32 @@ def _visible_org(request, pk) -> Org:
     return get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
 
 
+@personal_data
 @admin_required
 @require_GET
 def post_export(request):
     """Party posts of the visible organisations (or of one org's subtree with `?org=`), in the import's
-    columns. The file carries full 身份证号 (re-import needs them), so the export is an audit event; a holder
-    whose member record is outside the user's scope (a 党委's 书记 from one of its branches, for a grant
-    without descendants) gets a masked one: the user could not re-import that row anyway."""
-    from dangjian.core.imports import export_workbook  # built alongside; imported when used
-
-    posts = (
-        Post.objects.visible_to(request.user)
-        .select_related("member", "org")
-        .annotate(
-            member_in_scope=Exists(Member.objects.visible_to(request.user).filter(pk=OuterRef("member_id")))
-        )
-        .order_by("org__path", "title", "-started_on")
-    )
+    columns. A holder's 身份证号 is in full only where the user would see it in full on the holder's detail
+    page (re-import needs it); elsewhere — a 党委's 书记 from a branch outside the user's grant, a role
+    outside `PII_FULL_ACCESS_ROLES` — it is masked: the user could not re-import that row anyway."""
+    posts = Post.objects.visible_to(request.user).order_by("org__path", "title", "-started_on")
     root = None
     if request.GET.get("org"):
         root = _visible_org(request, request.GET["org"])
         posts = posts.filter(org__path__startswith=root.path)
-    audit.record(
+    scope = scope_for(request.user)
+    importer = PostImporter()
+    rows = list(importer.export_rows(posts, full_personal=scope.can_see_personal_data))
+    return export_response(
+        xlsx.write_workbook(importer.columns, rows, title=importer.title),
+        "党内职务.xlsx",
         actor=request.user,
-        action="export",
+        what=_("党内职务"),
         object_type="orgs.post",
-        object_repr=_("党内职务导出"),
-        org_path=root.path
-        if root
-        else min((g.path for g in scope_for(request.user).admin_grants), default="", key=len),
-        note=_("导出范围：%(scope)s") % {"scope": root.name if root else _("全部可见组织")},
+        org_path=root.path if root else scope.top_path,
+        scope=root.name if root else _("全部可见组织"),
+        rows=len(rows),
     )
-    response = HttpResponse(export_workbook("posts", posts), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = content_disposition_header(True, "党内职务.xlsx")
-    return response
 
 
 def _post_form_context(request, form: PostForm, org: Org, post: Post | None = None) -> dict:

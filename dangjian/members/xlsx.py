@@ -7,7 +7,7 @@ own file (`posts`: a member, an organisation, a post and its dates) is here too:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -23,6 +23,8 @@ from dangjian.orgs.choices import PostTitle, chinese_label
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_post, update_post
 from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code
+
+PersonalCheck = Callable[[Member], bool]  # may the reader see this member's personal data in full?
 
 ID, ORG, TITLE, STARTED = "身份证号", "所在组织编码", "党内职务", "任职日期"
 
@@ -190,11 +192,16 @@ class MemberImporter(Importer):
             "is_mobile": False,
         }
 
-    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
+    def export_rows(self, queryset, full_personal: PersonalCheck | None = None) -> Iterable[dict[str, Any]]:
+        """One row per member. `full_personal(member)` says whether the reader may see that member's 身份证号
+        and 手机号码 in full (the detail page's rule); otherwise they are masked as in the lists. Without it,
+        everything is in full (the system itself)."""
         members = list(queryset.select_related("org").order_by("org__path", "name", "pk"))
         posts = self._current_posts(members)
         for member in members:
             row = {key: getattr(member, key) for key in MEMBER_FIELDS}
+            if full_personal is not None and not full_personal(member):
+                row["id_number"], row["phone"] = member.id_number_masked, member.phone_masked
             row["org"] = member.org.code
             post = posts.get(member.pk)
             row["post_title"], row["post_started_on"] = (post.title, post.started_on) if post else ("", None)
@@ -301,12 +308,17 @@ class PostImporter(Importer):
             "ended_on": dt.date(2024, 3, 1),
         }
 
-    def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
-        posts = queryset.select_related("member", "org").order_by("org__path", "title", "started_on", "pk")
+    def export_rows(self, queryset, full_personal: PersonalCheck | None = None) -> Iterable[dict[str, Any]]:
+        """One row per post; the holder's 身份证号 in full only where `full_personal(member)` allows it (see
+        the members' export), masked otherwise."""
+        posts = queryset.select_related("member__org", "org").order_by(
+            "org__path", "title", "started_on", "pk"
+        )
         for post in posts.iterator(chunk_size=2000):
             number = post.member.id_number
+            shown = full_personal is None or full_personal(post.member)
             yield {
-                "member": number if getattr(post, "member_in_scope", True) else mask_id_number(number),
+                "member": number if shown else mask_id_number(number),
                 "org": post.org.code,
                 "title": post.title,
                 "started_on": post.started_on,

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core.downloads import personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.members.choices import MemberStatus
 from dangjian.members.forms import ETHNICITIES
@@ -142,7 +143,7 @@ def _member_page(request, member, forms=None, status=200):
     return render(request, "movements/member.html", context, status=status)
 
 
-@never_cache
+@personal_data
 @admin_required
 @require_GET
 def member_page(request, pk: int):

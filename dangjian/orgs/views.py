@@ -8,20 +8,20 @@ parts of these pages are registered with `dangjian.orgs.panels`."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import xlsx
+from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.orgs import panels, selectors, services
 from dangjian.orgs.forms import OrgForm, allowed_child_types
 from dangjian.orgs.models import Org
 from dangjian.orgs.widgets import option_rows
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from dangjian.orgs.xlsx import OrgImporter
 
 
 def _visible_org(request, pk) -> Org:
@@ -51,15 +51,24 @@ def org_subtree(request, pk):
     return render(request, "orgs/_tree_nodes.html", {"nodes": nodes, "show_dissolved": show_dissolved})
 
 
+@personal_data
 @admin_required
 @require_GET
 def org_export(request):
-    from dangjian.core.imports import export_workbook  # built alongside; imported when used
-
+    """The visible organisations, in the import's columns."""
     qs = Org.objects.visible_to(request.user).select_related("parent").order_by("path")
-    response = HttpResponse(export_workbook("orgs", qs), content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, "组织.xlsx")
-    return response
+    importer = OrgImporter()
+    rows = list(importer.export_rows(qs))
+    return export_response(
+        xlsx.write_workbook(importer.columns, rows, title=importer.title),
+        "组织.xlsx",
+        actor=request.user,
+        what=_("组织"),
+        object_type="orgs.org",
+        org_path=scope_for(request.user).top_path,
+        scope=_("全部可见组织"),
+        rows=len(rows),
+    )
 
 
 @admin_required

@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from dangjian.accounts.web import admin_required
+from dangjian.core.downloads import personal_data
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_PREVIEW_ROWS = 500
@@ -180,6 +181,7 @@ def import_template(request, kind: str):
     return response
 
 
+@personal_data  # the preview and its error report list the file's rows
 @csrf_exempt  # only so that an oversized body can be refused unparsed; _upload is CSRF-protected
 @admin_required
 def import_upload(request, kind: str):
@@ -233,6 +235,7 @@ def _upload(request, kind: str):
     )
 
 
+@personal_data
 @admin_required
 @require_POST
 def import_commit(request, kind: str):

@@ -18,10 +18,12 @@ from django.views.decorators.http import require_GET
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
+from dangjian.core.downloads import personal_data
 from dangjian.core.models import AuditEvent
 from dangjian.portal import selectors
 
 
+@personal_data  # a member without an admin role sees their own record here
 @login_required
 @require_GET
 def dashboard(request):

@@ -20,6 +20,7 @@ from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.export import STATUS_LABELS, write_xlsx
 from dangjian.compliance.rulebook import RulebookError, load_ruleset
 from dangjian.core import tables
+from dangjian.core.downloads import record_export
 from dangjian.orgs.models import Org
 
 
@@ -81,6 +82,15 @@ class Command(BaseCommand):
             raise _fail(str(exc)) from exc
         if fmt == "xlsx":
             write_xlsx(evaluation, output)
+            root = Org.objects.filter(code=options["org"]).first() if options["org"] else None
+            record_export(
+                actor=None,
+                what="合规检查结果",
+                object_type="compliance.result",
+                org_path=root.path if root else "",
+                scope=f"{year}年度，{root.name if root else '全部组织'}（命令行，{output}）",
+                rows=len(evaluation.results),
+            )
             self.stderr.write(f"已写入 {output}（{len(evaluation.results)} 条结果）。")
             return
         text = tables.to_json(evaluation.to_json()) if fmt == "json" else format_table(evaluation)

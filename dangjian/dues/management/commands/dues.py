@@ -13,10 +13,9 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from dangjian.core import tables
+from dangjian.core import tables, xlsx
+from dangjian.core.downloads import record_export
 from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
 from dangjian.dues.choices import ArrearsLevel, DuesCategory, LedgerStatus
 from dangjian.dues.forms import bracket_categories, explain_due, parse_amount
@@ -106,21 +105,15 @@ def _cells(kind: str, item: dict) -> list[str]:
 
 
 def write_xlsx(headers: dict[str, str], items: list[dict], kind: str, target) -> None:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "党费台账" if kind == "ledger" else "党费欠缴"
-    sheet.append(list(headers.values()))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for item in items:
-        cells = _cells(kind, item)
-        sheet.append(
-            [
-                Decimal(c) if k in ("base", "due", "paid") and c else c
-                for k, c in zip(headers, cells, strict=True)
-            ]
-        )
-    book.save(target)
+    rows = (
+        [
+            Decimal(c) if k in ("base", "due", "paid") and c else c
+            for k, c in zip(headers, _cells(kind, item), strict=True)
+        ]
+        for item in items
+    )
+    title = "党费台账" if kind == "ledger" else "党费欠缴"
+    xlsx.save_tables([xlsx.Table(title, header=tuple(headers.values()), rows=rows)], target)
 
 
 DEDUCTION_OPTIONS = (
@@ -194,6 +187,16 @@ class Command(BaseCommand):
             raise _fail(exc.message) from exc
         if fmt == "xlsx":
             write_xlsx(headers, items, kind, output)
+            period = options["month"] if kind == "ledger" else options["as_of"]
+            record_export(
+                actor=None,
+                what="党费台账" if kind == "ledger" else "党费欠缴情况",
+                object_type="dues.ledger",
+                org_path=Org.objects.filter(code=options["org"] or "").values_list("path", flat=True).first()
+                or "",
+                scope=f"{period}，{options['org'] or '全部组织'}（命令行，{output}）",
+                rows=len(items),
+            )
             self.stderr.write(f"已写入 {output}（{len(items)} 行）。")
             return
         if fmt == "json":
