@@ -123,6 +123,26 @@ def is_locked(username: str = "", address: str = "") -> bool:
     return False
 
 
+def current_locks() -> list[dict]:
+    """The usernames and addresses locked now, each with the end of its lock, soonest first (one query). A
+    failure during a lock is not recorded, so a key's latest failure is the one that locked it."""
+    totals: dict[tuple[str, str], tuple[int, dt.datetime]] = {}
+    rows = AccessAttempt.objects.filter(_live(timezone.now())).values_list(
+        "username", "ip_address", "failures_since_start", "attempt_time"
+    )
+    for username, address, failures, at in rows:
+        for key in (("username", username or ""), ("ip_address", address or "")):
+            if key[1]:
+                count, latest = totals.get(key, (0, at))
+                totals[key] = (count + failures, max(latest, at))
+    locks = [
+        {"kind": kind, "value": value, "until": timezone.localtime(latest + _lockout())}
+        for (kind, value), (count, latest) in totals.items()
+        if count >= settings.SIGNIN_FAILURE_LIMIT
+    ]
+    return sorted(locks, key=lambda lock: (lock["until"], lock["kind"], lock["value"]))
+
+
 def unlock(username: str = "", address: str = "") -> int:
     """Removes the counted failures of `username` (from any address: the address's own count loses them too)
     and, when given, of the client `address`; the number of rows removed."""

@@ -143,12 +143,18 @@ def change_own_password(*, actor: User, password: str, client_address: str = "")
     )
 
 
+def can_unlock(actor) -> bool:
+    """Sign-in locks concern every account: lifted by those who administer the whole tree (the 工委管理员)."""
+    scope = fresh_scope(actor)
+    return scope.everything or scope.is_superuser
+
+
 @transaction.atomic
 def unlock_signin(*, actor, username: str = "", address: str = "") -> int:
     """Lifts the sign-in lock of a username (and/or a client address) before it expires."""
     from dangjian.accounts import lockout
 
-    if actor is not None and not fresh_scope(actor).is_admin:
+    if actor is not None and not can_unlock(actor):
         raise OutOfScope()
     if not username and not address:
         raise ServiceError(_("请指定用户名或客户端地址。"), field="username")

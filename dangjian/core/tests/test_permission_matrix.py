@@ -652,6 +652,12 @@ TABLE: dict[str, Row] = {
         },
     ),
     "password_change_done": Row("login 200 200 200 200 200 200"),
+    # sign-in locks concern every account: the 工委管理员 only (accounts/tests/test_signin.py)
+    "locks": Row(
+        "login 403 403 403 403 403 403",
+        post="login 403 403 403 403 403 403",
+        data=lambda w: {"username": "mx_a1"},
+    ),
     # --- organisations
     "orgs:tree": Row("login 403 200 200 200 200 200"),
     "orgs:create": Row(
