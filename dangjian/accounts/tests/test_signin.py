@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 import time_machine
+from axes.models import AccessAttempt
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -168,6 +169,9 @@ def test_failures_and_the_lock_are_recorded_without_the_password(client, users, 
     assert events[5].note == "客户端地址：10.9.8.7；锁定至 2026-11-02 17:30"
     assert events[6].note == "客户端地址：10.9.8.7；账号或客户端地址已锁定，未核对密码"
     assert_no_password(events, WRONG, TEST_PASSWORD)
+    # the failures' counter keeps no password either
+    kept = list(AccessAttempt.objects.values_list("username", "post_data", "get_data"))
+    assert kept and not any(WRONG in str(row) for row in kept)
 
 
 def test_a_failure_for_an_unknown_username_is_recorded(client, db):
