@@ -27,7 +27,7 @@ demo: install
 	fi
 	$(BIN)/dangjian demo_users
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（Ctrl+C 停止）"
-	$(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
+	LOCAL_HTTP=1 $(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
 
 test: install browser-deps postgres lint typecheck check-migrations test-sqlite test-postgres
 

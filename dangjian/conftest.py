@@ -54,6 +54,22 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plain_http():
+    """The test client and the live server speak plain HTTP, as `make demo` does (LOCAL_HTTP=1): without DEBUG
+    the settings would redirect to HTTPS and mark cookies Secure (the deployment tests set them back). For the
+    whole session, before the live server builds its middleware (SecurityMiddleware reads them once)."""
+    from django.test import override_settings
+
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SECURE_HSTS_SECONDS=0,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+    ):
+        yield
+
+
 @dataclass
 class Tree:
     gw: object

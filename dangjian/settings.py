@@ -5,6 +5,7 @@ SECRET_KEY    default: generated once and kept in var/secret_key
 PII_KEY       key for personal data at rest; default: derived from SECRET_KEY
 DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
+BEHIND_TLS_PROXY "1" when a proxy terminates HTTPS in front of the application (see the README's deployment part)
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -90,7 +92,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "dangjian.accounts.middleware.SessionTimeoutMiddleware",
+    "dangjian.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the locked-out page
 ]
 
 # Content-Security-Policy (django-csp): scripts only from the site's own static files — no inline script, no
@@ -164,11 +169,46 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
-AUTH_PASSWORD_VALIDATORS = [
+# django-axes checks for a lock before the model backend checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+# Sign-in (等保 2.0 三级 身份鉴别): the numbers are settings. SIGNIN_FAILURE_LIMIT failed sign-ins, each within
+# SIGNIN_FAILURE_WINDOW_MINUTES of the one before, lock the account and the client address for
+# SIGNIN_LOCKOUT_MINUTES (dangjian.accounts.lockout; `dangjian security unlock <username>` unlocks).
+SIGNIN_FAILURE_LIMIT = _env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_FAILURE_WINDOW_MINUTES = _env_int("SIGNIN_FAILURE_WINDOW_MINUTES", 15)
+SIGNIN_LOCKOUT_MINUTES = _env_int("SIGNIN_LOCKOUT_MINUTES", 30)
+AXES_FAILURE_LIMIT = "dangjian.accounts.lockout.failure_limit"  # read from the SIGNIN_* settings at each use
+AXES_COOLOFF_TIME = "dangjian.accounts.lockout.lockout_period"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the account, and the client address, each on its own
+AXES_HANDLER = "dangjian.accounts.lockout.LockoutHandler"
+AXES_LOCKOUT_CALLABLE = "dangjian.accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "dangjian.accounts.signin.client_address"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends SIGNIN_LOCKOUT_MINUTES after it began
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail, not kept a second time
+AXES_VERBOSE = False  # the audit trail records sign-ins; axes' own log lines would repeat them
+AXES_ENABLE_ADMIN = False
+
+# Passwords (等保 2.0 三级): length, character classes (of upper case, lower case, digits, other), not containing
+# the username, not one of the last PASSWORD_HISTORY passwords, changed every PASSWORD_MAX_AGE_DAYS days.
+PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
+PASSWORD_MIN_CLASSES = _env_int("PASSWORD_MIN_CLASSES", 3)
+PASSWORD_HISTORY = _env_int("PASSWORD_HISTORY", 5)
+PASSWORD_MAX_AGE_DAYS = _env_int("PASSWORD_MAX_AGE_DAYS", 90)
+AUTH_PASSWORD_VALIDATORS = [  # the dangjian.accounts.passwords ones read the PASSWORD_* settings at each use
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator"},
+    {"NAME": "dangjian.accounts.passwords.CharacterClassesValidator"},
+    {"NAME": "dangjian.accounts.passwords.UsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.HistoryValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -192,11 +232,30 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after sign-in
+# (dangjian.accounts.middleware.SessionTimeoutMiddleware), and when the browser closes.
+SESSION_IDLE_MINUTES = _env_int("SESSION_IDLE_MINUTES", 30)
+SESSION_MAX_HOURS = _env_int("SESSION_MAX_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600  # server-side expiry (`dangjian clearsessions` deletes them)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
-SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
-CSRF_COOKIE_SECURE = _env_bool("SECURE_COOKIES")
+# Without DEBUG (production) the cookies are Secure, HSTS is sent and HTTP is redirected to HTTPS.
+# LOCAL_HTTP=1 serves plain HTTP on this machine (`make demo`); the tests do the same (dangjian/conftest.py).
+# BEHIND_TLS_PROXY=1: a proxy terminates TLS and sets X-Forwarded-Proto (and X-Forwarded-For, the client
+# address the audit trail and the sign-in lock use); it must overwrite those headers from clients.
+BEHIND_TLS_PROXY = _env_bool("BEHIND_TLS_PROXY")
+SECURE_DEPLOYMENT = not DEBUG and not _env_bool("LOCAL_HTTP")
+SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", SECURE_DEPLOYMENT)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if SECURE_DEPLOYMENT:
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("SECURE_HSTS_PRELOAD", True)
+if BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Personal data is never written to logs: every handler passes through the redaction filter.
 LOGGING = {
@@ -217,6 +276,8 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # a line per task run (the refresh after every write) is noise; failures are still logged
         "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # every sign-in, failure and lock is in the audit trail (with the client address); axes' lines repeat it
+        "axes": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.accounts.choices import Role
@@ -18,10 +19,21 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="user",
     )
+    # When the password was last set (its age counts from here: settings.PASSWORD_MAX_AGE_DAYS), and whether
+    # the user must choose a new one at the next sign-in (a password an administrator set).
+    password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
+    password_must_change = models.BooleanField(_("须修改密码"), default=False)
 
     class Meta:
         verbose_name = _("用户")
         verbose_name_plural = _("用户")
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Any new password restarts its age and ends a pending change (an administrator's service sets
+        `password_must_change` again after this)."""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self.password_must_change = False
 
     def display_name(self) -> str:
         return self.get_full_name() or (self.member.name if self.member_id else "") or self.username
@@ -46,3 +58,22 @@ class RoleAssignment(models.Model):
     def __str__(self) -> str:
         suffix = _("（含下级）") if self.include_descendants else ""
         return f"{self.user} {self.get_role_display()} @ {self.org}{suffix}"
+
+
+class PasswordHistory(models.Model):
+    """The hashes of a user's recent passwords (never the passwords): a new one may not repeat them."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="password_history"
+    )
+    password = models.CharField(_("密码摘要"), max_length=128)
+    created_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("历史密码")
+        verbose_name_plural = _("历史密码")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -61,6 +61,9 @@ def create_user(*, actor, username: str, password: str, display_name: str = "", 
     except ValidationError as exc:
         raise ServiceError(pgettext("sentence separator", "；").join(exc.messages), field="password") from exc
     user.set_password(password)
+    user.password_must_change = (
+        True  # a password an administrator chose: its owner changes it at first sign-in
+    )
     user.save()
     audit.record(
         actor=actor,
@@ -112,3 +115,60 @@ def revoke_role(*, actor, assignment: RoleAssignment) -> None:
         before=_assignment_snapshot(assignment),
     )
     assignment.delete()
+
+
+def _validated(password: str, user: User) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ServiceError(pgettext("sentence separator", "；").join(exc.messages), field="password") from exc
+
+
+@transaction.atomic
+def change_own_password(*, actor: User, password: str, client_address: str = "") -> None:
+    """The user's own new password (checked against the password rules; the old one was checked by the form).
+    The audit event says that it changed and from where, never the password."""
+    user = User.objects.select_for_update().get(pk=actor.pk)
+    _validated(password, user)
+    user.set_password(password)
+    user.save(update_fields=["password", "password_changed_at", "password_must_change"])
+    actor.password = user.password  # the caller keeps its session (update_session_auth_hash)
+    actor.password_changed_at, actor.password_must_change = user.password_changed_at, False
+    audit.record(
+        actor=actor,
+        action="password_change",
+        obj=user,
+        object_repr=user.username,
+        note=f"客户端地址：{client_address or '未知'}",
+    )
+
+
+def can_unlock(actor) -> bool:
+    """Sign-in locks concern every account: lifted by those who administer the whole tree (the 工委管理员)."""
+    scope = fresh_scope(actor)
+    return scope.everything or scope.is_superuser
+
+
+@transaction.atomic
+def unlock_signin(*, actor, username: str = "", address: str = "") -> int:
+    """Lifts the sign-in lock of a username (and/or a client address) before it expires."""
+    from dangjian.accounts import lockout
+
+    if actor is not None and not can_unlock(actor):
+        raise OutOfScope()
+    if not username and not address:
+        raise ServiceError(_("请指定用户名或客户端地址。"), field="username")
+    was_locked = lockout.is_locked(username=username, address=address)
+    removed = lockout.unlock(username=username, address=address)
+    user = User.objects.filter(username=username).first() if username else None
+    audit.record(
+        actor=actor,
+        action="unlock",
+        object_type="accounts.user",
+        object_id=str(user.pk) if user else "",
+        object_repr=username or address,
+        note=("客户端地址：" + address + "；" if address else "")
+        + ("已解除锁定" if was_locked else "未处于锁定状态，已清除失败记录")
+        + f"（{removed} 条）",
+    )
+    return removed

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from dangjian.accounts.forms import LoginForm
+from dangjian.accounts.views import PasswordChange, locks
 
 urlpatterns = [
     path(
@@ -10,6 +11,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("password/", PasswordChange.as_view(), name="password_change"),
+    path("locks/", locks, name="locks"),
     path("password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
 ]

@@ -18,6 +18,11 @@ class AuditEvent(models.Model):
         DELETE = "delete", _("删除")
         IMPORT = "import", _("导入")
         LOGIN = "login", _("登录")
+        LOGIN_FAILED = "login_failed", _("登录失败")
+        LOCKOUT = "lockout", _("锁定账号")
+        UNLOCK = "unlock", _("解除锁定")
+        LOGOUT = "logout", _("退出登录")
+        PASSWORD_CHANGE = "password_change", _("修改密码")
         VIEW_PERSONAL = "view_personal", _("查看个人信息")
         EXPORT = "export", _("导出")
 

@@ -635,12 +635,13 @@ TABLE: dict[str, Row] = {
         data=lambda w: {"token": "0" * 32},
     ),
     # --- accounts (Django's views, configured here)
-    "login": Row(
+    "login": Row(  # a failed sign-in is a write: its audit event (accounts.signin)
         "200 302 302 302 302 302 302",
-        post="200 302 302 302 302 302 302",
+        post="200+ 302 302 302 302 302 302",
         data=lambda w: {"username": "mx_a1", "password": "wrong-password"},
     ),
-    "logout": Row("405 405 405 405 405 405 405", post="login login login login login login login"),
+    # signing out is recorded in the audit trail (accounts.signin): a write for everyone signed in
+    "logout": Row("405 405 405 405 405 405 405", post="login login+ login+ login+ login+ login+ login+"),
     "password_change": Row(
         "login 200 200 200 200 200 200",
         post="login 200 200 200 200 200 200",
@@ -651,6 +652,12 @@ TABLE: dict[str, Row] = {
         },
     ),
     "password_change_done": Row("login 200 200 200 200 200 200"),
+    # sign-in locks concern every account: the 工委管理员 only (accounts/tests/test_signin.py)
+    "locks": Row(
+        "login 403 403 403 403 403 403",
+        post="login 403 403 403 403 403 403",
+        data=lambda w: {"username": "mx_a1"},
+    ),
     # --- organisations
     "orgs:tree": Row("login 403 200 200 200 200 200"),
     "orgs:create": Row(

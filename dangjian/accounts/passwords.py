@@ -1,0 +1,122 @@
+"""The password rules beyond Django's (AUTH_PASSWORD_VALIDATORS in settings, numbers from settings).
+
+- `MinimumLengthValidator`: Django's, at least PASSWORD_MIN_LENGTH characters;
+- `CharacterClassesValidator`: characters from at least `min_classes` of upper case, lower case, digits and
+  other characters (PASSWORD_MIN_CLASSES);
+- `UsernameValidator`: the password does not contain the username (in any case);
+- `HistoryValidator`: not one of the user's last PASSWORD_HISTORY passwords. Django calls `password_changed` after a
+  user with a new password is saved; it keeps the new hash (never the password) and the `count` latest."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+
+def character_classes(password: str) -> int:
+    return sum(
+        (
+            any(c.isupper() for c in password),
+            any(c.islower() for c in password),
+            any(c.isdigit() for c in password),
+            any(not c.isalnum() for c in password),
+        )
+    )
+
+
+class MinimumLengthValidator:
+    """Django's rule with a Chinese message of our own (Django's Chinese catalog lags behind its 5.2 text)."""
+
+    def __init__(self, min_length: int | None = None):
+        self._min_length = min_length
+
+    @property
+    def min_length(self) -> int:
+        return self._min_length or settings.PASSWORD_MIN_LENGTH
+
+    def validate(self, password: str, user=None) -> None:
+        if len(password) < self.min_length:
+            raise ValidationError(self.get_error_message(), code="password_too_short")
+
+    def get_error_message(self) -> str:
+        return _("密码太短，至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+    def get_help_text(self) -> str:
+        return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+
+class CharacterClassesValidator:
+    def __init__(self, min_classes: int | None = None):
+        self._min_classes = min_classes
+
+    @property
+    def min_classes(self) -> int:
+        return self._min_classes or settings.PASSWORD_MIN_CLASSES
+
+    def validate(self, password: str, user=None) -> None:
+        if character_classes(password) < self.min_classes:
+            raise ValidationError(self.get_help_text(), code="password_too_simple")
+
+    def get_help_text(self) -> str:
+        return _("密码须包含大写字母、小写字母、数字、特殊字符中的至少 %(n)d 类。") % {"n": self.min_classes}
+
+
+class UsernameValidator:
+    def validate(self, password: str, user=None) -> None:
+        username = (user.get_username() if user is not None else "") or ""
+        if username and username.lower() in password.lower():
+            raise ValidationError(_("密码不能包含用户名。"), code="password_contains_username")
+
+    def get_help_text(self) -> str:
+        return _("密码不能包含用户名。")
+
+
+class HistoryValidator:
+    def __init__(self, count: int | None = None):
+        self._count = count
+
+    @property
+    def count(self) -> int:
+        return settings.PASSWORD_HISTORY if self._count is None else self._count
+
+    def _recent_hashes(self, user) -> list[str]:
+        if user is None or user.pk is None:
+            return []
+        from dangjian.accounts.models import PasswordHistory
+
+        current = user.password  # validated before the new one is set: the password in use
+        hashes = list(
+            PasswordHistory.objects.filter(user=user).values_list("password", flat=True)[: self.count]
+        )
+        if current and current not in hashes:
+            hashes = [current, *hashes][: self.count]
+        return hashes
+
+    def validate(self, password: str, user=None) -> None:
+        if self.count <= 0:
+            return
+        if any(check_password(password, encoded) for encoded in self._recent_hashes(user)):
+            raise ValidationError(
+                ngettext(
+                    "新密码不能与最近 %(n)d 次使用过的密码相同。",
+                    "新密码不能与最近 %(n)d 次使用过的密码相同。",
+                    self.count,
+                )
+                % {"n": self.count},
+                code="password_reused",
+            )
+
+    def password_changed(self, password: str, user=None) -> None:
+        if user is None or user.pk is None or not user.has_usable_password():
+            return
+        from dangjian.accounts.models import PasswordHistory
+
+        PasswordHistory.objects.create(user=user, password=user.password)
+        stale = PasswordHistory.objects.filter(user=user).values_list("pk", flat=True)[max(self.count, 1) :]
+        PasswordHistory.objects.filter(pk__in=list(stale)).delete()
+
+    def get_help_text(self) -> str:
+        return _("不能与最近 %(n)d 次使用过的密码相同。") % {"n": self.count}

@@ -1,0 +1,122 @@
+"""Sign-in events in the audit trail: every sign-in, failed sign-in, lock, unlock and sign-out, with the client
+address (never a password).
+
+Django's authentication (and django-axes, which counts the failures) announces these with its own signals
+(`user_logged_in`, `user_login_failed`, `user_logged_out`) whatever the path that signs someone in or out; the
+receivers below turn each into one explicit `audit.record` call. They are connected in
+`AccountsConfig.ready()`. The lock itself is recorded by the lockout handler (`accounts.lockout`), which is the
+one place that knows a failure has just started a lock.
+
+Sign-in events carry no organisation path: they are about logins, not an organisation's records, and show on
+the audit page to those who see everything (the 工委管理员)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from dangjian.core import audit
+
+USER_TYPE = "accounts.user"
+
+
+def client_address(request: HttpRequest | None) -> str:
+    """The client's IP address: REMOTE_ADDR, or behind a TLS-terminating proxy (settings.BEHIND_TLS_PROXY) the
+    last address of X-Forwarded-For, the one the proxy itself appended (earlier ones are the client's word)."""
+    if request is None:
+        return ""
+    if settings.BEHIND_TLS_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        last = forwarded.split(",")[-1].strip()
+        if last:
+            return last[:45]
+    return str(request.META.get("REMOTE_ADDR") or "")[:45]
+
+
+def _note(address: str, extra: str = "") -> str:
+    parts = [f"客户端地址：{address or '未知'}"]
+    if extra:
+        parts.append(extra)
+    return "；".join(parts)
+
+
+def _user_event(action: str, user, address: str, extra: str = "") -> None:
+    audit.record(
+        actor=user,
+        action=action,
+        object_type=USER_TYPE,
+        object_id=str(user.pk),
+        object_repr=user.get_username(),
+        note=_note(address, extra),
+    )
+
+
+def record_sign_in(request: HttpRequest | None, user) -> None:
+    _user_event("login", user, client_address(request))
+
+
+def record_sign_out(request: HttpRequest | None, user, reason: str = "") -> None:
+    if user is None or not getattr(user, "pk", None):
+        return
+    _user_event("logout", user, client_address(request), reason)
+
+
+def _known_user(username: str):
+    from dangjian.accounts.models import User
+
+    return User.objects.filter(username=username).first() if username else None
+
+
+def _anonymous_event(action: str, username: str, address: str, extra: str = "") -> None:
+    """An event about a username that may not exist (a failed sign-in, a lock): the account when it exists."""
+    user = _known_user(username)
+    audit.record(
+        actor=None,
+        action=action,
+        object_type=USER_TYPE,
+        object_id=str(user.pk) if user else "",
+        object_repr=username[:150],
+        note=_note(address, extra),
+    )
+
+
+def record_sign_in_failure(request: HttpRequest | None, username: str, locked: bool) -> None:
+    _anonymous_event(
+        "login_failed",
+        username,
+        client_address(request),
+        "账号或客户端地址已锁定，未核对密码" if locked else "用户名或密码不正确",
+    )
+
+
+def record_lockout(request: HttpRequest | None, username: str, until) -> None:
+    from django.utils import timezone
+
+    local = timezone.localtime(until)
+    _anonymous_event("lockout", username, client_address(request), f"锁定至 {local:%Y-%m-%d %H:%M}")
+
+
+# --- receivers of Django's authentication signals (connected in AccountsConfig.ready) ----------------------
+
+
+def on_logged_in(sender, request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        from dangjian.accounts.middleware import start_session
+
+        start_session(request)
+    record_sign_in(request, user)
+
+
+def on_logged_out(sender, request, user, **kwargs) -> None:
+    record_sign_out(request, user, getattr(request, "dangjian_signout_reason", ""))
+
+
+def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
+    """A failed sign-in; and when it is the one that started a lock (django-axes' receiver, connected before
+    this one, counted it: `accounts.lockout.LockoutHandler`), the lock."""
+    username = str((credentials or {}).get("username") or "")
+    lock_until = getattr(request, "dangjian_lock_until", None)
+    refused = bool(getattr(request, "axes_locked_out", False)) and lock_until is None
+    record_sign_in_failure(request, username, refused)
+    if lock_until is not None:
+        record_lockout(request, username, lock_until)

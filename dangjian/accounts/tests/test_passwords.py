@@ -1,0 +1,182 @@
+"""The password rules, their history, their age, and the change an administrator's password requires."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+import time_machine
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.urls import reverse
+
+from dangjian.accounts.models import PasswordHistory, User
+from dangjian.conftest import TEST_PASSWORD
+from dangjian.core.models import AuditEvent
+
+
+def problems(password: str, user=None) -> list[str]:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return exc.messages
+    return []
+
+
+@pytest.mark.parametrize(
+    ("password", "message"),
+    [
+        ("Ab1-xyz", "密码太短，至少需要 10 个字符。"),
+        ("abcdefgh-xyz", "密码须包含大写字母、小写字母、数字、特殊字符中的至少 3 类。"),
+        ("abcdefgh12xyz", "密码须包含大写字母、小写字母、数字、特殊字符中的至少 3 类。"),
+    ],
+)
+def test_length_and_character_classes(db, password, message):
+    assert message in problems(password)
+
+
+@pytest.mark.parametrize("password", ["Abcdefgh12", "abcdefgh-12", "ABCDEFGH-12", "Abcdefgh-x"])
+def test_ten_characters_from_three_classes_pass(db, password):
+    assert problems(password) == []
+
+
+def test_a_password_may_not_contain_the_username(users):
+    assert "密码不能包含用户名。" in problems("Xy-Branch_A1-2026", users["branch_a1"])
+    assert problems("Xy-Branch_A2-2026", users["branch_a1"]) == []
+
+
+def test_the_numbers_are_settings(db, settings):
+    settings.PASSWORD_MIN_LENGTH = 14
+    settings.PASSWORD_MIN_CLASSES = 4
+    assert problems("abcdefgh-12") == [
+        "密码太短，至少需要 14 个字符。",
+        "密码须包含大写字母、小写字母、数字、特殊字符中的至少 4 类。",
+    ]
+    assert problems("Abcdefgh-12345") == []
+
+
+def change(user, password):
+    user.set_password(password)
+    user.save()
+
+
+def test_none_of_the_last_five_passwords(users):
+    user = users["branch_a1"]
+    passwords = [f"Pass-{n}-word2026" for n in range(1, 7)]
+    for password in passwords:
+        change(user, password)
+    # the current one and the four before it are refused, the sixth-last is allowed again
+    for password in passwords[1:]:
+        assert problems(password, user) == ["新密码不能与最近 5 次使用过的密码相同。"], password
+    assert problems(passwords[0], user) == []
+    assert PasswordHistory.objects.filter(user=user).count() == 5
+    stored = list(PasswordHistory.objects.values_list("password", flat=True))
+    assert not any(p in s for p in passwords for s in stored)  # hashes only
+
+
+def test_the_password_in_use_before_any_history_is_refused(users):
+    assert problems(TEST_PASSWORD, users["branch_a1"]) == ["新密码不能与最近 5 次使用过的密码相同。"]
+
+
+def test_the_history_length_is_a_setting(users, settings):
+    settings.PASSWORD_HISTORY = 2
+    user = users["branch_a1"]
+    for n in range(1, 4):
+        change(user, f"Pass-{n}-word2026")
+    assert problems("Pass-1-word2026", user) == []
+    assert problems("Pass-2-word2026", user) != []
+
+
+# --- the change-password page ---------------------------------------------------------------------------
+
+
+def post_change(client, old, new, address="10.5.5.5"):
+    return client.post(
+        reverse("password_change"),
+        {"old_password": old, "new_password1": new, "new_password2": new},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_changing_ones_password_is_audited_without_the_password(client, users):
+    client.force_login(users["branch_a1"])
+    response = post_change(client, TEST_PASSWORD, "Brand-new-2026")
+    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    user = User.objects.get(username="branch_a1")
+    assert user.check_password("Brand-new-2026")
+    event = AuditEvent.objects.get(action="password_change")
+    assert (event.actor, event.object_id, event.note) == (user, str(user.pk), "客户端地址：10.5.5.5")
+    stored = repr([event.object_repr, event.note, event.before, event.after])
+    assert "Brand-new-2026" not in stored and TEST_PASSWORD not in stored
+    assert client.get(reverse("dashboard")).status_code == 200  # still signed in
+
+
+def test_a_refused_new_password_changes_nothing(client, users):
+    client.force_login(users["branch_a1"])
+    response = post_change(client, TEST_PASSWORD, "short")
+    assert response.status_code == 200
+    assert "密码太短，至少需要 10 个字符。" in response.content.decode()
+    assert User.objects.get(username="branch_a1").check_password(TEST_PASSWORD)
+    assert not AuditEvent.objects.filter(action="password_change").exists()
+
+
+# --- age and the administrator's password ---------------------------------------------------------------
+
+
+def test_an_expired_password_sends_the_user_to_the_change_page_and_nowhere_else(client, users):
+    user = users["branch_a1"]
+    with time_machine.travel(user.password_changed_at + dt.timedelta(days=89, hours=23), tick=False):
+        client.force_login(user)
+        assert client.get(reverse("dashboard")).status_code == 200
+    with time_machine.travel(user.password_changed_at + dt.timedelta(days=90, minutes=1), tick=False) as t:
+        client.force_login(user)
+        for name in ("dashboard", "members:list", "portal:audit"):
+            response = client.get(reverse(name))
+            assert (response.status_code, response["Location"]) == (302, reverse("password_change")), name
+        page = client.get(reverse("password_change"))
+        assert "您的密码已使用超过 90 天，请先修改密码。" in page.content.decode()
+        assert post_change(client, TEST_PASSWORD, "Brand-new-2026").status_code == 302
+        t.shift(dt.timedelta(minutes=1))
+        assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_the_maximum_age_is_a_setting(client, users, settings):
+    settings.PASSWORD_MAX_AGE_DAYS = 30
+    user = users["branch_a1"]
+    with time_machine.travel(user.password_changed_at + dt.timedelta(days=31), tick=False):
+        client.force_login(user)
+        assert client.get(reverse("dashboard"))["Location"] == reverse("password_change")
+
+
+def test_a_password_set_by_an_administrator_must_be_changed_at_first_sign_in(client, users):
+    from dangjian.accounts.services import create_user
+
+    create_user(actor=users["gongwei"], username="new_admin", password="Admin-set-2026")
+    response = client.post(
+        reverse("login"), {"username": "new_admin", "password": "Admin-set-2026"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("password_change")
+    assert "您的密码由管理员设置，请先修改密码。" in response.content.decode()
+    assert client.get(reverse("dashboard"))["Location"] == reverse("password_change")
+    assert post_change(client, "Admin-set-2026", "Own-choice-2026").status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+    assert User.objects.get(username="new_admin").password_must_change is False
+
+
+def test_signing_out_stays_possible_while_a_change_is_due(client, users):
+    user = users["branch_a1"]
+    User.objects.filter(pk=user.pk).update(password_must_change=True)
+    client.force_login(user)
+    response = client.post(reverse("logout"))
+    assert response.status_code == 302 and response["Location"] == reverse("login")
+
+
+def test_demo_accounts_need_no_change_and_survive_a_second_run(client, db):
+    call_command("seed", "--scale", "small", stdout=StringIO())
+    call_command("demo_users", stdout=StringIO())
+    call_command("demo_users", stdout=StringIO())  # `make demo` runs it every time
+    response = client.post(reverse("login"), {"username": "zhibu", "password": "Dangjian@2026"})
+    assert response["Location"] == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200

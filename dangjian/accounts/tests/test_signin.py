@@ -1,0 +1,236 @@
+"""Failed sign-ins lock the account and the client address; sign-in events are in the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from dangjian.conftest import TEST_PASSWORD
+from dangjian.core.models import AuditEvent
+
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)  # 17:00 in Shanghai
+WRONG = "Wrong-pass-2026"
+
+
+def sign_in(client, username, password, address="10.0.0.1"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def signed_in(client) -> bool:
+    return "_auth_user_id" in client.session
+
+
+def fail(client, username, times, address="10.0.0.1"):
+    return [sign_in(client, username, WRONG, address) for _ in range(times)]
+
+
+@pytest.fixture
+def traveller():
+    with time_machine.travel(START, tick=False) as t:
+        yield t
+
+
+def test_five_failures_lock_and_then_the_right_password_is_refused(client, users, traveller):
+    responses = fail(client, "branch_a1", 5)
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 429]
+    response = sign_in(client, "branch_a1", TEST_PASSWORD)
+    assert response.status_code == 429 and not signed_in(client)
+    text = response.content.decode()
+    assert "登录已暂时锁定" in text
+    assert "请于 2026-11-02 17:30 之后再试" in text  # 30 minutes after the fifth failure, Shanghai time
+
+
+def test_four_failures_do_not_lock(client, users, traveller):
+    fail(client, "branch_a1", 4)
+    response = sign_in(client, "branch_a1", TEST_PASSWORD)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_failures_further_apart_than_the_window_do_not_add_up(client, users, traveller):
+    fail(client, "branch_a1", 4)
+    traveller.shift(dt.timedelta(minutes=16))
+    fail(client, "branch_a1", 4)
+    response = sign_in(client, "branch_a1", TEST_PASSWORD)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_the_lock_expires_after_its_period(client, users, traveller):
+    fail(client, "branch_a1", 5)
+    traveller.shift(dt.timedelta(minutes=29))
+    assert sign_in(client, "branch_a1", TEST_PASSWORD).status_code == 429
+    traveller.shift(dt.timedelta(minutes=1, seconds=1))
+    response = sign_in(client, "branch_a1", TEST_PASSWORD)
+    assert response.status_code == 302 and signed_in(client)
+
+
+def test_failures_during_the_lock_do_not_prolong_it(client, users, traveller):
+    fail(client, "branch_a1", 5)
+    traveller.shift(dt.timedelta(minutes=20))
+    fail(client, "branch_a1", 3)
+    traveller.shift(dt.timedelta(minutes=10, seconds=1))
+    assert sign_in(client, "branch_a1", TEST_PASSWORD).status_code == 302
+
+
+def test_the_account_is_locked_from_every_address_for_the_whole_period(client, users, traveller):
+    for n in range(5):
+        sign_in(client, "branch_a1", WRONG, address=f"10.0.1.{n}")
+    assert sign_in(client, "branch_a1", TEST_PASSWORD, address="10.0.2.1").status_code == 429
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD, address="10.0.1.1").status_code == 302
+    traveller.shift(dt.timedelta(minutes=20))  # past the counting window, within the lock
+    assert sign_in(client, "branch_a1", TEST_PASSWORD, address="10.0.2.1").status_code == 429
+    traveller.shift(dt.timedelta(minutes=10, seconds=1))
+    assert sign_in(client, "branch_a1", TEST_PASSWORD, address="10.0.2.1").status_code == 302
+
+
+def test_the_client_address_is_locked_for_every_account(client, users, traveller):
+    for name in ("a", "b", "c", "d", "e"):
+        sign_in(client, f"guess_{name}", WRONG, address="10.0.3.3")
+    assert sign_in(client, "branch_a2", TEST_PASSWORD, address="10.0.3.3").status_code == 429
+    assert sign_in(client, "branch_a2", TEST_PASSWORD, address="10.0.3.4").status_code == 302
+
+
+def test_the_numbers_are_settings(client, users, traveller, settings):
+    settings.SIGNIN_FAILURE_LIMIT = 3
+    settings.SIGNIN_LOCKOUT_MINUTES = 10
+    assert [r.status_code for r in fail(client, "branch_a1", 3)] == [200, 200, 429]
+    traveller.shift(dt.timedelta(minutes=10, seconds=1))
+    assert sign_in(client, "branch_a1", TEST_PASSWORD).status_code == 302
+
+
+def test_unlock_command_lifts_the_lock_and_is_audited(client, users, traveller, capsys):
+    fail(client, "branch_a1", 5)
+    call_command("security", "unlock", "branch_a1")
+    assert "已解除锁定：branch_a1" in capsys.readouterr().out
+    assert sign_in(client, "branch_a1", TEST_PASSWORD).status_code == 302
+    event = AuditEvent.objects.get(action="unlock")
+    assert (event.actor_label, event.object_repr, event.object_id) == (
+        "系统",
+        "branch_a1",
+        str(users["branch_a1"].pk),
+    )
+    assert event.note.startswith("已解除锁定")
+
+
+def test_unlock_by_a_user_who_does_not_administer_the_whole_tree_is_refused(client, users, traveller):
+    from dangjian.accounts.services import unlock_signin
+    from dangjian.core.errors import OutOfScope
+
+    fail(client, "branch_a1", 5)
+    with pytest.raises(OutOfScope):
+        unlock_signin(actor=users["dangwei_a"], username="branch_a1")
+    assert sign_in(client, "branch_a1", TEST_PASSWORD).status_code == 429
+    assert not AuditEvent.objects.filter(action="unlock").exists()
+
+
+# --- the audit trail ---------------------------------------------------------------------------------------
+
+
+def signin_events():
+    return list(
+        AuditEvent.objects.filter(
+            action__in=["login", "login_failed", "lockout", "unlock", "logout", "password_change"]
+        ).order_by("id")
+    )
+
+
+def assert_no_password(events, *passwords):
+    for event in events:
+        stored = repr([event.object_repr, event.note, event.before, event.after, event.actor_label])
+        for password in passwords:
+            assert password not in stored
+
+
+def test_a_sign_in_is_recorded_with_the_client_address(client, users):
+    sign_in(client, "branch_a1", TEST_PASSWORD, address="10.9.8.7")
+    [event] = signin_events()
+    assert (event.action, event.actor, event.object_repr, event.note) == (
+        "login",
+        users["branch_a1"],
+        "branch_a1",
+        "客户端地址：10.9.8.7",
+    )
+    assert_no_password([event], TEST_PASSWORD)
+
+
+def test_failures_and_the_lock_are_recorded_without_the_password(client, users, traveller):
+    fail(client, "branch_a1", 5, address="10.9.8.7")
+    sign_in(client, "branch_a1", TEST_PASSWORD, address="10.9.8.7")
+    events = signin_events()
+    assert [e.action for e in events] == ["login_failed"] * 5 + ["lockout", "login_failed"]
+    assert {e.object_id for e in events} == {str(users["branch_a1"].pk)}
+    assert all(e.note.startswith("客户端地址：10.9.8.7；") for e in events)
+    assert events[0].note == "客户端地址：10.9.8.7；用户名或密码不正确"
+    assert events[5].note == "客户端地址：10.9.8.7；锁定至 2026-11-02 17:30"
+    assert events[6].note == "客户端地址：10.9.8.7；账号或客户端地址已锁定，未核对密码"
+    assert_no_password(events, WRONG, TEST_PASSWORD)
+    # the failures' counter keeps no password either
+    kept = list(AccessAttempt.objects.values_list("username", "post_data", "get_data"))
+    assert kept and not any(WRONG in str(row) for row in kept)
+
+
+def test_a_failure_for_an_unknown_username_is_recorded(client, db):
+    sign_in(client, "nobody", WRONG, address="10.1.1.1")
+    [event] = signin_events()
+    assert (event.action, event.actor, event.object_id, event.object_repr) == (
+        "login_failed",
+        None,
+        "",
+        "nobody",
+    )
+
+
+def test_a_sign_out_is_recorded(client, users):
+    sign_in(client, "branch_a1", TEST_PASSWORD, address="10.2.2.2")
+    client.post(reverse("logout"), REMOTE_ADDR="10.2.2.2")
+    events = signin_events()
+    assert [(e.action, e.actor, e.note) for e in events] == [
+        ("login", users["branch_a1"], "客户端地址：10.2.2.2"),
+        ("logout", users["branch_a1"], "客户端地址：10.2.2.2"),
+    ]
+
+
+def test_the_client_address_behind_a_tls_proxy_is_the_one_the_proxy_saw(client, users, settings):
+    settings.BEHIND_TLS_PROXY = True
+    client.post(
+        reverse("login"),
+        {"username": "branch_a1", "password": TEST_PASSWORD},
+        REMOTE_ADDR="192.168.0.2",
+        HTTP_X_FORWARDED_FOR="1.1.1.1, 10.3.3.3",
+    )
+    assert signin_events()[0].note == "客户端地址：10.3.3.3"
+
+
+# --- the page of sign-in locks ----------------------------------------------------------------------------
+
+
+def test_the_locks_page_lists_the_locks_and_lifts_one(client, users, traveller):
+    fail(Client(), "branch_a1", 5, address="10.7.7.7")
+    client.force_login(users["gongwei"])
+    page = client.get(reverse("locks"))
+    assert [(lock["kind"], lock["value"]) for lock in page.context["locks"]] == [
+        ("ip_address", "10.7.7.7"),
+        ("username", "branch_a1"),
+    ]
+    assert "2026-11-02 17:30" in page.content.decode()
+    response = client.post(reverse("locks"), {"username": "branch_a1"}, follow=True)
+    assert "已解除锁定：branch_a1" in response.content.decode()
+    assert response.context["locks"] == []  # the address's count was the account's failures
+    assert sign_in(Client(), "branch_a1", TEST_PASSWORD, address="10.7.7.7").status_code == 302
+    event = AuditEvent.objects.get(action="unlock")
+    assert (event.actor, event.object_repr) == (users["gongwei"], "branch_a1")
+
+
+@pytest.mark.parametrize("who", ["dangwei_a", "branch_a1", "member_a1"])
+def test_only_the_whole_tree_admin_may_lift_a_lock(client, users, traveller, who):
+    fail(Client(), "branch_a2", 5)
+    client.force_login(users[who])
+    assert client.get(reverse("locks")).status_code == 403
+    assert client.post(reverse("locks"), {"username": "branch_a2"}).status_code == 403
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD).status_code == 429
+    assert not AuditEvent.objects.filter(action="unlock").exists()
