@@ -120,7 +120,8 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.repeat)))
         return
-    env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate"}
+    # plain HTTP on this machine, as `make demo` (the production settings would redirect the test client to HTTPS)
+    env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate", "LOCAL_HTTP": "1"}
     name = args.pg_url.rsplit("/", 1)[-1]
     base = args.pg_url.rsplit("/", 1)[0]
     bin_dir = Path(sys.executable).parent
