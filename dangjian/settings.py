@@ -6,6 +6,7 @@ PII_KEY       key for personal data at rest; default: derived from SECRET_KEY
 DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
 BEHIND_TLS_PROXY "1" when a proxy terminates HTTPS in front of the application (see the README's deployment part)
+AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
 """
 
 from __future__ import annotations
@@ -293,6 +294,14 @@ RULES_DIR = BASE_DIR / "rules"
 # 党费: no official rounding rule exists (FEE-13): the quantum and mode are settings.
 DUES_ROUNDING_QUANTUM = os.environ.get("DUES_ROUNDING_QUANTUM", "0.01")
 DUES_ROUNDING_MODE = os.environ.get("DUES_ROUNDING_MODE", "ROUND_HALF_UP")
+
+# Audit events are kept at least this many days (等保 2.0: at least 6 months); `dangjian audit prune`
+# refuses to delete younger ones, and a smaller value is refused.
+AUDIT_RETENTION_DAYS = int(os.environ.get("AUDIT_RETENTION_DAYS", "180"))
+if AUDIT_RETENTION_DAYS < 180:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS 为 {AUDIT_RETENTION_DAYS}：操作日志至少保留 180 天。")
 
 PAGE_SIZE = 50
 IMPORT_MAX_ROWS = 100_000

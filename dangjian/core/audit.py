@@ -1,4 +1,5 @@
-"""Recording audit events. Services call `record` inside their transaction."""
+"""Recording audit events. Services call `record` inside their transaction; each event is appended to the
+hash chain (`core.auditchain`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
+from dangjian.core import auditchain
 from dangjian.core.context import get_request_id
 from dangjian.core.models import AuditEvent
 
@@ -60,7 +65,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
         object_repr = object_repr or str(obj)[:200]
-    event = AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=actor_label(actor),
         action=action,
@@ -73,6 +78,13 @@ def record(
         request_id=get_request_id(),
         note=note[:255],
     )
+    # The chain's lock is held until the caller's transaction ends (savepoint=False: no extra statements
+    # inside a service's transaction; a call outside one gets its own).
+    with transaction.atomic(savepoint=False):
+        event.prev_hash = auditchain.lock_head()
+        event.at = timezone.now()
+        event.hash = auditchain.event_hash(event)
+        event.save(force_insert=True)
     if action in WRITE_ACTIONS and org_path:
         changed(org_path)
     return event

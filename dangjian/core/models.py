@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,10 +26,13 @@ class AuditEvent(models.Model):
         PASSWORD_CHANGE = "password_change", _("修改密码")
         VIEW_PERSONAL = "view_personal", _("查看个人信息")
         EXPORT = "export", _("导出")
+        PRUNE = "prune", _("清理")
 
-    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+    # Set by `audit.record` once the chain is locked, so that times follow the chain's order.
+    at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
+    # PROTECT: an event is never changed, so a user who acted is deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.SET_NULL
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, blank=True, on_delete=models.PROTECT
     )
     actor_label = models.CharField(_("操作人名称"), max_length=150, blank=True)
     action = models.CharField(_("操作"), max_length=20, choices=Action.choices)
@@ -40,6 +44,10 @@ class AuditEvent(models.Model):
     after = models.JSONField(_("修改后"), null=True, blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
     note = models.CharField(_("说明"), max_length=255, blank=True)
+    # The hash chain (core.auditchain): the predecessor's hash ("" for the first event ever) and this
+    # event's hash over its fields and prev_hash.
+    prev_hash = models.CharField(_("前一条哈希"), max_length=64, blank=True, editable=False)
+    hash = models.CharField(_("哈希"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("操作日志")

@@ -130,9 +130,12 @@ def field_label(object_type: str, name: str) -> str:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:
         return name
-    if field.auto_created and not field.concrete:  # a reverse relation (a training's participants)
-        return str(field.related_model._meta.verbose_name_plural)
-    return str(field.verbose_name)
+    label = getattr(field, "verbose_name", None)
+    if label is None and field.is_relation and field.related_model is not None:
+        # a reverse relation (a meeting's attachments, a training's participants) has no label of its own:
+        # the related records' name
+        label = field.related_model._meta.verbose_name_plural
+    return str(label) if label is not None else name
 
 
 def _show(value) -> str:

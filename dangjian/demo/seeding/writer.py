@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
-from dangjian.core import audit
+from dangjian.core import audit, auditchain
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
 from dangjian.demo.seeding.specs import Plan
@@ -379,6 +379,7 @@ def wipe() -> None:
     """Deletes the demo-relevant rows. One DELETE per table: the ORM's collector would load (and
     decrypt) every member, and refuses to delete the self-referencing org tree (on_delete=PROTECT)."""
     User.objects.filter(member__isnull=False).update(member=None)
+    auditchain.permit_delete()  # the audit table refuses deletes otherwise (PostgreSQL): a new, empty chain
     with connection.cursor() as cursor:
         for model in RESET_MODELS:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")

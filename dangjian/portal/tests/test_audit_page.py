@@ -136,3 +136,48 @@ def test_a_diff_of_a_reverse_relation_is_labelled_with_the_related_records(clien
     [event] = response.context["page"]
     # (the order of a snapshot's keys is the database's: jsonb sorts them)
     assert sorted(label for label, _before, _after in event.diff) == ["completed", "参训人员"]
+
+
+def project_models():
+    """Every model of the project's apps: a superset of those services record events for, so that a new model
+    (with reverse relations, many-to-many fields …) is covered without editing this list."""
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if m.__module__.startswith("dangjian.")]
+
+
+def test_the_audit_page_shows_an_event_of_every_model_with_every_field_changed(client, users, tree, settings):
+    """An event naming every field and relation of its model (reverse ones included: a meeting's attachments,
+    a training's participants), as a service's snapshot may, for every model: the page shows them all."""
+    from dangjian.core import audit
+
+    models = project_models()
+    audited = {"orgs.org", "members.member", "meetings.meeting", "training.training", "dues.duespayment"}
+    assert audited <= {m._meta.label_lower for m in models}
+    for model in models:
+        names = [f.name for f in model._meta.get_fields()] + ["summary"]
+        audit.record(
+            actor=users["gongwei"],
+            action="update",
+            object_type=model._meta.label_lower,
+            object_id="1",
+            object_repr=f"样例 {model._meta.label_lower}",
+            org_path=tree.a1.path,
+            before={name: f"旧{name}" for name in names},
+            after={name: f"新{name}" for name in names},
+        )
+    settings.PAGE_SIZE = 1000
+    client.force_login(users["gongwei"])
+    response = client.get(URL, {"action": "update"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    shown = {e.object_type: e for e in response.context["page"]}
+    for model in models:
+        event = shown[model._meta.label_lower]
+        assert event.type_label == str(model._meta.verbose_name)
+        assert f'<td class="text-nowrap" data-label="对象类型">{event.type_label}</td>' in html
+        labels = [label for label, _before, _after in event.diff]
+        assert len(labels) == len(model._meta.get_fields()) + 1 and "summary" in labels
+        assert all(isinstance(label, str) and label for label in labels)
+    meeting = shown["meetings.meeting"]
+    assert ("附件", "旧attachments", "新attachments") in meeting.diff
