@@ -10,7 +10,8 @@ which writes it decrypted.
 `restore(path)` verifies the manifest's checksums, refuses a database engine other than the backup's and a
 personal-data key that is not the backup's (the ID numbers could not be decrypted and the keyed look-ups
 would miss, letting duplicates in), replaces the database and the uploaded files, and then checks the result:
-the row counts equal the manifest's, a sample of members decrypts and is found again by its ID number.
+the row counts equal the manifest's, the audit log's hash chain is whole, a sample of members decrypts and is
+found again by its ID number.
 """
 
 from __future__ import annotations
@@ -246,9 +247,19 @@ def _restore_media(media: Path) -> int:
     return count
 
 
-# Checks an app adds to the verification after a restore (the members app: a sample of ID numbers decrypts
-# and is found again by its keyed hash). Each returns a line for the report or raises BackupError.
-RESTORE_CHECKS: list[Callable[[], str]] = []
+def audit_chain_intact() -> str:
+    """The restored audit log's hash chain is whole (core.auditchain): nothing was rewritten in the archive."""
+    from dangjian.core import auditchain
+
+    verdict = auditchain.verify()
+    if not verdict.ok:
+        raise BackupError(f"恢复后的操作日志哈希链在第 {verdict.broken_id} 条记录处断开：{verdict.problem}")
+    return f"操作日志哈希链完整（{verdict.count} 条记录）"
+
+
+# Checks after a restore: the audit chain, and those the apps add (the members app: a sample of ID numbers
+# decrypts and is found again by its keyed hash). Each returns a line for the report or raises BackupError.
+RESTORE_CHECKS: list[Callable[[], str]] = [audit_chain_intact]
 
 
 def verify_restored(manifest: dict) -> list[str]:

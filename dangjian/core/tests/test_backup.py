@@ -57,6 +57,7 @@ def test_a_restored_backup_gives_back_every_row_the_attachments_and_the_encrypte
         assert Member.objects.get(id_number_hash=pii.lookup_hash(number)).pk == pk
     assert seeded.read_bytes() == b"%PDF-1.4 minutes"
     assert "已恢复" in out.getvalue() and "可按身份证号查到" in out.getvalue()
+    assert "操作日志哈希链完整" in out.getvalue()
 
 
 def test_another_personal_data_key_is_refused_before_anything_changes(seeded, tmp_path, settings):
