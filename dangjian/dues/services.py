@@ -21,6 +21,7 @@ from dangjian.dues.kernel import month_index, month_of
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.dues.rates import RatesError, load_rates
 from dangjian.members.models import Member
+from dangjian.members.services import require_members
 from dangjian.orgs.choices import OrgType
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -314,6 +315,7 @@ def record_payment(
         payer = None  # paying for oneself is not 代缴
     current = _locked_member(member)
     require_org(actor, current.org, _("该党员不在您的管理范围内，未登记缴费。"))
+    require_members(actor, [payer], "payer")  # a 代缴人 within the actor's scope, like the member
     if current.joined_on.replace(day=1) > last:
         raise ServiceError(
             _("该党员 %(month)s 入党，所属月份早于入党月份。") % {"month": f"{current.joined_on:%Y-%m}"},
