@@ -10,11 +10,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.errors import ServiceError
 from dangjian.orgs import panels, selectors, services
 from dangjian.orgs.forms import OrgForm, allowed_child_types
@@ -89,7 +91,11 @@ def org_create(request):
     form = OrgForm(request.POST or None, user=request.user, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:
-            org = services.create_org(actor=request.user, data=form.service_data())
+            with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                org = services.create_org(actor=request.user, data=form.service_data())
+                claim.created(reverse("orgs:detail", args=[org.pk]))
+        except once.AlreadySubmitted as exc:
+            return once.already_submitted(request, exc)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

@@ -263,9 +263,13 @@ def test_payments_from_a_bank_export_are_recorded_once(people, tmp_path):
 
 def test_two_equal_payments_in_one_file_stay_two(people, tmp_path):
     rows = [payment_row(people, "甲", 所属月份="2026-01"), payment_row(people, "甲", 所属月份="2026-01")]
+    refused = import_rows(tmp_path, "dues-payments", rows)  # the same member-month twice: a duplicate
+    assert [(e.row, e.column) for e in refused.errors] == [(3, "所属月份")]
+    assert "未重复登记" in refused.errors[0].message
+    rows[1]["同月再次缴纳"] = "是"
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (2, 0, 0)
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (0, 0, 2)
-    rows.append(payment_row(people, "甲", 所属月份="2026-01"))
+    rows.append(payment_row(people, "甲", 所属月份="2026-01", 同月再次缴纳="是"))
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (1, 0, 2)
     assert DuesPayment.objects.count() == 3
 

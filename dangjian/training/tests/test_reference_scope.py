@@ -22,7 +22,9 @@ def test_a_study_row_for_a_member_of_another_dangwei_reads_as_an_unknown_number(
 ):
     foreign, never = make_member(tree.b1, name="赵三"), unique_id_number()
     rows = [[foreign.id_number, "", "学习强国", "2026", None, 2], [never, "", "学习强国", "2026", None, 2]]
-    result = run_import("study-stats", write(tmp_path / "x.xlsx", rows), actor=users["branch_a1"], dry_run=False)
+    result = run_import(
+        "study-stats", write(tmp_path / "x.xlsx", rows), actor=users["branch_a1"], dry_run=False
+    )
     assert [(e.row, e.column, e.message) for e in result.errors] == [
         (2, "身份证号", f"本组织范围内没有身份证号为 {mask_id_number(foreign.id_number)} 的党员。"),
         (3, "身份证号", f"本组织范围内没有身份证号为 {mask_id_number(never)} 的党员。"),
