@@ -27,7 +27,7 @@ from dangjian.members.models import Member
 from dangjian.members.xlsx import members_by_number, unknown_member
 from dangjian.orgs.choices import chinese_label, label_to_value
 from dangjian.orgs.models import Org
-from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code
+from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code, unknown_org
 
 ORG, TYPES, DATE, TOPIC = "组织编码", "活动类型", "日期", "主题"
 HOST, LECTURER, ABSENTEES = "主持人身份证号", "主讲人身份证号", "缺席人员身份证号"
@@ -250,9 +250,9 @@ class MeetingImporter(Importer):
             return None
         org = orgs.get(code)
         if org is None:
-            ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
         elif not ctx.covers(org):
-            ctx.error(row.row, ORG, _("组织“%(code)s”不在您的管理范围内。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
             return None
         return org
 

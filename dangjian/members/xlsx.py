@@ -29,7 +29,7 @@ from dangjian.members.services import (
 from dangjian.orgs.choices import PostTitle, chinese_label
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_post, update_post
-from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code
+from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code, unknown_org
 
 ID, ORG, TITLE, STARTED = "身份证号", "所在组织编码", "党内职务", "任职日期"
 
@@ -151,9 +151,9 @@ class MemberImporter(Importer):
         code = row.get("org")
         org = orgs.get(code)
         if org is None:
-            ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
         elif not ctx.covers(org):
-            ctx.error(row.row, ORG, _("组织“%(code)s”不在您的管理范围内。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
         return org
 
     def _existing_posts(self, members) -> set[tuple]:
@@ -277,9 +277,9 @@ class PostImporter(Importer):
         if member is None and row.get("member"):
             ctx.error(row.row, "身份证号", unknown_member(row.get("member")))
         if org is None and row.get("org"):
-            ctx.error(row.row, "组织编码", _("组织编码“%(code)s”不存在。") % {"code": row.get("org")})
+            ctx.error(row.row, "组织编码", unknown_org(row.get("org")))
         elif org is not None and not ctx.covers(org):
-            ctx.error(row.row, "组织编码", _("组织“%(code)s”不在您的管理范围内。") % {"code": org.code})
+            ctx.error(row.row, "组织编码", unknown_org(org.code))
         return (None, None) if ctx.fails(row.row) else (member, org)
 
     def _write(self, row: ParsedRow, member, org, post: Post | None, ctx: ImportContext):
