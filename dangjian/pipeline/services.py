@@ -669,9 +669,8 @@ def import_case(
             if step.effect == "create_member":
                 member = Member.objects.filter(id_number_hash=digest).select_related("org").first()
                 if member is not None and actor is not None and not fresh_scope(actor).covers(member.org):
-                    raise ServiceError(
-                        id_number_taken(), field="id_number"
-                    )  # on another roll: says nothing more
+                    # on another roll: the number is registered, and nothing more (not where, not the 入党日期)
+                    raise ServiceError(id_number_taken(), field="id_number")
                 if member is None:
                     member = create_member(
                         actor=actor,
