@@ -38,7 +38,7 @@ def probe(tree, users, make_member):
 
 def page(html: str, number: str) -> str:
     """The page without its CSRF tokens and with the masked number replaced: what tells one case from another."""
-    lines = [line for line in html.splitlines() if "csrf" not in line.lower()]
+    lines = [line for line in html.splitlines() if "csrf" not in line.lower() and "once_token" not in line]
     return "\n".join(lines).replace(mask_id_number(number), "#")
 
 
