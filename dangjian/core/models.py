@@ -66,3 +66,6 @@ class AuditEvent(models.Model):
         after = self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+from dangjian.core.once import SubmittedForm  # noqa: E402, F401  (the model of the one-time form tokens)

@@ -76,6 +76,9 @@ class PaymentRowForm(forms.Form):
     paid_on = forms.DateField(
         label=_("缴纳日期"), widget=DateInput(attrs={"class": "form-control form-control-sm"})
     )
+    # set when the sheet was shown with part of the month already paid: the entry tops it up (同月再次缴纳);
+    # two admins entering the same unpaid row record one payment, the second is refused as a duplicate
+    additional = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def picked(self) -> bool:
         return self.is_bound and self.data.get(self.add_prefix("pick")) in ("on", "1", "true")
@@ -120,6 +123,12 @@ class PaymentForm(forms.Form):
         required=False,
         max_length=200,
         widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+    )
+    additional = forms.BooleanField(
+        label=_("同月再次缴纳"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_("所属月份已登记过缴费、本次为再次缴纳（如补足差额）时勾选；否则视为重复登记。"),
     )
 
     def clean(self):

@@ -103,6 +103,9 @@ class DuesPayment(models.Model):
         related_name="+",
     )
     is_extra = models.BooleanField(_("自愿多交"), default=False)
+    # a second regular payment for months a regular payment already covers (a top-up of a partial payment): only
+    # when marked so, otherwise the same member-month twice is refused as a duplicate (record_payment)
+    additional = models.BooleanField(_("同月再次缴纳"), default=False, db_default=False)
     remit_to_central = models.BooleanField(_("上缴中央"), default=False)
     # FEE-08 (党费规定 第九条): 预交 or 补交 beyond DUES_MAX_ADVANCE_MONTHS / DUES_MAX_ARREARS_MONTHS (一般 6)
     # is accepted when the branch consented; the decision's date is kept with the payment.

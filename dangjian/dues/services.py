@@ -21,6 +21,7 @@ from dangjian.dues.kernel import month_index, month_of
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.dues.rates import RatesError, load_rates
 from dangjian.members.models import Member
+from dangjian.members.services import require_members
 from dangjian.orgs.choices import OrgType
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -238,6 +239,7 @@ def _payment_snapshot(p: DuesPayment) -> dict:
         "method": p.method,
         "payer": p.payer_id,
         "is_extra": p.is_extra,
+        "additional": p.additional,
         "remit_to_central": p.remit_to_central,
         "branch_consent": p.branch_consent,
         "consent_on": p.consent_on,
@@ -259,6 +261,7 @@ def record_payment(
     note: str = "",
     branch_consent: bool = False,
     consent_on: dt.date | None = None,
+    additional: bool = False,
 ) -> DuesPayment:
     """A payment for a month or a range (allocated in order, each month up to its due), or a voluntary extra
     payment (`is_extra`; one of 1000 元 or more is marked for remittance to the 中央, FEE-10).
@@ -278,7 +281,12 @@ def record_payment(
     (第九条), and a span beyond those limits is then accepted. The decision is dated on or before the
     payment (the branch agrees before the money is taken) and not after today; a date without consent, or
     consent without a date, is refused. Consent may be recorded for any payment (the branch's consent also
-    covers paying quarterly or through someone else); the pages show it with the payment."""
+    covers paying quarterly or through someone else); the pages show it with the payment.
+
+    One regular payment per member-month: a regular payment for months another regular payment of the member
+    already covers is refused as a duplicate (two admins on one collection sheet, a form sent twice) unless it is
+    marked `additional` (同月再次缴纳: a top-up of a partial payment). Voluntary extra payments are their own kind.
+    The check runs with the member's row locked, so concurrent submissions are serialised."""
     first, last = parse_months(months)
     amount = _money(amount, "amount", pgettext("in a sentence", "金额"), positive=True)
     if method not in PaymentMethod.values:
@@ -314,6 +322,9 @@ def record_payment(
         payer = None  # paying for oneself is not 代缴
     current = _locked_member(member)
     require_org(actor, current.org, _("该党员不在您的管理范围内，未登记缴费。"))
+    require_members(actor, [payer], "payer")  # a 代缴人 within the actor's scope, like the member
+    if not is_extra and not additional:
+        _refuse_duplicate(current, first, last)
     if current.joined_on.replace(day=1) > last:
         raise ServiceError(
             _("该党员 %(month)s 入党，所属月份早于入党月份。") % {"month": f"{current.joined_on:%Y-%m}"},
@@ -329,6 +340,7 @@ def record_payment(
         method=method,
         payer=payer,
         is_extra=bool(is_extra),
+        additional=bool(additional) and not is_extra,
         remit_to_central=bool(is_extra) and amount >= threshold,
         branch_consent=branch_consent,
         consent_on=consent_on if branch_consent else None,
@@ -339,6 +351,30 @@ def record_payment(
         actor=actor, action="create", obj=payment, org_path=current.org.path, after=_payment_snapshot(payment)
     )
     return payment
+
+
+def _refuse_duplicate(member, first: dt.date, last: dt.date) -> None:
+    earlier = (
+        DuesPayment.objects.filter(
+            member=member, is_extra=False, first_month__lte=last, last_month__gte=first
+        )
+        .order_by("paid_on", "pk")
+        .first()
+    )
+    if earlier is not None:
+        raise ServiceError(
+            _(
+                "%(name)s %(months)s 的党费已登记（%(paid)s 缴纳 %(amount)s 元），未重复登记。"
+                "如确需同月再次缴纳（如补足差额），请注明“同月再次缴纳”；自愿多交的请登记为自愿多交。"
+            )
+            % {
+                "name": member.name,
+                "months": f"{first:%Y-%m}" if first == last else f"{first:%Y-%m}~{last:%Y-%m}",
+                "paid": f"{earlier.paid_on:%Y-%m-%d}",
+                "amount": earlier.amount,
+            },
+            field="months",
+        )
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import xlsx
+from dangjian.core import once, xlsx
 from dangjian.core.dates import add_months
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -61,11 +61,15 @@ def _sheet_target(request, data):
     return branches, org, month
 
 
+class _Refused(Exception):
+    """A row of the bulk entry was refused: nothing of the submission is kept."""
+
+
 def _row_forms(sheet, data=None) -> dict[int, PaymentRowForm]:
     today = dt.date.today()
     forms = {}
     for r in sheet.open_rows:
-        initial = {"amount": r.outstanding, "method": "cash", "paid_on": today}
+        initial = {"amount": r.outstanding, "method": "cash", "paid_on": today, "additional": r.row.paid > 0}
         forms[r.member.pk] = PaymentRowForm(data, prefix=f"p{r.member.pk}", initial=initial)
     return forms
 
@@ -108,22 +112,29 @@ def collection_sheet(request):
     members = {r.member.pk: r.member for r in sheet.open_rows}
     failed = False
     if valid:
-        with transaction.atomic():
-            for pk, form in picked.items():
-                try:
-                    record_payment(
-                        actor=request.user,
-                        member=members[pk],
-                        months=f"{month:%Y-%m}",
-                        amount=form.cleaned_data["amount"],
-                        paid_on=form.cleaned_data["paid_on"],
-                        method=form.cleaned_data["method"],
-                    )
-                except ServiceError as exc:
-                    apply_service_error(form, exc)
-                    failed = True
-            if failed:
-                transaction.set_rollback(True)
+        try:
+            with once.guard(request) as claim, transaction.atomic():
+                for pk, form in picked.items():
+                    try:
+                        record_payment(
+                            actor=request.user,
+                            member=members[pk],
+                            months=f"{month:%Y-%m}",
+                            amount=form.cleaned_data["amount"],
+                            paid_on=form.cleaned_data["paid_on"],
+                            method=form.cleaned_data["method"],
+                            additional=form.cleaned_data["additional"],
+                        )
+                    except ServiceError as exc:
+                        apply_service_error(form, exc)
+                        failed = True
+                if failed:
+                    raise _Refused  # the rows and the form's token roll back together
+                claim.created(_sheet_url(org, month))
+        except once.AlreadySubmitted as exc:
+            return once.already_submitted(request, exc)
+        except _Refused:
+            pass
     if not valid or failed:
         messages.error(
             request,
@@ -367,17 +378,24 @@ def member_dues(request, pk: int):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                payment = record_payment(
-                    actor=request.user,
-                    member=member,
-                    months=data["months"],
-                    amount=data["amount"],
-                    paid_on=data["paid_on"],
-                    method=data["method"],
-                    note=data["note"],
-                    branch_consent=data["branch_consent"],
-                    consent_on=data["consent_on"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form records nothing
+                    payment = record_payment(
+                        actor=request.user,
+                        member=member,
+                        months=data["months"],
+                        amount=data["amount"],
+                        paid_on=data["paid_on"],
+                        method=data["method"],
+                        note=data["note"],
+                        branch_consent=data["branch_consent"],
+                        consent_on=data["consent_on"],
+                        additional=data["additional"],
+                    )
+                    claim.created(
+                        f"{reverse('dues:member', args=[member.pk])}?year={payment.first_month.year}"
+                    )
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:

@@ -28,7 +28,7 @@ from dangjian.core.xlsx import CellError, Choice, Column, Date, IdNumber, Intege
 from dangjian.dues.choices import DuesCategory, PaymentMethod
 from dangjian.dues.models import DuesBase, DuesPayment
 from dangjian.members.models import Member
-from dangjian.members.xlsx import members_by_number
+from dangjian.members.xlsx import members_by_number, unknown_member
 from dangjian.orgs.choices import chinese_label
 from dangjian.orgs.xlsx import EXAMPLE_ID_NUMBER
 
@@ -181,24 +181,15 @@ def _member_label(member: Member) -> str:
     return f"{member.name}（{mask_id_number(member.id_number)}）"
 
 
-def _resolve_member(
-    row: ParsedRow, key: str, column: str, members: dict[str, Member], ctx: ImportContext, *, scoped: bool
-) -> Member | None:
+def _resolve_member(row: ParsedRow, key: str, column: str, members: dict[str, Member], ctx: ImportContext):
+    """The member a cell names, among those resolved within the actor's scope (`members_by_number(…, scope)`):
+    a number outside it reads exactly as an unknown one."""
     number = row.get(key)
     if not number:
         return None
     member = members.get(number)
     if member is None:
-        ctx.error(
-            row.row, column, _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)}
-        )
-    elif scoped and not ctx.covers(member.org):
-        ctx.error(
-            row.row,
-            column,
-            _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": mask_id_number(number)},
-        )
-        return None
+        ctx.error(row.row, column, unknown_member(number))
     return member
 
 
@@ -263,11 +254,11 @@ class DuesBaseImporter(Importer):
             ctx.error(row.row, BASE, _("在职、离退休党员必须填写月缴费基数（税后月收入）。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
-        members = members_by_number(r.get("member") for r in rows)
+        members = members_by_number((r.get("member") for r in rows), ctx.scope)
         existing = self._existing(members.values())
         seen: dict[tuple, int] = {}
         for row in rows:  # references are checked on every row, even one that already has errors
-            member = _resolve_member(row, "member", ID, members, ctx, scoped=True)
+            member = _resolve_member(row, "member", ID, members, ctx)
             key = None
             if member is not None and row.get("effective_month"):
                 key = (member.pk, row.get("effective_month"))
@@ -353,6 +344,13 @@ PAYMENT_COLUMNS = (
     Column(PAYER, "payer", IdNumber(), help="他人代缴时填写代缴人的身份证号（须为已登记的党员）。", width=22),
     Column("自愿多交", "is_extra", YesNo(), help="自愿多交的党费单独记录，一次 1000 元以上的上缴中央。"),
     Column(
+        "同月再次缴纳",
+        "additional",
+        YesNo(),
+        help="所属月份已登记过缴费、本行为再次缴纳（如补足差额）时填“是”；否则同一党员同一月份视为重复。",
+        width=12,
+    ),
+    Column(
         CONSENT,
         "branch_consent",
         YesNo(),
@@ -396,11 +394,11 @@ class DuesPaymentImporter(Importer):
             ctx.error(row.row, CONSENT, _("填写了同意日期，经支部同意应为“是”。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
-        members = members_by_number(n for r in rows for n in (r.get("member"), r.get("payer")))
+        members = members_by_number((n for r in rows for n in (r.get("member"), r.get("payer"))), ctx.scope)
         existing = self._existing(members.values())
         for row in rows:  # references are checked on every row, even one that already has errors
-            member = _resolve_member(row, "member", ID, members, ctx, scoped=True)
-            payer = _resolve_member(row, "payer", PAYER, members, ctx, scoped=False)
+            member = _resolve_member(row, "member", ID, members, ctx)
+            payer = _resolve_member(row, "payer", PAYER, members, ctx)
             if member is not None and payer is not None and payer.pk == member.pk:
                 payer = None  # paying for oneself is not 代缴 (as in the services)
             if not ctx.fails(row.row):
@@ -446,6 +444,7 @@ class DuesPaymentImporter(Importer):
                 method=row.get("method"),
                 payer=payer,
                 is_extra=bool(row.get("is_extra")),
+                additional=bool(row.get("additional")),
                 note=(row.get("note") or "").strip(),
                 branch_consent=consent,
                 consent_on=consent_on,
@@ -468,6 +467,7 @@ class DuesPaymentImporter(Importer):
             "method": PaymentMethod.TRANSFER,
             "payer": "",
             "is_extra": False,
+            "additional": False,
             "branch_consent": False,
             "consent_on": None,
             "note": "",
@@ -486,6 +486,7 @@ class DuesPaymentImporter(Importer):
                 "method": payment.method,
                 "payer": payment.payer.id_number if payment.payer_id else "",
                 "is_extra": payment.is_extra,
+                "additional": payment.additional,
                 "branch_consent": payment.branch_consent,
                 "consent_on": payment.consent_on,
                 "note": payment.note,

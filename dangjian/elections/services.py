@@ -31,7 +31,7 @@ from dangjian.elections.params import ElectionParams, election_params
 from dangjian.elections.selectors import ELECTING_TYPES, roll, voters
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle, chinese_label
 from dangjian.orgs.models import Org, Post
-from dangjian.orgs.services import create_post, update_org, update_post
+from dangjian.orgs.services import create_post, require_higher, update_org, update_post
 
 # --- postponing or advancing a 换届 ------------------------------------------------------------------------
 
@@ -106,6 +106,9 @@ def record_term_adjustment(
             )
     with transaction.atomic():
         require_org(actor, org, _("该组织不在您的管理范围内，不能登记换届批准。"))
+        require_higher(
+            actor, org
+        )  # the approval is the higher organisation's to record, never the organisation's own
         a = TermAdjustment.objects.create(
             org=org,
             kind=kind,
@@ -453,6 +456,7 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
         election = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
         org = election.org
         require_org(actor, org, _("该组织不在您的管理范围内，不能登记选举结果的批准。"))
+        require_higher(actor, org)
         if election.approved_on is not None:
             raise ServiceError(
                 _("该选举结果已于%(date)s登记批准。") % {"date": f"{election.approved_on:%Y-%m-%d}"}

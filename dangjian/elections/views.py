@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.errors import ServiceError
 from dangjian.elections import selectors, services
 from dangjian.elections.forms import (
@@ -128,16 +129,20 @@ def create(request):
         return render(request, "elections/new.html", context, status=400)
     inputs = _inputs(form, formset, members)
     try:
-        election = services.record_election(
-            actor=request.user,
-            org=org,
-            held_on=held_on,
-            form=form.cleaned_data["form"],
-            form_approval_ref=form.cleaned_data["form_approval_ref"],
-            form_approved_on=form.cleaned_data["form_approved_on"],
-            note=form.cleaned_data["note"],
-            **inputs,
-        )
+        with once.guard(request) as claim:  # a second POST of the same form creates nothing
+            election = services.record_election(
+                actor=request.user,
+                org=org,
+                held_on=held_on,
+                form=form.cleaned_data["form"],
+                form_approval_ref=form.cleaned_data["form_approval_ref"],
+                form_approved_on=form.cleaned_data["form_approved_on"],
+                note=form.cleaned_data["note"],
+                **inputs,
+            )
+            claim.created(reverse("elections:detail", args=[election.pk]))
+    except once.AlreadySubmitted as exc:
+        return once.already_submitted(request, exc)
     except ServiceError as exc:
         apply_service_error(form, exc)
         try:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.meetings import selectors
 from dangjian.meetings.attendance import last_complete_month, month_label, month_of
@@ -116,13 +117,17 @@ def meeting_create(request):
             form.unvalidated()
         elif form.is_valid():
             try:
-                meeting = create_meeting(
-                    actor=request.user,
-                    data=form.service_data(),
-                    types=form.service_types(),
-                    absentees=form.service_absentees(),
-                    attachments=form.cleaned_data.get("attachments") or [],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    meeting = create_meeting(
+                        actor=request.user,
+                        data=form.service_data(),
+                        types=form.service_types(),
+                        absentees=form.service_absentees(),
+                        attachments=form.cleaned_data.get("attachments") or [],
+                    )
+                    claim.created(reverse("meetings:detail", args=[meeting.pk]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:

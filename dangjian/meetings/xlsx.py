@@ -12,21 +12,22 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
-from dangjian.core.pii import mask_id_number
+from dangjian.core.pii import lookup_hash
 from dangjian.core.xlsx import CellError, Column, Date, IdNumber, ParsedRow, Text
 from dangjian.meetings.choices import AbsenceReason, MeetingType
 from dangjian.meetings.models import Meeting, parse_reason
 from dangjian.meetings.services import _validate, create_meeting, update_meeting
 from dangjian.members.models import Member
-from dangjian.members.xlsx import members_by_number
+from dangjian.members.xlsx import members_by_number, unknown_member
 from dangjian.orgs.choices import chinese_label, label_to_value
 from dangjian.orgs.models import Org
-from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code
+from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code, unknown_org
 
 ORG, TYPES, DATE, TOPIC = "组织编码", "活动类型", "日期", "主题"
 HOST, LECTURER, ABSENTEES = "主持人身份证号", "主讲人身份证号", "缺席人员身份证号"
@@ -186,7 +187,8 @@ class MeetingImporter(Importer):
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         orgs = orgs_by_code(r.get("org") for r in rows)
         numbers = [n for r in rows for n in (r.get("host"), r.get("lecturer"), *self._absent_numbers(r)) if n]
-        members = members_by_number(numbers)
+        members = members_by_number(numbers, ctx.scope)
+        members.update(self._outside_lecturers(rows, orgs, members))
         existing = self._existing(list(orgs.values()), rows)
         seen: dict[tuple, int] = {}
         for row in rows:  # every row is checked in full, even one that already has errors
@@ -205,6 +207,23 @@ class MeetingImporter(Importer):
                 seen.setdefault(key, row.row)
             if not ctx.fails(row.row):
                 ctx.attempt(row.row, self._write, row, org, people, existing.get(key), ctx)
+
+    @staticmethod
+    def _outside_lecturers(rows: list[ParsedRow], orgs: dict[str, Org], found: dict[str, Member]):
+        """Lecturers outside the actor's scope that a meeting may name: post holders of the rows' organisations'
+        ancestors or of their units (the 党组书记 lecturing at a branch). Anyone else outside the scope stays
+        unknown, with the message of a number never registered."""
+        numbers = [r.get("lecturer") for r in rows if r.get("lecturer") and r.get("lecturer") not in found]
+        named = list(orgs.values())
+        if not numbers or not named:
+            return {}
+        related = Q(posts__org__path__in={p for o in named for p in o.ancestor_paths()})
+        units = {o.unit for o in named if o.unit}
+        if units:
+            related |= Q(posts__org__unit__in=units)
+        hashes = {lookup_hash(n): n for n in numbers}
+        people = Member.objects.select_related("org").filter(related).distinct()
+        return {hashes[m.id_number_hash]: m for m in bulk_filter(people, "id_number_hash", hashes)}
 
     @staticmethod
     def _absent_numbers(row: ParsedRow) -> list[str]:
@@ -231,9 +250,9 @@ class MeetingImporter(Importer):
             return None
         org = orgs.get(code)
         if org is None:
-            ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
         elif not ctx.covers(org):
-            ctx.error(row.row, ORG, _("组织“%(code)s”不在您的管理范围内。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
             return None
         return org
 
@@ -243,21 +262,21 @@ class MeetingImporter(Importer):
         for key, column in (("host", HOST), ("lecturer", LECTURER)):
             number = row.get(key)
             people[key] = members.get(number) if number else None
+            if key == "host" and people[key] is not None and not ctx.covers(people[key].org):
+                people[key] = None  # an outside lecturer of another row is no host
             if number and people[key] is None:
-                ctx.error(
-                    row.row,
-                    column,
-                    _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)},
-                )
+                ctx.error(row.row, column, unknown_member(number))
         absent = row.get("absentees") or ()
-        unknown = [mask_id_number(number) for number, *_reason in absent if number not in members]
+        unknown = [
+            number
+            for number, *_reason in absent
+            if number not in members or not ctx.covers(members[number].org)
+        ]
         if unknown:
-            ctx.error(
-                row.row,
-                ABSENTEES,
-                _("未找到身份证号为 %(number)s 的党员。") % {"number": enumeration(unknown)},
-            )
-        people["absentees"] = {members[n].pk: (kind, text) for n, kind, text in absent if n in members}
+            ctx.error(row.row, ABSENTEES, unknown_member(unknown))
+        people["absentees"] = {
+            members[n].pk: (kind, text) for n, kind, text in absent if n in members and n not in unknown
+        }
         return people
 
     def _validate(self, row: ParsedRow, org: Org | None, people: dict[str, Any], ctx: ImportContext) -> None:

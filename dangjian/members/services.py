@@ -5,13 +5,14 @@ changes, and records an audit event with personal data masked."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.scope import require_org
+from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit, idcard
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
@@ -110,7 +111,7 @@ def _clean(data: dict[str, Any], instance: Member | None) -> dict[str, Any]:
         if instance is not None:
             taken = taken.exclude(pk=instance.pk)
         if taken.exists():
-            add("id_number", _("该身份证号已登记在其他党员名下。"))
+            add("id_number", id_number_taken())
     try:
         merged["phone"] = validate_phone(merged.get("phone") or "")
     except ServiceError as exc:
@@ -242,6 +243,33 @@ def delete_member(*, actor, member: Member) -> None:
     except ProtectedError as exc:  # records of other apps keep the member (党费, 参训, 谈心谈话 …)
         kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
         raise ServiceError(_("该党员有%(kinds)s记录，不能删除。") % {"kinds": enumeration(kinds)}) from None
+
+
+def unknown_member_choice() -> str:
+    """The one message for a member picked by id who is not within the actor's scope, whether the id exists
+    elsewhere or not (the forms' invalid choice says the same)."""
+    return _("所选党员不存在或不在您的管理范围内。")
+
+
+def require_members(actor, members: Iterable, field: str) -> None:
+    """Refuses (with `unknown_member_choice`, naming nobody) a reference to a member outside the actor's scope:
+    a 代缴人, 参训人员, 谈话人, 入党介绍人 … is resolved within what the actor administers (one query; inside the
+    write's transaction, on the assignments as they are now). `actor` None is the system itself."""
+    ids = {getattr(m, "pk", m) for m in members if m is not None}
+    if not ids or actor is None:
+        return
+    found = Member.objects.filter(fresh_scope(actor).org_q("org__"), pk__in=ids).count()
+    if found != len(ids):
+        raise ServiceError(unknown_member_choice(), field=field)
+
+
+def id_number_taken() -> str:
+    """The one message for a 身份证号 already on the roll (checked system-wide): it says how to proceed and never
+    where or by whom (no organisation, no name), so that registering cannot be used to locate a person."""
+    return _(
+        "该身份证号已在系统中登记，不能重复登记。如该党员需转入本组织，请由其现所在党组织发起组织关系转接"
+        "（系统内转接），由本组织接收。"
+    )
 
 
 def find_by_id_number(number: str) -> Member | None:

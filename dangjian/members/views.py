@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import audit, xlsx
+from dangjian.core import audit, once, xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
@@ -168,7 +169,11 @@ def member_create(request):
         form = MemberForm(request.POST, orgs=orgs)
         if form.is_valid():
             try:
-                member = create_member(actor=request.user, data=form.service_data())
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    member = create_member(actor=request.user, data=form.service_data())
+                    claim.created(reverse("members:detail", args=[member.pk]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
@@ -394,7 +399,11 @@ def post_create(request, pk):
     form = PostForm(request.POST or None, user=request.user, org=org)
     if request.method == "POST" and form.is_valid():
         try:
-            post = org_services.create_post(actor=request.user, data=form.service_data())
+            with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                post = org_services.create_post(actor=request.user, data=form.service_data())
+                claim.created(reverse("orgs:detail", args=[org.pk]))
+        except once.AlreadySubmitted as exc:
+            return once.already_submitted(request, exc)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

@@ -13,16 +13,23 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
 from dangjian.core.pii import lookup_hash, mask_id_number
 from dangjian.core.xlsx import CellError, Choice, Column, Date, IdNumber, ParsedRow, Text, YesNo
 from dangjian.members.choices import Category, Education, WorkStatus
 from dangjian.members.models import Member
-from dangjian.members.services import MEMBER_FIELDS, create_member, update_member, validate_phone
+from dangjian.members.services import (
+    MEMBER_FIELDS,
+    create_member,
+    id_number_taken,
+    update_member,
+    validate_phone,
+)
 from dangjian.orgs.choices import PostTitle, chinese_label
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_post, update_post
-from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code
+from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_code, unknown_org
 
 PersonalCheck = Callable[[Member], bool]  # may the reader see this member's personal data in full?
 
@@ -62,11 +69,27 @@ MEMBER_COLUMNS = (
 )
 
 
-def members_by_number(numbers: Iterable[str | None]) -> dict[str, Member]:
-    """Members by 身份证号, in bulk, through the keyed hash (with their organisations)."""
+def members_by_number(numbers: Iterable[str | None], scope=None) -> dict[str, Member]:
+    """Members by 身份证号, in bulk, through the keyed hash (with their organisations).
+
+    `scope` (an import's `ctx.scope`): only the members of the organisations it administers. Every reference a
+    file makes (代缴人, 主持人, 参训人员 …) is resolved so: a number registered outside the actor's scope is
+    exactly as unknown as a number never registered (`unknown_member`), so a file cannot probe the roll. Only
+    the registry's own uniqueness check (the members file) looks system-wide."""
     hashes = {lookup_hash(n): n for n in numbers if n}
-    found = bulk_filter(Member.objects.select_related("org"), "id_number_hash", hashes)
+    members = Member.objects.select_related("org")
+    if scope is not None:
+        members = members.filter(scope.org_q("org__"))
+    found = bulk_filter(members, "id_number_hash", hashes)
     return {hashes[m.id_number_hash]: m for m in found}
+
+
+def unknown_member(numbers: str | Iterable[str]) -> str:
+    """The one message for a 身份证号 that names no member within the actor's scope, whether it exists elsewhere
+    or not (masked; several numbers are listed together)."""
+    listed = [numbers] if isinstance(numbers, str) else list(numbers)
+    masked = enumeration([mask_id_number(n) for n in listed])
+    return _("本组织范围内没有身份证号为 %(number)s 的党员。") % {"number": masked}
 
 
 def member_changed(member: Member, data: dict[str, Any]) -> bool:
@@ -106,13 +129,7 @@ class MemberImporter(Importer):
             member = existing.get(row.get("id_number"))
             org = self._org(row, orgs, ctx) if row.get("org") else None
             if member is not None and not ctx.covers(member.org):
-                masked = mask_id_number(row.get("id_number"))
-                ctx.error(
-                    row.row,
-                    ID,
-                    _("身份证号 %(number)s 已登记在您管理范围以外的党员名下，如需转入请联系上级党组织。")
-                    % {"number": masked},
-                )
+                ctx.error(row.row, ID, id_number_taken())
             if not ctx.fails(row.row):
                 ctx.attempt(row.row, self._write, row, member, org, posts, ctx)
 
@@ -136,9 +153,9 @@ class MemberImporter(Importer):
         code = row.get("org")
         org = orgs.get(code)
         if org is None:
-            ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
         elif not ctx.covers(org):
-            ctx.error(row.row, ORG, _("组织“%(code)s”不在您的管理范围内。") % {"code": code})
+            ctx.error(row.row, ORG, unknown_org(code))
         return org
 
     def _existing_posts(self, members) -> set[tuple]:
@@ -237,7 +254,7 @@ class PostImporter(Importer):
     fallback_column = "党内职务"
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
-        members = members_by_number(r.get("member") for r in rows)
+        members = members_by_number((r.get("member") for r in rows), ctx.scope)
         orgs = orgs_by_code(r.get("org") for r in rows)
         existing = self._existing(members.values(), orgs.values())
         seen: dict[tuple, int] = {}
@@ -264,23 +281,12 @@ class PostImporter(Importer):
     def _resolve(self, row: ParsedRow, members, orgs, ctx: ImportContext):
         """The row's member and organisation, checked even when the row already has other errors."""
         member, org = members.get(row.get("member")), orgs.get(row.get("org"))
-        masked = mask_id_number(row.get("member"))
         if member is None and row.get("member"):
-            ctx.error(
-                row.row,
-                "身份证号",
-                _("未找到身份证号为 %(number)s 的党员，请先导入党员。") % {"number": masked},
-            )
-        elif member is not None and not ctx.covers(member.org):
-            ctx.error(
-                row.row,
-                "身份证号",
-                _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": masked},
-            )
+            ctx.error(row.row, "身份证号", unknown_member(row.get("member")))
         if org is None and row.get("org"):
-            ctx.error(row.row, "组织编码", _("组织编码“%(code)s”不存在。") % {"code": row.get("org")})
+            ctx.error(row.row, "组织编码", unknown_org(row.get("org")))
         elif org is not None and not ctx.covers(org):
-            ctx.error(row.row, "组织编码", _("组织“%(code)s”不在您的管理范围内。") % {"code": org.code})
+            ctx.error(row.row, "组织编码", unknown_org(org.code))
         return (None, None) if ctx.fails(row.row) else (member, org)
 
     def _write(self, row: ParsedRow, member, org, post: Post | None, ctx: ImportContext):

@@ -17,7 +17,13 @@ from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.members.choices import HistoryField, MemberStatus
 from dangjian.members.models import Member, MemberHistory
-from dangjian.members.services import _history, create_member, find_by_id_number, member_snapshot
+from dangjian.members.services import (
+    _history,
+    create_member,
+    find_by_id_number,
+    id_number_taken,
+    member_snapshot,
+)
 from dangjian.movements.choices import AbroadPurpose, ContactWay, ExitOutcome, TransferKind, TransferState
 from dangjian.movements.models import (
     LostContact,
@@ -776,13 +782,10 @@ def transfer_in(
     if existing is not None:
         if existing.status == MemberStatus.TRANSFERRED_OUT:
             raise ServiceError(
-                _(
-                    "该身份证号对应的党员曾从本系统转出（原在“%(org)s”），请由原组织恢复其党籍状态后发起系统内转接。"
-                )
-                % {"org": existing.org.name},
+                _("该身份证号对应的党员曾从本系统转出，请由原组织恢复其党籍状态后发起系统内转接。"),
                 field="id_number",
             )
-        raise ServiceError(_("该身份证号已登记在其他党员名下。"), field="id_number")
+        raise ServiceError(id_number_taken(), field="id_number")
     joined = data.get("joined_on")
     if isinstance(joined, dt.date) and transferred_on < joined:
         raise ServiceError(_("转入日期不能早于入党日期。"), field="transferred_on")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.downloads import personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.members.choices import MemberStatus
@@ -448,13 +449,17 @@ def transfer_in(request):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                transfer = services.transfer_in(
-                    actor=request.user,
-                    data=form.member_data(),
-                    letter_no=d["letter_no"],
-                    origin=d["origin"],
-                    transferred_on=d["transferred_on"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    transfer = services.transfer_in(
+                        actor=request.user,
+                        data=form.member_data(),
+                        letter_no=d["letter_no"],
+                        origin=d["origin"],
+                        transferred_on=d["transferred_on"],
+                    )
+                    claim.created(reverse("movements:member", args=[transfer.member_id]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except OutOfScope:
                 form.add_error("org", _("所选组织不在您的管理范围内。"))
             except ServiceError as exc:

@@ -11,7 +11,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.scope import require_org
+from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -260,3 +260,34 @@ def delete_post(*, actor, post: Post) -> None:
     require_org(actor, post.org)
     audit.record(actor=actor, action="delete", obj=post, org_path=post.org.path, before=post_snapshot(post))
     post.delete()
+
+
+# --- approvals by a higher organisation (上级批准) ----------------------------------------------------------
+
+
+def require_higher(actor, org: Org, approver: Org | None = None) -> None:
+    """Refuses to record a higher organisation's approval (上级批准) of `org` unless the approving organisation is
+    strictly above `org` and within the actor's scope: no organisation approves itself, and a 支部管理员 cannot
+    record the 党委's decision on its own branch. `approver`: the approving organisation when the record names
+    one (审批党组织); otherwise any organisation above `org` that the actor administers will do (the approving
+    body is then written as text). Called inside the write's transaction; `actor` None is the system itself."""
+    if approver is not None and not (approver.pk != org.pk and org.path.startswith(approver.path)):
+        raise ServiceError(
+            _("审批党组织应为%(org)s的上级党组织，本组织不能批准自己的事项。") % {"org": org.name},
+            field="approver_org",
+        )
+    if actor is None:
+        return
+    scope = fresh_scope(actor)
+    if approver is not None:
+        if not scope.covers(approver):
+            raise ServiceError(
+                _("上级批准应由审批党组织（%(org)s）的管理员登记，您不能登记本组织的上级批准。")
+                % {"org": approver.name}
+            )
+        return
+    if not any(scope.covers(a) for a in org.ancestors()):
+        raise ServiceError(
+            _("上级批准应由上级党组织的管理员登记：%(org)s的上级党组织不在您的管理范围内，未登记。")
+            % {"org": org.name}
+        )

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import xlsx
+from dangjian.core import once, xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.orgs import panels, selectors, services
@@ -98,7 +99,11 @@ def org_create(request):
     form = OrgForm(request.POST or None, user=request.user, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:
-            org = services.create_org(actor=request.user, data=form.service_data())
+            with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                org = services.create_org(actor=request.user, data=form.service_data())
+                claim.created(reverse("orgs:detail", args=[org.pk]))
+        except once.AlreadySubmitted as exc:
+            return once.already_submitted(request, exc)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

@@ -59,6 +59,12 @@ def orgs_by_code(codes: Iterable[str | None]) -> dict[str, Org]:
     return {org.code: org for org in bulk_filter(Org.objects.select_related("parent"), "code", codes)}
 
 
+def unknown_org(code: str) -> str:
+    """The one message for a 组织编码 naming no organisation within the actor's scope, whether it exists elsewhere
+    or not (a file's reference to an organisation, as to a member: `members.xlsx.unknown_member`)."""
+    return _("本组织范围内没有组织编码为“%(code)s”的组织。") % {"code": code}
+
+
 def _org_label(org: Org) -> str:
     return f"{chinese_label(OrgType, org.type)}“{org.name}”（{org.code}）"
 

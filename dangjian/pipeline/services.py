@@ -20,16 +20,23 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop, pgettext
 
-from dangjian.accounts.scope import require_org
+from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit, idcard
 from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
 from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
-from dangjian.members.services import create_member, update_member, validate_phone
+from dangjian.members.services import (
+    create_member,
+    id_number_taken,
+    require_members,
+    update_member,
+    validate_phone,
+)
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.services import require_higher
 from dangjian.pipeline.choices import CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, stage_label, state_of
@@ -343,6 +350,10 @@ def record_step(
     with transaction.atomic():
         current = DevelopmentCase.objects.select_for_update().select_related("org").get(pk=case.pk)
         require_org(actor, current.org, _(OUT_OF_SCOPE))
+        if step.by_higher:  # 党委审批, 党委批准转正: never the branch's own record
+            require_higher(actor, current.org, data.approver_org if step.approver is not None else None)
+        require_members(actor, data.contacts, "contacts")  # 培养联系人, 入党介绍人 within the actor's scope
+        require_members(actor, data.sponsors, "sponsors")
         state = state_of(current, current.steps.all(), wf)
         refusal = order_refusal(wf, step, state, on)
         if refusal:
@@ -407,6 +418,8 @@ def set_approver(
         )
         require_org(actor, row.case.org, _(OUT_OF_SCOPE))
         definition = wf.step(row.key) if wf.has(row.key) else None
+        if definition is not None and definition.by_higher and approver_org is not None:
+            require_higher(actor, row.case.org, approver_org)
         if definition is None or definition.approver is None:
             raise ServiceError(
                 _("“%(step)s”不登记审批党组织。") % {"step": definition.name if definition else row.key},
@@ -501,11 +514,21 @@ def _as_imported(wf: Workflow, step: StepDef) -> StepDef:
     return step.model_copy(update={"requires": list(dict.fromkeys(keys))})
 
 
+def _higher_for_import(actor, case: DevelopmentCase, step: StepDef, approver: Org | None) -> None:
+    """`require_higher` for an imported step, its refusal on the step's column."""
+    try:
+        require_higher(actor, case.org, approver if step.approver is not None else None)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, field=step.key) from None
+
+
 def _import_approver(actor, case: DevelopmentCase, row: CaseStep, approver: Org, step: StepDef) -> bool:
     """Gives a recorded step the approving organisation the sheet names, when it has none (True); refuses a
     different one."""
     if row.approver_org_id == approver.pk:
         return False
+    if step.by_higher:
+        _higher_for_import(actor, case, step, approver)
     if row.approver_org_id is not None:
         raise ServiceError(
             _("%(column)s与已登记的审批党组织（%(org)s）不一致。")
@@ -631,6 +654,8 @@ def import_case(
             refusal = order_refusal(wf, _as_imported(wf, step), state, day)
             if refusal:
                 raise ServiceError(refusal, field=step.key)
+            if step.by_higher:
+                _higher_for_import(actor, case, step, approver)
             CaseStep.objects.create(
                 case=case,
                 key=step.key,
@@ -642,7 +667,10 @@ def import_case(
             if step.moves_to:
                 case.stage = step.moves_to
             if step.effect == "create_member":
-                member = Member.objects.filter(id_number_hash=digest).first()
+                member = Member.objects.filter(id_number_hash=digest).select_related("org").first()
+                if member is not None and actor is not None and not fresh_scope(actor).covers(member.org):
+                    # on another roll: the number is registered, and nothing more (not where, not the 入党日期)
+                    raise ServiceError(id_number_taken(), field="id_number")
                 if member is None:
                     member = create_member(
                         actor=actor,

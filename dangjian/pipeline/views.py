@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.pipeline import selectors
 from dangjian.pipeline.approvers import approver_problem
@@ -91,15 +92,19 @@ def case_create(request):
             cd = form.cleaned_data
             org = next((b for b in branches if b.pk == cd["org"]), None)
             try:
-                case = open_case(
-                    actor=request.user,
-                    org=org,
-                    name=cd["name"],
-                    id_number=cd["id_number"],
-                    applied_on=cd["applied_on"],
-                    phone=cd["phone"],
-                    note=cd["note"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    case = open_case(
+                        actor=request.user,
+                        org=org,
+                        name=cd["name"],
+                        id_number=cd["id_number"],
+                        applied_on=cd["applied_on"],
+                        phone=cd["phone"],
+                        note=cd["note"],
+                    )
+                    claim.created(reverse("pipeline:detail", args=[case.pk]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:

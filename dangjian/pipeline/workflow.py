@@ -136,6 +136,8 @@ class StepDef(_Model):
     vote: VoteNeed | None = None
     extension: ExtensionNeed | None = None
     approver: ApproverNeed | None = None
+    # a higher organisation's decision (上级批准): recorded only by an admin of an organisation above the case's
+    by_higher: bool = False
     note_required: bool = False
     effect: Literal["create_member", "confirm_member", "extend", "cancel"] | None = None
     import_column: str | None = None

@@ -25,7 +25,7 @@ from dangjian.core.dates import add_months
 from dangjian.core.imports import ImportContext, Importer
 from dangjian.core.pii import mask_id_number
 from dangjian.core.xlsx import Choice, Column, Date, IdNumber, ParsedRow, Text
-from dangjian.orgs.xlsx import EXAMPLE_ID_NUMBER, orgs_by_code
+from dangjian.orgs.xlsx import EXAMPLE_ID_NUMBER, orgs_by_code, unknown_org
 from dangjian.pipeline.choices import Stage
 from dangjian.pipeline.models import CaseStep
 from dangjian.pipeline.workflow import load_workflow
@@ -92,9 +92,9 @@ class DevCaseImporter(Importer):
                 seen.setdefault(number, row.row)
             org = orgs.get(row.get("org") or "")
             if row.get("org") and org is None:
-                ctx.error(row.row, ORG, _("组织编码“%(code)s”不存在。") % {"code": row.get("org")})
+                ctx.error(row.row, ORG, unknown_org(row.get("org")))
             elif org is not None and not ctx.covers(org):
-                ctx.error(row.row, ORG, _("“%(org)s”不在您的管理范围内。") % {"org": org.name})
+                ctx.error(row.row, ORG, unknown_org(org.code))
             approvers = {}
             for key in self.approver_keys:
                 code = row.get(key)

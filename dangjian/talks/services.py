@@ -19,6 +19,7 @@ from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
 from dangjian.meetings.roster import members_in_subtree
 from dangjian.members.models import Member
+from dangjian.members.services import require_members
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org
 from dangjian.talks.choices import TalkForm
@@ -89,6 +90,7 @@ def record_talk(*, actor, org: Org, date: dt.date, participants: Iterable, form:
         raise ServiceError(_("谈心谈话至少需要两名党员。"), field="participants")
     with transaction.atomic():
         require_org(actor, org, _("所选党支部不在您的管理范围内，未登记谈心谈话。"))
+        require_members(actor, ids, "participants")  # before any name is shown
         on_roll = {e.member_id for e in members_in_subtree(org, date)}
         outside = [i for i in ids if i not in on_roll]
         if outside:
@@ -176,6 +178,8 @@ def create_pair(
         raise ServiceError(_("结对双方不能是同一名党员。"), field="mentee")
     with transaction.atomic():
         require_org(actor, org, _("所选党支部不在您的管理范围内，未登记新老结对。"))
+        require_members(actor, [mentor], "mentor")
+        require_members(actor, [mentee], "mentee")
         on = min(started_on, dt.date.today())
         _in_branch(mentor, org, on, "mentor", pgettext("in a sentence", "老党员"))
         _in_branch(mentee, org, on, "mentee", pgettext("in a sentence", "结对党员"))
@@ -258,6 +262,7 @@ def create_youth_group(
     founded_on = _date(founded_on, "founded_on", pgettext("in a sentence", "成立日期"))
     with transaction.atomic():
         require_org(actor, org, _("所选组织不在您的管理范围内，未成立学习小组。"))
+        require_members(actor, [leader, *_ids(members)], "members")
         if YouthGroup.objects.filter(org=org, name=name).exists():
             raise ServiceError(
                 _("%(org)s已有名为“%(name)s”的学习小组。") % {"org": org.name, "name": name}, field="name"
@@ -280,7 +285,9 @@ def update_youth_group_members(*, actor, group: YouthGroup, leader: Member, memb
     with transaction.atomic():
         current = YouthGroup.objects.select_for_update().select_related("org", "leader").get(pk=group.pk)
         require_org(actor, current.org, _("该学习小组不在您的管理范围内，未修改。"))
-        before = group_snapshot(current, _names(sorted(current.members.values_list("pk", flat=True))))
+        kept = set(current.members.values_list("pk", flat=True))  # members the actor may not see stay
+        require_members(actor, [leader, *(i for i in _ids(members) if i not in kept)], "members")
+        before = group_snapshot(current, _names(sorted(kept)))
         ids = _group_members(current.org, _ids(members), leader)
         current.leader = leader
         current.save(update_fields=["leader"])
@@ -321,6 +328,7 @@ def record_youth_activity(
     with transaction.atomic():
         current = YouthGroup.objects.select_related("org").get(pk=group.pk)
         require_org(actor, current.org, _("该学习小组不在您的管理范围内，未登记活动。"))
+        require_members(actor, ids, "participants")
         if date < current.founded_on:
             raise ServiceError(_("活动日期不能早于小组成立日期。"), field="date")
         in_group = set(current.members.values_list("pk", flat=True))

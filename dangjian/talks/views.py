@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues.forms import parse_year
 from dangjian.meetings.roster import members_in_subtree
@@ -158,13 +159,17 @@ def talk_new(request):
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.record_talk(
-                    actor=request.user,
-                    org=org,
-                    date=form.cleaned_data["date"],
-                    participants=form.cleaned_data["participants"],
-                    form=form.cleaned_data["form"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    services.record_talk(
+                        actor=request.user,
+                        org=org,
+                        date=form.cleaned_data["date"],
+                        participants=form.cleaned_data["participants"],
+                        form=form.cleaned_data["form"],
+                    )
+                    claim.created(_index_url(org, form.cleaned_data["date"].year))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -202,15 +207,19 @@ def pair_new(request):
             data = form.cleaned_data
             found = _members([data["mentor"], data["mentee"]])
             try:
-                services.create_pair(
-                    actor=request.user,
-                    org=org,
-                    mentor=found.get(data["mentor"]),
-                    mentee=found.get(data["mentee"]),
-                    started_on=data["started_on"],
-                    ended_on=data["ended_on"],
-                    goal=data["goal"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    services.create_pair(
+                        actor=request.user,
+                        org=org,
+                        mentor=found.get(data["mentor"]),
+                        mentee=found.get(data["mentee"]),
+                        started_on=data["started_on"],
+                        ended_on=data["ended_on"],
+                        goal=data["goal"],
+                    )
+                    claim.created(_index_url(org, data["started_on"].year))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -263,14 +272,18 @@ def group_new(request):
             data = form.cleaned_data
             found = _members([data["leader"], *data["members"]])
             try:
-                group = services.create_youth_group(
-                    actor=request.user,
-                    org=org,
-                    name=data["name"],
-                    leader=found.get(data["leader"]),
-                    members=data["members"],
-                    founded_on=data["founded_on"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    group = services.create_youth_group(
+                        actor=request.user,
+                        org=org,
+                        name=data["name"],
+                        leader=found.get(data["leader"]),
+                        members=data["members"],
+                        founded_on=data["founded_on"],
+                    )
+                    claim.created(reverse("talks:group", args=[group.pk]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -302,13 +315,17 @@ def group_detail(request, pk):
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.record_youth_activity(
-                    actor=request.user,
-                    group=group,
-                    date=data["date"],
-                    topic=data["topic"],
-                    participants=data["participants"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    services.record_youth_activity(
+                        actor=request.user,
+                        group=group,
+                        date=data["date"],
+                        topic=data["topic"],
+                        participants=data["participants"],
+                    )
+                    claim.created(reverse("talks:group", args=[group.pk]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:

@@ -20,6 +20,7 @@ from dangjian.accounts.scope import require_org
 from dangjian.core import audit
 from dangjian.core.errors import ServiceError
 from dangjian.members.models import Member
+from dangjian.members.services import require_members
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org
 from dangjian.training.choices import Platform, TrainingLevel
@@ -127,19 +128,18 @@ def add_participants(
     certificates = certificates or {}
     if not members:
         raise ServiceError(_("请选择参训党员。"), field="members")
-    for m in members:
-        if not _on_roll_during(m, training):
-            raise ServiceError(
-                _("%(name)s在培训期间不在党员名册中，不能登记为参训人员。") % {"name": m.name},
-                field="members",
-            )
-        if len(certificates.get(m.pk, "") or "") > 50:
-            raise ServiceError(_("证书编号不能超过50个字。"), field="certificate_no")
     added = updated = 0
     with transaction.atomic():
         require_org(actor, training.org, _("只能为您管理范围内党组织登记的培训添加参训人员。"))
+        require_members(actor, members, "members")  # before any name is shown
         for m in members:
-            require_org(actor, m.org, _("%(name)s不在您的管理范围内。") % {"name": m.name})
+            if not _on_roll_during(m, training):
+                raise ServiceError(
+                    _("%(name)s在培训期间不在党员名册中，不能登记为参训人员。") % {"name": m.name},
+                    field="members",
+                )
+            if len(certificates.get(m.pk, "") or "") > 50:
+                raise ServiceError(_("证书编号不能超过50个字。"), field="certificate_no")
         existing = {p.member_id: p for p in Participant.objects.filter(training=training, member__in=members)}
         for m in members:
             cert = (certificates.get(m.pk) or "").strip()

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
 from dangjian.core.errors import ServiceError
 from dangjian.dues.forms import parse_year
 from dangjian.members.models import Member
@@ -56,7 +57,11 @@ def index(request):
         form = TrainingForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                training = create_training(actor=request.user, data=form.cleaned_data)
+                with once.guard(request) as claim:  # a second POST of the same form creates nothing
+                    training = create_training(actor=request.user, data=form.cleaned_data)
+                    claim.created(reverse("training:detail", args=[training.pk]))
+            except once.AlreadySubmitted as exc:
+                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:

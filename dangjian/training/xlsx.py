@@ -20,7 +20,7 @@ from dangjian.core.imports import ImportContext, Importer
 from dangjian.core.pii import mask_id_number
 from dangjian.core.xlsx import CellError, Choice, Column, IdNumber, Integer, ParsedRow, Text
 from dangjian.members.models import Member
-from dangjian.members.xlsx import members_by_number
+from dangjian.members.xlsx import members_by_number, unknown_member
 from dangjian.orgs.choices import chinese_label
 from dangjian.orgs.xlsx import EXAMPLE_ID_NUMBER
 from dangjian.training.choices import Platform
@@ -92,7 +92,7 @@ class StudyStatsImporter(Importer):
             ctx.error(row.row, HOURS, _("积分和学时至少填写一项。"))
 
     def run(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
-        members = members_by_number(r.get("member") for r in rows)
+        members = members_by_number((r.get("member") for r in rows), ctx.scope)
         seen: dict[tuple, int] = {}
         for row in rows:
             member = self._member(row, members, ctx)
@@ -115,16 +115,7 @@ class StudyStatsImporter(Importer):
             return None
         member = members.get(number)
         if member is None:
-            ctx.error(
-                row.row, ID, _("未找到身份证号为 %(number)s 的党员。") % {"number": mask_id_number(number)}
-            )
-            return None
-        if not ctx.covers(member.org):
-            ctx.error(
-                row.row,
-                ID,
-                _("身份证号为 %(number)s 的党员不在您的管理范围内。") % {"number": mask_id_number(number)},
-            )
+            ctx.error(row.row, ID, unknown_member(number))
             return None
         name = (row.get("name") or "").strip()
         if name and name != member.name:

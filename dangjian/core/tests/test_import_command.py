@@ -77,7 +77,7 @@ def test_text_output_lists_each_error_and_ends_with_a_summary(tree, tmp_path):
     code, out, _ = run("members", write_xlsx(tmp_path / "m.xlsx", rows))
     assert code == 1
     assert out.splitlines() == [
-        "第 2 行 所在组织编码：组织编码“ZZ”不存在。",
+        "第 2 行 所在组织编码：本组织范围内没有组织编码为“ZZ”的组织。",
         "共 1 处错误，未导入任何党员数据。",
         "党员：新增 0，更新 0，未变 0",
     ]
@@ -120,7 +120,7 @@ def test_user_option_imports_within_that_users_scope(users, tree, tmp_path):
     code, out, _ = run("members", path, "--user", "branch_a1", "--format", "json")
     assert code == 1
     assert json.loads(out)["errors"] == [
-        {"row": 3, "column": "所在组织编码", "message": "组织“A2”不在您的管理范围内。"}
+        {"row": 3, "column": "所在组织编码", "message": "本组织范围内没有组织编码为“A2”的组织。"}
     ]
     assert Member.objects.count() == before
     code, out, _ = run("members", path, "--user", "dangwei_a", "--format", "json")

@@ -821,6 +821,7 @@ TABLE: dict[str, Row] = {
             "method": "cash",
             "branch_consent": "on",
             "consent_on": day(),
+            "additional": "on",  # the world has a payment for this month: a marked second one
         },
     ),
     "dues:mine": Row("login 200 404 404 404 404 404"),
@@ -850,7 +851,7 @@ TABLE: dict[str, Row] = {
     ),
     "pipeline:step_approver": Row(
         "login 403 405 405 405 405 405",
-        post="login 403 302+ 404 404 302+ 404",
+        post="login 403 302 404 404 302+ 404",  # the branch does not record its 党委's approval
         kwargs=lambda w: {
             "pk": w.cases["approved"].pk,
             "step": w.cases["approved"].steps.get(key="approval").pk,
@@ -965,13 +966,13 @@ TABLE: dict[str, Row] = {
     "elections:detail": Row("login 403 200 404 404 200 404", kwargs=pk("election")),
     "elections:approve": Row(
         "login 403 405 405 405 405 405",
-        post="login 403 302+ 404 404 302+ 404",
+        post="login 403 400 404 404 302+ 404",  # the branch does not approve its own election
         kwargs=pk("election"),
         data=lambda w: {"approved_on": day(), "approving_body": "矩阵甲委机关党委"},
     ),
     "elections:adjust": Row(
         "login 403 200 404 404 200 404",
-        post="login 403 302+ 404 404 302+ 404",
+        post="login 403 400 404 404 302+ 404",  # nor the postponement of its own 换届
         kwargs=lambda w: {"org_pk": w.orgs["A1"].pk},
         data=lambda w: {
             "kind": "postpone",

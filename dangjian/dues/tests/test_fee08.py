@@ -41,8 +41,14 @@ def member(users):
 
 def pay(member, months, paid_on, **kw):
     return services.record_payment(
-        actor=None, member=member, months=months, amount=D("90"), paid_on=paid_on, method="cash", **kw
-    )
+        actor=None,
+        member=member,
+        months=months,
+        amount=D("90"),
+        paid_on=paid_on,
+        method="cash",
+        **{"additional": True, **kw},
+    )  # several payments per month here: each a marked 同月再次缴纳 (the window is what is tested)
 
 
 def test_arrears_of_six_months_accepted_seven_refused_and_nothing_written(member):

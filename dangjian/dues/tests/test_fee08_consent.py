@@ -44,8 +44,14 @@ def member(users):
 
 def pay(member, months, paid_on, amount="810", actor=None, **kw):
     return services.record_payment(
-        actor=actor, member=member, months=months, amount=D(amount), paid_on=paid_on, method="cash", **kw
-    )
+        actor=actor,
+        member=member,
+        months=months,
+        amount=D(amount),
+        paid_on=paid_on,
+        method="cash",
+        **{"additional": True, **kw},
+    )  # several payments per month here: each a marked 同月再次缴纳 (the window is what is tested)
 
 
 def counts():

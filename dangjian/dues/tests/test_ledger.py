@@ -33,8 +33,14 @@ def base(member, amount="6500", month=JAN, category="active", **kw):
 
 def pay(member, months, amount, paid_on=dt.date(2026, 6, 1), **kw):
     return services.record_payment(
-        actor=None, member=member, months=months, amount=D(amount), paid_on=paid_on, method="cash", **kw
-    )
+        actor=None,
+        member=member,
+        months=months,
+        amount=D(amount),
+        paid_on=paid_on,
+        method="cash",
+        **{"additional": True, **kw},
+    )  # several payments per month here: each a marked 同月再次缴纳 (the allocation is what is tested)
 
 
 def row_for(member, month):

@@ -176,7 +176,7 @@ def test_every_bad_base_row_is_reported_with_its_row_and_column(people, tmp_path
     ]
     result = import_rows(tmp_path, "dues-bases", rows)
     assert errors(result) == [
-        (3, "身份证号", f"未找到身份证号为 {mask_id_number(unknown)} 的党员。"),
+        (3, "身份证号", f"本组织范围内没有身份证号为 {mask_id_number(unknown)} 的党员。"),
         (4, "身份证号", "身份证号校验码错误。"),
         (5, "缴费类别", "“临时工”无效，应为：在职、离退休、学生、下岗失业、依靠抚恤或救济生活、其他。"),
         (6, "月缴费基数", "金额不能为负数。"),
@@ -196,7 +196,7 @@ def test_every_bad_base_row_is_reported_with_its_row_and_column(people, tmp_path
 def test_a_member_outside_the_actors_scope_is_a_row_error(people, users, tmp_path):
     result = import_rows(tmp_path, "dues-bases", [base_row(people, "外")], actor=users["branch_a1"])
     masked = mask_id_number(number(people, "外"))
-    assert errors(result) == [(2, "身份证号", f"身份证号为 {masked} 的党员不在您的管理范围内。")]
+    assert errors(result) == [(2, "身份证号", f"本组织范围内没有身份证号为 {masked} 的党员。")]
     result = import_rows(tmp_path, "dues-bases", [base_row(people, "甲")], actor=users["branch_a1"])
     assert counts(result) == (1, 0, 0)
 
@@ -263,9 +263,13 @@ def test_payments_from_a_bank_export_are_recorded_once(people, tmp_path):
 
 def test_two_equal_payments_in_one_file_stay_two(people, tmp_path):
     rows = [payment_row(people, "甲", 所属月份="2026-01"), payment_row(people, "甲", 所属月份="2026-01")]
+    refused = import_rows(tmp_path, "dues-payments", rows)  # the same member-month twice: a duplicate
+    assert [(e.row, e.column) for e in refused.errors] == [(3, "所属月份")]
+    assert "未重复登记" in refused.errors[0].message
+    rows[1]["同月再次缴纳"] = "是"
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (2, 0, 0)
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (0, 0, 2)
-    rows.append(payment_row(people, "甲", 所属月份="2026-01"))
+    rows.append(payment_row(people, "甲", 所属月份="2026-01", 同月再次缴纳="是"))
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (1, 0, 2)
     assert DuesPayment.objects.count() == 3
 
@@ -302,13 +306,13 @@ def test_every_bad_payment_row_is_reported_with_its_row_and_column(people, tmp_p
         (12, "缴纳日期"),
         (13, "缴纳日期"),
     ]
-    assert by_row[3][1] == f"未找到身份证号为 {mask_id_number(unknown)} 的党员。"
+    assert by_row[3][1] == f"本组织范围内没有身份证号为 {mask_id_number(unknown)} 的党员。"
     assert "文本格式" in by_row[4][1]
     assert by_row[5][1] == "金额不能为负数。"
     assert by_row[6][1] == "“三十”不是有效金额，应为数字（单位：元）。"
     assert by_row[7][1] == "金额必须大于 0。"
     assert by_row[10][1] == "“支票”无效，应为：现金、银行转账、线上。"
-    assert by_row[11][1] == f"未找到身份证号为 {mask_id_number(stranger)} 的党员。"
+    assert by_row[11][1] == f"本组织范围内没有身份证号为 {mask_id_number(stranger)} 的党员。"
     assert by_row[12][1] == "缴纳日期不能晚于今天。"
     assert by_row[13][1] == "“2026-02-30”不是有效日期。"
     text = json.dumps(result.to_json(), ensure_ascii=False)

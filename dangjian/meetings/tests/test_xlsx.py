@@ -194,7 +194,7 @@ UNKNOWN = unique_id_number()
 @pytest.mark.parametrize(
     ("values", "column", "message"),
     [
-        ({"组织编码": "NOPE"}, "组织编码", "组织编码“NOPE”不存在。"),
+        ({"组织编码": "NOPE"}, "组织编码", "本组织范围内没有组织编码为“NOPE”的组织。"),
         (
             {"活动类型": "主题党日、三会"},
             "活动类型",
@@ -214,17 +214,17 @@ UNKNOWN = unique_id_number()
         (
             {"主持人身份证号": UNKNOWN},
             "主持人身份证号",
-            f"未找到身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
+            f"本组织范围内没有身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
         ),
         (
             {"主讲人身份证号": UNKNOWN},
             "主讲人身份证号",
-            f"未找到身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
+            f"本组织范围内没有身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
         ),
         (
             {"缺席人员身份证号": f"{UNKNOWN}（出差）"},
             "缺席人员身份证号",
-            f"未找到身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
+            f"本组织范围内没有身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
         ),
         (
             {"缺席人员身份证号": f"{UNKNOWN[:6]}、{bad_check_digit(UNKNOWN)}"},
@@ -265,8 +265,8 @@ def test_every_bad_row_is_listed_and_nothing_is_written(tree, people, tmp_path):
     ]
     result = import_rows(tmp_path, rows)
     assert [str(e) for e in result.errors] == [
-        "第 3 行 组织编码：组织编码“NOPE”不存在。",
-        f"第 3 行 主持人身份证号：未找到身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
+        "第 3 行 组织编码：本组织范围内没有组织编码为“NOPE”的组织。",
+        f"第 3 行 主持人身份证号：本组织范围内没有身份证号为 {mask_id_number(UNKNOWN)} 的党员。",
         "第 5 行 日期：日期不能晚于今天：组织生活记录的是已经召开的会议。",
         "第 5 行 活动类型：党支部不召开“党小组会”（甲一支部可记录：支部党员大会、支部委员会、党课、主题党日、"
         "组织生活会、民主评议党员、谈心谈话）。",
@@ -278,7 +278,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written(tree, people, tmp_path):
 
 def test_an_organisation_outside_the_users_scope_is_refused(tree, people, users, tmp_path):
     result = import_rows(tmp_path, [meeting_row()], actor=users["branch_a2"])
-    assert result.errors == [RowError(2, "组织编码", "组织“A1”不在您的管理范围内。")]
+    assert result.errors == [RowError(2, "组织编码", "本组织范围内没有组织编码为“A1”的组织。")]
     assert import_rows(tmp_path, [meeting_row()], actor=users["branch_a1"]).created == 1
 
 

@@ -68,7 +68,7 @@ def test_member_must_belong_to_a_branch_or_group(tree):
 def test_duplicate_id_number_is_refused(tree):
     data = base_data(tree.a1)
     create_member(actor=None, data=data)
-    with pytest.raises(ServiceError, match="已登记"):
+    with pytest.raises(ServiceError, match="已在系统中登记"):
         create_member(actor=None, data={**data, "name": "另一人"})
     assert find_by_id_number(data["id_number"].lower()).name == "赵六"
 

@@ -229,8 +229,14 @@ def _grow(tree, member, n: int, start: int) -> None:
             branch, day, ["assembly"], f"大会{start + i}", absentees={member.pk: "病假"} if i % 2 else None
         )
         meeting(tree.a, day, ["lecture"], f"党课{start + i}")
-        record_payment(
-            actor=None, member=member, months=f"{day:%Y-%m}", amount=Decimal("10"), paid_on=day, method="cash"
+        record_payment(  # several a month: each after the first is a marked second payment
+            actor=None,
+            member=member,
+            months=f"{day:%Y-%m}",
+            amount=Decimal("10"),
+            paid_on=day,
+            method="cash",
+            additional=True,
         )
 
 

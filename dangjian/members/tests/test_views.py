@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
 from dangjian.members.models import Member, MemberHistory
+from dangjian.members.services import id_number_taken
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_org, create_post
 
@@ -494,7 +495,7 @@ def test_create_shows_service_errors_next_to_fields(client, users, tree):
 def test_create_refuses_a_duplicate_id_number(client, users, tree, people):
     client.force_login(users["branch_a1"])
     response = client.post(reverse("members:create"), form_data(tree.a1, id_number=people["a2"].id_number))
-    assert response.context["form"].errors["id_number"] == ["该身份证号已登记在其他党员名下。"]
+    assert response.context["form"].errors["id_number"] == [id_number_taken()]
     assert Member.objects.filter(name="赵新").count() == 0
 
 

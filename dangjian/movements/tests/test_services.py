@@ -476,5 +476,5 @@ def test_transfer_in_creates_the_member(users, tree):
         lambda: services.transfer_in(
             actor=users["branch_a2"], data=data, letter_no="2", origin="浙江", transferred_on=D(2026, 6, 2)
         ),
-        "已登记在其他党员名下",
+        "已在系统中登记，不能重复登记",
     )

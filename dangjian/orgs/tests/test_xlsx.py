@@ -201,10 +201,8 @@ def test_post_for_an_unknown_member_or_org_is_an_error(tree, tmp_path, make_memb
         [post_row(stranger, "A1", "书记", "2021-03-01"), post_row(member, "ZZ", "书记", "2021-03-01")],
     )
     assert result.errors == [
-        RowError(
-            2, "身份证号", f"未找到身份证号为 {mask_id_number(stranger.id_number)} 的党员，请先导入党员。"
-        ),
-        RowError(3, "组织编码", "组织编码“ZZ”不存在。"),
+        RowError(2, "身份证号", f"本组织范围内没有身份证号为 {mask_id_number(stranger.id_number)} 的党员。"),
+        RowError(3, "组织编码", "本组织范围内没有组织编码为“ZZ”的组织。"),
     ]
 
 
@@ -232,8 +230,8 @@ def test_branch_admin_cannot_appoint_in_or_from_a_sibling_branch(users, tree, tm
     rows = [post_row(own, "A2", "委员", "2021-03-01"), post_row(other, "A1", "委员", "2021-03-01")]
     result = import_posts(tmp_path, rows, actor=users["branch_a1"])
     assert result.errors == [
-        RowError(2, "组织编码", "组织“A2”不在您的管理范围内。"),
-        RowError(3, "身份证号", f"身份证号为 {mask_id_number(other.id_number)} 的党员不在您的管理范围内。"),
+        RowError(2, "组织编码", "本组织范围内没有组织编码为“A2”的组织。"),
+        RowError(3, "身份证号", f"本组织范围内没有身份证号为 {mask_id_number(other.id_number)} 的党员。"),
     ]
     assert not Post.objects.exists()
 

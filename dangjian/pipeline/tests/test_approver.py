@@ -286,7 +286,7 @@ def test_imported_approvals_judged_by_the_rule(tree, tmp_path):
 @pytest.mark.django_db
 def test_the_step_form_offers_the_organisations_above_and_warns(client, users, tree, make_member):
     new = admitted(tree.a1, make_member, 1)
-    client.force_login(users["branch_a1"])
+    client.force_login(users["dangwei_a"])  # the approval is the 党委's to record (require_higher)
     url = reverse("pipeline:detail", args=[new.pk])
     html = client.get(url + "?step=approval").content.decode()
     assert 'name="approver_org"' in html and "审批党组织" in html and "DEV-16" in html
@@ -357,7 +357,7 @@ def test_the_approver_of_a_recorded_approval_is_filled_in_on_the_case_page(clien
     # another branch's administrator: the case is not theirs
     client.force_login(users["branch_a2"])
     assert client.post(target, {"approver_org": tree.a.pk}).status_code == 404
-    client.force_login(users["branch_a1"])
+    client.force_login(users["dangwei_a"])
     refused = client.post(target, {"approver_org": tree.b.pk})  # not among the organisations above 甲一
     assert refused.status_code == 302
     step.refresh_from_db()

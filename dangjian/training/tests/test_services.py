@@ -49,7 +49,7 @@ def test_participants_must_be_in_scope_and_on_the_roll(users, tree, make_member)
     late = make_member(
         tree.a1, name="丙", joined_on=D(2026, 6, 1), category="probationary", confirmed_on=None
     )
-    with pytest.raises(OutOfScope):
+    with pytest.raises(ServiceError, match=r"^所选党员不存在或不在您的管理范围内。$"):  # nobody named
         add_participants(actor=users["dangwei_a"], training=t, members=[a1, b1])
     with pytest.raises(ServiceError):
         add_participants(actor=users["dangwei_a"], training=t, members=[late])

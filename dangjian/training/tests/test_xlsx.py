@@ -45,7 +45,7 @@ def test_import_is_all_or_nothing_with_row_errors(tmp_path, people, users):
     )
     result = run_import("study-stats", path, actor=users["dangwei_a"], dry_run=False)
     messages = [str(e) for e in result.errors]
-    assert any(m.startswith("第 4 行 身份证号：") and "不在您的管理范围内" in m for m in messages)
+    assert any(m.startswith("第 4 行 身份证号：") and "本组织范围内没有身份证号为" in m for m in messages)
     assert any(m.startswith("第 5 行 平台：") for m in messages)
     assert any(m.startswith("第 5 行 期间：") for m in messages)
     assert any(m.startswith("第 5 行 姓名：") for m in messages)

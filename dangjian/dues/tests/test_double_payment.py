@@ -1,0 +1,92 @@
+"""One payment per member, month and kind: two admins on the same collection sheet (or one form sent twice) do
+not record the same member-month twice. A second regular payment for a month already paid into is recorded only
+when it is explicitly marked 同月再次缴纳 (a top-up of a partial payment); a voluntary extra payment (自愿多交) is a
+kind of its own."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from dangjian.core.errors import ServiceError
+from dangjian.core.once import FIELD
+from dangjian.dues.models import DuesPayment
+from dangjian.dues.services import record_payment
+from dangjian.dues.tests.test_views import MONTH, TODAY, M, bulk_data, login, sheet_url
+from dangjian.dues.tests.test_views import branch as branch  # the fixture
+
+DUPLICATE = "党费已登记"
+
+
+def test_two_admins_on_the_same_sheet_record_one_payment_for_a_member_month(client, users, tree, branch):
+    member = branch["a1"][3]  # 王三: 12000 a month, more due than one entry records
+    for user in (users["branch_a1"], users["dangwei_a"]):  # both open the sheet before either records
+        login(client, user)
+        assert client.get(sheet_url(tree.a1)).status_code == 200
+    login(client, users["branch_a1"])
+    assert client.post(reverse("dues:sheet"), bulk_data(tree.a1, [(member, "100.00")])).status_code == 302
+    login(client, users["dangwei_a"])
+    second = client.post(reverse("dues:sheet"), bulk_data(tree.a1, [(member, "100.00")]))
+    assert second.status_code == 400
+    assert DUPLICATE in second.content.decode()
+    assert DuesPayment.objects.filter(member=member).count() == 1
+
+
+def test_a_top_up_from_a_fresh_sheet_is_a_marked_second_payment(client, users, tree, branch):
+    member = branch["a1"][3]
+    login(client, users["branch_a1"])
+    assert client.post(reverse("dues:sheet"), bulk_data(tree.a1, [(member, "100.00")])).status_code == 302
+    html = client.get(sheet_url(tree.a1)).content.decode()  # the row now shows the part already paid
+    assert re.search(rf'name="p{member.pk}-additional" value="True"', html)
+    data = {**bulk_data(tree.a1, [(member, "20.00")]), f"p{member.pk}-additional": "True"}
+    assert client.post(reverse("dues:sheet"), data).status_code == 302
+    assert list(
+        DuesPayment.objects.filter(member=member).order_by("pk").values_list("amount", "additional")
+    ) == [
+        (Decimal("100.00"), False),
+        (Decimal("20.00"), True),
+    ]
+
+
+def test_the_service_refuses_a_second_regular_payment_unless_marked(users, branch):
+    member = branch["a1"][3]
+    kw = {
+        "actor": users["branch_a1"],
+        "member": member,
+        "amount": Decimal("10"),
+        "paid_on": TODAY,
+        "method": "cash",
+    }
+    record_payment(**kw, months=f"{MONTH:%Y-%m}")
+    with pytest.raises(ServiceError) as refused:
+        record_payment(**kw, months=f"{MONTH:%Y-%m}")
+    assert DUPLICATE in refused.value.message and "同月再次缴纳" in refused.value.message
+    assert refused.value.field == "months"
+    assert DuesPayment.objects.filter(member=member).count() == 1
+    record_payment(**kw, months=f"{MONTH:%Y-%m}", is_extra=True)  # 自愿多交: a kind of its own
+    record_payment(**kw, months=f"{MONTH:%Y-%m}", additional=True)  # explicitly a second payment
+    assert DuesPayment.objects.filter(member=member).count() == 3
+
+
+def test_the_member_payment_form_posted_twice_records_one_payment(client, users, branch):
+    member = branch["a1"][3]
+    login(client, users["branch_a1"])
+    url = reverse("dues:member", args=[member.pk])
+    html = client.get(url).content.decode()
+    token = re.search(rf'name="{FIELD}" value="([^"]+)"', html).group(1)
+    data = {
+        "first_month": M,
+        "last_month": "",
+        "amount": "42.00",
+        "paid_on": TODAY.isoformat(),
+        "method": "cash",
+        "note": "",
+        FIELD: token,
+    }
+    assert client.post(url, data).status_code == 302
+    second = client.post(url, data)
+    assert second.status_code == 409 and "该表单已提交，请勿重复提交。" in second.content.decode()
+    assert DuesPayment.objects.filter(member=member).count() == 1
