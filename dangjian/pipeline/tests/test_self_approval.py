@@ -25,8 +25,8 @@ OWN_BRANCH = "上级批准应由上级党组织的管理员登记：甲一支部
 @pytest.mark.django_db
 def test_a_branch_admin_cannot_record_the_dangwei_approval_of_its_own_case(client, users, tree, make_member):
     new = admitted(tree.a1, make_member, 1)
+    client.force_login(users["branch_a1"])  # signing in is itself an audit event
     before = AuditEvent.objects.count()
-    client.force_login(users["branch_a1"])
     url = reverse("pipeline:detail", args=[new.pk])
     on = (TODAY - dt.timedelta(days=10)).isoformat()
     response = client.post(url, {"step": "approval", "date": on, "note": "", "approver_org": tree.a.pk})
