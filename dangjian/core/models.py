@@ -17,6 +17,8 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("修改")
         DELETE = "delete", _("删除")
         IMPORT = "import", _("导入")
+        IMPORT_PREVIEW = "import_preview", _("导入预览")
+        IMPORT_FAILED = "import_failed", _("导入失败")
         LOGIN = "login", _("登录")
         VIEW_PERSONAL = "view_personal", _("查看个人信息")
         EXPORT = "export", _("导出")
