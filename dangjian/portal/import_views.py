@@ -214,7 +214,7 @@ def import_upload(request, kind: str):
 
 @csrf_protect
 def _upload(request, kind: str):
-    """Stores the upload, runs a dry run and shows the preview; a clean preview can be confirmed."""
+    """Runs a dry run of the upload and shows the preview; only a clean preview is stored, to be confirmed."""
     from dangjian.core.imports import ImportFileError, run_import
 
     label = _label(kind)
@@ -230,7 +230,10 @@ def _upload(request, kind: str):
     if not valid:
         uploaded = request.FILES.get("file")
         _audit_refusal(
-            request, kind, uploaded.name if uploaded else _("上传的文件"), form.errors.get("file", [])
+            request,
+            kind,
+            Path(uploaded.name).name[:100] if uploaded else _("上传的文件"),
+            form.errors.get("file", []),
         )
         return _index_page(request, {kind: form}, status=400)
     try:
