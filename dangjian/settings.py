@@ -304,7 +304,11 @@ if AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS 为 {AUDIT_RETENTION_DAYS}：操作日志至少保留 180 天。")
 
 PAGE_SIZE = 50
-IMPORT_MAX_ROWS = 100_000
+# Excel imports (core.xlsx.parse_sheet): rows below the header a file may have (blank ones count: reading
+# stops at the row after the limit), and what its zip may unpack to (an upload can inflate a thousandfold;
+# a 100,000-row 党员 sheet unpacks to about 70 MB).
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "100000"))
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(256 * 1024 * 1024)))
 FORMAT_MODULE_PATH = None
 DATE_FORMAT = "Y-m-d"
 SHORT_DATE_FORMAT = "Y-m-d"

@@ -32,9 +32,11 @@ __all__ = [
     "Importer",
     "PlannedRow",
     "RowError",
+    "actor_path",
     "bulk_filter",
     "export_workbook",
     "get_importer",
+    "record_import_event",
     "run_import",
     "template_workbook",
 ]
@@ -91,20 +93,30 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)  # the first MAX_SHOWN_ERRORS, in row order
+    error_count: int = 0  # all of them
+    rows: int = 0  # data rows of the file (blank rows left out)
     warnings: list[str] = field(default_factory=list)
     planned: list[PlannedRow] = field(default_factory=list)
 
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def more_errors(self) -> int:
+        """Errors found beyond those listed."""
+        return max(0, self.error_count - len(self.errors))
+
     def to_json(self) -> dict:
-        return {
+        data: dict[str, Any] = {
             "created": self.created,
             "updated": self.updated,
             "unchanged": self.unchanged,
             "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in self.errors],
         }
+        if self.more_errors:
+            data["more_errors"] = self.more_errors
+        return data
 
 
 class Importer:
@@ -166,6 +178,7 @@ class ImportContext:
         self.actor = actor
         self.scope = load_scope(actor)
         self.result = ImportResult()
+        self.errors = xlsx.RowErrorLog()  # bounded: the result lists the first ones and counts them all
         self.present: set[str] = set()
         self.paths: list[str] = []
         self._failed: set[int] = set()
@@ -174,8 +187,11 @@ class ImportContext:
         self._done = 0
 
     def error(self, row: int, column: str, message: str) -> None:
-        self.result.errors.append(RowError(row, column, message))
-        self._failed.add(row)
+        self.report(RowError(row, column, message))
+
+    def report(self, error: RowError) -> None:
+        self.errors.add(error)
+        self._failed.add(error.row)
 
     def fails(self, row: int) -> bool:
         return row in self._failed
@@ -223,7 +239,8 @@ class ImportContext:
 
     def finish(self) -> ImportResult:
         result = self.result
-        result.errors.sort(key=lambda e: e.row)
+        result.errors = self.errors.first()
+        result.error_count = self.errors.count
         result.planned.sort(key=lambda p: p.row)  # rows are written parents first, listed in sheet order
         if result.errors:  # nothing was written
             result.created = result.updated = result.unchanged = 0
@@ -270,15 +287,60 @@ def _source_label(source: Any) -> str:
     return Path(str(name)).name if name else "上传的文件"
 
 
-def _record_summary(kind: str, source: Any, ctx: ImportContext) -> None:
-    r = ctx.result
+def _scope_path(scope: Any) -> str:
+    return common_path([g.path for g in getattr(scope, "admin_grants", ())])
+
+
+def actor_path(actor) -> str:
+    """The organisations an actor administers (their common path): where its refused files are filed, so
+    that whoever oversees the actor sees them."""
+    return _scope_path(load_scope(actor))
+
+
+def _audit_path(ctx: ImportContext) -> str:
+    return common_path(ctx.paths) or _scope_path(ctx.scope)
+
+
+def record_import_event(kind: str, source: Any, *, actor, action: str, note: str, org_path: str = "") -> None:
+    """One audit event per preview, commit or refusal: the kind, the file's name and the counts — never a
+    cell's content. Outside the import's transaction, so that a rolled-back run keeps its record."""
+    label = IMPORT_KINDS[kind]
     audit.record(
+        actor=actor,
+        action=action,
+        object_type="import",
+        object_repr=f"导入{label}：{_source_label(source)}",
+        org_path=org_path,
+        note=f"{label}{note}",
+    )
+
+
+def _record_outcome(kind: str, source: Any, ctx: ImportContext, *, dry_run: bool) -> None:
+    r = ctx.result
+    counts = f"新增 {r.created}，更新 {r.updated}，未变 {r.unchanged}"
+    if r.errors:
+        phase = "导入预览" if dry_run else "导入未执行"
+        note = f"{phase}：共 {r.rows} 行，发现 {r.error_count} 处错误，未写入任何数据"
+        record_import_event(
+            kind, source, actor=ctx.actor, action="import_failed", note=note, org_path=_audit_path(ctx)
+        )
+    elif dry_run:
+        note = f"导入预览：共 {r.rows} 行，可导入（{counts}）"
+        record_import_event(
+            kind, source, actor=ctx.actor, action="import_preview", note=note, org_path=_audit_path(ctx)
+        )
+
+
+def _record_summary(kind: str, source: Any, ctx: ImportContext) -> None:
+    """The committed import, inside its transaction (it is the write's own audit event)."""
+    r = ctx.result
+    record_import_event(
+        kind,
+        source,
         actor=ctx.actor,
         action="import",
-        object_type="import",
-        object_repr=f"导入{IMPORT_KINDS[kind]}：{_source_label(source)}",
+        note=f"导入：新增 {r.created}，更新 {r.updated}，未变 {r.unchanged}",
         org_path=common_path(ctx.paths),
-        note=f"{IMPORT_KINDS[kind]}导入：新增 {r.created}，更新 {r.updated}，未变 {r.unchanged}",
     )
 
 
@@ -287,19 +349,39 @@ def run_import(
 ) -> ImportResult:
     """Imports a workbook (a path or a binary file object). `actor` None is the system (full scope).
 
-    Raises ImportFileError when the file cannot be read; every problem inside it is a RowError."""
+    Raises ImportFileError when the file cannot be read (or has more rows than settings.IMPORT_MAX_ROWS);
+    every problem inside it is a RowError. Every run is audited: a preview, a commit, a refusal."""
     importer = get_importer(kind)
+    if isinstance(source, str | Path) and not Path(source).is_file():  # a wrong argument, like a wrong kind
+        raise ImportFileError(_("文件不存在或不可读：%(path)s") % {"path": source})
+    ctx = ImportContext(importer, actor, progress, 0)
     try:
-        sheet = xlsx.parse_sheet(importer.columns, source)
+        sheet = xlsx.parse_sheet(importer.columns, source, on_error=ctx.report)
     except xlsx.WorkbookError as exc:
+        phase = "导入预览未执行" if dry_run else "导入未执行"
+        record_import_event(
+            kind,
+            source,
+            actor=actor,
+            action="import_failed",
+            note=f"{phase}：{exc.message}",
+            org_path=_audit_path(ctx),
+        )
         raise ImportFileError(exc.message) from exc
-    ctx = ImportContext(importer, actor, progress, len(sheet.rows))
+    ctx._total = ctx.result.rows = len(sheet.rows)
     ctx.present = sheet.present
     ctx.result.warnings.extend(sheet.warnings)
-    for error in sheet.errors:
-        ctx.error(error.row, error.column, error.message)
-    if not sheet.header_ok:
-        return ctx.finish()
+    if sheet.header_ok:
+        _write(kind, source, importer, sheet, ctx, dry_run=dry_run)
+    result = ctx.finish()
+    _record_outcome(kind, source, ctx, dry_run=dry_run)
+    return result
+
+
+def _write(
+    kind: str, source, importer: Importer, sheet: xlsx.ParsedSheet, ctx: ImportContext, *, dry_run: bool
+):
+    """Checks and writes the rows in one transaction, rolled back on any error or on a dry run."""
     if not sheet.rows:
         ctx.result.warnings.append(_("文件中没有数据行。"))
     for row in sheet.rows:
@@ -308,12 +390,11 @@ def run_import(
         with transaction.atomic():
             with importer.write_context():
                 importer.run(sheet.rows, ctx)
-            if ctx.result.errors or dry_run:
+            if ctx.errors or dry_run:
                 raise _Rollback
             _record_summary(kind, source, ctx)
     except _Rollback:
         pass
-    return ctx.finish()
 
 
 def template_workbook(kind: str) -> bytes:

@@ -18,6 +18,8 @@ class AuditEvent(models.Model):
         UPDATE = "update", _("修改")
         DELETE = "delete", _("删除")
         IMPORT = "import", _("导入")
+        IMPORT_PREVIEW = "import_preview", _("导入预览")
+        IMPORT_FAILED = "import_failed", _("导入失败")
         LOGIN = "login", _("登录")
         LOGIN_FAILED = "login_failed", _("登录失败")
         LOCKOUT = "lockout", _("锁定账号")

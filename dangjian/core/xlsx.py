@@ -9,27 +9,31 @@ Every cell error is collected (nothing stops at the first one) as a `RowError` w
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import io
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from dangjian.core import idcard
 from dangjian.core.choices import chinese_label, label_to_value
 from dangjian.core.i18n import enumeration
 
 HEADER_ROW = 1
+MAX_SHOWN_ERRORS = 200  # row errors listed on the preview page and by the command; the rest are counted
+MAX_CELL_CHARS = 32767  # Excel's own limit on a cell's text: a longer one was not written by Excel
+MAX_HEADER_CHARS = 50  # a column name is echoed in warnings and errors: no more of it than that
 
 
 class CellError(ValueError):
@@ -258,16 +262,52 @@ class ParsedRow:
         return self.values.get(key, default)
 
 
+class RowErrorLog:
+    """The first `keep` row errors in row order, and how many there are in all.
+
+    A file of 100,000 rows with every cell wrong would otherwise hold over a million errors; only the first
+    ones are ever shown (the page and the command list them, then say how many more there are)."""
+
+    def __init__(self, keep: int = MAX_SHOWN_ERRORS):
+        self.keep = keep
+        self.count = 0
+        self._heap: list[tuple[int, int, RowError]] = []  # (-row, -sequence): the last kept error on top
+
+    def add(self, error: RowError) -> None:
+        self.count += 1
+        item = (-error.row, -self.count, error)
+        if len(self._heap) < self.keep:
+            heapq.heappush(self._heap, item)
+        elif item > self._heap[0]:  # comes before the last error kept
+            heapq.heapreplace(self._heap, item)
+
+    def first(self) -> list[RowError]:
+        return [error for _, _, error in sorted(self._heap, reverse=True)]
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __len__(self) -> int:
+        return self.count
+
+
 @dataclass
 class ParsedSheet:
     rows: list[ParsedRow] = field(default_factory=list)
-    errors: list[RowError] = field(default_factory=list)
+    errors: RowErrorLog = field(default_factory=RowErrorLog)  # when parse_sheet is given no on_error
     warnings: list[str] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # keys of the columns found in the header
+    header_ok: bool = True
+    rows_read: int = 0  # rows below the header read from the file, blank ones included
 
-    @property
-    def header_ok(self) -> bool:
-        return not any(e.row == HEADER_ROW for e in self.errors)
+
+class RowLimitError(WorkbookError):
+    """The sheet has more rows than one import takes; reading stopped at the limit."""
+
+    def __init__(self, message: str, *, limit: int, rows_read: int):
+        super().__init__(message)
+        self.limit = limit
+        self.rows_read = rows_read
 
 
 def _is_blank(value: Any) -> bool:
@@ -276,53 +316,133 @@ def _is_blank(value: Any) -> bool:
 
 def _source_name(source: Any) -> str:
     if isinstance(source, str | Path):
-        return str(source)
+        return Path(source).name
     return getattr(source, "name", "") or _("上传的文件")
 
 
-def read_rows(source: Any) -> tuple[tuple[Any, ...], list[tuple[int, tuple[Any, ...]]]]:
-    """The header cells and the non-blank data rows (with their Excel row numbers) of the first sheet."""
+def _unreadable(source: Any) -> WorkbookError:
+    return WorkbookError(
+        _(
+            "无法读取“%(name)s”：不是有效的 Excel（.xlsx）文件，或含有无法读取的内容（如图表工作表）。"
+            "请用 Excel 或 WPS 打开，只保留要导入的工作表，另存为 .xlsx 后再导入。"
+        )
+        % {"name": _source_name(source)}
+    )
+
+
+def _check_archive(source: Any) -> None:
+    """Refuses what is not a zip, and a zip that would unpack to more than IMPORT_MAX_UNPACKED_BYTES (a
+    small upload can inflate a thousandfold; the sizes declared in the zip bound what is ever unpacked)."""
+    limit = getattr(settings, "IMPORT_MAX_UNPACKED_BYTES", None)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise _unreadable(source) from exc
+    finally:
+        if hasattr(source, "seek"):
+            source.seek(0)
+    if limit and unpacked > limit:
+        raise WorkbookError(
+            _(
+                "无法读取“%(name)s”：文件解压后超过 %(mb)s MB，超出导入的上限。请把数据拆分成几个文件分别导入。"
+            )
+            % {"name": _source_name(source), "mb": limit // (1024 * 1024)}
+        )
+
+
+def _open_workbook(source: Any):
     if isinstance(source, str | Path) and not Path(source).is_file():
         raise WorkbookError(_("文件不存在或不可读：%(path)s") % {"path": source})
+    _check_archive(source)
     try:
-        workbook = load_workbook(source, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise WorkbookError(
-            _("无法读取“%(name)s”：不是有效的 Excel（.xlsx）文件。") % {"name": _source_name(source)}
-        ) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        cells = sheet.iter_rows(values_only=True)
-        header = next(cells, None) or ()
-        rows = [(n, row) for n, row in enumerate(cells, start=HEADER_ROW + 1) if not all(map(_is_blank, row))]
-    except Exception as exc:  # a damaged sheet: report it as an unreadable file
-        raise WorkbookError(
-            _("无法读取“%(name)s”：工作表已损坏（%(error)s）。")
-            % {"name": _source_name(source), "error": type(exc).__name__}
-        ) from exc
-    finally:
-        workbook.close()
-    return header, rows
+        # read_only: rows are parsed one at a time as they are iterated, never the whole sheet at once
+        return load_workbook(source, read_only=True, data_only=True)
+    except Exception as exc:  # whatever the parser trips on in a damaged or hostile file, nothing was read
+        raise _unreadable(source) from exc
 
 
-def map_header(columns: Iterable[Column], header: tuple[Any, ...], sheet: ParsedSheet) -> dict[str, int]:
+def _guarded(rows: Iterator[tuple[Any, ...]], source: Any) -> Iterator[tuple[Any, ...]]:
+    """The rows of a sheet; a failure of the parser halfway through is a WorkbookError."""
+    while True:
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except Exception as exc:  # a damaged sheet: malformed XML, a cell the parser cannot convert, …
+            raise WorkbookError(
+                _(
+                    "无法读取“%(name)s”：工作表已损坏（%(error)s）。请用 Excel 或 WPS 打开后另存为 .xlsx 再导入。"
+                )
+                % {"name": _source_name(source), "error": type(exc).__name__}
+            ) from exc
+        yield cells
+
+
+def _first_sheet(workbook, source: Any):
+    sheets = workbook.worksheets
+    if not sheets:
+        raise WorkbookError(
+            _("“%(name)s”中没有工作表：导入读取第一张工作表，其第一行为列名。")
+            % {"name": _source_name(source)}
+        )
+    sheet = sheets[0]
+    # never trust the size the file declares: too small hides rows, too large pads every row to 16,384 cells
+    sheet.reset_dimensions()
+    return sheet
+
+
+def _header(sheet, source: Any) -> tuple[Any, ...]:
+    header = next(_guarded(sheet.iter_rows(max_row=HEADER_ROW, values_only=True), source), None) or ()
+    if all(map(_is_blank, header)):
+        raise WorkbookError(
+            _(
+                "“%(name)s”的第一张工作表“%(sheet)s”第一行没有列名（工作表是空的，或列名不在第一行）。"
+                "请按导入模板填写：第一行为列名，数据从第二行开始。"
+            )
+            % {"name": _source_name(source), "sheet": sheet.title}
+        )
+    return header
+
+
+def _row_limit_error(source: Any, limit: int, rows_read: int) -> RowLimitError:
+    message = _(
+        "“%(name)s”的数据超过 %(limit)s 行，一次最多导入 %(limit)s 行（空行也计算在内），已停止读取。"
+        "请把数据拆分成几个文件，每个不超过 %(limit)s 行、第一行都保留列名，再分别导入；"
+        "如果表格末尾有大量空行或带格式的空白行，请先删除这些行。"
+    ) % {"name": _source_name(source), "limit": limit}
+    return RowLimitError(message, limit=limit, rows_read=rows_read)
+
+
+def map_header(
+    columns: Iterable[Column],
+    header: tuple[Any, ...],
+    sheet: ParsedSheet,
+    report: Callable[[RowError], None] | None = None,
+) -> dict[str, int]:
     """Column key → cell index, with errors for missing required or repeated columns."""
+    report = report or sheet.errors.add
+
+    def header_error(column: str, message: str) -> None:
+        sheet.header_ok = False
+        report(RowError(HEADER_ROW, column, message))
+
     by_header = {c.header: c for c in columns}
     index: dict[str, int] = {}
     for position, cell in enumerate(header):
-        name = "" if cell is None else str(cell).strip()
+        name = "" if cell is None else str(cell).strip()[:MAX_HEADER_CHARS]
         if not name:
             continue
         column = by_header.get(name)
         if column is None:
             sheet.warnings.append(_("已忽略未知列“%(name)s”。") % {"name": name})
         elif column.key in index:
-            sheet.errors.append(RowError(HEADER_ROW, name, _("列名重复。")))
+            header_error(name, _("列名重复。"))
         else:
             index[column.key] = position
     for column in columns:
         if column.required and column.key not in index:
-            sheet.errors.append(RowError(HEADER_ROW, column.header, _("缺少必填列。")))
+            header_error(column.header, _("缺少必填列。"))
     sheet.present = set(index)
     return index
 
@@ -343,6 +463,8 @@ def parse_row(columns: Iterable[Column], index: dict[str, int], number: int, cel
                 errors.append(RowError(number, column.header, _("不能为空。")))
             continue
         try:
+            if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
+                raise CellError(_("内容超过 %(n)s 个字符（Excel 单元格的上限）。") % {"n": MAX_CELL_CHARS})
             values[column.key] = column.type.parse(raw)
         except CellError as exc:
             values[column.key] = None
@@ -351,16 +473,41 @@ def parse_row(columns: Iterable[Column], index: dict[str, int], number: int, cel
     return ParsedRow(number, values, invalid), errors
 
 
-def parse_sheet(columns: tuple[Column, ...], source: Any) -> ParsedSheet:
-    header, rows = read_rows(source)
+def parse_sheet(
+    columns: tuple[Column, ...],
+    source: Any,
+    *,
+    max_rows: int | None = None,
+    on_error: Callable[[RowError], None] | None = None,
+) -> ParsedSheet:
+    """Reads the first sheet row by row, parsing each row as it comes (the cells are not kept).
+
+    Every row below the header counts towards `max_rows` (default settings.IMPORT_MAX_ROWS), blank or not:
+    the row after the limit stops the reading with a RowLimitError, the rest of the file is never read.
+    Errors go to `on_error` (default: the sheet's own RowErrorLog)."""
+    limit = getattr(settings, "IMPORT_MAX_ROWS", None) if max_rows is None else max_rows
     sheet = ParsedSheet()
-    index = map_header(columns, header, sheet)
-    if not sheet.header_ok:
-        return sheet
-    for number, cells in rows:
-        parsed, errors = parse_row(columns, index, number, cells)
-        sheet.rows.append(parsed)
-        sheet.errors.extend(errors)
+    report = on_error or sheet.errors.add
+    workbook = _open_workbook(source)
+    try:
+        worksheet = _first_sheet(workbook, source)
+        index = map_header(columns, _header(worksheet, source), sheet, report)
+        if not sheet.header_ok:
+            return sheet
+        width = max(index.values(), default=0) + 1  # cells right of the last known column are not read
+        cells = worksheet.iter_rows(min_row=HEADER_ROW + 1, max_col=width, values_only=True)
+        for number, row in enumerate(_guarded(cells, source), start=HEADER_ROW + 1):
+            sheet.rows_read += 1
+            if limit and sheet.rows_read > limit:
+                raise _row_limit_error(source, limit, sheet.rows_read)
+            if all(map(_is_blank, row)):
+                continue
+            parsed, errors = parse_row(columns, index, number, row)
+            sheet.rows.append(parsed)
+            for error in errors:
+                report(error)
+    finally:
+        workbook.close()
     return sheet
 
 

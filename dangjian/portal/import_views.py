@@ -1,9 +1,11 @@
 """Web import pages: templates, upload → preview (a dry run) → confirm (the real run).
 
-Between preview and confirmation the uploaded bytes stay on the server, under
-VAR_DIR/imports/<random token>.xlsx; the session keeps the token per kind and the confirmation
-form echoes it back. The client never names a path: the token must match the session's, and the
-file is read once and deleted when the import is confirmed.
+The upload is read into memory and its temporary file (Django keeps a large one in
+FILE_UPLOAD_TEMP_DIR) is closed, hence deleted, at once. Only a file whose preview is clean is kept
+between preview and confirmation, under VAR_DIR/imports/<random token>.xlsx: a refused or malformed
+file is never stored. The session keeps the token per kind and the confirmation form echoes it back.
+The client never names a path: the token must match the session's, and the file is read once and
+deleted when the import is confirmed. Every refusal, preview and commit is audited.
 """
 
 from __future__ import annotations
@@ -92,6 +94,19 @@ class ImportUploadForm(forms.Form):
                 _("文件内容不是有效的 .xlsx 工作簿，请用 Excel 或 WPS 另存为 .xlsx 后再上传。")
             )
         return upload
+
+
+def _audit_refusal(request, kind: str, name: str, reasons: list[str]) -> None:
+    from dangjian.core.imports import actor_path, record_import_event
+
+    record_import_event(
+        kind,
+        name,
+        actor=request.user,
+        action="import_failed",
+        note="导入预览未执行：" + "；".join(str(r) for r in reasons),
+        org_path=actor_path(request.user),
+    )
 
 
 def _too_large_message() -> str:
@@ -194,44 +209,55 @@ def import_upload(request, kind: str):
             pass
         form = ImportUploadForm(auto_id=f"id_{kind}_%s")
         form.refusal = _too_large_message()
+        _audit_refusal(request, kind, _("上传的文件"), [form.refusal])
         return _index_page(request, {kind: form}, status=400)
     return _upload(request, kind)
 
 
 @csrf_protect
 def _upload(request, kind: str):
-    """Stores the upload, runs a dry run and shows the preview; a clean preview can be confirmed."""
+    """Runs a dry run of the upload and shows the preview; only a clean preview is stored, to be confirmed."""
     from dangjian.core.imports import ImportFileError, run_import
 
     label = _label(kind)
     form = ImportUploadForm(request.POST, request.FILES, auto_id=f"id_{kind}_%s")
-    if not form.is_valid():
+    try:
+        valid = form.is_valid()
+        upload = form.cleaned_data["file"] if valid else None
+        name = Path(upload.name).name[:100] if upload else ""
+        data = upload.read() if upload else b""
+    finally:
+        for uploaded in request.FILES.values():
+            uploaded.close()  # a large upload's temporary file is deleted now, not at the end of the request
+    if not valid:
+        uploaded = request.FILES.get("file")
+        _audit_refusal(
+            request,
+            kind,
+            Path(uploaded.name).name[:100] if uploaded else _("上传的文件"),
+            form.errors.get("file", []),
+        )
         return _index_page(request, {kind: form}, status=400)
-    upload = form.cleaned_data["file"]
-    name = Path(upload.name).name[:100]
-    data = upload.read()
-    _sweep_stale()
-    token = secrets.token_hex(16)
-    path = _pending_path(token)
-    path.write_bytes(data)
-    path.chmod(0o600)
     try:
         result = run_import(kind, _named_source(data, name), actor=request.user, dry_run=True)
     except ImportFileError as exc:
-        path.unlink(missing_ok=True)
         form.add_error("file", exc.message)
         return _index_page(request, {kind: form}, status=400)
     pending = request.session.get(SESSION_KEY, {})
     _discard(pending.pop(kind, {}).get("token"))  # a new preview replaces the previous one
-    if result.ok():
+    token = ""
+    if result.ok():  # only a clean preview is kept for confirmation
+        _sweep_stale()
+        token = secrets.token_hex(16)
+        path = _pending_path(token)
+        path.write_bytes(data)
+        path.chmod(0o600)
         pending[kind] = {"token": token, "name": name}
-    else:
-        path.unlink(missing_ok=True)
     request.session[SESSION_KEY] = pending
     return render(
         request,
         "imports/preview.html",
-        _result_context(kind, label, name, result, committed=False, token=token if result.ok() else ""),
+        _result_context(kind, label, name, result, committed=False, token=token),
     )
 
 

@@ -332,7 +332,8 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(people, tmp_path):
     assert counts(result) == (1, 0, 0)
     assert not DuesPayment.objects.exists()
     assert not DuesBase.objects.exists()
-    assert AuditEvent.objects.count() == events
+    assert AuditEvent.objects.count() == events + 2  # the previews' own records, nothing written
+    assert set(AuditEvent.objects.order_by("-id")[:2].values_list("action", flat=True)) == {"import_preview"}
 
 
 def test_a_real_import_is_audited(people, tmp_path):

@@ -250,7 +250,10 @@ def test_each_kind_of_error_is_reported_on_its_row_and_column(
     assert result.errors == [RowError(3, column, message)]
     assert (result.created, result.updated, result.unchanged) == (0, 0, 0)
     assert not Meeting.objects.exists()
-    assert not AuditEvent.objects.filter(object_type__in=["meetings.meeting", "import"]).exists()
+    assert not AuditEvent.objects.filter(object_type="meetings.meeting").exists()
+    assert list(AuditEvent.objects.filter(object_type="import").values_list("action", flat=True)) == [
+        "import_failed"
+    ]
     for error in result.errors:
         assert UNKNOWN not in error.message and all(number(people, k) not in error.message for k in people)
 
@@ -297,7 +300,8 @@ def test_dry_run_reports_what_would_happen_and_writes_nothing(tree, people, tmp_
     assert result.to_json() == {"created": 2, "updated": 0, "unchanged": 0, "errors": []}
     assert [p.action for p in result.planned] == ["create", "create"]
     assert not Meeting.objects.exists()
-    assert AuditEvent.objects.count() == events
+    assert AuditEvent.objects.count() == events + 1  # the preview's own record, nothing written
+    assert AuditEvent.objects.latest("id").action == "import_preview"
 
 
 def run_command(*args) -> tuple[int, str]:

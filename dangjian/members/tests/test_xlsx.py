@@ -146,7 +146,8 @@ def test_one_bad_row_among_good_ones_writes_nothing(tree, tmp_path, make_member)
     rows.insert(3, row("坏行", unique_id_number(), org="ZZ9"))
     result = import_rows(tmp_path, rows)
     assert result.errors == [RowError(5, "所在组织编码", "本组织范围内没有组织编码为“ZZ9”的组织。")]
-    assert (Member.objects.count(), AuditEvent.objects.count(), Post.objects.count()) == counts
+    assert (Member.objects.count(), AuditEvent.objects.count() - 1, Post.objects.count()) == counts
+    assert AuditEvent.objects.latest("id").action == "import_failed"  # the refusal's record only
     assert result.planned == []
 
 
@@ -205,7 +206,8 @@ def test_dry_run_writes_nothing_but_counts_like_a_real_run(tree, tmp_path, make_
     assert result.to_json() == {"created": 1, "updated": 0, "unchanged": 1, "errors": []}
     assert [(p.row, p.action) for p in result.planned] == [(2, "unchanged"), (3, "create")]
     assert Member.objects.count() == 1
-    assert AuditEvent.objects.count() == events
+    assert AuditEvent.objects.count() == events + 1  # the preview's own record, nothing written
+    assert AuditEvent.objects.latest("id").action == "import_preview"
 
 
 def test_branch_admin_importing_into_sibling_branch_gets_a_row_error(users, tree, tmp_path):

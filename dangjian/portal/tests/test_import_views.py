@@ -197,7 +197,8 @@ def test_upload_with_an_error_lists_it_and_writes_nothing(client, users, isolate
     assert 'data-testid="commit"' not in html
     assert bad not in html
     assert not Member.objects.filter(name__startswith="新人").exists()
-    assert AuditEvent.objects.count() == events
+    assert AuditEvent.objects.count() == events + 1  # the refused preview, nothing else
+    assert AuditEvent.objects.filter(action="import_failed").count() == 1
     assert pending_token(client) is None
     assert stored_uploads(isolated) == []
 

@@ -73,8 +73,12 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stdout.write(str(error))
         label = IMPORT_KINDS[kind]
+        if result.more_errors:
+            self.stdout.write(
+                f"以上是前 {len(result.errors)} 处错误，另有 {result.more_errors} 处错误未列出。"
+            )
         if result.errors:
-            self.stdout.write(f"共 {len(result.errors)} 处错误，未导入任何{label}数据。")
+            self.stdout.write(f"共 {result.error_count} 处错误，未导入任何{label}数据。")
         elif dry_run:
             self.stdout.write("试运行：文件有效，未写入数据库。")
         counts = f"新增 {result.created}，更新 {result.updated}，未变 {result.unchanged}"
