@@ -7,9 +7,10 @@ personal-data key (a keyed hash of a fixed text: it tells whether two installati
 about the key). Personal data stays encrypted inside the archive, as in the database — unlike `dumpdata`,
 which writes it decrypted.
 
-`restore(path)` verifies the manifest's checksums, refuses a database engine other than the backup's and a
-personal-data key that is not the backup's (the ID numbers could not be decrypted and the keyed look-ups
-would miss, letting duplicates in), replaces the database and the uploaded files, and then checks the result:
+`prepared(path)` extracts the archive once, verifying every file against the manifest's checksums, and refuses
+a database engine other than the backup's and a personal-data key that is not the backup's (the ID numbers
+could not be decrypted and the keyed look-ups would miss, letting duplicates in); `restore_prepared` then
+replaces the database and the uploaded files and checks the result:
 the row counts equal the manifest's, the audit log's hash chain is whole, a sample of members decrypts and is
 found again by its ID number.
 """
@@ -25,7 +26,8 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -188,10 +190,8 @@ def _extract(path: Path, manifest: dict, target: Path) -> None:
             raise BackupError(f"备份文件中的 {name} 与清单的校验和不符（文件已损坏或被修改），拒绝恢复。")
 
 
-def check(path: Path | str) -> dict:
-    """The manifest, after checking that the archive can be restored here: format, engine, key, checksums."""
-    path = Path(path)
-    manifest = read_manifest(path)
+def _compatible(manifest: dict) -> None:
+    """Refuses an archive of another format, another database engine or another personal-data key."""
     if manifest.get("format") != FORMAT:
         raise BackupError(f"备份格式 {manifest.get('format')} 不受支持（本版本为 {FORMAT}）。")
     if manifest.get("engine") != _engine():
@@ -201,9 +201,18 @@ def check(path: Path | str) -> dict:
             "当前的个人信息密钥（PII_KEY，未设置时为 SECRET_KEY）与备份时不同：恢复后身份证号无法解密，"
             "按身份证号查重也会失效。请使用备份时的密钥后再恢复。"
         )
+
+
+@contextmanager
+def prepared(path: Path | str) -> Iterator[tuple[dict, Path]]:
+    """(manifest, the directory the archive is extracted to) once the archive is known restorable here: format,
+    engine and key compatible, every file listed and matching its checksum. The directory is removed after."""
+    path = Path(path)
+    manifest = read_manifest(path)
+    _compatible(manifest)
     with tempfile.TemporaryDirectory(prefix="dangjian-restore-") as work:
         _extract(path, manifest, Path(work))
-    return manifest
+        yield manifest, Path(work)
 
 
 def _restore_database(database: Path) -> None:
@@ -276,17 +285,15 @@ def verify_restored(manifest: dict) -> list[str]:
     return [f"{len(expected)} 张表的行数与备份清单一致", *(check() for check in RESTORE_CHECKS)]
 
 
-def restore(path: Path | str, *, progress: Callable[[str], None] = lambda _text: None) -> RestoreReport:
-    """Replaces the database and the uploaded files with the archive's, after `check`; then verifies."""
-    path = Path(path)
-    manifest = check(path)
-    with tempfile.TemporaryDirectory(prefix="dangjian-restore-") as work:
-        work_dir = Path(work)
-        _extract(path, manifest, work_dir)
-        progress("恢复数据库……")
-        _restore_database(work_dir / manifest["database"])
-        progress("恢复附件……")
-        files = _restore_media(work_dir / MEDIA)
+def restore_prepared(
+    manifest: dict, work: Path, *, progress: Callable[[str], None] = lambda _text: None
+) -> RestoreReport:
+    """Replaces the database and the uploaded files with those of an archive extracted by `prepared`; then
+    verifies the result."""
+    progress("恢复数据库……")
+    _restore_database(work / manifest["database"])
+    progress("恢复附件……")
+    files = _restore_media(work / MEDIA)
     progress("核对……")
     report = RestoreReport(
         tables=len(manifest.get("counts") or {}),

@@ -22,18 +22,20 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         try:
-            manifest = backup.check(options["file"])
-            self.stdout.write(
-                f"归档 {options['file']}：{manifest['created_at'][:19]} 备份，{len(manifest['counts'])} 张表，"
-                f"校验和、数据库类型与个人信息密钥均已核对。"
-            )
-            if options["check"]:
-                return
-            if not options["yes"]:
-                answer = input("恢复将替换当前数据库中的全部数据和全部附件。确认恢复请输入 yes：")
-                if answer.strip().lower() != "yes":
-                    raise CommandError("已取消，未做任何修改。", returncode=1)
-            report = backup.restore(options["file"], progress=lambda text: self.stdout.write(f"  {text}"))
+            with backup.prepared(options["file"]) as (manifest, work):  # the archive is read once
+                self.stdout.write(
+                    f"归档 {options['file']}：{manifest['created_at'][:19]} 备份，{len(manifest['counts'])} 张表，"
+                    f"校验和、数据库类型与个人信息密钥均已核对。"
+                )
+                if options["check"]:
+                    return
+                if not options["yes"]:
+                    answer = input("恢复将替换当前数据库中的全部数据和全部附件。确认恢复请输入 yes：")
+                    if answer.strip().lower() != "yes":
+                        raise CommandError("已取消，未做任何修改。", returncode=1)
+                report = backup.restore_prepared(
+                    manifest, work, progress=lambda text: self.stdout.write(f"  {text}")
+                )
         except backup.BackupError as exc:
             raise CommandError(str(exc), returncode=2) from exc
         for line in report.checks:
