@@ -33,7 +33,7 @@ def check_failed(exc: Exception) -> Message:
     return Message(CHECK_FAILED, error=type(exc).__name__)
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     rule: Rule
     org: OrgRef
@@ -148,22 +148,14 @@ def results_of(facts: list[OrgFacts], ruleset: Ruleset, year: int, as_of: dt.dat
         window = window_for(year, as_of, org_facts.founded_on, org_facts.dissolved_on)
         if window is not None:
             windows.append((org_facts, window))
-    results = []
+    results: list[Result] = []
+    append = results.append
     for rule in ruleset.rules:
         applies, params = set(rule.applies_to), rule.typed_params
         for org_facts, window in windows:
             if org_facts.ref.type in applies:
-                outcome = run_check(rule, org_facts, window, params)
-                results.append(
-                    Result(
-                        rule=rule,
-                        org=org_facts.ref,
-                        status=outcome.status,
-                        missing=list(outcome.missing),
-                        evidence=list(outcome.evidence),
-                        message=outcome.message,
-                    )
-                )
+                o = run_check(rule, org_facts, window, params)
+                append(Result(rule, org_facts.ref, o.status, list(o.missing), list(o.evidence), o.message))
     return results
 
 

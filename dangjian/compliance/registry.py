@@ -38,7 +38,7 @@ class EvidenceRef(NamedTuple):
     id: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     status: str
     # rendered in the viewer's language when shown (core.messages); a plain str is shown as it is

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Literal
 
 from django.utils.translation import gettext_lazy as _l
@@ -90,6 +91,12 @@ _UNPAID_RUN = re.compile("[" + "".join(sorted(UNPAID_CODES)) + "]+")
 _UNDECLARED = re.compile("[^" + "".join(sorted(DECLARED_CODES)) + "]")
 
 
+@lru_cache(maxsize=16)
+def _long_run(months: int) -> re.Pattern[str]:
+    """A run of at least `months` unpaid months."""
+    return re.compile("[" + "".join(sorted(UNPAID_CODES)) + "]{" + str(months) + ",}")
+
+
 def _last_overdue(first: int, last: int, collection_day: int | None, as_of: dt.date) -> int:
     """The last month index of first..last that is overdue on `as_of` (first - 1 when none is)."""
     index = last
@@ -141,16 +148,22 @@ def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     window_first, window_last = month_index(window.start), month_index(window.end)
     lacking: list[DuesMember] = []
     missing: set[int] = set()
+    if any(len(code) < last - first + 1 for code in codes.values()):
+        raise IndexError("党费台账月份不足")
+    end = window_last - first + 1
+    # members who joined in or before the window's first month are looked at from it: one search each over
+    # their codes (most find nothing); the month of joining is computed only for those who joined later
+    boundary = month_of(window_first + 1)
     for member in dues.members:
         code = codes[member.id]
-        start = max(window_first, month_index(member.joined_on))
-        span = code[start - first : window_last - first + 1]
-        if len(span) < window_last - start + 1:
-            raise IndexError("党费台账月份不足")
-        gaps = [start + m.start() for m in _UNDECLARED.finditer(span)]
-        if gaps:
-            lacking.append(member)
-            missing.update(gaps)
+        if member.joined_on < boundary:
+            start = window_first
+        else:
+            start = max(window_first, month_index(member.joined_on))
+        if _UNDECLARED.search(code, start - first, end) is None:
+            continue
+        lacking.append(member)
+        missing.update(first + m.start() for m in _UNDECLARED.finditer(code, start - first, end))
     if not lacking:
         return Outcome(
             "pass",
@@ -274,8 +287,13 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
     overdue_until = _last_overdue(first, last, dues.collection_day, window.as_of)
     cases, unreviewed = 0, []
     members_unreviewed: set[int] = set()
+    months = max(0, overdue_until - first + 1)
+    long_run = _long_run(p.case_months)
     for member in dues.members:
-        runs = case_runs(codes[member.id], first, overdue_until, p)
+        code = codes[member.id]
+        if len(code) >= months and long_run.search(code, 0, months) is None:
+            continue  # no run of case_months unpaid months at all (most members): no case, whichever runs
+        runs = case_runs(code, first, overdue_until, p)
         if not runs:
             continue
         cases += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Annotated, Literal, NamedTuple
@@ -101,6 +101,11 @@ class MeetingFacts:
     # whether the organisation heads its 单位 on D (directly under the 工委, no 党组 of the same 单位): loaded
     # only for the organisation types a lecture rule restricts to unit heads (`unit_head_only`), else None
     heads_unit: bool | None = None
+    # where ("self", "subtree", "anywhere") → type → its records in (date, meeting) order: built on first use,
+    # so that each rule reads the few records of its type instead of filtering all of them again
+    by_type: dict[str, dict[str, tuple[Record, ...]]] = field(
+        default_factory=dict, compare=False, repr=False, hash=False
+    )
 
 
 NO_MEETINGS = MeetingFacts()
@@ -340,10 +345,31 @@ def records_in(facts: OrgFacts, where: str) -> tuple[Record, ...]:
     raise ValueError(f"unknown records_in {where!r}")
 
 
-def of_type(records: tuple[Record, ...], meeting_type: str, window: Window, until: dt.date | None = None):
-    last = until or window.end
-    found = [r for r in records if r.type == meeting_type and window.start <= r.date <= last]
-    return sorted(found, key=lambda r: (r.date, r.meeting_id))
+def typed_records(facts: OrgFacts, where: str, meeting_type: str) -> tuple[Record, ...]:
+    """The records of `meeting_type` among `records_in(facts, where)`, in (date, meeting) order."""
+    meetings = meeting_facts(facts)
+    index = meetings.by_type.get(where)
+    if index is None:
+        grouped: dict[str, list[Record]] = defaultdict(list)
+        for r in records_in(facts, where):
+            grouped[r.type].append(r)
+        index = {t: tuple(sorted(rs, key=_date_order)) for t, rs in grouped.items()}
+        if meetings is not NO_MEETINGS:
+            meetings.by_type[where] = index
+    return index.get(meeting_type, ())
+
+
+def _date_order(r: Record) -> tuple[dt.date, int]:
+    return (r.date, r.meeting_id)
+
+
+def held_in(
+    facts: OrgFacts, where: str, meeting_type: str, window: Window, until: dt.date | None = None
+) -> list[Record]:
+    """The records of `meeting_type` among `records_in(facts, where)` dated in the window (up to `until` when
+    given), in (date, meeting) order."""
+    first, last = window.start, until or window.end
+    return [r for r in typed_records(facts, where, meeting_type) if first <= r.date <= last]
 
 
 def meeting_ids(records) -> list[int]:
@@ -413,11 +439,7 @@ def periodic_todo(facts: OrgFacts, window: Window, p: PeriodicParams, on: dt.dat
     if _no_committee(facts, p, on):
         return []
     period = period_of(on, p.period)
-    held = [
-        r
-        for r in records_in(facts, p.records_in)
-        if r.type == p.meeting_type and period.start <= r.date <= on
-    ]
+    held = [r for r in typed_records(facts, p.records_in, p.meeting_type) if period.start <= r.date <= on]
     if len(held) >= p.min_per_period:
         return []
     held_now = held_label(p.meeting_type)
@@ -443,7 +465,7 @@ def periodic_meetings(facts: OrgFacts, window: Window, p: PeriodicParams) -> Out
     not_applicable = _no_committee(facts, p, window.end)
     if not_applicable:
         return not_applicable
-    held = of_type(records_in(facts, p.records_in), p.meeting_type, window)
+    held = held_in(facts, p.records_in, p.meeting_type, window)
     per_period = Counter(period_label(r.date, p.period) for r in held)
     required = required_periods(window, p.period)
     missing = [q.label for q in required if per_period[q.label] < p.min_per_period]
@@ -501,7 +523,7 @@ class AnnualParams(Params):
 
 
 def annual_todo(facts: OrgFacts, window: Window, p: AnnualParams, on: dt.date) -> list[Due]:
-    held = of_type(records_in(facts, p.records_in), p.meeting_type, window, until=on)
+    held = held_in(facts, p.records_in, p.meeting_type, window, until=on)
     if len(held) >= p.min_count:
         return []
     year_end = dt.date(on.year, 12, 31)
@@ -524,7 +546,7 @@ def annual_todo(facts: OrgFacts, window: Window, p: AnnualParams, on: dt.date) -
     link=record_link,
 )
 def annual_meeting(facts: OrgFacts, window: Window, p: AnnualParams) -> Outcome:
-    held = of_type(records_in(facts, p.records_in), p.meeting_type, window)
+    held = held_in(facts, p.records_in, p.meeting_type, window)
     what = held_label(p.meeting_type)
     if len(held) >= p.min_count:
         dates = Join(sorted({iso(r.date) for r in held}))
@@ -586,7 +608,7 @@ def reached(record: Record, p: QuorumParams) -> bool:
 @register("meeting_quorum", QuorumParams, facts=("meetings",), evidence="meeting", label=_l("到会人数"))
 def meeting_quorum(facts: OrgFacts, window: Window, p: QuorumParams) -> Outcome:
     label = type_name(p.meeting_type)
-    held = of_type(meeting_facts(facts).records, p.meeting_type, window)
+    held = held_in(facts, "self", p.meeting_type, window)
     short = [r for r in held if not reached(r, p)]
     evidence = meeting_ids(r for r in held if reached(r, p))
     if not short:
@@ -666,7 +688,7 @@ def _not_unit_head(facts: OrgFacts, p: SecretaryLectureParams) -> Outcome | None
 def _given_by_holder(
     facts: OrgFacts, window: Window, p: SecretaryLectureParams, until: dt.date | None = None
 ):
-    lectures = of_type(records_in(facts, p.records_in[facts.ref.type]), p.meeting_type, window, until)
+    lectures = held_in(facts, p.records_in[facts.ref.type], p.meeting_type, window, until)
     return [
         r
         for r in lectures

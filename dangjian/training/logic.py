@@ -71,8 +71,7 @@ class Hours(NamedTuple):
         return self.training + self.platform
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(NamedTuple):  # one per member short of hours: a city's evaluation makes tens of thousands
     member_id: int
     name: str
     missing: Message  # what is missing (shown in the viewer's language)
