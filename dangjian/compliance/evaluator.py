@@ -108,18 +108,24 @@ def rule_orgs(orgs, ruleset: Ruleset):
 def run_check(rule: Rule, facts: OrgFacts, window: Window, params=None) -> Outcome:
     """The rule's check on one organisation; an exception, an unknown status or untyped evidence is a
     fail. The outcome's evidence comes back as (kind, id) pairs."""
+    kind = REGISTRY[rule.check]
+    status, message, missing, evidence = _checked(
+        kind, rule, facts, window, rule.typed_params if params is None else params
+    )
+    return Outcome(status, message, missing, evidence)
+
+
+def _checked(kind, rule: Rule, facts: OrgFacts, window: Window, params) -> tuple:
+    """(status, message, missing, typed evidence) of `run_check`, without building a second Outcome."""
     try:
-        kind = REGISTRY[rule.check]
-        outcome = kind.run(facts, window, rule.typed_params if params is None else params)
+        outcome = kind.run(facts, window, params)
         if outcome.status not in STATUSES:
             raise ValueError(f"unknown status {outcome.status!r}")
-        if outcome.evidence:
-            evidence = typed_evidence(kind, outcome.evidence)
-            outcome = Outcome(outcome.status, outcome.message, outcome.missing, evidence)
-        return outcome
+        evidence = typed_evidence(kind, outcome.evidence) if outcome.evidence else []
+        return outcome.status, outcome.message, outcome.missing, evidence
     except Exception as exc:
         log.exception("compliance check %s failed for org %s", rule.id, facts.ref.code)
-        return Outcome("fail", check_failed(exc))
+        return "fail", check_failed(exc), [], []
 
 
 def evaluate(orgs, *, year: int, as_of: dt.date | None = None, ruleset: Ruleset | None = None) -> Evaluation:
@@ -150,12 +156,14 @@ def results_of(facts: list[OrgFacts], ruleset: Ruleset, year: int, as_of: dt.dat
             windows.append((org_facts, window))
     results: list[Result] = []
     append = results.append
+    applicable: dict[frozenset[str], list[tuple[OrgFacts, Window]]] = {}
     for rule in ruleset.rules:
-        applies, params = set(rule.applies_to), rule.typed_params
-        for org_facts, window in windows:
-            if org_facts.ref.type in applies:
-                o = run_check(rule, org_facts, window, params)
-                append(Result(rule, org_facts.ref, o.status, list(o.missing), list(o.evidence), o.message))
+        kind, params, applies = REGISTRY[rule.check], rule.typed_params, frozenset(rule.applies_to)
+        if applies not in applicable:  # the organisations of these types, still in path order
+            applicable[applies] = [(f, w) for f, w in windows if f.ref.type in applies]
+        for org_facts, window in applicable[applies]:
+            status, message, missing, evidence = _checked(kind, rule, org_facts, window, params)
+            append(Result(rule, org_facts.ref, status, list(missing), evidence, message))
     return results
 
 

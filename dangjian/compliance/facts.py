@@ -151,12 +151,7 @@ class RollMember(NamedTuple):
     org_type: str
     parent_id: int | None
     is_leader: bool  # marked 领导干部 (Member.is_leader, as it is now)
-
-    @property
-    def branch_id(self) -> int:
-        return (
-            self.parent_id if self.org_type == OrgType.XIAOZU and self.parent_id is not None else self.org_id
-        )
+    branch_id: int  # the branch: org_id, or the 党小组's parent (computed once, read by every provider)
 
 
 def branch_roll(ids_sq, on: dt.date) -> list[RollMember]:
@@ -176,7 +171,20 @@ def branch_roll(ids_sq, on: dt.date) -> list[RollMember]:
         .order_by("name", "id")
         .values_list("id", "name", "joined_on", "org_id", "org__type", "org__parent_id", "is_leader")
     )
-    roll = [RollMember(*row) for row in rows]
+    group = OrgType.XIAOZU
+    roll = [
+        RollMember(
+            pk,
+            name,
+            joined,
+            org_id,
+            org_type,
+            parent,
+            leader,
+            parent if org_type == group and parent else org_id,
+        )
+        for pk, name, joined, org_id, org_type, parent, leader in rows
+    ]
     if memo is not None:
         memo[key] = roll
     return roll

@@ -8,6 +8,7 @@ meeting reached its quorum is judged only by the quorum checks.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -353,14 +354,13 @@ def typed_records(facts: OrgFacts, where: str, meeting_type: str) -> tuple[Recor
         grouped: dict[str, list[Record]] = defaultdict(list)
         for r in records_in(facts, where):
             grouped[r.type].append(r)
-        index = {t: tuple(sorted(rs, key=_date_order)) for t, rs in grouped.items()}
+        index = {t: tuple(sorted(rs, key=_DATE_ORDER)) for t, rs in grouped.items()}
         if meetings is not NO_MEETINGS:
             meetings.by_type[where] = index
     return index.get(meeting_type, ())
 
 
-def _date_order(r: Record) -> tuple[dt.date, int]:
-    return (r.date, r.meeting_id)
+_DATE_ORDER = operator.itemgetter(3, 0)  # (date, meeting id) of a Record, without a Python call per record
 
 
 def held_in(
