@@ -23,7 +23,8 @@ import datetime as dt
 import hashlib
 import marshal
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -568,11 +569,27 @@ def _flush() -> None:
         refresh_paths.enqueue(paths)
 
 
+@contextmanager
+def refreshed_once_after() -> Iterator[None]:
+    """For a bulk writer that refreshes everything itself when it is done (`dangjian seed`): its writes mark
+    no organisation, so that the refresh after them is not run twice (once for the marked paths, which are
+    then nearly all of them, and once in full)."""
+    _local.suspended = getattr(_local, "suspended", 0) + 1
+    try:
+        yield
+    finally:
+        _local.suspended -= 1
+
+
+def _suspended() -> int:
+    return int(getattr(_local, "suspended", 0))
+
+
 def mark_changed(org_path: str) -> None:
     """A record of the organisation at `org_path` changed: its kept results are refreshed after the
     transaction commits (at once outside a transaction), once for all the paths the transaction marked.
     The paths of a rolled-back transaction are forgotten when the next transaction marks its own."""
-    if not org_path:
+    if not org_path or _suspended():
         return
     conn = transaction.get_connection()
     outermost = id(conn.atomic_blocks[0]) if conn.in_atomic_block else None

@@ -107,3 +107,25 @@ def test_branches_elected_this_year_had_their_previous_committee_until_then():
         assert facts.has_committee(org.code, year_start), org.code
         before = facts.held(org.code, org.term_started_on - dt.timedelta(days=1))
         assert all(p.ended_on == org.term_started_on for p in before), org.code
+
+
+def test_seed_refreshes_the_kept_results_once_not_per_marked_path(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The seeding's writes mark no organisation (the command refreshes everything once afterwards): a
+    city's seed ran the full refresh twice, once through the marked paths and once in full."""
+    from dangjian.compliance import kept
+    from dangjian.compliance.models import KeptResult
+
+    refreshes: list[object] = []
+    original = kept.refresh
+    monkeypatch.setattr(kept, "refresh", lambda *a, **k: refreshes.append(a) or original(*a, **k))
+    with django_capture_on_commit_callbacks(execute=True):  # as if the seed's transaction committed
+        call_command("seed", "--scale", "small", "--lifecycle", stdout=StringIO())
+    assert refreshes == [()]  # the command's own full refresh, and no refresh of marked paths
+    assert KeptResult.objects.exists()
+    # after the seed, a write marks its organisation again
+    org = Org.objects.filter(type="zhibu").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        kept.mark_changed(org.path)
+    assert len(refreshes) == 2 and refreshes[1]
