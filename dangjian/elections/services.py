@@ -7,7 +7,11 @@ event; a refused write changes nothing.
   and stored (elected / not elected; seats left for 另行选举).
 - approve_result: the higher organisation's approval of the result (EL-15) opens the new term (本届开始日期 = the
   election date) and records the new posts from the approval date, ending the previous holders' posts, through
-  dangjian.orgs.services."""
+  dangjian.orgs.services.
+- record_congress_approval: the higher organisation's approval to hold a 党员代表大会 (EL-04), its 文号 and date.
+
+Every approval here is the higher organisation's to record (orgs.services.require_higher): the organisation
+records its election, never its own approvals."""
 
 from __future__ import annotations
 
@@ -380,6 +384,10 @@ def record_election(
     results = {r.key: r for r in prepared.tally.results}
     with transaction.atomic():
         require_org(actor, org, _("该组织不在您的管理范围内，不能登记选举。"))
+        if form_approval_ref:
+            _require_higher(
+                actor, org, "form_approval_ref"
+            )  # the approval is the higher organisation's record
         election = Election.objects.create(
             org=org,
             held_on=held_on,
@@ -439,6 +447,54 @@ def election_tally(election: Election, params: ElectionParams | None = None) -> 
         has_preselection=election.has_preselection,
         params=p,
     )
+
+
+def _require_higher(actor, org: Org, field: str) -> None:
+    """`require_higher`, its refusal under the form's field."""
+    try:
+        require_higher(actor, org)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, field=field) from None
+
+
+def record_congress_approval(
+    *, actor, election: Election, approval_ref: str, approved_on: dt.date
+) -> Election:
+    """Records the higher organisation's approval to hold the election as a 党员代表大会 (EL-04): its 文号 and date,
+    no later than the election. Recorded by an admin of an organisation above the one that held it, once."""
+    approval_ref = (approval_ref or "").strip()
+    if not approval_ref:
+        raise ServiceError(_("请填写召开党员代表大会的批准文号。"), field="approval_ref")
+    if not approved_on:
+        raise ServiceError(_("请填写召开党员代表大会的批准日期。"), field="approved_on")
+    with transaction.atomic():
+        election = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
+        org = election.org
+        require_org(actor, org, _("该组织不在您的管理范围内，不能登记召开党员代表大会的批准。"))
+        _require_higher(actor, org, "approval_ref")
+        if election.form != ElectionForm.CONGRESS:
+            raise ServiceError(_("召开党员大会无需登记召开党员代表大会的批准。"))
+        if election.form_approved_on is not None:
+            raise ServiceError(
+                _("召开党员代表大会的批准已登记（%(ref)s）。") % {"ref": election.form_approval_ref}
+            )
+        if approved_on > election.held_on:
+            raise ServiceError(
+                _("召开党员代表大会须事先经上级党组织批准：批准日期不能晚于选举日期。"), field="approved_on"
+            )
+        before = election_snapshot(election)
+        election.form_approval_ref, election.form_approved_on = approval_ref[:100], approved_on
+        election.save(update_fields=["form_approval_ref", "form_approved_on"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=election,
+            org_path=org.path,
+            before=before,
+            after=election_snapshot(election),
+            note="上级党组织批准召开党员代表大会",
+        )
+    return election
 
 
 # --- the result's approval ---------------------------------------------------------------------------------
