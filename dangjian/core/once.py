@@ -76,6 +76,23 @@ def issue() -> str:
     return secrets.token_urlsafe(32)
 
 
+def _refuse_consumed(request) -> None:
+    """Raises `AlreadySubmitted` when the POST's token was consumed (a repeat arriving after the first
+    committed; a concurrent one is caught by `guard`)."""
+    token = request.POST.get(FIELD, "")
+    if _SHAPE.match(token):
+        first = SubmittedForm.objects.filter(token=token).first()
+        if first is not None:
+            raise AlreadySubmitted(_first_url(first, request.user))
+
+
+def _first_url(first: SubmittedForm | None, user) -> str:
+    """Where the first submission led, for the same user only."""
+    if first is None or first.user_id != getattr(user, "pk", None):
+        return ""
+    return first.url
+
+
 @contextmanager
 def guard(request) -> Iterator[Claim]:
     """Claims the POST's one-time token for the duration of the write (see the module's docstring)."""
@@ -89,9 +106,8 @@ def guard(request) -> Iterator[Claim]:
             with transaction.atomic():
                 SubmittedForm.objects.create(token=token, user=user)
         except IntegrityError:
-            first = SubmittedForm.objects.filter(token=token).first()
             raise AlreadySubmitted(
-                first.url if first is not None and first.user_id == getattr(user, "pk", None) else ""
+                _first_url(SubmittedForm.objects.filter(token=token).first(), user)
             ) from None
         claim = Claim(token)
         yield claim
@@ -111,6 +127,8 @@ def guarded(view):
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         try:
+            if request.method == "POST":
+                _refuse_consumed(request)  # before the view: what it checks first may have changed since
             return view(request, *args, **kwargs)
         except AlreadySubmitted as exc:
             return already_submitted(request, exc)
