@@ -482,19 +482,31 @@ def record_congress_approval(
             raise ServiceError(
                 _("召开党员代表大会须事先经上级党组织批准：批准日期不能晚于选举日期。"), field="approved_on"
             )
-        before = election_snapshot(election)
-        election.form_approval_ref, election.form_approved_on = approval_ref[:100], approved_on
-        election.save(update_fields=["form_approval_ref", "form_approved_on"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=election,
-            org_path=org.path,
-            before=before,
-            after=election_snapshot(election),
-            note="上级党组织批准召开党员代表大会",
+        _save_approval(
+            actor,
+            election,
+            election_snapshot(election),
+            "上级党组织批准召开党员代表大会",
+            form_approval_ref=approval_ref[:100],
+            form_approved_on=approved_on,
         )
     return election
+
+
+def _save_approval(actor, election: Election, before: dict, note: str, **fields) -> None:
+    """Writes an approval's fields on the (locked) election and records the audit event."""
+    for name, value in fields.items():
+        setattr(election, name, value)
+    election.save(update_fields=list(fields))
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=election,
+        org_path=election.org.path,
+        before=before,
+        after=election_snapshot(election),
+        note=note,
+    )
 
 
 # --- the result's approval ---------------------------------------------------------------------------------
@@ -543,15 +555,12 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
                 data={"member": c.member, "org": org, "title": c.title, "started_on": approved_on},
             )
         update_org(actor=actor, org=org, data={"term_started_on": election.held_on})
-        election.approved_on, election.approving_body = approved_on, approving_body
-        election.save(update_fields=["approved_on", "approving_body"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=election,
-            org_path=org.path,
-            before=before,
-            after=election_snapshot(election),
-            note="选举结果经上级党组织批准，开始新一届任期",
+        _save_approval(
+            actor,
+            election,
+            before,
+            "选举结果经上级党组织批准，开始新一届任期",
+            approved_on=approved_on,
+            approving_body=approving_body,
         )
     return election

@@ -191,42 +191,50 @@ def detail(request, pk: int):
     return _detail(request, election)
 
 
-@admin_required
-@require_POST
-@once.guarded
-def approve(request, pk: int):
+def _record_approval(request, pk: int, form_class, record, success: str, form_key: str):
+    """An approval posted from the election's page: recorded once (the form's token), back to the page; refused,
+    the page with the form's errors."""
     election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
-    form = ApprovalForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
             with once.guard(request) as claim:  # a second POST of the same form records nothing
-                services.approve_result(actor=request.user, election=election, **form.cleaned_data)
+                record(actor=request.user, election=election, **form.cleaned_data)
                 claim.created(reverse("elections:detail", args=[election.pk]))
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, _("已登记选举结果的批准，新一届任期开始。"))
+            messages.success(request, success)
             return redirect("elections:detail", pk=election.pk)
-    return _detail(request, election, form, status=400)
+    return _detail(request, election, status=400, **{form_key: form})
+
+
+@admin_required
+@require_POST
+@once.guarded
+def approve(request, pk: int):
+    return _record_approval(
+        request,
+        pk,
+        ApprovalForm,
+        services.approve_result,
+        _("已登记选举结果的批准，新一届任期开始。"),
+        "approval_form",
+    )
 
 
 @admin_required
 @require_POST
 @once.guarded
 def congress_approval(request, pk: int):
-    election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
-    form = CongressApprovalForm(request.POST)
-    if form.is_valid():
-        try:
-            with once.guard(request) as claim:  # a second POST of the same form records nothing
-                services.record_congress_approval(actor=request.user, election=election, **form.cleaned_data)
-                claim.created(reverse("elections:detail", args=[election.pk]))
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(request, _("已登记召开党员代表大会的批准。"))
-            return redirect("elections:detail", pk=election.pk)
-    return _detail(request, election, congress_form=form, status=400)
+    return _record_approval(
+        request,
+        pk,
+        CongressApprovalForm,
+        services.record_congress_approval,
+        _("已登记召开党员代表大会的批准。"),
+        "congress_form",
+    )
 
 
 @never_cache
