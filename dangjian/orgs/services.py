@@ -154,6 +154,14 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
         if new_parent is None:
             raise ServiceError(_("只有工委可以没有上级组织。"), field="parent")
         require_org(actor, new_parent, _("目标上级组织不在您的管理范围内，未移动。"))
+    if (merged.get("setup_approval_ref") or "", merged.get("setup_approved_on")) != (
+        org.setup_approval_ref,
+        org.setup_approved_on,
+    ):  # the approval of the organisation's form is the higher organisation's record, never its own
+        try:
+            require_higher(actor, org)
+        except ServiceError as exc:
+            raise ServiceError(exc.message, field="setup_approval_ref") from None
     for key, value in merged.items():
         setattr(org, key, value)
     if moved:
