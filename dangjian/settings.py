@@ -7,6 +7,7 @@ DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
 BEHIND_TLS_PROXY "1" when a proxy terminates HTTPS in front of the application (see the README's deployment part)
 AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
+FORM_TOKEN_RETENTION_DAYS  days consumed one-time form tokens are kept (default 7, at least 1)
 """
 
 from __future__ import annotations
@@ -195,6 +196,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends SIGNIN_LO
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail, not kept a second time
 AXES_VERBOSE = False  # the audit trail records sign-ins; axes' own log lines would repeat them
 AXES_ENABLE_ADMIN = False
+# the failures' rows keep the request's form data: never a password (the change-password page's failures count)
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
 
 # Passwords (等保 2.0 三级): length, character classes (of upper case, lower case, digits, other), not containing
 # the username, not one of the last PASSWORD_HISTORY passwords, changed every PASSWORD_MAX_AGE_DAYS days.
@@ -302,6 +305,14 @@ if AUDIT_RETENTION_DAYS < 180:
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"AUDIT_RETENTION_DAYS 为 {AUDIT_RETENTION_DAYS}：操作日志至少保留 180 天。")
+
+# Consumed one-time form tokens (core.once) are kept this many days, then deleted by `dangjian forms purge`
+# (nightly): a form resent within them is refused as repeated.
+FORM_TOKEN_RETENTION_DAYS = int(os.environ.get("FORM_TOKEN_RETENTION_DAYS", "7"))
+if FORM_TOKEN_RETENTION_DAYS < 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"FORM_TOKEN_RETENTION_DAYS 为 {FORM_TOKEN_RETENTION_DAYS}：至少保留 1 天。")
 
 PAGE_SIZE = 50
 # Excel imports (core.xlsx.parse_sheet): rows below the header a file may have (blank ones count: reading

@@ -11,16 +11,19 @@ last one, and uses a single period for both counting and the lock. `LockoutHandl
   being counted, so it does not prolong the lock).
 
 `locked_out` renders the Chinese page that says until when; `unlock` (the `dangjian security unlock` command)
-removes the rows of a username."""
+removes the rows of a username. `wrong_current_password` counts a wrong current password on the change-password
+page as a failed sign-in of the signed-in account (a stolen session must not guess the password unhindered)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Max, Q
 from django.shortcuts import render
 from django.utils import timezone
@@ -153,3 +156,20 @@ def unlock(username: str = "", address: str = "") -> int:
         q |= Q(ip_address=address)
     count, _ = AccessAttempt.objects.filter(q).delete()
     return count
+
+
+CHANGE_PASSWORD_FAILURE = "修改密码时当前密码不正确"
+
+
+def wrong_current_password(request, user) -> bool:
+    """Counts a wrong current password typed on the change-password page as a failed sign-in of `user` from the
+    request's address — announced like one (`user_login_failed`), so django-axes counts it toward the same lock
+    and the audit receiver records it (`login_failed`, with the client address and this reason). True when the
+    account is now locked (by this failure or one before it): the caller then signs the user out."""
+    username = user.get_username()
+    AxesProxyHandler.update_request(request)  # the address, browser and time axes and `locked_out` read
+    if is_locked(username=username):  # refused without being counted, as a sign-in during the lock
+        return True
+    request.dangjian_failure_reason = CHANGE_PASSWORD_FAILURE
+    user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+    return bool(getattr(request, "axes_locked_out", False)) or is_locked(username=username)

@@ -81,11 +81,14 @@ def _anonymous_event(action: str, username: str, address: str, extra: str = "") 
 
 
 def record_sign_in_failure(request: HttpRequest | None, username: str, locked: bool) -> None:
+    reason = (
+        getattr(request, "dangjian_failure_reason", "") or "用户名或密码不正确"
+    )  # the change-password page's
     _anonymous_event(
         "login_failed",
         username,
         client_address(request),
-        "账号或客户端地址已锁定，未核对密码" if locked else "用户名或密码不正确",
+        "账号或客户端地址已锁定，未核对密码" if locked else reason,
     )
 
 

@@ -1,11 +1,11 @@
-"""The change-password page (Django's form checks the old password and the rules, the service writes) and the
-page of sign-in locks."""
+"""The change-password page (Django's form checks the old password and the rules, the service writes; a wrong
+old password counts toward the sign-in lock) and the page of sign-in locks."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
@@ -24,6 +24,17 @@ class PasswordChange(PasswordChangeView):
         context = super().get_context_data(**kwargs)
         context["reason"] = getattr(self.request, "dangjian_password_change_reason", "")
         return context
+
+    def form_invalid(self, form):
+        """A wrong current password counts toward the sign-in lock (accounts.lockout); at the limit the user is
+        signed out and gets the locked-out page."""
+        if form.has_error("old_password", "password_incorrect"):
+            user = self.request.user
+            if lockout.wrong_current_password(self.request, user):
+                self.request.dangjian_signout_reason = "修改密码时当前密码连续输入错误，账号已锁定"
+                logout(self.request)
+                return lockout.locked_out(self.request, credentials={"username": user.get_username()})
+        return super().form_invalid(form)
 
     def form_valid(self, form):
         try:

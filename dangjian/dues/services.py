@@ -23,6 +23,7 @@ from dangjian.dues.rates import RatesError, load_rates
 from dangjian.members.models import Member
 from dangjian.members.services import require_members
 from dangjian.orgs.choices import OrgType
+from dangjian.orgs.services import require_higher
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
 MAX_RANGE_MONTHS = 24
@@ -426,6 +427,10 @@ def record_relief(
     require_org(actor, current.org, _("该党员不在您的管理范围内，未登记党费减免。"))
     if not current.org.path.startswith(approved_by.path) or approved_by.pk == current.org_id:
         raise ServiceError(_("批准组织须为该党员所在组织的上级党组织。"), field="approved_by")
+    try:  # the higher 党委's approval is recorded by its admins, never by the member's branch (no self-approval)
+        require_higher(actor, current.org, approved_by)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, field="approved_by") from None
     overlap = DuesRelief.objects.filter(
         member=current, start_month__lte=end_month, end_month__gte=start_month
     ).exists()

@@ -95,6 +95,7 @@ def _sheet_page(request, branches, org, month, sheet=None, row_forms=None, statu
 @personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def collection_sheet(request):
     """The branch's sheet for a month: who paid what, who has not, totals; POST records the ticked rows,
     all or nothing (one refused row writes nothing and is shown on its row)."""
@@ -131,8 +132,6 @@ def collection_sheet(request):
                 if failed:
                     raise _Refused  # the rows and the form's token roll back together
                 claim.created(_sheet_url(org, month))
-        except once.AlreadySubmitted as exc:
-            return once.already_submitted(request, exc)
         except _Refused:
             pass
     if not valid or failed:
@@ -244,6 +243,7 @@ def reminder_list(request):
 @personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def arrears_list(request):
     today = dt.date.today()
     data = request.POST if request.method == "POST" else request.GET
@@ -264,14 +264,16 @@ def arrears_list(request):
             raise Http404
         if review_form.is_valid():
             try:
-                record_review(
-                    actor=request.user,
-                    member=review_member,
-                    reviewed_on=review_form.cleaned_data["reviewed_on"],
-                    through_month=review_form.cleaned_data["through_month"],
-                    decision=review_form.cleaned_data["decision"],
-                    reason=review_form.cleaned_data["reason"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form records nothing
+                    record_review(
+                        actor=request.user,
+                        member=review_member,
+                        reviewed_on=review_form.cleaned_data["reviewed_on"],
+                        through_month=review_form.cleaned_data["through_month"],
+                        decision=review_form.cleaned_data["decision"],
+                        reason=review_form.cleaned_data["reason"],
+                    )
+                    claim.created(reverse("dues:arrears"))
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -363,6 +365,7 @@ def publication(request):
 @personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def member_dues(request, pk: int):
     """A member's 党费 for a year as the branch keeps it: the months (应交, 已交, 状态, and what the payments
     covering each say: 预交/补交, 经支部同意), the payments, and the form for a payment over a span of months
@@ -394,8 +397,6 @@ def member_dues(request, pk: int):
                     claim.created(
                         f"{reverse('dues:member', args=[member.pk])}?year={payment.first_month.year}"
                     )
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:

@@ -89,9 +89,13 @@ class ElectionEntryForm(forms.Form):
     exclusion_approval = _text(_("批准情况（上级党组织批准、党员大会同意）"), max_length=255, required=False)
     note = _text(_("备注"), max_length=255, required=False)
 
-    def __init__(self, *args, roster=(), **kwargs):
+    def __init__(self, *args, roster=(), higher=True, **kwargs):
+        """`higher`: whether the user administers an organisation above the electing one, who alone records
+        the approval to hold a 党员代表大会 (without it, the form has no approval fields)."""
         super().__init__(*args, **kwargs)
         self.fields["exclude"].choices = [(str(e.member_id), e.name) for e in roster]
+        if not higher:
+            del self.fields["form_approval_ref"], self.fields["form_approved_on"]
 
 
 class CandidateRowForm(forms.Form):
@@ -117,6 +121,11 @@ CandidateFormSet = forms.formset_factory(CandidateRowForm, extra=0)
 class ApprovalForm(forms.Form):
     approved_on = _date(_("上级党组织批准日期"))
     approving_body = _text(_("批准机关"))
+
+
+class CongressApprovalForm(forms.Form):
+    approval_ref = _text(_("召开党员代表大会的批准文号"))
+    approved_on = _date(_("召开党员代表大会的批准日期"))
 
 
 class AdjustmentForm(forms.Form):

@@ -7,7 +7,11 @@ event; a refused write changes nothing.
   and stored (elected / not elected; seats left for 另行选举).
 - approve_result: the higher organisation's approval of the result (EL-15) opens the new term (本届开始日期 = the
   election date) and records the new posts from the approval date, ending the previous holders' posts, through
-  dangjian.orgs.services."""
+  dangjian.orgs.services.
+- record_congress_approval: the higher organisation's approval to hold a 党员代表大会 (EL-04), its 文号 and date.
+
+Every approval here is the higher organisation's to record (orgs.services.require_higher): the organisation
+records its election, never its own approvals."""
 
 from __future__ import annotations
 
@@ -380,6 +384,10 @@ def record_election(
     results = {r.key: r for r in prepared.tally.results}
     with transaction.atomic():
         require_org(actor, org, _("该组织不在您的管理范围内，不能登记选举。"))
+        if form_approval_ref:
+            _require_higher(
+                actor, org, "form_approval_ref"
+            )  # the approval is the higher organisation's record
         election = Election.objects.create(
             org=org,
             held_on=held_on,
@@ -441,6 +449,66 @@ def election_tally(election: Election, params: ElectionParams | None = None) -> 
     )
 
 
+def _require_higher(actor, org: Org, field: str) -> None:
+    """`require_higher`, its refusal under the form's field."""
+    try:
+        require_higher(actor, org)
+    except ServiceError as exc:
+        raise ServiceError(exc.message, field=field) from None
+
+
+def record_congress_approval(
+    *, actor, election: Election, approval_ref: str, approved_on: dt.date
+) -> Election:
+    """Records the higher organisation's approval to hold the election as a 党员代表大会 (EL-04): its 文号 and date,
+    no later than the election. Recorded by an admin of an organisation above the one that held it, once."""
+    approval_ref = (approval_ref or "").strip()
+    if not approval_ref:
+        raise ServiceError(_("请填写召开党员代表大会的批准文号。"), field="approval_ref")
+    if not approved_on:
+        raise ServiceError(_("请填写召开党员代表大会的批准日期。"), field="approved_on")
+    with transaction.atomic():
+        election = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
+        org = election.org
+        require_org(actor, org, _("该组织不在您的管理范围内，不能登记召开党员代表大会的批准。"))
+        _require_higher(actor, org, "approval_ref")
+        if election.form != ElectionForm.CONGRESS:
+            raise ServiceError(_("召开党员大会无需登记召开党员代表大会的批准。"))
+        if election.form_approved_on is not None:
+            raise ServiceError(
+                _("召开党员代表大会的批准已登记（%(ref)s）。") % {"ref": election.form_approval_ref}
+            )
+        if approved_on > election.held_on:
+            raise ServiceError(
+                _("召开党员代表大会须事先经上级党组织批准：批准日期不能晚于选举日期。"), field="approved_on"
+            )
+        _save_approval(
+            actor,
+            election,
+            election_snapshot(election),
+            "上级党组织批准召开党员代表大会",
+            form_approval_ref=approval_ref[:100],
+            form_approved_on=approved_on,
+        )
+    return election
+
+
+def _save_approval(actor, election: Election, before: dict, note: str, **fields) -> None:
+    """Writes an approval's fields on the (locked) election and records the audit event."""
+    for name, value in fields.items():
+        setattr(election, name, value)
+    election.save(update_fields=list(fields))
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=election,
+        org_path=election.org.path,
+        before=before,
+        after=election_snapshot(election),
+        note=note,
+    )
+
+
 # --- the result's approval ---------------------------------------------------------------------------------
 
 
@@ -487,15 +555,12 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
                 data={"member": c.member, "org": org, "title": c.title, "started_on": approved_on},
             )
         update_org(actor=actor, org=org, data={"term_started_on": election.held_on})
-        election.approved_on, election.approving_body = approved_on, approving_body
-        election.save(update_fields=["approved_on", "approving_body"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=election,
-            org_path=org.path,
-            before=before,
-            after=election_snapshot(election),
-            note="选举结果经上级党组织批准，开始新一届任期",
+        _save_approval(
+            actor,
+            election,
+            before,
+            "选举结果经上级党组织批准，开始新一届任期",
+            approved_on=approved_on,
+            approving_body=approving_body,
         )
     return election

@@ -1,7 +1,9 @@
 """换届选举 pages: the index (terms due, overdue and beyond a year in the user's scope; recent elections), the
 election entry form (the numbers are checked by the service on submit and the checks shown), the election's
-detail with its results and the approval of the result, and the postponement or advance of a 换届. Views parse
-input, call one service and render; reads start from the user's scope (outside it: 404)."""
+detail with its results, the approval of the result and of a 党员代表大会, and the postponement or advance of a
+换届. The approvals are offered only to an admin of an organisation above the one approved
+(`orgs.services.higher_in_scope`, the services' test); others read who records them. Views parse input, call one
+service and render; reads start from the user's scope (outside it: 404)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import ServiceError
@@ -24,6 +27,7 @@ from dangjian.elections.forms import (
     AdjustmentForm,
     ApprovalForm,
     CandidateRowForm,
+    CongressApprovalForm,
     ElectionEntryForm,
     SetupForm,
 )
@@ -31,6 +35,7 @@ from dangjian.elections.models import Election
 from dangjian.elections.params import election_params
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
+from dangjian.orgs.services import higher_in_scope
 
 CANDIDATE_ROWS = 8
 
@@ -52,7 +57,10 @@ def index(request):
     as_of = _parse_date(request.GET.get("as_of")) or dt.date.today()
     params = election_params()
     rows = selectors.term_rows(Org.objects.visible_to(request.user), as_of, params)
+    scope = scope_for(request.user)
     context = {
+        # the postponement is the higher organisation's to record: offered only above the organisation
+        "adjustable": {r.org.pk for r in rows if higher_in_scope(request.user, r.org, scope)},
         "nav": "elections",
         "as_of": as_of,
         "params": params,
@@ -100,6 +108,7 @@ def _inputs(form, formset, members):
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def create(request):
     """Step 1 (GET without org): the organisation and date. Step 2: the numbers, with the roster of the 正式党员 on
     that date; POST records the election through the service, or shows why it is refused with every check."""
@@ -118,11 +127,16 @@ def create(request):
     held_on = setup.cleaned_data["held_on"]
     roster = selectors.voters(org, held_on)
     members = {m.pk: m for m in Member.objects.filter(pk__in=[e.member_id for e in roster])}
-    context.update(org=org, held_on=held_on, roster=roster, params=election_params())
+    higher = higher_in_scope(
+        request.user, org
+    )  # the 党员代表大会's approval is the higher organisation's record
+    context.update(org=org, held_on=held_on, roster=roster, params=election_params(), higher=higher)
     if request.method == "GET":
-        context.update(form=ElectionEntryForm(roster=roster), formset=_candidate_formset(roster))
+        context.update(
+            form=ElectionEntryForm(roster=roster, higher=higher), formset=_candidate_formset(roster)
+        )
         return render(request, "elections/new.html", context)
-    form = ElectionEntryForm(request.POST, roster=roster)
+    form = ElectionEntryForm(request.POST, roster=roster, higher=higher)
     formset = _candidate_formset(roster, request.POST)
     context.update(form=form, formset=formset)
     if not (form.is_valid() and formset.is_valid()):
@@ -135,14 +149,12 @@ def create(request):
                 org=org,
                 held_on=held_on,
                 form=form.cleaned_data["form"],
-                form_approval_ref=form.cleaned_data["form_approval_ref"],
-                form_approved_on=form.cleaned_data["form_approved_on"],
+                form_approval_ref=form.cleaned_data.get("form_approval_ref", ""),
+                form_approved_on=form.cleaned_data.get("form_approved_on"),
                 note=form.cleaned_data["note"],
                 **inputs,
             )
             claim.created(reverse("elections:detail", args=[election.pk]))
-    except once.AlreadySubmitted as exc:
-        return once.already_submitted(request, exc)
     except ServiceError as exc:
         apply_service_error(form, exc)
         try:
@@ -154,10 +166,13 @@ def create(request):
     return redirect("elections:detail", pk=election.pk)
 
 
-def _detail(request, election, approval_form=None, status=200):
+def _detail(request, election, approval_form=None, congress_form=None, status=200):
     org = election.org
     org.refresh_from_db()
     context = {
+        # approvals are the higher organisation's to record: their forms only for an admin above the organisation
+        "higher": higher_in_scope(request.user, org),
+        "congress_form": congress_form or CongressApprovalForm(),
         "nav": "elections",
         "election": election,
         "org": org,
@@ -176,25 +191,56 @@ def detail(request, pk: int):
     return _detail(request, election)
 
 
-@admin_required
-@require_POST
-def approve(request, pk: int):
+def _record_approval(request, pk: int, form_class, record, success: str, form_key: str):
+    """An approval posted from the election's page: recorded once (the form's token), back to the page; refused,
+    the page with the form's errors."""
     election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
-    form = ApprovalForm(request.POST)
+    form = form_class(request.POST)
     if form.is_valid():
         try:
-            services.approve_result(actor=request.user, election=election, **form.cleaned_data)
+            with once.guard(request) as claim:  # a second POST of the same form records nothing
+                record(actor=request.user, election=election, **form.cleaned_data)
+                claim.created(reverse("elections:detail", args=[election.pk]))
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(request, _("已登记选举结果的批准，新一届任期开始。"))
+            messages.success(request, success)
             return redirect("elections:detail", pk=election.pk)
-    return _detail(request, election, form, status=400)
+    return _detail(request, election, status=400, **{form_key: form})
+
+
+@admin_required
+@require_POST
+@once.guarded
+def approve(request, pk: int):
+    return _record_approval(
+        request,
+        pk,
+        ApprovalForm,
+        services.approve_result,
+        _("已登记选举结果的批准，新一届任期开始。"),
+        "approval_form",
+    )
+
+
+@admin_required
+@require_POST
+@once.guarded
+def congress_approval(request, pk: int):
+    return _record_approval(
+        request,
+        pk,
+        CongressApprovalForm,
+        services.record_congress_approval,
+        _("已登记召开党员代表大会的批准。"),
+        "congress_form",
+    )
 
 
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def adjust(request, org_pk: int):
     org = get_object_or_404(
         Org.objects.visible_to(request.user).filter(type__in=selectors.ELECTING_TYPES), pk=org_pk
@@ -202,11 +248,19 @@ def adjust(request, org_pk: int):
     form = AdjustmentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.record_term_adjustment(actor=request.user, org=org, **form.cleaned_data)
+            with once.guard(request) as claim:  # a second POST of the same form records nothing
+                services.record_term_adjustment(actor=request.user, org=org, **form.cleaned_data)
+                claim.created(reverse("elections:index"))
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
             messages.success(request, _("已登记延期或提前换届的批准。"))
             return redirect(reverse("elections:index"))
-    context = {"nav": "elections", "org": org, "form": form, "params": election_params()}
+    context = {
+        "nav": "elections",
+        "org": org,
+        "form": form,
+        "params": election_params(),
+        "higher": higher_in_scope(request.user, org),  # else the page says who records it, and has no form
+    }
     return render(request, "elections/adjust.html", context, status=400 if request.method == "POST" else 200)

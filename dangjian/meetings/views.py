@@ -108,6 +108,7 @@ def _create_initial(request, orgs) -> dict:
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def meeting_create(request):
     orgs = selectors.recording_orgs(request.user)
     if request.method == "POST":
@@ -126,8 +127,6 @@ def meeting_create(request):
                         attachments=form.cleaned_data.get("attachments") or [],
                     )
                     claim.created(reverse("meetings:detail", args=[meeting.pk]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
@@ -378,6 +377,7 @@ def todo_panel(request):
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def absence_cases(request):
     """Members of the user's branches who took no part in organizational life for months without a recorded
     reason, as MEM-ORGLIFE-ABSENT-6M finds them, each case with the form recording the branch's review (POST).
@@ -397,14 +397,16 @@ def absence_cases(request):
             raise Http404
         if review_form.is_valid():
             try:
-                record_orglife_review(
-                    actor=request.user,
-                    member=review_member,
-                    reviewed_on=review_form.cleaned_data["reviewed_on"],
-                    through_month=review_form.cleaned_data["through_month"],
-                    decision=review_form.cleaned_data["decision"],
-                    reason=review_form.cleaned_data["reason"],
-                )
+                with once.guard(request) as claim:  # a second POST of the same form records nothing
+                    record_orglife_review(
+                        actor=request.user,
+                        member=review_member,
+                        reviewed_on=review_form.cleaned_data["reviewed_on"],
+                        through_month=review_form.cleaned_data["through_month"],
+                        decision=review_form.cleaned_data["decision"],
+                        reason=review_form.cleaned_data["reason"],
+                    )
+                    claim.created(reverse("meetings:absences"))
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:

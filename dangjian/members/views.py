@@ -163,6 +163,7 @@ def _form_page(request, form, member: Member | None):
 @personal_data
 @sensitive_post_parameters("id_number", "phone")
 @admin_required
+@once.guarded
 def member_create(request):
     orgs = selectors.member_org_options(request.user)
     if request.method == "POST":
@@ -172,8 +173,6 @@ def member_create(request):
                 with once.guard(request) as claim:  # a second POST of the same form creates nothing
                     member = create_member(actor=request.user, data=form.service_data())
                     claim.created(reverse("members:detail", args=[member.pk]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
@@ -394,6 +393,7 @@ def _post_form_context(request, form: PostForm, org: Org, post: Post | None = No
 
 
 @admin_required
+@once.guarded
 def post_create(request, pk):
     org = _visible_org(request, pk)
     form = PostForm(request.POST or None, user=request.user, org=org)
@@ -402,8 +402,6 @@ def post_create(request, pk):
             with once.guard(request) as claim:  # a second POST of the same form creates nothing
                 post = org_services.create_post(actor=request.user, data=form.service_data())
                 claim.created(reverse("orgs:detail", args=[org.pk]))
-        except once.AlreadySubmitted as exc:
-            return once.already_submitted(request, exc)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

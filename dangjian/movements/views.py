@@ -152,10 +152,13 @@ def member_page(request, pk: int):
 
 
 def _act(request, member, key, form, call, success):
-    """Validates `form`, calls the service; on success back to the member page, else the page with errors."""
+    """Validates `form`, calls the service (once per form: a repeated submission raises `once.AlreadySubmitted`,
+    shown by the views' `once.guarded`); on success back to the member page, else the page with errors."""
     if form.is_valid():
         try:
-            call(form.cleaned_data)
+            with once.guard(request) as claim:  # a second POST of the same form records nothing
+                call(form.cleaned_data)
+                claim.created(reverse("movements:member", args=[member.pk]))
         except OutOfScope:
             raise Http404 from None
         except ServiceError as exc:
@@ -168,6 +171,7 @@ def _act(request, member, key, form, call, success):
 
 @admin_required
 @require_POST
+@once.guarded
 def stint_start(request, pk: int):
     member = _member(request, pk)
     return _act(
@@ -194,6 +198,7 @@ def _stint(request, pk) -> MobileStint:
 
 @admin_required
 @require_POST
+@once.guarded
 def stint_return(request, pk: int):
     stint = _stint(request, pk)
     return _act(
@@ -208,6 +213,7 @@ def stint_return(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def stint_contact(request, pk: int):
     stint = _stint(request, pk)
     return _act(
@@ -222,6 +228,7 @@ def stint_contact(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def stint_purpose(request, pk: int):
     stint = _stint(request, pk)
     return _act(
@@ -236,6 +243,7 @@ def stint_purpose(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def stint_decision(request, pk: int):
     stint = _stint(request, pk)
     return _act(
@@ -250,6 +258,7 @@ def stint_decision(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def lost_record(request, pk: int):
     member = _member(request, pk)
     return _act(
@@ -264,6 +273,7 @@ def lost_record(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def lost_regained(request, pk: int):
     lost = (
         LostContact.objects.administered_by(request.user)
@@ -285,6 +295,7 @@ def lost_regained(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def transfer_start(request, pk: int):
     member = _member(request, pk)
     form = TransferForm(request.POST, orgs=selectors.receiving_orgs(exclude=member.org))
@@ -300,6 +311,7 @@ def transfer_start(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def transfer_out(request, pk: int):
     member = _member(request, pk)
     return _act(
@@ -315,6 +327,7 @@ def transfer_out(request, pk: int):
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def status_change(request, pk: int):
     """The status-change form, with no status chosen; a 失联 suggestion links here with
     ?status=…&suggestion=… and only then are the status, dates and 决定机关 preset (a person submits it)."""
@@ -327,7 +340,9 @@ def status_change(request, pk: int):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                services.change_status(actor=request.user, member=member, **d)
+                with once.guard(request) as claim:  # a second POST of the same form records nothing
+                    services.change_status(actor=request.user, member=member, **d)
+                    claim.created(reverse("movements:member", args=[member.pk]))
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -401,12 +416,15 @@ def transfer_detail(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def transfer_accept(request, pk: int):
     transfer = _transfer(request, pk)
     form = AcceptForm(request.POST)
     if form.is_valid():
         try:
-            services.accept_transfer(actor=request.user, transfer=transfer, **form.cleaned_data)
+            with once.guard(request) as claim:  # a second POST of the same form records nothing
+                services.accept_transfer(actor=request.user, transfer=transfer, **form.cleaned_data)
+                claim.created(reverse("movements:transfer", args=[transfer.pk]))
         except OutOfScope:
             raise Http404 from None
         except ServiceError as exc:
@@ -419,15 +437,21 @@ def transfer_accept(request, pk: int):
 
 @admin_required
 @require_POST
+@once.guarded
 def transfer_return(request, pk: int):
     transfer = _transfer(request, pk)
     form = ReturnTransferForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.return_transfer(
-                actor=request.user, transfer=transfer, returned_on=d["returned_on"], reason=d["return_reason"]
-            )
+            with once.guard(request) as claim:  # a second POST of the same form records nothing
+                services.return_transfer(
+                    actor=request.user,
+                    transfer=transfer,
+                    returned_on=d["returned_on"],
+                    reason=d["return_reason"],
+                )
+                claim.created(reverse("movements:transfer", args=[transfer.pk]))
         except OutOfScope:
             raise Http404 from None
         except ServiceError as exc:
@@ -442,6 +466,7 @@ def transfer_return(request, pk: int):
 @sensitive_post_parameters("id_number", "phone")
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def transfer_in(request):
     orgs = member_org_options(request.user)
     if request.method == "POST":
@@ -458,8 +483,6 @@ def transfer_in(request):
                         transferred_on=d["transferred_on"],
                     )
                     claim.created(reverse("movements:member", args=[transfer.member_id]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except OutOfScope:
                 form.add_error("org", _("所选组织不在您的管理范围内。"))
             except ServiceError as exc:

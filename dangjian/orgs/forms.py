@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.orgs.choices import ALLOWED_PARENTS, OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.services import higher_in_scope
 
 
 class DateInput(forms.DateInput):
@@ -136,6 +137,11 @@ class OrgForm(BootstrapMixin, forms.Form):
         if instance is not None:
             parents = parents.exclude(path__startswith=instance.path)
         self.fields["parent"].queryset = parents.only("id", "code", "name", "depth", "path").order_by("path")
+        if instance is not None and not higher_in_scope(user, instance):
+            # the setup approval is recorded by the organisation above (orgs.services.update_org refuses it)
+            for name in ("setup_approval_ref", "setup_approved_on"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _("组织设置的批准由上级党组织的管理员登记。")
         if instance is None and parent is not None:
             types = allowed_child_types(parent.type)
             self.fields["type"].choices = types

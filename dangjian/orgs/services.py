@@ -4,14 +4,14 @@ its transaction, writes, and records an audit event; a refused write changes not
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
-from dangjian.accounts.scope import fresh_scope, require_org
+from dangjian.accounts.scope import Scope, fresh_scope, require_org
 from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -154,6 +154,14 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
         if new_parent is None:
             raise ServiceError(_("只有工委可以没有上级组织。"), field="parent")
         require_org(actor, new_parent, _("目标上级组织不在您的管理范围内，未移动。"))
+    if (merged.get("setup_approval_ref") or "", merged.get("setup_approved_on")) != (
+        org.setup_approval_ref,
+        org.setup_approved_on,
+    ):  # the approval of the organisation's form is the higher organisation's record, never its own
+        try:
+            require_higher(actor, org)
+        except ServiceError as exc:
+            raise ServiceError(exc.message, field="setup_approval_ref") from None
     for key, value in merged.items():
         setattr(org, key, value)
     if moved:
@@ -265,6 +273,27 @@ def delete_post(*, actor, post: Post) -> None:
 # --- approvals by a higher organisation (上级批准) ----------------------------------------------------------
 
 
+def higher_in_scope(actor, org: Org, scope: Scope | None = None) -> bool:
+    """Whether `actor` administers an organisation strictly above `org`: who may record a higher organisation's
+    approval of it (`require_higher` refuses the others). Pages offer an approval only when this holds and say
+    otherwise who records it, so no button leads to a refusal. `actor` None is the system itself; `scope`: the
+    actor's (default: read afresh). No query: the ancestors' ids and paths are the prefixes of `org.path`."""
+    if actor is None:
+        return True
+    scope = scope if scope is not None else fresh_scope(actor)
+    return any(
+        scope.covers(_Above(int(path.rstrip("/").rsplit("/", 1)[-1]), path))
+        for path in org.ancestor_paths()[:-1]
+    )
+
+
+class _Above(NamedTuple):
+    """An ancestor as `Scope.covers` reads it (id and path), known from a descendant's path."""
+
+    pk: int
+    path: str
+
+
 def require_higher(actor, org: Org, approver: Org | None = None) -> None:
     """Refuses to record a higher organisation's approval (上级批准) of `org` unless the approving organisation is
     strictly above `org` and within the actor's scope: no organisation approves itself, and a 支部管理员 cannot
@@ -286,7 +315,7 @@ def require_higher(actor, org: Org, approver: Org | None = None) -> None:
                 % {"org": approver.name}
             )
         return
-    if not any(scope.covers(a) for a in org.ancestors()):
+    if not higher_in_scope(actor, org, scope):
         raise ServiceError(
             _("上级批准应由上级党组织的管理员登记：%(org)s的上级党组织不在您的管理范围内，未登记。")
             % {"org": org.name}

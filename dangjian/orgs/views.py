@@ -94,6 +94,7 @@ def org_detail(request, pk):
 
 
 @admin_required
+@once.guarded
 def org_create(request):
     parent = _visible_org(request, request.GET["parent"]) if request.GET.get("parent", "").isdigit() else None
     form = OrgForm(request.POST or None, user=request.user, parent=parent)
@@ -102,8 +103,6 @@ def org_create(request):
             with once.guard(request) as claim:  # a second POST of the same form creates nothing
                 org = services.create_org(actor=request.user, data=form.service_data())
                 claim.created(reverse("orgs:detail", args=[org.pk]))
-        except once.AlreadySubmitted as exc:
-            return once.already_submitted(request, exc)
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

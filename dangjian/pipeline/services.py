@@ -36,13 +36,21 @@ from dangjian.members.services import (
 )
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.orgs.services import require_higher
+from dangjian.orgs.services import higher_in_scope, require_higher
 from dangjian.pipeline.choices import CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, stage_label, state_of
 from dangjian.pipeline.workflow import StepDef, Workflow, load_workflow
 
 OUT_OF_SCOPE = gettext_noop("该党支部不在您的管理范围内，未登记。")  # translated when raised
+
+
+def may_record(actor, org: Org, step: StepDef, scope=None) -> bool:
+    """Whether `actor` may record `step` for a case of the branch `org` as far as who records it goes: a step
+    marked `by_higher` (党委审批, 党委批准转正) only by an admin of an organisation above the branch — the test
+    `record_step` applies (through `require_higher`) and the case page uses to offer only the steps the user may
+    take. `scope`: the actor's, when the caller has it."""
+    return not step.by_higher or higher_in_scope(actor, org, scope)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -23,7 +24,7 @@ from dangjian.pipeline import selectors
 from dangjian.pipeline.approvers import approver_problem
 from dangjian.pipeline.forms import ApproverForm, CaseForm, StepForm
 from dangjian.pipeline.progress import available, next_steps, primary, state_of
-from dangjian.pipeline.services import StepData, open_case, record_step, set_approver
+from dangjian.pipeline.services import StepData, may_record, open_case, record_step, set_approver
 from dangjian.pipeline.workflow import load_workflow
 
 
@@ -84,6 +85,7 @@ def rollup(request):
 @sensitive_post_parameters("id_number", "phone")
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def case_create(request):
     branches = selectors.branches(request.user)
     if request.method == "POST":
@@ -103,8 +105,6 @@ def case_create(request):
                         note=cd["note"],
                     )
                     claim.created(reverse("pipeline:detail", args=[case.pk]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:
@@ -148,6 +148,7 @@ def _approver_warning(request, case, approver) -> None:
 @never_cache
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def case_detail(request, pk: int):
     case = selectors.visible_case(request.user, pk)
     if case is None:
@@ -158,17 +159,32 @@ def case_detail(request, pk: int):
         case.steps.prefetch_related("contacts", "sponsors").select_related("recorded_by", "approver_org")
     )
     state = state_of(case, steps, wf)
-    offered = available(wf, state)
-    upcoming = next_steps(wf, state, today, optional=True)
+    scope = scope_for(request.user)
+
+    def permitted(s) -> bool:  # the service's test: no button that leads to a refusal
+        return may_record(request.user, case.org, s, scope)
+
+    offered = [s for s in available(wf, state) if permitted(s)]
+    upcoming_all = next_steps(wf, state, today, optional=True)
+    upcoming = [n for n in upcoming_all if permitted(n.step)]
+    by_higher = [n for n in upcoming_all if not permitted(n.step)]  # said, not offered
     main = primary([n for n in upcoming if not n.step.optional])
     wanted = request.POST.get("step") if request.method == "POST" else request.GET.get("step")
     step = next((s for s in offered if s.key == wanted), None)
     if wanted and step is None:
-        messages.error(request, _("该步骤现在不能登记。"))
+        higher_step = next((n.step for n in by_higher if n.step.key == wanted), None)
+        if higher_step is not None:
+            messages.error(
+                request, _("“%(step)s”由上级党委审批，并由上级党委管理员登记。") % {"step": higher_step.name}
+            )
+        else:
+            messages.error(request, _("该步骤现在不能登记。"))
         if request.method == "POST":
             return redirect("pipeline:detail", case.pk)
-    if step is None:
-        step = main.step if main else (offered[0] if offered else None)
+    if step is None and main is not None:
+        step = main.step
+    elif step is None and not by_higher:
+        step = offered[0] if offered else None
     form = None
     status = 200
     if step is not None:
@@ -195,9 +211,11 @@ def case_detail(request, pk: int):
                     approver_org=next((o for o in form.approvers if o.pk == cd.get("approver_org")), None),
                 )
                 try:
-                    record_step(
-                        actor=request.user, case=case, key=step.key, on=cd["date"], data=data, workflow=wf
-                    )
+                    with once.guard(request) as claim:  # a second POST of the same form records nothing
+                        record_step(
+                            actor=request.user, case=case, key=step.key, on=cd["date"], data=data, workflow=wf
+                        )
+                        claim.created(reverse("pipeline:detail", args=[case.pk]))
                 except OutOfScope:
                     raise Http404 from None
                 except ServiceError as exc:
@@ -215,7 +233,7 @@ def case_detail(request, pk: int):
     with_approver = {s.key for s in wf.steps if s.approver is not None}
     approver_form = None
     approved = next((s for s in steps if s.key in with_approver), None)
-    if approved is not None:
+    if approved is not None and permitted(wf.step(approved.key)):
         options = selectors.approver_options(case.org)
         default = selectors.default_approver(options)
         chosen = approved.approver_org_id or (default.pk if default else None)
@@ -235,6 +253,7 @@ def case_detail(request, pk: int):
             "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,
+            "by_higher": by_higher,
             "step": step,
             "form": form,
             "today": today,

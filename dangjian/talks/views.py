@@ -149,6 +149,7 @@ def _choose_branch(request, title):
 
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def talk_new(request):
     org = _branch_from(request)
     if org is None:
@@ -168,8 +169,6 @@ def talk_new(request):
                         form=form.cleaned_data["form"],
                     )
                     claim.created(_index_url(org, form.cleaned_data["date"].year))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -195,6 +194,7 @@ def talk_delete(request, pk):
 
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def pair_new(request):
     org = _branch_from(request)
     if org is None:
@@ -218,8 +218,6 @@ def pair_new(request):
                         goal=data["goal"],
                     )
                     claim.created(_index_url(org, data["started_on"].year))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -252,6 +250,7 @@ def pair_end(request, pk):
 
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def group_new(request):
     wanted = request.POST.get("org") or request.GET.get("org")
     options = selectors.group_orgs(request.user)
@@ -282,8 +281,6 @@ def group_new(request):
                         founded_on=data["founded_on"],
                     )
                     claim.created(reverse("talks:group", args=[group.pk]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
@@ -297,6 +294,7 @@ def group_new(request):
 
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def group_detail(request, pk):
     """A group: members, leader, this year's activities; records an activity (POST)."""
     group = get_object_or_404(
@@ -324,8 +322,6 @@ def group_detail(request, pk):
                         participants=data["participants"],
                     )
                     claim.created(reverse("talks:group", args=[group.pk]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:

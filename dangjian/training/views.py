@@ -51,6 +51,7 @@ def _as_of(value: str | None, year: int) -> dt.date:
 
 @admin_required
 @require_http_methods(["GET", "POST"])
+@once.guarded
 def index(request):
     year = parse_year(request.GET.get("year"), dt.date.today().year)
     if request.method == "POST":
@@ -60,8 +61,6 @@ def index(request):
                 with once.guard(request) as claim:  # a second POST of the same form creates nothing
                     training = create_training(actor=request.user, data=form.cleaned_data)
                     claim.created(reverse("training:detail", args=[training.pk]))
-            except once.AlreadySubmitted as exc:
-                return once.already_submitted(request, exc)
             except ServiceError as exc:
                 apply_service_error(form, exc)
             else:

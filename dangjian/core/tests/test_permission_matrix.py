@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -363,7 +364,7 @@ def _build(world: World) -> None:
         actor=None,
         org=o["A1"],
         held_on=TODAY - dt.timedelta(days=20),
-        form="assembly",
+        form="congress",  # held as a 党员代表大会, its approval not yet recorded (elections:congress_approval)
         present=9,
         seats=3,
         ballots_issued=9,
@@ -644,7 +645,8 @@ TABLE: dict[str, Row] = {
     "logout": Row("405 405 405 405 405 405 405", post="login login+ login+ login+ login+ login+ login+"),
     "password_change": Row(
         "login 200 200 200 200 200 200",
-        post="login 200 200 200 200 200 200",
+        # a wrong current password: refused, and recorded as a failed sign-in (it counts toward the lock)
+        post="login 200+ 200+ 200+ 200+ 200+ 200+",
         data=lambda w: {
             "old_password": "x",
             "new_password1": "N3w-pass-2026!",
@@ -970,6 +972,12 @@ TABLE: dict[str, Row] = {
         kwargs=pk("election"),
         data=lambda w: {"approved_on": day(), "approving_body": "矩阵甲委机关党委"},
     ),
+    "elections:congress_approval": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 400 404 404 302+ 404",  # the branch does not record the approval of its own congress
+        kwargs=pk("election"),
+        data=lambda w: {"approval_ref": "矩阵甲委〔2026〕1号", "approved_on": day(-30)},
+    ),
     "elections:adjust": Row(
         "login 403 200 404 404 200 404",
         post="login 403 400 404 404 302+ 404",  # nor the postponement of its own 换届
@@ -1195,3 +1203,61 @@ def test_matrix(world, client_for, name, persona):
         assert changed != [], f"accepted POST {name} as {PERSONA_LABELS[persona]} changed nothing"
     else:
         assert changed == [], f"refused POST {name} as {PERSONA_LABELS[persona]} changed {changed}"
+
+
+# --- one-time form tokens ---------------------------------------------------------------------------------
+
+# The POSTs some persona makes successfully that carry no one-time token (core.once), and why a repeat is
+# harmless. Every other accepted POST records something, so its form is guarded: the test below replays it.
+NOT_ONCE = {
+    "login": "signing in",
+    "logout": "signing out",
+    "password_change": "the wrong current password of the row: each try counts toward the sign-in lock",
+    "portal:import_upload": "a preview: stores the upload and writes no record (importing a file again changes nothing)",
+    "orgs:edit": "an edit: the same values again",
+    "orgs:post_edit": "an edit: the same values again",
+    "members:edit": "an edit: the same values again",
+    "meetings:edit": "an edit: the same values again",
+    "orgs:post_delete": "a deletion: a repeat finds nothing to delete",
+    "meetings:delete": "a deletion: a repeat finds nothing to delete",
+    "talks:talk_delete": "a deletion: a repeat finds nothing to delete",
+    "training:remove_participant": "a deletion: a repeat finds nothing to delete",
+    "members:reveal": "shows a member's personal data (an audited read), records nothing",
+    "dues:collection_day": "a setting: the same day again",
+    "pipeline:step_approver": "corrects a recorded step's approving organisation: the same one again",
+    "training:add_participants": "the chosen members join once: a repeat finds them on the list",
+    "talks:pair_end": "ends a pair: a repeat is refused, the pair having ended",
+    "talks:group_members": "sets a group's members: the same list again",
+}
+ACCEPTED = [name for name in URL_NAMES if name in TABLE and "+" in (TABLE[name].post or "")]
+
+
+def test_not_once_names_accepted_posts():
+    assert sorted(set(NOT_ONCE) - set(ACCEPTED)) == []
+
+
+@pytest.mark.parametrize("name", [name for name in ACCEPTED if name not in NOT_ONCE])
+def test_a_repeated_submission_records_nothing(world, client_for, name):
+    """Every form that records something, posted twice with its one-time token (a double click, the browser's
+    resend): the first is accepted, the second gets the page that says so and changes no row."""
+    from dangjian.core import once
+
+    row = TABLE[name]
+    persona = next(p for p, want in row.expected("post").items() if want.endswith("+"))
+    client = client_for(persona)
+    url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+    page = client.get(url, row.query(world) if row.query else {}, headers=row.headers or {})
+    if page.status_code == 200:  # the page's own form (posting to itself) carries the token
+        for form in re.findall(r"<form\b[^>]*>.*?</form>", page.content.decode(), re.S):
+            head = form.split(">", 1)[0]
+            if 'method="post"' in head and "action=" not in head:
+                assert f'name="{once.FIELD}"' in form, f"{name}: the form of its page has no one-time token"
+    data = {**(row.data(world) if row.data else {}), once.FIELD: once.issue()}
+    first = client.post(url, data, headers=row.headers or {})
+    assert outcome(first) == row.expected("post")[persona].rstrip("+"), name
+    before = state()
+    second = client.post(url, data, headers=row.headers or {})
+    assert second.status_code == 409, f"{name}: a repeated submission got {second.status_code}"
+    assert "该表单已提交，请勿重复提交" in second.content.decode()
+    after = state()
+    assert [label for label in before if before[label] != after[label]] == [], name

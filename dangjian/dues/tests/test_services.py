@@ -145,3 +145,29 @@ def test_review_records_decision_and_never_changes_status(users):
             decision="justified",
             reason=" ",
         )
+
+
+def test_a_branch_admin_cannot_record_the_dangwei_relief_of_its_own_member(tree, users):
+    """减免 is approved by the 党委 above (FEE-07): recorded by its admins, never by the member's branch."""
+    from dangjian.core.models import AuditEvent
+    from dangjian.dues.models import DuesRelief
+
+    kw = dict(
+        member=users["own_member"],
+        kind="exempt",
+        start_month=dt.date(2026, 1, 1),
+        end_month=dt.date(2026, 6, 1),
+        approved_by=tree.a,
+        approved_on=dt.date(2026, 1, 2),
+    )
+    before = AuditEvent.objects.count()
+    with pytest.raises(ServiceError) as refused:
+        services.record_relief(actor=users["branch_a1"], **kw)
+    assert (
+        refused.value.message
+        == "上级批准应由审批党组织（甲委机关党委）的管理员登记，您不能登记本组织的上级批准。"
+    )
+    assert refused.value.field == "approved_by"
+    assert not DuesRelief.objects.exists() and AuditEvent.objects.count() == before
+    services.record_relief(actor=users["dangwei_a"], **kw)
+    assert DuesRelief.objects.get().approved_by == tree.a

@@ -253,17 +253,21 @@ def test_the_arrears_page_shows_the_unreviewed_run_and_then_the_review(client, u
     label = f"{run_first:%Y-%m}~{run_last:%Y-%m}"
     assert item.row.unreviewed_runs == [label]
     assert label in response.content.decode() and item.form is not None
-    response = client.post(
-        reverse("dues:arrears"),
-        {
-            "member": member.pk,
-            "reviewed_on": today.isoformat(),
-            "through_month": f"{run_last:%Y-%m}",
-            "decision": "justified",
-            "reason": "长期病休，已补交",
-        },
-    )
+    from dangjian.dues.models import ArrearsReview
+    from dangjian.meetings.tests.test_double_submit import token_of
+
+    review = {
+        "member": member.pk,
+        "reviewed_on": today.isoformat(),
+        "through_month": f"{run_last:%Y-%m}",
+        "decision": "justified",
+        "reason": "长期病休，已补交",
+        "once_token": token_of(response.content.decode()),  # the review form carries its one-time token
+    }
+    response = client.post(reverse("dues:arrears"), review)
     assert response.status_code == 302
+    assert client.post(reverse("dues:arrears"), review).status_code == 409  # sent again: recorded once
+    assert ArrearsReview.objects.filter(member=member).count() == 1
     response = client.get(reverse("dues:arrears"))
     item = next(i for i in response.context["items"] if i.row.member_id == member.pk)
     assert (item.row.level, item.row.unreviewed_runs) == ("reviewed", [])

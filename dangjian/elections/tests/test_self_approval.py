@@ -12,7 +12,7 @@ from django.urls import reverse
 from dangjian.core.errors import ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.elections.models import TermAdjustment
-from dangjian.elections.services import approve_result, record_term_adjustment
+from dangjian.elections.services import approve_result, record_congress_approval, record_term_adjustment
 from dangjian.elections.tests.test_services import D, record
 from dangjian.orgs.models import Org, Post
 
@@ -77,3 +77,131 @@ def test_a_branch_admin_cannot_approve_its_own_election_result(users, tree, a1_v
     approve_result(actor=users["dangwei_a"], election=e, approved_on=D, approving_body="甲委机关党委")
     e.refresh_from_db()
     assert e.approved_on == D
+
+
+# --- the approval to hold a 党员代表大会 (EL-04) ----------------------------------------------------------------
+
+
+def congress(org, members, actor=None, **kw):
+    from dangjian.elections.services import record_election
+    from dangjian.elections.tests.conftest import cands
+
+    return record_election(
+        actor=actor,
+        org=org,
+        held_on=D,
+        form="congress",
+        present=9,
+        seats=3,
+        ballots_issued=9,
+        ballots_returned=9,
+        candidates=cands(members, (9, 8, 7, 2)),
+        **kw,
+    )
+
+
+def test_a_branch_admin_cannot_record_the_approval_of_its_own_congress(users, tree, a1_voters):
+    from dangjian.elections.models import Election
+
+    before = AuditEvent.objects.count()
+    with pytest.raises(ServiceError) as refused:
+        congress(
+            tree.a1,
+            a1_voters,
+            actor=users["branch_a1"],
+            form_approval_ref="甲委〔2026〕5号",
+            form_approved_on=dt.date(2026, 8, 1),
+        )
+    assert (refused.value.message, refused.value.field) == (OWN_BRANCH, "form_approval_ref")
+    assert not Election.objects.exists() and AuditEvent.objects.count() == before
+    # the branch records its congress; the 党委 above records the approval
+    e = congress(tree.a1, a1_voters, actor=users["branch_a1"])
+    with pytest.raises(ServiceError) as refused:
+        record_congress_approval(
+            actor=users["branch_a1"],
+            election=e,
+            approval_ref="甲委〔2026〕5号",
+            approved_on=dt.date(2026, 8, 1),
+        )
+    assert refused.value.message == OWN_BRANCH
+    e.refresh_from_db()
+    assert (e.form_approval_ref, e.form_approved_on) == ("", None)
+    record_congress_approval(
+        actor=users["dangwei_a"], election=e, approval_ref="甲委〔2026〕5号", approved_on=dt.date(2026, 8, 1)
+    )
+    e.refresh_from_db()
+    assert (e.form_approval_ref, e.form_approved_on) == ("甲委〔2026〕5号", dt.date(2026, 8, 1))
+    event = AuditEvent.objects.filter(object_type="elections.election", action="update").latest("pk")
+    assert (event.actor, event.after["form_approval_ref"]) == (users["dangwei_a"], "甲委〔2026〕5号")
+    with pytest.raises(ServiceError):  # once
+        record_congress_approval(
+            actor=users["dangwei_a"],
+            election=e,
+            approval_ref="甲委〔2026〕6号",
+            approved_on=dt.date(2026, 8, 2),
+        )
+
+
+def test_the_congress_approval_comes_before_the_election_and_only_for_a_congress(users, tree, a1_voters):
+    e = congress(tree.a1, a1_voters)
+    with pytest.raises(ServiceError) as refused:
+        record_congress_approval(
+            actor=users["dangwei_a"],
+            election=e,
+            approval_ref="甲委〔2026〕5号",
+            approved_on=D + dt.timedelta(1),
+        )
+    assert refused.value.field == "approved_on"
+    assembly = record(tree.a1, a1_voters, held_on=D - dt.timedelta(days=1))
+    with pytest.raises(ServiceError):
+        record_congress_approval(
+            actor=users["dangwei_a"],
+            election=assembly,
+            approval_ref="x",
+            approved_on=D - dt.timedelta(days=9),
+        )
+
+
+def test_the_pages_offer_the_approvals_only_to_the_organisation_above(client, users, tree, a1_voters):
+    e = congress(tree.a1, a1_voters)
+    detail = reverse("elections:detail", args=[e.pk])
+    client.force_login(users["branch_a1"])
+    html = client.get(detail).content.decode()
+    assert reverse("elections:approve", args=[e.pk]) not in html  # no form the service would refuse
+    assert reverse("elections:congress_approval", args=[e.pk]) not in html
+    assert 'data-testid="approval-by-higher"' in html and 'data-testid="congress-by-higher"' in html
+    entry = client.get(reverse("elections:create"), {"org": tree.a1.pk, "held_on": "2026-09-01"})
+    assert "form_approval_ref" not in entry.content.decode()
+    assert 'data-testid="congress-by-higher"' in entry.content.decode()
+    adjust = client.get(reverse("elections:adjust", args=[tree.a1.pk])).content.decode()
+    assert 'data-testid="adjust-form"' not in adjust and 'data-testid="by-higher"' in adjust
+
+    client.force_login(users["dangwei_a"])
+    html = client.get(detail).content.decode()
+    assert reverse("elections:approve", args=[e.pk]) in html
+    assert reverse("elections:congress_approval", args=[e.pk]) in html
+    assert "by-higher" not in html
+    entry = client.get(reverse("elections:create"), {"org": tree.a1.pk, "held_on": "2026-09-01"})
+    assert 'name="form_approval_ref"' in entry.content.decode()
+    assert (
+        'data-testid="adjust-form"'
+        in client.get(reverse("elections:adjust", args=[tree.a1.pk])).content.decode()
+    )
+    response = client.post(
+        reverse("elections:congress_approval", args=[e.pk]),
+        {"approval_ref": "甲委〔2026〕5号", "approved_on": "2026-08-01"},
+    )
+    assert response.status_code == 302
+    e.refresh_from_db()
+    assert e.form_approval_ref == "甲委〔2026〕5号"
+
+
+def test_the_index_offers_the_postponement_only_above(client, users, tree, a1_voters):
+    Org.objects.filter(pk=tree.a1.pk).update(term_started_on=dt.date(2021, 9, 1))  # overdue: listed
+    client.force_login(users["branch_a1"])
+    html = client.get(reverse("elections:index")).content.decode()
+    assert reverse("elections:adjust", args=[tree.a1.pk]) not in html
+    assert 'data-testid="adjust-by-higher"' in html
+    client.force_login(users["dangwei_a"])
+    html = client.get(reverse("elections:index")).content.decode()
+    assert reverse("elections:adjust", args=[tree.a1.pk]) in html

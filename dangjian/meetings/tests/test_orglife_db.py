@@ -111,17 +111,19 @@ def test_the_page_lists_cases_and_records_the_review(client, users, tree, half_y
     assert f"{Y}-01~{Y}-07，无故未参加 7 个月" in page
     assert half_year["组织"].name not in page and half_year["小组"].name not in page
     assert 'name="through_month"' in page and f'value="{Y}-07"' in page
-    response = client.post(
-        url,
-        {
-            "member": member.pk,
-            "reviewed_on": D(Y, 8, 10).isoformat(),
-            "through_month": f"{Y}-07",
-            "decision": "justified",
-            "reason": "长期借调外地，已在借调单位参加组织生活",
-        },
-    )
+    from dangjian.meetings.tests.test_double_submit import token_of
+
+    review = {
+        "member": member.pk,
+        "reviewed_on": D(Y, 8, 10).isoformat(),
+        "through_month": f"{Y}-07",
+        "decision": "justified",
+        "reason": "长期借调外地，已在借调单位参加组织生活",
+        "once_token": token_of(page),  # the review form carries its one-time token
+    }
+    response = client.post(url, review)
     assert response.status_code == 302 and response["Location"] == url
+    assert client.post(url, review).status_code == 409  # sent again: recorded once
     assert OrgLifeReview.objects.get().member == member
     assert f'data-member="{member.pk}"' not in client.get(url).content.decode()
 

@@ -28,8 +28,38 @@ def edit_data(org, **extra):
     }
 
 
+def test_the_branch_does_not_record_the_approval_of_its_own_form(client, users, tree):
+    """The approval is the higher organisation's (上级党组织批准): recorded by its admins, not by the branch."""
+    events = AuditEvent.objects.count()
+    with pytest.raises(ServiceError) as refused:
+        update_org(actor=users["branch_a1"], org=tree.a1, data=APPROVAL)
+    assert refused.value.field == "setup_approval_ref"
+    assert (
+        refused.value.message
+        == "上级批准应由上级党组织的管理员登记：甲一支部的上级党组织不在您的管理范围内，未登记。"
+    )
+    tree.a1.refresh_from_db()
+    assert (tree.a1.setup_approval_ref, AuditEvent.objects.count()) == ("", events)
+    # its edit form shows the fields read-only, saying who records them; posting them changes nothing
+    client.force_login(users["branch_a1"])
+    page = client.get(reverse("orgs:edit", args=[tree.a1.pk])).content.decode()
+    assert "组织设置的批准由上级党组织的管理员登记。" in page
+    response = client.post(
+        reverse("orgs:edit", args=[tree.a1.pk]),
+        edit_data(
+            tree.a1,
+            setup_approval_ref="甲委党发〔2026〕7号",
+            setup_approved_on="2026-03-02",
+            name="甲一支部改",
+        ),
+    )
+    assert response.status_code == 302
+    tree.a1.refresh_from_db()
+    assert (tree.a1.name, tree.a1.setup_approval_ref) == ("甲一支部改", "")
+
+
 def test_recording_the_approval_is_audited_with_the_orgs_path(tree, users):
-    update_org(actor=users["branch_a1"], org=tree.a1, data=APPROVAL)
+    update_org(actor=users["dangwei_a"], org=tree.a1, data=APPROVAL)
     tree.a1.refresh_from_db()
     assert (tree.a1.setup_approval_ref, tree.a1.setup_approved_on) == (
         "甲委党发〔2026〕7号",

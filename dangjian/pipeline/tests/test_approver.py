@@ -352,6 +352,11 @@ def test_the_approver_of_a_recorded_approval_is_filled_in_on_the_case_page(clien
     client.force_login(users["branch_a1"])
     url = reverse("pipeline:detail", args=[new.pk])
     html = client.get(url).content.decode()
+    # the branch sees what is missing and who records it, with no form that the service would refuse
+    assert 'data-testid="approver-missing"' in html and 'data-testid="approver-form"' not in html
+    assert 'data-testid="approver-by-higher"' in html
+    client.force_login(users["dangwei_a"])
+    html = client.get(url).content.decode()
     assert 'data-testid="approver-missing"' in html and 'data-testid="approver-form"' in html
     target = reverse("pipeline:step_approver", args=[new.pk, step.pk])
     # another branch's administrator: the case is not theirs

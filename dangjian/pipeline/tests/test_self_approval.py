@@ -29,14 +29,40 @@ def test_a_branch_admin_cannot_record_the_dangwei_approval_of_its_own_case(clien
     before = AuditEvent.objects.count()
     url = reverse("pipeline:detail", args=[new.pk])
     on = (TODAY - dt.timedelta(days=10)).isoformat()
+    page = client.get(url).content.decode()  # the page does not offer the step; it says who records it
+    assert 'data-step="approval"' in page and 'href="?step=approval"' not in page
+    assert "党委审批：由上级党委审批，并由上级党委管理员登记。" in page
+    assert 'name="step" value="approval"' not in page
+    # a POST made up all the same records nothing
     response = client.post(url, {"step": "approval", "date": on, "note": "", "approver_org": tree.a.pk})
-    assert response.status_code == 400
-    assert (
-        "上级批准应由审批党组织（甲委机关党委）的管理员登记，您不能登记本组织的上级批准。"
-        in response.content.decode()
-    )
+    assert response.status_code == 302
+    assert "“党委审批”由上级党委审批，并由上级党委管理员登记。" in client.get(url).content.decode()
     assert not CaseStep.objects.filter(case=new, key="approval").exists()
     assert AuditEvent.objects.count() == before
+    # the 党委's admin is offered it, and records it
+    client.force_login(users["dangwei_a"])
+    page = client.get(url).content.decode()
+    assert 'href="?step=approval"' in page and "由上级党委审批" not in page
+    assert (
+        client.post(url, {"step": "approval", "date": on, "note": "", "approver_org": tree.a.pk}).status_code
+        == 302
+    )
+    assert CaseStep.objects.filter(case=new, key="approval").exists()
+
+
+@pytest.mark.django_db
+def test_the_service_refuses_the_branch_admin_the_dangwei_approval_all_the_same(users, tree, make_member):
+    new = admitted(tree.a1, make_member, 1)
+    on = TODAY - dt.timedelta(days=10)
+    with pytest.raises(ServiceError) as refused:
+        record_step(
+            actor=users["branch_a1"], case=new, key="approval", on=on, data=StepData(approver_org=tree.a)
+        )
+    assert (
+        refused.value.message
+        == "上级批准应由审批党组织（甲委机关党委）的管理员登记，您不能登记本组织的上级批准。"
+    )
+    assert not CaseStep.objects.filter(case=new, key="approval").exists()
 
 
 @pytest.mark.django_db
