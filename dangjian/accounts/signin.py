@@ -55,8 +55,8 @@ def _user_event(action: str, user, address: str, extra: str = "") -> None:
     )
 
 
-def record_sign_in(request: HttpRequest | None, user) -> None:
-    _user_event("login", user, client_address(request))
+def record_sign_in(request: HttpRequest | None, user, extra: str = "") -> None:
+    _user_event("login", user, client_address(request), extra)
 
 
 def record_sign_out(request: HttpRequest | None, user, reason: str = "") -> None:
@@ -110,6 +110,9 @@ def on_logged_in(sender, request, user, **kwargs) -> None:
 
         start_session(request)
         otp.begin(request, user)  # the session waits for the second step when there is one
+        if not otp.session_passed(request):
+            record_sign_in(request, user, "密码正确，待第二步验证")
+            return
     record_sign_in(request, user)
 
 
