@@ -317,3 +317,12 @@ def test_demo_code_prints_the_code_of_a_demo_account_only(client, users):
         and len(re.findall(r"data-recovery-code>", response.content.decode())) == 10
     )
     assert client.get(reverse("dashboard")).status_code == 200
+
+
+def test_a_session_awaiting_its_second_step_shows_no_menu(client, users):
+    device = totp_device(users["dangwei_a"])
+    password(client, "dangwei_a")
+    page = client.get(reverse("otp_verify")).content.decode()
+    assert reverse("members:list") not in page
+    code(client, next_code(device))
+    assert reverse("members:list") in client.get(reverse("account_security")).content.decode()
