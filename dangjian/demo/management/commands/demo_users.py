@@ -171,7 +171,8 @@ class Command(BaseCommand):
                     "  2. 管理员账号须绑定验证器（双因素认证）：用手机上任一验证器应用"
                     "（如 Microsoft Authenticator、Google Authenticator）扫描页面上的二维码，输入应用显示的 6 位数字。",
                     "     没有验证器应用时，演示账号可在另一个终端运行下面的命令获取当前验证码：",
-                    f"       .venv/bin/dangjian security demo-code {admin}",
+                    f"       .venv/bin/dangjian security demo-code {admin}"
+                    "    （其他管理员账号换成它的用户名）",
                     "  3. 绑定后页面显示 10 个恢复码，请记下：手机不在身边时，每个可代替验证码登录一次。",
                     "  之后每次登录：密码 + 验证器上的验证码（或上面的 demo-code 命令）。"
                     "党员账号无需验证器，可在“账号安全”页自行启用。",
