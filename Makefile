@@ -26,7 +26,8 @@ demo: install
 		$(BIN)/dangjian seed --scale small --seed 1 --lifecycle; \
 	fi
 	$(BIN)/dangjian demo_users
-	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（Ctrl+C 停止）"
+	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录，首次登录按上面的步骤修改密码、绑定验证器（Ctrl+C 停止）"
+	@echo "没有验证器应用时，另开终端运行：$(BIN)/dangjian security demo-code 用户名"
 	LOCAL_HTTP=1 $(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
 
 test: install browser-deps postgres lint typecheck check-migrations test-sqlite test-postgres

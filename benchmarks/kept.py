@@ -73,9 +73,17 @@ def measure(repeat: int) -> dict:
     today = dt.date.today()
     with open(os.devnull, "w") as sink:
         call_command("demo_users", stdout=sink)
+    from dangjian.accounts import otp
+
+    # The pages of a signed-in 工委管理员 are measured, not the sign-in: the demo account's first sign-in (its
+    # forced password change and the enrolment of an authenticator) counts as done, as after a real one.
+    User.objects.filter(username="gongwei").update(password_must_change=False)
     user = User.objects.get(username="gongwei")
     client = Client()
-    client.force_login(user)
+    client.force_login(user)  # authenticates nobody: the session is marked as past the second step
+    session = client.session
+    session[otp.SESSION_KEY] = otp.PASSED
+    session.save()
     out: dict = {"orgs": Org.objects.count(), "date": today.isoformat()}
 
     kept.refresh()  # warm: imports, rulebook, connection; the kept results are of today

@@ -70,6 +70,30 @@ def plain_http():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def force_login_passes_second_factor():
+    """`Client.force_login(user)` signs a user in without authenticating them: no password, and so no second
+    step either (accounts.otp). The thousands of tests that use it test pages, not sign-in; a session they
+    open is marked as having passed the second step, as a real sign-in would be after it. The sign-in itself
+    (both steps, enrolment, lockout) is tested through the real forms (accounts/tests/test_otp.py) and the
+    browser (`login` below types the code)."""
+    from django.test import Client
+
+    from dangjian.accounts import otp
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        session = self.session
+        session[otp.SESSION_KEY] = otp.PASSED
+        session.save()
+
+    Client.force_login = force_login  # type: ignore[method-assign]
+    yield
+    Client.force_login = original  # type: ignore[method-assign]
+
+
 @dataclass
 class Tree:
     gw: object
@@ -228,17 +252,65 @@ def browser_page():
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+def totp_device(user):
+    """The user's confirmed authenticator, made when missing (as if enrolled earlier)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="test", confirmed=True)
+
+
+def next_code(device) -> str:
+    """A code of `device` not used yet: the current one, or the next step's when the current one was used (a
+    code works once; the device accepts one step of clock difference)."""
+    import time
+
+    from dangjian.accounts import otp
+
+    device.refresh_from_db()
+    now = time.time()
+    step = int((now - device.t0) // device.step)
+    if step <= device.last_t:
+        now += device.step * (device.last_t + 1 - step)
+    return otp.current_code(device, now)
+
+
+def sign_in(client, username: str, password: str = TEST_PASSWORD, **extra):
+    """Both steps of a sign-in through the forms of the test client: the password, then, for an administrator
+    (or anyone with an authenticator), a code of their authenticator (made when missing). The last response."""
+    from django.urls import reverse
+
+    from dangjian.accounts import otp
+    from dangjian.accounts.models import User
+
+    user = User.objects.filter(username=username).first()
+    device = totp_device(user) if user is not None and otp.second_factor_needed(user) else None
+    response = client.post(reverse("login"), {"username": username, "password": password}, **extra)
+    if device is not None and response.status_code == 302:
+        response = client.post(reverse("otp_verify"), {"code": next_code(device)}, **extra)
+    return response
+
+
 @pytest.fixture
 def login(browser_page, live_server):
-    """Signs a user in on the browser page, as a person would: the login form of the live server, then the
-    dashboard. `login("branch_a1")`; to switch users, clear the page's cookies first."""
+    """Signs a user in on the browser page, as a person would: the login form of the live server, then, for an
+    administrator (or anyone with an authenticator), the code of their authenticator (one is made for them
+    when missing), then the dashboard. `login("branch_a1")`; to switch users, clear the page's cookies first."""
 
     def _login(username: str, password: str = TEST_PASSWORD) -> None:
+        from dangjian.accounts import otp
+        from dangjian.accounts.models import User
+
         base = live_server.url
+        user = User.objects.get(username=username)
+        device = totp_device(user) if otp.second_factor_needed(user) else None
         browser_page.goto(f"{base}/accounts/login/")
         browser_page.get_by_label("用户名").fill(username)
         browser_page.get_by_label("密码").fill(password)
         browser_page.get_by_role("button", name="登录").click()
+        if device is not None:
+            browser_page.get_by_label("验证码或恢复码").fill(next_code(device))
+            browser_page.get_by_role("button", name="验证").click()
         browser_page.wait_for_url(f"{base}/")
 
     return _login

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "dangjian.core",
     "dangjian.accounts",
     "dangjian.orgs",
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dangjian.accounts.middleware.SessionTimeoutMiddleware",
+    "dangjian.accounts.middleware.SecondFactorMiddleware",
     "dangjian.accounts.middleware.PasswordChangeRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the locked-out page
@@ -191,13 +194,20 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the account, and the cli
 AXES_HANDLER = "dangjian.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "dangjian.accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "dangjian.accounts.signin.client_address"
-AXES_RESET_ON_SUCCESS = True
+# A sign-in succeeds after its second step when one is needed: the failures of a username (wrong passwords and
+# wrong codes alike) are forgotten then (accounts.lockout.LockoutHandler), not when the password alone was right.
+AXES_RESET_ON_SUCCESS = False
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the lock ends SIGNIN_LOCKOUT_MINUTES after it began
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the audit trail, not kept a second time
 AXES_VERBOSE = False  # the audit trail records sign-ins; axes' own log lines would repeat them
 AXES_ENABLE_ADMIN = False
 # the failures' rows keep the request's form data: never a password (the change-password page's failures count)
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
+
+# The second factor (accounts.otp): TOTP devices of django-otp. A wrong code counts as a failed sign-in
+# (SIGNIN_FAILURE_LIMIT, the same lock as wrong passwords), so django-otp's own growing delay is off.
+OTP_TOTP_ISSUER = "市级机关党建信息化平台"
+OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Passwords (等保 2.0 三级): length, character classes (of upper case, lower case, digits, other), not containing
 # the username, not one of the last PASSWORD_HISTORY passwords, changed every PASSWORD_MAX_AGE_DAYS days.

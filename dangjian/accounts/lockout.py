@@ -12,7 +12,11 @@ last one, and uses a single period for both counting and the lock. `LockoutHandl
 
 `locked_out` renders the Chinese page that says until when; `unlock` (the `dangjian security unlock` command)
 removes the rows of a username. `wrong_current_password` counts a wrong current password on the change-password
-page as a failed sign-in of the signed-in account (a stolen session must not guess the password unhindered)."""
+page as a failed sign-in of the signed-in account (a stolen session must not guess the password unhindered).
+
+A sign-in that succeeds forgets the failures of its username and address (`forget_failures`) only once it is
+complete: after the password when there is no second step, after the second step otherwise (a wrong code
+counts like a wrong password, accounts.otp), so that a right password does not wipe the count of wrong codes."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ import datetime as dt
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.handlers.proxy import AxesProxyHandler
-from axes.helpers import get_client_username
+from axes.helpers import get_client_username, get_credentials
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
@@ -68,6 +72,13 @@ class LockoutHandler(AxesDatabaseHandler):
         count, _ = AccessAttempt.objects.exclude(_live(_now(request))).delete()
         return count
 
+    def user_logged_in(self, sender, request, user, **kwargs):
+        super().user_logged_in(sender, request, user, **kwargs)
+        from dangjian.accounts import otp
+
+        if not otp.second_factor_needed(user):
+            self.reset_user_attempts(request, get_credentials(user.get_username()))
+
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
         refused = bool(getattr(request, "axes_locked_out", False))  # refused by the lock, not counted
         super().user_login_failed(sender, credentials, request=request, **kwargs)
@@ -83,6 +94,12 @@ class LockoutHandler(AxesDatabaseHandler):
             ).update(failures_since_start=settings.SIGNIN_FAILURE_LIMIT)
             # recorded after the failure by the audit receiver (accounts.signin), which runs after this one
             request.dangjian_lock_until = _now(request) + _lockout()
+
+
+def forget_failures(request, user) -> int:
+    """The sign-in of `user` is complete (its second step passed): its counted failures are forgotten."""
+    AxesProxyHandler.update_request(request)
+    return LockoutHandler().reset_user_attempts(request, get_credentials(user.get_username()))
 
 
 def locked_until(request, credentials=None) -> dt.datetime | None:
@@ -112,6 +129,12 @@ def locked_out(request, original_response=None, credentials=None):
         },
         status=429,
     )
+
+
+def refused(request, username: str):
+    """The locked-out page for a sign-in of `username` refused at its second step."""
+    AxesProxyHandler.update_request(request)
+    return locked_out(request, credentials=get_credentials(username))
 
 
 def is_locked(username: str = "", address: str = "") -> bool:

@@ -4,6 +4,10 @@
 after sign-in. The sign-in time and the last request are kept in the session; the last request is written at
 most once a minute (SESSION_ACTIVITY_SECONDS), so that a page costs no session write per request.
 
+`SecondFactorMiddleware` holds a session signed in with the password alone at the second step (accounts.otp):
+the code of the user's authenticator, or the enrolment of one for a user who must have one (after the forced
+password change when both apply). Until then every other page redirects there.
+
 `PasswordChangeRequiredMiddleware` sends a user whose password has expired (PASSWORD_MAX_AGE_DAYS), or was set
 by an administrator, to the change-password page: every other page redirects there until it is changed."""
 
@@ -18,6 +22,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 SIGNED_IN_AT = "dangjian_signed_in_at"
@@ -83,6 +88,37 @@ def password_change_reason(user) -> str:
     if age >= dt.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS):
         return _("您的密码已使用超过 %(days)d 天，请先修改密码。") % {"days": settings.PASSWORD_MAX_AGE_DAYS}
     return ""
+
+
+class SecondFactorMiddleware:
+    """Before PasswordChangeRequiredMiddleware: a user with an authenticator gives its code before anything else
+    (changing the password included); a user who must enrol one changes a forced password first. No query once
+    the session's second step has passed (its state is in the session)."""
+
+    VERIFY_ALLOWED = ("otp_verify", "logout", "set_language")
+    ENROL_ALLOWED = ("otp_setup", "logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and not request.path.startswith(settings.STATIC_URL):
+            from dangjian.accounts import otp
+
+            if not otp.session_passed(request):
+                if otp.has_device(user):
+                    if request.path not in {reverse(name) for name in self.VERIFY_ALLOWED}:
+                        query = urlencode({"next": request.get_full_path()})
+                        return redirect(f"{reverse('otp_verify')}?{query}")
+                elif otp.requires_second_factor(user):
+                    if not password_change_reason(user) and request.path not in {
+                        reverse(name) for name in self.ENROL_ALLOWED
+                    }:
+                        return redirect("otp_setup")
+                else:  # no longer needed (the authenticator was reset, the role revoked)
+                    otp.mark_passed(request)
+        return self.get_response(request)
 
 
 class PasswordChangeRequiredMiddleware:

@@ -23,6 +23,9 @@ class User(AbstractUser):
     # the user must choose a new one at the next sign-in (a password an administrator set).
     password_changed_at = models.DateTimeField(_("密码修改时间"), default=timezone.now)
     password_must_change = models.BooleanField(_("须修改密码"), default=False)
+    # Made by `dangjian demo_users` with the published demo password: only such an account may have its
+    # current authenticator code printed by `dangjian security demo-code` (accounts.otp.demo_code).
+    is_demo_account = models.BooleanField(_("演示账号"), default=False)
 
     class Meta:
         verbose_name = _("用户")
@@ -74,6 +77,26 @@ class PasswordHistory(models.Model):
         verbose_name_plural = _("历史密码")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["user", "-created_at"], name="password_history_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RecoveryCode(models.Model):
+    """One of a user's one-time recovery codes (the second factor when the authenticator is not at hand): kept
+    as a SHA-256 digest of the user's id and the code, never the code itself (accounts.otp)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="recovery_codes"
+    )
+    digest = models.CharField(_("摘要"), max_length=64)
+    created_at = models.DateTimeField(_("生成时间"), default=timezone.now)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("恢复码")
+        verbose_name_plural = _("恢复码")
+        constraints = [models.UniqueConstraint(fields=["user", "digest"], name="recovery_code_unique")]
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,10 @@ receivers below turn each into one explicit `audit.record` call. They are connec
 `AccountsConfig.ready()`. The lock itself is recorded by the lockout handler (`accounts.lockout`), which is the
 one place that knows a failure has just started a lock.
 
+A wrong code at the second step of a sign-in (accounts.otp) is announced as a failed sign-in too, so that it
+counts toward the same lock; it is recorded as "otp_failed". The right code, a recovery code used, and the
+enrolment of an authenticator are recorded by accounts.otp.
+
 Sign-in events carry no organisation path: they are about logins, not an organisation's records, and show on
 the audit page to those who see everything (the 工委管理员)."""
 
@@ -51,8 +55,8 @@ def _user_event(action: str, user, address: str, extra: str = "") -> None:
     )
 
 
-def record_sign_in(request: HttpRequest | None, user) -> None:
-    _user_event("login", user, client_address(request))
+def record_sign_in(request: HttpRequest | None, user, extra: str = "") -> None:
+    _user_event("login", user, client_address(request), extra)
 
 
 def record_sign_out(request: HttpRequest | None, user, reason: str = "") -> None:
@@ -104,9 +108,14 @@ def record_lockout(request: HttpRequest | None, username: str, until) -> None:
 
 def on_logged_in(sender, request, user, **kwargs) -> None:
     if request is not None and hasattr(request, "session"):
+        from dangjian.accounts import otp
         from dangjian.accounts.middleware import start_session
 
         start_session(request)
+        otp.begin(request, user)  # the session waits for the second step when there is one
+        if not otp.session_passed(request):
+            record_sign_in(request, user, "密码正确，待第二步验证")
+            return
     record_sign_in(request, user)
 
 
@@ -120,6 +129,11 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = str((credentials or {}).get("username") or "")
     lock_until = getattr(request, "dangjian_lock_until", None)
     refused = bool(getattr(request, "axes_locked_out", False)) and lock_until is None
-    record_sign_in_failure(request, username, refused)
+    if getattr(
+        request, "dangjian_second_factor_failed", False
+    ):  # a wrong code at the second step (accounts.otp)
+        _anonymous_event("otp_failed", username, client_address(request), "验证码或恢复码不正确")
+    else:
+        record_sign_in_failure(request, username, refused)
     if lock_until is not None:
         record_lockout(request, username, lock_until)

@@ -1,5 +1,7 @@
 """The change-password page (Django's form checks the old password and the rules, the service writes; a wrong
-old password counts toward the sign-in lock) and the page of sign-in locks."""
+old password counts toward the sign-in lock), the page of sign-in locks, and the pages of the second factor
+(accounts.otp): the second step of a sign-in, the enrolment of an authenticator, the account's security page
+(recovery codes, turning it off)."""
 
 from __future__ import annotations
 
@@ -7,13 +9,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from dangjian.accounts import lockout, services
+from dangjian.accounts import lockout, otp, services
 from dangjian.accounts.signin import client_address
 from dangjian.accounts.web import apply_service_error
 from dangjian.core.errors import ServiceError
@@ -76,3 +80,135 @@ def locks(request):
             "minutes": settings.SIGNIN_LOCKOUT_MINUTES,
         },
     )
+
+
+# --- the second factor (accounts.otp) ---------------------------------------------------------------------
+
+
+def _next_url(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return resolve_url(settings.LOGIN_REDIRECT_URL)
+
+
+def _refuse_locked(request, reason: str):
+    """Ends the session of a sign-in refused by the lock, and shows until when."""
+    username = request.user.get_username()
+    request.dangjian_signout_reason = reason
+    logout(request)
+    return lockout.refused(request, username)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    """The second step of a sign-in: a code of the authenticator, or a recovery code. A wrong one is a failed
+    sign-in (counted by django-axes toward the lock, recorded as otp_failed)."""
+    user = request.user
+    if otp.session_passed(request) or not otp.has_device(user):
+        return redirect(_next_url(request))
+    error = ""
+    if request.method == "POST":
+        address = client_address(request)
+        if lockout.is_locked(username=user.get_username(), address=address):
+            return _refuse_locked(request, _("账号已锁定，第二步验证未进行"))
+        if otp.verify(user=user, code=request.POST.get("code", ""), client_address=address):
+            otp.mark_passed(request)
+            lockout.forget_failures(request, user)
+            return redirect(_next_url(request))
+        request.dangjian_second_factor_failed = True
+        user_login_failed.send(
+            sender=__name__, credentials={"username": user.get_username()}, request=request
+        )
+        if getattr(request, "axes_locked_out", False):
+            return _refuse_locked(request, _("验证码错误次数过多，账号已锁定"))
+        error = _("验证码不正确。")
+    return render(request, "registration/otp_verify.html", {"error": error, "next": _next_url(request)})
+
+
+def _show_recovery_codes(request, codes: list[str], enrolled: bool):
+    return render(
+        request,
+        "registration/recovery_codes.html",
+        {"codes": codes, "enrolled": enrolled, "next": _next_url(request)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_setup(request):
+    """Enrolling an authenticator: the secret as a QR code and as text, confirmed with a code it shows; then
+    the recovery codes, shown once."""
+    user = request.user
+    if otp.has_device(user):
+        messages.info(request, _("您已绑定验证器。"))
+        return redirect("account_security")
+    error = ""
+    if request.method == "POST":
+        try:
+            codes = otp.confirm_device(
+                actor=user, code=request.POST.get("code", ""), client_address=client_address(request)
+            )
+        except ServiceError as exc:
+            error = exc.message
+        else:
+            was_pending = not otp.session_passed(request)
+            otp.mark_passed(request)
+            if was_pending:  # the enrolment completed a sign-in
+                lockout.forget_failures(request, user)
+            return _show_recovery_codes(request, codes, enrolled=True)
+    device = otp.pending_device(user)
+    return render(
+        request,
+        "registration/otp_setup.html",
+        {
+            "qr": otp.qr_svg(device),
+            "secret": otp.secret_text(device),
+            "error": error,
+            "required": otp.requires_second_factor(user),
+            "next": _next_url(request),
+        },
+    )
+
+
+@login_required
+def account_security(request):
+    """The account's security: whether the second factor is on, the recovery codes left, and the actions."""
+    user = request.user
+    return render(
+        request,
+        "registration/account_security.html",
+        {
+            "has_device": otp.has_device(user),
+            "required": otp.requires_second_factor(user),
+            "codes_left": otp.recovery_codes_left(user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def otp_disable(request):
+    try:
+        otp.disable(
+            actor=request.user, code=request.POST.get("code", ""), client_address=client_address(request)
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已停用双因素认证。"))
+    return redirect("account_security")
+
+
+@login_required
+@require_POST
+def otp_recovery_codes(request):
+    try:
+        codes = otp.regenerate_recovery_codes(actor=request.user, client_address=client_address(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("account_security")
+    return _show_recovery_codes(request, codes, enrolled=False)

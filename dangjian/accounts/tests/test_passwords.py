@@ -173,10 +173,23 @@ def test_signing_out_stays_possible_while_a_change_is_due(client, users):
     assert response.status_code == 302 and response["Location"] == reverse("login")
 
 
-def test_demo_accounts_need_no_change_and_survive_a_second_run(client, db):
+def test_demo_accounts_change_the_published_password_at_first_sign_in(client, db):
     call_command("seed", "--scale", "small", stdout=StringIO())
     call_command("demo_users", stdout=StringIO())
     call_command("demo_users", stdout=StringIO())  # `make demo` runs it every time
-    response = client.post(reverse("login"), {"username": "zhibu", "password": "Dangjian@2026"})
+    response = client.post(reverse("login"), {"username": "dangyuan", "password": "Dangjian@2026"})
     assert response["Location"] == reverse("dashboard")
-    assert client.get(reverse("dashboard")).status_code == 200
+    assert client.get(reverse("dashboard"))["Location"] == reverse("password_change")
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "Dangjian@2026",
+            "new_password1": "N3w-pass-2026!",
+            "new_password2": "N3w-pass-2026!",
+        },
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200  # a member: no second factor needed
+    call_command("demo_users", stdout=StringIO())  # the next `make demo` resets it: changed again
+    user = User.objects.get(username="dangyuan")
+    assert user.check_password("Dangjian@2026") and user.password_must_change and user.is_demo_account

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from dangjian.conftest import TEST_PASSWORD
+from dangjian.conftest import TEST_PASSWORD, sign_in
 from dangjian.core.models import AuditEvent
 
 START = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
@@ -26,7 +26,7 @@ SETTINGS_FILE = Path(__file__).resolve().parents[2] / "settings.py"
 @pytest.fixture
 def signed_in(client, users):
     with time_machine.travel(START, tick=False) as traveller:
-        client.post(reverse("login"), {"username": "branch_a1", "password": TEST_PASSWORD})
+        sign_in(client, "branch_a1")
         yield client, traveller
 
 
@@ -63,7 +63,7 @@ def test_the_limits_are_settings(signed_in, settings):
     assert client.get(reverse("dashboard")).status_code == 302
     settings.SESSION_IDLE_MINUTES = 30
     settings.SESSION_MAX_HOURS = 1
-    client.post(reverse("login"), {"username": "branch_a1", "password": TEST_PASSWORD})
+    sign_in(client, "branch_a1")
     for _ in range(2):
         traveller.shift(dt.timedelta(minutes=25))
         assert client.get(reverse("dashboard")).status_code == 200
@@ -143,7 +143,7 @@ def test_the_redirect_and_hsts_on_requests(client, db, settings):
 @override_settings(SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
 def test_session_and_csrf_cookies_are_secure_and_the_session_cookie_http_only(client, users):
     response = client.post(
-        reverse("login"), {"username": "branch_a1", "password": TEST_PASSWORD}, secure=True
+        reverse("login"), {"username": "member_a1", "password": TEST_PASSWORD}, secure=True
     )
     cookie = response.cookies["sessionid"]
     assert cookie["secure"] and cookie["httponly"]

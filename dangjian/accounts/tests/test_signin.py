@@ -153,7 +153,7 @@ def test_a_sign_in_is_recorded_with_the_client_address(client, users):
         "login",
         users["branch_a1"],
         "branch_a1",
-        "客户端地址：10.9.8.7",
+        "客户端地址：10.9.8.7；密码正确，待第二步验证",  # an administrator: the second step follows
     )
     assert_no_password([event], TEST_PASSWORD)
 
@@ -190,7 +190,7 @@ def test_a_sign_out_is_recorded(client, users):
     client.post(reverse("logout"), REMOTE_ADDR="10.2.2.2")
     events = signin_events()
     assert [(e.action, e.actor, e.note) for e in events] == [
-        ("login", users["branch_a1"], "客户端地址：10.2.2.2"),
+        ("login", users["branch_a1"], "客户端地址：10.2.2.2；密码正确，待第二步验证"),
         ("logout", users["branch_a1"], "客户端地址：10.2.2.2"),
     ]
 
@@ -203,7 +203,7 @@ def test_the_client_address_behind_a_tls_proxy_is_the_one_the_proxy_saw(client, 
         REMOTE_ADDR="192.168.0.2",
         HTTP_X_FORWARDED_FOR="1.1.1.1, 10.3.3.3",
     )
-    assert signin_events()[0].note == "客户端地址：10.3.3.3"
+    assert signin_events()[0].note == "客户端地址：10.3.3.3；密码正确，待第二步验证"
 
 
 # --- the page of sign-in locks ----------------------------------------------------------------------------

@@ -654,6 +654,29 @@ TABLE: dict[str, Row] = {
         },
     ),
     "password_change_done": Row("login 200 200 200 200 200 200"),
+    # the second factor (accounts.otp): a persona's session has passed its second step (force_login, see
+    # dangjian/conftest.py), so the verification page sends it on, refusing nothing and writing nothing
+    "otp_verify": Row(
+        "login 302 302 302 302 302 302",
+        post="login 302 302 302 302 302 302",
+        data=lambda w: {"code": "000000"},
+    ),
+    # one's own account only: every signed-in user, nobody else's authenticator
+    "account_security": Row("login 200 200 200 200 200 200"),
+    "otp_setup": Row(  # a wrong code enrols nothing
+        "login 200 200 200 200 200 200",
+        post="login 200 200 200 200 200 200",
+        data=lambda w: {"code": "000000"},
+    ),
+    "otp_disable": Row(  # no authenticator to turn off: refused
+        "login 405 405 405 405 405 405",
+        post="login 302 302 302 302 302 302",
+        data=lambda w: {"code": "000000"},
+    ),
+    "otp_recovery_codes": Row(  # no authenticator: no recovery codes to make
+        "login 405 405 405 405 405 405",
+        post="login 302 302 302 302 302 302",
+    ),
     # sign-in locks concern every account: the 工委管理员 only (accounts/tests/test_signin.py)
     "locks": Row(
         "login 403 403 403 403 403 403",

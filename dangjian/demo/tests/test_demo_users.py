@@ -136,7 +136,7 @@ def test_weak_password_is_refused_and_nothing_is_created(seeded):
 
 def test_the_login_table_lines_up(seeded):
     """CJK role names take two columns each: the usernames and passwords start at the same column."""
-    lines = demo_users().splitlines()
+    lines = demo_users().splitlines()[:7]  # the table; the instructions for the first sign-in follow
     scopes = [line.split("  Dangjian@2026  ")[1] for line in lines[3:]]
     assert lines[:3] == [
         "演示账号（已创建或重置）：",
@@ -149,3 +149,22 @@ def test_the_login_table_lines_up(seeded):
         "支部管理员  zhibu     Dangjian@2026  ",
         "党员        dangyuan  Dangjian@2026  ",
     ]
+
+
+def test_demo_accounts_are_marked_must_change_their_password_and_enrol_again_after_a_run(seeded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from dangjian.accounts.models import RecoveryCode
+
+    out = demo_users()
+    assert {u.username: (u.is_demo_account, u.password_must_change) for u in users().values()} == {
+        name: (True, True) for name in USERNAMES
+    }
+    gongwei = users()["gongwei"]
+    TOTPDevice.objects.create(user=gongwei, name="phone", confirmed=True)
+    RecoveryCode.objects.create(user=gongwei, digest="0" * 64)
+    demo_users()  # the next `make demo`: the accounts are reset, the authenticator with them
+    assert not TOTPDevice.objects.filter(user=gongwei).exists()
+    assert not RecoveryCode.objects.filter(user=gongwei).exists()
+    assert "修改密码" in out and "扫描页面上的二维码" in out
+    assert ".venv/bin/dangjian security demo-code gongwei" in out

@@ -1,17 +1,23 @@
-"""`dangjian demo_users [--password P]`: one demo login per role over the seeded tree (idempotent)."""
+"""`dangjian demo_users [--password P]`: one demo login per role over the seeded tree (idempotent).
+
+Each run resets the accounts: the published password, to be changed at first sign-in like any password an
+administrator sets, and no authenticator (the administrators enrol one at first sign-in: accounts.otp). They
+are marked as demo accounts, the only ones whose current code `dangjian security demo-code` prints."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.password_validation import get_default_password_validators, validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dangjian.accounts.choices import Role
-from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.choices import ADMIN_ROLES, Role
+from dangjian.accounts.models import RecoveryCode, RoleAssignment, User
 from dangjian.accounts.passwords import HistoryValidator
 from dangjian.core import audit, tables
 from dangjian.members.choices import Category, WorkStatus
@@ -128,11 +134,15 @@ class Command(BaseCommand):
             user.is_active, user.is_staff, user.is_superuser = True, False, False
             user.member = account.member
             user.set_password(password)
-            # Demo logins with a published password are for trying the platform: unlike a password an
-            # administrator sets (accounts.services.create_user), they need no change at first sign-in, so that
-            # `make demo` is usable in one step.
-            user.password_must_change = False
+            # A published password, like any an administrator sets (accounts.services.create_user): changed
+            # at first sign-in.
+            user.password_must_change = True
+            user.is_demo_account = True
             user.save()
+            TOTPDevice.objects.filter(
+                user=user
+            ).delete()  # administrators enrol an authenticator at first sign-in
+            RecoveryCode.objects.filter(user=user).delete()
             user.roles.all().delete()
             RoleAssignment.objects.create(
                 user=user, role=account.role, org=account.org, include_descendants=account.include_descendants
@@ -149,3 +159,23 @@ class Command(BaseCommand):
         rows += [[str(Role(a.role).label), a.username, password, a.scope] for a in accounts]
         self.stdout.write("演示账号（已创建或重置）：")
         self.stdout.write("\n".join(tables.align(rows, rule=True)))
+        admin = next(a.username for a in accounts if a.role in ADMIN_ROLES)
+        self.stdout.write(
+            "\n".join(
+                [
+                    "",
+                    "首次登录：",
+                    "  1. 输入上表的用户名和密码，按提示修改密码（新密码至少 "
+                    f"{settings.PASSWORD_MIN_LENGTH} 位，含大写字母、小写字母、数字、特殊字符中的至少 "
+                    f"{settings.PASSWORD_MIN_CLASSES} 类，不含用户名）。",
+                    "  2. 管理员账号须绑定验证器（双因素认证）：用手机上任一验证器应用"
+                    "（如 Microsoft Authenticator、Google Authenticator）扫描页面上的二维码，输入应用显示的 6 位数字。",
+                    "     没有验证器应用时，演示账号可在另一个终端运行下面的命令获取当前验证码：",
+                    f"       .venv/bin/dangjian security demo-code {admin}"
+                    "    （其他管理员账号换成它的用户名）",
+                    "  3. 绑定后页面显示 10 个恢复码，请记下：手机不在身边时，每个可代替验证码登录一次。",
+                    "  之后每次登录：密码 + 验证器上的验证码（或上面的 demo-code 命令）。"
+                    "党员账号无需验证器，可在“账号安全”页自行启用。",
+                ]
+            )
+        )
