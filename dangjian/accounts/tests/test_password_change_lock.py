@@ -11,8 +11,9 @@ import time_machine
 from axes.models import AccessAttempt
 from django.urls import reverse
 
-from dangjian.accounts.tests.test_signin import WRONG, fail, sign_in, signed_in
+from dangjian.accounts.tests.test_signin import WRONG, fail, signed_in
 from dangjian.conftest import TEST_PASSWORD
+from dangjian.conftest import sign_in as both_steps
 from dangjian.core.models import AuditEvent
 
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)  # 17:00 in Shanghai
@@ -23,6 +24,11 @@ NEW = "N3w-pass-2026!"
 def traveller():
     with time_machine.travel(START, tick=False) as t:
         yield t
+
+
+def sign_in(client, username, password, address="10.0.0.1"):
+    """Both steps of the sign-in (an administrator's second factor included)."""
+    return both_steps(client, username, password, REMOTE_ADDR=address)
 
 
 def change(client, old, address="10.0.0.1"):
