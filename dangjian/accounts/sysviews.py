@@ -177,8 +177,8 @@ def user_detail(request, pk: int):
             "assignments": account.roles.all(),
             "system_grant": account.active_system_roles[0] if account.active_system_roles else None,
             "pending": pending,
-            "party_form": PartyGrantForm(),
-            "system_form": SystemGrantForm(),
+            "party_form": PartyGrantForm(auto_id="party_%s"),
+            "system_form": SystemGrantForm(auto_id="system_%s"),
         },
     )
 
