@@ -9,7 +9,9 @@ from dangjian.conftest import TEST_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_branch_admin_grant_requested_approved_and_used(live_server, browser_page, system_users, tree, login):
+def test_a_branch_admin_grant_requested_approved_and_used(
+    live_server, browser_page, system_users, tree, login
+):
     page = browser_page
     base = live_server.url
 

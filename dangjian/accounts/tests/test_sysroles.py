@@ -58,9 +58,7 @@ def test_a_system_role_has_an_empty_party_scope_in_one_query(s, users, tree, dja
     assert scope_for(users["gongwei"]).everything  # the party roles keep their scope
 
 
-def test_a_system_role_sees_no_party_record_even_with_a_superuser_flag_or_a_member_link(
-    s, tree, make_member
-):
+def test_a_system_role_sees_no_party_record_even_with_a_superuser_flag_or_a_member_link(s, tree, make_member):
     xitong = s["xitong"]
     User.objects.filter(pk=xitong.pk).update(is_superuser=True, member=make_member(tree.a1))
     xitong = User.objects.get(pk=xitong.pk)
