@@ -26,7 +26,7 @@ demo: install
 		$(BIN)/dangjian seed --scale small --seed 1 --lifecycle; \
 	fi
 	$(BIN)/dangjian demo_users
-	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（Ctrl+C 停止）"
+	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录（xitong/anquan/shenji 为三员分立的系统管理员、安全管理员、审计管理员；Ctrl+C 停止）"
 	LOCAL_HTTP=1 $(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
 
 test: install browser-deps postgres lint typecheck check-migrations test-sqlite test-postgres
