@@ -158,4 +158,7 @@ def test_the_login_table_lines_up(seeded):
         "党委管理员  dangwei   Dangjian@2026  ",
         "支部管理员  zhibu     Dangjian@2026  ",
         "党员        dangyuan  Dangjian@2026  ",
+        "系统管理员  xitong    Dangjian@2026  ",
+        "安全管理员  anquan    Dangjian@2026  ",
+        "审计管理员  shenji    Dangjian@2026  ",
     ]
