@@ -8,8 +8,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.accounts import sysroles
@@ -383,3 +384,18 @@ def test_the_security_parameters_page_shows_the_settings_in_force(s, settings):
     assert page.status_code == 200
     assert dict((r[0], r[2]) for r in page.context["rows"])["SIGNIN_FAILURE_LIMIT"] == 7
     assert signed_in(s["xitong"]).get(reverse("system:security")).status_code == 403
+
+
+def test_the_users_page_reads_a_fixed_number_of_queries(s, users, tree):
+    """Roles and system roles are prefetched: more accounts on the page cost no more queries."""
+    client = signed_in(s["xitong"])
+    client.get(reverse("system:users"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("system:users"))
+    for i in range(12):
+        user = create_user(actor=None, username=f"extra{i:02}", password=TEST_PASSWORD)
+        assign_role(actor=None, user=user, role="member", org=tree.a2)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("system:users"))
+    assert len(response.context["page"]) > 12
+    assert len(many.captured_queries) == len(few.captured_queries)
