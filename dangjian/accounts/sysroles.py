@@ -323,7 +323,7 @@ def request_system_revoke(*, actor, grant: SystemRoleGrant, reason: str = "") ->
 def _pending_for_decision(actor, request: RoleRequest) -> RoleRequest:
     require_system_role(actor, SECURITY_ADMIN)
     request = (
-        RoleRequest.objects.select_for_update()
+        RoleRequest.objects.select_for_update(of=("self",))
         .select_related("user", "org", "requested_by")
         .get(pk=request.pk)
     )
