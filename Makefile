@@ -28,6 +28,7 @@ demo: install
 	$(BIN)/dangjian demo_users
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录，首次登录按上面的步骤修改密码、绑定验证器（Ctrl+C 停止）"
 	@echo "没有验证器应用时，另开终端运行：$(BIN)/dangjian security demo-code 用户名"
+	@echo "xitong/anquan/shenji 为三员分立的系统管理员、安全管理员、审计管理员"
 	LOCAL_HTTP=1 $(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
 
 test: install browser-deps postgres lint typecheck check-migrations test-sqlite test-postgres

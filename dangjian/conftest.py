@@ -188,6 +188,29 @@ def users(tree, make_user, make_member):
     }
 
 
+@pytest.fixture
+def system_users(db) -> dict:
+    """三员分立: one account per system role (系统管理员 xitong, 安全管理员 anquan, 审计管理员 shenji), granted as the
+    command line grants the first holders; their password is TEST_PASSWORD and needs no change."""
+    from dangjian.accounts.services import create_user
+    from dangjian.accounts.sysroles import grant_system_role
+
+    found = {}
+    for username, role in (
+        ("xitong", "system_admin"),
+        ("anquan", "security_admin"),
+        ("shenji", "audit_admin"),
+    ):
+        user = create_user(
+            actor=None, username=username, password=TEST_PASSWORD, display_name=f"{username}演示"
+        )
+        user.password_must_change = False
+        user.save(update_fields=["password_must_change"])
+        grant_system_role(actor=None, user=user, role=role)
+        found[username] = user
+    return found
+
+
 def pytest_collection_modifyitems(config, items):
     """Tests marked `postgresql` exercise what only PostgreSQL has (the audit table's trigger): on SQLite they
     are deselected rather than skipped, so that a CI run on SQLite does not count them as skipped."""

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", portal_views.dashboard, name="dashboard"),
     path("", include("dangjian.portal.urls")),
     path("accounts/", include("dangjian.accounts.urls")),
+    path("system/", include("dangjian.accounts.sysurls")),
     path("orgs/", include(orgs_patterns)),
     path("members/", include("dangjian.members.urls")),
     path("meetings/", include("dangjian.meetings.urls")),

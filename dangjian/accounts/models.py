@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.accounts.choices import Role
+from dangjian.accounts.choices import RequestKind, RequestStatus, Role, SystemRole, SystemRoleStatus
 
 
 class User(AbstractUser):
@@ -100,3 +100,114 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+class SystemRoleGrant(models.Model):
+    """A system role (三员分立) held by an account: 系统管理员, 安全管理员 or 审计管理员. A grant is active until
+    revoked; a revoked row stays as the record of who held the role. At most one active row per account (a
+    database constraint), and an account holding one holds no party role (accounts.sysroles, re-checked with the
+    account's row locked)."""
+
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.PROTECT, related_name="system_role_grants"
+    )
+    role = models.CharField(_("系统角色"), max_length=20, choices=SystemRole.choices)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=SystemRoleStatus.choices, default=SystemRoleStatus.ACTIVE
+    )
+    granted_at = models.DateTimeField(_("授予时间"), default=timezone.now)
+    granted_by = models.ForeignKey(
+        User, verbose_name=_("批准人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, verbose_name=_("撤销批准人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("系统角色")
+        verbose_name_plural = _("系统角色")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="active"),
+                name="system_role_one_active_per_user",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["system_admin", "security_admin", "audit_admin"]),
+                name="system_role_valid_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_role_display()}"
+
+
+class RoleRequest(models.Model):
+    """A grant or revocation of a party role or a system role asked for by a 系统管理员: it takes effect only when
+    a 安全管理员 (never the one who asked) approves it."""
+
+    kind = models.CharField(_("申请类型"), max_length=20, choices=RequestKind.choices)
+    user = models.ForeignKey(
+        User, verbose_name=_("账号"), on_delete=models.PROTECT, related_name="role_requests"
+    )
+    role = models.CharField(_("角色"), max_length=20)
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    include_descendants = models.BooleanField(_("含下级组织"), default=True)
+    # the assignment or system role a revocation is about (the row is gone once approved: SET_NULL)
+    assignment = models.ForeignKey(
+        RoleAssignment,
+        verbose_name=_("角色授权"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    system_grant = models.ForeignKey(
+        SystemRoleGrant,
+        verbose_name=_("系统角色"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField(_("申请事由"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.PENDING, db_index=True
+    )
+    requested_by = models.ForeignKey(
+        User, verbose_name=_("申请人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, verbose_name=_("审批人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("授权申请")
+        verbose_name_plural = _("授权申请")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(kind__in=["grant_party", "revoke_party"]) | models.Q(org__isnull=False),
+                name="role_request_party_has_org",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | models.Q(decided_at__isnull=False),
+                name="role_request_decided_has_time",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}：{self.user} {self.role_label()}"
+
+    def role_label(self) -> str:
+        from dangjian.core.choices import choice_label
+
+        return choice_label(SystemRole if self.is_system else Role, self.role)
+
+    @property
+    def is_system(self) -> bool:
+        return self.kind in (RequestKind.GRANT_SYSTEM, RequestKind.REVOKE_SYSTEM)

@@ -35,6 +35,9 @@ class Scope:
     # an admin grant with descendants over the root (the 工委): every organisation, so the filters are left
     # out (a 工委管理员's lists then count and page without joining the organisations)
     everything: bool = False
+    # the account's system role (三员分立: system_admin, security_admin, audit_admin), or None. An account holding
+    # one has no party scope at all: no grants, no own member record, not a superuser here.
+    system_role: str | None = None
 
     @property
     def admin_grants(self) -> list[Grant]:
@@ -112,13 +115,27 @@ class Scope:
 
 
 def _load(user) -> Scope:
-    from dangjian.accounts.models import RoleAssignment
+    from django.db.models import BooleanField, CharField, IntegerField, Value
+
+    from dangjian.accounts.choices import SystemRole, SystemRoleStatus
+    from dangjian.accounts.models import RoleAssignment, SystemRoleGrant
 
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return Scope(user_id=None, member_id=None)
-    rows = RoleAssignment.objects.filter(user=user).values_list(
+    # One query: the party assignments and the active system role side by side (UNION ALL).
+    party = RoleAssignment.objects.filter(user=user).values_list(
         "role", "org_id", "org__path", "include_descendants"
     )
+    system = SystemRoleGrant.objects.filter(user=user, status=SystemRoleStatus.ACTIVE).values_list(
+        "role",
+        Value(None, output_field=IntegerField()),
+        Value("", output_field=CharField()),
+        Value(False, output_field=BooleanField()),
+    )
+    rows = list(party.union(system, all=True))
+    system_roles = [role for role, *_rest in rows if role in SystemRole.values]
+    if system_roles:  # 三员分立: a system role sees no party record, whatever else the account carries
+        return Scope(user_id=user.pk, member_id=None, system_role=system_roles[0])
     grants = [Grant(role, org_id, path, incl) for role, org_id, path, incl in rows]
     return Scope(
         user_id=user.pk,

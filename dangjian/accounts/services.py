@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from dangjian.accounts.choices import Role
+from dangjian.accounts.choices import Role, SystemRole
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit
@@ -53,8 +53,10 @@ def create_user(*, actor, username: str, password: str, display_name: str = "", 
         raise ServiceError(_("用户名“%(username)s”已存在。") % {"username": username}, field="username")
     if member is not None:
         require_org(actor, member.org, _("该党员不在您的管理范围内，不能为其开通账号。"))
-    elif actor is not None and not fresh_scope(actor).is_admin:
-        raise OutOfScope()
+    elif actor is not None:
+        scope = fresh_scope(actor)
+        if not (scope.is_admin or scope.system_role == SystemRole.SYSTEM_ADMIN):
+            raise OutOfScope()
     user = User(username=username, first_name=display_name, member=member)
     try:
         validate_password(password, user)
@@ -83,6 +85,24 @@ def assign_role(*, actor, user: User, role: str, org, include_descendants: bool 
     for check in ROLE_ORG_CHECKS:  # e.g. which organisation types the role applies to (orgs.roles)
         check(role, org)
     require_org(actor, org, _("该组织不在您的管理范围内，不能授权。"))
+    return apply_assignment(
+        actor=actor, user=user, role=role, org=org, include_descendants=include_descendants
+    )
+
+
+def apply_assignment(
+    *, actor, user: User, role: str, org, include_descendants: bool = True
+) -> RoleAssignment:
+    """Writes the assignment once its grant is authorised (by the actor's scope in `assign_role`, or by a
+    安全管理员's approval in `accounts.sysroles`). Call inside a transaction."""
+    from dangjian.accounts.sysroles import refuse_party_role_for_system_account
+
+    if role not in Role.values:
+        raise ServiceError(_("角色无效。"), field="role")
+    for check in ROLE_ORG_CHECKS:
+        check(role, org)
+    user = User.objects.select_for_update().get(pk=user.pk)  # serialises with a system role's grant
+    refuse_party_role_for_system_account(user)
     assignment, created = RoleAssignment.objects.get_or_create(
         user=user, role=role, org=org, defaults={"include_descendants": include_descendants}
     )
@@ -107,6 +127,12 @@ def assign_role(*, actor, user: User, role: str, org, include_descendants: bool 
 def revoke_role(*, actor, assignment: RoleAssignment) -> None:
     assignment = RoleAssignment.objects.select_related("org", "user").get(pk=assignment.pk)
     require_org(actor, assignment.org, _("该授权不在您的管理范围内。"))
+    delete_assignment(actor=actor, assignment=assignment)
+
+
+def delete_assignment(*, actor, assignment: RoleAssignment) -> None:
+    """Deletes an assignment whose revocation is authorised (see `apply_assignment`), with its audit event."""
+    assignment = RoleAssignment.objects.select_related("org", "user").get(pk=assignment.pk)
     audit.record(
         actor=actor,
         action="delete",
@@ -144,9 +170,8 @@ def change_own_password(*, actor: User, password: str, client_address: str = "")
 
 
 def can_unlock(actor) -> bool:
-    """Sign-in locks concern every account: lifted by those who administer the whole tree (the 工委管理员)."""
-    scope = fresh_scope(actor)
-    return scope.everything or scope.is_superuser
+    """Sign-in locks concern every account: lifted by the 安全管理员 (三员分立), or by the command line."""
+    return actor is None or fresh_scope(actor).system_role == SystemRole.SECURITY_ADMIN
 
 
 @transaction.atomic

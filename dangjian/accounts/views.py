@@ -57,9 +57,9 @@ class PasswordChange(PasswordChangeView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def locks(request):
-    """The sign-in locks in force, and lifting one (工委管理员 only)."""
+    """The sign-in locks in force, and lifting one (安全管理员 only)."""
     if not services.can_unlock(request.user):
-        raise PermissionDenied(_("只有工委管理员可以解除登录锁定。"))
+        raise PermissionDenied(_("只有安全管理员可以解除登录锁定。"))
     if request.method == "POST":
         username = request.POST.get("username", "").strip()[:150]
         address = request.POST.get("address", "").strip()[:45]
@@ -74,6 +74,7 @@ def locks(request):
         request,
         "registration/locks.html",
         {
+            "nav": "sys_locks",
             "locks": lockout.current_locks(),
             "limit": settings.SIGNIN_FAILURE_LIMIT,
             "window": settings.SIGNIN_FAILURE_WINDOW_MINUTES,

@@ -36,6 +36,12 @@ class AuditEvent(models.Model):
         VIEW_PERSONAL = "view_personal", _("查看个人信息")
         EXPORT = "export", _("导出")
         PRUNE = "prune", _("清理")
+        REQUEST = "request", _("提出申请")
+        APPROVE = "approve", _("批准")
+        REJECT = "reject", _("驳回")
+        PASSWORD_RESET = "password_reset", _("重置密码")
+        DEACTIVATE = "deactivate", _("停用账号")
+        ACTIVATE = "activate", _("启用账号")
 
     # Set by `audit.record` once the chain is locked, so that times follow the chain's order.
     at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)

@@ -8,7 +8,7 @@ from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
-from dangjian.accounts.web import admin_required
 from dangjian.core.downloads import personal_data
 from dangjian.core.models import AuditEvent
 from dangjian.portal import selectors
@@ -30,6 +30,12 @@ def dashboard(request):
     """Admins: statistics of their scope. A member without an admin role: their own record.
     Anyone else: a page saying no role has been assigned yet."""
     scope = scope_for(request.user)
+    if scope.system_role:  # 三员分立: the system roles' own pages, no party statistics
+        return render(
+            request,
+            "accounts/system/dashboard.html",
+            {"nav": "dashboard", "role_label": SystemRole(scope.system_role).label},
+        )
     if scope.is_admin:
         board = selectors.build_dashboard(request.user)
         return render(
@@ -148,10 +154,18 @@ def _show(value) -> str:
     return str(value)
 
 
-@admin_required
+@login_required
 @require_GET
 def audit_log(request):
-    events = AuditEvent.objects.filter(scope_for(request.user).path_q("org_path"))
+    """The audit trail within the reader's scope; the 审计管理员 reads all of it (the other system roles'
+    actions included). The 系统管理员 and the 安全管理员 do not read it: the 审计管理员 reviews their actions."""
+    scope = scope_for(request.user)
+    if scope.system_role == SystemRole.AUDIT_ADMIN:
+        events = AuditEvent.objects.all()
+    elif scope.is_admin:
+        events = AuditEvent.objects.filter(scope.path_q("org_path"))
+    else:
+        raise PermissionDenied("需要管理员角色")
     object_types = sorted(events.order_by().values_list("object_type", flat=True).distinct())
     form = AuditFilterForm(request.GET or None, object_types=object_types)
     if form.is_bound and form.is_valid():

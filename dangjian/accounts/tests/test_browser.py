@@ -1,5 +1,5 @@
-"""A locked account as its holder and the 工委管理员 meet it, in headless Chromium: the refused sign-in says when
-to try again, the 工委管理员 lifts the lock on the page of sign-in locks, and the holder signs in."""
+"""A locked account as its holder and the 安全管理员 meet it, in headless Chromium: the refused sign-in says when
+to try again, the 安全管理员 lifts the lock on the page of sign-in locks, and the holder signs in."""
 
 import pytest
 from django.test import Client
@@ -10,8 +10,8 @@ from dangjian.conftest import TEST_PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_locked_account_is_refused_until_the_gongwei_admin_lifts_the_lock(
-    live_server, browser_page, users, tree, login
+def test_a_locked_account_is_refused_until_the_security_admin_lifts_the_lock(
+    live_server, browser_page, users, system_users, tree, login
 ):
     guesser = Client()
     for _ in range(5):  # someone elsewhere guesses the branch admin's password
@@ -29,8 +29,8 @@ def test_a_locked_account_is_refused_until_the_gongwei_admin_lifts_the_lock(
     assert "之后再试" in page.locator("main").inner_text()  # the right password is refused while locked
     assert page.url.startswith(f"{base}/accounts/login/")
 
-    login("gongwei")
-    page.goto(f"{base}/accounts/locks/")
+    login("anquan")
+    page.get_by_role("link", name="登录锁定").first.click()  # the 安全管理员's menu
     row = page.locator("tr[data-lock='branch_a1']")
     assert "账号" in row.inner_text()
     row.get_by_role("button", name="解除锁定").click()

@@ -117,13 +117,14 @@ def test_unlock_command_lifts_the_lock_and_is_audited(client, users, traveller, 
     assert event.note.startswith("已解除锁定")
 
 
-def test_unlock_by_a_user_who_does_not_administer_the_whole_tree_is_refused(client, users, traveller):
+@pytest.mark.parametrize("who", ["gongwei", "dangwei_a"])
+def test_unlock_by_a_user_who_is_not_the_security_admin_is_refused(client, users, traveller, who):
     from dangjian.accounts.services import unlock_signin
     from dangjian.core.errors import OutOfScope
 
     fail(client, "branch_a1", 5)
     with pytest.raises(OutOfScope):
-        unlock_signin(actor=users["dangwei_a"], username="branch_a1")
+        unlock_signin(actor=users[who], username="branch_a1")
     assert sign_in(client, "branch_a1", TEST_PASSWORD).status_code == 429
     assert not AuditEvent.objects.filter(action="unlock").exists()
 
@@ -209,9 +210,14 @@ def test_the_client_address_behind_a_tls_proxy_is_the_one_the_proxy_saw(client, 
 # --- the page of sign-in locks ----------------------------------------------------------------------------
 
 
-def test_the_locks_page_lists_the_locks_and_lifts_one(client, users, traveller):
+@pytest.fixture
+def anquan(system_users):
+    return system_users["anquan"]
+
+
+def test_the_locks_page_lists_the_locks_and_lifts_one(client, users, traveller, anquan):
     fail(Client(), "branch_a1", 5, address="10.7.7.7")
-    client.force_login(users["gongwei"])
+    client.force_login(anquan)
     page = client.get(reverse("locks"))
     assert [(lock["kind"], lock["value"]) for lock in page.context["locks"]] == [
         ("ip_address", "10.7.7.7"),
@@ -223,11 +229,12 @@ def test_the_locks_page_lists_the_locks_and_lifts_one(client, users, traveller):
     assert response.context["locks"] == []  # the address's count was the account's failures
     assert sign_in(Client(), "branch_a1", TEST_PASSWORD, address="10.7.7.7").status_code == 302
     event = AuditEvent.objects.get(action="unlock")
-    assert (event.actor, event.object_repr) == (users["gongwei"], "branch_a1")
+    assert (event.actor, event.object_repr) == (anquan, "branch_a1")
 
 
-@pytest.mark.parametrize("who", ["dangwei_a", "branch_a1", "member_a1"])
-def test_only_the_whole_tree_admin_may_lift_a_lock(client, users, traveller, who):
+@pytest.mark.parametrize("who", ["gongwei", "dangwei_a", "branch_a1", "member_a1"])
+def test_only_the_security_admin_may_lift_a_lock(client, users, traveller, who):
+    """三员分立: lifting a lock is the 安全管理员's, not even the 工委管理员's."""
     fail(Client(), "branch_a2", 5)
     client.force_login(users[who])
     assert client.get(reverse("locks")).status_code == 403

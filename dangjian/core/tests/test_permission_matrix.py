@@ -91,6 +91,40 @@ SCOPE_ORGS = {
 }
 OWN_BRANCH = {"member": ("A1",)}
 
+# 三员分立: the system roles, a second table of columns (SYSTEM_PERSONAS order). They have no party scope: every
+# party page refuses them (by default a row expects a refusal for them: 403, 404 or 405, and a refused POST that
+# changes nothing), and they must not see what the anonymous visitor must not see, except where ALLOWANCES say.
+SYSTEM_PERSONAS = ("xitong", "anquan", "shenji")
+SYSTEM_ROLES = {"xitong": "system_admin", "anquan": "security_admin", "shenji": "audit_admin"}
+PERSONA_LABELS.update(
+    {
+        "xitong": "系统管理员 (system_admin)",
+        "anquan": "安全管理员 (security_admin)",
+        "shenji": "审计管理员 (audit_admin)",
+    }
+)
+SCOPE_ORGS.update({p: () for p in SYSTEM_PERSONAS})
+SYSTEM_URLS = (
+    "system:users",
+    "system:user_new",
+    "system:user_detail",
+    "system:user_password",
+    "system:user_active",
+    "system:request_party_grant",
+    "system:request_system_grant",
+    "system:request_party_revoke",
+    "system:request_system_revoke",
+    "system:requests",
+    "system:decide",
+    "system:security",
+    "locks",
+)
+ALL_ORG_KEYS = ("GW", "ADZ", "A", "A1", "A1G1", "A2", "B", "BZZ", "B1")
+ALL_PEOPLE_KEYS = (
+    "shuji", "target", "stint", "lost", "transfer", "arrears", "dw_shuji", "self", "xiaozu", "a2", "a2_shuji", "b1",
+    "b1_shuji",
+)  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Allowance:
@@ -138,6 +172,21 @@ ALLOWANCES = (
         "the audit events of 甲委's own youth group keep the snapshot written when it was set up, which names "
         "its leader and members from 甲委's branches: audit records are evidence and are not rewritten",
         people=("xiaozu", "a2"),
+    ),
+    Allowance(
+        ("xitong", "anquan"),
+        SYSTEM_URLS,
+        "the 系统管理员 grants party roles over organisations and the 安全管理员 approves them: the role pages name "
+        "the organisations (never a member)",
+        orgs=ALL_ORG_KEYS,
+    ),
+    Allowance(
+        ("shenji",),
+        ("portal:audit",),
+        "the 审计管理员 reads the whole audit trail, whose events name organisations and members (身份证号 are "
+        "masked in the snapshots, and searched for)",
+        orgs=ALL_ORG_KEYS,
+        people=ALL_PEOPLE_KEYS,
     ),
     Allowance(
         ("a2", "b1", "dw_only"),
@@ -432,12 +481,30 @@ def _build(world: World) -> None:
         )
         RoleAssignment.objects.create(user=user, role=role, org=o[org], include_descendants=descendants)
         world.users[persona] = user
-    for persona in PERSONAS:
+    from dangjian.accounts import sysroles
+    from dangjian.accounts.services import create_user
+
+    for persona in SYSTEM_PERSONAS:
+        user = create_user(actor=None, username=f"mx_{persona}", password="Mx-pass-2026!")
+        world.obj[f"grant_{persona}"] = sysroles.grant_system_role(
+            actor=None, user=user, role=SYSTEM_ROLES[persona]
+        )
+        world.users[persona] = user
+    world.users["plain"] = create_user(actor=None, username="mx_plain", password="Mx-pass-2026!")
+    world.obj["request"] = sysroles.request_party_grant(
+        actor=world.users["xitong"], user=world.users["plain"], role="member", org=o["A1"]
+    )
+    world.obj["assignment_a2"] = world.users["a2"].roles.get()
+    # an administrator's password must change at first sign-in (the pages of that are tested elsewhere)
+    User.objects.filter(username__in=["mx_xitong", "mx_anquan", "mx_shenji", "mx_plain"]).update(
+        password_must_change=False
+    )
+    for persona in (*PERSONAS, *SYSTEM_PERSONAS):
         client = Client()
         if persona in world.users:
             client.force_login(world.users[persona])
         world.clients[persona] = client
-    world.secrets = {persona: _secrets(world, persona) for persona in PERSONAS}
+    world.secrets = {persona: _secrets(world, persona) for persona in (*PERSONAS, *SYSTEM_PERSONAS)}
 
 
 def _secrets(world: World, persona: str) -> list[Secret]:
@@ -509,11 +576,20 @@ class Row:
     query: Any = None  # world → GET query
     data: Any = None  # world → POST body
     headers: dict | None = None
+    # the system personas (SYSTEM_PERSONAS order); None: refused (403, 404 or 405), a POST changing nothing
+    system: str | None = None
+    system_post: str | None = None
 
     def expected(self, method: str) -> dict[str, str]:
         tokens = (self.get if method == "get" else self.post).split()
         assert len(tokens) == len(PERSONAS), tokens
         return dict(zip(PERSONAS, tokens, strict=True))
+
+    def expected_system(self, method: str) -> dict[str, str]:
+        line = self.system if method == "get" else self.system_post
+        tokens = line.split() if line else ["refused"] * len(SYSTEM_PERSONAS)
+        assert len(tokens) == len(SYSTEM_PERSONAS), tokens
+        return dict(zip(SYSTEM_PERSONAS, tokens, strict=True))
 
 
 def pk(key):
@@ -613,14 +689,21 @@ def members_workbook(w) -> dict:
     return {"file": SimpleUploadedFile("名册.xlsx", buffer.getvalue())}
 
 
+def user_pk(persona):
+    return lambda w: {"pk": w.users[persona].pk}
+
+
+NONE_GET = NONE_POST = "login 403 403 403 403 403 403"  # the system roles' pages: no party persona
+
 H = {"HX-Request": "true"}
 A1 = lambda w: {"org": w.orgs["A1"].pk}  # noqa: E731
 
 # Columns: anon member a1 a2 b1 dw dw_only
 TABLE: dict[str, Row] = {
     # --- dashboard, audit, imports
-    "dashboard": Row("login 200 200 200 200 200 200"),
-    "portal:audit": Row("login 403 200 200 200 200 200"),
+    "dashboard": Row("login 200 200 200 200 200 200", system="200 200 200"),
+    # the 审计管理员 reads the whole trail; the other two system roles do not read it
+    "portal:audit": Row("login 403 200 200 200 200 200", system="403 403 200"),
     "portal:import_index": Row("login 403 200 200 200 200 200"),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
@@ -640,9 +723,16 @@ TABLE: dict[str, Row] = {
         "200 302 302 302 302 302 302",
         post="200+ 302 302 302 302 302 302",
         data=lambda w: {"username": "mx_a1", "password": "wrong-password"},
+        system="302 302 302",
+        system_post="302 302 302",
     ),
     # signing out is recorded in the audit trail (accounts.signin): a write for everyone signed in
-    "logout": Row("405 405 405 405 405 405 405", post="login login+ login+ login+ login+ login+ login+"),
+    "logout": Row(
+        "405 405 405 405 405 405 405",
+        post="login login+ login+ login+ login+ login+ login+",
+        system="405 405 405",
+        system_post="login+ login+ login+",
+    ),
     "password_change": Row(
         "login 200 200 200 200 200 200",
         # a wrong current password: refused, and recorded as a failed sign-in (it counts toward the lock)
@@ -652,37 +742,102 @@ TABLE: dict[str, Row] = {
             "new_password1": "N3w-pass-2026!",
             "new_password2": "N3w-pass-2026!",
         },
+        system="200 200 200",
+        system_post="200 200 200",
     ),
-    "password_change_done": Row("login 200 200 200 200 200 200"),
+    "password_change_done": Row("login 200 200 200 200 200 200", system="200 200 200"),
     # the second factor (accounts.otp): a persona's session has passed its second step (force_login, see
     # dangjian/conftest.py), so the verification page sends it on, refusing nothing and writing nothing
     "otp_verify": Row(
         "login 302 302 302 302 302 302",
         post="login 302 302 302 302 302 302",
         data=lambda w: {"code": "000000"},
+        system="302 302 302",
+        system_post="302 302 302",
     ),
-    # one's own account only: every signed-in user, nobody else's authenticator
-    "account_security": Row("login 200 200 200 200 200 200"),
+    # one's own account only: every signed-in user (the system roles too), nobody else's authenticator
+    "account_security": Row("login 200 200 200 200 200 200", system="200 200 200"),
     "otp_setup": Row(  # a wrong code enrols nothing
         "login 200 200 200 200 200 200",
         post="login 200 200 200 200 200 200",
         data=lambda w: {"code": "000000"},
+        system="200 200 200",
+        system_post="200 200 200",
     ),
     "otp_disable": Row(  # no authenticator to turn off: refused
         "login 405 405 405 405 405 405",
         post="login 302 302 302 302 302 302",
         data=lambda w: {"code": "000000"},
+        system="405 405 405",
+        system_post="302 302 302",
     ),
     "otp_recovery_codes": Row(  # no authenticator: no recovery codes to make
         "login 405 405 405 405 405 405",
         post="login 302 302 302 302 302 302",
+        system="405 405 405",
+        system_post="302 302 302",
     ),
-    # sign-in locks concern every account: the 工委管理员 only (accounts/tests/test_signin.py)
+    # sign-in locks concern every account: the 安全管理员 only (accounts/tests/test_signin.py)
     "locks": Row(
         "login 403 403 403 403 403 403",
         post="login 403 403 403 403 403 403",
         data=lambda w: {"username": "mx_a1"},
+        system="403 200 403",
+        system_post="403 302+ 403",
     ),
+    # --- 三员分立: the system roles' pages (accounts/tests/test_sysroles.py); no party persona reaches them
+    "system:users": Row(NONE_GET, system="200 403 403"),
+    "system:user_new": Row(
+        NONE_GET,
+        post=NONE_POST,
+        data=lambda w: {"username": "mx_new"},
+        system="200 403 403",
+        system_post="200+ 403 403",
+    ),
+    "system:user_detail": Row(NONE_GET, kwargs=user_pk("a2"), system="200 403 403"),
+    "system:user_password": Row(
+        NONE_GET, post=NONE_POST, kwargs=user_pk("a2"), system="405 403 403", system_post="200+ 403 403"
+    ),
+    "system:user_active": Row(
+        NONE_GET,
+        post=NONE_POST,
+        kwargs=user_pk("a2"),
+        data=lambda w: {"active": "0"},
+        system="405 403 403",
+        system_post="302+ 403 403",
+    ),
+    "system:request_party_grant": Row(
+        NONE_GET,
+        post=NONE_POST,
+        kwargs=user_pk("a2"),
+        data=lambda w: {"role": "member", "org_code": "MXA1"},
+        system="405 403 403",
+        system_post="302+ 403 403",
+    ),
+    "system:request_system_grant": Row(
+        NONE_GET,
+        post=NONE_POST,
+        kwargs=user_pk("b1"),
+        data=lambda w: {"role": "audit_admin"},
+        system="405 403 403",
+        system_post="302 403 403",  # refused with a message: 乙一's admin holds a party role (三员分立)
+    ),
+    "system:request_party_revoke": Row(
+        NONE_GET, post=NONE_POST, kwargs=pk("assignment_a2"), system="405 403 403", system_post="302+ 403 403"
+    ),
+    "system:request_system_revoke": Row(
+        NONE_GET, post=NONE_POST, kwargs=pk("grant_shenji"), system="405 403 403", system_post="302+ 403 403"
+    ),
+    "system:requests": Row(NONE_GET, system="200 200 403"),
+    "system:decide": Row(
+        NONE_GET,
+        post=NONE_POST,
+        kwargs=pk("request"),
+        data=lambda w: {"decision": "approve", "note": "同意"},
+        system="403 405 403",
+        system_post="403 302+ 403",
+    ),
+    "system:security": Row(NONE_GET, system="403 200 403"),
     # --- organisations
     "orgs:tree": Row("login 403 200 200 200 200 200"),
     "orgs:create": Row(
@@ -850,8 +1005,13 @@ TABLE: dict[str, Row] = {
         },
     ),
     "dues:mine": Row("login 200 404 404 404 404 404"),
+    # a calculator over the published rate table: it reads no record, so any signed-in account may use it
     "dues:calculator": Row(
-        "login 200 200 200 200 200 200", post="login 400 400 400 400 400 400", data=lambda w: {}
+        "login 200 200 200 200 200 200",
+        post="login 400 400 400 400 400 400",
+        data=lambda w: {},
+        system="200 200 200",
+        system_post="400 400 400",
     ),
     # --- 发展党员
     "pipeline:index": Row("login 403 200 200 200 200 200"),
@@ -1197,11 +1357,36 @@ def client_for(world, db):
 def check(world, persona, name, method, response, expected):
     got = outcome(response)
     want = expected.rstrip("+")
-    assert got == want, f"{method.upper()} {name} as {PERSONA_LABELS[persona]}: {got}, expected {want}"
+    if want == "refused":
+        assert got in ("403", "404", "405"), (
+            f"{method.upper()} {name} as {PERSONA_LABELS[persona]}: {got}, expected a refusal"
+        )
+    else:
+        assert got == want, f"{method.upper()} {name} as {PERSONA_LABELS[persona]}: {got}, expected {want}"
     if response.status_code != 302:
         text = body_text(response) + "\n" + response.get("Content-Disposition", "")
         found = leaks(text, world.hidden_from(persona, name))
         assert found == [], f"{method.upper()} {name} as {PERSONA_LABELS[persona]} shows {found}"
+
+
+def _run(world, client_for, name, persona, get_expected, post_expected):
+    row = TABLE[name]
+    url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+    client = client_for(persona)
+    query = row.query(world) if row.query else {}
+    response = client.get(url, query, headers=row.headers or {})
+    check(world, persona, name, "get", response, get_expected)
+    if post_expected is None:
+        return
+    before = state()
+    response = client.post(url, row.data(world) if row.data else {}, headers=row.headers or {})
+    check(world, persona, name, "post", response, post_expected)
+    after = state()
+    changed = [label for label in before if before[label] != after[label]]
+    if post_expected.endswith("+"):  # the body is one the owner can submit: the write happens
+        assert changed != [], f"accepted POST {name} as {PERSONA_LABELS[persona]} changed nothing"
+    else:
+        assert changed == [], f"refused POST {name} as {PERSONA_LABELS[persona]} changed {changed}"
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -1209,23 +1394,8 @@ def check(world, persona, name, method, response, expected):
 def test_matrix(world, client_for, name, persona):
     assert name in TABLE, f"{name} has no row in TABLE"
     row = TABLE[name]
-    url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
-    client = client_for(persona)
-    query = row.query(world) if row.query else {}
-    response = client.get(url, query, headers=row.headers or {})
-    check(world, persona, name, "get", response, row.expected("get")[persona])
-    if row.post is None:
-        return
-    expected = row.expected("post")[persona]
-    before = state()
-    response = client.post(url, row.data(world) if row.data else {}, headers=row.headers or {})
-    check(world, persona, name, "post", response, expected)
-    after = state()
-    changed = [label for label in before if before[label] != after[label]]
-    if expected.endswith("+"):  # the body is one the owner can submit: the write happens
-        assert changed != [], f"accepted POST {name} as {PERSONA_LABELS[persona]} changed nothing"
-    else:
-        assert changed == [], f"refused POST {name} as {PERSONA_LABELS[persona]} changed {changed}"
+    post = row.expected("post")[persona] if row.post is not None else None
+    _run(world, client_for, name, persona, row.expected("get")[persona], post)
 
 
 # --- one-time form tokens ---------------------------------------------------------------------------------
@@ -1284,3 +1454,25 @@ def test_a_repeated_submission_records_nothing(world, client_for, name):
     assert "该表单已提交，请勿重复提交" in second.content.decode()
     after = state()
     assert [label for label in before if before[label] != after[label]] == [], name
+
+
+@pytest.mark.parametrize("persona", SYSTEM_PERSONAS)
+@pytest.mark.parametrize("name", URL_NAMES)
+def test_system_roles_matrix(world, client_for, name, persona):
+    """三员分立: the system roles reach their own pages only; every party page refuses them, every POST there
+    changes nothing (the 审计管理员 writes nowhere but its own sign-out and password)."""
+    assert name in TABLE, f"{name} has no row in TABLE"
+    row = TABLE[name]
+    post = row.expected_system("post")[persona] if row.post is not None else None
+    _run(world, client_for, name, persona, row.expected_system("get")[persona], post)
+
+
+def test_the_audit_admin_writes_nowhere():
+    """Every POST of the table is refused to the 审计管理员, but signing out (an audit event) and changing their own
+    password (refused here: the old password in the body is wrong)."""
+    accepted = sorted(
+        name
+        for name, row in TABLE.items()
+        if row.post is not None and row.expected_system("post")["shenji"].endswith("+")
+    )
+    assert accepted == ["logout"]

@@ -8,12 +8,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from dangjian.accounts.models import RoleAssignment, User
+from dangjian.accounts.models import RoleAssignment, SystemRoleGrant, User
 from dangjian.core.tables import display_width
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
-USERNAMES = ["dangwei", "dangyuan", "gongwei", "zhibu"]
+USERNAMES = ["anquan", "dangwei", "dangyuan", "gongwei", "shenji", "xitong", "zhibu"]
 
 
 def demo_users(*args: str) -> str:
@@ -64,6 +64,16 @@ def test_creates_one_user_per_role_and_prints_the_logins(seeded):
             label in line and username in line and "Dangjian@2026" in line for line in out.splitlines()
         )
     assert "本人党员信息：" + accounts["dangyuan"].member.name in out
+    # 三员分立: one account per system role, holding no party role and seeing no party record
+    assert sorted(SystemRoleGrant.objects.filter(status="active").values_list("user__username", "role")) == [
+        ("anquan", "security_admin"),
+        ("shenji", "audit_admin"),
+        ("xitong", "system_admin"),
+    ]
+    for label, username in (("系统管理员", "xitong"), ("安全管理员", "anquan"), ("审计管理员", "shenji")):
+        assert any(label in line and username in line for line in out.splitlines())
+        assert not Member.objects.visible_to(accounts[username]).exists()
+        assert not Org.objects.visible_to(accounts[username]).exists()
 
 
 def test_each_demo_user_sees_exactly_their_scope(seeded):
@@ -148,6 +158,9 @@ def test_the_login_table_lines_up(seeded):
         "党委管理员  dangwei   Dangjian@2026  ",
         "支部管理员  zhibu     Dangjian@2026  ",
         "党员        dangyuan  Dangjian@2026  ",
+        "系统管理员  xitong    Dangjian@2026  ",
+        "安全管理员  anquan    Dangjian@2026  ",
+        "审计管理员  shenji    Dangjian@2026  ",
     ]
 
 

@@ -14,10 +14,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dangjian.accounts.choices import ADMIN_ROLES, Role
-from dangjian.accounts.models import RecoveryCode, RoleAssignment, User
+from dangjian.accounts.choices import ADMIN_ROLES, Role, SystemRole, SystemRoleStatus
+from dangjian.accounts.models import RecoveryCode, RoleAssignment, SystemRoleGrant, User
 from dangjian.accounts.passwords import HistoryValidator
 from dangjian.core import audit, tables
 from dangjian.members.choices import Category, WorkStatus
@@ -33,10 +34,18 @@ class DemoAccount:
     username: str
     role: str
     display_name: str
-    org: Org
+    org: Org | None
     include_descendants: bool
     scope: str
     member: Member | None = None
+
+    @property
+    def is_system(self) -> bool:
+        return self.role in SystemRole.values
+
+    @property
+    def role_label(self) -> str:
+        return str(SystemRole(self.role).label if self.is_system else Role(self.role).label)
 
 
 def _pick_branch(party: Org) -> Org | None:
@@ -106,11 +115,22 @@ def demo_accounts() -> list[DemoAccount]:
             f"本人党员信息：{member.name}（{member.org.name}）",
             member,
         ),
+        # 三员分立: the system roles, which see no party record
+        DemoAccount(
+            "xitong", SystemRole.SYSTEM_ADMIN, "系统管理员演示账号", None, False, "账号管理、授权申请"
+        ),
+        DemoAccount(
+            "anquan", SystemRole.SECURITY_ADMIN, "安全管理员演示账号", None, False, "授权审批、登录锁定"
+        ),
+        DemoAccount("shenji", SystemRole.AUDIT_ADMIN, "审计管理员演示账号", None, False, "查阅全部操作日志"),
     ]
 
 
 class Command(BaseCommand):
-    help = "为每个角色创建（或重置）一个演示账号：工委管理员、党委管理员、支部管理员、党员。"
+    help = (
+        "为每个角色创建（或重置）一个演示账号：工委管理员、党委管理员、支部管理员、党员，"
+        "以及系统管理员、安全管理员、审计管理员。"
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -120,6 +140,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, password: str, **options):
         accounts = demo_accounts()
+        root_path = accounts[0].org.path if accounts[0].org else ""
         created = []
         rules = [v for v in get_default_password_validators() if not isinstance(v, HistoryValidator)]
         for account in accounts:
@@ -144,19 +165,30 @@ class Command(BaseCommand):
             ).delete()  # administrators enrol an authenticator at first sign-in
             RecoveryCode.objects.filter(user=user).delete()
             user.roles.all().delete()
-            RoleAssignment.objects.create(
-                user=user, role=account.role, org=account.org, include_descendants=account.include_descendants
+            active = SystemRoleGrant.objects.filter(user=user, status=SystemRoleStatus.ACTIVE)
+            active.exclude(role=account.role).update(
+                status=SystemRoleStatus.REVOKED, revoked_at=timezone.now()
             )
+            if account.is_system:
+                if not active.filter(role=account.role).exists():
+                    SystemRoleGrant.objects.create(user=user, role=account.role)
+            else:
+                RoleAssignment.objects.create(
+                    user=user,
+                    role=account.role,
+                    org=account.org,
+                    include_descendants=account.include_descendants,
+                )
         audit.record(
             actor=None,
             action="create" if created else "update",
             object_type="demo_users",
             object_repr="演示账号",
-            org_path=accounts[0].org.path,
+            org_path=root_path,
             note=f"创建或重置：{'、'.join(a.username for a in accounts)}",
         )
         rows = [["角色", "用户名", "密码", "范围"]]
-        rows += [[str(Role(a.role).label), a.username, password, a.scope] for a in accounts]
+        rows += [[a.role_label, a.username, password, a.scope] for a in accounts]
         self.stdout.write("演示账号（已创建或重置）：")
         self.stdout.write("\n".join(tables.align(rows, rule=True)))
         admin = next(a.username for a in accounts if a.role in ADMIN_ROLES)
