@@ -100,6 +100,8 @@ class RecoveryCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class SystemRoleGrant(models.Model):
     """A system role (三员分立) held by an account: 系统管理员, 安全管理员 or 审计管理员. A grant is active until
     revoked; a revoked row stays as the record of who held the role. At most one active row per account (a

@@ -36,8 +36,8 @@ from django.utils.translation import gettext as _
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from dangjian.accounts.choices import ADMIN_ROLES
-from dangjian.accounts.models import RecoveryCode, RoleAssignment, User
+from dangjian.accounts.choices import ADMIN_ROLES, SystemRoleStatus
+from dangjian.accounts.models import RecoveryCode, RoleAssignment, SystemRoleGrant, User
 from dangjian.core import audit
 from dangjian.core.errors import OutOfScope, ServiceError
 
@@ -54,10 +54,13 @@ RECOVERY_CODE_LENGTH = 10  # shown as two groups of five
 
 
 def requires_second_factor(user) -> bool:
-    """Whether `user` must have a second factor: holds an administrator role (or is a superuser)."""
+    """Whether `user` must have a second factor: holds an administrator role, a system role (系统管理员, 安全管理员,
+    审计管理员) or is a superuser."""
     if not getattr(user, "pk", None):
         return False
     if user.is_superuser:
+        return True
+    if SystemRoleGrant.objects.filter(user_id=user.pk, status=SystemRoleStatus.ACTIVE).exists():
         return True
     return RoleAssignment.objects.filter(user_id=user.pk, role__in=ADMIN_ROLES).exists()
 
@@ -262,7 +265,7 @@ def disable(*, actor: User, code: str, client_address: str = "") -> None:
 
 
 def can_reset(actor) -> bool:
-    """Who resets another user's second factor: those who administer the whole tree (the 工委管理员)."""
+    """Who resets another user's second factor: the 安全管理员 (as for sign-in locks), or the command line."""
     from dangjian.accounts.services import can_unlock
 
     return can_unlock(actor)

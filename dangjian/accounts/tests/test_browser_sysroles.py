@@ -1,8 +1,11 @@
 """三员分立 in headless Chromium: the 系统管理员 creates an account and asks for a 支部管理员 grant, the grant does
 nothing until the 安全管理员 approves it, and then the new 支部管理员 signs in (changing the temporary password
-first) and works within the branch."""
+first, then enrolling an authenticator) and works within the branch."""
+
+from base64 import b32decode
 
 import pytest
+from django_otp.oath import totp
 
 from dangjian.conftest import TEST_PASSWORD
 
@@ -54,6 +57,11 @@ def test_a_branch_admin_grant_requested_approved_and_used(
     page.get_by_label("新密码", exact=True).fill(TEST_PASSWORD + "!")
     page.get_by_label("新密码确认").fill(TEST_PASSWORD + "!")
     page.get_by_role("button", name="保存新密码").click()
+    page.wait_for_url(f"{base}/accounts/security/setup/**")  # an administrator enrols an authenticator next
+    secret = page.locator("[data-otp-secret]").inner_text().replace(" ", "")
+    page.get_by_label("验证码").fill(str(totp(b32decode(secret + "=" * (-len(secret) % 8)))).zfill(6))
+    page.get_by_role("button", name="完成绑定").click()
+    assert page.locator("[data-recovery-code]").count() == 10
     page.goto(f"{base}/orgs/")
     main = page.locator("main").inner_text()
     assert "甲一支部" in main and "乙一支部" not in main  # the branch, not the other 党委's

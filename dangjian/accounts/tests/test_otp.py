@@ -288,13 +288,26 @@ def test_reset_command_removes_the_authenticator_and_the_administrator_enrols_ag
     assert client.get(reverse("dashboard"))["Location"] == reverse("otp_setup")
 
 
-def test_reset_by_one_who_does_not_administer_the_whole_tree_is_refused(users):
+def test_reset_by_anyone_but_the_security_admin_is_refused(users, system_users):
+    """三员分立: the 安全管理员 resets an authenticator (as it lifts sign-in locks); no party administrator does,
+    not even the 工委管理员, nor the 系统管理员 or 审计管理员."""
     totp_device(users["branch_a2"])
-    with pytest.raises(OutOfScope):
-        otp.reset(actor=users["dangwei_a"], username="branch_a2")
+    for actor in (users["dangwei_a"], users["gongwei"], system_users["xitong"], system_users["shenji"]):
+        with pytest.raises(OutOfScope):
+            otp.reset(actor=actor, username="branch_a2")
     assert TOTPDevice.objects.filter(user=users["branch_a2"]).exists()
-    otp.reset(actor=users["gongwei"], username="branch_a2", client_address=ADDRESS)
+    otp.reset(actor=system_users["anquan"], username="branch_a2", client_address=ADDRESS)
     assert not TOTPDevice.objects.filter(user=users["branch_a2"]).exists()
+
+
+def test_every_system_role_requires_it(system_users, client):
+    assert {name: otp.requires_second_factor(user) for name, user in system_users.items()} == {
+        "xitong": True,
+        "anquan": True,
+        "shenji": True,
+    }
+    assert password(client, "shenji").status_code == 302
+    assert client.get(reverse("portal:audit"))["Location"] == reverse("otp_setup")
 
 
 # --- the demo ---------------------------------------------------------------------------------------------------
