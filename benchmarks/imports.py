@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/imports.py              # creates postgres://…/dangjian_bench_imports first
     .venv/bin/python benchmarks/imports.py --rows 5000 --repeat 3
+    .venv/bin/python benchmarks/imports.py --one-by-one 1   # also the naive write, one member at a time
 
 In one process, against a floor measured in the same run (this machine is shared and noisy: medians and
 ranges are reported):
@@ -12,9 +13,14 @@ ranges are reported):
   services, rolled back);
 - commit: `run_import(dry_run=False)` into an empty registry, rolled back after each run so that every run
   writes the same 50,000 members (the compliance refresh that follows a real commit is not included);
-- refusal: a file of IMPORT_MAX_ROWS + 10% tiny rows, refused at the limit.
+- refusal: a file of IMPORT_MAX_ROWS + 10% tiny rows, refused at the limit;
+- with --one-by-one N: preview and commit N times more with every new member written through
+  `create_member`, one row at a time (the naive write the chunks replaced, and the importer's fallback).
 
-It also reports the process's peak resident memory.
+Each figure is wall-clock time (median, min, max) and the process's CPU time (median; the database server's
+work is not in it). The load average before and after is reported with the figures: on a busy machine the
+wall-clock times stretch, the ratios to the floor much less. It also reports the process's peak resident
+memory after each step (the workbook's bytes and the generated file included).
 """
 
 from __future__ import annotations
@@ -38,17 +44,28 @@ HEADER = ["姓名", "身份证号", "人员类别", "入党日期", "转正日�
 
 
 def timed(fn, repeat: int) -> dict:
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - started_cpu)
     return {
         "median_s": round(statistics.median(times), 3),
         "min_s": round(min(times), 3),
         "max_s": round(max(times), 3),
+        "cpu_median_s": round(statistics.median(cpu), 3),
         "runs": repeat,
+        "peak_rss_mb": peak_rss_mb(),
     }
+
+
+def peak_rss_mb() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+
+
+def load() -> str:
+    return " ".join(f"{n:.2f}" for n in os.getloadavg())
 
 
 def member_file(rows: int) -> bytes:
@@ -84,18 +101,19 @@ def tiny_file(rows: int) -> bytes:
     return buffer.getvalue()
 
 
-def measure(rows: int, repeat: int) -> dict:
+def measure(rows: int, repeat: int, one_by_one: int) -> dict:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
     from django.conf import settings
-    from django.db import transaction
+    from django.db import DatabaseError, transaction
     from openpyxl import load_workbook
 
     from dangjian.core import xlsx
     from dangjian.core.imports import ImportFileError, get_importer, run_import
+    from dangjian.members import xlsx as member_xlsx
     from dangjian.members.models import Member
     from dangjian.orgs.models import Org
     from dangjian.orgs.services import create_org
@@ -112,7 +130,7 @@ def measure(rows: int, repeat: int) -> dict:
             )
     assert not Member.objects.exists(), "the benchmark imports into an empty registry"
     content = member_file(rows)
-    out: dict = {"rows": rows, "file_kb": len(content) // 1024}
+    out: dict = {"rows": rows, "file_kb": len(content) // 1024, "load_before": load()}
 
     def floor() -> None:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -146,7 +164,20 @@ def measure(rows: int, repeat: int) -> dict:
     out["parse"] = timed(parse, repeat)
     out["preview"] = timed(preview, repeat)
     out["commit"] = timed(commit, repeat)
-    for name in ("parse", "preview", "commit"):
+    compared = ["parse", "preview", "commit"]
+    if one_by_one:
+
+        def bulk_refused(**kwargs):
+            raise DatabaseError("benchmark: one member at a time")
+
+        chunked, member_xlsx.create_members = member_xlsx.create_members, bulk_refused
+        try:
+            out["preview_one_by_one"] = timed(preview, one_by_one)
+            out["commit_one_by_one"] = timed(commit, one_by_one)
+        finally:
+            member_xlsx.create_members = chunked
+        compared += ["preview_one_by_one", "commit_one_by_one"]
+    for name in compared:
         out[f"{name}_over_floor"] = round(out[name]["median_s"] / out["floor"]["median_s"], 1)
 
     over = tiny_file(settings.IMPORT_MAX_ROWS + settings.IMPORT_MAX_ROWS // 10)
@@ -160,7 +191,8 @@ def measure(rows: int, repeat: int) -> dict:
 
     out["refusal_over_limit"] = timed(refuse, repeat)
     out["refusal_over_limit"]["file_kb"] = len(over) // 1024
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    out["peak_rss_mb"] = peak_rss_mb()
+    out["load_after"] = load()
     return out
 
 
@@ -171,10 +203,17 @@ def main() -> None:
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--one-by-one",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also measure N previews and commits writing one member at a time (slow: minutes each)",
+    )
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.rows, args.repeat)))
+        print(json.dumps(measure(args.rows, args.repeat, args.one_by_one)))
         return
     env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate"}
     name = args.pg_url.rsplit("/", 1)[-1]
@@ -183,7 +222,17 @@ def main() -> None:
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
     result = subprocess.run(
-        [sys.executable, __file__, "--measure", "--rows", str(args.rows), "--repeat", str(args.repeat)],
+        [
+            sys.executable,
+            __file__,
+            "--measure",
+            "--rows",
+            str(args.rows),
+            "--repeat",
+            str(args.repeat),
+            "--one-by-one",
+            str(args.one_by_one),
+        ],
         env=env,
         capture_output=True,
         text=True,

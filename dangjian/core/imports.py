@@ -218,12 +218,25 @@ class ImportContext:
             return False
         finally:
             self._tick()
+        self._count(row, action, summary, path)
+        return True
+
+    def written(self, row: int, action: str, summary: str, path: str) -> None:
+        """A row written by the importer itself in bulk (not through `attempt`): counted and listed the same."""
+        self._tick()
+        self._count(row, action, summary, path)
+
+    def refused(self, row: int, exc: ServiceError) -> None:
+        """A row a bulk write refused: its errors, as `attempt` reports a refusal."""
+        self._tick()
+        self._service_error(row, exc)
+
+    def _count(self, row: int, action: str, summary: str, path: str) -> None:
         self.result.planned.append(PlannedRow(row, action, summary))
         counter = _COUNTERS[action]
         setattr(self.result, counter, getattr(self.result, counter) + 1)
         if path:
             self.paths.append(path)
-        return True
 
     def _service_error(self, row: int, exc: ServiceError) -> None:
         if not exc.errors:

@@ -27,8 +27,13 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dangjian-pii", info=purpose).derive(master)
 
 
+@lru_cache(maxsize=4)
+def _fernet_for(master: bytes) -> Fernet:
+    return Fernet(base64.urlsafe_b64encode(_derive(master, b"encrypt")))
+
+
 def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_derive(_master_key(), b"encrypt")))
+    return _fernet_for(_master_key())  # built once per key, not once per value
 
 
 def encrypt(value: str) -> str:

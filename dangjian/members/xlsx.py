@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
 
 from dangjian.core.errors import ServiceError
@@ -21,7 +22,9 @@ from dangjian.members.choices import Category, Education, WorkStatus
 from dangjian.members.models import Member
 from dangjian.members.services import (
     MEMBER_FIELDS,
+    MembersRefused,
     create_member,
+    create_members,
     id_number_taken,
     update_member,
     validate_phone,
@@ -34,6 +37,9 @@ from dangjian.orgs.xlsx import EXAMPLE_BRANCH_CODE, EXAMPLE_ID_NUMBER, orgs_by_c
 PersonalCheck = Callable[[Member], bool]  # may the reader see this member's personal data in full?
 
 ID, ORG, TITLE, STARTED = "身份证号", "所在组织编码", "党内职务", "任职日期"
+# New members are written this many at a time (`create_members`): the queries of a file grow with its
+# chunks, not its rows, and a chunk's objects are all the memory the writing holds.
+BULK_ROWS = 1000
 
 
 class Phone(Text):
@@ -100,6 +106,14 @@ def member_changed(member: Member, data: dict[str, Any]) -> bool:
     return False
 
 
+def _new_member(row: ParsedRow, org: Org) -> dict[str, Any]:
+    """A new member's data: the row's values over the blank values of the columns it leaves out."""
+    data = {c.key: c.blank_value for c in MEMBER_COLUMNS if c.key in MEMBER_FIELDS}
+    data.update((key, value) for key, value in row.values.items() if key in MEMBER_FIELDS)
+    data["org"] = org
+    return data
+
+
 def _summary(member: Member) -> str:
     return f"{member.name}（{mask_id_number(member.id_number)}）{member.org.name}"
 
@@ -125,13 +139,48 @@ class MemberImporter(Importer):
         existing = members_by_number(r.get("id_number") for r in rows)
         orgs = orgs_by_code(r.get("org") for r in rows)
         posts = self._existing_posts(existing.values())
+        pending: list[tuple[ParsedRow, Org]] = []  # new members without a post, written BULK_ROWS at a time
         for row in rows:  # references are checked on every row, even one that already has errors
             member = existing.get(row.get("id_number"))
             org = self._org(row, orgs, ctx) if row.get("org") else None
             if member is not None and not ctx.covers(member.org):
                 ctx.error(row.row, ID, id_number_taken())
-            if not ctx.fails(row.row):
+            if ctx.fails(row.row):
+                continue
+            if member is None and org is not None and not row.get("post_title"):
+                pending.append((row, org))
+                if len(pending) >= BULK_ROWS:
+                    self._create(pending, posts, ctx)
+            else:  # written in file order: the new members before it first
+                self._create(pending, posts, ctx)
                 ctx.attempt(row.row, self._write, row, member, org, posts, ctx)
+        self._create(pending, posts, ctx)
+
+    def _create(self, pending: list[tuple[ParsedRow, Org]], posts: set[tuple], ctx: ImportContext) -> None:
+        """Writes the pending new members in one `create_members` call: the same checks, messages and audit
+        events as one `create_member` per row, with a number of queries that does not depend on the rows. The
+        rows it refuses get their errors and the others are written in a second call; should the bulk write
+        fail otherwise (a row the database refuses), the rows go one by one so that the error names its row."""
+        batch, pending[:] = list(pending), []
+        for attempt in (1, 2):
+            if not batch:
+                return
+            try:
+                members = create_members(actor=ctx.actor, data=[_new_member(r, org) for r, org in batch])
+            except MembersRefused as exc:
+                if attempt == 2:
+                    break
+                for index in sorted(exc.refusals):
+                    ctx.refused(batch[index][0].row, exc.refusals[index])
+                batch = [item for index, item in enumerate(batch) if index not in exc.refusals]
+                continue
+            except (ServiceError, DatabaseError):
+                break
+            for (row, _org), member in zip(batch, members, strict=True):
+                ctx.written(row.row, "create", _summary(member), member.org.path)
+            return
+        for row, org in batch:
+            ctx.attempt(row.row, self._write, row, None, org, posts, ctx)
 
     def _check_duplicates(self, rows: list[ParsedRow], ctx: ImportContext) -> None:
         first: dict[str, int] = {}
@@ -166,8 +215,7 @@ class MemberImporter(Importer):
         data = {key: value for key, value in row.values.items() if key in MEMBER_FIELDS}
         data["org"] = org
         if member is None:
-            defaults = {c.key: c.blank_value for c in MEMBER_COLUMNS if c.key in MEMBER_FIELDS}
-            member, action = create_member(actor=ctx.actor, data={**defaults, **data}), "create"
+            member, action = create_member(actor=ctx.actor, data=_new_member(row, org)), "create"
         elif member_changed(member, data):
             member, action = update_member(actor=ctx.actor, member=member, data=data), "update"
         else:
