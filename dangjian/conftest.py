@@ -70,6 +70,23 @@ def plain_http():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def plain_static_storage():
+    """Pages name their static files as they are in static/: production's manifest storage names the hashed
+    copies `collectstatic` writes, and would refuse to render a page before a collectstatic the test session
+    does not run (the live server serves static/ through the finders). test_production_stack.py collects and
+    serves them as production does."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
+
+
 @dataclass
 class Tree:
     gw: object
