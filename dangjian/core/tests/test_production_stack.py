@@ -184,7 +184,11 @@ def test_gunicorn_serves_the_application_and_its_static_files(tmp_path):
                 assert time.monotonic() < deadline, "gunicorn did not start listening"
                 time.sleep(0.3)
         # as nginx forwards it (deploy/nginx.conf.example): the site's name, HTTPS, the client address
-        proxied = {"Host": env["ALLOWED_HOSTS"], "X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.7"}
+        proxied = {
+            "Host": env["ALLOWED_HOSTS"],
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-For": "203.0.113.7",
+        }
         status, headers, body = _get(base + "/accounts/login/", **proxied)
         assert status == 200, body[:500]
         assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
