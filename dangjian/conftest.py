@@ -39,6 +39,21 @@ def unique_id_number(male: bool = True) -> str:
     return idcard.make("310104", birth, n % 999, male)
 
 
+def _pool_for_the_live_server() -> None:
+    """On PostgreSQL the connections come from a pool of DB_POOL_SIZE per process (settings.py), sized for
+    gunicorn's fixed threads. The live server of the browser tests runs a thread per request, as many at once as
+    the browser sends, while the test holds its own connection: the tests' pool may grow to 8. Set before the
+    first connection creates the pool."""
+    from django.conf import settings
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict):
+        pool["max_size"] = max(pool["max_size"], 8)
+
+
+_pool_for_the_live_server()
+
+
 @pytest.fixture(autouse=True)
 def default_language():
     """Each test starts in the default language: a request through the language middleware leaves the language
