@@ -7,8 +7,8 @@ DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
 BEHIND_TLS_PROXY "1" when a proxy terminates HTTPS in front of the application (see the README's deployment part)
 DB_POOL_SIZE / DB_POOL_MIN_SIZE / DB_POOL_TIMEOUT  PostgreSQL connection pool per process (0: no pool)
-Every setting is described in deploy/dangjian.env.example.
 AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
+deploy/dangjian.env.example describes every setting (a test checks that none is missing from it).
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ FILE_UPLOAD_PERMISSIONS = 0o600  # attachments and import files: the owner only
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "media/"
 # Static files: `dangjian collectstatic` copies them into STATIC_ROOT with a content hash in each name, a
-# manifest and gzip copies; whitenoise serves them from there with a year's caching (a changed file gets a
+# manifest and gzip copies; whitenoise serves them from there as immutable, cached ten years (a changed file gets a
 # new name). With DEBUG, {% static %} gives plain names and whitenoise finds the files in static/ and the
 # apps as they are edited, without collectstatic. The tests use the plain storage (dangjian/conftest.py);
 # dangjian/core/tests/test_production_stack.py serves a collected STATIC_ROOT as production does.
