@@ -8,7 +8,7 @@ PG_TEST_DB ?= test_dangjian_ci
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install demo test lint typecheck check-migrations test-sqlite test-postgres browser-deps postgres benchmark clean
+.PHONY: install demo serve test lint typecheck check-migrations test-sqlite test-postgres browser-deps postgres benchmark clean
 
 install: $(STAMP)
 
@@ -26,10 +26,28 @@ demo: install
 		$(BIN)/dangjian seed --scale small --seed 1 --lifecycle; \
 	fi
 	$(BIN)/dangjian demo_users
+	$(BIN)/dangjian collectstatic --noinput -v 0
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录，首次登录按上面的步骤修改密码、绑定验证器（Ctrl+C 停止）"
 	@echo "没有验证器应用时，另开终端运行：$(BIN)/dangjian security demo-code 用户名"
 	@echo "xitong/anquan/shenji 为三员分立的系统管理员、安全管理员、审计管理员"
 	LOCAL_HTTP=1 $(BIN)/dangjian runserver --noreload $(HOST):$(PORT)
+
+# The production stack on this machine: gunicorn (deploy/gunicorn.conf.py) serving the application and, through
+# whitenoise, the collected static files, with the task worker beside it, DEBUG off. LOCAL_HTTP=1 only so
+# that the cookies work over plain HTTP here (in production nginx terminates TLS: deploy/, docs/deployment.md).
+# WEB_CONCURRENCY and GUNICORN_THREADS choose the processes and threads (default: 2 × cores + 1, 2 threads).
+serve: export DEBUG := 0
+serve: export LOCAL_HTTP := 1
+serve: export DANGJIAN_TASKS := database
+serve: export GUNICORN_BIND := $(HOST):$(PORT)
+serve: install
+	$(BIN)/dangjian migrate --noinput
+	$(BIN)/dangjian collectstatic --noinput -v 0
+	@echo "本机试运行生产环境：gunicorn + whitenoise，DEBUG 关闭，后台任务由 dangjian worker 执行；"
+	@echo "仅为在本机用 HTTP 访问而设 LOCAL_HTTP=1（正式部署由 nginx 提供 HTTPS，见 docs/deployment.md）。"
+	@echo "打开 http://$(HOST):$(PORT)/（账号见 make demo 或 $(BIN)/dangjian demo_users；Ctrl+C 停止）"
+	@$(BIN)/dangjian worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT; \
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py
 
 test: install browser-deps postgres lint typecheck check-migrations test-sqlite test-postgres
 

@@ -33,6 +33,8 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import pgsettings
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench"
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "dangjian-bench-compliance"
@@ -274,9 +276,12 @@ def main() -> None:
         print(json.dumps(result))
         return
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
+    pgsettings.apply()  # the documented PostgreSQL settings, on every connection of this run (benchmarks/pgsettings.py)
     measured, seeds = {}, {}
     for backend in backends:
         env, seeds[backend] = prepare(backend, args)
+        if backend == "postgresql":
+            pgsettings.report(args.pg_url)
         command = [sys.executable, __file__, "--measure", "--year", str(args.year), "--as-of", args.as_of]
         command += ["--repeat", str(args.repeat)]
         done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True)

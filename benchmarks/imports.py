@@ -37,6 +37,8 @@ import sys
 import time
 from pathlib import Path
 
+import pgsettings
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench_imports"
 BRANCHES = 50
@@ -215,12 +217,14 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.rows, args.repeat, args.one_by_one)))
         return
+    pgsettings.apply()  # the documented PostgreSQL settings, on every connection of this run (benchmarks/pgsettings.py)
     env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate"}
     name = args.pg_url.rsplit("/", 1)[-1]
     bin_dir = Path(sys.executable).parent
     subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
     subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
+    pgsettings.report(args.pg_url)
     result = subprocess.run(
         [
             sys.executable,

@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+import pgsettings
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench_kept"
 
@@ -128,6 +130,7 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.repeat)))
         return
+    pgsettings.apply()  # the documented PostgreSQL settings, on every connection of this run (benchmarks/pgsettings.py)
     # plain HTTP on this machine, as `make demo` (the production settings would redirect the test client to HTTPS)
     env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate", "LOCAL_HTTP": "1"}
     name = args.pg_url.rsplit("/", 1)[-1]
@@ -151,6 +154,7 @@ def main() -> None:
     else:  # the schema and the kept results of this code
         subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
     del base
+    pgsettings.report(args.pg_url)
     result = subprocess.run(
         [sys.executable, __file__, "--measure", "--repeat", str(args.repeat)],
         env=env,

@@ -28,6 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 def setup() -> None:
     if not os.environ.get("DATABASE_URL") and not os.environ.get("DANGJIAN_VAR_DIR"):
         os.environ["DANGJIAN_VAR_DIR"] = tempfile.mkdtemp(prefix="dangjian-bench-")
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        import pgsettings
+
+        pgsettings.apply()  # the documented PostgreSQL settings (benchmarks/pgsettings.py)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dangjian.settings")
     import django
 
@@ -102,6 +106,10 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     print(f"数据库：{connection.vendor} {connection.settings_dict['NAME']}")
+    if connection.vendor == "postgresql":
+        import pgsettings
+
+        pgsettings.report(os.environ["DATABASE_URL"])
     started = time.perf_counter()
     seed_args = ["--scale", args.scale, "--seed", args.seed] + (["--reset"] if args.reset else [])
     try:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import os
 from dataclasses import dataclass
 
@@ -37,6 +38,28 @@ def unique_id_number(male: bool = True) -> str:
     n = next(_seq)
     birth = dt.date(1950, 1, 1) + dt.timedelta(days=(n * 37) % 10500)  # born by 1978: of age by 1997
     return idcard.make("310104", birth, n % 999, male)
+
+
+def _pool_for_the_live_server() -> None:
+    """On PostgreSQL the connections come from a pool of DB_POOL_SIZE per process (settings.py), sized for
+    gunicorn's fixed threads. The live server of the browser tests runs a thread per request, as many at once as
+    the browser sends, while the test holds its own connection: the tests' pool may grow to 8. Set before the
+    first connection creates the pool."""
+    from django.conf import settings
+
+    pool = settings.DATABASES["default"].get("OPTIONS", {}).get("pool")
+    if isinstance(pool, dict):
+        pool["max_size"] = max(pool["max_size"], 8)
+    # A command run inside a test's transaction closes the connections at its end (BaseCommand.run_from_argv):
+    # the pool then takes the connection back mid-transaction, rolls it back (as closing it would) and says
+    # so on stderr, where the command tests read the command's own output. In production a command's
+    # connections close outside any transaction, and the warning stays (it would mean a bug there).
+    logging.getLogger("psycopg.pool").addFilter(
+        lambda record: not str(record.msg).startswith("rolling back returned connection")
+    )
+
+
+_pool_for_the_live_server()
 
 
 @pytest.fixture(autouse=True)
@@ -92,6 +115,23 @@ def force_login_passes_second_factor():
     Client.force_login = force_login  # type: ignore[method-assign]
     yield
     Client.force_login = original  # type: ignore[method-assign]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def plain_static_storage():
+    """Pages name their static files as they are in static/: production's manifest storage names the hashed
+    copies `collectstatic` writes, and would refuse to render a page before a collectstatic the test session
+    does not run (the live server serves static/ through the finders). test_production_stack.py collects and
+    serves them as production does."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    storages = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    with override_settings(STORAGES=storages):
+        yield
 
 
 @dataclass

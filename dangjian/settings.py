@@ -6,8 +6,10 @@ PII_KEY       key for personal data at rest; default: derived from SECRET_KEY
 DEBUG         "1"/"true" to enable
 ALLOWED_HOSTS comma-separated
 BEHIND_TLS_PROXY "1" when a proxy terminates HTTPS in front of the application (see the README's deployment part)
+DB_POOL_SIZE / DB_POOL_MIN_SIZE / DB_POOL_TIMEOUT  PostgreSQL connection pool per process (0: no pool)
 AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
 FORM_TOKEN_RETENTION_DAYS  days consumed one-time form tokens are kept (default 7, at least 1)
+deploy/dangjian.env.example describes every setting (a test checks that none is missing from it).
 """
 
 from __future__ import annotations
@@ -167,6 +169,18 @@ if _SQLITE_FILE and Path(DATABASES["default"]["NAME"]).parent.is_dir():
     _private_file(Path(DATABASES["default"]["NAME"]))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
+    # PostgreSQL connections come from a pool per process (Django's psycopg pool): a request takes one and
+    # gives it back at its end, instead of connecting anew each time. DB_POOL_SIZE is the most a process
+    # holds (at least the gunicorn threads of a worker, deploy/gunicorn.conf.py); 0 turns pooling off
+    # (then CONN_MAX_AGE applies). The pool keeps no connection across requests outside it: CONN_MAX_AGE 0.
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "2"))
+    if DB_POOL_SIZE > 0:
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(int(os.environ.get("DB_POOL_MIN_SIZE", "1")), DB_POOL_SIZE),
+            "max_size": DB_POOL_SIZE,
+            "timeout": float(os.environ.get("DB_POOL_TIMEOUT", "10")),  # seconds a request waits for one
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -240,11 +254,17 @@ MEDIA_ROOT = VAR_DIR / "media"
 FILE_UPLOAD_PERMISSIONS = 0o600  # attachments and import files: the owner only
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 MEDIA_URL = "media/"
+# Static files: `dangjian collectstatic` copies them into STATIC_ROOT with a content hash in each name, a
+# manifest and gzip copies; whitenoise serves them from there as immutable, cached ten years (a changed file gets a
+# new name). With DEBUG, {% static %} gives plain names and whitenoise finds the files in static/ and the
+# apps as they are edited, without collectstatic. The tests use the plain storage (dangjian/conftest.py);
+# dangjian/core/tests/test_production_stack.py serves a collected STATIC_ROOT as production does.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Sessions end after SESSION_IDLE_MINUTES without a request and SESSION_MAX_HOURS after sign-in
 # (dangjian.accounts.middleware.SessionTimeoutMiddleware), and when the browser closes.

@@ -1,0 +1,66 @@
+"""gunicorn settings for dangjian (`make serve`, deploy/dangjian-web.service):
+
+    gunicorn -c deploy/gunicorn.conf.py
+
+Processes and threads: WEB_CONCURRENCY worker processes (default 2 × cores + 1: 5 on the 2-core machine the
+project is measured on) of GUNICORN_THREADS threads each (default 2). A page is mostly Python (templates, the
+ORM), which one process runs on one core at a time (the GIL): processes, not threads, use both cores, and the
+extra ones keep a core busy while another request waits for PostgreSQL. The second thread of a process serves
+a quick page while the first builds a long one (an export, a city-wide report), instead of queueing it behind.
+Each thread holds at most one database connection: DB_POOL_SIZE (settings.py) must be at least the threads,
+and the processes × DB_POOL_SIZE, plus the task worker and the nightly refresh, below PostgreSQL's
+max_connections (docs/deployment.md).
+
+Memory: a process is replaced after GUNICORN_MAX_REQUESTS requests (with jitter, so they do not all restart
+together), which bounds what a long-lived process accumulates.
+
+The access log has the method, the path without its query string (a search may carry a 身份证号 or a name),
+the status, the size and the time in milliseconds; every line goes through dangjian's personal-data
+redaction like the application's own log.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "dangjian.wsgi:application"
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # the longest export at municipal scale, with room
+graceful_timeout = 30
+keepalive = 5  # nginx keeps connections to the upstream open (deploy/nginx.conf.example)
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
+max_requests_jitter = max_requests // 10
+# X-Forwarded-* are trusted from nginx on the same machine only (settings.BEHIND_TLS_PROXY reads them).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "dangjian-web"
+control_socket_disable = True  # systemd manages the process (systemctl reload sends HUP)
+
+accesslog = "-"
+access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms'
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_pii": {"()": "dangjian.core.logging.RedactPersonalDataFilter"}},
+    "formatters": {
+        "plain": {
+            "()": "dangjian.core.logging.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "datefmt": "%Y-%m-%d %H:%M:%S%z",  # the master logs in UTC, the workers in TIME_ZONE
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["redact_pii"],
+            "formatter": "plain",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"level": "INFO", "handlers": ["console"]},
+    "loggers": {
+        "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+}
