@@ -196,10 +196,12 @@ def _refused(request, pk: int, exc: ServiceError):
 @personal_data
 @system_admin_required
 @require_POST
+@once.guarded
 def user_password(request, pk: int):
     account = get_object_or_404(User, pk=pk)
     try:
-        password = sysroles.reset_password(actor=request.user, user=account)
+        with once.guard(request):  # a second POST of the same form resets nothing
+            password = sysroles.reset_password(actor=request.user, user=account)
     except ServiceError as exc:
         return _refused(request, pk, exc)
     return _temporary_password_page(request, account, password, created=False)
@@ -207,11 +209,13 @@ def user_password(request, pk: int):
 
 @system_admin_required
 @require_POST
+@once.guarded
 def user_active(request, pk: int):
     account = get_object_or_404(User, pk=pk)
     active = request.POST.get("active") == "1"
     try:
-        sysroles.set_active(actor=request.user, user=account, active=active)
+        with once.guard(request):
+            sysroles.set_active(actor=request.user, user=account, active=active)
     except ServiceError as exc:
         return _refused(request, pk, exc)
     return _done(request, pk, _("账号已启用。") if active else _("账号已停用。"))
@@ -229,20 +233,22 @@ def _form_refused(request, pk: int, form: forms.Form):
 
 @system_admin_required
 @require_POST
+@once.guarded
 def request_party_grant(request, pk: int):
     account = get_object_or_404(User, pk=pk)
     form = PartyGrantForm(request.POST)
     if not form.is_valid():
         return _form_refused(request, pk, form)
     try:
-        sysroles.request_party_grant(
-            actor=request.user,
-            user=account,
-            role=form.cleaned_data["role"],
-            org=form.cleaned_data["org"],
-            include_descendants=form.cleaned_data["include_descendants"],
-            reason=form.cleaned_data["reason"],
-        )
+        with once.guard(request):
+            sysroles.request_party_grant(
+                actor=request.user,
+                user=account,
+                role=form.cleaned_data["role"],
+                org=form.cleaned_data["org"],
+                include_descendants=form.cleaned_data["include_descendants"],
+                reason=form.cleaned_data["reason"],
+            )
     except ServiceError as exc:
         return _refused(request, pk, exc)
     return _done(request, pk, _("授权申请已提交，待安全管理员审批后生效。"))
@@ -250,12 +256,14 @@ def request_party_grant(request, pk: int):
 
 @system_admin_required
 @require_POST
+@once.guarded
 def request_party_revoke(request, pk: int):
     assignment = get_object_or_404(RoleAssignment, pk=pk)
     try:
-        sysroles.request_party_revoke(
-            actor=request.user, assignment=assignment, reason=request.POST.get("reason", "")
-        )
+        with once.guard(request):
+            sysroles.request_party_revoke(
+                actor=request.user, assignment=assignment, reason=request.POST.get("reason", "")
+            )
     except ServiceError as exc:
         return _refused(request, assignment.user_id, exc)
     return _done(request, assignment.user_id, _("撤销申请已提交，待安全管理员审批后生效。"))
@@ -263,18 +271,20 @@ def request_party_revoke(request, pk: int):
 
 @system_admin_required
 @require_POST
+@once.guarded
 def request_system_grant(request, pk: int):
     account = get_object_or_404(User, pk=pk)
     form = SystemGrantForm(request.POST)
     if not form.is_valid():
         return _form_refused(request, pk, form)
     try:
-        sysroles.request_system_grant(
-            actor=request.user,
-            user=account,
-            role=form.cleaned_data["role"],
-            reason=form.cleaned_data["reason"],
-        )
+        with once.guard(request):
+            sysroles.request_system_grant(
+                actor=request.user,
+                user=account,
+                role=form.cleaned_data["role"],
+                reason=form.cleaned_data["reason"],
+            )
     except ServiceError as exc:
         return _refused(request, pk, exc)
     return _done(request, pk, _("授权申请已提交，待安全管理员审批后生效。"))
@@ -282,10 +292,14 @@ def request_system_grant(request, pk: int):
 
 @system_admin_required
 @require_POST
+@once.guarded
 def request_system_revoke(request, pk: int):
     grant = get_object_or_404(SystemRoleGrant, pk=pk, status=SystemRoleStatus.ACTIVE)
     try:
-        sysroles.request_system_revoke(actor=request.user, grant=grant, reason=request.POST.get("reason", ""))
+        with once.guard(request):
+            sysroles.request_system_revoke(
+                actor=request.user, grant=grant, reason=request.POST.get("reason", "")
+            )
     except ServiceError as exc:
         return _refused(request, grant.user_id, exc)
     return _done(request, grant.user_id, _("撤销申请已提交，待安全管理员审批后生效。"))
@@ -325,6 +339,7 @@ def requests(request):
 
 @security_admin_required
 @require_POST
+@once.guarded
 def decide(request, pk: int):
     row = get_object_or_404(RoleRequest, pk=pk)
     decision = request.POST.get("decision")
@@ -332,10 +347,11 @@ def decide(request, pk: int):
     if decision not in ("approve", "reject"):
         raise Http404
     try:
-        if decision == "approve":
-            sysroles.approve_request(actor=request.user, request=row, note=note)
-        else:
-            sysroles.reject_request(actor=request.user, request=row, note=note)
+        with once.guard(request):
+            if decision == "approve":
+                sysroles.approve_request(actor=request.user, request=row, note=note)
+            else:
+                sysroles.reject_request(actor=request.user, request=row, note=note)
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:

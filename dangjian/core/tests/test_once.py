@@ -67,6 +67,8 @@ HARMLESS = {
     "portal:import_commit": "its own one-time token: the preview, consumed by the first confirmation",
     "members:delete": "a deletion: a repeat finds nothing to delete",
     "orgs:delete": "a deletion: a repeat finds nothing to delete",
+    "otp_disable": "turns the second factor off: a repeat finds no authenticator (and needs a fresh code)",
+    "otp_recovery_codes": "new recovery codes replace the old: the page of a repeat shows the ones in force",
 }
 FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
 ACTION = re.compile(r"""action="\{% url '([a-z_]+:[a-z_]+|[a-z_]+)'""")
