@@ -9,7 +9,8 @@ the driver. Both are measured in the same run, alternately (this machine is shar
 ranges are reported), with the CPU time of this process beside the wall time, and the peak memory of one
 evaluation in a fresh process (its maximum resident set, imports included).
 
-The planner statistics are refreshed first (ANALYZE), as autovacuum keeps them on a production server.
+The planner statistics are refreshed first (ANALYZE), as autovacuum keeps them on a production server; the
+connections carry the documented PostgreSQL settings (benchmarks/pgsettings.py, docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pgsettings
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/dangjian_bench_kept"
@@ -131,6 +134,7 @@ def main() -> None:
     if args.peak:
         print(json.dumps(peak()))
         return
+    pgsettings.apply()  # the documented PostgreSQL settings, on every connection of this run (benchmarks/pgsettings.py)
     env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate", "LOCAL_HTTP": "1"}
 
     def run(*flags: str) -> dict:
@@ -139,6 +143,7 @@ def main() -> None:
         )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
+    pgsettings.report(args.pg_url)
     figures = run("--measure", "--repeat", str(args.repeat))
     figures["memory"] = run("--peak")
     print(json.dumps(figures, ensure_ascii=False, indent=2))

@@ -154,6 +154,8 @@ def main() -> None:
     else:  # the schema and the kept results of this code
         subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
     del base
+    # the pages name the collected, hashed static files (production's storage): collected as a deployment does
+    subprocess.run([bin_dir / "dangjian", "collectstatic", "--noinput", "-v", "0"], env=env, check=True)
     pgsettings.report(args.pg_url)
     result = subprocess.run(
         [sys.executable, __file__, "--measure", "--repeat", str(args.repeat)],
