@@ -8,6 +8,7 @@ parts of these pages are registered with `dangjian.orgs.panels`."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ from dangjian.core.errors import ServiceError
 from dangjian.orgs import panels, selectors, services
 from dangjian.orgs.forms import OrgForm, allowed_child_types
 from dangjian.orgs.models import Org
-from dangjian.orgs.widgets import option_rows
+from dangjian.orgs.widgets import KIND_LIMIT, KINDS, TOP_LIMIT, of_kind, option_rows
 from dangjian.orgs.xlsx import OrgImporter
 
 
@@ -148,12 +149,18 @@ def org_options(request):
     """htmx: the `<option>`s of a filter's organisation picker (`orgs.widgets.OrgSearchSelect`), matching the
     search box, through the user's scope."""
     field = request.GET.get("field", "org")
+    kind = request.GET.get("kind", "")
+    if kind and kind not in KINDS:
+        raise Http404
     q = request.GET.get(f"{field}_q", "").strip()
     selected = request.GET.get(field, "")
-    options = option_rows(Org.objects.visible_to(request.user), q=q, selected=selected)
+    orgs = of_kind(Org.objects.visible_to(request.user), kind)
+    options = option_rows(orgs, q=q, selected=selected, limit=KIND_LIMIT if kind else TOP_LIMIT)
     values = [value for value, _label in options]
     if selected not in values:  # a search shows its first match chosen
         selected = values[0] if q and values else ""
     return render(
-        request, "orgs/_org_options.html", {"options": options, "selected": selected, "searched": bool(q)}
+        request,
+        "orgs/_org_options.html",
+        {"options": options, "selected": selected, "searched": bool(q), "kind": kind},
     )

@@ -12,8 +12,8 @@ from typing import Any
 from dangjian.accounts.scope import scope_for
 from dangjian.members.choices import Category
 from dangjian.members.models import Member, on_roll_q
-from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.widgets import of_kind
 from dangjian.pipeline.approvers import AUTHORISED_TYPES
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, NextStep, next_steps, primary, state_of
@@ -27,9 +27,14 @@ def _pk(value: Any) -> int | None:
         return None
 
 
+def branch_queryset(user):
+    """The 党支部 the user administers (visible, not dissolved)."""
+    return of_kind(Org.objects.visible_to(user), "branch")
+
+
 def branches(user) -> list[Org]:
     """The 党支部 the user administers (visible, not dissolved), in tree order (one query)."""
-    return list(Org.objects.visible_to(user).filter(type=OrgType.ZHIBU).active().order_by("path"))
+    return list(branch_queryset(user).order_by("path"))
 
 
 def visible_org(user, pk: Any) -> Org | None:

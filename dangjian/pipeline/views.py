@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -20,6 +21,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.orgs.widgets import OrgSearchSelect
 from dangjian.pipeline import selectors
 from dangjian.pipeline.approvers import approver_problem
 from dangjian.pipeline.forms import ApproverForm, CaseForm, StepForm
@@ -34,15 +36,25 @@ def branch_cases(request):
     """The cases of one 党支部 (default: the user's first), by stage, with the next step and its deadline."""
     today = dt.date.today()
     wf = load_workflow()
-    branches = selectors.branches(request.user)
+    found = selectors.branch_queryset(request.user)
+    count = found.count()
     wanted = request.GET.get("org")
     if wanted:
-        org = next((b for b in branches if str(b.pk) == wanted), None)
+        org = found.filter(pk=int(wanted)).first() if wanted.isdigit() else None
         if org is None:
             raise Http404
     else:
-        org = branches[0] if branches else None
-    context = {"nav": "pipeline", "tab": "branch", "branches": branches, "org": org, "today": today}
+        org = found.order_by("path").first()
+    context = {"nav": "pipeline", "tab": "branch", "org": org, "today": today, "n_branches": count}
+    if count > settings.ORG_PICKER_ABOVE:  # a search box and a short select instead of every branch
+        context["picker"] = OrgSearchSelect(
+            found,
+            _("请选择党支部"),
+            attrs={"class": "form-select form-select-sm", "id": "dj-org"},
+            kind="branch",
+        ).render("org", org.pk if org else "")
+    else:
+        context["branches"] = list(found.order_by("path"))
     if org is not None:
         rows = selectors.case_rows(selectors.cases_for(request.user, org), today, wf)
         context.update(

@@ -81,3 +81,43 @@ def test_the_meetings_list_of_a_large_scope_renders_the_picker(client, users, tr
     assert 'data-testid="org-search"' in body and "甲二支部" not in body
     filtered = client.get(reverse("meetings:list"), {"org": tree.a2.pk})
     assert filtered.status_code == 200 and filtered.context["form"].filters()["org"] == tree.a2
+
+
+# --- a picker of 党支部 only (the 发展党员 page of a large scope) --------------------------------------------
+
+
+def test_the_branch_picker_searches_active_branches_only(client, users, tree):
+    client.force_login(users["gongwei"])
+    url = reverse("orgs:options")
+    found = client.get(url, {"field": "org", "kind": "branch", "org_q": "甲"}).content.decode()
+    assert "甲一支部" in found and "甲二支部" in found
+    assert "甲委机关党委" not in found and "甲一第一党小组" not in found  # not a 党支部
+    assert "请选择党支部" in found
+    nothing = client.get(url, {"field": "org", "kind": "branch", "org_q": "机关党委"}).content.decode()
+    assert "没有找到党支部" in nothing and '<option value=""' in nothing and nothing.count("<option") == 1
+    assert client.get(url, {"field": "org", "kind": "other"}).status_code == 404
+
+
+def test_the_branch_picker_offers_at_most_its_limit_before_a_search(users, tree, monkeypatch):
+    from dangjian.orgs import widgets
+
+    monkeypatch.setattr(widgets, "KIND_LIMIT", 2)
+    orgs = widgets.of_kind(Org.objects.visible_to(users["gongwei"]), "branch")
+    html = OrgSearchSelect(orgs, "请选择党支部", kind="branch").render("org", "")
+    assert html.count("<option") == 3  # the empty choice and two branches
+    assert '"kind": "branch"' in html
+
+
+def test_the_development_page_of_a_large_scope_has_a_search_not_every_branch(
+    client, users, tree, small_threshold
+):
+    small_threshold.ORG_PICKER_ABOVE = 2  # the test tree has 3 branches
+    client.force_login(users["gongwei"])
+    page = client.get(reverse("pipeline:index")).content.decode()
+    assert 'data-testid="org-search"' in page and '"kind": "branch"' in page
+    chosen = client.get(reverse("pipeline:index"), {"org": tree.b1.pk})
+    assert chosen.status_code == 200 and f'<option value="{tree.b1.pk}" selected>' in chosen.content.decode()
+    assert client.get(reverse("pipeline:index"), {"org": tree.a.pk}).status_code == 404  # not a branch
+    assert client.get(reverse("pipeline:index"), {"org": "x"}).status_code == 404
+    client.force_login(users["branch_a1"])  # one branch: no picker at all
+    assert 'id="dj-org"' not in client.get(reverse("pipeline:index")).content.decode()
