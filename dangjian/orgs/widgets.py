@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from dangjian.core.widgets import FastSelect
 
-SEARCH_LIMIT = 50
-TOP_LIMIT = 300
+SEARCH_LIMIT = 20  # suggestions of a search: type more to narrow them
+TOP_LIMIT = 80  # the top of a large scope offered before a search (a page stays under 100 options)
 
 
 def org_label(name: str, unit: str) -> str:

@@ -121,3 +121,22 @@ def test_the_development_page_of_a_large_scope_has_a_search_not_every_branch(
     assert client.get(reverse("pipeline:index"), {"org": "x"}).status_code == 404
     client.force_login(users["branch_a1"])  # one branch: no picker at all
     assert 'id="dj-org"' not in client.get(reverse("pipeline:index")).content.decode()
+
+
+def test_a_search_suggests_at_most_its_limit(client, users, tree, monkeypatch):
+    from dangjian.orgs import widgets
+
+    client.force_login(users["gongwei"])
+    url = reverse("orgs:options")
+    assert client.get(url, {"field": "org", "org_q": "支部"}).content.decode().count("<option") == 4  # + empty
+    monkeypatch.setattr(widgets, "SEARCH_LIMIT", 2)
+    assert client.get(url, {"field": "org", "org_q": "支部"}).content.decode().count("<option") == 3
+
+
+def test_no_picker_offers_more_than_100_options_or_20_suggestions():
+    """Issue contract: a picker's select (its empty choice and the chosen organisation included) stays within
+    100 options, a search within 20 suggestions."""
+    from dangjian.orgs import widgets
+
+    assert widgets.SEARCH_LIMIT <= 20
+    assert max(widgets.TOP_LIMIT, widgets.KIND_LIMIT) + 2 <= 100
