@@ -128,7 +128,9 @@ def test_a_search_suggests_at_most_its_limit(client, users, tree, monkeypatch):
 
     client.force_login(users["gongwei"])
     url = reverse("orgs:options")
-    assert client.get(url, {"field": "org", "org_q": "支部"}).content.decode().count("<option") == 4  # + empty
+    assert (
+        client.get(url, {"field": "org", "org_q": "支部"}).content.decode().count("<option") == 4
+    )  # + empty
     monkeypatch.setattr(widgets, "SEARCH_LIMIT", 2)
     assert client.get(url, {"field": "org", "org_q": "支部"}).content.decode().count("<option") == 3
 
