@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from dangjian.core.widgets import FastSelect
+from dangjian.orgs.choices import OrgType
 
 SEARCH_LIMIT = 20  # suggestions of a search: type more to narrow them
 TOP_LIMIT = 80  # the top of a large scope offered before a search (a page stays under 100 options)
@@ -27,15 +28,13 @@ def org_label(name: str, unit: str) -> str:
 
 # The pickers of one kind of organisation (`kind`: the search endpoint's parameter): what they pick from among
 # the user's visible organisations, and how many of them the select offers before a search.
-KINDS = {"branch": "active 党支部"}
+KINDS = frozenset({"branch"})  # "branch": the user's active 党支部
 KIND_LIMIT = 50
 
 
 def of_kind(orgs: QuerySet, kind: str) -> QuerySet:
     """`orgs` narrowed to the picker's kind ("" for any organisation)."""
     if kind == "branch":
-        from dangjian.orgs.choices import OrgType
-
         return orgs.filter(type=OrgType.ZHIBU).active()
     return orgs
 
