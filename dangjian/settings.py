@@ -9,6 +9,7 @@ BEHIND_TLS_PROXY "1" when a proxy terminates HTTPS in front of the application (
 DB_POOL_SIZE / DB_POOL_MIN_SIZE / DB_POOL_TIMEOUT  PostgreSQL connection pool per process (0: no pool)
 AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
 FORM_TOKEN_RETENTION_DAYS  days consumed one-time form tokens are kept (default 7, at least 1)
+REFRESH_JOBS  processes of a full refresh of the kept results on PostgreSQL (default: the number of cores)
 deploy/dangjian.env.example describes every setting (a test checks that none is missing from it).
 """
 
@@ -339,6 +340,10 @@ if AUDIT_RETENTION_DAYS < 180:
 # Consumed one-time form tokens (core.once) are kept this many days, then deleted by `dangjian forms purge`
 # (nightly): a form resent within them is refused as repeated.
 FORM_TOKEN_RETENTION_DAYS = int(os.environ.get("FORM_TOKEN_RETENTION_DAYS", "7"))
+
+# A full refresh of the kept results (nightly, after a bulk load) on PostgreSQL evaluates the 单位 in this many
+# processes at once, each 单位 whole in one of them (compliance/kept.py); 1 refreshes in this process only.
+REFRESH_JOBS = max(1, int(os.environ.get("REFRESH_JOBS", "0")) or (os.cpu_count() or 1))
 if FORM_TOKEN_RETENTION_DAYS < 1:
     from django.core.exceptions import ImproperlyConfigured
 

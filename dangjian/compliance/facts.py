@@ -21,7 +21,7 @@ import contextvars
 import dataclasses
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -100,6 +100,15 @@ class FactContext:
     as_of: dt.date
     rules: tuple = ()  # the ruleset's rules whose check kinds read this provider
     posts: Mapping[int, tuple[PostSpan, ...]] = field(default_factory=dict)  # org id → its posts
+    # the providers loaded by the same build, each with the rules reading it (empty outside build_facts):
+    # providers that share a read (the meetings app's three read one scan of the records) size it to all
+    loading: Mapping[str, tuple] = field(default_factory=dict)
+
+    def readers(self, name: str) -> tuple:
+        """The rules reading provider `name` in this build (this provider's own rules outside a build)."""
+        if self.loading:
+            return self.loading.get(name, ())
+        return self.rules
 
 
 EXTRA_FACTS: dict[str, Provider] = {}
@@ -139,6 +148,17 @@ def branch_member_orgs(ids_sq) -> Any:
 # set by build_facts for its duration: the providers of one evaluation read the branches' organisations and
 # their members once
 _BRANCH_ORGS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("branch_orgs", default=None)
+
+
+def shared(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per build_facts for every provider asking with the same `key` (a read several
+    providers share); computed each time outside a build."""
+    memo = _BRANCH_ORGS.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
 
 
 class RollMember(NamedTuple):
@@ -370,12 +390,13 @@ def _build_facts(orgs, *, year: int, as_of: dt.date, extra: Iterable[str], rules
     posts = {org_id: tuple(spans) for org_id, spans in _posts(scope, start, as_of).items()}
     members, formal = _member_counts(scope, as_of)
     rules = tuple(rules)
+    names = sorted(set(extra))
+    loading = {name: tuple(r for r in rules if name in REGISTRY[r.check].facts) for name in names}
     loaded = {}
-    for name in sorted(set(extra)):
+    for name in names:
         provider = EXTRA_FACTS[name]
         if provider.context:
-            readers = tuple(r for r in rules if name in REGISTRY[r.check].facts)
-            context = FactContext(scope.ids_sq, scope.orgs, year, as_of, readers, posts)
+            context = FactContext(scope.ids_sq, scope.orgs, year, as_of, loading[name], posts, loading)
             loaded[name] = provider.loader(context)
         else:
             loaded[name] = provider.loader(scope.ids_sq, scope.orgs, year, as_of)

@@ -22,13 +22,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import marshal
+import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 from django_tasks import task
@@ -80,13 +82,33 @@ class RefreshReport:
 
 
 def refresh(
-    orgs=None, *, on: dt.date | None = None, year: int | None = None, ruleset: Ruleset | None = None
+    orgs=None,
+    *,
+    on: dt.date | None = None,
+    year: int | None = None,
+    ruleset: Ruleset | None = None,
+    jobs: int | None = None,
 ) -> RefreshReport:
     """Evaluates `orgs` (a queryset; default every organisation) for `year` (default `on`'s) as of `on`
-    (default today, clamped into the year) with `ruleset` (default the latest) and keeps the results."""
+    (default today, clamped into the year) with `ruleset` (default the latest) and keeps the results.
+
+    A full refresh on PostgreSQL outside a transaction runs in `jobs` processes (default settings.REFRESH_JOBS),
+    each refreshing whole 单位 (see `_refresh_in_parts`); otherwise, and with jobs=1, in this process."""
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
     year = year or on.year
+    jobs = settings.REFRESH_JOBS if jobs is None else jobs
+    if orgs is None and jobs > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _refresh_in_parts(on=on, year=year, ruleset=ruleset, jobs=jobs)
+    report, _ids = _refresh(orgs, on=on, year=year, ruleset=ruleset)
+    return report
+
+
+def _refresh(
+    orgs, *, on: dt.date, year: int, ruleset: Ruleset, part: bool = False
+) -> tuple[RefreshReport, list[int]]:
+    """The refresh in this process: (its report, the ids of the organisations evaluated). `part`: `orgs` is
+    one part of a full refresh (kept rows of organisations outside it are left to the caller)."""
     as_of = clamp_as_of(year, on)
     full = orgs is None
     orgs = Org.objects.all() if orgs is None else orgs
@@ -105,9 +127,106 @@ def refresh(
         # the millions of objects of a city's facts and results (more than half a second) for nothing
         del facts, results, todos
     report.orgs = len(scope.ids)
-    if full and report.created + report.changed + report.removed > ANALYZE_AFTER:
+    if full and not part and report.created + report.changed + report.removed > ANALYZE_AFTER:
+        analyze()
+    return report, scope.ids
+
+
+# --- a full refresh in parts -------------------------------------------------------------------------------
+#
+# A city's full refresh is one evaluation of every organisation: its facts are read set-based, but the checks and
+# the writing are Python, on one core. On PostgreSQL (SQLite has one writer) the organisations are split into
+# `jobs` parts of whole 单位 — the subtrees directly below the top of the tree, which is how the kept results
+# are rolled up — balanced by their number of organisations, and each part is refreshed by a forked process
+# with a connection of its own, in its own transaction (a part's results, stamps, tallies and 待办 are written
+# together; the 单位 of different parts are independent: evaluating an organisation gives the same result in any
+# scope). The parent then removes what is kept for organisations no longer evaluated, as a one-process full
+# refresh does.
+
+
+def _parts(ruleset: Ruleset, jobs: int) -> list[list[str]]:
+    """The organisations' subtrees directly below the top of the tree (each as its path; an organisation
+    at the top as its own), in up to `jobs` parts of about the same number of organisations."""
+    sizes: dict[str, int] = {}
+    for path in rule_orgs(Org.objects.all(), ruleset).order_by("path").values_list("path", flat=True):
+        segments = path.split("/")[:-1]
+        key = "".join(f"{s}/" for s in segments[:2])
+        sizes[key] = sizes.get(key, 0) + 1
+    parts: list[list[str]] = [[] for _ in range(max(1, min(jobs, len(sizes))))]
+    load = [0] * len(parts)
+    for key, size in sorted(sizes.items(), key=lambda item: (-item[1], item[0])):  # largest first
+        i = load.index(min(load))
+        parts[i].append(key)
+        load[i] += size
+    return [sorted(part) for part in parts if part]
+
+
+def _part_orgs(keys: list[str]):
+    """The organisations of a part: each key's subtree (a key with one segment: that organisation only)."""
+    where = Q()
+    for key in keys:
+        where |= Q(path__startswith=key) if key.count("/") > 1 else Q(path=key)
+    return Org.objects.filter(where)
+
+
+def _refresh_part(args: tuple) -> tuple[RefreshReport, list[int]]:
+    """In a forked process: one part's refresh, on a connection of its own."""
+    keys, on, year, version = args
+    try:
+        return _refresh(_part_orgs(keys), on=on, year=year, ruleset=load_ruleset(version), part=True)
+    finally:
+        connections.close_all()
+
+
+def _release_connections() -> None:
+    """Before forking: no connection (nor pool of connections) of this process is inherited."""
+    connections.close_all()
+    for conn in connections.all(initialized_only=True):
+        close_pool = getattr(conn, "close_pool", None)
+        if close_pool is not None and conn.settings_dict.get("OPTIONS", {}).get("pool"):
+            close_pool()
+
+
+def _refresh_in_parts(*, on: dt.date, year: int, ruleset: Ruleset, jobs: int) -> RefreshReport:
+    parts = _parts(ruleset, jobs)
+    _release_connections()
+    with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
+        done = pool.map(_refresh_part, [(keys, on, year, ruleset.version) for keys in parts], chunksize=1)
+    report = RefreshReport()
+    evaluated: set[int] = set()
+    for part, ids in done:
+        for name in ("orgs", "results", "created", "changed", "removed", "todos"):
+            setattr(report, name, getattr(report, name) + getattr(part, name))
+        evaluated.update(ids)
+    report.removed += _forget_others(ruleset.version, year, evaluated, todos=year == on.year)
+    if report.created + report.changed + report.removed > ANALYZE_AFTER:
         analyze()
     return report
+
+
+def _forget_others(version: int, year: int, evaluated: set[int], *, todos: bool) -> int:
+    """What is kept for the year of organisations that were not evaluated (dissolved before the year, now of a
+    type no rule applies to, deleted): their results, stamps and 待办 are removed and their 单位 recounted."""
+    kept = KeptStamp.objects.filter(version=version, year=year).values_list("org_id", "unit_key")
+    others = {org_id: unit for org_id, unit in kept if org_id not in evaluated}
+    stray = (
+        KeptResult.objects.filter(version=version, year=year)
+        .exclude(org_id__in=KeptStamp.objects.filter(version=version, year=year).values("org_id"))
+        .values_list("org_id", "unit_key")
+        .distinct()
+    )
+    others.update((org_id, unit) for org_id, unit in stray if org_id not in evaluated)
+    if not others:
+        return 0
+    removed = 0
+    with transaction.atomic():
+        for batch in _in_batches(sorted(others)):
+            removed += KeptResult.objects.filter(version=version, year=year, org_id__in=batch).delete()[0]
+            KeptStamp.objects.filter(version=version, year=year, org_id__in=batch).delete()
+            if todos:
+                KeptTodo.objects.filter(version=version, org_id__in=batch).delete()
+        _tally(version, year, set(others.values()))
+    return removed
 
 
 # A full refresh that rewrote more rows than this updates the planner statistics at once (the first refresh of

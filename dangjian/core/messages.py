@@ -105,9 +105,11 @@ def _load(value: Any) -> Value:
 
 
 class Message:
-    """A msgid and its parameters, rendered by `str()` in the active language."""
+    """A msgid and its parameters, rendered by `str()` in the active language. Not changed once made: its JSON
+    form is computed once (a fragment shared by many messages, a period's label or a member's shortfall, is
+    dumped once for all of them when a city's results are kept)."""
 
-    __slots__ = ("is_plural", "msgid", "params")
+    __slots__ = ("_json", "is_plural", "msgid", "params")
 
     msgid: str
     params: dict[str, Value]
@@ -120,6 +122,7 @@ class Message:
                 params[name] = _value(value)
         self.params = params
         self.is_plural = False
+        self._json: dict[str, Any] | None = None
 
     @classmethod
     def plural(cls, msgid: str, /, **params: Any) -> Message:
@@ -171,11 +174,15 @@ class Message:
         return str(self).endswith(suffix)
 
     def to_json(self) -> dict[str, Any]:
+        """The stored form (shared: the caller must not change it)."""
+        if self._json is not None:
+            return self._json
         data: dict[str, Any] = {"m": self.msgid}
         if self.params:
             data["p"] = {name: v if type(v) in _PLAIN else _dump(v) for name, v in self.params.items()}
         if self.is_plural:
             data["n"] = 1
+        self._json = data
         return data
 
     @classmethod
@@ -185,13 +192,15 @@ class Message:
         params = data.get("p")
         message.params = {name: _load(value) for name, value in params.items()} if params else {}
         message.is_plural = bool(data.get("n"))
+        message._json = None
         return message
 
 
 class Join:
-    """Items (data or fragments) joined by a translated separator ("、" by default)."""
+    """Items (data or fragments) joined by a translated separator ("、" by default). Not changed once made (its
+    JSON form is computed once, as a Message's)."""
 
-    __slots__ = ("items", "sep")
+    __slots__ = ("_json", "items", "sep")
 
     items: tuple[Value, ...]
     sep: str
@@ -199,6 +208,7 @@ class Join:
     def __init__(self, items: Iterable[Any], sep: str = LIST_SEPARATOR) -> None:
         self.items = tuple(_value(item) for item in items)
         self.sep = sep
+        self._json: dict[str, Any] | None = None
 
     def __str__(self) -> str:
         return self._render(get_language())
@@ -221,9 +231,13 @@ class Join:
         return bool(self.items)
 
     def to_json(self) -> dict[str, Any]:
+        """The stored form (shared: the caller must not change it)."""
+        if self._json is not None:
+            return self._json
         data: dict[str, Any] = {"j": [_dump(item) for item in self.items]}
         if self.sep != LIST_SEPARATOR:
             data["s"] = self.sep
+        self._json = data
         return data
 
     @classmethod
@@ -231,6 +245,7 @@ class Join:
         join = cls.__new__(cls)
         join.items = tuple(_load(item) for item in data["j"])
         join.sep = data.get("s", LIST_SEPARATOR)
+        join._json = None
         return join
 
 

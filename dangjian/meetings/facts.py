@@ -27,13 +27,134 @@ from typing import NamedTuple
 
 from django.db.models import Max, Q
 
-from dangjian.compliance.facts import FactContext, PostSpan, branch_member_orgs, branch_roll, register_facts
+from dangjian.compliance.facts import (
+    FactContext,
+    PostSpan,
+    branch_member_orgs,
+    branch_roll,
+    register_facts,
+    shared,
+)
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.meetings.models import Absence, MeetingKind, OrgLifeReview
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle
-from dangjian.orgs.models import Post
+from dangjian.orgs.models import Org, Post
+
+NO_ONE: Mapping[int, str] = MappingProxyType({})  # a record without absentees
+
+# --- the records the three providers read ---------------------------------------------------------------
+#
+# "meetings" (rules.py: every type of 1 January Y … D in the organisations and their children), "meeting_chairs"
+# (the chaired types, in the branches and their 党小组) and "orglife" (the organizational-life types from
+# 1 January Y−1, with the reasons of absence) read overlapping rows of the same table. In one build they share
+# one scan of the records — sized to what every loaded provider needs — and one read of the absentees.
+
+SCANNED = ("meetings", "meeting_chairs", "orglife")
+
+# the columns of ScopeRecords.rows, in this order
+SCAN_FIELDS = (
+    "meeting_id",
+    "org_id",
+    "type",
+    "date",
+    "expected",
+    "present",
+    "expected_formal",
+    "present_formal",
+    "meeting__lecturer_id",
+    "meeting__host_id",
+    "org__parent_id",
+    "org__type",
+)
+
+
+class ScanNeeds(NamedTuple):
+    every_type: bool  # every type of Y in the organisations and their children ("meetings")
+    chaired: frozenset[str]  # the chaired types, of Y, in the branches and their 党小组
+    life: frozenset[str]  # the organizational-life types, from life_from, in the branches and their 党小组
+    life_from: dt.date
+
+
+@dataclass(frozen=True)
+class ScopeRecords:
+    rows: list[tuple]  # SCAN_FIELDS, in (date, meeting, type) order
+    absent: Mapping[int, Mapping[int, str]]  # meeting → absentee → reason kind ("" when none recorded)
+    org_names: Mapping[int, str]  # the organisations holding chaired records
+    host_names: Mapping[int, str]  # the hosts of chaired records
+
+
+def scan_needs(ctx: FactContext, me: str) -> ScanNeeds:
+    """What the providers loaded with `me` need read (outside a build: `me` alone, for its rules)."""
+    loading = set(ctx.loading) if ctx.loading else {me}
+
+    def rules(name: str) -> tuple:
+        return ctx.readers(name) if ctx.loading else (ctx.rules if name == me else ())
+
+    branch, group = chaired_types(rules("meeting_chairs")) if "meeting_chairs" in loading else ((), ())
+    life, back = life_needs(rules("orglife")) if "orglife" in loading else (frozenset(), False)
+    return ScanNeeds(
+        "meetings" in loading,
+        frozenset(branch) | frozenset(group),
+        life,
+        dt.date(ctx.year - 1 if back else ctx.year, 1, 1),
+    )
+
+
+def scope_records(ctx: FactContext, me: str) -> ScopeRecords:
+    """The records of the scope as every provider of the build needs them: one query for the records, one
+    for their absentees and, when a chair rule reads them, one for the hosts' names (and one for the names of
+    organisations holding chaired records outside the scope, which a scope with its 党小组 has none of)."""
+    needs = scan_needs(ctx, me)
+    return shared(("meeting-records", needs), lambda: _scan(ctx, needs))
+
+
+def _scan(ctx: FactContext, needs: ScanNeeds) -> ScopeRecords:
+    start, end = dt.date(ctx.year, 1, 1), ctx.as_of
+    chaired, life = needs.chaired, needs.life
+    if needs.every_type:  # the organisations and their children: a branch's 党小组, a 党委's branches
+        where = Org.objects.filter(Q(pk__in=ctx.ids_sq) | Q(parent__in=ctx.ids_sq)).values("pk")
+        wanted = Q(date__gte=start, date__lte=end)
+    else:
+        where = branch_member_orgs(ctx.ids_sq)
+        wanted = Q(type__in=sorted(chaired | life), date__gte=start, date__lte=end)
+    if life and needs.life_from < start:
+        wanted |= Q(type__in=sorted(life), date__gte=needs.life_from, date__lt=start)
+    if not (needs.every_type or chaired or life):
+        return ScopeRecords([], {}, {}, {})
+    rows = list(
+        MeetingKind.objects.filter(wanted, org__in=where)
+        .order_by("date", "meeting_id", "type")
+        .values_list(*SCAN_FIELDS)
+    )
+    absent: dict[int, dict[int, str]] = defaultdict(dict)
+    if chaired or life:
+        of = Q()
+        if chaired:
+            of |= Q(type__in=sorted(chaired), date__gte=start, date__lte=end)
+        if life:
+            of |= Q(type__in=sorted(life), date__gte=needs.life_from, date__lte=end)
+        meetings = MeetingKind.objects.filter(of, org__in=branch_member_orgs(ctx.ids_sq)).values("meeting_id")
+        for meeting_id, member_id, kind in Absence.objects.filter(meeting_id__in=meetings).values_list(
+            "meeting_id", "member_id", "reason_kind"
+        ):
+            absent[meeting_id][member_id] = kind
+    org_names: dict[int, str] = {}
+    host_names: dict[int, str] = {}
+    if chaired:
+        in_scope = {o.pk: o.name for o in ctx.orgs}
+        holding = {row[1] for row in rows if row[2] in chaired}
+        org_names = {pk: in_scope[pk] for pk in holding if pk in in_scope}
+        if len(org_names) < len(holding):
+            org_names.update(
+                Org.objects.filter(pk__in=sorted(holding - org_names.keys())).values_list("pk", "name")
+            )
+        hosting = {row[9] for row in rows if row[9] is not None and row[2] in chaired}
+        if hosting:  # a few thousand at most (mostly the branches' 书记): cheaper than a join on every row
+            host_names = dict(Member.objects.filter(pk__in=sorted(hosting)).values_list("pk", "name"))
+    return ScopeRecords(rows, dict(absent), org_names, host_names)
+
 
 # --- "meeting_chairs" -----------------------------------------------------------------------------------
 
@@ -75,39 +196,35 @@ def chaired_types(rules) -> tuple[frozenset[str], frozenset[str]]:
 def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
     branch_types, group_types = chaired_types(ctx.rules)
     start, end = dt.date(ctx.year, 1, 1), ctx.as_of
-    wanted = Q(org__type=OrgType.ZHIBU, type__in=sorted(branch_types))
-    if group_types:
-        wanted |= Q(org__type=OrgType.XIAOZU, type__in=sorted(group_types))
-    # the records of the branches and their 党小组, found through the organisation index
-    kinds = MeetingKind.objects.filter(
-        wanted, org__in=branch_member_orgs(ctx.ids_sq), date__gte=start, date__lte=end
-    )
-    absent: dict[int, set[int]] = defaultdict(set)
-    for meeting_id, member_id in Absence.objects.filter(
-        meeting_id__in=kinds.order_by().values("meeting_id")
-    ).values_list("meeting_id", "member_id"):
-        absent[meeting_id].add(member_id)
+    scan = scope_records(ctx, "meeting_chairs")
     own: dict[int, list[ChairedRecord]] = defaultdict(list)
     groups: dict[int, list[ChairedRecord]] = defaultdict(list)
-    rows = kinds.order_by().values_list(  # sorted per branch below (a sort of every row spilled to disk)
-        "meeting_id",
-        "org_id",
-        "org__name",
-        "org__type",
-        "org__parent_id",
-        "type",
-        "date",
-        "meeting__host_id",
-        "meeting__host__name",
-    )
-    for meeting_id, org_id, org_name, org_type, parent_id, kind, day, host_id, host_name in rows:
-        record = ChairedRecord(
-            meeting_id, org_id, org_name, kind, day, host_id, host_name or "", frozenset(absent[meeting_id])
-        )
-        if org_type == OrgType.XIAOZU and parent_id is not None:
-            groups[parent_id].append(record)
+    zhibu, xiaozu, absent = OrgType.ZHIBU, OrgType.XIAOZU, scan.absent
+    names, hosts = scan.org_names, scan.host_names
+    for row in scan.rows:  # in (date, meeting, type) order: each branch's lists stay in that order
+        day = row[3]
+        if day < start:
+            continue
+        org_type, kind = row[11], row[2]
+        if org_type == zhibu and kind in branch_types:
+            target = own[row[1]]
+        elif org_type == xiaozu and kind in group_types and row[10] is not None:
+            target = groups[row[10]]
         else:
-            own[org_id].append(record)
+            continue
+        host_id = row[9]
+        target.append(
+            ChairedRecord(
+                row[0],
+                row[1],
+                names.get(row[1], ""),
+                kind,
+                day,
+                host_id,
+                hosts.get(host_id, "") if host_id is not None else "",
+                frozenset(absent.get(row[0], NO_ONE)),
+            )
+        )
     group_posts: dict[int, dict[int, list[PostSpan]]] = defaultdict(lambda: defaultdict(list))
     if group_types:
         posts = (
@@ -123,14 +240,10 @@ def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
         )
         for parent_id, org_id, *values in posts:
             group_posts[parent_id][org_id].append(PostSpan(*values))
-
-    def in_order(records: list[ChairedRecord]) -> tuple[ChairedRecord, ...]:
-        return tuple(sorted(records, key=lambda r: (r.date, r.meeting_id, r.type)))
-
     return {
         org.pk: ChairFacts(
-            in_order(own.get(org.pk, [])),
-            in_order(groups.get(org.pk, [])),
+            tuple(own.get(org.pk, ())),
+            tuple(groups.get(org.pk, ())),
             {g: tuple(spans) for g, spans in group_posts.get(org.pk, {}).items()},
         )
         for org in ctx.orgs
@@ -208,28 +321,24 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
         .order_by()
         .values_list("member_id", "through")
     )
-    kinds = MeetingKind.objects.filter(
-        org__in=branch_member_orgs(ctx.ids_sq),
-        type__in=sorted(types),
-        date__gte=start,
-        date__lte=on,
-    )
-    absent: dict[int, dict[int, str]] = defaultdict(dict)
-    for meeting_id, member_id, kind in Absence.objects.filter(
-        meeting_id__in=kinds.order_by().values("meeting_id")
-    ).values_list("meeting_id", "member_id", "reason_kind"):
-        absent[meeting_id][member_id] = kind
+    scan = scope_records(ctx, "orglife")
+    zhibu, xiaozu, absent = OrgType.ZHIBU, OrgType.XIAOZU, scan.absent
     by_meeting: dict[int, tuple[int, int, dt.date, set[str]]] = {}
-    rows = kinds.order_by().values_list(  # each branch's records are sorted below
-        "meeting_id", "org_id", "org__parent_id", "org__type", "type", "date"
-    )
-    for meeting_id, org_id, parent_id, org_type, kind, day in rows:
-        branch = parent_id if org_type == OrgType.XIAOZU and parent_id is not None else org_id
-        by_meeting.setdefault(meeting_id, (branch, org_id, day, set()))[3].add(kind)
+    for row in scan.rows:  # in (date, meeting, type) order
+        kind, org_type = row[2], row[11]
+        if kind not in types or row[3] < start:
+            continue
+        if org_type == xiaozu and row[10] is not None:
+            branch = row[10]
+        elif org_type == zhibu:
+            branch = row[1]
+        else:
+            continue
+        by_meeting.setdefault(row[0], (branch, row[1], row[3], set()))[3].add(kind)
     records: dict[int, list[LifeRecord]] = defaultdict(list)
-    for meeting_id, (branch, org_id, day, kinds_of) in by_meeting.items():
+    for meeting_id, (branch, org_id, day, kinds_of) in by_meeting.items():  # still in date order
         records[branch].append(
-            LifeRecord(meeting_id, org_id, day, frozenset(kinds_of), absent.get(meeting_id, {}))
+            LifeRecord(meeting_id, org_id, day, frozenset(kinds_of), absent.get(meeting_id, NO_ONE))
         )
     committee: dict[int, list[PostSpan]] = defaultdict(list)
     if any(ROSTER_OF_TYPE.get(t) == Roster.COMMITTEE for t in types):
@@ -265,7 +374,7 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
             b.pk,
             start,
             tuple(members.get(b.pk, ())),
-            tuple(sorted(records.get(b.pk, ()), key=lambda r: (r.date, r.meeting_id))),
+            tuple(records.get(b.pk, ())),
             tuple(committee.get(b.pk, ())),
         )
         for b in branches

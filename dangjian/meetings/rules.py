@@ -46,6 +46,7 @@ from dangjian.compliance.registry import (
 )
 from dangjian.core.messages import Join, Message
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
+from dangjian.meetings.facts import scope_records  # the scan shared with the attendance providers
 from dangjian.meetings.models import Meeting, MeetingKind
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org, Post
@@ -155,24 +156,21 @@ RECORD_FIELDS = (
 
 @register_facts("meetings", context=True)
 def load_meeting_facts(ctx: FactContext) -> dict[int, MeetingFacts]:
-    """MeetingKind rows of 1 January … D of the organisations and their children (a branch's 党小组), and
-    the lectures given anywhere by the holders of the posts the "anywhere" lecture rules name: two queries
-    (one when no rule reads lectures anywhere), whatever the number of organisations."""
+    """MeetingKind rows of 1 January … D of the organisations and their children (a branch's 党小组), from the
+    scan shared with the attendance providers (meetings/facts.py), and the lectures given anywhere by the
+    holders of the posts the "anywhere" lecture rules name: one query for those, whatever the number of
+    organisations."""
     start, end = dt.date(ctx.year, 1, 1), ctx.as_of
     ids = {o.pk for o in ctx.orgs}
-    ext_sq = Org.objects.filter(Q(pk__in=ctx.ids_sq) | Q(parent__in=ctx.ids_sq)).values("pk")
     own: dict[int, list[Record]] = defaultdict(list)
     children: dict[int, list[Record]] = defaultdict(list)
-    rows = (
-        MeetingKind.objects.filter(org__in=ext_sq, date__gte=start, date__lte=end)
-        .order_by("date", "meeting_id", "type")
-        .values_list(*RECORD_FIELDS, "org__parent_id")
-    )
-    for *values, parent_id in rows:
-        record = Record(*values)
+    for row in scope_records(ctx, "meetings").rows:  # in (date, meeting, type) order
+        if row[3] < start:  # read for the organizational-life rules' look back into Y−1
+            continue
+        record = Record(*row[:9])
         own[record.org_id].append(record)
-        if parent_id in ids:
-            children[parent_id].append(record)
+        if row[10] in ids:
+            children[row[10]].append(record)
     needs = lecture_needs(ctx.rules)
     by_lecturer = _anywhere_lectures(ctx, needs, start, end) if needs.titles else {}
     heads = _unit_heads(ctx, needs.unit_head_types) if needs.unit_head_types else {}

@@ -354,3 +354,79 @@ def test_the_digest_depends_on_the_values_only_not_on_shared_objects():
     assert kept._digest(shared) == kept._digest(built)
     assert kept._digest(shared) != kept._digest((*shared[:2], "pass", *shared[3:]))
     assert kept._digest(shared) != kept._digest((*shared[:5], {"m": name, "p": {"a": 1}}))
+
+
+def test_a_full_refresh_is_split_into_parts_of_whole_subtrees_balanced_by_size(tree):
+    ruleset = load_ruleset()
+    # below the 工委: 甲委机关党委 (4 organisations), 乙委机关党委 (3), 甲委党组 (1)
+    a, b, a_dz = tree.a.path, tree.b.path, tree.a_dz.path
+    assert kept._parts(ruleset, 2) == [[a], sorted([a_dz, b])]
+    assert sorted(kept._parts(ruleset, 5)) == sorted([[a], [b], [a_dz]])
+    assert kept._parts(ruleset, 1) == [sorted([a, b, a_dz])]
+    # every organisation a rule applies to is in exactly one part
+    found = [o.pk for keys in kept._parts(ruleset, 2) for o in kept._part_orgs(keys)]
+    assert sorted(found) == sorted(Org.objects.exclude(type="gongwei").values_list("pk", flat=True))
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, monkeypatch):
+    """On PostgreSQL a full refresh runs in forked processes, one part of the 单位 each; what it keeps is what a
+    refresh in one process keeps, and what is kept for an organisation no longer evaluated goes."""
+    from django.utils import timezone
+
+    from dangjian.compliance.models import KeptStamp, KeptTally
+
+    ruleset = load_ruleset()
+    for model in (KeptResult, KeptStamp, KeptTally, KeptTodo):  # kept after the fixtures' writes
+        model.objects.all().delete()
+    # something kept for the 工委 (no rule applies to it): a full refresh removes it
+    KeptStamp.objects.create(
+        version=ruleset.version,
+        year=TODAY.year,
+        org=tree.gw,
+        unit_key="@",
+        org_path=tree.gw.path,
+        as_of=TODAY,
+        evaluated_at=timezone.now(),
+    )
+    KeptTally.objects.create(
+        version=ruleset.version,
+        year=TODAY.year,
+        unit_key="@",
+        rule_id=ruleset.rules[0].id,
+        status="fail",
+        n=1,
+    )
+    KeptResult.objects.create(
+        version=ruleset.version,
+        year=TODAY.year,
+        org=tree.gw,
+        rule_id=ruleset.rules[0].id,
+        unit_key="@",
+        org_path=tree.gw.path,
+        status="fail",
+        message="",
+        since=TODAY,
+        digest="x",
+    )
+    parts = []
+    in_parts = kept._refresh_in_parts
+
+    def spy(**kwargs):
+        parts.append(kwargs["jobs"])
+        return in_parts(**kwargs)
+
+    monkeypatch.setattr(kept, "_refresh_in_parts", spy)
+    report = kept.refresh(jobs=2)
+    assert parts == [2]  # not the one-process refresh
+    assert report.orgs == Org.objects.exclude(type="gongwei").count()
+    assert report.results == KeptResult.objects.count() == report.created > 0
+    assert report.removed == 1 and not KeptResult.objects.filter(org=tree.gw).exists()
+    assert not KeptStamp.objects.filter(org=tree.gw).exists()
+    assert not KeptTally.objects.filter(unit_key="@").exists()
+    assert stored() == fresh()
+    assert KeptTodo.objects.exists()
+    again = kept.refresh(jobs=1)  # one process finds nothing to change
+    assert (again.created, again.changed, again.removed) == (0, 0, 0)
+    assert kept.refresh(jobs=2).changed == 0

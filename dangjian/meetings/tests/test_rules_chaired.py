@@ -194,7 +194,7 @@ def test_the_chairs_provider_runs_four_queries_whatever_the_scope(tree, django_a
     rule = load_ruleset(5).rule(RULE)
     for orgs in (small, large):
         # the engine's five (a small scope); the branches and their 党小组 (a small scope's list), records,
-        # absences, 党小组长 posts
+        # absences, 党小组长 posts (and the hosts' names when a record names its host: populate's don't)
         with django_assert_num_queries(5 + 4):
             built = build_facts(
                 orgs, year=Y, as_of=dt.date(Y, 10, 31), extra=["meeting_chairs"], rules=[rule]
