@@ -12,7 +12,8 @@ and noisy: medians and ranges are reported):
   live 待办 of the same scope;
 - the refresh after one meeting is recorded in a branch (the organisations its path and 单位 affect),
   against a full refresh;
-- a full refresh, against a full evaluation (what every page load cost before), with the latest rulebook and
+- a full refresh (in REFRESH_JOBS processes, default the cores, as `dangjian compliance refresh` runs it) and in
+  one process, against a full evaluation (what every page load cost before), with the latest rulebook and
   with v4 (the rulebook of the figures the kept results were built against).
 
 The planner statistics are refreshed first (ANALYZE), as autovacuum keeps them on a production server.
@@ -56,6 +57,7 @@ def measure(repeat: int) -> dict:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
     from django.test import Client
     from django.test.utils import setup_test_environment
@@ -110,6 +112,8 @@ def measure(repeat: int) -> dict:
     out["refresh_after_one_meeting"] = timed(lambda: kept.refresh(kept.affected_orgs([branch.path])), repeat)
     out["refresh_after_one_meeting"]["orgs"] = affected.count()
     out["full_refresh"] = timed(kept.refresh, 3)
+    out["full_refresh"]["jobs"] = settings.REFRESH_JOBS
+    out["full_refresh_one_process"] = timed(lambda: kept.refresh(jobs=1), 3)
     out["full_evaluation"] = timed(lambda: evaluate(Org.objects.all(), year=today.year, as_of=today), 3)
     v4 = load_ruleset(4)  # the rulebook the engine issue measured the full evaluation with
     out["full_evaluation_v4"] = timed(
