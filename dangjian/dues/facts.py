@@ -54,8 +54,9 @@ class DuesFacts:
 
 @register_facts("dues")
 def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts]:
-    """党费 facts per 党支部 of the scope (seven queries, whatever the number of organisations): the members on the roll with their current ledger
-    snapshot (dues.snapshots) and, for the members without one, the rows their ledger is computed from."""
+    """党费 facts per 党支部 of the scope (at most seven queries, whatever the number of organisations): the members
+    on the roll with their current ledger snapshot (dues.snapshots) and, for the members without one, the rows
+    their ledger is computed from (three queries, none when every member has a current snapshot)."""
     branch_sq = Org.objects.filter(pk__in=ids_sq, type=OrgType.ZHIBU).values("pk")
     members_qs = Member.objects.on_roll(on).filter(org__in=branch_member_orgs(ids_sq))
     people = branch_roll(ids_sq, on)  # the roll the other providers of the evaluation read too
@@ -73,11 +74,12 @@ def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts
             "member_id", "start", "codes"
         )
     }
-    unsnapped: Any = (
-        [pk for pk in member_sq if pk not in snaps]
-        if small
-        else members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
-    )
+    # the members without a current snapshot, from the roll: usually none (a list; no query at all when empty,
+    # instead of three that each hashed every snapshot to find nobody), all of them after the rate table changed
+    # (then a subquery rather than a list of a city's ids)
+    unsnapped: Any = [person.id for person in people if person.id not in snaps]
+    if len(unsnapped) > SMALL_MEMBERS:
+        unsnapped = members_qs.exclude(pk__in=valid.values("member_id")).order_by().values("pk")
     payments, bases, reliefs = ledger_rows(unsnapped, first, last)
     days = dict(CollectionDay.objects.filter(org__in=branch_sq).values_list("org_id", "day"))
     reviewed = dict(
