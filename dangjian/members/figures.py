@@ -26,6 +26,7 @@ from dangjian.members.choices import Category, WorkStatus
 from dangjian.members.models import Member, OrgFigures
 from dangjian.orgs.models import Org
 
+BATCH = 2000
 FIGURES = ("members", "formal", "probationary", "active", "retired", "mobile")
 
 _COUNTS = {
@@ -39,28 +40,41 @@ _COUNTS = {
 
 
 def refresh(orgs: QuerySet[Org] | None = None) -> int:
-    """Recounts the figures of `orgs` (a queryset; None: every organisation). Three statements whatever the
-    number of organisations (the upsert in batches of 2,000); returns the number of organisations with members."""
+    """Recounts the figures of `orgs` (a queryset; None: every organisation) and writes the rows that changed:
+    two reads (the count, the kept rows) and at most an upsert and a delete (in batches of 2,000) whatever the
+    number of organisations. Returns the number of organisations with members."""
     members = Member.objects.all()
     kept = OrgFigures.objects.all()
     if orgs is not None:
         ids = orgs.order_by().values("pk")
         members = members.filter(org__in=ids)
         kept = kept.filter(org__in=ids)
-    rows = [
-        OrgFigures(org_id=org_id, **dict(zip(FIGURES, values, strict=True)))
+    counted = {
+        org_id: tuple(values)
         for org_id, *values in members.order_by()
         .values_list("org_id")
         .annotate(**_COUNTS)
         .values_list("org_id", *FIGURES)
-    ]
+    }
     with transaction.atomic():
+        known = {org_id: tuple(values) for org_id, *values in kept.values_list("org_id", *FIGURES)}
+        changed = [
+            OrgFigures(org_id=org_id, **dict(zip(FIGURES, values, strict=True)))
+            for org_id, values in counted.items()
+            if known.get(org_id) != values
+        ]
         # an upsert: two refreshes of one organisation at once both write, neither fails
         OrgFigures.objects.bulk_create(
-            rows, batch_size=2000, update_conflicts=True, unique_fields=["org"], update_fields=list(FIGURES)
+            changed,
+            batch_size=BATCH,
+            update_conflicts=True,
+            unique_fields=["org"],
+            update_fields=list(FIGURES),
         )
-        kept.exclude(org__in=members.order_by().values("org_id")).delete()  # those left without members
-    return len(rows)
+        gone = sorted(known.keys() - counted.keys())  # organisations left without members
+        for i in range(0, len(gone), BATCH):
+            OrgFigures.objects.filter(org_id__in=gone[i : i + BATCH]).delete()
+    return len(counted)
 
 
 @dataclass(frozen=True)

@@ -211,3 +211,24 @@ def test_an_own_record_outside_the_scope_is_counted_as_before(personas, tree):
     assert stats["mobile"] == 2
     assert figures.per_org(user) == {tree.a2.pk: 1, tree.b1.pk: 1}
     assert figures.per_org(user, tree.a) == {tree.a2.pk: 1}
+
+
+def test_a_refresh_writes_only_what_changed_in_a_bounded_number_of_statements(tree, make_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(6):
+        make_member(tree.a1 if i % 2 else tree.a2, name=f"党员{i}")
+    figures.refresh()
+    with CaptureQueriesContext(connection) as unchanged:
+        figures.refresh()
+    writes = [
+        q["sql"] for q in unchanged.captured_queries if q["sql"].startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert writes == []
+    Member.objects.filter(org=tree.a2).update(is_mobile=True)  # a write the refresh has not seen yet
+    with CaptureQueriesContext(connection) as changed:
+        figures.refresh(Org.objects.filter(pk__in=[tree.a1.pk, tree.a2.pk]))
+    inserts = [q["sql"] for q in changed.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 1 and len(changed.captured_queries) <= 5
+    assert kept() == counted(Member.objects.all())
