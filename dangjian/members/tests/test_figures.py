@@ -232,3 +232,46 @@ def test_a_refresh_writes_only_what_changed_in_a_bounded_number_of_statements(tr
     inserts = [q["sql"] for q in changed.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and len(changed.captured_queries) <= 5
     assert kept() == counted(Member.objects.all())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_counts_the_members_already_registered():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "members"]
+    before.append(("members", "0003_status"))
+    executor.migrate(before)
+    apps = executor.loader.project_state(before).apps
+    Org_, Member_ = apps.get_model("orgs", "Org"), apps.get_model("members", "Member")
+    root = Org_.objects.create(code="M0", name="迁移工委", type="gongwei", path="00000098/", depth=1)
+    one = Org_.objects.create(
+        code="M1", name="迁移一支部", type="zhibu", parent=root, path="00000098/00000099/", depth=2
+    )
+    two = Org_.objects.create(
+        code="M2", name="迁移二支部", type="zhibu", parent=root, path="00000098/00000100/", depth=2
+    )
+    rows = [
+        (one, "formal", "active", False),
+        (one, "probationary", "retired", True),
+        (two, "formal", "retired", False),
+    ]
+    for n, (org, category, work_status, mobile) in enumerate(rows):
+        Member_.objects.create(
+            name=f"党员{n}",
+            id_number=f"x{n}",
+            id_number_hash=f"h{n}",
+            sex="M",
+            birth_date=dt.date(1980, 1, 1),
+            category=category,
+            joined_on=dt.date(2010, 1, 1),
+            confirmed_on=dt.date(2011, 1, 1) if category == "formal" else None,
+            org=org,
+            work_status=work_status,
+            is_mobile=mobile,
+        )
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert kept() == {one.pk: (2, 1, 1, 1, 1, 1), two.pk: (1, 1, 0, 0, 1, 0)} == counted(Member.objects.all())
