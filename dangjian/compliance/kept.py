@@ -3,7 +3,8 @@
 - `refresh(orgs)` evaluates the organisations (the facts are built once, set-based) and writes what changed:
   new and changed results, a `ResultChange` row for every change of status, the organisations' stamps
   (when evaluated), the tallies of their 单位 and the 待办 of the current year — a bounded number of
-  statements whatever the number of organisations.
+  statements whatever the number of organisations. The member figures of the organisations
+  (`members.figures`: what the dashboard and the organisation pages count) are kept in the same refresh.
 - Writes mark the organisations they can affect: every service records an audit event with the record's
   organisation path (`core.audit.record`), and `core.audit.changed` lets a service name another one (a
   member's former branch). The listener below collects the paths of a transaction and, after it commits,
@@ -51,6 +52,7 @@ from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
 from dangjian.core import audit, messages
 from dangjian.core.perf import gc_paused
+from dangjian.members import figures
 from dangjian.orgs.models import Org, Post
 
 BATCH = 2000
@@ -121,6 +123,7 @@ def _refresh(
         scope = _Scope([f.ref.id for f in facts], full)
         with transaction.atomic():
             report = _keep(ruleset.version, year, as_of, scope, results)
+            figures.refresh(None if full else orgs)  # the member figures of the pages, kept alongside
             if todos is not None:
                 report.todos = _keep_todos(ruleset.version, scope, todos)
         # freed while the collector is paused: re-enabled with them alive, its first collection would walk

@@ -168,3 +168,28 @@ class MemberHistory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_field_display()} {self.old_value} → {self.new_value}"
+
+
+class OrgFigures(models.Model):
+    """The member figures of one organisation, kept: the members directly in it (every status, as the pages
+    count them), by category, work status and 流动党员 flag. An organisation without members has no row.
+    Kept by `members.figures.refresh`, which the kept-results refresh runs after every write and nightly
+    (`compliance.kept.refresh`); the dashboard and the organisation pages sum these rows instead of
+    counting the roll."""
+
+    org = models.OneToOneField(
+        "orgs.Org", primary_key=True, on_delete=models.CASCADE, related_name="figures", verbose_name=_("组织")
+    )
+    members = models.PositiveIntegerField(_("党员"), default=0)
+    formal = models.PositiveIntegerField(_("正式党员"), default=0)
+    probationary = models.PositiveIntegerField(_("预备党员"), default=0)
+    active = models.PositiveIntegerField(_("在职"), default=0)
+    retired = models.PositiveIntegerField(_("离退休"), default=0)
+    mobile = models.PositiveIntegerField(_("流动党员"), default=0)
+
+    class Meta:
+        verbose_name = _("组织党员数")
+        verbose_name_plural = _("组织党员数")
+
+    def __str__(self) -> str:
+        return f"{self.org_id}: {self.members}"

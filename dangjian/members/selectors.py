@@ -9,9 +9,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
 from django.shortcuts import get_object_or_404
 
+from dangjian.members import figures
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
@@ -177,31 +177,21 @@ def birthday_panel(user, org: Org, today: dt.date | None = None) -> list[Birthda
 
 
 def member_counts(user, root: Org | None = None) -> dict[int, int]:
-    """Members per organisation within the user's scope (and `root`'s subtree): one GROUP BY query."""
-    qs = Member.objects.visible_to(user)
-    if root is not None:
-        qs = qs.filter(org__path__startswith=root.path)
-    return dict(qs.order_by().values_list("org_id").annotate(n=Count("id")))
+    """Members per organisation within the user's scope (and `root`'s subtree), from the kept figures
+    (`members.figures`): one query over the organisations (plus one for an own record outside the scope)."""
+    return figures.per_org(user, root)
 
 
 def member_counts_below(user, org: Org) -> tuple[dict[int, int], dict[str, int]]:
     """Members strictly below `org` within the user's scope: per organisation they are in, and per path of
-    `org`'s child whose subtree holds them. One GROUP BY over the member org and the child-level path prefix."""
+    `org`'s child whose subtree holds them. From the kept figures: one query over the organisations below
+    `org` (plus one for an own record outside the scope)."""
     prefix_len = len(org.path) + PATH_SEGMENT + 1  # "00000001/"
-    rows = (
-        Member.objects.visible_to(user)
-        .filter(org__path__startswith=org.path)
-        .exclude(org=org)
-        .order_by()
-        .annotate(prefix=Substr("org__path", 1, prefix_len))
-        .values_list("org_id", "prefix")
-        .annotate(n=Count("id"))
-    )
     direct: dict[int, int] = {}
     total: dict[str, int] = {}
-    for org_id, prefix, n in rows:
+    for org_id, path, n in figures.below(user, org):
         direct[org_id] = direct.get(org_id, 0) + n
-        total[prefix] = total.get(prefix, 0) + n
+        total[path[:prefix_len]] = total.get(path[:prefix_len], 0) + n
     return direct, total
 
 

@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Q
-from django.db.models.functions import Substr
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.scope import scope_for
+from dangjian.members import figures
 from dangjian.members.choices import Category, WorkStatus
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
@@ -65,22 +65,17 @@ def org_type_counts(user) -> dict[str, int]:
 
 
 def member_stats(user) -> MemberStats:
-    """Members by category, work status and 流动党员 flag. One GROUP BY query."""
-    stats = MemberStats()
-    rows = (
-        Member.objects.visible_to(user)
-        .order_by()
-        .values_list("category", "work_status", "is_mobile")
-        .annotate(n=Count("id"))
+    """Members by category, work status and 流动党员 flag, summed from the kept figures of the organisations
+    (`members.figures`): one aggregate query (plus one for an own record outside the scope)."""
+    found = figures.totals(user)
+    return MemberStats(
+        total=found["members"],
+        formal=found["formal"],
+        probationary=found["probationary"],
+        active=found["active"],
+        retired=found["retired"],
+        mobile=found["mobile"],
     )
-    for category, work_status, is_mobile, n in rows:
-        stats.total += n
-        stats.formal += n if category == Category.FORMAL else 0
-        stats.probationary += n if category == Category.PROBATIONARY else 0
-        stats.active += n if work_status == WorkStatus.ACTIVE else 0
-        stats.retired += n if work_status == WorkStatus.RETIRED else 0
-        stats.mobile += n if is_mobile else 0
-    return stats
 
 
 def _group_depth(user) -> int:
@@ -92,20 +87,15 @@ def _group_depth(user) -> int:
 
 
 def build_dashboard(user) -> Dashboard:
-    """Five queries: organisation types, member figures, members per group, and the names of the
-    groups and of the user's scope roots (one query for both)."""
+    """Five queries: organisation types, member figures, members per group (both from the kept figures of
+    the organisations, not the roll), and the names of the groups and of the user's scope roots (one query
+    for both); an admin whose own member record sits outside the scope: one more for it per figure."""
     scope = scope_for(user)
     types = org_type_counts(user)
     members = member_stats(user)
     depth = _group_depth(user)
     prefix_len = depth * SEGMENT_LEN
-    per_prefix = dict(
-        Member.objects.visible_to(user)
-        .order_by()
-        .annotate(prefix=Substr("org__path", 1, prefix_len))
-        .values_list("prefix")
-        .annotate(n=Count("id"))
-    )
+    per_prefix = figures.per_prefix(user, prefix_len)
     grant_ids = [g.org_id for g in scope.admin_grants]
     named = Org.objects.filter(Q(path__in=list(per_prefix)) | Q(pk__in=grant_ids)).values_list(
         "pk", "path", "name"

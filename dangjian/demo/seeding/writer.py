@@ -31,7 +31,7 @@ from dangjian.dues.models import (
 )
 from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
 from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, parse_reason
-from dangjian.members.models import Member, MemberHistory
+from dangjian.members.models import Member, MemberHistory, OrgFigures
 from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
 from dangjian.orgs.models import Org, Post, path_segment
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
@@ -353,6 +353,7 @@ RESET_MODELS = (
     Post,
     MemberHistory,
     Member,
+    OrgFigures,
     KeptTodo,
     ResultChange,
     KeptTally,

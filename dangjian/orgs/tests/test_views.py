@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 
 from dangjian.core.models import AuditEvent
+from dangjian.members import figures
 from dangjian.orgs import selectors
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_org, create_post
@@ -238,6 +239,7 @@ def test_gongwei_admin_sees_every_org_detail(client, users, tree):
 def test_tree_counts_direct_and_subtree_members(client, users, tree, make_member):
     make_member(tree.a1g1, name="小组党员")
     make_member(tree.a2, name="甲二党员")
+    figures.refresh()  # the member figures the tree reads, kept after the writes commit
     login(client, users["dangwei_a"])
     nodes = {
         n.org.code: (n.direct, n.total, n.level) for n in client.get(reverse("orgs:tree")).context["nodes"]
@@ -328,6 +330,7 @@ def test_detail_shows_fields_children_posts_and_masked_members(client, users, tr
             "ended_on": dt.date(2021, 1, 1),
         },
     )
+    figures.refresh()  # kept after the writes commit
     login(client, users["dangwei_a"])
     response = client.get(reverse("orgs:detail", args=[tree.a1.pk]))
     html = response.content.decode()

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dangjian.compliance.evaluator import evaluate
+from dangjian.members import figures
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_org
 from dangjian.portal import selectors
@@ -22,6 +23,7 @@ def population(users, tree, make_member):
     )
     make_member(tree.a2, name="孙退休", work_status="retired", is_mobile=True)
     make_member(tree.b1, name="吴乙一")
+    figures.refresh()  # the member figures the pages read, kept as the refresh after the writes' commit keeps them
     return users
 
 
@@ -134,6 +136,7 @@ def test_dashboard_query_count_does_not_grow(client, users, tree, make_member, d
         )
     for i in range(60):
         make_member(branches[i % 12], name=f"统计党员{i}", is_mobile=i % 5 == 0)
+    figures.refresh()  # kept after the writes commit
     client.force_login(users["gongwei"])
     # session, user, scope, org types, member figures, members per 党委, names; no kept results yet: 1
     with django_assert_max_num_queries(8):
