@@ -164,12 +164,16 @@ def _parts(ruleset: Ruleset, jobs: int) -> list[list[str]]:
     return [sorted(part) for part in parts if part]
 
 
-def _part_orgs(keys: list[str]):
+def _part_q(keys: list[str]) -> Q:
     """The organisations of a part: each key's subtree (a key with one segment: that organisation only)."""
     where = Q()
     for key in keys:
         where |= Q(path__startswith=key) if key.count("/") > 1 else Q(path=key)
-    return Org.objects.filter(where)
+    return where
+
+
+def _part_orgs(keys: list[str]):
+    return Org.objects.filter(_part_q(keys))
 
 
 def _refresh_part(args: tuple) -> tuple[RefreshReport, list[int]]:
@@ -202,6 +206,8 @@ def _refresh_in_parts(*, on: dt.date, year: int, ruleset: Ruleset, jobs: int) ->
             setattr(report, name, getattr(report, name) + getattr(part, name))
         evaluated.update(ids)
     report.removed += _forget_others(ruleset.version, year, evaluated, todos=year == on.year)
+    # the member figures of the organisations outside every part (the top of the tree): the parts kept theirs
+    figures.refresh(Org.objects.exclude(_part_q([key for keys in parts for key in keys])))
     if report.created + report.changed + report.removed > ANALYZE_AFTER:
         analyze()
     return report

@@ -376,9 +376,11 @@ def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, m
     from django.utils import timezone
 
     from dangjian.compliance.models import KeptStamp, KeptTally
+    from dangjian.members import figures
+    from dangjian.members.models import OrgFigures
 
     ruleset = load_ruleset()
-    for model in (KeptResult, KeptStamp, KeptTally, KeptTodo):  # kept after the fixtures' writes
+    for model in (KeptResult, KeptStamp, KeptTally, KeptTodo, OrgFigures):  # kept after the fixtures' writes
         model.objects.all().delete()
     # something kept for the 工委 (no rule applies to it): a full refresh removes it
     KeptStamp.objects.create(
@@ -427,6 +429,11 @@ def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, m
     assert not KeptTally.objects.filter(unit_key="@").exists()
     assert stored() == fresh()
     assert KeptTodo.objects.exists()
+    # the member figures of the pages, kept by the parts: what a full recount gives
+    rows = set(OrgFigures.objects.values_list("org_id", *figures.FIGURES))
+    assert rows
+    figures.refresh()
+    assert set(OrgFigures.objects.values_list("org_id", *figures.FIGURES)) == rows
     again = kept.refresh(jobs=1)  # one process finds nothing to change
     assert (again.created, again.changed, again.removed) == (0, 0, 0)
     assert kept.refresh(jobs=2).changed == 0
