@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
 from dangjian.members.forms import DateInput
 from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
+from dangjian.orgs.widgets import search_when_many
 
 SM = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -42,7 +43,9 @@ class SetupForm(forms.Form):
 
     def __init__(self, *args, orgs=(), **kwargs):
         super().__init__(*args, **kwargs)
+        orgs = list(orgs)
         self.fields["org"].choices = [(str(o.pk), o.name) for o in orgs]
+        search_when_many(self.fields["org"], orgs, kind="active")
 
 
 class ElectionEntryForm(forms.Form):
