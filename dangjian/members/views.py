@@ -456,8 +456,11 @@ def member_options(request, pk):
     options = selectors.member_choices(
         request.user, org, q=q, limit=SEARCH_LIMIT if q else TOP_LIMIT, within=within
     )
+    selected = request.GET.get(field, "")
+    if within and q and options and selected not in {str(m.pk) for m in options}:
+        selected = str(options[0].pk)  # a form's picker shows its search's first match chosen
     return render(
         request,
         "members/_member_options.html",
-        {"member_options": options, "selected_member": request.GET.get(field, "")},
+        {"member_options": options, "selected_member": selected},
     )

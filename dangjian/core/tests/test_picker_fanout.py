@@ -133,3 +133,12 @@ def test_the_fan_out_is_large_enough(fanout):
 
     assert Org.objects.visible_to(fanout.users["dw"]).filter(type="zhibu").count() > LIMIT
     assert Member.objects.filter(org=fanout.orgs["A1"]).count() > LIMIT
+
+
+@pytest.mark.parametrize("persona", ["gongwei", "dw"])
+def test_the_first_page_of_the_members_list_is_under_60_kb(fanout, persona):
+    """Issue 13: the members list of a large scope (甲一's 150 more members, 150 more branches) stays light."""
+    response = fanout.clients[persona].get(reverse("members:list"))
+    assert response.status_code == 200
+    assert "扇出党员" in response.content.decode()  # the fan-out's members are listed
+    assert len(response.content) < 60 * 1024, len(response.content)

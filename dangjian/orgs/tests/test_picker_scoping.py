@@ -127,6 +127,7 @@ def test_member_search_within_an_org_stays_in_its_subtree(client, users, tree, m
     assert "王甲一00" in anywhere
     within = options(client.get(url, {"field": "leader", "leader_q": "王", "within": "1"}))
     assert "王甲二00" in within and "王甲一" not in within and "王乙一" not in within
+    assert f'<option value="{many["甲二"][0].pk}" selected>' in within  # the first match chosen
     client.force_login(users["gongwei"])
     assert "王乙一" not in options(client.get(url, {"field": "leader", "leader_q": "王", "within": "1"}))
 
