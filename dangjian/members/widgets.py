@@ -23,16 +23,17 @@ MEMBER_PICKER_ABOVE = 80  # a select of more members than this is searched inste
 class MemberSearchSelect(FastSelect):
     """The select of a member choice field over the members of `org`'s subtree (its choices set by the field)."""
 
-    def __init__(self, org_pk: int, attrs=None):
+    def __init__(self, org_pk: int, attrs=None, shown: int = SEARCH_LIMIT):
         super().__init__(attrs=attrs)
         self.org_pk = org_pk
+        self.shown = shown  # how many of the choices are offered before a search (and the chosen one)
 
     def render(self, name, value, attrs=None, renderer=None):
         selected = "" if value in (None, "") else str(value)
         every = list(self.choices)
         blank = [(v, label) for v, label in every if v == ""]
         people = [(v, label) for v, label in every if v != ""]
-        shown = people[:SEARCH_LIMIT]
+        shown = people[: self.shown]
         if selected and all(str(v) != selected for v, _label in shown):
             shown = [c for c in people if str(c[0]) == selected] + shown
         self.choices = [*(blank or [("", _("请选择党员"))]), *shown]
@@ -58,10 +59,10 @@ class MemberSearchSelect(FastSelect):
         return format_html('<div class="dj-orgpick">{}{}</div>', search, select)
 
 
-def search_members_when_many(form, org, names=None) -> None:
+def search_members_when_many(form, org, names=None, shown: int = SEARCH_LIMIT) -> None:
     """Gives each single member select of `form` (its choices already set; `names`: those fields, default
     every plain select) the search picker when it offers more than `MEMBER_PICKER_ABOVE` members of `org`'s
-    subtree."""
+    subtree; `shown`: how many it offers before a search (a form of many such selects offers none)."""
     from django import forms
 
     for name, field in form.fields.items():
@@ -73,5 +74,5 @@ def search_members_when_many(form, org, names=None) -> None:
             continue
         if sum(1 for value, _label in field.choices if value != "") > MEMBER_PICKER_ABOVE:
             choices = field.choices
-            field.widget = MemberSearchSelect(org.pk, attrs=field.widget.attrs)
+            field.widget = MemberSearchSelect(org.pk, attrs=field.widget.attrs, shown=shown)
             field.choices = choices

@@ -230,3 +230,23 @@ def test_the_talks_group_leader_picker_searches_the_groups_org(
     bound = GroupMembersForm({"leader": str(people[11][0])}, people=people, org=tree.a1)
     bound.is_valid()
     assert "leader" not in bound.errors
+
+
+def test_an_election_candidate_row_offers_its_chosen_member_and_a_search(
+    users, tree, make_member, small_threshold
+):
+    from types import SimpleNamespace
+
+    from dangjian.elections.forms import CandidateRowForm
+
+    voters = [make_member(tree.a1, name=f"钱{i:02d}") for i in range(12)]
+    roster = [SimpleNamespace(member_id=m.pk, name=m.name) for m in voters]
+    html = str(CandidateRowForm(roster=roster, org=tree.a1, prefix="c-0")["member"])
+    assert 'data-testid="member-search"' in html and 'name="c-0-member_q"' in html
+    assert html.count("<option") == 1  # only the empty choice before a search
+    chosen = CandidateRowForm({"c-0-member": str(voters[5].pk)}, roster=roster, org=tree.a1, prefix="c-0")
+    assert f'<option value="{voters[5].pk}" selected>钱05</option>' in str(chosen["member"])
+    assert chosen.is_valid()
+    outsider = make_member(tree.b1, name="钱乙一")
+    refused = CandidateRowForm({"c-0-member": str(outsider.pk)}, roster=roster, org=tree.a1, prefix="c-0")
+    assert not refused.is_valid() and "member" in refused.errors
