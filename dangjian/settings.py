@@ -317,8 +317,9 @@ LOGGING = {
 }
 
 # Which system roles see 身份证号 and 手机号码 in full (on detail pages of records in their scope).
-# A filter over more organisations than this searches them instead of listing them all (orgs.widgets).
-ORG_PICKER_ABOVE = 300
+# A picker over more organisations than this searches them instead of listing them all (orgs.widgets): a page
+# renders at most 100 options (the top of the scope, at most orgs.widgets.TOP_LIMIT, before a search).
+ORG_PICKER_ABOVE = 80
 
 PII_FULL_ACCESS_ROLES = ["gongwei_admin", "dangwei_admin", "branch_admin"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 
 from dangjian.accounts.scope import scope_for
@@ -63,8 +63,10 @@ def visible_org(user, pk: Any) -> Org | None:
     return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
 
 
-def org_options(user) -> list[Org]:
-    return list(Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type"))
+def org_options(user) -> QuerySet[Org]:
+    """The organisations of the pages' filter, in tree order: a queryset, loaded by the picker up to
+    `settings.ORG_PICKER_ABOVE` (above it, searched: `orgs.widgets.org_select`)."""
+    return Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type")
 
 
 def _members(user, org: Org | None = None):

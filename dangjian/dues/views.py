@@ -354,7 +354,7 @@ def publication(request):
             raise Http404
     else:
         branches = selectors.branches(request.user)
-        org = branches[0] if branches else (orgs[0] if orgs else None)
+        org = branches[0] if branches else orgs.first()
     context = {"nav": "dues", "tab": "publication", "year": year, "org": org, "orgs": orgs, "today": today}
     if org is not None:
         months, total, extras = selectors.publication(request.user, org, year)

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
 from dangjian.members.forms import DateInput
+from dangjian.members.widgets import search_members_when_many
 from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
+from dangjian.orgs.widgets import search_when_many
 
 SM = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -42,7 +44,9 @@ class SetupForm(forms.Form):
 
     def __init__(self, *args, orgs=(), **kwargs):
         super().__init__(*args, **kwargs)
+        orgs = list(orgs)
         self.fields["org"].choices = [(str(o.pk), o.name) for o in orgs]
+        search_when_many(self.fields["org"], orgs, kind="active")
 
 
 class ElectionEntryForm(forms.Form):
@@ -110,9 +114,13 @@ class CandidateRowForm(forms.Form):
     prevotes = _count(_("预选得票"), required=False)
     votes = _count(_("得票"), required=False)
 
-    def __init__(self, *args, roster=(), **kwargs):
+    def __init__(self, *args, roster=(), org=None, **kwargs):
+        """`org`: the electing organisation (a roster of many is searched within it)."""
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [("", "—"), *((str(e.member_id), e.name) for e in roster)]
+        if org is not None:
+            # one select per candidate row: each offers its chosen member only, the rest by a search
+            search_members_when_many(self, org, names=("member",), shown=0)
 
 
 CandidateFormSet = forms.formset_factory(CandidateRowForm, extra=0)

@@ -71,9 +71,9 @@ def index(request):
     return render(request, "elections/index.html", context)
 
 
-def _candidate_formset(roster, data=None):
+def _candidate_formset(roster, data=None, org=None):
     cls = djforms.formset_factory(CandidateRowForm, extra=0 if data is not None else CANDIDATE_ROWS)
-    return cls(data, prefix="c", form_kwargs={"roster": roster})
+    return cls(data, prefix="c", form_kwargs={"roster": roster, "org": org})
 
 
 def _inputs(form, formset, members):
@@ -133,11 +133,11 @@ def create(request):
     context.update(org=org, held_on=held_on, roster=roster, params=election_params(), higher=higher)
     if request.method == "GET":
         context.update(
-            form=ElectionEntryForm(roster=roster, higher=higher), formset=_candidate_formset(roster)
+            form=ElectionEntryForm(roster=roster, higher=higher), formset=_candidate_formset(roster, org=org)
         )
         return render(request, "elections/new.html", context)
     form = ElectionEntryForm(request.POST, roster=roster, higher=higher)
-    formset = _candidate_formset(roster, request.POST)
+    formset = _candidate_formset(roster, request.POST, org=org)
     context.update(form=form, formset=formset)
     if not (form.is_valid() and formset.is_valid()):
         return render(request, "elections/new.html", context, status=400)

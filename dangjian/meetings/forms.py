@@ -22,6 +22,7 @@ from dangjian.meetings.selectors import allowed_types
 from dangjian.meetings.services import MEETING_FIELDS
 from dangjian.members.forms import DateInput, OrgChoiceField
 from dangjian.members.models import Member
+from dangjian.members.widgets import search_members_when_many
 from dangjian.orgs.models import Org
 
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -216,7 +217,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, orgs: Iterable[Org] = (), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].set_orgs(orgs, grouped=True)
+        self.fields["org"].set_orgs(orgs, grouped=True, kind="active")
         for name, message in REQUIRED.items():
             self.fields[name].error_messages["required"] = message
         self.fields["date"].widget.attrs["max"] = dt.date.today().isoformat()
@@ -299,6 +300,9 @@ class MeetingForm(forms.Form):
     def set_people(self, people: list[tuple[int, str]]) -> None:
         self.fields["host"].set_people(people)
         self.fields["lecturer"].set_people(people)
+        org = self.current_org()
+        if org is not None:  # a roster of hundreds: the two pickers search it
+            search_members_when_many(self, org, names=("host", "lecturer"))
 
     # --- cleaned values for the service --------------------------------------------------------
 

@@ -92,9 +92,10 @@ class OrgChoiceField(forms.ChoiceField):
     """A select over a list of organisations loaded once by the view; cleans to the Org itself.
 
     Options outside the list are refused like any invalid choice, so a user can only pick
-    organisations the view offered (those in their scope). A filter given a queryset of more than
-    `settings.ORG_PICKER_ABOVE` organisations (a 工委管理员's) loads none of them: its select offers the top
-    of the scope and a search box (`orgs.widgets.OrgSearchSelect`), and a value is checked with one query."""
+    organisations the view offered (those in their scope). Over more than `settings.ORG_PICKER_ABOVE`
+    organisations (a 工委管理员's, a large 党委's) the select offers the top of them and the chosen one under a
+    search box (`orgs.widgets.OrgSearchSelect`, searching the picker's `kind`): a filter given a queryset
+    loads none of them and checks a value with one query; a form given a list checks it against the list."""
 
     widget = FastSelect  # thousands of organisations for a 工委管理员
 
@@ -102,16 +103,30 @@ class OrgChoiceField(forms.ChoiceField):
         super().__init__(**kwargs)
         self.set_orgs(orgs, grouped=grouped)
 
-    def set_orgs(self, orgs: Iterable[Org], *, grouped: bool = False) -> None:
+    def set_orgs(self, orgs: Iterable[Org], *, grouped: bool = False, kind: str = "") -> None:
+        """`kind`: what the search box searches among the user's organisations (`orgs.widgets.KINDS`), the
+        same organisations as `orgs` or more (a match outside `orgs` is refused when submitted)."""
         self.queryset: QuerySet[Org] | None = None
-        if isinstance(orgs, QuerySet) and not grouped and not self.required:  # a filter
+        if isinstance(orgs, QuerySet):
             queryset = orgs
             orgs = list(queryset[: settings.ORG_PICKER_ABOVE + 1])  # one query, however many there are
             if len(orgs) > settings.ORG_PICKER_ABOVE:
                 self.queryset = queryset
                 self.orgs = {}
                 self.choices = []
-                self.widget = OrgSearchSelect(queryset, self.empty_label, attrs=self.widget.attrs)
+                self.widget = OrgSearchSelect(
+                    queryset, self.empty_label, attrs=self.widget.attrs, kind=kind, required=self.required
+                )
+                return
+        else:
+            orgs = list(orgs)
+            if len(orgs) > settings.ORG_PICKER_ABOVE:
+                self.orgs = {str(org.pk): org for org in orgs}
+                self.choices = []
+                shown = Org.objects.filter(pk__in=list(self.orgs)).order_by("path")
+                self.widget = OrgSearchSelect(
+                    shown, self.empty_label, attrs=self.widget.attrs, kind=kind, required=self.required
+                )
                 return
         self.orgs = {str(org.pk): org for org in orgs}
         blank = [("", self.empty_label)]
@@ -131,7 +146,7 @@ class OrgChoiceField(forms.ChoiceField):
 
     @property
     def empty_label(self) -> str:
-        return str(_("全部组织")) if not self.required else "---------"
+        return str(_("全部组织")) if not self.required else str(_("请选择组织"))
 
     def to_python(self, value):
         return "" if value in self.empty_values else str(value)
@@ -247,7 +262,7 @@ class MemberForm(forms.Form):
         """`masked` (field → masked value) hides the current 身份证号/手机号码 from an editor who may not
         see them in full: the inputs start empty, show the masked value as a hint, and blank keeps it."""
         super().__init__(*args, **kwargs)
-        self.fields["org"].set_orgs(orgs, grouped=True)
+        self.fields["org"].set_orgs(orgs, grouped=True, kind="member_org")
         if not editing:
             del self.fields["effective_on"]
         self.masked = masked or {}

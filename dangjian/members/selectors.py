@@ -205,11 +205,13 @@ def subtree_members(user, org: Org):
     )
 
 
-def member_choices(user, org: Org, *, q: str = "", limit: int = 200) -> list[Member]:
-    """Members offered in the post form: those of the org's subtree, or any visible member matching `q`."""
+def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool = False) -> list[Member]:
+    """Members offered in the post form: those of the org's subtree (the first `limit`, 80: a page renders at
+    most 100 options), or any visible member matching `q` (its search asks for 20); `within`: the matches
+    of the org's subtree only (a form's picker of its members)."""
     qs = Member.objects.visible_to(user).select_related("org").order_by("org__path", "name", "id")
     if q:
         qs = qs.filter(Q(name__icontains=q.strip()))
-    else:
+    if within or not q:
         qs = qs.filter(org__path__startswith=org.path)
     return list(qs[:limit])

@@ -34,6 +34,7 @@ from dangjian.members.xlsx import MemberImporter, PostImporter
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
 from dangjian.orgs.models import Org, Post
+from dangjian.orgs.widgets import SEARCH_LIMIT, TOP_LIMIT
 
 
 def _filtered(request):
@@ -445,12 +446,21 @@ def post_delete(request, pk):
 @admin_required
 @require_GET
 def member_options(request, pk):
-    """htmx: the `<option>`s of the post form's member picker, filtered by a name search."""
+    """htmx: the `<option>`s of a member picker, filtered by a name search (at most 20 suggestions, each member's
+    name and organisation): the post form's (any visible member), or with `within=1` a form's picker over the
+    members of the organisation's subtree (`members.widgets.MemberSearchSelect`, its input `<field>_q`)."""
     org = _visible_org(request, pk)
-    q = request.GET.get("member_q", "").strip()
-    options = selectors.member_choices(request.user, org, q=q, limit=50)
+    field = request.GET.get("field", "member")
+    q = request.GET.get(f"{field}_q", "").strip()
+    within = request.GET.get("within") == "1"
+    options = selectors.member_choices(
+        request.user, org, q=q, limit=SEARCH_LIMIT if q else TOP_LIMIT, within=within
+    )
+    selected = request.GET.get(field, "")
+    if within and q and options and selected not in {str(m.pk) for m in options}:
+        selected = str(options[0].pk)  # a form's picker shows its search's first match chosen
     return render(
         request,
         "members/_member_options.html",
-        {"member_options": options, "selected_member": request.GET.get("member", "")},
+        {"member_options": options, "selected_member": selected},
     )

@@ -144,7 +144,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args, orgs=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["to_org"].set_orgs(orgs, grouped=True)
+        self.fields["to_org"].set_orgs(orgs, grouped=True, kind="receiving")
         self.fields["to_org"].widget.attrs.update(SELECT)
 
 

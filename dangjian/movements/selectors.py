@@ -51,10 +51,10 @@ def visible_org(user, pk: Any) -> Org | None:
     return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
 
 
-def org_options(user) -> list[Org]:
-    return list(
-        Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type", "unit")
-    )
+def org_options(user) -> QuerySet[Org]:
+    """The organisations of the pages' filter, in tree order (loaded by the filter's field, or searched when
+    there are many: `OrgChoiceField`)."""
+    return Org.objects.visible_to(user).order_by("path").only("id", "name", "depth", "path", "type", "unit")
 
 
 def admin_member(user, pk: Any) -> Member | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.orgs.choices import ALLOWED_PARENTS, OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import higher_in_scope
+from dangjian.orgs.widgets import OrgSearchSelect
 
 
 class DateInput(forms.DateInput):
@@ -137,6 +139,11 @@ class OrgForm(BootstrapMixin, forms.Form):
         if instance is not None:
             parents = parents.exclude(path__startswith=instance.path)
         self.fields["parent"].queryset = parents.only("id", "code", "name", "depth", "path").order_by("path")
+        if parents[: settings.ORG_PICKER_ABOVE + 1].count() > settings.ORG_PICKER_ABOVE:
+            # a large scope: a search box over the open organisations (a page renders at most 100 options)
+            self.fields["parent"].widget = OrgSearchSelect(
+                self.fields["parent"].queryset, _("请选择组织"), kind="active", required=True
+            )
         if instance is not None and not higher_in_scope(user, instance):
             # the setup approval is recorded by the organisation above (orgs.services.update_org refuses it)
             for name in ("setup_approval_ref", "setup_approved_on"):

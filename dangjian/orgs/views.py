@@ -22,7 +22,7 @@ from dangjian.core.errors import ServiceError
 from dangjian.orgs import panels, selectors, services
 from dangjian.orgs.forms import OrgForm, allowed_child_types
 from dangjian.orgs.models import Org
-from dangjian.orgs.widgets import KIND_LIMIT, KINDS, TOP_LIMIT, of_kind, option_rows
+from dangjian.orgs.widgets import KINDS, UNSCOPED_KINDS, before_search, of_kind, option_rows
 from dangjian.orgs.xlsx import OrgImporter
 
 
@@ -154,13 +154,29 @@ def org_options(request):
         raise Http404
     q = request.GET.get(f"{field}_q", "").strip()
     selected = request.GET.get(field, "")
-    orgs = of_kind(Org.objects.visible_to(request.user), kind)
-    options = option_rows(orgs, q=q, selected=selected, limit=KIND_LIMIT if kind else TOP_LIMIT)
+    required = request.GET.get("required") == "1"
+    # a transfer's receiving organisation may be anywhere in the system (its names are offered, never codes)
+    orgs = of_kind(
+        Org.objects.all() if kind in UNSCOPED_KINDS else Org.objects.visible_to(request.user), kind
+    )
+    options = option_rows(
+        orgs,
+        q=q,
+        selected=selected,
+        limit=before_search(kind, required),
+        by_code=kind not in UNSCOPED_KINDS,
+    )
     values = [value for value, _label in options]
     if selected not in values:  # a search shows its first match chosen
         selected = values[0] if q and values else ""
     return render(
         request,
         "orgs/_org_options.html",
-        {"options": options, "selected": selected, "searched": bool(q), "kind": kind},
+        {
+            "options": options,
+            "selected": selected,
+            "searched": bool(q),
+            "kind": kind,
+            "required": required,
+        },
     )

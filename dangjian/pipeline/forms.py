@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.forms import DateInput
+from dangjian.orgs.widgets import search_when_many
 from dangjian.pipeline.workflow import StepDef
 
 INPUT = {"class": "form-control"}
@@ -36,7 +37,9 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, branches=(), **kwargs):
         super().__init__(*args, **kwargs)
+        branches = list(branches)
         self.fields["org"].choices = [(b.pk, b.name) for b in branches]
+        search_when_many(self.fields["org"], branches, kind="branch")
 
 
 class PeopleField(forms.TypedMultipleChoiceField):

@@ -10,6 +10,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.forms import DateInput
+from dangjian.members.widgets import search_members_when_many
 from dangjian.talks.choices import TalkForm as TalkFormChoice
 
 SM = {"class": "form-control form-control-sm"}
@@ -22,12 +23,16 @@ def _date(label, **kwargs):
 
 
 class _MemberChoices(forms.Form):
-    def __init__(self, *args, people=(), **kwargs):
+    """`people`: (pk, name) of the members offered; `org`: theirs (a select of many of them is searched)."""
+
+    def __init__(self, *args, people=(), org=None, **kwargs):
         super().__init__(*args, **kwargs)
         choices = [(str(pk), name) for pk, name in people]
         for name, field in self.fields.items():
             if isinstance(field, forms.TypedMultipleChoiceField | forms.TypedChoiceField) and name != "form":
                 field.choices = ([] if field.widget.allow_multiple_selected else [("", "—")]) + choices
+        if org is not None:
+            search_members_when_many(self, org)
 
 
 class TalkEntryForm(_MemberChoices):

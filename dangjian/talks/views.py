@@ -200,7 +200,7 @@ def pair_new(request):
     if org is None:
         return _choose_branch(request, _("登记新老结对"))
     people = _people(org, dt.date.today())
-    form = PairForm(request.POST or None, people=people)
+    form = PairForm(request.POST or None, people=people, org=org)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -264,7 +264,7 @@ def group_new(request):
             {"nav": "talks", "title": _("成立青年理论学习小组"), "branches": options, "target": "group"},
         )
     people = [(m.pk, m.name) for m in _group_people(request, org).order_by("name")]
-    form = GroupForm(request.POST or None, people=people)
+    form = GroupForm(request.POST or None, people=people, org=org)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -336,6 +336,7 @@ def group_detail(request, pk):
     members_form = GroupMembersForm(
         initial={"leader": group.leader_id, "members": [m.pk for m in members]},
         people=[(m.pk, m.name) for m in _group_people(request, group.org).order_by("name")],
+        org=group.org,
     )
     context = {
         "nav": "talks",
@@ -357,7 +358,7 @@ def group_members(request, pk):
     group = get_object_or_404(YouthGroup.objects.visible_to(request.user).select_related("org"), pk=pk)
     pickable = _group_people(request, group.org)
     people = [(m.pk, m.name) for m in pickable]
-    form = GroupMembersForm(request.POST, people=people)
+    form = GroupMembersForm(request.POST, people=people, org=group.org)
     if form.is_valid():
         found = _members([form.cleaned_data["leader"]])
         # Members the user cannot see were not offered: they stay in the group.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.members.forms import DateInput
+from dangjian.members.forms import DateInput, OrgChoiceField
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.training.choices import TrainingLevel
@@ -17,7 +17,7 @@ class TrainingForm(forms.Form):
         label=_("主办单位"), max_length=100, help_text=_("如：中共上海市委党校、市级机关工作党委")
     )
     level = forms.ChoiceField(label=_("培训类别"), choices=TrainingLevel.choices)
-    org = forms.ModelChoiceField(label=_("登记组织"), queryset=Org.objects.none())
+    org = OrgChoiceField(label=_("登记组织"))
     started_on = forms.DateField(label=_("开始日期"), widget=DateInput())
     ended_on = forms.DateField(label=_("结束日期"), widget=DateInput(), required=False)
     hours = forms.DecimalField(label=_("学时"), max_digits=6, decimal_places=1, min_value=0)
@@ -25,8 +25,8 @@ class TrainingForm(forms.Form):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].queryset = (
-            Org.objects.visible_to(user).exclude(type=OrgType.XIAOZU).active().order_by("path")
+        self.fields["org"].set_orgs(  # a search box over a large scope (a page renders at most 100 options)
+            Org.objects.visible_to(user).exclude(type=OrgType.XIAOZU).active().order_by("path"), kind="active"
         )
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"

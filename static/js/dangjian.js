@@ -1,6 +1,8 @@
 /* Behaviour shared by every page, without inline script (the Content-Security-Policy allows none):
    a form with data-confirm asks before it is submitted, a control with data-autosubmit submits its form
-   when changed, a button with data-print prints the page. */
+   when changed, a button with data-print prints the page; a search in a picker of a large scope
+   (orgs.widgets.OrgSearchSelect, members.widgets.MemberSearchSelect) that replaced its select's options is a
+   change of that select (what follows the select — a roster, a hint — follows the search's choice). */
 (function () {
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form[data-confirm]");
@@ -11,6 +13,12 @@
   document.addEventListener("change", function (event) {
     if (event.target.hasAttribute && event.target.hasAttribute("data-autosubmit") && event.target.form) {
       event.target.form.submit();
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var select = event.target;
+    if (select.tagName === "SELECT" && select.parentElement && select.parentElement.classList.contains("dj-orgpick")) {
+      select.dispatchEvent(new Event("change", {bubbles: true}));
     }
   });
   document.addEventListener("click", function (event) {

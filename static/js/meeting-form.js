@@ -25,8 +25,21 @@
       set(item, "present", mine.filter(function (r) { return !absent(r); }).length);
     });
   }
+  /* A row ticked absent gets its reason select (rendered only for the absent rows: a roster of hundreds of
+     members would otherwise carry hundreds of selects). */
+  function reasonSelect(row) {
+    var slot = row.querySelector(".dj-reason"), kinds = document.getElementById("dj-reason-kinds");
+    if (!slot || !kinds || slot.querySelector(".dj-reason-kind")) { return; }
+    var select = kinds.content.querySelector("select").cloneNode(true);
+    select.name = "reason_kind_" + row.dataset.member;
+    select.setAttribute("aria-label", row.dataset.reasonLabel);
+    slot.insertBefore(select, slot.firstChild);
+  }
   form.addEventListener("change", function (e) {
-    if (e.target.classList.contains("dj-absent-box")) { count(); }
+    if (e.target.classList.contains("dj-absent-box")) {
+      if (e.target.checked) { reasonSelect(e.target.closest(".dj-roster-row")); }
+      count();
+    }
   });
   form.addEventListener("input", function (e) {
     if (!e.target.hasAttribute("data-dj-filter")) { return; }

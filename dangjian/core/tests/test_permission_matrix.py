@@ -847,7 +847,8 @@ TABLE: dict[str, Row] = {
     ),
     "orgs:export": Row("login 403 200 200 200 200 200"),
     "orgs:post_export": Row("login 403 200 200 200 200 200"),
-    "orgs:options": Row("login 403 200 200 200 200 200"),
+    # the pickers' searches, for a word every organisation's (every member's) name holds: the scope's only
+    "orgs:options": Row("login 403 200 200 200 200 200", query=lambda w: {"field": "org", "org_q": "矩阵"}),
     "orgs:detail": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "orgs:subtree": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "orgs:edit": Row(
@@ -872,7 +873,9 @@ TABLE: dict[str, Row] = {
         kwargs=org_pk("A1"),
         data=lambda w: {"member": w.people["target"].pk, "title": "zuzhi", "started_on": day(-1)},
     ),
-    "orgs:member_options": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
+    "orgs:member_options": Row(
+        "login 403 200 404 404 200 404", kwargs=org_pk("A1"), query=lambda w: {"member_q": "郑"}
+    ),
     "orgs:post_edit": Row(
         "login 403 200 404 404 200 404",
         post="login 403 302+ 404 404 302+ 404",
