@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import Max
-from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
 from dangjian.core import audit, auditchain
+from dangjian.core.bulk import advance_sequences, first_free_pk, insert_rows
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
 from dangjian.demo.seeding.specs import Plan
@@ -38,26 +36,11 @@ from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
 from dangjian.training.models import Participant, StudyRecord, Training
 
-BATCH_SIZE = 2000
-
 Progress = Callable[[str, int, int], None]
 
 
 def no_progress(stage: str, done: int, total: int) -> None:
     pass
-
-
-def _first_id(model) -> int:
-    """The first primary key of a bulk write (after the highest one in use). The keys are assigned here so that
-    the rows can be written with plain INSERTs or COPY; `_advance_sequences` moves PostgreSQL's sequences past
-    them afterwards, so that later inserts through the ORM do not collide."""
-    return (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
-
-
-def _advance_sequences(models) -> None:
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
-            cursor.execute(sql)
 
 
 def write_orgs(plan: Plan) -> tuple[dict[str, int], dict[str, str]]:
@@ -67,7 +50,7 @@ def write_orgs(plan: Plan) -> tuple[dict[str, int], dict[str, str]]:
     ids: dict[str, int] = {}
     paths: dict[str, str] = {}
     rows = []
-    pk = _first_id(Org)
+    pk = first_free_pk(Org)
     for depth in sorted({o.depth for o in plan.orgs}):
         for o in plan.orgs:
             if o.depth != depth:
@@ -94,7 +77,7 @@ def write_orgs(plan: Plan) -> tuple[dict[str, int], dict[str, str]]:
             )
             pk += 1
     columns = ["id", "code", "name", "type", "parent_id", "path", "depth", "unit", "founded_on"]
-    _insert(Org, [*columns, "is_retiree_branch", "term_started_on", "term_years"], rows)
+    insert_rows(Org, [*columns, "is_retiree_branch", "term_started_on", "term_years"], rows)
     return ids, paths
 
 
@@ -123,7 +106,7 @@ def write_members(plan: Plan, orgs: dict[str, int], progress: Progress) -> list[
     """Returns the members' primary keys, in the order of the plan. The personal data goes through the model
     field (encrypted as `get_prep_value` does for every save) and the keyed look-up hash."""
     encrypt = Member._meta.get_field("id_number").get_prep_value
-    first = _first_id(Member)
+    first = first_free_pk(Member)
     rows = [
         (
             pk,
@@ -146,50 +129,9 @@ def write_members(plan: Plan, orgs: dict[str, int], progress: Progress) -> list[
         )
         for pk, m in enumerate(plan.members, start=first)
     ]
-    _insert(Member, MEMBER_COLUMNS, rows)
+    insert_rows(Member, MEMBER_COLUMNS, rows)
     progress("党员", len(rows), len(rows))
     return [row[0] for row in rows]
-
-
-def _filled(model, columns: list[str]) -> tuple[list[str], tuple]:
-    """The model's other columns and the one value each gets, as `bulk_create` would give them: `now` for the
-    auto_now(_add) timestamps, the field's default otherwise ("" for text, None for a nullable column)."""
-    now = timezone.now()
-    names, values = [], []
-    for field in model._meta.concrete_fields:
-        if field.column in columns or (field.primary_key and "id" not in columns):
-            continue
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            value = now
-        else:
-            value = field.get_default()
-        if value is None and not field.null:
-            raise ValueError(f"{model.__name__}.{field.name} needs a value")
-        names.append(field.column)
-        values.append(field.get_db_prep_save(value, connection))
-    return names, tuple(values)
-
-
-def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """Plain INSERTs, bypassing the ORM, whose per-value preparation (and, on PostgreSQL, the arrays of
-    `bulk_create`, which psycopg builds element by element) costs far more than the database does: COPY on
-    PostgreSQL, a prepared statement run for every row (executemany, in batches) on SQLite. The values are
-    plain Python values the driver adapts (str, int, bool, date, Decimal, None); the model's other columns get
-    what `bulk_create` would give them (`_filled`)."""
-    rest, fill = _filled(model, columns)
-    if fill:
-        rows = [row + fill for row in rows]
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in [*columns, *rest])
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * (len(columns) + len(rest)))})"
-        for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
 
 
 MEETING_COLUMNS = [
@@ -210,7 +152,7 @@ def write_meetings(plan: Plan, orgs: dict[str, int], members: list[int], progres
     """Meetings with their types and absences (the meetings' primary keys assigned here, so that the three
     tables are written in one pass each). The attendance counts were computed with the plan, from the rosters
     on each meeting's date."""
-    first = _first_id(Meeting)
+    first = first_free_pk(Meeting)
     meetings, kinds, absences = [], [], []
     for pk, m in enumerate(plan.meetings, start=first):
         org = orgs[m.org]
@@ -224,11 +166,11 @@ def write_meetings(plan: Plan, orgs: dict[str, int], members: list[int], progres
             for k in m.kinds
         )
         absences.extend((pk, members[i], *parse_reason(reason)) for i, reason in m.absentees)
-    _insert(Meeting, MEETING_COLUMNS, meetings)
+    insert_rows(Meeting, MEETING_COLUMNS, meetings)
     progress("组织生活记录", len(meetings), len(meetings))
     kind_fields = ["meeting_id", "type", "org_id", "date", "expected", "present"]
-    _insert(MeetingKind, [*kind_fields, "expected_formal", "present_formal"], kinds)
-    _insert(Absence, ["meeting_id", "member_id", "reason_kind", "reason"], absences)
+    insert_rows(MeetingKind, [*kind_fields, "expected_formal", "present_formal"], kinds)
+    insert_rows(Absence, ["meeting_id", "member_id", "reason_kind", "reason"], absences)
     return len(meetings)
 
 
@@ -250,7 +192,7 @@ PAYMENT_COLUMNS = [
 def write_dues(plan: Plan, orgs: dict[str, int], members: list[int], progress: Progress) -> dict[str, int]:
     """党费 bases, collection days and payments (amounts were computed with the plan)."""
     days = [(orgs[code], d) for code, d in plan.collection_days.items()]
-    _insert(CollectionDay, ["org_id", "day"], days)
+    insert_rows(CollectionDay, ["org_id", "day"], days)
     bases = [
         (
             members[b.member],
@@ -263,7 +205,7 @@ def write_dues(plan: Plan, orgs: dict[str, int], members: list[int], progress: P
         )
         for b in plan.dues_bases
     ]
-    _insert(DuesBase, BASE_COLUMNS, bases)
+    insert_rows(DuesBase, BASE_COLUMNS, bases)
     progress("党费基数", len(bases), len(bases))
     payments = [
         (
@@ -280,7 +222,7 @@ def write_dues(plan: Plan, orgs: dict[str, int], members: list[int], progress: P
         )
         for p in plan.dues_payments
     ]
-    _insert(DuesPayment, PAYMENT_COLUMNS, payments)
+    insert_rows(DuesPayment, PAYMENT_COLUMNS, payments)
     progress("党费缴纳记录", len(payments), len(payments))
     return {
         "collection_days": len(plan.collection_days),
@@ -291,12 +233,12 @@ def write_dues(plan: Plan, orgs: dict[str, int], members: list[int], progress: P
 
 def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int]:
     """Writes everything; the caller holds the transaction. Rows are written with COPY on PostgreSQL and
-    prepared INSERTs on SQLite (`_insert`), the same values either way."""
+    prepared INSERTs on SQLite (`core.bulk.insert_rows`), the same values either way."""
     orgs, paths = write_orgs(plan)
     progress("组织", len(orgs), len(orgs))
     members = write_members(plan, orgs, progress)
     posts = [(members[p.member], orgs[p.org], p.title, p.started_on, p.ended_on) for p in plan.posts]
-    _insert(Post, ["member_id", "org_id", "title", "started_on", "ended_on"], posts)
+    insert_rows(Post, ["member_id", "org_id", "title", "started_on", "ended_on"], posts)
     progress("党内职务", len(posts), len(posts))
     history = [
         (
@@ -311,10 +253,10 @@ def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int
         for h in plan.history
     ]
     columns = ["member_id", "field", "old_value", "new_value", "old_org_id", "new_org_id", "effective_on"]
-    _insert(MemberHistory, columns, history)
+    insert_rows(MemberHistory, columns, history)
     counts = {**plan.counts(), "meetings": write_meetings(plan, orgs, members, progress)}
     counts |= write_dues(plan, orgs, members, progress)
-    _advance_sequences([Org, Member, Meeting])  # their primary keys were assigned here
+    advance_sequences([Org, Member, Meeting])  # their primary keys were assigned here
     audit.record(
         actor=None,
         action="create",
