@@ -57,7 +57,8 @@ def span(today: dt.date | None = None) -> tuple[int, int]:
 
 def refresh(members, *, today: dt.date | None = None) -> int:
     """Recomputes the snapshots of `members` (a Member queryset) over `span(today)`: a fixed number of queries
-    whatever the number of members (SQLite splits the insert by its variable limit). Returns the count."""
+    whatever the number of members (the rows written with one COPY on PostgreSQL; SQLite runs the insert in
+    batches of 2,000 rows). Returns the count."""
     from dangjian.members.models import Member
 
     first, last = span(today)
