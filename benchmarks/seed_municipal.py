@@ -91,6 +91,37 @@ def reads() -> None:
     )
 
 
+def timed_phases() -> dict[str, list[float]]:
+    """Wraps the seed's phases to measure each one's wall and CPU time (of this process; the rest of the wall
+    time is the database server's, or waiting for a busy machine)."""
+    import dangjian.demo.seeding as seeding
+    from dangjian.compliance import kept
+    from dangjian.dues import snapshots
+
+    phases: dict[str, list[float]] = {}
+
+    def wrap(owner, name: str, label: str) -> None:
+        inner = getattr(owner, name)
+        phases[label] = [0.0, 0.0]
+
+        def timed(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                phases[label][0] += time.perf_counter() - wall
+                phases[label][1] += time.process_time() - cpu
+
+        setattr(owner, name, timed)
+
+    wrap(seeding, "build_plan", "生成数据（内存中）")
+    wrap(seeding, "write_plan", "写入数据库")
+    wrap(snapshots, "refresh", "党费台账快照")
+    wrap(seeding, "analyze", "ANALYZE")
+    wrap(kept, "refresh", "计算并保存检查结果")
+    return phases
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -110,13 +141,19 @@ def main() -> None:
         import pgsettings
 
         pgsettings.report(os.environ["DATABASE_URL"])
-    started = time.perf_counter()
+    phases = timed_phases()
+    print(f"负载均值（1/5/15 分钟）：{'/'.join(f'{n:.1f}' for n in os.getloadavg())}")
+    started, cpu = time.perf_counter(), time.process_time()
     seed_args = ["--scale", args.scale, "--seed", args.seed] + (["--reset"] if args.reset else [])
     try:
         call_command("seed", *seed_args, stdout=StringIO())
     except CommandError as exc:
         sys.exit(f"{exc}")
-    print(f"seed --scale {args.scale}：{time.perf_counter() - started:.1f} 秒")
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"seed --scale {args.scale}：{elapsed:.1f} 秒（本进程 CPU {cpu:.1f} 秒）")
+    for label, (wall, used) in phases.items():
+        print(f"  {label}{' ' * (24 - len(label.encode('gbk')))} {wall:6.1f} 秒  CPU {used:6.1f} 秒")
+    print(f"负载均值（1/5/15 分钟）：{'/'.join(f'{n:.1f}' for n in os.getloadavg())}")
     call_command("demo_users", stdout=StringIO())
     print("读取：")
     reads()

@@ -45,7 +45,8 @@ class Facts:
         for i, m in enumerate(plan.members):
             self.by_org[m.org].append(i)
         self._subtree: dict[str, frozenset[str]] = {}
-        self._candidates: dict[str, list[int]] = {}
+        self._candidates: dict[str, list[tuple[int, dt.date, dt.date | None, bool]]] = {}
+        self._committee: dict[str, list[tuple[dt.date, dt.date | None]]] = {}
 
     def subtree(self, code: str) -> frozenset[str]:
         if code not in self._subtree:
@@ -68,15 +69,20 @@ class Facts:
 
     def members_on(self, code: str, on: dt.date) -> list[Entry]:
         """正式 and 预备 members of the organisation and its descendants on `on`."""
-        if code not in self._candidates:
+        candidates = self._candidates.get(code)
+        if candidates is None:
             subtree = self.subtree(code)
             found = {i for c in sorted(subtree) for i in (*self.by_org.get(c, ()), *self.moved.get(c, ()))}
-            self._candidates[code] = sorted(found)
+            members = self.members
+            # (index, 入党日期, 转正日期, moved): a member who never moved is in the subtree on every date
+            candidates = self._candidates[code] = [
+                (i, members[i].joined_on, members[i].confirmed_on, i in self.moves) for i in sorted(found)
+            ]
         subtree = self.subtree(code)
         return [
-            (i, self.members[i].formal_by(on))
-            for i in self._candidates[code]
-            if self.members[i].joined_on <= on and self.org_on(i, on) in subtree
+            (i, confirmed is not None and confirmed <= on)
+            for i, joined, confirmed, moved in candidates
+            if joined <= on and (not moved or self.org_on(i, on) in subtree)
         ]
 
     def held(self, code: str, on: dt.date, titles: frozenset[str] | None = None) -> list:
@@ -104,7 +110,12 @@ class Facts:
         return []
 
     def has_committee(self, code: str, on: dt.date) -> bool:
-        return len(self.held(code, on, COMMITTEE_TITLES)) >= 3
+        spans = self._committee.get(code)
+        if spans is None:  # asked for every working day of the year: the committee posts' spans, once
+            spans = self._committee[code] = [
+                (p.started_on, p.ended_on) for p in self.posts.get(code, ()) if p.title in COMMITTEE_TITLES
+            ]
+        return sum(1 for start, end in spans if start <= on and (end is None or end > on)) >= 3
 
     def holder(self, code: str, on: dt.date, *titles: str) -> int | None:
         """The holder of the first of `titles` that is held on `on`."""

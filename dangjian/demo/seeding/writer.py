@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import Max
-from django.utils import timezone
 
 from dangjian.accounts.models import RoleAssignment, User
 from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
 from dangjian.core import audit, auditchain
+from dangjian.core.bulk import advance_sequences, first_free_pk, insert_rows
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
 from dangjian.demo.seeding.specs import Plan
@@ -38,8 +36,6 @@ from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
 from dangjian.training.models import Participant, StudyRecord, Training
 
-BATCH_SIZE = 2000
-
 Progress = Callable[[str, int, int], None]
 
 
@@ -47,80 +43,95 @@ def no_progress(stage: str, done: int, total: int) -> None:
     pass
 
 
-def write_orgs(plan: Plan) -> dict[str, Org]:
-    """Inserts level by level (a parent's primary key is known before its children are built), then
-    sets each level's materialized path once its own primary keys are known."""
-    by_code: dict[str, Org] = {}
+def write_orgs(plan: Plan) -> tuple[dict[str, int], dict[str, str]]:
+    """Primary keys assigned level by level (as the row-by-level inserts did before), so that each materialized
+    path is known before the rows are written: one write for the whole tree. Returns the primary keys and the
+    paths by code."""
+    ids: dict[str, int] = {}
+    paths: dict[str, str] = {}
+    rows = []
+    pk = first_free_pk(Org)
     for depth in sorted({o.depth for o in plan.orgs}):
-        level = [
-            Org(
-                code=o.code,
-                name=o.name,
-                type=o.type,
-                parent=by_code[o.parent] if o.parent else None,
-                path=f"~{o.code}",  # placeholder, unique like the code; replaced below
-                depth=depth,
-                unit=o.unit,
-                founded_on=o.founded_on,
-                is_retiree_branch=o.is_retiree_branch,
-                term_started_on=o.term_started_on,
-                term_years=o.term_years,
+        for o in plan.orgs:
+            if o.depth != depth:
+                continue
+            parent = ids[o.parent] if o.parent else None
+            path = (paths[o.parent] if o.parent else "") + path_segment(pk)
+            assert path.count("/") == depth
+            ids[o.code], paths[o.code] = pk, path
+            rows.append(
+                (
+                    pk,
+                    o.code,
+                    o.name,
+                    o.type,
+                    parent,
+                    path,
+                    depth,
+                    o.unit,
+                    o.founded_on,
+                    o.is_retiree_branch,
+                    o.term_started_on,
+                    o.term_years,
+                )
             )
-            for o in plan.orgs
-            if o.depth == depth
-        ]
-        Org.objects.bulk_create(level, batch_size=BATCH_SIZE)
-        for org in level:
-            org.path = (org.parent.path if org.parent else "") + path_segment(org.pk)
-            assert org.path.count("/") == org.depth
-            by_code[org.code] = org
-        Org.objects.bulk_update(level, ["path"], batch_size=BATCH_SIZE)
-    return by_code
+            pk += 1
+    columns = ["id", "code", "name", "type", "parent_id", "path", "depth", "unit", "founded_on"]
+    insert_rows(Org, [*columns, "is_retiree_branch", "term_started_on", "term_years"], rows)
+    return ids, paths
 
 
-def write_members(plan: Plan, orgs: dict[str, Org], progress: Progress) -> list[Member]:
+MEMBER_COLUMNS = [
+    "id",
+    "name",
+    "id_number",
+    "id_number_hash",
+    "sex",
+    "birth_date",
+    "ethnicity",
+    "education",
+    "phone",
+    "category",
+    "joined_on",
+    "confirmed_on",
+    "org_id",
+    "work_status",
+    "is_leader",
+    "position",
+    "is_mobile",
+]
+
+
+def write_members(plan: Plan, orgs: dict[str, int], progress: Progress) -> list[int]:
+    """Returns the members' primary keys, in the order of the plan. The personal data goes through the model
+    field (encrypted as `get_prep_value` does for every save) and the keyed look-up hash."""
+    encrypt = Member._meta.get_field("id_number").get_prep_value
+    first = first_free_pk(Member)
     rows = [
-        Member(
-            name=m.name,
-            id_number=m.id_number,
-            id_number_hash=lookup_hash(m.id_number),
-            sex=m.sex,
-            birth_date=m.birth_date,
-            ethnicity=m.ethnicity,
-            education=m.education,
-            phone=m.phone,
-            category=m.category,
-            joined_on=m.joined_on,
-            confirmed_on=m.confirmed_on,
-            org_id=orgs[m.org].pk,
-            work_status=m.work_status,
-            is_leader=m.is_leader,
-            position=m.position,
-            is_mobile=m.is_mobile,
+        (
+            pk,
+            m.name,
+            encrypt(m.id_number),
+            lookup_hash(m.id_number),
+            m.sex,
+            m.birth_date,
+            m.ethnicity,
+            m.education,
+            encrypt(m.phone),
+            m.category,
+            m.joined_on,
+            m.confirmed_on,
+            orgs[m.org],
+            m.work_status,
+            m.is_leader,
+            m.position,
+            m.is_mobile,
         )
-        for m in plan.members
+        for pk, m in enumerate(plan.members, start=first)
     ]
-    for start in range(0, len(rows), BATCH_SIZE):
-        Member.objects.bulk_create(rows[start : start + BATCH_SIZE])
-        progress("党员", min(start + BATCH_SIZE, len(rows)), len(rows))
-    return rows
-
-
-def _insert(model, columns: list[str], rows: list[tuple]) -> None:
-    """Plain INSERTs, bypassing the ORM, whose per-value preparation costs more than the database does
-    for these few simple columns (values must already be adapted for the backend): COPY on PostgreSQL,
-    a prepared statement run for every row (executemany, in batches) on SQLite."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
-            return
-        sql = f"INSERT INTO {table} ({names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+    insert_rows(Member, MEMBER_COLUMNS, rows)
+    progress("党员", len(rows), len(rows))
+    return [row[0] for row in rows]
 
 
 MEETING_COLUMNS = [
@@ -133,59 +144,33 @@ MEETING_COLUMNS = [
     "lecturer_id",
     "lecturer_name",
     "observers",
-    "agenda",
     "content",
-    "decisions",
-    "created_at",
-    "updated_at",
 ]
 
 
-def write_meetings(plan: Plan, orgs: dict[str, Org], members: list[Member], progress: Progress) -> int:
-    """Meetings with their types and absences. Primary keys are assigned here (after the highest one
-    in use; the PostgreSQL sequence is moved past them), so that the three tables are written with
-    plain INSERTs. The attendance counts were computed with the plan, from the rosters on each
-    meeting's date."""
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    day = {d: ops.adapt_datefield_value(d) for d in {m.date for m in plan.meetings}}
-    first = (Meeting.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+def write_meetings(plan: Plan, orgs: dict[str, int], members: list[int], progress: Progress) -> int:
+    """Meetings with their types and absences (the meetings' primary keys assigned here, so that the three
+    tables are written in one pass each). The attendance counts were computed with the plan, from the rosters
+    on each meeting's date."""
+    first = first_free_pk(Meeting)
     meetings, kinds, absences = [], [], []
     for pk, m in enumerate(plan.meetings, start=first):
-        org = orgs[m.org].pk
-        host = members[m.host].pk if m.host is not None else None
-        lecturer = members[m.lecturer].pk if m.lecturer is not None else None
+        org = orgs[m.org]
+        host = members[m.host] if m.host is not None else None
+        lecturer = members[m.lecturer] if m.lecturer is not None else None
         meetings.append(
-            (
-                pk,
-                org,
-                day[m.date],
-                m.topic,
-                m.place,
-                host,
-                lecturer,
-                m.lecturer_name,
-                m.observers,
-                "",
-                m.content,
-                "",
-                now,
-                now,
-            )
+            (pk, org, m.date, m.topic, m.place, host, lecturer, m.lecturer_name, m.observers, m.content)
         )
         kinds.extend(
-            (pk, str(k.type), org, day[m.date], k.expected, k.present, k.expected_formal, k.present_formal)
+            (pk, str(k.type), org, m.date, k.expected, k.present, k.expected_formal, k.present_formal)
             for k in m.kinds
         )
-        absences.extend((pk, members[i].pk, *parse_reason(reason)) for i, reason in m.absentees)
-    _insert(Meeting, MEETING_COLUMNS, meetings)
+        absences.extend((pk, members[i], *parse_reason(reason)) for i, reason in m.absentees)
+    insert_rows(Meeting, MEETING_COLUMNS, meetings)
     progress("组织生活记录", len(meetings), len(meetings))
     kind_fields = ["meeting_id", "type", "org_id", "date", "expected", "present"]
-    _insert(MeetingKind, [*kind_fields, "expected_formal", "present_formal"], kinds)
-    _insert(Absence, ["meeting_id", "member_id", "reason_kind", "reason"], absences)
-    with connection.cursor() as cursor:
-        for sql in ops.sequence_reset_sql(no_style(), [Meeting]):
-            cursor.execute(sql)
+    insert_rows(MeetingKind, [*kind_fields, "expected_formal", "present_formal"], kinds)
+    insert_rows(Absence, ["meeting_id", "member_id", "reason_kind", "reason"], absences)
     return len(meetings)
 
 
@@ -204,54 +189,40 @@ PAYMENT_COLUMNS = [
 ]
 
 
-def write_dues(plan: Plan, orgs: dict[str, Org], members: list[Member], progress: Progress) -> dict[str, int]:
-    """党费 bases, collection days and payments, with plain INSERTs (amounts were computed with the plan)."""
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    days: dict = {}
-
-    def day(d):
-        value = days.get(d)
-        if value is None:
-            value = days[d] = ops.adapt_datefield_value(d)
-        return value
-
-    CollectionDay.objects.bulk_create(
-        [CollectionDay(org_id=orgs[code].pk, day=d) for code, d in plan.collection_days.items()],
-        batch_size=BATCH_SIZE,
-    )
+def write_dues(plan: Plan, orgs: dict[str, int], members: list[int], progress: Progress) -> dict[str, int]:
+    """党费 bases, collection days and payments (amounts were computed with the plan)."""
+    days = [(orgs[code], d) for code, d in plan.collection_days.items()]
+    insert_rows(CollectionDay, ["org_id", "day"], days)
     bases = [
         (
-            members[b.member].pk,
+            members[b.member],
             b.effective_month.year,
             b.category,
             b.monthly_base,
-            day(b.effective_month),
+            b.effective_month,
             b.fixed_amount,
             b.note,
-            now,
         )
         for b in plan.dues_bases
     ]
-    _insert(DuesBase, [*BASE_COLUMNS, "created_at"], bases)
+    insert_rows(DuesBase, BASE_COLUMNS, bases)
     progress("党费基数", len(bases), len(bases))
     payments = [
         (
-            members[p.member].pk,
-            day(p.first_month),
-            day(p.last_month),
+            members[p.member],
+            p.first_month,
+            p.last_month,
             p.amount,
-            day(p.paid_on),
+            p.paid_on,
             p.method,
-            members[p.payer].pk if p.payer is not None else None,
+            members[p.payer] if p.payer is not None else None,
             p.is_extra,
             p.remit_to_central,
             p.note,
-            now,
         )
         for p in plan.dues_payments
     ]
-    _insert(DuesPayment, [*PAYMENT_COLUMNS, "created_at"], payments)
+    insert_rows(DuesPayment, PAYMENT_COLUMNS, payments)
     progress("党费缴纳记录", len(payments), len(payments))
     return {
         "collection_days": len(plan.collection_days),
@@ -261,45 +232,37 @@ def write_dues(plan: Plan, orgs: dict[str, Org], members: list[Member], progress
 
 
 def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int]:
-    """Writes everything; the caller holds the transaction."""
-    orgs = write_orgs(plan)
+    """Writes everything; the caller holds the transaction. Rows are written with COPY on PostgreSQL and
+    prepared INSERTs on SQLite (`core.bulk.insert_rows`), the same values either way."""
+    orgs, paths = write_orgs(plan)
     progress("组织", len(orgs), len(orgs))
     members = write_members(plan, orgs, progress)
-    posts = [
-        Post(
-            member_id=members[p.member].pk,
-            org_id=orgs[p.org].pk,
-            title=p.title,
-            started_on=p.started_on,
-            ended_on=p.ended_on,
-        )
-        for p in plan.posts
-    ]
-    Post.objects.bulk_create(posts, batch_size=BATCH_SIZE)
+    posts = [(members[p.member], orgs[p.org], p.title, p.started_on, p.ended_on) for p in plan.posts]
+    insert_rows(Post, ["member_id", "org_id", "title", "started_on", "ended_on"], posts)
     progress("党内职务", len(posts), len(posts))
-    MemberHistory.objects.bulk_create(
-        [
-            MemberHistory(
-                member_id=members[h.member].pk,
-                field=h.field,
-                old_value=h.old_value,
-                new_value=h.new_value,
-                old_org_id=orgs[h.old_org].pk if h.old_org else None,
-                new_org_id=orgs[h.new_org].pk if h.new_org else None,
-                effective_on=h.effective_on,
-            )
-            for h in plan.history
-        ],
-        batch_size=BATCH_SIZE,
-    )
+    history = [
+        (
+            members[h.member],
+            h.field,
+            h.old_value,
+            h.new_value,
+            orgs[h.old_org] if h.old_org else None,
+            orgs[h.new_org] if h.new_org else None,
+            h.effective_on,
+        )
+        for h in plan.history
+    ]
+    columns = ["member_id", "field", "old_value", "new_value", "old_org_id", "new_org_id", "effective_on"]
+    insert_rows(MemberHistory, columns, history)
     counts = {**plan.counts(), "meetings": write_meetings(plan, orgs, members, progress)}
     counts |= write_dues(plan, orgs, members, progress)
+    advance_sequences([Org, Member, Meeting])  # their primary keys were assigned here
     audit.record(
         actor=None,
         action="create",
         object_type="seed",
         object_repr=f"演示数据 {plan.scale}",
-        org_path=orgs["GW"].path,
+        org_path=paths["GW"],
         note=f"seed={plan.seed}；{summary(counts)}",
     )
     return counts
