@@ -15,14 +15,16 @@ What it does:
    --minutes minutes, 5–15 s between clicks; then the RSS of each gunicorn worker and of the task worker;
 4. the capacity run: the 支部管理员 flow without think time at each --capacity-users count in turn (a fresh
    locust per step, --step-minutes each); the highest throughput whose p95 stays ≤ 500 ms;
-5. --repeat N repeats both (the table gives medians and, for repeated runs, the range);
+5. --repeat N repeats both, each with a stack started anew (the table gives medians and the range);
+   --fresh-copy runs each repetition against a copy of the database made for it (CREATE DATABASE … TEMPLATE,
+   dropped afterwards), so that every run finds the same months left to record;
 6. results/<date>.json and results/<date>.md (the table, the machine, the date, the command).
 
 The database is DATABASE_URL (default the municipal load database, made by `dangjian seed --scale municipal
 --seed 1` and `dangjian demo_users`). Personal data is decrypted with the key of the checkout that seeded it:
 run from that checkout (its var/), or give its SECRET_KEY / PII_KEY / DANGJIAN_VAR_DIR in the environment.
-The writes of the scenario (payments, meetings) stay in that database: a 支部管理员 whose month is recorded
-records the month before on the next round, so a repeated run records earlier months."""
+Without --fresh-copy the writes of the scenario (payments, meetings) stay in that database: a 支部管理员 whose
+month is recorded records the month before on the next round, so a repeated run records earlier months."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -203,6 +206,85 @@ def run_locust(
     return {"users": users, "seconds": seconds, "pages": pages, "total": total, "failures": failures}
 
 
+def scenario(args, stack: Stack, env: dict, work: Path, i: int) -> dict:
+    """The scenario run: all users, the ramp-up, then the minutes asked for; the memory after it."""
+    users = 42 if args.smoke else 420
+    ramp = 20 if args.smoke else args.ramp_up
+    seconds = 120 if args.smoke else int(ramp + args.minutes * 60)
+    print(f"场景运行 {i + 1}/{args.repeat}：{users} 个用户，{seconds} 秒 …", flush=True)
+    run = run_locust(
+        host=stack.url,
+        users=users,
+        spawn_rate=max(users / ramp, 0.1),
+        seconds=seconds,
+        classes=["BranchAdmin", "Staff", "Member"],
+        env={**env, "LOAD_NO_WAIT": "0"},
+        prefix=work / f"scenario-{i + 1}",
+    )
+    run["memory"] = stack.memory()
+    total = run["total"]
+    print(
+        f"  {total.get('requests', 0)} 个请求，失败 {total.get('failures', 0)}，"
+        f"p95 {total.get('p95_ms', 0):.0f} 毫秒，内存 {run['memory']}",
+        flush=True,
+    )
+    return run
+
+
+def capacity(args, stack: Stack, env: dict, work: Path, i: int) -> dict:
+    """The capacity run: the 支部管理员 flow without think time, a step of users at a time; the highest
+    throughput whose p95 stays within P95_LIMIT_MS without failures."""
+    steps = []
+    for users in [int(x) for x in args.capacity_users.split(",") if x.strip()]:
+        time.sleep(5)
+        print(f"容量运行 {i + 1}/{args.repeat}：{users} 个用户 …", flush=True)
+        step = run_locust(
+            host=stack.url,
+            users=users,
+            spawn_rate=max(users / 10, 1),
+            seconds=int(args.step_minutes * 60),
+            classes=["BranchAdmin"],
+            env={**env, "LOAD_NO_WAIT": "1"},
+            prefix=work / f"capacity-{i + 1}-{users}",
+        )
+        steps.append(step)
+        total = step["total"]
+        print(
+            f"  {total.get('rps', 0):.1f} 请求/秒，p95 {total.get('p95_ms', 0):.0f} 毫秒，失败 {total.get('failures', 0)}",
+            flush=True,
+        )
+        if total.get("p95_ms", 0) > 2 * P95_LIMIT_MS:
+            break  # well past the limit: more users only queue
+    within = [
+        s["total"]["rps"]
+        for s in steps
+        if s["total"] and s["total"]["p95_ms"] <= P95_LIMIT_MS and not s["total"]["failures"]
+    ]
+    return {"steps": steps, "best_rps": max(within) if within else 0.0, "memory": stack.memory()}
+
+
+def _admin(url: str, sql: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def fresh_copy(url: str) -> str:
+    """A copy of the database (CREATE DATABASE … TEMPLATE: nobody may be connected to it meanwhile), so that
+    each run starts from the same data: the same months left to record."""
+    name = urlsplit(url).path.lstrip("/")
+    copy = f"{name}_run"
+    _admin(url, f'DROP DATABASE IF EXISTS "{copy}"')
+    _admin(url, f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    return urlunsplit(urlsplit(url)._replace(path=f"/{copy}"))
+
+
+def drop_database(url: str) -> None:
+    _admin(url, f'DROP DATABASE IF EXISTS "{urlsplit(url).path.lstrip("/")}"')
+
+
 # --- the report -------------------------------------------------------------------------------------------
 
 
@@ -316,6 +398,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--only", choices=["scenario", "capacity"], help="run only one of the two")
     parser.add_argument("--skip-prepare", action="store_true", help="the accounts file exists already")
+    parser.add_argument(
+        "--fresh-copy",
+        action="store_true",
+        help="run each repetition against a fresh copy of the database (dropped after it), not the database itself",
+    )
     parser.add_argument("--smoke", action="store_true", help="few users, two minutes, no capacity run")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args(argv)
@@ -348,65 +435,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         shutil.copy(accounts, HERE / "accounts.json")  # for a later --skip-prepare (not in the repository)
 
-    stack = Stack(env, args.port, args.workers, args.threads, work)
-    print(f"启动 gunicorn（{args.workers} 个进程 × {args.threads} 个线程）和后台任务进程 …", flush=True)
-    stack.start()
-    try:
-        for i in range(args.repeat):
+    for i in range(args.repeat):
+        run_env = dict(env)
+        copy = ""
+        if args.fresh_copy:
+            copy = fresh_copy(args.database_url)
+            run_env["DATABASE_URL"] = copy
+            print(f"运行 {i + 1}/{args.repeat}：数据库副本 {urlsplit(copy).path.lstrip('/')}", flush=True)
+        stack = Stack(run_env, args.port, args.workers, args.threads, work)
+        print(f"启动 gunicorn（{args.workers} 个进程 × {args.threads} 个线程）和后台任务进程 …", flush=True)
+        try:
+            stack.start()
             if args.only != "capacity":
-                users = 42 if args.smoke else 420
-                ramp = 20 if args.smoke else args.ramp_up
-                seconds = 120 if args.smoke else int(ramp + args.minutes * 60)
-                print(f"场景运行 {i + 1}/{args.repeat}：{users} 个用户，{seconds} 秒 …", flush=True)
-                run = run_locust(
-                    host=stack.url,
-                    users=users,
-                    spawn_rate=max(users / ramp, 0.1),
-                    seconds=seconds,
-                    classes=["BranchAdmin", "Staff", "Member"],
-                    env={**env, "LOAD_NO_WAIT": "0"},
-                    prefix=work / f"scenario-{i + 1}",
-                )
-                run["memory"] = stack.memory()
-                result["scenario_runs"].append(run)
-                print(
-                    f"  {run['total'].get('requests', 0)} 个请求，失败 {run['total'].get('failures', 0)}，"
-                    f"p95 {run['total'].get('p95_ms', 0):.0f} 毫秒，内存 {run['memory']}",
-                    flush=True,
-                )
+                result["scenario_runs"].append(scenario(args, stack, run_env, work, i))
             if args.only != "scenario" and not args.smoke:
-                steps = []
-                for users in [int(x) for x in args.capacity_users.split(",") if x.strip()]:
-                    time.sleep(5)
-                    print(f"容量运行 {i + 1}/{args.repeat}：{users} 个用户 …", flush=True)
-                    step = run_locust(
-                        host=stack.url,
-                        users=users,
-                        spawn_rate=max(users / 10, 1),
-                        seconds=int(args.step_minutes * 60),
-                        classes=["BranchAdmin"],
-                        env={**env, "LOAD_NO_WAIT": "1"},
-                        prefix=work / f"capacity-{i + 1}-{users}",
-                    )
-                    steps.append(step)
-                    total = step["total"]
-                    print(
-                        f"  {total.get('rps', 0):.1f} 请求/秒，p95 {total.get('p95_ms', 0):.0f} 毫秒，"
-                        f"失败 {total.get('failures', 0)}",
-                        flush=True,
-                    )
-                    if total.get("p95_ms", 0) > 2 * P95_LIMIT_MS:
-                        break  # well past the limit: more users only queue
-                within = [
-                    s["total"]["rps"]
-                    for s in steps
-                    if s["total"] and s["total"]["p95_ms"] <= P95_LIMIT_MS and not s["total"]["failures"]
-                ]
-                result["capacity_runs"].append(
-                    {"steps": steps, "best_rps": max(within) if within else 0.0, "memory": stack.memory()}
-                )
-    finally:
-        stack.stop()
+                result["capacity_runs"].append(capacity(args, stack, run_env, work, i))
+        finally:
+            stack.stop()
+            if copy:
+                drop_database(copy)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{stamp}.json").write_text(
         json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8"
