@@ -16,7 +16,8 @@ failure), and every page is checked to be the page asked for (not the sign-in pa
 
 The accounts come from benchmarks/load/prepare.py (LOAD_ACCOUNTS: the JSON file it wrote). Each simulated user
 takes the next account of its kind; the current authenticator code is computed from the account's secret.
-LOAD_NO_WAIT=1 removes the think time (the capacity run)."""
+LOAD_NO_WAIT=1 removes the think time (the capacity run); LOAD_RESET_AFTER_SIGN_INS=N restarts the statistics
+once N users have signed in (the capacity run measures the pages without the sign-ins)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ from locust import HttpUser, SequentialTaskSet, between, constant, task
 
 ACCOUNTS_FILE = Path(os.environ.get("LOAD_ACCOUNTS", Path(__file__).resolve().parent / "accounts.json"))
 NO_WAIT = os.environ.get("LOAD_NO_WAIT", "") == "1"
+# The capacity run measures the pages, not the sign-ins: the statistics restart once this many users have
+# signed in (0: never; the scenario run counts its sign-ins).
+RESET_AFTER_SIGN_INS = int(os.environ.get("LOAD_RESET_AFTER_SIGN_INS", "0") or 0)
 THINK = constant(0) if NO_WAIT else between(5, 15)
 
 # --- accounts and authenticator codes ---------------------------------------------------------------------
@@ -47,6 +51,7 @@ _data: dict = {}
 _counters: dict[str, itertools.count] = {}
 _lock = threading.Lock()
 _last_step: dict[str, int] = {}  # the last authenticator step used per account in this process
+_signed_in = 0
 
 
 def _accounts(role: str) -> list[dict]:
@@ -197,6 +202,15 @@ class Browser(HttpUser):
     def on_start(self):
         self.account = next_account(self.role)
         self.sign_in()
+        self.signed_in()
+
+    def signed_in(self) -> None:
+        global _signed_in
+        with _lock:
+            _signed_in += 1
+            last = _signed_in == RESET_AFTER_SIGN_INS
+        if last and self.environment.runner is not None:
+            self.environment.runner.stats.reset_all()
 
     def page(self, path: str, name: str, expect: str = "", params: dict | None = None) -> str:
         """GET a page; a failure when it is not the page asked for (an error status, the sign-in page, or
@@ -413,6 +427,7 @@ class Staff(Browser):
             counter = _counters.setdefault("staff", itertools.count())
             self.account = pool[next(counter) % len(pool)]
         self.sign_in()
+        self.signed_in()
 
     tasks = [StaffFlow]
 
