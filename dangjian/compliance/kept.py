@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import marshal
 import multiprocessing
 import threading
@@ -51,6 +52,7 @@ from dangjian.compliance.periods import clamp_as_of
 from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
 from dangjian.core import audit, messages
+from dangjian.core.bulk import insert_rows
 from dangjian.core.perf import gc_paused
 from dangjian.members import figures
 from dangjian.orgs.models import Org, Post
@@ -290,6 +292,15 @@ def _digest(values: tuple) -> str:
 
 
 FIELDS = ("unit_key", "org_path", "status", "missing", "evidence", "message")
+# The rows are written as plain tuples (core.bulk.insert_rows: COPY on PostgreSQL), not through bulk_create, whose
+# arrays of a city's JSON values psycopg dumps one element at a time; the JSON columns get their text.
+RESULT_COLUMNS = ("version", "year", "org_id", "rule_id", *FIELDS, "since", "digest")
+CHANGE_COLUMNS = ("version", "year", "org_id", "rule_id", "old_status", "new_status", "as_of", "changed_at")
+
+
+def _json(value: Any) -> str:
+    """A JSON column's text (what the JSONField stores: loaded back, the same value)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _in_batches(ids: list[int]) -> Iterable[list[int]]:
@@ -308,9 +319,10 @@ def _keep(version: int, year: int, as_of: dt.date, scope: _Scope, results: list[
         rows = found.values_list("id", "org_id", "rule_id", "status", "digest", "since", "unit_key")
         for pk, org_id, rule_id, status, digest, since, unit in rows:
             existing[(org_id, rule_id)] = (pk, status, digest, since, unit)
-    create: list[KeptResult] = []
+    create: list[tuple] = []  # RESULT_COLUMNS
     replaced: list[int] = []
-    changes: list[ResultChange] = []
+    changes: list[tuple] = []  # CHANGE_COLUMNS
+    changed_at = connection.ops.adapt_datetimefield_value(now)
     touched: set[str] = set()  # the 单位 whose tallies change
     seen = set()
     for result in results:
@@ -328,35 +340,29 @@ def _keep(version: int, year: int, as_of: dt.date, scope: _Scope, results: list[
             touched.add(known[4])
         touched.add(values[0])
         create.append(
-            KeptResult(
-                version=version,
-                year=year,
-                org_id=key[0],
-                rule_id=key[1],
-                **dict(zip(FIELDS, values, strict=True)),
-                since=known[3] if same_status and known is not None else as_of,
-                digest=digest,
+            (
+                version,
+                year,
+                key[0],
+                key[1],
+                values[0],
+                values[1],
+                values[2],
+                _json(values[3]),
+                _json(values[4]),
+                _json(values[5]),
+                known[3] if same_status and known is not None else as_of,
+                digest,
             )
         )
         if not same_status:
-            changes.append(
-                ResultChange(
-                    version=version,
-                    year=year,
-                    org_id=key[0],
-                    rule_id=key[1],
-                    old_status=old_status,
-                    new_status=result.status,
-                    as_of=as_of,
-                    changed_at=now,
-                )
-            )
+            changes.append((version, year, key[0], key[1], old_status, result.status, as_of, changed_at))
     gone = [existing[key][0] for key in existing.keys() - seen]
     touched.update(existing[key][4] for key in existing.keys() - seen)
     for batch in _in_batches(replaced + gone):
         KeptResult.objects.filter(pk__in=batch).delete()
-    KeptResult.objects.bulk_create(create, batch_size=BATCH)
-    ResultChange.objects.bulk_create(changes, batch_size=BATCH)
+    insert_rows(KeptResult, RESULT_COLUMNS, create)
+    insert_rows(ResultChange, CHANGE_COLUMNS, changes)
     _stamp(version, year, as_of, now, scope, results)
     if touched:
         _tally(version, year, touched)
@@ -445,20 +451,14 @@ def _keep_todos(version: int, scope: _Scope, todos: list[TodoItem]) -> int:
                 stale.append(pk)
     for batch in _in_batches(stale):
         KeptTodo.objects.filter(pk__in=batch).delete()
-    KeptTodo.objects.bulk_create(
-        [
-            KeptTodo(
-                version=version,
-                org_id=item.org.id,
-                rule_id=item.rule.id,
-                period=item.period,
-                due_by=item.due_by,
-                message=dumped,
-            )
+    insert_rows(
+        KeptTodo,
+        ("version", "org_id", "rule_id", "period", "due_by", "message"),
+        (
+            (version, item.org.id, item.rule.id, item.period, item.due_by, _json(dumped))
             for candidates in wanted.values()
             for dumped, item in candidates
-        ],
-        batch_size=BATCH,
+        ),
     )
     return len(todos)
 
