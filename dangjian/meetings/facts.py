@@ -53,8 +53,8 @@ NO_ONE: Mapping[int, str] = MappingProxyType({})  # a record without absentees
 
 SCANNED = ("meetings", "meeting_chairs", "orglife")
 
-# the columns of ScopeRecords.rows, in this order
-SCAN_FIELDS = (
+# the columns of a meetings.rules.Record (one MeetingKind row with its attendance), in its order
+RECORD_FIELDS = (
     "meeting_id",
     "org_id",
     "type",
@@ -64,10 +64,9 @@ SCAN_FIELDS = (
     "expected_formal",
     "present_formal",
     "meeting__lecturer_id",
-    "meeting__host_id",
-    "org__parent_id",
-    "org__type",
 )
+# the columns of ScopeRecords.rows, in this order: a Record's, then what the attendance providers read
+SCAN_FIELDS = (*RECORD_FIELDS, "meeting__host_id", "org__parent_id", "org__type")
 
 
 class ScanNeeds(NamedTuple):
@@ -113,6 +112,8 @@ def scope_records(ctx: FactContext, me: str) -> ScopeRecords:
 def _scan(ctx: FactContext, needs: ScanNeeds) -> ScopeRecords:
     start, end = dt.date(ctx.year, 1, 1), ctx.as_of
     chaired, life = needs.chaired, needs.life
+    if not (needs.every_type or chaired or life):
+        return ScopeRecords([], {}, {}, {})
     if needs.every_type:  # the organisations and their children: a branch's 党小组, a 党委's branches
         where = Org.objects.filter(Q(pk__in=ctx.ids_sq) | Q(parent__in=ctx.ids_sq)).values("pk")
         wanted = Q(date__gte=start, date__lte=end)
@@ -121,8 +122,6 @@ def _scan(ctx: FactContext, needs: ScanNeeds) -> ScopeRecords:
         wanted = Q(type__in=sorted(chaired | life), date__gte=start, date__lte=end)
     if life and needs.life_from < start:
         wanted |= Q(type__in=sorted(life), date__gte=needs.life_from, date__lt=start)
-    if not (needs.every_type or chaired or life):
-        return ScopeRecords([], {}, {}, {})
     rows = list(
         MeetingKind.objects.filter(wanted, org__in=where)
         .order_by("date", "meeting_id", "type")

@@ -46,7 +46,7 @@ from dangjian.compliance.registry import (
 )
 from dangjian.core.messages import Join, Message
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
-from dangjian.meetings.facts import scope_records  # the scan shared with the attendance providers
+from dangjian.meetings.facts import RECORD_FIELDS, scope_records  # shared with the attendance providers
 from dangjian.meetings.models import Meeting, MeetingKind
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org, Post
@@ -141,19 +141,6 @@ def lecture_needs(rules) -> LectureNeeds:
     return LectureNeeds(frozenset(types), frozenset(titles), frozenset(org_types), frozenset(heads))
 
 
-RECORD_FIELDS = (
-    "meeting_id",
-    "org_id",
-    "type",
-    "date",
-    "expected",
-    "present",
-    "expected_formal",
-    "present_formal",
-    "meeting__lecturer_id",
-)
-
-
 @register_facts("meetings", context=True)
 def load_meeting_facts(ctx: FactContext) -> dict[int, MeetingFacts]:
     """MeetingKind rows of 1 January … D of the organisations and their children (a branch's 党小组), from the
@@ -164,10 +151,11 @@ def load_meeting_facts(ctx: FactContext) -> dict[int, MeetingFacts]:
     ids = {o.pk for o in ctx.orgs}
     own: dict[int, list[Record]] = defaultdict(list)
     children: dict[int, list[Record]] = defaultdict(list)
+    width = len(RECORD_FIELDS)  # a scanned row begins with a Record's columns
     for row in scope_records(ctx, "meetings").rows:  # in (date, meeting, type) order
         if row[3] < start:  # read for the organizational-life rules' look back into Y−1
             continue
-        record = Record(*row[:9])
+        record = Record(*row[:width])
         own[record.org_id].append(record)
         if row[10] in ids:
             children[row[10]].append(record)

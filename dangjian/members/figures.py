@@ -103,27 +103,18 @@ def _own_outside(user) -> Own | None:
 
 
 def _read_own(scope) -> Own | None:
+    """Counted by the same definitions as the kept rows (`_COUNTS`)."""
     row = (
         Member.objects.filter(pk=scope.member_id)
         .exclude(scope.org_q("org__"))
-        .values_list("org_id", "org__path", "category", "work_status", "is_mobile")
+        .values("org_id", "org__path")
+        .annotate(**_COUNTS)
+        .order_by("org_id")
         .first()
     )
     if row is None:
         return None
-    org_id, path, category, work_status, is_mobile = row
-    return Own(
-        org_id,
-        path,
-        {
-            "members": 1,
-            "formal": int(category == Category.FORMAL),
-            "probationary": int(category == Category.PROBATIONARY),
-            "active": int(work_status == WorkStatus.ACTIVE),
-            "retired": int(work_status == WorkStatus.RETIRED),
-            "mobile": int(is_mobile),
-        },
-    )
+    return Own(row["org_id"], row["org__path"], {name: row[name] for name in FIGURES})
 
 
 def administered(user) -> QuerySet[OrgFigures]:
