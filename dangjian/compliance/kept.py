@@ -27,6 +27,7 @@ import marshal
 import multiprocessing
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -142,8 +143,8 @@ def _refresh(
 # A city's full refresh is one evaluation of every organisation: its facts are read set-based, but the checks and
 # the writing are Python, on one core. On PostgreSQL (SQLite has one writer) the organisations are split into
 # `jobs` parts of whole 单位 — the subtrees directly below the top of the tree, which is how the kept results
-# are rolled up — balanced by their number of organisations, and each part is refreshed by a forked process
-# with a connection of its own, in its own transaction (a part's results, stamps, tallies and 待办 are written
+# are rolled up — balanced by their number of organisations, and each part is refreshed by a worker process
+# (forked from a fork server, see `_workers`) with a connection of its own, in its own transaction (a part's results, stamps, tallies and 待办 are written
 # together; the 单位 of different parts are independent: evaluating an organisation gives the same result in any
 # scope). The parent then removes what is kept for organisations no longer evaluated, as a one-process full
 # refresh does.
@@ -179,7 +180,7 @@ def _part_orgs(keys: list[str]):
 
 
 def _refresh_part(args: tuple) -> tuple[RefreshReport, list[int]]:
-    """In a forked process: one part's refresh, on a connection of its own."""
+    """In a worker process: one part's refresh, on a connection of its own."""
     keys, on, year, version = args
     try:
         return _refresh(_part_orgs(keys), on=on, year=year, ruleset=load_ruleset(version), part=True)
@@ -187,20 +188,30 @@ def _refresh_part(args: tuple) -> tuple[RefreshReport, list[int]]:
         connections.close_all()
 
 
-def _release_connections() -> None:
-    """Before forking: no connection (nor pool of connections) of this process is inherited."""
-    connections.close_all()
-    for conn in connections.all(initialized_only=True):
-        close_pool = getattr(conn, "close_pool", None)
-        if close_pool is not None and conn.settings_dict.get("OPTIONS", {}).get("pool"):
-            close_pool()
+def _start_worker(database: str) -> None:
+    """A worker process's start: the database of the process that asked for the refresh (under the tests, the
+    test database, which the settings do not name)."""
+    connections["default"].settings_dict["NAME"] = database
+
+
+def _workers() -> multiprocessing.context.ForkServerContext:
+    """Worker processes are forked from a fork server: a process of their own, started once (with Django set up,
+    `dangjian.compliance.worker_start`) and never running anything else. Forking the process that asks for the
+    refresh would copy whatever its other threads hold at that moment (a lock of a web server's request thread,
+    a pooled database connection being handed out) into a worker where nothing will ever release it."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["dangjian.compliance.worker_start"])
+    return context
 
 
 def _refresh_in_parts(*, on: dt.date, year: int, ruleset: Ruleset, jobs: int) -> RefreshReport:
     parts = _parts(ruleset, jobs)
-    _release_connections()
-    with multiprocessing.get_context("fork").Pool(len(parts)) as pool:
-        done = pool.map(_refresh_part, [(keys, on, year, ruleset.version) for keys in parts], chunksize=1)
+    database = connection.settings_dict["NAME"]
+    # a worker that dies (killed for its memory, say) fails the refresh instead of leaving it waiting for ever
+    with ProcessPoolExecutor(
+        len(parts), mp_context=_workers(), initializer=_start_worker, initargs=(database,)
+    ) as pool:
+        done = list(pool.map(_refresh_part, [(keys, on, year, ruleset.version) for keys in parts]))
     report = RefreshReport()
     evaluated: set[int] = set()
     for part, ids in done:

@@ -437,3 +437,35 @@ def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, m
     again = kept.refresh(jobs=1)  # one process finds nothing to change
     assert (again.created, again.changed, again.removed) == (0, 0, 0)
     assert kept.refresh(jobs=2).changed == 0
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(120)
+def test_a_full_refresh_in_parts_does_not_inherit_what_another_thread_holds(tree, secretary):
+    """A web process's request thread may hold a lock (here: the one of the active language, taken by every
+    translated text) at the moment a full refresh starts its workers. A worker forked from the calling process
+    would be born with that lock taken and nobody to release it, and would wait for ever; the workers come from
+    a fork server instead, and the refresh ends."""
+    import threading
+
+    from django.utils.translation import trans_real
+
+    held, done = threading.Event(), threading.Event()
+
+    def request_thread():
+        with trans_real._active._lock:
+            held.set()
+            done.wait(60)
+
+    thread = threading.Thread(target=request_thread, daemon=True)
+    thread.start()
+    held.wait(10)
+    try:
+        report = kept.refresh(jobs=2)
+        assert not done.is_set()  # the lock was held all along
+    finally:
+        done.set()
+        thread.join()
+    assert report.orgs == Org.objects.exclude(type="gongwei").count()
+    assert stored() == fresh()
