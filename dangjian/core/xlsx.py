@@ -1,4 +1,4 @@
-"""A small column-spec framework for Excel import and export (openpyxl).
+"""A small column-spec framework for Excel import (read with openpyxl) and export (`core/xlsxwrite.py`).
 
 A `Column` names a header, the key it fills, a value type (how a cell is parsed and written), whether
 it is required, and a help text. Reading takes the first sheet with the header in row 1; column order
@@ -21,12 +21,9 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
-from dangjian.core import idcard
+from dangjian.core import idcard, xlsxwrite
 from dangjian.core.choices import chinese_label, label_to_value
 from dangjian.core.i18n import enumeration
 
@@ -513,33 +510,16 @@ def parse_sheet(
 
 # --- writing -----------------------------------------------------------------------------------------
 # Every workbook the software hands out (web exports, import templates, the commands' --format xlsx) is
-# written here, and every cell through `value_cell`: a text that Excel or WPS would take for a formula
-# (a member named `=HYPERLINK(…)`) stays text.
+# written here, through the streamed writer `core/xlsxwrite.py`: a text that Excel or WPS would take for a
+# formula (a member named `=HYPERLINK(…)`) stays text.
 
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
-_REQUIRED_FONT = Font(bold=True, color="C00000")
-# What spreadsheet programs read as the start of a formula (or of a DDE call) when a cell is typed or
-# re-entered; the full-width forms too, which Chinese input methods produce.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
-
-
-def value_cell(
-    sheet, value: Any, *, number_format: str | None = None, font: Font | None = None
-) -> WriteOnlyCell:
-    """One cell of a written workbook. Text is always a string cell (openpyxl would store a text beginning
-    with "=" as a formula); a text beginning like a formula also gets Excel's quote prefix, so that editing
-    the cell keeps it text. Numbers, Decimals and dates are written as they are."""
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"
-        if value.startswith(FORMULA_PREFIXES):
-            cell.quotePrefix = True
-    if number_format is not None:
-        cell.number_format = number_format
-    if font is not None:
-        cell.font = font
-    return cell
+_HEADER = xlsxwrite.Style(bold=True)
+_HEADER_FILL = "F2DCDB"
+_REQUIRED = xlsxwrite.Style(bold=True, color="C00000", fill=_HEADER_FILL)
+_OPTIONAL = xlsxwrite.Style(bold=True, fill=_HEADER_FILL)
+FORMULA_PREFIXES = (
+    xlsxwrite.FORMULA_PREFIXES
+)  # such text gets Excel's quote prefix: it stays text when edited
 
 
 @dataclass
@@ -557,34 +537,32 @@ class Table:
     below: tuple[tuple[Any, ...], ...] = ()
 
 
-def _write_table(workbook: Workbook, table: Table) -> None:
-    sheet = workbook.create_sheet(table.title)
-    for position, width in enumerate(table.widths, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    if table.header:
-        sheet.freeze_panes = f"A{len(table.above) + 2}"
+def _write_table(book: xlsxwrite.WorkbookWriter, table: Table) -> None:
+    sheet = book.sheet(
+        table.title, freeze_rows=len(table.above) + 1 if table.header else 0, widths=table.widths
+    )
     for line in table.above:
-        sheet.append([value_cell(sheet, line, font=_HEADER_FONT)])
+        sheet.append([line], [_HEADER])
     if table.header:
-        sheet.append([value_cell(sheet, text, font=_HEADER_FONT) for text in table.header])
-
-    def cells(row: Iterable[Any]) -> list[WriteOnlyCell]:
-        return [value_cell(sheet, v, number_format=table.formats.get(i)) for i, v in enumerate(row)]
-
+        sheet.append(table.header, [_HEADER] * len(table.header))
+    width = max(table.formats, default=-1) + 1
+    styles = [
+        xlsxwrite.Style(number_format=table.formats[i]) if i in table.formats else xlsxwrite.PLAIN
+        for i in range(width)
+    ]
     for row in table.rows:
-        sheet.append(cells(row))
+        sheet.append(row, styles)
     if table.below:
-        sheet.append([])
+        sheet.append(())
         for row in table.below:
-            sheet.append(cells(row))
+            sheet.append(row, styles)
 
 
 def save_tables(tables: Iterable[Table], target: Any) -> None:
     """Writes the tables, one sheet each, to a path or a binary file object."""
-    workbook = Workbook(write_only=True)
-    for table in tables:
-        _write_table(workbook, table)
-    workbook.save(target)
+    with xlsxwrite.WorkbookWriter(target) as book:
+        for table in tables:
+            _write_table(book, table)
 
 
 def tables_bytes(tables: Iterable[Table]) -> bytes:
@@ -593,50 +571,31 @@ def tables_bytes(tables: Iterable[Table]) -> bytes:
     return buffer.getvalue()
 
 
-def _header_cells(sheet, columns: tuple[Column, ...]) -> list[WriteOnlyCell]:
-    cells = []
+def _help_sheet(book: xlsxwrite.WorkbookWriter, columns: tuple[Column, ...]) -> None:
+    sheet = book.sheet("填写说明", widths=(16, 8, 80))
+    sheet.append(("列名", "必填", "说明"))
+    styles = [xlsxwrite.PLAIN, xlsxwrite.PLAIN, xlsxwrite.Style(wrap=True)]
     for column in columns:
-        cell = value_cell(sheet, column.header, font=_REQUIRED_FONT if column.required else _HEADER_FONT)
-        cell.fill = _HEADER_FILL
-        cells.append(cell)
-    return cells
-
-
-def _value_cell(sheet, column: Column, value: Any) -> WriteOnlyCell:
-    return value_cell(sheet, column.type.render(value), number_format=column.type.number_format)
-
-
-def _help_sheet(workbook: Workbook, columns: tuple[Column, ...]) -> None:
-    sheet = workbook.create_sheet("填写说明")
-    for letter, width in (("A", 16), ("B", 8), ("C", 80)):
-        sheet.column_dimensions[letter].width = width
-    sheet.append([value_cell(sheet, v) for v in ("列名", "必填", "说明")])
-    for column in columns:
-        text = value_cell(sheet, column.help_text)
-        text.alignment = Alignment(wrap_text=True)
-        sheet.append(
-            [value_cell(sheet, column.header), value_cell(sheet, "是" if column.required else ""), text]
-        )
-    sheet.append([])
-    sheet.append(
-        [value_cell(sheet, "导入时只读取第一张工作表，第一行为列名，列的顺序不限；红色列名为必填列。")]
-    )
+        sheet.append((column.header, "是" if column.required else "", column.help_text), styles)
+    sheet.append(())
+    sheet.append(["导入时只读取第一张工作表，第一行为列名，列的顺序不限；红色列名为必填列。"])
 
 
 def write_workbook(
     columns: tuple[Column, ...], rows: Iterable[dict[str, Any]], *, title: str, with_help: bool = False
 ) -> bytes:
     """A workbook whose first sheet has the header row and one row per dict (keys are column keys)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    for position, column in enumerate(columns, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = column.width
-    sheet.freeze_panes = "A2"
-    sheet.append(_header_cells(sheet, columns))
-    for row in rows:
-        sheet.append([_value_cell(sheet, column, row.get(column.key)) for column in columns])
-    if with_help:
-        _help_sheet(workbook, columns)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with xlsxwrite.WorkbookWriter(buffer) as book:
+        sheet = book.sheet(title, freeze_rows=1, widths=[column.width for column in columns])
+        sheet.append([c.header for c in columns], [_REQUIRED if c.required else _OPTIONAL for c in columns])
+        styles = [
+            xlsxwrite.Style(number_format=c.type.number_format) if c.type.number_format else xlsxwrite.PLAIN
+            for c in columns
+        ]
+        plan = [(column.key, column.type.render) for column in columns]
+        for row in rows:
+            sheet.append([render(row.get(key)) for key, render in plan], styles)
+        if with_help:
+            _help_sheet(book, columns)
     return buffer.getvalue()
