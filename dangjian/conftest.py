@@ -73,7 +73,7 @@ def default_language():
 
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
-    """Tests create many logins; the production PBKDF2 hasher would make each test seconds slower."""
+    """Tests create many logins; the production hasher (Argon2id, tens of ms each) would add up over thousands of them."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -230,6 +230,15 @@ PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
 PASSWORD_MIN_CLASSES = _env_int("PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = _env_int("PASSWORD_HISTORY", 5)
 PASSWORD_MAX_AGE_DAYS = _env_int("PASSWORD_MAX_AGE_DAYS", 90)
+# How passwords are stored (dangjian.accounts.passwords.Argon2idHasher): Argon2id with these numbers, OWASP's
+# recommended minimum; PBKDF2 stays listed so that hashes made with it still check, and are redone at sign-in.
+PASSWORD_ARGON2_TIME_COST = _env_int("PASSWORD_ARGON2_TIME_COST", 2)
+PASSWORD_ARGON2_MEMORY_KIB = _env_int("PASSWORD_ARGON2_MEMORY_KIB", 19456)
+PASSWORD_ARGON2_LANES = _env_int("PASSWORD_ARGON2_LANES", 1)
+PASSWORD_HASHERS = [
+    "dangjian.accounts.passwords.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [  # the dangjian.accounts.passwords ones read the PASSWORD_* settings at each use
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator"},

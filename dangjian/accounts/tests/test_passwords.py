@@ -193,3 +193,49 @@ def test_demo_accounts_change_the_published_password_at_first_sign_in(client, db
     call_command("demo_users", stdout=StringIO())  # the next `make demo` resets it: changed again
     user = User.objects.get(username="dangyuan")
     assert user.check_password("Dangjian@2026") and user.password_must_change and user.is_demo_account
+
+
+# --- how passwords are stored -----------------------------------------------------------------------------
+
+PRODUCTION_HASHERS = [
+    "dangjian.accounts.passwords.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+
+def test_passwords_are_stored_with_argon2id_at_the_configured_cost(settings, make_user):
+    from argon2 import extract_parameters
+
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    user = make_user("hash_new")
+    user.set_password("Zhibu-2026#ok")
+    user.save()
+    assert user.password.startswith("argon2$argon2id$")
+    params = extract_parameters(user.password.removeprefix("argon2"))
+    assert (params.time_cost, params.memory_cost, params.parallelism) == (
+        settings.PASSWORD_ARGON2_TIME_COST,
+        settings.PASSWORD_ARGON2_MEMORY_KIB,
+        settings.PASSWORD_ARGON2_LANES,
+    )
+    assert user.check_password("Zhibu-2026#ok") and not user.check_password("Zhibu-2026#no")
+
+
+def test_an_older_hash_is_redone_at_the_next_sign_in(settings, make_user):
+    """A PBKDF2 hash (or one with other Argon2 numbers) still checks, and the check stores the current kind."""
+    from django.contrib.auth.hashers import make_password
+
+    from dangjian.accounts.models import User
+
+    settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
+    user = make_user("hash_old")
+    for old in (
+        make_password("Zhibu-2026#ok", hasher="pbkdf2_sha256"),
+        make_password("Zhibu-2026#ok", hasher="argon2"),  # Argon2 with other numbers: same algorithm name
+    ):
+        User.objects.filter(pk=user.pk).update(password=old)
+        settings.PASSWORD_ARGON2_MEMORY_KIB = 8192 if old.startswith("argon2") else 19456
+        user.refresh_from_db()
+        assert user.check_password("Zhibu-2026#ok")
+        user.refresh_from_db()
+        assert user.password.startswith("argon2$argon2id$") and user.password != old
+        assert f"m={settings.PASSWORD_ARGON2_MEMORY_KIB}," in user.password
