@@ -44,6 +44,7 @@ NO_WAIT = os.environ.get("LOAD_NO_WAIT", "") == "1"
 # signed in (0: never; the scenario run counts its sign-ins).
 RESET_AFTER_SIGN_INS = int(os.environ.get("LOAD_RESET_AFTER_SIGN_INS", "0") or 0)
 THINK = constant(0) if NO_WAIT else between(5, 15)
+BACKPAY_MONTHS = 6  # FEE-08: a 补交 covers at most 6 months before the month it is paid in without consent
 
 # --- accounts and authenticator codes ---------------------------------------------------------------------
 
@@ -288,10 +289,13 @@ class BranchFlow(SequentialTaskSet):
         self.month = dt.date.today().replace(day=1)
 
     def month_before(self) -> None:
-        """The next round records the month before; a year back, the current month again."""
+        """The next round records the month before, back to the earliest month a 补交 may cover without the
+        branch's consent (FEE-08: 6 months; ticking 全选 on an older month is refused, rightly, for its rows
+        need the consent); then the current month again."""
         this_month = dt.date.today().replace(day=1)
         earlier = (self.month - dt.timedelta(days=1)).replace(day=1)
-        self.month = earlier if (this_month - earlier).days < 360 else this_month
+        back = (this_month.year - earlier.year) * 12 + this_month.month - earlier.month
+        self.month = earlier if back <= BACKPAY_MONTHS else this_month
 
     @task
     def home(self):

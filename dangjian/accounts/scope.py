@@ -100,16 +100,23 @@ class Scope:
         return False
 
     def can_see_personal_data(self, member) -> bool:
+        return self._sees_personal_data(member.pk, member.org_id, lambda: member.org.path)
+
+    def sees_personal_data_of(self, member_id: int, org_id: int, org_path: str) -> bool:
+        """`can_see_personal_data` for a member known by its id, organisation and path (a list read as values)."""
+        return self._sees_personal_data(member_id, org_id, lambda: org_path)
+
+    def _sees_personal_data(self, member_id: int, org_id: int, org_path) -> bool:
         from django.conf import settings
 
-        if self.member_id and member.pk == self.member_id:
+        if self.member_id and member_id == self.member_id:
             return True
         if self.is_superuser:
             return True
         allowed = set(settings.PII_FULL_ACCESS_ROLES)
         return any(
             g.role in allowed
-            and (member.org_id == g.org_id or (g.include_descendants and member.org.path.startswith(g.path)))
+            and (org_id == g.org_id or (g.include_descendants and org_path().startswith(g.path)))
             for g in self.grants
         )
 

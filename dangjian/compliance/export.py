@@ -28,6 +28,16 @@ XLSX_HEADERS = (
 def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
     """One row per result on the first sheet; the ruleset, year and date on a second sheet."""
     rs = evaluation.ruleset
+    rendered: dict[
+        int, str
+    ] = {}  # results with the same message share its object (kept results): render it once
+
+    def text(message) -> str:
+        found = rendered.get(id(message))
+        if found is None:
+            found = rendered[id(message)] = render(message)
+        return found
+
     results = xlsx.Table(
         "评估结果",
         header=XLSX_HEADERS,
@@ -43,7 +53,7 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
                 r.org.unit,
                 STATUS_LABELS[r.status],
                 "、".join(r.missing),
-                render(r.message),
+                text(r.message),
             )
             for r in evaluation.results
         ),

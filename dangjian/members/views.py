@@ -78,7 +78,7 @@ def member_export(request):
     scope = scope_for(request.user)
     org = filters.get("org")
     importer = MemberImporter()
-    rows = list(importer.export_rows(qs, full_personal=scope.can_see_personal_data))
+    rows = list(importer.export_rows(qs, full_personal=scope.sees_personal_data_of))
     return export_response(
         xlsx.write_workbook(importer.columns, rows, title=importer.title),
         f"{_('党员名册')}-{dt.date.today():%Y-%m-%d}.xlsx",
@@ -364,7 +364,7 @@ def post_export(request):
         posts = posts.filter(org__path__startswith=root.path)
     scope = scope_for(request.user)
     importer = PostImporter()
-    rows = list(importer.export_rows(posts, full_personal=scope.can_see_personal_data))
+    rows = list(importer.export_rows(posts, full_personal=scope.sees_personal_data_of))
     return export_response(
         xlsx.write_workbook(importer.columns, rows, title=importer.title),
         "党内职务.xlsx",
