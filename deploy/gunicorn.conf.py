@@ -30,10 +30,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # the longest export at municipal scale, with room
 graceful_timeout = 30
 keepalive = 5  # nginx keeps connections to the upstream open (deploy/nginx.conf.example)
-# A worker is replaced after this many requests (a guard against slow leaks; the workers stayed at 75–160 MB
-# through the load benchmark). Not fewer: on a 集中交纳日 a worker serves about 8 requests a second, and each
-# replacement costs a Django start and cold caches, and drops the keep-alive connections it held.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+# A worker is replaced after this many requests: a large export (a 工委's whole roll or compliance table) raises
+# a worker's memory, which Python keeps after it, and a new worker starts small. Not much fewer: on a 集中交纳日 a
+# worker serves about 8 requests a second, and each replacement costs a Django start and cold caches, and drops
+# the keep-alive connections it held (at 1,000 the load benchmark saw a replacement every two minutes; at 20,000
+# none, and a worker at 299 MB after two 工委 staff had exported for seven minutes).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10
 # X-Forwarded-* are trusted from nginx on the same machine only (settings.BEHIND_TLS_PROXY reads them).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import audit, once, xlsx
-from dangjian.core.downloads import export_response, personal_data
+from dangjian.core.downloads import Counted, export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
 from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm, PostForm
@@ -78,16 +78,17 @@ def member_export(request):
     scope = scope_for(request.user)
     org = filters.get("org")
     importer = MemberImporter()
-    rows = list(importer.export_rows(qs, full_personal=scope.sees_personal_data_of))
+    rows = Counted(importer.export_rows(qs, full_personal=scope.sees_personal_data_of))
+    content = xlsx.write_workbook(importer.columns, rows, title=importer.title)
     return export_response(
-        xlsx.write_workbook(importer.columns, rows, title=importer.title),
+        content,
         f"{_('党员名册')}-{dt.date.today():%Y-%m-%d}.xlsx",
         actor=request.user,
         what=_("党员名册"),
         object_type="members.member",
         org_path=org.path if org else scope.top_path,
         scope=_describe_filters(filters) or _("全部可见党员"),
-        rows=len(rows),
+        rows=rows.n,
     )
 
 
@@ -364,16 +365,17 @@ def post_export(request):
         posts = posts.filter(org__path__startswith=root.path)
     scope = scope_for(request.user)
     importer = PostImporter()
-    rows = list(importer.export_rows(posts, full_personal=scope.sees_personal_data_of))
+    rows = Counted(importer.export_rows(posts, full_personal=scope.sees_personal_data_of))
+    content = xlsx.write_workbook(importer.columns, rows, title=importer.title)
     return export_response(
-        xlsx.write_workbook(importer.columns, rows, title=importer.title),
+        content,
         "党内职务.xlsx",
         actor=request.user,
         what=_("党内职务"),
         object_type="orgs.post",
         org_path=root.path if root else scope.top_path,
         scope=root.name if root else _("全部可见组织"),
-        rows=len(rows),
+        rows=rows.n,
     )
 
 
