@@ -12,7 +12,9 @@ and the processes × DB_POOL_SIZE, plus the task worker and the nightly refresh,
 max_connections (docs/deployment.md).
 
 Memory: a process is replaced after GUNICORN_MAX_REQUESTS requests (with jitter, so they do not all restart
-together), which bounds what a long-lived process accumulates.
+together), which bounds what a long-lived process accumulates, and as soon as its memory (RSS) has grown past
+GUNICORN_MAX_WORKER_MB after a request (a 工委's whole roll or compliance table exported): Python keeps the memory
+of a large request after it, and a new process starts at about 100 MB.
 
 The access log has the method, the path without its query string (a search may carry a 身份证号 or a name),
 the status, the size and the time in milliseconds; every line goes through dangjian's personal-data
@@ -37,6 +39,29 @@ keepalive = 5  # nginx keeps connections to the upstream open (deploy/nginx.conf
 # none, and a worker at 299 MB after two 工委 staff had exported for seven minutes).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10
+max_worker_mb = int(os.environ.get("GUNICORN_MAX_WORKER_MB", "250"))
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MB (Linux; 0 elsewhere: no replacement then)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def post_request(worker, req, environ, resp):
+    """A worker past GUNICORN_MAX_WORKER_MB finishes the requests it holds and is replaced, as after max_requests."""
+    if max_worker_mb and worker.alive and resident_mb() > max_worker_mb:
+        worker.log.info(
+            "Worker memory %.0f MB is over %d MB: replacing it after its requests",
+            resident_mb(),
+            max_worker_mb,
+        )
+        worker.alive = False
+
+
 # X-Forwarded-* are trusted from nginx on the same machine only (settings.BEHIND_TLS_PROXY reads them).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "dangjian-web"

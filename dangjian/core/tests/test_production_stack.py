@@ -285,3 +285,30 @@ def test_the_benchmarks_connections_run_with_the_documented_session_settings():
         for name, (value, per_session) in pgsettings.documented().items():
             if per_session:
                 assert conn.execute(f"SHOW {name}").fetchone()[0].lower() == value.lower(), name
+
+
+def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatch):
+    """deploy/gunicorn.conf.py's post_request: past GUNICORN_MAX_WORKER_MB the worker finishes and is replaced."""
+    import importlib.util
+    import logging
+    import types
+
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", DEPLOY / "gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert 30 < conf.resident_mb() < 4096  # this test process, read from /proc
+
+    def worker():
+        return types.SimpleNamespace(alive=True, log=logging.getLogger("test"))
+
+    monkeypatch.setattr(conf, "max_worker_mb", 250)
+    small, large = worker(), worker()
+    monkeypatch.setattr(conf, "resident_mb", lambda: 120.0)
+    conf.post_request(small, None, {}, None)
+    monkeypatch.setattr(conf, "resident_mb", lambda: 260.0)
+    conf.post_request(large, None, {}, None)
+    assert small.alive and not large.alive
+    monkeypatch.setattr(conf, "max_worker_mb", 0)  # 0: never by memory
+    unlimited = worker()
+    conf.post_request(unlimited, None, {}, None)
+    assert unlimited.alive
