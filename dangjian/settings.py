@@ -127,8 +127,8 @@ CONTENT_SECURITY_POLICY = {
 ROOT_URLCONF = "dangjian.urls"
 WSGI_APPLICATION = "dangjian.wsgi.application"
 
-# Widgets: Django's templates, the simple ones written in Python (dangjian/core/renderers.py: same HTML, a tenth of
-# the CPU; the 党费收缴表 renders about a hundred of them).
+# Widgets: the simple ones written in Python, the others through Django's templates (dangjian/core/renderers.py:
+# the same HTML without the template engine; the 党费收缴表 renders about a hundred of them).
 FORM_RENDERER = "dangjian.core.renderers.FormRenderer"
 TEMPLATES = [
     {

@@ -53,11 +53,12 @@ def resident_mb() -> float:
 
 def post_request(worker, req, environ, resp):
     """A worker past GUNICORN_MAX_WORKER_MB finishes the requests it holds and is replaced, as after max_requests."""
-    if max_worker_mb and worker.alive and resident_mb() > max_worker_mb:
+    if not max_worker_mb or not worker.alive:
+        return
+    used = resident_mb()
+    if used > max_worker_mb:
         worker.log.info(
-            "Worker memory %.0f MB is over %d MB: replacing it after its requests",
-            resident_mb(),
-            max_worker_mb,
+            "Worker memory %.0f MB is over %d MB: replacing it after its requests", used, max_worker_mb
         )
         worker.alive = False
 

@@ -28,9 +28,8 @@ XLSX_HEADERS = (
 def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
     """One row per result on the first sheet; the ruleset, year and date on a second sheet."""
     rs = evaluation.ruleset
-    rendered: dict[
-        int, str
-    ] = {}  # results with the same message share its object (kept results): render it once
+    # kept results with the same message share its object: each is rendered once
+    rendered: dict[int, str] = {}
 
     def text(message) -> str:
         found = rendered.get(id(message))

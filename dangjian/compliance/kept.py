@@ -145,8 +145,8 @@ def _refresh(
 # the writing are Python, on one core. On PostgreSQL (SQLite has one writer) the organisations are split into
 # `jobs` parts of whole 单位 — the subtrees directly below the top of the tree, which is how the kept results
 # are rolled up — balanced by their number of organisations, and each part is refreshed by a worker process
-# (forked from a fork server, see `_workers`) with a connection of its own, in its own transaction (a part's results, stamps, tallies and 待办 are written
-# together; the 单位 of different parts are independent: evaluating an organisation gives the same result in any
+# (forked from a fork server, see `_workers`) with a connection of its own, in its own transaction (a part's
+# results, stamps, tallies and 待办 are written together; the 单位 of different parts are independent: evaluating an organisation gives the same result in any
 # scope). The parent then removes what is kept for organisations no longer evaluated, as a one-process full
 # refresh does.
 

@@ -5,18 +5,17 @@ for its attributes, about 0.6 ms each. The 党费收缴表 of a branch has about
 amount, the date and the method per member), which was half the CPU of the page that every branch opens on
 its 集中交纳日. The input widgets (text, number, date, hidden, checkbox …) and the select with its options are
 written here, to the character what Django's templates give (a test compares both over many widgets); every
-other widget, and these too if an installed Django's templates differ from the ones this was written against
-(checked once, at the first render), go through the templates as before.
+other widget, and these too if the templates found differ from the ones this was written against (a newer
+Django, an app overriding one; checked once, at the first render), go through the templates as before.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
-import django.forms
 from django.forms.renderers import DjangoTemplates
+from django.template import TemplateDoesNotExist
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -94,16 +93,18 @@ def _select(widget: dict[str, Any]) -> str | None:
 class FormRenderer(DjangoTemplates):
     @cached_property
     def _fast(self) -> bool:
-        """Whether Django's widget templates are the ones the fast path reproduces."""
-        folder = Path(django.forms.__file__).parent / "templates" / _WIDGETS
-        try:
-            if any((folder / name).read_text(encoding="utf-8") != text for name, text in _KNOWN.items()):
-                return False
-            return all(
-                (folder / f"{kind}.html").read_text(encoding="utf-8") == _INCLUDE_INPUT for kind in _INPUTS
-            )
-        except OSError:
-            return False
+        """Whether the widget templates this renderer finds (Django's, or an app's that overrides one) are the
+        ones the fast path reproduces."""
+
+        def source(name: str) -> str | None:
+            try:
+                return self.get_template(_WIDGETS + name).template.source
+            except TemplateDoesNotExist:
+                return None
+
+        return all(source(name) == text for name, text in _KNOWN.items()) and all(
+            source(f"{kind}.html") == _INCLUDE_INPUT for kind in _INPUTS
+        )
 
     def render(self, template_name: str, context: dict[str, Any], request=None) -> SafeString:
         if template_name.startswith(_WIDGETS) and self._fast and "widget" in context:

@@ -517,9 +517,6 @@ _HEADER = xlsxwrite.Style(bold=True)
 _HEADER_FILL = "F2DCDB"
 _REQUIRED = xlsxwrite.Style(bold=True, color="C00000", fill=_HEADER_FILL)
 _OPTIONAL = xlsxwrite.Style(bold=True, fill=_HEADER_FILL)
-FORMULA_PREFIXES = (
-    xlsxwrite.FORMULA_PREFIXES
-)  # such text gets Excel's quote prefix: it stays text when edited
 
 
 @dataclass

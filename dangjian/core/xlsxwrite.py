@@ -18,13 +18,16 @@ import functools
 import re
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
-_SPECIAL = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")  # what needs escaping or dropping
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL_CHARS = (
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff"  # what XML cannot carry (tab and line breaks it can)
+)
+_ILLEGAL = re.compile(f"[{_ILLEGAL_CHARS}]")
+_SPECIAL = re.compile(f"[&<>{_ILLEGAL_CHARS}]")  # what needs escaping or dropping
 _EPOCH = dt.datetime(1899, 12, 30)
 _EPOCH_DATE = _EPOCH.date()
 _TITLE_FORBIDDEN = re.compile(r"[\\*?:/\[\]]")
@@ -264,12 +267,12 @@ class Sheet:
 
 @functools.lru_cache(maxsize=256)
 def _quoted(style: Style) -> Style:
-    return Style(style.bold, style.color, style.fill, style.number_format, True, style.wrap)
+    return replace(style, quote_prefix=True)
 
 
 @functools.lru_cache(maxsize=256)
 def _with_format(style: Style, number_format: str) -> Style:
-    return Style(style.bold, style.color, style.fill, number_format, style.quote_prefix, style.wrap)
+    return replace(style, number_format=number_format)
 
 
 class WorkbookWriter:

@@ -376,8 +376,8 @@ class PostImporter(Importer):
             "org__path", "title", "started_on", "pk"
         )
         for post in posts.iterator(chunk_size=2000):
-            number = post.member.id_number
             holder = post.member
+            number = holder.id_number
             shown = full_personal is None or full_personal(holder.pk, holder.org_id, holder.org.path)
             yield {
                 "member": number if shown else mask_id_number(number),

@@ -76,3 +76,19 @@ def test_other_widgets_and_changed_templates_go_through_the_templates(monkeypatc
     renderer.__dict__["_fast"] = False  # as when an installed Django's templates differ
     form["name"].as_widget()
     assert rendered[-1] == "django/forms/widgets/text.html"
+
+
+def test_a_widget_template_that_differs_turns_the_fast_path_off(monkeypatch):
+    """A newer Django's template, or an app's override of one, is what the page must show: the templates render."""
+    import types
+
+    original = FormRenderer.get_template
+
+    def overridden(self, name):
+        if name.endswith("/attrs.html"):
+            return types.SimpleNamespace(template=types.SimpleNamespace(source="{# an override #}"))
+        return original(self, name)
+
+    assert FormRenderer()._fast
+    monkeypatch.setattr(FormRenderer, "get_template", overridden)
+    assert not FormRenderer()._fast
