@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -14,7 +15,8 @@ from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
 from dangjian.core import audit
-from dangjian.core.errors import ServiceError
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.dues import snapshots
 from dangjian.dues.calculator import monthly_due
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
 from dangjian.dues.kernel import month_index, month_of
@@ -248,7 +250,33 @@ def _payment_snapshot(p: DuesPayment) -> dict:
     }
 
 
-@transaction.atomic
+@dataclass(frozen=True)
+class PaymentEntry:
+    """One payment to record (the arguments of `record_payment`, for `record_payments`)."""
+
+    member: Member
+    months: str
+    amount: Decimal
+    paid_on: dt.date
+    method: str
+    payer: Member | None = None
+    is_extra: bool = False
+    note: str = ""
+    branch_consent: bool = False
+    consent_on: dt.date | None = None
+    additional: bool = False
+
+
+class PaymentsRefused(ServiceError):
+    """Some entries of `record_payments` were refused (nothing was recorded): `by_entry` maps an entry's
+    position to its error."""
+
+    def __init__(self, by_entry: dict[int, ServiceError]):
+        first = by_entry[min(by_entry)]
+        super().__init__(first.message, field=first.field)
+        self.by_entry = by_entry
+
+
 def record_payment(
     *,
     actor,
@@ -288,17 +316,38 @@ def record_payment(
     already covers is refused as a duplicate (two admins on one collection sheet, a form sent twice) unless it is
     marked `additional` (同月再次缴纳: a top-up of a partial payment). Voluntary extra payments are their own kind.
     The check runs with the member's row locked, so concurrent submissions are serialised."""
-    first, last = parse_months(months)
-    amount = _money(amount, "amount", pgettext("in a sentence", "金额"), positive=True)
-    if method not in PaymentMethod.values:
+    entry = PaymentEntry(
+        member, months, amount, paid_on, method, payer, is_extra, note, branch_consent, consent_on, additional
+    )
+    try:
+        return record_payments(actor=actor, entries=[entry])[0]
+    except PaymentsRefused as refused:
+        raise refused.by_entry[0] from None
+
+
+@dataclass(frozen=True)
+class _Checked:
+    entry: PaymentEntry
+    first: dt.date
+    last: dt.date
+    amount: Decimal
+    payer: Member | None
+
+
+def _check_entry(entry: PaymentEntry) -> _Checked:
+    """The checks of one payment that need no database: months, amount, method, dates, consent, FEE-08."""
+    first, last = parse_months(entry.months)
+    amount = _money(entry.amount, "amount", pgettext("in a sentence", "金额"), positive=True)
+    if entry.method not in PaymentMethod.values:
         raise ServiceError(
-            _("缴纳方式“%(method)s”无效（现金、银行转账、线上）。") % {"method": method}, field="method"
+            _("缴纳方式“%(method)s”无效（现金、银行转账、线上）。") % {"method": entry.method}, field="method"
         )
+    paid_on, consent_on = entry.paid_on, entry.consent_on
     if not isinstance(paid_on, dt.date):
         raise ServiceError(_("缴纳日期无效。"), field="paid_on")
     if paid_on > dt.date.today():
         raise ServiceError(_("缴纳日期不能晚于今天。"), field="paid_on")
-    branch_consent = bool(branch_consent)
+    branch_consent = bool(entry.branch_consent)
     if branch_consent and not isinstance(consent_on, dt.date):
         raise ServiceError(_("经支部同意的，请填写支部同意日期。"), field="consent_on")
     if not branch_consent and consent_on is not None:
@@ -312,56 +361,126 @@ def record_payment(
             % {"consent": f"{consent_on:%Y-%m-%d}", "paid": f"{paid_on:%Y-%m-%d}"},
             field="consent_on",
         )
-    if not is_extra and not branch_consent:
+    if not entry.is_extra and not branch_consent:
         try:
             check_payment_window(first, last, paid_on)
         except ServiceError as exc:
             raise ServiceError(
                 exc.message + _("如已经支部同意，请注明“经支部同意”并填写同意日期。"), field=exc.field
             ) from None
-    if payer is not None and payer.pk == member.pk:
+    payer = entry.payer
+    if payer is not None and payer.pk == entry.member.pk:
         payer = None  # paying for oneself is not 代缴
-    current = _locked_member(member)
-    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记缴费。"))
-    require_members(actor, [payer], "payer")  # a 代缴人 within the actor's scope, like the member
-    if not is_extra and not additional:
-        _refuse_duplicate(current, first, last)
-    if current.joined_on.replace(day=1) > last:
-        raise ServiceError(
-            _("该党员 %(month)s 入党，所属月份早于入党月份。") % {"month": f"{current.joined_on:%Y-%m}"},
-            field="months",
-        )
+    return _Checked(entry, first, last, amount, payer)
+
+
+@transaction.atomic
+def record_payments(*, actor, entries: list[PaymentEntry]) -> list[DuesPayment]:
+    """Records the entries (as `record_payment` does each) all or nothing: when any is refused, nothing is
+    recorded and `PaymentsRefused` names every refused entry; a member outside the actor's scope refuses the
+    whole call (`OutOfScope`). A collection sheet's 全选 in a fixed number of queries whatever the number of
+    entries: the members locked in one statement, the scope checked once per organisation, the earlier
+    payments read once, the payments inserted in one statement, the ledger snapshots refreshed once and the
+    audit events appended to the chain together."""
+    errors: dict[int, ServiceError] = {}
+    checked: dict[int, _Checked] = {}
+    for i, entry in enumerate(entries):
+        try:
+            checked[i] = _check_entry(entry)
+        except ServiceError as exc:
+            errors[i] = exc
+    ids = {c.entry.member.pk for c in checked.values()}  # an entry already refused is not looked up further
+    locked = Member.objects.select_for_update().select_related("org").in_bulk(sorted(ids))
+    refused = _("该党员不在您的管理范围内，未登记缴费。")
+    if len(locked) != len(ids):  # a member no longer on the roll
+        raise OutOfScope(refused)
+    for org in {m.org_id: m.org for m in locked.values()}.values():
+        require_org(actor, org, refused)
+    require_members(
+        actor, [c.payer for c in checked.values()], "payer"
+    )  # 代缴人 within the scope, like the member
+    regular = [c for c in checked.values() if not c.entry.is_extra]
+    taken = _regular_payments(regular)
+    for i, c in checked.items():
+        current = locked[c.entry.member.pk]
+        try:
+            if not c.entry.is_extra and not c.entry.additional:
+                _refuse_duplicate(current, c.first, c.last, taken.get(current.pk, []))
+            if current.joined_on.replace(day=1) > c.last:
+                raise ServiceError(
+                    _("该党员 %(month)s 入党，所属月份早于入党月份。")
+                    % {"month": f"{current.joined_on:%Y-%m}"},
+                    field="months",
+                )
+        except ServiceError as exc:
+            errors[i] = exc
+            continue
+        if not c.entry.is_extra:  # a second entry for the same member-month is a duplicate of this one
+            taken.setdefault(current.pk, []).append((c.first, c.last, c.entry.paid_on, c.amount))
+    if errors:
+        raise PaymentsRefused(errors)
     threshold = load_rates().extra_remit_threshold
-    payment = DuesPayment.objects.create(
-        member=current,
-        first_month=first,
-        last_month=last,
-        amount=amount,
-        paid_on=paid_on,
-        method=method,
-        payer=payer,
-        is_extra=bool(is_extra),
-        additional=bool(additional) and not is_extra,
-        remit_to_central=bool(is_extra) and amount >= threshold,
-        branch_consent=branch_consent,
-        consent_on=consent_on if branch_consent else None,
-        note=(note or "")[:200],
-        created_by=actor if getattr(actor, "pk", None) else None,
+    created_by = actor if getattr(actor, "pk", None) else None
+    payments = DuesPayment.objects.bulk_create(
+        [
+            DuesPayment(
+                member=locked[c.entry.member.pk],
+                first_month=c.first,
+                last_month=c.last,
+                amount=c.amount,
+                paid_on=c.entry.paid_on,
+                method=c.entry.method,
+                payer=c.payer,
+                is_extra=bool(c.entry.is_extra),
+                additional=bool(c.entry.additional) and not c.entry.is_extra,
+                remit_to_central=bool(c.entry.is_extra) and c.amount >= threshold,
+                branch_consent=bool(c.entry.branch_consent),
+                consent_on=c.entry.consent_on if c.entry.branch_consent else None,
+                note=(c.entry.note or "")[:200],
+                created_by=created_by,
+            )
+            for c in checked.values()
+        ]
     )
-    audit.record(
-        actor=actor, action="create", obj=payment, org_path=current.org.path, after=_payment_snapshot(payment)
+    snapshots.changed(ids)  # bulk_create sends no post_save: the ledgers are refreshed here, in one pass
+    audit.record_many(
+        [
+            audit.build(
+                actor=actor,
+                action="create",
+                obj=payment,
+                org_path=payment.member.org.path,
+                after=_payment_snapshot(payment),
+            )
+            for payment in payments
+        ]
     )
-    return payment
+    return payments
 
 
-def _refuse_duplicate(member, first: dt.date, last: dt.date) -> None:
-    earlier = (
+def _regular_payments(regular: list[_Checked]) -> dict[int, list[tuple]]:
+    """Member id → (first month, last month, paid on, amount) of their regular payments overlapping the
+    months of `regular`, in payment order (one query)."""
+    if not regular:
+        return {}
+    rows = (
         DuesPayment.objects.filter(
-            member=member, is_extra=False, first_month__lte=last, last_month__gte=first
+            member__in={c.entry.member.pk for c in regular},
+            is_extra=False,
+            first_month__lte=max(c.last for c in regular),
+            last_month__gte=min(c.first for c in regular),
         )
         .order_by("paid_on", "pk")
-        .first()
+        .values_list("member_id", "first_month", "last_month", "paid_on", "amount")
     )
+    taken: dict[int, list[tuple]] = {}
+    for member_id, *payment in rows:
+        taken.setdefault(member_id, []).append(tuple(payment))
+    return taken
+
+
+def _refuse_duplicate(member, first: dt.date, last: dt.date, taken: list[tuple]) -> None:
+    earlier = next((p for p in taken if p[0] <= last and p[1] >= first), None)
     if earlier is not None:
         raise ServiceError(
             _(
@@ -371,14 +490,13 @@ def _refuse_duplicate(member, first: dt.date, last: dt.date) -> None:
             % {
                 "name": member.name,
                 "months": f"{first:%Y-%m}" if first == last else f"{first:%Y-%m}~{last:%Y-%m}",
-                "paid": f"{earlier.paid_on:%Y-%m-%d}",
-                "amount": earlier.amount,
+                "paid": f"{earlier[2]:%Y-%m-%d}",
+                "amount": earlier[3],
             },
             field="months",
         )
 
 
-@transaction.atomic
 def delete_payment(*, actor, payment) -> None:
     current = DuesPayment.objects.select_for_update().select_related("member__org").get(pk=payment.pk)
     require_org(actor, current.member.org, _("该党员不在您的管理范围内，未删除缴费记录。"))

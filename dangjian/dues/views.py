@@ -37,7 +37,14 @@ from dangjian.dues.forms import (
     parse_year,
 )
 from dangjian.dues.ledger import due_date, member_ledger, month_start
-from dangjian.dues.services import record_payment, record_review, set_collection_day
+from dangjian.dues.services import (
+    PaymentEntry,
+    PaymentsRefused,
+    record_payment,
+    record_payments,
+    record_review,
+    set_collection_day,
+)
 from dangjian.members.models import Member
 
 
@@ -59,10 +66,6 @@ def _sheet_target(request, data):
         org = branches[0] if branches else None
     month = parse_month(data.get("month")) or dt.date.today().replace(day=1)
     return branches, org, month
-
-
-class _Refused(Exception):
-    """A row of the bulk entry was refused: nothing of the submission is kept."""
 
 
 def _row_forms(sheet, data=None) -> dict[int, PaymentRowForm]:
@@ -113,27 +116,30 @@ def collection_sheet(request):
     members = {r.member.pk: r.member for r in sheet.open_rows}
     failed = False
     if valid:
+        rows = list(picked.values())
+        entries = [
+            PaymentEntry(
+                member=members[pk],
+                months=f"{month:%Y-%m}",
+                amount=form.cleaned_data["amount"],
+                paid_on=form.cleaned_data["paid_on"],
+                method=form.cleaned_data["method"],
+                additional=form.cleaned_data["additional"],
+            )
+            for pk, form in picked.items()
+        ]
         try:
             with once.guard(request) as claim, transaction.atomic():
-                for pk, form in picked.items():
-                    try:
-                        record_payment(
-                            actor=request.user,
-                            member=members[pk],
-                            months=f"{month:%Y-%m}",
-                            amount=form.cleaned_data["amount"],
-                            paid_on=form.cleaned_data["paid_on"],
-                            method=form.cleaned_data["method"],
-                            additional=form.cleaned_data["additional"],
-                        )
-                    except ServiceError as exc:
-                        apply_service_error(form, exc)
-                        failed = True
-                if failed:
-                    raise _Refused  # the rows and the form's token roll back together
+                record_payments(actor=request.user, entries=entries)
                 claim.created(_sheet_url(org, month))
-        except _Refused:
-            pass
+        except PaymentsRefused as refused:  # nothing recorded: each refused row says why
+            for i, exc in refused.by_entry.items():
+                apply_service_error(rows[i], exc)
+            failed = True
+        except ServiceError as exc:  # the whole sheet refused (a member no longer in the actor's scope)
+            for form in rows:
+                apply_service_error(form, exc)
+            failed = True
     if not valid or failed:
         messages.error(
             request,

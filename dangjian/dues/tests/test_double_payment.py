@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from django.urls import reverse
 
-from dangjian.core.errors import ServiceError
+from dangjian.core.auditchain import verify as verify_chain
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.models import AuditEvent
 from dangjian.core.once import FIELD
-from dangjian.dues.models import DuesPayment
-from dangjian.dues.services import record_payment
+from dangjian.dues.models import DuesPayment, LedgerSnapshot
+from dangjian.dues.selectors import sheet
+from dangjian.dues.services import PaymentEntry, PaymentsRefused, record_payment, record_payments
 from dangjian.dues.tests.test_views import MONTH, TODAY, M, bulk_data, login, sheet_url
 from dangjian.dues.tests.test_views import branch as branch  # the fixture
 
@@ -90,3 +94,54 @@ def test_the_member_payment_form_posted_twice_records_one_payment(client, users,
     second = client.post(url, data)
     assert second.status_code == 409 and "该表单已提交，请勿重复提交。" in second.content.decode()
     assert DuesPayment.objects.filter(member=member).count() == 1
+
+
+def test_a_batch_names_each_refused_entry_and_records_nothing(users, branch):
+    own, w1, w2, _w3 = branch["a1"]
+    record_payment(actor=None, member=w1, months=M, amount=Decimal("14.00"), paid_on=TODAY, method="cash")
+    entry = partial(PaymentEntry, months=M, paid_on=TODAY, method="cash")
+    entries = [
+        entry(member=own, amount=Decimal("90.00")),
+        entry(member=w1, amount=Decimal("14.00")),  # already paid: a duplicate
+        entry(member=w2, amount=Decimal("45.00")),
+        entry(member=w2, amount=Decimal("45.00")),  # the same member-month twice in one batch
+        entry(member=own, amount=Decimal("-1")),  # not a valid amount
+    ]
+    events = AuditEvent.objects.count()
+    with pytest.raises(PaymentsRefused) as refused:
+        record_payments(actor=users["branch_a1"], entries=entries)
+    assert sorted(refused.value.by_entry) == [1, 3, 4]
+    assert DUPLICATE in refused.value.by_entry[1].message and DUPLICATE in refused.value.by_entry[3].message
+    assert refused.value.by_entry[4].field == "amount"
+    assert DuesPayment.objects.count() == 1 and AuditEvent.objects.count() == events
+
+
+def test_a_batch_records_every_entry_with_its_audit_event_and_ledger(users, branch):
+    own, w1, _w2, w3 = branch["a1"]
+    entry = partial(PaymentEntry, months=M, paid_on=TODAY, method="cash")
+    payments = record_payments(
+        actor=users["branch_a1"],
+        entries=[
+            entry(member=m, amount=Decimal(a)) for m, a in ((own, "90.00"), (w1, "14.00"), (w3, "9.00"))
+        ],
+    )
+    assert [(p.member_id, p.amount) for p in payments] == [
+        (own.pk, Decimal("90.00")),
+        (w1.pk, Decimal("14.00")),
+        (w3.pk, Decimal("9.00")),
+    ]
+    events = AuditEvent.objects.filter(object_type="dues.duespayment").order_by("id")
+    assert [e.object_id for e in events] == [str(p.pk) for p in payments]
+    assert all(e.actor == users["branch_a1"] and e.org_path for e in events)
+    assert verify_chain().broken_id is None
+    codes = dict(LedgerSnapshot.objects.values_list("member_id", "codes"))
+    assert set(codes) >= {own.pk, w1.pk, w3.pk}  # refreshed in the same transaction
+    assert sheet(users["branch_a1"], own.org, MONTH).n_open == 2  # 王二 unpaid, 王三 partial
+
+
+def test_a_batch_with_a_member_outside_the_scope_is_refused_whole(users, branch):
+    own = branch["a1"][0]
+    entry = partial(PaymentEntry, months=M, paid_on=TODAY, method="cash", amount=Decimal("90.00"))
+    with pytest.raises(OutOfScope):
+        record_payments(actor=users["branch_a1"], entries=[entry(member=own), entry(member=branch["a2"])])
+    assert not DuesPayment.objects.exists()
