@@ -76,7 +76,7 @@ def resolve_talks(user, ids: list[int]) -> dict[int, EvidenceItem]:
     names: dict[int, list[str]] = {}
     for talk_id, name in (
         Talk.participants.through.objects.filter(talk_id__in=list(inside))
-        .order_by("talk_id", "member__name")
+        .order_by("talk_id", "member__name_pinyin", "member__name")
         .values_list("talk_id", "member__name")
     ):
         names.setdefault(talk_id, []).append(name)

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from dangjian.compliance.periods import clamp_as_of, window_for
+from dangjian.core.pinyin import name_key
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org, Post
 from dangjian.training import logic
@@ -107,7 +108,7 @@ def hours_lines(items: list[OrgTraining], year: int, rule: TrainRule) -> list[Ho
     for item in items:
         if item.org.type != OrgType.ZHIBU:
             continue
-        for person in sorted(item.facts.members, key=lambda p: (p.name, p.member_id)):
+        for person in sorted(item.facts.members, key=lambda p: (name_key(p.name), p.name, p.member_id)):
             h = logic.member_hours(
                 item.facts, person.member_id, year, item.as_of, rule.params.platforms, params
             )
