@@ -58,13 +58,23 @@ class PaymentRowForm(forms.Form):
     """One row of the collection sheet's bulk entry (prefix: the member's id)."""
 
     pick = forms.BooleanField(label=_("登记"), required=False)
+    # a text field (with the decimal keypad on phones): what was typed reaches the server, so "abc" is
+    # answered with 金额格式不正确 on its row; a number field would send nothing and say 请填写金额
     amount = forms.DecimalField(
         label=_("金额"),
         max_digits=10,
         decimal_places=2,
-        min_value=0.01,
-        widget=forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "step": "0.01", "min": "0.01"}
+        min_value=Decimal("0.01"),
+        error_messages={
+            "required": _("请填写金额。"),
+            "invalid": _("金额格式不正确，请填写数字，如 25.50。"),
+            "min_value": _("金额须大于 0。"),
+            "max_digits": _("金额过大。"),
+            "max_whole_digits": _("金额过大。"),
+            "max_decimal_places": _("金额最多保留两位小数。"),
+        },
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "inputmode": "decimal", "autocomplete": "off"}
         ),
     )
     method = forms.ChoiceField(

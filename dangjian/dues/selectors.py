@@ -165,6 +165,14 @@ def sheet(user, org: Org, month: dt.date) -> Sheet:
     return result
 
 
+def paid_last_month(user, org: Org, month: dt.date) -> dict[int, Decimal]:
+    """What each member of the branch paid for the month before `month`, by member (the sheet's "按上月"
+    prefill; the ledger's queries, whatever the number of members)."""
+    month = month_start(month)
+    members = _members(user, org).filter(joined_on__lt=month)
+    return {r.member_id: r.paid for r in ledger(members, add_months(month, -1)) if r.paid > ZERO}
+
+
 # --- reminders ----------------------------------------------------------------------------------
 
 
