@@ -34,6 +34,7 @@ from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
 from dangjian.orgs.models import Org
 
 STATUS_ORDER = {"fail": 0, "pending": 1, "pass": 2, "not_applicable": 3}
+OPEN_STATUSES = frozenset({"fail", "pending"})  # what "只看不符合" lists: not met, or not yet decided
 SEVERITY_TEXT = {"required": _l("必须"), "advisory": _l("建议")}
 STATUS_TEXT = {
     "pass": _l("符合"),

@@ -28,6 +28,8 @@ from dangjian.compliance.rulebook import list_versions, load_ruleset
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.orgs.models import Org
 
+SHOW_ALL = "all"  # ?show=all on an organisation's page: every rule, not only those that fail or are pending
+
 
 def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
@@ -145,6 +147,10 @@ def org_detail(request, pk: int):
     evaluation, meta = _results(form, Org.objects.filter(pk=org.pk))
     history = kept.result_history(org.pk, year=evaluation.year, ruleset=evaluation.ruleset) if meta else None
     items = selectors.org_results(request.user, org, evaluation, all_clauses(), history)
+    # 只看不符合 (the default): the failing and pending rules only; ?show=all lists every rule, the open ones
+    # still first. Links, so that the choice works without script and keeps the year and date asked for.
+    show_all = request.GET.get("show") == SHOW_ALL
+    shown = items if show_all else [i for i in items if i.status in selectors.OPEN_STATUSES]
     return render(
         request,
         "compliance/org.html",
@@ -155,6 +161,12 @@ def org_detail(request, pk: int):
             "evaluation": evaluation,
             "kept": meta,
             "items": items,
+            "shown": shown,
+            "n_hidden": len(items) - len(shown),
+            "show_all": show_all,
+            "opened": request.GET.get("open", ""),
+            "only_failing_url": _query(form, org=None, unit=None) or "?",
+            "show_all_url": _query(form, org=None, unit=None, show=SHOW_ALL),
             "counts": selectors.status_counts(i.result for i in items),
             "unit_key": selectors.unit_key(org),
             "query": _query(form, org=None, unit=None),

@@ -233,7 +233,7 @@ def test_drill_down_explains_a_failure_and_links_to_the_entry_form(client, users
     html = response.content.decode()
     assert card_status(html, "MTG-THEME-DAY-MONTHLY") == "fail"
     card = html[html.index('id="rule-MTG-THEME-DAY-MONTHLY"') :]
-    card = card[: card.index("</section>")]
+    card = card[: card.find('<details class="dj-card', 1)]  # up to the next rule
     assert '<span class="badge dj-missing">2026-01</span>' in card
     assert '<span class="badge dj-missing">2026-03</span>' in card
     assert "2026-02</span>" not in card
@@ -265,11 +265,42 @@ def test_drill_down_of_a_passing_rule_lists_its_evidence(client, users, tree, ma
         types=["lecture"],
     )
     login(client, users["branch_a1"])
-    html = client.get(reverse("compliance:org", args=[tree.a1.pk]), PARAMS).content.decode()
+    url = reverse("compliance:org", args=[tree.a1.pk])
+    html = client.get(url, PARAMS).content.decode()
+    assert card_status(html, "LECTURE-SECRETARY-ANNUAL") is None  # 只看不符合: passing rules are not listed
+    html = client.get(url, {**PARAMS, "show": "all"}).content.decode()
     assert card_status(html, "LECTURE-SECRETARY-ANNUAL") == "pass"
     assert card_status(html, "ORG-SECRETARY-IN-POST") == "pass"
     assert f'href="{reverse("meetings:detail", args=[lecture.pk])}">2026-03-05 书记讲党课</a>' in html
     assert "（甲一第一党小组）" in html  # recorded in the branch's 党小组
+
+
+def test_drill_down_lists_only_what_fails_or_is_pending_unless_asked_for_everything(client, users, tree):
+    login(client, users["branch_a2"])
+    url = reverse("compliance:org", args=[tree.a2.pk])
+    response = client.get(url, PARAMS)
+    items, html = response.context["items"], response.content.decode()
+    listed = re.findall(
+        r'<details class="dj-card dj-rule [^"]*" id="rule-[^"]+" data-rule="[^"]+" '
+        r'data-status="([a-z_]+)"( open)?',
+        html,
+    )
+    statuses = [status for status, _open in listed]
+    assert statuses == [i.status for i in items if i.status in ("fail", "pending")]  # failing first
+    assert "fail" in statuses and len(statuses) < len(items)
+    assert all(bool(is_open) == (status == "fail") for status, is_open in listed)
+    hidden = len(items) - len(statuses)
+    assert f"另有 {hidden} 条符合或不适用的规则未列出" in html
+    # The toggle: links that keep the year and the date, in both directions.
+    assert f'href="?year={YEAR}&amp;as_of={AS_OF}&amp;show=all"' in html
+    html = client.get(url, {**PARAMS, "show": "all"}).content.decode()
+    assert html.count('<details class="dj-card dj-rule ') == len(items)
+    assert f'href="?year={YEAR}&amp;as_of={AS_OF}" data-testid="show-failing"' in html
+    assert '<input type="hidden" name="show" value="all">' in html  # a new year keeps 全部
+    # ?open= opens a rule that is not failing (a cell of the overview leads to it).
+    passing = next(i.rule.id for i in items if i.status == "pass")
+    html = client.get(url, {**PARAMS, "show": "all", "open": passing}).content.decode()
+    assert re.search(rf'id="rule-{passing}" data-rule="{passing}" data-status="pass" open>', html)
 
 
 def test_bad_parameters_fall_back_to_defaults(client, users, tree):
