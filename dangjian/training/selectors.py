@@ -189,6 +189,13 @@ class OwnHours:
             return None
         return self.hours.total >= self.target
 
+    @property
+    def remaining(self) -> Decimal | None:
+        """The hours still to reach the year's target (0 once reached), or None without a target."""
+        if self.hours is None or self.target is None:
+            return None
+        return max(self.target - self.hours.total, Decimal(0))
+
 
 def own_hours(member, *, year: int, as_of: dt.date) -> OwnHours:
     """A member's own trainings and hours of year Y (their branch's facts: four queries)."""

@@ -155,10 +155,22 @@ def test_secretary_page_shows_term_training_and_what_is_missing(
     train(tree.a, [sec], D(2026, 9, 15), hours="16")
     page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
     assert "2026-09-15前未接受集中培训" not in page and "培训0915" in page
+
+
+def test_my_training_of_a_member_who_is_no_secretary_shows_their_own_hours(
+    client, tree, make_member, make_user, train
+):
     other = make_member(tree.a1, name="普通党员")
+    train(tree.a, [other], D(2026, 5, 10), hours="12")
+    record_study(actor=None, member=other, platform="xuexi", period="2026", hours="8.5")
     client.force_login(make_user("pt", "member", tree.a1, member=other))
-    page = client.get(reverse("training:secretary"), {"year": 2026}).content.decode()
-    assert "您目前不担任书记" in page
+    page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
+    assert "不担任书记" not in page and "书记" not in page
+    assert "<title>我的培训" in page
+    assert "20.50 学时" in page and "全年目标 32 学时" in page  # 12 training + 8.5 platform
+    assert "其中培训 12 学时，学习平台 8.50 学时。" in page
+    assert "还差 11.50 学时。" in page
+    assert "培训0510" in page  # the training itself, listed
 
 
 def test_rollup_costs_the_same_queries_for_few_and_many_branches(
