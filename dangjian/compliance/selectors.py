@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -22,12 +22,15 @@ from dangjian.compliance.evaluator import Evaluation, Result
 from dangjian.compliance.kept import History, unit_filter, unit_key
 from dangjian.compliance.registry import (
     EVIDENCE_RESOLVERS,
+    OTHER_AREA,
     PARAM_LABELS,
     REGISTRY,
     SHORT_TITLES,
     VALUE_LABELS,
+    Area,
     EvidenceItem,
     Link,
+    area_of,
 )
 from dangjian.compliance.rulebook import Rule, Ruleset
 from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
@@ -142,7 +145,23 @@ class Tally:
 class Column:
     rule: Rule
     short: str
+    area: Area = OTHER_AREA
     tally: Tally = field(default_factory=Tally)
+
+
+class AreaHeading(NamedTuple):
+    """A group of the overview's columns: the area's label over `span` consecutive columns."""
+
+    area: Area
+    span: int
+
+
+def overview_rules(evaluation: Evaluation, types: set[str] | None) -> list[Rule]:
+    """The overview's columns: the rules applying to one of `types` (None: every rule), grouped by their
+    check kind's area of work (registered by the app that owns the kind), in rulebook order within one."""
+    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    order = {rule.id: i for i, rule in enumerate(rules)}
+    return sorted(rules, key=lambda r: (area_of(r.check).order, area_of(r.check).key, order[r.id]))
 
 
 @dataclass
@@ -209,6 +228,17 @@ class Overview:
     inline: bool  # several 单位, few organisations: every unit is shown opened
 
     @property
+    def areas(self) -> list[AreaHeading]:
+        """The headings over the columns: one per run of columns of the same area."""
+        headings: list[AreaHeading] = []
+        for col in self.columns:
+            if headings and headings[-1].area == col.area:
+                headings[-1] = AreaHeading(col.area, headings[-1].span + 1)
+            else:
+                headings.append(AreaHeading(col.area, 1))
+        return headings
+
+    @property
     def worst(self) -> list[Column]:
         failing = [c for c in self.columns if c.tally.failed and c.tally.share is not None]
         return sorted(failing, key=lambda c: (c.tally.share, -c.tally.failed))[:3]
@@ -229,9 +259,9 @@ def build_overview(
     """One pass over the results: per rule, per 单位 and (when they are to be shown) per organisation.
     `types`: show only the rules that apply to one of these organisation types (None: every rule).
     `org_rows`: build the organisation rows (None: when there is one 单位 or few organisations)."""
-    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    rules = overview_rules(evaluation, types)
     position = {rule.id: i for i, rule in enumerate(rules)}
-    columns = [Column(rule, short_title(rule)) for rule in rules]
+    columns = [Column(rule, short_title(rule), area_of(rule.check)) for rule in rules]
     overall = Tally()
     units: dict[str, UnitRow] = {}
     orgs: dict[int, tuple[str, OrgRow]] = {}
@@ -288,9 +318,9 @@ def build_overview_from_counts(
 ) -> Overview:
     """The roll-up of a large scope from kept results counted in SQL (compliance.kept.kept_counts): per rule
     and per 单位, without organisation rows (a 单位's rows are fetched when it is opened)."""
-    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    rules = overview_rules(evaluation, types)
     position = {rule.id: i for i, rule in enumerate(rules)}
-    columns = [Column(rule, short_title(rule)) for rule in rules]
+    columns = [Column(rule, short_title(rule), area_of(rule.check)) for rule in rules]
     overall = Tally()
     units: dict[str, UnitRow] = {}
     for key, rule_id, status, n in counts:

@@ -25,6 +25,7 @@ from dangjian.compliance.registry import (
     choice_label,
     iso,
     register,
+    register_area,
     register_evidence,
     register_param_labels,
     register_short_titles,
@@ -175,3 +176,5 @@ register_short_titles(
         "TALK-ANNUAL": _l("谈心谈话"),
     }
 )
+
+register_area("talks", _l("谈心谈话"), order=70, kinds=("talk_annual",))
