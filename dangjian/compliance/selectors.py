@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from dangjian.compliance.evaluator import Evaluation, Result
 from dangjian.compliance.kept import History, unit_filter, unit_key
+from dangjian.compliance.plain import plain_basis, plain_note
 from dangjian.compliance.registry import (
     EVIDENCE_RESOLVERS,
     OTHER_AREA,
@@ -369,6 +370,8 @@ class RuleResult:
     evidence: list[EvidenceItem]
     link: Link | None  # where the result is acted on ("去录入…", "任命职务" …)
     history: History | None = None  # kept results only: since when, and the changes of status
+    basis: str = ""  # the rule's basis and note in plain words (compliance.plain): no research provenance
+    note: str = ""
 
     @property
     def clause_parts(self) -> tuple[str, str, str, str]:
@@ -417,6 +420,7 @@ def org_results(
     evidence = resolve_evidence(user, (ref for r in results for ref in r.evidence))
     active = org.dissolved_on is None or org.dissolved_on > dt.date.today()
     order = {rule.id: i for i, rule in enumerate(evaluation.ruleset.rules)}
+    titles = {rule.id: rule.title for rule in evaluation.ruleset.rules}
     out = []
     for result in sorted(results, key=lambda r: (STATUS_ORDER[r.status], order[r.rule.id])):
         rule = result.rule
@@ -425,7 +429,15 @@ def org_results(
         items = [evidence[ref] for ref in result.evidence if ref in evidence]
         items.sort(key=lambda e: (e.date or dt.date.min, e.ref))
         out.append(
-            RuleResult(result, clause_texts.get(rule.clause, ""), items, link, (history or {}).get(rule.id))
+            RuleResult(
+                result,
+                clause_texts.get(rule.clause, ""),
+                items,
+                link,
+                (history or {}).get(rule.id),
+                plain_basis(rule.basis),
+                plain_note(rule.note, titles),
+            )
         )
     return out
 
@@ -467,6 +479,8 @@ class RuleView:
     check_label: str
     params: list[tuple[str, str, str]]  # (label, key, value shown)
     uncertain: bool
+    basis_plain: str = ""  # for readers other than the 工委管理员 (compliance.plain)
+    note_plain: str = ""
 
     @property
     def clause_parts(self) -> tuple[str, str, str, str]:
@@ -474,6 +488,7 @@ class RuleView:
 
 
 def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]:
+    titles = {rule.id: rule.title for rule in ruleset.rules}
     views = []
     for rule in ruleset.rules:
         params = [(str(PARAM_LABELS.get(k, k)), k, _value_label(k, v)) for k, v in rule.params.items()]
@@ -486,6 +501,8 @@ def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]
                 check_label=str(REGISTRY[rule.check].label),
                 params=params,
                 uncertain=any(m in rule.note for m in UNCERTAIN_MARKERS),
+                basis_plain=plain_basis(rule.basis),
+                note_plain=plain_note(rule.note, titles),
             )
         )
     return views

@@ -17,6 +17,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dangjian.accounts.choices import Role
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
 from dangjian.compliance import kept, selectors
@@ -211,6 +212,7 @@ def rules(request):
     if version is not None and version not in versions:
         raise Http404(_("规则库版本不存在。"))
     ruleset = load_ruleset(version)
+    scope = scope_for(request.user)
     return render(
         request,
         "compliance/rules.html",
@@ -219,5 +221,8 @@ def rules(request):
             "ruleset": ruleset,
             "versions": versions,
             "rules": selectors.rule_views(ruleset, all_clauses()),
+            # the research behind the rules (reference codes, confidence, parameter keys, checksums) is for
+            # the 工委管理员, who maintains the rulebook; everyone else reads the rules in plain words
+            "provenance": scope.is_superuser or Role.GONGWEI_ADMIN in scope.roles(),
         },
     )

@@ -359,7 +359,7 @@ def test_export_of_a_subtree_names_it(client, users, tree):
 
 
 def test_rulebook_page_lists_every_rule_with_its_clause_text(client, users):
-    login(client, users["branch_a1"])
+    login(client, users["gongwei"])  # the 工委管理员 sees the research behind the rules
     response = client.get(reverse("compliance:rules"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -382,6 +382,37 @@ def test_rulebook_page_lists_every_rule_with_its_clause_text(client, users):
     talk = talk[: talk.index("</section>")]
     assert "应完成的步骤：<strong>党组织派人谈话</strong>" in talk and ">talk<" not in talk
     assert client.get(reverse("compliance:rules"), {"version": "99"}).status_code == 404
+
+
+PROVENANCE = re.compile(r"[A-Z]{2,}-\d+\b|条号|待核|MEDIUM|\bLOW\b|可信度|来源不确定|sha256:|dj-uncertain")
+
+
+@pytest.mark.parametrize("who", ["branch_a1", "dangwei_a"])
+def test_other_admins_read_the_rules_in_plain_words(client, users, who):
+    login(client, users[who])
+    html = client.get(reverse("compliance:rules")).content.decode()
+    body = html[html.index('data-testid="ruleset"') :]
+    assert PROVENANCE.search(body) is None, PROVENANCE.search(body)
+    ruleset = load_ruleset()
+    assert ruleset.checksum not in html
+    lecture = body[body.index('id="rule-MTG-LECTURE-QUARTERLY"') :]
+    lecture = lecture[: lecture.index("</section>")]
+    # the article and the clause stay; the reference codes, the confidence and the parameter keys do not
+    assert "《中国共产党支部工作条例（试行）》第十五条；每季度至少1次为地方规定" in lecture
+    assert "<mark>落实“三会一课”等制度</mark>" in lecture
+    assert "周期：<strong>每季度</strong>" in lecture and '<code class="dj-code">period</code>' not in lecture
+    assert "说明：</strong>只计记录在党支部本身的党课。" in lecture
+    assert "periodic_meetings" not in body
+
+
+def test_the_drill_down_shows_no_provenance_even_to_the_gongwei(client, users, tree):
+    login(client, users["gongwei"])
+    html = client.get(
+        reverse("compliance:org", args=[tree.a1.pk]), {**PARAMS, "show": "all"}
+    ).content.decode()
+    assert "《中国共产党支部工作条例（试行）》第十六条" in html  # the article, without "（BR-14，条号推定）"
+    main = html[html.index('data-testid="status-counts"') :]
+    assert PROVENANCE.search(main) is None, PROVENANCE.search(main)
 
 
 # --- query counts ------------------------------------------------------------------------------------
