@@ -182,7 +182,7 @@ class OrgRow:
 
     @property
     def type_label(self) -> str:
-        return chinese_label(OrgType, self.ref.type)
+        return str(OrgType(self.ref.type).label)  # in the reader's language
 
 
 @dataclass

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -149,10 +150,14 @@ class PaymentForm(forms.Form):
         return data
 
 
+_day_of_month = lazy(lambda d: _g("每月%(d)s日") % {"d": d}, str)
+
+
 class CollectionDayForm(forms.Form):
     day = forms.TypedChoiceField(
         label=_("党费集中交纳日"),
-        choices=[("", _("每月最后一天"))] + [(str(d), _("每月%(d)s日") % {"d": d}) for d in range(1, 29)],
+        # labels translated when shown (the choices are built once, at import, in no particular language)
+        choices=[("", _("每月最后一天"))] + [(str(d), _day_of_month(d)) for d in range(1, 29)],
         coerce=int,
         empty_value=None,
         required=False,
