@@ -312,3 +312,33 @@ def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatc
     unlimited = worker()
     conf.post_request(unlimited, None, {}, None)
     assert unlimited.alive
+
+
+def test_the_task_worker_runs_below_the_pages_priority_and_never_raises_it():
+    """`dangjian worker` lowers its CPU priority to TASK_WORKER_NICE, and leaves a lower one (systemd's Nice=)."""
+    code = "from dangjian.core.management.commands.worker import lower_priority; print(lower_priority(5))"
+
+    def niceness_after(start: int) -> int:
+        done = subprocess.run(
+            ["nice", "-n", str(start), sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return int(done.stdout)
+
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness_after(0) == max(base, 5)
+    assert niceness_after(10) == base + 10
+
+
+@override_settings(TASK_BACKEND="database", TASK_WORKER_NICE=7)
+def test_the_worker_command_lowers_its_priority_before_it_runs_tasks(monkeypatch):
+    from dangjian.core.management.commands import worker
+
+    calls = []
+    monkeypatch.setattr(worker, "lower_priority", lambda nice: calls.append(("nice", nice)))
+    monkeypatch.setattr(worker, "call_command", lambda *args: calls.append(args))
+    call_command("worker", "--batch")
+    assert calls == [("nice", 7), ("db_worker", "--no-startup-delay", "--batch")]
