@@ -6,6 +6,7 @@ documented session settings available to the benchmarks."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import importlib.util
 import io
 import os
@@ -198,6 +199,13 @@ def test_gunicorn_serves_the_application_and_its_static_files(tmp_path):
         status, headers, css = _get(base + asset.group(1), **proxied)
         assert status == 200 and "immutable" in headers["Cache-Control"]
         assert css == (ROOT / "static" / "css" / "dangjian.css").read_bytes()
+        # one request per connection (keepalive 0): a client asking to keep it open is told it closes
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", asset.group(1), headers=proxied)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200 and response.getheader("Connection") == "close"
+        conn.close()
         # plain HTTP, not through the proxy: sent to HTTPS
         status, headers, _ = _get(base + "/accounts/login/", Host=env["ALLOWED_HOSTS"])
         assert status == 301 and headers["Location"].startswith("https://")
