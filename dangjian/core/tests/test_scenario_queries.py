@@ -2,9 +2,8 @@
 sign-in, the dashboard, the 党费 collection sheet and recording the month's payments, arrears, the meetings list
 and recording a meeting with its roster, the branch's compliance page, the compliance overview and its
 drill-downs, the organisation tree, member search, the exports (a large one's page and download too) and a
-member's own pages. The organisations
-added between the two counts come with members, 党费 bases and payments, meetings and kept results, so a read
-per organisation (or per member) shows as a difference."""
+member's own pages. The organisations added between the two counts come with members, 党费 bases and payments,
+meetings and kept results, so a read per organisation (or per member) shows as a difference."""
 
 from __future__ import annotations
 
