@@ -6,6 +6,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
+    path("workbench/<int:pk>/", views.work_org, name="work_org"),
     path("imports/", import_views.import_index, name="import_index"),
     path("imports/<str:kind>/", import_views.import_upload, name="import_upload"),
     path("imports/<str:kind>/template.xlsx", import_views.import_template, name="import_template"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
 from django import forms
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,9 +20,11 @@ from django.views.decorators.http import require_GET
 
 from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required
 from dangjian.core.downloads import personal_data
 from dangjian.core.models import AuditEvent
-from dangjian.portal import selectors
+from dangjian.orgs.models import Org
+from dangjian.portal import selectors, workbench
 
 
 @personal_data  # a member without an admin role sees their own record here
@@ -38,20 +42,46 @@ def dashboard(request):
         )
     if scope.is_admin:
         board = selectors.build_dashboard(request.user)
-        return render(
-            request,
-            "core/dashboard.html",
-            {
-                "nav": "dashboard",
-                "board": board,
-                "chart_data": board.chart_data(),
-                "compliance": selectors.compliance_summary(request.user),
-            },
-        )
+        context = {
+            "nav": "dashboard",
+            "board": board,
+            "chart_data": board.chart_data(),
+            "compliance": selectors.compliance_summary(request.user),
+            "today": dt.date.today(),
+        }
+        if scope.oversees:  # 党委/工委: the organisations most behind first
+            context["rollup"] = workbench.rollup(request.user)
+        else:  # a branch: what it must do, overdue first
+            context["work"] = workbench.work_list(request.user)
+        return render(request, "core/dashboard.html", context)
     member = selectors.own_member(request.user)
     if member is not None:
         request.user.member = member  # the navbar shows the member's name: no second read
-    return render(request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member})
+    home = workbench.member_home(member) if member is not None else None
+    return render(
+        request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member, "home": home}
+    )
+
+
+@personal_data  # the items name members (政治生日, transfers)
+@admin_required
+@require_GET
+def work_org(request, pk: int):
+    """One organisation's work list (a 党委/工委 administrator drilling down from the roll-up): the
+    organisation and its subtree, within the user's scope; any other organisation is a 404."""
+    org = Org.objects.visible_to(request.user).filter(pk=pk).first()
+    if org is None or not scope_for(request.user).covers(org):
+        raise Http404
+    return render(
+        request,
+        "core/work_org.html",
+        {
+            "nav": "dashboard",
+            "org": org,
+            "work": workbench.work_list(request.user, org=org),
+            "today": dt.date.today(),
+        },
+    )
 
 
 # --- audit log ---------------------------------------------------------------------------------------
