@@ -147,8 +147,9 @@ class Allowance:
 ALLOWANCES = (
     Allowance(
         ("b1",),
-        ("movements:index", "movements:transfer"),
-        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where",
+        ("movements:index", "movements:transfer", "dashboard"),
+        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where (on the home "
+        "page too: the transfer waiting for its acceptance is one of its items)",
         org_names=("A1",),
         people=("transfer",),
     ),
