@@ -316,6 +316,12 @@ class WorkList:
     def overdue(self) -> int:
         return sum(1 for i in self.items if i.overdue)
 
+    def only(self, category: str) -> list[WorkItem]:
+        """The items of one category (all of them for an unknown or empty key)."""
+        if category not in CATEGORIES:
+            return self.items
+        return [i for i in self.items if i.category == category]
+
     def counts(self) -> list[CategoryCount]:
         """Items per category, in the categories' order (every category, empty ones too)."""
         found = {c.key: CategoryCount(c) for c in categories()}

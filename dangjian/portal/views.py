@@ -21,8 +21,10 @@ from django.views.decorators.http import require_GET
 from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
+from dangjian.compliance.workbench import CATEGORIES
 from dangjian.core.downloads import personal_data
 from dangjian.core.models import AuditEvent
+from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.portal import selectors, workbench
 
@@ -52,7 +54,7 @@ def dashboard(request):
         if scope.oversees:  # 党委/工委: the organisations most behind first
             context["rollup"] = workbench.rollup(request.user)
         else:  # a branch: what it must do, overdue first
-            context["work"] = workbench.work_list(request.user)
+            context.update(_work_context(request, workbench.work_list(request.user)))
         return render(request, "core/dashboard.html", context)
     member = selectors.own_member(request.user)
     if member is not None:
@@ -63,25 +65,29 @@ def dashboard(request):
     )
 
 
+def _work_context(request, work) -> dict:
+    """The work list and the category it is narrowed to (`?category=`: the counts at the top are its links)."""
+    category = request.GET.get("category", "")
+    category = category if category in CATEGORIES else ""
+    return {"work": work, "category": category, "shown": work.only(category)}
+
+
 @personal_data  # the items name members (政治生日, transfers)
 @admin_required
 @require_GET
 def work_org(request, pk: int):
-    """One organisation's work list (a 党委/工委 administrator drilling down from the roll-up): the
-    organisation and its subtree, within the user's scope; any other organisation is a 404."""
+    """The drill-down of the roll-up, within the user's scope (any other organisation is a 404): a 党支部's (or
+    党小组's) work list; for a 党委, 党总支 … the roll-up of its subtree and its own items."""
     org = Org.objects.visible_to(request.user).filter(pk=pk).first()
     if org is None or not scope_for(request.user).covers(org):
         raise Http404
-    return render(
-        request,
-        "core/work_org.html",
-        {
-            "nav": "dashboard",
-            "org": org,
-            "work": workbench.work_list(request.user, org=org),
-            "today": dt.date.today(),
-        },
-    )
+    context = {"nav": "dashboard", "org": org, "today": dt.date.today()}
+    if org.type in (OrgType.ZHIBU, OrgType.XIAOZU):
+        context.update(_work_context(request, workbench.work_list(request.user, org=org)))
+    else:
+        context["rollup"] = workbench.rollup(request.user, root=org)
+        context.update(_work_context(request, workbench.own_work(org)))
+    return render(request, "core/work_org.html", context)
 
 
 # --- audit log ---------------------------------------------------------------------------------------

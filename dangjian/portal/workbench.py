@@ -5,7 +5,7 @@ kept compliance results and 待办 (compliance.workbench) and the items each dom
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -85,6 +85,7 @@ class UnitRow:
     orgs: int = 0  # organisations of the unit shown as rows
     behind: int = 0  # those with overdue items
     overdue: int = 0
+    top: Any = None  # the unit's highest organisation in the scope: the drill-down of the unit
 
 
 @dataclass
@@ -94,31 +95,28 @@ class Rollup:
     total_orgs: int
     behind: int
     overdue: int
-    clear: int = 0
-    top: list[RollupRow] = field(default_factory=list)
 
     @property
     def shown(self) -> int:
         return len(self.rows)
 
 
-def rollup(user, *, on: dt.date | None = None) -> Rollup:
-    """The user's organisations by number of overdue items, from the kept results (two queries whatever the
-    number of organisations): a 党小组's items count for its 党支部; the units (单位) summed the same way."""
+def rollup(user, *, root: Org | None = None, on: dt.date | None = None) -> Rollup:
+    """The organisations the user administers (below `root` when given) by number of overdue items, from the
+    kept results (two queries whatever the number of organisations): a 党小组's items count for its 党支部;
+    the units (单位) summed the same way."""
     on = on or dt.date.today()
-    orgs = _orgs(user, None, on)
+    orgs = _orgs(user, root, on)
     counts = workbench.overdue_counts(orgs, on=on, ruleset=load_ruleset())
-    listed = list(orgs.order_by("path").only("id", "name", "path", "type", "parent_id", "unit"))
+    listed = list(orgs.order_by("path").only("id", "name", "path", "type", "parent_id", "unit", "depth"))
     rows: dict[int, RollupRow] = {}
     for o in listed:
-        if o.type not in (OrgType.XIAOZU, OrgType.GONGWEI):
+        if o.type not in (OrgType.XIAOZU, OrgType.GONGWEI) and (root is None or o.pk != root.pk):
             rows[o.pk] = RollupRow(o)
     for o in listed:
         n = counts.get(o.pk, 0)
-        if not n:
-            continue
         key = o.parent_id if o.type == OrgType.XIAOZU else o.pk
-        if key in rows:
+        if n and key in rows:
             rows[key].overdue += n
     units: dict[str, UnitRow] = {}
     for row in rows.values():
@@ -126,6 +124,8 @@ def rollup(user, *, on: dt.date | None = None) -> Rollup:
         unit.orgs += 1
         unit.overdue += row.overdue
         unit.behind += int(row.overdue > 0)
+        if unit.top is None or row.org.depth < unit.top.depth:
+            unit.top = row.org
     ranked = sorted(rows.values(), key=lambda r: (-r.overdue, r.org.path))
     behind = sum(1 for r in ranked if r.overdue)
     return Rollup(
@@ -134,8 +134,15 @@ def rollup(user, *, on: dt.date | None = None) -> Rollup:
         total_orgs=len(ranked),
         behind=behind,
         overdue=sum(r.overdue for r in ranked),
-        clear=len(ranked) - behind,
     )
+
+
+def own_work(org: Org, *, on: dt.date | None = None) -> WorkList:
+    """A 党委's (党总支's …) own items, without its subtree's: its kept results and 待办 (two queries)."""
+    on = on or dt.date.today()
+    return WorkList(
+        workbench.kept_items(Org.objects.filter(pk=org.pk), on=on, ruleset=load_ruleset())
+    ).sorted()
 
 
 # --- a member's own page --------------------------------------------------------------------------------------

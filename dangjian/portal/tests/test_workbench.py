@@ -237,3 +237,34 @@ def test_the_day_of_a_failed_result_is_read_from_its_missing_entries(texts, day)
     from dangjian.compliance.workbench import day_in
 
     assert day_in(texts) == day
+
+
+def test_the_counts_at_the_top_narrow_the_list_to_their_category(client, users, tree, make_member, frozen):
+    make_member(tree.a1, name="王一", joined_on=dt.date(2010, 6, 3))
+    refresh()
+    client.force_login(users["branch_a1"])
+    response = client.get(reverse("dashboard"), {"category": "birthdays"})
+    shown = response.context["shown"]
+    assert shown and {i.category for i in shown} == {"birthdays"}
+    assert {c.category.key for c in response.context["work"].counts() if c.total} > {"birthdays"}
+    assert 'href="?category=meetings"' in response.content.decode()
+    everything = client.get(reverse("dashboard"), {"category": "nonsense"}).context
+    assert everything["shown"] == everything["work"].items
+
+
+def test_a_committee_drills_down_by_unit_then_branch(client, users, tree, make_member, frozen):
+    for org in (tree.a1, tree.a2, tree.b1):
+        make_member(org, name="王一")
+    refresh()
+    client.force_login(users["gongwei"])
+    home = client.get(reverse("dashboard"))
+    units = {u.name: u for u in home.context["rollup"].units}
+    assert units["甲委"].top.pk in (tree.a.pk, tree.a_dz.pk)
+    assert reverse("portal:work_org", args=[units["乙委"].top.pk]) in home.content.decode()
+
+    page = client.get(reverse("portal:work_org", args=[tree.a.pk]))
+    assert page.status_code == 200
+    rows = page.context["rollup"].rows
+    assert rows and all(r.org.path.startswith(tree.a.path) and r.org.pk != tree.a.pk for r in rows)
+    assert all(i.org.id == tree.a.pk for i in page.context["work"].items)  # the 党委's own items only
+    assert reverse("portal:work_org", args=[tree.a1.pk]) in page.content.decode()
