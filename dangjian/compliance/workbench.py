@@ -226,32 +226,21 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
         ref = _Ref(org_id, org_type, name, path)
         org = OrgLabel(org_id, name, path, org_type)
         link = _link(rule, ref, status, category)
-        text = messages.render(message)
         if status == "fail" and rule.check in category.per_period and missing:
-            for (
-                period
-            ) in missing:  # the period says what is missing; the year's whole message is not repeated
+            # one item per missed period, which says what is missing: the year's message is not repeated
+            for period in missing:
                 end = _period_end(period)
                 items.append(
                     WorkItem(category.key, rule.title, org, end, True, "", period, link, None, rule_id)
                 )
             continue
         day = day_in(missing)
-        overdue = _overdue(status, day, on)
         due = day if status == "fail" else (day or dt.date(on.year, 12, 31))
+        since_day = since if due is None else None
+        text = messages.render(message)
+        overdue = _overdue(status, day, on)
         items.append(
-            WorkItem(
-                category.key,
-                rule.title,
-                org,
-                due,
-                overdue,
-                text,
-                "",
-                link,
-                since if due is None else None,
-                rule_id,
-            )
+            WorkItem(category.key, rule.title, org, due, overdue, text, "", link, since_day, rule_id)
         )
     todos = KeptTodo.objects.filter(version=ruleset.version, org__in=ids).values_list(
         "org_id", "org__name", "org__path", "org__type", "rule_id", "period", "due_by", "message"
