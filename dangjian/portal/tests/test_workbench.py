@@ -166,14 +166,21 @@ def test_the_roll_up_reads_a_fixed_number_of_queries_whatever_the_number_of_bran
             )
             make_member(branch, name=f"党员{i}")
 
+    def drill_queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(reverse("portal:work_org", args=[tree.a.pk])).status_code == 200
+        return len(ctx.captured_queries)
+
     add_branches(2, 0)
     refresh()
     small = _dashboard_queries(client, users["dangwei_a"])
+    small_drill = drill_queries()
     add_branches(8, 2)
     refresh()
     large = _dashboard_queries(client, users["dangwei_a"])
     assert len(workbench.rollup(users["dangwei_a"], on=TODAY).rows) >= 10
     assert large == small
+    assert drill_queries() == small_drill
 
 
 def test_a_branch_list_reads_a_fixed_number_of_queries_whatever_the_number_of_members(
@@ -268,3 +275,42 @@ def test_a_committee_drills_down_by_unit_then_branch(client, users, tree, make_m
     assert rows and all(r.org.path.startswith(tree.a.path) and r.org.pk != tree.a.pk for r in rows)
     assert all(i.org.id == tree.a.pk for i in page.context["work"].items)  # the 党委's own items only
     assert reverse("portal:work_org", args=[tree.a1.pk]) in page.content.decode()
+
+
+def test_this_months_dues_are_due_by_the_collection_day_until_paid(client, users, tree, make_member, frozen):
+    from decimal import Decimal
+
+    from dangjian.dues.services import declare_base, record_payment
+
+    payer = make_member(tree.a1, name="王一")
+    declare_base(
+        actor=None,
+        member=payer,
+        year=2026,
+        category="active",
+        monthly_base=Decimal("6000"),
+        effective_month=dt.date(2026, 6, 1),
+    )
+    refresh()
+    client.force_login(users["branch_a1"])
+
+    def dues_item():
+        items = client.get(reverse("dashboard")).context["work"].items
+        return next(
+            (i for i in items if i.category == "dues" and i.period == "2026-06" and not i.rule_id), None
+        )
+
+    item = dues_item()
+    assert item is not None and not item.overdue
+    assert item.due == dt.date(2026, 6, 30)  # no 集中交纳日 set: the month's last day
+    assert item.link.url == reverse("dues:sheet") + f"?org={tree.a1.pk}&month=2026-06"
+    assert "1名党员" in item.detail
+    record_payment(
+        actor=users["branch_a1"],
+        member=payer,
+        months="2026-06",
+        amount=Decimal("90.00"),
+        paid_on=TODAY,
+        method="cash",
+    )
+    assert dues_item() is None
