@@ -283,14 +283,8 @@ def test_this_months_dues_are_due_by_the_collection_day_until_paid(client, users
     from dangjian.dues.services import declare_base, record_payment
 
     payer = make_member(tree.a1, name="王一")
-    declare_base(
-        actor=None,
-        member=payer,
-        year=2026,
-        category="active",
-        monthly_base=Decimal("6000"),
-        effective_month=dt.date(2026, 6, 1),
-    )
+    june = {"year": 2026, "category": "active", "effective_month": dt.date(2026, 6, 1)}
+    declare_base(actor=None, member=payer, monthly_base=Decimal("6000"), **june)
     refresh()
     client.force_login(users["branch_a1"])
 
