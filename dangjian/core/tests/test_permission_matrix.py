@@ -147,8 +147,9 @@ class Allowance:
 ALLOWANCES = (
     Allowance(
         ("b1",),
-        ("movements:index", "movements:transfer"),
-        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where",
+        ("movements:index", "movements:transfer", "dashboard"),
+        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where (on the home "
+        "page too: the transfer waiting for its acceptance is one of its items)",
         org_names=("A1",),
         people=("transfer",),
     ),
@@ -727,6 +728,8 @@ TABLE: dict[str, Row] = {
     "dashboard": Row("login 200 200 200 200 200 200", system="200 200 200"),
     # the 审计管理员 reads the whole trail; the other two system roles do not read it
     "portal:audit": Row("login 403 200 200 200 200 200", system="403 403 200"),
+    # one organisation's work list: the drill-down of the roll-up, inside the administered subtree only
+    "portal:work_org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "portal:import_index": Row("login 403 200 200 200 200 200"),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
