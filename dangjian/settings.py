@@ -151,6 +151,13 @@ TEMPLATES = [
 # after each write. "immediate" (default: the demo and the tests) runs a task at once, after the write
 # commits; "database" queues it for `dangjian worker` (production).
 TASK_BACKEND = os.environ.get("DANGJIAN_TASKS", "immediate").strip().lower()
+# An export expected to have more rows than this is made by the task worker while its page shows the progress
+# (core.exports); its file is kept, encrypted, for EXPORT_KEEP_MINUTES.
+EXPORT_BACKGROUND_ROWS = int(os.environ.get("DANGJIAN_EXPORT_BACKGROUND_ROWS", "5000"))
+EXPORT_KEEP_MINUTES = int(os.environ.get("DANGJIAN_EXPORT_KEEP_MINUTES", "60"))
+# The task worker (`dangjian worker`) runs at this CPU niceness at least: when the cores are busy, the pages people
+# wait for come before the refreshes, which catch up in one pass over every path that waited (compliance.kept).
+TASK_WORKER_NICE = int(os.environ.get("DANGJIAN_WORKER_NICE", "5"))
 TASKS = {
     "default": {
         "BACKEND": {

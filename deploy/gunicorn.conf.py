@@ -31,12 +31,16 @@ workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() 
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))  # the longest export at municipal scale, with room
 graceful_timeout = 30
-keepalive = 5  # nginx keeps connections to the upstream open (deploy/nginx.conf.example)
+# One request per connection: a worker being replaced (below) closes the idle connections it holds, and a request
+# sent on one at that moment fails (nginx passes a failed POST on as 502; a browser or script sees a reset). A new
+# connection per request costs a fraction of a millisecond on the same machine, and never fails that way: a
+# connection the old worker has not accepted waits in the listening socket for another one.
+keepalive = 0
 # A worker is replaced after this many requests: a large export (a 工委's whole roll or compliance table) raises
 # a worker's memory, which Python keeps after it, and a new worker starts small. Not much fewer: on a 集中交纳日 a
-# worker serves about 8 requests a second, and each replacement costs a Django start and cold caches, and drops
-# the keep-alive connections it held (at 1,000 the load benchmark saw a replacement every two minutes; at 20,000
-# none, and a worker at 299 MB after two 工委 staff had exported for seven minutes).
+# worker serves about 8 requests a second, and each replacement costs a Django start and cold caches (at 1,000 the
+# load benchmark saw a replacement every two minutes; at 20,000 none, and a worker at 299 MB after two 工委 staff
+# had exported for seven minutes).
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = max_requests // 10
 max_worker_mb = int(os.environ.get("GUNICORN_MAX_WORKER_MB", "250"))

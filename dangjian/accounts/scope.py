@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from dangjian.accounts.choices import ADMIN_ROLES
+from dangjian.accounts.choices import ADMIN_ROLES, Role
 from dangjian.core.errors import OutOfScope
 
 _NOTHING = Q(pk__in=[])
@@ -51,6 +51,14 @@ class Scope:
     @property
     def is_admin(self) -> bool:
         return self.is_superuser or bool(self.admin_grants)
+
+    @property
+    def oversees(self) -> bool:
+        """A 党委/工委 administrator (or a superuser): the home page rolls its organisations up and the 党费 and
+        发展党员 menu entries open the overviews of the whole scope."""
+        return self.is_superuser or any(
+            g.role in (Role.GONGWEI_ADMIN, Role.DANGWEI_ADMIN) for g in self.admin_grants
+        )
 
     def roles(self) -> set[str]:
         return {g.role for g in self.grants}

@@ -6,6 +6,6 @@ class ComplianceConfig(AppConfig):
     verbose_name = "规则与合规"
 
     def ready(self) -> None:
-        from dangjian.compliance import kept
+        from dangjian.compliance import export, kept  # noqa: F401  (export: registers the results' export)
 
         kept.connect()  # refresh the kept results after every write

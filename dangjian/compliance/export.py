@@ -1,11 +1,23 @@
-"""An evaluation as a plain-text table (the command) or an Excel workbook (the command and the web export)."""
+"""An evaluation as a plain-text table (the command) or an Excel workbook (the command and the web export, made
+by the task worker for a large scope: core.exports)."""
 
 from __future__ import annotations
 
+import io
 from typing import IO
 
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from dangjian.accounts.scope import scope_for
+from dangjian.compliance import reading, selectors
 from dangjian.compliance.evaluator import Evaluation
+from dangjian.compliance.forms import EvaluationForm
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core import xlsx
+from dangjian.core.downloads import Counted
+from dangjian.core.exports import Made, Progress, no_progress, register_export
 from dangjian.core.messages import render
 
 STATUS_LABELS = {"pass": "符合", "fail": "不符合", "pending": "待定", "not_applicable": "不适用"}
@@ -25,8 +37,8 @@ XLSX_HEADERS = (
 )
 
 
-def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
-    """One row per result on the first sheet; the ruleset, year and date on a second sheet."""
+def write_xlsx(evaluation: Evaluation, target: str | IO[bytes], progress: Progress = no_progress) -> int:
+    """One row per result on the first sheet; the ruleset, year and date on a second sheet. Returns the rows."""
     rs = evaluation.ruleset
     # kept results with the same message share its object: each is rendered once
     rendered: dict[int, str] = {}
@@ -37,10 +49,8 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
             found = rendered[id(message)] = render(message)
         return found
 
-    results = xlsx.Table(
-        "评估结果",
-        header=XLSX_HEADERS,
-        rows=(
+    rows = Counted(
+        (
             (
                 r.rule.id,
                 r.rule.title,
@@ -56,7 +66,10 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
             )
             for r in evaluation.results
         ),
-        widths=(26, 28, 8, 40, 8, 14, 24, 16, 8, 30, 60),
+        progress,
+    )
+    results = xlsx.Table(
+        "评估结果", header=XLSX_HEADERS, rows=rows, widths=(26, 28, 8, 40, 8, 14, 24, 16, 8, 30, 60)
     )
     meta = xlsx.Table(
         "说明",
@@ -70,3 +83,38 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes]) -> None:
         ),
     )
     xlsx.save_tables((results, meta), target)
+    return rows.n
+
+
+def _scope(user, query: QueryDict):
+    form = EvaluationForm(query)
+    orgs, root = selectors.scoped_orgs(user, org_pk=form.org_pk, unit=form.the_unit)
+    return form, orgs, root
+
+
+def _estimate(user, query: QueryDict) -> int:
+    """At most one row per rule and organisation of the scope."""
+    _form, orgs, _root = _scope(user, query)
+    return orgs.count() * len(load_ruleset().rules)
+
+
+@register_export("compliance", estimate=_estimate, label=gettext_lazy("合规检查结果"))
+def build_export(user, query: QueryDict, progress: Progress) -> Made:
+    """The results of the scope the compliance pages' parameters select, as the overview reads them."""
+    form, orgs, root = _scope(user, query)
+    evaluation, _meta = reading.results(form, orgs)
+    buffer = io.BytesIO()
+    rows = write_xlsx(evaluation, buffer, progress)
+    name = f"合规检查-{evaluation.year}"
+    if root is not None:
+        name += f"-{root.code}"
+    where = root.name if root is not None else (selectors.unit_label(form.the_unit) if form.the_unit else "")
+    return Made(
+        buffer.getvalue(),
+        f"{name}.xlsx",
+        what=_("合规检查结果"),
+        object_type="compliance.result",
+        org_path=root.path if root is not None else scope_for(user).top_path,
+        scope=_("%(year)s年度，%(where)s") % {"year": evaluation.year, "where": where or _("全部可见组织")},
+        rows=rows,
+    )

@@ -8,8 +8,10 @@
 - Writes mark the organisations they can affect: every service records an audit event with the record's
   organisation path (`core.audit.record`), and `core.audit.changed` lets a service name another one (a
   member's former branch). The listener below collects the paths of a transaction and, after it commits,
-  enqueues `refresh_paths` (Django's Tasks API through the `django-tasks` backport: the immediate backend
-  runs it at once, the database backend in `dangjian worker`). The organisations affected by a path are
+  adds them to the waiting paths (`PendingRefresh`) and enqueues `refresh_pending` (Django's Tasks API
+  through the `django-tasks` backport: the immediate backend runs it at once, the database backend in
+  `dangjian worker`), which refreshes every waiting path in one pass: the writes of a busy hour queue up
+  behind a running refresh and are then refreshed together. The organisations affected by a path are
   the organisations on it (the organisation and its ancestors) and those where a member of the changed
   organisation holds a post (a 党组 secretary's lecture, recorded in any branch, counts for the 党组: the
   meetings service names the lecturer's branch).
@@ -49,7 +51,14 @@ from dangjian.compliance.evaluator import (
     todo_of,
 )
 from dangjian.compliance.facts import OrgRef, build_facts
-from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
+from dangjian.compliance.models import (
+    KeptResult,
+    KeptStamp,
+    KeptTally,
+    KeptTodo,
+    PendingRefresh,
+    ResultChange,
+)
 from dangjian.compliance.periods import clamp_as_of
 from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
@@ -692,6 +701,24 @@ def refresh_paths(paths: list[str]) -> int:
     return report.orgs
 
 
+@task()
+def refresh_pending() -> int:
+    """Refreshes the organisations of every path waiting in `PendingRefresh`, in one pass: the tasks queued by
+    a burst of writes find the paths of the later writes already taken by the first and return at once. The
+    rows are taken with their lock (another worker skips them) and deleted in the refresh's transaction: a
+    refresh that fails leaves them for the next task."""
+    with transaction.atomic():
+        rows = list(
+            PendingRefresh.objects.select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", "path")
+        )
+        if not rows:
+            return 0
+        PendingRefresh.objects.filter(pk__in=[pk for pk, _path in rows]).delete()
+        return refresh(affected_orgs(path for _pk, path in rows)).orgs
+
+
 _local = threading.local()
 
 
@@ -703,11 +730,13 @@ def _pending() -> set[str]:
 
 
 def _flush() -> None:
-    """Enqueues one refresh for every path marked so far; the transaction's later callbacks find nothing."""
+    """Adds every path marked so far to the waiting ones and enqueues their refresh; the transaction's later
+    callbacks find nothing."""
     paths = sorted(_pending())
     _pending().clear()
     if paths:
-        refresh_paths.enqueue(paths)
+        PendingRefresh.objects.bulk_create([PendingRefresh(path=path) for path in paths])
+        refresh_pending.enqueue()
 
 
 @contextmanager

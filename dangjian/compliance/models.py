@@ -121,3 +121,19 @@ class KeptTodo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.org_id} {self.period}"
+
+
+class PendingRefresh(models.Model):
+    """A path whose organisations' kept results wait for a refresh (compliance.kept): each write's transaction
+    adds its paths after it commits, and the task worker refreshes every waiting path in one pass, so a burst of
+    writes (a 集中交纳日) costs one refresh of their union instead of one per write."""
+
+    path = models.CharField(_("组织路径"), max_length=255)
+    marked_at = models.DateTimeField(_("标记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("待刷新的组织")
+        verbose_name_plural = _("待刷新的组织")
+
+    def __str__(self) -> str:
+        return self.path

@@ -8,8 +8,6 @@ the user's scope; an organisation outside it is a 404."""
 
 from __future__ import annotations
 
-import io
-
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -20,13 +18,13 @@ from django.views.decorators.http import require_GET
 from dangjian.accounts.choices import Role
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
-from dangjian.compliance import kept, selectors
+from dangjian.compliance import kept, reading, selectors
 from dangjian.compliance.clauses import all_clauses
 from dangjian.compliance.evaluator import Evaluation, evaluate
-from dangjian.compliance.export import write_xlsx
 from dangjian.compliance.forms import EvaluationForm
 from dangjian.compliance.rulebook import list_versions, load_ruleset
-from dangjian.core.downloads import export_response, personal_data
+from dangjian.core import exports
+from dangjian.core.downloads import personal_data
 from dangjian.orgs.models import Org
 
 SHOW_ALL = "all"  # ?show=all on an organisation's page: every rule, not only those that fail or are pending
@@ -36,40 +34,10 @@ def _is_htmx(request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _kept_meta(form: EvaluationForm, orgs):
-    """(ruleset, when the kept results were evaluated) when the page reads kept results: no explicit date
-    was asked and the latest rulebook's results of the year are kept for the scope; else (None, None)."""
-    if form.data.get("as_of") and "as_of" not in form.errors:
-        return None, None
-    ruleset = load_ruleset()
-    meta = kept.kept_meta(orgs, year=form.the_year, ruleset=ruleset)
-    return (ruleset, meta) if meta is not None else (None, None)
-
-
-def _results(form: EvaluationForm, orgs, *, with_messages: bool = True):
-    """The evaluation of `orgs` (kept, or live) and when kept results were evaluated (or None); the messages
-    of kept results are read only `with_messages`."""
-    ruleset, meta = _kept_meta(form, orgs)
-    if meta is not None:
-        evaluation = kept.kept_evaluation(
-            orgs, year=form.the_year, ruleset=ruleset, meta=meta, with_messages=with_messages
-        )
-        return evaluation, meta
-    return evaluate(orgs, year=form.the_year, as_of=form.the_as_of), None
-
-
-def _evaluate(request, form: EvaluationForm):
-    """The evaluation of the scope the parameters select, the subtree's root (or None), the queryset of the
-    organisations evaluated and when kept results were evaluated (None: evaluated live)."""
-    orgs, root = selectors.scoped_orgs(request.user, org_pk=form.org_pk, unit=form.the_unit)
-    evaluation, meta = _results(form, orgs)
-    return evaluation, root, orgs, meta
-
-
 def _overview(form: EvaluationForm, orgs):
     """The roll-up: from kept results counted in SQL for a large scope, else from the results."""
     types = selectors.org_types(orgs)
-    ruleset, meta = _kept_meta(form, orgs)
+    ruleset, meta = reading.kept_meta(form, orgs)
     if meta is None:
         evaluation = evaluate(orgs, year=form.the_year, as_of=form.the_as_of)
         return selectors.build_overview(evaluation, types=types), evaluation, None
@@ -130,7 +98,7 @@ def unit_rows(request):
         return redirect(reverse("compliance:overview") + _query(form))
     scope, _root = selectors.scoped_orgs(request.user, org_pk=form.org_pk)
     orgs = scope.filter(selectors.unit_filter(form.the_unit))
-    evaluation, _meta = _results(form, orgs, with_messages=False)
+    evaluation, _meta = reading.results(form, orgs, with_messages=False)
     # The columns are those of the overview the rows go into: the rules of the whole scope's types.
     board = selectors.build_overview(evaluation, types=selectors.org_types(scope), org_rows=True)
     return render(
@@ -145,7 +113,7 @@ def unit_rows(request):
 def org_detail(request, pk: int):
     org = get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
     form = EvaluationForm(request.GET)
-    evaluation, meta = _results(form, Org.objects.filter(pk=org.pk))
+    evaluation, meta = reading.results(form, Org.objects.filter(pk=org.pk))
     history = kept.result_history(org.pk, year=evaluation.year, ruleset=evaluation.ruleset) if meta else None
     items = selectors.org_results(request.user, org, evaluation, all_clauses(), history)
     # 只看不符合 (the default): the failing and pending rules only; ?show=all lists every rule, the open ones
@@ -179,26 +147,9 @@ def org_detail(request, pk: int):
 @admin_required
 @require_GET
 def export(request):
-    """The evaluation's results as a workbook (messages name members: no-store, and an audit event)."""
-    form = EvaluationForm(request.GET)
-    evaluation, root, _orgs, _meta = _evaluate(request, form)
-    buffer = io.BytesIO()
-    write_xlsx(evaluation, buffer)
-    name = f"合规检查-{evaluation.year}"
-    if root is not None:
-        name += f"-{root.code}"
-    where = root.name if root is not None else (selectors.unit_label(form.the_unit) if form.the_unit else "")
-    where = where or _("全部可见组织")
-    return export_response(
-        buffer.getvalue(),
-        f"{name}.xlsx",
-        actor=request.user,
-        what=_("合规检查结果"),
-        object_type="compliance.result",
-        org_path=root.path if root is not None else scope_for(request.user).top_path,
-        scope=_("%(year)s年度，%(where)s") % {"year": evaluation.year, "where": where},
-        rows=len(evaluation.results),
-    )
+    """The evaluation's results as a workbook (messages name members: no-store, and an audit event); a large
+    scope's is made by the task worker (compliance.export, core.exports)."""
+    return exports.respond(request, "compliance")
 
 
 @admin_required

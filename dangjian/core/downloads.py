@@ -28,13 +28,18 @@ class Counted:
     """The rows of an export, counted as they pass to the writer (streamed: a 工委's roll is 60,000 rows, which
     a list would hold in the web process all at once, and keep its memory high after)."""
 
-    def __init__(self, rows: Iterable[Any]):
+    def __init__(self, rows: Iterable[Any], progress: Callable[[int], None] | None = None, every: int = 2000):
         self._rows = rows
         self.n = 0
+        self._progress = progress
+        self._every = every
 
     def __iter__(self) -> Iterator[Any]:
+        progress, every = self._progress, self._every
         for row in self._rows:
             self.n += 1
+            if progress is not None and self.n % every == 0:
+                progress(self.n)  # a background export's page shows how far it has come
             yield row
 
 

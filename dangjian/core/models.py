@@ -83,4 +83,37 @@ class AuditEvent(models.Model):
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
 
 
+class ExportJob(models.Model):
+    """A large spreadsheet export made by the task worker (core.exports): the page that asked for it shows its
+    progress, and the finished file (encrypted at rest under VAR_DIR/exports) is downloaded by the same user."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("排队中")
+        RUNNING = "running", _("正在生成")
+        DONE = "done", _("已完成")
+        FAILED = "failed", _("未能生成")
+        EXPIRED = "expired", _("已过期")
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("用户"), on_delete=models.CASCADE)
+    kind = models.CharField(_("导出内容"), max_length=64)
+    params = models.JSONField(_("条件"), default=dict)  # the export page's query, as lists of strings
+    language = models.CharField(_("语言"), max_length=16, blank=True)  # of the page that asked for it
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(_("已写行数"), default=0)
+    rows_expected = models.PositiveIntegerField(_("预计行数"), default=0)
+    filename = models.CharField(_("文件名"), max_length=200, blank=True)
+    error = models.CharField(_("未能生成的原因"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("提交时间"), default=timezone.now)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导出任务")
+        verbose_name_plural = _("导出任务")
+        indexes = [models.Index(fields=["created_at"], name="export_job_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 from dangjian.core.once import SubmittedForm  # noqa: E402, F401  (the model of the one-time form tokens)

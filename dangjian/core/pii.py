@@ -27,6 +27,11 @@ def _derive(master: bytes, purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=b"dangjian-pii", info=purpose).derive(master)
 
 
+def derived_key(purpose: bytes) -> bytes:
+    """A 32-byte key of its own for `purpose` (e.g. the exports kept on disk), derived from PII_KEY."""
+    return _derive(_master_key(), b"purpose:" + purpose)
+
+
 @lru_cache(maxsize=4)
 def _fernet_for(master: bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(_derive(master, b"encrypt")))

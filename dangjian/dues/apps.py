@@ -9,7 +9,7 @@ class DuesConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.imports import register_write_context
-        from dangjian.dues import rules, snapshots, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
+        from dangjian.dues import rules, snapshots, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
 
         snapshots.connect()
         # one set-based refresh of the ledger snapshots for a whole members file

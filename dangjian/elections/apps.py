@@ -8,4 +8,4 @@ class ElectionsConfig(AppConfig):
     verbose_name = _("换届选举")
 
     def ready(self) -> None:
-        from dangjian.elections import rules  # noqa: F401  (the compliance plug-in)
+        from dangjian.elections import rules, workbench  # noqa: F401  (the compliance plug-in; the workbench)

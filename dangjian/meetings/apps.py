@@ -8,4 +8,4 @@ class MeetingsConfig(AppConfig):
     verbose_name = _("组织生活")
 
     def ready(self) -> None:
-        from dangjian.meetings import rules, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
+        from dangjian.meetings import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)

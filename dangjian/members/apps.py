@@ -10,7 +10,7 @@ class MembersConfig(AppConfig):
     def ready(self) -> None:
         # registers the member counts and panels of the organisation pages, and the timeline sources
         from dangjian.core.backup import RESTORE_CHECKS
-        from dangjian.members import org_panels, timeline  # noqa: F401
+        from dangjian.members import exports, org_panels, timeline  # noqa: F401  (the roll's export too)
         from dangjian.members.backup_checks import sample_decrypts
 
         if sample_decrypts not in RESTORE_CHECKS:

@@ -22,15 +22,16 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import audit, once, xlsx
+from dangjian.core import audit, exports, once, xlsx
 from dangjian.core.downloads import Counted, export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
-from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberFilterForm, MemberForm, PostForm
+from dangjian.members.exports import filtered
+from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberForm, PostForm
 from dangjian.members.models import Member
 from dangjian.members.services import create_member, delete_member, update_member
 from dangjian.members.timeline import TIMELINE_GROUPS, timeline
-from dangjian.members.xlsx import MemberImporter, PostImporter
+from dangjian.members.xlsx import PostImporter
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
 from dangjian.orgs.models import Org, Post
@@ -39,8 +40,7 @@ from dangjian.orgs.widgets import SEARCH_LIMIT, TOP_LIMIT
 
 def _filtered(request):
     """The filter form over the user's visible organisations and the matching member queryset."""
-    form = MemberFilterForm(request.GET or None, orgs=selectors.filter_org_options(request.user))
-    return form, selectors.member_list(request.user, form.filters())
+    return filtered(request.user, request.GET)
 
 
 @personal_data
@@ -71,39 +71,9 @@ def member_list(request):
 @personal_data
 @admin_required
 def member_export(request):
-    """The member list's filter, in the import's columns. 身份证号 and 手机号码 are in full only for the members
-    whose detail page would show them in full to the user (`PII_FULL_ACCESS_ROLES`), masked otherwise."""
-    form, qs = _filtered(request)
-    filters = form.filters()
-    scope = scope_for(request.user)
-    org = filters.get("org")
-    importer = MemberImporter()
-    rows = Counted(importer.export_rows(qs, full_personal=scope.sees_personal_data_of))
-    content = xlsx.write_workbook(importer.columns, rows, title=importer.title)
-    return export_response(
-        content,
-        f"{_('党员名册')}-{dt.date.today():%Y-%m-%d}.xlsx",
-        actor=request.user,
-        what=_("党员名册"),
-        object_type="members.member",
-        org_path=org.path if org else scope.top_path,
-        scope=_describe_filters(filters) or _("全部可见党员"),
-        rows=rows.n,
-    )
-
-
-def _describe_filters(filters: dict) -> str:
-    parts = []
-    if filters.get("org"):
-        parts.append(f"{_('组织')}={filters['org'].code}")
-    for key in ("category", "work_status", "status"):
-        if filters.get(key):
-            parts.append(f"{key}={filters[key]}")
-    if filters.get("is_mobile") is not None:
-        parts.append(f"is_mobile={int(filters['is_mobile'])}")
-    if filters.get("q"):
-        parts.append(f"{_('姓名')}~{filters['q']}")
-    return "; ".join(parts)
+    """The member list's filter, in the import's columns (members.exports); a large roll's is made by the task
+    worker while a page shows its progress (core.exports)."""
+    return exports.respond(request, "members")
 
 
 LATEST_EVENTS = 6  # the member page shows the latest few; the timeline page shows them all

@@ -8,4 +8,4 @@ class MovementsConfig(AppConfig):
     verbose_name = _("党员状态与流动")
 
     def ready(self) -> None:
-        from dangjian.movements import rules, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
+        from dangjian.movements import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)

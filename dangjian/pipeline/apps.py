@@ -8,4 +8,4 @@ class PipelineConfig(AppConfig):
     verbose_name = _("发展党员")
 
     def ready(self) -> None:
-        from dangjian.pipeline import rules, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
+        from dangjian.pipeline import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)

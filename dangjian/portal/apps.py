@@ -9,3 +9,6 @@ class PortalConfig(AppConfig):
     name = "dangjian.portal"
     label = "portal"
     verbose_name = _("首页与通用页面")
+
+    def ready(self) -> None:
+        from dangjian.portal import workbench  # noqa: F401  (政治生日 in the workbench)

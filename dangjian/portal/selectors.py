@@ -131,7 +131,9 @@ def own_member(user) -> Member | None:
     """The member record linked to the user, read through the user's scope. One query."""
     if not user.member_id:
         return None
-    return Member.objects.visible_to(user).select_related("org").filter(pk=user.member_id).first()
+    return (
+        Member.objects.visible_to(user).select_related("org", "org__parent").filter(pk=user.member_id).first()
+    )
 
 
 @dataclass

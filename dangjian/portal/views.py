@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cache
 
 from django import forms
@@ -11,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,9 +20,13 @@ from django.views.decorators.http import require_GET
 
 from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required
+from dangjian.compliance.workbench import CATEGORIES
 from dangjian.core.downloads import personal_data
 from dangjian.core.models import AuditEvent
-from dangjian.portal import selectors
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+from dangjian.portal import selectors, workbench
 
 
 @personal_data  # a member without an admin role sees their own record here
@@ -38,20 +44,50 @@ def dashboard(request):
         )
     if scope.is_admin:
         board = selectors.build_dashboard(request.user)
-        return render(
-            request,
-            "core/dashboard.html",
-            {
-                "nav": "dashboard",
-                "board": board,
-                "chart_data": board.chart_data(),
-                "compliance": selectors.compliance_summary(request.user),
-            },
-        )
+        context = {
+            "nav": "dashboard",
+            "board": board,
+            "chart_data": board.chart_data(),
+            "compliance": selectors.compliance_summary(request.user),
+            "today": dt.date.today(),
+        }
+        if scope.oversees:  # 党委/工委: the organisations most behind first
+            context["rollup"] = workbench.rollup(request.user)
+        else:  # a branch: what it must do, overdue first
+            context.update(_work_context(request, workbench.work_list(request.user)))
+        return render(request, "core/dashboard.html", context)
     member = selectors.own_member(request.user)
     if member is not None:
         request.user.member = member  # the navbar shows the member's name: no second read
-    return render(request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member})
+    home = workbench.member_home(member) if member is not None else None
+    return render(
+        request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member, "home": home}
+    )
+
+
+def _work_context(request, work) -> dict:
+    """The work list and the category it is narrowed to (`?category=`: the counts at the top are its links)."""
+    category = request.GET.get("category", "")
+    category = category if category in CATEGORIES else ""
+    return {"work": work, "category": category, "shown": work.only(category)}
+
+
+@personal_data  # the items name members (政治生日, transfers)
+@admin_required
+@require_GET
+def work_org(request, pk: int):
+    """The drill-down of the roll-up, within the user's scope (any other organisation is a 404): a 党支部's (or
+    党小组's) work list; for a 党委, 党总支 … the roll-up of its subtree and its own items."""
+    org = Org.objects.visible_to(request.user).filter(pk=pk).first()
+    if org is None or not scope_for(request.user).covers(org):
+        raise Http404
+    context = {"nav": "dashboard", "org": org, "today": dt.date.today()}
+    if org.type in (OrgType.ZHIBU, OrgType.XIAOZU):
+        context.update(_work_context(request, workbench.work_list(request.user, org=org)))
+    else:
+        context["rollup"] = workbench.rollup(request.user, root=org)
+        context.update(_work_context(request, workbench.own_work(org)))
+    return render(request, "core/work_org.html", context)
 
 
 # --- audit log ---------------------------------------------------------------------------------------

@@ -8,4 +8,4 @@ class TalksConfig(AppConfig):
     verbose_name = _("谈心谈话与结对")
 
     def ready(self) -> None:
-        from dangjian.talks import rules, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
+        from dangjian.talks import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)

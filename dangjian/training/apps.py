@@ -8,4 +8,4 @@ class TrainingConfig(AppConfig):
     verbose_name = _("培训与学习")
 
     def ready(self) -> None:
-        from dangjian.training import rules, timeline  # noqa: F401  (the compliance plug-in; the timeline source)
+        from dangjian.training import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)

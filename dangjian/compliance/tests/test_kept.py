@@ -5,6 +5,7 @@ queries that does not grow with the organisations."""
 import datetime as dt
 from decimal import Decimal
 from io import StringIO
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +15,7 @@ from django.urls import reverse
 
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import evaluate
-from dangjian.compliance.models import KeptResult, KeptTodo, ResultChange
+from dangjian.compliance.models import KeptResult, KeptTodo, PendingRefresh, ResultChange
 from dangjian.compliance.registry import EvidenceRef
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.selectors import resolve_evidence
@@ -105,6 +106,47 @@ def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
         delete_meeting(actor=None, meeting=meeting)
     assert KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year).status == before.status
     assert stored() == fresh()
+
+
+def test_the_writes_queued_behind_a_refresh_are_refreshed_together(
+    tree, secretary, django_capture_on_commit_callbacks, monkeypatch
+):
+    """With the task worker busy (the tasks only queued), two writes' paths wait; the first task refreshes both
+    branches' organisations in one pass and the second finds nothing left."""
+    kept.refresh()
+    kept._pending().clear()
+    queued = []
+    task = kept.refresh_pending
+    monkeypatch.setattr(kept, "refresh_pending", SimpleNamespace(enqueue=lambda: queued.append(1)))
+    for org in (tree.a1, tree.b1):
+        with django_capture_on_commit_callbacks(execute=True):
+            create_meeting(
+                actor=None, data={"org": org, "date": TODAY, "topic": "组织生活会"}, types=["org_life"]
+            )
+    assert len(queued) == 2
+    assert sorted(PendingRefresh.objects.values_list("path", flat=True)) == sorted(
+        [tree.a1.path, tree.b1.path]
+    )
+    refreshed = []
+    real = kept.refresh
+    monkeypatch.setattr(kept, "refresh", lambda orgs=None, **kw: refreshed.append(orgs) or real(orgs, **kw))
+    assert task.func() > 0
+    assert len(refreshed) == 1 and {"A1", "B1"} <= {o.code for o in refreshed[0]}
+    assert not PendingRefresh.objects.exists()
+    assert stored() == fresh()
+    assert task.func() == 0 and len(refreshed) == 1
+
+
+def test_a_failed_refresh_leaves_its_paths_waiting(tree, secretary, monkeypatch):
+    PendingRefresh.objects.create(path=tree.a1.path)
+
+    def broken(orgs=None, **kw):
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr(kept, "refresh", broken)
+    with pytest.raises(RuntimeError):
+        kept.refresh_pending.func()
+    assert list(PendingRefresh.objects.values_list("path", flat=True)) == [tree.a1.path]
 
 
 def test_a_lecture_refreshes_the_organisation_where_its_lecturer_holds_a_post(

@@ -147,8 +147,9 @@ class Allowance:
 ALLOWANCES = (
     Allowance(
         ("b1",),
-        ("movements:index", "movements:transfer"),
-        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where",
+        ("movements:index", "movements:transfer", "dashboard"),
+        "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where (on the home "
+        "page too: the transfer waiting for its acceptance is one of its items)",
         org_names=("A1",),
         people=("transfer",),
     ),
@@ -495,6 +496,7 @@ def _build(world: World) -> None:
         actor=world.users["xitong"], user=world.users["plain"], role="member", org=o["A1"]
     )
     world.obj["assignment_a2"] = world.users["a2"].roles.get()
+    world.obj["export_job"] = _export_job(world.users["a1"])
     # an administrator's password must change at first sign-in (the pages of that are tested elsewhere)
     User.objects.filter(username__in=["mx_xitong", "mx_anquan", "mx_shenji", "mx_plain"]).update(
         password_must_change=False
@@ -505,6 +507,28 @@ def _build(world: World) -> None:
             client.force_login(world.users[persona])
         world.clients[persona] = client
     world.secrets = {persona: _secrets(world, persona) for persona in (*PERSONAS, *SYSTEM_PERSONAS)}
+
+
+def _export_job(user):
+    """A finished background export of 甲一's roll (core.exports), made by its 支部管理员."""
+    import uuid
+
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from dangjian.core import exports
+    from dangjian.core.models import ExportJob
+
+    job = ExportJob.objects.create(
+        id=uuid.uuid4(),
+        user=user,
+        kind="members",
+        status="done",
+        filename="党员名册.xlsx",
+        finished_at=timezone.now(),
+    )
+    exports.store(job, exports.EXPORTS["members"].build(user, QueryDict(), exports.no_progress).content)
+    return job
 
 
 def _secrets(world: World, persona: str) -> list[Secret]:
@@ -704,6 +728,8 @@ TABLE: dict[str, Row] = {
     "dashboard": Row("login 200 200 200 200 200 200", system="200 200 200"),
     # the 审计管理员 reads the whole trail; the other two system roles do not read it
     "portal:audit": Row("login 403 200 200 200 200 200", system="403 403 200"),
+    # one organisation's work list: the drill-down of the roll-up, inside the administered subtree only
+    "portal:work_org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "portal:import_index": Row("login 403 200 200 200 200 200"),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
@@ -898,6 +924,9 @@ TABLE: dict[str, Row] = {
         data=member_form,
     ),
     "members:export": Row("login 403 200 200 200 200 200"),
+    # a background export's page and file: its user's only (core.exports)
+    "portal:export_job": Row("login 403 200 404 404 404 404", kwargs=pk("export_job")),
+    "portal:export_download": Row("login 403 200 404 404 404 404", kwargs=pk("export_job")),
     "members:birthdays": Row("login 403 200 200 200 200 200"),
     "members:detail": Row("login 404 200 404 404 200 404", kwargs=person_pk("target")),
     "members:edit": Row(

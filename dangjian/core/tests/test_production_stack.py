@@ -6,6 +6,7 @@ documented session settings available to the benchmarks."""
 from __future__ import annotations
 
 import gzip
+import http.client
 import importlib.util
 import io
 import os
@@ -198,6 +199,13 @@ def test_gunicorn_serves_the_application_and_its_static_files(tmp_path):
         status, headers, css = _get(base + asset.group(1), **proxied)
         assert status == 200 and "immutable" in headers["Cache-Control"]
         assert css == (ROOT / "static" / "css" / "dangjian.css").read_bytes()
+        # one request per connection (keepalive 0): a client asking to keep it open is told it closes
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", asset.group(1), headers=proxied)
+        response = conn.getresponse()
+        response.read()
+        assert response.status == 200 and response.getheader("Connection") == "close"
+        conn.close()
         # plain HTTP, not through the proxy: sent to HTTPS
         status, headers, _ = _get(base + "/accounts/login/", Host=env["ALLOWED_HOSTS"])
         assert status == 301 and headers["Location"].startswith("https://")
@@ -312,3 +320,33 @@ def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatc
     unlimited = worker()
     conf.post_request(unlimited, None, {}, None)
     assert unlimited.alive
+
+
+def test_the_task_worker_runs_below_the_pages_priority_and_never_raises_it():
+    """`dangjian worker` lowers its CPU priority to TASK_WORKER_NICE, and leaves a lower one (systemd's Nice=)."""
+    code = "from dangjian.core.management.commands.worker import lower_priority; print(lower_priority(5))"
+
+    def niceness_after(start: int) -> int:
+        done = subprocess.run(
+            ["nice", "-n", str(start), sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
+        return int(done.stdout)
+
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert niceness_after(0) == max(base, 5)
+    assert niceness_after(10) == base + 10
+
+
+@override_settings(TASK_BACKEND="database", TASK_WORKER_NICE=7)
+def test_the_worker_command_lowers_its_priority_before_it_runs_tasks(monkeypatch):
+    from dangjian.core.management.commands import worker
+
+    calls = []
+    monkeypatch.setattr(worker, "lower_priority", lambda nice: calls.append(("nice", nice)))
+    monkeypatch.setattr(worker, "call_command", lambda *args: calls.append(args))
+    call_command("worker", "--batch")
+    assert calls == [("nice", 7), ("db_worker", "--no-startup-delay", "--batch")]

@@ -1,9 +1,9 @@
 """Every page of the everyday scenario costs the same number of queries with N and with 3N organisations:
 sign-in, the dashboard, the 党费 collection sheet and recording the month's payments, arrears, the meetings list
 and recording a meeting with its roster, the branch's compliance page, the compliance overview and its
-drill-downs, the organisation tree, member search, the exports and a member's own pages. The organisations
-added between the two counts come with members, 党费 bases and payments, meetings and kept results, so a read
-per organisation (or per member) shows as a difference."""
+drill-downs, the organisation tree, member search, the exports (a large one's page and download too) and a
+member's own pages. The organisations added between the two counts come with members, 党费 bases and payments,
+meetings and kept results, so a read per organisation (or per member) shows as a difference."""
 
 from __future__ import annotations
 
@@ -12,13 +12,15 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.compliance import kept
 from dangjian.compliance import selectors as compliance_selectors
 from dangjian.conftest import TEST_PASSWORD
+from dangjian.core import exports
+from dangjian.core.models import ExportJob
 from dangjian.dues.models import DuesPayment
 from dangjian.dues.services import declare_base, record_payment
 from dangjian.meetings.models import Meeting
@@ -168,6 +170,14 @@ def measure(s, tree, round_: int) -> dict[str, int]:
         counts[f"compliance export ({label})"] = count(
             client, "get", reverse("compliance:export"), {"year": str(TODAY.year)}
         )
+    with override_settings(EXPORT_BACKGROUND_ROWS=0):  # the city's roll: made by the task worker
+        counts["members export, background (gongwei)"] = count(
+            gongwei, "get", reverse("members:export"), expect=(302,)
+        )
+    job = ExportJob.objects.filter(user=s["gongwei"]).latest("created_at")
+    assert exports.run_export.func(str(job.pk)) == "done"
+    counts["export page"] = count(gongwei, "get", reverse("portal:export_job", args=[job.pk]))
+    counts["export download"] = count(gongwei, "get", reverse("portal:export_download", args=[job.pk]))
     counts["org detail (dangwei)"] = count(dangwei, "get", reverse("orgs:detail", args=[tree.a.pk]))
     counts["compliance drill-down 党委"] = count(gongwei, "get", reverse("compliance:org", args=[tree.a.pk]))
     counts["compliance unit rows"] = count(
@@ -202,8 +212,9 @@ def measure(s, tree, round_: int) -> dict[str, int]:
 
 
 def test_every_page_of_the_scenario_costs_the_same_queries_for_n_and_3n_organisations(
-    client, scenario, tree, make_member, monkeypatch
+    client, scenario, tree, make_member, monkeypatch, settings, tmp_path
 ):
+    settings.VAR_DIR = tmp_path  # the background export's file
     # the compliance overview lists the organisations of a small scope (up to INLINE_ORGS) and rolls a larger
     # one up per 单位 (one more query): both counts are taken in the roll-up, the city's case
     monkeypatch.setattr(compliance_selectors, "INLINE_ORGS", 10)

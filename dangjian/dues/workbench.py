@@ -1,0 +1,65 @@
+"""党费 in the workbench (compliance.workbench): the kept DUES-* results (arrears: overdue), and this month's
+members not yet fully paid before the branch's 集中交纳日 (due)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from dangjian.compliance.registry import Link
+from dangjian.compliance.workbench import OrgLabel, WorkItem, register_category, register_provider
+from dangjian.dues import selectors
+
+
+def sheet_url(org_id: int, month: dt.date | None = None) -> str:
+    query = {"org": org_id} | ({"month": f"{month:%Y-%m}"} if month else {})
+    return f"{reverse('dues:sheet')}?{urlencode(query)}"
+
+
+def _settle(rule, org, status: str) -> Link | None:
+    if rule.check == "dues_arrears_case":
+        return Link(
+            f"{reverse('dues:arrears')}?{urlencode({'org': org.id})}", str(_l("审查欠缴")), primary=True
+        )
+    return Link(sheet_url(org.id), str(_l("去收缴党费")), primary=True)
+
+
+register_category(
+    "dues",
+    _l("党费"),
+    order=20,
+    kinds=("dues_base_declared", "dues_paid_monthly", "dues_arrears_case"),
+    per_period=("dues_paid_monthly",),
+    link=_settle,
+)
+
+
+@register_provider("dues_this_month")
+def this_month(user, org, on: dt.date) -> list[WorkItem]:
+    """Per branch: the members not yet fully paid for this month while its 集中交纳日 is ahead (once it has
+    passed, the kept DUES-PAID-MONTHLY result says so). The ledger's queries + 2."""
+    per_branch: dict[int, list] = {}
+    for reminder in selectors.reminders(user, on, org):
+        if reminder.due_date >= on:
+            per_branch.setdefault(reminder.branch.pk, []).append(reminder)
+    items = []
+    for found in per_branch.values():
+        branch, due = found[0].branch, found[0].due_date
+        items.append(
+            WorkItem(
+                "dues",
+                _("本月党费"),
+                OrgLabel(branch.pk, branch.name, branch.path, branch.type),
+                due,
+                False,
+                _("%(n)s名党员本月党费尚未交清，集中交纳日为%(day)s。")
+                % {"n": len(found), "day": f"{due:%Y-%m-%d}"},
+                f"{on:%Y-%m}",
+                Link(sheet_url(branch.pk, on), _("去收缴党费"), primary=True),
+            )
+        )
+    return items

@@ -1,0 +1,35 @@
+"""换届选举 in the workbench (compliance.workbench): the kept terms results — a term ending within the
+reminder months is due, one ended without a new term overdue — with the election record as the button."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _l
+
+from dangjian.compliance.registry import Link
+from dangjian.compliance.workbench import register_category
+
+
+def _record(rule, org, status: str) -> Link | None:
+    return Link(
+        f"{reverse('elections:create')}?{urlencode({'org': org.id})}", str(_l("登记选举")), primary=True
+    )
+
+
+register_category(
+    "elections",
+    _l("换届选举"),
+    order=40,
+    kinds=(
+        "term_on_time",
+        "term_on_time_adjusted",
+        "term_reminder",
+        "election_quorum",
+        "election_margin",
+        "election_threshold",
+        "election_congress_form",
+    ),
+    link=_record,
+)

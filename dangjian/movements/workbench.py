@@ -1,0 +1,100 @@
+"""党员管理 in the workbench (compliance.workbench): the kept MEM-* results (a transfer not made after six
+months away, a member abroad not contacted: overdue), and what is waiting for the branch — transfers to
+accept, contacts coming due, members out of contact whose case is for the branch to consider."""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from dangjian.accounts.scope import scope_for
+from dangjian.compliance.registry import Link
+from dangjian.compliance.workbench import OrgLabel, WorkItem, register_category, register_provider
+from dangjian.members.models import Member
+from dangjian.movements import selectors
+from dangjian.movements.choices import TransferState
+
+
+def _movements(rule, org, status: str) -> Link | None:
+    return Link(
+        f"{reverse('movements:index')}?{urlencode({'org': org.id})}", str(_l("处理流动党员")), primary=True
+    )
+
+
+register_category(
+    "movements",
+    _l("转接与流动"),
+    order=60,
+    kinds=("mem_transfer_due", "mem_mobile_contact", "mem_abroad_study"),
+    link=_movements,
+)
+
+
+def _label(org) -> OrgLabel:
+    return OrgLabel(org.pk, org.name, org.path, org.type)
+
+
+def _members(user, org):
+    qs = Member.objects.filter(scope_for(user).org_q("org__"))
+    return qs.filter(org__path__startswith=org.path) if org is not None else qs
+
+
+@register_provider("movements")
+def waiting(user, org, on: dt.date) -> list[WorkItem]:
+    """Transfers into the user's organisations waiting for acceptance, contacts with members abroad due
+    within the reminder days (one already late is the kept MEM-MOBILE-CONTACT result) and members out of
+    contact with a suggestion for the branch: three queries."""
+    items = []
+    transfers = selectors.transfers_awaiting(user)
+    for t in transfers:
+        if t.state != TransferState.PENDING or (org is not None and not t.to_org.path.startswith(org.path)):
+            continue
+        items.append(
+            WorkItem(
+                "movements",
+                _("%(name)s的组织关系转入待接收") % {"name": t.member.name},
+                _label(t.to_org),
+                None,
+                False,
+                _("由%(org)s于%(day)s转出，请核对后接收或退回。")
+                % {"org": t.from_org.name, "day": f"{t.started_on:%Y-%m-%d}"},
+                link=Link(reverse("movements:transfer", args=[t.pk]), _("去接收"), primary=True),
+                since=t.started_on,
+            )
+        )
+    members = _members(user, org)
+    for m in selectors.mobile_items(members, on):
+        if not m.contact_due or m.contact_overdue:
+            continue
+        items.append(
+            WorkItem(
+                "movements",
+                _("与%(name)s联系") % {"name": m.member.name},
+                _label(m.member.org),
+                m.next_contact,
+                False,
+                _("出国（境）党员，上次联系%(day)s。")
+                % {"day": f"{m.last_contact:%Y-%m-%d}" if m.last_contact else _("无记录")},
+                link=Link(reverse("movements:member", args=[m.member.pk]), _("登记联系"), primary=True),
+            )
+        )
+    for lost in selectors.lost_items(members, on):
+        if lost.suggestion is None:
+            continue
+        items.append(
+            WorkItem(
+                "movements",
+                _("失联党员%(name)s：%(suggestion)s")
+                % {"name": lost.member.name, "suggestion": lost.suggestion_label},
+                _label(lost.member.org),
+                lost.since,
+                False,
+                _("%(day)s起失去联系，请支部研究处理。") % {"day": f"{lost.lost.lost_on:%Y-%m-%d}"},
+                link=Link(reverse("movements:member", args=[lost.member.pk]), _("研究处理"), primary=True),
+            )
+        )
+    return items

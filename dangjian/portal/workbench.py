@@ -1,0 +1,205 @@
+"""The home pages' work: the branch's list of what is due and overdue, the roll-up of a 党委/工委's scope (the
+organisations most behind first) and a member's own page. Everything is derived from what is recorded: the
+kept compliance results and 待办 (compliance.workbench) and the items each domain app provides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from dangjian.accounts.scope import scope_for
+from dangjian.compliance import workbench
+from dangjian.compliance.registry import Link
+from dangjian.compliance.rulebook import load_ruleset
+from dangjian.compliance.workbench import OrgLabel, WorkItem, WorkList, register_category, register_provider
+from dangjian.members.models import Member
+from dangjian.members.selectors import birthday_of, birthdays
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+
+ROLLUP_ROWS = 20  # the organisations most behind shown on the roll-up
+
+# 政治生日: the members app sits below the engine, so its category and provider are registered here.
+register_category("birthdays", _l("政治生日"), order=90)
+
+
+@register_provider("birthdays")
+def birthday_items(user, org, on: dt.date) -> list[WorkItem]:
+    """Members of the administered organisations whose 政治生日 falls this month (one query)."""
+    members = Member.objects.filter(scope_for(user).org_q("org__"))
+    if org is not None:
+        members = members.filter(org__path__startswith=org.path)
+    month = on.replace(day=1)
+    items = []
+    for b in birthdays(members, month):
+        items.append(
+            WorkItem(
+                "birthdays",
+                _("%(name)s同志的政治生日") % {"name": b.member.name},
+                OrgLabel(b.branch.pk, b.branch.name, b.branch.path, b.branch.type),
+                b.date,
+                False,
+                _("入党%(years)s周年。") % {"years": b.years},
+                link=Link(
+                    reverse("members:birthday_card", args=[b.member.pk]) + f"?month={month:%Y-%m}",
+                    _("生日贺卡"),
+                ),
+            )
+        )
+    return items
+
+
+def _orgs(user, org: Org | None, on: dt.date):
+    orgs = Org.objects.filter(scope_for(user).org_q()).active(on)
+    return orgs.filter(path__startswith=org.path) if org is not None else orgs
+
+
+def work_list(user, *, org: Org | None = None, on: dt.date | None = None) -> WorkList:
+    """What the organisations the user administers (within `org`'s subtree when given) must do: the kept
+    results' and 待办's items and every registered provider's, overdue first, then by due date."""
+    on = on or dt.date.today()
+    found = WorkList(workbench.kept_items(_orgs(user, org, on), on=on, ruleset=load_ruleset()))
+    for provider in workbench.PROVIDERS.values():
+        found.items.extend(provider(user, org, on))
+    return found.sorted()
+
+
+# --- the roll-up of a 党委/工委 -------------------------------------------------------------------------------
+
+
+@dataclass
+class RollupRow:
+    org: Any  # the organisation (a 党支部, or a 党委/党总支 for its own items), with `unit`
+    overdue: int = 0
+
+
+@dataclass
+class UnitRow:
+    name: str
+    orgs: int = 0  # organisations of the unit shown as rows
+    behind: int = 0  # those with overdue items
+    overdue: int = 0
+    top: Any = None  # the unit's highest organisation in the scope: the drill-down of the unit
+
+
+@dataclass
+class Rollup:
+    rows: list[RollupRow]  # the most behind first, at most ROLLUP_ROWS
+    units: list[UnitRow]
+    total_orgs: int
+    behind: int
+    overdue: int
+
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
+
+
+def rollup(user, *, root: Org | None = None, on: dt.date | None = None) -> Rollup:
+    """The organisations the user administers (below `root` when given) by number of overdue items, from the
+    kept results (two queries whatever the number of organisations): a 党小组's items count for its 党支部;
+    the units (单位) summed the same way."""
+    on = on or dt.date.today()
+    orgs = _orgs(user, root, on)
+    counts = workbench.overdue_counts(orgs, on=on, ruleset=load_ruleset())
+    listed = list(orgs.order_by("path").only("id", "name", "path", "type", "parent_id", "unit", "depth"))
+    rows: dict[int, RollupRow] = {}
+    for o in listed:
+        if o.type not in (OrgType.XIAOZU, OrgType.GONGWEI) and (root is None or o.pk != root.pk):
+            rows[o.pk] = RollupRow(o)
+    for o in listed:
+        n = counts.get(o.pk, 0)
+        key = o.parent_id if o.type == OrgType.XIAOZU else o.pk
+        if n and key in rows:
+            rows[key].overdue += n
+    units: dict[str, UnitRow] = {}
+    for row in rows.values():
+        unit = units.setdefault(row.org.unit or "", UnitRow(row.org.unit or ""))
+        unit.orgs += 1
+        unit.overdue += row.overdue
+        unit.behind += int(row.overdue > 0)
+        if unit.top is None or row.org.depth < unit.top.depth:
+            unit.top = row.org
+    ranked = sorted(rows.values(), key=lambda r: (-r.overdue, r.org.path))
+    behind = sum(1 for r in ranked if r.overdue)
+    return Rollup(
+        rows=[r for r in ranked if r.overdue][:ROLLUP_ROWS],
+        units=sorted(units.values(), key=lambda u: (-u.overdue, u.name)),
+        total_orgs=len(ranked),
+        behind=behind,
+        overdue=sum(r.overdue for r in ranked),
+    )
+
+
+def own_work(org: Org, *, on: dt.date | None = None) -> WorkList:
+    """A 党委's (党总支's …) own items, without its subtree's: its kept results and 待办 (two queries)."""
+    on = on or dt.date.today()
+    return WorkList(
+        workbench.kept_items(Org.objects.filter(pk=org.pk), on=on, ruleset=load_ruleset())
+    ).sorted()
+
+
+# --- a member's own page --------------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberHome:
+    member: Member
+    month_row: Any  # this month's ledger row (dues.ledger.LedgerRow) or None without a declared base
+    due_date: dt.date
+    arrears: list[str]  # the overdue unpaid months
+    outstanding: Decimal
+    activities: list[Any]  # the branch's latest meetings
+    birthday: Any  # members.selectors.Birthday this month, or None
+    hours: Any  # training.selectors.OwnHours
+    year: int
+    month_label: str = ""
+    month_status: str = ""
+
+
+def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
+    """What a member sees first: this month's 党费 and any arrears, the branch's latest activities, their
+    政治生日 this month and their study hours against the target (a fixed number of queries)."""
+    from dangjian.dues.choices import LedgerStatus
+    from dangjian.dues.ledger import arrears, due_date, member_ledger
+    from dangjian.meetings.choices import MeetingType
+    from dangjian.meetings.models import Meeting
+    from dangjian.training.selectors import own_hours
+
+    on = on or dt.date.today()
+    rows = member_ledger(member, on.year)
+    month = on.replace(day=1)
+    month_row = next((r for r in rows if r.month == month), None)
+    found = arrears(Member.objects.filter(pk=member.pk), on)
+    owed = found[0].unpaid_months if found else []
+    outstanding = sum(
+        (max(r.due - r.paid, Decimal(0)) for r in rows if f"{r.month:%Y-%m}" in owed), Decimal(0)
+    )
+    branch = member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent_id else member.org
+    activities = list(
+        Meeting.objects.filter(org__path__startswith=branch.path)
+        .prefetch_related("kinds")
+        .select_related("org")
+        .order_by("-date", "-id")[:5]
+    )
+    for m in activities:
+        m.type_labels = _("、").join(str(MeetingType(k.type).label) for k in m.kinds.all())
+    return MemberHome(
+        member=member,
+        month_row=month_row,
+        due_date=due_date(member.org, on),
+        arrears=owed,
+        outstanding=outstanding,
+        activities=activities,
+        birthday=birthday_of(member, month),
+        hours=own_hours(member, year=on.year, as_of=on),
+        year=on.year,
+        month_label=f"{on:%Y-%m}",
+        month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
+    )
