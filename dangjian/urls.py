@@ -25,3 +25,5 @@ urlpatterns = [
     path("talks/", include("dangjian.talks.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+handler500 = "dangjian.core.error_views.server_error"

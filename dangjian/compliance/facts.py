@@ -188,7 +188,7 @@ def branch_roll(ids_sq, on: dt.date) -> list[RollMember]:
     rows = (
         Member.objects.on_roll(on)
         .filter(org__in=branch_member_orgs(ids_sq))
-        .order_by("name", "id")
+        .order_by("name_pinyin", "name", "id")
         .values_list("id", "name", "joined_on", "org_id", "org__type", "org__parent_id", "is_leader")
     )
     group = OrgType.XIAOZU

@@ -11,7 +11,8 @@ The engine defines the hooks; each domain app brings the implementations from on
 - fact providers (`register_facts`, in facts.py): set-based loaders of the facts a domain's checks read;
 - evidence resolvers (`register_evidence`): turn (kind, id) into what a viewer may see of the record,
   through the viewer's scope;
-- labels (`register_param_labels`, `register_value_labels`, `register_short_titles`) for the pages.
+- labels (`register_param_labels`, `register_value_labels`, `register_short_titles`) for the pages, and the
+  area of work each check kind belongs to (`register_area`: the overview's column groups).
 """
 
 from __future__ import annotations
@@ -194,6 +195,40 @@ def register_value_labels(key: str, labeler: Callable[[Any], str] | Mapping[str,
 def register_short_titles(titles: Mapping[str, Any]) -> None:
     """Rule id → the short column heading of the overview (a rule without one shows its title)."""
     SHORT_TITLES.update(titles)
+
+
+# --- areas of work: the overview groups its columns by them ------------------------------------------
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area of the party's work (组织设置, 三会一课, 党费 …): the overview shows the rules of its check kinds
+    together, under its label, areas in `order`."""
+
+    key: str
+    label: Any
+    order: int
+
+
+AREAS: dict[str, Area] = {}
+KIND_AREAS: dict[str, str] = {}  # check kind → area key
+OTHER_AREA = Area("", "", 10_000)  # the kinds no app placed in an area: last, without a heading
+
+
+def register_area(key: str, label: Any, *, order: int, kinds: Iterable[str]) -> None:
+    """Places check kinds in an area of work, declared by the app that owns them (several modules of one
+    app may register the same area with the same label and order)."""
+    area = Area(key, label, order)
+    known = AREAS.setdefault(key, area)
+    if (str(known.label), known.order) != (str(label), order):
+        raise RuntimeError(f"area {key!r} registered twice with different labels or orders")
+    for kind in kinds:
+        if KIND_AREAS.setdefault(kind, key) != key:
+            raise RuntimeError(f"check {kind!r} placed in two areas")
+
+
+def area_of(kind: str) -> Area:
+    return AREAS.get(KIND_AREAS.get(kind, ""), OTHER_AREA)
 
 
 # --- helpers shared by the checks -----------------------------------------------------------------------

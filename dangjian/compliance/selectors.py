@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import QuerySet
 from django.http import Http404
@@ -20,20 +20,25 @@ from django.utils.translation import gettext_lazy as _l
 
 from dangjian.compliance.evaluator import Evaluation, Result
 from dangjian.compliance.kept import History, unit_filter, unit_key
+from dangjian.compliance.plain import plain_basis, plain_note
 from dangjian.compliance.registry import (
     EVIDENCE_RESOLVERS,
+    OTHER_AREA,
     PARAM_LABELS,
     REGISTRY,
     SHORT_TITLES,
     VALUE_LABELS,
+    Area,
     EvidenceItem,
     Link,
+    area_of,
 )
 from dangjian.compliance.rulebook import Rule, Ruleset
 from dangjian.orgs.choices import OrgType, PostTitle, chinese_label
 from dangjian.orgs.models import Org
 
 STATUS_ORDER = {"fail": 0, "pending": 1, "pass": 2, "not_applicable": 3}
+OPEN_STATUSES = frozenset({"fail", "pending"})  # what "只看不符合" lists: not met, or not yet decided
 SEVERITY_TEXT = {"required": _l("必须"), "advisory": _l("建议")}
 STATUS_TEXT = {
     "pass": _l("符合"),
@@ -141,7 +146,23 @@ class Tally:
 class Column:
     rule: Rule
     short: str
+    area: Area = OTHER_AREA
     tally: Tally = field(default_factory=Tally)
+
+
+class AreaHeading(NamedTuple):
+    """A group of the overview's columns: the area's label over `span` consecutive columns."""
+
+    area: Area
+    span: int
+
+
+def overview_rules(evaluation: Evaluation, types: set[str] | None) -> list[Rule]:
+    """The overview's columns: the rules applying to one of `types` (None: every rule), grouped by their
+    check kind's area of work (registered by the app that owns the kind), in rulebook order within one."""
+    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    order = {rule.id: i for i, rule in enumerate(rules)}
+    return sorted(rules, key=lambda r: (area_of(r.check).order, area_of(r.check).key, order[r.id]))
 
 
 @dataclass
@@ -161,7 +182,7 @@ class OrgRow:
 
     @property
     def type_label(self) -> str:
-        return chinese_label(OrgType, self.ref.type)
+        return str(OrgType(self.ref.type).label)  # in the reader's language
 
 
 @dataclass
@@ -208,6 +229,17 @@ class Overview:
     inline: bool  # several 单位, few organisations: every unit is shown opened
 
     @property
+    def areas(self) -> list[AreaHeading]:
+        """The headings over the columns: one per run of columns of the same area."""
+        headings: list[AreaHeading] = []
+        for col in self.columns:
+            if headings and headings[-1].area == col.area:
+                headings[-1] = AreaHeading(col.area, headings[-1].span + 1)
+            else:
+                headings.append(AreaHeading(col.area, 1))
+        return headings
+
+    @property
     def worst(self) -> list[Column]:
         failing = [c for c in self.columns if c.tally.failed and c.tally.share is not None]
         return sorted(failing, key=lambda c: (c.tally.share, -c.tally.failed))[:3]
@@ -228,9 +260,9 @@ def build_overview(
     """One pass over the results: per rule, per 单位 and (when they are to be shown) per organisation.
     `types`: show only the rules that apply to one of these organisation types (None: every rule).
     `org_rows`: build the organisation rows (None: when there is one 单位 or few organisations)."""
-    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    rules = overview_rules(evaluation, types)
     position = {rule.id: i for i, rule in enumerate(rules)}
-    columns = [Column(rule, short_title(rule)) for rule in rules]
+    columns = [Column(rule, short_title(rule), area_of(rule.check)) for rule in rules]
     overall = Tally()
     units: dict[str, UnitRow] = {}
     orgs: dict[int, tuple[str, OrgRow]] = {}
@@ -287,9 +319,9 @@ def build_overview_from_counts(
 ) -> Overview:
     """The roll-up of a large scope from kept results counted in SQL (compliance.kept.kept_counts): per rule
     and per 单位, without organisation rows (a 单位's rows are fetched when it is opened)."""
-    rules = [rule for rule in evaluation.ruleset.rules if types is None or set(rule.applies_to) & types]
+    rules = overview_rules(evaluation, types)
     position = {rule.id: i for i, rule in enumerate(rules)}
-    columns = [Column(rule, short_title(rule)) for rule in rules]
+    columns = [Column(rule, short_title(rule), area_of(rule.check)) for rule in rules]
     overall = Tally()
     units: dict[str, UnitRow] = {}
     for key, rule_id, status, n in counts:
@@ -338,6 +370,8 @@ class RuleResult:
     evidence: list[EvidenceItem]
     link: Link | None  # where the result is acted on ("去录入…", "任命职务" …)
     history: History | None = None  # kept results only: since when, and the changes of status
+    basis: str = ""  # the rule's basis and note in plain words (compliance.plain): no research provenance
+    note: str = ""
 
     @property
     def clause_parts(self) -> tuple[str, str, str, str]:
@@ -386,6 +420,7 @@ def org_results(
     evidence = resolve_evidence(user, (ref for r in results for ref in r.evidence))
     active = org.dissolved_on is None or org.dissolved_on > dt.date.today()
     order = {rule.id: i for i, rule in enumerate(evaluation.ruleset.rules)}
+    titles = {rule.id: rule.title for rule in evaluation.ruleset.rules}
     out = []
     for result in sorted(results, key=lambda r: (STATUS_ORDER[r.status], order[r.rule.id])):
         rule = result.rule
@@ -394,7 +429,15 @@ def org_results(
         items = [evidence[ref] for ref in result.evidence if ref in evidence]
         items.sort(key=lambda e: (e.date or dt.date.min, e.ref))
         out.append(
-            RuleResult(result, clause_texts.get(rule.clause, ""), items, link, (history or {}).get(rule.id))
+            RuleResult(
+                result,
+                clause_texts.get(rule.clause, ""),
+                items,
+                link,
+                (history or {}).get(rule.id),
+                plain_basis(rule.basis),
+                plain_note(rule.note, titles),
+            )
         )
     return out
 
@@ -436,6 +479,8 @@ class RuleView:
     check_label: str
     params: list[tuple[str, str, str]]  # (label, key, value shown)
     uncertain: bool
+    basis_plain: str = ""  # for readers other than the 工委管理员 (compliance.plain)
+    note_plain: str = ""
 
     @property
     def clause_parts(self) -> tuple[str, str, str, str]:
@@ -443,6 +488,7 @@ class RuleView:
 
 
 def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]:
+    titles = {rule.id: rule.title for rule in ruleset.rules}
     views = []
     for rule in ruleset.rules:
         params = [(str(PARAM_LABELS.get(k, k)), k, _value_label(k, v)) for k, v in rule.params.items()]
@@ -455,6 +501,8 @@ def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]
                 check_label=str(REGISTRY[rule.check].label),
                 params=params,
                 uncertain=any(m in rule.note for m in UNCERTAIN_MARKERS),
+                basis_plain=plain_basis(rule.basis),
+                note_plain=plain_note(rule.note, titles),
             )
         )
     return views

@@ -15,6 +15,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from dangjian.accounts.choices import Role
+from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
 from dangjian.compliance import kept, reading, selectors
 from dangjian.compliance.clauses import all_clauses
@@ -24,6 +26,8 @@ from dangjian.compliance.rulebook import list_versions, load_ruleset
 from dangjian.core import exports
 from dangjian.core.downloads import personal_data
 from dangjian.orgs.models import Org
+
+SHOW_ALL = "all"  # ?show=all on an organisation's page: every rule, not only those that fail or are pending
 
 
 def _is_htmx(request) -> bool:
@@ -112,6 +116,10 @@ def org_detail(request, pk: int):
     evaluation, meta = reading.results(form, Org.objects.filter(pk=org.pk))
     history = kept.result_history(org.pk, year=evaluation.year, ruleset=evaluation.ruleset) if meta else None
     items = selectors.org_results(request.user, org, evaluation, all_clauses(), history)
+    # 只看不符合 (the default): the failing and pending rules only; ?show=all lists every rule, the open ones
+    # still first. Links, so that the choice works without script and keeps the year and date asked for.
+    show_all = request.GET.get("show") == SHOW_ALL
+    shown = items if show_all else [i for i in items if i.status in selectors.OPEN_STATUSES]
     return render(
         request,
         "compliance/org.html",
@@ -122,6 +130,12 @@ def org_detail(request, pk: int):
             "evaluation": evaluation,
             "kept": meta,
             "items": items,
+            "shown": shown,
+            "n_hidden": len(items) - len(shown),
+            "show_all": show_all,
+            "opened": request.GET.get("open", ""),
+            "only_failing_url": _query(form, org=None, unit=None) or "?",
+            "show_all_url": _query(form, org=None, unit=None, show=SHOW_ALL),
             "counts": selectors.status_counts(i.result for i in items),
             "unit_key": selectors.unit_key(org),
             "query": _query(form, org=None, unit=None),
@@ -149,6 +163,7 @@ def rules(request):
     if version is not None and version not in versions:
         raise Http404(_("规则库版本不存在。"))
     ruleset = load_ruleset(version)
+    scope = scope_for(request.user)
     return render(
         request,
         "compliance/rules.html",
@@ -157,5 +172,8 @@ def rules(request):
             "ruleset": ruleset,
             "versions": versions,
             "rules": selectors.rule_views(ruleset, all_clauses()),
+            # the research behind the rules (reference codes, confidence, parameter keys, checksums) is for
+            # the 工委管理员, who maintains the rulebook; everyone else reads the rules in plain words
+            "provenance": scope.is_superuser or Role.GONGWEI_ADMIN in scope.roles(),
         },
     )

@@ -8,6 +8,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -58,13 +59,23 @@ class PaymentRowForm(forms.Form):
     """One row of the collection sheet's bulk entry (prefix: the member's id)."""
 
     pick = forms.BooleanField(label=_("登记"), required=False)
+    # a text field (with the decimal keypad on phones): what was typed reaches the server, so "abc" is
+    # answered with 金额格式不正确 on its row; a number field would send nothing and say 请填写金额
     amount = forms.DecimalField(
         label=_("金额"),
         max_digits=10,
         decimal_places=2,
-        min_value=0.01,
-        widget=forms.NumberInput(
-            attrs={"class": "form-control form-control-sm", "step": "0.01", "min": "0.01"}
+        min_value=Decimal("0.01"),
+        error_messages={
+            "required": _("请填写金额。"),
+            "invalid": _("金额格式不正确，请填写数字，如 25.50。"),
+            "min_value": _("金额须大于 0。"),
+            "max_digits": _("金额过大。"),
+            "max_whole_digits": _("金额过大。"),
+            "max_decimal_places": _("金额最多保留两位小数。"),
+        },
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "inputmode": "decimal", "autocomplete": "off"}
         ),
     )
     method = forms.ChoiceField(
@@ -139,10 +150,14 @@ class PaymentForm(forms.Form):
         return data
 
 
+_day_of_month = lazy(lambda d: _g("每月%(d)s日") % {"d": d}, str)
+
+
 class CollectionDayForm(forms.Form):
     day = forms.TypedChoiceField(
         label=_("党费集中交纳日"),
-        choices=[("", _("每月最后一天"))] + [(str(d), _("每月%(d)s日") % {"d": d}) for d in range(1, 29)],
+        # labels translated when shown (the choices are built once, at import, in no particular language)
+        choices=[("", _("每月最后一天"))] + [(str(d), _day_of_month(d)) for d in range(1, 29)],
         coerce=int,
         empty_value=None,
         required=False,

@@ -53,6 +53,24 @@ class LedgerRow:
     notes: list[str] = field(default_factory=list)  # set by the pages: 预交/补交 of the payments covering it
 
 
+@dataclass(frozen=True)
+class OwedMonth:
+    """An overdue month not paid in full: `partial` when part of it was paid (shown as 部分), `owed` what is
+    still to pay."""
+
+    month: str  # YYYY-MM
+    due: Decimal
+    paid: Decimal
+
+    @property
+    def owed(self) -> Decimal:
+        return max(self.due - self.paid, ZERO)
+
+    @property
+    def partial(self) -> bool:
+        return self.paid > ZERO
+
+
 @dataclass
 class ArrearsRow:
     member_id: int
@@ -64,6 +82,11 @@ class ArrearsRow:
     level: str  # none | warning | case | reviewed
     case_runs: list[str] = field(default_factory=list)  # "YYYY-MM~YYYY-MM": the runs that are cases
     unreviewed_runs: list[str] = field(default_factory=list)  # those without a review covering them
+    owed_months: list[OwedMonth] = field(default_factory=list)  # the unpaid months with what is still owed
+
+    @property
+    def owed(self) -> Decimal:
+        return sum((m.owed for m in self.owed_months), ZERO)
 
 
 def month_start(day: dt.date) -> dt.date:
@@ -259,6 +282,9 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
                 level=level,
                 case_runs=[_run_label(s, e) for s, e in cases],
                 unreviewed_runs=[_run_label(s, e) for s, e in open_cases],
+                owed_months=[
+                    OwedMonth(f"{m:%Y-%m}", member_rows[m].due, member_rows[m].paid) for m in unpaid
+                ],
             )
         )
     return result

@@ -26,6 +26,7 @@ from dangjian.compliance.registry import (
     dissolved,
     iso,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
     register_value_labels,
@@ -347,4 +348,15 @@ register_short_titles(
         "DUES-PAID-MONTHLY": _l("按月交纳"),
         "DUES-ARREARS-CASE": _l("欠缴审查"),
     }
+)
+
+register_area(
+    "dues",
+    _l("党费"),
+    order=30,
+    kinds=(
+        "dues_base_declared",
+        "dues_paid_monthly",
+        "dues_arrears_case",
+    ),
 )

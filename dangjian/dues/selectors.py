@@ -15,6 +15,7 @@ from django.db.models.functions import TruncMonth
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
+from dangjian.core.pinyin import name_key
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import DuesCategory, LedgerStatus
 from dangjian.dues.ledger import (
@@ -133,7 +134,7 @@ def sheet(user, org: Org, month: dt.date) -> Sheet:
     members)."""
     month = month_start(month)
     members = _members(user, org).filter(joined_on__lt=add_months(month, 1))
-    member_list = list(members.select_related("org").order_by("org__path", "name", "pk"))
+    member_list = list(members.select_related("org").order_by("org__path", "name_pinyin", "name", "pk"))
     rows = {r.member_id: r for r in ledger(members, month)}
     day = CollectionDay.objects.filter(org=org).values_list("day", flat=True).first()
     covering = DuesPayment.objects.filter(
@@ -162,6 +163,14 @@ def sheet(user, org: Org, month: dt.date) -> Sheet:
         else:
             result.n_open += 1
     return result
+
+
+def paid_last_month(user, org: Org, month: dt.date) -> dict[int, Decimal]:
+    """What each member of the branch paid for the month before `month`, by member (the sheet's "按上月"
+    prefill; the ledger's queries, whatever the number of members)."""
+    month = month_start(month)
+    members = _members(user, org).filter(joined_on__lt=month)
+    return {r.member_id: r.paid for r in ledger(members, add_months(month, -1)) if r.paid > ZERO}
 
 
 # --- reminders ----------------------------------------------------------------------------------
@@ -196,7 +205,7 @@ def reminders(user, today: dt.date, org: Org | None = None) -> list[Reminder]:
         b = branch_id(o)
         due = due_on(month, days.get(b))
         result.append(Reminder(r, o, parents.get(b, o), due, (due - today).days))
-    result.sort(key=lambda x: (x.due_date, x.branch.path, x.row.member_name))
+    result.sort(key=lambda x: (x.due_date, x.branch.path, name_key(x.row.member_name), x.row.member_name))
     return result
 
 
@@ -221,7 +230,7 @@ def arrears_items(user, as_of: dt.date, org: Org | None = None) -> list[ArrearsI
     ):
         latest.setdefault(review.member_id, review)
     items = [ArrearsItem(r, orgs[r.org_id], latest.get(r.member_id)) for r in rows]
-    items.sort(key=lambda i: (-i.row.consecutive, i.org.path, i.row.member_name))
+    items.sort(key=lambda i: (-i.row.consecutive, i.org.path, name_key(i.row.member_name), i.row.member_id))
     return items
 
 

@@ -68,24 +68,42 @@ def _sheet_target(request, data):
     return branches, org, month
 
 
-def _row_forms(sheet, data=None) -> dict[int, PaymentRowForm]:
+def _row_forms(sheet, data=None, amounts=None) -> dict[int, PaymentRowForm]:
+    """The open rows' entry forms; the amount offered is what is still due, or `amounts[member id]` (按上月:
+    what the member paid the month before) for a row nothing of the month is paid yet."""
     today = dt.date.today()
+    amounts = amounts or {}
     forms = {}
     for r in sheet.open_rows:
-        initial = {"amount": r.outstanding, "method": "cash", "paid_on": today, "additional": r.row.paid > 0}
+        amount = amounts.get(r.member.pk, r.outstanding) if r.row.paid == 0 else r.outstanding
+        initial = {"amount": amount, "method": "cash", "paid_on": today, "additional": r.row.paid > 0}
         forms[r.member.pk] = PaymentRowForm(data, prefix=f"p{r.member.pk}", initial=initial)
     return forms
 
 
-def _sheet_page(request, branches, org, month, sheet=None, row_forms=None, status=200):
+# ?fill= of the sheet (links, so that they work without script): "all" ticks every open row (全选), "last" ticks
+# the rows of the members who paid the month before and offers last month's amount (按上月)
+FILL_ALL, FILL_LAST = "all", "last"
+
+
+def _sheet_page(request, branches, org, month, sheet=None, row_forms=None, status=200, fill=""):
     context = {"nav": "dues", "tab": "sheet", "branches": branches, "org": org, "month": month}
     if org is not None:
         sheet = sheet or selectors.sheet(request.user, org, month)
-        row_forms = row_forms if row_forms is not None else _row_forms(sheet)
+        ticked: set[int] = set()
+        if row_forms is None:
+            last = selectors.paid_last_month(request.user, org, month) if fill == FILL_LAST else None
+            row_forms = _row_forms(sheet, amounts=last)
+            if fill == FILL_ALL:
+                ticked = set(row_forms)
+            elif last:
+                ticked = {r.member.pk for r in sheet.open_rows if r.row.paid == 0} & set(last)
         for r in sheet.rows:
             r.form = row_forms.get(r.member.pk)
         context.update(
             sheet=sheet,
+            ticked=ticked,
+            fill=fill,
             day_form=CollectionDayForm(initial={"day": sheet.collection_day}),
             prev_month=add_months(month, -1),
             next_month=add_months(month, 1),
@@ -105,7 +123,7 @@ def collection_sheet(request):
     data = request.POST if request.method == "POST" else request.GET
     branches, org, month = _sheet_target(request, data)
     if request.method == "GET" or org is None:
-        return _sheet_page(request, branches, org, month)
+        return _sheet_page(request, branches, org, month, fill=request.GET.get("fill", ""))
     sheet = selectors.sheet(request.user, org, month)
     row_forms = _row_forms(sheet, request.POST)
     picked = {pk: f for pk, f in row_forms.items() if f.picked()}

@@ -312,7 +312,7 @@ class DuesBaseImporter(Importer):
 
     def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
         bases = queryset.select_related("member", "member__org").order_by(
-            "member__org__path", "member__name", "member_id", "effective_month"
+            "member__org__path", "member__name_pinyin", "member__name", "member_id", "effective_month"
         )
         for base in bases.iterator(chunk_size=2000):
             yield {
@@ -475,7 +475,13 @@ class DuesPaymentImporter(Importer):
 
     def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
         payments = queryset.select_related("member", "member__org", "payer").order_by(
-            "member__org__path", "member__name", "member_id", "first_month", "paid_on", "pk"
+            "member__org__path",
+            "member__name_pinyin",
+            "member__name",
+            "member_id",
+            "first_month",
+            "paid_on",
+            "pk",
         )
         for payment in payments.iterator(chunk_size=2000):
             yield {

@@ -22,6 +22,7 @@ from dangjian.compliance.registry import (
     iso,
     month_count,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
 )
@@ -461,4 +462,18 @@ register_short_titles(
         "ELECT-THRESHOLD": _l("当选票数"),
         "ELECT-CONGRESS-FORM": _l("会议形式"),
     }
+)
+
+register_area(
+    "elections",
+    _l("换届"),
+    order=50,
+    kinds=(
+        "term_reminder",
+        "term_on_time_adjusted",
+        "election_quorum",
+        "election_margin",
+        "election_threshold",
+        "election_congress_form",
+    ),
 )

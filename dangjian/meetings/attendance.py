@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.meetings.facts import LifeFacts, LifeMember, LifeRecord
 from dangjian.orgs.choices import COMMITTEE_TITLES
@@ -167,7 +168,7 @@ def all_runs(facts: LifeFacts, types: frozenset[str], on: dt.date) -> list[Run]:
         return []
     table = presence(facts, types, only=suspects)
     found = [r for m in facts.members if m.id in suspects for r in runs(m, table.get(m.id, []), facts, on)]
-    return sorted(found, key=lambda r: (r.member.name, r.member.id, r.first))
+    return sorted(found, key=lambda r: (name_key(r.member.name), r.member.name, r.member.id, r.first))
 
 
 def cases(facts: LifeFacts, types: frozenset[str], months: int, on: dt.date) -> list[Run]:

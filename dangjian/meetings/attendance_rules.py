@@ -34,6 +34,7 @@ from dangjian.compliance.registry import (
     iso,
     month_count,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
     register_value_labels,
@@ -379,3 +380,14 @@ register_param_labels(
 register_value_labels("meeting_types", type_label)
 register_value_labels("group_meeting_types", type_label)
 register_value_labels("standin_titles", lambda value: chinese_label(PostTitle, value))
+
+register_area(
+    "meetings",
+    _l("三会一课"),
+    order=20,
+    kinds=(
+        "meeting_chaired",
+        "leader_org_life",
+        "orglife_absence",
+    ),
+)

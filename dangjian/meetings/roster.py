@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory
@@ -64,7 +65,7 @@ def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
             for m in candidates
             if paths.get(where[m.pk], "").startswith(prefix)
         ),
-        key=lambda e: (e.name, e.member_id),
+        key=lambda e: (name_key(e.name), e.name, e.member_id),
     )
 
 
@@ -80,7 +81,7 @@ def post_holders(org: Org, on: dt.date, titles: frozenset[str] | None = None) ->
     }
     return sorted(
         (RosterEntry(m.pk, m.name, is_formal_on(m, on), m.org_id) for m in members.values()),
-        key=lambda e: (e.name, e.member_id),
+        key=lambda e: (name_key(e.name), e.name, e.member_id),
     )
 
 

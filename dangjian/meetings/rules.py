@@ -38,6 +38,7 @@ from dangjian.compliance.registry import (
     iso,
     one_of,
     register,
+    register_area,
     register_evidence,
     register_param_labels,
     register_short_titles,
@@ -721,3 +722,15 @@ def secretary_lecture(facts: OrgFacts, window: Window, p: SecretaryLectureParams
 
 # the checks over who chaired and who attended (v5): registered on import
 from dangjian.meetings import attendance_rules  # noqa: E402, F401
+
+register_area(
+    "meetings",
+    _l("三会一课"),
+    order=20,
+    kinds=(
+        "periodic_meetings",
+        "annual_meeting",
+        "meeting_quorum",
+        "secretary_lecture",
+    ),
+)

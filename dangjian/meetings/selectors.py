@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import todo
 from dangjian.compliance.rulebook import load_ruleset
+from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
@@ -171,7 +172,7 @@ def _post_holders(org: Org, on: dt.date) -> list[tuple[int, str, str]]:
         Post.objects.current(on)
         .filter(org=org)
         .values_list("member_id", "member__name", "title")
-        .order_by("member__name", "member_id")
+        .order_by("member__name_pinyin", "member__name", "member_id")
     )
     return sorted(rows, key=lambda r: order.get(r[2], 99))
 
@@ -310,7 +311,9 @@ def meeting_detail(meeting: Meeting, scope) -> dict[str, Any]:
     for kind in kinds:
         kind.counted = ROSTER_OF_TYPE.get(kind.type) != Roster.NONE
     absences = list(
-        meeting.absences.select_related("member", "member__org").order_by("member__name", "member_id")
+        meeting.absences.select_related("member", "member__org").order_by(
+            "member__name_pinyin", "member__name", "member_id"
+        )
     )
     for absence in absences:
         absence.linkable = scope.covers(absence.member.org)
@@ -574,4 +577,13 @@ def absence_items(user, on: dt.date, org: Org | None = None) -> list[AbsenceItem
     for item in items:
         item.member_org = names.get(item.run.member.org_id, "")
         item.last_review = reviews.get(item.run.member.id)
-    return sorted(items, key=lambda i: (i.level != CASE, i.branch.path, i.run.member.name, i.run.first))
+    return sorted(
+        items,
+        key=lambda i: (
+            i.level != CASE,
+            i.branch.path,
+            name_key(i.run.member.name),
+            i.run.member.name,
+            i.run.first,
+        ),
+    )

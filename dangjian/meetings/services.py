@@ -52,7 +52,9 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
         "observers": meeting.observers,
         "absentees": "、".join(
             f"{a.member.name}（{_reason_label(a.reason_kind, a.reason)}）" if a.reason_kind else a.member.name
-            for a in meeting.absences.select_related("member").order_by("member__name", "member_id")
+            for a in meeting.absences.select_related("member").order_by(
+                "member__name_pinyin", "member__name", "member_id"
+            )
         ),
         "attendance": "；".join(
             f"{chinese_label(MeetingType, k.type)} 应到{k.expected} 实到{k.present}"
@@ -181,7 +183,7 @@ def _names(actor, member_ids: list[int]) -> str:
     visible = Member.objects.filter(pk__in=member_ids)
     if actor is not None:
         visible = visible.visible_to(actor)
-    names = list(visible.order_by("name").values_list("name", flat=True))
+    names = list(visible.order_by("name_pinyin", "name", "id").values_list("name", flat=True))
     hidden = len(set(member_ids)) - len(names)
     if hidden:
         names.append(

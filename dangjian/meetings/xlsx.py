@@ -19,6 +19,7 @@ from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
 from dangjian.core.imports import ImportContext, Importer, bulk_filter
 from dangjian.core.pii import lookup_hash
+from dangjian.core.pinyin import name_key
 from dangjian.core.xlsx import CellError, Column, Date, IdNumber, ParsedRow, Text
 from dangjian.meetings.choices import AbsenceReason, MeetingType
 from dangjian.meetings.models import Meeting, parse_reason
@@ -359,7 +360,9 @@ class MeetingImporter(Importer):
             .order_by("org__path", "date", "pk")
         )
         for meeting in meetings.iterator(chunk_size=2000):
-            absences = sorted(meeting.absences.all(), key=lambda a: (a.member.name, a.member_id))
+            absences = sorted(
+                meeting.absences.all(), key=lambda a: (name_key(a.member.name), a.member.name, a.member_id)
+            )
             yield {
                 "org": meeting.org.code,
                 "types": tuple(sorted((k.type for k in meeting.kinds.all()), key=_ORDER.__getitem__)),

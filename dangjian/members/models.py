@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.pii import EncryptedTextField, mask_id_number, mask_phone
+from dangjian.core.pinyin import MAX_LENGTH, name_key
 from dangjian.members.choices import Category, Education, HistoryField, MemberStatus, Sex, WorkStatus
 
 
@@ -59,6 +60,11 @@ class Member(models.Model):
     hash used for exact look-up and uniqueness. 性别 and 出生日期 are derived from the 身份证号."""
 
     name = models.CharField(_("姓名"), max_length=50, db_index=True)
+    # the name's pinyin sort key (core.pinyin.name_key), kept by save() and by every bulk writer: lists "by
+    # name" order by (name_pinyin, name, id), the same order on SQLite and PostgreSQL
+    name_pinyin = models.CharField(
+        _("姓名拼音"), max_length=MAX_LENGTH, db_index=True, editable=False, default=""
+    )
     id_number = EncryptedTextField(_("身份证号"))
     id_number_hash = models.CharField(_("身份证号索引"), max_length=64, unique=True, editable=False)
     sex = models.CharField(_("性别"), max_length=1, choices=Sex.choices, editable=False)
@@ -89,7 +95,7 @@ class Member(models.Model):
     class Meta:
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
-        ordering = ["org__path", "name", "id"]
+        ordering = ["org__path", "name_pinyin", "name", "id"]
         indexes = [
             models.Index(fields=["org", "category"], name="member_org_category_idx"),
         ]
@@ -111,6 +117,13 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name_pinyin = name_key(self.name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin"}
+        super().save(*args, **kwargs)
 
     @classmethod
     def from_db(cls, db, field_names, values):

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from dangjian.core.pinyin import name_key
 from dangjian.members import figures
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, MemberHistory
@@ -154,7 +155,9 @@ def birthdays(members, month: dt.date) -> list[Birthday]:
         .select_related("org", "org__parent")
     )
     found = [b for b in (birthday_of(m, month) for m in qs) if b is not None]
-    return sorted(found, key=lambda b: (b.branch.path, b.date, b.member.name, b.member.pk))
+    return sorted(
+        found, key=lambda b: (b.branch.path, b.date, name_key(b.member.name), b.member.name, b.member.pk)
+    )
 
 
 def birthdays_by_branch(found: list[Birthday]) -> list[tuple[Org, list[Birthday]]]:
@@ -201,7 +204,7 @@ def subtree_members(user, org: Org):
         Member.objects.visible_to(user)
         .filter(org__path__startswith=org.path)
         .select_related("org")
-        .order_by("org__path", "name", "id")
+        .order_by("org__path", "name_pinyin", "name", "id")
     )
 
 
@@ -209,7 +212,11 @@ def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool
     """Members offered in the post form: those of the org's subtree (the first `limit`, 80: a page renders at
     most 100 options), or any visible member matching `q` (its search asks for 20); `within`: the matches
     of the org's subtree only (a form's picker of its members)."""
-    qs = Member.objects.visible_to(user).select_related("org").order_by("org__path", "name", "id")
+    qs = (
+        Member.objects.visible_to(user)
+        .select_related("org")
+        .order_by("org__path", "name_pinyin", "name", "id")
+    )
     if q:
         qs = qs.filter(Q(name__icontains=q.strip()))
     if within or not q:

@@ -18,6 +18,7 @@ from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.i18n import enumeration
 from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
+from dangjian.core.pinyin import name_key
 from dangjian.members.choices import Category, Education, HistoryField, WorkStatus
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
@@ -240,7 +241,9 @@ def create_members(*, actor, data: list[dict[str, Any]], batch_size: int = 1000)
         cleaned.append(clean)
     if refusals:
         raise MembersRefused(refusals)
-    members = Member.objects.bulk_create([Member(**clean) for clean in cleaned], batch_size=batch_size)
+    members = Member.objects.bulk_create(
+        [Member(**clean, name_pinyin=name_key(clean["name"])) for clean in cleaned], batch_size=batch_size
+    )
     audit.record_many(
         [
             audit.build(actor=actor, action="create", obj=m, org_path=m.org.path, after=member_snapshot(m))

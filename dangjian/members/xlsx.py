@@ -265,7 +265,7 @@ class MemberImporter(Importer):
         lists. Without it, everything is in full (the system itself). Read as values, not as model instances
         (a 工委's roll is 60,000 members: building the objects cost more than writing the workbook)."""
         fields = [f for f in MEMBER_FIELDS if f != "org"]
-        rows = queryset.order_by("org__path", "name", "pk").values_list(
+        rows = queryset.order_by("org__path", "name_pinyin", "name", "pk").values_list(
             "pk", "org_id", "org__path", "org__code", *fields
         )
         posts = self._current_posts(queryset)

@@ -64,7 +64,7 @@ def load_movement_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Mo
             pending=Exists(pending),
             decided_on=Subquery(decided.values("decided_on")[:1]),
         )
-        .order_by("left_on", "member__name", "member_id")
+        .order_by("left_on", "member__name_pinyin", "member__name", "member_id")
         .values_list(
             "member__org_id",
             "member__org__type",

@@ -24,6 +24,7 @@ from dangjian.compliance.registry import (
     iso,
     month_count,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
 )
@@ -207,4 +208,15 @@ register_short_titles(
         "MEM-MOBILE-CONTACT": _l("流动联系"),
         "MEM-ABROAD-STUDY-5Y": _l("出国学习"),
     }
+)
+
+register_area(
+    "movements",
+    _l("党员管理"),
+    order=80,
+    kinds=(
+        "mem_transfer_due",
+        "mem_mobile_contact",
+        "mem_abroad_study",
+    ),
 )

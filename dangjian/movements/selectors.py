@@ -135,7 +135,7 @@ def open_stints(members: QuerySet, as_of: dt.date) -> QuerySet:
             decided_on=Subquery(decided.values("decided_on")[:1]),
         )
         .select_related("member", "member__org")
-        .order_by("member__org__path", "member__name", "member_id")
+        .order_by("member__org__path", "member__name_pinyin", "member__name", "member_id")
     )
 
 
@@ -222,7 +222,7 @@ def lost_items(members: QuerySet, as_of: dt.date, params: MovementsParams | None
         )
         .filter(Q(regained_on__isnull=True) | Q(regained_on__gt=as_of))
         .select_related("member", "member__org")
-        .order_by("lost_on", "member__name", "id")
+        .order_by("lost_on", "member__name_pinyin", "member__name", "id")
     )
     items = []
     for lost in rows:

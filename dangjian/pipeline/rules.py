@@ -38,6 +38,7 @@ from dangjian.compliance.registry import (
     dissolved,
     iso,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
     register_value_labels,
@@ -374,4 +375,16 @@ register_short_titles(
         "PIPE-PROBATION-DUE": _l("按期转正"),
         "PIPE-APPROVER-AUTHORISED": _l("审批权限"),
     }
+)
+
+register_area(
+    "pipeline",
+    _l("发展党员"),
+    order=40,
+    kinds=(
+        "pipeline_step_within",
+        "pipeline_assessment_interval",
+        "pipeline_probation_due",
+        "pipeline_approver_authorised",
+    ),
 )

@@ -166,7 +166,7 @@ def formal_members(org: Org, on: dt.date) -> list[Member]:
     return list(
         Member.objects.filter(on_roll_q(on), org__path__startswith=org.path, category=Category.FORMAL)
         .filter(confirmed_on__lte=on)
-        .order_by("name", "id")
+        .order_by("name_pinyin", "name", "id")
         .only("id", "name", "category", "confirmed_on", "joined_on", "inactive_from", "org_id")
     )
 

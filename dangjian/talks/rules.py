@@ -25,6 +25,7 @@ from dangjian.compliance.registry import (
     choice_label,
     iso,
     register,
+    register_area,
     register_evidence,
     register_param_labels,
     register_short_titles,
@@ -76,7 +77,7 @@ def resolve_talks(user, ids: list[int]) -> dict[int, EvidenceItem]:
     names: dict[int, list[str]] = {}
     for talk_id, name in (
         Talk.participants.through.objects.filter(talk_id__in=list(inside))
-        .order_by("talk_id", "member__name")
+        .order_by("talk_id", "member__name_pinyin", "member__name")
         .values_list("talk_id", "member__name")
     ):
         names.setdefault(talk_id, []).append(name)
@@ -175,3 +176,5 @@ register_short_titles(
         "TALK-ANNUAL": _l("谈心谈话"),
     }
 )
+
+register_area("talks", _l("谈心谈话"), order=70, kinds=("talk_annual",))

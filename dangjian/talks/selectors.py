@@ -70,7 +70,7 @@ def talk_rows(talks: QuerySet) -> list[TalkRow]:
     rows = {t.pk: TalkRow(t) for t in talks}
     people = (
         Through.objects.filter(talk_id__in=list(rows))
-        .order_by("member__name", "member_id")
+        .order_by("member__name_pinyin", "member__name", "member_id")
         .values_list("talk_id", "member_id", "member__name")
     )
     dates = [t.date for t in talks]
@@ -158,7 +158,9 @@ def activity_rows(
     )
     if members is not None:
         through = through.filter(member__in=members.values("pk"))
-    for activity_id, name in through.order_by("member__name").values_list("youthactivity_id", "member__name"):
+    for activity_id, name in through.order_by("member__name_pinyin", "member__name").values_list(
+        "youthactivity_id", "member__name"
+    ):
         names[activity_id].append(name)
     return [(a, names[a.pk]) for a in activities]
 

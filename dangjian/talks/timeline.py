@@ -25,7 +25,7 @@ def _talk_events(member, on: dt.date) -> list[TimelineEvent]:
     people: dict[int, list[tuple[int, str]]] = {t.pk: [] for t in talks}
     for talk_id, member_id, name in (
         Talk.participants.through.objects.filter(talk_id__in=list(people))
-        .order_by("member__name")
+        .order_by("member__name_pinyin", "member__name")
         .values_list("talk_id", "member_id", "member__name")
     ):
         people[talk_id].append((member_id, name))

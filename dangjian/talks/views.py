@@ -263,7 +263,7 @@ def group_new(request):
             "talks/choose_branch.html",
             {"nav": "talks", "title": _("成立青年理论学习小组"), "branches": options, "target": "group"},
         )
-    people = [(m.pk, m.name) for m in _group_people(request, org).order_by("name")]
+    people = [(m.pk, m.name) for m in _group_people(request, org).order_by("name_pinyin", "name", "id")]
     form = GroupForm(request.POST or None, people=people, org=org)
     status = 200
     if request.method == "POST":
@@ -304,7 +304,7 @@ def group_detail(request, pk):
     # Only the members the user may see are named (a grant without descendants over the group's
     # organisation does not reveal its branches' members); the others are counted.
     visible = Member.objects.visible_to(request.user)
-    members = list(visible.filter(youth_groups=group).order_by("name"))
+    members = list(visible.filter(youth_groups=group).order_by("name_pinyin", "name", "id"))
     hidden = group.members.count() - len(members)
     people = [(m.pk, m.name) for m in members]
     form = ActivityForm(request.POST or None, people=people)
@@ -335,7 +335,9 @@ def group_detail(request, pk):
     )
     members_form = GroupMembersForm(
         initial={"leader": group.leader_id, "members": [m.pk for m in members]},
-        people=[(m.pk, m.name) for m in _group_people(request, group.org).order_by("name")],
+        people=[
+            (m.pk, m.name) for m in _group_people(request, group.org).order_by("name_pinyin", "name", "id")
+        ],
         org=group.org,
     )
     context = {

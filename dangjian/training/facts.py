@@ -18,6 +18,7 @@ from collections import defaultdict
 from django.db.models import Q
 
 from dangjian.compliance.facts import branch_member_orgs, branch_roll, register_facts
+from dangjian.core.pinyin import name_key
 from dangjian.members.models import Member, on_roll_q
 from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
 from dangjian.orgs.models import Post
@@ -83,7 +84,9 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
     return {
         o.pk: TrainingFacts(
             secretaries=tuple(secretaries.get(o.pk, ())),
-            cadres=tuple(sorted(cadres.get(o.pk, {}).values(), key=lambda p: (p.name, p.member_id))),
+            cadres=tuple(
+                sorted(cadres.get(o.pk, {}).values(), key=lambda p: (name_key(p.name), p.name, p.member_id))
+            ),
             members=tuple(members.get(o.pk, ())),
             trainings=shared_trainings,
             study=shared_study,

@@ -75,7 +75,7 @@ class Participant(models.Model):
     class Meta:
         verbose_name = _("参训人员")
         verbose_name_plural = _("参训人员")
-        ordering = ["member__name", "member_id"]
+        ordering = ["member__name_pinyin", "member__name", "member_id"]
         constraints = [
             models.UniqueConstraint(fields=["training", "member"], name="training_participant_unique")
         ]

@@ -19,6 +19,7 @@ from dangjian.compliance.registry import (
     dissolved,
     one_of,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
 )
@@ -138,4 +139,16 @@ register_short_titles(
         "TRAIN-MEMBER-HOURS": _l("党员学时"),
         "TRAIN-CADRE-HOURS": _l("支委学时"),
     }
+)
+
+register_area(
+    "training",
+    _l("培训"),
+    order=60,
+    kinds=(
+        "train_secretary_annual",
+        "train_secretary_new",
+        "train_member_hours",
+        "train_cadre_hours",
+    ),
 )

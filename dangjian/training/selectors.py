@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from dangjian.compliance.periods import clamp_as_of, window_for
+from dangjian.core.pinyin import name_key
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org, Post
 from dangjian.training import logic
@@ -107,7 +108,7 @@ def hours_lines(items: list[OrgTraining], year: int, rule: TrainRule) -> list[Ho
     for item in items:
         if item.org.type != OrgType.ZHIBU:
             continue
-        for person in sorted(item.facts.members, key=lambda p: (p.name, p.member_id)):
+        for person in sorted(item.facts.members, key=lambda p: (name_key(p.name), p.name, p.member_id)):
             h = logic.member_hours(
                 item.facts, person.member_id, year, item.as_of, rule.params.platforms, params
             )
@@ -187,6 +188,13 @@ class OwnHours:
         if self.hours is None or self.target is None:
             return None
         return self.hours.total >= self.target
+
+    @property
+    def remaining(self) -> Decimal | None:
+        """The hours still to reach the year's target (0 once reached), or None without a target."""
+        if self.hours is None or self.target is None:
+            return None
+        return max(self.target - self.hours.total, Decimal(0))
 
 
 def own_hours(member, *, year: int, as_of: dt.date) -> OwnHours:

@@ -90,7 +90,7 @@ def _participants(request, training: Training):
     scope = scope_for(request.user)
     if not scope.covers(training.org):  # seen through a participant: only the participants in scope
         qs = qs.filter(member__in=Member.objects.visible_to(request.user))
-    return list(qs.order_by("member__name", "member_id"))
+    return list(qs.order_by("member__name_pinyin", "member__name", "member_id"))
 
 
 @admin_required
@@ -109,7 +109,7 @@ def detail(request, pk: int):
             for m in Member.objects.visible_to(request.user)
             .on_roll(training.started_on)
             .filter(org__path__startswith=branch.path)
-            .order_by("name", "id")
+            .order_by("name_pinyin", "name", "id")
             if m.pk not in taken
         ]
     context = {

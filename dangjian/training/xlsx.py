@@ -159,7 +159,7 @@ class StudyStatsImporter(Importer):
 
     def export_rows(self, queryset) -> Iterable[dict[str, Any]]:
         for s in queryset.select_related("member").order_by(
-            "member__name", "member_id", "platform", "period"
+            "member__name_pinyin", "member__name", "member_id", "platform", "period"
         ):
             yield {
                 "member": s.member.id_number,

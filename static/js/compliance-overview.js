@@ -20,7 +20,12 @@
     var cell = event.target.closest("td.dj-c[data-rule]");
     if (cell && !event.target.closest("a")) {
       var row = cell.closest("tr[data-href]");
-      if (row) window.location.href = row.dataset.href + "#rule-" + cell.dataset.rule;
+      if (row) {
+        // the organisation's page lists only what fails or is pending unless asked for every rule
+        var status = cell.dataset.status, url = row.dataset.href, rule = encodeURIComponent(cell.dataset.rule);
+        url += (url.indexOf("?") < 0 ? "?" : "&") + (status === "fail" || status === "pending" ? "" : "show=all&");
+        window.location.href = url + "open=" + rule + "#rule-" + rule;
+      }
     }
   });
 })();

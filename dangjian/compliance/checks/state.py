@@ -21,6 +21,7 @@ from dangjian.compliance.registry import (
     dissolved,
     iso,
     register,
+    register_area,
     register_param_labels,
     register_short_titles,
     register_value_labels,
@@ -407,3 +408,18 @@ register_param_labels(
     }
 )
 register_value_labels("count_from", {"confirmed": _l("转正日期"), "joined": _l("入党日期")})
+
+register_area(
+    "org",
+    _l("组织设置"),
+    order=10,
+    kinds=(
+        "min_formal_members",
+        "max_members",
+        "committee_required",
+        "post_held",
+        "org_shape_by_size",
+        "secretary_party_age",
+    ),
+)
+register_area("elections", _l("换届"), order=50, kinds=("term_on_time",))

@@ -79,9 +79,14 @@ def test_branch_admin_records_the_missing_committee_meeting_and_the_rule_passes(
     assert list(recorded.kinds.values_list("type", "expected", "present")) == [("committee", 3, 3)]
 
     # Back on the compliance page the rule passes, with the new record among its evidence.
+    # 只看不符合 (the default) no longer lists it; 全部 lists it, closed, with its evidence.
     page.goto(f"{base}/compliance/org/{tree.a1.pk}/?year={year}")
+    assert page.locator(f"#rule-{RULE}").count() == 0
+    page.locator("[data-testid=show-all]").click()
+    page.wait_for_url(re.compile(rf"/compliance/org/{tree.a1.pk}/\?year={year}&show=all$"))
     card = page.locator(f"#rule-{RULE}")
     assert card.get_attribute("data-status") == "pass"
+    assert card.get_attribute("open") is None
     assert card.locator(".dj-s").inner_text() == "符合"
     assert card.locator(".dj-missing").count() == 0
     assert card.locator(f"a[href='/meetings/{recorded.pk}/']").count() == 1

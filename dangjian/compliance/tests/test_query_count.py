@@ -294,7 +294,9 @@ def test_the_roll_of_the_branches_is_read_once_per_evaluation(tree):
         q["sql"]
         for q in ctx.captured_queries
         if q["sql"].startswith('SELECT "members_member"."id" AS "id", "members_member"."name" AS "name"')
-        and q["sql"].endswith("ORDER BY 2 ASC, 1 ASC")  # by name and id
+        and q["sql"].endswith(
+            'ORDER BY "members_member"."name_pinyin" ASC, 2 ASC, 1 ASC'
+        )  # by pinyin, name, id
     ]
     assert len(roll) == 1
     readers = {"DUES-PAID-MONTHLY", "MEM-ORGLIFE-ABSENT-6M", "TRAIN-MEMBER-HOURS"}

@@ -182,7 +182,7 @@ def test_a_units_cells_show_passed_over_applicable_per_rule_coloured_by_the_wors
     login(client, users["gongwei"])
     html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
     evaluation = evaluate(Org.objects.all(), year=YEAR, as_of=dt.date(2026, 3, 31))
-    rules = [rule.id for rule in evaluation.ruleset.rules]
+    rules = [rule.id for rule in selectors.overview_rules(evaluation, None)]  # the columns, grouped by area
     units = re.findall(r'data-unit="([^"]+)">\s*<tr class="dj-cu-row">(.*?)</tr>', html, re.S)
     assert len(units) == 2
     for key, row in units:
@@ -233,7 +233,7 @@ def test_drill_down_explains_a_failure_and_links_to_the_entry_form(client, users
     html = response.content.decode()
     assert card_status(html, "MTG-THEME-DAY-MONTHLY") == "fail"
     card = html[html.index('id="rule-MTG-THEME-DAY-MONTHLY"') :]
-    card = card[: card.index("</section>")]
+    card = card[: card.find('<details class="dj-card', 1)]  # up to the next rule
     assert '<span class="badge dj-missing">2026-01</span>' in card
     assert '<span class="badge dj-missing">2026-03</span>' in card
     assert "2026-02</span>" not in card
@@ -265,11 +265,42 @@ def test_drill_down_of_a_passing_rule_lists_its_evidence(client, users, tree, ma
         types=["lecture"],
     )
     login(client, users["branch_a1"])
-    html = client.get(reverse("compliance:org", args=[tree.a1.pk]), PARAMS).content.decode()
+    url = reverse("compliance:org", args=[tree.a1.pk])
+    html = client.get(url, PARAMS).content.decode()
+    assert card_status(html, "LECTURE-SECRETARY-ANNUAL") is None  # 只看不符合: passing rules are not listed
+    html = client.get(url, {**PARAMS, "show": "all"}).content.decode()
     assert card_status(html, "LECTURE-SECRETARY-ANNUAL") == "pass"
     assert card_status(html, "ORG-SECRETARY-IN-POST") == "pass"
     assert f'href="{reverse("meetings:detail", args=[lecture.pk])}">2026-03-05 书记讲党课</a>' in html
     assert "（甲一第一党小组）" in html  # recorded in the branch's 党小组
+
+
+def test_drill_down_lists_only_what_fails_or_is_pending_unless_asked_for_everything(client, users, tree):
+    login(client, users["branch_a2"])
+    url = reverse("compliance:org", args=[tree.a2.pk])
+    response = client.get(url, PARAMS)
+    items, html = response.context["items"], response.content.decode()
+    listed = re.findall(
+        r'<details class="dj-card dj-rule [^"]*" id="rule-[^"]+" data-rule="[^"]+" '
+        r'data-status="([a-z_]+)"( open)?',
+        html,
+    )
+    statuses = [status for status, _open in listed]
+    assert statuses == [i.status for i in items if i.status in ("fail", "pending")]  # failing first
+    assert "fail" in statuses and len(statuses) < len(items)
+    assert all(bool(is_open) == (status == "fail") for status, is_open in listed)
+    hidden = len(items) - len(statuses)
+    assert f"另有 {hidden} 条符合或不适用的规则未列出" in html
+    # The toggle: links that keep the year and the date, in both directions.
+    assert f'href="?year={YEAR}&amp;as_of={AS_OF}&amp;show=all"' in html
+    html = client.get(url, {**PARAMS, "show": "all"}).content.decode()
+    assert html.count('<details class="dj-card dj-rule ') == len(items)
+    assert f'href="?year={YEAR}&amp;as_of={AS_OF}" data-testid="show-failing"' in html
+    assert '<input type="hidden" name="show" value="all">' in html  # a new year keeps 全部
+    # ?open= opens a rule that is not failing (a cell of the overview leads to it).
+    passing = next(i.rule.id for i in items if i.status == "pass")
+    html = client.get(url, {**PARAMS, "show": "all", "open": passing}).content.decode()
+    assert re.search(rf'id="rule-{passing}" data-rule="{passing}" data-status="pass" open>', html)
 
 
 def test_bad_parameters_fall_back_to_defaults(client, users, tree):
@@ -328,7 +359,7 @@ def test_export_of_a_subtree_names_it(client, users, tree):
 
 
 def test_rulebook_page_lists_every_rule_with_its_clause_text(client, users):
-    login(client, users["branch_a1"])
+    login(client, users["gongwei"])  # the 工委管理员 sees the research behind the rules
     response = client.get(reverse("compliance:rules"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -351,6 +382,37 @@ def test_rulebook_page_lists_every_rule_with_its_clause_text(client, users):
     talk = talk[: talk.index("</section>")]
     assert "应完成的步骤：<strong>党组织派人谈话</strong>" in talk and ">talk<" not in talk
     assert client.get(reverse("compliance:rules"), {"version": "99"}).status_code == 404
+
+
+PROVENANCE = re.compile(r"[A-Z]{2,}-\d+\b|条号|待核|MEDIUM|\bLOW\b|可信度|来源不确定|sha256:|dj-uncertain")
+
+
+@pytest.mark.parametrize("who", ["branch_a1", "dangwei_a"])
+def test_other_admins_read_the_rules_in_plain_words(client, users, who):
+    login(client, users[who])
+    html = client.get(reverse("compliance:rules")).content.decode()
+    body = html[html.index('data-testid="ruleset"') :]
+    assert PROVENANCE.search(body) is None, PROVENANCE.search(body)
+    ruleset = load_ruleset()
+    assert ruleset.checksum not in html
+    lecture = body[body.index('id="rule-MTG-LECTURE-QUARTERLY"') :]
+    lecture = lecture[: lecture.index("</section>")]
+    # the article and the clause stay; the reference codes, the confidence and the parameter keys do not
+    assert "《中国共产党支部工作条例（试行）》第十五条；每季度至少1次为地方规定" in lecture
+    assert "<mark>落实“三会一课”等制度</mark>" in lecture
+    assert "周期：<strong>每季度</strong>" in lecture and '<code class="dj-code">period</code>' not in lecture
+    assert "说明：</strong>只计记录在党支部本身的党课。" in lecture
+    assert "periodic_meetings" not in body
+
+
+def test_the_drill_down_shows_no_provenance_even_to_the_gongwei(client, users, tree):
+    login(client, users["gongwei"])
+    html = client.get(
+        reverse("compliance:org", args=[tree.a1.pk]), {**PARAMS, "show": "all"}
+    ).content.decode()
+    assert "《中国共产党支部工作条例（试行）》第十六条" in html  # the article, without "（BR-14，条号推定）"
+    main = html[html.index('data-testid="status-counts"') :]
+    assert PROVENANCE.search(main) is None, PROVENANCE.search(main)
 
 
 # --- query counts ------------------------------------------------------------------------------------

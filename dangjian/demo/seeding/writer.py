@@ -18,6 +18,7 @@ from dangjian.core import audit, auditchain
 from dangjian.core.bulk import advance_sequences, first_free_pk, insert_rows
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
+from dangjian.core.pinyin import name_key
 from dangjian.demo.seeding.specs import Plan
 from dangjian.dues.models import (
     ArrearsReview,
@@ -84,6 +85,7 @@ def write_orgs(plan: Plan) -> tuple[dict[str, int], dict[str, str]]:
 MEMBER_COLUMNS = [
     "id",
     "name",
+    "name_pinyin",
     "id_number",
     "id_number_hash",
     "sex",
@@ -111,6 +113,7 @@ def write_members(plan: Plan, orgs: dict[str, int], progress: Progress) -> list[
         (
             pk,
             m.name,
+            name_key(m.name),
             encrypt(m.id_number),
             lookup_hash(m.id_number),
             m.sex,

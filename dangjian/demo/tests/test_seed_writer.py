@@ -13,6 +13,7 @@ from django.db import connection
 
 from dangjian.conftest import unique_id_number
 from dangjian.core.pii import lookup_hash
+from dangjian.core.pinyin import name_key
 from dangjian.demo.seeding import build_plan
 from dangjian.dues.models import CollectionDay, DuesBase, DuesPayment
 from dangjian.meetings.models import Absence, Meeting, MeetingKind, parse_reason
@@ -274,6 +275,7 @@ def test_derived_columns_paths_hashes_and_timestamps(db):
         assert org.created_at is not None and org.updated_at is not None
     for member in Member.objects.all():
         assert member.id_number_hash == lookup_hash(member.id_number)
+        assert member.name_pinyin == name_key(member.name) != ""
         assert (member.status, member.inactive_from) == ("normal", None)
     with connection.cursor() as cursor:  # stored as cipher text, as the model field writes it
         cursor.execute(f"SELECT id_number, phone FROM {Member._meta.db_table}")

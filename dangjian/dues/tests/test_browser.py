@@ -168,3 +168,40 @@ def test_branch_records_a_nine_month_advance_with_the_branchs_consent_and_sees_i
     row = page.locator(f"tr[data-member='{own.pk}']")
     assert row.get_attribute("data-status") == "paid"
     assert label in row.locator("[data-testid=sheet-note]").inner_text()
+
+
+def test_collection_day_of_a_twenty_member_branch_paying_in_full_takes_three_clicks(
+    live_server, browser_page, users, tree, make_member, login
+):
+    """减负: from the home page, 党费 → 全选 → 登记勾选的缴费 records the month of every member (≤ 5 clicks)."""
+    today = dt.date.today()
+    members = [make_member(tree.a2, name=f"成员{i:02d}") for i in range(20)]
+    for i, m in enumerate(members):
+        declare_base(
+            actor=None,
+            member=m,
+            year=today.year,
+            category="active",
+            monthly_base=Decimal(2500 + 250 * i),
+            effective_month=dt.date(today.year, 1, 1),
+        )
+    page = browser_page
+    clicks = 0
+
+    def click(locator) -> None:
+        nonlocal clicks
+        clicks += 1
+        locator.click()
+
+    login("branch_a2")
+    click(page.get_by_role("link", name="党费", exact=True))
+    page.wait_for_url(re.compile(r"/dues/"))
+    assert page.locator("[data-testid=unpaid-count]").inner_text() == "20"
+    click(page.locator("[data-testid=pick-all]"))
+    assert page.locator("input[data-testid=pick]:checked").count() == 20
+    click(page.locator("[data-testid=record]"))
+    page.wait_for_selector(".alert-success")
+    assert page.locator("[data-testid=unpaid-count]").inner_text() == "0"
+    assert page.locator("[data-testid=paid-count]").inner_text() == "20"
+    assert DuesPayment.objects.filter(first_month=today.replace(day=1)).count() == 20
+    assert clicks == 3

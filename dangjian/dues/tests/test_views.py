@@ -253,7 +253,8 @@ def test_export_is_an_xlsx_of_the_sheet(client, users, tree, branch):
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     ws = load_workbook(BytesIO(response.content)).active
     names = [row[0] for row in ws.iter_rows(min_row=3, values_only=True) if row[0]]
-    assert names[:4] == ["李党员", "王一", "王二", "王三"] and names[-1] == "合计"
+    # by organisation, then in pinyin order (wang er before wang yi); 王三 is in the 党小组
+    assert names[:4] == ["李党员", "王二", "王一", "王三"] and names[-1] == "合计"
 
 
 # --- the other pages --------------------------------------------------------------------------------------

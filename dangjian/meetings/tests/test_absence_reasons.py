@@ -66,7 +66,7 @@ def test_reasons_are_kept_with_their_kind(tree, branch):
     event = AuditEvent.objects.get(object_type="meetings.meeting", action="create")
     assert (
         event.after["absentees"]
-        == "书记甲（病假）、宣传丙（其他：家中有事）、组织乙（公差：赴京参会）、预备戊"
+        == "书记甲（病假）、宣传丙（其他：家中有事）、预备戊、组织乙（公差：赴京参会）"  # shu, xuan, yu, zu
     )
     shown = {
         a.member.name: (a.has_reason, a.reason_display) for a in meeting.absences.select_related("member")

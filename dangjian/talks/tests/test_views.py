@@ -198,12 +198,12 @@ def test_a_grant_without_descendants_sees_no_branch_members_on_the_talks_pages(
     assert response.context["activities"][0][1] == ["党员丁"]
     assert "另有" not in response.content.decode()
     choices = response.context["members_form"].fields["members"].choices
-    assert [name for _pk, name in choices] == [
-        "书记甲",
+    assert [name for _pk, name in choices] == [  # pinyin order: dang, dang, li, shu, xuan, zu
         "党员丁",
         "党员戊",
-        "宣传委员丙",
         "李党员",
+        "书记甲",
+        "宣传委员丙",
         "组织委员乙",
     ]
 

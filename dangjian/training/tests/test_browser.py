@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook
 
+from dangjian.core.pinyin import name_key
 from dangjian.orgs.services import create_post
 from dangjian.training.models import StudyRecord
 from dangjian.training.services import add_participants, create_training, record_study
@@ -51,7 +52,8 @@ def import_xuexi_export_and_check_hours(page, base, tree, make_member, tmp_path)
     assert "33" in row_a and "达标" in row_a and "未达标" not in row_a
     assert "12.5" in row_b and "未达标" in row_b
     names = [t.split("\t")[0].strip() for t in table.locator("tbody tr").all_inner_texts()]
-    assert names == sorted(names)  # alphabetical, no ranking
+    assert names == sorted(names, key=lambda n: (name_key(n), n))  # in pinyin order, no ranking
+    assert names[0] == "陈学习"  # chen before dang (党员00 …), which code point order would put first
     assert a.id_number not in page.content()
 
 

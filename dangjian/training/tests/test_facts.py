@@ -47,7 +47,7 @@ def test_the_rules_apply_to_the_right_types_and_count_hours(tree, make_member, a
     assert annual["B1"] == "pass" and annual["B-ZZ"] == "fail" and "A-DZ" not in annual
     hours = ev.for_rule("TRAIN-MEMBER-HOURS")
     b1 = next(r for r in hours if r.org.code == "B1")
-    assert b1.status == "fail" and b1.missing == ["总支书记", "老书记"]  # 党员甲: 24 + 8 = 32; 老书记: 24
+    assert b1.status == "fail" and b1.missing == ["老书记", "总支书记"]  # 党员甲: 24 + 8 = 32; 老书记: 24
     cadre = next(r for r in ev.for_rule("TRAIN-CADRE-HOURS") if r.org.code == "B1")
     assert cadre.status == "fail" and cadre.missing == ["老书记"]
     ev = evaluate(Org.objects.all(), year=2026, as_of=D(2026, 6, 30), ruleset=load_ruleset(4))
