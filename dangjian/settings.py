@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dangjian.talks",
     "dangjian.demo",
     "dangjian.portal",
+    "dangjian.reminders",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +143,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dangjian.accounts.context_processors.access",
+                "dangjian.reminders.context_processors.unread",
             ],
         },
     },
