@@ -496,6 +496,20 @@ def _build(world: World) -> None:
         actor=world.users["xitong"], user=world.users["plain"], role="member", org=o["A1"]
     )
     world.obj["assignment_a2"] = world.users["a2"].roles.get()
+    from dangjian.reminders.models import Notification
+
+    world.obj["notification"] = (
+        Notification.objects.create(  # 甲一's administrator's, as the daily task writes it
+            recipient=world.users["a1"],
+            key="matrix",
+            category="dues",
+            org=o["A1"],
+            title="本月党费",
+            link=reverse("dues:sheet") + f"?org={o['A1'].pk}",
+            due=TODAY,
+            day=TODAY,
+        )
+    )
     # an administrator's password must change at first sign-in (the pages of that are tested elsewhere)
     User.objects.filter(username__in=["mx_xitong", "mx_anquan", "mx_shenji", "mx_plain"]).update(
         password_must_change=False
@@ -708,6 +722,20 @@ TABLE: dict[str, Row] = {
     # one organisation's work list: the drill-down of the roll-up, inside the administered subtree only
     "portal:work_org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "portal:import_index": Row("login 403 200 200 200 200 200"),
+    # --- the notification centre: each user's own notifications (the one here is 甲一's administrator's)
+    "reminders:list": Row("login 200 200 200 200 200 200", system="200 200 200"),
+    "reminders:read": Row(
+        "login 405 405 405 405 405 405",
+        post="login 404 302+ 404 404 404 404",
+        kwargs=pk("notification"),
+        system="405 405 405",
+    ),
+    "reminders:read_all": Row(  # nobody else has an unread notification: their POST changes nothing
+        "login 405 405 405 405 405 405",
+        post="login 302 302+ 302 302 302 302",
+        system="405 405 405",
+        system_post="302 302 302",
+    ),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
         "login 403 302 302 302 302 302",
@@ -1428,6 +1456,8 @@ NOT_ONCE = {
     "talks:pair_end": "ends a pair: a repeat is refused, the pair having ended",
     "talks:group_members": "sets a group's members: the same list again",
     "locks": "lifts a sign-in lock: a repeat finds none",
+    "reminders:read": "marks a notification read: a repeat finds it read and records nothing",
+    "reminders:read_all": "marks the unread notifications read: a repeat finds none",
 }
 
 
