@@ -42,3 +42,26 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CalendarFeed(models.Model):
+    """A person's calendar feed (iCal): its secret URL's token, kept only as its SHA-256. A new URL revokes the
+    former one; a revoked token is not found."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feeds",
+        verbose_name=_("用户"),
+    )
+    token_hash = models.CharField(_("令牌摘要"), max_length=64, unique=True)
+    created = models.DateTimeField(_("生成时间"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("日历订阅")
+        verbose_name_plural = _("日历订阅")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.user)

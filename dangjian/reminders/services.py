@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -18,12 +19,12 @@ from django.utils import timezone
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment
-from dangjian.accounts.scope import Scope
+from dangjian.accounts.scope import Scope, scope_for
 from dangjian.compliance.workbench import WorkItem
 from dangjian.core import audit
 from dangjian.core.errors import OutOfScope
 from dangjian.portal.workbench import work_list
-from dangjian.reminders.models import Notification
+from dangjian.reminders.models import CalendarFeed, Notification
 from dangjian.reminders.params import RemindersParams, load_params
 
 
@@ -157,3 +158,53 @@ def mark_all_read(*, actor) -> int:
             note=f"全部标为已读：{n}条",
         )
     return n
+
+
+# --- the calendar feed's secret URL ----------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _revoke(actor) -> int:
+    return CalendarFeed.objects.filter(user_id=actor.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def create_feed(*, actor) -> str:
+    """A new secret calendar URL for the actor (the former one, if any, is revoked); returns the token, which
+    is shown once and stored only as its hash."""
+    if scope_for(actor).system_role:
+        raise OutOfScope()
+    _revoke(actor)
+    token = secrets.token_urlsafe(32)
+    feed = CalendarFeed.objects.create(user_id=actor.pk, token_hash=token_hash(token))
+    audit.record(actor=actor, action="calendar_feed_create", obj=feed, object_repr=actor.get_username())
+    return token
+
+
+@transaction.atomic
+def revoke_feed(*, actor) -> int:
+    """Revokes the actor's calendar URL: a calendar client reading it gets 404 from now on."""
+    n = _revoke(actor)
+    if n:
+        audit.record(
+            actor=actor,
+            action="calendar_feed_revoke",
+            object_type="reminders.calendarfeed",
+            object_repr=actor.get_username(),
+        )
+    return n
+
+
+def feed_user(token: str):
+    """The active user whose unrevoked feed has this token, or None."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token_hash=token_hash(token), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    return feed.user if feed is not None else None

@@ -5,15 +5,23 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from dangjian.accounts.scope import scope_for
 from dangjian.core.errors import OutOfScope
-from dangjian.reminders import services
-from dangjian.reminders.models import Notification
+from dangjian.reminders import ical, services
+from dangjian.reminders.calendar import events_for
+from dangjian.reminders.models import CalendarFeed, Notification
+
+NEW_FEED = "reminders_new_feed"  # the session key holding a new feed URL until its page has shown it once
 
 
 @login_required
@@ -46,3 +54,55 @@ def read(request, pk: int):
 def read_all(request):
     services.mark_all_read(actor=request.user)
     return redirect("reminders:list")
+
+
+# --- the calendar feed ----------------------------------------------------------------------------------
+
+
+def _party_user(request) -> None:
+    if scope_for(request.user).system_role:  # 三员分立: the system roles have no party calendar
+        raise PermissionDenied
+
+
+@login_required
+@require_GET
+def calendar(request):
+    """The user's calendar URL: whether one is active, the new one once (right after it is made), and the
+    buttons to make a new one or revoke it."""
+    _party_user(request)
+    active = CalendarFeed.objects.filter(user_id=request.user.pk, revoked_at__isnull=True).first()
+    return render(
+        request,
+        "reminders/calendar.html",
+        {"nav": "notifications", "active": active, "new_url": request.session.pop(NEW_FEED, "")},
+    )
+
+
+@login_required
+@require_POST
+def calendar_new(request):
+    _party_user(request)
+    token = services.create_feed(actor=request.user)
+    request.session[NEW_FEED] = request.build_absolute_uri(reverse("reminders:feed", args=[token]))
+    return redirect("reminders:calendar")
+
+
+@login_required
+@require_POST
+def calendar_revoke(request):
+    _party_user(request)
+    services.revoke_feed(actor=request.user)
+    return redirect("reminders:calendar")
+
+
+@require_GET
+def feed(request, token: str):
+    """The calendar (text/calendar) of the user whose secret URL this is; a wrong or revoked token: 404."""
+    user = services.feed_user(token)
+    if user is None:
+        raise Http404
+    events = events_for(user, on=timezone.localdate(), absolute=request.build_absolute_uri)
+    body = ical.calendar(_("党建工作日历"), events, stamp=timezone.now())
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -498,18 +498,20 @@ def _build(world: World) -> None:
     world.obj["assignment_a2"] = world.users["a2"].roles.get()
     from dangjian.reminders.models import Notification
 
-    world.obj["notification"] = (
-        Notification.objects.create(  # 甲一's administrator's, as the daily task writes it
-            recipient=world.users["a1"],
-            key="matrix",
-            category="dues",
-            org=o["A1"],
-            title="本月党费",
-            link=reverse("dues:sheet") + f"?org={o['A1'].pk}",
-            due=TODAY,
-            day=TODAY,
-        )
+    # 甲一's administrator's notification, as the daily task writes it
+    world.obj["notification"] = Notification.objects.create(
+        recipient=world.users["a1"],
+        key="matrix",
+        category="dues",
+        org=o["A1"],
+        title="本月党费",
+        link=reverse("dues:sheet") + f"?org={o['A1'].pk}",
+        due=TODAY,
+        day=TODAY,
     )
+    from dangjian.reminders.services import create_feed
+
+    world.obj["feed_token"] = create_feed(actor=world.users["member"])  # the 党员's calendar URL
     # an administrator's password must change at first sign-in (the pages of that are tested elsewhere)
     User.objects.filter(username__in=["mx_xitong", "mx_anquan", "mx_shenji", "mx_plain"]).update(
         password_must_change=False
@@ -735,6 +737,19 @@ TABLE: dict[str, Row] = {
         post="login 302 302+ 302 302 302 302",
         system="405 405 405",
         system_post="302 302 302",
+    ),
+    # each person's calendar URL (the 党员 has one); the system roles have no party calendar
+    "reminders:calendar": Row("login 200 200 200 200 200 200", system="403 403 403"),
+    "reminders:calendar_new": Row(
+        "login 405 405 405 405 405 405", post="login 302+ 302+ 302+ 302+ 302+ 302+", system="405 405 405"
+    ),
+    "reminders:calendar_revoke": Row(
+        "login 405 405 405 405 405 405", post="login 302+ 302 302 302 302 302", system="405 405 405"
+    ),
+    # the secret URL is the credential (a calendar client has no session): whoever holds the 党员's URL reads
+    # the 党员's calendar, which names no organisation or person
+    "reminders:feed": Row(
+        "200 200 200 200 200 200 200", kwargs=lambda w: {"token": w.obj["feed_token"]}, system="200 200 200"
     ),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
@@ -1458,6 +1473,8 @@ NOT_ONCE = {
     "locks": "lifts a sign-in lock: a repeat finds none",
     "reminders:read": "marks a notification read: a repeat finds it read and records nothing",
     "reminders:read_all": "marks the unread notifications read: a repeat finds none",
+    "reminders:calendar_new": "a new calendar URL revoking the former: a repeat makes another, which replaces it",
+    "reminders:calendar_revoke": "revokes the calendar URL: a repeat finds none",
 }
 
 
