@@ -12,7 +12,10 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.scope import scope_for
 from dangjian.dues.ledger import branch_id, due_on
 from dangjian.dues.models import CollectionDay
+from dangjian.meetings.plans import upcoming
 from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
 from dangjian.portal.workbench import work_list
 from dangjian.reminders.ical import Event
 from dangjian.reminders.services import item_key
@@ -60,15 +63,34 @@ def _dues_events(member: Member, on: dt.date, absolute: Callable[[str], str]) ->
     ]
 
 
+def _plan_events(orgs, on: dt.date) -> list[Event]:
+    return [
+        Event(
+            uid=f"plan-{plan.pk}@dangjian",
+            day=plan.date,
+            summary=_("计划活动：%(topic)s") % {"topic": plan.topic},
+            description=f"{plan.org.name} · {plan.type_labels}",
+            location=plan.place,
+        )
+        for plan in upcoming(orgs, on)
+    ]
+
+
 def events_for(user, *, on: dt.date, absolute: Callable[[str], str]) -> list[Event]:
     scope = scope_for(user)
     events: list[Event] = []
     if scope.system_role:
         return events
+    orgs = Org.objects.filter(scope.org_q()) if scope.is_admin else Org.objects.none()
     if scope.is_admin:
         events += _work_events(user, on, absolute)
     if user.member_id:
-        member = Member.objects.select_related("org").filter(pk=user.member_id).first()
+        member = Member.objects.select_related("org__parent").filter(pk=user.member_id).first()
         if member is not None:
             events += _dues_events(member, on, absolute)
+            branch = (
+                member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent else member.org
+            )
+            orgs = orgs | Org.objects.filter(path__startswith=branch.path)
+    events += _plan_events(orgs, on)
     return sorted(events, key=lambda e: (e.day, e.uid))

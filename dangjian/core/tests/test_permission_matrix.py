@@ -969,6 +969,12 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 200 200 302+ 200",
         data=meeting_form,
     ),
+    # planning a meeting: optional, of an organisation the user records meetings for
+    "meetings:plans": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 200 200 302+ 200",
+        data=lambda w: {"org": str(w.orgs["A1"].pk), "date": day(1), "types": ["theme_day"], "topic": "计划"},
+    ),
     "meetings:roster": Row(
         "login 403 200 404 404 200 404",
         query=lambda w: {"org": w.orgs["A1"].pk, "date": day(-1), "types": "assembly"},
