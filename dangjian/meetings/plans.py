@@ -24,6 +24,7 @@ from dangjian.meetings.models import PlannedMeeting
 from dangjian.meetings.selectors import recording_orgs
 from dangjian.meetings.services import plan_meeting
 from dangjian.members.forms import DateInput, OrgChoiceField
+from dangjian.orgs.forms import BootstrapMixin
 from dangjian.orgs.models import Org
 
 # --- reads ------------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def initial_from(plan: PlannedMeeting, today: dt.date) -> dict:
 # --- the page ---------------------------------------------------------------------------------------------
 
 
-class PlanForm(forms.Form):
+class PlanForm(BootstrapMixin, forms.Form):
     org = OrgChoiceField(label=_l("组织"))
     date = forms.DateField(label=_l("计划日期"), widget=DateInput(), input_formats=["%Y-%m-%d"])
     types = forms.MultipleChoiceField(
@@ -83,6 +84,7 @@ class PlanForm(forms.Form):
     def __init__(self, *args, orgs=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].set_orgs(orgs, kind="active")
+        self._style()
         self.fields["date"].widget.attrs["min"] = dt.date.today().isoformat()
 
 

@@ -30,6 +30,8 @@ class Notification(models.Model):
     day = models.DateField(_("提醒日期"))
     created = models.DateTimeField(_("生成时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("邮件发送时间"), null=True, blank=True)  # in a digest
+    texted_at = models.DateTimeField(_("短信发送时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("提醒")
@@ -62,6 +64,34 @@ class CalendarFeed(models.Model):
         verbose_name = _("日历订阅")
         verbose_name_plural = _("日历订阅")
         ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", _("每天")
+    WEEKLY = "weekly", _("每周（周一）")
+
+
+class Preference(models.Model):
+    """A person's choice of channels for their reminders and how often the e-mail and SMS digests go out.
+    Without a row: in-app only."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="reminder_preference",
+        verbose_name=_("用户"),
+    )
+    in_app = models.BooleanField(_("站内提醒"), default=True)
+    email = models.BooleanField(_("邮件摘要"), default=False)
+    sms = models.BooleanField(_("短信提醒"), default=False)
+    frequency = models.CharField(_("频率"), max_length=10, choices=Frequency.choices, default=Frequency.DAILY)
+
+    class Meta:
+        verbose_name = _("提醒设置")
+        verbose_name_plural = _("提醒设置")
 
     def __str__(self) -> str:
         return str(self.user)

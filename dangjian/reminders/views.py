@@ -4,6 +4,7 @@ Every page reads the user's own rows only; another user's notification is not fo
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,13 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
-from dangjian.core.errors import OutOfScope
+from dangjian.accounts.web import apply_service_error
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.pii import mask_phone
 from dangjian.reminders import ical, services
 from dangjian.reminders.calendar import events_for
-from dangjian.reminders.models import CalendarFeed, Notification
+from dangjian.reminders.forms import PreferenceForm
+from dangjian.reminders.models import CalendarFeed, Notification, Preference
 
 NEW_FEED = "reminders_new_feed"  # the session key holding a new feed URL until its page has shown it once
 
@@ -106,3 +110,35 @@ def feed(request, token: str):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+# --- channels ---------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def preferences(request):
+    """The user's channels (in-app, e-mail digest, SMS) and how often the digests go out."""
+    _party_user(request)
+    found = Preference.objects.filter(user_id=request.user.pk).first() or Preference(user=request.user)
+    initial = {
+        "in_app": found.in_app,
+        "email": found.email,
+        "sms": found.sms,
+        "frequency": found.frequency,
+        "address": request.user.email,
+    }
+    form = PreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.set_preferences(actor=request.user, **form.cleaned_data)
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已保存提醒设置。"))
+            return redirect("reminders:preferences")
+    member = request.user.member if request.user.member_id else None
+    phone = mask_phone(member.phone) if member is not None and member.phone else ""
+    return render(
+        request, "reminders/preferences.html", {"nav": "notifications", "form": form, "phone": phone}
+    )

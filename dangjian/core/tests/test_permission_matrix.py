@@ -738,6 +738,13 @@ TABLE: dict[str, Row] = {
         system="405 405 405",
         system_post="302 302 302",
     ),
+    # each person's own channels and frequency
+    "reminders:preferences": Row(
+        "login 200 200 200 200 200 200",
+        post="login 302+ 302+ 302+ 302+ 302+ 302+",
+        data=lambda w: {"in_app": "on", "frequency": "weekly"},
+        system="403 403 403",
+    ),
     # each person's calendar URL (the 党员 has one); the system roles have no party calendar
     "reminders:calendar": Row("login 200 200 200 200 200 200", system="403 403 403"),
     "reminders:calendar_new": Row(
@@ -1481,6 +1488,7 @@ NOT_ONCE = {
     "reminders:read_all": "marks the unread notifications read: a repeat finds none",
     "reminders:calendar_new": "a new calendar URL revoking the former: a repeat makes another, which replaces it",
     "reminders:calendar_revoke": "revokes the calendar URL: a repeat finds none",
+    "reminders:preferences": "a setting: the same choice again",
 }
 
 

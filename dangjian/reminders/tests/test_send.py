@@ -159,6 +159,6 @@ def test_the_command_sends_for_the_date_given(users, tree, make_member):
     out = StringIO()
     call_command("reminders", "send", "--date", "2026-06-15", stdout=out)
     n = Notification.objects.filter(day=TODAY).count()
-    assert n > 0 and out.getvalue().strip() == f"已生成提醒{n}条。"
+    assert n > 0 and out.getvalue().strip() == f"已生成提醒{n}条，发出邮件摘要0封、短信0条。"
     with pytest.raises(Exception, match="日期格式不正确"):
         call_command("reminders", "send", "--date", "2026-13-01")

@@ -1,6 +1,6 @@
 """`dangjian reminders send [--date YYYY-MM-DD]`: turns the day's due and overdue work items into notifications
-for the 支部管理员 (run daily after the nightly refresh: deploy/dangjian-reminders.timer). Exit 0 on success,
-2 for a bad date."""
+for the 支部管理员, then sends the e-mail and SMS digests of those who chose them (run daily after the nightly
+refresh: deploy/dangjian-reminders.timer). Exit 0 on success, 2 for a bad date."""
 
 from __future__ import annotations
 
@@ -25,5 +25,7 @@ class Command(BaseCommand):
                 dt.date.fromisoformat(day)
             except ValueError as exc:
                 raise CommandError(f"日期格式不正确：{day}（应为 YYYY-MM-DD）", returncode=2) from exc
-        created = send_daily.call(day)
-        self.stdout.write(f"已生成提醒{created}条。")
+        done = send_daily.call(day)
+        self.stdout.write(
+            f"已生成提醒{done['created']}条，发出邮件摘要{done['emails']}封、短信{done['texts']}条。"
+        )
