@@ -4,18 +4,21 @@ turned into notifications for the people who must act, and a person's own notifi
 Which items: an overdue item; an item not yet due whose category has a lead time (rules/reminders.yaml:
 集中交纳日 3 days ahead, 换届 6 months, development steps 14 days) once its due date is that near. Who: the
 支部管理员 (users with a branch_admin role on the item's organisation, or on an organisation above it with its
-subtree). Never the same item to the same person twice within `repeat_after_days`. Set-based: the work list's
-fixed number of queries, one for the administrators, one for what was told lately, one for who turned the in-app
-channel off, batched inserts."""
+subtree). Never the same item to the same person twice within `repeat_after_days`. The 党委/工委 administrators get
+one short summary a day of the overdue items in their scope. Set-based: the work list's fixed number of queries,
+one for the branches' administrators, one for the 党委/工委's, one for what was told lately, one for who turned the
+in-app channel off, batched inserts."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import secrets
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -57,22 +60,28 @@ def is_told(item: WorkItem, on: dt.date, params: RemindersParams) -> bool:
     return lead is not None and item.due is not None and 0 <= (item.due - on).days <= lead
 
 
-@dataclass(frozen=True)
-class _Admin:
-    user_id: int
-    org_id: int
-    path: str
-    subtree: bool
+class _Recipients:
+    """Who hears of an item: the users holding one of `roles` on its organisation, or on an organisation above it
+    with its subtree (one query for all of them; an item's recipients are found along its path, not by trying
+    every assignment)."""
 
-    def serves(self, item: WorkItem) -> bool:
-        return item.org.id == self.org_id or (self.subtree and item.org.path.startswith(self.path))
+    def __init__(self, roles: tuple[str, ...]) -> None:
+        self.exact: dict[int, set[int]] = defaultdict(set)
+        self.subtree: dict[str, set[int]] = defaultdict(set)
+        rows = RoleAssignment.objects.filter(role__in=roles, user__is_active=True).values_list(
+            "user_id", "org_id", "org__path", "include_descendants"
+        )
+        for user_id, org_id, path, descendants in rows:
+            self.exact[org_id].add(user_id)
+            if descendants:
+                self.subtree[path].add(user_id)
 
-
-def _admins() -> list[_Admin]:
-    rows = RoleAssignment.objects.filter(role=Role.BRANCH_ADMIN, user__is_active=True).values_list(
-        "user_id", "org_id", "org__path", "include_descendants"
-    )
-    return [_Admin(*row) for row in rows]
+    def of(self, item: WorkItem) -> set[int]:
+        found = set(self.exact.get(item.org.id, ()))
+        parts = item.org.path.split("/")[:-1]
+        for n in range(1, len(parts) + 1):
+            found |= self.subtree.get("/".join(parts[:n]) + "/", set())
+        return found
 
 
 @dataclass
@@ -90,7 +99,7 @@ def send_reminders(*, on: dt.date | None = None) -> Report:
     report = Report(items=len(items))
     if not items:
         return report
-    admins = _admins()
+    admins = _Recipients((Role.BRANCH_ADMIN,))
     since = on - dt.timedelta(days=params.repeat_after_days - 1)
     keys = {item_key(i): i for i in items}
     told = set(Notification.objects.filter(day__gte=since, day__lte=on).values_list("recipient_id", "key"))
@@ -98,7 +107,7 @@ def send_reminders(*, on: dt.date | None = None) -> Report:
     now = timezone.now()
     new = []
     for key, item in keys.items():
-        for user_id in sorted({a.user_id for a in admins if a.serves(item)}):
+        for user_id in sorted(admins.of(item)):
             if (user_id, key) in told:
                 continue
             told.add((user_id, key))
@@ -118,11 +127,44 @@ def send_reminders(*, on: dt.date | None = None) -> Report:
                     read_at=now if user_id in quiet else None,  # in-app off: no unread badge
                 )
             )
+    new += _summaries(items, on, told, quiet, now)
     Notification.objects.bulk_create(new, batch_size=500)
     report.created = len(new)
     if new:
         record_run(on, f"生成提醒{len(new)}条")
     return report
+
+
+def _summaries(items: list[WorkItem], on: dt.date, told: set, quiet: set[int], now) -> list[Notification]:
+    """党委/工委 administrators: one short summary a day of the overdue items in their scope (their home page's
+    roll-up names the organisations most behind)."""
+    overseers = _Recipients((Role.DANGWEI_ADMIN, Role.GONGWEI_ADMIN))
+    late: dict[int, list[WorkItem]] = defaultdict(list)
+    for item in items:
+        if item.overdue:
+            for user_id in overseers.of(item):
+                late[user_id].append(item)
+    found = []
+    for user_id, theirs in sorted(late.items()):
+        key = hashlib.sha256(f"summary|{user_id}|{on:%Y-%m-%d}".encode()).hexdigest()
+        if (user_id, key) in told:
+            continue
+        orgs = len({i.org.id for i in theirs})
+        found.append(
+            Notification(
+                recipient_id=user_id,
+                key=key,
+                category="summary",
+                title=gettext("管辖范围内的逾期事项"),
+                text=gettext("%(orgs)s个组织共有%(n)s项逾期事项，最落后的组织见首页。")
+                % {"orgs": orgs, "n": len(theirs)},
+                link=reverse("dashboard"),
+                overdue=True,
+                day=on,
+                read_at=now if user_id in quiet else None,
+            )
+        )
+    return found
 
 
 def record_run(on: dt.date, note: str) -> None:

@@ -18,6 +18,7 @@ from dangjian.compliance.workbench import OrgLabel, WorkItem
 from dangjian.core.models import AuditEvent
 from dangjian.dues.services import declare_base, set_collection_day
 from dangjian.orgs.models import Org
+from dangjian.portal.workbench import work_list
 from dangjian.reminders.models import Notification
 from dangjian.reminders.params import load_params
 from dangjian.reminders.services import is_told, send_reminders
@@ -35,9 +36,7 @@ def theme_day(user, period: str):
     )
 
 
-def test_overdue_items_go_to_the_branch_admins_and_not_to_siblings_members_or_the_dangwei(
-    users, tree, make_member
-):
+def test_overdue_items_go_to_the_branch_admins_and_not_to_siblings_or_members(users, tree, make_member):
     make_member(tree.a1, name="王一")
     refresh()
 
@@ -47,12 +46,35 @@ def test_overdue_items_go_to_the_branch_admins_and_not_to_siblings_members_or_th
     may = theme_day(users["branch_a1"], "2026-05").get()
     assert may.overdue and may.due == dt.date(2026, 5, 31) and may.day == TODAY
     assert may.link.startswith("/meetings/") and may.read_at is None
-    recipients = set(Notification.objects.values_list("recipient__username", flat=True))
-    assert recipients <= {"branch_a1", "branch_a2"}
+    items = Notification.objects.exclude(category="summary")
+    assert set(items.values_list("recipient__username", flat=True)) == {"branch_a1", "branch_a2"}
     # each administrator hears only of their own branch's items
     assert not Notification.objects.filter(recipient=users["branch_a2"], org=tree.a1).exists()
     assert not Notification.objects.filter(recipient=users["branch_a1"], org=tree.a2).exists()
     assert AuditEvent.objects.filter(action="notify", note=f"生成提醒{report.created}条").count() == 1
+
+
+def test_the_dangwei_and_gongwei_get_one_summary_a_day_of_the_overdue_items_in_their_scope(
+    users, tree, make_member
+):
+    make_member(tree.a1, name="王一")
+    refresh()
+    send_reminders(on=TODAY)
+    send_reminders(on=TODAY)  # run twice the same day: still one summary
+    summaries = Notification.objects.filter(category="summary")
+    assert set(summaries.values_list("recipient__username", flat=True)) == {"dangwei_a", "gongwei"}
+    dangwei = summaries.get(recipient=users["dangwei_a"])
+    # the overdue items of 甲委's work list (its branches' and its own)
+    n = sum(1 for i in work_list(users["dangwei_a"], on=TODAY).items if i.overdue)
+    assert n > 0 and f"共有{n}项逾期事项" in dangwei.text
+    assert dangwei.link == "/" and dangwei.overdue
+    assert (
+        not Notification.objects.filter(recipient__username__in=["dangwei_a", "gongwei"])
+        .exclude(category="summary")
+        .exists()
+    )
+    send_reminders(on=TODAY + dt.timedelta(days=1))
+    assert Notification.objects.filter(recipient=users["dangwei_a"], category="summary").count() == 2
 
 
 def test_an_item_is_not_told_to_the_same_person_twice_within_seven_days(users, tree, make_member):
