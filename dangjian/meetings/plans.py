@@ -27,6 +27,8 @@ from dangjian.members.forms import DateInput, OrgChoiceField
 from dangjian.orgs.forms import BootstrapMixin
 from dangjian.orgs.models import Org
 
+RECENT_DAYS = 30  # the plans page keeps a plan whose day has passed this long, until it is recorded
+
 # --- reads ------------------------------------------------------------------------------------------------
 
 
@@ -110,5 +112,10 @@ def plans(request):
                 % {"topic": plan.topic, "date": f"{plan.date:%Y-%m-%d}"},
             )
             return redirect("meetings:plans")
-    listed = upcoming(Org.objects.filter(pk__in=[o.pk for o in orgs]), dt.date.today())
-    return render(request, "meetings/plans.html", {"nav": "meetings", "form": form, "plans": listed})
+    today = dt.date.today()
+    # a meeting is recorded after it is held: the plans of the last weeks not yet recorded stay listed
+    since = today - dt.timedelta(days=RECENT_DAYS)
+    listed = upcoming(Org.objects.filter(pk__in=[o.pk for o in orgs]), since)
+    return render(
+        request, "meetings/plans.html", {"nav": "meetings", "form": form, "plans": listed, "today": today}
+    )

@@ -113,3 +113,21 @@ def test_members_see_the_next_plans_on_their_page_and_in_their_calendar(client, 
     assert [(str(e["SUMMARY"]), e["DTSTART"].dt, str(e["LOCATION"])) for e in planned] == [
         ("计划活动：六月主题党日", dt.date(2026, 6, 25), "三楼会议室")
     ]
+
+
+def test_a_plan_whose_day_has_passed_stays_on_the_plans_page_until_it_is_recorded(client, users, tree):
+    with time_machine.travel(dt.datetime(2026, 6, 10, 2, 0, tzinfo=dt.UTC), tick=False):
+        planned = plan_meeting(
+            actor=users["branch_a1"],
+            org=tree.a1,
+            date=dt.date(2026, 6, 12),
+            types=["theme_day"],
+            topic="六月主题党日",
+        )
+    client.force_login(users["branch_a1"])
+    with FROZEN:  # 2026-06-15: held three days ago, not yet recorded
+        html = client.get(reverse("meetings:plans")).content.decode()
+        assert f"?plan={planned.pk}" in html and 'data-testid="plan-held"' in html
+        # the member's page lists only the plans ahead
+        client.force_login(users["member_a1"])
+        assert "六月主题党日" not in client.get(reverse("dashboard")).content.decode()
