@@ -177,6 +177,25 @@ def tree(db) -> Tree:
 
 
 @pytest.fixture
+def add_branches(tree, make_member):
+    """`add_branches(n, start)`: n more 党支部 under 甲委机关党委 (AX<start>…), each with one member; with
+    `admins=True` each gets its own 支部管理员 (admin_ax<i>)."""
+    from dangjian.accounts.models import RoleAssignment, User
+    from dangjian.orgs.services import create_org
+
+    def _add(n: int, start: int, admins: bool = False) -> None:
+        for i in range(start, start + n):
+            data = {"code": f"AX{i}", "name": f"甲委第{i}支部", "type": "zhibu", "parent": tree.a}
+            branch = create_org(actor=None, data=data | {"founded_on": dt.date(2018, 3, 1), "unit": "甲委"})
+            make_member(branch, name=f"党员{i}")
+            if admins:
+                user = User.objects.create_user(username=f"admin_ax{i}", password=TEST_PASSWORD)
+                RoleAssignment.objects.create(user=user, role="branch_admin", org=branch)
+
+    return _add
+
+
+@pytest.fixture
 def make_member(db):
     from dangjian.members.services import create_member
 

@@ -10,6 +10,7 @@ DB_POOL_SIZE / DB_POOL_MIN_SIZE / DB_POOL_TIMEOUT  PostgreSQL connection pool pe
 AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
 FORM_TOKEN_RETENTION_DAYS  days consumed one-time form tokens are kept (default 7, at least 1)
 REFRESH_JOBS  processes of a full refresh of the kept results on PostgreSQL (default: the number of cores)
+EMAIL_* / DEFAULT_FROM_EMAIL / SITE_URL / SMS_BACKEND  the reminders' e-mail digest (SMTP) and SMS gateway adapter
 deploy/dangjian.env.example describes every setting (a test checks that none is missing from it).
 """
 
@@ -86,6 +87,7 @@ INSTALLED_APPS = [
     "dangjian.talks",
     "dangjian.demo",
     "dangjian.portal",
+    "dangjian.reminders",
 ]
 
 MIDDLEWARE = [
@@ -142,6 +144,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "dangjian.accounts.context_processors.access",
+                "dangjian.reminders.context_processors.unread",
             ],
         },
     },
@@ -381,3 +384,16 @@ SHORT_DATE_FORMAT = "Y-m-d"
 DATETIME_FORMAT = "Y-m-d H:i"
 SHORT_DATETIME_FORMAT = "Y-m-d H:i"
 USE_THOUSAND_SEPARATOR = False
+
+# Reminders (dangjian.reminders): the e-mail digest goes out through Django's SMTP backend to the internal mail
+# server; the SMS through a gateway adapter named here (the default writes to the log, the recipient's phone
+# masked: a 政务短信平台 adapter is a subclass of dangjian.reminders.sms.SmsBackend).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_TIMEOUT = _env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "dangjian@localhost")
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "dangjian.reminders.sms.LogBackend")
+SITE_URL = os.environ.get("SITE_URL", "")  # https://dangjian.example.gov.cn: the links in the e-mail digest

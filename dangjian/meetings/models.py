@@ -224,3 +224,41 @@ class OrgLifeReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.reviewed_on:%Y-%m-%d} {self.get_decision_display()}"
+
+
+class PlannedMeeting(models.Model):
+    """A meeting a branch plans ahead (optional: no rule asks for a plan). Its members see it on their page and
+    in their calendar; recording the meeting later starts from the plan and links it (`meeting`)."""
+
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="planned_meetings"
+    )
+    date = models.DateField(_("计划日期"))
+    types = models.JSONField(_("活动类型"), default=list)  # MeetingType values
+    topic = models.CharField(_("主题"), max_length=200)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    meeting = models.OneToOneField(
+        Meeting,
+        verbose_name=_("已录入的记录"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="plan",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("计划人")
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("计划活动")
+        verbose_name_plural = _("计划活动")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["org", "date"], name="planned_meeting_org_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.topic}"
+
+    @property
+    def type_labels(self) -> str:
+        return "、".join(str(MeetingType(t).label) for t in self.types if t in MeetingType.values)

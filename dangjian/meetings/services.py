@@ -19,7 +19,15 @@ from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
 from dangjian.meetings.choices import TYPES_FOR_ORG, AbsenceReason, MeetingType, OrgLifeReviewDecision
-from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, OrgLifeReview, parse_reason
+from dangjian.meetings.models import (
+    Absence,
+    Attachment,
+    Meeting,
+    MeetingKind,
+    OrgLifeReview,
+    PlannedMeeting,
+    parse_reason,
+)
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType, chinese_label
@@ -275,19 +283,69 @@ def create_meeting(
     types: list[str],
     absentees: dict[int, Reason] | None = None,
     attachments=None,
+    plan: PlannedMeeting | None = None,
 ) -> Meeting:
     """`absentees` maps member id → reason, (kind, text) or a text (everyone else on the roster was present);
-    `attachments` are uploaded files kept as optional evidence."""
+    `attachments` are uploaded files kept as optional evidence; `plan`: the planned meeting this records (of
+    the same organisation, not yet recorded), linked to the record."""
     if data.get("org") is not None:
         require_org(actor, data["org"], _("该组织不在您的管理范围内，不能录入其组织生活。"))
     meeting = Meeting(created_by=actor if getattr(actor, "pk", None) else None)
     _write(meeting, data, types, absentees or {}, actor)
     _store_uploads(meeting, attachments)
-    audit.record(
-        actor=actor, action="create", obj=meeting, org_path=meeting.org.path, after=meeting_snapshot(meeting)
-    )
+    after = meeting_snapshot(meeting)
+    if plan is not None:
+        _link_plan(plan, meeting)
+        after["plan"] = plan.pk
+    audit.record(actor=actor, action="create", obj=meeting, org_path=meeting.org.path, after=after)
     _lecturers_changed(meeting.lecturer_id)
     return meeting
+
+
+def _link_plan(plan: PlannedMeeting, meeting: Meeting) -> None:
+    locked = PlannedMeeting.objects.select_for_update().filter(pk=plan.pk).first()
+    if locked is None or locked.org_id != meeting.org_id:
+        raise ServiceError(_("该计划活动不属于所选组织。"), field="org")
+    if locked.meeting_id is not None:
+        raise ServiceError(_("该计划活动已录入为组织生活记录。"))
+    locked.meeting = meeting
+    locked.save(update_fields=["meeting"])
+    plan.meeting = meeting
+
+
+@transaction.atomic
+def plan_meeting(
+    *, actor, org, date: dt.date, types: list[str], topic: str, place: str = "", on: dt.date | None = None
+) -> PlannedMeeting:
+    """Plans a meeting of `org` (optional: nothing requires a plan): today or later, of types the organisation
+    holds, with a topic."""
+    require_org(actor, org, _("该组织不在您的管理范围内，不能计划其活动。"))
+    on = on or dt.date.today()
+    if date < on:
+        raise ServiceError(_("计划日期不能早于今天。"), field="date")
+    allowed = TYPES_FOR_ORG.get(org.type, frozenset())
+    chosen = [t for t in MeetingType.values if t in set(types)]
+    if not chosen or len(chosen) != len(set(types)) or any(t not in allowed for t in chosen):
+        raise ServiceError(_("请选择该组织可开展的活动类型。"), field="types")
+    topic = (topic or "").strip()
+    if not topic:
+        raise ServiceError(_("请填写主题。"), field="topic")
+    plan = PlannedMeeting.objects.create(
+        org=org,
+        date=date,
+        types=chosen,
+        topic=topic[:200],
+        place=(place or "").strip()[:200],
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    audit.record(
+        actor=actor,
+        action="plan",
+        obj=plan,
+        org_path=org.path,
+        after={"date": date, "types": chosen, "topic": plan.topic, "place": plan.place},
+    )
+    return plan
 
 
 def _lecturers_changed(*member_ids: int | None) -> None:

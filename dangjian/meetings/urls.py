@@ -1,12 +1,13 @@
 from django.urls import path
 
-from dangjian.meetings import views
+from dangjian.meetings import plans, views
 
 app_name = "meetings"
 
 urlpatterns = [
     path("", views.meeting_list, name="list"),
     path("new/", views.meeting_create, name="create"),
+    path("plans/", plans.plans, name="plans"),
     path("roster/", views.roster_fragment, name="roster"),
     path("calendar/", views.meeting_calendar, name="calendar"),
     path("todo/", views.todo_panel, name="todo"),

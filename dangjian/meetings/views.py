@@ -21,7 +21,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.meetings import selectors
+from dangjian.meetings import plans, selectors
 from dangjian.meetings.attendance import last_complete_month, month_label, month_of
 from dangjian.meetings.choices import MeetingType
 from dangjian.meetings.forms import (
@@ -68,7 +68,7 @@ def _roster(
     return view
 
 
-def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None):
+def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan=None):
     form.mark_invalid()
     return render(
         request,
@@ -78,6 +78,7 @@ def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None):
             "form": form,
             "roster": roster,
             "meeting": meeting,
+            "plan": plan,
             "attachments": list(meeting.attachments.order_by("id")) if meeting else [],
         },
     )
@@ -111,6 +112,7 @@ def _create_initial(request, orgs) -> dict:
 @once.guarded
 def meeting_create(request):
     orgs = selectors.recording_orgs(request.user)
+    plan = plans.visible_plan(request.user, request.POST.get("plan") or request.GET.get("plan"))
     if request.method == "POST":
         form = MeetingForm(request.POST, request.FILES, orgs=orgs)
         roster = _roster(form)
@@ -125,6 +127,7 @@ def meeting_create(request):
                         types=form.service_types(),
                         absentees=form.service_absentees(),
                         attachments=form.cleaned_data.get("attachments") or [],
+                        plan=plan,
                     )
                     claim.created(reverse("meetings:detail", args=[meeting.pk]))
             except ServiceError as exc:
@@ -137,9 +140,10 @@ def meeting_create(request):
                 )
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
-        form = MeetingForm(initial=_create_initial(request, orgs), orgs=orgs)
+        initial = plans.initial_from(plan, dt.date.today()) if plan else _create_initial(request, orgs)
+        form = MeetingForm(initial=initial, orgs=orgs)
         roster = _roster(form, default_host=True)
-    return _form_page(request, form, roster, None)
+    return _form_page(request, form, roster, None, plan=plan)
 
 
 @admin_required

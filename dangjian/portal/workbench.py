@@ -161,6 +161,7 @@ class MemberHome:
     year: int
     month_label: str = ""
     month_status: str = ""
+    planned: tuple = ()  # the branch's planned meetings ahead (meetings.plans)
 
 
 def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
@@ -170,6 +171,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     from dangjian.dues.ledger import arrears, due_date, member_ledger
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
+    from dangjian.meetings.plans import upcoming
     from dangjian.training.selectors import own_hours
 
     on = on or dt.date.today()
@@ -202,4 +204,5 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         year=on.year,
         month_label=f"{on:%Y-%m}",
         month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
+        planned=tuple(upcoming(Org.objects.filter(path__startswith=branch.path), on, limit=3)),
     )

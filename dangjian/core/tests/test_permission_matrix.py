@@ -497,6 +497,22 @@ def _build(world: World) -> None:
     )
     world.obj["assignment_a2"] = world.users["a2"].roles.get()
     world.obj["export_job"] = _export_job(world.users["a1"])
+    from dangjian.reminders.models import Notification
+
+    # 甲一's administrator's notification, as the daily task writes it
+    world.obj["notification"] = Notification.objects.create(
+        recipient=world.users["a1"],
+        key="matrix",
+        category="dues",
+        org=o["A1"],
+        title="本月党费",
+        link=reverse("dues:sheet") + f"?org={o['A1'].pk}",
+        due=TODAY,
+        day=TODAY,
+    )
+    from dangjian.reminders.services import create_feed
+
+    world.obj["feed_token"] = create_feed(actor=world.users["member"])  # the 党员's calendar URL
     # an administrator's password must change at first sign-in (the pages of that are tested elsewhere)
     User.objects.filter(username__in=["mx_xitong", "mx_anquan", "mx_shenji", "mx_plain"]).update(
         password_must_change=False
@@ -731,6 +747,40 @@ TABLE: dict[str, Row] = {
     # one organisation's work list: the drill-down of the roll-up, inside the administered subtree only
     "portal:work_org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "portal:import_index": Row("login 403 200 200 200 200 200"),
+    # --- the notification centre: each user's own notifications (the one here is 甲一's administrator's)
+    "reminders:list": Row("login 200 200 200 200 200 200", system="200 200 200"),
+    "reminders:read": Row(
+        "login 405 405 405 405 405 405",
+        post="login 404 302+ 404 404 404 404",
+        kwargs=pk("notification"),
+        system="405 405 405",
+    ),
+    "reminders:read_all": Row(  # nobody else has an unread notification: their POST changes nothing
+        "login 405 405 405 405 405 405",
+        post="login 302 302+ 302 302 302 302",
+        system="405 405 405",
+        system_post="302 302 302",
+    ),
+    # each person's own channels and frequency
+    "reminders:preferences": Row(
+        "login 200 200 200 200 200 200",
+        post="login 302+ 302+ 302+ 302+ 302+ 302+",
+        data=lambda w: {"in_app": "on", "frequency": "weekly"},
+        system="403 403 403",
+    ),
+    # each person's calendar URL (the 党员 has one); the system roles have no party calendar
+    "reminders:calendar": Row("login 200 200 200 200 200 200", system="403 403 403"),
+    "reminders:calendar_new": Row(
+        "login 405 405 405 405 405 405", post="login 302+ 302+ 302+ 302+ 302+ 302+", system="405 405 405"
+    ),
+    "reminders:calendar_revoke": Row(
+        "login 405 405 405 405 405 405", post="login 302+ 302 302 302 302 302", system="405 405 405"
+    ),
+    # the secret URL is the credential (a calendar client has no session): whoever holds the 党员's URL reads
+    # the 党员's calendar, which names no organisation or person
+    "reminders:feed": Row(
+        "200 200 200 200 200 200 200", kwargs=lambda w: {"token": w.obj["feed_token"]}, system="200 200 200"
+    ),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
         "login 403 302 302 302 302 302",
@@ -951,6 +1001,12 @@ TABLE: dict[str, Row] = {
         "login 403 200 200 200 200 200",
         post="login 403 302+ 200 200 302+ 200",
         data=meeting_form,
+    ),
+    # planning a meeting: optional, of an organisation the user records meetings for
+    "meetings:plans": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 200 200 302+ 200",
+        data=lambda w: {"org": str(w.orgs["A1"].pk), "date": day(1), "types": ["theme_day"], "topic": "计划"},
     ),
     "meetings:roster": Row(
         "login 403 200 404 404 200 404",
@@ -1454,6 +1510,11 @@ NOT_ONCE = {
     "talks:pair_end": "ends a pair: a repeat is refused, the pair having ended",
     "talks:group_members": "sets a group's members: the same list again",
     "locks": "lifts a sign-in lock: a repeat finds none",
+    "reminders:read": "marks a notification read: a repeat finds it read and records nothing",
+    "reminders:read_all": "marks the unread notifications read: a repeat finds none",
+    "reminders:calendar_new": "a new calendar URL revoking the former: a repeat makes another, which replaces it",
+    "reminders:calendar_revoke": "revokes the calendar URL: a repeat finds none",
+    "reminders:preferences": "a setting: the same choice again",
 }
 
 

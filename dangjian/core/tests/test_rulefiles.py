@@ -19,6 +19,7 @@ from dangjian.dues.rates import RatesError, RateTable, load_rates
 from dangjian.movements.params import MovementsParams, MovementsParamsError
 from dangjian.movements.params import load_params as load_movements_params
 from dangjian.pipeline.workflow import Workflow, WorkflowError, load_workflow
+from dangjian.reminders.params import RemindersParams
 from dangjian.training.params import StudyParams, StudyParamsError
 from dangjian.training.params import load_params as load_study_params
 
@@ -289,6 +290,7 @@ def test_the_domain_loaders_share_the_cache():
 REAL_FILES = {
     "dues-rates.yaml": RateTable,
     "movements.yaml": MovementsParams,
+    "reminders.yaml": RemindersParams,
     "study-platforms.yaml": StudyParams,
     "workflow-development.yaml": Workflow,
     "v1.yaml": RulesetFile,

@@ -270,7 +270,9 @@ def test_tree_search_matches_name_or_code_with_ancestor_breadcrumb(
     client, users, tree, django_assert_max_num_queries
 ):
     login(client, users["branch_a1"])
-    with django_assert_max_num_queries(6):  # session, user, scope, orgs, member counts, names above scope
+    with django_assert_max_num_queries(
+        7
+    ):  # session, user, scope, orgs, member counts, names above scope, unread
         response = client.get(reverse("orgs:tree") + "?q=第一")
     nodes = response.context["nodes"]
     assert [(n.org.code, n.crumbs) for n in nodes] == [
@@ -301,12 +303,18 @@ def test_tree_page_query_count_does_not_grow_with_orgs(
 ):
     grow(tree, make_member)
     login(client, users["gongwei"])
-    with django_assert_max_num_queries(5):  # session, user, scope, orgs, member counts
+    with django_assert_max_num_queries(
+        6
+    ):  # +1 the header's unread count; session, user, scope, orgs, member counts
         response = client.get(reverse("orgs:tree"))
     assert len(tree_codes(response)) == 9 + 24
-    with django_assert_max_num_queries(6):  # + names of ancestors above the scope
+    with django_assert_max_num_queries(
+        7
+    ):  # +1 the header's unread count; + names of ancestors above the scope
         client.get(reverse("orgs:tree") + "?q=扩展")
-    with django_assert_max_num_queries(6):  # session, user, scope, org, subtree orgs, member counts
+    with django_assert_max_num_queries(
+        7
+    ):  # +1 the header's unread count; session, user, scope, org, subtree orgs, member counts
         fragment = client.get(reverse("orgs:subtree", args=[tree.b.pk]))
     assert len(tree_codes(fragment)) == 2 + 12
 
@@ -373,7 +381,7 @@ def test_detail_query_count_is_constant(client, users, tree, make_member, django
         )
     login(client, users["gongwei"])
     # session, user, scope, org, ancestors, children, child member counts, posts, member count, member page
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # +1: the header's unread count
         response = client.get(reverse("orgs:detail", args=[tree.a.pk]))
     assert len(response.context["children"]) == 8
     assert len(response.context["posts"]) == 4

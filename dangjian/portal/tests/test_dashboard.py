@@ -140,22 +140,23 @@ def test_dashboard_query_count_does_not_grow(client, users, tree, make_member, d
     client.force_login(users["gongwei"])
     # session, user, scope, org types, member figures, members per 党委, names; no kept results yet: 1; the
     # roll-up of the organisations most behind: the failed kept results, the organisations
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # +1: the header's unread count
         response = client.get(reverse("dashboard"))
     assert response.context["board"].members.total == 61
     from dangjian.compliance import kept
 
     kept.refresh()
     # with kept results: when (stamps), the 单位 in scope, their totals, their tallies
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # +1: the header's unread count
         response = client.get(reverse("dashboard"))
     assert response.context["compliance"].tally.evaluated > 0
     assert response.context["board"].members.mobile == 12
     client.force_login(users["member_a1"])
     # session, user, scope, own record; the member's page (a fixed number): this year's ledger (bases, reliefs,
     # payments, snapshots), the arrears since last January (the same, collection days, reviews), the 集中交纳日,
-    # the branch's latest activities and their types, the hours (the branch's training facts)
-    with django_assert_max_num_queries(21):
+    # the branch's latest activities and their types, its planned meetings, the hours (the branch's training
+    # facts), the header's unread count
+    with django_assert_max_num_queries(23):
         assert client.get(reverse("dashboard")).status_code == 200
 
 

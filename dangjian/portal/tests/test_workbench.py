@@ -17,7 +17,6 @@ from django.urls import reverse
 from dangjian.compliance import kept
 from dangjian.meetings.services import create_meeting
 from dangjian.orgs.models import Org
-from dangjian.orgs.services import create_org
 from dangjian.portal import workbench
 
 TODAY = dt.date(2026, 6, 15)
@@ -149,23 +148,8 @@ def _dashboard_queries(client, user) -> int:
 
 
 def test_the_roll_up_reads_a_fixed_number_of_queries_whatever_the_number_of_branches(
-    client, users, tree, make_member, frozen
+    client, users, tree, add_branches, frozen
 ):
-    def add_branches(n: int, start: int) -> None:
-        for i in range(start, start + n):
-            branch = create_org(
-                actor=None,
-                data={
-                    "code": f"AX{i}",
-                    "name": f"甲委第{i}支部",
-                    "type": "zhibu",
-                    "parent": tree.a,
-                    "founded_on": dt.date(2018, 3, 1),
-                    "unit": "甲委",
-                },
-            )
-            make_member(branch, name=f"党员{i}")
-
     def drill_queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(reverse("portal:work_org", args=[tree.a.pk])).status_code == 200

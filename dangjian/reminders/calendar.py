@@ -1,0 +1,96 @@
+"""The calendar feed's content: for an administrator the due dates of the work items of the organisations they
+administer (`portal.workbench.work_list`: what they may see, nothing more); for a member their own 党费
+集中交纳日 of this month and the next two; and the planned activities of the branches they serve or belong to."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
+from dangjian.accounts.scope import scope_for
+from dangjian.dues.ledger import branch_id, due_on
+from dangjian.dues.models import CollectionDay
+from dangjian.meetings.plans import upcoming
+from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+from dangjian.portal.workbench import work_list
+from dangjian.reminders.ical import Event
+from dangjian.reminders.services import item_key
+
+MONTHS_AHEAD = 3  # the member's 集中交纳日: this month and the next two
+
+
+def _work_events(user, on: dt.date, absolute: Callable[[str], str]) -> list[Event]:
+    events = []
+    for item in work_list(user, on=on).items:
+        if item.due is None:
+            continue
+        mark = _("【逾期】") if item.overdue else ""
+        events.append(
+            Event(
+                uid=f"{item_key(item)}@dangjian",
+                day=item.due,
+                summary=f"{mark}{item.category_label}：{item.title}（{item.org.name}）",
+                description=item.detail,
+                url=absolute(item.link.url) if item.link else "",
+            )
+        )
+    return events
+
+
+def _month(on: dt.date, ahead: int) -> dt.date:
+    index = on.year * 12 + on.month - 1 + ahead
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _dues_events(member: Member, on: dt.date, absolute: Callable[[str], str]) -> list[Event]:
+    from django.urls import reverse
+
+    branch = branch_id(member.org)
+    day = CollectionDay.objects.filter(org_id=branch).values_list("day", flat=True).first()
+    url = absolute(reverse("dues:mine"))
+    return [
+        Event(
+            uid=f"dues-{member.pk}-{month:%Y-%m}@dangjian",
+            day=due_on(month, day),
+            summary=_("党费集中交纳日（%(month)s）") % {"month": f"{month:%Y-%m}"},
+            url=url,
+        )
+        for month in (_month(on, n) for n in range(MONTHS_AHEAD))
+    ]
+
+
+def _plan_events(orgs, on: dt.date) -> list[Event]:
+    return [
+        Event(
+            uid=f"plan-{plan.pk}@dangjian",
+            day=plan.date,
+            summary=_("计划活动：%(topic)s") % {"topic": plan.topic},
+            description=f"{plan.org.name} · {plan.type_labels}",
+            location=plan.place,
+        )
+        for plan in upcoming(orgs, on)
+    ]
+
+
+def events_for(user, *, on: dt.date, absolute: Callable[[str], str]) -> list[Event]:
+    scope = scope_for(user)
+    events: list[Event] = []
+    if scope.system_role:
+        return events
+    orgs = Org.objects.filter(scope.org_q()) if scope.is_admin else Org.objects.none()
+    if scope.is_admin:
+        events += _work_events(user, on, absolute)
+    if user.member_id:
+        member = Member.objects.select_related("org__parent").filter(pk=user.member_id).first()
+        if member is not None:
+            events += _dues_events(member, on, absolute)
+            branch = (
+                member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent else member.org
+            )
+            orgs = orgs | Org.objects.filter(path__startswith=branch.path)
+    events += _plan_events(orgs, on)
+    return sorted(events, key=lambda e: (e.day, e.uid))
