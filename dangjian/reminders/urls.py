@@ -12,5 +12,6 @@ urlpatterns = [
     path("calendar/", views.calendar, name="calendar"),
     path("calendar/new/", views.calendar_new, name="calendar_new"),
     path("calendar/revoke/", views.calendar_revoke, name="calendar_revoke"),
-    path("calendar/<str:token>.ics", views.feed, name="feed"),
+    # the secret travels in the query string: access logs (gunicorn, nginx) record the path without it
+    path("calendar/feed.ics", views.feed, name="feed"),
 ]

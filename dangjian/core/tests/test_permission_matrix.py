@@ -779,7 +779,7 @@ TABLE: dict[str, Row] = {
     # the secret URL is the credential (a calendar client has no session): whoever holds the 党员's URL reads
     # the 党员's calendar, which names no organisation or person
     "reminders:feed": Row(
-        "200 200 200 200 200 200 200", kwargs=lambda w: {"token": w.obj["feed_token"]}, system="200 200 200"
+        "200 200 200 200 200 200 200", query=lambda w: {"token": w.obj["feed_token"]}, system="200 200 200"
     ),
     "portal:import_template": Row("login 403 200 200 200 200 200", kwargs=lambda w: {"kind": "members"}),
     "portal:import_upload": Row(  # a preview writes nothing but its audit event (clean or refused)
