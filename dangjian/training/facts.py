@@ -50,6 +50,25 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
         members[person.branch_id].append(Person(person.id, person.name))
 
     people = Q(member__in=members_qs.values("pk")) | Q(member__in=posts_qs.values("member_id"))
+    shared_trainings = participations(people, year, as_of)
+    shared_study = platform_records(people, year)
+    return {
+        o.pk: TrainingFacts(
+            secretaries=tuple(secretaries.get(o.pk, ())),
+            cadres=tuple(
+                sorted(cadres.get(o.pk, {}).values(), key=lambda p: (name_key(p.name), p.name, p.member_id))
+            ),
+            members=tuple(members.get(o.pk, ())),
+            trainings=shared_trainings,
+            study=shared_study,
+        )
+        for o in orgs
+    }
+
+
+def participations(people: Q, year: int, as_of: dt.date) -> dict[int, tuple[TrainingRow, ...]]:
+    """Member id → the completed participations of `people` (a Q on Participant.member) in trainings started from
+    1 January Y−1 up to D, in order (one query)."""
     trainings: dict[int, list[TrainingRow]] = defaultdict(list)
     for member_id, *values in (
         Participant.objects.filter(
@@ -70,7 +89,11 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
         )
     ):
         trainings[member_id].append(TrainingRow(*values))
+    return {k: tuple(v) for k, v in trainings.items()}
 
+
+def platform_records(people: Q, year: int) -> dict[int, tuple[StudyRow, ...]]:
+    """Member id → the platform records of year Y of `people` (a Q on StudyRecord.member), in order (one query)."""
     study: dict[int, list[StudyRow]] = defaultdict(list)
     for member_id, *values in (
         StudyRecord.objects.filter(people, year=year)
@@ -78,18 +101,4 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
         .values_list("member_id", "platform", "period", "points", "hours")
     ):
         study[member_id].append(StudyRow(*values))
-
-    shared_trainings = {k: tuple(v) for k, v in trainings.items()}
-    shared_study = {k: tuple(v) for k, v in study.items()}
-    return {
-        o.pk: TrainingFacts(
-            secretaries=tuple(secretaries.get(o.pk, ())),
-            cadres=tuple(
-                sorted(cadres.get(o.pk, {}).values(), key=lambda p: (name_key(p.name), p.name, p.member_id))
-            ),
-            members=tuple(members.get(o.pk, ())),
-            trainings=shared_trainings,
-            study=shared_study,
-        )
-        for o in orgs
-    }
+    return {k: tuple(v) for k, v in study.items()}

@@ -8,14 +8,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dangjian.compliance.periods import clamp_as_of, window_for
 from dangjian.core.pinyin import name_key
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org, Post
 from dangjian.training import logic
-from dangjian.training.facts import load_training_facts
+from dangjian.training.facts import load_training_facts, participations, platform_records
 from dangjian.training.params import load_params
 from dangjian.training.rules import LOGIC
 
@@ -198,20 +198,22 @@ class OwnHours:
 
 
 def own_hours(member, *, year: int, as_of: dt.date) -> OwnHours:
-    """A member's own trainings and hours of year Y (their branch's facts: four queries)."""
+    """A member's own trainings and hours of year Y, as TRAIN-MEMBER-HOURS counts them (two queries: their
+    participations and their platform records; not their branch's whole roll)."""
     rules = train_rules()
     rule = hours_rule(rules)
-    branch_id = member.org.parent_id if member.org.type == OrgType.XIAOZU else member.org_id
-    items = evaluate(Org.objects.filter(pk=branch_id), year=year, as_of=as_of, rules=[])
-    if not items:
+    branch = member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent_id else member.org
+    window = window_for(year, clamp_as_of(year, as_of), branch.founded_on, branch.dissolved_on)
+    if window is None or window.closed:
         return OwnHours([], None, None)
-    item = items[0]
+    own = Q(member=member.pk)
+    facts = logic.TrainingFacts(
+        trainings=participations(own, year, window.as_of), study=platform_records(own, year)
+    )
     trainings = [
-        t
-        for t in item.facts.trainings.get(member.pk, ())
-        if dt.date(year, 1, 1) <= t.started_on <= item.as_of
+        t for t in facts.trainings.get(member.pk, ()) if dt.date(year, 1, 1) <= t.started_on <= window.as_of
     ]
     if rule is None:
         return OwnHours(trainings, None, None)
-    h = logic.member_hours(item.facts, member.pk, year, item.as_of, rule.params.platforms, load_params())
+    h = logic.member_hours(facts, member.pk, year, window.as_of, rule.params.platforms, load_params())
     return OwnHours(trainings, h, rule.params.target)
