@@ -95,10 +95,10 @@ def participations(people: Q, year: int, as_of: dt.date) -> dict[int, tuple[Trai
 def platform_records(people: Q, year: int) -> dict[int, tuple[StudyRow, ...]]:
     """Member id → the platform records of year Y of `people` (a Q on StudyRecord.member), in order (one query)."""
     study: dict[int, list[StudyRow]] = defaultdict(list)
-    for member_id, *values in (
+    for member_id, platform, period, points, hours in (
         StudyRecord.objects.filter(people, year=year)
         .order_by("member_id", "platform", "period")
         .values_list("member_id", "platform", "period", "points", "hours")
     ):
-        study[member_id].append(StudyRow(*values))
+        study[member_id].append(StudyRow(platform, period, points, hours))
     return {k: tuple(v) for k, v in study.items()}
