@@ -4,7 +4,8 @@ The engine defines the hooks; each domain app registers, from one module of its 
 imported by its `AppConfig.ready()`):
 
 - a **category** (`register_category`): its key, label and place at the top of the page, the check kinds whose
-  kept results belong to it, those whose missing periods are one item each (a missed 支委会 per month), and a
+  kept results belong to it (those of an area of work, `registry.register_area`: the overview groups its columns
+  by the same areas), those whose missing periods are one item each (a missed 支委会 per month), and a
   link to the page where the category's open results are put right when the check kind has none of its own;
 - **providers** (`register_provider`): items the kept results do not hold — this month's 党费 before the
   集中交纳日, a development step due soon, a transfer waiting for acceptance — read for a whole set of
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy as _l
 from dangjian.compliance.checks import REGISTRY
 from dangjian.compliance.models import KeptResult, KeptTodo
 from dangjian.compliance.periods import month_of, quarter_of
-from dangjian.compliance.registry import Link
+from dangjian.compliance.registry import KIND_AREAS, Link
 from dangjian.compliance.rulebook import Ruleset
 from dangjian.core import messages
 
@@ -86,13 +87,22 @@ class Category:
     key: str
     label: Any  # lazy text
     order: int
-    kinds: frozenset[str] = frozenset()  # check kinds whose kept results belong here
+    # the area of work (registry.register_area) whose check kinds' kept results belong here: the overview's
+    # column group and the work list's category place the kinds once, where the owning app declares them
+    area: str = ""
     per_period: frozenset[str] = frozenset()  # check kinds whose missing periods are an item each
     link: CategoryLink | None = None
 
 
 CATEGORIES: dict[str, Category] = {}
-KIND_CATEGORY: dict[str, str] = {}
+_BY_AREA: dict[str, Category] = {}
+
+
+def category_of(kind: str) -> Category | None:
+    """The category of a check kind's kept results: the one showing the kind's area (None: not on the work list)."""
+    area = KIND_AREAS.get(kind)
+    return _BY_AREA.get(area) if area else None
+
 
 # (user, org, on) → the items of the organisations the user administers (within `org`'s subtree when given),
 # in a fixed number of queries whatever their number. Links lead only to pages the user may open.
@@ -105,15 +115,20 @@ def register_category(
     label: Any,
     *,
     order: int,
-    kinds: Iterable[str] = (),
+    area: str = "",
     per_period: Iterable[str] = (),
     link: CategoryLink | None = None,
 ) -> None:
+    """A category of the work list; `area`: the area of work whose check kinds' kept results it shows (none:
+    only its providers' items)."""
     if key in CATEGORIES:
         raise RuntimeError(f"workbench category {key!r} registered twice")
-    CATEGORIES[key] = Category(key, label, order, frozenset(kinds), frozenset(per_period), link)
-    for kind in kinds:
-        KIND_CATEGORY[kind] = key
+    if area and area in _BY_AREA:
+        raise RuntimeError(f"area {area!r} shown by two workbench categories")
+    category = Category(key, label, order, area, frozenset(per_period), link)
+    CATEGORIES[key] = category
+    if area:
+        _BY_AREA[area] = category
 
 
 def register_provider(name: str) -> Callable[[Provider], Provider]:
@@ -218,11 +233,11 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
     items: list[WorkItem] = []
     for org_id, name, path, org_type, rule_id, status, missing, message, since in rows.values_list(*_FIELDS):
         rule = rules.get(rule_id)
-        if rule is None or rule.check not in KIND_CATEGORY:
+        category = category_of(rule.check) if rule is not None else None
+        if rule is None or category is None:
             continue
         if status == "pending" and rule.check in todo_kinds:
             continue  # its kept 待办 say what is due and by when
-        category = CATEGORIES[KIND_CATEGORY[rule.check]]
         ref = _Ref(org_id, org_type, name, path)
         org = OrgLabel(org_id, name, path, org_type)
         link = _link(rule, ref, status, category)
@@ -247,9 +262,9 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
     )
     for org_id, name, path, org_type, rule_id, period, due_by, message in todos:
         rule = rules.get(rule_id)
-        if rule is None or rule.check not in KIND_CATEGORY:
+        category = category_of(rule.check) if rule is not None else None
+        if rule is None or category is None:
             continue
-        category = CATEGORIES[KIND_CATEGORY[rule.check]]
         link = _link(rule, _Ref(org_id, org_type, name, path), "pending", category)
         org = OrgLabel(org_id, name, path, org_type)
         detail = messages.render(message)
@@ -271,7 +286,7 @@ def overdue_counts(orgs, *, on: dt.date, ruleset: Ruleset) -> dict[int, int]:
     ).values_list("org_id", "rule_id", "missing")
     for org_id, rule_id, missing in rows:
         rule = rules.get(rule_id)
-        if rule is None or rule.check not in KIND_CATEGORY:
+        if rule is None or category_of(rule.check) is None:
             continue
         if rule.check in per_period and missing:
             n = len(missing)
@@ -326,16 +341,4 @@ class WorkList:
 
 
 # The engine's own check kinds (the organisation's state, compliance.checks.state).
-register_category(
-    "orgs",
-    _l("组织设置"),
-    order=80,
-    kinds=(
-        "min_formal_members",
-        "max_members",
-        "committee_required",
-        "post_held",
-        "org_shape_by_size",
-        "secretary_party_age",
-    ),
-)
+register_category("orgs", _l("组织设置"), order=80, area="org")

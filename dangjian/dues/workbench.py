@@ -32,7 +32,7 @@ register_category(
     "dues",
     _l("党费"),
     order=20,
-    kinds=("dues_base_declared", "dues_paid_monthly", "dues_arrears_case"),
+    area="dues",
     per_period=("dues_paid_monthly",),
     link=_settle,
 )

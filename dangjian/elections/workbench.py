@@ -22,14 +22,6 @@ register_category(
     "elections",
     _l("换届选举"),
     order=40,
-    kinds=(
-        "term_on_time",
-        "term_on_time_adjusted",
-        "term_reminder",
-        "election_quorum",
-        "election_margin",
-        "election_threshold",
-        "election_congress_form",
-    ),
+    area="elections",
     link=_record,
 )

@@ -20,15 +20,7 @@ register_category(
     "meetings",
     _l("三会一课"),
     order=10,
-    kinds=(
-        "periodic_meetings",
-        "annual_meeting",
-        "secretary_lecture",
-        "meeting_quorum",
-        "meeting_chaired",
-        "leader_org_life",
-        "orglife_absence",
-    ),
+    area="meetings",
     per_period=("periodic_meetings",),
     link=_meetings,
 )

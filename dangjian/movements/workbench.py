@@ -29,7 +29,7 @@ register_category(
     "movements",
     _l("转接与流动"),
     order=60,
-    kinds=("mem_transfer_due", "mem_mobile_contact", "mem_abroad_study"),
+    area="movements",
     link=_movements,
 )
 

@@ -28,12 +28,7 @@ register_category(
     "pipeline",
     _l("发展党员"),
     order=30,
-    kinds=(
-        "pipeline_step_within",
-        "pipeline_assessment_interval",
-        "pipeline_probation_due",
-        "pipeline_approver_authorised",
-    ),
+    area="pipeline",
     link=_cases,
 )
 

@@ -18,4 +18,4 @@ def _talk(rule, org, status: str) -> Link | None:
     )
 
 
-register_category("talks", _l("谈心谈话"), order=70, kinds=("talk_annual",), link=_talk)
+register_category("talks", _l("谈心谈话"), order=70, area="talks", link=_talk)

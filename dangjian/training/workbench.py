@@ -23,6 +23,6 @@ register_category(
     "training",
     _l("学习培训"),
     order=50,
-    kinds=("train_secretary_annual", "train_secretary_new", "train_member_hours", "train_cadre_hours"),
+    area="training",
     link=_training,
 )

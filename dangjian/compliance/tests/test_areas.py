@@ -44,3 +44,19 @@ def test_the_overview_groups_its_columns_by_area(client, users, tree):
     assert orders == sorted(orders)
     body = client.get(reverse("compliance:overview"), {"year": 2026, "as_of": "2026-03-31"}).content.decode()
     assert '<th class="dj-cm-area" scope="colgroup" colspan="' in body and ">三会一课</th>" in body
+
+
+def test_the_work_list_shows_each_area_in_one_category(monkeypatch):
+    """A workbench category shows an area's check kinds: every kind of the rulebook is on the work list, in the
+    category of its area, and two categories cannot show one area."""
+    from dangjian.compliance import workbench
+
+    for rule in load_ruleset().rules:
+        category = workbench.category_of(rule.check)
+        assert category is not None and category.area == KIND_AREAS[rule.check], rule.id
+    assert workbench.category_of("periodic_meetings").key == "meetings"
+    assert workbench.category_of("no_such_kind") is None
+    monkeypatch.setattr(workbench, "CATEGORIES", dict(workbench.CATEGORIES))
+    monkeypatch.setattr(workbench, "_BY_AREA", dict(workbench._BY_AREA))
+    with pytest.raises(RuntimeError, match="two workbench categories"):
+        workbench.register_category("meetings_again", "会议", order=99, area="meetings")
