@@ -16,8 +16,10 @@ from django.db.models.functions import TruncMonth
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
 from dangjian.core.pinyin import name_key
+from dangjian.dues import snapshots
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import DuesCategory, LedgerStatus
+from dangjian.dues.kernel import month_index
 from dangjian.dues.ledger import (
     LedgerRow,
     arrears,
@@ -28,12 +30,13 @@ from dangjian.dues.ledger import (
     month_range,
     month_start,
 )
-from dangjian.dues.models import ArrearsReview, CollectionDay, DuesPayment
+from dangjian.dues.models import ArrearsReview, CollectionDay, DuesPayment, LedgerSnapshot
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 
 OPEN = (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value)
+OPEN_CODES = "uq"  # the same in a ledger snapshot's status codes (dues.kernel.month_codes)
 NO_BASE = "nobase"  # a member on the sheet without a declared base in force that month
 
 
@@ -207,6 +210,59 @@ def reminders(user, today: dt.date, org: Org | None = None) -> list[Reminder]:
         result.append(Reminder(r, o, parents.get(b, o), due, (due - today).days))
     result.sort(key=lambda x: (x.due_date, x.branch.path, name_key(x.row.member_name), x.row.member_name))
     return result
+
+
+@dataclass(frozen=True)
+class OpenMonth:
+    """A branch's members not yet fully paid for a month (未交 or 部分交纳), and its 集中交纳日 that month."""
+
+    branch: Org
+    due_date: dt.date
+    members: int
+
+
+def open_this_month(user, today: dt.date, org: Org | None = None) -> list[OpenMonth]:
+    """Per visible branch with any: how many of the members `reminders` lists are not yet fully paid this month,
+    read from their ledger snapshots' status codes (dues.snapshots); the ledger is computed only for members
+    without a current snapshot or with a date of leaving the roll (a snapshot ignores it). Four queries when
+    every snapshot is current, whatever the number of members (the work list's 本月党费)."""
+    month = month_start(today)
+    index = month_index(month)
+    members = _members(user, org).filter(joined_on__lt=add_months(month, 1)).exclude(inactive_from__lte=month)
+    people = {
+        pk: (org_id, leaving) for pk, org_id, leaving in members.values_list("pk", "org_id", "inactive_from")
+    }
+    snapped = (
+        LedgerSnapshot.objects.filter(
+            member__in=[pk for pk, (_, leaving) in people.items() if leaving is None],
+            fingerprint=snapshots.fingerprint(),
+            start__lte=index,
+            end__gte=index,
+        ).values_list("member_id", "start", "codes")
+        if people
+        else []
+    )
+    open_orgs = [people[pk][0] for pk, start, codes in snapped if codes[index - start] in OPEN_CODES]
+    computed = set(people) - {pk for pk, _, _ in snapped}
+    if computed:
+        open_orgs += [
+            r.org_id for r in ledger(Member.objects.filter(pk__in=computed), month) if r.status in OPEN
+        ]
+    if not open_orgs:
+        return []
+    orgs = {
+        o.pk: o
+        for o in Org.objects.filter(pk__in=set(open_orgs)).only("pk", "name", "path", "type", "parent_id")
+    }
+    per_branch: dict[int, int] = defaultdict(int)
+    for org_id in open_orgs:
+        per_branch[branch_id(orgs[org_id])] += 1
+    branches = {
+        o.pk: o for o in Org.objects.filter(pk__in=per_branch).only("pk", "name", "path", "type", "parent_id")
+    }
+    days = dict(CollectionDay.objects.filter(org_id__in=per_branch).values_list("org_id", "day"))
+    found = [OpenMonth(branches[b], due_on(month, days.get(b)), n) for b, n in per_branch.items()]
+    return sorted(found, key=lambda f: (f.due_date, f.branch.path))
 
 
 # --- arrears ------------------------------------------------------------------------------------

@@ -41,25 +41,19 @@ register_category(
 @register_provider("dues_this_month")
 def this_month(user, org, on: dt.date) -> list[WorkItem]:
     """Per branch: the members not yet fully paid for this month while its 集中交纳日 is ahead (once it has
-    passed, the kept DUES-PAID-MONTHLY result says so). The ledger's queries + 2."""
-    per_branch: dict[int, list] = {}
-    for reminder in selectors.reminders(user, on, org):
-        if reminder.due_date >= on:
-            per_branch.setdefault(reminder.branch.pk, []).append(reminder)
-    items = []
-    for found in per_branch.values():
-        branch, due = found[0].branch, found[0].due_date
-        items.append(
-            WorkItem(
-                "dues",
-                _("本月党费"),
-                OrgLabel(branch.pk, branch.name, branch.path, branch.type),
-                due,
-                False,
-                _("%(n)s名党员本月党费尚未交清，集中交纳日为%(day)s。")
-                % {"n": len(found), "day": f"{due:%Y-%m-%d}"},
-                f"{on:%Y-%m}",
-                Link(sheet_url(branch.pk, on), _("去收缴党费"), primary=True),
-            )
+    passed, the kept DUES-PAID-MONTHLY result says so); from the ledger snapshots (selectors.open_this_month)."""
+    return [
+        WorkItem(
+            "dues",
+            _("本月党费"),
+            OrgLabel(found.branch.pk, found.branch.name, found.branch.path, found.branch.type),
+            found.due_date,
+            False,
+            _("%(n)s名党员本月党费尚未交清，集中交纳日为%(day)s。")
+            % {"n": found.members, "day": f"{found.due_date:%Y-%m-%d}"},
+            f"{on:%Y-%m}",
+            Link(sheet_url(found.branch.pk, on), _("去收缴党费"), primary=True),
         )
-    return items
+        for found in selectors.open_this_month(user, on, org)
+        if found.due_date >= on
+    ]

@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangjian.core.dates import add_months
 from dangjian.core.models import AuditEvent
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesPayment
 from dangjian.dues.services import declare_base, record_payment
@@ -273,6 +274,57 @@ def test_reminders_list_open_members_with_due_date(client, users, tree, branch):
     a1 = next(i for i in items if i.row.member_name == "王三")
     assert a1.due_date == MONTH.replace(day=28) and a1.branch == tree.a1
     assert a1.days_left == (MONTH.replace(day=28) - TODAY).days
+
+
+def test_open_this_month_counts_what_the_reminders_list(users, tree, branch, make_member):
+    """The work list's 本月党费 reads the ledger snapshots: per branch, the same members as the reminders, whatever
+    the way to it — paid, partly paid, unpaid, exempt (no base), a member in a 党小组, one whose snapshot is
+    missing and one leaving the roll later this month (both computed)."""
+    from collections import Counter
+
+    from dangjian.dues.models import LedgerSnapshot
+    from dangjian.dues.selectors import open_this_month, reminders
+
+    a1 = branch["a1"]
+    record_payment(actor=None, member=a1[1], months=M, amount=Decimal("14.00"), paid_on=TODAY, method="cash")
+    record_payment(actor=None, member=a1[2], months=M, amount=Decimal("1.00"), paid_on=TODAY, method="cash")
+    make_member(tree.a1, name="无基数")  # no base: not listed
+    unsnapped = make_member(tree.a1, name="无快照")
+    declare(unsnapped)
+    LedgerSnapshot.objects.filter(member=unsnapped).delete()
+    leaving = make_member(tree.a1g1, name="将离开")
+    declare(leaving)
+    leaving.status, leaving.inactive_from = "transferred_out", add_months(MONTH, 1) - dt.timedelta(days=1)
+    leaving.save()
+    CollectionDay.objects.create(org=tree.a1, day=28)
+    for user in (users["dangwei_a"], users["branch_a1"], users["gongwei"]):
+        listed = Counter(r.branch.pk for r in reminders(user, TODAY))
+        counted = open_this_month(user, TODAY)
+        assert {f.branch.pk: f.members for f in counted} == dict(listed) and listed
+        assert {f.branch.pk: f.due_date for f in counted} == {
+            r.branch.pk: r.due_date for r in reminders(user, TODAY)
+        }
+    mine = {f.branch.pk: f.members for f in open_this_month(users["branch_a1"], TODAY)}
+    assert mine == {tree.a1.pk: 5}  # 王二 partly paid, 王三 (党小组), 李党员, 无快照, 将离开; 王一 paid
+
+
+def test_open_this_month_reads_a_fixed_number_of_queries(users, tree, make_member):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            open_this_month(users["gongwei"], TODAY)
+        return len(queries)
+
+    from dangjian.dues.selectors import open_this_month
+
+    declare(make_member(tree.a1, name="甲"))
+    declare(make_member(tree.a2, name="乙"))
+    count()  # the user's grants read once
+    few = count()
+    for i in range(6):
+        declare(make_member(tree.b1 if i % 2 else tree.a1g1, name=f"丙{i}"))
+    # members, snapshots, organisations, branches, days; and the ledger's four for the members without a
+    # snapshot (the users' own member has no base, so none): the same however many members
+    assert count() == few == 9
 
 
 def _arrears_setup(make_member, tree, months=7):
