@@ -220,7 +220,12 @@ def member_ledger(member, year: int) -> list[LedgerRow]:
     return sorted(rows.get(member.pk, {}).values(), key=lambda r: r.month)
 
 
-def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
+def arrears_span(as_of: dt.date) -> tuple[dt.date, dt.date]:
+    """The months `arrears` looks at: January of the previous year to the month of `as_of`."""
+    return dt.date(as_of.year - 1, 1, 1), month_start(as_of)
+
+
+def arrears(members, as_of: dt.date, *, span: tuple[list, dict] | None = None) -> list[ArrearsRow]:
     """Members with unpaid (or partly paid) overdue months as of `as_of`, over the months from January of
     the previous year. `consecutive` is the length of the latest run of consecutive unpaid overdue months
     (a paid or exempt month, or a month without a base, ends a run). Cases are derived as the latest
@@ -231,9 +236,9 @@ def arrears(members, as_of: dt.date) -> list[ArrearsRow]:
     from dangjian.dues.rules import arrears_case_params  # the rules read this module
 
     params = arrears_case_params()
-    last = month_start(as_of)
-    first = dt.date(as_of.year - 1, 1, 1)
-    member_list, rows = ledger_span(members, first, last)
+    first, last = arrears_span(as_of)
+    # `span`: what ledger_span(members, *arrears_span(as_of)) returned, when the caller reads those rows too
+    member_list, rows = span if span is not None else ledger_span(members, first, last)
     branch_ids = {branch_id(m.org) for m in member_list}
     days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
     reviewed = dict(

@@ -168,20 +168,24 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     """What a member sees first: this month's 党费 and any arrears, the branch's latest activities, their
     政治生日 this month and their study hours against the target (a fixed number of queries)."""
     from dangjian.dues.choices import LedgerStatus
-    from dangjian.dues.ledger import arrears, due_date, member_ledger
+    from dangjian.dues.ledger import arrears, arrears_span, due_date, ledger_span
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
     from dangjian.meetings.plans import upcoming
     from dangjian.training.selectors import own_hours
 
     on = on or dt.date.today()
-    rows = member_ledger(member, on.year)
     month = on.replace(day=1)
-    month_row = next((r for r in rows if r.month == month), None)
-    found = arrears(Member.objects.filter(pk=member.pk), on)
+    own = Member.objects.filter(pk=member.pk)
+    span = ledger_span(own, *arrears_span(on))  # this month's row and the arrears from one ledger
+    month_row = span[1].get(member.pk, {}).get(month)
+    found = arrears(own, on, span=span)
     owed = found[0].unpaid_months if found else []
-    outstanding = sum(
-        (max(r.due - r.paid, Decimal(0)) for r in rows if f"{r.month:%Y-%m}" in owed), Decimal(0)
+    # every overdue month, last year's included
+    outstanding = (
+        sum((max(o.due - o.paid, Decimal(0)) for o in found[0].owed_months), Decimal(0))
+        if found
+        else Decimal(0)
     )
     branch = member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent_id else member.org
     activities = list(

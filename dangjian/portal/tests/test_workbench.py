@@ -201,6 +201,45 @@ def test_a_member_sees_their_dues_hours_activities_and_no_button_to_a_refusal(cl
         assert client.get(path).status_code == 200, path
 
 
+def test_a_members_outstanding_dues_include_last_years_unpaid_months(users, frozen):
+    """The home page's 党费: this month's row and the arrears from one ledger; what is owed sums every overdue
+    month, last year's too (the arrears run from January of the previous year)."""
+    from decimal import Decimal
+
+    from dangjian.dues.services import declare_base, record_payment
+
+    member = users["own_member"]
+    for year in (2025, 2026):
+        declare_base(
+            actor=None,
+            member=member,
+            year=year,
+            category="active",
+            monthly_base=Decimal("6000"),
+            effective_month=dt.date(year, 1, 1),
+        )
+    record_payment(
+        actor=None,
+        member=member,
+        months="2026-01~2026-05",
+        amount=Decimal("450.00"),
+        paid_on=TODAY,
+        method="cash",
+    )
+    home = workbench.member_home(member, on=TODAY)
+    assert home.arrears == [f"2025-{m:02d}" for m in range(1, 13)]
+    assert home.outstanding == Decimal("1080.00")  # twelve months of 90.00, none of this year's
+    assert (
+        home.month_row is not None
+        and home.month_row.status == "unpaid"
+        and home.month_row.due == Decimal("90.00")
+    )
+    with CaptureQueriesContext(connection) as queries:
+        workbench.member_home(member, on=TODAY)
+    dues_reads = [q for q in queries.captured_queries if '"dues_' in q["sql"]]
+    assert len(dues_reads) == 6  # payments, bases, reliefs (one ledger), collection day twice, reviews
+
+
 def test_the_dues_and_development_menu_entries_open_the_overviews_for_a_committee_admin(
     client, users, frozen
 ):
