@@ -160,10 +160,12 @@ def ledger_rows(member_sq, first: int, last: int) -> tuple[dict, dict, dict]:
 
 def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
     """Ledger rows of every member for the months first..last: (member list, member_id → month → row).
-    Five queries whatever the number of members; the allocation is dues.kernel's."""
+    Five queries whatever the number of members; the allocation is dues.kernel's. The members in the list carry
+    only their id, name, dates and organisation: their personal data is neither read nor decrypted."""
     first, last = month_start(first), month_start(last)
     member_list = list(
         members.select_related("org")
+        .only("pk", "name", "joined_on", "inactive_from", "org")
         .filter(joined_on__lt=add_months(last, 1))
         .exclude(inactive_from__lte=first)  # off the roll before the span: no dues in it
     )

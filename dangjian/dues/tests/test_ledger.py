@@ -250,3 +250,23 @@ def test_ledger_and_arrears_query_count_does_not_grow_with_members(tree, make_me
     assert len(rows) == 50 and len(arr) == 50
     assert (big_ledger, big_arrears) == (small_ledger, small_arrears)
     assert big_ledger <= 5 and big_arrears <= 6
+
+
+def test_the_ledger_reads_no_personal_data(make_member, tree, monkeypatch):
+    """A ledger over many members (the 工委's year summary reads a city's) loads neither their 身份证号 nor their
+    phone: nothing is decrypted."""
+    from dangjian.core import pii
+
+    members = [make_member(tree.a1, name=f"党员{i}") for i in range(3)]
+    for member in members:
+        base(member)
+    pay(members[0], "2026-01~2026-03", "292.50")
+
+    def refuse(token):
+        raise AssertionError("personal data decrypted")
+
+    monkeypatch.setattr(pii, "decrypt", refuse)
+    everyone = Member.objects.filter(pk__in=[x.pk for x in members])
+    assert len(ledger(everyone, m(2026, 2))) == 3
+    owed = {row.member_name: len(row.unpaid_months) for row in arrears(everyone, dt.date(2026, 6, 15))}
+    assert owed == {"党员0": 2, "党员1": 5, "党员2": 5}
