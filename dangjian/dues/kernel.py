@@ -315,6 +315,33 @@ def month_codes(
         first=first,
         last=last,
     )
+    return codes_of(ledger, first, last)
+
+
+def _cents(amount: Decimal) -> int | None:
+    cents = amount * 100
+    return int(cents) if cents == cents.to_integral_value() else None
+
+
+def amounts_of(ledger: Ledger | None, first: int, last: int) -> str:
+    """The amounts of the months first..last: per month "due/paid" in fen (分), empty for a month without a
+    line, comma-separated; "" when an amount is not a whole number of fen (then nobody reads them)."""
+    items = [""] * (last - first + 1)
+    if ledger is None:
+        return ",".join(items)
+    for offset, amount in enumerate(ledger.due):
+        index = ledger.start + offset - first
+        if amount is None or not 0 <= index < len(items):
+            continue
+        due, paid = _cents(amount), _cents(ledger.paid[offset])
+        if due is None or paid is None:
+            return ""
+        items[index] = f"{due}/{paid}"
+    return ",".join(items)
+
+
+def codes_of(ledger: Ledger | None, first: int, last: int) -> str:
+    """month_codes of a computed ledger."""
     if ledger is None:
         return NO_LINE * (last - first + 1)
     lead = ledger.start - first  # months before the ledger starts (not yet a member)

@@ -217,7 +217,8 @@ class LedgerSnapshot(models.Model):
     so that a city-wide evaluation reads 60,000 short strings instead of recomputing every member's ledger
     from half a million payments. Derived data only: refreshed whenever the member's bases, reliefs,
     payments or 入党日期 change (dues.snapshots), ignored when its fingerprint (rate table and rounding) is
-    not the current one, and never the source of any page's amounts."""
+    not the current one. Its amounts (due and paid per month, in fen) give the year summary's totals of a whole
+    scope; every page that shows a member's own amounts computes their ledger."""
 
     member = models.OneToOneField(
         "members.Member", on_delete=models.CASCADE, related_name="ledger_snapshot", primary_key=True
@@ -225,6 +226,9 @@ class LedgerSnapshot(models.Model):
     start = models.IntegerField(_("起始月份序号"))  # month index (year * 12 + month - 1) of codes[0]
     end = models.IntegerField(_("截止月份序号"))  # month index of codes[-1]
     codes = models.TextField(_("逐月状态"))
+    # per month "due/paid" in fen, comma-separated, empty for a month without a line (dues.kernel.amounts_of);
+    # "" as a whole: not kept (computed on the fly)
+    amounts = models.TextField(_("逐月金额"), blank=True, default="")
     fingerprint = models.CharField(_("计算依据"), max_length=64)
     computed_at = models.DateTimeField(_("计算时间"), auto_now=True)
 

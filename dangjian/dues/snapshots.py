@@ -25,7 +25,7 @@ from django.db.models.signals import post_delete, post_save
 
 from dangjian.core.bulk import insert_rows
 from dangjian.dues.calculator import rounding
-from dangjian.dues.kernel import month_codes, month_index
+from dangjian.dues.kernel import amounts_of, codes_of, compute, month_index
 from dangjian.dues.ledger import ledger_rows
 from dangjian.dues.models import DuesBase, DuesPayment, DuesRelief, LedgerSnapshot
 from dangjian.dues.rates import load_rates
@@ -66,27 +66,23 @@ def refresh(members, *, today: dt.date | None = None) -> int:
     people = list(Member.objects.filter(pk__in=member_sq).values_list("pk", "joined_on"))
     payments, bases, reliefs = ledger_rows(member_sq, first, last)
     mark = fingerprint()
-    snapshots = [
-        (
-            pk,
-            first,
-            last,
-            mark,
-            month_codes(
-                joined_on=joined_on,
-                inactive_from=None,  # the rules look only at members on the roll on D
-                bases=bases.get(pk, ()),
-                reliefs=reliefs.get(pk, ()),
-                payments=payments.get(pk, ()),
-                first=first,
-                last=last,
-            ),
+    snapshots = []
+    for pk, joined_on in people:
+        ledger = compute(
+            joined_on=joined_on,
+            inactive_from=None,  # the rules look only at members on the roll on D
+            bases=bases.get(pk, ()),
+            reliefs=reliefs.get(pk, ()),
+            payments=payments.get(pk, ()),
+            first=first,
+            last=last,
         )
-        for pk, joined_on in people
-    ]
+        snapshots.append(
+            (pk, first, last, mark, codes_of(ledger, first, last), amounts_of(ledger, first, last))
+        )
     LedgerSnapshot.objects.filter(member__in=member_sq).delete()
     # plain rows (COPY on PostgreSQL): bulk_create's per-value preparation cost more than computing them
-    insert_rows(LedgerSnapshot, ["member_id", "start", "end", "fingerprint", "codes"], snapshots)
+    insert_rows(LedgerSnapshot, ["member_id", "start", "end", "fingerprint", "codes", "amounts"], snapshots)
     return len(snapshots)
 
 

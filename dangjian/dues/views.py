@@ -350,6 +350,8 @@ def year_summary(request):
         org = selectors.visible_org(request.user, request.GET.get("org"))
         if org is None:
             raise Http404
+    lines = selectors.year_summary(request.user, year, org)
+    units = selectors.units_only(request.user, lines)
     return render(
         request,
         "dues/summary.html",
@@ -359,7 +361,8 @@ def year_summary(request):
             "year": year,
             "org": org,
             "orgs": selectors.org_options(request.user),
-            "lines": selectors.year_summary(request.user, year, org),
+            "lines": units or lines,
+            "by_unit": units is not None,
             "month_numbers": range(1, 13),
         },
     )

@@ -327,6 +327,81 @@ def test_open_this_month_reads_a_fixed_number_of_queries(users, tree, make_membe
     assert count() == few == 9
 
 
+def test_the_year_summary_sums_the_snapshots_as_the_ledgers_give(users, tree, branch, make_member):
+    """The year summary reads the amounts kept in the ledger snapshots: equal, branch by branch and month by
+    month, to the ledgers computed (all snapshots removed) — paid, partly paid, exempt, a reduced amount, a
+    党小组 member, a member who left during the year, one who joined this month, last year's months."""
+    from dangjian.dues.choices import ReliefKind
+    from dangjian.dues.models import DuesRelief, LedgerSnapshot
+    from dangjian.dues.selectors import year_summary
+
+    a1 = branch["a1"]
+    record_payment(actor=None, member=a1[1], months=M, amount=Decimal("14.00"), paid_on=TODAY, method="cash")
+    record_payment(actor=None, member=a1[2], months=M, amount=Decimal("1.00"), paid_on=TODAY, method="cash")
+    first = dt.date(TODAY.year, 1, 1)
+    DuesRelief.objects.create(
+        member=a1[3],
+        kind=ReliefKind.EXEMPT,
+        start_month=first,
+        end_month=first,
+        approved_on=first,
+        approved_by=tree.a,
+    )
+    DuesRelief.objects.create(
+        member=a1[2],
+        kind=ReliefKind.REDUCE,
+        start_month=first,
+        end_month=MONTH,
+        monthly_amount=Decimal("5.55"),
+        approved_on=first,
+        approved_by=tree.a,
+    )
+    left = make_member(tree.a1g1, name="已转出")
+    declare(left)
+    left.status, left.inactive_from = "transferred_out", first + dt.timedelta(days=40)
+    left.save()
+    declare(make_member(tree.a2, name="新党员", joined_on=TODAY, category="probationary", confirmed_on=None))
+    last_year = make_member(tree.a2, name="去年")
+    declare(last_year, year=TODAY.year - 1)
+    record_payment(
+        actor=None,
+        member=last_year,
+        months=f"{TODAY.year - 1}-03",
+        amount=Decimal("90.00"),
+        paid_on=dt.date(TODAY.year - 1, 3, 20),
+        method="cash",
+    )
+
+    def lines(year):
+        return [(x.label, x.org and x.org.pk, x.months) for x in year_summary(users["gongwei"], year)]
+
+    kept = {year: lines(year) for year in (TODAY.year, TODAY.year - 1)}
+    assert LedgerSnapshot.objects.exclude(amounts="").count() >= 5
+    LedgerSnapshot.objects.all().delete()
+    for year, found in kept.items():
+        assert found == lines(year) and found
+
+
+def test_a_large_summary_shows_the_units_each_opening_its_branches(
+    client, users, tree, branch, make_member, monkeypatch
+):
+    from dangjian.dues import selectors
+
+    declare(make_member(tree.b1, name="乙党员"))
+    monkeypatch.setattr(selectors, "SUMMARY_BRANCH_ROWS", 2)  # 甲一 and 甲二 of 甲委, 乙一 of 乙委: more
+    login(client, users["gongwei"])
+    response = client.get(reverse("dues:summary"))
+    lines = response.context["lines"]
+    assert response.context["by_unit"] and all(line.is_unit for line in lines)
+    unit = next(line for line in lines if line.unit == "甲委")
+    assert unit.drill == tree.a and unit.total_due > 0
+    html = response.content.decode()
+    assert f'href="?org={tree.a.pk}&amp;year={TODAY.year}"' in html and 'data-org="A1"' not in html
+    opened = client.get(reverse("dues:summary"), {"org": tree.a.pk, "year": TODAY.year})
+    assert {line.label for line in opened.context["lines"] if not line.is_unit} == {"甲一支部", "甲二支部"}
+    assert opened.context["by_unit"] is False  # one unit's branches are shown whole, however many
+
+
 def _arrears_setup(make_member, tree, months=7):
     """A member of 甲一 who joined long ago with a base since last January and nothing paid."""
     m = make_member(tree.a1, name="欠缴者")
