@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
-from dangjian.meetings.choices import MeetingType
+from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
 from dangjian.meetings.models import PlannedMeeting
 from dangjian.meetings.selectors import recording_orgs
 from dangjian.meetings.services import cancel_plan, plan_meeting, update_plan
@@ -92,10 +92,14 @@ class PlanDetailsForm(BootstrapMixin, forms.Form):
     topic = forms.CharField(label=_l("主题"), max_length=200)
     place = forms.CharField(label=_l("地点"), max_length=200, required=False)
 
-    def __init__(self, *args, earliest: dt.date | None = None, **kwargs):
+    def __init__(self, *args, earliest: dt.date | None = None, org_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self._style()
         self.fields["date"].widget.attrs["min"] = (earliest or dt.date.today()).isoformat()
+        # offer the types these organisations hold (the service refuses the others)
+        held = set().union(*(TYPES_FOR_ORG.get(t, frozenset()) for t in org_types))
+        choices = self.fields["types"].choices
+        self.fields["types"].choices = [(value, label) for value, label in choices if value in held]
 
 
 class PlanForm(PlanDetailsForm):
@@ -103,7 +107,7 @@ class PlanForm(PlanDetailsForm):
     field_order = ["org", "date", "types", "topic", "place"]
 
     def __init__(self, *args, orgs=(), **kwargs):
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, org_types={o.type for o in orgs}, **kwargs)
         self.fields["org"].set_orgs(orgs, kind="active")  # keeps the styled widget's attributes
 
 
@@ -185,7 +189,7 @@ def plan_edit(request, pk: int):
         return redirect("meetings:plans")
     initial = {"date": plan.date, "types": list(plan.types), "topic": plan.topic, "place": plan.place}
     earliest = min(plan.date, dt.date.today())
-    form = PlanDetailsForm(request.POST or None, initial=initial, earliest=earliest)
+    form = PlanDetailsForm(request.POST or None, initial=initial, earliest=earliest, org_types=[plan.org.type])
     if request.method == "POST" and form.is_valid():
         try:
             plan = update_plan(actor=request.user, plan=plan, **form.cleaned_data)

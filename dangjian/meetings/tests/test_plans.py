@@ -408,3 +408,14 @@ def test_the_feed_marks_a_cancelled_plan_cancelled_until_its_day_and_an_edit_rai
     assert "取消原因：改期" in str(cancelled["DESCRIPTION"])
     with time_machine.travel(dt.datetime(2026, 6, 21, 2, 0, tzinfo=dt.UTC), tick=False):
         assert set(planned()) == {f"plan-{kept_plan.pk}@dangjian"}  # its day passed: no longer carried
+
+
+def test_the_forms_offer_only_the_types_the_organisations_hold(client, users, tree):
+    client.force_login(users["branch_a1"])
+    offered = dict(client.get(reverse("meetings:plans")).context["form"].fields["types"].choices)
+    assert "theme_day" in offered and "group" in offered  # the branch's and its 党小组's
+    assert "democratic_life" not in offered and "central_group" not in offered
+    planned = plan(users["branch_a1"], tree.a1)
+    page = client.get(reverse("meetings:plan_edit", args=[planned.pk]))
+    offered = dict(page.context["form"].fields["types"].choices)
+    assert "theme_day" in offered and "group" not in offered  # a 党支部's plan: no 党小组会
