@@ -189,7 +189,9 @@ def plan_edit(request, pk: int):
         return redirect("meetings:plans")
     initial = {"date": plan.date, "types": list(plan.types), "topic": plan.topic, "place": plan.place}
     earliest = min(plan.date, dt.date.today())
-    form = PlanDetailsForm(request.POST or None, initial=initial, earliest=earliest, org_types=[plan.org.type])
+    form = PlanDetailsForm(
+        request.POST or None, initial=initial, earliest=earliest, org_types=[plan.org.type]
+    )
     if request.method == "POST" and form.is_valid():
         try:
             plan = update_plan(actor=request.user, plan=plan, **form.cleaned_data)

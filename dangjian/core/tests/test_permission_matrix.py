@@ -346,7 +346,11 @@ def _build(world: World) -> None:
     )
     world.obj["attachment"] = world.obj["meeting"].attachments.get()
     world.obj["plan"] = plan_meeting(
-        actor=None, org=o["A1"], date=TODAY + dt.timedelta(days=7), types=["theme_day"], topic="甲一计划主题党日"
+        actor=None,
+        org=o["A1"],
+        date=TODAY + dt.timedelta(days=7),
+        types=["theme_day"],
+        topic="甲一计划主题党日",
     )
     for org in ("A2", "B1"):
         create_meeting(
