@@ -180,36 +180,47 @@ def _open_plan(request, pk: int) -> PlannedMeeting | None:
     return None
 
 
-@admin_required
-@require_http_methods(["GET", "POST"])
-def plan_edit(request, pk: int):
-    """Edits a plan not yet recorded: date, types, topic, place."""
+def _plan_page(request, pk: int, template: str, make_form, write, done: str):
+    """The page of an edit of a plan not yet recorded: `make_form(plan)` its form, `write(plan, cleaned_data)`
+    the service call (scope refused: a 404), `done` the message once written (with the plan's topic and
+    date)."""
     plan = _open_plan(request, pk)
     if plan is None:
         return redirect("meetings:plans")
-    initial = {"date": plan.date, "types": list(plan.types), "topic": plan.topic, "place": plan.place}
-    earliest = min(plan.date, dt.date.today())
-    form = PlanDetailsForm(
-        request.POST or None, initial=initial, earliest=earliest, org_types=[plan.org.type]
-    )
+    form = make_form(plan)
     if request.method == "POST" and form.is_valid():
         try:
-            plan = update_plan(actor=request.user, plan=plan, **form.cleaned_data)
+            plan = write(plan, form.cleaned_data)
         except OutOfScope:
             raise Http404 from None
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:
-            messages.success(
-                request,
-                _("已保存计划活动“%(topic)s”（%(date)s）。")
-                % {"topic": plan.topic, "date": f"{plan.date:%Y-%m-%d}"},
-            )
+            messages.success(request, done % {"topic": plan.topic, "date": f"{plan.date:%Y-%m-%d}"})
             return redirect("meetings:plans")
-    return render(
+    context = {"nav": "meetings", "form": form, "plan": plan, "today": dt.date.today()}
+    return render(request, template, context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def plan_edit(request, pk: int):
+    """Edits a plan not yet recorded: date, types, topic, place."""
+
+    def make_form(plan: PlannedMeeting) -> PlanDetailsForm:
+        initial = {"date": plan.date, "types": list(plan.types), "topic": plan.topic, "place": plan.place}
+        earliest = min(plan.date, dt.date.today())
+        return PlanDetailsForm(
+            request.POST or None, initial=initial, earliest=earliest, org_types=[plan.org.type]
+        )
+
+    return _plan_page(
         request,
+        pk,
         "meetings/plan_edit.html",
-        {"nav": "meetings", "form": form, "plan": plan, "today": dt.date.today()},
+        make_form,
+        lambda plan, data: update_plan(actor=request.user, plan=plan, **data),
+        _("已保存计划活动“%(topic)s”（%(date)s）。"),
     )
 
 
@@ -217,22 +228,11 @@ def plan_edit(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def plan_cancel(request, pk: int):
     """Cancels a plan not yet recorded, with an optional reason (asked on the page first)."""
-    plan = _open_plan(request, pk)
-    if plan is None:
-        return redirect("meetings:plans")
-    form = CancelForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            cancel_plan(actor=request.user, plan=plan, reason=form.cleaned_data["reason"])
-        except OutOfScope:
-            raise Http404 from None
-        except ServiceError as exc:
-            apply_service_error(form, exc)
-        else:
-            messages.success(
-                request,
-                _("已取消计划活动“%(topic)s”（%(date)s），党员首页和日历中不再显示。")
-                % {"topic": plan.topic, "date": f"{plan.date:%Y-%m-%d}"},
-            )
-            return redirect("meetings:plans")
-    return render(request, "meetings/plan_cancel.html", {"nav": "meetings", "form": form, "plan": plan})
+    return _plan_page(
+        request,
+        pk,
+        "meetings/plan_cancel.html",
+        lambda plan: CancelForm(request.POST or None),
+        lambda plan, data: cancel_plan(actor=request.user, plan=plan, reason=data["reason"]),
+        _("已取消计划活动“%(topic)s”（%(date)s），党员首页和日历中不再显示。"),
+    )
