@@ -406,6 +406,9 @@ def test_the_feed_marks_a_cancelled_plan_cancelled_until_its_day_and_an_edit_rai
     assert (str(cancelled["STATUS"]), int(cancelled["SEQUENCE"])) == ("CANCELLED", 1)
     assert str(cancelled["SUMMARY"]) == "【已取消】计划活动：取消的"
     assert "取消原因：改期" in str(cancelled["DESCRIPTION"])
+    assert tree.a1.name not in str(cancelled["DESCRIPTION"]) + str(
+        shown["DESCRIPTION"]
+    )  # a 党员's feed names none
     with time_machine.travel(dt.datetime(2026, 6, 21, 2, 0, tzinfo=dt.UTC), tick=False):
         assert set(planned()) == {f"plan-{kept_plan.pk}@dangjian"}  # its day passed: no longer carried
 
