@@ -228,7 +228,8 @@ class OrgLifeReview(models.Model):
 
 class PlannedMeeting(models.Model):
     """A meeting a branch plans ahead (optional: no rule asks for a plan). Its members see it on their page and
-    in their calendar; recording the meeting later starts from the plan and links it (`meeting`)."""
+    in their calendar; recording the meeting later starts from the plan and links it (`meeting`). Until then it
+    may be edited or cancelled (`cancelled_at`: kept, no longer shown to members nor recorded from)."""
 
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="planned_meetings"
