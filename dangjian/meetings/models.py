@@ -228,7 +228,8 @@ class OrgLifeReview(models.Model):
 
 class PlannedMeeting(models.Model):
     """A meeting a branch plans ahead (optional: no rule asks for a plan). Its members see it on their page and
-    in their calendar; recording the meeting later starts from the plan and links it (`meeting`)."""
+    in their calendar; recording the meeting later starts from the plan and links it (`meeting`). Until then it
+    may be edited or cancelled (`cancelled_at`: kept, no longer shown to members nor recorded from)."""
 
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("组织"), on_delete=models.PROTECT, related_name="planned_meetings"
@@ -249,6 +250,19 @@ class PlannedMeeting(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("计划人")
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+    # 取消计划: the plan stays (its audit trail and the calendars that showed it), marked cancelled
+    cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("取消人"),
+    )
+    cancel_reason = models.CharField(_("取消原因"), max_length=200, blank=True)
+    # the iCalendar SEQUENCE: raised by each edit and by the cancellation, so calendar clients take the change
+    revision = models.PositiveIntegerField(_("修订次数"), default=0)
 
     class Meta:
         verbose_name = _("计划活动")
@@ -258,6 +272,10 @@ class PlannedMeeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.topic}"
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
 
     @property
     def type_labels(self) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -308,9 +309,32 @@ def _link_plan(plan: PlannedMeeting, meeting: Meeting) -> None:
         raise ServiceError(_("该计划活动不属于所选组织。"), field="org")
     if locked.meeting_id is not None:
         raise ServiceError(_("该计划活动已录入为组织生活记录。"))
+    if locked.cancelled_at is not None:
+        raise ServiceError(_("该计划活动已取消，不能按计划录入。"))
     locked.meeting = meeting
     locked.save(update_fields=["meeting"])
     plan.meeting = meeting
+
+
+def _plan_values(
+    org, *, date: dt.date, types: list[str], topic: str, place: str, on: dt.date, kept: dt.date | None = None
+) -> dict[str, Any]:
+    """A plan's checked values: today or later (`kept`: the date an edited plan already has, which may stay
+    although passed), of types the organisation holds (in their canonical order), with a topic."""
+    if date < on and date != kept:
+        raise ServiceError(_("计划日期不能早于今天。"), field="date")
+    allowed = TYPES_FOR_ORG.get(org.type, frozenset())
+    chosen = [t for t in MeetingType.values if t in set(types)]
+    if not chosen or len(chosen) != len(set(types)) or any(t not in allowed for t in chosen):
+        raise ServiceError(_("请选择该组织可开展的活动类型。"), field="types")
+    topic = (topic or "").strip()
+    if not topic:
+        raise ServiceError(_("请填写主题。"), field="topic")
+    return {"date": date, "types": chosen, "topic": topic[:200], "place": (place or "").strip()[:200]}
+
+
+def _plan_snapshot(plan: PlannedMeeting) -> dict[str, Any]:
+    return {"date": plan.date, "types": list(plan.types), "topic": plan.topic, "place": plan.place}
 
 
 @transaction.atomic
@@ -320,32 +344,81 @@ def plan_meeting(
     """Plans a meeting of `org` (optional: nothing requires a plan): today or later, of types the organisation
     holds, with a topic."""
     require_org(actor, org, _("该组织不在您的管理范围内，不能计划其活动。"))
-    on = on or dt.date.today()
-    if date < on:
-        raise ServiceError(_("计划日期不能早于今天。"), field="date")
-    allowed = TYPES_FOR_ORG.get(org.type, frozenset())
-    chosen = [t for t in MeetingType.values if t in set(types)]
-    if not chosen or len(chosen) != len(set(types)) or any(t not in allowed for t in chosen):
-        raise ServiceError(_("请选择该组织可开展的活动类型。"), field="types")
-    topic = (topic or "").strip()
-    if not topic:
-        raise ServiceError(_("请填写主题。"), field="topic")
+    values = _plan_values(org, date=date, types=types, topic=topic, place=place, on=on or dt.date.today())
     plan = PlannedMeeting.objects.create(
-        org=org,
-        date=date,
-        types=chosen,
-        topic=topic[:200],
-        place=(place or "").strip()[:200],
-        created_by=actor if getattr(actor, "pk", None) else None,
+        org=org, created_by=actor if getattr(actor, "pk", None) else None, **values
     )
+    audit.record(actor=actor, action="plan", obj=plan, org_path=org.path, after=_plan_snapshot(plan))
+    return plan
+
+
+def _open_plan(actor, plan: PlannedMeeting) -> PlannedMeeting:
+    """The plan locked, once the actor's scope over its organisation is checked; refused when it is already
+    recorded as a meeting or cancelled."""
+    locked = PlannedMeeting.objects.select_for_update().select_related("org").get(pk=plan.pk)
+    require_org(actor, locked.org, _("该组织不在您的管理范围内，不能修改其计划活动。"))
+    if locked.meeting_id is not None:
+        raise ServiceError(_("该计划活动已录入为组织生活记录，不能再修改或取消。"))
+    if locked.cancelled_at is not None:
+        raise ServiceError(_("该计划活动已取消。"))
+    return locked
+
+
+@transaction.atomic
+def update_plan(
+    *,
+    actor,
+    plan: PlannedMeeting,
+    date: dt.date,
+    types: list[str],
+    topic: str,
+    place: str = "",
+    on: dt.date | None = None,
+) -> PlannedMeeting:
+    """Changes a plan's date, types, topic and place (its organisation stays): the checks of `plan_meeting`,
+    except that a passed date may stay as it was. Unchanged values record nothing."""
+    locked = _open_plan(actor, plan)
+    values = _plan_values(
+        locked.org,
+        date=date,
+        types=types,
+        topic=topic,
+        place=place,
+        on=on or dt.date.today(),
+        kept=locked.date,
+    )
+    before = _plan_snapshot(locked)
+    if values == before:
+        return locked
+    for name, value in values.items():
+        setattr(locked, name, value)
+    locked.revision += 1
+    locked.save(update_fields=[*values, "revision"])
+    audit.record(
+        actor=actor, action="update", obj=locked, org_path=locked.org.path, before=before, after=values
+    )
+    return locked
+
+
+@transaction.atomic
+def cancel_plan(*, actor, plan: PlannedMeeting, reason: str = "") -> PlannedMeeting:
+    """Cancels a plan not yet recorded (取消计划, with an optional reason): it leaves the members' pages and the
+    plans ahead, the calendar feed marks it cancelled, and no meeting can be recorded from it."""
+    locked = _open_plan(actor, plan)
+    locked.cancelled_at = timezone.now()
+    locked.cancelled_by = actor if getattr(actor, "pk", None) else None
+    locked.cancel_reason = (reason or "").strip()[:200]
+    locked.revision += 1
+    locked.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason", "revision"])
     audit.record(
         actor=actor,
-        action="plan",
-        obj=plan,
-        org_path=org.path,
-        after={"date": date, "types": chosen, "topic": plan.topic, "place": plan.place},
+        action="cancel",
+        obj=locked,
+        org_path=locked.org.path,
+        before=_plan_snapshot(locked),
+        after={"reason": locked.cancel_reason},
     )
-    return plan
+    return locked
 
 
 def _lecturers_changed(*member_ids: int | None) -> None:

@@ -63,17 +63,31 @@ def _dues_events(member: Member, on: dt.date, absolute: Callable[[str], str]) ->
     ]
 
 
-def _plan_events(orgs, on: dt.date) -> list[Event]:
-    return [
-        Event(
-            uid=f"plan-{plan.pk}@dangjian",
-            day=plan.date,
-            summary=_("计划活动：%(topic)s") % {"topic": plan.topic},
-            description=f"{plan.org.name} · {plan.type_labels}",
-            location=plan.place,
+def _plan_events(orgs, on: dt.date, *, named: bool) -> list[Event]:
+    """The plans ahead; the cancelled ones too until their day, marked cancelled (a client that already shows
+    one takes it away: leaving it out of the feed would not tell every client). `named`: the organisation's
+    name in the description (an administrator's feed names its organisations; a 党员's names none, its URL
+    being the only credential)."""
+    events = []
+    for plan in upcoming(orgs, on, with_cancelled=True):
+        description = f"{plan.org.name} · {plan.type_labels}" if named else plan.type_labels
+        summary = _("计划活动：%(topic)s") % {"topic": plan.topic}
+        if plan.cancelled:
+            summary = _("【已取消】%(summary)s") % {"summary": summary}
+            if plan.cancel_reason:
+                description += "\n" + _("取消原因：%(reason)s") % {"reason": plan.cancel_reason}
+        events.append(
+            Event(
+                uid=f"plan-{plan.pk}@dangjian",
+                day=plan.date,
+                summary=summary,
+                description=description,
+                location=plan.place,
+                sequence=plan.revision,
+                cancelled=plan.cancelled,
+            )
         )
-        for plan in upcoming(orgs, on)
-    ]
+    return events
 
 
 def events_for(user, *, on: dt.date, absolute: Callable[[str], str]) -> list[Event]:
@@ -92,5 +106,5 @@ def events_for(user, *, on: dt.date, absolute: Callable[[str], str]) -> list[Eve
                 member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent else member.org
             )
             orgs = orgs | Org.objects.filter(path__startswith=branch.path)
-    events += _plan_events(orgs, on)
+    events += _plan_events(orgs, on, named=scope.is_admin)
     return sorted(events, key=lambda e: (e.day, e.uid))

@@ -17,6 +17,8 @@ class Event:
     description: str = ""
     url: str = ""
     location: str = ""
+    sequence: int = 0  # raised by each change of the event, so that clients replace their copy
+    cancelled: bool = False  # STATUS:CANCELLED: clients that showed the event take it away or strike it out
 
 
 def escape(text: str) -> str:
@@ -63,6 +65,10 @@ def calendar(name: str, events: list[Event], *, stamp: dt.datetime) -> str:
             f"DTEND;VALUE=DATE:{e.day + dt.timedelta(days=1):%Y%m%d}",
             f"SUMMARY:{escape(e.summary)}",
         ]
+        if e.sequence:
+            lines.append(f"SEQUENCE:{e.sequence}")
+        if e.cancelled:
+            lines.append("STATUS:CANCELLED")
         if e.description:
             lines.append(f"DESCRIPTION:{escape(e.description)}")
         if e.location:

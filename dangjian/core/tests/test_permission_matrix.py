@@ -262,7 +262,7 @@ def _build(world: World) -> None:
     from dangjian.accounts.models import RoleAssignment, User
     from dangjian.dues.services import declare_base, record_payment
     from dangjian.elections.services import record_election
-    from dangjian.meetings.services import create_meeting
+    from dangjian.meetings.services import create_meeting, plan_meeting
     from dangjian.members.services import create_member
     from dangjian.movements.services import record_lost_contact, start_stint, start_transfer
     from dangjian.orgs.services import create_org, create_post
@@ -345,6 +345,13 @@ def _build(world: World) -> None:
         attachments=[SimpleUploadedFile("minutes.pdf", _pdf("meeting minutes"), "application/pdf")],
     )
     world.obj["attachment"] = world.obj["meeting"].attachments.get()
+    world.obj["plan"] = plan_meeting(
+        actor=None,
+        org=o["A1"],
+        date=TODAY + dt.timedelta(days=7),
+        types=["theme_day"],
+        topic="甲一计划主题党日",
+    )
     for org in ("A2", "B1"):
         create_meeting(
             actor=None,
@@ -1008,6 +1015,19 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 200 200 302+ 200",
         data=lambda w: {"org": str(w.orgs["A1"].pk), "date": day(1), "types": ["theme_day"], "topic": "计划"},
     ),
+    # editing and cancelling a plan: its organisation's administrators (a plan outside the scope is a 404)
+    "meetings:plan_edit": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("plan"),
+        data=lambda w: {"date": day(8), "types": ["theme_day", "lecture"], "topic": "改期的主题党日"},
+    ),
+    "meetings:plan_cancel": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("plan"),
+        data=lambda w: {"reason": "与上级会议冲突"},
+    ),
     "meetings:roster": Row(
         "login 403 200 404 404 200 404",
         query=lambda w: {"org": w.orgs["A1"].pk, "date": day(-1), "types": "assembly"},
@@ -1499,6 +1519,8 @@ NOT_ONCE = {
     "orgs:post_edit": "an edit: the same values again",
     "members:edit": "an edit: the same values again",
     "meetings:edit": "an edit: the same values again",
+    "meetings:plan_edit": "an edit of a plan: the same values again (and unchanged values record nothing)",
+    "meetings:plan_cancel": "cancels a plan: a repeat is refused, the plan having been cancelled",
     "orgs:post_delete": "a deletion: a repeat finds nothing to delete",
     "meetings:delete": "a deletion: a repeat finds nothing to delete",
     "talks:talk_delete": "a deletion: a repeat finds nothing to delete",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.meetings.models import Meeting, PlannedMeeting
-from dangjian.meetings.services import plan_meeting
+from dangjian.meetings.services import cancel_plan, create_meeting, plan_meeting, update_plan
 
 TODAY = dt.date(2026, 6, 15)
 FROZEN = time_machine.travel(dt.datetime(2026, 6, 15, 2, 0, tzinfo=dt.UTC), tick=False)
@@ -131,3 +131,294 @@ def test_a_plan_whose_day_has_passed_stays_on_the_plans_page_until_it_is_recorde
         # the member's page lists only the plans ahead
         client.force_login(users["member_a1"])
         assert "六月主题党日" not in client.get(reverse("dashboard")).content.decode()
+
+
+# --- editing and cancelling a plan ------------------------------------------------------------------------
+
+
+def snapshot(found: PlannedMeeting) -> tuple:
+    found.refresh_from_db()
+    return (found.date, found.types, found.topic, found.place, found.cancelled_at, found.revision)
+
+
+def edit(actor, found, **changes):
+    values = {"date": found.date, "types": found.types, "topic": found.topic, "place": found.place}
+    return update_plan(actor=actor, plan=found, on=TODAY, **(values | changes))
+
+
+def test_a_branch_admin_edits_a_plan_audited_with_before_and_after(users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    edited = edit(
+        users["branch_a1"],
+        planned,
+        date=dt.date(2026, 6, 28),
+        types=["theme_day", "lecture"],
+        topic=" 七一专题党课 ",
+        place="",
+    )
+    assert snapshot(planned) == (dt.date(2026, 6, 28), ["lecture", "theme_day"], "七一专题党课", "", None, 1)
+    assert edited.org == tree.a1  # the organisation stays
+    event = AuditEvent.objects.get(action="update", object_id=str(planned.pk))
+    assert event.actor == users["branch_a1"] and event.org_path == tree.a1.path
+    assert (event.before["topic"], event.after["topic"]) == ("六月主题党日", "七一专题党课")
+    assert (event.before["date"], event.after["date"]) == ("2026-06-25", "2026-06-28")
+
+
+def test_editing_nothing_records_nothing(users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    edit(users["branch_a1"], planned)
+    assert snapshot(planned)[-1] == 0
+    assert not AuditEvent.objects.filter(action="update").exists()
+
+
+def test_a_passed_plan_keeps_its_date_when_edited_but_cannot_be_moved_into_the_past(users, tree):
+    planned = plan(users["branch_a1"], tree.a1, day=dt.date(2026, 6, 20))
+    later = dt.date(2026, 6, 22)  # two days after its day: held, not recorded
+    update_plan(
+        actor=users["branch_a1"],
+        plan=planned,
+        date=planned.date,
+        types=["theme_day"],
+        topic="改了主题",
+        on=later,
+    )
+    assert snapshot(planned)[:3] == (dt.date(2026, 6, 20), ["theme_day"], "改了主题")
+    with pytest.raises(ServiceError, match="计划日期不能早于今天"):
+        update_plan(
+            actor=users["branch_a1"],
+            plan=planned,
+            date=dt.date(2026, 6, 21),
+            types=["theme_day"],
+            topic="x",
+            on=later,
+        )
+
+
+def test_editing_or_cancelling_outside_the_scope_is_refused_and_changes_nothing(users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    before = snapshot(planned)
+    events = AuditEvent.objects.count()
+    with pytest.raises(OutOfScope):
+        edit(users["branch_a2"], planned, topic="甲二改的")
+    with pytest.raises(OutOfScope):
+        cancel_plan(actor=users["branch_a2"], plan=planned, reason="甲二取消")
+    with pytest.raises(OutOfScope):
+        cancel_plan(actor=users["member_a1"], plan=planned)
+    assert snapshot(planned) == before
+    assert AuditEvent.objects.count() == events
+    # the 党委管理员 above the branch may
+    cancel_plan(actor=users["dangwei_a"], plan=planned)
+    assert snapshot(planned)[4] is not None
+
+
+def test_invalid_values_of_an_edit_change_nothing(users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    before = snapshot(planned)
+    for changes, message in (
+        ({"types": []}, "活动类型"),
+        ({"types": ["no_such_type"]}, "活动类型"),
+        ({"topic": " "}, "主题"),
+        ({"date": TODAY - dt.timedelta(days=1)}, "计划日期不能早于今天"),
+    ):
+        with pytest.raises(ServiceError, match=message):
+            edit(users["branch_a1"], planned, **changes)
+    assert snapshot(planned) == before
+    assert not AuditEvent.objects.filter(action="update").exists()
+
+
+@FROZEN
+def test_cancelling_a_plan_records_who_why_and_when(users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    cancel_plan(actor=users["branch_a1"], plan=planned, reason="  与上级专题会议冲突 ")
+    planned.refresh_from_db()
+    assert planned.cancelled and planned.cancelled_by == users["branch_a1"]
+    assert (planned.cancel_reason, planned.revision) == ("与上级专题会议冲突", 1)
+    event = AuditEvent.objects.get(action="cancel")
+    assert event.actor == users["branch_a1"] and event.org_path == tree.a1.path
+    assert event.before["topic"] == "六月主题党日" and event.after == {"reason": "与上级专题会议冲突"}
+
+
+def test_a_recorded_or_cancelled_plan_can_be_neither_edited_nor_cancelled(users, tree, hold):
+    recorded = plan(users["branch_a1"], tree.a1, topic="已召开的")
+    recorded.meeting = hold(tree.a1, TODAY, "theme_day")
+    recorded.save()
+    gone = plan(users["branch_a1"], tree.a1, topic="已取消的")
+    cancel_plan(actor=users["branch_a1"], plan=gone, reason="改期")
+    before = (snapshot(recorded), snapshot(gone))
+    events = AuditEvent.objects.count()
+    for found, message in ((recorded, "已录入为组织生活记录"), (gone, "已取消")):
+        with pytest.raises(ServiceError, match=message):
+            edit(users["branch_a1"], found, topic="再改")
+        with pytest.raises(ServiceError, match=message):
+            cancel_plan(actor=users["branch_a1"], plan=found, reason="再取消")
+    assert (snapshot(recorded), snapshot(gone)) == before
+    assert AuditEvent.objects.count() == events
+
+
+def test_no_meeting_is_recorded_from_a_cancelled_plan(users, tree):
+    planned = plan(users["branch_a1"], tree.a1, day=TODAY)
+    stale = PlannedMeeting.objects.get(pk=planned.pk)  # read before it was cancelled (an open form)
+    cancel_plan(actor=users["branch_a1"], plan=planned)
+    with pytest.raises(ServiceError, match="已取消"):
+        create_meeting(
+            actor=users["branch_a1"],
+            data={"org": tree.a1, "date": TODAY, "topic": "六月主题党日"},
+            types=["theme_day"],
+            plan=stale,
+        )
+    assert not Meeting.objects.exists()
+    assert snapshot(planned)[4] is not None and PlannedMeeting.objects.get().meeting is None
+
+
+# --- the pages --------------------------------------------------------------------------------------------
+
+
+@FROZEN
+def test_the_edit_page_changes_the_plan(client, users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    client.force_login(users["branch_a1"])
+    page = client.get(reverse("meetings:plan_edit", args=[planned.pk]))
+    assert page.status_code == 200 and page.context["form"].initial["topic"] == "六月主题党日"
+    data = {"date": "2026-06-26", "types": ["theme_day"], "topic": "改期的主题党日", "place": "二楼"}
+    response = client.post(reverse("meetings:plan_edit", args=[planned.pk]), data)
+    assert response.status_code == 302 and response["Location"] == reverse("meetings:plans")
+    assert snapshot(planned)[:4] == (dt.date(2026, 6, 26), ["theme_day"], "改期的主题党日", "二楼")
+
+
+@FROZEN
+def test_the_edit_page_shows_a_refusal_on_the_form(client, users, tree):
+    planned = plan(users["branch_a1"], tree.a1)
+    client.force_login(users["branch_a1"])
+    data = {"date": "2026-06-10", "types": ["theme_day"], "topic": "改到过去"}
+    response = client.post(reverse("meetings:plan_edit", args=[planned.pk]), data)
+    assert response.status_code == 200
+    assert "计划日期不能早于今天" in str(response.context["form"].errors["date"])
+    assert snapshot(planned)[2] == "六月主题党日"
+
+
+@FROZEN
+def test_cancelling_through_the_page_removes_the_plan_from_the_members_page_and_the_plans_ahead(
+    client, users, tree
+):
+    planned = plan(users["branch_a1"], tree.a1)
+    client.force_login(users["member_a1"])
+    assert "六月主题党日" in client.get(reverse("dashboard")).content.decode()
+
+    client.force_login(users["branch_a1"])
+    confirm = client.get(reverse("meetings:plan_cancel", args=[planned.pk])).content.decode()
+    assert "取消原因" in confirm and "六月主题党日" in confirm
+    response = client.post(reverse("meetings:plan_cancel", args=[planned.pk]), {"reason": "改期另行通知"})
+    assert response.status_code == 302
+    page = client.get(reverse("meetings:plans"))
+    assert page.context["ahead"] == [] and page.context["cancelled"] == [planned]
+    html = page.content.decode()
+    assert 'data-testid="plan-cancelled"' in html and "改期另行通知" in html
+    assert f"?plan={planned.pk}" not in html  # no button to record it
+    assert reverse("meetings:plan_edit", args=[planned.pk]) not in html
+
+    # recording can no longer start from it
+    form = client.get(reverse("meetings:create"), {"plan": planned.pk})
+    assert form.context["plan"] is None and form.context["form"].initial.get("topic") is None
+
+    client.force_login(users["member_a1"])
+    assert "六月主题党日" not in client.get(reverse("dashboard")).content.decode()
+
+
+@FROZEN
+def test_the_pages_of_a_cancelled_or_recorded_plan_send_back_to_the_plans_with_a_message(
+    client, users, tree, hold
+):
+    gone = plan(users["branch_a1"], tree.a1, topic="已取消的")
+    cancel_plan(actor=users["branch_a1"], plan=gone)
+    recorded = plan(users["branch_a1"], tree.a1, topic="已召开的")
+    recorded.meeting = hold(tree.a1, TODAY, "theme_day")
+    recorded.save()
+    client.force_login(users["branch_a1"])
+    events = AuditEvent.objects.count()
+    for found, message in ((gone, "该计划活动已取消"), (recorded, "已录入为组织生活记录")):
+        for name in ("meetings:plan_edit", "meetings:plan_cancel"):
+            url = reverse(name, args=[found.pk])
+            response = client.post(
+                url, {"date": "2026-06-26", "types": ["theme_day"], "topic": "再改"}, follow=True
+            )
+            assert response.redirect_chain == [(reverse("meetings:plans"), 302)], name
+            assert message in response.content.decode()
+    assert AuditEvent.objects.count() == events
+    assert snapshot(gone)[2] == "已取消的" and snapshot(recorded)[2] == "已召开的"
+
+
+def test_a_plan_of_another_branch_is_not_found(client, users, tree):
+    theirs = plan(users["branch_a2"], tree.a2)
+    client.force_login(users["branch_a1"])
+    for name in ("meetings:plan_edit", "meetings:plan_cancel"):
+        assert client.get(reverse(name, args=[theirs.pk])).status_code == 404
+        assert client.post(reverse(name, args=[theirs.pk]), {"reason": "x"}).status_code == 404
+    assert not snapshot(theirs)[4]
+
+
+@FROZEN
+def test_the_plans_page_sets_apart_the_plans_whose_day_passed(client, users, tree):
+    ahead = plan(users["branch_a1"], tree.a1, topic="下周的")
+    with time_machine.travel(dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC), tick=False):
+        held = plan_meeting(
+            actor=users["branch_a1"],
+            org=tree.a1,
+            date=dt.date(2026, 6, 5),
+            types=["theme_day"],
+            topic="上周的",
+        )
+    client.force_login(users["branch_a1"])
+    page = client.get(reverse("meetings:plans"))
+    assert (page.context["ahead"], page.context["held"]) == ([ahead], [held])
+    html = page.content.decode()
+    assert (
+        html.index('data-testid="plans-ahead"')
+        < html.index("下周的")
+        < html.index('data-testid="plans-held"')
+    )
+    assert html.index('data-testid="plans-held"') < html.index("上周的")
+
+
+# --- the calendar feed ------------------------------------------------------------------------------------
+
+
+@FROZEN
+def test_the_feed_marks_a_cancelled_plan_cancelled_until_its_day_and_an_edit_raises_its_sequence(
+    client, users, tree
+):
+    kept_plan = plan(users["branch_a1"], tree.a1, topic="照常的")
+    edit(users["branch_a1"], kept_plan, place="五楼")
+    gone = plan(users["branch_a1"], tree.a1, day=dt.date(2026, 6, 20), topic="取消的")
+    cancel_plan(actor=users["branch_a1"], plan=gone, reason="改期")
+    client.force_login(users["member_a1"])
+    client.post(reverse("reminders:calendar_new"))
+    url = client.get(reverse("reminders:calendar")).context["new_url"]
+
+    def planned() -> dict:
+        feed = icalendar.Calendar.from_ical(client.get(url).content)
+        return {str(e["UID"]): e for e in feed.walk("VEVENT") if str(e["UID"]).startswith("plan-")}
+
+    found = planned()
+    assert set(found) == {f"plan-{kept_plan.pk}@dangjian", f"plan-{gone.pk}@dangjian"}
+    shown = found[f"plan-{kept_plan.pk}@dangjian"]
+    assert (str(shown["LOCATION"]), int(shown["SEQUENCE"]), shown.get("STATUS")) == ("五楼", 1, None)
+    cancelled = found[f"plan-{gone.pk}@dangjian"]
+    assert (str(cancelled["STATUS"]), int(cancelled["SEQUENCE"])) == ("CANCELLED", 1)
+    assert str(cancelled["SUMMARY"]) == "【已取消】计划活动：取消的"
+    assert "取消原因：改期" in str(cancelled["DESCRIPTION"])
+    assert tree.a1.name not in str(cancelled["DESCRIPTION"]) + str(
+        shown["DESCRIPTION"]
+    )  # a 党员's feed names none
+    with time_machine.travel(dt.datetime(2026, 6, 21, 2, 0, tzinfo=dt.UTC), tick=False):
+        assert set(planned()) == {f"plan-{kept_plan.pk}@dangjian"}  # its day passed: no longer carried
+
+
+def test_the_forms_offer_only_the_types_the_organisations_hold(client, users, tree):
+    client.force_login(users["branch_a1"])
+    offered = dict(client.get(reverse("meetings:plans")).context["form"].fields["types"].choices)
+    assert "theme_day" in offered and "group" in offered  # the branch's and its 党小组's
+    assert "democratic_life" not in offered and "central_group" not in offered
+    planned = plan(users["branch_a1"], tree.a1)
+    page = client.get(reverse("meetings:plan_edit", args=[planned.pk]))
+    offered = dict(page.context["form"].fields["types"].choices)
+    assert "theme_day" in offered and "group" not in offered  # a 党支部's plan: no 党小组会
