@@ -103,9 +103,14 @@ class MeetingsBuilder:
         day = self.rng.choice(days) if near is None else min(days, key=lambda d: (abs(d.day - near), d))
         return day if day <= self.today else None
 
-    def gaps(self, candidates: list[int], most: int) -> set[int]:
-        """1..`most` of the candidate periods, missed by an organisation that falls short."""
-        return set(self.rng.sample(candidates, min(len(candidates), self.rng.randint(1, most))))
+    def gaps(self, candidates: list[dt.date], most: int) -> set[dt.date]:
+        """1..`most` of the candidate periods of each year, missed by an organisation that falls short (in
+        every year of the window: each year's compliance shows it)."""
+        missed: set[dt.date] = set()
+        for year in sorted({c.year for c in candidates}):
+            periods = [c for c in candidates if c.year == year]
+            missed.update(self.rng.sample(periods, min(len(periods), self.rng.randint(1, most))))
+        return missed
 
     # --- organisations -------------------------------------------------------------------------
     def build(self) -> list[MeetingSpec]:
@@ -181,15 +186,22 @@ class MeetingsBuilder:
         for year in self.clock.years:
             if "org_life" in flags if year == today.year else "past_org_life" in flags:
                 drafts.extend(self.org_life(branch, start, year))
-        if "assembly_short" in flags and assembly:
-            assembly[rng.choice(sorted(assembly))].short = True
-        if "committee_short" in flags and committee:
-            committee[rng.choice(sorted(committee))].short = True
+        if "assembly_short" in flags:
+            self.fall_short(assembly)
+        if "committee_short" in flags:
+            self.fall_short(committee)
         unique = {id(d): d for d in drafts}  # a combined record appears under several types
         for draft in sorted(unique.values(), key=lambda d: (d.date, min(ORDER[t] for t in d.types))):
             if draft.host is None:
                 draft.host = self.branch_host(code, draft.date)
             self.drafts.append(draft)
+
+    def fall_short(self, held: dict[dt.date, Draft]) -> None:
+        """One record of each year falls short of its quorum (each year's compliance shows it)."""
+        for year in self.clock.years:
+            periods = sorted(p for p in held if p.year == year)
+            if periods:
+                held[self.rng.choice(periods)].short = True
 
     def committee_meetings(
         self, branch: OrgSpec, start: dt.date, months: list[dt.date], required: list[dt.date], gap: bool

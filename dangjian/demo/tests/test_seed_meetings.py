@@ -28,16 +28,16 @@ CLOCK = Clock(TODAY)
 # What seed 1 produces at the small scale (exact: a change to the generator must show up here).
 SMALL_SEED_1_TYPES = {
     "theme_day": 161,
-    "committee": 161,
+    "committee": 159,
     "group": 62,
-    "lecture": 66,
-    "assembly": 68,
+    "lecture": 65,
+    "assembly": 63,
     "central_group": 23,
     "org_life": 18,
-    "member_review": 14,
+    "member_review": 15,
     "democratic_life": 2,
 }
-SMALL_SEED_1_MEETINGS = 493
+SMALL_SEED_1_MEETINGS = 489
 
 
 def seed(*args: str) -> str:
