@@ -232,7 +232,6 @@ class _Dues:
             day: [m.replace(day=day) if day else _last_day(m) for m in months]
             for day in [None, *range(1, 29)]
         }
-        paid_now: set[str] = set()  # branches with a payment dated in today's month
         for i, m in enumerate(plan.members):
             rows = bases[i]
             dues = [Decimal("0.00")] * len(months)
@@ -250,7 +249,6 @@ class _Dues:
             p = _Payer(i, m.joined_on, method, payer, dues, due_dates[plan.collection_days.get(branch_of[i])])
             # months overdue today: those before today's, and today's once its collection day has passed
             overdue = cur + (p.due_dates[cur] < self.today)
-            before = len(plan.dues_payments)
             self.member_payments(
                 p,
                 first=self.first_index(m.joined_on),
@@ -258,13 +256,12 @@ class _Dues:
                 regular=i not in behind,
                 single_base=len({(b.category, b.monthly_base, b.fixed_amount) for b in rows}) == 1,
             )
-            if any(q.paid_on >= months[cur] for q in plan.dues_payments[before:]):
-                paid_now.add(branch_of[i])
             if rng.random() < EXTRA_SHARE:
                 self.extra(i, Decimal(rng.choice((100, 200, 300, 500, 800))), m.joined_on)
         # at least one large extra payment (remitted to the 中央), from a long-standing member
         for i in rng.sample(eligible, max(1, round(n * LARGE_EXTRA_SHARE))):
             self.extra(i, Decimal(rng.choice((1000, 2000, 5000, 10000))), plan.members[i].joined_on)
+        paid_now = {branch_of[p.member] for p in plan.dues_payments if p.paid_on >= months[cur]}
         self.early_payers(bases, branches, paid_now, behind)
 
     def early_payers(
