@@ -159,3 +159,11 @@ def test_the_command_says_the_day_it_dates_the_data_from(db):
     out = StringIO()
     call_command("seed", "--scale", "small", "--today", "2026-07-15", stdout=out)
     assert "基准日期 2026-07-15" in out.getvalue()
+
+
+def test_the_services_written_records_refuse_a_day_after_the_real_date(db):
+    """--lifecycle writes through the services, which refuse dates after the real today."""
+    later = dt.date.today() + dt.timedelta(days=1)
+    with pytest.raises(CommandError, match="晚于今天"):
+        call_command("seed", "--scale", "small", "--lifecycle", "--today", f"{later}", stdout=StringIO())
+    assert not Org.objects.exists()

@@ -67,6 +67,11 @@ class Command(BaseCommand):
         if isinstance(today, str):  # call_command(today="2026-11-01")
             today = _day(today)
         today = today or dt.date.today()
+        if lifecycle and today > dt.date.today():
+            raise CommandError(
+                f"基准日期 {today:%Y-%m-%d} 晚于今天：--lifecycle 的发展党员、党员流动等记录通过业务服务写入，"
+                "不能晚于今天。请去掉 --lifecycle 或改用不晚于今天的基准日期。"
+            )
         self.stdout.write(
             f"正在生成演示数据（规模 {scale}，种子 {seed}，基准日期 {today:%Y-%m-%d}）："
             f"{target.units} 个单位、{target.branches} 个党支部、{target.members} 名党员……"
