@@ -18,19 +18,13 @@ from dangjian.compliance.rulebook import load_ruleset
 from dangjian.demo.seeding import Clock, build_plan
 from dangjian.demo.seeding.clock import month_end, quarter_of
 from dangjian.demo.seeding.specs import Plan
+from dangjian.demo.tests.test_seed_compliance import PERIODIC
 from dangjian.meetings.choices import MeetingType
 from dangjian.orgs.models import Org
 
 # A Sunday in the new year's holiday (no working day yet in today's month), the first of a month (a Sunday),
 # mid-year, and the last day of a year.
 DAYS = [dt.date(2027, 1, 3), dt.date(2026, 3, 1), dt.date(2026, 7, 15), dt.date(2026, 12, 31)]
-PERIODIC = [
-    "MTG-ASSEMBLY-QUARTERLY",
-    "MTG-COMMITTEE-MONTHLY",
-    "MTG-GROUP-MONTHLY",
-    "MTG-LECTURE-QUARTERLY",
-    "MTG-THEME-DAY-MONTHLY",
-]
 
 
 def branch_of(plan: Plan) -> list[str]:
