@@ -1,5 +1,6 @@
-"""党费 of the reference year for the seed: a base for every member, the branches' collection days, and
-the payments of January to October (the reference date is 1 November).
+"""党费 for the seed over the window of months up to the reference day (clock.py): a base for every member
+and year, the branches' collection days, and the payments of the window's months (today's month by those whose
+usual day has come).
 
 Pure Python over the finished plan, from its own seeded RNG (the rest of the plan is unchanged by it).
 Amounts are computed in memory with `dangjian.dues.calculator.monthly_due` (Decimal only), exactly as
@@ -9,14 +10,17 @@ What is drawn:
 
 - bases: 在职 by job level (most 6,000–18,000 元 after tax, a few at or below the 3,000 / 5,000 /
   10,000 元 bracket bounds), 离退休 pensions of 4,000–9,000 元, a few 其他 with an amount set by the
-  branch; from January, or from the month of joining for those who joined during the year; a few
-  changes of pay during the year (a second row from the month of the new pay);
+  branch; one row a year (a base is declared for a year), from the window's first month or January, or
+  from the month of joining; a few changes of pay (a row from the month of the new pay, kept in the next
+  year's row);
 - collection days: most 党支部 between the 5th and the 25th, the others keep the default (the last day);
 - payments: most members pay each month on or before their branch's day, mostly by 银行转账 or 线上,
   some in 现金; a few have another member of the branch pay for them (代缴); a few pay a quarter at a
   time in advance ("2026-01~2026-03"); about 5% have one month paid late or only in part; about 2%
   stopped paying 3–5 months ago (warning) and a handful 6 or more months ago (case); a few voluntary
-  extra payments, at least one of 1,000 元 or more (remitted to the 中央).
+  extra payments, at least one of 1,000 元 or more (remitted to the 中央);
+- today's month: paid by those whose drawn day is not after today, and in every branch by at least one
+  member (online, today), so that the month is never empty.
 """
 
 from __future__ import annotations
@@ -27,17 +31,14 @@ import random
 from dataclasses import dataclass
 from decimal import Decimal
 
-from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.core.dates import add_months
+from dangjian.demo.seeding.clock import Clock
 from dangjian.demo.seeding.specs import DuesBaseSpec, DuesPaymentSpec, Plan
 from dangjian.dues.calculator import CENT, monthly_due, round_money
 from dangjian.dues.choices import DuesCategory, PaymentMethod
 from dangjian.dues.rates import load_rates
 from dangjian.members.choices import WorkStatus
 from dangjian.orgs.choices import OrgType
-
-YEAR = REFERENCE_DATE.year
-YEAR_START = dt.date(YEAR, 1, 1)
-LAST_MONTH = 10  # payments for January..October (November's collection day is still to come)
 
 COLLECTION_DAY_SHARE = 0.85  # 党支部 with their own collection day
 OTHER_SHARE = 0.01  # 在职 members in the 其他 category (an amount set by the branch)
@@ -66,9 +67,8 @@ PAY_BY_LEVEL = (
 )
 DEFAULT_PAY = (6000, 9000)
 HEAD_PAY = (13000, 17000)  # a unit's head or deputy, or the head of an institution
+AHEAD = 2  # months after today's whose dues are computed (a quarter paid in advance)
 
-
-MONTHS = [YEAR_START, *(dt.date(YEAR, n, 1) for n in range(1, 13))]  # MONTHS[n]: month n (1..12)
 DAYS = [dt.timedelta(days=n) for n in range(32)]
 
 
@@ -78,7 +78,8 @@ def _last_day(month: dt.date) -> dt.date:
 
 @dataclass(slots=True)
 class _Payer:
-    """A member's payment habits: index, joining date, usual method, 代缴 payer, dues and due dates by month."""
+    """A member's payment habits: index, joining date, usual method, 代缴 payer, dues and due dates by month
+    (indexes into the window's months, then AHEAD months after today's)."""
 
     member: int
     joined: dt.date
@@ -93,31 +94,36 @@ class _Dues:
         self.plan = plan
         self.rng = random.Random(f"dangjian-dues-{seed}")
         self.cache: dict[tuple, Decimal] = {}
+        clock = Clock(plan.today)
+        self.today = plan.today
+        self.cur = len(clock.months) - 1  # today's month
+        # the window's months, then AHEAD more (months[k]: month k)
+        self.months = [*clock.months, *(add_months(clock.current, n) for n in range(1, AHEAD + 1))]
+        self.first_month = clock.first
         rates = load_rates()
-        self.schedules = {n: rates.schedule_for(MONTHS[n]) for n in range(1, 13)}
+        self.schedules = [rates.schedule_for(m) for m in self.months]
         self.threshold = rates.extra_remit_threshold
 
     # --- amounts --------------------------------------------------------------------------------
-    def due(self, base: DuesBaseSpec, n: int) -> Decimal:
-        """What `base` makes due for month n, as `monthly_due` computes it, cached per base and rate schedule.
+    def due(self, base: DuesBaseSpec, k: int) -> Decimal:
+        """What `base` makes due for month k, as `monthly_due` computes it, cached per base and rate schedule.
         Bracket rates are applied here with the calculator's own rounding, because `monthly_due` re-reads
         the rate file's status on every call (a few seconds for the municipal scale's 60,000 bases)."""
-        schedule = self.schedules[n]
+        schedule = self.schedules[k]
         key = (base.category, base.monthly_base, base.fixed_amount, schedule.effective_from)
         amount = self.cache.get(key)
         if amount is None:
+            month = self.months[k]
             if base.category in schedule.brackets and base.monthly_base is not None:
                 amount = round_money(base.monthly_base * schedule.rate_for(base.category, base.monthly_base))
             else:
-                amount = monthly_due(
-                    base.category, base.monthly_base, MONTHS[n], fixed_amount=base.fixed_amount
-                )[0]
+                amount = monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)[
+                    0
+                ]
             if len(self.cache) < 50:  # the shortcut agrees with the calculator
                 assert (
                     amount
-                    == monthly_due(
-                        base.category, base.monthly_base, MONTHS[n], fixed_amount=base.fixed_amount
-                    )[0]
+                    == monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)[0]
                 )
             self.cache[key] = amount
         return amount
@@ -148,32 +154,47 @@ class _Dues:
             return self.money(*HEAD_PAY)
         return self.money(*DEFAULT_PAY)
 
+    def first_index(self, joined: dt.date) -> int:
+        """The month the member's dues begin: the window's first, or the month of joining."""
+        month = joined.replace(day=1)
+        if month <= self.first_month:
+            return 0
+        return (month.year - self.first_month.year) * 12 + month.month - self.first_month.month
+
     def bases(self) -> dict[int, list[DuesBaseSpec]]:
-        rng, out = self.rng, {}
+        """Every member's rows: one per year from their first month (January in later years), and a change
+        of pay from its month on (carried into the next year's row)."""
+        rng, months, out = self.rng, self.months, {}
         for i, m in enumerate(self.plan.members):
-            start = max(YEAR_START, m.joined_on.replace(day=1))
+            first = self.first_index(m.joined_on)
+            # (month index, category, monthly base, fixed amount, note): the member's declarations in order
+            declared: list[tuple[int, str, Decimal | None, Decimal | None, str]]
             if m.work_status == WorkStatus.RETIRED:
                 pension = Decimal("5000.00") if rng.random() < 0.03 else self.money(4000, 9000)
-                rows = [DuesBaseSpec(i, DuesCategory.RETIRED.value, pension, start)]
+                declared = [(first, DuesCategory.RETIRED.value, pension, None, "")]
             elif rng.random() < OTHER_SHARE:
-                amount = Decimal(rng.choice((50, 100, 150, 200)))
-                rows = [
-                    DuesBaseSpec(
-                        i,
-                        DuesCategory.OTHER.value,
-                        None,
-                        start,
-                        amount.quantize(CENT),
-                        "年薪制，由党支部核定",
-                    )
-                ]
+                amount = Decimal(rng.choice((50, 100, 150, 200))).quantize(CENT)
+                declared = [(first, DuesCategory.OTHER.value, None, amount, "年薪制，由党支部核定")]
             else:
                 pay = self.active_pay(m.position, m.is_leader)
-                rows = [DuesBaseSpec(i, DuesCategory.ACTIVE.value, pay, start)]
-                if start.month < 9 and rng.random() < PAY_CHANGE_SHARE:
-                    when = MONTHS[rng.randint(max(start.month + 1, 3), 10)]
+                declared = [(first, DuesCategory.ACTIVE.value, pay, None, "")]
+                changes = [k for k in range(first + 1, self.cur) if months[k].month not in (1, 2)]
+                if changes and rng.random() < PAY_CHANGE_SHARE:
                     raised = (pay * Decimal(rng.randint(103, 115)) / 100).quantize(CENT)
-                    rows.append(DuesBaseSpec(i, DuesCategory.ACTIVE.value, raised, when, note="工资调整"))
+                    declared.append(
+                        (rng.choice(changes), DuesCategory.ACTIVE.value, raised, None, "工资调整")
+                    )
+            rows = []
+            for n, (k, category, base, fixed, note) in enumerate(declared):
+                rows.append(DuesBaseSpec(i, category, base, months[k], fixed, note))
+                end = declared[n + 1][0] if n + 1 < len(declared) else self.cur + 1
+                # the same declaration again from January of each later year before the next one
+                rows.extend(
+                    DuesBaseSpec(i, category, base, months[j], fixed)
+                    for j in range(k + 1, end)
+                    if months[j].month == 1
+                )
+            rows.sort(key=lambda b: b.effective_month)
             out[i] = rows
             self.plan.dues_bases.extend(rows)
         return out
@@ -186,7 +207,7 @@ class _Dues:
 
     # --- payments -------------------------------------------------------------------------------
     def build(self) -> None:
-        plan, rng = self.plan, self.rng
+        plan, rng, months, cur = self.plan, self.rng, self.months, self.cur
         bases = self.bases()
         self.collection_days()
         parent = {o.code: o.parent for o in plan.orgs if o.type == OrgType.XIAOZU}
@@ -195,47 +216,88 @@ class _Dues:
         for i, code in enumerate(branch_of):
             branches.setdefault(code, []).append(i)
 
-        # who falls behind: members since before the year, not leaders
-        eligible = [i for i, m in enumerate(plan.members) if m.joined_on < YEAR_START and not m.is_leader]
+        # who falls behind: members since before the window, not leaders; `behind` is the number of overdue
+        # months left unpaid up to today
+        eligible = [
+            i for i, m in enumerate(plan.members) if m.joined_on < self.first_month and not m.is_leader
+        ]
         n = len(plan.members)
         n_case = max(2, round(n * CASE_SHARE))
         n_warning = max(2, round(n * WARNING_SHARE))
-        behind = rng.sample(eligible, n_case + n_warning)
-        unpaid_from = {i: LAST_MONTH + 1 - rng.randint(6, 9) for i in behind[:n_case]}
-        unpaid_from |= {i: LAST_MONTH + 1 - rng.randint(3, 5) for i in behind[n_case:]}
+        chosen = rng.sample(eligible, n_case + n_warning)
+        behind = {i: rng.randint(6, 9) for i in chosen[:n_case]}
+        behind |= {i: rng.randint(3, 5) for i in chosen[n_case:]}
 
         due_dates = {
-            day: [
-                YEAR_START,
-                *(MONTHS[k].replace(day=day) if day else _last_day(MONTHS[k]) for k in range(1, 13)),
-            ]
+            day: [m.replace(day=day) if day else _last_day(m) for m in months]
             for day in [None, *range(1, 29)]
         }
         for i, m in enumerate(plan.members):
             rows = bases[i]
-            dues = [Decimal("0.00")] * 13
-            for b in rows:
-                for k in range(b.effective_month.month, 13):
+            dues = [Decimal("0.00")] * len(months)
+            for n_row, b in enumerate(rows):
+                k = self.first_index(b.effective_month)
+                following = rows[n_row + 1].effective_month if n_row + 1 < len(rows) else None
+                while k < len(months) and months[k].year == b.effective_month.year and months[k] != following:
                     dues[k] = self.due(b, k)
+                    k += 1
             method = rng.choices(METHODS, METHOD_WEIGHTS)[0]
             payer = None
             if rng.random() < PROXY_SHARE:
                 payer = rng.choice([j for j in branches[branch_of[i]] if j != i])
                 method = rng.choice((PaymentMethod.CASH.value, PaymentMethod.TRANSFER.value))
+            p = _Payer(i, m.joined_on, method, payer, dues, due_dates[plan.collection_days.get(branch_of[i])])
+            # months overdue today: those before today's, and today's once its collection day has passed
+            overdue = cur + (p.due_dates[cur] < self.today)
             self.member_payments(
-                _Payer(
-                    i, m.joined_on, method, payer, dues, due_dates[plan.collection_days.get(branch_of[i])]
-                ),
-                first=rows[0].effective_month.month,
-                stop=unpaid_from.get(i, LAST_MONTH + 1),  # the first month left unpaid
-                regular=i not in unpaid_from,
-                single_base=len(rows) == 1,
+                p,
+                first=self.first_index(m.joined_on),
+                stop=overdue - behind[i] if i in behind else cur + 1,  # the first month left unpaid
+                regular=i not in behind,
+                single_base=len({(b.category, b.monthly_base, b.fixed_amount) for b in rows}) == 1,
             )
             if rng.random() < EXTRA_SHARE:
                 self.extra(i, Decimal(rng.choice((100, 200, 300, 500, 800))), m.joined_on)
         # at least one large extra payment (remitted to the 中央), from a long-standing member
         for i in rng.sample(eligible, max(1, round(n * LARGE_EXTRA_SHARE))):
             self.extra(i, Decimal(rng.choice((1000, 2000, 5000, 10000))), plan.members[i].joined_on)
+        paid_now = {branch_of[p.member] for p in plan.dues_payments if p.paid_on >= months[cur]}
+        self.early_payers(bases, branches, paid_now, behind)
+
+    def early_payers(
+        self,
+        bases: dict[int, list[DuesBaseSpec]],
+        branches: dict[str, list[int]],
+        paid_now: set[str],
+        behind: dict[int, int],
+    ) -> None:
+        """In every branch without a payment in today's month yet, one member pays today's month online today
+        (the first regular payer who has not paid it: today's month is never empty)."""
+        cur, today = self.cur, self.today
+        paid = {
+            p.member for p in self.plan.dues_payments if not p.is_extra and p.last_month >= self.months[cur]
+        }
+        members = self.plan.members
+        for code, indexes in branches.items():
+            if code in paid_now:
+                continue
+            who = next(
+                (i for i in indexes if i not in behind and i not in paid and members[i].joined_on <= today),
+                None,
+            )
+            if who is None:
+                continue
+            base = [b for b in bases[who] if b.effective_month <= self.months[cur]][-1]
+            self.plan.dues_payments.append(
+                DuesPaymentSpec(
+                    who,
+                    self.months[cur],
+                    self.months[cur],
+                    self.due(base, cur),
+                    today,
+                    PaymentMethod.ONLINE.value,
+                )
+            )
 
     def pay(
         self, p: _Payer, first: int, last: int, amount: Decimal, paid_on: dt.date, note: str = ""
@@ -244,7 +306,7 @@ class _Dues:
         method = p.method if rng.random() < 0.92 else rng.choices(METHODS, METHOD_WEIGHTS)[0]
         self.plan.dues_payments.append(
             DuesPaymentSpec(
-                p.member, MONTHS[first], MONTHS[last], amount, paid_on, method, p.payer, note=note
+                p.member, self.months[first], self.months[last], amount, paid_on, method, p.payer, note=note
             )
         )
 
@@ -255,34 +317,44 @@ class _Dues:
         return paid if paid >= p.joined else p.joined
 
     def late(self, p: _Payer, k: int, low: int, high: int) -> dt.date:
-        return min(p.due_dates[k] + DAYS[self.rng.randint(low, high)], REFERENCE_DATE - DAYS[1])
+        return min(p.due_dates[k] + DAYS[self.rng.randint(low, high)], self.today - DAYS[1])
 
     def member_payments(self, p: _Payer, *, first: int, stop: int, regular: bool, single_base: bool) -> None:
-        rng = self.rng
-        if regular and single_base and first == 1 and rng.random() < QUARTERLY_SHARE:
-            for q in (1, 4, 7, 10):
-                self.pay(
-                    p, q, q + 2, sum(p.dues[q : q + 3], Decimal("0.00")), self.on_time(p, q), "按季度预交"
-                )
+        """Months first..stop-1 (today's month only on a day not after today)."""
+        rng, months, cur, today = self.rng, self.months, self.cur, self.today
+        if regular and single_base and first == 0 and rng.random() < QUARTERLY_SHARE:
+            for k in range(cur + 1):
+                if k and months[k].month not in (1, 4, 7, 10):
+                    continue
+                last = k + 2 - (months[k].month - 1) % 3  # the quarter's last month
+                paid_on = self.on_time(p, k)
+                if paid_on <= today:
+                    self.pay(p, k, last, sum(p.dues[k : last + 1], Decimal("0.00")), paid_on, "按季度预交")
             return
+        last_late = cur - 2  # a month paid late: before the last month before today's
         irregular = (
-            rng.randint(first, LAST_MONTH) if regular and first < 10 and rng.random() < IRREGULAR_SHARE else 0
+            rng.randint(first, cur - 1)
+            if regular and first < last_late and rng.random() < IRREGULAR_SHARE
+            else -1
         )
-        for k in range(first, stop):
+        for k in range(first, min(stop, cur + 1)):
             due = p.dues[k]
             if k != irregular:
-                self.pay(p, k, k, due, self.on_time(p, k))
-            elif k < 10 and rng.random() < 0.5:  # paid in full, late
+                paid_on = self.on_time(p, k)
+                if paid_on <= today:
+                    self.pay(p, k, k, due, paid_on)
+            elif k < last_late and rng.random() < 0.5:  # paid in full, late
                 self.pay(p, k, k, due, self.late(p, k, 3, 25), "逾期补交")
             else:  # paid in part; sometimes the rest later
                 part = (due * Decimal(rng.randint(30, 80)) / 100).quantize(CENT)
                 self.pay(p, k, k, part, self.on_time(p, k))
-                if k < 10 and rng.random() < 0.5:
+                if k < last_late and rng.random() < 0.5:
                     self.pay(p, k, k, due - part, self.late(p, k, 10, 30), "补交差额")
 
     def extra(self, i: int, amount: Decimal, joined: dt.date) -> None:
         rng = self.rng
-        paid_on = max(joined, YEAR_START + dt.timedelta(days=rng.randint(0, 303)))
+        span = (self.today - self.first_month).days
+        paid_on = max(joined, self.first_month + dt.timedelta(days=rng.randint(0, span - 1)))
         self.plan.dues_payments.append(
             DuesPaymentSpec(
                 i,
@@ -299,5 +371,6 @@ class _Dues:
 
 
 def build_dues(plan: Plan, seed: int) -> None:
-    """Fills plan.dues_bases, plan.dues_payments and plan.collection_days (from their own RNG)."""
+    """Fills plan.dues_bases, plan.dues_payments and plan.collection_days (from their own RNG), over the
+    window of months up to plan.today."""
     _Dues(plan, seed).build()

@@ -16,14 +16,17 @@ from dangjian.training.services import add_participants, create_training, record
 
 
 def seed_training_and_talks(*, today: dt.date) -> dict[str, int]:
-    """A 县级以上党委集中轮训 attended by the secretaries of most branches, 学习强国 hours for the members of the
-    first branches, and talks of each category in the first branches."""
+    """A 县级以上党委集中轮训 attended by the secretaries of most branches (in April, of this year once it is over,
+    else of last year), 学习强国 hours for the members of the first branches, and talks of each category in the
+    first branches in the months before today."""
     counts = {"trainings": 0, "participants": 0, "study_records": 0, "talks": 0}
     root = Org.objects.filter(type=OrgType.GONGWEI).first()
     branches = list(Org.objects.active(today).filter(type=OrgType.ZHIBU).order_by("path"))
     if root is None or not branches:
         return counts
     start = dt.date(today.year, 4, 13)
+    if start + dt.timedelta(days=4) >= today:
+        start = dt.date(today.year - 1, 4, 13)
     secretaries = [
         p.member
         for p in Post.objects.current(start)
@@ -36,7 +39,7 @@ def seed_training_and_talks(*, today: dt.date) -> dict[str, int]:
         training = create_training(
             actor=None,
             data={
-                "title": f"{today.year}年度党支部书记集中轮训",
+                "title": f"{start.year}年度党支部书记集中轮训",
                 "organiser": "市级机关工作党委",
                 "level": TrainingLevel.COUNTY_ROTATION,
                 "org": root,
@@ -78,6 +81,8 @@ def seed_training_and_talks(*, today: dt.date) -> dict[str, int]:
         if len(outside) >= 2:
             pairs.append((outside[0], outside[1]))
         for n, pair in enumerate(pairs):
-            record_talk(actor=None, org=branch, date=dt.date(today.year, 3 + n, 10), participants=pair)
+            record_talk(
+                actor=None, org=branch, date=today - dt.timedelta(days=20 + 45 * n), participants=pair
+            )
             counts["talks"] += 1
     return counts

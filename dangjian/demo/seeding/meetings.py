@@ -1,4 +1,4 @@
-"""A year of organizational-life records for the seed (1 January of the reference year to REFERENCE_DATE).
+"""Organizational-life records for the seed, over the window of months up to the reference day (clock.py).
 
 Pure Python over the finished plan, from its own seeded RNG (the rest of the plan is unchanged by
 it). The attendance of every record is computed in memory from the rosters on its date (rosters.py),
@@ -15,20 +15,21 @@ What each organisation records:
 
 About 10% of organisations miss a month or a quarter of each periodic obligation, a few meetings
 fall short of their quorum on purpose and a few branches had every 党课 given by someone other than
-their 书记, so that every meeting rule has failures somewhere (the annual ones are still pending for
-many organisations on the reference date, 1 November, as they would be in reality).
+their 书记, so that every meeting rule has failures somewhere (the annual ones of the current year are
+still pending for many organisations, as they would be in reality). Each meeting is drawn on its usual day
+of the month: in today's month, those drawn after today are not held yet.
 """
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import random
 from dataclasses import dataclass, field
 
+from dangjian.core.dates import add_months
 from dangjian.demo.seeding import data
 from dangjian.demo.seeding import meeting_data as words
-from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.demo.seeding.clock import Clock, month_end, quarter_of
 from dangjian.demo.seeding.rosters import Entry, Facts
 from dangjian.demo.seeding.specs import KindSpec, MeetingSpec, OrgSpec, Plan
 from dangjian.meetings.choices import ROSTER_OF_TYPE, MeetingType, Roster
@@ -36,10 +37,10 @@ from dangjian.members.choices import WorkStatus
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle
 
 T = MeetingType
-YEAR = REFERENCE_DATE.year
 
 GAP_SHARE = 0.10  # organisations that miss a period of each periodic obligation
-ORG_LIFE_SHARE = 0.30  # branches that have held the year's 组织生活会 by the reference date
+ORG_LIFE_SHARE = 0.30  # branches that have held this year's 组织生活会 by the reference day
+PAST_ORG_LIFE_SHARE = 0.90  # branches that held a past year's (in the months of the window)
 NON_SECRETARY_LECTURES_SHARE = 0.06  # branches whose 党课 were all given by someone else
 ASSEMBLY_SHORT_SHARE = 0.03  # branches with one 支部党员大会 short of its quorum
 COMMITTEE_SHORT_SHARE = 0.02
@@ -47,29 +48,12 @@ DEMOCRATIC_LIFE_SHARE = 0.55
 DEMOCRATIC_LIFE_SHORT_SHARE = 0.10
 DANGZU_LECTURE_SHARE = 0.85
 
-# No meetings on these days (the reference year's public holidays, approximately).
-HOLIDAYS = frozenset(
-    dt.date(YEAR, m, d)
-    for m, first, last in ((1, 1, 3), (2, 15, 23), (4, 4, 6), (5, 1, 5), (6, 19, 21), (9, 25, 27), (10, 1, 7))
-    for d in range(first, last + 1)
-)
-WORKDAYS: dict[int, list[dt.date]] = {
-    m: [
-        day
-        for d in range(1, calendar.monthrange(YEAR, m)[1] + 1)
-        if (day := dt.date(YEAR, m, d)).weekday() < 5 and day not in HOLIDAYS and day <= REFERENCE_DATE
-    ]
-    for m in range(1, REFERENCE_DATE.month + 1)
-}
 ORDER = {t: n for n, t in enumerate(T.values)}
+QUARTER_NAMES = "一二三四"
 
 
-def month_end(month: int) -> dt.date:
-    return dt.date(YEAR, month, calendar.monthrange(YEAR, month)[1])
-
-
-def quarter_months(quarter: int) -> list[int]:
-    return [m for m in range(3 * quarter - 2, 3 * quarter + 1) if m in WORKDAYS]
+def quarter_end(quarter: dt.date) -> dt.date:
+    return month_end(add_months(quarter, 2))
 
 
 @dataclass
@@ -96,6 +80,8 @@ class Draft:
 class MeetingsBuilder:
     def __init__(self, plan: Plan, seed: int):
         self.plan = plan
+        self.clock = Clock(plan.today)
+        self.today = plan.today
         self.facts = Facts(plan)
         self.rng = random.Random(f"dangjian-meetings-{seed}")
         self.surnames = [s for s, _ in data.SURNAMES[:40]]
@@ -108,30 +94,36 @@ class MeetingsBuilder:
         count = min(len(orgs), max(minimum, round(share * len(orgs))))
         return {o.code for o in self.rng.sample(orgs, count)}
 
-    def day_in(self, month: int, start: dt.date, near: int | None = None) -> dt.date | None:
-        """A workday of the month on or after `start`: the one nearest to day `near`, or any."""
-        days = [d for d in WORKDAYS.get(month, ()) if d >= start]
+    def day_in(self, month: dt.date, start: dt.date, near: int | None = None) -> dt.date | None:
+        """A workday of the month on or after `start`: the one nearest to day `near`, or any; None when
+        there is none, or when the day drawn is after today (not held yet)."""
+        days = [d for d in self.clock.workdays.get(month, ()) if d >= start]
         if not days:
             return None
-        if near is None:
-            return self.rng.choice(days)
-        return min(days, key=lambda d: (abs(d.day - near), d))
+        day = self.rng.choice(days) if near is None else min(days, key=lambda d: (abs(d.day - near), d))
+        return day if day <= self.today else None
 
-    def gaps(self, candidates: list[int], most: int) -> set[int]:
-        """1..`most` of the candidate periods, missed by an organisation that falls short."""
-        return set(self.rng.sample(candidates, min(len(candidates), self.rng.randint(1, most))))
+    def gaps(self, candidates: list[dt.date], most: int) -> set[dt.date]:
+        """1..`most` of the candidate periods of each year, missed by an organisation that falls short (in
+        every year of the window: each year's compliance shows it)."""
+        missed: set[dt.date] = set()
+        for year in sorted({c.year for c in candidates}):
+            periods = [c for c in candidates if c.year == year]
+            missed.update(self.rng.sample(periods, min(len(periods), self.rng.randint(1, most))))
+        return missed
 
     # --- organisations -------------------------------------------------------------------------
     def build(self) -> list[MeetingSpec]:
         orgs = self.plan.orgs
         branches = [o for o in orgs if o.type == OrgType.ZHIBU]
-        with_committee = [b for b in branches if self.facts.has_committee(b.code, REFERENCE_DATE)]
+        with_committee = [b for b in branches if self.facts.has_committee(b.code, self.today)]
         flags = {
             "theme_gap": self.choose(branches, GAP_SHARE),
             "committee_gap": self.choose(with_committee, GAP_SHARE),
             "assembly_gap": self.choose(branches, GAP_SHARE),
             "lecture_gap": self.choose(branches, GAP_SHARE),
             "org_life": self.choose(branches, ORG_LIFE_SHARE),
+            "past_org_life": self.choose(branches, PAST_ORG_LIFE_SHARE),
             "no_secretary": self.choose(branches, NON_SECRETARY_LECTURES_SHARE),
             "assembly_short": self.choose(branches, ASSEMBLY_SHORT_SHARE, minimum=2),
             "committee_short": self.choose(with_committee, COMMITTEE_SHORT_SHARE),
@@ -163,28 +155,27 @@ class MeetingsBuilder:
         return self.facts.holder(code, on, *titles)
 
     def branch_year(self, branch: OrgSpec, flags: set[str]) -> None:
-        rng, facts, code = self.rng, self.facts, branch.code
+        rng, facts, code, today = self.rng, self.facts, branch.code, self.today
         start = facts.start(branch)
-        if start > REFERENCE_DATE:
+        if start > today:
             return
-        months = [m for m in WORKDAYS if month_end(m) >= start]
-        required = [m for m in months if dt.date(YEAR, m, 1) >= start and month_end(m) <= REFERENCE_DATE]
-        quarters = sorted({(m - 1) // 3 + 1 for m in months})
-        required_quarters = [
-            q for q in quarters if dt.date(YEAR, 3 * q - 2, 1) >= start and month_end(3 * q) <= REFERENCE_DATE
-        ]
+        months = [m for m in self.clock.months if month_end(m) >= start]
+        required = [m for m in months if m >= start and month_end(m) <= today]
+        quarters = sorted({quarter_of(m) for m in months})
+        required_quarters = [q for q in quarters if q >= start and quarter_end(q) <= today]
         # 主题党日: a fixed day each month (e.g. the third Friday), moved to the nearest workday.
         skip = self.gaps(required, 2) if "theme_gap" in flags else set()
         week, weekday = rng.randint(1, 4), rng.randint(0, 4)
-        theme: dict[int, Draft] = {}
+        theme: dict[dt.date, Draft] = {}
         for m in months:
-            first = dt.date(YEAR, m, 1)
-            target = first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (week - 1))
+            target = m + dt.timedelta(days=(weekday - m.weekday()) % 7 + 7 * (week - 1))
             day = self.day_in(m, start, target.day)
             if day is None or m in skip:
                 continue
-            subject, place = rng.choice(words.THEME_DAYS[m])
-            theme[m] = Draft(code, {T.THEME_DAY}, day, f"{m}月主题党日", subject, place or self.room(branch))
+            subject, place = rng.choice(words.THEME_DAYS[m.month])
+            theme[m] = Draft(
+                code, {T.THEME_DAY}, day, f"{m.month}月主题党日", subject, place or self.room(branch)
+            )
         committee = self.committee_meetings(branch, start, months, required, "committee_gap" in flags)
         skip = self.gaps(required_quarters, 1) if "assembly_gap" in flags else set()
         assembly = self.quarterly(branch, start, quarters, skip, theme, T.ASSEMBLY)
@@ -192,52 +183,65 @@ class MeetingsBuilder:
         lecture = self.quarterly(branch, start, quarters, skip, theme, T.LECTURE, assembly)
         self.lecturers(branch, list(lecture.values()), "no_secretary" in flags)
         drafts = [*theme.values(), *committee.values(), *assembly.values(), *lecture.values()]
-        if "org_life" in flags:
-            drafts.extend(self.org_life(branch, start))
-        if "assembly_short" in flags and assembly:
-            assembly[rng.choice(sorted(assembly))].short = True
-        if "committee_short" in flags and committee:
-            committee[rng.choice(sorted(committee))].short = True
+        for year in self.clock.years:
+            if "org_life" in flags if year == today.year else "past_org_life" in flags:
+                drafts.extend(self.org_life(branch, start, year))
+        if "assembly_short" in flags:
+            self.fall_short(assembly)
+        if "committee_short" in flags:
+            self.fall_short(committee)
         unique = {id(d): d for d in drafts}  # a combined record appears under several types
         for draft in sorted(unique.values(), key=lambda d: (d.date, min(ORDER[t] for t in d.types))):
             if draft.host is None:
                 draft.host = self.branch_host(code, draft.date)
             self.drafts.append(draft)
 
+    def fall_short(self, held: dict[dt.date, Draft]) -> None:
+        """One record of each year falls short of its quorum (each year's compliance shows it)."""
+        for year in self.clock.years:
+            periods = sorted(p for p in held if p.year == year)
+            if periods:
+                held[self.rng.choice(periods)].short = True
+
     def committee_meetings(
-        self, branch: OrgSpec, start: dt.date, months: list[int], required: list[int], gap: bool
-    ) -> dict[int, Draft]:
+        self, branch: OrgSpec, start: dt.date, months: list[dt.date], required: list[dt.date], gap: bool
+    ) -> dict[dt.date, Draft]:
         """Early in each month in which the branch has a committee (3 or more committee posts held)."""
         rng, code = self.rng, branch.code
         days = {
-            m: [d for d in WORKDAYS[m] if d >= start and self.facts.has_committee(code, d)] for m in months
+            m: [d for d in self.clock.workdays[m] if d >= start and self.facts.has_committee(code, d)]
+            for m in months
         }
         skip = self.gaps([m for m in required if days[m]], 2) if gap else set()
-        held: dict[int, Draft] = {}
+        held: dict[dt.date, Draft] = {}
         for m in months:
             near = rng.randint(3, 12)
             if days[m] and m not in skip:
                 day = min(days[m], key=lambda d: (abs(d.day - near), d))
+                if day > self.today:  # not held yet
+                    continue
                 subject = rng.choice(words.COMMITTEE_TOPICS)
-                held[m] = Draft(code, {T.COMMITTEE}, day, f"{m}月支部委员会", subject, self.room(branch))
+                held[m] = Draft(
+                    code, {T.COMMITTEE}, day, f"{m.month}月支部委员会", subject, self.room(branch)
+                )
         return held
 
     def quarterly(
         self,
         branch: OrgSpec,
         start: dt.date,
-        quarters: list[int],
-        skip: set[int],
-        theme: dict[int, Draft],
+        quarters: list[dt.date],
+        skip: set[dt.date],
+        theme: dict[dt.date, Draft],
         meeting_type: str,
-        assembly: dict[int, Draft] | None = None,
-    ) -> dict[int, Draft]:
+        assembly: dict[dt.date, Draft] | None = None,
+    ) -> dict[dt.date, Draft]:
         """One record per quarter (the current quarter in some branches): often the month's 主题党日."""
         rng, label = self.rng, "支部党员大会" if meeting_type == T.ASSEMBLY else "党课"
-        held: dict[int, Draft] = {}
+        held: dict[dt.date, Draft] = {}
         for q in quarters:
-            months = [m for m in quarter_months(q) if self.day_in(m, start) is not None]
-            if not months or q in skip or (month_end(3 * q) > REFERENCE_DATE and rng.random() > 0.35):
+            months = [m for m in self.clock.quarter_months(q) if self.day_in(m, start) is not None]
+            if not months or q in skip or (quarter_end(q) > self.today and rng.random() > 0.35):
                 continue
             roll = rng.random()
             if assembly and q in assembly and roll < 0.15:
@@ -249,10 +253,12 @@ class MeetingsBuilder:
             else:
                 m = rng.choice(months)
                 day = self.day_in(m, start)
-                assert day is not None
+                if day is None:  # drawn after today in today's month: not held yet
+                    continue
                 if meeting_type == T.ASSEMBLY:
+                    year = "" if q.year == self.today.year else f"{q.year}年"
                     title, subject = (
-                        f"第{'一二三四'[q - 1]}季度支部党员大会",
+                        f"{year}第{QUARTER_NAMES[(q.month - 1) // 3]}季度支部党员大会",
                         rng.choice(words.ASSEMBLY_TOPICS),
                     )
                 else:
@@ -308,13 +314,21 @@ class MeetingsBuilder:
             org = self.facts.orgs[org.parent]
         return org
 
-    def org_life(self, branch: OrgSpec, start: dt.date) -> list[Draft]:
-        """The 组织生活会 (with 民主评议党员 in most): early in the year for the previous year, or in October."""
+    def org_life(self, branch: OrgSpec, start: dt.date, year: int) -> list[Draft]:
+        """The 组织生活会 (with 民主评议党员 in most) held in `year`: this year's early in the year for the
+        previous year, or in October; a past year's in the last or the first months of the window."""
         rng = self.rng
-        if rng.random() < 0.7:
-            month, title = rng.choice([1, 2, 3]), f"{YEAR - 1}年度组织生活会"
+        if year == self.today.year:
+            if rng.random() < 0.7:
+                month, title = dt.date(year, rng.choice([1, 2, 3]), 1), f"{year - 1}年度组织生活会"
+            else:
+                month, title = dt.date(year, 10, 1), f"{year}年度专题组织生活会"
         else:
-            month, title = 10, f"{YEAR}年度专题组织生活会"
+            months = [m for m in self.clock.months if m.year == year and m.month in (1, 2, 3, 11, 12)]
+            if not months:
+                return []
+            month = rng.choice(months)
+            title = f"{year - 1 if month.month <= 3 else year}年度组织生活会"
         day = self.day_in(month, start)
         if day is None:
             return []
@@ -328,20 +342,20 @@ class MeetingsBuilder:
         return [draft]
 
     def group_year(self, group: OrgSpec, gap: bool) -> None:
-        rng, facts = self.rng, self.facts
+        rng, facts, today = self.rng, self.facts, self.today
         start = facts.start(group)
-        if start > REFERENCE_DATE:
+        if start > today:
             return
-        required = [m for m in WORKDAYS if dt.date(YEAR, m, 1) >= start and month_end(m) <= REFERENCE_DATE]
+        required = [m for m in self.clock.months if m >= start and month_end(m) <= today]
         near = rng.randint(5, 25)
         skip = self.gaps(required, 2) if gap else set()
-        held: dict[int, Draft] = {}
-        for m in WORKDAYS:
+        held: dict[dt.date, Draft] = {}
+        for m in self.clock.months:
             day = self.day_in(m, start, near)
             if day is not None and m not in skip:
                 subject = rng.choice(words.GROUP_TOPICS)
                 room = self.room(facts.orgs[group.parent or group.code])
-                held[m] = Draft(group.code, {T.GROUP}, day, f"{m}月党小组会", subject, room)
+                held[m] = Draft(group.code, {T.GROUP}, day, f"{m.month}月党小组会", subject, room)
         for draft in held.values():
             draft.host = facts.holder(group.code, draft.date, PostTitle.GROUP_LEADER)
             self.drafts.append(draft)
@@ -350,33 +364,39 @@ class MeetingsBuilder:
         rng, facts, code = self.rng, self.facts, dangzu.code
         start = facts.start(dangzu)
         drafts = []
-        for m in WORKDAYS:
-            if m == 2 or rng.random() < 0.12:
+        for m in self.clock.months:
+            if m.month == 2 or rng.random() < 0.12:
                 continue
             day = self.day_in(m, start)
             if day is not None:
                 subject = rng.choice(words.CENTRAL_GROUP_TOPICS)
                 drafts.append(
-                    Draft(code, {T.CENTRAL_GROUP}, day, f"{m}月理论学习中心组学习", subject, "党组会议室")
+                    Draft(
+                        code, {T.CENTRAL_GROUP}, day, f"{m.month}月理论学习中心组学习", subject, "党组会议室"
+                    )
                 )
-        if democratic_life:
-            day = self.day_in(rng.choice([1, 1, 2, 2, 3]), start)
-            if day is not None:
-                draft = Draft(
-                    code, {T.DEMOCRATIC_LIFE}, day, f"{YEAR - 1}年度民主生活会", "对照检查", "党组会议室"
-                )
-                draft.observers = "市纪委监委派驻纪检监察组、市委组织部有关同志"
-                draft.short = short
-                drafts.append(draft)
+        if democratic_life:  # early in each year of the window, for the year before
+            held = []
+            for year in self.clock.years:
+                day = self.day_in(dt.date(year, rng.choice([1, 1, 2, 2, 3]), 1), start)
+                if day is not None:
+                    draft = Draft(
+                        code, {T.DEMOCRATIC_LIFE}, day, f"{year - 1}年度民主生活会", "对照检查", "党组会议室"
+                    )
+                    draft.observers = "市纪委监委派驻纪检监察组、市委组织部有关同志"
+                    held.append(draft)
+            if held:
+                held[-1].short = short  # the latest one falls short
+            drafts.extend(held)
         for draft in drafts:
             draft.host = facts.holder(code, draft.date, PostTitle.SECRETARY)
-        secretaries = facts.held(code, REFERENCE_DATE, frozenset({PostTitle.SECRETARY}))
-        if lecture and secretaries:
-            party = next(o for o in self.plan.orgs if o.type == OrgType.DANGWEI and o.unit == dangzu.unit)
-            earliest = max(facts.start(party), secretaries[0].started_on, dt.date(YEAR, 3, 1))
-            day = (
-                self.day_in(rng.randint(earliest.month, 10), earliest) if earliest <= REFERENCE_DATE else None
-            )
+        secretaries = facts.held(code, self.today, frozenset({PostTitle.SECRETARY}))
+        party = next(o for o in self.plan.orgs if o.type == OrgType.DANGWEI and o.unit == dangzu.unit)
+        for year in self.clock.years if lecture and secretaries else ():  # once a year, March to October
+            earliest = max(facts.start(party), secretaries[0].started_on, dt.date(year, 3, 1))
+            if earliest.year != year or earliest.month > 10:
+                continue
+            day = self.day_in(dt.date(year, rng.randint(earliest.month, 10), 1), earliest)
             if day is not None:
                 draft = Draft(
                     party.code, {T.LECTURE}, day, "党组书记讲党课", rng.choice(words.LECTURE_TOPICS)

@@ -11,9 +11,6 @@ from dangjian.core import idcard
 from dangjian.demo.seeding import data
 from dangjian.members.choices import Category, WorkStatus
 
-# Content never depends on the real date: ages, terms and "recent" are measured from this day.
-REFERENCE_DATE = dt.date(2026, 11, 1)
-
 # Retirement ages used to keep serving and retired members plausible.
 RETIREMENT_AGE = {"M": 60, "F": 55}
 
@@ -62,8 +59,9 @@ class _Weighted:
 class People:
     """Makes people; keeps 身份证号 (and phone numbers) unique across the whole data set."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, today: dt.date):
         self.rng = rng
+        self.today = today  # ages and 入党日期 are measured from this day
         self.used_ids: set[str] = set()
         self.used_phones: set[str] = set()
         self.surnames = _Weighted(data.SURNAMES)
@@ -107,12 +105,12 @@ class People:
     # --- whole people ---------------------------------------------------------------------------
     def _birth(self, age_low: float, age_high: float, mode: float) -> dt.date:
         age_days = int(self.rng.triangular(age_low * 365.25, age_high * 365.25, mode * 365.25))
-        return REFERENCE_DATE - dt.timedelta(days=age_days)
+        return self.today - dt.timedelta(days=age_days)
 
     def _joined(self, birth: dt.date, retired: bool) -> dt.date:
         """入党日期 of a full member: at least 18, confirmed (one year later) before the reference date."""
         eighteen = add_years(birth, 18) + dt.timedelta(days=30)
-        latest = REFERENCE_DATE - dt.timedelta(days=400)
+        latest = self.today - dt.timedelta(days=400)
         if retired:
             latest = min(latest, add_years(birth, 50))
         span = max(0, (latest - eighteen).days)
@@ -129,7 +127,7 @@ class People:
             age = (23, 59 if sex == "M" else 54, 38)
         birth = self._birth(*age)
         if probationary:
-            joined = REFERENCE_DATE - dt.timedelta(days=rng.randint(20, 350))
+            joined = self.today - dt.timedelta(days=rng.randint(20, 350))
             confirmed = None
         else:
             joined = self._joined(birth, retired=False)

@@ -1,7 +1,7 @@
 """The generator: a deterministic plan of organisations, members, party posts and member history.
 
 Pure Python, no database: the same (scale, seed) always gives the same plan, whatever the date or
-the process (one `random.Random(seed)`, no set iteration, dates measured from REFERENCE_DATE).
+the process (one `random.Random(seed)`, no set iteration, dates measured from the reference day `today`).
 
 Shape of each 单位 (codes in brackets):
 
@@ -19,7 +19,7 @@ Rules followed (see ../shared/reference/regulations.md): a 党支部 with 7 or m
 支委会 of 3 or 5 (ORG-03, EL-14), a smaller one only a 书记; 党支部 have at most 50 members
 (BR-02); only 正式党员 hold posts (EL-05); terms are 5 years for 党委 and 3 for 党总支/党支部
 (EL-01), spread so that some are overdue and some end within six months (EL-02). A branch whose
-current term began during the reference year also has its previous committee (ended on the new term's
+current term began during the window of the records (clock.py) also has its previous committee (ended on the new term's
 start, some of its members re-elected), so that it could meet as a committee before the election.
 
 A small share of 党支部 (ANOMALY_SHARE) breach an ORG-* rule on purpose, as real ones do, so that
@@ -38,9 +38,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from dangjian.demo.seeding import data
+from dangjian.demo.seeding.clock import Clock
 from dangjian.demo.seeding.dues import build_dues
 from dangjian.demo.seeding.meetings import build_meetings
-from dangjian.demo.seeding.people import REFERENCE_DATE, MemberSpec, People, add_years
+from dangjian.demo.seeding.people import MemberSpec, People, add_years
 from dangjian.demo.seeding.specs import (
     ANOMALY_SHARE,
     COMMITTEE_MIN_MEMBERS,
@@ -58,8 +59,6 @@ from dangjian.demo.seeding.specs import (
 )
 from dangjian.members.choices import Category, HistoryField, WorkStatus
 from dangjian.orgs.choices import COMMITTEE_TITLES, DEFAULT_TERM_YEARS, OrgType, PostTitle, chinese_label
-
-YEAR_START = dt.date(REFERENCE_DATE.year, 1, 1)
 
 
 @dataclass
@@ -88,16 +87,18 @@ class _Unit:
 
 
 class Builder:
-    def __init__(self, scale: Scale, seed: int):
+    def __init__(self, scale: Scale, seed: int, today: dt.date):
         self.scale = scale
+        self.today = today
+        self.clock = Clock(today)
         self.rng = random.Random(seed)
         # what was added later (previous committees, ORG-* breaches) draws from its own RNG, so that
         # the rest of the plan stays as it was
         self.extra = random.Random(f"dangjian-extra-{seed}")
         self.previous_posts: set[int] = set()  # id() of the posts of previous committees
         self.replaced: set[int] = set()  # past 书记 drawn as before, replaced by a previous committee
-        self.people = People(self.rng)
-        self.plan = Plan(scale=scale.name, seed=seed)
+        self.people = People(self.rng, today)
+        self.plan = Plan(scale=scale.name, seed=seed, today=today)
         self.branch_numbers: Counter[str] = Counter()  # 党支部 numbered per parent
 
     # --- organisations --------------------------------------------------------------------------
@@ -115,11 +116,11 @@ class Builder:
         years = DEFAULT_TERM_YEARS[org_type]
         roll = self.rng.random()
         if roll < 0.12:
-            end = REFERENCE_DATE - dt.timedelta(days=self.rng.randint(1, 300))
+            end = self.today - dt.timedelta(days=self.rng.randint(1, 300))
         elif roll < 0.27:
-            end = REFERENCE_DATE + dt.timedelta(days=self.rng.randint(0, 182))
+            end = self.today + dt.timedelta(days=self.rng.randint(0, 182))
         else:
-            end = REFERENCE_DATE + dt.timedelta(days=self.rng.randint(183, years * 365 - 30))
+            end = self.today + dt.timedelta(days=self.rng.randint(183, years * 365 - 30))
         start = add_years(end, -years)
         founded = add_years(start, -years * self.rng.randint(0, 6))
         return {"term_started_on": start, "term_years": years, "founded_on": founded}
@@ -287,7 +288,7 @@ class Builder:
             for b in branches
             if not b.anomaly
             and b.org.term_started_on is not None
-            and b.org.term_started_on <= REFERENCE_DATE - dt.timedelta(days=150)
+            and b.org.term_started_on <= self.today - dt.timedelta(days=150)
         ]
         vacant = [b for b in settled if len(current.get(b.org.code, ())) in (1, 4, 5)]
         self.mark(vacant, count, "vacant")
@@ -296,7 +297,7 @@ class Builder:
             for b in settled
             if not b.anomaly
             and len(current.get(b.org.code, ())) == 3
-            and sum(members[i].formal_by(REFERENCE_DATE) for i in b.members) >= COMMITTEE_MIN_MEMBERS
+            and sum(members[i].formal_by(self.today) for i in b.members) >= COMMITTEE_MIN_MEMBERS
         ]
         self.mark(full, count, "no_committee")
         for branch in branches:
@@ -304,7 +305,7 @@ class Builder:
                 posts = current[branch.org.code]
                 title = PostTitle.SECRETARY if branch.anomaly == "vacant" else PostTitle.PROPAGANDA
                 post = next(p for p in posts if p.title == title)
-                post.ended_on = REFERENCE_DATE - dt.timedelta(days=self.extra.randint(15, 120))
+                post.ended_on = self.today - dt.timedelta(days=self.extra.randint(15, 120))
 
     # --- members, posts, groups -----------------------------------------------------------------
     def add_member(self, spec: MemberSpec, org: str) -> int:
@@ -410,7 +411,7 @@ class Builder:
                 continue
             self.post(who, org, title, start)
             chosen.append(who)
-        whole = org.type == OrgType.ZHIBU and start > YEAR_START and (org.founded_on or start) < start
+        whole = org.type == OrgType.ZHIBU and start > self.clock.first and (org.founded_on or start) < start
         if chosen and self.rng.random() < 0.3:  # the previous term's 书记, who has since stepped down
             previous = add_years(start, -(org.term_years or 3))
             shuffled = self.rng.sample(others, len(others))
@@ -419,12 +420,12 @@ class Builder:
                 self.replaced.add(past)  # the whole previous committee is added instead
             elif past is not None:
                 self.post(past, org, PostTitle.SECRETARY, previous, start)
-        if whole:  # elected this year: the previous committee met until then
+        if whole:  # elected during the window of the records: the previous committee met until then
             self.previous_term(org, titles, chosen, others)
         return chosen
 
     def previous_term(self, org: OrgSpec, titles: list[str], elected: list[int], pool: list[int]) -> None:
-        """The committee of the previous term of a branch elected during the reference year: the same
+        """The committee of the previous term of a branch elected during the window of the records: the same
         posts, from the previous election to the new term's start, some of its members re-elected."""
         start = org.term_started_on
         assert start is not None
@@ -541,7 +542,7 @@ class Builder:
         for n, i in enumerate(leaders):
             confirmed = self.plan.members[i].confirmed_on
             assert confirmed is not None
-            start = max(confirmed, REFERENCE_DATE - dt.timedelta(days=self.rng.randint(60, 6 * 365)))
+            start = max(confirmed, self.today - dt.timedelta(days=self.rng.randint(60, 6 * 365)))
             title = PostTitle.SECRETARY if n == 0 else PostTitle.COMMITTEE
             if n == 1 and self.rng.random() < 0.3:
                 title = PostTitle.DEPUTY_SECRETARY
@@ -557,7 +558,7 @@ class Builder:
         # previous committees were added), but no holder of any post is moved
         drawn = {p.member for p in self.plan.posts if id(p) not in self.previous_posts} | self.replaced
         holders = {p.member for p in self.plan.posts}
-        recent = REFERENCE_DATE - dt.timedelta(days=730)
+        recent = self.today - dt.timedelta(days=730)
         label = {v: chinese_label(Category, v) for v in Category.values}
         status = {v: chinese_label(WorkStatus, v) for v in WorkStatus.values}
         for branch in unit.branches:
@@ -573,7 +574,7 @@ class Builder:
                     )
                 if m.work_status == WorkStatus.RETIRED:
                     retired_on = add_years(m.birth_date, 60 if m.sex == "M" else 55)
-                    if retired_on >= REFERENCE_DATE - dt.timedelta(days=1095):
+                    if retired_on >= self.today - dt.timedelta(days=1095):
                         self.history(
                             i,
                             HistoryField.WORK_STATUS,
@@ -589,7 +590,7 @@ class Builder:
                     old = rng.choice([c for c in office_codes if c != branch.org.code])
                     when = max(
                         m.joined_on + dt.timedelta(days=1),
-                        REFERENCE_DATE - dt.timedelta(days=rng.randint(30, 700)),
+                        self.today - dt.timedelta(days=rng.randint(30, 700)),
                     )
                     if i not in holders:
                         self.history(i, HistoryField.ORG, org_names[old], org_names[m.org], when, old, m.org)
@@ -600,12 +601,15 @@ class Builder:
         self.plan.history.append(HistorySpec(member, field_, old, new, on, old_org, new_org))
 
 
-def build_plan(scale: str, seed: int = 1) -> Plan:
+def build_plan(scale: str, seed: int = 1, today: dt.date | None = None) -> Plan:
+    """The plan for (scale, seed), dated from `today` (default the real date): the same arguments always give
+    the same plan."""
+    today = today or dt.date.today()
     try:
         spec = SCALES[scale]
     except KeyError:
         raise ValueError(f"unknown scale {scale!r}; choose one of {', '.join(SCALES)}") from None
-    plan = Builder(spec, seed).build()
-    plan.meetings = build_meetings(plan, seed)  # a year of organizational life, from its own RNG
-    build_dues(plan, seed)  # the year's 党费, from its own RNG
+    plan = Builder(spec, seed, today).build()
+    plan.meetings = build_meetings(plan, seed)  # the window's organizational life, from its own RNG
+    build_dues(plan, seed)  # the window's 党费, from its own RNG
     return plan

@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from dangjian.demo.seeding.people import REFERENCE_DATE
+from dangjian.demo.seeding.clock import Clock
 from dangjian.demo.seeding.specs import OrgSpec, Plan
 from dangjian.meetings.choices import Roster
 from dangjian.members.choices import HistoryField
 from dangjian.orgs.choices import COMMITTEE_TITLES
 
-YEAR_START = dt.date(REFERENCE_DATE.year, 1, 1)
 Entry = tuple[int, bool]  # (member index, 正式党员 on the date)
 
 
@@ -23,6 +22,7 @@ class Facts:
 
     def __init__(self, plan: Plan):
         self.members = plan.members
+        self.first = Clock(plan.today).first  # records begin on the window's first day
         self.orgs = {o.code: o for o in plan.orgs}
         self.children: dict[str, list[str]] = defaultdict(list)
         for o in plan.orgs:
@@ -125,4 +125,4 @@ class Facts:
         return None
 
     def start(self, org: OrgSpec) -> dt.date:
-        return max(YEAR_START, org.founded_on or YEAR_START)
+        return max(self.first, org.founded_on or self.first)

@@ -99,7 +99,7 @@ class MeetingSpec:
 
 @dataclass
 class DuesBaseSpec:
-    """A 党费 base declared for the reference year (as DuesBase stores it)."""
+    """A 党费 base declared for the year of `effective_month` (as DuesBase stores it)."""
 
     member: int
     category: str
@@ -129,6 +129,7 @@ class DuesPaymentSpec:
 class Plan:
     scale: str
     seed: int
+    today: dt.date  # the reference day: records cover the window of months up to it (clock.py)
     orgs: list[OrgSpec] = field(default_factory=list)
     members: list[MemberSpec] = field(default_factory=list)
     posts: list[PostSpec] = field(default_factory=list)
@@ -138,7 +139,7 @@ class Plan:
     # "too_many" (over 50 members), "vacant" (no 书记 on the reference date: the successor is not
     # yet appointed), "no_committee" (7 or more 正式党员 but a committee post left unfilled)
     anomalies: dict[str, list[str]] = field(default_factory=dict)
-    # 党费 of the reference year (dues.py): bases, payments, and the 党支部 with a collection day (code → day)
+    # 党费 of the window (dues.py): bases, payments, and the 党支部 with a collection day (code → day)
     dues_bases: list[DuesBaseSpec] = field(default_factory=list)
     dues_payments: list[DuesPaymentSpec] = field(default_factory=list)
     collection_days: dict[str, int] = field(default_factory=dict)

@@ -10,6 +10,7 @@ from django.core.management.base import CommandError
 
 from dangjian.accounts.models import RoleAssignment, SystemRoleGrant, User
 from dangjian.core.tables import display_width
+from dangjian.demo.tests import TODAY
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
@@ -24,7 +25,7 @@ def demo_users(*args: str) -> str:
 
 @pytest.fixture
 def seeded(db):
-    call_command("seed", "--scale", "small", stdout=StringIO())
+    call_command("seed", "--scale", "small", "--today", f"{TODAY}", stdout=StringIO())
 
 
 def users() -> dict[str, User]:
@@ -130,7 +131,7 @@ def test_running_again_resets_the_same_users(seeded):
 def test_works_again_after_the_data_is_reseeded(seeded):
     demo_users()
     pks = {name: u.pk for name, u in users().items()}
-    call_command("seed", "--scale", "small", "--reset", stdout=StringIO())
+    call_command("seed", "--scale", "small", "--today", f"{TODAY}", "--reset", stdout=StringIO())
     assert not RoleAssignment.objects.exists() and users()["dangyuan"].member is None
     demo_users()
     accounts = users()

@@ -18,8 +18,9 @@ from dangjian.accounts.models import RoleAssignment, User
 from dangjian.core import idcard
 from dangjian.core.models import AuditEvent
 from dangjian.core.pii import lookup_hash
-from dangjian.demo.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding import build_plan
 from dangjian.demo.seeding.people import add_years
+from dangjian.demo.tests import TODAY
 from dangjian.members.models import Member, MemberHistory
 from dangjian.members.services import MEMBER_FIELDS, _clean
 from dangjian.orgs.models import Org, Post, path_segment
@@ -52,7 +53,7 @@ def seed(*args: str) -> str:
     from io import StringIO
 
     out = StringIO()
-    call_command("seed", "--scale", "small", *args, stdout=out)
+    call_command("seed", "--scale", "small", "--today", f"{TODAY}", *args, stdout=out)
     return out.getvalue()
 
 
@@ -72,10 +73,11 @@ def snapshot() -> dict[str, list]:
 
 
 PLAN_DIGEST = """
-import hashlib, django
+import datetime as dt, hashlib, django
 django.setup()
 from dangjian.demo.seeding import build_plan
-plan = build_plan("small", 1)
+from dangjian.demo.tests import TODAY
+plan = build_plan("small", 1, TODAY)
 print(hashlib.sha256(repr((plan.orgs, plan.members, plan.posts, plan.history)).encode()).hexdigest())
 """
 
@@ -93,7 +95,7 @@ def test_plan_is_identical_across_processes_and_hash_seeds(tmp_path):
         )
         return result.stdout.strip()
 
-    plan = build_plan("small", 1)
+    plan = build_plan("small", 1, TODAY)
     here = hashlib.sha256(repr((plan.orgs, plan.members, plan.posts, plan.history)).encode()).hexdigest()
     assert digest("1") == digest("2") == here
 
@@ -101,7 +103,7 @@ def test_plan_is_identical_across_processes_and_hash_seeds(tmp_path):
 @pytest.mark.parametrize("seed_value", range(1, 13))
 def test_plan_rules_hold_for_other_seeds(seed_value):
     """Without the database: posts, committees and identity numbers are right whatever the seed."""
-    plan = build_plan("small", seed_value)
+    plan = build_plan("small", seed_value, TODAY)
     orgs = {o.code: o for o in plan.orgs}
     assert plan.counts()["zhibu"] == 15 and len(plan.members) == 200
     assert len({m.id_number for m in plan.members}) == 200
@@ -109,7 +111,7 @@ def test_plan_rules_hold_for_other_seeds(seed_value):
         i: m.org if orgs[m.org].type == "zhibu" else orgs[m.org].parent for i, m in enumerate(plan.members)
     }
     branch_size = Counter(branch_of.values())
-    formal = Counter(branch_of[i] for i, m in enumerate(plan.members) if m.formal_by(REFERENCE_DATE))
+    formal = Counter(branch_of[i] for i, m in enumerate(plan.members) if m.formal_by(TODAY))
     current = [p for p in plan.posts if p.ended_on is None]
     titles: dict[str, Counter] = {code: Counter() for code in orgs}
     for post in current:
@@ -138,7 +140,7 @@ def test_plan_rules_hold_for_other_seeds(seed_value):
         (code,) = plan.anomalies[kind]
         title = "shuji" if kind == "vacant" else "xuanchuan"
         left = [p for p in plan.posts if p.org == code and p.title == title and p.ended_on]
-        assert any(dt.date(REFERENCE_DATE.year, 1, 1) < p.ended_on < REFERENCE_DATE for p in left)
+        assert any(dt.date(TODAY.year, 1, 1) < p.ended_on < TODAY for p in left)
     for post in plan.posts:
         holder = plan.members[post.member]
         assert holder.confirmed_on is not None and holder.confirmed_on <= post.started_on
@@ -160,14 +162,14 @@ def test_same_seed_gives_identical_data_and_another_seed_differs(db):
 
 def test_small_scale_counts_for_seed_1(db):
     out = seed()
-    assert build_plan("small", 1).counts() == SMALL_SEED_1
+    assert build_plan("small", 1, TODAY).counts() == SMALL_SEED_1
     assert dict(Counter(Org.objects.values_list("type", flat=True))) == {
         t: SMALL_SEED_1[t] for t in ("gongwei", "dangzu", "dangwei", "zongzhi", "zhibu", "xiaozu")
     }
     assert Member.objects.count() == 200
     assert Post.objects.count() == SMALL_SEED_1["posts"]
     assert MemberHistory.objects.count() == SMALL_SEED_1["history"]
-    assert build_plan("small", 1).anomalies == SMALL_SEED_1_ANOMALIES
+    assert build_plan("small", 1, TODAY).anomalies == SMALL_SEED_1_ANOMALIES
     assert "完成：单位 3 个，党组织 33 个（其中党支部 15 个、党小组 8 个），党员 200 名" in out
     event = AuditEvent.objects.get()
     assert (event.action, event.object_type, event.object_repr, event.actor) == (
@@ -245,10 +247,10 @@ def test_dates_categories_and_work_status_are_plausible(db):
     probationary = [m for m in members if m.category == "probationary"]
     assert (len(formal), len(probationary)) == (196, 4)
     for m in formal:
-        assert m.confirmed_on == add_years(m.joined_on, 1) and m.confirmed_on <= REFERENCE_DATE
+        assert m.confirmed_on == add_years(m.joined_on, 1) and m.confirmed_on <= TODAY
     for m in probationary:
         assert m.confirmed_on is None
-        assert REFERENCE_DATE - dt.timedelta(days=365) < m.joined_on <= REFERENCE_DATE
+        assert TODAY - dt.timedelta(days=365) < m.joined_on <= TODAY
     for m in members:
         assert m.joined_on >= add_years(m.birth_date, 18)
         branch = m.org if m.org.type == "zhibu" else m.org.parent
@@ -290,7 +292,7 @@ def test_every_post_passes_the_post_service_validation_and_holder_was_full_membe
     for post in Post.objects.select_related("member", "org"):
         _validate_post({k: getattr(post, k) for k in POST_FIELDS}, post)
         assert post.member.confirmed_on is not None and post.member.confirmed_on <= post.started_on
-        assert post.started_on <= REFERENCE_DATE
+        assert post.started_on <= TODAY
     party_group_secretaries = Post.objects.current().filter(org__type="dangzu", title="shuji")
     assert all(
         p.member.is_leader and p.member.org.type in {"zhibu", "xiaozu"} for p in party_group_secretaries
@@ -300,8 +302,8 @@ def test_every_post_passes_the_post_service_validation_and_holder_was_full_membe
 def test_terms_are_spread_with_some_overdue_and_some_ending_soon(db):
     seed()
     ends = [o.term_end for o in Org.objects.filter(type__in=["zhibu", "zongzhi", "dangwei"])]
-    overdue = sum(end < REFERENCE_DATE for end in ends)
-    soon = sum(REFERENCE_DATE <= end <= REFERENCE_DATE + dt.timedelta(days=183) for end in ends)
+    overdue = sum(end < TODAY for end in ends)
+    soon = sum(TODAY <= end <= TODAY + dt.timedelta(days=183) for end in ends)
     assert (len(ends), overdue, soon) == (21, 5, 2)
 
 

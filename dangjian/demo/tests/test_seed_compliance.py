@@ -11,11 +11,12 @@ from django.core.management import call_command
 
 from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.rulebook import load_ruleset
-from dangjian.demo.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding import Clock, build_plan
 from dangjian.demo.seeding.rosters import Facts
+from dangjian.demo.tests import TODAY
 from dangjian.orgs.models import Org
 
-YEAR = REFERENCE_DATE.year  # evaluated as of REFERENCE_DATE (1 November): annual rules are still pending
+YEAR = TODAY.year  # evaluated as of TODAY (1 November): annual rules are still pending
 
 # Every rule that can fail before the end of the year, with at least one `fail` at the small scale.
 # ORG-BRANCH-MIN-MEMBERS and ORG-BRANCH-MAX-MEMBERS fail only at larger scales (resizing a branch
@@ -49,7 +50,7 @@ PERIODIC = [
 
 
 def statuses() -> dict[str, Counter]:
-    call_command("seed", "--scale", "small", stdout=StringIO())
+    call_command("seed", "--scale", "small", "--today", f"{TODAY}", stdout=StringIO())
     evaluation = evaluate(  # the 17 rules of version 1 (the DUES-* rules of version 2 are not seeded here)
         Org.objects.all(), year=YEAR, as_of=dt.date(YEAR, 11, 1), ruleset=load_ruleset(1)
     )
@@ -82,12 +83,12 @@ def test_most_organisations_meet_each_periodic_obligation(db):
     assert 0.80 <= passed / evaluated <= 0.97
 
 
-def test_branches_elected_this_year_had_their_previous_committee_until_then():
-    """A branch whose term began during the year (and existed before) had a committee on 1 January
-    when it has one now, so it could hold its 支部委员会 every month."""
-    plan = build_plan("small", 1)
+def test_branches_elected_in_the_window_had_their_previous_committee_until_then():
+    """A branch whose term began during the window of the records (and existed before) had a committee on
+    the window's first day when it has one now, so it could hold its 支部委员会 every month."""
+    plan = build_plan("small", 1, TODAY)
     facts = Facts(plan)
-    year_start = dt.date(YEAR, 1, 1)
+    year_start = Clock(TODAY).first
     elected = [
         o
         for o in plan.orgs
@@ -121,7 +122,7 @@ def test_seed_refreshes_the_kept_results_once_not_per_marked_path(
     original = kept.refresh
     monkeypatch.setattr(kept, "refresh", lambda *a, **k: refreshes.append(a) or original(*a, **k))
     with django_capture_on_commit_callbacks(execute=True):  # as if the seed's transaction committed
-        call_command("seed", "--scale", "small", "--lifecycle", stdout=StringIO())
+        call_command("seed", "--scale", "small", "--today", f"{TODAY}", "--lifecycle", stdout=StringIO())
     assert refreshes == [()]  # the command's own full refresh, and no refresh of marked paths
     assert KeptResult.objects.exists()
     # after the seed, a write marks its organisation again

@@ -1,4 +1,4 @@
-"""`dangjian seed` also writes the reference year's 党费: bases, collection days and payments."""
+"""`dangjian seed` also writes the 党费 of the months up to the reference day: bases, collection days and payments."""
 
 from __future__ import annotations
 
@@ -9,17 +9,19 @@ from io import StringIO
 from django.core.management import call_command
 
 from dangjian.core.dates import add_months
-from dangjian.demo.seeding import REFERENCE_DATE, build_plan
+from dangjian.demo.seeding import Clock, build_plan
+from dangjian.demo.tests import TODAY
 from dangjian.dues.calculator import monthly_due
 from dangjian.dues.ledger import arrears
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.members.models import Member
 
-YEAR = REFERENCE_DATE.year
+YEAR = TODAY.year
+CLOCK = Clock(TODAY)
 
 
 def seed(*args: str) -> None:
-    call_command("seed", "--scale", "small", *args, stdout=StringIO())
+    call_command("seed", "--scale", "small", "--today", f"{TODAY}", *args, stdout=StringIO())
 
 
 def dues_snapshot() -> dict[str, list]:
@@ -47,38 +49,44 @@ def dues_snapshot() -> dict[str, list]:
 
 
 def test_plan_and_written_dues_are_deterministic_and_reset_replaces_them(db):
-    assert build_plan("small", 1).dues_payments == build_plan("small", 1).dues_payments
-    assert build_plan("small", 2).dues_payments != build_plan("small", 1).dues_payments
+    assert build_plan("small", 1, TODAY).dues_payments == build_plan("small", 1, TODAY).dues_payments
+    assert build_plan("small", 2, TODAY).dues_payments != build_plan("small", 1, TODAY).dues_payments
     seed()
     first = dues_snapshot()
     assert first["bases"] and first["payments"] and first["days"]
     ArrearsReview.objects.create(
         member=Member.objects.first(),
-        reviewed_on=REFERENCE_DATE,
-        through_month=REFERENCE_DATE,
+        reviewed_on=TODAY,
+        through_month=TODAY,
         decision="contact",
         reason="测试",
     )
     seed("--reset")
     assert dues_snapshot() == first
     assert not ArrearsReview.objects.exists() and not DuesRelief.objects.exists()
-    plan = build_plan("small", 1)
+    plan = build_plan("small", 1, TODAY)
     assert DuesPayment.objects.count() == len(plan.dues_payments)
     assert DuesBase.objects.count() == len(plan.dues_bases)
 
 
-def test_every_member_has_a_base_in_force_for_every_month_of_the_year_since_joining(db):
+def in_force(rows: list[DuesBase], month: dt.date) -> DuesBase:
+    """The base of the month's year in force in `month` (a base applies within its year only)."""
+    return [b for b in rows if b.year == month.year and b.effective_month <= month][-1]
+
+
+def test_every_member_has_a_base_in_force_for_every_month_of_the_window_since_joining(db):
     seed()
     bases = defaultdict(list)
     for b in DuesBase.objects.order_by("effective_month"):
-        assert b.year == YEAR and b.effective_month.day == 1
+        assert b.year == b.effective_month.year and b.year in CLOCK.years and b.effective_month.day == 1
         bases[b.member_id].append(b)
+    assert {b.year for rows in bases.values() for b in rows} == {YEAR - 1, YEAR}
     for member in Member.objects.all():
         rows = bases[member.pk]
-        month = max(dt.date(YEAR, 1, 1), member.joined_on.replace(day=1))
+        month = max(CLOCK.first, member.joined_on.replace(day=1))
         assert rows and rows[0].effective_month == month, member.pk
         while month.year == YEAR:
-            base = [b for b in rows if b.effective_month <= month][-1]
+            base = in_force(rows, month)
             monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)
             month = add_months(month, 1)
     categories = Counter(DuesBase.objects.values_list("category", flat=True))
@@ -95,15 +103,15 @@ def test_single_month_payments_of_fully_paid_months_equal_the_computed_due(db):
         bases[b.member_id].append(b)
 
     def due(member_id: int, month: dt.date):
-        base = [b for b in bases[member_id] if b.effective_month <= month][-1]
+        base = in_force(bases[member_id], month)
         return monthly_due(base.category, base.monthly_base, month, fixed_amount=base.fixed_amount)[0]
 
     regular = DuesPayment.objects.filter(is_extra=False)
     by_month = defaultdict(list)
     for p in regular:
-        assert p.paid_on < REFERENCE_DATE
+        assert p.paid_on <= TODAY
         for month in (p.first_month, p.last_month):
-            assert month.year == YEAR
+            assert CLOCK.first <= month <= add_months(CLOCK.current, 2)
         by_month[(p.member_id, p.first_month, p.last_month)].append(p.amount)
     checked = partial = 0
     for (member_id, first, last), amounts in by_month.items():

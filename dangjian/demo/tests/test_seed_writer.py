@@ -15,6 +15,7 @@ from dangjian.conftest import unique_id_number
 from dangjian.core.pii import lookup_hash
 from dangjian.core.pinyin import name_key
 from dangjian.demo.seeding import build_plan
+from dangjian.demo.tests import TODAY
 from dangjian.dues.models import CollectionDay, DuesBase, DuesPayment
 from dangjian.meetings.models import Absence, Meeting, MeetingKind, parse_reason
 from dangjian.meetings.services import create_meeting
@@ -25,7 +26,7 @@ from dangjian.orgs.services import create_org
 
 
 def seed(*args: str) -> None:
-    call_command("seed", "--scale", "small", "--seed", "1", *args, stdout=StringIO())
+    call_command("seed", "--scale", "small", "--today", f"{TODAY}", "--seed", "1", *args, stdout=StringIO())
 
 
 def written() -> dict[str, Counter]:
@@ -154,7 +155,7 @@ def written() -> dict[str, Counter]:
 
 def planned() -> dict[str, Counter]:
     """The same rows, straight from the plan."""
-    plan = build_plan("small", 1)
+    plan = build_plan("small", 1, TODAY)
     person = [m.id_number for m in plan.members]
     key = [(m.org, m.date, m.topic) for m in plan.meetings]
     return {
