@@ -42,6 +42,12 @@ class AuditEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("重置密码")
         DEACTIVATE = "deactivate", _("停用账号")
         ACTIVATE = "activate", _("启用账号")
+        PLAN = "plan", _("计划活动")
+        CANCEL = "cancel", _("取消")
+        NOTIFY = "notify", _("生成提醒")
+        NOTIFICATION_READ = "notification_read", _("标为已读")
+        CALENDAR_FEED_CREATE = "calendar_feed_create", _("生成日历订阅")
+        CALENDAR_FEED_REVOKE = "calendar_feed_revoke", _("停用日历订阅")
 
     # Set by `audit.record` once the chain is locked, so that times follow the chain's order.
     at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)
