@@ -211,3 +211,39 @@ def test_the_home_pages_read_as_many_queries_in_the_window_whatever_the_number_o
     assert _queries(lambda: workbench.rollup(users["dangwei_a"], on=JAN5)) == _queries(
         lambda: workbench.rollup(users["dangwei_a"], on=AFTER)
     )
+
+
+def test_decembers_unpaid_dues_stay_overdue_in_january(users, tree, make_member):
+    """With a 集中交纳日 (the 18th) December's dues were overdue on 31 December: the month stays on the list."""
+    from decimal import Decimal
+
+    from dangjian.dues.services import declare_base, record_payment, set_collection_day
+
+    payer = make_member(tree.a1, name="王一")
+    with at(dt.date(2026, 12, 1)):
+        set_collection_day(actor=None, org=tree.a1, day=18)
+        declare_base(
+            actor=None,
+            member=payer,
+            year=2026,
+            category="active",
+            monthly_base=Decimal("6000"),
+            effective_month=dt.date(2026, 6, 1),
+        )
+        record_payment(
+            actor=None,
+            member=payer,
+            months="2026-06~2026-11",
+            amount=Decimal("540.00"),
+            paid_on=dt.date(2026, 12, 1),
+            method="cash",
+        )
+    nightly(LAST_DAY)
+    nightly(JAN5)
+    dues = {
+        i.period: i
+        for i in workbench.work_list(users["branch_a1"], on=JAN5).items
+        if i.rule_id == "DUES-PAID-MONTHLY"
+    }
+    assert "2026-12" in dues and dues["2026-12"].overdue
+    assert "2026-11" not in dues
