@@ -17,6 +17,9 @@
   meetings service names the lecturer's branch).
 - Time alone changes verdicts (a month ends, a deadline passes): `dangjian compliance refresh` refreshes
   everything, nightly.
+- In the first months of a year (`compliance.carryover`, rules/workbench.yaml) a refresh without an explicit year
+  keeps the previous year too, as of its 31 December: the work list still shows its missed work, and a record
+  entered late puts its item right.
 - `kept_meta`, `kept_evaluation`, `kept_units`, `kept_counts` and `kept_todo` read them for the pages.
 """
 
@@ -41,6 +44,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django_tasks import task
 
+from dangjian.compliance import carryover
 from dangjian.compliance.evaluator import (
     Evaluation,
     Result,
@@ -94,6 +98,7 @@ class RefreshReport:
     changed: int = 0
     removed: int = 0
     todos: int = 0
+    previous: RefreshReport | None = None  # the previous year's, kept too in the first months of a year
 
 
 def refresh(
@@ -107,23 +112,39 @@ def refresh(
     """Evaluates `orgs` (a queryset; default every organisation) for `year` (default `on`'s) as of `on`
     (default today, clamped into the year) with `ruleset` (default the latest) and keeps the results.
 
+    Without an explicit `year`, in the first months of a year (`carryover.previous_year_open`) the previous year
+    is kept too, as of its 31 December (its report is `previous`): the work list still shows its missed work, and
+    a record entered late puts its item right.
+
     A full refresh on PostgreSQL outside a transaction runs in `jobs` processes (default settings.REFRESH_JOBS),
     each refreshing whole 单位 (see `_refresh_in_parts`); otherwise, and with jobs=1, in this process."""
     ruleset = ruleset or load_ruleset()
     on = on or dt.date.today()
-    year = year or on.year
     jobs = settings.REFRESH_JOBS if jobs is None else jobs
+    years = [year] if year is not None else carryover.years(on)
+    reports = [
+        _refresh_year(orgs, on=on, year=y, ruleset=ruleset, jobs=jobs, first=i == 0)
+        for i, y in enumerate(years)
+    ]
+    report = reports[0]
+    report.previous = reports[1] if len(reports) > 1 else None
+    return report
+
+
+def _refresh_year(orgs, *, on: dt.date, year: int, ruleset: Ruleset, jobs: int, first: bool) -> RefreshReport:
+    """One year's refresh; the member figures (not a year's) are kept by the `first` only."""
     if orgs is None and jobs > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _refresh_in_parts(on=on, year=year, ruleset=ruleset, jobs=jobs)
-    report, _ids = _refresh(orgs, on=on, year=year, ruleset=ruleset)
+        return _refresh_in_parts(on=on, year=year, ruleset=ruleset, jobs=jobs, with_figures=first)
+    report, _ids = _refresh(orgs, on=on, year=year, ruleset=ruleset, with_figures=first)
     return report
 
 
 def _refresh(
-    orgs, *, on: dt.date, year: int, ruleset: Ruleset, part: bool = False
+    orgs, *, on: dt.date, year: int, ruleset: Ruleset, part: bool = False, with_figures: bool = True
 ) -> tuple[RefreshReport, list[int]]:
     """The refresh in this process: (its report, the ids of the organisations evaluated). `part`: `orgs` is
-    one part of a full refresh (kept rows of organisations outside it are left to the caller)."""
+    one part of a full refresh (kept rows of organisations outside it are left to the caller); `with_figures`:
+    the member figures are kept too (once per refresh, not per year)."""
     as_of = clamp_as_of(year, on)
     full = orgs is None
     orgs = Org.objects.all() if orgs is None else orgs
@@ -136,7 +157,8 @@ def _refresh(
         scope = _Scope([f.ref.id for f in facts], full)
         with transaction.atomic():
             report = _keep(ruleset.version, year, as_of, scope, results)
-            figures.refresh(None if full else orgs)  # the member figures of the pages, kept alongside
+            if with_figures:
+                figures.refresh(None if full else orgs)  # the member figures of the pages, kept alongside
             if todos is not None:
                 report.todos = _keep_todos(ruleset.version, scope, todos)
         # freed while the collector is paused: re-enabled with them alive, its first collection would walk
@@ -191,9 +213,16 @@ def _part_orgs(keys: list[str]):
 
 def _refresh_part(args: tuple) -> tuple[RefreshReport, list[int]]:
     """In a worker process: one part's refresh, on a connection of its own."""
-    keys, on, year, version = args
+    keys, on, year, version, with_figures = args
     try:
-        return _refresh(_part_orgs(keys), on=on, year=year, ruleset=load_ruleset(version), part=True)
+        return _refresh(
+            _part_orgs(keys),
+            on=on,
+            year=year,
+            ruleset=load_ruleset(version),
+            part=True,
+            with_figures=with_figures,
+        )
     finally:
         connections.close_all()
 
@@ -214,14 +243,17 @@ def _workers() -> multiprocessing.context.ForkServerContext:
     return context
 
 
-def _refresh_in_parts(*, on: dt.date, year: int, ruleset: Ruleset, jobs: int) -> RefreshReport:
+def _refresh_in_parts(
+    *, on: dt.date, year: int, ruleset: Ruleset, jobs: int, with_figures: bool = True
+) -> RefreshReport:
     parts = _parts(ruleset, jobs)
     database = connection.settings_dict["NAME"]
     # a worker that dies (killed for its memory, say) fails the refresh instead of leaving it waiting for ever
     with ProcessPoolExecutor(
         len(parts), mp_context=_workers(), initializer=_start_worker, initargs=(database,)
     ) as pool:
-        done = list(pool.map(_refresh_part, [(keys, on, year, ruleset.version) for keys in parts]))
+        args = [(keys, on, year, ruleset.version, with_figures) for keys in parts]
+        done = list(pool.map(_refresh_part, args))
     report = RefreshReport()
     evaluated: set[int] = set()
     for part, ids in done:
@@ -229,8 +261,9 @@ def _refresh_in_parts(*, on: dt.date, year: int, ruleset: Ruleset, jobs: int) ->
             setattr(report, name, getattr(report, name) + getattr(part, name))
         evaluated.update(ids)
     report.removed += _forget_others(ruleset.version, year, evaluated, todos=year == on.year)
-    # the member figures of the organisations outside every part (the top of the tree): the parts kept theirs
-    figures.refresh(Org.objects.exclude(_part_q([key for keys in parts for key in keys])))
+    if with_figures:
+        # the member figures of the organisations outside every part (the top of the tree): the parts kept theirs
+        figures.refresh(Org.objects.exclude(_part_q([key for keys in parts for key in keys])))
     if report.created + report.changed + report.removed > ANALYZE_AFTER:
         analyze()
     return report

@@ -14,6 +14,13 @@ imported by its `AppConfig.ready()`):
 The engine turns the kept results (`compliance.kept`) into items itself: a failed result is overdue; a pending
 one of a check kind without a 待办 function is due by the end of the year; the kept 待办 are due by the end of
 their period. Nothing is evaluated here and nothing is asked of a branch.
+
+In the first months of a year (`compliance.carryover`, rules/workbench.yaml) the previous year's missed work is
+listed too, as its kept results (evaluated as of its 31 December) say: the missed months and quarters of the
+check kinds whose periods are an item each, and the failed results of the rules whose obligation for the new year
+is still open (pending in the new year: an annual 组织生活会, 谈心谈话 …), each labelled with its year. A state on
+31 December that the new year judges again (a vacant post, a term overdue) is not carried: the new year's result
+says whether it still fails.
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from dangjian.compliance import carryover
 from dangjian.compliance.checks import REGISTRY
 from dangjian.compliance.models import KeptResult, KeptTodo
 from dangjian.compliance.periods import month_of, quarter_of
@@ -59,6 +69,12 @@ class WorkItem:
     link: Link | None = None  # the one button: the page that settles it (only pages the viewer may open)
     since: dt.date | None = None  # a failed result without a day of its own: since when it has failed
     rule_id: str = ""
+
+    @property
+    def period_label(self) -> str:
+        """The period as the page says it: "2026年12月", "2026年第4季度", "2026年度" (in English "December 2026",
+        "Q4 2026", "2026")."""
+        return period_text(self.period)
 
     @property
     def category_label(self) -> str:
@@ -166,6 +182,21 @@ def _period_end(period: str) -> dt.date | None:
     return dt.date(int(year), 12, 31)
 
 
+def period_text(period: str) -> str:
+    """A period label ("2026-12", "2026-Q4", "2026") in words of the active language; anything else as it is."""
+    found = _PERIOD.match(period)
+    if found is None:
+        return period
+    year, quarter, month = found.groups()
+    if quarter:
+        return _("%(year)s年第%(quarter)s季度") % {"year": year, "quarter": quarter}
+    if month:
+        if not 1 <= int(month) <= 12:
+            return period
+        return date_format(dt.date(int(year), int(month), 1), "YEAR_MONTH_FORMAT")
+    return _("%(year)s年度") % {"year": year}
+
+
 def day_in(texts: Iterable[str]) -> dt.date | None:
     """The earliest day named in a result's missing entries: a period's last day ("2026-Q1"), or a day
     written in the entry ("周静怡（应于2026-11-06前考察）")."""
@@ -190,6 +221,7 @@ def _overdue(status: str, day: dt.date | None, on: dt.date) -> bool:
 
 
 _FIELDS = (
+    "year",
     "org_id",
     "org__name",
     "org__path",
@@ -220,18 +252,45 @@ def _link(rule, ref: _Ref, status: str, category: Category | None) -> Link | Non
     return link
 
 
+def _per_period_kinds() -> set[str]:
+    return {kind for c in CATEGORIES.values() for kind in c.per_period}
+
+
+def _open_results(ids, *, on: dt.date, ruleset: Ruleset, statuses: Q):
+    """The kept results of `on`'s year with `statuses` and, in the first months of a year, the previous year's
+    failures still to be put right: those of the per-period kinds (their missed months and quarters), and those
+    of rules whose result in the new year is pending (an obligation of each year, still open: last year's is
+    another one). One query: the new year's pending rows are looked up in the database, not fetched."""
+    rows = KeptResult.objects.filter(version=ruleset.version, org__in=ids)
+    this_year = Q(year=on.year) & statuses
+    if not carryover.previous_year_open(on):
+        return rows.filter(this_year)
+    per_period = _per_period_kinds()
+    periodic = [rule.id for rule in ruleset.rules if rule.check in per_period]
+    still_open = KeptResult.objects.filter(
+        version=ruleset.version,
+        year=on.year,
+        org_id=OuterRef("org_id"),
+        rule_id=OuterRef("rule_id"),
+        status="pending",
+    )
+    carried = Q(year=on.year - 1, status="fail") & (Q(rule_id__in=periodic) | Q(Exists(still_open)))
+    return rows.filter(this_year | carried)
+
+
 def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
     """The items of `orgs` (a queryset of organisations the viewer administers) from the kept results of `on`'s
-    year and the kept 待办: two queries. The links are the check kinds' own (or the category's): pages of the
-    item's organisation, which its administrators open."""
+    year (in its first months also the previous year's missed work, see `_open_results`) and the kept 待办: two
+    queries. The links are the check kinds' own (or the category's): pages of the item's organisation, which its
+    administrators open."""
     rules = {rule.id: rule for rule in ruleset.rules}
     ids = orgs.order_by().values("pk")
     todo_kinds = {name for name, kind in REGISTRY.items() if kind.todo is not None}
-    rows = KeptResult.objects.filter(version=ruleset.version, year=on.year, org__in=ids).filter(
-        Q(status="fail") | Q(status="pending")
-    )
+    rows = _open_results(ids, on=on, ruleset=ruleset, statuses=Q(status="fail") | Q(status="pending"))
     items: list[WorkItem] = []
-    for org_id, name, path, org_type, rule_id, status, missing, message, since in rows.values_list(*_FIELDS):
+    for year, org_id, name, path, org_type, rule_id, status, missing, message, since in rows.values_list(
+        *_FIELDS
+    ):
         rule = rules.get(rule_id)
         category = category_of(rule.check) if rule is not None else None
         if rule is None or category is None:
@@ -254,8 +313,9 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
         since_day = since if due is None else None
         text = messages.render(message)
         overdue = _overdue(status, day, on)
+        period = str(year) if year != on.year else ""  # last year's: says so
         items.append(
-            WorkItem(category.key, rule.title, org, due, overdue, text, "", link, since_day, rule_id)
+            WorkItem(category.key, rule.title, org, due, overdue, text, period, link, since_day, rule_id)
         )
     todos = KeptTodo.objects.filter(version=ruleset.version, org__in=ids).values_list(
         "org_id", "org__name", "org__path", "org__type", "rule_id", "period", "due_by", "message"
@@ -276,14 +336,15 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
 
 def overdue_counts(orgs, *, on: dt.date, ruleset: Ruleset) -> dict[int, int]:
     """Organisation id → its overdue items as `kept_items` lists them (a failed result is one item, or one
-    per missing period for the check kinds registered so), from the kept results alone: one query, whatever
-    the number of organisations."""
+    per missing period for the check kinds registered so; in the first months of a year the previous year's
+    too), from the kept results alone: one query, whatever the number of organisations."""
     rules = {rule.id: rule for rule in ruleset.rules}
-    per_period = {kind for c in CATEGORIES.values() for kind in c.per_period}
+    per_period = _per_period_kinds()
     counts: dict[int, int] = {}
-    rows = KeptResult.objects.filter(
-        version=ruleset.version, year=on.year, status="fail", org__in=orgs.order_by().values("pk")
-    ).values_list("org_id", "rule_id", "missing")
+    ids = orgs.order_by().values("pk")
+    rows = _open_results(ids, on=on, ruleset=ruleset, statuses=Q(status="fail")).values_list(
+        "org_id", "rule_id", "missing"
+    )
     for org_id, rule_id, missing in rows:
         rule = rules.get(rule_id)
         if rule is None or category_of(rule.check) is None:

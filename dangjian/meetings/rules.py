@@ -275,7 +275,7 @@ def record_link(rule, org, status: str) -> Link | None:
     if status not in ("fail", "pending") or wanted not in TYPES_FOR_ORG.get(org.type, frozenset()):
         return None
     url = reverse("meetings:create") + "?" + urlencode({"org": org.id, "type": wanted})
-    return Link(url, f"{_l('去录入')}{type_label(wanted)}", primary=True)
+    return Link(url, str(_l("去录入%(type)s") % {"type": MeetingType(wanted).label}), primary=True)
 
 
 register_short_titles(

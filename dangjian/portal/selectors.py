@@ -114,7 +114,8 @@ def build_dashboard(user) -> Dashboard:
         scope_lines.append(_("系统管理员：全部组织"))
     for g in scope.admin_grants:
         suffix = _("（含下级）") if g.include_descendants else ""
-        scope_lines.append(f"{Role(g.role).label}：{names_by_pk.get(g.org_id, '')}{suffix}")
+        line = _("%(role)s：%(org)s") % {"role": Role(g.role).label, "org": names_by_pk.get(g.org_id, "")}
+        scope_lines.append(line + suffix)
     level = _("党委/党组") if depth == 2 else _("下级组织")
     return Dashboard(
         org_total=sum(types.values()),

@@ -163,6 +163,11 @@ class MemberHome:
     month_status: str = ""
     planned: tuple = ()  # the branch's planned meetings ahead (meetings.plans)
 
+    @property
+    def arrears_text(self) -> str:
+        """The overdue months, joined by the language's separator ("、" in Chinese)."""
+        return _("、").join(self.arrears)
+
 
 def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     """What a member sees first: this month's 党费 and any arrears, the branch's latest activities, their

@@ -52,7 +52,7 @@ def _email_body(items: list[Notification], base_url: str) -> str:
         mark = _("【逾期】") if n.overdue else ""
         due = _("（期限%(day)s）") % {"day": f"{n.due:%Y-%m-%d}"} if n.due else ""
         org = f"{n.org.name}：" if n.org is not None else ""
-        lines.append(f"- {mark}{org}{n.title}{n.period and ' ' + n.period}{due}")
+        lines.append(f"- {mark}{org}{n.title}{n.period and ' ' + n.period_label}{due}")
         if n.link:
             lines.append(f"  {base_url}{n.link}")
     lines += ["", _("在平台的“消息提醒”中可查看全部提醒，在“提醒设置”中可更改接收方式。")]
@@ -114,5 +114,9 @@ def send_digests(*, on: dt.date) -> DigestReport:
         Notification.objects.filter(pk__in=texted).update(texted_at=now)
     report = DigestReport(emails=emails, texts=texts)
     if emailed or texted:
-        record_run(on, f"邮件摘要含提醒{len(emailed)}条，短信含提醒{len(texted)}条")
+        record_run(
+            on,
+            _("邮件摘要含提醒%(emailed)s条，短信含提醒%(texted)s条")
+            % {"emailed": len(emailed), "texted": len(texted)},
+        )
     return report

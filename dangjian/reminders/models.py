@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.compliance.workbench import period_text
+
 
 class Notification(models.Model):
     """One work item told to one person: what (the category, the organisation, the title, the due date or
@@ -44,6 +46,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def period_label(self) -> str:
+        """The period in words, as the work list says it ("2026年12月")."""
+        return period_text(self.period)
 
 
 class CalendarFeed(models.Model):

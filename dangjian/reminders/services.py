@@ -131,7 +131,7 @@ def send_reminders(*, on: dt.date | None = None) -> Report:
     Notification.objects.bulk_create(new, batch_size=500)
     report.created = len(new)
     if new:
-        record_run(on, f"生成提醒{len(new)}条")
+        record_run(on, gettext("生成提醒%(n)s条") % {"n": len(new)})
     return report
 
 
@@ -207,7 +207,7 @@ def mark_all_read(*, actor) -> int:
             action="notification_read",
             object_type="reminders.notification",
             object_repr=actor.get_username(),
-            note=f"全部标为已读：{n}条",
+            note=gettext("全部标为已读：%(n)s条") % {"n": n},
         )
     return n
 

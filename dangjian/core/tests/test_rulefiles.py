@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from pydantic import BaseModel, ConfigDict
 
+from dangjian.compliance.carryover import WorkbenchParams
 from dangjian.compliance.rulebook import RulebookError, RulesetFile, load_ruleset
 from dangjian.core import rulefiles
 from dangjian.core.rulefiles import RuleFileError
@@ -292,6 +293,7 @@ REAL_FILES = {
     "movements.yaml": MovementsParams,
     "reminders.yaml": RemindersParams,
     "study-platforms.yaml": StudyParams,
+    "workbench.yaml": WorkbenchParams,
     "workflow-development.yaml": Workflow,
     "v1.yaml": RulesetFile,
     "v2.yaml": RulesetFile,

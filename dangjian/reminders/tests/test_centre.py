@@ -117,6 +117,15 @@ def test_mark_all_read_marks_only_ones_own(client, users):
     assert AuditEvent.objects.get(action="notification_read").note == "全部标为已读：3条"
 
 
+def test_marking_all_read_in_english_notes_it_in_english(client, users):
+    for title in ("甲", "乙"):
+        notify(users["branch_a1"], title)
+    client.cookies["django_language"] = "en"
+    client.force_login(users["branch_a1"])
+    assert client.post(reverse("reminders:read_all")).status_code == 302
+    assert AuditEvent.objects.get(action="notification_read").note == "Marked all as read: 2"
+
+
 def test_a_link_elsewhere_is_not_followed(client, users):
     odd = notify(users["branch_a1"], "甲", link="https://example.com/")
     client.force_login(users["branch_a1"])

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from dangjian.compliance import kept
 from dangjian.compliance.workbench import OrgLabel, WorkItem
@@ -52,6 +53,15 @@ def test_overdue_items_go_to_the_branch_admins_and_not_to_siblings_or_members(us
     assert not Notification.objects.filter(recipient=users["branch_a2"], org=tree.a1).exists()
     assert not Notification.objects.filter(recipient=users["branch_a1"], org=tree.a2).exists()
     assert AuditEvent.objects.filter(action="notify", note=f"生成提醒{report.created}条").count() == 1
+
+
+def test_a_run_in_english_notes_its_count_in_english(users, tree, make_member):
+    make_member(tree.a1, name="王一")
+    refresh()
+    with translation.override("en"):
+        report = send_reminders(on=TODAY)
+    assert report.created > 0
+    assert AuditEvent.objects.get(action="notify").note == f"Reminders created: {report.created}"
 
 
 def test_the_dangwei_and_gongwei_get_one_summary_a_day_of_the_overdue_items_in_their_scope(

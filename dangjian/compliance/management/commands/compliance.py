@@ -3,7 +3,8 @@
 
 The first evaluates the rulebook for year Y as of D (default today) over every organisation, or over the
 organisation CODE and its subtree, and prints (or writes) the results. `refresh` re-evaluates and keeps the
-results the pages read (compliance.kept): run it nightly, because time alone changes verdicts. Exit 0 on
+results the pages read (compliance.kept): run it nightly, because time alone changes verdicts; without --year,
+in the first months of a year (rules/workbench.yaml) it keeps the previous year too (as of its 31 December). Exit 0 on
 success, 2 for bad arguments (unknown organisation, bad date, unknown ruleset version, xlsx without
 --output).
 """
@@ -48,7 +49,9 @@ class Command(BaseCommand):
             choices=["refresh"],
             help="refresh：重新评估并保存各页面读取的检查结果（建议每晚运行）",
         )
-        parser.add_argument("--year", type=int, help="评估年度，如 2026（refresh 默认今年）")
+        parser.add_argument(
+            "--year", type=int, help="评估年度，如 2026（refresh 默认今年，年初几个月同时刷新上一年度）"
+        )
         parser.add_argument("--as-of", metavar="YYYY-MM-DD", help="评估日期（默认今天；晚于年底按12月31日）")
         parser.add_argument("--org", metavar="CODE", help="组织编码：只评估该组织及其下级组织（默认全部）")
         parser.add_argument(
@@ -102,8 +105,8 @@ class Command(BaseCommand):
 
     def _refresh(self, options) -> None:
         today = dt.date.today()
-        year = options["year"] or today.year
-        if not 1900 <= year <= today.year:
+        year = options["year"]  # none: this year, and in its first months the previous one too (carryover)
+        if year is not None and not 1900 <= year <= today.year:
             raise _fail(f"年度“{year}”无效（不能晚于今年）。")
         orgs = self._orgs(options["org"])
         started = time.monotonic()
@@ -112,11 +115,15 @@ class Command(BaseCommand):
             report = kept.refresh(orgs, on=today, year=year, ruleset=ruleset)
         except RulebookError as exc:
             raise _fail(exc.message) from exc
-        self.stdout.write(
-            f"已刷新 {report.orgs} 个组织 {year} 年的 {report.results} 条检查结果（规则库第 {ruleset.version} 版）："
-            f"新增 {report.created}，变化 {report.changed}，移除 {report.removed}；待办 {report.todos} 条；"
-            f"用时 {time.monotonic() - started:.1f} 秒。"
-        )
+        years = [(year or today.year, report)]
+        if report.previous is not None:
+            years.append((today.year - 1, report.previous))
+        for shown, done in years:
+            self.stdout.write(
+                f"已刷新 {done.orgs} 个组织 {shown} 年的 {done.results} 条检查结果（规则库第 {ruleset.version} 版）："
+                f"新增 {done.created}，变化 {done.changed}，移除 {done.removed}；待办 {done.todos} 条；"
+                f"用时 {time.monotonic() - started:.1f} 秒。"
+            )
 
     def _date(self, value: str) -> dt.date:
         try:
