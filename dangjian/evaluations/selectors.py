@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.pinyin import name_key
-from dangjian.evaluations.choices import CLOSED_STEPS, RATING_ORDER, Step
+from dangjian.evaluations.choices import CLOSED_STEPS, PUBLISHED_STEPS, RATING_ORDER, Step
 from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
 from dangjian.evaluations.params import EvaluationParams, load_params
 from dangjian.evaluations.services import graded_of, voters_of
@@ -115,6 +115,34 @@ def open_ballots(member_id: int, on: dt.date | None = None) -> list[Evaluation]:
     if not params.probationary_vote.value:
         found = found.filter(formal=True)
     return [p.evaluation for p in found.select_related("evaluation__org").order_by("evaluation__opened_on")]
+
+
+@dataclass(frozen=True)
+class OwnRow:
+    evaluation: Evaluation
+    participant: Participant
+    has_ballot: bool
+    voted: bool
+
+    @property
+    def may_vote(self) -> bool:
+        return self.has_ballot and not self.voted and self.evaluation.step == Step.VOTING
+
+    @property
+    def grade_published(self) -> bool:
+        return bool(self.participant.grade) and self.evaluation.step in PUBLISHED_STEPS
+
+
+def own_evaluations(member_id: int) -> list[OwnRow]:
+    """A member's evaluations, newest first, with whether they have a ballot and have voted (two queries)."""
+    params = load_params()
+    mine = list(
+        Participant.objects.filter(member_id=member_id)
+        .select_related("evaluation__org")
+        .order_by("-evaluation__year", "-evaluation__opened_on")
+    )
+    voted = set(Participation.objects.filter(voter__in=mine).values_list("voter_id", flat=True))
+    return [OwnRow(p.evaluation, p, bool(voters_of([p], params)), p.pk in voted) for p in mine]
 
 
 # --- the facts a compliance rule would read (EVAL-REVIEW-ANNUAL, EVAL-EXCELLENT-CAP) ------------------------

@@ -133,13 +133,21 @@ def open_evaluation(*, actor, org: Org, year: int, opened_on: dt.date, organ: st
     return ev
 
 
-def advance_step(*, actor, evaluation: Evaluation, on: dt.date | None = None) -> Evaluation:
+def advance_step(
+    *, actor, evaluation: Evaluation, on: dt.date | None = None, expected: str | None = None
+) -> Evaluation:
     """Moves the evaluation to its next step. Closing the 测评 (to 组织评定) dates it; 公示 needs every graded
-    participant's grade within the 优秀 cap."""
+    participant's grade within the 优秀 cap. `expected`: the step the page showed — a form sent twice, or after
+    someone else moved the evaluation on, is refused instead of skipping a step."""
     on = on or dt.date.today()
     with transaction.atomic():
         ev = _locked(evaluation)
         require_org(actor, ev.org, _("该民主评议不在您的管理范围内，未修改。"))
+        if expected is not None and ev.step != expected:
+            raise ServiceError(
+                _("本次民主评议已进入“%(step)s”步骤，请刷新页面后再操作。")
+                % {"step": choice_label(Step, ev.step)}
+            )
         if ev.step == Step.DONE:
             raise ServiceError(_("本次民主评议已完成。"))
         before = snapshot(ev)
