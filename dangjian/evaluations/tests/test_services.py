@@ -307,3 +307,17 @@ def test_year_facts_say_whether_the_branch_completed_with_grades_and_the_share_o
     advance_to(ev, "done", branch.admin)
     assert selectors.year_facts([tree.a1.pk], TODAY.year)[tree.a1.pk].completed is True
     assert Evaluation.objects.get(pk=ev.pk).completed_on == TODAY
+
+
+def test_refusals_read_in_english(branch, opened):
+    import re
+
+    from django.utils import translation
+
+    ev = _grading(branch, opened)
+    with translation.override("en"), pytest.raises(ServiceError) as info:
+        services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 4))
+    assert info.value.message == "At most 1/3 of the graded members may be excellent: at most 3 of 9, here 4."
+    with translation.override("en"), pytest.raises(ServiceError) as info:
+        services.cast_vote(actor=branch.accounts[branch.formal[0].pk], evaluation=ev, ratings={})
+    assert re.search(r"[\u4e00-\u9fff]", info.value.message) is None
