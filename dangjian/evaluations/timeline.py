@@ -25,6 +25,8 @@ def grade_events(member, on: dt.date) -> list[TimelineEvent]:
     events = []
     for p in found:
         ev = p.evaluation
+        if ev.published_on is None:  # set when the evaluation reached 公示 (services.advance_step)
+            continue
         detail = ""
         if p.grade == Rating.UNQUALIFIED and p.followup_due:
             detail = _("限期改正，期满日期%(date)s。") % {"date": f"{p.followup_due:%Y-%m-%d}"}
