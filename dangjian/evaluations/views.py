@@ -145,52 +145,50 @@ def _participant(request, pk) -> Participant:
     return get_object_or_404(found.select_related("evaluation", "member"), pk=pk)
 
 
+def _on_participant(request, pk, form_class, write, invalid: str):
+    """A small POST about one participant from the evaluation's page: parse, call `write(participant, data)`
+    (a service; it returns the success message), say how it went, back to the page."""
+    participant = _participant(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return _detail(participant.evaluation)
+    try:
+        done = write(participant, form.cleaned_data)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return _detail(participant.evaluation)
+
+
 @admin_required
 @require_POST
 def self_assessment(request, pk):
-    participant = _participant(request, pk)
-    form = SelfAssessmentForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_self_assessment(
-                actor=request.user,
-                participant=participant,
-                text=form.cleaned_data["text"],
-                paper=form.cleaned_data["paper"],
-            )
-        except OutOfScope:
-            raise Http404 from None
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已登记%(name)s的个人自评。") % {"name": participant.member.name})
-    else:
-        messages.error(request, _("自评内容不超过2000字。"))
-    return _detail(participant.evaluation)
+    def write(participant, data):
+        services.record_self_assessment(
+            actor=request.user, participant=participant, text=data["text"], paper=data["paper"]
+        )
+        return _("已登记%(name)s的个人自评。") % {"name": participant.member.name}
+
+    return _on_participant(request, pk, SelfAssessmentForm, write, _("自评内容不超过2000字。"))
 
 
 @admin_required
 @require_POST
 def followup(request, pk):
-    participant = _participant(request, pk)
-    form = FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            services.record_followup(
-                actor=request.user,
-                participant=participant,
-                outcome=form.cleaned_data["outcome"],
-                decided_on=form.cleaned_data["decided_on"],
-            )
-        except OutOfScope:
-            raise Http404 from None
-        except ServiceError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(request, _("已登记限期改正结果。"))
-    else:
-        messages.error(request, _("请选择限期改正结果并填写决定日期。"))
-    return _detail(participant.evaluation)
+    def write(participant, data):
+        services.record_followup(
+            actor=request.user,
+            participant=participant,
+            outcome=data["outcome"],
+            decided_on=data["decided_on"],
+        )
+        return _("已登记限期改正结果。")
+
+    return _on_participant(request, pk, FollowUpForm, write, _("请选择限期改正结果并填写决定日期。"))
 
 
 @admin_required

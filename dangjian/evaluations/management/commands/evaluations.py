@@ -5,13 +5,13 @@ number of branches. Exit 2 for bad arguments."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from dangjian.core import tables
 from dangjian.core.choices import chinese_label
 from dangjian.evaluations.choices import Step
 from dangjian.evaluations.selectors import status
-from dangjian.orgs.models import Org
+from dangjian.orgs.commands import org_subtree, year_argument
 
 HEADERS = (
     "组织编码",
@@ -25,10 +25,6 @@ HEADERS = (
     "已评定",
     "优秀",
 )
-
-
-def _fail(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
 
 
 def table_rows(items: list[dict]) -> list[list[str]]:
@@ -61,18 +57,8 @@ class Command(BaseCommand):
         s.add_argument("--format", choices=["table", "json"], default="table")
 
     def handle(self, *args, **options) -> None:
-        try:
-            year = int(options["year"])
-        except ValueError:
-            raise _fail(f"年度“{options['year']}”无效，应为四位数字，如 2026。") from None
-        if not 1990 <= year <= 2999:
-            raise _fail(f"年度“{year}”超出范围。")
-        orgs = Org.objects.all()
-        if options["org"]:
-            root = Org.objects.filter(code=options["org"]).first()
-            if root is None:
-                raise _fail(f"组织编码“{options['org']}”不存在。")
-            orgs = orgs.filter(path__startswith=root.path)
+        year = year_argument(options["year"])
+        orgs = org_subtree(options["org"])
         items = [row.as_json() for row in status(orgs, year)]
         if options["format"] == "json":
             self.stdout.write(tables.to_json(items), ending="")
