@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('members', '0005_name_pinyin'),
+        ('members', '0003_status'),  # the Member model; members.tests.test_figures migrates members back to 0003 with every other app at its leaf
         ('orgs', '0003_only_gongwei_is_root'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
