@@ -142,3 +142,21 @@ def test_the_work_list_shows_an_open_evaluation_at_its_step(branch, opened):
     assert [i.title for i in items] == [f"{TODAY.year}年度民主评议党员：学习教育"]
     assert items[0].link.url == reverse("evaluations:detail", args=[opened.pk])
     assert [i for i in work_list(branch.sibling).items if i.category == "evaluations"] == []
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_branches(
+    branch, opened, add_branches, make_user
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_of(branch.dangwei)
+    admin.get(reverse("evaluations:index"))  # the session and the scope are warm
+    with CaptureQueriesContext(connection) as few:
+        page = admin.get(reverse("evaluations:index"))
+    assert page.content.decode().count("开展民主评议</a>") == 1  # 甲二
+    add_branches(6, 1)
+    with CaptureQueriesContext(connection) as many:
+        page = admin.get(reverse("evaluations:index"))
+    assert page.content.decode().count("开展民主评议</a>") == 7
+    assert len(many) == len(few)
