@@ -71,3 +71,13 @@ def excellent_cap(graded: int, share: Fraction) -> int:
     """The most 优秀 among `graded` members: floor(graded × share) — exactly the share is allowed (9 graded: 3;
     10: 3; 2: 0)."""
     return (graded * share.numerator) // share.denominator
+
+
+def voters_of(participants, params: EvaluationParams) -> list:
+    """The participants who receive a 测评票: 正式党员, and 预备党员 when the parameter says so."""
+    return [p for p in participants if p.formal or params.probationary_vote.value]
+
+
+def graded_of(participants, params: EvaluationParams) -> list:
+    """The participants the 组织评定 grades: 正式党员, and 预备党员 when the parameter says so (EVAL-04)."""
+    return [p for p in participants if p.formal or params.probationary_graded.value]

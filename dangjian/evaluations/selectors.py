@@ -18,8 +18,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.core.pinyin import name_key
 from dangjian.evaluations.choices import CLOSED_STEPS, PUBLISHED_STEPS, RATING_ORDER, Step
 from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
-from dangjian.evaluations.params import EvaluationParams, load_params
-from dangjian.evaluations.services import graded_of, voters_of
+from dangjian.evaluations.params import EvaluationParams, graded_of, load_params, voters_of
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 

@@ -32,7 +32,7 @@ from dangjian.evaluations.choices import (
     Step,
 )
 from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
-from dangjian.evaluations.params import EvaluationParams, excellent_cap, load_params
+from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
 from dangjian.meetings.roster import members_in_subtree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
@@ -68,16 +68,6 @@ def _step_is(ev: Evaluation, *steps: str) -> None:
             _("本次民主评议当前处于“%(step)s”步骤，不能进行此项操作。")
             % {"step": choice_label(Step, ev.step)}
         )
-
-
-def voters_of(participants, params: EvaluationParams) -> list:
-    """The participants who receive a 测评票: 正式党员, and 预备党员 when the parameter says so."""
-    return [p for p in participants if p.formal or params.probationary_vote.value]
-
-
-def graded_of(participants, params: EvaluationParams) -> list:
-    """The participants the 组织评定 grades: 正式党员, and 预备党员 when the parameter says so (EVAL-04)."""
-    return [p for p in participants if p.formal or params.probationary_graded.value]
 
 
 # --- opening and the steps ------------------------------------------------------------------------------

@@ -31,7 +31,7 @@ from dangjian.evaluations.forms import (
     VoteForm,
 )
 from dangjian.evaluations.models import Evaluation, Participant
-from dangjian.evaluations.params import excellent_cap, load_params
+from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
 from dangjian.orgs.models import Org
 
 RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
@@ -101,9 +101,9 @@ def detail(request, pk):
     params = load_params()
     people = selectors.participants(ev)
     voted = set(ev.participations.values_list("voter_id", flat=True))
-    voters = {p.pk for p in services.voters_of(people, params)}
+    voters = {p.pk for p in voters_of(people, params)}
     results = selectors.results(ev, people, params)
-    graded = services.graded_of(people, params)
+    graded = graded_of(people, params)
     index = STEP_ORDER.index(ev.step)
     context = {
         "nav": "evaluations",
@@ -231,7 +231,7 @@ def grades(request, pk):
     ev = _evaluation(request, pk)
     params = load_params()
     people = selectors.participants(ev)
-    graded = services.graded_of(people, params)
+    graded = graded_of(people, params)
     form = GradesForm(request.POST or None, graded=graded)
     status = 200
     if request.method == "POST":
@@ -291,7 +291,7 @@ def vote(request, pk):
     )
     people = selectors.participants(ev)
     me = next(p for p in people if p.member_id == member_id)
-    if me not in services.voters_of(people, load_params()):
+    if me not in voters_of(people, load_params()):
         raise Http404
     others = [p for p in people if p.pk != me.pk]
     done = selectors.has_voted(ev, member_id)
