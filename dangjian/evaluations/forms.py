@@ -93,12 +93,12 @@ class GradesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.graded = list(graded)
         for p in self.graded:
-            self.fields[f"g-{p.pk}"] = forms.ChoiceField(
+            self.fields[f"g-{p.pk}"] = forms.ChoiceField(  # radios: a large branch renders no long selects
                 label=p.member.name,
-                choices=[("", "—"), *Rating.choices],
+                choices=Rating.choices,
                 initial=p.grade,
                 required=False,
-                widget=forms.Select(attrs=SELECT),
+                widget=forms.RadioSelect,
             )
             self.fields[f"d-{p.pk}"] = forms.DateField(
                 label=_("限期改正期满日期"),

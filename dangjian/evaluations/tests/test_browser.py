@@ -29,9 +29,9 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
     page.wait_for_selector(".alert-success")
     ev = Evaluation.objects.get(org=branch.org, year=TODAY.year)
     assert ev.participants.count() == 10
-    for _ in range(2):  # 学习教育 → 个人自评 → 党员互评和民主测评
+    for step in ("self", "voting"):  # 学习教育 → 个人自评 → 党员互评和民主测评
         page.get_by_test_id("advance").click()
-        page.wait_for_selector(".alert-success")
+        page.wait_for_selector(f"[data-step={step}][aria-current=step]")  # the page after the POST
     assert "网上投票 0/9 人" in page.get_by_test_id("turnout").inner_text()
 
     page.set_viewport_size({"width": 390, "height": 844})  # the members vote on their phones
@@ -62,20 +62,24 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
     page.goto(f"{base}/evaluations/{ev.pk}/")
     assert "网上投票 5/9 人" in page.get_by_test_id("turnout").inner_text()
     page.get_by_test_id("advance").click()  # close the 测评
-    page.wait_for_selector(".alert-success")
+    page.wait_for_selector("[data-step=grading][aria-current=step]")
     page.get_by_test_id("grade-link").click()
     page.wait_for_url(re.compile(rf"/evaluations/{ev.pk}/grades/"))
     rows = page.locator("[data-testid=grades] tbody tr")
     assert rows.count() == 10  # nine to grade, the 预备党员 beside them without a grade
     first = rows.filter(has_text="赵一")
     assert first.locator("td.text-end").count() == 4  # the tallies beside the name
+
+    def grade(member, label):
+        page.get_by_role("radiogroup", name=member.name, exact=True).get_by_text(label, exact=True).click()
+
     for m in branch.formal:
-        page.get_by_label(m.name, exact=True).select_option(label="合格")
+        grade(m, "合格")
     for m in branch.formal[:4]:
-        page.get_by_label(m.name, exact=True).select_option(label="优秀")
+        grade(m, "优秀")
     page.get_by_role("button", name="保存").click()
     page.wait_for_selector("text=9人中最多3人，现为4人")  # 4 of 9 refused
-    page.get_by_label(branch.formal[3].name, exact=True).select_option(label="合格")
+    grade(branch.formal[3], "合格")
     page.get_by_role("button", name="保存").click()
     page.wait_for_selector(".alert-success")
     grades = dict(ev.participants.values_list("member__name", "grade"))
