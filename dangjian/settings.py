@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "dangjian.elections",
     "dangjian.training",
     "dangjian.talks",
+    "dangjian.evaluations",
     "dangjian.demo",
     "dangjian.portal",
     "dangjian.reminders",

@@ -23,6 +23,7 @@ urlpatterns = [
     path("elections/", include("dangjian.elections.urls")),
     path("training/", include("dangjian.training.urls")),
     path("talks/", include("dangjian.talks.urls")),
+    path("evaluations/", include("dangjian.evaluations.urls")),
     path("notifications/", include("dangjian.reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -162,6 +162,7 @@ class MemberHome:
     month_label: str = ""
     month_status: str = ""
     planned: tuple = ()  # the branch's planned meetings ahead (meetings.plans)
+    ballots: tuple = ()  # evaluations whose 测评票 the member has not cast yet (evaluations.selectors)
 
     @property
     def arrears_text(self) -> str:
@@ -174,6 +175,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     政治生日 this month and their study hours against the target (a fixed number of queries)."""
     from dangjian.dues.choices import LedgerStatus
     from dangjian.dues.ledger import arrears, arrears_span, due_date, ledger_span
+    from dangjian.evaluations.selectors import open_ballots
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
     from dangjian.meetings.plans import upcoming
@@ -214,4 +216,5 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         month_label=f"{on:%Y-%m}",
         month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
         planned=tuple(upcoming(Org.objects.filter(path__startswith=branch.path), on, limit=3)),
+        ballots=tuple(open_ballots(member.pk)),
     )

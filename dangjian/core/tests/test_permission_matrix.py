@@ -136,15 +136,26 @@ class Allowance:
     orgs: tuple[str, ...] = ()  # names and codes of these organisations
     org_names: tuple[str, ...] = ()  # names only
     people: tuple[str, ...] = ()  # names of these members (never their 身份证号)
+    applicants: tuple[str, ...] = ()  # names of these applicants (a case's 预备党员 is on the roll too)
 
     def covers(self, secret: Secret) -> bool:
         if secret.kind in ("org_name", "org_code"):
             return secret.key in self.orgs or (secret.kind == "org_name" and secret.key in self.org_names)
+        if secret.kind == "applicant_name":
+            return secret.key in self.applicants
         return secret.kind == "member_name" and secret.key in self.people
 
 
 # Each allowance is as narrow as the current pages permit: only the personas, pages and records that show.
 ALLOWANCES = (
+    Allowance(
+        ("member",),
+        ("evaluations:vote",),
+        "民主测评: the 党员's ballot rates every other member of the branch on the opening date, by name (never a "
+        "身份证号 or how anyone voted), the 预备党员 of the development case among them",
+        people=("shuji", "target", "stint", "lost", "transfer", "arrears", "dw_shuji", "xiaozu"),
+        applicants=("approved",),
+    ),
     Allowance(
         ("b1",),
         ("movements:index", "movements:transfer", "dashboard"),
@@ -483,6 +494,8 @@ def _build(world: World) -> None:
         founded_on=TODAY - dt.timedelta(days=30),
     )
 
+    _evaluations(world)
+
     for persona, (role, org, descendants) in GRANTS.items():
         user = User.objects.create_user(
             username=f"mx_{persona}", password=None, member=p["self"] if persona == "member" else None
@@ -530,6 +543,41 @@ def _build(world: World) -> None:
             client.force_login(world.users[persona])
         world.clients[persona] = client
     world.secrets = {persona: _secrets(world, persona) for persona in (*PERSONAS, *SYSTEM_PERSONAS)}
+
+
+def _evaluations(world: World) -> None:
+    """甲一's 民主评议党员: this year's in its 测评 (the 党员 persona has a ballot), last year's at 组织评定, and the
+    year before's in 公示 with 郑甲一党员 graded 不合格 (its 限期改正 outcome to record). Another 党委's branch has
+    its own evaluation in its 测评."""
+    from dangjian.evaluations import services as ev_services
+    from dangjian.evaluations.choices import STEP_ORDER
+
+    def run(org, year, step, grades=None):
+        opened_on = TODAY if year == TODAY.year else dt.date(year, 12, 1)
+        ev = ev_services.open_evaluation(
+            actor=None, org=org, year=year, opened_on=opened_on, organ="assembly"
+        )
+        while ev.step != step:
+            if ev.step == "grading" and grades is not None:
+                ev_services.record_grades(actor=None, evaluation=ev, grades=grades(ev), on=TODAY)
+            ev = ev_services.advance_step(actor=None, evaluation=ev)
+            assert STEP_ORDER.index(ev.step) <= STEP_ORDER.index(step)
+        return ev
+
+    def graded(ev):
+        return {
+            p.pk: "unqualified" if p.member_id == world.people["target"].pk else "qualified"
+            for p in ev.participants.filter(formal=True)
+        }
+
+    world.obj["evaluation"] = run(world.orgs["A1"], TODAY.year, "voting")
+    world.obj["evaluation_grading"] = run(world.orgs["A1"], TODAY.year - 1, "grading")
+    world.obj["evaluation_public"] = run(world.orgs["A1"], TODAY.year - 2, "publicity", graded)
+    world.obj["eval_participant"] = world.obj["evaluation"].participants.get(member=world.people["target"])
+    world.obj["participant_unqualified"] = world.obj["evaluation_public"].participants.get(
+        member=world.people["target"]
+    )
+    run(world.orgs["B1"], TODAY.year, "voting")
 
 
 def _export_job(user):
@@ -1311,6 +1359,65 @@ TABLE: dict[str, Row] = {
     "training:hours": Row("login 403 200 200 200 200 200"),
     "training:rollup": Row("login 403 200 200 200 200 200"),
     "training:secretary": Row("login 200 404 404 404 404 404"),
+    # --- 民主评议党员
+    "evaluations:index": Row("login 403 200 200 200 200 200"),
+    # the last year but two: 甲一 has evaluations of this year and the two before
+    "evaluations:open": Row(
+        "login 403 200 200 200 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        data=lambda w: {
+            "org": w.orgs["A1"].pk,
+            "year": TODAY.year - 3,
+            "opened_on": dt.date(TODAY.year - 3, 12, 1).isoformat(),
+            "organ": "committee",
+        },
+    ),
+    "evaluations:detail": Row("login 403 200 404 404 200 404", kwargs=pk("evaluation")),
+    "evaluations:advance": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("evaluation"),
+        data=lambda w: {"step": "voting"},
+    ),
+    "evaluations:tallies": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("evaluation"),
+        data=lambda w: {"paper_ballots": 3, f"c-{w.obj['eval_participant'].pk}-excellent": 2},
+    ),
+    "evaluations:grades": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("evaluation_grading"),
+        data=lambda w: {
+            f"g-{p.pk}": "qualified" for p in w.obj["evaluation_grading"].participants.filter(formal=True)
+        },
+    ),
+    "evaluations:self_assessment": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("eval_participant"),
+        data=lambda w: {"text": "认真学习，按时参加组织生活。"},
+    ),
+    "evaluations:followup": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("participant_unqualified"),
+        data=lambda w: {"outcome": "corrected", "decided_on": day()},
+    ),
+    # a member's own evaluations; an account without a member record has none
+    "evaluations:mine": Row("login 200 404 404 404 404 404"),
+    # the 党员's own 测评票 (they are a 正式党员 of 甲一): nobody else has a ballot here, administrators included;
+    # the ballot names the other participants (names only), never how anyone voted
+    "evaluations:vote": Row(
+        "login 200 404 404 404 404 404",
+        post="login 302+ 404 404 404 404 404",
+        kwargs=pk("evaluation"),
+        data=lambda w: {
+            f"r-{p.pk}": "qualified"
+            for p in w.obj["evaluation"].participants.exclude(member=w.people["self"])
+        },
+    ),
     # --- talks
     "talks:index": Row("login 403 200 200 200 200 200"),
     "talks:talk_new": Row(
@@ -1530,6 +1637,12 @@ NOT_ONCE = {
     "pipeline:step_approver": "corrects a recorded step's approving organisation: the same one again",
     "training:add_participants": "the chosen members join once: a repeat finds them on the list",
     "talks:pair_end": "ends a pair: a repeat is refused, the pair having ended",
+    "evaluations:advance": "moves on from the step the page showed: a repeat is refused, the evaluation having moved on",
+    "evaluations:tallies": "sets the paper tallies: the same numbers again",
+    "evaluations:grades": "sets the grades: the same grades again",
+    "evaluations:self_assessment": "an edit: the same self-assessment again",
+    "evaluations:followup": "an edit: the same outcome again",
+    "evaluations:vote": "a ballot is counted once: a repeat is refused (already voted) and changes nothing",
     "talks:group_members": "sets a group's members: the same list again",
     "locks": "lifts a sign-in lock: a repeat finds none",
     "reminders:read": "marks a notification read: a repeat finds it read and records nothing",

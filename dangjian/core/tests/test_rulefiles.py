@@ -17,6 +17,13 @@ from dangjian.compliance.rulebook import RulebookError, RulesetFile, load_rulese
 from dangjian.core import rulefiles
 from dangjian.core.rulefiles import RuleFileError
 from dangjian.dues.rates import RatesError, RateTable, load_rates
+from dangjian.evaluations.params import (
+    EvaluationParams,
+    EvaluationParamsError,
+)
+from dangjian.evaluations.params import (
+    load_params as load_evaluation_params,
+)
 from dangjian.movements.params import MovementsParams, MovementsParamsError
 from dangjian.movements.params import load_params as load_movements_params
 from dangjian.pipeline.workflow import Workflow, WorkflowError, load_workflow
@@ -189,7 +196,8 @@ def test_a_loader_may_raise_its_own_subclass(rules):
 
 
 @pytest.mark.parametrize(
-    "error", [RulebookError, RatesError, WorkflowError, MovementsParamsError, StudyParamsError]
+    "error",
+    [RulebookError, RatesError, WorkflowError, MovementsParamsError, StudyParamsError, EvaluationParamsError],
 )
 def test_every_loader_error_is_a_rule_file_error(error):
     assert issubclass(error, RuleFileError)
@@ -290,6 +298,7 @@ def test_the_domain_loaders_share_the_cache():
 
 REAL_FILES = {
     "dues-rates.yaml": RateTable,
+    "evaluations.yaml": EvaluationParams,
     "movements.yaml": MovementsParams,
     "reminders.yaml": RemindersParams,
     "study-platforms.yaml": StudyParams,
@@ -320,6 +329,21 @@ def test_dues_rates_file():
 
 def test_movements_file():
     assert load_movements_params().lost_suspend_months.value == 6
+
+
+def test_evaluations_file():
+    params = load_evaluation_params()
+    assert (params.excellent_share.numerator, params.excellent_share.denominator) == (1, 3)
+    assert (params.probationary_graded.value, params.min_ballots_for_tallies.value) == (False, 5)
+    assert (params.rectify_months.value, params.rectify_months_max.value) == (6, 12)
+    assert (params.excellent_share.confidence, params.probationary_graded.confidence) == ("MEDIUM", "LOW")
+
+
+def test_evaluations_file_refuses_a_default_period_beyond_the_longest(rules):
+    text = (REPO_RULES / "evaluations.yaml").read_text(encoding="utf-8").replace("value: 6\n", "value: 13\n")
+    (rules / "evaluations.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(EvaluationParamsError, match="rectify_months 不能大于 rectify_months_max"):
+        load_evaluation_params()
 
 
 def test_study_platforms_file():

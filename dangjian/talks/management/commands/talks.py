@@ -5,10 +5,10 @@ groups founded by the year's end and their activities in the year. --org: that o
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from dangjian.core import tables
-from dangjian.orgs.models import Org
+from dangjian.orgs.commands import org_subtree, year_argument
 from dangjian.talks.selectors import summary
 
 HEADERS = (
@@ -22,10 +22,6 @@ HEADERS = (
     "学习小组",
     "小组活动",
 )
-
-
-def _fail(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
 
 
 def table_rows(items: list[dict]) -> list[list[str]]:
@@ -60,18 +56,8 @@ class Command(BaseCommand):
         s.add_argument("--format", choices=["table", "json"], default="table")
 
     def handle(self, *args, **options) -> None:
-        try:
-            year = int(options["year"])
-        except ValueError:
-            raise _fail(f"年度“{options['year']}”无效，应为四位数字，如 2026。") from None
-        if not 1990 <= year <= 2999:
-            raise _fail(f"年度“{year}”超出范围。")
-        orgs = Org.objects.all()
-        if options["org"]:
-            root = Org.objects.filter(code=options["org"]).first()
-            if root is None:
-                raise _fail(f"组织编码“{options['org']}”不存在。")
-            orgs = orgs.filter(path__startswith=root.path)
+        year = year_argument(options["year"])
+        orgs = org_subtree(options["org"])
         items = [row.as_json() for row in summary(orgs, year)]
         if options["format"] == "json":
             self.stdout.write(tables.to_json(items), ending="")

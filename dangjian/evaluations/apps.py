@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class EvaluationsConfig(AppConfig):
+    name = "dangjian.evaluations"
+    label = "evaluations"
+    verbose_name = _("民主评议党员")
+
+    def ready(self) -> None:
+        from dangjian.evaluations import timeline, workbench  # noqa: F401  (the timeline source; the workbench)

@@ -1,0 +1,114 @@
+"""Forms of the 民主评议 pages. They parse input only; the rules (steps, the 优秀 cap, who votes, scope) live in
+dangjian.evaluations.services, whose errors the views put back on the form. The per-participant fields are
+built from the participants the view gives: `r-<id>` a rating, `g-<id>` a grade, `d-<id>` a 限期改正 due date,
+`c-<id>-<rating>` a paper count."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dangjian.evaluations.choices import RATING_ORDER, FollowUpOutcome, Organ, Rating
+from dangjian.members.forms import DateInput
+
+SM = {"class": "form-control form-control-sm"}
+SELECT = {"class": "form-select form-select-sm"}
+
+
+class OpenForm(forms.Form):
+    year = forms.IntegerField(
+        label=_("年度"), min_value=1990, max_value=2999, widget=forms.NumberInput(attrs=SM)
+    )
+    opened_on = forms.DateField(label=_("开始日期"), initial=dt.date.today, widget=DateInput(attrs=SM))
+    organ = forms.ChoiceField(
+        label=_("评定机构"), choices=Organ.choices, initial=Organ.ASSEMBLY, widget=forms.Select(attrs=SELECT)
+    )
+
+
+class SelfAssessmentForm(forms.Form):
+    text = forms.CharField(
+        label=_("个人自评"), required=False, max_length=2000, widget=forms.Textarea(attrs=SM | {"rows": 3})
+    )
+    paper = forms.BooleanField(label=_("已交书面自评"), required=False)
+
+
+class FollowUpForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("限期改正结果"), choices=FollowUpOutcome.choices, widget=forms.Select(attrs=SELECT)
+    )
+    decided_on = forms.DateField(label=_("决定日期"), initial=dt.date.today, widget=DateInput(attrs=SM))
+
+
+class VoteForm(forms.Form):
+    """One 测评票: a rating of each participant given (every participant but the voter)."""
+
+    def __init__(self, *args, others=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for p in others:
+            self.fields[f"r-{p.pk}"] = forms.ChoiceField(
+                label=p.member.name,
+                choices=Rating.choices,
+                widget=forms.RadioSelect,
+                error_messages={"required": _("请为%(name)s选择测评等次。") % {"name": p.member.name}},
+            )
+        self.others = list(others)
+
+    def ratings(self) -> dict[int, str]:
+        return {p.pk: self.cleaned_data[f"r-{p.pk}"] for p in self.others}
+
+
+class TalliesForm(forms.Form):
+    """The paper 测评票: how many were collected, and each participant's count of each rating."""
+
+    paper_ballots = forms.IntegerField(
+        label=_("收回纸质测评票"), min_value=0, widget=forms.NumberInput(attrs=SM)
+    )
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.people = list(people)
+        for p in self.people:
+            paper = p.paper_counts()
+            for r in RATING_ORDER:
+                self.fields[f"c-{p.pk}-{r}"] = forms.IntegerField(
+                    label=f"{p.member.name} {Rating(r).label}",
+                    min_value=0,
+                    required=False,
+                    initial=paper[r],
+                    widget=forms.NumberInput(attrs=SM | {"style": "width:5em"}),
+                )
+
+    def counts(self) -> dict[int, dict[str, int]]:
+        return {
+            p.pk: {r: self.cleaned_data.get(f"c-{p.pk}-{r}") or 0 for r in RATING_ORDER} for p in self.people
+        }
+
+
+class GradesForm(forms.Form):
+    """The 组织评定: a grade for each graded participant, a due date for a 不合格 one (empty: the default)."""
+
+    def __init__(self, *args, graded=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.graded = list(graded)
+        for p in self.graded:
+            self.fields[f"g-{p.pk}"] = forms.ChoiceField(  # radios: a large branch renders no long selects
+                label=p.member.name,
+                choices=Rating.choices,
+                initial=p.grade,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+            self.fields[f"d-{p.pk}"] = forms.DateField(
+                label=_("限期改正期满日期"),
+                required=False,
+                initial=p.followup_due,
+                widget=DateInput(attrs=SM),
+            )
+
+    def grades(self) -> dict[int, str]:
+        return {p.pk: self.cleaned_data.get(f"g-{p.pk}") or "" for p in self.graded}
+
+    def due_dates(self) -> dict[int, dt.date | None]:
+        return {p.pk: self.cleaned_data.get(f"d-{p.pk}") for p in self.graded}

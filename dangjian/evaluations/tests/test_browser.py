@@ -1,0 +1,87 @@
+"""A branch runs 民主评议党员 in the browser: its administrator opens it and moves it to the 测评, five members vote
+on a phone-sized page (390 px), the administrator closes the 测评 and gives the grades with the tallies beside
+each name (headless Chromium)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from dangjian.evaluations.models import Evaluation, Participation, RatingRow
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+TODAY = dt.date.today()
+
+
+def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser_page, branch, login):
+    page = browser_page
+    base = live_server.url
+    page.on("dialog", lambda dialog: dialog.accept())  # 进入下一步 and 提交测评票 ask first
+
+    login("branch_a1")
+    page.goto(f"{base}/evaluations/")
+    page.get_by_role("link", name="开展民主评议").first.click()
+    page.wait_for_url(re.compile(r"/evaluations/new/"))
+    page.get_by_label("评定机构").select_option(label="支部党员大会")
+    page.get_by_role("button", name="开始").click()
+    page.wait_for_selector(".alert-success")
+    ev = Evaluation.objects.get(org=branch.org, year=TODAY.year)
+    assert ev.participants.count() == 10
+    for step in ("self", "voting"):  # 学习教育 → 个人自评 → 党员互评和民主测评
+        page.get_by_test_id("advance").click()
+        page.wait_for_selector(f"[data-step={step}][aria-current=step]")  # the page after the POST
+    assert "网上投票 0/9 人" in page.get_by_test_id("turnout").inner_text()
+
+    page.set_viewport_size({"width": 390, "height": 844})  # the members vote on their phones
+    voters = branch.formal[:5]
+    for i, m in enumerate(voters):
+        page.context.clear_cookies()
+        login(f"m{m.pk}")
+        page.get_by_role("link", name="请参加民主测评").first.click()
+        page.wait_for_url(re.compile(rf"/evaluations/{ev.pk}/vote/"))
+        fieldsets = page.locator("fieldset[data-member]")
+        assert fieldsets.count() == 9
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the ballot is {width} px wide on a 390 px phone"
+        for k in range(fieldsets.count()):
+            choice = "优秀" if (i + k) % 4 == 0 else "合格"
+            fieldsets.nth(k).get_by_text(choice, exact=True).click()
+        page.get_by_test_id("submit-vote").click()
+        page.wait_for_selector("[data-testid=voted]")
+        # voting twice: the page says so and offers no ballot
+        page.goto(f"{base}/evaluations/{ev.pk}/vote/")
+        assert page.locator("[data-testid=vote-form]").count() == 0
+    assert Participation.objects.filter(evaluation=ev).count() == 5
+    assert RatingRow.objects.filter(evaluation=ev).count() == 45
+
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.context.clear_cookies()
+    login("branch_a1")
+    page.goto(f"{base}/evaluations/{ev.pk}/")
+    assert "网上投票 5/9 人" in page.get_by_test_id("turnout").inner_text()
+    page.get_by_test_id("advance").click()  # close the 测评
+    page.wait_for_selector("[data-step=grading][aria-current=step]")
+    page.get_by_test_id("grade-link").click()
+    page.wait_for_url(re.compile(rf"/evaluations/{ev.pk}/grades/"))
+    rows = page.locator("[data-testid=grades] tbody tr")
+    assert rows.count() == 10  # nine to grade, the 预备党员 beside them without a grade
+    first = rows.filter(has_text="赵一")
+    assert first.locator("td.text-end").count() == 4  # the tallies beside the name
+
+    def grade(member, label):
+        page.get_by_role("radiogroup", name=member.name, exact=True).get_by_text(label, exact=True).click()
+
+    for m in branch.formal:
+        grade(m, "合格")
+    for m in branch.formal[:4]:
+        grade(m, "优秀")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_selector("text=9人中最多3人，现为4人")  # 4 of 9 refused
+    grade(branch.formal[3], "合格")
+    page.get_by_role("button", name="保存").click()
+    page.wait_for_selector(".alert-success")
+    grades = dict(ev.participants.values_list("member__name", "grade"))
+    assert sorted(grades.values()) == ["", *["excellent"] * 3, *["qualified"] * 6]
+    assert grades["陈预备"] == ""

@@ -1,0 +1,323 @@
+"""The services of 民主评议党员: opening, the steps, votes, paper tallies, grades and the follow-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.apps import apps
+
+from dangjian.core.dates import add_months
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.models import AuditEvent
+from dangjian.evaluations import selectors, services
+from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
+from dangjian.evaluations.params import excellent_cap
+from dangjian.evaluations.tests.conftest import advance_to, ballot_of
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def state() -> dict[str, list]:
+    return {
+        m._meta.label: list(m._base_manager.order_by("pk").values_list())
+        for m in apps.get_app_config("evaluations").get_models()
+    } | {"audit": list(AuditEvent.objects.order_by("pk").values_list("pk"))}
+
+
+def vote(ev, member, branch, **kwargs):
+    services.cast_vote(
+        actor=branch.accounts[member.pk], evaluation=ev, ratings=ballot_of(ev, member, **kwargs)
+    )
+
+
+# --- opening ----------------------------------------------------------------------------------------------
+
+
+def test_opening_fixes_every_formal_and_probationary_member_on_the_roll(branch, opened):
+    people = {p.member_id: p.formal for p in opened.participants.all()}
+    assert people == {m.pk: m is not branch.probationary for m in branch.people}
+    assert opened.step == "study"
+
+
+def test_a_member_joining_after_the_opening_is_not_a_participant(branch, opened, make_member):
+    make_member(branch.org, name="新来的")
+    assert opened.participants.count() == 10
+
+
+@pytest.mark.parametrize("who", ["sibling", "foreign"])
+def test_opening_out_of_scope_changes_nothing(branch, who):
+    before = state()
+    with pytest.raises(OutOfScope):
+        services.open_evaluation(
+            actor=getattr(branch, who), org=branch.org, year=TODAY.year, opened_on=TODAY, organ="committee"
+        )
+    assert state() == before
+
+
+def test_one_evaluation_per_branch_and_year(branch, opened):
+    with pytest.raises(ServiceError, match="已开展"):
+        services.open_evaluation(
+            actor=branch.dangwei, org=branch.org, year=TODAY.year, opened_on=TODAY, organ="committee"
+        )
+
+
+def test_only_a_branch_opens_one(branch, tree):
+    with pytest.raises(ServiceError, match="由党支部开展"):
+        services.open_evaluation(actor=None, org=tree.a, year=TODAY.year, opened_on=TODAY, organ="committee")
+
+
+# --- votes ------------------------------------------------------------------------------------------------
+
+
+def test_voting_only_during_the_voting_step(branch, opened):
+    before = state()
+    with pytest.raises(ServiceError, match="不能进行此项操作"):
+        vote(opened, branch.formal[0], branch)
+    assert state() == before
+
+
+def test_a_ballot_is_counted_once(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    voter = branch.formal[0]
+    vote(ev, voter, branch)
+    assert Participation.objects.filter(evaluation=ev).count() == 1
+    assert RatingRow.objects.filter(evaluation=ev).count() == 9  # everyone else, the 预备党员 included
+    before = state()
+    with pytest.raises(ServiceError, match="不能重复投票"):
+        vote(ev, voter, branch, choice="excellent")
+    assert state() == before
+
+
+def test_a_probationary_member_is_rated_but_has_no_ballot(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    before = state()
+    with pytest.raises(ServiceError, match="只有参加本次民主评议的党员本人"):
+        vote(ev, branch.probationary, branch)
+    assert state() == before
+    assert [e.pk for e in selectors.open_ballots(branch.probationary.pk)] == []
+    assert [e.pk for e in selectors.open_ballots(branch.formal[0].pk)] == [ev.pk]
+
+
+def test_an_administrator_cannot_vote_for_a_member(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    before = state()
+    with pytest.raises(ServiceError):
+        services.cast_vote(actor=branch.admin, evaluation=ev, ratings=ballot_of(ev, branch.formal[0]))
+    assert state() == before
+
+
+@pytest.mark.parametrize("case", ["missing", "self", "bad_choice"])
+def test_an_incomplete_ballot_is_refused(branch, opened, case):
+    ev = advance_to(opened, "voting", branch.admin)
+    voter = branch.formal[0]
+    ratings = ballot_of(ev, voter)
+    own = ev.participants.get(member=voter).pk
+    if case == "missing":
+        ratings.popitem()
+    elif case == "self":
+        ratings[own] = "excellent"
+    else:
+        ratings[next(iter(ratings))] = "great"
+    before = state()
+    with pytest.raises(ServiceError, match="请对每一名党员选择"):
+        services.cast_vote(actor=branch.accounts[voter.pk], evaluation=ev, ratings=ratings)
+    assert state() == before
+
+
+def test_the_audit_trail_records_that_a_member_voted_never_how(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    voter = branch.formal[0]
+    vote(ev, voter, branch, choice="basic")
+    event = AuditEvent.objects.filter(object_type="evaluations.participation").get()
+    assert event.actor == branch.accounts[voter.pk]
+    assert event.after == {"evaluation": ev.pk, "voted_on": TODAY.isoformat()}
+
+
+# --- results ----------------------------------------------------------------------------------------------
+
+
+def test_results_are_hidden_until_the_voting_closes(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:6]:
+        vote(ev, m, branch)
+    found = selectors.results(ev)
+    assert (found.closed, found.ballots, found.shown, found.rows) == (False, 6, False, [])
+    ev = services.advance_step(actor=branch.admin, evaluation=ev)
+    found = selectors.results(ev)
+    assert found.shown and len(found.rows) == 10
+
+
+def test_tallies_below_the_threshold_show_only_the_total(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:4]:
+        vote(ev, m, branch)
+    ev = services.advance_step(actor=branch.admin, evaluation=ev)
+    found = selectors.results(ev)
+    assert (found.closed, found.ballots, found.threshold, found.shown, found.rows) == (True, 4, 5, False, [])
+
+
+def test_paper_ballots_count_toward_the_threshold_and_the_tallies(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    vote(ev, branch.formal[0], branch, choice="excellent")
+    target = ev.participants.get(member=branch.formal[1])
+    services.record_paper_tallies(
+        actor=branch.admin,
+        evaluation=ev,
+        paper_ballots=4,
+        counts={target.pk: {"excellent": 1, "qualified": 2, "basic": 1}},
+    )
+    ev = services.advance_step(actor=branch.admin, evaluation=ev)
+    found = selectors.results(ev)
+    assert found.ballots == 5 and found.shown
+    row = next(r for r in found.rows if r.participant.pk == target.pk)
+    assert row.ordered == [2, 2, 1, 0]
+    voter_row = next(r for r in found.rows if r.participant.member_id == branch.formal[0].pk)
+    assert voter_row.ordered == [0, 0, 0, 0]  # nobody rates themselves
+
+
+def test_paper_counts_above_the_ballots_are_refused(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    target = ev.participants.get(member=branch.formal[1])
+    before = state()
+    with pytest.raises(ServiceError, match="超过收回的纸质测评票数"):
+        services.record_paper_tallies(
+            actor=branch.admin,
+            evaluation=ev,
+            paper_ballots=2,
+            counts={target.pk: {"excellent": 2, "basic": 1}},
+        )
+    assert state() == before
+
+
+# --- grades -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("graded", "cap"), [(9, 3), (10, 3), (8, 2), (3, 1), (2, 0), (0, 0)])
+def test_excellent_cap_is_the_floor_of_one_third(graded, cap):
+    from fractions import Fraction
+
+    assert excellent_cap(graded, Fraction(1, 3)) == cap
+
+
+def _grading(branch, opened):
+    return advance_to(opened, "grading", branch.admin)
+
+
+def _grades(ev, excellent: int, probationary: str = ""):
+    grades = {}
+    for p in ev.participants.order_by("pk"):
+        if not p.formal:
+            grades[p.pk] = probationary
+        else:
+            grades[p.pk] = "excellent" if excellent > 0 else "qualified"
+            excellent -= 1
+    return grades
+
+
+def test_exactly_one_third_excellent_is_allowed(branch, opened):
+    ev = _grading(branch, opened)
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 3))
+    assert Participant.objects.filter(evaluation=ev, grade="excellent").count() == 3
+
+
+def test_more_than_one_third_excellent_is_refused_and_changes_nothing(branch, opened):
+    ev = _grading(branch, opened)
+    before = state()
+    with pytest.raises(ServiceError, match="9人中最多3人，现为4人"):
+        services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 4))
+    assert state() == before
+
+
+def test_a_probationary_member_gets_no_grade(branch, opened):
+    ev = _grading(branch, opened)
+    before = state()
+    with pytest.raises(ServiceError, match="预备党员参加测评，但不确定等次：陈预备"):
+        services.record_grades(
+            actor=branch.admin, evaluation=ev, grades=_grades(ev, 1, probationary="qualified")
+        )
+    assert state() == before
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 1))
+    assert Participant.objects.get(evaluation=ev, member=branch.probationary).grade == ""
+
+
+def test_every_formal_member_needs_a_grade_before_publicity(branch, opened):
+    ev = _grading(branch, opened)
+    grades = _grades(ev, 1)
+    grades.pop(ev.participants.get(member=branch.formal[2]).pk)
+    with pytest.raises(ServiceError, match="孙三"):
+        services.record_grades(actor=branch.admin, evaluation=ev, grades=grades)
+    with pytest.raises(ServiceError, match="尚未评定等次"):
+        services.advance_step(actor=branch.admin, evaluation=ev)
+
+
+def test_an_unqualified_grade_records_its_rectification_due_date(branch, opened):
+    ev = _grading(branch, opened)
+    grades = _grades(ev, 0)
+    p = ev.participants.get(member=branch.formal[4])
+    grades[p.pk] = "unqualified"
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=grades)
+    p.refresh_from_db()
+    assert p.followup_due == add_months(TODAY, 6)
+    with pytest.raises(ServiceError, match="12个月以内"):
+        services.record_grades(
+            actor=branch.admin,
+            evaluation=ev,
+            grades=grades,
+            followup_due={p.pk: add_months(TODAY, 12) + dt.timedelta(days=1)},
+        )
+    services.record_grades(
+        actor=branch.admin, evaluation=ev, grades=grades, followup_due={p.pk: add_months(TODAY, 12)}
+    )
+    ev = advance_to(ev, "publicity", branch.admin)
+    services.record_followup(actor=branch.admin, participant=p, outcome="corrected", decided_on=TODAY)
+    p.refresh_from_db()
+    assert (p.followup_outcome, p.followup_decided_on) == ("corrected", TODAY)
+
+
+@pytest.mark.parametrize("who", ["sibling", "foreign"])
+def test_grading_out_of_scope_changes_nothing(branch, opened, who):
+    ev = _grading(branch, opened)
+    before = state()
+    with pytest.raises(OutOfScope):
+        services.record_grades(actor=getattr(branch, who), evaluation=ev, grades=_grades(ev, 1))
+    with pytest.raises(OutOfScope):
+        services.advance_step(actor=getattr(branch, who), evaluation=ev)
+    assert state() == before
+
+
+def test_the_party_committee_may_act_on_its_branch(branch, opened):
+    ev = services.advance_step(actor=branch.dangwei, evaluation=opened)
+    assert ev.step == "self"
+
+
+# --- facts a rule would read ------------------------------------------------------------------------------
+
+
+def test_year_facts_say_whether_the_branch_completed_with_grades_and_the_share_of_excellent(
+    branch, opened, tree
+):
+    ev = _grading(branch, opened)
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 2))
+    facts = selectors.year_facts([tree.a1.pk, tree.a2.pk], TODAY.year)
+    assert list(facts) == [tree.a1.pk]
+    f = facts[tree.a1.pk]
+    assert (f.completed, f.graded, f.excellent, str(f.excellent_share)) == (False, 9, 2, "2/9")
+    advance_to(ev, "done", branch.admin)
+    assert selectors.year_facts([tree.a1.pk], TODAY.year)[tree.a1.pk].completed is True
+    assert Evaluation.objects.get(pk=ev.pk).completed_on == TODAY
+
+
+def test_refusals_read_in_english(branch, opened):
+    import re
+
+    from django.utils import translation
+
+    ev = _grading(branch, opened)
+    with translation.override("en"), pytest.raises(ServiceError) as info:
+        services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 4))
+    assert info.value.message == "At most 1/3 of the graded members may be excellent: at most 3 of 9, here 4."
+    with translation.override("en"), pytest.raises(ServiceError) as info:
+        services.cast_vote(actor=branch.accounts[branch.formal[0].pk], evaluation=ev, ratings={})
+    assert re.search(r"[\u4e00-\u9fff]", info.value.message) is None

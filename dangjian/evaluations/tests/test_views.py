@@ -1,0 +1,162 @@
+"""The pages of 民主评议党员 through the test client: an evaluation from opening to grades, the member's ballot,
+and what each page shows or hides."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
+from dangjian.evaluations.tests.conftest import advance_to
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def client_of(user) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def ballot_post(ev, member, choice="qualified") -> dict:
+    return {f"r-{p.pk}": choice for p in ev.participants.exclude(member=member)}
+
+
+def test_a_branch_runs_an_evaluation_through_its_pages(branch):
+    admin = client_of(branch.admin)
+    page = admin.get(reverse("evaluations:index"))
+    assert page.status_code == 200 and "开展民主评议" in page.content.decode()
+    response = admin.post(
+        reverse("evaluations:open"),
+        {"org": branch.org.pk, "year": TODAY.year, "opened_on": TODAY.isoformat(), "organ": "assembly"},
+    )
+    ev = Evaluation.objects.get(org=branch.org, year=TODAY.year)
+    assert response.status_code == 302 and response["Location"] == reverse("evaluations:detail", args=[ev.pk])
+    for step in ("study", "self"):
+        assert admin.post(reverse("evaluations:advance", args=[ev.pk]), {"step": step}).status_code == 302
+    ev.refresh_from_db()
+    assert ev.step == "voting"
+    # a resent 进入下一步 (the page showed 个人自评) is refused: no step is skipped
+    admin.post(reverse("evaluations:advance", args=[ev.pk]), {"step": "self"})
+    ev.refresh_from_db()
+    assert ev.step == "voting"
+
+    for m in branch.formal[:6]:
+        member = client_of(branch.accounts[m.pk])
+        home = member.get(reverse("dashboard")).content.decode()
+        assert "请参加民主测评" in home
+        page = member.get(reverse("evaluations:vote", args=[ev.pk]))
+        assert page.status_code == 200
+        assert page.content.decode().count('class="btn-check"') == 4 * 9
+        assert member.post(reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m)).status_code == 302
+        assert "请参加民主测评" not in member.get(reverse("dashboard")).content.decode()
+    detail = admin.get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
+    assert "网上投票 6/9 人" in detail and "测评结束（进入组织评定）后才显示测评结果" in detail
+
+    admin.post(reverse("evaluations:advance", args=[ev.pk]), {"step": "voting"})
+    page = admin.get(reverse("evaluations:grades", args=[ev.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "最多 3 人" in body and "预备党员，不确定等次" in body
+    grades = {f"g-{p.pk}": "qualified" for p in Participant.objects.filter(evaluation=ev, formal=True)}
+    first = Participant.objects.get(evaluation=ev, member=branch.formal[0])
+    grades[f"g-{first.pk}"] = "excellent"
+    assert admin.post(reverse("evaluations:grades", args=[ev.pk]), grades).status_code == 302
+    assert Participant.objects.get(pk=first.pk).grade == "excellent"
+
+
+def test_a_second_vote_is_refused_with_a_message_and_changes_nothing(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    m = branch.formal[0]
+    member = client_of(branch.accounts[m.pk])
+    member.post(reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m))
+    counts = (Participation.objects.count(), RatingRow.objects.count())
+    response = member.post(
+        reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m, "excellent"), follow=True
+    )
+    assert "您已参加本次民主测评，不能重复投票。" in response.content.decode()
+    assert (Participation.objects.count(), RatingRow.objects.count()) == counts
+    assert not RatingRow.objects.filter(rating="excellent").exists()
+
+
+def test_an_incomplete_ballot_is_shown_again_with_the_missing_names(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    m = branch.formal[0]
+    data = ballot_post(ev, m)
+    missing = ev.participants.get(member=branch.formal[1])
+    data.pop(f"r-{missing.pk}")
+    response = client_of(branch.accounts[m.pk]).post(reverse("evaluations:vote", args=[ev.pk]), data)
+    assert response.status_code == 400
+    assert "请为钱二选择测评等次。" in response.content.decode()
+    assert Participation.objects.count() == 0
+
+
+def test_the_ballot_page_is_a_404_for_someone_without_a_ballot(branch, opened, tree, make_member, make_user):
+    ev = advance_to(opened, "voting", branch.admin)
+    outsider = make_member(tree.a2, name="甲二党员")
+    for user in (make_user("outsider", "member", tree.a2, member=outsider), branch.admin):
+        assert client_of(user).get(reverse("evaluations:vote", args=[ev.pk])).status_code == 404
+    probationary = client_of(branch.accounts[branch.probationary.pk])
+    assert probationary.get(reverse("evaluations:vote", args=[ev.pk])).status_code == 404
+
+
+def test_the_evaluation_page_shows_only_the_total_below_the_threshold(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:4]:
+        client_of(branch.accounts[m.pk]).post(reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m))
+    advance_to(ev, "grading", branch.admin)
+    body = client_of(branch.admin).get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
+    assert "共收回测评票 4 张，少于 5 张，不显示每名党员的测评结果。" in body
+    assert '<th class="text-end">优秀</th>' not in body
+    grades = client_of(branch.admin).get(reverse("evaluations:grades", args=[ev.pk])).content.decode()
+    assert "少于 5 张，不显示个人得票" in grades
+
+
+def test_the_members_page_lists_the_ballot_and_the_published_grade(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    m = branch.formal[0]
+    member = client_of(branch.accounts[m.pk])
+    assert "请参加民主测评" in member.get(reverse("evaluations:mine")).content.decode()
+    member.post(reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m))
+    ev = advance_to(ev, "grading", branch.admin)
+    from dangjian.evaluations import services
+
+    grades = {p.pk: "qualified" for p in ev.participants.filter(formal=True)}
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=grades)
+    assert "评定等次" not in member.get(reverse("evaluations:mine")).content.decode()  # not before 公示
+    advance_to(ev, "publicity", branch.admin)
+    body = member.get(reverse("evaluations:mine")).content.decode()
+    assert "评定等次：<strong>合格</strong>" in body
+    timeline = client_of(branch.admin).get(reverse("members:timeline", args=[m.pk])).content.decode()
+    assert f"{TODAY.year}年度民主评议党员：合格" in timeline
+
+
+def test_the_work_list_shows_an_open_evaluation_at_its_step(branch, opened):
+    from dangjian.portal.workbench import work_list
+
+    items = [i for i in work_list(branch.admin).items if i.category == "evaluations"]
+    assert [i.title for i in items] == [f"{TODAY.year}年度民主评议党员：学习教育"]
+    assert items[0].link.url == reverse("evaluations:detail", args=[opened.pk])
+    assert [i for i in work_list(branch.sibling).items if i.category == "evaluations"] == []
+
+
+def test_the_list_reads_a_fixed_number_of_queries_whatever_the_branches(
+    branch, opened, add_branches, make_user
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_of(branch.dangwei)
+    admin.get(reverse("evaluations:index"))  # the session and the scope are warm
+    with CaptureQueriesContext(connection) as few:
+        page = admin.get(reverse("evaluations:index"))
+    assert page.content.decode().count("开展民主评议</a>") == 1  # 甲二
+    add_branches(6, 1)
+    with CaptureQueriesContext(connection) as many:
+        page = admin.get(reverse("evaluations:index"))
+    assert page.content.decode().count("开展民主评议</a>") == 7
+    assert len(many) == len(few)

@@ -1,0 +1,322 @@
+"""Pages of 民主评议党员: the list of the scope's branches for a year, opening an evaluation, an evaluation's page
+(steps, participants and their self-assessments, the turnout, the results once the 测评 is closed), the paper
+tallies, the 组织评定, and the member's 测评票 (a page for a phone). Views parse input, call one service and
+render; an evaluation outside the user's scope is a 404, and so is a ballot page for someone who has none."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.core import once
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.dues.forms import parse_year
+from dangjian.evaluations import selectors, services
+from dangjian.evaluations.choices import RATING_ORDER, STEP_ORDER, Rating, Step
+from dangjian.evaluations.forms import (
+    FollowUpForm,
+    GradesForm,
+    OpenForm,
+    SelfAssessmentForm,
+    TalliesForm,
+    VoteForm,
+)
+from dangjian.evaluations.models import Evaluation, Participant
+from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
+from dangjian.orgs.models import Org
+
+RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
+
+
+def _evaluation(request, pk) -> Evaluation:
+    return get_object_or_404(Evaluation.objects.visible_to(request.user).select_related("org"), pk=pk)
+
+
+def _detail(ev: Evaluation):
+    return redirect("evaluations:detail", ev.pk)
+
+
+@admin_required
+def index(request):
+    """The branches of the user's scope with their evaluation of the year (or a button to open one)."""
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    rows = selectors.status(Org.objects.visible_to(request.user), year)
+    return render(request, "evaluations/index.html", {"nav": "evaluations", "year": year, "rows": rows})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+@once.guarded
+def open_new(request):
+    wanted = request.POST.get("org") or request.GET.get("org")
+    branches = selectors.branches(request.user)
+    org = next((b for b in branches if str(b.pk) == wanted), None) if wanted else None
+    if wanted and org is None:
+        raise Http404
+    if org is None and len(branches) == 1:
+        org = branches[0]
+    if org is None:
+        return render(request, "evaluations/choose_branch.html", {"nav": "evaluations", "branches": branches})
+    today = dt.date.today()
+    form = OpenForm(request.POST or None, initial={"year": today.year, "opened_on": today})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                with once.guard(request) as claim:  # a second POST of the same form opens nothing
+                    ev = services.open_evaluation(
+                        actor=request.user,
+                        org=org,
+                        year=data["year"],
+                        opened_on=data["opened_on"],
+                        organ=data["organ"],
+                    )
+                    claim.created(reverse("evaluations:detail", args=[ev.pk]))
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已开展民主评议党员，参评党员按开始日期的党员名册确定。"))
+                return _detail(ev)
+        status = 400
+    return render(
+        request, "evaluations/open.html", {"nav": "evaluations", "org": org, "form": form}, status=status
+    )
+
+
+@admin_required
+def detail(request, pk):
+    ev = _evaluation(request, pk)
+    params = load_params()
+    people = selectors.participants(ev)
+    voted = set(ev.participations.values_list("voter_id", flat=True))
+    voters = {p.pk for p in voters_of(people, params)}
+    results = selectors.results(ev, people, params)
+    graded = graded_of(people, params)
+    index = STEP_ORDER.index(ev.step)
+    context = {
+        "nav": "evaluations",
+        "ev": ev,
+        "people": people,
+        "voted": voted,
+        "voters": voters,
+        "n_voters": len(voters),
+        "results": results,
+        "ratings": RATINGS,
+        "steps": [(s, Step(s).label, i < index, i == index) for i, s in enumerate(STEP_ORDER)],
+        "next_step": Step(STEP_ORDER[index + 1]).label if index + 1 < len(STEP_ORDER) else None,
+        "self_form": SelfAssessmentForm(),
+        "followup_form": FollowUpForm(),
+        "n_graded": len(graded),
+        "cap": excellent_cap(len(graded), params.excellent_share.fraction),
+        "params": params,
+    }
+    return render(request, "evaluations/detail.html", context)
+
+
+@admin_required
+@require_POST
+def advance(request, pk):
+    ev = _evaluation(request, pk)
+    try:
+        services.advance_step(actor=request.user, evaluation=ev, expected=request.POST.get("step") or None)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已进入下一步骤。"))
+    return _detail(ev)
+
+
+def _participant(request, pk) -> Participant:
+    found = Participant.objects.filter(evaluation__in=Evaluation.objects.visible_to(request.user))
+    return get_object_or_404(found.select_related("evaluation", "member"), pk=pk)
+
+
+def _on_participant(request, pk, form_class, write, invalid: str):
+    """A small POST about one participant from the evaluation's page: parse, call `write(participant, data)`
+    (a service; it returns the success message), say how it went, back to the page."""
+    participant = _participant(request, pk)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return _detail(participant.evaluation)
+    try:
+        done = write(participant, form.cleaned_data)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return _detail(participant.evaluation)
+
+
+@admin_required
+@require_POST
+def self_assessment(request, pk):
+    def write(participant, data):
+        services.record_self_assessment(
+            actor=request.user, participant=participant, text=data["text"], paper=data["paper"]
+        )
+        return _("已登记%(name)s的个人自评。") % {"name": participant.member.name}
+
+    return _on_participant(request, pk, SelfAssessmentForm, write, _("自评内容不超过2000字。"))
+
+
+@admin_required
+@require_POST
+def followup(request, pk):
+    def write(participant, data):
+        services.record_followup(
+            actor=request.user,
+            participant=participant,
+            outcome=data["outcome"],
+            decided_on=data["decided_on"],
+        )
+        return _("已登记限期改正结果。")
+
+    return _on_participant(request, pk, FollowUpForm, write, _("请选择限期改正结果并填写决定日期。"))
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def tallies(request, pk):
+    ev = _evaluation(request, pk)
+    people = selectors.participants(ev)
+    form = TalliesForm(request.POST or None, people=people, initial={"paper_ballots": ev.paper_ballots})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.record_paper_tallies(
+                    actor=request.user,
+                    evaluation=ev,
+                    paper_ballots=form.cleaned_data["paper_ballots"],
+                    counts=form.counts(),
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记纸质测评票。"))
+                return _detail(ev)
+        status = 400
+    rows = [(p, [form[f"c-{p.pk}-{r}"] for r in RATING_ORDER]) for p in people]
+    return render(
+        request,
+        "evaluations/tallies.html",
+        {"nav": "evaluations", "ev": ev, "form": form, "rows": rows, "ratings": RATINGS},
+        status=status,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def grades(request, pk):
+    """The 组织评定 with the 测评 tallies beside each name (when there are enough ballots to show them)."""
+    ev = _evaluation(request, pk)
+    params = load_params()
+    people = selectors.participants(ev)
+    graded = graded_of(people, params)
+    form = GradesForm(request.POST or None, graded=graded)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.record_grades(
+                    actor=request.user, evaluation=ev, grades=form.grades(), followup_due=form.due_dates()
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存组织评定结果。"))
+                return _detail(ev)
+        status = 400
+    results = selectors.results(ev, people, params)
+    tallies = {r.participant.pk: r.ordered for r in results.rows}
+    rows = [(p, form[f"g-{p.pk}"], form[f"d-{p.pk}"], tallies.get(p.pk)) for p in graded]
+    ungraded = [p for p in people if p not in graded]
+    context = {
+        "nav": "evaluations",
+        "ev": ev,
+        "form": form,
+        "rows": rows,
+        "ungraded": [(p, tallies.get(p.pk)) for p in ungraded],
+        "results": results,
+        "ratings": RATINGS,
+        "cap": excellent_cap(len(graded), params.excellent_share.fraction),
+        "share": params.excellent_share,
+        "months": params.rectify_months.value,
+        "months_max": params.rectify_months_max.value,
+    }
+    return render(request, "evaluations/grades.html", context, status=status)
+
+
+@login_required
+def mine(request):
+    """The member's own evaluations: a ballot to cast, and the grades once published (never a tally)."""
+    member_id = scope_for(request.user).member_id
+    if not member_id:
+        raise Http404
+    rows = selectors.own_evaluations(member_id)
+    return render(request, "evaluations/mine.html", {"nav": "evaluations_mine", "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request, pk):
+    """The member's own 测评票: every other participant with four choices. Only the member's own ballot, during
+    the 测评; anyone without a ballot in this evaluation gets a 404."""
+    member_id = scope_for(request.user).member_id
+    if not member_id:
+        raise Http404
+    ev = get_object_or_404(
+        Evaluation.objects.filter(participants__member_id=member_id).select_related("org"), pk=pk
+    )
+    people = selectors.participants(ev)
+    me = next(p for p in people if p.member_id == member_id)
+    if me not in voters_of(people, load_params()):
+        raise Http404
+    others = [p for p in people if p.pk != me.pk]
+    done = selectors.has_voted(ev, member_id)
+    form = VoteForm(request.POST or None, others=others)
+    status = 200
+    if request.method == "POST" and not done:
+        if form.is_valid():
+            try:
+                services.cast_vote(actor=request.user, evaluation=ev, ratings=form.ratings())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("投票成功，感谢您参加民主测评。"))
+                return redirect("evaluations:vote", ev.pk)
+        status = 400
+    elif request.method == "POST":
+        messages.error(request, _("您已参加本次民主测评，不能重复投票。"))
+        return redirect("evaluations:vote", ev.pk)
+    rows = [(p, form[f"r-{p.pk}"]) for p in others]
+    context = {
+        "nav": "evaluations_mine",
+        "ev": ev,
+        "form": form,
+        "rows": rows,
+        "done": done,
+        "open": ev.step == Step.VOTING,
+    }
+    return render(request, "evaluations/vote.html", context, status=status)
