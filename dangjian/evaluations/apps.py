@@ -8,4 +8,4 @@ class EvaluationsConfig(AppConfig):
     verbose_name = _("民主评议党员")
 
     def ready(self) -> None:
-        from dangjian.evaluations import timeline, workbench  # noqa: F401  (the timeline source; the workbench)
+        from dangjian.evaluations import rules, timeline, workbench  # noqa: F401  (checks, timeline source, workbench)

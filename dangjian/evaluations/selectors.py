@@ -10,9 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from fractions import Fraction
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.pinyin import name_key
@@ -142,44 +141,6 @@ def own_evaluations(member_id: int) -> list[OwnRow]:
     )
     voted = set(Participation.objects.filter(voter__in=mine).values_list("voter_id", flat=True))
     return [OwnRow(p.evaluation, p, bool(voters_of([p], params)), p.pk in voted) for p in mine]
-
-
-# --- the facts a compliance rule would read (EVAL-REVIEW-ANNUAL, EVAL-EXCELLENT-CAP) ------------------------
-
-
-@dataclass(frozen=True)
-class YearFacts:
-    """One branch's 民主评议 of a year, as a rule would read it."""
-
-    org_id: int
-    evaluation_id: int
-    step: str
-    completed: bool  # reached 完成
-    graded_on: dt.date | None
-    graded: int  # participants with a grade
-    excellent: int
-
-    @property
-    def excellent_share(self) -> Fraction | None:
-        return Fraction(self.excellent, self.graded) if self.graded else None
-
-
-def year_facts(orgs: QuerySet[Org] | list[int], year: int) -> dict[int, YearFacts]:
-    """Per organisation (of `orgs`: a queryset or ids) its evaluation of `year` with the number graded and
-    graded 优秀 (one query, GROUP BY evaluation): whether each branch completed 民主评议 with grades, and the
-    share of 优秀 to compare with EVAL-02. A branch without an evaluation is absent."""
-    rows = (
-        Evaluation.objects.filter(org__in=orgs, year=year)
-        .annotate(
-            n_graded=Count("participants", filter=~Q(participants__grade="")),
-            n_excellent=Count("participants", filter=Q(participants__grade="excellent")),
-        )
-        .values_list("org_id", "pk", "step", "graded_on", "n_graded", "n_excellent")
-    )
-    return {
-        org_id: YearFacts(org_id, pk, step, step == Step.DONE, graded_on, graded, excellent)
-        for org_id, pk, step, graded_on, graded, excellent in rows
-    }
 
 
 @dataclass

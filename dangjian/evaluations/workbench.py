@@ -16,13 +16,15 @@ from dangjian.core.choices import choice_label
 from dangjian.evaluations.choices import Step
 from dangjian.evaluations.models import Evaluation
 
-register_category("evaluations", _l("民主评议"), order=75)
+# the kept EVAL-* results (evaluations.rules) and the open evaluations of this year
+register_category("evaluations", _l("民主评议"), order=75, area="evaluations")
 
 
 @register_provider("evaluations")
 def open_evaluations(user, org, on: dt.date) -> list[WorkItem]:
-    """The administered branches' evaluations not yet completed (one query)."""
-    found = Evaluation.objects.filter(scope_for(user).org_q("org__")).exclude(step=Step.DONE)
+    """The administered branches' evaluations of this year not yet completed (one query); an earlier year's left
+    unfinished is the kept EVAL-REVIEW-ANNUAL failure."""
+    found = Evaluation.objects.filter(scope_for(user).org_q("org__"), year=on.year).exclude(step=Step.DONE)
     if org is not None:
         found = found.filter(org__path__startswith=org.path)
     items = []

@@ -27,6 +27,7 @@ def test_what_is_still_due_this_month_quarter_and_year(tree, branch, meet):
         ("A1", "MTG-ORG-LIFE-ANNUAL", str(Y), D(Y, 12, 31)),
         ("A1", "MTG-MEMBER-REVIEW-ANNUAL", str(Y), D(Y, 12, 31)),
         ("A1", "LECTURE-SECRETARY-ANNUAL", str(Y), D(Y, 12, 31)),
+        ("A1", "EVAL-REVIEW-ANNUAL", str(Y), D(Y, 12, 31)),
     ]
 
 
@@ -53,6 +54,7 @@ def test_branch_without_a_committee_has_no_committee_item(tree):
         "MTG-ORG-LIFE-ANNUAL",
         "MTG-MEMBER-REVIEW-ANNUAL",
         "LECTURE-SECRETARY-ANNUAL",
+        "EVAL-REVIEW-ANNUAL",
     }
 
 
@@ -69,7 +71,7 @@ def test_due_by_the_dissolution_date_when_earlier(tree):
     assert {(i.period, i.due_by) for i in items} == {
         (f"{Y}-05", D(Y, 5, 25)),
         (f"{Y}-Q2", D(Y, 5, 25)),
-        (str(Y), D(Y, 5, 25)),
+        (str(Y), D(Y, 5, 25)),  # the annual meetings' and EVAL-REVIEW-ANNUAL's
     }
 
 

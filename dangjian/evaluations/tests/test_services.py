@@ -11,7 +11,7 @@ from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.evaluations import selectors, services
-from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
+from dangjian.evaluations.models import Participant, Participation, RatingRow
 from dangjian.evaluations.params import excellent_cap
 from dangjian.evaluations.tests.conftest import advance_to, ballot_of
 
@@ -292,21 +292,22 @@ def test_the_party_committee_may_act_on_its_branch(branch, opened):
     assert ev.step == "self"
 
 
-# --- facts a rule would read ------------------------------------------------------------------------------
+# --- the facts the rules read (evaluations.rules) -------------------------------------------------------------
 
 
-def test_year_facts_say_whether_the_branch_completed_with_grades_and_the_share_of_excellent(
-    branch, opened, tree
-):
+def test_the_facts_say_whether_the_branch_completed_and_how_many_were_graded_excellent(branch, opened, tree):
+    from dangjian.evaluations.rules import load_evaluation_facts
+
     ev = _grading(branch, opened)
     services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 2))
-    facts = selectors.year_facts([tree.a1.pk, tree.a2.pk], TODAY.year)
+    facts = load_evaluation_facts([tree.a1.pk, tree.a2.pk], None, TODAY.year, TODAY)
     assert list(facts) == [tree.a1.pk]
     f = facts[tree.a1.pk]
-    assert (f.completed, f.graded, f.excellent, str(f.excellent_share)) == (False, 9, 2, "2/9")
+    assert (f.step, f.completed_on, f.graded_on, f.graded, f.excellent) == ("grading", None, TODAY, 9, 2)
     advance_to(ev, "done", branch.admin)
-    assert selectors.year_facts([tree.a1.pk], TODAY.year)[tree.a1.pk].completed is True
-    assert Evaluation.objects.get(pk=ev.pk).completed_on == TODAY
+    assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, TODAY)[tree.a1.pk].completed_on == TODAY
+    yesterday = TODAY - dt.timedelta(days=1)
+    assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, yesterday) == {}  # opened today
 
 
 def test_refusals_read_in_english(branch, opened):

@@ -1,0 +1,118 @@
+"""EVAL-REVIEW-ANNUAL and EVAL-EXCELLENT-CAP (rulebook v6) over evaluations run through the services, dated in
+last year so that every step has a fixed day: pending, failing at the year's end, passing from the completion
+day; the 优秀 share of the grades kept; the 待办; the evidence read through the viewer's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from dangjian.compliance.evaluator import evaluate, todo
+from dangjian.compliance.rulebook import load_ruleset
+from dangjian.evaluations import services
+from dangjian.evaluations.models import Participant
+from dangjian.evaluations.rules import resolve_evaluations
+from dangjian.orgs.models import Org
+
+pytestmark = pytest.mark.django_db
+
+Y = dt.date.today().year - 1
+D = dt.date
+
+
+def result(org, rule_id: str, as_of: dt.date):
+    found = evaluate(Org.objects.filter(pk=org.pk), year=Y, as_of=as_of).results
+    return next(r for r in found if r.rule.id == rule_id)
+
+
+def run_to(ev, step: str, actor, on: dt.date):
+    from dangjian.evaluations.choices import STEP_ORDER
+
+    ev.refresh_from_db()
+    while STEP_ORDER.index(ev.step) < STEP_ORDER.index(step):
+        ev = services.advance_step(actor=actor, evaluation=ev, on=on)
+    return ev
+
+
+def graded(branch, excellent: int = 3):
+    """甲一's evaluation of Y: opened 1 March, graded 10 May (nine 正式党员, `excellent` of them 优秀), 公示 and
+    completed 1 June."""
+    ev = services.open_evaluation(
+        actor=branch.admin, org=branch.org, year=Y, opened_on=D(Y, 3, 1), organ="assembly"
+    )
+    ev = run_to(ev, "grading", branch.admin, D(Y, 5, 1))
+    grades = {}
+    for p in ev.participants.order_by("pk"):
+        if p.formal:
+            grades[p.pk] = "excellent" if excellent > 0 else "qualified"
+            excellent -= 1
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=grades, on=D(Y, 5, 10))
+    return run_to(ev, "done", branch.admin, D(Y, 6, 1))
+
+
+def test_the_rules_are_in_the_latest_rulebook():
+    rules = {rule.id: rule for rule in load_ruleset().rules}
+    assert rules["EVAL-REVIEW-ANNUAL"].check == "evaluation_annual"
+    assert rules["EVAL-EXCELLENT-CAP"].params == {"numerator": 1, "denominator": 3}
+    assert "MTG-MEMBER-REVIEW-ANNUAL" in rules  # the meeting rule stays beside them
+
+
+def test_a_branch_without_an_evaluation_is_pending_then_fails_at_the_years_end(branch):
+    pending = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 6, 30))
+    assert pending.status == "pending" and "尚未开展民主评议党员" in str(pending.message)
+    failed = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31))
+    assert failed.status == "fail" and failed.missing == [str(Y)]
+    assert result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 12, 31)).status == "not_applicable"
+    due = [
+        i
+        for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(Y, 6, 30))
+        if i.rule.id == "EVAL-REVIEW-ANNUAL"
+    ]
+    assert [(i.period, i.due_by) for i in due] == [(str(Y), D(Y, 12, 31))]
+
+
+def test_an_open_evaluation_is_pending_at_its_step_and_no_second_todo(branch):
+    ev = services.open_evaluation(
+        actor=branch.admin, org=branch.org, year=Y, opened_on=D(Y, 3, 1), organ="assembly"
+    )
+    run_to(ev, "voting", branch.admin, D(Y, 4, 1))
+    pending = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 6, 30))
+    assert pending.status == "pending" and "民主测评" in str(pending.message)
+    assert [(ref.kind, ref.id) for ref in pending.evidence] == [("evaluation", ev.pk)]
+    assert "EVAL-REVIEW-ANNUAL" not in {
+        i.rule.id for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(Y, 6, 30))
+    }
+    assert result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31)).status == "fail"
+    # as of a day before it was opened, there was none
+    assert "尚未开展" in str(result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 2, 1)).message)
+
+
+def test_a_completed_evaluation_passes_from_its_completion_day(branch):
+    ev = graded(branch)
+    assert result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 5, 31)).status == "pending"
+    passed = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31))
+    assert passed.status == "pass" and "评定9名党员" in str(passed.message)
+    assert [(ref.kind, ref.id) for ref in passed.evidence] == [("evaluation", ev.pk)]
+    assert result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 5, 9)).status == "not_applicable"  # not graded yet
+    cap = result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 5, 10))
+    assert cap.status == "pass" and "优秀3名" in str(cap.message)  # exactly one third
+
+
+def test_the_cap_fails_on_grades_above_one_third_kept(branch):
+    ev = graded(branch)
+    # grades given under other parameters (the page refuses a fourth 优秀 with the published ones)
+    Participant.objects.filter(
+        pk=ev.participants.filter(grade="qualified").order_by("pk").values("pk")[:1]
+    ).update(grade="excellent")
+    cap = result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 12, 31))
+    assert cap.status == "fail" and cap.missing == [str(Y)]
+    assert "优秀4名" in str(cap.message) and "至多3名" in str(cap.message)
+
+
+def test_the_evidence_is_read_through_the_viewers_scope(branch):
+    ev = graded(branch)
+    own = resolve_evaluations(branch.admin, [ev.pk])[ev.pk]
+    assert own.visible and str(Y) in own.text and own.url.endswith(f"/{ev.pk}/")
+    other = resolve_evaluations(branch.sibling, [ev.pk])[ev.pk]
+    assert not other.visible and other.text == "" and other.url == "" and other.date == D(Y, 6, 1)
