@@ -247,3 +247,55 @@ def test_decembers_unpaid_dues_stay_overdue_in_january(users, tree, make_member)
     }
     assert "2026-12" in dues and dues["2026-12"].overdue
     assert "2026-11" not in dues
+    # the kept result says it: not a second time as last December's item
+    assert not [
+        i for i in workbench.work_list(users["branch_a1"], on=JAN5).items if i.title == "上年12月党费"
+    ]
+
+
+def test_decembers_unpaid_dues_of_a_branch_without_a_collection_day_stay_overdue_in_january(
+    users, tree, make_member
+):
+    """Without a 集中交纳日 December was due on 31 December, the day last year is evaluated as of: the dues
+    provider lists it in the first months of the new year, overdue, until it is paid."""
+    from decimal import Decimal
+
+    from dangjian.dues.services import declare_base, record_payment
+
+    payer = make_member(tree.a1, name="王一")
+    with at(dt.date(2026, 12, 1)):
+        declare_base(
+            actor=None,
+            member=payer,
+            year=2026,
+            category="active",
+            monthly_base=Decimal("6000"),
+            effective_month=dt.date(2026, 6, 1),
+        )
+        record_payment(
+            actor=None,
+            member=payer,
+            months="2026-06~2026-11",
+            amount=Decimal("540.00"),
+            paid_on=dt.date(2026, 12, 1),
+            method="cash",
+        )
+    nightly(LAST_DAY)
+    nightly(JAN5)
+
+    def december(day):
+        with at(day):
+            items = workbench.work_list(users["branch_a1"], on=day).items
+            return [i for i in items if i.period == "2026-12" and i.category == "dues"]
+
+    found = december(JAN5)
+    assert [(i.title, i.overdue, i.due, i.org.id) for i in found] == [
+        ("上年12月党费", True, LAST_DAY, tree.a1.pk)
+    ]
+    assert "1名党员" in found[0].detail and "month=2026-12" in found[0].link.url
+    assert december(AFTER) == []  # after the window
+    with at(JAN5):
+        record_payment(
+            actor=None, member=payer, months="2026-12", amount=Decimal("90.00"), paid_on=JAN5, method="cash"
+        )
+    assert december(JAN5) == []
