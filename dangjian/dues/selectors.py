@@ -373,8 +373,18 @@ def year_summary(user, year: int, org: Org | None = None) -> list[SummaryLine]:
     branches, then the total. The amounts of members with a current ledger snapshot are summed from it (a
     城市's 60,000 members in about a second instead of computing each ledger); the others' are computed
     (ledger + 4 queries)."""
+    return summary_lines(_members(user, org), year)
+
+
+def org_year_totals(org: Org, year: int) -> tuple[Decimal, Decimal]:
+    """应交 and 实交 of `year` (to this month) of the members of `org`'s subtree, as the year summary sums them."""
+    lines = summary_lines(Member.objects.filter(org__path__startswith=org.path), year)
+    return (lines[-1].total_due, lines[-1].total_paid) if lines else (ZERO, ZERO)
+
+
+def summary_lines(members, year: int) -> list[SummaryLine]:
+    """The year summary's lines of `members` (a Member queryset the caller has scoped)."""
     last = min(dt.date(year, 12, 1), max(month_start(dt.date.today()), dt.date(year, 1, 1)))
-    members = _members(user, org)
     # the amounts of members with a current snapshot summed from it; the others' ledgers computed (ledger + 3)
     kept = _kept_snapshots(members, year, month_index(last))
     cents, org_of = _kept_amounts(kept, year, month_index(last))

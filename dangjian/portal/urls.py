@@ -9,6 +9,7 @@ urlpatterns = [
     path("exports/<uuid:pk>/", export_views.export_job, name="export_job"),
     path("exports/<uuid:pk>/download/", export_views.export_download, name="export_download"),
     path("workbench/<int:pk>/", views.work_org, name="work_org"),
+    path("workbench/<int:pk>/report.docx", views.report_docx, name="report_docx"),
     path("imports/", import_views.import_index, name="import_index"),
     path("imports/<str:kind>/", import_views.import_upload, name="import_upload"),
     path("imports/<str:kind>/template.xlsx", import_views.import_template, name="import_template"),

@@ -12,8 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -22,11 +24,11 @@ from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
 from dangjian.compliance.workbench import CATEGORIES
-from dangjian.core.downloads import personal_data
+from dangjian.core.downloads import personal_data, record_export
 from dangjian.core.models import AuditEvent
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.portal import selectors, workbench
+from dangjian.portal import report, selectors, workbench
 
 
 @personal_data  # a member without an admin role sees their own record here
@@ -88,6 +90,40 @@ def work_org(request, pk: int):
         context["rollup"] = workbench.rollup(request.user, root=org)
         context.update(_work_context(request, workbench.own_work(org)))
     return render(request, "core/work_org.html", context)
+
+
+DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@admin_required
+@require_GET
+def report_docx(request, pk: int):
+    """The data part of the 述职报告 of an organisation in the user's scope (404 otherwise) for `year` (default
+    this year), as a Word document; recorded as an export."""
+    org = Org.objects.visible_to(request.user).filter(pk=pk).first()
+    if org is None or not scope_for(request.user).covers(org):
+        raise Http404
+    today = dt.date.today()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        raise Http404 from None
+    if not 2000 <= year <= today.year:
+        raise Http404
+    content = report.report_docx(report.report_data(org, year, on=today))
+    record_export(
+        actor=request.user,
+        what=_("述职报告数据"),
+        object_type="orgs.Org",
+        org_path=org.path,
+        scope=f"{org.name} {year}",
+        rows=1,
+    )
+    response = HttpResponse(content, content_type=DOCX_CONTENT_TYPE)
+    filename = _("%(org)s%(year)s年度述职报告数据.docx") % {"org": org.name, "year": year}
+    response["Content-Disposition"] = content_disposition_header(True, filename) or "attachment"
+    add_never_cache_headers(response)
+    return response
 
 
 # --- audit log ---------------------------------------------------------------------------------------

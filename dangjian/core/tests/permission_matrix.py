@@ -49,11 +49,13 @@ def outcome(response) -> str:
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def body_text(response) -> str:
     """Everything a response shows: HTML/text decoded, every cell of every sheet of a workbook, the text of
-    every page of a PDF (both parsed, never skipped), a streamed file joined."""
+    every page of a PDF, every paragraph and table cell of a Word document (all parsed, never skipped), a
+    streamed file joined."""
     if getattr(response, "streaming", False):
         # The test client closes the response once its content is consumed (closing it again would fire
         # request_finished and close the test's database connection).
@@ -74,6 +76,13 @@ def body_text(response) -> str:
         ]
         book.close()
         return "\n".join(cells)
+    if content_type.startswith(DOCX):
+        from docx import Document
+
+        document = Document(io.BytesIO(content))
+        texts = [paragraph.text for paragraph in document.paragraphs]
+        texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+        return "\n".join(texts)
     if content_type.startswith("application/pdf") or content.startswith(b"%PDF"):
         from pypdf import PdfReader
 

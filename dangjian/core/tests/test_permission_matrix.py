@@ -801,6 +801,8 @@ TABLE: dict[str, Row] = {
     "portal:audit": Row("login 403 200 200 200 200 200", system="403 403 200"),
     # one organisation's work list: the drill-down of the roll-up, inside the administered subtree only
     "portal:work_org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
+    # the data part of that organisation's 述职报告 (a Word document, read for leaks like the pages)
+    "portal:report_docx": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "portal:import_index": Row("login 403 200 200 200 200 200"),
     # --- the notification centre: each user's own notifications (the one here is 甲一's administrator's)
     "reminders:list": Row("login 200 200 200 200 200 200", system="200 200 200"),
