@@ -41,6 +41,7 @@ class Dashboard:
     group_level: str  # what a bar stands for, e.g. "党委/党组"
     group_total: int = 0  # how many such organisations have members
     scope_lines: list[str] = field(default_factory=list)
+    roots: list[tuple[int, str]] = field(default_factory=list)  # (id, name) of the organisations granted
 
     def chart_data(self) -> dict:
         m = self.members
@@ -125,6 +126,7 @@ def build_dashboard(user) -> Dashboard:
         group_level=level,
         group_total=group_total,
         scope_lines=scope_lines,
+        roots=[(g.org_id, names_by_pk[g.org_id]) for g in scope.admin_grants if g.org_id in names_by_pk],
     )
 
 

@@ -126,6 +126,15 @@ def test_changes_during_the_year_are_counted_and_listed(tree, year_of_work):
     )
 
 
+def test_the_home_page_links_the_report_of_the_organisation_administered(client, users, tree):
+    client.force_login(users["branch_a1"])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{reverse("portal:report_docx", args=[tree.a1.pk])}?year={Y}"' in html
+    client.force_login(users["dangwei_a"])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert f'href="{reverse("portal:report_docx", args=[tree.a.pk])}?year={Y}"' in html
+
+
 def test_the_report_of_another_branch_is_not_found(client, users, tree, year_of_work):
     client.force_login(users["branch_a1"])
     assert client.get(reverse("portal:report_docx", args=[tree.b1.pk])).status_code == 404
