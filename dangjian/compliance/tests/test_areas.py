@@ -14,7 +14,17 @@ def test_every_kind_of_the_published_rulebooks_is_in_an_area():
     kinds = {rule.check for rule in load_ruleset().rules}
     assert kinds <= set(KIND_AREAS)
     labels = [str(area_of(k).label) for k in sorted(kinds)]
-    assert set(labels) == {"组织设置", "三会一课", "党费", "发展党员", "换届", "培训", "谈心谈话", "党员管理", "民主评议"}
+    assert set(labels) == {
+        "组织设置",
+        "三会一课",
+        "党费",
+        "发展党员",
+        "换届",
+        "培训",
+        "谈心谈话",
+        "党员管理",
+        "民主评议",
+    }
     assert str(area_of("periodic_meetings").label) == "三会一课"
     assert str(area_of("term_on_time_adjusted").label) == "换届"
 
