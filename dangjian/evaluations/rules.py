@@ -214,7 +214,7 @@ def evaluation_excellent_cap(facts: OrgFacts, window: Window, p: CapParams) -> O
     return Outcome("fail", text, [str(window.year)], [found.evaluation_id])
 
 
-register_short_titles({"EVAL-REVIEW-ANNUAL": _l("民主评议"), "EVAL-EXCELLENT-CAP": _l("优秀比例")})
+register_short_titles({"EVAL-REVIEW-ANNUAL": _l("评议完成"), "EVAL-EXCELLENT-CAP": _l("优秀比例")})
 register_area(
     "evaluations", _l("民主评议"), order=75, kinds=("evaluation_annual", "evaluation_excellent_cap")
 )
