@@ -213,3 +213,10 @@ def test_results_xlsx_without_output_is_refused(branch, opened):
     with pytest.raises(CommandError, match="xlsx 格式须用 --output 指定输出文件") as excinfo:
         run("results", str(opened.pk), "--format", "xlsx")
     assert excinfo.value.returncode == 2
+
+
+def test_results_json_to_a_file(branch, opened, tmp_path):
+    target = tmp_path / "results.json"
+    assert run("results", str(opened.pk), "--format", "json", "--output", str(target)) == ""
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert data["evaluation"]["id"] == opened.pk and len(data["participants"]) == 10

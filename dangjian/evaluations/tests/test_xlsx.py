@@ -3,6 +3,7 @@ nothing."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from io import BytesIO
 
@@ -16,6 +17,7 @@ from dangjian.evaluations import selectors, services
 from dangjian.evaluations.tests.conftest import advance_to, state
 
 pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
 HEADER = ["测评编号", "组织编码", "身份证号", "姓名", "纸质票数", "优秀", "合格", "基本合格", "不合格"]
 
 
@@ -144,3 +146,20 @@ def test_the_org_code_must_be_the_evaluations(tmp_path, branch, voting):
     assert messages == [
         f"第 2 行 组织编码：编号为 {voting.pk} 的民主评议由甲一支部（A1）开展，与组织编码“A2”不符。"
     ]
+
+
+def test_a_name_two_participants_share_needs_the_id_number(tmp_path, branch, tree, make_member):
+    first, _second = make_member(tree.a2, name="同名"), make_member(tree.a2, name="同名")
+    ev = services.open_evaluation(
+        actor=branch.dangwei, org=tree.a2, year=TODAY.year, opened_on=TODAY, organ="assembly"
+    )
+    ev = advance_to(ev, "voting", branch.dangwei)
+    messages = _refused(write(tmp_path / "t.xlsx", [[ev.pk, "A2", None, "同名", 2, 1, 1, 0, 0]]), None)
+    assert messages == [f"第 2 行 姓名：编号为 {ev.pk} 的民主评议有 2 名参评党员名为“同名”，请填写身份证号。"]
+    result = run_import(
+        "ballot-tallies",
+        write(tmp_path / "u.xlsx", [[ev.pk, "A2", first.id_number, "同名", 2, 1, 1, 0, 0]]),
+        actor=None,
+        dry_run=False,
+    )
+    assert result.ok() and paper(ev) == {"同名": [1, 1, 0, 0]}
