@@ -50,6 +50,7 @@ IMPORT_KINDS: dict[str, str] = {
     "dues-payments": "党费缴纳",
     "dev-cases": "发展党员",
     "study-stats": "学习平台统计",
+    "ballot-tallies": "纸质测评票",
 }
 
 _IMPORTERS = {
@@ -61,6 +62,7 @@ _IMPORTERS = {
     "dues-payments": "dangjian.dues.xlsx.DuesPaymentImporter",
     "dev-cases": "dangjian.pipeline.xlsx.DevCaseImporter",
     "study-stats": "dangjian.training.xlsx.StudyStatsImporter",
+    "ballot-tallies": "dangjian.evaluations.xlsx.BallotTalliesImporter",
 }
 
 # import kind → context managers around its write step, registered by the apps whose derived data the

@@ -27,6 +27,19 @@ class OpenForm(forms.Form):
     )
 
 
+class OpenForBranchesForm(OpenForm):
+    """Opening for every 党支部 of a 党委 or 党总支: which one, among those the view offers."""
+
+    org = forms.TypedChoiceField(label=_("党委或党总支"), coerce=int, widget=forms.Select(attrs=SELECT))
+
+    def __init__(self, *args, parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        org_field = self.fields["org"]
+        assert isinstance(org_field, forms.TypedChoiceField)
+        org_field.choices = [(o.pk, o.name) for o in parents]
+        self.order_fields(["org", "year", "opened_on", "organ"])
+
+
 class SelfAssessmentForm(forms.Form):
     text = forms.CharField(
         label=_("个人自评"), required=False, max_length=2000, widget=forms.Textarea(attrs=SM | {"rows": 3})

@@ -31,6 +31,18 @@ def branches(user) -> list[Org]:
     )
 
 
+def parents(user) -> list[Org]:
+    """The active 党委 and 党总支 the user administers, which may open 民主评议 for all their branches at once
+    (one query)."""
+    return list(
+        Org.objects.filter(
+            scope_for(user).org_q(),
+            type__in=[OrgType.DANGWEI, OrgType.ZONGZHI],
+            dissolved_on__isnull=True,
+        ).order_by("path")
+    )
+
+
 def participants(ev: Evaluation) -> list[Participant]:
     """The participants in name order (拼音序), with their members (one query)."""
     found = list(ev.participants.select_related("member"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -20,7 +21,7 @@ from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit
 from dangjian.core.choices import chinese_label, choice_label
 from dangjian.core.dates import add_months
-from dangjian.core.errors import ServiceError
+from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.i18n import enumeration
 from dangjian.evaluations.choices import (
     CLOSED_STEPS,
@@ -73,6 +74,37 @@ def _step_is(ev: Evaluation, *steps: str) -> None:
 # --- opening and the steps ------------------------------------------------------------------------------
 
 
+def _check_opening(year: int, opened_on: dt.date, organ: str) -> None:
+    if not isinstance(opened_on, dt.date):
+        raise ServiceError(_("请填写开始日期。"), field="opened_on")
+    if opened_on > dt.date.today():
+        raise ServiceError(_("开始日期不能晚于今天。"), field="opened_on")
+    if opened_on.year != year:
+        raise ServiceError(_("开始日期应在%(year)s年内。") % {"year": year}, field="opened_on")
+    if organ not in Organ.values:
+        raise ServiceError(_("请选择评定机构。"), field="organ")
+
+
+def _create(actor, org: Org, year: int, opened_on: dt.date, organ: str, roster) -> Evaluation:
+    """The evaluation with its participants (the roster on the opening date) and its audit event."""
+    ev = Evaluation.objects.create(
+        org=org,
+        year=year,
+        opened_on=opened_on,
+        organ=organ,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    Participant.objects.bulk_create(
+        [Participant(evaluation=ev, member_id=e.member_id, formal=e.formal) for e in roster]
+    )
+    after = snapshot(ev) | {
+        "participants": len(roster),
+        "formal": sum(1 for e in roster if e.formal),
+    }
+    audit.record(actor=actor, action="create", obj=ev, org_path=org.path, after=after)
+    return ev
+
+
 def open_evaluation(*, actor, org: Org, year: int, opened_on: dt.date, organ: str) -> Evaluation:
     """Opens the year's 民主评议党员 of a 党支部: the participants are fixed now, every 正式党员 and 预备党员 on
     the roll of the branch (and its 党小组) on `opened_on`. Refused: not a 党支部, a future date, a date outside
@@ -85,14 +117,7 @@ def open_evaluation(*, actor, org: Org, year: int, opened_on: dt.date, organ: st
             % {"org": org.name, "type": choice_label(OrgType, org.type)},
             field="org",
         )
-    if not isinstance(opened_on, dt.date):
-        raise ServiceError(_("请填写开始日期。"), field="opened_on")
-    if opened_on > dt.date.today():
-        raise ServiceError(_("开始日期不能晚于今天。"), field="opened_on")
-    if opened_on.year != year:
-        raise ServiceError(_("开始日期应在%(year)s年内。") % {"year": year}, field="opened_on")
-    if organ not in Organ.values:
-        raise ServiceError(_("请选择评定机构。"), field="organ")
+    _check_opening(year, opened_on, organ)
     with transaction.atomic():
         require_org(actor, org, _("所选党支部不在您的管理范围内，未开展民主评议。"))
         if Evaluation.objects.filter(org=org, year=year).exists():
@@ -105,22 +130,56 @@ def open_evaluation(*, actor, org: Org, year: int, opened_on: dt.date, organ: st
                 _("%(org)s在%(date)s没有在册党员。") % {"org": org.name, "date": f"{opened_on:%Y-%m-%d}"},
                 field="opened_on",
             )
-        ev = Evaluation.objects.create(
-            org=org,
-            year=year,
-            opened_on=opened_on,
-            organ=organ,
-            created_by=actor if getattr(actor, "pk", None) else None,
+        return _create(actor, org, year, opened_on, organ, roster)
+
+
+@dataclass
+class Opened:
+    """What `open_for_branches` did: the evaluations opened, and the branches left alone."""
+
+    opened: list[Evaluation] = field(default_factory=list)
+    existing: list[Org] = field(default_factory=list)  # had the year's evaluation already
+    empty: list[Org] = field(default_factory=list)  # nobody on the roll on the opening date
+
+
+def open_for_branches(*, actor, org: Org, year: int, opened_on: dt.date, organ: str) -> Opened:
+    """A 党委 (or 党总支) opens the year's 民主评议党员 for every active 党支部 of its subtree at once (BR-16: “或由
+    党委统一开展”): one evaluation per branch that has none for the year, the participants fixed as
+    `open_evaluation` fixes them, one audit event per evaluation; branches that have one, or nobody on the roll,
+    are left alone. One transaction: all or nothing. Refused: a 党支部 or 党小组 (it opens its own), a bad date or
+    organ, a branch of the subtree outside the actor's scope (a 党委管理员 without its branches), nothing to open.
+    One roster read per branch opened."""
+    if org is None or org.type in (OrgType.ZHIBU, OrgType.XIAOZU):
+        raise ServiceError(_("请选择党委或党总支，由其统一为所属党支部开展民主评议。"), field="org")
+    _check_opening(year, opened_on, organ)
+    with transaction.atomic():
+        scope = fresh_scope(actor)
+        message = _("所选组织及其党支部不在您的管理范围内，未开展民主评议。")
+        if not scope.covers(org):
+            raise OutOfScope(message)
+        branches = list(
+            Org.objects.subtree(org).filter(type=OrgType.ZHIBU, dissolved_on__isnull=True).order_by("path")
         )
-        Participant.objects.bulk_create(
-            [Participant(evaluation=ev, member_id=e.member_id, formal=e.formal) for e in roster]
-        )
-        after = snapshot(ev) | {
-            "participants": len(roster),
-            "formal": sum(1 for e in roster if e.formal),
-        }
-        audit.record(actor=actor, action="create", obj=ev, org_path=org.path, after=after)
-    return ev
+        if any(not scope.covers(b) for b in branches):
+            raise OutOfScope(message)
+        having = set(Evaluation.objects.filter(org__in=branches, year=year).values_list("org_id", flat=True))
+        done = Opened()
+        for b in branches:
+            if b.pk in having:
+                done.existing.append(b)
+                continue
+            roster = members_in_subtree(b, opened_on)
+            if not roster:
+                done.empty.append(b)
+                continue
+            done.opened.append(_create(actor, b, year, opened_on, organ, roster))
+        if not done.opened:
+            raise ServiceError(
+                _("%(org)s所属党支部均已开展%(year)s年度民主评议党员，或没有在册党员，没有可开展的。")
+                % {"org": org.name, "year": year},
+                field="year",
+            )
+    return done
 
 
 def advance_step(

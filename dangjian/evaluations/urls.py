@@ -7,6 +7,7 @@ app_name = "evaluations"
 urlpatterns = [
     path("", views.index, name="index"),
     path("new/", views.open_new, name="open"),
+    path("new/branches/", views.open_for_branches, name="open_for_branches"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/advance/", views.advance, name="advance"),
     path("<int:pk>/tallies/", views.tallies, name="tallies"),

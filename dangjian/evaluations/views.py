@@ -25,6 +25,7 @@ from dangjian.evaluations.choices import RATING_ORDER, STEP_ORDER, Rating, Step
 from dangjian.evaluations.forms import (
     FollowUpForm,
     GradesForm,
+    OpenForBranchesForm,
     OpenForm,
     SelfAssessmentForm,
     TalliesForm,
@@ -50,7 +51,13 @@ def index(request):
     """The branches of the user's scope with their evaluation of the year (or a button to open one)."""
     year = parse_year(request.GET.get("year"), dt.date.today().year)
     rows = selectors.status(Org.objects.visible_to(request.user), year)
-    return render(request, "evaluations/index.html", {"nav": "evaluations", "year": year, "rows": rows})
+    context = {
+        "nav": "evaluations",
+        "year": year,
+        "rows": rows,
+        "may_open_for_branches": bool(selectors.parents(request.user)),
+    }
+    return render(request, "evaluations/index.html", context)
 
 
 @admin_required
@@ -92,6 +99,62 @@ def open_new(request):
         status = 400
     return render(
         request, "evaluations/open.html", {"nav": "evaluations", "org": org, "form": form}, status=status
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+@once.guarded
+def open_for_branches(request):
+    """A 党委 or 党总支 opens the year's 民主评议 for all its 党支部 that have none (`services.open_for_branches`).
+    Only for the 党委 and 党总支 the user administers: anyone else gets a 404."""
+    parents = selectors.parents(request.user)
+    if not parents:
+        raise Http404
+    today = dt.date.today()
+    initial = {"year": today.year, "opened_on": today, "org": request.GET.get("org")}
+    form = OpenForBranchesForm(request.POST or None, initial=initial, parents=parents)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            org = next(o for o in parents if o.pk == data["org"])
+            try:
+                with once.guard(request) as claim:
+                    done = services.open_for_branches(
+                        actor=request.user,
+                        org=org,
+                        year=data["year"],
+                        opened_on=data["opened_on"],
+                        organ=data["organ"],
+                    )
+                    target = f"{reverse('evaluations:index')}?year={data['year']}"
+                    claim.created(target)
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "已为%(opened)s个党支部开展%(year)s年度民主评议党员；"
+                        "%(existing)s个此前已开展，%(empty)s个没有在册党员，未开展。"
+                    )
+                    % {
+                        "opened": len(done.opened),
+                        "year": data["year"],
+                        "existing": len(done.existing),
+                        "empty": len(done.empty),
+                    },
+                )
+                return redirect(target)
+        status = 400
+    return render(
+        request,
+        "evaluations/open.html",
+        {"nav": "evaluations", "form": form, "for_branches": True},
+        status=status,
     )
 
 

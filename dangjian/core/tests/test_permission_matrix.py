@@ -1374,6 +1374,18 @@ TABLE: dict[str, Row] = {
             "organ": "committee",
         },
     ),
+    # a 党委 opens for all its branches (甲一 and 甲二 have none for that year): only a 党委/党总支 administrator
+    # has the page; one without its branches (dw_only) is refused on POST, changing nothing
+    "evaluations:open_for_branches": Row(
+        "login 403 404 404 404 200 200",
+        post="login 403 404 404 404 302+ 404",
+        data=lambda w: {
+            "org": w.orgs["A"].pk,
+            "year": TODAY.year - 3,
+            "opened_on": dt.date(TODAY.year - 3, 12, 1).isoformat(),
+            "organ": "committee",
+        },
+    ),
     "evaluations:detail": Row("login 403 200 404 404 200 404", kwargs=pk("evaluation")),
     "evaluations:advance": Row(
         "login 403 405 405 405 405 405",

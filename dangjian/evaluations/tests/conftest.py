@@ -41,6 +41,21 @@ def opened(branch):
     )
 
 
+def state(with_audit: bool = True) -> dict[str, list]:
+    """Every row of the evaluations tables (and the audit events' ids): compared before and after a refusal."""
+    from django.apps import apps
+
+    from dangjian.core.models import AuditEvent
+
+    rows = {
+        m._meta.label: list(m._base_manager.order_by("pk").values_list())
+        for m in apps.get_app_config("evaluations").get_models()
+    }
+    if with_audit:
+        rows["audit"] = list(AuditEvent.objects.order_by("pk").values_list("pk"))
+    return rows
+
+
 def advance_to(ev, step, actor):
     from dangjian.evaluations.choices import STEP_ORDER
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.apps import apps
 
 from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -13,17 +12,10 @@ from dangjian.core.models import AuditEvent
 from dangjian.evaluations import selectors, services
 from dangjian.evaluations.models import Participant, Participation, RatingRow
 from dangjian.evaluations.params import excellent_cap
-from dangjian.evaluations.tests.conftest import advance_to, ballot_of
+from dangjian.evaluations.tests.conftest import advance_to, ballot_of, state
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
-
-
-def state() -> dict[str, list]:
-    return {
-        m._meta.label: list(m._base_manager.order_by("pk").values_list())
-        for m in apps.get_app_config("evaluations").get_models()
-    } | {"audit": list(AuditEvent.objects.order_by("pk").values_list("pk"))}
 
 
 def vote(ev, member, branch, **kwargs):

@@ -1,4 +1,5 @@
-"""`dangjian import orgs|members|posts FILE [--dry-run] [--format json] [--user USERNAME]`.
+"""`dangjian import KIND FILE [--dry-run] [--format json] [--user USERNAME]`, KIND one of
+`core.imports.IMPORT_KINDS` (orgs, members, posts, … study-stats, ballot-tallies).
 
 Exit 0 when the file was imported (or would be, on a dry run), 1 when any row is invalid (nothing is
 written), 2 when the file cannot be read or the arguments are wrong.

@@ -1,16 +1,28 @@
 """`dangjian evaluations status --year Y [--org CODE] [--format table|json]`: every active 党支部 (of --org's
 subtree; default all) with its 民主评议党员 of the year — the step, participants, ballots cast online against
 those who receive one, paper ballots, grades and 优秀. Never a tally or a rating. Four queries whatever the
-number of branches. Exit 2 for bad arguments."""
+number of branches.
+
+`dangjian evaluations results EVAL_ID --format json|xlsx [--output FILE]`: one evaluation's results — the
+evaluation (branch, year, step, dates, ballots online and on paper) and per participant the name, 正式/预备, the
+测评 tallies, the grade and the 限期改正 due date and outcome. The tallies come from `selectors.results`, the read
+the result page uses: per person only once the 测评 is closed and from `min_ballots_for_tallies` ballots, else
+null (the total number of ballots is given once, with the evaluation). Nothing per voter exists to show. JSON goes
+to stdout (or --output); xlsx needs --output and is recorded as an export in the audit trail.
+
+Both run as the system (full scope, like every management command). Exit 2 for bad arguments, an unknown
+evaluation or xlsx without --output (nothing written)."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from dangjian.core import tables
+from dangjian.core import tables, xlsx
 from dangjian.core.choices import chinese_label
-from dangjian.evaluations.choices import Step
-from dangjian.evaluations.selectors import status
+from dangjian.core.downloads import record_export
+from dangjian.evaluations.choices import CLOSED_STEPS, RATING_ORDER, FollowUpOutcome, Organ, Rating, Step
+from dangjian.evaluations.models import Evaluation
+from dangjian.evaluations.selectors import participants, results, status
 from dangjian.orgs.commands import org_subtree, year_argument
 
 HEADERS = (
@@ -45,18 +57,134 @@ def table_rows(items: list[dict]) -> list[list[str]]:
     ]
 
 
+RESULT_HEADERS = (
+    "姓名",
+    "类别",
+    *(chinese_label(Rating, r) for r in RATING_ORDER),
+    "评定等次",
+    "限期改正期满日期",
+    "限期改正结果",
+)
+SYSTEM_NOTE = "以系统身份运行（不限管理范围），与其他管理命令相同。"
+
+
+def _fail(message: str) -> CommandError:
+    return CommandError(message, returncode=2)
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def results_json(ev: Evaluation) -> dict:
+    """The evaluation and its participants; the tallies from `selectors.results` (null unless shown)."""
+    people = participants(ev)
+    found = results(ev, people)
+    tallies = {row.participant.pk: row.counts for row in found.rows}
+    return {
+        "evaluation": {
+            "id": ev.pk,
+            "org": ev.org.code,
+            "name": ev.org.name,
+            "year": ev.year,
+            "step": ev.step,
+            "organ": ev.organ,
+            "opened_on": _day(ev.opened_on),
+            "voting_closed_on": _day(ev.voting_closed_on),
+            "graded_on": _day(ev.graded_on),
+            "published_on": _day(ev.published_on),
+            "completed_on": _day(ev.completed_on),
+            "ballots": found.ballots,
+            "ballots_online": found.online,
+            "ballots_paper": found.paper,
+            "threshold": found.threshold,
+            "tallies_shown": found.shown,
+        },
+        "participants": [
+            {
+                "name": p.member.name,
+                "category": "formal" if p.formal else "probationary",
+                "tallies": tallies.get(p.pk) if found.shown else None,
+                "grade": p.grade or None,
+                "followup_due": _day(p.followup_due),
+                "followup_outcome": p.followup_outcome or None,
+            }
+            for p in people
+        ],
+    }
+
+
+def _results_note(e: dict) -> str:
+    if e["tallies_shown"]:
+        return f"测评票共 {e['ballots']} 张（网上 {e['ballots_online']}，纸质 {e['ballots_paper']}）。"
+    if e["step"] not in CLOSED_STEPS:
+        return f"民主测评尚未结束，不显示测评结果；已收测评票 {e['ballots']} 张。"
+    return (
+        f"测评票共 {e['ballots']} 张（网上 {e['ballots_online']}，纸质 {e['ballots_paper']}），"
+        f"少于 {e['threshold']} 张，不显示每名党员的测评结果。"
+    )
+
+
+def write_results_xlsx(data: dict, target) -> None:
+    e = data["evaluation"]
+    dates = "，".join(
+        f"{label}：{e[key]}"
+        for key, label in (
+            ("opened_on", "开始日期"),
+            ("voting_closed_on", "测评结束"),
+            ("graded_on", "组织评定"),
+            ("published_on", "公示"),
+            ("completed_on", "完成"),
+        )
+        if e[key]
+    )
+    above = (
+        f"{e['name']}（{e['org']}）{e['year']}年度民主评议党员",
+        f"当前步骤：{chinese_label(Step, e['step'])}；评定机构：{chinese_label(Organ, e['organ'])}",
+        dates,
+        _results_note(e),
+    )
+    rows = []
+    for p in data["participants"]:
+        counts = p["tallies"] or {}
+        rows.append(
+            [
+                p["name"],
+                "正式党员" if p["category"] == "formal" else "预备党员",
+                *(counts.get(r) for r in RATING_ORDER),
+                chinese_label(Rating, p["grade"]) if p["grade"] else "",
+                p["followup_due"] or "",
+                chinese_label(FollowUpOutcome, p["followup_outcome"]) if p["followup_outcome"] else "",
+            ]
+        )
+    xlsx.save_tables(
+        [xlsx.Table("民主评议结果", header=RESULT_HEADERS, rows=rows, above=above, widths=(12, 10))], target
+    )
+
+
 class Command(BaseCommand):
-    help = "民主评议党员：按党支部列出某年度的进展。"
+    help = "民主评议党员：按党支部列出某年度的进展，或导出一次民主评议的结果。" + SYSTEM_NOTE
 
     def add_arguments(self, parser) -> None:
-        sub = parser.add_subparsers(dest="action", metavar="{status}")
+        sub = parser.add_subparsers(dest="action", metavar="{status,results}")
         sub.required = True
         s = sub.add_parser("status", help="按党支部列出某年度民主评议党员的步骤、投票和评定人数")
         s.add_argument("--year", required=True, metavar="YYYY", help="年度，如 2026")
         s.add_argument("--org", metavar="CODE", help="组织编码：只含该组织及其下级组织")
         s.add_argument("--format", choices=["table", "json"], default="table")
+        r = sub.add_parser(
+            "results",
+            help="导出一次民主评议的结果：测评结束且测评票达到规定张数后才含每名党员的测评票数，"
+            "从不含任何人的投票内容。" + SYSTEM_NOTE,
+        )
+        r.add_argument("evaluation", metavar="EVAL_ID", help="民主评议的编号（页面地址中的数字）")
+        r.add_argument("--format", choices=["json", "xlsx"], required=True)
+        r.add_argument("--output", metavar="FILE", help="输出文件（xlsx 格式必填；json 默认输出到屏幕）")
 
     def handle(self, *args, **options) -> None:
+        if options["action"] == "results":
+            self._results(options)
+            return
         year = year_argument(options["year"])
         orgs = org_subtree(options["org"])
         items = [row.as_json() for row in status(orgs, year)]
@@ -64,3 +192,35 @@ class Command(BaseCommand):
             self.stdout.write(tables.to_json(items), ending="")
         else:
             self.stdout.write(tables.format_table(HEADERS, table_rows(items)), ending="")
+
+    def _results(self, options) -> None:
+        fmt, output = options["format"], options["output"]
+        if fmt == "xlsx" and not output:
+            raise _fail("xlsx 格式须用 --output 指定输出文件。")
+        raw = options["evaluation"]
+        ev = (
+            Evaluation.objects.select_related("org").filter(pk=int(raw)).first()
+            if raw.isascii() and raw.isdigit()
+            else None
+        )
+        if ev is None:
+            raise _fail(f"编号为“{raw}”的民主评议不存在。")
+        data = results_json(ev)
+        if fmt == "json":
+            text = tables.to_json(data)
+            if output:
+                with open(output, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+            else:
+                self.stdout.write(text, ending="")
+            return
+        write_results_xlsx(data, output)
+        record_export(
+            actor=None,
+            what="民主评议党员结果",
+            object_type="evaluations.evaluation",
+            org_path=ev.org.path,
+            scope=f"{ev}（命令行，{output}）",
+            rows=len(data["participants"]),
+        )
+        self.stderr.write(f"已写入 {output}（{len(data['participants'])} 名党员）。")

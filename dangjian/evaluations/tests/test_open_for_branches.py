@@ -1,0 +1,111 @@
+"""A 党委 opens the year's 民主评议党员 for all its 党支部 at once: one evaluation per branch without one, in one
+transaction, one audit event each; out of scope, nothing changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.models import AuditEvent
+from dangjian.evaluations import services
+from dangjian.evaluations.models import Evaluation
+from dangjian.evaluations.tests.conftest import state
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def open_for(actor, org, **kwargs):
+    args = {"year": TODAY.year, "opened_on": TODAY, "organ": "assembly"} | kwargs
+    return services.open_for_branches(actor=actor, org=org, **args)
+
+
+@pytest.fixture
+def a2_member(tree, make_member):
+    return make_member(tree.a2, name="甲二党员")
+
+
+def test_the_party_committee_opens_one_per_branch_without_one(branch, opened, a2_member, tree):
+    events = AuditEvent.objects.filter(action="create", object_type="evaluations.evaluation").count()
+    done = services.open_for_branches(
+        actor=branch.dangwei, org=tree.a, year=TODAY.year, opened_on=TODAY, organ="committee"
+    )
+    assert [e.org for e in done.opened] == [tree.a2] and done.existing == [tree.a1] and done.empty == []
+    ev = Evaluation.objects.get(org=tree.a2, year=TODAY.year)
+    assert (ev.organ, ev.opened_on, ev.created_by) == ("committee", TODAY, branch.dangwei)
+    assert [p.member for p in ev.participants.all()] == [a2_member]
+    assert Evaluation.objects.get(org=tree.a1, year=TODAY.year) == opened  # left alone
+    assert (
+        AuditEvent.objects.filter(action="create", object_type="evaluations.evaluation").count() == events + 1
+    )
+
+
+def test_every_branch_gets_its_own_evaluation_and_audit_event(branch, a2_member, tree):
+    done = open_for(branch.dangwei, tree.a)
+    assert sorted(e.org.code for e in done.opened) == ["A1", "A2"]
+    assert Evaluation.objects.get(org=tree.a1).participants.count() == 10
+    opened_events = AuditEvent.objects.filter(action="create", object_type="evaluations.evaluation")
+    assert sorted(e.org_path for e in opened_events) == sorted([tree.a1.path, tree.a2.path])
+
+
+def test_a_branch_without_members_is_left_alone(branch, tree):
+    done = open_for(branch.dangwei, tree.a)
+    assert [e.org for e in done.opened] == [tree.a1] and done.empty == [tree.a2]
+
+
+@pytest.mark.parametrize("who", ["admin", "sibling", "foreign", "dangwei_only"])
+def test_out_of_scope_changes_nothing(branch, a2_member, tree, make_user, who):
+    actor = (
+        make_user("dw_only", "dangwei_admin", tree.a, include_descendants=False)
+        if who == "dangwei_only"
+        else getattr(branch, who)
+    )
+    before = state()
+    with pytest.raises(OutOfScope):
+        open_for(actor, tree.a)
+    assert state() == before
+
+
+def test_a_branch_opens_its_own(branch, tree):
+    before = state()
+    with pytest.raises(ServiceError, match="请选择党委或党总支"):
+        open_for(branch.dangwei, tree.a1)
+    assert state() == before
+
+
+def test_nothing_to_open_is_refused(branch, opened, tree):
+    before = state()
+    with pytest.raises(ServiceError, match="没有可开展的"):
+        open_for(branch.dangwei, tree.a)  # 甲一 has one, 甲二 has nobody on its roll
+    assert state() == before
+
+
+def test_a_future_date_is_refused(branch, tree):
+    with pytest.raises(ServiceError, match="不能晚于今天"):
+        open_for(branch.dangwei, tree.a, opened_on=TODAY + dt.timedelta(days=1))
+    assert not Evaluation.objects.exists()
+
+
+def test_the_index_offers_the_button_to_a_party_committee_only(branch, a2_member, tree):
+    dangwei, admin = Client(), Client()
+    dangwei.force_login(branch.dangwei)
+    admin.force_login(branch.admin)
+    url = reverse("evaluations:open_for_branches")
+    assert url in dangwei.get(reverse("evaluations:index")).content.decode()
+    assert url not in admin.get(reverse("evaluations:index")).content.decode()
+    assert admin.get(url).status_code == 404
+    page = dangwei.get(url)
+    assert page.status_code == 200 and "甲委机关党委" in page.content.decode()
+    response = dangwei.post(
+        url, {"org": tree.a.pk, "year": TODAY.year, "opened_on": TODAY.isoformat(), "organ": "assembly"}
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"?year={TODAY.year}")
+    assert set(Evaluation.objects.values_list("org__code", flat=True)) == {"A1", "A2"}
+    again = dangwei.post(
+        url, {"org": tree.a.pk, "year": TODAY.year, "opened_on": TODAY.isoformat(), "organ": "assembly"}
+    )
+    assert again.status_code == 400 and "没有可开展的" in again.content.decode()
