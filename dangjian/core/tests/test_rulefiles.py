@@ -309,6 +309,7 @@ REAL_FILES = {
     "v3.yaml": RulesetFile,
     "v4.yaml": RulesetFile,
     "v5.yaml": RulesetFile,
+    "v6.yaml": RulesetFile,
 }
 
 
