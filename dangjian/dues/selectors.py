@@ -224,7 +224,7 @@ class OpenMonth:
 def open_this_month(user, today: dt.date, org: Org | None = None) -> list[OpenMonth]:
     """Per visible branch with any: how many of the members `reminders` lists are not yet fully paid this month,
     read from their ledger snapshots' status codes (dues.snapshots); the ledger is computed only for members
-    without a current snapshot or with a date of leaving the roll (a snapshot ignores it). Four queries when
+    without a current snapshot or with a date of leaving the roll (a snapshot ignores it). Five queries when
     every snapshot is current, whatever the number of members (the work list's 本月党费)."""
     month = month_start(today)
     index = month_index(month)

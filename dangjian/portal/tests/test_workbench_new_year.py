@@ -213,15 +213,13 @@ def test_the_home_pages_read_as_many_queries_in_the_window_whatever_the_number_o
     )
 
 
-def test_decembers_unpaid_dues_stay_overdue_in_january(users, tree, make_member):
-    """With a 集中交纳日 (the 18th) December's dues were overdue on 31 December: the month stays on the list."""
+def paid_through_november(payer):
+    """A base of 6000 from June 2026 and June to November paid on 1 December: December is unpaid."""
     from decimal import Decimal
 
-    from dangjian.dues.services import declare_base, record_payment, set_collection_day
+    from dangjian.dues.services import declare_base, record_payment
 
-    payer = make_member(tree.a1, name="王一")
     with at(dt.date(2026, 12, 1)):
-        set_collection_day(actor=None, org=tree.a1, day=18)
         declare_base(
             actor=None,
             member=payer,
@@ -238,6 +236,16 @@ def test_decembers_unpaid_dues_stay_overdue_in_january(users, tree, make_member)
             paid_on=dt.date(2026, 12, 1),
             method="cash",
         )
+    return payer
+
+
+def test_decembers_unpaid_dues_stay_overdue_in_january(users, tree, make_member):
+    """With a 集中交纳日 (the 18th) December's dues were overdue on 31 December: the month stays on the list."""
+    from dangjian.dues.services import set_collection_day
+
+    with at(dt.date(2026, 12, 1)):
+        set_collection_day(actor=None, org=tree.a1, day=18)
+    paid_through_november(make_member(tree.a1, name="王一"))
     nightly(LAST_DAY)
     nightly(JAN5)
     dues = {
@@ -260,26 +268,9 @@ def test_decembers_unpaid_dues_of_a_branch_without_a_collection_day_stay_overdue
     provider lists it in the first months of the new year, overdue, until it is paid."""
     from decimal import Decimal
 
-    from dangjian.dues.services import declare_base, record_payment
+    from dangjian.dues.services import record_payment
 
-    payer = make_member(tree.a1, name="王一")
-    with at(dt.date(2026, 12, 1)):
-        declare_base(
-            actor=None,
-            member=payer,
-            year=2026,
-            category="active",
-            monthly_base=Decimal("6000"),
-            effective_month=dt.date(2026, 6, 1),
-        )
-        record_payment(
-            actor=None,
-            member=payer,
-            months="2026-06~2026-11",
-            amount=Decimal("540.00"),
-            paid_on=dt.date(2026, 12, 1),
-            method="cash",
-        )
+    payer = paid_through_november(make_member(tree.a1, name="王一"))
     nightly(LAST_DAY)
     nightly(JAN5)
 
