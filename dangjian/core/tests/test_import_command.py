@@ -156,3 +156,15 @@ def test_console_command_exits_2_for_bad_files_and_arguments(tmp_path, args, mes
     assert done.returncode == 2
     assert message in done.stderr
     assert done.stdout == ""
+
+
+def test_the_help_names_every_kind_of_import():
+    """`dangjian import --help` lists every kind with its label (a kind added to the registry is listed)."""
+    from django.core.management import load_command_class
+
+    from dangjian.core.imports import IMPORT_KINDS
+
+    parser = load_command_class("dangjian.core", "import").create_parser("dangjian", "import")
+    text = " ".join(parser.format_help().split())  # argparse wraps lines
+    for kind, label in IMPORT_KINDS.items():
+        assert f"{kind} {label}" in text

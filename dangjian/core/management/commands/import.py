@@ -16,11 +16,17 @@ from dangjian.core.imports import IMPORT_KINDS, ImportFileError, ImportResult, r
 
 
 class Command(BaseCommand):
-    help = "从 Excel 文件（.xlsx，第一张工作表，第一行为列名）导入组织、党员或党内职务。"
+    help = (
+        "从 Excel 文件（.xlsx，第一张工作表，第一行为列名）导入数据："
+        + "、".join(IMPORT_KINDS.values())
+        + "。"
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
-            "kind", choices=list(IMPORT_KINDS), help="导入内容：orgs 组织，members 党员，posts 党内职务"
+            "kind",
+            choices=list(IMPORT_KINDS),
+            help="导入内容：" + "，".join(f"{kind} {label}" for kind, label in IMPORT_KINDS.items()),
         )
         parser.add_argument("file", help="Excel 文件路径（.xlsx）")
         parser.add_argument("--dry-run", action="store_true", help="只检查并统计，不写入数据库")
