@@ -27,6 +27,7 @@ from dangjian.meetings.models import PlannedMeeting
 from dangjian.meetings.selectors import recording_orgs
 from dangjian.meetings.services import cancel_plan, plan_meeting, update_plan
 from dangjian.members.forms import DateInput, OrgChoiceField
+from dangjian.orgs.choices import OrgType
 from dangjian.orgs.forms import BootstrapMixin
 from dangjian.orgs.models import Org
 
@@ -124,6 +125,19 @@ class CancelForm(BootstrapMixin, forms.Form):
         self._style()
 
 
+def preselected_org(request, orgs) -> str | None:
+    """The organisation a new record's form starts with: the one the link names (`?org=`) if the user may
+    record for it, else the only one (or the only 党支部) the user records for."""
+    keys = {str(org.pk) for org in orgs}
+    wanted = request.GET.get("org", "")
+    if wanted in keys:
+        return wanted
+    branches = [org for org in orgs if org.type == OrgType.ZHIBU]
+    if len(orgs) == 1 or len(branches) == 1:
+        return str((orgs[0] if len(orgs) == 1 else branches[0]).pk)
+    return None
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 @once.guarded
@@ -131,7 +145,8 @@ def plans(request):
     """The plans of the organisations the user administers, soonest first, each with a button to record it;
     and the form to plan one more."""
     orgs = recording_orgs(request.user)
-    form = PlanForm(request.POST or None, orgs=orgs, initial={"date": dt.date.today()})
+    initial = {"date": dt.date.today(), "org": preselected_org(request, orgs)}
+    form = PlanForm(request.POST or None, orgs=orgs, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             with once.guard(request) as claim:

@@ -33,7 +33,6 @@ from dangjian.meetings.forms import (
 )
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.services import create_meeting, delete_meeting, record_orglife_review, update_meeting
-from dangjian.orgs.choices import OrgType
 
 TODO_ORG_LIMIT = 30  # a scope with more organisations to remind is first summarised per 单位
 TODO_PAGE = 10  # organisations per page of the 待办 panel
@@ -86,14 +85,9 @@ def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan
 
 def _create_initial(request, orgs) -> dict:
     initial: dict = {"date": dt.date.today()}
-    keys = {str(org.pk) for org in orgs}
-    wanted = request.GET.get("org", "")
-    if wanted in keys:
-        initial["org"] = wanted
-    else:
-        branches = [org for org in orgs if org.type == OrgType.ZHIBU]
-        if len(orgs) == 1 or len(branches) == 1:
-            initial["org"] = str((orgs[0] if len(orgs) == 1 else branches[0]).pk)
+    org = plans.preselected_org(request, orgs)
+    if org:
+        initial["org"] = org
     wanted_types = [t for t in request.GET.getlist("type") if t in MeetingType.values]
     if wanted_types:
         initial["types"] = wanted_types

@@ -65,6 +65,28 @@ def test_the_plans_page_plans_one_and_lists_it_with_a_button_to_record_it(client
     assert "专题党课" in html and f"{reverse('meetings:create')}?plan={found.pk}" in html
 
 
+def _selected_org(html: str) -> str | None:
+    import re
+
+    select = re.search(r'<select name="org".*?</select>', html, re.S)
+    assert select
+    chosen = re.search(r'<option value="(\d+)"[^>]*selected', select.group(0))
+    return chosen.group(1) if chosen else None
+
+
+@FROZEN
+def test_the_plan_form_starts_with_the_branch_as_the_record_form_does(client, users, tree):
+    """A branch administrator's form starts with their branch; a 党委 administrator's with the one the link
+    names (?org=) when it is theirs, else with nothing chosen."""
+    client.force_login(users["branch_a1"])
+    assert _selected_org(client.get(reverse("meetings:plans")).content.decode()) == str(tree.a1.pk)
+    client.force_login(users["dangwei_a"])
+    url = reverse("meetings:plans")
+    assert _selected_org(client.get(url).content.decode()) is None
+    assert _selected_org(client.get(f"{url}?org={tree.a2.pk}").content.decode()) == str(tree.a2.pk)
+    assert _selected_org(client.get(f"{url}?org={tree.b1.pk}").content.decode()) is None
+
+
 @FROZEN
 def test_recording_starts_from_the_plan_and_links_it(client, users, tree, make_member):
     make_member(tree.a1, name="王一")
