@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.utils.translation import gettext
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
@@ -421,10 +422,12 @@ def summary_lines(members, year: int) -> list[SummaryLine]:
     by_unit: dict[str, list[SummaryLine]] = defaultdict(list)
     for line in sorted(lines.values(), key=lambda x: x.org.path):
         by_unit[line.unit].append(line)
-    total = SummaryLine("合计", is_unit=True)
+    total = SummaryLine(gettext("合计"), is_unit=True)
     for unit, unit_lines in by_unit.items():
         result.extend(unit_lines)
-        subtotal = SummaryLine(f"{unit or '其他'} 小计", unit=unit, is_unit=True)
+        subtotal = SummaryLine(
+            gettext("%(unit)s 小计") % {"unit": unit or gettext("其他")}, unit=unit, is_unit=True
+        )
         for line in unit_lines:
             for i, (d, p) in enumerate(line.months):
                 subtotal.add(i, d, p)

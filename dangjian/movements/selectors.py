@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
@@ -333,10 +334,12 @@ def summary(members: QuerySet, as_of: dt.date) -> list[SummaryLine]:
         line = SummaryLine(org.name, org, org.unit or "")
         line.add(counts[org.pk])
         by_unit[line.unit].append(line)
-    total = SummaryLine("合计", is_unit=True)
+    total = SummaryLine(gettext("合计"), is_unit=True)
     for unit, unit_lines in by_unit.items():
         lines.extend(unit_lines)
-        subtotal = SummaryLine(f"{unit or '其他'} 小计", unit=unit, is_unit=True)
+        subtotal = SummaryLine(
+            gettext("%(unit)s 小计") % {"unit": unit or gettext("其他")}, unit=unit, is_unit=True
+        )
         for line in unit_lines:
             subtotal.add(line.counts)
             total.add(line.counts)

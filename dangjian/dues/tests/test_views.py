@@ -460,6 +460,9 @@ def test_summary_rolls_up_per_unit(client, users, tree, branch):
     lines = response.context["lines"]
     labels = [line.label for line in lines]
     assert labels == ["甲一支部", "甲二支部", "甲委 小计", "合计"]
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    english = client.get(f"{reverse('dues:summary')}?year={TODAY.year}").context["lines"]
+    assert [line.label for line in english][-2:] == ["甲委 subtotal", "Total"]
     a2 = lines[1]
     cell = a2.cells[MONTH.month - 1]
     assert cell["due"] == Decimal("90.00") and cell["paid"] == Decimal("90.00") and cell["rate"] == 100
