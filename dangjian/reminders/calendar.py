@@ -33,7 +33,9 @@ def _work_events(user, on: dt.date, absolute: Callable[[str], str]) -> list[Even
             Event(
                 uid=f"{item_key(item)}@dangjian",
                 day=item.due,
-                summary=f"{mark}{item.category_label}：{item.title}（{item.org.name}）",
+                summary=mark
+                + _("%(category)s：%(title)s（%(org)s）")
+                % {"category": item.category_label, "title": item.title, "org": item.org.name},
                 description=item.detail,
                 url=absolute(item.link.url) if item.link else "",
             )

@@ -51,7 +51,7 @@ def _email_body(items: list[Notification], base_url: str) -> str:
     for n in items:
         mark = _("【逾期】") if n.overdue else ""
         due = _("（期限%(day)s）") % {"day": f"{n.due:%Y-%m-%d}"} if n.due else ""
-        org = f"{n.org.name}：" if n.org is not None else ""
+        org = _("%(org)s：") % {"org": n.org.name} if n.org is not None else ""
         lines.append(f"- {mark}{org}{n.title}{n.period and ' ' + n.period_label}{due}")
         if n.link:
             lines.append(f"  {base_url}{n.link}")

@@ -108,7 +108,7 @@ def test_across_a_collection_day_and_a_deadline_one_notification_each_and_the_em
     assert all(rcpt == ["a1@example.gov.cn"] for rcpt, _m in smtp.received)
     bodies = {m["Subject"]: m.get_content() for _r, m in smtp.received}
     first = next(body for subject, body in bodies.items() if "2026-06-15" in subject)
-    assert "本月党费" in first and "（期限2026-06-18）" in first
+    assert f"- {tree.a1.name}：本月党费" in first and "（期限2026-06-18）" in first
     assert f"https://dangjian.example.gov.cn{reverse('dues:sheet')}?org={tree.a1.pk}&month=2026-06" in first
     assert any("赵申请" in body for body in bodies.values())
     assert AuditEvent.objects.filter(action="notify", note__startswith="邮件摘要").exists()
