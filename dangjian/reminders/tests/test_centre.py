@@ -76,6 +76,8 @@ def test_the_list_shows_only_ones_own_newest_first_paginated(client, users, sett
     second = client.get(reverse("reminders:list"), {"page": 2})
     assert [n.title for n in second.context["page"].object_list] == ["一号事项"]
     assert "别人的事项" not in first.content.decode() + second.content.decode()
+    # the titles are Chinese text kept as written: marked so in the English interface too
+    assert '<strong lang="zh-hans">三号事项</strong>' in first.content.decode()
 
 
 def test_the_recipient_marks_one_read_and_opens_the_page_that_settles_it(client, users):
