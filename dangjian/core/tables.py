@@ -73,3 +73,13 @@ def format_records(
 def to_json(data: Any, *, one_line: bool = False) -> str:
     """`data` as JSON text ending with a newline: indented by 2, or on one line for a single result."""
     return json.dumps(data, ensure_ascii=False, indent=None if one_line else 2) + "\n"
+
+
+def write_json(data: Any, output: str | None, stdout) -> None:
+    """A command's JSON: to the file `output` when given, else to its stdout."""
+    text = to_json(data)
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        stdout.write(text, ending="")

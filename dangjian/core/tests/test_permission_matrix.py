@@ -1114,6 +1114,7 @@ TABLE: dict[str, Row] = {
     "compliance:org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     "compliance:export": Row("login 403 200 200 200 200 200"),
     "compliance:rules": Row("login 403 200 200 200 200 200"),
+    "assessment:scheme": Row("login 403 200 200 200 200 200"),
     # --- 党费
     "dues:sheet": Row(
         "login 403 200 200 200 200 200",

@@ -207,12 +207,7 @@ class Command(BaseCommand):
             raise _fail(f"编号为“{raw}”的民主评议不存在。")
         data = results_json(ev)
         if fmt == "json":
-            text = tables.to_json(data)
-            if output:
-                with open(output, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-            else:
-                self.stdout.write(text, ending="")
+            tables.write_json(data, output, self.stdout)
             return
         write_results_xlsx(data, output)
         record_export(

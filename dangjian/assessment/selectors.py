@@ -1,0 +1,243 @@
+"""The assessment of a year, read set-based: the scheme, the organisations, the kept rule results that fail,
+when they were evaluated and the completed 民主评议 — five queries whatever the number of organisations — then the
+pure arithmetic of `scoring`.
+
+Who is assessed: each organ's party organisation as one unit (its 党组 and 机关党委 and everything under them:
+the organisations sharing a 所在单位, the roll-up unit of the kept results), and every 党支部 separately for
+分类定级. The rules are read from the kept results of the current rulebook, which must hold every rule the scheme
+binds; an organisation whose results were never evaluated leaves its unit's rule indicators unscored rather than
+scored as if nothing were missing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from dangjian.assessment import scoring
+from dangjian.assessment.scheme import LoadedScheme, load_scheme, require_rules
+from dangjian.assessment.scoring import BranchTier, Failing, IndicatorScore, Total
+from dangjian.compliance.kept import unit_key
+from dangjian.compliance.models import KeptResult, KeptStamp
+from dangjian.compliance.rulebook import load_ruleset
+from dangjian.evaluations.models import Evaluation
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
+
+NOT_EVALUATED = "本单位有组织尚未生成检查结果（运行 dangjian compliance refresh 后再计分），本项暂不计分。"
+ASSESSOR_PENDING = "由考评人员评分（须写明理由），尚未评分。"
+
+
+@dataclass(frozen=True)
+class OrgRow:
+    id: int
+    code: str
+    name: str
+    type: str
+    path: str
+    unit: str
+
+    @property
+    def unit_key(self) -> str:
+        return unit_key(self)
+
+
+@dataclass
+class UnitResult:
+    key: str
+    name: str
+    codes: list[str]  # the organ's party organisations directly under the 工委 (党组, 机关党委)
+    orgs: int
+    branches: int
+    evaluated: bool
+    scores: list[IndicatorScore]
+    total: Total
+    grade: str | None = None  # given once every unit is completely scored
+
+    def as_json(self) -> dict:
+        return {
+            "unit": self.key,
+            "name": self.name,
+            "codes": self.codes,
+            "orgs": self.orgs,
+            "branches": self.branches,
+            "evaluated": self.evaluated,
+            "total": str(self.total.total),
+            "complete": self.total.complete,
+            "grade": self.grade,
+            "indicators": [s.as_json() for s in self.scores],
+        }
+
+
+@dataclass
+class BranchResult:
+    org: OrgRow
+    evaluated: bool
+    tier: BranchTier
+    scores: list[IndicatorScore] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {
+            "org": self.org.code,
+            "name": self.org.name,
+            "unit": self.org.unit_key,
+            "evaluated": self.evaluated,
+            "score": None if self.tier.score is None else str(self.tier.score),
+            "tier": self.tier.tier,
+            "role": self.tier.role,
+            "reasons": self.tier.reasons,
+        }
+
+
+@dataclass
+class Assessment:
+    loaded: LoadedScheme
+    year: int
+    rulebook_version: int
+    as_of: dt.date | None  # the latest evaluation date of the kept results read
+    units: list[UnitResult]
+    branches: list[BranchResult]
+
+    def as_json(self) -> dict:
+        s = self.loaded.scheme
+        return {
+            "year": self.year,
+            "scheme": {
+                "file": self.loaded.file,
+                "version": s.version,
+                "title": s.title,
+                "published": s.published,
+                "checksum": self.loaded.checksum,
+                "total": str(s.total),
+                "organ_weight": str(s.organ_weight),
+            },
+            "rulebook_version": self.rulebook_version,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "units": [u.as_json() for u in self.units],
+            "branches": [b.as_json() for b in self.branches],
+        }
+
+
+def _orgs(year: int, orgs: QuerySet[Org] | None) -> list[OrgRow]:
+    qs = (Org.objects.all() if orgs is None else orgs).exclude(type=OrgType.GONGWEI)
+    qs = qs.exclude(dissolved_on__lt=dt.date(year, 1, 1)).exclude(founded_on__gt=dt.date(year, 12, 31))
+    return [
+        OrgRow(*row) for row in qs.order_by("path").values_list("id", "code", "name", "type", "path", "unit")
+    ]
+
+
+def assess(year: int, orgs: QuerySet[Org] | None = None) -> Assessment:
+    """The assessment of `year` over `orgs` (default every organisation; a subtree gives its units' and
+    branches' part — a unit is only whole when all of it is inside). Raises SchemeError when the year has no
+    valid scheme or the current rulebook lacks one of its rules."""
+    loaded = load_scheme(year)
+    scheme = loaded.scheme
+    ruleset = load_ruleset()
+    require_rules(
+        scheme, ruleset, f"当前规则库第 {ruleset.version} 版中没有考核方案 {loaded.file} 所依据的规则 "
+    )
+    rows = _orgs(year, orgs)
+    by_id = {o.id: o for o in rows}
+    ids = list(by_id)
+    stamps = dict(
+        KeptStamp.objects.filter(version=ruleset.version, year=year, org_id__in=ids).values_list(
+            "org_id", "as_of"
+        )
+    )
+    failing: dict[int, list[Failing]] = defaultdict(list)
+    results = KeptResult.objects.filter(
+        version=ruleset.version, year=year, status="fail", rule_id__in=sorted(scheme.rule_ids), org_id__in=ids
+    ).values_list("org_id", "rule_id", "missing")
+    for org_id, rule_id, missing in results:
+        o = by_id[org_id]
+        failing[org_id].append(Failing(org_id, o.code, o.name, rule_id, tuple(str(m) for m in missing or ())))
+    completed: set[int] = set()
+    if any(i.method == "evaluation" for i in scheme.indicators):
+        completed = set(
+            Evaluation.objects.filter(year=year, completed_on__isnull=False, org_id__in=ids).values_list(
+                "org_id", flat=True
+            )
+        )
+    evaluable = {o.id for o in rule_org_rows(rows, ruleset)}
+    as_of = max(stamps.values(), default=None)
+
+    units: dict[str, list[OrgRow]] = defaultdict(list)
+    for o in rows:
+        if o.type != OrgType.XIAOZU:
+            units[o.unit_key].append(o)
+    unit_results = [
+        _unit(loaded, key, members, failing, stamps, evaluable, completed) for key, members in units.items()
+    ]
+    complete = [u for u in unit_results if u.total.complete]
+    if complete and len(complete) == len(unit_results):
+        grades = scoring.grades_of({u.key: u.total.total for u in unit_results}, scheme.grading)
+        for u in unit_results:
+            u.grade = grades[u.key]
+    unit_results.sort(key=lambda u: (-u.total.total, u.key))
+
+    day = as_of or min(dt.date.today(), dt.date(year, 12, 31))
+    branch_results = []
+    for o in rows:
+        if o.type != OrgType.ZHIBU:
+            continue
+        if o.id not in stamps:
+            branch_results.append(BranchResult(o, False, BranchTier(None, None, None, [NOT_EVALUATED])))
+            continue
+        score, scores = scoring.branch_score(scheme, failing.get(o.id, []))
+        branch_results.append(
+            BranchResult(o, True, scoring.tier_of(scheme.tiering, score, failing.get(o.id, []), day), scores)
+        )
+    return Assessment(loaded, year, ruleset.version, as_of, unit_results, branch_results)
+
+
+def rule_org_rows(rows: list[OrgRow], ruleset) -> list[OrgRow]:
+    types = {t for rule in ruleset.rules for t in rule.applies_to}
+    return [o for o in rows if o.type in types]
+
+
+def _unit(loaded, key, members, failing, stamps, evaluable, completed) -> UnitResult:
+    scheme = loaded.scheme
+    evaluated = all(o.id in stamps for o in members if o.id in evaluable)
+    unit_failing = [f for o in members for f in failing.get(o.id, [])]
+    branches = [o for o in members if o.type == OrgType.ZHIBU]
+    scores: list[IndicatorScore] = []
+    for indicator in scheme.indicators:
+        group = scheme.group_of[indicator.id]
+        if indicator.method == "rules":
+            if evaluated:
+                scores.append(scoring.score_rules(indicator, unit_failing, group=group))
+            else:
+                scores.append(scoring.unscored(indicator, group=group, why=NOT_EVALUATED))
+        elif indicator.method == "evaluation":
+            done = sum(1 for b in branches if b.id in completed)
+            scores.append(
+                scoring.score_review_completed(indicator, branches=len(branches), completed=done, group=group)
+            )
+        else:
+            scores.append(scoring.unscored(indicator, group=group, why=ASSESSOR_PENDING))
+    top = [o for o in members if o.path.count("/") == 2]  # directly under the 工委: "GW/A/"
+    name = key if not key.startswith("@") else (top[0].name if top else key[1:])
+    return UnitResult(
+        key=key,
+        name=name,
+        codes=[o.code for o in top],
+        orgs=len(members),
+        branches=len(branches),
+        evaluated=evaluated,
+        scores=scores,
+        total=scoring.total_of(scores),
+    )
+
+
+def unit_of(assessment: Assessment, code: str) -> UnitResult | None:
+    for u in assessment.units:
+        if code in u.codes:
+            return u
+    return None
+
+
+def total_points(scores: list[IndicatorScore]) -> Decimal:
+    return sum((s.points for s in scores if s.method not in ("bonus", "penalty")), Decimal(0))
