@@ -18,7 +18,8 @@ from decimal import Decimal
 from django.db.models import QuerySet
 
 from dangjian.assessment import scoring
-from dangjian.assessment.scheme import LoadedScheme, load_scheme, require_rules
+from dangjian.assessment.models import FrozenBranch, FrozenUnit, ManualScore, Round, Ruling, SelfReview
+from dangjian.assessment.scheme import LoadedScheme, SchemeError, load_scheme, require_rules
 from dangjian.assessment.scoring import BranchTier, Failing, IndicatorScore, Total
 from dangjian.compliance.kept import unit_key
 from dangjian.compliance.models import KeptResult, KeptStamp
@@ -118,6 +119,7 @@ class Assessment:
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "units": [u.as_json() for u in self.units],
             "branches": [b.as_json() for b in self.branches],
+            "frozen": False,
         }
 
 
@@ -129,12 +131,25 @@ def _orgs(year: int, orgs: QuerySet[Org] | None) -> list[OrgRow]:
     ]
 
 
-def assess(year: int, orgs: QuerySet[Org] | None = None) -> Assessment:
+def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None = None) -> Assessment:
     """The assessment of `year` over `orgs` (default every organisation; a subtree gives its units' and
-    branches' part — a unit is only whole when all of it is inside). Raises SchemeError when the year has no
-    valid scheme or the current rulebook lacks one of its rules."""
+    branches' part — a unit is only whole when all of it is inside), live: with the round's assessor scores and
+    accepted contests when a round is given. Raises SchemeError when the year has no valid scheme, the current
+    rulebook lacks one of its rules, or the scheme is not the one the round was opened with."""
     loaded = load_scheme(year)
     scheme = loaded.scheme
+    manual: dict[tuple[str, str], ManualScore] = {}
+    accepted: dict[tuple[str, str], SelfReview] = {}
+    if round is not None:
+        if round.scheme_checksum != loaded.checksum:
+            raise SchemeError(
+                f"考核方案 {loaded.file} 与{round.year}年度考核开始时的版本（第 {round.scheme_version} 版）不同。"
+            )
+        manual = {(m.unit_key, m.indicator_id): m for m in ManualScore.objects.filter(round=round)}
+        accepted = {
+            (r.unit_key, r.indicator_id): r
+            for r in SelfReview.objects.filter(round=round, ruling=Ruling.ACCEPTED)
+        }
     ruleset = load_ruleset()
     require_rules(
         scheme, ruleset, f"当前规则库第 {ruleset.version} 版中没有考核方案 {loaded.file} 所依据的规则 "
@@ -168,9 +183,8 @@ def assess(year: int, orgs: QuerySet[Org] | None = None) -> Assessment:
     for o in rows:
         if o.type != OrgType.XIAOZU:
             units[o.unit_key].append(o)
-    unit_results = [
-        _unit(loaded, key, members, failing, stamps, evaluable, completed) for key, members in units.items()
-    ]
+    inputs = Inputs(failing, stamps, evaluable, completed, manual, accepted)
+    unit_results = [_unit(loaded, key, members, inputs) for key, members in units.items()]
     complete = [u for u in unit_results if u.total.complete]
     if complete and len(complete) == len(unit_results):
         grades = scoring.grades_of({u.key: u.total.total for u in unit_results}, scheme.grading)
@@ -198,26 +212,53 @@ def rule_org_rows(rows: list[OrgRow], ruleset) -> list[OrgRow]:
     return [o for o in rows if o.type in types]
 
 
-def _unit(loaded, key, members, failing, stamps, evaluable, completed) -> UnitResult:
+@dataclass
+class Inputs:
+    failing: dict[int, list[Failing]]
+    stamps: dict[int, dt.date]
+    evaluable: set[int]
+    completed: set[int]
+    manual: dict[tuple[str, str], ManualScore]
+    accepted: dict[tuple[str, str], SelfReview]
+
+
+def _unit(loaded, key, members, inputs: Inputs) -> UnitResult:
     scheme = loaded.scheme
-    evaluated = all(o.id in stamps for o in members if o.id in evaluable)
-    unit_failing = [f for o in members for f in failing.get(o.id, [])]
+    evaluated = all(o.id in inputs.stamps for o in members if o.id in inputs.evaluable)
+    unit_failing = [f for o in members for f in inputs.failing.get(o.id, [])]
     branches = [o for o in members if o.type == OrgType.ZHIBU]
     scores: list[IndicatorScore] = []
     for indicator in scheme.indicators:
         group = scheme.group_of[indicator.id]
         if indicator.method == "rules":
             if evaluated:
-                scores.append(scoring.score_rules(indicator, unit_failing, group=group))
+                score = scoring.score_rules(indicator, unit_failing, group=group)
             else:
-                scores.append(scoring.unscored(indicator, group=group, why=NOT_EVALUATED))
+                score = scoring.unscored(indicator, group=group, why=NOT_EVALUATED)
         elif indicator.method == "evaluation":
-            done = sum(1 for b in branches if b.id in completed)
-            scores.append(
-                scoring.score_review_completed(indicator, branches=len(branches), completed=done, group=group)
+            done = sum(1 for b in branches if b.id in inputs.completed)
+            score = scoring.score_review_completed(
+                indicator, branches=len(branches), completed=done, group=group
+            )
+        elif (key, indicator.id) in inputs.manual:
+            m = inputs.manual[(key, indicator.id)]
+            score = IndicatorScore(
+                indicator.id,
+                group,
+                indicator.title,
+                indicator.method,
+                indicator.points,
+                m.points,
+                [],
+                f"考评人员评分 {m.points}：{m.reason}",
             )
         else:
-            scores.append(scoring.unscored(indicator, group=group, why=ASSESSOR_PENDING))
+            score = scoring.unscored(indicator, group=group, why=ASSESSOR_PENDING)
+        review = inputs.accepted.get((key, indicator.id))
+        if review is not None and review.adjusted is not None and score.score is not None:
+            score.explain += f" 单位提出异议，考评采纳（{review.ruling_text}），由 {score.score} 调整为 {review.adjusted}。"
+            score.score = review.adjusted
+        scores.append(score)
     top = [o for o in members if o.path.count("/") == 2]  # directly under the 工委: "GW/A/"
     name = key if not key.startswith("@") else (top[0].name if top else key[1:])
     return UnitResult(
@@ -232,6 +273,17 @@ def _unit(loaded, key, members, failing, stamps, evaluable, completed) -> UnitRe
     )
 
 
+def part_of(data: dict, org: Org) -> dict:
+    """The part of an assessment's JSON for one organisation: its unit when it is a unit's 党组 or 机关党委, else
+    the branches of its subtree and the units they belong to; the 工委: everything."""
+    if org.type == OrgType.GONGWEI:
+        return data
+    codes = set(Org.objects.filter(path__startswith=org.path).values_list("code", flat=True))
+    branches = [b for b in data["branches"] if b["org"] in codes]
+    keys = {b["unit"] for b in branches} | {u["unit"] for u in data["units"] if org.code in u["codes"]}
+    return dict(data, units=[u for u in data["units"] if u["unit"] in keys], branches=branches)
+
+
 def unit_of(assessment: Assessment, code: str) -> UnitResult | None:
     for u in assessment.units:
         if code in u.codes:
@@ -241,3 +293,21 @@ def unit_of(assessment: Assessment, code: str) -> UnitResult | None:
 
 def total_points(scores: list[IndicatorScore]) -> Decimal:
     return sum((s.points for s in scores if s.method not in ("bonus", "penalty")), Decimal(0))
+
+
+def current_json(year: int) -> dict:
+    """The year's assessment as JSON (`Assessment.as_json()`): as frozen at 审定 once the round is there, else
+    live with the round's scores (or without a round: the automatic part alone)."""
+    found = Round.objects.filter(year=year).first()
+    if found is None or not found.frozen:
+        return assess(year, round=found).as_json()
+    meta = found.frozen_meta or {}
+    units = sorted(
+        (u.data for u in FrozenUnit.objects.filter(round=found)),
+        key=lambda d: (-Decimal(d["total"]), d["unit"]),
+    )
+    branches = sorted(
+        (b.data for b in FrozenBranch.objects.filter(round=found).select_related(None)),
+        key=lambda d: d["org"],
+    )
+    return {"year": year, **meta, "units": units, "branches": branches, "frozen": True}

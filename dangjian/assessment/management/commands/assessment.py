@@ -16,13 +16,14 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.assessment.export import METHOD_LABELS, tables
 from dangjian.assessment.scheme import SchemeError
-from dangjian.assessment.selectors import Assessment, assess
+from dangjian.assessment.selectors import current_json, part_of
 from dangjian.core import tables as text_tables
 from dangjian.core import xlsx
 from dangjian.core.downloads import record_export
 from dangjian.orgs.commands import year_argument
 from dangjian.orgs.models import Org
 
+FROZEN_NOTE = "；已审定，得分不再随记录变化"
 SYSTEM_NOTE = "以系统身份运行（不限管理范围），与其他管理命令相同。"
 UNIT_HEADERS = ("单位", "组织编码", "得分", "等次", "计分完成")
 BRANCH_HEADERS = ("组织编码", "党支部", "得分", "分类定级")
@@ -32,23 +33,17 @@ def _fail(message: str) -> CommandError:
     return CommandError(message, returncode=2)
 
 
-def part_for(assessment: Assessment, code: str | None) -> dict:
+def part_for(data: dict, code: str | None) -> dict:
     """The JSON of the assessment, or of the part of the organisation with 组织编码 `code`."""
-    data = assessment.as_json()
     if not code:
         return data
     org = Org.objects.filter(code=code).first()
     if org is None:
         raise _fail(f"组织编码“{code}”不存在。")
-    branches = [b for b in assessment.branches if b.org.path.startswith(org.path)]
-    keys = {b.org.unit_key for b in branches} | {u.key for u in assessment.units if code in u.codes}
-    if not keys and org.type != "gongwei":
+    part = part_of(data, org)
+    if not part["units"] and not part["branches"]:
         raise _fail(f"组织“{org.name}”（{code}）不属于任何参加考核的单位。")
-    if org.type == "gongwei":
-        return data
-    data["units"] = [u.as_json() for u in assessment.units if u.key in keys]
-    data["branches"] = [b.as_json() for b in branches]
-    return data
+    return part
 
 
 class Command(BaseCommand):
@@ -76,10 +71,9 @@ class Command(BaseCommand):
         if fmt == "xlsx" and not output:
             raise _fail("xlsx 格式须用 --output 指定输出文件。")
         try:
-            assessment = assess(year)
+            data = part_for(current_json(year), options["org"])
         except SchemeError as exc:
             raise _fail(exc.message) from exc
-        data = part_for(assessment, options["org"])
         if options["action"] == "explain":
             self.stdout.write(explain_text(data), ending="")
         elif fmt == "json":
@@ -107,7 +101,9 @@ def score_text(data: dict) -> str:
         for u in data["units"]
     ]
     branches = [[b["org"], b["name"], b["score"] or "—", b["tier"] or "未评估"] for b in data["branches"]]
-    head = f"{data['scheme']['title']}（第 {data['scheme']['version']} 版）"
+    head = f"{data['scheme']['title']}（第 {data['scheme']['version']} 版）" + FROZEN_NOTE * bool(
+        data.get("frozen")
+    )
     return "\n".join(
         [
             head,
@@ -121,7 +117,9 @@ def score_text(data: dict) -> str:
 def explain_text(data: dict) -> str:
     lines = [
         f"{data['scheme']['title']}（第 {data['scheme']['version']} 版）；"
-        f"检查结果：规则库第 {data['rulebook_version']} 版，评估日期 {data['as_of'] or '—'}",
+        f"检查结果：规则库第 {data['rulebook_version']} 版，评估日期 {data['as_of'] or '—'}"
+        + FROZEN_NOTE
+        * bool(data.get("frozen")),
     ]
     for u in data["units"]:
         state = "" if u["complete"] else "（尚有考评人员未评分的指标）"
