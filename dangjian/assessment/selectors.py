@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from dangjian.assessment import scoring
 from dangjian.assessment.models import FrozenBranch, FrozenUnit, ManualScore, Round, Ruling, SelfReview
@@ -311,3 +311,61 @@ def current_json(year: int) -> dict:
         key=lambda d: d["org"],
     )
     return {"year": year, **meta, "units": units, "branches": branches, "frozen": True}
+
+
+def sees_unit(scope, tops: list[Org]) -> bool:
+    """Whether a scope sees a unit: it administers, with everything under it, the unit's 机关党委 (the organ's
+    专责机构 of party building, 实施意见（十八）) — or, for a unit without one, one of its organisations directly
+    under the 工委. A 党委 administrator without its branches does not: the unit's scores name them."""
+    if scope.is_superuser or scope.everything:
+        return True
+    leading = [o for o in tops if o.type == OrgType.DANGWEI] or tops
+    return any(
+        g.include_descendants and o.path.startswith(g.path) for o in leading for g in scope.admin_grants
+    )
+
+
+@dataclass
+class Visible:
+    """What of a year's assessment a user may see: the units they see (`sees_unit`; an assessor: every unit) and
+    the branches they administer."""
+
+    data: dict
+    assessor: bool
+    unit_keys: set[str]
+
+
+def visible_json(year: int, user) -> Visible:
+    """The year's assessment (frozen or live) restricted to the user's units and branches: an assessor reads the
+    whole; for anyone else only the units of the organisations they administer are computed."""
+    from dangjian.accounts.scope import scope_for
+    from dangjian.compliance.kept import unit_filter
+
+    scope = scope_for(user)
+    root = Org.objects.filter(type=OrgType.GONGWEI, parent__isnull=True).first()
+    if root is not None and scope.covers(root):
+        data = current_json(year)
+        return Visible(data, True, {u["unit"] for u in data["units"]})
+    mine = list(
+        Org.objects.visible_to(user).exclude(type=OrgType.GONGWEI).only("id", "code", "type", "path", "unit")
+    )
+    keys = {unit_key(o) for o in mine}
+    where = Q(pk__in=[])
+    for key in keys:
+        where |= unit_filter(key)
+    tops: dict[str, list[Org]] = defaultdict(list)
+    for o in Org.objects.filter(where, depth=2).only("id", "type", "path", "unit"):
+        tops[unit_key(o)].append(o)
+    seen = {key for key, found in tops.items() if sees_unit(scope, found)}
+    current = Round.objects.filter(year=year).first()
+    if current is not None and current.frozen:
+        data = current_json(year)
+    else:
+        data = assess(year, Org.objects.filter(where), round=current).as_json()
+    branch_codes = {o.code for o in mine if o.type == OrgType.ZHIBU}
+    data = dict(
+        data,
+        units=[u for u in data["units"] if u["unit"] in seen],
+        branches=[b for b in data["branches"] if b["org"] in branch_codes],
+    )
+    return Visible(data, False, seen)

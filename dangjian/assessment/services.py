@@ -60,12 +60,14 @@ def unit_orgs(unit_key: str) -> list[Org]:
 
 
 def require_unit(actor, unit_key: str) -> list[Org]:
-    """The unit's organisations under the 工委 when the actor administers one of them (or is an assessor)."""
+    """The unit's organisations under the 工委 when the actor sees the unit (`selectors.sees_unit`: administers its
+    机关党委 with everything under it; an assessor sees every unit)."""
     tops = unit_orgs(unit_key)
     if not tops:
         raise ServiceError(_("没有这个参加考核的单位。"))
-    scope = fresh_scope(actor)
-    if not any(scope.covers(o) for o in tops):
+    from dangjian.assessment.selectors import sees_unit
+
+    if not sees_unit(fresh_scope(actor), tops):
         raise OutOfScope()
     return tops
 

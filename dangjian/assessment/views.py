@@ -1,18 +1,33 @@
-"""The assessment's pages: the scheme of a year, as published (every indicator with its points, method and basis,
-the grades and the tiers) — what a unit is assessed on, readable before the year's work is done."""
+"""The assessment's pages: the scheme of a year as published; the rounds (the 工委 opens one); a round's units
+with their totals and grades and the branches' tiers (each user sees the units whose 党组 or 机关党委 they
+administer and the branches they administer; the 工委's administrators, the assessors, see everything); a unit's
+page with every indicator's score and explanation, where the unit writes its 自评 and the assessors score and rule;
+the workbook for the organs' annual assessment. Views parse input, call one service and render; a unit or round
+outside the user's sight is a 404."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
+from django.contrib import messages
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.web import admin_required
-from dangjian.assessment.export import METHOD_LABELS
+from dangjian.assessment import services
+from dangjian.assessment.export import METHOD_LABELS, tables
+from dangjian.assessment.forms import OpenRoundForm, RulingForm, ScoreForm, SelfReviewForm
+from dangjian.assessment.models import Round, SelfReview, Stage
 from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
+from dangjian.assessment.selectors import visible_json
+from dangjian.compliance.kept import unit_key
+from dangjian.core import xlsx
+from dangjian.core.downloads import export_response, personal_data
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.orgs.models import Org
 
 
 @admin_required
@@ -33,7 +48,7 @@ def scheme(request):
         loaded = load_scheme(year)
     except SchemeError as exc:
         # a file that no longer loads (edited after publication, a rule the rulebook lacks): said, not hidden
-        context = {"nav": "compliance", "error": exc.message, "years": years, "year": year}
+        context = {"nav": "assessment", "error": exc.message, "years": years, "year": year}
         return render(request, "assessment/scheme.html", context)
     s = loaded.scheme
     groups = [
@@ -49,7 +64,7 @@ def scheme(request):
         request,
         "assessment/scheme.html",
         {
-            "nav": "compliance",
+            "nav": "assessment",
             "loaded": loaded,
             "scheme": s,
             "groups": groups,
@@ -57,4 +72,262 @@ def scheme(request):
             "year": year,
             "automatic": automatic,
         },
+    )
+
+
+def _is_assessor(user) -> bool:
+    try:
+        services.require_assessor(user)
+    except (OutOfScope, ServiceError):
+        return False
+    return True
+
+
+@admin_required
+@require_GET
+def index(request):
+    """The rounds, newest first; the assessors can open the year of a published scheme."""
+    rounds = list(Round.objects.all())
+    assessor = _is_assessor(request.user)
+    opened = {r.year for r in rounds}
+    openable = [y for y in list_years() if y not in opened] if assessor else []
+    context = {
+        "nav": "assessment",
+        "rounds": rounds,
+        "assessor": assessor,
+        "form": OpenRoundForm(initial={"year": openable[-1] if openable else dt.date.today().year}),
+        "openable": openable,
+    }
+    return render(request, "assessment/index.html", context)
+
+
+@admin_required
+@require_POST
+def open_round(request):
+    form = OpenRoundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写考核年度。"))
+        return redirect("assessment:index")
+    try:
+        found = services.open_round(actor=request.user, year=form.cleaned_data["year"])
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("assessment:index")
+    messages.success(request, _("已开始%(year)s年度机关党建考核，进入单位自评。") % {"year": found.year})
+    return redirect("assessment:round", found.year)
+
+
+def _round(year: int) -> Round:
+    return get_object_or_404(Round, year=year)
+
+
+def _data(request, year: int):
+    try:
+        return visible_json(year, request.user)
+    except SchemeError as exc:
+        raise Http404(exc.message) from None
+
+
+@admin_required
+@require_GET
+def round_page(request, year: int):
+    found = _round(year)
+    seen = _data(request, year)
+    tops = {
+        unit_key(o): o
+        for o in Org.objects.filter(depth=2, type__in=("dangzu", "dangwei")).order_by("path")
+        if unit_key(o) in seen.unit_keys
+    }
+    units = [dict(u, top=tops.get(u["unit"])) for u in seen.data["units"]]
+    tiers: dict[str, int] = {}
+    for b in seen.data["branches"]:
+        tiers[b["tier"] or _("未评估")] = tiers.get(b["tier"] or _("未评估"), 0) + 1
+    context = {
+        "nav": "assessment",
+        "round": found,
+        "data": seen.data,
+        "units": units,
+        "branches": seen.data["branches"],
+        "tiers": sorted(tiers.items()),
+        "assessor": seen.assessor,
+        "next_stage": _next_stage(found),
+        "stages": Stage.choices,
+    }
+    return render(request, "assessment/round.html", context)
+
+
+def _next_stage(found: Round) -> str | None:
+    order = [s.value for s in Stage]
+    index = order.index(found.stage)
+    return str(Stage(order[index + 1]).label) if index + 1 < len(order) else None
+
+
+def _unit(request, year: int, org: int):
+    """The round, the unit's top organisation (visible to the user as their unit, or to an assessor) and the
+    unit's JSON entry."""
+    found = _round(year)
+    top = get_object_or_404(Org, pk=org, depth=2)
+    seen = _data(request, year)
+    key = unit_key(top)
+    entry = next((u for u in seen.data["units"] if u["unit"] == key), None)
+    if entry is None:
+        raise Http404
+    return found, top, key, entry, seen
+
+
+@admin_required
+@require_GET
+def unit_page(request, year: int, org: int):
+    found, top, key, entry, seen = _unit(request, year, org)
+    reviews = {r.indicator_id: r for r in SelfReview.objects.filter(round=found, unit_key=key)}
+    rows = [
+        {
+            "i": i,
+            "method": METHOD_LABELS[i["method"]],
+            "review": reviews.get(i["id"]),
+            "manual": i["method"] in services.MANUAL_METHODS,
+            "points": Decimal(i["points"]),
+        }
+        for i in entry["indicators"]
+    ]
+    context = {
+        "nav": "assessment",
+        "round": found,
+        "top": top,
+        "unit": entry,
+        "rows": rows,
+        "assessor": seen.assessor,
+        "may_review": found.stage == Stage.SELF,
+        "may_score": seen.assessor and found.stage == Stage.REVIEW,
+    }
+    return render(request, "assessment/unit.html", context)
+
+
+def _target(year: int, org: int) -> tuple[Round, str]:
+    """The round and the unit of a POST about one indicator; the services check who may write (out of scope:
+    404)."""
+    return _round(year), unit_key(get_object_or_404(Org, pk=org, depth=2))
+
+
+def _back(year: int, org: int, indicator: str = ""):
+    response = redirect("assessment:unit", year, org)
+    if indicator:
+        response["Location"] += f"#ind-{indicator}"
+    return response
+
+
+def _write(request, write, success: str, back):
+    try:
+        write()
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return back
+
+
+@admin_required
+@require_POST
+def self_review(request, year: int, org: int, indicator: str):
+    found, key = _target(year, org)
+    form = SelfReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写说明；提出异议时填写认为应得的分数。"))
+        return _back(year, org, indicator)
+    data = form.cleaned_data
+
+    def write():
+        services.write_self_review(
+            actor=request.user,
+            round=found,
+            unit_key=key,
+            indicator_id=indicator,
+            text=data["text"],
+            contest=data["contest"],
+            claimed=data["claimed"],
+        )
+
+    return _write(request, write, _("已保存本项的自评说明。"), _back(year, org, indicator))
+
+
+@admin_required
+@require_POST
+def score(request, year: int, org: int, indicator: str):
+    found, key = _target(year, org)
+    form = ScoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写得分和评分理由。"))
+        return _back(year, org, indicator)
+    data = form.cleaned_data
+
+    def write():
+        services.score_item(
+            actor=request.user,
+            round=found,
+            unit_key=key,
+            indicator_id=indicator,
+            points=data["points"],
+            reason=data["reason"],
+        )
+
+    return _write(request, write, _("已评分。"), _back(year, org, indicator))
+
+
+@admin_required
+@require_POST
+def rule(request, pk: int):
+    review = get_object_or_404(SelfReview.objects.select_related("round"), pk=pk)
+    tops = services.unit_orgs(review.unit_key)
+    if not tops or not _is_assessor(request.user):
+        raise Http404
+    form = RulingForm(request.POST)
+    back = _back(review.round.year, tops[0].pk, review.indicator_id)
+    if not form.is_valid():
+        messages.error(request, _("请选择考评意见并写明理由。"))
+        return back
+    data = form.cleaned_data
+
+    def write():
+        services.rule_contest(
+            actor=request.user,
+            review=review,
+            accept=data["accept"],
+            text=data["text"],
+            adjusted=data["adjusted"],
+        )
+
+    return _write(request, write, _("已作出考评意见。"), back)
+
+
+@admin_required
+@require_POST
+def advance(request, year: int):
+    found = _round(year)
+
+    def write():
+        services.advance(actor=request.user, round=found, expected=request.POST.get("stage", ""))
+
+    return _write(request, write, _("已进入下一阶段。"), redirect("assessment:round", year))
+
+
+@personal_data
+@admin_required
+@require_GET
+def export(request, year: int):
+    found = _round(year)
+    seen = _data(request, year)
+    content = xlsx.tables_bytes(tables(seen.data))
+    return export_response(
+        content,
+        f"{year}年度机关党建考核.xlsx",
+        actor=request.user,
+        what="机关党建考核结果",
+        object_type="assessment.round",
+        org_path="",
+        scope=f"{found}（{len(seen.data['units'])} 个单位）",
+        rows=len(seen.data["units"]) + len(seen.data["branches"]),
     )

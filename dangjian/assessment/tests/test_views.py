@@ -37,3 +37,66 @@ def test_a_scheme_that_no_longer_loads_is_said(client, users, rules):
     client.force_login(users["gongwei"])
     html = client.get(reverse("assessment:scheme")).content.decode()
     assert 'data-testid="scheme-error"' in html and "与 total 99 不一致" in html
+
+
+# --- the cycle through the pages ------------------------------------------------------------------------------
+
+
+def test_the_cycle_through_the_pages(client, users, tree):
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+
+    from dangjian.assessment.models import FrozenUnit, Round, SelfReview
+    from dangjian.assessment.services import MANUAL_METHODS
+    from dangjian.assessment.tests.test_selectors import YEAR, fail, stamp
+
+    stamp()
+    fail(tree.a1, "MTG-COMMITTEE-MONTHLY", ["2026-03", "2026-04"])
+    client.force_login(users["gongwei"])
+    index = client.get(reverse("assessment:index")).content.decode()
+    assert 'data-testid="open-round"' in index
+    response = client.post(reverse("assessment:open"), {"year": YEAR})
+    assert response.status_code == 302 and Round.objects.get().stage == "self"
+
+    # the unit writes its 自评: a contest of ORG-01
+    client.force_login(users["dangwei_a"])
+    unit_url = reverse("assessment:unit", args=[YEAR, tree.a.pk])
+    html = client.get(unit_url).content.decode()
+    assert "2 个缺项 × 0.5 = 1.00；6 − 1.00 = 5.00。" in html and "甲一支部（A1）" in html
+    url = reverse("assessment:self_review", args=[YEAR, tree.a.pk, "ORG-01"])
+    client.post(url, {"text": "4月已召开，记录漏登", "contest": "on", "claimed": "5.5"})
+    assert SelfReview.objects.get().claimed == 5.5
+    assert client.get(reverse("assessment:unit", args=[YEAR, tree.b.pk])).status_code == 404  # not theirs
+    round_html = client.get(reverse("assessment:round", args=[YEAR])).content.decode()
+    assert 'data-unit="甲委"' in round_html and 'data-unit="乙委"' not in round_html
+
+    # the assessors: into 考评, rule, score everything, 审定
+    client.force_login(users["gongwei"])
+    client.post(reverse("assessment:advance", args=[YEAR]), {"stage": "self"})
+    review = SelfReview.objects.get()
+    client.post(
+        reverse("assessment:rule", args=[review.pk]), {"accept": "1", "adjusted": "5.5", "text": "记录属实"}
+    )
+    from dangjian.assessment.scheme import load_scheme
+
+    for unit in (tree.a, tree.b):
+        for i in load_scheme(YEAR).scheme.indicators:
+            if i.method in MANUAL_METHODS:
+                client.post(
+                    reverse("assessment:score", args=[YEAR, unit.pk, i.id]),
+                    {"points": "0" if i.method == "penalty" else str(i.points), "reason": "按工委掌握的情况"},
+                )
+    response = client.post(reverse("assessment:advance", args=[YEAR]), {"stage": "review"})
+    assert Round.objects.get().stage == "approved", [str(m) for m in response.wsgi_request._messages]
+    assert FrozenUnit.objects.count() == 2
+    html = client.get(reverse("assessment:unit", args=[YEAR, tree.a.pk])).content.decode()
+    assert "考评采纳（记录属实），由 5.00 调整为 5.50" in html
+    assert "已于" in client.get(reverse("assessment:round", args=[YEAR])).content.decode()
+    book = load_workbook(
+        io.BytesIO(client.get(reverse("assessment:export", args=[YEAR])).content), read_only=True
+    )
+    rows = list(book["单位考核结果"].values)
+    assert any(r[0] == "甲委" and r[3] for r in rows)  # graded once frozen
+    assert dt.date.today() >= Round.objects.get().approved_on

@@ -201,6 +201,13 @@ ALLOWANCES = (
         people=ALL_PEOPLE_KEYS,
     ),
     Allowance(
+        ("dw",),
+        ("assessment:round", "assessment:unit", "assessment:export"),
+        "a unit of the 机关党建考核 is the organ's 党组 and 机关党委 together: its page and export name the 党组 "
+        "beside the 机关党委 (its 组织编码 among the unit's)",
+        orgs=("ADZ",),
+    ),
+    Allowance(
         ("a2", "b1", "dw_only"),
         ("portal:import_upload",),
         "the import preview repeats the 组织编码 written in the uploaded file (the user's own input)",
@@ -495,6 +502,7 @@ def _build(world: World) -> None:
     )
 
     _evaluations(world)
+    _assessment(world)
 
     for persona, (role, org, descendants) in GRANTS.items():
         user = User.objects.create_user(
@@ -578,6 +586,32 @@ def _evaluations(world: World) -> None:
         member=world.people["target"]
     )
     run(world.orgs["B1"], TODAY.year, "voting")
+
+
+ASSESS_YEAR = 2026  # the year of the sample scheme (rules/assessment-2026.yaml)
+
+
+def _assessment(world: World) -> None:
+    """The 2026 机关党建考核 opened (单位自评), with 甲委's contest of ORG-01 for the assessors to rule on."""
+    from dangjian.assessment import services as assessment_services
+
+    found = assessment_services.open_round(actor=None, year=ASSESS_YEAR)
+    world.obj["assessment_review"] = assessment_services.write_self_review(
+        actor=None,
+        round=found,
+        unit_key="甲委",
+        indicator_id="ORG-01",
+        text="四月已召开",
+        contest=True,
+        claimed="6",
+    )
+
+
+def assessment_kwargs(**extra):
+    return lambda w: {
+        "year": ASSESS_YEAR,
+        **{k: (w.orgs[v].pk if k == "org" else v) for k, v in extra.items()},
+    }
 
 
 def _export_job(user):
@@ -1115,6 +1149,41 @@ TABLE: dict[str, Row] = {
     "compliance:export": Row("login 403 200 200 200 200 200"),
     "compliance:rules": Row("login 403 200 200 200 200 200"),
     "assessment:scheme": Row("login 403 200 200 200 200 200"),
+    # --- 机关党建考核: the assessors are the 工委's administrators (no persona here): every assessor's write is
+    # refused; a unit's 自评 is written by the administrators of its 机关党委 with its branches (dw only)
+    "assessment:index": Row("login 403 200 200 200 200 200"),
+    "assessment:open": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 404 404",
+        data=lambda w: {"year": ASSESS_YEAR + 1},
+    ),
+    "assessment:round": Row("login 403 200 200 200 200 200", kwargs=assessment_kwargs()),
+    "assessment:advance": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 404 404",
+        kwargs=assessment_kwargs(),
+        data=lambda w: {"stage": "self"},
+    ),
+    "assessment:export": Row("login 403 200 200 200 200 200", kwargs=assessment_kwargs()),
+    "assessment:unit": Row("login 403 404 404 404 200 404", kwargs=assessment_kwargs(org="A")),
+    "assessment:self_review": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 302+ 404",
+        kwargs=assessment_kwargs(org="A", indicator="ORG-02"),
+        data=lambda w: {"text": "二季度支部党员大会的记录已补录。"},
+    ),
+    "assessment:score": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 404 404",
+        kwargs=assessment_kwargs(org="A", indicator="POL-02"),
+        data=lambda w: {"points": "8", "reason": "会议纪要齐全"},
+    ),
+    "assessment:rule": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 404 404",
+        kwargs=pk("assessment_review"),
+        data=lambda w: {"accept": "1", "adjusted": "6", "text": "核实"},
+    ),
     # --- 党费
     "dues:sheet": Row(
         "login 403 200 200 200 200 200",
@@ -1658,6 +1727,7 @@ NOT_ONCE = {
     "evaluations:self_assessment": "an edit: the same self-assessment again",
     "evaluations:followup": "an edit: the same outcome again",
     "evaluations:vote": "a ballot is counted once: a repeat is refused (already voted) and changes nothing",
+    "assessment:self_review": "an edit: the same explanation again",
     "talks:group_members": "sets a group's members: the same list again",
     "locks": "lifts a sign-in lock: a repeat finds none",
     "reminders:read": "marks a notification read: a repeat finds it read and records nothing",
