@@ -141,6 +141,7 @@ def round_page(request, year: int):
         if unit_key(o) in seen.unit_keys
     }
     units = [dict(u, top=tops.get(u["unit"])) for u in seen.data["units"]]
+    names = {u["unit"]: u["name"] for u in seen.data["units"]}
     tiers: dict[str, int] = {}
     for b in seen.data["branches"]:
         tiers[b["tier"] or _("未评估")] = tiers.get(b["tier"] or _("未评估"), 0) + 1
@@ -149,7 +150,7 @@ def round_page(request, year: int):
         "round": found,
         "data": seen.data,
         "units": units,
-        "branches": seen.data["branches"],
+        "branches": [dict(b, unit_name=names.get(b["unit"], b["unit"])) for b in seen.data["branches"]],
         "tiers": sorted(tiers.items()),
         "assessor": seen.assessor,
         "next_stage": _next_stage(found),
