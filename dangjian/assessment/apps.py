@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AssessmentConfig(AppConfig):
     name = "dangjian.assessment"
     verbose_name = _("机关党建考核")
+
+    def ready(self) -> None:
+        from dangjian.assessment import workbench  # noqa: F401  (the 整顿 of 后进 branches on the work list)

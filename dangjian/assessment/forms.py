@@ -43,3 +43,26 @@ class RulingForm(forms.Form):
         label=_l("调整后得分"), required=False, min_value=0, decimal_places=2, max_digits=6
     )
     text = forms.CharField(label=_l("理由"), max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RectificationForm(forms.Form):
+    measures = forms.CharField(
+        label=_l("整顿措施"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
+        help_text=_l("如：每月按时召开支委会和党小组会，书记讲一次专题党课，补齐党费交纳台账。"),
+    )
+    responsible = forms.CharField(
+        label=_l("责任人"), max_length=100, widget=forms.TextInput(attrs={"class": "form-control"})
+    )
+    due = forms.DateField(
+        label=_l("完成期限"), widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
+    )
+
+
+class RectificationDoneForm(forms.Form):
+    outcome = forms.CharField(
+        label=_l("整顿成效"),
+        max_length=TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )

@@ -161,3 +161,28 @@ class FrozenBranch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_id} {self.tier}"
+
+
+class Rectification(models.Model):
+    """The 整顿 plan of a branch tiered 后进 at a round's 审定 (抓两头带中间, 实施意见（十）): the measures, who is
+    responsible, by when; followed up until it is marked done with what was achieved."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="rectifications")
+    org = models.ForeignKey("orgs.Org", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="+")
+    measures = models.TextField(_("整顿措施"))
+    responsible = models.CharField(_("责任人"), max_length=100)
+    due = models.DateField(_("完成期限"))
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    outcome = models.TextField(_("整顿成效"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("后进党支部整顿计划")
+        verbose_name_plural = _("后进党支部整顿计划")
+        constraints = [models.UniqueConstraint(fields=["round", "org"], name="assess_rectification_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.round.year}年度整顿"

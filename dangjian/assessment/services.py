@@ -23,6 +23,7 @@ from dangjian.assessment.models import (
     FrozenBranch,
     FrozenUnit,
     ManualScore,
+    Rectification,
     Round,
     Ruling,
     SelfReview,
@@ -346,3 +347,84 @@ def rule_contest(*, actor, review: SelfReview, accept: bool, text: str, adjusted
 
 def _user(actor):
     return actor if getattr(actor, "pk", None) else None
+
+
+# --- 整顿 plans of the branches tiered 后进 ------------------------------------------------------------------
+
+RECTIFY_DAYS_MAX = 366  # a plan runs for at most a year
+
+
+def _lagging(found: Round, org: Org) -> None:
+    if not found.frozen:
+        raise ServiceError(_("审定后才有分类定级结果，才能制定整顿计划。"))
+    tier = FrozenBranch.objects.filter(round=found, org=org).first()
+    if tier is None or tier.data.get("role") != "lagging":
+        raise ServiceError(
+            _("该党支部在%(year)s年度考核中未被定为后进，无需制定整顿计划。") % {"year": found.year}
+        )
+
+
+def save_rectification(
+    *, actor, round: Round, org: Org, measures: str, responsible: str, due: dt.date, on: dt.date | None = None
+) -> Rectification:
+    """Writes (or revises, while not done) the 整顿 plan of a branch tiered 后进 at the round's 审定."""
+    on = on or dt.date.today()
+    with transaction.atomic():
+        require_org(actor, org)
+        found = _locked(round)
+        _lagging(found, org)
+        text = _text(measures, "measures", _("请填写整顿措施。"))
+        who = (responsible or "").strip()
+        if not who:
+            raise ServiceError(_("请填写责任人。"), field="responsible")
+        if len(who) > 100:
+            raise ServiceError(_("不能超过 %(n)s 字。") % {"n": 100}, field="responsible")
+        if not isinstance(due, dt.date) or due < on:
+            raise ServiceError(_("完成期限不能早于今天。"), field="due")
+        if due > on + dt.timedelta(days=RECTIFY_DAYS_MAX):
+            raise ServiceError(_("完成期限不能超过一年。"), field="due")
+        existing = Rectification.objects.select_for_update().filter(round=found, org=org).first()
+        if existing is not None and existing.done_on is not None:
+            raise ServiceError(_("整顿已完成，不能再修改计划。"))
+        before = (
+            {"measures": existing.measures, "responsible": existing.responsible, "due": existing.due}
+            if existing
+            else None
+        )
+        plan, _created = Rectification.objects.update_or_create(
+            round=found,
+            org=org,
+            defaults={"measures": text, "responsible": who, "due": due, "created_by": _user(actor)},
+        )
+        audit.record(
+            actor=actor,
+            action="update" if existing else "create",
+            obj=plan,
+            org_path=org.path,
+            before=before,
+            after={"measures": text, "responsible": who, "due": due},
+        )
+    return plan
+
+
+def complete_rectification(
+    *, actor, plan: Rectification, outcome: str, on: dt.date | None = None
+) -> Rectification:
+    """Marks a 整顿 plan done, with what was achieved."""
+    on = on or dt.date.today()
+    with transaction.atomic():
+        plan = Rectification.objects.select_for_update().select_related("org").get(pk=plan.pk)
+        require_org(actor, plan.org)
+        if plan.done_on is not None:
+            raise ServiceError(_("整顿已于 %(day)s 完成。") % {"day": f"{plan.done_on:%Y-%m-%d}"})
+        plan.outcome = _text(outcome, "outcome", _("请填写整顿成效。"))
+        plan.done_on = on
+        plan.save()
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=plan,
+            org_path=plan.org.path,
+            after={"done_on": on, "outcome": plan.outcome},
+        )
+    return plan

@@ -15,4 +15,5 @@ urlpatterns = [
     path("<int:year>/units/<int:org>/<str:indicator>/self/", views.self_review, name="self_review"),
     path("<int:year>/units/<int:org>/<str:indicator>/score/", views.score, name="score"),
     path("reviews/<int:pk>/rule/", views.rule, name="rule"),
+    path("<int:year>/rectification/<int:org>/", views.rectification, name="rectification"),
 ]

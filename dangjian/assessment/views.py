@@ -14,13 +14,20 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required
 from dangjian.assessment import services
 from dangjian.assessment.export import METHOD_LABELS, tables
-from dangjian.assessment.forms import OpenRoundForm, RulingForm, ScoreForm, SelfReviewForm
-from dangjian.assessment.models import Round, SelfReview, Stage
+from dangjian.assessment.forms import (
+    OpenRoundForm,
+    RectificationDoneForm,
+    RectificationForm,
+    RulingForm,
+    ScoreForm,
+    SelfReviewForm,
+)
+from dangjian.assessment.models import FrozenBranch, Rectification, Round, SelfReview, Stage
 from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
 from dangjian.assessment.selectors import visible_json
 from dangjian.compliance.kept import unit_key
@@ -142,6 +149,7 @@ def round_page(request, year: int):
     }
     units = [dict(u, top=tops.get(u["unit"])) for u in seen.data["units"]]
     names = {u["unit"]: u["name"] for u in seen.data["units"]}
+    branches = [dict(b, unit_name=names.get(b["unit"], b["unit"])) for b in seen.data["branches"]]
     tiers: dict[str, int] = {}
     for b in seen.data["branches"]:
         tiers[b["tier"] or _("未评估")] = tiers.get(b["tier"] or _("未评估"), 0) + 1
@@ -150,13 +158,30 @@ def round_page(request, year: int):
         "round": found,
         "data": seen.data,
         "units": units,
-        "branches": [dict(b, unit_name=names.get(b["unit"], b["unit"])) for b in seen.data["branches"]],
+        "branches": branches,
         "tiers": sorted(tiers.items()),
         "assessor": seen.assessor,
         "next_stage": _next_stage(found),
         "stages": Stage.choices,
+        "lagging": _lagging_rows(found, branches),
+        "models": [b for b in branches if b.get("role") == "model"] if found.frozen else [],
     }
     return render(request, "assessment/round.html", context)
+
+
+def _lagging_rows(found: Round, branches: list[dict]) -> list[dict]:
+    """The branches tiered 后进 at 审定 (among those shown) with their 整顿 plan, if any (one query)."""
+    if not found.frozen:
+        return []
+    lagging = [b for b in branches if b.get("role") == "lagging"]
+    plans = {
+        p.org.code: p
+        for p in Rectification.objects.filter(
+            round=found, org__code__in=[b["org"] for b in lagging]
+        ).select_related("org")
+    }
+    ids = dict(Org.objects.filter(code__in=[b["org"] for b in lagging]).values_list("code", "pk"))
+    return [dict(b, plan=plans.get(b["org"]), pk=ids.get(b["org"])) for b in lagging]
 
 
 def _next_stage(found: Round) -> str | None:
@@ -331,4 +356,54 @@ def export(request, year: int):
         org_path="",
         scope=f"{found}（{len(seen.data['units'])} 个单位）",
         rows=len(seen.data["units"]) + len(seen.data["branches"]),
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def rectification(request, year: int, org: int):
+    """A 后进 branch's 整顿 plan: written and revised by whoever administers the branch, then marked done."""
+    found = _round(year)
+    branch = get_object_or_404(Org.objects.visible_to(request.user), pk=org, type="zhibu")
+    tier = FrozenBranch.objects.filter(round=found, org=branch).first() if found.frozen else None
+    if tier is None or tier.data.get("role") != "lagging":
+        raise Http404
+    plan = Rectification.objects.filter(round=found, org=branch).first()
+    form = RectificationForm(
+        request.POST if request.POST.get("action") == "save" else None,
+        initial={"measures": plan.measures, "responsible": plan.responsible, "due": plan.due}
+        if plan
+        else None,
+    )
+    done_form = RectificationDoneForm(request.POST if request.POST.get("action") == "done" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "done" and plan is not None and done_form.is_valid():
+                services.complete_rectification(
+                    actor=request.user, plan=plan, outcome=done_form.cleaned_data["outcome"]
+                )
+                messages.success(request, _("已登记整顿完成。"))
+                return redirect("assessment:rectification", year, org)
+            if request.POST.get("action") == "save" and form.is_valid():
+                services.save_rectification(actor=request.user, round=found, org=branch, **form.cleaned_data)
+                messages.success(request, _("已保存整顿计划。"))
+                return redirect("assessment:rectification", year, org)
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            (done_form if request.POST.get("action") == "done" else form).add_error(exc.field, exc.message)
+    context = {
+        "nav": "assessment",
+        "round": found,
+        "branch": branch,
+        "tier": tier.data,
+        "plan": plan,
+        "form": form,
+        "done_form": done_form,
+    }
+    return render(
+        request,
+        "assessment/rectification.html",
+        context,
+        status=400 if form.errors or done_form.errors else 200,
     )

@@ -1178,6 +1178,13 @@ TABLE: dict[str, Row] = {
         kwargs=assessment_kwargs(org="A", indicator="POL-02"),
         data=lambda w: {"points": "8", "reason": "会议纪要齐全"},
     ),
+    # the 2026 round is in 单位自评: no branch has a tier yet, so no 整顿 plan page exists for anyone
+    "assessment:rectification": Row(
+        "login 403 404 404 404 404 404",
+        post="login 403 404 404 404 404 404",
+        kwargs=assessment_kwargs(org="A2"),
+        data=lambda w: {"action": "save", "measures": "按月召开支委会", "responsible": "书记", "due": day(30)},
+    ),
     "assessment:rule": Row(
         "login 403 405 405 405 405 405",
         post="login 403 404 404 404 404 404",
