@@ -1183,7 +1183,12 @@ TABLE: dict[str, Row] = {
         "login 403 404 404 404 404 404",
         post="login 403 404 404 404 404 404",
         kwargs=assessment_kwargs(org="A2"),
-        data=lambda w: {"action": "save", "measures": "按月召开支委会", "responsible": "书记", "due": day(30)},
+        data=lambda w: {
+            "action": "save",
+            "measures": "按月召开支委会",
+            "responsible": "书记",
+            "due": day(30),
+        },
     ),
     "assessment:rule": Row(
         "login 403 405 405 405 405 405",
