@@ -18,7 +18,15 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from dangjian.assessment import scoring
-from dangjian.assessment.models import FrozenBranch, FrozenUnit, ManualScore, Round, Ruling, SelfReview
+from dangjian.assessment.models import (
+    FROZEN_STAGES,
+    FrozenBranch,
+    FrozenUnit,
+    ManualScore,
+    Round,
+    Ruling,
+    SelfReview,
+)
 from dangjian.assessment.scheme import LoadedScheme, SchemeError, load_scheme, require_rules
 from dangjian.assessment.scoring import BranchTier, Failing, IndicatorScore, Total
 from dangjian.compliance.kept import unit_key
@@ -369,3 +377,61 @@ def visible_json(year: int, user) -> Visible:
         branches=[b for b in data["branches"] if b["org"] in branch_codes],
     )
     return Visible(data, False, seen)
+
+
+# --- 分类定级 over the years ----------------------------------------------------------------------------------
+
+
+@dataclass
+class TierMovement:
+    """The tiers of the branches in a scope at the latest 审定, and how they moved since the one before."""
+
+    year: int
+    previous: int | None
+    counts: list[tuple[str, int]]  # tier → branches, in the scheme's order of the latest year
+    moves: list[tuple[str, str, int]]  # (tier before, tier now, branches) where they differ, most first
+
+
+def tier_movement(user) -> TierMovement | None:
+    """For a 党委/工委 home: the latest frozen round's tiers in the user's scope and the moves since the previous
+    frozen round (three queries)."""
+    from dangjian.accounts.scope import scope_for
+
+    rounds = list(
+        Round.objects.filter(stage__in=FROZEN_STAGES).order_by("-year").values_list("pk", "year")[:2]
+    )
+    if not rounds:
+        return None
+    where = scope_for(user).org_q("org__")
+    rows = FrozenBranch.objects.filter(where, round_id__in=[pk for pk, _y in rounds]).values_list(
+        "round_id", "org_id", "tier"
+    )
+    now: dict[int, str] = {}
+    before: dict[int, str] = {}
+    for round_id, org_id, tier in rows:
+        (now if round_id == rounds[0][0] else before)[org_id] = tier or "未评估"
+    if not now:
+        return None
+    order = {t.name: i for i, t in enumerate(load_scheme(rounds[0][1]).scheme.tiering.tiers)}
+    counts: dict[str, int] = defaultdict(int)
+    moves: dict[tuple[str, str], int] = defaultdict(int)
+    for org_id, tier in now.items():
+        counts[tier] += 1
+        if org_id in before and before[org_id] != tier:
+            moves[(before[org_id], tier)] += 1
+    return TierMovement(
+        year=rounds[0][1],
+        previous=rounds[1][1] if len(rounds) > 1 else None,
+        counts=sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])),
+        moves=sorted(((a, b, n) for (a, b), n in moves.items()), key=lambda m: (-m[2], m[0], m[1])),
+    )
+
+
+def tier_history(org: Org) -> list[tuple[int, str, Decimal | None]]:
+    """A branch's tier at each 审定, oldest first (one query)."""
+    return [
+        (year, tier, score)
+        for year, tier, score in FrozenBranch.objects.filter(org=org)
+        .order_by("round__year")
+        .values_list("round__year", "tier", "score")
+    ]

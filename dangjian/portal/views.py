@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
+from dangjian.assessment.selectors import tier_history, tier_movement
 from dangjian.compliance.workbench import CATEGORIES
 from dangjian.core.downloads import personal_data, record_export
 from dangjian.core.models import AuditEvent
@@ -55,6 +56,7 @@ def dashboard(request):
         }
         if scope.oversees:  # 党委/工委: the organisations most behind first
             context["rollup"] = workbench.rollup(request.user)
+            context["tiers"] = tier_movement(request.user)  # 分类定级 at the latest 审定 and how it moved
         else:  # a branch: what it must do, overdue first
             context.update(_work_context(request, workbench.work_list(request.user)))
         return render(request, "core/dashboard.html", context)
@@ -86,6 +88,7 @@ def work_org(request, pk: int):
     context = {"nav": "dashboard", "org": org, "today": dt.date.today()}
     if org.type in (OrgType.ZHIBU, OrgType.XIAOZU):
         context.update(_work_context(request, workbench.work_list(request.user, org=org)))
+        context["tier_history"] = tier_history(org)
     else:
         context["rollup"] = workbench.rollup(request.user, root=org)
         context.update(_work_context(request, workbench.own_work(org)))
