@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from dangjian.assessment import scoring
 from dangjian.assessment.models import (
@@ -153,7 +154,10 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
             raise SchemeError(
                 f"考核方案 {loaded.file} 与{round.year}年度考核开始时的版本（第 {round.scheme_version} 版）不同。"
             )
-        manual = {(m.unit_key, m.indicator_id): m for m in ManualScore.objects.filter(round=round)}
+        manual = {
+            (m.unit_key, m.indicator_id): m
+            for m in ManualScore.objects.filter(round=round).select_related("scored_by__member")
+        }
         accepted = {
             (r.unit_key, r.indicator_id): r
             for r in SelfReview.objects.filter(round=round, ruling=Ruling.ACCEPTED)
@@ -220,6 +224,11 @@ def rule_org_rows(rows: list[OrgRow], ruleset) -> list[OrgRow]:
     return [o for o in rows if o.type in types]
 
 
+def _scorer(m: ManualScore) -> str:
+    who = m.scored_by.display_name() if m.scored_by is not None else "系统"
+    return f"{who}，{timezone.localdate(m.scored_at):%Y-%m-%d}"
+
+
 @dataclass
 class Inputs:
     failing: dict[int, list[Failing]]
@@ -258,7 +267,7 @@ def _unit(loaded, key, members, inputs: Inputs) -> UnitResult:
                 indicator.points,
                 m.points,
                 [],
-                f"考评人员评分 {m.points}：{m.reason}",
+                f"考评人员评分 {m.points}（{_scorer(m)}）：{m.reason}",
             )
         else:
             score = scoring.unscored(indicator, group=group, why=ASSESSOR_PENDING)

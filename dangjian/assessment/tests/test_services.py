@@ -166,7 +166,9 @@ def test_assessors_score_with_a_reason_within_the_points_in_review_only(opened, 
         reason="第一议题执行到位",
     )
     pol02 = score(unit_of(assess(YEAR, round=opened), "A"), "POL-02")
-    assert pol02.score == D("8.50") and pol02.explain == "考评人员评分 8.50：第一议题执行到位"
+    who = users["gongwei"].display_name()
+    assert pol02.score == D("8.50")
+    assert pol02.explain == f"考评人员评分 8.50（{who}，{dt.date.today():%Y-%m-%d}）：第一议题执行到位"
 
 
 def test_approval_needs_every_item_scored_and_every_contest_ruled_then_freezes(opened, users, tree):
