@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import connection
+from django.db.models import Model
 
-from dangjian.accounts.models import RoleAssignment, User
-from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
+from dangjian.accounts.models import User
+from dangjian.assessment.models import FrozenUnit, ManualScore, Round, SelfReview
+from dangjian.compliance.models import KeptTally
 from dangjian.core import audit, auditchain
 from dangjian.core.bulk import advance_sequences, first_free_pk, insert_rows
 from dangjian.core.models import AuditEvent
@@ -21,21 +23,13 @@ from dangjian.core.pii import lookup_hash
 from dangjian.core.pinyin import name_key
 from dangjian.demo.seeding.specs import Plan
 from dangjian.dues.models import (
-    ArrearsReview,
     CollectionDay,
     DuesBase,
     DuesPayment,
-    DuesRelief,
-    LedgerSnapshot,
 )
-from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
-from dangjian.meetings.models import Absence, Attachment, Meeting, MeetingKind, parse_reason
-from dangjian.members.models import Member, MemberHistory, OrgFigures
-from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
+from dangjian.meetings.models import Absence, Meeting, MeetingKind, parse_reason
+from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.models import Org, Post, path_segment
-from dangjian.pipeline.models import CaseStep, DevelopmentCase
-from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
-from dangjian.training.models import Participant, StudyRecord, Training
 
 Progress = Callable[[str, int, int], None]
 
@@ -279,55 +273,50 @@ def summary(counts: dict[str, int]) -> str:
     )
 
 
-# Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
-# cleared first); nothing else is touched (attachment files, if any, stay in MEDIA_ROOT).
-RESET_MODELS = (
-    Candidate,
-    Exclusion,
-    Election,
-    TermAdjustment,
-    Participant,
-    StudyRecord,
-    Training,
-    Talk.participants.through,
-    Talk,
-    Pair,
-    YouthActivity.participants.through,
-    YouthActivity,
-    YouthGroup.members.through,
-    YouthGroup,
-    CaseStep.contacts.through,
-    CaseStep.sponsors.through,
-    CaseStep,
-    DevelopmentCase,
-    MobileContact,
-    MobileStint,
-    LostContact,
-    Transfer,
-    StatusChange,
-    LedgerSnapshot,
-    ArrearsReview,
-    DuesPayment,
-    DuesRelief,
-    DuesBase,
-    CollectionDay,
-    Attachment,
-    Absence,
-    MeetingKind,
-    Meeting,
-    RoleAssignment,
-    Post,
-    MemberHistory,
-    Member,
-    OrgFigures,
-    KeptTodo,
-    ResultChange,
-    KeptTally,
-    KeptStamp,
-    KeptResult,
-    Org,
-    AuditEvent,
-)
+# Deleted by `seed --reset`: every table whose rows refer, directly or through other such rows, to the
+# organisations or the members — found from the models, so that a table added by any app is wiped too — referencing
+# tables first; and the tables below, which refer to nothing but hold what the demo data produced. Users are kept
+# (their links to members are cleared first); nothing else is touched (attachment files, if any, stay in
+# MEDIA_ROOT).
+RESET_ALSO = (SelfReview, ManualScore, FrozenUnit, Round, KeptTally, AuditEvent)
+
+
+def reset_models() -> list[type[Model]]:
+    """The models `seed --reset` empties, in an order that deletes referencing rows before the rows they refer to."""
+    from django.apps import apps
+
+    every = apps.get_models(include_auto_created=True)
+
+    def targets(model) -> set:
+        return {
+            f.related_model
+            for f in model._meta.get_fields()
+            if f.concrete and f.is_relation and f.related_model is not None and f.related_model is not model
+        }
+
+    found: set = {Org, Member}
+    grown = True
+    while grown:
+        grown = False
+        for model in every:
+            if model not in found and model is not User and targets(model) & found:
+                found.add(model)
+                grown = True
+    ordered: list = []
+    remaining = set(found)
+    while remaining:
+        # a model no remaining model refers to can go now
+        ready = sorted(
+            (m for m in remaining if not any(m in targets(other) for other in remaining if other is not m)),
+            key=lambda m: m._meta.label,
+        )
+        if not ready:
+            raise RuntimeError(
+                "cycle of references among " + ", ".join(sorted(m._meta.label for m in remaining))
+            )
+        ordered += ready
+        remaining -= set(ready)
+    return ordered + [m for m in RESET_ALSO if m not in found]
 
 
 def analyze() -> None:
@@ -348,5 +337,5 @@ def wipe() -> None:
     User.objects.filter(member__isnull=False).update(member=None)
     auditchain.permit_delete()  # the audit table refuses deletes otherwise (PostgreSQL): a new, empty chain
     with connection.cursor() as cursor:
-        for model in RESET_MODELS:
+        for model in reset_models():
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")

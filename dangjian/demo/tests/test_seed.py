@@ -360,3 +360,32 @@ def test_lifecycle_adds_cases_and_movements_through_the_services_and_reset_remov
     ):
         assert not model.objects.exists(), model
     assert Member.objects.count() == 200
+
+
+def test_a_reset_after_the_demo_was_used_wipes_what_users_added(db):
+    """Plans, 民主评议, notifications and the assessment refer to the demo's organisations and members: a reset
+    after a demo was tried out removes them too instead of failing on their references."""
+    from django.utils import timezone
+
+    from dangjian.assessment.models import FrozenBranch, Round, SelfReview
+    from dangjian.evaluations.models import Evaluation
+    from dangjian.evaluations.services import open_evaluation
+    from dangjian.meetings.models import PlannedMeeting
+    from dangjian.meetings.services import plan_meeting
+    from dangjian.orgs.models import Org
+
+    seed()
+    branch = Org.objects.filter(type="zhibu").order_by("path").first()
+    plan_meeting(
+        actor=None, org=branch, date=TODAY, types=["theme_day"], topic="主题党日", place="", on=TODAY
+    )
+    open_evaluation(actor=None, org=branch, year=TODAY.year, opened_on=TODAY, organ="assembly")
+    found = Round.objects.create(year=TODAY.year, scheme_version=1, scheme_checksum="x" * 64, opened_on=TODAY)
+    SelfReview.objects.create(
+        round=found, unit_key=branch.unit, indicator_id="ORG-01", text="说明", written_at=timezone.now()
+    )
+    FrozenBranch.objects.create(round=found, org=branch, score=90, tier="达标", data={})
+    seed("--reset")
+    assert (
+        not PlannedMeeting.objects.exists() and not Evaluation.objects.exists() and not Round.objects.exists()
+    )

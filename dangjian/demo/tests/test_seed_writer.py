@@ -319,3 +319,31 @@ def test_service_writes_after_seeding_get_new_keys(db):
             types=["theme_day"],
         )
         assert group.pk > top[Org] and member.pk > top[Member] and meeting.pk > top[Meeting]
+
+
+def test_the_reset_empties_every_table_that_refers_to_the_demo_data_referencing_ones_first():
+    """Found from the models: a table any app adds that refers to the organisations or the members (directly or
+    through other such rows) is wiped too, before the rows it refers to; users are kept."""
+    from django.apps import apps
+
+    from dangjian.accounts.models import User
+    from dangjian.demo.seeding.writer import reset_models
+    from dangjian.orgs.models import Org
+
+    order = reset_models()
+    position = {m: i for i, m in enumerate(order)}
+    assert User not in position and Org in position
+    for model in apps.get_models(include_auto_created=True):
+        for f in model._meta.get_fields():
+            if not (f.concrete and f.is_relation) or f.related_model in (None, model):
+                continue
+            if f.related_model in position and model is not User:
+                assert model in position, f"{model._meta.label} refers to {f.related_model._meta.label}"
+                assert position[model] < position[f.related_model], model._meta.label
+    labels = {m._meta.label for m in order}
+    assert {
+        "meetings.PlannedMeeting",
+        "evaluations.Evaluation",
+        "assessment.Round",
+        "core.AuditEvent",
+    } <= labels
