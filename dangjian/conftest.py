@@ -40,6 +40,31 @@ def unique_id_number(male: bool = True) -> str:
     return idcard.make("310104", birth, n % 999, male)
 
 
+def historical_branch_with_members(apps, names):
+    """For migration tests: a 工委 and a 党支部 (codes M0, M1) with a 正式党员 of each name, written through the
+    historical models `apps` gives (the services are today's: they may need later columns)."""
+    Org, Member = apps.get_model("orgs", "Org"), apps.get_model("members", "Member")
+    root = Org.objects.create(code="M0", name="迁移工委", type="gongwei", path="00000098/", depth=1)
+    org = Org.objects.create(
+        code="M1", name="迁移支部", type="zhibu", parent=root, path="00000098/00000099/", depth=2
+    )
+    people = [
+        Member.objects.create(
+            name=name,
+            id_number=f"x{n}",
+            id_number_hash=f"h{n}",
+            sex="M",
+            birth_date=dt.date(1980, 1, 1),
+            category="formal",
+            joined_on=dt.date(2010, 1, 1),
+            confirmed_on=dt.date(2011, 1, 1),
+            org=org,
+        )
+        for n, name in enumerate(names)
+    ]
+    return org, people
+
+
 def _pool_for_the_live_server() -> None:
     """On PostgreSQL the connections come from a pool of DB_POOL_SIZE per process (settings.py), sized for
     gunicorn's fixed threads. The live server of the browser tests runs a thread per request, as many at once as

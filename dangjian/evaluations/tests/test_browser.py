@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dangjian.evaluations.models import Evaluation, Participation, RatingRow
+from dangjian.evaluations.models import Evaluation, Participation, Tally
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = dt.date.today()
@@ -54,7 +54,7 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
         page.goto(f"{base}/evaluations/{ev.pk}/vote/")
         assert page.locator("[data-testid=vote-form]").count() == 0
     assert Participation.objects.filter(evaluation=ev).count() == 5
-    assert RatingRow.objects.filter(evaluation=ev).count() == 45
+    assert sum(Tally.objects.filter(evaluation=ev).values_list("online", flat=True)) == 45
 
     page.set_viewport_size({"width": 1366, "height": 900})
     page.context.clear_cookies()

@@ -7,6 +7,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
+from dangjian.conftest import historical_branch_with_members
 from dangjian.core.errors import ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.meetings.models import Absence, Meeting, parse_reason
@@ -179,30 +180,11 @@ def test_the_migration_gives_recorded_reasons_their_kind():
     before.append(("meetings", "0002_meeting_date_desc_idx"))
     executor.migrate(before)
     apps = executor.loader.project_state(before).apps
-    Org, Member, Meeting_, Absence_ = (
-        apps.get_model("orgs", "Org"),
-        apps.get_model("members", "Member"),
-        apps.get_model("meetings", "Meeting"),
-        apps.get_model("meetings", "Absence"),
-    )
-    root = Org.objects.create(code="M0", name="迁移工委", type="gongwei", path="00000098/", depth=1)
-    org = Org.objects.create(
-        code="M1", name="迁移支部", type="zhibu", parent=root, path="00000098/00000099/", depth=2
-    )
-    meeting = Meeting_.objects.create(org=org, date=dt.date(2025, 3, 1), topic="会")
+    Meeting_, Absence_ = apps.get_model("meetings", "Meeting"), apps.get_model("meetings", "Absence")
     texts = ["", "病假", "病假：住院", "公差", "出差", "其他", "其他：家中有事"]
-    for n, text in enumerate(texts):
-        member = Member.objects.create(
-            name=f"党员{n}",
-            id_number=f"x{n}",
-            id_number_hash=f"h{n}",
-            sex="M",
-            birth_date=dt.date(1980, 1, 1),
-            category="formal",
-            joined_on=dt.date(2010, 1, 1),
-            confirmed_on=dt.date(2011, 1, 1),
-            org=org,
-        )
+    org, people = historical_branch_with_members(apps, [f"党员{n}" for n in range(len(texts))])
+    meeting = Meeting_.objects.create(org=org, date=dt.date(2025, 3, 1), topic="会")
+    for member, text in zip(people, texts, strict=True):
         Absence_.objects.create(meeting=meeting, member=member, reason=text)
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
