@@ -187,3 +187,22 @@ def test_the_grouping_button_sets_it_before_the_voting(branch, opened):
     assert "民主测评将按党小组进行。" in response.content.decode()
     opened.refresh_from_db()
     assert opened.by_group
+
+
+def test_the_results_command_gives_the_groups_and_leaves_out_a_small_groups_tallies(branch, grouped):
+    from dangjian.evaluations.management.commands.evaluations import _results_note, results_json
+
+    ev = advance_to(grouped, "voting", branch.admin)
+    for m in branch.direct[:5]:
+        vote(ev, m, branch)
+    vote(ev, branch.group[0], branch)
+    data = results_json(_close(ev, branch))
+    assert data["evaluation"]["by_group"] is True
+    assert data["evaluation"]["groups"] == [
+        {"group": None, "participants": 9, "ballots": 5, "tallies_shown": True},
+        {"group": "甲一第一党小组", "participants": 5, "ballots": 1, "tallies_shown": False},
+    ]
+    people = {p["name"]: p for p in data["participants"]}
+    assert people["冯九"]["group"] == "甲一第一党小组" and people["冯九"]["tallies"] is None
+    assert people["赵一"]["group"] is None and people["赵一"]["tallies"]["qualified"] == 4
+    assert "甲一第一党小组 1 张（少于 5 张，不显示个人测评结果）" in _results_note(data["evaluation"])
