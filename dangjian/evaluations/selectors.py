@@ -119,10 +119,10 @@ class Results:
 def results(
     ev: Evaluation, people: list[Participant] | None = None, params: EvaluationParams | None = None
 ) -> Results:
-    """The 测评's results (two queries, three when tallies are shown): the ballot count always; the per-person
-    tallies (online counters plus paper counts) only once the 测评 is closed and at least
-    `min_ballots_for_tallies` ballots were cast — in each 党小组 when the 测评 was held per group (a group below
-    the threshold shows its total only). A group's paper ballots are not entered apart: they are taken as the
+    """The 测评's results (one query, two when tallies are shown; the participants' read when not given): the
+    ballot count always; the per-person tallies (online counters plus paper counts) only once the 测评 is closed
+    and at least `min_ballots_for_tallies` ballots were cast — in each 党小组 when the 测评 was held per group (a
+    group below the threshold shows its total only). A group's paper ballots are not entered apart: they are taken as the
     most any of its members received on paper (a paper ballot rates each member of its group but its voter), a
     count that errs low, so a group is never shown on a guess."""
     params = params or load_params()
