@@ -40,6 +40,29 @@ def unique_id_number(male: bool = True) -> str:
     return idcard.make("310104", birth, n % 999, male)
 
 
+def migrate_back(app: str, migration: str):
+    """For migration tests: `app` back to `migration`, every other app at its leaf (their tables keep their later
+    columns); returns the historical models' registry of that state."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != app]
+    before.append((app, migration))
+    executor.migrate(before)
+    return executor.loader.project_state(before).apps
+
+
+def migrate_forward() -> None:
+    """For migration tests: every app to its leaf again."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def historical_branch_with_members(apps, names):
     """For migration tests: a 工委 and a 党支部 (codes M0, M1) with a 正式党员 of each name, written through the
     historical models `apps` gives (the services are today's: they may need later columns)."""

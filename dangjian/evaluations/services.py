@@ -61,6 +61,11 @@ def snapshot(ev: Evaluation) -> dict[str, Any]:
     }
 
 
+def _updated(actor, obj, ev: Evaluation, **changes) -> None:
+    """The audit event of an update of `obj` (the evaluation or one of its participants), filed under the branch."""
+    audit.record(actor=actor, action="update", obj=obj, org_path=ev.org.path, **changes)
+
+
 def _locked(ev: Evaluation) -> Evaluation:
     return Evaluation.objects.select_for_update().select_related("org").get(pk=ev.pk)
 
@@ -317,16 +322,23 @@ def set_by_group(*, actor, evaluation: Evaluation, by_group: bool) -> Evaluation
 # --- 个人自评 --------------------------------------------------------------------------------------------
 
 
+def _self_text(text: str, empty: str | None) -> str:
+    """The self-assessment's text, stripped; refused when longer than SELF_TEXT_MAX, or empty with the message
+    `empty` (None: an empty text is allowed)."""
+    text = (text or "").strip()
+    if not text and empty is not None:
+        raise ServiceError(empty, field="text")
+    if len(text) > SELF_TEXT_MAX:
+        raise ServiceError(_("自评内容不超过%(n)s字。") % {"n": SELF_TEXT_MAX}, field="text")
+    return text
+
+
 def record_self_assessment(
     *, actor, participant: Participant, text: str = "", paper: bool = False, on: dt.date | None = None
 ) -> Participant:
     """Records a participant's self-assessment: a short text, or that the paper form was received. Allowed
     until 组织评定 ends."""
-    text = (text or "").strip()
-    if not text and not paper:
-        raise ServiceError(_("请填写自评内容，或勾选“已交书面自评”。"), field="text")
-    if len(text) > SELF_TEXT_MAX:
-        raise ServiceError(_("自评内容不超过%(n)s字。") % {"n": SELF_TEXT_MAX}, field="text")
+    text = _self_text(text, _("请填写自评内容，或勾选“已交书面自评”。") if not paper else None)
     with transaction.atomic():
         current = Participant.objects.select_related("member").get(pk=participant.pk)
         ev = _locked(current.evaluation)
@@ -339,11 +351,10 @@ def record_self_assessment(
         }
         current.self_text, current.self_paper, current.self_on = text, bool(paper), on or dt.date.today()
         current.save(update_fields=["self_text", "self_paper", "self_on"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=current,
-            org_path=ev.org.path,
+        _updated(
+            actor,
+            current,
+            ev,
             before=before,
             after={"member": current.member.name, "self_text": bool(text), "paper": bool(paper)},
         )
@@ -356,11 +367,7 @@ def write_own_self_assessment(
     """A member writes (or edits) their own 个人自评 online: only their own participant record, only during the
     个人自评 step, a text of at most SELF_TEXT_MAX characters. The audit event says that the self-assessment was
     written and its length, not the text (the administrators read it on the evaluation's page)."""
-    text = (text or "").strip()
-    if not text:
-        raise ServiceError(_("请填写自评内容。"), field="text")
-    if len(text) > SELF_TEXT_MAX:
-        raise ServiceError(_("自评内容不超过%(n)s字。") % {"n": SELF_TEXT_MAX}, field="text")
+    text = _self_text(text, _("请填写自评内容。"))
     member_id = fresh_scope(actor).member_id if actor is not None else None
     with transaction.atomic():
         current = Participant.objects.select_for_update().select_related("member").get(pk=participant.pk)
@@ -371,11 +378,10 @@ def write_own_self_assessment(
         before = {"member": current.member.name, "self_text": len(current.self_text)}
         current.self_text, current.self_on = text, on or dt.date.today()
         current.save(update_fields=["self_text", "self_on"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=current,
-            org_path=ev.org.path,
+        _updated(
+            actor,
+            current,
+            ev,
             before=before,
             after={"member": current.member.name, "self_text": len(text)},
             note="本人填写个人自评",
@@ -603,11 +609,10 @@ def record_followup(*, actor, participant: Participant, outcome: str, decided_on
             raise ServiceError(_("决定日期不能早于组织评定日期。"), field="decided_on")
         current.followup_outcome, current.followup_decided_on = outcome, decided_on
         current.save(update_fields=["followup_outcome", "followup_decided_on"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=current,
-            org_path=ev.org.path,
+        _updated(
+            actor,
+            current,
+            ev,
             after={
                 "member": current.member.name,
                 "followup_due": current.followup_due,

@@ -204,17 +204,28 @@ def grouping(request, pk):
     ev = _evaluation(request, pk)
     form = GroupingForm(request.POST)
     form.is_valid()  # a checkbox: always valid
+
+    def write():
+        done = services.set_by_group(
+            actor=request.user, evaluation=ev, by_group=form.cleaned_data["by_group"]
+        )
+        return _("民主测评将按党小组进行。") if done.by_group else _("民主测评将在全支部进行。")
+
+    _say(request, write)
+    return _detail(ev)
+
+
+def _say(request, write) -> None:
+    """Calls `write()` (a service; it returns the success message) and says how it went: out of scope is a 404,
+    a refusal the service's message."""
     try:
-        ev = services.set_by_group(actor=request.user, evaluation=ev, by_group=form.cleaned_data["by_group"])
+        done = write()
     except OutOfScope:
         raise Http404 from None
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request, _("民主测评将按党小组进行。") if ev.by_group else _("民主测评将在全支部进行。")
-        )
-    return _detail(ev)
+        messages.success(request, done)
 
 
 @admin_required
@@ -245,14 +256,7 @@ def _on_participant(request, pk, form_class, write, invalid: str):
     if not form.is_valid():
         messages.error(request, invalid)
         return _detail(participant.evaluation)
-    try:
-        done = write(participant, form.cleaned_data)
-    except OutOfScope:
-        raise Http404 from None
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+    _say(request, lambda: write(participant, form.cleaned_data))
     return _detail(participant.evaluation)
 
 
@@ -391,16 +395,14 @@ def own_self_assessment(request, pk):
     if not form.is_valid():
         messages.error(request, " ".join(str(e) for e in form.errors.get("text", [])))
         return back
-    try:
+
+    def write():
         services.write_own_self_assessment(
             actor=request.user, participant=participant, text=form.cleaned_data["text"]
         )
-    except OutOfScope:
-        raise Http404 from None
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已保存您的个人自评。"))
+        return _("已保存您的个人自评。")
+
+    _say(request, write)
     return back
 
 

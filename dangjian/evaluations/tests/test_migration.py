@@ -6,19 +6,14 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
-from dangjian.conftest import historical_branch_with_members
+from dangjian.conftest import historical_branch_with_members, migrate_back, migrate_forward
 from dangjian.evaluations.models import Tally
 
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_counts_the_rating_rows():
-    executor = MigrationExecutor(connection)
-    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "evaluations"]
-    before.append(("evaluations", "0001_initial"))
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = migrate_back("evaluations", "0001_initial")
     Evaluation, Participant = (
         apps.get_model("evaluations", "Evaluation"),
         apps.get_model("evaluations", "Participant"),
@@ -34,9 +29,7 @@ def test_the_migration_counts_the_rating_rows():
     for i, rating in given:
         RatingRow.objects.create(evaluation=voting, subject=subjects[i], rating=rating)
 
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_forward()
     assert "evaluations_ratingrow" not in connection.introspection.table_names()
     found = {
         (s, r): n
