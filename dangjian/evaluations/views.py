@@ -423,7 +423,9 @@ def vote(request, pk):
         raise Http404
     others = services.rated_by(me, people, ev)
     done = selectors.has_voted(ev, member_id)
-    form = VoteForm(request.POST or None, others=others)
+    form = VoteForm(
+        request.POST if request.method == "POST" else None, others=others
+    )  # a ballot may be empty
     status = 200
     if request.method == "POST" and not done:
         if form.is_valid():

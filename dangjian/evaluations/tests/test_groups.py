@@ -206,3 +206,19 @@ def test_the_results_command_gives_the_groups_and_leaves_out_a_small_groups_tall
     assert people["冯九"]["group"] == "甲一第一党小组" and people["冯九"]["tallies"] is None
     assert people["赵一"]["group"] is None and people["赵一"]["tallies"]["qualified"] == 4
     assert "甲一第一党小组 1 张（少于 5 张，不显示个人测评结果）" in _results_note(data["evaluation"])
+
+
+def test_a_voter_alone_in_a_group_is_told_there_is_nobody_to_rate(branch, tree, make_member, make_user):
+    """One member in the 党小组 (冯九): the ballot says there is nobody to choose, and submitting it counts the vote."""
+    ev = services.open_evaluation(
+        actor=branch.admin, org=branch.org, year=TODAY.year, opened_on=TODAY, organ="assembly", by_group=True
+    )
+    ev = advance_to(ev, "voting", branch.admin)
+    alone = branch.formal[8]
+    client = Client()
+    client.force_login(branch.accounts[alone.pk])
+    page = client.get(reverse("evaluations:vote", args=[ev.pk])).content.decode()
+    assert 'data-testid="nobody-to-rate"' in page and 'data-member="' not in page
+    response = client.post(reverse("evaluations:vote", args=[ev.pk]), {})
+    assert response.status_code == 302
+    assert ev.participations.filter(voter__member=alone).exists()
