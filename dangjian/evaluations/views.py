@@ -423,9 +423,8 @@ def vote(request, pk):
         raise Http404
     others = services.rated_by(me, people, ev)
     done = selectors.has_voted(ev, member_id)
-    form = VoteForm(
-        request.POST if request.method == "POST" else None, others=others
-    )  # a ballot may be empty
+    # bound on any POST: the ballot of a voter alone in a 党小组 has no field
+    form = VoteForm(request.POST if request.method == "POST" else None, others=others)
     status = 200
     if request.method == "POST" and not done:
         if form.is_valid():
