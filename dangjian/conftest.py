@@ -40,6 +40,54 @@ def unique_id_number(male: bool = True) -> str:
     return idcard.make("310104", birth, n % 999, male)
 
 
+def migrate_back(app: str, migration: str):
+    """For migration tests: `app` back to `migration`, every other app at its leaf (their tables keep their later
+    columns); returns the historical models' registry of that state."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != app]
+    before.append((app, migration))
+    executor.migrate(before)
+    return executor.loader.project_state(before).apps
+
+
+def migrate_forward() -> None:
+    """For migration tests: every app to its leaf again."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def historical_branch_with_members(apps, names):
+    """For migration tests: a 工委 and a 党支部 (codes M0, M1) with a 正式党员 of each name, written through the
+    historical models `apps` gives (the services are today's: they may need later columns)."""
+    Org, Member = apps.get_model("orgs", "Org"), apps.get_model("members", "Member")
+    root = Org.objects.create(code="M0", name="迁移工委", type="gongwei", path="00000098/", depth=1)
+    org = Org.objects.create(
+        code="M1", name="迁移支部", type="zhibu", parent=root, path="00000098/00000099/", depth=2
+    )
+    people = [
+        Member.objects.create(
+            name=name,
+            id_number=f"x{n}",
+            id_number_hash=f"h{n}",
+            sex="M",
+            birth_date=dt.date(1980, 1, 1),
+            category="formal",
+            joined_on=dt.date(2010, 1, 1),
+            confirmed_on=dt.date(2011, 1, 1),
+            org=org,
+        )
+        for n, name in enumerate(names)
+    ]
+    return org, people
+
+
 def _pool_for_the_live_server() -> None:
     """On PostgreSQL the connections come from a pool of DB_POOL_SIZE per process (settings.py), sized for
     gunicorn's fixed threads. The live server of the browser tests runs a thread per request, as many at once as

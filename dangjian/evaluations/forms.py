@@ -27,6 +27,45 @@ class OpenForm(forms.Form):
     )
 
 
+class OpenBranchForm(OpenForm):
+    """Opening one 党支部's evaluation: with 按党小组测评 when the branch has 党小组 (the view says)."""
+
+    by_group = forms.BooleanField(
+        label=_("按党小组测评"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_("党员人数较多的支部可分党小组测评：每名党员只测评本党小组的党员，测评结果按党小组统计。"),
+    )
+
+    def __init__(self, *args, groups: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not groups:
+            del self.fields["by_group"]
+
+
+class GroupingForm(forms.Form):
+    by_group = forms.BooleanField(label=_("按党小组测评"), required=False)
+
+
+class OwnSelfAssessmentForm(forms.Form):
+    """A member's own 个人自评, written online."""
+
+    text = forms.CharField(
+        label=_("我的个人自评"),
+        max_length=2000,
+        widget=forms.Textarea(attrs=SM | {"rows": 5, "maxlength": 2000}),
+        error_messages={
+            "required": _("请填写自评内容。"),
+            "max_length": _("自评内容不超过%(limit_value)s字。"),
+        },
+    )
+
+
+def own_self_form(participant, data=None) -> OwnSelfAssessmentForm:
+    """The form of one participant's own 个人自评 (prefixed: a page may show several)."""
+    return OwnSelfAssessmentForm(data, initial={"text": participant.self_text}, prefix=f"s{participant.pk}")
+
+
 class OpenForBranchesForm(OpenForm):
     """Opening for every 党支部 of a 党委 or 党总支: which one, among those the view offers."""
 

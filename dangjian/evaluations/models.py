@@ -1,18 +1,18 @@
-"""民主评议党员: a branch's yearly evaluation (Evaluation), its participants fixed at opening with their
-self-assessment, paper tallies, grade and 限期改正 follow-up (Participant), who has voted (Participation) and
-the online ratings (Rating).
+"""民主评议党员: a branch's yearly evaluation (Evaluation), its participants fixed at opening with their 党小组,
+self-assessment, paper tallies, grade and 限期改正 follow-up (Participant), who has voted (Participation) and the
+online ratings counted (Tally).
 
-Secrecy by construction: a Rating row holds the evaluation, the participant rated and the rating — nothing
-about who gave it: no foreign key to a voter, no voter-derived value, no time at all, and a random UUID as
-its key (inserted in shuffled order), so neither its id nor its place tells when it was written relative to
-the Participation rows. A voter's ratings are deliberately not grouped into a ballot row: a ballot rates
-every participant but its voter, so the one participant missing from a group of ratings would name the
-voter. The Participation row says only that a person voted (unique per evaluation and voter: a ballot is
-counted once), written in the same transaction as the ratings."""
+Secrecy by construction: the online ratings are counters, not rows. A Tally is one (evaluation, participant
+rated, rating) with the number of online ballots that gave it — nothing about who gave it: no foreign key to a
+voter, no voter-derived value, no time. The tallies of an evaluation are created all at once when it enters the
+测评 (every participant × the four ratings, in a fixed order), so a vote creates no row: it adds 1 to the
+counters it chose and 0 to every other counter of the evaluation, in one UPDATE of all of them. Which rows a
+vote rewrote — what the database's pages show (tuple versions, transaction ids, physical order, a dump's row
+order) — is therefore the same whoever voted and however: every counter of the evaluation. The Participation row
+says only that a person voted, on which day (unique per evaluation and voter: a ballot is counted once), written in
+the same transaction."""
 
 from __future__ import annotations
-
-import uuid
 
 from django.conf import settings
 from django.db import models
@@ -32,7 +32,9 @@ class EvaluationQuerySet(models.QuerySet):
 
 class Evaluation(models.Model):
     """The yearly 民主评议党员 of a 党支部 (BR-16), opened on `opened_on` and moved through the steps in order.
-    `paper_ballots` is the number of paper 测评票 collected (branches that vote on paper)."""
+    `paper_ballots` is the number of paper 测评票 collected (branches that vote on paper). `by_group`: the 测评 is held
+    per 党小组 (BR-16, large branches): a voter rates the members of their own group only, and the tallies and
+    their threshold are per group."""
 
     org = models.ForeignKey(
         "orgs.Org", verbose_name=_("党支部"), on_delete=models.PROTECT, related_name="evaluations"
@@ -42,6 +44,7 @@ class Evaluation(models.Model):
     step = models.CharField(_("当前步骤"), max_length=12, choices=Step.choices, default=Step.STUDY)
     organ = models.CharField(_("评定机构"), max_length=12, choices=Organ.choices)
     paper_ballots = models.PositiveIntegerField(_("收回纸质测评票"), default=0)
+    by_group = models.BooleanField(_("按党小组测评"), default=False)
     voting_closed_on = models.DateField(_("测评结束日期"), null=True, blank=True)
     graded_on = models.DateField(_("组织评定日期"), null=True, blank=True)
     published_on = models.DateField(_("公示日期"), null=True, blank=True)
@@ -65,7 +68,8 @@ class Evaluation(models.Model):
 
 class Participant(models.Model):
     """A member on the branch's roll on the opening date: rated by the others; graded unless a 预备党员
-    (EVAL-04, a parameter). `formal` is the category on the opening date. The paper counts are the ratings the
+    (EVAL-04, a parameter). `formal` is the category on the opening date, `group` the 党小组 the member was in on
+    that date (None: directly in the branch). The paper counts are the ratings the
     member received on paper 测评票; the grade is the 组织评定, a 不合格 one with its 限期改正 due date."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="participants")
@@ -73,6 +77,14 @@ class Participant(models.Model):
         "members.Member", verbose_name=_("党员"), on_delete=models.PROTECT, related_name="evaluations"
     )
     formal = models.BooleanField(_("正式党员"))
+    group = models.ForeignKey(
+        "orgs.Org",
+        verbose_name=_("党小组"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     self_text = models.TextField(_("个人自评"), blank=True)
     self_paper = models.BooleanField(_("已交书面自评"), default=False)
     self_on = models.DateField(_("自评登记日期"), null=True, blank=True)
@@ -129,19 +141,22 @@ class Participation(models.Model):
         return f"{self.voter} {self.voted_on:%Y-%m-%d}"
 
 
-class RatingRow(models.Model):
-    """One online rating of one participant: which evaluation, who was rated, the rating. Nothing else (see the
-    module's docstring): the test `test_secrecy` reads these fields and fails on any path to a voter."""
+class Tally(models.Model):
+    """How many online 测评票 gave one participant one rating. Created for every participant and rating when the
+    evaluation enters the 测评; a vote only adds to the counters (see the module's docstring): the test
+    `test_secrecy` reads these fields and fails on any path to a voter."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="ratings")
-    subject = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="ratings")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="tallies")
+    subject = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="tallies")
     rating = models.CharField(_("测评等次"), max_length=12, choices=Rating.choices)
+    online = models.PositiveIntegerField(_("网上得票"), default=0)
 
     class Meta:
-        verbose_name = _("测评结果")
-        verbose_name_plural = _("测评结果")
-        indexes = [models.Index(fields=["evaluation", "subject"], name="eval_rating_subject_idx")]
+        verbose_name = _("测评计票")
+        verbose_name_plural = _("测评计票")
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "subject", "rating"], name="eval_tally_uniq")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.subject} {self.get_rating_display()}"
+        return f"{self.subject} {self.get_rating_display()} {self.online}"

@@ -2,8 +2,8 @@
 organisations, participants or ballots.
 
 `results` is the one read of the 测评 tallies: nothing before the 测评 closes, and per person only from the
-parameter's number of ballots (online votes plus paper ballots). No read here, or anywhere, groups ratings
-by voter: the rows hold no voter (models)."""
+parameter's number of ballots (online votes plus paper ballots) — counted per 党小组 when the 测评 was held per
+group. No read here, or anywhere, groups ratings by voter: the counters hold no voter (models)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from django.db.models import Count, QuerySet
 from dangjian.accounts.scope import scope_for
 from dangjian.core.pinyin import name_key
 from dangjian.evaluations.choices import CLOSED_STEPS, PUBLISHED_STEPS, RATING_ORDER, Step
-from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
+from dangjian.evaluations.models import Evaluation, Participant, Participation, Tally
 from dangjian.evaluations.params import EvaluationParams, graded_of, load_params, voters_of
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
@@ -43,9 +43,14 @@ def parents(user) -> list[Org]:
     )
 
 
+def has_groups(org: Org) -> bool:
+    """Whether a 党支部 has an active 党小组 (one query): the opening page then offers 按党小组测评."""
+    return Org.objects.filter(parent=org, type=OrgType.XIAOZU, dissolved_on__isnull=True).exists()
+
+
 def participants(ev: Evaluation) -> list[Participant]:
-    """The participants in name order (拼音序), with their members (one query)."""
-    found = list(ev.participants.select_related("member"))
+    """The participants in name order (拼音序), with their members and 党小组 (one query)."""
+    found = list(ev.participants.select_related("member", "group"))
     return sorted(found, key=lambda p: (p.member.name_pinyin or name_key(p.member.name), p.member.name, p.pk))
 
 
@@ -65,50 +70,119 @@ class TallyRow:
 
 
 @dataclass
-class Results:
-    closed: bool  # the 测评 has ended: results may be shown
-    ballots: int  # online votes + paper ballots
-    online: int
-    paper: int
+class GroupResults:
+    """The tallies of one group of the 测评: the whole branch, or one 党小组 (`group`; None with `by_group`: the
+    participants directly in the branch) when the 测评 was held per group."""
+
+    group: Org | None
+    closed: bool
+    online: int  # ballots cast online by the group's voters
+    paper: int  # paper ballots (per group: the most any of its members received, see `results`)
     threshold: int
+    size: int = 0  # participants
     rows: list[TallyRow] = field(default_factory=list)  # empty unless shown
+
+    @property
+    def ballots(self) -> int:
+        return self.online + self.paper
 
     @property
     def shown(self) -> bool:
         return self.closed and self.ballots >= self.threshold
 
 
+@dataclass
+class Results:
+    closed: bool  # the 测评 has ended: results may be shown
+    ballots: int  # online votes + paper ballots
+    online: int
+    paper: int
+    threshold: int
+    by_group: bool = False
+    groups: list[GroupResults] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[TallyRow]:
+        """The per-person tallies shown: those of the groups with enough ballots."""
+        return [row for g in self.groups for row in g.rows]
+
+    @property
+    def shown(self) -> bool:
+        """Some per-person tallies are shown (all of them unless the 测评 was held per group)."""
+        return any(g.shown for g in self.groups)
+
+    def tallies(self) -> dict[int, list[int]]:
+        """Participant id → the counts in rating order, for the participants whose tallies are shown."""
+        return {row.participant.pk: row.ordered for row in self.rows}
+
+
 def results(
     ev: Evaluation, people: list[Participant] | None = None, params: EvaluationParams | None = None
 ) -> Results:
-    """The 测评's results (three queries): the ballot count always; the per-person tallies (online ratings plus
-    paper counts) only once the 测评 is closed and at least `min_ballots_for_tallies` ballots were cast."""
+    """The 测评's results (one query, two when tallies are shown; the participants' read when not given): the
+    ballot count always; the per-person tallies (online counters plus paper counts) only once the 测评 is closed
+    and at least `min_ballots_for_tallies` ballots were cast — in each 党小组 when the 测评 was held per group (a
+    group below the threshold shows its total only). A group's paper ballots are not entered apart: they are taken as the
+    most any of its members received on paper (a paper ballot rates each member of its group but its voter), a
+    count that errs low, so a group is never shown on a guess."""
     params = params or load_params()
     people = people if people is not None else participants(ev)
-    online = Participation.objects.filter(evaluation=ev).count()
-    found = Results(
-        closed=ev.step in CLOSED_STEPS,
-        ballots=online + ev.paper_ballots,
-        online=online,
-        paper=ev.paper_ballots,
-        threshold=params.min_ballots_for_tallies.value,
-    )
-    if not found.shown:
-        return found
-    online_counts: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(RATING_ORDER, 0))
-    for subject_id, rating, n in (
-        RatingRow.objects.filter(evaluation=ev)
-        .values_list("subject_id", "rating")
+    closed = ev.step in CLOSED_STEPS
+    threshold = params.min_ballots_for_tallies.value
+    online_by: dict[int | None, int] = defaultdict(int)
+    for group_id, n in (
+        Participation.objects.filter(evaluation=ev)
+        .values_list("voter__group_id")
         .annotate(n=Count("pk"))
         .order_by()
     ):
-        online_counts[subject_id][rating] = n
-    graded = {p.pk for p in graded_of(people, params)}
+        online_by[group_id if ev.by_group else None] += n
+    online = sum(online_by.values())
+    found = Results(
+        closed=closed,
+        ballots=online + ev.paper_ballots,
+        online=online,
+        paper=ev.paper_ballots,
+        threshold=threshold,
+        by_group=ev.by_group,
+    )
+    members: dict[int | None, list[Participant]] = defaultdict(list)
     for p in people:
-        paper = p.paper_counts()
-        counts = {r: online_counts[p.pk][r] + paper[r] for r in RATING_ORDER}
-        found.rows.append(TallyRow(p, counts, p.pk in graded))
+        members[p.group_id if ev.by_group else None].append(p)
+    order = sorted(members, key=lambda g: (g is not None, _group_path(members[g][0]) if g else ""))
+    for key in order:
+        group = members[key]
+        paper = ev.paper_ballots if not ev.by_group else max(sum(p.paper_counts().values()) for p in group)
+        found.groups.append(
+            GroupResults(
+                group=group[0].group if key is not None else None,
+                closed=closed,
+                online=online_by.get(key, 0),
+                paper=paper,
+                threshold=threshold,
+                size=len(group),
+            )
+        )
+    if not found.shown:
+        return found
+    counted: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(RATING_ORDER, 0))
+    for subject_id, rating, n in Tally.objects.filter(evaluation=ev).values_list(
+        "subject_id", "rating", "online"
+    ):
+        counted[subject_id][rating] = n
+    graded = {p.pk for p in graded_of(people, params)}
+    for key, g in zip(order, found.groups, strict=True):
+        if not g.shown:
+            continue
+        for p in members[key]:
+            on_paper = p.paper_counts()
+            counts = {r: counted[p.pk][r] + on_paper[r] for r in RATING_ORDER}
+            g.rows.append(TallyRow(p, counts, p.pk in graded))
     return found
+
+
+def _group_path(p: Participant) -> str:
+    return p.group.path if p.group_id and p.group else ""
 
 
 def has_voted(ev: Evaluation, member_id: int) -> bool:
@@ -127,6 +201,16 @@ def open_ballots(member_id: int, on: dt.date | None = None) -> list[Evaluation]:
     return [p.evaluation for p in found.select_related("evaluation__org").order_by("evaluation__opened_on")]
 
 
+def open_self_assessments(member_id: int) -> list[Participant]:
+    """The member's participations in evaluations at their 个人自评 step (one query): the member's home page offers
+    the form."""
+    return list(
+        Participant.objects.filter(member_id=member_id, evaluation__step=Step.SELF)
+        .select_related("evaluation__org")
+        .order_by("evaluation__opened_on", "pk")
+    )
+
+
 @dataclass(frozen=True)
 class OwnRow:
     evaluation: Evaluation
@@ -137,6 +221,11 @@ class OwnRow:
     @property
     def may_vote(self) -> bool:
         return self.has_ballot and not self.voted and self.evaluation.step == Step.VOTING
+
+    @property
+    def may_write_self(self) -> bool:
+        """The member may write their 个人自评 online: during the 个人自评 step."""
+        return self.evaluation.step == Step.SELF
 
     @property
     def grade_published(self) -> bool:

@@ -2,19 +2,21 @@
 that the voter is the actor's own member record), writes and records an audit event; a refused write raises
 ServiceError and changes nothing.
 
-A vote (`cast_vote`) writes, in one transaction, the voter's Participation row, the ratings (RatingRow: random
-UUIDs, inserted in shuffled order, no voter, no time) and an audit event that records the participation and
-never a rating."""
+A vote (`cast_vote`) writes, in one transaction, the voter's Participation row, adds its ratings to the
+evaluation's counters (Tally: one UPDATE that rewrites every counter of the evaluation, adding 1 or 0, so the rows
+it touches are the same whatever the choices and whoever the voter; no row is created) and records an audit event
+that records the participation and never a rating."""
 
 from __future__ import annotations
 
 import datetime as dt
-import random
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, F, PositiveIntegerField, Value, When
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import fresh_scope, require_org
@@ -32,7 +34,7 @@ from dangjian.evaluations.choices import (
     Rating,
     Step,
 )
-from dangjian.evaluations.models import Evaluation, Participant, Participation, RatingRow
+from dangjian.evaluations.models import Evaluation, Participant, Participation, Tally
 from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
 from dangjian.meetings.roster import members_in_subtree
 from dangjian.orgs.choices import OrgType
@@ -45,7 +47,6 @@ PAPER_FIELDS = {
     Rating.BASIC.value: "paper_basic",
     Rating.UNQUALIFIED.value: "paper_unqualified",
 }
-_shuffle = random.SystemRandom().shuffle
 
 
 def snapshot(ev: Evaluation) -> dict[str, Any]:
@@ -56,7 +57,13 @@ def snapshot(ev: Evaluation) -> dict[str, Any]:
         "step": chinese_label(Step, ev.step),
         "organ": chinese_label(Organ, ev.organ),
         "paper_ballots": ev.paper_ballots,
+        "by_group": ev.by_group,
     }
+
+
+def _updated(actor, obj, ev: Evaluation, **changes) -> None:
+    """The audit event of an update of `obj` (the evaluation or one of its participants), filed under the branch."""
+    audit.record(actor=actor, action="update", obj=obj, org_path=ev.org.path, **changes)
 
 
 def _locked(ev: Evaluation) -> Evaluation:
@@ -85,30 +92,93 @@ def _check_opening(year: int, opened_on: dt.date, organ: str) -> None:
         raise ServiceError(_("请选择评定机构。"), field="organ")
 
 
-def _create(actor, org: Org, year: int, opened_on: dt.date, organ: str, roster) -> Evaluation:
-    """The evaluation with its participants (the roster on the opening date) and its audit event."""
-    ev = Evaluation.objects.create(
-        org=org,
-        year=year,
-        opened_on=opened_on,
-        organ=organ,
-        created_by=actor if getattr(actor, "pk", None) else None,
+def _group_of(org: Org, entry) -> int | None:
+    """The participant's 党小组 on the opening date: the roster's organisation when it is not the branch itself
+    (a 党支部's only sub-organisations are its 党小组)."""
+    return entry.org_id if entry.org_id != org.pk else None
+
+
+def _create(
+    actor, org: Org, year: int, opened_on: dt.date, organ: str, roster, by_group: bool = False
+) -> Evaluation:
+    """The evaluation with its participants (the roster on the opening date, each with their 党小组) and its
+    audit event."""
+    if by_group:
+        _check_groups(org, [_group_of(org, e) for e in roster])
+    return _create_many(actor, [(org, roster)], year, opened_on, organ, by_group=by_group)[0]
+
+
+def _create_many(
+    actor, rosters: list[tuple[Org, list]], year: int, opened_on: dt.date, organ: str, by_group: bool = False
+) -> list[Evaluation]:
+    """The evaluations of several branches with their participants and audit events, in a fixed number of
+    statements: one insert of the evaluations, one of the participants, one append to the audit chain."""
+    created_by = actor if getattr(actor, "pk", None) else None
+    evs = Evaluation.objects.bulk_create(
+        [
+            Evaluation(
+                org=org, year=year, opened_on=opened_on, organ=organ, by_group=by_group, created_by=created_by
+            )
+            for org, _roster in rosters
+        ]
     )
     Participant.objects.bulk_create(
-        [Participant(evaluation=ev, member_id=e.member_id, formal=e.formal) for e in roster]
+        [
+            Participant(evaluation=ev, member_id=e.member_id, formal=e.formal, group_id=_group_of(org, e))
+            for ev, (org, roster) in zip(evs, rosters, strict=True)
+            for e in roster
+        ]
     )
-    after = snapshot(ev) | {
-        "participants": len(roster),
-        "formal": sum(1 for e in roster if e.formal),
-    }
-    audit.record(actor=actor, action="create", obj=ev, org_path=org.path, after=after)
-    return ev
+    audit.record_many(
+        [
+            audit.build(
+                actor=actor,
+                action="create",
+                obj=ev,
+                org_path=org.path,
+                after=snapshot(ev)
+                | {"participants": len(roster), "formal": sum(1 for e in roster if e.formal)},
+            )
+            for ev, (org, roster) in zip(evs, rosters, strict=True)
+        ]
+    )
+    return evs
 
 
-def open_evaluation(*, actor, org: Org, year: int, opened_on: dt.date, organ: str) -> Evaluation:
+def _rosters_by_branch(org: Org, branches: list[Org], on: dt.date) -> dict[int, list]:
+    """Each branch's roster on `on`, from one read of the roll of `org`'s subtree (a fixed number of queries):
+    an entry belongs to the branch whose path begins its organisation's path."""
+    roster = members_in_subtree(org, on)
+    paths = dict(Org.objects.filter(pk__in={e.org_id for e in roster}).values_list("pk", "path"))
+    by_path = {b.path: b.pk for b in branches}
+    found: dict[int, list] = defaultdict(list)
+    for e in roster:
+        path = paths.get(e.org_id, "")
+        prefixes = (path[: i + 1] for i, ch in enumerate(path) if ch == "/")
+        branch = next((by_path[p] for p in prefixes if p in by_path), None)
+        if branch is not None:
+            found[branch].append(e)
+    return found
+
+
+def _check_groups(org: Org, groups) -> None:
+    """按党小组测评 needs 党小组: at least one participant in one on the opening date."""
+    if not any(g is not None for g in groups):
+        raise ServiceError(
+            _("%(org)s在开始日期没有编入党小组的党员，不能按党小组测评；请按全支部测评。")
+            % {"org": org.name},
+            field="by_group",
+        )
+
+
+def open_evaluation(
+    *, actor, org: Org, year: int, opened_on: dt.date, organ: str, by_group: bool = False
+) -> Evaluation:
     """Opens the year's 民主评议党员 of a 党支部: the participants are fixed now, every 正式党员 and 预备党员 on
-    the roll of the branch (and its 党小组) on `opened_on`. Refused: not a 党支部, a future date, a date outside
-    the year, one already opened for the year, nobody on the roll, out of scope."""
+    the roll of the branch (and its 党小组) on `opened_on`, each with their 党小组 on that date. `by_group`: the
+    测评 is held per 党小组 (each voter rates their own group). Refused: not a 党支部, a future date, a date
+    outside the year, one already opened for the year, nobody on the roll, by group without a 党小组, out of
+    scope."""
     if org is None:
         raise ServiceError(_("请选择党支部。"), field="org")
     if org.type != OrgType.ZHIBU:
@@ -130,7 +200,7 @@ def open_evaluation(*, actor, org: Org, year: int, opened_on: dt.date, organ: st
                 _("%(org)s在%(date)s没有在册党员。") % {"org": org.name, "date": f"{opened_on:%Y-%m-%d}"},
                 field="opened_on",
             )
-        return _create(actor, org, year, opened_on, organ, roster)
+        return _create(actor, org, year, opened_on, organ, roster, by_group=by_group)
 
 
 @dataclass
@@ -148,7 +218,8 @@ def open_for_branches(*, actor, org: Org, year: int, opened_on: dt.date, organ: 
     `open_evaluation` fixes them, one audit event per evaluation; branches that have one, or nobody on the roll,
     are left alone. One transaction: all or nothing. Refused: a 党支部 or 党小组 (it opens its own), a bad date or
     organ, a branch of the subtree outside the actor's scope (a 党委管理员 without its branches), nothing to open.
-    One roster read per branch opened."""
+    A fixed number of queries whatever the number of branches: one read of the subtree's roll, then one insert
+    each of the evaluations, the participants and the audit events."""
     if org is None or org.type in (OrgType.ZHIBU, OrgType.XIAOZU):
         raise ServiceError(_("请选择党委或党总支，由其统一为所属党支部开展民主评议。"), field="org")
     _check_opening(year, opened_on, organ)
@@ -163,16 +234,18 @@ def open_for_branches(*, actor, org: Org, year: int, opened_on: dt.date, organ: 
         if any(not scope.covers(b) for b in branches):
             raise OutOfScope(message)
         having = set(Evaluation.objects.filter(org__in=branches, year=year).values_list("org_id", flat=True))
+        rosters = _rosters_by_branch(org, branches, opened_on)
         done = Opened()
+        todo = []
         for b in branches:
             if b.pk in having:
                 done.existing.append(b)
-                continue
-            roster = members_in_subtree(b, opened_on)
-            if not roster:
+            elif not rosters.get(b.pk):
                 done.empty.append(b)
-                continue
-            done.opened.append(_create(actor, b, year, opened_on, organ, roster))
+            else:
+                todo.append((b, rosters[b.pk]))
+        if todo:
+            done.opened = _create_many(actor, todo, year, opened_on, organ)
         if not done.opened:
             raise ServiceError(
                 _("%(org)s所属党支部均已开展%(year)s年度民主评议党员，或没有在册党员，没有可开展的。")
@@ -201,7 +274,9 @@ def advance_step(
             raise ServiceError(_("本次民主评议已完成。"))
         before = snapshot(ev)
         nxt = STEP_ORDER[STEP_ORDER.index(ev.step) + 1]
-        if nxt == Step.GRADING:
+        if nxt == Step.VOTING:
+            _create_tallies(ev)
+        elif nxt == Step.GRADING:
             ev.voting_closed_on = on
         elif nxt == Step.PUBLICITY:
             params = load_params()
@@ -222,7 +297,40 @@ def advance_step(
     return ev
 
 
+def set_by_group(*, actor, evaluation: Evaluation, by_group: bool) -> Evaluation:
+    """Chooses whether the 测评 is held per 党小组 (BR-16: large branches) — until the 测评 begins, since the
+    ballots and the tallies follow it. The groups are those of the opening date. Refused: a branch whose
+    participants were in no 党小组 on the opening date, a step from the 测评 on, out of scope."""
+    with transaction.atomic():
+        ev = _locked(evaluation)
+        require_org(actor, ev.org, _("该民主评议不在您的管理范围内，未修改。"))
+        _step_is(ev, Step.STUDY, Step.SELF)
+        by_group = bool(by_group)
+        if by_group:
+            _check_groups(ev.org, ev.participants.values_list("group_id", flat=True))
+        if ev.by_group == by_group:
+            return ev
+        before = snapshot(ev)
+        ev.by_group = by_group
+        ev.save(update_fields=["by_group"])
+        audit.record(
+            actor=actor, action="update", obj=ev, org_path=ev.org.path, before=before, after=snapshot(ev)
+        )
+    return ev
+
+
 # --- 个人自评 --------------------------------------------------------------------------------------------
+
+
+def _self_text(text: str, empty: str | None) -> str:
+    """The self-assessment's text, stripped; refused when longer than SELF_TEXT_MAX, or empty with the message
+    `empty` (None: an empty text is allowed)."""
+    text = (text or "").strip()
+    if not text and empty is not None:
+        raise ServiceError(empty, field="text")
+    if len(text) > SELF_TEXT_MAX:
+        raise ServiceError(_("自评内容不超过%(n)s字。") % {"n": SELF_TEXT_MAX}, field="text")
+    return text
 
 
 def record_self_assessment(
@@ -230,11 +338,7 @@ def record_self_assessment(
 ) -> Participant:
     """Records a participant's self-assessment: a short text, or that the paper form was received. Allowed
     until 组织评定 ends."""
-    text = (text or "").strip()
-    if not text and not paper:
-        raise ServiceError(_("请填写自评内容，或勾选“已交书面自评”。"), field="text")
-    if len(text) > SELF_TEXT_MAX:
-        raise ServiceError(_("自评内容不超过%(n)s字。") % {"n": SELF_TEXT_MAX}, field="text")
+    text = _self_text(text, _("请填写自评内容，或勾选“已交书面自评”。") if not paper else None)
     with transaction.atomic():
         current = Participant.objects.select_related("member").get(pk=participant.pk)
         ev = _locked(current.evaluation)
@@ -247,13 +351,40 @@ def record_self_assessment(
         }
         current.self_text, current.self_paper, current.self_on = text, bool(paper), on or dt.date.today()
         current.save(update_fields=["self_text", "self_paper", "self_on"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=current,
-            org_path=ev.org.path,
+        _updated(
+            actor,
+            current,
+            ev,
             before=before,
             after={"member": current.member.name, "self_text": bool(text), "paper": bool(paper)},
+        )
+    return current
+
+
+def write_own_self_assessment(
+    *, actor, participant: Participant, text: str, on: dt.date | None = None
+) -> Participant:
+    """A member writes (or edits) their own 个人自评 online: only their own participant record, only during the
+    个人自评 step, a text of at most SELF_TEXT_MAX characters. The audit event says that the self-assessment was
+    written and its length, not the text (the administrators read it on the evaluation's page)."""
+    text = _self_text(text, _("请填写自评内容。"))
+    member_id = fresh_scope(actor).member_id if actor is not None else None
+    with transaction.atomic():
+        current = Participant.objects.select_for_update().select_related("member").get(pk=participant.pk)
+        if member_id is None or current.member_id != member_id:
+            raise OutOfScope(_("只能填写本人的个人自评。"))
+        ev = Evaluation.objects.select_related("org").get(pk=current.evaluation_id)
+        _step_is(ev, Step.SELF)
+        before = {"member": current.member.name, "self_text": len(current.self_text)}
+        current.self_text, current.self_on = text, on or dt.date.today()
+        current.save(update_fields=["self_text", "self_on"])
+        _updated(
+            actor,
+            current,
+            ev,
+            before=before,
+            after={"member": current.member.name, "self_text": len(text)},
+            note="本人填写个人自评",
         )
     return current
 
@@ -261,11 +392,34 @@ def record_self_assessment(
 # --- 民主测评: online votes and paper tallies -----------------------------------------------------------
 
 
+def _create_tallies(ev: Evaluation) -> None:
+    """The evaluation's counters, all at zero: every participant × every rating, in participant and rating order
+    (their ids and places say nothing about a vote). Made when the evaluation enters the 测评; those already
+    there are kept."""
+    have = set(Tally.objects.filter(evaluation=ev).values_list("subject_id", "rating"))
+    Tally.objects.bulk_create(
+        [
+            Tally(evaluation=ev, subject_id=pid, rating=r)
+            for pid in ev.participants.order_by("pk").values_list("pk", flat=True)
+            for r in RATING_ORDER
+            if (pid, r) not in have
+        ]
+    )
+
+
+def rated_by(voter: Participant, participants: list[Participant], ev: Evaluation) -> list[Participant]:
+    """Whom a 测评票 rates: every other participant, or, when the 测评 is held per 党小组, every other participant of
+    the voter's group (those directly in the branch are a group of their own)."""
+    return [p for p in participants if p.pk != voter.pk and (not ev.by_group or p.group_id == voter.group_id)]
+
+
 def cast_vote(
     *, actor, evaluation: Evaluation, ratings: Mapping[int, str], on: dt.date | None = None
 ) -> None:
-    """The actor's own 测评票: a rating (优秀/合格/基本合格/不合格) of every other participant, keyed by the
-    participant's id. Only during 党员互评和民主测评, only by a participant who receives a ballot, once."""
+    """The actor's own 测评票: a rating (优秀/合格/基本合格/不合格) of every other participant (of the voter's
+    党小组 when the 测评 is held per group), keyed by the participant's id. Only during 党员互评和民主测评, only by a
+    participant who receives a ballot, once. The ratings are added to the counters in one UPDATE of every counter
+    of the evaluation (1 where chosen, 0 elsewhere); no row is created but the Participation."""
     on = on or dt.date.today()
     member_id = fresh_scope(actor).member_id if actor is not None else None
     with transaction.atomic():
@@ -279,7 +433,7 @@ def cast_vote(
         _step_is(ev, Step.VOTING)
         if Participation.objects.filter(evaluation=ev, voter=voter).exists():
             raise ServiceError(_("您已参加本次民主测评，不能重复投票。"))
-        others = [p for p in participants if p.pk != voter.pk]
+        others = rated_by(voter, participants, ev)
         wanted = {int(k): v for k, v in ratings.items()}
         if set(wanted) != {p.pk for p in others} or any(v not in RATING_ORDER for v in wanted.values()):
             raise ServiceError(_("请对每一名党员选择一个测评等次。"), field="ratings")
@@ -288,9 +442,25 @@ def cast_vote(
                 participation = Participation.objects.create(evaluation=ev, voter=voter, voted_on=on)
         except IntegrityError:  # a concurrent vote of the same voter
             raise ServiceError(_("您已参加本次民主测评，不能重复投票。")) from None
-        rows = [RatingRow(evaluation=ev, subject_id=pid, rating=value) for pid, value in wanted.items()]
-        _shuffle(rows)
-        RatingRow.objects.bulk_create(rows)
+        chosen: dict[str, list[int]] = defaultdict(list)
+        for pid, value in wanted.items():
+            chosen[value].append(pid)
+        counters = Tally.objects.filter(evaluation=ev)
+        if counters.count() != len(participants) * len(RATING_ORDER):
+            _create_tallies(
+                ev
+            )  # an evaluation that entered the 测评 without them (none does through the services)
+        counters.update(
+            online=F("online")
+            + Case(
+                *(
+                    When(rating=r, subject_id__in=sorted(ids), then=Value(1))
+                    for r, ids in sorted(chosen.items())
+                ),
+                default=Value(0),
+                output_field=PositiveIntegerField(),
+            )
+        )
         audit.record(  # that the member voted, never how
             actor=actor,
             action="create",
@@ -439,11 +609,10 @@ def record_followup(*, actor, participant: Participant, outcome: str, decided_on
             raise ServiceError(_("决定日期不能早于组织评定日期。"), field="decided_on")
         current.followup_outcome, current.followup_decided_on = outcome, decided_on
         current.save(update_fields=["followup_outcome", "followup_decided_on"])
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=current,
-            org_path=ev.org.path,
+        _updated(
+            actor,
+            current,
+            ev,
             after={
                 "member": current.member.name,
                 "followup_due": current.followup_due,

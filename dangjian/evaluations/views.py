@@ -25,11 +25,13 @@ from dangjian.evaluations.choices import RATING_ORDER, STEP_ORDER, Rating, Step
 from dangjian.evaluations.forms import (
     FollowUpForm,
     GradesForm,
+    GroupingForm,
+    OpenBranchForm,
     OpenForBranchesForm,
-    OpenForm,
     SelfAssessmentForm,
     TalliesForm,
     VoteForm,
+    own_self_form,
 )
 from dangjian.evaluations.models import Evaluation, Participant
 from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
@@ -74,7 +76,10 @@ def open_new(request):
     if org is None:
         return render(request, "evaluations/choose_branch.html", {"nav": "evaluations", "branches": branches})
     today = dt.date.today()
-    form = OpenForm(request.POST or None, initial={"year": today.year, "opened_on": today})
+    groups = selectors.has_groups(org)
+    form = OpenBranchForm(
+        request.POST or None, initial={"year": today.year, "opened_on": today}, groups=groups
+    )
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -87,6 +92,7 @@ def open_new(request):
                         year=data["year"],
                         opened_on=data["opened_on"],
                         organ=data["organ"],
+                        by_group=bool(data.get("by_group")),
                     )
                     claim.created(reverse("evaluations:detail", args=[ev.pk]))
             except OutOfScope:
@@ -166,12 +172,15 @@ def detail(request, pk):
     voted = set(ev.participations.values_list("voter_id", flat=True))
     voters = {p.pk for p in voters_of(people, params)}
     results = selectors.results(ev, people, params)
+    tallies = results.tallies()
     graded = graded_of(people, params)
     index = STEP_ORDER.index(ev.step)
     context = {
         "nav": "evaluations",
         "ev": ev,
         "people": people,
+        "rows": [(p, tallies.get(p.pk)) for p in people],
+        "has_groups": any(p.group_id for p in people),
         "voted": voted,
         "voters": voters,
         "n_voters": len(voters),
@@ -186,6 +195,37 @@ def detail(request, pk):
         "params": params,
     }
     return render(request, "evaluations/detail.html", context)
+
+
+@admin_required
+@require_POST
+def grouping(request, pk):
+    """按党小组测评 or not, until the 测评 begins (`services.set_by_group`)."""
+    ev = _evaluation(request, pk)
+    form = GroupingForm(request.POST)
+    form.is_valid()  # a checkbox: always valid
+
+    def write():
+        done = services.set_by_group(
+            actor=request.user, evaluation=ev, by_group=form.cleaned_data["by_group"]
+        )
+        return _("民主测评将按党小组进行。") if done.by_group else _("民主测评将在全支部进行。")
+
+    _say(request, write)
+    return _detail(ev)
+
+
+def _say(request, write) -> None:
+    """Calls `write()` (a service; it returns the success message) and says how it went: out of scope is a 404,
+    a refusal the service's message."""
+    try:
+        done = write()
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
 
 
 @admin_required
@@ -216,14 +256,7 @@ def _on_participant(request, pk, form_class, write, invalid: str):
     if not form.is_valid():
         messages.error(request, invalid)
         return _detail(participant.evaluation)
-    try:
-        done = write(participant, form.cleaned_data)
-    except OutOfScope:
-        raise Http404 from None
-    except ServiceError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+    _say(request, lambda: write(participant, form.cleaned_data))
     return _detail(participant.evaluation)
 
 
@@ -312,7 +345,7 @@ def grades(request, pk):
                 return _detail(ev)
         status = 400
     results = selectors.results(ev, people, params)
-    tallies = {r.participant.pk: r.ordered for r in results.rows}
+    tallies = results.tallies()
     rows = [(p, form[f"g-{p.pk}"], form[f"d-{p.pk}"], tallies.get(p.pk)) for p in graded]
     ungraded = [p for p in people if p not in graded]
     context = {
@@ -338,7 +371,39 @@ def mine(request):
     if not member_id:
         raise Http404
     rows = selectors.own_evaluations(member_id)
-    return render(request, "evaluations/mine.html", {"nav": "evaluations_mine", "rows": rows})
+    forms = {r.participant.pk: own_self_form(r.participant) for r in rows if r.may_write_self}
+    context = {"nav": "evaluations_mine", "rows": [(r, forms.get(r.participant.pk)) for r in rows]}
+    return render(request, "evaluations/mine.html", context)
+
+
+SELF_BACK = {"home": "dashboard", "mine": "evaluations:mine"}
+
+
+@login_required
+@require_POST
+def own_self_assessment(request, pk):
+    """The member writes their own 个人自评 of evaluation `pk` (`services.write_own_self_assessment`), from their
+    evaluations page or their home page (`back`). Anyone who is not a participant of it gets a 404."""
+    member_id = scope_for(request.user).member_id
+    if not member_id:
+        raise Http404
+    participant = get_object_or_404(
+        Participant.objects.select_related("evaluation"), evaluation_id=pk, member_id=member_id
+    )
+    back = redirect(SELF_BACK.get(request.POST.get("back", ""), "evaluations:mine"))
+    form = own_self_form(participant, request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for e in form.errors.get("text", [])))
+        return back
+
+    def write():
+        services.write_own_self_assessment(
+            actor=request.user, participant=participant, text=form.cleaned_data["text"]
+        )
+        return _("已保存您的个人自评。")
+
+    _say(request, write)
+    return back
 
 
 @login_required
@@ -356,9 +421,10 @@ def vote(request, pk):
     me = next(p for p in people if p.member_id == member_id)
     if me not in voters_of(people, load_params()):
         raise Http404
-    others = [p for p in people if p.pk != me.pk]
+    others = services.rated_by(me, people, ev)
     done = selectors.has_voted(ev, member_id)
-    form = VoteForm(request.POST or None, others=others)
+    # bound on any POST: the ballot of a voter alone in a 党小组 has no field
+    form = VoteForm(request.POST if request.method == "POST" else None, others=others)
     status = 200
     if request.method == "POST" and not done:
         if form.is_valid():
@@ -381,5 +447,6 @@ def vote(request, pk):
         "rows": rows,
         "done": done,
         "open": ev.step == Step.VOTING,
+        "group": me.group if ev.by_group else None,
     }
     return render(request, "evaluations/vote.html", context, status=status)

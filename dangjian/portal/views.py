@@ -27,6 +27,7 @@ from dangjian.assessment.selectors import tier_history, tier_movement
 from dangjian.compliance.workbench import CATEGORIES
 from dangjian.core.downloads import personal_data, record_export
 from dangjian.core.models import AuditEvent
+from dangjian.evaluations.forms import own_self_form
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.portal import report, selectors, workbench
@@ -64,6 +65,8 @@ def dashboard(request):
     if member is not None:
         request.user.member = member  # the navbar shows the member's name: no second read
     home = workbench.member_home(member) if member is not None else None
+    if home is not None:  # the 个人自评 forms of the evaluations at that step
+        home.self_assessments = tuple((p, own_self_form(p)) for p in home.self_assessments)
     return render(
         request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member, "home": home}
     )

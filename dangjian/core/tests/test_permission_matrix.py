@@ -555,8 +555,8 @@ def _build(world: World) -> None:
 
 def _evaluations(world: World) -> None:
     """甲一's 民主评议党员: this year's in its 测评 (the 党员 persona has a ballot), last year's at 组织评定, and the
-    year before's in 公示 with 郑甲一党员 graded 不合格 (its 限期改正 outcome to record). Another 党委's branch has
-    its own evaluation in its 测评."""
+    year before's in 公示 with 郑甲一党员 graded 不合格 (its 限期改正 outcome to record), and one four years ago at
+    its 个人自评. Another 党委's branch has its own evaluation in its 测评."""
     from dangjian.evaluations import services as ev_services
     from dangjian.evaluations.choices import STEP_ORDER
 
@@ -586,6 +586,9 @@ def _evaluations(world: World) -> None:
         member=world.people["target"]
     )
     run(world.orgs["B1"], TODAY.year, "voting")
+    # the year before those three: at its 个人自评 step (the 党员 persona writes theirs; 甲一 has a 党小组 member)
+    world.obj["evaluation_self"] = run(world.orgs["A1"], TODAY.year - 4, "self")
+    world.obj["own_participant"] = world.obj["evaluation_self"].participants.get(member=world.people["self"])
 
 
 ASSESS_YEAR = 2026  # the year of the sample scheme (rules/assessment-2026.yaml)
@@ -1475,6 +1478,13 @@ TABLE: dict[str, Row] = {
         kwargs=pk("evaluation"),
         data=lambda w: {"step": "voting"},
     ),
+    # 按党小组测评 until the 测评 begins (甲一 has a member in its 党小组)
+    "evaluations:grouping": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("evaluation_self"),
+        data=lambda w: {"by_group": "on"},
+    ),
     "evaluations:tallies": Row(
         "login 403 200 404 404 200 404",
         post="login 403 302+ 404 404 302+ 404",
@@ -1503,6 +1513,13 @@ TABLE: dict[str, Row] = {
     ),
     # a member's own evaluations; an account without a member record has none
     "evaluations:mine": Row("login 200 404 404 404 404 404"),
+    # the 党员's own 个人自评, written online during that step: nobody else has one to write here
+    "evaluations:own_self_assessment": Row(
+        "login 405 405 405 405 405 405",
+        post="login 302+ 404 404 404 404 404",
+        kwargs=pk("evaluation_self"),
+        data=lambda w: {f"s{w.obj['own_participant'].pk}-text": "认真学习，按时参加组织生活。"},
+    ),
     # the 党员's own 测评票 (they are a 正式党员 of 甲一): nobody else has a ballot here, administrators included;
     # the ballot names the other participants (names only), never how anyone voted
     "evaluations:vote": Row(
@@ -1738,6 +1755,8 @@ NOT_ONCE = {
     "evaluations:grades": "sets the grades: the same grades again",
     "evaluations:self_assessment": "an edit: the same self-assessment again",
     "evaluations:followup": "an edit: the same outcome again",
+    "evaluations:grouping": "a setting: the same choice again",
+    "evaluations:own_self_assessment": "an edit: the same self-assessment again",
     "evaluations:vote": "a ballot is counted once: a repeat is refused (already voted) and changes nothing",
     "assessment:self_review": "an edit: the same explanation again",
     "talks:group_members": "sets a group's members: the same list again",

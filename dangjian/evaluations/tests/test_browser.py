@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from dangjian.evaluations.models import Evaluation, Participation, RatingRow
+from dangjian.evaluations.models import Evaluation, Participation, Tally
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 TODAY = dt.date.today()
@@ -54,7 +54,7 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
         page.goto(f"{base}/evaluations/{ev.pk}/vote/")
         assert page.locator("[data-testid=vote-form]").count() == 0
     assert Participation.objects.filter(evaluation=ev).count() == 5
-    assert RatingRow.objects.filter(evaluation=ev).count() == 45
+    assert sum(Tally.objects.filter(evaluation=ev).values_list("online", flat=True)) == 45
 
     page.set_viewport_size({"width": 1366, "height": 900})
     page.context.clear_cookies()
@@ -85,3 +85,53 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
     grades = dict(ev.participants.values_list("member__name", "grade"))
     assert sorted(grades.values()) == ["", *["excellent"] * 3, *["qualified"] * 6]
     assert grades["陈预备"] == ""
+
+
+def test_a_committee_opens_the_evaluation_for_all_its_branches(live_server, browser_page, branch, login):
+    """The 党委管理员 of 甲委 opens the year's 民主评议 for 甲一 and 甲二 with the button of the evaluations page: 甲一
+    is opened, 甲二 (nobody on its roll) left alone, as the message says, and the list shows it."""
+    page = browser_page
+    login("dangwei_a")
+    page.goto(f"{live_server.url}/evaluations/")
+    page.get_by_test_id("open-for-branches").click()
+    page.wait_for_url(re.compile(r"/evaluations/new/branches/"))
+    page.get_by_label("党委或党总支").select_option(label="甲委机关党委")
+    page.get_by_label("评定机构").select_option(label="支部委员会")
+    page.get_by_role("button", name="开始").click()
+    message = page.locator(".alert-success")
+    message.wait_for()
+    assert f"已为1个党支部开展{TODAY.year}年度民主评议党员；0个此前已开展，1个没有在册党员，未开展。" in (
+        message.inner_text()
+    )
+    row = page.locator("[data-testid=evaluations] tr[data-org=A1]")
+    assert "学习教育" in row.inner_text() and "10" in row.inner_text()
+    assert Evaluation.objects.filter(year=TODAY.year).count() == 1
+    assert Evaluation.objects.get(org=branch.org).organ == "committee"
+
+
+def test_a_member_writes_the_self_assessment_on_a_phone(live_server, browser_page, branch, login, opened):
+    """At the 个人自评 step a member writes theirs on the home page of a 390 px phone, and edits it on their
+    evaluations page; the page never scrolls sideways."""
+    from dangjian.evaluations.tests.conftest import advance_to
+
+    advance_to(opened, "self", branch.admin)
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    m = branch.formal[2]
+    login(f"m{m.pk}")
+    card = page.get_by_test_id("my-self-assessment")
+    card.get_by_label("我的个人自评").fill("按时参加组织生活，学习笔记记了两本。")
+    card.get_by_test_id("own-self-save").click()
+    page.wait_for_selector(".alert-success")
+    assert "已保存您的个人自评" in page.locator(".alert-success").inner_text()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the home page is {width} px wide on a 390 px phone"
+    page.goto(f"{live_server.url}/evaluations/mine/")
+    form = page.get_by_test_id("own-self-form")
+    assert form.get_by_label("我的个人自评").input_value() == "按时参加组织生活，学习笔记记了两本。"
+    form.get_by_label("我的个人自评").fill("改：按时参加组织生活。")
+    form.get_by_test_id("own-self-save").click()
+    page.wait_for_selector(".alert-success")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path="/tmp/mzpy-own-self-390.png", full_page=True)
+    assert opened.participants.get(member=m).self_text == "改：按时参加组织生活。"

@@ -127,6 +127,8 @@ def test_results_json_of_a_closed_evaluation_above_the_threshold(branch, opened)
         "ballots_paper": 1,
         "threshold": 5,
         "tallies_shown": True,
+        "by_group": False,
+        "groups": None,
     }
     people = {p["name"]: p for p in data["participants"]}
     assert len(people) == 10
@@ -139,6 +141,7 @@ def test_results_json_of_a_closed_evaluation_above_the_threshold(branch, opened)
     assert people["陈预备"] == {  # rated, never graded
         "name": "陈预备",
         "category": "probationary",
+        "group": None,
         "tallies": {"excellent": 0, "qualified": 5, "basic": 0, "unqualified": 0},
         "grade": None,
         "followup_due": None,

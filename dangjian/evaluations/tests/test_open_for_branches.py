@@ -109,3 +109,33 @@ def test_the_index_offers_the_button_to_a_party_committee_only(branch, a2_member
         url, {"org": tree.a.pk, "year": TODAY.year, "opened_on": TODAY.isoformat(), "organ": "assembly"}
     )
     assert again.status_code == 400 and "没有可开展的" in again.content.decode()
+
+
+def _queries_to_open(actor, org, year) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        open_for(actor, org, year=year, opened_on=dt.date(year, 12, 1))
+    return len(queries.captured_queries)
+
+
+def test_the_queries_do_not_grow_with_the_branches(branch, a2_member, tree, add_branches):
+    """Four branches, then twelve: the same number of queries (one read of the subtree's roll, one insert each of
+    evaluations, participants and audit events), and each branch gets the roster a read of its own would give."""
+    from dangjian.meetings.roster import members_in_subtree
+
+    add_branches(2, 1)
+    few = _queries_to_open(branch.dangwei, tree.a, TODAY.year - 1)
+    add_branches(8, 3)
+    many = _queries_to_open(branch.dangwei, tree.a, TODAY.year - 2)
+    assert few == many
+    opened = Evaluation.objects.filter(year=TODAY.year - 2).select_related("org")
+    assert opened.count() == 12
+    for ev in opened:
+        roster = members_in_subtree(ev.org, ev.opened_on)
+        assert sorted(ev.participants.values_list("member_id", "formal")) == sorted(
+            (e.member_id, e.formal) for e in roster
+        )
+    grouped = Evaluation.objects.get(org=tree.a1, year=TODAY.year - 2).participants
+    assert list(grouped.exclude(group=None).values_list("member__name", "group__code")) == [("冯九", "A1G1")]

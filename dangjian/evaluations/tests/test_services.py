@@ -10,7 +10,7 @@ from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.evaluations import selectors, services
-from dangjian.evaluations.models import Participant, Participation, RatingRow
+from dangjian.evaluations.models import Participant, Participation, Tally
 from dangjian.evaluations.params import excellent_cap
 from dangjian.evaluations.tests.conftest import advance_to, ballot_of, state
 
@@ -75,7 +75,9 @@ def test_a_ballot_is_counted_once(branch, opened):
     voter = branch.formal[0]
     vote(ev, voter, branch)
     assert Participation.objects.filter(evaluation=ev).count() == 1
-    assert RatingRow.objects.filter(evaluation=ev).count() == 9  # everyone else, the 预备党员 included
+    counted = Tally.objects.filter(evaluation=ev, online=1)
+    assert counted.count() == 9  # everyone else, the 预备党员 included
+    assert not Tally.objects.filter(evaluation=ev, subject__member=voter, online__gt=0).exists()
     before = state()
     with pytest.raises(ServiceError, match="不能重复投票"):
         vote(ev, voter, branch, choice="excellent")

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from dangjian.conftest import historical_branch_with_members, migrate_back, migrate_forward
 from dangjian.core.errors import ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.meetings.models import Absence, Meeting, parse_reason
@@ -173,40 +173,14 @@ def test_the_form_refuses_other_without_a_text(client, users, branch, tree):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_gives_recorded_reasons_their_kind():
-    executor = MigrationExecutor(connection)
-    # meetings before the reason kinds; every other app as it is (their tables keep their later columns)
-    before = [node for node in executor.loader.graph.leaf_nodes() if node[0] != "meetings"]
-    before.append(("meetings", "0002_meeting_date_desc_idx"))
-    executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
-    Org, Member, Meeting_, Absence_ = (
-        apps.get_model("orgs", "Org"),
-        apps.get_model("members", "Member"),
-        apps.get_model("meetings", "Meeting"),
-        apps.get_model("meetings", "Absence"),
-    )
-    root = Org.objects.create(code="M0", name="迁移工委", type="gongwei", path="00000098/", depth=1)
-    org = Org.objects.create(
-        code="M1", name="迁移支部", type="zhibu", parent=root, path="00000098/00000099/", depth=2
-    )
-    meeting = Meeting_.objects.create(org=org, date=dt.date(2025, 3, 1), topic="会")
+    apps = migrate_back("meetings", "0002_meeting_date_desc_idx")  # meetings before the reason kinds
+    Meeting_, Absence_ = apps.get_model("meetings", "Meeting"), apps.get_model("meetings", "Absence")
     texts = ["", "病假", "病假：住院", "公差", "出差", "其他", "其他：家中有事"]
-    for n, text in enumerate(texts):
-        member = Member.objects.create(
-            name=f"党员{n}",
-            id_number=f"x{n}",
-            id_number_hash=f"h{n}",
-            sex="M",
-            birth_date=dt.date(1980, 1, 1),
-            category="formal",
-            joined_on=dt.date(2010, 1, 1),
-            confirmed_on=dt.date(2011, 1, 1),
-            org=org,
-        )
+    org, people = historical_branch_with_members(apps, [f"党员{n}" for n in range(len(texts))])
+    meeting = Meeting_.objects.create(org=org, date=dt.date(2025, 3, 1), topic="会")
+    for member, text in zip(people, texts, strict=True):
         Absence_.objects.create(meeting=meeting, member=member, reason=text)
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    migrate_forward()
     found = list(Absence.objects.order_by("member__name").values_list("reason_kind", "reason"))
     assert found == [
         ("", ""),

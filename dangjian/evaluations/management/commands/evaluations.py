@@ -4,11 +4,12 @@ those who receive one, paper ballots, grades and 优秀. Never a tally or a rati
 number of branches.
 
 `dangjian evaluations results EVAL_ID --format json|xlsx [--output FILE]`: one evaluation's results — the
-evaluation (branch, year, step, dates, ballots online and on paper) and per participant the name, 正式/预备, the
-测评 tallies, the grade and the 限期改正 due date and outcome. The tallies come from `selectors.results`, the read
-the result page uses: per person only once the 测评 is closed and from `min_ballots_for_tallies` ballots, else
-null (the total number of ballots is given once, with the evaluation). Nothing per voter exists to show. JSON goes
-to stdout (or --output); xlsx needs --output and is recorded as an export in the audit trail.
+evaluation (branch, year, step, dates, ballots online and on paper; per 党小组 when the 测评 was held per group)
+and per participant the name, 正式/预备, the 党小组, the 测评 tallies, the grade and the 限期改正 due date and
+outcome. The tallies come from `selectors.results`, the read the result page uses: per person only once the 测评
+is closed and from `min_ballots_for_tallies` ballots (in the person's 党小组 when held per group), else null (the
+total number of ballots is given once, with the evaluation). Nothing per voter exists to show. JSON goes to
+stdout (or --output); xlsx needs --output and is recorded as an export in the audit trail.
 
 Both run as the system (full scope, like every management command). Exit 2 for bad arguments, an unknown
 evaluation or xlsx without --output (nothing written)."""
@@ -99,11 +100,24 @@ def results_json(ev: Evaluation) -> dict:
             "ballots_paper": found.paper,
             "threshold": found.threshold,
             "tallies_shown": found.shown,
+            "by_group": found.by_group,
+            "groups": [
+                {
+                    "group": g.group.name if g.group else None,
+                    "participants": g.size,
+                    "ballots": g.ballots,
+                    "tallies_shown": g.shown,
+                }
+                for g in found.groups
+            ]
+            if found.by_group
+            else None,
         },
         "participants": [
             {
                 "name": p.member.name,
                 "category": "formal" if p.formal else "probationary",
+                "group": p.group.name if p.group else None,
                 "tallies": tallies.get(p.pk) if found.shown else None,
                 "grade": p.grade or None,
                 "followup_due": _day(p.followup_due),
@@ -115,6 +129,13 @@ def results_json(ev: Evaluation) -> dict:
 
 
 def _results_note(e: dict) -> str:
+    if e["by_group"] and e["step"] in CLOSED_STEPS:
+        groups = "；".join(
+            f"{g['group'] or '支部直属党员'} {g['ballots']} 张"
+            + ("" if g["tallies_shown"] else f"（少于 {e['threshold']} 张，不显示个人测评结果）")
+            for g in e["groups"]
+        )
+        return f"按党小组测评，测评票共 {e['ballots']} 张：{groups}。"
     if e["tallies_shown"]:
         return f"测评票共 {e['ballots']} 张（网上 {e['ballots_online']}，纸质 {e['ballots_paper']}）。"
     if e["step"] not in CLOSED_STEPS:
