@@ -128,8 +128,8 @@ def _event(actor, action: str, found: Round, note: str, before=None, after=None)
 
 
 def open_round(*, actor, year: int, on: dt.date | None = None) -> Round:
-    """Opens the year's assessment under its published scheme, in 单位自评. Refused: not an assessor, no scheme or
-    one not published (a draft can change), already opened."""
+    """Opens the year's assessment under its published scheme, in 单位自评. Refused: not an assessor, a year not yet
+    begun, no scheme or one not published (a draft can change), already opened."""
     on = on or dt.date.today()
     with transaction.atomic():
         require_assessor(actor)
@@ -141,6 +141,8 @@ def open_round(*, actor, year: int, on: dt.date | None = None) -> Round:
             raise ServiceError(
                 _("%(year)s年度考核方案尚未发布（未列入校验和清单），不能开始考核。") % {"year": year}
             )
+        if year > on.year:
+            raise ServiceError(_("%(year)s年度尚未开始，不能开展该年度的考核。") % {"year": year})
         if Round.objects.filter(year=year).exists():
             raise ServiceError(_("%(year)s年度考核已经开始。") % {"year": year})
         found = Round.objects.create(

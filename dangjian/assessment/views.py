@@ -97,7 +97,8 @@ def index(request):
     rounds = list(Round.objects.all())
     assessor = _is_assessor(request.user)
     opened = {r.year for r in rounds}
-    openable = [y for y in list_years() if y not in opened] if assessor else []
+    this_year = dt.date.today().year
+    openable = [y for y in list_years() if y not in opened and y <= this_year] if assessor else []
     context = {
         "nav": "assessment",
         "rounds": rounds,

@@ -65,6 +65,12 @@ def test_only_the_gongwei_opens_a_round_once_under_a_published_scheme(tree, user
     )
 
 
+def test_a_year_not_yet_begun_is_refused(tree, users):
+    with pytest.raises(ServiceError, match="2026年度尚未开始"):
+        open_round(actor=users["gongwei"], year=YEAR, on=dt.date(2025, 12, 31))
+    assert not Round.objects.exists()
+
+
 def test_open_twice_is_refused(opened, users):
     assert (opened.stage, opened.scheme_version) == (Stage.SELF, 1) and len(opened.scheme_checksum) == 64
     with pytest.raises(ServiceError, match="已经开始"):
