@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "dangjian.training",
     "dangjian.talks",
     "dangjian.evaluations",
+    "dangjian.appraisals",
     "dangjian.demo",
     "dangjian.portal",
     "dangjian.reminders",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("training/", include("dangjian.training.urls")),
     path("talks/", include("dangjian.talks.urls")),
     path("evaluations/", include("dangjian.evaluations.urls")),
+    path("appraisals/", include("dangjian.appraisals.urls")),
     path("notifications/", include("dangjian.reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

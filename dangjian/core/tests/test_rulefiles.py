@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from pydantic import BaseModel, ConfigDict
 
+from dangjian.appraisals.params import AppraisalParams
 from dangjian.compliance.carryover import WorkbenchParams
 from dangjian.compliance.rulebook import RulebookError, RulesetFile, load_ruleset
 from dangjian.core import rulefiles
@@ -297,6 +298,7 @@ def test_the_domain_loaders_share_the_cache():
 # --- the real files ---------------------------------------------------------------------------------
 
 REAL_FILES = {
+    "appraisals.yaml": AppraisalParams,
     "dues-rates.yaml": RateTable,
     "evaluations.yaml": EvaluationParams,
     "movements.yaml": MovementsParams,
@@ -310,6 +312,7 @@ REAL_FILES = {
     "v4.yaml": RulesetFile,
     "v5.yaml": RulesetFile,
     "v6.yaml": RulesetFile,
+    "v7.yaml": RulesetFile,
 }
 
 

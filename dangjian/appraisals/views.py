@@ -1,0 +1,442 @@
+"""Pages of 述职评议: the campaigns of the user's scope for a year, opening one, a campaign's page (state,
+subjects with their reports, items and weights, participants, turnout, results once closed), adding subjects,
+editing items and participants, paper tallies, the summary workbook; a subject's page (the draft of the data
+part to download, the final report to upload and read); the member's own campaigns and 测评票 (a page for a
+phone). Views parse input, call one service and render; a campaign outside the user's scope is a 404, and so is
+a ballot page for someone who has none."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from dangjian.accounts.scope import scope_for
+from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.appraisals import selectors, services
+from dangjian.appraisals.choices import (
+    EDITABLE_STATES,
+    RATING_ORDER,
+    STATE_ORDER,
+    UPLOAD_STATES,
+    Rating,
+    State,
+)
+from dangjian.appraisals.forms import (
+    CampaignForm,
+    ItemsForm,
+    ParticipantsForm,
+    ReportedForm,
+    ReportForm,
+    SubjectsForm,
+    TalliesForm,
+    VoteForm,
+)
+from dangjian.appraisals.models import Campaign, Subject
+from dangjian.appraisals.params import load_params
+from dangjian.appraisals.xlsx import note, summary_tables
+from dangjian.core import once, xlsx
+from dangjian.core.downloads import export_response, personal_data
+from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.dues.forms import parse_year
+from dangjian.members.models import Member
+from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType
+from dangjian.orgs.models import Org, Post
+
+RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
+NAV = "appraisals"
+
+
+def _campaign(request, pk) -> Campaign:
+    return get_object_or_404(Campaign.objects.visible_to(request.user).select_related("owner"), pk=pk)
+
+
+def _detail(c: Campaign):
+    return redirect("appraisals:detail", c.pk)
+
+
+@admin_required
+def index(request):
+    """The campaigns of the year owned by the organisations the user administers, or a button to open one."""
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    rows = selectors.status(Org.objects.visible_to(request.user), year)
+    mine = (
+        selectors.subjects_visible_to(request.user)
+        .filter(campaign__year=year)
+        .select_related("campaign", "org", "secretary")
+    )
+    context = {
+        "nav": NAV,
+        "year": year,
+        "rows": rows,
+        "may_open": bool(selectors.owners(request.user)),
+        "own_subjects": [
+            s for s in mine.order_by("org__path") if not scope_for(request.user).covers(s.campaign.owner)
+        ],
+    }
+    return render(request, "appraisals/index.html", context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+@once.guarded
+def new(request):
+    owners = selectors.owners(request.user)
+    if not owners:
+        raise Http404
+    today = dt.date.today()
+    initial = {"year": today.year, "opened_on": today, "owner": request.GET.get("owner")}
+    form = CampaignForm(request.POST or None, initial=initial, owners=owners)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            owner = next(o for o in owners if o.pk == data["owner"])
+            try:
+                with once.guard(request) as claim:
+                    c = services.create_campaign(
+                        actor=request.user,
+                        owner=owner,
+                        year=data["year"],
+                        opened_on=data["opened_on"],
+                        title=data["title"],
+                        report_year=data["report_year"],
+                        voting_to=data["voting_to"],
+                    )
+                    claim.created(reverse("appraisals:detail", args=[c.pk]))
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已开展述职评议，请添加述职的组织。"))
+                return _detail(c)
+        status = 400
+    return render(request, "appraisals/new.html", {"nav": NAV, "form": form}, status=status)
+
+
+@admin_required
+def detail(request, pk):
+    c = _campaign(request, pk)
+    people = selectors.subjects(c)
+    found = selectors.results(c, people)
+    index = STATE_ORDER.index(c.state)
+    participants = list(c.participants.select_related("member__org").order_by("member__name"))
+    context = {
+        "nav": NAV,
+        "c": c,
+        "people": people,
+        "items": list(c.items.all()),
+        "participants": participants,
+        "results": found,
+        "note": note(found),
+        "ratings": RATINGS,
+        "editable": c.state in EDITABLE_STATES,
+        "states": [(s, State(s).label, i < index, i == index) for i, s in enumerate(STATE_ORDER)],
+        "next_state": State(STATE_ORDER[index + 1]).label if index + 1 < len(STATE_ORDER) else None,
+        "params": load_params(),
+    }
+    return render(request, "appraisals/detail.html", context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def add_subjects(request, pk):
+    c = _campaign(request, pk)
+    having = set(c.subjects.values_list("org_id", flat=True))
+    candidates = [o for o in services.eligible_orgs(c) if o.pk not in having]
+    form = SubjectsForm(request.POST or None, candidates=candidates)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = [o for o in candidates if o.pk in form.cleaned_data["orgs"]]
+            try:
+                added = services.add_subjects(actor=request.user, campaign=c, orgs=chosen)
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已添加%(n)s个述职的组织。") % {"n": len(added)})
+                return _detail(c)
+        status = 400
+    secretaries = services.secretaries_of(candidates, dt.date.today())
+    rows = [(o, secretaries.get(o.pk)) for o in candidates]
+    context = {"nav": NAV, "c": c, "form": form, "rows": rows, "editable": c.state in EDITABLE_STATES}
+    return render(request, "appraisals/subjects.html", context, status=status)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def items(request, pk):
+    c = _campaign(request, pk)
+    form = ItemsForm(request.POST or None, items=list(c.items.all()))
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.set_items(actor=request.user, campaign=c, items=form.items())
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存测评项目和权重。"))
+                return _detail(c)
+        status = 400
+    rows = [(form[f"name-{n}"], form[f"weight-{n}"]) for n in range(form.rows)]
+    context = {"nav": NAV, "c": c, "form": form, "rows": rows, "editable": c.state in EDITABLE_STATES}
+    return render(request, "appraisals/items.html", context, status=status)
+
+
+def _member_candidates(c: Campaign) -> list[Member]:
+    """Who may be listed: for a 党委 every member on its roll; for the 工委 (tens of thousands) the holders of a
+    committee post in its subtree (one query)."""
+    found = Member.objects.on_roll(dt.date.today()).filter(org__path__startswith=c.owner.path)
+    if c.owner.type == OrgType.GONGWEI:
+        holders = Post.objects.current().filter(
+            org__path__startswith=c.owner.path, title__in=COMMITTEE_TITLES
+        )
+        found = found.filter(pk__in=holders.values("member_id"))
+    return list(found.select_related("org").order_by("org__path", "name")[:3000])
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def participants(request, pk):
+    c = _campaign(request, pk)
+    candidates = _member_candidates(c)
+    listed = list(c.participants.filter(source="listed").values_list("member_id", flat=True))
+    form = ParticipantsForm(
+        request.POST or None, candidates=candidates, initial={"roles": c.roles, "members": listed}
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            chosen = [m for m in candidates if m.pk in form.cleaned_data["members"]]
+            try:
+                services.set_participants(
+                    actor=request.user, campaign=c, roles=form.cleaned_data["roles"], members=chosen
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已保存测评人员范围。"))
+                return _detail(c)
+        status = 400
+    context = {"nav": NAV, "c": c, "form": form, "editable": c.state in EDITABLE_STATES}
+    return render(request, "appraisals/participants.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def advance(request, pk):
+    c = _campaign(request, pk)
+    try:
+        services.advance(actor=request.user, campaign=c, expected=request.POST.get("state") or None)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已进入下一阶段。"))
+    return _detail(c)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def tallies(request, pk):
+    c = _campaign(request, pk)
+    people = selectors.subjects(c)
+    items_ = list(c.items.all())
+    paper = {(s, i, r): n for s, i, r, n in c.tallies.values_list("subject_id", "item_id", "rating", "paper")}
+    form = TalliesForm(
+        request.POST or None,
+        subjects=people,
+        items=items_,
+        paper=paper,
+        initial={"paper_ballots": c.paper_ballots},
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.record_paper_tallies(
+                    actor=request.user,
+                    campaign=c,
+                    paper_ballots=form.cleaned_data["paper_ballots"],
+                    counts=form.counts(),
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已登记纸质测评票。"))
+                return _detail(c)
+        status = 400
+    rows = [(s, [(i, [form[f"c-{s.pk}-{i.pk}-{r}"] for r in RATING_ORDER]) for i in items_]) for s in people]
+    context = {
+        "nav": NAV,
+        "c": c,
+        "form": form,
+        "rows": rows,
+        "ratings": RATINGS,
+        "open": c.state == State.VOTING,
+    }
+    return render(request, "appraisals/tallies.html", context, status=status)
+
+
+@admin_required
+@require_GET
+@personal_data
+def summary_xlsx(request, pk):
+    c = _campaign(request, pk)
+    tables, n = summary_tables(c)
+    return export_response(
+        xlsx.tables_bytes(tables),
+        _("%(title)s结果.xlsx") % {"title": c.title},
+        actor=request.user,
+        what=_("述职评议结果"),
+        object_type="appraisals.campaign",
+        org_path=c.owner.path,
+        scope=c.title,
+        rows=n,
+    )
+
+
+def _subject(request, pk) -> Subject:
+    return get_object_or_404(
+        selectors.subjects_visible_to(request.user).select_related("campaign__owner", "org", "secretary"),
+        pk=pk,
+    )
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def subject(request, pk):
+    """A secretary's page: the draft of the data part (portal's report of the organisation for the campaign's
+    report year), the final report to upload (the organisation's or the owner's administrator) and to read."""
+    s = _subject(request, pk)
+    c = s.campaign
+    form = ReportForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.upload_report(actor=request.user, subject=s, upload=form.cleaned_data["report"])
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("已上传述职报告定稿。"))
+                return redirect("appraisals:subject", s.pk)
+        status = 400
+    owner = scope_for(request.user).covers(c.owner)
+    context = {
+        "nav": NAV,
+        "s": s,
+        "c": c,
+        "form": form,
+        "owner": owner,
+        "reported_form": ReportedForm(initial={"reported_on": s.reported_on or dt.date.today()}),
+        "may_upload": c.state in UPLOAD_STATES,
+        "draft_url": f"{reverse('portal:report_docx', args=[s.org_id])}?year={c.report_year}",
+    }
+    return render(request, "appraisals/subject.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def reported(request, pk):
+    s = _subject(request, pk)
+    form = ReportedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写述职日期。"))
+        return redirect("appraisals:subject", s.pk)
+    try:
+        services.record_reported(actor=request.user, subject=s, reported_on=form.cleaned_data["reported_on"])
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已登记述职日期。"))
+    return redirect("appraisals:subject", s.pk)
+
+
+@admin_required
+@require_GET
+def report(request, pk):
+    """The final report as uploaded (private: only through this scoped view, never a public media URL)."""
+    s = _subject(request, pk)
+    if not s.report:
+        raise Http404
+    try:
+        handle = s.report.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(handle, as_attachment=True, filename=s.report_name or s.report.name)
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def mine(request):
+    """The member's campaigns: a 测评票 to cast, and whether they voted (never a figure)."""
+    member_id = scope_for(request.user).member_id
+    if not member_id:
+        raise Http404
+    rows = selectors.own_campaigns(member_id)
+    return render(request, "appraisals/mine.html", {"nav": "appraisals_mine", "rows": rows})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def vote(request, pk):
+    """The member's own 测评票: every secretary but themself × every item, four choices each, one submit. Only
+    the member's own ballot, during the 测评; anyone without a ballot in this campaign gets a 404."""
+    member_id = scope_for(request.user).member_id
+    if not member_id:
+        raise Http404
+    c = get_object_or_404(
+        Campaign.objects.filter(participants__member_id=member_id).select_related("owner"), pk=pk
+    )
+    others = [s for s in selectors.subjects(c) if s.secretary_id != member_id]
+    items_ = list(c.items.all())
+    done = selectors.has_voted(c, member_id)
+    form = VoteForm(request.POST or None, subjects=others, items=items_)
+    status = 200
+    if request.method == "POST" and not done:
+        if form.is_valid():
+            try:
+                services.cast_vote(actor=request.user, campaign=c, ratings=form.ratings())
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("投票成功，感谢您参加述职评议测评。"))
+                return redirect("appraisals:vote", c.pk)
+        status = 400
+    elif request.method == "POST":
+        messages.error(request, _("您已参加本次述职评议测评，不能重复投票。"))
+        return redirect("appraisals:vote", c.pk)
+    rows = [(s, [(i, form[f"r-{s.pk}-{i.pk}"]) for i in items_]) for s in others]
+    context = {
+        "nav": "appraisals_mine",
+        "c": c,
+        "form": form,
+        "rows": rows,
+        "done": done,
+        "open": c.state == State.VOTING,
+    }
+    return render(request, "appraisals/vote.html", context, status=status)
