@@ -56,6 +56,11 @@ class ItemFigures:
         return [self.counts[r] for r in RATING_ORDER]
 
 
+def plain(value: Decimal) -> str:
+    """A weight as a person writes it: 2, 1.5, 0.25 (not 2.00 or 1E+1)."""
+    return format(value.normalize(), "f")
+
+
 @dataclass
 class Score:
     """The 综合 score and its arithmetic: Σ weight × mean points over the items rated ÷ Σ of their weights."""
@@ -68,8 +73,8 @@ class Score:
     def explained(self) -> str:
         if self.value is None:
             return ""
-        top = " + ".join(f"{w}×{m}" for _n, w, m in self.terms)
-        return f"({top}) ÷ {self.weights} = {self.value}"
+        top = " + ".join(f"{plain(w)}×{m}" for _n, w, m in self.terms)
+        return f"({top}) ÷ {plain(self.weights)} = {self.value}"
 
 
 def score(figures: list[ItemFigures], params: AppraisalParams) -> Score:

@@ -53,6 +53,11 @@ RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
 NAV = "appraisals"
 
 
+def _posted(request):
+    """The form's data on a POST (even an empty one: a ballot with nothing chosen is a bound, invalid form)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _campaign(request, pk) -> Campaign:
     return get_object_or_404(Campaign.objects.visible_to(request.user).select_related("owner"), pk=pk)
 
@@ -92,7 +97,7 @@ def new(request):
         raise Http404
     today = dt.date.today()
     initial = {"year": today.year, "opened_on": today, "owner": request.GET.get("owner")}
-    form = CampaignForm(request.POST or None, initial=initial, owners=owners)
+    form = CampaignForm(_posted(request), initial=initial, owners=owners)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -151,7 +156,7 @@ def add_subjects(request, pk):
     c = _campaign(request, pk)
     having = set(c.subjects.values_list("org_id", flat=True))
     candidates = [o for o in services.eligible_orgs(c) if o.pk not in having]
-    form = SubjectsForm(request.POST or None, candidates=candidates)
+    form = SubjectsForm(_posted(request), candidates=candidates)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -176,7 +181,7 @@ def add_subjects(request, pk):
 @require_http_methods(["GET", "POST"])
 def items(request, pk):
     c = _campaign(request, pk)
-    form = ItemsForm(request.POST or None, items=list(c.items.all()))
+    form = ItemsForm(_posted(request), items=list(c.items.all()))
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -214,7 +219,7 @@ def participants(request, pk):
     candidates = _member_candidates(c)
     listed = list(c.participants.filter(source="listed").values_list("member_id", flat=True))
     form = ParticipantsForm(
-        request.POST or None, candidates=candidates, initial={"roles": c.roles, "members": listed}
+        _posted(request), candidates=candidates, initial={"roles": c.roles, "members": listed}
     )
     status = 200
     if request.method == "POST":
@@ -259,7 +264,7 @@ def tallies(request, pk):
     items_ = list(c.items.all())
     paper = {(s, i, r): n for s, i, r, n in c.tallies.values_list("subject_id", "item_id", "rating", "paper")}
     form = TalliesForm(
-        request.POST or None,
+        _posted(request),
         subjects=people,
         items=items_,
         paper=paper,
@@ -327,7 +332,7 @@ def subject(request, pk):
     report year), the final report to upload (the organisation's or the owner's administrator) and to read."""
     s = _subject(request, pk)
     c = s.campaign
-    form = ReportForm(request.POST or None, request.FILES or None)
+    form = ReportForm(_posted(request), request.FILES if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -415,7 +420,7 @@ def vote(request, pk):
     others = [s for s in selectors.subjects(c) if s.secretary_id != member_id]
     items_ = list(c.items.all())
     done = selectors.has_voted(c, member_id)
-    form = VoteForm(request.POST or None, subjects=others, items=items_)
+    form = VoteForm(_posted(request), subjects=others, items=items_)
     status = 200
     if request.method == "POST" and not done:
         if form.is_valid():

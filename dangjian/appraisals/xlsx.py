@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 
 from dangjian.appraisals.choices import RATING_ORDER, Rating, State
 from dangjian.appraisals.models import Campaign
-from dangjian.appraisals.params import round2
-from dangjian.appraisals.selectors import Results, results, subjects
+from dangjian.appraisals.selectors import Results, plain, results, subjects
 from dangjian.core import xlsx
 from dangjian.core.choices import choice_label
 
@@ -59,7 +58,7 @@ def summary_tables(c: Campaign) -> tuple[list[xlsx.Table], int]:
         c.title,
         _("组织单位：%(owner)s；述职年度：%(year)s；状态：%(state)s")
         % {"owner": c.owner.name, "year": c.report_year, "state": choice_label(State, c.state)},
-        _("权重：%(weights)s") % {"weights": "，".join(f"{i.name} {round2(i.weight)}" for i in items)},
+        _("权重：%(weights)s") % {"weights": "，".join(f"{i.name} {plain(i.weight)}" for i in items)},
         note(found),
     )
     return [
