@@ -557,11 +557,12 @@ def cast_vote(
             Tally.objects.filter(campaign=c, subject_id=subject_id, item_id=item_id, rating=rating).update(
                 online=F("online") + 1
             )
-        audit.record(  # that the member voted, never how
+        voter_path = Member.objects.filter(pk=member_id).values_list("org__path", flat=True).first()
+        audit.record(  # that the member voted, never how; filed under the voter's organisation
             actor=actor,
             action="create",
             obj=participation,
-            org_path=c.owner.path,
+            org_path=voter_path or c.owner.path,
             after={"campaign": c.pk, "voted_on": on},
         )
 

@@ -200,10 +200,12 @@ def items(request, pk):
     return render(request, "appraisals/items.html", context, status=status)
 
 
-def _member_candidates(c: Campaign) -> list[Member]:
-    """Who may be listed: for a 党委 every member on its roll; for the 工委 (tens of thousands) the holders of a
-    committee post in its subtree (one query)."""
-    found = Member.objects.on_roll(dt.date.today()).filter(org__path__startswith=c.owner.path)
+def _member_candidates(user, c: Campaign) -> list[Member]:
+    """Who may be listed, among the members the user sees: for a 党委 every member on its roll; for the 工委 (tens
+    of thousands) the holders of a committee post in its subtree (one query)."""
+    found = (
+        Member.objects.visible_to(user).on_roll(dt.date.today()).filter(org__path__startswith=c.owner.path)
+    )
     if c.owner.type == OrgType.GONGWEI:
         holders = Post.objects.current().filter(
             org__path__startswith=c.owner.path, title__in=COMMITTEE_TITLES
@@ -216,7 +218,7 @@ def _member_candidates(c: Campaign) -> list[Member]:
 @require_http_methods(["GET", "POST"])
 def participants(request, pk):
     c = _campaign(request, pk)
-    candidates = _member_candidates(c)
+    candidates = _member_candidates(request.user, c)
     listed = list(c.participants.filter(source="listed").values_list("member_id", flat=True))
     form = ParticipantsForm(
         _posted(request), candidates=candidates, initial={"roles": c.roles, "members": listed}
