@@ -163,6 +163,7 @@ class MemberHome:
     month_status: str = ""
     planned: tuple = ()  # the branch's planned meetings ahead (meetings.plans)
     ballots: tuple = ()  # evaluations whose 测评票 the member has not cast yet (evaluations.selectors)
+    appraisal_ballots: tuple = ()  # 述职评议 whose 测评票 the member has not cast yet (appraisals.selectors)
 
     @property
     def arrears_text(self) -> str:
@@ -175,6 +176,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     政治生日 this month and their study hours against the target (a fixed number of queries)."""
     from dangjian.dues.choices import LedgerStatus
     from dangjian.dues.ledger import arrears, arrears_span, due_date, ledger_span
+    from dangjian.appraisals.selectors import open_ballots as open_appraisal_ballots
     from dangjian.evaluations.selectors import open_ballots
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
@@ -217,4 +219,5 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
         planned=tuple(upcoming(Org.objects.filter(path__startswith=branch.path), on, limit=3)),
         ballots=tuple(open_ballots(member.pk)),
+        appraisal_ballots=tuple(open_appraisal_ballots(member.pk)),
     )

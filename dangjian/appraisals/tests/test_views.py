@@ -70,11 +70,13 @@ def test_a_dangwei_runs_a_campaign_through_its_pages(party):
         member = client_of(party.accounts[m.pk])
         mine = member.get(reverse("appraisals:mine")).content.decode()
         assert "参加述职评议测评" in mine
+        assert 'data-testid="my-appraisal-ballot"' in member.get(reverse("dashboard")).content.decode()
         page = member.get(reverse("appraisals:vote", args=[c.pk])).content.decode()
         rated = 1 if m in (party.zhao, party.qian) else 2
         assert page.count('class="btn-check"') == 4 * 2 * rated  # four ratings × two items × the others
         assert member.post(reverse("appraisals:vote", args=[c.pk]), ballot_post(c, m)).status_code == 302
         assert "go-vote" not in member.get(reverse("appraisals:mine")).content.decode()
+        assert "my-appraisal-ballot" not in member.get(reverse("dashboard")).content.decode()
     detail = admin.get(reverse("appraisals:detail", args=[c.pk])).content.decode()
     assert "网上投票 5/6 人" in detail and "述职评议结束后才显示测评结果" in detail
     admin.post(reverse("appraisals:advance", args=[c.pk]), {"state": "voting"})
