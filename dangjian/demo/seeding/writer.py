@@ -13,6 +13,7 @@ from collections.abc import Callable
 from django.db import connection
 
 from dangjian.accounts.models import RoleAssignment, User
+from dangjian.appraisals import models as appraisals
 from dangjian.compliance.models import KeptResult, KeptStamp, KeptTally, KeptTodo, ResultChange
 from dangjian.core import audit, auditchain
 from dangjian.core.bulk import advance_sequences, first_free_pk, insert_rows
@@ -282,6 +283,12 @@ def summary(counts: dict[str, int]) -> str:
 # Deleted by `seed --reset`, referencing tables first. Users are kept (their links to members are
 # cleared first); nothing else is touched (attachment files, if any, stay in MEDIA_ROOT).
 RESET_MODELS = (
+    appraisals.Tally,
+    appraisals.Participation,
+    appraisals.CampaignParticipant,
+    appraisals.Subject,
+    appraisals.CampaignItem,
+    appraisals.Campaign,
     Candidate,
     Exclusion,
     Election,
