@@ -84,8 +84,8 @@ def score(figures: list[ItemFigures], params: AppraisalParams) -> Score:
     for f in figures:
         if f.total == 0:
             continue
-        points = sum(Decimal(params.points.of(r)) * n for r, n in f.counts.items())
-        mean = points / f.total
+        points = sum((Decimal(params.points.of(r)) * n for r, n in f.counts.items()), Decimal(0))
+        mean = points / Decimal(f.total)
         terms.append((f.item.name, f.item.weight, round2(mean)))
         exact += f.item.weight * mean
         weights += f.item.weight
@@ -242,9 +242,9 @@ def status(orgs: QuerySet[Org], year: int) -> list[StatusRow]:
     return [
         StatusRow(
             c,
-            subjects=c.n_subjects,  # type: ignore[attr-defined]
-            reported=c.n_reported,  # type: ignore[attr-defined]
-            uploaded=c.n_uploaded,  # type: ignore[attr-defined]
+            subjects=c.n_subjects,
+            reported=c.n_reported,
+            uploaded=c.n_uploaded,
             participants=people.get(c.pk, 0),
             voted=voted.get(c.pk, 0),
         )

@@ -58,6 +58,27 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
+def _submitted(request, form, write):
+    """A form page's POST: when the form is valid, `write(data)` calls one service and returns where to go and
+    what to say; a refusal goes back on the form (out of scope: 404). Returns the redirect, or None to render
+    the page again (with status 400 after a POST: `_status`)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        target, done = write(form.cleaned_data)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        return None
+    messages.success(request, done)
+    return redirect(target)
+
+
+def _status(request) -> int:
+    return 400 if request.method == "POST" else 200
+
+
 def _campaign(request, pk) -> Campaign:
     return get_object_or_404(Campaign.objects.visible_to(request.user).select_related("owner"), pk=pk)
 
@@ -98,32 +119,26 @@ def new(request):
     today = dt.date.today()
     initial = {"year": today.year, "opened_on": today, "owner": request.GET.get("owner")}
     form = CampaignForm(_posted(request), initial=initial, owners=owners)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            owner = next(o for o in owners if o.pk == data["owner"])
-            try:
-                with once.guard(request) as claim:
-                    c = services.create_campaign(
-                        actor=request.user,
-                        owner=owner,
-                        year=data["year"],
-                        opened_on=data["opened_on"],
-                        title=data["title"],
-                        report_year=data["report_year"],
-                        voting_to=data["voting_to"],
-                    )
-                    claim.created(reverse("appraisals:detail", args=[c.pk]))
-            except OutOfScope:
-                raise Http404 from None
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已开展述职评议，请添加述职的组织。"))
-                return _detail(c)
-        status = 400
-    return render(request, "appraisals/new.html", {"nav": NAV, "form": form}, status=status)
+
+    def write(data):
+        owner = next(o for o in owners if o.pk == data["owner"])
+        with once.guard(request) as claim:  # a second POST of the same form opens nothing
+            c = services.create_campaign(
+                actor=request.user,
+                owner=owner,
+                year=data["year"],
+                opened_on=data["opened_on"],
+                title=data["title"],
+                report_year=data["report_year"],
+                voting_to=data["voting_to"],
+            )
+            target = reverse("appraisals:detail", args=[c.pk])
+            claim.created(target)
+        return target, _("已开展述职评议，请添加述职的组织。")
+
+    if response := _submitted(request, form, write):
+        return response
+    return render(request, "appraisals/new.html", {"nav": NAV, "form": form}, status=_status(request))
 
 
 @admin_required
@@ -157,24 +172,18 @@ def add_subjects(request, pk):
     having = set(c.subjects.values_list("org_id", flat=True))
     candidates = [o for o in services.eligible_orgs(c) if o.pk not in having]
     form = SubjectsForm(_posted(request), candidates=candidates)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            chosen = [o for o in candidates if o.pk in form.cleaned_data["orgs"]]
-            try:
-                added = services.add_subjects(actor=request.user, campaign=c, orgs=chosen)
-            except OutOfScope:
-                raise Http404 from None
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已添加%(n)s个述职的组织。") % {"n": len(added)})
-                return _detail(c)
-        status = 400
+
+    def write(data):
+        chosen = [o for o in candidates if o.pk in data["orgs"]]
+        added = services.add_subjects(actor=request.user, campaign=c, orgs=chosen)
+        return reverse("appraisals:detail", args=[c.pk]), _("已添加%(n)s个述职的组织。") % {"n": len(added)}
+
+    if response := _submitted(request, form, write):
+        return response
     secretaries = services.secretaries_of(candidates, dt.date.today())
     rows = [(o, secretaries.get(o.pk)) for o in candidates]
     context = {"nav": NAV, "c": c, "form": form, "rows": rows, "editable": c.state in EDITABLE_STATES}
-    return render(request, "appraisals/subjects.html", context, status=status)
+    return render(request, "appraisals/subjects.html", context, status=_status(request))
 
 
 @admin_required
@@ -182,22 +191,16 @@ def add_subjects(request, pk):
 def items(request, pk):
     c = _campaign(request, pk)
     form = ItemsForm(_posted(request), items=list(c.items.all()))
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.set_items(actor=request.user, campaign=c, items=form.items())
-            except OutOfScope:
-                raise Http404 from None
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已保存测评项目和权重。"))
-                return _detail(c)
-        status = 400
+
+    def write(data):
+        services.set_items(actor=request.user, campaign=c, items=form.items())
+        return reverse("appraisals:detail", args=[c.pk]), _("已保存测评项目和权重。")
+
+    if response := _submitted(request, form, write):
+        return response
     rows = [(form[f"name-{n}"], form[f"weight-{n}"]) for n in range(form.rows)]
     context = {"nav": NAV, "c": c, "form": form, "rows": rows, "editable": c.state in EDITABLE_STATES}
-    return render(request, "appraisals/items.html", context, status=status)
+    return render(request, "appraisals/items.html", context, status=_status(request))
 
 
 def _member_candidates(user, c: Campaign) -> list[Member]:
@@ -223,24 +226,16 @@ def participants(request, pk):
     form = ParticipantsForm(
         _posted(request), candidates=candidates, initial={"roles": c.roles, "members": listed}
     )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            chosen = [m for m in candidates if m.pk in form.cleaned_data["members"]]
-            try:
-                services.set_participants(
-                    actor=request.user, campaign=c, roles=form.cleaned_data["roles"], members=chosen
-                )
-            except OutOfScope:
-                raise Http404 from None
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已保存测评人员范围。"))
-                return _detail(c)
-        status = 400
+
+    def write(data):
+        chosen = [m for m in candidates if m.pk in data["members"]]
+        services.set_participants(actor=request.user, campaign=c, roles=data["roles"], members=chosen)
+        return reverse("appraisals:detail", args=[c.pk]), _("已保存测评人员范围。")
+
+    if response := _submitted(request, form, write):
+        return response
     context = {"nav": NAV, "c": c, "form": form, "editable": c.state in EDITABLE_STATES}
-    return render(request, "appraisals/participants.html", context, status=status)
+    return render(request, "appraisals/participants.html", context, status=_status(request))
 
 
 @admin_required
@@ -272,24 +267,15 @@ def tallies(request, pk):
         paper=paper,
         initial={"paper_ballots": c.paper_ballots},
     )
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.record_paper_tallies(
-                    actor=request.user,
-                    campaign=c,
-                    paper_ballots=form.cleaned_data["paper_ballots"],
-                    counts=form.counts(),
-                )
-            except OutOfScope:
-                raise Http404 from None
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已登记纸质测评票。"))
-                return _detail(c)
-        status = 400
+
+    def write(data):
+        services.record_paper_tallies(
+            actor=request.user, campaign=c, paper_ballots=data["paper_ballots"], counts=form.counts()
+        )
+        return reverse("appraisals:detail", args=[c.pk]), _("已登记纸质测评票。")
+
+    if response := _submitted(request, form, write):
+        return response
     rows = [(s, [(i, [form[f"c-{s.pk}-{i.pk}-{r}"] for r in RATING_ORDER]) for i in items_]) for s in people]
     context = {
         "nav": NAV,
@@ -299,7 +285,7 @@ def tallies(request, pk):
         "ratings": RATINGS,
         "open": c.state == State.VOTING,
     }
-    return render(request, "appraisals/tallies.html", context, status=status)
+    return render(request, "appraisals/tallies.html", context, status=_status(request))
 
 
 @admin_required
@@ -335,19 +321,13 @@ def subject(request, pk):
     s = _subject(request, pk)
     c = s.campaign
     form = ReportForm(_posted(request), request.FILES if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                services.upload_report(actor=request.user, subject=s, upload=form.cleaned_data["report"])
-            except OutOfScope:
-                raise Http404 from None
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("已上传述职报告定稿。"))
-                return redirect("appraisals:subject", s.pk)
-        status = 400
+
+    def write(data):
+        services.upload_report(actor=request.user, subject=s, upload=data["report"])
+        return reverse("appraisals:subject", args=[s.pk]), _("已上传述职报告定稿。")
+
+    if response := _submitted(request, form, write):
+        return response
     owner = scope_for(request.user).covers(c.owner)
     context = {
         "nav": NAV,
@@ -359,7 +339,7 @@ def subject(request, pk):
         "may_upload": c.state in UPLOAD_STATES,
         "draft_url": f"{reverse('portal:report_docx', args=[s.org_id])}?year={c.report_year}",
     }
-    return render(request, "appraisals/subject.html", context, status=status)
+    return render(request, "appraisals/subject.html", context, status=_status(request))
 
 
 @admin_required

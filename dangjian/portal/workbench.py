@@ -174,9 +174,9 @@ class MemberHome:
 def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     """What a member sees first: this month's 党费 and any arrears, the branch's latest activities, their
     政治生日 this month and their study hours against the target (a fixed number of queries)."""
+    from dangjian.appraisals.selectors import open_ballots as open_appraisal_ballots
     from dangjian.dues.choices import LedgerStatus
     from dangjian.dues.ledger import arrears, arrears_span, due_date, ledger_span
-    from dangjian.appraisals.selectors import open_ballots as open_appraisal_ballots
     from dangjian.evaluations.selectors import open_ballots
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting

@@ -20,7 +20,9 @@ def test_the_campaign_and_the_upload_are_on_the_work_lists(party, campaign, djan
         owner = open_appraisals(party.admin, None, TODAY)
     titles = [i.title for i in owner]
     assert f"{campaign.title}：准备" in titles
-    assert "上传赵书记的述职报告" in titles and "上传钱书记的述职报告" in titles  # the 党委 covers its branches
+    assert (
+        "上传赵书记的述职报告" in titles and "上传钱书记的述职报告" in titles
+    )  # the 党委 covers its branches
     branch = open_appraisals(party.a1, None, TODAY)
     assert [i.title for i in branch] == ["上传赵书记的述职报告"]
     assert branch[0].link.url.endswith(f"/appraisals/subjects/{campaign.subjects.get(org=party.tree.a1).pk}/")
