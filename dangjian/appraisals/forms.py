@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.appraisals.choices import RATING_ORDER, ParticipantRole, Rating
@@ -109,7 +110,9 @@ class ParticipantsForm(forms.Form):
         super().__init__(*args, **kwargs)
         members_field = self.fields["members"]
         assert isinstance(members_field, forms.TypedMultipleChoiceField)
-        members_field.choices = [(m.pk, f"{m.name}（{m.org.name}）") for m in candidates]
+        members_field.choices = [
+            (m.pk, gettext("%(name)s（%(org)s）") % {"name": m.name, "org": m.org.name}) for m in candidates
+        ]
 
 
 class ReportForm(forms.Form):

@@ -164,3 +164,46 @@ def test_a_member_without_a_ballot_gets_404(party, campaign):
         == 404
     )
     assert client_of(party.admin).get(reverse("appraisals:vote", args=[c.pk])).status_code == 404
+
+
+def test_the_pages_in_english_leave_no_chinese_but_the_data(party, campaign):
+    """Every page of a closed campaign with results, in English: the Chinese left is data (names of organisations,
+    people, the campaign and its item) or marked as Chinese (the language switch)."""
+    import re
+
+    from dangjian.appraisals import services
+    from dangjian.appraisals.tests.conftest import ballot_of, to_voting
+    from dangjian.orgs.models import Org
+
+    c = to_voting(campaign, party.admin)
+    for m in party.people[:5]:
+        services.cast_vote(actor=party.accounts[m.pk], campaign=c, ratings=ballot_of(c, m))
+    data = {c.title, "综合评价", "简体中文", *Org.objects.values_list("name", flat=True)}
+    data |= {m.name for m in [*party.people, party.plain]}
+
+    def chinese_left(client, url):
+        html = client.get(url).content.decode()
+        html = re.sub(r'<[^>]+lang="zh-hans"[^>]*>[^<]*<', "<", html)
+        text = re.sub(r"<script.*?</script>|<[^>]+>", " ", html, flags=re.S)
+        runs = re.findall(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+", text)
+        return sorted({r for r in runs if not any(r in d for d in data)})
+
+    voter = client_of(party.accounts[party.people[5].pk])
+    voter.cookies["django_language"] = "en"
+    assert chinese_left(voter, reverse("appraisals:vote", args=[c.pk])) == []
+    assert chinese_left(voter, reverse("appraisals:mine")) == []
+    services.advance(actor=party.admin, campaign=c)
+    admin = client_of(party.admin)
+    admin.cookies["django_language"] = "en"
+    s = c.subjects.first()
+    for url in (
+        reverse("appraisals:index"),
+        reverse("appraisals:new"),
+        reverse("appraisals:detail", args=[c.pk]),
+        reverse("appraisals:subjects", args=[c.pk]),
+        reverse("appraisals:items", args=[c.pk]),
+        reverse("appraisals:participants", args=[c.pk]),
+        reverse("appraisals:tallies", args=[c.pk]),
+        reverse("appraisals:subject", args=[s.pk]),
+    ):
+        assert chinese_left(admin, url) == [], url
