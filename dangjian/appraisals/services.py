@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import fresh_scope, require_org
@@ -553,10 +553,19 @@ def cast_vote(
                 participation = Participation.objects.create(campaign=c, voter_id=member_id, voted_on=on)
         except IntegrityError:  # a concurrent vote of the same voter
             raise ServiceError(_("您已参加本次述职评议测评，不能重复投票。")) from None
-        for (subject_id, item_id), rating in sorted(wanted.items()):
-            Tally.objects.filter(campaign=c, subject_id=subject_id, item_id=item_id, rating=rating).update(
-                online=F("online") + 1
+        counters = {
+            (subject_id, item_id, rating): pk
+            for pk, subject_id, item_id, rating in c.tallies.values_list(
+                "pk", "subject_id", "item_id", "rating"
             )
+        }
+        chosen = [counters[(subject_id, item_id, rating)] for (subject_id, item_id), rating in wanted.items()]
+        # one UPDATE rewrites every counter of the campaign, adding one to those chosen: every row gets the same
+        # new version, so the transaction id (PostgreSQL's xmin) that a counter now carries — which is also the
+        # Participation row's — is on all of them and tells nothing about which were chosen
+        Tally.objects.filter(campaign=c).update(
+            online=F("online") + Case(When(pk__in=chosen, then=Value(1)), default=Value(0))
+        )
         voter_path = Member.objects.filter(pk=member_id).values_list("org__path", flat=True).first()
         audit.record(  # that the member voted, never how; filed under the voter's organisation
             actor=actor,

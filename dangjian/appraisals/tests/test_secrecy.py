@@ -131,3 +131,21 @@ def test_no_page_export_or_command_pairs_a_voter_with_a_rating(party, campaign, 
     page.force_login(party.gongwei)
     body = page.get(reverse("portal:audit"), {"object_type": "appraisals.participation"}).content.decode()
     assert not any(f">{m}<" in body for m in ("好", "较好", "一般", "差"))
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db
+def test_the_counters_transaction_ids_do_not_tell_which_were_chosen(party, campaign):
+    """On PostgreSQL every row carries the id of the transaction that wrote it (xmin), which a vote's Participation
+    row shares (or its savepoint's, next to it): a vote rewrites every counter of the campaign, so after the five
+    votes all the counters carry the last vote's id, those it added to and the others alike."""
+    from django.db import connection
+
+    c = _vote_five(party, campaign)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT xmin::text FROM appraisals_tally WHERE campaign_id = %s", [c.pk])
+        counters = {row[0] for row in cursor.fetchall()}
+        cursor.execute("SELECT xmin::text FROM appraisals_participation WHERE campaign_id = %s", [c.pk])
+        votes = sorted(int(row[0]) for row in cursor.fetchall())
+    assert len(counters) == 1 and len(votes) == 5
+    assert int(next(iter(counters))) > votes[-2]  # written by the last vote, not by any earlier one
