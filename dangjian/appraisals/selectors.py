@@ -185,6 +185,26 @@ def open_ballots(member_id: int) -> list[Campaign]:
     )
 
 
+def iso_day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def campaign_json(c: Campaign) -> dict:
+    """A campaign as the command's JSON gives it (its owner, title, years, state and dates)."""
+    return {
+        "org": c.owner.code,
+        "name": c.owner.name,
+        "title": c.title,
+        "year": c.year,
+        "report_year": c.report_year,
+        "state": c.state,
+        "opened_on": iso_day(c.opened_on),
+        "voting_from": iso_day(c.voting_from),
+        "voting_to": iso_day(c.voting_to),
+        "closed_on": iso_day(c.closed_on),
+    }
+
+
 @dataclass
 class StatusRow:
     campaign: Campaign
@@ -195,24 +215,15 @@ class StatusRow:
     voted: int = 0
 
     def as_json(self) -> dict:
-        c = self.campaign
         return {
-            "campaign": c.pk,
-            "org": c.owner.code,
-            "name": c.owner.name,
-            "title": c.title,
-            "year": c.year,
-            "report_year": c.report_year,
-            "state": c.state,
-            "opened_on": c.opened_on.isoformat(),
-            "voting_from": c.voting_from.isoformat() if c.voting_from else None,
-            "closed_on": c.closed_on.isoformat() if c.closed_on else None,
+            "campaign": self.campaign.pk,
+            **campaign_json(self.campaign),
             "subjects": self.subjects,
             "reported": self.reported,
             "reports_uploaded": self.uploaded,
             "participants": self.participants,
             "voted": self.voted,
-            "paper_ballots": c.paper_ballots,
+            "paper_ballots": self.campaign.paper_ballots,
         }
 
 

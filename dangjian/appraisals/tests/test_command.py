@@ -44,6 +44,7 @@ def test_status_json(party, campaign):
             "state": "voting",
             "opened_on": TODAY.isoformat(),
             "voting_from": TODAY.isoformat(),
+            "voting_to": None,
             "closed_on": None,
             "subjects": 2,
             "reported": 0,

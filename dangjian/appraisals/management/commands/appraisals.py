@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from dangjian.appraisals.choices import State
 from dangjian.appraisals.models import Campaign
-from dangjian.appraisals.selectors import results, status, subjects
+from dangjian.appraisals.selectors import campaign_json, iso_day, results, status, subjects
 from dangjian.appraisals.xlsx import summary_tables
 from dangjian.core import tables, xlsx
 from dangjian.core.choices import chinese_label
@@ -62,10 +62,6 @@ def _fail(message: str) -> CommandError:
     return CommandError(message, returncode=2)
 
 
-def _day(value) -> str | None:
-    return value.isoformat() if value else None
-
-
 def results_json(c: Campaign) -> dict:
     """The campaign and its secretaries; the figures from `selectors.results` (null unless shown)."""
     people = subjects(c)
@@ -75,16 +71,7 @@ def results_json(c: Campaign) -> dict:
     return {
         "campaign": {
             "id": c.pk,
-            "org": c.owner.code,
-            "name": c.owner.name,
-            "title": c.title,
-            "year": c.year,
-            "report_year": c.report_year,
-            "state": c.state,
-            "opened_on": _day(c.opened_on),
-            "voting_from": _day(c.voting_from),
-            "voting_to": _day(c.voting_to),
-            "closed_on": _day(c.closed_on),
+            **campaign_json(c),
             "items": [{"name": i.name, "weight": str(i.weight), "overall": i.overall} for i in items],
             "ballots": found.ballots,
             "ballots_online": found.online,
@@ -97,8 +84,8 @@ def results_json(c: Campaign) -> dict:
                 "org": s.org.code,
                 "name": s.org.name,
                 "secretary": s.secretary.name,
-                "reported_on": _day(s.reported_on),
-                "report_uploaded_on": _day(s.report_uploaded_on),
+                "reported_on": iso_day(s.reported_on),
+                "report_uploaded_on": iso_day(s.report_uploaded_on),
                 "tallies": ({f.item.name: f.counts for f in shown[s.pk].items} if s.pk in shown else None),
                 "score": (
                     str(shown[s.pk].score.value)
