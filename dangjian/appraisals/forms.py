@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.appraisals.choices import RATING_ORDER, ParticipantRole, Rating
@@ -99,20 +98,16 @@ class ParticipantsForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    members = forms.TypedMultipleChoiceField(
+    members = forms.CharField(
         label=_("指定名单"),
-        coerce=int,
         required=False,
-        widget=forms.SelectMultiple(attrs=SELECT | {"size": 8}),
+        max_length=20000,
+        help_text=_("每行一人，填写姓名；重名时填写身份证号。"),
+        widget=forms.Textarea(attrs=SM | {"rows": 6}),
     )
 
-    def __init__(self, *args, candidates=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        members_field = self.fields["members"]
-        assert isinstance(members_field, forms.TypedMultipleChoiceField)
-        members_field.choices = [
-            (m.pk, gettext("%(name)s（%(org)s）") % {"name": m.name, "org": m.org.name}) for m in candidates
-        ]
+    def lines(self) -> list[str]:
+        return [line.strip() for line in self.cleaned_data["members"].splitlines() if line.strip()]
 
 
 class ReportForm(forms.Form):

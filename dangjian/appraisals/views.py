@@ -8,9 +8,11 @@ a ballot page for someone who has none."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,12 +46,14 @@ from dangjian.appraisals.xlsx import note, summary_tables
 from dangjian.core import once, xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.i18n import enumeration
+from dangjian.core.pii import lookup_hash
 from dangjian.dues.forms import parse_year
 from dangjian.members.models import Member
-from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType
-from dangjian.orgs.models import Org, Post
+from dangjian.orgs.models import Org
 
 RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
+ID_NUMBER = re.compile(r"^\d{17}[\dXx]$")
 NAV = "appraisals"
 
 
@@ -203,33 +207,74 @@ def items(request, pk):
     return render(request, "appraisals/items.html", context, status=_status(request))
 
 
-def _member_candidates(user, c: Campaign) -> list[Member]:
-    """Who may be listed, among the members the user sees: for a 党委 every member on its roll; for the 工委 (tens
-    of thousands) the holders of a committee post in its subtree (one query)."""
-    found = (
-        Member.objects.visible_to(user).on_roll(dt.date.today()).filter(org__path__startswith=c.owner.path)
+def _listed(user, c: Campaign, lines: list[str]) -> list[Member]:
+    """The members a list names — each line a name, or a 身份证号 where two share the name — among the members on
+    the owner's roll the user sees (one query); a line that names nobody, or two people, is refused by name (the
+    身份证号 never echoed)."""
+    numbers = {line: lookup_hash(line) for line in lines if ID_NUMBER.match(line)}
+    names = [line for line in lines if line not in numbers]
+    found = list(
+        Member.objects.visible_to(user)
+        .on_roll(dt.date.today())
+        .filter(org__path__startswith=c.owner.path)
+        .filter(Q(name__in=names) | Q(id_number_hash__in=numbers.values()))
+        .only("id", "name", "id_number_hash")
     )
-    if c.owner.type == OrgType.GONGWEI:
-        holders = Post.objects.current().filter(
-            org__path__startswith=c.owner.path, title__in=COMMITTEE_TITLES
+    by_hash = {m.id_number_hash: m for m in found}
+    chosen, unknown, twice = [], [], []
+    for n, line in enumerate(lines, start=1):
+        if line in numbers:
+            member = by_hash.get(numbers[line])
+            if member is None:
+                unknown.append(_("第%(n)s行的身份证号") % {"n": n})
+            else:
+                chosen.append(member)
+            continue
+        same = [m for m in found if m.name == line]
+        if not same:
+            unknown.append(line)
+        elif len(same) > 1:
+            twice.append(line)
+        else:
+            chosen.append(same[0])
+    if unknown:
+        raise ServiceError(
+            _("%(owner)s所属党员中没有：%(names)s。")
+            % {"owner": c.owner.name, "names": enumeration(unknown)},
+            field="members",
         )
-        found = found.filter(pk__in=holders.values("member_id"))
-    return list(found.select_related("org").order_by("org__path", "name")[:3000])
+    if twice:
+        raise ServiceError(
+            _("%(names)s有重名，请改填身份证号。") % {"names": enumeration(twice)}, field="members"
+        )
+    return list({m.pk: m for m in chosen}.values())
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
 def participants(request, pk):
     c = _campaign(request, pk)
-    candidates = _member_candidates(request.user, c)
-    listed = list(c.participants.filter(source="listed").values_list("member_id", flat=True))
-    form = ParticipantsForm(
-        _posted(request), candidates=candidates, initial={"roles": c.roles, "members": listed}
+    listed = [
+        p.member
+        for p in c.participants.filter(source="listed")
+        .select_related("member")
+        .order_by("member__name_pinyin", "member__name")
+    ]
+    seen = set(
+        Member.objects.visible_to(request.user)
+        .filter(pk__in=[m.pk for m in listed])
+        .values_list("pk", flat=True)
     )
+    # a 党委管理员 without the branches sees the listed members of its own organisation only; the others stay listed
+    hidden = [m for m in listed if m.pk not in seen]
+    initial = {"roles": c.roles, "members": "\n".join(m.name for m in listed if m.pk in seen)}
+    form = ParticipantsForm(_posted(request), initial=initial)
 
     def write(data):
-        chosen = [m for m in candidates if m.pk in data["members"]]
-        services.set_participants(actor=request.user, campaign=c, roles=data["roles"], members=chosen)
+        chosen = _listed(request.user, c, form.lines())
+        services.set_participants(
+            actor=request.user, campaign=c, roles=data["roles"], members=[*chosen, *hidden]
+        )
         return reverse("appraisals:detail", args=[c.pk]), _("已保存测评人员范围。")
 
     if response := _submitted(request, form, write):

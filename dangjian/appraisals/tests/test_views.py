@@ -207,3 +207,30 @@ def test_the_pages_in_english_leave_no_chinese_but_the_data(party, campaign):
         reverse("appraisals:subject", args=[s.pk]),
     ):
         assert chinese_left(admin, url) == [], url
+
+
+def test_the_list_of_raters_by_name_or_id_number(party, campaign, make_member):
+    from dangjian.appraisals.models import CampaignParticipant
+
+    admin = client_of(party.admin)
+    url = reverse("appraisals:participants", args=[campaign.pk])
+    from dangjian.conftest import unique_id_number
+
+    number, unknown = unique_id_number(), unique_id_number()
+    twin = make_member(party.tree.a2, name="郑党员", id_number=number)
+    make_member(party.tree.b1, name="乙委党员")
+    for text, error in (
+        ("郑党员", "郑党员有重名，请改填身份证号"),
+        ("乙委党员", "甲委机关党委所属党员中没有：乙委党员"),
+        (unknown, "没有：第1行的身份证号"),
+    ):
+        page = admin.post(url, {"roles": ["committee"], "members": text})
+        assert page.status_code == 400 and error in page.content.decode(), text
+    assert not CampaignParticipant.objects.filter(campaign=campaign).exists()
+    response = admin.post(url, {"roles": ["committee"], "members": f"吴委员\n{number}\n"})
+    assert response.status_code == 302
+    assert set(CampaignParticipant.objects.filter(campaign=campaign).values_list("member", flat=True)) == {
+        party.people[2].pk,
+        twin.pk,
+    }
+    assert "吴委员" in admin.get(url).content.decode()
