@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "dangjian.talks",
     "dangjian.evaluations",
     "dangjian.assessment",
+    "dangjian.appraisals",
     "dangjian.demo",
     "dangjian.portal",
     "dangjian.reminders",

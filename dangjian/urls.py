@@ -25,6 +25,7 @@ urlpatterns = [
     path("talks/", include("dangjian.talks.urls")),
     path("evaluations/", include("dangjian.evaluations.urls")),
     path("assessment/", include("dangjian.assessment.urls")),
+    path("appraisals/", include("dangjian.appraisals.urls")),
     path("notifications/", include("dangjian.reminders.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -164,6 +164,7 @@ class MemberHome:
     planned: tuple = ()  # the branch's planned meetings ahead (meetings.plans)
     ballots: tuple = ()  # evaluations whose 测评票 the member has not cast yet (evaluations.selectors)
     self_assessments: tuple = ()  # participations whose 个人自评 the member may write now (evaluations.selectors)
+    appraisal_ballots: tuple = ()  # 述职评议 whose 测评票 the member has not cast yet (appraisals.selectors)
 
     @property
     def arrears_text(self) -> str:
@@ -174,6 +175,7 @@ class MemberHome:
 def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     """What a member sees first: this month's 党费 and any arrears, the branch's latest activities, their
     政治生日 this month and their study hours against the target (a fixed number of queries)."""
+    from dangjian.appraisals.selectors import open_ballots as open_appraisal_ballots
     from dangjian.dues.choices import LedgerStatus
     from dangjian.dues.ledger import arrears, arrears_span, due_date, ledger_span
     from dangjian.evaluations.selectors import open_ballots, open_self_assessments
@@ -219,4 +221,5 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         planned=tuple(upcoming(Org.objects.filter(path__startswith=branch.path), on, limit=3)),
         ballots=tuple(open_ballots(member.pk)),
         self_assessments=tuple(open_self_assessments(member.pk)),
+        appraisal_ballots=tuple(open_appraisal_ballots(member.pk)),
     )

@@ -24,6 +24,7 @@ def test_every_kind_of_the_published_rulebooks_is_in_an_area():
         "谈心谈话",
         "党员管理",
         "民主评议",
+        "述职评议",
     }
     assert str(area_of("periodic_meetings").label) == "三会一课"
     assert str(area_of("term_on_time_adjusted").label) == "换届"

@@ -13,7 +13,18 @@ from dangjian.orgs.models import Org
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-AREAS = ["组织设置", "三会一课", "党费", "发展党员", "换届", "培训", "谈心谈话", "民主评议", "党员管理"]
+AREAS = [
+    "组织设置",
+    "三会一课",
+    "党费",
+    "发展党员",
+    "换届",
+    "培训",
+    "谈心谈话",
+    "民主评议",
+    "述职评议",
+    "党员管理",
+]
 
 
 def box(page, selector: str) -> dict:

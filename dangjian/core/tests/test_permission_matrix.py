@@ -157,6 +157,28 @@ ALLOWANCES = (
         applicants=("approved",),
     ),
     Allowance(
+        ("member",),
+        ("appraisals:vote",),
+        "述职评议: the 党员's 测评票 rates the secretaries of the campaign's organisations, by name with their "
+        "organisation (never how anyone voted)",
+        org_names=("A2",),
+        people=("shuji", "a2_shuji"),
+    ),
+    Allowance(
+        ("dw_only",),
+        (
+            "appraisals:detail",
+            "appraisals:subjects",
+            "appraisals:tallies",
+            "appraisals:summary_xlsx",
+            "appraisals:subject",
+        ),
+        "述职评议 is held by the 党委 itself: its administrator, even without the branches, sees the branches "
+        "whose secretaries report to it and those secretaries (names, never a 身份证号)",
+        orgs=("A1", "A2"),
+        people=("shuji", "a2_shuji"),
+    ),
+    Allowance(
         ("b1",),
         ("movements:index", "movements:transfer", "dashboard"),
         "the receiving branch of the pending transfer 甲一 → 乙一 sees who is coming and from where (on the home "
@@ -503,6 +525,7 @@ def _build(world: World) -> None:
 
     _evaluations(world)
     _assessment(world)
+    _appraisals(world)
 
     for persona, (role, org, descendants) in GRANTS.items():
         user = User.objects.create_user(
@@ -615,6 +638,37 @@ def assessment_kwargs(**extra):
         "year": ASSESS_YEAR,
         **{k: (w.orgs[v].pk if k == "org" else v) for k, v in extra.items()},
     }
+
+
+def _appraisals(world: World) -> None:
+    """甲委's 述职评议: this year's in 述职 with 甲一 as its subject (甲二 may be added), last year's in its 测评 with
+    甲一 and 甲二 (the 党员 persona listed: a ballot), and the year before's closed with 甲一's final report uploaded.
+    乙委's own campaign of this year, with 乙一."""
+    from dangjian.appraisals import services as ap
+
+    o, p = world.orgs, world.people
+
+    def held(owner, year, subjects, state, listed=()):
+        opened_on = TODAY if year == TODAY.year else dt.date(year, 12, 1)
+        c = ap.create_campaign(actor=None, owner=owner, year=year, opened_on=opened_on)
+        ap.add_subjects(actor=None, campaign=c, orgs=subjects)
+        if listed:
+            ap.set_participants(actor=None, campaign=c, roles=["committee"], members=listed)
+        while c.state != state:
+            c = ap.advance(actor=None, campaign=c, on=max(TODAY, opened_on))
+        return c
+
+    world.obj["appraisal"] = held(o["A"], TODAY.year, [o["A1"]], "reporting", [p["self"]])
+    world.obj["appraisal_subject"] = world.obj["appraisal"].subjects.get()
+    world.obj["appraisal_voting"] = held(o["A"], TODAY.year - 1, [o["A1"], o["A2"]], "voting", [p["self"]])
+    closed = held(o["A"], TODAY.year - 2, [o["A1"]], "voting")
+    subject = closed.subjects.get()
+    ap.upload_report(
+        actor=None, subject=subject, upload=SimpleUploadedFile("甲一书记述职报告.pdf", _pdf("述职报告"))
+    )
+    world.obj["appraisal_closed"] = ap.advance(actor=None, campaign=closed)
+    world.obj["appraisal_report"] = subject
+    held(o["B"], TODAY.year, [o["B1"]], "reporting")
 
 
 def _export_job(user):
@@ -1531,6 +1585,83 @@ TABLE: dict[str, Row] = {
             for p in w.obj["evaluation"].participants.exclude(member=w.people["self"])
         },
     ),
+    # --- 述职评议: the 党委's campaigns (its administrators, with or without the branches: the 党委 holds it)
+    "appraisals:index": Row("login 403 200 200 200 200 200"),
+    "appraisals:new": Row(
+        "login 403 404 404 404 200 200",
+        post="login 403 404 404 404 302+ 302+",
+        data=lambda w: {
+            "owner": w.orgs["A"].pk,
+            "year": TODAY.year - 3,
+            "opened_on": dt.date(TODAY.year - 3, 12, 1).isoformat(),
+        },
+    ),
+    "appraisals:detail": Row("login 403 404 404 404 200 200", kwargs=pk("appraisal_voting")),
+    "appraisals:subjects": Row(
+        "login 403 404 404 404 200 200",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal"),
+        data=lambda w: {"orgs": [w.orgs["A2"].pk]},
+    ),
+    "appraisals:items": Row(
+        "login 403 404 404 404 200 200",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal"),
+        data=lambda w: {"name-0": "综合评价", "weight-0": "2", "name-1": "履行管党治党责任", "weight-1": "1"},
+    ),
+    "appraisals:participants": Row(
+        "login 403 404 404 404 200 200",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal"),
+        data=lambda w: {"roles": ["committee", "members"]},
+    ),
+    "appraisals:advance": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal"),
+        data=lambda w: {"state": "reporting"},
+    ),
+    "appraisals:tallies": Row(
+        "login 403 404 404 404 200 200",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal_voting"),
+        data=lambda w: {
+            "paper_ballots": 3,
+            **{
+                f"c-{s.pk}-{i.pk}-good": 2
+                for s in w.obj["appraisal_voting"].subjects.all()
+                for i in w.obj["appraisal_voting"].items.all()
+            },
+        },
+    ),
+    "appraisals:summary_xlsx": Row("login 403 404 404 404 200 200", kwargs=pk("appraisal_closed")),
+    # a secretary's page: the branch's administrator uploads the final report, the 党委's reads it; a 党委管理员
+    # without the branches reads it but cannot upload for the branch
+    "appraisals:subject": Row(
+        "login 403 200 404 404 200 200",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("appraisal_subject"),
+        data=lambda w: {"report": SimpleUploadedFile("述职报告.pdf", _pdf("述职报告定稿"))},
+    ),
+    "appraisals:reported": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal_subject"),
+        data=lambda w: {"reported_on": day()},
+    ),
+    "appraisals:report": Row("login 403 200 404 404 200 200", kwargs=pk("appraisal_report")),
+    "appraisals:mine": Row("login 200 404 404 404 404 404"),
+    # the 党员's own 测评票 (listed in last year's campaign): the secretaries of 甲一 and 甲二 by name, never a figure
+    "appraisals:vote": Row(
+        "login 200 404 404 404 404 404",
+        post="login 302+ 404 404 404 404 404",
+        kwargs=pk("appraisal_voting"),
+        data=lambda w: {
+            f"r-{s.pk}-{i.pk}": "good"
+            for s in w.obj["appraisal_voting"].subjects.all()
+            for i in w.obj["appraisal_voting"].items.all()
+        },
+    ),
     # --- talks
     "talks:index": Row("login 403 200 200 200 200 200"),
     "talks:talk_new": Row(
@@ -1759,6 +1890,14 @@ NOT_ONCE = {
     "evaluations:own_self_assessment": "an edit: the same self-assessment again",
     "evaluations:vote": "a ballot is counted once: a repeat is refused (already voted) and changes nothing",
     "assessment:self_review": "an edit: the same explanation again",
+    "appraisals:subjects": "adds subjects: a repeat is refused (already in the campaign) and changes nothing",
+    "appraisals:items": "sets the items and weights: the same ones again",
+    "appraisals:participants": "sets the participants' roles and list: the same ones again",
+    "appraisals:advance": "moves on from the state the page showed: a repeat is refused, the campaign having moved on",
+    "appraisals:tallies": "sets the paper tallies: the same numbers again",
+    "appraisals:subject": "uploads the final report, replacing the earlier one: the same file again",
+    "appraisals:reported": "an edit: the same day again",
+    "appraisals:vote": "a ballot is counted once: a repeat is refused (already voted) and changes nothing",
     "talks:group_members": "sets a group's members: the same list again",
     "locks": "lifts a sign-in lock: a repeat finds none",
     "reminders:read": "marks a notification read: a repeat finds it read and records nothing",

@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings as django_settings
 from pydantic import BaseModel, ConfigDict
 
+from dangjian.appraisals.params import AppraisalParams
 from dangjian.assessment.scheme import Scheme
 from dangjian.compliance.carryover import WorkbenchParams
 from dangjian.compliance.rulebook import RulebookError, RulesetFile, load_ruleset
@@ -299,6 +300,7 @@ def test_the_domain_loaders_share_the_cache():
 
 REAL_FILES = {
     "assessment-2026.yaml": Scheme,
+    "appraisals.yaml": AppraisalParams,
     "dues-rates.yaml": RateTable,
     "evaluations.yaml": EvaluationParams,
     "movements.yaml": MovementsParams,
@@ -312,6 +314,7 @@ REAL_FILES = {
     "v4.yaml": RulesetFile,
     "v5.yaml": RulesetFile,
     "v6.yaml": RulesetFile,
+    "v7.yaml": RulesetFile,
 }
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from django.db import transaction
 
 from dangjian.demo.seeding.clock import Clock
-from dangjian.demo.seeding.lifecycle import seed_training_and_talks
+from dangjian.demo.seeding.lifecycle import seed_appraisal, seed_training_and_talks
 from dangjian.demo.seeding.plan import build_plan
 from dangjian.demo.seeding.specs import SCALES, Plan, Scale
 from dangjian.demo.seeding.writer import Progress, analyze, no_progress, summary, wipe, write_plan
@@ -35,7 +35,7 @@ def run(
 ) -> dict[str, int]:
     """Builds and writes the data set dated from `today` (default the real date); with `reset`, first deletes
     the demo tables (same transaction); with `lifecycle`, adds demo 发展党员 cases and member movements through
-    their services."""
+    their services, and last year's closed 述职评议 of one 党委."""
     today = today or dt.date.today()
     plan = build_plan(scale, seed, today)
     with transaction.atomic():
@@ -49,6 +49,7 @@ def run(
             counts.update({f"pipeline_{k}": v for k, v in seed_pipeline(today=today).items()})
             counts.update({f"movements_{k}": v for k, v in seed_movements(today=today).items()})
             counts.update(seed_training_and_talks(today=today))
+            counts.update(seed_appraisal(today=today))
         # the bulk writes bypass the models' save(): compute every member's ledger snapshot once
         snapshots.refresh(Member.objects.all())
     analyze()

@@ -86,3 +86,42 @@ def seed_training_and_talks(*, today: dt.date) -> dict[str, int]:
             )
             counts["talks"] += 1
     return counts
+
+
+def seed_appraisal(*, today: dt.date) -> dict[str, int]:
+    """Last year's 述职评议 of the first 党委, closed: up to three of its branches whose secretary held the post on the
+    opening day, the 测评 on paper (seven ballots, the figures varied per secretary), the final report uploaded by
+    all but the last (so EVAL-SHUZHI-ANNUAL shows a pass and a failure). Through the services (actor=None)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.appraisals import services as appraisals
+
+    year = today.year - 1
+    opened_on = dt.date(year, 1, 15)
+    owner = Org.objects.filter(type=OrgType.DANGWEI, dissolved_on__isnull=True).order_by("path").first()
+    if owner is None:
+        return {"appraisal_subjects": 0}
+    campaign = appraisals.create_campaign(actor=None, owner=owner, year=year, opened_on=opened_on)
+    candidates = list(appraisals.eligible_orgs(campaign))
+    secretaries = appraisals.secretaries_of(candidates, opened_on)
+    chosen = [o for o in candidates if o.pk in secretaries][:3]
+    if not chosen:
+        campaign.delete()
+        return {"appraisal_subjects": 0}
+    subjects = appraisals.add_subjects(actor=None, campaign=campaign, orgs=chosen, on=opened_on)
+    campaign = appraisals.advance(actor=None, campaign=campaign, on=dt.date(year, 2, 1))
+    for s in subjects[:-1] if len(subjects) > 1 else subjects:
+        report = SimpleUploadedFile(f"{s.secretary.name}述职报告.pdf", b"%PDF-1.4\n% demo\n")
+        appraisals.upload_report(actor=None, subject=s, upload=report, on=dt.date(year, 2, 10))
+        appraisals.record_reported(actor=None, subject=s, reported_on=dt.date(year, 2, 20))
+    campaign = appraisals.advance(actor=None, campaign=campaign, on=dt.date(year, 2, 20))
+    item = campaign.items.get()
+    spreads = (
+        {"good": 5, "fairly_good": 2},
+        {"good": 3, "fairly_good": 3, "average": 1},
+        {"good": 2, "average": 4, "poor": 1},
+    )
+    counts = {(s.pk, item.pk): spreads[i % len(spreads)] for i, s in enumerate(subjects)}
+    appraisals.record_paper_tallies(actor=None, campaign=campaign, paper_ballots=7, counts=counts)
+    appraisals.advance(actor=None, campaign=campaign, on=dt.date(year, 3, 5))
+    return {"appraisal_subjects": len(subjects)}

@@ -341,6 +341,12 @@ def test_lifecycle_adds_cases_and_movements_through_the_services_and_reset_remov
     assert Transfer.objects.exists() and MobileStint.objects.exists() and LostContact.objects.exists()
     assert Training.objects.exists() and Participant.objects.exists() and StudyRecord.objects.exists()
     assert Talk.objects.exists()
+    from dangjian.appraisals.models import Campaign, Subject, Tally
+
+    campaign = Campaign.objects.get()  # last year's 述职评议 of the first 党委, closed, figures on paper
+    assert campaign.state == "closed" and campaign.year == dt.date.today().year - 1
+    assert Subject.objects.count() == 3 and Subject.objects.exclude(report="").count() == 2
+    assert sum(Tally.objects.values_list("paper", flat=True)) == 3 * 7
     admitted = DevelopmentCase.objects.filter(member__isnull=False)
     assert admitted.exists()  # the admission votes created 预备党员 in the registry
     assert Member.objects.count() == 200 + admitted.count()
@@ -357,6 +363,7 @@ def test_lifecycle_adds_cases_and_movements_through_the_services_and_reset_remov
         StatusChange,
         Training,
         Talk,
+        Campaign,
     ):
         assert not model.objects.exists(), model
     assert Member.objects.count() == 200

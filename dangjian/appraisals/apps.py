@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AppraisalsConfig(AppConfig):
+    name = "dangjian.appraisals"
+    label = "appraisals"
+    verbose_name = _("述职评议")
+
+    def ready(self) -> None:
+        from dangjian.appraisals import rules, workbench  # noqa: F401  (check kind, workbench provider)

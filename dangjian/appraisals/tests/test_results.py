@@ -1,0 +1,100 @@
+"""Results of 述职评议: nothing before the campaign closes, only the total below the ballots' threshold, and the
+综合 score's arithmetic at its edges (weights, items without ratings, rounding half up)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from dangjian.appraisals import selectors, services
+from dangjian.appraisals.params import load_params, round2
+from dangjian.appraisals.selectors import ItemFigures, score
+from dangjian.appraisals.tests.conftest import ballot_of, to_voting
+
+TODAY = dt.date.today()
+
+
+def figures(weight: str, good=0, fairly_good=0, average=0, poor=0, name="项"):
+    item = SimpleNamespace(name=name, weight=Decimal(weight))
+    return ItemFigures(item, {"good": good, "fairly_good": fairly_good, "average": average, "poor": poor})  # type: ignore[arg-type]
+
+
+def test_one_item_is_its_mean_points():
+    s = score([figures("1", good=2, fairly_good=1)], load_params())  # (200 + 80) / 3 = 93.333…
+    assert s.value == Decimal("93.33") and s.explained == "(1×93.33) ÷ 1 = 93.33"
+
+
+def test_weights_and_an_item_without_ratings():
+    params = load_params()
+    s = score(
+        [figures("2", good=1, name="综合评价"), figures("1", poor=1, name="履职"), figures("5", name="空")],
+        params,
+    )
+    assert s.value == Decimal("66.67")  # (2×100 + 1×0) / 3; the unrated item's weight is left out
+    assert [t[0] for t in s.terms] == ["综合评价", "履职"] and s.weights == Decimal("3")
+
+
+def test_rounding_is_half_up_on_the_exact_sum():
+    assert round2(Decimal("83.325")) == Decimal("83.33")  # half up, not to even
+    assert round2(Decimal("83.335")) == Decimal("83.34")
+    s = score([figures("1", good=1, average=0), figures("3", fairly_good=1, average=1)], load_params())
+    assert s.value == Decimal("77.50")  # (100 + 3×70) / 4 = 77.5
+    third = score([figures("1", good=1, fairly_good=1, average=1)], load_params())  # 240 / 3 = 80
+    assert third.value == Decimal("80.00")
+    odd = score([figures("0.5", good=1), figures("1", fairly_good=1, poor=2)], load_params())
+    # (0.5×100 + 1×26.666…) / 1.5 = 51.111… → 51.11
+    assert odd.value == Decimal("51.11")
+
+
+def test_no_ratings_no_score():
+    s = score([figures("1")], load_params())
+    assert s.value is None and s.explained == ""
+
+
+@pytest.mark.django_db
+def test_results_wait_for_the_closing_and_the_threshold(party, campaign):
+    c = to_voting(campaign, party.admin)
+    voters = party.people[2:6]  # 吴、孙、李、周: four ballots
+    for m in voters:
+        services.cast_vote(
+            actor=party.accounts[m.pk], campaign=c, ratings=ballot_of(c, m, "good", A2="average")
+        )
+    found = selectors.results(c)
+    assert not found.closed and found.ballots == 4 and found.rows == []
+    c = services.advance(actor=party.admin, campaign=c)
+    found = selectors.results(c)
+    assert found.closed and not found.shown and found.rows == [] and found.ballots == 4  # the total only
+
+
+@pytest.mark.django_db
+def test_five_ballots_show_each_secretary(party, campaign, django_assert_max_num_queries):
+    c = to_voting(campaign, party.admin)
+    for m in party.people[:5]:  # 赵 and 钱 rate the other only
+        services.cast_vote(
+            actor=party.accounts[m.pk], campaign=c, ratings=ballot_of(c, m, "good", A2="average")
+        )
+    a1 = c.subjects.get(org=party.tree.a1)
+    services.record_paper_tallies(
+        actor=party.admin, campaign=c, paper_ballots=1, counts={(a1.pk, c.items.get().pk): {"poor": 1}}
+    )
+    c = services.advance(actor=party.admin, campaign=c)
+    with django_assert_max_num_queries(4):
+        found = selectors.results(c)
+    assert found.shown and found.ballots == 6 and (found.online, found.paper) == (5, 1)
+    rows = {r.subject.org.code: r for r in found.rows}
+    assert rows["A1"].items[0].counts == {
+        "good": 4,
+        "fairly_good": 0,
+        "average": 0,
+        "poor": 1,
+    }  # not 赵 himself
+    assert rows["A2"].items[0].counts == {
+        "good": 0,
+        "fairly_good": 0,
+        "average": 4,
+        "poor": 0,
+    }  # not 钱 herself
+    assert rows["A1"].score.value == Decimal("80.00") and rows["A2"].score.value == Decimal("60.00")

@@ -1,0 +1,305 @@
+"""Services of 述职评议: who may open a campaign and be a subject, the states forward only, items and weights until
+the 测评 opens, participants fixed at its opening, a vote counted once and never for oneself, paper tallies; every
+refusal changes nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from dangjian.appraisals import services
+from dangjian.appraisals.models import CampaignParticipant, Participation, Tally
+from dangjian.appraisals.tests.conftest import ballot_of, state, to_voting
+from dangjian.core.errors import OutOfScope, ServiceError
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def refused(call, match: str = ""):
+    before = state()
+    with pytest.raises(ServiceError, match=match):
+        call()
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("opened", "expected"),
+    [((2027, 1, 5), 2026), ((2027, 3, 31), 2026), ((2027, 4, 1), 2027), ((2027, 12, 1), 2027)],
+)
+def test_the_report_year_defaults_to_last_year_in_the_first_quarter(opened, expected):
+    assert services.default_report_year(dt.date(*opened)) == expected
+
+
+def test_a_campaign_copies_the_default_items(party):
+    c = services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    assert [(i.name, i.weight, i.overall) for i in c.items.all()] == [("综合评价", Decimal("1.00"), True)]
+    assert c.state == "draft" and c.roles == ["committee"]
+    report_year = services.default_report_year(TODAY)
+    assert c.report_year == report_year and c.title == f"甲委机关党委{report_year}年度书记抓党建述职评议"
+
+
+def test_only_the_gongwei_or_a_dangwei_holds_one_and_only_in_scope(party):
+    refused(
+        lambda: services.create_campaign(
+            actor=party.a1, owner=party.tree.a1, year=TODAY.year, opened_on=TODAY
+        ),
+        "述职评议由工委或机关党委组织",
+    )
+    before = state()
+    with pytest.raises(OutOfScope):
+        services.create_campaign(actor=party.foreign, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    assert state() == before
+    services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    refused(
+        lambda: services.create_campaign(
+            actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY
+        ),
+        "已开展",
+    )
+
+
+def test_subjects_are_the_owners_branches_with_a_secretary(party, make_member):
+    tree = party.tree
+    c = services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    # another 党委's branch, the 党委 itself and a 党小组 are refused
+    refused(lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.b1]), "只能由其所属")
+    refused(
+        lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.a1g1]),
+        "不能选择：甲一第一党小组",
+    )
+    done = services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.a1])
+    assert [(s.org, s.secretary) for s in done] == [(tree.a1, party.zhao)]
+    refused(
+        lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.a1]), "已在本次述职评议中"
+    )
+    # a branch without a secretary: refused by name, nothing added
+    from dangjian.orgs.models import Post
+
+    Post.objects.filter(org=tree.a2).update(ended_on=TODAY - dt.timedelta(days=1))
+    refused(
+        lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.a2]),
+        "甲二支部在.*没有在任书记",
+    )
+
+
+def test_the_gongwei_takes_the_dangzu_and_dangwei(party, make_member):
+    from dangjian.orgs.services import create_post
+
+    tree = party.tree
+    for org, name in ((tree.a_dz, "党组书记"), (tree.a, "党委书记")):
+        m = make_member(tree.a1, name=name)
+        create_post(
+            actor=None, data={"member": m, "org": org, "title": "shuji", "started_on": dt.date(2020, 1, 1)}
+        )
+    c = services.create_campaign(actor=party.gongwei, owner=tree.gw, year=TODAY.year, opened_on=TODAY)
+    refused(
+        lambda: services.add_subjects(actor=party.gongwei, campaign=c, orgs=[tree.a1]), "不能选择：甲一支部"
+    )
+    done = services.add_subjects(actor=party.gongwei, campaign=c, orgs=[tree.a_dz, tree.a])
+    assert [s.secretary.name for s in done] == ["党组书记", "党委书记"]
+
+
+def test_states_move_forward_only_and_a_repeat_is_refused(party, campaign):
+    c = services.advance(actor=party.admin, campaign=campaign, expected="draft")
+    assert c.state == "reporting"
+    refused(lambda: services.advance(actor=party.admin, campaign=c, expected="draft"), "请刷新页面")
+    c = services.advance(actor=party.admin, campaign=c)
+    assert c.state == "voting" and c.voting_from == TODAY
+    c = services.advance(actor=party.admin, campaign=c)
+    assert c.state == "closed" and c.closed_on == TODAY
+    refused(lambda: services.advance(actor=party.admin, campaign=c), "已结束")
+
+
+def test_a_campaign_without_subjects_does_not_move(party):
+    c = services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    refused(lambda: services.advance(actor=party.admin, campaign=c), "请先添加述职的组织")
+
+
+def test_participants_are_fixed_and_counters_created_when_voting_opens(party, campaign):
+    services.set_participants(
+        actor=party.admin, campaign=campaign, roles=["committee"], members=[party.plain]
+    )
+    c = to_voting(campaign, party.admin)
+    sources = dict(CampaignParticipant.objects.filter(campaign=c).values_list("member__name", "source"))
+    assert sources == {
+        "郑党员": "listed",
+        **{m.name: "committee" for m in party.people},
+    }
+    assert Tally.objects.filter(campaign=c).count() == 2 * 1 * 4  # subjects × items × ratings
+    # from now on nothing of the set-up changes
+    refused(
+        lambda: services.set_participants(actor=party.admin, campaign=c, roles=["members"], members=[]),
+        "测评",
+    )
+    refused(lambda: services.set_items(actor=party.admin, campaign=c, items=[("综合评价", "2")]), "测评")
+    refused(lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[party.tree.a1]), "测评")
+
+
+def test_all_formal_members_of_the_owner(party, campaign, make_member):
+    make_member(
+        party.tree.a2,
+        name="预备甲",
+        category="probationary",
+        joined_on=dt.date(2025, 12, 1),
+        confirmed_on=None,
+    )
+    make_member(party.tree.b1, name="乙委党员")
+    services.set_participants(actor=party.admin, campaign=campaign, roles=["members"], members=[])
+    c = to_voting(campaign, party.admin)
+    names = set(c.participants.values_list("member__name", flat=True))
+    assert names == {m.name for m in [*party.people, party.plain]}  # no 预备党员, nobody of 乙委
+
+
+def test_a_listed_member_must_belong_to_the_owner(party, campaign, make_member):
+    outsider = make_member(party.tree.b1, name="乙委党员")
+    refused(
+        lambda: services.set_participants(actor=party.admin, campaign=campaign, roles=[], members=[outsider]),
+        "乙委党员不是甲委机关党委所属党员",
+    )
+
+
+def test_items_and_weights(party, campaign):
+    items = services.set_items(
+        actor=party.admin, campaign=campaign, items=[("综合评价", "2"), ("履行职责", "1.5"), ("", "")]
+    )
+    assert [(i.name, i.weight, i.overall) for i in items] == [
+        ("综合评价", Decimal("2.00"), True),
+        ("履行职责", Decimal("1.50"), False),
+    ]
+    for bad, match in (
+        ([("", "1")], "综合评价是必备"),
+        ([("综合评价", "0")], "权重应为大于0"),
+        ([("综合评价", "1.234")], "最多两位小数"),
+        ([("综合评价", "abc")], "权重"),
+        ([("综合评价", "1"), ("综合评价", "1")], "不能重复"),
+    ):
+        refused(lambda bad=bad: services.set_items(actor=party.admin, campaign=campaign, items=bad), match)
+
+
+def test_a_vote_is_counted_once_and_never_for_oneself(party, campaign):
+    c = to_voting(campaign, party.admin)
+    zhao = party.zhao
+    assert len(ballot_of(c, party.qian)) == 1  # 钱书记 rates 甲一 only
+    # 赵书记 rating themself is refused: the ballot must cover exactly the others
+    with_self = ballot_of(c, party.people[2])  # 吴委员's complete ballot covers both
+    refused(
+        lambda: services.cast_vote(actor=party.accounts[zhao.pk], campaign=c, ratings=with_self),
+        "请对每一名书记",
+    )
+    services.cast_vote(actor=party.accounts[zhao.pk], campaign=c, ratings=ballot_of(c, zhao, "fairly_good"))
+    refused(
+        lambda: services.cast_vote(actor=party.accounts[zhao.pk], campaign=c, ratings=ballot_of(c, zhao)),
+        "不能重复投票",
+    )
+    assert Participation.objects.filter(campaign=c).count() == 1
+    counts = {
+        (t.subject.org.code, t.rating): t.online
+        for t in Tally.objects.filter(campaign=c).select_related("subject__org")
+    }
+    assert counts[("A2", "fairly_good")] == 1 and sum(counts.values()) == 1
+
+
+def test_only_participants_vote_and_only_during_the_voting(party, campaign, make_user):
+    refused(
+        lambda: services.cast_vote(actor=party.accounts[party.zhao.pk], campaign=campaign, ratings={}),
+        "只有本次述职评议的测评人员",
+    )
+    c = to_voting(campaign, party.admin)
+    refused(
+        lambda: services.cast_vote(
+            actor=party.accounts[party.plain.pk], campaign=c, ratings=ballot_of(c, party.plain)
+        ),
+        "只有本次述职评议的测评人员",
+    )
+    refused(
+        lambda: services.cast_vote(actor=party.admin, campaign=c, ratings={}), "只有本次述职评议的测评人员"
+    )
+    c = services.advance(actor=party.admin, campaign=c)
+    refused(
+        lambda: services.cast_vote(
+            actor=party.accounts[party.zhao.pk], campaign=c, ratings=ballot_of(c, party.zhao)
+        ),
+        "已结束",
+    )
+
+
+def test_paper_tallies_are_bounded_by_the_ballots(party, campaign):
+    c = to_voting(campaign, party.admin)
+    a1 = c.subjects.get(org=party.tree.a1)
+    item = c.items.get()
+    refused(
+        lambda: services.record_paper_tallies(
+            actor=party.admin, campaign=c, paper_ballots=2, counts={(a1.pk, item.pk): {"good": 2, "poor": 1}}
+        ),
+        "赵书记（综合评价）的各等次票数之和超过",
+    )
+    before = state()
+    with pytest.raises(OutOfScope):
+        services.record_paper_tallies(actor=party.foreign, campaign=c, paper_ballots=1, counts={})
+    assert state() == before
+    services.record_paper_tallies(
+        actor=party.admin, campaign=c, paper_ballots=3, counts={(a1.pk, item.pk): {"good": 2, "poor": 1}}
+    )
+    assert Tally.objects.get(subject=a1, rating="good").paper == 2
+    c.refresh_from_db()
+    assert c.paper_ballots == 3
+
+
+def test_a_report_upload_checks_type_and_size(party, campaign):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    s = campaign.subjects.get(org=party.tree.a1)
+    refused(
+        lambda: services.upload_report(
+            actor=party.a1, subject=s, upload=SimpleUploadedFile("a.exe", b"MZ...")
+        ),
+        "只能上传 Word",
+    )
+    refused(
+        lambda: services.upload_report(
+            actor=party.a1, subject=s, upload=SimpleUploadedFile("a.pdf", b"PK\x03\x04")
+        ),
+        "不是扩展名所示的格式",
+    )
+    before = state()
+    with pytest.raises(OutOfScope):
+        services.upload_report(actor=party.a2, subject=s, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4"))
+    assert state() == before
+    done = services.upload_report(
+        actor=party.a1, subject=s, upload=SimpleUploadedFile("述职报告.pdf", b"%PDF-1.4 x")
+    )
+    assert done.report_name == "述职报告.pdf" and done.report_uploaded_on == TODAY
+    assert done.report.read() == b"%PDF-1.4 x"
+    done.report.close()
+    done.report.delete(save=False)
+
+
+def test_a_report_is_refused_above_20_mb(party, campaign, monkeypatch):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    monkeypatch.setattr(services, "REPORT_MAX_BYTES", 10)
+    s = campaign.subjects.get(org=party.tree.a1)
+    refused(
+        lambda: services.upload_report(
+            actor=party.a1, subject=s, upload=SimpleUploadedFile("a.pdf", b"%PDF-1.4 too long")
+        ),
+        "不能超过 20 MB",
+    )
+
+
+def test_the_reported_day(party, campaign):
+    s = campaign.subjects.get(org=party.tree.a1)
+    refused(
+        lambda: services.record_reported(
+            actor=party.admin, subject=s, reported_on=TODAY + dt.timedelta(days=1)
+        ),
+        "不晚于今天",
+    )
+    before = state()
+    with pytest.raises(OutOfScope):  # the branch's own administrator uploads, the owner records the day
+        services.record_reported(actor=party.a1, subject=s, reported_on=TODAY)
+    assert state() == before
+    assert services.record_reported(actor=party.admin, subject=s, reported_on=TODAY).reported_on == TODAY

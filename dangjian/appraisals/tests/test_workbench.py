@@ -1,0 +1,33 @@
+"""述职评议 on the workbench: the 党委's open campaign at its state, the branch's report to upload; both gone once
+done; two queries whatever the number of campaigns."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from dangjian.appraisals import services
+from dangjian.appraisals.workbench import open_appraisals
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date.today()
+
+
+def test_the_campaign_and_the_upload_are_on_the_work_lists(party, campaign, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        owner = open_appraisals(party.admin, None, TODAY)
+    titles = [i.title for i in owner]
+    assert f"{campaign.title}：准备" in titles
+    assert (
+        "上传赵书记的述职报告" in titles and "上传钱书记的述职报告" in titles
+    )  # the 党委 covers its branches
+    branch = open_appraisals(party.a1, None, TODAY)
+    assert [i.title for i in branch] == ["上传赵书记的述职报告"]
+    assert branch[0].link.url.endswith(f"/appraisals/subjects/{campaign.subjects.get(org=party.tree.a1).pk}/")
+    assert open_appraisals(party.foreign, None, TODAY) == []
+    s = campaign.subjects.get(org=party.tree.a1)
+    s = services.upload_report(actor=party.a1, subject=s, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+    assert open_appraisals(party.a1, None, TODAY) == []
+    s.report.delete(save=False)
