@@ -24,6 +24,7 @@ from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
 from dangjian.assessment.selectors import tier_history, tier_movement
+from dangjian.assessment.workbench import lagging_branches
 from dangjian.compliance.workbench import CATEGORIES
 from dangjian.core.downloads import personal_data, record_export
 from dangjian.core.models import AuditEvent
@@ -58,6 +59,8 @@ def dashboard(request):
         if scope.oversees:  # 党委/工委: the organisations most behind first
             context["rollup"] = workbench.rollup(request.user)
             context["tiers"] = tier_movement(request.user)  # 分类定级 at the latest 审定 and how it moved
+            # 抓两头带中间: the branches tiered 后进 whose 整顿 is not done come first, above the roll-up
+            context["lagging"] = lagging_branches(request.user, None, dt.date.today())
         else:  # a branch: what it must do, overdue first
             context.update(_work_context(request, workbench.work_list(request.user)))
         return render(request, "core/dashboard.html", context)

@@ -122,3 +122,15 @@ def test_the_page_writes_the_plan_and_marks_it_done(client, users, tree, approve
     assert Rectification.objects.get().done_on == dt.date.today()
     assert 'data-testid="done"' in client.get(url).content.decode()
     assert client.get(reverse("assessment:rectification", args=[2026, tree.a1.pk])).status_code == 404  # 先进
+
+
+def test_the_partys_home_lists_its_lagging_branches_above_the_roll_up(client, users, tree, approved):
+    client.force_login(users["dangwei_a"])
+    html = client.get(reverse("dashboard")).content.decode()
+    card = html.index('data-testid="lagging"')
+    assert "甲二支部" in html[card : card + 2000] and "2026年度考核定为后进：制定整顿计划" in html[card : card + 2000]
+    assert card < html.index('data-testid="rollup"')
+    client.force_login(users["branch_a2"])  # the branch itself: the item on its own work list
+    assert "2026年度考核定为后进：制定整顿计划" in client.get(reverse("dashboard")).content.decode()
+    client.force_login(users["branch_a1"])  # another branch: nothing of 甲二
+    assert "制定整顿计划" not in client.get(reverse("dashboard")).content.decode()
