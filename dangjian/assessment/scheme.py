@@ -64,12 +64,34 @@ class RulesIndicator(_Indicator):
     deduction: Annotated[Decimal, Field(gt=0, max_digits=6, decimal_places=2)]
 
 
+class MapBand(_Strict):
+    min: Annotated[Decimal, Field(ge=0, le=100)]  # the lowest 综合 score of the band
+    points: Points
+
+
 class EvaluationIndicator(_Indicator):
     """From the platform's evaluations: `review_completed` gives the points times the share of the unit's
-    党支部 that completed 民主评议党员 in the year (rounded to 0.01)."""
+    党支部 that completed 民主评议党员 in the year (rounded to 0.01); `appraisal_composite` maps the 综合 score of
+    the 述职评议 of the unit's 机关党委 secretary on the year's work (a closed campaign with enough ballots for its
+    results to be shown) to points by `mapping`, highest band first."""
 
     method: Literal["evaluation"]
-    source: Literal["review_completed"]
+    source: Literal["review_completed", "appraisal_composite"]
+    mapping: tuple[MapBand, ...] = ()
+
+    @model_validator(mode="after")
+    def _mapping(self) -> EvaluationIndicator:
+        if self.source == "appraisal_composite":
+            mins = [b.min for b in self.mapping]
+            if not mins:
+                raise ValueError("appraisal_composite 须列出 mapping（综合得分段对应的分值）")
+            if mins != sorted(mins, reverse=True) or len(set(mins)) != len(mins) or mins[-1] != 0:
+                raise ValueError("mapping 须按最低分从高到低排列、不重复，最后一档从 0 起")
+            if any(b.points > self.points for b in self.mapping):
+                raise ValueError("mapping 的分值不能超过本项分值")
+        elif self.mapping:
+            raise ValueError("只有 appraisal_composite 使用 mapping")
+        return self
 
 
 class AssessorIndicator(_Indicator):

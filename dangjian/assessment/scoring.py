@@ -140,6 +140,29 @@ def score_review_completed(
     )
 
 
+def score_appraisal(
+    indicator: EvaluationIndicator, composite: Decimal | None, *, source: str, group: str
+) -> IndicatorScore:
+    """The points of the band the 述职评议's 综合 score falls in; none without a result (`source` says why, or
+    which campaign and secretary the score is from)."""
+    if composite is None:
+        return IndicatorScore(
+            indicator.id,
+            group,
+            indicator.title,
+            "evaluation",
+            indicator.points,
+            cents(ZERO),
+            [],
+            f"{source}，得 0 分。",
+        )
+    band = next(b for b in indicator.mapping if composite >= b.min)
+    explain = f"{source}综合得分 {composite}，在 {band.min} 分及以上一档，得 {band.points} 分。"
+    return IndicatorScore(
+        indicator.id, group, indicator.title, "evaluation", indicator.points, cents(band.points), [], explain
+    )
+
+
 def unscored(indicator, *, group: str, why: str) -> IndicatorScore:
     return IndicatorScore(
         indicator.id, group, indicator.title, indicator.method, indicator.points, None, [], why

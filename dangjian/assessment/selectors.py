@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from dangjian.assessment import scoring
@@ -37,6 +37,7 @@ from dangjian.evaluations.models import Evaluation
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 
+NO_APPRAISAL = "本单位机关党委书记本年度工作的述职评议尚未完成"
 NOT_EVALUATED = "本单位有组织尚未生成检查结果（运行 dangjian compliance refresh 后再计分），本项暂不计分。"
 ASSESSOR_PENDING = "由考评人员评分（须写明理由），尚未评分。"
 
@@ -181,8 +182,11 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
     for org_id, rule_id, missing in results:
         o = by_id[org_id]
         failing[org_id].append(Failing(org_id, o.code, o.name, rule_id, tuple(str(m) for m in missing or ())))
+    composites: dict[int, tuple[Decimal | None, str]] = {}
+    if any(i.method == "evaluation" and i.source == "appraisal_composite" for i in scheme.indicators):
+        composites = appraisal_composites(year, [o for o in rows if o.path.count("/") == 2])
     completed: set[int] = set()
-    if any(i.method == "evaluation" for i in scheme.indicators):
+    if any(i.method == "evaluation" and i.source == "review_completed" for i in scheme.indicators):
         completed = set(
             Evaluation.objects.filter(year=year, completed_on__isnull=False, org_id__in=ids).values_list(
                 "org_id", flat=True
@@ -195,7 +199,7 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
     for o in rows:
         if o.type != OrgType.XIAOZU:
             units[o.unit_key].append(o)
-    inputs = Inputs(failing, stamps, evaluable, completed, manual, accepted)
+    inputs = Inputs(failing, stamps, evaluable, completed, manual, accepted, composites)
     unit_results = [_unit(loaded, key, members, inputs) for key, members in units.items()]
     complete = [u for u in unit_results if u.total.complete]
     if complete and len(complete) == len(unit_results):
@@ -219,6 +223,63 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
     return Assessment(loaded, year, ruleset.version, as_of, unit_results, branch_results)
 
 
+def appraisal_composites(year: int, tops: list[OrgRow]) -> dict[int, tuple[Decimal | None, str]]:
+    """Per organisation directly under the 工委: the 综合 score of its secretary's 述职评议 on the work of `year`
+    (the latest closed campaign whose results may be shown: enough ballots) with the words saying where it is from,
+    or None with why not. Four queries whatever the number of organisations."""
+    from dangjian.appraisals.choices import RATING_ORDER
+    from dangjian.appraisals.choices import State as CampaignState
+    from dangjian.appraisals.models import CampaignItem, Participation, Subject, Tally
+    from dangjian.appraisals.params import load_params as appraisal_params
+    from dangjian.appraisals.selectors import ItemFigures
+    from dangjian.appraisals.selectors import score as composite_score
+
+    params = appraisal_params()
+    subjects = list(
+        Subject.objects.filter(
+            org_id__in=[o.id for o in tops], campaign__state=CampaignState.CLOSED, campaign__report_year=year
+        )
+        .order_by("org_id", "-campaign__closed_on", "-campaign_id")
+        .values_list(
+            "pk", "org_id", "campaign_id", "campaign__title", "campaign__paper_ballots", "secretary__name"
+        )
+    )
+    if not subjects:
+        return {}
+    campaigns = {c for _s, _o, c, *_rest in subjects}
+    online = dict(
+        Participation.objects.filter(campaign_id__in=campaigns)
+        .values("campaign_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("campaign_id", "n")
+    )
+    items: dict[int, list[CampaignItem]] = defaultdict(list)
+    for item in CampaignItem.objects.filter(campaign_id__in=campaigns).order_by("campaign_id", "order", "id"):
+        items[item.campaign_id].append(item)
+    counts: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(RATING_ORDER, 0))
+    for subject_id, item_id, rating, n_online, n_paper in Tally.objects.filter(
+        subject_id__in=[s for s, *_rest in subjects]
+    ).values_list("subject_id", "item_id", "rating", "online", "paper"):
+        counts[(subject_id, item_id)][rating] = n_online + n_paper
+    found: dict[int, tuple[Decimal | None, str]] = {}
+    for subject_id, org_id, campaign_id, title, paper, secretary in subjects:
+        if org_id in found:
+            continue  # the latest closed campaign of the organisation counts
+        ballots = online.get(campaign_id, 0) + paper
+        if ballots < params.min_ballots_for_tallies.value:
+            found[org_id] = (
+                None,
+                f"“{title}”测评票 {ballots} 张，少于 {params.min_ballots_for_tallies.value} 张，不公布综合得分",
+            )
+            continue
+        figures = [ItemFigures(i, dict(counts[(subject_id, i.pk)])) for i in items[campaign_id]]
+        result = composite_score(figures, params)
+        where = f"“{title}”中{secretary}"
+        found[org_id] = (result.value, where if result.value is not None else f"{where}未获测评")
+    return found
+
+
 def rule_org_rows(rows: list[OrgRow], ruleset) -> list[OrgRow]:
     types = {t for rule in ruleset.rules for t in rule.applies_to}
     return [o for o in rows if o.type in types]
@@ -237,6 +298,7 @@ class Inputs:
     completed: set[int]
     manual: dict[tuple[str, str], ManualScore]
     accepted: dict[tuple[str, str], SelfReview]
+    composites: dict[int, tuple[Decimal | None, str]]
 
 
 def _unit(loaded, key, members, inputs: Inputs) -> UnitResult:
@@ -252,6 +314,15 @@ def _unit(loaded, key, members, inputs: Inputs) -> UnitResult:
                 score = scoring.score_rules(indicator, unit_failing, group=group)
             else:
                 score = scoring.unscored(indicator, group=group, why=NOT_EVALUATED)
+        elif indicator.method == "evaluation" and indicator.source == "appraisal_composite":
+            tops = [o for o in members if o.path.count("/") == 2]
+            leading = [o for o in tops if o.type == OrgType.DANGWEI] or tops
+            composite, source = (
+                inputs.composites.get(leading[0].id, (None, NO_APPRAISAL))
+                if leading
+                else (None, NO_APPRAISAL)
+            )
+            score = scoring.score_appraisal(indicator, composite, source=source, group=group)
         elif indicator.method == "evaluation":
             done = sum(1 for b in branches if b.id in inputs.completed)
             score = scoring.score_review_completed(

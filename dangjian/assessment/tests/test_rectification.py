@@ -128,7 +128,10 @@ def test_the_partys_home_lists_its_lagging_branches_above_the_roll_up(client, us
     client.force_login(users["dangwei_a"])
     html = client.get(reverse("dashboard")).content.decode()
     card = html.index('data-testid="lagging"')
-    assert "甲二支部" in html[card : card + 2000] and "2026年度考核定为后进：制定整顿计划" in html[card : card + 2000]
+    assert (
+        "甲二支部" in html[card : card + 2000]
+        and "2026年度考核定为后进：制定整顿计划" in html[card : card + 2000]
+    )
     assert card < html.index('data-testid="rollup"')
     client.force_login(users["branch_a2"])  # the branch itself: the item on its own work list
     assert "2026年度考核定为后进：制定整顿计划" in client.get(reverse("dashboard")).content.decode()

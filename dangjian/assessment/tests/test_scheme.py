@@ -20,7 +20,14 @@ def test_the_sample_scheme_loads_published_with_every_kind_of_indicator():
     assert {i.method for i in s.indicators} == {"rules", "evaluation", "assessor", "bonus", "penalty"}
     assert sum(i.points for i in s.indicators if i.method not in ("bonus", "penalty")) == s.total == 100
     assert [t.role for t in s.tiering.tiers] == ["model", "standard", "lagging"]
-    assert 2026 in list_years()
+    assert list_years()[:2] == [2026, 2027]
+
+
+def test_the_2027_sample_scores_the_secretarys_appraisal_from_the_records():
+    s = load_scheme(2027)
+    res01 = next(i for i in s.scheme.indicators if i.id == "RES-01")
+    assert s.published and (res01.method, res01.source) == ("evaluation", "appraisal_composite")
+    assert [(b.min, b.points) for b in res01.mapping][0] == (90, 5) and res01.mapping[-1].min == 0
 
 
 def test_an_edited_published_scheme_is_refused(rules):

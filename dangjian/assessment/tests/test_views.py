@@ -12,7 +12,7 @@ from dangjian.assessment.tests.conftest import rewrite
 
 def test_the_scheme_page_shows_every_indicator_and_how_it_is_scored(client, users):
     client.force_login(users["branch_a1"])
-    response = client.get(reverse("assessment:scheme"))
+    response = client.get(reverse("assessment:scheme"), {"year": "2026"})
     assert response.status_code == 200
     html = response.content.decode()
     indicators = re.findall(r'data-indicator="([A-Z0-9-]+)"', html)
@@ -26,6 +26,12 @@ def test_the_scheme_page_shows_every_indicator_and_how_it_is_scored(client, user
     assert "最近三个月三会一课无缺项" in html and "sha256:" in html
 
 
+def test_the_2027_scheme_shows_the_appraisal_bands(client, users):
+    client.force_login(users["gongwei"])
+    html = client.get(reverse("assessment:scheme"), {"year": "2027"}).content.decode()
+    assert "机关党委书记述职评议的综合得分：90 分及以上得 5 分；80 分及以上得 4 分" in html
+
+
 def test_a_year_without_a_scheme_is_not_found(client, users):
     client.force_login(users["gongwei"])
     assert client.get(reverse("assessment:scheme"), {"year": "2031"}).status_code == 404
@@ -35,7 +41,7 @@ def test_a_year_without_a_scheme_is_not_found(client, users):
 def test_a_scheme_that_no_longer_loads_is_said(client, users, rules):
     rewrite(rules, lambda d: d.update(total=99))
     client.force_login(users["gongwei"])
-    html = client.get(reverse("assessment:scheme")).content.decode()
+    html = client.get(reverse("assessment:scheme"), {"year": "2026"}).content.decode()
     assert 'data-testid="scheme-error"' in html and "与 total 99 不一致" in html
 
 

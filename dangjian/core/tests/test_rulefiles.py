@@ -300,6 +300,7 @@ def test_the_domain_loaders_share_the_cache():
 
 REAL_FILES = {
     "assessment-2026.yaml": Scheme,
+    "assessment-2027.yaml": Scheme,
     "appraisals.yaml": AppraisalParams,
     "dues-rates.yaml": RateTable,
     "evaluations.yaml": EvaluationParams,
