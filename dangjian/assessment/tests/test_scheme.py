@@ -27,7 +27,7 @@ def test_the_2027_sample_scores_the_secretarys_appraisal_from_the_records():
     s = load_scheme(2027)
     res01 = next(i for i in s.scheme.indicators if i.id == "RES-01")
     assert s.published and (res01.method, res01.source) == ("evaluation", "appraisal_composite")
-    assert [(b.min, b.points) for b in res01.mapping][0] == (90, 5) and res01.mapping[-1].min == 0
+    assert (res01.mapping[0].min, res01.mapping[0].points) == (90, 5) and res01.mapping[-1].min == 0
 
 
 def test_an_edited_published_scheme_is_refused(rules):
