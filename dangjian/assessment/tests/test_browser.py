@@ -29,7 +29,8 @@ def test_the_whole_cycle(live_server, browser_page, users, tree, login):
     fail(tree.a1, "MTG-COMMITTEE-MONTHLY", ["2026-03", "2026-04"])
 
     login("gongwei")
-    page.get_by_role("link", name="党建考核").first.click()
+    page.get_by_test_id("nav-reviews").click()  # 评议考核: 民主评议, 述职评议, 党建考核
+    page.get_by_role("link", name="党建考核").click()
     page.get_by_label("考核年度").fill(str(YEAR))
     page.get_by_role("button", name="开始年度考核").click()
     page.wait_for_url(re.compile(rf"/assessment/{YEAR}/$"))

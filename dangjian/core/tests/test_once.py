@@ -69,6 +69,11 @@ HARMLESS = {
     "orgs:delete": "a deletion: a repeat finds nothing to delete",
     "otp_disable": "turns the second factor off: a repeat finds no authenticator (and needs a fresh code)",
     "otp_recovery_codes": "new recovery codes replace the old: the page of a repeat shows the ones in force",
+    # the 工委's assessors' writes (no persona of the permission matrix may make them; their services say so)
+    "assessment:open": "opens the year's assessment once: a repeat is refused (already opened) and changes nothing",
+    "assessment:advance": "moves on from the stage the page showed: a repeat is refused, the round having moved on",
+    "assessment:score": "sets an item's score and reason: the same score again",
+    "assessment:rule": "rules on a contest: the same ruling again",
 }
 FORM = re.compile(r"<form\b[^>]*>.*?</form>", re.S)
 ACTION = re.compile(r"""action="\{% url '([a-z_]+:[a-z_]+|[a-z_]+)'""")
