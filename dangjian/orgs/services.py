@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, ProtectedError, RestrictedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
 
@@ -191,7 +191,15 @@ def delete_org(*, actor, org: Org) -> None:
         )
     before = org_snapshot(org)
     audit.record(actor=actor, action="delete", obj=org, org_path=org.path, before=before)
-    org.delete()
+    try:
+        org.delete()
+    except (ProtectedError, RestrictedError) as exc:  # records of other apps (meetings, 民主评议 …) name it
+        held = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        kinds = sorted({str(obj._meta.verbose_name) for obj in held})
+        raise ServiceError(
+            _("该组织已有%(records)s等记录，不能删除；如已撤销，请填写撤销日期。")
+            % {"records": enumeration(kinds)}
+        ) from exc  # the transaction is rolled back: the audit event above is not kept
 
 
 # --- party posts -------------------------------------------------------------------------------------
