@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 # Surnames whose reading as a surname differs from pypinyin's reading of the lone character.
 SURNAMES = {
     "曾": "zeng",
@@ -47,6 +45,10 @@ def name_key(name: str) -> str:
     name = (name or "").strip()
     if not name:
         return ""
+    # imported on first use: pypinyin's dictionaries take about 56 MB, which a web or worker process that
+    # never writes a name (nor sorts names it has not read from the database) does not need to hold
+    from pypinyin import Style, lazy_pinyin
+
     syllables = lazy_pinyin(name, style=Style.NORMAL)
     if name[0] in SURNAMES:  # a Chinese character: its own syllable, the first
         syllables[0] = SURNAMES[name[0]]

@@ -21,7 +21,6 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
 
 from dangjian.core import idcard, xlsxwrite
 from dangjian.core.choices import chinese_label, label_to_value
@@ -354,6 +353,8 @@ def _open_workbook(source: Any):
     _check_archive(source)
     try:
         # read_only: rows are parsed one at a time as they are iterated, never the whole sheet at once
+        from openpyxl import load_workbook  # imported on first use: most processes never read a sheet
+
         return load_workbook(source, read_only=True, data_only=True)
     except Exception as exc:  # whatever the parser trips on in a damaged or hostile file, nothing was read
         raise _unreadable(source) from exc

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.meetings.facts import LifeFacts, LifeMember, LifeRecord
 from dangjian.orgs.choices import COMMITTEE_TITLES
@@ -167,8 +166,10 @@ def all_runs(facts: LifeFacts, types: frozenset[str], on: dt.date) -> list[Run]:
     if not suspects:
         return []
     table = presence(facts, types, only=suspects)
+    # facts.members are in the roll's pinyin order (compliance.facts.branch_roll): the runs follow it
+    rank = {m.id: i for i, m in enumerate(facts.members)}
     found = [r for m in facts.members if m.id in suspects for r in runs(m, table.get(m.id, []), facts, on)]
-    return sorted(found, key=lambda r: (name_key(r.member.name), r.member.name, r.member.id, r.first))
+    return sorted(found, key=lambda r: (rank[r.member.id], r.first))
 
 
 def cases(facts: LifeFacts, types: frozenset[str], months: int, on: dt.date) -> list[Run]:

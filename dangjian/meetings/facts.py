@@ -277,7 +277,7 @@ class LifeRecord(NamedTuple):
 class LifeFacts:
     branch_id: int
     start: dt.date  # the first day loaded (1 January Y−1, or Y)
-    members: tuple[LifeMember, ...] = ()
+    members: tuple[LifeMember, ...] = ()  # in the roll's order: pinyin key of the name, name, id
     records: tuple[LifeRecord, ...] = ()  # in date order
     committee: tuple[PostSpan, ...] = ()  # the branch's committee posts over the span (for committee records)
 

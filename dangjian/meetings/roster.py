@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.members.choices import HistoryField
 from dangjian.members.models import Member, MemberHistory
@@ -55,18 +54,20 @@ def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
     candidates = list(
         Member.objects.on_roll(on)
         .filter(Q(org__path__startswith=prefix) | Q(pk__in=moved_in_or_out.values("member_id")))
-        .only("id", "name", "org_id", "confirmed_on")
+        .only("id", "name", "name_pinyin", "org_id", "confirmed_on")
     )
     where = orgs_on(candidates, on)
     paths = dict(Org.objects.filter(pk__in=set(where.values())).values_list("pk", "path"))
-    return sorted(
-        (
-            RosterEntry(m.pk, m.name, is_formal_on(m, on), where[m.pk])
-            for m in candidates
-            if paths.get(where[m.pk], "").startswith(prefix)
-        ),
-        key=lambda e: (name_key(e.name), e.name, e.member_id),
-    )
+    return [
+        RosterEntry(m.pk, m.name, is_formal_on(m, on), where[m.pk])
+        for m in sorted(candidates, key=_pinyin_order)
+        if paths.get(where[m.pk], "").startswith(prefix)
+    ]
+
+
+def _pinyin_order(member: Member) -> tuple:
+    """A roster's order: the stored pinyin key of the name (Member.name_pinyin), the name, the id."""
+    return (member.name_pinyin, member.name, member.pk)
 
 
 def post_holders(org: Org, on: dt.date, titles: frozenset[str] | None = None) -> list[RosterEntry]:
@@ -76,13 +77,13 @@ def post_holders(org: Org, on: dt.date, titles: frozenset[str] | None = None) ->
     members = {
         p.member.pk: p.member
         for p in posts.select_related("member").only(
-            "member__id", "member__name", "member__org_id", "member__confirmed_on"
+            "member__id", "member__name", "member__name_pinyin", "member__org_id", "member__confirmed_on"
         )
     }
-    return sorted(
-        (RosterEntry(m.pk, m.name, is_formal_on(m, on), m.org_id) for m in members.values()),
-        key=lambda e: (name_key(e.name), e.name, e.member_id),
-    )
+    return [
+        RosterEntry(m.pk, m.name, is_formal_on(m, on), m.org_id)
+        for m in sorted(members.values(), key=_pinyin_order)
+    ]
 
 
 def roster(org: Org, kind: str, on: dt.date) -> list[RosterEntry]:

@@ -18,7 +18,6 @@ from collections import defaultdict
 from django.db.models import Q
 
 from dangjian.compliance.facts import branch_member_orgs, branch_roll, register_facts
-from dangjian.core.pinyin import name_key
 from dangjian.members.models import Member, on_roll_q
 from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
 from dangjian.orgs.models import Post
@@ -33,16 +32,18 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
     ).filter(Q(title=PostTitle.SECRETARY) | Q(ended_on__isnull=True) | Q(ended_on__gt=as_of))
     secretaries: dict[int, list[SecretaryPost]] = defaultdict(list)
     cadres: dict[int, dict[int, Person]] = defaultdict(dict)
+    pinyin: dict[int, str] = {}  # the stored pinyin key of each cadre's name (Member.name_pinyin)
     rows = posts_qs.order_by("org_id", "started_on", "id").values_list(
-        "org_id", "member_id", "member__name", "title", "started_on", "ended_on"
+        "org_id", "member_id", "member__name", "member__name_pinyin", "title", "started_on", "ended_on"
     )
-    for org_id, member_id, name, title, started_on, ended_on in rows:
+    for org_id, member_id, name, name_pinyin, title, started_on, ended_on in rows:
         post = SecretaryPost(member_id, name, started_on, ended_on)
         held = started_on <= as_of and (ended_on is None or ended_on > as_of)
         if title == PostTitle.SECRETARY:
             secretaries[org_id].append(post)
         if held:
             cadres[org_id].setdefault(member_id, Person(member_id, name))
+            pinyin[member_id] = name_pinyin
 
     members_qs = Member.objects.filter(on_roll_q(as_of), org__in=branch_member_orgs(ids_sq))
     members: dict[int, list[Person]] = defaultdict(list)
@@ -56,7 +57,9 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
         o.pk: TrainingFacts(
             secretaries=tuple(secretaries.get(o.pk, ())),
             cadres=tuple(
-                sorted(cadres.get(o.pk, {}).values(), key=lambda p: (name_key(p.name), p.name, p.member_id))
+                sorted(
+                    cadres.get(o.pk, {}).values(), key=lambda p: (pinyin[p.member_id], p.name, p.member_id)
+                )
             ),
             members=tuple(members.get(o.pk, ())),
             trainings=shared_trainings,
