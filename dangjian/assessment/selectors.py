@@ -14,6 +14,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -169,29 +170,38 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
     )
     rows = _orgs(year, orgs)
     by_id = {o.id: o for o in rows}
-    ids = list(by_id)
-    stamps = dict(
-        KeptStamp.objects.filter(version=ruleset.version, year=year, org_id__in=ids).values_list(
-            "org_id", "as_of"
-        )
-    )
+    # a part names its organisations; the whole city reads every kept row of the year and keeps those of `rows`
+    # (a list of 5,000 ids costs more to send and match than the few rows of excluded organisations)
+    of_rows: dict[str, Any] = {} if orgs is None else {"org_id__in": list(by_id)}
+    stamps = {
+        org_id: as_of
+        for org_id, as_of in KeptStamp.objects.filter(
+            version=ruleset.version, year=year, **of_rows
+        ).values_list("org_id", "as_of")
+        if org_id in by_id
+    }
     failing: dict[int, list[Failing]] = defaultdict(list)
     results = KeptResult.objects.filter(
-        version=ruleset.version, year=year, status="fail", rule_id__in=sorted(scheme.rule_ids), org_id__in=ids
+        version=ruleset.version, year=year, status="fail", rule_id__in=sorted(scheme.rule_ids), **of_rows
     ).values_list("org_id", "rule_id", "missing")
     for org_id, rule_id, missing in results:
-        o = by_id[org_id]
-        failing[org_id].append(Failing(org_id, o.code, o.name, rule_id, tuple(str(m) for m in missing or ())))
+        o = by_id.get(org_id)
+        if o is not None:
+            failing[org_id].append(
+                Failing(org_id, o.code, o.name, rule_id, tuple(str(m) for m in missing or ()))
+            )
     composites: dict[int, tuple[Decimal | None, str]] = {}
     if any(i.method == "evaluation" and i.source == "appraisal_composite" for i in scheme.indicators):
         composites = appraisal_composites(year, [o for o in rows if o.path.count("/") == 2])
     completed: set[int] = set()
     if any(i.method == "evaluation" and i.source == "review_completed" for i in scheme.indicators):
-        completed = set(
-            Evaluation.objects.filter(year=year, completed_on__isnull=False, org_id__in=ids).values_list(
-                "org_id", flat=True
-            )
-        )
+        completed = {
+            org_id
+            for org_id in Evaluation.objects.filter(
+                year=year, completed_on__isnull=False, **of_rows
+            ).values_list("org_id", flat=True)
+            if org_id in by_id
+        }
     evaluable = {o.id for o in rule_org_rows(rows, ruleset)}
     as_of = max(stamps.values(), default=None)
 
