@@ -19,4 +19,19 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            settle()
             gc.enable()
+
+
+def settle() -> None:
+    """Moves every object the collector tracks into its oldest generation, without walking them. After a bulk
+    computation the youngest generation holds the millions of objects it allocated, and whatever of them is still
+    alive (the results handed back) would be walked by the first collection after the collector resumes — about
+    0.3 s for a city's evaluation, paid at the next allocation. In the oldest generation they are walked only by a
+    full collection, which CPython runs when the long-lived objects have grown by a quarter; they stay collectable
+    there. (`gc.freeze` moves every generation into the permanent one and `gc.unfreeze` moves that back into the
+    oldest: two list splices.)"""
+    if gc.get_freeze_count():  # someone froze objects on purpose (a pre-forking server): leave them frozen
+        return
+    gc.freeze()
+    gc.unfreeze()
