@@ -249,6 +249,35 @@ def add_subjects(
     return created
 
 
+def remove_subject(*, actor, subject: Subject) -> Subject:
+    """Takes an organisation out of the campaign (added by mistake, or no longer reporting) while the campaign is
+    still in preparation or in its 述职 step; from the 测评 on the ballots name it and it stays. Its uploaded
+    report is deleted with it, once the removal is committed. Returns the removed subject (no longer saved)."""
+    with transaction.atomic():
+        s = Subject.objects.select_related("org", "secretary", "campaign__owner").get(pk=subject.pk)
+        c = _locked(s.campaign)
+        require_org(actor, c.owner, _("该述职评议不在您的管理范围内，未修改。"))
+        _state_in(c, EDITABLE_STATES)
+        audit.record(
+            actor=actor,
+            action="delete",
+            obj=s,
+            org_path=s.org.path,
+            before={
+                "campaign": c.title,
+                "org": s.org.code,
+                "secretary": s.secretary.name,
+                "report": s.report_name or None,
+                "reported_on": s.reported_on,
+            },
+        )
+        if s.report:
+            storage, name = s.report.storage, s.report.name
+            transaction.on_commit(lambda: storage.delete(name))
+        s.delete()
+    return s
+
+
 def _parse_weight(raw: Any) -> Decimal | None:
     try:
         value = Decimal(str(raw).strip())

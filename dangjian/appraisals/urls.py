@@ -17,6 +17,7 @@ urlpatterns = [
     path("subjects/<int:pk>/", views.subject, name="subject"),
     path("subjects/<int:pk>/reported/", views.reported, name="reported"),
     path("subjects/<int:pk>/report/", views.report, name="report"),
+    path("subjects/<int:pk>/remove/", views.remove_subject, name="remove_subject"),
     path("mine/", views.mine, name="mine"),
     path("<int:pk>/vote/", views.vote, name="vote"),
 ]

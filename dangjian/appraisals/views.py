@@ -407,6 +407,26 @@ def reported(request, pk):
 
 
 @admin_required
+@require_POST
+def remove_subject(request, pk):
+    """Takes the organisation out of the campaign (the owner's administrators, before the 测评)."""
+    s = _subject(request, pk)
+    try:
+        services.remove_subject(actor=request.user, subject=s)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已将%(org)s（书记%(name)s）移出本次述职评议。")
+            % {"org": s.org.name, "name": s.secretary.name},
+        )
+    return redirect("appraisals:detail", s.campaign_id)
+
+
+@admin_required
 @require_GET
 def report(request, pk):
     """The final report as uploaded (private: only through this scoped view, never a public media URL)."""

@@ -303,3 +303,36 @@ def test_the_reported_day(party, campaign):
         services.record_reported(actor=party.a1, subject=s, reported_on=TODAY)
     assert state() == before
     assert services.record_reported(actor=party.admin, subject=s, reported_on=TODAY).reported_on == TODAY
+
+
+def test_a_subject_is_removed_by_the_owner_before_the_voting_with_its_report(
+    party, campaign, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dangjian.appraisals.models import Subject
+    from dangjian.core.models import AuditEvent
+
+    s = campaign.subjects.get(org=party.tree.a1)
+    s = services.upload_report(
+        actor=party.a1, subject=s, upload=SimpleUploadedFile("述职报告.pdf", b"%PDF-1.4 x")
+    )
+    storage, name = s.report.storage, s.report.name
+    before = state()
+    with pytest.raises(OutOfScope):  # the branch's own administrator does not hold the campaign
+        services.remove_subject(actor=party.a1, subject=s)
+    assert state() == before and storage.exists(name)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.remove_subject(actor=party.admin, subject=s)
+    assert not Subject.objects.filter(pk=s.pk).exists()
+    assert not storage.exists(name)  # the uploaded report goes with it
+    event = AuditEvent.objects.filter(action="delete").latest("pk")
+    assert event.before["org"] == "A1" and event.before["secretary"] == "赵书记"
+    assert event.before["report"] == "述职报告.pdf"
+    assert list(campaign.subjects.values_list("org__code", flat=True)) == ["A2"]
+
+
+def test_a_subject_stays_once_the_voting_opened(party, campaign):
+    to_voting(campaign, party.admin)
+    s = campaign.subjects.get(org=party.tree.a2)
+    refused(lambda: services.remove_subject(actor=party.admin, subject=s), "不能进行此项操作")

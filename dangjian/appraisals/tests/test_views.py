@@ -234,3 +234,23 @@ def test_the_list_of_raters_by_name_or_id_number(party, campaign, make_member):
         twin.pk,
     }
     assert "吴委员" in admin.get(url).content.decode()
+
+
+def test_the_dangwei_takes_a_subject_out_from_the_campaign_page(party, campaign):
+    from dangjian.appraisals.tests.conftest import to_voting
+
+    s = Subject.objects.get(campaign=campaign, org=party.tree.a2)
+    owner = client_of(party.admin)
+    page = owner.get(reverse("appraisals:detail", args=[campaign.pk])).content.decode()
+    assert reverse("appraisals:remove_subject", args=[s.pk]) in page
+    assert client_of(party.a2).post(reverse("appraisals:remove_subject", args=[s.pk])).status_code == 404
+    done = owner.post(reverse("appraisals:remove_subject", args=[s.pk]), follow=True)
+    assert "已将甲二支部（书记钱书记）移出本次述职评议" in done.content.decode()
+    assert list(campaign.subjects.values_list("org__code", flat=True)) == ["A1"]
+    # once the 测评 opened, the button is gone and a POST is refused on the page
+    c = to_voting(campaign, party.admin)
+    kept = c.subjects.get()
+    page = owner.get(reverse("appraisals:detail", args=[c.pk])).content.decode()
+    assert reverse("appraisals:remove_subject", args=[kept.pk]) not in page
+    refused = owner.post(reverse("appraisals:remove_subject", args=[kept.pk]), follow=True).content.decode()
+    assert "不能进行此项操作" in refused and c.subjects.count() == 1

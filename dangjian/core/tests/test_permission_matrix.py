@@ -1650,6 +1650,13 @@ TABLE: dict[str, Row] = {
         data=lambda w: {"reported_on": day()},
     ),
     "appraisals:report": Row("login 403 200 404 404 200 200", kwargs=pk("appraisal_report")),
+    # takes 甲一 out of this year's campaign: the 党委's administrators (the owner), not the branch's
+    "appraisals:remove_subject": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 404 404 404 302+ 302+",
+        kwargs=pk("appraisal_subject"),
+        data=lambda w: {},
+    ),
     "appraisals:mine": Row("login 200 404 404 404 404 404"),
     # the 党员's own 测评票 (listed in last year's campaign): the secretaries of 甲一 and 甲二 by name, never a figure
     "appraisals:vote": Row(
@@ -1897,6 +1904,7 @@ NOT_ONCE = {
     "appraisals:tallies": "sets the paper tallies: the same numbers again",
     "appraisals:subject": "uploads the final report, replacing the earlier one: the same file again",
     "appraisals:reported": "an edit: the same day again",
+    "appraisals:remove_subject": "a deletion: a repeat finds nothing to delete",
     "appraisals:vote": "a ballot is counted once: a repeat is refused (already voted) and changes nothing",
     "talks:group_members": "sets a group's members: the same list again",
     "locks": "lifts a sign-in lock: a repeat finds none",
