@@ -164,6 +164,9 @@ EXPORT_KEEP_MINUTES = int(os.environ.get("DANGJIAN_EXPORT_KEEP_MINUTES", "60"))
 # The task worker (`dangjian worker`) runs at this CPU niceness at least: when the cores are busy, the pages people
 # wait for come before the refreshes, which catch up in one pass over every path that waited (compliance.kept).
 TASK_WORKER_NICE = int(os.environ.get("DANGJIAN_WORKER_NICE", "5"))
+# ... and, after a task that leaves it above this many MB of resident memory, exits to be started afresh by its
+# service (0: never; see core/management/commands/worker.py)
+TASK_WORKER_MAX_MB = int(os.environ.get("DANGJIAN_WORKER_MAX_MB", "300"))
 TASKS = {
     "default": {
         "BACKEND": {

@@ -350,3 +350,37 @@ def test_the_worker_command_lowers_its_priority_before_it_runs_tasks(monkeypatch
     monkeypatch.setattr(worker, "call_command", lambda *args: calls.append(args))
     call_command("worker", "--batch")
     assert calls == [("nice", 7), ("db_worker", "--no-startup-delay", "--batch")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, monkeypatch):
+    """After a task that leaves it above TASK_WORKER_MAX_MB, the worker exits (its service starts a fresh one);
+    the next task waits for it. Below the limit, and with 0, it runs them all."""
+    from django_tasks_db.management.commands import db_worker
+    from django_tasks_db.models import DBTaskResult
+
+    from dangjian.core.management.commands import worker
+    from dangjian.reminders.tasks import send_daily
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    monkeypatch.setattr(db_worker, "Worker", db_worker.Worker)  # the command replaces it: put it back after
+
+    def run(max_mb: int, used_mb: float) -> list[str]:
+        DBTaskResult.objects.all().delete()
+        send_daily.enqueue()
+        send_daily.enqueue()
+        monkeypatch.setattr(worker, "resident_mb", lambda: used_mb)
+        monkeypatch.setattr(worker, "lower_priority", lambda nice: nice)
+        settings.TASK_BACKEND, settings.TASK_WORKER_MAX_MB = "database", max_mb
+        call_command("worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
+        return sorted(DBTaskResult.objects.values_list("status", flat=True))
+
+    assert run(300, 420.0) == ["READY", "SUCCESSFUL"]
+    assert run(300, 120.0) == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert run(0, 420.0) == ["SUCCESSFUL", "SUCCESSFUL"]
+
+
+def test_the_worker_reads_its_own_resident_memory():
+    from dangjian.core.management.commands.worker import resident_mb
+
+    assert 30 < resident_mb() < 4096

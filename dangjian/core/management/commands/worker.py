@@ -3,15 +3,25 @@ when the database task backend is configured (`DANGJIAN_TASKS=database`). Option
 `db_worker` (e.g. `--batch` to stop when the queue is empty).
 
 The worker lowers its CPU priority to settings.TASK_WORKER_NICE (DANGJIAN_WORKER_NICE, default 5) unless it
-already runs lower: on a busy 集中交纳日 the pages come first and the refreshes catch up after."""
+already runs lower: on a busy 集中交纳日 the pages come first and the refreshes catch up after.
+
+After a task that leaves it above settings.TASK_WORKER_MAX_MB of resident memory (DANGJIAN_WORKER_MAX_MB, default
+300; 0: never), the worker takes no further task and exits normally; its service (deploy/dangjian-worker.service,
+Restart=always) starts a fresh one a second later and the queued tasks wait for it. A 工委's large export leaves
+the process several hundred MB larger, which Python keeps; the gunicorn workers are replaced the same way."""
 
 from __future__ import annotations
 
+import logging
 import os
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+if TYPE_CHECKING:  # imported at run time by `handle`: it needs Django's settings
+    from django_tasks_db.management.commands.db_worker import Worker
 
 
 class Command(BaseCommand):
@@ -28,8 +38,47 @@ class Command(BaseCommand):
                 returncode=2,
             )
         lower_priority(settings.TASK_WORKER_NICE)
+        from django_tasks_db.management.commands import db_worker
+
+        # db_worker's command builds its loop from this module attribute: this process runs nothing else
+        base = getattr(db_worker.Worker, "base_worker", db_worker.Worker)  # not wrapped twice
+        db_worker.Worker = recycling_worker(base, settings.TASK_WORKER_MAX_MB)  # type: ignore[misc]
         extra = ["--batch"] if options["batch"] else []
         call_command("db_worker", "--no-startup-delay", *extra)
+
+
+log = logging.getLogger("dangjian.worker")
+
+
+def recycling_worker(base: type[Worker], max_mb: int) -> type[Worker]:
+    """django-tasks' worker loop (`base`), ending after a task that leaves the process above `max_mb` MB of
+    resident memory (0: never)."""
+
+    class RecyclingWorker(base):  # type: ignore[valid-type, misc]
+        base_worker = base
+
+        def run_task(self, db_task_result) -> None:
+            super().run_task(db_task_result)
+            if max_mb and self.running:  # type: ignore[has-type]
+                used = resident_mb()
+                if used > max_mb:
+                    log.info(
+                        "任务进程内存 %.0f MB 超过 %d MB：不再领取任务，退出后由服务重新启动。", used, max_mb
+                    )
+                    self.running = False
+
+    RecyclingWorker.__name__ = RecyclingWorker.__qualname__ = f"Recycling{base.__name__}"
+    return RecyclingWorker
+
+
+def resident_mb() -> float:
+    """This process's resident memory in MB (Linux; 0 elsewhere: no replacement then)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
 def lower_priority(nice: int) -> int:
