@@ -43,6 +43,7 @@ from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType, PostTitle
 from dangjian.orgs.models import Org, Post
 
 NO_ONE: Mapping[int, str] = MappingProxyType({})  # a record without absentees
+NOBODY: frozenset[int] = frozenset()  # the same: one shared empty set, not one per record
 
 # --- the records the three providers read ---------------------------------------------------------------
 #
@@ -221,7 +222,7 @@ def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
                 day,
                 host_id,
                 hosts.get(host_id, "") if host_id is not None else "",
-                frozenset(absent.get(row[0], NO_ONE)),
+                frozenset(absent[row[0]]) if row[0] in absent else NOBODY,
             )
         )
     group_posts: dict[int, dict[int, list[PostSpan]]] = defaultdict(lambda: defaultdict(list))
@@ -335,9 +336,15 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
             continue
         by_meeting.setdefault(row[0], (branch, row[1], row[3], set()))[3].add(kind)
     records: dict[int, list[LifeRecord]] = defaultdict(list)
+    # a record's types are one of a few combinations: each combination is one shared frozenset (a city's records
+    # would otherwise hold 90,000 sets of 216 bytes each)
+    shared_types: dict[frozenset[str], frozenset[str]] = {}
     for meeting_id, (branch, org_id, day, kinds_of) in by_meeting.items():  # still in date order
+        kinds = frozenset(kinds_of)
         records[branch].append(
-            LifeRecord(meeting_id, org_id, day, frozenset(kinds_of), absent.get(meeting_id, NO_ONE))
+            LifeRecord(
+                meeting_id, org_id, day, shared_types.setdefault(kinds, kinds), absent.get(meeting_id, NO_ONE)
+            )
         )
     committee: dict[int, list[PostSpan]] = defaultdict(list)
     if any(ROSTER_OF_TYPE.get(t) == Roster.COMMITTEE for t in types):
