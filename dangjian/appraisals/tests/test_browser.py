@@ -42,6 +42,16 @@ def test_a_dangwei_runs_an_appraisal_from_opening_to_results(live_server, browse
     page.get_by_role("button", name="添加").click()
     page.wait_for_selector("[data-testid=subjects] tr[data-org=A2]")
     assert c.subjects.count() == 2
+    # one taken out (the page asks first: accepted above) and added again
+    page.locator("[data-testid=subjects] tr[data-org=A2] [data-testid=remove-subject] button").click()
+    page.wait_for_selector("[data-testid=subjects] tr[data-org=A2]", state="detached")
+    assert "移出本次述职评议" in page.locator(".alert-success").inner_text()
+    assert c.subjects.count() == 1
+    page.get_by_test_id("add-subjects").click()
+    page.get_by_label(re.compile("甲二支部")).check()
+    page.get_by_role("button", name="添加").click()
+    page.wait_for_selector("[data-testid=subjects] tr[data-org=A2]")
+    assert c.subjects.count() == 2
     for state in ("reporting", "voting"):
         page.get_by_test_id("advance").click()
         page.wait_for_selector(f"[data-state={state}][aria-current=step]")
