@@ -257,51 +257,52 @@ def _write(request, write, success: str, back):
     return back
 
 
+def _indicator_write(request, year: int, org: int, indicator: str, form_class, service, *, invalid, success):
+    """A POST about one indicator of a unit: the form's fields go to `service` as they are, with the round, the
+    unit and the indicator; an invalid form or a refusal goes back to the indicator with the message."""
+    found, key = _target(year, org)
+    back = _back(year, org, indicator)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, invalid)
+        return back
+    data = form.cleaned_data
+    return _write(
+        request,
+        lambda: service(actor=request.user, round=found, unit_key=key, indicator_id=indicator, **data),
+        success,
+        back,
+    )
+
+
 @admin_required
 @require_POST
 def self_review(request, year: int, org: int, indicator: str):
-    found, key = _target(year, org)
-    form = SelfReviewForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写说明；提出异议时填写认为应得的分数。"))
-        return _back(year, org, indicator)
-    data = form.cleaned_data
-
-    def write():
-        services.write_self_review(
-            actor=request.user,
-            round=found,
-            unit_key=key,
-            indicator_id=indicator,
-            text=data["text"],
-            contest=data["contest"],
-            claimed=data["claimed"],
-        )
-
-    return _write(request, write, _("已保存本项的自评说明。"), _back(year, org, indicator))
+    return _indicator_write(
+        request,
+        year,
+        org,
+        indicator,
+        SelfReviewForm,
+        services.write_self_review,
+        invalid=_("请填写说明；提出异议时填写认为应得的分数。"),
+        success=_("已保存本项的自评说明。"),
+    )
 
 
 @admin_required
 @require_POST
 def score(request, year: int, org: int, indicator: str):
-    found, key = _target(year, org)
-    form = ScoreForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("请填写得分和评分理由。"))
-        return _back(year, org, indicator)
-    data = form.cleaned_data
-
-    def write():
-        services.score_item(
-            actor=request.user,
-            round=found,
-            unit_key=key,
-            indicator_id=indicator,
-            points=data["points"],
-            reason=data["reason"],
-        )
-
-    return _write(request, write, _("已评分。"), _back(year, org, indicator))
+    return _indicator_write(
+        request,
+        year,
+        org,
+        indicator,
+        ScoreForm,
+        services.score_item,
+        invalid=_("请填写得分和评分理由。"),
+        success=_("已评分。"),
+    )
 
 
 @admin_required
