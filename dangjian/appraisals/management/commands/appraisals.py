@@ -14,16 +14,13 @@ campaign or xlsx without --output (nothing written)."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
-
 from dangjian.appraisals.choices import State
 from dangjian.appraisals.models import Campaign
 from dangjian.appraisals.selectors import campaign_json, iso_day, results, status, subjects
 from dangjian.appraisals.xlsx import summary_tables
-from dangjian.core import tables, xlsx
+from dangjian.core import xlsx
 from dangjian.core.choices import chinese_label
-from dangjian.core.downloads import record_export
-from dangjian.orgs.commands import org_subtree, year_argument
+from dangjian.orgs.commands import SYSTEM_NOTE, StatusResultsCommand
 
 HEADERS = (
     "组织编码",
@@ -37,7 +34,6 @@ HEADERS = (
     "测评人员",
     "纸质票",
 )
-SYSTEM_NOTE = "以系统身份运行（不限管理范围），与其他管理命令相同。"
 
 
 def table_rows(items: list[dict]) -> list[list[str]]:
@@ -56,10 +52,6 @@ def table_rows(items: list[dict]) -> list[list[str]]:
         ]
         for i in items
     ]
-
-
-def _fail(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
 
 
 def results_json(c: Campaign) -> dict:
@@ -98,65 +90,35 @@ def results_json(c: Campaign) -> dict:
     }
 
 
-class Command(BaseCommand):
+class Command(StatusResultsCommand):
     help = "述职评议：列出某年度各组织的述职评议进展，或导出一次述职评议的结果。" + SYSTEM_NOTE
+    noun = "述职评议"
+    id_metavar = "CAMPAIGN_ID"
+    status_help = "列出某年度的述职评议：状态、述职书记、述职报告和投票人数"
+    results_help = "导出一次述职评议的结果：结束且测评票达到规定张数后才含每名书记的测评票数和综合得分，从不含任何人的投票内容。"
+    year_help = "评议年度，如 2026"
+    org_help = "组织编码：只含该组织及其下级组织开展的述职评议"
+    headers = HEADERS
+    export_what = "述职评议结果"
+    export_type = "appraisals.campaign"
+    row_noun = "名书记"
 
-    def add_arguments(self, parser) -> None:
-        sub = parser.add_subparsers(dest="action", metavar="{status,results}")
-        sub.required = True
-        s = sub.add_parser("status", help="列出某年度的述职评议：状态、述职书记、述职报告和投票人数")
-        s.add_argument("--year", required=True, metavar="YYYY", help="评议年度，如 2026")
-        s.add_argument("--org", metavar="CODE", help="组织编码：只含该组织及其下级组织开展的述职评议")
-        s.add_argument("--format", choices=["table", "json"], default="table")
-        r = sub.add_parser(
-            "results",
-            help="导出一次述职评议的结果：结束且测评票达到规定张数后才含每名书记的测评票数和综合得分，"
-            "从不含任何人的投票内容。" + SYSTEM_NOTE,
-        )
-        r.add_argument("campaign", metavar="CAMPAIGN_ID", help="述职评议的编号（页面地址中的数字）")
-        r.add_argument("--format", choices=["json", "xlsx"], required=True)
-        r.add_argument("--output", metavar="FILE", help="输出文件（xlsx 格式必填；json 默认输出到屏幕）")
+    def status_items(self, orgs, year):
+        return [row.as_json() for row in status(orgs, year)]
 
-    def handle(self, *args, **options) -> None:
-        if options["action"] == "results":
-            self._results(options)
-            return
-        year = year_argument(options["year"])
-        orgs = org_subtree(options["org"])
-        items = [row.as_json() for row in status(orgs, year)]
-        if options["format"] == "json":
-            self.stdout.write(tables.to_json(items), ending="")
-        else:
-            self.stdout.write(tables.format_table(HEADERS, table_rows(items)), ending="")
+    def table_rows(self, items):
+        return table_rows(items)
 
-    def _results(self, options) -> None:
-        fmt, output = options["format"], options["output"]
-        if fmt == "xlsx" and not output:
-            raise _fail("xlsx 格式须用 --output 指定输出文件。")
-        raw = options["campaign"]
-        c = (
-            Campaign.objects.select_related("owner").filter(pk=int(raw)).first()
-            if raw.isascii() and raw.isdigit()
-            else None
-        )
-        if c is None:
-            raise _fail(f"编号为“{raw}”的述职评议不存在。")
-        if fmt == "json":
-            text = tables.to_json(results_json(c))
-            if output:
-                with open(output, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-            else:
-                self.stdout.write(text, ending="")
-            return
-        sheets, n = summary_tables(c)
+    def find(self, pk):
+        return Campaign.objects.select_related("owner").filter(pk=pk).first()
+
+    def results_json(self, obj):
+        return results_json(obj)
+
+    def write_xlsx(self, obj, data, output):
+        sheets, n = summary_tables(obj)
         xlsx.save_tables(sheets, output)
-        record_export(
-            actor=None,
-            what="述职评议结果",
-            object_type="appraisals.campaign",
-            org_path=c.owner.path,
-            scope=f"{c}（命令行，{output}）",
-            rows=n,
-        )
-        self.stderr.write(f"已写入 {output}（{n} 名书记）。")
+        return n
+
+    def export_org(self, obj):
+        return obj.owner

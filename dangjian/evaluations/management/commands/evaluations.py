@@ -16,15 +16,12 @@ evaluation or xlsx without --output (nothing written)."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
-
-from dangjian.core import tables, xlsx
+from dangjian.core import xlsx
 from dangjian.core.choices import chinese_label
-from dangjian.core.downloads import record_export
 from dangjian.evaluations.choices import CLOSED_STEPS, RATING_ORDER, FollowUpOutcome, Organ, Rating, Step
 from dangjian.evaluations.models import Evaluation
 from dangjian.evaluations.selectors import participants, results, status
-from dangjian.orgs.commands import org_subtree, year_argument
+from dangjian.orgs.commands import SYSTEM_NOTE, StatusResultsCommand
 
 HEADERS = (
     "组织编码",
@@ -66,11 +63,6 @@ RESULT_HEADERS = (
     "限期改正期满日期",
     "限期改正结果",
 )
-SYSTEM_NOTE = "以系统身份运行（不限管理范围），与其他管理命令相同。"
-
-
-def _fail(message: str) -> CommandError:
-    return CommandError(message, returncode=2)
 
 
 def _day(value) -> str | None:
@@ -183,60 +175,32 @@ def write_results_xlsx(data: dict, target) -> None:
     )
 
 
-class Command(BaseCommand):
+class Command(StatusResultsCommand):
     help = "民主评议党员：按党支部列出某年度的进展，或导出一次民主评议的结果。" + SYSTEM_NOTE
+    noun = "民主评议"
+    id_metavar = "EVAL_ID"
+    status_help = "按党支部列出某年度民主评议党员的步骤、投票和评定人数"
+    results_help = "导出一次民主评议的结果：测评结束且测评票达到规定张数后才含每名党员的测评票数，从不含任何人的投票内容。"
+    headers = HEADERS
+    export_what = "民主评议党员结果"
+    export_type = "evaluations.evaluation"
+    row_noun = "名党员"
 
-    def add_arguments(self, parser) -> None:
-        sub = parser.add_subparsers(dest="action", metavar="{status,results}")
-        sub.required = True
-        s = sub.add_parser("status", help="按党支部列出某年度民主评议党员的步骤、投票和评定人数")
-        s.add_argument("--year", required=True, metavar="YYYY", help="年度，如 2026")
-        s.add_argument("--org", metavar="CODE", help="组织编码：只含该组织及其下级组织")
-        s.add_argument("--format", choices=["table", "json"], default="table")
-        r = sub.add_parser(
-            "results",
-            help="导出一次民主评议的结果：测评结束且测评票达到规定张数后才含每名党员的测评票数，"
-            "从不含任何人的投票内容。" + SYSTEM_NOTE,
-        )
-        r.add_argument("evaluation", metavar="EVAL_ID", help="民主评议的编号（页面地址中的数字）")
-        r.add_argument("--format", choices=["json", "xlsx"], required=True)
-        r.add_argument("--output", metavar="FILE", help="输出文件（xlsx 格式必填；json 默认输出到屏幕）")
+    def status_items(self, orgs, year):
+        return [row.as_json() for row in status(orgs, year)]
 
-    def handle(self, *args, **options) -> None:
-        if options["action"] == "results":
-            self._results(options)
-            return
-        year = year_argument(options["year"])
-        orgs = org_subtree(options["org"])
-        items = [row.as_json() for row in status(orgs, year)]
-        if options["format"] == "json":
-            self.stdout.write(tables.to_json(items), ending="")
-        else:
-            self.stdout.write(tables.format_table(HEADERS, table_rows(items)), ending="")
+    def table_rows(self, items):
+        return table_rows(items)
 
-    def _results(self, options) -> None:
-        fmt, output = options["format"], options["output"]
-        if fmt == "xlsx" and not output:
-            raise _fail("xlsx 格式须用 --output 指定输出文件。")
-        raw = options["evaluation"]
-        ev = (
-            Evaluation.objects.select_related("org").filter(pk=int(raw)).first()
-            if raw.isascii() and raw.isdigit()
-            else None
-        )
-        if ev is None:
-            raise _fail(f"编号为“{raw}”的民主评议不存在。")
-        data = results_json(ev)
-        if fmt == "json":
-            tables.write_json(data, output, self.stdout)
-            return
+    def find(self, pk):
+        return Evaluation.objects.select_related("org").filter(pk=pk).first()
+
+    def results_json(self, obj):
+        return results_json(obj)
+
+    def write_xlsx(self, obj, data, output):
         write_results_xlsx(data, output)
-        record_export(
-            actor=None,
-            what="民主评议党员结果",
-            object_type="evaluations.evaluation",
-            org_path=ev.org.path,
-            scope=f"{ev}（命令行，{output}）",
-            rows=len(data["participants"]),
-        )
-        self.stderr.write(f"已写入 {output}（{len(data['participants'])} 名党员）。")
+        return len(data["participants"])
+
+    def export_org(self, obj):
+        return obj.org
