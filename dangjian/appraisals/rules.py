@@ -30,6 +30,7 @@ from dangjian.compliance.registry import (
     register_area,
     register_evidence,
     register_short_titles,
+    unmet_this_year,
 )
 from dangjian.core.messages import Message
 
@@ -135,26 +136,8 @@ def appraisal_annual(facts: OrgFacts, window: Window, p: AnnualParams) -> Outcom
         state = Message("未上传述职报告")
     else:
         state = Message("测评未结束")
-    if not closed and not window.closed and day < window.year_end:
-        return Outcome(
-            "pending",
-            Message("待完成：%(state)s（截至%(day)s），应于年底前完成。", state=state, day=iso(day)),
-            [],
-            evidence,
-        )
-    if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
-        return Outcome(
-            "not_applicable",
-            Message("不适用：该组织已于%(day)s撤销。", day=iso(window.dissolved_on)),
-            [],
-            evidence,
-        )
-    return Outcome(
-        "fail",
-        Message("%(year)s年书记述职评议：%(state)s。", year=window.year, state=state),
-        [str(window.year)],
-        evidence,
-    )
+    fail = Message("%(year)s年书记述职评议：%(state)s。", year=window.year, state=state)
+    return unmet_this_year(window, state, fail, evidence, may_wait=not closed)
 
 
 register_short_titles({"EVAL-SHUZHI-ANNUAL": _l("书记述职")})

@@ -279,3 +279,26 @@ def some_names(names: list[str], shown: int = 10) -> Message | Join:
 
 def dissolved(window) -> Outcome:
     return Outcome("not_applicable", Message("不适用：该组织已于%(day)s撤销。", day=iso(window.dissolved_on)))
+
+
+def unmet_this_year(
+    window, state: Message, fail: Message, evidence: list, *, may_wait: bool = True
+) -> Outcome:
+    """An annual requirement not met (yet), `state` saying where it stands: pending until the year's end while it
+    may still be done (`may_wait`) in an organisation not dissolved; not applicable for one dissolved before the
+    year's end; else `fail`, the year missing."""
+    if may_wait and not window.closed and window.as_of < window.year_end:
+        return Outcome(
+            "pending",
+            Message("待完成：%(state)s（截至%(day)s），应于年底前完成。", state=state, day=iso(window.as_of)),
+            [],
+            evidence,
+        )
+    if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
+        return Outcome(
+            "not_applicable",
+            Message("不适用：该组织已于%(day)s撤销。", day=iso(window.dissolved_on)),
+            [],
+            evidence,
+        )
+    return Outcome("fail", fail, [str(window.year)], evidence)

@@ -34,6 +34,7 @@ from dangjian.compliance.registry import (
     register_area,
     register_evidence,
     register_short_titles,
+    unmet_this_year,
 )
 from dangjian.core.messages import Message
 from dangjian.evaluations.choices import Rating, Step
@@ -159,26 +160,8 @@ def evaluation_annual(facts: OrgFacts, window: Window, p: AnnualParams) -> Outco
         state = Message("民主评议党员已完成但没有评定等次")
     else:
         state = Message("民主评议党员进行到“%(step)s”，尚未完成", step=_step(found))
-    if not window.closed and window.as_of < window.year_end:
-        return Outcome(
-            "pending",
-            Message("待完成：%(state)s（截至%(day)s），应于年底前完成。", state=state, day=iso(window.as_of)),
-            [],
-            evidence,
-        )
-    if window.dissolved_on is not None and window.closed and window.dissolved_on < window.year_end:
-        return Outcome(
-            "not_applicable",
-            Message("不适用：该组织已于%(day)s撤销。", day=iso(window.dissolved_on)),
-            [],
-            evidence,
-        )
-    return Outcome(
-        "fail",
-        Message("%(year)s年%(state)s。", year=window.year, state=state),
-        [str(window.year)],
-        evidence,
-    )
+    fail = Message("%(year)s年%(state)s。", year=window.year, state=state)
+    return unmet_this_year(window, state, fail, evidence)
 
 
 class CapParams(Params):
