@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
+from django.shortcuts import redirect
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.errors import ServiceError
@@ -28,10 +30,30 @@ def admin_required(view):
 def apply_service_error(form: Form, exc: ServiceError) -> None:
     """Shows a refused write on the form: field errors next to their fields, the rest on top."""
     placed = False
-    for field, messages in (exc.errors or {}).items():
-        for message in messages:
+    for field, texts in (exc.errors or {}).items():
+        for message in texts:
             if field in form.fields:
                 form.add_error(field, message)
                 placed = True
     if not placed:
         form.add_error(None, exc.message)
+
+
+def ballot_post(request, form: Form, *, voted: bool, cast, thanks: str, repeat: str, back: str):
+    """A 测评票's POST (民主测评, 述职评议测评): cast once — `cast(ratings)` calls the service with the form's
+    ratings; a refusal goes back on the form. Returns (the redirect to `back`, or None to render the ballot
+    again, with its status: 400 after a rejected POST)."""
+    if request.method != "POST":
+        return None, 200
+    if voted:
+        messages.error(request, repeat)
+        return redirect(back), 200
+    if form.is_valid():
+        try:
+            cast(form.ratings())
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, thanks)
+            return redirect(back), 200
+    return None, 400

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
-from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.accounts.web import admin_required, apply_service_error, ballot_post
 from dangjian.appraisals import selectors, services
 from dangjian.appraisals.choices import (
     EDITABLE_STATES,
@@ -468,20 +468,17 @@ def vote(request, pk):
     items_ = list(c.items.all())
     done = selectors.has_voted(c, member_id)
     form = VoteForm(_posted(request), subjects=others, items=items_)
-    status = 200
-    if request.method == "POST" and not done:
-        if form.is_valid():
-            try:
-                services.cast_vote(actor=request.user, campaign=c, ratings=form.ratings())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("投票成功，感谢您参加述职评议测评。"))
-                return redirect("appraisals:vote", c.pk)
-        status = 400
-    elif request.method == "POST":
-        messages.error(request, _("您已参加本次述职评议测评，不能重复投票。"))
-        return redirect("appraisals:vote", c.pk)
+    response, status = ballot_post(
+        request,
+        form,
+        voted=done,
+        cast=lambda ratings: services.cast_vote(actor=request.user, campaign=c, ratings=ratings),
+        thanks=_("投票成功，感谢您参加述职评议测评。"),
+        repeat=_("您已参加本次述职评议测评，不能重复投票。"),
+        back=reverse("appraisals:vote", args=[c.pk]),
+    )
+    if response is not None:
+        return response
     rows = [(s, [(i, form[f"r-{s.pk}-{i.pk}"]) for i in items_]) for s in others]
     context = {
         "nav": "appraisals_mine",

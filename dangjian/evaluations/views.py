@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
-from dangjian.accounts.web import admin_required, apply_service_error
+from dangjian.accounts.web import admin_required, apply_service_error, ballot_post
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues.forms import parse_year
@@ -425,20 +425,17 @@ def vote(request, pk):
     done = selectors.has_voted(ev, member_id)
     # bound on any POST: the ballot of a voter alone in a 党小组 has no field
     form = VoteForm(request.POST if request.method == "POST" else None, others=others)
-    status = 200
-    if request.method == "POST" and not done:
-        if form.is_valid():
-            try:
-                services.cast_vote(actor=request.user, evaluation=ev, ratings=form.ratings())
-            except ServiceError as exc:
-                apply_service_error(form, exc)
-            else:
-                messages.success(request, _("投票成功，感谢您参加民主测评。"))
-                return redirect("evaluations:vote", ev.pk)
-        status = 400
-    elif request.method == "POST":
-        messages.error(request, _("您已参加本次民主测评，不能重复投票。"))
-        return redirect("evaluations:vote", ev.pk)
+    response, status = ballot_post(
+        request,
+        form,
+        voted=done,
+        cast=lambda ratings: services.cast_vote(actor=request.user, evaluation=ev, ratings=ratings),
+        thanks=_("投票成功，感谢您参加民主测评。"),
+        repeat=_("您已参加本次民主测评，不能重复投票。"),
+        back=reverse("evaluations:vote", args=[ev.pk]),
+    )
+    if response is not None:
+        return response
     rows = [(p, form[f"r-{p.pk}"]) for p in others]
     context = {
         "nav": "evaluations_mine",
