@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
@@ -142,29 +143,46 @@ def _evaluate(orgs, *, year: int, as_of: dt.date | None, ruleset: Ruleset | None
     facts = build_facts(
         rule_orgs(orgs, ruleset), year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules
     )
-    return Evaluation(
-        ruleset=ruleset, year=year, as_of=as_of, results=results_of(facts, ruleset, year, as_of)
-    )
+    results, _todos = run_checks(facts, ruleset, year, as_of)
+    return Evaluation(ruleset=ruleset, year=year, as_of=as_of, results=results)
 
 
-def results_of(facts: list[OrgFacts], ruleset: Ruleset, year: int, as_of: dt.date) -> list[Result]:
-    """Every applicable rule on every organisation's facts that has a window (D already clamped)."""
-    windows: list[tuple[OrgFacts, Window]] = []
-    for org_facts in facts:
+def run_checks(
+    facts: list[OrgFacts], ruleset: Ruleset, year: int, as_of: dt.date, *, todo_on: dt.date | None = None
+) -> tuple[list[Result], list[TodoItem] | None]:
+    """Every applicable rule on every organisation's facts that has a window (D already clamped): the results in
+    rule order, then in the order of `facts` (path order); with `todo_on`, also the 待办 of `todo_of` for that day
+    (facts built for its year as of it).
+
+    The organisations are taken one at a time and each one's facts are released as soon as its results are made:
+    `facts` is emptied. A city's facts (about 150 MB) are then freed while its results (about 60 MB) are made,
+    which reuse their memory, instead of both being held at the end."""
+    rules_of: dict[str, list[tuple[list[Result], Rule, Any, Any]]] = {}  # organisation type → its rules
+    by_rule: list[list[Result]] = [[] for _ in ruleset.rules]
+    for bucket, rule in zip(by_rule, ruleset.rules, strict=True):
+        entry = (bucket, rule, REGISTRY[rule.check], rule.typed_params)
+        for org_type in dict.fromkeys(rule.applies_to):
+            rules_of.setdefault(org_type, []).append(entry)
+    todos: list[TodoItem] | None = [] if todo_on is not None else None
+    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    facts.reverse()  # popped from the end: in path order
+    while facts:
+        org_facts = facts.pop()
         window = window_for(year, as_of, org_facts.founded_on, org_facts.dissolved_on)
         if window is not None:
-            windows.append((org_facts, window))
+            ref = org_facts.ref
+            for bucket, rule, kind, params in rules_of.get(ref.type, ()):
+                status, message, missing, evidence = _checked(kind, rule, org_facts, window, params)
+                bucket.append(Result(rule, ref, status, list(missing), evidence, message))
+        if todo_on is not None and todos is not None:
+            todos.extend(_org_todo(org_facts, ruleset, todo_on))
+        del org_facts  # the organisation's facts go now, not with the list's last item
     results: list[Result] = []
-    append = results.append
-    applicable: dict[frozenset[str], list[tuple[OrgFacts, Window]]] = {}
-    for rule in ruleset.rules:
-        kind, params, applies = REGISTRY[rule.check], rule.typed_params, frozenset(rule.applies_to)
-        if applies not in applicable:  # the organisations of these types, still in path order
-            applicable[applies] = [(f, w) for f, w in windows if f.ref.type in applies]
-        for org_facts, window in applicable[applies]:
-            status, message, missing, evidence = _checked(kind, rule, org_facts, window, params)
-            append(Result(rule, org_facts.ref, status, list(missing), evidence, message))
-    return results
+    for bucket in by_rule:
+        results.extend(bucket)
+    if todos is not None:
+        todos.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
+    return results, todos
 
 
 def _active_on(facts: OrgFacts, on: dt.date) -> bool:
@@ -194,20 +212,27 @@ def todo_of(facts: list[OrgFacts], ruleset: Ruleset, on: dt.date) -> list[TodoIt
     items: list[TodoItem] = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     for org_facts in facts:
-        window = window_for(on.year, on, org_facts.founded_on, org_facts.dissolved_on)
-        if window is None or not _active_on(org_facts, on):
-            continue
-        for rule in ruleset.rules:
-            kind = REGISTRY[rule.check]
-            if kind.todo is None or org_facts.ref.type not in rule.applies_to:
-                continue
-            try:
-                dues = kind.todo(org_facts, window, rule.typed_params, on)
-            except Exception as exc:
-                log.exception("compliance todo %s failed for org %s", rule.id, org_facts.ref.code)
-                dues = [_failed_due(on, exc)]
-            items.extend(TodoItem(org_facts.ref, rule, d.period, d.due_by, d.message) for d in dues)
+        items.extend(_org_todo(org_facts, ruleset, on))
     items.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
+    return items
+
+
+def _org_todo(org_facts: OrgFacts, ruleset: Ruleset, on: dt.date) -> list[TodoItem]:
+    """One organisation's 待办 on `on`, in rule order (nothing when it is not active on `on`)."""
+    window = window_for(on.year, on, org_facts.founded_on, org_facts.dissolved_on)
+    if window is None or not _active_on(org_facts, on):
+        return []
+    items: list[TodoItem] = []
+    for rule in ruleset.rules:
+        kind = REGISTRY[rule.check]
+        if kind.todo is None or org_facts.ref.type not in rule.applies_to:
+            continue
+        try:
+            dues = kind.todo(org_facts, window, rule.typed_params, on)
+        except Exception as exc:
+            log.exception("compliance todo %s failed for org %s", rule.id, org_facts.ref.code)
+            dues = [_failed_due(on, exc)]
+        items.extend(TodoItem(org_facts.ref, rule, d.period, d.due_by, d.message) for d in dues)
     return items
 
 

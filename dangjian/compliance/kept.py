@@ -50,9 +50,8 @@ from dangjian.compliance.evaluator import (
     Result,
     TodoItem,
     extra_needs,
-    results_of,
     rule_orgs,
-    todo_of,
+    run_checks,
 )
 from dangjian.compliance.facts import OrgRef, build_facts
 from dangjian.compliance.models import (
@@ -152,9 +151,8 @@ def _refresh(
         facts = build_facts(
             rule_orgs(orgs, ruleset), year=year, as_of=as_of, extra=extra_needs(ruleset), rules=ruleset.rules
         )
-        results = results_of(facts, ruleset, year, as_of)
-        todos = todo_of(facts, ruleset, on) if year == on.year else None
         scope = _Scope([f.ref.id for f in facts], full)
+        results, todos = run_checks(facts, ruleset, year, as_of, todo_on=on if year == on.year else None)
         with transaction.atomic():
             report = _keep(ruleset.version, year, as_of, scope, results)
             if with_figures:

@@ -33,6 +33,7 @@ from dangjian.compliance.facts import (
     branch_member_orgs,
     branch_roll,
     register_facts,
+    release,
     shared,
 )
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
@@ -108,6 +109,14 @@ def scope_records(ctx: FactContext, me: str) -> ScopeRecords:
     organisations holding chaired records outside the scope, which a scope with its 党小组 has none of)."""
     needs = scan_needs(ctx, me)
     return shared(("meeting-records", needs), lambda: _scan(ctx, needs))
+
+
+SCAN_READERS = frozenset({"meetings", "meeting_chairs", "orglife"})
+
+
+def release_records(ctx: FactContext, me: str) -> None:
+    """Provider `me` has built its facts from the scan: the last of the build's readers drops it."""
+    release(("meeting-records", scan_needs(ctx, me)), me, SCAN_READERS & set(ctx.loading or (me,)))
 
 
 def _scan(ctx: FactContext, needs: ScanNeeds) -> ScopeRecords:
@@ -225,6 +234,7 @@ def load_chair_facts(ctx: FactContext) -> dict[int, ChairFacts]:
                 frozenset(absent[row[0]]) if row[0] in absent else NOBODY,
             )
         )
+    release_records(ctx, "meeting_chairs")
     group_posts: dict[int, dict[int, list[PostSpan]]] = defaultdict(lambda: defaultdict(list))
     if group_types:
         posts = (
@@ -323,10 +333,29 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
     )
     scan = scope_records(ctx, "orglife")
     zhibu, xiaozu, absent = OrgType.ZHIBU, OrgType.XIAOZU, scan.absent
-    by_meeting: dict[int, tuple[int, int, dt.date, set[str]]] = {}
-    for row in scan.rows:  # in (date, meeting, type) order
+    records: dict[int, list[LifeRecord]] = defaultdict(list)
+    # a record's types are one of a few combinations: each combination is one shared frozenset (a city's records
+    # would otherwise hold 90,000 sets of 216 bytes each)
+    shared_types: dict[frozenset[str], frozenset[str]] = {}
+
+    def add(branch: int, meeting_id: int, org_id: int, day: dt.date, kinds_of: list[str]) -> None:
+        kinds = frozenset(kinds_of)
+        records[branch].append(
+            LifeRecord(
+                meeting_id, org_id, day, shared_types.setdefault(kinds, kinds), absent.get(meeting_id, NO_ONE)
+            )
+        )
+
+    # The rows of one meeting are adjacent (the scan is in (date, meeting, type) order): each meeting's types are
+    # gathered as its rows pass, without a table of every meeting's set (24 MB at the peak of a city's build).
+    meeting: tuple[int, int, int, dt.date] | None = None  # (branch, meeting, organisation, day) gathered now
+    kinds_of: list[str] = []
+    for row in scan.rows:
         kind, org_type = row[2], row[11]
         if kind not in types or row[3] < start:
+            continue
+        if meeting is not None and meeting[1] == row[0]:
+            kinds_of.append(kind)
             continue
         if org_type == xiaozu and row[10] is not None:
             branch = row[10]
@@ -334,18 +363,13 @@ def load_life_facts(ctx: FactContext) -> dict[int, LifeFacts]:
             branch = row[1]
         else:
             continue
-        by_meeting.setdefault(row[0], (branch, row[1], row[3], set()))[3].add(kind)
-    records: dict[int, list[LifeRecord]] = defaultdict(list)
-    # a record's types are one of a few combinations: each combination is one shared frozenset (a city's records
-    # would otherwise hold 90,000 sets of 216 bytes each)
-    shared_types: dict[frozenset[str], frozenset[str]] = {}
-    for meeting_id, (branch, org_id, day, kinds_of) in by_meeting.items():  # still in date order
-        kinds = frozenset(kinds_of)
-        records[branch].append(
-            LifeRecord(
-                meeting_id, org_id, day, shared_types.setdefault(kinds, kinds), absent.get(meeting_id, NO_ONE)
-            )
-        )
+        if meeting is not None:
+            add(*meeting, kinds_of)
+        meeting, kinds_of = (branch, row[0], row[1], row[3]), [kind]
+    if meeting is not None:
+        add(*meeting, kinds_of)
+    del scan  # the scan's last reference but the build's (dropped by the last reader): the roll is built next
+    release_records(ctx, "orglife")
     committee: dict[int, list[PostSpan]] = defaultdict(list)
     if any(ROSTER_OF_TYPE.get(t) == Roster.COMMITTEE for t in types):
         posts = (

@@ -47,7 +47,11 @@ from dangjian.compliance.registry import (
 )
 from dangjian.core.messages import Join, Message
 from dangjian.meetings.choices import TYPES_FOR_ORG, MeetingType
-from dangjian.meetings.facts import RECORD_FIELDS, scope_records  # shared with the attendance providers
+from dangjian.meetings.facts import (  # shared with the attendance providers
+    RECORD_FIELDS,
+    release_records,
+    scope_records,
+)
 from dangjian.meetings.models import Meeting, MeetingKind
 from dangjian.orgs.choices import OrgType, chinese_label
 from dangjian.orgs.models import Org, Post
@@ -160,6 +164,7 @@ def load_meeting_facts(ctx: FactContext) -> dict[int, MeetingFacts]:
         own[record.org_id].append(record)
         if row[10] in ids:
             children[row[10]].append(record)
+    release_records(ctx, "meetings")
     needs = lecture_needs(ctx.rules)
     by_lecturer = _anywhere_lectures(ctx, needs, start, end) if needs.titles else {}
     heads = _unit_heads(ctx, needs.unit_head_types) if needs.unit_head_types else {}

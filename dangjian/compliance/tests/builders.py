@@ -9,7 +9,7 @@ from dangjian.compliance.checks import Outcome
 from dangjian.compliance.evaluator import run_check
 from dangjian.compliance.facts import OrgFacts, OrgRef, PostSpan
 from dangjian.compliance.periods import clamp_as_of, window_for
-from dangjian.compliance.rulebook import load_ruleset
+from dangjian.compliance.rulebook import Rule, Ruleset, load_ruleset
 
 D = dt.date
 
@@ -46,3 +46,23 @@ def check(rule_id: str, org_facts: OrgFacts, *, year: int = 2026, as_of: dt.date
     window = window_for(year, as_of, org_facts.founded_on, org_facts.dissolved_on)
     assert window is not None, "the organisation has no window"
     return run_check(rule(rule_id), org_facts, window)
+
+
+def make_ruleset(*checks, applies_to=("zhibu",)) -> Ruleset:
+    """A test ruleset: rule TEST-Ri of each check kind; a check may be (kind, the types it applies to)."""
+    rules = [
+        Rule(
+            id=f"TEST-R{i}",
+            title="测试",
+            clause="（十一）",
+            basis="测试依据",
+            key_sentence="测试",
+            applies_to=list(check[1] if isinstance(check, tuple) else applies_to),
+            weight=1.0,
+            severity="required",
+            check=check[0] if isinstance(check, tuple) else check,
+            params={},
+        )
+        for i, check in enumerate(checks, 1)
+    ]
+    return Ruleset(id="test", version=1, title="测试", published=D(2026, 1, 1), rules=rules, checksum="x")

@@ -8,7 +8,7 @@ import pytest
 from dangjian.compliance.checks import REGISTRY, Outcome, Params, register
 from dangjian.compliance.evaluator import evaluate, extra_needs, todo
 from dangjian.compliance.facts import EXTRA_FACTS, register_facts
-from dangjian.compliance.rulebook import Rule, Ruleset
+from dangjian.compliance.tests.builders import make_ruleset as ruleset
 from dangjian.orgs.models import Org
 
 D = dt.date
@@ -40,25 +40,6 @@ def provider():
     EXTRA_FACTS.pop("test_counter")
     REGISTRY.pop("test_counter_check")
     REGISTRY.pop("test_plain_check")
-
-
-def ruleset(*checks):
-    rules = [
-        Rule(
-            id=f"TEST-R{i}",
-            title="测试",
-            clause="（十一）",
-            basis="测试依据",
-            key_sentence="测试",
-            applies_to=["zhibu"],
-            weight=1.0,
-            severity="required",
-            check=check,
-            params={},
-        )
-        for i, check in enumerate(checks, 1)
-    ]
-    return Ruleset(id="test", version=1, title="测试", published=D(2026, 1, 1), rules=rules, checksum="x")
 
 
 def test_loaded_once_only_when_a_check_needs_it(tree, provider):

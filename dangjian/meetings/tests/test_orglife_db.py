@@ -208,3 +208,22 @@ def test_the_orglife_provider_runs_a_fixed_number_of_queries(tree, django_assert
         life = [f.extra["orglife"] for f in built if f.ref.type == "zhibu"]
         assert life and all(len(f.members) >= 3 and len(f.records) >= 3 for f in life)
         assert {f.start for f in life} == {D(Y - 1, 1, 1)}
+
+
+def test_a_record_of_several_types_is_one_organizational_life_record(tree, branch, hold):
+    """The provider gathers a meeting's types from its adjacent rows of the scan: a 支部党员大会 that is also the
+    党课 is one record with both types, a meeting of the same day beside it another, each with its absentees."""
+    from dangjian.compliance.facts import build_facts
+
+    both = hold(tree.a1, D(Y, 3, 10), "assembly", "lecture", absent={branch["宣传"]: ""})
+    same_day = hold(tree.a1, D(Y, 3, 10), "theme_day")
+    group = hold(tree.a1g1, D(Y, 3, 12), "group", "lecture")
+    rules = [load_ruleset(5).rule(ABSENT_RULE)]
+    built = build_facts(Org.objects.all(), year=Y, as_of=D(Y, 10, 31), extra=["orglife"], rules=rules)
+    life = next(f.extra["orglife"] for f in built if f.ref.id == tree.a1.pk)
+    assert [(r.meeting_id, r.org_id, r.date, sorted(r.types)) for r in life.records] == [
+        (both.pk, tree.a1.pk, D(Y, 3, 10), ["assembly", "lecture"]),
+        (same_day.pk, tree.a1.pk, D(Y, 3, 10), ["theme_day"]),
+        (group.pk, tree.a1g1.pk, D(Y, 3, 12), ["group", "lecture"]),
+    ]
+    assert dict(life.records[0].absent) == {branch["宣传"].pk: ""} and not life.records[1].absent
