@@ -68,7 +68,7 @@ Value: TypeAlias = "str | int | Message | Join"
 Stored: TypeAlias = "dict[str, Any] | str"
 
 
-_PLAIN = frozenset({str, int})  # data parameters (exact types: the fast path of a hot loop)
+PLAIN = _PLAIN = frozenset({str, int})  # data parameters (exact types: the fast path of a hot loop)
 
 
 def _value(value: Any) -> Value:

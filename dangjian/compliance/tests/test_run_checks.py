@@ -17,6 +17,7 @@ from dangjian.compliance.periods import window_for
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.tests.builders import make_ruleset as ruleset
 from dangjian.compliance.tests.conftest import Y
+from dangjian.core.messages import Join, Message
 from dangjian.orgs.models import Org
 
 D = dt.date
@@ -56,7 +57,7 @@ def probe():
 
     @register("test_counted", NoParams, todo=todo)
     def counted(facts, window, p):
-        return Outcome("pending", f"counted {facts.extra['payload'].n}")
+        return Outcome("pending", Message("测试：%(year)s年。", year=window.year))
 
     yield seen, payloads
     REGISTRY.pop("test_probe")
@@ -151,3 +152,31 @@ def test_the_shared_scan_of_the_meeting_records_is_dropped_after_its_last_reader
     assert "zz_scan_probe" == extra[-1]
     built = build_facts(Org.objects.all(), year=Y, as_of=D(Y, 10, 31), extra=extra, rules=rules)
     assert built and scan_probe == [[]]
+
+
+def test_results_share_one_unchangeable_empty_list_and_equal_plain_messages(probe):
+    _seen, payloads = probe
+    rules = ruleset(("test_counted", ["zhibu"]), ("test_probe", ["zhibu"]))
+    results, _ = run_checks([org_facts(n, "zhibu", payloads) for n in range(3)], rules, Y, D(Y, 10, 31))
+    counted, probed = results[:3], results[3:]
+    assert all(r.missing == [] and r.evidence == [] for r in counted)
+    assert len({id(r.missing) for r in results} | {id(r.evidence) for r in counted}) == 1  # one shared list
+    with pytest.raises(TypeError):
+        counted[0].missing.append("2026-01")
+    assert [e.id for r in probed for e in r.evidence] == [0, 1, 2]  # the probe's evidence: lists of their own
+    assert len({id(r.message) for r in counted}) == 1 and str(counted[0].message) == f"测试：{Y}年。"
+
+
+def test_equal_messages_of_plain_values_are_one_object():
+    from dangjian.compliance.evaluator import _MessagePool
+
+    pool = _MessagePool().get
+    first = pool(Message("已满足：%(year)s年%(n)s次。", year=2026, n=3))
+    assert pool(Message("已满足：%(year)s年%(n)s次。", year=2026, n=3)) is first
+    assert pool(Message("已满足：%(year)s年%(n)s次。", year=2026, n=4)) is not first
+    assert (
+        pool(Message("已满足：%(year)s年%(n)s次。", n=2026, year=3)) is not first
+    )  # the same values, other names
+    assert pool(Message.plural("已满足：%(year)s年%(n)s次。", year=2026, n=3)) is not first
+    names = Message("缺少：%(names)s。", names=Join(["甲", "乙"]))
+    assert pool(names) is names and pool(Message("缺少：%(names)s。", names=Join(["甲", "乙"]))) is not names
