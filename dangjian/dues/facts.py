@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from dangjian.compliance.facts import branch_member_orgs, branch_roll, register_facts
 from dangjian.dues import snapshots
@@ -68,11 +68,13 @@ def load_dues_facts(ids_sq, orgs, year: int, on: dt.date) -> dict[int, DuesFacts
     valid = LedgerSnapshot.objects.filter(
         fingerprint=snapshots.fingerprint(), start__lte=first, end__gte=last
     )
+    # a small scope's snapshots by member id (its index); a large one's by the organisations holding its roll, a
+    # list the planner can count (the subquery of on-roll members it estimated at an eighth of a city's and joined
+    # row by row: 140 ms instead of 45 for 60,000 snapshots), the members off the roll among them left unread below
+    mine = Q(member__in=member_sq) if small else Q(member__org__in=sorted({p.org_id for p in people}))
     snaps = {
         member_id: (start, codes)
-        for member_id, start, codes in valid.filter(member__in=member_sq).values_list(
-            "member_id", "start", "codes"
-        )
+        for member_id, start, codes in valid.filter(mine).values_list("member_id", "start", "codes")
     }
     # the members without a current snapshot, from the roll: usually none (a list; no query at all when empty,
     # instead of three that each hashed every snapshot to find nobody), all of them after the rate table changed
