@@ -9,6 +9,7 @@ from types import MappingProxyType
 
 import pytest
 
+from dangjian.compliance import evaluator
 from dangjian.compliance import facts as facts_module
 from dangjian.compliance.checks import REGISTRY, Due, Outcome, Params, register
 from dangjian.compliance.evaluator import run_check, run_checks, todo_of
@@ -74,7 +75,9 @@ def org_facts(n: int, org_type: str, payloads: list) -> OrgFacts:
     )
 
 
-def test_results_come_in_rule_then_path_order_with_the_todo_of_todo_of(probe):
+@pytest.mark.parametrize("chunk", [250, 2, 1])
+def test_results_come_in_rule_then_path_order_with_the_todo_of_todo_of(probe, chunk, monkeypatch):
+    monkeypatch.setattr(evaluator, "CHUNK", chunk)  # one chunk, chunks that split the list, one at a time
     seen, payloads = probe
     rules = ruleset(("test_probe", ["zhibu", "zongzhi"]), ("test_counted", ["zhibu"]))
     types = ["zhibu", "zongzhi", "zhibu", "xiaozu", "zhibu"]
@@ -100,17 +103,26 @@ def test_results_come_in_rule_then_path_order_with_the_todo_of_todo_of(probe):
     assert run_checks([org_facts(9, "zhibu", [])], rules, Y, on)[1] is None  # no 待办 asked for
 
 
-def test_each_organisation_s_facts_are_released_before_the_next_is_checked(probe):
+def test_each_chunk_s_facts_are_released_before_the_next_is_checked(probe, monkeypatch):
     seen, payloads = probe
+    monkeypatch.setattr(evaluator, "CHUNK", 2)
     rules = ruleset(("test_probe", ["zhibu"]))
     gc.disable()  # reference counting alone must free them (the evaluation pauses the collector)
     try:
-        results, _ = run_checks([org_facts(n, "zhibu", payloads) for n in range(4)], rules, Y, D(Y, 10, 31))
+        results, _ = run_checks([org_facts(n, "zhibu", payloads) for n in range(6)], rules, Y, D(Y, 10, 31))
     finally:
         gc.enable()
-    assert len(results) == 4
-    # when organisation n is checked, none of the earlier organisations' facts is alive any more
-    assert seen == [(0, []), (1, [False]), (2, [False, False]), (3, [False, False, False])]
+    assert len(results) == 6
+    # organisations 0 and 1 are checked together, then 2 and 3 once those two are gone, then 4 and 5
+    yes, no = True, False
+    assert seen == [
+        (0, []),
+        (1, [yes]),
+        (2, [no, no]),
+        (3, [no, no, yes]),
+        (4, [no, no, no, no]),
+        (5, [no, no, no, no, yes]),
+    ]
 
 
 @pytest.fixture
