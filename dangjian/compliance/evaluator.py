@@ -198,9 +198,10 @@ def run_checks(
     on one organisation after another), and the chunk's facts are released once its results are made: `facts` is
     emptied. A city's facts (about 150 MB) are then freed while its results (about 60 MB) are made, which reuse
     their memory, instead of both being held at the end."""
+    buckets: list[list[Result]] = [[] for _ in ruleset.rules]  # each rule's results
     rules = [
         (bucket, rule, REGISTRY[rule.check], rule.typed_params, frozenset(rule.applies_to))
-        for bucket, rule in zip([[] for _ in ruleset.rules], ruleset.rules, strict=True)
+        for bucket, rule in zip(buckets, ruleset.rules, strict=True)
     ]
     todos: list[TodoItem] | None = [] if todo_on is not None else None
     shared = _MessagePool().get
@@ -233,7 +234,7 @@ def run_checks(
                 todos.extend(_org_todo(org_facts, ruleset, todo_on))
         del chunk, windows  # the chunk's facts go now, not with the list's last item
     results: list[Result] = []
-    for bucket, *_rest in rules:
+    for bucket in buckets:
         results.extend(bucket)
     if todos is not None:
         order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
