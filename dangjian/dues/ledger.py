@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import groupby
 from operator import itemgetter
+from typing import Any
 
 from django.db.models import Max
 
@@ -161,18 +162,30 @@ def ledger_rows(member_sq, first: int, last: int) -> tuple[dict, dict, dict]:
 def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int, dict[dt.date, LedgerRow]]]:
     """Ledger rows of every member for the months first..last: (member list, member_id → month → row).
     Five queries whatever the number of members; the allocation is dues.kernel's. The members in the list carry
-    only their id, name, dates and organisation: their personal data is neither read nor decrypted."""
+    only their id, name, dates and organisation: their personal data is neither read nor decrypted.
+    `members` is a Member queryset, or a list of members already read with their organisation (a member's own
+    pages, which have read the member): then they are not read again (four queries)."""
     first, last = month_start(first), month_start(last)
-    member_list = list(
-        members.select_related("org")
-        .only("pk", "name", "joined_on", "inactive_from", "org")
-        .filter(joined_on__lt=add_months(last, 1))
-        .exclude(inactive_from__lte=first)  # off the roll before the span: no dues in it
-    )
+    after = add_months(last, 1)
+    if isinstance(members, list):
+        member_list = [
+            m
+            for m in members
+            if m.joined_on < after and not (m.inactive_from is not None and m.inactive_from <= first)
+        ]
+        member_ids: Any = [m.pk for m in member_list]
+    else:
+        member_list = list(
+            members.select_related("org")
+            .only("pk", "name", "joined_on", "inactive_from", "org")
+            .filter(joined_on__lt=after)
+            .exclude(inactive_from__lte=first)  # off the roll before the span: no dues in it
+        )
+        member_ids = _member_ids(members)
     if not member_list:
         return [], {}
     payments_by_member, bases_by_member, reliefs_by_member = ledger_rows(
-        _member_ids(members), month_index(dt.date(first.year - 1, 1, 1)), month_index(last)
+        member_ids, month_index(dt.date(first.year - 1, 1, 1)), month_index(last)
     )
 
     result: dict[int, dict[dt.date, LedgerRow]] = {}
@@ -216,9 +229,7 @@ def ledger(members, month: dt.date) -> list[LedgerRow]:
 
 def member_ledger(member, year: int) -> list[LedgerRow]:
     """The member's twelve months of `year` (only months with a base in force, from the month they joined)."""
-    from dangjian.members.models import Member
-
-    _, rows = ledger_span(Member.objects.filter(pk=member.pk), dt.date(year, 1, 1), dt.date(year, 12, 1))
+    _, rows = ledger_span([member], dt.date(year, 1, 1), dt.date(year, 12, 1))
     return sorted(rows.get(member.pk, {}).values(), key=lambda r: r.month)
 
 

@@ -187,7 +187,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     on = on or dt.date.today()
     month = on.replace(day=1)
     own = Member.objects.filter(pk=member.pk)
-    span = ledger_span(own, *arrears_span(on))  # this month's row and the arrears from one ledger
+    span = ledger_span([member], *arrears_span(on))  # this month's row and the arrears from one ledger
     month_row = span[1].get(member.pk, {}).get(month)
     found = arrears(own, on, span=span)
     owed = found[0].unpaid_months if found else []

@@ -270,3 +270,30 @@ def test_the_ledger_reads_no_personal_data(make_member, tree, monkeypatch):
     assert len(ledger(everyone, m(2026, 2))) == 3
     owed = {row.member_name: len(row.unpaid_months) for row in arrears(everyone, dt.date(2026, 6, 15))}
     assert owed == {"党员0": 2, "党员1": 5, "党员2": 5}
+
+
+def test_a_member_s_own_ledger_reads_the_member_once_and_equals_the_queryset_s(tree, make_member):
+    """A member's own pages have read the member: their ledger does not read them again (three queries), and gives
+    what the ledger of the same member as a queryset gives — joined in the year, on the roll, off it in March."""
+    from dangjian.dues.ledger import ledger_span
+
+    joined = make_member(
+        tree.a1, name="新党员", category="probationary", joined_on=dt.date(2026, 4, 20), confirmed_on=None
+    )
+    stays, left, gone = (make_member(tree.a1, name=name) for name in ("在册", "三月离开", "去年离开"))
+    base(joined, "3000")
+    for person in (stays, left, gone):
+        base(person)
+    pay(stays, "2026-01~2026-02", "195.00")
+    Member.objects.filter(pk=left.pk).update(status="transferred_out", inactive_from=dt.date(2026, 3, 10))
+    Member.objects.filter(pk=gone.pk).update(status="transferred_out", inactive_from=dt.date(2025, 6, 1))
+    for person in (joined, stays, left, gone):
+        fresh = Member.objects.select_related("org").get(pk=person.pk)
+        with CaptureQueriesContext(connection) as queries:
+            own = member_ledger(fresh, 2026)
+        assert len(queries) == (0 if person is gone else 3)  # payments, bases, reliefs
+        _, rows = ledger_span(Member.objects.filter(pk=person.pk), JAN, m(2026, 12))
+        assert own == sorted(rows.get(person.pk, {}).values(), key=lambda r: r.month)
+    assert [r.month.month for r in member_ledger(joined, 2026)] == list(range(4, 13))
+    assert [r.status for r in member_ledger(stays, 2026)][:3] == ["paid", "paid", "unpaid"]
+    assert member_ledger(Member.objects.get(pk=gone.pk), 2026) == []
