@@ -392,14 +392,16 @@ def totp_device(user):
 
 def next_code(device) -> str:
     """A code of `device` not used yet: the current one, or the next step's when the current one was used (a
-    code works once; the device accepts one step of clock difference)."""
+    code works once; the device accepts one step of clock difference). Steps are counted with the device's drift,
+    as the codes are: a code accepted one step off moves the drift (django-otp's OTP_TOTP_SYNC), and a step counted
+    without it made the next code one step too far (a second sign-in refused, now and then)."""
     import time
 
     from dangjian.accounts import otp
 
     device.refresh_from_db()
     now = time.time()
-    step = int((now - device.t0) // device.step)
+    step = int((now - device.t0) // device.step) + device.drift
     if step <= device.last_t:
         now += device.step * (device.last_t + 1 - step)
     return otp.current_code(device, now)
