@@ -203,7 +203,7 @@ def run_checks(
         (bucket, rule, REGISTRY[rule.check], rule.typed_params, frozenset(rule.applies_to))
         for bucket, rule in zip(buckets, ruleset.rules, strict=True)
     ]
-    todos: list[TodoItem] | None = [] if todo_on is not None else None
+    todos: list[TodoItem] = []
     shared = _MessagePool().get
     facts.reverse()  # popped from the end: in path order
     while facts:
@@ -229,16 +229,17 @@ def run_checks(
                             message,
                         )
                     )
-        if todo_on is not None and todos is not None:
+        if todo_on is not None:
             for org_facts in chunk:
                 todos.extend(_org_todo(org_facts, ruleset, todo_on))
         del chunk, windows  # the chunk's facts go now, not with the list's last item
     results: list[Result] = []
     for bucket in buckets:
         results.extend(bucket)
-    if todos is not None:
-        order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
-        todos.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
+    if todo_on is None:
+        return results, None
+    order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    todos.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
     return results, todos
 
 

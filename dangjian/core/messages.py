@@ -68,7 +68,7 @@ Value: TypeAlias = "str | int | Message | Join"
 Stored: TypeAlias = "dict[str, Any] | str"
 
 
-PLAIN = _PLAIN = frozenset({str, int})  # data parameters (exact types: the fast path of a hot loop)
+PLAIN = frozenset({str, int})  # data parameters (exact types: the fast path of a hot loop)
 
 
 def _value(value: Any) -> Value:
@@ -179,7 +179,7 @@ class Message:
             return self._json
         data: dict[str, Any] = {"m": self.msgid}
         if self.params:
-            data["p"] = {name: v if type(v) in _PLAIN else _dump(v) for name, v in self.params.items()}
+            data["p"] = {name: v if type(v) in PLAIN else _dump(v) for name, v in self.params.items()}
         if self.is_plural:
             data["n"] = 1
         self._json = data
