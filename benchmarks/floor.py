@@ -9,6 +9,10 @@ the driver. Both are measured in the same run, alternately (this machine is shar
 ranges are reported), with the CPU time of this process beside the wall time, and the peak memory of one
 evaluation in a fresh process (its maximum resident set, imports included).
 
+The evaluation runs as configured (settings.FACT_THREADS: its facts loaded by two threads by default); with more
+than one thread it is also measured with its facts loaded by the evaluating thread alone, in the same run. The
+statements are captured from a one-thread evaluation (a connection's wrapper sees its own thread's statements only).
+
 The planner statistics are refreshed first (ANALYZE), as autovacuum keeps them on a production server; the
 connections carry the documented PostgreSQL settings (benchmarks/pgsettings.py, docs/deployment.md).
 """
@@ -52,6 +56,7 @@ def measure(repeat: int) -> dict:
     _setup()
     import datetime as dt
 
+    from django.conf import settings
     from django.db import connection
 
     from dangjian.compliance.evaluator import evaluate
@@ -60,9 +65,17 @@ def measure(repeat: int) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     today = dt.date.today()
+    threads = settings.FACT_THREADS
 
     def evaluation():
         return evaluate(Org.objects.all(), year=today.year, as_of=today)
+
+    def one_thread():  # the facts loaded by the evaluating thread alone (settings.FACT_THREADS = 1)
+        settings.FACT_THREADS = 1
+        try:
+            return evaluation()
+        finally:
+            settings.FACT_THREADS = threads
 
     statements: list[tuple[str, object]] = []
 
@@ -70,9 +83,9 @@ def measure(repeat: int) -> dict:
         statements.append((sql, params))
         return execute(sql, params, many, context)
 
-    evaluation()  # warm: imports, the rulebook, the connection
-    with connection.execute_wrapper(capture):
-        results = len(evaluation().results)
+    evaluation()  # warm: imports, the rulebook, the connections
+    with connection.execute_wrapper(capture):  # this thread's connection: every statement, in one thread
+        results = len(one_thread().results)
 
     def floor() -> int:
         rows = 0
@@ -83,10 +96,13 @@ def measure(repeat: int) -> dict:
         return rows
 
     rows = floor()
-    walls: dict[str, list[float]] = {"evaluation": [], "floor": []}
-    cpus: dict[str, list[float]] = {"evaluation": [], "floor": []}
-    for _ in range(repeat):  # alternately, so that a busy moment of the machine falls on both
-        for name, fn in (("evaluation", evaluation), ("floor", floor)):
+    runs = (("evaluation", evaluation), ("floor", floor))
+    if threads > 1:
+        runs += (("evaluation_one_thread", one_thread),)
+    walls: dict[str, list[float]] = {name: [] for name, _fn in runs}
+    cpus: dict[str, list[float]] = {name: [] for name, _fn in runs}
+    for _ in range(repeat):  # alternately, so that a busy moment of the machine falls on each
+        for name, fn in runs:
             wall, cpu = time.perf_counter(), time.process_time()
             fn()
             walls[name].append(time.perf_counter() - wall)
@@ -97,6 +113,7 @@ def measure(repeat: int) -> dict:
         "results": results,
         "statements": len(statements),
         "rows_fetched": rows,
+        "fact_threads": threads,
     }
     for name in walls:
         out[name] = {**_figures(walls[name]), "cpu_median_ms": round(statistics.median(cpus[name]) * 1000)}
