@@ -109,7 +109,7 @@ class Message:
     form is computed once (a fragment shared by many messages, a period's label or a member's shortfall, is
     dumped once for all of them when a city's results are kept)."""
 
-    __slots__ = ("_json", "is_plural", "msgid", "params")
+    __slots__ = ("_hash", "_json", "is_plural", "msgid", "params")
 
     msgid: str
     params: dict[str, Value]
@@ -123,6 +123,7 @@ class Message:
         self.params = params
         self.is_plural = False
         self._json: dict[str, Any] | None = None
+        self._hash: int | None = None
 
     @classmethod
     def plural(cls, msgid: str, /, **params: Any) -> Message:
@@ -161,7 +162,21 @@ class Message:
         return NotImplemented
 
     def __hash__(self) -> int:  # of the message, not of its rendering (a str equal to it hashes differently)
-        return hash((self.msgid, self.is_plural, tuple(sorted(self.params.items()))))
+        if (
+            self._hash is None
+        ):  # once: a member's shortfall groups tens of thousands of members by their message
+            self._hash = hash((self.msgid, self.is_plural, tuple(sorted(self.params.items()))))
+        return self._hash
+
+    def __getstate__(self) -> tuple[None, dict[str, Any]]:
+        """Pickled or copied without its hash: another process hashes strings differently."""
+        return None, {
+            "msgid": self.msgid,
+            "params": self.params,
+            "is_plural": self.is_plural,
+            "_json": self._json,
+            "_hash": None,
+        }
 
     # a few str methods on the rendering, for callers (and tests) that read the text
     def __contains__(self, text: str) -> bool:
@@ -193,6 +208,7 @@ class Message:
         message.params = {name: _load(value) for name, value in params.items()} if params else {}
         message.is_plural = bool(data.get("n"))
         message._json = None
+        message._hash = None
         return message
 
 

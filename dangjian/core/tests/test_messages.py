@@ -1,8 +1,10 @@
 """core.messages: a message is kept as a msgid and its parameters and rendered in the active language."""
 
 import ast
+import copy
 import datetime as dt
 import json
+import pickle
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -100,6 +102,23 @@ def test_to_json_and_back():
     assert again == message and hash(again) == hash(message)
     assert (zh(again), en(again)) == (zh(message), en(message))
     assert Join(["a"]).to_json() == {"j": ["a"]}  # the default separator is left out
+
+
+def test_a_hash_is_computed_once_and_never_travels(monkeypatch):
+    message = Message.plural(MONTHS, n=2)
+    assert hash(message) == hash(Message.plural(MONTHS, n=2)) != hash(Message(MONTHS, n=2))
+    calls = []
+    real_sorted = sorted
+    monkeypatch.setattr("builtins.sorted", lambda *a, **k: calls.append(1) or real_sorted(*a, **k))
+    kept = hash(message)
+    assert {message: 1}[Message.plural(MONTHS, n=2)] == 1
+    assert hash(message) == kept and len(calls) == 1  # only the new message's hash was computed
+    monkeypatch.undo()
+    # pickled (a process pool's results) or copied: the hash is computed again where it is used, since another
+    # process hashes strings differently
+    for other in (pickle.loads(pickle.dumps(message)), copy.copy(message), copy.deepcopy(message)):
+        assert other._hash is None
+        assert other == message and hash(other) == kept and other.is_plural
 
 
 def test_equality():
