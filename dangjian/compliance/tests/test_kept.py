@@ -511,3 +511,12 @@ def test_a_full_refresh_in_parts_does_not_inherit_what_another_thread_holds(tree
         thread.join()
     assert report.orgs == Org.objects.exclude(type="gongwei").count()
     assert stored() == fresh()
+
+
+def test_a_refresh_worker_loads_its_part_facts_in_its_own_thread(settings):
+    """The parts of a full refresh keep every core busy: a worker process adds no helper threads (FACT_THREADS)."""
+    settings.FACT_THREADS = 2
+    name = connection.settings_dict["NAME"]
+    kept._start_worker(name)
+    assert settings.FACT_THREADS == 1
+    assert connection.settings_dict["NAME"] == name
