@@ -26,8 +26,9 @@ import os
 
 wsgi_app = "dangjian.wsgi:application"
 # A web process's connection pool is sized to its request threads: an evaluation in a request loads its facts in
-# its own thread, not with a helper taking the connection another request is about to need (settings.FACT_THREADS).
-os.environ.setdefault("FACT_THREADS", "1")
+# its own thread, not with a helper taking the connection another request is about to need (settings.FACT_THREADS;
+# whatever the environment file sets for the task worker and the commands).
+os.environ["FACT_THREADS"] = "1"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1))

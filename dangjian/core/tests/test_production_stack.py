@@ -295,6 +295,23 @@ def test_the_benchmarks_connections_run_with_the_documented_session_settings():
                 assert conn.execute(f"SHOW {name}").fetchone()[0].lower() == value.lower(), name
 
 
+def test_web_processes_load_compliance_facts_in_their_request_thread_only(monkeypatch, tmp_path):
+    """settings.FACT_THREADS: 2 by default (the task worker, commands), from the environment, and 1 in gunicorn's
+    processes, whose connection pools are sized to their request threads, whatever the environment says."""
+    import importlib.util
+
+    monkeypatch.delenv("FACT_THREADS", raising=False)
+    assert _settings(monkeypatch, tmp_path)["FACT_THREADS"] == 2
+    assert _settings(monkeypatch, tmp_path, FACT_THREADS="3")["FACT_THREADS"] == 3
+    monkeypatch.setenv(
+        "FACT_THREADS", "3"
+    )  # the environment file's, meant for the task worker and the commands
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", DEPLOY / "gunicorn.conf.py")
+    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert os.environ["FACT_THREADS"] == "1"
+    assert _settings(monkeypatch, tmp_path)["FACT_THREADS"] == 1
+
+
 def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatch):
     """deploy/gunicorn.conf.py's post_request: past GUNICORN_MAX_WORKER_MB the worker finishes and is replaced."""
     import importlib.util
