@@ -177,10 +177,13 @@ def release(key: Hashable, me: str, users: Iterable[str]) -> None:
     memo = _BRANCH_ORGS.get()
     if memo is None or key not in memo:
         return
-    done = memo.setdefault(("released", key), set())
-    done.add(me)
-    if done >= set(users):
-        del memo[key], memo[("released", key)]
+    with memo.setdefault(("lock", key), threading.Lock()):  # two threads' providers may finish together
+        if key not in memo:
+            return
+        done = memo.setdefault(("released", key), set())
+        done.add(me)
+        if done >= set(users):
+            del memo[key], memo[("released", key)]
 
 
 class RollMember(NamedTuple):

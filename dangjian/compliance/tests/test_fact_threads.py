@@ -141,6 +141,39 @@ def test_a_shared_read_is_computed_once_for_threads_asking_together():
     assert len(got) == 2 and got[0] is got[1]
 
 
+def test_the_last_readers_releasing_together_drop_a_shared_read_once():
+    """Two providers on two threads finishing at the same moment, the last readers of the scan: it is dropped, and
+    neither fails on the other's drop."""
+    added = {"meetings": threading.Event(), "orglife": threading.Event()}
+
+    class Together(set):  # each adds itself, then gives the other up to half a second to add itself too
+        def add(self, item):
+            super().add(item)
+            added[item].set()
+            added["orglife" if item == "meetings" else "meetings"].wait(0.5)
+
+    memo = {"scan": object(), ("released", "scan"): Together({"meeting_chairs"})}
+    token = facts_module._BRANCH_ORGS.set(memo)
+    errors: list[BaseException] = []
+    try:
+        import contextvars
+
+        def finish(me):
+            try:
+                facts_module.release("scan", me, ["meetings", "meeting_chairs", "orglife"])
+            except BaseException as exc:
+                errors.append(exc)
+
+        other = threading.Thread(target=contextvars.copy_context().run, args=(finish, "orglife"))
+        other.start()
+        finish("meetings")
+        other.join(5)
+    finally:
+        facts_module._BRANCH_ORGS.reset(token)
+    assert errors == []
+    assert "scan" not in memo and ("released", "scan") not in memo
+
+
 @pytest.mark.django_db
 def test_one_thread_inside_a_transaction(tree):
     scope = facts_module._scope(Org.objects.all())
