@@ -201,12 +201,15 @@ def leader_attendance(
     """Each member marked 领导干部: present at a record of `types` dated `start` … `end` (the branch's or their
     党小组's); else absent from all expecting them with a reason recorded for each (excused), or without
     (absent); not expected at any although records were held (they came later, or joined later); or none held."""
+    leaders = [member for member in facts.members if member.is_leader]
+    if not leaders:  # most branches: nothing to look up
+        return []
     held = [r for r in facts.records if r.types & types and start <= r.date <= end]
-    table = presence(facts, types, start, end)
+    table = presence(
+        facts, types, start, end, only={member.id for member in leaders}
+    )  # the leaders' rows only
     found = []
-    for member in facts.members:
-        if not member.is_leader:
-            continue
+    for member in leaders:
         mine = table.get(member.id, [])
         if any(reason is None for _record, reason in mine):
             status = PRESENT
