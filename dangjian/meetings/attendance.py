@@ -202,12 +202,11 @@ def leader_attendance(
     党小组's); else absent from all expecting them with a reason recorded for each (excused), or without
     (absent); not expected at any although records were held (they came later, or joined later); or none held."""
     leaders = [member for member in facts.members if member.is_leader]
-    if not leaders:  # most branches: nothing to look up
+    if not leaders:  # a branch without any: nothing to look up
         return []
     held = [r for r in facts.records if r.types & types and start <= r.date <= end]
-    table = presence(
-        facts, types, start, end, only={member.id for member in leaders}
-    )  # the leaders' rows only
+    # the presence of the leaders only (not of every member, to read the leaders' rows)
+    table = presence(facts, types, start, end, only={member.id for member in leaders})
     found = []
     for member in leaders:
         mine = table.get(member.id, [])
