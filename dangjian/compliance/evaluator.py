@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext_noop
@@ -204,6 +205,7 @@ def run_checks(
         for bucket, rule in zip(buckets, ruleset.rules, strict=True)
     ]
     todos: list[TodoItem] = []
+    todo_rules = _todo_rules(ruleset)
     shared = _MessagePool().get
     facts.reverse()  # popped from the end: in path order
     while facts:
@@ -231,7 +233,7 @@ def run_checks(
                     )
         if todo_on is not None:
             for org_facts in chunk:
-                todos.extend(_org_todo(org_facts, ruleset, todo_on))
+                todos.extend(_org_todo(org_facts, todo_rules, todo_on))
         del chunk, windows  # the chunk's facts go now, not with the list's last item
     results: list[Result] = []
     for bucket in buckets:
@@ -269,28 +271,41 @@ def todo_of(facts: list[OrgFacts], ruleset: Ruleset, on: dt.date) -> list[TodoIt
     """The 待办 of `todo` from facts built for `on`'s year as of `on`."""
     items: list[TodoItem] = []
     order = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    rules = _todo_rules(ruleset)
     for org_facts in facts:
-        items.extend(_org_todo(org_facts, ruleset, on))
+        items.extend(_org_todo(org_facts, rules, on))
     items.sort(key=lambda i: (i.due_by, i.org.path, order[i.rule.id]))
     return items
 
 
-def _org_todo(org_facts: OrgFacts, ruleset: Ruleset, on: dt.date) -> list[TodoItem]:
-    """One organisation's 待办 on `on`, in rule order (nothing when it is not active on `on`)."""
+def _todo_rules(ruleset: Ruleset) -> list[tuple[Rule, Any, frozenset[str]]]:
+    """(rule, its check kind's todo function, the types it applies to) of the rules with a 待办, in rule order."""
+    found = []
+    for rule in ruleset.rules:
+        kind = REGISTRY[rule.check]
+        if kind.todo is not None:
+            found.append((rule, kind.todo, frozenset(rule.applies_to)))
+    return found
+
+
+def _org_todo(
+    org_facts: OrgFacts, rules: list[tuple[Rule, Any, frozenset[str]]], on: dt.date
+) -> list[TodoItem]:
+    """One organisation's 待办 on `on`, in rule order (nothing when it is not active on `on`); `rules`: `_todo_rules`."""
     window = window_for(on.year, on, org_facts.founded_on, org_facts.dissolved_on)
     if window is None or not _active_on(org_facts, on):
         return []
     items: list[TodoItem] = []
-    for rule in ruleset.rules:
-        kind = REGISTRY[rule.check]
-        if kind.todo is None or org_facts.ref.type not in rule.applies_to:
+    ref = org_facts.ref
+    for rule, due, applies in rules:
+        if ref.type not in applies:
             continue
         try:
-            dues = kind.todo(org_facts, window, rule.typed_params, on)
+            dues = due(org_facts, window, rule.typed_params, on)
         except Exception as exc:
-            log.exception("compliance todo %s failed for org %s", rule.id, org_facts.ref.code)
+            log.exception("compliance todo %s failed for org %s", rule.id, ref.code)
             dues = [_failed_due(on, exc)]
-        items.extend(TodoItem(org_facts.ref, rule, d.period, d.due_by, d.message) for d in dues)
+        items.extend(TodoItem(ref, rule, d.period, d.due_by, d.message) for d in dues)
     return items
 
 
