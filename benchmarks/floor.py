@@ -13,8 +13,9 @@ The evaluation runs as configured (settings.FACT_THREADS: its facts loaded by tw
 than one thread it is also measured with its facts loaded by the evaluating thread alone, in the same run. The
 statements are captured from a one-thread evaluation (a connection's wrapper sees its own thread's statements only).
 
-The planner statistics are refreshed first (ANALYZE), as autovacuum keeps them on a production server; the
-connections carry the documented PostgreSQL settings (benchmarks/pgsettings.py, docs/deployment.md).
+The tables are vacuumed and their planner statistics refreshed first (VACUUM ANALYZE), as autovacuum keeps them on a
+production server; the connections carry the documented PostgreSQL settings (benchmarks/pgsettings.py,
+docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def measure(repeat: int) -> dict:
     from dangjian.orgs.models import Org
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM ANALYZE")
     today = dt.date.today()
     threads = settings.FACT_THREADS
 
