@@ -31,6 +31,8 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import connection, connections
 from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
+from django.db.models.lookups import In
 from django.utils import translation
 
 from dangjian.members.choices import HistoryField
@@ -238,6 +240,27 @@ def committee_size(posts: Iterable[PostSpan], on: dt.date) -> int:
     return sum(1 for p in posts if p.title in COMMITTEE_TITLES and p.held_on(on))
 
 
+# From this many paths of one length, `under_paths` compares the rows' path prefix with the set of them (one hashed
+# lookup a row) instead of one LIKE per path: a full refresh's part is about 30 单位's subtrees, and 30 LIKEs on each
+# of a city's 60,000 members made the part's member counts 310 ms instead of 50.
+MANY_PATHS = 4
+
+
+def under_paths(field: str, paths: Iterable[str]) -> Q:
+    """Rows whose `field` (an organisation path) starts with one of `paths` (nothing for no paths)."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for path in paths:
+        by_length[len(path)].append(path)
+    where = Q(pk__in=[])
+    for length, group in sorted(by_length.items()):
+        if len(group) >= MANY_PATHS:
+            where |= Q(In(Substr(field, 1, length), sorted(group)))
+        else:
+            for path in group:
+                where |= Q(**{f"{field}__startswith": path})
+    return where
+
+
 @dataclass
 class _Scope:
     orgs: list[Org]
@@ -255,10 +278,7 @@ class _Scope:
         """Rows whose organisation (at `prefix`) is where a member counted by the scope sits."""
         if self.member_org_ids is not None:
             return Q(**{f"{prefix}in": self.member_org_ids})
-        q = Q(**{f"{prefix}in": self.ext_sq})
-        for path in self.roots:
-            q |= Q(**{f"{prefix}path__startswith": path})
-        return q
+        return Q(**{f"{prefix}in": self.ext_sq}) | under_paths(f"{prefix}path", self.roots)
 
 
 ORG_FIELDS = (
@@ -296,10 +316,7 @@ def _scope(orgs) -> _Scope:
             roots.append(o.path)
     scope = _Scope(rows, {o.pk for o in rows}, ids_sq, ext_sq, tuple(roots))
     if isinstance(ids_sq, list):
-        where = Q(pk__in=ext_sq)
-        for path in roots:
-            where |= Q(path__startswith=path)
-        found = Org.objects.filter(where).values_list("pk", flat=True)
+        found = Org.objects.filter(Q(pk__in=ext_sq) | under_paths("path", roots)).values_list("pk", flat=True)
         return dataclasses.replace(scope, member_org_ids=list(found))
     return scope
 

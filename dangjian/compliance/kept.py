@@ -53,7 +53,7 @@ from dangjian.compliance.evaluator import (
     rule_orgs,
     run_checks,
 )
-from dangjian.compliance.facts import OrgRef, build_facts
+from dangjian.compliance.facts import OrgRef, build_facts, under_paths
 from dangjian.compliance.models import (
     KeptResult,
     KeptStamp,
@@ -199,10 +199,8 @@ def _parts(ruleset: Ruleset, jobs: int) -> list[list[str]]:
 
 def _part_q(keys: list[str]) -> Q:
     """The organisations of a part: each key's subtree (a key with one segment: that organisation only)."""
-    where = Q()
-    for key in keys:
-        where |= Q(path__startswith=key) if key.count("/") > 1 else Q(path=key)
-    return where
+    subtrees = [key for key in keys if key.count("/") > 1]
+    return under_paths("path", subtrees) | Q(path__in=[key for key in keys if key.count("/") <= 1])
 
 
 def _part_orgs(keys: list[str]):
