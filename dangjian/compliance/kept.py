@@ -714,11 +714,8 @@ def affected_orgs(paths: Iterable[str]):
     ids = {int(segment) for path in paths for segment in path.split("/") if segment}
     if not ids:
         return Org.objects.none()
-    held = Q()
-    for path in paths:
-        held |= Q(member__org__path__startswith=path)
     ids.update(
-        Post.objects.filter(held)
+        Post.objects.filter(under_paths("member__org__path", paths))
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=dt.date(dt.date.today().year - 1, 1, 1)))
         .values_list("org_id", flat=True)
         .distinct()
