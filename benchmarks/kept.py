@@ -74,9 +74,8 @@ def measure(repeat: int) -> dict:
     setup_test_environment()  # the test client's renderer hooks; no test database is created
     from django.db import connection
 
-    with (
-        connection.cursor() as cursor
-    ):  # what autovacuum keeps in production (off here): no dead rows, statistics
+    # what autovacuum keeps in production (off here): no dead rows, fresh statistics
+    with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     today = dt.date.today()
     with open(os.devnull, "w") as sink:

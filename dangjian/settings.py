@@ -10,7 +10,7 @@ DB_POOL_SIZE / DB_POOL_MIN_SIZE / DB_POOL_TIMEOUT  PostgreSQL connection pool pe
 AUDIT_RETENTION_DAYS  days audit events are kept at least (default and minimum 180)
 FORM_TOKEN_RETENTION_DAYS  days consumed one-time form tokens are kept (default 7, at least 1)
 REFRESH_JOBS  processes of a full refresh of the kept results on PostgreSQL (default: the number of cores)
-FACT_THREADS  threads loading the compliance facts of a large scope on PostgreSQL (default 2; 1 in web processes)
+FACT_THREADS  threads loading the compliance facts of a large scope on PostgreSQL (default 2; web and refresh workers: 1)
 EMAIL_* / DEFAULT_FROM_EMAIL / SITE_URL / SMS_BACKEND  the reminders' e-mail digest (SMTP) and SMS gateway adapter
 deploy/dangjian.env.example describes every setting (a test checks that none is missing from it).
 """
@@ -374,9 +374,10 @@ FORM_TOKEN_RETENTION_DAYS = int(os.environ.get("FORM_TOKEN_RETENTION_DAYS", "7")
 # A full refresh of the kept results (nightly, after a bulk load) on PostgreSQL evaluates the 单位 in this many
 # processes at once, each 单位 whole in one of them (compliance/kept.py); 1 refreshes in this process only.
 REFRESH_JOBS = max(1, int(os.environ.get("REFRESH_JOBS", "0")) or (os.cpu_count() or 1))
-# The facts of a large scope's evaluation (the nightly refresh's parts, a command's, the task worker's) are loaded by
-# this many threads, each on its own connection (compliance/facts.py); 1 loads them in the evaluating thread only.
-# deploy/gunicorn.conf.py sets 1 for the web processes, whose connection pools are sized to their request threads.
+# The facts of a large scope's evaluation (a command's, the task worker's) are loaded by this many threads, each on its
+# own connection (compliance/facts.py); 1 loads them in the evaluating thread only. The web processes
+# (deploy/gunicorn.conf.py: their connection pools are sized to their request threads) and the worker processes of a
+# full refresh in parts (they already keep every core busy) always use 1.
 FACT_THREADS = max(1, int(os.environ.get("FACT_THREADS", "2")))
 if FORM_TOKEN_RETENTION_DAYS < 1:
     from django.core.exceptions import ImproperlyConfigured

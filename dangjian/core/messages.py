@@ -162,9 +162,8 @@ class Message:
         return NotImplemented
 
     def __hash__(self) -> int:  # of the message, not of its rendering (a str equal to it hashes differently)
-        if (
-            self._hash is None
-        ):  # once: a member's shortfall groups tens of thousands of members by their message
+        # computed once: a member's shortfall groups tens of thousands of members by their message
+        if self._hash is None:
             self._hash = hash((self.msgid, self.is_plural, tuple(sorted(self.params.items()))))
         return self._hash
 
