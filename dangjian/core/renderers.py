@@ -16,8 +16,9 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.template import TemplateDoesNotExist
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
+
+from dangjian.core.escape import esc
 
 _WIDGETS = "django/forms/widgets/"
 _INCLUDE_INPUT = '{% include "django/forms/widgets/input.html" %}\n'
@@ -53,33 +54,31 @@ def _attrs(attrs: dict[str, Any]) -> str:
     for name, value in attrs.items():
         if value is False:
             continue
-        out.append(f" {conditional_escape(name)}")
+        out.append(f" {esc(name)}")
         if value is not True:
-            out.append(f'="{conditional_escape(value)}"')
+            out.append(f'="{esc(value)}"')
     return "".join(out)
 
 
 def _input(widget: dict[str, Any]) -> str:
     value = widget["value"]
-    shown = f' value="{conditional_escape(value)}"' if value is not None else ""
+    shown = f' value="{esc(value)}"' if value is not None else ""
     return (
-        f'<input type="{conditional_escape(widget["type"])}" name="{conditional_escape(widget["name"])}"'
-        f"{shown}{_attrs(widget['attrs'])}>"
+        f'<input type="{esc(widget["type"])}" name="{esc(widget["name"])}"{shown}{_attrs(widget["attrs"])}>'
     )
 
 
 def _option(option: dict[str, Any]) -> str:
     return (
-        f'<option value="{conditional_escape(option["value"])}"{_attrs(option["attrs"])}>'
-        f"{conditional_escape(option['label'])}</option>\n"
+        f'<option value="{esc(option["value"])}"{_attrs(option["attrs"])}>{esc(option["label"])}</option>\n'
     )
 
 
 def _select(widget: dict[str, Any]) -> str | None:
-    out = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
+    out = [f'<select name="{esc(widget["name"])}"{_attrs(widget["attrs"])}>']
     for group_name, group_choices, _index in widget["optgroups"]:
         if group_name:
-            out.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            out.append(f'\n  <optgroup label="{esc(group_name)}">')
         for option in group_choices:
             if option.get("template_name") != _WIDGETS + "select_option.html":
                 return None  # an option template of its own: the templates render it
