@@ -40,6 +40,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -89,10 +90,11 @@ class Stack:
             cwd=ROOT,
             check=True,
         )
-        log = open(self.log_dir / "worker.log", "ab")  # closed when the process ends
-        self.worker = subprocess.Popen(
-            [str(BIN / "dangjian"), "worker"], env=self.env, cwd=ROOT, stdout=log, stderr=log
-        )
+        self.worker = self._start_worker()
+        self.worker_restarts = 0
+        self.worker_peak_mb = 0.0
+        self._stopping = threading.Event()
+        threading.Thread(target=self._keep_worker, daemon=True).start()
         log = open(self.log_dir / "gunicorn.log", "ab")
         self.gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
@@ -114,6 +116,30 @@ class Stack:
                 pass
             time.sleep(1)
         raise SystemExit(f"gunicorn 120 秒内未就绪，见 {self.log_dir / 'gunicorn.log'}")
+
+    def _start_worker(self) -> subprocess.Popen:
+        log = open(self.log_dir / "worker.log", "ab")  # closed when the process ends
+        return subprocess.Popen(
+            [str(BIN / "dangjian"), "worker"], env=self.env, cwd=ROOT, stdout=log, stderr=log
+        )
+
+    def _keep_worker(self) -> None:
+        """What systemd does for deploy/dangjian-worker.service (Restart=always, RestartSec=1): a task worker that
+        leaves (it does, past settings.TASK_WORKER_MAX_MB, after a large export) is started again a second later. Without
+        it the rest of a run would have no refreshes after writes and no background exports, and look lighter than
+        production. Its peak memory is sampled every second."""
+        import psutil
+
+        while not self._stopping.wait(1):
+            try:
+                rss = psutil.Process(self.worker.pid).memory_info().rss / 2**20
+                self.worker_peak_mb = max(self.worker_peak_mb, round(rss, 1))
+            except psutil.NoSuchProcess:
+                pass
+            if self.worker.poll() is not None and not self._stopping.wait(1):
+                self.worker = self._start_worker()
+                self.procs[1] = self.worker
+                self.worker_restarts += 1
 
     def worker_pids(self) -> list[int]:
         import psutil
@@ -137,9 +163,12 @@ class Stack:
             "gunicorn_workers_mb": sorted(rss(pid) for pid in self.worker_pids()),
             "gunicorn_master_mb": rss(self.gunicorn.pid),
             "task_worker_mb": rss(self.worker.pid),
+            "task_worker_peak_mb": self.worker_peak_mb,
+            "task_worker_restarts": self.worker_restarts,
         }
 
     def stop(self) -> None:
+        self._stopping.set()
         for proc in self.procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -387,7 +416,9 @@ def markdown(result: dict) -> str:
             f"吞吐量 {_fmt([t['rps'] for t in totals], 1)} 请求/秒；失败 {_fmt([t['failures'] for t in totals])} 次；"
             f"运行后 gunicorn 工作进程内存（RSS）最大 {_fmt(workers)} MB"
             f"（各进程：{'、'.join(str(x) for x in scenarios[-1]['memory']['gunicorn_workers_mb'])} MB），"
-            f"后台任务进程 {_fmt([run['memory']['task_worker_mb'] for run in scenarios])} MB。",
+            f"后台任务进程 {_fmt([run['memory']['task_worker_mb'] for run in scenarios])} MB"
+            f"（运行中最大 {_fmt([run['memory'].get('task_worker_peak_mb', 0) for run in scenarios])} MB，"
+            f"超过内存上限退出后重新启动 {_fmt([run['memory'].get('task_worker_restarts', 0) for run in scenarios])} 次）。",
         ]
         waits = [w for run in scenarios for w in run.get("export_waits_ms", [])]
         if waits:
