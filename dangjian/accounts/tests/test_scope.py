@@ -97,3 +97,36 @@ def test_a_gongwei_grant_with_descendants_filters_nothing(users, tree, make_user
     assert not scope_for(users["dangwei_a"]).everything
     with pytest.raises(IntegrityError), transaction.atomic():
         Org.objects.create(code="X", name="无上级党委", type="dangwei", path="99999999/")
+
+
+def test_a_scope_is_read_in_one_query_with_every_grant(tree, make_user, django_assert_num_queries):
+    """The scope's query (written once from the models, not compiled per request): party assignments with their
+    organisation's path and whether they reach the subtree; a revoked system role is no role; an active one makes
+    a system account, which sees no party record."""
+    from dangjian.accounts.choices import SystemRole, SystemRoleStatus
+    from dangjian.accounts.models import RoleAssignment, SystemRoleGrant
+    from dangjian.accounts.scope import Grant, _load
+
+    user = make_user("two_roles", "branch_admin", tree.a1)
+    RoleAssignment.objects.create(user=user, role="dangwei_admin", org=tree.b, include_descendants=False)
+    SystemRoleGrant.objects.create(user=user, role=SystemRole.SYSTEM_ADMIN, status=SystemRoleStatus.REVOKED)
+    with django_assert_num_queries(1):
+        scope = _load(user)
+    assert sorted(scope.grants, key=lambda g: g.org_id) == sorted(
+        [
+            Grant("branch_admin", tree.a1.pk, tree.a1.path, True),
+            Grant("dangwei_admin", tree.b.pk, tree.b.path, False),
+        ],
+        key=lambda g: g.org_id,
+    )
+    assert scope.system_role is None and not scope.everything
+    assert scope.covers(tree.a1g1) and scope.covers(tree.b) and not scope.covers(tree.a2)
+
+    root = make_user("root_admin", "gongwei_admin", tree.gw)
+    assert _load(root).everything
+
+    system = make_user("sys_only")
+    SystemRoleGrant.objects.create(user=system, role=SystemRole.SYSTEM_ADMIN, status=SystemRoleStatus.ACTIVE)
+    with django_assert_num_queries(1):
+        scope = _load(system)
+    assert scope.system_role == SystemRole.SYSTEM_ADMIN and scope.grants == []
