@@ -115,6 +115,11 @@ def due_on(month: dt.date, day: int | None) -> dt.date:
     return month.replace(day=day) if day else last_day(month)
 
 
+def collection_days(branch_ids) -> dict[int, int]:
+    """The 党费集中交纳日 (day of the month) of each of these 党支部 that has set one (one query)."""
+    return dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
+
+
 def due_date(org, month: dt.date) -> dt.date:
     """The branch's 党费集中交纳日 in `month` (default: the month's last day). Overdue from the day after."""
     day = CollectionDay.objects.filter(org_id=branch_id(org)).values_list("day", flat=True).first()
@@ -238,7 +243,9 @@ def arrears_span(as_of: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(as_of.year - 1, 1, 1), month_start(as_of)
 
 
-def arrears(members, as_of: dt.date, *, span: tuple[list, dict] | None = None) -> list[ArrearsRow]:
+def arrears(
+    members, as_of: dt.date, *, span: tuple[list, dict] | None = None, days: dict[int, int] | None = None
+) -> list[ArrearsRow]:
     """Members with unpaid (or partly paid) overdue months as of `as_of`, over the months from January of
     the previous year. `consecutive` is the length of the latest run of consecutive unpaid overdue months
     (a paid or exempt month, or a month without a base, ends a run). Cases are derived as the latest
@@ -252,8 +259,8 @@ def arrears(members, as_of: dt.date, *, span: tuple[list, dict] | None = None) -
     first, last = arrears_span(as_of)
     # `span`: what ledger_span(members, *arrears_span(as_of)) returned, when the caller reads those rows too
     member_list, rows = span if span is not None else ledger_span(members, first, last)
-    branch_ids = {branch_id(m.org) for m in member_list}
-    days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
+    if days is None:  # `days`: collection_days() of the members' branches, when the caller has read them
+        days = collection_days({branch_id(m.org) for m in member_list})
     reviewed = dict(
         ArrearsReview.objects.filter(member__in=_member_ids(members), reviewed_on__lte=as_of)
         .values("member_id")

@@ -177,7 +177,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     政治生日 this month and their study hours against the target (a fixed number of queries)."""
     from dangjian.appraisals.selectors import open_ballots as open_appraisal_ballots
     from dangjian.dues.choices import LedgerStatus
-    from dangjian.dues.ledger import arrears, arrears_span, due_date, ledger_span
+    from dangjian.dues.ledger import arrears, arrears_span, branch_id, collection_days, due_on, ledger_span
     from dangjian.evaluations.selectors import open_ballots, open_self_assessments
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
@@ -189,7 +189,8 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     own = Member.objects.filter(pk=member.pk)
     span = ledger_span([member], *arrears_span(on))  # this month's row and the arrears from one ledger
     month_row = span[1].get(member.pk, {}).get(month)
-    found = arrears(own, on, span=span)
+    days = collection_days([branch_id(member.org)])  # read once: for the arrears and this month's due date
+    found = arrears(own, on, span=span, days=days)
     owed = found[0].unpaid_months if found else []
     # every overdue month, last year's included
     outstanding = (
@@ -209,7 +210,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     return MemberHome(
         member=member,
         month_row=month_row,
-        due_date=due_date(member.org, on),
+        due_date=due_on(month, days.get(branch_id(member.org))),
         arrears=owed,
         outstanding=outstanding,
         activities=activities,

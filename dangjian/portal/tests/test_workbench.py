@@ -237,7 +237,7 @@ def test_a_members_outstanding_dues_include_last_years_unpaid_months(users, froz
     with CaptureQueriesContext(connection) as queries:
         workbench.member_home(member, on=TODAY)
     dues_reads = [q for q in queries.captured_queries if '"dues_' in q["sql"]]
-    assert len(dues_reads) == 6  # payments, bases, reliefs (one ledger), collection day twice, reviews
+    assert len(dues_reads) == 5  # payments, bases, reliefs (one ledger), the collection day once, reviews
 
 
 def test_the_dues_and_development_menu_entries_open_the_overviews_for_a_committee_admin(
@@ -331,3 +331,18 @@ def test_this_months_dues_are_due_by_the_collection_day_until_paid(client, users
         method="cash",
     )
     assert dues_item() is None
+
+
+def test_a_members_due_date_is_their_branchs_collection_day(users, tree, make_member, frozen):
+    """The home page's “请于 … 前交纳”: the 集中交纳日 of the member's 党支部 (a 党小组's member: its branch's), else the
+    month's last day; read once with the arrears."""
+    from dangjian.dues.services import set_collection_day
+
+    member = users["own_member"]
+    grouped = make_member(tree.a1g1, name="小组党员")
+    assert workbench.member_home(member, on=TODAY).due_date == dt.date(2026, 6, 30)
+    set_collection_day(actor=None, org=tree.a1, day=18)
+    assert workbench.member_home(member, on=TODAY).due_date == dt.date(2026, 6, 18)
+    assert workbench.member_home(grouped, on=TODAY).due_date == dt.date(2026, 6, 18)
+    set_collection_day(actor=None, org=tree.a2, day=5)  # another branch's day is not theirs
+    assert workbench.member_home(member, on=TODAY).due_date == dt.date(2026, 6, 18)
