@@ -28,11 +28,11 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+import municipal
 import pgsettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,38 +140,8 @@ def main() -> None:
     pgsettings.apply()  # the documented PostgreSQL settings, on every connection of this run (benchmarks/pgsettings.py)
     # plain HTTP on this machine, as `make demo` (the production settings would redirect the test client to HTTPS)
     env = {**os.environ, "DATABASE_URL": args.pg_url, "DANGJIAN_TASKS": "immediate", "LOCAL_HTTP": "1"}
-    name = args.pg_url.rsplit("/", 1)[-1]
-    base = args.pg_url.rsplit("/", 1)[0]
-    bin_dir = Path(sys.executable).parent
-    if not args.reuse:
-        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
-        started = time.perf_counter()
-        subprocess.run(
-            [bin_dir / "dangjian", "seed", "--scale", "municipal", "--seed", "1"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        print(
-            f"seeded {name} in {time.perf_counter() - started:.0f} s (with the first full refresh)",
-            file=sys.stderr,
-        )
-    else:  # the schema and the kept results of this code
-        subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    del base
-    # the pages name the collected, hashed static files (production's storage): collected as a deployment does
-    subprocess.run([bin_dir / "dangjian", "collectstatic", "--noinput", "-v", "0"], env=env, check=True)
-    pgsettings.report(args.pg_url)
-    result = subprocess.run(
-        [sys.executable, __file__, "--measure", "--repeat", str(args.repeat)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    municipal.prepare(args.pg_url, reuse=args.reuse, env=env)
+    figures = municipal.measured(__file__, args.repeat, env)
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 

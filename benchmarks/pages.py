@@ -21,11 +21,11 @@ import datetime as dt
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 
+import municipal
 import pgsettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,30 +145,8 @@ def main() -> None:
         "LOCAL_HTTP": "1",
         "DEBUG": "0",
     }
-    name = args.pg_url.rsplit("/", 1)[-1]
-    bin_dir = Path(sys.executable).parent
-    if not args.reuse:
-        subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-    subprocess.run([bin_dir / "dangjian", "migrate", "--noinput", "-v", "0"], env=env, check=True)
-    if not args.reuse:
-        subprocess.run(
-            [bin_dir / "dangjian", "seed", "--scale", "municipal", "--seed", "1"],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    # the pages name the collected, hashed static files (production's storage): collected as a deployment does
-    subprocess.run([bin_dir / "dangjian", "collectstatic", "--noinput", "-v", "0"], env=env, check=True)
-    pgsettings.report(args.pg_url)
-    result = subprocess.run(
-        [sys.executable, __file__, "--measure", "--repeat", str(args.repeat)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    municipal.prepare(args.pg_url, reuse=args.reuse, env=env)
+    figures = municipal.measured(__file__, args.repeat, env)
     print(json.dumps(figures, ensure_ascii=False, indent=2))
 
 

@@ -80,7 +80,10 @@ class Stack:
         }
         self.url = f"http://127.0.0.1:{port}"
         self.log_dir = log_dir
-        self.procs: list[subprocess.Popen] = []
+        self.gunicorn: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
+        self._stopping = threading.Event()
+        self._keeper: threading.Thread | None = None
 
     def start(self) -> None:
         subprocess.run([str(BIN / "dangjian"), "migrate", "--noinput"], env=self.env, cwd=ROOT, check=True)
@@ -93,8 +96,6 @@ class Stack:
         self.worker = self._start_worker()
         self.worker_restarts = 0
         self.worker_peak_mb = 0.0
-        self._stopping = threading.Event()
-        threading.Thread(target=self._keep_worker, daemon=True).start()
         log = open(self.log_dir / "gunicorn.log", "ab")
         self.gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
@@ -103,7 +104,8 @@ class Stack:
             stdout=log,
             stderr=log,
         )
-        self.procs = [self.gunicorn, self.worker]
+        self._keeper = threading.Thread(target=self._keep_worker, daemon=True)
+        self._keeper.start()
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.gunicorn.poll() is not None:
@@ -138,7 +140,6 @@ class Stack:
                 pass
             if self.worker.poll() is not None and not self._stopping.wait(1):
                 self.worker = self._start_worker()
-                self.procs[1] = self.worker
                 self.worker_restarts += 1
 
     def worker_pids(self) -> list[int]:
@@ -169,10 +170,13 @@ class Stack:
 
     def stop(self) -> None:
         self._stopping.set()
-        for proc in self.procs:
+        if self._keeper is not None:
+            self._keeper.join()  # no worker started after this
+        procs = [proc for proc in (self.gunicorn, self.worker) if proc is not None]
+        for proc in procs:
             if proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
-        for proc in self.procs:
+        for proc in procs:
             try:
                 proc.wait(timeout=40)
             except subprocess.TimeoutExpired:
