@@ -269,14 +269,15 @@ def arrears(
         .values_list("member_id", "through")
     )
     open_status = (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value)
+    span_months = month_range(first, last)
+    overdue_by_day: dict[int | None, list[dt.date]] = {}  # the members of a branch share its collection day
     result = []
     for member in member_list:
         day = days.get(branch_id(member.org))
-        months = []
-        for month in month_range(first, last):
-            if as_of <= due_on(month, day):
-                break  # not overdue yet (the collection day itself is not overdue)
-            months.append(month)
+        months = overdue_by_day.get(day)
+        if months is None:
+            # not overdue yet: the collection day itself is not overdue
+            months = overdue_by_day[day] = [m for m in span_months if as_of > due_on(m, day)]
         member_rows = rows.get(member.pk, {})
         flags = [(r := member_rows.get(m)) is not None and r.status in open_status for m in months]
         unpaid = [m for m, flag in zip(months, flags, strict=True) if flag]

@@ -7,11 +7,10 @@ group. No read here, or anywhere, groups ratings by voter: the counters hold no 
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.pinyin import name_key
@@ -189,26 +188,34 @@ def has_voted(ev: Evaluation, member_id: int) -> bool:
     return Participation.objects.filter(evaluation=ev, voter__member_id=member_id).exists()
 
 
-def open_ballots(member_id: int, on: dt.date | None = None) -> list[Evaluation]:
-    """The evaluations in their 测评 step in which the member receives a ballot and has not voted (one query):
-    the member's home page says “请参加民主测评”."""
+def open_for_member(member_id: int) -> tuple[list[Evaluation], list[Participant]]:
+    """What the member's home page offers of the evaluations, in one query: the evaluations in their 测评 step in
+    which the member receives a ballot and has not voted (“请参加民主测评”), and the member's participations in
+    evaluations at their 个人自评 step (the form), each in the order the evaluations were opened."""
     params = load_params()
-    found = Participant.objects.filter(member_id=member_id, evaluation__step=Step.VOTING).exclude(
-        pk__in=Participation.objects.filter(voter__member_id=member_id).values("voter_id")
-    )
-    if not params.probationary_vote.value:
-        found = found.filter(formal=True)
-    return [p.evaluation for p in found.select_related("evaluation__org").order_by("evaluation__opened_on")]
-
-
-def open_self_assessments(member_id: int) -> list[Participant]:
-    """The member's participations in evaluations at their 个人自评 step (one query): the member's home page offers
-    the form."""
-    return list(
-        Participant.objects.filter(member_id=member_id, evaluation__step=Step.SELF)
+    rows = (
+        Participant.objects.filter(member_id=member_id, evaluation__step__in=(Step.VOTING, Step.SELF))
+        .annotate(voted=Exists(Participation.objects.filter(voter_id=OuterRef("pk"))))
         .select_related("evaluation__org")
         .order_by("evaluation__opened_on", "pk")
     )
+    ballots, selfs = [], []
+    for p in rows:
+        if p.evaluation.step == Step.SELF:
+            selfs.append(p)
+        elif not p.voted and (p.formal or params.probationary_vote.value):
+            ballots.append(p.evaluation)
+    return ballots, selfs
+
+
+def open_ballots(member_id: int) -> list[Evaluation]:
+    """The evaluations in their 测评 step in which the member receives a ballot and has not voted (one query)."""
+    return open_for_member(member_id)[0]
+
+
+def open_self_assessments(member_id: int) -> list[Participant]:
+    """The member's participations in evaluations at their 个人自评 step (one query)."""
+    return open_for_member(member_id)[1]
 
 
 @dataclass(frozen=True)

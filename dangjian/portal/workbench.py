@@ -178,7 +178,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     from dangjian.appraisals.selectors import open_ballots as open_appraisal_ballots
     from dangjian.dues.choices import LedgerStatus
     from dangjian.dues.ledger import arrears, arrears_span, branch_id, collection_days, due_on, ledger_span
-    from dangjian.evaluations.selectors import open_ballots, open_self_assessments
+    from dangjian.evaluations.selectors import open_for_member
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
     from dangjian.meetings.plans import upcoming
@@ -207,6 +207,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     )
     for m in activities:
         m.type_labels = _("、").join(str(MeetingType(k.type).label) for k in m.kinds.all())
+    ballots, selfs = open_for_member(member.pk)  # the evaluations' 测评 and 个人自评 in one query
     return MemberHome(
         member=member,
         month_row=month_row,
@@ -220,7 +221,7 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         month_label=f"{on:%Y-%m}",
         month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
         planned=tuple(upcoming(Org.objects.filter(path__startswith=branch.path), on, limit=3)),
-        ballots=tuple(open_ballots(member.pk)),
-        self_assessments=tuple(open_self_assessments(member.pk)),
+        ballots=tuple(ballots),
+        self_assessments=tuple(selfs),
         appraisal_ballots=tuple(open_appraisal_ballots(member.pk)),
     )

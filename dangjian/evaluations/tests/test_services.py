@@ -94,6 +94,26 @@ def test_a_probationary_member_is_rated_but_has_no_ballot(branch, opened):
     assert [e.pk for e in selectors.open_ballots(branch.formal[0].pk)] == [ev.pk]
 
 
+def test_what_the_home_page_offers_follows_the_step_and_the_vote(branch, opened, django_assert_num_queries):
+    """open_for_member: the 个人自评 at its step, the ballot while 测评 is open and not yet cast, nothing before or
+    after (one query for both)."""
+    voter, other = branch.formal[0], branch.formal[1]
+    assert selectors.open_for_member(voter.pk) == ([], [])  # 学习教育
+    ev = advance_to(opened, "self", branch.admin)
+    ballots, selfs = selectors.open_for_member(voter.pk)
+    assert ballots == [] and [(p.evaluation_id, p.member_id) for p in selfs] == [(ev.pk, voter.pk)]
+    ev = advance_to(ev, "voting", branch.admin)
+    vote(ev, voter, branch)
+    assert selectors.open_for_member(voter.pk) == ([], [])  # cast
+    with django_assert_num_queries(1):
+        ballots, selfs = selectors.open_for_member(other.pk)
+    assert [e.pk for e in ballots] == [ev.pk] and selfs == []
+    assert ballots[0].org.name == branch.org.name  # read with the evaluation
+    assert selectors.open_for_member(branch.probationary.pk) == ([], [])  # rated, no ballot
+    advance_to(ev, "grading", branch.admin)
+    assert selectors.open_for_member(other.pk) == ([], [])
+
+
 def test_an_administrator_cannot_vote_for_a_member(branch, opened):
     ev = advance_to(opened, "voting", branch.admin)
     before = state()

@@ -238,6 +238,8 @@ def test_a_members_outstanding_dues_include_last_years_unpaid_months(users, froz
         workbench.member_home(member, on=TODAY)
     dues_reads = [q for q in queries.captured_queries if '"dues_' in q["sql"]]
     assert len(dues_reads) == 5  # payments, bases, reliefs (one ledger), the collection day once, reviews
+    evaluation_reads = [q for q in queries.captured_queries if '"evaluations_' in q["sql"]]
+    assert len(evaluation_reads) == 1  # the 测评 ballots and the 个人自评 forms together
 
 
 def test_the_dues_and_development_menu_entries_open_the_overviews_for_a_committee_admin(
