@@ -226,7 +226,8 @@ def ledger_span(members, first: dt.date, last: dt.date) -> tuple[list, dict[int,
 
 
 def ledger(members, month: dt.date) -> list[LedgerRow]:
-    """One row per member with a base in force in `month` who had joined by then (a Member queryset)."""
+    """One row per member with a base in force in `month` who had joined by then (a Member queryset, or a list
+    of members read with their organisation, as `ledger_span` takes)."""
     month = month_start(month)
     member_list, rows = ledger_span(members, month, month)
     return [rows[m.pk][month] for m in member_list if month in rows.get(m.pk, {})]

@@ -528,6 +528,17 @@ def test_query_count_is_constant(client, users, tree, make_member, page):
     assert large <= 14
 
 
+def test_the_sheet_reads_its_members_once_and_not_their_personal_data(client, users, tree, make_member):
+    login(client, users["branch_a1"])
+    _grow(make_member, tree, 4)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(sheet_url(tree.a1))
+    assert len(response.context["sheet"].rows) >= 4  # and the tree's own member, without a base
+    sql = [q["sql"] for q in ctx.captured_queries]
+    assert len([q for q in sql if q.startswith('SELECT "members_member"."id"')]) == 1
+    assert not [q for q in sql if '"id_number"' in q or '"phone"' in q]
+
+
 def test_select_all_records_a_sheet_in_a_bounded_number_of_queries(client, users, tree, make_member):
     """全选 on a collection sheet: the same number of queries for 5 members as for 35."""
     login(client, users["branch_a1"])
