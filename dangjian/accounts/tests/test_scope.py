@@ -130,3 +130,32 @@ def test_a_scope_is_read_in_one_query_with_every_grant(tree, make_user, django_a
     with django_assert_num_queries(1):
         scope = _load(system)
     assert scope.system_role == SystemRole.SYSTEM_ADMIN and scope.grants == []
+
+
+def test_the_scope_as_sql_selects_what_the_filter_selects(users, tree, make_user, django_user_model):
+    """Scope.org_sql, for the queries written by hand, against Scope.org_q, for every kind of scope: a 工委 (all),
+    a 党委 and a 党支部 with their subtrees, one organisation without its 党小组, two grants, a member, no role,
+    a superuser."""
+    from django.db import connection
+
+    from dangjian.accounts.scope import Grant
+
+    only_a1 = make_user("only_a1", "branch_admin", tree.a1, include_descendants=False)
+    two = make_user("two_grants", "branch_admin", tree.a1, include_descendants=False)
+    superuser = django_user_model.objects.create_superuser("root_scope", password="x")
+    table = connection.ops.quote_name(Org._meta.db_table)
+    scopes = [scope_for(u) for u in (users["gongwei"], users["dangwei_a"], users["branch_a1"], only_a1)]
+    scopes += [scope_for(u) for u in (users["member_a1"], users["norole"], superuser)]
+    both = scope_for(two)
+    both.grants.append(Grant("branch_admin", tree.b.pk, tree.b.path, True))  # and a second one, with subtree
+    scopes.append(both)
+    seen = []
+    for scope in scopes:
+        sql, params = scope.org_sql("o.path", "o.id")
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT o.code FROM {table} o WHERE {sql}", params)
+            found = sorted(code for (code,) in cursor.fetchall())
+        assert found == codes(Org.objects.filter(scope.org_q())), scope
+        seen.append(len(found))
+    assert seen[2:4] == [2, 1] and seen[4:6] == [0, 0] and seen[0] == seen[6] == Org.objects.count()
+    assert seen[7] == 1 + Org.objects.filter(path__startswith=tree.b.path).count()
