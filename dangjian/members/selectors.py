@@ -148,11 +148,12 @@ def birthday_of(member: Member, month: dt.date) -> Birthday | None:
 
 def birthdays(members, month: dt.date) -> list[Birthday]:
     """The members of `members` (a queryset) on the roll at the end of `month` whose 入党 anniversary falls
-    in it, by branch, day and name (one query)."""
+    in it, by branch, day and name (one query; the members' personal data is neither read nor decrypted)."""
     qs = (
         members.on_roll(month_end(month))
         .filter(joined_on__month=month.month, joined_on__year__lt=month.year)
         .select_related("org", "org__parent")
+        .only("pk", "name", "joined_on", "confirmed_on", "inactive_from", "org")
     )
     found = [b for b in (birthday_of(m, month) for m in qs) if b is not None]
     return sorted(
