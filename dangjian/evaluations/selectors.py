@@ -199,7 +199,8 @@ def open_for_member(member_id: int) -> tuple[list[Evaluation], list[Participant]
         .select_related("evaluation__org")
         .order_by("evaluation__opened_on", "pk")
     )
-    ballots, selfs = [], []
+    ballots: list[Evaluation] = []
+    selfs: list[Participant] = []
     for p in rows:
         if p.evaluation.step == Step.SELF:
             selfs.append(p)
