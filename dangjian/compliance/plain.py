@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
@@ -27,8 +28,11 @@ _OPEN, _CLOSE = "（(", "）)"
 _RULE_ID = re.compile(r"\s*\b[A-Z]+(?:-(?:[A-Z0-9]+|\*))+\b\s*")
 
 
+@lru_cache(maxsize=2048)
 def _without_remarks(text: str) -> str:
-    """`text` without the parenthetical remarks (（…） or (…), nested ones included) that are provenance."""
+    """`text` without the parenthetical remarks (（…） or (…), nested ones included) that are provenance. The texts are
+    the rulebooks' bases and notes, a few hundred in all: kept once worked out (a 支部's results page asks for some
+    eighty on every view)."""
     out: list[str] = []
     stack: list[int] = []  # where each open remark starts in `out`
     for ch in text:

@@ -1,4 +1,6 @@
-"""The organisation rows of the compliance overview, written in Python: a 党委's overview shows each of its
+"""A result's status as a badge or as a dot and words, and the organisation rows of the compliance overview, written in
+Python. The status is shown once per result on an organisation's results page (and per change of its history):
+an `{% include %}` of a one-line template each time. The overview: a 党委's overview shows each of its
 organisations by every rule that applies (a hundred rows of some forty cells), and the template's loop over the
 cells took most of the page's CPU. The markup is the template's, to the character (a test compares both); the
 单位 rows' cells are `selectors.UnitRow.cells_html`."""
@@ -8,11 +10,41 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from dangjian.core.escape import esc
 
 register = template.Library()
+
+# the statuses' words (msgids, translated when shown); anything else: 不适用
+_STATUS_LABELS = {
+    "pass": gettext_noop("符合"),
+    "fail": gettext_noop("不符合"),
+    "pending": gettext_noop("待定"),
+}
+_NOT_APPLICABLE = gettext_noop("不适用")
+
+
+def _status_label(status) -> str:
+    return esc(gettext(_STATUS_LABELS.get(status, _NOT_APPLICABLE)))
+
+
+@register.simple_tag
+def status_badge(status) -> SafeString:
+    """What compliance/_status.html gave: the status as a coloured badge."""
+    s = esc(status)
+    return mark_safe(f'<span class="badge dj-s dj-s-{s}" data-status="{s}">{_status_label(status)}</span>')
+
+
+@register.simple_tag
+def status_text(status) -> SafeString:
+    """What compliance/_status_text.html gave: a coloured dot and the status in words."""
+    s = esc(status)
+    return mark_safe(
+        f'<span class="text-nowrap" data-history-status="{s}"><span class="dj-dot dj-c-{s}"></span>'
+        f"{_status_label(status)}</span>"
+    )
+
 
 _SYMBOLS = {"pass": "✓", "fail": "✗", "pending": "…"}  # not applicable: –
 
@@ -35,12 +67,7 @@ def _cell(result, titles: dict[str, str]) -> str:
 def org_rows(rows, org_query) -> SafeString:
     """The rows of `compliance/_org_rows.html` (the overview's opened 单位, and the rows a 单位 loads when it is
     opened): selectors.OrgRow, each with its cells in the columns' order (None where the rule does not apply)."""
-    titles = {
-        "pass": esc(gettext("符合")),
-        "fail": esc(gettext("不符合")),
-        "pending": esc(gettext("待定")),
-        "not_applicable": esc(gettext("不适用")),
-    }
+    titles = {status: _status_label(status) for status in ("pass", "fail", "pending", "not_applicable")}
     query = esc(org_query)
     out = []
     for row in rows:

@@ -1,6 +1,7 @@
-"""The compliance overview's organisation rows (`{% org_rows %}`, written in Python for speed) are the markup of the
-template they replaced, to the character: every status, a failed result with and without missing periods, a rule
-that does not apply (an empty cell), indentation, escaping, in Chinese and in English."""
+"""The compliance overview's organisation rows (`{% org_rows %}`) and a result's status as a badge or in words
+(`{% status_badge %}`, `{% status_text %}`), written in Python for speed, are the markup of the templates they
+replaced, to the character: every status, a failed result with and without missing periods, a rule that does not
+apply (an empty cell), indentation, escaping, in Chinese and in English."""
 
 from __future__ import annotations
 
@@ -62,3 +63,30 @@ def test_rows_are_the_templates_markup(language, query):
     assert ours.count('<tr class="dj-co"') == 2 and ours.count('<td class="dj-c"></td>') == 3
     assert "&lt;东区&gt; &amp; &quot;西区&quot;" in ours and "<东区>" not in ours
     assert "第&lt;1&gt;季度 &amp; &#x27;x&#x27;" in ours
+
+
+# compliance/_status.html and _status_text.html, the includes the status tags replaced
+BADGE = (
+    '{% load i18n %}<span class="badge dj-s dj-s-{{ status }}" data-status="{{ status }}">{% if status == "pass" %}'
+    '{% translate "符合" %}{% elif status == "fail" %}{% translate "不符合" %}{% elif status == "pending" %}'
+    '{% translate "待定" %}{% else %}{% translate "不适用" %}{% endif %}</span>'
+)
+TEXT = (
+    '{% load i18n %}<span class="text-nowrap" data-history-status="{{ status }}"><span class="dj-dot dj-c-{{ status }}">'
+    '</span>{% if status == "pass" %}{% translate "符合" %}{% elif status == "fail" %}{% translate "不符合" %}'
+    '{% elif status == "pending" %}{% translate "待定" %}{% else %}{% translate "不适用" %}{% endif %}</span>'
+)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("status", ["pass", "fail", "pending", "not_applicable", "<x>"])
+def test_status_tags_are_the_includes_markup(language, status):
+    django = engines["django"]
+    with translation.override(language):
+        for reference, tag in ((BADGE, "status_badge"), (TEXT, "status_text")):
+            expected = django.from_string(reference).render({"status": status})
+            ours = django.from_string(f"{{% load compliance_tags %}}{{% {tag} status %}}").render(
+                {"status": status}
+            )
+            assert ours == expected
+            assert "<x>" not in ours
