@@ -269,6 +269,12 @@ def decorate(meetings: list[Meeting]) -> list[Meeting]:
     return meetings
 
 
+def _personal(*members: str) -> list[str]:
+    """The personal-data columns of the members reached through `members`: the record's pages show their names only,
+    so the 身份证号 and phone are neither read nor decrypted for them (read when asked for, as a deferred field is)."""
+    return [f"{m}__{name}" for m in members for name in ("id_number", "phone")]
+
+
 def meeting_list(user, filters: dict[str, Any]):
     """Records visible to `user`, narrowed by the cleaned filters, newest first. Not evaluated: the
     caller paginates (one COUNT, one page query with the organisation and the author joined, one
@@ -276,6 +282,7 @@ def meeting_list(user, filters: dict[str, Any]):
     qs = (
         Meeting.objects.visible_to(user)
         .select_related("org", "created_by", "created_by__member")
+        .defer(*_personal("created_by__member"))
         .prefetch_related(_with_kinds())
         .order_by("-date", "-id")
     )
@@ -297,9 +304,9 @@ def meeting_list(user, filters: dict[str, Any]):
 def visible_meeting(user, pk: int) -> Meeting:
     """One record the user may see, with what its detail page shows; 404 otherwise (one query)."""
     return get_object_or_404(
-        Meeting.objects.visible_to(user).select_related(
-            "org", "host", "lecturer", "created_by", "created_by__member"
-        ),
+        Meeting.objects.visible_to(user)
+        .select_related("org", "host", "lecturer", "created_by", "created_by__member")
+        .defer(*_personal("host", "lecturer", "created_by__member")),
         pk=pk,
     )
 
@@ -311,9 +318,9 @@ def meeting_detail(meeting: Meeting, scope) -> dict[str, Any]:
     for kind in kinds:
         kind.counted = ROSTER_OF_TYPE.get(kind.type) != Roster.NONE
     absences = list(
-        meeting.absences.select_related("member", "member__org").order_by(
-            "member__name_pinyin", "member__name", "member_id"
-        )
+        meeting.absences.select_related("member", "member__org")
+        .defer(*_personal("member"))
+        .order_by("member__name_pinyin", "member__name", "member_id")
     )
     for absence in absences:
         absence.linkable = scope.covers(absence.member.org)

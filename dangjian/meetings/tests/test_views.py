@@ -764,3 +764,37 @@ def test_entry_form_with_roster_is_a_constant_number_of_queries(
     with django_assert_max_num_queries(11):
         response = client.get(reverse("meetings:create"), {"org": tree.a1.pk, "type": "assembly"})
     assert len(response.context["roster"].rows) == 64
+
+
+def test_list_and_detail_do_not_read_the_personal_data_of_the_people_they_name(
+    client, users, tree, make_user, make_member
+):
+    """The author, the host and the lecturer are shown by name: their 身份证号 and phone are neither read nor
+    decrypted (deferred), and the names come with the record (no query per row)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    host = make_member(tree.a1, name="主持人甲")
+    author = make_user("author_a1", "branch_admin", tree.a1, member=make_member(tree.a1, name="录入人乙"))
+    for i in range(3):
+        create_meeting(
+            actor=author,
+            data={
+                "org": tree.a1,
+                "date": dt.date(2026, 3, 1 + i),
+                "topic": f"学习{i}",
+                "host": host,
+                "lecturer": host,
+            },
+            types=["lecture"],
+        )
+    client.force_login(users["branch_a1"])
+    meeting = Meeting.objects.filter(org=tree.a1).order_by("date").first()
+    for url in (reverse("meetings:list"), reverse("meetings:detail", args=[meeting.pk])):
+        with CaptureQueriesContext(connection) as ctx:
+            html = client.get(url).content.decode()
+        assert "录入人乙" in html, url
+        assert not [
+            q["sql"] for q in ctx.captured_queries if '"id_number"' in q["sql"] or '"phone"' in q["sql"]
+        ]
+    assert "主持人甲" in html  # the detail page
