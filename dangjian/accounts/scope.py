@@ -16,13 +16,9 @@ from django.db.models import Q
 
 from dangjian.accounts.choices import ADMIN_ROLES, Role
 from dangjian.core.errors import OutOfScope
+from dangjian.core.handsql import like_prefix, quoted, starts_with
 
 _NOTHING = Q(pk__in=[])
-
-
-def like_prefix(value: str) -> str:
-    """The pattern of `LIKE %s ESCAPE '\\'` that matches what starts with `value` (its wildcards escaped)."""
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 @dataclass(frozen=True)
@@ -91,7 +87,7 @@ class Scope:
         parts, params = [], []
         for g in self.admin_grants:
             if g.include_descendants:
-                parts.append(f"{path_column} LIKE %s ESCAPE '\\'")
+                parts.append(starts_with(path_column))
                 params.append(like_prefix(g.path))
             else:
                 parts.append(f"{id_column} = %s")
@@ -163,19 +159,14 @@ def _grants_sql() -> str:
         "org"
     ).related_model  # the organisations' model, through the relation
 
-    def column(model, name: str) -> str:
-        return connection.ops.quote_name(model._meta.get_field(name).column)
-
-    ra, grant, org = (
-        connection.ops.quote_name(m._meta.db_table) for m in (RoleAssignment, SystemRoleGrant, Org)
-    )
+    ra, grant, org = (quoted(m) for m in (RoleAssignment, SystemRoleGrant, Org))
     return (
-        f"SELECT ra.{column(RoleAssignment, 'role')}, ra.{column(RoleAssignment, 'org')}, o.{column(Org, 'path')}, "
-        f"ra.{column(RoleAssignment, 'include_descendants')} "
-        f"FROM {ra} ra INNER JOIN {org} o ON o.{column(Org, 'id')} = ra.{column(RoleAssignment, 'org')} "
-        f"WHERE ra.{column(RoleAssignment, 'user')} = %s "
-        f"UNION ALL SELECT g.{column(SystemRoleGrant, 'role')}, NULL, '', %s FROM {grant} g "
-        f"WHERE g.{column(SystemRoleGrant, 'user')} = %s AND g.{column(SystemRoleGrant, 'status')} = %s"
+        f"SELECT ra.{quoted(RoleAssignment, 'role')}, ra.{quoted(RoleAssignment, 'org')}, o.{quoted(Org, 'path')}, "
+        f"ra.{quoted(RoleAssignment, 'include_descendants')} "
+        f"FROM {ra} ra INNER JOIN {org} o ON o.{quoted(Org, 'id')} = ra.{quoted(RoleAssignment, 'org')} "
+        f"WHERE ra.{quoted(RoleAssignment, 'user')} = %s "
+        f"UNION ALL SELECT g.{quoted(SystemRoleGrant, 'role')}, NULL, '', %s FROM {grant} g "
+        f"WHERE g.{quoted(SystemRoleGrant, 'user')} = %s AND g.{quoted(SystemRoleGrant, 'status')} = %s"
     )
 
 

@@ -120,10 +120,14 @@ def collection_days(branch_ids) -> dict[int, int]:
     return dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
 
 
+def collection_day(branch: int) -> int | None:
+    """The 党费集中交纳日 of one 党支部 (by id), or None when it has set none (one query)."""
+    return collection_days([branch]).get(branch)
+
+
 def due_date(org, month: dt.date) -> dt.date:
     """The branch's 党费集中交纳日 in `month` (default: the month's last day). Overdue from the day after."""
-    day = CollectionDay.objects.filter(org_id=branch_id(org)).values_list("day", flat=True).first()
-    return due_on(month_start(month), day)
+    return due_on(month_start(month), collection_day(branch_id(org)))
 
 
 def _member_ids(members):

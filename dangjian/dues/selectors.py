@@ -25,13 +25,15 @@ from dangjian.dues.ledger import (
     LedgerRow,
     arrears,
     branch_id,
+    collection_day,
+    collection_days,
     due_on,
     ledger,
     ledger_span,
     month_range,
     month_start,
 )
-from dangjian.dues.models import ArrearsReview, CollectionDay, DuesPayment, LedgerSnapshot
+from dangjian.dues.models import ArrearsReview, DuesPayment, LedgerSnapshot
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
@@ -145,7 +147,7 @@ def sheet(user, org: Org, month: dt.date) -> Sheet:
         .order_by("org__path", "name_pinyin", "name", "pk")
     )
     rows = {r.member_id: r for r in ledger(member_list, month)}
-    day = CollectionDay.objects.filter(org=org).values_list("day", flat=True).first()
+    day = collection_day(org.pk)
     covering = DuesPayment.objects.filter(
         member__in=members.order_by().values("pk"),
         is_extra=False,
@@ -207,7 +209,7 @@ def reminders(user, today: dt.date, org: Org | None = None) -> list[Reminder]:
     branch_ids = {branch_id(o) for o in orgs.values()}
     parents = {o.pk: o for o in Org.objects.filter(pk__in=branch_ids - set(orgs))}
     parents.update(orgs)
-    days = dict(CollectionDay.objects.filter(org_id__in=branch_ids).values_list("org_id", "day"))
+    days = collection_days(branch_ids)
     result = []
     for r in rows:
         o = orgs[r.org_id]
@@ -266,7 +268,7 @@ def open_this_month(user, today: dt.date, org: Org | None = None) -> list[OpenMo
     branches = {
         o.pk: o for o in Org.objects.filter(pk__in=per_branch).only("pk", "name", "path", "type", "parent_id")
     }
-    days = dict(CollectionDay.objects.filter(org_id__in=per_branch).values_list("org_id", "day"))
+    days = collection_days(per_branch)
     found = [OpenMonth(branches[b], due_on(month, days.get(b)), n) for b, n in per_branch.items()]
     return sorted(found, key=lambda f: (f.due_date, f.branch.path))
 

@@ -14,8 +14,9 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext
 
-from dangjian.accounts.scope import like_prefix, scope_for
+from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
+from dangjian.core.handsql import like_prefix, quoted, starts_with
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, on_roll_q
 from dangjian.movements.choices import AbroadPurpose, Suggestion, TransferKind, TransferState
@@ -169,29 +170,25 @@ def mobile_items(
     return items
 
 
-def _quoted(model, field: str | None = None) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column if field else model._meta.db_table)
-
-
 @lru_cache(maxsize=8)
 def _waiting_sql(where_org: str) -> str:
     """`anything_waiting`'s query for a condition on the organisations `o`, written once per form of the condition
     from the models' tables and columns (the ORM built and compiled the three lists' queries on every 支部 home
     page: about 8 ms of CPU for three empty answers on most days)."""
-    org, member = _quoted(Org), _quoted(Member)
-    oid = f"o.{_quoted(Org, 'id')}"
+    org, member = quoted(Org), quoted(Member)
+    oid = f"o.{quoted(Org, 'id')}"
 
     def away(model, start: str, end: str) -> str:
         return (
-            f"EXISTS (SELECT 1 FROM {_quoted(model)} x INNER JOIN {member} m ON m.{_quoted(Member, 'id')} = "
-            f"x.{_quoted(model, 'member')} INNER JOIN {org} o ON {oid} = m.{_quoted(Member, 'org')} "
-            f"WHERE x.{_quoted(model, start)} <= %s AND (x.{_quoted(model, end)} IS NULL OR "
-            f"x.{_quoted(model, end)} > %s) AND {where_org})"
+            f"EXISTS (SELECT 1 FROM {quoted(model)} x INNER JOIN {member} m ON m.{quoted(Member, 'id')} = "
+            f"x.{quoted(model, 'member')} INNER JOIN {org} o ON {oid} = m.{quoted(Member, 'org')} "
+            f"WHERE x.{quoted(model, start)} <= %s AND (x.{quoted(model, end)} IS NULL OR "
+            f"x.{quoted(model, end)} > %s) AND {where_org})"
         )
 
     return (
-        f"SELECT EXISTS (SELECT 1 FROM {_quoted(Transfer)} x INNER JOIN {org} o ON {oid} = "
-        f"x.{_quoted(Transfer, 'to_org')} WHERE x.{_quoted(Transfer, 'state')} = %s AND {where_org}), "
+        f"SELECT EXISTS (SELECT 1 FROM {quoted(Transfer)} x INNER JOIN {org} o ON {oid} = "
+        f"x.{quoted(Transfer, 'to_org')} WHERE x.{quoted(Transfer, 'state')} = %s AND {where_org}), "
         f"{away(MobileStint, 'left_on', 'returned_on')}, {away(LostContact, 'lost_on', 'regained_on')}"
     )
 
@@ -201,10 +198,10 @@ def anything_waiting(user, org: Org | None, as_of: dt.date) -> tuple[bool, bool,
     accepted, a member away or a member out of contact on `as_of`: one query written once, so that the 支部
     home page builds the lists (`transfers_awaiting`, `mobile_items`, `lost_items`) only when there is something
     to list. A superset of each list's rows (a member out of contact who has left the party counts here)."""
-    path, oid = f"o.{_quoted(Org, 'path')}", f"o.{_quoted(Org, 'id')}"
+    path, oid = f"o.{quoted(Org, 'path')}", f"o.{quoted(Org, 'id')}"
     where, params = scope_for(user).org_sql(path, oid)
     if org is not None:
-        where, params = f"{where} AND {path} LIKE %s ESCAPE '\\'", [*params, like_prefix(org.path)]
+        where, params = f"{where} AND {starts_with(path)}", [*params, like_prefix(org.path)]
     with connection.cursor() as cursor:
         cursor.execute(
             _waiting_sql(where),

@@ -10,8 +10,7 @@ from collections.abc import Callable
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
-from dangjian.dues.ledger import branch_id, due_on
-from dangjian.dues.models import CollectionDay
+from dangjian.dues.ledger import branch_id, collection_day, due_on
 from dangjian.meetings.plans import upcoming
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
@@ -51,8 +50,7 @@ def _month(on: dt.date, ahead: int) -> dt.date:
 def _dues_events(member: Member, on: dt.date, absolute: Callable[[str], str]) -> list[Event]:
     from django.urls import reverse
 
-    branch = branch_id(member.org)
-    day = CollectionDay.objects.filter(org_id=branch).values_list("day", flat=True).first()
+    day = collection_day(branch_id(member.org))
     url = absolute(reverse("dues:mine"))
     return [
         Event(
