@@ -10,23 +10,16 @@ from __future__ import annotations
 from django import template
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext, gettext_noop
 
+from dangjian.compliance.selectors import STATUS_TEXT
 from dangjian.core.escape import esc
 
 register = template.Library()
 
-# the statuses' words (msgids, translated when shown); anything else: 不适用
-_STATUS_LABELS = {
-    "pass": gettext_noop("符合"),
-    "fail": gettext_noop("不符合"),
-    "pending": gettext_noop("待定"),
-}
-_NOT_APPLICABLE = gettext_noop("不适用")
-
 
 def _status_label(status) -> str:
-    return esc(gettext(_STATUS_LABELS.get(status, _NOT_APPLICABLE)))
+    """The status in words (anything unknown is 不适用, as the templates had it), in the reader's language."""
+    return esc(str(STATUS_TEXT.get(status, STATUS_TEXT["not_applicable"])))
 
 
 @register.simple_tag
