@@ -209,16 +209,6 @@ def open_for_member(member_id: int) -> tuple[list[Evaluation], list[Participant]
     return ballots, selfs
 
 
-def open_ballots(member_id: int) -> list[Evaluation]:
-    """The evaluations in their 测评 step in which the member receives a ballot and has not voted (one query)."""
-    return open_for_member(member_id)[0]
-
-
-def open_self_assessments(member_id: int) -> list[Participant]:
-    """The member's participations in evaluations at their 个人自评 step (one query)."""
-    return open_for_member(member_id)[1]
-
-
 @dataclass(frozen=True)
 class OwnRow:
     evaluation: Evaluation

@@ -90,8 +90,8 @@ def test_a_probationary_member_is_rated_but_has_no_ballot(branch, opened):
     with pytest.raises(ServiceError, match="只有参加本次民主评议的党员本人"):
         vote(ev, branch.probationary, branch)
     assert state() == before
-    assert [e.pk for e in selectors.open_ballots(branch.probationary.pk)] == []
-    assert [e.pk for e in selectors.open_ballots(branch.formal[0].pk)] == [ev.pk]
+    assert [e.pk for e in selectors.open_for_member(branch.probationary.pk)[0]] == []
+    assert [e.pk for e in selectors.open_for_member(branch.formal[0].pk)[0]] == [ev.pk]
 
 
 def test_what_the_home_page_offers_follows_the_step_and_the_vote(branch, opened, django_assert_num_queries):
