@@ -21,6 +21,7 @@ from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
+from dangjian.members.models import personal_data
 from dangjian.orgs.choices import PostTitle
 from dangjian.orgs.models import Org, Post
 
@@ -269,12 +270,6 @@ def decorate(meetings: list[Meeting]) -> list[Meeting]:
     return meetings
 
 
-def _personal(*members: str) -> list[str]:
-    """The personal-data columns of the members reached through `members`: the record's pages show their names only,
-    so the 身份证号 and phone are neither read nor decrypted for them (read when asked for, as a deferred field is)."""
-    return [f"{m}__{name}" for m in members for name in ("id_number", "phone")]
-
-
 def meeting_list(user, filters: dict[str, Any]):
     """Records visible to `user`, narrowed by the cleaned filters, newest first. Not evaluated: the
     caller paginates (one COUNT, one page query with the organisation and the author joined, one
@@ -282,7 +277,7 @@ def meeting_list(user, filters: dict[str, Any]):
     qs = (
         Meeting.objects.visible_to(user)
         .select_related("org", "created_by", "created_by__member")
-        .defer(*_personal("created_by__member"))
+        .defer(*personal_data("created_by__member"))
         .prefetch_related(_with_kinds())
         .order_by("-date", "-id")
     )
@@ -306,7 +301,7 @@ def visible_meeting(user, pk: int) -> Meeting:
     return get_object_or_404(
         Meeting.objects.visible_to(user)
         .select_related("org", "host", "lecturer", "created_by", "created_by__member")
-        .defer(*_personal("host", "lecturer", "created_by__member")),
+        .defer(*personal_data("host", "lecturer", "created_by__member")),
         pk=pk,
     )
 
@@ -319,7 +314,7 @@ def meeting_detail(meeting: Meeting, scope) -> dict[str, Any]:
         kind.counted = ROSTER_OF_TYPE.get(kind.type) != Roster.NONE
     absences = list(
         meeting.absences.select_related("member", "member__org")
-        .defer(*_personal("member"))
+        .defer(*personal_data("member"))
         .order_by("member__name_pinyin", "member__name", "member_id")
     )
     for absence in absences:
