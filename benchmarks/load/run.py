@@ -84,6 +84,9 @@ class Stack:
         self.worker: subprocess.Popen | None = None
         self._stopping = threading.Event()
         self._keeper: threading.Thread | None = None
+        # CPU seconds of the task workers that have left (each one's last reading before it left)
+        self.worker_cpu_gone = 0.0
+        self._worker_cpu = 0.0
 
     def start(self) -> None:
         subprocess.run([str(BIN / "dangjian"), "migrate", "--noinput"], env=self.env, cwd=ROOT, check=True)
@@ -134,11 +137,16 @@ class Stack:
 
         while not self._stopping.wait(1):
             try:
-                rss = psutil.Process(self.worker.pid).memory_info().rss / 2**20
+                process = psutil.Process(self.worker.pid)
+                rss = process.memory_info().rss / 2**20
                 self.worker_peak_mb = max(self.worker_peak_mb, round(rss, 1))
+                times = process.cpu_times()
+                self._worker_cpu = times.user + times.system
             except psutil.NoSuchProcess:
                 pass
             if self.worker.poll() is not None and not self._stopping.wait(1):
+                self.worker_cpu_gone += self._worker_cpu
+                self._worker_cpu = 0.0
                 self.worker = self._start_worker()
                 self.worker_restarts += 1
 
@@ -149,6 +157,38 @@ class Stack:
             return [c.pid for c in psutil.Process(self.gunicorn.pid).children()]
         except psutil.NoSuchProcess:
             return []
+
+    def cpu(self) -> dict:
+        """CPU seconds used so far (user + system) by the web server (gunicorn's master, its workers and the workers
+        it has replaced), the task worker (and those that left), PostgreSQL (every server process, and the backends
+        that have ended) and the whole machine (busy and idle), to be compared before and after a run."""
+        import psutil
+
+        def used(process, *, children: bool = False) -> float:
+            try:
+                t = process.cpu_times()
+            except psutil.NoSuchProcess:
+                return 0.0
+            return t.user + t.system + ((t.children_user + t.children_system) if children else 0.0)
+
+        web = used(psutil.Process(self.gunicorn.pid), children=True)
+        web += sum(used(psutil.Process(pid)) for pid in self.worker_pids())
+        worker = self.worker_cpu_gone + used(psutil.Process(self.worker.pid))
+        database = 0.0
+        for process in psutil.process_iter(["name", "ppid"]):
+            if process.info["name"] == "postgres":
+                # the postmaster (whose parent is not a postgres) has reaped the backends that ended
+                database += used(process, children=_is_postmaster(process))
+        machine = psutil.cpu_times()
+        busy = ("user", "nice", "system", "irq", "softirq")
+        return {
+            "web": web,
+            "task_worker": worker,
+            "postgres": database,
+            "machine_busy": sum(getattr(machine, name, 0.0) for name in busy),
+            "machine_idle": machine.idle + getattr(machine, "iowait", 0.0),
+            "machine_steal": getattr(machine, "steal", 0.0),  # taken by the host for other machines
+        }
 
     def memory(self) -> dict:
         """RSS in MB of each gunicorn worker process and of the task worker."""
@@ -186,6 +226,16 @@ class Stack:
 # --- locust -----------------------------------------------------------------------------------------------
 
 
+def _is_postmaster(process) -> bool:
+    """PostgreSQL's postmaster: the postgres process whose parent is not one (it reaps the backends)."""
+    import psutil
+
+    try:
+        return psutil.Process(process.info["ppid"]).name() != "postgres"
+    except psutil.NoSuchProcess:
+        return True
+
+
 def _number(text: str) -> float:
     try:
         return float(text)
@@ -194,7 +244,14 @@ def _number(text: str) -> float:
 
 
 def run_locust(
-    *, host: str, users: int, spawn_rate: float, seconds: int, classes: list[str], env: dict, prefix: Path
+    *,
+    stack: Stack,
+    users: int,
+    spawn_rate: float,
+    seconds: int,
+    classes: list[str],
+    env: dict,
+    prefix: Path,
 ) -> dict:
     """One headless locust run; its per-page statistics and failures from the CSV files."""
     command = [
@@ -203,7 +260,7 @@ def run_locust(
         str(HERE / "locustfile.py"),
         "--headless",
         "--host",
-        host,
+        stack.url,
         "-u",
         str(users),
         "-r",
@@ -221,8 +278,16 @@ def run_locust(
     ]
     waits_file = Path(f"{prefix}_export_waits.json")
     env = {**env, "LOAD_EXPORT_WAITS": str(waits_file)}
+    before = stack.cpu()
+    started = time.monotonic()
     with open(f"{prefix}.log", "wb") as log:
-        subprocess.run(command, env=env, cwd=ROOT, stdout=log, stderr=log, check=False)
+        locust = subprocess.Popen(command, env=env, cwd=ROOT, stdout=log, stderr=log)
+        _pid, _status, usage = os.wait4(locust.pid, 0)  # locust's own CPU time, as it ends
+        locust.returncode = 0  # reaped here: Popen must not wait for it again
+    after = stack.cpu()
+    cpu = {name: round(after[name] - before[name], 1) for name in before}
+    cpu["locust"] = round(usage.ru_utime + usage.ru_stime, 1)
+    cpu["wall"] = round(time.monotonic() - started, 1)
     pages, total = {}, {}
     with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
         for row in csv.DictReader(f):
@@ -256,6 +321,7 @@ def run_locust(
         "total": total,
         "failures": failures,
         "export_waits_ms": sorted(waits),  # asking for a large export → its file downloaded (not a page)
+        "cpu_s": cpu,  # CPU seconds of each party during the run (Stack.cpu), locust's own and the wall time
     }
 
 
@@ -266,7 +332,7 @@ def scenario(args, stack: Stack, env: dict, work: Path, i: int) -> dict:
     seconds = 120 if args.smoke else int(ramp + args.minutes * 60)
     print(f"场景运行 {i + 1}/{args.repeat}：{users} 个用户，{seconds} 秒 …", flush=True)
     run = run_locust(
-        host=stack.url,
+        stack=stack,
         users=users,
         spawn_rate=max(users / ramp, 0.1),
         seconds=seconds,
@@ -293,7 +359,7 @@ def capacity(args, stack: Stack, env: dict, work: Path, i: int) -> dict:
         time.sleep(5)
         print(f"容量运行 {i + 1}/{args.repeat}：{users} 个用户 …", flush=True)
         step = run_locust(
-            host=stack.url,
+            stack=stack,
             users=users,
             spawn_rate=max(users / 10, 1),
             seconds=int(args.step_minutes * 60),
@@ -378,6 +444,29 @@ def _fmt(values: list[float], digits: int = 0) -> str:
     return text
 
 
+def cpu_shares(run: dict, cpus: int) -> dict:
+    """A run's CPU seconds (run_locust's cpu_s) as shares of the machine's time (cores × wall), and the CPU of the
+    application (web, database, task worker) per request."""
+    cpu = run["cpu_s"]
+    capacity = max(cpus * cpu["wall"], 1e-9)
+    parties = ("web", "postgres", "task_worker", "locust")
+    shares = {name: cpu[name] / capacity for name in parties}
+    shares["other"] = max(cpu["machine_busy"] - sum(cpu[name] for name in parties), 0.0) / capacity
+    shares["idle"] = cpu["machine_idle"] / capacity
+    requests = run["total"].get("rps", 0) * cpu["wall"]
+    app = cpu["web"] + cpu["postgres"] + cpu["task_worker"]
+    shares["app_ms_per_request"] = 1000 * app / requests if requests else 0.0
+    return shares
+
+
+def _cpu_row(label: str, run: dict, cpus: int) -> str:
+    s = cpu_shares(run, cpus)
+    cells = [
+        f"{100 * s[name]:.0f} %" for name in ("web", "postgres", "task_worker", "locust", "other", "idle")
+    ]
+    return f"| {label} | {' | '.join(cells)} | {s['app_ms_per_request']:.0f} |"
+
+
 def markdown(result: dict) -> str:
     m = result["machine"]
     lines = [
@@ -457,6 +546,21 @@ def markdown(result: dict) -> str:
             )
         best = [run["best_rps"] for run in capacity]
         lines += ["", f"p95 ≤ {P95_LIMIT_MS} 毫秒时的最高吞吐量：{_fmt(best, 1)} 请求/秒。"]
+    runs = [("场景", run) for run in scenarios] + [
+        (f"容量 {step['users']} 用户", step) for run in capacity for step in run["steps"]
+    ]
+    runs = [(label, run) for label, run in runs if run.get("cpu_s")]
+    if runs:
+        lines += [
+            "",
+            f"CPU 的去向（占整台机器 {m['cpus']} 个核在该次运行中的时间的比例；每请求为网站、数据库和后台任务三者合计的"
+            "CPU 毫秒，按吞吐量折算，含登录）：",
+            "",
+            "| 运行 | 网站（gunicorn） | PostgreSQL | 后台任务 | 压测工具（locust） | 其他 | 空闲 | 每请求 CPU（毫秒） |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for label, run in runs:
+            lines.append(_cpu_row(label, run, m["cpus"]))
     lines += ["", f"命令：`{result['command']}`"]
     return "\n".join(lines) + "\n"
 

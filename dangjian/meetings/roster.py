@@ -1,6 +1,6 @@
 """Who was expected (应到) at a meeting: computed from the registry and the posts on the meeting's date.
 
-Set-based: a roster is three queries at most, whatever the size of the organisation. A member's
+Set-based: a roster is four queries at most, whatever the size of the organisation. A member's
 organisation on a past date is their current one with later moves (MemberHistory) undone; their
 category on a date follows from 入党日期 and 转正日期 (预备党员 from joining, 正式 from 转正)."""
 
@@ -46,22 +46,30 @@ def orgs_on(members: list[Member], on: dt.date) -> dict[int, int]:
 
 
 def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
-    """Members (正式 and 预备) of `org` and its descendants on `on`."""
-    prefix = org.path
-    moved_in_or_out = MemberHistory.objects.filter(field=HistoryField.ORG).filter(
-        Q(old_org__path__startswith=prefix) | Q(new_org__path__startswith=prefix)
+    """Members (正式 and 预备) of `org` and its descendants on `on`.
+
+    Four indexed queries: the subtree's organisations (path prefix), the members who moved into or out of them
+    (history by organisation), the candidates — members of the subtree now or moved — by organisation or id, and
+    the candidates' moves after `on`. Each list is read before the next query takes it as values: asked in one
+    statement, "in the subtree now OR moved" joins the organisations and the history into one condition that no
+    index answers, and PostgreSQL scanned the whole roll for every roster (80 ms at municipal scale)."""
+    subtree = set(Org.objects.filter(path__startswith=org.path).values_list("pk", flat=True))
+    moved = set(
+        MemberHistory.objects.filter(field=HistoryField.ORG)
+        .filter(Q(old_org_id__in=subtree) | Q(new_org_id__in=subtree))
+        .values_list("member_id", flat=True)
     )
     candidates = list(
         Member.objects.on_roll(on)
-        .filter(Q(org__path__startswith=prefix) | Q(pk__in=moved_in_or_out.values("member_id")))
+        .filter(Q(org_id__in=subtree) | Q(pk__in=moved))
+        .order_by()
         .only("id", "name", "name_pinyin", "org_id", "confirmed_on")
     )
     where = orgs_on(candidates, on)
-    paths = dict(Org.objects.filter(pk__in=set(where.values())).values_list("pk", "path"))
     return [
         RosterEntry(m.pk, m.name, is_formal_on(m, on), where[m.pk])
         for m in sorted(candidates, key=_pinyin_order)
-        if paths.get(where[m.pk], "").startswith(prefix)
+        if where[m.pk] in subtree
     ]
 
 

@@ -73,6 +73,37 @@ def test_roster_uses_the_organisation_on_the_meeting_date(tree, branch, users):
     assert "组织乙" in [e.name for e in members_in_subtree(tree.a2, dt.date(2026, 4, 15))]
 
 
+def test_roster_undoes_every_later_move_and_reads_the_roll_by_index(tree, branch):
+    """A member moved twice after the meeting (甲一 → 甲二 → 乙一) is on 甲一's roster of before the first move, on
+    甲二's between the two, on neither after; the members are read by organisation and id given as values — not
+    through a join of the organisations and the history, which no index answers (the whole roll scanned)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    mover = branch["宣传"]
+    update_member(actor=None, member=mover, data={"org": tree.a2}, effective_on=dt.date(2026, 4, 15))
+    mover.refresh_from_db()
+    update_member(actor=None, member=mover, data={"org": tree.b1}, effective_on=dt.date(2026, 5, 1))
+
+    def names(org, day):
+        return {e.name for e in members_in_subtree(org, day)}
+
+    april_14, april_20 = dt.date(2026, 4, 14), dt.date(2026, 4, 20)
+    assert "宣传丙" in names(tree.a1, april_14) and "宣传丙" not in names(tree.a2, april_14)
+    assert "宣传丙" in names(tree.a2, april_20) and "宣传丙" not in names(tree.a1, april_20)
+    assert "宣传丙" not in names(tree.a1, dt.date(2026, 5, 2)) | names(tree.a2, dt.date(2026, 5, 2))
+    assert "宣传丙" in names(tree.b, dt.date(2026, 5, 2))  # 乙一's 党委 counts its subtree
+    assert names(tree.a, dt.date(2026, 4, 14)) >= {"书记甲", "组织乙", "小组丁", "宣传丙"}  # 党小组 included
+
+    with CaptureQueriesContext(connection) as queries:
+        entries = members_in_subtree(tree.a1, dt.date(2026, 4, 14))
+    assert {e.name for e in entries} == {"书记甲", "组织乙", "宣传丙", "小组丁", "预备戊"}
+    assert len(queries) == 4
+    roll = [q["sql"] for q in queries.captured_queries if 'FROM "members_member"' in q["sql"]]
+    assert len(roll) == 1
+    assert "JOIN" not in roll[0] and roll[0].count("SELECT") == 1 and "ORDER BY" not in roll[0]
+
+
 def test_probationary_member_has_no_vote_and_members_not_yet_joined_are_not_expected(tree, branch):
     entries = {e.name: e.formal for e in members_in_subtree(tree.a1, dt.date(2025, 12, 31))}
     assert entries["预备戊"] is False and entries["书记甲"] is True
