@@ -313,6 +313,18 @@ def run_locust(
                 {"page": r["Name"], "error": r["Error"][:300], "count": int(r["Occurrences"])}
                 for r in csv.DictReader(f)
             ]
+    # an exception in a simulated user's code (its sign-in, its flow) is no request, so locust counts no failure
+    # for it: the run reports it as one, lest a harness that stopped half its users look like a clean run
+    exceptions_csv = Path(f"{prefix}_exceptions.csv")
+    if exceptions_csv.exists():
+        with open(exceptions_csv, encoding="utf-8") as f:
+            crashed = [
+                {"page": "（压测脚本异常）", "error": r["Message"][:300], "count": int(r["Count"])}
+                for r in csv.DictReader(f)
+            ]
+        failures += crashed
+        if total:
+            total["failures"] += sum(c["count"] for c in crashed)
     waits = json.loads(waits_file.read_text(encoding="utf-8")) if waits_file.exists() else []
     return {
         "users": users,
