@@ -243,6 +243,48 @@ def _number(text: str) -> float:
         return 0.0
 
 
+def read_results(prefix: Path | str) -> tuple[dict, dict, list[dict]]:
+    """A locust run's per-page figures, its totals and its failures, from the CSV files it wrote under `prefix`."""
+    pages, total = {}, {}
+    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if not int(row["Request Count"]):
+                continue  # a page not requested since the statistics restarted: N/A throughout
+            figures = {
+                "requests": int(row["Request Count"]),
+                "failures": int(row["Failure Count"]),
+                "p50_ms": _number(row["50%"]),
+                "p95_ms": _number(row["95%"]),
+                "max_ms": _number(row["Max Response Time"]),
+                "rps": _number(row["Requests/s"]),
+            }
+            if row["Name"] == "Aggregated":
+                total = figures
+            else:
+                pages[f"{row['Type']} {row['Name']}"] = figures
+    failures = []
+    failures_csv = Path(f"{prefix}_failures.csv")
+    if failures_csv.exists():
+        with open(failures_csv, encoding="utf-8") as f:
+            failures = [
+                {"page": r["Name"], "error": r["Error"][:300], "count": int(r["Occurrences"])}
+                for r in csv.DictReader(f)
+            ]
+    # an exception in a simulated user's code (its sign-in, its flow) is no request, so locust counts no failure
+    # for it: the run reports it as one, lest a harness that stopped half its users look like a clean run
+    exceptions_csv = Path(f"{prefix}_exceptions.csv")
+    if exceptions_csv.exists():
+        with open(exceptions_csv, encoding="utf-8") as f:
+            crashed = [
+                {"page": "（压测脚本异常）", "error": r["Message"][:300], "count": int(r["Count"])}
+                for r in csv.DictReader(f)
+            ]
+        failures += crashed
+        if total:
+            total["failures"] += sum(c["count"] for c in crashed)
+    return pages, total, failures
+
+
 def run_locust(
     *,
     stack: Stack,
@@ -288,43 +330,7 @@ def run_locust(
     cpu = {name: round(after[name] - before[name], 1) for name in before}
     cpu["locust"] = round(usage.ru_utime + usage.ru_stime, 1)
     cpu["wall"] = round(time.monotonic() - started, 1)
-    pages, total = {}, {}
-    with open(f"{prefix}_stats.csv", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if not int(row["Request Count"]):
-                continue  # a page not requested since the statistics restarted: N/A throughout
-            figures = {
-                "requests": int(row["Request Count"]),
-                "failures": int(row["Failure Count"]),
-                "p50_ms": _number(row["50%"]),
-                "p95_ms": _number(row["95%"]),
-                "max_ms": _number(row["Max Response Time"]),
-                "rps": _number(row["Requests/s"]),
-            }
-            if row["Name"] == "Aggregated":
-                total = figures
-            else:
-                pages[f"{row['Type']} {row['Name']}"] = figures
-    failures = []
-    failures_csv = Path(f"{prefix}_failures.csv")
-    if failures_csv.exists():
-        with open(failures_csv, encoding="utf-8") as f:
-            failures = [
-                {"page": r["Name"], "error": r["Error"][:300], "count": int(r["Occurrences"])}
-                for r in csv.DictReader(f)
-            ]
-    # an exception in a simulated user's code (its sign-in, its flow) is no request, so locust counts no failure
-    # for it: the run reports it as one, lest a harness that stopped half its users look like a clean run
-    exceptions_csv = Path(f"{prefix}_exceptions.csv")
-    if exceptions_csv.exists():
-        with open(exceptions_csv, encoding="utf-8") as f:
-            crashed = [
-                {"page": "（压测脚本异常）", "error": r["Message"][:300], "count": int(r["Count"])}
-                for r in csv.DictReader(f)
-            ]
-        failures += crashed
-        if total:
-            total["failures"] += sum(c["count"] for c in crashed)
+    pages, total, failures = read_results(prefix)
     waits = json.loads(waits_file.read_text(encoding="utf-8")) if waits_file.exists() else []
     return {
         "users": users,

@@ -4,25 +4,18 @@ them is sent to the password change. Run twice, the preparation keeps the accoun
 
 from __future__ import annotations
 
-import importlib.util
 import time
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django_otp.oath import hotp
 
 from dangjian.accounts.models import RoleAssignment, User
-
-ROOT = Path(__file__).resolve().parents[3]
+from dangjian.core.tests.repo_files import load
 
 
 def _prepare_module():
-    spec = importlib.util.spec_from_file_location("load_prepare", ROOT / "benchmarks" / "load" / "prepare.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("benchmarks/load/prepare.py", "load_prepare")
 
 
 def _code(account: dict, user: User) -> str:

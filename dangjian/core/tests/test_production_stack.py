@@ -26,6 +26,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import override_settings
 
+from dangjian.core.tests.repo_files import load
+
 ROOT = Path(__file__).resolve().parents[3]
 DEPLOY = ROOT / "deploy"
 ENV_FILE = DEPLOY / "dangjian.env.example"
@@ -258,10 +260,7 @@ def test_a_closed_postgresql_connection_goes_back_to_the_pool():
 
 
 def _pgsettings():
-    spec = importlib.util.spec_from_file_location("pgsettings", ROOT / "benchmarks" / "pgsettings.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load("benchmarks/pgsettings.py", "pgsettings")
 
 
 def test_the_deployment_guide_gives_the_postgresql_settings_the_benchmarks_use():
@@ -298,29 +297,23 @@ def test_the_benchmarks_connections_run_with_the_documented_session_settings():
 def test_web_processes_load_compliance_facts_in_their_request_thread_only(monkeypatch, tmp_path):
     """settings.FACT_THREADS: 2 by default (the task worker, commands), from the environment, and 1 in gunicorn's
     processes, whose connection pools are sized to their request threads, whatever the environment says."""
-    import importlib.util
-
     monkeypatch.delenv("FACT_THREADS", raising=False)
     assert _settings(monkeypatch, tmp_path)["FACT_THREADS"] == 2
     assert _settings(monkeypatch, tmp_path, FACT_THREADS="3")["FACT_THREADS"] == 3
     monkeypatch.setenv(
         "FACT_THREADS", "3"
     )  # the environment file's, meant for the task worker and the commands
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", DEPLOY / "gunicorn.conf.py")
-    spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    load("deploy/gunicorn.conf.py", "gunicorn_conf")
     assert os.environ["FACT_THREADS"] == "1"
     assert _settings(monkeypatch, tmp_path)["FACT_THREADS"] == 1
 
 
 def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatch):
     """deploy/gunicorn.conf.py's post_request: past GUNICORN_MAX_WORKER_MB the worker finishes and is replaced."""
-    import importlib.util
     import logging
     import types
 
-    spec = importlib.util.spec_from_file_location("gunicorn_conf", DEPLOY / "gunicorn.conf.py")
-    conf = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conf)
+    conf = load("deploy/gunicorn.conf.py", "gunicorn_conf")
     assert 30 < conf.resident_mb() < 4096  # this test process, read from /proc
 
     def worker():
