@@ -39,7 +39,20 @@ class User(AbstractUser):
         self.password_must_change = False
 
     def display_name(self) -> str:
-        return self.get_full_name() or (self.member.name if self.member_id else "") or self.username
+        """The full name, else the linked member's name, else the username. The navigation bar shows it on every
+        page: when the member record is not loaded already, its name alone is read (once per instance), not the
+        whole record with its 身份证号 and phone decrypted."""
+        full = self.get_full_name()
+        if full or not self.member_id:
+            return full or self.username
+        if type(self).member.is_cached(self):
+            return self.member.name or self.username
+        known = self.__dict__.get("_member_name")
+        if known is None or known[0] != self.member_id:
+            model = self._meta.get_field("member").related_model
+            name = model.objects.filter(pk=self.member_id).values_list("name", flat=True).first() or ""
+            known = self.__dict__["_member_name"] = (self.member_id, name)
+        return known[1] or self.username
 
 
 class RoleAssignment(models.Model):

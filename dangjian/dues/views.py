@@ -46,6 +46,7 @@ from dangjian.dues.services import (
     set_collection_day,
 )
 from dangjian.members.models import Member
+from dangjian.members.models import personal_data as personal_fields
 
 
 def _sheet_url(org, month: dt.date) -> str:
@@ -471,7 +472,13 @@ def member_dues(request, pk: int):
 def mine(request):
     if not request.user.member_id:
         raise Http404
-    member = Member.objects.select_related("org").filter(pk=request.user.member_id).first()
+    # the page names the member: their 身份证号 and phone are neither read nor decrypted
+    member = (
+        Member.objects.select_related("org")
+        .defer(*personal_fields(""))
+        .filter(pk=request.user.member_id)
+        .first()
+    )
     if member is None:
         raise Http404
     today = dt.date.today()

@@ -56,11 +56,11 @@ def on_roll_q(on, prefix: str = "") -> Q:
 
 
 def personal_data(*relations: str) -> list[str]:
-    """The encrypted personal-data fields of the members reached through `relations` ("host", "member", …), for
-    `.defer()`: a page that names members without showing their 身份证号 or phone neither reads nor decrypts them.
-    Derived from the model, so a personal-data field added later is deferred too."""
+    """The encrypted personal-data fields of the members reached through `relations` ("host", "member", …; "" for
+    the member read itself), for `.defer()`: a page that names members without showing their 身份证号 or phone
+    neither reads nor decrypts them. Derived from the model, so a personal-data field added later is deferred too."""
     names = [f.name for f in Member._meta.concrete_fields if isinstance(f, EncryptedTextField)]
-    return [f"{relation}__{name}" for relation in relations for name in names]
+    return [f"{relation}__{name}" if relation else name for relation in relations for name in names]
 
 
 class Member(models.Model):

@@ -120,6 +120,18 @@ def test_a_member_sees_only_their_own_dues(client, users, branch):
     assert "我的党费" in body  # the nav item
 
 
+def test_mine_reads_no_personal_data(client, users):
+    """我的党费 names the member and their organisation: their 身份证号 and phone are neither read nor decrypted."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    login(client, users["member_a1"])
+    with CaptureQueriesContext(connection) as ctx:
+        body = client.get(reverse("dues:mine")).content.decode()
+    assert "李党员" in body and users["own_member"].org.name in body
+    assert not [q["sql"] for q in ctx.captured_queries if '"id_number"' in q["sql"] or '"phone"' in q["sql"]]
+
+
 def test_mine_is_404_without_a_member(client, users):
     login(client, users["branch_a1"])
     assert client.get(reverse("dues:mine")).status_code == 404
