@@ -193,6 +193,11 @@ def set_field(fields: list[list[str]], name: str, value: str) -> None:
     fields.append([name, value])
 
 
+def encoded(fields: list[list[str]]) -> str:
+    """A form's fields ([name, value] pairs, a name possibly repeated) as the browser sends them."""
+    return urlencode([(name, value) for name, value in fields])
+
+
 def form_errors(html: str) -> str:
     """The form errors shown on a page, in short ("" when none)."""
     found = re.findall(
@@ -251,7 +256,7 @@ class Browser(FastHttpUser):
         when given). The page that follows the redirect is not fetched here."""
         with self.client.post(
             path,
-            data=urlencode([tuple(pair) for pair in fields]),
+            data=encoded(fields),
             headers=FORM,
             name=name,
             allow_redirects=False,
@@ -275,7 +280,7 @@ class Browser(FastHttpUser):
         set_field(fields, "next", "/")
         with self.client.post(
             "/accounts/login/",
-            data=urlencode([tuple(pair) for pair in fields]),
+            data=encoded(fields),
             headers=FORM,
             name="登录",
             allow_redirects=False,

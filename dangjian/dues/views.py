@@ -481,6 +481,7 @@ def mine(request):
     )
     if member is None:
         raise Http404
+    request.user.member = member  # the navbar shows the member's name: no second read
     today = dt.date.today()
     year = parse_year(request.GET.get("year"), today.year)
     rows = member_ledger(member, year)

@@ -130,6 +130,8 @@ def test_mine_reads_no_personal_data(client, users):
         body = client.get(reverse("dues:mine")).content.decode()
     assert "李党员" in body and users["own_member"].org.name in body
     assert not [q["sql"] for q in ctx.captured_queries if '"id_number"' in q["sql"] or '"phone"' in q["sql"]]
+    # the member is read once: the navigation bar's name comes from the same record
+    assert len([q for q in ctx.captured_queries if 'FROM "members_member"' in q["sql"]]) == 1
 
 
 def test_mine_is_404_without_a_member(client, users):
