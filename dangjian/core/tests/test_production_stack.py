@@ -357,9 +357,46 @@ def test_the_worker_command_lowers_its_priority_before_it_runs_tasks(monkeypatch
 
     calls = []
     monkeypatch.setattr(worker, "lower_priority", lambda nice: calls.append(("nice", nice)))
+    monkeypatch.setattr(worker, "settle", lambda: calls.append("settle"))
     monkeypatch.setattr(worker, "call_command", lambda *args: calls.append(args))
     call_command("worker", "--batch")
-    assert calls == [("nice", 7), ("db_worker", "--no-startup-delay", "--batch")]
+    assert calls == [("nice", 7), "settle", ("db_worker", "--no-startup-delay", "--batch")]
+
+
+def test_a_settled_process_keeps_its_loaded_application_out_of_the_collectors_walks():
+    """core.heap.settle in a process of its own, as gunicorn's workers and the task worker call it: what the loaded
+    application holds is frozen (the URL configuration and its views included), the youngest generation's
+    threshold raised, the older ones' kept, and a cycle made afterwards is still collected."""
+    code = (
+        "import gc, weakref, django; django.setup()\n"
+        "from django.urls import get_resolver\n"
+        "before = gc.get_threshold()\n"
+        "from dangjian.core.heap import settle, YOUNG_THRESHOLD\n"
+        "settle()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "class Node: pass\n"
+        "node = Node(); node.me = node; gone = weakref.ref(node); del node\n"
+        "gc.collect()\n"
+        "print(frozen, before[1:] == gc.get_threshold()[1:], gc.get_threshold()[0] == YOUNG_THRESHOLD,"
+        " 'url_patterns' in get_resolver().__dict__, gone() is None)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangjian.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
+    )
+    frozen, older_kept, young_raised, urls_loaded, collected = done.stdout.split()
+    assert int(frozen) > 50_000  # Django and the application: several hundred thousand objects
+    assert (older_kept, young_raised, urls_loaded, collected) == ("True", "True", "True", "True")
+
+
+def test_gunicorn_settles_each_worker_once_it_has_loaded_the_application(monkeypatch):
+    from dangjian.core import heap
+
+    conf = load("deploy/gunicorn.conf.py", "gunicorn_conf")
+    calls = []
+    monkeypatch.setattr(heap, "settle", lambda: calls.append("settle"))
+    conf.post_worker_init(object())
+    assert calls == ["settle"]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -381,6 +418,7 @@ def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, m
         send_daily.enqueue()
         monkeypatch.setattr(worker, "resident_mb", lambda: used_mb)
         monkeypatch.setattr(worker, "lower_priority", lambda nice: nice)
+        monkeypatch.setattr(worker, "settle", lambda: None)  # not this test process's collector
         settings.TASK_BACKEND, settings.TASK_WORKER_MAX_MB = "database", max_mb
         call_command("worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
         return sorted(DBTaskResult.objects.values_list("status", flat=True))
