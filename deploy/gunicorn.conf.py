@@ -60,7 +60,7 @@ def resident_mb() -> float:
 
 
 def post_worker_init(worker):
-    """The application is loaded: what it holds is frozen out of the garbage collector's walks (core.heap)."""
+    """The application is loaded: what it holds goes into the garbage collector's oldest generation (core.heap)."""
     from dangjian.core.heap import settle
 
     settle()

@@ -10,8 +10,8 @@ After a task that leaves it above settings.TASK_WORKER_MAX_MB of resident memory
 Restart=always) starts a fresh one a second later and the queued tasks wait for it. A 工委's large export leaves
 the process several hundred MB larger, which Python keeps; the gunicorn workers are replaced the same way.
 
-Before its first task the worker freezes the loaded application out of the garbage collector's walks, as the
-gunicorn workers do (core.heap)."""
+Before its first task the worker moves the loaded application into the garbage collector's oldest generation
+and raises the youngest one's threshold, as the gunicorn workers do (core.heap)."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class Command(BaseCommand):
         lower_priority(settings.TASK_WORKER_NICE)
         from django_tasks_db.management.commands import db_worker
 
-        settle()  # the loaded application out of the garbage collector's walks (core.heap)
+        settle()  # the loaded application into the garbage collector's oldest generation (core.heap)
 
         # db_worker's command builds its loop from this module attribute: this process runs nothing else
         base = getattr(db_worker.Worker, "base_worker", db_worker.Worker)  # not wrapped twice
