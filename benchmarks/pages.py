@@ -11,8 +11,7 @@ day), dangyuan (a member: their own pages) and dangwei (a 党委's staff) — wi
 minimum and maximum), the wall time, the number of queries and the size of the HTML. Against a floor measured in the
 same run: the simplest signed-in page (the password change form: the middleware, the session, the user and their
 roles, the navigation), what every page costs before its own work. The pages are served as in production
-(DEBUG off, the collected static files, the garbage collector settled as in gunicorn's workers: core.heap) over
-plain HTTP (LOCAL_HTTP=1, as `make demo`).
+(DEBUG off, the collected static files) over plain HTTP (LOCAL_HTTP=1, as `make demo`).
 """
 
 from __future__ import annotations
@@ -47,11 +46,9 @@ def measure(repeat: int) -> dict:
 
     from dangjian.accounts import otp
     from dangjian.accounts.models import RoleAssignment, User
-    from dangjian.core.heap import settle
     from dangjian.meetings.models import Meeting
 
     setup_test_environment()  # the test client's renderer hooks; no test database is created
-    settle()  # the garbage collector as in gunicorn's workers once the application is loaded (core.heap)
     with open(os.devnull, "w") as sink:
         call_command("demo_users", stdout=sink)
     users = ("zhibu", "dangyuan", "dangwei")

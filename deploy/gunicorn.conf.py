@@ -59,13 +59,6 @@ def resident_mb() -> float:
         return 0.0
 
 
-def post_worker_init(worker):
-    """The application is loaded: what it holds goes into the garbage collector's oldest generation (core.heap)."""
-    from dangjian.core.heap import settle
-
-    settle()
-
-
 def post_request(worker, req, environ, resp):
     """A worker past GUNICORN_MAX_WORKER_MB finishes the requests it holds and is replaced, as after max_requests."""
     if not max_worker_mb or not worker.alive:

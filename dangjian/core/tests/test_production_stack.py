@@ -357,52 +357,9 @@ def test_the_worker_command_lowers_its_priority_before_it_runs_tasks(monkeypatch
 
     calls = []
     monkeypatch.setattr(worker, "lower_priority", lambda nice: calls.append(("nice", nice)))
-    monkeypatch.setattr(worker, "settle", lambda: calls.append("settle"))
     monkeypatch.setattr(worker, "call_command", lambda *args: calls.append(args))
     call_command("worker", "--batch")
-    assert calls == [("nice", 7), "settle", ("db_worker", "--no-startup-delay", "--batch")]
-
-
-def test_a_settled_process_keeps_its_loaded_application_out_of_the_collectors_young_walks():
-    """core.heap.settle in a process of its own, as gunicorn's workers and the task worker call it: what the loaded
-    application holds is in the oldest generation (the URL configuration and its views included), nothing is
-    frozen (core.perf.gc_paused still settles an evaluation's results), the youngest generation's threshold is
-    raised and the older ones' kept, and a cycle made afterwards is still collected."""
-    code = (
-        "import gc, weakref, django; django.setup()\n"
-        "from django.urls import get_resolver\n"
-        "before = gc.get_threshold()\n"
-        "from dangjian.core.heap import settle, YOUNG_THRESHOLD\n"
-        "settle()\n"
-        "oldest = {id(o) for o in gc.get_objects(generation=2)}\n"
-        "resolver = get_resolver()\n"
-        "loaded = 'url_patterns' in resolver.__dict__ and id(resolver.url_patterns) in oldest\n"
-        "younger = len(gc.get_objects(generation=0)) + len(gc.get_objects(generation=1))\n"
-        "class Node: pass\n"
-        "node = Node(); node.me = node; gone = weakref.ref(node); del node\n"
-        "gc.collect()\n"
-        "print(len(oldest), younger, gc.get_freeze_count(), before[1:] == gc.get_threshold()[1:],"
-        " gc.get_threshold()[0] == YOUNG_THRESHOLD, loaded, gone() is None)\n"
-    )
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangjian.settings"}
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
-    )
-    oldest, younger, frozen, *checks = done.stdout.split()
-    assert int(oldest) > 50_000  # Django and the application: about a hundred thousand objects
-    assert int(younger) < 1_000  # only what the check itself made since
-    assert frozen == "0"
-    assert checks == ["True", "True", "True", "True"]
-
-
-def test_gunicorn_settles_each_worker_once_it_has_loaded_the_application(monkeypatch):
-    from dangjian.core import heap
-
-    conf = load("deploy/gunicorn.conf.py", "gunicorn_conf")
-    calls = []
-    monkeypatch.setattr(heap, "settle", lambda: calls.append("settle"))
-    conf.post_worker_init(object())
-    assert calls == ["settle"]
+    assert calls == [("nice", 7), ("db_worker", "--no-startup-delay", "--batch")]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -424,7 +381,6 @@ def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, m
         send_daily.enqueue()
         monkeypatch.setattr(worker, "resident_mb", lambda: used_mb)
         monkeypatch.setattr(worker, "lower_priority", lambda nice: nice)
-        monkeypatch.setattr(worker, "settle", lambda: None)  # not this test process's collector
         settings.TASK_BACKEND, settings.TASK_WORKER_MAX_MB = "database", max_mb
         call_command("worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
         return sorted(DBTaskResult.objects.values_list("status", flat=True))

@@ -8,10 +8,7 @@ already runs lower: on a busy 集中交纳日 the pages come first and the refre
 After a task that leaves it above settings.TASK_WORKER_MAX_MB of resident memory (DANGJIAN_WORKER_MAX_MB, default
 300; 0: never), the worker takes no further task and exits normally; its service (deploy/dangjian-worker.service,
 Restart=always) starts a fresh one a second later and the queued tasks wait for it. A 工委's large export leaves
-the process several hundred MB larger, which Python keeps; the gunicorn workers are replaced the same way.
-
-Before its first task the worker moves the loaded application into the garbage collector's oldest generation
-and raises the youngest one's threshold, as the gunicorn workers do (core.heap)."""
+the process several hundred MB larger, which Python keeps; the gunicorn workers are replaced the same way."""
 
 from __future__ import annotations
 
@@ -22,8 +19,6 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-
-from dangjian.core.heap import settle
 
 if TYPE_CHECKING:  # imported at run time by `handle`: it needs Django's settings
     from django_tasks_db.management.commands.db_worker import Worker
@@ -44,8 +39,6 @@ class Command(BaseCommand):
             )
         lower_priority(settings.TASK_WORKER_NICE)
         from django_tasks_db.management.commands import db_worker
-
-        settle()  # the loaded application into the garbage collector's oldest generation (core.heap)
 
         # db_worker's command builds its loop from this module attribute: this process runs nothing else
         base = getattr(db_worker.Worker, "base_worker", db_worker.Worker)  # not wrapped twice
