@@ -349,6 +349,9 @@ LOGGING = {
 # A picker over more organisations than this searches them instead of listing them all (orgs.widgets): a page
 # renders at most 100 options (the top of the scope, at most orgs.widgets.TOP_LIMIT, before a search).
 ORG_PICKER_ABOVE = 80
+# A list of members or branches (党费提醒, 欠缴, 学时, 政治生日 …) over a range holding more 党支部 than this asks for a
+# narrower organisation first (orgs.selectors.wide_scope): at the 工委 the whole city would be tens of thousands of rows.
+WIDE_LIST_BRANCHES = _env_int("WIDE_LIST_BRANCHES", 60)
 
 PII_FULL_ACCESS_ROLES = ["gongwei_admin", "dangwei_admin", "branch_admin"]
 

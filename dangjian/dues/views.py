@@ -47,6 +47,7 @@ from dangjian.dues.services import (
 )
 from dangjian.members.models import Member
 from dangjian.members.models import personal_data as personal_fields
+from dangjian.orgs.selectors import wide_scope
 
 
 def _sheet_url(org, month: dt.date) -> str:
@@ -249,13 +250,15 @@ def reminder_list(request):
         org = selectors.visible_org(request.user, request.GET.get("org"))
         if org is None:
             raise Http404
-    items = selectors.reminders(request.user, today, org)
+    wide = wide_scope(request.user, org, request.GET)
+    items = [] if wide else selectors.reminders(request.user, today, org)
     return render(
         request,
         "dues/reminders.html",
         {
             "nav": "dues",
             "tab": "reminders",
+            "wide": wide,
             "items": items,
             "org": org,
             "orgs": selectors.org_options(request.user),

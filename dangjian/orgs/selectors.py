@@ -10,7 +10,7 @@ from django.db.models import Count
 
 from dangjian.accounts.scope import scope_for
 from dangjian.orgs import panels
-from dangjian.orgs.choices import PostTitle
+from dangjian.orgs.choices import OrgType, PostTitle
 from dangjian.orgs.models import PATH_SEGMENT, Org, Post
 
 TREE_FIELDS = ("id", "code", "name", "type", "path", "depth", "dissolved_on", "parent_id", "unit")
@@ -175,3 +175,85 @@ def org_posts(user, org: Org, *, include_ended: bool = False) -> list[Post]:
         key=lambda p: (TITLE_ORDER.get(p.title, 99), p.ended_on is not None, -p.started_on.toordinal())
     )
     return posts
+
+
+# --- lists too wide to show whole ---------------------------------------------------------------------------
+
+
+TOPS_READ = 200  # the shallowest organisations of a scope read for its top ones (a scope of grants on a few)
+
+
+@dataclass
+class WideChild:
+    org: Org
+    branches: int  # the 党支部 in its subtree (within the user's scope)
+    href: str  # the same page, this organisation chosen
+
+
+@dataclass
+class WideScope:
+    """A list page's chosen range holds more 党支部 than `settings.WIDE_LIST_BRANCHES`: the page asks for a narrower
+    organisation instead of listing every member or branch of it (at the 工委 that is the whole city: tens of
+    thousands of rows, seconds of work and megabytes of HTML that nobody reads whole)."""
+
+    org: Org | None  # the chosen organisation (None: the user's whole scope)
+    branches: int
+    limit: int
+    children: list[WideChild] = field(default_factory=list)  # where to go next, in tree order
+
+
+def wide_scope(user, org: Org | None, query=None) -> WideScope | None:
+    """None when the range of a list page — `org`'s subtree, or without it everything the user administers — holds at
+    most `settings.WIDE_LIST_BRANCHES` active 党支部; otherwise what the page shows instead: how many, and the
+    organisations one level down (or the scope's top organisations) with their 党支部, each linking to the same page
+    with it chosen (`query`: the page's GET parameters, kept in those links). One query when the range is narrow
+    enough; otherwise four, whatever its size: the count, the scope's top organisations (when none is chosen), the
+    organisations one level down, their 党支部 counted by path prefix (one query per depth among them: one but for
+    a scope of grants at several depths)."""
+    from django.conf import settings
+    from django.db.models import Q
+    from django.db.models.functions import Substr
+
+    limit = settings.WIDE_LIST_BRANCHES
+    visible = Org.objects.visible_to(user)
+    under = visible.filter(path__startswith=org.path) if org is not None else visible
+    today = dt.date.today()
+    branches = under.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=today), type=OrgType.ZHIBU)
+    count = branches.count()
+    if count <= limit:
+        return None
+    fields = ("id", "name", "type", "path", "depth", "parent_id")
+    if org is not None:
+        children = list(visible.filter(parent=org).order_by("path").only(*fields))
+    else:
+        roots: list[Org] = []  # the scope's top organisations: those without a visible ancestor
+        for top in visible.order_by("depth", "path").only(*fields)[:TOPS_READ]:
+            if not any(top.path.startswith(root.path) for root in roots):
+                roots.append(top)
+        children = (
+            list(visible.filter(parent=roots[0]).order_by("path").only(*fields)) if len(roots) == 1 else roots
+        )
+    counts: dict[str, int] = {}
+    for length in sorted(
+        {len(c.path) for c in children}
+    ):  # one length but where the scope has tops at several depths
+        counts.update(
+            branches.annotate(prefix=Substr("path", 1, length))
+            .values("prefix")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("prefix", "n")
+        )
+    params = query.copy() if query is not None else None
+    found = []
+    for child in children:
+        n = counts.get(child.path, 0)
+        if not n:
+            continue
+        if params is not None:
+            params["org"] = str(child.pk)
+            href = "?" + params.urlencode()
+        else:
+            href = f"?org={child.pk}"
+        found.append(WideChild(child, n, href))
+    return WideScope(org, count, limit, found)

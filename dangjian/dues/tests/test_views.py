@@ -290,6 +290,24 @@ def test_reminders_list_open_members_with_due_date(client, users, tree, branch):
     assert a1.days_left == (MONTH.replace(day=28) - TODAY).days
 
 
+def test_reminders_over_a_range_too_wide_ask_for_a_narrower_one(client, users, tree, branch, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the reminders are not worked out: the
+    page offers the organisations one level down instead, each keeping the page's other parameters."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    login(client, users["gongwei"])
+    response = client.get(reverse("dues:reminders"))
+    assert response.status_code == 200
+    assert response.context["items"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="reminders"' not in html
+    assert f'href="?org={tree.a.pk}"' in html and "王二" not in html
+    response = client.get(reverse("dues:reminders"), {"org": tree.a.pk})  # 甲委: two 党支部
+    assert response.context["wide"] is None
+    assert {i.row.member_name for i in response.context["items"]} >= {"李党员", "王二"}
+    login(client, users["dangwei_a"])  # 甲委's own range: listed
+    assert client.get(reverse("dues:reminders")).context["wide"] is None
+
+
 def test_open_this_month_counts_what_the_reminders_list(users, tree, branch, make_member):
     """The work list's 本月党费 reads the ledger snapshots: per branch, the same members as the reminders, whatever
     the way to it — paid, partly paid, unpaid, exempt (no base), a member in a 党小组, one whose snapshot is
