@@ -310,7 +310,8 @@ def arrears_list(request):
                 messages.success(request, _("已登记对%(name)s的欠缴审查。") % {"name": review_member.name})
                 query = urlencode({"org": org.pk} if org else {})
                 return redirect(f"{reverse('dues:arrears')}{'?' + query if query else ''}")
-    items = selectors.arrears_items(request.user, as_of, org)
+    wide = wide_scope(request.user, org, request.GET)
+    items = [] if wide else selectors.arrears_items(request.user, as_of, org)
     last_overdue = f"{add_months(month_start(as_of), -1):%Y-%m}"
     for item in items:
         if item.row.level == ArrearsLevel.CASE:
@@ -333,6 +334,7 @@ def arrears_list(request):
         {
             "nav": "dues",
             "tab": "arrears",
+            "wide": wide,
             "items": items,
             "org": org,
             "orgs": selectors.org_options(request.user),

@@ -35,6 +35,7 @@ from dangjian.members.xlsx import PostImporter
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
 from dangjian.orgs.models import Org, Post
+from dangjian.orgs.selectors import wide_scope
 from dangjian.orgs.widgets import SEARCH_LIMIT, TOP_LIMIT
 
 
@@ -266,10 +267,13 @@ def birthday_list(request):
     form = BirthdayFilterForm(request.GET or None, orgs=selectors.filter_org_options(request.user))
     filters = form.filters()
     month = filters.get("month") or _this_month()
-    members = Member.objects.visible_to(request.user)
-    if filters.get("org") is not None:
-        members = members.in_subtree(filters["org"])
-    found = selectors.birthdays(members, month)
+    wide = wide_scope(request.user, filters.get("org"), request.GET)
+    found = []
+    if wide is None:
+        members = Member.objects.visible_to(request.user)
+        if filters.get("org") is not None:
+            members = members.in_subtree(filters["org"])
+        found = selectors.birthdays(members, month)
     return render(
         request,
         "members/birthdays.html",
@@ -280,6 +284,7 @@ def birthday_list(request):
             "month_param": f"{month:%Y-%m}",
             "previous": f"{(month - dt.timedelta(days=1)):%Y-%m}",
             "next": f"{(selectors.month_end(month) + dt.timedelta(days=1)):%Y-%m}",
+            "wide": wide,
             "branches": selectors.birthdays_by_branch(found),
             "total": len(found),
         },

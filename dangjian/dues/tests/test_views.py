@@ -482,6 +482,41 @@ def test_arrears_with_levels_and_a_review(client, users, tree, make_member):
     assert ArrearsReview.objects.count() == 1
 
 
+def test_arrears_over_a_range_too_wide_ask_for_a_narrower_one(client, users, tree, make_member, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES the arrears are not worked out: the page offers the organisations
+    one level down (keeping 截至日期), without the counts; a review posted from a listed page is still recorded."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    m = _arrears_setup(make_member, tree)
+    as_of = TODAY.isoformat()
+    login(client, users["gongwei"])
+    response = client.get(reverse("dues:arrears"), {"as_of": as_of})
+    assert response.status_code == 200
+    assert response.context["items"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="arrears"' not in html
+    assert f'href="?as_of={as_of}&amp;org={tree.a.pk}"' in html and "欠缴者" not in html
+    assert "需审查 0 人" not in html and "没有逾期未交的党费" not in html
+    assert 'id="dj-asof"' in html  # the filter stays
+    response = client.get(reverse("dues:arrears"), {"org": tree.a.pk})  # 甲委: two 党支部
+    assert response.context["wide"] is None
+    item = next(i for i in response.context["items"] if i.row.member_id == m.pk)
+    assert item.row.level == "case" and item.form is not None and "需审查 1 人" in response.content.decode()
+    response = client.post(
+        reverse("dues:arrears"),
+        {
+            "member": m.pk,
+            "reviewed_on": TODAY.isoformat(),
+            "through_month": item.row.unpaid_months[-1],
+            "decision": "contact",
+            "reason": "已电话联系，本人称下月补交。",
+        },
+    )  # without an organisation, the range the 工委's page does not list
+    assert response.status_code == 302 and ArrearsReview.objects.filter(member=m).count() == 1
+    login(client, users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(reverse("dues:arrears"))
+    assert response.context["wide"] is None and m.pk in {i.row.member_id for i in response.context["items"]}
+
+
 def test_summary_rolls_up_per_unit(client, users, tree, branch):
     record_payment(
         actor=None, member=branch["a2"], months=M, amount=Decimal("90.00"), paid_on=TODAY, method="cash"
@@ -558,6 +593,21 @@ def test_query_count_is_constant(client, users, tree, make_member, page):
     print(f"{page}: {small} vs {large} queries")
     assert small == large, (small, large)
     assert large <= 14
+
+
+def test_a_wide_arrears_page_costs_the_same_queries_however_large(
+    client, users, tree, make_member, add_branches, settings
+):
+    settings.WIDE_LIST_BRANCHES = 2
+    login(client, users["gongwei"])
+    _grow(make_member, tree, 3)
+    small = _count(client, reverse("dues:arrears"))
+    add_branches(6, 1)
+    _grow(make_member, tree, 20)
+    response = client.get(reverse("dues:arrears"))
+    assert response.context["wide"].branches == 9 and response.context["items"] == []
+    large = _count(client, reverse("dues:arrears"))
+    assert small == large, (small, large)
 
 
 def test_the_sheet_reads_its_members_once_and_not_their_personal_data(client, users, tree, make_member):

@@ -122,6 +122,49 @@ def test_birthday_page_org_filter_and_default_month(client, users, tree, februar
     assert [b.member.name for _, people in response.context["branches"] for b in people] == ["乙一党员"]
 
 
+def test_birthday_page_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, february, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES the 政治生日 are not worked out: the page offers the organisations
+    one level down, keeping the month, without the total."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("members:birthdays"), {"month": "2026-02"})
+    assert response.status_code == 200
+    assert response.context["branches"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="birthday"' not in html
+    assert 'data-testid="birthday-total"' not in html and 'data-testid="birthday-empty"' not in html
+    assert f'href="?month=2026-02&amp;org={tree.a.pk}"' in html and "闰日党员" not in html
+    assert 'role="search"' in html  # the filter stays
+    response = client.get(reverse("members:birthdays"), {"month": "2026-02", "org": tree.a.pk})  # 甲委: two
+    assert response.context["wide"] is None and "闰日党员" in response.content.decode()
+    assert [b.code for b, _ in response.context["branches"]] == ["A1"]
+    client.force_login(users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(reverse("members:birthdays"), {"month": "2026-02"})
+    assert response.context["wide"] is None and 'data-testid="birthday-total"' in response.content.decode()
+
+
+def test_a_wide_birthday_page_costs_the_same_queries_however_large(
+    client, users, tree, make_member, add_branches, settings
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.WIDE_LIST_BRANCHES = 2
+    client.force_login(users["gongwei"])
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("members:birthdays"), {"month": "2026-07"})
+        assert response.status_code == 200 and response.context["wide"] is not None
+        return len(ctx.captured_queries)
+
+    small = count()
+    add_branches(6, 1)  # each with a member who joined in July
+    for i in range(10):
+        make_member(tree.b1, name=f"七月党员{i}")
+    assert count() == small
+
+
 def test_birthday_page_is_for_admins(client, users):
     client.force_login(users["member_a1"])
     assert client.get(reverse("members:birthdays")).status_code == 403
