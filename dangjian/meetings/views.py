@@ -33,6 +33,7 @@ from dangjian.meetings.forms import (
 )
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.services import create_meeting, delete_meeting, record_orglife_review, update_meeting
+from dangjian.orgs.selectors import wide_scope
 
 TODO_ORG_LIMIT = 30  # a scope with more organisations to remind is first summarised per 单位
 TODO_PAGE = 10  # organisations per page of the 待办 panel
@@ -415,7 +416,8 @@ def absence_cases(request):
                 )
                 query = urlencode({"org": org.pk} if org else {})
                 return redirect(f"{reverse('meetings:absences')}{'?' + query if query else ''}")
-    items = selectors.absence_items(request.user, today, org)
+    wide = wide_scope(request.user, org, request.GET)
+    items = [] if wide else selectors.absence_items(request.user, today, org)
     for item in items:
         if item.level != selectors.CASE:
             continue
@@ -436,6 +438,7 @@ def absence_cases(request):
         "meetings/absences.html",
         {
             "nav": "meetings",
+            "wide": wide,
             "items": items,
             "org": org,
             "orgs": selectors.filter_org_options(request.user),

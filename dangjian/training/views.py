@@ -23,6 +23,7 @@ from dangjian.dues.forms import parse_year
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import wide_scope
 from dangjian.training import selectors
 from dangjian.training.choices import TrainingLevel
 from dangjian.training.forms import TrainingForm
@@ -31,6 +32,7 @@ from dangjian.training.params import StudyParamsError, load_params
 from dangjian.training.services import add_participants, create_training, remove_participant
 
 LIST_LIMIT = 200
+ROLLUP_TYPES = (OrgType.GONGWEI, OrgType.DANGWEI, OrgType.ZONGZHI)  # the organisations with a roll-up
 
 
 def _pk(value) -> int | None:
@@ -190,10 +192,11 @@ def hours(request):
     year = parse_year(request.GET.get("year"), dt.date.today().year)
     as_of = _as_of(request.GET.get("as_of"), year)
     orgs, org = _org_choice(request, types=(OrgType.ZHIBU, OrgType.ZONGZHI, OrgType.DANGWEI, OrgType.GONGWEI))
+    wide = wide_scope(request.user, org, request.GET) if org is not None else None
     rules = selectors.train_rules()
     rule = selectors.hours_rule(rules)
     lines, error = [], ""
-    if org is not None and rule is not None:
+    if org is not None and rule is not None and wide is None:
         try:
             items = selectors.evaluate(
                 selectors.branches_under(org, request.user), year=year, as_of=as_of, rules=[]
@@ -206,6 +209,7 @@ def hours(request):
         "tab": "hours",
         "orgs": orgs,
         "org": org,
+        "wide": wide,
         "year": year,
         "as_of": as_of,
         "rule": rule,
@@ -213,7 +217,7 @@ def hours(request):
         "met": sum(1 for line in lines if line.met),
         "year_over": as_of >= dt.date(year, 12, 31),
         "error": error,
-        "platforms": load_params().platforms if not error else {},
+        "platforms": load_params().platforms if not error and wide is None else {},
     }
     return render(request, "training/hours.html", context)
 
@@ -224,11 +228,16 @@ def rollup(request):
     """The 党委's view: per organisation under it, the TRAIN-* results and the members' hours (set-based)."""
     year = parse_year(request.GET.get("year"), dt.date.today().year)
     as_of = _as_of(request.GET.get("as_of"), year)
-    orgs, org = _org_choice(request, types=(OrgType.GONGWEI, OrgType.DANGWEI, OrgType.ZONGZHI))
+    orgs, org = _org_choice(request, types=ROLLUP_TYPES)
+    wide = wide_scope(request.user, org, request.GET) if org is not None else None
+    if wide is not None:  # a 党支部 one level down has no roll-up of its own: its members' hours instead
+        for child in wide.children:
+            if child.org.type == OrgType.ZHIBU:
+                child.href = reverse("training:hours") + child.href
     rules = selectors.train_rules()
     member_rule = selectors.hours_rule(rules)
     lines = []
-    if org is not None:
+    if org is not None and wide is None:
         qs = Org.objects.visible_subtree(request.user, org).exclude(
             type__in=(OrgType.XIAOZU, OrgType.GONGWEI, OrgType.DANGZU)
         )
@@ -254,6 +263,7 @@ def rollup(request):
         "tab": "rollup",
         "orgs": orgs,
         "org": org,
+        "wide": wide,
         "year": year,
         "as_of": as_of,
         "rules": rules,

@@ -799,3 +799,47 @@ def test_list_and_detail_do_not_read_the_personal_data_of_the_people_they_name(
             q["sql"] for q in ctx.captured_queries if '"id_number"' in q["sql"] or '"phone"' in q["sql"]
         ]
     assert "主持人甲" in html  # the detail page
+
+
+# --- 连续未参加组织生活 over a wide range ---------------------------------------------------------------
+
+
+def test_absences_over_a_range_too_wide_ask_for_a_narrower_one(
+    client, users, tree, branch, hold, add_branches, settings
+):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) no member's run is worked out: the
+    page offers the organisations one level down, without the heading's counts, in as many queries whatever
+    the number of 党支部; a narrower range lists the cases as before."""
+    import re
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    for month in range(1, 8):  # 宣传丙 absent without a reason January–July of last year: a case
+        hold(tree.a1, dt.date(2025, month, 15), "theme_day", absent={branch["宣传"]: ""})
+    url = reverse("meetings:absences")
+    case = f'data-member="{branch["宣传"].pk}" data-level="case"'
+    client.force_login(users["gongwei"])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.context["items"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="orglife-absences"' not in html
+    assert f'href="?org={tree.a.pk}"' in html and f'href="?org={tree.b.pk}"' in html
+    assert "宣传丙" not in html and case not in html and "没有连续未参加组织生活的党员" not in html
+    assert not re.search(r"需审查 \d+ 人|预警 \d+ 人", html) and "统计至" in html
+    assert 'id="dj-org"' in html  # the filter form
+    response = client.get(url, {"org": tree.a.pk})  # 甲委: two 党支部
+    assert response.context["wide"] is None and case in response.content.decode()
+    assert "需审查 1 人" in response.content.decode()
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    add_branches(8, 0)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url).context["wide"].branches == 11
+    assert len(few.captured_queries) == len(many.captured_queries)
+    settings.WIDE_LIST_BRANCHES = 10  # 甲委's ten 党支部 now
+    client.force_login(users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(url)
+    assert response.context["wide"] is None and case in response.content.decode()

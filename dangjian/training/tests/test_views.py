@@ -240,3 +240,86 @@ def test_a_grant_without_descendants_sees_no_branch_hours_or_rollup_rows(
     response = client.get(rollup, params)
     assert [line["org"].code for line in response.context["lines"]] == ["A", "A1", "A2"]
     assert "甲一书记" in response.content.decode()
+
+
+def test_hours_over_a_range_too_wide_ask_for_a_narrower_one(
+    client, users, tree, make_member, train, settings
+):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) no member's hours are worked out:
+    the page offers the organisations one level down, each keeping the year; the filter form stays."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    train(
+        tree.a, [make_member(tree.a1, name="甲一学员"), make_member(tree.b1, name="乙一学员")], D(2026, 3, 1)
+    )
+    url = reverse("training:hours")
+    login(client, users["gongwei"])
+    response = client.get(url, {"year": 2026})
+    assert response.status_code == 200
+    assert response.context["lines"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="hours"' not in html
+    assert (
+        f'href="?year=2026&amp;org={tree.a.pk}"' in html and f'href="?year=2026&amp;org={tree.b.pk}"' in html
+    )
+    assert "甲一学员" not in html and "乙一学员" not in html
+    assert (
+        'data-testid="met-summary"' not in html
+        and "data-print" not in html
+        and "该组织没有在册党员" not in html
+    )
+    assert 'name="year"' in html  # the filter form
+    response = client.get(url, {"year": 2026, "org": tree.a.pk})  # 甲委: two 党支部
+    assert response.context["wide"] is None
+    assert [line.name for line in response.context["lines"]] == ["甲一学员", "李党员"]
+    assert 'data-testid="hours"' in response.content.decode()
+    login(client, users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(url, {"year": 2026})
+    assert response.context["wide"] is None and "甲一学员" in response.content.decode()
+
+
+def test_rollup_over_a_range_too_wide_ask_for_a_narrower_one(
+    client, users, tree, make_member, appoint, settings
+):
+    """The roll-up of a range over WIDE_LIST_BRANCHES evaluates nothing and offers the organisations one level
+    down; a 党支部 among them (no roll-up of its own) leads to its members' hours."""
+    settings.WIDE_LIST_BRANCHES = 2
+    appoint(make_member(tree.a1, name="甲一书记"), tree.a1, D(2020, 1, 1))
+    url = reverse("training:rollup")
+    login(client, users["gongwei"])
+    response = client.get(url, {"year": 2026})
+    assert response.status_code == 200
+    assert response.context["lines"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="rollup"' not in html
+    assert (
+        f'href="?year=2026&amp;org={tree.a.pk}"' in html and f'href="?year=2026&amp;org={tree.b.pk}"' in html
+    )
+    assert "甲一书记" not in html and "没有可汇总的组织" not in html and "data-print" not in html
+    response = client.get(url, {"year": 2026, "org": tree.a.pk})  # 甲委: two 党支部
+    assert response.context["wide"] is None
+    assert [line["org"].code for line in response.context["lines"]] == ["A", "A1", "A2"]
+    assert "甲一书记" in response.content.decode()
+    login(client, users["dangwei_a"])
+    response = client.get(url, {"year": 2026})
+    assert response.context["wide"] is None and 'data-testid="rollup"' in response.content.decode()
+    settings.WIDE_LIST_BRANCHES = 1  # 甲委 itself too wide: its 党支部 lead to the hours page
+    html = client.get(url, {"year": 2026, "org": tree.a.pk}).content.decode()
+    hours = reverse("training:hours")
+    assert f'href="{hours}?year=2026&amp;org={tree.a1.pk}"' in html
+    assert f'href="{hours}?year=2026&amp;org={tree.a2.pk}"' in html
+
+
+@pytest.mark.parametrize("name", ["training:hours", "training:rollup"])
+def test_a_wide_hours_or_rollup_page_costs_the_same_queries_for_few_and_many_branches(
+    client, users, tree, add_branches, settings, name
+):
+    settings.WIDE_LIST_BRANCHES = 2
+    login(client, users["gongwei"])
+    url = reverse(name)
+    client.get(url, {"year": 2026})  # warm caches (rulebook, parameters)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url, {"year": 2026}).context["wide"].branches == 3
+    add_branches(8, 0)
+    with CaptureQueriesContext(connection) as many:
+        assert client.get(url, {"year": 2026}).context["wide"].branches == 11
+    assert len(few.captured_queries) == len(many.captured_queries)
