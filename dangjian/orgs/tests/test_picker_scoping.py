@@ -7,6 +7,8 @@ outside the scope is refused when submitted."""
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from dangjian.orgs import widgets
@@ -250,3 +252,25 @@ def test_an_election_candidate_row_offers_its_chosen_member_and_a_search(
     outsider = make_member(tree.b1, name="钱乙一")
     refused = CandidateRowForm({"c-0-member": str(outsider.pk)}, roster=roster, org=tree.a1, prefix="c-0")
     assert not refused.is_valid() and "member" in refused.errors
+
+
+def test_the_member_forms_of_a_large_scope_read_no_more_organisations_than_they_offer(
+    client, users, tree, small_threshold, add_branches
+):
+    """A 工委管理员's member form offers the top of the city's 党支部 and 党小组 under a search: it reads at most
+    ORG_PICKER_ABOVE + 1 of them (it read every one of them, then again by their ids), on the 转入 form too."""
+    add_branches(6, 1)
+    client.force_login(users["gongwei"])
+    for url in (
+        reverse("members:create"),
+        f"{reverse('members:create')}?org={tree.a1.pk}",
+        reverse("movements:transfer_in"),
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            page = options(client.get(url))
+        assert 'data-testid="org-search"' in page, url
+        reads = [q["sql"] for q in ctx.captured_queries if q["sql"].startswith('SELECT "orgs_org"."id"')]
+        assert reads and all(" LIMIT " in sql for sql in reads), (url, reads)
+        assert not [sql for sql in reads if '"orgs_org"."id" IN (' in sql], url
+    form_page = client.get(f"{reverse('members:create')}?org={tree.a1.pk}").content.decode()
+    assert f'<option value="{tree.a1.pk}" selected>' in form_page  # the chosen 党支部, among the few offered
