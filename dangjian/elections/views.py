@@ -34,7 +34,9 @@ from dangjian.elections.forms import (
 from dangjian.elections.models import Election
 from dangjian.elections.params import election_params
 from dangjian.members.models import Member
+from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import wide_scope
 from dangjian.orgs.services import higher_in_scope
 
 CANDIDATE_ROWS = 8
@@ -56,13 +58,33 @@ def _parse_date(value) -> dt.date | None:
 def index(request):
     as_of = _parse_date(request.GET.get("as_of")) or dt.date.today()
     params = election_params()
-    rows = selectors.term_rows(Org.objects.visible_to(request.user), as_of, params)
+    orgs = Org.objects.visible_to(request.user)
+    org = None
+    if request.GET.get("org"):
+        wanted = request.GET["org"]
+        org = orgs.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        if org is None:
+            raise Http404
+    # over a range too wide to list (the whole city at the 工委) the terms are not read: a narrower organisation is
+    # asked for
+    wide = wide_scope(request.user, org, request.GET)
+    rows = (
+        []
+        if wide
+        else selectors.term_rows(orgs.filter(path__startswith=org.path) if org else orgs, as_of, params)
+    )
     scope = scope_for(request.user)
     context = {
         # the postponement is the higher organisation's to record: offered only above the organisation
         "adjustable": {r.org.pk for r in rows if higher_in_scope(request.user, r.org, scope)},
         "nav": "elections",
         "as_of": as_of,
+        "org": org,
+        "orgs": orgs.exclude(type=OrgType.XIAOZU)
+        .active()
+        .order_by("path")
+        .only("id", "name", "depth", "path", "type"),
+        "wide": wide,
         "params": params,
         "attention": [r for r in rows if r.status != "ok"],
         "ok_count": sum(1 for r in rows if r.status == "ok"),

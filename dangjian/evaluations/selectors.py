@@ -21,13 +21,23 @@ from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 
 
-def branches(user) -> list[Org]:
-    """The active 党支部 the user administers (one query)."""
-    return list(
-        Org.objects.filter(scope_for(user).org_q(), type=OrgType.ZHIBU, dissolved_on__isnull=True).order_by(
-            "path"
-        )
-    )
+def _branches(user):
+    return Org.objects.filter(scope_for(user).org_q(), type=OrgType.ZHIBU, dissolved_on__isnull=True)
+
+
+def branches(user, within: Org | None = None, limit: int | None = None) -> list[Org]:
+    """The active 党支部 the user administers (those under `within`; the first `limit`), in tree order (one
+    query)."""
+    qs = _branches(user)
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    qs = qs.order_by("path")
+    return list(qs[:limit] if limit is not None else qs)
+
+
+def branch(user, pk: str) -> Org | None:
+    """The active 党支部 the user administers whose primary key is `pk` (a string from a form), else None."""
+    return _branches(user).filter(pk=int(pk)).first() if pk.isdigit() else None
 
 
 def parents(user) -> list[Org]:

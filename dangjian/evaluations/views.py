@@ -35,9 +35,19 @@ from dangjian.evaluations.forms import (
 )
 from dangjian.evaluations.models import Evaluation, Participant
 from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
+from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import wide_scope
 
 RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
+
+
+def _visible_org(request, pk) -> Org:
+    """An organisation of the user's scope (?org= of the list, ?within= of the chooser); else a 404."""
+    org = Org.objects.visible_to(request.user).filter(pk=int(pk)).first() if pk.isdigit() else None
+    if org is None:
+        raise Http404
+    return org
 
 
 def _evaluation(request, pk) -> Evaluation:
@@ -52,10 +62,21 @@ def _detail(ev: Evaluation):
 def index(request):
     """The branches of the user's scope with their evaluation of the year (or a button to open one)."""
     year = parse_year(request.GET.get("year"), dt.date.today().year)
-    rows = selectors.status(Org.objects.visible_to(request.user), year)
+    orgs = Org.objects.visible_to(request.user)
+    org = _visible_org(request, request.GET["org"]) if request.GET.get("org") else None
+    # over a range too wide to list (the whole city at the 工委) the evaluations are not read: a narrower
+    # organisation is asked for
+    wide = wide_scope(request.user, org, request.GET)
+    rows = [] if wide else selectors.status(orgs.filter(path__startswith=org.path) if org else orgs, year)
     context = {
         "nav": "evaluations",
         "year": year,
+        "org": org,
+        "orgs": orgs.exclude(type=OrgType.XIAOZU)
+        .active()
+        .order_by("path")
+        .only("id", "name", "depth", "path", "type"),
+        "wide": wide,
         "rows": rows,
         "may_open_for_branches": bool(selectors.parents(request.user)),
     }
@@ -67,14 +88,14 @@ def index(request):
 @once.guarded
 def open_new(request):
     wanted = request.POST.get("org") or request.GET.get("org")
-    branches = selectors.branches(request.user)
-    org = next((b for b in branches if str(b.pk) == wanted), None) if wanted else None
+    org = selectors.branch(request.user, wanted) if wanted else None
     if wanted and org is None:
         raise Http404
-    if org is None and len(branches) == 1:
-        org = branches[0]
     if org is None:
-        return render(request, "evaluations/choose_branch.html", {"nav": "evaluations", "branches": branches})
+        only = selectors.branches(request.user, limit=2)
+        org = only[0] if len(only) == 1 else None
+    if org is None:
+        return _choose_branch(request)
     today = dt.date.today()
     groups = selectors.has_groups(org)
     form = OpenBranchForm(
@@ -106,6 +127,25 @@ def open_new(request):
     return render(
         request, "evaluations/open.html", {"nav": "evaluations", "org": org, "form": form}, status=status
     )
+
+
+def _choose_branch(request):
+    """The page choosing the 党支部 to open an evaluation for: those of the user's scope or, with ?within=, of that
+    organisation's subtree (one of the user's: a 404 otherwise). Over more 党支部 than
+    `settings.WIDE_LIST_BRANCHES` (the whole city at the 工委) they are not read: the organisations one level down
+    narrow the range first (?within=), a 党支部 among them is chosen at once (?org=)."""
+    within = _visible_org(request, request.GET["within"]) if request.GET.get("within") else None
+    wide = wide_scope(request.user, within)
+    context = {"nav": "evaluations", "within": within, "wide": wide}
+    if wide is None:
+        context["branches"] = selectors.branches(request.user, within)
+    else:
+        choices = []  # (the organisation, whether it is chosen at once, its link)
+        for c in wide.children:
+            branch = c.org.type == OrgType.ZHIBU
+            choices.append((c, branch, f"?org={c.org.pk}" if branch else f"?within={c.org.pk}"))
+        context["choices"] = choices
+    return render(request, "evaluations/choose_branch.html", context)
 
 
 @admin_required

@@ -45,6 +45,7 @@ from dangjian.movements.forms import (
 from dangjian.movements.models import LostContact, MobileStint
 from dangjian.movements.params import load_params
 from dangjian.movements.services import TRANSITIONS
+from dangjian.orgs.selectors import wide_scope
 
 
 def _filters(request):
@@ -89,6 +90,9 @@ def index(request):
 @require_GET
 def summary(request):
     form, org, work_status, as_of = _filters(request)
+    # over a range too wide to list (the whole city at the 工委) neither the branches' counts nor the 流动 and 失联
+    # members are read: a narrower organisation is asked for
+    wide = wide_scope(request.user, org, request.GET)
     members = selectors.admin_members(request.user, org, work_status)
     return render(
         request,
@@ -97,11 +101,12 @@ def summary(request):
             "nav": "movements",
             "tab": "summary",
             "form": form,
+            "wide": wide,
             "org": org,
             "as_of": as_of,
-            "lines": selectors.summary(members, as_of),
-            "mobile": selectors.mobile_items(members, as_of),
-            "lost": selectors.lost_items(members, as_of),
+            "lines": [] if wide else selectors.summary(members, as_of),
+            "mobile": [] if wide else selectors.mobile_items(members, as_of),
+            "lost": [] if wide else selectors.lost_items(members, as_of),
         },
     )
 

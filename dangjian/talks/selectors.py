@@ -18,22 +18,40 @@ from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
 Through = Talk.participants.through
 
 
-def branches(user) -> list[Org]:
-    """The 党支部 the user administers (one query)."""
-    return list(
-        Org.objects.filter(scope_for(user).org_q(), type=OrgType.ZHIBU, dissolved_on__isnull=True).order_by(
-            "path"
-        )
+def branches(user, within: Org | None = None, limit: int | None = None) -> list[Org]:
+    """The 党支部 the user administers (those under `within`; the first `limit`), in tree order (one query)."""
+    qs = Org.objects.filter(scope_for(user).org_q(), type=OrgType.ZHIBU, dissolved_on__isnull=True)
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    qs = qs.order_by("path")
+    return list(qs[:limit] if limit is not None else qs)
+
+
+def has_branches(user) -> bool:
+    """Whether the user administers an active 党支部 (one query, whatever their number)."""
+    return Org.objects.filter(scope_for(user).org_q(), type=OrgType.ZHIBU, dissolved_on__isnull=True).exists()
+
+
+GROUPLESS_TYPES = (OrgType.GONGWEI, OrgType.DANGZU, OrgType.XIAOZU)  # no 青年理论学习小组 of their own
+
+
+def _group_orgs(user):
+    return Org.objects.filter(scope_for(user).org_q(), dissolved_on__isnull=True).exclude(
+        type__in=list(GROUPLESS_TYPES)
     )
 
 
-def group_orgs(user) -> list[Org]:
-    """Organisations that may have a 青年理论学习小组 within the user's scope (one query)."""
-    return list(
-        Org.objects.filter(scope_for(user).org_q(), dissolved_on__isnull=True)
-        .exclude(type__in=[OrgType.GONGWEI, OrgType.DANGZU, OrgType.XIAOZU])
-        .order_by("path")
-    )
+def group_orgs(user, within: Org | None = None) -> list[Org]:
+    """Organisations that may have a 青年理论学习小组 within the user's scope (those under `within`; one query)."""
+    qs = _group_orgs(user)
+    if within is not None:
+        qs = qs.filter(path__startswith=within.path)
+    return list(qs.order_by("path"))
+
+
+def group_org(user, pk: str) -> Org | None:
+    """The organisation of `group_orgs` whose primary key is `pk` (a string from a form), else None."""
+    return _group_orgs(user).filter(pk=int(pk)).first() if pk.isdigit() else None
 
 
 def committee_posts(org_ids, start: dt.date, end: dt.date) -> dict[int, list]:

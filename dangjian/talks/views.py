@@ -22,6 +22,7 @@ from dangjian.meetings.roster import members_in_subtree
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import wide_scope
 from dangjian.talks import selectors, services
 from dangjian.talks.categories import empty_counts
 from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
@@ -89,34 +90,43 @@ def index(request):
         else scope_orgs
     )
     start, end = dt.date(year, 1, 1), dt.date(year, 12, 31)
-    summary = selectors.summary(orgs, year)
-    branch_rows = [r for r in summary if r.org.type == OrgType.ZHIBU]
+    # Over a range too wide to list (the whole city at the 工委) the per-branch counts, the 新老结对 and the 学习小组
+    # are not read: a narrower organisation is asked for; the latest talks (at most 100) are still shown.
+    wide = wide_scope(request.user, org, request.GET)
+    branch_rows: list = []
     totals = empty_counts()
-    for r in branch_rows:
-        for key, n in r.by_category.items():
-            totals[key] += n
+    pairs: list = []
+    groups: list = []
+    if wide is None:
+        summary = selectors.summary(orgs, year)
+        branch_rows = [r for r in summary if r.org.type == OrgType.ZHIBU]
+        for r in branch_rows:
+            for key, n in r.by_category.items():
+                totals[key] += n
     talks = selectors.talk_rows(
         Talk.objects.filter(org__in=orgs, date__gte=start, date__lte=end).order_by("-date", "-id")[:100]
     )
-    pairs = list(
-        Pair.objects.filter(org__in=orgs)
-        .overlapping(start, end)
-        .select_related("org", "mentor", "mentee")
-        .order_by("org__path", "-started_on", "-id")
-    )
-    groups = selectors.youth_groups(YouthGroup.objects.filter(org__in=orgs), year)
-    seen = set(
-        Member.objects.visible_to(request.user)
-        .filter(pk__in=[g.leader_id for g in groups])
-        .values_list("pk", flat=True)
-    )
-    for g in groups:  # a leader outside the user's scope is not named
-        g.leader_visible = g.leader_id in seen
+    if wide is None:
+        pairs = list(
+            Pair.objects.filter(org__in=orgs)
+            .overlapping(start, end)
+            .select_related("org", "mentor", "mentee")
+            .order_by("org__path", "-started_on", "-id")
+        )
+        groups = selectors.youth_groups(YouthGroup.objects.filter(org__in=orgs), year)
+        seen = set(
+            Member.objects.visible_to(request.user)
+            .filter(pk__in=[g.leader_id for g in groups])
+            .values_list("pk", flat=True)
+        )
+        for g in groups:  # a leader outside the user's scope is not named
+            g.leader_visible = g.leader_id in seen
     context = {
         "nav": "talks",
         "year": year,
         "org": org,
-        "org_options": list(scope_orgs.exclude(type=OrgType.XIAOZU).order_by("path")),
+        "wide": wide,
+        "org_options": scope_orgs.exclude(type=OrgType.XIAOZU).order_by("path"),
         "branch_rows": branch_rows,
         "totals": totals,
         "n_talks": sum(r.talks for r in branch_rows),
@@ -125,7 +135,7 @@ def index(request):
         "groups": groups,
         "categories": CATEGORY_LABELS,
         "today": today,
-        "branches": selectors.branches(request.user),
+        "branches": selectors.has_branches(request.user),  # the buttons to record a talk or a pair
     }
     return render(request, "talks/index.html", context)
 
@@ -135,16 +145,34 @@ def _branch_from(request):
     wanted = request.POST.get("org") or request.GET.get("org")
     if wanted:
         return _visible_org(request, wanted, branch=True)
-    branches = selectors.branches(request.user)
+    branches = selectors.branches(request.user, limit=2)
     return branches[0] if len(branches) == 1 else None
 
 
+def _choose(request, title, options, *, target=None, pick_within=False):
+    """The page choosing the organisation to record for: `options(within)`, those of the user's scope or, with
+    ?within=, of that organisation's subtree (one of the user's: a 404 otherwise). Over more 党支部 than
+    `settings.WIDE_LIST_BRANCHES` (the whole city at the 工委) they are not read: the organisations one level down
+    narrow the range first (?within=), but a 党支部 among them is chosen at once (?org=); with `pick_within` the
+    organisation narrowed to is offered too, when it may be chosen (a 党委's own 学习小组)."""
+    within = _visible_org(request, request.GET["within"]) if request.GET.get("within") else None
+    wide = wide_scope(request.user, within)
+    context = {"nav": "talks", "title": title, "target": target, "within": within, "wide": wide}
+    if wide is None:
+        context["branches"] = options(within)
+    else:
+        choices = []  # (the organisation, whether it is chosen at once, its link)
+        for c in wide.children:
+            branch = c.org.type == OrgType.ZHIBU
+            choices.append((c, branch, f"?org={c.org.pk}" if branch else f"?within={c.org.pk}"))
+        context["choices"] = choices
+        if pick_within and within is not None and within.dissolved_on is None:
+            context["here"] = within if within.type not in selectors.GROUPLESS_TYPES else None
+    return render(request, "talks/choose_branch.html", context)
+
+
 def _choose_branch(request, title):
-    return render(
-        request,
-        "talks/choose_branch.html",
-        {"nav": "talks", "title": title, "branches": selectors.branches(request.user)},
-    )
+    return _choose(request, title, lambda within: selectors.branches(request.user, within))
 
 
 @admin_required
@@ -253,15 +281,16 @@ def pair_end(request, pk):
 @once.guarded
 def group_new(request):
     wanted = request.POST.get("org") or request.GET.get("org")
-    options = selectors.group_orgs(request.user)
-    org = next((o for o in options if str(o.pk) == wanted), None) if wanted else None
+    org = selectors.group_org(request.user, wanted) if wanted else None
     if wanted and org is None:
         raise Http404
     if org is None:
-        return render(
+        return _choose(
             request,
-            "talks/choose_branch.html",
-            {"nav": "talks", "title": _("成立青年理论学习小组"), "branches": options, "target": "group"},
+            _("成立青年理论学习小组"),
+            lambda within: selectors.group_orgs(request.user, within),
+            target="group",
+            pick_within=True,
         )
     people = [(m.pk, m.name) for m in _group_people(request, org).order_by("name_pinyin", "name", "id")]
     form = GroupForm(request.POST or None, people=people, org=org)

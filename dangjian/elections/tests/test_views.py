@@ -127,6 +127,34 @@ def test_index_lists_due_terms_in_scope_with_fixed_queries(client, users, tree, 
     assert "其余 4 个组织任期正常" in html
 
 
+def test_index_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, a1_voters, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the terms are not read: the page offers
+    the organisations one level down (keeping the date) and still shows the recent elections and the checklist;
+    one of them chosen (?org=, within the user's scope: a 404 otherwise), its terms are listed as before."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    c = login(client, users["gongwei"])
+    response = c.get(reverse("elections:index"), {"as_of": "2026-04-01"})
+    assert response.status_code == 200
+    assert response.context["attention"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="terms"' not in html
+    assert f'href="?as_of=2026-04-01&amp;org={tree.a.pk}"' in html and 'data-org="A1"' not in html
+    assert (
+        "任期正常" not in html and 'data-testid="checklist"' in html and 'data-testid="new-election"' in html
+    )
+    response = c.get(
+        reverse("elections:index"), {"as_of": "2026-04-01", "org": tree.a.pk}
+    )  # 甲委: two 党支部
+    html = response.content.decode()
+    assert response.context["wide"] is None and 'data-testid="wide-scope"' not in html
+    assert 'data-org="A1" data-status="due"' in html and 'data-org="B1"' not in html
+    c = login(client, users["dangwei_a"])  # 甲委's own range: listed
+    html = c.get(reverse("elections:index"), {"as_of": "2026-04-01"}).content.decode()
+    assert 'data-testid="wide-scope"' not in html and 'data-org="A1" data-status="due"' in html
+    assert c.get(reverse("elections:index"), {"org": tree.b.pk}).status_code == 404
+    assert c.get(reverse("elections:index"), {"org": "x"}).status_code == 404
+
+
 def test_postponement_form(client, users, tree, a1_voters):
     c = login(client, users["dangwei_a"])
     url = reverse("elections:adjust", args=[tree.a1.pk])

@@ -69,6 +69,55 @@ def test_a_branch_runs_an_evaluation_through_its_pages(branch):
     assert Participant.objects.get(pk=first.pk).grade == "excellent"
 
 
+def test_the_list_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the evaluations are not read: the list
+    offers the organisations one level down (keeping the year); one of them chosen (?org=, within the user's
+    scope: a 404 otherwise), its branches are listed as before."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("evaluations:index"), {"year": TODAY.year})
+    assert response.status_code == 200
+    assert response.context["rows"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="evaluations"' not in html
+    assert f'href="?year={TODAY.year}&amp;org={tree.a.pk}"' in html and 'data-org="A1"' not in html
+    assert 'data-testid="open-for-branches"' in html  # the action of its own page is kept
+    assert 'name="org"' in html  # the filter the block points to
+    response = client.get(reverse("evaluations:index"), {"org": tree.a.pk})  # 甲委: two 党支部
+    html = response.content.decode()
+    assert response.context["wide"] is None and 'data-testid="wide-scope"' not in html
+    assert 'data-org="A1"' in html and 'data-org="A2"' in html and 'data-org="B1"' not in html
+    client.force_login(users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(reverse("evaluations:index"))
+    assert response.context["wide"] is None and 'data-org="A2"' in response.content.decode()
+    assert client.get(reverse("evaluations:index"), {"org": tree.b.pk}).status_code == 404
+    assert client.get(reverse("evaluations:index"), {"org": "x"}).status_code == 404
+
+
+def test_choosing_the_branch_over_a_range_too_wide_narrows_it_first(client, users, tree, settings):
+    """The page choosing the branch to open an evaluation for lists at most WIDE_LIST_BRANCHES 党支部: above, the
+    organisations one level down narrow the range (?within=; one of the user's, else a 404)."""
+    settings.WIDE_LIST_BRANCHES = 2
+    client.force_login(users["gongwei"])
+    html = client.get(reverse("evaluations:open")).content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="choose-org"' not in html
+    assert f'href="?within={tree.a.pk}"' in html and f'href="?org={tree.a1.pk}"' not in html
+    html = client.get(reverse("evaluations:open"), {"within": tree.a.pk}).content.decode()
+    assert 'data-testid="wide-scope"' not in html and 'data-testid="choose-org"' in html
+    assert f'href="?org={tree.a1.pk}"' in html and f'href="?org={tree.b1.pk}"' not in html
+    response = client.get(reverse("evaluations:open"), {"org": tree.a1.pk})  # chosen: the form
+    assert response.status_code == 200 and 'data-testid="choose-org"' not in response.content.decode()
+    settings.WIDE_LIST_BRANCHES = 1  # 甲委 too wide: its branches are chosen at once
+    html = client.get(reverse("evaluations:open"), {"within": tree.a.pk}).content.decode()
+    assert 'data-testid="wide-scope"' in html and f'href="?org={tree.a1.pk}"' in html
+    settings.WIDE_LIST_BRANCHES = 2
+    client.force_login(users["dangwei_a"])  # 甲委's own range: listed
+    html = client.get(reverse("evaluations:open")).content.decode()
+    assert 'data-testid="choose-org"' in html and f'href="?org={tree.a2.pk}"' in html
+    assert client.get(reverse("evaluations:open"), {"within": tree.b.pk}).status_code == 404
+    assert client.get(reverse("evaluations:open"), {"within": "x"}).status_code == 404
+
+
 def test_a_second_vote_is_refused_with_a_message_and_changes_nothing(branch, opened):
     ev = advance_to(opened, "voting", branch.admin)
     m = branch.formal[0]

@@ -269,6 +269,30 @@ def test_summary_filters_by_work_status(client, users, tree, make_member):
     assert '<td class="text-end dj-num" data-k="retired">1</td>' in row[:600]
 
 
+def test_summary_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, make_member, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) neither the branches' counts nor the
+    流动 and 失联 members are read: the page offers the organisations one level down, keeping the filter's other
+    parameters; one of them chosen, the summary is as before."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    make_member(tree.a2, name="在职乙")
+    login(client, users["gongwei"])
+    response = client.get(reverse("movements:summary"), {"work_status": "active"})
+    assert response.status_code == 200
+    assert response.context["lines"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="summary"' not in html
+    assert f'href="?work_status=active&amp;org={tree.a.pk}' in html and 'data-org="A1"' not in html
+    assert 'data-testid="mobile"' not in html and "流动党员" not in html
+    assert 'name="work_status"' in html  # the filter is kept
+    response = client.get(reverse("movements:summary"), {"org": tree.a.pk})  # 甲委: two 党支部
+    html = response.content.decode()
+    assert response.context["wide"] is None and 'data-testid="wide-scope"' not in html
+    assert 'data-org="A1"' in html and 'data-org="A2"' in html and "流动党员" in html
+    login(client, users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(reverse("movements:summary"))
+    assert response.context["wide"] is None and 'data-org="A1"' in response.content.decode()
+
+
 def test_empty_pages_render(client, users):
     login(client, users["branch_a1"])
     for name in ("movements:index", "movements:summary", "movements:transfer_in"):

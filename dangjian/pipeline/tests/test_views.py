@@ -74,6 +74,30 @@ def test_rollup_counts_per_branch(client, users, tree):
     assert 'data-testid="rollup-total">3<' in html
 
 
+def test_rollup_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the cases are not read: the page offers
+    the organisations one level down instead; one of them chosen, its branches are summed up as before."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    make_cases(tree.a1, 2)
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("pipeline:rollup"))
+    assert response.status_code == 200
+    assert response.context["lines"] == [] and response.context["wide"].branches == 3
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and 'data-testid="rollup"' not in html
+    assert f'href="?org={tree.a.pk}"' in html and 'data-org="A1"' not in html and "rollup-total" not in html
+    assert 'name="org"' in html  # the filter the block points to
+    response = client.get(reverse("pipeline:rollup"), {"org": tree.a.pk})  # 甲委: two 党支部
+    html = response.content.decode()
+    assert response.context["wide"] is None and 'data-testid="wide-scope"' not in html
+    assert 'data-org="A1"' in html and 'data-org="A2"' in html and 'data-testid="rollup-total">2<' in html
+    assert 'name="org"' in html  # the filter stays, to choose another
+    client.force_login(users["dangwei_a"])  # 甲委's own range: listed, as before (no filter)
+    response = client.get(reverse("pipeline:rollup"))
+    html = response.content.decode()
+    assert response.context["wide"] is None and 'data-org="A1"' in html and 'name="org"' not in html
+
+
 def test_new_case_form(admin_a1, tree):
     response = admin_a1.post(
         reverse("pipeline:create"),

@@ -34,6 +34,71 @@ def test_index_shows_only_the_users_scope(client, a1, users, tree, make_member):
     assert 'data-testid="n-talks">2<' in page
 
 
+def test_index_over_a_range_too_wide_asks_for_a_narrower_one(client, a1, users, tree, settings):
+    """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the per-branch counts, the 新老结对 and
+    the 学习小组 are not read: the page offers the organisations one level down (keeping the year) and still shows
+    the latest talks; one of them chosen, the page is as before."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.shuji, a1.m1])
+    services.create_pair(
+        actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=TODAY, goal="熟悉业务"
+    )
+    login(client, users["gongwei"])
+    response = client.get(reverse("talks:index"), {"year": TODAY.year})
+    assert response.status_code == 200
+    assert response.context["wide"].branches == 3 and response.context["branch_rows"] == []
+    assert response.context["pairs"] == [] and response.context["groups"] == []
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' in html and f'href="?year={TODAY.year}&amp;org={tree.a.pk}"' in html
+    assert 'data-testid="talk-branches"' not in html and 'data-testid="talk-totals"' not in html
+    assert 'data-testid="n-talks"' not in html and 'data-testid="n-pairs"' not in html
+    assert "熟悉业务" not in html
+    assert 'data-testid="talks"' in html and "书记甲" in html  # the latest talks, at most 100
+    response = client.get(reverse("talks:index"), {"org": tree.a.pk})  # 甲委: two 党支部
+    html = response.content.decode()
+    assert response.context["wide"] is None and 'data-testid="wide-scope"' not in html
+    assert 'data-testid="talk-branches"' in html and 'data-org="A2"' in html
+    assert 'data-testid="n-talks">1<' in html and "熟悉业务" in html
+    login(client, users["dangwei_a"])  # 甲委's own range: listed
+    response = client.get(reverse("talks:index"))
+    assert response.context["wide"] is None and 'data-testid="talk-branches"' in response.content.decode()
+
+
+def test_choosing_the_branch_over_a_range_too_wide_narrows_it_first(client, users, tree, settings):
+    """The pages choosing the branch to record for list at most WIDE_LIST_BRANCHES 党支部: above, the organisations
+    one level down narrow the range (?within=); narrowed to 甲委, its branches are offered, one of them chosen
+    the form follows. An organisation outside the user's scope (or none) is a 404."""
+    settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
+    login(client, users["gongwei"])
+    for name in ("talks:talk_new", "talks:pair_new", "talks:group_new"):
+        html = client.get(reverse(name)).content.decode()
+        assert 'data-testid="wide-scope"' in html and 'data-testid="choose-org"' not in html, name
+        assert f'href="?within={tree.a.pk}"' in html and f'href="?within={tree.b.pk}"' in html
+        assert f'href="?org={tree.a1.pk}"' not in html
+        html = client.get(reverse(name), {"within": tree.a.pk}).content.decode()
+        assert 'data-testid="wide-scope"' not in html and 'data-testid="choose-org"' in html, name
+        assert f'href="?org={tree.a1.pk}"' in html and f'href="?org={tree.a2.pk}"' in html
+        assert f'href="?org={tree.b1.pk}"' not in html
+        assert client.get(reverse(name), {"within": "x"}).status_code == 404
+    assert (
+        f'href="?org={tree.a.pk}"'
+        in client.get(reverse("talks:group_new"), {"within": tree.a.pk}).content.decode()
+    )
+    response = client.get(reverse("talks:talk_new"), {"org": tree.a1.pk})  # chosen: the form
+    assert response.status_code == 200 and 'data-testid="choose-org"' not in response.content.decode()
+    settings.WIDE_LIST_BRANCHES = 1  # 甲委 too wide: its branches are chosen at once
+    html = client.get(reverse("talks:talk_new"), {"within": tree.a.pk}).content.decode()
+    assert 'data-testid="wide-scope"' in html and f'href="?org={tree.a1.pk}"' in html
+    html = client.get(reverse("talks:group_new"), {"within": tree.a.pk}).content.decode()
+    assert f'href="?org={tree.a.pk}"' in html  # a 党委 may have its own 学习小组
+    settings.WIDE_LIST_BRANCHES = 2
+    login(client, users["dangwei_a"])  # 甲委's own range: listed
+    for name in ("talks:talk_new", "talks:pair_new", "talks:group_new"):
+        html = client.get(reverse(name)).content.decode()
+        assert 'data-testid="choose-org"' in html and f'href="?org={tree.a1.pk}"' in html, name
+        assert client.get(reverse(name), {"within": tree.b.pk}).status_code == 404, name
+
+
 def test_members_and_users_without_a_role_are_refused(client, users):
     assert login(client, users["member_a1"]).get(reverse("talks:index")).status_code == 403
     assert login(client, users["norole"]).get(reverse("talks:index")).status_code == 403
