@@ -7,7 +7,8 @@ The load benchmark (benchmarks/load/) tells whether two cores carry the scenario
 in minutes rather than a quarter of an hour: every page the scenario reads (GET: the pages that write would
 change the data between runs), each requested --repeat times in one process through Django's test client by the
 demo accounts of `dangjian demo_users` — zhibu (a 党支部's administrator: the branch's round on the collection
-day), dangyuan (a member: their own pages) and dangwei (a 党委's staff) — with the process's CPU time (median,
+day), dangyuan (a member: their own pages), dangwei (a 党委's staff) and gongwei (the 工委's staff: the lists
+over the whole city) — with the process's CPU time (median,
 minimum and maximum), the wall time, the number of queries and the size of the HTML. Against a floor measured in the
 same run: the simplest signed-in page (the password change form: the middleware, the session, the user and their
 roles, the navigation), what every page costs before its own work. The pages are served as in production
@@ -51,7 +52,7 @@ def measure(repeat: int) -> dict:
     setup_test_environment()  # the test client's renderer hooks; no test database is created
     with open(os.devnull, "w") as sink:
         call_command("demo_users", stdout=sink)
-    users = ("zhibu", "dangyuan", "dangwei")
+    users = ("zhibu", "dangyuan", "dangwei", "gongwei")
     # the accounts' first sign-in (the forced password change, the authenticator) counts as done
     User.objects.filter(username__in=users).update(password_must_change=False)
     branch = RoleAssignment.objects.filter(user__username="zhibu").values_list("org_id", flat=True).first()
@@ -78,6 +79,22 @@ def measure(repeat: int) -> dict:
             ("合规总览", "/compliance/"),
             ("组织树", "/orgs/"),
             ("党员查询", "/members/?q=王"),
+        ],
+        # the 工委's lists over the whole city: each asks for a narrower organisation (orgs.selectors.wide_scope)
+        # instead of working out 60,000 members; the member form's picker reads only what it offers
+        "gongwei": [
+            ("工委：党费交纳提醒", "/dues/reminders/"),
+            ("工委：欠缴党费", "/dues/arrears/"),
+            ("工委：培训学时", "/training/hours/"),
+            ("工委：学时汇总", "/training/rollup/"),
+            ("工委：政治生日", "/members/birthdays/"),
+            ("工委：连续未参加组织生活", "/meetings/absences/"),
+            ("工委：流动党员统计", "/movements/summary/"),
+            ("工委：发展党员汇总", "/pipeline/summary/"),
+            ("工委：谈心谈话", "/talks/"),
+            ("工委：民主评议", "/evaluations/"),
+            ("工委：换届选举", "/elections/"),
+            ("工委：新增党员", "/members/new/"),
         ],
     }
 
