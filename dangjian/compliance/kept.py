@@ -702,6 +702,26 @@ def kept_todo_soonest(orgs, *, ruleset: Ruleset, limit: int) -> tuple[int, int, 
     return totals["orgs"], totals["items"], _todo_items(rows, ruleset)
 
 
+def kept_todo_units(orgs, *, ruleset: Ruleset) -> list[tuple[str, int, int, dt.date]]:
+    """For a large scope's 待办 summary: per 单位 of `orgs` with kept 待办, (单位 or "", organisations, items, the
+    soonest due date), counted in one query whatever the number of items (reading them to count them cost a city's
+    工委 half a second)."""
+    rows = (
+        KeptTodo.objects.filter(version=ruleset.version, org__in=_ids(orgs))
+        .values("org__unit")
+        .annotate(orgs=Count("org_id", distinct=True), items=Count("id"), first=Min("due_by"))
+        .order_by()
+        .values_list("org__unit", "orgs", "items", "first")
+    )
+    found: dict[str, list] = {}
+    for unit, n_orgs, items, first in rows:  # a NULL 单位 and an empty one are the same "未填单位"
+        known = found.setdefault(unit or "", [unit or "", 0, 0, first])
+        known[1] += n_orgs
+        known[2] += items
+        known[3] = min(known[3], first)
+    return [(unit, n_orgs, items, first) for unit, n_orgs, items, first in found.values()]
+
+
 # --- refresh after writes ----------------------------------------------------------------------------------
 
 

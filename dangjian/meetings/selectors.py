@@ -462,6 +462,18 @@ def todo_soonest(
     return n_orgs, n_items, [(TodoGroup(e.item.org, [e]), e) for e in entries]
 
 
+def todo_unit_summary(user, on: dt.date, *, org: Org | None = None) -> tuple[int, int, list[TodoUnit]] | None:
+    """A large scope's 待办 per 单位 from the kept 待办 (two queries whatever the scope): (organisations, items, the
+    units as `todo_units` orders them). None when the scope's kept results are not of `on`."""
+    orgs = _todo_orgs(user, on, org, None)
+    ruleset = load_ruleset()
+    if not kept.todo_current(orgs, on, ruleset=ruleset):
+        return None
+    units = [TodoUnit(*row) for row in kept.kept_todo_units(orgs, ruleset=ruleset)]
+    units.sort(key=lambda u: (-u.orgs, u.unit))
+    return sum(u.orgs for u in units), sum(u.items for u in units), units
+
+
 def todo_groups(user, on: dt.date, *, org: Org | None = None, unit: str | None = None) -> list[TodoGroup]:
     """What each organisation in scope still has to hold in the current period, grouped by organisation,
     soonest due first."""

@@ -353,6 +353,14 @@ def todo_panel(request):
     if soonest is not None:  # the kept 待办 of today, counted and cut in SQL
         context["n_orgs"], context["n_items"], context["soonest"] = soonest
         return render(request, "meetings/_todo.html", context)
+    if (
+        not compact and unit is None
+    ):  # a large scope is summarised per 单位, counted in SQL from the kept 待办
+        summary = selectors.todo_unit_summary(request.user, today, org=org)
+        if summary is not None and summary[0] > TODO_ORG_LIMIT:
+            context["n_orgs"], context["n_items"], context["units"] = summary
+            template = "meetings/_todo.html" if _is_htmx(request) else "meetings/todo.html"
+            return render(request, template, context)
     groups = selectors.todo_groups(request.user, today, org=org, unit=unit)
     context["n_orgs"] = len(groups)
     context["n_items"] = sum(len(g.entries) for g in groups)

@@ -678,6 +678,29 @@ def test_todo_for_a_large_scope_is_summarised_per_unit(client, users, tree, fake
     assert [g.org.code for g in drill.context["page"].object_list] == ["B1"]
 
 
+def test_a_large_scope_s_todo_summary_is_counted_from_the_kept_todo(client, users, tree, branch, monkeypatch):
+    """With the kept 待办 of today, the per-单位 summary is counted in SQL (no item read: a city's 工委 read 16,800 to
+    count them), and it is the summary the items themselves give."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.compliance import kept
+
+    kept.refresh()
+    monkeypatch.setattr("dangjian.meetings.views.TODO_ORG_LIMIT", 1)
+    client.force_login(users["gongwei"])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("meetings:todo"))
+    units = response.context["units"]
+    expected = selectors.todo_units(selectors.todo_groups(users["gongwei"], dt.date.today()))
+    assert units and units == expected
+    assert (response.context["n_orgs"], response.context["n_items"]) == (
+        sum(u.orgs for u in expected),
+        sum(u.items for u in expected),
+    )
+    assert not [q for q in ctx.captured_queries if '"compliance_kepttodo"."message"' in q["sql"]]
+
+
 def test_todo_with_the_real_engine_links_a_branch_to_the_entry_form(client, users, branch, tree):
     client.force_login(users["branch_a1"])
     response = client.get(reverse("meetings:todo"))
