@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -176,10 +177,13 @@ def roster(request, pk: int):
     return render(request, "training/roster.html", context)
 
 
-def _org_choice(request, *, types) -> tuple[list[Org], Org | None]:
-    orgs = list(Org.objects.visible_to(request.user).filter(type__in=types).active().order_by("path"))
+def _org_choice(request, *, types) -> tuple[QuerySet[Org], Org | None]:
+    """The organisations of the page's picker (not evaluated: the picker reads at most ORG_PICKER_ABOVE + 1 of
+    them; a 工委管理员's are the city's 3,000) and the chosen one, by default the first (one query); a 404 for an
+    organisation outside them."""
+    orgs = Org.objects.visible_to(request.user).filter(type__in=types).active().order_by("path")
     wanted = _pk(request.GET.get("org"))
-    org = next((o for o in orgs if o.pk == wanted), None) if wanted else (orgs[0] if orgs else None)
+    org = orgs.filter(pk=wanted).first() if wanted else orgs.first()
     if wanted and org is None:
         raise Http404
     return orgs, org

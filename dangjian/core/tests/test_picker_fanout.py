@@ -166,3 +166,43 @@ def test_the_first_page_of_the_members_list_is_under_60_kb(fanout, persona):
     assert response.status_code == 200
     assert "扇出党员" in response.content.decode()  # the fan-out's members are listed
     assert len(response.content) < 60 * 1024, len(response.content)
+
+
+# The wide-range block (orgs/_wide_scope.html, the branch choosers') lists the organisations one level down by
+# design: a 党委 with 150 党支部 directly under it offers them there. Everything else on a page is counted.
+WIDE_BLOCK = re.compile(rb'<div class="dj-card[^"]*" data-testid="wide-scope">.*?</div>', re.S)
+FAN_BRANCH = re.compile("扇出第\\d+支部".encode())
+# Pages that list every organisation of a kind by purpose, whatever their number.
+LISTS_BY_PURPOSE = {
+    # the tree shows an expanded organisation's children (a tree of more than orgs.selectors.EAGER_LIMIT
+    # organisations is sent level by level)
+    "orgs:tree",
+    # the annual assessment lists the 单位 it assesses (each fan-out branch is a 单位 of its own here)
+    "assessment:round",
+    # a 述职评议's form to add subjects offers each 党支部 of the owner's subtree with a checkbox
+    "appraisals:subjects",
+}
+
+
+@pytest.mark.parametrize("persona", ["gongwei", "dw"])
+def test_no_page_lists_every_branch_of_a_range_too_wide(fanout, persona, settings):
+    """A list over more 党支部 than WIDE_LIST_BRANCHES asks for a narrower organisation (orgs.selectors.wide_scope)
+    instead of listing them or their members: over 甲委's 150 more 党支部, no page names more than 100 of them outside
+    the wide-range block. Pages that list organisations by purpose page or cut them on their own terms (the org
+    tree's levels, the compliance overview's pages): they are held to the same count."""
+    settings.WIDE_LIST_BRANCHES = 100
+    over, rendered = {}, 0
+    for name, row in matrix.TABLE.items():
+        if row.expected("get")["dw"] != "200":
+            continue
+        with transaction.atomic():
+            response = _get(fanout, persona, name, row)
+            transaction.set_rollback(True)
+        if response.status_code != 200 or not response.get("Content-Type", "").startswith("text/html"):
+            continue
+        rendered += 1
+        count = len(set(FAN_BRANCH.findall(WIDE_BLOCK.sub(b"", response.content))))
+        if count > LIMIT and name not in LISTS_BY_PURPOSE:
+            over[name] = count
+    assert rendered > 50
+    assert not over, f"pages naming more than {LIMIT} of the range's 党支部 ({persona}): {over}"
