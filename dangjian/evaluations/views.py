@@ -6,6 +6,7 @@ render; an evaluation outside the user's scope is a 404, and so is a ballot page
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -136,7 +137,7 @@ def _choose_branch(request):
     narrow the range first (?within=), a 党支部 among them is chosen at once (?org=)."""
     within = _visible_org(request, request.GET["within"]) if request.GET.get("within") else None
     wide = wide_scope(request.user, within)
-    context = {"nav": "evaluations", "within": within, "wide": wide}
+    context: dict[str, Any] = {"nav": "evaluations", "within": within, "wide": wide}
     if wide is None:
         context["branches"] = selectors.branches(request.user, within)
     else:
