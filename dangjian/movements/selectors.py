@@ -336,9 +336,8 @@ class SummaryLine:
         return self.counts["active"] + self.counts["retired"]
 
 
-def branch_counts(members: QuerySet, as_of: dt.date) -> dict[int, dict[str, int]]:
-    """Per 党支部 (a 党小组's members in its branch; one query): on the roll on `as_of` 在职 and 离退休, and of
-    them 流动 (away on `as_of`) and 失联 (out of contact on `as_of`); 停止党籍 (status now)."""
+def _counted(members: QuerySet, as_of: dt.date) -> tuple[QuerySet, dict[str, Count]]:
+    """`members` marked away and out of contact on `as_of`, and the COUNTS over them."""
     away = MobileStint.objects.filter(member=OuterRef("pk"), left_on__lte=as_of).filter(
         Q(returned_on__isnull=True) | Q(returned_on__gt=as_of)
     )
@@ -346,18 +345,33 @@ def branch_counts(members: QuerySet, as_of: dt.date) -> dict[int, dict[str, int]
         Q(regained_on__isnull=True) | Q(regained_on__gt=as_of)
     )
     roll = on_roll_q(as_of)
-    rows = (
-        members.annotate(is_away=Exists(away), is_lost=Exists(lost))
-        .values("org_id", "org__type", "org__parent_id")
-        .annotate(
-            active=Count("pk", filter=roll & Q(work_status=WorkStatus.ACTIVE)),
-            retired=Count("pk", filter=roll & Q(work_status=WorkStatus.RETIRED)),
-            mobile=Count("pk", filter=roll & Q(is_away=True)),
-            lost=Count("pk", filter=roll & Q(is_lost=True)),
-            suspended=Count("pk", filter=Q(status=MemberStatus.SUSPENDED)),
-        )
-        .order_by()
-    )
+    counts = {
+        "active": Count("pk", filter=roll & Q(work_status=WorkStatus.ACTIVE)),
+        "retired": Count("pk", filter=roll & Q(work_status=WorkStatus.RETIRED)),
+        "mobile": Count("pk", filter=roll & Q(is_away=True)),
+        "lost": Count("pk", filter=roll & Q(is_lost=True)),
+        "suspended": Count("pk", filter=Q(status=MemberStatus.SUSPENDED)),
+    }
+    return members.annotate(is_away=Exists(away), is_lost=Exists(lost)), counts
+
+
+def summary_total(members: QuerySet, as_of: dt.date) -> SummaryLine | None:
+    """The summary's total line alone (`summary(members, as_of)[-1]`), counted in one query without a line per
+    branch (the 工委's overview built the city's 2,500 lines to show their total); None without members."""
+    marked, counts = _counted(members, as_of)
+    found = marked.order_by().aggregate(members=Count("pk"), **counts)
+    if not found["members"]:
+        return None
+    total = SummaryLine(gettext("合计"), is_unit=True)
+    total.add(found)
+    return total
+
+
+def branch_counts(members: QuerySet, as_of: dt.date) -> dict[int, dict[str, int]]:
+    """Per 党支部 (a 党小组's members in its branch; one query): on the roll on `as_of` 在职 and 离退休, and of
+    them 流动 (away on `as_of`) and 失联 (out of contact on `as_of`); 停止党籍 (status now)."""
+    marked, counts = _counted(members, as_of)
+    rows = marked.values("org_id", "org__type", "org__parent_id").annotate(**counts).order_by()
     result: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTS, 0))
     for row in rows:
         branch = row["org__parent_id"] if row["org__type"] == OrgType.XIAOZU else row["org_id"]

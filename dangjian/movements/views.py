@@ -61,7 +61,6 @@ def _filters(request):
 def index(request):
     form, org, work_status, as_of = _filters(request)
     members = selectors.admin_members(request.user, org, work_status)
-    lines = selectors.summary(members, as_of)
     away = selectors.mobile_items(members, as_of)
     mobile = [i for i in away if i.contact_due]
     study = [i for i in away if i.study_suggestion]
@@ -75,7 +74,7 @@ def index(request):
             "form": form,
             "org": org,
             "as_of": as_of,
-            "total": lines[-1] if lines else None,
+            "total": selectors.summary_total(members, as_of),
             "awaiting": selectors.transfers_awaiting(request.user),
             "sent": selectors.transfers_sent(request.user),
             "mobile": mobile,

@@ -106,6 +106,18 @@ def test_summary_counts_per_branch_with_retired_members(tree, make_member):
     assert lines["甲二支部"] == {"active": 1, "retired": 0, "mobile": 0, "lost": 1, "suspended": 1}
     assert lines["甲委 小计"] == {"active": 2, "retired": 2, "mobile": 1, "lost": 1, "suspended": 1}
     assert lines["合计"]["active"] == 3
+    # the overview's total alone, in one query, is the summary's last line
+    with CaptureQueriesContext(connection) as ctx:
+        total = selectors.summary_total(Member.objects.all(), on)
+    assert len(ctx.captured_queries) == 1
+    assert total is not None and total.counts == lines["合计"] == {
+        "active": 3,
+        "retired": 2,
+        "mobile": 1,
+        "lost": 1,
+        "suspended": 1,
+    }
+    assert selectors.summary_total(Member.objects.filter(name="无此人"), on) is None
     # before the stint began, nobody was away
     assert {x.label: x.counts for x in selectors.summary(Member.objects.all(), D(2025, 12, 31))}["甲一支部"][
         "mobile"
