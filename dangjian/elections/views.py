@@ -43,7 +43,9 @@ CANDIDATE_ROWS = 8
 
 
 def _electing_orgs(user):
-    return list(Org.objects.visible_to(user).filter(type__in=selectors.ELECTING_TYPES).order_by("path"))
+    """The organisations the user may record an election of, in tree order; not evaluated (the form's picker reads
+    at most `settings.ORG_PICKER_ABOVE` + 1 of them)."""
+    return Org.objects.visible_to(user).filter(type__in=selectors.ELECTING_TYPES).order_by("path")
 
 
 def _parse_date(value) -> dt.date | None:
@@ -145,7 +147,7 @@ def create(request):
         if data.get("org") and "org" in setup.errors:
             raise Http404
         return render(request, "elections/new.html", context)
-    org = next(o for o in orgs if str(o.pk) == setup.cleaned_data["org"])
+    org = setup.chosen_org()
     held_on = setup.cleaned_data["held_on"]
     roster = selectors.voters(org, held_on)
     members = {m.pk: m for m in Member.objects.filter(pk__in=[e.member_id for e in roster])}

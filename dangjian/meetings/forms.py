@@ -218,6 +218,7 @@ class MeetingForm(forms.Form):
     def __init__(self, *args, orgs: Iterable[Org] = (), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].set_orgs(orgs, grouped=True, kind="active")
+        self._chosen_org: dict[str, Org | None] = {}  # current_org()'s reads, above the picker's threshold
         for name, message in REQUIRED.items():
             self.fields[name].error_messages["required"] = message
         self.fields["date"].widget.attrs["max"] = dt.date.today().isoformat()
@@ -246,8 +247,16 @@ class MeetingForm(forms.Form):
     # --- the parts the roster depends on, read leniently before (or without) validation ----------
 
     def current_org(self) -> Org | None:
-        key = self.data.get("org") if self.is_bound else self.initial.get("org")
-        return self.fields["org"].orgs.get(str(key or ""))
+        """The organisation chosen (or preselected) among those offered, or None. Above the picker's threshold
+        the field holds none of them before validation: the chosen one is read once (one query, kept)."""
+        key = str((self.data.get("org") if self.is_bound else self.initial.get("org")) or "")
+        field = self.fields["org"]
+        if key in field.orgs or field.queryset is None:
+            return field.orgs.get(key)
+        if key not in self._chosen_org:
+            canonical = key.isascii() and key.isdigit() and str(int(key)) == key
+            self._chosen_org[key] = field.queryset.filter(pk=int(key)).first() if canonical else None
+        return self._chosen_org[key]
 
     def current_date(self) -> dt.date | None:
         return parse_date(self.data.get("date") if self.is_bound else self.initial.get("date"))

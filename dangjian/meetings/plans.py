@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -108,7 +109,11 @@ class PlanForm(PlanDetailsForm):
     field_order = ["org", "date", "types", "topic", "place"]
 
     def __init__(self, *args, orgs=(), **kwargs):
-        super().__init__(*args, org_types={o.type for o in orgs}, **kwargs)
+        if isinstance(orgs, QuerySet):  # the types of the organisations offered, however many (one query)
+            org_types = set(orgs.order_by().values_list("type", flat=True).distinct())
+        else:
+            org_types = {o.type for o in orgs}
+        super().__init__(*args, org_types=org_types, **kwargs)
         self.fields["org"].set_orgs(orgs, kind="active")  # keeps the styled widget's attributes
 
 
@@ -125,16 +130,27 @@ class CancelForm(BootstrapMixin, forms.Form):
         self._style()
 
 
-def preselected_org(request, orgs) -> str | None:
+def preselected_org(request, field: OrgChoiceField) -> str | None:
     """The organisation a new record's form starts with: the one the link names (`?org=`) if the user may
-    record for it, else the only one (or the only 党支部) the user records for."""
-    keys = {str(org.pk) for org in orgs}
+    record for it, else the only one (or the only 党支部) the user records for. `field`: the form's organisation
+    field, given the organisations it offers: while they are few it holds them all (no query); above the picker's
+    threshold its queryset is asked (at most three queries, each reading at most two organisations)."""
     wanted = request.GET.get("org", "")
-    if wanted in keys:
-        return wanted
-    branches = [org for org in orgs if org.type == OrgType.ZHIBU]
-    if len(orgs) == 1 or len(branches) == 1:
-        return str((orgs[0] if len(orgs) == 1 else branches[0]).pk)
+    if field.queryset is None:
+        orgs = list(field.orgs.values())
+        if wanted in field.orgs:
+            return wanted
+        branches = [org for org in orgs if org.type == OrgType.ZHIBU]
+        if len(orgs) == 1 or len(branches) == 1:
+            return str((orgs[0] if len(orgs) == 1 else branches[0]).pk)
+        return None
+    if wanted.isascii() and wanted.isdigit() and str(int(wanted)) == wanted:
+        if field.queryset.filter(pk=int(wanted)).exists():
+            return wanted
+    for candidates in (field.queryset, field.queryset.filter(type=OrgType.ZHIBU)):
+        first_two = list(candidates.values_list("pk", flat=True)[:2])
+        if len(first_two) == 1:
+            return str(first_two[0])
     return None
 
 
@@ -145,8 +161,9 @@ def plans(request):
     """The plans of the organisations the user administers, soonest first, each with a button to record it;
     and the form to plan one more."""
     orgs = recording_orgs(request.user)
-    initial = {"date": dt.date.today(), "org": preselected_org(request, orgs)}
-    form = PlanForm(request.POST or None, orgs=orgs, initial=initial)
+    form = PlanForm(request.POST or None, orgs=orgs, initial={"date": dt.date.today()})
+    if not form.is_bound:
+        form.initial["org"] = preselected_org(request, form.fields["org"])
     if request.method == "POST" and form.is_valid():
         try:
             with once.guard(request) as claim:
@@ -164,7 +181,7 @@ def plans(request):
     today = dt.date.today()
     # a meeting is recorded after it is held: the plans of the last weeks not yet recorded stay listed
     since = today - dt.timedelta(days=RECENT_DAYS)
-    listed = upcoming(Org.objects.filter(pk__in=[o.pk for o in orgs]), since, with_cancelled=True)
+    listed = upcoming(orgs, since, with_cancelled=True)
     return render(
         request,
         "meetings/plans.html",

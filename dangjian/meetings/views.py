@@ -84,9 +84,9 @@ def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan
     )
 
 
-def _create_initial(request, orgs) -> dict:
+def _create_initial(request, form: MeetingForm) -> dict:
     initial: dict = {"date": dt.date.today()}
-    org = plans.preselected_org(request, orgs)
+    org = plans.preselected_org(request, form.fields["org"])
     if org:
         initial["org"] = org
     wanted_types = [t for t in request.GET.getlist("type") if t in MeetingType.values]
@@ -135,8 +135,11 @@ def meeting_create(request):
                 )
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
-        initial = plans.initial_from(plan, dt.date.today()) if plan else _create_initial(request, orgs)
-        form = MeetingForm(initial=initial, orgs=orgs)
+        # the preselection asks the form's field (no query while it holds every organisation offered)
+        form = MeetingForm(orgs=orgs)
+        form.initial.update(
+            plans.initial_from(plan, dt.date.today()) if plan else _create_initial(request, form)
+        )
         roster = _roster(form, default_host=True)
     return _form_page(request, form, roster, None, plan=plan)
 

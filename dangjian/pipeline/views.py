@@ -110,12 +110,12 @@ def rollup(request):
 @require_http_methods(["GET", "POST"])
 @once.guarded
 def case_create(request):
-    branches = selectors.branches(request.user)
+    branches = selectors.branch_queryset(request.user).order_by("path")  # the picker reads the few it offers
     if request.method == "POST":
         form = CaseForm(request.POST, branches=branches)
         if form.is_valid():
             cd = form.cleaned_data
-            org = next((b for b in branches if b.pk == cd["org"]), None)
+            org = form.chosen_branch()
             try:
                 with once.guard(request) as claim:  # a second POST of the same form creates nothing
                     case = open_case(
@@ -134,11 +134,10 @@ def case_create(request):
                 messages.success(request, _("已登记%(name)s的入党申请。") % {"name": case.name})
                 return redirect("pipeline:detail", case.pk)
     else:
-        initial = {"applied_on": dt.date.today()}
+        form = CaseForm(initial={"applied_on": dt.date.today()}, branches=branches)
         wanted = request.GET.get("org")
-        if wanted and any(str(b.pk) == wanted for b in branches):
-            initial["org"] = int(wanted)
-        form = CaseForm(initial=initial, branches=branches)
+        if wanted and form.fields["org"].valid_value(wanted):  # one query above the picker's threshold
+            form.initial["org"] = int(wanted)
     return render(
         request,
         "pipeline/new.html",

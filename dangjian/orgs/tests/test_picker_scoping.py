@@ -4,6 +4,7 @@ from the user's scope only (a sibling's or another 党委's records never), at m
 queries; anonymous visitors and 党员 are refused. Pages of a large scope render the pickers, and a value
 outside the scope is refused when submitted."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -11,6 +12,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from dangjian.conftest import unique_id_number
 from dangjian.orgs import widgets
 
 OPTION = re.compile(r"<option[\s>]")
@@ -255,12 +257,20 @@ def test_an_election_candidate_row_offers_its_chosen_member_and_a_search(
 
 
 def test_the_pickers_of_a_large_scope_read_no_more_organisations_than_they_offer(
-    client, users, tree, small_threshold, add_branches
+    client, users, tree, small_threshold, add_branches, make_member
 ):
     """A 工委管理员's member form offers the top of the city's 党支部 and 党小组 under a search: it reads at most
     ORG_PICKER_ABOVE + 1 of them (it read every one of them, then again by their ids), on the 转入 form too; and
-    so do the 培训学时 and 学时汇总 pages' pickers (they read every 党支部, 党总支 and 党委 to find the chosen one)."""
+    so do the 培训学时 and 学时汇总 pages' pickers (they read every 党支部, 党总支 and 党委 to find the chosen one),
+    the 组织生活 entry and edit forms and the plan form (they read every organisation that records meetings, the
+    roster's one and the only 党支部 among them), the 换届选举 form and the 发展党员 case form."""
+    from dangjian.meetings.services import create_meeting
+
     add_branches(6, 1)
+    make_member(tree.a1, name="甲一王五")
+    meeting = create_meeting(
+        actor=None, data={"org": tree.a1, "date": dt.date.today(), "topic": "党员大会"}, types=["assembly"]
+    )
     client.force_login(users["gongwei"])
     for url in (
         reverse("training:hours"),
@@ -269,6 +279,13 @@ def test_the_pickers_of_a_large_scope_read_no_more_organisations_than_they_offer
         reverse("members:create"),
         f"{reverse('members:create')}?org={tree.a1.pk}",
         reverse("movements:transfer_in"),
+        reverse("meetings:create"),
+        f"{reverse('meetings:create')}?org={tree.a1.pk}",
+        reverse("meetings:edit", args=[meeting.pk]),
+        reverse("meetings:plans"),
+        reverse("elections:create"),
+        reverse("pipeline:create"),
+        f"{reverse('pipeline:create')}?org={tree.a1.pk}",
     ):
         with CaptureQueriesContext(connection) as ctx:
             page = options(client.get(url))
@@ -281,3 +298,47 @@ def test_the_pickers_of_a_large_scope_read_no_more_organisations_than_they_offer
         assert not [sql for sql in reads if '"orgs_org"."id" IN (' in sql], url
     form_page = client.get(f"{reverse('members:create')}?org={tree.a1.pk}").content.decode()
     assert f'<option value="{tree.a1.pk}" selected>' in form_page  # the chosen 党支部, among the few offered
+    for url in (
+        f"{reverse('meetings:create')}?org={tree.a1.pk}&type=assembly",
+        reverse("meetings:edit", args=[meeting.pk]),
+        f"{reverse('pipeline:create')}?org={tree.a1.pk}",
+    ):
+        page = options(client.get(url))
+        assert f'<option value="{tree.a1.pk}" selected>' in page, url
+        if "meetings" in url:
+            assert "甲一王五" in page, url  # the chosen 党支部's roster
+    assert "甲一王五" not in options(client.get(f"{reverse('meetings:create')}?type=assembly"))  # no roster
+
+
+@pytest.mark.parametrize("above", [80, 1])
+def test_the_record_forms_refuse_an_organisation_outside_the_scope(
+    client, users, tree, make_member, small_threshold, above
+):
+    """A 党委管理员's 组织生活, plan, 换届选举 and 发展党员 forms refuse another 党委's branch, whether the picker lists
+    every organisation of the scope or searches them (above the threshold); their own branch is accepted."""
+    from dangjian.elections.models import Election
+    from dangjian.meetings.models import Meeting, PlannedMeeting
+    from dangjian.pipeline.models import DevelopmentCase
+
+    small_threshold.ORG_PICKER_ABOVE = above
+    client.force_login(users["dangwei_a"])
+    today = dt.date.today()
+    meeting = {"date": today.isoformat(), "types": ["committee"], "topic": "支委会", "agenda": "议题"}
+    response = client.post(reverse("meetings:create"), {"org": str(tree.b1.pk), **meeting})
+    assert response.status_code == 200 and "org" in response.context["form"].errors
+    plan = {"date": (today + dt.timedelta(days=3)).isoformat(), "types": ["theme_day"], "topic": "计划"}
+    response = client.post(reverse("meetings:plans"), {"org": str(tree.b1.pk), **plan})
+    assert response.status_code == 200 and "org" in response.context["form"].errors
+    election = {"org": str(tree.b1.pk), "held_on": today.isoformat()}
+    assert client.post(reverse("elections:create"), election).status_code == 404
+    assert client.get(reverse("elections:create"), {"org": str(tree.b1.pk)}).status_code == 404
+    case = {"name": "李申请", "id_number": unique_id_number(), "applied_on": today.isoformat()}
+    response = client.post(reverse("pipeline:create"), {"org": str(tree.b1.pk), **case})
+    assert response.status_code == 400 and "org" in response.context["form"].errors
+    assert not Meeting.objects.exists() and not PlannedMeeting.objects.exists()
+    assert not Election.objects.exists() and not DevelopmentCase.objects.exists()
+    # the scope's own branch
+    assert client.post(reverse("meetings:plans"), {"org": str(tree.a1.pk), **plan}).status_code == 302
+    assert client.post(reverse("pipeline:create"), {"org": str(tree.a1.pk), **case}).status_code == 302
+    setup = client.get(reverse("elections:create"), {"org": str(tree.a1.pk)})
+    assert setup.status_code == 200 and setup.context["org"] == tree.a1
