@@ -64,7 +64,7 @@ def index(request):
     org = None
     if request.GET.get("org"):
         wanted = request.GET["org"]
-        org = orgs.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        org = orgs.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
         if org is None:
             raise Http404
     # over a range too wide to list (the whole city at the 工委) the terms are not read: a narrower organisation is

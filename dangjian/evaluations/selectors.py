@@ -37,7 +37,7 @@ def branches(user, within: Org | None = None, limit: int | None = None) -> list[
 
 def branch(user, pk: str) -> Org | None:
     """The active 党支部 the user administers whose primary key is `pk` (a string from a form), else None."""
-    return _branches(user).filter(pk=int(pk)).first() if pk.isdigit() else None
+    return _branches(user).filter(pk=int(pk)).first() if pk.isascii() and pk.isdigit() else None
 
 
 def parents(user) -> list[Org]:

@@ -45,7 +45,11 @@ RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
 
 def _visible_org(request, pk) -> Org:
     """An organisation of the user's scope (?org= of the list, ?within= of the chooser); else a 404."""
-    org = Org.objects.visible_to(request.user).filter(pk=int(pk)).first() if pk.isdigit() else None
+    org = (
+        Org.objects.visible_to(request.user).filter(pk=int(pk)).first()
+        if pk.isascii() and pk.isdigit()
+        else None
+    )
     if org is None:
         raise Http404
     return org

@@ -288,7 +288,9 @@ def meeting_edit(request, pk: int):
                     absentees=form.service_absentees(),
                     attachments=form.cleaned_data.get("attachments") or [],
                     remove_attachments=[
-                        int(x) for x in request.POST.getlist("remove_attachment") if x.isdigit()
+                        int(x)
+                        for x in request.POST.getlist("remove_attachment")
+                        if x.isascii() and x.isdigit()
                     ],
                 )
             except ServiceError as exc:

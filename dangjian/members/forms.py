@@ -157,7 +157,9 @@ class OrgChoiceField(forms.ChoiceField):
                 raise forms.ValidationError(self.error_messages["required"], code="required")
             return
         if self.queryset is not None:
-            found = self.queryset.filter(pk=int(value)).first() if value.isdigit() else None
+            found = (
+                self.queryset.filter(pk=int(value)).first() if value.isascii() and value.isdigit() else None
+            )
             if found is not None:
                 self.orgs[value] = found
         if value not in self.orgs:

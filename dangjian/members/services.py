@@ -70,7 +70,7 @@ def coming_of_age(birth_date: dt.date) -> dt.date:
 
 def validate_phone(value: str) -> str:
     value = (value or "").strip().replace(" ", "").replace("-", "")
-    if value and not (value.isdigit() and 7 <= len(value) <= 15):
+    if value and not (value.isascii() and value.isdigit() and 7 <= len(value) <= 15):
         raise ServiceError(_("手机号码应为7至15位数字。"), field="phone")
     return value
 

@@ -154,7 +154,7 @@ def member_create(request):
     else:
         initial = {}
         wanted = request.GET.get("org", "")
-        if wanted.isdigit() and orgs.filter(pk=int(wanted)).exists():
+        if wanted.isascii() and wanted.isdigit() and orgs.filter(pk=int(wanted)).exists():
             initial["org"] = wanted
         form = MemberForm(initial=initial, orgs=orgs)
     return _form_page(request, form, None)

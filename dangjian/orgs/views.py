@@ -30,6 +30,11 @@ def _visible_org(request, pk) -> Org:
     return get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
 
 
+def _digits(value: str) -> bool:
+    """An id as the pages write it: ASCII digits ("²" is a digit to str.isdigit, and no number to int)."""
+    return value.isascii() and value.isdigit()
+
+
 @admin_required
 @require_GET
 def org_tree(request):
@@ -97,7 +102,7 @@ def org_detail(request, pk):
 @admin_required
 @once.guarded
 def org_create(request):
-    parent = _visible_org(request, request.GET["parent"]) if request.GET.get("parent", "").isdigit() else None
+    parent = _visible_org(request, request.GET["parent"]) if _digits(request.GET.get("parent", "")) else None
     form = OrgForm(request.POST or None, user=request.user, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:

@@ -80,7 +80,7 @@ def option_rows(
         rows = list(orgs.filter(depth__lte=top + 1).order_by("path").values_list(*fields)[:limit])
     options = [(str(pk), org_label(name, unit)) for pk, name, unit in rows]
     if selected and selected not in {value for value, _label in options}:
-        pk = int(selected) if selected.isdigit() else None
+        pk = int(selected) if selected.isascii() and selected.isdigit() else None
         chosen = orgs.filter(pk=pk).values_list(*fields).first() if pk is not None else None
         if chosen is not None:
             options.insert(0, (str(chosen[0]), org_label(chosen[1], chosen[2])))

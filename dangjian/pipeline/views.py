@@ -43,7 +43,7 @@ def branch_cases(request):
     count = found.count()
     wanted = request.GET.get("org")
     if wanted:
-        org = found.filter(pk=int(wanted)).first() if wanted.isdigit() else None
+        org = found.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
         if org is None:
             raise Http404
     else:

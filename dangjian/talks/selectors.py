@@ -51,7 +51,7 @@ def group_orgs(user, within: Org | None = None) -> list[Org]:
 
 def group_org(user, pk: str) -> Org | None:
     """The organisation of `group_orgs` whose primary key is `pk` (a string from a form), else None."""
-    return _group_orgs(user).filter(pk=int(pk)).first() if pk.isdigit() else None
+    return _group_orgs(user).filter(pk=int(pk)).first() if pk.isascii() and pk.isdigit() else None
 
 
 def committee_posts(org_ids, start: dt.date, end: dt.date) -> dict[int, list]:
