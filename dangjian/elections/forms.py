@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -14,8 +13,8 @@ from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionRe
 from dangjian.members.forms import DateInput
 from dangjian.members.widgets import search_members_when_many
 from dangjian.orgs.choices import COMMITTEE_TITLES, PostTitle
+from dangjian.orgs.forms import OrgPickField
 from dangjian.orgs.models import Org
-from dangjian.orgs.widgets import OrgSearchSelect
 
 SM = {"class": "form-control form-control-sm"}
 SELECT = {"class": "form-select form-select-sm"}
@@ -37,37 +36,6 @@ def _text(label, max_length=100, required=True):
     return forms.CharField(
         label=label, max_length=max_length, required=required, widget=forms.TextInput(attrs=SM)
     )
-
-
-class OrgPickField(forms.ChoiceField):
-    """A required choice of one organisation of a queryset (in tree order), by name: every one of them while they
-    are at most `settings.ORG_PICKER_ABOVE` (one query), else the search picker (`OrgSearchSelect`), which reads
-    only the few it offers, and a submitted value checked with one query (a 工委管理员's are thousands).
-    `chosen(value)` is the organisation of a valid value."""
-
-    def set_orgs(self, orgs: QuerySet[Org], *, kind: str) -> None:
-        loaded = list(orgs[: settings.ORG_PICKER_ABOVE + 1])
-        self.queryset: QuerySet[Org] | None = None
-        self.found = {str(o.pk): o for o in loaded}
-        if len(loaded) <= settings.ORG_PICKER_ABOVE:
-            self.choices = [(str(o.pk), o.name) for o in loaded]
-            return
-        self.queryset, self.found, self.choices = orgs, {}, []
-        label = _("请选择党支部") if kind == "branch" else _("请选择组织")
-        self.widget = OrgSearchSelect(orgs, label, attrs=self.widget.attrs, kind=kind, required=True)
-
-    def valid_value(self, value) -> bool:
-        if self.queryset is None:
-            return super().valid_value(value)
-        key = str(value)
-        if key not in self.found and key.isascii() and key.isdigit() and str(int(key)) == key:
-            found = self.queryset.filter(pk=int(key)).first()
-            if found is not None:
-                self.found[key] = found
-        return key in self.found
-
-    def chosen(self, value) -> Org | None:
-        return self.found.get(str(value))
 
 
 class SetupForm(forms.Form):

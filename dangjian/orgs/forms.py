@@ -17,6 +17,38 @@ from dangjian.orgs.services import higher_in_scope
 from dangjian.orgs.widgets import OrgSearchSelect
 
 
+class OrgPickField(forms.TypedChoiceField):
+    """A form's required choice of one organisation of a queryset (in tree order), by name: every one of them while
+    they are at most `settings.ORG_PICKER_ABOVE` (one query), else the search picker (`OrgSearchSelect`), which reads
+    only the few it offers, and a submitted value checked with one query (a 工委管理员's are thousands). `coerce`
+    as a TypedChoiceField's (the value stays a string by default); `chosen(value)` is the organisation of a valid
+    value."""
+
+    def set_orgs(self, orgs, *, kind: str) -> None:
+        loaded = list(orgs[: settings.ORG_PICKER_ABOVE + 1])
+        self.queryset = None
+        self.found = {str(o.pk): o for o in loaded}
+        if len(loaded) <= settings.ORG_PICKER_ABOVE:
+            self.choices = [(str(o.pk), o.name) for o in loaded]
+            return
+        self.queryset, self.found, self.choices = orgs, {}, []
+        label = _("请选择党支部") if kind == "branch" else _("请选择组织")
+        self.widget = OrgSearchSelect(orgs, label, attrs=self.widget.attrs, kind=kind, required=True)
+
+    def valid_value(self, value) -> bool:
+        if self.queryset is None:
+            return super().valid_value(value)
+        key = str(value)
+        if key not in self.found and key.isascii() and key.isdigit() and str(int(key)) == key:
+            found = self.queryset.filter(pk=int(key)).first()
+            if found is not None:
+                self.found[key] = found
+        return key in self.found
+
+    def chosen(self, value) -> Org | None:
+        return self.found.get(str(value))
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 

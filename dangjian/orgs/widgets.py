@@ -160,14 +160,3 @@ def org_select(
     if isinstance(selected, Org) and all(org.pk != selected.pk for org in loaded):
         choices.append((value, selected.name))  # the page's organisation, outside the list (dissolved)
     return FastSelect(attrs=attrs, choices=choices).render(name, value)
-
-
-def search_when_many(field, orgs: list, *, kind: str = "", empty_label: str = "") -> None:
-    """Gives a form's choice field over `orgs` (its choices, which still validate a submitted value) the search
-    picker when they are more than `settings.ORG_PICKER_ABOVE`."""
-    from dangjian.orgs.models import Org
-
-    if len(orgs) > settings.ORG_PICKER_ABOVE:
-        shown = Org.objects.filter(pk__in=[org.pk for org in orgs]).order_by("path")
-        label = empty_label or (_("请选择党支部") if kind == "branch" else _("请选择组织"))
-        field.widget = OrgSearchSelect(shown, label, attrs=field.widget.attrs, kind=kind, required=True)

@@ -4,53 +4,20 @@ dangjian.pipeline.services, whose refusals the views put back on the form."""
 from __future__ import annotations
 
 from django import forms
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.members.forms import DateInput
+from dangjian.orgs.forms import OrgPickField
 from dangjian.orgs.models import Org
-from dangjian.orgs.widgets import OrgSearchSelect
 from dangjian.pipeline.workflow import StepDef
 
 INPUT = {"class": "form-control"}
 NUMBER = {"class": "form-control", "inputmode": "numeric", "min": "0"}
 
 
-class BranchField(forms.TypedChoiceField):
-    """The 党支部 of a new case, by pk, among a queryset of them (in tree order): every one while they are at most
-    `settings.ORG_PICKER_ABOVE` (one query), else the search picker (`OrgSearchSelect`), which reads only the few
-    it offers, and a submitted value checked with one query (a 工委管理员's are the city's 3,000).
-    `chosen(pk)` is the 党支部 of a valid value."""
-
-    def set_branches(self, branches: QuerySet[Org]) -> None:
-        loaded = list(branches[: settings.ORG_PICKER_ABOVE + 1])
-        self.queryset: QuerySet[Org] | None = None
-        self.found = {str(b.pk): b for b in loaded}
-        if len(loaded) <= settings.ORG_PICKER_ABOVE:
-            self.choices = [(b.pk, b.name) for b in loaded]
-            return
-        self.queryset, self.found, self.choices = branches, {}, []
-        self.widget = OrgSearchSelect(
-            branches, _("请选择党支部"), attrs=self.widget.attrs, kind="branch", required=True
-        )
-
-    def valid_value(self, value) -> bool:
-        if self.queryset is None:
-            return super().valid_value(value)
-        key = str(value)
-        if key not in self.found and key.isascii() and key.isdigit() and str(int(key)) == key:
-            found = self.queryset.filter(pk=int(key)).first()
-            if found is not None:
-                self.found[key] = found
-        return key in self.found
-
-    def chosen(self, value) -> Org | None:
-        return self.found.get(str(value))
-
-
 class CaseForm(forms.Form):
-    org = BranchField(label=_("党支部"), coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
+    org = OrgPickField(label=_("党支部"), coerce=int, widget=forms.Select(attrs={"class": "form-select"}))
     name = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=INPUT))
     id_number = forms.CharField(
         label=_("身份证号"),
@@ -70,7 +37,7 @@ class CaseForm(forms.Form):
 
     def __init__(self, *args, branches: QuerySet[Org], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org"].set_branches(branches)
+        self.fields["org"].set_orgs(branches, kind="branch")
 
     def chosen_branch(self) -> Org | None:
         """The 党支部 of a valid form."""
