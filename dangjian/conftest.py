@@ -18,12 +18,19 @@ import datetime as dt
 import itertools
 import logging
 import os
+import time
 from dataclasses import dataclass
 
 import pytest
 from django.utils import translation
 
 from dangjian.core import idcard
+
+# The whole test process keeps the site's time zone (settings.TIME_ZONE) from the start: Django sets TZ when its settings
+# load, after the test modules' own `dt.date.today()` at import had read the machine's zone, so between 16:00 and
+# 24:00 UTC a module's "today" and the pages' were a day apart.
+os.environ["TZ"] = "Asia/Shanghai"
+time.tzset()
 
 _seq = itertools.count(1)
 
