@@ -88,5 +88,9 @@ def term_rows(
     return sorted(result, key=lambda r: (r.due, r.org.path))
 
 
-def recent_elections(user, limit: int = 20):
-    return Election.objects.visible_to(user).select_related("org").order_by("-held_on", "-pk")[:limit]
+def recent_elections(user, limit: int = 20, *, within: Org | None = None):
+    """The latest elections of the user's scope, or of `within`'s subtree when the page is narrowed to it."""
+    elections = Election.objects.visible_to(user)
+    if within is not None:
+        elections = elections.filter(org__path__startswith=within.path)
+    return elections.select_related("org").order_by("-held_on", "-pk")[:limit]

@@ -34,9 +34,8 @@ from dangjian.elections.forms import (
 from dangjian.elections.models import Election
 from dangjian.elections.params import election_params
 from dangjian.members.models import Member
-from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import list_picker_orgs, visible_org, wide_scope
 from dangjian.orgs.services import higher_in_scope
 
 CANDIDATE_ROWS = 8
@@ -61,12 +60,9 @@ def index(request):
     as_of = _parse_date(request.GET.get("as_of")) or dt.date.today()
     params = election_params()
     orgs = Org.objects.visible_to(request.user)
-    org = None
-    if request.GET.get("org"):
-        wanted = request.GET["org"]
-        org = orgs.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
-        if org is None:
-            raise Http404
+    org = visible_org(request.user, request.GET["org"]) if request.GET.get("org") else None
+    if request.GET.get("org") and org is None:
+        raise Http404
     # over a range too wide to list (the whole city at the 工委) the terms are not read: a narrower organisation is
     # asked for
     wide = wide_scope(request.user, org, request.GET)
@@ -82,15 +78,12 @@ def index(request):
         "nav": "elections",
         "as_of": as_of,
         "org": org,
-        "orgs": orgs.exclude(type=OrgType.XIAOZU)
-        .active()
-        .order_by("path")
-        .only("id", "name", "depth", "path", "type"),
+        "orgs": list_picker_orgs(request.user),
         "wide": wide,
         "params": params,
         "attention": [r for r in rows if r.status != "ok"],
         "ok_count": sum(1 for r in rows if r.status == "ok"),
-        "elections": selectors.recent_elections(request.user),
+        "elections": selectors.recent_elections(request.user, within=org),
     }
     return render(request, "elections/index.html", context)
 

@@ -38,18 +38,14 @@ from dangjian.evaluations.models import Evaluation, Participant
 from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import list_picker_orgs, visible_org, wide_scope
 
 RATINGS = [(r, Rating(r).label) for r in RATING_ORDER]
 
 
 def _visible_org(request, pk) -> Org:
     """An organisation of the user's scope (?org= of the list, ?within= of the chooser); else a 404."""
-    org = (
-        Org.objects.visible_to(request.user).filter(pk=int(pk)).first()
-        if pk.isascii() and pk.isdigit()
-        else None
-    )
+    org = visible_org(request.user, pk)
     if org is None:
         raise Http404
     return org
@@ -77,10 +73,7 @@ def index(request):
         "nav": "evaluations",
         "year": year,
         "org": org,
-        "orgs": orgs.exclude(type=OrgType.XIAOZU)
-        .active()
-        .order_by("path")
-        .only("id", "name", "depth", "path", "type"),
+        "orgs": list_picker_orgs(request.user),
         "wide": wide,
         "rows": rows,
         "may_open_for_branches": bool(selectors.parents(request.user)),

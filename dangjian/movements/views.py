@@ -52,6 +52,9 @@ def _filters(request):
     orgs = selectors.org_options(request.user)
     form = FilterForm(request.GET or None, orgs=orgs)
     f = form.filters()
+    if request.GET.get("org") and "org" in form.errors:
+        # an organisation outside the scope (or no id at all): not the whole scope instead, as on every list page
+        raise Http404
     as_of = min(f.get("as_of") or dt.date.today(), dt.date.today())
     return form, f.get("org"), f.get("work_status"), as_of
 

@@ -202,6 +202,30 @@ def org_posts(user, org: Org, *, include_ended: bool = False) -> list[Post]:
     return posts
 
 
+# --- the organisation a list page is narrowed to -----------------------------------------------------------------
+
+
+def visible_org(user, value: str | None) -> Org | None:
+    """The organisation a page's `?org=` (or `?within=`) names within the user's scope; None when the value is not an
+    id of ASCII digits or names an organisation outside the scope (the view answers 404: a hand-edited or stale link
+    must not silently widen to the whole scope)."""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    return Org.objects.visible_to(user).filter(pk=int(value)).first()
+
+
+def list_picker_orgs(user):
+    """The organisations a list page's picker offers (a queryset: the picker reads what it shows): those of the
+    user's scope but the 党小组, active, in tree order."""
+    return (
+        Org.objects.visible_to(user)
+        .exclude(type=OrgType.XIAOZU)
+        .active()
+        .order_by("path")
+        .only("id", "name", "depth", "path", "type")
+    )
+
+
 # --- lists too wide to show whole ---------------------------------------------------------------------------
 
 

@@ -155,6 +155,19 @@ def test_index_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree
     assert c.get(reverse("elections:index"), {"org": "x"}).status_code == 404
 
 
+def test_index_narrowed_to_an_organisation_lists_only_its_recent_elections(client, users, tree, a1_voters):
+    """最近的选举 follows the chosen organisation (?org=) as the terms do: 甲二's page does not list 甲一's election."""
+    c = login(client, users["dangwei_a"])
+    r = c.post(reverse("elections:create"), post_data(tree.a1, a1_voters, 9, (9, 8, 7, 2)))
+    election = Election.objects.get()
+    assert r.status_code == 302
+    detail = reverse("elections:detail", args=[election.pk])
+    assert f'href="{detail}"' in c.get(reverse("elections:index")).content.decode()
+    assert f'href="{detail}"' in c.get(reverse("elections:index"), {"org": tree.a1.pk}).content.decode()
+    html = c.get(reverse("elections:index"), {"org": tree.a2.pk}).content.decode()
+    assert 'data-testid="recent"' not in html and f'href="{detail}"' not in html
+
+
 def test_postponement_form(client, users, tree, a1_voters):
     c = login(client, users["dangwei_a"])
     url = reverse("elections:adjust", args=[tree.a1.pk])

@@ -42,6 +42,17 @@ def test_member_page_outside_scope_is_404(client, users, member):
     assert member.name in response.content.decode()
 
 
+def test_the_lists_narrowed_to_an_organisation_outside_the_scope_are_404(client, users, tree, member):
+    """?org= of an organisation the user does not administer (or not an id) is a 404, as on every list page, not the
+    whole scope instead."""
+    login(client, users["branch_a1"])
+    for name in ("movements:index", "movements:summary"):
+        assert client.get(reverse(name), {"org": tree.a1.pk}).status_code == 200
+        assert client.get(reverse(name)).status_code == 200
+        for wrong in (tree.a2.pk, tree.b.pk, "x", "²"):
+            assert client.get(reverse(name), {"org": wrong}).status_code == 404, (name, wrong)
+
+
 def test_stint_contact_return_and_lost_through_the_page(client, users, member):
     login(client, users["branch_a1"])
     url = reverse("movements:member", args=[member.pk])
