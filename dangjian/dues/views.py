@@ -311,6 +311,11 @@ def arrears_list(request):
                 query = urlencode({"org": org.pk} if org else {})
                 return redirect(f"{reverse('dues:arrears')}{'?' + query if query else ''}")
     wide = wide_scope(request.user, org, request.GET)
+    if wide and review_form is not None and review_form.errors:
+        # a review posted from a page whose range is too wide to list (a stale page, or a hand-made request): the
+        # reviewed member's own branch is listed, so that the form comes back with its errors and what was typed
+        org = review_member.org
+        wide = wide_scope(request.user, org, request.GET)
     items = [] if wide else selectors.arrears_items(request.user, as_of, org)
     last_overdue = f"{add_months(month_start(as_of), -1):%Y-%m}"
     for item in items:

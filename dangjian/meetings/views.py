@@ -430,6 +430,11 @@ def absence_cases(request):
                 query = urlencode({"org": org.pk} if org else {})
                 return redirect(f"{reverse('meetings:absences')}{'?' + query if query else ''}")
     wide = wide_scope(request.user, org, request.GET)
+    if wide and review_form is not None and review_form.errors:
+        # a review posted from a page whose range is too wide to list (a stale page, or a hand-made request): the
+        # reviewed member's own branch is listed, so that the form comes back with its errors and what was typed
+        org = review_member.org
+        wide = wide_scope(request.user, org, request.GET)
     items = [] if wide else selectors.absence_items(request.user, today, org)
     for item in items:
         if item.level != selectors.CASE:

@@ -508,6 +508,22 @@ def test_arrears_over_a_range_too_wide_ask_for_a_narrower_one(client, users, tre
             "reviewed_on": TODAY.isoformat(),
             "through_month": item.row.unpaid_months[-1],
             "decision": "contact",
+            "reason": "",
+        },
+    )  # invalid, over the range too wide to list: the member's branch comes back with the form and its errors
+    assert response.status_code == 400 and not ArrearsReview.objects.filter(member=m).exists()
+    assert response.context["wide"] is None and response.context["org"] == tree.a1
+    html = response.content.decode()
+    assert 'data-testid="wide-scope"' not in html and "这个字段是必填项" in html
+    shown = next(i for i in response.context["items"] if i.row.member_id == m.pk)
+    assert shown.form.errors and shown.form.data["through_month"] == item.row.unpaid_months[-1]
+    response = client.post(
+        reverse("dues:arrears"),
+        {
+            "member": m.pk,
+            "reviewed_on": TODAY.isoformat(),
+            "through_month": item.row.unpaid_months[-1],
+            "decision": "contact",
             "reason": "已电话联系，本人称下月补交。",
         },
     )  # without an organisation, the range the 工委's page does not list

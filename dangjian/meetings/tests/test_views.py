@@ -856,6 +856,20 @@ def test_absences_over_a_range_too_wide_ask_for_a_narrower_one(
     response = client.get(url, {"org": tree.a.pk})  # 甲委: two 党支部
     assert response.context["wide"] is None and case in response.content.decode()
     assert "需审查 1 人" in response.content.decode()
+    member = branch["宣传"]
+    response = client.post(
+        url,
+        {
+            "member": member.pk,
+            "reviewed_on": dt.date.today().isoformat(),
+            "through_month": "2025-07",
+            "reason": "",
+        },
+    )  # invalid, over the range too wide to list: the member's branch comes back with the form and its errors
+    assert response.status_code == 400 and response.context["wide"] is None
+    assert response.context["org"] == member.org and case in response.content.decode()
+    shown = next(i for i in response.context["items"] if i.run.member.id == member.pk)
+    assert shown.form.errors and 'data-testid="wide-scope"' not in response.content.decode()
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     add_branches(8, 0)
