@@ -352,6 +352,9 @@ ORG_PICKER_ABOVE = 80
 # A list of members or branches (党费提醒, 欠缴, 学时, 政治生日 …) over a range holding more 党支部 than this asks for a
 # narrower organisation first (orgs.selectors.wide_scope): at the 工委 the whole city would be tens of thousands of rows.
 WIDE_LIST_BRANCHES = _env_int("WIDE_LIST_BRANCHES", 60)
+# A roll-up with one row per organisation (学时汇总) has a limit of its own: a 党委 of more than WIDE_LIST_BRANCHES
+# 党支部 still sees its whole range on one page (about 1 ms and 1 KB per row); the 工委's city does not fit.
+WIDE_ROLLUP_BRANCHES = _env_int("WIDE_ROLLUP_BRANCHES", 150)
 
 PII_FULL_ACCESS_ROLES = ["gongwei_admin", "dangwei_admin", "branch_admin"]
 

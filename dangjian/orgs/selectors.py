@@ -251,9 +251,9 @@ class WideScope:
     children: list[WideChild] = field(default_factory=list)  # where to go next, in tree order
 
 
-def wide_scope(user, org: Org | None, query=None) -> WideScope | None:
+def wide_scope(user, org: Org | None, query=None, *, limit: int | None = None) -> WideScope | None:
     """None when the range of a list page — `org`'s subtree, or without it everything the user administers — holds at
-    most `settings.WIDE_LIST_BRANCHES` active 党支部; otherwise what the page shows instead: how many, and the
+    most `limit` (default `settings.WIDE_LIST_BRANCHES`) active 党支部; otherwise what the page shows instead: how many, and the
     organisations one level down (or the scope's top organisations) with their 党支部, each linking to the same page
     with it chosen (`query`: the page's GET parameters, kept in those links). One query when the range is narrow
     enough; otherwise four, whatever its size: the count, the scope's top organisations (when none is chosen), the
@@ -263,7 +263,7 @@ def wide_scope(user, org: Org | None, query=None) -> WideScope | None:
     from django.db.models import Q
     from django.db.models.functions import Substr
 
-    limit = settings.WIDE_LIST_BRANCHES
+    limit = settings.WIDE_LIST_BRANCHES if limit is None else limit
     visible = Org.objects.visible_to(user)
     under = visible.filter(path__startswith=org.path) if org is not None else visible
     today = dt.date.today()

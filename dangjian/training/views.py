@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import QuerySet
@@ -233,7 +234,12 @@ def rollup(request):
     year = parse_year(request.GET.get("year"), dt.date.today().year)
     as_of = _as_of(request.GET.get("as_of"), year)
     orgs, org = _org_choice(request, types=ROLLUP_TYPES)
-    wide = wide_scope(request.user, org, request.GET) if org is not None else None
+    # one row per organisation, not per member: a 党委's whole range fits on a page up to its own, higher limit
+    wide = (
+        wide_scope(request.user, org, request.GET, limit=settings.WIDE_ROLLUP_BRANCHES)
+        if org is not None
+        else None
+    )
     if wide is not None:  # a 党支部 one level down has no roll-up of its own: its members' hours instead
         for child in wide.children:
             if child.org.type == OrgType.ZHIBU:

@@ -280,9 +280,9 @@ def test_hours_over_a_range_too_wide_ask_for_a_narrower_one(
 def test_rollup_over_a_range_too_wide_ask_for_a_narrower_one(
     client, users, tree, make_member, appoint, settings
 ):
-    """The roll-up of a range over WIDE_LIST_BRANCHES evaluates nothing and offers the organisations one level
+    """The roll-up of a range over WIDE_ROLLUP_BRANCHES evaluates nothing and offers the organisations one level
     down; a 党支部 among them (no roll-up of its own) leads to its members' hours."""
-    settings.WIDE_LIST_BRANCHES = 2
+    settings.WIDE_ROLLUP_BRANCHES = 2
     appoint(make_member(tree.a1, name="甲一书记"), tree.a1, D(2020, 1, 1))
     url = reverse("training:rollup")
     login(client, users["gongwei"])
@@ -302,11 +302,28 @@ def test_rollup_over_a_range_too_wide_ask_for_a_narrower_one(
     login(client, users["dangwei_a"])
     response = client.get(url, {"year": 2026})
     assert response.context["wide"] is None and 'data-testid="rollup"' in response.content.decode()
-    settings.WIDE_LIST_BRANCHES = 1  # 甲委 itself too wide: its 党支部 lead to the hours page
+    settings.WIDE_ROLLUP_BRANCHES = 1  # 甲委 itself too wide: its 党支部 lead to the hours page
     html = client.get(url, {"year": 2026, "org": tree.a.pk}).content.decode()
     hours = reverse("training:hours")
     assert f'href="{hours}?year=2026&amp;org={tree.a1.pk}"' in html
     assert f'href="{hours}?year=2026&amp;org={tree.a2.pk}"' in html
+
+
+def test_the_rollup_has_a_limit_of_its_own_above_the_lists(
+    client, users, tree, make_member, appoint, settings
+):
+    """A roll-up has one row per organisation, not per member: a 党委 whose 党支部 are too many for the lists of
+    members (WIDE_LIST_BRANCHES) still sees its whole range on one page, up to WIDE_ROLLUP_BRANCHES."""
+    settings.WIDE_LIST_BRANCHES = 1
+    settings.WIDE_ROLLUP_BRANCHES = 2
+    appoint(make_member(tree.a1, name="甲一书记"), tree.a1, D(2020, 1, 1))
+    login(client, users["dangwei_a"])  # 甲委: two 党支部
+    response = client.get(reverse("training:rollup"), {"year": 2026, "org": tree.a.pk})
+    assert response.context["wide"] is None
+    assert [line["org"].code for line in response.context["lines"]] == ["A", "A1", "A2"]
+    assert "甲一书记" in response.content.decode()
+    response = client.get(reverse("training:hours"), {"year": 2026, "org": tree.a.pk})  # per member: too wide
+    assert response.context["wide"].branches == 2 and response.context["lines"] == []
 
 
 @pytest.mark.parametrize("name", ["training:hours", "training:rollup"])
@@ -314,6 +331,7 @@ def test_a_wide_hours_or_rollup_page_costs_the_same_queries_for_few_and_many_bra
     client, users, tree, add_branches, settings, name
 ):
     settings.WIDE_LIST_BRANCHES = 2
+    settings.WIDE_ROLLUP_BRANCHES = 2
     login(client, users["gongwei"])
     url = reverse(name)
     client.get(url, {"year": 2026})  # warm caches (rulebook, parameters)
