@@ -35,6 +35,7 @@ import datetime as dt
 import json
 import os
 import platform
+import re
 import shutil
 import signal
 import statistics
@@ -99,6 +100,9 @@ class Stack:
         self.worker = self._start_worker()
         self.worker_restarts = 0
         self.worker_peak_mb = 0.0
+        self.log_start = (
+            (self.log_dir / "gunicorn.log").stat().st_size if (self.log_dir / "gunicorn.log").exists() else 0
+        )
         log = open(self.log_dir / "gunicorn.log", "ab")
         self.gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
@@ -207,6 +211,31 @@ class Stack:
             "task_worker_peak_mb": self.worker_peak_mb,
             "task_worker_restarts": self.worker_restarts,
         }
+
+    def collections(self) -> dict:
+        """The web workers' garbage collection during this stack's life, from the line each logged as it exited
+        (deploy/gunicorn.conf.py, dangjian.core.gcpolicy): per worker its requests and its full (generation 2)
+        collections, how many, in all and the longest (ms). Read after `stop`."""
+        with open(self.log_dir / "gunicorn.log", "rb") as log:
+            log.seek(getattr(self, "log_start", 0))
+            text = log.read().decode("utf-8", "replace")
+        workers = []
+        for m in re.finditer(
+            r"Worker garbage collector: (\d+) requests, (\d+) objects frozen;.*?generation 2: (\d+) collections, "
+            r"(\d+) ms in all, the longest ([\d.]+) ms",
+            text,
+        ):
+            requests, frozen, count, total, longest = m.groups()
+            workers.append(
+                {
+                    "requests": int(requests),
+                    "frozen": int(frozen),
+                    "full_collections": int(count),
+                    "full_ms": int(total),
+                    "longest_ms": float(longest),
+                }
+            )
+        return {"workers": workers}
 
     def stop(self) -> None:
         self._stopping.set()
@@ -531,6 +560,16 @@ def markdown(result: dict) -> str:
             f"（运行中最大 {_fmt([run['memory'].get('task_worker_peak_mb', 0) for run in scenarios])} MB，"
             f"超过内存上限退出后重新启动 {_fmt([run['memory'].get('task_worker_restarts', 0) for run in scenarios])} 次）。",
         ]
+        gc_workers = [w for run in result.get("gc_runs", []) for w in run["workers"]]
+        if gc_workers:
+            lines += [
+                "",
+                f"gunicorn 工作进程的完整垃圾回收（{len(gc_workers)} 个进程退出时的记录，含容量运行）："
+                f"共 {sum(w['full_collections'] for w in gc_workers)} 次，合计 "
+                f"{sum(w['full_ms'] for w in gc_workers)} 毫秒，最长一次 "
+                f"{max(w['longest_ms'] for w in gc_workers):.0f} 毫秒；各进程冻结的对象 "
+                f"{_fmt([w['frozen'] for w in gc_workers])} 个（deploy/gunicorn.conf.py，GUNICORN_GC_FREEZE_AFTER）。",
+            ]
         waits = [w for run in scenarios for w in run.get("export_waits_ms", [])]
         if waits:
             lines += [
@@ -654,6 +693,7 @@ def main(argv: list[str] | None = None) -> int:
                 result["capacity_runs"].append(capacity(args, stack, run_env, work, i))
         finally:
             stack.stop()
+            result.setdefault("gc_runs", []).append(stack.collections())
             if copy:
                 drop_database(copy)
     args.out.mkdir(parents=True, exist_ok=True)

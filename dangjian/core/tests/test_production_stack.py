@@ -217,6 +217,9 @@ def test_gunicorn_serves_the_application_and_its_static_files(tmp_path):
         log.close()
     text = (tmp_path / "gunicorn.log").read_text()
     assert '"GET /accounts/login/" 200' in text, text  # the access log: method and path, no query string
+    # the worker froze its start's objects and, leaving, logged its collections (dangjian.core.gcpolicy)
+    assert re.search(r"Worker froze \d{5,} objects of its start", text), text
+    assert "Worker garbage collector: " in text and "generation 2: " in text, text
 
 
 def _settings(monkeypatch, tmp_path, **env) -> dict:
