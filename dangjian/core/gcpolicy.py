@@ -13,7 +13,9 @@ library's answer for processes like these). A web process freezes what its start
 more after its first `FREEZE_AFTER` requests (`request_done`), when the templates and catalogues the pages use are
 loaded: its full collections then walk only the objects made since — a few milliseconds. What is frozen is never
 collected: a cycle of garbage alive at the moment would stay, so each freeze is preceded by a full collection, and it
-happens twice in the life of a process (which gunicorn replaces after GUNICORN_MAX_REQUESTS requests anyway).
+happens twice in the life of a process (which gunicorn replaces after GUNICORN_MAX_REQUESTS requests anyway). A
+request the process's other thread is serving at the second freeze has its objects frozen too: those freed by their
+reference counts go as usual, a cycle among them stays — at most one request's worth, once.
 
 `GcWatch` counts the collections of each generation and their pauses, for the line a process logs when it exits.
 """
