@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+import pytest
+
 from dangjian.compliance.evaluator import todo
 from dangjian.compliance.tests.conftest import Y
 from dangjian.orgs.models import Org
@@ -88,3 +90,36 @@ def test_only_organisations_active_on_the_day(tree):
 def test_on_defaults_to_today(tree, time_machine):
     time_machine.move_to(dt.datetime(Y, 8, 3, 9, 0))
     assert {i.period for i in todo(Org.objects.filter(pk=tree.a2.pk))} == {f"{Y}-08", f"{Y}-Q3", str(Y)}
+
+
+def test_the_live_todo_builds_and_checks_with_the_collector_paused(tree, branch, monkeypatch):
+    """As `evaluate`: a city's facts are millions of short-lived objects that the collector would walk again and
+    again (the live 待办 of the city took twice as long); it resumes afterwards, also when a build fails."""
+    import gc
+
+    from dangjian.compliance import evaluator
+
+    seen = []
+    real_build, real_todo_of = evaluator.build_facts, evaluator.todo_of
+
+    def build(*args, **kwargs):
+        seen.append(("build", gc.isenabled()))
+        return real_build(*args, **kwargs)
+
+    def todo_of(*args, **kwargs):
+        seen.append(("todo_of", gc.isenabled()))
+        return real_todo_of(*args, **kwargs)
+
+    monkeypatch.setattr(evaluator, "build_facts", build)
+    monkeypatch.setattr(evaluator, "todo_of", todo_of)
+    assert gc.isenabled()
+    assert todo(Org.objects.subtree(tree.a1), on=ON)
+    assert seen == [("build", False), ("todo_of", False)] and gc.isenabled()
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(evaluator, "build_facts", failing)
+    with pytest.raises(RuntimeError):
+        todo(Org.objects.subtree(tree.a1), on=ON)
+    assert gc.isenabled()
