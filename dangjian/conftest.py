@@ -453,3 +453,24 @@ def login(browser_page, live_server):
         browser_page.wait_for_url(f"{base}/")
 
     return _login
+
+
+@pytest.fixture
+def collector_spy(monkeypatch):
+    """`spy(module, "name")` wraps a function of `module` so that each call records whether Python's cyclic garbage
+    collector was running (`gc.isenabled()`); returns the list of records. For the bulk computations that pause it
+    (core.perf.gc_paused)."""
+    import gc
+
+    def spy(module, name: str) -> list[bool]:
+        seen: list[bool] = []
+        real = getattr(module, name)
+
+        def wrapped(*args, **kwargs):
+            seen.append(gc.isenabled())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapped)
+        return seen
+
+    return spy

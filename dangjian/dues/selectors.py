@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.dates import add_months
+from dangjian.core.perf import gc_paused
 from dangjian.core.pinyin import name_key
 from dangjian.dues import snapshots
 from dangjian.dues.calculator import ZERO
@@ -394,7 +395,13 @@ def org_year_totals(org: Org, year: int) -> tuple[Decimal, Decimal]:
 
 
 def summary_lines(members, year: int) -> list[SummaryLine]:
-    """The year summary's lines of `members` (a Member queryset the caller has scoped)."""
+    """The year summary's lines of `members` (a Member queryset the caller has scoped), with the collector paused as
+    for the compliance evaluation (the 工委's city: about 0.38 s of CPU instead of 0.45–0.50)."""
+    with gc_paused():
+        return _summary_lines(members, year)
+
+
+def _summary_lines(members, year: int) -> list[SummaryLine]:
     last = min(dt.date(year, 12, 1), max(month_start(dt.date.today()), dt.date(year, 1, 1)))
     # the amounts of members with a current snapshot summed from it; the others' ledgers computed (ledger + 3)
     kept = _kept_snapshots(members, year, month_index(last))

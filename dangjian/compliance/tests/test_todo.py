@@ -92,29 +92,17 @@ def test_on_defaults_to_today(tree, time_machine):
     assert {i.period for i in todo(Org.objects.filter(pk=tree.a2.pk))} == {f"{Y}-08", f"{Y}-Q3", str(Y)}
 
 
-def test_the_live_todo_builds_and_checks_with_the_collector_paused(tree, branch, monkeypatch):
+def test_the_live_todo_builds_and_checks_with_the_collector_paused(tree, branch, monkeypatch, collector_spy):
     """As `evaluate`: a city's facts are millions of short-lived objects that the collector would walk again and
     again (the live 待办 of the city took twice as long); it resumes afterwards, also when a build fails."""
     import gc
 
     from dangjian.compliance import evaluator
 
-    seen = []
-    real_build, real_todo_of = evaluator.build_facts, evaluator.todo_of
-
-    def build(*args, **kwargs):
-        seen.append(("build", gc.isenabled()))
-        return real_build(*args, **kwargs)
-
-    def todo_of(*args, **kwargs):
-        seen.append(("todo_of", gc.isenabled()))
-        return real_todo_of(*args, **kwargs)
-
-    monkeypatch.setattr(evaluator, "build_facts", build)
-    monkeypatch.setattr(evaluator, "todo_of", todo_of)
+    built, checked = collector_spy(evaluator, "build_facts"), collector_spy(evaluator, "todo_of")
     assert gc.isenabled()
     assert todo(Org.objects.subtree(tree.a1), on=ON)
-    assert seen == [("build", False), ("todo_of", False)] and gc.isenabled()
+    assert built == [False] and checked == [False] and gc.isenabled()
 
     def failing(*args, **kwargs):
         raise RuntimeError("the database went away")

@@ -662,3 +662,17 @@ def test_select_all_records_a_sheet_in_a_bounded_number_of_queries(client, users
     large = post_all(f"{(MONTH - dt.timedelta(days=1)):%Y-%m}")
     print(f"select-all: {small} vs {large} queries")
     assert small == large, (small, large)
+
+
+def test_the_year_summary_sums_with_the_collector_paused(client, users, tree, branch, collector_spy):
+    """The 工委's summary reads 60,000 members' snapshots and ledgers: with the collector paused (as the compliance
+    evaluation), which resumes after it; the page is the same."""
+    import gc
+
+    from dangjian.dues import selectors
+
+    seen = collector_spy(selectors, "_kept_amounts")
+    login(client, users["gongwei"])
+    response = client.get(reverse("dues:summary"), {"year": TODAY.year})
+    assert response.status_code == 200 and [line.label for line in response.context["lines"]][-1] == "合计"
+    assert seen == [False] and gc.isenabled()

@@ -341,3 +341,17 @@ def test_a_wide_hours_or_rollup_page_costs_the_same_queries_for_few_and_many_bra
     with CaptureQueriesContext(connection) as many:
         assert client.get(url, {"year": 2026}).context["wide"].branches == 11
     assert len(few.captured_queries) == len(many.captured_queries)
+
+
+def test_the_training_results_are_worked_out_with_the_collector_paused(client, users, tree, collector_spy):
+    """学时汇总 and 培训学时 evaluate the TRAIN-* rules over a scope (a city's: thousands of organisations): with the
+    collector paused, as the compliance evaluation, which resumes after it."""
+    import gc
+
+    from dangjian.training import selectors
+
+    seen = collector_spy(selectors, "load_training_facts")
+    login(client, users["dangwei_a"])
+    response = client.get(reverse("training:rollup"), {"year": 2026, "org": tree.a.pk})
+    assert response.status_code == 200 and response.context["lines"]
+    assert seen == [False] and gc.isenabled()
