@@ -4,6 +4,7 @@ and the export's audit event is recorded once when it is made."""
 
 from __future__ import annotations
 
+import gc
 import io
 import uuid
 from datetime import timedelta
@@ -137,6 +138,22 @@ def test_a_failing_export_says_so_and_keeps_nothing(users, background, monkeypat
     assert exports.run_export.func(str(job.pk)) == "failed"
     job.refresh_from_db()
     assert job.status == "failed" and "出错" in job.error and job.finished_at is not None
+    assert gc.isenabled()  # the collector, paused for the build, runs again
+
+
+def test_the_worker_builds_an_export_with_the_collector_paused(users, background, monkeypatch):
+    """A large scope's rows are many short-lived objects: the worker builds them with the collector paused (as the
+    evaluation), which resumes after it, also when the build fails."""
+    seen = []
+
+    def build(user, query, progress):
+        seen.append(gc.isenabled())
+        return exports.Made(b"content", "x.xlsx", "检查结果", "compliance", "", "", 1)
+
+    monkeypatch.setitem(exports.EXPORTS, "spied", exports.ExportKind("spied", build, lambda u, q: 10, "测"))
+    job = ExportJob.objects.create(id=uuid.uuid4(), user=users["branch_a1"], kind="spied")
+    assert exports.run_export.func(str(job.pk)) == "done"
+    assert seen == [False] and gc.isenabled()
 
 
 def test_files_are_deleted_when_they_expire(
