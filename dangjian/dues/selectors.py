@@ -66,11 +66,6 @@ def visible_branch(user, pk: Any) -> Org | None:
     return Org.objects.visible_to(user).filter(type=OrgType.ZHIBU, pk=pk).first()
 
 
-def visible_org(user, pk: Any) -> Org | None:
-    pk = _pk(pk)
-    return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
-
-
 def org_options(user) -> QuerySet[Org]:
     """The organisations of the pages' filter, in tree order: a queryset, loaded by the picker up to
     `settings.ORG_PICKER_ABOVE` (above it, searched: `orgs.widgets.org_select`)."""

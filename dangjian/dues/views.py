@@ -47,7 +47,7 @@ from dangjian.dues.services import (
 )
 from dangjian.members.models import Member
 from dangjian.members.models import personal_data as personal_fields
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import visible_org, wide_scope
 
 
 def _sheet_url(org, month: dt.date) -> str:
@@ -247,7 +247,7 @@ def reminder_list(request):
     today = dt.date.today()
     org = None
     if request.GET.get("org"):
-        org = selectors.visible_org(request.user, request.GET.get("org"))
+        org = visible_org(request.user, request.GET.get("org"))
         if org is None:
             raise Http404
     wide = wide_scope(request.user, org, request.GET)
@@ -277,7 +277,7 @@ def arrears_list(request):
     data = request.POST if request.method == "POST" else request.GET
     org = None
     if data.get("org"):
-        org = selectors.visible_org(request.user, data.get("org"))
+        org = visible_org(request.user, data.get("org"))
         if org is None:
             raise Http404
     try:
@@ -358,7 +358,7 @@ def year_summary(request):
     year = parse_year(request.GET.get("year"), today.year)
     org = None
     if request.GET.get("org"):
-        org = selectors.visible_org(request.user, request.GET.get("org"))
+        org = visible_org(request.user, request.GET.get("org"))
         if org is None:
             raise Http404
     lines = selectors.year_summary(request.user, year, org)
@@ -387,7 +387,7 @@ def publication(request):
     orgs = selectors.org_options(request.user)
     wanted = request.GET.get("org")
     if wanted:
-        org = selectors.visible_org(request.user, wanted)
+        org = visible_org(request.user, wanted)
         if org is None:
             raise Http404
     else:

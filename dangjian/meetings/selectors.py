@@ -72,12 +72,6 @@ def _pk(value: Any) -> int | None:
         return None
 
 
-def visible_org(user, pk: Any) -> Org | None:
-    """One visible organisation, or None (one query; none when `pk` is not a number)."""
-    pk = _pk(pk)
-    return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
-
-
 def recording_org(user, pk: Any) -> Org | None:
     """One organisation the user may record meetings for, or None (one query)."""
     pk = _pk(pk)

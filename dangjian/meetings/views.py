@@ -33,7 +33,7 @@ from dangjian.meetings.forms import (
 )
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.services import create_meeting, delete_meeting, record_orglife_review, update_meeting
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import visible_org, wide_scope
 
 TODO_ORG_LIMIT = 30  # a scope with more organisations to remind is first summarised per 单位
 TODO_PAGE = 10  # organisations per page of the 待办 panel
@@ -345,7 +345,7 @@ def todo_panel(request):
     drill-down. `?compact=1` (htmx, on top of the list) shows only the soonest items."""
     today = dt.date.today()
     compact = request.GET.get("compact") == "1"
-    org = selectors.visible_org(request.user, request.GET.get("org"))
+    org = visible_org(request.user, request.GET.get("org"))
     unit = request.GET.get("unit")
     context = {
         "nav": "meetings",
@@ -398,7 +398,7 @@ def absence_cases(request):
     data = request.POST if request.method == "POST" else request.GET
     org = None
     if data.get("org"):
-        org = selectors.visible_org(request.user, data.get("org"))
+        org = visible_org(request.user, data.get("org"))
         if org is None:
             raise Http404
     review_form, review_member = None, None

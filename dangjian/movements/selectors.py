@@ -50,11 +50,6 @@ def filter_members(qs: QuerySet, org: Org | None = None, work_status: str | None
     return qs
 
 
-def visible_org(user, pk: Any) -> Org | None:
-    pk = _pk(pk)
-    return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
-
-
 def org_options(user) -> QuerySet[Org]:
     """The organisations of the pages' filter, in tree order (loaded by the filter's field, or searched when
     there are many: `OrgChoiceField`)."""

@@ -205,13 +205,16 @@ def org_posts(user, org: Org, *, include_ended: bool = False) -> list[Post]:
 # --- the organisation a list page is narrowed to -----------------------------------------------------------------
 
 
-def visible_org(user, value: str | None) -> Org | None:
-    """The organisation a page's `?org=` (or `?within=`) names within the user's scope; None when the value is not an
-    id of ASCII digits or names an organisation outside the scope (the view answers 404: a hand-edited or stale link
-    must not silently widen to the whole scope)."""
-    if not value or not (value.isascii() and value.isdigit()):
+def visible_org(user, value: Any) -> Org | None:
+    """The organisation an id names within the user's scope — a page's `?org=` or `?within=`, a form's value, or an
+    int — in one query; None when the value is no id (a string of ASCII digits, or an int) or names an organisation
+    outside the scope (a list page answers 404: a hand-edited or stale link must not silently widen to the whole
+    scope)."""
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int):
         return None
-    return Org.objects.visible_to(user).filter(pk=int(value)).first()
+    return Org.objects.visible_to(user).filter(pk=value).first()
 
 
 def list_picker_orgs(user):

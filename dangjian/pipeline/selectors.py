@@ -37,11 +37,6 @@ def branches(user) -> list[Org]:
     return list(branch_queryset(user).order_by("path"))
 
 
-def visible_org(user, pk: Any) -> Org | None:
-    pk = _pk(pk)
-    return Org.objects.visible_to(user).filter(pk=pk).first() if pk is not None else None
-
-
 def visible_case(user, pk: Any) -> DevelopmentCase | None:
     pk = _pk(pk)
     if pk is None:

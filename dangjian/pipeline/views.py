@@ -23,7 +23,7 @@ from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import visible_org, wide_scope
 from dangjian.orgs.widgets import OrgSearchSelect
 from dangjian.pipeline import selectors
 from dangjian.pipeline.approvers import approver_problem
@@ -75,7 +75,7 @@ def rollup(request):
     wf = load_workflow()
     org = None
     if request.GET.get("org"):
-        org = selectors.visible_org(request.user, request.GET.get("org"))
+        org = visible_org(request.user, request.GET.get("org"))
         if org is None:
             raise Http404
     # over a range too wide to list (the whole city at the 工委) the cases are not read: a narrower one is asked for
