@@ -9,7 +9,8 @@ from contextlib import contextmanager
 
 @contextmanager
 def gc_paused() -> Iterator[None]:
-    """Pauses Python's cyclic garbage collector for a bulk computation. A city-wide evaluation allocates
+    """Pauses Python's cyclic garbage collector for a bulk computation (a `with` block, or `@gc_paused()` on a
+    function: each call pauses it). A city-wide evaluation allocates
     millions of short-lived tuples and lists (none of them in reference cycles, so reference counting frees
     them); the collector would otherwise re-scan every live object many times (about a third of the run).
     Restores the previous state, also when the block raises."""

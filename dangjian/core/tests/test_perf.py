@@ -40,3 +40,18 @@ def test_a_paused_collector_stays_paused():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_as_a_decorator_each_call_pauses_and_resumes():
+    seen = []
+
+    @gc_paused()
+    def bulk(n):
+        seen.append(gc.isenabled())
+        if n:
+            bulk(n - 1)  # a nested call leaves the outer one paused
+            seen.append(gc.isenabled())
+
+    bulk(1)
+    bulk(0)
+    assert seen == [False, False, False, False] and gc.isenabled()
