@@ -88,6 +88,7 @@ class Stack:
         # CPU seconds of the task workers that have left (each one's last reading before it left)
         self.worker_cpu_gone = 0.0
         self._worker_cpu = 0.0
+        self.log_start = 0  # where this stack's lines begin in gunicorn.log
 
     def start(self) -> None:
         subprocess.run([str(BIN / "dangjian"), "migrate", "--noinput"], env=self.env, cwd=ROOT, check=True)
@@ -100,9 +101,8 @@ class Stack:
         self.worker = self._start_worker()
         self.worker_restarts = 0
         self.worker_peak_mb = 0.0
-        self.log_start = (
-            (self.log_dir / "gunicorn.log").stat().st_size if (self.log_dir / "gunicorn.log").exists() else 0
-        )
+        if (self.log_dir / "gunicorn.log").exists():  # a repetition's lines follow the previous one's
+            self.log_start = (self.log_dir / "gunicorn.log").stat().st_size
         log = open(self.log_dir / "gunicorn.log", "ab")
         self.gunicorn = subprocess.Popen(
             [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py"],
@@ -216,8 +216,10 @@ class Stack:
         """The web workers' garbage collection during this stack's life, from the line each logged as it exited
         (deploy/gunicorn.conf.py, dangjian.core.gcpolicy): per worker its requests and its full (generation 2)
         collections, how many, in all and the longest (ms). Read after `stop`."""
+        if not (self.log_dir / "gunicorn.log").exists():  # the stack stopped before gunicorn started
+            return {"workers": []}
         with open(self.log_dir / "gunicorn.log", "rb") as log:
-            log.seek(getattr(self, "log_start", 0))
+            log.seek(self.log_start)
             text = log.read().decode("utf-8", "replace")
         workers = []
         for m in re.finditer(

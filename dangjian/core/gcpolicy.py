@@ -52,10 +52,6 @@ class GcWatch:
             gc.callbacks.append(self)
         return self
 
-    def uninstall(self) -> None:
-        if self in gc.callbacks:
-            gc.callbacks.remove(self)
-
     def summary(self) -> str:
         return "; ".join(
             f"generation {g}: {self.count[g]} collections, {self.total_ms[g]:.0f} ms in all, "
