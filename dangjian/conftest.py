@@ -26,9 +26,9 @@ from django.utils import translation
 
 from dangjian.core import idcard
 
-# The whole test process keeps the site's time zone (settings.TIME_ZONE) from the start: Django sets TZ when its settings
-# load, after the test modules' own `dt.date.today()` at import had read the machine's zone, so between 16:00 and
-# 24:00 UTC a module's "today" and the pages' were a day apart.
+# The whole test process keeps the site's time zone (settings.TIME_ZONE) from the start: Django sets TZ when its
+# settings load, after the test modules' own `dt.date.today()` at import had read the machine's zone, so between 16:00
+# and 24:00 UTC a module's "today" and the pages' were a day apart.
 os.environ["TZ"] = "Asia/Shanghai"
 time.tzset()
 

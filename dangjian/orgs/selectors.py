@@ -256,9 +256,9 @@ class WideScope:
 
 def wide_scope(user, org: Org | None, query=None, *, limit: int | None = None) -> WideScope | None:
     """None when the range of a list page — `org`'s subtree, or without it everything the user administers — holds at
-    most `limit` (default `settings.WIDE_LIST_BRANCHES`) active 党支部; otherwise what the page shows instead: how many, and the
-    organisations one level down (or the scope's top organisations) with their 党支部, each linking to the same page
-    with it chosen (`query`: the page's GET parameters, kept in those links). One query when the range is narrow
+    most `limit` (default `settings.WIDE_LIST_BRANCHES`) active 党支部; otherwise what the page shows instead: how
+    many, and the organisations one level down (or the scope's top organisations) with their 党支部, each linking to
+    the same page with it chosen (`query`: the page's GET parameters, kept in those links). One query when the range is narrow
     enough; otherwise four, whatever its size: the count, the scope's top organisations (when none is chosen), the
     organisations one level down, their 党支部 counted by path prefix (one query per depth among them: one but for
     a scope of grants at several depths)."""
