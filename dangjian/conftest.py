@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings as django_settings
 from django.utils import translation
 
 from dangjian.core import idcard
@@ -29,7 +30,7 @@ from dangjian.core import idcard
 # The whole test process keeps the site's time zone (settings.TIME_ZONE) from the start: Django sets TZ when its
 # settings load, after the test modules' own `dt.date.today()` at import had read the machine's zone, so between 16:00
 # and 24:00 UTC a module's "today" and the pages' were a day apart.
-os.environ["TZ"] = "Asia/Shanghai"
+os.environ["TZ"] = django_settings.TIME_ZONE
 time.tzset()
 
 _seq = itertools.count(1)
