@@ -168,21 +168,26 @@ class Stack:
         that have ended) and the whole machine (busy and idle), to be compared before and after a run."""
         import psutil
 
-        def used(process, *, children: bool = False) -> float:
+        def used(process, *, children: bool = False) -> float | None:
+            """None when the process has ended (it may between listing it and reading it)."""
             try:
+                if isinstance(process, int):
+                    process = psutil.Process(process)
                 t = process.cpu_times()
             except psutil.NoSuchProcess:
-                return 0.0
+                return None
             return t.user + t.system + ((t.children_user + t.children_system) if children else 0.0)
 
-        web = used(psutil.Process(self.gunicorn.pid), children=True)
-        web += sum(used(psutil.Process(pid)) for pid in self.worker_pids())
-        worker = self.worker_cpu_gone + used(psutil.Process(self.worker.pid))
+        web = used(self.gunicorn.pid, children=True) or 0.0
+        web += sum(used(pid) or 0.0 for pid in self.worker_pids())
+        # a task worker that has left and is not started again yet (a second later) counts with its last reading
+        current = used(self.worker.pid)
+        worker = self.worker_cpu_gone + (self._worker_cpu if current is None else current)
         database = 0.0
         for process in psutil.process_iter(["name", "ppid"]):
             if process.info["name"] == "postgres":
                 # the postmaster (whose parent is not a postgres) has reaped the backends that ended
-                database += used(process, children=_is_postmaster(process))
+                database += used(process, children=_is_postmaster(process)) or 0.0
         machine = psutil.cpu_times()
         busy = ("user", "nice", "system", "irq", "softirq")
         return {

@@ -128,3 +128,26 @@ def test_the_report_shows_where_the_cpu_went_for_each_run(run):
     assert "p95 ≤ 500 毫秒时的最高吞吐量：20.0 请求/秒。" in text
     step.pop("cpu_s")  # a result written before the CPU was measured: no table, no error
     assert "CPU 的去向" not in run.markdown(result)
+
+
+def test_a_task_worker_that_has_just_left_counts_with_its_last_reading(run, tmp_path):
+    """The task worker leaves past its memory limit and is started again a second later (as systemd does): a reading
+    of the CPU in that second counted it as gone and stopped the whole benchmark (psutil: no such process)."""
+    import subprocess
+    import sys
+
+    import psutil
+
+    stack = run.Stack({}, 8765, 1, 1, tmp_path)
+    left = subprocess.Popen([sys.executable, "-c", "pass"])
+    left.wait()
+    stack.worker = left
+    stack.gunicorn = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        stack.worker_cpu_gone, stack._worker_cpu = 2.0, 0.5  # earlier workers, and this one's last reading
+        with pytest.raises(psutil.NoSuchProcess):
+            psutil.Process(left.pid)
+        assert stack.cpu()["task_worker"] == pytest.approx(2.5)
+    finally:
+        stack.gunicorn.kill()
+        stack.gunicorn.wait()
