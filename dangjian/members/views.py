@@ -35,7 +35,7 @@ from dangjian.members.xlsx import PostImporter
 from dangjian.orgs import services as org_services
 from dangjian.orgs.choices import MEMBER_ORG_TYPES
 from dangjian.orgs.models import Org, Post
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import visible_org, wide_scope
 from dangjian.orgs.widgets import SEARCH_LIMIT, TOP_LIMIT
 
 
@@ -336,7 +336,9 @@ def post_export(request):
     posts = Post.objects.visible_to(request.user).order_by("org__path", "title", "-started_on")
     root = None
     if request.GET.get("org"):
-        root = _visible_org(request, request.GET["org"])
+        root = visible_org(request.user, request.GET["org"])
+        if root is None:
+            raise Http404
         posts = posts.filter(org__path__startswith=root.path)
     scope = scope_for(request.user)
     importer = PostImporter()

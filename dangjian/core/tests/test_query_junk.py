@@ -1,0 +1,84 @@
+"""Every page answers a malformed query parameter without a server error.
+
+A page's parameters come from links, but also from bookmarks, hand-edited addresses and scanners: an id that is no
+number, a number beyond any column, a year of 0, a NUL character (which PostgreSQL refuses in a string), a digit that
+is no number to int(). For every named URL of the permission matrix that a persona opens (GET 200 in its row: the
+党委's administrator, else the branch's, else the member), each query parameter the view reads is sent with each of
+these values in turn, the row's other parameters kept: the answer must be a page, a redirect or a refusal (4xx) —
+never a 500. The parameters are found in the view's source (`request.GET.get("year")`, `data["org"]`), with those
+that helpers read from the query the view hands them (`ALWAYS`), so that a page that starts reading a new parameter
+is covered without a change here.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dangjian.core.tests.permission_matrix import named_urls
+from dangjian.core.tests.test_permission_matrix import TABLE, client_for, world  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db
+
+JUNK = (
+    "x",  # no number, no date
+    "\x00",  # PostgreSQL refuses NUL in a string literal
+    "99999999999999999999",  # beyond a bigint
+    "0",  # year 0 is no date; no id is 0
+    "²",  # a digit to str.isdigit, no number to int
+)
+
+# read by helpers from the query a view hands them: the organisation (orgs.selectors.wide_scope keeps it in its
+# links, meetings.plans) and the page of a paginated panel (members.org_panels)
+ALWAYS = ("org", "page")
+
+# request.GET.get("name"), request.GET["name"], GET.getlist("name"), data.get("name") (data: request.GET or POST)
+_READ = re.compile(r"""(?:GET|query|data|params)(?:\.get|\.getlist)?[\(\[]\s*["']([a-z_]+)["']""")
+
+
+def read_parameters(view) -> list[str]:
+    """The query parameters `view` reads, by its source (its decorators unwrapped)."""
+    return sorted(set(ALWAYS) | set(_READ.findall(inspect.getsource(inspect.unwrap(view)))))
+
+
+PERSONAS = ("dw", "a1", "member")  # the first that opens the page
+
+
+def _cases():
+    urls = named_urls()
+    for name, row in sorted(TABLE.items()):
+        expected = row.expected("get")
+        persona = next((p for p in PERSONAS if expected[p] == "200"), None)
+        if persona is not None and name in urls:
+            yield pytest.param(name, persona, id=name)
+
+
+def test_the_parameters_of_a_view_are_read_from_its_source():
+    from dangjian.dues.views import arrears_list
+    from dangjian.members.views import post_export
+
+    assert read_parameters(post_export) == ["org", "page"]
+    assert {"as_of", "org", "page"} <= set(read_parameters(arrears_list))
+
+
+@pytest.mark.parametrize(("name", "persona"), list(_cases()))
+def test_a_malformed_parameter_is_no_server_error(world, client_for, name, persona):  # noqa: F811
+    row = TABLE[name]
+    url = reverse(name, kwargs=row.kwargs(world) if row.kwargs else None)
+    base = row.query(world) if row.query else {}
+    client: Client = client_for(persona)
+    client.raise_request_exception = False
+    failed = {}
+    try:
+        for parameter in read_parameters(named_urls()[name].callback):
+            for value in JUNK:
+                response = client.get(url, {**base, parameter: value}, headers=row.headers or {})
+                if response.status_code >= 500:
+                    failed[f"{parameter}={value!r}"] = response.status_code
+    finally:
+        client.raise_request_exception = True
+    assert failed == {}, f"GET {name} as {persona}"
