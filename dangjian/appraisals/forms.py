@@ -11,6 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.appraisals.choices import RATING_ORDER, ParticipantRole, Rating
+from dangjian.core.formfields import count_field
 from dangjian.members.forms import DateInput
 
 SM = {"class": "form-control form-control-sm"}
@@ -148,9 +149,7 @@ class VoteForm(forms.Form):
 
 
 class TalliesForm(forms.Form):
-    paper_ballots = forms.IntegerField(
-        label=_("收回纸质测评票"), min_value=0, widget=forms.NumberInput(attrs=SM)
-    )
+    paper_ballots = count_field(label=_("收回纸质测评票"), min_value=0, widget=forms.NumberInput(attrs=SM))
 
     def __init__(self, *args, subjects=(), items=(), paper=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,7 +158,7 @@ class TalliesForm(forms.Form):
         for s in subjects:
             for i in items:
                 for r in RATING_ORDER:
-                    self.fields[f"c-{s.pk}-{i.pk}-{r}"] = forms.IntegerField(
+                    self.fields[f"c-{s.pk}-{i.pk}-{r}"] = count_field(
                         label=f"{s.secretary.name} {i.name} {Rating(r).label}",
                         min_value=0,
                         required=False,

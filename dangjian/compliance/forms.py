@@ -9,6 +9,8 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.formfields import id_field
+
 FIRST_YEAR = 2015
 
 
@@ -29,7 +31,7 @@ class EvaluationForm(forms.Form):
         input_formats=["%Y-%m-%d"],
         help_text=_("默认今天；晚于年底按12月31日计算。"),
     )
-    org = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput())
+    org = id_field(required=False, widget=forms.HiddenInput())
     unit = forms.CharField(required=False, max_length=300, widget=forms.HiddenInput())
 
     def __init__(self, data=None, **kwargs):

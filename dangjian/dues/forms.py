@@ -12,6 +12,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.formfields import id_field
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReviewDecision
 from dangjian.dues.rates import RatesError, Schedule, load_rates
@@ -166,7 +167,7 @@ class CollectionDayForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    member = forms.IntegerField(widget=forms.HiddenInput)
+    member = id_field(widget=forms.HiddenInput)
     reviewed_on = forms.DateField(
         label=_("审查日期"), widget=DateInput(attrs={"class": "form-control form-control-sm"})
     )

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.formfields import count_field
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
 from dangjian.members.forms import DateInput
 from dangjian.members.widgets import search_members_when_many
@@ -27,9 +28,7 @@ def _date(label, **kwargs):
 
 
 def _count(label, required=True, **kwargs):
-    return forms.IntegerField(
-        label=label, min_value=0, required=required, widget=forms.NumberInput(attrs=NUM), **kwargs
-    )
+    return count_field(label=label, required=required, widget=forms.NumberInput(attrs=NUM), **kwargs)
 
 
 def _text(label, max_length=100, required=True):
@@ -79,7 +78,7 @@ class ElectionEntryForm(forms.Form):
         help_text=_("党员500名以上或所辖党组织驻地分散，经上级党组织批准召开党员代表大会的填写。"),
     )
     present = _count(_("实到会有选举权人数"))
-    seats = forms.IntegerField(label=_("应选名额"), min_value=1, widget=forms.NumberInput(attrs=NUM))
+    seats = count_field(label=_("应选名额"), min_value=1, widget=forms.NumberInput(attrs=NUM))
     ballots_issued = _count(_("发出选票"))
     ballots_returned = _count(_("收回选票"))
     has_preselection = forms.BooleanField(

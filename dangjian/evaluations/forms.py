@@ -10,6 +10,7 @@ import datetime as dt
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.formfields import count_field
 from dangjian.evaluations.choices import RATING_ORDER, FollowUpOutcome, Organ, Rating
 from dangjian.members.forms import DateInput
 
@@ -114,9 +115,7 @@ class VoteForm(forms.Form):
 class TalliesForm(forms.Form):
     """The paper 测评票: how many were collected, and each participant's count of each rating."""
 
-    paper_ballots = forms.IntegerField(
-        label=_("收回纸质测评票"), min_value=0, widget=forms.NumberInput(attrs=SM)
-    )
+    paper_ballots = count_field(label=_("收回纸质测评票"), min_value=0, widget=forms.NumberInput(attrs=SM))
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -124,7 +123,7 @@ class TalliesForm(forms.Form):
         for p in self.people:
             paper = p.paper_counts()
             for r in RATING_ORDER:
-                self.fields[f"c-{p.pk}-{r}"] = forms.IntegerField(
+                self.fields[f"c-{p.pk}-{r}"] = count_field(
                     label=f"{p.member.name} {Rating(r).label}",
                     min_value=0,
                     required=False,

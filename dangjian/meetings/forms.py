@@ -16,6 +16,7 @@ from django.forms.utils import ErrorDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.formfields import id_field
 from dangjian.meetings.choices import MeetingType, OrgLifeReviewDecision
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.selectors import allowed_types
@@ -385,7 +386,7 @@ class MonthField(forms.CharField):
 class OrgLifeReviewForm(forms.Form):
     """The branch's review of a member absent from organizational life for months (the page of cases)."""
 
-    member = forms.IntegerField(widget=forms.HiddenInput)
+    member = id_field(widget=forms.HiddenInput)
     reviewed_on = forms.DateField(label=_("审查日期"), widget=DateInput(), input_formats=["%Y-%m-%d"])
     through_month = MonthField(
         label=_("审查所涉截至月份"), help_text=_("该月及以前的缺席视为已审查；此后再连续缺席的，须再次审查。")

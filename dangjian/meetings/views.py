@@ -21,6 +21,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.formfields import as_id
 from dangjian.meetings import plans, selectors
 from dangjian.meetings.attendance import last_complete_month, month_label, month_of
 from dangjian.meetings.choices import MeetingType
@@ -288,9 +289,7 @@ def meeting_edit(request, pk: int):
                     absentees=form.service_absentees(),
                     attachments=form.cleaned_data.get("attachments") or [],
                     remove_attachments=[
-                        int(x)
-                        for x in request.POST.getlist("remove_attachment")
-                        if x.isascii() and x.isdigit()
+                        i for i in map(as_id, request.POST.getlist("remove_attachment")) if i is not None
                     ],
                 )
             except ServiceError as exc:

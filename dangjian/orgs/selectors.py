@@ -10,6 +10,7 @@ from typing import Any
 from django.db.models import Count
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core.formfields import as_id
 from dangjian.orgs import panels
 from dangjian.orgs.choices import OrgType, PostTitle
 from dangjian.orgs.models import PATH_SEGMENT, Org, Post
@@ -210,11 +211,10 @@ def visible_org(user, value: Any) -> Org | None:
     int — in one query; None when the value is no id (a string of ASCII digits, or an int) or names an organisation
     outside the scope (a list page answers 404: a hand-edited or stale link must not silently widen to the whole
     scope)."""
-    if isinstance(value, str) and value.isascii() and value.isdigit():
-        value = int(value)
-    if not isinstance(value, int):
+    pk = as_id(value)
+    if pk is None:
         return None
-    return Org.objects.visible_to(user).filter(pk=value).first()
+    return Org.objects.visible_to(user).filter(pk=pk).first()
 
 
 def list_picker_orgs(user):

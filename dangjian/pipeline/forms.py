@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.core.formfields import count_field
 from dangjian.members.forms import DateInput
 from dangjian.orgs.forms import OrgPickField
 from dangjian.orgs.models import Org
@@ -81,24 +82,24 @@ class StepForm(forms.Form):
                 help_text=_("2名正式党员。"),
             )
         if step.training is not None:
-            self.fields["training_days"] = forms.IntegerField(
+            self.fields["training_days"] = count_field(
                 label=_("培训天数"), required=False, min_value=0, widget=forms.NumberInput(attrs=NUMBER)
             )
-            self.fields["training_hours"] = forms.IntegerField(
+            self.fields["training_hours"] = count_field(
                 label=_("培训学时"), required=False, min_value=0, widget=forms.NumberInput(attrs=NUMBER)
             )
         if step.vote is not None:
-            self.fields["expected_voters"] = forms.IntegerField(
+            self.fields["expected_voters"] = count_field(
                 label=_("应到会有表决权党员"), min_value=0, widget=forms.NumberInput(attrs=NUMBER)
             )
-            self.fields["present_voters"] = forms.IntegerField(
+            self.fields["present_voters"] = count_field(
                 label=_("实到会有表决权党员"), min_value=0, widget=forms.NumberInput(attrs=NUMBER)
             )
-            self.fields["yes_votes"] = forms.IntegerField(
+            self.fields["yes_votes"] = count_field(
                 label=_("赞成票（含未到会党员书面意见）"), min_value=0, widget=forms.NumberInput(attrs=NUMBER)
             )
         if step.extension is not None:
-            self.fields["extension_months"] = forms.IntegerField(
+            self.fields["extension_months"] = count_field(
                 label=_("延长月数"),
                 min_value=1,
                 widget=forms.NumberInput(

@@ -21,6 +21,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import ServiceError
+from dangjian.core.formfields import as_id
 from dangjian.dues.forms import parse_year
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
@@ -35,13 +36,6 @@ from dangjian.training.services import add_participants, create_training, remove
 
 LIST_LIMIT = 200
 ROLLUP_TYPES = (OrgType.GONGWEI, OrgType.DANGWEI, OrgType.ZONGZHI)  # the organisations with a roll-up
-
-
-def _pk(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _as_of(value: str | None, year: int) -> dt.date:
@@ -104,7 +98,7 @@ def detail(request, pk: int):
     participants = _participants(request, training)
     can_edit = scope_for(request.user).covers(training.org)
     branches = list(Org.objects.visible_to(request.user).filter(type=OrgType.ZHIBU).active().order_by("path"))
-    branch = next((b for b in branches if b.pk == _pk(request.GET.get("branch"))), None)
+    branch = next((b for b in branches if b.pk == as_id(request.GET.get("branch"))), None)
     candidates = []
     if branch is not None and can_edit:
         taken = {p.member_id for p in participants}
@@ -132,7 +126,7 @@ def detail(request, pk: int):
 @require_POST
 def add(request, pk: int):
     training = _visible_training(request, pk)
-    ids = [i for i in (_pk(v) for v in request.POST.getlist("member")) if i is not None]
+    ids = [i for i in (as_id(v) for v in request.POST.getlist("member")) if i is not None]
     members = list(Member.objects.visible_to(request.user).select_related("org").filter(pk__in=ids))
     if len(members) != len(set(ids)):
         raise Http404
@@ -150,7 +144,7 @@ def add(request, pk: int):
     else:
         messages.success(request, _("已添加 %(added)d 名参训人员。") % {"added": added + updated})
     url = reverse("training:detail", args=[training.pk])
-    branch = _pk(request.POST.get("branch"))
+    branch = as_id(request.POST.get("branch"))
     return redirect(f"{url}?branch={branch}" if branch else url)
 
 
@@ -183,7 +177,7 @@ def _org_choice(request, *, types) -> tuple[QuerySet[Org], Org | None]:
     them; a 工委管理员's are the city's 3,000) and the chosen one, by default the first (one query); a 404 for an
     organisation outside them."""
     orgs = Org.objects.visible_to(request.user).filter(type__in=types).active().order_by("path")
-    wanted = _pk(request.GET.get("org"))
+    wanted = as_id(request.GET.get("org"))
     org = orgs.filter(pk=wanted).first() if wanted else orgs.first()
     if wanted and org is None:
         raise Http404
