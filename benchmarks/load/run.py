@@ -89,6 +89,7 @@ class Stack:
         self.worker_cpu_gone = 0.0
         self._worker_cpu = 0.0
         self.log_start = 0  # where this stack's lines begin in gunicorn.log
+        self.worker_log_start = 0  # and in worker.log
 
     def start(self) -> None:
         subprocess.run([str(BIN / "dangjian"), "migrate", "--noinput"], env=self.env, cwd=ROOT, check=True)
@@ -98,6 +99,8 @@ class Stack:
             cwd=ROOT,
             check=True,
         )
+        if (self.log_dir / "worker.log").exists():
+            self.worker_log_start = (self.log_dir / "worker.log").stat().st_size
         self.worker = self._start_worker()
         self.worker_restarts = 0
         self.worker_peak_mb = 0.0
@@ -213,7 +216,11 @@ class Stack:
             "gunicorn_workers_mb": sorted(rss(pid) for pid in self.worker_pids()),
             "gunicorn_master_mb": rss(self.gunicorn.pid),
             "task_worker_mb": rss(self.worker.pid),
-            "task_worker_peak_mb": self.worker_peak_mb,
+            # sampled every second, or as a worker leaving past its limit logged it (its growth in the last
+            # second of a large export is missed by the sampling)
+            "task_worker_peak_mb": max(
+                self.worker_peak_mb, logged_peak_mb(self.log_dir / "worker.log", self.worker_log_start)
+            ),
             "task_worker_restarts": self.worker_restarts,
         }
 
@@ -260,6 +267,17 @@ class Stack:
 
 
 # --- locust -----------------------------------------------------------------------------------------------
+
+
+def logged_peak_mb(path: Path, offset: int = 0) -> float:
+    """The largest memory a task worker logged on leaving past its limit (dangjian worker: "任务进程内存 302 MB 超过
+    300 MB…") in `path` from `offset`; 0 when none did."""
+    if not path.exists():
+        return 0.0
+    with open(path, "rb") as log:
+        log.seek(offset)
+        text = log.read().decode("utf-8", "replace")
+    return max((float(m) for m in re.findall(r"任务进程内存 (\d+) MB 超过", text)), default=0.0)
 
 
 def _is_postmaster(process) -> bool:

@@ -151,3 +151,26 @@ def test_a_task_worker_that_has_just_left_counts_with_its_last_reading(run, tmp_
     finally:
         stack.gunicorn.kill()
         stack.gunicorn.wait()
+
+
+def test_the_task_workers_peak_includes_what_a_leaving_worker_logged(run, tmp_path):
+    """Sampled every second, the worker's memory missed the growth of a large export's last second: the run reported a
+    peak of 89 MB for a worker that left at 302 MB. The lines the workers log on leaving count too (this stack's)."""
+    log = tmp_path / "worker.log"
+    log.write_text(
+        "… 任务进程内存 410 MB 超过 300 MB：不再领取任务，退出后由服务重新启动。\n", encoding="utf-8"
+    )  # an earlier stack's
+    offset = log.stat().st_size
+    with open(log, "a", encoding="utf-8") as f:
+        f.write("INFO django_tasks Task … state=SUCCESSFUL\n")
+        f.write(
+            "INFO dangjian.worker 任务进程内存 302 MB 超过 300 MB：不再领取任务，退出后由服务重新启动。\n"
+        )
+        f.write(
+            "INFO dangjian.worker 任务进程内存 318 MB 超过 300 MB：不再领取任务，退出后由服务重新启动。\n"
+        )
+    assert run.logged_peak_mb(log, offset) == 318.0
+    assert run.logged_peak_mb(log) == 410.0
+    assert run.logged_peak_mb(tmp_path / "none.log") == 0.0
+    log.write_text("INFO django_tasks Task … state=SUCCESSFUL\n", encoding="utf-8")
+    assert run.logged_peak_mb(log) == 0.0
