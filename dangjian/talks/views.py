@@ -22,7 +22,7 @@ from dangjian.meetings.roster import members_in_subtree
 from dangjian.members.models import Member
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.orgs.selectors import wide_scope
+from dangjian.orgs.selectors import visible_org, wide_scope
 from dangjian.talks import selectors, services
 from dangjian.talks.categories import empty_counts
 from dangjian.talks.choices import CATEGORY_ORDER, TalkCategory
@@ -40,15 +40,9 @@ CATEGORY_LABELS = [(c, TalkCategory(c).label) for c in CATEGORY_ORDER]
 
 
 def _visible_org(request, pk, *, branch: bool = False) -> Org:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise Http404 from None
-    orgs = Org.objects.visible_to(request.user)
-    if branch:
-        orgs = orgs.filter(type=OrgType.ZHIBU)
-    org = orgs.filter(pk=pk).first()
-    if org is None:
+    """An organisation of the user's scope (with `branch`: a 党支部); else a 404."""
+    org = visible_org(request.user, pk)
+    if org is None or (branch and org.type != OrgType.ZHIBU):
         raise Http404
     return org
 

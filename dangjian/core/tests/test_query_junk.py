@@ -22,6 +22,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.urls.converters import IntConverter
 
 from dangjian.core.tests.permission_matrix import named_urls
 from dangjian.core.tests.test_permission_matrix import PERSONAS as MATRIX_PERSONAS
@@ -99,6 +100,40 @@ def test_a_malformed_parameter_is_no_server_error(world, client_for, name, perso
         ),
     )
     assert failed == {}, f"GET {name} as {persona}"
+
+
+def _numbers_in_path(name) -> list[str]:
+    """The URL's `<int:…>` parameters."""
+    converters = named_urls()[name].pattern.converters
+    return [key for key, converter in converters.items() if isinstance(converter, IntConverter)]
+
+
+def _with_numbers_in_path():
+    for param in _cases():
+        if _numbers_in_path(param.values[0]):
+            yield param
+
+
+@pytest.mark.parametrize(("name", "persona"), list(_with_numbers_in_path()))
+def test_a_number_beyond_any_record_in_the_path_is_no_server_error(world, client_for, name, persona):  # noqa: F811
+    """`<int:pk>` takes any run of digits: one beyond a bigint (or an integer column) names no record (404)."""
+    row = TABLE[name]
+    kwargs = row.kwargs(world)
+    numbers = _numbers_in_path(name)
+    client = client_for(persona)
+    client.raise_request_exception = False
+    try:
+        answers = {
+            f"{key}={big}": client.get(
+                reverse(name, kwargs={**kwargs, key: big}), headers=row.headers or {}
+            ).status_code
+            for key in numbers
+            for big in (2**31, 2**63, 10**20)
+        }
+    finally:
+        client.raise_request_exception = True
+    assert answers and all(status < 500 for status in answers.values()), answers
+    assert all(status == 404 for key, status in answers.items() if key.startswith("pk=")), answers
 
 
 # request.POST.get("name"), request.POST.getlist("name"), data.get("name") (data: request.POST or GET)
