@@ -527,20 +527,21 @@ def _build_facts(orgs, *, year: int, as_of: dt.date, extra: Iterable[str], rules
     loaded = {name: done[name] for name in names}
     facts = []
     for org in scope.orgs:
+        pk = org.pk  # a property: read once, not once per provider (a city: 59,000 reads)
         facts.append(
             OrgFacts(
-                ref=OrgRef(org.pk, org.code, org.name, org.type, org.path, org.unit),
+                ref=OrgRef(pk, org.code, org.name, org.type, org.path, org.unit),
                 founded_on=org.founded_on,
                 dissolved_on=org.dissolved_on,
                 term_start=org.term_start,
                 term_years=org.effective_term_years,
                 term_end=org.term_end,
-                posts=posts.get(org.pk, ()),
-                members=members.get(org.pk, 0),
-                formal_members=formal.get(org.pk, 0),
+                posts=posts.get(pk, ()),
+                members=members.get(pk, 0),
+                formal_members=formal.get(pk, 0),
                 setup_approval_ref=org.setup_approval_ref,
                 setup_approved_on=org.setup_approved_on,
-                extra=MappingProxyType({name: values.get(org.pk) for name, values in loaded.items()}),
+                extra=MappingProxyType({name: values.get(pk) for name, values in loaded.items()}),
             )
         )
     return facts
