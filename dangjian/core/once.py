@@ -136,12 +136,15 @@ def guarded(view):
     return wrapper
 
 
+MAX_RETENTION_DAYS = 36_500  # a hundred years: beyond it the cutoff leaves the calendar (OverflowError)
+
+
 def purge(days: int | None = None, *, now: dt.datetime | None = None) -> int:
     """Deletes the consumed tokens older than `days` (default `FORM_TOKEN_RETENTION_DAYS`); returns how many. A
     form rendered before then and sent again afterwards is no longer recognised as repeated: hence a retention
     of days, not minutes."""
     days = settings.FORM_TOKEN_RETENTION_DAYS if days is None else days
-    if days < 1:
+    if not 1 <= days <= MAX_RETENTION_DAYS:
         raise ValueError(days)
     cutoff = (now or timezone.now()) - dt.timedelta(days=days)
     deleted, _by_model = SubmittedForm.objects.filter(created_at__lt=cutoff).delete()

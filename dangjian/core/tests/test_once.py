@@ -55,6 +55,9 @@ def test_the_purge_command(capsys):
     assert not SubmittedForm.objects.exists()
     with pytest.raises(CommandError):
         call_command("forms", "purge", "--days", "0")
+    with pytest.raises(CommandError, match="1 至 36500"):  # beyond it the cutoff would leave the calendar
+        call_command("forms", "purge", "--days", "36501")
+    call_command("forms", "purge", "--days", "36500")
     with pytest.raises(CommandError):
         call_command("forms", "vacuum")
 

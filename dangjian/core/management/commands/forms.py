@@ -19,7 +19,7 @@ class Command(BaseCommand):
         if options["action"] != "purge":
             raise CommandError(f"未知的操作“{options['action']}”，应为 purge。", returncode=2)
         days = options["days"]
-        if days is not None and days < 1:
-            raise CommandError("--days 应为正整数。", returncode=2)
+        if days is not None and not 1 <= days <= once.MAX_RETENTION_DAYS:
+            raise CommandError(f"--days 应为 1 至 {once.MAX_RETENTION_DAYS} 之间的整数。", returncode=2)
         deleted = once.purge(days)
         self.stdout.write(f"已清理已提交表单令牌 {deleted} 条。")
