@@ -10,8 +10,8 @@ that helpers read from the query the view hands them (`ALWAYS`), so that a page 
 is covered without a change here.
 
 Likewise every write the matrix accepts (POST "+" in its row) is sent its row's body with each field — and each
-field the view reads itself (`request.POST.get("member")`) — replaced by each value in turn: a form error, a refusal
-or a write, never a 500 (a 身份证号 pasted into 得票 was an integer beyond its column on PostgreSQL).
+field the view reads itself (`request.POST.get("member")`) — replaced by each value in turn, and left out: a form
+error, a refusal or a write, never a 500 (a 身份证号 pasted into 得票 was an integer beyond its column on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -51,14 +51,14 @@ def read_parameters(view) -> list[str]:
     return sorted(set(ALWAYS) | set(_READ.findall(inspect.getsource(inspect.unwrap(view)))))
 
 
-def server_errors(client: Client, names, send) -> dict[str, int]:
-    """ "name=value" → status of each answer of 500 or more to `send(client, name, value)`, for every name and JUNK value
+def server_errors(client: Client, names, send, values=JUNK) -> dict[str, int]:
+    """`name=value` → status of each answer of 500 or more to `send(client, name, value)`, for every name and value
     (the client answering a view's exception with the 500 page instead of raising it)."""
     client.raise_request_exception = False
     failed = {}
     try:
         for name in names:
-            for value in JUNK:
+            for value in values:
                 response = send(client, name, value)
                 if response.status_code >= 500:
                     failed[f"{name}={value!r}"] = response.status_code
@@ -161,7 +161,11 @@ def test_a_malformed_field_is_no_server_error(world, client_for, name, persona):
 
     def send(client, field, value):
         data = row.data(world) if row.data else {}  # afresh: an uploaded file is read by each request
-        return client.post(url, {**data, field: value}, headers=row.headers or {})
+        if value is None:
+            data.pop(field, None)
+        else:
+            data[field] = value
+        return client.post(url, data, headers=row.headers or {})
 
-    failed = server_errors(client_for(persona), sorted(fields), send)
+    failed = server_errors(client_for(persona), sorted(fields), send, values=(*JUNK, None))  # None: left out
     assert failed == {}, f"POST {name} as {persona}"
