@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 
 from dangjian.core import tables
 from dangjian.core.downloads import record_export
+from dangjian.core.formfields import as_id
 from dangjian.orgs.models import Org
 
 
@@ -104,7 +105,8 @@ class StatusResultsCommand(BaseCommand):
         fmt, output, raw = options["format"], options["output"], options["id"]
         if fmt == "xlsx" and not output:
             raise argument_error("xlsx 格式须用 --output 指定输出文件。")
-        obj = self.find(int(raw)) if raw.isascii() and raw.isdigit() else None
+        pk = as_id(raw)
+        obj = self.find(pk) if pk is not None else None
         if obj is None:
             raise argument_error(f"编号为“{raw}”的{self.noun}不存在。")
         data = self.results_json(obj)

@@ -19,6 +19,7 @@ from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once, xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import ServiceError
+from dangjian.core.formfields import as_id
 from dangjian.orgs import panels, selectors, services
 from dangjian.orgs.forms import OrgForm, allowed_child_types
 from dangjian.orgs.models import Org
@@ -28,11 +29,6 @@ from dangjian.orgs.xlsx import OrgImporter
 
 def _visible_org(request, pk) -> Org:
     return get_object_or_404(Org.objects.visible_to(request.user), pk=pk)
-
-
-def _digits(value: str) -> bool:
-    """An id as the pages write it: ASCII digits ("²" is a digit to str.isdigit, and no number to int)."""
-    return value.isascii() and value.isdigit()
 
 
 @admin_required
@@ -102,7 +98,9 @@ def org_detail(request, pk):
 @admin_required
 @once.guarded
 def org_create(request):
-    parent = _visible_org(request, request.GET["parent"]) if _digits(request.GET.get("parent", "")) else None
+    parent = (
+        _visible_org(request, request.GET["parent"]) if as_id(request.GET.get("parent")) is not None else None
+    )
     form = OrgForm(request.POST or None, user=request.user, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:

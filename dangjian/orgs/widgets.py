@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from dangjian.core.formfields import as_id
 from dangjian.core.widgets import FastSelect
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
 
@@ -80,7 +81,7 @@ def option_rows(
         rows = list(orgs.filter(depth__lte=top + 1).order_by("path").values_list(*fields)[:limit])
     options = [(str(pk), org_label(name, unit)) for pk, name, unit in rows]
     if selected and selected not in {value for value, _label in options}:
-        pk = int(selected) if selected.isascii() and selected.isdigit() else None
+        pk = as_id(selected)
         chosen = orgs.filter(pk=pk).values_list(*fields).first() if pk is not None else None
         if chosen is not None:
             options.insert(0, (str(chosen[0]), org_label(chosen[1], chosen[2])))

@@ -21,6 +21,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.formfields import as_id
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import visible_org, wide_scope
@@ -43,7 +44,8 @@ def branch_cases(request):
     count = found.count()
     wanted = request.GET.get("org")
     if wanted:
-        org = found.filter(pk=int(wanted)).first() if wanted.isascii() and wanted.isdigit() else None
+        pk = as_id(wanted)
+        org = found.filter(pk=pk).first() if pk is not None else None
         if org is None:
             raise Http404
     else:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core.formfields import as_id
 from dangjian.orgs.choices import COMMITTEE_TITLES, OrgType
 from dangjian.orgs.models import Org, Post
 from dangjian.talks.categories import categories_of, committee_on, empty_counts
@@ -51,7 +52,8 @@ def group_orgs(user, within: Org | None = None) -> list[Org]:
 
 def group_org(user, pk: str) -> Org | None:
     """The organisation of `group_orgs` whose primary key is `pk` (a string from a form), else None."""
-    return _group_orgs(user).filter(pk=int(pk)).first() if pk.isascii() and pk.isdigit() else None
+    found = as_id(pk)
+    return _group_orgs(user).filter(pk=found).first() if found is not None else None
 
 
 def committee_posts(org_ids, start: dt.date, end: dt.date) -> dict[int, list]:
