@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import SimpleNamespace
@@ -24,7 +24,7 @@ from pydantic import AfterValidator, Field
 
 from dangjian.accounts.scope import scope_for
 from dangjian.compliance.facts import FactContext, OrgFacts, committee_size, holders, register_facts
-from dangjian.compliance.periods import PeriodKind, Window, period_label, period_of, required_periods
+from dangjian.compliance.periods import PeriodKind, Window, period_of, required_periods
 from dangjian.compliance.registry import (
     Due,
     EvidenceItem,
@@ -458,9 +458,20 @@ def periodic_meetings(facts: OrgFacts, window: Window, p: PeriodicParams) -> Out
     if not_applicable:
         return not_applicable
     held = held_in(facts, p.records_in, p.meeting_type, window)
-    per_period = Counter(period_label(r.date, p.period) for r in held)
     required = required_periods(window, p.period)
-    missing = [q.label for q in required if per_period[q.label] < p.min_per_period]
+    # the records per month (1–12) or quarter (1–4) of the window's year, counted without a label per record
+    per_period = [0] * 13
+    if monthly:
+        for r in held:
+            per_period[r.date.month] += 1
+    else:
+        for r in held:
+            per_period[(r.date.month + 2) // 3] += 1
+    missing = [
+        q.label
+        for q in required
+        if per_period[q.start.month if monthly else (q.start.month + 2) // 3] < p.min_per_period
+    ]
     evidence = meeting_ids(held)
     if missing:
         kw = {"year": window.year, "n": len(missing), "type": label, "periods": Join(missing)}
