@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import BadRequest
+
 from dangjian.core.context import new_request_id, reset_request_id, set_request_id
 
 _VALID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
@@ -48,3 +50,20 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class NulQueryMiddleware:
+    """Answers 400 (the page 400.html) to a NUL character in a query parameter's name or value. No 单位, name or
+    id holds one, PostgreSQL refuses it in a string, and a view that hands a query value to the database would
+    otherwise fail with a server error there. Form fields refuse NUL themselves (Django's CharField), so only the
+    query string is looked at here: the body is left for the view (reading it here would spend an upload)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+            for key, values in request.GET.lists():
+                if "\x00" in key or any("\x00" in value for value in values):
+                    raise BadRequest("NUL character in the query string")
+        return self.get_response(request)

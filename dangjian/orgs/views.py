@@ -98,9 +98,8 @@ def org_detail(request, pk):
 @admin_required
 @once.guarded
 def org_create(request):
-    parent = (
-        _visible_org(request, request.GET["parent"]) if as_id(request.GET.get("parent")) is not None else None
-    )
+    parent_id = as_id(request.GET.get("parent"))
+    parent = _visible_org(request, parent_id) if parent_id is not None else None
     form = OrgForm(request.POST or None, user=request.user, parent=parent)
     if request.method == "POST" and form.is_valid():
         try:

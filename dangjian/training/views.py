@@ -98,7 +98,8 @@ def detail(request, pk: int):
     participants = _participants(request, training)
     can_edit = scope_for(request.user).covers(training.org)
     branches = list(Org.objects.visible_to(request.user).filter(type=OrgType.ZHIBU).active().order_by("path"))
-    branch = next((b for b in branches if b.pk == as_id(request.GET.get("branch"))), None)
+    wanted = as_id(request.GET.get("branch"))
+    branch = next((b for b in branches if b.pk == wanted), None)
     candidates = []
     if branch is not None and can_edit:
         taken = {p.member_id for p in participants}

@@ -37,6 +37,28 @@ def test_404_of_a_record_outside_the_scope_in_english(client, users, tree):
     assert "Page not found" in body and "Back to home" in body and "页面不存在" not in body
 
 
+def test_400_for_a_nul_in_the_query_string_in_the_site_style(client, users):
+    """A NUL in any query value or name is refused before a view hands it to the database (PostgreSQL refuses NUL in
+    a string: a server error otherwise, as the 待办 panel's ?unit= once gave)."""
+    client.force_login(users["branch_a1"])
+    for query in ({"unit": "a\x00b"}, {"q": "\x00"}, {"x\x00": "1"}):
+        response = client.get(reverse("meetings:todo"), query)
+        assert response.status_code == 400, query
+        body = response.content.decode()
+        assert 'data-status="400"' in body and "请求无效" in body and "dj-navbar" in body
+    assert client.get(reverse("meetings:todo"), {"unit": "某单位"}).status_code == 200
+    client.cookies["django_language"] = "en"
+    body = client.get(reverse("meetings:todo"), {"unit": "\x00"}).content.decode()
+    assert "Bad request" in body and "请求无效" not in body
+
+
+def test_a_nul_in_a_form_field_is_the_form_s_error_not_a_400(client, users, tree):
+    """The guard reads the query string only: a posted body is the form's to check (its CharField refuses NUL)."""
+    client.force_login(users["branch_a1"])
+    response = client.post(reverse("meetings:todo") + "?org=" + str(tree.a1.pk), {"unit": "\x00"})
+    assert response.status_code == 405  # the panel is GET-only: the body reached the view, not the guard
+
+
 def test_403_says_who_to_ask(client, users):
     client.force_login(users["member_a1"])
     response = client.get(reverse("dues:arrears"))
