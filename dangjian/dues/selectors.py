@@ -228,8 +228,9 @@ class OpenMonth:
 def open_this_month(user, today: dt.date, org: Org | None = None) -> list[OpenMonth]:
     """Per visible branch with any: how many of the members `reminders` lists are not yet fully paid this month,
     read from their ledger snapshots' status codes (dues.snapshots); the ledger is computed only for members
-    without a current snapshot or with a date of leaving the roll (a snapshot ignores it). Five queries when
-    every snapshot is current, whatever the number of members (the work list's 本月党费)."""
+    without a current snapshot or with a date of leaving the roll (a snapshot ignores it). Four or five queries when
+    every snapshot is current, whatever the number of members (the work list's 本月党费): the branches are read again
+    only when some have their unpaid members in 党小组 alone."""
     month = month_start(today)
     index = month_index(month)
     members = _members(user, org).filter(joined_on__lt=add_months(month, 1)).exclude(inactive_from__lte=month)
@@ -261,9 +262,15 @@ def open_this_month(user, today: dt.date, org: Org | None = None) -> list[OpenMo
     per_branch: dict[int, int] = defaultdict(int)
     for org_id in open_orgs:
         per_branch[branch_id(orgs[org_id])] += 1
-    branches = {
-        o.pk: o for o in Org.objects.filter(pk__in=per_branch).only("pk", "name", "path", "type", "parent_id")
-    }
+    # a branch holding any such member itself is read already; only those whose members all sit in 党小组 are not
+    branches = {b: orgs[b] for b in per_branch if b in orgs}
+    if len(branches) < len(per_branch):
+        branches.update(
+            (o.pk, o)
+            for o in Org.objects.filter(pk__in=sorted(per_branch.keys() - branches.keys())).only(
+                "pk", "name", "path", "type", "parent_id"
+            )
+        )
     days = collection_days(per_branch)
     found = [OpenMonth(branches[b], due_on(month, days.get(b)), n) for b, n in per_branch.items()]
     return sorted(found, key=lambda f: (f.due_date, f.branch.path))

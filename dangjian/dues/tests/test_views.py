@@ -354,9 +354,25 @@ def test_open_this_month_reads_a_fixed_number_of_queries(users, tree, make_membe
     few = count()
     for i in range(6):
         declare(make_member(tree.b1 if i % 2 else tree.a1g1, name=f"丙{i}"))
-    # members, snapshots, organisations, branches, days; and the ledger's four for the members without a
-    # snapshot (the users' own member has no base, so none): the same however many members
-    assert count() == few == 9
+    # members, snapshots, organisations, days; and the ledger's four for the members without a snapshot (the
+    # users' own member has no base, so none): the same however many members. The branches are among the
+    # organisations read (each has an unpaid member of its own)
+    assert count() == few == 8
+    from dangjian.orgs.services import create_org
+
+    def org(code, name, type_, parent):
+        data = {"code": code, "name": name, "type": type_, "parent": parent, "founded_on": dt.date(2018, 3, 1)}
+        return create_org(actor=None, data={**data, "unit": "乙委"})
+
+    b2 = org("B2", "乙二支部", "zhibu", tree.b_zz)
+    b2g1 = org("B2G1", "乙二第一党小组", "xiaozu", b2)
+    declare(make_member(b2g1, name="丁"))  # 乙二支部's only unpaid member sits in its 党小组: the branch is read
+    assert count() == few + 1
+    b3g1 = org("B3G1", "乙三第一党小组", "xiaozu", org("B3", "乙三支部", "zhibu", tree.b_zz))
+    for i in range(4):
+        declare(make_member(b3g1 if i % 2 else b2g1, name=f"戊{i}"))
+    assert count() == few + 1
+    assert {f.branch.pk: f.members for f in open_this_month(users["gongwei"], TODAY)}.keys() >= {b2.pk}
 
 
 def test_the_year_summary_sums_the_snapshots_as_the_ledgers_give(users, tree, branch, make_member):
