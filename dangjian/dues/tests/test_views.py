@@ -361,12 +361,20 @@ def test_open_this_month_reads_a_fixed_number_of_queries(users, tree, make_membe
     from dangjian.orgs.services import create_org
 
     def org(code, name, type_, parent):
-        data = {"code": code, "name": name, "type": type_, "parent": parent, "founded_on": dt.date(2018, 3, 1)}
+        data = {
+            "code": code,
+            "name": name,
+            "type": type_,
+            "parent": parent,
+            "founded_on": dt.date(2018, 3, 1),
+        }
         return create_org(actor=None, data={**data, "unit": "乙委"})
 
     b2 = org("B2", "乙二支部", "zhibu", tree.b_zz)
     b2g1 = org("B2G1", "乙二第一党小组", "xiaozu", b2)
-    declare(make_member(b2g1, name="丁"))  # 乙二支部's only unpaid member sits in its 党小组: the branch is read
+    declare(
+        make_member(b2g1, name="丁")
+    )  # 乙二支部's only unpaid member sits in its 党小组: the branch is read
     assert count() == few + 1
     b3g1 = org("B3G1", "乙三第一党小组", "xiaozu", org("B3", "乙三支部", "zhibu", tree.b_zz))
     for i in range(4):
