@@ -7,7 +7,13 @@ from collections import defaultdict
 
 from django.utils.translation import gettext as _
 
-from dangjian.members.timeline import TimelineEvent, _org_moves, org_spans, register_timeline_source
+from dangjian.members.timeline import (
+    TimelineEvent,
+    _org_moves,
+    org_spans,
+    posts_held,
+    register_timeline_source,
+)
 
 
 def _ancestor_ids(path: str) -> list[int]:
@@ -20,14 +26,15 @@ def meeting_events(member, on: dt.date) -> list[TimelineEvent]:
     """Meetings the member was expected at (the roster rules of `meetings.roster` on each meeting's date)
     and attended, and those they missed (their Absence rows, with the reason). Five queries whatever the
     number of meetings: the member's moves, their organisations' paths, their posts, their absences,
-    and every MeetingKind row that concerns them."""
+    and every MeetingKind row that concerns them; three within `timeline`, whose other sources have read the
+    member's history and posts (`members.timeline.shared_read`)."""
     from django.db.models import Q
     from django.urls import reverse
 
     from dangjian.meetings.choices import ROSTER_OF_TYPE, MeetingType, Roster
     from dangjian.meetings.models import Absence, MeetingKind
     from dangjian.orgs.choices import COMMITTEE_TITLES, chinese_label
-    from dangjian.orgs.models import Org, Post
+    from dangjian.orgs.models import Org
 
     types_of = defaultdict(set)
     for meeting_type, roster in ROSTER_OF_TYPE.items():
@@ -45,7 +52,7 @@ def meeting_events(member, on: dt.date) -> list[TimelineEvent]:
         if start <= last:
             ids = frozenset(_ancestor_ids(paths.get(org_id, "")) or [org_id])
             windows.append((ids, start, last, frozenset(types_of[Roster.MEMBERS])))
-    for post in Post.objects.filter(member_id=member.pk).only("org_id", "title", "started_on", "ended_on"):
+    for post in posts_held(member):
         last = on if post.ended_on is None else min(on, post.ended_on - dt.timedelta(days=1))
         types = set(types_of[Roster.LEADERSHIP])
         if post.title in COMMITTEE_TITLES:

@@ -17,6 +17,7 @@ of their prefix declares it with `register_timeline_group(prefix, group)`.
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -79,10 +80,30 @@ def register_timeline_supersedes(kind: str, by: str) -> None:
     _SUPERSEDED_BY.setdefault(kind, set()).add(by)
 
 
+# set by `timeline` for its duration: the sources of one timeline read the member's history and posts once
+_READS: contextvars.ContextVar[dict | None] = contextvars.ContextVar("timeline_reads", default=None)
+
+
+def shared_read(key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()` once per `timeline` call for every source asking with the same `key` (the member's moves, which
+    the registry's and the meetings' sources both read; their posts); computed each time outside one. The caller
+    must not change what it gets."""
+    memo = _READS.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
 def timeline(member, *, on: dt.date | None = None) -> list[TimelineEvent]:
     """Every event of the member up to `on` (default: today), oldest first."""
     on = on or dt.date.today()
-    events = [e for source in TIMELINE_SOURCES.values() for e in source(member, on) if e.date <= on]
+    token = _READS.set({})
+    try:
+        events = [e for source in TIMELINE_SOURCES.values() for e in source(member, on) if e.date <= on]
+    finally:
+        _READS.reset(token)
     present = {(e.date, e.kind) for e in events}
     events = [e for e in events if not any((e.date, k) in present for k in _SUPERSEDED_BY.get(e.kind, ()))]
     return sorted(events, key=lambda e: (e.date, e.order, e.kind, e.title))
@@ -138,15 +159,37 @@ def group_of(kind: str) -> str:
 # --- sources of the foundation's records --------------------------------------------------------------
 
 
-def _org_moves(member) -> list:
-    """The member's organisation moves, oldest first, with both organisations (one query)."""
-    from dangjian.members.choices import HistoryField
+def history_rows(member) -> list:
+    """Every MemberHistory row of the member, oldest first, with both organisations (one query, once per timeline)."""
     from dangjian.members.models import MemberHistory
 
-    return list(
-        MemberHistory.objects.filter(member_id=member.pk, field=HistoryField.ORG)
-        .select_related("old_org", "new_org")
-        .order_by("effective_on", "id")
+    return shared_read(
+        ("history", member.pk),
+        lambda: list(
+            MemberHistory.objects.filter(member_id=member.pk)
+            .select_related("old_org", "new_org")
+            .order_by("effective_on", "id")
+        ),
+    )
+
+
+def _org_moves(member) -> list:
+    """The member's organisation moves, oldest first, with both organisations (one query, or none once the
+    timeline has read the member's history)."""
+    from dangjian.members.choices import HistoryField
+
+    return [row for row in history_rows(member) if row.field == HistoryField.ORG]
+
+
+def posts_held(member) -> list:
+    """Every post the member held or holds, by 任职日期, with its organisation (one query, once per timeline)."""
+    from dangjian.orgs.models import Post
+
+    return shared_read(
+        ("posts", member.pk),
+        lambda: list(
+            Post.objects.filter(member_id=member.pk).select_related("org").order_by("started_on", "id")
+        ),
     )
 
 
@@ -170,14 +213,9 @@ def member_events(member, on: dt.date) -> list[TimelineEvent]:
     """入党, 转正 and every change kept in MemberHistory (organisation, category, work status, status):
     one query."""
     from dangjian.members.choices import Category, HistoryField
-    from dangjian.members.models import MemberHistory
     from dangjian.orgs.choices import chinese_label
 
-    rows = list(
-        MemberHistory.objects.filter(member_id=member.pk)
-        .select_related("old_org", "new_org")
-        .order_by("effective_on", "id")
-    )
+    rows = history_rows(member)
     moves = [r for r in rows if r.field == HistoryField.ORG]
     first_org = moves[0].old_org if moves and moves[0].old_org_id else None
     if first_org is None:
@@ -253,11 +291,10 @@ def member_events(member, on: dt.date) -> list[TimelineEvent]:
 
 @register_timeline_source("posts")
 def post_events(member, on: dt.date) -> list[TimelineEvent]:
-    """Posts taken up and left (one query)."""
-    from dangjian.orgs.models import Post
+    """Posts taken up and left (one query, shared with the meetings' source)."""
 
     events = []
-    for post in Post.objects.filter(member_id=member.pk).select_related("org").order_by("started_on", "id"):
+    for post in posts_held(member):
         what = f"{post.org.name}{post.get_title_display()}"
         events.append(
             TimelineEvent(

@@ -256,6 +256,31 @@ def test_each_source_runs_a_fixed_number_of_queries(tree, moved, make_member, dj
         dues_timeline.dues_events(moved, on)
 
 
+def test_the_sources_of_one_timeline_read_the_member_s_history_and_posts_once(tree, moved):
+    """The registry's and the meetings' sources both need the member's moves, the posts' and the meetings' sources
+    their posts: one read of each per timeline, and the same events as the sources read alone."""
+    create_post(
+        actor=None, data={"member": moved, "org": tree.a2, "title": "zuzhi", "started_on": D(2024, 6, 1)}
+    )
+    _grow(tree, moved, 3, 0)
+    on = D(2026, 1, 1)
+    alone = sorted(
+        (e for source in tl.TIMELINE_SOURCES.values() for e in source(moved, on) if e.date <= on),
+        key=lambda e: (e.date, e.order, e.kind, e.title),
+    )
+    with CaptureQueriesContext(connection) as queries:
+        events = tl.timeline(moved, on=on)
+    sql = [q["sql"] for q in queries.captured_queries]
+    assert sum('FROM "members_memberhistory"' in q for q in sql) == 1
+    assert sum('FROM "orgs_post"' in q for q in sql) == 1
+    assert {(e.date, e.kind, e.title) for e in events} <= {(e.date, e.kind, e.title) for e in alone}
+    assert any(e.kind == "orgs.post_started" for e in events) and any(e.kind == "member.org" for e in events)
+    assert any(e.kind.startswith("meetings.") for e in events)
+    with CaptureQueriesContext(connection) as again:  # nothing kept from one timeline to the next
+        tl.timeline(moved, on=on)
+    assert len(again) == len(queries)
+
+
 def test_timeline_queries_do_not_grow_with_meetings_and_payments(tree, make_member):
     member = make_member(tree.a1g1, name="常客")
     member = Member.objects.select_related("org").get(pk=member.pk)
