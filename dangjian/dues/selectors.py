@@ -35,7 +35,7 @@ from dangjian.dues.ledger import (
     month_start,
 )
 from dangjian.dues.models import ArrearsReview, DuesPayment, LedgerSnapshot
-from dangjian.members.models import Member, personal_data
+from dangjian.members.models import Member, personal_fields
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 
@@ -558,7 +558,7 @@ def own_payments(member: Member, year: int) -> list[DuesPayment]:
             | Q(first_month__lte=dt.date(year, 12, 1), last_month__gte=dt.date(year, 1, 1))
         )
         .select_related("payer")
-        .defer(*personal_data("payer"))  # named only ("…代缴")
+        .defer(*personal_fields("payer"))  # named only ("…代缴")
         .order_by("paid_on", "id")
     )
 

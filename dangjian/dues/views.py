@@ -45,8 +45,7 @@ from dangjian.dues.services import (
     record_review,
     set_collection_day,
 )
-from dangjian.members.models import Member
-from dangjian.members.models import personal_data as personal_fields
+from dangjian.members.models import Member, personal_fields
 from dangjian.orgs.selectors import visible_org, wide_scope
 
 

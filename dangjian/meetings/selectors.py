@@ -21,7 +21,7 @@ from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
-from dangjian.members.models import personal_data
+from dangjian.members.models import personal_fields
 from dangjian.orgs.choices import PostTitle
 from dangjian.orgs.models import Org, Post
 
@@ -273,7 +273,7 @@ def meeting_list(user, filters: dict[str, Any]):
     qs = (
         Meeting.objects.visible_to(user)
         .select_related("org", "created_by", "created_by__member")
-        .defer(*personal_data("created_by__member"))
+        .defer(*personal_fields("created_by__member"))
         .prefetch_related(_with_kinds())
         .order_by("-date", "-id")
     )
@@ -297,7 +297,7 @@ def visible_meeting(user, pk: int) -> Meeting:
     return get_object_or_404(
         Meeting.objects.visible_to(user)
         .select_related("org", "host", "lecturer", "created_by", "created_by__member")
-        .defer(*personal_data("host", "lecturer", "created_by__member")),
+        .defer(*personal_fields("host", "lecturer", "created_by__member")),
         pk=pk,
     )
 
@@ -310,7 +310,7 @@ def meeting_detail(meeting: Meeting, scope) -> dict[str, Any]:
         kind.counted = ROSTER_OF_TYPE.get(kind.type) != Roster.NONE
     absences = list(
         meeting.absences.select_related("member", "member__org")
-        .defer(*personal_data("member"))
+        .defer(*personal_fields("member"))
         .order_by("member__name_pinyin", "member__name", "member_id")
     )
     for absence in absences:

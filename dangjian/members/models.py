@@ -55,7 +55,7 @@ def on_roll_q(on, prefix: str = "") -> Q:
     )
 
 
-def personal_data(*relations: str) -> list[str]:
+def personal_fields(*relations: str) -> list[str]:
     """The encrypted personal-data fields of the members reached through `relations` ("host", "member", …; "" for
     the member read itself), for `.defer()`: a page that names members without showing their 身份证号 or phone
     neither reads nor decrypts them. Derived from the model, so a personal-data field added later is deferred too."""
