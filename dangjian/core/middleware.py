@@ -62,7 +62,8 @@ class NulQueryMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if "\x00" in request.META.get("QUERY_STRING", "") or "%00" in request.META.get("QUERY_STRING", ""):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query or "\x00" in query:  # looked at closer only then
             for key, values in request.GET.lists():
                 if "\x00" in key or any("\x00" in value for value in values):
                     raise BadRequest("NUL character in the query string")
