@@ -270,8 +270,8 @@ class Stack:
 
 
 def logged_peak_mb(path: Path, offset: int = 0) -> float:
-    """The largest memory a task worker logged on leaving past its limit (dangjian worker: "任务进程内存 302 MB 超过
-    300 MB…") in `path` from `offset`; 0 when none did."""
+    """The largest memory a task worker logged past its limit (dangjian worker: "任务进程内存 302 MB 超过 300 MB…",
+    before it gave memory back, and left or went on) in `path` from `offset`; 0 when none did."""
     if not path.exists():
         return 0.0
     with open(path, "rb") as log:

@@ -367,8 +367,9 @@ def test_the_worker_command_lowers_its_priority_before_it_runs_tasks(monkeypatch
 
 @pytest.mark.django_db(transaction=True)
 def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, monkeypatch):
-    """After a task that leaves it above TASK_WORKER_MAX_MB, the worker exits (its service starts a fresh one);
-    the next task waits for it. Below the limit, and with 0, it runs them all."""
+    """After a task that leaves it above TASK_WORKER_MAX_MB, the worker gives freed memory back; still above, it
+    leaves at once (its service starts a fresh one) and the next task waits for it. Back below the limit, below it
+    from the start, and with 0, it runs them all and stays."""
     from django_tasks_db.management.commands import db_worker
     from django_tasks_db.models import DBTaskResult
 
@@ -377,20 +378,52 @@ def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, m
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     monkeypatch.setattr(db_worker, "Worker", db_worker.Worker)  # the command replaces it: put it back after
+    left: list[str] = []
+    monkeypatch.setattr(worker, "leave", lambda: left.append("left"))  # the real one ends the process
+    monkeypatch.setattr(worker, "lower_priority", lambda nice: nice)
 
-    def run(max_mb: int, used_mb: float) -> list[str]:
+    def run(max_mb: int, used_mb: float, released_mb: float) -> tuple[list[str], list[str]]:
         DBTaskResult.objects.all().delete()
+        left.clear()
         send_daily.enqueue()
         send_daily.enqueue()
         monkeypatch.setattr(worker, "resident_mb", lambda: used_mb)
-        monkeypatch.setattr(worker, "lower_priority", lambda nice: nice)
+        monkeypatch.setattr(worker, "release_memory", lambda: released_mb)
         settings.TASK_BACKEND, settings.TASK_WORKER_MAX_MB = "database", max_mb
         call_command("worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
-        return sorted(DBTaskResult.objects.values_list("status", flat=True))
+        return sorted(DBTaskResult.objects.values_list("status", flat=True)), list(left)
 
-    assert run(300, 420.0) == ["READY", "SUCCESSFUL"]
-    assert run(300, 120.0) == ["SUCCESSFUL", "SUCCESSFUL"]
-    assert run(0, 420.0) == ["SUCCESSFUL", "SUCCESSFUL"]
+    assert run(300, 420.0, 410.0) == (["READY", "SUCCESSFUL"], ["left"])
+    assert run(300, 420.0, 150.0) == (["SUCCESSFUL", "SUCCESSFUL"], [])  # given back: it stays
+    assert run(300, 120.0, 120.0) == (["SUCCESSFUL", "SUCCESSFUL"], [])
+    assert run(0, 420.0, 410.0) == (["SUCCESSFUL", "SUCCESSFUL"], [])
+
+
+def test_a_worker_leaving_skips_the_interpreter_s_teardown_and_keeps_its_last_log_line():
+    """`leave` ends the process with status 0 at once (no exit handler runs: the teardown of a large heap is what
+    it skips), with what was logged before written out."""
+    code = (
+        "import atexit, logging, django\n"
+        "django.setup()\n"
+        "from dangjian.core.management.commands.worker import leave\n"
+        "atexit.register(print, 'teardown ran', flush=True)\n"
+        "logging.getLogger('dangjian.worker').warning('last words before leaving')\n"
+        "leave()\n"
+        "print('still running', flush=True)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dangjian.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "last words before leaving" in done.stdout + done.stderr
+    assert "teardown ran" not in done.stdout and "still running" not in done.stdout
+
+
+def test_giving_memory_back_reads_the_resident_memory_after_it():
+    from dangjian.core.management.commands.worker import release_memory
+
+    assert 30 < release_memory() < 4096
 
 
 def test_the_worker_reads_its_own_resident_memory():
