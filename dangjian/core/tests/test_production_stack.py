@@ -382,7 +382,9 @@ def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, m
     monkeypatch.setattr(worker, "leave", lambda: left.append("left"))  # the real one ends the process
     monkeypatch.setattr(worker, "lower_priority", lambda nice: nice)
 
-    def run(max_mb: int, used_mb: float, released_mb: float) -> tuple[list[str], list[str]]:
+    def run(
+        max_mb: int, used_mb: float, released_mb: float, *, argv: bool = False
+    ) -> tuple[list[str], bool, list]:
         DBTaskResult.objects.all().delete()
         left.clear()
         send_daily.enqueue()
@@ -390,13 +392,25 @@ def test_the_task_worker_past_its_memory_limit_takes_no_further_task(settings, m
         monkeypatch.setattr(worker, "resident_mb", lambda: used_mb)
         monkeypatch.setattr(worker, "release_memory", lambda: released_mb)
         settings.TASK_BACKEND, settings.TASK_WORKER_MAX_MB = "database", max_mb
-        call_command("worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
-        return sorted(DBTaskResult.objects.values_list("status", flat=True)), list(left)
+        if argv:  # as `dangjian worker --batch` runs it
+            worker.Command(stdout=io.StringIO(), stderr=io.StringIO()).run_from_argv(
+                ["dangjian", "worker", "--batch"]
+            )
+        else:
+            call_command("worker", "--batch", stdout=io.StringIO(), stderr=io.StringIO())
+        statuses = sorted(DBTaskResult.objects.values_list("status", flat=True))
+        return statuses, bool(worker.LEAVING), list(left)
 
-    assert run(300, 420.0, 410.0) == (["READY", "SUCCESSFUL"], ["left"])
-    assert run(300, 420.0, 150.0) == (["SUCCESSFUL", "SUCCESSFUL"], [])  # given back: it stays
-    assert run(300, 120.0, 120.0) == (["SUCCESSFUL", "SUCCESSFUL"], [])
-    assert run(0, 420.0, 410.0) == (["SUCCESSFUL", "SUCCESSFUL"], [])
+    # called in-process (as here) the command returns; from the command line the process leaves at once
+    assert run(300, 420.0, 410.0) == (["READY", "SUCCESSFUL"], True, [])
+    assert run(300, 420.0, 410.0, argv=True) == (["READY", "SUCCESSFUL"], True, ["left"])
+    assert run(300, 420.0, 150.0, argv=True) == (
+        ["SUCCESSFUL", "SUCCESSFUL"],
+        False,
+        [],
+    )  # given back: it stays
+    assert run(300, 120.0, 120.0, argv=True) == (["SUCCESSFUL", "SUCCESSFUL"], False, [])
+    assert run(0, 420.0, 410.0, argv=True) == (["SUCCESSFUL", "SUCCESSFUL"], False, [])
 
 
 def test_a_worker_leaving_skips_the_interpreter_s_teardown_and_keeps_its_last_log_line():

@@ -53,13 +53,18 @@ class Command(BaseCommand):
         extra = ["--batch"] if options["batch"] else []
         LEAVING.clear()
         call_command("db_worker", "--no-startup-delay", *extra)
-        if LEAVING:  # past the memory limit: its service starts a fresh worker
+
+    def run_from_argv(self, argv) -> None:
+        """From the command line (the worker's own process): past the memory limit it leaves at once (`leave`), for its
+        service to start a fresh one. Called in-process (`call_command`: the tests) it returns as any command."""
+        super().run_from_argv(argv)
+        if LEAVING:
             leave()
 
 
 log = logging.getLogger("dangjian.worker")
 
-# set by the worker loop when it stops past the memory limit (read by `handle` once the loop has ended)
+# set by the worker loop when it stops past the memory limit (read by `run_from_argv` once the loop has ended)
 LEAVING: set[str] = set()
 
 
