@@ -62,11 +62,20 @@ typecheck: install
 check-migrations: install
 	DANGJIAN_VAR_DIR=$(CURDIR)/var/check $(BIN)/dangjian makemigrations --check --dry-run
 
+# a pytest that ended before its session finished (the process ended by the code under test) leaves
+# .pytest-unfinished behind (dangjian/conftest.py): a failure, whatever its exit status
+UNFINISHED_CHECK = if [ -e .pytest-unfinished ]; then rm -f .pytest-unfinished; \
+	echo "pytest 在测试会话结束前退出（进程被所测代码提前结束）：按失败处理。"; exit 1; fi
+
 test-sqlite: install
+	rm -f .pytest-unfinished
 	$(BIN)/pytest
+	@$(UNFINISHED_CHECK)
 
 test-postgres: install
+	rm -f .pytest-unfinished
 	DATABASE_URL=$(PG_URL) TEST_DATABASE_NAME=$(PG_TEST_DB) $(BIN)/pytest
+	@$(UNFINISHED_CHECK)
 
 # Debian's Chromium and CJK fonts for the browser tests (installed when missing; needs root).
 browser-deps:

@@ -20,6 +20,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
@@ -339,8 +340,18 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
 
 
+# Written when a session starts, removed when it finishes: a run that ends the process on the way (an `os._exit` in
+# the code under test ends it with status 0) leaves it behind, and `make test` fails on it.
+UNFINISHED = Path(__file__).resolve().parent.parent / ".pytest-unfinished"
+
+
+def pytest_sessionstart(session):
+    UNFINISHED.write_text(str(os.getpid()), encoding="utf-8")
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: PostgreSQL and browser tests must really run."""
+    UNFINISHED.unlink(missing_ok=True)
     if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         skipped = reporter.stats.get("skipped", []) if reporter else []
