@@ -633,6 +633,17 @@ def kept_units(orgs, *, year: int, ruleset: Ruleset) -> dict[str, tuple[int, str
     return {key: (n, first) for key, n, first in rows}
 
 
+def kept_status_counts(orgs, *, year: int, ruleset: Ruleset) -> list[tuple[str, int]]:
+    """(status, count) of the kept results of `orgs`, counted from the results: one query. For a small scope (a
+    branch's home); a large one counts from the 单位 tallies (`kept_counts`)."""
+    return list(
+        KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs))
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
 def kept_counts(
     orgs, units: dict[str, tuple[int, str]], *, year: int, ruleset: Ruleset
 ) -> list[tuple[str, str, str, int]]:

@@ -139,6 +139,11 @@ def own_member(user) -> Member | None:
     )
 
 
+# Up to this many organisations with kept results, the home page's summary counts their results directly (two
+# queries: the stamps, the counts) instead of through the 单位 tallies (four: a branch is never a whole 单位).
+SMALL_SUMMARY = 50
+
+
 @dataclass
 class ComplianceSummary:
     tally: Any  # compliance.selectors.Tally over the scope's kept results of this year
@@ -147,8 +152,8 @@ class ComplianceSummary:
 
 
 def compliance_summary(user) -> ComplianceSummary | None:
-    """The scope's kept compliance results of this year, counted (a few queries over the stamps and the
-    单位 tallies, whatever the scope); None when none are kept yet."""
+    """The scope's kept compliance results of this year, counted (two queries for a small scope; four over the
+    stamps and the 单位 tallies for a larger one, whatever its size); None when none are kept yet."""
     from dangjian.compliance import kept
     from dangjian.compliance.rulebook import load_ruleset
     from dangjian.compliance.selectors import Tally
@@ -160,6 +165,10 @@ def compliance_summary(user) -> ComplianceSummary | None:
     if meta is None:
         return None
     tally = Tally()
+    if meta.orgs <= SMALL_SUMMARY:  # a branch or a small 党委: its results counted at once (one query)
+        for status, n in kept.kept_status_counts(orgs, year=year, ruleset=ruleset):
+            tally.add(status, n)
+        return ComplianceSummary(tally, meta, ruleset.version)
     units = kept.kept_units(orgs, year=year, ruleset=ruleset)
     for _unit, _rule, status, n in kept.kept_counts(orgs, units, year=year, ruleset=ruleset):
         tally.add(status, n)
