@@ -12,9 +12,11 @@ and the processes × DB_POOL_SIZE, plus the task worker and the nightly refresh,
 max_connections (docs/deployment.md).
 
 Memory: a process is replaced after GUNICORN_MAX_REQUESTS requests (with jitter, so they do not all restart
-together), which bounds what a long-lived process accumulates, and as soon as its memory (RSS) has grown past
-GUNICORN_MAX_WORKER_MB after a request (a 工委's whole roll or compliance table exported): Python keeps the memory
-of a large request after it, and a new process starts at about 100 MB.
+together), which bounds what a long-lived process accumulates. Python keeps the memory of a large request after it
+(a 工委's whole roll or compliance table exported): when a process has grown past GUNICORN_MAX_WORKER_MB after a
+request, it first gives back what its freed objects held (dangjian.core.memory.release_memory: a full collection and
+the C library's `malloc_trim`) and goes on when that brings it under the limit; still above, it is replaced (a new
+process starts at about 100 MB, with a Django start and cold caches).
 
 The access log has the method, the path without its query string (a search may carry a 身份证号 or a name),
 the status, the size and the time in milliseconds; every line goes through dangjian's personal-data
@@ -23,6 +25,8 @@ redaction like the application's own log.
 
 import multiprocessing
 import os
+
+from dangjian.core.memory import release_memory, resident_mb
 
 wsgi_app = "dangjian.wsgi:application"
 # A web process's connection pool is sized to its request threads: an evaluation in a request loads its facts in
@@ -50,15 +54,6 @@ max_requests_jitter = max_requests // 10
 max_worker_mb = int(os.environ.get("GUNICORN_MAX_WORKER_MB", "250"))
 
 
-def resident_mb() -> float:
-    """This process's resident memory in MB (Linux; 0 elsewhere: no replacement then)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError):
-        return 0.0
-
-
 # The garbage collector (dangjian.core.gcpolicy): a worker freezes the objects its start made, and once more those
 # its first GUNICORN_GC_FREEZE_AFTER requests loaded (templates, catalogues), so that a full collection no longer
 # walks them — about 100 ms that fell on whichever request it came in; 0 freezes at start only, -1 never (CPython's
@@ -82,18 +77,32 @@ def worker_exit(server, worker):
 
 
 def post_request(worker, req, environ, resp):
-    """The worker's policy of collection (above); a worker past GUNICORN_MAX_WORKER_MB finishes the requests it holds
-    and is replaced, as after max_requests."""
+    """The worker's policy of collection (above). A worker past GUNICORN_MAX_WORKER_MB gives its freed memory back and
+    goes on when under the limit then; still above, it finishes the requests it holds and is replaced, as after
+    max_requests."""
     if _gc is not None and (frozen := _gc.request_done()):
         worker.log.info("Worker froze %d objects after its first %d requests", frozen, gc_freeze_after)
     if not max_worker_mb or not worker.alive:
         return
     used = resident_mb()
-    if used > max_worker_mb:
+    if used <= max_worker_mb:
+        return
+    after = release_memory()
+    if after <= max_worker_mb:
         worker.log.info(
-            "Worker memory %.0f MB is over %d MB: replacing it after its requests", used, max_worker_mb
+            "Worker memory %.0f MB was over %d MB: %.0f MB after giving freed memory back, going on",
+            used,
+            max_worker_mb,
+            after,
         )
-        worker.alive = False
+        return
+    worker.log.info(
+        "Worker memory %.0f MB is over %d MB (%.0f MB after giving freed memory back): replacing it after its requests",
+        used,
+        max_worker_mb,
+        after,
+    )
+    worker.alive = False
 
 
 # X-Forwarded-* are trusted from nginx on the same machine only (settings.BEHIND_TLS_PROXY reads them).

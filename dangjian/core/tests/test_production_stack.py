@@ -311,8 +311,10 @@ def test_web_processes_load_compliance_facts_in_their_request_thread_only(monkey
     assert _settings(monkeypatch, tmp_path)["FACT_THREADS"] == 1
 
 
-def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatch):
-    """deploy/gunicorn.conf.py's post_request: past GUNICORN_MAX_WORKER_MB the worker finishes and is replaced."""
+def test_a_worker_past_its_memory_limit_gives_memory_back_and_is_replaced_only_when_still_above(monkeypatch):
+    """deploy/gunicorn.conf.py's post_request: past GUNICORN_MAX_WORKER_MB the worker first gives its freed memory
+    back (dangjian.core.memory.release_memory) and goes on when that brings it under the limit; still above, it
+    finishes and is replaced. Below the limit nothing is released (a full collection costs a request time)."""
     import logging
     import types
 
@@ -322,17 +324,32 @@ def test_a_worker_past_its_memory_limit_is_replaced_after_its_request(monkeypatc
     def worker():
         return types.SimpleNamespace(alive=True, log=logging.getLogger("test"))
 
+    released: list[float] = []
+
+    def release(after: float):
+        def run() -> float:
+            released.append(after)
+            return after
+
+        return run
+
     monkeypatch.setattr(conf, "max_worker_mb", 250)
-    small, large = worker(), worker()
+    small, freed, large = worker(), worker(), worker()
     monkeypatch.setattr(conf, "resident_mb", lambda: 120.0)
+    monkeypatch.setattr(conf, "release_memory", release(100.0))
     conf.post_request(small, None, {}, None)
+    assert small.alive and released == []
     monkeypatch.setattr(conf, "resident_mb", lambda: 260.0)
+    monkeypatch.setattr(conf, "release_memory", release(150.0))
+    conf.post_request(freed, None, {}, None)
+    assert freed.alive and released == [150.0]
+    monkeypatch.setattr(conf, "release_memory", release(255.0))
     conf.post_request(large, None, {}, None)
-    assert small.alive and not large.alive
+    assert not large.alive and released == [150.0, 255.0]
     monkeypatch.setattr(conf, "max_worker_mb", 0)  # 0: never by memory
     unlimited = worker()
     conf.post_request(unlimited, None, {}, None)
-    assert unlimited.alive
+    assert unlimited.alive and len(released) == 2
 
 
 def test_the_task_worker_runs_below_the_pages_priority_and_never_raises_it():
@@ -435,12 +452,12 @@ def test_a_worker_leaving_skips_the_interpreter_s_teardown_and_keeps_its_last_lo
 
 
 def test_giving_memory_back_reads_the_resident_memory_after_it():
-    from dangjian.core.management.commands.worker import release_memory
+    from dangjian.core.memory import release_memory
 
     assert 30 < release_memory() < 4096
 
 
 def test_the_worker_reads_its_own_resident_memory():
-    from dangjian.core.management.commands.worker import resident_mb
+    from dangjian.core.memory import resident_mb
 
     assert 30 < resident_mb() < 4096

@@ -11,13 +11,11 @@ library's `malloc_trim`: a 工委's large export leaves the process about 300 MB
 it is still above the limit does it take no further task and leave; its service (deploy/dangjian-worker.service,
 Restart=always) starts a fresh one a second later and the queued tasks wait for it. It leaves at once, without the
 interpreter's teardown of a large heap: in a load run a worker past its limit took about two minutes to end (at its
-lowered priority, on busy cores), and no refresh after a write ran meanwhile. The gunicorn workers are replaced past
-their own limit."""
+lowered priority, on busy cores), and no refresh after a write ran meanwhile. The gunicorn workers do the same past
+their own limit (deploy/gunicorn.conf.py; dangjian.core.memory)."""
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import logging
 import os
 import sys
@@ -26,6 +24,8 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+
+from dangjian.core.memory import release_memory, resident_mb
 
 if TYPE_CHECKING:  # imported at run time by `handle`: it needs Django's settings
     from django_tasks_db.management.commands.db_worker import Worker
@@ -103,17 +103,6 @@ def recycling_worker(base: type[Worker], max_mb: int) -> type[Worker]:
     return RecyclingWorker
 
 
-def release_memory() -> float:
-    """Gives back to the system what this process's freed objects held (a full collection, then glibc's
-    `malloc_trim`; nothing to trim with another C library); its resident memory in MB after."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-    return resident_mb()
-
-
 def leave() -> None:
     """Ends the process now: its database connections closed and its log written out, without the interpreter's
     teardown (every object of a large heap freed one by one; nothing of it is needed, the tasks' results are saved)."""
@@ -124,16 +113,6 @@ def leave() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
-
-
-def resident_mb() -> float:
-    """This process's resident memory in MB (Linux; 0 elsewhere: no replacement then)."""
-    try:
-        with open("/proc/self/statm") as statm:
-            pages = int(statm.read().split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024)
 
 
 def lower_priority(nice: int) -> int:
