@@ -62,20 +62,17 @@ typecheck: install
 check-migrations: install
 	DANGJIAN_VAR_DIR=$(CURDIR)/var/check $(BIN)/dangjian makemigrations --check --dry-run
 
-# a pytest that ended before its session finished (the process ended by the code under test) leaves
-# .pytest-unfinished behind (dangjian/conftest.py): a failure, whatever its exit status
-UNFINISHED_CHECK = if [ -e .pytest-unfinished ]; then rm -f .pytest-unfinished; \
-	echo "pytest 在测试会话结束前退出（进程被所测代码提前结束）：按失败处理。"; exit 1; fi
+# a pytest that ended before its session finished (the process ended by the code under test) leaves its marker
+# behind (dangjian/conftest.py; one per run, named by the shell's pid): a failure, whatever its exit status
+UNFINISHED_RUN = mark=.pytest-unfinished.$$$$; export PYTEST_UNFINISHED=$$mark; rm -f $$mark
+UNFINISHED_CHECK = status=$$?; if [ -e $$mark ]; then rm -f $$mark; \
+	echo "pytest 在测试会话结束前退出（进程被所测代码提前结束）：按失败处理。"; exit 1; fi; exit $$status
 
 test-sqlite: install
-	rm -f .pytest-unfinished
-	$(BIN)/pytest
-	@$(UNFINISHED_CHECK)
+	@$(UNFINISHED_RUN); $(BIN)/pytest; $(UNFINISHED_CHECK)
 
 test-postgres: install
-	rm -f .pytest-unfinished
-	DATABASE_URL=$(PG_URL) TEST_DATABASE_NAME=$(PG_TEST_DB) $(BIN)/pytest
-	@$(UNFINISHED_CHECK)
+	@$(UNFINISHED_RUN); DATABASE_URL=$(PG_URL) TEST_DATABASE_NAME=$(PG_TEST_DB) $(BIN)/pytest; $(UNFINISHED_CHECK)
 
 # Debian's Chromium and CJK fonts for the browser tests (installed when missing; needs root).
 browser-deps:
