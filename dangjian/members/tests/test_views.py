@@ -115,6 +115,18 @@ def test_member_sees_own_record_with_full_personal_data(client, users):
     assert reverse("members:edit", args=[own.pk]) not in html
     assert reverse("members:delete", args=[own.pk]) not in html
     assert not AuditEvent.objects.filter(action="view_personal").exists()
+    # no link to the administrators' page of 党籍 and 组织关系 (it would answer 无权访问); the timeline is theirs
+    assert reverse("movements:member", args=[own.pk]) not in html
+    assert client.get(reverse("movements:member", args=[own.pk])).status_code == 403
+    assert reverse("members:timeline", args=[own.pk]) in html
+
+
+def test_an_administrator_sees_the_link_to_the_member_s_movements(client, users):
+    own = users["own_member"]
+    client.force_login(users["branch_a1"])
+    html = client.get(reverse("members:detail", args=[own.pk])).content.decode()
+    assert f'href="{reverse("movements:member", args=[own.pk])}"' in html
+    assert client.get(reverse("movements:member", args=[own.pk])).status_code == 200
 
 
 def test_member_gets_404_on_another_members_record(client, users, people):
