@@ -181,3 +181,23 @@ def test_the_audit_page_shows_an_event_of_every_model_with_every_field_changed(c
         assert all(isinstance(label, str) and label for label in labels)
     meeting = shown["meetings.meeting"]
     assert ("附件", "旧attachments", "新attachments") in meeting.diff
+
+
+def test_every_action_s_badge_has_a_background(client, users, tree, settings):
+    """The action's badge is white text: each one carries the `dj-action` class, whose rule gives it a background
+    (an export, a failed sign-in or a password change was once white on white)."""
+    import re
+
+    from dangjian.core import audit
+    from dangjian.core.models import AuditEvent
+
+    for action in AuditEvent.Action.values:
+        audit.record(actor=None, action=action, object_type="user", object_repr=action, org_path=tree.a.path)
+    client.force_login(users["dangwei_a"])
+    html = client.get(URL, {"object_type": "user"}).content.decode()
+    badges = re.findall(r'<span class="badge ([^"]*)">', html)
+    shown = {c.removeprefix("dj-action-") for b in badges for c in b.split() if c.startswith("dj-action-")}
+    assert len(shown) >= 20  # the page's first page of them
+    assert all("dj-action" in b.split() for b in badges if "dj-action-" in b)
+    css = (settings.BASE_DIR / "static" / "css" / "dangjian.css").read_text(encoding="utf-8")
+    assert re.search(r"^\.dj-action \{ background: #[0-9a-f]{6}; \}", css, re.M)
