@@ -139,9 +139,11 @@ def own_member(user) -> Member | None:
     )
 
 
-# Up to this many organisations with kept results, the home page's summary counts their results directly (two
-# queries: the stamps, the counts) instead of through the 单位 tallies (four: a branch is never a whole 单位).
-SMALL_SUMMARY = 50
+def _count_at_once(scope) -> bool:
+    """Whether the home page's summary counts the scope's results directly (two queries: the stamps, the counts)
+    rather than through the 单位 tallies (four): for a branch, which is never a whole 单位. By role, not by size,
+    so that a page's queries do not depend on the number of organisations."""
+    return not scope.oversees
 
 
 @dataclass
@@ -152,8 +154,8 @@ class ComplianceSummary:
 
 
 def compliance_summary(user) -> ComplianceSummary | None:
-    """The scope's kept compliance results of this year, counted (two queries for a small scope; four over the
-    stamps and the 单位 tallies for a larger one, whatever its size); None when none are kept yet."""
+    """The scope's kept compliance results of this year, counted (two queries for a branch; four over the stamps
+    and the 单位 tallies for a 党委 or the 工委, whatever its size); None when none are kept yet."""
     from dangjian.compliance import kept
     from dangjian.compliance.rulebook import load_ruleset
     from dangjian.compliance.selectors import Tally
@@ -165,7 +167,7 @@ def compliance_summary(user) -> ComplianceSummary | None:
     if meta is None:
         return None
     tally = Tally()
-    if meta.orgs <= SMALL_SUMMARY:  # a branch or a small 党委: its results counted at once (one query)
+    if _count_at_once(scope_for(user)):  # a branch: its results counted at once (one query)
         for status, n in kept.kept_status_counts(orgs, year=year, ruleset=ruleset):
             tally.add(status, n)
         return ComplianceSummary(tally, meta, ruleset.version)

@@ -147,9 +147,9 @@ def test_dashboard_query_count_does_not_grow(client, users, tree, make_member, d
     from dangjian.compliance import kept
 
     kept.refresh()
-    # with kept results: when (stamps), the counts of a small scope's results (a large one's: the 单位 in scope,
-    # their totals, their tallies); +1: the header's unread count, +2 the latest approved assessment
-    with django_assert_max_num_queries(14):
+    # with kept results: when (stamps), the 单位 in scope, their totals, their tallies
+    # +1: the header's unread count, +2 the latest approved assessment
+    with django_assert_max_num_queries(16):
         response = client.get(reverse("dashboard"))
     assert response.context["compliance"].tally.evaluated > 0
     assert response.context["board"].members.mobile == 12
@@ -180,21 +180,24 @@ def test_the_dashboard_shows_the_kept_compliance_results_and_when(client, users,
 
 
 @pytest.mark.parametrize("who", ["branch_a1", "dangwei_a", "gongwei"])
-def test_the_summary_counts_a_small_scope_at_once_and_a_large_one_by_units_alike(
+def test_the_summary_counts_a_branch_at_once_and_a_larger_scope_by_units_alike(
     users, tree, monkeypatch, django_assert_num_queries, who
 ):
-    """A small scope (a branch's home) is counted from its results in one query after the stamps; counted through
-    the 单位 tallies instead (as a large scope is), the figures are the same, and both equal a live evaluation."""
+    """A branch's home counts its results in one query after the stamps; a 党委's and the 工委's count through the
+    单位 tallies. Either way the figures are the same, and equal a live evaluation."""
     from dangjian.compliance import kept
 
     kept.refresh()
     user = users[who]
-    with django_assert_num_queries(3):  # the scope, the stamps, the counts
-        small = selectors.compliance_summary(user)
-    monkeypatch.setattr(selectors, "SMALL_SUMMARY", 0)
-    by_units = selectors.compliance_summary(user)
+    branch = who == "branch_a1"
+    with django_assert_num_queries(
+        3 if branch else 5
+    ):  # the scope, the stamps, the counts (or 单位, totals, tallies)
+        usual = selectors.compliance_summary(user)
+    monkeypatch.setattr(selectors, "_count_at_once", lambda scope: not branch)
+    other = selectors.compliance_summary(user)
     fresh = evaluate(Org.objects.visible_to(user), year=dt.date.today().year).results
-    for summary in (small, by_units):
+    for summary in (usual, other):
         tally = summary.tally
         assert tally.evaluated == len(fresh) > 0
         assert tally.failed == sum(r.status == "fail" for r in fresh)
