@@ -343,7 +343,9 @@ def pytest_collection_modifyitems(config, items):
 # Written when a session starts, removed when it finishes: a run that ends the process on the way (an `os._exit` in
 # the code under test ends it with status 0) leaves it behind, and `make test` fails on it. `make test` names one per
 # run (PYTEST_UNFINISHED), so that two runs in one checkout do not remove each other's.
-UNFINISHED = Path(__file__).resolve().parent.parent / os.environ.get("PYTEST_UNFINISHED", ".pytest-unfinished")
+UNFINISHED = Path(__file__).resolve().parent.parent / os.environ.get(
+    "PYTEST_UNFINISHED", ".pytest-unfinished"
+)
 
 
 def pytest_sessionstart(session):

@@ -1,6 +1,8 @@
 """Kept member figures per organisation (`OrgFigures`): what the dashboard and the organisation pages show of
 the roll, read from one row per organisation instead of counting 60,000 members per request.
 
+- The members counted are those on the roll (党籍 正常), as the 党员名册 lists them by default: a member transferred
+  out, deceased, who left the party or whose 党籍 is suspended keeps the record but is not counted.
 - `refresh(orgs)` recounts the members directly in `orgs` (default: every organisation) in one GROUP BY
   and writes the rows (an upsert, then a delete of the organisations left without members). The kept-results
   refresh runs it (`compliance.kept.refresh`): after every write that records an audit event with an
@@ -22,7 +24,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 
 from dangjian.accounts.scope import scope_for
-from dangjian.members.choices import Category, WorkStatus
+from dangjian.members.choices import Category, MemberStatus, WorkStatus
 from dangjian.members.models import Member, OrgFigures
 from dangjian.orgs.models import Org
 
@@ -43,7 +45,7 @@ def refresh(orgs: QuerySet[Org] | None = None) -> int:
     """Recounts the figures of `orgs` (a queryset; None: every organisation) and writes the rows that changed:
     two reads (the count, the kept rows) and at most an upsert and a delete (in batches of 2,000) whatever the
     number of organisations. Returns the number of organisations with members."""
-    members = Member.objects.all()
+    members = Member.objects.filter(status=MemberStatus.NORMAL)
     kept = OrgFigures.objects.all()
     if orgs is not None:
         ids = orgs.order_by().values("pk")
@@ -105,7 +107,7 @@ def _own_outside(user) -> Own | None:
 def _read_own(scope) -> Own | None:
     """Counted by the same definitions as the kept rows (`_COUNTS`)."""
     row = (
-        Member.objects.filter(pk=scope.member_id)
+        Member.objects.filter(pk=scope.member_id, status=MemberStatus.NORMAL)
         .exclude(scope.org_q("org__"))
         .values("org_id", "org__path")
         .annotate(**_COUNTS)

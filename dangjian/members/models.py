@@ -192,8 +192,9 @@ class MemberHistory(models.Model):
 
 
 class OrgFigures(models.Model):
-    """The member figures of one organisation, kept: the members directly in it (every status, as the pages
-    count them), by category, work status and 流动党员 flag. An organisation without members has no row.
+    """The member figures of one organisation, kept: the members directly in it on the roll (党籍 正常, as the
+    党员名册 lists them by default), by category, work status and 流动党员 flag. An organisation without such
+    members has no row.
     Kept by `members.figures.refresh`, which the kept-results refresh runs after every write and nightly
     (`compliance.kept.refresh`); the dashboard and the organisation pages sum these rows instead of
     counting the roll."""

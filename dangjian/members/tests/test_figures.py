@@ -36,6 +36,11 @@ def counted(members) -> dict[int, tuple[int, ...]]:
     return {org_id: tuple(values) for org_id, *values in rows}
 
 
+def on_roll():
+    """The members the 党员名册 lists by default: 党籍 正常."""
+    return Member.objects.filter(status="normal")
+
+
 def kept() -> dict[int, tuple[int, ...]]:
     return {
         org_id: tuple(values)
@@ -69,7 +74,7 @@ def test_the_figures_follow_every_write_once_it_commits(tree, django_capture_on_
                 tree.a1, "王二", category="probationary", confirmed_on=None, joined_on=dt.date(2025, 7, 1)
             ),
         )
-    assert kept() == counted(Member.objects.all())
+    assert kept() == counted(on_roll())
     assert kept()[tree.a1.pk] == (2, 1, 1, 2, 0, 0)
 
     # moved to another 党委's branch, retired and mobile: both branches change
@@ -82,14 +87,14 @@ def test_the_figures_follow_every_write_once_it_commits(tree, django_capture_on_
                 "id_number": zhang.id_number,
             },
         )
-    assert kept() == counted(Member.objects.all())
+    assert kept() == counted(on_roll())
     assert kept()[tree.a1.pk] == (1, 0, 1, 1, 0, 0)
     assert kept()[tree.b1.pk] == (1, 1, 0, 0, 1, 1)
 
     # removed: the branch left without members has no row
     with django_capture_on_commit_callbacks(execute=True):
         delete_member(actor=None, member=wang)
-    assert kept() == counted(Member.objects.all())
+    assert kept() == counted(on_roll())
     assert tree.a1.pk not in kept()
 
 
@@ -107,7 +112,7 @@ def test_a_write_rolled_back_leaves_the_figures(tree, make_member, django_captur
         except RuntimeError:
             pass
     assert not callbacks
-    assert kept() == before == counted(Member.objects.all())
+    assert kept() == before == counted(on_roll())
 
 
 def test_the_full_refresh_repairs_the_figures(tree, make_member):
@@ -117,9 +122,49 @@ def test_the_full_refresh_repairs_the_figures(tree, make_member):
     from dangjian.compliance import kept as kept_results
 
     kept_results.refresh()  # nightly, and at the end of `dangjian seed`
-    assert kept() == counted(Member.objects.all())
+    assert kept() == counted(on_roll())
     assert tree.b1.pk not in kept()
     assert figures.refresh() == 2
+
+
+def test_a_member_off_the_roll_is_no_longer_counted_and_the_dashboard_agrees_with_the_roll(
+    client, users, tree, make_member, django_capture_on_commit_callbacks
+):
+    """The figures count the members the 党员名册 lists by default (党籍 正常): one whose 党籍 is suspended keeps the
+    record but leaves the dashboard's and the tree's numbers, and comes back with them when restored."""
+    from dangjian.movements.services import change_status
+
+    with django_capture_on_commit_callbacks(execute=True):
+        zhang = make_member(tree.a1, name="张一", is_mobile=True)
+        make_member(tree.a1, name="王二")
+    before = kept()[tree.a1.pk]
+    assert before == counted(on_roll())[tree.a1.pk] and before[0] >= 2
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(
+            actor=None,
+            member=zhang,
+            status="suspended",
+            effective_on=dt.date(2026, 3, 1),
+            decided_on=dt.date(2026, 3, 1),
+            decision_body="甲一支部党员大会",
+        )
+    # one member fewer: formal, active, 流动 (members, formal, probationary, active, retired, mobile)
+    assert kept()[tree.a1.pk] == tuple(n - d for n, d in zip(before, (1, 1, 0, 1, 0, 1), strict=True))
+    assert kept() == counted(on_roll())
+    client.force_login(users["branch_a1"])
+    board = client.get(reverse("dashboard")).context["board"]
+    listed = client.get(reverse("members:list")).context["page"].paginator.count
+    assert board.members.total == listed == on_roll().filter(org__path__startswith=tree.a1.path).count()
+    with django_capture_on_commit_callbacks(execute=True):
+        change_status(
+            actor=None,
+            member=zhang,
+            status="normal",
+            effective_on=dt.date(2026, 6, 1),
+            decided_on=dt.date(2026, 6, 1),
+            decision_body="甲委机关党委",
+        )
+    assert kept()[tree.a1.pk] == before
 
 
 # --- the pages show the numbers counting the roll gave ----------------------------------------------------
@@ -145,12 +190,12 @@ def personas(users, tree, make_member, make_user):
 
 
 def roll_stats(user) -> tuple[int, ...]:
-    found = counted(Member.objects.visible_to(user))
+    found = counted(Member.objects.visible_to(user).filter(status="normal"))
     return tuple(sum(v[i] for v in found.values()) for i in range(6))
 
 
 def roll_per_org(user, root=None) -> dict[int, int]:
-    qs = Member.objects.visible_to(user)
+    qs = Member.objects.visible_to(user).filter(status="normal")
     if root is not None:
         qs = qs.filter(org__path__startswith=root.path)
     return dict(qs.order_by().values_list("org_id").annotate(n=Count("id")))
@@ -231,7 +276,7 @@ def test_a_refresh_writes_only_what_changed_in_a_bounded_number_of_statements(tr
         figures.refresh(Org.objects.filter(pk__in=[tree.a1.pk, tree.a2.pk]))
     inserts = [q["sql"] for q in changed.captured_queries if q["sql"].startswith("INSERT")]
     assert len(inserts) == 1 and len(changed.captured_queries) <= 5
-    assert kept() == counted(Member.objects.all())
+    assert kept() == counted(on_roll())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -274,4 +319,4 @@ def test_the_migration_counts_the_members_already_registered():
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())
-    assert kept() == {one.pk: (2, 1, 1, 1, 1, 1), two.pk: (1, 1, 0, 0, 1, 0)} == counted(Member.objects.all())
+    assert kept() == {one.pk: (2, 1, 1, 1, 1, 1), two.pk: (1, 1, 0, 0, 1, 0)} == counted(on_roll())
