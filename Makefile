@@ -26,6 +26,7 @@ demo: install
 		$(BIN)/dangjian seed --scale small --seed 1 --lifecycle; \
 	fi
 	$(BIN)/dangjian demo_users
+	$(BIN)/dangjian reminders send
 	$(BIN)/dangjian collectstatic --noinput -v 0
 	@echo "打开 http://$(HOST):$(PORT)/ 用上面的账号登录，首次登录按上面的步骤修改密码、绑定验证器（Ctrl+C 停止）"
 	@echo "没有验证器应用时，另开终端运行：$(BIN)/dangjian security demo-code 用户名"
