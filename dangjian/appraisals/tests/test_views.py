@@ -254,3 +254,16 @@ def test_the_dangwei_takes_a_subject_out_from_the_campaign_page(party, campaign)
     assert reverse("appraisals:remove_subject", args=[kept.pk]) not in page
     refused = owner.post(reverse("appraisals:remove_subject", args=[kept.pk]), follow=True).content.decode()
     assert "不能进行此项操作" in refused and c.subjects.count() == 1
+
+
+def test_a_branch_without_a_campaign_is_told_who_opens_it(users):
+    """The 工作台 sends a branch to this page for its secretary's 述职: with no campaign open yet and none to open,
+    the page says the organisation above opens it (a page with nothing to do and no word why, before)."""
+    url = reverse("appraisals:index")
+    branch = client_of(users["branch_a1"])
+    said = "述职评议由上级党组织组织开展"
+    assert said in branch.get(url).content.decode()
+    assert said not in client_of(users["dangwei_a"]).get(url).content.decode()  # the 机关党委 opens it here
+    branch.cookies["django_language"] = "en"
+    html = branch.get(url).content.decode()
+    assert "opened by the Party organisation above" in html and said not in html
