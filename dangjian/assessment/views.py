@@ -31,6 +31,7 @@ from dangjian.assessment.models import FrozenBranch, Rectification, Round, SelfR
 from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
 from dangjian.assessment.selectors import visible_json
 from dangjian.compliance.kept import unit_key
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core import xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -58,11 +59,20 @@ def scheme(request):
         context = {"nav": "assessment", "error": exc.message, "years": years, "year": year}
         return render(request, "assessment/scheme.html", context)
     s = loaded.scheme
+    # the rules an indicator scores by, named as the rulebook the scheme rests on names them (not by their codes)
+    titles = {rule.id: rule.title for rule in load_ruleset(s.rulebook_version).rules}
     groups = [
         {
             "name": g.name,
             "points": sum(i.points for i in g.indicators if i.method not in ("bonus", "penalty")),
-            "indicators": [{"i": i, "method": METHOD_LABELS[i.method]} for i in g.indicators],
+            "indicators": [
+                {
+                    "i": i,
+                    "method": METHOD_LABELS[i.method],
+                    "rules": [(r, titles.get(r, r)) for r in i.rules] if i.method == "rules" else [],
+                }
+                for i in g.indicators
+            ],
         }
         for g in s.groups
     ]

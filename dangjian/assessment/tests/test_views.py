@@ -22,6 +22,12 @@ def test_the_scheme_page_shows_every_indicator_and_how_it_is_scored(client, user
         and 'href="/compliance/rules/?version=6#rule-MTG-COMMITTEE-MONTHLY"' in html
     )
     assert "分值 × 完成民主评议党员的党支部比例" in html
+    # the rules an indicator scores by are named as the scheme's rulebook names them, their codes on hover only
+    from dangjian.compliance.rulebook import load_ruleset
+
+    title = next(r.title for r in load_ruleset(6).rules if r.id == "MTG-COMMITTEE-MONTHLY")
+    assert f'#rule-MTG-COMMITTEE-MONTHLY" title="MTG-COMMITTEE-MONTHLY" lang="zh-hans">{title}</a>' in html
+    assert ">MTG-COMMITTEE-MONTHLY<" not in html
     assert re.search(r'data-testid="automatic">58 分，由平台记录得出，无需填报', html)
     assert "最近三个月三会一课无缺项" in html and "sha256:" in html
 
