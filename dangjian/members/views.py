@@ -26,6 +26,7 @@ from dangjian.core import audit, exports, once, xlsx
 from dangjian.core.downloads import Counted, export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
+from dangjian.members.choices import MemberStatus
 from dangjian.members.exports import filtered
 from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberForm, PostForm
 from dangjian.members.models import Member
@@ -54,6 +55,12 @@ def member_list(request):
     paginator.count = counts["total"]  # the aggregate already counted the set: no second COUNT
     page = paginator.get_page(request.GET.get("page"))
     org = filters.get("org")
+    everyone = None  # nothing on the roll matches: the same search over every 党籍状态 (转出, 死亡 …)
+    if not counts["total"] and filters.get("status") == MemberStatus.NORMAL:
+        query = request.GET.copy()
+        query["status"] = "all"
+        query.pop("page", None)
+        everyone = "?" + query.urlencode()
     return render(
         request,
         "members/list.html",
@@ -64,6 +71,7 @@ def member_list(request):
             "counts": counts,
             "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
             "filtered": bool(filters),
+            "everyone": everyone,
             "create_org_pk": org.pk if org is not None and org.type in MEMBER_ORG_TYPES else None,
         },
     )

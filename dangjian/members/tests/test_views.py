@@ -322,6 +322,23 @@ def test_search_matches_names_not_id_numbers(client, users, people):
     assert [m.name for m in by_name.context["page"].object_list] == ["甲一王芳"]
 
 
+def test_a_search_that_finds_no_one_on_the_roll_offers_every_status(client, users, people):
+    """A member who left the roll (here 死亡) is not found by the default search (正常 only): the empty page says so
+    and links the same search over every 党籍状态, which finds them."""
+    gone = people["a1"]
+    Member.objects.filter(pk=gone.pk).update(status="deceased", inactive_from=dt.date(2026, 1, 1))
+    client.force_login(users["gongwei"])
+    html = client.get(reverse("members:list"), {"q": gone.name, "page": "2"}).content.decode()
+    assert "以上只查找了党籍状态为“正常”的党员。" in html
+    link = re.search(r'href="([^"]+)" data-testid="search-every-status"', html).group(1)
+    assert "status=all" in link and "page=" not in link and "q=" in link
+    found = client.get(reverse("members:list") + link.replace("&amp;", "&"))
+    assert [m.name for m in found.context["page"].object_list] == [gone.name]
+    # a search over every status that finds no one offers nothing more
+    html = client.get(reverse("members:list"), {"q": "查无此人", "status": "all"}).content.decode()
+    assert "没有符合筛选条件的党员。" in html and "search-every-status" not in html
+
+
 # --- filters, pagination -------------------------------------------------------------------------
 
 
