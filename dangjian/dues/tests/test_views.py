@@ -4,6 +4,7 @@ page, the other admin pages, and constant query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -474,7 +475,11 @@ def test_arrears_with_levels_and_a_review(client, users, tree, make_member):
     item = next(i for i in response.context["items"] if i.row.member_id == m.pk)
     assert item.row.level == "case"  # 12+ months unpaid
     body = response.content.decode()
-    assert "需审查" in body
+    assert "需审查" in body and 'data-testid="unit"' not in body  # a branch's own list: no 单位 beside it
+    login(client, users["dangwei_a"])  # over a 党委's branches: each member's 单位 beside the branch
+    body = client.get(reverse("dues:arrears")).content.decode()
+    assert re.search(r'甲一支部 · <span data-testid="unit">甲委</span>', body)
+    login(client, users["branch_a1"])
     response = client.post(
         reverse("dues:arrears"),
         {
