@@ -12,15 +12,34 @@ from dangjian.training.choices import TrainingLevel
 
 
 class TrainingForm(forms.Form):
-    title = forms.CharField(label=_("培训名称"), max_length=200)
-    organiser = forms.CharField(
-        label=_("主办单位"), max_length=100, help_text=_("如：中共上海市委党校、市级机关工作党委")
+    title = forms.CharField(
+        label=_("培训名称"), max_length=200, error_messages={"required": _("请填写培训名称。")}
     )
-    level = forms.ChoiceField(label=_("培训类别"), choices=TrainingLevel.choices)
-    org = OrgChoiceField(label=_("登记组织"))
-    started_on = forms.DateField(label=_("开始日期"), widget=DateInput())
+    organiser = forms.CharField(
+        label=_("主办单位"),
+        max_length=100,
+        help_text=_("如：中共上海市委党校、市级机关工作党委"),
+        error_messages={"required": _("请填写主办单位。")},
+    )
+    # no category chosen in advance: a branch's own training taken for a 县级以上党委集中轮训 would count toward the
+    # 书记轮训 rules (TRAIN-SECRETARY-*)
+    level = forms.ChoiceField(
+        label=_("培训类别"),
+        choices=[("", _("请选择")), *TrainingLevel.choices],
+        error_messages={"required": _("请选择培训类别。")},
+    )
+    org = OrgChoiceField(label=_("登记组织"), error_messages={"required": _("请选择登记组织。")})
+    started_on = forms.DateField(
+        label=_("开始日期"), widget=DateInput(), error_messages={"required": _("请填写开始日期。")}
+    )
     ended_on = forms.DateField(label=_("结束日期"), widget=DateInput(), required=False)
-    hours = forms.DecimalField(label=_("学时"), max_digits=6, decimal_places=1, min_value=0)
+    hours = forms.DecimalField(
+        label=_("学时"),
+        max_digits=6,
+        decimal_places=1,
+        min_value=0,
+        error_messages={"required": _("请填写学时。"), "min_value": _("学时不能为负数。")},
+    )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
     def __init__(self, *args, user=None, **kwargs):

@@ -28,7 +28,6 @@ from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import wide_scope
 from dangjian.training import selectors
-from dangjian.training.choices import TrainingLevel
 from dangjian.training.forms import TrainingForm
 from dangjian.training.models import Participant, Training
 from dangjian.training.params import StudyParamsError, load_params
@@ -65,7 +64,10 @@ def index(request):
                 messages.success(request, _("培训已登记，请添加参训人员。"))
                 return redirect("training:detail", training.pk)
     else:
-        form = TrainingForm(user=request.user, initial={"level": TrainingLevel.COUNTY_ROTATION})
+        org = request.GET.get("org", "")  # from the 工作台's item of an organisation: chosen already
+        form = TrainingForm(
+            user=request.user, initial={"org": org} if org.isascii() and org.isdigit() else {}
+        )
     trainings = list(
         Training.objects.visible_to(request.user)
         .filter(started_on__year=year)

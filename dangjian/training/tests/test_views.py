@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -53,6 +54,29 @@ def test_index_lists_trainings_in_scope_and_creates_one(client, users, tree, tra
         },
     )
     assert bad.status_code == 400 and not Training.objects.filter(title="x").exists()
+
+
+def test_the_registration_form_says_what_is_missing_and_chooses_nothing_for_the_user(client, users, tree):
+    """Required fields are marked; an empty submission names each missing item in words of the page (not Django's
+    defaults) under a summary; no 培训类别 is chosen in advance; ?org= (the 工作台's link) chooses the organisation."""
+    login(client, users["branch_a1"])
+    page = client.get(reverse("training:index"), {"org": tree.a1.pk}).content.decode()
+    assert f'<option value="{tree.a1.pk}" selected>' in page
+    assert re.search(r'<option value="" selected>请选择</option>', page)  # 培训类别: the user chooses
+    assert page.count('<span class="text-danger ms-1" aria-hidden="true">*</span>') == 6
+    response = client.post(reverse("training:index"), {"hours": "-1"})
+    html = response.content.decode()
+    assert response.status_code == 400 and not Training.objects.exists()
+    assert 'data-testid="form-errors"' in html and "培训尚未登记" in html
+    for said in (
+        "请填写培训名称。",
+        "请填写主办单位。",
+        "请选择培训类别。",
+        "请选择登记组织。",
+        "请填写开始日期。",
+    ):
+        assert said in html, said
+    assert "学时不能为负数。" in html and "这个字段是必填项" not in html
 
 
 def test_detail_adds_participants_and_is_404_outside_scope(client, users, tree, train, make_member):
