@@ -108,6 +108,7 @@ def test_gongwei_admin_sees_every_unit_and_organisation(client, users, tree):
     html = client.get(reverse("compliance:overview"), PARAMS).content.decode()
     units = re.findall(r'<tbody class="dj-cu[^"]*"(?: data-loaded="1")? data-unit="([^"]+)"', html)
     assert units == ["甲委", "乙委"]
+    assert "表格在框内上下、左右滚动" in html  # rows below the box's fold are not hidden from the reader
     # The 工委 itself has no rule of version 1: it is not a row.
     assert org_codes(html) == ["A-DZ", "A", "A1", "A1G1", "A2", "B", "B-ZZ", "B1"]
     assert client.get(reverse("compliance:org", args=[tree.b1.pk]), PARAMS).status_code == 200
