@@ -177,6 +177,9 @@ def test_the_dashboard_shows_the_kept_compliance_results_and_when(client, users,
     assert summary.tally.evaluated == len(fresh)
     assert summary.tally.failed == sum(r.status == "fail" for r in fresh)
     assert "结果更新于" in response.content.decode()
+    # "适用" is said of rules on the compliance pages: the results counted here are those to check
+    tally = summary.tally
+    assert f"符合 {tally.passed} 项 / 应检查 {tally.applicable} 项（不含不适用）" in response.content.decode()
 
 
 @pytest.mark.parametrize("who", ["branch_a1", "dangwei_a", "gongwei"])
