@@ -80,6 +80,13 @@ def test_organisation_committee_member_records_three_payments_from_the_sheet(
     assert "已交清" in row.inner_text()
     assert page.locator("[data-testid=my-due]").inner_text() == "90.00"
     assert "王一" not in page.content()
+    # on a phone the ledger fits: no sideways scrolling, a month on one line
+    page.set_viewport_size({"width": 390, "height": 844})
+    ledger = page.locator("[data-testid=my-ledger]")
+    fits = ledger.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    assert fits, "我的党费 scrolls sideways on a 390 px phone"
+    assert row.locator("td").first.evaluate("td => td.getClientRects().length === 1 && td.offsetHeight < 40")
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     # …and works out what a pay rise would mean with the calculator (nothing is stored).
     page.locator("[data-testid=calculator-link]").click()
