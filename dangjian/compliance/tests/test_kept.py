@@ -260,8 +260,8 @@ def test_org_page_shows_since_when_and_the_changes_of_status(
         (before, "pass", TODAY),
     ]
     body = response.content.decode()
-    assert f"自 {TODAY:%Y-%m-%d} 起为此结果" in body
-    assert "结果变化 2 次" in body and "首次评估：" in body
+    assert f"该结果自 {TODAY:%Y-%m-%d} 起保持" in body
+    assert "共变化 2 次" in body and "首次评估：" in body
     # evaluated live (an explicit date), there is no kept history to show
     live = client.get(reverse("compliance:org", args=[tree.a1.pk]), {"as_of": TODAY.isoformat()})
     assert all(i.history is None for i in live.context["items"])
