@@ -666,7 +666,20 @@ def test_todo_panel_on_the_list_is_compact(client, users, tree, fake_engine):
     assert "<html" not in html
     assert "乙一支部" in html and "甲一支部" not in html
     assert [g.org.code for g, _e in response.context["soonest"]] == ["B1", "B1"]
+    assert "最先到期" not in html  # every item shown: nothing more to say
     assert 'hx-get="' + reverse("meetings:todo") in client.get(reverse("meetings:list")).content.decode()
+
+
+def test_the_compact_panel_says_when_it_shows_only_the_items_due_first(
+    client, users, tree, fake_engine, monkeypatch
+):
+    monkeypatch.setattr("dangjian.meetings.views.TODO_COMPACT", 1)
+    client.force_login(users["gongwei"])
+    response = client.get(
+        reverse("meetings:todo"), {"compact": "1", "org": tree.b.pk}, HTTP_HX_REQUEST="true"
+    )
+    assert len(response.context["soonest"]) == 1 and response.context["n_items"] == 2
+    assert "1 个组织 · 2 项，以下为最先到期的 1 项" in response.content.decode()
 
 
 def test_todo_for_a_large_scope_is_summarised_per_unit(client, users, tree, fake_engine, monkeypatch):
