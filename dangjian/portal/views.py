@@ -187,11 +187,14 @@ def _model(object_type: str):
         return None
 
 
-# Audit events about operations rather than one model's rows.
+# Audit events about operations, or about exports of derived tables, rather than one model's rows.
 OPERATION_TYPES = {
     "import": gettext_lazy("数据导入"),
     "seed": gettext_lazy("演示数据"),
     "demo_users": gettext_lazy("演示账号"),
+    "compliance.result": gettext_lazy("合规检查结果"),
+    "dues.ledger": gettext_lazy("党费台账"),
+    "assessment.scheme": gettext_lazy("考核方案"),
 }
 
 

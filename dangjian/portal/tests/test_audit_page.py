@@ -201,3 +201,23 @@ def test_every_action_s_badge_has_a_background(client, users, tree, settings):
     assert all("dj-action" in b.split() for b in badges if "dj-action-" in b)
     css = (settings.BASE_DIR / "static" / "css" / "dangjian.css").read_text(encoding="utf-8")
     assert re.search(r"^\.dj-action \{ background: #[0-9a-f]{6}; \}", css, re.M)
+
+
+def test_every_object_type_the_code_records_has_a_label():
+    """An object type written by the code (a model's label, or an operation's or a derived table's name) is shown by
+    its label on the page, never as "dues.ledger": every literal `object_type="…"` and `export_type = "…"` of the
+    application is checked."""
+    import re
+    from pathlib import Path
+
+    from dangjian.portal.views import type_label
+
+    root = Path(__file__).resolve().parents[2]
+    found = set()
+    for path in root.rglob("*.py"):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        text = path.read_text(encoding="utf-8")
+        found |= set(re.findall(r'(?:object_type=|export_type = |_TYPE = )"([a-z_.]+)"', text))
+    assert {"compliance.result", "dues.ledger", "accounts.user", "import"} <= found
+    assert [t for t in sorted(found) if type_label(t) == t] == []
