@@ -326,7 +326,10 @@ if BEHIND_TLS_PROXY:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_pii": {"()": "dangjian.core.logging.RedactPersonalDataFilter"}},
+    "filters": {
+        "redact_pii": {"()": "dangjian.core.logging.RedactPersonalDataFilter"},
+        "client_error_one_line": {"()": "dangjian.core.logging.ClientErrorOnOneLine"},
+    },
     "formatters": {
         "plain": {
             "()": "dangjian.core.logging.RedactingFormatter",
@@ -339,6 +342,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # a refused request (403, 404) on one line; a server error with its traceback
+        "django.request": {
+            "handlers": ["console"],
+            "level": "INFO",
+            "filters": ["client_error_one_line"],
+            "propagate": False,
+        },
         # a line per task run (the refresh after every write) is noise; failures are still logged
         "django_tasks": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         # every sign-in, failure and lock is in the audit trail (with the client address); axes' lines repeat it
