@@ -705,3 +705,18 @@ def test_the_year_summary_sums_with_the_collector_paused(client, users, tree, br
     response = client.get(reverse("dues:summary"), {"year": TODAY.year})
     assert response.status_code == 200 and [line.label for line in response.context["lines"]][-1] == "合计"
     assert seen == [False] and gc.isenabled()
+
+
+def test_a_single_unpaid_month_is_not_called_a_run(client, users, tree, make_member):
+    """One overdue month unpaid reads "1 个月", not "连续 1 个月"."""
+    m = make_member(tree.a1, name="欠一月")
+    last = add_months(MONTH, -1)
+    declare(m, year=last.year, month=last)
+    login(client, users["branch_a1"])
+    response = client.get(reverse("dues:arrears"))
+    item = next(i for i in response.context["items"] if i.row.member_id == m.pk)
+    assert item.row.consecutive == 1
+    html = response.content.decode()
+    row = html[html.index(f'data-member="{m.pk}"') :]
+    row = row[: row.index("</li>")]
+    assert "1 个月" in row and "连续 1 个月" not in row
