@@ -12,9 +12,16 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from dangjian.compliance.selectors import STATUS_TEXT
+from dangjian.compliance.workbench import period_text
 from dangjian.core.escape import esc
 
 register = template.Library()
+
+
+@register.filter
+def period(value) -> str:
+    """A missing period in words of the active language ("2026年第3季度", "2026年3月"); a meeting's date as it is."""
+    return period_text(str(value))
 
 
 def _status_label(status) -> str:

@@ -58,8 +58,9 @@ def test_branch_admin_records_the_missing_committee_meeting_and_the_rule_passes(
     card = page.locator(f"#rule-{RULE}")
     assert card.get_attribute("data-status") == "fail"
     assert "不符合" in card.locator(".dj-s").inner_text()
-    missing = card.locator(".dj-missing").all_inner_texts()
-    assert missing == [f"{year}-{month:02d}"]
+    missing = card.locator(".dj-missing")
+    assert missing.all_inner_texts() == [f"{year}年{month}月"]
+    assert missing.first.get_attribute("data-period") == f"{year}-{month:02d}"
 
     # 去录入: the entry form opens for this branch with 支部委员会 ticked.
     card.get_by_role("link", name=re.compile("去录入")).click()

@@ -235,9 +235,10 @@ def test_drill_down_explains_a_failure_and_links_to_the_entry_form(client, users
     assert card_status(html, "MTG-THEME-DAY-MONTHLY") == "fail"
     card = html[html.index('id="rule-MTG-THEME-DAY-MONTHLY"') :]
     card = card[: card.find('<details class="dj-card', 1)]  # up to the next rule
-    assert '<span class="badge dj-missing">2026-01</span>' in card
-    assert '<span class="badge dj-missing">2026-03</span>' in card
-    assert "2026-02</span>" not in card
+    # the missing months in words, each with its period
+    assert '<span class="badge dj-missing" data-period="2026-01">2026年1月</span>' in card
+    assert '<span class="badge dj-missing" data-period="2026-03">2026年3月</span>' in card
+    assert 'data-period="2026-02"' not in card
     assert "不符合" in card
     assert f'href="{reverse("meetings:create")}?org={tree.a2.pk}&amp;type=theme_day"' in card
     text = clause_text("（十一）")
@@ -484,3 +485,14 @@ def test_list_parameters_are_shown_joined():
 
     assert _value_label("end_steps", ["talk", "application"]) == "党组织派人谈话、递交入党申请书"
     assert _value_label("months", [1, 2]) == "1、2"
+
+
+def test_missing_periods_are_shown_in_words_and_meeting_dates_as_they_are():
+    from django.utils import translation
+
+    from dangjian.compliance.templatetags.compliance_tags import period
+
+    assert period("2026-Q3") == "2026年第3季度" and period("2026-05") == "2026年5月"
+    assert period("2026") == "2026年度" and period("2026-05-31") == "2026-05-31"  # a quorum rule's meeting
+    with translation.override("en"):
+        assert period("2026-05") == "May 2026" and "年" not in period("2026-Q3")
