@@ -634,8 +634,8 @@ def kept_units(orgs, *, year: int, ruleset: Ruleset) -> dict[str, tuple[int, str
 
 
 def kept_status_counts(orgs, *, year: int, ruleset: Ruleset) -> list[tuple[str, int]]:
-    """(status, count) of the kept results of `orgs`, counted from the results: one query. For a small scope (a
-    branch's home); a large one counts from the 单位 tallies (`kept_counts`)."""
+    """(status, count) of the kept results of `orgs`, counted from the results: one query. For a branch's home (a
+    branch is never a whole 单位); a 党委's or the 工委's scope counts from the 单位 tallies (`kept_counts`)."""
     return list(
         KeptResult.objects.filter(version=ruleset.version, year=year, org__in=_ids(orgs))
         .values_list("status")
