@@ -165,6 +165,23 @@ def mobile_items(
     return items
 
 
+# the members flagged without a record named on the summary page (the count is exact)
+UNRECORDED_SHOWN = 20
+
+
+def flagged_without_stint(members: QuerySet) -> tuple[int, list[Member]]:
+    """Members of `members` on the roll marked 流动党员 (the flag an import or an older record set) without an open
+    外出 record: the count and the first `UNRECORDED_SHOWN` in roll order (two queries). The 分类统计 counts the
+    records, the dashboard the flag: the page names those the records lack, for the branch to record where they
+    went and since when."""
+    open_now = MobileStint.objects.filter(member=OuterRef("pk"), returned_on__isnull=True)
+    flagged = members.filter(is_mobile=True, status=MemberStatus.NORMAL).exclude(Exists(open_now))
+    found = list(
+        flagged.select_related("org").order_by("org__path", "name_pinyin", "name", "pk")[:UNRECORDED_SHOWN]
+    )
+    return (flagged.count() if found else 0), found
+
+
 @lru_cache(maxsize=8)
 def _waiting_sql(where_org: str) -> str:
     """`anything_waiting`'s query for a condition on the organisations `o`, written once per form of the condition

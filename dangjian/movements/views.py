@@ -108,6 +108,7 @@ def summary(request):
             "as_of": as_of,
             "lines": [] if wide else selectors.summary(members, as_of),
             "mobile": [] if wide else selectors.mobile_items(members, as_of),
+            "unrecorded": (0, []) if wide else selectors.flagged_without_stint(members),
             "lost": [] if wide else selectors.lost_items(members, as_of),
         },
     )

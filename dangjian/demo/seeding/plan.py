@@ -53,6 +53,7 @@ from dangjian.demo.seeding.specs import (
     Plan,
     PostSpec,
     Scale,
+    StintSpec,
     allocate,
     cn_number,
     leader_titles,
@@ -612,4 +613,39 @@ def build_plan(scale: str, seed: int = 1, today: dt.date | None = None) -> Plan:
     plan = Builder(spec, seed, today).build()
     plan.meetings = build_meetings(plan, seed)  # the window's organizational life, from its own RNG
     build_dues(plan, seed)  # the window's 党费, from its own RNG
+    plan.stints = build_stints(plan, seed)  # the 流动党员's 外出 records, from their own RNG
     return plan
+
+
+# where members of a municipal organ are sent for a while (挂职, 援派, 借调), inside China: the 流动 rules of the
+# rulebook watch those abroad, which a branch records itself
+DESTINATIONS = (
+    "新疆维吾尔自治区喀什地区（援疆）",
+    "西藏自治区日喀则市（援藏）",
+    "云南省（对口支援挂职）",
+    "贵州省遵义市（对口帮扶挂职）",
+    "江苏省苏州市（长三角合作挂职）",
+    "浙江省嘉兴市（长三角合作挂职）",
+    "本市浦东新区（借调）",
+    "中央和国家机关（借调）",
+)
+RETIREE_DESTINATIONS = (
+    "江苏省南京市（随子女居住）",
+    "浙江省杭州市（随子女居住）",
+    "海南省三亚市（异地居住）",
+    "广东省深圳市（随子女居住）",
+)
+
+
+def build_stints(plan: Plan, seed: int) -> list[StintSpec]:
+    """An open 外出 record for every member marked 流动党员: where they went and since when (one to thirty months
+    before the reference day, never before they joined). Drawn from an RNG of its own, so that the rest of the
+    plan stays as it was."""
+    rng = random.Random(f"dangjian-stints-{seed}")
+    stints = []
+    for i, member in enumerate(plan.members):
+        if member.is_mobile:
+            left_on = max(member.joined_on, plan.today - dt.timedelta(days=rng.randint(30, 900)))
+            places = RETIREE_DESTINATIONS if member.work_status == WorkStatus.RETIRED else DESTINATIONS
+            stints.append(StintSpec(i, rng.choice(places), left_on))
+    return stints

@@ -68,6 +68,17 @@ class HistorySpec:
     new_org: str | None = None
 
 
+@dataclass
+class StintSpec:
+    """A 流动党员's open 外出 record (as MobileStint stores it): every member the plan marks 流动 has one, so that
+    the flag and the 流动 records tell the same (the dashboard and the 分类统计 count the same members)."""
+
+    member: int
+    destination: str
+    left_on: dt.date
+    fixed_place: bool = True
+
+
 @dataclass(frozen=True)
 class KindSpec:
     """One type of a meeting with its attendance (as MeetingKind stores it)."""
@@ -134,6 +145,7 @@ class Plan:
     members: list[MemberSpec] = field(default_factory=list)
     posts: list[PostSpec] = field(default_factory=list)
     history: list[HistorySpec] = field(default_factory=list)
+    stints: list[StintSpec] = field(default_factory=list)
     meetings: list[MeetingSpec] = field(default_factory=list)
     # 党支部 that breach an ORG-* rule on purpose, by breach: "too_few" (fewer than 3 正式党员),
     # "too_many" (over 50 members), "vacant" (no 书记 on the reference date: the successor is not

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import Model
+from django.utils import timezone
 
 from dangjian.accounts.models import User
 from dangjian.assessment.models import FrozenUnit, ManualScore, Round, SelfReview
@@ -29,6 +30,7 @@ from dangjian.dues.models import (
 )
 from dangjian.meetings.models import Absence, Meeting, MeetingKind, parse_reason
 from dangjian.members.models import Member, MemberHistory
+from dangjian.movements.models import MobileStint
 from dangjian.orgs.models import Org, Post, path_segment
 
 Progress = Callable[[str, int, int], None]
@@ -251,6 +253,13 @@ def write_plan(plan: Plan, *, progress: Progress = no_progress) -> dict[str, int
     ]
     columns = ["member_id", "field", "old_value", "new_value", "old_org_id", "new_org_id", "effective_on"]
     insert_rows(MemberHistory, columns, history)
+    created = timezone.now()
+    stints = [
+        (members[st.member], st.destination, False, "", st.fixed_place, st.left_on, None, "", None, created)
+        for st in plan.stints
+    ]
+    stint_columns = ["member_id", "destination", "abroad", "abroad_purpose", "fixed_place", "left_on"]
+    insert_rows(MobileStint, [*stint_columns, "returned_on", "note", "created_by_id", "created_at"], stints)
     counts = {**plan.counts(), "meetings": write_meetings(plan, orgs, members, progress)}
     counts |= write_dues(plan, orgs, members, progress)
     advance_sequences([Org, Member, Meeting])  # their primary keys were assigned here

@@ -387,3 +387,23 @@ def test_as_of_filter_shows_today_by_default(client, users, tree):
             assert f'name="as_of" value="{TODAY.isoformat()}"' in html
         html = client.get(reverse(name), {"as_of": "2026-01-31"}).content.decode()
         assert 'name="as_of" value="2026-01-31"' in html
+
+
+def test_summary_names_the_members_flagged_mobile_without_a_record(client, users, tree, make_member, member):
+    """The dashboard counts the 流动党员 flag, the summary the 外出 records: a member flagged (by an import) without
+    a record is named under the 流动党员 list with a link to record it, and once recorded counts in the table."""
+    flagged = make_member(tree.a1, name="标记流动甲", is_mobile=True)
+    make_member(tree.a2, name="标记流动乙", is_mobile=True)  # outside the branch's scope
+    login(client, users["branch_a1"])
+    html = client.get(reverse("movements:summary")).content.decode()
+    note = html[html.index('data-testid="unrecorded"') :]
+    note = note[: note.index("</div>")]
+    assert "另有 1 名党员" in note and f'href="{reverse("movements:member", args=[flagged.pk])}"' in note
+    assert "标记流动乙" not in html
+    row = html[html.index('data-org="A1"') :]
+    assert '<td class="text-end dj-num" data-k="mobile">0</td>' in row[:600]
+    services.start_stint(actor=users["branch_a1"], member=flagged, destination="援疆", left_on=TODAY)
+    html = client.get(reverse("movements:summary")).content.decode()
+    assert 'data-testid="unrecorded"' not in html
+    row = html[html.index('data-org="A1"') :]
+    assert '<td class="text-end dj-num" data-k="mobile">1</td>' in row[:600]
