@@ -89,3 +89,29 @@ def test_a_committee_admin_goes_from_the_most_behind_branch_to_its_work_list_and
     page.get_by_role("navigation", name="breadcrumb").get_by_role("link", name="工作台").click()
     page.wait_for_url(re.compile(rf"^{re.escape(base)}/$"))
     expect(page.get_by_test_id("rollup")).to_be_visible()
+
+
+def test_on_a_phone_each_behind_organisation_is_one_line_that_opens_its_work_list(
+    live_server, browser_page, users, tree, behind, login
+):
+    """At 390 px the list of the organisations most behind is a line per organisation (its name, a link, with its
+    单位 under it, and the count on the right) instead of a stacked card of four labelled fields each: the 工委's
+    twenty come before the figures within a few screens, with no sideways scrolling."""
+    page, base = browser_page, live_server.url
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("dangwei_a")
+    rows = page.get_by_test_id("rollup").get_by_test_id("rollup-row")
+    expect(rows.first).to_be_visible()
+    for row in rows.all():
+        box = row.bounding_box()
+        assert box is not None and box["height"] < 80, box  # 140 px as four stacked fields
+        count = row.locator("td").nth(2).bounding_box()
+        name = row.locator("td").first.bounding_box()
+        assert count is not None and name is not None
+        assert abs(count["y"] + count["height"] / 2 - (name["y"] + name["height"] / 2)) < 20  # side by side
+        expect(row.get_by_role("link", name="查看待办")).to_be_hidden()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, f"the home page is {width} px wide on a 390 px phone"
+    first = int(rows.first.get_attribute("data-org"))
+    rows.first.get_by_role("link", name=Org.objects.get(pk=first).name).click()
+    page.wait_for_url(f"{base}{reverse('portal:work_org', args=[first])}")
