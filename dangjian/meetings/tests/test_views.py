@@ -893,3 +893,16 @@ def test_absences_over_a_range_too_wide_ask_for_a_narrower_one(
     client.force_login(users["dangwei_a"])  # 甲委's own range: listed
     response = client.get(url)
     assert response.context["wide"] is None and case in response.content.decode()
+
+
+def test_a_date_before_the_branch_was_founded_says_so_instead_of_asking_for_the_roll(client, users, branch, tree):
+    """The roster of a day before the 成立日期 is empty; the form says the date is wrong, not that the roll or the
+    posts need maintaining."""
+    client.force_login(users["branch_a1"])
+    url = reverse("meetings:roster")
+    response = client.get(url, {"org": tree.a1.pk, "date": "2017-06-30", "types": ["assembly"]})
+    html = response.content.decode()
+    assert "2017-06-30 早于甲一支部的成立日期（2018-03-01），请核对会议日期。" in html
+    assert "请先维护党员名册或职务" not in html
+    response = client.get(url, {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly"]})
+    assert 'data-testid="roster-date"' not in response.content.decode()
