@@ -895,7 +895,9 @@ def test_absences_over_a_range_too_wide_ask_for_a_narrower_one(
     assert response.context["wide"] is None and case in response.content.decode()
 
 
-def test_a_date_before_the_branch_was_founded_says_so_instead_of_asking_for_the_roll(client, users, branch, tree):
+def test_a_date_before_the_branch_was_founded_says_so_instead_of_asking_for_the_roll(
+    client, users, branch, tree
+):
     """The roster of a day before the 成立日期 is empty; the form says the date is wrong, not that the roll or the
     posts need maintaining."""
     client.force_login(users["branch_a1"])
