@@ -261,12 +261,12 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [  # the dangjian.accounts.passwords ones read the PASSWORD_* settings at each use
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "dangjian.accounts.passwords.UserAttributeSimilarityValidator"},
     {"NAME": "dangjian.accounts.passwords.MinimumLengthValidator"},
     {"NAME": "dangjian.accounts.passwords.CharacterClassesValidator"},
     {"NAME": "dangjian.accounts.passwords.UsernameValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.CommonPasswordValidator"},
+    {"NAME": "dangjian.accounts.passwords.NumericPasswordValidator"},
     {"NAME": "dangjian.accounts.passwords.HistoryValidator"},
 ]
 

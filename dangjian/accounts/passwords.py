@@ -1,6 +1,8 @@
 """The password rules beyond Django's (AUTH_PASSWORD_VALIDATORS in settings, numbers from settings).
 
 - `MinimumLengthValidator`: Django's, at least PASSWORD_MIN_LENGTH characters;
+- `UserAttributeSimilarityValidator`, `CommonPasswordValidator`, `NumericPasswordValidator`: Django's rules, their
+  messages in the site's voice (您: Django's Chinese catalog says 你);
 - `CharacterClassesValidator`: characters from at least `min_classes` of upper case, lower case, digits and
   other characters (PASSWORD_MIN_CLASSES);
 - `UsernameValidator`: the password does not contain the username (in any case);
@@ -10,6 +12,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import password_validation
 from django.contrib.auth.hashers import Argon2PasswordHasher, check_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -46,6 +49,32 @@ class MinimumLengthValidator:
 
     def get_help_text(self) -> str:
         return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
+
+
+class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
+    """Django's rule with messages in the site's voice (您, as every other page; Django's Chinese catalog says 你)."""
+
+    def get_error_message(self) -> str:
+        return _("密码与%(verbose_name)s过于相似。")
+
+    def get_help_text(self) -> str:
+        return _("密码不能与您的其他个人信息过于相似。")
+
+
+class CommonPasswordValidator(password_validation.CommonPasswordValidator):
+    def get_error_message(self) -> str:
+        return _("这是一个常见密码，请换一个。")
+
+    def get_help_text(self) -> str:
+        return _("密码不能是常见密码。")
+
+
+class NumericPasswordValidator(password_validation.NumericPasswordValidator):
+    def get_error_message(self) -> str:
+        return _("密码不能全部是数字。")
+
+    def get_help_text(self) -> str:
+        return _("密码不能全部是数字。")
 
 
 class CharacterClassesValidator:

@@ -239,3 +239,18 @@ def test_an_older_hash_is_redone_at_the_next_sign_in(settings, make_user):
         user.refresh_from_db()
         assert user.password.startswith("argon2$argon2id$") and user.password != old
         assert f"m={settings.PASSWORD_ARGON2_MEMORY_KIB}," in user.password
+
+
+def test_the_rules_speak_as_the_site_does(db):
+    """Every rule's text on the password pages and its refusal say 您 or nobody, as the rest of the site, never
+    Django's 你; Django's rules keep working under their own names."""
+    from django.contrib.auth.password_validation import password_validators_help_texts
+
+    texts = password_validators_help_texts()
+    assert len(texts) == 7 and not [t for t in texts if "你" in t]
+    assert "密码不能与您的其他个人信息过于相似。" in texts
+    user = User.objects.create_user("wangfang", password=TEST_PASSWORD, first_name="Wangfang")
+    assert "这是一个常见密码，请换一个。" in problems("Password123", user)
+    assert "密码不能全部是数字。" in problems("8402917365", user)
+    assert any(p.startswith("密码与") and p.endswith("过于相似。") for p in problems("Wangfang-2026x", user))
+    assert not [p for p in problems("12345", user) if "你" in p]
