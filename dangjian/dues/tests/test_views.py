@@ -720,3 +720,26 @@ def test_a_single_unpaid_month_is_not_called_a_run(client, users, tree, make_mem
     row = html[html.index(f'data-member="{m.pk}"') :]
     row = row[: row.index("</li>")]
     assert "1 个月" in row and "连续 1 个月" not in row
+
+
+def test_the_year_switch_runs_from_the_year_joined_to_next_year(client, users):
+    """A member's 党费 pages go back to the year they joined and forward to next year (paid ahead), no further:
+    the years beyond held empty pages."""
+    member = users["own_member"]
+    joined, this = member.joined_on.year, TODAY.year
+
+    def links(url, year):
+        body = client.get(url, {"year": year}).content.decode()
+        nav = body[body.index('data-testid="years"') :]
+        nav = nav[: nav.index("</nav>")]
+        return re.findall(r'href="\?year=(\d+)" rel="(prev|next)"', nav)
+
+    for url, user in (
+        (reverse("dues:mine"), "member_a1"),
+        (reverse("dues:member", args=[member.pk]), "branch_a1"),
+    ):
+        login(client, users[user])
+        assert links(url, this) == [(str(this - 1), "prev"), (str(this + 1), "next")]
+        assert links(url, this + 1) == [(str(this), "prev")]
+        assert links(url, this + 5) == [(str(this + 4), "prev")]
+        assert links(url, joined) == [(str(joined + 1), "next")]
