@@ -53,3 +53,19 @@ def name_key(name: str) -> str:
     if name[0] in SURNAMES:  # a Chinese character: its own syllable, the first
         syllables[0] = SURNAMES[name[0]]
     return " ".join(syllables).lower()[:MAX_LENGTH]
+
+
+# at most this many letters of a pinyin search are read (a name's syllables are few)
+SEARCH_LETTERS = 30
+
+
+def search_pattern(query: str) -> str | None:
+    """A regular expression over the stored key (`name_key`) matching the names a pinyin search means, or None when
+    the query is not pinyin (anything but Latin letters and spaces). Each syllable of the name gives a prefix of
+    itself, in order from the first: "wangfang", "wangf", "wf" and "wang f" all find 王芳 ("wang fang"), "wf" finds
+    王芳 and 吴飞 but not 汪涵; the same expression on PostgreSQL and on SQLite (Django gives it a REGEXP)."""
+    letters = "".join(query.split()).lower()
+    if not letters or len(letters) > SEARCH_LETTERS or not letters.isascii() or not letters.isalpha():
+        return None
+    # between two letters of the query: the same syllable goes on, or the rest of it and the space are skipped
+    return "^" + "(?:[a-z]* )?".join(letters)

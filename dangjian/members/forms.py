@@ -209,7 +209,7 @@ class MemberFilterForm(forms.Form):
         self.fields["org"].set_orgs(orgs)
         self.fields["q"].widget.input_type = "search"
         self.fields["q"].widget.attrs.update(
-            {"placeholder": _("按姓名搜索"), "class": "form-control form-control-sm"}
+            {"placeholder": _("姓名或拼音，如 wf"), "class": "form-control form-control-sm"}
         )
         for name in ("org", "category", "work_status", "is_mobile", "status"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"

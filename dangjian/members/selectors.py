@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from dangjian.core.pinyin import name_key
+from dangjian.core.pinyin import name_key, search_pattern
 from dangjian.members import figures
 from dangjian.members.choices import MemberStatus, WorkStatus
 from dangjian.members.models import Member, MemberHistory
@@ -60,8 +60,21 @@ def member_list(user, filters: dict[str, Any]):
         qs = qs.filter(is_mobile=filters["is_mobile"])
     q = (filters.get("q") or "").strip()
     if q:
-        qs = qs.filter(name__icontains=q)
+        qs = qs.filter(name_q(q))
     return qs
+
+
+def name_q(query: str) -> Q:
+    """Members whose name contains `query` or, for a query in Latin letters, whose name it spells in pinyin, in full
+    or by the first letters of its syllables (`core.pinyin.search_pattern`: "wangfang", "wf")."""
+    query = query.strip()
+    found = Q(name__icontains=query)
+    pattern = search_pattern(query)
+    if (
+        pattern is not None
+    ):  # the first letter as a plain prefix too: the expression is tried on those rows only
+        found |= Q(name_pinyin__startswith=pattern[1], name_pinyin__regex=pattern)
+    return found
 
 
 def list_counts(qs) -> dict[str, int]:
@@ -220,8 +233,8 @@ def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool
         .select_related("org")
         .order_by("org__path", "name_pinyin", "name", "id")
     )
-    if q:
-        qs = qs.filter(Q(name__icontains=q.strip()))
+    if q.strip():
+        qs = qs.filter(name_q(q))
     if within or not q:
         qs = qs.filter(org__path__startswith=org.path)
     return list(qs[:limit])

@@ -48,7 +48,7 @@ class MemberSearchSelect(FastSelect):
             ' hx-get="{}" hx-trigger="input changed delay:300ms, search" hx-target="#{}" hx-include="#{}"'
             ' hx-vals=\'{{"field": "{}", "within": "1"}}\'>',
             f"{name}_q",
-            _("输入姓名查找"),
+            _("输入姓名或拼音查找"),
             _("查找党员"),
             select_id,
             reverse("orgs:member_options", args=[self.org_pk]),

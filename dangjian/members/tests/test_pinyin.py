@@ -84,3 +84,50 @@ def test_the_migration_fills_the_key_of_existing_members(tree, make_member):
     Member.objects.update(name_pinyin="")
     migration.fill_name_pinyin(apps, None)
     assert [m.name for m in Member.objects.filter(org=tree.a2)] == PINYIN_ORDER
+
+
+def test_a_search_in_latin_letters_finds_names_by_their_pinyin_or_its_first_letters():
+    from dangjian.core.pinyin import search_pattern
+
+    assert search_pattern("王芳") is None and search_pattern("wf1") is None and search_pattern("  ") is None
+    assert search_pattern("w" * 31) is None
+    names = {
+        "wang fang": "王芳",
+        "wu fei": "吴飞",
+        "wang han": "汪涵",
+        "zeng guo fan": "曾国藩",
+        "tom li": "Tom李",
+    }
+
+    def found(query: str) -> set[str]:
+        import re
+
+        pattern = search_pattern(query)
+        return {name for key, name in names.items() if re.search(pattern, key)}
+
+    assert found("wangfang") == found("WangFang") == found("wang f") == found("wangf") == {"王芳"}
+    assert found("wf") == {"王芳", "吴飞"}
+    assert found("wh") == {"汪涵"} and found("w") == {"王芳", "吴飞", "汪涵"}
+    assert found("zgf") == found("zengguofan") == {"曾国藩"}
+    assert (
+        found("wg") == found("fang") == found("wn") == set()
+    )  # each syllable from its start, the first first
+    assert found("tom") == {"Tom李"}
+
+
+@pytest.mark.django_db
+def test_the_roll_and_the_member_picker_search_by_pinyin_on_either_database(client, users, tree, make_member):
+    for name in ("王芳", "吴飞", "汪涵", "曾国藩"):
+        make_member(tree.a1, name=name)
+    client.force_login(users["branch_a1"])
+
+    def listed(q: str) -> list[str]:
+        page = client.get(reverse("members:list"), {"q": q}).context["page"]
+        return sorted(m.name for m in page.object_list)
+
+    assert listed("wf") == ["吴飞", "王芳"] and listed("wangfang") == ["王芳"]
+    assert listed("zgf") == ["曾国藩"] and listed("王") == ["王芳"] and listed("wg") == []
+    picker = client.get(
+        reverse("orgs:member_options", args=[tree.a1.pk]), {"member_q": "wh"}
+    ).content.decode()
+    assert "汪涵" in picker and "王芳" not in picker
