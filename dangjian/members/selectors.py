@@ -70,9 +70,9 @@ def name_q(query: str) -> Q:
     query = query.strip()
     found = Q(name__icontains=query)
     pattern = search_pattern(query)
-    if (
-        pattern is not None
-    ):  # the first letter as a plain prefix too: the expression is tried on those rows only
+    if pattern is not None:
+        # the query's first letter (the pattern's after "^") as a plain prefix too: the expression is tried on
+        # those rows only
         found |= Q(name_pinyin__startswith=pattern[1], name_pinyin__regex=pattern)
     return found
 
@@ -233,7 +233,8 @@ def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool
         .select_related("org")
         .order_by("org__path", "name_pinyin", "name", "id")
     )
-    if q.strip():
+    q = q.strip()
+    if q:
         qs = qs.filter(name_q(q))
     if within or not q:
         qs = qs.filter(org__path__startswith=org.path)

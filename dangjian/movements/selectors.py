@@ -170,10 +170,10 @@ UNRECORDED_SHOWN = 20
 
 
 def flagged_without_stint(members: QuerySet) -> tuple[int, list[Member]]:
-    """Members of `members` on the roll marked 流动党员 (the flag an import or an older record set) without an open
-    外出 record: the count and the first `UNRECORDED_SHOWN` in roll order (one query, two when there are any). The 分类统计 counts the
-    records, the dashboard the flag: the page names those the records lack, for the branch to record where they
-    went and since when."""
+    """Members of `members` on the roll marked 流动党员 (the flag an import or the member form set) without an open
+    外出 record: the count and the first `UNRECORDED_SHOWN` in roll order (one query, two when there are any). The
+    分类统计 counts the records, the dashboard the flag: the page names those the records lack, for the branch to
+    record where they went and since when."""
     open_now = MobileStint.objects.filter(member=OuterRef("pk"), returned_on__isnull=True)
     flagged = members.filter(is_mobile=True, status=MemberStatus.NORMAL).exclude(Exists(open_now))
     found = list(
