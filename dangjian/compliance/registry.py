@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, NamedTuple
 
@@ -39,14 +39,33 @@ class EvidenceRef(NamedTuple):
     id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class _NoItems(list):
+    """The one empty list shared by every outcome and result without missing periods or without evidence (a city's
+    evaluation has 100,000 and 90,000 of them: 14 MB of empty lists otherwise). Equal to [] and, being shared,
+    unchangeable."""
+
+    __slots__ = ()
+
+    def _shared(self, *args, **kwargs):
+        raise TypeError("a result's empty list is shared: make a new list to change it")
+
+    append = extend = insert = remove = pop = clear = sort = reverse = _shared
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _shared
+
+
+NO_ITEMS: list = _NoItems()
+
+
+class Outcome(NamedTuple):
+    """What a check says of one organisation. A tuple (made in a third of the time of a frozen dataclass: a city's
+    evaluation makes 115,000), its lists empty and shared unless given."""
+
     status: str
     # rendered in the viewer's language when shown (core.messages); a plain str is shown as it is
     message: Message | str
-    missing: list[str] = field(default_factory=list)
+    missing: list[str] = NO_ITEMS
     # ids of the records the result rests on, of the check kind's evidence kind (or EvidenceRef items)
-    evidence: list[Any] = field(default_factory=list)
+    evidence: list[Any] = NO_ITEMS
 
 
 @dataclass(frozen=True)
@@ -153,9 +172,10 @@ def typed_evidence(kind: CheckKind, evidence: Iterable[Any]) -> list[EvidenceRef
     """The outcome's evidence as (kind, id) pairs: plain ids are of the check kind's evidence kind."""
     refs = []
     default = kind.evidence
+    new, ref = tuple.__new__, EvidenceRef
     for item in evidence:
         if type(item) is int and default:  # the common case, first (a city's evaluation types millions)
-            refs.append(_ref((default, item)))
+            refs.append(new(ref, (default, item)))  # without NamedTuple's keyword-handling constructor
         elif isinstance(item, EvidenceRef):
             refs.append(item)
         elif isinstance(item, tuple) and len(item) == 2:
@@ -165,10 +185,6 @@ def typed_evidence(kind: CheckKind, evidence: Iterable[Any]) -> list[EvidenceRef
                 raise ValueError(f"check {kind.name!r} gives evidence ids but declares no evidence kind")
             refs.append(EvidenceRef(kind.evidence, int(item)))
     return refs
-
-
-def _ref(pair: tuple[str, int]) -> EvidenceRef:
-    return tuple.__new__(EvidenceRef, pair)  # without NamedTuple's keyword-handling constructor
 
 
 # --- labels for the pages -------------------------------------------------------------------------------
