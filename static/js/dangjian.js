@@ -1,12 +1,14 @@
 /* Behaviour shared by every page, without inline script (the Content-Security-Policy allows none):
-   a form with data-confirm asks before it is submitted, a control with data-autosubmit submits its form
+   a form or a submit button with data-confirm asks before it is submitted, a control with data-autosubmit submits its form
    when changed, a button with data-print prints the page, a link with data-dj-pick-all ticks the collection sheet's rows; a search in a picker of a large scope
    (orgs.widgets.OrgSearchSelect, members.widgets.MemberSearchSelect) that replaced its select's options is a
    change of that select (what follows the select — a roster, a hint — follows the search's choice). */
 (function () {
   document.addEventListener("submit", function (event) {
-    var form = event.target.closest("form[data-confirm]");
-    if (form && !window.confirm(form.getAttribute("data-confirm"))) {
+    // the button that submitted asks its own question (one form, several actions), else the form's
+    var button = event.submitter && event.submitter.closest("[data-confirm]");
+    var asking = button || event.target.closest("form[data-confirm]");
+    if (asking && !window.confirm(asking.getAttribute("data-confirm"))) {
       event.preventDefault();
     }
   }, true);
