@@ -96,7 +96,9 @@ def work_org(request, pk: int):
         context.update(_work_context(request, workbench.work_list(request.user, org=org)))
         context["tier_history"] = tier_history(org)
     else:
-        context["rollup"] = workbench.rollup(request.user, root=org)
+        rollup = workbench.rollup(request.user, root=org)
+        # an organisation without organisations below it (a 党组) has its own items only: no empty roll-up above them
+        context["rollup"] = rollup if rollup.total_orgs else None
         context.update(_work_context(request, workbench.own_work(org)))
     return render(request, "core/work_org.html", context)
 

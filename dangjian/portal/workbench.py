@@ -5,6 +5,7 @@ kept compliance results and 待办 (compliance.workbench) and the items each dom
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -135,24 +136,31 @@ def rollup(user, *, root: Org | None = None, on: dt.date | None = None) -> Rollu
         if n and parent_id in overdue:
             overdue[parent_id] += n
     units: dict[str, UnitRow] = {}
-    tops: dict[
-        str, tuple[int, int]
-    ] = {}  # 单位 → (depth, id) of its highest organisation, the first in path order
+    paths: dict[str, list[str]] = defaultdict(list)  # 单位 → its rows' paths
+    highest: dict[
+        str, tuple[int, list[int]]
+    ] = {}  # 单位 → (the least depth, its organisations at that depth)
     for pk, n in overdue.items():
         name, depth = facts[pk][_UNIT] or "", facts[pk][_DEPTH]
         unit = units.setdefault(name, UnitRow(name))
         unit.orgs += 1
         unit.overdue += n
         unit.behind += int(n > 0)
-        if name not in tops or depth < tops[name][0]:
-            tops[name] = (depth, pk)
+        paths[name].append(facts[pk][_PATH])
+        if name not in highest or depth < highest[name][0]:
+            highest[name] = (depth, [pk])
+        elif depth == highest[name][0]:
+            highest[name][1].append(pk)
+    # the drill-down of a unit: of its highest organisations, the one holding most of its rows (its 机关党委, not
+    # the 党组 beside it, whose page has no organisations below it), the first in path order on a tie
+    tops = {
+        name: max(pks, key=lambda pk, name=name: sum(p.startswith(facts[pk][_PATH]) for p in paths[name]))
+        for name, (_depth, pks) in highest.items()
+    }
     ranked = sorted(overdue, key=lambda pk: (-overdue[pk], facts[pk][_PATH]))
     shown = [pk for pk in ranked if overdue[pk]][:ROLLUP_ROWS]
-    by_id = {
-        pk: Org.from_db(orgs.db, ROLLUP_FIELDS, facts[pk])
-        for pk in {*shown, *(pk for _depth, pk in tops.values())}
-    }
-    for name, (_depth, pk) in tops.items():
+    by_id = {pk: Org.from_db(orgs.db, ROLLUP_FIELDS, facts[pk]) for pk in {*shown, *tops.values()}}
+    for name, pk in tops.items():
         units[name].top = by_id[pk]
     return Rollup(
         rows=[RollupRow(by_id[pk], overdue[pk]) for pk in shown],

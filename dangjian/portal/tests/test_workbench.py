@@ -291,7 +291,13 @@ def test_a_committee_drills_down_by_unit_then_branch(client, users, tree, make_m
     client.force_login(users["gongwei"])
     home = client.get(reverse("dashboard"))
     units = {u.name: u for u in home.context["rollup"].units}
-    assert units["甲委"].top.pk in (tree.a.pk, tree.a_dz.pk)
+    # the unit's drill-down is its 机关党委, which holds its branches, not the 党组 beside it
+    assert units["甲委"].top.pk == tree.a.pk
+    assert reverse("portal:work_org", args=[tree.a.pk]) in home.content.decode()
+    party_group = client.get(reverse("portal:work_org", args=[tree.a_dz.pk]))
+    assert party_group.status_code == 200
+    assert party_group.context["rollup"] is None  # nothing below it: its own items only
+    assert 'data-testid="rollup"' not in party_group.content.decode()
     assert reverse("portal:work_org", args=[units["乙委"].top.pk]) in home.content.decode()
 
     page = client.get(reverse("portal:work_org", args=[tree.a.pk]))
