@@ -25,6 +25,7 @@ from dangjian.compliance.registry import (
     register_area,
     register_param_labels,
     register_short_titles,
+    register_value_labels,
 )
 from dangjian.core.messages import Join, Message
 from dangjian.elections import facts as _elections_facts  # noqa: F401  (registers the "elections" provider)
@@ -451,6 +452,7 @@ register_param_labels(
         "congress_from": _l("可召开党员代表大会的党员人数"),
     }
 )
+register_value_labels("basis", {"expected": _l("应到会人数"), "present": _l("实到会人数")})
 
 
 # the overview's column headings

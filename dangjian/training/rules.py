@@ -22,6 +22,7 @@ from dangjian.compliance.registry import (
     register_area,
     register_param_labels,
     register_short_titles,
+    register_value_labels,
 )
 from dangjian.training import facts as _training_facts  # noqa: F401  (registers the "training" provider)
 from dangjian.training import logic
@@ -129,6 +130,8 @@ register_param_labels(
         "platforms": _l("计入的学习平台"),
     }
 )
+register_value_labels("levels", dict(TrainingLevel.choices))
+register_value_labels("platforms", dict(Platform.choices))
 
 
 # the overview's column headings

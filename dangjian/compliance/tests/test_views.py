@@ -487,6 +487,24 @@ def test_list_parameters_are_shown_joined():
     assert _value_label("months", [1, 2]) == "1、2"
 
 
+def test_no_parameter_of_any_rulebook_is_shown_by_its_code():
+    """The rulebook page shows every parameter's value in words (学习强国, 应到会人数), never the value the rulebook
+    file holds (xuexi, expected): those are for the file's authors, not the 党务干部 reading the page."""
+    from django.utils import translation
+
+    from dangjian.compliance.rulebook import list_versions, load_ruleset
+    from dangjian.compliance.selectors import _value_label
+
+    shown = []
+    with translation.override("zh-hans"):
+        for version in list_versions():
+            for rule in load_ruleset(version).rules:
+                shown += [(rule.id, key, _value_label(key, value)) for key, value in rule.params.items()]
+    assert len(shown) > 100
+    assert [s for s in shown if re.search(r"[A-Za-z_]{2,}", s[2])] == []
+    assert ("TRAIN-MEMBER-HOURS", "platforms", "学习强国、上海干部在线学习") in shown
+
+
 def test_missing_periods_are_shown_in_words_and_meeting_dates_as_they_are():
     from django.utils import translation
 
