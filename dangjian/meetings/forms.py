@@ -112,6 +112,10 @@ class PersonChoiceField(forms.ChoiceField):
 
     def __init__(self, **kwargs):
         super().__init__(required=False, **kwargs)
+        # Django's own message names the option's value (a member id)
+        self.error_messages["invalid_choice"] = _(
+            "所选人员不是该组织在会议日期的应到人员或职务人员，请重新选择。"
+        )
         self.set_people([])
 
     def set_people(self, people: Iterable[tuple[int, str]]) -> None:

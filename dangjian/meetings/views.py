@@ -55,9 +55,12 @@ def _roster(
     dependent choices (types allowed for the organisation, host and lecturer options)."""
     org = form.current_org()
     absent, reasons = form.current_absentees()
-    view = selectors.roster_view(
-        org, form.current_date(), form.current_types(), absent=absent, reasons=reasons
-    )
+    day = form.current_date()
+    if day is None and form.is_bound and "refresh" not in form.data:
+        # a form sent with its date cleared or mistyped: the roster of the date it had (the record's, else today)
+        # keeps the ticked absentees, their reasons and the host, and the form asks for the date alone
+        day = form.initial.get("date") or dt.date.today()
+    view = selectors.roster_view(org, day, form.current_types(), absent=absent, reasons=reasons)
     form.limit_types(org)
     people = list(view.people)
     for extra in keep:

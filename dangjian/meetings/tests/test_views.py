@@ -908,3 +908,33 @@ def test_a_date_before_the_branch_was_founded_says_so_instead_of_asking_for_the_
     assert "请先维护党员名册或职务" not in html
     response = client.get(url, {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly"]})
     assert 'data-testid="roster-date"' not in response.content.decode()
+
+
+def test_a_cleared_date_asks_for_the_date_alone_and_keeps_the_roster_ticks_and_host(
+    client, users, branch, tree
+):
+    """A date cleared (or mistyped) in a filled form: the error is the date's alone — not the host's "7 不在可用的选项中"
+    naming a member id — and the ticked absentees, their reasons and the host are still there to submit again."""
+    client.force_login(users["branch_a1"])
+    absentee = branch["宣传"]
+    before = state()
+    response = client.post(
+        reverse("meetings:create"),
+        post_data(
+            tree.a1,
+            date="",
+            host=str(branch["书记"].pk),
+            absentees=[str(absentee.pk)],
+            **{f"reason_kind_{absentee.pk}": "sick", f"reason_{absentee.pk}": "住院"},
+        ),
+    )
+    assert response.status_code == 200 and state() == before
+    errors = response.context["form"].errors
+    assert set(errors) == {"date"}
+    html = response.content.decode()
+    assert "不在可用的选项中" not in html and "选择一个有效的选项" not in html
+    rows = {r.member_id: r for r in response.context["roster"].rows}
+    assert rows[absentee.pk].absent and rows[branch["书记"].pk].absent is False
+    assert "住院" in html
+    assert response.context["form"]["host"].value() == str(branch["书记"].pk)
+    assert f'<option value="{branch["书记"].pk}" selected' in html
