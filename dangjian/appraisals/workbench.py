@@ -62,6 +62,7 @@ def open_appraisals(user, org, on: dt.date) -> list[WorkItem]:
                 on > year_end,
                 _("%(title)s：下载述职报告数据部分，补充后上传定稿。") % {"title": s.campaign.title},
                 link=Link(reverse("appraisals:subject", args=[s.pk]), _("办理"), primary=True),
+                stands_for="appraisal_annual",  # its 未上传述职报告, said with whose report
             )
         )
     return items

@@ -69,6 +69,9 @@ class WorkItem:
     link: Link | None = None  # the one button: the page that settles it (only pages the viewer may open)
     since: dt.date | None = None  # a failed result without a day of its own: since when it has failed
     rule_id: str = ""
+    # a provider's item that is what a check kind's result asks of the organisation, said more precisely
+    # ("上传某某的述职报告" for appraisal_annual's 未上传述职报告): the work list shows it instead of that rule's item
+    stands_for: str = ""
 
     @property
     def period_label(self) -> str:

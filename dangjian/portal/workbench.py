@@ -74,10 +74,14 @@ def work_list(user, *, org: Org | None = None, on: dt.date | None = None) -> Wor
     """What the organisations the user administers (within `org`'s subtree when given) must do: the kept
     results' and 待办's items and every registered provider's, overdue first, then by due date."""
     on = on or dt.date.today()
-    found = WorkList(workbench.kept_items(_orgs(user, org, on), on=on, ruleset=load_ruleset()))
-    for provider in workbench.PROVIDERS.values():
-        found.items.extend(provider(user, org, on))
-    return found.sorted()
+    ruleset = load_ruleset()
+    kept_items = workbench.kept_items(_orgs(user, org, on), on=on, ruleset=ruleset)
+    provided = [item for provider in workbench.PROVIDERS.values() for item in provider(user, org, on)]
+    # a provider's item standing for a check kind's result replaces that result's item in its organisation
+    covered = {(i.stands_for, i.org.id) for i in provided if i.stands_for}
+    kind_of = {rule.id: rule.check for rule in ruleset.rules}
+    kept_items = [i for i in kept_items if (kind_of.get(i.rule_id), i.org.id) not in covered]
+    return WorkList(kept_items + provided).sorted()
 
 
 # --- the roll-up of a 党委/工委 -------------------------------------------------------------------------------

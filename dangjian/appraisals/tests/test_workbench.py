@@ -31,3 +31,19 @@ def test_the_campaign_and_the_upload_are_on_the_work_lists(party, campaign, djan
     s = services.upload_report(actor=party.a1, subject=s, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
     assert open_appraisals(party.a1, None, TODAY) == []
     s.report.delete(save=False)
+
+
+def test_the_upload_stands_for_the_rules_item_of_its_branch_only(party, campaign):
+    """The branch's 待办 says 上传赵书记的述职报告 once: the rule's own item (书记每年述职并接受评议 · 未上传述职报告)
+    is the same work and is not listed beside it; a branch of no campaign keeps the rule's item."""
+    from dangjian.compliance import kept
+    from dangjian.orgs.models import Org
+    from dangjian.portal.workbench import work_list
+
+    kept.refresh(Org.objects.all(), on=TODAY)
+    items = work_list(party.a1, on=TODAY).items
+    mine = [i for i in items if i.org.id == party.tree.a1.pk and i.category == "appraisals"]
+    assert [i.title for i in mine] == ["上传赵书记的述职报告"]
+    assert not [i for i in items if i.rule_id == "EVAL-SHUZHI-ANNUAL" and i.org.id == party.tree.a1.pk]
+    elsewhere = work_list(party.foreign, on=TODAY).items  # 乙一, in no campaign: the rule's item stays
+    assert [i.rule_id for i in elsewhere if i.category == "appraisals"] == ["EVAL-SHUZHI-ANNUAL"]
