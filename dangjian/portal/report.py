@@ -74,6 +74,11 @@ class ReportData:
     def dues_rate(self) -> Decimal | None:
         return (self.dues_paid * 100 / self.dues_due).quantize(Decimal("0.1")) if self.dues_due else None
 
+    @property
+    def failing(self) -> int:
+        """The kept results failing as of the report's day."""
+        return sum(line.counts.get("fail", 0) for line in self.rules)
+
 
 def report_data(org: Org, year: int, *, on: dt.date | None = None) -> ReportData:
     as_of = clamp_as_of(year, on or dt.date.today())
@@ -234,9 +239,19 @@ def report_docx(data: ReportData) -> bytes:
                 for line in data.rules
             ],
         )
+        # the changes the kept results recorded after their first evaluation of the year, beside where they stand
+        # now: "0 put right, 0 newly failing" alone read as if nothing failed
         doc.add_paragraph(
-            _("本年度整改到位%(right)s项次，新出现不符合%(fail)s项次。")
-            % {"right": data.put_right, "fail": data.newly_failing}
+            _(
+                "截至%(day)s不符合%(open)s项次。检查结果首次保存以来，本年度整改到位%(right)s项次，"
+                "新出现不符合%(fail)s项次。"
+            )
+            % {
+                "day": f"{data.as_of:%Y-%m-%d}",
+                "open": data.failing,
+                "right": data.put_right,
+                "fail": data.newly_failing,
+            }
         )
         if data.changes:
             _table(

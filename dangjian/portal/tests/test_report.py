@@ -92,6 +92,11 @@ def test_the_documents_figures_are_the_records(client, users, tree, year_of_work
     assert len(rule_rows) == len(data.rules) > 10
     theme = next(line for line in data.rules if line.rule_id == "MTG-THEME-DAY-MONTHLY")
     assert sum(theme.counts.values()) == 1  # 甲一 only (a 党小组 has no theme days)
+    # where the results stand, beside the changes since their first evaluation (none here: "0 and 0" alone read as
+    # if nothing failed)
+    failing = sum(line.counts.get("fail", 0) for line in data.rules)
+    assert failing > 0 and (data.put_right, data.newly_failing) == (0, 0)
+    assert f"不符合{failing}项次。检查结果首次保存以来，本年度整改到位0项次" in body
     event = AuditEvent.objects.filter(action="export").latest("pk")
     assert event.actor == users["branch_a1"] and event.org_path == tree.a1.path
 
