@@ -88,6 +88,7 @@ def scheme(request):
             "years": years,
             "year": year,
             "automatic": automatic,
+            "scored_by": load_ruleset().version,  # the kept results the rounds score are of the current rulebook
         },
     )
 

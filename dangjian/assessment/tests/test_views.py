@@ -30,6 +30,10 @@ def test_the_scheme_page_shows_every_indicator_and_how_it_is_scored(client, user
     assert ">MTG-COMMITTEE-MONTHLY<" not in html
     assert re.search(r'data-testid="automatic">58 分，由平台记录得出，无需填报', html)
     assert "最近三个月三会一课无缺项" in html and "sha256:" in html
+    # written against 第 6 版, scored by the current rulebook's kept results (what the rounds' pages say): both named
+    current = load_ruleset().version
+    assert current != 6
+    assert f"计分读取当前规则库第 {current} 版的检查结果，方案所依据的规则均在其中。" in html
 
 
 def test_the_2027_scheme_shows_the_appraisal_bands(client, users):
