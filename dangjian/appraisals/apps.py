@@ -9,3 +9,8 @@ class AppraisalsConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.appraisals import rules, workbench  # noqa: F401  (check kind, workbench provider)
+        from dangjian.core.audit import register_snapshot_labels
+
+        register_snapshot_labels(
+            "appraisals.subject", {"file": _("述职报告文件"), "uploaded_on": _("上传日期")}
+        )

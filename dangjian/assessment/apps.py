@@ -8,3 +8,8 @@ class AssessmentConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.assessment import workbench  # noqa: F401  (the 整顿 of 后进 branches on the work list)
+        from dangjian.core.audit import register_snapshot_labels
+
+        register_snapshot_labels(
+            "assessment.round", {"contest": _("提出异议"), "claimed": _("认为应得的分数")}
+        )

@@ -21,6 +21,22 @@ CHANGE_LISTENERS: list[Callable[[str], None]] = []
 WRITE_ACTIONS = frozenset({"create", "update", "delete", "import"})
 
 
+# What the audit page shows for the keys of a service's snapshot that are not a field of the event's model (a
+# training's "completed", a development step's "step"), and for values that are codes of a list kept outside the
+# model (a step's key): registered by the app that writes them. object type → key → label; (object type, key) →
+# a function from the value to its text.
+SNAPSHOT_LABELS: dict[str, dict[str, Any]] = {}
+SNAPSHOT_VALUES: dict[tuple[str, str], Callable[[Any], str]] = {}
+
+
+def register_snapshot_labels(
+    object_type: str, labels: dict[str, Any], *, values: dict[str, Callable[[Any], str]] | None = None
+) -> None:
+    SNAPSHOT_LABELS.setdefault(object_type, {}).update(labels)
+    for key, shown in (values or {}).items():
+        SNAPSHOT_VALUES[(object_type, key)] = shown
+
+
 def changed(org_path: str) -> None:
     """Records of the organisation at `org_path` changed (besides the one an audit event names: a member's
     former branch after a move)."""

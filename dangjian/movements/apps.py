@@ -8,4 +8,7 @@ class MovementsConfig(AppConfig):
     verbose_name = _("党员状态与流动")
 
     def ready(self) -> None:
+        from dangjian.core.audit import register_snapshot_labels
         from dangjian.movements import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
+
+        register_snapshot_labels("movements.mobilecontact", {"member": _("党员")})  # the audit page

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cache
+from typing import Any
 
 from django import forms
 from django.apps import apps
@@ -26,6 +27,7 @@ from dangjian.accounts.web import admin_required
 from dangjian.assessment.selectors import tier_history, tier_movement
 from dangjian.assessment.workbench import lagging_branches
 from dangjian.compliance.workbench import CATEGORIES
+from dangjian.core.audit import SNAPSHOT_LABELS, SNAPSHOT_VALUES
 from dangjian.core.downloads import personal_data, record_export
 from dangjian.core.models import AuditEvent
 from dangjian.evaluations.forms import own_self_form
@@ -215,6 +217,9 @@ def type_label(object_type: str) -> str:
 
 
 def field_label(object_type: str, name: str) -> str:
+    registered = SNAPSHOT_LABELS.get(object_type, {}).get(name)
+    if registered is not None:
+        return str(registered)
     model = _model(object_type)
     if model is None:
         return name
@@ -240,6 +245,74 @@ def _show(value) -> str:
     return str(value)
 
 
+@cache
+def _value_kind(object_type: str, name: str) -> tuple[str, Any]:
+    """How a snapshot value of the field is shown: ("value", text function) registered by its app, ("choices",
+    value → label) of a field with choices, ("record", related model) of a foreign key (its id names a record),
+    or ("", None) as it is."""
+    shown = SNAPSHOT_VALUES.get((object_type, name))
+    if shown is not None:
+        return "value", shown
+    model = _model(object_type)
+    if model is None:
+        return "", None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return "", None
+    if (field.many_to_one or field.one_to_one) and field.concrete and field.related_model is not None:
+        return "record", field.related_model
+    if getattr(field, "choices", None):
+        return "choices", {str(value): label for value, label in field.flatchoices}
+    return "", None
+
+
+def _record_names(related: dict[Any, set[int]]) -> dict[tuple[Any, int], str]:
+    """The names of the records that the page's foreign-key values name: one query per related model."""
+    names: dict[tuple[Any, int], str] = {}
+    for model, ids in related.items():
+        has_name = any(f.name == "name" for f in model._meta.concrete_fields)
+        rows = model._default_manager.filter(pk__in=sorted(ids))
+        for record in rows.only("pk", "name") if has_name else rows:
+            names[(model, record.pk)] = record.name if has_name else str(record)
+    return names
+
+
+def audit_diffs(events) -> None:
+    """Each event's `diff`: (label, before, after) of every changed key, the values in words — a choice by its label,
+    a record named by its id by its name (`#id` once it is gone), a code its app registered by its text."""
+    changes = [(event, event.changed_fields()) for event in events]
+    related: dict[Any, set[int]] = {}
+    for event, fields in changes:
+        for name, before, after in fields:
+            kind, model = _value_kind(event.object_type, name)
+            if kind == "record":
+                related.setdefault(model, set()).update(v for v in (before, after) if type(v) is int)
+    names = _record_names(related)
+
+    def shown(object_type: str, name: str, value) -> str:
+        kind, how = _value_kind(object_type, name)
+        if value is None or value == "":
+            return "—"
+        if kind == "value":
+            return str(how(value))
+        if kind == "choices" and isinstance(value, str):
+            return str(how.get(value, value))
+        if kind == "record" and type(value) is int:
+            return names.get((how, value), f"#{value}")
+        return _show(value)
+
+    for event, fields in changes:
+        event.diff = [
+            (
+                field_label(event.object_type, name),
+                shown(event.object_type, name, before),
+                shown(event.object_type, name, after),
+            )
+            for name, before, after in fields
+        ]
+
+
 @login_required
 @require_GET
 def audit_log(request):
@@ -259,8 +332,5 @@ def audit_log(request):
     page = Paginator(events.order_by("-at", "-id"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
         event.type_label = type_label(event.object_type)
-        event.diff = [
-            (field_label(event.object_type, name), _show(before), _show(after))
-            for name, before, after in event.changed_fields()
-        ]
+    audit_diffs(page)
     return render(request, "core/audit_log.html", {"nav": "audit", "form": form, "page": page})

@@ -8,4 +8,7 @@ class TrainingConfig(AppConfig):
     verbose_name = _("培训与学习")
 
     def ready(self) -> None:
+        from dangjian.core.audit import register_snapshot_labels
         from dangjian.training import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
+
+        register_snapshot_labels("training.training", {"completed": _("已完成培训")})  # the audit page

@@ -135,7 +135,46 @@ def test_a_diff_of_a_reverse_relation_is_labelled_with_the_related_records(clien
     assert response.status_code == 200
     [event] = response.context["page"]
     # (the order of a snapshot's keys is the database's: jsonb sorts them)
-    assert sorted(label for label, _before, _after in event.diff) == ["completed", "参训人员"]
+    assert sorted(label for label, _before, _after in event.diff) == ["参训人员", "已完成培训"]
+
+
+def test_a_diffs_codes_and_record_ids_read_as_words(client, users, tree, make_member):
+    """The 审计管理员 reads a development case's 当前阶段 and 状态 by their labels (not applicant → activist), its 党员
+    by name (not — → 203, an id; one gone since by #id), a step's key by the workflow's name for it, and a
+    snapshot's key of no field by its app's label (步骤名称, not step); with one query per related model."""
+    from dangjian.core import audit
+
+    member = make_member(tree.a1, name="入党甲")
+    audit.record(
+        actor=None,
+        action="update",
+        object_type="pipeline.developmentcase",
+        object_id="1",
+        object_repr="入党甲",
+        org_path=tree.a1.path,
+        before={"stage": "applicant", "status": "open", "member": None, "org": 999_999},
+        after={"stage": "activist", "status": "admitted", "member": member.pk, "org": tree.a1.pk},
+    )
+    audit.record(
+        actor=None,
+        action="create",
+        object_type="pipeline.casestep",
+        object_id="1",
+        object_repr="入党甲",
+        org_path=tree.a1.path,
+        after={"step": "递交入党申请书", "key": "application"},
+    )
+    client.force_login(users["branch_a1"])
+    response = client.get(URL, {"object_type": "pipeline.developmentcase"})
+    [event] = response.context["page"]
+    assert sorted(event.diff) == [
+        ("党员", "—", "入党甲"),
+        ("党支部", "#999999", "甲一支部"),
+        ("当前阶段", "入党申请人", "入党积极分子"),
+        ("状态", "培养中", "预备期"),
+    ]
+    step = client.get(URL, {"object_type": "pipeline.casestep"}).context["page"][0]
+    assert sorted(step.diff) == [("步骤", "—", "递交入党申请书"), ("步骤名称", "—", "递交入党申请书")]
 
 
 def project_models():
@@ -221,3 +260,34 @@ def test_every_object_type_the_code_records_has_a_label():
         found |= set(re.findall(r'(?:object_type=|export_type = |_TYPE = )"([a-z_.]+)"', text))
     assert {"compliance.result", "dues.ledger", "accounts.user", "import"} <= found
     assert [t for t in sorted(found) if type_label(t) == t] == []
+
+
+def test_record_names_are_read_once_per_related_model(client, users, tree, make_member):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from dangjian.core import audit
+
+    def events(n: int) -> None:
+        for i in range(n):
+            member = make_member(tree.a1, name=f"党员{i}")
+            audit.record(
+                actor=None,
+                action="update",
+                object_type="movements.transfer",
+                object_id=str(i),
+                object_repr=member.name,
+                org_path=tree.a1.path,
+                before={"member": member.pk, "from_org": tree.a1.pk, "state": "pending"},
+                after={"member": member.pk, "from_org": tree.a2.pk, "state": "accepted"},
+            )
+
+    client.force_login(users["gongwei"])
+    events(1)
+    with CaptureQueriesContext(connection) as one:
+        client.get(URL, {"object_type": "movements.transfer"})
+    events(20)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(URL, {"object_type": "movements.transfer"}).context["page"]
+    assert len(page) == 21 and len(many.captured_queries) == len(one.captured_queries)
+    assert ("转出组织", "甲一支部", "甲二支部") in page[0].diff
