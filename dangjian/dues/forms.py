@@ -143,12 +143,35 @@ class PaymentForm(forms.Form):
         help_text=_("所属月份已登记过缴费、本次为再次缴纳（如补足差额）时勾选；否则视为重复登记。"),
     )
 
+    is_extra = forms.BooleanField(
+        label=_("自愿多交"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+        help_text=_(
+            "党员自愿多交的党费单独登记，不计入所属月份的应交；一次自愿多交 1000 元以上的，全额上缴中央。"
+        ),
+    )
+
     def clean(self):
         data = super().clean()
         first, last = data.get("first_month"), data.get("last_month")
         if first is not None:
             data["months"] = f"{first:%Y-%m}" if last is None else f"{first:%Y-%m}~{last:%Y-%m}"
         return data
+
+
+class VoidPaymentForm(forms.Form):
+    """撤销 a payment recorded by mistake (the member's 党费 page): which one, and why (kept in the audit trail)."""
+
+    void = id_field(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        max_length=200,
+        error_messages={"required": _("请填写撤销原因。")},
+        widget=forms.TextInput(
+            attrs={"class": "form-control form-control-sm", "placeholder": _("如：金额录错")}
+        ),
+    )
 
 
 _day_of_month = lazy(lambda d: _g("每月%(d)s日") % {"d": d}, str)

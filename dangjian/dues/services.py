@@ -17,7 +17,7 @@ from dangjian.accounts.scope import require_org
 from dangjian.core import audit
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues import snapshots
-from dangjian.dues.calculator import monthly_due
+from dangjian.dues.calculator import ZERO, monthly_due
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
 from dangjian.dues.kernel import month_index, month_of
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
@@ -327,69 +327,121 @@ def record_payment(
 
 @dataclass(frozen=True)
 class _Checked:
+    """An entry's parsed values; a value that did not pass its check is None (its error is kept apart)."""
+
     entry: PaymentEntry
-    first: dt.date
-    last: dt.date
-    amount: Decimal
+    first: dt.date | None
+    last: dt.date | None
+    amount: Decimal | None
     payer: Member | None
 
 
-def _check_entry(entry: PaymentEntry) -> _Checked:
-    """The checks of one payment that need no database: months, amount, method, dates, consent, FEE-08."""
-    first, last = parse_months(entry.months)
-    amount = _money(entry.amount, "amount", pgettext("in a sentence", "金额"), positive=True)
-    if entry.method not in PaymentMethod.values:
-        raise ServiceError(
-            _("缴纳方式“%(method)s”无效（现金、银行转账、线上）。") % {"method": entry.method}, field="method"
+def consent_hint() -> str:
+    """What the FEE-08 refusal adds where the payment's form has the consent fields (the member's 党费 page, the
+    import's columns)."""
+    return _("如已经支部同意，请注明“经支部同意”并填写同意日期。")
+
+
+def _add(errors: dict[str, list[str]], exc: ServiceError) -> None:
+    for field, texts in (exc.errors or {None: [exc.message]}).items():
+        errors.setdefault(field or "__all__", []).extend(texts)
+
+
+def _check_entry(entry: PaymentEntry, *, hint: str | None = None, partial: bool = False):
+    """The checks of one payment that need no database: months, amount, method, dates, consent, FEE-08. Every
+    check runs (a refused entry names every field at fault, not only the first): (the parsed values, field →
+    messages). `partial`: a value the caller could not parse (None) is left out, not refused (the collection
+    sheet checks the rest of a row whose amount its form refused)."""
+    errors: dict[str, list[str]] = {}
+    first = last = amount = None
+    try:
+        first, last = parse_months(entry.months)
+    except ServiceError as exc:
+        _add(errors, exc)
+    if not (partial and entry.amount is None):
+        try:
+            amount = _money(entry.amount, "amount", pgettext("in a sentence", "金额"), positive=True)
+        except ServiceError as exc:
+            _add(errors, exc)
+    if entry.method not in PaymentMethod.values and not (partial and entry.method is None):
+        _add(
+            errors,
+            ServiceError(
+                _("缴纳方式“%(method)s”无效（现金、银行转账、线上）。") % {"method": entry.method},
+                field="method",
+            ),
         )
     paid_on, consent_on = entry.paid_on, entry.consent_on
-    if not isinstance(paid_on, dt.date):
-        raise ServiceError(_("缴纳日期无效。"), field="paid_on")
-    if paid_on > dt.date.today():
-        raise ServiceError(_("缴纳日期不能晚于今天。"), field="paid_on")
+    dated = isinstance(paid_on, dt.date)
+    if not dated and not (partial and paid_on is None):
+        _add(errors, ServiceError(_("缴纳日期无效。"), field="paid_on"))
+    if dated and paid_on > dt.date.today():
+        _add(errors, ServiceError(_("缴纳日期不能晚于今天。"), field="paid_on"))
+        dated = False  # the FEE-08 window is counted from a real date of payment
     branch_consent = bool(entry.branch_consent)
     if branch_consent and not isinstance(consent_on, dt.date):
-        raise ServiceError(_("经支部同意的，请填写支部同意日期。"), field="consent_on")
-    if not branch_consent and consent_on is not None:
-        raise ServiceError(
-            _("填写了支部同意日期，但未注明经支部同意；请注明经支部同意，或删去同意日期。"),
-            field="consent_on",
+        _add(errors, ServiceError(_("经支部同意的，请填写支部同意日期。"), field="consent_on"))
+    elif not branch_consent and consent_on is not None:
+        _add(
+            errors,
+            ServiceError(
+                _("填写了支部同意日期，但未注明经支部同意；请注明经支部同意，或删去同意日期。"),
+                field="consent_on",
+            ),
         )
-    if branch_consent and consent_on > paid_on:
-        raise ServiceError(
-            _("支部同意日期 %(consent)s 晚于缴纳日期 %(paid)s：应先经支部同意，再预交或补交。")
-            % {"consent": f"{consent_on:%Y-%m-%d}", "paid": f"{paid_on:%Y-%m-%d}"},
-            field="consent_on",
+    elif branch_consent and dated and consent_on > paid_on:
+        _add(
+            errors,
+            ServiceError(
+                _("支部同意日期 %(consent)s 晚于缴纳日期 %(paid)s：应先经支部同意，再预交或补交。")
+                % {"consent": f"{consent_on:%Y-%m-%d}", "paid": f"{paid_on:%Y-%m-%d}"},
+                field="consent_on",
+            ),
         )
-    if not entry.is_extra and not branch_consent:
+    if not entry.is_extra and not branch_consent and first is not None and dated:
         try:
             check_payment_window(first, last, paid_on)
         except ServiceError as exc:
-            raise ServiceError(
-                exc.message + _("如已经支部同意，请注明“经支部同意”并填写同意日期。"), field=exc.field
-            ) from None
+            _add(
+                errors,
+                ServiceError(exc.message + (consent_hint() if hint is None else hint), field=exc.field),
+            )
     payer = entry.payer
     if payer is not None and payer.pk == entry.member.pk:
         payer = None  # paying for oneself is not 代缴
-    return _Checked(entry, first, last, amount, payer)
+    return _Checked(entry, first, last, amount, payer), errors
+
+
+def _refusal(errors: dict[str, list[str]]) -> ServiceError:
+    """One ServiceError naming every field at fault; `field` and `message` are the first."""
+    field, texts = next(iter(errors.items()))
+    fields = {k: v for k, v in errors.items() if k != "__all__"}
+    return ServiceError(texts[0], field=None if field == "__all__" else field, errors=fields or None)
 
 
 @transaction.atomic
-def record_payments(*, actor, entries: list[PaymentEntry]) -> list[DuesPayment]:
+def record_payments(
+    *, actor, entries: list[PaymentEntry], hint: str | None = None, check_only: bool = False
+) -> list[DuesPayment]:
     """Records the entries (as `record_payment` does each) all or nothing: when any is refused, nothing is
-    recorded and `PaymentsRefused` names every refused entry; a member outside the actor's scope refuses the
-    whole call (`OutOfScope`). A collection sheet's 全选 in a fixed number of queries whatever the number of
-    entries: the members locked in one statement, the scope checked once per organisation, the earlier
-    payments read once, the payments inserted in one statement, the ledger snapshots refreshed once and the
-    audit events appended to the chain together."""
-    errors: dict[int, ServiceError] = {}
+    recorded and `PaymentsRefused` names every refused entry, each with every field at fault; a member outside
+    the actor's scope refuses the whole call (`OutOfScope`). A collection sheet's 全选 in a fixed number of
+    queries whatever the number of entries: the members locked in one statement, the scope checked once per
+    organisation, the earlier payments read once, the ledger of the members read once (a regular payment may not
+    exceed what is still owed on its months: the excess would be nobody's due, see `_refuse_excess`), the payments
+    inserted in one statement, the ledger snapshots refreshed once and the audit events appended to the chain
+    together.
+
+    `hint`: what a FEE-08 refusal adds (default `consent_hint()`; the collection sheet, which has no consent
+    fields, says where they are). `check_only`: every check, nothing written (returns []); an entry's value
+    given as None is then left out of the checks (a value the caller's form refused)."""
+    errors: dict[int, dict[str, list[str]]] = {}
     checked: dict[int, _Checked] = {}
     for i, entry in enumerate(entries):
-        try:
-            checked[i] = _check_entry(entry)
-        except ServiceError as exc:
-            errors[i] = exc
-    ids = {c.entry.member.pk for c in checked.values()}  # an entry already refused is not looked up further
+        checked[i], found = _check_entry(entry, hint=hint, partial=check_only)
+        if found:
+            errors[i] = found
+    ids = {c.entry.member.pk for c in checked.values()}
     locked = Member.objects.select_for_update().select_related("org").in_bulk(sorted(ids))
     refused = _("该党员不在您的管理范围内，未登记缴费。")
     if len(locked) != len(ids):  # a member no longer on the roll
@@ -399,26 +451,40 @@ def record_payments(*, actor, entries: list[PaymentEntry]) -> list[DuesPayment]:
     require_members(
         actor, [c.payer for c in checked.values()], "payer"
     )  # 代缴人 within the scope, like the member
-    regular = [c for c in checked.values() if not c.entry.is_extra]
+    dated = {i: c for i, c in checked.items() if c.first is not None}
+    regular = [c for c in dated.values() if not c.entry.is_extra]
     taken = _regular_payments(regular)
-    for i, c in checked.items():
+    owed = _owed(locked, [c for c in regular if c.amount is not None])
+    for i, c in dated.items():
         current = locked[c.entry.member.pk]
+        found = errors.setdefault(i, {})
         try:
             if not c.entry.is_extra and not c.entry.additional:
                 _refuse_duplicate(current, c.first, c.last, taken.get(current.pk, []))
-            if current.joined_on.replace(day=1) > c.last:
-                raise ServiceError(
+        except ServiceError as exc:
+            _add(found, exc)
+        if current.joined_on.replace(day=1) > c.last:
+            _add(
+                found,
+                ServiceError(
                     _("该党员 %(month)s 入党，所属月份早于入党月份。")
                     % {"month": f"{current.joined_on:%Y-%m}"},
                     field="months",
-                )
-        except ServiceError as exc:
-            errors[i] = exc
-            continue
+                ),
+            )
+        if not c.entry.is_extra and c.amount is not None and "amount" not in found:
+            try:
+                _refuse_excess(c, owed.get(current.pk))
+            except ServiceError as exc:
+                _add(found, exc)
+        if not found:
+            del errors[i]
         if not c.entry.is_extra:  # a second entry for the same member-month is a duplicate of this one
             taken.setdefault(current.pk, []).append((c.first, c.last, c.entry.paid_on, c.amount))
     if errors:
-        raise PaymentsRefused(errors)
+        raise PaymentsRefused({i: _refusal(found) for i, found in sorted(errors.items())})
+    if check_only:
+        return []
     threshold = load_rates().extra_remit_threshold
     created_by = actor if getattr(actor, "pk", None) else None
     payments = DuesPayment.objects.bulk_create(
@@ -458,6 +524,51 @@ def record_payments(*, actor, entries: list[PaymentEntry]) -> list[DuesPayment]:
     return payments
 
 
+def _owed(locked: dict[int, Member], regular: list[_Checked]) -> dict[int, dict[dt.date, Decimal]]:
+    """Member id → month → what is still owed on it (due less what is allocated to it), for the months of the
+    regular entries: from the members' ledgers (dues.ledger, three queries whatever the number of members). A
+    month without a line (no base in force) is absent."""
+    if not regular:
+        return {}
+    from dangjian.dues.ledger import ledger_span  # the ledger reads the models this module writes
+
+    members = list({c.entry.member.pk: locked[c.entry.member.pk] for c in regular}.values())
+    _, rows = ledger_span(members, min(c.first for c in regular), max(c.last for c in regular))
+    return {
+        pk: {month: max(r.due - r.paid, ZERO) for month, r in by_month.items()}
+        for pk, by_month in rows.items()
+    }
+
+
+def _refuse_excess(c: _Checked, owed: dict[dt.date, Decimal] | None) -> None:
+    """A regular payment is allocated to its months up to their due (dues.kernel): an amount above what is still
+    owed on them would be money no month's due accounts for (the ledger and the sheet would show less than the
+    payment list and the 收缴公示). It is refused: a voluntary extra payment is its own kind (自愿多交). The entries
+    of one call are counted as they are accepted. Months without a declared base are not judged (the base may be
+    declared later)."""
+    if not owed:
+        return
+    months = [m for m in owed if c.first <= m <= c.last]
+    if not months:
+        return
+    remaining = sum((owed[m] for m in months), ZERO)
+    if c.amount > remaining:
+        label = f"{c.first:%Y-%m}" if c.first == c.last else f"{c.first:%Y-%m}~{c.last:%Y-%m}"
+        raise ServiceError(
+            _(
+                "金额 %(amount)s 元超过 %(months)s 尚未交纳的应交党费 %(owed)s 元，未登记。"
+                "如属自愿多交，请在该党员的党费页勾选“自愿多交”单独登记。"
+            )
+            % {"amount": f"{c.amount:.2f}", "months": label, "owed": f"{remaining:.2f}"},
+            field="amount",
+        )
+    left = c.amount  # the accepted entry takes what it pays from its months, in order
+    for m in sorted(months):
+        part = min(left, owed[m])
+        owed[m] -= part
+        left -= part
+
+
 def _regular_payments(regular: list[_Checked]) -> dict[int, list[tuple]]:
     """Member id → (first month, last month, paid on, amount) of their regular payments overlapping the
     months of `regular`, in payment order (one query)."""
@@ -485,7 +596,8 @@ def _refuse_duplicate(member, first: dt.date, last: dt.date, taken: list[tuple])
         raise ServiceError(
             _(
                 "%(name)s %(months)s 的党费已登记（%(paid)s 缴纳 %(amount)s 元），未重复登记。"
-                "如确需同月再次缴纳（如补足差额），请注明“同月再次缴纳”；自愿多交的请登记为自愿多交。"
+                "如确需同月再次缴纳（如补足差额），请在该党员的党费页勾选“同月再次缴纳”登记；"
+                "自愿多交的，请勾选“自愿多交”单独登记。"
             )
             % {
                 "name": member.name,
@@ -497,17 +609,35 @@ def _refuse_duplicate(member, first: dt.date, last: dt.date, taken: list[tuple])
         )
 
 
-def delete_payment(*, actor, payment) -> None:
-    current = DuesPayment.objects.select_for_update().select_related("member__org").get(pk=payment.pk)
-    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未删除缴费记录。"))
+@transaction.atomic
+def delete_payment(*, actor, payment, reason: str) -> None:
+    """Voids (撤销) a payment recorded by mistake: the row is removed, the audit event keeps it whole with the
+    reason. Scope-checked like the recording; a reason is required (the audit trail says why money recorded
+    as received is no longer on the ledger)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写撤销原因。"), field="reason")
+    current = (
+        DuesPayment.objects.select_for_update()
+        .select_related("member__org")
+        .filter(pk=getattr(payment, "pk", payment))
+        .first()
+    )
+    if current is None:
+        raise ServiceError(_("该缴费记录已不存在（可能已被撤销）。"))
+    require_org(actor, current.member.org, _("该党员不在您的管理范围内，未撤销缴费记录。"))
     audit.record(
         actor=actor,
         action="delete",
         obj=current,
         org_path=current.member.org.path,
         before=_payment_snapshot(current),
+        note=reason[:500],
     )
     current.delete()
+
+
+void_payment = delete_payment
 
 
 @transaction.atomic

@@ -23,6 +23,7 @@ from dangjian.core import once, xlsx
 from dangjian.core.dates import add_months
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.dues import ledger as dues_ledger
 from dangjian.dues import selectors
 from dangjian.dues.calculator import ZERO, base_from_pay, monthly_due
 from dangjian.dues.choices import ArrearsLevel, LedgerStatus
@@ -32,20 +33,24 @@ from dangjian.dues.forms import (
     PaymentForm,
     PaymentRowForm,
     ReviewForm,
+    VoidPaymentForm,
     explain_due,
     parse_month,
     parse_year,
 )
-from dangjian.dues.ledger import due_date, member_ledger, month_start
+from dangjian.dues.ledger import branch_id, due_on, member_ledger, month_start
+from dangjian.dues.models import DuesPayment
 from dangjian.dues.services import (
     PaymentEntry,
     PaymentsRefused,
+    delete_payment,
     record_payment,
     record_payments,
     record_review,
     set_collection_day,
 )
 from dangjian.members.models import Member, personal_fields
+from dangjian.members.timeline import months_label
 from dangjian.orgs.selectors import visible_org, wide_scope
 
 
@@ -80,6 +85,37 @@ def _row_forms(sheet, data=None, amounts=None) -> dict[int, PaymentRowForm]:
         initial = {"amount": amount, "method": "cash", "paid_on": today, "additional": r.row.paid > 0}
         forms[r.member.pk] = PaymentRowForm(data, prefix=f"p{r.member.pk}", initial=initial)
     return forms
+
+
+def _sheet_entry(member, month: dt.date, form: PaymentRowForm) -> PaymentEntry:
+    """A ticked row as the service's entry; a value its form refused is None (left out of the service's checks)."""
+    data = form.cleaned_data
+    return PaymentEntry(
+        member=member,
+        months=f"{month:%Y-%m}",
+        amount=data.get("amount"),
+        paid_on=data.get("paid_on"),
+        method=data.get("method"),
+        additional=bool(data.get("additional")),
+    )
+
+
+def _apply_row_errors(form: PaymentRowForm, exc: ServiceError) -> None:
+    """A refused row's errors on its fields (the FEE-08 window, about the month, on the date of payment: the row's
+    month is the sheet's); a field its form already refused keeps its own message."""
+    for field, texts in (exc.errors or {None: [exc.message]}).items():
+        target = "paid_on" if field == "months" else field
+        if target not in form.fields:
+            target = None
+        if target is not None and target in form.errors:
+            continue
+        for message in texts:
+            if message not in form.errors.get(target or "__all__", []):
+                form.add_error(target, message)
+
+
+OPEN_STATUSES = (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value)
+PENDING = "pending"  # an unpaid month whose 党费集中交纳日 has not passed: 待交, not 未交 (dues_tags)
 
 
 # ?fill= of the sheet (links, so that they work without script): "all" ticks every open row (全选), "last" ticks
@@ -133,33 +169,26 @@ def collection_sheet(request):
         return _sheet_page(request, branches, org, month, sheet, row_forms)
     valid = all([f.is_valid() for f in picked.values()])
     members = {r.member.pk: r.member for r in sheet.open_rows}
-    failed = False
-    if valid:
-        rows = list(picked.values())
-        entries = [
-            PaymentEntry(
-                member=members[pk],
-                months=f"{month:%Y-%m}",
-                amount=form.cleaned_data["amount"],
-                paid_on=form.cleaned_data["paid_on"],
-                method=form.cleaned_data["method"],
-                additional=form.cleaned_data["additional"],
-            )
-            for pk, form in picked.items()
-        ]
-        try:
+    rows = list(picked.values())
+    entries = [_sheet_entry(members[pk], month, form) for pk, form in picked.items()]
+    # the sheet has no consent fields: a 补交 beyond 6 months with the branch's consent is the member's page's
+    hint = _("如已经支部同意，请点该党员姓名，在其党费页登记，注明“经支部同意”并填写同意日期。")
+    try:
+        if valid:
             with once.guard(request) as claim, transaction.atomic():
-                record_payments(actor=request.user, entries=entries)
+                record_payments(actor=request.user, entries=entries, hint=hint)
                 claim.created(_sheet_url(org, month))
-        except PaymentsRefused as refused:  # nothing recorded: each refused row says why
-            for i, exc in refused.by_entry.items():
-                apply_service_error(rows[i], exc)
-            failed = True
-        except ServiceError as exc:  # the whole sheet refused (a member no longer in the actor's scope)
-            for form in rows:
-                apply_service_error(form, exc)
-            failed = True
-    if not valid or failed:
+        else:  # every row's other checks too, in the same pass: the rows' dates, duplicates (nothing written)
+            record_payments(actor=request.user, entries=entries, hint=hint, check_only=True)
+    except PaymentsRefused as refused:  # nothing recorded: each refused row says why, every field at fault
+        for i, exc in refused.by_entry.items():
+            _apply_row_errors(rows[i], exc)
+        valid = False
+    except ServiceError as exc:  # the whole sheet refused (a member no longer in the actor's scope)
+        for form in rows:
+            apply_service_error(form, exc)
+        valid = False
+    if not valid:
         messages.error(
             request,
             _("有 %(n)s 行未通过校验，本次未登记任何缴费，请修改后重新提交。")
@@ -399,21 +428,84 @@ def publication(request):
     return render(request, "dues/publication.html", context)
 
 
+def _ledger_rows(member, year: int, payments, today: dt.date):
+    """The member's ledger rows of `year` with what each month's payments say, and each month marked `pending`
+    (待交) while its 党费集中交纳日 has not passed (the home page's arrears count a month only from the day after it)
+    or `overdue`. One query for the collection day."""
+    rows = member_ledger(member, year)
+    notes = selectors.month_notes(payments)
+    day = dues_ledger.collection_day(branch_id(member.org))
+    for r in rows:
+        r.notes = list(notes.get(r.month, []))
+        r.overdue = today > due_on(r.month, day)
+        r.pending = r.status in OPEN_STATUSES and not r.overdue
+        r.shown_status = PENDING if r.pending and r.status == LedgerStatus.UNPAID else r.status
+    return rows, day
+
+
+def _totals(rows) -> dict:
+    """The total row: what the months whose 交纳日 has passed asked for, what was paid on them, and what is still
+    owed on them (the shortfall: the home page's arrears of the year); a month not yet due counts in none."""
+    due_rows = [r for r in rows if r.overdue]
+    total_due = sum((r.due for r in due_rows), ZERO)
+    total_paid = sum((min(r.paid, r.due) for r in due_rows), ZERO)
+    return {
+        "total_due": total_due,
+        "total_paid": total_paid,
+        "shortfall": sum((max(r.due - r.paid, ZERO) for r in due_rows if r.status in OPEN_STATUSES), ZERO),
+        "pending_rows": [r for r in rows if r.pending],
+    }
+
+
+def _void(request, member):
+    """POST of a payment's 撤销 on the member's page: (the redirect, or None with the form to show again)."""
+    form = VoidPaymentForm(request.POST)
+    payment = None
+    if form.is_valid():
+        payment = DuesPayment.objects.filter(member=member, pk=form.cleaned_data["void"]).first()
+        if payment is None:
+            raise Http404
+        try:
+            with once.guard(request):  # a second POST of the same form voids nothing more
+                delete_payment(actor=request.user, payment=payment, reason=form.cleaned_data["reason"])
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            label = months_label(payment.first_month, payment.last_month)
+            messages.success(
+                request,
+                _("已撤销%(name)s %(months)s 的缴费记录（%(amount)s 元）。")
+                % {"name": member.name, "months": label, "amount": f"{payment.amount:.2f}"},
+            )
+            year = parse_year(request.GET.get("year"), dt.date.today().year)
+            return redirect(f"{reverse('dues:member', args=[member.pk])}?year={year}"), None
+    return None, form
+
+
 @personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
 @once.guarded
 def member_dues(request, pk: int):
     """A member's 党费 for a year as the branch keeps it: the months (应交, 已交, 状态, and what the payments
-    covering each say: 预交/补交, 经支部同意), the payments, and the form for a payment over a span of months
-    — 预交 or 补交 beyond 6 months only with the branch's consent and its date (FEE-08)."""
+    covering each say: 预交/补交, 经支部同意), the payments (each with its 备注 and a 撤销 for a payment recorded by
+    mistake), and the form for a payment over a span of months — 预交 or 补交 beyond 6 months only with the
+    branch's consent and its date (FEE-08) — or a voluntary extra payment (自愿多交)."""
     member = selectors.member_page(request.user, pk)
     if member is None:
         raise Http404
     today = dt.date.today()
     year = parse_year(request.GET.get("year"), today.year)
     status = 200
-    if request.method == "POST":
+    form = void_form = None
+    if request.method == "POST" and "void" in request.POST:
+        done, void_form = _void(request, member)
+        if done is not None:
+            return done
+        status = 400
+    elif request.method == "POST":
         form = PaymentForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
@@ -427,6 +519,7 @@ def member_dues(request, pk: int):
                         paid_on=data["paid_on"],
                         method=data["method"],
                         note=data["note"],
+                        is_extra=data["is_extra"],
                         branch_consent=data["branch_consent"],
                         consent_on=data["consent_on"],
                         additional=data["additional"],
@@ -440,6 +533,8 @@ def member_dues(request, pk: int):
                 apply_service_error(form, exc)
             else:
                 label = payment.consent_label
+                if payment.is_extra:
+                    label = _("自愿多交")
                 messages.success(
                     request,
                     _("已登记%(name)s %(months)s 的党费 %(amount)s 元%(label)s。")
@@ -452,13 +547,10 @@ def member_dues(request, pk: int):
                 )
                 return redirect(f"{reverse('dues:member', args=[member.pk])}?year={payment.first_month.year}")
         status = 400
-    else:
+    if form is None:
         form = PaymentForm(initial={"paid_on": today, "first_month": f"{today:%Y-%m}"})
-    rows = member_ledger(member, year)
     payments = selectors.own_payments(member, year)
-    notes = selectors.month_notes(payments)
-    for r in rows:
-        r.notes = notes.get(r.month, [])
+    rows, _day = _ledger_rows(member, year, payments, today)
     return render(
         request,
         "dues/member.html",
@@ -466,10 +558,14 @@ def member_dues(request, pk: int):
             "nav": "dues",
             "member": member,
             "year": year,
+            "last_year": today.year + 1,  # 预交 reaches into next year
             "rows": rows,
             "payments": payments,
             "form": form,
+            "void_form": void_form,
             "today": today,
+            "can_void": True,
+            **_totals(rows),
         },
         status=status,
     )
@@ -493,27 +589,25 @@ def mine(request):
     request.user.member = member  # the navbar shows the member's name: no second read
     today = dt.date.today()
     year = parse_year(request.GET.get("year"), today.year)
-    rows = member_ledger(member, year)
+    context = {"nav": "dues_mine", "member": member, "year": year, "today": today, "last_year": today.year}
+    if (
+        year > today.year
+    ):  # a year that has not begun: nothing is due in it yet, nothing to say about its base
+        return render(request, "dues/mine.html", {**context, "future": True})
     payments = selectors.own_payments(member, year)
-    notes = selectors.month_notes(payments)
-    for r in rows:
-        r.notes = notes.get(r.month, [])
+    rows, day = _ledger_rows(member, year, payments, today)
     current = next((r for r in reversed(rows) if r.month <= today), rows[-1] if rows else None)
     return render(
         request,
         "dues/mine.html",
         {
-            "nav": "dues_mine",
-            "member": member,
-            "year": year,
+            **context,
             "rows": rows,
             "current": current,
             "category": selectors.category_label(current.category) if current else "",
             "payments": payments,
-            "due_date": due_date(member.org, today),
-            "today": today,
-            "total_due": sum((r.due for r in rows if r.month <= today), ZERO),
-            "total_paid": sum((r.paid for r in rows), ZERO),
+            "due_date": due_on(month_start(today), day),
+            **_totals(rows),
         },
     )
 

@@ -22,11 +22,13 @@ _BADGES = {
     LedgerStatus.EXEMPT.value: ("exempt", gettext_noop("免交")),
 }
 _NO_BASE = ("nobase", gettext_noop("未申报基数"))
+# an unpaid month whose 党费集中交纳日 has not passed (views.PENDING): neutral, like 未申报基数 (its grey), not red
+_BADGES["pending"] = ("pending dj-ds-nobase", gettext_noop("待交"))
 
 
 @register.filter
 def dues_status(status: str) -> SafeString:
-    """The badge of a ledger status (paid | partial | unpaid | exempt); anything else: 未申报基数."""
+    """The badge of a ledger status (paid | partial | unpaid | exempt, or pending: 待交); anything else: 未申报基数."""
     css, label = _BADGES.get(status, _NO_BASE)
     return format_html('<span class="badge dj-ds dj-ds-{}">{}</span>', css, gettext(label))
 

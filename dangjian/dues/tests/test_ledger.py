@@ -102,11 +102,14 @@ def test_range_payment_allocated_in_order_up_to_each_due(tree, make_member):
 
 
 def test_over_payment_is_not_spilled_into_other_months(tree, make_member):
+    """An amount above the months' dues is refused when recorded (services._refuse_excess), but a corrected
+    (lowered) base still leaves one: it shows on the payment's last month, never in the next."""
     a = make_member(tree.a1)
     base(a, "4000")
-    pay(a, "2026-01~2026-02", "100")
+    pay(a, "2026-01~2026-02", "80")
+    base(a, "2800")  # corrected: 14.00 a month
     rows = {r.month.month: r for r in member_ledger(a, 2026)}
-    assert rows[2].paid == D("40.00") and rows[2].over == D("20.00")
+    assert rows[1].paid == D("14.00") and rows[2].paid == D("14.00") and rows[2].over == D("52.00")
     assert rows[3].paid == D("0.00") and rows[3].status == "unpaid"
 
 
@@ -219,7 +222,7 @@ def _population(tree, make_member, n):
         base(member, str(2000 + 150 * i))
         if i % 2:
             base(member, str(3000 + 150 * i), m(2026, 4))
-            pay(member, "2026-01~2026-03", "50")
+            pay(member, "2026-01~2026-03", "30")  # within the dues of the months (an excess is refused)
         if i % 5 == 0:
             services.record_relief(
                 actor=None,

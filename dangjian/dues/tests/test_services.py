@@ -89,8 +89,8 @@ def test_delete_payment(users):
         method="cash",
     )
     with pytest.raises(OutOfScope):
-        services.delete_payment(actor=users["branch_a2"], payment=p)
-    services.delete_payment(actor=users["dangwei_a"], payment=p)
+        services.delete_payment(actor=users["branch_a2"], payment=p, reason="录错")
+    services.delete_payment(actor=users["dangwei_a"], payment=p, reason="录错")
     assert not DuesPayment.objects.exists()
     assert AuditEvent.objects.filter(object_type="dues.duespayment", action="delete").exists()
 

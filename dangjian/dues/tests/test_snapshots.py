@@ -98,7 +98,7 @@ def test_every_service_write_keeps_the_snapshot_equal_to_the_computed_ledger(per
         approved_on=D(P, 4, 20),
     )
     assert stored(person)[4:6] == "ee" and stored(person) == computed(person)
-    delete_payment(actor=None, payment=payment)
+    delete_payment(actor=None, payment=payment, reason="录错")
     assert stored(person)[0:3] == "uuu" and stored(person) == computed(person)
     update_member(
         actor=None,
