@@ -10,7 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -81,7 +81,13 @@ def member_list(request):
 @admin_required
 def member_export(request):
     """The member list's filter, in the import's columns (members.exports); a large roll's is made by the task
-    worker while a page shows its progress (core.exports)."""
+    worker while a page shows its progress (core.exports). A filter that does not hold (an organisation outside the
+    scope: 404; another value the list does not offer: 400) exports nothing, rather than the whole roll unfiltered."""
+    form, _members = filtered(request.user, request.GET)
+    if form.is_bound and not form.is_valid():
+        if "org" in form.errors:
+            raise Http404
+        raise BadRequest("invalid member filter")
     return exports.respond(request, "members")
 
 

@@ -694,6 +694,17 @@ def test_export_uses_the_same_filters_and_a_utf8_filename(client, users, people,
     assert event.org_path == tree.a1.path
 
 
+def test_an_export_whose_filter_does_not_hold_exports_nothing(client, users, people, tree):
+    """?org= of an organisation outside the scope exported the whole roll of the scope, unfiltered: a 404 now, as
+    the list's own organisations are; a value the list does not offer is a 400; nothing is recorded as exported."""
+    client.force_login(users["dangwei_a"])
+    assert client.get(reverse("members:export"), {"org": tree.b1.pk}).status_code == 404
+    assert client.get(reverse("members:export"), {"org": "abc"}).status_code == 404
+    assert client.get(reverse("members:export"), {"category": "nonsense"}).status_code == 400
+    assert not AuditEvent.objects.filter(action="export").exists()
+    assert client.get(reverse("members:export"), {"org": tree.a1.pk}).status_code == 200
+
+
 def test_the_member_export_reads_the_roll_in_queries_that_do_not_grow_with_it(
     client, users, tree, make_member
 ):
