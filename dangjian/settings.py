@@ -218,15 +218,18 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-# Sign-in (等保 2.0 三级 身份鉴别): the numbers are settings. SIGNIN_FAILURE_LIMIT failed sign-ins, each within
-# SIGNIN_FAILURE_WINDOW_MINUTES of the one before, lock the account and the client address for
-# SIGNIN_LOCKOUT_MINUTES (dangjian.accounts.lockout; `dangjian security unlock <username>` unlocks).
+# Sign-in (等保 2.0 三级 身份鉴别): the numbers are settings. SIGNIN_FAILURE_LIMIT failed sign-ins of one username
+# (from any address), each within SIGNIN_FAILURE_WINDOW_MINUTES of the one before, lock that account for
+# SIGNIN_LOCKOUT_MINUTES; SIGNIN_ADDRESS_FAILURE_LIMIT failures from one client address (for any usernames) lock
+# that address, so that one person's typos never lock out the colleagues behind the same office address
+# (dangjian.accounts.lockout; `dangjian security unlock <username>` unlocks).
 SIGNIN_FAILURE_LIMIT = _env_int("SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_ADDRESS_FAILURE_LIMIT = _env_int("SIGNIN_ADDRESS_FAILURE_LIMIT", 20)
 SIGNIN_FAILURE_WINDOW_MINUTES = _env_int("SIGNIN_FAILURE_WINDOW_MINUTES", 15)
 SIGNIN_LOCKOUT_MINUTES = _env_int("SIGNIN_LOCKOUT_MINUTES", 30)
 AXES_FAILURE_LIMIT = "dangjian.accounts.lockout.failure_limit"  # read from the SIGNIN_* settings at each use
 AXES_COOLOFF_TIME = "dangjian.accounts.lockout.lockout_period"
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the account, and the client address, each on its own
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # the account, the client address: each its own limit
 AXES_HANDLER = "dangjian.accounts.lockout.LockoutHandler"
 AXES_LOCKOUT_CALLABLE = "dangjian.accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "dangjian.accounts.signin.client_address"
@@ -241,12 +244,13 @@ AXES_ENABLE_ADMIN = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "old_password", "new_password1", "new_password2"]
 
 # The second factor (accounts.otp): TOTP devices of django-otp. A wrong code counts as a failed sign-in
-# (SIGNIN_FAILURE_LIMIT, the same lock as wrong passwords), so django-otp's own growing delay is off.
+# (SIGNIN_FAILURE_LIMIT, the same account lock as wrong passwords), so django-otp's own growing delay is off.
 OTP_TOTP_ISSUER = "市级机关党建信息化平台"
 OTP_TOTP_THROTTLE_FACTOR = 0
 
 # Passwords (等保 2.0 三级): length, character classes (of upper case, lower case, digits, other), not containing
-# the username, not one of the last PASSWORD_HISTORY passwords, changed every PASSWORD_MAX_AGE_DAYS days.
+# the username nor the linked member's name in pinyin, phone, 身份证号 or birth date, not one of the last
+# PASSWORD_HISTORY passwords, changed every PASSWORD_MAX_AGE_DAYS days.
 PASSWORD_MIN_LENGTH = _env_int("PASSWORD_MIN_LENGTH", 10)
 PASSWORD_MIN_CLASSES = _env_int("PASSWORD_MIN_CLASSES", 3)
 PASSWORD_HISTORY = _env_int("PASSWORD_HISTORY", 5)

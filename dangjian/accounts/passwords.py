@@ -2,7 +2,8 @@
 
 - `MinimumLengthValidator`: Django's, at least PASSWORD_MIN_LENGTH characters;
 - `UserAttributeSimilarityValidator`, `CommonPasswordValidator`, `NumericPasswordValidator`: Django's rules, their
-  messages in the site's voice (您: Django's Chinese catalog says 你);
+  messages in the site's voice (您: Django's Chinese catalog says 你); the first also refuses a password that
+  contains the linked member's name in pinyin, phone, 身份证号 or birth date (never saying the data);
 - `CharacterClassesValidator`: characters from at least `min_classes` of upper case, lower case, digits and
   other characters (PASSWORD_MIN_CLASSES);
 - `UsernameValidator`: the password does not contain the username (in any case);
@@ -10,6 +11,8 @@
   user with a new password is saved; it keeps the new hash (never the password) and the `count` latest."""
 
 from __future__ import annotations
+
+import copy
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -51,14 +54,84 @@ class MinimumLengthValidator:
         return _("密码至少需要 %(n)d 个字符。") % {"n": self.min_length}
 
 
+def _letters(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isascii() and c.isalpha())
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isascii() and c.isdigit())
+
+
+def _alphanumerics(text: str) -> str:
+    return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+
+
+# a name's pinyin shorter than this is not looked for (too many passwords would contain it by chance)
+MIN_NAME_PINYIN = 4
+
+
 class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilarityValidator):
-    """Django's rule with messages in the site's voice (您, as every other page; Django's Chinese catalog says 你)."""
+    """Django's rule with messages in the site's voice (您, as every other page; Django's Chinese catalog says 你),
+    and the personal data of the member the account is linked to: the password may not contain the full name in
+    pinyin (in any case, "Zhangjingyan1!" for 张晶燕), the phone number, the 身份证号 or the birth date (YYYYMMDD),
+    whatever separates their characters in it ("1994-10-18"). The messages name what was found, never the data
+    itself, and nothing is logged. The username is left to `UsernameValidator` when the password contains it
+    (one complaint, not two)."""
+
+    def validate(self, password: str, user=None) -> None:
+        errors = self._personal_data_errors(password, user)
+        similarity = self
+        username = (user.get_username() if user is not None else "") or ""
+        if username and username.lower() in password.lower():  # UsernameValidator says so
+            similarity = copy.copy(self)  # the validators are shared between threads: not changed in place
+            similarity.user_attributes = [
+                name for name in self.user_attributes if name != getattr(user, "USERNAME_FIELD", "username")
+            ]
+        try:
+            password_validation.UserAttributeSimilarityValidator.validate(similarity, password, user)
+        except ValidationError as exc:
+            errors.extend(exc.error_list)
+        if errors:
+            raise ValidationError(errors)
+
+    @staticmethod
+    def _personal_data_errors(password: str, user) -> list[ValidationError]:
+        member = (
+            getattr(user, "member", None) if user is not None and getattr(user, "member_id", None) else None
+        )
+        if member is None:
+            return []
+        errors = []
+        name = getattr(member, "name_pinyin", "") or ""
+        if not name and getattr(member, "name", ""):
+            from dangjian.core.pinyin import name_key
+
+            name = name_key(member.name)
+        name = _letters(name)
+        if len(name) >= MIN_NAME_PINYIN and name in _letters(password):
+            errors.append(ValidationError(_("密码不能包含您姓名的拼音。"), code="password_contains_name"))
+        digits = _digits(password)
+        phone = _digits(getattr(member, "phone", "") or "")
+        if len(phone) >= 7 and phone in digits:
+            errors.append(ValidationError(_("密码不能包含您的手机号码。"), code="password_contains_phone"))
+        id_number = _alphanumerics(getattr(member, "id_number", "") or "")
+        found_id = bool(id_number) and id_number in _alphanumerics(password)
+        if found_id:
+            errors.append(
+                ValidationError(_("密码不能包含您的身份证号。"), code="password_contains_id_number")
+            )
+        birth_date = getattr(member, "birth_date", None)
+        if not found_id and birth_date is not None and f"{birth_date:%Y%m%d}" in digits:  # an ID holds it too
+            errors.append(
+                ValidationError(_("密码不能包含您的出生日期。"), code="password_contains_birth_date")
+            )
+        return errors
 
     def get_error_message(self) -> str:
         return _("密码与%(verbose_name)s过于相似。")
 
     def get_help_text(self) -> str:
-        return _("密码不能与您的其他个人信息过于相似。")
+        return _("密码不能与您的其他个人信息过于相似，不能包含您姓名的拼音、手机号码、身份证号或出生日期。")
 
 
 class CommonPasswordValidator(password_validation.CommonPasswordValidator):

@@ -49,6 +49,8 @@ def create_user(*, actor, username: str, password: str, display_name: str = "", 
     username = (username or "").strip()
     if not username:
         raise ServiceError(_("用户名不能为空。"), field="username")
+    if any(c.isspace() for c in username):  # "张 三": a name nobody types the same twice
+        raise ServiceError(_("用户名不能包含空格，请去掉空格后重试。"), field="username")
     if User.objects.filter(username=username).exists():
         raise ServiceError(_("用户名“%(username)s”已存在。") % {"username": username}, field="username")
     if member is not None:

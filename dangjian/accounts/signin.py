@@ -96,11 +96,24 @@ def record_sign_in_failure(request: HttpRequest | None, username: str, locked: b
     )
 
 
-def record_lockout(request: HttpRequest | None, username: str, until) -> None:
+def record_lockout(request: HttpRequest | None, username: str, until, kinds=("account",)) -> None:
+    """The start of a lock: of the account `username` (its event names it), and/or of the client address (its
+    event names the address, not the username whose failure reached the address's limit)."""
     from django.utils import timezone
 
     local = timezone.localtime(until)
-    _anonymous_event("lockout", username, client_address(request), f"锁定至 {local:%Y-%m-%d %H:%M}")
+    address = client_address(request)
+    if "account" in kinds:
+        _anonymous_event("lockout", username, address, f"锁定至 {local:%Y-%m-%d %H:%M}")
+    if "address" in kinds:
+        audit.record(
+            actor=None,
+            action="lockout",
+            object_type=USER_TYPE,
+            object_id="",
+            object_repr=address[:150],
+            note=_note(address, f"该地址登录失败次数过多，客户端地址锁定至 {local:%Y-%m-%d %H:%M}"),
+        )
 
 
 # --- receivers of Django's authentication signals (connected in AccountsConfig.ready) ----------------------
@@ -124,8 +137,9 @@ def on_logged_out(sender, request, user, **kwargs) -> None:
 
 
 def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
-    """A failed sign-in; and when it is the one that started a lock (django-axes' receiver, connected before
-    this one, counted it: `accounts.lockout.LockoutHandler`), the lock."""
+    """A failed sign-in; and when it is the one that started a lock of the account or of the address
+    (django-axes' receiver, connected before this one, counted it: `accounts.lockout.LockoutHandler`), the
+    lock."""
     username = str((credentials or {}).get("username") or "")
     lock_until = getattr(request, "dangjian_lock_until", None)
     refused = bool(getattr(request, "axes_locked_out", False)) and lock_until is None
@@ -136,4 +150,6 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     else:
         record_sign_in_failure(request, username, refused)
     if lock_until is not None:
-        record_lockout(request, username, lock_until)
+        record_lockout(
+            request, username, lock_until, getattr(request, "dangjian_locks_started", ("account",))
+        )

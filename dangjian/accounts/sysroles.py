@@ -74,6 +74,18 @@ def refuse_party_role_for_system_account(user: User) -> None:
         )
 
 
+def refuse_member_role_without_member(user: User, role: str) -> None:
+    """The 党员 role opens the member's own pages (党费, 培训, 民主评议 …): on an account linked to no member record it
+    would be granted and do nothing."""
+    if role == Role.MEMBER and user.member_id is None:
+        raise ServiceError(
+            _(
+                "该账号未关联党员信息，授予“党员”角色后也无法查看本人的党费、培训等页面；请为已关联党员信息的账号申请。"
+            ),
+            field="role",
+        )
+
+
 def _refuse_system_role_for_party_account(user: User) -> None:
     if user.is_superuser:
         raise ServiceError(_("超级用户账号不能担任系统角色。"), field="user")
@@ -236,6 +248,7 @@ def request_party_grant(
         check(role, org)
     user = _locked(user)
     refuse_party_role_for_system_account(user)
+    refuse_member_role_without_member(user, role)
     if _pending_system_grant(user):
         raise ServiceError(_("该账号有待审批的系统角色申请，不能同时申请党组织角色。"), field="user")
     existing = RoleAssignment.objects.filter(user=user, role=role, org=org).first()
@@ -356,6 +369,7 @@ def _apply(actor, request: RoleRequest) -> None:
     user = _locked(request.user)
     if request.kind == RequestKind.GRANT_PARTY:
         refuse_party_role_for_system_account(user)
+        refuse_member_role_without_member(user, request.role)
         apply_assignment(
             actor=actor,
             user=user,

@@ -365,7 +365,8 @@ def decide(request, pk: int):
 # --- 安全管理员: the security parameters in force --------------------------------------------------------------
 
 SECURITY_PARAMETERS = (
-    ("SIGNIN_FAILURE_LIMIT", gettext_lazy("连续登录失败锁定次数"), gettext_lazy("次")),
+    ("SIGNIN_FAILURE_LIMIT", gettext_lazy("账号连续登录失败锁定次数"), gettext_lazy("次")),
+    ("SIGNIN_ADDRESS_FAILURE_LIMIT", gettext_lazy("同一客户端地址登录失败锁定次数"), gettext_lazy("次")),
     ("SIGNIN_FAILURE_WINDOW_MINUTES", gettext_lazy("登录失败计数间隔"), gettext_lazy("分钟")),
     ("SIGNIN_LOCKOUT_MINUTES", gettext_lazy("锁定时长"), gettext_lazy("分钟")),
     ("PASSWORD_MIN_LENGTH", gettext_lazy("密码最短长度"), gettext_lazy("位")),

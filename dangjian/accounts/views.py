@@ -18,26 +18,33 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import lockout, otp, services
+from dangjian.accounts.forms import ChangePasswordForm, password_change_warning, sign_in_warning
 from dangjian.accounts.signin import client_address
 from dangjian.accounts.web import apply_service_error
 from dangjian.core.errors import ServiceError
 
 
 class PasswordChange(PasswordChangeView):
+    form_class = ChangePasswordForm
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["reason"] = getattr(self.request, "dangjian_password_change_reason", "")
         return context
 
     def form_invalid(self, form):
-        """A wrong current password counts toward the sign-in lock (accounts.lockout); at the limit the user is
-        signed out and gets the locked-out page."""
+        """A wrong current password counts toward the account's lock (accounts.lockout); before the last
+        attempts the page says how many are left; at the limit the user is signed out and gets the locked-out
+        page, which speaks of the password change."""
         if form.has_error("old_password", "password_incorrect"):
             user = self.request.user
             if lockout.wrong_current_password(self.request, user):
                 self.request.dangjian_signout_reason = "修改密码时当前密码连续输入错误，账号已锁定"
                 logout(self.request)
                 return lockout.locked_out(self.request, credentials={"username": user.get_username()})
+            left = lockout.attempts_left(self.request)
+            if lockout.should_warn(left):
+                form.add_error("old_password", password_change_warning(left, settings.SIGNIN_LOCKOUT_MINUTES))
         return super().form_invalid(form)
 
     def form_valid(self, form):
@@ -77,6 +84,7 @@ def locks(request):
             "nav": "sys_locks",
             "locks": lockout.current_locks(),
             "limit": settings.SIGNIN_FAILURE_LIMIT,
+            "address_limit": settings.SIGNIN_ADDRESS_FAILURE_LIMIT,
             "window": settings.SIGNIN_FAILURE_WINDOW_MINUTES,
             "minutes": settings.SIGNIN_LOCKOUT_MINUTES,
         },
@@ -127,6 +135,9 @@ def otp_verify(request):
         if getattr(request, "axes_locked_out", False):
             return _refuse_locked(request, _("验证码错误次数过多，账号已锁定"))
         error = _("验证码不正确。")
+        left = lockout.attempts_left(request)
+        if lockout.should_warn(left):
+            error = sign_in_warning(error, left, settings.SIGNIN_LOCKOUT_MINUTES)
     return render(request, "registration/otp_verify.html", {"error": error, "next": _next_url(request)})
 
 

@@ -228,6 +228,17 @@ def test_wrong_codes_lock_the_account_like_wrong_passwords(client, users, settin
     assert password(client, "dangwei_a").status_code == 429  # the right password is refused while locked
 
 
+def test_wrong_codes_lock_the_account_not_its_address(client, users, settings):
+    from django.test import Client
+
+    device = totp_device(users["dangwei_a"])
+    password(client, "dangwei_a")
+    texts = [code(client, wrong_code(device)).content.decode() for _ in range(4)]
+    assert "还可尝试 1 次，仍不正确将锁定 30 分钟。" in texts[-1]
+    assert code(client, wrong_code(device)).status_code == 429
+    assert password(Client(), "member_a1").status_code == 302  # a colleague behind the same address
+
+
 def test_a_right_password_does_not_wipe_the_count_of_wrong_codes(client, users, settings):
     device = totp_device(users["dangwei_a"])
     for _ in range(2):

@@ -248,7 +248,7 @@ def test_the_rules_speak_as_the_site_does(db):
 
     texts = password_validators_help_texts()
     assert len(texts) == 7 and not [t for t in texts if "你" in t]
-    assert "密码不能与您的其他个人信息过于相似。" in texts
+    assert "密码不能与您的其他个人信息过于相似，不能包含您姓名的拼音、手机号码、身份证号或出生日期。" in texts
     user = User.objects.create_user("wangfang", password=TEST_PASSWORD, first_name="Wangfang")
     assert "这是一个常见密码，请换一个。" in problems("Password123", user)
     assert "密码不能全部是数字。" in problems("8402917365", user)

@@ -1,4 +1,5 @@
-"""Failed sign-ins lock the account and the client address; sign-in events are in the audit trail."""
+"""Failed sign-ins lock the account, and many across usernames the client address; sign-in events are in the
+audit trail."""
 
 from __future__ import annotations
 
@@ -88,11 +89,54 @@ def test_the_account_is_locked_from_every_address_for_the_whole_period(client, u
     assert sign_in(client, "branch_a1", TEST_PASSWORD, address="10.0.2.1").status_code == 302
 
 
-def test_the_client_address_is_locked_for_every_account(client, users, traveller):
-    for name in ("a", "b", "c", "d", "e"):
-        sign_in(client, f"guess_{name}", WRONG, address="10.0.3.3")
-    assert sign_in(client, "branch_a2", TEST_PASSWORD, address="10.0.3.3").status_code == 429
-    assert sign_in(client, "branch_a2", TEST_PASSWORD, address="10.0.3.4").status_code == 302
+def test_many_failures_across_usernames_lock_the_client_address_for_every_account(client, users, traveller):
+    """Someone trying many accounts from one address: SIGNIN_ADDRESS_FAILURE_LIMIT (20) failures lock it."""
+    responses = [sign_in(client, f"guess_{n}", WRONG, address="10.0.3.3") for n in range(20)]
+    assert [r.status_code for r in responses] == [200] * 19 + [429]
+    page = responses[-1].content.decode()
+    assert "本机地址已锁定 30 分钟" in page and "该账号连续" not in page
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD, address="10.0.3.3").status_code == 429
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD, address="10.0.3.4").status_code == 302
+    traveller.shift(dt.timedelta(minutes=30, seconds=1))
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD, address="10.0.3.3").status_code == 302
+
+
+def test_one_persons_failures_lock_that_account_not_the_colleagues_behind_the_address(
+    client, users, system_users, traveller
+):
+    """Five failures on one username (even one that does not exist) lock that username only: the colleagues
+    signing in from the same office address, the 安全管理员 among them, are not locked out."""
+    for username in ("nobody_here", "branch_a1"):
+        responses = fail(Client(), username, 5, address="10.0.5.5")
+        assert responses[-1].status_code == 429
+        page = responses[-1].content.decode()
+        assert "该账号连续 5 次登录失败，该账号已锁定 30 分钟" in page and "本机地址" not in page
+    for colleague in ("branch_a2", "member_a1", "anquan"):
+        response = sign_in(Client(), colleague, TEST_PASSWORD, address="10.0.5.5")
+        assert response.status_code == 302, colleague
+    assert sign_in(Client(), "branch_a1", TEST_PASSWORD, address="10.0.5.5").status_code == 429
+
+
+def test_the_address_limit_is_a_setting_and_counts_across_usernames_only(client, users, traveller, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 8
+    fail(client, "branch_a1", 5, address="10.0.6.6")  # one account locked: 5 of the address's 8
+    fail(client, "guess_x", 2, address="10.0.6.6")
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD, address="10.0.6.6").status_code == 302
+    # a colleague's sign-in forgets her own failures, not those of the address
+    assert sign_in(client, "guess_y", WRONG, address="10.0.6.6").status_code == 429
+    assert sign_in(Client(), "member_a1", TEST_PASSWORD, address="10.0.6.6").status_code == 429
+
+
+def test_the_sign_in_page_warns_before_the_last_attempts(client, users, traveller):
+    texts = [r.content.decode() for r in fail(client, "branch_a1", 4)]
+    assert "用户名或密码不正确。" in texts[0] and "还可尝试" not in texts[0] + texts[1]
+    assert "还可尝试 2 次，仍不正确将锁定 30 分钟。" in texts[2]
+    assert "还可尝试 1 次，仍不正确将锁定 30 分钟。" in texts[3]
+
+
+def test_the_locked_out_page_names_the_security_admin(client, users, traveller):
+    page = fail(client, "branch_a1", 5)[-1].content.decode()
+    assert "如需提前解锁，请联系安全管理员。" in page and "系统管理员" not in page
 
 
 def test_the_numbers_are_settings(client, users, traveller, settings):
@@ -219,14 +263,11 @@ def test_the_locks_page_lists_the_locks_and_lifts_one(client, users, traveller, 
     fail(Client(), "branch_a1", 5, address="10.7.7.7")
     client.force_login(anquan)
     page = client.get(reverse("locks"))
-    assert [(lock["kind"], lock["value"]) for lock in page.context["locks"]] == [
-        ("ip_address", "10.7.7.7"),
-        ("username", "branch_a1"),
-    ]
+    assert [(lock["kind"], lock["value"]) for lock in page.context["locks"]] == [("username", "branch_a1")]
     assert "2026-11-02 17:30" in page.content.decode()
     response = client.post(reverse("locks"), {"username": "branch_a1"}, follow=True)
     assert "已解除锁定：branch_a1" in response.content.decode()
-    assert response.context["locks"] == []  # the address's count was the account's failures
+    assert response.context["locks"] == []
     assert sign_in(Client(), "branch_a1", TEST_PASSWORD, address="10.7.7.7").status_code == 302
     event = AuditEvent.objects.get(action="unlock")
     assert (event.actor, event.object_repr) == (anquan, "branch_a1")
@@ -241,3 +282,19 @@ def test_only_the_security_admin_may_lift_a_lock(client, users, traveller, who):
     assert client.post(reverse("locks"), {"username": "branch_a2"}).status_code == 403
     assert sign_in(Client(), "branch_a2", TEST_PASSWORD).status_code == 429
     assert not AuditEvent.objects.filter(action="unlock").exists()
+
+
+def test_the_locks_page_lists_a_locked_address_and_lifts_it(client, users, traveller, anquan, settings):
+    settings.SIGNIN_ADDRESS_FAILURE_LIMIT = 6
+    for n in range(6):
+        sign_in(Client(), f"guess_{n}", WRONG, address="10.8.8.8")
+    client.force_login(anquan)
+    page = client.get(reverse("locks"))
+    assert [(lock["kind"], lock["value"]) for lock in page.context["locks"]] == [("ip_address", "10.8.8.8")]
+    assert "同一客户端地址登录失败达 6 次" in page.content.decode()
+    lock = AuditEvent.objects.get(action="lockout")
+    assert (lock.object_repr, lock.object_id) == ("10.8.8.8", "")
+    assert lock.note == "客户端地址：10.8.8.8；该地址登录失败次数过多，客户端地址锁定至 2026-11-02 17:30"
+    response = client.post(reverse("locks"), {"address": "10.8.8.8"}, follow=True)
+    assert response.context["locks"] == []
+    assert sign_in(Client(), "branch_a2", TEST_PASSWORD, address="10.8.8.8").status_code == 302

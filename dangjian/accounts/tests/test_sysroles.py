@@ -349,6 +349,20 @@ def test_the_new_account_page_shows_the_temporary_password_once(s):
     assert password not in detail.content.decode()
 
 
+@pytest.mark.parametrize("username", ["张 三", "zhang san", "张\u3000三", "lisi\t2"])
+def test_a_username_with_whitespace_is_refused(s, username):
+    response = signed_in(s["xitong"]).post(reverse("system:user_new"), {"username": username})
+    assert response.status_code == 400
+    assert "用户名不能包含空格，请去掉空格后重试。" in response.content.decode()
+    assert response.context["form"].errors["username"] == ["用户名不能包含空格，请去掉空格后重试。"]
+    assert not User.objects.filter(username__in=[username, username.strip()]).exists()
+    assert not AuditEvent.objects.filter(action="create", object_type="accounts.user").exclude(
+        object_repr__in=["xitong", "anquan", "shenji"]
+    )
+    with pytest.raises(ServiceError, match="用户名不能包含空格"):
+        create_user(actor=None, username=username, password="Strong-pass-2026")
+
+
 def test_request_and_approve_on_the_pages(s, tree, newcomer):
     xitong, anquan = signed_in(s["xitong"]), signed_in(s["anquan"])
     response = xitong.post(
@@ -399,3 +413,22 @@ def test_the_users_page_reads_a_fixed_number_of_queries(s, users, tree):
         response = client.get(reverse("system:users"))
     assert len(response.context["page"]) > 12
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_the_member_role_needs_an_account_linked_to_a_member(s, tree, newcomer, make_member):
+    """党员 on an account linked to no member record was approved and did nothing (its home page said no role, its
+    own pages were 404): refused when asked for and when approved, for an account whose link went meanwhile."""
+    before = counts()
+    with pytest.raises(ServiceError, match="该账号未关联党员信息") as refused:
+        sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="member", org=tree.a1)
+    assert refused.value.field == "role" and counts() == before
+    member = make_member(tree.a1, name="新党员")
+    User.objects.filter(pk=newcomer.pk).update(member=member)
+    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="member", org=tree.a1)
+    User.objects.filter(pk=newcomer.pk).update(member=None)  # unlinked before the approval
+    with pytest.raises(ServiceError, match="该账号未关联党员信息"):
+        sysroles.approve_request(actor=s["anquan"], request=request, note="同意")
+    assert not RoleAssignment.objects.filter(user=newcomer).exists()
+    User.objects.filter(pk=newcomer.pk).update(member=member)
+    sysroles.approve_request(actor=s["anquan"], request=request, note="同意")
+    assert RoleAssignment.objects.get(user=newcomer).role == "member"
