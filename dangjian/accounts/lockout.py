@@ -152,14 +152,14 @@ def state(username: str = "", address: str = "", now: dt.datetime | None = None)
                 "user_agent", "username", "failures_since_start", "attempt_time"
             )
         )
-        locks = [at for agent, name, _, at in rows if agent == _ADDRESS_LOCK and name is None]
-        started = max(locks) if locks else None
-        if started is not None and started + _lockout() > now:
-            result.address_until = started + _lockout()
+        address_locks = [at for agent, name, _, at in rows if agent == _ADDRESS_LOCK and name is None]
+        locked_at = max(address_locks) if address_locks else None
+        if locked_at is not None and locked_at + _lockout() > now:
+            result.address_until = locked_at + _lockout()
         result.address_failures = sum(
             failures
             for agent, name, failures, at in rows
-            if not (agent == _ADDRESS_LOCK and name is None) and (started is None or at > started)
+            if not (agent == _ADDRESS_LOCK and name is None) and (locked_at is None or at > locked_at)
         )
     return result
 

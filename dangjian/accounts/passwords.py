@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -96,14 +97,14 @@ class UserAttributeSimilarityValidator(password_validation.UserAttributeSimilari
 
     @staticmethod
     def _personal_data_errors(password: str, user) -> list[ValidationError]:
-        member = (
+        member: Any = (
             getattr(user, "member", None) if user is not None and getattr(user, "member_id", None) else None
         )
         if member is None:
             return []
         errors = []
-        name = getattr(member, "name_pinyin", "") or ""
-        if not name and getattr(member, "name", ""):
+        name: str = member.name_pinyin or ""
+        if not name and member.name:
             from dangjian.core.pinyin import name_key
 
             name = name_key(member.name)

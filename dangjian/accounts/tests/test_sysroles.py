@@ -138,7 +138,7 @@ def test_a_party_grant_takes_effect_only_when_the_security_admin_approves_it(s, 
 
 
 def test_a_rejected_request_changes_nothing_but_its_status_and_needs_a_reason(s, tree, newcomer):
-    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="member", org=tree.a1)
+    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="branch_admin", org=tree.a1)
     before = counts()
     with pytest.raises(ServiceError, match="驳回申请须填写理由"):
         sysroles.reject_request(actor=s["anquan"], request=request, note="  ")
@@ -165,7 +165,7 @@ def test_nobody_decides_a_request_about_their_own_account(s):
 def test_nobody_approves_their_own_request(s, tree, newcomer):
     """A request is approved by a 安全管理员 other than its author: the author, a 系统管理员, cannot decide at all;
     and were the author to become a 安全管理员, their own request stays theirs."""
-    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="member", org=tree.a1)
+    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="branch_admin", org=tree.a1)
     with pytest.raises(OutOfScope, match="只有安全管理员"):
         sysroles.approve_request(actor=s["xitong"], request=request)
     RoleRequest.objects.filter(pk=request.pk).update(requested_by=s["anquan"])
@@ -217,7 +217,7 @@ def test_only_the_system_admin_requests_and_manages_accounts(s, users, tree, new
 
 @pytest.mark.parametrize("who", ["xitong", "shenji", "gongwei"])
 def test_only_the_security_admin_decides(s, users, tree, newcomer, who):
-    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="member", org=tree.a1)
+    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="branch_admin", org=tree.a1)
     actor = s.get(who) or users[who]
     before = counts()
     with pytest.raises(OutOfScope, match="只有安全管理员"):
@@ -316,7 +316,7 @@ def test_system_roles_are_refused_on_party_record_pages(s, users, tree, who):
 
 
 def test_the_audit_admin_reads_the_actions_of_the_other_two(s, users, tree, newcomer):
-    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="member", org=tree.a1)
+    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="branch_admin", org=tree.a1)
     sysroles.approve_request(actor=s["anquan"], request=request)
     sysroles.reset_password(actor=s["xitong"], user=newcomer)
     page = signed_in(s["shenji"]).get(reverse("portal:audit"))

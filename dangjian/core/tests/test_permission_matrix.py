@@ -544,7 +544,7 @@ def _build(world: World) -> None:
         world.users[persona] = user
     world.users["plain"] = create_user(actor=None, username="mx_plain", password="Mx-pass-2026!")
     world.obj["request"] = sysroles.request_party_grant(
-        actor=world.users["xitong"], user=world.users["plain"], role="member", org=o["A1"]
+        actor=world.users["xitong"], user=world.users["plain"], role="branch_admin", org=o["A1"]
     )
     world.obj["assignment_a2"] = world.users["a2"].roles.get()
     world.obj["export_job"] = _export_job(world.users["a1"])
@@ -1034,7 +1034,7 @@ TABLE: dict[str, Row] = {
         NONE_GET,
         post=NONE_POST,
         kwargs=user_pk("a2"),
-        data=lambda w: {"role": "member", "org_code": "MXA1"},
+        data=lambda w: {"role": "branch_admin", "org_code": "MXA1"},
         system="405 403 403",
         system_post="302+ 403 403",
     ),
