@@ -105,9 +105,14 @@ def build_dashboard(user) -> Dashboard:
     for pk, path, name in named:
         names_by_path[path] = name
         names_by_pk[pk] = name
-    ranked = sorted(
-        ((names_by_path.get(p, p), n) for p, n in per_prefix.items()), key=lambda item: (-item[1], item[0])
-    )
+    # members of a scope root itself, in none of its 下级组织 (a branch's members outside its 党小组): its own bar
+    roots = {g.path for g in scope.admin_grants}
+
+    def bar_name(path: str) -> str:
+        name = names_by_path.get(path, path)
+        return _("%(org)s（直属）") % {"org": name} if path in roots else name
+
+    ranked = sorted(((bar_name(p), n) for p, n in per_prefix.items()), key=lambda item: (-item[1], item[0]))
     group_total = len(ranked)
     ranked = ranked[:TOP_GROUPS]  # the largest ones; a catch-all bar would dwarf them
     scope_lines = []

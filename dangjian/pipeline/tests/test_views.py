@@ -72,6 +72,8 @@ def test_rollup_counts_per_branch(client, users, tree):
     html = client.get(reverse("pipeline:rollup")).content.decode()
     assert 'data-org="A1"' in html and 'data-org="A2"' in html and 'data-org="B1"' not in html
     assert 'data-testid="rollup-total">3<' in html
+    # what it counts is said: the cases recorded here, not the roll's 预备党员
+    assert "党员名册中的预备党员如未在本平台登记发展流程，不计入此表" in html
 
 
 def test_rollup_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings):

@@ -74,6 +74,15 @@ def test_gongwei_admin_sees_everything_grouped_by_dangwei(client, population):
     assert (board.group_level, board.group_total) == ("党委/党组", 2)
 
 
+def test_a_branchs_own_members_are_a_bar_named_as_its_own(client, population):
+    """A branch's bars are its 党小组 and, for its members in none of them, the branch itself: named 直属, not listed
+    as one of its 下级组织."""
+    client.force_login(population["branch_a1"])
+    board = client.get(reverse("dashboard")).context["board"]
+    assert board.group_level == "下级组织"
+    assert sorted(board.groups) == [("甲一支部（直属）", 1), ("甲一第一党小组", 1)]
+
+
 def test_bar_chart_keeps_only_the_largest_groups(client, population, monkeypatch):
     monkeypatch.setattr(selectors, "TOP_GROUPS", 1)
     client.force_login(population["gongwei"])
