@@ -748,3 +748,15 @@ def test_the_year_switch_runs_from_the_year_joined_to_the_last_year_with_dues(cl
     assert links(url, this + 1) == [(str(this), "prev")]
     assert links(url, this + 5) == [(str(this), "prev")]
     assert links(url, joined) == [(str(joined + 1), "next")]
+
+
+def test_a_member_without_a_base_says_where_it_is_declared(client, users):
+    """A member's 党费 page without a declared base was a dead end: it names the import where the base is declared."""
+    member = users["own_member"]
+    login(client, users["branch_a1"])
+    body = client.get(reverse("dues:member", args=[member.pk]), {"year": TODAY.year}).content.decode()
+    assert "年度没有申报缴费基数" in body
+    imports = reverse("portal:import_index")
+    assert f'<a href="{imports}#import-dues-bases">数据导入 › 党费基数申报</a>' in body
+    page = client.get(imports)  # a page the branch's administrator opens, with that import's card
+    assert page.status_code == 200 and 'id="import-dues-bases"' in page.content.decode()
