@@ -105,7 +105,8 @@ def sheet_rows(rows, org, month, ticked) -> SafeString:
                 year=year,
                 name=esc(member.name),
                 unit=(
-                    f'<div class="small dj-muted">{esc(member.org.name)}</div>'
+                    f'<div class="small dj-muted text-nowrap" title="{esc(member.org.name)}">'
+                    f"{esc(_within(member.org.name, org.name))}</div>"
                     if member.org_id != org.pk
                     else ""
                 ),
@@ -126,6 +127,13 @@ def sheet_rows(rows, org, month, ticked) -> SafeString:
         )
     # every value in it escaped by esc, or safe markup made by Django (the inputs) or by the filters
     return mark_safe("".join(out))
+
+
+@register.filter(name="within")
+def _within(name: str, branch: str) -> str:
+    """A 党小组's name under its branch's heading: "第一党小组" for "办公室党支部第一党小组" (the whole name wrapped over four
+    lines of the name column on a laptop); the whole name when it does not begin with the branch's."""
+    return name[len(branch) :] if name.startswith(branch) and len(name) > len(branch) else name
 
 
 def _entry(form, member, picked, failed, ticked, pick, labels, field_names) -> str:

@@ -18,10 +18,11 @@ from dangjian.dues.ledger import LedgerRow
 from dangjian.dues.selectors import SheetRow
 from dangjian.dues.templatetags.dues_tags import sheet_rows
 
-# The template loop as it was in dues/sheet.html before the rows were written in Python.
+# The template loop as it was in dues/sheet.html before the rows were written in Python (a 党小组's name since
+# shortened under its branch's, `within`).
 REFERENCE = """{% load i18n dues_tags %}{% translate '类别' as l_cat %}{% translate '基数' as l_base %}{% translate '比例' as l_rate %}{% translate '应交' as l_due %}{% translate '实交' as l_paid %}{% translate "金额" as l_amount %}{% translate "缴纳方式" as l_method %}{% translate "缴纳日期" as l_date %}{% for r in rows %}
         <tr data-member="{{ r.member.pk }}" data-status="{{ r.status }}" class="{% if r.form.errors and r.form.picked %}dj-row-error{% endif %}">
-          <th scope="row" class="dj-name-cell fw-normal"><a href="{% url 'dues:member' r.member.pk %}?year={{ month.year }}" data-testid="member-link">{{ r.member.name }}</a>{% if r.member.org_id != org.pk %}<div class="small dj-muted">{{ r.member.org.name }}</div>{% endif %}</th>
+          <th scope="row" class="dj-name-cell fw-normal"><a href="{% url 'dues:member' r.member.pk %}?year={{ month.year }}" data-testid="member-link">{{ r.member.name }}</a>{% if r.member.org_id != org.pk %}<div class="small dj-muted text-nowrap" title="{{ r.member.org.name }}">{{ r.member.org.name|within:org.name }}</div>{% endif %}</th>
           <td class="dj-cat-cell" data-label="{{ l_cat }}">{{ r.category_label|default:"—" }}</td>
           <td class="text-end dj-num dj-base-cell" data-label="{{ l_base }}">{% if r.row.base is not None %}{{ r.row.base|floatformat:2 }}{% else %}—{% endif %}</td>
           <td class="text-end dj-num dj-rate-cell" data-label="{{ l_rate }}">{{ r.rate_label|default:"—" }}</td>

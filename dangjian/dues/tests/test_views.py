@@ -760,3 +760,26 @@ def test_a_member_without_a_base_says_where_it_is_declared(client, users):
     assert f'<a href="{imports}#import-dues-bases">数据导入 › 党费基数申报</a>' in body
     page = client.get(imports)  # a page the branch's administrator opens, with that import's card
     assert page.status_code == 200 and 'id="import-dues-bases"' in page.content.decode()
+
+
+def test_a_group_members_row_names_the_group_under_the_branch(client, users, tree, make_member):
+    """On the 党费收缴表 a 党小组's member carries the group's name without the branch's (the whole name wrapped over
+    four lines of the name column on a laptop), the whole name on hover."""
+    from dangjian.orgs.services import create_org
+
+    group = create_org(
+        actor=None,
+        data={
+            "code": "A1G2",
+            "name": "甲一支部第二党小组",
+            "type": "xiaozu",
+            "parent": tree.a1,
+            "unit": "甲委",
+        },
+    )
+    make_member(group, name="小组成员")
+    make_member(tree.a1g1, name="另一成员")  # a group named otherwise keeps its whole name
+    login(client, users["branch_a1"])
+    body = client.get(reverse("dues:sheet"), {"org": tree.a1.pk}).content.decode()
+    assert 'title="甲一支部第二党小组">第二党小组</div>' in body
+    assert 'title="甲一第一党小组">甲一第一党小组</div>' in body
