@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Substr
 from django.urls import reverse
 
+from dangjian.accounts.scope import scope_for
 from dangjian.members import figures
 from dangjian.members.models import Member, OrgFigures
 from dangjian.members.services import create_member, delete_member, update_member
@@ -222,7 +223,10 @@ def test_the_dashboard_shows_the_numbers_of_the_roll(client, personas, who):
         .annotate(n=Count("id"))
     )
     names = dict(Org.objects.filter(path__in=list(per_prefix)).values_list("path", "name"))
-    assert sorted(board.groups) == sorted((names.get(p, p), n) for p, n in per_prefix.items())
+    # the members of a scope root outside its 下级组织 are that root's own bar, named 直属
+    roots = {g.path for g in scope_for(user).admin_grants}
+    shown = {p: f"{names.get(p, p)}（直属）" if p in roots else names.get(p, p) for p in per_prefix}
+    assert sorted(board.groups) == sorted((shown[p], n) for p, n in per_prefix.items())
     assert board.group_total == len(per_prefix)
 
 
