@@ -278,7 +278,10 @@ def forget_failures(request, user) -> int:
 
 def locked_until(request, credentials=None) -> dt.datetime | None:
     """When the lock that refuses this request ends (the latest of the username's and the address's)."""
-    current = _request_state(request, credentials)
+    return _lock_end(_request_state(request, credentials))
+
+
+def _lock_end(current: State) -> dt.datetime | None:
     ends = [end for end in (current.account_until, current.address_until) if end is not None]
     return max(ends) if ends else None
 
@@ -286,8 +289,7 @@ def locked_until(request, credentials=None) -> dt.datetime | None:
 def locked_out(request, original_response=None, credentials=None):
     """The page of a refused sign-in (AXES_LOCKOUT_CALLABLE): in Chinese, what is locked and until when."""
     current = _request_state(request, credentials)
-    ends = [end for end in (current.account_until, current.address_until) if end is not None]
-    until = max(ends) if ends else _now(request) + _lockout()
+    until = _lock_end(current) or _now(request) + _lockout()
     account = current.account_locked
     address = current.address_locked and not _account_only(request)
     if not (account or address):  # refused at a limit reached by this very request

@@ -637,9 +637,6 @@ def delete_payment(*, actor, payment, reason: str) -> None:
     current.delete()
 
 
-void_payment = delete_payment
-
-
 @transaction.atomic
 def record_relief(
     *,

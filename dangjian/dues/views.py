@@ -590,9 +590,8 @@ def mine(request):
     today = dt.date.today()
     year = parse_year(request.GET.get("year"), today.year)
     context = {"nav": "dues_mine", "member": member, "year": year, "today": today, "last_year": today.year}
-    if (
-        year > today.year
-    ):  # a year that has not begun: nothing is due in it yet, nothing to say about its base
+    # a year that has not begun: nothing is due in it yet, nothing to say about its base
+    if year > today.year:
         return render(request, "dues/mine.html", {**context, "future": True})
     payments = selectors.own_payments(member, year)
     rows, day = _ledger_rows(member, year, payments, today)
