@@ -117,6 +117,45 @@ class TypeCount:
     present_formal: int
 
 
+@dataclass(frozen=True)
+class SameDay:
+    """A record already kept for the organisation on the day, with the chosen types it also counts as."""
+
+    pk: int
+    topic: str
+    types: tuple[str, ...]
+
+    @property
+    def type_labels(self) -> str:
+        return "、".join(str(MeetingType(t).label) for t in self.types)
+
+
+SAME_DAY_SHOWN = 3  # records named by the notice; a day with more is unusual enough
+
+
+def same_day_records(
+    org: Org | None, on: dt.date | None, types: list[str], *, exclude: int | None = None
+) -> list[SameDay]:
+    """Records of `org` dated `on` that count as one of `types` (other than record `exclude`), in the order they
+    were recorded: what a second entry of the same meeting would look like. One query on the records' types
+    (their organisation, type and date index); none without an organisation, a day or a type."""
+    if org is None or on is None or not types:
+        return []
+    rows = (
+        MeetingKind.objects.filter(org=org, date=on, type__in=sorted(types))
+        .exclude(meeting_id=exclude)
+        .order_by("meeting_id", "type")
+        .values_list("meeting_id", "meeting__topic", "type")
+    )
+    found: dict[int, tuple[str, list[str]]] = {}
+    for pk, topic, kind in rows:
+        found.setdefault(pk, (topic, []))[1].append(kind)
+    return [
+        SameDay(pk, topic, tuple(sorted(kinds, key=TYPE_ORDER.__getitem__)))
+        for pk, (topic, kinds) in list(found.items())[:SAME_DAY_SHOWN]
+    ]
+
+
 @dataclass
 class RosterView:
     org: Org | None
@@ -128,6 +167,8 @@ class RosterView:
     counted: bool = False  # at least one selected type takes attendance
     people: list[tuple[int, str]] = field(default_factory=list)  # host / lecturer options
     secretary_id: int | None = None
+    # records of the organisation on the same day sharing one of the chosen types (a possible double entry)
+    same_day: list[SameDay] = field(default_factory=list)
 
     @property
     def reason_choices(self) -> list[tuple[str, str]]:

@@ -49,10 +49,15 @@ def _is_htmx(request) -> bool:
 
 
 def _roster(
-    form: MeetingForm, *, default_host: bool = False, keep: tuple[tuple[int, str] | None, ...] = ()
+    form: MeetingForm,
+    *,
+    default_host: bool = False,
+    keep: tuple[tuple[int, str] | None, ...] = (),
+    editing: int | None = None,
 ) -> selectors.RosterView:
     """Computes the roster for the form's current organisation, date and types and wires the
-    dependent choices (types allowed for the organisation, host and lecturer options)."""
+    dependent choices (types allowed for the organisation, host and lecturer options); names the records of the
+    same organisation, day and type already kept (other than record `editing`), a possible double entry."""
     org = form.current_org()
     absent, reasons = form.current_absentees()
     day = form.current_date()
@@ -61,6 +66,8 @@ def _roster(
         # keeps the ticked absentees, their reasons and the host, and the form asks for the date alone
         day = form.initial.get("date") or dt.date.today()
     view = selectors.roster_view(org, day, form.current_types(), absent=absent, reasons=reasons)
+    if view.ready:
+        view.same_day = selectors.same_day_records(org, view.date, view.types, exclude=editing)
     form.limit_types(org)
     people = list(view.people)
     for extra in keep:
@@ -86,6 +93,29 @@ def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan
             "attachments": list(meeting.attachments.order_by("id")) if meeting else [],
         },
     )
+
+
+def _saved_warnings(request, meeting: Meeting, types: list[str]) -> None:
+    """What a saved record may lack or repeat, said once on its page (the record is kept either way): another
+    record of the organisation on the day with one of its types, a 党课 without its 主讲人."""
+    for other in selectors.same_day_records(meeting.org, meeting.date, types, exclude=meeting.pk):
+        messages.warning(
+            request,
+            _(
+                "%(org)s在%(date)s已有一条%(types)s记录“%(topic)s”，请核对是否重复录入；重复的一条可在其页面删除。"
+            )
+            % {
+                "org": meeting.org.name,
+                "date": f"{meeting.date:%Y-%m-%d}",
+                "types": other.type_labels,
+                "topic": other.topic,
+            },
+        )
+    if MeetingType.LECTURE in types and not meeting.lecturer_id and not meeting.lecturer_name.strip():
+        messages.warning(
+            request,
+            _("这条记录计入党课，但没有填写主讲人：书记、班子成员讲党课按主讲人统计，请点“编辑”补上。"),
+        )
 
 
 def _create_initial(request, form: MeetingForm) -> dict:
@@ -137,6 +167,7 @@ def meeting_create(request):
                     _("已录入组织生活“%(topic)s”（%(date)s）。")
                     % {"topic": meeting.topic, "date": f"{meeting.date:%Y-%m-%d}"},
                 )
+                _saved_warnings(request, meeting, form.service_types())
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
         # the preselection asks the form's field (no query while it holds every organisation offered)
@@ -163,7 +194,7 @@ def roster_fragment(request):
     if org_changed and org is not None:  # keep only the types the new organisation may record
         data.setlist("types", [t for t in data.getlist("types") if t in selectors.allowed_types(org)])
     form = MeetingForm(data, orgs=orgs).unvalidated()  # no errors on a half-filled form
-    roster = _roster(form)
+    roster = _roster(form, editing=as_id(request.GET.get("editing")))
     offered = {str(pk) for pk, _label in roster.people}
     if org_changed and roster.secretary_id and data.get("host") not in offered:
         data["host"] = str(roster.secretary_id)  # the form reads this QueryDict when it renders
@@ -279,12 +310,12 @@ def meeting_edit(request, pk: int):
     )
     if request.method == "POST":
         form = MeetingForm(request.POST, request.FILES, orgs=orgs)
-        roster = _roster(form, keep=keep)
+        roster = _roster(form, keep=keep, editing=meeting.pk)
         if "refresh" in request.POST:
             form.unvalidated()
         elif form.is_valid():
             try:
-                update_meeting(
+                saved = update_meeting(
                     actor=request.user,
                     meeting=meeting,
                     data=form.service_data(),
@@ -299,10 +330,11 @@ def meeting_edit(request, pk: int):
                 apply_service_error(form, exc)
             else:
                 messages.success(request, _("已保存组织生活记录。"))
+                _saved_warnings(request, saved, form.service_types())
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
         form = MeetingForm(initial=edit_initial(meeting), orgs=orgs)
-        roster = _roster(form, keep=keep)
+        roster = _roster(form, keep=keep, editing=meeting.pk)
     return _form_page(request, form, roster, meeting)
 
 

@@ -785,8 +785,9 @@ def test_roster_fragment_is_a_constant_number_of_queries(
     client, users, busy, tree, django_assert_max_num_queries
 ):
     client.force_login(users["branch_a1"])
-    # the roster: the subtree's organisations, the moves into or out of it, the members, their later moves
-    with django_assert_max_num_queries(11):
+    # the roster: the subtree's organisations, the moves into or out of it, the members, their later moves; the
+    # records of the same day and types (a possible double entry)
+    with django_assert_max_num_queries(12):
         response = client.get(
             reverse("meetings:roster"),
             {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly", "committee"]},
@@ -798,7 +799,7 @@ def test_entry_form_with_roster_is_a_constant_number_of_queries(
     client, users, busy, tree, django_assert_max_num_queries
 ):
     client.force_login(users["branch_a1"])
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):  # as the roster's, with the form's own
         response = client.get(reverse("meetings:create"), {"org": tree.a1.pk, "type": "assembly"})
     assert len(response.context["roster"].rows) == 64
 
@@ -938,3 +939,80 @@ def test_a_cleared_date_asks_for_the_date_alone_and_keeps_the_roster_ticks_and_h
     assert "住院" in html
     assert response.context["form"]["host"].value() == str(branch["书记"].pk)
     assert f'<option value="{branch["书记"].pk}" selected' in html
+
+
+# --- a possible double entry, a 党课 without its 主讲人 -------------------------------------------------
+
+
+def test_the_roster_names_a_record_of_the_same_day_and_type_but_not_the_one_edited(
+    client, users, records, branch, tree
+):
+    client.force_login(users["branch_a1"])
+    url = reverse("meetings:roster")
+    kept = records["a1"]  # A1 on D: 主题党日 and 党课
+    same = client.get(url, {"org": tree.a1.pk, "date": D.isoformat(), "types": ["lecture", "assembly"]})
+    assert [(s.pk, s.topic, s.types) for s in same.context["roster"].same_day] == [
+        (kept.pk, "甲一主题党日", ("lecture",))
+    ]
+    html = same.content.decode()
+    assert 'data-testid="same-day"' in html and reverse("meetings:detail", args=[kept.pk]) in html
+    assert "甲一主题党日</a>（党课）" in html
+    # another type, another day, or the record being edited: nothing to say
+    for params in (
+        {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly"]},
+        {"org": tree.a1.pk, "date": "2026-03-30", "types": ["lecture"]},
+        {"org": tree.a1.pk, "date": D.isoformat(), "types": ["lecture"], "editing": str(kept.pk)},
+    ):
+        response = client.get(url, params)
+        assert response.context["roster"].same_day == []
+        assert 'data-testid="same-day"' not in response.content.decode()
+    edit = client.get(reverse("meetings:edit", args=[kept.pk]))
+    assert edit.context["roster"].same_day == []
+    assert f'name="editing" value="{kept.pk}" data-dj-keep' in edit.content.decode()
+
+
+def test_a_second_record_of_the_same_day_and_type_is_kept_with_a_warning(
+    client, users, records, branch, tree
+):
+    client.force_login(users["branch_a1"])
+    # editing the kept record does not find itself
+    edited = client.post(
+        reverse("meetings:edit", args=[records["a1"].pk]),
+        post_data(tree.a1, types=["theme_day", "lecture"], topic="甲一主题党日", lecturer_name="外请专家"),
+        follow=True,
+    )
+    assert [str(m) for m in edited.context["messages"]] == ["已保存组织生活记录。"]
+    data = post_data(tree.a1, types=["theme_day"], topic="三月主题党日", lecturer_name="")
+    response = client.post(reverse("meetings:create"), data, follow=True)
+    assert Meeting.objects.filter(org=tree.a1, date=D).count() == 2  # kept: the branch decides
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown[0] == "已录入组织生活“三月主题党日”（2026-03-31）。"
+    assert shown[1:] == [
+        "甲一支部在2026-03-31已有一条主题党日记录“甲一主题党日”，请核对是否重复录入；重复的一条可在其页面删除。"
+    ]
+    # an assembly the same day is no double entry
+    other = client.post(
+        reverse("meetings:create"), post_data(tree.a1, types=["assembly"], topic="党员大会"), follow=True
+    )
+    assert [str(m) for m in other.context["messages"]] == ["已录入组织生活“党员大会”（2026-03-31）。"]
+
+
+def test_a_lecture_without_its_lecturer_is_kept_with_a_warning(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    warning = "这条记录计入党课，但没有填写主讲人：书记、班子成员讲党课按主讲人统计，请点“编辑”补上。"
+    bare = client.post(
+        reverse("meetings:create"), post_data(tree.a1, types=["lecture"], topic="专题党课"), follow=True
+    )
+    assert warning in [str(m) for m in bare.context["messages"]]
+    meeting = Meeting.objects.get(topic="专题党课")
+    for lecturer in ({"lecturer": str(branch["书记"].pk)}, {"lecturer_name": "外请专家"}):
+        response = client.post(
+            reverse("meetings:edit", args=[meeting.pk]),
+            post_data(tree.a1, types=["lecture"], topic="专题党课", **lecturer),
+            follow=True,
+        )
+        assert [str(m) for m in response.context["messages"]] == ["已保存组织生活记录。"]
+    assistant = client.post(  # not a 党课: no lecturer expected
+        reverse("meetings:create"), post_data(tree.a1, types=["assembly"], topic="大会"), follow=True
+    )
+    assert warning not in [str(m) for m in assistant.context["messages"]]
