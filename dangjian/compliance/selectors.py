@@ -71,7 +71,8 @@ def short_title(rule: Rule) -> str:
 
 def scoped_orgs(user, *, org_pk: int | None = None, unit: str = "") -> tuple[QuerySet, Org | None]:
     """The visible organisations to evaluate: all of them, or one visible organisation's subtree (an
-    invisible or unknown `org_pk` is a 404), optionally one 单位 of them."""
+    invisible or unknown `org_pk` is a 404), optionally one 单位 of them (a 单位 with no organisation there is a
+    404 too, not an empty table under its name)."""
     qs = Org.objects.visible_to(user)
     root = None
     if org_pk is not None:
@@ -81,6 +82,8 @@ def scoped_orgs(user, *, org_pk: int | None = None, unit: str = "") -> tuple[Que
         qs = qs.filter(path__startswith=root.path)
     if unit:
         qs = qs.filter(unit_filter(unit))
+        if not qs.exists():
+            raise Http404(_("该单位不存在或不在您的管理范围内。"))
     return qs, root
 
 

@@ -143,6 +143,18 @@ def test_one_unit_of_the_overview_lists_its_organisations(client, users, tree):
     assert org_codes(html) == ["B-ZZ", "B1"]
 
 
+def test_a_unit_without_organisations_in_scope_is_not_found(client, users, tree):
+    """An unknown 单位, or one outside the user's scope, is a 404 (as an organisation is), not its name over an
+    empty table; the export of it likewise."""
+    login(client, users["gongwei"])
+    for unit in ("丙委", "@/no/such/path/"):
+        assert client.get(reverse("compliance:overview"), {**PARAMS, "unit": unit}).status_code == 404
+    login(client, users["dangwei_a"])
+    assert client.get(reverse("compliance:overview"), {**PARAMS, "unit": "乙委"}).status_code == 404
+    assert client.get(reverse("compliance:overview"), {**PARAMS, "unit": "甲委"}).status_code == 200
+    assert client.get(reverse("compliance:export"), {**PARAMS, "unit": "乙委"}).status_code == 404
+
+
 def test_organisations_without_a_unit_are_grouped_under_their_ancestor_below_the_gongwei(client, users, tree):
     create_org(
         actor=None,
