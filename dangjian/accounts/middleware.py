@@ -14,6 +14,7 @@ by an administrator, to the change-password page: every other page redirects the
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +23,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 
 SIGNED_IN_AT = "dangjian_signed_in_at"
@@ -52,6 +53,20 @@ def session_expired(session, now: int) -> str:
     return ""
 
 
+def return_to(request) -> str:
+    """Where to come back after signing in again: the page asked for, or — for a form sent after the session
+    ended (a POST, whose address often answers POST alone) — the page the form was on, when it is this site's."""
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+    referer = request.headers.get("Referer", "")
+    if referer and url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        parts = urlsplit(referer)
+        return f"{parts.path}?{parts.query}" if parts.query else parts.path or "/"
+    return "/"
+
+
 class SessionTimeoutMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -72,7 +87,7 @@ class SessionTimeoutMiddleware:
                     if reason == "idle"
                     else _("登录已超过 %(hours)d 小时，请重新登录。") % {"hours": settings.SESSION_MAX_HOURS},
                 )
-                return redirect_to_login(request.get_full_path())
+                return redirect_to_login(return_to(request))
             if SIGNED_IN_AT not in request.session:  # a session from before these limits: they start now
                 start_session(request)
             elif now - request.session.get(SEEN_AT, 0) >= SESSION_ACTIVITY_SECONDS:
@@ -122,6 +137,10 @@ class SecondFactorMiddleware:
 
 
 class PasswordChangeRequiredMiddleware:
+    """After SecondFactorMiddleware: a user whose password must change reaches only the change page — and the
+    second step's page while the session waits for it (SecondFactorMiddleware sends every other page there, and
+    this one would send that page back to the change page: the two redirected to each other for ever)."""
+
     ALLOWED = ("password_change", "logout", "set_language")
 
     def __init__(self, get_response):
@@ -132,7 +151,11 @@ class PasswordChangeRequiredMiddleware:
         if user.is_authenticated:
             reason = password_change_reason(user)
             if reason:
+                from dangjian.accounts import otp
+
                 allowed = {reverse(name) for name in self.ALLOWED}
+                if not otp.session_passed(request):  # the code first, then the new password
+                    allowed.add(reverse("otp_verify"))
                 if request.path not in allowed and not request.path.startswith(settings.STATIC_URL):
                     return redirect("password_change")
                 request.dangjian_password_change_reason = reason  # shown on the change-password page

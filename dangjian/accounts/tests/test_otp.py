@@ -363,3 +363,29 @@ def test_the_tests_next_code_is_accepted_whatever_the_device_s_drift(make_user, 
     device.last_t = int((time.time() - device.t0) // device.step) + drift  # this step's code used already
     device.save()
     assert device.verify_token(next_code(device))
+
+
+@pytest.mark.parametrize("why", ["set by an administrator", "older than the limit"])
+def test_a_user_with_an_authenticator_whose_password_must_change_gives_the_code_first(
+    client, users, traveller, settings, why
+):
+    """The second step's page and the forced password change used to send each other's page back (an endless
+    redirect: no one with an authenticator could sign in after a password reset, nor 90 days after setting it)."""
+    user = users["branch_a1"]
+    device = totp_device(user)
+    if why == "set by an administrator":
+        User.objects.filter(pk=user.pk).update(password_must_change=True)
+    else:
+        traveller.shift(dt.timedelta(days=settings.PASSWORD_MAX_AGE_DAYS))
+    password(client, "branch_a1")
+    first = client.get(reverse("dashboard"))
+    assert first["Location"].startswith(reverse("otp_verify"))
+    page = client.get(first["Location"])
+    assert page.status_code == 200  # the code's page, not a redirect back to the password page
+    response = code(client, next_code(device), next_url=reverse("dashboard"))
+    assert response.status_code == 302
+    assert client.get(reverse("dashboard"))["Location"] == reverse("password_change")
+    assert client.get(reverse("otp_verify"))["Location"] == reverse(
+        "password_change"
+    )  # passed: the change alone
+    assert client.get(reverse("password_change")).status_code == 200

@@ -175,3 +175,20 @@ def test_check_deploy_reports_nothing_with_the_documented_production_settings(tm
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_a_form_sent_after_the_session_ended_comes_back_to_its_page_not_to_its_post_address(signed_in):
+    """A self-assessment written for 40 minutes and saved: after signing in again the member lands on the page of the
+    form (its Referer), not on the address that answers POST only (a bare 405)."""
+    client, traveller = signed_in
+    traveller.shift(dt.timedelta(minutes=31))
+    page = reverse("members:list") + "?q=%E5%BC%A0"
+    response = client.post(reverse("meetings:create"), {}, HTTP_REFERER=f"http://testserver{page}")
+    assert response["Location"] == f"{reverse('login')}?next={reverse('members:list')}%3Fq%3D%25E5%25BC%25A0"
+    sign_in(client, "branch_a1")
+    traveller.shift(dt.timedelta(minutes=31))
+    elsewhere = client.post(reverse("meetings:create"), {}, HTTP_REFERER="http://evil.example/members/")
+    assert elsewhere["Location"] == f"{reverse('login')}?next=/"
+    sign_in(client, "branch_a1")
+    traveller.shift(dt.timedelta(minutes=31))
+    assert client.post(reverse("meetings:create"), {})["Location"] == f"{reverse('login')}?next=/"
