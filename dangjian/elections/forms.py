@@ -27,6 +27,14 @@ def _date(label, **kwargs):
     return forms.DateField(label=label, widget=DateInput(attrs=SM), **kwargs)
 
 
+def _no_later_than_today(form: forms.Form, *names: str) -> None:
+    """The date inputs offer no day after today (the services refuse one)."""
+    today = dt.date.today().isoformat()
+    for name in names:
+        if name in form.fields:
+            form.fields[name].widget.attrs["max"] = today
+
+
 def _count(label, required=True, **kwargs):
     return count_field(label=label, required=required, widget=forms.NumberInput(attrs=NUM), **kwargs)
 
@@ -46,6 +54,13 @@ class SetupForm(forms.Form):
     def __init__(self, *args, orgs: QuerySet[Org], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org"].set_orgs(orgs, kind="active")
+        _no_later_than_today(self, "held_on")
+
+    def clean_held_on(self) -> dt.date:
+        held_on = self.cleaned_data["held_on"]
+        if held_on > dt.date.today():
+            raise forms.ValidationError(_("选举日期不能晚于今天：登记的是已经进行的选举。"))
+        return held_on
 
     def chosen_org(self) -> Org:
         """The organisation of a valid form."""
@@ -103,6 +118,7 @@ class ElectionEntryForm(forms.Form):
         self.fields["exclude"].choices = [(str(e.member_id), e.name) for e in roster]
         if not higher:
             del self.fields["form_approval_ref"], self.fields["form_approved_on"]
+        _no_later_than_today(self, "form_approved_on")
 
 
 class CandidateRowForm(forms.Form):
@@ -133,10 +149,18 @@ class ApprovalForm(forms.Form):
     approved_on = _date(_("上级党组织批准日期"))
     approving_body = _text(_("批准机关"))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_later_than_today(self, "approved_on")
+
 
 class CongressApprovalForm(forms.Form):
     approval_ref = _text(_("召开党员代表大会的批准文号"))
     approved_on = _date(_("召开党员代表大会的批准日期"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_later_than_today(self, "approved_on")
 
 
 class AdjustmentForm(forms.Form):

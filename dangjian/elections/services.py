@@ -9,6 +9,12 @@ event; a refused write changes nothing.
   election date) and records the new posts from the approval date, ending the previous holders' posts, through
   dangjian.orgs.services.
 - record_congress_approval: the higher organisation's approval to hold a 党员代表大会 (EL-04), its 文号 and date.
+- delete_election: removes a mistaken or duplicate election not yet approved (an approved one opened the term and
+  posts: it stays).
+
+Dates are no later than today: an election is recorded once held, an approval once given. An organisation's
+election is recorded once per date; a second record of that date is a 另行选举 or 重新投票 of the seats it left
+unfilled (EL-10), never a repeat.
 
 Every approval here is the higher organisation's to record (orgs.services.require_higher): the organisation
 records its election, never its own approvals."""
@@ -28,6 +34,7 @@ from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.elections import tally as T
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
 from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
@@ -179,6 +186,8 @@ def prepare_election(
         )
     if not held_on:
         raise ServiceError(_("请填写选举日期。"), field="held_on")
+    if held_on > dt.date.today():
+        raise ServiceError(_("选举日期不能晚于今天：登记的是已经进行的选举。"), field="held_on")
     present = _int(present, "present", pgettext("in a sentence", "实到会有选举权人数"))
     seats = _int(seats, "seats", pgettext("in a sentence", "应选名额"), 1)
     ballots_issued = _int(ballots_issued, "ballots_issued", pgettext("in a sentence", "发出选票数"))
@@ -384,6 +393,10 @@ def record_election(
     results = {r.key: r for r in prepared.tally.results}
     with transaction.atomic():
         require_org(actor, org, _("该组织不在您的管理范围内，不能登记选举。"))
+        Org.objects.select_for_update().filter(
+            pk=org.pk
+        ).first()  # one record of the organisation's day at a time
+        _refuse_repeat(org, held_on, seats, candidates)
         if form_approval_ref:
             _require_higher(
                 actor, org, "form_approval_ref"
@@ -430,6 +443,57 @@ def record_election(
             actor=actor, action="create", obj=election, org_path=org.path, after=election_snapshot(election)
         )
     return election
+
+
+def _refuse_repeat(org: Org, held_on: dt.date, seats: int, candidates: list[dict]) -> None:
+    """Refuses a second record of an election of `org` on `held_on`: a repeat (the seats of that day filled, or the
+    same candidates with the same votes), or one with more seats than the day left unfilled or a candidate
+    already elected that day. What remains is a 另行选举 or 重新投票 of the unfilled seats (EL-10). A mistaken
+    record is deleted first (delete_election)."""
+    earlier = list(
+        Election.objects.filter(org=org, held_on=held_on)
+        .order_by("pk")
+        .prefetch_related("candidates__member")
+    )
+    if not earlier:
+        return
+    first = earlier[0]
+    elected = {c.member_id: c.member.name for e in earlier for c in e.candidates.all() if c.elected}
+    unfilled = first.seats - len(elected)
+    entered = {(c["member"].pk, c.get("votes")) for c in candidates}
+    same = any({(c.member_id, c.votes) for c in e.candidates.all()} == entered for e in earlier)
+    names = {
+        "org": org.name,
+        "date": f"{held_on:%Y-%m-%d}",
+        "form": choice_label(ElectionForm, first.form),
+        "seats": first.seats,
+        "elected": len(elected),
+    }
+    if unfilled <= 0 or same:
+        raise ServiceError(
+            _(
+                "%(org)s %(date)s的选举已登记（%(form)s，应选%(seats)s名，当选%(elected)s名），不能重复登记。"
+                "如已登记的记录有误，请在其选举结果页删除后重新登记。"
+            )
+            % names,
+            field="held_on",
+        )
+    if seats > unfilled:
+        raise ServiceError(
+            _(
+                "%(org)s %(date)s的选举已登记（%(form)s，应选%(seats)s名，当选%(elected)s名），尚有%(n)s个名额"
+                "未选出：同日另行选举的应选名额不能超过%(n)s名。如已登记的记录有误，请在其选举结果页删除后重新登记。"
+            )
+            % {**names, "n": unfilled},
+            field="seats",
+        )
+    again = [elected[c["member"].pk] for c in candidates if c["member"].pk in elected]
+    if again:
+        raise ServiceError(
+            _("%(names)s已在%(date)s的选举中当选，不能作为同日另行选举的候选人。")
+            % {"names": enumeration(again), "date": names["date"]},
+            field="candidates",
+        )
 
 
 def election_tally(election: Election, params: ElectionParams | None = None) -> T.Tally:
@@ -531,6 +595,8 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
             )
         if approved_on < election.held_on:
             raise ServiceError(_("批准日期不能早于选举日期。"), field="approved_on")
+        if approved_on > dt.date.today():
+            raise ServiceError(_("批准日期不能晚于今天：请在上级党组织批准后登记。"), field="approved_on")
         elected = list(election.candidates.filter(elected=True).select_related("member").order_by("pk"))
         if not elected:
             raise ServiceError(_("本次选举没有人当选，无需批准；请另行选举。"))
@@ -564,3 +630,31 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
             approving_body=approving_body,
         )
     return election
+
+
+# --- deleting a mistaken record ----------------------------------------------------------------------------
+
+
+def delete_election(*, actor, election: Election) -> None:
+    """Deletes an election recorded by mistake or twice, with its candidates and exclusions, while its result is
+    not approved (the approval opened the new term and posts: the record stays). The deletion is audited on the
+    organisation's path, which refreshes its kept results like any write."""
+    with transaction.atomic():
+        current = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
+        require_org(actor, current.org, _("该选举不在您的管理范围内，未删除。"))
+        if current.approved_on is not None:
+            raise ServiceError(
+                _(
+                    "该选举结果已于%(date)s经%(body)s批准，新一届任期和当选人的职务已据此登记，不能删除。"
+                    "如批准登记有误，请联系上级党组织的管理员。"
+                )
+                % {"date": f"{current.approved_on:%Y-%m-%d}", "body": current.approving_body}
+            )
+        audit.record(
+            actor=actor,
+            action="delete",
+            obj=current,
+            org_path=current.org.path,
+            before=election_snapshot(current),
+        )
+        current.delete()

@@ -1,7 +1,7 @@
 """换届选举 pages: the index (terms due, overdue and beyond a year in the user's scope; recent elections), the
 election entry form (the numbers are checked by the service on submit and the checks shown), the election's
-detail with its results, the approval of the result and of a 党员代表大会, and the postponement or advance of a
-换届. The approvals are offered only to an admin of an organisation above the one approved
+detail with its results, the approval of the result and of a 党员代表大会, the deletion of a record not yet
+approved, and the postponement or advance of a 换届. The approvals are offered only to an admin of an organisation above the one approved
 (`orgs.services.higher_in_scope`, the services' test); others read who records them. Views parse input, call one
 service and render; reads start from the user's scope (outside it: 404)."""
 
@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
-from dangjian.core.errors import ServiceError
+from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.elections import selectors, services
 from dangjian.elections.forms import (
     AdjustmentForm,
@@ -252,6 +252,22 @@ def congress_approval(request, pk: int):
         _("已登记召开党员代表大会的批准。"),
         "congress_form",
     )
+
+
+@admin_required
+@require_POST
+def delete(request, pk: int):
+    """Deletes an election recorded by mistake or twice (not yet approved), from its page's button."""
+    election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
+    try:
+        services.delete_election(actor=request.user, election=election)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("elections:detail", pk=election.pk)
+    messages.success(request, _("已删除该选举记录。"))
+    return redirect("elections:index")
 
 
 @never_cache

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -152,6 +153,41 @@ def _in_branch(member: Member | None, org: Org, on: dt.date, field: str, label: 
     return member
 
 
+def _refuse_overlap(
+    org: Org, mentor: Member, mentee: Member, started_on: dt.date, ended_on: dt.date | None
+) -> None:
+    """Refuses a second pairing of the same two members (either way round) in the branch for days one of theirs
+    already covers."""
+    period = Q(ended_on__isnull=True) | Q(ended_on__gte=started_on)
+    if ended_on is not None:
+        period &= Q(started_on__lte=ended_on)
+    existing = (
+        Pair.objects.filter(org=org)
+        .filter(Q(mentor=mentor, mentee=mentee) | Q(mentor=mentee, mentee=mentor))
+        .filter(period)
+        .select_related("mentor", "mentee")
+        .order_by("started_on", "pk")
+        .first()
+    )
+    if existing is None:
+        return
+    if existing.ended_on is None:
+        since = _("%(start)s起，尚未结束") % {"start": f"{existing.started_on:%Y-%m-%d}"}
+    else:
+        since = _("%(start)s至%(end)s") % {
+            "start": f"{existing.started_on:%Y-%m-%d}",
+            "end": f"{existing.ended_on:%Y-%m-%d}",
+        }
+    raise ServiceError(
+        _(
+            "%(mentor)s与%(mentee)s已结对（%(period)s），与本次登记的期间重叠，不能重复登记；"
+            "如需重新结对，请先为原结对登记结束日期。"
+        )
+        % {"mentor": existing.mentor.name, "mentee": existing.mentee.name, "period": since},
+        field="mentee",
+    )
+
+
 def create_pair(
     *,
     actor,
@@ -163,7 +199,8 @@ def create_pair(
     ended_on: dt.date | None = None,
 ) -> Pair:
     """新老结对 of two members of the branch on the start date; who is "老" and who is "新" is the branch's
-    choice (no age or 党龄 rule). The end date, when given, is the pairing's last day."""
+    choice (no age or 党龄 rule). The end date, when given, is the pairing's last day. The same two members
+    are paired once for any day: a pairing overlapping one of theirs is refused."""
     org = _branch(org)
     if not isinstance(started_on, dt.date):
         raise ServiceError(_("请填写开始日期。"), field="started_on")
@@ -183,6 +220,7 @@ def create_pair(
         on = min(started_on, dt.date.today())
         _in_branch(mentor, org, on, "mentor", pgettext("in a sentence", "老党员"))
         _in_branch(mentee, org, on, "mentee", pgettext("in a sentence", "结对党员"))
+        _refuse_overlap(org, mentor, mentee, started_on, ended_on)
         pair = Pair.objects.create(
             org=org, mentor=mentor, mentee=mentee, started_on=started_on, ended_on=ended_on, goal=goal
         )

@@ -1452,6 +1452,11 @@ TABLE: dict[str, Row] = {
         kwargs=pk("election"),
         data=lambda w: {"approved_on": day(), "approving_body": "矩阵甲委机关党委"},
     ),
+    "elections:delete": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302+ 404 404 302+ 404",  # the world's election is not approved: it may be deleted
+        kwargs=pk("election"),
+    ),
     "elections:congress_approval": Row(
         "login 403 405 405 405 405 405",
         post="login 403 400 404 404 302+ 404",  # the branch does not record the approval of its own congress
@@ -1882,6 +1887,7 @@ NOT_ONCE = {
     "orgs:post_delete": "a deletion: a repeat finds nothing to delete",
     "meetings:delete": "a deletion: a repeat finds nothing to delete",
     "talks:talk_delete": "a deletion: a repeat finds nothing to delete",
+    "elections:delete": "a deletion: a repeat finds nothing to delete",
     "training:remove_participant": "a deletion: a repeat finds nothing to delete",
     "members:reveal": "shows a member's personal data (an audited read), records nothing",
     "dues:collection_day": "a setting: the same day again",

@@ -4,8 +4,13 @@ import pytest
 
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.models import AuditEvent
-from dangjian.elections.models import Candidate, Election, TermAdjustment
-from dangjian.elections.services import approve_result, record_election, record_term_adjustment
+from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
+from dangjian.elections.services import (
+    approve_result,
+    delete_election,
+    record_election,
+    record_term_adjustment,
+)
 from dangjian.elections.tests.conftest import cands
 from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_post
@@ -201,3 +206,111 @@ def test_member_under_discipline_left_out_with_the_decision(tree, a1_voters):
             present=9,
             exclusions=[{"member": a1_voters[0], "reason": "discipline", "approval": "处分决定"}],
         )
+
+
+# --- dates no later than today, one record per election, deleting a mistaken one ---------------------------
+
+
+def test_a_future_election_or_approval_is_refused_and_changes_nothing(tree, a1_voters, users):
+    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    events = AuditEvent.objects.count()
+    with pytest.raises(ServiceError, match="选举日期不能晚于今天") as exc:
+        record(tree.a1, a1_voters, held_on=tomorrow)
+    assert exc.value.field == "held_on" and not Election.objects.exists()
+    e = record(tree.a1, a1_voters, present=10)
+    with pytest.raises(ServiceError, match="批准日期不能晚于今天") as exc:
+        approve_result(
+            actor=users["dangwei_a"], election=e, approved_on=tomorrow, approving_body="甲委机关党委"
+        )
+    assert exc.value.field == "approved_on"
+    e.refresh_from_db()
+    assert e.approved_on is None and not Post.objects.filter(org=tree.a1).exists()
+    assert Org.objects.get(pk=tree.a1.pk).term_started_on == dt.date(2023, 9, 1)
+    assert AuditEvent.objects.count() == events + 1  # the election's creation only
+
+
+def test_the_same_election_recorded_twice_is_refused_naming_the_first(tree, a1_voters):
+    first = record(tree.a1, a1_voters, present=10)  # 3 of 3 seats filled
+    events = AuditEvent.objects.count()
+    for change in ({}, {"votes": (9, 8, 6, 3)}, {"present": 9, "seats": 2}):  # the same, or corrected
+        with pytest.raises(ServiceError) as exc:
+            record(tree.a1, a1_voters, **{"present": 10, **change})
+        assert exc.value.message.startswith(
+            "甲一支部 2026-09-01的选举已登记（党员大会，应选3名，当选3名），不能重复登记。"
+        ), exc.value.message
+        assert "删除后重新登记" in exc.value.message and exc.value.field == "held_on"
+    assert list(Election.objects.all()) == [first] and AuditEvent.objects.count() == events
+    # another day is another election
+    assert record(tree.a1, a1_voters, present=10, held_on=dt.date(2026, 9, 2)).pk != first.pk
+
+
+def test_a_same_day_election_of_the_seats_left_unfilled_is_recorded(tree, a1_voters):
+    # 10 expected; 5 votes is not more than half: 2 of 3 seats filled, 1 left for 另行选举 (EL-10)
+    first = record(tree.a1, a1_voters, present=10, votes=(9, 6, 5, 5))
+    with pytest.raises(ServiceError, match="尚有1个名额未选出：同日另行选举的应选名额不能超过1名") as exc:
+        record(tree.a1, a1_voters, present=10, seats=2, candidates=cands(a1_voters[2:5], (8, 7, 1)))
+    assert exc.value.field == "seats"
+    with pytest.raises(ServiceError, match="党员00已在2026-09-01的选举中当选") as exc:
+        record(tree.a1, a1_voters, present=10, seats=1, candidates=cands(a1_voters[:3:2], (8, 2)))
+    assert exc.value.field == "candidates"
+    with pytest.raises(ServiceError, match="不能重复登记"):  # the first again, word for word
+        record(tree.a1, a1_voters, present=10, votes=(9, 6, 5, 5))
+    again = record(tree.a1, a1_voters, present=10, seats=1, candidates=cands(a1_voters[2:4], (8, 2)))
+    assert again.candidates.get(elected=True).member == a1_voters[2]
+    with pytest.raises(ServiceError, match="应选3名，当选3名），不能重复登记"):  # the day's seats are filled
+        record(tree.a1, a1_voters, present=10, seats=1, candidates=cands(a1_voters[4:6], (8, 2)))
+    assert Election.objects.count() == 2 and first.pk != again.pk
+
+
+def test_an_election_not_yet_approved_is_deleted_in_scope_with_its_audit(tree, a1_voters, users):
+    e = record(
+        tree.a1,
+        a1_voters,
+        present=9,
+        exclusions=[{"member": a1_voters[9], "reason": "abroad", "approval": "甲委机关党委批复"}],
+        candidates=cands(a1_voters[:4], (9, 8, 7, 1)),
+    )
+    before = (Election.objects.count(), Candidate.objects.count(), AuditEvent.objects.count())
+    with pytest.raises(OutOfScope):
+        delete_election(actor=users["branch_a2"], election=e)
+    assert (Election.objects.count(), Candidate.objects.count(), AuditEvent.objects.count()) == before
+    delete_election(actor=users["branch_a1"], election=e)
+    assert not Election.objects.exists() and not Candidate.objects.exists() and not Exclusion.objects.exists()
+    event = AuditEvent.objects.get(object_type="elections.election", action="delete")
+    assert event.object_id == str(e.pk) and event.org_path == tree.a1.path
+    assert event.before["held_on"] == "2026-09-01" and event.before["elected"] == [
+        "党员00",
+        "党员01",
+        "党员02",
+    ]
+    # deleted, the date is free again
+    assert record(tree.a1, a1_voters, present=10).held_on == D
+
+
+def test_an_approved_election_is_not_deleted(tree, a1_voters, users):
+    e = record(tree.a1, a1_voters, present=10)
+    approve_result(actor=users["dangwei_a"], election=e, approved_on=D, approving_body="甲委机关党委")
+    events = AuditEvent.objects.count()
+    for actor in (users["branch_a1"], users["dangwei_a"]):
+        with pytest.raises(ServiceError, match=r"已于2026-09-01经甲委机关党委批准.*不能删除"):
+            delete_election(actor=actor, election=e)
+    assert Election.objects.filter(pk=e.pk).exists() and AuditEvent.objects.count() == events
+
+
+def test_deleting_a_mistaken_election_puts_its_kept_results_right(
+    tree, a1_voters, django_capture_on_commit_callbacks
+):
+    from dangjian.compliance import kept
+    from dangjian.compliance.models import KeptResult
+
+    def margin():
+        return KeptResult.objects.get(org=tree.a1, rule_id="ELECT-MARGIN", year=dt.date.today().year).status
+
+    kept.refresh()
+    held = dt.date.today() - dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):  # 3 candidates for 3 seats: no margin
+        mistaken = record(tree.a1, a1_voters, present=10, held_on=held, votes=(9, 8, 7))
+    assert margin() == "fail"
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_election(actor=None, election=mistaken)
+    assert margin() == "pass"

@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -198,3 +199,92 @@ def test_entry_with_an_exclusion_and_the_approval_note(client, users, tree, a1_v
     e = Election.objects.get()
     assert (e.roster_voters, e.expected) == (11, 10)
     assert "甲委机关党委批复" in c.get(r["Location"]).content.decode()
+
+
+def _recorded(tree, a1_voters, **kw):
+    return record_election(
+        actor=None,
+        org=tree.a1,
+        held_on=kw.pop("held_on", D),
+        form="assembly",
+        present=10,
+        seats=3,
+        ballots_issued=10,
+        ballots_returned=10,
+        candidates=cands(a1_voters, (9, 8, 7, 2), {0: "shuji"}),
+        **kw,
+    )
+
+
+def _input(html: str, name: str) -> str:
+    return re.search(rf'<input[^>]* name="{name}"[^>]*>', html).group(0)
+
+
+def test_dates_after_today_are_neither_offered_nor_accepted(client, users, tree, a1_voters):
+    today, tomorrow = dt.date.today(), dt.date.today() + dt.timedelta(days=1)
+    c = login(client, users["dangwei_a"])
+    html = c.get(reverse("elections:create")).content.decode()
+    assert f'max="{today:%Y-%m-%d}"' in _input(html, "held_on")
+    page = c.get(reverse("elections:create"), {"org": tree.a1.pk, "held_on": tomorrow.isoformat()})
+    html = page.content.decode()
+    assert "选举日期不能晚于今天" in html and 'data-testid="election-form"' not in html
+    r = c.post(
+        reverse("elections:create"), {**post_data(tree.a1, a1_voters, 10, (9, 8, 7, 2)), "held_on": tomorrow}
+    )
+    assert "选举日期不能晚于今天" in r.content.decode() and not Election.objects.exists()
+
+    e = _recorded(tree, a1_voters)
+    html = c.get(reverse("elections:detail", args=[e.pk])).content.decode()
+    assert f'max="{today:%Y-%m-%d}"' in _input(html, "approved_on")
+    r = c.post(
+        reverse("elections:approve", args=[e.pk]),
+        {"approved_on": tomorrow.isoformat(), "approving_body": "甲委机关党委"},
+    )
+    assert r.status_code == 400 and "批准日期不能晚于今天" in r.content.decode()
+    e.refresh_from_db()
+    assert e.approved_on is None and Org.objects.get(pk=tree.a1.pk).term_started_on == dt.date(2023, 9, 1)
+
+
+def test_the_same_election_entered_twice_is_refused_on_the_form(client, users, tree, a1_voters):
+    c = login(client, users["dangwei_a"])
+    assert (
+        c.post(reverse("elections:create"), post_data(tree.a1, a1_voters, 10, (9, 8, 7, 2))).status_code
+        == 302
+    )
+    r = c.post(reverse("elections:create"), post_data(tree.a1, a1_voters, 10, (9, 8, 7, 2)))
+    html = r.content.decode()
+    assert (
+        r.status_code == 400
+        and "甲一支部 2026-09-01的选举已登记（党员大会，应选3名，当选3名），不能重复登记" in html
+    )
+    assert Election.objects.count() == 1
+
+
+def test_an_election_is_deleted_from_its_page_until_approved(client, users, tree, a1_voters):
+    e = _recorded(tree, a1_voters)
+    url = reverse("elections:delete", args=[e.pk])
+    c = login(client, users["branch_a1"])
+    html = c.get(reverse("elections:detail", args=[e.pk])).content.decode()
+    assert f'action="{url}"' in html and 'data-confirm="确定删除这条选举记录？' in html
+    assert c.get(url).status_code == 405
+    assert login(client, users["branch_a2"]).post(url).status_code == 404
+    assert Election.objects.filter(pk=e.pk).exists()
+    c = login(client, users["branch_a1"])
+    r = c.post(url, follow=True)
+    assert (
+        r.redirect_chain == [(reverse("elections:index"), 302)] and "已删除该选举记录。" in r.content.decode()
+    )
+    assert not Election.objects.exists()
+    assert c.post(url).status_code == 404  # a repeat finds nothing
+
+    e = _recorded(tree, a1_voters)
+    approve = reverse("elections:approve", args=[e.pk])
+    c = login(client, users["dangwei_a"])
+    assert (
+        c.post(approve, {"approved_on": D.isoformat(), "approving_body": "甲委机关党委"}).status_code == 302
+    )
+    detail = reverse("elections:detail", args=[e.pk])
+    assert 'data-testid="delete"' not in c.get(detail).content.decode()
+    r = c.post(reverse("elections:delete", args=[e.pk]), follow=True)
+    assert r.redirect_chain == [(detail, 302)] and "不能删除" in r.content.decode()
+    assert Election.objects.filter(pk=e.pk).exists()

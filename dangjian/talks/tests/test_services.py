@@ -240,3 +240,30 @@ def test_youth_groups_and_activities(a1, users, tree, make_member):
     assert set(group.members.all()) == {a1.m2, a1.shuji}
     assert list(activity.participants.all()) == [a1.m1]  # past attendance kept
     assert AuditEvent.objects.filter(object_type__startswith="talks.youth").count() == 3
+
+
+def test_the_same_two_members_are_paired_once_for_any_day(a1, users):
+    kw = {"actor": users["branch_a1"], "org": a1.org, "goal": "传帮带"}
+    first = services.create_pair(
+        **kw, mentor=a1.shuji, mentee=a1.m2, started_on=D(2026, 1, 10), ended_on=D(2026, 6, 30)
+    )
+    before = counts()
+    for mentor, mentee, start, end in (
+        (a1.shuji, a1.m2, D(2026, 1, 10), D(2026, 6, 30)),  # the same again
+        (a1.m2, a1.shuji, D(2026, 3, 1), None),  # either way round, open
+        (a1.shuji, a1.m2, D(2025, 12, 1), D(2026, 1, 10)),  # ending on its first day
+        (a1.shuji, a1.m2, D(2026, 6, 30), None),  # starting on its last day
+    ):
+        with pytest.raises(ServiceError) as exc:
+            services.create_pair(**kw, mentor=mentor, mentee=mentee, started_on=start, ended_on=end)
+        assert exc.value.field == "mentee"
+        assert exc.value.message.startswith(
+            "书记甲与党员戊已结对（2026-01-10至2026-06-30），与本次登记的期间重叠"
+        )
+    assert counts() == before
+    # before or after it, or with someone else, a pair is recorded
+    later = services.create_pair(**kw, mentor=a1.shuji, mentee=a1.m2, started_on=D(2026, 7, 1))
+    services.create_pair(**kw, mentor=a1.shuji, mentee=a1.m1, started_on=D(2026, 3, 1))
+    with pytest.raises(ServiceError, match=r"（2026-07-01起，尚未结束）"):
+        services.create_pair(**kw, mentor=a1.m2, mentee=a1.shuji, started_on=D(2026, 11, 1))
+    assert Pair.objects.filter(mentor=a1.shuji, mentee=a1.m2).count() == 2 and later.pk != first.pk

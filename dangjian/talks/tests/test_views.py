@@ -297,3 +297,21 @@ def test_saving_a_groups_members_keeps_those_the_user_cannot_see(client, a1, tre
     group.refresh_from_db()
     assert group.leader == a1.shuji
     assert set(group.members.values_list("name", flat=True)) == {"书记甲", "党员丁", "甲二青年"}
+
+
+def test_the_same_pair_saved_twice_is_refused_on_the_form(client, a1, users):
+    login(client, users["branch_a1"])
+    data = {
+        "org": a1.org.pk,
+        "mentor": a1.shuji.pk,
+        "mentee": a1.m2.pk,
+        "started_on": TODAY.isoformat(),
+        "ended_on": "",
+        "goal": "熟悉业务",
+    }
+    assert client.post(reverse("talks:pair_new"), data).status_code == 302
+    response = client.post(reverse("talks:pair_new"), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f"书记甲与党员戊已结对（{TODAY:%Y-%m-%d}起，尚未结束），与本次登记的期间重叠" in html
+    assert Pair.objects.count() == 1
