@@ -243,7 +243,6 @@ class MemberForm(forms.Form):
     )
     is_leader = forms.BooleanField(label=_("是否领导干部"), required=False)
     position = forms.CharField(label=_("工作岗位"), max_length=100, required=False)
-    is_mobile = forms.BooleanField(label=_("流动党员"), required=False)
     effective_on = forms.DateField(
         label=_("变更生效日期"),
         required=False,
@@ -251,7 +250,9 @@ class MemberForm(forms.Form):
         help_text=_("所在组织、人员类别或工作状态变更时填写；留空则为今天（转正时为转正日期）。"),
     )
 
-    SERVICE_FIELDS = MEMBER_FIELDS
+    # 流动党员 is not edited here: it follows the 外出记录 (movements: 登记外出 sets it, 登记返回 clears it), which the
+    # page links to; the form shows it read-only
+    SERVICE_FIELDS = tuple(f for f in MEMBER_FIELDS if f != "is_mobile")
 
     def __init__(
         self,
@@ -267,6 +268,11 @@ class MemberForm(forms.Form):
         self.fields["org"].set_orgs(orgs, grouped=True, kind="member_org")
         if not editing:
             del self.fields["effective_on"]
+        else:
+            self.fields["org"].help_text = _(
+                "用于更正登记错误或在本支部的党小组之间调整。党员转到其他党组织，请在“党员管理”中发起组织关系转接"
+                "（系统内转接）；转接待接收期间不能在此修改。"
+            )
         self.masked = masked or {}
         for name, value in self.masked.items():
             self.fields[name].required = False

@@ -21,10 +21,13 @@ def birthdays_panel(request, org: Org) -> panels.Panel | None:
 
 
 def members_panel(request, org: Org) -> panels.Panel:
-    members = Paginator(selectors.subtree_members(request.user, org), settings.PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    return panels.Panel("members/_org_members.html", {"members": members})
+    # the members on the roll, as the tree counts them; those off it are counted in the same query and named in a
+    # note linking to the 党员名册 (党籍状态 全部)
+    on_roll, off_roll = selectors.subtree_roll_counts(request.user, org)
+    paginator = Paginator(selectors.subtree_members(request.user, org), settings.PAGE_SIZE)
+    paginator.count = on_roll  # known: no second COUNT
+    members = paginator.get_page(request.GET.get("page"))
+    return panels.Panel("members/_org_members.html", {"members": members, "off_roll": off_roll})
 
 
 panels.register_member_counts(per_org=selectors.member_counts, below=selectors.member_counts_below)

@@ -215,13 +215,30 @@ def member_counts_below(user, org: Org) -> tuple[dict[int, int], dict[str, int]]
 
 
 def subtree_members(user, org: Org):
-    """Members of the organisation and everything below it (for a 党支部: itself and its 党小组)."""
+    """Members on the roll (党籍 正常) of the organisation and everything below it (for a 党支部: itself and its
+    党小组): those the tree and the organisation's figures count (`members.figures`) and the 党员名册 lists by
+    default. Not evaluated."""
     return (
         Member.objects.visible_to(user)
-        .filter(org__path__startswith=org.path)
+        .filter(org__path__startswith=org.path, status=MemberStatus.NORMAL)
         .select_related("org")
         .order_by("org__path", "name_pinyin", "name", "id")
     )
+
+
+def subtree_roll_counts(user, org: Org) -> tuple[int, int]:
+    """How many members of the organisation's subtree the user may see are on the roll (党籍 正常: those
+    `subtree_members` lists) and off it (转出, 出党, 死亡, 停止党籍: records kept, listed on the 党员名册 under
+    党籍状态 全部): one query, the count the page's paginator would otherwise make."""
+    counts = (
+        Member.objects.visible_to(user)
+        .filter(org__path__startswith=org.path)
+        .aggregate(
+            on_roll=Count("pk", filter=Q(status=MemberStatus.NORMAL)),
+            off_roll=Count("pk", filter=~Q(status=MemberStatus.NORMAL)),
+        )
+    )
+    return counts["on_roll"], counts["off_roll"]
 
 
 def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool = False) -> list[Member]:

@@ -286,6 +286,15 @@ def _history(member: Member, before: Member, actor, effective_on: dt.date) -> No
     MemberHistory.objects.bulk_create(rows)
 
 
+def transfer_pending(member: Member) -> bool:
+    """Whether a 组织关系转接 of the member awaits the receiving organisation (one query). Movements' transfers are
+    read through their relation to the member (`Member.transfers`), the registry being the layer below movements;
+    a transfer accepted later needs the member still in its sending organisation, so the registry does not move
+    them meanwhile."""
+    transfers = getattr(member, "transfers", None)
+    return transfers is not None and transfers.filter(state="pending").exists()
+
+
 @transaction.atomic
 def update_member(
     *, actor, member: Member, data: dict[str, Any], effective_on: dt.date | None = None
@@ -295,6 +304,15 @@ def update_member(
     clean = _clean(data, current)
     if clean["org"].pk != current.org_id:
         require_org(actor, clean["org"], _("目标组织不在您的管理范围内，未转移该党员。"))
+        if transfer_pending(current):
+            raise ServiceError(
+                _(
+                    "%(name)s有一项组织关系转接正在办理（待接收），不能在此修改所在组织：否则该转接将无法接收。"
+                    "请先在“党员管理”中由接收组织接收或退回该转接，再修改。"
+                )
+                % {"name": current.name},
+                field="org",
+            )
     before_snapshot = member_snapshot(current)
     before = Member(org=current.org, category=current.category, work_status=current.work_status)
     before.org_id = current.org_id

@@ -193,11 +193,37 @@ def posts_held(member) -> list:
     )
 
 
+def arrival(member) -> tuple[dt.date, str] | None:
+    """When and from where the member came into the system, when a record says so: their 组织关系转入本系统
+    (movements' transfer of kind "in", read through its relation to the member, `Member.transfers`, the registry
+    being the layer below movements). None for a member admitted here or entered without such a record. One query,
+    once per timeline."""
+
+    def read() -> tuple[dt.date, str] | None:
+        transfers = getattr(member, "transfers", None)
+        if transfers is None:
+            return None
+        return (
+            transfers.filter(kind="in")
+            .order_by("started_on", "id")
+            .values_list("started_on", "place")
+            .first()
+        )
+
+    return shared_read(("arrival", member.pk), read)
+
+
 def org_spans(member, moves: list) -> list[tuple[int, dt.date, dt.date | None]]:
-    """(org id, first day, first day no longer there or None) from 入党 on, following the moves the same
-    way `meetings.roster.orgs_on` undoes them: from a move's effective date the member is in its new org."""
+    """(org id, first day, first day no longer there or None) from the day the member came into their first
+    organisation — 入党, or the 组织关系转入本系统 of a member who joined the Party elsewhere (`arrival`) — on,
+    following the moves the same way `meetings.roster.orgs_on` undoes them: from a move's effective date the member
+    is in its new org. (A member entered without a record of when they came is taken to be there from 入党: a roll
+    taken over, or meetings recorded afterwards for dates before, are the usual cases.)"""
     spans: list[tuple[int, dt.date, dt.date | None]] = []
     start = member.joined_on
+    came = arrival(member)
+    if came is not None and came[0] > start:
+        start = came[0]
     current = moves[0].old_org_id if moves and moves[0].old_org_id else member.org_id
     for move in moves:
         if move.effective_on > start:
@@ -211,7 +237,10 @@ def org_spans(member, moves: list) -> list[tuple[int, dt.date, dt.date | None]]:
 @register_timeline_source("member")
 def member_events(member, on: dt.date) -> list[TimelineEvent]:
     """入党, 转正 and every change kept in MemberHistory (organisation, category, work status, status):
-    one query."""
+    two queries (the history, the member's 组织关系转入本系统).
+
+    入党 names the organisation only where the member joined the Party in it: their first organisation in the
+    system, unless a record says they came into the system later (组织关系转入本系统)."""
     from dangjian.members.choices import Category, HistoryField
     from dangjian.orgs.choices import chinese_label
 
@@ -220,15 +249,24 @@ def member_events(member, on: dt.date) -> list[TimelineEvent]:
     first_org = moves[0].old_org if moves and moves[0].old_org_id else None
     if first_org is None:
         first_org = member.org
-    events = [
-        TimelineEvent(
+    came = arrival(member)
+    if came is not None:
+        joined = TimelineEvent(
+            date=member.joined_on,
+            kind="member.joined",
+            title=_("入党"),
+            detail=_("成为预备党员（入党时不在本系统的党组织；%(date)s 由%(place)s转入本系统）")
+            % {"date": f"{came[0]:%Y-%m-%d}", "place": came[1] or "—"},
+        )
+    else:
+        joined = TimelineEvent(
             date=member.joined_on,
             kind="member.joined",
             title=_("入党"),
             detail=_("在%(org)s入党，成为预备党员") % {"org": first_org.name},
             org_code=first_org.code,
         )
-    ]
+    events = [joined]
     if member.confirmed_on:
         events.append(
             TimelineEvent(

@@ -28,6 +28,7 @@ from dangjian.members.services import (
     create_members,
     id_number_taken,
     update_member,
+    validate_member_org,
     validate_phone,
 )
 from dangjian.orgs.choices import PostTitle, chinese_label
@@ -207,6 +208,11 @@ class MemberImporter(Importer):
             ctx.error(row.row, ORG, unknown_org(code))
         elif not ctx.covers(org):
             ctx.error(row.row, ORG, unknown_org(code))
+        else:  # a 党委 or a dissolved branch: said with the row's other errors, not after they are fixed
+            try:
+                validate_member_org(org)
+            except ServiceError as exc:
+                ctx.error(row.row, ORG, exc.message)
         return org
 
     def _existing_posts(self, members) -> set[tuple]:
@@ -216,6 +222,8 @@ class MemberImporter(Importer):
     def _write(self, row: ParsedRow, member: Member | None, org: Org, posts: set[tuple], ctx: ImportContext):
         data = {key: value for key, value in row.values.items() if key in MEMBER_FIELDS}
         data["org"] = org
+        if member is not None:
+            self._keep_mobile(row, member, data, ctx)
         if member is None:
             member, action = create_member(actor=ctx.actor, data=_new_member(row, org)), "create"
         elif member_changed(member, data):
@@ -225,6 +233,23 @@ class MemberImporter(Importer):
         if row.get("post_title") and self._add_post(row, member, posts, ctx) and action == "unchanged":
             action = "update"
         return action, _summary(member), member.org.path
+
+    def _keep_mobile(self, row: ParsedRow, member: Member, data: dict[str, Any], ctx: ImportContext) -> None:
+        """流动党员 of a member already registered follows their 外出记录 (movements: 登记外出 sets it, 登记返回
+        clears it), as on the member form: a file does not change it. A value that disagrees is left out, with a
+        warning saying where to record it; the rest of the row is imported. (A new member's value is taken: a roll
+        taken over from another system says who is away, and the 分类统计 lists them to record where.)"""
+        if "is_mobile" not in data:
+            return
+        wanted = bool(data.pop("is_mobile"))
+        if wanted != member.is_mobile:
+            ctx.result.warnings.append(
+                _(
+                    "第 %(row)s 行 流动党员：%(name)s仍为“%(value)s”，未按文件修改。流动党员由外出记录决定，"
+                    "请在“党员管理”中为其登记外出或返回。"
+                )
+                % {"row": row.row, "name": member.name, "value": _("是") if member.is_mobile else _("否")}
+            )
 
     def _add_post(self, row: ParsedRow, member: Member, posts: set[tuple], ctx: ImportContext) -> bool:
         key = (member.pk, member.org_id, row.get("post_title"), row.get("post_started_on"))

@@ -39,6 +39,10 @@ _TOKEN = re.compile(r"^[0-9a-f]{32}$")
 _ZIP_MAGIC = b"PK\x03\x04"
 
 DESCRIPTIONS = {
+    "dev-cases": gettext_lazy(
+        "发展党员：导入已在培养的入党申请人、积极分子、发展对象和预备党员（按身份证号新增或补充），每个主要步骤一列日期，"
+        "须符合发展流程的先后和间隔要求；已到预备党员阶段的，关联党员名册中的该党员（名册中没有的，新增党员，入党日期为接收预备党员日期）。"
+    ),
     "study-stats": gettext_lazy(
         "学习平台统计：导入学习强国、上海干部在线学习等平台导出的每名党员每期的积分和学时"
         "（按身份证号、平台和期间新增或更新）；哪些平台的学时计入学时要求，由规则库规定。"
@@ -179,7 +183,21 @@ def _cards(forms_by_kind: dict | None = None) -> list[dict]:
 
 
 def _index_page(request, forms_by_kind: dict | None = None, status: int = 200):
-    context = {"nav": "imports", "cards": _cards(forms_by_kind), "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+    """The import page; with `forms_by_kind` (a refused upload: one bound form), the refusal is said at the top of
+    the page, naming the card and linking to it, and the card's file input takes the focus (the browser scrolls
+    to it), since the card may be far below the fold."""
+    cards = _cards(forms_by_kind)
+    refused = next((card for card in cards if card["kind"] in (forms_by_kind or {})), None)
+    if refused is not None:
+        form = refused["form"]
+        reasons = [form.refusal] if form.refusal else [*form.non_field_errors(), *form.errors.get("file", [])]
+        refused = {**refused, "reasons": [str(r) for r in reasons]}
+    context = {
+        "nav": "imports",
+        "cards": cards,
+        "refused": refused,
+        "max_mb": MAX_UPLOAD_BYTES // (1024 * 1024),
+    }
     return render(request, "imports/index.html", context, status=status)
 
 

@@ -246,11 +246,11 @@ def test_each_source_runs_a_fixed_number_of_queries(tree, moved, make_member, dj
     )
     _grow(tree, moved, 3, 0)
     on = D(2026, 1, 1)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # history, 组织关系转入本系统
         tl.member_events(moved, on)
     with django_assert_num_queries(1):
         tl.post_events(moved, on)
-    with django_assert_num_queries(5):  # moves, org paths, posts, absences, meeting kinds
+    with django_assert_num_queries(6):  # moves, 转入本系统, org paths, posts, absences, meeting kinds
         meeting_timeline.meeting_events(moved, on)
     with django_assert_num_queries(1):
         dues_timeline.dues_events(moved, on)
