@@ -12,3 +12,9 @@ class MovementsConfig(AppConfig):
         from dangjian.movements import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
 
         register_snapshot_labels("movements.mobilecontact", {"member": _("党员")})  # the audit page
+        from dangjian.movements.services import pending_transfers_blocking
+        from dangjian.orgs.services import register_dissolution_check
+
+        register_dissolution_check(
+            pending_transfers_blocking
+        )  # no 撤销 while a 转接 into or out of it is pending

@@ -25,6 +25,7 @@ class TransferState(models.TextChoices):
     PENDING = "pending", _("待接收")
     ACCEPTED = "accepted", _("已接收")
     RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
     DONE = "done", _("已办结")
 
 

@@ -26,6 +26,17 @@ def _text(label, max_length=200, required=True, **kwargs):
     )
 
 
+class PastDatesForm(forms.Form):
+    """A form recording what has happened: its date inputs offer no day after today (the services refuse one)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = dt.date.today().isoformat()
+        for field in self.fields.values():
+            if isinstance(field, forms.DateField):
+                field.widget.attrs["max"] = today
+
+
 class FilterForm(forms.Form):
     """GET filters of the index and the summary."""
 
@@ -54,7 +65,7 @@ class FilterForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
 
 
-class StatusForm(forms.Form):
+class StatusForm(PastDatesForm):
     status = forms.ChoiceField(label=_("新的党籍状态"), widget=forms.Select(attrs=SELECT))
     outcome = forms.ChoiceField(
         label=_("出党方式"),
@@ -81,7 +92,7 @@ class StatusForm(forms.Form):
         ]
 
 
-class StintForm(forms.Form):
+class StintForm(PastDatesForm):
     destination = _text(_("流向地点或单位"))
     abroad = forms.BooleanField(
         label=_("出国（境）"), required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
@@ -106,7 +117,7 @@ class PurposeForm(forms.Form):
     )
 
 
-class StintDecisionForm(forms.Form):
+class StintDecisionForm(PastDatesForm):
     decided_on = _date(_("决定日期"))
     decision = _text(
         _("决定内容"),
@@ -115,11 +126,11 @@ class StintDecisionForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
+class ReturnForm(PastDatesForm):
     returned_on = _date(_("返回日期"))
 
 
-class ContactForm(forms.Form):
+class ContactForm(PastDatesForm):
     contacted_on = _date(_("联系日期"))
     way = forms.ChoiceField(
         label=_("联系方式"), choices=ContactWay.choices, widget=forms.Select(attrs=SELECT)
@@ -127,17 +138,17 @@ class ContactForm(forms.Form):
     note = _text(_("联系情况"), required=False)
 
 
-class LostForm(forms.Form):
+class LostForm(PastDatesForm):
     lost_on = _date(_("失联日期"))
     note = _text(_("备注"), required=False)
 
 
-class RegainedForm(forms.Form):
+class RegainedForm(PastDatesForm):
     regained_on = _date(_("恢复联系日期"))
     note = _text(_("备注"), required=False)
 
 
-class TransferForm(forms.Form):
+class TransferForm(PastDatesForm):
     to_org = OrgChoiceField(label=_("接收组织"))
     started_on = _date(_("转接日期"))
     reason = _text(_("转接原因"))
@@ -148,16 +159,21 @@ class TransferForm(forms.Form):
         self.fields["to_org"].widget.attrs.update(SELECT)
 
 
-class AcceptForm(forms.Form):
+class AcceptForm(PastDatesForm):
     accepted_on = _date(_("接收日期"))
 
 
-class ReturnTransferForm(forms.Form):
+class ReturnTransferForm(PastDatesForm):
     returned_on = _date(_("退回日期"))
     return_reason = _text(_("退回原因"))
 
 
-class TransferOutForm(forms.Form):
+class WithdrawTransferForm(PastDatesForm):
+    withdrawn_on = _date(_("撤回日期"))
+    withdraw_reason = _text(_("撤回原因"), help_text=_("如：误发起；该党员已调整到其他组织。"))
+
+
+class TransferOutForm(PastDatesForm):
     letter_no = _text(_("介绍信编号"), 50)
     destination = _text(_("转往单位（党组织）"))
     transferred_on = _date(_("转出日期"))
@@ -174,7 +190,10 @@ class TransferInForm(MemberForm):
     def __init__(self, *args, orgs=(), **kwargs):
         super().__init__(*args, orgs=orgs, **kwargs)
         self.fields["org"].label = _("接收组织")
-        del self.fields["is_mobile"]  # kept by the 流动 records
+        self.fields["transferred_on"].widget.attrs["max"] = dt.date.today().isoformat()
+        self.fields.pop(
+            "is_mobile", None
+        )  # kept by the 流动 records (the member form may no longer offer it)
 
     def member_data(self) -> dict:
         return self.service_data()

@@ -34,6 +34,8 @@ from dangjian.movements.models import (
     Transfer,
 )
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
+from dangjian.orgs.models import Post
+from dangjian.orgs.services import end_posts
 
 # Which statuses may follow which. 出党 and 死亡 are final (EDU-04: 劝退、除名、开除 cannot be restored);
 # 停止党籍 may be lifted (恢复党籍) or end in 出党; a member 转出 who comes back is 转入 again (正常).
@@ -71,6 +73,36 @@ def _date(value: Any, field: str, message: str) -> dt.date:
     if not isinstance(value, dt.date):
         raise ServiceError(message, field=field)
     return value
+
+
+def _not_future(value: dt.date, field: str, message: str) -> dt.date:
+    """Refuses a date after today (`message`, translated): what is recorded here has happened; a date ahead
+    would take a member off the lists at once while the counts of that day still include them."""
+    if value > dt.date.today():
+        raise ServiceError(message, field=field)
+    return value
+
+
+def _end_posts_on_leaving(actor, member: Member, on: dt.date, *, target=None, note: str) -> None:
+    """Ends, on `on`, the posts the member holds in the organisations they leave: with `target` (a transfer inside
+    the system) those of the old organisation, of those below it and of those above it that do not contain
+    `target` (a 党委委员 moving to another branch of the same 党委 stays 委员); without (转出本系统, 停止党籍, 出党,
+    死亡) every post. Through the orgs service, each end audited; the caller checked scope over the move."""
+    old = member.org
+    posts = [
+        p
+        for p in Post.objects.filter(member=member)
+        .exclude(ended_on__lte=on)
+        .select_related("org", "member")
+        .order_by("org__path", "title")
+        if target is None
+        or (
+            (old.path.startswith(p.org.path) or p.org.path.startswith(old.path))
+            and not target.path.startswith(p.org.path)
+        )
+    ]
+    if posts:
+        end_posts(actor=actor, posts=posts, on=on, note=note)
 
 
 def _locked(member: Member) -> Member:
@@ -136,6 +168,12 @@ def _validate_status(
         "decided_on",
         _("请填写死亡日期。") if status == MemberStatus.DECEASED else _("请填写决定日期。"),
     )
+    _not_future(effective_on, "effective_on", _("生效日期不能晚于今天：请在生效后登记。"))
+    _not_future(
+        decided_on,
+        "decided_on",
+        _("死亡日期不能晚于今天。") if status == MemberStatus.DECEASED else _("决定日期不能晚于今天。"),
+    )
     if effective_on < member.joined_on:
         raise ServiceError(_("生效日期不能早于入党日期。"), field="effective_on")
     if member.inactive_from and effective_on < member.inactive_from:
@@ -165,8 +203,13 @@ def _apply_status(
     outcome: str,
     note: str,
 ) -> StatusChange:
-    """Writes the change on a locked member whose scope was checked by the caller."""
+    """Writes the change on a locked member whose scope was checked by the caller. Leaving the roll ends every
+    post the member holds, on `effective_on`."""
     old = member.status
+    if status != MemberStatus.NORMAL:
+        _end_posts_on_leaving(
+            actor, member, effective_on, note=f"党籍状态变更为“{status_label(status)}”，职务随之终止"
+        )
     change = StatusChange.objects.create(
         member=member,
         org=member.org,
@@ -278,7 +321,11 @@ def start_stint(
     if not destination:
         raise ServiceError(_("请填写流向地点或单位。"), field="destination")
     abroad_purpose = _abroad_purpose(bool(abroad), abroad_purpose)
-    left_on = _date(left_on, "left_on", _("请填写外出日期。"))
+    left_on = _not_future(
+        _date(left_on, "left_on", _("请填写外出日期。")),
+        "left_on",
+        _("外出日期不能晚于今天：请在外出后登记。"),
+    )
     if current.status != MemberStatus.NORMAL:
         raise ServiceError(
             _("%(name)s的党籍状态为“%(status)s”，不能登记外出。")
@@ -400,7 +447,9 @@ def record_stint_decision(
 def end_stint(*, actor, stint: MobileStint, returned_on: dt.date) -> MobileStint:
     """Records the member's return; clears Member.is_mobile."""
     current = _locked_stint(stint)
-    returned_on = _date(returned_on, "returned_on", _("请填写返回日期。"))
+    returned_on = _not_future(
+        _date(returned_on, "returned_on", _("请填写返回日期。")), "returned_on", _("返回日期不能晚于今天。")
+    )
     require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记返回。"))
     if current.returned_on is not None:
         raise ServiceError(
@@ -433,7 +482,11 @@ def record_contact(
 ) -> MobileContact:
     """A contact with the member while away (at least every 6 months for those abroad: rules/movements.yaml)."""
     current = _locked_stint(stint)
-    contacted_on = _date(contacted_on, "contacted_on", _("请填写联系日期。"))
+    contacted_on = _not_future(
+        _date(contacted_on, "contacted_on", _("请填写联系日期。")),
+        "contacted_on",
+        _("联系日期不能晚于今天。"),
+    )
     if way not in ContactWay.values:
         raise ServiceError(_("请选择联系方式。"), field="way")
     require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记联系记录。"))
@@ -482,7 +535,9 @@ def record_lost_contact(*, actor, member: Member, lost_on: dt.date, note: str = 
     """Records the day contact with the member was lost. Nothing changes the member's status by itself:
     the suggestions (selectors.lost_items) are for the branch to decide on."""
     current = _locked(member)
-    lost_on = _date(lost_on, "lost_on", _("请填写失联日期。"))
+    lost_on = _not_future(
+        _date(lost_on, "lost_on", _("请填写失联日期。")), "lost_on", _("失联日期不能晚于今天。")
+    )
     if current.status not in (MemberStatus.NORMAL, MemberStatus.SUSPENDED):
         raise ServiceError(
             _("%(name)s的党籍状态为“%(status)s”，不能登记失联。")
@@ -507,7 +562,11 @@ def record_lost_contact(*, actor, member: Member, lost_on: dt.date, note: str = 
 @transaction.atomic
 def record_regained(*, actor, lost: LostContact, regained_on: dt.date, note: str = "") -> LostContact:
     current = LostContact.objects.select_for_update().select_related("member", "member__org").get(pk=lost.pk)
-    regained_on = _date(regained_on, "regained_on", _("请填写恢复联系日期。"))
+    regained_on = _not_future(
+        _date(regained_on, "regained_on", _("请填写恢复联系日期。")),
+        "regained_on",
+        _("恢复联系日期不能晚于今天。"),
+    )
     require_org(actor, current.member.org, _("该党员不在您的管理范围内，未登记恢复联系。"))
     if current.regained_on is not None:
         raise ServiceError(
@@ -577,7 +636,9 @@ def start_transfer(*, actor, member: Member, to_org, started_on: dt.date, reason
     """The sending branch starts a transfer inside the system. The member stays with the sender until the
     receiving side accepts; the dues paid-up-to month (the last fully paid month) is captured now."""
     current = _locked(member)
-    started_on = _date(started_on, "started_on", _("请填写转接日期。"))
+    started_on = _not_future(
+        _date(started_on, "started_on", _("请填写转接日期。")), "started_on", _("转接日期不能晚于今天。")
+    )
     reason = _text(reason, 200)
     if not reason:
         raise ServiceError(_("请填写转接原因。"), field="reason")
@@ -642,7 +703,9 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
     """The receiving side accepts: the member moves to the receiving organisation from `accepted_on`. The
     sender's start is its consent, so only scope over the receiving organisation is required."""
     current = _locked_transfer(transfer)
-    accepted_on = _date(accepted_on, "accepted_on", _("请填写接收日期。"))
+    accepted_on = _not_future(
+        _date(accepted_on, "accepted_on", _("请填写接收日期。")), "accepted_on", _("接收日期不能晚于今天。")
+    )
     require_org(actor, current.to_org, _("接收组织不在您的管理范围内，未办理接收。"))
     if current.kind != TransferKind.INTERNAL or current.state != TransferState.PENDING:
         raise ServiceError(
@@ -655,7 +718,13 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
         )
     member = _locked(current.member)
     if member.org_id != current.from_org_id:
-        raise ServiceError(_("该党员的所在组织已不是转出组织，请转出组织退回后重新发起。"))
+        raise ServiceError(
+            _(
+                "%(name)s的所在组织已变更为“%(org)s”，不再是转出组织“%(from)s”，不能接收：请退回该转接"
+                "（或由转出组织撤回），再由%(name)s现所在组织重新发起。"
+            )
+            % {"name": member.name, "org": member.org.name, "from": current.from_org.name}
+        )
     if member.status != MemberStatus.NORMAL:
         raise ServiceError(
             _("%(name)s的党籍状态为“%(status)s”，不能接收。")
@@ -667,7 +736,13 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
     current.decided_on = accepted_on
     current.decided_by = _user(actor)
     current.save(update_fields=["state", "decided_on", "decided_by"])
+    _end_posts_on_leaving(
+        actor, member, accepted_on, target=current.to_org, note="组织关系转接至其他组织，职务随之终止"
+    )
     _move(actor, member, current.to_org, accepted_on)
+    from dangjian.pipeline.services import follow_member  # a 预备党员's open 发展党员 case goes with them
+
+    follow_member(actor=actor, member=member, to_org=current.to_org, on=accepted_on)
     audit.record(
         actor=actor,
         action="update",
@@ -683,7 +758,9 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
 def return_transfer(*, actor, transfer: Transfer, returned_on: dt.date, reason: str) -> Transfer:
     """The receiving side returns the transfer with a reason; the member stays where they are."""
     current = _locked_transfer(transfer)
-    returned_on = _date(returned_on, "returned_on", _("请填写退回日期。"))
+    returned_on = _not_future(
+        _date(returned_on, "returned_on", _("请填写退回日期。")), "returned_on", _("退回日期不能晚于今天。")
+    )
     reason = _text(reason, 200)
     if not reason:
         raise ServiceError(_("退回须填写原因。"), field="return_reason")
@@ -715,6 +792,65 @@ def return_transfer(*, actor, transfer: Transfer, returned_on: dt.date, reason: 
 
 
 @transaction.atomic
+def withdraw_transfer(*, actor, transfer: Transfer, withdrawn_on: dt.date, reason: str) -> Transfer:
+    """The sending side withdraws (撤回) a transfer not yet accepted, with a reason: started by mistake, or the
+    member has since been moved elsewhere (the receiving side can then no longer accept it). Needs scope over the
+    sending organisation; the member stays where they are."""
+    current = _locked_transfer(transfer)
+    withdrawn_on = _not_future(
+        _date(withdrawn_on, "withdrawn_on", _("请填写撤回日期。")),
+        "withdrawn_on",
+        _("撤回日期不能晚于今天。"),
+    )
+    reason = _text(reason, 200)
+    if not reason:
+        raise ServiceError(_("撤回须填写原因。"), field="withdraw_reason")
+    if current.kind != TransferKind.INTERNAL or current.from_org_id is None:
+        raise ServiceError(_("只有系统内转接可以撤回。"))
+    require_org(actor, current.from_org, _("转出组织不在您的管理范围内，未撤回。"))
+    if current.state != TransferState.PENDING:
+        raise ServiceError(
+            _("该转接%(state)s，不能再撤回。") % {"state": choice_label(TransferState, current.state)}
+        )
+    if withdrawn_on < current.started_on:
+        raise ServiceError(
+            _("撤回日期不能早于转接日期（%(date)s）。") % {"date": f"{current.started_on:%Y-%m-%d}"},
+            field="withdrawn_on",
+        )
+    before = _transfer_snapshot(current)
+    current.state = TransferState.WITHDRAWN
+    current.decided_on = withdrawn_on
+    current.return_reason = reason
+    current.decided_by = _user(actor)
+    current.save(update_fields=["state", "decided_on", "return_reason", "decided_by"])
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=current,
+        org_path=current.from_org.path,
+        before=before,
+        after=_transfer_snapshot(current),
+        note="转出组织撤回",
+    )
+    return current
+
+
+def pending_transfers_blocking(org, org_ids: list[int], on: dt.date) -> list[str]:
+    """`orgs.services` dissolution check (registered in apps.py): pending transfers into or out of the
+    organisation or those below it must be accepted, returned or withdrawn first."""
+    from django.db.models import Q
+
+    n = (
+        Transfer.objects.filter(state=TransferState.PENDING)
+        .filter(Q(from_org_id__in=org_ids) | Q(to_org_id__in=org_ids))
+        .count()
+    )
+    if not n:
+        return []
+    return [_("还有%(n)s件待接收的组织关系转接，请先办结（接收、退回或撤回）") % {"n": n}]
+
+
+@transaction.atomic
 def transfer_out(
     *, actor, member: Member, letter_no: str, destination: str, transferred_on: dt.date, note: str = ""
 ) -> Transfer:
@@ -726,7 +862,11 @@ def transfer_out(
         raise ServiceError(_("请填写介绍信编号。"), field="letter_no")
     if not destination:
         raise ServiceError(_("请填写转往单位（党组织）。"), field="destination")
-    transferred_on = _date(transferred_on, "transferred_on", _("请填写转出日期。"))
+    transferred_on = _not_future(
+        _date(transferred_on, "transferred_on", _("请填写转出日期。")),
+        "transferred_on",
+        _("转出日期不能晚于今天：请在开具介绍信、办理转出后登记。"),
+    )
     _transfer_ready(current, transferred_on, "transferred_on")
     require_org(actor, current.org, _("该党员不在您的管理范围内，未办理转出。"))
     transfer = Transfer.objects.create(
@@ -774,7 +914,11 @@ def transfer_in(
         raise ServiceError(_("请填写介绍信编号。"), field="letter_no")
     if not origin:
         raise ServiceError(_("请填写转出单位（党组织）。"), field="origin")
-    transferred_on = _date(transferred_on, "transferred_on", _("请填写转入日期。"))
+    transferred_on = _not_future(
+        _date(transferred_on, "transferred_on", _("请填写转入日期。")),
+        "transferred_on",
+        _("转入日期不能晚于今天。"),
+    )
     org = data.get("org")
     _member_org_ok(org, "org")
     require_org(actor, org, _("接收组织不在您的管理范围内，未办理转入。"))

@@ -94,6 +94,18 @@ def movement_events(member, on: dt.date) -> Iterable[TimelineEvent]:
                         21,
                     )
                 )
+            elif t.state == TransferState.WITHDRAWN:
+                events.append(
+                    TimelineEvent(
+                        t.decided_on,
+                        "movements.transfer_withdrawn",
+                        "组织关系转接已撤回",
+                        f"{t.from_org.name}撤回：{t.return_reason}",
+                        t.from_org.code,
+                        url,
+                        21,
+                    )
+                )
     for s in MobileStint.objects.filter(member=member, left_on__lte=on):
         where = f"{s.destination}；出国（境）" if s.abroad else s.destination
         events.append(TimelineEvent(s.left_on, "movements.stint", "外出流动", where, "", page, 25))

@@ -41,6 +41,7 @@ from dangjian.movements.forms import (
     TransferForm,
     TransferInForm,
     TransferOutForm,
+    WithdrawTransferForm,
 )
 from dangjian.movements.models import LostContact, MobileStint
 from dangjian.movements.params import load_params
@@ -397,9 +398,10 @@ def _transfer(request, pk):
     return transfer
 
 
-def _transfer_page(request, transfer, accept_form=None, return_form=None, status=200):
+def _transfer_page(request, transfer, accept_form=None, return_form=None, withdraw_form=None, status=200):
     today = dt.date.today()
     scope = scope_for(request.user)
+    sender = transfer.from_org_id is not None and scope.covers(transfer.from_org)
     return render(
         request,
         "movements/transfer.html",
@@ -407,9 +409,12 @@ def _transfer_page(request, transfer, accept_form=None, return_form=None, status
             "nav": "movements",
             "transfer": transfer,
             "can_decide": transfer.is_pending and transfer.to_org_id and scope.covers(transfer.to_org),
-            "sender": transfer.from_org_id is not None and scope.covers(transfer.from_org),
+            "sender": sender,
+            # the sender may withdraw (撤回) a transfer inside the system while it waits
+            "can_withdraw": sender and transfer.is_pending and transfer.to_org_id is not None,
             "accept_form": accept_form or AcceptForm(initial={"accepted_on": today}),
             "return_form": return_form or ReturnTransferForm(initial={"returned_on": today}),
+            "withdraw_form": withdraw_form or WithdrawTransferForm(initial={"withdrawn_on": today}),
         },
         status=status,
     )
@@ -447,7 +452,10 @@ def transfer_accept(request, pk: int):
 @require_POST
 @once.guarded
 def transfer_return(request, pk: int):
+    """退回 by the receiving side; with action=withdraw, 撤回 by the sending side (the same page's other form)."""
     transfer = _transfer(request, pk)
+    if request.POST.get("action") == "withdraw":
+        return _transfer_withdraw(request, transfer)
     form = ReturnTransferForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
@@ -468,6 +476,29 @@ def transfer_return(request, pk: int):
             messages.success(request, _("已退回%(name)s的组织关系转接。") % {"name": transfer.member.name})
             return redirect("movements:transfer", pk=transfer.pk)
     return _transfer_page(request, transfer, return_form=form, status=400)
+
+
+def _transfer_withdraw(request, transfer):
+    form = WithdrawTransferForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            with once.guard(request) as claim:  # a second POST of the same form records nothing
+                services.withdraw_transfer(
+                    actor=request.user,
+                    transfer=transfer,
+                    withdrawn_on=d["withdrawn_on"],
+                    reason=d["withdraw_reason"],
+                )
+                claim.created(reverse("movements:transfer", args=[transfer.pk]))
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, _("已撤回%(name)s的组织关系转接。") % {"name": transfer.member.name})
+            return redirect("movements:transfer", pk=transfer.pk)
+    return _transfer_page(request, transfer, withdraw_form=form, status=400)
 
 
 @never_cache

@@ -177,15 +177,32 @@ class OrgForm(BootstrapMixin, forms.Form):
                 self.fields["parent"].queryset, _("请选择组织"), kind="active", required=True
             )
         if instance is not None and not higher_in_scope(user, instance):
-            # the setup approval is recorded by the organisation above (orgs.services.update_org refuses it)
+            # the setup approval and the 撤销 are the organisation above's (orgs.services.update_org refuses them)
             for name in ("setup_approval_ref", "setup_approved_on"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("组织设置的批准由上级党组织的管理员登记。")
+            self.fields["dissolved_on"].disabled = True
+            self.fields["dissolved_on"].help_text = _("组织的撤销由上级党组织的管理员办理。")
+        else:
+            self.fields["dissolved_on"].help_text = _(
+                "撤销前，须先转出全部党员、撤销下级组织、办结待接收的组织关系转接；现任职务于撤销日期离任。"
+            )
         if instance is None and parent is not None:
             types = allowed_child_types(parent.type)
             self.fields["type"].choices = types
             if len(types) == 1:
                 self.initial.setdefault("type", types[0][0])
+            elif OrgType.ZHIBU in dict(types):
+                self.initial.setdefault(
+                    "type", OrgType.ZHIBU
+                )  # under a 党委 most new organisations are 党支部
+        if (instance is not None and instance.type == OrgType.XIAOZU) or (
+            instance is None and parent is not None and parent.type == OrgType.ZHIBU
+        ):
+            # a 党小组 has no term (no 届, no 换届): the fields are not offered
+            del self.fields["term_started_on"], self.fields["term_years"]
+        else:
+            self.fields["term_started_on"].widget.attrs["max"] = dt.date.today().isoformat()
         self._style()
 
     def service_data(self) -> dict:

@@ -77,7 +77,8 @@ def org_tree(
 ) -> tuple[list[TreeNode], int]:
     """The visible organisations (below `root` when given) as a pre-ordered list of nodes (see
     `_flatten`), with direct and subtree member counts (`panels.member_counts`). Two queries (orgs, member counts), plus one
-    for ancestor names outside the scope when searching. Returns (nodes, number of organisations)."""
+    for ancestor names outside the scope when searching. Returns (nodes, number of organisations shown: the 已撤销 ones
+    and those under them are left out unless `show_dissolved`; the nodes of a large tree load as they are opened)."""
     qs = Org.objects.visible_to(user).order_by("path")
     if root is not None:
         qs = qs.filter(path__startswith=root.path)
@@ -111,7 +112,7 @@ def org_tree(
         shown.append(by_path[path])
 
     if q:
-        return _as_orgs(_search(shown, by_path, q), qs.db), len(rows)
+        return _as_orgs(_search(shown, by_path, q), qs.db), len(shown)
 
     # Levels relative to the visible roots (an org whose parent is not shown is a root).
     level_of: dict[str, int] = {}
@@ -119,7 +120,7 @@ def org_tree(
         level = level_of.get(parent_path(node.org[_PATH]), -1) + 1
         level_of[node.org[_PATH]] = level
         node.level = level
-    return _as_orgs(_flatten(_cut(shown, EAGER_LIMIT if limit is None else limit)), qs.db), len(rows)
+    return _as_orgs(_flatten(_cut(shown, EAGER_LIMIT if limit is None else limit)), qs.db), len(shown)
 
 
 # TREE_FIELDS in the model's field order (as `Org.from_db` takes the values of some of them), and where they are

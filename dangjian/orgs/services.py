@@ -4,19 +4,28 @@ its transaction, writes, and records an audit event; a refused write changes not
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from django.db import transaction
-from django.db.models import F, ProtectedError, RestrictedError, Value
+from django.db.models import Count, F, ProtectedError, Q, RestrictedError, Value
 from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import Scope, fresh_scope, require_org
 from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.i18n import alternatives, enumeration
-from dangjian.orgs.choices import ALLOWED_PARENTS, DEFAULT_TERM_YEARS, OrgType, allowed_titles, chinese_label
+from dangjian.orgs.choices import (
+    ALLOWED_PARENTS,
+    COMMITTEE_TITLES,
+    DEFAULT_TERM_YEARS,
+    OrgType,
+    allowed_titles,
+    chinese_label,
+)
 from dangjian.orgs.models import Org, Post, PostTitle, path_segment
 
 ORG_FIELDS = (
@@ -86,6 +95,7 @@ def _validate(data: dict[str, Any], instance: Org | None) -> None:
     years = data.get("term_years")
     if years is not None and not 1 <= years <= 10:
         errors.setdefault("term_years", []).append(_("任期年限应在1至10年之间。"))
+    _validate_term(data, instance, errors)
     if bool((data.get("setup_approval_ref") or "").strip()) != bool(data.get("setup_approved_on")):
         field = "setup_approved_on" if data.get("setup_approval_ref") else "setup_approval_ref"
         errors.setdefault(field, []).append(_("组织设置的批准文号和批准日期应同时填写。"))
@@ -103,6 +113,27 @@ def _validate(data: dict[str, Any], instance: Org | None) -> None:
     if instance is not None and data.get("type") != instance.type and instance.children.exists():
         for child in instance.children.all():
             validate_placement(child.type, Org(type=data["type"], name=data.get("name", "")))
+
+
+def _validate_term(data: dict[str, Any], instance: Org | None, errors: dict[str, list[str]]) -> None:
+    """本届开始日期: not before the organisation was founded, not after today; a 党小组 has no term (no 届, no
+    换届: EL-01 sets the terms of 党委, 党总支 and 党支部). Checked when the term, the founding date or the type is
+    entered or changed, so an organisation recorded earlier can still be edited for anything else."""
+    fields = ("term_started_on", "term_years", "founded_on", "type")
+    if instance is not None and all(data.get(f) == getattr(instance, f) for f in fields):
+        return
+    start, founded = data.get("term_started_on"), data.get("founded_on")
+    if data.get("type") == OrgType.XIAOZU:
+        if start or data.get("term_years"):
+            field = "term_started_on" if start else "term_years"
+            errors.setdefault(field, []).append(_("党小组不设任期，不填写本届开始日期和任期年限。"))
+        return
+    if start and founded and start < founded:
+        errors.setdefault("term_started_on", []).append(
+            _("本届开始日期不能早于成立日期（%(date)s）。") % {"date": f"{founded:%Y-%m-%d}"}
+        )
+    if start and start > dt.date.today():
+        errors.setdefault("term_started_on", []).append(_("本届开始日期不能晚于今天：请在换届选举后填写。"))
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +179,17 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
     if "term_years" not in data:
         merged["term_years"] = org.term_years
     _validate(merged, org)
+    outgoing: list[Post] = []
+    if merged.get("dissolved_on") != org.dissolved_on:
+        # 撤销 (or its correction) is the higher organisation's decision, never the organisation's own
+        if not higher_in_scope(actor, org):
+            raise ServiceError(
+                _("撤销日期由上级党组织的管理员填写：%(org)s的上级党组织不在您的管理范围内，未保存。")
+                % {"org": org.name},
+                field="dissolved_on",
+            )
+        if merged.get("dissolved_on") is not None:
+            outgoing = _dissolution_ready(org, merged["dissolved_on"])
     new_parent = merged.get("parent")
     moved = (new_parent.pk if new_parent else None) != org.parent_id
     if moved:
@@ -178,7 +220,80 @@ def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
     after = org_snapshot(org)
     if after != before:
         audit.record(actor=actor, action="update", obj=org, org_path=org.path, before=before, after=after)
+    if outgoing:
+        end_posts(actor=actor, posts=outgoing, on=org.dissolved_on, note="组织撤销，职务随之终止")
     return org
+
+
+# --- 撤销 (dissolution) ---------------------------------------------------------------------------------------
+
+# What else must be settled before an organisation is dissolved on a date, registered by the apps above `orgs`
+# from their `AppConfig.ready()` (movements: pending 组织关系转接): (the organisation, its subtree's ids, the
+# 撤销日期) → what must be done first, one sentence each (empty: nothing).
+DissolutionCheck = Callable[[Org, list[int], dt.date], list[str]]
+_dissolution_checks: list[DissolutionCheck] = []
+
+
+def register_dissolution_check(check: DissolutionCheck) -> None:
+    if check not in _dissolution_checks:
+        _dissolution_checks.append(check)
+
+
+def _dissolution_ready(org: Org, on: dt.date) -> list[Post]:
+    """Refuses to dissolve `org` on `on` (its last day) while, after that day, members are still on its roll
+    (in it or in an organisation below it), an organisation below it is still open, or what the apps above
+    register is unsettled (pending 转接). Returns the posts in the subtree still held after `on`: the dissolution
+    ends them on `on` (党章: a committee exists only with its organisation). A post that starts after `on` is
+    refused: it must be corrected first. A fixed number of queries."""
+    subtree = list(Org.objects.subtree(org).values_list("id", "name", "dissolved_on", "path"))
+    ids = [row[0] for row in subtree]
+    todo: list[str] = []
+    after = on + dt.timedelta(days=1)
+    # members still on the roll the day after (reverse relation of members.Member: no import of the app above)
+    on_roll = Q(members__inactive_from__isnull=True) | Q(members__inactive_from__gt=after)
+    n_members = Org.objects.filter(pk__in=ids).aggregate(n=Count("members", filter=on_roll))["n"]
+    if n_members:
+        todo.append(_("还有%(n)s名党员在册，请先办理组织关系转接（转往其他党组织）") % {"n": n_members})
+    open_below = [
+        name
+        for pk, name, dissolved, _path in subtree
+        if pk != org.pk and (dissolved is None or dissolved > on)
+    ]
+    if open_below:
+        shown = open_below[:5]
+        more = _("等%(n)s个") % {"n": len(open_below)} if len(open_below) > len(shown) else ""
+        todo.append(
+            _("下级组织%(orgs)s%(more)s尚未撤销，请先撤销下级组织（撤销日期不晚于%(date)s）")
+            % {"orgs": enumeration(f"“{n}”" for n in shown), "more": more, "date": f"{on:%Y-%m-%d}"}
+        )
+    for check in _dissolution_checks:
+        todo.extend(check(org, ids, on))
+    if todo:
+        raise ServiceError(
+            _("“%(org)s”还不能撤销：%(todo)s。")
+            % {"org": org.name, "todo": pgettext("sentence separator", "；").join(todo)},
+            field="dissolved_on",
+        )
+    held = list(
+        Post.objects.filter(org_id__in=ids)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        .select_related("org", "member")
+        .order_by("org__path", "title", "started_on")
+    )
+    late = [p for p in held if p.started_on >= on]
+    if late:
+        p = late[0]
+        raise ServiceError(
+            _("%(name)s的%(org)s%(title)s职务自%(date)s起任，不早于撤销日期：请先核对该职务。")
+            % {
+                "name": p.member.name,
+                "org": p.org.name,
+                "title": choice_label(PostTitle, p.title),
+                "date": f"{p.started_on:%Y-%m-%d}",
+            },
+            field="dissolved_on",
+        )
+    return held
 
 
 @transaction.atomic
@@ -230,11 +345,119 @@ def _validate_post(data: dict[str, Any], instance: Post | None) -> None:
         )
     if ended and ended <= started:
         raise ServiceError(_("离任日期应晚于任职日期。"), field="ended_on")
+    _validate_holder(data["member"], org, title, started, ended)
+    _validate_single(org, title, started, ended, instance)
     duplicate = Post.objects.filter(member=data["member"], org=org, title=title, started_on=started).exclude(
         pk=getattr(instance, "pk", None)
     )
     if duplicate.exists():
         raise ServiceError(_("该党员在该组织的同一职务、同一任职日期已有记录。"))
+
+
+def _validate_holder(member, org: Org, title: str, started: dt.date, ended: dt.date | None) -> None:
+    """Who may hold the post over its period: a member on the roll (joined, and not yet 停止党籍, 出党, 死亡 or
+    转出: `inactive_from`, the first day off the roll, ends every post), and for a committee post a 正式党员 (选举条例
+    第五条, EL-05: a 预备党员 has no 被选举权; a 党小组长 is not elected to a committee and is not refused)."""
+    if member.joined_on and started < member.joined_on:
+        raise ServiceError(
+            _("任职日期不能早于%(name)s的入党日期（%(date)s）。")
+            % {"name": member.name, "date": f"{member.joined_on:%Y-%m-%d}"},
+            field="started_on",
+        )
+    off = member.inactive_from
+    if off is not None and started >= off:
+        raise ServiceError(
+            _("%(name)s自%(date)s起已不在党员名册（党籍状态：%(status)s），不能担任职务。")
+            % {"name": member.name, "date": f"{off:%Y-%m-%d}", "status": member.get_status_display()},
+            field="member",
+        )
+    if off is not None and (ended is None or ended > off):
+        raise ServiceError(
+            _("%(name)s自%(date)s起已不在党员名册（党籍状态：%(status)s），离任日期应不晚于%(date)s。")
+            % {"name": member.name, "date": f"{off:%Y-%m-%d}", "status": member.get_status_display()},
+            field="ended_on",
+        )
+    if title in COMMITTEE_TITLES and (member.confirmed_on is None or started < member.confirmed_on):
+        label = choice_label(PostTitle, title)
+        if member.confirmed_on is None:
+            message = _("%(name)s是预备党员，没有被选举权，不能担任%(title)s；转正后再任命。") % {
+                "name": member.name,
+                "title": label,
+            }
+        else:
+            message = _(
+                "%(name)s于%(date)s转正，此前是预备党员，没有被选举权：%(title)s的任职日期不能早于转正日期。"
+            ) % {"name": member.name, "date": f"{member.confirmed_on:%Y-%m-%d}", "title": label}
+        raise ServiceError(message, field="member")
+
+
+# One holder at a time: the 书记 of an organisation, the 党小组长 of a 党小组.
+SINGLE_TITLES = frozenset({PostTitle.SECRETARY, PostTitle.GROUP_LEADER})
+
+
+def _validate_single(
+    org: Org, title: str, started: dt.date, ended: dt.date | None, instance: Post | None
+) -> None:
+    if title not in SINGLE_TITLES:
+        return
+    overlapping = Post.objects.filter(org=org, title=title).filter(
+        Q(ended_on__isnull=True) | Q(ended_on__gt=started)
+    )
+    if ended is not None:
+        overlapping = overlapping.filter(started_on__lt=ended)
+    other = overlapping.exclude(pk=getattr(instance, "pk", None)).select_related("member").first()
+    if other is None:
+        return
+    held = (
+        _("%(start)s至%(end)s")
+        % {"start": f"{other.started_on:%Y-%m-%d}", "end": f"{other.ended_on:%Y-%m-%d}"}
+        if other.ended_on
+        else _("%(start)s起") % {"start": f"{other.started_on:%Y-%m-%d}"}
+    )
+    raise ServiceError(
+        _(
+            "“%(org)s”同一时期只能有一名%(title)s：%(name)s任%(title)s（%(held)s）与本次任职时间重叠。"
+            "请先填写其离任日期，或调整本次任职日期。"
+        )
+        % {"org": org.name, "title": choice_label(PostTitle, title), "name": other.member.name, "held": held},
+        field="started_on",
+    )
+
+
+def end_posts(*, actor, posts: Iterable[Post], on: dt.date, note: str) -> list[Post]:
+    """Ends `posts` on `on` (their 离任日期) because their holder or their organisation left: a dissolution
+    (`update_org`), a member's transfer or change of status (movements). The caller has checked the actor's scope
+    over that change inside its transaction (accepting a transfer needs only the receiving side's), so no scope is
+    checked here; each post's end is recorded with `note`. Every post must have started before `on`."""
+    ended = []
+    for post in posts:
+        if post.ended_on is not None and post.ended_on <= on:
+            continue
+        if post.started_on >= on:
+            raise ServiceError(
+                _("%(name)s的%(org)s%(title)s职务自%(date)s起任，不早于%(on)s：请先核对该职务。")
+                % {
+                    "name": post.member.name,
+                    "org": post.org.name,
+                    "title": choice_label(PostTitle, post.title),
+                    "date": f"{post.started_on:%Y-%m-%d}",
+                    "on": f"{on:%Y-%m-%d}",
+                }
+            )
+        before = post_snapshot(post)
+        post.ended_on = on
+        post.save(update_fields=["ended_on"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=post,
+            org_path=post.org.path,
+            before=before,
+            after=post_snapshot(post),
+            note=note,
+        )
+        ended.append(post)
+    return ended
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """The compliance facts of the pipeline ("pipeline" provider, dangjian.compliance.facts.register_facts): for every
 党支部 in scope, its development cases as of D with their steps dated by D (and, for the steps that record one,
-the approving organisation). One query whatever the number of organisations and cases; the PIPE-* checks
+the approving organisation, and where the case was on that day when it has followed its member to another
+branch since). One query whatever the number of organisations and cases; the PIPE-* checks
 (dangjian.pipeline.rules) read them without the database."""
 
 from __future__ import annotations
@@ -10,8 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from django.db.models import Case, CharField, OuterRef, Subquery, Value, When
+
 from dangjian.compliance.facts import register_facts
 from dangjian.core.dates import add_months
+from dangjian.movements.choices import TransferKind, TransferState
+from dangjian.movements.models import Transfer
 from dangjian.pipeline.models import CaseStep
 from dangjian.pipeline.workflow import load_workflow
 
@@ -25,6 +30,9 @@ class Approval(NamedTuple):
     org_name: str | None = None
     org_type: str | None = None
     org_path: str | None = None
+    # where the case was on the approval's day, when it has followed its member elsewhere since (the sending
+    # organisation of the first transfer accepted on or after that day); None: where it is now
+    branch_path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,8 +64,26 @@ def load_pipeline_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Pi
     approved = {s.key for s in wf.steps if s.approver is not None}
     # One query: every case has its application step (dated applied_on), so the steps dated by D carry the
     # cases applied by D.
+    # the organisation that held the case on an approval's day, when the case has moved since with its member
+    # (组织关系转接 inside the system, services.follow_member): the approval is judged against that branch
+    moved_from = Subquery(
+        Transfer.objects.filter(
+            member_id=OuterRef("case__member_id"),
+            kind=TransferKind.INTERNAL,
+            state=TransferState.ACCEPTED,
+            decided_on__gte=OuterRef("date"),
+            decided_on__lte=as_of,
+        )
+        .order_by("decided_on", "id")
+        .values("from_org__path")[:1]
+    )
     rows = (
         CaseStep.objects.filter(case__org_id__in=ids_sq, case__applied_on__lte=as_of, date__lte=as_of)
+        .annotate(
+            branch_then=Case(
+                When(key__in=approved, then=moved_from), default=Value(None), output_field=CharField()
+            )
+        )
         .order_by("case__applied_on", "case_id", "date", "id")
         .values_list(
             "case_id",
@@ -70,6 +96,7 @@ def load_pipeline_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Pi
             "approver_org__name",
             "approver_org__type",
             "approver_org__path",
+            "branch_then",
         )
     )
     cases: dict[int, tuple[int, str, dt.date | None]] = {}

@@ -118,9 +118,32 @@ def stage_label(wf: Workflow, key: str) -> str:
     return choice_label(Stage, key) if key in Stage.values else wf.stage_name(key)
 
 
+def last_recorded(state: CaseState) -> StepRecord | None:
+    """The latest recorded step of the case (the later one recorded on the same day), or None."""
+    return state.records[-1] if state.records else None
+
+
+def step_label(wf: Workflow, key: str) -> str:
+    return wf.step(key).name if wf.has(key) else key
+
+
+def closing_floor(step: StepDef, state: CaseState) -> StepRecord | None:
+    """For a step that closes the case: the latest recorded step, which it may not precede (None: no such bound)."""
+    return last_recorded(state) if step.closes_case else None
+
+
 def earliest(wf: Workflow, step: StepDef, state: CaseState) -> tuple[dt.date | None, str, str]:
-    """The first day the step may be recorded, with the reason and the rule of the binding constraint."""
+    """The first day the step may be recorded, with the reason and the rule of the binding constraint. A step
+    closing the case (终止发展, 取消预备党员资格, 转正) is also no earlier than the latest step recorded."""
     best: tuple[dt.date | None, str, str] = (None, "", step.rule)
+    floor = closing_floor(step, state)
+    if floor is not None:
+        best = (
+            floor.date,
+            _("不能早于已登记的“%(step)s”（%(date)s）")
+            % {"step": step_label(wf, floor.key), "date": f"{floor.date:%Y-%m-%d}"},
+            step.rule,
+        )
     for req in step.requires:
         day = state.latest(req)
         if day is not None and (best[0] is None or day > best[0]):
@@ -219,6 +242,11 @@ def order_refusal(wf: Workflow, step: StepDef, state: CaseState, on: dt.date) ->
                 "rule": req.rule,
                 "step": step.name,
             }
+    floor = closing_floor(step, state)
+    if floor is not None and on < floor.date:
+        return _(
+            "“%(step)s”结束本案例，日期不能早于已登记的“%(last)s”（%(date)s）；请核对日期，最早可于%(date)s登记。"
+        ) % {"step": step.name, "last": step_label(wf, floor.key), "date": f"{floor.date:%Y-%m-%d}"}
     first, reason, rule = earliest(wf, step, state)
     if first is not None and on < first:
         return _("“%(step)s”%(reason)s（%(rule)s），最早可于%(date)s登记。") % {

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -48,6 +49,9 @@ from dangjian.orgs.choices import OrgType
 from dangjian.pipeline.approvers import approver_problem
 from dangjian.pipeline.facts import Approval, CaseFacts, PipelineFacts
 from dangjian.pipeline.workflow import add_months
+
+if TYPE_CHECKING:
+    from dangjian.compliance.rulebook import Ruleset
 
 NAMES_SHOWN = 10
 CASE_SEPARATOR = gettext_noop("；")
@@ -313,7 +317,9 @@ def approver_authorised(facts: OrgFacts, window: Window, p: ApproverParams) -> O
             if approval.key != p.step or not window.contains(approval.date):
                 continue
             checked += 1
-            problem = approver_problem(facts.ref.path, approval.org_type, approval.org_path)
+            # judged against the branch that held the case on the day (it may have followed its member since)
+            branch = approval.branch_path or facts.ref.path
+            problem = approver_problem(branch, approval.org_type, approval.org_path)
             if problem is not None:
                 failed.append(
                     Message(
@@ -334,6 +340,27 @@ def approver_authorised(facts: OrgFacts, window: Window, p: ApproverParams) -> O
             "%(n)s 名预备党员的审批党组织不符合规定：%(cases)s。", n=n, cases=cases
         ),
         lambda n: Message.plural("%(n)s 名预备党员均由上级党委（或工委）审批。", n=n),
+    )
+
+
+# The parameter naming the step whose lateness each check kind reports: a failed result of a rule of that kind is
+# the work list's overdue item for that step (and for the steps carrying its deadline), so the workbench's provider
+# (dangjian.pipeline.workbench) leaves that step out. `pipeline_approver_authorised` judges who approved, not when:
+# it reports no lateness.
+LATE_STEP_PARAM = {
+    "pipeline_step_within": "step",
+    "pipeline_assessment_interval": "step",
+    "pipeline_probation_due": "decision_step",
+}
+
+
+def steps_reported_late(ruleset: Ruleset) -> frozenset[str]:
+    """The workflow steps (keys) whose missed deadline a rule of `ruleset` reports: the steps its rules' parameters
+    name (`LATE_STEP_PARAM`). A step not among them (党委批准转正 in rulebook v7) is reported by no kept result."""
+    return frozenset(
+        getattr(rule.typed_params, LATE_STEP_PARAM[rule.check])
+        for rule in ruleset.rules
+        if rule.check in LATE_STEP_PARAM
     )
 
 

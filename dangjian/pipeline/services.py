@@ -37,7 +37,7 @@ from dangjian.members.services import (
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import higher_in_scope, require_higher
-from dangjian.pipeline.choices import CaseStatus, Stage
+from dangjian.pipeline.choices import CLOSED_STATUSES, CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, stage_label, state_of
 from dangjian.pipeline.workflow import StepDef, Workflow, load_workflow
@@ -506,6 +506,51 @@ def _apply_effect(
             )
         case.status = CaseStatus.CANCELLED
         case.closed_on = on
+
+
+def receiving_branch(org: Org) -> Org | None:
+    """The 党支部 a case belongs to when its member is in `org`: the 党支部 itself, or a 党小组's 党支部 (None when
+    there is none above it)."""
+    if org.type == OrgType.ZHIBU:
+        return org
+    return org.ancestors().filter(type=OrgType.ZHIBU).order_by("-depth").first()
+
+
+def follow_member(*, actor, member: Member, to_org: Org, on: dt.date) -> list[DevelopmentCase]:
+    """The member's open case (a 预备党员's) follows them to the organisation that accepted their transfer inside the
+    system (movements.services.accept_transfer, in its transaction): to that organisation's 党支部. Who accepts
+    needs scope over the receiving organisation only, as for the member (the sender's start is its consent). One
+    audit event per case moved; a member without an open case, or a case already there, changes nothing. The case
+    page shows the move from the accepted transfer itself (selectors.case_moves)."""
+    with transaction.atomic():
+        require_org(actor, to_org, _("接收组织不在您的管理范围内，未办理接收。"))
+        branch = receiving_branch(to_org)
+        if branch is None:
+            return []
+        cases = (
+            DevelopmentCase.objects.select_for_update(of=("self",))
+            .select_related("org")
+            .filter(member=member)
+            .exclude(status__in=CLOSED_STATUSES)
+            .exclude(org=branch)
+        )
+        moved = []
+        for case in cases:
+            before = case_snapshot(case)
+            sender = case.org
+            case.org = branch
+            case.save(update_fields=["org", "updated_at"])
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=case,
+                org_path=branch.path,
+                before=before,
+                after=case_snapshot(case),
+                note=f"组织关系转接：{on:%Y-%m-%d}由{sender.name}转至{branch.name}，发展党员案例随之转接",
+            )
+            moved.append(case)
+    return moved
 
 
 def _as_imported(wf: Workflow, step: StepDef) -> StepDef:

@@ -62,10 +62,16 @@ def branch_cases(request):
         context["branches"] = list(found.order_by("path"))
     if org is not None:
         rows = selectors.case_rows(selectors.cases_for(request.user, org), today, wf)
+        # the closed cases (转正, 终止发展, 取消预备党员资格): this year's, or every year's with ?closed=1
+        every_year = request.GET.get("closed") == "1"
+        closed = list(selectors.closed_cases(request.user, org, today, every_year=every_year))
         context.update(
             groups=selectors.by_stage(rows, wf),
             n_cases=len(rows),
             n_overdue=sum(1 for r in rows if r.overdue),
+            closed=[(case, selectors.outcome(case, wf)) for case in closed],
+            every_year=every_year,
+            n_closed_all=len(closed) if every_year else selectors.closed_count(request.user, org, today),
         )
     return render(request, "pipeline/branch.html", context)
 
@@ -83,6 +89,7 @@ def rollup(request):
     # over a range too wide to list (the whole city at the 工委) the cases are not read: a narrower one is asked for
     wide = wide_scope(request.user, org, request.GET)
     lines, totals, overdue = ([], {}, 0) if wide else selectors.rollup(request.user, today, org)
+    stages = selectors.open_stages(wf)
     return render(
         request,
         "pipeline/rollup.html",
@@ -90,11 +97,13 @@ def rollup(request):
             "nav": "pipeline",
             "tab": "rollup",
             "wide": wide,
-            "stages": wf.stages,
+            "stages": stages,
             "lines": lines,
-            "totals": [totals.get(s.key, 0) for s in wf.stages],
+            "totals": [totals.get(s.key, 0) for s in stages],
             "total": sum(totals.values()),
             "overdue": overdue,
+            "converted": sum(line.converted for line in lines),
+            "cancelled": sum(line.cancelled for line in lines),
             "org": org,
             "orgs": Org.objects.visible_to(request.user)
             .exclude(type=OrgType.XIAOZU)
@@ -282,6 +291,7 @@ def case_detail(request, pk: int):
             "form": form,
             "today": today,
             "branch_url": f"{reverse('pipeline:index')}?org={case.org_id}",
+            "moves": selectors.case_moves(case),
         },
         status=status,
     )

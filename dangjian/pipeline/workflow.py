@@ -148,6 +148,12 @@ class StepDef(_Model):
     def rule(self) -> str:
         return self.rules[0]
 
+    @property
+    def closes_case(self) -> bool:
+        """The step ends the case (终止发展, 取消预备党员资格, 党委批准转正): it is dated no earlier than any step
+        recorded before it, so the case's record reads in order."""
+        return self.effect in ("cancel", "confirm_member")
+
 
 class Workflow(_Model):
     id: str

@@ -390,7 +390,7 @@ def test_accept_refused_when_the_member_left_the_sender(users, tree, member):
         lambda: services.accept_transfer(
             actor=users["branch_a2"], transfer=transfer, accepted_on=D(2026, 4, 2)
         ),
-        "已不是转出组织",
+        "不再是转出组织.*请退回该转接（或由转出组织撤回）",
     )
 
 

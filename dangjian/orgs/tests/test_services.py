@@ -66,9 +66,12 @@ def test_branch_admin_cannot_create_outside_scope_or_move_out(tree, users):
 
 
 def test_dissolved_org_keeps_history_and_busy_org_cannot_be_deleted(tree, make_member):
-    make_member(tree.a2)
+    member = make_member(tree.a2)
     with pytest.raises(ServiceError, match="不能删除"):
         delete_org(actor=None, org=tree.a2)
+    with pytest.raises(ServiceError, match="还有1名党员在册"):  # its members are transferred first
+        update_org(actor=None, org=tree.a2, data={"dissolved_on": dt.date(2025, 12, 31)})
+    type(member).objects.filter(pk=member.pk).update(org=tree.a1)
     org = update_org(actor=None, org=tree.a2, data={"dissolved_on": dt.date(2025, 12, 31)})
     assert org.dissolved_on == dt.date(2025, 12, 31)
     assert Org.objects.active(dt.date(2026, 1, 1)).filter(pk=org.pk).count() == 0
