@@ -48,10 +48,20 @@ class GroupingForm(forms.Form):
     by_group = forms.BooleanField(label=_("按党小组测评"), required=False)
 
 
+class LineTextField(forms.CharField):
+    """A text box's text with each line break as one character: a browser sends CR LF, which would count two
+    against `max_length` although the box's own maxlength counts one."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = value.replace("\r\n", "\n").replace("\r", "\n")
+        return super().to_python(value)
+
+
 class OwnSelfAssessmentForm(forms.Form):
     """A member's own 个人自评, written online."""
 
-    text = forms.CharField(
+    text = LineTextField(
         label=_("我的个人自评"),
         max_length=2000,
         widget=forms.Textarea(attrs=SM | {"rows": 5, "maxlength": 2000}),
@@ -81,7 +91,7 @@ class OpenForBranchesForm(OpenForm):
 
 
 class SelfAssessmentForm(forms.Form):
-    text = forms.CharField(
+    text = LineTextField(
         label=_("个人自评"), required=False, max_length=2000, widget=forms.Textarea(attrs=SM | {"rows": 3})
     )
     paper = forms.BooleanField(label=_("已交书面自评"), required=False)

@@ -325,7 +325,7 @@ def set_by_group(*, actor, evaluation: Evaluation, by_group: bool) -> Evaluation
 def _self_text(text: str, empty: str | None) -> str:
     """The self-assessment's text, stripped; refused when longer than SELF_TEXT_MAX, or empty with the message
     `empty` (None: an empty text is allowed)."""
-    text = (text or "").strip()
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text and empty is not None:
         raise ServiceError(empty, field="text")
     if len(text) > SELF_TEXT_MAX:

@@ -408,10 +408,21 @@ def mine(request):
     member_id = scope_for(request.user).member_id
     if not member_id:
         raise Http404
+    return _mine_page(request, member_id)
+
+
+def _mine_page(request, member_id: int, refused=None):
+    """The member's evaluations page; `refused` a bound 个人自评 form the view refused, shown with its text
+    and errors in place of its participant's form (status 400)."""
     rows = selectors.own_evaluations(member_id)
     forms = {r.participant.pk: own_self_form(r.participant) for r in rows if r.may_write_self}
+    refused_pk = int(refused.prefix[1:]) if refused is not None else None
+    if refused_pk in forms:
+        widget = refused.fields["text"].widget  # the form's own copy
+        widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+        forms[refused_pk] = refused
     context = {"nav": "evaluations_mine", "rows": [(r, forms.get(r.participant.pk)) for r in rows]}
-    return render(request, "evaluations/mine.html", context)
+    return render(request, "evaluations/mine.html", context, status=200 if refused is None else 400)
 
 
 SELF_BACK = {"home": "dashboard", "mine": "evaluations:mine"}
@@ -430,18 +441,21 @@ def own_self_assessment(request, pk):
     )
     back = redirect(SELF_BACK.get(request.POST.get("back", ""), "evaluations:mine"))
     form = own_self_form(participant, request.POST)
-    if not form.is_valid():
-        messages.error(request, " ".join(str(e) for e in form.errors.get("text", [])))
-        return back
-
-    def write():
-        services.write_own_self_assessment(
-            actor=request.user, participant=participant, text=form.cleaned_data["text"]
-        )
-        return _("已保存您的个人自评。")
-
-    _say(request, write)
-    return back
+    if form.is_valid():
+        try:
+            services.write_own_self_assessment(
+                actor=request.user, participant=participant, text=form.cleaned_data["text"]
+            )
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            form.add_error("text", exc.message)
+        else:
+            messages.success(request, _("已保存您的个人自评。"))
+            return back
+    # refused: the page again with the text as posted and the error beside it (from the home page too)
+    messages.error(request, " ".join(str(e) for e in form.errors.get("text", [])))
+    return _mine_page(request, member_id, refused=form)
 
 
 @login_required
@@ -480,6 +494,8 @@ def vote(request, pk):
         "ev": ev,
         "form": form,
         "rows": rows,
+        # those left without a choice on a refused ballot: listed at the top of the form, linking to their rows
+        "missing": [p for p, field in rows if field.errors],
         "done": done,
         "open": ev.step == Step.VOTING,
         "group": me.group if ev.by_group else None,

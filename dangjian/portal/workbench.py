@@ -186,6 +186,93 @@ def own_work(org: Org, *, on: dt.date | None = None) -> WorkList:
 # --- a member's own page --------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class PlanLine:
+    """A planned meeting as a member's page lists it: its types named with its 党小组 when it is one's."""
+
+    plan: Any  # meetings.models.PlannedMeeting
+    type_labels: str
+
+    @property
+    def date(self) -> dt.date:
+        return self.plan.date
+
+    @property
+    def topic(self) -> str:
+        return self.plan.topic
+
+    @property
+    def place(self) -> str:
+        return self.plan.place
+
+
+def _with_group(labels: str, org) -> str:
+    """A meeting's types, followed by its organisation's name when it is a 党小组 ("党小组会（第一党小组）")."""
+    if org.type != OrgType.XIAOZU:
+        return labels
+    return _("%(types)s（%(org)s）") % {"types": labels, "org": org.name}
+
+
+def member_branch(member: Member) -> Org:
+    """The member's 党支部: the parent of their 党小组, else their own organisation."""
+    org = member.org
+    return org.parent if org.type == OrgType.XIAOZU and org.parent_id else org
+
+
+def member_meeting_scope(member: Member, on: dt.date) -> tuple[dict[int, frozenset[str]], Any]:
+    """Which meetings concern a member (one query, their posts): {organisation id: the meeting types whose
+    roster includes them} — their branch's meetings of the members' roster (党员大会, 党课, 主题党日 …), its
+    支部委员会 only when they hold a 支部委员 post there (and the leadership's meetings only when they hold a post),
+    and their own 党小组's meetings; never another 党小组's — with the Q of those meetings (`org`, `kinds__type`)."""
+    from django.db.models import Q
+
+    from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
+    from dangjian.orgs.choices import COMMITTEE_TITLES
+    from dangjian.orgs.models import Post
+
+    def of(roster: str) -> set[str]:
+        return {str(t) for t, r in ROSTER_OF_TYPE.items() if r == roster}
+
+    branch = member_branch(member)
+    members_types = of(Roster.MEMBERS)
+    titles = set(Post.objects.current(on).filter(org=branch, member=member).values_list("title", flat=True))
+    branch_types = set(members_types)
+    if titles:
+        branch_types |= of(Roster.LEADERSHIP)
+    if titles & set(COMMITTEE_TITLES):
+        branch_types |= of(Roster.COMMITTEE)
+    types = {branch.pk: frozenset(branch_types)}
+    if member.org_id != branch.pk:
+        types[member.org_id] = frozenset(members_types)
+    q = Q()
+    for org_id, allowed in types.items():
+        q |= Q(org_id=org_id, kinds__type__in=sorted(allowed))
+    return types, q
+
+
+def member_plans(
+    member: Member,
+    on: dt.date,
+    *,
+    limit: int | None = None,
+    with_cancelled: bool = False,
+    types: dict[int, frozenset[str]] | None = None,
+) -> list:
+    """The plans ahead that concern the member (`member_meeting_scope`, or its `types` when read already): a
+    plan of their branch or their own 党小组 with at least one type whose roster includes them; soonest first
+    (two queries, one with `types`)."""
+    from dangjian.meetings.plans import upcoming
+
+    if types is None:
+        types, _q = member_meeting_scope(member, on)
+    found = [
+        plan
+        for plan in upcoming(Org.objects.filter(pk__in=list(types)), on, with_cancelled=with_cancelled)
+        if types[plan.org_id].intersection(plan.types)
+    ]
+    return found[:limit] if limit else found
+
+
 @dataclass
 class MemberHome:
     member: Member
@@ -193,13 +280,13 @@ class MemberHome:
     due_date: dt.date
     arrears: list[str]  # the overdue unpaid months
     outstanding: Decimal
-    activities: list[Any]  # the branch's latest meetings
+    activities: list[Any]  # the latest meetings of the branch that concern the member (member_meeting_scope)
     birthday: Any  # members.selectors.Birthday this month, or None
     hours: Any  # training.selectors.OwnHours
     year: int
     month_label: str = ""
     month_status: str = ""
-    planned: tuple = ()  # the branch's planned meetings ahead (meetings.plans)
+    planned: tuple = ()  # PlanLine: the planned meetings ahead that concern the member (member_plans)
     ballots: tuple = ()  # evaluations whose 测评票 the member has not cast yet (evaluations.selectors)
     self_assessments: tuple = ()  # participations whose 个人自评 the member may write now (evaluations.selectors)
     appraisal_ballots: tuple = ()  # 述职评议 whose 测评票 the member has not cast yet (appraisals.selectors)
@@ -219,7 +306,6 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     from dangjian.evaluations.selectors import open_for_member
     from dangjian.meetings.choices import MeetingType
     from dangjian.meetings.models import Meeting
-    from dangjian.meetings.plans import upcoming
     from dangjian.training.selectors import own_hours
 
     on = on or dt.date.today()
@@ -236,15 +322,18 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         if found
         else Decimal(0)
     )
-    branch = member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent_id else member.org
+    # the meetings of the branch that concern the member: not the 支部委员会 of others, not another 党小组's
+    concerning_types, concerning = member_meeting_scope(member, on)
+    ids = Meeting.objects.filter(concerning).values("pk")
     activities = list(
-        Meeting.objects.filter(org__path__startswith=branch.path)
+        Meeting.objects.filter(pk__in=ids)
         .prefetch_related("kinds")
         .select_related("org")
         .order_by("-date", "-id")[:5]
     )
     for m in activities:
-        m.type_labels = _("、").join(str(MeetingType(k.type).label) for k in m.kinds.all())
+        labels = _("、").join(str(MeetingType(k.type).label) for k in m.kinds.all())
+        m.type_labels = _with_group(labels, m.org)
     ballots, selfs = open_for_member(member.pk)  # the evaluations' 测评 and 个人自评 in one query
     return MemberHome(
         member=member,
@@ -258,7 +347,10 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         year=on.year,
         month_label=f"{on:%Y-%m}",
         month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
-        planned=tuple(upcoming(Org.objects.filter(path__startswith=branch.path), on, limit=3)),
+        planned=tuple(
+            PlanLine(p, _with_group(p.type_labels, p.org))
+            for p in member_plans(member, on, limit=3, types=concerning_types)
+        ),
         ballots=tuple(ballots),
         self_assessments=tuple(selfs),
         appraisal_ballots=tuple(open_appraisal_ballots(member.pk)),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -13,9 +14,8 @@ from dangjian.accounts.scope import scope_for
 from dangjian.dues.ledger import branch_id, collection_day, due_on
 from dangjian.meetings.plans import upcoming
 from dangjian.members.models import Member
-from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.portal.workbench import work_list
+from dangjian.portal.workbench import member_plans, work_list
 from dangjian.reminders.ical import Event
 from dangjian.reminders.services import item_key
 
@@ -63,13 +63,13 @@ def _dues_events(member: Member, on: dt.date, absolute: Callable[[str], str]) ->
     ]
 
 
-def _plan_events(orgs, on: dt.date, *, named: bool) -> list[Event]:
-    """The plans ahead; the cancelled ones too until their day, marked cancelled (a client that already shows
-    one takes it away: leaving it out of the feed would not tell every client). `named`: the organisation's
-    name in the description (an administrator's feed names its organisations; a 党员's names none, its URL
-    being the only credential)."""
+def _plan_events(plans, *, named: bool) -> list[Event]:
+    """The plans ahead (cancelled ones included until their day), the cancelled marked cancelled (a client that
+    already shows one takes it away: leaving it out of the feed would not tell every client). `named`: the
+    organisation's name in the description (an administrator's feed names its organisations; a 党员's names
+    none, its URL being the only credential)."""
     events = []
-    for plan in upcoming(orgs, on, with_cancelled=True):
+    for plan in plans:
         description = f"{plan.org.name} · {plan.type_labels}" if named else plan.type_labels
         summary = _("计划活动：%(topic)s") % {"topic": plan.topic}
         if plan.cancelled:
@@ -95,16 +95,16 @@ def events_for(user, *, on: dt.date, absolute: Callable[[str], str]) -> list[Eve
     events: list[Event] = []
     if scope.system_role:
         return events
-    orgs = Org.objects.filter(scope.org_q()) if scope.is_admin else Org.objects.none()
+    plans: dict[int, Any] = {}
     if scope.is_admin:
         events += _work_events(user, on, absolute)
+        plans = {p.pk: p for p in upcoming(Org.objects.filter(scope.org_q()), on, with_cancelled=True)}
     if user.member_id:
         member = Member.objects.select_related("org__parent").filter(pk=user.member_id).first()
         if member is not None:
             events += _dues_events(member, on, absolute)
-            branch = (
-                member.org.parent if member.org.type == OrgType.XIAOZU and member.org.parent else member.org
-            )
-            orgs = orgs | Org.objects.filter(path__startswith=branch.path)
-    events += _plan_events(orgs, on, named=scope.is_admin)
+            # as a member: the plans of their branch that concern them (not the 支部委员会 unless they sit on
+            # it, not another 党小组's)
+            plans |= {p.pk: p for p in member_plans(member, on, with_cancelled=True) if p.pk not in plans}
+    events += _plan_events(sorted(plans.values(), key=lambda p: (p.date, p.pk)), named=scope.is_admin)
     return sorted(events, key=lambda e: (e.day, e.uid))

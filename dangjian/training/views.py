@@ -29,7 +29,7 @@ from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import wide_scope
 from dangjian.training import selectors
 from dangjian.training.forms import TrainingForm
-from dangjian.training.models import Participant, Training
+from dangjian.training.models import Participant, StudyRecord, Training
 from dangjian.training.params import StudyParamsError, load_params
 from dangjian.training.services import add_participants, create_training, remove_participant
 
@@ -279,6 +279,22 @@ def rollup(request):
     return render(request, "training/rollup.html", context)
 
 
+def _own_years(member: Member, year: int, this_year: int) -> list[int]:
+    """The years of 我的培训's switch, latest first: this year, the shown one, last year (the one just over: a member
+    who joined before it), and every earlier year with a training of the member or a study platform record of
+    theirs (two queries)."""
+    found = {this_year, year}
+    if member.joined_on is None or member.joined_on.year < this_year:
+        found.add(this_year - 1)
+    found.update(
+        d.year for d in Training.objects.filter(participants__member=member).dates("started_on", "year")
+    )
+    found.update(
+        StudyRecord.objects.filter(member=member).order_by().values_list("year", flat=True).distinct()
+    )
+    return sorted((y for y in found if y <= max(this_year, year)), reverse=True)
+
+
 @login_required
 @require_GET
 def secretary(request):
@@ -289,7 +305,8 @@ def secretary(request):
     member = Member.objects.select_related("org").filter(pk=request.user.member_id).first()
     if member is None:
         raise Http404
-    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    this_year = dt.date.today().year
+    year = parse_year(request.GET.get("year"), this_year)
     as_of = _as_of(request.GET.get("as_of"), year)
     views = selectors.secretary_views(member, year=year, as_of=as_of)
     own = None
@@ -299,6 +316,8 @@ def secretary(request):
         "nav": "training_me",
         "member": member,
         "year": year,
+        "this_year": this_year,
+        "years": _own_years(member, year, this_year),
         "as_of": as_of,
         "views": views,
         "own": own,

@@ -106,3 +106,39 @@ def test_someone_outside_the_evaluation_gets_a_404(branch, opened, tree, make_me
     response = client.post(reverse("evaluations:own_self_assessment", args=[ev.pk]), {"text": TEXT})
     assert response.status_code == 404
     assert state() == before
+
+
+def test_line_breaks_count_one_character_each(branch, opened):
+    """A browser sends each line break as CR LF: a text within the limit as the box counts it is kept whole,
+    stored with plain line breaks."""
+    ev = advance_to(opened, "self", branch.admin)
+    m = branch.formal[0]
+    client = Client()
+    client.force_login(branch.accounts[m.pk])
+    p = own(ev, m)
+    lines = ["字" * 49] * 40  # 1,960 characters and 39 line breaks: 1,999 in the box
+    posted = "\r\n".join(lines)
+    url = reverse("evaluations:own_self_assessment", args=[ev.pk])
+    response = client.post(url, {f"s{p.pk}-text": posted, "back": "mine"})
+    assert response.status_code == 302
+    assert own(ev, m).self_text == "\n".join(lines)
+
+
+@pytest.mark.parametrize("back", ["mine", "home"])
+def test_a_refused_text_is_shown_again_with_the_error(branch, opened, back):
+    ev = advance_to(opened, "self", branch.admin)
+    m = branch.formal[0]
+    client = Client()
+    client.force_login(branch.accounts[m.pk])
+    p = own(ev, m)
+    services.write_own_self_assessment(actor=branch.accounts[m.pk], participant=p, text="旧的自评")
+    posted = "新写的自评" + "字" * SELF_TEXT_MAX
+    before = state()
+    url = reverse("evaluations:own_self_assessment", args=[ev.pk])
+    response = client.post(url, {f"s{p.pk}-text": posted, "back": back})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert posted in page and "旧的自评" not in page
+    assert 'data-testid="own-self-error"' in page and "自评内容不超过2000字。" in page
+    assert "is-invalid" in page
+    assert state() == before

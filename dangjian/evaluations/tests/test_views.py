@@ -140,8 +140,21 @@ def test_an_incomplete_ballot_is_shown_again_with_the_missing_names(branch, open
     data.pop(f"r-{missing.pk}")
     response = client_of(branch.accounts[m.pk]).post(reverse("evaluations:vote", args=[ev.pk]), data)
     assert response.status_code == 400
-    assert "请为钱二选择测评等次。" in response.content.decode()
+    page = response.content.decode()
+    assert "请为钱二选择测评等次。" in page
     assert Participation.objects.count() == 0
+    # the alert at the top of the form names them, linking to their rows, which are marked
+    alert = page[page.index('data-testid="vote-missing"') :]
+    alert = alert[: alert.index("</div>\n  </div>")]
+    assert (
+        "还有 1 名党员未选择测评等次" in alert and f'href="#vote-{missing.pk}"' in alert and "钱二" in alert
+    )
+    assert (
+        'data-testid="vote-missing" data-missing-alert' in page
+        and "d-none" not in page.split('data-testid="vote-missing"')[0].rsplit("<div", 1)[1]
+    )
+    assert f'dj-vote-missing" id="vote-{missing.pk}"' in page
+    assert page.count("dj-vote-missing") == 1
 
 
 def test_the_ballot_page_is_a_404_for_someone_without_a_ballot(branch, opened, tree, make_member, make_user):
