@@ -14,3 +14,10 @@ class AppraisalsConfig(AppConfig):
         register_snapshot_labels(
             "appraisals.subject", {"file": _("述职报告文件"), "uploaded_on": _("上传日期")}
         )
+        register_snapshot_labels(
+            "appraisals.campaign",
+            {
+                "closed_without_date": _("结束时未登记述职日期（人）"),
+                "closed_without_report": _("结束时未上传述职报告（人）"),
+            },
+        )

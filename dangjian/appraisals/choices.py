@@ -19,8 +19,11 @@ class State(models.TextChoices):
 STATE_ORDER = [s.value for s in State]
 # items, weights and participants are edited until the 测评 opens; subjects are added until then too
 EDITABLE_STATES = frozenset({State.DRAFT.value, State.REPORTING.value})
-# a final report may be uploaded until the campaign closes
+# a final report may be uploaded (or replaced), and the 述职日期 recorded, until the campaign closes; after the
+# closing a missing one may still be added (`MISSING_ONLY_STATES`): the report is the record of what was done, while
+# the scores and the ballots stay frozen
 UPLOAD_STATES = frozenset({State.DRAFT.value, State.REPORTING.value, State.VOTING.value})
+MISSING_ONLY_STATES = frozenset({State.CLOSED.value})
 
 
 class Rating(models.TextChoices):

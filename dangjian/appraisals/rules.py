@@ -2,8 +2,8 @@
 
 EVAL-SHUZHI-ANNUAL (实施意见（十八）): for year Y the organisation's secretary reported in a 述职评议 held in Y —
 the organisation is a subject of a campaign of year Y closed by D, and its final 述职报告 was uploaded by D.
-Pending until 31 December, or until the campaign closes if earlier (a campaign closed without the report leaves
-nothing to upload: it fails); failing after 31 December with the part missing: 未列入述职评议 / 未上传述职报告 /
+Pending until 31 December, or until the campaign closes if earlier (a campaign closed without the report fails
+until the missing report is uploaded, which the closed campaign still accepts); failing after 31 December with the part missing: 未列入述职评议 / 未上传述职报告 /
 测评未结束.
 """
 

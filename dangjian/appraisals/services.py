@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.appraisals.choices import (
     EDITABLE_STATES,
+    MISSING_ONLY_STATES,
     RATING_ORDER,
     STATE_ORDER,
     UPLOAD_STATES,
@@ -85,6 +86,38 @@ def _state_in(c: Campaign, states: Iterable[str]) -> None:
             _("本次述职评议当前处于“%(state)s”阶段，不能进行此项操作。")
             % {"state": choice_label(State, c.state)}
         )
+
+
+def _may_complete(c: Campaign, *, has: bool, replacing: str) -> None:
+    """A report or a 述职日期 is written until the campaign closes; after the closing only a missing one is added
+    (`replacing`: the refusal when one is already there)."""
+    if c.state in MISSING_ONLY_STATES:
+        if has:
+            raise ServiceError(replacing)
+        return
+    _state_in(c, UPLOAD_STATES)
+
+
+def closing_gaps(subjects: Iterable[Subject]) -> tuple[list[Subject], list[Subject]]:
+    """The subjects without a 述职日期 and those without an uploaded final report (org and secretary loaded)."""
+    subjects = list(subjects)
+    return [s for s in subjects if s.reported_on is None], [s for s in subjects if not s.report]
+
+
+def describe_gaps(no_date: Sequence[Subject], no_report: Sequence[Subject]) -> str:
+    """ "未登记述职日期：赵某（甲一党支部）；未上传述职报告：…" — who, with their organisation."""
+
+    def who(rows: Sequence[Subject]) -> str:
+        return enumeration(
+            [_("%(name)s（%(org)s）") % {"name": s.secretary.name, "org": s.org.name} for s in rows]
+        )
+
+    parts = []
+    if no_date:
+        parts.append(_("未登记述职日期：%(who)s") % {"who": who(no_date)})
+    if no_report:
+        parts.append(_("未上传述职报告：%(who)s") % {"who": who(no_report)})
+    return _("；").join(parts)
 
 
 def subject_types(owner: Org, params: AppraisalParams | None = None) -> list[str]:
@@ -407,11 +440,19 @@ def resolve_participants(c: Campaign, on: dt.date) -> dict[int, str]:
     return found
 
 
-def advance(*, actor, campaign: Campaign, on: dt.date | None = None, expected: str | None = None) -> Campaign:
+def advance(
+    *,
+    actor,
+    campaign: Campaign,
+    on: dt.date | None = None,
+    expected: str | None = None,
+    confirm_gaps: bool = False,
+) -> Campaign:
     """Moves the campaign to its next state. To 述职: at least one subject. To 测评: the participants are fixed
     (roles resolved on `on`), the counters created (subject × item × rating) and `voting_from` dated. To 已结束:
-    `closed_on` dated. `expected`: the state the page showed — a form sent twice is refused instead of skipping
-    a state."""
+    `closed_on` dated; while a secretary has no 述职日期 or no uploaded report (`closing_gaps`), only with
+    `confirm_gaps` (the page's "仍然结束" box), else refused naming them. `expected`: the state the page showed — a
+    form sent twice is refused instead of skipping a state."""
     on = on or dt.date.today()
     with transaction.atomic():
         c = _locked(campaign)
@@ -427,7 +468,7 @@ def advance(*, actor, campaign: Campaign, on: dt.date | None = None, expected: s
             raise ServiceError(_("日期不能早于开始日期。"))
         before = snapshot(c)
         nxt = STATE_ORDER[STATE_ORDER.index(c.state) + 1]
-        subjects = list(c.subjects.all())
+        subjects = list(c.subjects.select_related("org", "secretary"))
         after_extra: dict[str, Any] = {}
         if nxt == State.REPORTING and not subjects:
             raise ServiceError(_("请先添加述职的组织。"))
@@ -457,6 +498,19 @@ def advance(*, actor, campaign: Campaign, on: dt.date | None = None, expected: s
             c.voting_from = on
             after_extra = {"participants": len(found)}
         if nxt == State.CLOSED:
+            no_date, no_report = closing_gaps(subjects)
+            if (no_date or no_report) and not confirm_gaps:
+                raise ServiceError(
+                    _(
+                        "还有书记的述职情况不完整（%(gaps)s），未结束。结束后测评结果不能再改动，缺少的述职日期和"
+                        "述职报告仍可补登。请先补齐；确需现在结束，请勾选“仍然结束”后再提交。"
+                    )
+                    % {"gaps": describe_gaps(no_date, no_report)}
+                )
+            if no_date or no_report:
+                # how many, not whose: the event sits on the owner's path, where a viewer of the owner alone must not
+                # learn the organisations below it (the subjects' own pages show what each lacks)
+                after_extra = {"closed_without_date": len(no_date), "closed_without_report": len(no_report)}
             c.closed_on = on
             if c.voting_to is None or c.voting_to > on:
                 c.voting_to = on
@@ -501,15 +555,20 @@ def check_report_file(upload) -> str:
 
 def upload_report(*, actor, subject: Subject, upload, on: dt.date | None = None) -> Subject:
     """The secretary's final 述职报告 (the draft completed with the narrative), uploaded by an administrator of
-    the subject's organisation (or of the owner, which covers it); it replaces an earlier upload. Until the
-    campaign closes."""
+    the subject's organisation (or of the owner, which covers it); it replaces an earlier upload until the
+    campaign closes. After the closing a missing report may still be uploaded (it is the record of the work; the
+    scores stay as they are), an uploaded one is no longer replaced."""
     on = on or dt.date.today()
     ext = check_report_file(upload)
     with transaction.atomic():
         s = Subject.objects.select_for_update().select_related("org", "campaign").get(pk=subject.pk)
         require_org(actor, s.org, _("该组织不在您的管理范围内，未上传述职报告。"))
-        _state_in(s.campaign, UPLOAD_STATES)
         had = bool(s.report)
+        _may_complete(
+            s.campaign,
+            has=had,
+            replacing=_("述职评议已结束，已上传的述职报告不能再替换。"),
+        )
         if had:
             s.report.delete(save=False)
         base = os.path.basename(upload.name)[:150]
@@ -530,16 +589,24 @@ def upload_report(*, actor, subject: Subject, upload, on: dt.date | None = None)
 
 
 def record_reported(*, actor, subject: Subject, reported_on: dt.date) -> Subject:
-    """The day the secretary gave the report (recorded by the owner), not after today."""
+    """The day the secretary gave the report (recorded by the owner), not after today. After the closing only a
+    missing day is recorded, not after the closing day."""
     if not isinstance(reported_on, dt.date) or reported_on > dt.date.today():
         raise ServiceError(_("请填写不晚于今天的述职日期。"), field="reported_on")
     with transaction.atomic():
         s = Subject.objects.select_related("org", "campaign__owner").get(pk=subject.pk)
         c = _locked(s.campaign)
         require_org(actor, c.owner, _("该述职评议不在您的管理范围内，未修改。"))
-        _state_in(c, UPLOAD_STATES)
+        _may_complete(
+            c, has=s.reported_on is not None, replacing=_("述职评议已结束，已登记的述职日期不能再修改。")
+        )
         if reported_on < c.opened_on:
             raise ServiceError(_("述职日期不能早于述职评议的开始日期。"), field="reported_on")
+        if c.closed_on is not None and reported_on > c.closed_on:
+            raise ServiceError(
+                _("述职日期不能晚于述职评议的结束日期（%(date)s）。") % {"date": c.closed_on.isoformat()},
+                field="reported_on",
+            )
         before = {"reported_on": s.reported_on}
         s.reported_on = reported_on
         s.save(update_fields=["reported_on"])

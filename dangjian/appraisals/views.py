@@ -24,6 +24,7 @@ from dangjian.accounts.web import admin_required, apply_service_error, ballot_po
 from dangjian.appraisals import selectors, services
 from dangjian.appraisals.choices import (
     EDITABLE_STATES,
+    MISSING_ONLY_STATES,
     RATING_ORDER,
     STATE_ORDER,
     UPLOAD_STATES,
@@ -152,6 +153,8 @@ def detail(request, pk):
     found = selectors.results(c, people)
     index = STATE_ORDER.index(c.state)
     participants = list(c.participants.select_related("member__org").order_by("member__name"))
+    no_date, no_report = services.closing_gaps(people)
+    closing = index + 1 < len(STATE_ORDER) and STATE_ORDER[index + 1] == State.CLOSED
     context = {
         "nav": NAV,
         "c": c,
@@ -165,6 +168,10 @@ def detail(request, pk):
         "states": [(s, State(s).label, i < index, i == index) for i, s in enumerate(STATE_ORDER)],
         "next_state": State(STATE_ORDER[index + 1]).label if index + 1 < len(STATE_ORDER) else None,
         "params": load_params(),
+        # before the closing: who has no 述职日期 or no report (closing then needs the "仍然结束" box)
+        "gaps": services.describe_gaps(no_date, no_report) if closing and (no_date or no_report) else "",
+        "no_date": no_date,
+        "no_report": no_report,
     }
     return render(request, "appraisals/detail.html", context)
 
@@ -288,7 +295,12 @@ def participants(request, pk):
 def advance(request, pk):
     c = _campaign(request, pk)
     try:
-        services.advance(actor=request.user, campaign=c, expected=request.POST.get("state") or None)
+        services.advance(
+            actor=request.user,
+            campaign=c,
+            expected=request.POST.get("state") or None,
+            confirm_gaps=request.POST.get("confirm_gaps") == "1",
+        )
     except OutOfScope:
         raise Http404 from None
     except ServiceError as exc:
@@ -381,7 +393,9 @@ def subject(request, pk):
         "form": form,
         "owner": owner,
         "reported_form": ReportedForm(initial={"reported_on": s.reported_on or dt.date.today()}),
-        "may_upload": c.state in UPLOAD_STATES,
+        "may_upload": c.state in UPLOAD_STATES or (c.state in MISSING_ONLY_STATES and not s.report),
+        "may_record": c.state in UPLOAD_STATES or (c.state in MISSING_ONLY_STATES and s.reported_on is None),
+        "late": c.state in MISSING_ONLY_STATES,
         "draft_url": f"{reverse('portal:report_docx', args=[s.org_id])}?year={c.report_year}",
     }
     return render(request, "appraisals/subject.html", context, status=_status(request))

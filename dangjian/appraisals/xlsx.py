@@ -1,7 +1,7 @@
-"""The summary of a campaign as a workbook: one row per secretary with, per 测评 item, the number of each rating
-and the mean points, and the 综合 score — through `selectors.results`, so nothing before the campaign closes
-and no per-person figure below the ballots' threshold (the total is said above the table). Nothing per voter
-exists to write."""
+"""The summary of a campaign as a workbook: one row per secretary with the day of the report (述职日期), per 测评
+item the number of each rating and the mean points, and the 综合 score — through `selectors.results`, so nothing
+before the campaign closes and no per-person figure below the ballots' threshold (the total is said above the
+table). Nothing per voter exists to write. Every column has a width fitting its header."""
 
 from __future__ import annotations
 
@@ -33,16 +33,22 @@ def summary_tables(c: Campaign) -> tuple[list[xlsx.Table], int]:
     people = subjects(c)
     found = results(c, people)
     items = list(c.items.all())
-    header: list[str] = [_("组织"), _("书记")]
+    header: list[str] = [_("组织"), _("书记"), _("述职日期")]
+    widths: list[int] = [24, 10, 12]
     for i in items:
+        # "履行第一责任人职责·较好": about two characters' width per Chinese character, a number under it
+        widths += [min(max(2 * len(i.name) + 6, 10), 30)] * len(RATING_ORDER) + [
+            min(max(2 * len(i.name) + 8, 12), 32)
+        ]
         header += [f"{i.name}·{Rating(r).label}" for r in RATING_ORDER] + [
             _("%(item)s平均分") % {"item": i.name}
         ]
     header += [_("综合得分"), _("述职报告")]
+    widths += [10, 10]
     shown = {row.subject.pk: row for row in found.rows}
     rows = []
     for s in people:
-        line: list = [s.org.name, s.secretary.name]
+        line: list = [s.org.name, s.secretary.name, s.reported_on]
         row = shown.get(s.pk)
         for n, _i in enumerate(items):
             if row is None:
@@ -62,5 +68,5 @@ def summary_tables(c: Campaign) -> tuple[list[xlsx.Table], int]:
         note(found),
     )
     return [
-        xlsx.Table(_("述职评议结果"), header=tuple(header), rows=rows, above=above, widths=(20, 10))
+        xlsx.Table(_("述职评议结果"), header=tuple(header), rows=rows, above=above, widths=tuple(widths))
     ], len(rows)

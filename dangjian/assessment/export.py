@@ -1,6 +1,7 @@
 """The assessment as an xlsx workbook: what the organ's annual assessment takes （十五） — each unit's total, grade
 and the 党建 weight the scheme sets — then every indicator's score with its explanation, and the tiers of the
-branches (分类定级)."""
+branches (分类定级). In the indicators' sheet a penalty's 得分 is negative and a bonus or penalty has no 分值 (its cap
+is in the 计分方法): each unit's 得分 cells add up to its 考核得分, the 分值 cells to the scheme's 满分."""
 
 from __future__ import annotations
 
@@ -18,6 +19,27 @@ METHOD_LABELS = {  # lazy: the scheme page shows them in the interface language,
     "bonus": _l("加分项"),
     "penalty": _l("扣分项"),
 }
+
+# bonus and penalty: their points are a cap, not part of the 满分 — the 分值 column adds up to the scheme's total
+CAPPED = frozenset({"bonus", "penalty"})
+
+
+def method_label(method: str, points: str) -> str:
+    """The 计分方法 cell: a bonus or penalty says its cap ("扣分项（最多扣 5 分）")."""
+    if method == "penalty":
+        return f"{METHOD_LABELS[method]}（最多扣 {points} 分）"
+    if method == "bonus":
+        return f"{METHOD_LABELS[method]}（最多加 {points} 分）"
+    return str(METHOD_LABELS[method])
+
+
+def signed_score(method: str, score: str | None) -> Decimal | None:
+    """The 得分 cell: a penalty is what it deducts, negative, so that a unit's 得分 cells add up to its 考核得分
+    (the total is never below zero: only a unit deducted below zero would not add up)."""
+    if score is None:
+        return None
+    return -Decimal(score) if method == "penalty" else Decimal(score)
+
 
 UNIT_HEADER = ("单位", "组织编码", "考核得分", "考核等次", "计分完成", "党建考核权重", "计入年度考核的分值")
 INDICATOR_HEADER = ("单位", "类别", "指标编号", "指标", "计分方法", "分值", "得分", "计分说明")
@@ -50,9 +72,9 @@ def tables(data: dict) -> list[xlsx.Table]:
             i["group"],
             i["id"],
             i["title"],
-            str(METHOD_LABELS[i["method"]]),
-            Decimal(i["points"]),
-            None if i["score"] is None else Decimal(i["score"]),
+            method_label(i["method"], i["points"]),
+            None if i["method"] in CAPPED else Decimal(i["points"]),
+            signed_score(i["method"], i["score"]),
             i["explain"],
         )
         for u in data["units"]

@@ -41,6 +41,8 @@ from dangjian.orgs.models import Org
 NO_APPRAISAL = "本单位机关党委书记本年度工作的述职评议尚未完成"
 NOT_EVALUATED = "本单位有组织尚未生成检查结果（运行 dangjian compliance refresh 后再计分），本项暂不计分。"
 ASSESSOR_PENDING = "由考评人员评分（须写明理由），尚未评分。"
+# how an assessor's figure reads in the explanation: a penalty's figure is what is deducted, a bonus's what is added
+MANUAL_VERBS = {"penalty": "扣分", "bonus": "加分"}
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,15 @@ def _orgs(year: int, orgs: QuerySet[Org] | None) -> list[OrgRow]:
     return [
         OrgRow(*row) for row in qs.order_by("path").values_list("id", "code", "name", "type", "path", "unit")
     ]
+
+
+def pending_results(year: int) -> int:
+    """How many kept results of the current rulebook for `year`, of the rules the year's scheme binds, are still
+    待定 (pending: the year not over) — what a 审定 before the year's end would freeze unsettled (one query)."""
+    scheme = load_scheme(year).scheme
+    return KeptResult.objects.filter(
+        version=load_ruleset().version, year=year, status="pending", rule_id__in=sorted(scheme.rule_ids)
+    ).count()
 
 
 def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None = None) -> Assessment:
@@ -348,7 +359,7 @@ def _unit(loaded, key, members, inputs: Inputs) -> UnitResult:
                 indicator.points,
                 m.points,
                 [],
-                f"考评人员评分 {m.points}（{_scorer(m)}）：{m.reason}",
+                f"考评人员{MANUAL_VERBS.get(indicator.method, '评分')} {m.points}（{_scorer(m)}）：{m.reason}",
             )
         else:
             score = scoring.unscored(indicator, group=group, why=ASSESSOR_PENDING)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +35,9 @@ from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+
+if TYPE_CHECKING:
+    from dangjian.assessment.selectors import Assessment
 
 TEXT_MAX = 2000
 MANUAL_METHODS = frozenset({"assessor", "bonus", "penalty"})
@@ -162,9 +165,18 @@ def open_round(*, actor, year: int, on: dt.date | None = None) -> Round:
     return found
 
 
-def advance(*, actor, round: Round, expected: str, on: dt.date | None = None) -> Round:
+def year_end(year: int) -> dt.date:
+    """The day from which 审定 needs no confirmation: 31 December of the round's year."""
+    return dt.date(year, 12, 31)
+
+
+def advance(
+    *, actor, round: Round, expected: str, on: dt.date | None = None, confirm_early: bool = False
+) -> Round:
     """Moves the round on from `expected` (the stage the page showed: a repeat is refused). Into 审定 only when
-    every unit is completely scored and every contest ruled; 审定 freezes the assessment."""
+    every unit is completely scored and every contest ruled; 审定 freezes the assessment. Before 31 December of
+    the round's year, 审定 (which freezes results still 待定) only with `confirm_early` (the page's box), else
+    refused saying how many results are still 待定."""
     on = on or dt.date.today()
     with transaction.atomic():
         require_assessor(actor)
@@ -175,7 +187,22 @@ def advance(*, actor, round: Round, expected: str, on: dt.date | None = None) ->
             raise ServiceError(_("本年度考核已经结束。"))
         target = STAGE_ORDER[index + 1]
         if target == Stage.APPROVED:
-            _freeze(found)
+            assessment = _ready(found)
+            if on < year_end(found.year) and not confirm_early:
+                from dangjian.assessment.selectors import pending_results
+
+                raise ServiceError(
+                    _(
+                        "%(year)s年度尚未结束（到%(end)s），还有 %(n)s 项检查结果待定：审定后得分冻结，不再随记录变化。"
+                        "请在年度结束后审定；确需现在审定，请勾选“年度未结束，仍然审定”后再提交。"
+                    )
+                    % {
+                        "year": found.year,
+                        "end": year_end(found.year).isoformat(),
+                        "n": pending_results(found.year),
+                    }
+                )
+            _freeze(found, assessment)
             found.approved_on = on
         elif target == Stage.PUBLICITY:
             found.published_on = on
@@ -190,12 +217,18 @@ def advance(*, actor, round: Round, expected: str, on: dt.date | None = None) ->
             found,
             f"{found}：进入{choice_label(Stage, target)}",
             before,
-            {"stage": choice_label(Stage, target)},
+            {"stage": choice_label(Stage, target)}
+            | (
+                {"confirmed_before_year_end": True}
+                if target == Stage.APPROVED and on < year_end(found.year)
+                else {}
+            ),
         )
     return found
 
 
-def _freeze(found: Round) -> None:
+def _ready(found: Round) -> Assessment:
+    """The round's assessment when it may be approved: every contest ruled, every unit completely scored."""
     from dangjian.assessment.selectors import assess
 
     assessment = assess(found.year, round=found)
@@ -208,6 +241,10 @@ def _freeze(found: Round) -> None:
             _("以下单位还有指标未评分，不能审定：%(units)s。") % {"units": "、".join(unscored[:10])}
             + ("……" if len(unscored) > 10 else "")
         )
+    return assessment
+
+
+def _freeze(found: Round, assessment: Assessment) -> None:
     data = assessment.as_json()
     found.frozen_meta = {k: data[k] for k in ("scheme", "rulebook_version", "as_of")}
     FrozenUnit.objects.bulk_create(

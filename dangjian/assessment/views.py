@@ -29,7 +29,7 @@ from dangjian.assessment.forms import (
 )
 from dangjian.assessment.models import FrozenBranch, Rectification, Round, SelfReview, Stage
 from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
-from dangjian.assessment.selectors import visible_json
+from dangjian.assessment.selectors import pending_results, visible_json
 from dangjian.compliance.kept import unit_key
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core import xlsx
@@ -178,6 +178,9 @@ def round_page(request, year: int):
         "lagging": _lagging_rows(found, branches),
         "models": [b for b in branches if b.get("role") == "model"] if found.frozen else [],
     }
+    if seen.assessor and found.stage == Stage.REVIEW and dt.date.today() < services.year_end(year):
+        # 审定 before the year's end: the page says so and asks for the box (the service refuses without it)
+        context["early"] = {"end": services.year_end(year), "pending": pending_results(year)}
     return render(request, "assessment/round.html", context)
 
 
@@ -348,7 +351,12 @@ def advance(request, year: int):
     found = _round(year)
 
     def write():
-        services.advance(actor=request.user, round=found, expected=request.POST.get("stage", ""))
+        services.advance(
+            actor=request.user,
+            round=found,
+            expected=request.POST.get("stage", ""),
+            confirm_early=request.POST.get("confirm_early") == "1",
+        )
 
     return _write(request, write, _("已进入下一阶段。"), redirect("assessment:round", year))
 

@@ -19,7 +19,9 @@ from dangjian.compliance.models import KeptResult, ResultChange
 from dangjian.compliance.periods import clamp_as_of
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core.choices import choice_label
-from dangjian.dues.selectors import org_year_totals
+from dangjian.core.i18n import enumeration
+from dangjian.dues.ledger import collection_days, due_on
+from dangjian.dues.selectors import summary_lines
 from dangjian.meetings.choices import MeetingType
 from dangjian.meetings.models import MeetingKind
 from dangjian.members.choices import Category
@@ -64,11 +66,13 @@ class ReportData:
     put_right: int
     newly_failing: int
     changes: list[ChangeLine]
-    dues_due: Decimal
+    dues_due: Decimal  # of the months whose 党费集中交纳日 had passed on the report's day (`dues_totals`)
     dues_paid: Decimal
     joined: int  # 发展党员: admitted in the year
     cases: list[tuple[str, int]]  # open development cases by stage
     talks: int
+    dues_day: dt.date | None = None  # the report's day, when some month of the year was not yet due on it
+    dues_not_due: list[int] = field(default_factory=list)  # those months (1–12), left out of the figures
 
     @property
     def dues_rate(self) -> Decimal | None:
@@ -78,6 +82,30 @@ class ReportData:
     def failing(self) -> int:
         """The kept results failing as of the report's day."""
         return sum(line.counts.get("fail", 0) for line in self.rules)
+
+
+def dues_totals(org: Org, year: int, day: dt.date) -> tuple[Decimal, Decimal, list[int]]:
+    """应交 and 实交 of `year` of `org`'s subtree, as the year summary sums them per branch, counting only the months
+    already due on `day` — past the branch's 党费集中交纳日 (the month's last day when it has set none), as the
+    ledger pages decide 待交 against 未交 — and the months of the year so far left out because some branch's
+    交纳日 had not passed (two queries beside the summary's)."""
+    lines = [
+        line
+        for line in summary_lines(Member.objects.filter(org__path__startswith=org.path), year)
+        if not line.is_unit and line.org is not None
+    ]
+    days = collection_days({line.org.pk for line in lines})
+    upto = 12 if year < day.year else (day.month if year == day.year else 0)
+    due = paid = Decimal(0)
+    not_due: set[int] = set()
+    for line in lines:
+        for index, (d, p) in enumerate(line.months):
+            if day > due_on(dt.date(year, index + 1, 1), days.get(line.org.pk)):
+                due += d
+                paid += p
+            elif index < upto:
+                not_due.add(index + 1)
+    return due, paid, sorted(not_due)
 
 
 def report_data(org: Org, year: int, *, on: dt.date | None = None) -> ReportData:
@@ -129,7 +157,8 @@ def report_data(org: Org, year: int, *, on: dt.date | None = None) -> ReportData
         .order_by("-as_of", "-id")
         .values_list("as_of", "org__name", "rule_id", "old_status", "new_status")[:CHANGES_LISTED]
     ]
-    due, paid = org_year_totals(org, year)
+    day = on or dt.date.today()
+    due, paid, not_due = dues_totals(org, year, day)
     cases = dict(
         DevelopmentCase.objects.filter(org__path__startswith=org.path)
         .active()
@@ -151,6 +180,8 @@ def report_data(org: Org, year: int, *, on: dt.date | None = None) -> ReportData
         changes=listed,
         dues_due=due,
         dues_paid=paid,
+        dues_day=day if not_due else None,
+        dues_not_due=not_due,
         joined=Member.objects.filter(
             org__path__startswith=org.path, joined_on__year=year, joined_on__lte=as_of
         ).count(),
@@ -267,14 +298,23 @@ def report_docx(data: ReportData) -> bytes:
 
     doc.add_heading(_("四、党费收缴"), 1)
     rate = data.dues_rate
-    doc.add_paragraph(
-        _("应交%(due)s元，实交%(paid)s元，交纳率%(rate)s。")
-        % {
-            "due": f"{data.dues_due:.2f}",
-            "paid": f"{data.dues_paid:.2f}",
-            "rate": f"{rate}%" if rate is not None else "—",
-        }
-    )
+    figures = {
+        "due": f"{data.dues_due:.2f}",
+        "paid": f"{data.dues_paid:.2f}",
+        "rate": f"{rate}%" if rate is not None else "—",
+    }
+    if data.dues_not_due and data.dues_day is not None:
+        # a month whose 集中交纳日 has not come is 待交, not owed: the figures leave it out and say so
+        months = enumeration([_("%(m)s月") % {"m": m} for m in data.dues_not_due])
+        doc.add_paragraph(
+            _(
+                "截至%(day)s，已过党费集中交纳日的月份应交%(due)s元，实交%(paid)s元，交纳率%(rate)s"
+                "（不含未到集中交纳日的%(months)s）。"
+            )
+            % (figures | {"day": f"{data.dues_day:%Y-%m-%d}", "months": months})
+        )
+    else:
+        doc.add_paragraph(_("应交%(due)s元，实交%(paid)s元，交纳率%(rate)s。") % figures)
 
     doc.add_heading(_("五、发展党员"), 1)
     doc.add_paragraph(_("本年度发展党员%(n)s名。") % {"n": data.joined})

@@ -64,7 +64,7 @@ def test_results_wait_for_the_closing_and_the_threshold(party, campaign):
         )
     found = selectors.results(c)
     assert not found.closed and found.ballots == 4 and found.rows == []
-    c = services.advance(actor=party.admin, campaign=c)
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     found = selectors.results(c)
     assert found.closed and not found.shown and found.rows == [] and found.ballots == 4  # the total only
 
@@ -80,7 +80,7 @@ def test_five_ballots_show_each_secretary(party, campaign, django_assert_max_num
     services.record_paper_tallies(
         actor=party.admin, campaign=c, paper_ballots=1, counts={(a1.pk, c.items.get().pk): {"poor": 1}}
     )
-    c = services.advance(actor=party.admin, campaign=c)
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     with django_assert_max_num_queries(4):
         found = selectors.results(c)
     assert found.shown and found.ballots == 6 and (found.online, found.paper) == (5, 1)
@@ -98,3 +98,37 @@ def test_five_ballots_show_each_secretary(party, campaign, django_assert_max_num
         "poor": 0,
     }  # not 钱 herself
     assert rows["A1"].score.value == Decimal("80.00") and rows["A2"].score.value == Decimal("60.00")
+
+
+@pytest.mark.django_db
+def test_the_summary_workbook_has_the_day_of_the_report_and_a_width_for_every_column(party, campaign):
+    """Review finding: 24 columns with widths for A and B only (long headers like "履行第一责任人职责·较好"
+    unreadable) and no 述职日期. Every column now has a width fitting its header, and the day is there."""
+    import datetime as dt
+    import io
+
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+
+    from dangjian.appraisals.xlsx import summary_tables
+    from dangjian.core import xlsx
+
+    services.set_items(
+        actor=party.admin,
+        campaign=campaign,
+        items=[("综合评价", "2"), ("履行第一责任人职责", "1"), ("抓基层党建工作成效", "1")],
+    )
+    a1 = campaign.subjects.get(org=party.tree.a1)
+    services.record_reported(actor=party.admin, subject=a1, reported_on=dt.date.today())
+    c = to_voting(campaign, party.admin)
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
+    tables, _n = summary_tables(c)
+    sheet = load_workbook(io.BytesIO(xlsx.tables_bytes(tables))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(r for r in rows if r[0] == "组织")
+    assert header[:3] == ("组织", "书记", "述职日期") and len(header) == 3 + 3 * 5 + 2
+    zhao = next(r for r in rows if r[0] == "甲一支部")
+    assert zhao[2].date() == dt.date.today()
+    for n, title in enumerate(header, start=1):
+        width = sheet.column_dimensions[get_column_letter(n)].width
+        assert width and width >= min(2 * len(title), 24), (title, width)

@@ -43,13 +43,13 @@ def held(party, *, upload_on=None, close_on=None):
         type(s).objects.filter(pk=s.pk).update(report="appraisals/kept.pdf")  # the file itself is not read
     c = services.advance(actor=party.admin, campaign=c, on=D(Y, 4, 1))
     if close_on:
-        c = services.advance(actor=party.admin, campaign=c, on=close_on)
+        c = services.advance(actor=party.admin, campaign=c, on=close_on, confirm_gaps=True)
     return c
 
 
 def test_the_rule_is_in_the_latest_rulebook_and_v6_is_as_published():
     latest = load_ruleset()
-    assert latest.version == 7
+    assert latest.version == 8
     rule = next(r for r in latest.rules if r.id == RULE)
     assert rule.check == "appraisal_annual" and set(rule.applies_to) == {"dangwei", "zongzhi", "zhibu"}
     v6 = load_ruleset(6)

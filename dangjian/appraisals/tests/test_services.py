@@ -108,7 +108,7 @@ def test_states_move_forward_only_and_a_repeat_is_refused(party, campaign):
     refused(lambda: services.advance(actor=party.admin, campaign=c, expected="draft"), "请刷新页面")
     c = services.advance(actor=party.admin, campaign=c)
     assert c.state == "voting" and c.voting_from == TODAY
-    c = services.advance(actor=party.admin, campaign=c)
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     assert c.state == "closed" and c.closed_on == TODAY
     refused(lambda: services.advance(actor=party.admin, campaign=c), "已结束")
 
@@ -217,7 +217,7 @@ def test_only_participants_vote_and_only_during_the_voting(party, campaign, make
     refused(
         lambda: services.cast_vote(actor=party.admin, campaign=c, ratings={}), "只有本次述职评议的测评人员"
     )
-    c = services.advance(actor=party.admin, campaign=c)
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     refused(
         lambda: services.cast_vote(
             actor=party.accounts[party.zhao.pk], campaign=c, ratings=ballot_of(c, party.zhao)
@@ -336,3 +336,65 @@ def test_a_subject_stays_once_the_voting_opened(party, campaign):
     to_voting(campaign, party.admin)
     s = campaign.subjects.get(org=party.tree.a2)
     refused(lambda: services.remove_subject(actor=party.admin, subject=s), "不能进行此项操作")
+
+
+def test_closing_with_a_secretary_short_of_a_day_or_report_needs_confirming(party, campaign):
+    """Review finding: a campaign was closed while secretaries had no 述职日期 or report, and the report could no
+    longer be uploaded. Now the closing names them and is refused without the explicit confirmation."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = to_voting(campaign, party.admin)
+    a1 = c.subjects.get(org=party.tree.a1)
+    services.upload_report(actor=party.a1, subject=a1, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+    services.record_reported(actor=party.admin, subject=a1, reported_on=TODAY)
+    refused(
+        lambda: services.advance(actor=party.admin, campaign=c),
+        "未登记述职日期：钱书记（甲二支部）；未上传述职报告：钱书记（甲二支部）.*请勾选“仍然结束”",
+    )
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
+    assert c.state == "closed"
+
+
+def test_a_complete_campaign_closes_without_confirming(party, campaign):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = to_voting(campaign, party.admin)
+    for s in c.subjects.all():
+        services.upload_report(actor=party.admin, subject=s, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+        services.record_reported(actor=party.admin, subject=s, reported_on=TODAY)
+    assert services.advance(actor=party.admin, campaign=c).state == "closed"
+
+
+def test_a_missing_report_and_day_are_added_after_the_closing_but_nothing_replaced(party, campaign):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = to_voting(campaign, party.admin)
+    a1 = c.subjects.get(org=party.tree.a1)
+    services.upload_report(actor=party.a1, subject=a1, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
+    services.record_reported(actor=party.admin, subject=a1, reported_on=TODAY)
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
+    tallies = list(Tally.objects.filter(campaign=c).order_by("pk").values_list("online", "paper"))
+    a2 = c.subjects.get(org=party.tree.a2)
+    done = services.upload_report(
+        actor=party.a2, subject=a2, upload=SimpleUploadedFile("补传.pdf", b"%PDF-1.4 late")
+    )
+    assert done.report_name == "补传.pdf" and done.report_uploaded_on == TODAY
+    assert services.record_reported(actor=party.admin, subject=a2, reported_on=TODAY).reported_on == TODAY
+    refused(
+        lambda: services.upload_report(
+            actor=party.a1, subject=a1, upload=SimpleUploadedFile("r2.pdf", b"%PDF-1.4")
+        ),
+        "已上传的述职报告不能再替换",
+    )
+    refused(
+        lambda: services.record_reported(actor=party.admin, subject=a1, reported_on=TODAY),
+        "已登记的述职日期不能再修改",
+    )
+    refused(
+        lambda: services.record_paper_tallies(actor=party.admin, campaign=c, paper_ballots=9, counts={}),
+        "已结束",
+    )
+    assert list(Tally.objects.filter(campaign=c).order_by("pk").values_list("online", "paper")) == tallies
+    for s in (a1, a2):
+        s.refresh_from_db()
+        s.report.delete(save=False)

@@ -79,13 +79,20 @@ def test_a_dangwei_runs_a_campaign_through_its_pages(party):
         assert "my-appraisal-ballot" not in member.get(reverse("dashboard")).content.decode()
     detail = admin.get(reverse("appraisals:detail", args=[c.pk])).content.decode()
     assert "网上投票 5/6 人" in detail and "述职评议结束后才显示测评结果" in detail
-    admin.post(reverse("appraisals:advance", args=[c.pk]), {"state": "voting"})
+    # before the closing the page names who has no 述职日期 or report, and closing needs the "仍然结束" box
+    gaps = detail[detail.index('data-testid="closing-gaps"') :]
+    assert "未登记述职日期：赵书记（甲一支部）、钱书记（甲二支部）" in gaps and 'name="confirm_gaps"' in gaps
+    refused = admin.post(reverse("appraisals:advance", args=[c.pk]), {"state": "voting"}, follow=True)
+    assert "请勾选“仍然结束”" in refused.content.decode()
+    c.refresh_from_db()
+    assert c.state == "voting"
+    admin.post(reverse("appraisals:advance", args=[c.pk]), {"state": "voting", "confirm_gaps": "1"})
     detail = admin.get(reverse("appraisals:detail", args=[c.pk])).content.decode()
     assert 'data-testid="results"' in detail and "(2×100.00 + 1×100.00) ÷ 3 = 100.00" in detail
     book = load_workbook(io.BytesIO(admin.get(reverse("appraisals:summary_xlsx", args=[c.pk])).content))
     rows = list(book.active.iter_rows(values_only=True))
     a1 = next(r for r in rows if r[0] == "甲一支部")
-    assert a1[1] == "赵书记" and a1[2:7] == (4, 0, 0, 0, 100) and a1[-2] == 100
+    assert a1[1] == "赵书记" and a1[2] is None and a1[3:8] == (4, 0, 0, 0, 100) and a1[-2] == 100
 
 
 def test_below_five_ballots_only_the_total(party, campaign):
@@ -96,7 +103,7 @@ def test_below_five_ballots_only_the_total(party, campaign):
         client_of(party.accounts[m.pk]).post(
             reverse("appraisals:vote", args=[campaign.pk]), ballot_post(campaign, m)
         )
-    admin.post(reverse("appraisals:advance", args=[campaign.pk]), {"state": "voting"})
+    admin.post(reverse("appraisals:advance", args=[campaign.pk]), {"state": "voting", "confirm_gaps": "1"})
     detail = admin.get(reverse("appraisals:detail", args=[campaign.pk])).content.decode()
     assert (
         "测评票共4张，少于5张，不显示每名书记的测评结果" in detail and 'data-testid="results"' not in detail
@@ -107,7 +114,7 @@ def test_below_five_ballots_only_the_total(party, campaign):
         ).active.iter_rows(values_only=True)
     )
     a1 = next(r for r in rows if r[0] == "甲一支部")
-    assert set(a1[2:7]) == {None}
+    assert set(a1[3:8]) == {None}
 
 
 def test_a_second_vote_is_refused_and_changes_nothing(party, campaign):
@@ -192,7 +199,7 @@ def test_the_pages_in_english_leave_no_chinese_but_the_data(party, campaign):
     voter.cookies["django_language"] = "en"
     assert chinese_left(voter, reverse("appraisals:vote", args=[c.pk])) == []
     assert chinese_left(voter, reverse("appraisals:mine")) == []
-    services.advance(actor=party.admin, campaign=c)
+    services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     admin = client_of(party.admin)
     admin.cookies["django_language"] = "en"
     s = c.subjects.first()

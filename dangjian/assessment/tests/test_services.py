@@ -238,3 +238,87 @@ def test_a_contest_is_ruled_only_once_written_and_in_review(opened, users):
         rule_contest(actor=users["dangwei_a"], review=contest, accept=True, text="自己批", adjusted="6")
     contest.refresh_from_db()
     assert contest.ruling == "" and contest.adjusted is None
+
+
+def test_the_indicator_sheet_adds_up_to_each_units_total(opened, users):
+    """Review finding: a penalty's deduction sat in the 得分 column as a positive figure, so the column did not add
+    up. Now it is negative there (and bonus/penalty have no 分值: the 分值 column adds up to the 满分)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from dangjian.assessment.export import tables
+    from dangjian.core import xlsx
+
+    found = to_review(opened, users)
+    score_everything(found, users)
+    for unit, pen, bon in (("甲委", "2", "1"), ("乙委", "0.5", "0")):
+        score_item(
+            actor=users["gongwei"], round=found, unit_key=unit, indicator_id="PEN-01", points=pen, reason="r"
+        )
+        score_item(
+            actor=users["gongwei"], round=found, unit_key=unit, indicator_id="BON-01", points=bon, reason="r"
+        )
+    data = assess(YEAR, round=found).as_json()
+    book = load_workbook(io.BytesIO(xlsx.tables_bytes(tables(data))), read_only=True)
+    totals = {r[0]: D(str(r[2])) for r in book["单位考核结果"].values if r[0] in ("甲委", "乙委")}
+    rows = [r for r in book["指标得分"].values if r[0] in ("甲委", "乙委")]
+    for unit in ("甲委", "乙委"):
+        mine = [r for r in rows if r[0] == unit]
+        assert sum((D(str(r[6])) for r in mine), D(0)) == totals[unit]
+        assert sum((D(str(r[5])) for r in mine if r[5] is not None), D(0)) == 100
+    pen = next(r for r in rows if r[0] == "甲委" and r[2] == "PEN-01")
+    assert pen[4] == "扣分项（最多扣 5 分）" and pen[5] is None and D(str(pen[6])) == D(-2)
+    assert "考评人员扣分 2.00" in pen[7]
+
+
+def test_approval_before_the_years_end_needs_confirming_and_says_what_is_pending(opened, users, tree):
+    """Review finding: 审定 was allowed on 7 December with results still 待定. Before 31 December of the round's
+    year it is refused without `confirm_early`, saying how many results are 待定; from 31 December it is not."""
+    from dangjian.assessment.scheme import load_scheme
+    from dangjian.compliance.kept import unit_key
+    from dangjian.compliance.models import KeptResult
+    from dangjian.compliance.rulebook import load_ruleset
+
+    rule = sorted(load_scheme(YEAR).scheme.rule_ids - {"MTG-COMMITTEE-MONTHLY"})[0]
+    for org in (tree.a1, tree.b1):
+        KeptResult.objects.create(
+            version=load_ruleset().version,
+            year=YEAR,
+            org=org,
+            rule_id=rule,
+            unit_key=unit_key(org),
+            org_path=org.path,
+            status="pending",
+            message="待定",
+            since=dt.date(YEAR, 1, 1),
+            digest="x",
+        )
+    found = to_review(opened, users)
+    score_everything(found, users)
+    events = AuditEvent.objects.count()
+    with pytest.raises(
+        ServiceError, match=r"2026年度尚未结束（到2026-12-31），还有 2 项检查结果待定.*仍然审定"
+    ):
+        advance(actor=users["gongwei"], round=found, expected=Stage.REVIEW, on=dt.date(YEAR, 12, 7))
+    found.refresh_from_db()
+    assert (
+        found.stage == Stage.REVIEW
+        and not FrozenUnit.objects.exists()
+        and AuditEvent.objects.count() == events
+    )
+    found = advance(
+        actor=users["gongwei"],
+        round=found,
+        expected=Stage.REVIEW,
+        on=dt.date(YEAR, 12, 7),
+        confirm_early=True,
+    )
+    assert found.stage == Stage.APPROVED and FrozenUnit.objects.count() == 2
+
+
+def test_approval_from_the_last_day_of_the_year_needs_no_confirming(opened, users):
+    found = to_review(opened, users)
+    score_everything(found, users)
+    found = advance(actor=users["gongwei"], round=found, expected=Stage.REVIEW, on=dt.date(YEAR, 12, 31))
+    assert found.stage == Stage.APPROVED

@@ -104,15 +104,59 @@ def test_the_cycle_through_the_pages(client, users, tree):
                     reverse("assessment:score", args=[YEAR, unit.pk, i.id]),
                     {"points": "0" if i.method == "penalty" else str(i.points), "reason": "按工委掌握的情况"},
                 )
-    response = client.post(reverse("assessment:advance", args=[YEAR]), {"stage": "review"})
+    # 审定 before 31 December: the page warns, and the round does not move without the box ticked
+    round_html = client.get(reverse("assessment:round", args=[YEAR])).content.decode()
+    early = dt.date.today() < dt.date(YEAR, 12, 31)
+    assert ('data-testid="early-approval"' in round_html) == early
+    if early:
+        assert 'name="confirm_early"' in round_html
+        response = client.post(reverse("assessment:advance", args=[YEAR]), {"stage": "review"}, follow=True)
+        assert Round.objects.get().stage == "review" and "年度未结束，仍然审定" in response.content.decode()
+    response = client.post(
+        reverse("assessment:advance", args=[YEAR]), {"stage": "review", "confirm_early": "1"}
+    )
     assert Round.objects.get().stage == "approved", [str(m) for m in response.wsgi_request._messages]
     assert FrozenUnit.objects.count() == 2
     html = client.get(reverse("assessment:unit", args=[YEAR, tree.a.pk])).content.decode()
     assert "考评采纳（记录属实），由 5.00 调整为 5.50" in html
-    assert "已于" in client.get(reverse("assessment:round", args=[YEAR])).content.decode()
+    round_html = client.get(reverse("assessment:round", args=[YEAR])).content.decode()
+    assert "已于" in round_html
+    # the 示范 list names each branch with its unit (two units may each have a 办公室党支部)
+    models = round_html[round_html.index('data-testid="models"') :]
+    models = models[: models.index("</section>")]
+    assert "甲一支部（甲委）" in models and "乙一支部（乙委）" in models, models
     book = load_workbook(
         io.BytesIO(client.get(reverse("assessment:export", args=[YEAR])).content), read_only=True
     )
     rows = list(book["单位考核结果"].values)
     assert any(r[0] == "甲委" and r[3] for r in rows)  # graded once frozen
     assert dt.date.today() >= Round.objects.get().approved_on
+
+
+def test_a_penalty_is_entered_and_shown_as_a_deduction(client, users, tree):
+    """Review finding: PEN-01 was entered under "得分" and shown "2.00 / 5" (an assessor typing 5 for "no problems"
+    deducted 5). Now it reads 扣分, with 0 = 无扣分, and is shown as 扣 2.00（最多扣 5）."""
+    from dangjian.assessment.models import Round
+    from dangjian.assessment.tests.test_selectors import YEAR, stamp
+
+    stamp()
+    client.force_login(users["gongwei"])
+    client.post(reverse("assessment:open"), {"year": YEAR})
+    client.post(reverse("assessment:advance", args=[YEAR]), {"stage": "self"})
+    assert Round.objects.get().stage == "review"
+    url = reverse("assessment:unit", args=[YEAR, tree.a.pk])
+
+    def section(html: str, indicator: str) -> str:
+        start = html.index(f'data-indicator="{indicator}"')
+        return html[start : html.index("</section>", start)]
+
+    pen = section(client.get(url).content.decode(), "PEN-01")
+    assert ">扣分</label>" in pen and "0 = 无扣分，最多扣 5 分" in pen and ">得分<" not in pen
+    assert ">加分</label>" in section(client.get(url).content.decode(), "BON-01")
+    client.post(
+        reverse("assessment:score", args=[YEAR, tree.a.pk, "PEN-01"]),
+        {"points": "2", "reason": "两个问题未整改"},
+    )
+    pen = section(client.get(url).content.decode(), "PEN-01")
+    assert "扣 2.00" in pen and "（最多扣 5）" in pen and "2.00 / 5" not in pen
+    assert "考评人员扣分 2.00" in pen

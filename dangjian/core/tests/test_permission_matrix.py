@@ -666,7 +666,7 @@ def _appraisals(world: World) -> None:
     ap.upload_report(
         actor=None, subject=subject, upload=SimpleUploadedFile("甲一书记述职报告.pdf", _pdf("述职报告"))
     )
-    world.obj["appraisal_closed"] = ap.advance(actor=None, campaign=closed)
+    world.obj["appraisal_closed"] = ap.advance(actor=None, campaign=closed, confirm_gaps=True)  # no 述职日期
     world.obj["appraisal_report"] = subject
     held(o["B"], TODAY.year, [o["B1"]], "reporting")
 

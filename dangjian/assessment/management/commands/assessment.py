@@ -125,7 +125,12 @@ def explain_text(data: dict) -> str:
         state = "" if u["complete"] else "（尚有考评人员未评分的指标）"
         lines += ["", f"【{u['name']}】总分 {u['total']}，等次 {u['grade'] or '—'}{state}"]
         for i in u["indicators"]:
-            score = "未评分" if i["score"] is None else f"{i['score']} / {i['points']}"
+            if i["method"] == "penalty":  # a deduction, its points a cap
+                score = f"{'未评分' if i['score'] is None else '扣 ' + i['score']}（最多扣 {i['points']}）"
+            elif i["method"] == "bonus":
+                score = f"{'未评分' if i['score'] is None else '加 ' + i['score']}（最多加 {i['points']}）"
+            else:
+                score = "未评分" if i["score"] is None else f"{i['score']} / {i['points']}"
             lines.append(f"  {i['id']} {i['group']}·{i['title']}（{METHOD_LABELS[i['method']]}）：{score}")
             lines.append(f"    {i['explain']}")
             for d in i["deductions"]:
