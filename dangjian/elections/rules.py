@@ -42,12 +42,16 @@ def _facts(facts: OrgFacts):
 class TermReminderParams(Params):
     months_ahead: int = Field(ge=1)
     max_adjust_months: int = Field(ge=1)
+    # the result while the term ends within `months_ahead` months (a reminder): v4–v7 as published "fail",
+    # v8 "pending" (待定); a term ended without a new term fails either way
+    due_status: Literal["fail", "pending"] = "fail"
 
 
 @register("term_reminder", TermReminderParams, facts=("elections",), label=_l("换届提醒"))
 def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Outcome:
-    """Fail when the term (as postponed or advanced by a recorded approval for this term) ends within
-    `months_ahead` months of D, or has ended without a new term; pass otherwise."""
+    """Fail when the term (as postponed or advanced by a recorded approval for this term) has ended without a
+    new term; `due_status` (fail, or pending from v8) when it ends within `months_ahead` months of D; pass
+    otherwise."""
     if window.closed:
         return dissolved(window)
     if facts.term_end is None:
@@ -86,7 +90,7 @@ def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Out
     months = month_count(p.months_ahead)
     if status == "due":
         return Outcome(
-            "fail",
+            p.due_status,
             Message(
                 "%(term)s，距%(day)s不足%(months)s，请及时做好换届准备。", term=term, day=day, months=months
             ),
@@ -446,6 +450,7 @@ register_param_labels(
     {
         "months_ahead": _l("提前提醒月数"),
         "max_adjust_months": _l("延期或提前换届至多（月）"),
+        "due_status": _l("即将届满时的结果"),
         "margin_percent": _l("差额比例（%）"),
         "basis": _l("计算基数"),
         "explain_expected": _l("应到会人数与名册核对"),
@@ -453,6 +458,7 @@ register_param_labels(
     }
 )
 register_value_labels("basis", {"expected": _l("应到会人数"), "present": _l("实到会人数")})
+register_value_labels("due_status", {"fail": _l("不符合"), "pending": _l("待定")})
 
 
 # the overview's column headings

@@ -43,17 +43,24 @@ def _away(facts: OrgFacts):
 
 class TransferDueParams(Params):
     away_months: int = Field(ge=1)
+    # v8: a member away abroad (出国（境）) is not asked to transfer the relation: MEM-MOBILE-CONTACT and
+    # MEM-ABROAD-STUDY-5Y cover them (v3–v7 as published: counted like anyone at a fixed place)
+    exclude_abroad: bool = False
 
 
 @register("mem_transfer_due", TransferDueParams, facts=("movements",), label=_l("组织关系及时转接"))
 def mem_transfer_due(facts: OrgFacts, window: Window, p: TransferDueParams) -> Outcome:
     """No member away at a fixed place since `away_months` or more before D (left_on ≤ D − away_months) whose
     relation has not moved (no accepted transfer decided after leaving, no transfer out); missing: their names.
-    Not applicable once dissolved."""
+    With `exclude_abroad` (v8) a member away abroad is not counted. Not applicable once dissolved."""
     if window.closed:
         return dissolved(window)
     cutoff = add_months(window.as_of, -p.away_months)
-    due = [a for a in _away(facts) if a.fixed_place and a.left_on <= cutoff and not a.moved]
+    due = [
+        a
+        for a in _away(facts)
+        if a.fixed_place and not (p.exclude_abroad and a.abroad) and a.left_on <= cutoff and not a.moved
+    ]
     months = month_count(p.away_months)
     if not due:
         return Outcome(
@@ -195,6 +202,7 @@ register_param_labels(
     {
         "grace_days": _l("宽限天数"),
         "away_months": _l("外出月数"),
+        "exclude_abroad": _l("出国（境）党员不要求转接"),
         "contact_months": _l("联系间隔月数"),
         "study_years": _l("学习年限（年）"),
     }

@@ -316,6 +316,7 @@ REAL_FILES = {
     "v5.yaml": RulesetFile,
     "v6.yaml": RulesetFile,
     "v7.yaml": RulesetFile,
+    "v8.yaml": RulesetFile,
 }
 
 
