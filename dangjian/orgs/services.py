@@ -251,8 +251,18 @@ def _dissolution_ready(org: Org, on: dt.date) -> list[Post]:
     after = on + dt.timedelta(days=1)
     # members still on the roll the day after (reverse relation of members.Member: no import of the app above)
     on_roll = Q(members__inactive_from__isnull=True) | Q(members__inactive_from__gt=after)
-    n_members = Org.objects.filter(pk__in=ids).aggregate(n=Count("members", filter=on_roll))["n"]
-    if n_members:
+    # the members it holds itself (or in an organisation below already dissolved by then): those of an organisation
+    # below still open are that one's to settle first (said below), not counted twice
+    holding = [
+        pk for pk, _name, dissolved, _path in subtree if pk == org.pk or (dissolved and dissolved <= on)
+    ]
+    n_members = Org.objects.filter(pk__in=holding).aggregate(n=Count("members", filter=on_roll))["n"]
+    if n_members and org.type == OrgType.XIAOZU:
+        todo.append(
+            _("还有%(n)s名党员编在本党小组，请先在党员名册中把他们调整到党支部或其他党小组")
+            % {"n": n_members}
+        )
+    elif n_members:
         todo.append(_("还有%(n)s名党员在册，请先办理组织关系转接（转往其他党组织）") % {"n": n_members})
     open_below = [
         name

@@ -306,7 +306,9 @@ def secretary(request):
     if member is None:
         raise Http404
     this_year = dt.date.today().year
-    year = parse_year(request.GET.get("year"), this_year)
+    year = min(
+        parse_year(request.GET.get("year"), this_year), this_year
+    )  # a year to come has no training yet
     as_of = _as_of(request.GET.get("as_of"), year)
     views = selectors.secretary_views(member, year=year, as_of=as_of)
     own = None

@@ -104,7 +104,7 @@ def test_the_edit_page_says_why_the_organisation_did_not_change(client, users, t
     assert "用于更正登记错误" in client.get(url).content.decode()  # the help text: moves are transfers
     response = client.post(url, _edit_data(member, org=str(tree.a1g1.pk)))
     assert response.status_code == 200
-    assert "请先在“党员管理”中由接收组织接收或退回该转接" in response.content.decode()
+    assert "请先在“党员管理”中由接收组织接收或退回，或由转出组织撤回该转接" in response.content.decode()
     assert Member.objects.get(pk=member.pk).org_id == tree.a1.pk
 
 

@@ -46,7 +46,7 @@ def post(member, org, title="shuji", started=START, ended=None):
 
 def test_dissolution_refused_while_members_children_and_pending_transfers_remain(tree, make_member):
     member = make_member(tree.a1, name="甲一党员")
-    make_member(tree.a1g1, name="小组党员")  # in the 党小组 below: counted too
+    make_member(tree.a1g1, name="小组党员")  # in the 党小组 below, still open: that one is dissolved first
     movements.start_transfer(
         actor=None, member=member, to_org=tree.a2, started_on=D(2026, 4, 1), reason="调动"
     )
@@ -54,7 +54,9 @@ def test_dissolution_refused_while_members_children_and_pending_transfers_remain
     with pytest.raises(ServiceError) as exc:
         update_org(actor=None, org=tree.a1, data={"dissolved_on": D(2026, 6, 30)})
     message = exc.value.message
-    assert "还有2名党员在册" in message
+    assert (
+        "还有1名党员在册" in message
+    )  # 甲一's own: the group's are the group's to settle, not counted twice
     assert "下级组织“甲一第一党小组”尚未撤销" in message
     assert "还有1件待接收的组织关系转接" in message
     assert exc.value.field == "dissolved_on"
@@ -76,6 +78,15 @@ def test_a_member_off_the_roll_by_then_does_not_block_and_posts_end_on_the_disso
     assert earlier.ended_on == D(2021, 1, 1)
     event = AuditEvent.objects.filter(object_type="orgs.post", object_id=str(held.pk)).latest("id")
     assert event.action == "update" and "组织撤销" in event.note
+
+
+def test_a_party_group_with_members_asks_to_move_them_within_the_branch(tree, make_member, users):
+    """A 党小组's members stay in the branch: they are moved on the roll, not transferred to another organisation."""
+    make_member(tree.a1g1, name="小组党员")
+    with pytest.raises(ServiceError) as exc:
+        update_org(actor=users["dangwei_a"], org=tree.a1g1, data={"dissolved_on": D(2026, 6, 30)})
+    assert "还有1名党员编在本党小组，请先在党员名册中把他们调整到党支部或其他党小组" in exc.value.message
+    assert "组织关系转接" not in exc.value.message
 
 
 def test_a_member_still_on_the_roll_the_day_after_blocks(tree, make_member):

@@ -39,3 +39,13 @@ def test_my_training_offers_its_years_and_words_a_past_year_as_that_year(
 
     page = client.get(reverse("training:secretary"), {"year": 2025}).content.decode()
     assert "2025年的培训" in page and "2025年没有完成的培训记录。" in page and "今年" not in page
+
+
+@IN_2027
+def test_a_year_to_come_is_this_year(client, tree, make_member, make_user):
+    member = make_member(tree.a1, name="张晶燕")
+    client.force_login(make_user("zjy", "member", tree.a1, member=member))
+    page = client.get(reverse("training:secretary"), {"year": 2028}).content.decode()
+    assert (
+        "2028年" not in page and "今年的培训" in page
+    )  # (the address itself is echoed in the language switch)
