@@ -774,9 +774,17 @@ def return_transfer(*, actor, transfer: Transfer, returned_on: dt.date, reason: 
             _("退回日期不能早于转接日期（%(date)s）。") % {"date": f"{current.started_on:%Y-%m-%d}"},
             field="returned_on",
         )
+    return _close_unaccepted(actor, current, TransferState.RETURNED, returned_on, reason, current.to_org.path)
+
+
+def _close_unaccepted(
+    actor, current: Transfer, state: str, on: dt.date, reason: str, org_path: str, note: str = ""
+) -> Transfer:
+    """A pending transfer closed without a move (退回 by the receiving side, 撤回 by the sending side): its state,
+    day, reason and who decided, audited on the deciding side's path; the member stays where they are."""
     before = _transfer_snapshot(current)
-    current.state = TransferState.RETURNED
-    current.decided_on = returned_on
+    current.state = state
+    current.decided_on = on
     current.return_reason = reason
     current.decided_by = _user(actor)
     current.save(update_fields=["state", "decided_on", "return_reason", "decided_by"])
@@ -784,9 +792,10 @@ def return_transfer(*, actor, transfer: Transfer, returned_on: dt.date, reason: 
         actor=actor,
         action="update",
         obj=current,
-        org_path=current.to_org.path,
+        org_path=org_path,
         before=before,
         after=_transfer_snapshot(current),
+        note=note,
     )
     return current
 
@@ -817,22 +826,9 @@ def withdraw_transfer(*, actor, transfer: Transfer, withdrawn_on: dt.date, reaso
             _("撤回日期不能早于转接日期（%(date)s）。") % {"date": f"{current.started_on:%Y-%m-%d}"},
             field="withdrawn_on",
         )
-    before = _transfer_snapshot(current)
-    current.state = TransferState.WITHDRAWN
-    current.decided_on = withdrawn_on
-    current.return_reason = reason
-    current.decided_by = _user(actor)
-    current.save(update_fields=["state", "decided_on", "return_reason", "decided_by"])
-    audit.record(
-        actor=actor,
-        action="update",
-        obj=current,
-        org_path=current.from_org.path,
-        before=before,
-        after=_transfer_snapshot(current),
-        note="转出组织撤回",
+    return _close_unaccepted(
+        actor, current, TransferState.WITHDRAWN, withdrawn_on, reason, current.from_org.path, "转出组织撤回"
     )
-    return current
 
 
 def pending_transfers_blocking(org, org_ids: list[int], on: dt.date) -> list[str]:

@@ -20,7 +20,7 @@ from dangjian.compliance.registry import Link
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.workbench import OrgLabel, WorkItem, WorkList, register_category, register_provider
 from dangjian.members.models import Member
-from dangjian.members.selectors import birthday_of, birthdays
+from dangjian.members.selectors import birthday_of, birthdays, branch_of
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 
@@ -213,12 +213,6 @@ def _with_group(labels: str, org) -> str:
     return _("%(types)s（%(org)s）") % {"types": labels, "org": org.name}
 
 
-def member_branch(member: Member) -> Org:
-    """The member's 党支部: the parent of their 党小组, else their own organisation."""
-    org = member.org
-    return org.parent if org.type == OrgType.XIAOZU and org.parent_id else org
-
-
 def member_meeting_scope(member: Member, on: dt.date) -> tuple[dict[int, frozenset[str]], Any]:
     """Which meetings concern a member (one query, their posts): {organisation id: the meeting types whose
     roster includes them} — their branch's meetings of the members' roster (党员大会, 党课, 主题党日 …), its
@@ -233,7 +227,7 @@ def member_meeting_scope(member: Member, on: dt.date) -> tuple[dict[int, frozens
     def of(roster: str) -> set[str]:
         return {str(t) for t, r in ROSTER_OF_TYPE.items() if r == roster}
 
-    branch = member_branch(member)
+    branch = branch_of(member.org)
     members_types = of(Roster.MEMBERS)
     titles = set(Post.objects.current(on).filter(org=branch, member=member).values_list("title", flat=True))
     branch_types = set(members_types)
