@@ -89,6 +89,7 @@ def runs_of(code: str, first: int, overdue_until: int) -> list[tuple[int, int]]:
 
 
 _UNPAID_RUN = re.compile("[" + "".join(sorted(UNPAID_CODES)) + "]+")
+_SETTLED = "".join(sorted(DECLARED_CODES - UNPAID_CODES))  # paid in full, exempt
 _UNDECLARED = re.compile("[^" + "".join(sorted(DECLARED_CODES)) + "]")
 
 
@@ -191,10 +192,19 @@ def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
 # --- DUES-PAID-MONTHLY --------------------------------------------------------------------------------
 
 
-@register("dues_paid_monthly", NoParams, facts=("dues",), label=_l("按月交纳党费"))
-def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
+class PaidMonthlyParams(Params):
+    # ignored: a month in which a member has no declared base (no amount due) is not looked at for that member
+    # (v2–v8 as published: a branch that declared no base passed as "全体党员均已交清"); unpaid (v9): a member
+    # of the branch in that month without a declared base counts as not paid in full — nobody can say they
+    # paid what they owe (DUES-BASE-DECLARED names the missing declaration beside it)
+    undeclared: Literal["ignored", "unpaid"] = "ignored"
+
+
+@register("dues_paid_monthly", PaidMonthlyParams, facts=("dues",), label=_l("按月交纳党费"))
+def dues_paid_monthly(facts: OrgFacts, window: Window, p: PaidMonthlyParams) -> Outcome:
     """Every required month (entirely inside the window) that is overdue on D is fully paid (or exempt) by
-    every member with a due in it; missing: the months with any unpaid or partly paid member."""
+    every member with a due in it; missing: the months with any unpaid or partly paid member. With
+    `undeclared: unpaid` (v9) a member in the month (joined by its end) without a declared base counts too."""
     dues = _dues(facts)
     months = [
         period.start
@@ -213,8 +223,25 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     if any(len(code) != last - first + 1 for code in codes.values()):
         raise IndexError("党费台账月份不足")
     columns = list(zip(*codes.values(), strict=True))  # one tuple of the members' codes per month
+    undeclared_by_month: dict[dt.date, int] = {}
+    joined: list[int] | None = None  # the month index each member joined, in the order of `codes`
     for month, offset in offsets.items():
-        n = sum(columns[offset].count(c) for c in UNPAID_CODES) if columns else 0
+        column = columns[offset] if columns else ()
+        n = sum(column.count(c) for c in UNPAID_CODES)
+        if p.undeclared == "unpaid" and len(column) > n + sum(column.count(c) for c in _SETTLED):
+            # some member has no amount due this month: those already members by its end count as not paid
+            if joined is None:
+                by_id = {member.id: month_index(member.joined_on) for member in dues.members}
+                joined = [by_id[member_id] for member_id in codes]
+            index = first + offset
+            lacking = sum(
+                1
+                for code, since in zip(column, joined, strict=True)
+                if code not in DECLARED_CODES and since <= index
+            )
+            if lacking:
+                undeclared_by_month[month] = lacking
+                n += lacking
         if n:
             unpaid_by_month[month] = n
     if not unpaid_by_month:
@@ -228,18 +255,31 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
         )
     missing = sorted(unpaid_by_month)
     details = Join(
-        Message.plural("%(month)s（%(n)s人）", month=_label(m), n=unpaid_by_month[m]) for m in missing
-    )
-    return Outcome(
-        "fail",
         Message.plural(
+            "%(month)s（%(n)s人，其中%(undeclared)s人未登记缴费基数）",
+            month=_label(m),
+            n=unpaid_by_month[m],
+            undeclared=undeclared_by_month[m],
+        )
+        if m in undeclared_by_month
+        else Message.plural("%(month)s（%(n)s人）", month=_label(m), n=unpaid_by_month[m])
+        for m in missing
+    )
+    if undeclared_by_month:
+        text = Message.plural(
+            "%(year)s年有%(n)s个月党员未交清党费（未交、部分交纳或未登记缴费基数而无法确认足额交纳）：%(details)s。",
+            year=window.year,
+            n=len(missing),
+            details=details,
+        )
+    else:
+        text = Message.plural(
             "%(year)s年有%(n)s个月党员未交清党费（未交或部分交纳）：%(details)s。",
             year=window.year,
             n=len(missing),
             details=details,
-        ),
-        [_label(m) for m in missing],
-    )
+        )
+    return Outcome("fail", text, [_label(m) for m in missing])
 
 
 # --- DUES-ARREARS-CASE --------------------------------------------------------------------------------
@@ -337,7 +377,14 @@ def dues_arrears_case(facts: OrgFacts, window: Window, p: ArrearsCaseParams) -> 
     )
 
 
-register_param_labels({"case_months": _l("连续未交月数"), "runs": _l("审查哪些连续欠缴")})
+register_param_labels(
+    {
+        "case_months": _l("连续未交月数"),
+        "runs": _l("审查哪些连续欠缴"),
+        "undeclared": _l("未登记缴费基数的月份"),
+    }
+)
+register_value_labels("undeclared", {"ignored": _l("不计入"), "unpaid": _l("按未交清计")})
 register_value_labels("runs", {"latest": _l("仅最近一段连续欠缴"), "all": _l("每一段连续欠缴")})
 
 

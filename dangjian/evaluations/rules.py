@@ -39,6 +39,8 @@ from dangjian.compliance.registry import (
 from dangjian.core.messages import Message
 from dangjian.evaluations.choices import Rating, Step
 from dangjian.evaluations.models import Evaluation
+from dangjian.meetings.rules import AnnualParams as MeetingAnnualParams
+from dangjian.meetings.rules import annual_meeting, annual_todo, record_link
 
 
 class EvaluationFact(NamedTuple):
@@ -162,6 +164,53 @@ def evaluation_annual(facts: OrgFacts, window: Window, p: AnnualParams) -> Outco
         state = Message("民主评议党员进行到“%(step)s”，尚未完成", step=_step(found))
     fail = Message("%(year)s年%(state)s。", year=window.year, state=state)
     return unmet_this_year(window, state, fail, evidence)
+
+
+# --- v9: MTG-MEMBER-REVIEW-ANNUAL credits the 民主评议 completed on the platform ------------------------------
+#
+# v1–v8 read only meetings of type 民主评议党员: a branch that carried out its 民主评议 step by step here (the
+# 民主测评 at its meeting, the grades, the 公示) but did not also record a meeting of that type failed it —
+# the same work reported twice. The kind keeps the meeting rule's parameters and verdicts and adds one way
+# to pass: an evaluation of year Y completed by D with grades (as EVAL-REVIEW-ANNUAL reads it).
+
+
+def member_review_todo(facts: OrgFacts, window: Window, p: MeetingAnnualParams, on: dt.date) -> list[Due]:
+    """As the meeting rule's 待办, unless an evaluation of the year is opened: an open one is on the work list
+    at its step (evaluations.workbench), a completed one satisfies the rule."""
+    if _fact(facts) is not None:
+        return []
+    return annual_todo(facts, window, p, on)
+
+
+@register(
+    "member_review_annual",
+    MeetingAnnualParams,
+    todo=member_review_todo,
+    facts=("meetings", "evaluations"),
+    evidence="meeting",
+    label=_l("民主评议党员（会议记录或平台评议）"),
+    link=record_link,
+)
+def member_review_annual(facts: OrgFacts, window: Window, p: MeetingAnnualParams) -> Outcome:
+    outcome = annual_meeting(facts, window, p)
+    found = _fact(facts)
+    if outcome.status == "pass" or found is None or not _done(found, window.as_of):
+        return outcome
+    assert found.completed_on is not None
+    return Outcome(
+        "pass",
+        Message.plural(
+            "已满足：%(day)s在平台完成民主评议党员，评定%(n)s名党员。",
+            day=iso(found.completed_on),
+            n=found.graded,
+        ),
+        [],
+        [*outcome.evidence, EvidenceRef("evaluation", found.evaluation_id)],
+    )
+
+
+# the meeting rule it replaces stays in 三会一课 on the pages
+register_area("meetings", _l("三会一课"), order=20, kinds=("member_review_annual",))
 
 
 class CapParams(Params):

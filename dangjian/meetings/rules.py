@@ -267,7 +267,7 @@ def resolve_meetings(user, ids: list[int]) -> dict[int, EvidenceItem]:
 def recordable_meeting_type(rule) -> str | None:
     """The meeting type to record to satisfy `rule` ("去录入" links), or None. Quorum checks are not
     satisfied by recording another meeting: a short meeting is fixed by holding the next one."""
-    if rule.check in ("periodic_meetings", "annual_meeting", "secretary_lecture"):
+    if rule.check in ("periodic_meetings", "annual_meeting", "secretary_lecture", "member_review_annual"):
         return rule.typed_params.meeting_type
     if rule.check == "leader_org_life":  # the 领导干部 take part in the branch's next 组织生活会
         return rule.typed_params.meeting_types[0]

@@ -101,8 +101,8 @@ def test_json_to_a_file(tree, tmp_path, capsys):
         (["--as-of", f"{Y - 1}-12-31"], f"评估日期 {Y - 1}-12-31 早于 {Y} 年，无法评估该年度。"),
         (["--format", "xlsx"], "xlsx 格式须用 --output 指定输出文件。"),
         (
-            ["--ruleset-version", "9"],
-            f"规则库版本 9 不存在（现有版本：{'、'.join(map(str, list_versions()))}）。",
+            ["--ruleset-version", "99"],
+            f"规则库版本 99 不存在（现有版本：{'、'.join(map(str, list_versions()))}）。",
         ),
     ],
 )

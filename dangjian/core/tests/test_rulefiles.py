@@ -317,6 +317,7 @@ REAL_FILES = {
     "v6.yaml": RulesetFile,
     "v7.yaml": RulesetFile,
     "v8.yaml": RulesetFile,
+    "v9.yaml": RulesetFile,
 }
 
 

@@ -20,6 +20,7 @@ from dangjian.compliance.models import KeptResult, KeptStamp
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.workbench import CATEGORIES
 from dangjian.meetings.services import create_meeting
+from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_post
 from dangjian.portal import workbench
@@ -214,7 +215,8 @@ def test_the_home_pages_read_as_many_queries_in_the_window_whatever_the_number_o
 
 
 def paid_through_november(payer):
-    """A base of 6000 from June 2026 and June to November paid on 1 December: December is unpaid."""
+    """A base of 6000 from January 2026, January to May paid on 1 June and June to November on 1 December:
+    December is unpaid."""
     from decimal import Decimal
 
     from dangjian.dues.services import declare_base, record_payment
@@ -226,16 +228,21 @@ def paid_through_november(payer):
             year=2026,
             category="active",
             monthly_base=Decimal("6000"),
-            effective_month=dt.date(2026, 6, 1),
+            effective_month=dt.date(2026, 1, 1),
         )
-        record_payment(
-            actor=None,
-            member=payer,
-            months="2026-06~2026-11",
-            amount=Decimal("540.00"),
-            paid_on=dt.date(2026, 12, 1),
-            method="cash",
-        )
+    for months, amount, paid_on in (
+        ("2026-01~2026-05", "450.00", dt.date(2026, 6, 1)),
+        ("2026-06~2026-11", "540.00", dt.date(2026, 12, 1)),
+    ):
+        with at(paid_on):
+            record_payment(
+                actor=None,
+                member=payer,
+                months=months,
+                amount=Decimal(amount),
+                paid_on=paid_on,
+                method="cash",
+            )
     return payer
 
 
@@ -246,6 +253,9 @@ def test_decembers_unpaid_dues_stay_overdue_in_january(users, tree, make_member)
     with at(dt.date(2026, 12, 1)):
         set_collection_day(actor=None, org=tree.a1, day=18)
     paid_through_november(make_member(tree.a1, name="王一"))
+    # the branch's other member (of the accounts' fixture) likewise: a month without a declared base is not
+    # paid in full (rulebook v9)
+    paid_through_november(Member.objects.get(org=tree.a1, name="李党员"))
     nightly(LAST_DAY)
     nightly(JAN5)
     dues = {
