@@ -14,9 +14,10 @@ from functools import lru_cache
 
 from django.utils.translation import gettext as _
 
-# what marks a remark as research provenance
+# what marks a remark as research provenance: a reference code of the catalogue (BR-12, FEE-08; not the last part
+# of a rule id such as MEM-ABROAD-STUDY-5Y, which is named by its title)
 _PROVENANCE = re.compile(
-    r"[A-Z]{2,}-\d+|\b[a-z]+(?:_[a-z]+)+\b|\b(?:strict|true|false|joined|confirmed)\b|MEDIUM|LOW|HIGH|UNCONFIRMED"
+    r"(?<![-A-Za-z0-9])[A-Z]{2,}-\d+(?![-A-Za-z0-9])|\b[a-z]+(?:_[a-z]+)+\b|\b(?:strict|true|false|joined|confirmed)\b|MEDIUM|LOW|HIGH|UNCONFIRMED"
     r"|可信度|条号|条款号|待核|未核实|未确认|为参数|参数|第\s*\d+\s*版|据旗帜网|第三方资料|来源不确定|来源为|来源可靠"
 )
 # a sentence about the research itself (kept out whole)

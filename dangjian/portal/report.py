@@ -197,7 +197,7 @@ def _status(value: str) -> str:
     return {
         "pass": _("符合"),
         "fail": _("不符合"),
-        "pending": _("待完成"),
+        "pending": _("待定"),
         "not_applicable": _("不适用"),
         "": _("首次评估"),
     }.get(value, value)
@@ -264,7 +264,7 @@ def report_docx(data: ReportData) -> bytes:
     if data.evaluated:
         _table(
             doc,
-            [_("规则"), _("符合"), _("不符合"), _("待完成"), _("不适用"), _("缺少期次")],
+            [_("规则"), _("符合"), _("不符合"), _("待定"), _("不适用"), _("缺少期次")],
             [
                 [line.title, *(str(line.counts.get(s, 0)) for s in STATUS_ORDER), str(line.missing)]
                 for line in data.rules

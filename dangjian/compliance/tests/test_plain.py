@@ -48,3 +48,15 @@ def test_no_published_rule_shows_provenance_in_plain_words():
         basis, note = plain_basis(rule.basis), plain_note(rule.note, titles)
         assert (basis and "《" in basis) or "规划" in basis or "意见" in basis, rule.id
         assert marks.search(basis) is None and marks.search(note) is None, (rule.id, basis, note)
+
+
+def test_a_rule_id_in_a_remark_is_named_by_its_title_even_when_it_ends_in_a_number():
+    titles = {"MEM-ABROAD-STUDY-5Y": "出国（境）学习研究党员", "MEM-MOBILE-CONTACT": "流动党员定期联系"}
+    note = "由支部保持定期联系（MEM-MOBILE-CONTACT），学习满期的另行研究处理（MEM-ABROAD-STUDY-5Y），依规处理（FEE-08）。"
+    assert plain_note(note, titles) == (
+        "由支部保持定期联系（“流动党员定期联系”），学习满期的另行研究处理（“出国（境）学习研究党员”），依规处理。"
+    )
+    # the v8 note of MEM-TRANSFER-DUE names both rules
+    rules = load_ruleset(8)
+    found = plain_note(rules.rule("MEM-TRANSFER-DUE").note, {r.id: r.title for r in rules.rules})
+    assert f"“{rules.rule('MEM-ABROAD-STUDY-5Y').title}”" in found

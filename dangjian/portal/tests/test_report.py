@@ -93,6 +93,8 @@ def test_the_documents_figures_are_the_records(client, users, tree, year_of_work
     # one row per rule with kept results of 甲一's subtree, the statuses counted
     data = report_data(tree.a1, Y)
     rule_rows = [row for row in rows if len(row) == 6 and row[0] != "规则"]
+    # the statuses as the compliance pages name them (待定, not a second word for it)
+    assert ["规则", "符合", "不符合", "待定", "不适用", "缺少期次"] in [list(row) for row in rows]
     assert len(rule_rows) == len(data.rules) > 10
     theme = next(line for line in data.rules if line.rule_id == "MTG-THEME-DAY-MONTHLY")
     assert sum(theme.counts.values()) == 1  # 甲一 only (a 党小组 has no theme days)
