@@ -21,7 +21,13 @@ suffices, and a stolen table gives no code); each works once. The page shows the
 
 An authenticator being enrolled is an unconfirmed `TOTPDevice` (the same secret across reloads of the
 enrolment page, and `dangjian security demo-code` can show a demo account's code before it is confirmed); it
-is audited when it is confirmed ("otp_enable")."""
+is audited when it is confirmed ("otp_enable"). The enrolment page also shows the secret's otpauth:// address as a
+link, which opens the authenticator app on the phone showing the page (a phone cannot scan its own screen).
+
+A lost phone: a sign-in with a recovery code marks the session (`signed_in_with_recovery_code`), and such a
+session may enrol a new authenticator in place of the old one (`replace_device`: the old one and the recovery
+codes left stop working, new ones are made; "otp_enable" says so). With the phone and the recovery codes both
+lost, the 安全管理员 resets the account's second factor (`reset`, "otp_reset")."""
 
 from __future__ import annotations
 
@@ -44,6 +50,7 @@ from dangjian.core.errors import OutOfScope, ServiceError
 SESSION_KEY = "dangjian_second_factor"
 PASSED = "passed"  # the second step passed, or none is needed
 PENDING = "pending"
+RECOVERY_SESSION_KEY = "dangjian_second_factor_recovery"  # the second step passed with a recovery code
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud and typed without doubt
@@ -85,10 +92,23 @@ def second_factor_needed(user) -> bool:
 def begin(request, user) -> None:
     """At sign-in (accounts.signin): the session waits for the second step when there is one."""
     request.session[SESSION_KEY] = PENDING if second_factor_needed(user) else PASSED
+    request.session.pop(RECOVERY_SESSION_KEY, None)
 
 
-def mark_passed(request) -> None:
+def mark_passed(request, how: str = "") -> None:
+    """The second step passed; `how` is what `verify` accepted ("recovery": a recovery code, which lets this
+    session replace the authenticator)."""
     request.session[SESSION_KEY] = PASSED
+    if how == "recovery":
+        request.session[RECOVERY_SESSION_KEY] = True
+    else:
+        request.session.pop(RECOVERY_SESSION_KEY, None)
+
+
+def signed_in_with_recovery_code(request) -> bool:
+    """Whether this session's second step passed with a recovery code (the phone lost, or not at hand): such a
+    session may enrol a new authenticator in place of the old one (`replace_device`)."""
+    return bool(request.session.get(RECOVERY_SESSION_KEY)) and request.session.get(SESSION_KEY) == PASSED
 
 
 def session_passed(request) -> bool:
@@ -132,11 +152,18 @@ def secret_text(device: TOTPDevice) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def qr_svg(device: TOTPDevice) -> str:
-    """The otpauth:// address of the device as an inline SVG QR code (drawn here: no script, no CDN)."""
+def provisioning_uri(device: TOTPDevice) -> str:
+    """The device's otpauth:// address (issuer, account, secret): the QR code's content, and the link that opens
+    an authenticator app on the phone showing the page. It holds the secret: shown on the enrolment page only,
+    never logged nor recorded."""
+    return device.config_url
+
+
+def qr_svg(uri: str) -> str:
+    """An otpauth:// address as an inline SVG QR code (drawn here: no script, no CDN)."""
     import segno
 
-    return segno.make(device.config_url, error="m").svg_inline(scale=4, border=2, omitsize=False)
+    return segno.make(uri, error="m").svg_inline(scale=4, border=2, omitsize=False)
 
 
 def current_code(device: TOTPDevice, at: float | None = None) -> str:
@@ -233,6 +260,39 @@ def confirm_device(*, actor: User, code: str, client_address: str = "") -> list[
 
 
 @transaction.atomic
+def replace_device(*, actor: User, code: str, recovery_sign_in: bool, client_address: str = "") -> list[str]:
+    """Replaces the actor's authenticator with the one being enrolled, confirmed with a code it shows: the old
+    authenticator and the recovery codes left stop working, and new recovery codes are returned (to be shown
+    once). Only for a session whose sign-in used a recovery code (`recovery_sign_in`, from
+    `signed_in_with_recovery_code`): whoever lost the phone has proved the account with a recovery code. A
+    refusal changes nothing."""
+    if not recovery_sign_in:
+        raise ServiceError(_("请先退出，再用恢复码登录，然后更换验证器。"))
+    devices = list(TOTPDevice.objects.select_for_update().filter(user_id=actor.pk).order_by("-pk"))
+    old = [d for d in devices if d.confirmed]
+    if not old:
+        raise ServiceError(_("您尚未绑定验证器。"))
+    device = next((d for d in devices if not d.confirmed), None)
+    cleaned = _clean(code)
+    if device is None:
+        raise ServiceError(_("请先打开绑定页面，用验证器扫描二维码。"), field="code")
+    if not (cleaned.isdigit() and device.verify_token(cleaned)):
+        raise ServiceError(_("验证码不正确，请输入验证器上当前显示的 6 位数字。"), field="code")
+    device.confirmed = True
+    device.save()
+    TOTPDevice.objects.filter(user_id=actor.pk).exclude(pk=device.pk).delete()
+    codes = _new_recovery_codes(actor)
+    _user_event(
+        actor,
+        "otp_enable",
+        actor,
+        client_address,
+        f"凭恢复码登录后更换验证器，原验证器及原恢复码作废；生成恢复码 {len(codes)} 个",
+    )
+    return codes
+
+
+@transaction.atomic
 def regenerate_recovery_codes(*, actor: User, client_address: str = "") -> list[str]:
     """New recovery codes in place of the old ones (used or not)."""
     if not has_device(actor):
@@ -273,13 +333,18 @@ def can_reset(actor) -> bool:
 
 @transaction.atomic
 def reset(*, actor, username: str, client_address: str = "") -> int:
-    """Removes a user's authenticator and recovery codes (a lost phone): at the next sign-in an administrator
-    enrols a new one. `actor` None is the command line (`dangjian security reset-otp`)."""
+    """Removes a user's authenticator and recovery codes (the phone and the recovery codes both lost): at the next
+    sign-in an administrator enrols a new one. The 安全管理员 does it on the 登录锁定 page, not for their own
+    account; `actor` None is the command line (`dangjian security reset-otp`)."""
     if actor is not None and not can_reset(actor):
         raise OutOfScope()
     user = User.objects.filter(username=(username or "").strip()).first()
     if user is None:
         raise ServiceError(_("用户“%(username)s”不存在。") % {"username": username}, field="username")
+    if actor is not None and user.pk == actor.pk:  # 三员分立: nobody acts on their own account's security
+        raise ServiceError(
+            _("不能重置本人的双因素验证：请用恢复码登录，在“账号安全”页更换验证器。"), field="username"
+        )
     removed = _remove(user)
     audit.record(
         actor=actor,

@@ -1,7 +1,8 @@
 """The change-password page (Django's form checks the old password and the rules, the service writes; a wrong
 old password counts toward the sign-in lock), the page of sign-in locks, and the pages of the second factor
-(accounts.otp): the second step of a sign-in, the enrolment of an authenticator, the account's security page
-(recovery codes, turning it off)."""
+(accounts.otp): the second step of a sign-in, the enrolment of an authenticator (or, after a sign-in with a recovery
+code, of one in place of a lost one), the account's security page (recovery codes, turning it off), and the
+安全管理员's reset of a user's second factor (on the sign-in locks page)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts import lockout, otp, services
@@ -64,9 +66,12 @@ class PasswordChange(PasswordChangeView):
 @login_required
 @require_http_methods(["GET", "POST"])
 def locks(request):
-    """The sign-in locks in force, and lifting one (安全管理员 only)."""
+    """The sign-in locks in force, and lifting one (安全管理员 only); below them, resetting a user's second
+    factor (`action=reset_otp`: the phone and the recovery codes both lost)."""
     if not services.can_unlock(request.user):
         raise PermissionDenied(_("只有安全管理员可以解除登录锁定。"))
+    if request.method == "POST" and request.POST.get("action") == "reset_otp":
+        return _reset_otp(request)
     if request.method == "POST":
         username = request.POST.get("username", "").strip()[:150]
         address = request.POST.get("address", "").strip()[:45]
@@ -89,6 +94,21 @@ def locks(request):
             "minutes": settings.SIGNIN_LOCKOUT_MINUTES,
         },
     )
+
+
+def _reset_otp(request):
+    username = request.POST.get("username", "").strip()[:150]
+    try:
+        removed = otp.reset(actor=request.user, username=username, client_address=client_address(request))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已重置 %(username)s 的双因素验证（移除验证器 %(n)s 个及全部恢复码）。")
+            % {"username": username, "n": removed},
+        )
+    return redirect("locks")
 
 
 # --- the second factor (accounts.otp) ---------------------------------------------------------------------
@@ -124,9 +144,15 @@ def otp_verify(request):
         address = client_address(request)
         if lockout.is_locked(username=user.get_username(), address=address):
             return _refuse_locked(request, _("账号已锁定，第二步验证未进行"))
-        if otp.verify(user=user, code=request.POST.get("code", ""), client_address=address):
-            otp.mark_passed(request)
+        how = otp.verify(user=user, code=request.POST.get("code", ""), client_address=address)
+        if how:
+            otp.mark_passed(request, how)
             lockout.forget_failures(request, user)
+            if how == "recovery":
+                messages.info(
+                    request,
+                    _("您已用恢复码登录。手机丢失或更换时，可在“账号安全”页绑定新的验证器。"),
+                )
             return redirect(_next_url(request))
         request.dangjian_second_factor_failed = True
         user_login_failed.send(
@@ -141,46 +167,61 @@ def otp_verify(request):
     return render(request, "registration/otp_verify.html", {"error": error, "next": _next_url(request)})
 
 
-def _show_recovery_codes(request, codes: list[str], enrolled: bool):
+def _show_recovery_codes(request, codes: list[str], enrolled: bool, replaced: bool = False):
     return render(
         request,
         "registration/recovery_codes.html",
-        {"codes": codes, "enrolled": enrolled, "next": _next_url(request)},
+        {"codes": codes, "enrolled": enrolled, "replaced": replaced, "next": _next_url(request)},
     )
 
 
+@never_cache  # the secret: no cache keeps the page
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_setup(request):
-    """Enrolling an authenticator: the secret as a QR code and as text, confirmed with a code it shows; then
-    the recovery codes, shown once."""
+    """Enrolling an authenticator: the secret as a QR code, as a link that opens the authenticator app on this
+    phone, and as text, confirmed with a code it shows; then the recovery codes, shown once. A user who has an
+    authenticator enrols a new one in its place only in a session signed in with a recovery code (a lost
+    phone)."""
     user = request.user
-    if otp.has_device(user):
+    replacing = otp.has_device(user)
+    recovery_sign_in = otp.signed_in_with_recovery_code(request)
+    if replacing and not recovery_sign_in:
         messages.info(request, _("您已绑定验证器。"))
         return redirect("account_security")
     error = ""
     if request.method == "POST":
+        code = request.POST.get("code", "")
         try:
-            codes = otp.confirm_device(
-                actor=user, code=request.POST.get("code", ""), client_address=client_address(request)
-            )
+            if replacing:
+                codes = otp.replace_device(
+                    actor=user,
+                    code=code,
+                    recovery_sign_in=recovery_sign_in,
+                    client_address=client_address(request),
+                )
+            else:
+                codes = otp.confirm_device(actor=user, code=code, client_address=client_address(request))
         except ServiceError as exc:
             error = exc.message
         else:
             was_pending = not otp.session_passed(request)
-            otp.mark_passed(request)
+            otp.mark_passed(request)  # a replaced authenticator: the recovery sign-in has served
             if was_pending:  # the enrolment completed a sign-in
                 lockout.forget_failures(request, user)
-            return _show_recovery_codes(request, codes, enrolled=True)
+            return _show_recovery_codes(request, codes, enrolled=True, replaced=replacing)
     device = otp.pending_device(user)
+    uri = otp.provisioning_uri(device)
     return render(
         request,
         "registration/otp_setup.html",
         {
-            "qr": otp.qr_svg(device),
+            "qr": otp.qr_svg(uri),
+            "otpauth_url": uri,
             "secret": otp.secret_text(device),
             "error": error,
             "required": otp.requires_second_factor(user),
+            "replacing": replacing,
             "next": _next_url(request),
         },
     )
@@ -197,6 +238,7 @@ def account_security(request):
             "has_device": otp.has_device(user),
             "required": otp.requires_second_factor(user),
             "codes_left": otp.recovery_codes_left(user),
+            "may_replace": otp.signed_in_with_recovery_code(request),
         },
     )
 

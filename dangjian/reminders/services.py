@@ -7,7 +7,11 @@ Which items: an overdue item; an item not yet due whose category has a lead time
 subtree). Never the same item to the same person twice within `repeat_after_days`. The 党委/工委 administrators get
 one short summary a day of the overdue items in their scope. Set-based: the work list's fixed number of queries,
 one for the branches' administrators, one for the 党委/工委's, one for what was told lately, one for who turned the
-in-app channel off, batched inserts."""
+in-app channel off, batched inserts.
+
+Nobody else is told anything: a member without an administrator role gets no reminder on any channel (their own
+dates are on their home page, 我的党费 and their calendar feed), and the preferences page says so instead of
+offering them channels (`receives_reminders`)."""
 
 from __future__ import annotations
 
@@ -24,13 +28,23 @@ from django.utils.translation import gettext
 
 from dangjian.accounts.choices import Role
 from dangjian.accounts.models import RoleAssignment, User
-from dangjian.accounts.scope import Scope, scope_for
+from dangjian.accounts.scope import Scope, fresh_scope, scope_for
 from dangjian.compliance.workbench import WorkItem
 from dangjian.core import audit
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.portal.workbench import work_list
 from dangjian.reminders.models import CalendarFeed, Frequency, Notification, Preference
 from dangjian.reminders.params import RemindersParams, load_params
+
+ITEM_ROLES = (Role.BRANCH_ADMIN,)  # told each item of their organisations
+SUMMARY_ROLES = (Role.DANGWEI_ADMIN, Role.GONGWEI_ADMIN)  # told a daily summary of the overdue items
+
+
+def receives_reminders(scope: Scope) -> bool:
+    """Whether the daily task tells the user of `scope` anything: they hold a role of ITEM_ROLES or
+    SUMMARY_ROLES (a superuser without one is told nothing)."""
+    roles = {*ITEM_ROLES, *SUMMARY_ROLES}
+    return any(g.role in roles for g in scope.grants)
 
 
 class _Everyone:
@@ -99,7 +113,7 @@ def send_reminders(*, on: dt.date | None = None) -> Report:
     report = Report(items=len(items))
     if not items:
         return report
-    admins = _Recipients((Role.BRANCH_ADMIN,))
+    admins = _Recipients(ITEM_ROLES)
     since = on - dt.timedelta(days=params.repeat_after_days - 1)
     keys = {item_key(i): i for i in items}
     told = set(Notification.objects.filter(day__gte=since, day__lte=on).values_list("recipient_id", "key"))
@@ -138,7 +152,7 @@ def send_reminders(*, on: dt.date | None = None) -> Report:
 def _summaries(items: list[WorkItem], on: dt.date, told: set, quiet: set[int], now) -> list[Notification]:
     """党委/工委 administrators: one short summary a day of the overdue items in their scope (their home page's
     roll-up names the organisations most behind)."""
-    overseers = _Recipients((Role.DANGWEI_ADMIN, Role.GONGWEI_ADMIN))
+    overseers = _Recipients(SUMMARY_ROLES)
     late: dict[int, list[WorkItem]] = defaultdict(list)
     for item in items:
         if item.overdue:
@@ -269,9 +283,13 @@ def feed_user(token: str):
 def set_preferences(
     *, actor, in_app: bool, email: bool, sms: bool, frequency: str, address: str = ""
 ) -> Preference:
-    """The actor's own choice of channels and frequency, and the e-mail address the digest goes to."""
+    """The actor's own choice of channels and frequency, and the e-mail address the digest goes to. The e-mail
+    and SMS channels are refused to a user who is told nothing (`receives_reminders`): they would never
+    deliver."""
     if frequency not in Frequency.values:
         raise ServiceError(gettext("频率无效。"), field="frequency")
+    if (email or sms) and not receives_reminders(fresh_scope(actor)):
+        raise ServiceError(gettext("工作提醒只发给党组织管理员，您的账号不会收到提醒，不能选择邮件或短信。"))
     address = (address or "").strip()
     if email and not address:
         raise ServiceError(gettext("接收邮件摘要须填写邮箱地址。"), field="address")

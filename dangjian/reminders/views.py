@@ -33,7 +33,10 @@ NEW_FEED = "reminders_new_feed"  # the session key holding a new feed URL until 
 def notification_list(request):
     mine = Notification.objects.filter(recipient_id=request.user.pk).select_related("org")
     page = Paginator(mine, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "reminders/list.html", {"nav": "notifications", "page": page})
+    receives = services.receives_reminders(scope_for(request.user))
+    return render(
+        request, "reminders/list.html", {"nav": "notifications", "page": page, "receives": receives}
+    )
 
 
 @login_required
@@ -121,11 +124,30 @@ def feed(request):
 # --- channels ---------------------------------------------------------------------------------------------
 
 
+def _told_nothing(request, refused=()):
+    """The preferences page of a user who is told nothing: where their own dates are, and no channel."""
+    return render(
+        request,
+        "reminders/preferences.html",
+        {
+            "nav": "notifications",
+            "receives": False,
+            "refused": list(refused),
+            "has_member": bool(request.user.member_id),
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request):
-    """The user's channels (in-app, e-mail digest, SMS) and how often the digests go out."""
+    """The user's channels (in-app, e-mail digest, SMS) and how often the digests go out. A user who is told
+    nothing (no administrator role: `services.receives_reminders`) is offered no channel: the page says where
+    their own dates are instead (a form sent before their role ended is still saved, or refused on the page)."""
     _party_user(request)
+    receives = services.receives_reminders(scope_for(request.user))
+    if not receives and request.method == "GET":
+        return _told_nothing(request)
     found = Preference.objects.filter(user_id=request.user.pk).first() or Preference(user=request.user)
     initial = {
         "in_app": found.in_app,
@@ -143,8 +165,12 @@ def preferences(request):
         else:
             messages.success(request, _("已保存提醒设置。"))
             return redirect("reminders:preferences")
+    if not receives:
+        return _told_nothing(request, refused=[e for errors in form.errors.values() for e in errors])
     member = request.user.member if request.user.member_id else None
     phone = mask_phone(member.phone) if member is not None and member.phone else ""
     return render(
-        request, "reminders/preferences.html", {"nav": "notifications", "form": form, "phone": phone}
+        request,
+        "reminders/preferences.html",
+        {"nav": "notifications", "form": form, "phone": phone, "receives": True},
     )

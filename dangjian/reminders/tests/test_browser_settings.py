@@ -1,7 +1,7 @@
-"""The reminder settings and the calendar subscription in headless Chromium: a 党员 changes their channels and
-frequency and finds them kept after a reload; makes a calendar URL, whose feed (fetched as a calendar client
-would, without the session) parses with `icalendar` and holds the branch's planned activity; makes a new URL,
-which turns the former into a 404, and revokes it."""
+"""The reminder settings and the calendar subscription in headless Chromium: a 支部管理员 changes their channels
+and frequency and finds them kept after a reload, and a 党员 (told nothing) is offered none; a 党员 makes a
+calendar URL, whose feed (fetched as a calendar client would, without the session) parses with `icalendar` and
+holds the branch's planned activity; makes a new URL, which turns the former into a 404, and revokes it."""
 
 from __future__ import annotations
 
@@ -20,9 +20,14 @@ from dangjian.reminders.models import Preference
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_member_changes_the_channels_and_finds_them_kept(live_server, browser_page, users, login):
+def test_an_administrator_changes_the_channels_and_finds_them_kept(
+    live_server, browser_page, users, tree, make_member, login
+):
     page, base = browser_page, live_server.url
-    login("member_a1")
+    admin = users["branch_a1"]
+    admin.member = make_member(tree.a1, name="李书记")  # the SMS goes to the phone of the member record
+    admin.save(update_fields=["member"])
+    login("branch_a1")
     page.goto(f"{base}{reverse('reminders:preferences')}")
     form = page.get_by_test_id("preferences")
     expect(form.get_by_label("站内提醒（页面右上角的铃铛）")).to_be_checked()  # the default
@@ -35,7 +40,7 @@ def test_a_member_changes_the_channels_and_finds_them_kept(live_server, browser_
     form.get_by_role("button", name="保存").click()
     # an e-mail digest needs an address: refused, nothing kept, the choices still on the form
     expect(form.locator("#id_address_error")).to_contain_text("接收邮件摘要须填写邮箱地址")
-    assert not Preference.objects.filter(user=users["member_a1"]).exists()
+    assert not Preference.objects.filter(user=admin).exists()
     expect(form.get_by_label("邮件摘要")).to_be_checked()
 
     form.get_by_label("邮箱地址").fill("li@example.gov.cn")
@@ -49,8 +54,22 @@ def test_a_member_changes_the_channels_and_finds_them_kept(live_server, browser_
     expect(form.get_by_label("短信提醒")).to_be_checked()
     expect(form.get_by_label("邮件和短信的频率")).to_have_value("weekly")
     expect(form.get_by_label("邮箱地址")).to_have_value("li@example.gov.cn")
-    kept = Preference.objects.get(user=users["member_a1"])
+    kept = Preference.objects.get(user=admin)
     assert (kept.in_app, kept.email, kept.sms, kept.frequency) == (False, True, True, "weekly")
+
+
+def test_a_member_is_offered_no_channel_and_finds_her_own_dates(live_server, browser_page, users, login):
+    page, base = browser_page, live_server.url
+    login("member_a1")
+    page.goto(f"{base}{reverse('reminders:preferences')}")
+    card = page.get_by_test_id("preferences")
+    expect(card).to_contain_text("不会收到站内、邮件或短信提醒")
+    expect(card.get_by_role("checkbox")).to_have_count(0)
+    expect(card.get_by_role("button", name="保存")).to_have_count(0)
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the page does not scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    card.get_by_role("link", name="日历订阅").click()
+    expect(page).to_have_url(f"{base}{reverse('reminders:calendar')}")
 
 
 def fetch(url: str) -> tuple[int, str, bytes]:
