@@ -171,3 +171,7 @@ class AdjustmentForm(forms.Form):
     approved_on = _date(_("批准日期"))
     approving_body = _text(_("批准机关"))
     reason = _text(_("理由"), max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _no_later_than_today(self, "approved_on")

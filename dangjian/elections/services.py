@@ -7,10 +7,11 @@ event; a refused write changes nothing.
   and stored (elected / not elected; seats left for 另行选举).
 - approve_result: the higher organisation's approval of the result (EL-15) opens the new term (本届开始日期 = the
   election date) and records the new posts from the approval date, ending the previous holders' posts, through
-  dangjian.orgs.services.
-- record_congress_approval: the higher organisation's approval to hold a 党员代表大会 (EL-04), its 文号 and date.
+  dangjian.orgs.services; a member re-elected to the post they hold keeps it (not split in two).
+- record_congress_approval: the higher organisation's approval to hold a 党员代表大会 (EL-04), its 文号 and date:
+  the day's 党员代表大会's, so every record of that day (a 另行选举) carries it.
 - delete_election: removes a mistaken or duplicate election not yet approved (an approved one opened the term and
-  posts: it stays).
+  posts: it stays), and nothing else: the 党员代表大会's approval stays with the day.
 
 Dates are no later than today: an election is recorded once held, an approval once given. An organisation's
 election is recorded once per date; a second record of that date is a 另行选举 or 重新投票 of the seats it left
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -35,6 +37,7 @@ from dangjian.core.choices import choice_label
 from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
+from dangjian.core.models import AuditEvent
 from dangjian.elections import tally as T
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason
 from dangjian.elections.models import Candidate, Election, Exclusion, TermAdjustment
@@ -81,6 +84,8 @@ def record_term_adjustment(
         raise ServiceError(_("请选择延期换届或提前换届。"), field="kind")
     if not approved_on:
         raise ServiceError(_("请填写批准日期。"), field="approved_on")
+    if approved_on > dt.date.today():
+        raise ServiceError(_("批准日期不能晚于今天：请在上级党组织批准后登记。"), field="approved_on")
     if not new_due_on:
         raise ServiceError(_("请填写批准的换届日期。"), field="new_due_on")
     if not approving_body:
@@ -397,10 +402,16 @@ def record_election(
             pk=org.pk
         ).first()  # one record of the organisation's day at a time
         _refuse_repeat(org, held_on, seats, candidates)
+        carried = ""
         if form_approval_ref:
             _require_higher(
                 actor, org, "form_approval_ref"
             )  # the approval is the higher organisation's record
+        elif form == ElectionForm.CONGRESS:
+            day = _congress_approval_of_day(org, held_on)
+            if day is not None:  # the day's 党员代表大会 was approved: its approval holds for this record too
+                form_approval_ref, form_approved_on = day
+                carried = "召开党员代表大会的批准沿用同日选举记录中登记的批准"
         election = Election.objects.create(
             org=org,
             held_on=held_on,
@@ -440,16 +451,31 @@ def record_election(
             for c in candidates
         )
         audit.record(
-            actor=actor, action="create", obj=election, org_path=org.path, after=election_snapshot(election)
+            actor=actor,
+            action="create",
+            obj=election,
+            org_path=org.path,
+            after=election_snapshot(election),
+            note=carried,
         )
     return election
+
+
+class RepeatRefused(ServiceError):
+    """A second record of an organisation's election on a date, refused; `election` is the record already there
+    that the refusal is about (the page links to it)."""
+
+    def __init__(self, message: str, *, field: str, election: Election):
+        super().__init__(message, field=field)
+        self.election = election
 
 
 def _refuse_repeat(org: Org, held_on: dt.date, seats: int, candidates: list[dict]) -> None:
     """Refuses a second record of an election of `org` on `held_on`: a repeat (the seats of that day filled, or the
     same candidates with the same votes), or one with more seats than the day left unfilled or a candidate
     already elected that day. What remains is a 另行选举 or 重新投票 of the unfilled seats (EL-10). A mistaken
-    record is deleted first (delete_election)."""
+    record is deleted first (delete_election). The refusal (RepeatRefused) names the record it is about: the
+    one repeated, the one that elected the candidate again, or else the day's first."""
     earlier = list(
         Election.objects.filter(org=org, held_on=held_on)
         .order_by("pk")
@@ -458,10 +484,11 @@ def _refuse_repeat(org: Org, held_on: dt.date, seats: int, candidates: list[dict
     if not earlier:
         return
     first = earlier[0]
-    elected = {c.member_id: c.member.name for e in earlier for c in e.candidates.all() if c.elected}
+    # who the day elected, and by which record
+    elected = {c.member_id: (c.member.name, e) for e in earlier for c in e.candidates.all() if c.elected}
     unfilled = first.seats - len(elected)
     entered = {(c["member"].pk, c.get("votes")) for c in candidates}
-    same = any({(c.member_id, c.votes) for c in e.candidates.all()} == entered for e in earlier)
+    same = next((e for e in earlier if {(c.member_id, c.votes) for c in e.candidates.all()} == entered), None)
     names = {
         "org": org.name,
         "date": f"{held_on:%Y-%m-%d}",
@@ -470,29 +497,32 @@ def _refuse_repeat(org: Org, held_on: dt.date, seats: int, candidates: list[dict
         "elected": len(elected),
     }
     if unfilled <= 0 or same:
-        raise ServiceError(
+        raise RepeatRefused(
             _(
                 "%(org)s %(date)s的选举已登记（%(form)s，应选%(seats)s名，当选%(elected)s名），不能重复登记。"
                 "如已登记的记录有误，请在其选举结果页删除后重新登记。"
             )
             % names,
             field="held_on",
+            election=same or first,
         )
     if seats > unfilled:
-        raise ServiceError(
+        raise RepeatRefused(
             _(
                 "%(org)s %(date)s的选举已登记（%(form)s，应选%(seats)s名，当选%(elected)s名），尚有%(n)s个名额"
                 "未选出：同日另行选举的应选名额不能超过%(n)s名。如已登记的记录有误，请在其选举结果页删除后重新登记。"
             )
             % {**names, "n": unfilled},
             field="seats",
+            election=first,
         )
-    again = [elected[c["member"].pk] for c in candidates if c["member"].pk in elected]
+    again = [c["member"].pk for c in candidates if c["member"].pk in elected]
     if again:
-        raise ServiceError(
+        raise RepeatRefused(
             _("%(names)s已在%(date)s的选举中当选，不能作为同日另行选举的候选人。")
-            % {"names": enumeration(again), "date": names["date"]},
+            % {"names": enumeration([elected[pk][0] for pk in again]), "date": names["date"]},
             field="candidates",
+            election=elected[again[0]][1],
         )
 
 
@@ -519,6 +549,55 @@ def _require_higher(actor, org: Org, field: str) -> None:
         require_higher(actor, org)
     except ServiceError as exc:
         raise ServiceError(exc.message, field=field) from None
+
+
+def _congress_approval_of_day(org: Org, held_on: dt.date) -> tuple[str, dt.date] | None:
+    """The approval to hold the 党员代表大会 that `org` held on `held_on` (文号, date), recorded by the higher
+    organisation: as a record of that day carries it, or else as the last deleted record of that day carried it
+    (its deletion's audit event keeps it). The approval is the day's 党员代表大会's, not one record's: a 另行选举
+    of that day, or the record entered again after a mistaken one was deleted, holds it too."""
+    on_record = (
+        Election.objects.filter(org=org, held_on=held_on, form=ElectionForm.CONGRESS)
+        .exclude(form_approval_ref="")
+        .order_by("pk")
+        .values_list("form_approval_ref", "form_approved_on")
+        .first()
+    )
+    if on_record is not None:
+        return on_record
+    deleted = AuditEvent.objects.filter(
+        object_type=Election._meta.label_lower, action="delete", org_path=org.path
+    ).order_by("-pk")
+    for before in deleted.values_list("before", flat=True):
+        if (
+            isinstance(before, dict)
+            and before.get("held_on") == held_on.isoformat()
+            and before.get("form_approval_ref")
+            and before.get("form_approved_on")
+        ):
+            return before["form_approval_ref"], dt.date.fromisoformat(before["form_approved_on"])
+    return None
+
+
+def _share_congress_approval(actor, election: Election, note: str) -> None:
+    """Gives the congress approval `election` carries to the other records of its organisation's 党员代表大会 of
+    that day that have none (a 另行选举 recorded before the approval was)."""
+    others = (
+        Election.objects.select_for_update()
+        .select_related("org")
+        .filter(org=election.org, held_on=election.held_on, form=ElectionForm.CONGRESS, form_approval_ref="")
+        .exclude(pk=election.pk)
+        .order_by("pk")
+    )
+    for other in others:
+        _save_approval(
+            actor,
+            other,
+            election_snapshot(other),
+            note,
+            form_approval_ref=election.form_approval_ref,
+            form_approved_on=election.form_approved_on,
+        )
 
 
 def record_congress_approval(
@@ -554,6 +633,9 @@ def record_congress_approval(
             form_approval_ref=approval_ref[:100],
             form_approved_on=approved_on,
         )
+        _share_congress_approval(
+            actor, election, "上级党组织批准召开党员代表大会（登记于同日的另一选举记录）"
+        )
     return election
 
 
@@ -578,7 +660,8 @@ def _save_approval(actor, election: Election, before: dict, note: str, **fields)
 
 def approve_result(*, actor, election: Election, approved_on: dt.date, approving_body: str) -> Election:
     """Records the higher organisation's approval of the result (EL-15): the new term starts on the election
-    date, the elected take their posts from `approved_on`, and the previous committee's posts end then."""
+    date, the elected take their posts from `approved_on` (one re-elected to the post they hold keeps it), and
+    the previous committee's other posts end then (`_record_posts`)."""
     approving_body = (approving_body or "").strip()
     if not approved_on:
         raise ServiceError(_("请填写上级党组织的批准日期。"), field="approved_on")
@@ -603,23 +686,7 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
         if sum(1 for c in elected if c.title == PostTitle.SECRETARY) > 1:
             raise ServiceError(_("当选人中拟任书记的超过一名，请核对拟任职务。"))
         before = election_snapshot(election)
-        outgoing = list(
-            Post.objects.current(approved_on)
-            .filter(org=org, title__in=COMMITTEE_TITLES)
-            .select_related("member", "org")
-        )
-        for post in outgoing:
-            if post.started_on >= approved_on:
-                raise ServiceError(
-                    _("%(name)s的%(title)s职务任职日期不早于批准日期，请先核对该职务。")
-                    % {"name": post.member.name, "title": choice_label(PostTitle, post.title)}
-                )
-            update_post(actor=actor, post=post, data={"ended_on": approved_on})
-        for c in elected:
-            create_post(
-                actor=actor,
-                data={"member": c.member, "org": org, "title": c.title, "started_on": approved_on},
-            )
+        _record_posts(actor, org, elected, approved_on)
         update_org(actor=actor, org=org, data={"term_started_on": election.held_on})
         _save_approval(
             actor,
@@ -632,12 +699,52 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
     return election
 
 
+def _record_posts(actor, org: Org, elected: list[Candidate], approved_on: dt.date) -> None:
+    """The committee from `approved_on`. A member elected to the post they hold keeps that post as it is (the
+    任职日期 stays: a re-election neither ends it nor starts another; an end date set for it is cleared), as does
+    one whose post was already recorded from a later date; every other committee post held on `approved_on`
+    ends then; the other elected take their posts from `approved_on`."""
+    posts = list(
+        Post.objects.filter(org=org, title__in=COMMITTEE_TITLES)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=approved_on))
+        .select_related("member", "org")
+        .order_by("-started_on", "-pk")
+    )
+    mine = {(p.member_id, p.title): p for p in posts}  # each one's earliest post not ended by approved_on
+    kept = {
+        (c.member_id, c.title): mine[(c.member_id, c.title)]
+        for c in elected
+        if (c.member_id, c.title) in mine
+    }
+    kept_ids = {p.pk for p in kept.values()}
+    for post in reversed(posts):
+        if post.pk in kept_ids or post.started_on > approved_on:
+            continue
+        if post.started_on == approved_on:
+            raise ServiceError(
+                _("%(name)s的%(title)s职务任职日期不早于批准日期，请先核对该职务。")
+                % {"name": post.member.name, "title": choice_label(PostTitle, post.title)}
+            )
+        update_post(actor=actor, post=post, data={"ended_on": approved_on})
+    for post in kept.values():
+        if post.ended_on is not None and post.started_on <= approved_on:
+            update_post(actor=actor, post=post, data={"ended_on": None})
+    for c in elected:
+        if (c.member_id, c.title) not in kept:
+            create_post(
+                actor=actor,
+                data={"member": c.member, "org": org, "title": c.title, "started_on": approved_on},
+            )
+
+
 # --- deleting a mistaken record ----------------------------------------------------------------------------
 
 
 def delete_election(*, actor, election: Election) -> None:
     """Deletes an election recorded by mistake or twice, with its candidates and exclusions, while its result is
-    not approved (the approval opened the new term and posts: the record stays). The deletion is audited on the
+    not approved (the approval opened the new term and posts: the record stays). The approval to hold the day's
+    党员代表大会 is the higher organisation's, not the record's: it stays with the day's other records, and a
+    record of that day entered again takes it (`_congress_approval_of_day`). The deletion is audited on the
     organisation's path, which refreshes its kept results like any write."""
     with transaction.atomic():
         current = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
@@ -649,6 +756,10 @@ def delete_election(*, actor, election: Election) -> None:
                     "如批准登记有误，请联系上级党组织的管理员。"
                 )
                 % {"date": f"{current.approved_on:%Y-%m-%d}", "body": current.approving_body}
+            )
+        if current.form_approval_ref:  # the day's 党员代表大会's approval stays with the day's other records
+            _share_congress_approval(
+                actor, current, "召开党员代表大会的批准沿用同日删除的选举记录中登记的批准"
             )
         audit.record(
             actor=actor,

@@ -174,6 +174,8 @@ def create(request):
             claim.created(reverse("elections:detail", args=[election.pk]))
     except ServiceError as exc:
         apply_service_error(form, exc)
+        if isinstance(exc, services.RepeatRefused):  # the refusal links the record already there
+            context["repeat_of"] = exc.election
         try:
             context["tally"] = services.prepare_election(org=org, held_on=held_on, **inputs).tally
         except ServiceError:

@@ -55,6 +55,11 @@ class PairForm(_MemberChoices):
     ended_on = _date(_("结束日期"), required=False, help_text=_("结对期限的最后一天；不填写表示长期结对。"))
     goal = forms.CharField(label=_("结对目标"), max_length=200, widget=forms.TextInput(attrs=SM))
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # a pairing is recorded once begun: the date input offers no day after today (the service refuses one)
+        self.fields["started_on"].widget.attrs["max"] = dt.date.today().isoformat()
+
 
 class PairEndForm(forms.Form):
     ended_on = _date(_("结束日期"), initial=dt.date.today)

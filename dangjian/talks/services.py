@@ -198,12 +198,15 @@ def create_pair(
     goal: str,
     ended_on: dt.date | None = None,
 ) -> Pair:
-    """新老结对 of two members of the branch on the start date; who is "老" and who is "新" is the branch's
-    choice (no age or 党龄 rule). The end date, when given, is the pairing's last day. The same two members
-    are paired once for any day: a pairing overlapping one of theirs is refused."""
+    """新老结对 of two members of the branch on the start date, no later than today (a pairing is recorded once
+    begun); who is "老" and who is "新" is the branch's choice (no age or 党龄 rule). The end date, when given, is
+    the pairing's last day. The same two members are paired once for any day: a pairing overlapping one of
+    theirs is refused."""
     org = _branch(org)
     if not isinstance(started_on, dt.date):
         raise ServiceError(_("请填写开始日期。"), field="started_on")
+    if started_on > dt.date.today():
+        raise ServiceError(_("结对开始日期不能晚于今天：请在结对开始后登记。"), field="started_on")
     if ended_on is not None and ended_on < started_on:
         raise ServiceError(_("结束日期不能早于开始日期。"), field="ended_on")
     goal = (goal or "").strip()
@@ -217,9 +220,8 @@ def create_pair(
         require_org(actor, org, _("所选党支部不在您的管理范围内，未登记新老结对。"))
         require_members(actor, [mentor], "mentor")
         require_members(actor, [mentee], "mentee")
-        on = min(started_on, dt.date.today())
-        _in_branch(mentor, org, on, "mentor", pgettext("in a sentence", "老党员"))
-        _in_branch(mentee, org, on, "mentee", pgettext("in a sentence", "结对党员"))
+        _in_branch(mentor, org, started_on, "mentor", pgettext("in a sentence", "老党员"))
+        _in_branch(mentee, org, started_on, "mentee", pgettext("in a sentence", "结对党员"))
         _refuse_overlap(org, mentor, mentee, started_on, ended_on)
         pair = Pair.objects.create(
             org=org, mentor=mentor, mentee=mentee, started_on=started_on, ended_on=ended_on, goal=goal

@@ -93,3 +93,52 @@ def test_a_mistaken_election_is_deleted_after_confirming(
     page.wait_for_selector(".alert-success")
     assert "已删除该选举记录。" in page.locator("main").inner_text()
     assert not Election.objects.filter(pk=election.pk).exists()
+
+
+# the label laid out as the select lays it out (its width less the padding, its font and line height, wrapping):
+# room to spare across (a word wider than the select is cut) and down (lines the select is too short for are cut)
+WRAPPED_ROOM = """(select) => {
+  const style = getComputedStyle(select);
+  const width = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  const probe = document.createElement("div");
+  probe.style.cssText = `position:absolute; width:${width}px; white-space:normal; font:${style.font};
+    line-height:${style.lineHeight}; letter-spacing:${style.letterSpacing}`;
+  probe.textContent = select.options[select.selectedIndex].text;
+  document.body.appendChild(probe);
+  const across = width - probe.scrollWidth;
+  const down = select.clientHeight - parseFloat(style.paddingTop) - parseFloat(style.paddingBottom)
+    - probe.getBoundingClientRect().height;
+  probe.remove();
+  return [across, down];
+}"""
+
+
+def test_long_english_post_names_wrap_in_the_candidate_table(
+    live_server, browser_page, users, tree, a1_voters, login, tmp_path
+):
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("branch_a1")
+    page.locator("#dj-lang").select_option("en")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.goto(f"{live_server.url}/elections/new/?org={tree.a1.pk}&held_on={dt.date.today():%Y-%m-%d}")
+    page.locator("[data-testid=candidates]").wait_for()
+    titles = ("zuzhi", "xuanchuan", "jijian", "fushuji", "shuji")
+    for i, value in enumerate(titles):
+        page.locator(f"select[name=c-{i}-title]").select_option(value)
+    page.screenshot(path=f"{tmp_path}/election-phone-english.png", full_page=True)
+    for i, value in enumerate(titles):
+        select = page.locator(f"select[name=c-{i}-title]")
+        label = select.evaluate("s => s.options[s.selectedIndex].text")
+        across, down = select.evaluate(WRAPPED_ROOM)
+        assert across >= 0 and down >= -1, (
+            f"{label} ({value}) is cut: {across:.0f} px across, {down:.0f} down"
+        )
+    # the longest wraps onto lines of its own: the select is taller than one line
+    tall = page.locator("select[name=c-2-title]").evaluate("s => s.clientHeight")
+    short = page.locator("select[name=c-4-title]").evaluate("s => s.clientHeight")
+    assert tall > short
+    # and the table still fits the phone without the 预选得票 column: the page does not scroll sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    table = page.locator("[data-testid=candidates]")
+    assert table.evaluate("t => t.scrollWidth <= t.parentElement.clientWidth")
