@@ -15,3 +15,17 @@ class PipelineConfig(AppConfig):
         register_snapshot_labels(
             "pipeline.casestep", {"step": _("步骤名称")}, values={"key": rules.step_name}
         )
+        # a correction of the applicant names the fields it changed (never a 身份证号)
+        register_snapshot_labels(
+            "pipeline.developmentcase", {"corrected": _("更正项目")}, values={"corrected": corrected_fields}
+        )
+
+
+def corrected_fields(value) -> str:
+    """The fields a correction of the applicant changed (their names in the snapshot), in words."""
+    from dangjian.core.i18n import enumeration
+    from dangjian.pipeline.models import DevelopmentCase
+
+    names = value if isinstance(value, list) else [value]
+    fields = {f.name: f.verbose_name for f in DevelopmentCase._meta.fields}
+    return enumeration(fields.get(name, name) for name in names)

@@ -11,6 +11,7 @@ from dangjian.core.formfields import count_field
 from dangjian.members.forms import DateInput
 from dangjian.orgs.forms import OrgPickField
 from dangjian.orgs.models import Org
+from dangjian.pipeline.services import UNDO_REASON_MIN
 from dangjian.pipeline.workflow import StepDef
 
 INPUT = {"class": "form-control"}
@@ -146,3 +147,49 @@ class ApproverForm(forms.Form):
 
     def chosen(self):
         return next((o for o in self.approvers if o.pk == self.cleaned_data.get("approver_org")), None)
+
+
+class UndoStepForm(forms.Form):
+    """The reason a recorded step is undone (撤销误录); the service checks it again."""
+
+    reason = forms.CharField(
+        label=_("撤销原因"),
+        min_length=UNDO_REASON_MIN,
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={**INPUT, "class": "form-control form-control-sm", "placeholder": _("如：日期填错")}
+        ),
+        error_messages={
+            "required": _("请写明撤销原因。"),
+            "min_length": _("撤销原因不少于%(limit_value)d个字。"),
+        },
+    )
+
+    def first_error(self) -> str:
+        return str(next(iter(self.errors.get("reason") or self.non_field_errors() or [""])))
+
+
+class ApplicantForm(forms.Form):
+    """Corrects the applicant's 姓名 and 身份证号. The current number is never filled in: the input shows it masked
+    as a hint, and left blank keeps it."""
+
+    name = forms.CharField(
+        label=_("姓名"), max_length=50, widget=forms.TextInput(attrs={**INPUT, "autocomplete": "off"})
+    )
+    id_number = forms.CharField(
+        label=_("身份证号"),
+        max_length=18,
+        required=False,
+        help_text=_("只在身份证号有误时填写正确的号码；留空则保持不变。"),
+        widget=forms.TextInput(
+            attrs={**INPUT, "autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"}
+        ),
+    )
+
+    def __init__(self, *args, masked: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if masked:
+            self.fields["id_number"].widget.attrs["placeholder"] = masked
+
+    def clean_id_number(self) -> str:
+        return (self.cleaned_data.get("id_number") or "").strip().upper()

@@ -39,10 +39,19 @@ from dangjian.orgs.models import Org
 from dangjian.orgs.services import higher_in_scope, require_higher
 from dangjian.pipeline.choices import CLOSED_STATUSES, CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
-from dangjian.pipeline.progress import CaseState, StepRecord, order_refusal, stage_label, state_of
+from dangjian.pipeline.progress import (
+    CaseState,
+    StepRecord,
+    order_refusal,
+    stage_label,
+    state_of,
+    step_label,
+)
 from dangjian.pipeline.workflow import StepDef, Workflow, load_workflow
 
 OUT_OF_SCOPE = gettext_noop("该党支部不在您的管理范围内，未登记。")  # translated when raised
+NAME_MAX: int = DevelopmentCase._meta.get_field("name").max_length or 50
+UNDO_REASON_MIN = 4  # characters of the reason an undone step is audited with
 
 
 def may_record(actor, org: Org, step: StepDef, scope=None) -> bool:
@@ -84,7 +93,11 @@ def case_snapshot(case: DevelopmentCase) -> dict[str, Any]:
 
 
 def step_snapshot(step: CaseStep, definition: StepDef, data: StepData) -> dict[str, Any]:
-    snap: dict[str, Any] = {"step": definition.name, "key": step.key, "date": step.date}
+    return _step_snapshot(step, definition.name, data)
+
+
+def _step_snapshot(step: CaseStep, name: str, data: StepData) -> dict[str, Any]:
+    snap: dict[str, Any] = {"step": name, "key": step.key, "date": step.date}
     if data.note:
         snap["note"] = data.note[:200]
     if data.contacts:
@@ -254,6 +267,16 @@ def validate_branch(org: Org | None) -> Org:
     return org
 
 
+def _valid_name(name: str) -> str:
+    """The applicant's name as the case keeps it (surrounding spaces removed), or a refusal."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("姓名不能为空。"), field="name")
+    if len(name) > NAME_MAX:
+        raise ServiceError(_("姓名不能超过%(n)s个字。") % {"n": NAME_MAX}, field="name")
+    return name
+
+
 def _parse_id(number: str) -> idcard.IdCard:
     try:
         return idcard.parse(number or "")
@@ -261,9 +284,16 @@ def _parse_id(number: str) -> idcard.IdCard:
         raise ServiceError(_("身份证号%(reason)s。") % {"reason": exc}, field="id_number") from None
 
 
-def _check_person_free(card: idcard.IdCard, exclude_pk: int | None = None) -> str:
+def _check_person_free(
+    card: idcard.IdCard, exclude_pk: int | None = None, exclude_member: int | None = None
+) -> str:
+    """The number's keyed hash, unless the number is on the roll or on a live case (`exclude_pk`: the case being
+    corrected; `exclude_member`: its 预备党员)."""
     digest = lookup_hash(card.number)
-    if Member.objects.filter(id_number_hash=digest).exists():
+    on_roll = Member.objects.filter(id_number_hash=digest)
+    if exclude_member is not None:
+        on_roll = on_roll.exclude(pk=exclude_member)
+    if on_roll.exists():
         raise ServiceError(_("该身份证号已登记在党员名册中，不能再作为入党申请人。"), field="id_number")
     live = DevelopmentCase.objects.filter(id_number_hash=digest).exclude(status=CaseStatus.CANCELLED)
     if exclude_pk is not None:
@@ -287,9 +317,7 @@ def open_case(
     """A new case from its application (the first step of the workflow, DEV-01/02)."""
     wf = workflow or load_workflow()
     first = wf.steps[0]
-    name = (name or "").strip()
-    if not name:
-        raise ServiceError(_("姓名不能为空。"), field="name")
+    name = _valid_name(name)
     card = _parse_id(id_number)
     if applied_on is None:
         raise ServiceError(_("请填写申请日期。"), field="applied_on")
@@ -452,6 +480,224 @@ def set_approver(
             after={"approver_org": approver_org.code},
         )
     return row
+
+
+# --- corrections: undoing a step recorded by mistake, correcting the applicant ----------------------------
+
+
+def _replayed(wf: Workflow, rows: Iterable[CaseStep]) -> dict[str, Any]:
+    """The stage, status and end of probation that the steps `rows` (in the case's order) give a case, as
+    `record_step` and `import_case` set them (steps the workflow no longer has change nothing)."""
+    values: dict[str, Any] = {
+        "stage": wf.steps[0].stages[0],
+        "status": CaseStatus.OPEN,
+        "probation_end": None,
+    }
+    for row in rows:
+        step = wf.step(row.key) if wf.has(row.key) else None
+        if step is None:
+            continue
+        if step.moves_to:
+            values["stage"] = step.moves_to
+        if step.effect == "create_member":
+            values["status"] = CaseStatus.ADMITTED
+            values["probation_end"] = add_months(row.date, wf.probation_months)
+        elif step.effect == "extend" and values["probation_end"] is not None:
+            values["status"] = CaseStatus.EXTENDED
+            values["probation_end"] = add_months(values["probation_end"], row.extension_months or 0)
+    return values
+
+
+def _undone_fields(step: StepDef | None) -> tuple[str, ...]:
+    """The fields of the case that undoing `step` sets back (from the steps that remain)."""
+    fields: tuple[str, ...] = ()
+    if step is not None and step.moves_to:
+        fields += ("stage",)
+    if step is not None and step.effect in ("create_member", "extend"):
+        fields += ("status", "probation_end")
+    return fields
+
+
+def undo_refusal(
+    wf: Workflow, case: DevelopmentCase, rows: list[CaseStep], row: CaseStep, actor, scope=None
+) -> str | None:
+    """Why the recorded step `row` cannot be undone (a sentence in the active language), or None. `rows`: the
+    case's steps in its order (by date, then as recorded). Only the last step of a case that has not ended is
+    undone, by someone who may record it (`may_record`: a 党委's decision by the 党委's administrator); never the
+    application (it is the case itself), nor a step that ends the case, nor the admission while the 预备党员 it
+    added to the roll is there (that record deleted from the roll first, the admission is undone whole). No
+    query: the page asks it of the last step to offer the form. `scope`: the actor's, when the caller has it."""
+    step = wf.step(row.key) if wf.has(row.key) else None
+    name = step.name if step is not None else row.key
+    if case.is_closed:
+        return _("该案例已结束（%(status)s），已登记的步骤不能撤销。") % {"status": case.get_status_display()}
+    if step is not None and not may_record(actor, case.org, step, scope):
+        return _("“%(step)s”由上级党委管理员登记，也只能由上级党委管理员撤销。") % {"step": name}
+    last = rows[-1]
+    if last.pk != row.pk:
+        return _(
+            "只能撤销最后一步记录（“%(last)s”，%(date)s）。如需更正更早的步骤，请从最后一步起逐步撤销，"
+            "再按正确的日期重新登记。"
+        ) % {"last": step_label(wf, last.key), "date": f"{last.date:%Y-%m-%d}"}
+    if row.key == wf.steps[0].key:
+        withdraw = next((s for s in wf.steps if s.effect == "cancel" and case.stage in s.stages), None)
+        if withdraw is None:
+            return _("“%(step)s”是本案例的第一步，不能撤销。") % {"step": name}
+        return _(
+            "“%(step)s”是本案例的第一步，不能撤销。如整个案例登记有误，请登记“%(withdraw)s”并写明原因，"
+            "再按正确的信息重新登记入党申请。"
+        ) % {"step": name, "withdraw": withdraw.name}
+    if step is not None and step.closes_case:
+        return _("“%(step)s”已结束本案例，不能撤销。") % {"step": name}
+    if step is not None and step.effect == "create_member" and case.member_id is not None:
+        return _(
+            "“%(step)s”已将%(name)s作为预备党员登记到党员名册，不能直接撤销，以免案例与党员名册不一致。"
+            "如确属误录，请先在“党员信息”中删除该预备党员记录，再撤销本步记录并重新登记。"
+        ) % {"step": name, "name": case.name}
+    return None
+
+
+def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None = None) -> DevelopmentCase:
+    """Deletes the last recorded step of a case that has not ended, recorded by mistake (撤销误录: a wrong date,
+    the wrong step), so that it can be recorded again correctly; refused as `undo_refusal` says. The case gets
+    back what the step changed: the stage it moved to, the end of probation it extended. Audited (the step's
+    name, date and data, and the `reason`, at least UNDO_REASON_MIN characters) on the branch's path, with the
+    case's own change when there is one. Returns the case as it is now."""
+    wf = workflow or load_workflow()
+    reason = " ".join((reason or "").split())
+    if len(reason) < UNDO_REASON_MIN:
+        raise ServiceError(_("请写明撤销原因（不少于%(n)s个字）。") % {"n": UNDO_REASON_MIN}, field="reason")
+    with transaction.atomic():
+        case = (
+            DevelopmentCase.objects.select_for_update(of=("self",)).select_related("org").get(pk=step.case_id)
+        )
+        require_org(actor, case.org, _("该党支部不在您的管理范围内，未撤销。"))
+        rows = list(
+            case.steps.select_related("approver_org")
+            .prefetch_related("contacts", "sponsors")
+            .order_by("date", "id")
+        )
+        row = next((r for r in rows if r.pk == step.pk), None)
+        if row is None:
+            raise ServiceError(_("该步骤记录已不存在，可能已被撤销。"))
+        refusal = undo_refusal(wf, case, rows, row, actor)
+        if refusal:
+            raise ServiceError(refusal)
+        definition = wf.step(row.key) if wf.has(row.key) else None
+        name = definition.name if definition is not None else row.key
+        fields = _undone_fields(definition)
+        recorded, remaining = _replayed(wf, rows), _replayed(wf, rows[:-1])
+        if any(recorded[f] != getattr(case, f) for f in fields) or (
+            definition is not None and definition.moves_to and remaining["stage"] not in definition.stages
+        ):
+            raise ServiceError(
+                _(
+                    "本案例的阶段或预备期与已登记的步骤不一致，不能自动撤销“%(step)s”，请联系上级党委管理员核实。"
+                )
+                % {"step": name}
+            )
+        data = StepData(
+            note=row.note,
+            contacts=list(row.contacts.all()),
+            sponsors=list(row.sponsors.all()),
+            training_days=row.training_days,
+            training_hours=row.training_hours,
+            expected_voters=row.expected_voters,
+            present_voters=row.present_voters,
+            yes_votes=row.yes_votes,
+            extension_months=row.extension_months,
+        )
+        snap = _step_snapshot(row, name, data)
+        if row.imported:
+            snap["imported"] = True
+        audit.record(
+            actor=actor,
+            action="delete",
+            obj=row,
+            object_repr=f"{case.name}：{name}",
+            org_path=case.org.path,
+            before=snap,
+            note=f"撤销误录，原因：{reason}",
+        )
+        row.delete()
+        before = {f: getattr(case, f) for f in fields if getattr(case, f) != remaining[f]}
+        if before:
+            for f in before:
+                setattr(case, f, remaining[f])
+            case.save(update_fields=[*before, "updated_at"])
+            audit.record(
+                actor=actor,
+                action="update",
+                obj=case,
+                org_path=case.org.path,
+                before=before,
+                after={f: getattr(case, f) for f in before},
+                note=f"撤销“{name}”（{row.date:%Y-%m-%d}）",
+            )
+    return case
+
+
+def correct_applicant(
+    *, actor, case: DevelopmentCase, name: str, id_number: str = "", workflow: Workflow | None = None
+) -> list[str]:
+    """Corrects the applicant's 姓名 and 身份证号 typed wrong on a case that has not ended, validated as `open_case`
+    validates them (the number well-formed, on no other live case and not on the roll, the applicant of age on the
+    application's date); a blank `id_number` keeps the number. 性别 and 出生日期 follow the number. A case whose
+    预备党员 is on the roll has that record corrected with it (`members.services.update_member`), so that the two
+    agree. Audited on the branch's path with which fields changed, never a 身份证号. Returns the fields changed
+    (none: nothing is written)."""
+    wf = workflow or load_workflow()
+    name = _valid_name(name)
+    card = _parse_id(id_number) if (id_number or "").strip() else None
+    with transaction.atomic():
+        current = (
+            DevelopmentCase.objects.select_for_update(of=("self",)).select_related("org").get(pk=case.pk)
+        )
+        require_org(actor, current.org, _("该党支部不在您的管理范围内，未更正。"))
+        if current.is_closed:
+            raise ServiceError(
+                _("该案例已结束（%(status)s），不能更正申请人信息。")
+                % {"status": current.get_status_display()}
+            )
+        changed = []
+        if name != current.name:
+            changed.append("name")
+        if card is not None and card.number != current.id_number:
+            changed.append("id_number")
+        if not changed:
+            return []
+        before = {"name": current.name} if "name" in changed else {}
+        current.name = name
+        if card is not None and "id_number" in changed:
+            current.id_number_hash = _check_person_free(
+                card, exclude_pk=current.pk, exclude_member=current.member_id
+            )
+            current.id_number, current.sex, current.birth_date = card.number, card.sex, card.birth_date
+            check_data(
+                wf.steps[0], StepData(), current.applied_on, current
+            )  # of age on the application's date
+        current.save(update_fields=["name", "id_number", "id_number_hash", "sex", "birth_date", "updated_at"])
+        after: dict[str, Any] = {"name": current.name} if "name" in changed else {}
+        after["corrected"] = changed
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=current,
+            org_path=current.org.path,
+            before=before,
+            after=after,
+            note="更正申请人" + "、".join(_CORRECTED_LABELS[f] for f in changed),
+        )
+        if current.member_id is not None:
+            member_data: dict[str, Any] = {"name": current.name}
+            if "id_number" in changed:
+                member_data["id_number"] = current.id_number
+            update_member(actor=actor, member=current.member, data=member_data)
+    case.refresh_from_db()
+    return changed
+
+
+_CORRECTED_LABELS = {"name": "姓名", "id_number": "身份证号"}  # the audit note (stored, as recorded)
 
 
 def _apply_effect(

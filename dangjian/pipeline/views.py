@@ -28,9 +28,18 @@ from dangjian.orgs.selectors import visible_org, wide_scope
 from dangjian.orgs.widgets import OrgSearchSelect
 from dangjian.pipeline import selectors
 from dangjian.pipeline.approvers import approver_problem
-from dangjian.pipeline.forms import ApproverForm, CaseForm, StepForm
-from dangjian.pipeline.progress import available, next_steps, primary, state_of
-from dangjian.pipeline.services import StepData, may_record, open_case, record_step, set_approver
+from dangjian.pipeline.forms import ApplicantForm, ApproverForm, CaseForm, StepForm, UndoStepForm
+from dangjian.pipeline.progress import available, next_steps, primary, state_of, step_label
+from dangjian.pipeline.services import (
+    StepData,
+    correct_applicant,
+    may_record,
+    open_case,
+    record_step,
+    set_approver,
+    undo_refusal,
+    undo_step,
+)
 from dangjian.pipeline.workflow import load_workflow
 
 
@@ -264,6 +273,17 @@ def case_detail(request, pk: int):
             form = _step_form(request, case, step)
     names = {s.key: s.name for s in wf.steps}
     with_approver = {s.key for s in wf.steps if s.approver is not None}
+    # 撤销本步记录: the last step, when the service would undo it; the admission's refusal says what to do instead
+    last = steps[-1] if steps else None
+    undo_form = undo_hint = None
+    if last is not None and not case.is_closed:
+        refusal = undo_refusal(wf, case, steps, last, request.user, scope)
+        if refusal is None:
+            undo_form = UndoStepForm()
+        elif (
+            wf.has(last.key) and wf.step(last.key).effect == "create_member" and permitted(wf.step(last.key))
+        ):
+            undo_hint = refusal
     approver_form = None
     approved = next((s for s in steps if s.key in with_approver), None)
     if approved is not None and permitted(wf.step(approved.key)):
@@ -283,6 +303,9 @@ def case_detail(request, pk: int):
             "records": [(s, names.get(s.key, s.key)) for s in steps],
             "with_approver": with_approver,
             "approver_form": approver_form,
+            "undo": last if undo_form or undo_hint else None,
+            "undo_form": undo_form,
+            "undo_hint": undo_hint,
             "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,
@@ -320,3 +343,86 @@ def step_approver(request, pk: int, step: int):
         messages.success(request, _("已登记审批党组织。"))
         _approver_warning(request, case, form.chosen())
     return redirect("pipeline:detail", case.pk)
+
+
+@admin_required
+@require_POST
+def step_undo(request, pk: int, step: int):
+    """Undoes the case's last recorded step (撤销误录), with the reason the form asks for; back to the case page,
+    with the refusal (not the last step, the case ended, a step that cannot be undone) as a message."""
+    case = selectors.visible_case(request.user, pk)
+    if case is None:
+        raise Http404
+    row = case.steps.filter(pk=step).first()
+    if row is None:  # undone already (a second click): nothing to do
+        messages.info(request, _("该步骤记录已不存在，可能已被撤销。"))
+        return redirect("pipeline:detail", case.pk)
+    form = UndoStepForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.first_error())
+        return redirect("pipeline:detail", case.pk)
+    name = step_label(load_workflow(), row.key)
+    try:
+        undo_step(actor=request.user, step=row, reason=form.cleaned_data["reason"])
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已撤销“%(step)s”（%(date)s）的记录，可按正确的信息重新登记。")
+            % {"step": name, "date": f"{row.date:%Y-%m-%d}"},
+        )
+    return redirect("pipeline:detail", case.pk)
+
+
+@never_cache
+@sensitive_post_parameters("id_number")
+@admin_required
+@require_http_methods(["GET", "POST"])
+def applicant(request, pk: int):
+    """Corrects the applicant's 姓名 and 身份证号 typed wrong (the case not ended); the 身份证号 is shown masked and
+    a blank input keeps it."""
+    case = selectors.visible_case(request.user, pk)
+    if case is None:
+        raise Http404
+    if case.is_closed:
+        messages.error(request, _("该案例已结束，不能更正申请人信息。"))
+        return redirect("pipeline:detail", case.pk)
+    masked = case.id_number_masked
+    status = 200
+    if request.method == "POST":
+        form = ApplicantForm(request.POST, masked=masked)
+        if form.is_valid():
+            try:
+                changed = correct_applicant(
+                    actor=request.user,
+                    case=case,
+                    name=form.cleaned_data["name"],
+                    id_number=form.cleaned_data["id_number"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                if changed:
+                    messages.success(request, _("已更正申请人信息。"))
+                else:
+                    messages.info(request, _("信息未作改动。"))
+                return redirect("pipeline:detail", case.pk)
+        status = 400
+    else:
+        form = ApplicantForm(initial={"name": case.name}, masked=masked)
+    return render(
+        request,
+        "pipeline/applicant.html",
+        {
+            "nav": "pipeline",
+            "case": case,
+            "form": form,
+            "branch_url": f"{reverse('pipeline:index')}?org={case.org_id}",
+        },
+        status=status,
+    )

@@ -1340,6 +1340,21 @@ TABLE: dict[str, Row] = {
         },
         data=lambda w: {"approver_org": w.orgs["A"].pk},
     ),
+    "pipeline:step_undo": Row(
+        "login 403 405 405 405 405 405",
+        post="login 403 302 404 404 302+ 404",  # the branch does not undo its 党委's approval
+        kwargs=lambda w: {
+            "pk": w.cases["approved"].pk,
+            "step": w.cases["approved"].steps.get(key="approval").pk,
+        },
+        data=lambda w: {"reason": "审批日期填错"},
+    ),
+    "pipeline:applicant": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=lambda w: {"pk": w.cases["case"].pk},
+        data=lambda w: {"name": "郑甲一更正", "id_number": "11010519491231002X"},
+    ),
     # --- movements
     "movements:index": Row("login 403 200 200 200 200 200"),
     "movements:summary": Row("login 403 200 200 200 200 200"),
@@ -1892,6 +1907,8 @@ NOT_ONCE = {
     "members:reveal": "shows a member's personal data (an audited read), records nothing",
     "dues:collection_day": "a setting: the same day again",
     "pipeline:step_approver": "corrects a recorded step's approving organisation: the same one again",
+    "pipeline:step_undo": "a deletion: a repeat finds nothing to delete",
+    "pipeline:applicant": "an edit: the same values again",
     "training:add_participants": "the chosen members join once: a repeat finds them on the list",
     "talks:pair_end": "ends a pair: a repeat is refused, the pair having ended",
     "evaluations:advance": "moves on from the step the page showed: a repeat is refused, the evaluation having moved on",
