@@ -14,7 +14,7 @@ from django.db.models import Q
 
 from dangjian.meetings.choices import ROSTER_OF_TYPE, Roster
 from dangjian.members.choices import HistoryField
-from dangjian.members.models import Member, MemberHistory
+from dangjian.members.models import Member, MemberHistory, arrived_by_q
 from dangjian.orgs.choices import COMMITTEE_TITLES
 from dangjian.orgs.models import Org, Post
 
@@ -46,7 +46,9 @@ def orgs_on(members: list[Member], on: dt.date) -> dict[int, int]:
 
 
 def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
-    """Members (正式 and 预备) of `org` and its descendants on `on`.
+    """Members (正式 and 预备) of `org` and its descendants on `on`: on the roll then, come into the system by then
+    (a member received by 组织关系转入本系统 is not counted before that date: `members.models.arrived_by_q`), in the
+    subtree then.
 
     Four indexed queries: the subtree's organisations (path prefix), the members who moved into or out of them
     (history by organisation), the candidates — members of the subtree now or moved — by organisation or id, and
@@ -61,6 +63,7 @@ def members_in_subtree(org: Org, on: dt.date) -> list[RosterEntry]:
     )
     candidates = list(
         Member.objects.on_roll(on)
+        .filter(arrived_by_q(on))  # received from outside the system after `on`: not yet on this roll
         .filter(Q(org_id__in=subtree) | Q(pk__in=moved))
         .order_by()
         .only("id", "name", "name_pinyin", "org_id", "confirmed_on")

@@ -271,7 +271,7 @@ class MemberForm(forms.Form):
         else:
             self.fields["org"].help_text = _(
                 "用于更正登记错误或在本支部的党小组之间调整。党员转到其他党组织，请在“党员管理”中发起组织关系转接"
-                "（系统内转接）；转接待接收期间不能在此修改。"
+                "（系统内转接）；转接待接收期间不能在此修改。在原组织担任职务的，须先填写职务的离任日期。"
             )
         self.masked = masked or {}
         for name, value in self.masked.items():

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.pii import EncryptedTextField, mask_id_number, mask_phone
@@ -53,6 +54,23 @@ def on_roll_q(on, prefix: str = "") -> Q:
     return Q(**{f"{prefix}joined_on__lte": on}) & (
         Q(**{f"{prefix}inactive_from__isnull": True}) | Q(**{f"{prefix}inactive_from__gt": on})
     )
+
+
+def arrived_by_q(on) -> Q:
+    """Members who had come into the system by `on`, as `members.timeline.arrival` tells it: those without a record of
+    their 组织关系转入本系统 dated after `on` (a member has at most one: `movements.services.transfer_in` records it as
+    it creates the member). A member received from outside the system is on the roll from their 入党日期
+    (`on_roll_q`) but in one of its organisations only from that date. Movements' transfers are read through their
+    relation to the member (`Member.transfers`), the registry being the layer below movements; a condition on the
+    members' rows (one subquery by member, no query of its own)."""
+    try:
+        transfers = Member._meta.get_field("transfers").related_model
+    except FieldDoesNotExist:  # movements not installed: no such record
+        return Q()
+    if isinstance(transfers, str):  # not resolved (apps not loaded)
+        return Q()
+    later = transfers._default_manager.filter(member=OuterRef("pk"), kind="in", started_on__gt=on)
+    return Q(~Exists(later))
 
 
 def personal_fields(*relations: str) -> list[str]:

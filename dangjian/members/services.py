@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import ProtectedError
+from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import fresh_scope, require_org
@@ -22,7 +22,7 @@ from dangjian.core.pinyin import name_key
 from dangjian.members.choices import Category, Education, HistoryField, WorkStatus
 from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
-from dangjian.orgs.models import Org
+from dangjian.orgs.models import Org, Post, PostTitle
 
 MEMBER_FIELDS = (
     "name",
@@ -295,6 +295,54 @@ def transfer_pending(member: Member) -> bool:
     return transfers is not None and transfers.filter(state="pending").exists()
 
 
+def posts_left_behind(member: Member, target: Org, on: dt.date) -> list[Post]:
+    """The posts `member` still holds after `on` in the organisations they would leave by moving from their
+    organisation to `target` on `on`: those of their organisation, of those below it, and of those above it that
+    do not contain `target` (a 支部委员 moving into a 党小组 of that branch stays 委员), as a 组织关系转接 would end
+    them (movements). One query."""
+    old = member.org
+    held = (
+        Post.objects.filter(member=member)
+        .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=on))
+        .select_related("org")
+        .order_by("org__path", "title", "started_on")
+    )
+    return [
+        p
+        for p in held
+        if (old.path.startswith(p.org.path) or p.org.path.startswith(old.path))
+        and not target.path.startswith(p.org.path)
+    ]
+
+
+def _refuse_posts_left_behind(member: Member, target: Org, on: dt.date) -> None:
+    """A change of organisation on the member form corrects the registry (or moves the member between the 党小组 of
+    their branch): it does not end posts. While the member holds posts in the organisation they leave, it is
+    refused with those posts named; they are ended first (their 离任日期 on the organisation's page), or the member
+    is moved by a 组织关系转接, which ends them."""
+    posts = posts_left_behind(member, target, on)
+    if not posts:
+        return
+    named = [
+        _("%(org)s%(title)s（%(date)s起）")
+        % {
+            "org": p.org.name,
+            "title": choice_label(PostTitle, p.title),
+            "date": f"{p.started_on:%Y-%m-%d}",
+        }
+        for p in posts
+    ]
+    raise ServiceError(
+        _(
+            "%(name)s在原所在组织仍担任%(posts)s，不能在此修改所在组织。请先在组织页面为这些职务填写离任日期"
+            "（不晚于%(date)s；如系登记错误，更正或删除该职务记录），再修改所在组织；如%(name)s转到其他党组织，"
+            "请改为在“党员管理”中发起组织关系转接，接收后其原职务随之终止。"
+        )
+        % {"name": member.name, "posts": enumeration(named), "date": f"{on:%Y-%m-%d}"},
+        field="org",
+    )
+
+
 @transaction.atomic
 def update_member(
     *, actor, member: Member, data: dict[str, Any], effective_on: dt.date | None = None
@@ -313,6 +361,7 @@ def update_member(
                 % {"name": current.name},
                 field="org",
             )
+        _refuse_posts_left_behind(current, clean["org"], effective_on or dt.date.today())
     before_snapshot = member_snapshot(current)
     before = Member(org=current.org, category=current.category, work_status=current.work_status)
     before.org_id = current.org_id

@@ -101,6 +101,16 @@ def allowed_child_types(parent_type: str) -> list[tuple[str, str]]:
     ]
 
 
+# the fields of the organisation form that a 党小组's does not offer
+GROUP_OMITS = (
+    "term_started_on",
+    "term_years",
+    "is_retiree_branch",
+    "setup_approval_ref",
+    "setup_approved_on",
+)
+
+
 class OrgForm(BootstrapMixin, forms.Form):
     code = forms.CharField(label=_("组织编码"), max_length=50)
     name = forms.CharField(label=_("组织名称"), max_length=100)
@@ -199,10 +209,16 @@ class OrgForm(BootstrapMixin, forms.Form):
         if (instance is not None and instance.type == OrgType.XIAOZU) or (
             instance is None and parent is not None and parent.type == OrgType.ZHIBU
         ):
-            # a 党小组 has no term (no 届, no 换届): the fields are not offered
-            del self.fields["term_started_on"], self.fields["term_years"]
+            # a 党小组 has no term (no 届, no 换届), is no 离退休党支部 and has no 组织设置批准: the fields are not
+            # offered (orgs.services refuses them for a 党小组)
+            for name in GROUP_OMITS:
+                del self.fields[name]
         else:
-            self.fields["term_started_on"].widget.attrs["max"] = dt.date.today().isoformat()
+            self.fields["term_started_on"].widget.attrs["max"] = today.isoformat()
+        if not self.fields["dissolved_on"].disabled:
+            self.fields["dissolved_on"].widget.attrs["max"] = today.isoformat()
+        # its help and its refusal are shown beside it, across the form's width (orgs/org_form.html)
+        self.fields["dissolved_on"].widget.attrs["aria-describedby"] = "id_dissolved_on_note"
         self._style()
 
     def service_data(self) -> dict:

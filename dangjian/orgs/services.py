@@ -92,10 +92,15 @@ def _validate(data: dict[str, Any], instance: Org | None) -> None:
     founded, dissolved = data.get("founded_on"), data.get("dissolved_on")
     if founded and dissolved and dissolved < founded:
         errors.setdefault("dissolved_on", []).append(_("撤销日期不能早于成立日期。"))
+    if dissolved and dissolved > dt.date.today() and dissolved != getattr(instance, "dissolved_on", None):
+        # 撤销 is recorded once decided and in effect: a date ahead would close the organisation's lists and
+        # counts before then (checked when entered or changed, like the other dates recorded after the fact)
+        errors.setdefault("dissolved_on", []).append(_("撤销日期不能晚于今天：请在撤销后填写。"))
     years = data.get("term_years")
     if years is not None and not 1 <= years <= 10:
         errors.setdefault("term_years", []).append(_("任期年限应在1至10年之间。"))
     _validate_term(data, instance, errors)
+    _validate_group(data, instance, errors)
     if bool((data.get("setup_approval_ref") or "").strip()) != bool(data.get("setup_approved_on")):
         field = "setup_approved_on" if data.get("setup_approval_ref") else "setup_approval_ref"
         errors.setdefault(field, []).append(_("组织设置的批准文号和批准日期应同时填写。"))
@@ -134,6 +139,26 @@ def _validate_term(data: dict[str, Any], instance: Org | None, errors: dict[str,
         )
     if start and start > dt.date.today():
         errors.setdefault("term_started_on", []).append(_("本届开始日期不能晚于今天：请在换届选举后填写。"))
+
+
+def _validate_group(data: dict[str, Any], instance: Org | None, errors: dict[str, list[str]]) -> None:
+    """A 党小组 is not a 党支部: it is not marked 离退休党支部, and the approval of an organisation's form (组织设置批准:
+    a 党支部 of 50 members or more, a 党总支 of fewer than 50 or 100 and more) does not concern it. Refused when
+    entered or changed, or when an organisation becomes a 党小组, so one recorded earlier can still be edited."""
+    if data.get("type") != OrgType.XIAOZU:
+        return
+    fields = ("is_retiree_branch", "setup_approval_ref", "setup_approved_on", "type")
+    if instance is not None and all(data.get(f) == getattr(instance, f) for f in fields):
+        return
+    if data.get("is_retiree_branch"):
+        errors.setdefault("is_retiree_branch", []).append(
+            _("党小组不是党支部，不能标为离退休党支部：请标在其所属党支部上。")
+        )
+    if (data.get("setup_approval_ref") or "").strip() or data.get("setup_approved_on"):
+        field = (
+            "setup_approval_ref" if (data.get("setup_approval_ref") or "").strip() else "setup_approved_on"
+        )
+        errors.setdefault(field, []).append(_("党小组不填写组织设置批准文号和批准日期。"))
 
 
 def _normalise(data: dict[str, Any]) -> dict[str, Any]:

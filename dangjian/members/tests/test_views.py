@@ -444,7 +444,14 @@ def test_member_detail_is_a_constant_number_of_queries(client, users, tree, make
     for i, org in enumerate([tree.a1, tree.a, tree.a_dz]):
         create_post(
             actor=None,
-            data={"member": member, "org": org, "title": "weiyuan", "started_on": dt.date(2015 + i, 1, 1)},
+            data={
+                "member": member,
+                "org": org,
+                "title": "weiyuan",
+                "started_on": dt.date(2015 + i, 1, 1),
+                # the branch's post is over before the member changes branch (a change leaves none running)
+                "ended_on": dt.date(2020, 1, 1) if org == tree.a1 else None,
+            },
         )
     for org in (tree.a2, tree.a1, tree.a2):
         update_member(actor=users["gongwei"], member=member, data={"org": org})
