@@ -14,13 +14,16 @@ import datetime as dt
 import re
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlencode
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _l
 from pydantic import Field
 
 from dangjian.compliance.facts import OrgFacts
 from dangjian.compliance.periods import Window, required_periods
 from dangjian.compliance.registry import (
+    Link,
     Outcome,
     Params,
     dissolved,
@@ -134,7 +137,25 @@ class NoParams(Params):
     pass
 
 
-@register("dues_base_declared", NoParams, facts=("dues",), label=_l("党费基数申报"))
+def _sheet_link(label):
+    """The compliance page's way to put a failing DUES-* result right: the branch's collection sheet, which names
+    the members without a declared base and leads to each one's declaration and payments."""
+
+    def link(rule, org, status: str) -> Link | None:
+        if status != "fail":
+            return None
+        return Link(f"{reverse('dues:sheet')}?{urlencode({'org': org.id})}", str(label), primary=True)
+
+    return link
+
+
+@register(
+    "dues_base_declared",
+    NoParams,
+    facts=("dues",),
+    label=_l("党费基数申报"),
+    link=_sheet_link(_l("去申报缴费基数")),
+)
 def dues_base_declared(facts: OrgFacts, window: Window, p: NoParams) -> Outcome:
     """Every member (joined by D) has a declared base in force in every month of the window from the month
     they joined; missing: the months in which some member has none. Not applicable once dissolved."""
@@ -200,7 +221,13 @@ class PaidMonthlyParams(Params):
     undeclared: Literal["ignored", "unpaid"] = "ignored"
 
 
-@register("dues_paid_monthly", PaidMonthlyParams, facts=("dues",), label=_l("按月交纳党费"))
+@register(
+    "dues_paid_monthly",
+    PaidMonthlyParams,
+    facts=("dues",),
+    label=_l("按月交纳党费"),
+    link=_sheet_link(_l("去收缴党费")),
+)
 def dues_paid_monthly(facts: OrgFacts, window: Window, p: PaidMonthlyParams) -> Outcome:
     """Every required month (entirely inside the window) that is overdue on D is fully paid (or exempt) by
     every member with a due in it; missing: the months with any unpaid or partly paid member. With
@@ -254,30 +281,78 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: PaidMonthlyParams) -> 
             ),
         )
     missing = sorted(unpaid_by_month)
+    if p.undeclared == "unpaid":
+        return _unpaid_v9(dues, codes, first, window, missing, offsets, unpaid_by_month, undeclared_by_month)
     details = Join(
-        Message.plural(
-            "%(month)s（%(n)s人，其中%(undeclared)s人未登记缴费基数）",
-            month=_label(m),
-            n=unpaid_by_month[m],
-            undeclared=undeclared_by_month[m],
-        )
-        if m in undeclared_by_month
-        else Message.plural("%(month)s（%(n)s人）", month=_label(m), n=unpaid_by_month[m])
-        for m in missing
+        Message.plural("%(month)s（%(n)s人）", month=_label(m), n=unpaid_by_month[m]) for m in missing
     )
-    if undeclared_by_month:
-        text = Message.plural(
-            "%(year)s年有%(n)s个月党员未交清党费（未交、部分交纳或未登记缴费基数而无法确认足额交纳）：%(details)s。",
-            year=window.year,
-            n=len(missing),
-            details=details,
-        )
-    else:
-        text = Message.plural(
+    return Outcome(
+        "fail",
+        Message.plural(
             "%(year)s年有%(n)s个月党员未交清党费（未交或部分交纳）：%(details)s。",
             year=window.year,
             n=len(missing),
             details=details,
+        ),
+        [_label(m) for m in missing],
+    )
+
+
+def _unpaid_v9(
+    dues: DuesFacts,
+    codes: dict[int, str],
+    first: int,
+    window: Window,
+    missing: list[dt.date],
+    offsets: dict[dt.date, int],
+    unpaid: dict[dt.date, int],
+    undeclared: dict[dt.date, int],
+) -> Outcome:
+    """The failure as v9 words it: consecutive months with the same figures in one range ("2026-01~2026-11（每月
+    1人，其中1人未申报缴费基数）", not eleven times the same), and the members concerned named — those unpaid, or
+    without a declared base while members, in some month listed (the months between the first and the last
+    listed are all required, so one search of each member's codes over them finds them)."""
+    groups: list[tuple[dt.date, dt.date, int, int]] = []
+    for m in missing:
+        figures = (unpaid[m], undeclared.get(m, 0))
+        last = groups[-1] if groups else None
+        if last is not None and (last[2], last[3]) == figures and month_index(m) == month_index(last[1]) + 1:
+            groups[-1] = (last[0], m, *figures)
+        else:
+            groups.append((m, m, *figures))
+    parts = []
+    for start, end, n, lacking in groups:
+        months = _label(start) if start == end else f"{_label(start)}~{_label(end)}"
+        if lacking:
+            text = (
+                "%(month)s（%(n)s人，其中%(undeclared)s人未申报缴费基数）"
+                if start == end
+                else "%(month)s（每月%(n)s人，其中%(undeclared)s人未申报缴费基数）"
+            )
+            parts.append(Message.plural(text, month=months, n=n, undeclared=lacking))
+        else:
+            text = "%(month)s（%(n)s人）" if start == end else "%(month)s（每月%(n)s人）"
+            parts.append(Message.plural(text, month=months, n=n))
+    lo, hi = offsets[missing[0]], offsets[missing[-1]] + 1
+    involved = []
+    for member in dues.members:
+        code = codes[member.id]
+        if _UNPAID_RUN.search(code, lo, hi) is not None:
+            involved.append(member)
+            continue
+        since = max(lo, month_index(member.joined_on) - first)
+        if since < hi and _UNDECLARED.search(code, since, hi) is not None:
+            involved.append(member)
+    kw = {"year": window.year, "n": len(missing), "details": Join(parts), "names": names(involved)}
+    if undeclared:
+        text = Message.plural(
+            "%(year)s年有%(n)s个月党员未交清党费（未交、部分交纳，或未申报缴费基数而无法确认足额交纳）："
+            "%(details)s。涉及党员：%(names)s。",
+            **kw,
+        )
+    else:
+        text = Message.plural(
+            "%(year)s年有%(n)s个月党员未交清党费（未交或部分交纳）：%(details)s。涉及党员：%(names)s。", **kw
         )
     return Outcome("fail", text, [_label(m) for m in missing])
 

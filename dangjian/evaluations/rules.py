@@ -40,7 +40,7 @@ from dangjian.core.messages import Message
 from dangjian.evaluations.choices import Rating, Step
 from dangjian.evaluations.models import Evaluation
 from dangjian.meetings.rules import AnnualParams as MeetingAnnualParams
-from dangjian.meetings.rules import annual_meeting, annual_todo, record_link
+from dangjian.meetings.rules import annual_meeting, annual_todo
 
 
 class EvaluationFact(NamedTuple):
@@ -157,7 +157,7 @@ def evaluation_annual(facts: OrgFacts, window: Window, p: AnnualParams) -> Outco
             evidence,
         )
     if found is None:
-        state = Message("尚未开展民主评议党员")
+        state = Message("尚未在平台上开展民主评议党员（测评、评定等次、公示）")
     elif found.completed_on is not None and found.completed_on <= window.as_of:
         state = Message("民主评议党员已完成但没有评定等次")
     else:
@@ -189,13 +189,32 @@ def member_review_todo(facts: OrgFacts, window: Window, p: MeetingAnnualParams, 
     facts=("meetings", "evaluations"),
     evidence="meeting",
     label=_l("民主评议党员（会议记录或平台评议）"),
-    link=record_link,
+    link=_open_link,
 )
 def member_review_annual(facts: OrgFacts, window: Window, p: MeetingAnnualParams) -> Outcome:
+    """As `annual_meeting`, and met by the evaluation of year Y completed by D with grades. While one is under way
+    the result says so (its step), pending until 31 December, failing after as the meeting rule would."""
     outcome = annual_meeting(facts, window, p)
     found = _fact(facts)
-    if outcome.status == "pass" or found is None or not _done(found, window.as_of):
+    if outcome.status == "pass" or found is None:
         return outcome
+    if not _done(found, window.as_of):
+        if outcome.status not in ("pending", "fail"):
+            return outcome
+        evidence = [*outcome.evidence, EvidenceRef("evaluation", found.evaluation_id)]
+        if outcome.status == "pending":
+            text = Message(
+                "待完成：%(year)s年民主评议党员正在平台上进行（%(step)s），走完各步骤并评定等次后即为符合。",
+                year=window.year,
+                step=_step(found),
+            )
+            return Outcome("pending", text, [], evidence)
+        text = Message(
+            "%(year)s年民主评议党员未完成：平台上的评议停在“%(step)s”，也没有民主评议党员会议记录。",
+            year=window.year,
+            step=_step(found),
+        )
+        return Outcome("fail", text, outcome.missing, evidence)
     assert found.completed_on is not None
     return Outcome(
         "pass",

@@ -49,8 +49,10 @@ def test_a_branch_that_declared_no_base_passes_v8_and_fails_v9():
     assert v8.status == "pass" and "均已交清" in str(v8.message)
     v9 = check(9, members, D(Y, 3, 15))
     assert (v9.status, v9.missing) == ("fail", [f"{Y}-01", f"{Y}-02"])
-    assert "2026-01（2人，其中2人未登记缴费基数）" in str(v9.message)
-    assert "未登记缴费基数而无法确认足额交纳" in str(v9.message)
+    assert str(v9.message) == (
+        "2026年有2个月党员未交清党费（未交、部分交纳，或未申报缴费基数而无法确认足额交纳）："
+        "2026-01~2026-02（每月2人，其中2人未申报缴费基数）。涉及党员：党员甲、党员乙。"
+    )
 
 
 def test_v9_counts_a_member_only_from_the_month_they_joined():
@@ -60,20 +62,25 @@ def test_v9_counts_a_member_only_from_the_month_they_joined():
     ]
     v9 = check(9, members, D(Y, 4, 15))
     assert (v9.status, v9.missing) == ("fail", [f"{Y}-03"])
-    assert "2026-03（1人，其中1人未登记缴费基数）" in str(v9.message)
+    assert "：2026-03（1人，其中1人未申报缴费基数）。涉及党员：新党员。" in str(v9.message)
     assert check(8, members, D(Y, 4, 15)).status == "pass"
 
 
 def test_v9_unpaid_and_undeclared_in_one_month_and_a_declared_branch_unchanged():
     members = [person(1, "党员甲", paid_through=1), person(2, "党员乙", bases=())]
     v9 = check(9, members, D(Y, 3, 15))
-    assert "2026-01（1人，其中1人未登记缴费基数）" in str(v9.message)
-    assert "2026-02（2人，其中1人未登记缴费基数）" in str(v9.message)
+    # months of different figures apart; both members named, the one who paid January only as well
+    assert "：2026-01（1人，其中1人未申报缴费基数）、2026-02（2人，其中1人未申报缴费基数）。" in str(
+        v9.message
+    )
+    assert str(v9.message).endswith("涉及党员：党员甲、党员乙。")
     declared = [person(1, "党员甲", paid_through=2), person(2, "党员乙", paid_through=1)]
     for version in (8, 9):
         outcome = check(version, declared, D(Y, 3, 15))
         assert (outcome.status, outcome.missing) == ("fail", [f"{Y}-02"])
-        assert "未登记缴费基数" not in str(outcome.message)
+        assert "未申报缴费基数" not in str(outcome.message)
+    assert str(check(9, declared, D(Y, 3, 15)).message).endswith("2026-02（1人）。涉及党员：党员乙。")
+    assert "涉及党员" not in str(check(8, declared, D(Y, 3, 15)).message)
 
 
 def test_on_the_database_v8_and_v9_side_by_side(tree, branch):
@@ -89,4 +96,17 @@ def test_on_the_database_v8_and_v9_side_by_side(tree, branch):
         (found[version],) = ev.for_rule(RULE)
     assert found[8].status == "pass"
     assert (found[9].status, found[9].missing) == ("fail", [f"{Y}-01", f"{Y}-02"])
-    assert "2026-01（1人，其中1人未登记缴费基数）" in str(found[9].message)
+    assert "2026-01~2026-02（每月1人，其中1人未申报缴费基数）" in str(found[9].message)
+    assert str(found[9].message).endswith(f"涉及党员：{branch['预备'].name}。")
+
+
+def test_v9_results_lead_to_the_collection_sheet():
+    from dangjian.compliance.registry import REGISTRY
+    from dangjian.compliance.tests.builders import facts as org_facts
+
+    org = org_facts().ref
+    for rule_id, label in (("DUES-PAID-MONTHLY", "去收缴党费"), ("DUES-BASE-DECLARED", "去申报缴费基数")):
+        rule = load_ruleset(9).rule(rule_id)
+        link = REGISTRY[rule.check].link(rule, org, "fail")
+        assert link.label == label and link.url == f"/dues/?org={org.id}"
+        assert REGISTRY[rule.check].link(rule, org, "pass") is None

@@ -60,7 +60,7 @@ def test_the_rules_are_in_the_latest_rulebook():
 
 def test_a_branch_without_an_evaluation_is_pending_then_fails_at_the_years_end(branch):
     pending = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 6, 30))
-    assert pending.status == "pending" and "尚未开展民主评议党员" in str(pending.message)
+    assert pending.status == "pending" and "尚未在平台上开展民主评议党员" in str(pending.message)
     failed = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31))
     assert failed.status == "fail" and failed.missing == [str(Y)]
     assert result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 12, 31)).status == "not_applicable"
@@ -85,7 +85,7 @@ def test_an_open_evaluation_is_pending_at_its_step_and_no_second_todo(branch):
     }
     assert result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31)).status == "fail"
     # as of a day before it was opened, there was none
-    assert "尚未开展" in str(result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 2, 1)).message)
+    assert "尚未在平台上开展" in str(result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 2, 1)).message)
 
 
 def test_a_completed_evaluation_passes_from_its_completion_day(branch):

@@ -46,7 +46,15 @@ def test_v9_an_unfinished_evaluation_is_as_v8_and_its_todo_is_the_work_list(bran
         actor=branch.admin, org=branch.org, year=Y, opened_on=D(Y, 3, 1), organ="assembly"
     )
     run_to(ev, "voting", branch.admin, D(Y, 4, 1))
-    assert found(branch.org, 9, D(Y, 12, 31)).status == found(branch.org, 8, D(Y, 12, 31)).status == "fail"
+    # under way: said so, with the evaluation as evidence; failing at the year's end as v8 does
+    pending = found(branch.org, 9, D(Y, 6, 30))
+    assert pending.status == "pending" and EvidenceRef("evaluation", ev.pk) in pending.evidence
+    assert str(pending.message) == (
+        f"待完成：{Y}年民主评议党员正在平台上进行（党员互评和民主测评），走完各步骤并评定等次后即为符合。"
+    )
+    failed = found(branch.org, 9, D(Y, 12, 31))
+    assert found(branch.org, 8, D(Y, 12, 31)).status == failed.status == "fail"
+    assert failed.missing == [str(Y)] and "停在“党员互评和民主测评”" in str(failed.message)
     due = {i.rule.id for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(Y, 6, 30))}
     assert RULE not in due  # the open evaluation is on the work list at its step
 
@@ -72,3 +80,14 @@ def test_v9_a_meeting_of_the_type_still_satisfies_it_and_both_are_evidence(branc
     assert v9.status == "pass" and v9.evidence == [EvidenceRef("meeting", meeting.pk)]
     assert f"（{Y}-02-01）" in str(v9.message)
     assert found(branch.org, 8, D(Y, 12, 31)).status == "pass"
+
+
+def test_v9_leads_to_the_evaluation_and_v8_to_recording_a_meeting(branch):
+    from dangjian.compliance.registry import REGISTRY
+
+    v8, v9 = load_ruleset(8).rule(RULE), load_ruleset(9).rule(RULE)
+    org = branch.org
+    assert "/meetings/new/" in REGISTRY[v8.check].link(v8, org, "pending").url
+    link = REGISTRY[v9.check].link(v9, org, "pending")
+    assert "/evaluations/" in link.url and link.label == "去开展民主评议"
+    assert REGISTRY[v9.check].link(v9, org, "pass") is None
