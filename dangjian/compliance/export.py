@@ -14,6 +14,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.compliance import reading, selectors
 from dangjian.compliance.evaluator import Evaluation
 from dangjian.compliance.forms import EvaluationForm
+from dangjian.compliance.plain import plain_basis
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core import xlsx
 from dangjian.core.downloads import Counted
@@ -37,9 +38,14 @@ XLSX_HEADERS = (
 )
 
 
-def write_xlsx(evaluation: Evaluation, target: str | IO[bytes], progress: Progress = no_progress) -> int:
-    """One row per result on the first sheet; the ruleset, year and date on a second sheet. Returns the rows."""
+def write_xlsx(
+    evaluation: Evaluation, target: str | IO[bytes], progress: Progress = no_progress, *, plain: bool = False
+) -> int:
+    """One row per result on the first sheet; the ruleset, year and date on a second sheet. Returns the rows.
+    With `plain` the 依据 column is the basis in plain words (compliance.plain), as the pages show it to everyone
+    but the 工委管理员: without the reference codes and research remarks."""
     rs = evaluation.ruleset
+    bases = {rule.id: plain_basis(rule.basis) if plain else rule.basis for rule in rs.rules}
     # kept results with the same message share its object: each is rendered once
     rendered: dict[int, str] = {}
 
@@ -55,7 +61,7 @@ def write_xlsx(evaluation: Evaluation, target: str | IO[bytes], progress: Progre
                 r.rule.id,
                 r.rule.title,
                 r.rule.clause,
-                r.rule.basis,
+                bases.get(r.rule.id, r.rule.basis),
                 SEVERITY_LABELS[r.rule.severity],
                 r.org.code,
                 r.org.name,
@@ -104,7 +110,7 @@ def build_export(user, query: QueryDict, progress: Progress) -> Made:
     form, orgs, root = _scope(user, query)
     evaluation, _meta = reading.results(form, orgs)
     buffer = io.BytesIO()
-    rows = write_xlsx(evaluation, buffer, progress)
+    rows = write_xlsx(evaluation, buffer, progress, plain=not selectors.shows_provenance(scope_for(user)))
     name = f"合规检查-{evaluation.year}"
     if root is not None:
         name += f"-{root.code}"

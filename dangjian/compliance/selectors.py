@@ -509,3 +509,12 @@ def rule_views(ruleset: Ruleset, clause_texts: dict[str, str]) -> list[RuleView]
             )
         )
     return views
+
+
+def shows_provenance(scope) -> bool:
+    """Whether a user reads the research behind the rules (reference codes, confidence, parameter keys,
+    checksums): the 工委管理员, who maintains the rulebook. Everyone else reads the rules in plain words, on the
+    pages and in the export."""
+    from dangjian.accounts.choices import Role
+
+    return bool(scope.is_superuser or Role.GONGWEI_ADMIN in scope.roles())

@@ -15,7 +15,6 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from dangjian.accounts.choices import Role
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required
 from dangjian.compliance import kept, reading, selectors
@@ -174,6 +173,6 @@ def rules(request):
             "rules": selectors.rule_views(ruleset, all_clauses()),
             # the research behind the rules (reference codes, confidence, parameter keys, checksums) is for
             # the 工委管理员, who maintains the rulebook; everyone else reads the rules in plain words
-            "provenance": scope.is_superuser or Role.GONGWEI_ADMIN in scope.roles(),
+            "provenance": selectors.shows_provenance(scope),
         },
     )

@@ -359,6 +359,21 @@ def test_export_is_one_row_per_result_of_the_users_scope(client, users, tree):
     assert {r[5] for r in rows[1:]} == {"A", "A1", "A1G1", "A2"}
     theme = next(r for r in rows[1:] if r[0] == "MTG-THEME-DAY-MONTHLY" and r[5] == "A2")
     assert theme[8] == "不符合" and theme[9] == "2026-01、2026-02、2026-03"
+    # the 依据 in plain words, as the pages show it to a 党委管理员: no reference codes nor research remarks
+    bases = {r[0]: r[3] for r in rows[1:]}
+    assert bases["MTG-MEMBER-REVIEW-ANNUAL"] == "《中国共产党支部工作条例（试行）》第十八条"
+    assert not [b for b in bases.values() if re.search(r"[A-Z]{2,}-\d+|条号|待核", b)]
+
+
+def test_the_gongwei_admins_export_keeps_the_research_behind_the_rules(client, users, tree):
+    login(client, users["gongwei"])
+    rows = list(
+        load_workbook(io.BytesIO(client.get(reverse("compliance:export"), PARAMS).content))
+        .worksheets[0]
+        .iter_rows(values_only=True)
+    )
+    basis = next(r[3] for r in rows[1:] if r[0] == "MTG-MEMBER-REVIEW-ANNUAL")
+    assert basis == "《中国共产党支部工作条例（试行）》第十八条（BR-16，条号推定）"
 
 
 def test_export_of_a_subtree_names_it(client, users, tree):
