@@ -95,6 +95,12 @@ def record_term_adjustment(
     term_end = org.term_end
     if term_end is None:
         raise ServiceError(_("该组织未登记本届开始日期（或成立日期），无法计算届满日期。"), field="org")
+    if org.term_start is not None and approved_on < org.term_start:
+        # an approval of this term's adjustment cannot predate the term (2020 typed for 2026)
+        raise ServiceError(
+            _("批准日期早于本届开始日期 %(date)s，请核对批准日期。") % {"date": f"{org.term_start:%Y-%m-%d}"},
+            field="approved_on",
+        )
     limit = p.max_adjust_months
     if kind == AdjustmentKind.POSTPONE:
         if new_due_on <= term_end:
@@ -680,6 +686,21 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
             raise ServiceError(_("批准日期不能早于选举日期。"), field="approved_on")
         if approved_on > dt.date.today():
             raise ServiceError(_("批准日期不能晚于今天：请在上级党组织批准后登记。"), field="approved_on")
+        later = (
+            Election.objects.filter(org=org, held_on__gt=election.held_on, approved_on__isnull=False)
+            .order_by("-held_on")
+            .first()
+        )
+        if later is not None:
+            # the later election's approval opened the term in force and its committee's posts: approving an
+            # earlier one now would reopen posts since ended and move the term back
+            raise ServiceError(
+                _(
+                    "本组织%(date)s的选举结果已经批准，现任一届和委员职务按那次选举登记；更早的这次选举只作记录，"
+                    "不能再登记批准。"
+                )
+                % {"date": f"{later.held_on:%Y-%m-%d}"}
+            )
         elected = list(election.candidates.filter(elected=True).select_related("member").order_by("pk"))
         if not elected:
             raise ServiceError(_("本次选举没有人当选，无需批准；请另行选举。"))
@@ -701,9 +722,10 @@ def approve_result(*, actor, election: Election, approved_on: dt.date, approving
 
 def _record_posts(actor, org: Org, elected: list[Candidate], approved_on: dt.date) -> None:
     """The committee from `approved_on`. A member elected to the post they hold keeps that post as it is (the
-    任职日期 stays: a re-election neither ends it nor starts another; an end date set for it is cleared), as does
-    one whose post was already recorded from a later date; every other committee post held on `approved_on`
-    ends then; the other elected take their posts from `approved_on`."""
+    任职日期 stays: a re-election neither ends it nor starts another; a 离任日期 recorded for it after
+    `approved_on` stays too — they were re-elected, then left), as does one whose post was already recorded from
+    a later date; every other committee post held on `approved_on` ends then; the other elected take their posts
+    from `approved_on`."""
     posts = list(
         Post.objects.filter(org=org, title__in=COMMITTEE_TITLES)
         .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=approved_on))
@@ -726,9 +748,6 @@ def _record_posts(actor, org: Org, elected: list[Candidate], approved_on: dt.dat
                 % {"name": post.member.name, "title": choice_label(PostTitle, post.title)}
             )
         update_post(actor=actor, post=post, data={"ended_on": approved_on})
-    for post in kept.values():
-        if post.ended_on is not None and post.started_on <= approved_on:
-            update_post(actor=actor, post=post, data={"ended_on": None})
     for c in elected:
         if (c.member_id, c.title) not in kept:
             create_post(

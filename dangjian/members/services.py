@@ -399,7 +399,10 @@ def delete_member(*, actor, member: Member) -> None:
         current.delete()
     except ProtectedError as exc:  # records of other apps keep the member (党费, 参训, 谈心谈话 …)
         kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
-        raise ServiceError(_("该党员有%(kinds)s记录，不能删除。") % {"kinds": enumeration(kinds)}) from None
+        raise ServiceError(
+            _("该党员已有以下记录：%(kinds)s，不能删除；确属误录的，请先删除这些记录。")
+            % {"kinds": enumeration(kinds)}
+        ) from None
 
 
 def unknown_member_choice() -> str:

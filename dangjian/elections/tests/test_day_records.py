@@ -230,7 +230,7 @@ def test_approving_a_re_election_keeps_the_posts_of_those_re_elected(tree, a1_vo
     secretary = post(v[0], tree.a1, "shuji", dt.date(2023, 9, 10))  # re-elected 书记
     deputy = post(v[1], tree.a1, "fushuji", D)  # recorded after the election, before its approval
     organiser = post(v[2], tree.a1, "zuzhi", approved)  # recorded from the approval's date
-    member = post(v[3], tree.a1, "weiyuan", dt.date(2023, 9, 10), dt.date(2026, 12, 31))  # a term end set
+    member = post(v[3], tree.a1, "weiyuan", dt.date(2023, 9, 10), dt.date(2026, 12, 31))  # a 离任 recorded
     leaving = post(v[5], tree.a1, "zuzhi", dt.date(2023, 9, 10))  # not elected again
     changed = post(v[6], tree.a1, "weiyuan", dt.date(2023, 9, 10))  # elected to another post
     e = record_election(
@@ -265,7 +265,8 @@ def test_approving_a_re_election_keeps_the_posts_of_those_re_elected(tree, a1_vo
         organiser.pk: (approved, None),
     }
     member.refresh_from_db()
-    assert (member.started_on, member.ended_on) == (dt.date(2023, 9, 10), None)
+    # re-elected, and the 离任 recorded after the approval's day stays: the approval does not undo it
+    assert (member.started_on, member.ended_on) == (dt.date(2023, 9, 10), dt.date(2026, 12, 31))
     # one post each for the re-elected: none ended and started again, none twice
     for m, title in ((v[0], "shuji"), (v[1], "fushuji"), (v[2], "zuzhi"), (v[3], "weiyuan")):
         assert Post.objects.filter(member=m, org=tree.a1, title=title).count() == 1
@@ -273,6 +274,9 @@ def test_approving_a_re_election_keeps_the_posts_of_those_re_elected(tree, a1_vo
     changed.refresh_from_db()
     assert leaving.ended_on == approved and changed.ended_on == approved
     assert Post.objects.get(member=v[6], title="xuanchuan").started_on == approved
+    assert (v[3].pk, "weiyuan") not in {
+        (p.member_id, p.title) for p in Post.objects.current(dt.date(2027, 1, 1)).filter(org=tree.a1)
+    }
     current = {(p.member_id, p.title) for p in Post.objects.current(approved).filter(org=tree.a1)}
     assert current == {
         (v[0].pk, "shuji"),
@@ -351,3 +355,57 @@ def test_a_postponement_approved_after_today_is_refused(tree, a1_voters, users, 
         reason="机构改革",
     )
     assert today.approved_on == dt.date.today()
+
+
+def test_an_earlier_election_cannot_be_approved_after_a_later_one(tree, a1_voters, users):
+    def assembly(day):
+        return record_election(
+            actor=None,
+            org=tree.a1,
+            held_on=day,
+            form="assembly",
+            present=10,
+            seats=3,
+            ballots_issued=10,
+            ballots_returned=10,
+            candidates=cands(a1_voters[:4], (9, 8, 7, 2)),
+        )
+
+    earlier, later = assembly(dt.date(2026, 6, 1)), assembly(D)
+    approve_result(actor=users["dangwei_a"], election=later, approved_on=D, approving_body="甲委机关党委")
+    tree.a1.refresh_from_db()
+    posts = sorted(Post.objects.filter(org=tree.a1).values_list("pk", "started_on", "ended_on"))
+    events = AuditEvent.objects.count()
+    with pytest.raises(ServiceError) as refused:
+        approve_result(
+            actor=users["dangwei_a"],
+            election=earlier,
+            approved_on=dt.date(2026, 6, 5),
+            approving_body="甲委机关党委",
+        )
+    assert "2026-09-01的选举结果已经批准" in refused.value.message
+    earlier.refresh_from_db()
+    before_term = tree.a1.term_started_on
+    tree.a1.refresh_from_db()
+    assert earlier.approved_on is None and tree.a1.term_started_on == before_term == D
+    assert sorted(Post.objects.filter(org=tree.a1).values_list("pk", "started_on", "ended_on")) == posts
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_term_adjustment_approved_before_the_term_began_is_refused(tree, users):
+    from dangjian.orgs.models import Org
+
+    Org.objects.filter(pk=tree.a1.pk).update(term_started_on=dt.date(2026, 1, 10))
+    tree.a1.refresh_from_db()
+    with pytest.raises(ServiceError) as refused:
+        record_term_adjustment(
+            actor=users["dangwei_a"],
+            org=tree.a1,
+            kind="postpone",
+            approved_on=dt.date(2020, 1, 5),
+            approving_body="甲委机关党委",
+            new_due_on=dt.date(2029, 3, 1),
+            reason="机构改革",
+        )
+    assert refused.value.field == "approved_on" and "早于本届开始日期 2026-01-10" in refused.value.message
+    assert not TermAdjustment.objects.exists()
