@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction
 from typing import Literal
 
@@ -55,6 +56,7 @@ class EvaluationParams(BaseModel):
     min_ballots_for_tallies: Count  # per-person tallies shown only from this many ballots
     rectify_months: Count  # 限期改正: the default period after the grade (DISP-04)
     rectify_months_max: Count  # … and the longest (DISP-04)
+    publicity_working_days: Count  # the 公示 lasts at least this many working days before it may end
 
     @model_validator(mode="after")
     def _rectify_within_max(self) -> EvaluationParams:
@@ -65,6 +67,17 @@ class EvaluationParams(BaseModel):
 
 def load_params() -> EvaluationParams:
     return rulefiles.load(FILE_NAME, EvaluationParams, error=EvaluationParamsError)
+
+
+def publicity_ends(published_on: dt.date, params: EvaluationParams) -> dt.date:
+    """The first day the 公示 begun on `published_on` may end: `publicity_working_days` working days after it
+    (Monday to Friday; public holidays are not known — counted as the 发展党员 workflow counts its delays)."""
+    day, left = published_on, params.publicity_working_days.value
+    while left > 0:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            left -= 1
+    return day
 
 
 def excellent_cap(graded: int, share: Fraction) -> int:

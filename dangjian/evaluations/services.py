@@ -35,7 +35,13 @@ from dangjian.evaluations.choices import (
     Step,
 )
 from dangjian.evaluations.models import Evaluation, Participant, Participation, Tally
-from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
+from dangjian.evaluations.params import (
+    excellent_cap,
+    graded_of,
+    load_params,
+    publicity_ends,
+    voters_of,
+)
 from dangjian.meetings.roster import members_in_subtree
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
@@ -258,9 +264,11 @@ def open_for_branches(*, actor, org: Org, year: int, opened_on: dt.date, organ: 
 def advance_step(
     *, actor, evaluation: Evaluation, on: dt.date | None = None, expected: str | None = None
 ) -> Evaluation:
-    """Moves the evaluation to its next step. Closing the 测评 (to 组织评定) dates it; 公示 needs every graded
-    participant's grade within the 优秀 cap. `expected`: the step the page showed — a form sent twice, or after
-    someone else moved the evaluation on, is refused instead of skipping a step."""
+    """Moves the evaluation to its next step. Closing the 测评 (to 组织评定) needs at least one ballot, online or
+    on paper, and dates it; 公示 needs every graded participant's grade within the 优秀 cap; ending the 公示
+    (完成) waits `publicity_working_days` working days after it began (`params.publicity_ends`). `expected`:
+    the step the page showed — a form sent twice, or after someone else moved the evaluation on, is refused
+    instead of skipping a step."""
     on = on or dt.date.today()
     with transaction.atomic():
         ev = _locked(evaluation)
@@ -277,6 +285,13 @@ def advance_step(
         if nxt == Step.VOTING:
             _create_tallies(ev)
         elif nxt == Step.GRADING:
+            if not ev.paper_ballots and not Participation.objects.filter(evaluation=ev).exists():
+                raise ServiceError(
+                    _(
+                        "尚未收回任何测评票（网上投票和纸质测评票均为0），不能结束民主测评："
+                        "请组织党员网上投票，或登记收回的纸质测评票。"
+                    )
+                )
             ev.voting_closed_on = on
         elif nxt == Step.PUBLICITY:
             params = load_params()
@@ -288,6 +303,17 @@ def advance_step(
                 )
             ev.published_on = on
         elif nxt == Step.DONE:
+            params = load_params()
+            ends = publicity_ends(ev.published_on, params) if ev.published_on else on
+            if on < ends:
+                raise ServiceError(
+                    _("公示期不少于%(n)s个工作日：%(start)s起公示，%(end)s起才能结束公示。")
+                    % {
+                        "n": params.publicity_working_days.value,
+                        "start": f"{ev.published_on:%Y-%m-%d}",
+                        "end": f"{ends:%Y-%m-%d}",
+                    }
+                )
             ev.completed_on = on
         ev.step = nxt
         ev.save()

@@ -35,7 +35,7 @@ from dangjian.evaluations.forms import (
     own_self_form,
 )
 from dangjian.evaluations.models import Evaluation, Participant
-from dangjian.evaluations.params import excellent_cap, graded_of, load_params, voters_of
+from dangjian.evaluations.params import excellent_cap, graded_of, load_params, publicity_ends, voters_of
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import list_picker_orgs, visible_org, wide_scope
@@ -213,6 +213,8 @@ def detail(request, pk):
     tallies = results.tallies()
     graded = graded_of(people, params)
     index = STEP_ORDER.index(ev.step)
+    ends = publicity_ends(ev.published_on, params) if ev.published_on else None
+    today = dt.date.today()
     context = {
         "nav": "evaluations",
         "ev": ev,
@@ -231,6 +233,15 @@ def detail(request, pk):
         "n_graded": len(graded),
         "cap": excellent_cap(len(graded), params.excellent_share.fraction),
         "params": params,
+        "publicity_ends": ends,  # the first day the 公示 may end
+        # why the next step is not offered yet (the service refuses it): no ballot at all, or the 公示 not over
+        "advance_wait": (
+            "ballots"
+            if ev.step == Step.VOTING and not voted and not ev.paper_ballots
+            else "publicity"
+            if ev.step == Step.PUBLICITY and ends is not None and today < ends
+            else ""
+        ),
     }
     return render(request, "evaluations/detail.html", context)
 

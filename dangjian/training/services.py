@@ -1,8 +1,10 @@
 """培训与学习 use cases: validate, check scope inside the transaction, write, record the audit event.
 
 A training is written by the organisation that records it (`org`); its participants must be within the
-actor's scope too. Study records come from the platforms' exports (`dangjian import study-stats`), one per
-member + platform + period, written again with the same figures they are unchanged."""
+actor's scope too. Its 学时 stay within MAX_HOURS_PER_DAY per day of its span, it has begun by today (no
+planned trainings), and a participant is 已完成 only once it is over. Study records come from the platforms'
+exports (`dangjian import study-stats`), one per member + platform + period, written again with the same
+figures they are unchanged."""
 
 from __future__ import annotations
 
@@ -27,6 +29,10 @@ from dangjian.training.choices import Platform, TrainingLevel
 from dangjian.training.models import Participant, StudyRecord, Training
 
 MAX_TRAINING_HOURS = Decimal("1000")
+# A plausibility bound, not a rule of any regulation: a full training day is counted as 8 学时 at most (the
+# 发展党员 细则 equates 3 days of training with 24 学时), so a training's 学时 may not exceed 8 × its days (first
+# and last day included). It catches a figure typed wrongly (500 for one day), not a policy question.
+MAX_HOURS_PER_DAY = Decimal("8")
 RECORDING_TYPES = (OrgType.GONGWEI, OrgType.DANGZU, OrgType.DANGWEI, OrgType.ZONGZHI, OrgType.ZHIBU)
 
 
@@ -59,7 +65,7 @@ def training_snapshot(t: Training) -> dict[str, Any]:
 
 
 def _validate_training(data: dict[str, Any]) -> dict[str, Any]:
-    clean = {
+    clean: dict[str, Any] = {
         "title": (data.get("title") or "").strip(),
         "organiser": (data.get("organiser") or "").strip(),
         "level": data.get("level") or "",
@@ -86,8 +92,19 @@ def _validate_training(data: dict[str, Any]) -> dict[str, Any]:
         errors.setdefault("hours", []).append(_("学时必须大于 0。"))
     elif hours > MAX_TRAINING_HOURS or hours != hours.quantize(Decimal("0.1")):
         errors.setdefault("hours", []).append(_("学时最多保留一位小数，且不超过 1000。"))
+    if clean["started_on"] and clean["started_on"] > dt.date.today():
+        # no planned trainings: a training is recorded once it has begun (its participants, once it is over)
+        errors.setdefault("started_on", []).append(_("开始日期不能晚于今天：登记的是已经开始的培训。"))
     if clean["started_on"] and clean["ended_on"] and clean["ended_on"] < clean["started_on"]:
         errors.setdefault("ended_on", []).append(_("结束日期不能早于开始日期。"))
+    elif clean["started_on"] and clean["ended_on"] and "hours" not in errors:
+        days = (clean["ended_on"] - clean["started_on"]).days + 1
+        most = MAX_HOURS_PER_DAY * days
+        if hours is not None and hours > most:
+            errors.setdefault("hours", []).append(
+                _("学时不能超过培训天数×%(per_day)s：本次培训%(days)s天，最多%(most)s学时。")
+                % {"per_day": MAX_HOURS_PER_DAY, "days": days, "most": most}
+            )
     if errors:
         first = next(iter(errors.values()))[0]
         raise ServiceError(first, field=next(iter(errors)), errors=errors)
@@ -115,6 +132,12 @@ def _on_roll_during(member: Member, training: Training) -> bool:
     )
 
 
+def has_ended(training: Training, today: dt.date | None = None) -> bool:
+    """Whether the training is over (its last day is today or before): only then may a participant be recorded
+    as having completed it."""
+    return training.ended_on <= (today or dt.date.today())
+
+
 def add_participants(
     *,
     actor,
@@ -123,7 +146,8 @@ def add_participants(
     completed: bool = True,
     certificates: dict[int, str] | None = None,
 ) -> tuple[int, int]:
-    """Adds (or updates) participants; returns (added, updated). All or nothing."""
+    """Adds (or updates) participants; returns (added, updated). All or nothing. 已完成 only once the training
+    is over."""
     members = list(members)
     certificates = certificates or {}
     if not members:
@@ -131,6 +155,14 @@ def add_participants(
     added = updated = 0
     with transaction.atomic():
         require_org(actor, training.org, _("只能为您管理范围内党组织登记的培训添加参训人员。"))
+        if completed and not has_ended(training):
+            raise ServiceError(
+                _(
+                    "培训尚未结束（%(date)s结束），参训人员不能登记为已完成；请先登记为未完成，培训结束后再改为已完成。"
+                )
+                % {"date": f"{training.ended_on:%Y-%m-%d}"},
+                field="completed",
+            )
         require_members(actor, members, "members")  # before any name is shown
         for m in members:
             if not _on_roll_during(m, training):

@@ -31,7 +31,7 @@ from dangjian.training import selectors
 from dangjian.training.forms import TrainingForm
 from dangjian.training.models import Participant, StudyRecord, Training
 from dangjian.training.params import StudyParamsError, load_params
-from dangjian.training.services import add_participants, create_training, remove_participant
+from dangjian.training.services import add_participants, create_training, has_ended, remove_participant
 
 LIST_LIMIT = 200
 ROLLUP_TYPES = (OrgType.GONGWEI, OrgType.DANGWEI, OrgType.ZONGZHI)  # the organisations with a roll-up
@@ -103,8 +103,10 @@ def detail(request, pk: int):
     wanted = as_id(request.GET.get("branch"))
     branch = next((b for b in branches if b.pk == wanted), None)
     candidates = []
+    ended = has_ended(training)
     if branch is not None and can_edit:
-        taken = {p.member_id for p in participants}
+        # once the training is over, a participant recorded 未完成 is offered again, to be recorded 已完成
+        taken = {p.member_id for p in participants if p.completed or not ended}
         candidates = [
             m
             for m in Member.objects.visible_to(request.user)
@@ -121,6 +123,9 @@ def detail(request, pk: int):
         "branches": branches,
         "branch": branch,
         "candidates": candidates,
+        "unfinished": {p.member_id for p in participants if not p.completed},
+        "ended": ended,
+        "pick_all": request.GET.get("pick") == "all",  # 全选 without script: the list again, every box ticked
     }
     return render(request, "training/detail.html", context)
 
@@ -145,7 +150,15 @@ def add(request, pk: int):
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已添加 %(added)d 名参训人员。") % {"added": added + updated})
+        if updated:
+            message = _("已登记 %(n)d 名参训人员（新增 %(added)d 名，更新 %(updated)d 名）。") % {
+                "n": added + updated,
+                "added": added,
+                "updated": updated,
+            }
+        else:
+            message = _("已添加 %(added)d 名参训人员。") % {"added": added}
+        messages.success(request, message)
     url = reverse("training:detail", args=[training.pk])
     branch = as_id(request.POST.get("branch"))
     return redirect(f"{url}?branch={branch}" if branch else url)
@@ -175,13 +188,18 @@ def roster(request, pk: int):
     return render(request, "training/roster.html", context)
 
 
-def _org_choice(request, *, types) -> tuple[QuerySet[Org], Org | None]:
+def _org_choice(request, *, types, fallback=()) -> tuple[QuerySet[Org], Org | None]:
     """The organisations of the page's picker (not evaluated: the picker reads at most ORG_PICKER_ABOVE + 1 of
     them; a 工委管理员's are the city's 3,000) and the chosen one, by default the first (one query); a 404 for an
-    organisation outside them."""
-    orgs = Org.objects.visible_to(request.user).filter(type__in=types).active().order_by("path")
+    organisation outside them. `fallback`: the types offered instead to a user with none of `types` in scope (a
+    支部管理员 on the roll-up sees their own 党支部; one more query, for them only)."""
+    visible = Org.objects.visible_to(request.user).active().order_by("path")
+    orgs = visible.filter(type__in=types)
     wanted = as_id(request.GET.get("org"))
     org = orgs.filter(pk=wanted).first() if wanted else orgs.first()
+    if org is None and fallback and (not wanted or not orgs.exists()):
+        orgs = visible.filter(type__in=fallback)
+        org = orgs.filter(pk=wanted).first() if wanted else orgs.first()
     if wanted and org is None:
         raise Http404
     return orgs, org
@@ -230,7 +248,7 @@ def rollup(request):
     """The 党委's view: per organisation under it, the TRAIN-* results and the members' hours (set-based)."""
     year = parse_year(request.GET.get("year"), dt.date.today().year)
     as_of = _as_of(request.GET.get("as_of"), year)
-    orgs, org = _org_choice(request, types=ROLLUP_TYPES)
+    orgs, org = _org_choice(request, types=ROLLUP_TYPES, fallback=(OrgType.ZHIBU,))
     # one row per organisation, not per member: a 党委's whole range fits on a page up to its own, higher limit
     wide = (
         wide_scope(request.user, org, request.GET, limit=settings.WIDE_ROLLUP_BRANCHES)
@@ -268,6 +286,8 @@ def rollup(request):
     context = {
         "nav": "training",
         "tab": "rollup",
+        # the picker of the 党委 and 党总支, or of a 支部管理员's own 党支部
+        "org_kind": "branch" if org is not None and org.type == OrgType.ZHIBU else "committee",
         "orgs": orgs,
         "org": org,
         "wide": wide,

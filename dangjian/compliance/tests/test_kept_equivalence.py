@@ -102,6 +102,7 @@ def apply(op: str, n: int, tree) -> None:
         targets = [tree.a1, tree.a1g1, tree.a2, tree.b1]
         update_member(actor=None, member=member, data={"org": targets[n % len(targets)]}, effective_on=day(n))
     elif op == "train":
+        ended_on = day(n) + dt.timedelta(days=4)  # five days: up to 40 学时
         training = create_training(
             actor=None,
             data={
@@ -110,11 +111,12 @@ def apply(op: str, n: int, tree) -> None:
                 "level": "county_rotation",
                 "org": member.org,
                 "started_on": day(n),
-                "ended_on": day(n),
+                "ended_on": ended_on,
                 "hours": Decimal(8 + n % 30),
             },
         )
-        add_participants(actor=None, training=training, members=[member], completed=True)
+        # completed once over; a training still running has its participant 未完成
+        add_participants(actor=None, training=training, members=[member], completed=ended_on <= TODAY)
     elif op == "case":
         open_case(
             actor=None, org=orgs[n % 4], name=f"申请人{n}", id_number=unique_id_number(), applied_on=day(n)

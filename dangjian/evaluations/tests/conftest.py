@@ -65,6 +65,13 @@ def advance_to(ev, step, actor):
     return ev
 
 
+def paper_vote(ev, actor, ballots: int = 7):
+    """The branch's 测评 held on paper: `ballots` 测评票 collected, each rating every participant 合格 (the
+    测评 closes only with at least one ballot)."""
+    counts = {p.pk: {"qualified": ballots} for p in ev.participants.all()}
+    return services.record_paper_tallies(actor=actor, evaluation=ev, paper_ballots=ballots, counts=counts)
+
+
 def ballot_of(ev, member, choice="qualified", **overrides):
     """A complete 测评票 of `member`: `choice` for every other participant, `overrides` by member pk."""
     return {

@@ -33,6 +33,9 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
         page.get_by_test_id("advance").click()
         page.wait_for_selector(f"[data-step={step}][aria-current=step]")  # the page after the POST
     assert "网上投票 0/9 人" in page.get_by_test_id("turnout").inner_text()
+    # no ballot yet: the 测评 cannot close, and the page says why
+    assert page.get_by_test_id("advance").is_disabled()
+    assert "尚未收回任何测评票" in page.get_by_test_id("advance-wait").inner_text()
 
     page.set_viewport_size({"width": 390, "height": 844})  # the members vote on their phones
     voters = branch.formal[:5]

@@ -13,6 +13,7 @@ from dangjian.compliance.rulebook import load_ruleset
 from dangjian.evaluations import services
 from dangjian.evaluations.models import Participant
 from dangjian.evaluations.rules import resolve_evaluations
+from dangjian.evaluations.tests.conftest import paper_vote
 from dangjian.orgs.models import Org
 
 pytestmark = pytest.mark.django_db
@@ -36,11 +37,12 @@ def run_to(ev, step: str, actor, on: dt.date):
 
 
 def graded(branch, excellent: int = 3):
-    """甲一's evaluation of Y: opened 1 March, graded 10 May (nine 正式党员, `excellent` of them 优秀), 公示 and
-    completed 1 June."""
+    """甲一's evaluation of Y: opened 1 March, 测评 on paper in April (closed 1 May), graded 10 May (nine 正式党员,
+    `excellent` of them 优秀), 公示 from 11 May, completed 1 June."""
     ev = services.open_evaluation(
         actor=branch.admin, org=branch.org, year=Y, opened_on=D(Y, 3, 1), organ="assembly"
     )
+    paper_vote(run_to(ev, "voting", branch.admin, D(Y, 4, 1)), branch.admin)
     ev = run_to(ev, "grading", branch.admin, D(Y, 5, 1))
     grades = {}
     for p in ev.participants.order_by("pk"):
@@ -48,6 +50,7 @@ def graded(branch, excellent: int = 3):
             grades[p.pk] = "excellent" if excellent > 0 else "qualified"
             excellent -= 1
     services.record_grades(actor=branch.admin, evaluation=ev, grades=grades, on=D(Y, 5, 10))
+    ev = run_to(ev, "publicity", branch.admin, D(Y, 5, 11))
     return run_to(ev, "done", branch.admin, D(Y, 6, 1))
 
 

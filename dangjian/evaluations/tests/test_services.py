@@ -11,8 +11,8 @@ from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.models import AuditEvent
 from dangjian.evaluations import selectors, services
 from dangjian.evaluations.models import Participant, Participation, Tally
-from dangjian.evaluations.params import excellent_cap
-from dangjian.evaluations.tests.conftest import advance_to, ballot_of, state
+from dangjian.evaluations.params import excellent_cap, load_params, publicity_ends
+from dangjian.evaluations.tests.conftest import advance_to, ballot_of, paper_vote, state
 
 pytestmark = pytest.mark.django_db
 TODAY = dt.date.today()
@@ -216,6 +216,8 @@ def test_excellent_cap_is_the_floor_of_one_third(graded, cap):
 
 
 def _grading(branch, opened):
+    """The evaluation at its 组织评定, its 测评 held on paper."""
+    paper_vote(advance_to(opened, "voting", branch.admin), branch.admin)
     return advance_to(opened, "grading", branch.admin)
 
 
@@ -318,8 +320,10 @@ def test_the_facts_say_whether_the_branch_completed_and_how_many_were_graded_exc
     assert list(facts) == [tree.a1.pk]
     f = facts[tree.a1.pk]
     assert (f.step, f.completed_on, f.graded_on, f.graded, f.excellent) == ("grading", None, TODAY, 9, 2)
-    advance_to(ev, "done", branch.admin)
-    assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, TODAY)[tree.a1.pk].completed_on == TODAY
+    ev = advance_to(ev, "publicity", branch.admin)
+    ends = publicity_ends(TODAY, load_params())  # five working days after the 公示 began
+    services.advance_step(actor=branch.admin, evaluation=ev, on=ends)
+    assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, ends)[tree.a1.pk].completed_on == ends
     yesterday = TODAY - dt.timedelta(days=1)
     assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, yesterday) == {}  # opened today
 

@@ -94,3 +94,46 @@ def test_a_secretary_finds_their_training_and_what_is_missing_from_the_menu(
     missing = card.locator("[data-testid=missing]").inner_text()
     assert "已满足" in missing  # the annual rotation training is done
     assert me.id_number not in page.content()
+
+
+def test_a_branch_administrator_ticks_every_member_at_once_on_a_phone(
+    live_server, browser_page, users, tree, make_member, login
+):
+    """On a phone (390 px): 全选 ticks the 23 members offered in place, 全不选 clears them, the count follows, and
+    the list fits the screen; adding them records every one."""
+    day = dt.date.today() - dt.timedelta(days=3)
+    training = create_training(
+        actor=None,
+        data={
+            "title": "党员集中学习培训",
+            "organiser": "甲一支部",
+            "level": "other",
+            "org": tree.a1,
+            "started_on": day,
+            "ended_on": day,
+            "hours": Decimal("4"),
+        },
+    )
+    members = [make_member(tree.a1, name=f"学员{i:02d}") for i in range(23)]
+    page = browser_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("branch_a1")
+    page.goto(f"{live_server.url}/training/{training.pk}/?branch={tree.a1.pk}")
+    boxes = page.locator("[data-testid=add-form] input[name=member]")
+    total = boxes.count()
+    assert total >= 23
+    page.get_by_test_id("pick-all").click()
+    assert page.url.endswith(f"?branch={tree.a1.pk}")  # ticked in place, no reload
+    assert all(boxes.nth(i).is_checked() for i in range(total))
+    assert page.get_by_test_id("pick-count").inner_text() == str(total)
+    page.get_by_test_id("pick-none").click()
+    assert not any(boxes.nth(i).is_checked() for i in range(total))
+    assert page.get_by_test_id("pick-count").inner_text() == "0"
+    boxes.first.check()
+    assert page.get_by_test_id("pick-count").inner_text() == "1"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.get_by_test_id("pick-all").click()
+    page.locator("[data-testid=add-form] button[type=submit]").click()
+    page.wait_for_selector(".alert-success")
+    added = set(training.participants.values_list("member_id", flat=True))
+    assert {m.pk for m in members} <= added and len(added) == total

@@ -16,7 +16,7 @@ def data(tree, make_member, appoint, train):
     sec = make_member(tree.a1, name="新书记")
     appoint(sec, tree.a1, D(2026, 3, 15))
     m = make_member(tree.a1, name="党员甲")
-    train(tree.a, [m], D(2026, 5, 1), hours="30")
+    train(tree.a, [m], D(2026, 5, 1), hours="30", ended_on=D(2026, 5, 4))
     record_study(actor=None, member=m, platform="xuexi", period="2026", points=9000, hours="2.5")
     b = make_member(tree.b1, name="乙党员")
     return sec, m, b

@@ -40,7 +40,7 @@ def test_the_rules_apply_to_the_right_types_and_count_hours(tree, make_member, a
     zz = make_member(tree.b1, name="总支书记")
     appoint(zz, tree.b_zz, D(2019, 1, 1))
     member = make_member(tree.b1, name="党员甲")
-    train(tree.b, [old, member], D(2026, 5, 1), hours="24")
+    train(tree.b, [old, member], D(2026, 5, 1), hours="24", ended_on=D(2026, 5, 3))
     record_study(actor=None, member=member, platform="sh_cadre", period="2026", hours="8")
     ev = evaluate(Org.objects.all(), year=2026, as_of=D(2026, 12, 31), ruleset=load_ruleset(4))
     annual = statuses(ev, "TRAIN-SECRETARY-ANNUAL")

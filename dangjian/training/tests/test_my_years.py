@@ -22,7 +22,7 @@ def test_my_training_offers_its_years_and_words_a_past_year_as_that_year(
     client, tree, make_member, make_user, train
 ):
     member = make_member(tree.a1, name="张晶燕")
-    train(tree.a, [member], D(2026, 5, 10), hours="12")
+    train(tree.a, [member], D(2026, 5, 10), hours="12", ended_on=D(2026, 5, 11))
     record_study(actor=None, member=member, platform="xuexi", period="2024", hours="40")
     client.force_login(make_user("zjy", "member", tree.a1, member=member))
 

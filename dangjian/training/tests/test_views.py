@@ -119,7 +119,7 @@ def test_hours_page_is_alphabetical_with_met_flags_and_bounded_queries(
 ):
     names = ["王五", "李四", "张三"]
     members = [make_member(tree.a1, name=n) for n in names]
-    train(tree.a, members[:1], D(2026, 3, 1), hours="40")
+    train(tree.a, members[:1], D(2026, 3, 1), hours="40", ended_on=D(2026, 3, 5))
     record_study(actor=None, member=members[1], platform="xuexi", period="2026", hours="10")
     login(client, users["dangwei_a"])
     url = reverse("training:hours")
@@ -176,7 +176,7 @@ def test_secretary_page_shows_term_training_and_what_is_missing(
     page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
     assert "甲一支部" in page and "本届任期：2018-03-01 至 2021-03-01" in page
     assert "2026-03-15任职，2026-09-15前未接受集中培训" in page
-    train(tree.a, [sec], D(2026, 9, 15), hours="16")
+    train(tree.a, [sec], D(2026, 9, 15), hours="16", ended_on=D(2026, 9, 16))
     page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
     assert "2026-09-15前未接受集中培训" not in page and "培训0915" in page
 
@@ -185,7 +185,7 @@ def test_my_training_of_a_member_who_is_no_secretary_shows_their_own_hours(
     client, tree, make_member, make_user, train
 ):
     other = make_member(tree.a1, name="普通党员")
-    train(tree.a, [other], D(2026, 5, 10), hours="12")
+    train(tree.a, [other], D(2026, 5, 10), hours="12", ended_on=D(2026, 5, 11))
     record_study(actor=None, member=other, platform="xuexi", period="2026", hours="8.5")
     client.force_login(make_user("pt", "member", tree.a1, member=other))
     page = client.get(reverse("training:secretary"), {"year": 2026, "as_of": "2026-09-15"}).content.decode()
@@ -239,7 +239,7 @@ def test_a_grant_without_descendants_sees_no_branch_hours_or_rollup_rows(
     a2_member = make_member(tree.a2, name="甲二学员")
     sec = make_member(tree.a1, name="甲一书记")
     appoint(sec, tree.a1, D(2020, 1, 1))
-    train(tree.a, [a1_member, a2_member, sec], D(2026, 3, 1), hours="40")
+    train(tree.a, [a1_member, a2_member, sec], D(2026, 3, 1), hours="40", ended_on=D(2026, 3, 5))
     only_a = make_user("only_a", "dangwei_admin", tree.a, include_descendants=False)
     with_desc = make_user("a_all", "dangwei_admin", tree.a)
     hours = reverse("training:hours")
