@@ -683,7 +683,7 @@ def record_paper_tallies(
         c = _locked(campaign)
         require_org(actor, c.owner, _("该述职评议不在您的管理范围内，未登记测评票。"))
         _state_in(c, [State.VOTING])
-        tallies = list(c.tallies.select_related("subject__secretary", "item"))
+        tallies = list(c.tallies.select_related("subject__secretary", "subject__org", "item"))
         sums: dict[tuple[int, int], int] = {}
         for t in tallies:
             value = int(counts.get((t.subject_id, t.item_id), {}).get(t.rating) or 0)
@@ -692,16 +692,18 @@ def record_paper_tallies(
             t.paper = value
             key = (t.subject_id, t.item_id)
             sums[key] = sums.get(key, 0) + value
-        over = sorted(
-            {
-                f"{t.subject.secretary.name}（{t.item.name}）"
-                for t in tallies
-                if sums[(t.subject_id, t.item_id)] > paper_ballots
-            }
-        )
+        # each secretary with their organisation: one secretary may report for two organisations
+        over = {
+            (t.subject_id, t.item_id): t for t in tallies if sums[(t.subject_id, t.item_id)] > paper_ballots
+        }
         if over:
+            named = [
+                _("%(name)s（%(org)s，%(item)s）")
+                % {"name": t.subject.secretary.name, "org": t.subject.org.name, "item": t.item.name}
+                for t in sorted(over.values(), key=lambda t: (t.subject.org.path, t.item.order, t.item_id))
+            ]
             raise ServiceError(
-                _("%(names)s的各等次票数之和超过收回的纸质测评票数。") % {"names": enumeration(over)},
+                _("%(names)s的各等次票数之和超过收回的纸质测评票数。") % {"names": enumeration(named)},
                 field="counts",
             )
         before = snapshot(c)

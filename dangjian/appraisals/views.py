@@ -154,7 +154,10 @@ def detail(request, pk):
     index = STATE_ORDER.index(c.state)
     participants = list(c.participants.select_related("member__org").order_by("member__name"))
     no_date, no_report = services.closing_gaps(people)
-    closing = index + 1 < len(STATE_ORDER) and STATE_ORDER[index + 1] == State.CLOSED
+    following = STATE_ORDER[index + 1] if index + 1 < len(STATE_ORDER) else None
+    # before the 测评 opens and before the closing, the page says who has no 述职日期 or report, so that the move
+    # is confirmed knowing it (closing then needs the "仍然结束" box; the 测评 may open, the gaps filled meanwhile)
+    warned = following in (State.VOTING, State.CLOSED) and bool(no_date or no_report)
     context = {
         "nav": NAV,
         "c": c,
@@ -168,8 +171,9 @@ def detail(request, pk):
         "states": [(s, State(s).label, i < index, i == index) for i, s in enumerate(STATE_ORDER)],
         "next_state": State(STATE_ORDER[index + 1]).label if index + 1 < len(STATE_ORDER) else None,
         "params": load_params(),
-        # before the closing: who has no 述职日期 or no report (closing then needs the "仍然结束" box)
-        "gaps": services.describe_gaps(no_date, no_report) if closing and (no_date or no_report) else "",
+        "gaps": services.describe_gaps(no_date, no_report) if warned else "",
+        "gap_count": len({s.pk for s in [*no_date, *no_report]}),
+        "closing": following == State.CLOSED,
         "no_date": no_date,
         "no_report": no_report,
     }

@@ -62,7 +62,8 @@ def tables(data: dict) -> list[xlsx.Table]:
             u["grade"] or "",
             "是" if u["complete"] else "否（尚有考评人员未评分的指标）",
             weight,
-            cents(Decimal(u["total"]) * weight),
+            # counted in the annual assessment only once every indicator is scored: left empty until then
+            cents(Decimal(u["total"]) * weight) if u["complete"] else None,
         )
         for u in data["units"]
     ]
@@ -92,7 +93,7 @@ def tables(data: dict) -> list[xlsx.Table]:
         for b in data["branches"]
     ]
     return [
-        xlsx.Table("单位考核结果", UNIT_HEADER, units, widths=(24, 16, 10, 10, 14, 12, 16), above=above),
+        xlsx.Table("单位考核结果", UNIT_HEADER, units, widths=(24, 16, 10, 10, 32, 12, 20), above=above),
         xlsx.Table("指标得分", INDICATOR_HEADER, indicators, widths=(24, 10, 10, 30, 18, 8, 8, 60)),
         xlsx.Table("党支部分类定级", BRANCH_HEADER, branches, widths=(14, 24, 20, 14, 10, 50)),
     ]

@@ -256,7 +256,7 @@ class BranchTier:
     score: Decimal | None  # out of 100; None when not evaluated
     tier: str | None
     role: str | None
-    reasons: list[str]  # why a higher tier was not reached
+    reasons: list[str]  # why each higher tier was not reached: "未评为先进：得分 88.00 低于 95 分"
 
 
 def branch_score(scheme: Scheme, failing: Sequence[Failing]) -> tuple[Decimal, list[IndicatorScore]]:
@@ -269,15 +269,29 @@ def branch_score(scheme: Scheme, failing: Sequence[Failing]) -> tuple[Decimal, l
     return (cents(got * HUNDRED / full) if full else HUNDRED), scores
 
 
+# how a reason read in a round frozen before the reasons were worded "未评为先进：…": "先进：得分 88.00 低于 95"
+_BARE_REASON = re.compile(r"^([^：，。（）]+)：(得分 \S+ 低于 [\d.]+|不满足“.*)$")
+
+
+def reworded(reason: str) -> str:
+    """A reason of a branch's tier as the pages show it: one frozen in the earlier wording ("先进：得分 88.00 低于
+    95") reads like a new one ("未评为先进：得分 88.00 低于 95 分"); any other is as it is."""
+    m = _BARE_REASON.match(reason)
+    if m is None:
+        return reason
+    why = m.group(2) + (" 分" if m.group(2).startswith("得分 ") else "")
+    return f"未评为{m.group(1)}：{why}"
+
+
 def tier_of(tiering: Tiering, score: Decimal, failing: Sequence[Failing], as_of: dt.date) -> BranchTier:
     reasons: list[str] = []
     for tier in tiering.tiers:
         if score < tier.min:
-            reasons.append(f"{tier.name}：得分 {score} 低于 {tier.min}")
+            reasons.append(f"未评为{tier.name}：得分 {score} 低于 {tier.min} 分")
             continue
         unmet = [why for ok, why in (condition_met(c, failing, as_of) for c in tier.conditions) if not ok]
         if unmet:
-            reasons.append(f"{tier.name}：" + "；".join(unmet))
+            reasons.append(f"未评为{tier.name}：" + "；".join(unmet))
             continue
         return BranchTier(score, tier.name, tier.role, reasons)
     raise AssertionError("the last tier takes every score")  # the scheme's validator guarantees it

@@ -416,10 +416,15 @@ def current_json(year: int) -> dict:
         key=lambda d: (-Decimal(d["total"]), d["unit"]),
     )
     branches = sorted(
-        (b.data for b in FrozenBranch.objects.filter(round=found).select_related(None)),
+        (frozen_branch(b.data) for b in FrozenBranch.objects.filter(round=found).select_related(None)),
         key=lambda d: d["org"],
     )
     return {"year": year, **meta, "units": units, "branches": branches, "frozen": True}
+
+
+def frozen_branch(data: dict) -> dict:
+    """A branch's entry as frozen at 审定, its reasons worded as the pages word them now (`scoring.reworded`)."""
+    return dict(data, reasons=[scoring.reworded(r) for r in data.get("reasons") or []])
 
 
 def sees_unit(scope, tops: list[Org]) -> bool:

@@ -98,12 +98,21 @@ def _indicator(found: Round, indicator_id: str):
 
 def _points(value: Any, top: Decimal, field: str) -> Decimal:
     try:
-        points = Decimal(str(value)).quantize(Decimal("0.01"))
+        points = Decimal(str(value))
+        if not points.is_finite():
+            raise InvalidOperation
     except (InvalidOperation, ValueError):
         raise ServiceError(_("分数应为数字。"), field=field) from None
     if not Decimal(0) <= points <= top:
         raise ServiceError(_("分数应在 0 到 %(top)s 之间。") % {"top": top}, field=field)
-    return points
+    if points != points.quantize(Decimal("0.01")):
+        raise ServiceError(_("分数最多保留两位小数。"), field=field)
+    return points.quantize(Decimal("0.01"))
+
+
+def claimed_without_contest() -> str:
+    """The refusal of a claimed score without a contest: the claim would otherwise be silently dropped."""
+    return _("填写认为应得分须同时勾选“对本项得分提出异议”；不提出异议时请清空认为应得分。")
 
 
 def _text(value: str, field: str, message: str) -> str:
@@ -321,6 +330,8 @@ def write_self_review(
         indicator = _indicator(found, indicator_id)
         body = _text(text, "text", _("请填写说明。"))
         value = None
+        if not contest and claimed not in (None, ""):
+            raise ServiceError(claimed_without_contest(), field="claimed")
         if contest:
             if indicator.method not in AUTOMATIC_METHODS:
                 raise ServiceError(_("只能对自动计分的指标提出异议。"))

@@ -8,15 +8,18 @@ outside the user's sight is a 404."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from dangjian.accounts.web import admin_required
+from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.assessment import services
 from dangjian.assessment.export import METHOD_LABELS, tables
 from dangjian.assessment.forms import (
@@ -29,9 +32,9 @@ from dangjian.assessment.forms import (
 )
 from dangjian.assessment.models import FrozenBranch, Rectification, Round, SelfReview, Stage
 from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
-from dangjian.assessment.selectors import pending_results, visible_json
+from dangjian.assessment.selectors import frozen_branch, pending_results, visible_json
 from dangjian.compliance.kept import unit_key
-from dangjian.compliance.rulebook import load_ruleset
+from dangjian.compliance.rulebook import RulebookError, load_ruleset
 from dangjian.core import xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -218,22 +221,91 @@ def _unit(request, year: int, org: int):
     return found, top, key, entry, seen
 
 
-@admin_required
-@require_GET
-def unit_page(request, year: int, org: int):
-    found, top, key, entry, seen = _unit(request, year, org)
-    reviews = {r.indicator_id: r for r in SelfReview.objects.filter(round=found, unit_key=key)}
-    rows = [
-        {
-            "i": i,
-            "method": METHOD_LABELS[i["method"]],
-            "review": reviews.get(i["id"]),
-            "manual": i["method"] in services.MANUAL_METHODS,
-            "points": Decimal(i["points"]),
+@dataclass
+class Failed:
+    """A form of the unit's page that was not saved: the indicator, which form ("self", "score" or "rule"), what
+    was typed (shown again in the form) and why, by field ("form": not tied to one field)."""
+
+    indicator: str
+    kind: str
+    values: dict
+    errors: dict[str, str]
+
+    @classmethod
+    def of(cls, indicator: str, kind: str, form) -> Failed:
+        errors = {
+            ("form" if name == NON_FIELD_ERRORS else name): " ".join(dict.fromkeys(texts))
+            for name, texts in form.errors.items()
         }
-        for i in entry["indicators"]
-    ]
-    context = {
+        return cls(indicator, kind, {name: form[name].value() for name in form.fields}, errors)
+
+
+def _rule_titles(version) -> dict[str, str]:
+    """The rules' titles as the rulebook whose kept results the assessment read names them (a rule unknown to it,
+    or a version no longer there: its code)."""
+    try:
+        ruleset = load_ruleset(int(version)) if version is not None else load_ruleset()
+    except (RulebookError, TypeError, ValueError):
+        return {}
+    return {rule.id: rule.title for rule in ruleset.rules}
+
+
+def _forms(i: dict, review: SelfReview | None, failed: Failed | None) -> dict:
+    """What the indicator's three forms show: the saved values, or what was typed when one was not saved."""
+    forms: dict[str, dict[str, Any]] = {
+        "self": {
+            "text": review.text if review else "",
+            "contest": bool(review and review.contest),
+            "claimed": "" if review is None or review.claimed is None else review.claimed,
+            "errors": {},
+        },
+        "score": {"points": "" if i["score"] is None else i["score"], "reason": "", "errors": {}},
+        "rule": {
+            "accept": "1",
+            "adjusted": "" if review is None or review.claimed is None else review.claimed,
+            "text": "",
+            "errors": {},
+        },
+    }
+    if failed is not None and failed.indicator == i["id"] and failed.kind in forms:
+        typed = {k: ("" if v is None else v) for k, v in failed.values.items() if k in forms[failed.kind]}
+        forms[failed.kind].update(typed, errors=failed.errors, open=True)
+    return forms
+
+
+def _unit_context(request, found, top, key, entry, seen, failed: Failed | None = None) -> dict:
+    reviews = {r.indicator_id: r for r in SelfReview.objects.filter(round=found, unit_key=key)}
+    deductions = [d for i in entry["indicators"] for d in i["deductions"]]
+    titles = _rule_titles(seen.data.get("rulebook_version")) if deductions else {}
+    # each organisation a deduction names links to its compliance page, when the user may open it (one query)
+    links = (
+        dict(
+            Org.objects.visible_to(request.user)
+            .filter(code__in={d["org"] for d in deductions})
+            .values_list("code", "pk")
+        )
+        if deductions
+        else {}
+    )
+    rows = []
+    for i in entry["indicators"]:
+        review = reviews.get(i["id"])
+        rows.append(
+            {
+                "i": i,
+                "method": METHOD_LABELS[i["method"]],
+                "review": review,
+                "manual": i["method"] in services.MANUAL_METHODS,
+                "points": Decimal(i["points"]),
+                "deductions": [
+                    dict(d, title=titles.get(d["rule"], d["rule"]), pk=links.get(d["org"]))
+                    for d in i["deductions"]
+                ],
+                "forms": _forms(i, review, failed),
+            }
+        )
+    titled = {i["id"]: i["title"] for i in entry["indicators"]}
+    return {
         "nav": "assessment",
         "round": found,
         "top": top,
@@ -242,8 +314,16 @@ def unit_page(request, year: int, org: int):
         "assessor": seen.assessor,
         "may_review": found.stage == Stage.SELF,
         "may_score": seen.assessor and found.stage == Stage.REVIEW,
+        "failed": failed,
+        "failed_title": titled.get(failed.indicator, failed.indicator) if failed else "",
     }
-    return render(request, "assessment/unit.html", context)
+
+
+@admin_required
+@require_GET
+def unit_page(request, year: int, org: int):
+    found, top, key, entry, seen = _unit(request, year, org)
+    return render(request, "assessment/unit.html", _unit_context(request, found, top, key, entry, seen))
 
 
 def _target(year: int, org: int) -> tuple[Round, str]:
@@ -271,69 +351,83 @@ def _write(request, write, success: str, back):
     return back
 
 
-def _indicator_write(request, year: int, org: int, indicator: str, form_class, service, *, invalid, success):
-    """A POST about one indicator of a unit: the form's fields go to `service` as they are, with the round, the
-    unit and the indicator; an invalid form or a refusal goes back to the indicator with the message."""
-    found, key = _target(year, org)
-    back = _back(year, org, indicator)
-    form = form_class(request.POST)
-    if not form.is_valid():
-        messages.error(request, invalid)
-        return back
-    data = form.cleaned_data
-    return _write(
-        request,
-        lambda: service(actor=request.user, round=found, unit_key=key, indicator_id=indicator, **data),
-        success,
-        back,
-    )
+def _scheme_indicator(year: int, indicator_id: str):
+    """The indicator of the year's scheme (its points bound the scores typed), or None (the service refuses)."""
+    try:
+        scheme = load_scheme(year).scheme
+    except SchemeError:
+        return None
+    return next((i for i in scheme.indicators if i.id == indicator_id), None)
+
+
+def _indicator_post(request, year: int, org: int, indicator: str, kind: str, form, write, success: str):
+    """A POST of one of an indicator's forms on the unit's page: a valid form goes to `write` (one service); the
+    saved indicator is shown again. An invalid form or a refusal shows the unit's page again (status 400) with
+    what was typed and why it was not saved; out of scope: 404."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except OutOfScope:
+            raise Http404 from None
+        except ServiceError as exc:
+            apply_service_error(form, exc)
+        else:
+            messages.success(request, success)
+            return _back(year, org, indicator)
+    found, top, key, entry, seen = _unit(request, year, org)
+    context = _unit_context(request, found, top, key, entry, seen, Failed.of(indicator, kind, form))
+    return render(request, "assessment/unit.html", context, status=400)
 
 
 @admin_required
 @require_POST
 def self_review(request, year: int, org: int, indicator: str):
-    return _indicator_write(
-        request,
-        year,
-        org,
-        indicator,
-        SelfReviewForm,
-        services.write_self_review,
-        invalid=_("请填写说明；提出异议时填写认为应得的分数。"),
-        success=_("已保存本项的自评说明。"),
-    )
+    found, key = _target(year, org)
+    found_indicator = _scheme_indicator(year, indicator)
+    form = SelfReviewForm(request.POST, top=found_indicator.points if found_indicator else None)
+
+    def write(data):
+        services.write_self_review(
+            actor=request.user, round=found, unit_key=key, indicator_id=indicator, **data
+        )
+
+    return _indicator_post(request, year, org, indicator, "self", form, write, _("已保存本项的自评说明。"))
 
 
 @admin_required
 @require_POST
 def score(request, year: int, org: int, indicator: str):
-    return _indicator_write(
-        request,
-        year,
-        org,
-        indicator,
-        ScoreForm,
-        services.score_item,
-        invalid=_("请填写得分和评分理由。"),
-        success=_("已评分。"),
+    found, key = _target(year, org)
+    if not _is_assessor(request.user):
+        raise Http404  # only the assessors score: the form is not theirs to be told about
+    found_indicator = _scheme_indicator(year, indicator)
+    form = ScoreForm(
+        request.POST,
+        top=found_indicator.points if found_indicator else None,
+        method=found_indicator.method if found_indicator else "assessor",
     )
+
+    def write(data):
+        services.score_item(actor=request.user, round=found, unit_key=key, indicator_id=indicator, **data)
+
+    return _indicator_post(request, year, org, indicator, "score", form, write, _("已评分。"))
 
 
 @admin_required
 @require_POST
 def rule(request, pk: int):
+    """The assessors' ruling on a contest, made on a unit's page: back to that page (the unit's organisation it
+    was opened by), or to the one the round's page links."""
     review = get_object_or_404(SelfReview.objects.select_related("round"), pk=pk)
     tops = services.unit_orgs(review.unit_key)
     if not tops or not _is_assessor(request.user):
         raise Http404
-    form = RulingForm(request.POST)
-    back = _back(review.round.year, tops[0].pk, review.indicator_id)
-    if not form.is_valid():
-        messages.error(request, _("请选择考评意见并写明理由。"))
-        return back
-    data = form.cleaned_data
+    found_indicator = _scheme_indicator(review.round.year, review.indicator_id)
+    form = RulingForm(request.POST, top=found_indicator.points if found_indicator else None)
+    # the round's page links a unit by the last of its organisations under the 工委 (its 机关党委 after the 党组)
+    on = next((o.pk for o in tops if str(o.pk) == request.POST.get("org", "")), tops[-1].pk)
 
-    def write():
+    def write(data):
         services.rule_contest(
             actor=request.user,
             review=review,
@@ -342,7 +436,9 @@ def rule(request, pk: int):
             adjusted=data["adjusted"],
         )
 
-    return _write(request, write, _("已作出考评意见。"), back)
+    return _indicator_post(
+        request, review.round.year, on, review.indicator_id, "rule", form, write, _("已作出考评意见。")
+    )
 
 
 @admin_required
@@ -417,7 +513,7 @@ def rectification(request, year: int, org: int):
         "nav": "assessment",
         "round": found,
         "branch": branch,
-        "tier": tier.data,
+        "tier": frozen_branch(tier.data),
         "plan": plan,
         "form": form,
         "done_form": done_form,

@@ -234,7 +234,7 @@ def test_paper_tallies_are_bounded_by_the_ballots(party, campaign):
         lambda: services.record_paper_tallies(
             actor=party.admin, campaign=c, paper_ballots=2, counts={(a1.pk, item.pk): {"good": 2, "poor": 1}}
         ),
-        "赵书记（综合评价）的各等次票数之和超过",
+        "赵书记（甲一支部，综合评价）的各等次票数之和超过",
     )
     before = state()
     with pytest.raises(OutOfScope):

@@ -193,7 +193,9 @@ def test_tiers_by_band_and_condition():
     assert tier_of(TIERS, D(95), [], day).tier == "先进"
     recent = [failing(1, missing=("2026-11",))]
     found = tier_of(TIERS, D(99), recent, day)
-    assert (found.tier, found.role) == ("达标", "standard") and found.reasons[0].startswith("先进：不满足")
+    assert (found.tier, found.role) == ("达标", "standard") and found.reasons[0].startswith(
+        "未评为先进：不满足"
+    )
     assert tier_of(TIERS, D("94.99"), [], day).tier == "达标"
     low = tier_of(TIERS, D("74.99"), [], day)
     assert (low.tier, low.role) == ("后进", "lagging") and len(low.reasons) == 2

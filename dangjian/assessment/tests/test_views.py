@@ -80,7 +80,12 @@ def test_the_cycle_through_the_pages(client, users, tree):
     client.force_login(users["dangwei_a"])
     unit_url = reverse("assessment:unit", args=[YEAR, tree.a.pk])
     html = client.get(unit_url).content.decode()
-    assert "2 个缺项 × 0.5 = 1.00；6 − 1.00 = 5.00。" in html and "甲一支部（A1）" in html
+    assert "2 个缺项 × 0.5 = 1.00；6 − 1.00 = 5.00。" in html and "甲一支部（A1）" not in html
+    rule = '<span title="MTG-COMMITTEE-MONTHLY">每月召开支部委员会</span>（2026-03、2026-04），扣 1.00'
+    assert (
+        f'<a href="/compliance/org/{tree.a1.pk}/?year={YEAR}#rule-MTG-COMMITTEE-MONTHLY">甲一支部</a>：{rule}'
+        in html
+    )
     url = reverse("assessment:self_review", args=[YEAR, tree.a.pk, "ORG-01"])
     client.post(url, {"text": "4月已召开，记录漏登", "contest": "on", "claimed": "5.5"})
     assert SelfReview.objects.get().claimed == 5.5
@@ -129,7 +134,9 @@ def test_the_cycle_through_the_pages(client, users, tree):
         io.BytesIO(client.get(reverse("assessment:export", args=[YEAR])).content), read_only=True
     )
     rows = list(book["单位考核结果"].values)
-    assert any(r[0] == "甲委" and r[3] for r in rows)  # graded once frozen
+    assert any(
+        r[0] == "甲委" and r[3] and r[4] == "是" and r[6] for r in rows
+    )  # graded and counted once frozen
     assert dt.date.today() >= Round.objects.get().approved_on
 
 

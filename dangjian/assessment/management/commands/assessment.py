@@ -141,5 +141,5 @@ def explain_text(data: dict) -> str:
             "",
             f"【{b['name']}（{b['org']}）】得分 {b['score'] or '—'}，分类定级：{b['tier'] or '未评估'}",
         ]
-        lines += [f"  未评为更高一级：{r}" for r in b["reasons"]]
+        lines += [f"  {r}" for r in b["reasons"]]  # "未评为先进：得分 88.00 低于 95 分"
     return "\n".join(lines) + "\n"
