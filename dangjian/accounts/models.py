@@ -226,3 +226,8 @@ class RoleRequest(models.Model):
     @property
     def is_system(self) -> bool:
         return self.kind in (RequestKind.GRANT_SYSTEM, RequestKind.REVOKE_SYSTEM)
+
+    @property
+    def is_grant(self) -> bool:
+        """A request that gives the account a role (not approved while the account is deactivated)."""
+        return self.kind in (RequestKind.GRANT_PARTY, RequestKind.GRANT_SYSTEM)

@@ -46,6 +46,7 @@ from dangjian.accounts.choices import ADMIN_ROLES, SystemRoleStatus
 from dangjian.accounts.models import RecoveryCode, RoleAssignment, SystemRoleGrant, User
 from dangjian.core import audit
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.i18n import enumeration
 
 SESSION_KEY = "dangjian_second_factor"
 PASSED = "passed"  # the second step passed, or none is needed
@@ -222,6 +223,34 @@ def verify(*, user: User, code: str, client_address: str = "") -> str:
     return "recovery"
 
 
+# why a code was refused, when it can be said without helping a guess (`why_refused`)
+USED_RECOVERY_CODE = "used_recovery_code"
+REUSED_CODE = "reused_code"
+
+
+def why_refused(*, user: User, code: str) -> str:
+    """Why `verify` refused `code`, when saying it helps nobody guess: `USED_RECOVERY_CODE`, a recovery code of
+    this user's set already used (its digest is the user's own: another user's code, or a made-up one, matches
+    none); `REUSED_CODE`, the authenticator's code of a time step already accepted (the same code typed again
+    before the app shows the next one; never a code that would be accepted now); "" otherwise. It reads and
+    changes nothing that counts: the refusal has been counted toward the lock already."""
+    cleaned = _clean(code)
+    device = device_of(user)
+    if device is None or not cleaned:
+        return ""
+    if cleaned.isdigit() and len(cleaned) == device.digits:
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+        totp.time = time.time()
+        for offset in range(-device.tolerance, device.tolerance + 1):
+            totp.drift = device.drift + offset
+            if totp.t() <= device.last_t and totp.token() == int(cleaned):
+                return REUSED_CODE
+        return ""
+    if RecoveryCode.objects.filter(user=user, digest=_digest(user, cleaned), used_at__isnull=False).exists():
+        return USED_RECOVERY_CODE
+    return ""
+
+
 # --- enrolment, recovery codes, disabling -----------------------------------------------------------------
 
 
@@ -338,13 +367,17 @@ def reset(*, actor, username: str, client_address: str = "") -> int:
     account; `actor` None is the command line (`dangjian security reset-otp`)."""
     if actor is not None and not can_reset(actor):
         raise OutOfScope()
-    user = User.objects.filter(username=(username or "").strip()).first()
+    username = (username or "").strip()
+    user = User.objects.select_for_update().filter(username=username).first() if username else None
     if user is None:
-        raise ServiceError(_("用户“%(username)s”不存在。") % {"username": username}, field="username")
+        raise ServiceError(_unknown_username(username), field="username")
     if actor is not None and user.pk == actor.pk:  # 三员分立: nobody acts on their own account's security
         raise ServiceError(
             _("不能重置本人的双因素验证：请用恢复码登录，在“账号安全”页更换验证器。"), field="username"
         )
+    if not TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists():
+        # nothing to reset (none bound, or reset already): a second reset records nothing
+        raise ServiceError(_("该用户未绑定验证器，无需重置。"), field="username")
     removed = _remove(user)
     audit.record(
         actor=actor,
@@ -357,6 +390,24 @@ def reset(*, actor, username: str, client_address: str = "") -> int:
         else f"命令行；移除验证器 {removed} 个及全部恢复码",
     )
     return removed
+
+
+def _unknown_username(username: str) -> str:
+    """The refusal of a username of no account. Usernames are case-sensitive ("Zhibu" is not "zhibu"): the
+    accounts whose username differs only in case are named (at most five)."""
+    if not username:
+        return _("请输入用户名。")
+    alike = list(
+        User.objects.filter(username__iexact=username)
+        .order_by("username")
+        .values_list("username", flat=True)[:5]
+    )
+    if alike:
+        return _("用户“%(username)s”不存在。用户名区分大小写，是否应为：%(names)s？") % {
+            "username": username,
+            "names": enumeration(alike),
+        }
+    return _("用户“%(username)s”不存在（用户名区分大小写）。") % {"username": username}
 
 
 def demo_code(username: str) -> tuple[str, int]:

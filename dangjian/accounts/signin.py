@@ -12,7 +12,8 @@ counts toward the same lock; it is recorded as "otp_failed". The right code, a r
 enrolment of an authenticator are recorded by accounts.otp.
 
 Sign-in events carry no organisation path: they are about logins, not an organisation's records, and show on
-the audit page to those who see everything (the 工委管理员)."""
+the audit page to those who see everything (the 工委管理员, the 审计管理员). A failed sign-in, a wrong code and a
+lock of an existing account name that account as the event's actor (操作人), never what was typed."""
 
 from __future__ import annotations
 
@@ -72,10 +73,12 @@ def _known_user(username: str):
 
 
 def _anonymous_event(action: str, username: str, address: str, extra: str = "") -> None:
-    """An event about a username that may not exist (a failed sign-in, a lock): the account when it exists."""
+    """An event about a username that may not exist (a failed sign-in, a lock): when the account exists it is
+    the event's object and its 操作人, so that searching the audit trail by the username (操作人) finds the failed
+    sign-ins and the locks of that account beside its sign-ins; a username of no account has none (系统)."""
     user = _known_user(username)
     audit.record(
-        actor=None,
+        actor=user,
         action=action,
         object_type=USER_TYPE,
         object_id=str(user.pk) if user else "",
@@ -143,10 +146,10 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     username = str((credentials or {}).get("username") or "")
     lock_until = getattr(request, "dangjian_lock_until", None)
     refused = bool(getattr(request, "axes_locked_out", False)) and lock_until is None
-    if getattr(
-        request, "dangjian_second_factor_failed", False
-    ):  # a wrong code at the second step (accounts.otp)
-        _anonymous_event("otp_failed", username, client_address(request), "验证码或恢复码不正确")
+    second_factor = getattr(request, "dangjian_second_factor_failed", False)
+    if second_factor:  # a wrong code at the second step (accounts.otp): True, or why it was refused
+        reason = second_factor if isinstance(second_factor, str) else "验证码或恢复码不正确"
+        _anonymous_event("otp_failed", username, client_address(request), reason)
     else:
         record_sign_in_failure(request, username, refused)
     if lock_until is not None:

@@ -367,6 +367,11 @@ def _apply(actor, request: RoleRequest) -> None:
     from dangjian.accounts.services import apply_assignment, delete_assignment
 
     user = _locked(request.user)
+    if request.is_grant and not user.is_active:  # a revocation is approved whatever the account's state
+        raise ServiceError(
+            _("账号“%(username)s”已停用，不能批准授予角色的申请：须系统管理员先启用该账号，或驳回此申请。")
+            % {"username": user.username}
+        )
     if request.kind == RequestKind.GRANT_PARTY:
         refuse_party_role_for_system_account(user)
         refuse_member_role_without_member(user, request.role)

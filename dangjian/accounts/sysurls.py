@@ -13,6 +13,7 @@ urlpatterns = [
     path("users/<int:pk>/password/", sysviews.user_password, name="user_password"),
     path("users/<int:pk>/active/", sysviews.user_active, name="user_active"),
     path("users/<int:pk>/grant/", sysviews.request_party_grant, name="request_party_grant"),
+    path("orgs/options/", sysviews.org_options, name="org_options"),
     path("users/<int:pk>/system-role/", sysviews.request_system_grant, name="request_system_grant"),
     path("assignments/<int:pk>/revoke/", sysviews.request_party_revoke, name="request_party_revoke"),
     path("system-roles/<int:pk>/revoke/", sysviews.request_system_revoke, name="request_system_revoke"),

@@ -3,6 +3,8 @@ parameters (安全管理员). Each page admits one system role; every write call
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from functools import wraps
 
 from django import forms
@@ -15,6 +17,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,6 +30,8 @@ from dangjian.accounts.web import apply_service_error
 from dangjian.core import once
 from dangjian.core.downloads import personal_data
 from dangjian.core.errors import ServiceError
+from dangjian.core.i18n import enumeration
+from dangjian.core.widgets import FastSelect
 
 
 def system_role_required(*roles: str):
@@ -69,25 +74,150 @@ class AccountForm(forms.Form):
             _select(field)
 
 
+# --- the organisation of a party role grant: chosen by name ----------------------------------------------------
+#
+# A 系统管理员 sees no party record (accounts.scope gives a system role an empty party scope, and the organisation
+# pages refuse it), yet grants party roles over organisations. Its picker searches every active organisation by
+# name, 单位 or 组织编码 and offers their names and codes only (never a member, never a count), at most
+# ORG_SUGGESTIONS at a time.
+
+ORG_SUGGESTIONS = 20  # a search's suggestions (and the options before one): type more to narrow them
+
+
+def _org_label(name: str, code: str) -> str:
+    return f"{name}（{code}）"
+
+
+def _active_orgs():
+    today = dt.date.today()  # as orgs' `active()`: the 撤销日期 is an organisation's last day
+    return _org_model().objects.filter(Q(dissolved_on__isnull=True) | Q(dissolved_on__gte=today))
+
+
+def org_suggestions(q: str = "", selected: str = "") -> list[tuple[str, str]]:
+    """(pk, "name（code）") of the active organisations whose name or 单位 holds `q` or whose code starts with it,
+    at most ORG_SUGGESTIONS, highest levels first; without `q` the top two levels of the tree, and the selected
+    organisation first when it is not among them. One or two queries."""
+    fields = ("pk", "name", "code")
+    orgs = _active_orgs()
+    q = q.strip()
+    if q:
+        found = Q(name__icontains=q) | Q(unit__icontains=q) | Q(code__istartswith=q)
+        rows = list(orgs.filter(found).order_by("depth", "path").values_list(*fields)[:ORG_SUGGESTIONS])
+    else:
+        rows = list(orgs.filter(depth__lte=2).order_by("path").values_list(*fields)[:ORG_SUGGESTIONS])
+    options = [(str(pk), _org_label(name, code)) for pk, name, code in rows]
+    if not q and selected and selected not in {value for value, _label in options}:
+        chosen = _org_by_pk(selected)
+        if chosen is not None:
+            options.insert(0, (str(chosen.pk), _org_label(chosen.name, chosen.code)))
+    return options
+
+
+def _org_by_pk(value: str):
+    value = str(value or "").strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        return None
+    return _org_model().objects.filter(pk=int(value)).first()
+
+
+class OrgPicker(forms.Select):
+    """The organisation of a grant: a search box (sent as `<name>_q`) and a native select of at most
+    ORG_SUGGESTIONS + 1 options. Typing in the box replaces the select's options with the organisations matching
+    it, the first one chosen (htmx, `system:org_options`; Enter there searches rather than sends the form:
+    static/js/org-search.js). Without script the text typed is sent with the form, which accepts an
+    organisation's 组织编码 or a name only one organisation has (`PartyGrantForm`)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        selected = "" if value in (None, "") else str(value)
+        self.choices = [("", _("请选择组织")), *org_suggestions(selected=selected)]
+        select = FastSelect(attrs=self.attrs, choices=self.choices).render(name, selected, attrs, renderer)
+        select_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        search = format_html(
+            '<input type="search" class="form-control mb-1" name="{}" id="{}" maxlength="100"'
+            ' autocomplete="off" placeholder="{}" aria-label="{}" aria-controls="{}"'
+            ' data-testid="org-search" data-org-search hx-get="{}" hx-trigger="input changed delay:300ms, search"'
+            ' hx-target="#{}" hx-include="#{}">',
+            f"{name}_q",
+            f"{select_id}_q",
+            _("输入组织名称、单位或编码查找"),
+            _("查找组织"),
+            select_id,
+            reverse("system:org_options"),
+            select_id,
+            select_id,
+        )
+        return format_html('<div class="dj-orgpick">{}{}</div>', search, select)
+
+
+class OrgField(forms.CharField):
+    """Required, but an empty choice is resolved by `PartyGrantForm.clean_org` from the search box's text."""
+
+    def validate(self, value):
+        pass
+
+
 class PartyGrantForm(forms.Form):
+    use_required_attribute = False  # an empty select with a name typed in the search box is sent (no script)
+
     role = forms.ChoiceField(label=gettext_lazy("党组织角色"), choices=Role.choices)
-    org_code = forms.CharField(label=gettext_lazy("组织编码"), max_length=50)
+    org = OrgField(label=gettext_lazy("组织"), widget=OrgPicker())
     include_descendants = forms.BooleanField(label=gettext_lazy("含下级组织"), required=False, initial=True)
     reason = forms.CharField(label=gettext_lazy("申请事由"), max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("role", "org_code", "reason"):
+        for name in ("role", "org", "reason"):
             _select(self.fields[name])
         self.fields["include_descendants"].widget.attrs["class"] = "form-check-input"
 
-    def clean_org_code(self):
-        code = self.cleaned_data["org_code"].strip()
-        org = _org_model().objects.filter(code=code).first()
-        if org is None:
-            raise forms.ValidationError(_("组织编码“%(code)s”不存在。") % {"code": code})
-        self.cleaned_data["org"] = org
-        return code
+    def clean_org(self):
+        """The organisation chosen in the select; else the one the search box's text names: its 组织编码, or a
+        name (the select's "name（code）" too) that only one active organisation has. Several organisations of that
+        name are listed with their codes (at most ORG_SUGGESTIONS) to choose from."""
+        chosen = self.cleaned_data.get("org", "")
+        typed = str(self.data.get("org_q", "")).strip()[:100]
+        if chosen:
+            org = _org_by_pk(chosen)
+            if org is None:
+                raise forms.ValidationError(_("所选组织不存在，请重新选择。"))
+            return org
+        if not typed:
+            raise forms.ValidationError(
+                _("请选择组织：在搜索框中输入组织名称、单位或编码，再从下拉列表中选择。")
+            )
+        return _org_named(typed)
+
+
+LABEL_CODE = re.compile(r"（([^（）]+)）$")  # the code at the end of an option's label: "甲一支部（A1）"
+
+
+def _org_named(typed: str):
+    orgs = _org_model().objects.all()
+    found = orgs.filter(code=typed).first()
+    if found is None:
+        in_label = LABEL_CODE.search(typed)
+        if in_label:
+            found = orgs.filter(
+                code=in_label.group(1).strip(), name=typed[: in_label.start()].strip()
+            ).first()
+    if found is not None:
+        return found
+    named = list(_active_orgs().filter(name=typed).order_by("path")[: ORG_SUGGESTIONS + 1])
+    if len(named) == 1:
+        return named[0]
+    if named:
+        raise forms.ValidationError(
+            _("名称为“%(name)s”的组织有 %(n)s 个，请从下拉列表中选择，或输入其组织编码：%(orgs)s")
+            % {
+                "name": typed,
+                "n": len(named) if len(named) <= ORG_SUGGESTIONS else f"{ORG_SUGGESTIONS}+",
+                "orgs": enumeration(_org_label(o.name, o.code) for o in named[:ORG_SUGGESTIONS]),
+            }
+        )
+    raise forms.ValidationError(
+        _("没有名称或编码为“%(text)s”的组织：请在搜索框中输入名称的一部分，再从下拉列表中选择。")
+        % {"text": typed}
+    )
 
 
 class SystemGrantForm(forms.Form):
@@ -303,6 +433,24 @@ def request_system_revoke(request, pk: int):
     except ServiceError as exc:
         return _refused(request, grant.user_id, exc)
     return _done(request, grant.user_id, _("撤销申请已提交，待安全管理员审批后生效。"))
+
+
+@system_admin_required
+@require_GET
+def org_options(request):
+    """htmx: the `<option>`s of the grant form's organisation picker (`OrgPicker`) matching its search box: at
+    most ORG_SUGGESTIONS active organisations, by name and code only, the first match chosen."""
+    q = request.GET.get("org_q", "").strip()[:100]
+    selected = request.GET.get("org", "")
+    options = org_suggestions(q, "" if q else selected)
+    values = [value for value, _label in options]
+    if selected not in values:
+        selected = values[0] if q and values else ""
+    return render(
+        request,
+        "accounts/system/_org_options.html",
+        {"options": options, "selected": selected, "searched": bool(q)},
+    )
 
 
 # --- requests and approvals ---------------------------------------------------------------------------------

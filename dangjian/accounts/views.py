@@ -14,6 +14,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.contrib.auth.views import PasswordChangeView
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -82,6 +84,10 @@ def locks(request):
         else:
             messages.success(request, _("已解除锁定：%(target)s") % {"target": username or address})
         return redirect("locks")
+    return _locks_page(request)
+
+
+def _locks_page(request, *, reset_username: str = "", reset_error: str = "", status: int = 200):
     return render(
         request,
         "registration/locks.html",
@@ -92,16 +98,20 @@ def locks(request):
             "address_limit": settings.SIGNIN_ADDRESS_FAILURE_LIMIT,
             "window": settings.SIGNIN_FAILURE_WINDOW_MINUTES,
             "minutes": settings.SIGNIN_LOCKOUT_MINUTES,
+            "reset_username": reset_username,
+            "reset_error": reset_error,
         },
+        status=status,
     )
 
 
 def _reset_otp(request):
+    """A refusal shows the page again with the username as typed and the reason under it."""
     username = request.POST.get("username", "").strip()[:150]
     try:
         removed = otp.reset(actor=request.user, username=username, client_address=client_address(request))
     except ServiceError as exc:
-        messages.error(request, exc.message)
+        return _locks_page(request, reset_username=username, reset_error=exc.message, status=400)
     else:
         messages.success(
             request,
@@ -131,6 +141,13 @@ def _refuse_locked(request, reason: str):
     return lockout.refused(request, username)
 
 
+# the audit note of a refused code whose reason is known (accounts.signin records it; never the code itself)
+REFUSAL_NOTES = {
+    otp.USED_RECOVERY_CODE: "恢复码已使用过",
+    otp.REUSED_CODE: "验证码在同一时间段内已使用过",
+}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def otp_verify(request):
@@ -144,23 +161,36 @@ def otp_verify(request):
         address = client_address(request)
         if lockout.is_locked(username=user.get_username(), address=address):
             return _refuse_locked(request, _("账号已锁定，第二步验证未进行"))
-        how = otp.verify(user=user, code=request.POST.get("code", ""), client_address=address)
+        typed = request.POST.get("code", "")
+        how = otp.verify(user=user, code=typed, client_address=address)
         if how:
             otp.mark_passed(request, how)
             lockout.forget_failures(request, user)
             if how == "recovery":
                 messages.info(
                     request,
-                    _("您已用恢复码登录。手机丢失或更换时，可在“账号安全”页绑定新的验证器。"),
+                    format_html(
+                        '{} <a class="alert-link" href="{}" data-otp-replace-link>{}</a>',
+                        _("您已用恢复码登录。手机丢失或更换时，请绑定新的验证器。"),
+                        reverse("otp_setup"),
+                        _("绑定新的验证器"),
+                    ),
                 )
             return redirect(_next_url(request))
-        request.dangjian_second_factor_failed = True
+        # counted like any wrong code; said more precisely only for a code of this user's that served already
+        why = otp.why_refused(user=user, code=typed)
+        request.dangjian_second_factor_failed = REFUSAL_NOTES.get(why, True)
         user_login_failed.send(
             sender=__name__, credentials={"username": user.get_username()}, request=request
         )
         if getattr(request, "axes_locked_out", False):
             return _refuse_locked(request, _("验证码错误次数过多，账号已锁定"))
-        error = _("验证码不正确。")
+        if why == otp.USED_RECOVERY_CODE:
+            error = _("该恢复码已使用过，请换一个未用过的恢复码。")
+        elif why == otp.REUSED_CODE:
+            error = _("该验证码刚刚用过，请等待验证器显示下一个验证码后再输入。")
+        else:
+            error = _("验证码或恢复码不正确。")
         left = lockout.attempts_left(request)
         if lockout.should_warn(left):
             error = sign_in_warning(error, left, settings.SIGNIN_LOCKOUT_MINUTES)

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.forms import Form
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
 from dangjian.core.errors import ServiceError
@@ -21,7 +22,7 @@ def admin_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not scope_for(request.user).is_admin:
-            raise PermissionDenied("需要管理员角色")
+            raise PermissionDenied(_("此页面仅供党组织管理员使用。"))  # shown on the 403 page
         return view(request, *args, **kwargs)
 
     return wrapper

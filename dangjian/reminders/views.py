@@ -78,11 +78,28 @@ def calendar(request):
     buttons to make a new one or revoke it."""
     _party_user(request)
     active = CalendarFeed.objects.filter(user_id=request.user.pk, revoked_at__isnull=True).first()
+    new_url = request.session.pop(NEW_FEED, "")
     return render(
         request,
         "reminders/calendar.html",
-        {"nav": "notifications", "active": active, "new_url": request.session.pop(NEW_FEED, "")},
+        {
+            "nav": "notifications",
+            "active": active,
+            "new_url": new_url,
+            "webcal_url": webcal(new_url),
+            # what the feed carries (reminders.calendar.events_for) depends on who reads it
+            "is_admin": scope_for(request.user).is_admin,
+            "has_member": bool(request.user.member_id),
+        },
     )
+
+
+def webcal(url: str) -> str:
+    """The feed's address as a webcal:// link, which opens the device's calendar app to subscribe."""
+    for scheme in ("https://", "http://"):
+        if url.startswith(scheme):
+            return "webcal://" + url[len(scheme) :]
+    return ""
 
 
 @login_required

@@ -6,6 +6,7 @@ from base64 import b32decode
 
 import pytest
 from django_otp.oath import totp
+from playwright.sync_api import expect
 
 from dangjian.conftest import TEST_PASSWORD
 
@@ -30,7 +31,8 @@ def test_a_branch_admin_grant_requested_approved_and_used(
 
     form = page.get_by_test_id("party-grant-form")
     form.get_by_label("党组织角色").select_option("branch_admin")
-    form.get_by_label("组织编码").fill("A1")
+    form.get_by_label("查找组织").fill("甲一")  # the organisation by name: the search offers it, chosen
+    expect(form.get_by_role("combobox", name="组织", exact=True)).to_have_value(str(tree.a1.pk))
     form.get_by_label("申请事由").fill("任甲一支部组织委员")
     form.get_by_role("button", name="提交授权申请").click()
     assert "待安全管理员审批后生效" in page.locator("main").inner_text()

@@ -145,7 +145,7 @@ def test_with_an_authenticator_no_page_opens_without_a_valid_code(client, users)
         location = client.get(reverse(name))["Location"]
         assert location == f"{reverse('otp_verify')}?next={reverse(name).replace('/', '%2F')}", name
     response = code(client, wrong_code(device))
-    assert response.status_code == 200 and "验证码不正确" in response.content.decode()
+    assert response.status_code == 200 and "验证码或恢复码不正确。" in response.content.decode()
     assert client.get(reverse("dashboard")).status_code == 302
     response = code(client, next_code(device), next_url=reverse("members:list"))
     assert response["Location"] == reverse("members:list")
@@ -389,3 +389,62 @@ def test_a_user_with_an_authenticator_whose_password_must_change_gives_the_code_
         "password_change"
     )  # passed: the change alone
     assert client.get(reverse("password_change")).status_code == 200
+
+
+# --- what a refused code is told ------------------------------------------------------------------------------
+
+
+def refusal(response) -> str:
+    found = re.search(
+        r'<div class="alert alert-danger[^"]*" role="alert">([^<]+)</div>', response.content.decode()
+    )
+    assert response.status_code == 200 and found, response.status_code
+    return found.group(1)
+
+
+def test_a_used_recovery_code_and_a_code_just_used_are_told_apart_and_still_counted(client, users, settings):
+    password(client, "branch_a2")
+    others = enrol(client)  # another account's codes
+    client.post(reverse("logout"))
+    password(client, "branch_a2")
+    code(client, others[0])
+    client.post(reverse("logout"))
+
+    password(client, "branch_a1")
+    codes = enrol(client)  # its code confirms the enrolment: this time step's code has served
+    device = TOTPDevice.objects.get(user=users["branch_a1"], confirmed=True)
+    client.post(reverse("logout"))
+    password(client, "branch_a1")
+    assert code(client, codes[0]).status_code == 302
+    client.post(reverse("logout"))
+
+    password(client, "branch_a1")
+    assert refusal(code(client, codes[0].lower())) == "该恢复码已使用过，请换一个未用过的恢复码。"
+    assert refusal(code(client, otp.current_code(device))) == (
+        "该验证码刚刚用过，请等待验证器显示下一个验证码后再输入。"
+    )
+    # another account's used code, a made-up one, a wrong number: nothing more than wrong
+    assert refusal(code(client, others[0])).startswith("验证码或恢复码不正确。")
+    assert refusal(code(client, "ABCDE-FGHJK")).startswith("验证码或恢复码不正确。")
+    assert code(client, wrong_code(device)).status_code == 429  # five failures, whatever was said: locked
+    failed = AuditEvent.objects.filter(action="otp_failed").order_by("id")
+    assert [e.note.split("；", 1)[1] for e in failed] == [
+        "恢复码已使用过",
+        "验证码在同一时间段内已使用过",
+        "验证码或恢复码不正确",
+        "验证码或恢复码不正确",
+        "验证码或恢复码不正确",
+    ]
+    assert {e.actor for e in failed} == {users["branch_a1"]}  # found by the username as 操作人
+    assert not any(c.replace("-", "") in e.note.replace("-", "") for e in failed for c in codes + others)
+
+
+def test_a_code_within_the_devices_tolerance_is_not_called_used(users):
+    """Only a code of a step already accepted is "just used": the next step's code (one the device would accept)
+    is never reported as used, whatever the drift."""
+    device = totp_device(users["dangwei_a"])
+    upcoming = next_code(device)
+    assert otp.why_refused(user=users["dangwei_a"], code=upcoming) == ""
+    assert otp.verify(user=users["dangwei_a"], code=upcoming) == "totp"
+    assert otp.why_refused(user=users["dangwei_a"], code=upcoming) == otp.REUSED_CODE
+    assert otp.why_refused(user=users["branch_a1"], code=upcoming) == ""  # no authenticator: nothing to say

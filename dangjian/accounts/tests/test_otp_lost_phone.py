@@ -203,3 +203,75 @@ def test_nobody_else_resets_on_the_locks_page(client, users, system_users):
         )
     assert TOTPDevice.objects.filter(pk=device.pk).exists()
     assert events("otp_reset") == []
+
+
+def reset_page(client, username):
+    return client.post(
+        reverse("locks"), {"action": "reset_otp", "username": username}, REMOTE_ADDR=ADDRESS, follow=True
+    )
+
+
+def test_a_reset_of_an_account_without_an_authenticator_is_refused_and_records_nothing(
+    client, users, system_users
+):
+    totp_device(users["branch_a2"])
+    client.force_login(system_users["anquan"])
+    assert "已重置 branch_a2 的双因素验证" in reset_page(client, "branch_a2").content.decode()
+    again = reset_page(client, "branch_a2")  # twice in a row
+    assert again.status_code == 400
+    page = again.content.decode()
+    assert "该用户未绑定验证器，无需重置。" in page and "已重置" not in page
+    assert re.search(r'id="id_reset_username" name="username" value="branch_a2"', page)  # kept in the box
+    assert len(events("otp_reset")) == 1
+    assert reset_page(client, "member_a1").status_code == 400  # never had one
+    with pytest.raises(ServiceError, match="该用户未绑定验证器，无需重置。"):
+        otp.reset(actor=None, username="member_a1")
+    assert len(events("otp_reset")) == 1
+
+
+def test_a_username_typed_in_another_case_is_named(client, users, system_users):
+    totp_device(users["branch_a2"])
+    client.force_login(system_users["anquan"])
+    response = reset_page(client, "Branch_A2")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "用户“Branch_A2”不存在。用户名区分大小写，是否应为：branch_a2？" in page
+    assert 'value="Branch_A2"' in page and "用户名区分大小写" in page
+    assert "用户“nobody”不存在（用户名区分大小写）。" in reset_page(client, "nobody").content.decode()
+    assert TOTPDevice.objects.filter(user=users["branch_a2"]).exists() and events("otp_reset") == []
+
+
+# --- after a recovery code sign-in ---------------------------------------------------------------------------
+
+
+def test_the_message_after_a_recovery_sign_in_links_the_new_authenticator_page(client, users):
+    password(client, "branch_a1")
+    codes = enrol(client)
+    client.post(reverse("logout"))
+    recovery_sign_in(client, "branch_a1", codes[0])
+    page = client.get(reverse("dashboard")).content.decode()
+    link = re.search(r'<a class="alert-link" href="([^"]+)" data-otp-replace-link>绑定新的验证器</a>', page)
+    assert link and link.group(1) == reverse("otp_setup")
+    assert "您已用恢复码登录。手机丢失或更换时，请绑定新的验证器。" in page
+    assert "data-otp-replacing" in client.get(link.group(1)).content.decode()
+
+
+def disable_form(page: str) -> bool:
+    return f'action="{reverse("otp_disable")}"' in page
+
+
+def test_the_security_page_asks_before_new_recovery_codes_and_hides_turning_off_in_a_recovery_session(
+    client, users
+):
+    password(client, "member_a1")
+    codes = enrol(client)
+    page = client.get(reverse("account_security")).content.decode()
+    regenerate = re.search(r"<form [^>]*data-otp-regenerate[^>]*>", page).group(0)
+    assert f'action="{reverse("otp_recovery_codes")}"' in regenerate and "data-confirm=" in regenerate
+    assert "原有恢复码（包括尚未使用的）将全部作废" in regenerate
+    assert disable_form(page) and "data-otp-disable-hint" not in page
+    client.post(reverse("logout"))
+    recovery_sign_in(client, "member_a1", codes[0])
+    page = client.get(reverse("account_security")).content.decode()
+    assert not disable_form(page)  # it asks for the authenticator's code, which this session lacks
+    assert "data-otp-disable-hint" in page and "请先绑定新的验证器" in page

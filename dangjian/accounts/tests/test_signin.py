@@ -219,6 +219,29 @@ def test_failures_and_the_lock_are_recorded_without_the_password(client, users, 
     assert kept and not any(WRONG in str(row) for row in kept)
 
 
+def test_failures_and_the_lock_of_an_account_are_found_by_its_username_as_the_actor(
+    client, users, system_users, traveller
+):
+    """The 审计管理员 searching 操作人 = the username finds the account's failed sign-ins and its lock beside its
+    sign-ins (they were recorded with 操作人 "系统"); a username of no account keeps none, and nothing typed is
+    recorded."""
+    fail(client, "branch_a1", 5, address="10.9.8.7")
+    fail(client, "nobody", 1, address="10.9.8.6")
+    events = {e.action: e for e in signin_events() if e.object_repr == "branch_a1"}
+    assert {action: e.actor for action, e in events.items()} == {
+        "login_failed": users["branch_a1"],
+        "lockout": users["branch_a1"],
+    }
+    assert AuditEvent.objects.get(object_repr="nobody").actor is None
+    assert_no_password(signin_events(), WRONG)
+    auditor = Client()
+    auditor.force_login(system_users["shenji"])
+    page = auditor.get(reverse("portal:audit"), {"actor": "branch_a1"})
+    found = [(e.action, e.object_repr) for e in page.context["page"]]
+    assert found.count(("login_failed", "branch_a1")) == 5 and ("lockout", "branch_a1") in found
+    assert ("login_failed", "nobody") not in found
+
+
 def test_a_failure_for_an_unknown_username_is_recorded(client, db):
     sign_in(client, "nobody", WRONG, address="10.1.1.1")
     [event] = signin_events()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 
 import pytest
@@ -367,7 +368,7 @@ def test_request_and_approve_on_the_pages(s, tree, newcomer):
     xitong, anquan = signed_in(s["xitong"]), signed_in(s["anquan"])
     response = xitong.post(
         reverse("system:request_party_grant", args=[newcomer.pk]),
-        {"role": "branch_admin", "org_code": "A1", "include_descendants": "on", "reason": "任命"},
+        {"role": "branch_admin", "org": tree.a1.pk, "include_descendants": "on", "reason": "任命"},
         follow=True,
     )
     assert "待安全管理员审批后生效" in response.content.decode()
@@ -385,10 +386,10 @@ def test_request_and_approve_on_the_pages(s, tree, newcomer):
 def test_an_unknown_org_code_is_refused_on_the_page(s, newcomer):
     response = signed_in(s["xitong"]).post(
         reverse("system:request_party_grant", args=[newcomer.pk]),
-        {"role": "member", "org_code": "NOPE"},
+        {"role": "member", "org": "", "org_q": "NOPE"},
         follow=True,
     )
-    assert "组织编码“NOPE”不存在" in response.content.decode()
+    assert "组织：没有名称或编码为“NOPE”的组织" in response.content.decode()
     assert not RoleRequest.objects.exists()
 
 
@@ -432,3 +433,149 @@ def test_the_member_role_needs_an_account_linked_to_a_member(s, tree, newcomer, 
     User.objects.filter(pk=newcomer.pk).update(member=member)
     sysroles.approve_request(actor=s["anquan"], request=request, note="同意")
     assert RoleAssignment.objects.get(user=newcomer).role == "member"
+
+
+# --- the organisation of a party role grant, chosen by name -------------------------------------------------------
+
+
+def options_of(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', html)
+
+
+def test_the_grant_form_offers_an_organisation_search_not_a_code_to_type(s, tree, newcomer):
+    """The 系统管理员 sees no organisation page (/orgs/ is refused): the grant form finds the organisation by
+    name through its own search, a few options at a time."""
+    client = signed_in(s["xitong"])
+    assert client.get(reverse("orgs:tree")).status_code == 403
+    page = client.get(reverse("system:user_detail", args=[newcomer.pk])).content.decode()
+    form = page[page.index('data-testid="party-grant-form"') :]
+    form = form[: form.index("</form>")]
+    assert 'name="org_code"' not in form and "组织编码" not in form
+    assert f'hx-get="{reverse("system:org_options")}"' in form and 'name="org_q"' in form
+    select = re.search(r'<select name="org"[^>]*>(.*?)</select>', form, re.S).group(1)
+    offered = options_of(select)
+    assert offered[0] == ("", "请选择组织") and ("" + str(tree.a.pk), "甲委机关党委（A）") in offered
+    assert len(offered) <= 21 and len(re.findall(r"<option[\s>]", page)) <= 100
+    assert "org-search.js" in page
+
+
+def test_the_organisation_search_names_organisations_and_codes_only(
+    s, tree, newcomer, make_member, add_branches
+):
+    make_member(tree.a1, name="甲一党员王某")
+    add_branches(25, 1)  # 甲委第1支部 … 甲委第25支部, each with a member
+    Org.objects.filter(pk=tree.a2.pk).update(dissolved_on="2020-01-01")
+    client = signed_in(s["xitong"])
+    url = reverse("system:org_options")
+
+    found = client.get(url, {"org_q": "甲一"})
+    assert found.status_code == 200
+    html = found.content.decode()
+    assert options_of(html) == [
+        ("", "请选择组织"),
+        (str(tree.a1.pk), "甲一支部（A1）"),
+        (str(tree.a1g1.pk), "甲一第一党小组（A1G1）"),
+    ]
+    assert f'<option value="{tree.a1.pk}" selected>' in html  # the first match chosen
+    assert "王某" not in html and "党员" not in html
+
+    many = options_of(client.get(url, {"org_q": "甲委第"}).content.decode())
+    assert len(many) == 1 + 20  # at most 20 suggestions: type more to narrow them
+    assert options_of(client.get(url, {"org_q": "b-z"}).content.decode())[1:] == [
+        (str(tree.b_zz.pk), "乙总支（B-ZZ）")
+    ]
+    assert options_of(client.get(url, {"org_q": "甲二"}).content.decode()) == [
+        ("", "没有找到组织")
+    ]  # dissolved
+    assert (
+        options_of(client.get(url, {"org_q": "乙委"}).content.decode())[1][1] == "乙委机关党委（B）"
+    )  # by 单位
+
+    for who in ("anquan", "shenji"):
+        assert signed_in(s[who]).get(url, {"org_q": "甲"}).status_code == 403
+
+
+def test_the_search_is_for_the_system_admin_only(users, tree):
+    client = signed_in(users["gongwei"])
+    assert client.get(reverse("system:org_options"), {"org_q": "甲"}).status_code == 403
+
+
+def grant(client, account, **data):
+    return client.post(
+        reverse("system:request_party_grant", args=[account.pk]),
+        {"role": "branch_admin", **data},
+        follow=True,
+    )
+
+
+def test_a_grant_names_its_organisation_by_choice_by_full_name_or_by_code(s, tree, newcomer):
+    client = signed_in(s["xitong"])
+    grant(client, newcomer, org=str(tree.a1.pk))
+    grant(
+        client, newcomer, org="", org_q="甲二支部"
+    )  # typed without script: a name only one organisation has
+    grant(client, newcomer, org="", org_q="B1")
+    assert sorted(RoleRequest.objects.values_list("org__code", flat=True)) == ["A1", "A2", "B1"]
+
+
+def test_a_name_several_organisations_have_is_refused_with_their_codes(s, tree, newcomer):
+    from dangjian.orgs.services import create_org
+
+    create_org(
+        actor=None,
+        data={
+            "code": "B2",
+            "name": "甲一支部",
+            "type": "zhibu",
+            "parent": tree.b,
+            "founded_on": "2018-03-01",
+        },
+    )
+    client = signed_in(s["xitong"])
+    before = counts()
+    page = grant(client, newcomer, org="", org_q="甲一支部").content.decode()
+    assert (
+        "名称为“甲一支部”的组织有 2 个，请从下拉列表中选择，或输入其组织编码：甲一支部（A1）、甲一支部（B2）"
+        in page
+    )
+    assert counts() == before
+    refused = grant(client, newcomer, org="", org_q="").content.decode()
+    assert "组织：请选择组织" in refused and counts() == before
+
+
+# --- a deactivated account ------------------------------------------------------------------------------------
+
+
+def test_a_grant_to_a_deactivated_account_is_not_approved(s, tree, newcomer):
+    request = sysroles.request_party_grant(actor=s["xitong"], user=newcomer, role="branch_admin", org=tree.a1)
+    sysroles.set_active(actor=s["xitong"], user=newcomer, active=False)
+    anquan = signed_in(s["anquan"])
+    page = anquan.get(reverse("system:requests")).content.decode()
+    row = re.search(rf'<tr data-request="{request.pk}".*?</tr>', page, re.S).group(0)
+    assert 'data-account-status="inactive"' in row and "账号已停用" in row
+    assert 'value="approve"' not in row and 'value="reject"' in row  # it may still be rejected
+    before = counts()
+    with pytest.raises(ServiceError, match="账号“newcomer”已停用，不能批准授予角色的申请"):
+        sysroles.approve_request(actor=s["anquan"], request=request, note="同意")
+    assert counts() == before
+    response = anquan.post(
+        reverse("system:decide", args=[request.pk]), {"decision": "approve", "note": "同意"}, follow=True
+    )
+    assert "须系统管理员先启用该账号" in response.content.decode()
+    assert counts() == before and RoleRequest.objects.get().status == "pending"
+    detail = signed_in(s["xitong"]).get(reverse("system:user_detail", args=[newcomer.pk])).content.decode()
+    assert "授予角色的申请须在账号启用后才能获批。" in detail
+    sysroles.set_active(actor=s["xitong"], user=newcomer, active=True)
+    sysroles.approve_request(actor=s["anquan"], request=request, note="同意")
+    assert RoleAssignment.objects.filter(user=newcomer, org=tree.a1).exists()
+
+
+def test_a_revocation_for_a_deactivated_account_is_approved(s, tree, newcomer):
+    assignment = assign_role(actor=None, user=newcomer, role="branch_admin", org=tree.a1)
+    sysroles.set_active(actor=s["xitong"], user=newcomer, active=False)
+    request = sysroles.request_party_revoke(actor=s["xitong"], assignment=assignment)
+    page = signed_in(s["anquan"]).get(reverse("system:requests")).content.decode()
+    row = re.search(rf'<tr data-request="{request.pk}".*?</tr>', page, re.S).group(0)
+    assert "账号已停用" in row and 'value="approve"' in row
+    sysroles.approve_request(actor=s["anquan"], request=request)
+    assert not RoleAssignment.objects.filter(user=newcomer).exists()

@@ -111,6 +111,7 @@ SYSTEM_URLS = (
     "system:user_password",
     "system:user_active",
     "system:request_party_grant",
+    "system:org_options",
     "system:request_system_grant",
     "system:request_party_revoke",
     "system:request_system_revoke",
@@ -1036,10 +1037,12 @@ TABLE: dict[str, Row] = {
         NONE_GET,
         post=NONE_POST,
         kwargs=user_pk("a2"),
-        data=lambda w: {"role": "branch_admin", "org_code": "MXA1"},
+        data=lambda w: {"role": "branch_admin", "org": w.orgs["A1"].pk},
         system="405 403 403",
         system_post="302+ 403 403",
     ),
+    # the grant form's organisation search (names and codes only), for a word every organisation's name holds
+    "system:org_options": Row(NONE_GET, query=lambda w: {"org_q": "矩阵"}, system="200 403 403"),
     "system:request_system_grant": Row(
         NONE_GET,
         post=NONE_POST,

@@ -116,14 +116,28 @@ def test_a_member_subscribes_renews_and_revokes_the_calendar_url(
     expect(page.get_by_test_id("feed-url")).to_have_count(0)
     expect(page.get_by_test_id("feed-active")).to_be_visible()
 
-    # a new URL: the former one answers 404
+    # a new URL, once confirmed: the former one answers 404
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="重新生成地址").click()
+    expect(page.get_by_test_id("feed-active")).to_be_visible()  # dismissed: nothing changed
+    assert "原地址将立即失效" in asked[0] and len(planned_events(first)) == 1
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="重新生成地址").click()
     second = page.get_by_test_id("feed-url").input_value()
     assert second != first
     assert fetch(first)[0] == 404
     assert len(planned_events(second)) == 1
 
-    # revoked: no URL answers
+    # the address copied with one tap
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+    page.get_by_role("button", name="复制地址").click()
+    expect(page.locator('[data-copy-status="dj-feed-url"]')).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == second
+    assert page.get_by_test_id("feed-webcal").get_attribute("href") == "webcal://" + second.split("://", 1)[1]
+
+    # revoked, once confirmed: no URL answers
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="撤销订阅地址").click()
     expect(page.get_by_test_id("feed-none")).to_be_visible()
     assert fetch(second)[0] == 404

@@ -129,3 +129,57 @@ def test_long_lines_are_folded_and_text_escaped():
     parsed = icalendar.Calendar.from_ical(text).walk("VEVENT")[0]
     assert str(parsed["SUMMARY"]) == "甲一支部；会议，" * 20
     assert str(parsed["DESCRIPTION"]) == "一\n二"
+
+
+def calendar_page(client) -> str:
+    response = client.get(reverse("reminders:calendar"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def what_it_carries(page: str) -> str:
+    return re.search(r'data-testid="feed-content">([^<]+)<', page).group(1)
+
+
+def test_the_page_says_what_the_feed_carries_for_who_reads_it(client, users, make_member, tree):
+    client.force_login(users["member_a1"])
+    said = what_it_carries(calendar_page(client))
+    assert "党费集中交纳日" in said and "所在党支部" in said and "负责" not in said
+    client.force_login(users["branch_a1"])
+    said = what_it_carries(calendar_page(client))
+    assert "您负责的党组织的工作期限和计划活动" in said and "党费" not in said
+    users["branch_a1"].member = make_member(tree.a1, name="支部书记")
+    users["branch_a1"].save(update_fields=["member"])
+    said = what_it_carries(calendar_page(client))
+    assert "您负责的党组织的工作期限和计划活动" in said and "党费集中交纳日" in said
+
+
+def test_the_new_address_can_be_copied_and_added_to_a_calendar_app(client, users):
+    client.force_login(users["member_a1"])
+    page = calendar_page(client)
+    assert 'data-testid="feed-copy"' not in page and 'data-testid="feed-webcal"' not in page
+    url = new_url(client)  # the page shown once with the address
+    client.post(reverse("reminders:calendar_new"))
+    page = calendar_page(client)
+    shown = re.search(r'value="(http://testserver[^"]+)"[^>]*data-testid="feed-url"', page).group(1)
+    assert shown.startswith("http://testserver" + url.split("?")[0])
+    copy = re.search(r"<button [^>]*data-testid=\"feed-copy\"[^>]*>([^<]+)</button>", page)
+    assert copy and copy.group(1) == "复制地址" and 'data-copy="dj-feed-url"' in copy.group(0)
+    assert 'src="/static/js/copy-field.js"' in page
+    webcal = re.search(r'<a [^>]*href="([^"]+)" data-testid="feed-webcal">添加到日历</a>', page).group(1)
+    assert webcal.replace("&amp;", "&") == "webcal://" + shown.removeprefix("http://").replace("&amp;", "&")
+    assert 'data-testid="feed-url"' not in calendar_page(client)  # shown once
+
+
+def test_making_a_new_address_and_revoking_ask_first_and_use_the_site_buttons(client, users):
+    client.force_login(users["member_a1"])
+    page = calendar_page(client)
+    assert "btn-primary" not in page and "btn btn-dj btn-sm" in page
+    assert "data-confirm" not in page  # the first address replaces nothing
+    client.post(reverse("reminders:calendar_new"))
+    calendar_page(client)  # the address shown once
+    page = calendar_page(client)
+    forms = dict(re.findall(r'<form method="post" action="([^"]+)"([^>]*)>', page))
+    assert "原地址将立即失效" in forms[reverse("reminders:calendar_new")]
+    assert "已订阅的日历将不再更新" in forms[reverse("reminders:calendar_revoke")]
+    assert "btn-primary" not in page
