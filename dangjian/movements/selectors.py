@@ -22,7 +22,7 @@ from dangjian.members.models import Member, on_roll_q
 from dangjian.movements.choices import AbroadPurpose, Suggestion, TransferKind, TransferState
 from dangjian.movements.models import LostContact, MobileStint, StintDecision, Transfer
 from dangjian.movements.params import MovementsParams, load_params
-from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType
+from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 
 
@@ -63,10 +63,13 @@ def admin_member(user, pk: Any) -> Member | None:
 
 
 def receiving_orgs(exclude: Org | None = None) -> list[Org]:
-    """Every active 党支部 and 党小组 of the system (a transfer may go anywhere inside it), in tree order."""
-    qs = Org.objects.active().filter(type__in=sorted(MEMBER_ORG_TYPES)).order_by("path")
+    """Every active 党支部 of the system (a transfer may go anywhere inside it) but the 党支部 of `exclude` — the
+    member's organisation: itself, or a 党小组's branch — in tree order. Never a 党小组: a member is placed in one
+    by their own branch (the member's record), not transferred to it."""
+    qs = Org.objects.active().filter(type=OrgType.ZHIBU).order_by("path")
     if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
+        own = exclude.parent_id if exclude.type == OrgType.XIAOZU and exclude.parent_id else exclude.pk
+        qs = qs.exclude(pk=own)
     return list(qs.only("id", "name", "depth", "path", "type", "unit"))
 
 

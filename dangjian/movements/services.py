@@ -123,6 +123,50 @@ def _member_org_ok(org, field: str) -> None:
         raise ServiceError(_("“%(org)s”已撤销，不能接收党员。") % {"org": org.name}, field=field)
 
 
+def _receiving_branch_ok(member: Member, org, field: str) -> None:
+    """The receiving organisation of a transfer inside the system: an active 党支部 other than the member's own. A
+    党小组 is never one: its branch receives the member and places them in it, and a move between the 党小组 of
+    one branch is a change of the member's record, not a transfer."""
+    if org is None:
+        raise ServiceError(_("请选择接收组织。"), field=field)
+    own = member.org
+    branch_id = own.parent_id if own.type == OrgType.XIAOZU and own.parent_id else own.pk
+    if org.type == OrgType.XIAOZU:
+        if org.parent_id == branch_id:
+            raise ServiceError(
+                _(
+                    "“%(org)s”是%(name)s所在党支部的党小组：在支部内调整党小组，请修改其党员信息中的所在组织，"
+                    "不需要转接。"
+                )
+                % {"org": org.name, "name": member.name},
+                field=field,
+            )
+        branch = org.parent.name if org.parent_id else ""
+        raise ServiceError(
+            _(
+                "组织关系转接的接收组织须为党支部，“%(org)s”是党小组：请选择其所在的“%(branch)s”，由该支部接收后编入党小组。"
+            )
+            % {"org": org.name, "branch": branch},
+            field=field,
+        )
+    if org.type != OrgType.ZHIBU:
+        raise ServiceError(
+            _("组织关系转接的接收组织须为党支部，“%(org)s”是%(type)s。")
+            % {"org": org.name, "type": choice_label(OrgType, org.type)},
+            field=field,
+        )
+    if org.is_dissolved:
+        raise ServiceError(_("“%(org)s”已撤销，不能接收党员。") % {"org": org.name}, field=field)
+    if org.pk == own.pk:
+        raise ServiceError(_("%(name)s已在“%(org)s”。") % {"name": member.name, "org": org.name}, field=field)
+    if org.pk == branch_id:
+        raise ServiceError(
+            _("%(name)s已在“%(org)s”（%(group)s），不需要转接。")
+            % {"name": member.name, "org": org.name, "group": own.name},
+            field=field,
+        )
+
+
 # --- 党籍状态 ------------------------------------------------------------------------------------------------
 
 
@@ -642,11 +686,7 @@ def start_transfer(*, actor, member: Member, to_org, started_on: dt.date, reason
     reason = _text(reason, 200)
     if not reason:
         raise ServiceError(_("请填写转接原因。"), field="reason")
-    _member_org_ok(to_org, "to_org")
-    if to_org.pk == current.org_id:
-        raise ServiceError(
-            _("%(name)s已在“%(org)s”。") % {"name": current.name, "org": to_org.name}, field="to_org"
-        )
+    _receiving_branch_ok(current, to_org, "to_org")
     _transfer_ready(current, started_on, "started_on")
     require_org(actor, current.org, _("该党员不在您的管理范围内，未发起转接。"))
     transfer = Transfer.objects.create(

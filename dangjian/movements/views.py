@@ -126,6 +126,18 @@ def _purpose(data) -> str:
     return data.open_stint.abroad_purpose if data.open_stint is not None else ""
 
 
+def _form(key: str, form_class, *args, **kwargs):
+    """One of the member page's forms, its HTML ids prefixed by its key ("id_stint_destination"): the page holds
+    several forms with a 备注 or a destination, and a label must point at its own form's field. The field names —
+    what the services are given — stay as they are."""
+    return form_class(*args, auto_id=f"id_{key}_%s", **kwargs)
+
+
+def _receiving(member):
+    """The organisations a transfer of `member` may go to: the 党支部 of the system but the member's own."""
+    return selectors.receiving_orgs(exclude=member.org)
+
+
 def _member_page(request, member, forms=None, status=200):
     today = dt.date.today()
     data = selectors.member_movements(member)
@@ -138,16 +150,20 @@ def _member_page(request, member, forms=None, status=200):
         "status_url": reverse("movements:status", args=[member.pk]),
         "can_change_status": bool(TRANSITIONS[member.status] - {MemberStatus.TRANSFERRED_OUT}),
         "is_normal": member.status == MemberStatus.NORMAL,
-        "stint_form": forms.get("stint") or StintForm(initial={"left_on": today}),
-        "return_form": forms.get("return") or ReturnForm(initial={"returned_on": today}),
-        "contact_form": forms.get("contact") or ContactForm(initial={"contacted_on": today}),
-        "lost_form": forms.get("lost") or LostForm(initial={"lost_on": today}),
-        "regained_form": forms.get("regained") or RegainedForm(initial={"regained_on": today}),
-        "purpose_form": forms.get("purpose") or PurposeForm(initial={"abroad_purpose": _purpose(data)}),
-        "decision_form": forms.get("decision") or StintDecisionForm(initial={"decided_on": today}),
+        "stint_form": forms.get("stint") or _form("stint", StintForm, initial={"left_on": today}),
+        "return_form": forms.get("return") or _form("return", ReturnForm, initial={"returned_on": today}),
+        "contact_form": forms.get("contact")
+        or _form("contact", ContactForm, initial={"contacted_on": today}),
+        "lost_form": forms.get("lost") or _form("lost", LostForm, initial={"lost_on": today}),
+        "regained_form": forms.get("regained")
+        or _form("regained", RegainedForm, initial={"regained_on": today}),
+        "purpose_form": forms.get("purpose")
+        or _form("purpose", PurposeForm, initial={"abroad_purpose": _purpose(data)}),
+        "decision_form": forms.get("decision")
+        or _form("decision", StintDecisionForm, initial={"decided_on": today}),
         "transfer_form": forms.get("transfer")
-        or TransferForm(initial={"started_on": today}, orgs=selectors.receiving_orgs(exclude=member.org)),
-        "out_form": forms.get("out") or TransferOutForm(initial={"transferred_on": today}),
+        or _form("transfer", TransferForm, initial={"started_on": today}, orgs=_receiving(member)),
+        "out_form": forms.get("out") or _form("out", TransferOutForm, initial={"transferred_on": today}),
         "open_form": next(iter(forms), ""),
     }
     return render(request, "movements/member.html", context, status=status)
@@ -187,7 +203,7 @@ def stint_start(request, pk: int):
         request,
         member,
         "stint",
-        StintForm(request.POST),
+        _form("stint", StintForm, request.POST),
         lambda d: services.start_stint(actor=request.user, member=member, **d),
         _("已登记%(name)s外出。") % {"name": member.name},
     )
@@ -214,7 +230,7 @@ def stint_return(request, pk: int):
         request,
         stint.member,
         "return",
-        ReturnForm(request.POST),
+        _form("return", ReturnForm, request.POST),
         lambda d: services.end_stint(actor=request.user, stint=stint, **d),
         _("已登记%(name)s返回。") % {"name": stint.member.name},
     )
@@ -229,7 +245,7 @@ def stint_contact(request, pk: int):
         request,
         stint.member,
         "contact",
-        ContactForm(request.POST),
+        _form("contact", ContactForm, request.POST),
         lambda d: services.record_contact(actor=request.user, stint=stint, **d),
         _("已登记与%(name)s的联系。") % {"name": stint.member.name},
     )
@@ -244,7 +260,7 @@ def stint_purpose(request, pk: int):
         request,
         stint.member,
         "purpose",
-        PurposeForm(request.POST),
+        _form("purpose", PurposeForm, request.POST),
         lambda d: services.set_abroad_purpose(actor=request.user, stint=stint, **d),
         _("已登记%(name)s的出国（境）事由。") % {"name": stint.member.name},
     )
@@ -259,7 +275,7 @@ def stint_decision(request, pk: int):
         request,
         stint.member,
         "decision",
-        StintDecisionForm(request.POST),
+        _form("decision", StintDecisionForm, request.POST),
         lambda d: services.record_stint_decision(actor=request.user, stint=stint, **d),
         _("已登记对%(name)s的处理决定。") % {"name": stint.member.name},
     )
@@ -274,7 +290,7 @@ def lost_record(request, pk: int):
         request,
         member,
         "lost",
-        LostForm(request.POST),
+        _form("lost", LostForm, request.POST),
         lambda d: services.record_lost_contact(actor=request.user, member=member, **d),
         _("已登记%(name)s失联。") % {"name": member.name},
     )
@@ -296,7 +312,7 @@ def lost_regained(request, pk: int):
         request,
         lost.member,
         "regained",
-        RegainedForm(request.POST),
+        _form("regained", RegainedForm, request.POST),
         lambda d: services.record_regained(actor=request.user, lost=lost, **d),
         _("已登记%(name)s恢复联系。") % {"name": lost.member.name},
     )
@@ -307,7 +323,7 @@ def lost_regained(request, pk: int):
 @once.guarded
 def transfer_start(request, pk: int):
     member = _member(request, pk)
-    form = TransferForm(request.POST, orgs=selectors.receiving_orgs(exclude=member.org))
+    form = _form("transfer", TransferForm, request.POST, orgs=_receiving(member))
     return _act(
         request,
         member,
@@ -327,7 +343,7 @@ def transfer_out(request, pk: int):
         request,
         member,
         "out",
-        TransferOutForm(request.POST),
+        _form("out", TransferOutForm, request.POST),
         lambda d: services.transfer_out(actor=request.user, member=member, **d),
         _("已办理%(name)s的组织关系转出。") % {"name": member.name},
     )

@@ -17,6 +17,7 @@ from dangjian.compliance.workbench import OrgLabel, WorkItem, register_category,
 from dangjian.members.models import Member
 from dangjian.movements import selectors
 from dangjian.movements.choices import TransferState
+from dangjian.orgs.widgets import org_label
 
 
 def _movements(rule, org, status: str) -> Link | None:
@@ -36,6 +37,11 @@ register_category(
 
 def _label(org) -> OrgLabel:
     return OrgLabel(org.pk, org.name, org.path, org.type)
+
+
+def _with_unit(org) -> str:
+    """The organisation's name with its 单位 ("办公室党支部（市教委）"): several 单位 have a branch of that name."""
+    return org_label(org.name, org.unit) if org is not None else ""
 
 
 def _members(user, org):
@@ -62,7 +68,7 @@ def waiting(user, org, on: dt.date) -> list[WorkItem]:
                 None,
                 False,
                 _("由%(org)s于%(day)s转出，请核对后接收或退回。")
-                % {"org": t.from_org.name, "day": f"{t.started_on:%Y-%m-%d}"},
+                % {"org": _with_unit(t.from_org), "day": f"{t.started_on:%Y-%m-%d}"},
                 link=Link(reverse("movements:transfer", args=[t.pk]), _("去接收"), primary=True),
                 since=t.started_on,
             )
@@ -92,10 +98,11 @@ def waiting(user, org, on: dt.date) -> list[WorkItem]:
                 _("失联党员%(name)s：%(suggestion)s")
                 % {"name": lost.member.name, "suggestion": lost.suggestion_label},
                 _label(lost.member.org),
-                lost.since,
+                None,  # no deadline: the suggestion stands from `since` until the branch decides
                 False,
                 _("%(day)s起失去联系，请支部研究处理。") % {"day": f"{lost.lost.lost_on:%Y-%m-%d}"},
                 link=Link(reverse("movements:member", args=[lost.member.pk]), _("研究处理"), primary=True),
+                since=lost.since,
             )
         )
     return items

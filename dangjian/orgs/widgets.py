@@ -33,8 +33,8 @@ def org_label(name: str, unit: str) -> str:
 # user's active 党支部; "member_org": the active 党支部 and 党小组 (where a member is placed); "active": every
 # active organisation (where a record is kept); "no_group": the active ones but 党小组 (the pages that sum up
 # branches: 培训学时, 谈心谈话); "committee": the active 工委, 党委 and 党总支 (the 培训 summary by
-# organisation); "receiving": every active 党支部 and 党小组 of the system (a transfer's receiving
-# organisation may be anywhere: searched by name and 单位 only, never by 组织编码).
+# organisation); "receiving": every active 党支部 of the system (a transfer's receiving organisation may be
+# anywhere, and is a branch: a 党小组 is chosen within it; searched by name and 单位 only, never by 组织编码).
 KINDS = frozenset({"branch", "member_org", "active", "no_group", "committee", "receiving"})
 UNSCOPED_KINDS = frozenset({"receiving"})
 KIND_LIMIT = 50
@@ -50,9 +50,9 @@ def before_search(kind: str, required: bool) -> int:
 
 def of_kind(orgs: QuerySet, kind: str) -> QuerySet:
     """`orgs` narrowed to the picker's kind ("" for any organisation)."""
-    if kind == "branch":
+    if kind in ("branch", "receiving"):
         return orgs.filter(type=OrgType.ZHIBU).active()
-    if kind in ("member_org", "receiving"):
+    if kind == "member_org":
         return orgs.filter(type__in=sorted(MEMBER_ORG_TYPES)).active()
     if kind == "active":
         return orgs.active()

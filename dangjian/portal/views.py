@@ -58,11 +58,16 @@ def dashboard(request):
             "compliance": selectors.compliance_summary(request.user),
             "today": dt.date.today(),
         }
-        if scope.oversees:  # 党委/工委: the organisations most behind first
-            context["rollup"] = workbench.rollup(request.user)
+        # 党委/工委: the organisations most behind first, then the overseen organisation's own items
+        if scope.oversees:
+            context["rollup"] = workbench.rollup(request.user, unit=_unit(request))
             context["tiers"] = tier_movement(request.user)  # 分类定级 at the latest 审定 and how it moved
             # 抓两头带中间: the branches tiered 后进 whose 整顿 is not done come first, above the roll-up
             context["lagging"] = lagging_branches(request.user, None, dt.date.today())
+            # the 党委's (工委's) own items — 书记和委员的学时, 书记述职评议 … — as on its drill-down page
+            roots = workbench.overseen_roots(request.user)
+            if roots:
+                context.update(_work_context(request, workbench.own_work(roots)))
         else:  # a branch: what it must do, overdue first
             context.update(_work_context(request, workbench.work_list(request.user)))
         return render(request, "core/dashboard.html", context)
@@ -75,6 +80,13 @@ def dashboard(request):
     return render(
         request, "core/dashboard_personal.html", {"nav": "dashboard", "member": member, "home": home}
     )
+
+
+def _unit(request) -> str | None:
+    """The 单位 the roll-up is narrowed to (`?unit=`, a row of its units' table; empty: the organisations without
+    one), None for all of them."""
+    unit = request.GET.get("unit")
+    return unit.strip()[:100] if unit is not None else None
 
 
 def _work_context(request, work) -> dict:
@@ -98,9 +110,10 @@ def work_org(request, pk: int):
         context.update(_work_context(request, workbench.work_list(request.user, org=org)))
         context["tier_history"] = tier_history(org)
     else:
-        rollup = workbench.rollup(request.user, root=org)
+        unit = _unit(request)
+        rollup = workbench.rollup(request.user, root=org, unit=unit)
         # an organisation without organisations below it (a 党组) has its own items only: no empty roll-up above them
-        context["rollup"] = rollup if rollup.total_orgs else None
+        context["rollup"] = rollup if rollup.total_orgs or unit is not None else None
         context.update(_work_context(request, workbench.own_work(org)))
     return render(request, "core/work_org.html", context)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from dangjian.accounts.choices import Role
 from dangjian.accounts.scope import scope_for
 from dangjian.compliance import workbench
 from dangjian.compliance.registry import Link
@@ -41,7 +42,8 @@ register_category("birthdays", _l("政治生日"), order=90)
 
 @register_provider("birthdays")
 def birthday_items(user, org, on: dt.date) -> list[WorkItem]:
-    """Members of the administered organisations whose 政治生日 falls this month (one query)."""
+    """Members of the administered organisations whose 政治生日 falls this month (one query). An item's `due` is the
+    anniversary itself, the day to remember (the work list shows it as a day, not as a deadline)."""
     members = Member.objects.filter(scope_for(user).org_q("org__"))
     if org is not None:
         members = members.filter(org__path__startswith=org.path)
@@ -99,7 +101,9 @@ class UnitRow:
     orgs: int = 0  # organisations of the unit shown as rows
     behind: int = 0  # those with overdue items
     overdue: int = 0
-    top: Any = None  # the unit's highest organisation in the scope: the drill-down of the unit
+    top: Any = None  # the unit's highest organisation in the scope holding most of its rows (its 机关党委)
+    # all its highest organisations (the 党组 beside the 机关党委 too), `top` first
+    tops: list = field(default_factory=list)
 
 
 @dataclass
@@ -109,19 +113,33 @@ class Rollup:
     total_orgs: int
     behind: int
     overdue: int
+    # the 单位 the roll-up is narrowed to (`?unit=`: a row of the units' table), None for all of them; its counts
+    # are then the unit's, the same as its row in the table
+    unit: UnitRow | None = None
 
     @property
     def shown(self) -> int:
         return len(self.rows)
 
 
-def rollup(user, *, root: Org | None = None, on: dt.date | None = None) -> Rollup:
-    """The organisations the user administers (below `root` when given) by number of overdue items, from the
-    kept results (two queries whatever the number of organisations): a 党小组's items count for its 党支部;
-    the units (单位) summed the same way."""
+def overseen_roots(user) -> list[int]:
+    """The organisations the user administers as a 党委/工委 administrator: their own items are listed apart from
+    the roll-up of the organisations below them (the home page, as the drill-down page of each)."""
+    return [
+        g.org_id for g in scope_for(user).admin_grants if g.role in (Role.GONGWEI_ADMIN, Role.DANGWEI_ADMIN)
+    ]
+
+
+def rollup(user, *, root: Org | None = None, on: dt.date | None = None, unit: str | None = None) -> Rollup:
+    """The organisations below those the user administers as a 党委/工委 (below `root` when given) by number of
+    overdue items, from the kept results (two queries whatever the number of organisations): a 党小组's items
+    count for its 党支部; the units (单位) summed the same way. `root` — or, without it, the organisations the user
+    oversees (`overseen_roots`) — is not a row: its own items are listed on its page. With `unit`, only that
+    单位's organisations (the counts its row in the units' table shows)."""
     on = on or dt.date.today()
     orgs = _orgs(user, root, on)
     counts = workbench.overdue_counts(orgs, on=on, ruleset=load_ruleset())
+    own = {root.pk} if root is not None else set(overseen_roots(user))
     # the organisations as tuples (a 工委's are the city's 4,900: model instances of them all cost about 40 ms);
     # only those shown — the rows most behind and the units' tops — are made organisations (as `.only()` makes them)
     listed = orgs.order_by("path").values_list(*ROLLUP_FIELDS)
@@ -132,13 +150,15 @@ def rollup(user, *, root: Org | None = None, on: dt.date | None = None) -> Rollu
         pk, org_type = row[_ID], row[_TYPE]
         if org_type == OrgType.XIAOZU:
             groups.append((pk, row[_PARENT]))
-        elif org_type != OrgType.GONGWEI and (root is None or pk != root.pk):
+        elif org_type != OrgType.GONGWEI and pk not in own:
             overdue[pk] = counts.get(pk, 0)
             facts[pk] = row
     for pk, parent_id in groups:
         n = counts.get(pk, 0)
         if n and parent_id in overdue:
             overdue[parent_id] += n
+    if unit is not None:
+        overdue = {pk: n for pk, n in overdue.items() if (facts[pk][_UNIT] or "") == unit}
     units: dict[str, UnitRow] = {}
     paths: dict[str, list[str]] = defaultdict(list)  # 单位 → its rows' paths
     highest: dict[
@@ -146,40 +166,51 @@ def rollup(user, *, root: Org | None = None, on: dt.date | None = None) -> Rollu
     ] = {}  # 单位 → (the least depth, its organisations at that depth)
     for pk, n in overdue.items():
         name, depth = facts[pk][_UNIT] or "", facts[pk][_DEPTH]
-        unit = units.setdefault(name, UnitRow(name))
-        unit.orgs += 1
-        unit.overdue += n
-        unit.behind += int(n > 0)
+        row_unit = units.setdefault(name, UnitRow(name))
+        row_unit.orgs += 1
+        row_unit.overdue += n
+        row_unit.behind += int(n > 0)
         paths[name].append(facts[pk][_PATH])
         if name not in highest or depth < highest[name][0]:
             highest[name] = (depth, [pk])
         elif depth == highest[name][0]:
             highest[name][1].append(pk)
-    # the drill-down of a unit: of its highest organisations, the one holding most of its rows (its 机关党委, not
-    # the 党组 beside it, whose page has no organisations below it), the first in path order on a tie
+
+    def held(pk: int, name: str) -> int:
+        return sum(p.startswith(facts[pk][_PATH]) for p in paths[name])
+
+    # a unit's highest organisations, the one holding most of its rows first (its 机关党委, then the 党组 beside
+    # it, whose page has no organisations below it), in path order on a tie
     tops = {
-        name: max(pks, key=lambda pk, name=name: sum(p.startswith(facts[pk][_PATH]) for p in paths[name]))
+        name: sorted(pks, key=lambda pk, name=name: (-held(pk, name), facts[pk][_PATH]))
         for name, (_depth, pks) in highest.items()
     }
     ranked = sorted(overdue, key=lambda pk: (-overdue[pk], facts[pk][_PATH]))
     shown = [pk for pk in ranked if overdue[pk]][:ROLLUP_ROWS]
-    by_id = {pk: Org.from_db(orgs.db, ROLLUP_FIELDS, facts[pk]) for pk in {*shown, *tops.values()}}
-    for name, pk in tops.items():
-        units[name].top = by_id[pk]
+    by_id = {
+        pk: Org.from_db(orgs.db, ROLLUP_FIELDS, facts[pk])
+        for pk in {*shown, *(pk for pks in tops.values() for pk in pks)}
+    }
+    for name, pks in tops.items():
+        units[name].tops = [by_id[pk] for pk in pks]
+        units[name].top = units[name].tops[0]
     return Rollup(
         rows=[RollupRow(by_id[pk], overdue[pk]) for pk in shown],
         units=sorted(units.values(), key=lambda u: (-u.overdue, u.name)),
         total_orgs=len(ranked),
         behind=sum(1 for n in overdue.values() if n),
         overdue=sum(overdue.values()),
+        unit=None if unit is None else units.get(unit, UnitRow(unit)),
     )
 
 
-def own_work(org: Org, *, on: dt.date | None = None) -> WorkList:
-    """A 党委's (党总支's …) own items, without its subtree's: its kept results and 待办 (two queries)."""
+def own_work(org: Org | list[int], *, on: dt.date | None = None) -> WorkList:
+    """A 党委's (党总支's …) own items, without its subtree's — or those of several organisations given by id (the
+    ones a 党委/工委 administrator oversees, `overseen_roots`): their kept results and 待办 (two queries)."""
     on = on or dt.date.today()
+    ids = [org.pk] if isinstance(org, Org) else list(org)
     return WorkList(
-        workbench.kept_items(Org.objects.filter(pk=org.pk), on=on, ruleset=load_ruleset())
+        workbench.kept_items(Org.objects.filter(pk__in=ids), on=on, ruleset=load_ruleset())
     ).sorted()
 
 

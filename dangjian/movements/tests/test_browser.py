@@ -22,7 +22,7 @@ def test_branch_admin_transfers_a_member_and_the_receiver_accepts(
 
     login("branch_a1")
     page.goto(f"{base}/movements/member/{mover.pk}/")
-    assert page.locator("[data-testid=member-org]").inner_text() == "甲一支部"
+    assert page.locator("[data-testid=member-org]").inner_text() == "甲一支部（甲委）"
     page.locator("[data-testid=open-transfer]").click()
     form = page.locator("[data-testid=transfer-form]")
     form.get_by_label("接收组织").select_option(label="甲二支部（甲委）")
@@ -48,4 +48,4 @@ def test_branch_admin_transfers_a_member_and_the_receiver_accepts(
     page.goto(f"{base}/members/?org={tree.a2.pk}")
     assert "周调动" in page.locator("main").inner_text()
     page.goto(f"{base}/movements/member/{mover.pk}/")
-    assert page.locator("[data-testid=member-org]").inner_text() == "甲二支部"
+    assert page.locator("[data-testid=member-org]").inner_text() == "甲二支部（甲委）"

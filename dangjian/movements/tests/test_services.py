@@ -340,7 +340,7 @@ def test_transfer_returned_leaves_the_member_with_the_sender(users, tree, member
 
 @pytest.mark.parametrize(
     ("to", "match"),
-    [("a1", "已在“甲一支部”"), ("a", "须为党支部或党小组"), (None, "请选择接收组织")],
+    [("a1", "已在“甲一支部”"), ("a", "须为党支部，“甲委机关党委”是党委"), (None, "请选择接收组织")],
 )
 def test_start_transfer_refusals(tree, member, to, match):
     refused(

@@ -186,7 +186,7 @@ def test_the_transfer_form_searches_every_branch(users, tree, small_threshold):
     from dangjian.movements.forms import TransferForm
     from dangjian.movements.selectors import receiving_orgs
 
-    small_threshold.ORG_PICKER_ABOVE = 2  # the 3 other 党支部 and 党小组
+    small_threshold.ORG_PICKER_ABOVE = 1  # the 2 other 党支部 (a 党小组 receives no transfer)
 
     form = TransferForm(orgs=receiving_orgs(exclude=tree.a1))
     html = str(form["to_org"])
@@ -199,6 +199,10 @@ def test_the_transfer_form_searches_every_branch(users, tree, small_threshold):
     )
     bound = TransferForm({"to_org": str(tree.a1.pk)}, orgs=receiving_orgs(exclude=tree.a1))
     assert not bound.is_valid() and "to_org" in bound.errors  # its own branch is not offered
+    # the search behind the picker suggests 党支部 only, as the form offers them
+    from dangjian.orgs.models import Org
+
+    assert set(widgets.of_kind(Org.objects.all(), "receiving").values_list("type", flat=True)) == {"zhibu"}
 
 
 def test_dues_and_talks_pages_of_a_large_scope_render_the_picker(client, users, tree, small_threshold):

@@ -84,7 +84,9 @@ def test_the_case_follows_an_accepted_transfer(client, users, tree, formal, admi
 def test_a_move_within_the_branch_or_of_a_member_without_a_case_changes_no_case(tree, formal):
     case = probationary(tree, formal)
     before = case_events(case).count()
-    transfer(case, tree.a1g1)  # to the branch's own 党小组: the case is already with its 党支部
+    # the member placed in the branch's own 党小组 (a move within the branch, not a 转接): the case is already
+    # with its 党支部
+    follow_member(actor=None, member=case.member, to_org=tree.a1g1, on=TODAY)
     case.refresh_from_db()
     assert case.org_id == tree.a1.pk and case_events(case).count() == before
     # a formal member's transfer: nothing of the pipeline
@@ -105,7 +107,9 @@ def test_to_a_group_the_case_goes_to_its_branch(tree, formal, make_user):
         },
     )
     case = probationary(tree, formal)
-    transfer(case, group)
+    # a 转接 goes to a 党支部 (movements refuses a 党小组); a member who lands in a group of another branch all
+    # the same (placed there by a correction of the roll) has the case follow to that branch
+    follow_member(actor=None, member=case.member, to_org=group, on=TODAY)
     case.refresh_from_db()
     assert case.org_id == tree.b1.pk
 
