@@ -111,6 +111,15 @@ class ElectionEntryForm(forms.Form):
     exclusion_approval = _text(_("批准情况（上级党组织批准、党员大会同意）"), max_length=255, required=False)
     note = _text(_("备注"), max_length=255, required=False)
 
+    # at a 党员代表大会 the 应到会 and 实到会 are its 代表 (the page shows these labels when it is chosen)
+    CONGRESS_LABELS = {
+        "expected": _("应到会代表人数"),
+        "present": _("实到会代表人数"),
+    }
+    CONGRESS_EXPECTED_HELP = _(
+        "召开党员代表大会的，填写应出席会议的代表人数（不含列席人员），不按党员名册计算；到会人数检查按代表计算。"
+    )
+
     def __init__(self, *args, roster=(), higher=True, **kwargs):
         """`higher`: whether the user administers an organisation above the electing one, who alone records
         the approval to hold a 党员代表大会 (without it, the form has no approval fields)."""
@@ -119,6 +128,21 @@ class ElectionEntryForm(forms.Form):
         if not higher:
             del self.fields["form_approval_ref"], self.fields["form_approved_on"]
         _no_later_than_today(self, "form_approved_on")
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        if data.get("form") == ElectionForm.CONGRESS:
+            # the delegates are asked for, never counted from the roll; the roll's reason and exclusions
+            # (EL-12: who is left out of a 党员大会's count) do not apply to them
+            if data.get("expected") is None and "expected" not in self.errors:
+                self.add_error(
+                    "expected",
+                    _("召开党员代表大会的，请填写应到会代表人数（应出席会议的代表，不按党员名册计算）。"),
+                )
+            data["expected_reason"] = ""
+            data["exclude"] = []
+        return data
 
 
 class CandidateRowForm(forms.Form):

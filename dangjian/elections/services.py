@@ -10,6 +10,8 @@ event; a refused write changes nothing.
   dangjian.orgs.services; a member re-elected to the post they hold keeps it (not split in two).
 - record_congress_approval: the higher organisation's approval to hold a 党员代表大会 (EL-04), its 文号 and date:
   the day's 党员代表大会's, so every record of that day (a 另行选举) carries it.
+- correct_congress_approval: its 文号 or date corrected by the same higher organisation, while no result of that
+  day is approved.
 - delete_election: removes a mistaken or duplicate election not yet approved (an approved one opened the term and
   posts: it stays), and nothing else: the 党员代表大会's approval stays with the day.
 
@@ -155,7 +157,9 @@ class Prepared:
     roster: list  # RosterEntry of the 正式党员 on the date
     expected: int
     tally: T.Tally
-    derived: int = 0  # the roster less the approved exclusions (EL-12): the expected voters unless typed in
+    # the roster less the approved exclusions (EL-12): the expected voters unless typed in; None for a 党员代表大会
+    # whose 应到会代表 were typed in (its expected are its delegates, not counted from the roll)
+    derived: int | None = 0
     reason: str = ""  # why the expected voters typed in differ from `derived`
     members: int = 0  # 正式 and 预备 on the roll of the organisation (and its subtree) on the date
 
@@ -185,12 +189,18 @@ def prepare_election(
     expected=None,
     expected_reason: str = "",
     params: ElectionParams | None = None,
+    form: str = ElectionForm.ASSEMBLY,
 ) -> Prepared:
     """Validates the input (ServiceError on a mistake in it) and computes the checks; writes nothing. The
     tally's blocking checks (quorum, ballots) decide whether record_election accepts it. The expected voters
     are the roster's 正式党员 on the date less the approved exclusions (EL-12); a different number typed in
-    needs its reason (a member whose rights are suspended under 留置 or 逮捕, 选举条例 第五条, is one)."""
+    needs its reason (a member whose rights are suspended under 留置 or 逮捕, 选举条例 第五条, is one).
+
+    At a 党员代表大会 (`form`) those expected and present are its 代表: the number typed in is the delegates, not
+    compared with the roll and needing no reason (the page asks for it; left out, it is counted from the roll as
+    for a 党员大会), and the checks speak of 代表."""
     p = params or election_params()
+    delegates = form == ElectionForm.CONGRESS and expected not in (None, "")
     if org.type not in ELECTING_TYPES:
         raise ServiceError(
             _("%(type)s不实行换届选举。") % {"type": choice_label(OrgType, org.type)}, field="org"
@@ -231,13 +241,16 @@ def prepare_election(
             )
         excluded.add(member.pk)
     computed = len(roster) - len(excluded)
-    expected = (
-        computed
-        if expected in (None, "")
-        else _int(expected, "expected", pgettext("in a sentence", "应到会有选举权人数"), 1)
-    )
-    reason = (expected_reason or "").strip() if expected != computed else ""
-    if expected != computed and not reason:
+    if delegates:
+        expected = _int(expected, "expected", pgettext("in a sentence", "应到会代表人数"), 1)
+    else:
+        expected = (
+            computed
+            if expected in (None, "")
+            else _int(expected, "expected", pgettext("in a sentence", "应到会有选举权人数"), 1)
+        )
+    reason = (expected_reason or "").strip() if expected != computed and not delegates else ""
+    if expected != computed and not reason and not delegates:
         raise ServiceError(
             _(
                 "应到会有选举权人数（%(expected)s）与按名册计算的人数（%(computed)s：选举日名册中有选举权的"
@@ -253,11 +266,11 @@ def prepare_election(
             field="expected",
         )
     if present > expected:
-        raise ServiceError(
-            _("实到会人数（%(present)s）不能多于应到会有选举权人数（%(expected)s）。")
-            % {"present": present, "expected": expected},
-            field="present",
-        )
+        if delegates:
+            message = _("实到会代表人数（%(present)s）不能多于应到会代表人数（%(expected)s）。")
+        else:
+            message = _("实到会人数（%(present)s）不能多于应到会有选举权人数（%(expected)s）。")
+        raise ServiceError(message % {"present": present, "expected": expected}, field="present")
     if not candidates:
         raise ServiceError(_("请填写候选人及得票。"), field="candidates")
     entries, seen = [], set()
@@ -310,11 +323,12 @@ def prepare_election(
         entries=entries,
         has_preselection=has_preselection,
         params=p,
+        delegates=delegates,
     )
     for r in result.results:
         if r.formal and r.votes is None:
             raise ServiceError(_("请填写正式候选人%(name)s的得票。") % {"name": r.name}, field="candidates")
-    return Prepared(roster, expected, result, computed, reason, len(everyone))
+    return Prepared(roster, expected, result, None if delegates else computed, reason, len(everyone))
 
 
 def election_snapshot(e: Election) -> dict[str, Any]:
@@ -394,6 +408,7 @@ def record_election(
         expected=expected,
         expected_reason=expected_reason,
         params=p,
+        form=form,
     )
     refusals = prepared.tally.refusals
     if refusals:
@@ -546,7 +561,14 @@ def election_tally(election: Election, params: ElectionParams | None = None) -> 
         entries=[T.Entry(c.member_id, c.member.name, c.votes, c.prevotes) for c in cands],
         has_preselection=election.has_preselection,
         params=p,
+        delegates=counts_delegates(election),
     )
+
+
+def counts_delegates(election: Election) -> bool:
+    """Whether the election's 应到会 and 实到会 are the 代表 of a 党员代表大会: held as one, with the delegates typed
+    in (not counted from the roll, `prepare_election`)."""
+    return election.form == ElectionForm.CONGRESS and election.derived_expected is None
 
 
 def _require_higher(actor, org: Org, field: str) -> None:
@@ -642,6 +664,70 @@ def record_congress_approval(
         _share_congress_approval(
             actor, election, "上级党组织批准召开党员代表大会（登记于同日的另一选举记录）"
         )
+    return election
+
+
+def correct_congress_approval(
+    *, actor, election: Election, approval_ref: str, approved_on: dt.date
+) -> Election:
+    """Corrects the 文号 or date of the approval to hold a 党员代表大会 recorded for the election (a mistyped 文号),
+    by whoever may record it (an admin of an organisation above the one that held it), while the result of no
+    record of that day carrying it is approved (the approval opened the term). The approval is the day's: every
+    record of that day carrying it is corrected, each with its audit event (before and after)."""
+    approval_ref = (approval_ref or "").strip()
+    if not approval_ref:
+        raise ServiceError(_("请填写召开党员代表大会的批准文号。"), field="approval_ref")
+    if not approved_on:
+        raise ServiceError(_("请填写召开党员代表大会的批准日期。"), field="approved_on")
+    with transaction.atomic():
+        election = Election.objects.select_for_update().select_related("org").get(pk=election.pk)
+        org = election.org
+        require_org(actor, org, _("该组织不在您的管理范围内，不能更正召开党员代表大会的批准。"))
+        _require_higher(actor, org, "approval_ref")
+        if election.form != ElectionForm.CONGRESS:
+            raise ServiceError(_("召开党员大会无需登记召开党员代表大会的批准。"))
+        if election.form_approved_on is None:
+            raise ServiceError(_("召开党员代表大会的批准尚未登记，请先登记。"))
+        day = list(
+            Election.objects.select_for_update()
+            .select_related("org")
+            .filter(
+                org=org,
+                held_on=election.held_on,
+                form=ElectionForm.CONGRESS,
+                form_approval_ref=election.form_approval_ref,
+                form_approved_on=election.form_approved_on,
+            )
+            .order_by("pk")
+        )
+        day = [election if e.pk == election.pk else e for e in day]
+        approved = next((e for e in day if e.approved_on is not None), None)
+        if approved is not None:
+            raise ServiceError(
+                _(
+                    "%(date)s的选举结果已于%(approved)s登记批准，新一届任期已据此开始，"
+                    "召开党员代表大会的批准不能再更正。"
+                )
+                % {"date": f"{approved.held_on:%Y-%m-%d}", "approved": f"{approved.approved_on:%Y-%m-%d}"}
+            )
+        if approved_on > election.held_on:
+            raise ServiceError(
+                _("召开党员代表大会须事先经上级党组织批准：批准日期不能晚于选举日期。"), field="approved_on"
+            )
+        approval_ref = approval_ref[:100]
+        if (approval_ref, approved_on) == (election.form_approval_ref, election.form_approved_on):
+            raise ServiceError(
+                _("批准文号和批准日期与已登记的相同，没有需要更正的内容。"), field="approval_ref"
+            )
+        for record in day:
+            _save_approval(
+                actor,
+                record,
+                election_snapshot(record),
+                "更正召开党员代表大会的批准文号或日期",
+                form_approval_ref=approval_ref,
+                form_approved_on=approved_on,
+            )
     return election
 
 

@@ -84,24 +84,27 @@ def min_passing(basis: int, share: Fraction) -> int:
     return int(limit) + 1 if limit == int(limit) else -(-limit.numerator // limit.denominator)
 
 
-def quorum_check(expected: int, present: int, p: ElectionParams) -> Check:
+def quorum_check(expected: int, present: int, p: ElectionParams, *, delegates: bool = False) -> Check:
+    """`delegates`: the election is held by a 党员代表大会, whose 应到会 and 实到会 are its 代表, not the members."""
     need = min_passing(expected, p.quorum)
-    text = _("应到会%(expected)s人，实到会%(present)s人，须超过%(share)s（至少%(need)s人）") % {
+    if delegates:
+        text = _("应到会代表%(expected)s名，实到会代表%(present)s名，须超过%(share)s（至少%(need)s名）")
+    else:
+        text = _("应到会%(expected)s人，实到会%(present)s人，须超过%(share)s（至少%(need)s人）")
+    text %= {
         "expected": expected,
         "present": present,
         "share": f"{p.quorum.numerator}/{p.quorum.denominator}",
         "need": need,
     }
     if quorum_ok(present, expected, p.quorum):
-        return Check(
-            "ELECT-QUORUM", True, _("到会人数符合要求：%(details)s。") % {"details": text}, blocking=True
-        )
-    return Check(
-        "ELECT-QUORUM",
-        False,
-        _("ELECT-QUORUM：到会人数不足，选举无效：%(details)s（EL-09）。") % {"details": text},
-        blocking=True,
-    )
+        ok = _("到会代表人数符合要求：%(details)s。") if delegates else _("到会人数符合要求：%(details)s。")
+        return Check("ELECT-QUORUM", True, ok % {"details": text}, blocking=True)
+    if delegates:
+        failed = _("ELECT-QUORUM：到会代表人数不足，选举无效：%(details)s（EL-09）。")
+    else:
+        failed = _("ELECT-QUORUM：到会人数不足，选举无效：%(details)s（EL-09）。")
+    return Check("ELECT-QUORUM", False, failed % {"details": text}, blocking=True)
 
 
 def tally(
@@ -114,8 +117,10 @@ def tally(
     entries: list[Entry],
     has_preselection: bool,
     params: ElectionParams,
+    delegates: bool = False,
 ) -> Tally:
-    checks = [quorum_check(expected, present, params)]
+    """`delegates`: held by a 党员代表大会 (`expected` and `present` count its 代表)."""
+    checks = [quorum_check(expected, present, params, delegates=delegates)]
     if ballots_returned <= ballots_issued:
         checks.append(
             Check(
@@ -188,16 +193,25 @@ def tally(
     t.elected = sum(1 for r in results if r.elected)
     t.unfilled = seats - t.elected
     share = f"{params.threshold.numerator}/{params.threshold.denominator}"
-    if params.threshold_basis == "expected":
+    if delegates and params.threshold_basis == "expected":
+        threshold_text = _("当选须得票超过应到会代表人数%(count)s的%(share)s（至少%(min)s票）")
+    elif delegates:
+        threshold_text = _("当选须得票超过实到会代表人数%(count)s的%(share)s（至少%(min)s票）")
+    elif params.threshold_basis == "expected":
         threshold_text = _("当选须得票超过应到会有选举权人数%(count)s的%(share)s（至少%(min)s票）")
     else:
         threshold_text = _("当选须得票超过实到会有选举权人数%(count)s的%(share)s（至少%(min)s票）")
     threshold_text %= {"count": basis_count, "share": share, "min": min_votes}
     if has_preselection:
-        t.notes.append(
-            _("预选：得票超过应到会人数%(expected)s的%(share)s（至少%(min)s票）的成为正式候选人（EL-11）。")
-            % {"expected": expected, "share": share, "min": pre_min}
-        )
+        if delegates:
+            pre = _(
+                "预选：得票超过应到会代表人数%(expected)s的%(share)s（至少%(min)s票）的成为正式候选人（EL-11）。"
+            )
+        else:
+            pre = _(
+                "预选：得票超过应到会人数%(expected)s的%(share)s（至少%(min)s票）的成为正式候选人（EL-11）。"
+            )
+        t.notes.append(pre % {"expected": expected, "share": share, "min": pre_min})
     if t.tie:
         t.notes.append(_("最后一个名额得票相等，应对得票相等的候选人重新投票（EL-10）。"))
     if t.unfilled > 0:

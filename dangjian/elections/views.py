@@ -177,7 +177,9 @@ def create(request):
         if isinstance(exc, services.RepeatRefused):  # the refusal links the record already there
             context["repeat_of"] = exc.election
         try:
-            context["tally"] = services.prepare_election(org=org, held_on=held_on, **inputs).tally
+            context["tally"] = services.prepare_election(
+                org=org, held_on=held_on, form=form.cleaned_data["form"], **inputs
+            ).tally
         except ServiceError:
             pass
         return render(request, "elections/new.html", context, status=400)
@@ -185,13 +187,22 @@ def create(request):
     return redirect("elections:detail", pk=election.pk)
 
 
-def _detail(request, election, approval_form=None, congress_form=None, status=200):
+def _detail(request, election, approval_form=None, congress_form=None, status=200, correcting=False):
+    """The election's page; `correcting`: `congress_form` is a refused correction of the recorded approval to hold
+    the 党员代表大会 (shown open with what was entered)."""
     org = election.org
     org.refresh_from_db()
+    if congress_form is None and election.form_approved_on is not None:
+        # the correction form starts from what is recorded
+        congress_form = CongressApprovalForm(
+            initial={"approval_ref": election.form_approval_ref, "approved_on": election.form_approved_on}
+        )
     context = {
         # approvals are the higher organisation's to record: their forms only for an admin above the organisation
         "higher": higher_in_scope(request.user, org),
         "congress_form": congress_form or CongressApprovalForm(),
+        "correcting": correcting,
+        "delegates": services.counts_delegates(election),
         "nav": "elections",
         "election": election,
         "org": org,
@@ -210,9 +221,9 @@ def detail(request, pk: int):
     return _detail(request, election)
 
 
-def _record_approval(request, pk: int, form_class, record, success: str, form_key: str):
+def _record_approval(request, pk: int, form_class, record, success: str, form_key: str, **shown):
     """An approval posted from the election's page: recorded once (the form's token), back to the page; refused,
-    the page with the form's errors."""
+    the page with the form's errors (`shown`: more of how the page shows it)."""
     election = get_object_or_404(Election.objects.visible_to(request.user).select_related("org"), pk=pk)
     form = form_class(request.POST)
     if form.is_valid():
@@ -225,7 +236,7 @@ def _record_approval(request, pk: int, form_class, record, success: str, form_ke
         else:
             messages.success(request, success)
             return redirect("elections:detail", pk=election.pk)
-    return _detail(request, election, status=400, **{form_key: form})
+    return _detail(request, election, status=400, **{form_key: form}, **shown)
 
 
 @admin_required
@@ -246,6 +257,18 @@ def approve(request, pk: int):
 @require_POST
 @once.guarded
 def congress_approval(request, pk: int):
+    """Records the approval to hold the 党员代表大会; with `action=correct`, corrects its recorded 文号 or date (by the
+    same higher organisation, while the result is not approved)."""
+    if request.POST.get("action") == "correct":
+        return _record_approval(
+            request,
+            pk,
+            CongressApprovalForm,
+            services.correct_congress_approval,
+            _("已更正召开党员代表大会的批准文号和日期。"),
+            "congress_form",
+            correcting=True,
+        )
     return _record_approval(
         request,
         pk,

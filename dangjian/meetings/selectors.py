@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, QuerySet, Window
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
@@ -169,6 +169,8 @@ class RosterView:
     secretary_id: int | None = None
     # records of the organisation on the same day sharing one of the chosen types (a possible double entry)
     same_day: list[SameDay] = field(default_factory=list)
+    # on the edit form: what saving would change in the record's attendance (`recount`)
+    recount: Recount | None = None
 
     @property
     def reason_choices(self) -> list[tuple[str, str]]:
@@ -288,6 +290,163 @@ def roster_view(
     return view
 
 
+# --- the edit form: what saving would change ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecountChange:
+    """A person who would join or leave a record's 应到 on saving, and what in the registry says so."""
+
+    name: str
+    why: str
+
+
+@dataclass(frozen=True)
+class RecountCount:
+    label: str
+    expected: tuple[int, int]  # (recorded, on saving)
+    present: tuple[int, int]
+    expected_formal: tuple[int, int]
+
+
+@dataclass
+class Recount:
+    """How saving an edited record would change its attendance: a record keeps the counts computed when it was
+    saved (`MeetingKind`), and saving computes them again from the roster on its date as the registry stands now.
+    Entries made in the registry since, with dates on or before the meeting (a member entered later, a 预备党员
+    admitted at the meeting, a correction of someone's organisation or 党籍状态), change them. `added` and `removed`
+    name the people the registry's entries made after the record was saved account for (and the absentees no
+    longer on the roster); `unexplained`: the counts change by more than they do (a corrected 入党日期 or
+    任职日期 leaves no such trace)."""
+
+    date: dt.date
+    counts: list[RecountCount]
+    added: list[RecountChange]
+    removed: list[RecountChange]
+    unexplained: bool
+
+
+def recount(meeting: Meeting, view: RosterView) -> Recount | None:
+    """What saving `meeting` with the roster `view` (its organisation, date and types, as the form has them) would
+    change in its recorded attendance, or None: nothing, or the form changes the organisation, date or types (the
+    roster then follows them, as the user asks). Two queries when nothing changes (the record's counts, unless
+    prefetched, and its absentees), two or three more to name who would change (members entered and history recorded since the record
+    was saved; posts recorded since, for a record of a committee)."""
+    org = view.org
+    if (
+        org is None
+        or not view.ready
+        or not view.counted
+        or org.pk != meeting.org_id
+        or view.date != meeting.date
+    ):
+        return None
+    stored = {k.type: k for k in meeting.kinds.all()}  # prefetched by the edit page
+    if set(stored) != set(view.types):
+        return None
+    rows = {r.member_id: r for r in view.rows}
+    absences = list(
+        meeting.absences.order_by("member__name_pinyin", "member__name", "member_id").values_list(
+            "member_id", "member__name"
+        )
+    )
+    dropped = [(pk, name) for pk, name in absences if pk not in rows]
+    counts = []
+    for c in view.counts:
+        k = stored[c.type]
+        if (k.expected, k.expected_formal) != (c.expected, c.expected_formal) or (
+            dropped and k.present != c.present
+        ):
+            counts.append(
+                RecountCount(
+                    c.label,
+                    (k.expected, c.expected),
+                    (k.present, c.present),
+                    (k.expected_formal, c.expected_formal),
+                )
+            )
+    if not counts and not dropped:
+        return None
+    from dangjian.members.choices import HistoryField
+    from dangjian.members.models import Member, MemberHistory
+
+    since, on = meeting.updated_at, meeting.date
+    added: dict[int, RecountChange] = {}
+    removed: dict[int, RecountChange] = {}
+    entered = Member.objects.filter(pk__in=list(rows), created_at__gt=since).values_list("pk", flat=True)
+    for pk in entered:
+        added[pk] = RecountChange(rows[pk].name, str(_("记录保存后登记到党员名册")))
+    later = (
+        MemberHistory.objects.filter(at__gt=since, effective_on__lte=on)
+        .filter(
+            Q(field=HistoryField.ORG, old_org__path__startswith=org.path)
+            | Q(field=HistoryField.ORG, new_org__path__startswith=org.path)
+            | Q(field=HistoryField.STATUS, member__org__path__startswith=org.path)
+        )
+        .select_related("member", "old_org", "new_org")
+        .only(
+            "member__id",
+            "member__name",
+            "field",
+            "new_value",
+            "old_org__path",
+            "new_org__name",
+            "new_org__path",
+            "effective_on",
+        )
+        .order_by("-at", "-id")
+    )
+    for h in later:  # the latest entry first: it says where they are
+        pk, day = h.member.pk, f"{h.effective_on:%Y-%m-%d}"
+        if pk in added or pk in removed:
+            continue
+        if h.field == HistoryField.STATUS:
+            if pk not in rows:
+                why = _("记录保存后登记的党籍状态变更：%(date)s起为%(status)s") % {
+                    "date": day,
+                    "status": h.new_value,
+                }
+                removed[pk] = RecountChange(h.member.name, str(why))
+            continue
+        into = h.new_org is not None and h.new_org.path.startswith(org.path)
+        out_of = h.old_org is not None and h.old_org.path.startswith(org.path)
+        where = h.new_org.name if h.new_org is not None else h.new_value
+        why = str(_("记录保存后登记的组织变更：%(date)s起在%(org)s") % {"date": day, "org": where})
+        if pk in rows and into and not out_of:
+            added[pk] = RecountChange(h.member.name, why)
+        elif pk not in rows and out_of and not into:
+            removed[pk] = RecountChange(h.member.name, why)
+    if any(
+        ROSTER_OF_TYPE[c.type] != Roster.MEMBERS and stored[c.type].expected != c.expected
+        for c in view.counts
+    ):
+        posts = (
+            Post.objects.current(on)
+            .filter(org=org, created_at__gt=since, member_id__in=list(rows))
+            .values_list("member_id", flat=True)
+        )
+        for pk in posts:
+            added.setdefault(pk, RecountChange(rows[pk].name, str(_("记录保存后登记的职务"))))
+    was_absent = str(_("原记为缺席"))
+    for pk, name in dropped:
+        found = removed.get(pk)
+        removed[pk] = RecountChange(name, f"{found.why}；{was_absent}" if found else was_absent)
+    # the named changes account for each type's change of 应到, or something else changed too
+    unexplained = any(
+        c.expected - stored[c.type].expected
+        != sum(1 for pk in added if c.type in rows[pk].types)
+        - (len(removed) if ROSTER_OF_TYPE[c.type] == Roster.MEMBERS else 0)
+        for c in view.counts
+    )
+    return Recount(
+        date=on,
+        counts=counts,
+        added=sorted(added.values(), key=lambda c: (name_key(c.name), c.name)),
+        removed=sorted(removed.values(), key=lambda c: (name_key(c.name), c.name)),
+        unexplained=unexplained,
+    )
+
+
 # --- lists --------------------------------------------------------------------------------------
 
 
@@ -331,6 +490,18 @@ def meeting_list(user, filters: dict[str, Any]):
     if q:
         qs = qs.filter(topic__icontains=q)
     return qs
+
+
+def editable_meeting(user, pk: int) -> Meeting | None:
+    """The record `pk` if the user may edit it (its organisation within their scope), else None (one query): the
+    roster refresh of its edit form compares the roster with what it recorded."""
+    from dangjian.accounts.scope import scope_for
+
+    return (
+        Meeting.objects.filter(scope_for(user).org_q("org__"), pk=pk)
+        .only("id", "org_id", "date", "updated_at")
+        .first()
+    )
 
 
 def visible_meeting(user, pk: int) -> Meeting:

@@ -9,6 +9,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -54,10 +55,12 @@ def _roster(
     default_host: bool = False,
     keep: tuple[tuple[int, str] | None, ...] = (),
     editing: int | None = None,
+    recorded: Meeting | None = None,
 ) -> selectors.RosterView:
     """Computes the roster for the form's current organisation, date and types and wires the
     dependent choices (types allowed for the organisation, host and lecturer options); names the records of the
-    same organisation, day and type already kept (other than record `editing`), a possible double entry."""
+    same organisation, day and type already kept (other than record `editing`), a possible double entry; for the
+    record being edited (`recorded`), what saving would change in its attendance (`selectors.recount`)."""
     org = form.current_org()
     absent, reasons = form.current_absentees()
     day = form.current_date()
@@ -68,6 +71,8 @@ def _roster(
     view = selectors.roster_view(org, day, form.current_types(), absent=absent, reasons=reasons)
     if view.ready:
         view.same_day = selectors.same_day_records(org, view.date, view.types, exclude=editing)
+    if recorded is not None:
+        view.recount = selectors.recount(recorded, view)
     form.limit_types(org)
     people = list(view.people)
     for extra in keep:
@@ -194,7 +199,9 @@ def roster_fragment(request):
     if org_changed and org is not None:  # keep only the types the new organisation may record
         data.setlist("types", [t for t in data.getlist("types") if t in selectors.allowed_types(org)])
     form = MeetingForm(data, orgs=orgs).unvalidated()  # no errors on a half-filled form
-    roster = _roster(form, editing=as_id(request.GET.get("editing")))
+    editing = as_id(request.GET.get("editing"))
+    recorded = selectors.editable_meeting(request.user, editing) if editing is not None else None
+    roster = _roster(form, editing=editing, recorded=recorded)
     offered = {str(pk) for pk, _label in roster.people}
     if org_changed and roster.secretary_id and data.get("host") not in offered:
         data["host"] = str(roster.secretary_id)  # the form reads this QueryDict when it renders
@@ -303,6 +310,7 @@ def _editable_meeting(request, pk: int) -> Meeting:
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk: int):
     meeting = _editable_meeting(request, pk)
+    prefetch_related_objects([meeting], "kinds")  # read by the initial values and by the recount
     orgs = selectors.recording_orgs(request.user, include=meeting.org)
     keep = (
         (meeting.host_id, meeting.host.name) if meeting.host_id else None,
@@ -310,7 +318,7 @@ def meeting_edit(request, pk: int):
     )
     if request.method == "POST":
         form = MeetingForm(request.POST, request.FILES, orgs=orgs)
-        roster = _roster(form, keep=keep, editing=meeting.pk)
+        roster = _roster(form, keep=keep, editing=meeting.pk, recorded=meeting)
         if "refresh" in request.POST:
             form.unvalidated()
         elif form.is_valid():
@@ -334,7 +342,7 @@ def meeting_edit(request, pk: int):
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
         form = MeetingForm(initial=edit_initial(meeting), orgs=orgs)
-        roster = _roster(form, keep=keep, editing=meeting.pk)
+        roster = _roster(form, keep=keep, editing=meeting.pk, recorded=meeting)
     return _form_page(request, form, roster, meeting)
 
 

@@ -242,9 +242,12 @@ def subtree_roll_counts(user, org: Org) -> tuple[int, int]:
 
 
 def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool = False) -> list[Member]:
-    """Members offered in the post form: those of the org's subtree (the first `limit`, 80: a page renders at
-    most 100 options), or any visible member matching `q` (its search asks for 20); `within`: the matches
-    of the org's subtree only (a form's picker of its members)."""
+    """Members offered in the post form: those on the roll (党籍 正常: a post is given to a member who is, the
+    service refuses anyone else) of the org's subtree (the first `limit`, 80: a page renders at most 100
+    options), or any visible member on the roll matching `q` (its search asks for 20); `within`: the matches of
+    the org's subtree only (a form's picker of its members, whose field's choices decide who may be picked: a
+    past record's roster may name a member since transferred out), whatever their 党籍状态. Each with its
+    organisation (its name and 单位: several units have a 办公室党支部), one query."""
     qs = (
         Member.objects.visible_to(user)
         .select_related("org")
@@ -255,4 +258,6 @@ def member_choices(user, org: Org, *, q: str = "", limit: int = 80, within: bool
         qs = qs.filter(name_q(q))
     if within or not q:
         qs = qs.filter(org__path__startswith=org.path)
+    if not within:
+        qs = qs.filter(status=MemberStatus.NORMAL)
     return list(qs[:limit])

@@ -343,6 +343,30 @@ def _refuse_posts_left_behind(member: Member, target: Org, on: dt.date) -> None:
     )
 
 
+def _refuse_before_arrival(member: Member, joined_on: dt.date, effective_on: dt.date) -> None:
+    """A change of organisation takes effect in the system's organisations, so not before the member was in one: not
+    before their 入党日期, nor before their 组织关系转入本系统 when a record says they came later
+    (`members.timeline.arrival`; one query). Otherwise the timeline and the past rosters would place them in a
+    branch before they arrived."""
+    from dangjian.members.timeline import arrival
+
+    came = arrival(member)
+    if came is not None and came[0] > joined_on and effective_on < came[0]:
+        raise ServiceError(
+            _(
+                "变更生效日期不能早于%(name)s的组织关系转入本系统的日期（%(date)s）：此前%(name)s不在本系统的党组织。"
+                "请填写%(date)s或之后的日期。"
+            )
+            % {"name": member.name, "date": f"{came[0]:%Y-%m-%d}"},
+            field="effective_on",
+        )
+    if effective_on < joined_on:
+        raise ServiceError(
+            _("变更生效日期不能早于入党日期（%(date)s）。") % {"date": f"{joined_on:%Y-%m-%d}"},
+            field="effective_on",
+        )
+
+
 @transaction.atomic
 def update_member(
     *, actor, member: Member, data: dict[str, Any], effective_on: dt.date | None = None
@@ -361,6 +385,8 @@ def update_member(
                 % {"name": current.name},
                 field="org",
             )
+        if effective_on is not None:
+            _refuse_before_arrival(current, clean["joined_on"], effective_on)
         _refuse_posts_left_behind(current, clean["org"], effective_on or dt.date.today())
     before_snapshot = member_snapshot(current)
     before = Member(org=current.org, category=current.category, work_status=current.work_status)

@@ -234,6 +234,23 @@ def org_spans(member, moves: list) -> list[tuple[int, dt.date, dt.date | None]]:
     return spans
 
 
+def _branch_path(org) -> str:
+    """The path of the 党支部 an organisation a member belongs to is part of: its own, or its parent's for a 党小组."""
+    from dangjian.orgs.choices import OrgType
+
+    if org.type == OrgType.XIAOZU:
+        return org.path[: org.path.rstrip("/").rfind("/") + 1]
+    return org.path
+
+
+def _same_branch(old, new) -> bool:
+    """Whether a move between `old` and `new` stays within one 党支部 (between its 党小组, or between the branch and
+    one of them): the member's 组织关系 stays in the branch."""
+    if old is None or new is None:
+        return False
+    return _branch_path(old) == _branch_path(new)
+
+
 @register_timeline_source("member")
 def member_events(member, on: dt.date) -> list[TimelineEvent]:
     """入党, 转正 and every change kept in MemberHistory (organisation, category, work status, status):
@@ -282,14 +299,24 @@ def member_events(member, on: dt.date) -> list[TimelineEvent]:
         if row.field == HistoryField.ORG:
             new_name = row.new_org.name if row.new_org is not None else row.new_value
             old_name = row.old_org.name if row.old_org is not None else row.old_value
+            if _same_branch(row.old_org, row.new_org):
+                # between the 党小组 of a branch: the 组织关系 stays in the branch; never the change a transfer's
+                # event tells (its own kind: not left out beside one of the same date)
+                kind, order = "member.org_adjusted", 21  # after a 转入 or 转接 of the same day (20)
+                title = _("调整到%(org)s") % {"org": new_name}
+                detail = _("由%(old)s调整到%(new)s") % {"old": old_name or "—", "new": new_name}
+            else:
+                kind, order = "member.org", 2
+                title = _("组织关系转入%(org)s") % {"org": new_name}
+                detail = _("由%(old)s转入%(new)s") % {"old": old_name or "—", "new": new_name}
             events.append(
                 TimelineEvent(
                     date=row.effective_on,
-                    kind="member.org",
-                    title=_("组织关系转入%(org)s") % {"org": new_name},
-                    detail=_("由%(old)s转入%(new)s") % {"old": old_name or "—", "new": new_name},
+                    kind=kind,
+                    title=title,
+                    detail=detail,
                     org_code=row.new_org.code if row.new_org is not None else "",
-                    order=2,
+                    order=order,
                 )
             )
         elif row.field == HistoryField.CATEGORY:

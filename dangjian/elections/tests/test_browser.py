@@ -71,7 +71,7 @@ def test_dangwei_admin_imports_study_hours_then_records_an_election_and_renews_t
     approval = page.locator("[data-testid=approval]")
     approval.get_by_label("上级党组织批准日期").fill(today.isoformat())
     approval.get_by_label("批准机关").fill("甲委机关党委")
-    approval.get_by_role("button", name="登记批准").click()
+    approval.get_by_role("button", name="登记选举结果的批准").click()
     new_end = add_months(today, 36)
     expect(page.locator("[data-testid=term]")).to_contain_text(
         f"本届任期：{today:%Y-%m-%d} 至 {new_end:%Y-%m-%d}"
