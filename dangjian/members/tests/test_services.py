@@ -158,7 +158,10 @@ def test_deleting_a_member_with_records_elsewhere_is_refused_and_changes_nothing
     events, history = AuditEvent.objects.count(), MemberHistory.objects.filter(member=member).count()
     with pytest.raises(ServiceError) as refused:
         delete_member(actor=users["branch_a1"], member=member)
-    assert refused.value.message == "该党员已有以下记录：党费缴纳、参训人员，不能删除；确属误录的，请先删除这些记录。"
+    assert (
+        refused.value.message
+        == "该党员已有以下记录：党费缴纳、参训人员，不能删除；确属误录的，请先删除这些记录。"
+    )
     assert Member.objects.filter(pk=member.pk).exists()
     assert MemberHistory.objects.filter(member=member).count() == history == 1
     assert AuditEvent.objects.count() == events
