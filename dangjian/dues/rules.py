@@ -324,15 +324,15 @@ def _unpaid_v9(
     for start, end, n, lacking in groups:
         months = _label(start) if start == end else f"{_label(start)}~{_label(end)}"
         if lacking:
-            text = (
+            wording = (
                 "%(month)s（%(n)s人，其中%(undeclared)s人未申报缴费基数）"
                 if start == end
                 else "%(month)s（每月%(n)s人，其中%(undeclared)s人未申报缴费基数）"
             )
-            parts.append(Message.plural(text, month=months, n=n, undeclared=lacking))
+            parts.append(Message.plural(wording, month=months, n=n, undeclared=lacking))
         else:
-            text = "%(month)s（%(n)s人）" if start == end else "%(month)s（每月%(n)s人）"
-            parts.append(Message.plural(text, month=months, n=n))
+            wording = "%(month)s（%(n)s人）" if start == end else "%(month)s（每月%(n)s人）"
+            parts.append(Message.plural(wording, month=months, n=n))
     lo, hi = offsets[missing[0]], offsets[missing[-1]] + 1
     involved = []
     for member in dues.members:

@@ -178,9 +178,9 @@ def tally(
         for r in passing:
             r.elected = True
     else:
-        last = passing[seats - 1].votes
-        above = [r for r in passing if r.votes > last]
-        at_last = [r for r in passing if r.votes == last]
+        last = passing[seats - 1].votes or 0
+        above = [r for r in passing if (r.votes or 0) > last]
+        at_last = [r for r in passing if (r.votes or 0) == last]
         for r in above:
             r.elected = True
         if len(above) + len(at_last) > seats:

@@ -97,9 +97,11 @@ def member_posts(member: Member) -> list[Post]:
     posts = list(
         Post.objects.filter(member=member).select_related("org").order_by("-started_on", "org__path")
     )
-    for post in posts:
-        post.is_current = post.started_on <= today and (post.ended_on is None or post.ended_on > today)
-    return sorted(posts, key=lambda p: not p.is_current)
+    for post in posts:  # shown by the member's page
+        post.is_current = post.started_on <= today and (  # type: ignore[attr-defined]
+            post.ended_on is None or post.ended_on > today
+        )
+    return sorted(posts, key=lambda p: not p.is_current)  # type: ignore[attr-defined]
 
 
 def member_history(member: Member) -> list[MemberHistory]:
@@ -128,7 +130,11 @@ def full_years(since: dt.date, on: dt.date) -> int:
 
 def branch_of(org: Org) -> Org:
     """The 党支部 a member's organisation belongs to: itself, or the parent of a 党小组 (needs org.parent)."""
-    return org.parent if org.type == OrgType.XIAOZU and org.parent_id else org
+    if org.type == OrgType.XIAOZU and org.parent_id:
+        parent = org.parent
+        if parent is not None:
+            return parent
+    return org
 
 
 @dataclass(frozen=True)

@@ -163,6 +163,7 @@ def _clean(
         add("org", exc.message)
     if errors:
         raise ServiceError(next(iter(errors.values()))[0], errors=errors)
+    assert card is not None  # an invalid number is an error above
     merged["sex"], merged["birth_date"] = card.sex, card.birth_date
     merged["id_number_hash"] = number_hash
     merged["is_leader"] = bool(merged.get("is_leader"))
