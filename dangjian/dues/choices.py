@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dangjian.orgs.choices import OrgType
+
 
 class DuesCategory(models.TextChoices):
     """缴费类别 (《关于中国共产党党费收缴、使用和管理的规定》, FEE-01…08)."""
@@ -13,6 +15,10 @@ class DuesCategory(models.TextChoices):
     UNEMPLOYED = "unemployed", _("下岗失业")
     RELIEF = "relief", _("依靠抚恤或救济生活")
     OTHER = "other", _("其他")
+
+
+# who approves a 党费减免 (党费规定: 经党支部研究，报上一级党委批准; FEE-07): a 党委, or the 工委 (not a 党总支)
+RELIEF_APPROVER_TYPES = frozenset({OrgType.DANGWEI, OrgType.GONGWEI})
 
 
 class PaymentMethod(models.TextChoices):

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dangjian.core.formfields import id_field
 from dangjian.dues.calculator import ZERO
-from dangjian.dues.choices import DuesCategory, PaymentMethod, ReviewDecision
+from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
 from dangjian.dues.rates import RatesError, Schedule, load_rates
 from dangjian.dues.selectors import rate_label
 from dangjian.members.forms import DateInput
@@ -393,3 +393,98 @@ def explain_due(schedule: Schedule, category: str, base: Decimal, rate: Decimal,
         "rate": rate_label(rate),
         "due": f"{due:.2f}",
     }
+
+
+# --- a member's 党费 page: 申报缴费基数 and 党费减免 ------------------------------------------------------------
+
+SMALL = {"class": "form-control form-control-sm"}
+SMALL_SELECT = {"class": "form-select form-select-sm"}
+SMALL_AMOUNT = {**SMALL, "inputmode": "decimal", "autocomplete": "off", "maxlength": "30"}
+
+
+class DeclareBaseForm(forms.Form):
+    """申报缴费基数 on a member's 党费 page (prefix "base"): the year, the 缴费类别, the monthly base (在职, 离退休) or
+    the amount the branch sets (其他), and the month it applies from. The service checks them against the rate
+    table (dangjian.dues.services.declare_base) and its refusals go back on the fields."""
+
+    year = forms.TypedChoiceField(label=_("年度"), coerce=int, widget=forms.Select(attrs=SMALL_SELECT))
+    category = forms.ChoiceField(
+        label=_("缴费类别"),
+        choices=DuesCategory.choices,
+        initial=DuesCategory.ACTIVE,
+        widget=forms.Select(attrs=SMALL_SELECT),
+    )
+    monthly_base = AmountField(
+        label=_("月缴费基数（元）"),
+        help_text=_("在职党员填税后月工资收入，离退休党员填月基本离退休费；按固定标准交纳的类别不填。"),
+        widget=forms.TextInput(attrs=SMALL_AMOUNT),
+    )
+    fixed_amount = AmountField(
+        label=_("月缴纳额（元）"),
+        help_text=_("仅“其他”类别填写，由党支部确定。"),
+        widget=forms.TextInput(attrs=SMALL_AMOUNT),
+    )
+    effective_month = MonthField(
+        label=_("生效月份"),
+        help_text=_("自该月起按此申报计算，须在所选年度内；年中调整工资的，填新工资开始的月份。"),
+    )
+    note = forms.CharField(
+        label=_("备注"), required=False, max_length=200, widget=forms.TextInput(attrs=SMALL)
+    )
+
+    def __init__(self, *args, years: list[int], **kwargs):
+        kwargs.setdefault("prefix", "base")
+        super().__init__(*args, **kwargs)
+        year = self.fields["year"]
+        assert isinstance(year, forms.ChoiceField)
+        year.choices = [(y, _g("%(year)s 年度") % {"year": y}) for y in years]
+
+
+class ReliefForm(forms.Form):
+    """党费减免 approved by the higher 党委, on a member's 党费 page (prefix "relief"), shown only to whoever may record
+    it (`approvers`: the 党委 above the member's 党支部 that the user administers)."""
+
+    kind = forms.ChoiceField(
+        label=_("减免类型"),
+        choices=ReliefKind.choices,
+        initial=ReliefKind.EXEMPT,
+        widget=forms.Select(attrs=SMALL_SELECT),
+    )
+    monthly_amount = AmountField(
+        label=_("减交后月缴纳额（元）"),
+        help_text=_("减交时填写；免交不填。"),
+        widget=forms.TextInput(attrs=SMALL_AMOUNT),
+    )
+    start_month = MonthField(label=_("起始月份"))
+    end_month = MonthField(label=_("截止月份"))
+    approved_by = forms.TypedChoiceField(
+        label=_("批准组织"), coerce=int, widget=forms.Select(attrs=SMALL_SELECT)
+    )
+    approved_on = forms.DateField(label=_("批准日期"), widget=DateInput(attrs=SMALL))
+    approval_ref = forms.CharField(
+        label=_("批准文号"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={**SMALL, "placeholder": _("如：×党委〔2026〕5号")}),
+    )
+    reason = forms.CharField(
+        label=_("减免原因"),
+        max_length=500,
+        error_messages={"required": _("请填写减免原因。")},
+        widget=forms.TextInput(attrs={**SMALL, "placeholder": _("如：长期患病，生活困难")}),
+    )
+
+    def __init__(self, *args, approvers, **kwargs):
+        kwargs.setdefault("prefix", "relief")
+        super().__init__(*args, **kwargs)
+        self.approvers = list(approvers)
+        field = self.fields["approved_by"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            ("", _("请选择")),
+            *((o.pk, f"{o.name}（{o.get_type_display()}）") for o in self.approvers),
+        ]
+
+    def chosen(self):
+        """The approving organisation chosen (one of `approvers`), or None."""
+        return next((o for o in self.approvers if o.pk == self.cleaned_data.get("approved_by")), None)

@@ -456,7 +456,7 @@ register_param_labels(
     {
         "case_months": _l("连续未交月数"),
         "runs": _l("审查哪些连续欠缴"),
-        "undeclared": _l("未登记缴费基数的月份"),
+        "undeclared": _l("未申报缴费基数的月份"),
     }
 )
 register_value_labels("undeclared", {"ignored": _l("不计入"), "unpaid": _l("按未交清计")})

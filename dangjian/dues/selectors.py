@@ -20,7 +20,7 @@ from dangjian.core.perf import gc_paused
 from dangjian.core.pinyin import name_key
 from dangjian.dues import snapshots
 from dangjian.dues.calculator import ZERO
-from dangjian.dues.choices import DuesCategory, LedgerStatus
+from dangjian.dues.choices import RELIEF_APPROVER_TYPES, DuesCategory, LedgerStatus
 from dangjian.dues.kernel import month_index, month_of
 from dangjian.dues.ledger import (
     LedgerRow,
@@ -34,7 +34,7 @@ from dangjian.dues.ledger import (
     month_range,
     month_start,
 )
-from dangjian.dues.models import ArrearsReview, DuesPayment, LedgerSnapshot
+from dangjian.dues.models import ArrearsReview, DuesBase, DuesPayment, DuesRelief, LedgerSnapshot
 from dangjian.members.models import Member, personal_fields
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
@@ -129,13 +129,35 @@ class Sheet:
     def open_rows(self) -> list[SheetRow]:
         return [r for r in self.rows if r.is_open]
 
+    @property
+    def nobase_rows(self) -> list[SheetRow]:
+        """The members without a declared base in force this month: nothing is due from them on the sheet, no payment
+        can be recorded for them, and the compliance checks count them as not paid in full (DUES-PAID-MONTHLY v9)."""
+        return [r for r in self.rows if r.row is None]
+
+    @property
+    def nobase_shown(self) -> list[SheetRow]:
+        """The first NOBASE_NAMES of them, named on the sheet (the rest counted: 等N人)."""
+        return self.nobase_rows[:NOBASE_NAMES]
+
+    def nobase_text(self) -> str:
+        """ "张三、李四" or "张三、李四……等12人": the members without a declared base, as the export (in Chinese, as
+        the rest of it) names them."""
+        names = "、".join(r.member.name for r in self.nobase_shown)
+        return f"{names}等{self.n_nobase}人" if self.n_nobase > NOBASE_NAMES else names
+
+
+NOBASE_NAMES = 10  # members without a declared base named on the collection sheet (the others counted)
+
 
 def sheet(user, org: Org, month: dt.date) -> Sheet:
-    """Every member of the branch (and its 党小组) who had joined by the month, with the month's ledger
-    row and what the payments covering it say (预交/补交, 经支部同意; 6 queries whatever the number of
-    members: the members, the ledger's three, the 集中交纳日, the payments covering the month)."""
+    """Every member of the branch (and its 党小组) who had joined by the month and was still on the roll on its
+    first day, with the month's ledger row and what the payments covering it say (预交/补交, 经支部同意; 6 queries
+    whatever the number of members: the members, the ledger's three, the 集中交纳日, the payments covering the
+    month). A member without a line has no declared base in force that month (one who left the roll before it owes
+    nothing in it and is not listed)."""
     month = month_start(month)
-    members = _members(user, org).filter(joined_on__lt=add_months(month, 1))
+    members = _members(user, org).filter(joined_on__lt=add_months(month, 1)).exclude(inactive_from__lte=month)
     # read once, for the rows and the ledger, with what they show: the personal data is neither read nor decrypted
     member_list = list(
         members.select_related("org")
@@ -317,22 +339,28 @@ class SummaryLine:
     months: list[list[Decimal]] = field(default_factory=lambda: [[ZERO, ZERO] for _ in range(12)])
     is_unit: bool = False
     drill: Org | None = None  # a unit's subtotal shown without its branches: the organisation to open it at
+    # 全年: the months whose 党费集中交纳日 has passed (as the member ledger's 合计): a month not yet due is shown in its
+    # column only (`pending`: those of the line's months not counted, for some branch of a subtotal)
+    total_due: Decimal = ZERO
+    total_paid: Decimal = ZERO
+    pending: set[int] = field(default_factory=set)
+    due_months: int = 12  # a branch's line: how many of its months, from January, its 全年 counts
 
-    def add(self, index: int, due: Decimal, paid: Decimal) -> None:
+    def add(self, index: int, due: Decimal, paid: Decimal, counted: bool = True) -> None:
         self.months[index][0] += due
         self.months[index][1] += paid
+        if counted:
+            self.total_due += due
+            self.total_paid += paid
+        elif due or paid:
+            self.pending.add(index)
 
     @property
     def cells(self) -> list[dict]:
-        return [{"due": d, "paid": p, "rate": _rate(d, p)} for d, p in self.months]
-
-    @property
-    def total_due(self) -> Decimal:
-        return sum((d for d, _ in self.months), ZERO)
-
-    @property
-    def total_paid(self) -> Decimal:
-        return sum((p for _, p in self.months), ZERO)
+        return [
+            {"due": d, "paid": p, "rate": _rate(d, p), "pending": i in self.pending}
+            for i, (d, p) in enumerate(self.months)
+        ]
 
     @property
     def total_rate(self) -> Decimal | None:
@@ -390,14 +418,16 @@ def _kept_amounts(kept, year: int, last: int) -> dict[int, list[int]]:
 
 def year_summary(user, year: int, org: Org | None = None) -> list[SummaryLine]:
     """Per branch and month: 应交, 实交 (allocated to the month), 交纳率; each 单位's subtotal after its
-    branches, then the total. The amounts of members with a current ledger snapshot are summed from it (a
+    branches, then the total. Their 全年 counts the months whose 党费集中交纳日 has passed, as the member ledger's
+    合计 does (the current month is shown in its column, not counted before its 交纳日). The amounts of members with a current ledger snapshot are summed from it (a
     城市's 60,000 members in about a second instead of computing each ledger); the others' are computed
     (ledger + 4 queries)."""
     return summary_lines(_members(user, org), year)
 
 
 def org_year_totals(org: Org, year: int) -> tuple[Decimal, Decimal]:
-    """应交 and 实交 of `year` (to this month) of the members of `org`'s subtree, as the year summary sums them."""
+    """应交 and 实交 of `year` (the months whose 集中交纳日 has passed) of the members of `org`'s subtree, as the year
+    summary's 全年 sums them."""
     lines = summary_lines(Member.objects.filter(org__path__startswith=org.path), year)
     return (lines[-1].total_due, lines[-1].total_paid) if lines else (ZERO, ZERO)
 
@@ -435,15 +465,27 @@ def summary_lines(members, year: int) -> list[SummaryLine]:
             if r.status != LedgerStatus.EXEMPT
         )
     branch_orgs = {o.pk: o for o in Org.objects.filter(pk__in=per_branch)}
+    # the months each branch's 全年 counts: those whose 集中交纳日 has passed (one query)
+    days = collection_days(per_branch)
+    today = dt.date.today()
+    due_months = {
+        b_id: sum(1 for i in range(12) if today > due_on(dt.date(year, i + 1, 1), days.get(b_id)))
+        for b_id in per_branch
+    }
     lines: dict[int, SummaryLine] = {}
     hundred = Decimal(100)
     for b_id, totals in per_branch.items():
         b = branch_orgs[b_id]
-        line = lines[b.pk] = SummaryLine(b.name, b, b.unit or "")
+        line = lines[b.pk] = SummaryLine(b.name, b, b.unit or "", due_months=due_months[b_id])
         for i in range(12):
-            line.add(i, Decimal(totals[2 * i]) / hundred, Decimal(totals[2 * i + 1]) / hundred)
+            line.add(
+                i,
+                Decimal(totals[2 * i]) / hundred,
+                Decimal(totals[2 * i + 1]) / hundred,
+                counted=i < due_months[b_id],
+            )
     for b_id, i, due, paid in computed:
-        lines[b_id].add(i, due, paid)
+        lines[b_id].add(i, due, paid, counted=i < due_months[b_id])
     result: list[SummaryLine] = []
     by_unit: dict[str, list[SummaryLine]] = defaultdict(list)
     for line in sorted(lines.values(), key=lambda x: x.org.path):
@@ -456,8 +498,8 @@ def summary_lines(members, year: int) -> list[SummaryLine]:
         )
         for line in unit_lines:
             for i, (d, p) in enumerate(line.months):
-                subtotal.add(i, d, p)
-                total.add(i, d, p)
+                subtotal.add(i, d, p, counted=i < line.due_months)
+                total.add(i, d, p, counted=i < line.due_months)
         result.append(subtotal)
     if result:
         result.append(total)
@@ -580,6 +622,42 @@ def month_notes(payments) -> dict[dt.date, list[str]]:
         for month in month_range(p.first_month, p.last_month):
             notes[month].append(label)
     return notes
+
+
+def relief_approvers(user, member: Member) -> list[Org]:
+    """The organisations `user` may name as having approved a 党费减免 of `member` (services.record_relief): the
+    党委 (or the 工委) above the member's 党支部 that the user administers, nearest first (one query). Empty for the
+    branch's own administrators, who see who records it instead of a form."""
+    paths = member.org.ancestor_paths()  # the organisation's own path last
+    paths = paths[:-2] if member.org.type == OrgType.XIAOZU else paths[:-1]  # strictly above the 党支部
+    scope = scope_for(user)
+    # an ancestor as Scope.covers reads it, from its path alone: no query when the user administers none of them
+    covered = [int(p.rstrip("/").rsplit("/", 1)[-1]) for p in paths if scope.covers(_Ancestor(p))]
+    if not covered:
+        return []
+    found = Org.objects.filter(pk__in=covered, type__in=RELIEF_APPROVER_TYPES).order_by("-depth")
+    return list(found)
+
+
+@dataclass(frozen=True)
+class _Ancestor:
+    path: str
+
+    @property
+    def pk(self) -> int:
+        return int(self.path.rstrip("/").rsplit("/", 1)[-1])
+
+
+def member_reliefs(member: Member) -> list:
+    """The member's 党费减免, latest first, with the approving organisation (one query)."""
+    return list(
+        DuesRelief.objects.filter(member=member).select_related("approved_by").order_by("-start_month", "-id")
+    )
+
+
+def member_bases(member: Member, year: int) -> list:
+    """The member's declarations (缴费类别 and base) of `year`, by effective month (one query)."""
+    return list(DuesBase.objects.filter(member=member, year=year).order_by("effective_month"))
 
 
 def member_page(user, pk: Any) -> Member | None:

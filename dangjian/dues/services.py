@@ -18,7 +18,13 @@ from dangjian.core import audit
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues import snapshots
 from dangjian.dues.calculator import ZERO, monthly_due
-from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
+from dangjian.dues.choices import (
+    RELIEF_APPROVER_TYPES,
+    DuesCategory,
+    PaymentMethod,
+    ReliefKind,
+    ReviewDecision,
+)
 from dangjian.dues.kernel import month_index, month_of
 from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
 from dangjian.dues.rates import RatesError, load_rates
@@ -83,7 +89,7 @@ def check_payment_window(first: dt.date, last: dt.date, paid_on: dt.date) -> Non
     if back is not None and paid - month_index(first) > back:
         raise ServiceError(
             _(
-                "补交党费的时间一般不得超过 %(limit)s 个月（FEE-08）：所属月份自 %(first)s 起，"
+                "补交党费的时间一般不得超过 %(limit)s 个月：所属月份自 %(first)s 起，"
                 "比缴纳月份 %(paid)s 早 %(n)s 个月；"
                 "%(paid)s 缴纳的党费最早可补交到 %(earliest)s。"
             )
@@ -100,7 +106,7 @@ def check_payment_window(first: dt.date, last: dt.date, paid_on: dt.date) -> Non
     if ahead is not None and month_index(last) - paid > ahead:
         raise ServiceError(
             _(
-                "预交党费的时间一般不得超过 %(limit)s 个月（FEE-08）：所属月份截至 %(last)s，"
+                "预交党费的时间一般不得超过 %(limit)s 个月：所属月份截至 %(last)s，"
                 "比缴纳月份 %(paid)s 晚 %(n)s 个月；"
                 "%(paid)s 缴纳的党费最多可预交到 %(latest)s。"
             )
@@ -291,6 +297,7 @@ def record_payment(
     branch_consent: bool = False,
     consent_on: dt.date | None = None,
     additional: bool = False,
+    place: str = "",
 ) -> DuesPayment:
     """A payment for a month or a range (allocated in order, each month up to its due), or a voluntary extra
     payment (`is_extra`; one of 1000 元 or more is marked for remittance to the 中央, FEE-10).
@@ -315,12 +322,17 @@ def record_payment(
     One regular payment per member-month: a regular payment for months another regular payment of the member
     already covers is refused as a duplicate (two admins on one collection sheet, a form sent twice) unless it is
     marked `additional` (同月再次缴纳: a top-up of a partial payment). Voluntary extra payments are their own kind.
-    The check runs with the member's row locked, so concurrent submissions are serialised."""
+    The check runs with the member's row locked, so concurrent submissions are serialised.
+
+    A regular payment for months in which the member has no declared base is refused unless the months of the
+    span that have one take the whole amount: nothing says what is due in the others, so the ledger could not
+    account for money paid for them (it would show on no month). `place`: where the payment is entered
+    (`PLACE_MEMBER_PAGE`, `PLACE_IMPORT`, or "" for elsewhere): the refusals say what to do there."""
     entry = PaymentEntry(
         member, months, amount, paid_on, method, payer, is_extra, note, branch_consent, consent_on, additional
     )
     try:
-        return record_payments(actor=actor, entries=[entry])[0]
+        return record_payments(actor=actor, entries=[entry], place=place)[0]
     except PaymentsRefused as refused:
         raise refused.by_entry[0] from None
 
@@ -334,6 +346,12 @@ class _Checked:
     last: dt.date | None
     amount: Decimal | None
     payer: Member | None
+
+
+# where a payment is entered, for the refusals' advice: the member's 党费 page (its payment form has the 自愿多交 and
+# 同月再次缴纳 boxes, the page has the 申报缴费基数 form), the import of payments (columns), or elsewhere (the sheet)
+PLACE_MEMBER_PAGE = "member"
+PLACE_IMPORT = "import"
 
 
 def consent_hint() -> str:
@@ -421,7 +439,12 @@ def _refusal(errors: dict[str, list[str]]) -> ServiceError:
 
 @transaction.atomic
 def record_payments(
-    *, actor, entries: list[PaymentEntry], hint: str | None = None, check_only: bool = False
+    *,
+    actor,
+    entries: list[PaymentEntry],
+    hint: str | None = None,
+    check_only: bool = False,
+    place: str = "",
 ) -> list[DuesPayment]:
     """Records the entries (as `record_payment` does each) all or nothing: when any is refused, nothing is
     recorded and `PaymentsRefused` names every refused entry, each with every field at fault; a member outside
@@ -434,7 +457,8 @@ def record_payments(
 
     `hint`: what a FEE-08 refusal adds (default `consent_hint()`; the collection sheet, which has no consent
     fields, says where they are). `check_only`: every check, nothing written (returns []); an entry's value
-    given as None is then left out of the checks (a value the caller's form refused)."""
+    given as None is then left out of the checks (a value the caller's form refused). `place`: where the entries
+    are made (see `record_payment`)."""
     errors: dict[int, dict[str, list[str]]] = {}
     checked: dict[int, _Checked] = {}
     for i, entry in enumerate(entries):
@@ -454,15 +478,16 @@ def record_payments(
     dated = {i: c for i, c in checked.items() if c.first is not None}
     regular = [c for c in dated.values() if not c.entry.is_extra]
     taken = _regular_payments(regular)
-    owed = _owed(locked, [c for c in regular if c.amount is not None])
+    owed = _owed(locked, regular)
     for i, c in dated.items():
         current = locked[c.entry.member.pk]
         found = errors.setdefault(i, {})
         try:
             if not c.entry.is_extra and not c.entry.additional:
-                _refuse_duplicate(current, c.first, c.last, taken.get(current.pk, []))
+                _refuse_duplicate(current, c.first, c.last, taken.get(current.pk, []), place)
         except ServiceError as exc:
             _add(found, exc)
+        unknown = False  # some month of a regular payment has no amount due to allocate it to
         if current.joined_on.replace(day=1) > c.last:
             _add(
                 found,
@@ -472,9 +497,15 @@ def record_payments(
                     field="months",
                 ),
             )
-        if not c.entry.is_extra and c.amount is not None and "amount" not in found:
+        elif not c.entry.is_extra:
             try:
-                _refuse_excess(c, owed.get(current.pk))
+                _refuse_months_without_line(current, c, owed.get(current.pk) or {}, place)
+            except ServiceError as exc:
+                _add(found, exc)
+                unknown = True
+        if not c.entry.is_extra and c.amount is not None and "amount" not in found and not unknown:
+            try:
+                _refuse_excess(c, owed.get(current.pk), place)
             except ServiceError as exc:
                 _add(found, exc)
         if not found:
@@ -540,12 +571,66 @@ def _owed(locked: dict[int, Member], regular: list[_Checked]) -> dict[int, dict[
     }
 
 
-def _refuse_excess(c: _Checked, owed: dict[dt.date, Decimal] | None) -> None:
+def _months_text(months: list[dt.date]) -> str:
+    """2026-01, 2026-02, 2026-03, 2026-05 → "2026-01~2026-03、2026-05"."""
+    runs: list[list[dt.date]] = []
+    for m in months:
+        if runs and month_index(m) == month_index(runs[-1][-1]) + 1:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return _("、").join(f"{r[0]:%Y-%m}" if len(r) == 1 else f"{r[0]:%Y-%m}~{r[-1]:%Y-%m}" for r in runs)
+
+
+def _refuse_months_without_line(
+    member: Member, c: _Checked, lines: dict[dt.date, Decimal], place: str
+) -> None:
+    """Refuses a regular payment covering months, from the month the member joined, that have no line in their
+    ledger (`lines`: month → still owed, as `_owed` gives them) — months without a declared base in force, or after
+    the member left the roll — when what it pays cannot all be allocated to its other months: no amount is due in
+    those months, so the money would be allocated to none and vanish from the ledger, the sheet and the compliance
+    checks. A span whose months with a line take the whole amount (a 预交 into a year whose base is not declared
+    yet) is accepted: the ledger accounts for all of it."""
+    assert c.first is not None and c.last is not None  # an entry whose months were read
+    joined = member.joined_on.replace(day=1)
+    covered = [m for m in map(month_of, range(month_index(c.first), month_index(c.last) + 1)) if m >= joined]
+    months = [m for m in covered if m not in lines]
+    if not months:
+        return
+    with_line = [m for m in covered if m in lines]
+    if with_line and (c.amount is None or c.amount <= sum((lines[m] for m in with_line), ZERO)):
+        return  # allocated in full to the months with a line (an amount the form refused: not judged here)
+    left = member.inactive_from
+    gone = [
+        m for m in months if left is not None and month_index(m) > month_index(left - dt.timedelta(days=1))
+    ]
+    if gone:
+        raise ServiceError(
+            _("%(name)s 已于 %(date)s 离开党员名册，%(months)s 没有应交党费，未登记。")
+            % {"name": member.name, "date": f"{left:%Y-%m-%d}", "months": _months_text(gone)},
+            field="months",
+        )
+    args = {"name": member.name, "months": _months_text(months)}
+    if place == PLACE_MEMBER_PAGE:
+        message = _(
+            "%(name)s %(months)s 尚未申报缴费基数，无法确定应交金额：请先在本页“申报缴费基数”中申报，再登记缴费。"
+        )
+    elif place == PLACE_IMPORT:
+        message = _(
+            "%(name)s %(months)s 尚未申报缴费基数，无法确定应交金额："
+            "请先申报缴费基数（数据导入 › 党费基数申报，或在该党员的党费页申报），再导入缴费。"
+        )
+    else:
+        message = _("%(name)s %(months)s 尚未申报缴费基数，无法确定应交金额：请先申报缴费基数再登记缴费。")
+    raise ServiceError(message % args, field="months")
+
+
+def _refuse_excess(c: _Checked, owed: dict[dt.date, Decimal] | None, place: str = "") -> None:
     """A regular payment is allocated to its months up to their due (dues.kernel): an amount above what is still
     owed on them would be money no month's due accounts for (the ledger and the sheet would show less than the
     payment list and the 收缴公示). It is refused: a voluntary extra payment is its own kind (自愿多交). The entries
-    of one call are counted as they are accepted. Months without a declared base are not judged (the base may be
-    declared later)."""
+    of one call are counted as they are accepted. A payment covering a month without a declared base is refused
+    before (`_refuse_months_without_line`); its other months are not judged then."""
     if not owed:
         return
     months = [m for m in owed if c.first <= m <= c.last]
@@ -554,14 +639,23 @@ def _refuse_excess(c: _Checked, owed: dict[dt.date, Decimal] | None) -> None:
     remaining = sum((owed[m] for m in months), ZERO)
     if c.amount > remaining:
         label = f"{c.first:%Y-%m}" if c.first == c.last else f"{c.first:%Y-%m}~{c.last:%Y-%m}"
-        raise ServiceError(
-            _(
+        args = {"amount": f"{c.amount:.2f}", "months": label, "owed": f"{remaining:.2f}"}
+        if place == PLACE_MEMBER_PAGE:
+            message = _(
+                "金额 %(amount)s 元超过 %(months)s 尚未交纳的应交党费 %(owed)s 元，未登记。"
+                "如属自愿多交，请勾选下方的“自愿多交”单独登记。"
+            )
+        elif place == PLACE_IMPORT:
+            message = _(
+                "金额 %(amount)s 元超过 %(months)s 尚未交纳的应交党费 %(owed)s 元，未登记。"
+                "如属自愿多交，请将“自愿多交”列填为“是”单独登记。"
+            )
+        else:
+            message = _(
                 "金额 %(amount)s 元超过 %(months)s 尚未交纳的应交党费 %(owed)s 元，未登记。"
                 "如属自愿多交，请在该党员的党费页勾选“自愿多交”单独登记。"
             )
-            % {"amount": f"{c.amount:.2f}", "months": label, "owed": f"{remaining:.2f}"},
-            field="amount",
-        )
+        raise ServiceError(message % args, field="amount")
     left = c.amount  # the accepted entry takes what it pays from its months, in order
     for m in sorted(months):
         part = min(left, owed[m])
@@ -590,15 +684,29 @@ def _regular_payments(regular: list[_Checked]) -> dict[int, list[tuple]]:
     return taken
 
 
-def _refuse_duplicate(member, first: dt.date, last: dt.date, taken: list[tuple]) -> None:
+def _refuse_duplicate(member, first: dt.date, last: dt.date, taken: list[tuple], place: str = "") -> None:
     earlier = next((p for p in taken if p[0] <= last and p[1] >= first), None)
     if earlier is not None:
-        raise ServiceError(
-            _(
+        if place == PLACE_MEMBER_PAGE:
+            message = _(
+                "%(name)s %(months)s 的党费已登记（%(paid)s 缴纳 %(amount)s 元），未重复登记。"
+                "如确需同月再次缴纳（如补足差额），请勾选下方的“同月再次缴纳”；"
+                "自愿多交的，请勾选“自愿多交”单独登记。"
+            )
+        elif place == PLACE_IMPORT:
+            message = _(
+                "%(name)s %(months)s 的党费已登记（%(paid)s 缴纳 %(amount)s 元），未重复登记。"
+                "如确需同月再次缴纳（如补足差额），请将“同月再次缴纳”列填为“是”；"
+                "自愿多交的，请将“自愿多交”列填为“是”单独登记。"
+            )
+        else:
+            message = _(
                 "%(name)s %(months)s 的党费已登记（%(paid)s 缴纳 %(amount)s 元），未重复登记。"
                 "如确需同月再次缴纳（如补足差额），请在该党员的党费页勾选“同月再次缴纳”登记；"
                 "自愿多交的，请勾选“自愿多交”单独登记。"
             )
+        raise ServiceError(
+            message
             % {
                 "name": member.name,
                 "months": f"{first:%Y-%m}" if first == last else f"{first:%Y-%m}~{last:%Y-%m}",
@@ -649,9 +757,13 @@ def record_relief(
     approved_on: dt.date,
     monthly_amount: Decimal | None = None,
     approval_ref: str = "",
+    reason: str = "",
 ) -> DuesRelief:
     """A hardship reduction (减交, `monthly_amount` a month) or exemption (免交) approved by the higher 党委
-    (FEE-07) for start_month..end_month."""
+    (FEE-07) for start_month..end_month. `approved_by`: a 党委 (or the 工委) above the member's 党支部 — never the
+    branch itself, for a member of one of its 党小组 either — which the actor administers (`relief_approvers`
+    lists them): the branch does not approve its own members' relief. `reason` (the hardship) is kept with the
+    audit event."""
     if kind not in ReliefKind.values:
         raise ServiceError(_("减免类型“%(kind)s”无效。") % {"kind": kind}, field="kind")
     start_month = _first_of_month(start_month, "start_month")
@@ -668,12 +780,22 @@ def record_relief(
         raise ServiceError(_("须填写批准组织。"), field="approved_by")
     if not isinstance(approved_on, dt.date):
         raise ServiceError(_("批准日期无效。"), field="approved_on")
+    if approved_on > dt.date.today():
+        raise ServiceError(_("批准日期不能晚于今天。"), field="approved_on")
     current = _locked_member(member)
     require_org(actor, current.org, _("该党员不在您的管理范围内，未登记党费减免。"))
-    if not current.org.path.startswith(approved_by.path) or approved_by.pk == current.org_id:
-        raise ServiceError(_("批准组织须为该党员所在组织的上级党组织。"), field="approved_by")
+    branch = relief_branch(current)
+    if (
+        not branch.path.startswith(approved_by.path)
+        or approved_by.pk == branch.pk
+        or approved_by.type not in RELIEF_APPROVER_TYPES
+    ):
+        raise ServiceError(
+            _("党费减免须经上级党委批准：批准组织应为%(org)s的上级党委。") % {"org": branch.name},
+            field="approved_by",
+        )
     try:  # the higher 党委's approval is recorded by its admins, never by the member's branch (no self-approval)
-        require_higher(actor, current.org, approved_by)
+        require_higher(actor, branch, approved_by)
     except ServiceError as exc:
         raise ServiceError(exc.message, field="approved_by") from None
     overlap = DuesRelief.objects.filter(
@@ -704,8 +826,18 @@ def record_relief(
             "approved_on": approved_on,
             "approval_ref": relief.approval_ref,
         },
+        note=(reason or "").strip()[:500],
     )
     return relief
+
+
+def relief_branch(member: Member):
+    """The 党支部 a member's relief is the higher 党委's decision about: their organisation, or the 党支部 of their
+    党小组 (its parent, read when it is one)."""
+    org = member.org
+    if org.type == OrgType.XIAOZU and org.parent_id:
+        return org.parent
+    return org
 
 
 @transaction.atomic

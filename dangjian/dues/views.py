@@ -9,6 +9,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -30,8 +31,10 @@ from dangjian.dues.choices import ArrearsLevel, LedgerStatus
 from dangjian.dues.forms import (
     BaseCalculatorForm,
     CollectionDayForm,
+    DeclareBaseForm,
     PaymentForm,
     PaymentRowForm,
+    ReliefForm,
     ReviewForm,
     VoidPaymentForm,
     explain_due,
@@ -41,11 +44,14 @@ from dangjian.dues.forms import (
 from dangjian.dues.ledger import branch_id, due_on, member_ledger, month_start
 from dangjian.dues.models import DuesPayment
 from dangjian.dues.services import (
+    PLACE_MEMBER_PAGE,
     PaymentEntry,
     PaymentsRefused,
+    declare_base,
     delete_payment,
     record_payment,
     record_payments,
+    record_relief,
     record_review,
     set_collection_day,
 )
@@ -243,17 +249,36 @@ def sheet_export(request):
             r.rate_label,
             r.row.due if r.row else None,
             r.row.paid if r.row else None,
-            str(LedgerStatus(r.row.status).label) if r.row else "未申报基数",
+            str(LedgerStatus(r.row.status).label) if r.row else "未申报缴费基数",
             "；".join(r.notes),
         )
         for r in sheet.rows
     ]
+    # the members without a declared base, as the sheet names them, in the total row's last column (缴纳说明)
+    nobase = (
+        f"未申报缴费基数 {sheet.n_nobase} 人：{sheet.nobase_text()}。"
+        "应交金额无法计算，不计入应交合计和未交人数；合规检查按未交清计。"
+        if sheet.n_nobase
+        else ""
+    )
     table = xlsx.Table(
         "党费收缴表",
         above=(f"{org.name} {month:%Y年%m月}党费收缴表（集中交纳日 {sheet.due_date:%Y-%m-%d}）",),
         header=SHEET_HEADERS,
         rows=rows,
-        below=(("合计", "", "", None, "", sheet.total_due, sheet.total_paid, f"未交 {sheet.n_open} 人"),),
+        below=(
+            (
+                "合计",
+                "",
+                "",
+                None,
+                "",
+                sheet.total_due,
+                sheet.total_paid,
+                f"未交 {sheet.n_open} 人",
+                nobase or None,
+            ),
+        ),
         widths=(12, 20, 10, 12, 8, 10, 10, 10, 28),
         formats={3: "0.00", 5: "0.00", 6: "0.00"},
     )
@@ -484,6 +509,109 @@ def _void(request, member):
     return None, form
 
 
+def _apply_payment_errors(form: PaymentForm, exc: ServiceError) -> None:
+    """A refused payment on the member's page: each message next to its field, those about the months (the
+    service's "months": both month fields) and the rest on top — every one of them (a duplicate month and an amount
+    above what is owed are said together)."""
+    if not exc.errors:
+        form.add_error(None, exc.message)
+    for field, texts in (exc.errors or {}).items():
+        for message in texts:
+            form.add_error(field if field in form.fields else None, message)
+
+
+def _member_url(member, year: int, anchor: str = "") -> str:
+    return f"{reverse('dues:member', args=[member.pk])}?year={year}{'#' + anchor if anchor else ''}"
+
+
+def _base_years(year: int, today: dt.date) -> list[int]:
+    """The years a base may be declared for on the member's page: last year, this year, next year, and the year
+    shown."""
+    return sorted({today.year - 1, today.year, today.year + 1, year})
+
+
+def _base_initial(member, year: int) -> dict:
+    """The declaration form's first values: the year shown, from its January (or the month the member joined)."""
+    first = max(dt.date(year, 1, 1), member.joined_on.replace(day=1))
+    return {"year": year, "effective_month": f"{first:%Y-%m}" if first.year == year else f"{year}-01"}
+
+
+def _declare(request, member, form: DeclareBaseForm):
+    """POST of 申报缴费基数 on the member's page: the redirect, or None (the refusal is on the form)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        with once.guard(request) as claim:  # a second POST of the same form records nothing more
+            base = declare_base(
+                actor=request.user,
+                member=member,
+                year=data["year"],
+                category=data["category"],
+                monthly_base=data["monthly_base"],
+                fixed_amount=data["fixed_amount"],
+                effective_month=data["effective_month"],
+                note=data["note"],
+            )
+            claim.created(_member_url(member, base.year))
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        return None
+    amount = base.monthly_base if base.fixed_amount is None else base.fixed_amount
+    messages.success(
+        request,
+        _("已申报%(name)s %(year)s 年度的缴费基数：%(category)s%(amount)s，自 %(month)s 起。")
+        % {
+            "name": member.name,
+            "year": base.year,
+            "category": base.get_category_display(),
+            "amount": _("，%(amount)s 元") % {"amount": f"{amount:.2f}"} if amount is not None else "",
+            "month": f"{base.effective_month:%Y-%m}",
+        },
+    )
+    return redirect(_member_url(member, base.year))
+
+
+def _relieve(request, member, form: ReliefForm):
+    """POST of 党费减免 on the member's page: the redirect, or None (the refusal is on the form)."""
+    if not form.is_valid():
+        return None
+    data = form.cleaned_data
+    try:
+        with once.guard(request) as claim:  # a second POST of the same form records nothing more
+            relief = record_relief(
+                actor=request.user,
+                member=member,
+                kind=data["kind"],
+                monthly_amount=data["monthly_amount"],
+                start_month=data["start_month"],
+                end_month=data["end_month"],
+                approved_by=form.chosen(),
+                approved_on=data["approved_on"],
+                approval_ref=data["approval_ref"],
+                reason=data["reason"],
+            )
+            claim.created(_member_url(member, relief.start_month.year, "reliefs"))
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        return None
+    messages.success(
+        request,
+        _("已登记%(name)s %(months)s 的党费%(kind)s（%(org)s批准）。")
+        % {
+            "name": member.name,
+            "months": months_label(relief.start_month, relief.end_month),
+            "kind": relief.get_kind_display(),
+            "org": relief.approved_by.name,
+        },
+    )
+    return redirect(_member_url(member, relief.start_month.year, "reliefs"))
+
+
 @personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
@@ -492,16 +620,35 @@ def member_dues(request, pk: int):
     """A member's 党费 for a year as the branch keeps it: the months (应交, 已交, 状态, and what the payments
     covering each say: 预交/补交, 经支部同意), the payments (each with its 备注 and a 撤销 for a payment recorded by
     mistake), and the form for a payment over a span of months — 预交 or 补交 beyond 6 months only with the
-    branch's consent and its date (FEE-08) — or a voluntary extra payment (自愿多交)."""
+    branch's consent and its date (FEE-08) — or a voluntary extra payment (自愿多交). Also the member's declared
+    bases with the form to declare one (`action=base`), and their 党费减免 with the form to record one
+    (`action=relief`), shown only to the administrators of a 党委 above the branch (the others are told who records
+    it). Each form posts to this page; a refused one comes back with what was typed."""
     member = selectors.member_page(request.user, pk)
     if member is None:
         raise Http404
     today = dt.date.today()
     year = parse_year(request.GET.get("year"), today.year)
     status = 200
-    form = void_form = None
+    form = void_form = base_form = relief_form = None
+    approvers = selectors.relief_approvers(request.user, member)
+    action = request.POST.get("action") if request.method == "POST" else None
     if request.method == "POST" and "void" in request.POST:
         done, void_form = _void(request, member)
+        if done is not None:
+            return done
+        status = 400
+    elif action == "base":
+        base_form = DeclareBaseForm(request.POST, years=_base_years(year, today))
+        done = _declare(request, member, base_form)
+        if done is not None:
+            return done
+        status = 400
+    elif action == "relief":
+        if not approvers:  # the page offers no form: the branch does not approve its own members' relief
+            raise PermissionDenied(_("党费减免由上级党委审批，并由上级党委管理员登记。"))
+        relief_form = ReliefForm(request.POST, approvers=approvers)
+        done = _relieve(request, member, relief_form)
         if done is not None:
             return done
         status = 400
@@ -523,14 +670,13 @@ def member_dues(request, pk: int):
                         branch_consent=data["branch_consent"],
                         consent_on=data["consent_on"],
                         additional=data["additional"],
+                        place=PLACE_MEMBER_PAGE,
                     )
-                    claim.created(
-                        f"{reverse('dues:member', args=[member.pk])}?year={payment.first_month.year}"
-                    )
+                    claim.created(_member_url(member, payment.first_month.year))
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
-                apply_service_error(form, exc)
+                _apply_payment_errors(form, exc)
             else:
                 label = payment.consent_label
                 if payment.is_extra:
@@ -545,10 +691,22 @@ def member_dues(request, pk: int):
                         "label": f"（{label}）" if label else "",
                     },
                 )
-                return redirect(f"{reverse('dues:member', args=[member.pk])}?year={payment.first_month.year}")
+                return redirect(_member_url(member, payment.first_month.year))
         status = 400
     if form is None:
         form = PaymentForm(initial={"paid_on": today, "first_month": f"{today:%Y-%m}"})
+    if base_form is None:
+        base_form = DeclareBaseForm(years=_base_years(year, today), initial=_base_initial(member, year))
+    if relief_form is None and approvers:
+        relief_form = ReliefForm(
+            approvers=approvers,
+            initial={
+                "approved_by": approvers[0].pk,
+                "approved_on": today,
+                "start_month": f"{today:%Y-%m}",
+                "end_month": f"{today.year}-12",
+            },
+        )
     payments = selectors.own_payments(member, year)
     rows, _day = _ledger_rows(member, year, payments, today)
     return render(
@@ -563,6 +721,10 @@ def member_dues(request, pk: int):
             "payments": payments,
             "form": form,
             "void_form": void_form,
+            "base_form": base_form,
+            "bases": selectors.member_bases(member, year),
+            "relief_form": relief_form,
+            "reliefs": selectors.member_reliefs(member),
             "today": today,
             "can_void": True,
             **_totals(rows),

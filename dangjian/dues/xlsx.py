@@ -413,7 +413,7 @@ class DuesPaymentImporter(Importer):
         return found
 
     def _write(self, row: ParsedRow, member: Member, payer: Member | None, existing, ctx: ImportContext):
-        from dangjian.dues.services import record_payment
+        from dangjian.dues.services import PLACE_IMPORT, record_payment
 
         first, last = row.get("months")
         amount, paid_on = row.get("amount"), row.get("paid_on")
@@ -436,6 +436,7 @@ class DuesPaymentImporter(Importer):
             action = "unchanged"
         else:
             record_payment(
+                place=PLACE_IMPORT,
                 actor=ctx.actor,
                 member=member,
                 months=month_text(first, last),

@@ -116,11 +116,11 @@ def test_dues_payment_window():
     late = (dt.date(2026, 1, 1), dt.date(2026, 1, 1), dt.date(2026, 9, 15))
     chinese, english = both(lambda: refusal(check_payment_window, *late))
     assert chinese == (
-        "补交党费的时间一般不得超过 6 个月（FEE-08）：所属月份自 2026-01 起，比缴纳月份 2026-09 早 8 个月；"
+        "补交党费的时间一般不得超过 6 个月：所属月份自 2026-01 起，比缴纳月份 2026-09 早 8 个月；"
         "2026-09 缴纳的党费最早可补交到 2026-03。"
     )
     assert english == (
-        "Party dues are normally paid late by no more than 6 months (FEE-08): the months covered start in "
+        "Party dues are normally paid late by no more than 6 months: the months covered start in "
         "2026-01, 8 months before the payment month 2026-09; dues paid in 2026-09 can go back to 2026-03 at "
         "the earliest."
     )

@@ -21,14 +21,14 @@ _BADGES = {
     LedgerStatus.UNPAID.value: ("unpaid", gettext_noop("未交")),
     LedgerStatus.EXEMPT.value: ("exempt", gettext_noop("免交")),
 }
-_NO_BASE = ("nobase", gettext_noop("未申报基数"))
-# an unpaid month whose 党费集中交纳日 has not passed (views.PENDING): neutral, like 未申报基数 (its grey), not red
+_NO_BASE = ("nobase", gettext_noop("未申报缴费基数"))
+# an unpaid month whose 党费集中交纳日 has not passed (views.PENDING): neutral, like 未申报缴费基数 (its grey), not red
 _BADGES["pending"] = ("pending dj-ds-nobase", gettext_noop("待交"))
 
 
 @register.filter
 def dues_status(status: str) -> SafeString:
-    """The badge of a ledger status (paid | partial | unpaid | exempt, or pending: 待交); anything else: 未申报基数."""
+    """The badge of a ledger status (paid | partial | unpaid | exempt, or pending: 待交); anything else: 未申报缴费基数."""
     css, label = _BADGES.get(status, _NO_BASE)
     return format_html('<span class="badge dj-ds dj-ds-{}">{}</span>', css, gettext(label))
 
@@ -68,6 +68,12 @@ _ENTRY = (
 )
 
 
+_DECLARE = (
+    '<a class="btn btn-outline-secondary btn-sm" href="{url}?year={year}#declare-base" data-testid="declare-link">'
+    "{label}</a>"
+)
+
+
 @register.simple_tag
 def sheet_rows(rows, org, month, ticked) -> SafeString:
     """The rows of the 党费收缴表 (`dues/sheet.html`), written here rather than as a `{% for %}` in the template:
@@ -89,6 +95,7 @@ def sheet_rows(rows, org, month, ticked) -> SafeString:
     field_names = {"paid_on": entry_labels["l_date"] + "：", "method": entry_labels["l_method"] + "："}
     pick = gettext("登记 %(name)s")
     year = esc(month.year)
+    declare = esc(gettext("申报缴费基数"))
     out = []
     for r in rows:
         member = r.member
@@ -96,12 +103,21 @@ def sheet_rows(rows, org, month, ticked) -> SafeString:
         form = getattr(r, "form", None)
         picked = form is not None and form.picked()
         failed = picked and bool(form.errors)
+        url = esc(reverse("dues:member", args=[member.pk]))
+        if form is not None:
+            entry = _entry(form, member, picked, failed, ticked, pick, entry_labels, field_names)
+        elif (
+            ledger is None
+        ):  # no base in force: nothing to record until one is declared (its form on the page)
+            entry = _DECLARE.format(url=url, year=year, label=declare)
+        else:
+            entry = ""
         out.append(
             _ROW.format(
                 pk=esc(member.pk),
                 status=esc(r.status),
                 row_class="dj-row-error" if failed else "",
-                url=esc(reverse("dues:member", args=[member.pk])),
+                url=url,
                 year=year,
                 name=esc(member.name),
                 unit=(
@@ -119,9 +135,7 @@ def sheet_rows(rows, org, month, ticked) -> SafeString:
                 notes="".join(
                     f'<div class="small dj-muted" data-testid="sheet-note">{esc(n)}</div>' for n in r.notes
                 ),
-                entry=_entry(form, member, picked, failed, ticked, pick, entry_labels, field_names)
-                if form
-                else "",
+                entry=entry,
                 **labels,
             )
         )

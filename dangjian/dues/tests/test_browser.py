@@ -141,7 +141,7 @@ def test_branch_records_a_nine_month_advance_with_the_branchs_consent_and_sees_i
     form.get_by_label("缴纳方式").select_option("transfer")
     form.locator("[data-testid=record-payment]").click()
     error = page.locator("[data-testid=form-error]")
-    assert "预交党费的时间一般不得超过 6 个月（FEE-08）" in error.inner_text()
+    assert "预交党费的时间一般不得超过 6 个月" in error.inner_text()
     assert "请注明“经支部同意”并填写同意日期" in error.inner_text()
     assert not DuesPayment.objects.exists()
 

@@ -67,7 +67,7 @@ def test_nine_months_ahead_is_refused_without_consent_and_the_message_says_conse
         pay(member, "2026-01~2026-09", PAID_JANUARY)
     assert caught.value.field == "months"
     assert caught.value.message == (
-        "预交党费的时间一般不得超过 6 个月（FEE-08）：所属月份截至 2026-09，比缴纳月份 2026-01 晚 8 个月；"
+        "预交党费的时间一般不得超过 6 个月：所属月份截至 2026-09，比缴纳月份 2026-01 晚 8 个月；"
         "2026-01 缴纳的党费最多可预交到 2026-07。" + HINT
     )
     assert counts() == before
@@ -258,9 +258,7 @@ def test_the_member_page_records_a_nine_month_advance_with_consent_and_shows_it(
     response = client.post(url, form_data(MONTH, last))
     assert response.status_code == 400
     body = response.content.decode()
-    assert (
-        "预交党费的时间一般不得超过 6 个月（FEE-08）" in body and "请注明“经支部同意”并填写同意日期" in body
-    )
+    assert "预交党费的时间一般不得超过 6 个月" in body and "请注明“经支部同意”并填写同意日期" in body
     assert not DuesPayment.objects.exists()
     response = client.post(url, form_data(MONTH, last, branch_consent="on", consent_on=TODAY.isoformat()))
     assert response.status_code == 302

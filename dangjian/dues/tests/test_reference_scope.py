@@ -108,8 +108,20 @@ def test_a_member_in_another_dangwei_reads_as_an_unknown_number_in_both_dues_fil
 
 def test_a_dangwei_admin_resolves_a_payer_in_its_subtree(tmp_path, tree, users, make_member):
     own, payer = unique_id_number(), unique_id_number()
-    make_member(tree.a1, name="甲一党员", id_number=own)
+    from decimal import Decimal
+
+    from dangjian.dues.services import declare_base
+
+    member = make_member(tree.a1, name="甲一党员", id_number=own)
     make_member(tree.a2, name="甲二党员", id_number=payer)
+    declare_base(
+        actor=None,
+        member=member,
+        year=2026,
+        category="active",
+        monthly_base=Decimal("6000"),
+        effective_month=dt.date(2026, 1, 1),
+    )
     row = dict(zip(HEADER, payment_row(own, payer), strict=True))
     result = run_import(
         "dues-payments", write_xlsx(tmp_path / "p.xlsx", [row]), actor=users["dangwei_a"], dry_run=False

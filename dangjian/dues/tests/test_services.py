@@ -34,7 +34,19 @@ def test_declare_base_is_an_idempotent_upsert(users):
         services.declare_base(actor=None, monthly_base=D("1"), **{**kw, "year": 2025})
 
 
+def _declare_2026(member):
+    services.declare_base(
+        actor=None,
+        member=member,
+        year=2026,
+        category="active",
+        monthly_base=D("6500"),
+        effective_month=dt.date(2026, 1, 1),
+    )  # 97.50 a month
+
+
 def test_record_payment_writes_and_audits(users):
+    _declare_2026(users["own_member"])
     p = services.record_payment(
         actor=users["branch_a1"],
         member=users["own_member"],
@@ -80,6 +92,7 @@ def test_payment_validation(users):
 
 
 def test_delete_payment(users):
+    _declare_2026(users["own_member"])
     p = services.record_payment(
         actor=None,
         member=users["own_member"],

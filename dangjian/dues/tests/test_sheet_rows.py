@@ -19,7 +19,7 @@ from dangjian.dues.selectors import SheetRow
 from dangjian.dues.templatetags.dues_tags import sheet_rows
 
 # The template loop as it was in dues/sheet.html before the rows were written in Python (a 党小组's name since
-# shortened under its branch's, `within`).
+# shortened under its branch's, `within`; a row without a declared base since linked to the member's 申报缴费基数 form).
 REFERENCE = """{% load i18n dues_tags %}{% translate '类别' as l_cat %}{% translate '基数' as l_base %}{% translate '比例' as l_rate %}{% translate '应交' as l_due %}{% translate '实交' as l_paid %}{% translate "金额" as l_amount %}{% translate "缴纳方式" as l_method %}{% translate "缴纳日期" as l_date %}{% for r in rows %}
         <tr data-member="{{ r.member.pk }}" data-status="{{ r.status }}" class="{% if r.form.errors and r.form.picked %}dj-row-error{% endif %}">
           <th scope="row" class="dj-name-cell fw-normal"><a href="{% url 'dues:member' r.member.pk %}?year={{ month.year }}" data-testid="member-link">{{ r.member.name }}</a>{% if r.member.org_id != org.pk %}<div class="small dj-muted text-nowrap" title="{{ r.member.org.name }}">{{ r.member.org.name|within:org.name }}</div>{% endif %}</th>
@@ -44,7 +44,7 @@ REFERENCE = """{% load i18n dues_tags %}{% translate '类别' as l_cat %}{% tran
               <span class="dj-entry-date">{{ r.form.paid_on }}</span>{{ r.form.additional }}
             </div>
             {% if r.form.picked and r.form.errors %}<ul class="list-unstyled small text-danger mb-0 mt-1 dj-row-errors" data-testid="row-errors">{% for field, errs in r.form.errors.items %}{% for e in errs %}<li>{% if field == 'paid_on' %}{% translate "缴纳日期" %}：{% elif field == 'method' %}{% translate "缴纳方式" %}：{% endif %}{{ e }}</li>{% endfor %}{% endfor %}</ul>{% endif %}
-            {% endif %}
+            {% elif not r.row %}<a class="btn btn-outline-secondary btn-sm" href="{% url 'dues:member' r.member.pk %}?year={{ month.year }}#declare-base" data-testid="declare-link">{% translate "申报缴费基数" %}</a>{% endif %}
           </td>
         </tr>
         {% endfor %}"""
@@ -110,6 +110,7 @@ def test_rows_are_the_template_loops_markup(language, ticked):
     assert ours == expected
     assert ours.count('data-testid="pick"') == 4
     assert ours.count('data-testid="row-errors"') == 1
+    assert ours.count('data-testid="declare-link"') == 1 and "/dues/member/5/?year=2026#declare-base" in ours
     assert "李二 &amp; &lt;b&gt;三&lt;/b&gt;" in ours and "<b>" not in ours
     assert "第一党小组 &lt;东区&gt;" in ours
 

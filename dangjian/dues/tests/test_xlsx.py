@@ -67,6 +67,21 @@ def payment_row(people, key="甲", **values) -> dict:
     return row
 
 
+def declare(people, *keys):
+    """2026 bases of 6500 元 (97.50 a month) for the members named: a payment needs a declared base."""
+    from dangjian.dues.services import declare_base
+
+    for key in keys:
+        declare_base(
+            actor=None,
+            member=member(people, key),
+            year=2026,
+            category="active",
+            monthly_base=Decimal("6500"),
+            effective_month=dt.date(2026, 1, 1),
+        )
+
+
 def import_rows(tmp_path, kind, rows, *, actor=None, dry_run=False, name="dues.xlsx"):
     return run_import(kind, write_xlsx(tmp_path / name, rows), actor=actor, dry_run=dry_run)
 
@@ -211,6 +226,7 @@ def test_missing_required_column_is_an_error_on_the_header(people, tmp_path):
 
 
 def test_payments_from_a_bank_export_are_recorded_once(people, tmp_path):
+    declare(people, "甲", "乙", "丙")
     rows = [
         payment_row(people, "甲"),
         payment_row(people, "乙", 所属月份="2026-03", 金额="32.50", 缴纳日期="2026-03-21", 缴纳方式="现金"),
@@ -262,19 +278,21 @@ def test_payments_from_a_bank_export_are_recorded_once(people, tmp_path):
 
 
 def test_two_equal_payments_in_one_file_stay_two(people, tmp_path):
-    rows = [payment_row(people, "甲", 所属月份="2026-01"), payment_row(people, "甲", 所属月份="2026-01")]
+    declare(people, "甲")
+    rows = [payment_row(people, "甲", 所属月份="2026-01", 金额=30) for _ in range(2)]
     refused = import_rows(tmp_path, "dues-payments", rows)  # the same member-month twice: a duplicate
     assert [(e.row, e.column) for e in refused.errors] == [(3, "所属月份")]
     assert "未重复登记" in refused.errors[0].message
     rows[1]["同月再次缴纳"] = "是"
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (2, 0, 0)
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (0, 0, 2)
-    rows.append(payment_row(people, "甲", 所属月份="2026-01", 同月再次缴纳="是"))
+    rows.append(payment_row(people, "甲", 所属月份="2026-01", 金额=30, 同月再次缴纳="是"))
     assert counts(import_rows(tmp_path, "dues-payments", rows)) == (1, 0, 2)
     assert DuesPayment.objects.count() == 3
 
 
 def test_every_bad_payment_row_is_reported_with_its_row_and_column(people, tmp_path):
+    declare(people, "甲", "乙", "丙")
     unknown, stranger = unique_id_number(), unique_id_number()
     rows = [
         payment_row(people, "甲"),  # row 2 is fine
@@ -322,21 +340,23 @@ def test_every_bad_payment_row_is_reported_with_its_row_and_column(people, tmp_p
 
 
 def test_dry_run_reports_what_would_happen_and_writes_nothing(people, tmp_path):
+    declare(people, "甲", "乙")
     events = AuditEvent.objects.count()
     result = import_rows(
         tmp_path, "dues-payments", [payment_row(people, "甲"), payment_row(people, "乙")], dry_run=True
     )
     assert result.to_json() == {"created": 2, "updated": 0, "unchanged": 0, "errors": []}
     assert [p.action for p in result.planned] == ["create", "create"]
-    result = import_rows(tmp_path, "dues-bases", [base_row(people, "甲")], dry_run=True)
+    result = import_rows(tmp_path, "dues-bases", [base_row(people, "丙")], dry_run=True)
     assert counts(result) == (1, 0, 0)
     assert not DuesPayment.objects.exists()
-    assert not DuesBase.objects.exists()
+    assert not DuesBase.objects.filter(member=member(people, "丙")).exists()
     assert AuditEvent.objects.count() == events + 2  # the previews' own records, nothing written
     assert set(AuditEvent.objects.order_by("-id")[:2].values_list("action", flat=True)) == {"import_preview"}
 
 
 def test_a_real_import_is_audited(people, tmp_path):
+    declare(people, "甲")
     events = AuditEvent.objects.count()
     import_rows(tmp_path, "dues-payments", [payment_row(people, "甲")], name="银行流水.xlsx")
     summary = AuditEvent.objects.filter(action="import").latest("pk")
@@ -430,14 +450,14 @@ def test_export_reimports_unchanged(people, tmp_path):
     import_rows(
         tmp_path,
         "dues-payments",
-        [payment_row(people, "甲"), payment_row(people, "乙", 代缴人身份证号=number(people, "甲"))],
+        [payment_row(people, "甲"), payment_row(people, "丙", 金额=150, 代缴人身份证号=number(people, "甲"))],
     )
     for kind, model in (("dues-bases", DuesBase), ("dues-payments", DuesPayment)):
         path = save_bytes(tmp_path / f"{kind}-export.xlsx", export_workbook(kind, model.objects.all()))
         result = run_import(kind, path, actor=None, dry_run=False)
         assert result.to_json() == {"created": 0, "updated": 0, "unchanged": 2, "errors": []}, kind
     sheet = load_workbook(tmp_path / "dues-payments-export.xlsx").worksheets[0]
-    assert sheet["C2"].value == 292.5  # a number cell, as written
+    assert {sheet["C2"].value, sheet["C3"].value} == {292.5, 150}  # number cells, as written
 
 
 def test_import_page_has_a_card_for_each_dues_kind(client, users):

@@ -37,6 +37,22 @@ def titles(events, kind_prefix=""):
     return [e.title for e in events if e.kind.startswith(kind_prefix)]
 
 
+def declared(member, monthly: str, years=(2024, 2025, 2026)) -> None:
+    """A fixed monthly amount (category 其他) declared for each year: a payment needs a base for its months."""
+    from dangjian.dues.services import declare_base
+
+    for year in years:
+        declare_base(
+            actor=None,
+            member=member,
+            year=year,
+            category="other",
+            monthly_base=None,
+            fixed_amount=Decimal(monthly),
+            effective_month=D(year, 1, 1),
+        )
+
+
 def by_kind(events, kind):
     return [e for e in events if e.kind == kind]
 
@@ -46,6 +62,7 @@ def moved(tree, make_member):
     """王明: joined 2015-07-01 in 甲一第一党小组, 转正 2016-07-01, moved to 甲二支部 on 2024-03-01."""
     member = make_member(tree.a1g1, name="王明", joined_on=D(2015, 7, 1), confirmed_on=D(2016, 7, 1))
     update_member(actor=None, member=member, data={"org": tree.a2}, effective_on=D(2024, 3, 1))
+    declared(member, "100")
     return Member.objects.select_related("org").get(pk=member.pk)
 
 
@@ -190,6 +207,7 @@ def test_no_meetings_before_joining_or_after_leaving_the_roll(tree, make_member)
 def test_one_event_per_payment_with_months_amount_and_payer(tree, make_member):
     member = make_member(tree.a1, name="钱多")
     spouse = make_member(tree.a1, name="钱家属")
+    declared(member, "30.50")
     record_payment(
         actor=None,
         member=member,
@@ -283,6 +301,7 @@ def test_the_sources_of_one_timeline_read_the_member_s_history_and_posts_once(tr
 
 def test_timeline_queries_do_not_grow_with_meetings_and_payments(tree, make_member):
     member = make_member(tree.a1g1, name="常客")
+    declared(member, "1000")
     member = Member.objects.select_related("org").get(pk=member.pk)
     _grow(tree, member, 2, 0)
     with CaptureQueriesContext(connection) as few:

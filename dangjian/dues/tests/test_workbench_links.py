@@ -1,0 +1,125 @@
+"""The work list's 党费 items lead where they are put right: a missed month to that month's collection sheet, a
+missing 缴费基数 to the member's declaration form (one member) or to the sheet naming them (several); otherwise they
+are the engine's items of the kept results, each once, in a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from dangjian.compliance import kept
+from dangjian.compliance import workbench as engine
+from dangjian.compliance.registry import Link
+from dangjian.compliance.rulebook import load_ruleset
+from dangjian.dues.services import declare_base
+from dangjian.dues.workbench import kept_results
+from dangjian.orgs.models import Org
+from dangjian.portal import workbench
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 6, 15)
+DUES_RULES = ("DUES-PAID-MONTHLY", "DUES-BASE-DECLARED")
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(
+        dt.datetime(2026, 6, 15, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False
+    ):
+        yield
+
+
+def declare(member, month=dt.date(2026, 1, 1)):
+    declare_base(
+        actor=None,
+        member=member,
+        year=2026,
+        category="active",
+        monthly_base=Decimal("6000"),
+        effective_month=month,
+    )
+
+
+def refresh() -> None:
+    kept.refresh(Org.objects.all(), on=TODAY)
+
+
+def sheet(org, month: str) -> str:
+    return f"{reverse('dues:sheet')}?org={org.pk}&month={month}"
+
+
+def test_each_missed_month_leads_to_its_own_sheet(users, tree, make_member, frozen):
+    declare(users["own_member"])
+    declare(make_member(tree.a1, name="王一"))
+    refresh()
+    items = workbench.work_list(users["branch_a1"], on=TODAY).items
+    missed = [i for i in items if i.rule_id == "DUES-PAID-MONTHLY" and i.org.id == tree.a1.pk]
+    periods = [i.period for i in missed]
+    assert sorted(periods) == ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05"]  # each once
+    for item in missed:
+        assert item.link == Link(sheet(tree.a1, item.period), "去收缴党费", True)
+        assert item.overdue and item.due.strftime("%Y-%m") == item.period
+
+
+def test_a_missing_declaration_leads_to_the_members_form_or_to_the_sheet_naming_them(
+    users, tree, make_member, frozen
+):
+    declare(make_member(tree.a1, name="王一"))  # 甲一: 李党员 alone has no base
+    make_member(tree.a2, name="乙一")
+    declare(make_member(tree.a2, name="乙二"), month=dt.date(2026, 3, 1))  # 甲二: two lack one (from January)
+    refresh()
+    items = workbench.work_list(users["dangwei_a"], on=TODAY).items
+    found = {i.org.id: i for i in items if i.rule_id == "DUES-BASE-DECLARED"}
+    own = users["own_member"]
+    assert found[tree.a1.pk].link == Link(
+        f"{reverse('dues:member', args=[own.pk])}?year=2026#declare-base", "去申报缴费基数", True
+    )
+    assert found[tree.a2.pk].link == Link(sheet(tree.a2, "2026-01"), "去申报缴费基数", True)
+
+
+def test_the_dues_items_are_the_engines_but_for_their_links(users, tree, make_member, frozen):
+    """The provider stands for the engine's items of the same kept results: the same items (title, organisation,
+    due day, overdue, text, period), none twice, and the engine's left out."""
+    declare(make_member(tree.a1, name="王一"))
+    make_member(tree.a2, name="乙一")
+    refresh()
+    user = users["dangwei_a"]
+    orgs = Org.objects.filter(path__startswith=tree.a.path)
+    ours = [i for i in kept_results(user, None, TODAY) if i.org.path.startswith(tree.a.path)]
+    theirs = [i for i in engine.kept_items(orgs, on=TODAY, ruleset=load_ruleset()) if i.rule_id in DUES_RULES]
+
+    def shape(items):
+        return Counter(
+            (i.category, i.title, i.org, i.due, i.overdue, i.detail, i.period, i.since, i.rule_id)
+            for i in items
+        )
+
+    assert shape(ours) == shape(theirs) and ours
+    listed = [i for i in workbench.work_list(user, on=TODAY).items if i.rule_id in DUES_RULES]
+    assert shape(listed) == shape(ours)  # each once, with our links
+    assert all(i.stands_for for i in listed)
+
+
+def test_the_dues_items_cost_a_fixed_number_of_queries(users, tree, make_member, add_branches, frozen):
+    make_member(tree.a1, name="王一")
+    refresh()
+
+    def count() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as ctx:
+            items = kept_results(users["dangwei_a"], None, TODAY)
+        return len(ctx.captured_queries), len(items)
+
+    count()  # the user's grants read once
+    small, few = count()
+    add_branches(6, 1)  # each with a member without a base
+    refresh()
+    large, many = count()
+    assert many > few and large == small <= 3, (small, large)
