@@ -348,7 +348,32 @@ UNFINISHED = Path(__file__).resolve().parent.parent / os.environ.get(
 )
 
 
+# Many test modules read "today" once, at import (`TODAY = dt.date.today()`), and the code under test reads it again
+# when it runs: a session that crosses the site's midnight compares two different days (a CI run that began at 23:45
+# failed 27 tests that way). In CI a session does not start in the last MIDNIGHT_MARGIN before midnight: it waits
+# for the new day instead, saying so. Outside CI it starts at once (a developer's single test rarely spans midnight).
+MIDNIGHT_MARGIN = dt.timedelta(minutes=int(os.environ.get("DANGJIAN_TEST_MIDNIGHT_MARGIN", "30")))
+
+
+def wait_past_midnight(now: dt.datetime, margin: dt.timedelta = MIDNIGHT_MARGIN) -> float:
+    """Seconds to wait so that a session started at `now` (an aware local time) does not span midnight: none when
+    midnight is further away than `margin`, else until just after it."""
+    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), tzinfo=now.tzinfo)
+    left = midnight - now
+    return left.total_seconds() + 5 if left <= margin else 0.0
+
+
 def pytest_sessionstart(session):
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        from django.utils import timezone
+
+        pause = wait_past_midnight(timezone.localtime())
+        if pause:
+            print(
+                f"测试会话将跨越 {django_settings.TIME_ZONE} 的午夜：等待 {pause:.0f} 秒，到新的一天再开始。",
+                flush=True,
+            )
+            time.sleep(pause)
     UNFINISHED.write_text(str(os.getpid()), encoding="utf-8")
 
 
