@@ -94,6 +94,34 @@ def runs_of(code: str, first: int, overdue_until: int) -> list[tuple[int, int]]:
 _UNPAID_RUN = re.compile("[" + "".join(sorted(UNPAID_CODES)) + "]+")
 _SETTLED = "".join(sorted(DECLARED_CODES - UNPAID_CODES))  # paid in full, exempt
 _UNDECLARED = re.compile("[^" + "".join(sorted(DECLARED_CODES)) + "]")
+if UNPAID_CODES != {"q", "u"} or DECLARED_CODES != {
+    "p",
+    "q",
+    "u",
+    "e",
+}:  # dues_paid_monthly counts them by name
+    raise ImportError("dues.kernel's month codes changed: update dues_paid_monthly's counts")
+_NOT_YET = "."  # in member_codes: a month before the member joined (their code there is "-", no line, anyway)
+_OPEN = re.compile(
+    "[^" + _SETTLED + _NOT_YET + "]"
+)  # in member_codes: unpaid, partly paid or no declared base
+
+
+def member_codes(dues: DuesFacts, first: int, last: int) -> dict[int, str]:
+    """member id → the codes of month_codes with the months before the member joined as "." : every other month
+    without a line ("-") or amount ("x") is one in which they were a member without a declared base, so a month's
+    column is counted by str.count alone (DUES-PAID-MONTHLY with undeclared: unpaid)."""
+    key = ("member", first, last)
+    found = dues.memo.get(key)
+    if found is None:
+        codes = month_codes(dues, first, last)
+        found = {}
+        for member in dues.members:
+            code = codes[member.id]
+            before = min(max(month_index(member.joined_on) - first, 0), len(code))
+            found[member.id] = _NOT_YET * before + code[before:] if before else code
+        dues.memo[key] = found
+    return found
 
 
 @lru_cache(maxsize=16)
@@ -249,23 +277,16 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: PaidMonthlyParams) -> 
     unpaid_by_month: dict[dt.date, int] = {}
     if any(len(code) != last - first + 1 for code in codes.values()):
         raise IndexError("党费台账月份不足")
+    undeclared = p.undeclared == "unpaid"
+    if undeclared:  # a member without a declared base in a month they belonged to the branch counts too
+        codes = member_codes(dues, first, last)
     columns = list(zip(*codes.values(), strict=True))  # one tuple of the members' codes per month
     undeclared_by_month: dict[dt.date, int] = {}
-    joined: list[int] | None = None  # the month index each member joined, in the order of `codes`
     for month, offset in offsets.items():
         column = columns[offset] if columns else ()
-        n = sum(column.count(c) for c in UNPAID_CODES)
-        if p.undeclared == "unpaid" and len(column) > n + sum(column.count(c) for c in _SETTLED):
-            # some member has no amount due this month: those already members by its end count as not paid
-            if joined is None:
-                by_id = {member.id: month_index(member.joined_on) for member in dues.members}
-                joined = [by_id[member_id] for member_id in codes]
-            index = first + offset
-            lacking = sum(
-                1
-                for code, since in zip(column, joined, strict=True)
-                if code not in DECLARED_CODES and since <= index
-            )
+        n = column.count("q") + column.count("u")  # UNPAID_CODES
+        if undeclared:
+            lacking = len(column) - n - column.count("p") - column.count("e") - column.count(_NOT_YET)
             if lacking:
                 undeclared_by_month[month] = lacking
                 n += lacking
@@ -282,7 +303,7 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: PaidMonthlyParams) -> 
         )
     missing = sorted(unpaid_by_month)
     if p.undeclared == "unpaid":
-        return _unpaid_v9(dues, codes, first, window, missing, offsets, unpaid_by_month, undeclared_by_month)
+        return _unpaid_v9(dues, codes, window, missing, offsets, unpaid_by_month, undeclared_by_month)
     details = Join(
         Message.plural("%(month)s（%(n)s人）", month=_label(m), n=unpaid_by_month[m]) for m in missing
     )
@@ -301,7 +322,6 @@ def dues_paid_monthly(facts: OrgFacts, window: Window, p: PaidMonthlyParams) -> 
 def _unpaid_v9(
     dues: DuesFacts,
     codes: dict[int, str],
-    first: int,
     window: Window,
     missing: list[dt.date],
     offsets: dict[dt.date, int],
@@ -311,7 +331,7 @@ def _unpaid_v9(
     """The failure as v9 words it: consecutive months with the same figures in one range ("2026-01~2026-11（每月
     1人，其中1人未申报缴费基数）", not eleven times the same), and the members concerned named — those unpaid, or
     without a declared base while members, in some month listed (the months between the first and the last
-    listed are all required, so one search of each member's codes over them finds them)."""
+    listed are all required, so one search of each member's codes over them finds them). `codes`: member_codes."""
     groups: list[tuple[dt.date, dt.date, int, int]] = []
     for m in missing:
         figures = (unpaid[m], undeclared.get(m, 0))
@@ -334,15 +354,7 @@ def _unpaid_v9(
             wording = "%(month)s（%(n)s人）" if start == end else "%(month)s（每月%(n)s人）"
             parts.append(Message.plural(wording, month=months, n=n))
     lo, hi = offsets[missing[0]], offsets[missing[-1]] + 1
-    involved = []
-    for member in dues.members:
-        code = codes[member.id]
-        if _UNPAID_RUN.search(code, lo, hi) is not None:
-            involved.append(member)
-            continue
-        since = max(lo, month_index(member.joined_on) - first)
-        if since < hi and _UNDECLARED.search(code, since, hi) is not None:
-            involved.append(member)
+    involved = [member for member in dues.members if _OPEN.search(codes[member.id], lo, hi) is not None]
     kw = {"year": window.year, "n": len(missing), "details": Join(parts), "names": names(involved)}
     if undeclared:
         text = Message.plural(
