@@ -261,14 +261,29 @@ def open_for_branches(*, actor, org: Org, year: int, opened_on: dt.date, organ: 
     return done
 
 
+def without_self_assessment(participants) -> list[Participant]:
+    """The participants with neither a 个人自评 recorded nor a written one handed in (BR-16: every member makes one)."""
+    return [p for p in participants if not p.self_text and not p.self_paper]
+
+
+def _last_step_date(ev: Evaluation) -> dt.date:
+    return max(d for d in (ev.opened_on, ev.voting_closed_on, ev.published_on) if d is not None)
+
+
 def advance_step(
-    *, actor, evaluation: Evaluation, on: dt.date | None = None, expected: str | None = None
+    *,
+    actor,
+    evaluation: Evaluation,
+    on: dt.date | None = None,
+    expected: str | None = None,
+    confirm_gaps: bool = False,
 ) -> Evaluation:
-    """Moves the evaluation to its next step. Closing the 测评 (to 组织评定) needs at least one ballot, online or
-    on paper, and dates it; 公示 needs every graded participant's grade within the 优秀 cap; ending the 公示
-    (完成) waits `publicity_working_days` working days after it began (`params.publicity_ends`). `expected`:
-    the step the page showed — a form sent twice, or after someone else moved the evaluation on, is refused
-    instead of skipping a step."""
+    """Moves the evaluation to its next step, dated `on` (today by default; never before the step dated last). Closing the 测评 (to 组织评定) needs at least one ballot, online or on paper, and
+    dates it; 公示 needs every graded participant's grade within the 优秀 cap and, while participants have no 个人自评
+    (`without_self_assessment`), `confirm_gaps` (the page's "仍然公示" box; counted in the audit event), else it is
+    refused naming them; ending the 公示 (完成) waits `publicity_working_days` working days after it began
+    (`params.publicity_ends`). `expected`: the step the page showed — a form sent twice, or after someone else
+    moved the evaluation on, is refused instead of skipping a step."""
     on = on or dt.date.today()
     with transaction.atomic():
         ev = _locked(evaluation)
@@ -280,7 +295,13 @@ def advance_step(
             )
         if ev.step == Step.DONE:
             raise ServiceError(_("本次民主评议已完成。"))
+        if on < _last_step_date(ev):
+            raise ServiceError(
+                _("日期不能早于本次民主评议上一步骤的日期（%(day)s）。")
+                % {"day": f"{_last_step_date(ev):%Y-%m-%d}"}
+            )
         before = snapshot(ev)
+        after_extra: dict[str, Any] = {}
         nxt = STEP_ORDER[STEP_ORDER.index(ev.step) + 1]
         if nxt == Step.VOTING:
             _create_tallies(ev)
@@ -301,6 +322,17 @@ def advance_step(
                 raise ServiceError(
                     _("尚未评定等次：%(names)s。") % {"names": enumeration(p.member.name for p in missing)}
                 )
+            no_self = without_self_assessment(participants)
+            if no_self and not confirm_gaps:
+                raise ServiceError(
+                    _(
+                        "以下党员尚未登记个人自评：%(names)s，未公示。请先登记其自评（或已交书面自评）；"
+                        "确因病、外出等原因无法自评而需现在公示，请勾选“仍然公示”后再提交。"
+                    )
+                    % {"names": enumeration(p.member.name for p in no_self)}
+                )
+            if no_self:
+                after_extra = {"published_without_self_assessment": len(no_self)}
             ev.published_on = on
         elif nxt == Step.DONE:
             params = load_params()
@@ -318,7 +350,12 @@ def advance_step(
         ev.step = nxt
         ev.save()
         audit.record(
-            actor=actor, action="update", obj=ev, org_path=ev.org.path, before=before, after=snapshot(ev)
+            actor=actor,
+            action="update",
+            obj=ev,
+            org_path=ev.org.path,
+            before=before,
+            after=snapshot(ev) | after_extra,
         )
     return ev
 

@@ -20,6 +20,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error, ballot_post
 from dangjian.core import once
 from dangjian.core.errors import OutOfScope, ServiceError
+from dangjian.core.i18n import enumeration
 from dangjian.dues.forms import parse_year
 from dangjian.evaluations import selectors, services
 from dangjian.evaluations.choices import RATING_ORDER, STEP_ORDER, Rating, Step
@@ -215,8 +216,12 @@ def detail(request, pk):
     index = STEP_ORDER.index(ev.step)
     ends = publicity_ends(ev.published_on, params) if ev.published_on else None
     today = dt.date.today()
+    # before the 测评 and before the 公示 the page names who has no 个人自评 (the 公示 then needs the "仍然公示" box)
+    no_self = services.without_self_assessment(people) if ev.step in (Step.SELF, Step.GRADING) else []
     context = {
         "nav": "evaluations",
+        "no_self": enumeration(p.member.name for p in no_self),
+        "no_self_count": len(no_self),
         "ev": ev,
         "people": people,
         "rows": [(p, tallies.get(p.pk)) for p in people],
@@ -282,7 +287,12 @@ def _say(request, write) -> None:
 def advance(request, pk):
     ev = _evaluation(request, pk)
     try:
-        services.advance_step(actor=request.user, evaluation=ev, expected=request.POST.get("step") or None)
+        services.advance_step(
+            actor=request.user,
+            evaluation=ev,
+            expected=request.POST.get("step") or None,
+            confirm_gaps=request.POST.get("confirm_gaps") == "1",
+        )
     except OutOfScope:
         raise Http404 from None
     except ServiceError as exc:

@@ -592,7 +592,7 @@ def _evaluations(world: World) -> None:
         while ev.step != step:
             if ev.step == "grading" and grades is not None:
                 ev_services.record_grades(actor=None, evaluation=ev, grades=grades(ev), on=TODAY)
-            ev = ev_services.advance_step(actor=None, evaluation=ev)
+            ev = ev_services.advance_step(actor=None, evaluation=ev, confirm_gaps=True)
             if ev.step == "voting":  # one paper 测评票 collected: the 测评 closes only with a ballot
                 ev_services.record_paper_tallies(actor=None, evaluation=ev, paper_ballots=1, counts={})
             assert STEP_ORDER.index(ev.step) <= STEP_ORDER.index(step)

@@ -61,7 +61,7 @@ def advance_to(ev, step, actor):
 
     ev.refresh_from_db()
     while STEP_ORDER.index(ev.step) < STEP_ORDER.index(step):
-        ev = services.advance_step(actor=actor, evaluation=ev)
+        ev = services.advance_step(actor=actor, evaluation=ev, confirm_gaps=True)
     return ev
 
 

@@ -38,7 +38,7 @@ def published(branch, opened, on: dt.date):
     ev = advance_to(ev, "grading", branch.admin)
     grades = {p.pk: "qualified" for p in ev.participants.filter(formal=True)}
     services.record_grades(actor=branch.admin, evaluation=ev, grades=grades)
-    return services.advance_step(actor=branch.admin, evaluation=ev, on=on)
+    return services.advance_step(actor=branch.admin, evaluation=ev, on=on, confirm_gaps=True)
 
 
 # --- the parameter --------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ def run_to(ev, step: str, actor, on: dt.date):
 
     ev.refresh_from_db()
     while STEP_ORDER.index(ev.step) < STEP_ORDER.index(step):
-        ev = services.advance_step(actor=actor, evaluation=ev, on=on)
+        ev = services.advance_step(actor=actor, evaluation=ev, on=on, confirm_gaps=True)
     return ev
 
 
