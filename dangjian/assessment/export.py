@@ -5,6 +5,7 @@ is in the 计分方法): each unit's 得分 cells add up to its 考核得分, th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 
 from django.utils.translation import gettext_lazy as _l
@@ -46,8 +47,10 @@ INDICATOR_HEADER = ("单位", "类别", "指标编号", "指标", "计分方法"
 BRANCH_HEADER = ("组织编码", "党支部", "单位", "得分（百分制）", "分类定级", "说明")
 
 
-def tables(data: dict) -> list[xlsx.Table]:
-    """The sheets of `Assessment.as_json()` (or of its part for one organisation)."""
+def tables(data: dict, names: Mapping[str, str] | None = None) -> list[xlsx.Table]:
+    """The sheets of `Assessment.as_json()` (or of its part for one organisation); a branch's 单位 by its name in
+    `names` (unit key → name, `selectors.unit_names`), else by the name of its unit in `data`."""
+    names = names if names is not None else {u["unit"]: u["name"] for u in data["units"]}
     scheme = data["scheme"]
     weight = Decimal(scheme["organ_weight"])
     above = (
@@ -85,7 +88,7 @@ def tables(data: dict) -> list[xlsx.Table]:
         (
             b["org"],
             b["name"],
-            b["unit"],
+            names.get(b["unit"], b["unit"]),
             None if b["score"] is None else Decimal(b["score"]),
             b["tier"] or "",
             "；".join(b["reasons"]),

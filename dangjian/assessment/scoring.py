@@ -228,21 +228,35 @@ def last_month_of(label: str) -> dt.date | None:
     return None
 
 
-def condition_met(condition: Condition, failing: Iterable[Failing], as_of: dt.date) -> tuple[bool, str]:
+def rule_named(rule_id: str, titles: Mapping[str, str]) -> str:
+    """A rule as a reason names it: “its title” in the rulebook the results are of (as `compliance.plain` names a
+    rule in a note); a rule that rulebook does not hold, by its id."""
+    title = titles.get(rule_id)
+    return f"“{title}”" if title else rule_id
+
+
+def rules_named(rule_ids: Iterable[str], titles: Mapping[str, str]) -> str:
+    return "、".join(rule_named(r, titles) for r in rule_ids)
+
+
+def condition_met(
+    condition: Condition, failing: Iterable[Failing], as_of: dt.date, titles: Mapping[str, str] | None = None
+) -> tuple[bool, str]:
     """Whether none of the bound rules misses a period in the last `months` months up to `as_of` (a missing
-    entry that names no period counts as recent: the result fails now). With the reason when not met."""
+    entry that names no period counts as recent: the result fails now). With the reason when not met, naming
+    the rules that miss a period by their titles (`titles`: rule id → title), in the condition's order."""
     first = _months_back(as_of.replace(day=1), condition.no_missing_in_last_months - 1)
     bound = set(condition.rules)
-    recent = []
+    recent: set[str] = set()
     for f in failing:
         if f.rule_id not in bound:
             continue
         months = [last_month_of(m) for m in f.missing] or [None]
         if any(m is None or m >= first for m in months):
-            recent.append(f)
+            recent.add(f.rule_id)
     if not recent:
         return True, ""
-    named = "、".join(sorted({f.rule_id for f in recent}))
+    named = rules_named((r for r in condition.rules if r in recent), titles or {})
     return False, f"不满足“{condition.label}”（{named}）"
 
 
@@ -269,27 +283,47 @@ def branch_score(scheme: Scheme, failing: Sequence[Failing]) -> tuple[Decimal, l
     return (cents(got * HUNDRED / full) if full else HUNDRED), scores
 
 
-# how a reason read in a round frozen before the reasons were worded "未评为先进：…": "先进：得分 88.00 低于 95"
-_BARE_REASON = re.compile(r"^([^：，。（）]+)：(得分 \S+ 低于 [\d.]+|不满足“.*)$")
+# how a reason read in a round frozen before the reasons were worded "未评为先进：…": "先进：得分 88.00 低于 95" (one
+# already worded so, "未评为先进：不满足“…”", is not)
+_BARE_REASON = re.compile(r"^(?!未评为)([^：，。（）]+)：(得分 \S+ 低于 [\d.]+|不满足“.*)$")
+# how an unmet condition named its rules in a round frozen before they were named by title: "（MTG-LECTURE-QUARTERLY、
+# MTG-GROUP-MONTHLY）" after the condition (the rulebook's pattern of a rule id)
+_ID = r"[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+"
+_CONDITION_IDS = re.compile(rf"(不满足“[^”]*”)（({_ID}(?:、{_ID})*)）")
 
 
-def reworded(reason: str) -> str:
-    """A reason of a branch's tier as the pages show it: one frozen in the earlier wording ("先进：得分 88.00 低于
-    95") reads like a new one ("未评为先进：得分 88.00 低于 95 分"); any other is as it is."""
+def reworded(reason: str, titles: Mapping[str, str] | None = None) -> str:
+    """A reason of a branch's tier as the pages show it: one frozen in an earlier wording reads like a new one —
+    "先进：得分 88.00 低于 95" as "未评为先进：得分 88.00 低于 95 分", and the rule ids an unmet condition named
+    ("不满足“最近三个月三会一课无缺项”（MTG-LECTURE-QUARTERLY）") by their titles in `titles` (rule id → title, of
+    the rulebook the round was frozen on); any other is as it is."""
     m = _BARE_REASON.match(reason)
-    if m is None:
-        return reason
-    why = m.group(2) + (" 分" if m.group(2).startswith("得分 ") else "")
-    return f"未评为{m.group(1)}：{why}"
+    if m is not None:
+        why = m.group(2) + (" 分" if m.group(2).startswith("得分 ") else "")
+        reason = f"未评为{m.group(1)}：{why}"
+    if titles:
+        reason = _CONDITION_IDS.sub(
+            lambda c: f"{c.group(1)}（{rules_named(c.group(2).split('、'), titles)}）", reason
+        )
+    return reason
 
 
-def tier_of(tiering: Tiering, score: Decimal, failing: Sequence[Failing], as_of: dt.date) -> BranchTier:
+def tier_of(
+    tiering: Tiering,
+    score: Decimal,
+    failing: Sequence[Failing],
+    as_of: dt.date,
+    titles: Mapping[str, str] | None = None,
+) -> BranchTier:
+    """The first tier whose band and conditions the branch meets, with why each higher one was not reached (an
+    unmet condition names its rules by their titles in `titles`, rule id → title)."""
     reasons: list[str] = []
     for tier in tiering.tiers:
         if score < tier.min:
             reasons.append(f"未评为{tier.name}：得分 {score} 低于 {tier.min} 分")
             continue
-        unmet = [why for ok, why in (condition_met(c, failing, as_of) for c in tier.conditions) if not ok]
+        checked = (condition_met(c, failing, as_of, titles) for c in tier.conditions)
+        unmet = [why for ok, why in checked if not ok]
         if unmet:
             reasons.append(f"未评为{tier.name}：" + "；".join(unmet))
             continue

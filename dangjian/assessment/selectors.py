@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,7 +34,7 @@ from dangjian.assessment.scheme import LoadedScheme, SchemeError, load_scheme, r
 from dangjian.assessment.scoring import BranchTier, Failing, IndicatorScore, Total
 from dangjian.compliance.kept import unit_key
 from dangjian.compliance.models import KeptResult, KeptStamp
-from dangjian.compliance.rulebook import load_ruleset
+from dangjian.compliance.rulebook import RulebookError, Ruleset, load_ruleset
 from dangjian.evaluations.models import Evaluation
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
@@ -144,6 +145,22 @@ def _orgs(year: int, orgs: QuerySet[Org] | None) -> list[OrgRow]:
     ]
 
 
+def titles_of(ruleset: Ruleset) -> dict[str, str]:
+    """The rules' titles by id: how the assessment names a rule to its readers — in the deductions (扣分依据), the
+    reasons of a tier and the command's explanation — rather than by its id."""
+    return {rule.id: rule.title for rule in ruleset.rules}
+
+
+def rule_titles(version: int | str | None = None) -> dict[str, str]:
+    """`titles_of` the rulebook whose kept results the assessment read (`version`; None: the current one); {} for a
+    version no longer there, whose rules then go by their ids."""
+    try:
+        ruleset = load_ruleset(int(version)) if version is not None else load_ruleset()
+    except (RulebookError, TypeError, ValueError):
+        return {}
+    return titles_of(ruleset)
+
+
 def pending_results(year: int) -> int:
     """How many kept results of the current rulebook for `year`, of the rules the year's scheme binds, are still
     待定 (pending: the year not over) — what a 审定 before the year's end would freeze unsettled (one query)."""
@@ -215,6 +232,7 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
         }
     evaluable = {o.id for o in rule_org_rows(rows, ruleset)}
     as_of = max(stamps.values(), default=None)
+    titles = titles_of(ruleset)
 
     units: dict[str, list[OrgRow]] = defaultdict(list)
     for o in rows:
@@ -238,9 +256,8 @@ def assess(year: int, orgs: QuerySet[Org] | None = None, *, round: Round | None 
             branch_results.append(BranchResult(o, False, BranchTier(None, None, None, [NOT_EVALUATED])))
             continue
         score, scores = scoring.branch_score(scheme, failing.get(o.id, []))
-        branch_results.append(
-            BranchResult(o, True, scoring.tier_of(scheme.tiering, score, failing.get(o.id, []), day), scores)
-        )
+        tier = scoring.tier_of(scheme.tiering, score, failing.get(o.id, []), day, titles)
+        branch_results.append(BranchResult(o, True, tier, scores))
     return Assessment(loaded, year, ruleset.version, as_of, unit_results, branch_results)
 
 
@@ -411,20 +428,44 @@ def current_json(year: int) -> dict:
     if found is None or not found.frozen:
         return assess(year, round=found).as_json()
     meta = found.frozen_meta or {}
+    titles = rule_titles(meta.get("rulebook_version"))
     units = sorted(
         (u.data for u in FrozenUnit.objects.filter(round=found)),
         key=lambda d: (-Decimal(d["total"]), d["unit"]),
     )
     branches = sorted(
-        (frozen_branch(b.data) for b in FrozenBranch.objects.filter(round=found).select_related(None)),
+        (
+            frozen_branch(b.data, titles)
+            for b in FrozenBranch.objects.filter(round=found).select_related(None)
+        ),
         key=lambda d: d["org"],
     )
     return {"year": year, **meta, "units": units, "branches": branches, "frozen": True}
 
 
-def frozen_branch(data: dict) -> dict:
-    """A branch's entry as frozen at 审定, its reasons worded as the pages word them now (`scoring.reworded`)."""
-    return dict(data, reasons=[scoring.reworded(r) for r in data.get("reasons") or []])
+def frozen_branch(data: dict, titles: Mapping[str, str]) -> dict:
+    """A branch's entry as frozen at 审定, its reasons worded as the pages word them now (`scoring.reworded`: a rule
+    named by its title in `titles`, those of the rulebook the round was frozen on — `frozen_titles`)."""
+    return dict(data, reasons=[scoring.reworded(r, titles) for r in data.get("reasons") or []])
+
+
+def frozen_titles(found: Round) -> dict[str, str]:
+    """The rules' titles in the rulebook whose results a frozen round read."""
+    return rule_titles((found.frozen_meta or {}).get("rulebook_version"))
+
+
+def unit_names(data: dict) -> dict[str, str]:
+    """The name of each unit an assessment's JSON names by its key (`unit_key`): the units' own names, and for a
+    branch whose unit is not in `data` (a 支部管理员 sees the branch, not its unit) its 所在单位 — the key — or, for
+    organisations without one ("@" and the path of the one directly under the 工委), that organisation's name (one
+    query, only then). A key is never shown as it is."""
+    names = {u["unit"]: u["name"] for u in data["units"]}
+    keys = {b["unit"] for b in data["branches"]} - set(names)
+    paths = {key[1:] for key in keys if key.startswith("@")}
+    found = dict(Org.objects.filter(path__in=paths).values_list("path", "name")) if paths else {}
+    for key in keys:
+        names[key] = found.get(key[1:], "—") if key.startswith("@") else key
+    return names
 
 
 def sees_unit(scope, tops: list[Org]) -> bool:

@@ -124,6 +124,14 @@ def _text(value: str, field: str, message: str) -> str:
     return text
 
 
+def _about(unit_key: str, tops: list[Org], indicator) -> str:
+    """A unit's indicator as an audit note names it: the unit by its name (its 所在单位, or for a unit without one
+    its first organisation under the 工委, never its key) and the indicator by its title with its number:
+    "甲委 落实“第一议题”制度…（POL-02）"."""
+    unit = unit_key if not unit_key.startswith("@") else (tops[0].name if tops else unit_key)
+    return f"{unit} {indicator.title}（{indicator.id}）"
+
+
 def _event(actor, action: str, found: Round, note: str, before=None, after=None) -> None:
     audit.record(
         actor=actor,
@@ -282,7 +290,7 @@ def score_item(
         indicator = _indicator(found, indicator_id)
         if indicator.method not in MANUAL_METHODS:
             raise ServiceError(_("该指标按记录自动计分，不由考评人员评分。"))
-        require_unit(actor, unit_key)
+        tops = require_unit(actor, unit_key)
         value = _points(points, indicator.points, "points")
         text = _text(reason, "reason", _("请写明评分理由。"))
         existing = ManualScore.objects.filter(
@@ -304,7 +312,7 @@ def score_item(
             actor,
             "update",
             found,
-            f"{unit_key} {indicator_id} 评分 {value}",
+            f"{_about(unit_key, tops, indicator)} 评分 {value}",
             before,
             {"points": str(value), "reason": text},
         )
@@ -325,7 +333,7 @@ def write_self_review(
     contest names the points the unit claims; writing again replaces the earlier text."""
     with transaction.atomic():
         found = _locked(round)
-        require_unit(actor, unit_key)
+        tops = require_unit(actor, unit_key)
         _stage_is(found, Stage.SELF)
         indicator = _indicator(found, indicator_id)
         body = _text(text, "text", _("请填写说明。"))
@@ -360,7 +368,7 @@ def write_self_review(
             actor,
             "update",
             found,
-            f"{unit_key} {indicator_id} 自评{kind}",
+            f"{_about(unit_key, tops, indicator)} 自评{kind}",
             after={"contest": contest, "claimed": None if value is None else str(value)},
         )
     return review
@@ -389,7 +397,7 @@ def rule_contest(*, actor, review: SelfReview, accept: bool, text: str, adjusted
             actor,
             action,
             found,
-            f"{review.unit_key} {review.indicator_id} 异议{review.get_ruling_display()}",
+            f"{_about(review.unit_key, unit_orgs(review.unit_key), indicator)} 异议{review.get_ruling_display()}",
             after={"adjusted": None if review.adjusted is None else str(review.adjusted)},
         )
     return review

@@ -32,9 +32,16 @@ from dangjian.assessment.forms import (
 )
 from dangjian.assessment.models import FrozenBranch, Rectification, Round, SelfReview, Stage
 from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
-from dangjian.assessment.selectors import frozen_branch, pending_results, visible_json
+from dangjian.assessment.selectors import (
+    frozen_branch,
+    frozen_titles,
+    pending_results,
+    rule_titles,
+    unit_names,
+    visible_json,
+)
 from dangjian.compliance.kept import unit_key
-from dangjian.compliance.rulebook import RulebookError, load_ruleset
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core import xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -63,7 +70,7 @@ def scheme(request):
         return render(request, "assessment/scheme.html", context)
     s = loaded.scheme
     # the rules an indicator scores by, named as the rulebook the scheme rests on names them (not by their codes)
-    titles = {rule.id: rule.title for rule in load_ruleset(s.rulebook_version).rules}
+    titles = rule_titles(s.rulebook_version)
     groups = [
         {
             "name": g.name,
@@ -163,8 +170,8 @@ def round_page(request, year: int):
         if unit_key(o) in seen.unit_keys
     }
     units = [dict(u, top=tops.get(u["unit"])) for u in seen.data["units"]]
-    names = {u["unit"]: u["name"] for u in seen.data["units"]}
-    branches = [dict(b, unit_name=names.get(b["unit"], b["unit"])) for b in seen.data["branches"]]
+    names = unit_names(seen.data)
+    branches = [dict(b, unit_name=names[b["unit"]]) for b in seen.data["branches"]]
     tiers: dict[str, int] = {}
     for b in seen.data["branches"]:
         tiers[b["tier"] or _("未评估")] = tiers.get(b["tier"] or _("未评估"), 0) + 1
@@ -240,16 +247,6 @@ class Failed:
         return cls(indicator, kind, {name: form[name].value() for name in form.fields}, errors)
 
 
-def _rule_titles(version) -> dict[str, str]:
-    """The rules' titles as the rulebook whose kept results the assessment read names them (a rule unknown to it,
-    or a version no longer there: its code)."""
-    try:
-        ruleset = load_ruleset(int(version)) if version is not None else load_ruleset()
-    except (RulebookError, TypeError, ValueError):
-        return {}
-    return {rule.id: rule.title for rule in ruleset.rules}
-
-
 def _forms(i: dict, review: SelfReview | None, failed: Failed | None) -> dict:
     """What the indicator's three forms show: the saved values, or what was typed when one was not saved."""
     forms: dict[str, dict[str, Any]] = {
@@ -276,7 +273,7 @@ def _forms(i: dict, review: SelfReview | None, failed: Failed | None) -> dict:
 def _unit_context(request, found, top, key, entry, seen, failed: Failed | None = None) -> dict:
     reviews = {r.indicator_id: r for r in SelfReview.objects.filter(round=found, unit_key=key)}
     deductions = [d for i in entry["indicators"] for d in i["deductions"]]
-    titles = _rule_titles(seen.data.get("rulebook_version")) if deductions else {}
+    titles = rule_titles(seen.data.get("rulebook_version")) if deductions else {}
     # each organisation a deduction names links to its compliance page, when the user may open it (one query)
     links = (
         dict(
@@ -463,7 +460,7 @@ def advance(request, year: int):
 def export(request, year: int):
     found = _round(year)
     seen = _data(request, year)
-    content = xlsx.tables_bytes(tables(seen.data))
+    content = xlsx.tables_bytes(tables(seen.data, unit_names(seen.data)))
     return export_response(
         content,
         f"{year}年度机关党建考核.xlsx",
@@ -513,7 +510,7 @@ def rectification(request, year: int, org: int):
         "nav": "assessment",
         "round": found,
         "branch": branch,
-        "tier": frozen_branch(tier.data),
+        "tier": frozen_branch(tier.data, frozen_titles(found)),
         "plan": plan,
         "form": form,
         "done_form": done_form,

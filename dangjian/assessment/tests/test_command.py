@@ -84,8 +84,11 @@ def test_score_of_one_organisation_gives_its_unit_and_its_branches(kept):
 
 def test_explain_shows_the_arithmetic_and_the_missing_periods(kept):
     text = run("explain", "--year", str(YEAR), "--org", "A1")
-    assert "【甲委】" in text and "2 个缺项 × 0.5 = 1.00；6 − 1.00 = 5.00。" in text
-    assert "甲一支部（A1）MTG-COMMITTEE-MONTHLY：2026-03、2026-04，扣 1.00" in text
+    assert "【甲委（A-DZ、A）】" in text and "2 个缺项 × 0.5 = 1.00；6 − 1.00 = 5.00。" in text
+    assert (
+        "甲一支部（A1）：“每月召开支部委员会”（MTG-COMMITTEE-MONTHLY）不符合，涉及 2026年3月、2026年4月，扣 1.00"
+        in text
+    )
     assert (
         "【甲一支部（A1）】得分 98.18，分类定级：先进" in text
     )  # 1 of the 55 points; March–April not recent

@@ -42,7 +42,7 @@ def test_a_tier_missed_by_a_condition_is_worded_alike(tree):
     fail(tree.a2, "MTG-COMMITTEE-MONTHLY", ["2026-11"])
     a2 = next(b for b in current_json(YEAR)["branches"] if b["org"] == "A2")
     assert a2["tier"] == "达标"
-    assert a2["reasons"] == ["未评为先进：不满足“最近三个月三会一课无缺项”（MTG-COMMITTEE-MONTHLY）"]
+    assert a2["reasons"] == ["未评为先进：不满足“最近三个月三会一课无缺项”（“每月召开支部委员会”）"]
 
 
 def test_a_round_frozen_in_the_earlier_wording_reads_the_same(tree):

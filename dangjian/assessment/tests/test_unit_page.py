@@ -46,8 +46,8 @@ def test_deductions_name_the_rule_and_the_organisation_and_link_its_compliance_p
     titles = {r.id: r.title for r in load_ruleset().rules}
     assert (
         f'<a href="/compliance/org/{tree.a1.pk}/?year={YEAR}#rule-DUES-BASE-DECLARED">甲一支部</a>：'
-        f'<span title="DUES-BASE-DECLARED">{titles["DUES-BASE-DECLARED"]}</span>（2026-01、2026-02），扣 0.40'
-    ) in listed
+        f'<span title="DUES-BASE-DECLARED">{titles["DUES-BASE-DECLARED"]}</span>（2026年1月、2026年2月），扣 0.40'
+    ) in listed  # the months in words, as the compliance pages say them
     # an organisation the user may not open is named, not linked
     assert (
         f'<li lang="zh-hans">甲委党组：<span title="DUES-PAID-MONTHLY">{titles["DUES-PAID-MONTHLY"]}</span>'

@@ -81,7 +81,7 @@ def test_the_cycle_through_the_pages(client, users, tree):
     unit_url = reverse("assessment:unit", args=[YEAR, tree.a.pk])
     html = client.get(unit_url).content.decode()
     assert "2 个缺项 × 0.5 = 1.00；6 − 1.00 = 5.00。" in html and "甲一支部（A1）" not in html
-    rule = '<span title="MTG-COMMITTEE-MONTHLY">每月召开支部委员会</span>（2026-03、2026-04），扣 1.00'
+    rule = '<span title="MTG-COMMITTEE-MONTHLY">每月召开支部委员会</span>（2026年3月、2026年4月），扣 1.00'
     assert (
         f'<a href="/compliance/org/{tree.a1.pk}/?year={YEAR}#rule-MTG-COMMITTEE-MONTHLY">甲一支部</a>：{rule}'
         in html

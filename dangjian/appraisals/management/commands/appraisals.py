@@ -1,6 +1,7 @@
 """`dangjian appraisals status --year Y [--org CODE] [--format table|json]`: the 述职评议 held in the year by the
-工委 and the 党委 (of --org's subtree; default all) — state, dates, subjects, reports given and uploaded,
-participants and ballots cast. Never a figure of the 测评. Three queries whatever the number of campaigns.
+工委 and the 党委 (of --org's subtree; default all) — the organisation holding it (its name and 组织编码), state,
+dates, subjects, reports given and uploaded, participants and ballots cast. Never a figure of the 测评. Three
+queries whatever the number of campaigns.
 
 `dangjian appraisals results CAMPAIGN_ID --format json|xlsx [--output FILE]`: one campaign's results — the
 campaign and per secretary the organisation, the report, and the distribution of 好/较好/一般/差 per item with
@@ -23,8 +24,8 @@ from dangjian.core.choices import chinese_label
 from dangjian.orgs.commands import SYSTEM_NOTE, StatusResultsCommand
 
 HEADERS = (
-    "组织编码",
-    "名称",
+    "组织",
+    "述职评议",
     "状态",
     "开始日期",
     "述职书记",
@@ -39,7 +40,7 @@ HEADERS = (
 def table_rows(items: list[dict]) -> list[list[str]]:
     return [
         [
-            i["org"],
+            f"{i['name']}（{i['org']}）",  # the organisation holding it, by its name and 组织编码
             i["title"],
             chinese_label(State, i["state"]),
             i["opened_on"],

@@ -4,7 +4,9 @@ the grade; per 党支部 its score and tier (分类定级). With --org, the part
 a unit's 党组 or 机关党委, else the branches of its subtree (and the unit they belong to).
 
 `dangjian assessment explain --year Y --org CODE`: how each score of the organisation's unit (or of the branch)
-was reached — the method, the rule results and the arithmetic.
+was reached — the method, the rule results and the arithmetic — in words: each organisation by its name and
+组织编码, each rule by its title with its id in brackets (for whoever maintains the rulebook), the result as the
+pages say it (不符合) with the periods missing ("2026年第1季度"). The JSON of `score` keeps the ids and codes.
 
 Indicators scored by the assessors have no score until they are scored (null in JSON); a unit's grade is given
 once every unit is completely scored. Runs as the system (full scope), like every management command. Exit 2 for
@@ -13,10 +15,13 @@ bad arguments, a year without a valid scheme or xlsx without --output (nothing w
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from dangjian.assessment.export import METHOD_LABELS, tables
 from dangjian.assessment.scheme import SchemeError
-from dangjian.assessment.selectors import current_json, part_of
+from dangjian.assessment.selectors import current_json, part_of, rule_titles, unit_names
+from dangjian.compliance.selectors import STATUS_TEXT
+from dangjian.compliance.workbench import period_text
 from dangjian.core import tables as text_tables
 from dangjian.core import xlsx
 from dangjian.core.downloads import record_export
@@ -79,7 +84,7 @@ class Command(BaseCommand):
         elif fmt == "json":
             text_tables.write_json(data, output, self.stdout)
         elif fmt == "xlsx":
-            xlsx.save_tables(tables(data), output)
+            xlsx.save_tables(tables(data, unit_names(data)), output)
             record_export(
                 actor=None,
                 what="机关党建考核结果",
@@ -114,7 +119,25 @@ def score_text(data: dict) -> str:
     )
 
 
+def deduction_text(d: dict, titles: dict[str, str]) -> str:
+    """A deduction in words: "甲一支部（A1）：“每月召开支部委员会”（MTG-COMMITTEE-MONTHLY）不符合，涉及 2026年3月、
+    2026年4月，扣 1.00" (a rule the rulebook no longer holds: its id alone)."""
+    title = titles.get(d["rule"])
+    rule = f"“{title}”（{d['rule']}）" if title else d["rule"]
+    missing = "、".join(period_text(str(m)) for m in d["missing"])
+    return (
+        f"{d['org_name']}（{d['org']}）：{rule}{STATUS_TEXT['fail']}"
+        + (f"，涉及 {missing}" if missing else "")
+        + f"，扣 {d['points']}"
+    )
+
+
 def explain_text(data: dict) -> str:
+    with translation.override("zh-hans"):  # Chinese like the rest of the command's text
+        return _explain_text(data, rule_titles(data.get("rulebook_version")))
+
+
+def _explain_text(data: dict, titles: dict[str, str]) -> str:
     lines = [
         f"{data['scheme']['title']}（第 {data['scheme']['version']} 版）；"
         f"检查结果：规则库第 {data['rulebook_version']} 版，评估日期 {data['as_of'] or '—'}"
@@ -123,7 +146,8 @@ def explain_text(data: dict) -> str:
     ]
     for u in data["units"]:
         state = "" if u["complete"] else "（尚有考评人员未评分的指标）"
-        lines += ["", f"【{u['name']}】总分 {u['total']}，等次 {u['grade'] or '—'}{state}"]
+        named = f"{u['name']}（{'、'.join(u['codes'])}）" if u["codes"] else u["name"]
+        lines += ["", f"【{named}】总分 {u['total']}，等次 {u['grade'] or '—'}{state}"]
         for i in u["indicators"]:
             if i["method"] == "penalty":  # a deduction, its points a cap
                 score = f"{'未评分' if i['score'] is None else '扣 ' + i['score']}（最多扣 {i['points']}）"
@@ -133,9 +157,7 @@ def explain_text(data: dict) -> str:
                 score = "未评分" if i["score"] is None else f"{i['score']} / {i['points']}"
             lines.append(f"  {i['id']} {i['group']}·{i['title']}（{METHOD_LABELS[i['method']]}）：{score}")
             lines.append(f"    {i['explain']}")
-            for d in i["deductions"]:
-                missing = "、".join(d["missing"]) or "—"
-                lines.append(f"    - {d['org_name']}（{d['org']}）{d['rule']}：{missing}，扣 {d['points']}")
+            lines += [f"    - {deduction_text(d, titles)}" for d in i["deductions"]]
     for b in data["branches"]:
         lines += [
             "",
