@@ -6,14 +6,20 @@ imported by its `AppConfig.ready()`):
 - a **category** (`register_category`): its key, label and place at the top of the page, the check kinds whose
   kept results belong to it (those of an area of work, `registry.register_area`: the overview groups its columns
   by the same areas), those whose missing periods are one item each (a missed 支委会 per month), and a
-  link to the page where the category's open results are put right when the check kind has none of its own;
+  link to the page where the category's open results are put right when the check kind has none of its own —
+  or, when the link function reads the item (`ITEM_KEYWORDS`: the missed month, the result's missing entries,
+  its year), before the check kind's, which sees the result only; optionally the day an item was due when the
+  category knows it better than the engine (`due`: a missed month's 集中交纳日), and what the link and due
+  functions need of all the category's items at once (`prepare`, read once per list: a fixed number of queries);
 - **providers** (`register_provider`): items the kept results do not hold — this month's 党费 before the
   集中交纳日, a development step due soon, a transfer waiting for acceptance — read for a whole set of
   organisations in a fixed number of queries.
 
-The engine turns the kept results (`compliance.kept`) into items itself: a failed result is overdue; a pending
-one of a check kind without a 待办 function is due by the end of the year; the kept 待办 are due by the end of
-their period. Nothing is evaluated here and nothing is asked of a branch.
+The engine turns the kept results (`compliance.kept`) into items itself: a failed result is overdue, due on the
+earliest day its missing entries name or, failing those, the deadline its message names (`deadline_in`: a term
+ended without a 换届, a new secretary's training); a pending one of a check kind without a 待办 function is due by
+the end of the year (or by the deadline it names); the kept 待办 are due by the end of their period. Nothing is
+evaluated here and nothing is asked of a branch.
 
 In the first months of a year (`compliance.carryover`, rules/workbench.yaml) the previous year's missed work is
 listed too, as its kept results (evaluated as of its 31 December) say: the missed months and quarters of the
@@ -26,6 +32,7 @@ says whether it still fails.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -97,8 +104,57 @@ class WorkItem:
         )
 
 
-# (rule, org ref of the kept row, status) → the page where an open result of the category is put right
-CategoryLink = Callable[[Any, Any, str], Link | None]
+@dataclass(frozen=True)
+class OrgRef:
+    """What a category's (and a check kind's) link function reads of an organisation."""
+
+    id: int
+    type: str
+    name: str = ""
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    """A kept result or 待办 on the work list, as a category's `prepare` reads all of its own at once."""
+
+    rule: Any  # rulebook.Rule
+    org: OrgRef
+    status: str  # "fail" or "pending" (a 待办: "pending")
+    year: int  # the result's year: the previous one for last year's missed work (compliance.carryover)
+    missing: tuple[str, ...] = ()  # the result's missing entries (none for a 待办)
+    period: str = ""  # a 待办's period
+
+
+# What the engine tells a category's link and due functions of the item, as keyword arguments after (rule, org ref,
+# status): a function takes those it names (all of them with **kwargs), so that one of (rule, org, status) alone is
+# called as it always was.
+# - period: the missed month or quarter of a per-period item ("2026-05", "2026-Q2"), a 待办's period; "" for an
+#   item that stands for a whole result
+# - missing: the result's missing entries (all of them, for each of its per-period items; none for a 待办)
+# - year: the result's year (the previous year's for last year's missed work)
+# - prepared: what the category's `prepare` returned for this list (None without one)
+ITEM_KEYWORDS = frozenset({"period", "missing", "year", "prepared"})
+
+# (rule, org ref, status, **the item keywords it names) → the page where the item is put right, or None
+CategoryLink = Callable[..., Link | None]
+# (rule, org ref, status, **the item keywords it names) → the day the item was (or is) due, or None: the engine's
+CategoryDue = Callable[..., dt.date | None]
+# (the category's open results on this list, on) → what its link and due functions read (`prepared`), in a fixed
+# number of queries whatever the number of results
+Prepare = Callable[[list[OpenResult], dt.date], Any]
+
+
+def item_keywords(fn: Callable[..., Any] | None) -> frozenset[str]:
+    """The item keywords `fn` takes: those it names, all of them when it takes **kwargs, none for a function of
+    (rule, org, status) alone."""
+    if fn is None:
+        return frozenset()
+    parameters = inspect.signature(fn).parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return ITEM_KEYWORDS
+    named = {p.name for p in parameters if p.kind is not inspect.Parameter.POSITIONAL_ONLY}
+    return ITEM_KEYWORDS & named
 
 
 @dataclass(frozen=True)
@@ -111,6 +167,10 @@ class Category:
     area: str = ""
     per_period: frozenset[str] = frozenset()  # check kinds whose missing periods are an item each
     link: CategoryLink | None = None
+    due: CategoryDue | None = None
+    prepare: Prepare | None = None
+    link_keywords: frozenset[str] = frozenset()  # item_keywords(link): it reads the item when not empty
+    due_keywords: frozenset[str] = frozenset()
 
 
 CATEGORIES: dict[str, Category] = {}
@@ -137,14 +197,35 @@ def register_category(
     area: str = "",
     per_period: Iterable[str] = (),
     link: CategoryLink | None = None,
+    due: CategoryDue | None = None,
+    prepare: Prepare | None = None,
 ) -> None:
     """A category of the work list; `area`: the area of work whose check kinds' kept results it shows (none:
-    only its providers' items)."""
+    only its providers' items).
+
+    `link(rule, org, status)` gives the page where an item is put right when its check kind has no link of its
+    own. A link function that also takes item keywords (`ITEM_KEYWORDS`: `period`, `missing`, `year`, `prepared`)
+    reads the item, so it knows more than the check kind's link, which sees the result only: it is asked first,
+    and the kind's link is used when it returns None. `due(rule, org, status, **keywords)` gives the day a result's
+    item was due when the category knows it better than the engine (None: the engine's day; the kept 待办 keep
+    theirs). `prepare(results, on)` reads, once per list, what they need of all the category's open results
+    (the members of each branch without a base …), passed to them as `prepared`."""
     if key in CATEGORIES:
         raise RuntimeError(f"workbench category {key!r} registered twice")
     if area and area in _BY_AREA:
         raise RuntimeError(f"area {area!r} shown by two workbench categories")
-    category = Category(key, label, order, area, frozenset(per_period), link)
+    category = Category(
+        key,
+        label,
+        order,
+        area,
+        frozenset(per_period),
+        link,
+        due,
+        prepare,
+        item_keywords(link),
+        item_keywords(due),
+    )
     CATEGORIES[key] = category
     if area:
         _BY_AREA[area] = category
@@ -217,6 +298,41 @@ def day_in(texts: Iterable[str]) -> dt.date | None:
     return min(days, default=None)
 
 
+# The parameters of a kept message that name the day by which something was due, wherever they are in it (a
+# message's details list one fragment per member): any `deadline` (a new secretary's 集中培训, "%(deadline)s前"), and
+# the term end of a term ended without a 换届, as the engine's term_on_time and elections' term_on_time_adjusted
+# word it without an approved adjustment (with one, its day is the result's missing entry).
+_DEADLINE = "deadline"
+_DEADLINE_OF = {"本届任期已于%(end)s届满，尚未换届（%(term)s）。": "end"}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def deadline_in(message: Any) -> dt.date | None:
+    """The earliest deadline a kept message (its stored JSON, `core.messages`) names as a parameter; None for a
+    message that names none, or a plain text."""
+    days: list[dt.date] = []
+
+    def read(value: Any) -> None:
+        if not isinstance(value, dict):
+            return
+        if "j" in value:  # a Join
+            for part in value["j"]:
+                read(part)
+            return
+        named = _DEADLINE_OF.get(value.get("m", ""), _DEADLINE)
+        for name, param in (value.get("p") or {}).items():
+            if name in (named, _DEADLINE) and isinstance(param, str) and _ISO_DAY.fullmatch(param):
+                try:
+                    days.append(dt.date.fromisoformat(param))
+                except ValueError:
+                    continue
+            else:
+                read(param)
+
+    read(message)
+    return min(days, default=None)
+
+
 def _overdue(status: str, day: dt.date | None, on: dt.date) -> bool:
     """A failed result is overdue, unless the day it names is still ahead (a 换届 due in four months fails
     ORG-TERM-REMINDER: it is due, not late)."""
@@ -237,22 +353,36 @@ _FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """What a check kind's link function reads of an organisation."""
-
-    id: int
-    type: str
-    name: str = ""
-    path: str = ""
-
-
-def _link(rule, ref: _Ref, status: str, category: Category | None) -> Link | None:
+def _link(category: Category, result: OpenResult, keywords: dict[str, Any]) -> Link | None:
+    """The item's one button: the category's link first when it reads the item (it knows the month concerned),
+    then the check kind's own, then a category link of (rule, org, status) alone."""
+    rule, ref, status = result.rule, result.org, result.status
+    reads = category.link is not None and bool(category.link_keywords)
+    if reads:
+        assert category.link is not None
+        link = category.link(rule, ref, status, **{k: keywords[k] for k in category.link_keywords})
+        if link is not None:
+            return link
     kind = REGISTRY.get(rule.check)
-    link = kind.link(rule, ref, status) if kind is not None and kind.link is not None else None
-    if link is None and category is not None and category.link is not None:
-        link = category.link(rule, ref, status)
-    return link
+    if kind is not None and kind.link is not None:
+        link = kind.link(rule, ref, status)
+        if link is not None:
+            return link
+    if category.link is not None and not reads:
+        return category.link(rule, ref, status)
+    return None
+
+
+def _due(
+    category: Category, result: OpenResult, keywords: dict[str, Any], day: dt.date | None
+) -> dt.date | None:
+    """The day the category gives the item (its `due`), or the engine's `day`."""
+    if category.due is None:
+        return day
+    found = category.due(
+        result.rule, result.org, result.status, **{k: keywords[k] for k in category.due_keywords}
+    )
+    return found if found is not None else day
 
 
 def _per_period_kinds() -> set[str]:
@@ -284,13 +414,15 @@ def _open_results(ids, *, on: dt.date, ruleset: Ruleset, statuses: Q):
 def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
     """The items of `orgs` (a queryset of organisations the viewer administers) from the kept results of `on`'s
     year (in its first months also the previous year's missed work, see `_open_results`) and the kept 待办: two
-    queries. The links are the check kinds' own (or the category's): pages of the item's organisation, which its
-    administrators open."""
+    queries, and those of the categories' `prepare` (each once, for all its results). The links are the
+    categories' and the check kinds' (`_link`): pages of the item's organisation, which its administrators open."""
     rules = {rule.id: rule for rule in ruleset.rules}
     ids = orgs.order_by().values("pk")
     todo_kinds = {name for name, kind in REGISTRY.items() if kind.todo is not None}
     rows = _open_results(ids, on=on, ruleset=ruleset, statuses=Q(status="fail") | Q(status="pending"))
-    items: list[WorkItem] = []
+    # (category, result, kept message, since, a 待办's due day): all read before any item is made, so that each
+    # category prepares what its link and due functions read once, for all its results
+    found: list[tuple[Category, OpenResult, Any, dt.date | None, dt.date | None]] = []
     for year, org_id, name, path, org_type, rule_id, status, missing, message, since in rows.values_list(
         *_FIELDS
     ):
@@ -300,26 +432,8 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
             continue
         if status == "pending" and rule.check in todo_kinds:
             continue  # its kept 待办 say what is due and by when
-        ref = _Ref(org_id, org_type, name, path)
-        org = OrgLabel(org_id, name, path, org_type)
-        link = _link(rule, ref, status, category)
-        if status == "fail" and rule.check in category.per_period and missing:
-            # one item per missed period, which says what is missing: the year's message is not repeated
-            for period in missing:
-                end = _period_end(period)
-                items.append(
-                    WorkItem(category.key, rule.title, org, end, True, "", period, link, None, rule_id)
-                )
-            continue
-        day = day_in(missing)
-        due = day if status == "fail" else (day or dt.date(on.year, 12, 31))
-        since_day = since if due is None else None
-        text = messages.render(message)
-        overdue = _overdue(status, day, on)
-        period = str(year) if year != on.year else ""  # last year's: says so
-        items.append(
-            WorkItem(category.key, rule.title, org, due, overdue, text, period, link, since_day, rule_id)
-        )
+        ref = OrgRef(org_id, org_type, name, path)
+        found.append((category, OpenResult(rule, ref, status, year, tuple(missing)), message, since, None))
     todos = KeptTodo.objects.filter(version=ruleset.version, org__in=ids).values_list(
         "org_id", "org__name", "org__path", "org__type", "rule_id", "period", "due_by", "message"
     )
@@ -328,11 +442,66 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
         category = category_of(rule.check) if rule is not None else None
         if rule is None or category is None:
             continue
-        link = _link(rule, _Ref(org_id, org_type, name, path), "pending", category)
-        org = OrgLabel(org_id, name, path, org_type)
-        detail = messages.render(message)
+        year = int(period[:4]) if period[:4].isdigit() else on.year
+        result = OpenResult(rule, OrgRef(org_id, org_type, name, path), "pending", year, (), period)
+        found.append((category, result, message, None, due_by))
+    grouped: dict[str, tuple[Category, list[OpenResult]]] = {}
+    for category, result, *_rest in found:
+        grouped.setdefault(category.key, (category, []))[1].append(result)
+    prepared = {key: c.prepare(listed, on) for key, (c, listed) in grouped.items() if c.prepare is not None}
+    items: list[WorkItem] = []
+    for category, result, message, since, todo_due in found:
+        rule, ref, status, missing = result.rule, result.org, result.status, result.missing
+        org = OrgLabel(ref.id, ref.name, ref.path, ref.type)
+        keywords = {"missing": missing, "year": result.year, "prepared": prepared.get(category.key)}
+        if todo_due is not None:  # a kept 待办: due by the day it says
+            link = _link(category, result, keywords | {"period": result.period})
+            detail = messages.render(message)
+            items.append(
+                WorkItem(
+                    category.key,
+                    rule.title,
+                    org,
+                    todo_due,
+                    todo_due < on,
+                    detail,
+                    result.period,
+                    link,
+                    None,
+                    rule.id,
+                )
+            )
+            continue
+        if status == "fail" and rule.check in category.per_period and missing:
+            # one item per missed period, which says what is missing: the year's message is not repeated; its link
+            # is the result's unless the category's reads the period
+            reads_period = "period" in category.link_keywords
+            link = None if reads_period else _link(category, result, keywords | {"period": ""})
+            for period in missing:
+                each = keywords | {"period": period}
+                if reads_period:
+                    link = _link(category, result, each)
+                end = _due(category, result, each, _period_end(period))
+                items.append(
+                    WorkItem(category.key, rule.title, org, end, True, "", period, link, None, rule.id)
+                )
+            continue
+        keywords["period"] = ""
+        day = day_in(missing)
+        deadline = day if day is not None else deadline_in(message)
+        due = _due(
+            category,
+            result,
+            keywords,
+            deadline if status == "fail" else (deadline or dt.date(on.year, 12, 31)),
+        )
+        since_day = since if due is None else None
+        text = messages.render(message)
+        overdue = _overdue(status, day, on)  # as overdue_counts reads it, from the missing entries alone
+        period = str(result.year) if result.year != on.year else ""  # last year's: says so
+        link = _link(category, result, keywords)
         items.append(
-            WorkItem(category.key, rule.title, org, due_by, due_by < on, detail, period, link, None, rule_id)
+            WorkItem(category.key, rule.title, org, due, overdue, text, period, link, since_day, rule.id)
         )
     return items
 
