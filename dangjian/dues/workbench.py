@@ -145,16 +145,18 @@ def _item(found, period: dt.date, overdue: bool, title: str, detail: str) -> Wor
 
 @register_provider("dues_this_month")
 def this_month(user, org, on: dt.date) -> list[WorkItem]:
-    """Per branch: the members not yet fully paid for this month while its 集中交纳日 is ahead (once it has
-    passed, the kept DUES-PAID-MONTHLY result says so); from the ledger snapshots (selectors.open_this_month).
+    """Per branch: the members not yet fully paid for this month (selectors.open_this_month, from the ledger
+    snapshots) — due while its 集中交纳日 is ahead, overdue once it has passed: DUES-PAID-MONTHLY judges only whole
+    months, so until the month ends this item is the only one that says so.
 
     In the first months of a year (compliance.carryover) also last December's, overdue, for the branches without
     a 集中交纳日: their December was due on 31 December, the day last year's results are evaluated as of, so the
     kept result could not call it overdue (with a 集中交纳日 it does)."""
     items = [
         _item(found, on, False, _("本月党费"), _("%(n)s名党员本月党费尚未交清，集中交纳日为%(day)s。"))
-        for found in selectors.open_this_month(user, on, org)
         if found.due_date >= on
+        else _item(found, on, True, _("本月党费"), _("%(n)s名党员本月党费尚未交清，集中交纳日%(day)s已过。"))
+        for found in selectors.open_this_month(user, on, org)
     ]
     if carryover.previous_year_open(on):
         december = dt.date(on.year - 1, 12, 1)

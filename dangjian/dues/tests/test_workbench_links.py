@@ -144,3 +144,17 @@ def test_the_dues_items_cost_a_fixed_number_of_queries(users, tree, make_member,
     large, many = count()
     # the kept results and 待办, the members lacking a base and the 集中交纳日 (each once, for every branch)
     assert many > few and large == small == 4, (small, large)
+
+
+def test_this_months_dues_stay_on_the_list_once_the_collection_day_has_passed(users, tree, frozen):
+    """DUES-PAID-MONTHLY judges whole months: between the 集中交纳日 and the month's end this month's unpaid members
+    are on the list as overdue (not left off until the month is over)."""
+    declare(users["own_member"])
+    set_collection_day(actor=None, org=tree.a1, day=20)
+    before = [i for i in workbench.work_list(users["branch_a1"], on=TODAY).items if i.title == "本月党费"]
+    assert [(i.overdue, i.due, i.period) for i in before] == [(False, dt.date(2026, 6, 20), "2026-06")]
+    set_collection_day(actor=None, org=tree.a1, day=10)
+    after = [i for i in workbench.work_list(users["branch_a1"], on=TODAY).items if i.title == "本月党费"]
+    assert [(i.overdue, i.due, i.period) for i in after] == [(True, dt.date(2026, 6, 10), "2026-06")]
+    assert "1名党员本月党费尚未交清，集中交纳日2026-06-10已过。" in after[0].detail
+    assert after[0].link == Link(sheet(tree.a1, "2026-06"), "去收缴党费", True)
