@@ -368,10 +368,31 @@ def _refuse_before_arrival(member: Member, joined_on: dt.date, effective_on: dt.
         )
 
 
+# --- the person's 姓名 and 身份证号 kept by the apps above ------------------------------------------------------
+
+# An app above `members` that keeps its own copy of a member's 姓名 and 身份证号 (pipeline: the development case that
+# admitted them) registers from its `AppConfig.ready()` a follower, called by `update_member` inside its
+# transaction, after the member is saved and audited, when either changed: (actor=, member= the member as saved,
+# changed= the fields changed, of IDENTITY_FIELDS). It corrects its copy (audited) or refuses with a ServiceError,
+# and then nothing is written, the member's correction neither.
+IDENTITY_FIELDS = ("name", "id_number")
+IdentityFollower = Callable[..., None]
+_identity_followers: list[IdentityFollower] = []
+
+
+def register_identity_follower(follower: IdentityFollower) -> None:
+    if follower not in _identity_followers:
+        _identity_followers.append(follower)
+
+
 @transaction.atomic
 def update_member(
     *, actor, member: Member, data: dict[str, Any], effective_on: dt.date | None = None
 ) -> Member:
+    """Corrects or changes a member's record (the member form, the members file, the effects of 发展党员 steps):
+    validated as a new member is, the history of organisation, category and work status kept, audited with personal
+    data masked. A corrected 姓名 or 身份证号 is corrected in the copies the apps above keep (the development case
+    of a member admitted through one), in the same transaction (`register_identity_follower`)."""
     current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     require_org(actor, current.org)
     clean = _clean(data, current)
@@ -392,6 +413,7 @@ def update_member(
     before_snapshot = member_snapshot(current)
     before = Member(org=current.org, category=current.category, work_status=current.work_status)
     before.org_id = current.org_id
+    identity = {key: getattr(current, key) for key in IDENTITY_FIELDS}
     for key, value in clean.items():
         setattr(current, key, value)
     current.save()
@@ -409,17 +431,28 @@ def update_member(
             before=before_snapshot,
             after=after_snapshot,
         )
+    changed = [key for key in IDENTITY_FIELDS if getattr(current, key) != identity[key]]
+    if changed:
+        for follower in _identity_followers:
+            follower(actor=actor, member=current, changed=changed)
     return current
 
 
 @transaction.atomic
-def delete_member(*, actor, member: Member) -> None:
+def delete_member(*, actor, member: Member, note: str = "") -> None:
+    """Deletes a member entered by mistake, with their history; refused while records of other apps keep them.
+    `note`: why, for the audit event, when a service of an app above deletes them (an admission undone)."""
     current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     require_org(actor, current.org)
     if current.posts.exists():
         raise ServiceError(_("该党员有党内职务记录，不能删除。"))
     audit.record(
-        actor=actor, action="delete", obj=current, org_path=current.org.path, before=member_snapshot(current)
+        actor=actor,
+        action="delete",
+        obj=current,
+        org_path=current.org.path,
+        before=member_snapshot(current),
+        note=note,
     )
     current.history.all().delete()
     try:

@@ -9,7 +9,12 @@ class PipelineConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.audit import register_snapshot_labels
+        from dangjian.members.services import register_identity_follower
         from dangjian.pipeline import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
+        from dangjian.pipeline.services import follow_member_identity
+
+        # a member's corrected 姓名/身份证号 corrects the development case that admitted them
+        register_identity_follower(follow_member_identity)
 
         # the audit page: a step's snapshot names it, and its key is a code of the workflow file
         register_snapshot_labels(

@@ -29,6 +29,7 @@ from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.services import (
     create_member,
+    delete_member,
     id_number_taken,
     require_members,
     update_member,
@@ -37,6 +38,7 @@ from dangjian.members.services import (
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import higher_in_scope, require_higher
+from dangjian.pipeline.admission import AdmissionRecords, admission_records
 from dangjian.pipeline.choices import CLOSED_STATUSES, CaseStatus, Stage
 from dangjian.pipeline.models import CaseStep, DevelopmentCase
 from dangjian.pipeline.progress import (
@@ -524,9 +526,9 @@ def undo_refusal(
     """Why the recorded step `row` cannot be undone (a sentence in the active language), or None. `rows`: the
     case's steps in its order (by date, then as recorded). Only the last step of a case that has not ended is
     undone, by someone who may record it (`may_record`: a 党委's decision by the 党委's administrator); never the
-    application (it is the case itself), nor a step that ends the case, nor the admission while the 预备党员 it
-    added to the roll is there (that record deleted from the roll first, the admission is undone whole). No
-    query: the page asks it of the last step to offer the form. `scope`: the actor's, when the caller has it."""
+    application (it is the case itself), nor a step that ends the case. No query: the page asks it of the last step
+    to offer the form. `scope`: the actor's, when the caller has it. The admission's further condition, the records
+    of the 预备党员 it added to the roll, is `admission_refusal`'s (a query)."""
     step = wf.step(row.key) if wf.has(row.key) else None
     name = step.name if step is not None else row.key
     if case.is_closed:
@@ -549,12 +551,64 @@ def undo_refusal(
         ) % {"step": name, "withdraw": withdraw.name}
     if step is not None and step.closes_case:
         return _("“%(step)s”已结束本案例，不能撤销。") % {"step": name}
-    if step is not None and step.effect == "create_member" and case.member_id is not None:
-        return _(
-            "“%(step)s”已将%(name)s作为预备党员登记到党员名册，不能直接撤销，以免案例与党员名册不一致。"
-            "如确属误录，请先在“党员信息”中删除该预备党员记录，再撤销本步记录并重新登记。"
-        ) % {"step": name, "name": case.name}
     return None
+
+
+def admission_refusal(
+    actor, case: DevelopmentCase, row: CaseStep, step_name: str, records: AdmissionRecords | None = None
+) -> str | None:
+    """Why the admission `row` of `case`, whose 预备党员 is on the roll (`case.member`), cannot be undone now, or
+    None: undoing it removes from the roll the record it added, which the records entered about them since stop
+    (`admission.admission_records`: a payment, a training …, named with how many), and which only an administrator
+    of the organisation they are in now may do. A member already on the roll when the admission was recorded (an
+    import linked the case to them) was not added by it: undoing it does not delete them, they are deleted first
+    on their own page if they were entered by mistake too. One query for the records (unless given), one for the
+    scope."""
+    member = case.member
+    if member is None:
+        return None
+    if member.created_at < row.recorded_at:
+        return _(
+            "“%(step)s”不能在此撤销：%(name)s的预备党员记录在登记本步之前已在党员名册中，不是由本步添加的，"
+            "撤销本步不会删除它。如该记录也属误录，请先在“党员信息”中核实并删除，再撤销本步记录。"
+        ) % {"step": step_name, "name": member.name}
+    if actor is not None and not fresh_scope(actor).covers(member.org):
+        return _(
+            "“%(step)s”不能由您撤销：撤销时须从党员名册中删除%(name)s的预备党员记录，而其现在所在的党组织"
+            "不在您的管理范围内。请由管理其所在组织的上级党委管理员撤销。"
+        ) % {"step": step_name, "name": member.name}
+    records = records if records is not None else admission_records(member)
+    return records.refusal(step_name, member.name)
+
+
+def _remove_admitted(actor, member: Member, step_name: str, reason: str) -> dict[str, Any]:
+    """Removes the 预备党员 the admission added from the roll (`admission_refusal` said nothing stops it), inside
+    `undo_step`'s transaction: their absences from organizational life, each audited on the meeting's organisation
+    (the record's 应到/实到 stay as computed when it was saved; saving it again computes them from the roll), then
+    the member itself through `members.services.delete_member` (their history with it; a disabled login account
+    is unlinked). Returns what the case's update event says of it."""
+    note = f"撤销误录的“{step_name}”，{member.name}的预备党员记录随之从党员名册删除，原因：{reason}"
+    absences = list(member.absences.select_related("meeting__org").order_by("meeting__date", "meeting_id"))
+    for absence in absences:
+        meeting = absence.meeting
+        audit.record(
+            actor=actor,
+            action="delete",
+            obj=absence,
+            object_repr=f"{meeting}：{member.name}缺席",
+            org_path=meeting.org.path,
+            before={
+                "meeting": meeting.pk,
+                "member": member.name,
+                "reason_kind": absence.reason_kind,
+                "reason": absence.reason,
+            },
+            note=note,
+        )
+    member.absences.all().delete()
+    name = member.name
+    delete_member(actor=actor, member=member, note=note)
+    return {"member": name}  # named: the record is gone
 
 
 def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None = None) -> DevelopmentCase:
@@ -562,7 +616,12 @@ def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None =
     the wrong step), so that it can be recorded again correctly; refused as `undo_refusal` says. The case gets
     back what the step changed: the stage it moved to, the end of probation it extended. Audited (the step's
     name, date and data, and the `reason`, at least UNDO_REASON_MIN characters) on the branch's path, with the
-    case's own change when there is one. Returns the case as it is now."""
+    case's own change when there is one.
+
+    The admission (接收预备党员, recorded on the wrong case, say) takes its 预备党员 off the roll with it: the member
+    record it created is deleted with what is derived from that entry (`_remove_admitted`), unless records entered
+    about them since stop it (`admission_refusal`, which names them and how many: they are deleted or corrected
+    first). A refusal writes nothing. Returns the case as it is now."""
     wf = workflow or load_workflow()
     reason = " ".join((reason or "").split())
     if len(reason) < UNDO_REASON_MIN:
@@ -596,6 +655,17 @@ def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None =
                 )
                 % {"step": name}
             )
+        removed: dict[str, Any] = {}
+        if definition is not None and definition.effect == "create_member" and case.member_id is not None:
+            member = (
+                Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=case.member_id)
+            )
+            case.member = member
+            refusal = admission_refusal(actor, case, row, name)
+            if refusal:
+                raise ServiceError(refusal)
+            removed = _remove_admitted(actor, member, name, reason)
+            case.member = None
         data = StepData(
             note=row.note,
             contacts=list(row.contacts.all()),
@@ -621,9 +691,10 @@ def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None =
         )
         row.delete()
         before = {f: getattr(case, f) for f in fields if getattr(case, f) != remaining[f]}
+        for f in before:
+            setattr(case, f, remaining[f])
+        before.update(removed)  # the 预备党员 taken off the roll: the case no longer names them
         if before:
-            for f in before:
-                setattr(case, f, remaining[f])
             case.save(update_fields=[*before, "updated_at"])
             audit.record(
                 actor=actor,
@@ -698,6 +769,84 @@ def correct_applicant(
 
 
 _CORRECTED_LABELS = {"name": "姓名", "id_number": "身份证号"}  # the audit note (stored, as recorded)
+
+
+def follow_member_identity(
+    *, actor, member: Member, changed: list[str], workflow: Workflow | None = None
+) -> DevelopmentCase | None:
+    """The development case that admitted `member` takes their corrected 姓名 and 身份证号 (性别 and 出生日期 follow
+    the number), whatever its status — the 预备党员's open case, the 正式党员's converted one — so that the case and
+    the roll keep saying the same of one person. Called by `members.services.update_member` inside its
+    transaction, after the member is saved (registered in `PipelineConfig.ready()`); `changed`: the fields the
+    member's correction changed. `correct_applicant` corrects the member through it too: the case then agrees
+    already, and nothing more is written.
+
+    Refused (a ServiceError on 身份证号: nothing is written, the member's correction neither) when the new number is
+    on another case that has not been 终止 — whether or not the member has a case of their own: an applicant's number
+    is not a party member's — or when it says the applicant was under age on the case's application date (as
+    `open_case` refuses it). The case is corrected in whichever branch holds it (a 正式党员 moved since keeps their
+    case where they were admitted): it is the same person's record, and the member's correction was checked against
+    the actor's scope. Audited on the case's branch, naming the fields corrected, never a 身份证号. Returns the case
+    corrected, or None."""
+    with transaction.atomic():
+        case = (
+            DevelopmentCase.objects.select_for_update(of=("self",))
+            .select_related("org")
+            .filter(member=member)
+            .first()
+        )
+        if "id_number" in changed:
+            others = DevelopmentCase.objects.filter(id_number_hash=member.id_number_hash).exclude(
+                status=CaseStatus.CANCELLED
+            )
+            if case is not None:
+                others = others.exclude(pk=case.pk)
+            if others.exists():
+                raise ServiceError(
+                    _(
+                        "该身份证号已登记在另一个发展党员案例中，不能用于本党员。请核对身份证号；"
+                        "如确为同一人，请联系上级党委管理员核实。"
+                    ),
+                    field="id_number",
+                )
+        if case is None:
+            return None
+        fields = [f for f in ("name", "id_number") if getattr(case, f) != getattr(member, f)]
+        if not fields:
+            return None
+        if "id_number" in fields:
+            first = (workflow or load_workflow()).steps[0]
+            if first.age is not None and _age(member.birth_date, case.applied_on) < first.age.min_age:
+                raise ServiceError(
+                    _(
+                        "按该身份证号，%(name)s递交入党申请时（%(date)s）未满%(age)s周岁（%(rule)s），"
+                        "与其发展党员案例不符。请核对身份证号。"
+                    )
+                    % {
+                        "name": member.name,
+                        "date": f"{case.applied_on:%Y-%m-%d}",
+                        "age": first.age.min_age,
+                        "rule": first.age.rule,
+                    },
+                    field="id_number",
+                )
+        before = {"name": case.name} if "name" in fields else {}
+        case.name = member.name
+        case.id_number, case.id_number_hash = member.id_number, member.id_number_hash
+        case.sex, case.birth_date = member.sex, member.birth_date
+        case.save(update_fields=["name", "id_number", "id_number_hash", "sex", "birth_date", "updated_at"])
+        after: dict[str, Any] = {"name": case.name} if "name" in fields else {}
+        after["corrected"] = fields
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=case,
+            org_path=case.org.path,
+            before=before,
+            after=after,
+            note="随党员信息更正申请人" + "、".join(_CORRECTED_LABELS[f] for f in fields),
+        )
+    return case
 
 
 def _apply_effect(

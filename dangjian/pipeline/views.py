@@ -27,11 +27,13 @@ from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import visible_org, wide_scope
 from dangjian.orgs.widgets import OrgSearchSelect
 from dangjian.pipeline import selectors
+from dangjian.pipeline.admission import admission_records
 from dangjian.pipeline.approvers import approver_problem
 from dangjian.pipeline.forms import ApplicantForm, ApproverForm, CaseForm, StepForm, UndoStepForm
 from dangjian.pipeline.progress import available, next_steps, primary, state_of, step_label
 from dangjian.pipeline.services import (
     StepData,
+    admission_refusal,
     correct_applicant,
     may_record,
     open_case,
@@ -275,14 +277,19 @@ def case_detail(request, pk: int):
     with_approver = {s.key for s in wf.steps if s.approver is not None}
     # 撤销本步记录: the last step, when the service would undo it; the admission's refusal says what to do instead
     last = steps[-1] if steps else None
-    undo_form = undo_hint = None
+    undo_form = undo_hint = undo_removes = None
     if last is not None and not case.is_closed:
         refusal = undo_refusal(wf, case, steps, last, request.user, scope)
+        admission = wf.has(last.key) and wf.step(last.key).effect == "create_member"
+        if refusal is None and admission and case.member_id is not None:
+            # undoing it takes the 预备党员 off the roll: what stops that is said, what goes with them is shown
+            records = admission_records(case.member)
+            refusal = admission_refusal(request.user, case, last, wf.step(last.key).name, records)
+            if refusal is None:
+                undo_removes = {"name": case.member.name, "absences": records.absences}
         if refusal is None:
             undo_form = UndoStepForm()
-        elif (
-            wf.has(last.key) and wf.step(last.key).effect == "create_member" and permitted(wf.step(last.key))
-        ):
+        elif admission and permitted(wf.step(last.key)):
             undo_hint = refusal
     approver_form = None
     approved = next((s for s in steps if s.key in with_approver), None)
@@ -306,6 +313,7 @@ def case_detail(request, pk: int):
             "undo": last if undo_form or undo_hint else None,
             "undo_form": undo_form,
             "undo_hint": undo_hint,
+            "undo_removes": undo_removes,
             "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,
@@ -362,18 +370,24 @@ def step_undo(request, pk: int, step: int):
         messages.error(request, form.first_error())
         return redirect("pipeline:detail", case.pk)
     name = step_label(load_workflow(), row.key)
+    member = case.member.name if case.member_id is not None else None
     try:
-        undo_step(actor=request.user, step=row, reason=form.cleaned_data["reason"])
+        undone = undo_step(actor=request.user, step=row, reason=form.cleaned_data["reason"])
     except OutOfScope:
         raise Http404 from None
     except ServiceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(
-            request,
-            _("已撤销“%(step)s”（%(date)s）的记录，可按正确的信息重新登记。")
-            % {"step": name, "date": f"{row.date:%Y-%m-%d}"},
-        )
+        values = {"step": name, "date": f"{row.date:%Y-%m-%d}", "name": member}
+        removed = member is not None and undone.member_id is None  # the admission: its 预备党员 left the roll
+        if removed:
+            done = _(
+                "已撤销“%(step)s”（%(date)s）的记录，%(name)s的预备党员记录已从党员名册中删除，"
+                "可按正确的信息重新登记。"
+            )
+        else:
+            done = _("已撤销“%(step)s”（%(date)s）的记录，可按正确的信息重新登记。")
+        messages.success(request, done % values)
     return redirect("pipeline:detail", case.pk)
 
 

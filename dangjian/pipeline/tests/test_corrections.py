@@ -1,7 +1,7 @@
 """Corrections of a case: undoing the last recorded step (撤销误录) and correcting the applicant's 姓名 and 身份证号.
 The services: allowed and what they set back, refused (scope, a case that has ended, not the last step, the
-application, the admission while its 预备党员 is on the roll, a 党委's decision undone by the branch, a reason too
-short, an invalid or taken number), every refusal changing nothing, the audit events (never a 身份证号). The pages:
+application, a 党委's decision undone by the branch, a reason too short, an invalid or taken number; the admission,
+undone with its 预备党员, is test_case_member_sync's), every refusal changing nothing, the audit events (never a 身份证号). The pages:
 the form on the last step only, the refusals as messages, the correction page with the number masked."""
 
 from __future__ import annotations
@@ -193,28 +193,26 @@ def test_the_application_is_not_undone(case, users):
     )
 
 
-def test_the_admission_is_undone_only_once_its_member_is_off_the_roll(case, formal, users):
+def test_the_admission_is_undone_with_its_member(case, formal, users):
+    """Undoing the admission takes its 预备党员 off the roll (test_case_member_sync: what stops it); a member deleted
+    from the roll first leaves the admission to undo alone."""
     dates = plan(APPLIED)
     advance(case, "admission_vote", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     member = case.member
     vote = case.steps.get(key="admission_vote")
-    refused(
-        lambda: undo_step(actor=users["branch_a1"], step=vote, reason=REASON),
-        "已将王申请作为预备党员登记到党员名册",
-        "先在“党员信息”中删除该预备党员记录",
-    )
-    delete_member(actor=users["branch_a1"], member=member)
     undo_step(actor=users["branch_a1"], step=vote, reason=REASON)
     case.refresh_from_db()
     assert (case.stage, case.status, case.probation_end, case.member_id) == ("candidate", "open", None, None)
+    assert not Member.objects.filter(pk=member.pk).exists()
     update = AuditEvent.objects.filter(object_type="pipeline.developmentcase", action="update").latest("id")
     assert update.before == {
         "stage": "probationary",
         "status": "admitted",
         "probation_end": add_months(dates["admission_vote"], 12).isoformat(),
+        "member": "王申请",
     }
-    assert update.after == {"stage": "candidate", "status": "open", "probation_end": None}
+    assert update.after == {"stage": "candidate", "status": "open", "probation_end": None, "member": None}
     # recorded again, on the right day: a new 预备党员
     record_step(
         actor=None,
@@ -225,6 +223,13 @@ def test_the_admission_is_undone_only_once_its_member_is_off_the_roll(case, form
     )
     case.refresh_from_db()
     assert case.member.joined_on == dates["admission_vote"] + dt.timedelta(days=1)
+    # the member deleted from the roll first: the undo sets the case back alone
+    delete_member(actor=users["branch_a1"], member=case.member)
+    undo_step(actor=users["branch_a1"], step=case.steps.get(key="admission_vote"), reason=REASON)
+    case.refresh_from_db()
+    assert (case.stage, case.status, case.member_id) == ("candidate", "open", None)
+    update = AuditEvent.objects.filter(object_type="pipeline.developmentcase", action="update").latest("id")
+    assert "member" not in update.before
 
 
 def test_undo_an_extension_sets_the_probation_back(case, formal, users):
@@ -362,13 +367,12 @@ def test_correction_of_a_probationary_member_corrects_the_roll_too(case, formal,
     assert AuditEvent.objects.filter(
         object_type="members.member", action="update", object_id=str(member.pk)
     ).exists()
-    # the 预备党员's own number is not "taken": corrected on the roll first, the case follows
+    # corrected on the roll, the case follows at once (test_case_member_sync): nothing is left to correct here
     right = person_id(dt.date(1997, 3, 4), seq=72)
     update_member(actor=users["branch_a1"], member=member, data={"id_number": right})
-    assert correct_applicant(actor=users["branch_a1"], case=case, name="王申清", id_number=right) == [
-        "id_number"
-    ]
     case.refresh_from_db()
+    assert case.id_number == right
+    assert correct_applicant(actor=users["branch_a1"], case=case, name="王申清", id_number=right) == []
     member.refresh_from_db()
     assert case.id_number == member.id_number == right
 
@@ -416,11 +420,11 @@ def test_case_page_offers_no_undo_of_the_application_nor_on_an_ended_case(admin_
     assert 'data-testid="undo"' not in html and 'data-testid="correct-applicant"' not in html
 
 
-def test_case_page_says_how_to_undo_an_admission(admin_a1, case, formal):
+def test_case_page_says_what_undoing_an_admission_does(admin_a1, case, formal):
     advance(case, "admission_vote", plan(APPLIED), contacts=formal[:1], sponsors=formal[1:])
     html = admin_a1.get(reverse("pipeline:detail", args=[case.pk])).content.decode()
-    assert 'data-testid="undo-form"' not in html and 'data-testid="undo-hint"' in html
-    assert "先在“党员信息”中删除该预备党员记录" in html
+    assert 'data-testid="undo-form"' in html and 'data-testid="undo-hint"' not in html
+    assert "撤销后，王申请的预备党员记录将从党员名册中删除。" in html
 
 
 def test_case_page_offers_the_党委_decision_to_the_党委_only(client, users, case, formal):
