@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.formfields import id_field
 from dangjian.dues.calculator import ZERO
 from dangjian.dues.choices import DuesCategory, PaymentMethod, ReliefKind, ReviewDecision
+from dangjian.dues.models import RELIEF_REASON_LENGTH
 from dangjian.dues.rates import RatesError, Schedule, load_rates
 from dangjian.dues.selectors import rate_label
 from dangjian.members.forms import DateInput
@@ -442,7 +443,9 @@ class DeclareBaseForm(forms.Form):
 
 class ReliefForm(forms.Form):
     """党费减免 approved by the higher 党委, on a member's 党费 page (prefix "relief"), shown only to whoever may record
-    it (`approvers`: the 党委 above the member's 党支部 that the user administers)."""
+    it (`approvers`: the 党委 above the member's 党支部 that the user administers); also its correction (the relief's
+    own page). The reason is required, but on the correction of a relief recorded before reasons were kept and found
+    without one (`reason_required=False`: it may be added then, or left blank)."""
 
     kind = forms.ChoiceField(
         label=_("减免类型"),
@@ -469,14 +472,17 @@ class ReliefForm(forms.Form):
     )
     reason = forms.CharField(
         label=_("减免原因"),
-        max_length=500,
+        max_length=RELIEF_REASON_LENGTH,
         error_messages={"required": _("请填写减免原因。")},
         widget=forms.TextInput(attrs={**SMALL, "placeholder": _("如：长期患病，生活困难")}),
     )
 
-    def __init__(self, *args, approvers, **kwargs):
+    def __init__(self, *args, approvers, reason_required: bool = True, **kwargs):
         kwargs.setdefault("prefix", "relief")
         super().__init__(*args, **kwargs)
+        if not reason_required:
+            self.fields["reason"].required = False
+            self.fields["reason"].help_text = _("原记录未写明减免原因，可在此补充。")
         self.approvers = list(approvers)
         field = self.fields["approved_by"]
         assert isinstance(field, forms.ChoiceField)
@@ -488,3 +494,14 @@ class ReliefForm(forms.Form):
     def chosen(self):
         """The approving organisation chosen (one of `approvers`), or None."""
         return next((o for o in self.approvers if o.pk == self.cleaned_data.get("approved_by")), None)
+
+
+class DeleteReliefForm(forms.Form):
+    """删除 a 党费减免 recorded by mistake (its own confirmation page): why (kept in the audit trail)."""
+
+    reason = forms.CharField(
+        label=_("删除原因"),
+        max_length=200,
+        error_messages={"required": _("请填写删除原因。")},
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": _("如：误登记到其他党员名下")}),
+    )

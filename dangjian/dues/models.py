@@ -49,8 +49,12 @@ class DuesBase(models.Model):
         return f"{self.member} {self.effective_month:%Y-%m} {self.get_category_display()}"
 
 
+RELIEF_REASON_LENGTH = 500
+
+
 class DuesRelief(models.Model):
-    """A hardship reduction or exemption approved by the higher 党委, for a period of months."""
+    """A hardship reduction or exemption approved by the higher 党委, for a period of months, with its reason (the
+    hardship; blank for a relief recorded before the reason was kept whose audit event held none)."""
 
     member = models.ForeignKey(
         "members.Member", verbose_name=_("党员"), on_delete=models.CASCADE, related_name="dues_reliefs"
@@ -66,6 +70,7 @@ class DuesRelief(models.Model):
     )
     approved_on = models.DateField(_("批准日期"))
     approval_ref = models.CharField(_("批准文号"), max_length=100, blank=True)
+    reason = models.CharField(_("减免原因"), max_length=RELIEF_REASON_LENGTH, blank=True, default="")
 
     objects = MemberScopedQuerySet.as_manager()
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from dangjian.accounts.scope import require_org
+from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues import snapshots
@@ -26,11 +26,19 @@ from dangjian.dues.choices import (
     ReviewDecision,
 )
 from dangjian.dues.kernel import month_index, month_of
-from dangjian.dues.models import ArrearsReview, CollectionDay, DuesBase, DuesPayment, DuesRelief
+from dangjian.dues.models import (
+    RELIEF_REASON_LENGTH,
+    ArrearsReview,
+    CollectionDay,
+    DuesBase,
+    DuesPayment,
+    DuesRelief,
+)
 from dangjian.dues.rates import RatesError, load_rates
 from dangjian.members.models import Member
 from dangjian.members.services import require_members
 from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
 from dangjian.orgs.services import require_higher
 
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
@@ -745,25 +753,32 @@ def delete_payment(*, actor, payment, reason: str) -> None:
     current.delete()
 
 
-@transaction.atomic
-def record_relief(
+@dataclass(frozen=True)
+class _ReliefValues:
+    """A relief's values once checked (what `record_relief` and `correct_relief` write)."""
+
+    kind: str
+    monthly_amount: Decimal | None
+    start_month: dt.date
+    end_month: dt.date
+    approved_by: Org
+    approved_on: dt.date
+    approval_ref: str
+    reason: str
+
+
+def _relief_values(
     *,
-    actor,
-    member,
     kind: str,
     start_month: dt.date,
     end_month: dt.date,
     approved_by,
     approved_on: dt.date,
-    monthly_amount: Decimal | None = None,
-    approval_ref: str = "",
-    reason: str = "",
-) -> DuesRelief:
-    """A hardship reduction (减交, `monthly_amount` a month) or exemption (免交) approved by the higher 党委
-    (FEE-07) for start_month..end_month. `approved_by`: a 党委 (or the 工委) above the member's 党支部 — never the
-    branch itself, for a member of one of its 党小组 either — which the actor administers (`relief_approvers`
-    lists them): the branch does not approve its own members' relief. `reason` (the hardship) is kept with the
-    audit event."""
+    monthly_amount: Decimal | None,
+    approval_ref: str,
+    reason: str,
+) -> _ReliefValues:
+    """The checks of a relief's values that need no database (the same for recording and correcting one)."""
     if kind not in ReliefKind.values:
         raise ServiceError(_("减免类型“%(kind)s”无效。") % {"kind": kind}, field="kind")
     start_month = _first_of_month(start_month, "start_month")
@@ -782,9 +797,26 @@ def record_relief(
         raise ServiceError(_("批准日期无效。"), field="approved_on")
     if approved_on > dt.date.today():
         raise ServiceError(_("批准日期不能晚于今天。"), field="approved_on")
-    current = _locked_member(member)
-    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记党费减免。"))
-    branch = relief_branch(current)
+    return _ReliefValues(
+        kind=kind,
+        monthly_amount=monthly_amount,
+        start_month=start_month,
+        end_month=end_month,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        approval_ref=(approval_ref or "").strip()[:100],
+        reason=(reason or "").strip()[:RELIEF_REASON_LENGTH],
+    )
+
+
+def _check_relief_approval(
+    actor, member: Member, values: _ReliefValues, *, exclude: int | None = None
+) -> None:
+    """The checks of a relief that read the database, inside the write's transaction, with the member's row locked:
+    the approving organisation is a 党委 (or the 工委) strictly above the member's 党支部 that the actor administers,
+    and the period overlaps none of the member's other reliefs (`exclude`: the one being corrected)."""
+    branch = relief_branch(member)
+    approved_by = values.approved_by
     if (
         not branch.path.startswith(approved_by.path)
         or approved_by.pk == branch.pk
@@ -798,37 +830,177 @@ def record_relief(
         require_higher(actor, branch, approved_by)
     except ServiceError as exc:
         raise ServiceError(exc.message, field="approved_by") from None
-    overlap = DuesRelief.objects.filter(
-        member=current, start_month__lte=end_month, end_month__gte=start_month
-    ).exists()
-    if overlap:
+    others = DuesRelief.objects.filter(
+        member=member, start_month__lte=values.end_month, end_month__gte=values.start_month
+    )
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
         raise ServiceError(_("该期间与已登记的党费减免重叠。"), field="start_month")
-    relief = DuesRelief.objects.create(
-        member=current,
+
+
+def _relief_snapshot(r: DuesRelief) -> dict:
+    """A relief as its audit events keep it (the approving organisation by its 组织编码)."""
+    return {
+        "kind": r.kind,
+        "monthly_amount": r.monthly_amount,
+        "start_month": r.start_month,
+        "end_month": r.end_month,
+        "approved_by": r.approved_by.code,
+        "approved_on": r.approved_on,
+        "approval_ref": r.approval_ref,
+        "reason": r.reason,
+    }
+
+
+def may_change_relief(actor, relief: DuesRelief, scope=None) -> bool:
+    """Whether `actor` may correct or delete `relief` (besides administering its member): they administer the
+    organisation that approved it — those who may record that approval (`record_relief`), never the member's branch.
+    `scope`: the actor's (default: read afresh). No query when the approving organisation is loaded."""
+    if actor is None:
+        return True
+    scope = scope if scope is not None else fresh_scope(actor)
+    return scope.covers(relief.approved_by)
+
+
+def _locked_relief(actor, relief, refusal: str) -> tuple[DuesRelief, Member]:
+    """The relief and its member, both rows locked, once the actor is found to be one who may change it (`refusal`:
+    the message when the approving organisation is not theirs, with %(org)s its name)."""
+    pk = getattr(relief, "pk", relief)
+    gone = _("该党费减免记录已不存在（可能已被删除）。")
+    member_id = DuesRelief.objects.filter(pk=pk).values_list("member_id", flat=True).first()
+    if member_id is None:
+        raise ServiceError(gone)
+    # the member's row first, as recording a relief locks it: the overlap check is serialised with theirs
+    member = Member.objects.select_for_update(of=("self",)).select_related("org").get(pk=member_id)
+    current = (
+        DuesRelief.objects.select_for_update(of=("self",)).select_related("approved_by").filter(pk=pk).first()
+    )
+    if current is None or current.member_id != member.pk:
+        raise ServiceError(gone)
+    scope = fresh_scope(actor)
+    if not scope.covers(member.org):
+        raise OutOfScope(_("该党员不在您的管理范围内，未更改其党费减免。"))
+    if not may_change_relief(actor, current, scope):
+        raise ServiceError(refusal % {"org": current.approved_by.name})
+    return current, member
+
+
+@transaction.atomic
+def record_relief(
+    *,
+    actor,
+    member,
+    kind: str,
+    start_month: dt.date,
+    end_month: dt.date,
+    approved_by,
+    approved_on: dt.date,
+    monthly_amount: Decimal | None = None,
+    approval_ref: str = "",
+    reason: str = "",
+) -> DuesRelief:
+    """A hardship reduction (减交, `monthly_amount` a month) or exemption (免交) approved by the higher 党委
+    (FEE-07) for start_month..end_month. `approved_by`: a 党委 (or the 工委) above the member's 党支部 — never the
+    branch itself, for a member of one of its 党小组 either — which the actor administers (`relief_approvers`
+    lists them): the branch does not approve its own members' relief. `reason` (the hardship) is kept with the
+    relief (and as the note of its audit event); the page's form requires it."""
+    values = _relief_values(
         kind=kind,
-        monthly_amount=monthly_amount,
         start_month=start_month,
         end_month=end_month,
         approved_by=approved_by,
         approved_on=approved_on,
-        approval_ref=(approval_ref or "")[:100],
+        monthly_amount=monthly_amount,
+        approval_ref=approval_ref,
+        reason=reason,
     )
+    current = _locked_member(member)
+    require_org(actor, current.org, _("该党员不在您的管理范围内，未登记党费减免。"))
+    _check_relief_approval(actor, current, values)
+    relief = DuesRelief.objects.create(member=current, **vars(values))
     audit.record(
         actor=actor,
         action="create",
         obj=relief,
         org_path=current.org.path,
-        after={
-            "kind": kind,
-            "monthly_amount": monthly_amount,
-            "period": f"{start_month:%Y-%m}~{end_month:%Y-%m}",
-            "approved_by": approved_by.code,
-            "approved_on": approved_on,
-            "approval_ref": relief.approval_ref,
-        },
-        note=(reason or "").strip()[:500],
+        after=_relief_snapshot(relief),
+        note=values.reason,
     )
     return relief
+
+
+@transaction.atomic
+def correct_relief(
+    *,
+    actor,
+    relief,
+    kind: str,
+    start_month: dt.date,
+    end_month: dt.date,
+    approved_by,
+    approved_on: dt.date,
+    monthly_amount: Decimal | None = None,
+    approval_ref: str = "",
+    reason: str = "",
+) -> DuesRelief:
+    """Corrects a relief recorded with a wrong type, amount, period, approval or reason (a relief recorded for the
+    wrong member is deleted and recorded again on the right member's page). Whoever may record the relief may
+    correct it: an administrator of the member and of the organisation that approved it, and the corrected values
+    pass `record_relief`'s checks (a 党委 above the branch that the actor administers, no overlap with the member's
+    other reliefs). A reason once recorded cannot be removed. The ledger snapshot is refreshed with the row
+    (dues.snapshots) and the organisation's kept results after the commit (the audit event's path); unchanged values
+    write nothing."""
+    values = _relief_values(
+        kind=kind,
+        start_month=start_month,
+        end_month=end_month,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        monthly_amount=monthly_amount,
+        approval_ref=approval_ref,
+        reason=reason,
+    )
+    current, member = _locked_relief(
+        actor, relief, _("该党费减免经%(org)s批准，%(org)s不在您的管理范围内，不能更正。")
+    )
+    if current.reason and not values.reason:
+        raise ServiceError(_("请填写减免原因。"), field="reason")
+    _check_relief_approval(actor, member, values, exclude=current.pk)
+    before = _relief_snapshot(current)
+    for key, value in vars(values).items():
+        setattr(current, key, value)
+    after = _relief_snapshot(current)
+    if after == before:
+        return current
+    current.save()
+    audit.record(
+        actor=actor, action="update", obj=current, org_path=member.org.path, before=before, after=after
+    )
+    return current
+
+
+@transaction.atomic
+def delete_relief(*, actor, relief, reason: str) -> None:
+    """Deletes a relief recorded by mistake (wrong member, or not approved after all): whoever may record it may
+    delete it (see `correct_relief`), with a reason, which the audit event keeps with the relief whole. The member's
+    months are due again in full: the ledger snapshot is refreshed with the row and the kept results after the
+    commit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("请填写删除原因。"), field="reason")
+    current, member = _locked_relief(
+        actor, relief, _("该党费减免经%(org)s批准，%(org)s不在您的管理范围内，不能删除。")
+    )
+    audit.record(
+        actor=actor,
+        action="delete",
+        obj=current,
+        org_path=member.org.path,
+        before=_relief_snapshot(current),
+        note=reason,
+    )
+    current.delete()
 
 
 def relief_branch(member: Member):

@@ -13,6 +13,8 @@ urlpatterns = [
     path("summary/", views.year_summary, name="summary"),
     path("publication/", views.publication, name="publication"),
     path("member/<int:pk>/", views.member_dues, name="member"),
+    path("relief/<int:pk>/edit/", views.relief_edit, name="relief_edit"),
+    path("relief/<int:pk>/delete/", views.relief_delete, name="relief_delete"),
     path("mine/", views.mine, name="mine"),
     path("calculator/", views.base_calculator, name="calculator"),
 ]

@@ -32,6 +32,7 @@ from dangjian.dues.forms import (
     BaseCalculatorForm,
     CollectionDayForm,
     DeclareBaseForm,
+    DeleteReliefForm,
     PaymentForm,
     PaymentRowForm,
     ReliefForm,
@@ -42,13 +43,16 @@ from dangjian.dues.forms import (
     parse_year,
 )
 from dangjian.dues.ledger import branch_id, due_on, member_ledger, month_start
-from dangjian.dues.models import DuesPayment
+from dangjian.dues.models import DuesPayment, DuesRelief
 from dangjian.dues.services import (
     PLACE_MEMBER_PAGE,
     PaymentEntry,
     PaymentsRefused,
+    correct_relief,
     declare_base,
     delete_payment,
+    delete_relief,
+    may_change_relief,
     record_payment,
     record_payments,
     record_relief,
@@ -453,6 +457,18 @@ def publication(request):
     return render(request, "dues/publication.html", context)
 
 
+def _reliefs(user, member, may_record: bool) -> list:
+    """The member's reliefs, each marked with what the user may do with it (`may_delete`: they administer the
+    organisation that approved it; `may_correct`: that, and they may record a relief of the member). No query beyond
+    the list's own."""
+    scope = scope_for(user)
+    reliefs = selectors.member_reliefs(member)
+    for r in reliefs:
+        r.may_delete = may_change_relief(user, r, scope)
+        r.may_correct = r.may_delete and may_record
+    return reliefs
+
+
 def _ledger_rows(member, year: int, payments, today: dt.date):
     """The member's ledger rows of `year` with what each month's payments say, and each month marked `pending`
     (待交) while its 党费集中交纳日 has not passed (the home page's arrears count a month only from the day after it)
@@ -612,6 +628,141 @@ def _relieve(request, member, form: ReliefForm):
     return redirect(_member_url(member, relief.start_month.year, "reliefs"))
 
 
+# --- a 党费减免 put right: corrected or deleted on its own pages ----------------------------------------------------
+
+
+def _by_higher() -> str:
+    return _("党费减免由上级党委审批，并由上级党委管理员登记、更正或删除。")
+
+
+def _changeable_relief(request, pk: int) -> DuesRelief:
+    """The relief `pk` of a member the user administers (404 otherwise), when the user administers the organisation
+    that approved it: who may record it (services.may_change_relief); the others (the member's branch) get 403 with
+    who records it. The pages offer no link that leads there."""
+    relief = (
+        DuesRelief.objects.administered_by(request.user)
+        .select_related("member__org__parent", "approved_by")
+        .defer(*personal_fields("member"))  # the pages name the member: nothing of theirs is decrypted
+        .filter(pk=pk)
+        .first()
+    )
+    if relief is None:
+        raise Http404
+    if not may_change_relief(request.user, relief, scope_for(request.user)):
+        raise PermissionDenied(_by_higher())
+    return relief
+
+
+def _relief_initial(relief: DuesRelief) -> dict:
+    return {
+        "kind": relief.kind,
+        "monthly_amount": relief.monthly_amount,
+        "start_month": f"{relief.start_month:%Y-%m}",
+        "end_month": f"{relief.end_month:%Y-%m}",
+        "approved_by": relief.approved_by_id,
+        "approved_on": relief.approved_on,
+        "approval_ref": relief.approval_ref,
+        "reason": relief.reason,
+    }
+
+
+@personal_data
+@admin_required
+@require_http_methods(["GET", "POST"])
+def relief_edit(request, pk: int):
+    """更正 a 党费减免 recorded with a wrong type, amount, period or approval: the recording form again, with the
+    relief's values; the same checks as recording it (services.correct_relief). A relief recorded for the wrong member
+    is deleted (the page links there) and recorded on the right member's page."""
+    relief = _changeable_relief(request, pk)
+    member = relief.member
+    approvers = selectors.relief_approvers(request.user, member)
+    # no 党委 above the member's branch is the user's: the member moved since the relief was approved
+    if not approvers:
+        raise PermissionDenied(_by_higher())
+    form = ReliefForm(
+        request.POST if request.method == "POST" else None,
+        approvers=approvers,
+        initial=_relief_initial(relief),
+        reason_required=bool(relief.reason),
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                corrected = correct_relief(
+                    actor=request.user,
+                    relief=relief,
+                    kind=data["kind"],
+                    monthly_amount=data["monthly_amount"],
+                    start_month=data["start_month"],
+                    end_month=data["end_month"],
+                    approved_by=form.chosen(),
+                    approved_on=data["approved_on"],
+                    approval_ref=data["approval_ref"],
+                    reason=data["reason"],
+                )
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已保存%(name)s党费减免的更正：%(months)s %(kind)s（%(org)s批准）。")
+                    % {
+                        "name": member.name,
+                        "months": months_label(corrected.start_month, corrected.end_month),
+                        "kind": corrected.get_kind_display(),
+                        "org": corrected.approved_by.name,
+                    },
+                )
+                return redirect(_member_url(member, corrected.start_month.year, "reliefs"))
+        status = 400
+    context = {"nav": "dues", "member": member, "relief": relief, "form": form}
+    return render(request, "dues/relief_edit.html", context, status=status)
+
+
+@personal_data
+@admin_required
+@require_http_methods(["GET", "POST"])
+def relief_delete(request, pk: int):
+    """删除 a 党费减免 recorded by mistake, confirmed on its own page with a reason (services.delete_relief): the months
+    are due in full again."""
+    relief = _changeable_relief(request, pk)
+    member = relief.member
+    form = DeleteReliefForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                delete_relief(actor=request.user, relief=relief, reason=form.cleaned_data["reason"])
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(
+                    request,
+                    _("已删除%(name)s %(months)s 的党费%(kind)s，这些月份恢复按规定标准计算应交党费。")
+                    % {
+                        "name": member.name,
+                        "months": months_label(relief.start_month, relief.end_month),
+                        "kind": relief.get_kind_display(),
+                    },
+                )
+                return redirect(_member_url(member, relief.start_month.year, "reliefs"))
+        status = 400
+    context = {
+        "nav": "dues",
+        "member": member,
+        "relief": relief,
+        "form": form,
+        "may_correct": bool(selectors.relief_approvers(request.user, member)),
+    }
+    return render(request, "dues/relief_delete.html", context, status=status)
+
+
 @personal_data
 @admin_required
 @require_http_methods(["GET", "POST"])
@@ -621,9 +772,10 @@ def member_dues(request, pk: int):
     covering each say: 预交/补交, 经支部同意), the payments (each with its 备注 and a 撤销 for a payment recorded by
     mistake), and the form for a payment over a span of months — 预交 or 补交 beyond 6 months only with the
     branch's consent and its date (FEE-08) — or a voluntary extra payment (自愿多交). Also the member's declared
-    bases with the form to declare one (`action=base`), and their 党费减免 with the form to record one
-    (`action=relief`), shown only to the administrators of a 党委 above the branch (the others are told who records
-    it). Each form posts to this page; a refused one comes back with what was typed."""
+    bases with the form to declare one (`action=base`), and their 党费减免, each with its reason, with the form to record
+    one (`action=relief`), shown only to the administrators of a 党委 above the branch (the others are told who records
+    it); whoever may record a relief is offered its 更正 and 删除 (their own pages, `relief_edit`, `relief_delete`).
+    Each form posts to this page; a refused one comes back with what was typed."""
     member = selectors.member_page(request.user, pk)
     if member is None:
         raise Http404
@@ -724,7 +876,7 @@ def member_dues(request, pk: int):
             "base_form": base_form,
             "bases": selectors.member_bases(member, year),
             "relief_form": relief_form,
-            "reliefs": selectors.member_reliefs(member),
+            "reliefs": _reliefs(request.user, member, bool(approvers)),
             "today": today,
             "can_void": True,
             **_totals(rows),

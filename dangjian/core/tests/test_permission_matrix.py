@@ -301,7 +301,7 @@ class World:
 
 def _build(world: World) -> None:
     from dangjian.accounts.models import RoleAssignment, User
-    from dangjian.dues.services import declare_base, record_payment
+    from dangjian.dues.services import declare_base, record_payment, record_relief
     from dangjian.elections.services import record_election
     from dangjian.meetings.services import create_meeting, plan_meeting
     from dangjian.members.services import create_member
@@ -427,6 +427,18 @@ def _build(world: World) -> None:
         amount=Decimal("30"),
         paid_on=TODAY,
         method="cash",
+    )
+    # a 党费减免 the 党委 approved for a member of 甲一 (dues:relief_edit, dues:relief_delete); no base declared, so no
+    # month of the ledger changes
+    world.obj["relief"] = record_relief(
+        actor=None,
+        member=p["shuji"],
+        kind="exempt",
+        start_month=add_months(MONTH, -3),
+        end_month=add_months(MONTH, -2),
+        approved_by=o["A"],
+        approved_on=TODAY,
+        reason="长期患病，生活困难",
     )
     first_unpaid = add_months(MONTH, -12)  # a year unpaid: a case the branch reviews
     declare_base(
@@ -1306,6 +1318,29 @@ TABLE: dict[str, Row] = {
             "additional": "on",  # the world has a payment for this month: a marked second one
         },
     ),
+    # a 党费减免 is corrected or deleted by the administrators of the 党委 that approved it, never by its member's
+    # branch (403: told who records it)
+    "dues:relief_edit": Row(
+        "login 403 403 404 404 200 404",
+        post="login 403 403 404 404 302+ 404",
+        kwargs=pk("relief"),
+        data=lambda w: {
+            "relief-kind": "reduce",
+            "relief-monthly_amount": "5",
+            "relief-start_month": f"{add_months(MONTH, -3):%Y-%m}",
+            "relief-end_month": f"{add_months(MONTH, -1):%Y-%m}",
+            "relief-approved_by": w.orgs["A"].pk,
+            "relief-approved_on": day(),
+            "relief-approval_ref": "甲委〔2026〕7号",
+            "relief-reason": "长期患病，生活困难",
+        },
+    ),
+    "dues:relief_delete": Row(
+        "login 403 403 404 404 200 404",
+        post="login 403 403 404 404 302+ 404",
+        kwargs=pk("relief"),
+        data=lambda w: {"reason": "误登记"},
+    ),
     "dues:mine": Row("login 200 404 404 404 404 404"),
     # a calculator over the published rate table: it reads no record, so any signed-in account may use it
     "dues:calculator": Row(
@@ -1911,6 +1946,8 @@ NOT_ONCE = {
     "training:remove_participant": "a deletion: a repeat finds nothing to delete",
     "members:reveal": "shows a member's personal data (an audited read), records nothing",
     "dues:collection_day": "a setting: the same day again",
+    "dues:relief_edit": "an edit: the same values again (unchanged values record nothing)",
+    "dues:relief_delete": "a deletion: a repeat finds nothing to delete",
     "pipeline:step_approver": "corrects a recorded step's approving organisation: the same one again",
     "pipeline:step_undo": "a deletion: a repeat finds nothing to delete",
     "pipeline:applicant": "an edit: the same values again",
