@@ -48,6 +48,7 @@ class AuditEvent(models.Model):
         NOTIFICATION_READ = "notification_read", _("标为已读")
         CALENDAR_FEED_CREATE = "calendar_feed_create", _("生成日历订阅")
         CALENDAR_FEED_REVOKE = "calendar_feed_revoke", _("停用日历订阅")
+        VERIFY = "verify", _("完整性校验")
 
     # Set by `audit.record` once the chain is locked, so that times follow the chain's order.
     at = models.DateTimeField(_("时间"), default=timezone.now, editable=False, db_index=True)

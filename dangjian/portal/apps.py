@@ -11,4 +11,8 @@ class PortalConfig(AppConfig):
     verbose_name = _("首页与通用页面")
 
     def ready(self) -> None:
-        from dangjian.portal import workbench  # noqa: F401  (政治生日 in the workbench)
+        # 政治生日 in the workbench; the audit log's export (registered with core.exports) and its words for some
+        # snapshot keys
+        from dangjian.portal import auditexport, auditlog, workbench  # noqa: F401
+
+        auditlog.register_labels()

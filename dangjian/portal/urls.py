@@ -6,6 +6,9 @@ app_name = "portal"
 
 urlpatterns = [
     path("audit/", views.audit_log, name="audit"),
+    path("audit/orgs/", views.audit_orgs, name="audit_orgs"),
+    path("audit/export.xlsx", views.audit_export, name="audit_export"),
+    path("audit/verify/", views.audit_verify, name="audit_verify"),
     path("exports/<uuid:pk>/", export_views.export_job, name="export_job"),
     path("exports/<uuid:pk>/download/", export_views.export_download, name="export_download"),
     path("workbench/<int:pk>/", views.work_org, name="work_org"),

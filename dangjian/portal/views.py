@@ -3,37 +3,37 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
-from typing import Any
 
-from django import forms
-from django.apps import apps
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from django_tasks import TaskResultStatus
 
 from dangjian.accounts.choices import SystemRole
 from dangjian.accounts.scope import scope_for
+from dangjian.accounts.sysroles import AUDIT_ADMIN
+from dangjian.accounts.sysviews import system_role_required
 from dangjian.accounts.web import admin_required
 from dangjian.assessment.selectors import tier_history, tier_movement
 from dangjian.assessment.workbench import lagging_branches
 from dangjian.compliance.workbench import CATEGORIES
-from dangjian.core.audit import SNAPSHOT_LABELS, SNAPSHOT_VALUES
+from dangjian.core import exports
 from dangjian.core.downloads import personal_data, record_export
 from dangjian.core.models import AuditEvent
 from dangjian.evaluations.forms import own_self_form
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.portal import report, selectors, workbench
+from dangjian.portal import auditexport, auditlog, report, selectors, workbench
+from dangjian.portal.auditlog import audit_diffs, field_label, type_label  # noqa: F401  (read from here too)
 
 
 @personal_data  # a member without an admin role sees their own record here
@@ -153,197 +153,101 @@ def report_docx(request, pk: int):
 
 
 # --- audit log ---------------------------------------------------------------------------------------
+#
+# The reading (who reads which events, the filter, the changes in words) is `portal.auditlog`; the 审计管理员's
+# export and check of the hash chain are `portal.auditexport`.
 
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-
-class AuditFilterForm(forms.Form):
-    action = forms.ChoiceField(label=gettext_lazy("操作"), required=False)
-    object_type = forms.ChoiceField(label=gettext_lazy("对象类型"), required=False)
-    date_from = forms.DateField(label=gettext_lazy("开始日期"), required=False, widget=DateInput())
-    date_to = forms.DateField(label=gettext_lazy("结束日期"), required=False, widget=DateInput())
-    actor = forms.CharField(label=gettext_lazy("操作人"), required=False, max_length=150)
-
-    def __init__(self, *args, object_types: list[str], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", _("全部操作")), *AuditEvent.Action.choices]
-        self.fields["object_type"].choices = [
-            ("", _("全部对象")),
-            *((t, type_label(t)) for t in object_types),
-        ]
-        for field in self.fields.values():
-            field.widget.attrs["class"] = (
-                "form-select form-select-sm"
-                if isinstance(field.widget, forms.Select)
-                else "form-control form-control-sm"
-            )
-
-    def filter(self, qs):
-        data = self.cleaned_data
-        if data.get("action"):
-            qs = qs.filter(action=data["action"])
-        if data.get("object_type"):
-            qs = qs.filter(object_type=data["object_type"])
-        if data.get("date_from"):
-            qs = qs.filter(at__date__gte=data["date_from"])
-        if data.get("date_to"):
-            qs = qs.filter(at__date__lte=data["date_to"])
-        if data.get("actor"):
-            qs = qs.filter(
-                Q(actor__username__icontains=data["actor"]) | Q(actor_label__icontains=data["actor"])
-            )
-        return qs
-
-
-def _model(object_type: str):
-    try:
-        return apps.get_model(object_type)
-    except (LookupError, ValueError):
-        return None
-
-
-# Audit events about operations, or about exports of derived tables, rather than one model's rows.
-OPERATION_TYPES = {
-    "import": gettext_lazy("数据导入"),
-    "seed": gettext_lazy("演示数据"),
-    "demo_users": gettext_lazy("演示账号"),
-    "compliance.result": gettext_lazy("合规检查结果"),
-    "dues.ledger": gettext_lazy("党费台账"),
-    "assessment.scheme": gettext_lazy("考核方案"),
-}
-
-
-@cache
-def _type_label(object_type: str, language: str) -> str:
-    model = _model(object_type)
-    if model is not None:
-        return str(model._meta.verbose_name)
-    return str(OPERATION_TYPES.get(object_type, object_type))
-
-
-def type_label(object_type: str) -> str:
-    from django.utils.translation import get_language
-
-    return _type_label(object_type, get_language() or "")
-
-
-def field_label(object_type: str, name: str) -> str:
-    registered = SNAPSHOT_LABELS.get(object_type, {}).get(name)
-    if registered is not None:
-        return str(registered)
-    model = _model(object_type)
-    if model is None:
-        return name
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return name
-    label = getattr(field, "verbose_name", None)
-    if label is None and field.is_relation and field.related_model is not None:
-        # a reverse relation (a meeting's attachments, a training's participants) has no label of its own:
-        # the related records' name
-        label = field.related_model._meta.verbose_name_plural
-    return str(label) if label is not None else name
-
-
-def _show(value) -> str:
-    if value is None or value == "":
-        return "—"
-    if value is True:
-        return _("是")
-    if value is False:
-        return _("否")
-    return str(value)
-
-
-@cache
-def _value_kind(object_type: str, name: str) -> tuple[str, Any]:
-    """How a snapshot value of the field is shown: ("value", text function) registered by its app, ("choices",
-    value → label) of a field with choices, ("record", related model) of a foreign key (its id names a record),
-    or ("", None) as it is."""
-    shown = SNAPSHOT_VALUES.get((object_type, name))
-    if shown is not None:
-        return "value", shown
-    model = _model(object_type)
-    if model is None:
-        return "", None
-    try:
-        field = model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return "", None
-    if (field.many_to_one or field.one_to_one) and field.concrete and field.related_model is not None:
-        return "record", field.related_model
-    if getattr(field, "choices", None):
-        return "choices", {str(value): label for value, label in field.flatchoices}
-    return "", None
-
-
-def _record_names(related: dict[Any, set[int]]) -> dict[tuple[Any, int], str]:
-    """The names of the records that the page's foreign-key values name: one query per related model."""
-    names: dict[tuple[Any, int], str] = {}
-    for model, ids in related.items():
-        has_name = any(f.name == "name" for f in model._meta.concrete_fields)
-        rows = model._default_manager.filter(pk__in=sorted(ids))
-        for record in rows.only("pk", "name") if has_name else rows:
-            names[(model, record.pk)] = record.name if has_name else str(record)
-    return names
-
-
-def audit_diffs(events) -> None:
-    """Each event's `diff`: (label, before, after) of every changed key, the values in words — a choice by its label,
-    a record named by its id by its name (`#id` once it is gone), a code its app registered by its text."""
-    changes = [(event, event.changed_fields()) for event in events]
-    related: dict[Any, set[int]] = {}
-    for event, fields in changes:
-        for name, before, after in fields:
-            kind, model = _value_kind(event.object_type, name)
-            if kind == "record":
-                related.setdefault(model, set()).update(v for v in (before, after) if type(v) is int)
-    names = _record_names(related)
-
-    def shown(object_type: str, name: str, value) -> str:
-        kind, how = _value_kind(object_type, name)
-        if value is None or value == "":
-            return "—"
-        if kind == "value":
-            return str(how(value))
-        if kind == "choices" and isinstance(value, str):
-            return str(how.get(value, value))
-        if kind == "record" and type(value) is int:
-            return names.get((how, value), f"#{value}")
-        return _show(value)
-
-    for event, fields in changes:
-        event.diff = [
-            (
-                field_label(event.object_type, name),
-                shown(event.object_type, name, before),
-                shown(event.object_type, name, after),
-            )
-            for name, before, after in fields
-        ]
+audit_admin_required = system_role_required(AUDIT_ADMIN)
 
 
 @login_required
 @require_GET
 def audit_log(request):
     """The audit trail within the reader's scope; the 审计管理员 reads all of it (the other system roles'
-    actions included). The 系统管理员 and the 安全管理员 do not read it: the 审计管理员 reviews their actions."""
-    scope = scope_for(request.user)
-    if scope.system_role == SystemRole.AUDIT_ADMIN:
-        events = AuditEvent.objects.all()
-    elif scope.is_admin:
-        events = AuditEvent.objects.filter(scope.path_q("org_path"))
-    else:
-        raise PermissionDenied("需要管理员角色")
-    object_types = sorted(events.order_by().values_list("object_type", flat=True).distinct())
-    form = AuditFilterForm(request.GET or None, object_types=object_types)
-    if form.is_bound and form.is_valid():
-        events = form.filter(events)
-    page = Paginator(events.order_by("-at", "-id"), settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    actions included), exports what the filter selects and checks the hash chain. The 系统管理员 and the 安全管理员
+    do not read it: the 审计管理员 reviews their actions. A filter that does not hold (a date range backwards, an
+    organisation outside the scope) is said on the form, with what was typed, and lists nothing."""
+    reader = auditlog.reader(request.user)
+    form, events = auditlog.filtered(reader, request.GET)
+    if events is None:
+        events = reader.events.none()
+    events = auditlog.with_orgs(events.order_by("-at", "-id"))
+    page = Paginator(events, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     for event in page:
-        event.type_label = type_label(event.object_type)
-    audit_diffs(page)
-    return render(request, "core/audit_log.html", {"nav": "audit", "form": form, "page": page})
+        event.type_label = auditlog.type_label(event.object_type)
+    auditlog.audit_diffs(page)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "nav": "audit",
+        "form": form,
+        "page": page,
+        "auditor": reader.auditor,
+        "filter_holds": not form.is_bound or not form.errors,
+        "export_query": query.urlencode(),
+    }
+    if reader.auditor:
+        context["verification"] = auditexport.latest_verification()
+    return render(request, "core/audit_log.html", context)
+
+
+@login_required
+@require_GET
+def audit_orgs(request):
+    """htmx: the `<option>`s of the filter's organisation search (`auditlog.OrgSearchPicker`): the organisations the
+    reader may name whose name, 单位 or 组织编码 match (names and codes only, at most 20), the first one chosen."""
+    reader = auditlog.reader(request.user)
+    q = request.GET.get("org_q", "").strip()[:100]
+    selected = request.GET.get("org", "")
+    options = auditlog.org_options(reader.orgs, q=q, selected=selected)
+    values = [value for value, _label in options]
+    if selected not in values:
+        selected = values[0] if q and values else ""
+    return render(
+        request,
+        "orgs/_org_options.html",
+        {"options": options, "selected": selected, "searched": bool(q), "kind": "", "required": False},
+    )
+
+
+@personal_data
+@audit_admin_required
+@require_GET
+def audit_export(request):
+    """The 审计管理员's export of exactly the events the page's filter selects (`auditexport`): at once when small,
+    by the task worker otherwise; recorded as an export. A filter that does not hold exports nothing (an
+    organisation outside the log: 404; anything else: 400); more than a worksheet holds is refused with a message."""
+    form, events = auditlog.filtered(auditlog.reader(request.user), request.GET)
+    if events is None:
+        if "org" in form.errors:
+            raise Http404
+        raise BadRequest("invalid audit filter")
+    if events.count() > auditexport.MAX_ROWS:
+        messages.error(
+            request,
+            _("筛选出的记录超过 %(limit)s 条，一个工作表放不下，请缩小日期范围后分次导出。")
+            % {"limit": f"{auditexport.MAX_ROWS:,}"},
+        )
+        query = request.GET.urlencode()
+        return redirect(f"{reverse('portal:audit')}?{query}" if query else reverse("portal:audit"))
+    return exports.respond(request, "audit")
+
+
+@audit_admin_required
+@require_POST
+def audit_verify(request):
+    """The 审计管理员 checks the audit log's hash chain (`dangjian audit verify`) from the page: the check runs as a task
+    (at once with the immediate backend, else in `dangjian worker`) and is recorded as a `verify` event, whose result
+    the page shows. A repeat checks again."""
+    result = auditexport.verify_chain.enqueue(request.user.pk)
+    if result.status == TaskResultStatus.SUCCESSFUL and result.return_value is not None:
+        event = AuditEvent.objects.get(pk=result.return_value)
+        if (event.after or {}).get("result") == "intact":
+            messages.success(request, _("校验完成：操作日志完整，哈希链未发现断开。"))
+        else:
+            messages.error(request, _("校验完成：操作日志的哈希链已断开，详见下方校验结果。"))
+    elif result.status in (TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED):
+        messages.error(request, _("校验未能完成，请稍后重试；如仍失败，请联系系统管理员。"))
+    else:
+        messages.info(request, _("已开始校验操作日志，完成后结果显示在本页，请稍后刷新查看。"))
+    return redirect("portal:audit")

@@ -224,6 +224,21 @@ ALLOWANCES = (
         people=ALL_PEOPLE_KEYS,
     ),
     Allowance(
+        ("shenji",),
+        ("portal:audit_export",),
+        "the 审计管理员's export of the audit trail holds every event the filter selects (here all of them), whose "
+        "records name organisations, members and applicants (身份证号 are masked in the snapshots, and searched for)",
+        orgs=ALL_ORG_KEYS,
+        people=ALL_PEOPLE_KEYS,
+        applicants=("case", "approved", "case_a2", "case_b1"),
+    ),
+    Allowance(
+        ("shenji",),
+        ("portal:audit_orgs",),
+        "the audit page's organisation search offers the 审计管理员 every organisation of the log (names and codes)",
+        orgs=ALL_ORG_KEYS,
+    ),
+    Allowance(
         ("dw",),
         ("assessment:round", "assessment:unit", "assessment:export"),
         "a unit of the 机关党建考核 is the organ's 党组 and 机关党委 together: its page and export name the 党组 "
@@ -905,6 +920,15 @@ TABLE: dict[str, Row] = {
     "dashboard": Row("login 200 200 200 200 200 200", system="200 200 200"),
     # the 审计管理员 reads the whole trail; the other two system roles do not read it
     "portal:audit": Row("login 403 200 200 200 200 200", system="403 403 200"),
+    # the audit page's organisation search (names and codes), among the organisations the reader may name, for a
+    # word every organisation's name holds
+    "portal:audit_orgs": Row(
+        "login 403 200 200 200 200 200", query=lambda w: {"org_q": "矩阵"}, system="403 403 200"
+    ),
+    # the 审计管理员's export of what the audit page's filter selects (recorded as an export)
+    "portal:audit_export": Row(NONE_GET, system="403 403 200"),
+    # the 审计管理员 checks the audit log's hash chain: a write (the check's own audit event)
+    "portal:audit_verify": Row(NONE_GET, post=NONE_POST, system="403 403 405", system_post="403 403 302+"),
     # one organisation's work list: the drill-down of the roll-up, inside the administered subtree only
     "portal:work_org": Row("login 403 200 404 404 200 404", kwargs=org_pk("A1")),
     # the data part of that organisation's 述职报告 (a Word document, read for leaks like the pages)
@@ -1978,6 +2002,7 @@ NOT_ONCE = {
     "reminders:calendar_new": "a new calendar URL revoking the former: a repeat makes another, which replaces it",
     "reminders:calendar_revoke": "revokes the calendar URL: a repeat finds none",
     "reminders:preferences": "a setting: the same choice again",
+    "portal:audit_verify": "checks the audit log's hash chain: a repeat checks it again (and records that check)",
 }
 
 
@@ -2041,11 +2066,12 @@ def test_system_roles_matrix(world, client_for, name, persona):
 
 
 def test_the_audit_admin_writes_nowhere():
-    """Every POST of the table is refused to the 审计管理员, but signing out and a wrong current password on the
-    change-password page (each only an audit event: the sign-out, the failed sign-in that counts toward the lock)."""
+    """Every POST of the table is refused to the 审计管理员, but signing out, a wrong current password on the
+    change-password page (each only an audit event: the sign-out, the failed sign-in that counts toward the lock) and
+    the check of the audit log's hash chain (its own audit event)."""
     accepted = sorted(
         name
         for name, row in TABLE.items()
         if row.post is not None and row.expected_system("post")["shenji"].endswith("+")
     )
-    assert accepted == ["logout", "password_change"]
+    assert accepted == ["logout", "password_change", "portal:audit_verify"]
