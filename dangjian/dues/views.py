@@ -631,10 +631,6 @@ def _relieve(request, member, form: ReliefForm):
 # --- a 党费减免 put right: corrected or deleted on its own pages ----------------------------------------------------
 
 
-def _by_higher() -> str:
-    return _("党费减免由上级党委审批，并由上级党委管理员登记、更正或删除。")
-
-
 def _changeable_relief(request, pk: int) -> DuesRelief:
     """The relief `pk` of a member the user administers (404 otherwise), when the user administers the organisation
     that approved it: who may record it (services.may_change_relief); the others (the member's branch) get 403 with
@@ -649,7 +645,7 @@ def _changeable_relief(request, pk: int) -> DuesRelief:
     if relief is None:
         raise Http404
     if not may_change_relief(request.user, relief, scope_for(request.user)):
-        raise PermissionDenied(_by_higher())
+        raise PermissionDenied(_("党费减免由上级党委审批，并由上级党委管理员登记、更正或删除。"))
     return relief
 
 
@@ -678,7 +674,7 @@ def relief_edit(request, pk: int):
     approvers = selectors.relief_approvers(request.user, member)
     # no 党委 above the member's branch is the user's: the member moved since the relief was approved
     if not approvers:
-        raise PermissionDenied(_by_higher())
+        raise PermissionDenied(_("党费减免由上级党委审批，并由上级党委管理员登记、更正或删除。"))
     form = ReliefForm(
         request.POST if request.method == "POST" else None,
         approvers=approvers,
