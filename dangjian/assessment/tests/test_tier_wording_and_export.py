@@ -73,7 +73,7 @@ def test_a_round_frozen_in_the_earlier_wording_reads_the_same(tree):
         "未评为先进：不满足"
     )
     assert reworded(REASON) == REASON
-    other = "本单位有组织尚未生成检查结果（运行 dangjian compliance refresh 后再计分），本项暂不计分。"
+    other = "本单位有组织尚未生成检查结果（系统在记录保存后和每晚自动检查，检查完成后即计分），本项暂不计分。"
     assert reworded(other) == other
 
 
