@@ -41,7 +41,9 @@ from dangjian.orgs.models import Org
 
 NO_APPRAISAL = "本单位机关党委书记本年度工作的述职评议尚未完成"
 # a moment's state: a write queues its organisations' refresh (compliance.kept), and the nightly refresh takes all
-NOT_EVALUATED = "本单位有组织尚未生成检查结果（系统在记录保存后和每晚自动检查，检查完成后即计分），本项暂不计分。"
+NOT_EVALUATED = (
+    "本单位有组织尚未生成检查结果（系统在记录保存后和每晚自动检查，检查完成后即计分），本项暂不计分。"
+)
 ASSESSOR_PENDING = "由考评人员评分（须写明理由），尚未评分。"
 # how an assessor's figure reads in the explanation: a penalty's figure is what is deducted, a bonus's what is added
 MANUAL_VERBS = {"penalty": "扣分", "bonus": "加分"}
