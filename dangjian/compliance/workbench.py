@@ -9,17 +9,22 @@ imported by its `AppConfig.ready()`):
   link to the page where the category's open results are put right when the check kind has none of its own —
   or, when the link function reads the item (`ITEM_KEYWORDS`: the missed month, the result's missing entries,
   its year), before the check kind's, which sees the result only; optionally the day an item was due when the
-  category knows it better than the engine (`due`: a missed month's 集中交纳日), and what the link and due
-  functions need of all the category's items at once (`prepare`, read once per list: a fixed number of queries);
+  category knows it better than the engine (`due`: a missed month's 集中交纳日, a member's transfer six months
+  after leaving), what the link and due functions need of all the category's items at once (`prepare`, read once
+  per list: a fixed number of queries), and the check kinds whose missing entries are the days of meetings found
+  at fault (`meeting_days`: a meeting short of its quorum), which are not deadlines;
 - **providers** (`register_provider`): items the kept results do not hold — this month's 党费 before the
   集中交纳日, a development step due soon, a transfer waiting for acceptance — read for a whole set of
   organisations in a fixed number of queries.
 
 The engine turns the kept results (`compliance.kept`) into items itself: a failed result is overdue, due on the
 earliest day its missing entries name or, failing those, the deadline its message names (`deadline_in`: a term
-ended without a 换届, a new secretary's training); a pending one of a check kind without a 待办 function is due by
-the end of the year (or by the deadline it names); the kept 待办 are due by the end of their period. Nothing is
-evaluated here and nothing is asked of a branch.
+ended without a 换届, a new secretary's training), or on the day its category gives (`due`); one of a
+`meeting_days` kind is dated by the earliest meeting it names (`WorkItem.held_on`, the page says 召开于), overdue
+from that day: what it found has happened, and stands until the record is put right; a failed result with none
+of these days shows since when it has failed (`WorkItem.since`, 检查发现于). A pending one of a check kind without
+a 待办 function is due by the end of the year (or by the deadline it names); the kept 待办 are due by the end of
+their period. Nothing is evaluated here and nothing is asked of a branch.
 
 In the first months of a year (`compliance.carryover`, rules/workbench.yaml) the previous year's missed work is
 listed too, as its kept results (evaluated as of its 31 December) say: the missed months and quarters of the
@@ -79,6 +84,9 @@ class WorkItem:
     # a provider's item that is what a check kind's result asks of the organisation, said more precisely
     # ("上传某某的述职报告" for appraisal_annual's 未上传述职报告): the work list shows it instead of that rule's item
     stands_for: str = ""
+    # a failed result of a `meeting_days` kind: the day of the (earliest) meeting it found at fault, which is not
+    # a deadline (召开于, where a deadline says 截止)
+    held_on: dt.date | None = None
 
     @property
     def period_label(self) -> str:
@@ -95,7 +103,7 @@ class WorkItem:
     def sort_key(self) -> tuple:
         return (
             not self.overdue,
-            self.due or self.since or dt.date.max,
+            self.due or self.held_on or self.since or dt.date.max,
             CATEGORIES[self.category].order if self.category in CATEGORIES else 99,
             self.org.path,
             self.rule_id,
@@ -171,6 +179,9 @@ class Category:
     prepare: Prepare | None = None
     link_keywords: frozenset[str] = frozenset()  # item_keywords(link): it reads the item when not empty
     due_keywords: frozenset[str] = frozenset()
+    # check kinds whose missing entries are the days of meetings found at fault (held short of the quorum, chaired
+    # by another): dated by the meeting (`WorkItem.held_on`), not due on it
+    meeting_days: frozenset[str] = frozenset()
 
 
 CATEGORIES: dict[str, Category] = {}
@@ -199,6 +210,7 @@ def register_category(
     link: CategoryLink | None = None,
     due: CategoryDue | None = None,
     prepare: Prepare | None = None,
+    meeting_days: Iterable[str] = (),
 ) -> None:
     """A category of the work list; `area`: the area of work whose check kinds' kept results it shows (none:
     only its providers' items).
@@ -209,7 +221,9 @@ def register_category(
     and the kind's link is used when it returns None. `due(rule, org, status, **keywords)` gives the day a result's
     item was due when the category knows it better than the engine (None: the engine's day; the kept 待办 keep
     theirs). `prepare(results, on)` reads, once per list, what they need of all the category's open results
-    (the members of each branch without a base …), passed to them as `prepared`."""
+    (the members of each branch without a base …), passed to them as `prepared`. `meeting_days`: the check kinds
+    whose missing entries are the days meetings were held (short of their quorum …): a failed result's item says
+    when the (earliest) meeting was held instead of a deadline, and is overdue from that day on."""
     if key in CATEGORIES:
         raise RuntimeError(f"workbench category {key!r} registered twice")
     if area and area in _BY_AREA:
@@ -225,6 +239,7 @@ def register_category(
         prepare,
         item_keywords(link),
         item_keywords(due),
+        frozenset(meeting_days),
     )
     CATEGORIES[key] = category
     if area:
@@ -298,38 +313,40 @@ def day_in(texts: Iterable[str]) -> dt.date | None:
     return min(days, default=None)
 
 
-# The parameters of a kept message that name the day by which something was due, wherever they are in it (a
-# message's details list one fragment per member): any `deadline` (a new secretary's 集中培训, "%(deadline)s前"), and
-# the term end of a term ended without a 换届, as the engine's term_on_time and elections' term_on_time_adjusted
-# word it without an approved adjustment (with one, its day is the result's missing entry).
-_DEADLINE = "deadline"
-_DEADLINE_OF = {"本届任期已于%(end)s届满，尚未换届（%(term)s）。": "end"}
+# The parameters of a kept message that name the day by which something was due: any `deadline`, wherever it is in
+# the message (a message's details list one fragment per member: a new secretary's 集中培训, "%(deadline)s前"), and,
+# per check kind, the parameter of its top-level message that does: the term end of a term ended without a 换届,
+# as the engine's term_on_time and elections' term_on_time_adjusted word it (with an approved adjustment, the
+# latter's day is the result's missing entry, read first). Keyed by the kind and the parameter's name, never by the
+# message's wording (its msgid), so that a reworded message keeps its deadline.
+DEADLINE = "deadline"
+DEADLINE_PARAMS: dict[str, str] = {"term_on_time": "end", "term_on_time_adjusted": "end"}
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def deadline_in(message: Any) -> dt.date | None:
-    """The earliest deadline a kept message (its stored JSON, `core.messages`) names as a parameter; None for a
+def deadline_in(message: Any, kind: str = "") -> dt.date | None:
+    """The earliest deadline a kept message (its stored JSON, `core.messages`) of a result of check kind `kind`
+    names as a parameter (`DEADLINE`, anywhere in it; the kind's `DEADLINE_PARAMS`, at its top level); None for a
     message that names none, or a plain text."""
     days: list[dt.date] = []
 
-    def read(value: Any) -> None:
+    def read(value: Any, named: str) -> None:
         if not isinstance(value, dict):
             return
         if "j" in value:  # a Join
             for part in value["j"]:
-                read(part)
+                read(part, DEADLINE)
             return
-        named = _DEADLINE_OF.get(value.get("m", ""), _DEADLINE)
         for name, param in (value.get("p") or {}).items():
-            if name in (named, _DEADLINE) and isinstance(param, str) and _ISO_DAY.fullmatch(param):
+            if name in (named, DEADLINE) and isinstance(param, str) and _ISO_DAY.fullmatch(param):
                 try:
                     days.append(dt.date.fromisoformat(param))
                 except ValueError:
                     continue
             else:
-                read(param)
+                read(param, DEADLINE)
 
-    read(message)
+    read(message, DEADLINE_PARAMS.get(kind, DEADLINE))
     return min(days, default=None)
 
 
@@ -387,6 +404,10 @@ def _due(
 
 def _per_period_kinds() -> set[str]:
     return {kind for c in CATEGORIES.values() for kind in c.per_period}
+
+
+def _meeting_day_kinds() -> set[str]:
+    return {kind for c in CATEGORIES.values() for kind in c.meeting_days}
 
 
 def _open_results(ids, *, on: dt.date, ruleset: Ruleset, statuses: Q):
@@ -488,20 +509,35 @@ def kept_items(orgs, *, on: dt.date, ruleset: Ruleset) -> list[WorkItem]:
             continue
         keywords["period"] = ""
         day = day_in(missing)
-        deadline = day if day is not None else deadline_in(message)
+        held = None
+        if rule.check in category.meeting_days:  # the days meetings were held, not deadlines
+            held, day = day, None
+        deadline = day if day is not None else deadline_in(message, rule.check)
         due = _due(
             category,
             result,
             keywords,
             deadline if status == "fail" else (deadline or dt.date(on.year, 12, 31)),
         )
-        since_day = since if due is None else None
+        since_day = since if due is None and held is None else None
         text = messages.render(message)
         overdue = _overdue(status, day, on)  # as overdue_counts reads it, from the missing entries alone
         period = str(result.year) if result.year != on.year else ""  # last year's: says so
         link = _link(category, result, keywords)
         items.append(
-            WorkItem(category.key, rule.title, org, due, overdue, text, period, link, since_day, rule.id)
+            WorkItem(
+                category.key,
+                rule.title,
+                org,
+                due,
+                overdue,
+                text,
+                period,
+                link,
+                since_day,
+                rule.id,
+                held_on=held if due is None else None,
+            )
         )
     return items
 
@@ -511,7 +547,7 @@ def overdue_counts(orgs, *, on: dt.date, ruleset: Ruleset) -> dict[int, int]:
     per missing period for the check kinds registered so; in the first months of a year the previous year's
     too), from the kept results alone: one query, whatever the number of organisations."""
     rules = {rule.id: rule for rule in ruleset.rules}
-    per_period = _per_period_kinds()
+    per_period, meeting_days = _per_period_kinds(), _meeting_day_kinds()
     counts: dict[int, int] = {}
     ids = orgs.order_by().values("pk")
     rows = _open_results(ids, on=on, ruleset=ruleset, statuses=Q(status="fail")).values_list(
@@ -523,6 +559,8 @@ def overdue_counts(orgs, *, on: dt.date, ruleset: Ruleset) -> dict[int, int]:
             continue
         if rule.check in per_period and missing:
             n = len(missing)
+        elif rule.check in meeting_days:  # what it found stands from the day the meeting was held
+            n = 1
         else:
             n = int(_overdue("fail", day_in(missing), on))
         if n:

@@ -24,4 +24,7 @@ register_category(
     order=40,
     area="elections",
     link=_record,
+    # their missing entries are the days of the elections found at fault (short of the quorum or the margin, a
+    # congress not approved): when it was held (召开于), not a deadline
+    meeting_days=("election_quorum", "election_margin", "election_congress_form"),
 )

@@ -1,4 +1,9 @@
-"""The meetings' part of the workbench (compliance.workbench): 三会一课 and the other organizational life."""
+"""The meetings' part of the workbench (compliance.workbench): 三会一课 and the other organizational life.
+
+A missed month or quarter is an item of its own (`per_period`). A meeting short of its quorum (MTG-*-QUORUM) or
+not chaired as it should be (MTG-CHAIRED-BY-SECRETARY) has already been held: the result's missing entries are the
+days of those meetings, not deadlines, so the item says when the (earliest) meeting was held (召开于, not 截止), and
+is overdue from that day, as a failed result that stands until the record is put right (`meeting_days`)."""
 
 from __future__ import annotations
 
@@ -23,4 +28,5 @@ register_category(
     area="meetings",
     per_period=("periodic_meetings",),
     link=_meetings,
+    meeting_days=("meeting_quorum", "meeting_chaired"),
 )

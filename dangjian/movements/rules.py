@@ -4,10 +4,14 @@
 - `mem_transfer_due`: away at a fixed place for `away_months` without the relation transferred (MEM-TRANSFER-DUE);
 - `mem_mobile_contact`: abroad without a contact for `contact_months` (MEM-MOBILE-CONTACT);
 - `mem_abroad_study`: abroad to study for more than `study_years` years without a decision recorded on the stint
-  (MEM-ABROAD-STUDY-5Y), a suggestion like 失联's: the branch decides, nothing changes by itself."""
+  (MEM-ABROAD-STUDY-5Y), a suggestion like 失联's: the branch decides, nothing changes by itself.
+
+The first two compare each member's deadline (`transfer_deadline`, `contact_deadline`: a start date plus the rule's
+months) with D; the work list shows a failed result's item due on the same day (movements.workbench)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -31,6 +35,7 @@ from dangjian.compliance.registry import (
 from dangjian.core.dates import add_months
 from dangjian.core.messages import Join, Message
 from dangjian.movements import facts as _movements_facts  # noqa: F401  (registers the "movements" provider)
+from dangjian.movements.facts import AwayMember
 from dangjian.movements.selectors import study_overrun
 
 
@@ -48,19 +53,29 @@ class TransferDueParams(Params):
     exclude_abroad: bool = False
 
 
+def transfer_deadline(a: AwayMember, p: TransferDueParams) -> dt.date | None:
+    """The last day before a member away at a fixed place has been away `away_months` (满, the first D with
+    left_on ≤ D − away_months, when the check fails: left_on + away_months, or the 1st of the next month when that
+    month has no such day — left on 31 August, 6 months: 满 on 1 March, the deadline 28 February). None for a
+    member the rule does not ask to transfer: not at a fixed place, the relation moved, or away abroad with
+    `exclude_abroad` (v8)."""
+    if not a.fixed_place or a.moved or (p.exclude_abroad and a.abroad):
+        return None
+    full = add_months(a.left_on, p.away_months)
+    if add_months(full, -p.away_months) < a.left_on:  # clamped to a shorter month's end: not yet 满 on it
+        return full
+    return full - dt.timedelta(days=1)
+
+
 @register("mem_transfer_due", TransferDueParams, facts=("movements",), label=_l("组织关系及时转接"))
 def mem_transfer_due(facts: OrgFacts, window: Window, p: TransferDueParams) -> Outcome:
-    """No member away at a fixed place since `away_months` or more before D (left_on ≤ D − away_months) whose
-    relation has not moved (no accepted transfer decided after leaving, no transfer out); missing: their names.
-    With `exclude_abroad` (v8) a member away abroad is not counted. Not applicable once dissolved."""
+    """No member away at a fixed place since `away_months` or more before D (left_on ≤ D − away_months: D is
+    after their `transfer_deadline`) whose relation has not moved (no accepted transfer decided after leaving, no
+    transfer out); missing: their names. With `exclude_abroad` (v8) a member away abroad is not counted. Not
+    applicable once dissolved."""
     if window.closed:
         return dissolved(window)
-    cutoff = add_months(window.as_of, -p.away_months)
-    due = [
-        a
-        for a in _away(facts)
-        if a.fixed_place and not (p.exclude_abroad and a.abroad) and a.left_on <= cutoff and not a.moved
-    ]
+    due = [a for a in _away(facts) if (day := transfer_deadline(a, p)) is not None and day < window.as_of]
     months = month_count(p.away_months)
     if not due:
         return Outcome(
@@ -97,14 +112,23 @@ class MobileContactParams(Params):
     contact_months: int = Field(ge=1)
 
 
+def contact_deadline(a: AwayMember, p: MobileContactParams) -> dt.date | None:
+    """The day by which a member abroad is to be contacted again: `contact_months` after the latest contact (on or
+    before D, as the facts hold it) or, without one, after leaving. None for a member not abroad."""
+    if not a.abroad:
+        return None
+    return add_months(a.last_contact or a.left_on, p.contact_months)
+
+
 @register("mem_mobile_contact", MobileContactParams, facts=("movements",), label=_l("流动党员定期联系"))
 def mem_mobile_contact(facts: OrgFacts, window: Window, p: MobileContactParams) -> Outcome:
     """Every member abroad on D was contacted within `contact_months` (since the latest contact on or before D,
-    or since leaving): overdue when that day + contact_months is before D; missing: their names."""
+    or since leaving): overdue when that day + contact_months (`contact_deadline`) is before D; missing: their
+    names."""
     if window.closed:
         return dissolved(window)
     abroad = [a for a in _away(facts) if a.abroad]
-    overdue = [a for a in abroad if add_months(a.last_contact or a.left_on, p.contact_months) < window.as_of]
+    overdue = [a for a in abroad if (day := contact_deadline(a, p)) is not None and day < window.as_of]
     months = month_count(p.contact_months)
     if not overdue:
         if abroad:

@@ -1,10 +1,21 @@
 """党员管理 in the workbench (compliance.workbench): the kept MEM-* results (a transfer not made after six
 months away, a member abroad not contacted: overdue), and what is waiting for the branch — transfers to
-accept, contacts coming due, members out of contact whose case is for the branch to consider."""
+accept, contacts coming due, members out of contact whose case is for the branch to consider.
+
+A failed MEM-TRANSFER-DUE or MEM-MOBILE-CONTACT is due on the earliest deadline of the members it names: the day
+before they had been away the rule's `away_months` (`rules.transfer_deadline`), the day `contact_months` after
+their latest contact or their leaving (`rules.contact_deadline`, the day the provider's 与某某联系 item was due) —
+a start date plus the rule's months, which the result's message does not name. The category reads the members
+away of those branches once per list (`_prepare`: the check's own facts, as of the list's day, one query) and
+counts only those the result names who are still past their deadline, so that an item's day is never one the
+result's records no longer support (a contact recorded since the last refresh): without one the engine says
+since when it has failed."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -13,11 +24,24 @@ from django.utils.translation import gettext_lazy as _l
 
 from dangjian.accounts.scope import scope_for
 from dangjian.compliance.registry import Link
-from dangjian.compliance.workbench import OrgLabel, WorkItem, register_category, register_provider
+from dangjian.compliance.workbench import (
+    OpenResult,
+    OrgLabel,
+    WorkItem,
+    register_category,
+    register_provider,
+)
 from dangjian.members.models import Member
 from dangjian.movements import selectors
 from dangjian.movements.choices import TransferState
+from dangjian.movements.facts import AwayMember, load_movement_facts
+from dangjian.movements.rules import contact_deadline, transfer_deadline
+from dangjian.orgs.choices import OrgType
 from dangjian.orgs.widgets import org_label
+
+TRANSFER_DUE, MOBILE_CONTACT = "mem_transfer_due", "mem_mobile_contact"
+# check kind → a member's deadline under a rule's parameters (None: the rule does not ask it of them)
+_DEADLINES = {TRANSFER_DUE: transfer_deadline, MOBILE_CONTACT: contact_deadline}
 
 
 def _movements(rule, org, status: str) -> Link | None:
@@ -26,12 +50,62 @@ def _movements(rule, org, status: str) -> Link | None:
     )
 
 
+@dataclass(frozen=True)
+class _Away:
+    """What the category's due function reads of the list's failed MEM-TRANSFER-DUE and MEM-MOBILE-CONTACT
+    results (`_prepare`)."""
+
+    on: dt.date  # the list's day, which the facts are read as of
+    # 党支部 id → its members away on that day (those of its 党小组 too)
+    away: dict[int, tuple[AwayMember, ...]]
+
+
+@dataclass(frozen=True)
+class _Branch:  # what the facts provider reads of an organisation
+    pk: int
+    type: str = OrgType.ZHIBU
+
+
+def _prepare(results: list[OpenResult], on: dt.date) -> _Away:
+    """The members away on `on` of the branches whose transfer or contact result fails this year: one query (the
+    facts the checks read), none without such a branch."""
+    branches = sorted(
+        {
+            r.org.id
+            for r in results
+            if r.rule.check in _DEADLINES and r.status == "fail" and r.year == on.year and r.missing
+        }
+    )
+    if not branches:
+        return _Away(on, {})
+    # a tuple, not a list: the branches' 党小组 are read in the same query (compliance.facts.branch_member_orgs)
+    found = load_movement_facts(tuple(branches), [_Branch(pk) for pk in branches], on.year, on)
+    return _Away(on, {pk: facts.away for pk, facts in found.items()})
+
+
+def _due(rule, org, status: str, *, missing: tuple[str, ...], year: int, prepared: Any) -> dt.date | None:
+    """A failed transfer or contact result: the earliest deadline of the members it names who are past it on the
+    list's day (None, the engine's day, when none is: the records changed since the result was kept)."""
+    deadline = _DEADLINES.get(rule.check)
+    if deadline is None or status != "fail" or not isinstance(prepared, _Away) or year != prepared.on.year:
+        return None
+    names = set(missing)
+    days = [
+        day
+        for a in prepared.away.get(org.id, ())
+        if a.name in names and (day := deadline(a, rule.typed_params)) is not None and day < prepared.on
+    ]
+    return min(days, default=None)
+
+
 register_category(
     "movements",
     _l("转接与流动"),
     order=60,
     area="movements",
     link=_movements,
+    due=_due,
+    prepare=_prepare,
 )
 
 

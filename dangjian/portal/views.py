@@ -32,7 +32,7 @@ from dangjian.core.models import AuditEvent
 from dangjian.evaluations.forms import own_self_form
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
-from dangjian.portal import auditexport, auditlog, report, selectors, workbench
+from dangjian.portal import auditexport, auditlog, report, selectors, workbench, worklist
 from dangjian.portal.auditlog import audit_diffs, field_label, type_label  # noqa: F401  (read from here too)
 
 
@@ -93,7 +93,8 @@ def _work_context(request, work) -> dict:
     """The work list and the category it is narrowed to (`?category=`: the counts at the top are its links)."""
     category = request.GET.get("category", "")
     category = category if category in CATEGORIES else ""
-    return {"work": work, "category": category, "shown": work.only(category)}
+    shown = work.only(category)
+    return {"work": work, "category": category, "shown": shown, "entries": worklist.entries(shown)}
 
 
 @personal_data  # the items name members (政治生日, transfers)

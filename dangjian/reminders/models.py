@@ -17,7 +17,8 @@ class Notification(models.Model):
         related_name="notifications",
         verbose_name=_("接收人"),
     )
-    # sha256 of "category|org id|rule id or title|period or due date": the item's stable identity
+    # sha256 of "category|org id|rule id or title|period, or a provider's item's due date": the item's stable
+    # identity (services.item_key)
     key = models.CharField(_("事项标识"), max_length=64)
     category = models.CharField(_("类别"), max_length=30)
     org = models.ForeignKey(

@@ -60,9 +60,17 @@ class _Everyone:
 
 
 def item_key(item: WorkItem) -> str:
-    """The item's stable identity: category, organisation, what (the rule, or the title), period or due date."""
+    """The item's stable identity: category, organisation, what (the rule, or the title), and when: its period (a
+    missed month, a 待办's period, last year's result), else the due date of a provider's item (the contact due
+    with a member abroad: the next one is another item). A kept result's item of this year is one item whatever
+    day it names: its deadline is the earliest of those it finds (a new secretary's training, a member's transfer
+    or contact), or none until the records give one (a term start not registered), and changes with them while
+    the result still fails — it is not told again within the week for that."""
     what = item.rule_id or item.title
-    when = item.period or (item.due.isoformat() if item.due else "")
+    if item.period or item.rule_id:
+        when = item.period
+    else:
+        when = item.due.isoformat() if item.due else ""
     return hashlib.sha256(f"{item.category}|{item.org.id}|{what}|{when}".encode()).hexdigest()
 
 

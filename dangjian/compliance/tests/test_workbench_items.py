@@ -2,7 +2,9 @@
 category's link function is told the item (the missed period, the result's missing entries, its year, what the
 category prepared once for all its results) when it names those keywords, and is then asked before the check kind's
 link; a function of (rule, org, status) alone is called as before, after the kind's. An item's day is the deadline
-the result names — in its missing entries or, failing those, in its message — or the category's own."""
+the result names — in its missing entries or, failing those, in its message (by the check kind's parameter, never
+by the message's wording) — or the category's own; the missing entries of a `meeting_days` kind (a meeting short of
+its quorum) are the days meetings were held, not deadlines."""
 
 from __future__ import annotations
 
@@ -56,11 +58,18 @@ def meetings(monkeypatch):
     """`meetings(link=…, due=…, prepare=…)`: the 三会一课 category registered again with these functions."""
     monkeypatch.setattr(workbench, "CATEGORIES", dict(workbench.CATEGORIES))
     monkeypatch.setattr(workbench, "_BY_AREA", dict(workbench._BY_AREA))
+    meeting_days = workbench.CATEGORIES["meetings"].meeting_days  # as meetings.workbench registers them
     del workbench.CATEGORIES["meetings"], workbench._BY_AREA["meetings"]
 
     def register(**hooks) -> None:
         workbench.register_category(
-            "meetings", "三会一课", order=10, area="meetings", per_period=("periodic_meetings",), **hooks
+            "meetings",
+            "三会一课",
+            order=10,
+            area="meetings",
+            per_period=("periodic_meetings",),
+            meeting_days=meeting_days,
+            **hooks,
         )
 
     return register
@@ -176,12 +185,54 @@ def test_a_category_may_give_an_items_day(tree, meetings):
         return dt.date(2026, 1, 20) if period == "2026-01" else None
 
     meetings(due=due)
-    days = {(i.rule_id, i.period): (i.due, i.overdue) for i in items(tree.a1)}
+    days = {(i.rule_id, i.period): (i.due, i.held_on, i.overdue) for i in items(tree.a1)}
     assert days == {
-        (COMMITTEE, "2026-01"): (dt.date(2026, 1, 20), True),
-        (COMMITTEE, "2026-03"): (dt.date(2026, 3, 31), True),  # None: the period's last day
-        (QUORUM, ""): (dt.date(2026, 2, 10), True),
+        (COMMITTEE, "2026-01"): (dt.date(2026, 1, 20), None, True),
+        (COMMITTEE, "2026-03"): (dt.date(2026, 3, 31), None, True),  # None: the period's last day
+        (QUORUM, ""): (None, dt.date(2026, 2, 10), True),  # the meeting's day: not a deadline
     }
+
+
+CHAIRED = "MTG-CHAIRED-BY-SECRETARY"
+
+
+def test_a_meeting_found_at_fault_is_dated_by_the_day_it_was_held_not_as_a_deadline(client, users, tree):
+    """A quorum (or chairing) result's missing entries are the days of the meetings at fault: the item says when
+    the earliest was held (召开于), has no deadline, and is overdue from that day on — the meeting held today
+    short of its quorum too — as the roll-up counts it."""
+    keep(tree.a1, QUORUM, ["2026-02-10", "2026-05-12"])
+    keep(tree.a2, QUORUM, [ON.isoformat()])  # held today
+    keep(tree.a2, CHAIRED, ["2026-03-03"])
+    found = {(i.org.id, i.rule_id): (i.due, i.held_on, i.since, i.overdue) for i in items(tree.a1, tree.a2)}
+    assert found == {
+        (tree.a1.pk, QUORUM): (None, dt.date(2026, 2, 10), None, True),
+        (tree.a2.pk, QUORUM): (None, ON, None, True),
+        (tree.a2.pk, CHAIRED): (None, dt.date(2026, 3, 3), None, True),
+    }
+    listed = Org.objects.filter(pk__in=[tree.a1.pk, tree.a2.pk])
+    assert workbench.overdue_counts(listed, on=ON, ruleset=load_ruleset()) == {tree.a1.pk: 1, tree.a2.pk: 2}
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, 0), tick=False):
+        client.force_login(users["branch_a1"])
+        html = client.get(reverse("dashboard")).content.decode()
+    shown = html.split(f'data-rule="{QUORUM}"')[1].split("</li>")[0]
+    assert 'data-testid="work-held">召开于 2026-02-10</span>' in shown
+    assert "截止" not in shown and "检查发现于" not in shown
+
+
+def test_a_terms_deadline_is_read_by_its_check_kind_whatever_the_messages_wording(tree):
+    """The term end is the deadline of the term checks' failed results as their messages name it (`end`), not of
+    one sentence: reworded, it is still read; another kind's `end`, or one inside the details, is not."""
+    reworded = Message(
+        "任期已于%(end)s届满，请抓紧换届（%(term)s）。", end="2021-03-01", term=Message("任期")
+    )
+    for kind in ("term_on_time", "term_on_time_adjusted"):
+        assert workbench.deadline_in(reworded.to_json(), kind) == dt.date(2021, 3, 1)
+    assert workbench.deadline_in(reworded.to_json(), "post_held") is None
+    nested = Message("%(details)s。", details=Join([Message("%(end)s", end="2021-03-01")]))
+    assert workbench.deadline_in(nested.to_json(), "term_on_time") is None
+    keep(tree.a1, "ORG-TERM-ON-TIME", [], reworded)
+    (item,) = items(tree.a1)
+    assert (item.due, item.since, item.overdue) == (dt.date(2021, 3, 1), None, True)
 
 
 def deadline(name: str, day: str) -> Message:
@@ -212,6 +263,16 @@ def test_a_failed_results_day_is_the_deadline_its_message_names_when_its_missing
     # pending: due by the deadline it names, not by 31 December
     assert found[(tree.a2.pk, "TRAIN-SECRETARY-NEW-6M")] == (dt.date(2026, 9, 1), None, False)
     assert workbench.deadline_in("本届任期已于2021-03-01届满") is None  # a plain text names none
+
+
+@pytest.mark.parametrize("version", [4, None])  # v4: the engine's term_on_time; from v5 elections' own
+def test_the_term_checks_own_messages_give_the_term_end_as_the_deadline(tree, version):
+    ruleset = load_ruleset(version)
+    with time_machine.travel(dt.datetime(2026, 6, 15, 10, 0), tick=False):
+        kept.refresh(Org.objects.filter(pk=tree.a1.pk), on=ON, ruleset=ruleset)
+    listed = workbench.kept_items(Org.objects.filter(pk=tree.a1.pk), on=ON, ruleset=ruleset)
+    (term,) = [i for i in listed if i.rule_id == "ORG-TERM-ON-TIME"]
+    assert tree.a1.term_end < ON and (term.due, term.since, term.overdue) == (tree.a1.term_end, None, True)
 
 
 def test_the_rules_own_messages_give_a_term_and_a_new_secretarys_training_their_deadline(
@@ -255,3 +316,17 @@ def test_the_items_cost_the_same_queries_whatever_the_number_of_branches(tree, a
         keep(branch, QUORUM, ["2026-02-10"])
     large, many = count()
     assert many > few and large == small == 3, (small, large)  # the results, the 待办, the category's prepare
+
+
+def test_an_election_found_at_fault_is_dated_by_the_day_it_was_held(tree):
+    """ELECT-QUORUM, ELECT-MARGIN and ELECT-CONGRESS-FORM name the days of the elections at fault (elections.workbench
+    registers them as `meeting_days`): 召开于 that day, never 截止 on it."""
+    keep(tree.a1, "ELECT-QUORUM", ["2026-03-05"])
+    keep(tree.a1, "ELECT-MARGIN", ["2026-03-05"])
+    keep(tree.a2, "ELECT-CONGRESS-FORM", ["2026-04-20"])
+    found = {(i.org.id, i.rule_id): (i.due, i.held_on, i.overdue) for i in items(tree.a1, tree.a2)}
+    assert found == {
+        (tree.a1.pk, "ELECT-QUORUM"): (None, dt.date(2026, 3, 5), True),
+        (tree.a1.pk, "ELECT-MARGIN"): (None, dt.date(2026, 3, 5), True),
+        (tree.a2.pk, "ELECT-CONGRESS-FORM"): (None, dt.date(2026, 4, 20), True),
+    }

@@ -13,8 +13,10 @@ from dangjian.compliance.evaluator import evaluate, extra_needs, run_check
 from dangjian.compliance.facts import OrgFacts, OrgRef
 from dangjian.compliance.periods import window_for
 from dangjian.compliance.rulebook import Ruleset, load_ruleset
+from dangjian.core.dates import add_months
 from dangjian.movements import services
 from dangjian.movements.facts import AwayMember, MovementFacts, load_movement_facts
+from dangjian.movements.rules import contact_deadline, transfer_deadline
 from dangjian.orgs.models import Org
 
 D = dt.date
@@ -37,6 +39,28 @@ def run(rule_id, away, as_of, dissolved_on=None):
 
 def away(name="张三", left_on=None, fixed=True, abroad=False, **kw):
     return AwayMember(1, name, "北京某单位", left_on or D(2026, 1, 31), fixed, abroad, **kw)
+
+
+def test_a_members_deadline_is_the_last_day_the_check_passes():
+    """`transfer_deadline`: the check fails exactly after it — when the day left is no later than D − 6 months, as
+    the rule's note says (月末: left on 31 August, 满6个月 on 1 March, due by 28 February); `contact_deadline`: six
+    months after the last contact, or after leaving."""
+    transfer = rulebook().rule("MEM-TRANSFER-DUE").typed_params
+    contact = rulebook().rule("MEM-MOBILE-CONTACT").typed_params
+    for offset in range(0, 800, 3):
+        left_on = D(2024, 1, 1) + dt.timedelta(days=offset)
+        deadline = transfer_deadline(away(left_on=left_on), transfer)
+        assert deadline is not None
+        for on in (deadline, deadline + dt.timedelta(days=1)):
+            assert (left_on <= add_months(on, -6)) == (on > deadline), (left_on, on)
+    assert transfer_deadline(away(left_on=D(2025, 8, 31)), transfer) == D(2026, 2, 28)
+    assert transfer_deadline(away(left_on=D(2026, 1, 31)), transfer) == D(2026, 7, 30)
+    assert transfer_deadline(away(fixed=False), transfer) is None
+    assert transfer_deadline(away(moved=True), transfer) is None
+    member = away(fixed=False, abroad=True, left_on=D(2026, 1, 10))
+    assert contact_deadline(member, contact) == D(2026, 7, 10)
+    assert contact_deadline(member._replace(last_contact=D(2026, 3, 31)), contact) == D(2026, 9, 30)
+    assert contact_deadline(away(), contact) is None  # not abroad
 
 
 def test_rules_are_in_the_rulebook_with_their_provider():

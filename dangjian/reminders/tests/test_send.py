@@ -15,14 +15,17 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from dangjian.compliance import kept
+from dangjian.compliance.models import KeptResult
+from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.workbench import OrgLabel, WorkItem
+from dangjian.core.messages import Join, Message
 from dangjian.core.models import AuditEvent
 from dangjian.dues.services import declare_base, set_collection_day
 from dangjian.orgs.models import Org
 from dangjian.portal.workbench import work_list
 from dangjian.reminders.models import Notification
 from dangjian.reminders.params import load_params
-from dangjian.reminders.services import is_told, send_reminders
+from dangjian.reminders.services import is_told, item_key, send_reminders
 
 TODAY = dt.date(2026, 6, 15)
 
@@ -141,6 +144,83 @@ def test_this_months_dues_are_told_once_from_three_days_before_the_collection_da
     assert told() == [dt.date(2026, 6, 15)]
     found = Notification.objects.get(recipient=users["branch_a1"], category="dues", period="2026-06")
     assert found.due == dt.date(2026, 6, 18) and "1名党员本月党费尚未交清" in found.text
+
+
+def _keep(org, rule_id: str, message: Message) -> None:
+    """A failed result of this year as the nightly refresh keeps it (its message as the check words it)."""
+    KeptResult.objects.update_or_create(
+        version=load_ruleset().version,
+        year=2026,
+        org=org,
+        rule_id=rule_id,
+        defaults={
+            "unit_key": org.unit or "",
+            "org_path": org.path,
+            "status": "fail",
+            "missing": [],
+            "evidence": [],
+            "message": message.to_json(),
+            "since": dt.date(2026, 6, 1),
+            "digest": f"{org.pk}-{rule_id}",
+        },
+    )
+
+
+def _training(*deadlines: str) -> Message:
+    gaps = [
+        Message(
+            "%(name)s（%(start)s任职，%(deadline)s前未接受集中培训）", name=n, start="2025-09-01", deadline=d
+        )
+        for n, d in zip(("甲", "乙"), deadlines, strict=False)
+    ]
+    return Message("新任书记未在任职6个月内接受集中培训：%(details)s。", details=Join(gaps))
+
+
+def test_a_kept_results_item_is_told_once_a_week_whatever_day_it_names(users, tree):
+    """A failed result's item is one item while it fails, whatever deadline it names: a term with no start
+    registered names none (检查发现于), then the term end once registered; a new secretary's training names the
+    earliest of its secretaries' deadlines, which moves when the first one's training is recorded. Neither change
+    tells the branch again within the week."""
+    term, training = "ORG-TERM-ON-TIME", "TRAIN-SECRETARY-NEW-6M"
+    _keep(tree.a1, term, Message("未登记本届开始日期（或成立日期），无法判断是否按期换届，请补充。"))
+    _keep(tree.a1, training, _training("2026-03-01", "2026-05-02"))
+
+    def due() -> dict[str, dt.date | None]:
+        items = work_list(users["branch_a1"], on=TODAY).items
+        return {i.rule_id: i.due for i in items if i.rule_id in (term, training)}
+
+    def told() -> dict[str, int]:
+        rows = Notification.objects.filter(recipient=users["branch_a1"], org=tree.a1)
+        return {r: rows.filter(title=load_ruleset().rule(r).title).count() for r in (term, training)}
+
+    assert due() == {term: None, training: dt.date(2026, 3, 1)}
+    send_reminders(on=TODAY)
+    assert told() == {term: 1, training: 1}
+
+    ended = Message("本届任期已于%(end)s届满，尚未换届（%(term)s）。", end="2025-06-30", term=Message("任期"))
+    _keep(tree.a1, term, ended)
+    _keep(tree.a1, training, _training("2026-05-02"))
+    assert due() == {term: dt.date(2025, 6, 30), training: dt.date(2026, 5, 2)}
+    for days in range(1, 7):
+        send_reminders(on=TODAY + dt.timedelta(days=days))
+    assert told() == {term: 1, training: 1}
+    send_reminders(on=TODAY + dt.timedelta(days=7))  # a week later, still failing: told again
+    assert told() == {term: 2, training: 2}
+
+
+def test_the_items_key_holds_its_period_or_a_providers_due_date():
+    """Per missed period, one key each; a provider's item (no rule) is another item when its day changes (the
+    next contact due with a member abroad); a kept result's item of this year is the same whatever its day."""
+    org = OrgLabel(1, "甲一支部", "00000001/")
+    june, july = dt.date(2026, 6, 30), dt.date(2026, 7, 31)
+
+    def key(due, period="", rule_id="", title="事项") -> str:
+        return item_key(WorkItem("meetings", title, org, due, True, "", period, None, None, rule_id))
+
+    assert key(june, "2026-06", "R") != key(july, "2026-07", "R")
+    assert key(june) != key(july)
+    assert key(june, rule_id="R") == key(july, rule_id="R") == key(None, rule_id="R")
+    assert key(june, rule_id="R") != key(june, "2025", rule_id="R")  # last year's result: another item
 
 
 def _item(category: str, due: dt.date, overdue: bool = False) -> WorkItem:
