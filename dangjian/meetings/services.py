@@ -19,7 +19,14 @@ from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
-from dangjian.meetings.choices import TYPES_FOR_ORG, AbsenceReason, MeetingType, OrgLifeReviewDecision
+from dangjian.meetings.choices import (
+    ROSTER_OF_TYPE,
+    TYPES_FOR_ORG,
+    AbsenceReason,
+    MeetingType,
+    OrgLifeReviewDecision,
+    Roster,
+)
 from dangjian.meetings.models import (
     Absence,
     Attachment,
@@ -29,10 +36,11 @@ from dangjian.meetings.models import (
     PlannedMeeting,
     parse_reason,
 )
-from dangjian.meetings.roster import RosterEntry, rosters_for_types
-from dangjian.members.models import Member
+from dangjian.meetings.roster import RosterEntry, is_formal_on, members_in_subtree, rosters_for_types
+from dangjian.members.choices import HistoryField
+from dangjian.members.models import Member, MemberHistory
 from dangjian.orgs.choices import OrgType, chinese_label
-from dangjian.orgs.models import Post
+from dangjian.orgs.models import Org, Post
 
 MEETING_FIELDS = (
     "org",
@@ -466,6 +474,66 @@ def update_meeting(
         )
         _lecturers_changed(lecturer_before, meeting.lecturer_id)
     return meeting
+
+
+@transaction.atomic
+def uncount_member(*, actor, member: Member, note: str) -> list[Meeting]:
+    """Takes `member`, about to be deleted from the roll as entered by mistake (an admission undone, pipeline), out of
+    the 应到/实到 the meetings that counted them keep: those they are ticked absent from, and those saved since they
+    were entered in the registry whose members' roster on the meeting's date has them (`roster.members_in_subtree`).
+    Each type counted from that roster loses them from 应到 (and 应到正式党员 when they were 正式 then), and from
+    实到 unless absent; everything else stays as recorded (saving a record again recomputes it from the registry, as
+    its edit form says before saving). One update event per meeting changed, on its organisation, with `note`. Inside
+    the caller's transaction, which checked its scope, before the member's absences and record are deleted.
+    Returns the meetings changed."""
+    absent = set(member.absences.values_list("meeting_id", flat=True))
+    moves = MemberHistory.objects.filter(member=member, field=HistoryField.ORG)
+    org_ids = {member.org_id} | {
+        pk for pair in moves.values_list("old_org_id", "new_org_id") for pk in pair if pk
+    }
+    paths = {path for org in Org.objects.filter(pk__in=org_ids) for path in org.ancestor_paths()}
+    counted_types = [t for t, roster_kind in ROSTER_OF_TYPE.items() if roster_kind == Roster.MEMBERS]
+    candidates = MeetingKind.objects.filter(
+        org__path__in=paths, date__gte=member.joined_on, type__in=counted_types
+    ).values("meeting_id")
+    meetings = (
+        Meeting.objects.select_for_update(of=("self",))
+        .select_related("org")
+        .filter(Q(pk__in=absent) | Q(pk__in=candidates, updated_at__gte=member.created_at))
+        .order_by("date", "id")
+    )
+    changed = []
+    for meeting in meetings:
+        entry = next(
+            (e for e in members_in_subtree(meeting.org, meeting.date) if e.member_id == member.pk), None
+        )
+        if entry is None and meeting.pk not in absent:
+            continue
+        formal = entry.formal if entry is not None else is_formal_on(member, meeting.date)
+        kinds = [k for k in meeting.kinds.all() if ROSTER_OF_TYPE.get(k.type) == Roster.MEMBERS]
+        if not kinds:
+            continue
+        before = meeting_snapshot(meeting)
+        for kind in kinds:
+            kind.expected = max(kind.expected - 1, 0)
+            kind.expected_formal = max(kind.expected_formal - int(formal), 0)
+            if meeting.pk not in absent:
+                kind.present = max(kind.present - 1, 0)
+                kind.present_formal = max(kind.present_formal - int(formal), 0)
+            kind.present = min(kind.present, kind.expected)
+            kind.present_formal = min(kind.present_formal, kind.expected_formal)
+        MeetingKind.objects.bulk_update(kinds, ["expected", "present", "expected_formal", "present_formal"])
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=meeting,
+            org_path=meeting.org.path,
+            before=before,
+            after=meeting_snapshot(meeting),
+            note=note,
+        )
+        changed.append(meeting)
+    return changed
 
 
 @transaction.atomic

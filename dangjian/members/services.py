@@ -21,6 +21,7 @@ from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
 from dangjian.core.pinyin import name_key
 from dangjian.members.choices import Category, Education, HistoryField, WorkStatus
 from dangjian.members.models import Member, MemberHistory
+from dangjian.members.references import records_about
 from dangjian.orgs.choices import MEMBER_ORG_TYPES, OrgType, chinese_label
 from dangjian.orgs.models import Org, Post, PostTitle
 
@@ -176,10 +177,42 @@ def _clean(
     return merged
 
 
+# --- people on their way to the roll, kept by the apps above ----------------------------------------------------
+
+# An app above `members` through which people join the roll (pipeline: the applicants of its development cases, whom
+# the 支部大会's admission adds as 预备党员) registers from its `AppConfig.ready()` a check, called by `create_member`
+# and `create_members` inside their transaction, once per call, after the numbers are checked against the roll and
+# the organisations against the scope: (actor=, hashes= the keyed hashes of the 身份证号 to be registered,
+# source= the record of that app creating the member, or None) → {hash: why that number may not be registered here}.
+# A number it names is refused with that sentence (on 身份证号), nothing written; its own `source` it leaves out.
+PendingCheck = Callable[..., dict[str, str]]
+_pending_checks: list[PendingCheck] = []
+
+
+def register_pending_check(check: PendingCheck) -> None:
+    if check not in _pending_checks:
+        _pending_checks.append(check)
+
+
+def _pending_refusals(actor, hashes: list[str], source: object | None) -> dict[str, str]:
+    found: dict[str, str] = {}
+    if hashes:
+        for check in _pending_checks:
+            for digest, message in check(actor=actor, hashes=hashes, source=source).items():
+                found.setdefault(digest, message)
+    return found
+
+
 @transaction.atomic
-def create_member(*, actor, data: dict[str, Any]) -> Member:
+def create_member(*, actor, data: dict[str, Any], source: object | None = None) -> Member:
+    """A new member, validated (`_clean`), within the actor's scope, audited. A 身份证号 an app above keeps on its way
+    to the roll (the applicant of a development case not ended) is refused, unless `source` is the record of that
+    app adding them (the case's admission: `register_pending_check`)."""
     clean = _clean(data, None)
     require_org(actor, clean["org"], _("所选组织不在您的管理范围内，未新增党员。"))
+    refusal = _pending_refusals(actor, [clean["id_number_hash"]], source).get(clean["id_number_hash"])
+    if refusal:
+        raise ServiceError(refusal, field="id_number")
     member = Member.objects.create(**clean)
     audit.record(
         actor=actor, action="create", obj=member, org_path=member.org.path, after=member_snapshot(member)
@@ -204,7 +237,8 @@ class MembersRefused(ServiceError):
 def create_members(*, actor, data: list[dict[str, Any]], batch_size: int = 1000) -> list[Member]:
     """New members in bulk, exactly as many `create_member` calls in that order would write them (the same
     checks and messages, one audit event each, in order), with a bounded number of queries: one look-up of
-    the numbers already on the roll, one reading of the actor's scope, the inserts in batches.
+    the numbers already on the roll, one reading of the actor's scope, one call of each pending check (a query),
+    the inserts in batches.
 
     A number registered before, or earlier in `data`, is refused as `create_member` refuses it. If any member
     is refused, nothing is written and `MembersRefused` says which and why."""
@@ -228,6 +262,7 @@ def create_members(*, actor, data: list[dict[str, Any]], batch_size: int = 1000)
     scope = fresh_scope(actor)
     refusals: dict[int, ServiceError] = {}
     cleaned: list[dict[str, Any]] = []
+    indexes: list[int] = []  # of `data`, of each member in `cleaned`
     for index, item in enumerate(data):
         try:
             clean = _clean(item, None, registered=taken.__contains__, hash_of=hash_of)
@@ -240,6 +275,11 @@ def create_members(*, actor, data: list[dict[str, Any]], batch_size: int = 1000)
             clean["id_number_hash"]
         )  # a later row with the same number is refused as already on the roll
         cleaned.append(clean)
+        indexes.append(index)
+    pending = _pending_refusals(actor, [clean["id_number_hash"] for clean in cleaned], None)
+    for index, clean in zip(indexes, cleaned, strict=True):
+        if clean["id_number_hash"] in pending:
+            refusals[index] = ServiceError(pending[clean["id_number_hash"]], field="id_number")
     if refusals:
         raise MembersRefused(refusals)
     members = Member.objects.bulk_create(
@@ -440,12 +480,24 @@ def update_member(
 
 @transaction.atomic
 def delete_member(*, actor, member: Member, note: str = "") -> None:
-    """Deletes a member entered by mistake, with their history; refused while records of other apps keep them.
-    `note`: why, for the audit event, when a service of an app above deletes them (an admission undone)."""
+    """Deletes a member entered by mistake, with what is derived from their entry (their history, the 党费 ledger's
+    snapshot); refused while any record entered about them exists — those of other apps too, whether the database
+    would protect them (a payment, a training) or delete them with the member (a declared 党费 base, a relief, a
+    转接, a 党籍状态变更, a talk …) — naming each kind and how many (`references.records_about`, one query), so that
+    nothing goes silently: they are deleted or corrected first. A login account linked to them is unlinked, and a
+    development case that admitted them keeps its steps (undoing its admission sets it back).
+    `note`: why, for the audit event, when a service of an app above deletes them (an admission undone: it removes
+    their absences from organizational life first, and has refused the undo while other records exist)."""
     current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     require_org(actor, current.org)
     if current.posts.exists():
         raise ServiceError(_("该党员有党内职务记录，不能删除。"))
+    records = records_about(current)
+    if records:
+        raise ServiceError(
+            _("该党员已有以下记录：%(kinds)s，不能删除；确属误录的，请先删除这些记录。")
+            % {"kinds": enumeration(records)}
+        )
     audit.record(
         actor=actor,
         action="delete",
@@ -457,7 +509,7 @@ def delete_member(*, actor, member: Member, note: str = "") -> None:
     current.history.all().delete()
     try:
         current.delete()
-    except ProtectedError as exc:  # records of other apps keep the member (党费, 参训, 谈心谈话 …)
+    except ProtectedError as exc:  # a record entered meanwhile (the check above names them all)
         kinds = sorted({str(o._meta.verbose_name) for o in exc.protected_objects})
         raise ServiceError(
             _("该党员已有以下记录：%(kinds)s，不能删除；确属误录的，请先删除这些记录。")

@@ -24,7 +24,9 @@ from dangjian.accounts.scope import fresh_scope, require_org
 from dangjian.core import audit, idcard
 from dangjian.core.dates import add_months
 from dangjian.core.errors import ServiceError
+from dangjian.core.imports import bulk_filter
 from dangjian.core.pii import lookup_hash, mask_id_number, mask_phone
+from dangjian.meetings.services import uncount_member
 from dangjian.members.choices import Category, MemberStatus
 from dangjian.members.models import Member
 from dangjian.members.services import (
@@ -583,11 +585,13 @@ def admission_refusal(
 
 def _remove_admitted(actor, member: Member, step_name: str, reason: str) -> dict[str, Any]:
     """Removes the 预备党员 the admission added from the roll (`admission_refusal` said nothing stops it), inside
-    `undo_step`'s transaction: their absences from organizational life, each audited on the meeting's organisation
-    (the record's 应到/实到 stay as computed when it was saved; saving it again computes them from the roll), then
+    `undo_step`'s transaction: first from the 应到/实到 of the meetings that counted them
+    (`meetings.services.uncount_member`, each audited on the meeting's organisation; the rest of a record's counts
+    stays as saved), then their absences from organizational life, each audited on the meeting's organisation, then
     the member itself through `members.services.delete_member` (their history with it; a disabled login account
     is unlinked). Returns what the case's update event says of it."""
     note = f"撤销误录的“{step_name}”，{member.name}的预备党员记录随之从党员名册删除，原因：{reason}"
+    uncount_member(actor=actor, member=member, note=note)
     absences = list(member.absences.select_related("meeting__org").order_by("meeting__date", "meeting_id"))
     for absence in absences:
         meeting = absence.meeting
@@ -737,28 +741,21 @@ def correct_applicant(
             changed.append("id_number")
         if not changed:
             return []
-        before = {"name": current.name} if "name" in changed else {}
-        current.name = name
+        identity: dict[str, Any] = {"name": name}
         if card is not None and "id_number" in changed:
-            current.id_number_hash = _check_person_free(
-                card, exclude_pk=current.pk, exclude_member=current.member_id
+            identity.update(
+                id_number=card.number,
+                id_number_hash=_check_person_free(
+                    card, exclude_pk=current.pk, exclude_member=current.member_id
+                ),
+                sex=card.sex,
+                birth_date=card.birth_date,
             )
-            current.id_number, current.sex, current.birth_date = card.number, card.sex, card.birth_date
+            # of age on the application's date
             check_data(
-                wf.steps[0], StepData(), current.applied_on, current
-            )  # of age on the application's date
-        current.save(update_fields=["name", "id_number", "id_number_hash", "sex", "birth_date", "updated_at"])
-        after: dict[str, Any] = {"name": current.name} if "name" in changed else {}
-        after["corrected"] = changed
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=current,
-            org_path=current.org.path,
-            before=before,
-            after=after,
-            note="更正申请人" + "、".join(_CORRECTED_LABELS[f] for f in changed),
-        )
+                wf.steps[0], StepData(), current.applied_on, DevelopmentCase(birth_date=card.birth_date)
+            )
+        _write_identity(actor, current, identity, "更正申请人")
         if current.member_id is not None:
             member_data: dict[str, Any] = {"name": current.name}
             if "id_number" in changed:
@@ -769,6 +766,32 @@ def correct_applicant(
 
 
 _CORRECTED_LABELS = {"name": "姓名", "id_number": "身份证号"}  # the audit note (stored, as recorded)
+# the applicant's identity a case keeps: 姓名, and the 身份证号 with what follows from it
+IDENTITY_COPIED = ("name", "id_number", "id_number_hash", "sex", "birth_date")
+
+
+def _write_identity(actor, case: DevelopmentCase, identity: dict[str, Any], note: str) -> list[str]:
+    """Gives `case` the applicant's `identity` (values of IDENTITY_COPIED: the 姓名, and with a new 身份证号 its keyed
+    hash, 性别 and 出生日期), checked by the caller, saves it and records one update event on the case's branch that
+    names the fields corrected — the 姓名 before and after, never a 身份证号 — with `note` followed by their labels
+    ("更正申请人姓名、身份证号"). Returns those fields (姓名, 身份证号); the caller writes only when there are some."""
+    fields = [f for f in _CORRECTED_LABELS if f in identity and identity[f] != getattr(case, f)]
+    before = {"name": case.name} if "name" in fields else {}
+    for key, value in identity.items():
+        setattr(case, key, value)
+    case.save(update_fields=[*IDENTITY_COPIED, "updated_at"])
+    after: dict[str, Any] = {"name": case.name} if "name" in fields else {}
+    after["corrected"] = fields
+    audit.record(
+        actor=actor,
+        action="update",
+        obj=case,
+        org_path=case.org.path,
+        before=before,
+        after=after,
+        note=note + "、".join(_CORRECTED_LABELS[f] for f in fields),
+    )
+    return fields
 
 
 def follow_member_identity(
@@ -830,22 +853,7 @@ def follow_member_identity(
                     },
                     field="id_number",
                 )
-        before = {"name": case.name} if "name" in fields else {}
-        case.name = member.name
-        case.id_number, case.id_number_hash = member.id_number, member.id_number_hash
-        case.sex, case.birth_date = member.sex, member.birth_date
-        case.save(update_fields=["name", "id_number", "id_number_hash", "sex", "birth_date", "updated_at"])
-        after: dict[str, Any] = {"name": case.name} if "name" in fields else {}
-        after["corrected"] = fields
-        audit.record(
-            actor=actor,
-            action="update",
-            obj=case,
-            org_path=case.org.path,
-            before=before,
-            after=after,
-            note="随党员信息更正申请人" + "、".join(_CORRECTED_LABELS[f] for f in fields),
-        )
+        _write_identity(actor, case, {f: getattr(member, f) for f in IDENTITY_COPIED}, "随党员信息更正申请人")
     return case
 
 
@@ -855,6 +863,7 @@ def _apply_effect(
     if step.effect == "create_member":
         member = create_member(
             actor=actor,
+            source=case,  # the applicant of this case joins the roll through it
             data={
                 "name": case.name,
                 "id_number": case.id_number,
@@ -901,6 +910,51 @@ def _apply_effect(
             )
         case.status = CaseStatus.CANCELLED
         case.closed_on = on
+
+
+def applicants_pending(*, actor, hashes: Iterable[str], source: object | None = None) -> dict[str, str]:
+    """The roll's check of the numbers it is to register (`members.services.register_pending_check`, registered in
+    `PipelineConfig.ready()`): the applicant of a case that has not ended joins the roll through the case — its
+    admission (接收预备党员, the 支部大会's vote) adds them as 预备党员 (`_apply_effect`, `import_case`: the `source`,
+    left out) — never by being entered as a member (the member form, a members file, a 组织关系转入). Each such
+    number maps to the refusal: naming the case's branch and stage when the actor administers that branch, else
+    saying no more than that a case holds it (as `_check_person_free` does: a number outside one's scope is not
+    located). One query; one more for the actor's scope when a number is held."""
+    cases = bulk_filter(DevelopmentCase.objects.active().select_related("org"), "id_number_hash", hashes)
+    if isinstance(source, DevelopmentCase):
+        cases = [c for c in cases if c.pk != source.pk]
+    if not cases:
+        return {}
+    wf = load_workflow()
+    admission = wf.effect_step("create_member")
+    step = admission.name if admission is not None else pgettext("in a sentence", "接收预备党员")
+    scope = fresh_scope(actor) if actor is not None else None
+    found = {}
+    for case in cases:
+        if scope is not None and not scope.covers(case.org):
+            found[case.id_number_hash] = _(
+                "该身份证号已有正在进行的发展党员案例，不能在党员名册中直接新增：其党员记录在该案例登记“%(step)s”时"
+                "添加到党员名册。如有疑问，请联系上级党委管理员核实。"
+            ) % {"step": step}
+            continue
+        values = {"org": case.org.name, "stage": stage_label(wf, case.stage), "step": step}
+        if case.status == CaseStatus.OPEN:
+            found[case.id_number_hash] = (
+                _(
+                    "该身份证号是%(org)s的发展党员案例中的%(stage)s，尚未接收为预备党员，不能在党员名册中直接新增："
+                    "其党员记录在该案例登记“%(step)s”时自动添加到党员名册。请在“发展党员”中办理该案例。"
+                )
+                % values
+            )
+        else:  # admitted, its 预备党员 deleted from the roll since
+            found[case.id_number_hash] = (
+                _(
+                    "该身份证号是%(org)s的发展党员案例中的%(stage)s，其预备党员记录已不在党员名册中，不能在此新增："
+                    "请在该案例页面撤销“%(step)s”后重新登记，党员记录随之添加到党员名册。"
+                )
+                % values
+            )
+    return found
 
 
 def receiving_branch(org: Org) -> Org | None:
@@ -997,6 +1051,14 @@ def _import_approver(actor, case: DevelopmentCase, row: CaseStep, approver: Org,
     return True
 
 
+def _renamed_admitted(name: str) -> str:
+    """Why a file may not rename a case whose 预备党员 is on the roll (`import_case`)."""
+    return _(
+        "该案例的申请人已接收为预备党员，姓名与党员名册中的记录一致（%(name)s），不能通过导入修改。"
+        "如姓名确有错误，请在案例页面“更正姓名/身份证号”，或在“党员信息”中更正，案例与党员名册一并更正。"
+    ) % {"name": name}
+
+
 def import_case(
     *,
     actor,
@@ -1014,8 +1076,11 @@ def import_case(
     flagged `imported`. `approvers`: the approving organisation of steps that record one (审批党组织), any
     organisation (whether it may approve is the rules' judgement); a step recorded without one gets it from a
     later import, a different one is refused. A case at 预备党员 links the member of the registry with that
-    身份证号 (created when absent, 入党日期 = the admission date). Returns ("create" | "update" | "unchanged",
-    case)."""
+    身份证号 (created when absent, 入党日期 = the admission date). A new 姓名 renames a case (audited), but not one
+    whose 预备党员 is on the roll, nor is a member of another 姓名 linked: the case and the roll name one person
+    alike, and the roll's 姓名 is corrected where both are (the case page, `correct_applicant`; the member page,
+    `follow_member_identity`), never by a file that may be older than the correction. Returns ("create" | "update" |
+    "unchanged", case)."""
     wf = workflow or load_workflow()
     approvers = approvers or {}
     for key in approvers:
@@ -1071,13 +1136,17 @@ def import_case(
             case.save()
             audit.record(actor=actor, action="import", obj=case, org_path=org.path, after=case_snapshot(case))
             action = "create"
+            before = case_snapshot(case)
         else:
             if case.org_id != org.pk:
                 raise ServiceError(_("该案例已登记在其他党支部，组织编码不一致。"), field="org")
+            before = case_snapshot(case)  # a new 姓名 is audited with the rest
             if case.name != name:
+                # the 姓名 of an admitted case is the roll's: corrected there, or both on the case page
+                if case.member_id is not None:
+                    raise ServiceError(_renamed_admitted(case.name), field="name")
                 case.name = name
                 action = "update"
-        before = case_snapshot(case)
         existing = {r.key: r for r in case.steps.select_related("approver_org")}
         state = state_of(case, existing.values(), wf)
         ordered = [s for s in wf.steps if s.key in dates]
@@ -1122,6 +1191,7 @@ def import_case(
                 if member is None:
                     member = create_member(
                         actor=actor,
+                        source=case,
                         data={
                             "name": name,
                             "id_number": card.number,
@@ -1136,6 +1206,12 @@ def import_case(
                         _("党员名册中该党员的入党日期为%(date)s，与%(column)s不一致。")
                         % {"date": f"{member.joined_on:%Y-%m-%d}", "column": step.import_column},
                         field=step.key,
+                    )
+                elif member.name != name:  # linked, the case and the roll name one person alike
+                    raise ServiceError(
+                        _("党员名册中该身份证号的党员姓名为“%(name)s”，与所填姓名不一致，请核对。")
+                        % {"name": member.name},
+                        field="name",
                     )
                 case.member = member
                 case.status = CaseStatus.ADMITTED

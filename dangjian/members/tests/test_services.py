@@ -116,8 +116,9 @@ def test_moving_into_a_sibling_branch_needs_scope_over_both(tree, users):
 
 
 def test_deleting_a_member_with_records_elsewhere_is_refused_and_changes_nothing(tree, users):
-    """Payments and training participations protect their member: the refusal names them (it was a server
-    error) and leaves the member, its history and the audit log as they were."""
+    """Payments and training participations protect their member, a declared base would go with them: the refusal
+    names them all with how many (it was a server error) and leaves the member, its history and the audit log as
+    they were."""
     from decimal import Decimal
 
     from dangjian.dues.services import declare_base, record_payment
@@ -158,9 +159,9 @@ def test_deleting_a_member_with_records_elsewhere_is_refused_and_changes_nothing
     events, history = AuditEvent.objects.count(), MemberHistory.objects.filter(member=member).count()
     with pytest.raises(ServiceError) as refused:
         delete_member(actor=users["branch_a1"], member=member)
-    assert (
-        refused.value.message
-        == "该党员已有以下记录：党费缴纳、参训人员，不能删除；确属误录的，请先删除这些记录。"
+    assert refused.value.message == (
+        "该党员已有以下记录：党费缴费基数1条、党费缴纳记录1笔、参加培训记录1条，不能删除；"
+        "确属误录的，请先删除这些记录。"
     )
     assert Member.objects.filter(pk=member.pk).exists()
     assert MemberHistory.objects.filter(member=member).count() == history == 1
