@@ -45,6 +45,10 @@ def many_meetings(tree):
         batch_size=1000,
     )
     with connection.cursor() as cursor:
+        # held until the test's transaction ends: an autovacuum of the tables (other tests' rolled-back rows leave
+        # dead ones) would otherwise overwrite the statistics below with those of its own snapshot, which does not
+        # see these uncommitted rows, and change the plans at random
+        cursor.execute("LOCK TABLE meetings_meeting, orgs_org IN SHARE UPDATE EXCLUSIVE MODE")
         cursor.execute("ANALYZE meetings_meeting")
         cursor.execute("ANALYZE orgs_org")
     return branches
