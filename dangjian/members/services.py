@@ -203,6 +203,19 @@ def _pending_refusals(actor, hashes: list[str], source: object | None) -> dict[s
     return found
 
 
+# An app above `members` that adds members to the roll itself (pipeline: a case's admission adds its 预备党员) registers
+# from its `AppConfig.ready()` a check called by `delete_member` inside its transaction: (actor=, member=, source= the
+# record of that app deleting them, or None) → why the member is not to be deleted on their own (their record is
+# taken off the roll by undoing what added it), or None.
+DeleteCheck = Callable[..., str | None]
+_delete_checks: list[DeleteCheck] = []
+
+
+def register_delete_check(check: DeleteCheck) -> None:
+    if check not in _delete_checks:
+        _delete_checks.append(check)
+
+
 @transaction.atomic
 def create_member(*, actor, data: dict[str, Any], source: object | None = None) -> Member:
     """A new member, validated (`_clean`), within the actor's scope, audited. A 身份证号 an app above keeps on its way
@@ -479,7 +492,7 @@ def update_member(
 
 
 @transaction.atomic
-def delete_member(*, actor, member: Member, note: str = "") -> None:
+def delete_member(*, actor, member: Member, note: str = "", source: object | None = None) -> None:
     """Deletes a member entered by mistake, with what is derived from their entry (their history, the 党费 ledger's
     snapshot); refused while any record entered about them exists — those of other apps too, whether the database
     would protect them (a payment, a training) or delete them with the member (a declared 党费 base, a relief, a
@@ -487,9 +500,16 @@ def delete_member(*, actor, member: Member, note: str = "") -> None:
     nothing goes silently: they are deleted or corrected first. A login account linked to them is unlinked, and a
     development case that admitted them keeps its steps (undoing its admission sets it back).
     `note`: why, for the audit event, when a service of an app above deletes them (an admission undone: it removes
-    their absences from organizational life first, and has refused the undo while other records exist)."""
+    their absences from organizational life first, and has refused the undo while other records exist); `source`:
+    that app's record (the case), which its own check (`register_delete_check`) lets through — a 预备党员 a case's
+    admission added is otherwise removed by undoing that admission, not here (the case would stay admitted, with
+    no member)."""
     current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     require_org(actor, current.org)
+    for check in _delete_checks:
+        refusal = check(actor=actor, member=current, source=source)
+        if refusal:
+            raise ServiceError(refusal)
     if current.posts.exists():
         raise ServiceError(_("该党员有党内职务记录，不能删除。"))
     records = records_about(current)

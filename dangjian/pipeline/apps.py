@@ -9,14 +9,24 @@ class PipelineConfig(AppConfig):
 
     def ready(self) -> None:
         from dangjian.core.audit import register_snapshot_labels
-        from dangjian.members.services import register_identity_follower, register_pending_check
+        from dangjian.members.services import (
+            register_delete_check,
+            register_identity_follower,
+            register_pending_check,
+        )
         from dangjian.pipeline import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
-        from dangjian.pipeline.services import applicants_pending, follow_member_identity
+        from dangjian.pipeline.services import (
+            admitted_member_kept,
+            applicants_pending,
+            follow_member_identity,
+        )
 
         # a member's corrected 姓名/身份证号 corrects the development case that admitted them
         register_identity_follower(follow_member_identity)
         # an applicant of a case not ended joins the roll through its admission, not as a member entered directly
         register_pending_check(applicants_pending)
+        # and leaves it by undoing that admission, not by being deleted on their own page
+        register_delete_check(admitted_member_kept)
 
         # the audit page: a step's snapshot names it, and its key is a code of the workflow file
         register_snapshot_labels(

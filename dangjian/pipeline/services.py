@@ -583,7 +583,9 @@ def admission_refusal(
     return records.refusal(step_name, member.name)
 
 
-def _remove_admitted(actor, member: Member, step_name: str, reason: str) -> dict[str, Any]:
+def _remove_admitted(
+    actor, case: DevelopmentCase, member: Member, step_name: str, reason: str
+) -> dict[str, Any]:
     """Removes the 预备党员 the admission added from the roll (`admission_refusal` said nothing stops it), inside
     `undo_step`'s transaction: first from the 应到/实到 of the meetings that counted them
     (`meetings.services.uncount_member`, each audited on the meeting's organisation; the rest of a record's counts
@@ -611,7 +613,7 @@ def _remove_admitted(actor, member: Member, step_name: str, reason: str) -> dict
         )
     member.absences.all().delete()
     name = member.name
-    delete_member(actor=actor, member=member, note=note)
+    delete_member(actor=actor, member=member, note=note, source=case)
     return {"member": name}  # named: the record is gone
 
 
@@ -668,7 +670,7 @@ def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None =
             refusal = admission_refusal(actor, case, row, name)
             if refusal:
                 raise ServiceError(refusal)
-            removed = _remove_admitted(actor, member, name, reason)
+            removed = _remove_admitted(actor, case, member, name, reason)
             case.member = None
         data = StepData(
             note=row.note,
@@ -910,6 +912,28 @@ def _apply_effect(
             )
         case.status = CaseStatus.CANCELLED
         case.closed_on = on
+
+
+def admitted_member_kept(*, actor, member: Member, source: object | None = None) -> str | None:
+    """The roll's check before a member is deleted (`members.services.register_delete_check`, registered in
+    `PipelineConfig.ready()`): a 预备党员 whom the admission of a case not ended added to the roll is taken off it by
+    undoing that admission on the case's page (`undo_step`: the case set back, the meetings' counts corrected, the
+    record deleted — the `source`, let through), not deleted on their own page, which left the case admitted with
+    no member. A member already on the roll when the admission was recorded (an import linked the case to them) was
+    not added by it and may be deleted as any other. Two queries at most."""
+    case = DevelopmentCase.objects.active().select_related("org").filter(member=member).first()
+    if case is None or (isinstance(source, DevelopmentCase) and source.pk == case.pk):
+        return None
+    admission = load_workflow().effect_step("create_member")
+    if admission is None:
+        return None
+    row = case.steps.filter(key=admission.key).order_by("-recorded_at").first()
+    if row is None or member.created_at < row.recorded_at:
+        return None
+    return _(
+        "%(name)s的预备党员记录是%(org)s的发展党员案例登记“%(step)s”时添加到党员名册的，不能在此删除；"
+        "确属误录的，请在“发展党员”中该案例的页面撤销“%(step)s”，其预备党员记录随之删除。"
+    ) % {"name": member.name, "org": case.org.name, "step": admission.name}
 
 
 def applicants_pending(*, actor, hashes: Iterable[str], source: object | None = None) -> dict[str, str]:

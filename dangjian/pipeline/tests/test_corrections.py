@@ -223,8 +223,13 @@ def test_the_admission_is_undone_with_its_member(case, formal, users):
     )
     case.refresh_from_db()
     assert case.member.joined_on == dates["admission_vote"] + dt.timedelta(days=1)
-    # the member deleted from the roll first: the undo sets the case back alone
-    delete_member(actor=users["branch_a1"], member=case.member)
+    # the 预备党员 it added is not deleted on their own page: the admission is undone instead
+    with pytest.raises(ServiceError) as kept:
+        delete_member(actor=users["branch_a1"], member=case.member)
+    assert "请在“发展党员”中该案例的页面撤销“支部大会讨论接收预备党员”" in kept.value.message
+    assert Member.objects.filter(pk=case.member_id).exists()
+    # a member deleted from the roll before that was refused (older data): the undo sets the case back alone
+    Member.objects.filter(pk=case.member_id).delete()
     undo_step(actor=users["branch_a1"], step=case.steps.get(key="admission_vote"), reason=REASON)
     case.refresh_from_db()
     assert (case.stage, case.status, case.member_id) == ("candidate", "open", None)

@@ -130,10 +130,46 @@ def test_the_admission_adds_its_applicant(case, formal):
     assert case.member is not None and case.member.id_number == person_id()
 
 
+def test_the_member_page_does_not_delete_a_probationary_member_the_admission_added(
+    client, case, formal, users
+):
+    """Deleting them there left the case admitted with no member: the page says to undo the admission, which sets
+    the case back and takes them off the roll; nothing changes."""
+    advance(case, "admission_vote", plan(case.applied_on), contacts=formal[:1], sponsors=formal[1:])
+    case.refresh_from_db()
+    member = case.member
+    client.force_login(users["branch_a1"])
+    before = counts()
+    response = client.post(reverse("members:delete", args=[member.pk]))
+    assert response.url == reverse("members:detail", args=[member.pk])
+    assert counts() == before  # nothing written, no audit event
+    assert (
+        f"王申请的预备党员记录是甲一支部的发展党员案例登记“{ADMISSION}”时添加到党员名册的，不能在此删除；"
+        f"确属误录的，请在“发展党员”中该案例的页面撤销“{ADMISSION}”，其预备党员记录随之删除。"
+    ) in client.get(response.url).content.decode()
+    case.refresh_from_db()
+    assert case.member_id == member.pk
+    # the way it names: the undo removes the record and sets the case back
+    undo_step(actor=users["branch_a1"], step=case.steps.get(key="admission_vote"), reason=REASON)
+    assert not Member.objects.filter(pk=member.pk).exists()
+
+
+def test_a_member_on_the_roll_before_the_admission_may_still_be_deleted_on_their_page(
+    case, tree, formal, users
+):
+    """A case an import linked to a member already on the roll did not add them (entered before its admission was
+    recorded): the case page sends a mistaken entry to the member page first, which deletes them."""
+    member = create_member(actor=None, data=member_data(tree.a1, person_id(seq=31), name="赵已在册"))
+    advance(case, "admission_vote", plan(case.applied_on), contacts=formal[:1], sponsors=formal[1:])
+    DevelopmentCase.objects.filter(pk=case.pk).update(member=member)  # as an import links it
+    delete_member(actor=users["branch_a1"], member=member)
+    assert not Member.objects.filter(pk=member.pk).exists()
+
+
 def test_an_admitted_case_whose_member_left_the_roll_says_to_undo_the_admission(case, tree, formal, users):
     advance(case, "admission_vote", plan(case.applied_on), contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
-    delete_member(actor=users["branch_a1"], member=case.member)
+    Member.objects.filter(pk=case.member_id).delete()  # older data: deleted before the member page refused it
     with pytest.raises(ServiceError) as refused:
         create_member(actor=users["branch_a1"], data=member_data(tree.a1, person_id()))
     assert refused.value.message == (
