@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
@@ -497,7 +498,8 @@ def delete_member(*, actor, member: Member, note: str = "", source: object | Non
     snapshot); refused while any record entered about them exists — those of other apps too, whether the database
     would protect them (a payment, a training) or delete them with the member (a declared 党费 base, a relief, a
     转接, a 党籍状态变更, a talk …) — naming each kind and how many (`references.records_about`, one query), so that
-    nothing goes silently: they are deleted or corrected first. A login account linked to them is unlinked, and a
+    nothing goes silently: they are deleted or corrected first. A login account linked to them is unlinked once
+    disabled (an enabled one refuses the deletion, as it refuses undoing an admission), and a
     development case that admitted them keeps its steps (undoing its admission sets it back).
     `note`: why, for the audit event, when a service of an app above deletes them (an admission undone: it removes
     their absences from organizational life first, and has refused the undo while other records exist); `source`:
@@ -512,6 +514,9 @@ def delete_member(*, actor, member: Member, note: str = "", source: object | Non
             raise ServiceError(refusal)
     if current.posts.exists():
         raise ServiceError(_("该党员有党内职务记录，不能删除。"))
+    if get_user_model().objects.filter(member=current, is_active=True).exists():
+        # unlinked, it would hold the 党员 role with no member behind it
+        raise ServiceError(_("该党员的登录账号仍在启用，不能删除：请先由系统管理员停用该账号。"))
     records = records_about(current)
     if records:
         raise ServiceError(

@@ -106,3 +106,24 @@ def test_records_about_is_one_query_and_leaves_out_the_derived(tree, make_member
     assert len(queries.captured_queries) == 1
     _base(member)
     assert records_about(member) == ["党费缴费基数1条"]
+
+
+def test_an_enabled_login_account_refuses_the_deletion_and_a_disabled_one_is_unlinked(
+    tree, users, make_member
+):
+    """Unlinked, an enabled account would keep the 党员 role with no member behind it: the 系统管理员 disables it
+    first (as undoing an admission asks)."""
+    from dangjian.accounts.models import User
+
+    member = make_member(tree.a1, name="误录乙")
+    account = User.objects.create_user("wulu_yi", password="x", member=member)
+    with pytest.raises(ServiceError) as refused:
+        delete_member(actor=users["branch_a1"], member=member)
+    assert refused.value.message == "该党员的登录账号仍在启用，不能删除：请先由系统管理员停用该账号。"
+    assert Member.objects.filter(pk=member.pk).exists()
+    account.refresh_from_db()
+    assert account.member_id == member.pk
+    User.objects.filter(pk=account.pk).update(is_active=False)
+    delete_member(actor=users["branch_a1"], member=member)
+    account.refresh_from_db()
+    assert not Member.objects.filter(pk=member.pk).exists() and account.member_id is None
