@@ -101,10 +101,19 @@ class RosterRow:
     absent: bool = False
     reason_kind: str = ""
     reason: str = ""
+    # the sub-organisation's name as the roster shows it under the meeting's organisation: "第一党小组" for
+    # "办公室党支部第一党小组" (the whole name on hover; as the 党费收缴表 names it)
+    org_label: str = ""
 
     @property
     def type_labels(self) -> list[str]:
         return [SHORT_LABELS[t] for t in self.types]
+
+
+def name_within(name: str, parent: str) -> str:
+    """`name` without the leading name of the organisation it sits under ("第一党小组" for "办公室党支部第一党小组"
+    under "办公室党支部"); the whole name when it does not begin with it."""
+    return name[len(parent) :] if parent and name.startswith(parent) and len(name) > len(parent) else name
 
 
 @dataclass
@@ -257,6 +266,7 @@ def roster_view(
                 name=e.name,
                 formal=e.formal,
                 org_name=org_names.get(e.org_id, ""),
+                org_label=name_within(org_names.get(e.org_id, ""), org.name),
                 types=member_types[e.member_id],
                 absent=e.member_id in absent,
                 reason_kind=reasons.get(e.member_id, ("", ""))[0] if e.member_id in absent else "",

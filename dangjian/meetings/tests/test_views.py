@@ -1016,3 +1016,31 @@ def test_a_lecture_without_its_lecturer_is_kept_with_a_warning(client, users, br
         reverse("meetings:create"), post_data(tree.a1, types=["assembly"], topic="大会"), follow=True
     )
     assert warning not in [str(m) for m in assistant.context["messages"]]
+
+
+def test_the_roster_names_a_group_under_its_branch_without_the_branchs_name(client, users, tree, make_member):
+    """A 党小组 named after its branch ("甲一支部第二党小组") reads 第二党小组 on the branch's roster, as on the 党费收缴表
+    (the whole name on hover): on a phone the branch's name repeated on every line of the roster."""
+    from dangjian.orgs.services import create_org
+
+    group = create_org(
+        actor=None,
+        data={
+            "code": "A1G2",
+            "name": f"{tree.a1.name}第二党小组",
+            "type": "xiaozu",
+            "parent": tree.a1,
+            "unit": "甲委",
+        },
+    )
+    make_member(group, name="小组成员")
+    client.force_login(users["branch_a1"])
+    response = client.get(
+        reverse("meetings:roster"), {"org": tree.a1.pk, "date": D.isoformat(), "types": ["assembly"]}
+    )
+    (row,) = [r for r in response.context["roster"].rows if r.name == "小组成员"]
+    assert (row.org_name, row.org_label) == (f"{tree.a1.name}第二党小组", "第二党小组")
+    assert (
+        f'<span class="dj-roster-org" title="{tree.a1.name}第二党小组">第二党小组</span>'
+        in response.content.decode()
+    )
