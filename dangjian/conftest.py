@@ -128,6 +128,14 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture
+def today() -> dt.date:
+    """The day a test runs on, read once when it starts: the test and its fixtures derive their dates and years from
+    it, never from a day read when the module was imported (a session that crosses midnight then compared two
+    days). `dt.date.today()`, as the code under test reads it, in the site's time zone (set above)."""
+    return dt.date.today()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Tests create many logins; the production hasher (Argon2id, tens of ms each) would add up over thousands of them."""
@@ -348,10 +356,11 @@ UNFINISHED = Path(__file__).resolve().parent.parent / os.environ.get(
 )
 
 
-# Many test modules read "today" once, at import (`TODAY = dt.date.today()`), and the code under test reads it again
-# when it runs: a session that crosses the site's midnight compares two different days (a CI run that began at 23:45
-# failed 27 tests that way). In CI a session does not start in the last MIDNIGHT_MARGIN before midnight: it waits
-# for the new day instead, saying so. Outside CI it starts at once (a developer's single test rarely spans midnight).
+# A test reads "today" when it runs (the `today` fixture; no module reads it at import any more, which
+# core/tests/test_no_clock_at_import.py checks: a CI run that began at 23:45 failed 27 tests that way), but data built
+# once for a module (the permission matrix's world) still carries the day it was built, and the code under test reads
+# the day again. In CI a session does not start in the last MIDNIGHT_MARGIN before midnight: it waits for the new day
+# instead, saying so. Outside CI it starts at once (a developer's single test rarely spans midnight).
 MIDNIGHT_MARGIN = dt.timedelta(minutes=int(os.environ.get("DANGJIAN_TEST_MIDNIGHT_MARGIN", "30")))
 
 

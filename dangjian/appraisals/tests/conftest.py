@@ -51,9 +51,8 @@ def party(tree, make_member, make_user):
 
 
 @pytest.fixture
-def campaign(party):
+def campaign(party, today):
     """This year's 述职评议 of 甲委, opened today, with 甲一 and 甲二 as subjects."""
-    today = dt.date.today()
     c = services.create_campaign(actor=party.admin, owner=party.owner, year=today.year, opened_on=today)
     services.add_subjects(actor=party.admin, campaign=c, orgs=[party.tree.a1, party.tree.a2])
     return c

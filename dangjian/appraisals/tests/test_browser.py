@@ -4,7 +4,6 @@ the results show each secretary's distribution and 综合 score (headless Chromi
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 
@@ -13,7 +12,6 @@ import pytest
 from dangjian.appraisals.models import Campaign, Participation, Tally
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TODAY = dt.date.today()
 SHOTS = os.environ.get("DANGJIAN_SCREENSHOTS")  # a directory: the pages are saved there to be looked at
 
 
@@ -22,7 +20,7 @@ def shot(page, name: str) -> None:
         page.screenshot(path=os.path.join(SHOTS, f"appraisals-{name}.png"), full_page=True)
 
 
-def test_a_dangwei_runs_an_appraisal_from_opening_to_results(live_server, browser_page, party, login):
+def test_a_dangwei_runs_an_appraisal_from_opening_to_results(live_server, browser_page, party, login, today):
     page = browser_page
     base = live_server.url
     page.on("dialog", lambda dialog: dialog.accept())  # 进入下一阶段 and 提交测评票 ask first
@@ -34,7 +32,7 @@ def test_a_dangwei_runs_an_appraisal_from_opening_to_results(live_server, browse
     page.wait_for_url(re.compile(r"/appraisals/new/"))
     page.get_by_role("button", name="开始").click()
     page.wait_for_selector(".alert-success")
-    c = Campaign.objects.get(owner=party.owner, year=TODAY.year)
+    c = Campaign.objects.get(owner=party.owner, year=today.year)
     page.get_by_test_id("add-subjects").click()
     page.get_by_label(re.compile("甲一支部")).check()
     page.get_by_label(re.compile("甲二支部")).check()

@@ -3,7 +3,6 @@ and xlsx — the figures only once closed and above the threshold."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from io import StringIO
 
@@ -18,7 +17,6 @@ from dangjian.appraisals.tests.conftest import ballot_of, to_voting
 from dangjian.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def run(*args) -> str:
@@ -27,11 +25,11 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_status_json(party, campaign):
+def test_status_json(party, campaign, today):
     c = to_voting(campaign, party.admin)
     services.cast_vote(actor=party.accounts[party.zhao.pk], campaign=c, ratings=ballot_of(c, party.zhao))
     with CaptureQueriesContext(connection) as queries:
-        items = json.loads(run("status", "--year", str(TODAY.year), "--format", "json"))
+        items = json.loads(run("status", "--year", str(today.year), "--format", "json"))
     assert len(queries) <= 4
     assert items == [
         {
@@ -39,11 +37,11 @@ def test_status_json(party, campaign):
             "org": "A",
             "name": "甲委机关党委",
             "title": c.title,
-            "year": TODAY.year,
+            "year": today.year,
             "report_year": c.report_year,
             "state": "voting",
-            "opened_on": TODAY.isoformat(),
-            "voting_from": TODAY.isoformat(),
+            "opened_on": today.isoformat(),
+            "voting_from": today.isoformat(),
             "voting_to": None,
             "closed_on": None,
             "subjects": 2,
@@ -54,8 +52,8 @@ def test_status_json(party, campaign):
             "paper_ballots": 0,
         }
     ]
-    assert json.loads(run("status", "--year", str(TODAY.year), "--org", "B", "--format", "json")) == []
-    table = run("status", "--year", str(TODAY.year))
+    assert json.loads(run("status", "--year", str(today.year), "--org", "B", "--format", "json")) == []
+    table = run("status", "--year", str(today.year))
     assert "述职书记" in table.splitlines()[0] and "测评" in table
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from io import StringIO
 
@@ -11,7 +10,6 @@ import pytest
 from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def run(*args) -> str:
@@ -20,11 +18,11 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_the_status_table_names_the_organisation_and_the_state(campaign):
-    lines = run("status", "--year", str(TODAY.year)).splitlines()
+def test_the_status_table_names_the_organisation_and_the_state(campaign, today):
+    lines = run("status", "--year", str(today.year)).splitlines()
     assert lines[0].split()[:3] == ["组织", "述职评议", "状态"]
     row = next(line for line in lines if campaign.title in line)
     assert row.split()[:3] == ["甲委机关党委（A）", campaign.title, "准备"]
     assert "draft" not in row
-    (item,) = json.loads(run("status", "--year", str(TODAY.year), "--format", "json"))
+    (item,) = json.loads(run("status", "--year", str(today.year), "--format", "json"))
     assert (item["org"], item["name"], item["state"]) == ("A", "甲委机关党委", "draft")

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from types import SimpleNamespace
 
@@ -13,8 +12,6 @@ from dangjian.appraisals import selectors, services
 from dangjian.appraisals.params import load_params, round2
 from dangjian.appraisals.selectors import ItemFigures, score
 from dangjian.appraisals.tests.conftest import ballot_of, to_voting
-
-TODAY = dt.date.today()
 
 
 def figures(weight: str, good=0, fairly_good=0, average=0, poor=0, name="项"):
@@ -101,10 +98,9 @@ def test_five_ballots_show_each_secretary(party, campaign, django_assert_max_num
 
 
 @pytest.mark.django_db
-def test_the_summary_workbook_has_the_day_of_the_report_and_a_width_for_every_column(party, campaign):
+def test_the_summary_workbook_has_the_day_of_the_report_and_a_width_for_every_column(party, campaign, today):
     """Review finding: 24 columns with widths for A and B only (long headers like "履行第一责任人职责·较好"
     unreadable) and no 述职日期. Every column now has a width fitting its header, and the day is there."""
-    import datetime as dt
     import io
 
     from openpyxl import load_workbook
@@ -119,7 +115,7 @@ def test_the_summary_workbook_has_the_day_of_the_report_and_a_width_for_every_co
         items=[("综合评价", "2"), ("履行第一责任人职责", "1"), ("抓基层党建工作成效", "1")],
     )
     a1 = campaign.subjects.get(org=party.tree.a1)
-    services.record_reported(actor=party.admin, subject=a1, reported_on=dt.date.today())
+    services.record_reported(actor=party.admin, subject=a1, reported_on=today)
     c = to_voting(campaign, party.admin)
     c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     tables, _n = summary_tables(c)
@@ -128,7 +124,7 @@ def test_the_summary_workbook_has_the_day_of_the_report_and_a_width_for_every_co
     header = next(r for r in rows if r[0] == "组织")
     assert header[:3] == ("组织", "书记", "述职日期") and len(header) == 3 + 3 * 5 + 2
     zhao = next(r for r in rows if r[0] == "甲一支部")
-    assert zhao[2].date() == dt.date.today()
+    assert zhao[2].date() == today
     for n, title in enumerate(header, start=1):
         width = sheet.column_dimensions[get_column_letter(n)].width
         assert width and width >= min(2 * len(title), 24), (title, width)

@@ -15,7 +15,6 @@ from dangjian.appraisals.tests.conftest import ballot_of, state, to_voting
 from dangjian.core.errors import OutOfScope, ServiceError
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def refused(call, match: str = ""):
@@ -33,37 +32,37 @@ def test_the_report_year_defaults_to_last_year_in_the_first_quarter(opened, expe
     assert services.default_report_year(dt.date(*opened)) == expected
 
 
-def test_a_campaign_copies_the_default_items(party):
-    c = services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+def test_a_campaign_copies_the_default_items(party, today):
+    c = services.create_campaign(actor=party.admin, owner=party.owner, year=today.year, opened_on=today)
     assert [(i.name, i.weight, i.overall) for i in c.items.all()] == [("综合评价", Decimal("1.00"), True)]
     assert c.state == "draft" and c.roles == ["committee"]
-    report_year = services.default_report_year(TODAY)
+    report_year = services.default_report_year(today)
     assert c.report_year == report_year and c.title == f"甲委机关党委{report_year}年度书记抓党建述职评议"
 
 
-def test_only_the_gongwei_or_a_dangwei_holds_one_and_only_in_scope(party):
+def test_only_the_gongwei_or_a_dangwei_holds_one_and_only_in_scope(party, today):
     refused(
         lambda: services.create_campaign(
-            actor=party.a1, owner=party.tree.a1, year=TODAY.year, opened_on=TODAY
+            actor=party.a1, owner=party.tree.a1, year=today.year, opened_on=today
         ),
         "述职评议由工委或机关党委组织",
     )
     before = state()
     with pytest.raises(OutOfScope):
-        services.create_campaign(actor=party.foreign, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+        services.create_campaign(actor=party.foreign, owner=party.owner, year=today.year, opened_on=today)
     assert state() == before
-    services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    services.create_campaign(actor=party.admin, owner=party.owner, year=today.year, opened_on=today)
     refused(
         lambda: services.create_campaign(
-            actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY
+            actor=party.admin, owner=party.owner, year=today.year, opened_on=today
         ),
         "已开展",
     )
 
 
-def test_subjects_are_the_owners_branches_with_a_secretary(party, make_member):
+def test_subjects_are_the_owners_branches_with_a_secretary(party, make_member, today):
     tree = party.tree
-    c = services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+    c = services.create_campaign(actor=party.admin, owner=party.owner, year=today.year, opened_on=today)
     # another 党委's branch, the 党委 itself and a 党小组 are refused
     refused(lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.b1]), "只能由其所属")
     refused(
@@ -78,14 +77,14 @@ def test_subjects_are_the_owners_branches_with_a_secretary(party, make_member):
     # a branch without a secretary: refused by name, nothing added
     from dangjian.orgs.models import Post
 
-    Post.objects.filter(org=tree.a2).update(ended_on=TODAY - dt.timedelta(days=1))
+    Post.objects.filter(org=tree.a2).update(ended_on=today - dt.timedelta(days=1))
     refused(
         lambda: services.add_subjects(actor=party.admin, campaign=c, orgs=[tree.a2]),
         "甲二支部在.*没有在任书记",
     )
 
 
-def test_the_gongwei_takes_the_dangzu_and_dangwei(party, make_member):
+def test_the_gongwei_takes_the_dangzu_and_dangwei(party, make_member, today):
     from dangjian.orgs.services import create_post
 
     tree = party.tree
@@ -94,7 +93,7 @@ def test_the_gongwei_takes_the_dangzu_and_dangwei(party, make_member):
         create_post(
             actor=None, data={"member": m, "org": org, "title": "shuji", "started_on": dt.date(2020, 1, 1)}
         )
-    c = services.create_campaign(actor=party.gongwei, owner=tree.gw, year=TODAY.year, opened_on=TODAY)
+    c = services.create_campaign(actor=party.gongwei, owner=tree.gw, year=today.year, opened_on=today)
     refused(
         lambda: services.add_subjects(actor=party.gongwei, campaign=c, orgs=[tree.a1]), "不能选择：甲一支部"
     )
@@ -102,19 +101,19 @@ def test_the_gongwei_takes_the_dangzu_and_dangwei(party, make_member):
     assert [s.secretary.name for s in done] == ["党组书记", "党委书记"]
 
 
-def test_states_move_forward_only_and_a_repeat_is_refused(party, campaign):
+def test_states_move_forward_only_and_a_repeat_is_refused(party, campaign, today):
     c = services.advance(actor=party.admin, campaign=campaign, expected="draft")
     assert c.state == "reporting"
     refused(lambda: services.advance(actor=party.admin, campaign=c, expected="draft"), "请刷新页面")
     c = services.advance(actor=party.admin, campaign=c)
-    assert c.state == "voting" and c.voting_from == TODAY
+    assert c.state == "voting" and c.voting_from == today
     c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
-    assert c.state == "closed" and c.closed_on == TODAY
+    assert c.state == "closed" and c.closed_on == today
     refused(lambda: services.advance(actor=party.admin, campaign=c), "已结束")
 
 
-def test_a_campaign_without_subjects_does_not_move(party):
-    c = services.create_campaign(actor=party.admin, owner=party.owner, year=TODAY.year, opened_on=TODAY)
+def test_a_campaign_without_subjects_does_not_move(party, today):
+    c = services.create_campaign(actor=party.admin, owner=party.owner, year=today.year, opened_on=today)
     refused(lambda: services.advance(actor=party.admin, campaign=c), "请先添加述职的组织")
 
 
@@ -248,7 +247,7 @@ def test_paper_tallies_are_bounded_by_the_ballots(party, campaign):
     assert c.paper_ballots == 3
 
 
-def test_a_report_upload_checks_type_and_size(party, campaign):
+def test_a_report_upload_checks_type_and_size(party, campaign, today):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     s = campaign.subjects.get(org=party.tree.a1)
@@ -271,7 +270,7 @@ def test_a_report_upload_checks_type_and_size(party, campaign):
     done = services.upload_report(
         actor=party.a1, subject=s, upload=SimpleUploadedFile("述职报告.pdf", b"%PDF-1.4 x")
     )
-    assert done.report_name == "述职报告.pdf" and done.report_uploaded_on == TODAY
+    assert done.report_name == "述职报告.pdf" and done.report_uploaded_on == today
     assert done.report.read() == b"%PDF-1.4 x"
     done.report.close()
     done.report.delete(save=False)
@@ -290,19 +289,19 @@ def test_a_report_is_refused_above_20_mb(party, campaign, monkeypatch):
     )
 
 
-def test_the_reported_day(party, campaign):
+def test_the_reported_day(party, campaign, today):
     s = campaign.subjects.get(org=party.tree.a1)
     refused(
         lambda: services.record_reported(
-            actor=party.admin, subject=s, reported_on=TODAY + dt.timedelta(days=1)
+            actor=party.admin, subject=s, reported_on=today + dt.timedelta(days=1)
         ),
         "不晚于今天",
     )
     before = state()
     with pytest.raises(OutOfScope):  # the branch's own administrator uploads, the owner records the day
-        services.record_reported(actor=party.a1, subject=s, reported_on=TODAY)
+        services.record_reported(actor=party.a1, subject=s, reported_on=today)
     assert state() == before
-    assert services.record_reported(actor=party.admin, subject=s, reported_on=TODAY).reported_on == TODAY
+    assert services.record_reported(actor=party.admin, subject=s, reported_on=today).reported_on == today
 
 
 def test_a_subject_is_removed_by_the_owner_before_the_voting_with_its_report(
@@ -338,7 +337,7 @@ def test_a_subject_stays_once_the_voting_opened(party, campaign):
     refused(lambda: services.remove_subject(actor=party.admin, subject=s), "不能进行此项操作")
 
 
-def test_closing_with_a_secretary_short_of_a_day_or_report_needs_confirming(party, campaign):
+def test_closing_with_a_secretary_short_of_a_day_or_report_needs_confirming(party, campaign, today):
     """Review finding: a campaign was closed while secretaries had no 述职日期 or report, and the report could no
     longer be uploaded. Now the closing names them and is refused without the explicit confirmation."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -346,7 +345,7 @@ def test_closing_with_a_secretary_short_of_a_day_or_report_needs_confirming(part
     c = to_voting(campaign, party.admin)
     a1 = c.subjects.get(org=party.tree.a1)
     services.upload_report(actor=party.a1, subject=a1, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
-    services.record_reported(actor=party.admin, subject=a1, reported_on=TODAY)
+    services.record_reported(actor=party.admin, subject=a1, reported_on=today)
     refused(
         lambda: services.advance(actor=party.admin, campaign=c),
         "未登记述职日期：钱书记（甲二支部）；未上传述职报告：钱书记（甲二支部）.*请勾选“仍然结束”",
@@ -355,31 +354,31 @@ def test_closing_with_a_secretary_short_of_a_day_or_report_needs_confirming(part
     assert c.state == "closed"
 
 
-def test_a_complete_campaign_closes_without_confirming(party, campaign):
+def test_a_complete_campaign_closes_without_confirming(party, campaign, today):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     c = to_voting(campaign, party.admin)
     for s in c.subjects.all():
         services.upload_report(actor=party.admin, subject=s, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
-        services.record_reported(actor=party.admin, subject=s, reported_on=TODAY)
+        services.record_reported(actor=party.admin, subject=s, reported_on=today)
     assert services.advance(actor=party.admin, campaign=c).state == "closed"
 
 
-def test_a_missing_report_and_day_are_added_after_the_closing_but_nothing_replaced(party, campaign):
+def test_a_missing_report_and_day_are_added_after_the_closing_but_nothing_replaced(party, campaign, today):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     c = to_voting(campaign, party.admin)
     a1 = c.subjects.get(org=party.tree.a1)
     services.upload_report(actor=party.a1, subject=a1, upload=SimpleUploadedFile("r.pdf", b"%PDF-1.4"))
-    services.record_reported(actor=party.admin, subject=a1, reported_on=TODAY)
+    services.record_reported(actor=party.admin, subject=a1, reported_on=today)
     c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
     tallies = list(Tally.objects.filter(campaign=c).order_by("pk").values_list("online", "paper"))
     a2 = c.subjects.get(org=party.tree.a2)
     done = services.upload_report(
         actor=party.a2, subject=a2, upload=SimpleUploadedFile("补传.pdf", b"%PDF-1.4 late")
     )
-    assert done.report_name == "补传.pdf" and done.report_uploaded_on == TODAY
-    assert services.record_reported(actor=party.admin, subject=a2, reported_on=TODAY).reported_on == TODAY
+    assert done.report_name == "补传.pdf" and done.report_uploaded_on == today
+    assert services.record_reported(actor=party.admin, subject=a2, reported_on=today).reported_on == today
     refused(
         lambda: services.upload_report(
             actor=party.a1, subject=a1, upload=SimpleUploadedFile("r2.pdf", b"%PDF-1.4")
@@ -387,7 +386,7 @@ def test_a_missing_report_and_day_are_added_after_the_closing_but_nothing_replac
         "已上传的述职报告不能再替换",
     )
     refused(
-        lambda: services.record_reported(actor=party.admin, subject=a1, reported_on=TODAY),
+        lambda: services.record_reported(actor=party.admin, subject=a1, reported_on=today),
         "已登记的述职日期不能再修改",
     )
     refused(

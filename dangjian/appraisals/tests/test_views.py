@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 import pytest
@@ -16,7 +15,6 @@ from openpyxl import load_workbook
 from dangjian.appraisals.models import Campaign, Participation, Subject, Tally
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def client_of(user) -> Client:
@@ -29,14 +27,14 @@ def ballot_post(c, member, choice="good") -> dict:
     return {f"r-{s.pk}-{i.pk}": choice for s in c.subjects.exclude(secretary=member) for i in c.items.all()}
 
 
-def test_a_dangwei_runs_a_campaign_through_its_pages(party):
+def test_a_dangwei_runs_a_campaign_through_its_pages(party, today):
     admin = client_of(party.admin)
     assert "开展述职评议" in admin.get(reverse("appraisals:index")).content.decode()
     response = admin.post(
         reverse("appraisals:new"),
-        {"owner": party.owner.pk, "year": TODAY.year, "opened_on": TODAY.isoformat()},
+        {"owner": party.owner.pk, "year": today.year, "opened_on": today.isoformat()},
     )
-    c = Campaign.objects.get(owner=party.owner, year=TODAY.year)
+    c = Campaign.objects.get(owner=party.owner, year=today.year)
     assert response.status_code == 302 and response["Location"] == reverse("appraisals:detail", args=[c.pk])
     page = admin.get(reverse("appraisals:subjects", args=[c.pk])).content.decode()
     assert "书记：赵书记" in page and "书记：钱书记" in page and "乙一支部" not in page

@@ -1,7 +1,6 @@
 """The facts of a large scope loaded by two threads (compliance.facts._load_all): the same facts as one thread,
 the helper on its own connection and only where that is safe, failures raised, shared reads computed once."""
 
-import datetime as dt
 import threading
 import time
 from io import StringIO
@@ -14,8 +13,6 @@ from dangjian.compliance import facts as facts_module
 from dangjian.compliance.evaluator import evaluate
 from dangjian.compliance.facts import EXTRA_FACTS, Provider
 from dangjian.orgs.models import Org
-
-TODAY = dt.date.today()
 
 
 @pytest.fixture
@@ -191,7 +188,7 @@ def test_one_thread_for_a_small_scope(tree):
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_two_threads_evaluate_a_large_scope_as_one_does(monkeypatch, settings):
+def test_two_threads_evaluate_a_large_scope_as_one_does(monkeypatch, settings, today):
     call_command("seed", "--scale", "small", "--seed", "1", stdout=StringIO())
     monkeypatch.setattr(facts_module, "SMALL_SCOPE", 0)  # every scope read through a subquery, as a city's
     threads: dict[str, str] = {}
@@ -221,14 +218,14 @@ def test_two_threads_evaluate_a_large_scope_as_one_does(monkeypatch, settings):
 
     settings.FACT_THREADS = 1
     both_in_a_job = threading.Barrier(1)  # one thread: nothing to wait for
-    alone = evaluate(Org.objects.all(), year=TODAY.year, as_of=TODAY).to_json()
+    alone = evaluate(Org.objects.all(), year=today.year, as_of=today).to_json()
     assert set(threads.values()) == {threading.current_thread().name}
 
     threads.clear()
     both_in_a_job = threading.Barrier(2)
     settings.FACT_THREADS = 2
     assert connection.vendor == "postgresql" and not connection.in_atomic_block
-    together = evaluate(Org.objects.all(), year=TODAY.year, as_of=TODAY).to_json()
+    together = evaluate(Org.objects.all(), year=today.year, as_of=today).to_json()
     assert "facts-1" in threads.values() and threading.current_thread().name in threads.values()
     assert len(together["results"]) > 500
     assert together == alone

@@ -27,11 +27,10 @@ from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_post
 from dangjian.talks.models import Talk
 
-TODAY = dt.date.today()
-
 
 def fresh(orgs=None):
-    evaluation = evaluate(orgs or Org.objects.all(), year=TODAY.year, as_of=TODAY)
+    today = dt.date.today()  # as the refresh under test reads it
+    evaluation = evaluate(orgs or Org.objects.all(), year=today.year, as_of=today)
     return sorted(
         (r.org.id, r.rule.id, r.status, tuple(r.missing), tuple(r.evidence), r.message)
         for r in evaluation.results
@@ -41,9 +40,10 @@ def fresh(orgs=None):
 def stored(orgs=None):
     orgs = orgs or Org.objects.all()
     ruleset = load_ruleset()
-    meta = kept.kept_meta(orgs, year=TODAY.year, ruleset=ruleset)
+    year = dt.date.today().year  # as the refresh under test reads it
+    meta = kept.kept_meta(orgs, year=year, ruleset=ruleset)
     assert meta is not None
-    evaluation = kept.kept_evaluation(orgs, year=TODAY.year, ruleset=ruleset, meta=meta)
+    evaluation = kept.kept_evaluation(orgs, year=year, ruleset=ruleset, meta=meta)
     return sorted(
         (r.org.id, r.rule.id, r.status, tuple(r.missing), tuple(r.evidence), r.message)
         for r in evaluation.results
@@ -51,7 +51,7 @@ def stored(orgs=None):
 
 
 @pytest.fixture
-def secretary(tree, make_member):
+def secretary(tree, make_member, today):
     """A1 with a 书记 and two more members, appointed at the start of last year."""
     people = [make_member(tree.a1, name=n) for n in ("书记甲", "委员乙", "党员丙")]
     create_post(
@@ -60,7 +60,7 @@ def secretary(tree, make_member):
             "member": people[0],
             "org": tree.a1,
             "title": "shuji",
-            "started_on": dt.date(TODAY.year - 1, 1, 1),
+            "started_on": dt.date(today.year - 1, 1, 1),
         },
     )
     return people
@@ -78,7 +78,7 @@ def test_refresh_keeps_what_a_fresh_evaluation_gives(tree, secretary):
 
 
 def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
-    tree, secretary, django_capture_on_commit_callbacks, monkeypatch
+    tree, secretary, django_capture_on_commit_callbacks, monkeypatch, today
 ):
     kept.refresh()
     kept._pending().clear()  # the fixtures' writes share the test's transaction: only the meeting's count
@@ -86,17 +86,17 @@ def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
     real = kept.refresh
     monkeypatch.setattr(kept, "refresh", lambda orgs=None, **kw: refreshed.append(orgs) or real(orgs, **kw))
     rule = "MTG-ORG-LIFE-ANNUAL"
-    before = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year)
+    before = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=today.year)
     assert before.status in ("pending", "fail")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         meeting = create_meeting(
-            actor=None, data={"org": tree.a1, "date": TODAY, "topic": "年度组织生活会"}, types=["org_life"]
+            actor=None, data={"org": tree.a1, "date": today, "topic": "年度组织生活会"}, types=["org_life"]
         )
     assert callbacks  # nothing is refreshed before the transaction commits
     assert len(refreshed) == 1  # one refresh for the transaction, not one per audit event
     assert {o.code for o in refreshed[0]} == {"GW", "A", "A1"}  # A1's path (its 书记 holds a post there only)
-    after = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year)
-    assert (after.status, after.evidence, after.since) == ("pass", [["meeting", meeting.pk]], TODAY)
+    after = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=today.year)
+    assert (after.status, after.evidence, after.since) == ("pass", [["meeting", meeting.pk]], today)
     history = list(
         ResultChange.objects.filter(org=tree.a1, rule_id=rule).values_list("old_status", "new_status")
     )
@@ -104,12 +104,12 @@ def test_a_meeting_recorded_refreshes_after_commit_and_keeps_the_history(
     assert stored() == fresh()
     with django_capture_on_commit_callbacks(execute=True):
         delete_meeting(actor=None, meeting=meeting)
-    assert KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year).status == before.status
+    assert KeptResult.objects.get(org=tree.a1, rule_id=rule, year=today.year).status == before.status
     assert stored() == fresh()
 
 
 def test_the_writes_queued_behind_a_refresh_are_refreshed_together(
-    tree, secretary, django_capture_on_commit_callbacks, monkeypatch
+    tree, secretary, django_capture_on_commit_callbacks, monkeypatch, today
 ):
     """With the task worker busy (the tasks only queued), two writes' paths wait; the first task refreshes both
     branches' organisations in one pass and the second finds nothing left."""
@@ -121,7 +121,7 @@ def test_the_writes_queued_behind_a_refresh_are_refreshed_together(
     for org in (tree.a1, tree.b1):
         with django_capture_on_commit_callbacks(execute=True):
             create_meeting(
-                actor=None, data={"org": org, "date": TODAY, "topic": "组织生活会"}, types=["org_life"]
+                actor=None, data={"org": org, "date": today, "topic": "组织生活会"}, types=["org_life"]
             )
     assert len(queued) == 2
     assert sorted(PendingRefresh.objects.values_list("path", flat=True)) == sorted(
@@ -150,7 +150,7 @@ def test_a_failed_refresh_leaves_its_paths_waiting(tree, secretary, monkeypatch)
 
 
 def test_a_lecture_refreshes_the_organisation_where_its_lecturer_holds_a_post(
-    tree, secretary, make_member, django_capture_on_commit_callbacks
+    tree, secretary, make_member, django_capture_on_commit_callbacks, today
 ):
     """The 甲委党组's 书记 is a member of 甲二支部 and lectures in 甲一支部: neither branch is on the 党组's path,
     yet its LECTURE-SECRETARY-ANNUAL is kept right, and again when the lecturer is changed."""
@@ -162,62 +162,64 @@ def test_a_lecture_refreshes_the_organisation_where_its_lecturer_holds_a_post(
             "member": leader,
             "org": tree.a_dz,
             "title": "shuji",
-            "started_on": dt.date(TODAY.year - 1, 1, 1),
+            "started_on": dt.date(today.year - 1, 1, 1),
         },
     )
     kept.refresh()
     rule = "LECTURE-SECRETARY-ANNUAL"
-    before = KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=TODAY.year).status
+    before = KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=today.year).status
     assert before != "pass"
     with django_capture_on_commit_callbacks(execute=True):
         meeting = create_meeting(
             actor=None,
-            data={"org": tree.a1, "date": TODAY, "topic": "党组书记讲党课", "lecturer": leader},
+            data={"org": tree.a1, "date": today, "topic": "党组书记讲党课", "lecturer": leader},
             types=["lecture"],
         )
-    assert KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=TODAY.year).status == "pass"
+    assert KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=today.year).status == "pass"
     assert stored() == fresh()
     with django_capture_on_commit_callbacks(execute=True):
         update_meeting(actor=None, meeting=meeting, data={"lecturer": other})
-    assert KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=TODAY.year).status == before
+    assert KeptResult.objects.get(org=tree.a_dz, rule_id=rule, year=today.year).status == before
     assert stored() == fresh()
 
 
-def test_a_refused_write_refreshes_nothing(tree, secretary, users, django_capture_on_commit_callbacks):
+def test_a_refused_write_refreshes_nothing(tree, secretary, users, django_capture_on_commit_callbacks, today):
     from dangjian.core.errors import OutOfScope
 
     kept.refresh()
     with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(OutOfScope):
         create_meeting(
             actor=users["branch_a2"],
-            data={"org": tree.a1, "date": TODAY, "topic": "越权"},
+            data={"org": tree.a1, "date": today, "topic": "越权"},
             types=["org_life"],
         )
     assert callbacks == []
     assert not Meeting.objects.exists()
 
 
-def test_a_member_moved_to_another_unit_refreshes_both(tree, secretary, django_capture_on_commit_callbacks):
+def test_a_member_moved_to_another_unit_refreshes_both(
+    tree, secretary, django_capture_on_commit_callbacks, today
+):
     kept.refresh()
     with django_capture_on_commit_callbacks(execute=True):
-        update_member(actor=None, member=secretary[2], data={"org": tree.b1}, effective_on=TODAY)
+        update_member(actor=None, member=secretary[2], data={"org": tree.b1}, effective_on=today)
     assert stored() == fresh()
 
 
-def test_the_refresh_command_reports_and_keeps_the_todo(tree, secretary):
+def test_the_refresh_command_reports_and_keeps_the_todo(tree, secretary, today):
     out = StringIO()
     call_command("compliance", "refresh", stdout=out)
     n = KeptResult.objects.count()
-    assert f"个组织 {TODAY.year} 年的 {n} 条检查结果" in out.getvalue()
+    assert f"个组织 {today.year} 年的 {n} 条检查结果" in out.getvalue()
     assert KeptTodo.objects.filter(org=tree.a1).exists()
 
 
-def test_the_refresh_command_refuses_a_future_year(tree):
+def test_the_refresh_command_refuses_a_future_year(tree, today):
     with pytest.raises(Exception, match="不能晚于今年"):
-        call_command("compliance", "refresh", "--year", str(TODAY.year + 1))
+        call_command("compliance", "refresh", "--year", str(today.year + 1))
 
 
-def test_overview_reads_kept_results_and_says_when(client, users, tree, secretary):
+def test_overview_reads_kept_results_and_says_when(client, users, tree, secretary, today):
     client.force_login(users["gongwei"])
     live = client.get(reverse("compliance:overview"))
     assert live.context["kept"] is None and "现场评估" in live.content.decode()
@@ -226,7 +228,7 @@ def test_overview_reads_kept_results_and_says_when(client, users, tree, secretar
     assert response.context["kept"] is not None
     assert "结果更新于" in response.content.decode()
     assert response.context["board"].overall.evaluated == live.context["board"].overall.evaluated
-    asked = client.get(reverse("compliance:overview"), {"as_of": TODAY.isoformat()})
+    asked = client.get(reverse("compliance:overview"), {"as_of": today.isoformat()})
     assert asked.context["kept"] is None  # an explicit date evaluates live
 
 
@@ -240,30 +242,30 @@ def test_org_page_reads_kept_results(client, users, tree, secretary):
 
 
 def test_org_page_shows_since_when_and_the_changes_of_status(
-    client, users, tree, secretary, django_capture_on_commit_callbacks
+    client, users, tree, secretary, django_capture_on_commit_callbacks, today
 ):
     rule = "MTG-ORG-LIFE-ANNUAL"
-    earlier = TODAY - dt.timedelta(days=3) if TODAY.day > 3 else TODAY
+    earlier = today - dt.timedelta(days=3) if today.day > 3 else today
     kept.refresh(on=earlier)
-    before = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=TODAY.year).status
+    before = KeptResult.objects.get(org=tree.a1, rule_id=rule, year=today.year).status
     with django_capture_on_commit_callbacks(execute=True):
         create_meeting(
-            actor=None, data={"org": tree.a1, "date": TODAY, "topic": "年度组织生活会"}, types=["org_life"]
+            actor=None, data={"org": tree.a1, "date": today, "topic": "年度组织生活会"}, types=["org_life"]
         )
     client.force_login(users["branch_a1"])
     response = client.get(reverse("compliance:org", args=[tree.a1.pk]), {"show": "all"})  # it now passes
     item = next(i for i in response.context["items"] if i.rule.id == rule)
     assert item.history is not None
-    assert item.history.since == TODAY
+    assert item.history.since == today
     assert [(c.old_status, c.new_status, c.as_of) for c in item.history.changes] == [
         ("", before, earlier),
-        (before, "pass", TODAY),
+        (before, "pass", today),
     ]
     body = response.content.decode()
-    assert f"该结果自 {TODAY:%Y-%m-%d} 起保持" in body
+    assert f"该结果自 {today:%Y-%m-%d} 起保持" in body
     assert "共变化 2 次" in body and "首次评估：" in body
     # evaluated live (an explicit date), there is no kept history to show
-    live = client.get(reverse("compliance:org", args=[tree.a1.pk]), {"as_of": TODAY.isoformat()})
+    live = client.get(reverse("compliance:org", args=[tree.a1.pk]), {"as_of": today.isoformat()})
     assert all(i.history is None for i in live.context["items"])
     assert 'data-testid="history"' not in live.content.decode()
 
@@ -284,15 +286,15 @@ def test_kept_overview_queries_do_not_grow_with_the_organisations(client, users,
     assert count() == few
 
 
-def test_talk_evidence_is_not_looked_up_as_a_meeting(client, users, tree, make_member):
+def test_talk_evidence_is_not_looked_up_as_a_meeting(client, users, tree, make_member, today):
     """A talk whose id equals another 党委's meeting id: the branch sees its talk, never that meeting."""
     other = make_member(tree.b1, name="乙一党员")
     foreign = create_meeting(
-        actor=None, data={"org": tree.b1, "date": TODAY, "topic": "乙一绝密议题"}, types=["committee"]
+        actor=None, data={"org": tree.b1, "date": today, "topic": "乙一绝密议题"}, types=["committee"]
     )
     people = [make_member(tree.a1, name=n) for n in ("谈话甲", "谈话乙")]
     assert not Talk.objects.filter(pk=foreign.pk).exists()
-    talk = Talk.objects.create(pk=foreign.pk, org=tree.a1, date=TODAY)
+    talk = Talk.objects.create(pk=foreign.pk, org=tree.a1, date=today)
     talk.participants.set(people)
     assert other.org_id == tree.b1.pk
     kept.refresh()
@@ -302,7 +304,7 @@ def test_talk_evidence_is_not_looked_up_as_a_meeting(client, users, tree, make_m
     assert "乙一绝密议题" not in html and "乙一支部" not in html
 
 
-def test_evidence_outside_the_viewers_scope_shows_only_its_date(client, users, tree, make_member):
+def test_evidence_outside_the_viewers_scope_shows_only_its_date(client, users, tree, make_member, today):
     """A 党组 secretary's lecture in a branch the viewer cannot see: its date, no topic, no organisation."""
     secretary = make_member(tree.a2, name="党组书记")
     create_post(
@@ -311,7 +313,7 @@ def test_evidence_outside_the_viewers_scope_shows_only_its_date(client, users, t
     )
     create_meeting(
         actor=None,
-        data={"org": tree.a2, "date": TODAY, "topic": "甲二专题党课", "lecturer": secretary},
+        data={"org": tree.a2, "date": today, "topic": "甲二专题党课", "lecturer": secretary},
         types=["lecture"],
     )
     meeting = Meeting.objects.get(topic="甲二专题党课")
@@ -322,7 +324,7 @@ def test_evidence_outside_the_viewers_scope_shows_only_its_date(client, users, t
     assert (seen.visible, seen.text) == (True, "甲二专题党课")
 
 
-def test_payment_refreshes_the_branch(tree, secretary, django_capture_on_commit_callbacks):
+def test_payment_refreshes_the_branch(tree, secretary, django_capture_on_commit_callbacks, today):
     from dangjian.dues.services import declare_base, record_payment
 
     kept.refresh()
@@ -330,17 +332,17 @@ def test_payment_refreshes_the_branch(tree, secretary, django_capture_on_commit_
         declare_base(
             actor=None,
             member=secretary[0],
-            year=TODAY.year,
+            year=today.year,
             category="active",
             monthly_base=Decimal("5000.00"),
-            effective_month=dt.date(TODAY.year, 1, 1),
+            effective_month=dt.date(today.year, 1, 1),
         )
         record_payment(
             actor=None,
             member=secretary[0],
-            months=f"{TODAY.year}-01",
+            months=f"{today.year}-01",
             amount=Decimal("50.00"),
-            paid_on=dt.date(TODAY.year, 1, 10) if TODAY.month > 1 else TODAY,
+            paid_on=dt.date(today.year, 1, 10) if today.month > 1 else today,
             method="cash",
         )
     assert stored() == fresh()
@@ -348,7 +350,7 @@ def test_payment_refreshes_the_branch(tree, secretary, django_capture_on_commit_
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_database_backend_a_write_queues_the_refresh_for_the_worker(
-    settings, tree, secretary, django_capture_on_commit_callbacks
+    settings, tree, secretary, django_capture_on_commit_callbacks, today
 ):
     """Production: the write only queues the refresh; `dangjian worker` runs it."""
     from django_tasks_db.models import DBTaskResult
@@ -359,7 +361,7 @@ def test_with_the_database_backend_a_write_queues_the_refresh_for_the_worker(
     rule = "MTG-ORG-LIFE-ANNUAL"
     before = KeptResult.objects.get(org=tree.a1, rule_id=rule).status
     create_meeting(
-        actor=None, data={"org": tree.a1, "date": TODAY, "topic": "组织生活会"}, types=["org_life"]
+        actor=None, data={"org": tree.a1, "date": today, "topic": "组织生活会"}, types=["org_life"]
     )
     assert KeptResult.objects.get(org=tree.a1, rule_id=rule).status == before  # not yet
     assert list(DBTaskResult.objects.values_list("status", flat=True)) == ["READY"]
@@ -412,7 +414,7 @@ def test_a_full_refresh_is_split_into_parts_of_whole_subtrees_balanced_by_size(t
 
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
-def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, monkeypatch):
+def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, monkeypatch, today):
     """On PostgreSQL a full refresh runs in forked processes, one part of the 单位 each; what it keeps is what a
     refresh in one process keeps, and what is kept for an organisation no longer evaluated goes."""
     from django.utils import timezone
@@ -427,16 +429,16 @@ def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, m
     # something kept for the 工委 (no rule applies to it): a full refresh removes it
     KeptStamp.objects.create(
         version=ruleset.version,
-        year=TODAY.year,
+        year=today.year,
         org=tree.gw,
         unit_key="@",
         org_path=tree.gw.path,
-        as_of=TODAY,
+        as_of=today,
         evaluated_at=timezone.now(),
     )
     KeptTally.objects.create(
         version=ruleset.version,
-        year=TODAY.year,
+        year=today.year,
         unit_key="@",
         rule_id=ruleset.rules[0].id,
         status="fail",
@@ -444,14 +446,14 @@ def test_a_full_refresh_in_parts_keeps_what_one_process_keeps(tree, secretary, m
     )
     KeptResult.objects.create(
         version=ruleset.version,
-        year=TODAY.year,
+        year=today.year,
         org=tree.gw,
         rule_id=ruleset.rules[0].id,
         unit_key="@",
         org_path=tree.gw.path,
         status="fail",
         message="",
-        since=TODAY,
+        since=today,
         digest="x",
     )
     parts = []

@@ -29,7 +29,6 @@ from dangjian.pipeline.models import DevelopmentCase
 from dangjian.pipeline.services import StepData, open_case, record_step
 from dangjian.training.services import add_participants, create_training
 
-TODAY = dt.date.today()
 OPS = ("meeting", "meeting", "delete_meeting", "post", "delete_post", "move", "pay", "train", "case", "step")
 WRITES = st.lists(st.tuples(st.sampled_from(OPS), st.integers(0, 10_000)), min_size=1, max_size=5)
 
@@ -43,7 +42,7 @@ def kept_todos() -> list[tuple]:
 
 
 def live_todos() -> list[tuple]:
-    return _todo_key(todo(Org.objects.all(), on=TODAY))
+    return _todo_key(todo(Org.objects.all(), on=dt.date.today()))  # as the refresh under test reads it
 
 
 class _Undo(Exception):
@@ -64,12 +63,12 @@ def people(tree, make_member):
     ]
 
 
-def day(n: int) -> dt.date:
-    start = dt.date(TODAY.year, 1, 1)
-    return start + dt.timedelta(days=n % ((TODAY - start).days + 1))
+def day(n: int, today: dt.date) -> dt.date:
+    start = dt.date(today.year, 1, 1)
+    return start + dt.timedelta(days=n % ((today - start).days + 1))
 
 
-def apply(op: str, n: int, tree) -> None:
+def apply(op: str, n: int, tree, today: dt.date) -> None:
     orgs = [tree.a1, tree.a1g1, tree.a2, tree.b1, tree.a_dz]
     members = list(Member.objects.order_by("pk"))
     member = members[n % len(members)]
@@ -80,7 +79,7 @@ def apply(op: str, n: int, tree) -> None:
         lecturer = member if kind == "lecture" else None
         create_meeting(
             actor=None,
-            data={"org": org, "date": day(n), "topic": f"活动{n}", "lecturer": lecturer},
+            data={"org": org, "date": day(n, today), "topic": f"活动{n}", "lecturer": lecturer},
             types=[kind],
         )
     elif op == "delete_meeting":
@@ -92,7 +91,12 @@ def apply(op: str, n: int, tree) -> None:
         org = tree.a_dz if n % 5 == 0 else member.org
         create_post(
             actor=None,
-            data={"member": member, "org": org, "title": titles[n % len(titles)], "started_on": day(n)},
+            data={
+                "member": member,
+                "org": org,
+                "title": titles[n % len(titles)],
+                "started_on": day(n, today),
+            },
         )
     elif op == "delete_post":
         posts = list(Post.objects.order_by("pk"))
@@ -100,9 +104,11 @@ def apply(op: str, n: int, tree) -> None:
             delete_post(actor=None, post=posts[n % len(posts)])
     elif op == "move":
         targets = [tree.a1, tree.a1g1, tree.a2, tree.b1]
-        update_member(actor=None, member=member, data={"org": targets[n % len(targets)]}, effective_on=day(n))
+        update_member(
+            actor=None, member=member, data={"org": targets[n % len(targets)]}, effective_on=day(n, today)
+        )
     elif op == "train":
-        ended_on = day(n) + dt.timedelta(days=4)  # five days: up to 40 学时
+        ended_on = day(n, today) + dt.timedelta(days=4)  # five days: up to 40 学时
         training = create_training(
             actor=None,
             data={
@@ -110,38 +116,42 @@ def apply(op: str, n: int, tree) -> None:
                 "organiser": "市级机关工作党委",
                 "level": "county_rotation",
                 "org": member.org,
-                "started_on": day(n),
+                "started_on": day(n, today),
                 "ended_on": ended_on,
                 "hours": Decimal(8 + n % 30),
             },
         )
         # completed once over; a training still running has its participant 未完成
-        add_participants(actor=None, training=training, members=[member], completed=ended_on <= TODAY)
+        add_participants(actor=None, training=training, members=[member], completed=ended_on <= today)
     elif op == "case":
         open_case(
-            actor=None, org=orgs[n % 4], name=f"申请人{n}", id_number=unique_id_number(), applied_on=day(n)
+            actor=None,
+            org=orgs[n % 4],
+            name=f"申请人{n}",
+            id_number=unique_id_number(),
+            applied_on=day(n, today),
         )
     elif op == "step":
         cases = list(DevelopmentCase.objects.order_by("pk"))
         if cases:
             case = cases[n % len(cases)]
-            record_step(actor=None, case=case, key="talk", on=day(n), data=StepData(contacts=[member]))
+            record_step(actor=None, case=case, key="talk", on=day(n, today), data=StepData(contacts=[member]))
     elif op == "pay":
         declare_base(
             actor=None,
             member=member,
-            year=TODAY.year,
+            year=today.year,
             category="active",
             monthly_base=Decimal("4000.00"),
-            effective_month=dt.date(TODAY.year, 1, 1),
+            effective_month=dt.date(today.year, 1, 1),
         )
-        month = 1 + n % TODAY.month
+        month = 1 + n % today.month
         record_payment(
             actor=None,
             member=member,
-            months=f"{TODAY.year}-{month:02d}",
+            months=f"{today.year}-{month:02d}",
             amount=Decimal("40.00"),
-            paid_on=max(dt.date(TODAY.year, month, 1), dt.date(TODAY.year, 1, 1)),
+            paid_on=max(dt.date(today.year, month, 1), dt.date(today.year, 1, 1)),
             method="cash",
         )
 
@@ -153,7 +163,7 @@ def apply(op: str, n: int, tree) -> None:
 )
 @given(writes=WRITES)
 def test_kept_results_equal_a_fresh_evaluation_after_every_write(
-    tree, people, django_capture_on_commit_callbacks, writes
+    tree, people, django_capture_on_commit_callbacks, writes, today
 ):
     try:
         with transaction.atomic():  # each example starts from the fixtures' data
@@ -161,7 +171,7 @@ def test_kept_results_equal_a_fresh_evaluation_after_every_write(
             for op, n in writes:
                 try:
                     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-                        apply(op, n, tree)
+                        apply(op, n, tree, today)
                 except ServiceError:
                     pass  # a refused write changes nothing: the kept results must still be fresh
                 assert stored() == fresh(), (op, n)

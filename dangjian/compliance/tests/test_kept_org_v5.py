@@ -7,16 +7,16 @@ import datetime as dt
 
 from dangjian.compliance import kept
 from dangjian.compliance.models import KeptResult
-from dangjian.compliance.tests.test_kept import TODAY, fresh, stored
+from dangjian.compliance.tests.test_kept import fresh, stored
 from dangjian.elections.services import record_election, record_term_adjustment
 from dangjian.elections.tests.conftest import cands
 from dangjian.members.services import update_member
 from dangjian.orgs.services import create_post, update_org
 
-Y = TODAY.year
 
+def test_kept_results_follow_the_writes(tree, make_member, django_capture_on_commit_callbacks, today):
+    Y = today.year
 
-def test_kept_results_follow_the_writes(tree, make_member, django_capture_on_commit_callbacks):
     def write(fn, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             value = fn(*args, **kwargs)

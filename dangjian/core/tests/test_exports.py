@@ -25,12 +25,10 @@ EVIL_MEMBER = '=HYPERLINK("http://x","点我")'
 EVIL_ORG = "=1+2"
 EVIL_CODE = "=A9"
 EVIL_POSITION = "@SUM(1+1)*cmd|' /C calc'!A0"
-TODAY = dt.date.today()
-MONTH = f"{TODAY:%Y-%m}"
 
 
 @pytest.fixture
-def evil(tree, make_member):
+def evil(tree, make_member, today):
     """A branch named like a formula under 甲委, with a member named like one; a post held by that member."""
     branch = create_org(
         actor=None,
@@ -48,7 +46,7 @@ def evil(tree, make_member):
         actor=None,
         data={"member": member, "org": branch, "title": "shuji", "started_on": dt.date(2024, 3, 1)},
     )
-    year = TODAY.year - 1
+    year = today.year - 1
     declare_base(
         actor=None,
         member=member,
@@ -74,24 +72,28 @@ def assert_no_formula(content: bytes, *texts: str) -> None:
         assert all(c.data_type == "s" for c in matching)
 
 
-# (url name, query, the texts the file must carry intact)
+# (url name, query, the texts the file must carry intact); in a query, "A9" stands for the evil branch's id and
+# "{year}", "{month}" for the year and month of the day the test runs
 WEB_EXPORTS = [
     ("members:export", {}, (EVIL_MEMBER, EVIL_POSITION)),
     ("orgs:export", {}, (EVIL_ORG, EVIL_CODE)),
     ("orgs:post_export", {}, (EVIL_CODE,)),
-    ("compliance:export", {"year": str(TODAY.year)}, (EVIL_ORG,)),
-    ("dues:export", {"month": MONTH, "org": "A9"}, (EVIL_MEMBER, EVIL_ORG)),
+    ("compliance:export", {"year": "{year}"}, (EVIL_ORG,)),
+    ("dues:export", {"month": "{month}", "org": "A9"}, (EVIL_MEMBER, EVIL_ORG)),
 ]
 
 
-def _query(query: dict, evil) -> dict:
-    return {k: (evil["branch"].pk if v == "A9" else v) for k, v in query.items()}
+def _query(today, query: dict, evil) -> dict:
+    return {
+        k: (evil["branch"].pk if v == "A9" else v.format(year=today.year, month=f"{today:%Y-%m}"))
+        for k, v in query.items()
+    }
 
 
 @pytest.mark.parametrize(("name", "query", "texts"), WEB_EXPORTS)
-def test_web_exports_write_formula_like_text_as_text(client, users, evil, name, query, texts):
+def test_web_exports_write_formula_like_text_as_text(client, users, evil, name, query, texts, today):
     client.force_login(users["gongwei"])
-    response = client.get(reverse(name), _query(query, evil))
+    response = client.get(reverse(name), _query(today, query, evil))
     assert response.status_code == 200
     assert_no_formula(response.content, *texts)
 
@@ -108,13 +110,14 @@ def test_import_templates_have_no_formula(client, users, kind):
 
 @pytest.mark.parametrize(
     ("args", "texts"),
-    [
-        (["dues", "ledger", "--month", f"{TODAY.year - 1}-01"], (EVIL_MEMBER,)),
-        (["dues", "arrears", "--as-of", TODAY.isoformat()], (EVIL_MEMBER,)),
-        (["compliance", "--year", str(TODAY.year)], (EVIL_ORG,)),
+    [  # "{year}", "{last_year}", "{today}": of the day the test runs
+        (["dues", "ledger", "--month", "{last_year}-01"], (EVIL_MEMBER,)),
+        (["dues", "arrears", "--as-of", "{today}"], (EVIL_MEMBER,)),
+        (["compliance", "--year", "{year}"], (EVIL_ORG,)),
     ],
 )
-def test_command_exports_write_formula_like_text_as_text(evil, tmp_path, args, texts):
+def test_command_exports_write_formula_like_text_as_text(evil, tmp_path, args, texts, today):
+    args = [a.format(year=today.year, last_year=today.year - 1, today=today.isoformat()) for a in args]
     target = tmp_path / "out.xlsx"
     call_command(
         *args, "--format", "xlsx", "--output", str(target), stdout=io.StringIO(), stderr=io.StringIO()
@@ -236,9 +239,9 @@ def test_exports_decide_member_by_member(client, settings, tree, make_user, make
 
 
 @pytest.mark.parametrize(("name", "query", "texts"), WEB_EXPORTS)
-def test_every_web_export_is_audited_without_personal_data(client, users, evil, name, query, texts):
+def test_every_web_export_is_audited_without_personal_data(client, users, evil, name, query, texts, today):
     client.force_login(users["gongwei"])
-    response = client.get(reverse(name), _query(query, evil))
+    response = client.get(reverse(name), _query(today, query, evil))
     assert response.status_code == 200
     event = AuditEvent.objects.get(action="export")
     assert event.actor == users["gongwei"]
@@ -283,7 +286,7 @@ def _import_file(rows: list[list]) -> io.BytesIO:
 MEMBER_IMPORT_HEADER = ["姓名", "身份证号", "人员类别", "入党日期", "转正日期", "所在组织编码"]
 
 
-def _request(client, users, evil, case: str, settings, tmp_path):
+def _request(today, client, users, evil, case: str, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     member = evil["member"]
     gongwei, own = users["gongwei"], users["member_a1"]
@@ -318,7 +321,7 @@ def _request(client, users, evil, case: str, settings, tmp_path):
     name, query, _texts = (
         next(e for e in WEB_EXPORTS if e[0] == case) if case.endswith("export") else (case, {}, ())
     )
-    return client.get(reverse(name), _query(query, evil))
+    return client.get(reverse(name), _query(today, query, evil))
 
 
 NO_STORE_CASES = [
@@ -345,8 +348,8 @@ NO_STORE_CASES = [
 
 
 @pytest.mark.parametrize("case", NO_STORE_CASES)
-def test_pages_with_personal_data_are_never_stored(client, users, evil, settings, tmp_path, case):
-    response = _request(client, users, evil, case, settings, tmp_path)
+def test_pages_with_personal_data_are_never_stored(client, users, evil, settings, tmp_path, case, today):
+    response = _request(today, client, users, evil, case, settings, tmp_path)
     assert response.status_code in (200, 400), response.status_code
     directives = {d.strip() for d in response.get("Cache-Control", "").split(",")}
     assert {"no-store", "private"} <= directives

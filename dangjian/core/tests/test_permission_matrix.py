@@ -46,9 +46,6 @@ from dangjian.core.tests.permission_matrix import (
 
 pytestmark = pytest.mark.django_db  # every test: the module's world lives in the test database
 
-TODAY = dt.date.today()
-MONTH = TODAY.replace(day=1)
-
 
 def add_months(day: dt.date, n: int) -> dt.date:
     index = day.year * 12 + day.month - 1 + n
@@ -307,6 +304,12 @@ class World:
     users: dict[str, Any] = field(default_factory=dict)
     clients: dict[str, Client] = field(default_factory=dict)
     secrets: dict[str, list[Secret]] = field(default_factory=dict)  # persona → what it must not see
+    # the day the world is built: its records and the rows' dates are counted from it
+    today: dt.date = field(default_factory=dt.date.today)
+
+    @property
+    def month(self) -> dt.date:
+        return self.today.replace(day=1)
 
     def hidden_from(self, persona: str, name: str) -> list[Secret]:
         """What `persona` must not see on the page `name` (its secrets less that page's allowances)."""
@@ -339,7 +342,7 @@ def _build(world: World) -> None:
                 "unit": "甲委" if code.startswith("MXA") else "乙委",
             },
         )
-    joined = dt.date(2010, TODAY.month, 1)  # 政治生日 this month: the birthday pages list them
+    joined = dt.date(2010, world.today.month, 1)  # 政治生日 this month: the birthday pages list them
     for key, name, org in PEOPLE:
         p[key] = create_member(
             actor=None,
@@ -361,7 +364,7 @@ def _build(world: World) -> None:
             org=o[org],
             name=name,
             id_number=unique_id_number(),
-            applied_on=TODAY - dt.timedelta(days=30),
+            applied_on=world.today - dt.timedelta(days=30),
         )
     # an imported 预备党员 whose approval was recorded without the approving organisation
     _action, world.cases["approved"] = import_case(
@@ -371,7 +374,7 @@ def _build(world: World) -> None:
         id_number=unique_id_number(),
         stage="probationary",
         dates={
-            key: TODAY - dt.timedelta(days=days)
+            key: world.today - dt.timedelta(days=days)
             for key, days in (
                 ("application", 700),
                 ("talk", 690),
@@ -395,7 +398,7 @@ def _build(world: World) -> None:
 
     world.obj["meeting"] = create_meeting(
         actor=None,
-        data={"org": o["A1"], "date": TODAY - dt.timedelta(days=10), "topic": "甲一党员大会"},
+        data={"org": o["A1"], "date": world.today - dt.timedelta(days=10), "topic": "甲一党员大会"},
         types=["assembly"],
         absentees={p["lost"].pk: "失联"},
         attachments=[SimpleUploadedFile("minutes.pdf", _pdf("meeting minutes"), "application/pdf")],
@@ -404,14 +407,14 @@ def _build(world: World) -> None:
     world.obj["plan"] = plan_meeting(
         actor=None,
         org=o["A1"],
-        date=TODAY + dt.timedelta(days=7),
+        date=world.today + dt.timedelta(days=7),
         types=["theme_day"],
         topic="甲一计划主题党日",
     )
     for org in ("A2", "B1"):
         create_meeting(
             actor=None,
-            data={"org": o[org], "date": TODAY - dt.timedelta(days=12), "topic": f"{org}党员大会"},
+            data={"org": o[org], "date": world.today - dt.timedelta(days=12), "topic": f"{org}党员大会"},
             types=["assembly"],
         )
     for months_ago in range(1, 8):  # 郑甲一失联 absent without a reason for seven months: a case to review
@@ -419,7 +422,7 @@ def _build(world: World) -> None:
             actor=None,
             data={
                 "org": o["A1"],
-                "date": add_months(MONTH, -months_ago),
+                "date": add_months(world.month, -months_ago),
                 "topic": f"甲一主题党日{months_ago}",
             },
             types=["theme_day"],
@@ -430,17 +433,17 @@ def _build(world: World) -> None:
         declare_base(
             actor=None,
             member=p[key],
-            year=MONTH.year,
+            year=world.month.year,
             category="active",
             monthly_base=Decimal("6000"),
-            effective_month=MONTH,
+            effective_month=world.month,
         )
     record_payment(
         actor=None,
         member=p["target"],
-        months=f"{MONTH:%Y-%m}",
+        months=f"{world.month:%Y-%m}",
         amount=Decimal("30"),
-        paid_on=TODAY,
+        paid_on=world.today,
         method="cash",
     )
     # a 党费减免 the 党委 approved for a member of 甲一 (dues:relief_edit, dues:relief_delete); no base declared, so no
@@ -449,13 +452,13 @@ def _build(world: World) -> None:
         actor=None,
         member=p["shuji"],
         kind="exempt",
-        start_month=add_months(MONTH, -3),
-        end_month=add_months(MONTH, -2),
+        start_month=add_months(world.month, -3),
+        end_month=add_months(world.month, -2),
         approved_by=o["A"],
-        approved_on=TODAY,
+        approved_on=world.today,
         reason="长期患病，生活困难",
     )
-    first_unpaid = add_months(MONTH, -12)  # a year unpaid: a case the branch reviews
+    first_unpaid = add_months(world.month, -12)  # a year unpaid: a case the branch reviews
     declare_base(
         actor=None,
         member=p["arrears"],
@@ -471,16 +474,16 @@ def _build(world: World) -> None:
         destination="英国伦敦",
         abroad=True,
         abroad_purpose="study",
-        left_on=TODAY - dt.timedelta(days=60),
+        left_on=world.today - dt.timedelta(days=60),
     )
     world.obj["lost"] = record_lost_contact(
-        actor=None, member=p["lost"], lost_on=TODAY - dt.timedelta(days=40)
+        actor=None, member=p["lost"], lost_on=world.today - dt.timedelta(days=40)
     )
     world.obj["transfer"] = start_transfer(
         actor=None,
         member=p["transfer"],
         to_org=o["B1"],
-        started_on=TODAY - dt.timedelta(days=3),
+        started_on=world.today - dt.timedelta(days=3),
         reason="工作调动",
     )
 
@@ -488,7 +491,7 @@ def _build(world: World) -> None:
     world.obj["election"] = record_election(
         actor=None,
         org=o["A1"],
-        held_on=TODAY - dt.timedelta(days=20),
+        held_on=world.today - dt.timedelta(days=20),
         form="congress",  # held as a 党员代表大会, its approval not yet recorded (elections:congress_approval)
         present=9,
         seats=3,
@@ -508,8 +511,8 @@ def _build(world: World) -> None:
                 "organiser": "市委党校",
                 "level": "county_rotation",
                 "org": org,
-                "started_on": TODAY - dt.timedelta(days=15),
-                "ended_on": TODAY - dt.timedelta(days=15),
+                "started_on": world.today - dt.timedelta(days=15),
+                "ended_on": world.today - dt.timedelta(days=15),
                 "hours": Decimal("8"),
             },
         )
@@ -521,17 +524,23 @@ def _build(world: World) -> None:
     training(o["B1"], [p["b1"]], "乙一培训")
 
     world.obj["talk"] = record_talk(
-        actor=None, org=o["A1"], date=TODAY - dt.timedelta(days=5), participants=[p["shuji"], p["target"]]
+        actor=None,
+        org=o["A1"],
+        date=world.today - dt.timedelta(days=5),
+        participants=[p["shuji"], p["target"]],
     )
     record_talk(
-        actor=None, org=o["B1"], date=TODAY - dt.timedelta(days=5), participants=[p["b1_shuji"], p["b1"]]
+        actor=None,
+        org=o["B1"],
+        date=world.today - dt.timedelta(days=5),
+        participants=[p["b1_shuji"], p["b1"]],
     )
     world.obj["pair"] = create_pair(
         actor=None,
         org=o["A1"],
         mentor=p["shuji"],
         mentee=p["target"],
-        started_on=TODAY - dt.timedelta(days=30),
+        started_on=world.today - dt.timedelta(days=30),
         goal="熟悉支部工作",
     )
     world.obj["group"] = create_youth_group(
@@ -540,7 +549,7 @@ def _build(world: World) -> None:
         name="甲一青年理论学习小组",
         leader=p["target"],
         members=[p["self"]],
-        founded_on=TODAY - dt.timedelta(days=30),
+        founded_on=world.today - dt.timedelta(days=30),
     )
     create_youth_group(
         actor=None,
@@ -548,7 +557,7 @@ def _build(world: World) -> None:
         name="甲委青年理论学习小组",
         leader=p["xiaozu"],
         members=[p["a2"]],
-        founded_on=TODAY - dt.timedelta(days=30),
+        founded_on=world.today - dt.timedelta(days=30),
     )
 
     _evaluations(world)
@@ -586,8 +595,8 @@ def _build(world: World) -> None:
         org=o["A1"],
         title="本月党费",
         link=reverse("dues:sheet") + f"?org={o['A1'].pk}",
-        due=TODAY,
-        day=TODAY,
+        due=world.today,
+        day=world.today,
     )
     from dangjian.reminders.services import create_feed
 
@@ -612,13 +621,13 @@ def _evaluations(world: World) -> None:
     from dangjian.evaluations.choices import STEP_ORDER
 
     def run(org, year, step, grades=None):
-        opened_on = TODAY if year == TODAY.year else dt.date(year, 12, 1)
+        opened_on = world.today if year == world.today.year else dt.date(year, 12, 1)
         ev = ev_services.open_evaluation(
             actor=None, org=org, year=year, opened_on=opened_on, organ="assembly"
         )
         while ev.step != step:
             if ev.step == "grading" and grades is not None:
-                ev_services.record_grades(actor=None, evaluation=ev, grades=grades(ev), on=TODAY)
+                ev_services.record_grades(actor=None, evaluation=ev, grades=grades(ev), on=world.today)
             ev = ev_services.advance_step(actor=None, evaluation=ev, confirm_gaps=True)
             if ev.step == "voting":  # one paper 测评票 collected: the 测评 closes only with a ballot
                 ev_services.record_paper_tallies(actor=None, evaluation=ev, paper_ballots=1, counts={})
@@ -631,16 +640,16 @@ def _evaluations(world: World) -> None:
             for p in ev.participants.filter(formal=True)
         }
 
-    world.obj["evaluation"] = run(world.orgs["A1"], TODAY.year, "voting")
-    world.obj["evaluation_grading"] = run(world.orgs["A1"], TODAY.year - 1, "grading")
-    world.obj["evaluation_public"] = run(world.orgs["A1"], TODAY.year - 2, "publicity", graded)
+    world.obj["evaluation"] = run(world.orgs["A1"], world.today.year, "voting")
+    world.obj["evaluation_grading"] = run(world.orgs["A1"], world.today.year - 1, "grading")
+    world.obj["evaluation_public"] = run(world.orgs["A1"], world.today.year - 2, "publicity", graded)
     world.obj["eval_participant"] = world.obj["evaluation"].participants.get(member=world.people["target"])
     world.obj["participant_unqualified"] = world.obj["evaluation_public"].participants.get(
         member=world.people["target"]
     )
-    run(world.orgs["B1"], TODAY.year, "voting")
+    run(world.orgs["B1"], world.today.year, "voting")
     # the year before those three: at its 个人自评 step (the 党员 persona writes theirs; 甲一 has a 党小组 member)
-    world.obj["evaluation_self"] = run(world.orgs["A1"], TODAY.year - 4, "self")
+    world.obj["evaluation_self"] = run(world.orgs["A1"], world.today.year - 4, "self")
     world.obj["own_participant"] = world.obj["evaluation_self"].participants.get(member=world.people["self"])
 
 
@@ -679,26 +688,28 @@ def _appraisals(world: World) -> None:
     o, p = world.orgs, world.people
 
     def held(owner, year, subjects, state, listed=()):
-        opened_on = TODAY if year == TODAY.year else dt.date(year, 12, 1)
+        opened_on = world.today if year == world.today.year else dt.date(year, 12, 1)
         c = ap.create_campaign(actor=None, owner=owner, year=year, opened_on=opened_on)
         ap.add_subjects(actor=None, campaign=c, orgs=subjects)
         if listed:
             ap.set_participants(actor=None, campaign=c, roles=["committee"], members=listed)
         while c.state != state:
-            c = ap.advance(actor=None, campaign=c, on=max(TODAY, opened_on))
+            c = ap.advance(actor=None, campaign=c, on=max(world.today, opened_on))
         return c
 
-    world.obj["appraisal"] = held(o["A"], TODAY.year, [o["A1"]], "reporting", [p["self"]])
+    world.obj["appraisal"] = held(o["A"], world.today.year, [o["A1"]], "reporting", [p["self"]])
     world.obj["appraisal_subject"] = world.obj["appraisal"].subjects.get()
-    world.obj["appraisal_voting"] = held(o["A"], TODAY.year - 1, [o["A1"], o["A2"]], "voting", [p["self"]])
-    closed = held(o["A"], TODAY.year - 2, [o["A1"]], "voting")
+    world.obj["appraisal_voting"] = held(
+        o["A"], world.today.year - 1, [o["A1"], o["A2"]], "voting", [p["self"]]
+    )
+    closed = held(o["A"], world.today.year - 2, [o["A1"]], "voting")
     subject = closed.subjects.get()
     ap.upload_report(
         actor=None, subject=subject, upload=SimpleUploadedFile("甲一书记述职报告.pdf", _pdf("述职报告"))
     )
     world.obj["appraisal_closed"] = ap.advance(actor=None, campaign=closed, confirm_gaps=True)  # no 述职日期
     world.obj["appraisal_report"] = subject
-    held(o["B"], TODAY.year, [o["B1"]], "reporting")
+    held(o["B"], world.today.year, [o["B1"]], "reporting")
 
 
 def _export_job(user):
@@ -820,8 +831,8 @@ def person_pk(key):
     return lambda w: {"pk": w.people[key].pk}
 
 
-def day(delta: int = 0) -> str:
-    return (TODAY + dt.timedelta(days=delta)).isoformat()
+def day(w: World, delta: int = 0) -> str:
+    return (w.today + dt.timedelta(days=delta)).isoformat()
 
 
 def member_form(w, **overrides) -> dict:
@@ -845,7 +856,7 @@ def member_form(w, **overrides) -> dict:
 def meeting_form(w, **overrides) -> dict:
     data = {
         "org": str(w.orgs["A1"].pk),
-        "date": day(-1),
+        "date": day(w, -1),
         "types": ["theme_day"],
         "topic": "主题党日",
         "place": "会议室",
@@ -865,7 +876,7 @@ def election_form(w) -> dict:
     voters = [w.people[k] for k in ("shuji", "target", "self", "xiaozu")]
     data = {
         "org": w.orgs["A1"].pk,
-        "held_on": day(-2),
+        "held_on": day(w, -2),
         "form": "assembly",
         "present": 9,
         "seats": 3,
@@ -1136,7 +1147,7 @@ TABLE: dict[str, Row] = {
         "login 403 200 404 404 200 404",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=org_pk("A1"),
-        data=lambda w: {"member": w.people["target"].pk, "title": "zuzhi", "started_on": day(-1)},
+        data=lambda w: {"member": w.people["target"].pk, "title": "zuzhi", "started_on": day(w, -1)},
     ),
     "orgs:member_options": Row(
         "login 403 200 404 404 200 404", kwargs=org_pk("A1"), query=lambda w: {"member_q": "郑"}
@@ -1149,7 +1160,7 @@ TABLE: dict[str, Row] = {
             "member": w.people["shuji"].pk,
             "title": "shuji",
             "started_on": "2020-01-01",
-            "ended_on": day(),
+            "ended_on": day(w),
         },
     ),
     "orgs:post_delete": Row(
@@ -1195,14 +1206,19 @@ TABLE: dict[str, Row] = {
     "meetings:plans": Row(
         "login 403 200 200 200 200 200",
         post="login 403 302+ 200 200 302+ 200",
-        data=lambda w: {"org": str(w.orgs["A1"].pk), "date": day(1), "types": ["theme_day"], "topic": "计划"},
+        data=lambda w: {
+            "org": str(w.orgs["A1"].pk),
+            "date": day(w, 1),
+            "types": ["theme_day"],
+            "topic": "计划",
+        },
     ),
     # editing and cancelling a plan: its organisation's administrators (a plan outside the scope is a 404)
     "meetings:plan_edit": Row(
         "login 403 200 404 404 200 404",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("plan"),
-        data=lambda w: {"date": day(8), "types": ["theme_day", "lecture"], "topic": "改期的主题党日"},
+        data=lambda w: {"date": day(w, 8), "types": ["theme_day", "lecture"], "topic": "改期的主题党日"},
     ),
     "meetings:plan_cancel": Row(
         "login 403 200 404 404 200 404",
@@ -1212,7 +1228,7 @@ TABLE: dict[str, Row] = {
     ),
     "meetings:roster": Row(
         "login 403 200 404 404 200 404",
-        query=lambda w: {"org": w.orgs["A1"].pk, "date": day(-1), "types": "assembly"},
+        query=lambda w: {"org": w.orgs["A1"].pk, "date": day(w, -1), "types": "assembly"},
     ),
     "meetings:calendar": Row("login 403 200 200 200 200 200"),
     "meetings:todo": Row("login 403 200 200 200 200 200"),
@@ -1234,8 +1250,8 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         data=lambda w: {
             "member": w.people["lost"].pk,
-            "reviewed_on": day(),
-            "through_month": f"{add_months(MONTH, -1):%Y-%m}",
+            "reviewed_on": day(w),
+            "through_month": f"{add_months(w.month, -1):%Y-%m}",
             "decision": "contact",
             "reason": "正在联系核实",
         },
@@ -1285,7 +1301,7 @@ TABLE: dict[str, Row] = {
             "action": "save",
             "measures": "按月召开支委会",
             "responsible": "书记",
-            "due": day(30),
+            "due": day(w, 30),
         },
     ),
     "assessment:rule": Row(
@@ -1300,18 +1316,18 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         data=lambda w: {
             "org": w.orgs["A1"].pk,
-            "month": f"{MONTH:%Y-%m}",
+            "month": f"{w.month:%Y-%m}",
             f"p{w.people['self'].pk}-pick": "on",
             f"p{w.people['self'].pk}-amount": "30",
             f"p{w.people['self'].pk}-method": "cash",
-            f"p{w.people['self'].pk}-paid_on": day(),
+            f"p{w.people['self'].pk}-paid_on": day(w),
         },
     ),
     "dues:export": Row("login 403 200 200 200 200 404"),
     "dues:collection_day": Row(
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
-        data=lambda w: {"org": w.orgs["A1"].pk, "month": f"{MONTH:%Y-%m}", "day": 15},
+        data=lambda w: {"org": w.orgs["A1"].pk, "month": f"{w.month:%Y-%m}", "day": 15},
     ),
     "dues:reminders": Row("login 403 200 200 200 200 200"),
     "dues:arrears": Row(
@@ -1319,8 +1335,8 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         data=lambda w: {
             "member": w.people["arrears"].pk,
-            "reviewed_on": day(),
-            "through_month": f"{add_months(MONTH, -1):%Y-%m}",
+            "reviewed_on": day(w),
+            "through_month": f"{add_months(w.month, -1):%Y-%m}",
             "decision": "justified",
             "reason": "已谈话",
         },
@@ -1332,13 +1348,13 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         kwargs=person_pk("target"),
         data=lambda w: {
-            "first_month": f"{MONTH:%Y-%m}",
-            "last_month": f"{add_months(MONTH, 8):%Y-%m}",
+            "first_month": f"{w.month:%Y-%m}",
+            "last_month": f"{add_months(w.month, 8):%Y-%m}",
             "amount": "30",
-            "paid_on": day(),
+            "paid_on": day(w),
             "method": "cash",
             "branch_consent": "on",
-            "consent_on": day(),
+            "consent_on": day(w),
             "additional": "on",  # the world has a payment for this month: a marked second one
         },
     ),
@@ -1351,10 +1367,10 @@ TABLE: dict[str, Row] = {
         data=lambda w: {
             "relief-kind": "reduce",
             "relief-monthly_amount": "5",
-            "relief-start_month": f"{add_months(MONTH, -3):%Y-%m}",
-            "relief-end_month": f"{add_months(MONTH, -1):%Y-%m}",
+            "relief-start_month": f"{add_months(w.month, -3):%Y-%m}",
+            "relief-end_month": f"{add_months(w.month, -1):%Y-%m}",
             "relief-approved_by": w.orgs["A"].pk,
-            "relief-approved_on": day(),
+            "relief-approved_on": day(w),
             "relief-approval_ref": "甲委〔2026〕7号",
             "relief-reason": "长期患病，生活困难",
         },
@@ -1385,7 +1401,7 @@ TABLE: dict[str, Row] = {
             "name": "郑新申请人",
             "id_number": "11010519491231002X",
             "phone": "",
-            "applied_on": day(-1),
+            "applied_on": day(w, -1),
             "note": "",
         },
     ),
@@ -1393,7 +1409,7 @@ TABLE: dict[str, Row] = {
         "login 403 200 404 404 200 404",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=lambda w: {"pk": w.cases["case"].pk},
-        data=lambda w: {"step": "talk", "date": day(-1), "note": ""},
+        data=lambda w: {"step": "talk", "date": day(w, -1), "note": ""},
     ),
     "pipeline:step_approver": Row(
         "login 403 405 405 405 405 405",
@@ -1429,8 +1445,8 @@ TABLE: dict[str, Row] = {
         kwargs=person_pk("target"),
         data=lambda w: {
             "status": "suspended",
-            "effective_on": day(),
-            "decided_on": day(),
+            "effective_on": day(w),
+            "decided_on": day(w),
             "decision_body": "矩阵甲一支部党员大会",
             "note": "",
         },
@@ -1439,19 +1455,19 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=person_pk("target"),
-        data=lambda w: {"destination": "外省", "left_on": day(-1), "note": ""},
+        data=lambda w: {"destination": "外省", "left_on": day(w, -1), "note": ""},
     ),
     "movements:lost": Row(
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=person_pk("target"),
-        data=lambda w: {"lost_on": day(-1), "note": ""},
+        data=lambda w: {"lost_on": day(w, -1), "note": ""},
     ),
     "movements:transfer_start": Row(
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=person_pk("target"),
-        data=lambda w: {"to_org": w.orgs["A2"].pk, "started_on": day(), "reason": "调动"},
+        data=lambda w: {"to_org": w.orgs["A2"].pk, "started_on": day(w), "reason": "调动"},
     ),
     "movements:transfer_out": Row(
         "login 403 405 405 405 405 405",
@@ -1460,7 +1476,7 @@ TABLE: dict[str, Row] = {
         data=lambda w: {
             "letter_no": "JX-1",
             "destination": "外省某党委",
-            "transferred_on": day(),
+            "transferred_on": day(w),
             "note": "",
         },
     ),
@@ -1468,13 +1484,13 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("stint"),
-        data=lambda w: {"returned_on": day()},
+        data=lambda w: {"returned_on": day(w)},
     ),
     "movements:contact": Row(
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("stint"),
-        data=lambda w: {"contacted_on": day(), "way": "phone", "note": ""},
+        data=lambda w: {"contacted_on": day(w), "way": "phone", "note": ""},
     ),
     "movements:stint_purpose": Row(
         "login 403 405 405 405 405 405",
@@ -1486,26 +1502,26 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("stint"),
-        data=lambda w: {"decided_on": day(), "decision": "经支部党员大会研究，保留党籍"},
+        data=lambda w: {"decided_on": day(w), "decision": "经支部党员大会研究，保留党籍"},
     ),
     "movements:regained": Row(
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("lost"),
-        data=lambda w: {"regained_on": day(), "note": ""},
+        data=lambda w: {"regained_on": day(w), "note": ""},
     ),
     "movements:transfer": Row("login 403 200 404 200 200 404", kwargs=pk("transfer")),
     "movements:accept": Row(
         "login 403 405 405 405 405 405",
         post="login 403 404 404 302+ 404 404",
         kwargs=pk("transfer"),
-        data=lambda w: {"accepted_on": day()},
+        data=lambda w: {"accepted_on": day(w)},
     ),
     "movements:transfer_return": Row(
         "login 403 405 405 405 405 405",
         post="login 403 404 404 302+ 404 404",
         kwargs=pk("transfer"),
-        data=lambda w: {"returned_on": day(), "return_reason": "材料不全"},
+        data=lambda w: {"returned_on": day(w), "return_reason": "材料不全"},
     ),
     "movements:transfer_in": Row(
         "login 403 200 200 200 200 200",
@@ -1514,7 +1530,7 @@ TABLE: dict[str, Row] = {
             **member_form(w, name="郑转入党员"),
             "letter_no": "ZR-1",
             "origin": "外省某支部",
-            "transferred_on": day(),
+            "transferred_on": day(w),
         },
     ),
     # --- 换届选举
@@ -1529,7 +1545,7 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 400 404 404 302+ 404",  # the branch does not approve its own election
         kwargs=pk("election"),
-        data=lambda w: {"approved_on": day(), "approving_body": "矩阵甲委机关党委"},
+        data=lambda w: {"approved_on": day(w), "approving_body": "矩阵甲委机关党委"},
     ),
     "elections:delete": Row(
         "login 403 405 405 405 405 405",
@@ -1540,7 +1556,7 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 400 404 404 302+ 404",  # the branch does not record the approval of its own congress
         kwargs=pk("election"),
-        data=lambda w: {"approval_ref": "矩阵甲委〔2026〕1号", "approved_on": day(-30)},
+        data=lambda w: {"approval_ref": "矩阵甲委〔2026〕1号", "approved_on": day(w, -30)},
     ),
     "elections:adjust": Row(
         "login 403 200 404 404 200 404",
@@ -1549,7 +1565,7 @@ TABLE: dict[str, Row] = {
         data=lambda w: {
             "kind": "postpone",
             "new_due_on": add_months(w.orgs["A1"].term_end, 6).isoformat(),
-            "approved_on": day(),
+            "approved_on": day(w),
             "approving_body": "矩阵甲委机关党委",
             "reason": "机构改革",
         },
@@ -1563,8 +1579,8 @@ TABLE: dict[str, Row] = {
             "organiser": "市委党校",
             "level": "county_rotation",
             "org": w.orgs["A1"].pk,
-            "started_on": day(-1),
-            "ended_on": day(-1),
+            "started_on": day(w, -1),
+            "ended_on": day(w, -1),
             "hours": "8",
         },
     ),
@@ -1592,8 +1608,8 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         data=lambda w: {
             "org": w.orgs["A1"].pk,
-            "year": TODAY.year - 3,
-            "opened_on": dt.date(TODAY.year - 3, 12, 1).isoformat(),
+            "year": w.today.year - 3,
+            "opened_on": dt.date(w.today.year - 3, 12, 1).isoformat(),
             "organ": "committee",
         },
     ),
@@ -1604,8 +1620,8 @@ TABLE: dict[str, Row] = {
         post="login 403 404 404 404 302+ 404",
         data=lambda w: {
             "org": w.orgs["A"].pk,
-            "year": TODAY.year - 3,
-            "opened_on": dt.date(TODAY.year - 3, 12, 1).isoformat(),
+            "year": w.today.year - 3,
+            "opened_on": dt.date(w.today.year - 3, 12, 1).isoformat(),
             "organ": "committee",
         },
     ),
@@ -1647,7 +1663,7 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("participant_unqualified"),
-        data=lambda w: {"outcome": "corrected", "decided_on": day()},
+        data=lambda w: {"outcome": "corrected", "decided_on": day(w)},
     ),
     # a member's own evaluations; an account without a member record has none
     "evaluations:mine": Row("login 200 404 404 404 404 404"),
@@ -1676,8 +1692,8 @@ TABLE: dict[str, Row] = {
         post="login 403 404 404 404 302+ 302+",
         data=lambda w: {
             "owner": w.orgs["A"].pk,
-            "year": TODAY.year - 3,
-            "opened_on": dt.date(TODAY.year - 3, 12, 1).isoformat(),
+            "year": w.today.year - 3,
+            "opened_on": dt.date(w.today.year - 3, 12, 1).isoformat(),
         },
     ),
     "appraisals:detail": Row("login 403 404 404 404 200 200", kwargs=pk("appraisal_voting")),
@@ -1731,7 +1747,7 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 404 404 404 302+ 302+",
         kwargs=pk("appraisal_subject"),
-        data=lambda w: {"reported_on": day()},
+        data=lambda w: {"reported_on": day(w)},
     ),
     "appraisals:report": Row("login 403 200 404 404 200 200", kwargs=pk("appraisal_report")),
     # takes 甲一 out of this year's campaign: the 党委's administrators (the owner), not the branch's
@@ -1760,7 +1776,7 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         data=lambda w: {
             "org": w.orgs["A1"].pk,
-            "date": day(-1),
+            "date": day(w, -1),
             "participants": [w.people["shuji"].pk, w.people["self"].pk],
             "form": "",
         },
@@ -1775,7 +1791,7 @@ TABLE: dict[str, Row] = {
             "org": w.orgs["A1"].pk,
             "mentor": w.people["shuji"].pk,
             "mentee": w.people["self"].pk,
-            "started_on": day(),
+            "started_on": day(w),
             "ended_on": "",
             "goal": "熟悉业务",
         },
@@ -1784,7 +1800,7 @@ TABLE: dict[str, Row] = {
         "login 403 405 405 405 405 405",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("pair"),
-        data=lambda w: {"ended_on": day()},
+        data=lambda w: {"ended_on": day(w)},
     ),
     "talks:group_new": Row(
         "login 403 200 200 200 200 200",
@@ -1792,7 +1808,7 @@ TABLE: dict[str, Row] = {
         data=lambda w: {
             "org": w.orgs["A1"].pk,
             "name": "新青年组",
-            "founded_on": day(),
+            "founded_on": day(w),
             "leader": w.people["target"].pk,
             "members": [w.people["self"].pk],
         },
@@ -1801,7 +1817,7 @@ TABLE: dict[str, Row] = {
         "login 403 200 404 404 200 404",
         post="login 403 302+ 404 404 302+ 404",
         kwargs=pk("group"),
-        data=lambda w: {"date": day(), "topic": "学习党章", "participants": [w.people["target"].pk]},
+        data=lambda w: {"date": day(w), "topic": "学习党章", "participants": [w.people["target"].pk]},
     ),
     "talks:group_members": Row(
         "login 403 405 405 405 405 405",

@@ -104,7 +104,7 @@ def fanout(django_db_setup, django_db_blocker, tmp_path_factory):
 # members): the matrix requests them without a choice.
 CHOSEN = {
     "meetings:create": lambda w: {"org": w.orgs["A1"].pk, "type": "theme_day"},
-    "elections:create": lambda w: {"org": w.orgs["A1"].pk, "held_on": matrix.day(-1)},
+    "elections:create": lambda w: {"org": w.orgs["A1"].pk, "held_on": matrix.day(w, -1)},
     "talks:talk_new": lambda w: {"org": w.orgs["A1"].pk},
     "talks:pair_new": lambda w: {"org": w.orgs["A1"].pk},
     "talks:group_new": lambda w: {"org": w.orgs["A1"].pk},

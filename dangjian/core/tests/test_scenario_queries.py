@@ -29,23 +29,19 @@ from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_org
 
-TODAY = dt.date.today()
-MONTH = f"{TODAY:%Y-%m}"
-FIRST_DAY = dt.date(TODAY.year, 1, 1)
 
-
-def declare(member, base="6000.00"):
+def declare(today, member, base="6000.00"):
     declare_base(
         actor=None,
         member=member,
-        year=TODAY.year,
+        year=today.year,
         category="active",
         monthly_base=Decimal(base),
-        effective_month=FIRST_DAY,
+        effective_month=dt.date(today.year, 1, 1),
     )
 
 
-def grow(tree, make_member, start: int, units: int) -> None:
+def grow(today, tree, make_member, start: int, units: int) -> None:
     """`units` more 党委 under the 工委, each with two 党支部 (the first with a 党小组): four organisations, and
     per 党支部 two members with bases, a payment of this month and a meeting."""
     for i in range(start, start + units):
@@ -71,33 +67,37 @@ def grow(tree, make_member, start: int, units: int) -> None:
                 org(f"C{i}-{j}G", f"丙{i}委第{j}支部第一党小组", "xiaozu", branch)
             members = [make_member(branch, name=f"丙{i}{j}党员{k}") for k in range(2)]
             for member in members:
-                declare(member)
+                declare(today, member)
             record_payment(
                 actor=None,
                 member=members[0],
-                months=MONTH,
+                months=f"{today:%Y-%m}",
                 amount=Decimal("90.00"),
-                paid_on=TODAY,
+                paid_on=today,
                 method="cash",
             )
             create_meeting(
                 actor=None,
-                data={"org": branch, "date": FIRST_DAY + dt.timedelta(days=9), "topic": "主题党日"},
+                data={
+                    "org": branch,
+                    "date": dt.date(today.year, 1, 1) + dt.timedelta(days=9),
+                    "topic": "主题党日",
+                },
                 types=["theme_day"],
             )
     kept.refresh()  # the pages read the kept results (and the kept member figures), as after the nightly refresh
 
 
 @pytest.fixture
-def scenario(users, tree, make_member):
+def scenario(users, tree, make_member, today):
     """甲一支部 with members and bases (李党员 and four more), a meeting, and kept results."""
-    declare(users["own_member"])
+    declare(today, users["own_member"])
     people = [make_member(tree.a1, name=f"甲一党员{k}") for k in range(4)]
     for member in people:
-        declare(member)
+        declare(today, member)
     create_meeting(
         actor=None,
-        data={"org": tree.a1, "date": FIRST_DAY + dt.timedelta(days=9), "topic": "主题党日"},
+        data={"org": tree.a1, "date": dt.date(today.year, 1, 1) + dt.timedelta(days=9), "topic": "主题党日"},
         types=["theme_day"],
     )
     kept.refresh()
@@ -111,14 +111,14 @@ def count(client, method: str, url: str, data=None, expect=(200,), **extra) -> i
     return len(ctx.captured_queries)
 
 
-def pay_data(org, member) -> dict:
+def pay_data(today, org, member) -> dict:
     return {
         "org": org.pk,
-        "month": MONTH,
+        "month": f"{today:%Y-%m}",
         f"p{member.pk}-pick": "on",
         f"p{member.pk}-amount": "90.00",
         f"p{member.pk}-method": "cash",
-        f"p{member.pk}-paid_on": TODAY.isoformat(),
+        f"p{member.pk}-paid_on": today.isoformat(),
     }
 
 
@@ -139,7 +139,7 @@ def meeting_data(org, day: dt.date) -> dict:
     }
 
 
-def measure(s, tree, round_: int) -> dict[str, int]:
+def measure(today, s, tree, round_: int) -> dict[str, int]:
     """The queries of every page of the scenario; `round_` (0, 1) picks who pays and the meeting's date, so the
     writes of both rounds succeed."""
     counts: dict[str, int] = {}
@@ -168,7 +168,7 @@ def measure(s, tree, round_: int) -> dict[str, int]:
         counts[f"members export ({label})"] = count(client, "get", reverse("members:export"))
         counts[f"orgs export ({label})"] = count(client, "get", reverse("orgs:export"))
         counts[f"compliance export ({label})"] = count(
-            client, "get", reverse("compliance:export"), {"year": str(TODAY.year)}
+            client, "get", reverse("compliance:export"), {"year": str(today.year)}
         )
     with override_settings(EXPORT_BACKGROUND_ROWS=0):  # the city's roll: made by the task worker
         counts["members export, background (gongwei)"] = count(
@@ -185,20 +185,22 @@ def measure(s, tree, round_: int) -> dict[str, int]:
     )
     counts["branch compliance page"] = count(branch, "get", reverse("compliance:org", args=[tree.a1.pk]))
     counts["collection sheet"] = count(
-        branch, "get", reverse("dues:sheet"), {"org": tree.a1.pk, "month": MONTH}
+        branch, "get", reverse("dues:sheet"), {"org": tree.a1.pk, "month": f"{today:%Y-%m}"}
     )
-    counts["dues export"] = count(branch, "get", reverse("dues:export"), {"org": tree.a1.pk, "month": MONTH})
+    counts["dues export"] = count(
+        branch, "get", reverse("dues:export"), {"org": tree.a1.pk, "month": f"{today:%Y-%m}"}
+    )
 
     payer = s["people"][round_]
     counts["record payments"] = count(
-        branch, "post", reverse("dues:sheet"), pay_data(tree.a1, payer), expect=(302,)
+        branch, "post", reverse("dues:sheet"), pay_data(today, tree.a1, payer), expect=(302,)
     )
     assert DuesPayment.objects.filter(member=payer).exists()
 
     counts["meeting form with roster"] = count(
-        branch, "get", reverse("meetings:create"), {"org": tree.a1.pk, "date": TODAY.isoformat()}
+        branch, "get", reverse("meetings:create"), {"org": tree.a1.pk, "date": today.isoformat()}
     )
-    day = FIRST_DAY + dt.timedelta(days=20 + round_)
+    day = dt.date(today.year, 1, 1) + dt.timedelta(days=20 + round_)
     counts["record a meeting"] = count(
         branch, "post", reverse("meetings:create"), meeting_data(tree.a1, day), expect=(302,)
     )
@@ -212,17 +214,17 @@ def measure(s, tree, round_: int) -> dict[str, int]:
 
 
 def test_every_page_of_the_scenario_costs_the_same_queries_for_n_and_3n_organisations(
-    client, scenario, tree, make_member, monkeypatch, settings, tmp_path
+    client, scenario, tree, make_member, monkeypatch, settings, tmp_path, today
 ):
     settings.VAR_DIR = tmp_path  # the background export's file
     # the compliance overview lists the organisations of a small scope (up to INLINE_ORGS) and rolls a larger
     # one up per 单位 (one more query): both counts are taken in the roll-up, the city's case
     monkeypatch.setattr(compliance_selectors, "INLINE_ORGS", 10)
-    grow(tree, make_member, 0, 3)
+    grow(today, tree, make_member, 0, 3)
     n = Org.objects.count()
-    before = measure(scenario, tree, 0)
-    grow(tree, make_member, 3, (2 * n + 3) // 4)  # four organisations per unit: at least 3N in all
+    before = measure(today, scenario, tree, 0)
+    grow(today, tree, make_member, 3, (2 * n + 3) // 4)  # four organisations per unit: at least 3N in all
     assert Org.objects.count() >= 3 * n
     assert Member.objects.count() >= 3 * (4 * 3 + 5)
-    after = measure(scenario, tree, 1)
+    after = measure(today, scenario, tree, 1)
     assert after == before

@@ -20,7 +20,6 @@ from dangjian.core.xlsx import CellError
 CJK = re.compile(
     r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
 )  # CJK ideographs, 、。 and full-width ：（）；，
-TODAY = dt.date.today()
 
 
 def refusal(call: Callable, *args, **kwargs) -> str:
@@ -141,7 +140,7 @@ def test_pipeline_minimum_delay():
     )
 
 
-def test_movements_status_unchanged(tree, make_member):
+def test_movements_status_unchanged(tree, make_member, today):
     from dangjian.movements.services import change_status
 
     member = make_member(tree.a1, name="张三")
@@ -152,8 +151,8 @@ def test_movements_status_unchanged(tree, make_member):
             actor=None,
             member=member,
             status="normal",
-            effective_on=TODAY,
-            decided_on=TODAY,
+            effective_on=today,
+            decided_on=today,
             decision_body="甲一支部党员大会",
         )
 
@@ -187,11 +186,11 @@ def test_training_study_figures():
     assert english == "“很多” is not a valid number of points."
 
 
-def test_talks_only_in_a_branch(tree):
+def test_talks_only_in_a_branch(tree, today):
     from dangjian.talks.services import record_talk
 
     chinese, english = both(
-        lambda: refusal(record_talk, actor=None, org=tree.a1g1, date=TODAY, participants=[])
+        lambda: refusal(record_talk, actor=None, org=tree.a1g1, date=today, participants=[])
     )
     assert chinese == "只能为党支部登记，“甲一第一党小组”是党小组。"
     assert english == "This can only be recorded for a Party Branch; “甲一第一党小组” is a Party Group."
@@ -318,7 +317,7 @@ def ascii_world(db):
     }
 
 
-def sweep_cases(w, make_user):
+def sweep_cases(today, w, make_user):
     """(name, produce, interpolated data) for the sweep; `produce` returns the message or a list of messages."""
     from dangjian.accounts.scope import require_org
     from dangjian.accounts.services import assign_role, create_user
@@ -357,8 +356,8 @@ def sweep_cases(w, make_user):
             actor=None,
             member=w["li"],
             status="left_party",
-            effective_on=TODAY,
-            decided_on=TODAY,
+            effective_on=today,
+            decided_on=today,
             decision_body="Branch One general meeting",
             outcome="expelled",
         )
@@ -368,8 +367,8 @@ def sweep_cases(w, make_user):
             actor=None,
             member=w["li"],
             status="normal",
-            effective_on=TODAY,
-            decided_on=TODAY,
+            effective_on=today,
+            decided_on=today,
             decision_body="Branch One general meeting",
         )
 
@@ -424,7 +423,7 @@ def sweep_cases(w, make_user):
             lambda: refusal(
                 orgs.create_post,
                 actor=None,
-                data={"member": w["zhang"], "org": w["xz"], "title": "shuji", "started_on": TODAY},
+                data={"member": w["zhang"], "org": w["xz"], "title": "shuji", "started_on": today},
             ),
             [],
         ),
@@ -443,7 +442,7 @@ def sweep_cases(w, make_user):
         # meetings
         (
             "meeting types",
-            lambda: refusal(meetings._validate, {"org": w["dz"], "date": TODAY, "topic": "x"}, ["assembly"]),
+            lambda: refusal(meetings._validate, {"org": w["dz"], "date": today, "topic": "x"}, ["assembly"]),
             [],
         ),
         (
@@ -451,7 +450,7 @@ def sweep_cases(w, make_user):
             lambda: refusal(
                 meetings.create_meeting,
                 actor=None,
-                data={"org": w["zb"], "date": TODAY, "topic": "Study"},
+                data={"org": w["zb"], "date": today, "topic": "Study"},
                 types=["assembly"],
                 absentees={w["wang"].pk: ""},
             ),
@@ -469,7 +468,7 @@ def sweep_cases(w, make_user):
         (
             "advance",
             lambda: refusal(
-                dues.check_payment_window, TODAY.replace(day=1), dt.date(TODAY.year + 2, 1, 1), TODAY
+                dues.check_payment_window, today.replace(day=1), dt.date(today.year + 2, 1, 1), today
             ),
             [],
         ),
@@ -479,9 +478,9 @@ def sweep_cases(w, make_user):
                 dues.record_payment,
                 actor=None,
                 member=w["zhang"],
-                months=f"{TODAY:%Y-%m}",
+                months=f"{today:%Y-%m}",
                 amount="0",
-                paid_on=TODAY,
+                paid_on=today,
                 method="cash",
             ),
             [],
@@ -497,7 +496,7 @@ def sweep_cases(w, make_user):
                 start_month=dt.date(2026, 1, 1),
                 end_month=dt.date(2026, 3, 1),
                 approved_by=w["dw"],
-                approved_on=TODAY,
+                approved_on=today,
                 monthly_amount="-1",
             ),
             [],
@@ -508,7 +507,7 @@ def sweep_cases(w, make_user):
             lambda: order_refusal(wf, wf.step("candidate"), activist_case(), dt.date(2026, 1, 10)),
             step_names,
         ),
-        ("stage", lambda: order_refusal(wf, wf.step("sponsors"), activist_case(), TODAY), step_names),
+        ("stage", lambda: order_refusal(wf, wf.step("sponsors"), activist_case(), today), step_names),
         (
             "probation end",
             lambda: order_refusal(
@@ -517,10 +516,10 @@ def sweep_cases(w, make_user):
                 activist_case(
                     stage="probationary",
                     status="admitted",
-                    probation_end=TODAY + dt.timedelta(days=30),
-                    records=(*activist_case().records, StepRecord("conversion_application", TODAY)),
+                    probation_end=today + dt.timedelta(days=30),
+                    records=(*activist_case().records, StepRecord("conversion_application", today)),
                 ),
-                TODAY,
+                today,
             ),
             step_names,
         ),
@@ -536,7 +535,7 @@ def sweep_cases(w, make_user):
         ),
         (
             "contacts",
-            lambda: refusal(pipeline.check_data, wf.step("activist"), pipeline.StepData(), TODAY),
+            lambda: refusal(pipeline.check_data, wf.step("activist"), pipeline.StepData(), today),
             [],
         ),
         # movements
@@ -547,8 +546,8 @@ def sweep_cases(w, make_user):
                 actor=None,
                 member=w["zhang"],
                 status="normal",
-                effective_on=TODAY,
-                decided_on=TODAY,
+                effective_on=today,
+                decided_on=today,
                 decision_body="x",
             ),
             [],
@@ -561,7 +560,7 @@ def sweep_cases(w, make_user):
                 actor=None,
                 member=w["zhang"],
                 to_org=w["dw"],
-                started_on=TODAY,
+                started_on=today,
                 reason="Move",
             ),
             [],
@@ -581,7 +580,7 @@ def sweep_cases(w, make_user):
                 member=w["zhang"],
                 destination="London",
                 abroad=True,
-                left_on=TODAY,
+                left_on=today,
             ),
             [],
         ),
@@ -593,7 +592,7 @@ def sweep_cases(w, make_user):
                 member=w["zhang"],
                 destination="Beijing",
                 abroad_purpose="study",
-                left_on=TODAY,
+                left_on=today,
             ),
             [],
         ),
@@ -618,7 +617,7 @@ def sweep_cases(w, make_user):
         # pipeline: the approving organisation; a step an imported date implies
         (
             "approver",
-            lambda: refusal(pipeline.check_data, wf.step("approval"), pipeline.StepData(), TODAY),
+            lambda: refusal(pipeline.check_data, wf.step("approval"), pipeline.StepData(), today),
             [],
         ),
         (
@@ -631,7 +630,7 @@ def sweep_cases(w, make_user):
                     org=w["zb"],
                     name="Chen Applicant",
                     id_number=unique_id_number(),
-                    applied_on=TODAY - dt.timedelta(days=3),
+                    applied_on=today - dt.timedelta(days=3),
                 ).steps.get(),
                 approver_org=w["dw"],
             ),
@@ -645,10 +644,10 @@ def sweep_cases(w, make_user):
                 activist_case(
                     stage="probationary",
                     status="admitted",
-                    records=(StepRecord("admission_vote", TODAY), StepRecord("approval", TODAY)),
+                    records=(StepRecord("admission_vote", today), StepRecord("approval", today)),
                     implied=frozenset({"party_talk"}),
                 ),
-                TODAY,
+                today,
             ),
             step_names,
         ),
@@ -659,7 +658,7 @@ def sweep_cases(w, make_user):
             lambda: refusal(
                 elections.prepare_election,
                 org=w["xz"],
-                held_on=TODAY,
+                held_on=today,
                 present=1,
                 seats=1,
                 ballots_issued=1,
@@ -673,7 +672,7 @@ def sweep_cases(w, make_user):
             lambda: refusal(
                 elections.prepare_election,
                 org=w["zb"],
-                held_on=TODAY,
+                held_on=today,
                 present=2,
                 seats=1,
                 ballots_issued=None,
@@ -695,20 +694,20 @@ def sweep_cases(w, make_user):
         # talks
         (
             "talk branch",
-            lambda: refusal(talks.record_talk, actor=None, org=w["xz"], date=TODAY, participants=[]),
+            lambda: refusal(talks.record_talk, actor=None, org=w["xz"], date=today, participants=[]),
             [],
         ),
         (
             "talk date",
             lambda: refusal(
-                talks.record_talk, actor=None, org=w["zb"], date=TODAY + dt.timedelta(days=1), participants=[]
+                talks.record_talk, actor=None, org=w["zb"], date=today + dt.timedelta(days=1), participants=[]
             ),
             [],
         ),
         (
             "talk outsiders",
             lambda: refusal(
-                talks.record_talk, actor=None, org=w["zb"], date=TODAY, participants=[w["zhang"], w["wang"]]
+                talks.record_talk, actor=None, org=w["zb"], date=today, participants=[w["zhang"], w["wang"]]
             ),
             [],
         ),
@@ -720,7 +719,7 @@ def sweep_cases(w, make_user):
                 org=w["zb"],
                 mentor=w["zhang"],
                 mentee=None,
-                started_on=TODAY,
+                started_on=today,
                 goal="Learn",
             ),
             [],
@@ -734,7 +733,7 @@ def sweep_cases(w, make_user):
                 name="G",
                 leader=w["zhang"],
                 members=[],
-                founded_on=TODAY,
+                founded_on=today,
             ),
             [],
         ),
@@ -761,9 +760,9 @@ def sweep_cases(w, make_user):
     ]
 
 
-def test_sweep_of_refusals_in_english_leaves_no_chinese(ascii_world, make_user, tmp_path):
+def test_sweep_of_refusals_in_english_leaves_no_chinese(ascii_world, make_user, tmp_path, today):
     ascii_world["tmp"] = tmp_path / "orgs.xlsx"
-    cases = sweep_cases(ascii_world, make_user)
+    cases = sweep_cases(today, ascii_world, make_user)
     assert len(cases) >= 50
     with translation.override("en"):
         for name, produce, data in cases:

@@ -27,9 +27,9 @@ HINT = "如已经支部同意，请注明“经支部同意”并填写同意日
 
 
 @pytest.fixture
-def member(users):
+def member(users, today):
     """李党员 of 甲一 (joined 2010), 6000 元 a month (90.00 due) from January 2025 to next year."""
-    this_year = dt.date.today().year
+    this_year = today.year
     for year in sorted({2025, 2026, 2027, this_year - 1, this_year, this_year + 1}):
         services.declare_base(
             actor=None,
@@ -236,54 +236,55 @@ def test_the_template_and_the_export_carry_the_two_columns(member, tmp_path):
 # --- the pages ------------------------------------------------------------------------------------------------
 
 
-TODAY = dt.date.today()
-MONTH = TODAY.replace(day=1)
-
-
-def form_data(first, last, **extra):
+def form_data(today, first, last, **extra):
     return {
         "first_month": f"{first:%Y-%m}",
         "last_month": f"{last:%Y-%m}",
         "amount": "810.00",
-        "paid_on": TODAY.isoformat(),
+        "paid_on": today.isoformat(),
         "method": "transfer",
         **extra,
     }
 
 
-def test_the_member_page_records_a_nine_month_advance_with_consent_and_shows_it(client, users, member, tree):
+def test_the_member_page_records_a_nine_month_advance_with_consent_and_shows_it(
+    client, users, member, tree, this_month, today
+):
     client.force_login(users["branch_a1"])
     url = reverse("dues:member", args=[member.pk])
-    last = add_months(MONTH, 8)
-    response = client.post(url, form_data(MONTH, last))
+    last = add_months(this_month, 8)
+    response = client.post(url, form_data(today, this_month, last))
     assert response.status_code == 400
     body = response.content.decode()
     assert "预交党费的时间一般不得超过 6 个月" in body and "请注明“经支部同意”并填写同意日期" in body
     assert not DuesPayment.objects.exists()
-    response = client.post(url, form_data(MONTH, last, branch_consent="on", consent_on=TODAY.isoformat()))
+    response = client.post(
+        url, form_data(today, this_month, last, branch_consent="on", consent_on=today.isoformat())
+    )
     assert response.status_code == 302
     payment = DuesPayment.objects.get()
-    assert (payment.first_month, payment.last_month, payment.branch_consent) == (MONTH, last, True)
+    assert (payment.first_month, payment.last_month, payment.branch_consent) == (this_month, last, True)
     assert payment.created_by == users["branch_a1"]
-    label = f"预交（经支部同意，{TODAY:%Y-%m-%d}）"
-    response = client.get(f"{url}?year={MONTH.year}")
+    label = f"预交（经支部同意，{today:%Y-%m-%d}）"
+    response = client.get(f"{url}?year={this_month.year}")
     notes = {r.month: r.notes for r in response.context["rows"]}
-    assert notes[MONTH] == [label]
-    assert all(not n for m, n in notes.items() if m < MONTH)  # the months before it say nothing
+    assert notes[this_month] == [label]
+    assert all(not n for m, n in notes.items() if m < this_month)  # the months before it say nothing
     assert label in response.content.decode()
     # the branch's sheet of a month it covers, and the member's own page
     sheet = client.get(f"{reverse('dues:sheet')}?org={tree.a1.pk}&month={last:%Y-%m}")
     (row,) = [r for r in sheet.context["sheet"].rows if r.member.pk == member.pk]
     assert (row.status, row.notes) == ("paid", [label])
     client.force_login(users["member_a1"])
-    mine = client.get(f"{reverse('dues:mine')}?year={MONTH.year}").content.decode()
+    mine = client.get(f"{reverse('dues:mine')}?year={this_month.year}").content.decode()
     assert label in mine
 
 
-def test_the_form_refuses_a_consent_date_without_the_box(client, users, member):
+def test_the_form_refuses_a_consent_date_without_the_box(client, users, member, this_month, today):
     client.force_login(users["branch_a1"])
     response = client.post(
-        reverse("dues:member", args=[member.pk]), form_data(MONTH, MONTH, consent_on=TODAY.isoformat())
+        reverse("dues:member", args=[member.pk]),
+        form_data(today, this_month, this_month, consent_on=today.isoformat()),
     )
     assert response.status_code == 400
     assert response.context["form"].errors["consent_on"] == [
@@ -292,10 +293,12 @@ def test_the_form_refuses_a_consent_date_without_the_box(client, users, member):
     assert not DuesPayment.objects.exists()
 
 
-def test_a_sibling_branch_admin_gets_404_and_writes_nothing(client, users, member):
+def test_a_sibling_branch_admin_gets_404_and_writes_nothing(client, users, member, this_month, today):
     client.force_login(users["branch_a2"])
     url = reverse("dues:member", args=[member.pk])
     assert client.get(url).status_code == 404
-    data = form_data(MONTH, add_months(MONTH, 8), branch_consent="on", consent_on=TODAY.isoformat())
+    data = form_data(
+        today, this_month, add_months(this_month, 8), branch_consent="on", consent_on=today.isoformat()
+    )
     assert client.post(url, data).status_code == 404
     assert not DuesPayment.objects.exists()

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from dangjian.dues.models import CollectionDay
 from dangjian.dues.services import record_payment
-from dangjian.dues.tests.test_views import MONTH, TODAY, M, declare, login
+from dangjian.dues.tests.test_views import declare, login
 
 pytestmark = pytest.mark.django_db
 
@@ -24,35 +24,35 @@ def _tfoot(body: str) -> str:
 
 
 @pytest.fixture
-def mid_month():
+def mid_month(today):
     """The 15th of this month (whatever today is): a collection day on the 28th is still ahead."""
-    day = dt.date(TODAY.year, TODAY.month, 15)
+    day = dt.date(today.year, today.month, 15)
     with time_machine.travel(dt.datetime(day.year, day.month, day.day, 4, tzinfo=dt.UTC), tick=False):
         yield day
 
 
 @pytest.mark.parametrize("page", ["mine", "member"])
 def test_a_partial_payment_before_the_collection_day_is_named_below_the_totals(
-    client, users, tree, page, mid_month
+    client, users, tree, page, mid_month, ym, this_month, today
 ):
     own = users["own_member"]
-    declare(own)  # 6000 → 90.00 a month
+    declare(today, own)  # 6000 → 90.00 a month
     CollectionDay.objects.create(org=tree.a1, day=28)
-    record_payment(actor=None, member=own, months=M, amount=Decimal("40"), paid_on=mid_month, method="cash")
+    record_payment(actor=None, member=own, months=ym, amount=Decimal("40"), paid_on=mid_month, method="cash")
     if page == "mine":
         login(client, users["member_a1"])
         body = client.get(reverse("dues:mine")).content.decode()
     else:
         login(client, users["branch_a1"])
         body = client.get(reverse("dues:member", args=[own.pk])).content.decode()
-    assert f'data-month="{M}" data-status="partial"' in body
+    assert f'data-month="{ym}" data-status="partial"' in body
     foot = _tfoot(body)
-    overdue = MONTH.month - 1  # the months of the year before this one, unpaid
+    overdue = this_month.month - 1  # the months of the year before this one, unpaid
     assert re.search(r'data-testid="total-paid">0\.00<', foot)  # the 40.00 of this month is not in it
     assert f'data-testid="total-due">{Decimal(90) * overdue:.2f}<' in foot
     pending = foot[foot.index('data-testid="ledger-pending"') :]
     assert "1 个月未到集中交纳日，不计入合计" in pending
-    assert f'data-month="{M}"' in pending and "部分交纳" in pending and "已交 40.00 元" in pending
+    assert f'data-month="{ym}"' in pending and "部分交纳" in pending and "已交 40.00 元" in pending
     assert "待交" not in pending
     # the row spans the table and is shown on a phone
     assert 'colspan="5"' in pending and "d-none" not in pending.split("</tr>")[0]

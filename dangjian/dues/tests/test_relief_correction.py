@@ -24,25 +24,35 @@ from dangjian.dues.ledger import member_ledger
 from dangjian.dues.models import DuesRelief, LedgerSnapshot
 from dangjian.dues.tests.test_member_page_forms import page_url, relief_data
 from dangjian.dues.tests.test_snapshots import computed
-from dangjian.dues.tests.test_views import MONTH, TODAY, declare, login
+from dangjian.dues.tests.test_views import declare, login
 from dangjian.orgs.models import Org
 
 pytestmark = pytest.mark.django_db
 
-# the months of the reliefs: declared (last year and this year), the last one this month
-FIRST = add_months(MONTH, -4)
-LATER = add_months(MONTH, -2)
-EVEN_LATER = MONTH
 REASON = "长期患病，生活困难"
 
 
-def record(member, approved_by, actor=None, **values):
+# the months of the reliefs, counted from the day the test runs: declared (last year and this year), the last one
+# this month
+def first(today: dt.date) -> dt.date:
+    return add_months(today.replace(day=1), -4)
+
+
+def later(today: dt.date) -> dt.date:
+    return add_months(today.replace(day=1), -2)
+
+
+def even_later(today: dt.date) -> dt.date:
+    return today.replace(day=1)
+
+
+def record(today, member, approved_by, actor=None, **values):
     data = {
         "kind": "reduce",
         "monthly_amount": Decimal("5"),
-        "start_month": FIRST,
-        "end_month": LATER,
-        "approved_on": TODAY,
+        "start_month": first(today),
+        "end_month": later(today),
+        "approved_on": today,
         "approval_ref": "甲委〔2026〕5号",
         "reason": REASON,
     }
@@ -92,49 +102,57 @@ def due(member, month) -> Decimal:
 
 
 @pytest.fixture
-def member(users):
-    for year in (MONTH.year - 1, MONTH.year):  # 6000 → 90.00 a month
-        declare(users["own_member"], year=year, month=dt.date(year, 1, 1))
+def member(users, this_month, today):
+    for year in (this_month.year - 1, this_month.year):  # 6000 → 90.00 a month
+        declare(today, users["own_member"], year=year, month=dt.date(year, 1, 1))
     return users["own_member"]
 
 
 @pytest.fixture
-def relief(member, tree, users):
-    return record(member, tree.a, actor=users["dangwei_a"])
+def relief(member, tree, users, today):
+    return record(today, member, tree.a, actor=users["dangwei_a"])
 
 
 # --- the reason is kept with the relief ---------------------------------------------------------------------------
 
 
-def test_the_reason_is_kept_on_the_relief_and_in_its_audit_event(relief):
+def test_the_reason_is_kept_on_the_relief_and_in_its_audit_event(relief, today):
     assert relief.reason == REASON
     event = AuditEvent.objects.get(object_type="dues.duesrelief", object_id=str(relief.pk))
     assert event.action == "create" and event.note == REASON
     assert event.after["reason"] == REASON
     assert (event.after["start_month"], event.after["end_month"]) == (
-        f"{FIRST:%Y-%m-%d}",
-        f"{LATER:%Y-%m-%d}",
+        f"{first(today):%Y-%m-%d}",
+        f"{later(today):%Y-%m-%d}",
     )
 
 
-def test_the_form_requires_a_reason_for_a_new_relief(client, users, tree, member):
+def test_the_form_requires_a_reason_for_a_new_relief(client, users, tree, member, today):
     login(client, users["dangwei_a"])
-    response = client.post(page_url(member), relief_data(tree, **{"relief-reason": "  "}))
+    response = client.post(page_url(today, member), relief_data(today, tree, **{"relief-reason": "  "}))
     assert response.status_code == 400
     assert response.context["relief_form"].errors["reason"] == ["请填写减免原因。"]
     assert not DuesRelief.objects.exists()
 
 
-def test_the_members_page_shows_each_reliefs_reason(client, users, tree, member, relief):
-    legacy = record(member, tree.a, start_month=EVEN_LATER, end_month=EVEN_LATER, kind="exempt", reason="")
+def test_the_members_page_shows_each_reliefs_reason(client, users, tree, member, relief, today):
+    legacy = record(
+        today,
+        member,
+        tree.a,
+        start_month=even_later(today),
+        end_month=even_later(today),
+        kind="exempt",
+        reason="",
+    )
     login(client, users["branch_a1"])
-    html = client.get(page_url(member)).content.decode()
+    html = client.get(page_url(today, member)).content.decode()
     assert f"减免原因：{REASON}" in html
     assert "未写明减免原因" in html  # the relief recorded without one
     # the branch records no relief: it is offered neither correction nor deletion
     assert 'data-testid="relief-edit"' not in html and 'data-testid="relief-delete"' not in html
     login(client, users["dangwei_a"])
-    html = client.get(page_url(member)).content.decode()
+    html = client.get(page_url(today, member)).content.decode()
     for r in (relief, legacy):
         assert reverse("dues:relief_edit", args=[r.pk]) in html
         assert reverse("dues:relief_delete", args=[r.pk]) in html
@@ -143,16 +161,18 @@ def test_the_members_page_shows_each_reliefs_reason(client, users, tree, member,
 # --- correction: the service --------------------------------------------------------------------------------------
 
 
-def test_the_committee_admin_corrects_a_relief_and_the_ledger_follows(users, tree, member, relief):
-    assert due(member, LATER) == Decimal("5.00") and due(member, EVEN_LATER) == Decimal("90.00")
+def test_the_committee_admin_corrects_a_relief_and_the_ledger_follows(users, tree, member, relief, today):
+    assert due(member, later(today)) == Decimal("5.00") and due(member, even_later(today)) == Decimal("90.00")
     services.correct_relief(
         actor=users["dangwei_a"],
         relief=relief,
-        **correction(relief, kind="exempt", monthly_amount=None, start_month=LATER, end_month=EVEN_LATER),
+        **correction(
+            relief, kind="exempt", monthly_amount=None, start_month=later(today), end_month=even_later(today)
+        ),
     )
-    assert row(relief)[:4] == ("exempt", None, LATER, EVEN_LATER)
-    assert due(member, FIRST) == Decimal("90.00")  # no longer in the relief
-    assert due(member, EVEN_LATER) == Decimal("0.00")
+    assert row(relief)[:4] == ("exempt", None, later(today), even_later(today))
+    assert due(member, first(today)) == Decimal("90.00")  # no longer in the relief
+    assert due(member, even_later(today)) == Decimal("0.00")
     assert LedgerSnapshot.objects.get(member=member).codes == computed(member)
     event = AuditEvent.objects.filter(object_type="dues.duesrelief", action="update").get()
     assert event.object_id == str(relief.pk) and event.actor == users["dangwei_a"]
@@ -162,8 +182,8 @@ def test_the_committee_admin_corrects_a_relief_and_the_ledger_follows(users, tre
     } == {
         "kind": ("reduce", "exempt"),
         "monthly_amount": ("5.00", None),
-        "start_month": (f"{FIRST:%Y-%m-%d}", f"{LATER:%Y-%m-%d}"),
-        "end_month": (f"{LATER:%Y-%m-%d}", f"{EVEN_LATER:%Y-%m-%d}"),
+        "start_month": (f"{first(today):%Y-%m-%d}", f"{later(today):%Y-%m-%d}"),
+        "end_month": (f"{later(today):%Y-%m-%d}", f"{even_later(today):%Y-%m-%d}"),
     }
 
 
@@ -174,20 +194,22 @@ def test_a_correction_that_changes_nothing_records_nothing(users, relief):
 
 
 def test_a_correction_runs_the_recording_checks_and_a_refused_one_changes_nothing(
-    users, tree, member, relief
+    users, tree, member, relief, today
 ):
-    other = record(member, tree.a, start_month=EVEN_LATER, end_month=EVEN_LATER, kind="exempt")
+    other = record(
+        today, member, tree.a, start_month=even_later(today), end_month=even_later(today), kind="exempt"
+    )
     before = writes()
     refusals = [
-        (dict(end_month=add_months(FIRST, -1)), "end_month", "截止月份早于起始月份。"),
+        (dict(end_month=add_months(first(today), -1)), "end_month", "截止月份早于起始月份。"),
         (dict(monthly_amount=None), "monthly_amount", "减交须填写减交后月缴纳额。"),
-        (dict(approved_on=TODAY + dt.timedelta(days=1)), "approved_on", "批准日期不能晚于今天。"),
+        (dict(approved_on=today + dt.timedelta(days=1)), "approved_on", "批准日期不能晚于今天。"),
         (
             dict(approved_by=tree.a1),
             "approved_by",
             "党费减免须经上级党委批准：批准组织应为甲一支部的上级党委。",
         ),
-        (dict(end_month=EVEN_LATER), "start_month", "该期间与已登记的党费减免重叠。"),
+        (dict(end_month=even_later(today)), "start_month", "该期间与已登记的党费减免重叠。"),
         (dict(reason=" "), "reason", "请填写减免原因。"),  # a reason once recorded stays
     ]
     for values, field, message in refusals:
@@ -202,8 +224,10 @@ def test_a_correction_runs_the_recording_checks_and_a_refused_one_changes_nothin
     assert refused.value.field == "approved_by"
     assert writes() == before
     # its own months do not overlap it: moved within them, it is accepted
-    services.correct_relief(actor=users["dangwei_a"], relief=relief, **correction(relief, start_month=LATER))
-    assert row(relief)[2:4] == (LATER, LATER) and row(other)[2] == EVEN_LATER
+    services.correct_relief(
+        actor=users["dangwei_a"], relief=relief, **correction(relief, start_month=later(today))
+    )
+    assert row(relief)[2:4] == (later(today), later(today)) and row(other)[2] == even_later(today)
 
 
 def test_only_who_may_record_a_relief_may_correct_it(users, tree, member, relief, make_user):
@@ -225,8 +249,8 @@ def test_only_who_may_record_a_relief_may_correct_it(users, tree, member, relief
     assert row(relief)[1] == Decimal("1.00")
 
 
-def test_a_relief_the_gongwei_approved_is_not_the_committees_to_change(users, tree, member):
-    relief = record(member, tree.gw, actor=users["gongwei"])
+def test_a_relief_the_gongwei_approved_is_not_the_committees_to_change(users, tree, member, today):
+    relief = record(today, member, tree.gw, actor=users["gongwei"])
     before = writes()
     with pytest.raises(ServiceError) as refused:
         services.correct_relief(
@@ -245,10 +269,12 @@ def test_a_relief_the_gongwei_approved_is_not_the_committees_to_change(users, tr
     assert writes() == before
 
 
-def test_a_relief_recorded_without_a_reason_may_be_corrected_without_one(users, tree, member):
-    legacy = record(member, tree.a, reason="")
-    services.correct_relief(actor=users["dangwei_a"], relief=legacy, **correction(legacy, end_month=FIRST))
-    assert row(legacy)[3:] == (FIRST, tree.a.pk, TODAY, "甲委〔2026〕5号", "")
+def test_a_relief_recorded_without_a_reason_may_be_corrected_without_one(users, tree, member, today):
+    legacy = record(today, member, tree.a, reason="")
+    services.correct_relief(
+        actor=users["dangwei_a"], relief=legacy, **correction(legacy, end_month=first(today))
+    )
+    assert row(legacy)[3:] == (first(today), tree.a.pk, today, "甲委〔2026〕5号", "")
     services.correct_relief(
         actor=users["dangwei_a"], relief=legacy, **correction(legacy, reason=" 家庭变故 ")
     )
@@ -258,15 +284,17 @@ def test_a_relief_recorded_without_a_reason_may_be_corrected_without_one(users, 
 # --- deletion: the service ----------------------------------------------------------------------------------------
 
 
-def test_the_committee_admin_deletes_a_relief_and_the_months_are_due_again(users, tree, member, relief):
-    assert due(member, FIRST) == Decimal("5.00")
+def test_the_committee_admin_deletes_a_relief_and_the_months_are_due_again(
+    users, tree, member, relief, today
+):
+    assert due(member, first(today)) == Decimal("5.00")
     with pytest.raises(ServiceError) as refused:
         services.delete_relief(actor=users["dangwei_a"], relief=relief, reason="  ")
     assert (refused.value.field, refused.value.message) == ("reason", "请填写删除原因。")
     assert DuesRelief.objects.filter(pk=relief.pk).exists()
     services.delete_relief(actor=users["dangwei_a"], relief=relief, reason="误登记到其他党员名下")
     assert not DuesRelief.objects.exists()
-    assert due(member, FIRST) == Decimal("90.00")
+    assert due(member, first(today)) == Decimal("90.00")
     assert LedgerSnapshot.objects.get(member=member).codes == computed(member)
     event = AuditEvent.objects.filter(object_type="dues.duesrelief", action="delete").get()
     assert (event.object_id, event.note, event.org_path) == (
@@ -305,7 +333,7 @@ def june():
 
 
 def test_the_kept_dues_results_follow_a_correction_and_a_deletion(
-    tree, make_member, make_user, june, django_capture_on_commit_callbacks
+    tree, make_member, make_user, june, django_capture_on_commit_callbacks, today
 ):
     """The branch's only member, declared from January and paying nothing, is exempt January–May: the month rule
     passes. Corrected to January–April, May is missing; deleted, every month is."""
@@ -320,6 +348,7 @@ def test_the_kept_dues_results_follow_a_correction_and_a_deletion(
         effective_month=dt.date(2026, 1, 1),
     )
     relief = record(
+        today,
         person,
         tree.a,
         actor=admin,
@@ -348,21 +377,23 @@ def test_the_kept_dues_results_follow_a_correction_and_a_deletion(
 # --- the pages ----------------------------------------------------------------------------------------------------
 
 
-def edit_data(tree, **values) -> dict:
+def edit_data(today, tree, **values) -> dict:
     data = {
         "relief-kind": "exempt",
         "relief-monthly_amount": "",
-        "relief-start_month": f"{LATER:%Y-%m}",
-        "relief-end_month": f"{EVEN_LATER:%Y-%m}",
+        "relief-start_month": f"{later(today):%Y-%m}",
+        "relief-end_month": f"{even_later(today):%Y-%m}",
         "relief-approved_by": str(tree.a.pk),
-        "relief-approved_on": TODAY.isoformat(),
+        "relief-approved_on": today.isoformat(),
         "relief-approval_ref": "甲委〔2026〕6号",
         "relief-reason": "长期患病，无固定收入",
     }
     return data | values
 
 
-def test_the_correction_page_shows_the_relief_and_saves_the_correction(client, users, tree, member, relief):
+def test_the_correction_page_shows_the_relief_and_saves_the_correction(
+    client, users, tree, member, relief, today
+):
     url = reverse("dues:relief_edit", args=[relief.pk])
     login(client, users["dangwei_a"])
     page = client.get(url)
@@ -370,7 +401,7 @@ def test_the_correction_page_shows_the_relief_and_saves_the_correction(client, u
     form = page.context["form"]
     assert (form["kind"].value(), form["start_month"].value(), form["reason"].value()) == (
         "reduce",
-        f"{FIRST:%Y-%m}",
+        f"{first(today):%Y-%m}",
         REASON,
     )
     assert form.fields["reason"].required
@@ -378,16 +409,16 @@ def test_the_correction_page_shows_the_relief_and_saves_the_correction(client, u
     assert (
         'data-testid="relief-edit-form"' in html and reverse("dues:relief_delete", args=[relief.pk]) in html
     )
-    response = client.post(url, edit_data(tree))
+    response = client.post(url, edit_data(today, tree))
     assert response.status_code == 302
-    assert response["Location"] == f"{page_url(member, LATER.year)}#reliefs"
+    assert response["Location"] == f"{page_url(today, member, later(today).year)}#reliefs"
     assert row(relief) == (
         "exempt",
         None,
-        LATER,
-        EVEN_LATER,
+        later(today),
+        even_later(today),
         tree.a.pk,
-        TODAY,
+        today,
         "甲委〔2026〕6号",
         "长期患病，无固定收入",
     )
@@ -396,31 +427,31 @@ def test_the_correction_page_shows_the_relief_and_saves_the_correction(client, u
     assert "已保存李党员党费减免的更正" in html and "减免原因：长期患病，无固定收入" in html
 
 
-def test_a_refused_correction_comes_back_with_what_was_typed(client, users, tree, member, relief):
+def test_a_refused_correction_comes_back_with_what_was_typed(client, users, tree, member, relief, today):
     url = reverse("dues:relief_edit", args=[relief.pk])
     login(client, users["dangwei_a"])
     before = writes()
-    response = client.post(url, edit_data(tree, **{"relief-end_month": f"{FIRST:%Y-%m}"}))
+    response = client.post(url, edit_data(today, tree, **{"relief-end_month": f"{first(today):%Y-%m}"}))
     assert response.status_code == 400
     assert response.context["form"].errors["end_month"] == ["截止月份早于起始月份。"]
     assert 'value="长期患病，无固定收入"' in response.content.decode()
-    response = client.post(url, edit_data(tree, **{"relief-reason": ""}))
+    response = client.post(url, edit_data(today, tree, **{"relief-reason": ""}))
     assert response.status_code == 400 and response.context["form"].errors["reason"] == ["请填写减免原因。"]
     assert writes() == before
 
 
-def test_a_relief_without_a_reason_is_corrected_without_one_on_the_page(client, users, tree, member):
-    legacy = record(member, tree.a, reason="")
+def test_a_relief_without_a_reason_is_corrected_without_one_on_the_page(client, users, tree, member, today):
+    legacy = record(today, member, tree.a, reason="")
     login(client, users["dangwei_a"])
     url = reverse("dues:relief_edit", args=[legacy.pk])
     page = client.get(url)
     assert not page.context["form"].fields["reason"].required
     assert "原记录未写明减免原因，可在此补充。" in page.content.decode()
-    assert client.post(url, edit_data(tree, **{"relief-reason": ""})).status_code == 302
-    assert row(legacy)[:4] == ("exempt", None, LATER, EVEN_LATER) and row(legacy)[-1] == ""
+    assert client.post(url, edit_data(today, tree, **{"relief-reason": ""})).status_code == 302
+    assert row(legacy)[:4] == ("exempt", None, later(today), even_later(today)) and row(legacy)[-1] == ""
 
 
-def test_the_deletion_is_confirmed_with_a_reason(client, users, tree, member, relief):
+def test_the_deletion_is_confirmed_with_a_reason(client, users, tree, member, relief, today):
     url = reverse("dues:relief_delete", args=[relief.pk])
     login(client, users["dangwei_a"])
     page = client.get(url)
@@ -433,7 +464,10 @@ def test_the_deletion_is_confirmed_with_a_reason(client, users, tree, member, re
     assert response.status_code == 400 and response.context["form"].errors["reason"] == ["请填写删除原因。"]
     assert writes() == before
     response = client.post(url, {"reason": "误登记到其他党员名下"})
-    assert response.status_code == 302 and response["Location"] == f"{page_url(member, FIRST.year)}#reliefs"
+    assert (
+        response.status_code == 302
+        and response["Location"] == f"{page_url(today, member, first(today).year)}#reliefs"
+    )
     assert not DuesRelief.objects.exists()
     event = AuditEvent.objects.filter(object_type="dues.duesrelief", action="delete").get()
     assert event.note == "误登记到其他党员名下" and event.actor == users["dangwei_a"]
@@ -441,7 +475,7 @@ def test_the_deletion_is_confirmed_with_a_reason(client, users, tree, member, re
     assert client.post(url, {"reason": "再删一次"}).status_code == 404
 
 
-def test_the_pages_refuse_whoever_may_not_record_the_relief(client, users, tree, member, relief):
+def test_the_pages_refuse_whoever_may_not_record_the_relief(client, users, tree, member, relief, today):
     urls = [reverse(name, args=[relief.pk]) for name in ("dues:relief_edit", "dues:relief_delete")]
     before = writes()
     for user, status in (
@@ -452,7 +486,7 @@ def test_the_pages_refuse_whoever_may_not_record_the_relief(client, users, tree,
         login(client, user)
         for url in urls:
             assert client.get(url).status_code == status
-            assert client.post(url, edit_data(tree) | {"reason": "录错"}).status_code == status
+            assert client.post(url, edit_data(today, tree) | {"reason": "录错"}).status_code == status
     login(client, users["branch_a1"])
     assert (
         "党费减免由上级党委审批，并由上级党委管理员登记、更正或删除。" in client.get(urls[0]).content.decode()
@@ -460,10 +494,12 @@ def test_the_pages_refuse_whoever_may_not_record_the_relief(client, users, tree,
     assert writes() == before
 
 
-def test_the_committee_is_offered_no_change_of_a_relief_the_gongwei_approved(client, users, tree, member):
-    relief = record(member, tree.gw, actor=users["gongwei"])
+def test_the_committee_is_offered_no_change_of_a_relief_the_gongwei_approved(
+    client, users, tree, member, today
+):
+    relief = record(today, member, tree.gw, actor=users["gongwei"])
     login(client, users["dangwei_a"])
-    html = client.get(page_url(member)).content.decode()
+    html = client.get(page_url(today, member)).content.decode()
     assert f'data-relief="{relief.pk}"' in html and 'data-testid="relief-delete"' not in html
     assert client.get(reverse("dues:relief_edit", args=[relief.pk])).status_code == 403
     assert client.get(reverse("dues:relief_delete", args=[relief.pk])).status_code == 403
@@ -489,24 +525,25 @@ def test_the_relief_pages_read_no_personal_data_and_are_not_stored(
 
 
 def test_the_members_page_reads_its_reliefs_and_what_may_be_done_with_them_in_fixed_queries(
-    client, users, tree, member, relief
+    client, users, tree, member, relief, today
 ):
     login(client, users["dangwei_a"])
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(page_url(member)).status_code == 200
+            assert client.get(page_url(today, member)).status_code == 200
         return len(ctx.captured_queries)
 
     one = queries()
-    record(member, tree.a, start_month=EVEN_LATER, end_month=EVEN_LATER, kind="exempt")
+    record(today, member, tree.a, start_month=even_later(today), end_month=even_later(today), kind="exempt")
     record(
+        today,
         member,
         tree.gw,
         actor=users["gongwei"],
-        start_month=add_months(FIRST, -2),
-        end_month=add_months(FIRST, -1),
+        start_month=add_months(first(today), -2),
+        end_month=add_months(first(today), -1),
     )
-    html = client.get(page_url(member)).content.decode()
+    html = client.get(page_url(today, member)).content.decode()
     assert html.count('data-testid="relief-delete"') == 2  # not the one the 工委 approved
     assert queries() == one

@@ -16,20 +16,20 @@ from dangjian.core.models import AuditEvent
 from dangjian.dues.forms import PaymentForm
 from dangjian.dues.models import CollectionDay, DuesPayment
 from dangjian.dues.services import record_payment
-from dangjian.dues.tests.test_views import MONTH, TODAY, M, bulk_data, declare, login
+from dangjian.dues.tests.test_views import bulk_data, declare, login
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def branch(tree, users, make_member):
+def branch(tree, users, make_member, today):
     """甲一支部: 李党员 (6000 → 90.00 a month) and five more at 9144 元 (137.16 a month); 甲二 one member."""
-    declare(users["own_member"])
+    declare(today, users["own_member"])
     others = [make_member(tree.a1, name=f"王{i}") for i in range(5)]
     for m in others:
-        declare(m, "9144.00")
+        declare(today, m, "9144.00")
     sibling = make_member(tree.a2, name="赵乙")
-    declare(sibling)
+    declare(today, sibling)
     return {"a1": [users["own_member"], *others], "a2": sibling}
 
 
@@ -40,18 +40,21 @@ def _sheet(client, org, data):
 # --- 1. every invalid row and field in one pass -----------------------------------------------------------------
 
 
-def test_the_sheet_reports_every_bad_row_and_field_in_one_pass(client, users, tree, branch):
+def test_the_sheet_reports_every_bad_row_and_field_in_one_pass(
+    client, users, tree, branch, this_month, today
+):
     """The reviewers' sheet: amounts "abc", "-5" and empty, a date of payment in the future and one more than 6
     months back, ticked with 全选: five rows refused at once, each with its fields."""
     _own, *five = branch["a1"]
     login(client, users["branch_a1"])
-    data = bulk_data(tree.a1, [(m, "137.16") for m in five])
+    data = bulk_data(today, tree.a1, [(m, "137.16") for m in five])
     data[f"p{five[0].pk}-amount"] = "abc"
     data[f"p{five[1].pk}-amount"] = "-5"
     data[f"p{five[2].pk}-amount"] = ""
-    data[f"p{five[2].pk}-paid_on"] = (TODAY + dt.timedelta(days=3)).isoformat()  # a bad amount and a bad date
-    data[f"p{five[3].pk}-paid_on"] = (TODAY + dt.timedelta(days=3)).isoformat()
-    data[f"p{five[4].pk}-paid_on"] = add_months(MONTH, -7).isoformat()  # this month's dues 7 months ahead
+    data[f"p{five[2].pk}-paid_on"] = (today + dt.timedelta(days=3)).isoformat()  # a bad amount and a bad date
+    data[f"p{five[3].pk}-paid_on"] = (today + dt.timedelta(days=3)).isoformat()
+    # this month's dues 7 months ahead
+    data[f"p{five[4].pk}-paid_on"] = add_months(this_month, -7).isoformat()
     events = AuditEvent.objects.count()
     response = _sheet(client, tree.a1, data)
     assert response.status_code == 400
@@ -73,34 +76,36 @@ def test_the_sheet_reports_every_bad_row_and_field_in_one_pass(client, users, tr
 # --- 2. an amount above 应交 ------------------------------------------------------------------------------------
 
 
-def test_an_amount_above_the_due_is_refused_on_the_sheet(client, users, tree, branch):
+def test_an_amount_above_the_due_is_refused_on_the_sheet(client, users, tree, branch, ym, today):
     member = branch["a1"][1]
     login(client, users["branch_a1"])
-    response = _sheet(client, tree.a1, bulk_data(tree.a1, [(member, "1371.60")]))
+    response = _sheet(client, tree.a1, bulk_data(today, tree.a1, [(member, "1371.60")]))
     assert response.status_code == 400
     assert not DuesPayment.objects.exists()
     (form,) = [r.form for r in response.context["sheet"].rows if r.member.pk == member.pk]
     message = form.errors["amount"][0]
     assert "1371.60" in message and "137.16" in message and "自愿多交" in message
     # the amount due is accepted, and a second entry beyond it (a top-up) is refused
-    assert _sheet(client, tree.a1, bulk_data(tree.a1, [(member, "137.16")])).status_code == 302
+    assert _sheet(client, tree.a1, bulk_data(today, tree.a1, [(member, "137.16")])).status_code == 302
     with pytest.raises(Exception, match=r"尚未交纳的应交党费 0\.00 元"):
         record_payment(
             actor=None,
             member=member,
-            months=M,
+            months=ym,
             amount=Decimal("1"),
-            paid_on=TODAY,
+            paid_on=today,
             method="cash",
             additional=True,
         )
 
 
-def test_an_excess_is_recorded_as_voluntary_and_every_page_agrees(client, users, tree, branch):
+def test_an_excess_is_recorded_as_voluntary_and_every_page_agrees(
+    client, users, tree, branch, ym, this_month, today
+):
     member = branch["a1"][1]
     login(client, users["branch_a1"])
     url = reverse("dues:member", args=[member.pk])
-    base = {"first_month": M, "paid_on": TODAY.isoformat(), "method": "cash"}
+    base = {"first_month": ym, "paid_on": today.isoformat(), "method": "cash"}
     refused = client.post(url, {**base, "amount": "1371.60"})
     assert refused.status_code == 400 and not DuesPayment.objects.exists()
     assert "自愿多交" in refused.content.decode()
@@ -109,12 +114,12 @@ def test_an_excess_is_recorded_as_voluntary_and_every_page_agrees(client, users,
     regular, extra = DuesPayment.objects.order_by("id")
     assert (regular.is_extra, extra.is_extra, extra.remit_to_central) == (False, True, True)
     page = client.get(url)
-    (row,) = [r for r in page.context["rows"] if r.month == MONTH]
+    (row,) = [r for r in page.context["rows"] if r.month == this_month]
     assert row.paid == Decimal("137.16")
-    sheet = client.get(f"{reverse('dues:sheet')}?org={tree.a1.pk}&month={M}").context["sheet"]
+    sheet = client.get(f"{reverse('dues:sheet')}?org={tree.a1.pk}&month={ym}").context["sheet"]
     assert next(r for r in sheet.rows if r.member.pk == member.pk).row.paid == Decimal("137.16")
-    pub = client.get(reverse("dues:publication"), {"org": tree.a1.pk, "year": TODAY.year}).context
-    month = pub["months"][TODAY.month - 1]
+    pub = client.get(reverse("dues:publication"), {"org": tree.a1.pk, "year": today.year}).context
+    month = pub["months"][today.month - 1]
     assert (month.collected, month.extra) == (Decimal("137.16"), Decimal("1234.44"))
     # a duplicate says what to tick, and the form has it
     again = client.post(url, {**base, "amount": "10"})
@@ -127,13 +132,13 @@ def test_an_excess_is_recorded_as_voluntary_and_every_page_agrees(client, users,
 
 
 @pytest.fixture
-def paid(branch):
+def paid(branch, ym, today):
     return record_payment(
-        actor=None, member=branch["a1"][1], months=M, amount=Decimal("137.16"), paid_on=TODAY, method="cash"
+        actor=None, member=branch["a1"][1], months=ym, amount=Decimal("137.16"), paid_on=today, method="cash"
     )
 
 
-def test_the_member_page_voids_a_payment_with_a_reason(client, users, paid):
+def test_the_member_page_voids_a_payment_with_a_reason(client, users, paid, this_month, today):
     login(client, users["branch_a1"])
     url = reverse("dues:member", args=[paid.member_id])
     body = client.get(url).content.decode()
@@ -144,12 +149,12 @@ def test_the_member_page_voids_a_payment_with_a_reason(client, users, paid):
     refused = client.post(url, {"void": paid.pk, "reason": " "})
     assert refused.status_code == 400 and "请填写撤销原因" in refused.content.decode()
     assert DuesPayment.objects.filter(pk=paid.pk).exists() and AuditEvent.objects.count() == events
-    response = client.post(f"{url}?year={TODAY.year}", {"void": paid.pk, "reason": "金额录错"})
-    assert response.status_code == 302 and response["Location"] == f"{url}?year={TODAY.year}"
+    response = client.post(f"{url}?year={today.year}", {"void": paid.pk, "reason": "金额录错"})
+    assert response.status_code == 302 and response["Location"] == f"{url}?year={today.year}"
     assert not DuesPayment.objects.filter(pk=paid.pk).exists()
     event = AuditEvent.objects.get(object_type="dues.duespayment", action="delete")
     assert event.note == "金额录错"
-    (row,) = [r for r in client.get(url).context["rows"] if r.month == MONTH]
+    (row,) = [r for r in client.get(url).context["rows"] if r.month == this_month]
     assert row.paid == Decimal("0.00")
 
 
@@ -180,10 +185,10 @@ def test_voiding_is_refused_outside_the_scope(client, users, tree, make_user, pa
 # --- 4. the 备注 ------------------------------------------------------------------------------------------------
 
 
-def test_the_note_is_shown_with_the_payment(client, users, branch):
+def test_the_note_is_shown_with_the_payment(client, users, branch, ym, today):
     own = users["own_member"]
     record_payment(
-        actor=None, member=own, months=M, amount=Decimal("90"), paid_on=TODAY, method="cash", note="微信转账"
+        actor=None, member=own, months=ym, amount=Decimal("90"), paid_on=today, method="cash", note="微信转账"
     )
     login(client, users["branch_a1"])
     body = client.get(reverse("dues:member", args=[own.pk])).content.decode()
@@ -196,42 +201,44 @@ def test_the_note_is_shown_with_the_payment(client, users, branch):
 # --- 5. 我的党费 of a future year ------------------------------------------------------------------------------
 
 
-def test_mine_opens_no_future_year(client, users, branch):
+def test_mine_opens_no_future_year(client, users, branch, today):
     login(client, users["member_a1"])
-    body = client.get(reverse("dues:mine"), {"year": TODAY.year}).content.decode()
-    assert f"?year={TODAY.year + 1}" not in body
-    response = client.get(reverse("dues:mine"), {"year": TODAY.year + 1})
+    body = client.get(reverse("dues:mine"), {"year": today.year}).content.decode()
+    assert f"?year={today.year + 1}" not in body
+    response = client.get(reverse("dues:mine"), {"year": today.year + 1})
     body = response.content.decode()
     assert response.status_code == 200 and 'data-testid="future-year"' in body
     assert "还没有申报您的党费缴费基数" not in body and "尚未开始" in body
     for bad in ("abc", "0", "99999"):
-        assert client.get(reverse("dues:mine"), {"year": bad}).context["year"] == TODAY.year
+        assert client.get(reverse("dues:mine"), {"year": bad}).context["year"] == today.year
 
 
 # --- 6. before the collection day -------------------------------------------------------------------------------
 
 
-def test_a_month_before_its_collection_day_is_pending_and_owes_nothing_yet(client, users, tree, branch):
+def test_a_month_before_its_collection_day_is_pending_and_owes_nothing_yet(
+    client, users, tree, branch, ym, this_month, today
+):
     from dangjian.portal.workbench import member_home
 
     own = users["own_member"]
-    if TODAY.day <= 28:
+    if today.day <= 28:
         CollectionDay.objects.create(org=tree.a1, day=28)  # otherwise the default: the month's last day
     login(client, users["member_a1"])
     response = client.get(reverse("dues:mine"))
     body = response.content.decode()
-    assert f'data-month="{M}" data-status="pending"' in body and "待交" in body
-    (row,) = [r for r in response.context["rows"] if r.month == MONTH]
+    assert f'data-month="{ym}" data-status="pending"' in body and "待交" in body
+    (row,) = [r for r in response.context["rows"] if r.month == this_month]
     assert row.pending and not row.overdue
-    overdue = [r for r in response.context["rows"] if r.month < MONTH]
+    overdue = [r for r in response.context["rows"] if r.month < this_month]
     assert response.context["shortfall"] == sum((r.due for r in overdue), Decimal(0))
     home = member_home(own)
     assert response.context["shortfall"] == home.outstanding
     if not overdue:
         assert 'data-testid="shortfall">无欠交' in body
     # once paid the month is 已交清; after its collection day an unpaid month is 未交 and owed
-    record_payment(actor=None, member=own, months=M, amount=Decimal("90"), paid_on=TODAY, method="cash")
-    assert f'data-month="{M}" data-status="paid"' in client.get(reverse("dues:mine")).content.decode()
-    last = add_months(MONTH, -1)
-    if last.year == TODAY.year:
+    record_payment(actor=None, member=own, months=ym, amount=Decimal("90"), paid_on=today, method="cash")
+    assert f'data-month="{ym}" data-status="paid"' in client.get(reverse("dues:mine")).content.decode()
+    last = add_months(this_month, -1)
+    if last.year == today.year:
         assert f'data-month="{last:%Y-%m}" data-status="unpaid"' in body

@@ -33,9 +33,8 @@ def branch(tree, make_member, make_user):
 
 
 @pytest.fixture
-def opened(branch):
+def opened(branch, today):
     """The year's evaluation of 甲一, opened by its administrator."""
-    today = dt.date.today()
     return services.open_evaluation(
         actor=branch.admin, org=branch.org, year=today.year, opened_on=today, organ="assembly"
     )

@@ -17,7 +17,6 @@ from dangjian.evaluations.params import load_params, publicity_ends
 from dangjian.evaluations.tests.conftest import advance_to, ballot_of, paper_vote, state
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 D = dt.date
 
 
@@ -111,8 +110,8 @@ def test_the_page_says_why_the_voting_cannot_close_yet(branch, opened):
 # --- ending the 公示 -------------------------------------------------------------------------------------
 
 
-def test_the_publicity_does_not_end_before_five_working_days(branch, opened):
-    monday = TODAY + dt.timedelta(days=7 - TODAY.weekday())  # the next Monday (not before the opening)
+def test_the_publicity_does_not_end_before_five_working_days(branch, opened, today):
+    monday = today + dt.timedelta(days=7 - today.weekday())  # the next Monday (not before the opening)
     ev = published(branch, opened, monday)
     assert (ev.step, ev.published_on) == ("publicity", monday)
     for day in (monday, monday + dt.timedelta(days=4), monday + dt.timedelta(days=6)):
@@ -128,9 +127,9 @@ def test_the_publicity_does_not_end_before_five_working_days(branch, opened):
     assert (ev.step, ev.completed_on) == ("done", monday + dt.timedelta(days=7))
 
 
-def test_the_page_shows_when_the_publicity_may_end(branch, opened):
-    ev = published(branch, opened, TODAY)
-    ends = publicity_ends(TODAY, load_params())
+def test_the_page_shows_when_the_publicity_may_end(branch, opened, today):
+    ev = published(branch, opened, today)
+    ends = publicity_ends(today, load_params())
     page = page_of(ev, branch.admin)
     assert f"公示期不少于5个工作日，{ends:%Y-%m-%d}起可结束公示。" in page
     assert 'type="button" disabled aria-describedby="dj-publicity-ends" data-testid="advance"' in page
@@ -142,9 +141,9 @@ def test_the_page_shows_when_the_publicity_may_end(branch, opened):
     assert (ev.step, ev.completed_on) == ("publicity", None)
 
 
-def test_the_page_offers_the_end_once_the_publicity_is_over(branch, opened):
-    ev = published(branch, opened, TODAY)
-    ends = publicity_ends(TODAY, load_params())
+def test_the_page_offers_the_end_once_the_publicity_is_over(branch, opened, today):
+    ev = published(branch, opened, today)
+    ends = publicity_ends(today, load_params())
     with time_machine.travel(dt.datetime.combine(ends, dt.time(12)), tick=False):
         admin = client_of(branch.admin)
         page = admin.get(reverse("evaluations:detail", args=[ev.pk])).content.decode()

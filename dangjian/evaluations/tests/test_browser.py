@@ -4,7 +4,6 @@ each name (headless Chromium)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -12,10 +11,9 @@ import pytest
 from dangjian.evaluations.models import Evaluation, Participation, Tally
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TODAY = dt.date.today()
 
 
-def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser_page, branch, login):
+def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser_page, branch, login, today):
     page = browser_page
     base = live_server.url
     page.on("dialog", lambda dialog: dialog.accept())  # 进入下一步 and 提交测评票 ask first
@@ -27,7 +25,7 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
     page.get_by_label("评定机构").select_option(label="支部党员大会")
     page.get_by_role("button", name="开始").click()
     page.wait_for_selector(".alert-success")
-    ev = Evaluation.objects.get(org=branch.org, year=TODAY.year)
+    ev = Evaluation.objects.get(org=branch.org, year=today.year)
     assert ev.participants.count() == 10
     for step in ("self", "voting"):  # 学习教育 → 个人自评 → 党员互评和民主测评
         page.get_by_test_id("advance").click()
@@ -90,7 +88,9 @@ def test_a_branch_runs_an_evaluation_from_opening_to_grades(live_server, browser
     assert grades["陈预备"] == ""
 
 
-def test_a_committee_opens_the_evaluation_for_all_its_branches(live_server, browser_page, branch, login):
+def test_a_committee_opens_the_evaluation_for_all_its_branches(
+    live_server, browser_page, branch, login, today
+):
     """The 党委管理员 of 甲委 opens the year's 民主评议 for 甲一 and 甲二 with the button of the evaluations page: 甲一
     is opened, 甲二 (nobody on its roll) left alone, as the message says, and the list shows it."""
     page = browser_page
@@ -103,12 +103,12 @@ def test_a_committee_opens_the_evaluation_for_all_its_branches(live_server, brow
     page.get_by_role("button", name="开始").click()
     message = page.locator(".alert-success")
     message.wait_for()
-    assert f"已为1个党支部开展{TODAY.year}年度民主评议党员；0个此前已开展，1个没有在册党员，未开展。" in (
+    assert f"已为1个党支部开展{today.year}年度民主评议党员；0个此前已开展，1个没有在册党员，未开展。" in (
         message.inner_text()
     )
     row = page.locator("[data-testid=evaluations] tr[data-org=A1]")
     assert "学习教育" in row.inner_text() and "10" in row.inner_text()
-    assert Evaluation.objects.filter(year=TODAY.year).count() == 1
+    assert Evaluation.objects.filter(year=today.year).count() == 1
     assert Evaluation.objects.get(org=branch.org).organ == "committee"
 
 

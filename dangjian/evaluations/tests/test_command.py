@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from io import StringIO
 
@@ -16,7 +15,6 @@ from dangjian.evaluations import services
 from dangjian.evaluations.tests.conftest import advance_to, ballot_of
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def run(*args) -> str:
@@ -25,11 +23,11 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_status_json_lists_every_branch_with_its_evaluation(branch, opened):
+def test_status_json_lists_every_branch_with_its_evaluation(branch, opened, today):
     ev = advance_to(opened, "voting", branch.admin)
     for m in branch.formal[:2]:
         services.cast_vote(actor=branch.accounts[m.pk], evaluation=ev, ratings=ballot_of(ev, m))
-    items = json.loads(run("status", "--year", str(TODAY.year), "--format", "json"))
+    items = json.loads(run("status", "--year", str(today.year), "--format", "json"))
     by_org = {i["org"]: i for i in items}
     assert set(by_org) == {"A1", "A2", "B1"}
     assert by_org["A1"] == {
@@ -37,7 +35,7 @@ def test_status_json_lists_every_branch_with_its_evaluation(branch, opened):
         "name": "甲一支部",
         "evaluation": ev.pk,
         "step": "voting",
-        "opened_on": TODAY.isoformat(),
+        "opened_on": today.isoformat(),
         "participants": 10,
         "voters": 9,
         "voted": 2,
@@ -49,8 +47,8 @@ def test_status_json_lists_every_branch_with_its_evaluation(branch, opened):
     assert by_org["A2"]["evaluation"] is None and by_org["A2"]["step"] is None
 
 
-def test_status_of_one_subtree_as_a_table(branch, opened):
-    out = run("status", "--year", str(TODAY.year), "--org", "A")
+def test_status_of_one_subtree_as_a_table(branch, opened, today):
+    out = run("status", "--year", str(today.year), "--org", "A")
     lines = out.splitlines()
     assert "组织编码" in lines[0] and "当前步骤" in lines[0]
     assert any("甲一支部" in line and "学习教育" in line for line in lines)
@@ -58,12 +56,12 @@ def test_status_of_one_subtree_as_a_table(branch, opened):
     assert not any("乙一支部" in line for line in lines)
 
 
-def test_status_reads_a_fixed_number_of_queries(branch, opened, add_branches):
+def test_status_reads_a_fixed_number_of_queries(branch, opened, add_branches, today):
     with CaptureQueriesContext(connection) as few:
-        run("status", "--year", str(TODAY.year), "--format", "json")
+        run("status", "--year", str(today.year), "--format", "json")
     add_branches(6, 1)
     with CaptureQueriesContext(connection) as many:
-        run("status", "--year", str(TODAY.year), "--format", "json")
+        run("status", "--year", str(today.year), "--format", "json")
     assert len(many) == len(few)
 
 
@@ -103,7 +101,7 @@ def _results(ev, *args) -> dict:
     return json.loads(run("results", str(ev.pk), "--format", "json", *args))
 
 
-def test_results_json_of_a_closed_evaluation_above_the_threshold(branch, opened):
+def test_results_json_of_a_closed_evaluation_above_the_threshold(branch, opened, today):
     ev = _closed_with_votes(branch, opened, 5)
     unqualified = ev.participants.get(member=branch.formal[6])
     grades = {p.pk: "qualified" for p in ev.participants.filter(formal=True)}
@@ -114,12 +112,12 @@ def test_results_json_of_a_closed_evaluation_above_the_threshold(branch, opened)
         "id": ev.pk,
         "org": "A1",
         "name": "甲一支部",
-        "year": TODAY.year,
+        "year": today.year,
         "step": "grading",
         "organ": "assembly",
-        "opened_on": TODAY.isoformat(),
-        "voting_closed_on": TODAY.isoformat(),
-        "graded_on": TODAY.isoformat(),
+        "opened_on": today.isoformat(),
+        "voting_closed_on": today.isoformat(),
+        "graded_on": today.isoformat(),
         "published_on": None,
         "completed_on": None,
         "ballots": 6,
@@ -136,7 +134,7 @@ def test_results_json_of_a_closed_evaluation_above_the_threshold(branch, opened)
     assert people["赵一"]["tallies"] == {"excellent": 0, "qualified": 4, "basic": 0, "unqualified": 0}
     assert people["郑七"]["tallies"] == {"excellent": 0, "qualified": 5, "basic": 0, "unqualified": 0}
     assert people["郑七"]["grade"] == "unqualified"
-    assert people["郑七"]["followup_due"] == add_months(TODAY, 6).isoformat()
+    assert people["郑七"]["followup_due"] == add_months(today, 6).isoformat()
     assert people["郑七"]["followup_outcome"] is None
     assert people["陈预备"] == {  # rated, never graded
         "name": "陈预备",
@@ -168,7 +166,7 @@ def test_results_json_before_the_voting_closes_gives_no_tallies(branch, opened):
     assert {p["tallies"] is None for p in data["participants"]} == {True}
 
 
-def test_results_xlsx_reads_back_with_openpyxl(branch, opened, tmp_path):
+def test_results_xlsx_reads_back_with_openpyxl(branch, opened, tmp_path, today):
     from openpyxl import load_workbook
 
     from dangjian.core.models import AuditEvent
@@ -182,7 +180,7 @@ def test_results_xlsx_reads_back_with_openpyxl(branch, opened, tmp_path):
     assert "10 名党员" in err.getvalue()
     sheet = load_workbook(target).active
     rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    assert rows[0][0] == f"甲一支部（A1）{TODAY.year}年度民主评议党员"
+    assert rows[0][0] == f"甲一支部（A1）{today.year}年度民主评议党员"
     header_at = next(i for i, r in enumerate(rows) if r[0] == "姓名")
     assert rows[header_at] == [
         "姓名",

@@ -3,8 +3,6 @@ group, the tallies and their threshold per group, and a branch without 党小组
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -15,12 +13,11 @@ from dangjian.evaluations.models import Tally
 from dangjian.evaluations.tests.conftest import advance_to, ballot_of, state
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 GROUP_NAMES = ["甲乙", "甲丙", "甲丁", "甲戊"]  # with 冯九: five in 甲一第一党小组
 
 
 @pytest.fixture
-def grouped(branch, tree, make_member, make_user):
+def grouped(branch, tree, make_member, make_user, today):
     """甲一 with five members in its 党小组 (冯九 and four more, each with an account) and six directly in the
     branch (赵一 … 王八 but 冯九's group, the 预备党员 among them), opened per group."""
     extra = [make_member(tree.a1g1, name=n) for n in GROUP_NAMES]
@@ -29,7 +26,7 @@ def grouped(branch, tree, make_member, make_user):
     branch.group = [branch.formal[8], *extra]
     branch.direct = branch.formal[:8]
     return services.open_evaluation(
-        actor=branch.admin, org=branch.org, year=TODAY.year, opened_on=TODAY, organ="assembly", by_group=True
+        actor=branch.admin, org=branch.org, year=today.year, opened_on=today, organ="assembly", by_group=True
     )
 
 
@@ -51,17 +48,17 @@ def test_opening_fixes_each_participants_group(branch, grouped, tree):
     assert grouped.by_group
 
 
-def test_a_branch_without_a_group_member_cannot_choose_it(tree, make_member, make_user):
+def test_a_branch_without_a_group_member_cannot_choose_it(tree, make_member, make_user, today):
     make_member(tree.a2, name="甲二党员")
     admin = make_user("branch_a2", "branch_admin", tree.a2)
     before = state()
     with pytest.raises(ServiceError, match="没有编入党小组的党员，不能按党小组测评"):
         services.open_evaluation(
-            actor=admin, org=tree.a2, year=TODAY.year, opened_on=TODAY, organ="assembly", by_group=True
+            actor=admin, org=tree.a2, year=today.year, opened_on=today, organ="assembly", by_group=True
         )
     assert state() == before
     ev = services.open_evaluation(
-        actor=admin, org=tree.a2, year=TODAY.year, opened_on=TODAY, organ="assembly"
+        actor=admin, org=tree.a2, year=today.year, opened_on=today, organ="assembly"
     )
     before = state()
     with pytest.raises(ServiceError, match="不能按党小组测评"):
@@ -208,10 +205,12 @@ def test_the_results_command_gives_the_groups_and_leaves_out_a_small_groups_tall
     assert "甲一第一党小组 1 张（少于 5 张，不显示个人测评结果）" in _results_note(data["evaluation"])
 
 
-def test_a_voter_alone_in_a_group_is_told_there_is_nobody_to_rate(branch, tree, make_member, make_user):
+def test_a_voter_alone_in_a_group_is_told_there_is_nobody_to_rate(
+    branch, tree, make_member, make_user, today
+):
     """One member in the 党小组 (冯九): the ballot says there is nobody to choose, and submitting it counts the vote."""
     ev = services.open_evaluation(
-        actor=branch.admin, org=branch.org, year=TODAY.year, opened_on=TODAY, organ="assembly", by_group=True
+        actor=branch.admin, org=branch.org, year=today.year, opened_on=today, organ="assembly", by_group=True
     )
     ev = advance_to(ev, "voting", branch.admin)
     alone = branch.formal[8]

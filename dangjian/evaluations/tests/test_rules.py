@@ -18,12 +18,17 @@ from dangjian.orgs.models import Org
 
 pytestmark = pytest.mark.django_db
 
-Y = dt.date.today().year - 1
 D = dt.date
 
 
-def result(org, rule_id: str, as_of: dt.date):
-    found = evaluate(Org.objects.filter(pk=org.pk), year=Y, as_of=as_of).results
+@pytest.fixture
+def y(today) -> int:
+    """The year of these tests: last year, so that every step has a fixed day in the past."""
+    return today.year - 1
+
+
+def result(y, org, rule_id: str, as_of: dt.date):
+    found = evaluate(Org.objects.filter(pk=org.pk), year=y, as_of=as_of).results
     return next(r for r in found if r.rule.id == rule_id)
 
 
@@ -36,22 +41,22 @@ def run_to(ev, step: str, actor, on: dt.date):
     return ev
 
 
-def graded(branch, excellent: int = 3):
-    """甲一's evaluation of Y: opened 1 March, 测评 on paper in April (closed 1 May), graded 10 May (nine 正式党员,
+def graded(y, branch, excellent: int = 3):
+    """甲一's evaluation of `y`: opened 1 March, 测评 on paper in April (closed 1 May), graded 10 May (nine 正式党员,
     `excellent` of them 优秀), 公示 from 11 May, completed 1 June."""
     ev = services.open_evaluation(
-        actor=branch.admin, org=branch.org, year=Y, opened_on=D(Y, 3, 1), organ="assembly"
+        actor=branch.admin, org=branch.org, year=y, opened_on=D(y, 3, 1), organ="assembly"
     )
-    paper_vote(run_to(ev, "voting", branch.admin, D(Y, 4, 1)), branch.admin)
-    ev = run_to(ev, "grading", branch.admin, D(Y, 5, 1))
+    paper_vote(run_to(ev, "voting", branch.admin, D(y, 4, 1)), branch.admin)
+    ev = run_to(ev, "grading", branch.admin, D(y, 5, 1))
     grades = {}
     for p in ev.participants.order_by("pk"):
         if p.formal:
             grades[p.pk] = "excellent" if excellent > 0 else "qualified"
             excellent -= 1
-    services.record_grades(actor=branch.admin, evaluation=ev, grades=grades, on=D(Y, 5, 10))
-    ev = run_to(ev, "publicity", branch.admin, D(Y, 5, 11))
-    return run_to(ev, "done", branch.admin, D(Y, 6, 1))
+    services.record_grades(actor=branch.admin, evaluation=ev, grades=grades, on=D(y, 5, 10))
+    ev = run_to(ev, "publicity", branch.admin, D(y, 5, 11))
+    return run_to(ev, "done", branch.admin, D(y, 6, 1))
 
 
 def test_the_rules_are_in_the_latest_rulebook():
@@ -61,61 +66,63 @@ def test_the_rules_are_in_the_latest_rulebook():
     assert "MTG-MEMBER-REVIEW-ANNUAL" in rules  # the meeting rule stays beside them
 
 
-def test_a_branch_without_an_evaluation_is_pending_then_fails_at_the_years_end(branch):
-    pending = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 6, 30))
+def test_a_branch_without_an_evaluation_is_pending_then_fails_at_the_years_end(branch, y):
+    pending = result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 6, 30))
     assert pending.status == "pending" and "尚未在平台上开展民主评议党员" in str(pending.message)
-    failed = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31))
-    assert failed.status == "fail" and failed.missing == [str(Y)]
-    assert result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 12, 31)).status == "not_applicable"
+    failed = result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 12, 31))
+    assert failed.status == "fail" and failed.missing == [str(y)]
+    assert result(y, branch.org, "EVAL-EXCELLENT-CAP", D(y, 12, 31)).status == "not_applicable"
     due = [
         i
-        for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(Y, 6, 30))
+        for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(y, 6, 30))
         if i.rule.id == "EVAL-REVIEW-ANNUAL"
     ]
-    assert [(i.period, i.due_by) for i in due] == [(str(Y), D(Y, 12, 31))]
+    assert [(i.period, i.due_by) for i in due] == [(str(y), D(y, 12, 31))]
 
 
-def test_an_open_evaluation_is_pending_at_its_step_and_no_second_todo(branch):
+def test_an_open_evaluation_is_pending_at_its_step_and_no_second_todo(branch, y):
     ev = services.open_evaluation(
-        actor=branch.admin, org=branch.org, year=Y, opened_on=D(Y, 3, 1), organ="assembly"
+        actor=branch.admin, org=branch.org, year=y, opened_on=D(y, 3, 1), organ="assembly"
     )
-    run_to(ev, "voting", branch.admin, D(Y, 4, 1))
-    pending = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 6, 30))
+    run_to(ev, "voting", branch.admin, D(y, 4, 1))
+    pending = result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 6, 30))
     assert pending.status == "pending" and "民主测评" in str(pending.message)
     assert [(ref.kind, ref.id) for ref in pending.evidence] == [("evaluation", ev.pk)]
     assert "EVAL-REVIEW-ANNUAL" not in {
-        i.rule.id for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(Y, 6, 30))
+        i.rule.id for i in todo(Org.objects.filter(pk=branch.org.pk), on=D(y, 6, 30))
     }
-    assert result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31)).status == "fail"
+    assert result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 12, 31)).status == "fail"
     # as of a day before it was opened, there was none
-    assert "尚未在平台上开展" in str(result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 2, 1)).message)
+    assert "尚未在平台上开展" in str(result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 2, 1)).message)
 
 
-def test_a_completed_evaluation_passes_from_its_completion_day(branch):
-    ev = graded(branch)
-    assert result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 5, 31)).status == "pending"
-    passed = result(branch.org, "EVAL-REVIEW-ANNUAL", D(Y, 12, 31))
+def test_a_completed_evaluation_passes_from_its_completion_day(branch, y):
+    ev = graded(y, branch)
+    assert result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 5, 31)).status == "pending"
+    passed = result(y, branch.org, "EVAL-REVIEW-ANNUAL", D(y, 12, 31))
     assert passed.status == "pass" and "评定9名党员" in str(passed.message)
     assert [(ref.kind, ref.id) for ref in passed.evidence] == [("evaluation", ev.pk)]
-    assert result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 5, 9)).status == "not_applicable"  # not graded yet
-    cap = result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 5, 10))
+    assert (
+        result(y, branch.org, "EVAL-EXCELLENT-CAP", D(y, 5, 9)).status == "not_applicable"
+    )  # not graded yet
+    cap = result(y, branch.org, "EVAL-EXCELLENT-CAP", D(y, 5, 10))
     assert cap.status == "pass" and "优秀3名" in str(cap.message)  # exactly one third
 
 
-def test_the_cap_fails_on_grades_above_one_third_kept(branch):
-    ev = graded(branch)
+def test_the_cap_fails_on_grades_above_one_third_kept(branch, y):
+    ev = graded(y, branch)
     # grades given under other parameters (the page refuses a fourth 优秀 with the published ones)
     Participant.objects.filter(
         pk=ev.participants.filter(grade="qualified").order_by("pk").values("pk")[:1]
     ).update(grade="excellent")
-    cap = result(branch.org, "EVAL-EXCELLENT-CAP", D(Y, 12, 31))
-    assert cap.status == "fail" and cap.missing == [str(Y)]
+    cap = result(y, branch.org, "EVAL-EXCELLENT-CAP", D(y, 12, 31))
+    assert cap.status == "fail" and cap.missing == [str(y)]
     assert "优秀4名" in str(cap.message) and "至多3名" in str(cap.message)
 
 
-def test_the_evidence_is_read_through_the_viewers_scope(branch):
-    ev = graded(branch)
+def test_the_evidence_is_read_through_the_viewers_scope(branch, y):
+    ev = graded(y, branch)
     own = resolve_evaluations(branch.admin, [ev.pk])[ev.pk]
-    assert own.visible and str(Y) in own.text and own.url.endswith(f"/{ev.pk}/")
+    assert own.visible and str(y) in own.text and own.url.endswith(f"/{ev.pk}/")
     other = resolve_evaluations(branch.sibling, [ev.pk])[ev.pk]
-    assert not other.visible and other.text == "" and other.url == "" and other.date == D(Y, 6, 1)
+    assert not other.visible and other.text == "" and other.url == "" and other.date == D(y, 6, 1)

@@ -15,7 +15,6 @@ from dangjian.evaluations.params import excellent_cap, load_params, publicity_en
 from dangjian.evaluations.tests.conftest import advance_to, ballot_of, paper_vote, state
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def vote(ev, member, branch, **kwargs):
@@ -39,25 +38,25 @@ def test_a_member_joining_after_the_opening_is_not_a_participant(branch, opened,
 
 
 @pytest.mark.parametrize("who", ["sibling", "foreign"])
-def test_opening_out_of_scope_changes_nothing(branch, who):
+def test_opening_out_of_scope_changes_nothing(branch, who, today):
     before = state()
     with pytest.raises(OutOfScope):
         services.open_evaluation(
-            actor=getattr(branch, who), org=branch.org, year=TODAY.year, opened_on=TODAY, organ="committee"
+            actor=getattr(branch, who), org=branch.org, year=today.year, opened_on=today, organ="committee"
         )
     assert state() == before
 
 
-def test_one_evaluation_per_branch_and_year(branch, opened):
+def test_one_evaluation_per_branch_and_year(branch, opened, today):
     with pytest.raises(ServiceError, match="已开展"):
         services.open_evaluation(
-            actor=branch.dangwei, org=branch.org, year=TODAY.year, opened_on=TODAY, organ="committee"
+            actor=branch.dangwei, org=branch.org, year=today.year, opened_on=today, organ="committee"
         )
 
 
-def test_only_a_branch_opens_one(branch, tree):
+def test_only_a_branch_opens_one(branch, tree, today):
     with pytest.raises(ServiceError, match="由党支部开展"):
-        services.open_evaluation(actor=None, org=tree.a, year=TODAY.year, opened_on=TODAY, organ="committee")
+        services.open_evaluation(actor=None, org=tree.a, year=today.year, opened_on=today, organ="committee")
 
 
 # --- votes ------------------------------------------------------------------------------------------------
@@ -140,13 +139,13 @@ def test_an_incomplete_ballot_is_refused(branch, opened, case):
     assert state() == before
 
 
-def test_the_audit_trail_records_that_a_member_voted_never_how(branch, opened):
+def test_the_audit_trail_records_that_a_member_voted_never_how(branch, opened, today):
     ev = advance_to(opened, "voting", branch.admin)
     voter = branch.formal[0]
     vote(ev, voter, branch, choice="basic")
     event = AuditEvent.objects.filter(object_type="evaluations.participation").get()
     assert event.actor == branch.accounts[voter.pk]
-    assert event.after == {"evaluation": ev.pk, "voted_on": TODAY.isoformat()}
+    assert event.after == {"evaluation": ev.pk, "voted_on": today.isoformat()}
 
 
 # --- results ----------------------------------------------------------------------------------------------
@@ -268,28 +267,28 @@ def test_every_formal_member_needs_a_grade_before_publicity(branch, opened):
         services.advance_step(actor=branch.admin, evaluation=ev)
 
 
-def test_an_unqualified_grade_records_its_rectification_due_date(branch, opened):
+def test_an_unqualified_grade_records_its_rectification_due_date(branch, opened, today):
     ev = _grading(branch, opened)
     grades = _grades(ev, 0)
     p = ev.participants.get(member=branch.formal[4])
     grades[p.pk] = "unqualified"
     services.record_grades(actor=branch.admin, evaluation=ev, grades=grades)
     p.refresh_from_db()
-    assert p.followup_due == add_months(TODAY, 6)
+    assert p.followup_due == add_months(today, 6)
     with pytest.raises(ServiceError, match="12个月以内"):
         services.record_grades(
             actor=branch.admin,
             evaluation=ev,
             grades=grades,
-            followup_due={p.pk: add_months(TODAY, 12) + dt.timedelta(days=1)},
+            followup_due={p.pk: add_months(today, 12) + dt.timedelta(days=1)},
         )
     services.record_grades(
-        actor=branch.admin, evaluation=ev, grades=grades, followup_due={p.pk: add_months(TODAY, 12)}
+        actor=branch.admin, evaluation=ev, grades=grades, followup_due={p.pk: add_months(today, 12)}
     )
     ev = advance_to(ev, "publicity", branch.admin)
-    services.record_followup(actor=branch.admin, participant=p, outcome="corrected", decided_on=TODAY)
+    services.record_followup(actor=branch.admin, participant=p, outcome="corrected", decided_on=today)
     p.refresh_from_db()
-    assert (p.followup_outcome, p.followup_decided_on) == ("corrected", TODAY)
+    assert (p.followup_outcome, p.followup_decided_on) == ("corrected", today)
 
 
 @pytest.mark.parametrize("who", ["sibling", "foreign"])
@@ -311,21 +310,23 @@ def test_the_party_committee_may_act_on_its_branch(branch, opened):
 # --- the facts the rules read (evaluations.rules) -------------------------------------------------------------
 
 
-def test_the_facts_say_whether_the_branch_completed_and_how_many_were_graded_excellent(branch, opened, tree):
+def test_the_facts_say_whether_the_branch_completed_and_how_many_were_graded_excellent(
+    branch, opened, tree, today
+):
     from dangjian.evaluations.rules import load_evaluation_facts
 
     ev = _grading(branch, opened)
     services.record_grades(actor=branch.admin, evaluation=ev, grades=_grades(ev, 2))
-    facts = load_evaluation_facts([tree.a1.pk, tree.a2.pk], None, TODAY.year, TODAY)
+    facts = load_evaluation_facts([tree.a1.pk, tree.a2.pk], None, today.year, today)
     assert list(facts) == [tree.a1.pk]
     f = facts[tree.a1.pk]
-    assert (f.step, f.completed_on, f.graded_on, f.graded, f.excellent) == ("grading", None, TODAY, 9, 2)
+    assert (f.step, f.completed_on, f.graded_on, f.graded, f.excellent) == ("grading", None, today, 9, 2)
     ev = advance_to(ev, "publicity", branch.admin)
-    ends = publicity_ends(TODAY, load_params())  # five working days after the 公示 began
+    ends = publicity_ends(today, load_params())  # five working days after the 公示 began
     services.advance_step(actor=branch.admin, evaluation=ev, on=ends)
-    assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, ends)[tree.a1.pk].completed_on == ends
-    yesterday = TODAY - dt.timedelta(days=1)
-    assert load_evaluation_facts([tree.a1.pk], None, TODAY.year, yesterday) == {}  # opened today
+    assert load_evaluation_facts([tree.a1.pk], None, today.year, ends)[tree.a1.pk].completed_on == ends
+    yesterday = today - dt.timedelta(days=1)
+    assert load_evaluation_facts([tree.a1.pk], None, today.year, yesterday) == {}  # opened today
 
 
 def test_refusals_read_in_english(branch, opened):

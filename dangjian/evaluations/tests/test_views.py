@@ -3,8 +3,6 @@ and what each page shows or hides."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -13,7 +11,6 @@ from dangjian.evaluations.models import Evaluation, Participant, Participation, 
 from dangjian.evaluations.tests.conftest import advance_to
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def client_of(user) -> Client:
@@ -26,15 +23,15 @@ def ballot_post(ev, member, choice="qualified") -> dict:
     return {f"r-{p.pk}": choice for p in ev.participants.exclude(member=member)}
 
 
-def test_a_branch_runs_an_evaluation_through_its_pages(branch):
+def test_a_branch_runs_an_evaluation_through_its_pages(branch, today):
     admin = client_of(branch.admin)
     page = admin.get(reverse("evaluations:index"))
     assert page.status_code == 200 and "开展民主评议" in page.content.decode()
     response = admin.post(
         reverse("evaluations:open"),
-        {"org": branch.org.pk, "year": TODAY.year, "opened_on": TODAY.isoformat(), "organ": "assembly"},
+        {"org": branch.org.pk, "year": today.year, "opened_on": today.isoformat(), "organ": "assembly"},
     )
-    ev = Evaluation.objects.get(org=branch.org, year=TODAY.year)
+    ev = Evaluation.objects.get(org=branch.org, year=today.year)
     assert response.status_code == 302 and response["Location"] == reverse("evaluations:detail", args=[ev.pk])
     for step in ("study", "self"):
         assert admin.post(reverse("evaluations:advance", args=[ev.pk]), {"step": step}).status_code == 302
@@ -69,18 +66,18 @@ def test_a_branch_runs_an_evaluation_through_its_pages(branch):
     assert Participant.objects.get(pk=first.pk).grade == "excellent"
 
 
-def test_the_list_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings):
+def test_the_list_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings, today):
     """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the evaluations are not read: the list
     offers the organisations one level down (keeping the year); one of them chosen (?org=, within the user's
     scope: a 404 otherwise), its branches are listed as before."""
     settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
     client.force_login(users["gongwei"])
-    response = client.get(reverse("evaluations:index"), {"year": TODAY.year})
+    response = client.get(reverse("evaluations:index"), {"year": today.year})
     assert response.status_code == 200
     assert response.context["rows"] == [] and response.context["wide"].branches == 3
     html = response.content.decode()
     assert 'data-testid="wide-scope"' in html and 'data-testid="evaluations"' not in html
-    assert f'href="?year={TODAY.year}&amp;org={tree.a.pk}"' in html and 'data-org="A1"' not in html
+    assert f'href="?year={today.year}&amp;org={tree.a.pk}"' in html and 'data-org="A1"' not in html
     assert 'data-testid="open-for-branches"' in html  # the action of its own page is kept
     assert 'name="org"' in html  # the filter the block points to
     response = client.get(reverse("evaluations:index"), {"org": tree.a.pk})  # 甲委: two 党支部
@@ -178,7 +175,7 @@ def test_the_evaluation_page_shows_only_the_total_below_the_threshold(branch, op
     assert "少于 5 张，不显示个人得票" in grades
 
 
-def test_the_members_page_lists_the_ballot_and_the_published_grade(branch, opened):
+def test_the_members_page_lists_the_ballot_and_the_published_grade(branch, opened, today):
     ev = advance_to(opened, "voting", branch.admin)
     m = branch.formal[0]
     member = client_of(branch.accounts[m.pk])
@@ -194,14 +191,14 @@ def test_the_members_page_lists_the_ballot_and_the_published_grade(branch, opene
     body = member.get(reverse("evaluations:mine")).content.decode()
     assert "评定等次：<strong>合格</strong>" in body
     timeline = client_of(branch.admin).get(reverse("members:timeline", args=[m.pk])).content.decode()
-    assert f"{TODAY.year}年度民主评议党员：合格" in timeline
+    assert f"{today.year}年度民主评议党员：合格" in timeline
 
 
-def test_the_work_list_shows_an_open_evaluation_at_its_step(branch, opened):
+def test_the_work_list_shows_an_open_evaluation_at_its_step(branch, opened, today):
     from dangjian.portal.workbench import work_list
 
     items = [i for i in work_list(branch.admin).items if i.category == "evaluations"]
-    assert [i.title for i in items] == [f"{TODAY.year}年度民主评议党员：学习教育"]
+    assert [i.title for i in items] == [f"{today.year}年度民主评议党员：学习教育"]
     assert items[0].link.url == reverse("evaluations:detail", args=[opened.pk])
     assert [i for i in work_list(branch.sibling).items if i.category == "evaluations"] == []
 

@@ -3,7 +3,6 @@ nothing."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from io import BytesIO
 
@@ -17,7 +16,6 @@ from dangjian.evaluations import selectors, services
 from dangjian.evaluations.tests.conftest import advance_to, state
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 HEADER = ["测评编号", "组织编码", "身份证号", "姓名", "纸质票数", "优秀", "合格", "基本合格", "不合格"]
 
 
@@ -148,10 +146,10 @@ def test_the_org_code_must_be_the_evaluations(tmp_path, branch, voting):
     ]
 
 
-def test_a_name_two_participants_share_needs_the_id_number(tmp_path, branch, tree, make_member):
+def test_a_name_two_participants_share_needs_the_id_number(tmp_path, branch, tree, make_member, today):
     first, _second = make_member(tree.a2, name="同名"), make_member(tree.a2, name="同名")
     ev = services.open_evaluation(
-        actor=branch.dangwei, org=tree.a2, year=TODAY.year, opened_on=TODAY, organ="assembly"
+        actor=branch.dangwei, org=tree.a2, year=today.year, opened_on=today, organ="assembly"
     )
     ev = advance_to(ev, "voting", branch.dangwei)
     messages = _refused(write(tmp_path / "t.xlsx", [[ev.pk, "A2", None, "同名", 2, 1, 1, 0, 0]]), None)

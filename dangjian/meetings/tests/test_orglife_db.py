@@ -86,11 +86,12 @@ def test_the_review_is_scoped_audited_and_changes_no_status(tree, half_year, use
     [
         ({"reason": " "}, "reason", "请填写理由"),
         ({"decision": "expel"}, "decision", "结论“expel”无效"),
-        ({"on": dt.date.today() + dt.timedelta(days=1)}, "reviewed_on", "审查日期无效"),
+        ({"on": lambda today: today + dt.timedelta(days=1)}, "reviewed_on", "审查日期无效"),  # tomorrow
         ({"through": D(Y, 8, 1)}, "through_month", "审查所涉截至月份不能晚于审查日期"),
     ],
 )
-def test_a_review_is_refused_with_its_reason(tree, half_year, change, field, message):
+def test_a_review_is_refused_with_its_reason(tree, half_year, change, field, message, today):
+    change = {key: value(today) if callable(value) else value for key, value in change.items()}
     with pytest.raises(ServiceError, match=message) as refused:
         review(half_year["宣传"], **change)
     assert refused.value.field == field

@@ -17,7 +17,6 @@ from dangjian.orgs.models import Post
 from dangjian.orgs.services import create_post, update_post
 
 D = dt.date
-TODAY = dt.date.today()
 START = D(2022, 1, 1)
 
 
@@ -37,7 +36,9 @@ def state(member) -> tuple:
     )
 
 
-def test_a_correction_is_refused_while_the_member_holds_posts_in_the_organisation_left(tree, make_member):
+def test_a_correction_is_refused_while_the_member_holds_posts_in_the_organisation_left(
+    tree, make_member, today
+):
     member = make_member(tree.a1, name="甲一书记")
     secretary = post(member, tree.a1, "shuji")
     post(member, tree.a1, "zuzhi", D(2019, 1, 1), D(2021, 12, 31))  # ended before: not named
@@ -52,11 +53,11 @@ def test_a_correction_is_refused_while_the_member_holds_posts_in_the_organisatio
     assert state(member) == before  # nothing written, no post ended silently
 
     # once the post is ended, the correction goes through and the post stays as it was ended
-    update_post(actor=None, post=secretary, data={"ended_on": TODAY})
+    update_post(actor=None, post=secretary, data={"ended_on": today})
     update_member(actor=None, member=member, data={"org": tree.a2})
     assert Member.objects.get(pk=member.pk).org_id == tree.a2.pk
     secretary.refresh_from_db()
-    assert secretary.ended_on == TODAY
+    assert secretary.ended_on == today
 
 
 def test_the_change_s_effective_date_is_when_the_posts_must_have_ended(tree, make_member):
@@ -70,7 +71,7 @@ def test_the_change_s_effective_date_is_when_the_posts_must_have_ended(tree, mak
     assert Member.objects.get(pk=member.pk).org_id == tree.a2.pk
 
 
-def test_posts_of_organisations_the_member_stays_in_do_not_refuse(tree, make_member):
+def test_posts_of_organisations_the_member_stays_in_do_not_refuse(tree, make_member, today):
     # a 支部委员 placed in a 党小组 of the branch (and back) stays in the branch; a 党委委员 moved to another branch of
     # the same 党委 stays in the 党委
     member = make_member(tree.a1, name="委员乙")
@@ -83,7 +84,7 @@ def test_posts_of_organisations_the_member_stays_in_do_not_refuse(tree, make_mem
     with pytest.raises(ServiceError) as refused:
         update_member(actor=None, member=member, data={"org": tree.a2})
     assert "甲一支部宣传委员" in refused.value.message and "甲委机关党委" not in refused.value.message
-    update_post(actor=None, post=branch_post, data={"ended_on": TODAY})
+    update_post(actor=None, post=branch_post, data={"ended_on": today})
     update_member(actor=None, member=member, data={"org": tree.a2})
     assert Member.objects.get(pk=member.pk).org_id == tree.a2.pk
     committee_post.refresh_from_db()

@@ -31,7 +31,6 @@ from dangjian.orgs.models import Org
 
 D = dt.date
 RULE = "MEM-ABROAD-STUDY-5Y"
-TODAY = dt.date.today()
 
 
 def run(away, as_of, dissolved_on=None, version=5):
@@ -166,7 +165,7 @@ def test_the_purpose_is_recorded_later_with_scope_and_audit(users, member):
         services.set_abroad_purpose(actor=None, stint=home, abroad_purpose="study")
 
 
-def test_the_decision_is_recorded_with_scope_audit_and_checks(users, member):
+def test_the_decision_is_recorded_with_scope_audit_and_checks(users, member, today):
     stint = legacy_stint(member)
     with pytest.raises(OutOfScope):
         services.record_stint_decision(
@@ -174,7 +173,7 @@ def test_the_decision_is_recorded_with_scope_audit_and_checks(users, member):
         )
     for decided_on, decision, field in (
         (D(2019, 12, 31), "保留党籍", "decided_on"),  # before leaving
-        (TODAY + dt.timedelta(days=1), "保留党籍", "decided_on"),  # in the future
+        (today + dt.timedelta(days=1), "保留党籍", "decided_on"),  # in the future
         (D(2026, 1, 15), "  ", "decision"),
         (None, "保留党籍", "decided_on"),
     ):
@@ -260,8 +259,8 @@ def test_the_facts_stay_one_query(tree, make_member):
     assert len(away) == 15 and {(a.abroad_purpose, a.decided_on) for a in away} == {("study", D(2024, 5, 1))}
 
 
-def test_kept_results_follow_the_decision(tree, member, django_capture_on_commit_callbacks):
-    stint = legacy_stint(member, left_on=TODAY.replace(year=TODAY.year - 6))
+def test_kept_results_follow_the_decision(tree, member, django_capture_on_commit_callbacks, today):
+    stint = legacy_stint(member, left_on=today.replace(year=today.year - 6))
     kept.refresh()
     kept_a1 = {r[1]: r[2] for r in stored() if r[0] == tree.a1.pk}
     assert kept_a1[RULE] == "fail"
@@ -271,7 +270,7 @@ def test_kept_results_follow_the_decision(tree, member, django_capture_on_commit
     assert {r[1]: r[2] for r in stored() if r[0] == tree.a1.pk}[RULE] == "not_applicable"
     with django_capture_on_commit_callbacks(execute=True):
         services.set_abroad_purpose(actor=None, stint=stint, abroad_purpose="study")
-        services.record_stint_decision(actor=None, stint=stint, decided_on=TODAY, decision="保留党籍")
+        services.record_stint_decision(actor=None, stint=stint, decided_on=today, decision="保留党籍")
     assert stored() == fresh()
     assert {r[1]: r[2] for r in stored() if r[0] == tree.a1.pk}[RULE] == "pass"
 

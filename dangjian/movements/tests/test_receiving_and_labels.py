@@ -17,7 +17,6 @@ from dangjian.movements.models import Transfer
 from dangjian.movements.workbench import waiting
 
 D = dt.date
-TODAY = dt.date.today()
 
 
 def options(html: str, name: str) -> set[str]:
@@ -46,28 +45,28 @@ def test_the_transfer_form_offers_the_other_branches_only(client, users, tree, m
         ("a1", "a1", "已在“甲一支部”"),
     ],
 )
-def test_the_service_refuses_a_group_or_the_members_own_branch(tree, make_member, home, to, match):
+def test_the_service_refuses_a_group_or_the_members_own_branch(tree, make_member, home, to, match, today):
     member = make_member(getattr(tree, home), name="王转接")
     with pytest.raises(ServiceError, match=match) as refused:
         services.start_transfer(
-            actor=None, member=member, to_org=getattr(tree, to), started_on=TODAY, reason="工作调动"
+            actor=None, member=member, to_org=getattr(tree, to), started_on=today, reason="工作调动"
         )
     assert refused.value.field == "to_org"
     assert not Transfer.objects.exists()
 
 
-def test_a_group_member_may_be_transferred_to_another_branch(users, tree, make_member):
+def test_a_group_member_may_be_transferred_to_another_branch(users, tree, make_member, today):
     member = make_member(tree.a1g1, name="小组党员")
     transfer = services.start_transfer(
-        actor=users["branch_a1"], member=member, to_org=tree.b1, started_on=TODAY, reason="工作调动"
+        actor=users["branch_a1"], member=member, to_org=tree.b1, started_on=today, reason="工作调动"
     )
     assert (transfer.from_org, transfer.to_org, transfer.state) == (tree.a1g1, tree.b1, "pending")
 
 
-def test_transfers_name_their_organisations_with_the_unit(client, users, tree, make_member):
+def test_transfers_name_their_organisations_with_the_unit(client, users, tree, make_member, today):
     member = make_member(tree.a1, name="王转接")
     transfer = services.start_transfer(
-        actor=None, member=member, to_org=tree.b1, started_on=TODAY, reason="工作调动"
+        actor=None, member=member, to_org=tree.b1, started_on=today, reason="工作调动"
     )
     both = "甲一支部（甲委） → 乙一支部（乙委）"
     client.force_login(users["gongwei"])
@@ -79,7 +78,7 @@ def test_transfers_name_their_organisations_with_the_unit(client, users, tree, m
     assert both in member_page
     assert '<span data-testid="member-org">甲一支部（甲委）</span>' in member_page
     # the 乙 branch's work list: from where, with its unit
-    item = next(i for i in waiting(users["gongwei"], tree.b1, TODAY) if "转入待接收" in i.title)
+    item = next(i for i in waiting(users["gongwei"], tree.b1, today) if "转入待接收" in i.title)
     assert "由甲一支部（甲委）于" in item.detail
 
 

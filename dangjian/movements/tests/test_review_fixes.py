@@ -17,9 +17,7 @@ from dangjian.orgs.models import Post
 from dangjian.orgs.services import create_post
 
 D = dt.date
-TODAY = dt.date.today()
 START = D(2024, 1, 1)
-TOMORROW = TODAY + dt.timedelta(days=1)
 
 
 def state():
@@ -39,36 +37,37 @@ def post(member, org, title, started=START):
 # --- 3. no date after today ------------------------------------------------------------------------------------
 
 
-def test_dates_after_today_are_refused(tree, member):
+def test_dates_after_today_are_refused(tree, member, today):
+    tomorrow = today + dt.timedelta(days=1)
     before = state()
     calls = {
         "转出日期不能晚于今天": lambda: services.transfer_out(
-            actor=None, member=member, letter_no="001", destination="外省", transferred_on=TOMORROW
+            actor=None, member=member, letter_no="001", destination="外省", transferred_on=tomorrow
         ),
         "外出日期不能晚于今天": lambda: services.start_stint(
-            actor=None, member=member, destination="上海", left_on=TOMORROW
+            actor=None, member=member, destination="上海", left_on=tomorrow
         ),
         "生效日期不能晚于今天": lambda: services.change_status(
             actor=None,
             member=member,
             status="suspended",
-            effective_on=TOMORROW,
-            decided_on=TODAY,
+            effective_on=tomorrow,
+            decided_on=today,
             decision_body="甲一支部党员大会",
         ),
         "决定日期不能晚于今天": lambda: services.change_status(
             actor=None,
             member=member,
             status="suspended",
-            effective_on=TODAY,
-            decided_on=TOMORROW,
+            effective_on=today,
+            decided_on=tomorrow,
             decision_body="甲一支部党员大会",
         ),
         "转接日期不能晚于今天": lambda: services.start_transfer(
-            actor=None, member=member, to_org=tree.a2, started_on=TOMORROW, reason="调动"
+            actor=None, member=member, to_org=tree.a2, started_on=tomorrow, reason="调动"
         ),
         "失联日期不能晚于今天": lambda: services.record_lost_contact(
-            actor=None, member=member, lost_on=TOMORROW
+            actor=None, member=member, lost_on=tomorrow
         ),
     }
     for message, call in calls.items():
@@ -76,32 +75,33 @@ def test_dates_after_today_are_refused(tree, member):
             call()
     assert state() == before
 
-    stint = services.start_stint(actor=None, member=member, destination="上海", left_on=TODAY)
+    stint = services.start_stint(actor=None, member=member, destination="上海", left_on=today)
     with pytest.raises(ServiceError, match="返回日期不能晚于今天"):
-        services.end_stint(actor=None, stint=stint, returned_on=TOMORROW)
+        services.end_stint(actor=None, stint=stint, returned_on=tomorrow)
     with pytest.raises(ServiceError, match="联系日期不能晚于今天"):
-        services.record_contact(actor=None, stint=stint, contacted_on=TOMORROW, way="phone")
-    services.end_stint(actor=None, stint=stint, returned_on=TODAY)
+        services.record_contact(actor=None, stint=stint, contacted_on=tomorrow, way="phone")
+    services.end_stint(actor=None, stint=stint, returned_on=today)
     transfer = services.start_transfer(
-        actor=None, member=member, to_org=tree.a2, started_on=TODAY, reason="调动"
+        actor=None, member=member, to_org=tree.a2, started_on=today, reason="调动"
     )
     with pytest.raises(ServiceError, match="接收日期不能晚于今天"):
-        services.accept_transfer(actor=None, transfer=transfer, accepted_on=TOMORROW)
+        services.accept_transfer(actor=None, transfer=transfer, accepted_on=tomorrow)
     with pytest.raises(ServiceError, match="退回日期不能晚于今天"):
-        services.return_transfer(actor=None, transfer=transfer, returned_on=TOMORROW, reason="有误")
+        services.return_transfer(actor=None, transfer=transfer, returned_on=tomorrow, reason="有误")
     with pytest.raises(ServiceError, match="撤回日期不能晚于今天"):
-        services.withdraw_transfer(actor=None, transfer=transfer, withdrawn_on=TOMORROW, reason="有误")
+        services.withdraw_transfer(actor=None, transfer=transfer, withdrawn_on=tomorrow, reason="有误")
 
 
-def test_the_pages_offer_no_date_after_today_and_refuse_one(client, users, member):
+def test_the_pages_offer_no_date_after_today_and_refuse_one(client, users, member, today):
+    tomorrow = today + dt.timedelta(days=1)
     client.force_login(users["branch_a1"])
     page = client.get(reverse("movements:member", args=[member.pk])).content.decode()
     for name in ("left_on", "transferred_on", "started_on", "lost_on"):
         tag = re.search(rf'<input[^>]*name="{name}"[^>]*>', page).group(0)
-        assert f'max="{TODAY.isoformat()}"' in tag, name
+        assert f'max="{today.isoformat()}"' in tag, name
     response = client.post(
         reverse("movements:transfer_out", args=[member.pk]),
-        {"letter_no": "001", "destination": "外省", "transferred_on": TOMORROW.isoformat()},
+        {"letter_no": "001", "destination": "外省", "transferred_on": tomorrow.isoformat()},
     )
     assert response.status_code == 400
     assert "转出日期不能晚于今天" in response.content.decode()
@@ -168,17 +168,17 @@ def test_a_transfer_to_another_party_committee_ends_its_committee_post_too(tree,
 # --- 4. 撤回 by the sender -------------------------------------------------------------------------------------
 
 
-def test_the_sender_withdraws_a_pending_transfer(tree, member, users):
+def test_the_sender_withdraws_a_pending_transfer(tree, member, users, today):
     transfer = services.start_transfer(
         actor=None, member=member, to_org=tree.a2, started_on=D(2026, 4, 1), reason="调动"
     )
     before = state()
     with pytest.raises(OutOfScope):
         services.withdraw_transfer(
-            actor=users["branch_a2"], transfer=transfer, withdrawn_on=TODAY, reason="误发"
+            actor=users["branch_a2"], transfer=transfer, withdrawn_on=today, reason="误发"
         )
     with pytest.raises(ServiceError, match="撤回须填写原因"):
-        services.withdraw_transfer(actor=users["branch_a1"], transfer=transfer, withdrawn_on=TODAY, reason="")
+        services.withdraw_transfer(actor=users["branch_a1"], transfer=transfer, withdrawn_on=today, reason="")
     with pytest.raises(ServiceError, match="撤回日期不能早于转接日期"):
         services.withdraw_transfer(
             actor=users["branch_a1"], transfer=transfer, withdrawn_on=D(2026, 3, 1), reason="误发"
@@ -187,25 +187,25 @@ def test_the_sender_withdraws_a_pending_transfer(tree, member, users):
     # the member was moved to the 党小组 meanwhile: the receiver cannot accept, the sender withdraws
     Member.objects.filter(pk=member.pk).update(org=tree.a1g1)
     done = services.withdraw_transfer(
-        actor=users["branch_a1"], transfer=transfer, withdrawn_on=TODAY, reason="已调整到党小组"
+        actor=users["branch_a1"], transfer=transfer, withdrawn_on=today, reason="已调整到党小组"
     )
-    assert (done.state, done.decided_on, done.return_reason) == ("withdrawn", TODAY, "已调整到党小组")
+    assert (done.state, done.decided_on, done.return_reason) == ("withdrawn", today, "已调整到党小组")
     event = AuditEvent.objects.filter(object_type="movements.transfer", object_id=str(transfer.pk)).latest(
         "id"
     )
     assert event.action == "update" and event.actor_id == users["branch_a1"].pk
     with pytest.raises(ServiceError, match="不能再撤回"):
         services.withdraw_transfer(
-            actor=users["branch_a1"], transfer=transfer, withdrawn_on=TODAY, reason="again"
+            actor=users["branch_a1"], transfer=transfer, withdrawn_on=today, reason="again"
         )
     # a new transfer can be started from where the member is now
     member.refresh_from_db()
     assert services.start_transfer(
-        actor=None, member=member, to_org=tree.a2, started_on=TODAY, reason="调动"
+        actor=None, member=member, to_org=tree.a2, started_on=today, reason="调动"
     ).pk
 
 
-def test_the_withdraw_form_on_the_transfer_page(client, tree, member, users):
+def test_the_withdraw_form_on_the_transfer_page(client, tree, member, users, today):
     transfer = services.start_transfer(
         actor=None, member=member, to_org=tree.a2, started_on=D(2026, 4, 1), reason="调动"
     )
@@ -214,7 +214,7 @@ def test_the_withdraw_form_on_the_transfer_page(client, tree, member, users):
     assert 'data-testid="withdraw-form"' not in client.get(url).content.decode()
     response = client.post(
         reverse("movements:transfer_return", args=[transfer.pk]),
-        {"action": "withdraw", "withdrawn_on": TODAY.isoformat(), "withdraw_reason": "误发"},
+        {"action": "withdraw", "withdrawn_on": today.isoformat(), "withdraw_reason": "误发"},
     )
     assert response.status_code == 404
     client.force_login(users["branch_a1"])
@@ -222,12 +222,12 @@ def test_the_withdraw_form_on_the_transfer_page(client, tree, member, users):
     assert 'data-testid="withdraw-form"' in page
     response = client.post(
         reverse("movements:transfer_return", args=[transfer.pk]),
-        {"action": "withdraw", "withdrawn_on": TODAY.isoformat(), "withdraw_reason": ""},
+        {"action": "withdraw", "withdrawn_on": today.isoformat(), "withdraw_reason": ""},
     )
     assert response.status_code == 400
     response = client.post(
         reverse("movements:transfer_return", args=[transfer.pk]),
-        {"action": "withdraw", "withdrawn_on": TODAY.isoformat(), "withdraw_reason": "误发"},
+        {"action": "withdraw", "withdrawn_on": today.isoformat(), "withdraw_reason": "误发"},
     )
     assert response.status_code == 302
     transfer.refresh_from_db()

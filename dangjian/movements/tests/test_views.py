@@ -13,7 +13,6 @@ from dangjian.movements import services
 from dangjian.movements.models import LostContact, MobileContact, MobileStint, StatusChange, Transfer
 
 D = dt.date
-TODAY = dt.date.today()
 
 
 def login(client, user):
@@ -90,8 +89,8 @@ def test_stint_contact_return_and_lost_through_the_page(client, users, member):
     assert "法国巴黎" in page and "2026-04-01" in page
 
 
-def test_suggestion_links_to_a_prefilled_status_form_that_a_person_submits(client, users, member):
-    services.record_lost_contact(actor=None, member=member, lost_on=TODAY - dt.timedelta(days=400))
+def test_suggestion_links_to_a_prefilled_status_form_that_a_person_submits(client, users, member, today):
+    services.record_lost_contact(actor=None, member=member, lost_on=today - dt.timedelta(days=400))
     login(client, users["branch_a1"])
     index = client.get(reverse("movements:index")).content.decode()
     status_url = reverse("movements:status", args=[member.pk])
@@ -105,7 +104,7 @@ def test_suggestion_links_to_a_prefilled_status_form_that_a_person_submits(clien
     assert member.status == "normal"  # showing the suggestion changed nothing
     bad = client.post(
         status_url,
-        {"status": "suspended", "effective_on": TODAY.isoformat(), "decided_on": TODAY.isoformat()},
+        {"status": "suspended", "effective_on": today.isoformat(), "decided_on": today.isoformat()},
     )
     assert bad.status_code == 400 and "请填写决定机关" in bad.content.decode()
     assert not StatusChange.objects.exists()
@@ -113,8 +112,8 @@ def test_suggestion_links_to_a_prefilled_status_form_that_a_person_submits(clien
         status_url,
         {
             "status": "suspended",
-            "effective_on": TODAY.isoformat(),
-            "decided_on": TODAY.isoformat(),
+            "effective_on": today.isoformat(),
+            "decided_on": today.isoformat(),
             "decision_body": "甲一支部党员大会",
         },
     )
@@ -123,13 +122,13 @@ def test_suggestion_links_to_a_prefilled_status_form_that_a_person_submits(clien
     assert member.status == "suspended"
 
 
-def test_transfer_started_accepted_by_the_receiver(client, users, tree, member):
+def test_transfer_started_accepted_by_the_receiver(client, users, tree, member, today):
     login(client, users["branch_a1"])
     page = client.get(reverse("movements:member", args=[member.pk])).content.decode()
     assert "乙一支部" in page  # any 党支部/党小组 of the system may receive
     response = client.post(
         reverse("movements:transfer_start", args=[member.pk]),
-        {"to_org": tree.a2.pk, "started_on": TODAY.isoformat(), "reason": "工作调动"},
+        {"to_org": tree.a2.pk, "started_on": today.isoformat(), "reason": "工作调动"},
     )
     assert response.status_code == 302
     transfer = Transfer.objects.get()
@@ -142,7 +141,7 @@ def test_transfer_started_accepted_by_the_receiver(client, users, tree, member):
     page = client.get(detail).content.decode()
     assert "党费交至" in page and "无缴纳记录" in page
     response = client.post(
-        reverse("movements:accept", args=[transfer.pk]), {"accepted_on": TODAY.isoformat()}
+        reverse("movements:accept", args=[transfer.pk]), {"accepted_on": today.isoformat()}
     )
     assert response.status_code == 302
     member.refresh_from_db()
@@ -215,7 +214,7 @@ def test_transfer_out_and_in_pages(client, users, tree, member):
     assert Transfer.objects.get(kind="in").letter_no == "苏组转3号"
 
 
-def _add_branches(tree, make_member, first, last):
+def _add_branches(tree, make_member, first, last, today):
     from dangjian.orgs.services import create_org
 
     for i in range(first, last):
@@ -237,7 +236,7 @@ def _add_branches(tree, make_member, first, last):
             destination="西藏",
             abroad=True,
             abroad_purpose="work",
-            left_on=TODAY - dt.timedelta(days=400),
+            left_on=today - dt.timedelta(days=400),
         )
         services.record_lost_contact(
             actor=None, member=make_member(branch, name=f"失联{i}"), lost_on=D(2025, 1, 1)
@@ -258,12 +257,12 @@ def _count(client, url) -> int:
     return len(ctx.captured_queries)
 
 
-def test_pages_cost_the_same_queries_for_2_and_many_branches(client, users, tree, make_member):
+def test_pages_cost_the_same_queries_for_2_and_many_branches(client, users, tree, make_member, today):
     login(client, users["dangwei_a"])
     urls = (reverse("movements:index"), reverse("movements:summary"))
-    _add_branches(tree, make_member, 0, 2)
+    _add_branches(tree, make_member, 0, 2, today)
     small = [_count(client, u) for u in urls]
-    _add_branches(tree, make_member, 2, 12)
+    _add_branches(tree, make_member, 2, 12, today)
     assert [_count(client, u) for u in urls] == small
     page = client.get(urls[0]).content.decode()
     assert page.count('data-suggestion="consider_suspension"') == 12
@@ -341,7 +340,7 @@ def test_transfer_choices_name_the_unit_of_same_named_branches(client, users, tr
     assert _count(client, url) == before
 
 
-def test_status_form_chooses_nothing_unless_opened_from_a_suggestion(client, users, member):
+def test_status_form_chooses_nothing_unless_opened_from_a_suggestion(client, users, member, today):
     login(client, users["branch_a1"])
     status_url = reverse("movements:status", args=[member.pk])
     response = client.get(status_url)
@@ -357,18 +356,18 @@ def test_status_form_chooses_nothing_unless_opened_from_a_suggestion(client, use
     # from a suggestion link: the status, the dates and the 决定机关 are preset
     form = client.get(f"{status_url}?status=suspended&suggestion=consider_suspension").context["form"]
     assert form["status"].value() == "suspended"
-    assert form["effective_on"].value() == TODAY == form["decided_on"].value()
+    assert form["effective_on"].value() == today == form["decided_on"].value()
     assert form["decision_body"].value() == "甲一支部党员大会"
 
 
-def test_status_post_without_a_status_is_refused_and_changes_nothing(client, users, member):
+def test_status_post_without_a_status_is_refused_and_changes_nothing(client, users, member, today):
     login(client, users["branch_a1"])
     response = client.post(
         reverse("movements:status", args=[member.pk]),
         {
             "status": "",
-            "effective_on": TODAY.isoformat(),
-            "decided_on": TODAY.isoformat(),
+            "effective_on": today.isoformat(),
+            "decided_on": today.isoformat(),
             "decision_body": "甲一支部党员大会",
         },
     )
@@ -379,17 +378,19 @@ def test_status_post_without_a_status_is_refused_and_changes_nothing(client, use
     assert not StatusChange.objects.exists()
 
 
-def test_as_of_filter_shows_today_by_default(client, users, tree):
+def test_as_of_filter_shows_today_by_default(client, users, tree, today):
     login(client, users["branch_a1"])
     for name in ("movements:index", "movements:summary"):
         for params in ({}, {"work_status": "retired"}):  # the bare page, and filtered without a date
             html = client.get(reverse(name), params).content.decode()
-            assert f'name="as_of" value="{TODAY.isoformat()}"' in html
+            assert f'name="as_of" value="{today.isoformat()}"' in html
         html = client.get(reverse(name), {"as_of": "2026-01-31"}).content.decode()
         assert 'name="as_of" value="2026-01-31"' in html
 
 
-def test_summary_names_the_members_flagged_mobile_without_a_record(client, users, tree, make_member, member):
+def test_summary_names_the_members_flagged_mobile_without_a_record(
+    client, users, tree, make_member, member, today
+):
     """The dashboard counts the 流动党员 flag, the summary the 外出 records: a member flagged (by an import) without
     a record is named under the 流动党员 list with a link to record it, and once recorded counts in the table."""
     flagged = make_member(tree.a1, name="标记流动甲", is_mobile=True)
@@ -402,7 +403,7 @@ def test_summary_names_the_members_flagged_mobile_without_a_record(client, users
     assert "标记流动乙" not in html
     row = html[html.index('data-org="A1"') :]
     assert '<td class="text-end dj-num" data-k="mobile">0</td>' in row[:600]
-    services.start_stint(actor=users["branch_a1"], member=flagged, destination="援疆", left_on=TODAY)
+    services.start_stint(actor=users["branch_a1"], member=flagged, destination="援疆", left_on=today)
     html = client.get(reverse("movements:summary")).content.decode()
     assert 'data-testid="unrecorded"' not in html
     row = html[html.index('data-org="A1"') :]

@@ -15,8 +15,11 @@ from dangjian.orgs.models import Org
 from dangjian.orgs.services import create_org, update_org
 
 D = dt.date
-TODAY = dt.date.today()
-TOMORROW = TODAY + dt.timedelta(days=1)
+
+
+@pytest.fixture
+def tomorrow(today) -> dt.date:
+    return today + dt.timedelta(days=1)
 
 
 def state() -> tuple:
@@ -33,10 +36,10 @@ def state() -> tuple:
 # --- 撤销日期 after today -------------------------------------------------------------------------------------
 
 
-def test_a_dissolution_date_after_today_is_refused(tree):
+def test_a_dissolution_date_after_today_is_refused(tree, today, tomorrow):
     before = state()
     with pytest.raises(ServiceError) as refused:
-        update_org(actor=None, org=tree.a2, data={"dissolved_on": TOMORROW})
+        update_org(actor=None, org=tree.a2, data={"dissolved_on": tomorrow})
     assert refused.value.errors == {"dissolved_on": ["撤销日期不能晚于今天：请在撤销后填写。"]}
     assert state() == before
     with pytest.raises(ServiceError, match="撤销日期不能晚于今天"):
@@ -48,25 +51,27 @@ def test_a_dissolution_date_after_today_is_refused(tree):
                 "type": "zhibu",
                 "parent": tree.a,
                 "founded_on": D(2018, 3, 1),
-                "dissolved_on": TOMORROW,
+                "dissolved_on": tomorrow,
             },
         )
     assert state() == before
     # today is in effect: accepted
-    assert update_org(actor=None, org=tree.a2, data={"dissolved_on": TODAY}).dissolved_on == TODAY
+    assert update_org(actor=None, org=tree.a2, data={"dissolved_on": today}).dissolved_on == today
 
 
-def test_a_future_date_recorded_earlier_does_not_block_other_edits(tree):
-    Org.objects.filter(pk=tree.a2.pk).update(dissolved_on=TOMORROW)  # as recorded before the check
+def test_a_future_date_recorded_earlier_does_not_block_other_edits(tree, tomorrow):
+    Org.objects.filter(pk=tree.a2.pk).update(dissolved_on=tomorrow)  # as recorded before the check
     org = update_org(actor=None, org=tree.a2, data={"unit": "甲委办公室"})
-    assert (org.unit, org.dissolved_on) == ("甲委办公室", TOMORROW)
+    assert (org.unit, org.dissolved_on) == ("甲委办公室", tomorrow)
 
 
-def test_the_form_refuses_a_future_dissolution_date_and_offers_today_at_most(client, tree, users):
+def test_the_form_refuses_a_future_dissolution_date_and_offers_today_at_most(
+    client, tree, users, today, tomorrow
+):
     client.force_login(users["dangwei_a"])
     url = reverse("orgs:edit", args=[tree.a2.pk])
     page = client.get(url).content.decode()
-    assert re.search(rf'name="dissolved_on"[^>]*max="{TODAY.isoformat()}"', page)
+    assert re.search(rf'name="dissolved_on"[^>]*max="{today.isoformat()}"', page)
     data = {
         "code": "A2",
         "name": "甲二支部",
@@ -74,7 +79,7 @@ def test_the_form_refuses_a_future_dissolution_date_and_offers_today_at_most(cli
         "parent": tree.a.pk,
         "unit": "甲委",
         "founded_on": "2018-03-01",
-        "dissolved_on": TOMORROW.isoformat(),
+        "dissolved_on": tomorrow.isoformat(),
     }
     response = client.post(url, data)
     assert response.status_code == 200

@@ -17,7 +17,6 @@ from dangjian.orgs.models import Org, Post
 from dangjian.orgs.services import create_org, create_post, update_org, update_post
 
 D = dt.date
-TODAY = dt.date.today()
 START = D(2024, 1, 1)
 
 
@@ -211,19 +210,19 @@ def test_the_posts_import_is_refused_the_same_way(tree, make_member):
 # --- 5. terms ---------------------------------------------------------------------------------------------------
 
 
-def test_term_start_neither_before_founding_nor_after_today(tree):
+def test_term_start_neither_before_founding_nor_after_today(tree, today):
     before = state()
     with pytest.raises(ServiceError, match="本届开始日期不能早于成立日期（2018-03-01）"):
         update_org(actor=None, org=tree.a1, data={"term_started_on": D(2001, 1, 1)})
     with pytest.raises(ServiceError, match="本届开始日期不能晚于今天"):
-        update_org(actor=None, org=tree.a1, data={"term_started_on": TODAY + dt.timedelta(days=1)})
+        update_org(actor=None, org=tree.a1, data={"term_started_on": today + dt.timedelta(days=1)})
     assert state() == before
     assert update_org(actor=None, org=tree.a1, data={"term_started_on": D(2024, 3, 1)}).term_end == D(
         2027, 3, 1
     )
 
 
-def test_a_group_has_no_term(client, tree, users):
+def test_a_group_has_no_term(client, tree, users, today):
     with pytest.raises(ServiceError, match="党小组不设任期"):
         create_org(
             actor=None,
@@ -243,7 +242,7 @@ def test_a_group_has_no_term(client, tree, users):
     assert 'name="term_started_on"' not in page
     assert "本届届满日期" not in client.get(reverse("orgs:detail", args=[tree.a1g1.pk])).content.decode()
     page = client.get(reverse("orgs:edit", args=[tree.a1.pk])).content.decode()
-    assert re.search(rf'name="term_started_on"[^>]*max="{TODAY.isoformat()}"', page)
+    assert re.search(rf'name="term_started_on"[^>]*max="{today.isoformat()}"', page)
 
 
 # --- 6. the tree's count, the type pre-selected -------------------------------------------------------------------

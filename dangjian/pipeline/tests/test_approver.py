@@ -128,18 +128,15 @@ def test_the_rule_is_new_in_v5():
 
 # --- on the database --------------------------------------------------------------------------------------
 
-TODAY = dt.date.today()
-YEAR = TODAY.year
-
 
 def pid(seq):
     return idcard.make("310230", D(1995, 3, 3) + dt.timedelta(days=seq), seq % 999, seq % 2 == 0)
 
 
-def admitted(org, make_member, seq):
+def admitted(org, make_member, seq, today):
     """A case in `org` admitted as 预备党员 40 days ago (so the approval can be dated in the year)."""
     people = [make_member(org, name=f"正式{seq}{i}") for i in range(3)]
-    vote = TODAY - dt.timedelta(days=40)
+    vote = today - dt.timedelta(days=40)
     applied = D(vote.year - 2, 1, 5)
     dates = plan(applied)
     shift = vote - dates["admission_vote"]
@@ -151,8 +148,8 @@ def admitted(org, make_member, seq):
     return new
 
 
-def results(version=5):
-    ev = evaluate(Org.objects.all(), year=YEAR, as_of=TODAY, ruleset=load_ruleset(version))
+def results(today, version=5):
+    ev = evaluate(Org.objects.all(), year=today.year, as_of=today, ruleset=load_ruleset(version))
     return {r.org.code: r for r in ev.for_rule(RULE)}
 
 
@@ -164,32 +161,34 @@ def test_options_are_the_organisations_above_and_the_default_is_the_party_commit
 
 
 @pytest.mark.django_db
-def test_recording_an_approval_needs_the_approving_organisation(tree, make_member):
-    new = admitted(tree.a1, make_member, 1)
+def test_recording_an_approval_needs_the_approving_organisation(tree, make_member, today):
+    new = admitted(tree.a1, make_member, 1, today)
     with pytest.raises(ServiceError) as exc:
-        record_step(actor=None, case=new, key="approval", on=TODAY - dt.timedelta(days=10))
+        record_step(actor=None, case=new, key="approval", on=today - dt.timedelta(days=10))
     assert exc.value.field == "approver_org" and "（DEV-16）" in exc.value.message
     assert not CaseStep.objects.filter(case=new, key="approval").exists()
 
 
 @pytest.mark.django_db
-def test_recorded_approvals_pass_or_fail(tree, make_member):
-    a1 = admitted(tree.a1, make_member, 1)
-    b1 = admitted(tree.b1, make_member, 2)
-    on = TODAY - dt.timedelta(days=10)
+def test_recorded_approvals_pass_or_fail(tree, make_member, today):
+    a1 = admitted(tree.a1, make_member, 1, today)
+    b1 = admitted(tree.b1, make_member, 2, today)
+    on = today - dt.timedelta(days=10)
     record_step(actor=None, case=a1, key="approval", on=on, data=StepData(approver_org=tree.a))
     # recorded as it happened: the 党总支 is not refused, the rule lists it
     step = record_step(actor=None, case=b1, key="approval", on=on, data=StepData(approver_org=tree.b_zz))
     assert step.approver_org == tree.b_zz
     event = AuditEvent.objects.filter(object_type="pipeline.casestep", object_id=str(step.pk)).get()
     assert event.after["approver_org"] == "B-ZZ"
-    found = results()
+    found = results(today)
     assert found["A1"].status == "pass"
     assert found["B1"].status == "fail" and "由乙总支审批，党总支无权审批" in found["B1"].missing[0]
     assert found["A2"].status == "not_applicable"
     assert "B1" not in {
         r.org.code: r
-        for r in evaluate(Org.objects.all(), year=YEAR, as_of=TODAY, ruleset=load_ruleset(4)).for_rule(RULE)
+        for r in evaluate(Org.objects.all(), year=today.year, as_of=today, ruleset=load_ruleset(4)).for_rule(
+            RULE
+        )
     }
 
 
@@ -258,20 +257,20 @@ def test_import_errors_for_the_approver_column(tree, tmp_path):
 
 
 @pytest.mark.django_db
-def test_imported_approvals_judged_by_the_rule(tree, tmp_path):
+def test_imported_approvals_judged_by_the_rule(tree, tmp_path, today):
     """An imported approval by the 党总支 is recorded and listed; exported, the column round-trips."""
-    day = (TODAY - dt.timedelta(days=3)).isoformat()
-    vote = (TODAY - dt.timedelta(days=30)).isoformat()
+    day = (today - dt.timedelta(days=3)).isoformat()
+    vote = (today - dt.timedelta(days=30)).isoformat()
     rows = import_rows("B-ZZ", approval=day)
     rows[0]["接收预备党员日期"] = vote
-    rows[0]["确定发展对象日期"] = (TODAY - dt.timedelta(days=120)).isoformat()
-    rows[0]["确定积极分子日期"] = (TODAY - dt.timedelta(days=120 + 400)).isoformat()
-    rows[0]["谈话日期"] = (TODAY - dt.timedelta(days=120 + 420)).isoformat()
-    rows[0]["申请日期"] = (TODAY - dt.timedelta(days=120 + 440)).isoformat()
+    rows[0]["确定发展对象日期"] = (today - dt.timedelta(days=120)).isoformat()
+    rows[0]["确定积极分子日期"] = (today - dt.timedelta(days=120 + 400)).isoformat()
+    rows[0]["谈话日期"] = (today - dt.timedelta(days=120 + 420)).isoformat()
+    rows[0]["申请日期"] = (today - dt.timedelta(days=120 + 440)).isoformat()
     result = run_import("dev-cases", write_xlsx(tmp_path / "a.xlsx", rows), actor=None, dry_run=False)
     assert result.ok(), result.errors
-    found = results()
-    if TODAY - dt.timedelta(days=3) >= D(YEAR, 1, 1):
+    found = results(today)
+    if today - dt.timedelta(days=3) >= D(today.year, 1, 1):
         assert found["B1"].status == "fail" and "乙总支" in found["B1"].missing[0]
     exported = save_bytes(tmp_path / "e.xlsx", export_workbook("dev-cases", DevelopmentCase.objects.all()))
     sheet = openpyxl.load_workbook(exported).active
@@ -284,15 +283,15 @@ def test_imported_approvals_judged_by_the_rule(tree, tmp_path):
 
 
 @pytest.mark.django_db
-def test_the_step_form_offers_the_organisations_above_and_warns(client, users, tree, make_member):
-    new = admitted(tree.a1, make_member, 1)
+def test_the_step_form_offers_the_organisations_above_and_warns(client, users, tree, make_member, today):
+    new = admitted(tree.a1, make_member, 1, today)
     client.force_login(users["dangwei_a"])  # the approval is the 党委's to record (require_higher)
     url = reverse("pipeline:detail", args=[new.pk])
     html = client.get(url + "?step=approval").content.decode()
     assert 'name="approver_org"' in html and "审批党组织" in html and "DEV-16" in html
     assert f'<option value="{tree.a.pk}" selected>' in html and f'value="{tree.gw.pk}"' in html
     assert f'value="{tree.a1.pk}"' not in html  # the branch itself is not offered
-    on = (TODAY - dt.timedelta(days=10)).isoformat()
+    on = (today - dt.timedelta(days=10)).isoformat()
     response = client.post(url, {"step": "approval", "date": on, "note": "", "approver_org": tree.a.pk})
     assert response.status_code == 302
     assert CaseStep.objects.get(case=new, key="approval").approver_org == tree.a
@@ -302,11 +301,13 @@ def test_the_step_form_offers_the_organisations_above_and_warns(client, users, t
 
 
 @pytest.mark.django_db
-def test_an_approval_by_a_general_branch_is_recorded_with_a_warning(client, make_user, tree, make_member):
-    new = admitted(tree.b1, make_member, 2)
+def test_an_approval_by_a_general_branch_is_recorded_with_a_warning(
+    client, make_user, tree, make_member, today
+):
+    new = admitted(tree.b1, make_member, 2, today)
     client.force_login(make_user("zz_admin", "dangwei_admin", tree.b))
     url = reverse("pipeline:detail", args=[new.pk])
-    on = (TODAY - dt.timedelta(days=10)).isoformat()
+    on = (today - dt.timedelta(days=10)).isoformat()
     response = client.post(url, {"step": "approval", "date": on, "note": "", "approver_org": tree.b_zz.pk})
     assert response.status_code == 302
     warnings = [str(m) for m in get_messages(response.wsgi_request) if m.level_tag == "warning"]
@@ -317,17 +318,19 @@ def test_an_approval_by_a_general_branch_is_recorded_with_a_warning(client, make
 
 
 @pytest.mark.django_db
-def test_kept_results_follow_the_recorded_approval(tree, make_member, django_capture_on_commit_callbacks):
+def test_kept_results_follow_the_recorded_approval(
+    tree, make_member, django_capture_on_commit_callbacks, today
+):
     from dangjian.compliance import kept
     from dangjian.compliance.tests.test_kept import fresh, stored
 
-    new = admitted(tree.b1, make_member, 3)
+    new = admitted(tree.b1, make_member, 3, today)
     kept.refresh()
-    on = TODAY - dt.timedelta(days=10)
+    on = today - dt.timedelta(days=10)
     with django_capture_on_commit_callbacks(execute=True):
         record_step(actor=None, case=new, key="approval", on=on, data=StepData(approver_org=tree.b_zz))
     assert stored() == fresh()
-    if on.year == YEAR:
+    if on.year == today.year:
         assert {r[1]: r[2] for r in stored() if r[0] == tree.b1.pk}[RULE] == "fail"
 
 

@@ -36,11 +36,22 @@ from dangjian.training.models import Participant, Training
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
-APPLIED = TODAY - dt.timedelta(days=1200)
-DATES = plan(APPLIED)
-VOTE = DATES["admission_vote"]
 REASON = "录错了案例，应为另一申请人"
+
+
+@pytest.fixture
+def applied(today):
+    return today - dt.timedelta(days=1200)
+
+
+@pytest.fixture
+def dates(applied):
+    return plan(applied)
+
+
+@pytest.fixture
+def voted_on(dates):
+    return dates["admission_vote"]
 
 
 def person_id(birth=dt.date(1998, 5, 20), seq=11, male=True):
@@ -53,14 +64,14 @@ def formal(tree, make_member):
 
 
 @pytest.fixture
-def case(tree):
-    return open_case(actor=None, org=tree.a1, name="王申请", id_number=person_id(), applied_on=APPLIED)
+def case(tree, applied):
+    return open_case(actor=None, org=tree.a1, name="王申请", id_number=person_id(), applied_on=applied)
 
 
 @pytest.fixture
-def admitted(case, formal):
+def admitted(case, formal, dates):
     """The case admitted by the 支部大会: its 预备党员 on the roll."""
-    advance(case, "admission_vote", DATES, contacts=formal[:1], sponsors=formal[1:])
+    advance(case, "admission_vote", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     assert case.member_id is not None
     return case
@@ -147,8 +158,8 @@ def test_the_name_alone_and_nothing(admitted, users):
     )
 
 
-def test_a_正式党员_admitted_through_a_case_corrects_the_ended_case(case, formal, users):
-    advance(case, "conversion_approval", DATES, contacts=formal[:1], sponsors=formal[1:])
+def test_a_正式党员_admitted_through_a_case_corrects_the_ended_case(case, formal, users, dates):
+    advance(case, "conversion_approval", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     assert case.status == "converted" and case.member.category == "formal"
     new_number = person_id(seq=31)
@@ -159,12 +170,14 @@ def test_a_正式党员_admitted_through_a_case_corrects_the_ended_case(case, fo
     assert event.before == {} and event.after == {"corrected": ["id_number"]}
 
 
-def test_a_member_moved_since_corrects_the_case_where_they_were_admitted(case, formal, users, tree):
+def test_a_member_moved_since_corrects_the_case_where_they_were_admitted(
+    case, formal, users, tree, dates, today
+):
     """The case stays with the branch that admitted them; the member's correction, in scope of the member's
     administrator, corrects it there, audited on that branch."""
-    advance(case, "conversion_approval", DATES, contacts=formal[:1], sponsors=formal[1:])
+    advance(case, "conversion_approval", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
-    update_member(actor=users["dangwei_a"], member=case.member, data={"org": tree.a2}, effective_on=TODAY)
+    update_member(actor=users["dangwei_a"], member=case.member, data={"org": tree.a2}, effective_on=today)
     update_member(actor=users["branch_a2"], member=case.member, data={"name": "王申清"})
     case.refresh_from_db()
     assert case.org == tree.a1 and case.name == "王申清"
@@ -196,8 +209,8 @@ def test_the_member_page_corrects_the_case(client, admitted, users):
     assert mask_id_number(new_number) in page and mask_id_number(person_id()) not in page
 
 
-def test_a_number_on_another_case_is_refused_and_nothing_changes(admitted, users, tree, client):
-    other = open_case(actor=None, org=tree.a2, name="李申请", id_number=person_id(seq=51), applied_on=APPLIED)
+def test_a_number_on_another_case_is_refused_and_nothing_changes(admitted, users, tree, client, applied):
+    other = open_case(actor=None, org=tree.a2, name="李申请", id_number=person_id(seq=51), applied_on=applied)
     error = refused(
         lambda: update_member(
             actor=users["branch_a1"],
@@ -231,14 +244,14 @@ def test_a_number_on_another_case_is_refused_and_nothing_changes(admitted, users
     assert state() == before
 
 
-def test_a_member_without_a_case_cannot_take_an_applicant_number(tree, users, make_member):
+def test_a_member_without_a_case_cannot_take_an_applicant_number(tree, users, make_member, applied):
     member = make_member(tree.a1, name="名册党员")
     applicant = open_case(
         actor=None,
         org=tree.a2,
         name="李申请",
         id_number=person_id(dt.date(1980, 1, 1), seq=61),
-        applied_on=APPLIED,
+        applied_on=applied,
     )
     refused(
         lambda: update_member(
@@ -253,7 +266,7 @@ def test_a_member_without_a_case_cannot_take_an_applicant_number(tree, users, ma
         actor=None,
         case=applicant,
         key="withdrawal",
-        on=APPLIED + dt.timedelta(days=5),
+        on=applied + dt.timedelta(days=5),
         data=StepData(note="撤回"),
     )
     update_member(actor=users["branch_a1"], member=member, data={"id_number": applicant.id_number})
@@ -269,14 +282,14 @@ def test_a_number_on_the_roll_is_refused_by_the_roll(admitted, users, formal):
     )
 
 
-def test_a_number_under_age_on_the_application_is_refused(admitted, users):
+def test_a_number_under_age_on_the_application_is_refused(admitted, users, applied):
     """Of age when admitted, as the roll checks, but not when they applied: the case refuses it."""
-    birth = APPLIED - dt.timedelta(days=int(17.5 * 365))
+    birth = applied - dt.timedelta(days=int(17.5 * 365))
     young = person_id(birth, seq=71)
     refused(
         lambda: update_member(actor=users["branch_a1"], member=admitted.member, data={"id_number": young}),
         "递交入党申请时",
-        f"（{APPLIED:%Y-%m-%d}）未满18周岁",
+        f"（{applied:%Y-%m-%d}）未满18周岁",
         "DEV-01",
     )
 
@@ -297,10 +310,10 @@ def test_correct_applicant_writes_one_event_per_record(admitted, users):
 # --- 2. undoing the admission takes the 预备党员 off the roll -------------------------------------------------
 
 
-def meeting_after_vote(tree, member, reason="病假", days=30) -> Meeting:
+def meeting_after_vote(tree, member, voted_on, reason="病假", days=30) -> Meeting:
     return create_meeting(
         actor=None,
-        data={"org": tree.a1, "date": VOTE + dt.timedelta(days=days), "topic": "支部党员大会"},
+        data={"org": tree.a1, "date": voted_on + dt.timedelta(days=days), "topic": "支部党员大会"},
         types=["assembly"],
         absentees={member.pk: reason},
     )
@@ -334,13 +347,15 @@ def test_undo_the_admission_removes_the_member_and_sets_the_case_back(admitted, 
         assert person_id() not in audit_text(event)
 
 
-def test_undo_the_admission_removes_its_absences_from_organizational_life(admitted, users, tree, formal):
+def test_undo_the_admission_removes_its_absences_from_organizational_life(
+    admitted, users, tree, formal, voted_on
+):
     member = admitted.member
-    first = meeting_after_vote(tree, member, "病假")
-    second = meeting_after_vote(tree, member, "", days=60)
+    first = meeting_after_vote(tree, member, voted_on, "病假")
+    second = meeting_after_vote(tree, member, voted_on, "", days=60)
     others = create_meeting(  # someone else absent: kept
         actor=None,
-        data={"org": tree.a1, "date": VOTE + dt.timedelta(days=90), "topic": "支部党员大会"},
+        data={"org": tree.a1, "date": voted_on + dt.timedelta(days=90), "topic": "支部党员大会"},
         types=["assembly"],
         absentees={formal[0].pk: "公差"},
     )
@@ -362,11 +377,11 @@ def test_undo_the_admission_removes_its_absences_from_organizational_life(admitt
     assert events[-1].id < AuditEvent.objects.get(object_type="members.member", action="delete").id
 
 
-def test_undo_refused_while_records_about_the_member_remain(admitted, users, tree):
+def test_undo_refused_while_records_about_the_member_remain(admitted, users, tree, voted_on):
     member = admitted.member
-    meeting_after_vote(tree, member)
+    meeting_after_vote(tree, member, voted_on)
     for month in (1, 2, 3):
-        day = dt.date(VOTE.year, month, 1)
+        day = dt.date(voted_on.year, month, 1)
         DuesPayment.objects.create(
             member=member, first_month=day, last_month=day, amount=Decimal("2.00"), paid_on=day, method="cash"
         )
@@ -375,8 +390,8 @@ def test_undo_refused_while_records_about_the_member_remain(admitted, users, tre
         organiser="甲委",
         level="other",
         org=tree.a1,
-        started_on=VOTE,
-        ended_on=VOTE,
+        started_on=voted_on,
+        ended_on=voted_on,
         hours=Decimal("8"),
     )
     Participant.objects.create(training=training, member=member)
@@ -395,17 +410,17 @@ def test_undo_refused_while_records_about_the_member_remain(admitted, users, tre
     assert not Member.objects.filter(pk=member.pk).exists()
 
 
-def test_undo_refused_by_a_record_that_would_silently_go_with_the_member(admitted, users):
+def test_undo_refused_by_a_record_that_would_silently_go_with_the_member(admitted, users, voted_on):
     """A declared 党费 base would be deleted with the member (a cascade, not a protected reference): it was entered
     about them, so it stops the undo all the same."""
     from dangjian.dues.models import DuesBase
 
     DuesBase.objects.create(
         member=admitted.member,
-        year=VOTE.year,
+        year=voted_on.year,
         category="active",
         monthly_base=Decimal("5000"),
-        effective_month=VOTE.replace(day=1),
+        effective_month=voted_on.replace(day=1),
     )
     refused(
         lambda: undo_step(
@@ -429,9 +444,9 @@ def test_undo_refused_while_the_members_login_is_enabled(admitted, users, make_u
     assert account.member_id is None
 
 
-def test_undo_refused_when_the_member_is_now_outside_the_actors_scope(admitted, users, tree):
+def test_undo_refused_when_the_member_is_now_outside_the_actors_scope(admitted, users, tree, today):
     member = admitted.member
-    update_member(actor=users["dangwei_a"], member=member, data={"org": tree.a2}, effective_on=TODAY)
+    update_member(actor=users["dangwei_a"], member=member, data={"org": tree.a2}, effective_on=today)
     vote = admitted.steps.get(key="admission_vote")
     refused(
         lambda: undo_step(actor=users["branch_a1"], step=vote, reason=REASON),
@@ -455,8 +470,8 @@ def test_a_member_on_the_roll_before_the_admission_is_not_deleted_by_its_undo(ad
     )
 
 
-def test_admission_records_is_one_query(admitted, tree):
-    meeting_after_vote(tree, admitted.member)
+def test_admission_records_is_one_query(admitted, tree, voted_on):
+    meeting_after_vote(tree, admitted.member, voted_on)
     with CaptureQueriesContext(connection) as queries:
         records = admission_records(admitted.member)
     assert len(queries.captured_queries) == 1
@@ -472,16 +487,16 @@ def admin_a1(client, users):
     return client
 
 
-def test_case_page_offers_the_admission_undo_and_says_what_goes(admin_a1, admitted, tree):
-    meeting_after_vote(tree, admitted.member)
+def test_case_page_offers_the_admission_undo_and_says_what_goes(admin_a1, admitted, tree, voted_on):
+    meeting_after_vote(tree, admitted.member, voted_on)
     html = admin_a1.get(reverse("pipeline:detail", args=[admitted.pk])).content.decode()
     assert 'data-testid="undo-form"' in html and 'data-testid="undo-hint"' not in html
     assert "撤销后，王申请的预备党员记录将从党员名册中删除，连同其在1次组织生活中的缺席记录。" in html
     assert "并从党员名册中删除王申请的预备党员记录？" in html  # the confirmation says it too
 
 
-def test_case_page_names_the_records_that_stop_the_admission_undo(admin_a1, admitted):
-    day = dt.date(VOTE.year, 1, 1)
+def test_case_page_names_the_records_that_stop_the_admission_undo(admin_a1, admitted, voted_on):
+    day = dt.date(voted_on.year, 1, 1)
     DuesPayment.objects.create(
         member=admitted.member,
         first_month=day,

@@ -21,32 +21,30 @@ from dangjian.pipeline.services import StepData, open_case, record_step
 from dangjian.pipeline.tests.helpers import advance, plan
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
-YEAR = TODAY.year
 
 
 def pid(seq):
     return idcard.make("310230", dt.date(1995, 1, 1) + dt.timedelta(days=seq), seq % 999, True)
 
 
-def run(rule_id):
+def run(rule_id, today):
     rs = load_ruleset(3)
-    ev = evaluate(Org.objects.all(), year=YEAR, as_of=TODAY, ruleset=rs)
+    ev = evaluate(Org.objects.all(), year=today.year, as_of=today, ruleset=rs)
     return {r.org.code: r for r in ev.for_rule(rule_id)}
 
 
-def test_facts_fixed_queries(tree, make_member):
+def test_facts_fixed_queries(tree, make_member, today):
     loader = EXTRA_FACTS["pipeline"].loader
     ids_sq = Org.objects.values("pk")
 
     def count():
         orgs = list(Org.objects.order_by("path"))
         with CaptureQueriesContext(connection) as ctx:
-            facts = loader(ids_sq, orgs, YEAR, TODAY)
+            facts = loader(ids_sq, orgs, today.year, today)
         assert sum(len(f.cases) for f in facts.values()) == DevelopmentCase.objects.count()
         return len(ctx.captured_queries)
 
-    open_case(actor=None, org=tree.a1, name="甲", id_number=pid(1), applied_on=TODAY - dt.timedelta(days=5))
+    open_case(actor=None, org=tree.a1, name="甲", id_number=pid(1), applied_on=today - dt.timedelta(days=5))
     few = count()
     for i in range(6):
         branch = create_org(
@@ -65,23 +63,23 @@ def test_facts_fixed_queries(tree, make_member):
                 org=branch,
                 name=f"乙{i}{j}",
                 id_number=pid(10 + i * 3 + j),
-                applied_on=TODAY - dt.timedelta(days=9),
+                applied_on=today - dt.timedelta(days=9),
             )
     assert count() == few == 1
 
 
-def test_talk_within_one_month(tree):
+def test_talk_within_one_month(tree, today):
     open_case(
-        actor=None, org=tree.a1, name="未谈", id_number=pid(2), applied_on=TODAY - dt.timedelta(days=70)
+        actor=None, org=tree.a1, name="未谈", id_number=pid(2), applied_on=today - dt.timedelta(days=70)
     )
     open_case(
-        actor=None, org=tree.a2, name="新申请", id_number=pid(3), applied_on=TODAY - dt.timedelta(days=3)
+        actor=None, org=tree.a2, name="新申请", id_number=pid(3), applied_on=today - dt.timedelta(days=3)
     )
     ontime = open_case(
-        actor=None, org=tree.b1, name="按时", id_number=pid(4), applied_on=TODAY - dt.timedelta(days=60)
+        actor=None, org=tree.b1, name="按时", id_number=pid(4), applied_on=today - dt.timedelta(days=60)
     )
-    record_step(actor=None, case=ontime, key="talk", on=TODAY - dt.timedelta(days=45))
-    results = run("PIPE-TALK-1M")
+    record_step(actor=None, case=ontime, key="talk", on=today - dt.timedelta(days=45))
+    results = run("PIPE-TALK-1M", today)
     assert (
         results["A1"].status == "fail" and "未谈" in results["A1"].missing[0]
     )  # still missing: always counts
@@ -90,16 +88,16 @@ def test_talk_within_one_month(tree):
     assert "B" not in results and "A" not in results  # applies to 党支部 only
 
 
-def test_approval_and_probation_due(tree, make_member):
+def test_approval_and_probation_due(tree, make_member, today):
     formal = [make_member(tree.a1, name=n) for n in ("联甲", "联乙", "联丙")]
-    applied = TODAY - dt.timedelta(days=1200)
+    applied = today - dt.timedelta(days=1200)
     case = open_case(actor=None, org=tree.a1, name="待批", id_number=pid(5), applied_on=applied)
     advance(case, "admission_vote", plan(applied), contacts=formal[:1], sponsors=formal[1:])
-    assert run("PIPE-APPROVAL-3M")["A1"].status == "fail"  # never approved
-    probation = run("PIPE-PROBATION-DUE")["A1"]
+    assert run("PIPE-APPROVAL-3M", today)["A1"].status == "fail"  # never approved
+    probation = run("PIPE-PROBATION-DUE", today)["A1"]
     assert probation.status == "fail" and "待批" in probation.missing[0]
-    record_step(actor=None, case=case, key="cancellation", on=TODAY, data=StepData(note="预备期内不履行义务"))
-    assert run("PIPE-PROBATION-DUE")["A1"].status == "pass"  # decided (cancelled), late but decided
+    record_step(actor=None, case=case, key="cancellation", on=today, data=StepData(note="预备期内不履行义务"))
+    assert run("PIPE-PROBATION-DUE", today)["A1"].status == "pass"  # decided (cancelled), late but decided
 
 
 def test_checks_are_pure_over_hand_built_facts():

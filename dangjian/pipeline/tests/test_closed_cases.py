@@ -16,9 +16,15 @@ from dangjian.pipeline.tests.helpers import advance, plan
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
-YEAR_START = TODAY.replace(month=1, day=1)
-APPLIED = TODAY - dt.timedelta(days=1200)
+
+@pytest.fixture
+def year_start(today):
+    return today.replace(month=1, day=1)
+
+
+@pytest.fixture
+def applied(today):
+    return today - dt.timedelta(days=1200)
 
 
 def pid(seq):
@@ -30,11 +36,11 @@ def formal(tree, make_member):
     return [make_member(tree.a1, name=n) for n in ("联系人甲", "介绍人乙", "介绍人丙")]
 
 
-def converted(org, formal, name, seq):
+def converted(org, formal, name, seq, applied, today):
     """A case whose 转正 the 党委 approved today."""
-    case = open_case(actor=None, org=org, name=name, id_number=pid(seq), applied_on=APPLIED)
-    advance(case, "conversion_vote", plan(APPLIED), contacts=formal[:1], sponsors=formal[1:])
-    record_step(actor=None, case=case, key="conversion_approval", on=TODAY)
+    case = open_case(actor=None, org=org, name=name, id_number=pid(seq), applied_on=applied)
+    advance(case, "conversion_vote", plan(applied), contacts=formal[:1], sponsors=formal[1:])
+    record_step(actor=None, case=case, key="conversion_approval", on=today)
     case.refresh_from_db()
     assert case.status == "converted" and case.stage == "formal"
     return case
@@ -49,15 +55,15 @@ def withdrawn(org, name, seq, on):
 
 
 @pytest.fixture
-def cases(tree, formal):
+def cases(tree, formal, applied, today, year_start):
     return {
         "open": open_case(
-            actor=None, org=tree.a1, name="周在培", id_number=pid(1), applied_on=TODAY - dt.timedelta(days=5)
+            actor=None, org=tree.a1, name="周在培", id_number=pid(1), applied_on=today - dt.timedelta(days=5)
         ),
-        "converted": converted(tree.a1, formal, "吴转正", 2),
-        "withdrawn": withdrawn(tree.a1, "郑终止", 3, TODAY),
-        "last_year": withdrawn(tree.a1, "王去年", 4, YEAR_START - dt.timedelta(days=10)),
-        "sibling": withdrawn(tree.a2, "冯甲二", 5, TODAY),
+        "converted": converted(tree.a1, formal, "吴转正", 2, applied, today),
+        "withdrawn": withdrawn(tree.a1, "郑终止", 3, today),
+        "last_year": withdrawn(tree.a1, "王去年", 4, year_start - dt.timedelta(days=10)),
+        "sibling": withdrawn(tree.a2, "冯甲二", 5, today),
     }
 
 
@@ -81,23 +87,23 @@ def test_branch_page_lists_the_years_closed_cases(client, users, cases):
     assert "冯甲二" not in response.content.decode()
 
 
-def test_cancelled_probation_reads_as_such(client, users, tree, formal):
-    case = open_case(actor=None, org=tree.a1, name="陈取消", id_number=pid(6), applied_on=APPLIED)
-    dates = plan(APPLIED)
+def test_cancelled_probation_reads_as_such(client, users, tree, formal, applied, today):
+    case = open_case(actor=None, org=tree.a1, name="陈取消", id_number=pid(6), applied_on=applied)
+    dates = plan(applied)
     advance(case, "approval", dates, contacts=formal[:1], sponsors=formal[1:])
-    record_step(actor=None, case=case, key="cancellation", on=TODAY, data=StepData(note="不履行党员义务"))
+    record_step(actor=None, case=case, key="cancellation", on=today, data=StepData(note="不履行党员义务"))
     client.force_login(users["branch_a1"])
     assert closed_rows(client.get(reverse("pipeline:index"))) == {"陈取消": "取消预备党员资格"}
 
 
-def test_branch_page_queries_do_not_grow_with_closed_cases(client, users, tree, cases):
+def test_branch_page_queries_do_not_grow_with_closed_cases(client, users, tree, cases, today, year_start):
     client.force_login(users["branch_a1"])
     url = reverse("pipeline:index")
     with CaptureQueriesContext(connection) as few:
         client.get(url)
     for i in range(5):
-        withdrawn(tree.a1, f"终止{i}", 20 + i, TODAY)
-        withdrawn(tree.a1, f"旧终止{i}", 40 + i, YEAR_START - dt.timedelta(days=3))
+        withdrawn(tree.a1, f"终止{i}", 20 + i, today)
+        withdrawn(tree.a1, f"旧终止{i}", 40 + i, year_start - dt.timedelta(days=3))
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
@@ -108,7 +114,7 @@ def test_branch_page_queries_do_not_grow_with_closed_cases(client, users, tree, 
     assert len(every.captured_queries) == len(few.captured_queries) - 1  # the count is the list's length
 
 
-def test_summary_counts_the_years_conversions_and_endings(client, users, tree, cases):
+def test_summary_counts_the_years_conversions_and_endings(client, users, tree, cases, today):
     client.force_login(users["dangwei_a"])
     response = client.get(reverse("pipeline:rollup"))
     lines = {line.org.code: line for line in response.context["lines"]}
@@ -118,4 +124,4 @@ def test_summary_counts_the_years_conversions_and_endings(client, users, tree, c
     assert "formal" not in a1.counts  # no stage column that can only read 0
     html = response.content.decode()
     assert 'data-testid="converted-total">1<' in html and 'data-testid="cancelled-total">2<' in html
-    assert "正式党员（本年转正）" in html and f"{TODAY.year}年经党委批准转正的人数" in html
+    assert "正式党员（本年转正）" in html and f"{today.year}年经党委批准转正的人数" in html

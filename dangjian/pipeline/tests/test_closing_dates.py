@@ -18,8 +18,10 @@ from dangjian.pipeline.workflow import load_workflow
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
-APPLIED = TODAY - dt.timedelta(days=1200)
+
+@pytest.fixture
+def applied(today):
+    return today - dt.timedelta(days=1200)
 
 
 @pytest.fixture
@@ -28,9 +30,9 @@ def formal(tree, make_member):
 
 
 @pytest.fixture
-def case(tree):
+def case(tree, applied):
     number = idcard.make("310230", dt.date(1998, 5, 20), 17, True)
-    return open_case(actor=None, org=tree.a1, name="赵结案", id_number=number, applied_on=APPLIED)
+    return open_case(actor=None, org=tree.a1, name="赵结案", id_number=number, applied_on=applied)
 
 
 def refusal(**kwargs) -> str:
@@ -39,8 +41,8 @@ def refusal(**kwargs) -> str:
     return exc.value.message
 
 
-def test_withdrawal_before_the_latest_step_is_refused_naming_it(case, formal):
-    dates = plan(APPLIED)
+def test_withdrawal_before_the_latest_step_is_refused_naming_it(case, formal, applied):
+    dates = plan(applied)
     advance(case, "training", dates, contacts=formal[:1], sponsors=formal[1:])
     last = dates["training"]  # the latest step recorded (集中培训)
     steps = case.steps.count()
@@ -60,8 +62,8 @@ def test_withdrawal_before_the_latest_step_is_refused_naming_it(case, formal):
     assert list(case.steps.values_list("key", flat=True))[-1] == "withdrawal"
 
 
-def test_cancellation_before_the_oath_is_refused_and_the_member_stays(case, formal):
-    dates = plan(APPLIED)
+def test_cancellation_before_the_oath_is_refused_and_the_member_stays(case, formal, applied):
+    dates = plan(applied)
     advance(case, "oath", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     member_id = case.member_id

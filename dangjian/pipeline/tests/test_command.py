@@ -9,7 +9,6 @@ from dangjian.core import idcard
 from dangjian.pipeline.services import open_case, record_step
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def run(*args):

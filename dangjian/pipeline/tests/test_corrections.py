@@ -31,9 +31,12 @@ from dangjian.pipeline.tests.helpers import advance, plan
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
-APPLIED = TODAY - dt.timedelta(days=1200)
 REASON = "日期填错"
+
+
+@pytest.fixture
+def applied(today):
+    return today - dt.timedelta(days=1200)
 
 
 def person_id(birth=dt.date(1998, 5, 20), seq=11, male=True):
@@ -46,8 +49,8 @@ def formal(tree, make_member):
 
 
 @pytest.fixture
-def case(tree):
-    return open_case(actor=None, org=tree.a1, name="王申请", id_number=person_id(), applied_on=APPLIED)
+def case(tree, applied):
+    return open_case(actor=None, org=tree.a1, name="王申请", id_number=person_id(), applied_on=applied)
 
 
 def state() -> tuple:
@@ -87,8 +90,8 @@ def audit_text(event) -> str:
 # --- undoing a step ------------------------------------------------------------------------------------------
 
 
-def test_undo_the_last_step_deletes_it_with_an_audited_reason(case, users):
-    talk = record_step(actor=users["branch_a1"], case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_undo_the_last_step_deletes_it_with_an_audited_reason(case, users, applied):
+    talk = record_step(actor=users["branch_a1"], case=case, key="talk", on=applied + dt.timedelta(days=10))
     undo_step(actor=users["branch_a1"], step=talk, reason="  日期填错，应为下月  ")
     assert list(case.steps.values_list("key", flat=True)) == ["application"]
     event = AuditEvent.objects.get(object_type="pipeline.casestep", action="delete")
@@ -102,11 +105,11 @@ def test_undo_the_last_step_deletes_it_with_an_audited_reason(case, users):
     # nothing of the case changed: no event for it
     assert not AuditEvent.objects.filter(object_type="pipeline.developmentcase", action="update").exists()
     # and the step may be recorded again, on the right day
-    record_step(actor=users["branch_a1"], case=case, key="talk", on=APPLIED + dt.timedelta(days=20))
+    record_step(actor=users["branch_a1"], case=case, key="talk", on=applied + dt.timedelta(days=20))
 
 
-def test_undo_a_step_that_moved_the_stage_sets_the_stage_back(case, formal, users):
-    dates = plan(APPLIED)
+def test_undo_a_step_that_moved_the_stage_sets_the_stage_back(case, formal, users, applied):
+    dates = plan(applied)
     advance(case, "activist", dates, contacts=formal[:1])
     case.refresh_from_db()
     assert case.stage == "activist"
@@ -122,8 +125,8 @@ def test_undo_a_step_that_moved_the_stage_sets_the_stage_back(case, formal, user
     assert case.id_number not in audit_text(update)
 
 
-def test_undo_refused_unless_it_is_the_last_step(case, formal, users):
-    dates = plan(APPLIED)
+def test_undo_refused_unless_it_is_the_last_step(case, formal, users, applied):
+    dates = plan(applied)
     advance(case, "activist", dates, contacts=formal[:1])
     talk = case.steps.get(key="talk")
     refused(
@@ -134,9 +137,9 @@ def test_undo_refused_unless_it_is_the_last_step(case, formal, users):
     )
 
 
-def test_the_last_step_is_the_latest_by_date_then_as_recorded(case, formal, users):
+def test_the_last_step_is_the_latest_by_date_then_as_recorded(case, formal, users, applied):
     """Steps of the same stage recorded out of date order: the last is the one the case's record ends with."""
-    dates = plan(APPLIED)
+    dates = plan(applied)
     advance(case, "candidate", dates, contacts=formal[:1])
     day = dates["candidate"] + dt.timedelta(days=30)
     training = record_step(actor=None, case=case, key="training", on=day, data=StepData(training_days=3))
@@ -156,27 +159,27 @@ def test_the_last_step_is_the_latest_by_date_then_as_recorded(case, formal, user
     assert last(case).key == "candidate"
 
 
-def test_undo_refused_out_of_scope_and_for_a_member(case, users):
-    talk = record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_undo_refused_out_of_scope_and_for_a_member(case, users, applied):
+    talk = record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     for persona in ("branch_a2", "member_a1", "norole"):
         refused(lambda p=persona: undo_step(actor=users[p], step=talk, reason=REASON), error=OutOfScope)
     undo_step(actor=users["dangwei_a"], step=talk, reason=REASON)  # the 党委 above the branch may
     assert not CaseStep.objects.filter(pk=talk.pk).exists()
 
 
-def test_undo_needs_a_reason(case, users):
-    talk = record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_undo_needs_a_reason(case, users, applied):
+    talk = record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     for reason in ("", "   ", "有误"):
         refused(lambda r=reason: undo_step(actor=users["branch_a1"], step=talk, reason=r), "撤销原因")
 
 
-def test_undo_refused_on_a_case_that_has_ended(case, users):
-    record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_undo_refused_on_a_case_that_has_ended(case, users, applied):
+    record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     withdrawal = record_step(
         actor=None,
         case=case,
         key="withdrawal",
-        on=APPLIED + dt.timedelta(days=20),
+        on=applied + dt.timedelta(days=20),
         data=StepData(note="本人撤回"),
     )
     refused(
@@ -193,10 +196,10 @@ def test_the_application_is_not_undone(case, users):
     )
 
 
-def test_the_admission_is_undone_with_its_member(case, formal, users):
+def test_the_admission_is_undone_with_its_member(case, formal, users, applied):
     """Undoing the admission takes its 预备党员 off the roll (test_case_member_sync: what stops it); a member deleted
     from the roll first leaves the admission to undo alone."""
-    dates = plan(APPLIED)
+    dates = plan(applied)
     advance(case, "admission_vote", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     member = case.member
@@ -237,8 +240,8 @@ def test_the_admission_is_undone_with_its_member(case, formal, users):
     assert "member" not in update.before
 
 
-def test_undo_an_extension_sets_the_probation_back(case, formal, users):
-    dates = plan(APPLIED)
+def test_undo_an_extension_sets_the_probation_back(case, formal, users, applied):
+    dates = plan(applied)
     advance(case, "oath", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     end = case.probation_end
@@ -251,8 +254,8 @@ def test_undo_an_extension_sets_the_probation_back(case, formal, users):
     assert case.member.category == "probationary"
 
 
-def test_a_党委_decision_is_undone_by_the_党委_only(case, formal, users):
-    dates = plan(APPLIED)
+def test_a_党委_decision_is_undone_by_the_党委_only(case, formal, users, applied):
+    dates = plan(applied)
     advance(case, "approval", dates, contacts=formal[:1], sponsors=formal[1:])
     approval = case.steps.get(key="approval")
     refused(
@@ -263,8 +266,8 @@ def test_a_党委_decision_is_undone_by_the_党委_only(case, formal, users):
     assert last(case).key == "party_talk"
 
 
-def test_undo_refused_when_the_case_does_not_agree_with_its_steps(case, formal, users):
-    dates = plan(APPLIED)
+def test_undo_refused_when_the_case_does_not_agree_with_its_steps(case, formal, users, applied):
+    dates = plan(applied)
     advance(case, "activist", dates, contacts=formal[:1])
     DevelopmentCase.objects.filter(pk=case.pk).update(stage="candidate")  # a stage no step explains
     refused(
@@ -273,8 +276,8 @@ def test_undo_refused_when_the_case_does_not_agree_with_its_steps(case, formal, 
     )
 
 
-def test_an_undone_step_is_not_undone_twice(case, users):
-    talk = record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_an_undone_step_is_not_undone_twice(case, users, applied):
+    talk = record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     undo_step(actor=users["branch_a1"], step=talk, reason=REASON)
     refused(lambda: undo_step(actor=users["branch_a1"], step=talk, reason=REASON), "已不存在")
 
@@ -317,7 +320,7 @@ def test_correct_the_number_only_or_nothing(case, users):
     assert event.before == {} and event.after == {"corrected": ["id_number"]}
 
 
-def test_correction_validated_as_a_new_case(case, tree, users, make_member):
+def test_correction_validated_as_a_new_case(case, tree, users, make_member, applied):
     actor = users["branch_a1"]
     refused(lambda: correct_applicant(actor=actor, case=case, name="  ", id_number=""), "姓名不能为空")
     refused(
@@ -327,7 +330,7 @@ def test_correction_validated_as_a_new_case(case, tree, users, make_member):
     bad_check = person_id(seq=41)
     bad_check = bad_check[:-1] + ("0" if bad_check[-1] != "0" else "1")
     refused(lambda: correct_applicant(actor=actor, case=case, name="王申请", id_number=bad_check), "身份证号")
-    other = open_case(actor=None, org=tree.a2, name="李申请", id_number=person_id(seq=51), applied_on=APPLIED)
+    other = open_case(actor=None, org=tree.a2, name="李申请", id_number=person_id(seq=51), applied_on=applied)
     refused(
         lambda: correct_applicant(actor=actor, case=case, name="王申请", id_number=other.id_number),
         "已有正在进行的发展党员案例",
@@ -337,7 +340,7 @@ def test_correction_validated_as_a_new_case(case, tree, users, make_member):
         lambda: correct_applicant(actor=actor, case=case, name="王申请", id_number=on_roll.id_number),
         "已登记在党员名册中",
     )
-    young = person_id(APPLIED - dt.timedelta(days=17 * 365), seq=61)  # 17 on the application's date
+    young = person_id(applied - dt.timedelta(days=17 * 365), seq=61)  # 17 on the application's date
     refused(
         lambda: correct_applicant(actor=actor, case=case, name="王申请", id_number=young),
         "年满18周岁",
@@ -345,7 +348,7 @@ def test_correction_validated_as_a_new_case(case, tree, users, make_member):
     )
 
 
-def test_correction_refused_out_of_scope_and_on_an_ended_case(case, users):
+def test_correction_refused_out_of_scope_and_on_an_ended_case(case, users, applied):
     for persona in ("branch_a2", "member_a1"):
         refused(
             lambda p=persona: correct_applicant(actor=users[p], case=case, name="王申清"),
@@ -355,14 +358,14 @@ def test_correction_refused_out_of_scope_and_on_an_ended_case(case, users):
         actor=None,
         case=case,
         key="withdrawal",
-        on=APPLIED + dt.timedelta(days=5),
+        on=applied + dt.timedelta(days=5),
         data=StepData(note="本人撤回"),
     )
     refused(lambda: correct_applicant(actor=users["branch_a1"], case=case, name="王申清"), "该案例已结束")
 
 
-def test_correction_of_a_probationary_member_corrects_the_roll_too(case, formal, users):
-    dates = plan(APPLIED)
+def test_correction_of_a_probationary_member_corrects_the_roll_too(case, formal, users, applied):
+    dates = plan(applied)
     advance(case, "admission_vote", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     new_number = person_id(dt.date(1997, 3, 4), seq=71)
@@ -382,9 +385,9 @@ def test_correction_of_a_probationary_member_corrects_the_roll_too(case, formal,
     assert case.id_number == member.id_number == right
 
 
-def test_correction_refused_by_the_roll_changes_nothing(case, formal, users, tree, make_member):
+def test_correction_refused_by_the_roll_changes_nothing(case, formal, users, tree, make_member, applied):
     """The 预备党员's record refuses the number (on the roll already, elsewhere): neither record changes."""
-    dates = plan(APPLIED)
+    dates = plan(applied)
     advance(case, "admission_vote", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     refused(
@@ -404,8 +407,8 @@ def admin_a1(client, users):
     return client
 
 
-def test_case_page_offers_the_undo_on_the_last_step_only(admin_a1, case, formal):
-    dates = plan(APPLIED)
+def test_case_page_offers_the_undo_on_the_last_step_only(admin_a1, case, formal, applied):
+    dates = plan(applied)
     advance(case, "activist", dates, contacts=formal[:1])
     html = admin_a1.get(reverse("pipeline:detail", args=[case.pk])).content.decode()
     activist = case.steps.get(key="activist")
@@ -415,25 +418,25 @@ def test_case_page_offers_the_undo_on_the_last_step_only(admin_a1, case, formal)
     assert reverse("pipeline:applicant", args=[case.pk]) in html and "更正姓名/身份证号" in html
 
 
-def test_case_page_offers_no_undo_of_the_application_nor_on_an_ended_case(admin_a1, case):
+def test_case_page_offers_no_undo_of_the_application_nor_on_an_ended_case(admin_a1, case, applied):
     html = admin_a1.get(reverse("pipeline:detail", args=[case.pk])).content.decode()
     assert 'data-testid="undo"' not in html
     record_step(
-        actor=None, case=case, key="withdrawal", on=APPLIED + dt.timedelta(5), data=StepData(note="撤回")
+        actor=None, case=case, key="withdrawal", on=applied + dt.timedelta(5), data=StepData(note="撤回")
     )
     html = admin_a1.get(reverse("pipeline:detail", args=[case.pk])).content.decode()
     assert 'data-testid="undo"' not in html and 'data-testid="correct-applicant"' not in html
 
 
-def test_case_page_says_what_undoing_an_admission_does(admin_a1, case, formal):
-    advance(case, "admission_vote", plan(APPLIED), contacts=formal[:1], sponsors=formal[1:])
+def test_case_page_says_what_undoing_an_admission_does(admin_a1, case, formal, applied):
+    advance(case, "admission_vote", plan(applied), contacts=formal[:1], sponsors=formal[1:])
     html = admin_a1.get(reverse("pipeline:detail", args=[case.pk])).content.decode()
     assert 'data-testid="undo-form"' in html and 'data-testid="undo-hint"' not in html
     assert "撤销后，王申请的预备党员记录将从党员名册中删除。" in html
 
 
-def test_case_page_offers_the_党委_decision_to_the_党委_only(client, users, case, formal):
-    advance(case, "approval", plan(APPLIED), contacts=formal[:1], sponsors=formal[1:])
+def test_case_page_offers_the_党委_decision_to_the_党委_only(client, users, case, formal, applied):
+    advance(case, "approval", plan(applied), contacts=formal[:1], sponsors=formal[1:])
     url = reverse("pipeline:detail", args=[case.pk])
     client.force_login(users["branch_a1"])
     assert 'data-testid="undo"' not in client.get(url).content.decode()
@@ -441,8 +444,8 @@ def test_case_page_offers_the_党委_decision_to_the_党委_only(client, users, 
     assert 'data-testid="undo-form"' in client.get(url).content.decode()
 
 
-def test_undo_through_the_page(admin_a1, case):
-    talk = record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_undo_through_the_page(admin_a1, case, applied):
+    talk = record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     url = reverse("pipeline:step_undo", args=[case.pk, talk.pk])
     detail = reverse("pipeline:detail", args=[case.pk])
     assert admin_a1.get(url).status_code == 405
@@ -462,8 +465,8 @@ def test_undo_through_the_page(admin_a1, case):
     assert "第一步，不能撤销" in response.content.decode() and case.steps.count() == 1
 
 
-def test_undo_page_scope(client, users, case):
-    talk = record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+def test_undo_page_scope(client, users, case, applied):
+    talk = record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     url = reverse("pipeline:step_undo", args=[case.pk, talk.pk])
     client.force_login(users["branch_a2"])
     assert client.post(url, {"reason": REASON}).status_code == 404
@@ -493,20 +496,20 @@ def test_applicant_page_shows_the_number_masked_and_corrects(admin_a1, case):
     assert "王申清" in html and new_number not in html  # the list shows it masked, as before
 
 
-def test_applicant_page_scope_and_ended_case(client, users, case):
+def test_applicant_page_scope_and_ended_case(client, users, case, applied):
     url = reverse("pipeline:applicant", args=[case.pk])
     client.force_login(users["branch_a2"])
     assert client.get(url).status_code == 404 and client.post(url, {"name": "越权"}).status_code == 404
     client.force_login(users["branch_a1"])
     record_step(
-        actor=None, case=case, key="withdrawal", on=APPLIED + dt.timedelta(5), data=StepData(note="撤回")
+        actor=None, case=case, key="withdrawal", on=applied + dt.timedelta(5), data=StepData(note="撤回")
     )
     response = client.post(url, {"name": "王申清", "id_number": ""}, follow=True)
     assert "该案例已结束，不能更正申请人信息" in response.content.decode()
     assert DevelopmentCase.objects.get(pk=case.pk).name == "王申请"
 
 
-def test_case_page_queries_do_not_grow_with_the_undo_form(admin_a1, case, monkeypatch):
+def test_case_page_queries_do_not_grow_with_the_undo_form(admin_a1, case, monkeypatch, applied):
     """Whether the last step may be undone is decided from what the page reads already: the page with the form
     costs the same queries as without it."""
     from django.db import connection
@@ -514,7 +517,7 @@ def test_case_page_queries_do_not_grow_with_the_undo_form(admin_a1, case, monkey
 
     from dangjian.pipeline import views
 
-    record_step(actor=None, case=case, key="talk", on=APPLIED + dt.timedelta(days=10))
+    record_step(actor=None, case=case, key="talk", on=applied + dt.timedelta(days=10))
     url = reverse("pipeline:detail", args=[case.pk])
     with CaptureQueriesContext(connection) as with_form:
         html = admin_a1.get(url).content.decode()

@@ -17,18 +17,20 @@ from dangjian.members.models import Member
 from dangjian.pipeline.models import CaseStep
 from dangjian.pipeline.services import StepData, open_case, record_step
 from dangjian.pipeline.tests.helpers import advance, plan
-from dangjian.pipeline.tests.test_approver import TODAY, admitted, import_rows, pid
+from dangjian.pipeline.tests.test_approver import admitted, import_rows, pid
 
 OWN_BRANCH = "上级批准应由上级党组织的管理员登记：甲一支部的上级党组织不在您的管理范围内，未登记。"
 
 
 @pytest.mark.django_db
-def test_a_branch_admin_cannot_record_the_dangwei_approval_of_its_own_case(client, users, tree, make_member):
-    new = admitted(tree.a1, make_member, 1)
+def test_a_branch_admin_cannot_record_the_dangwei_approval_of_its_own_case(
+    client, users, tree, make_member, today
+):
+    new = admitted(tree.a1, make_member, 1, today)
     client.force_login(users["branch_a1"])  # signing in is itself an audit event
     before = AuditEvent.objects.count()
     url = reverse("pipeline:detail", args=[new.pk])
-    on = (TODAY - dt.timedelta(days=10)).isoformat()
+    on = (today - dt.timedelta(days=10)).isoformat()
     page = client.get(url).content.decode()  # the page does not offer the step; it says who records it
     assert 'data-step="approval"' in page and 'href="?step=approval"' not in page
     assert "党委审批：由上级党委审批，并由上级党委管理员登记。" in page
@@ -51,9 +53,11 @@ def test_a_branch_admin_cannot_record_the_dangwei_approval_of_its_own_case(clien
 
 
 @pytest.mark.django_db
-def test_the_service_refuses_the_branch_admin_the_dangwei_approval_all_the_same(users, tree, make_member):
-    new = admitted(tree.a1, make_member, 1)
-    on = TODAY - dt.timedelta(days=10)
+def test_the_service_refuses_the_branch_admin_the_dangwei_approval_all_the_same(
+    users, tree, make_member, today
+):
+    new = admitted(tree.a1, make_member, 1, today)
+    on = today - dt.timedelta(days=10)
     with pytest.raises(ServiceError) as refused:
         record_step(
             actor=users["branch_a1"], case=new, key="approval", on=on, data=StepData(approver_org=tree.a)
@@ -66,9 +70,9 @@ def test_the_service_refuses_the_branch_admin_the_dangwei_approval_all_the_same(
 
 
 @pytest.mark.django_db
-def test_the_branch_itself_is_never_the_approving_organisation(users, tree, make_member):
-    new = admitted(tree.a1, make_member, 2)
-    on = TODAY - dt.timedelta(days=10)
+def test_the_branch_itself_is_never_the_approving_organisation(users, tree, make_member, today):
+    new = admitted(tree.a1, make_member, 2, today)
+    on = today - dt.timedelta(days=10)
     with pytest.raises(ServiceError) as refused:
         record_step(
             actor=users["dangwei_a"], case=new, key="approval", on=on, data=StepData(approver_org=tree.a1)
@@ -80,11 +84,11 @@ def test_the_branch_itself_is_never_the_approving_organisation(users, tree, make
 
 
 @pytest.mark.django_db
-def test_a_branch_admin_cannot_record_the_approval_of_a_conversion(users, tree, make_member):
+def test_a_branch_admin_cannot_record_the_approval_of_a_conversion(users, tree, make_member, today):
     people = [make_member(tree.a1, name=f"正式{i}") for i in range(3)]
-    dates = plan(dt.date(TODAY.year - 4, 1, 5))
+    dates = plan(dt.date(today.year - 4, 1, 5))
     new = open_case(
-        actor=None, org=tree.a1, name="转正甲", id_number=pid(7), applied_on=dt.date(TODAY.year - 4, 1, 5)
+        actor=None, org=tree.a1, name="转正甲", id_number=pid(7), applied_on=dt.date(today.year - 4, 1, 5)
     )
     advance(new, "conversion_vote", dates, contacts=people[:1], sponsors=people[1:])
     member = Member.objects.get(name="转正甲")
@@ -115,12 +119,12 @@ def test_a_branch_admin_cannot_import_the_approval_of_its_own_case(tree, make_us
 
 
 @pytest.mark.django_db
-def test_sponsors_and_contacts_are_picked_within_the_actors_scope(users, tree, make_member):
+def test_sponsors_and_contacts_are_picked_within_the_actors_scope(users, tree, make_member, today):
     own = [make_member(tree.a1, name=f"本支部{i}") for i in range(3)]
     foreign = make_member(tree.b1, name="乙委党员")
-    dates = plan(dt.date(TODAY.year - 2, 1, 5))
+    dates = plan(dt.date(today.year - 2, 1, 5))
     new = open_case(
-        actor=None, org=tree.a1, name="发展甲", id_number=pid(8), applied_on=dt.date(TODAY.year - 2, 1, 5)
+        actor=None, org=tree.a1, name="发展甲", id_number=pid(8), applied_on=dt.date(today.year - 2, 1, 5)
     )
     actor = users["branch_a1"]
     record_step(actor=actor, case=new, key="talk", on=dates["talk"])

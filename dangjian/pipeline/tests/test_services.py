@@ -20,8 +20,10 @@ from dangjian.pipeline.workflow import load_workflow
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
-APPLIED = TODAY - dt.timedelta(days=1200)
+
+@pytest.fixture
+def applied(today):
+    return today - dt.timedelta(days=1200)
 
 
 def person_id(birth=dt.date(1998, 5, 20), seq=11):
@@ -34,8 +36,8 @@ def formal(tree, make_member):
 
 
 @pytest.fixture
-def case(tree):
-    return open_case(actor=None, org=tree.a1, name="王申请", id_number=person_id(), applied_on=APPLIED)
+def case(tree, applied):
+    return open_case(actor=None, org=tree.a1, name="王申请", id_number=person_id(), applied_on=applied)
 
 
 def refused(fn, *fragments):
@@ -66,42 +68,42 @@ def test_applicant_must_be_18_on_the_application_day(tree):
     assert list(case.steps.values_list("key", "date")) == [("application", eighteen)]
 
 
-def test_application_only_to_a_branch_and_once(tree, case):
+def test_application_only_to_a_branch_and_once(tree, case, applied):
     refused(
-        lambda: open_case(actor=None, org=tree.a, name="乙", id_number=person_id(seq=13), applied_on=APPLIED),
+        lambda: open_case(actor=None, org=tree.a, name="乙", id_number=person_id(seq=13), applied_on=applied),
         "不是党支部",
     )
     refused(
-        lambda: open_case(actor=None, org=tree.a2, name="王申请", id_number=person_id(), applied_on=APPLIED),
+        lambda: open_case(actor=None, org=tree.a2, name="王申请", id_number=person_id(), applied_on=applied),
         "正在进行",
     )
 
 
-def test_out_of_order_step_is_refused_with_the_rule_and_nothing_changes(case, formal):
+def test_out_of_order_step_is_refused_with_the_rule_and_nothing_changes(case, formal, applied, today):
     events = AuditEvent.objects.count()
     refused(
         lambda: record_step(
             actor=None,
             case=case,
             key="activist",
-            on=APPLIED + dt.timedelta(30),
+            on=applied + dt.timedelta(30),
             data=StepData(contacts=formal[:1]),
         ),
         "须先登记“党组织派人谈话”（DEV-03）",
     )
-    refused(lambda: record_step(actor=None, case=case, key="candidate", on=TODAY), "须在入党积极分子阶段登记")
-    refused(lambda: record_step(actor=None, case=case, key="talk", on=APPLIED - dt.timedelta(1)), "不能早于")
+    refused(lambda: record_step(actor=None, case=case, key="candidate", on=today), "须在入党积极分子阶段登记")
+    refused(lambda: record_step(actor=None, case=case, key="talk", on=applied - dt.timedelta(1)), "不能早于")
     refused(
-        lambda: record_step(actor=None, case=case, key="talk", on=TODAY + dt.timedelta(1)), "不能晚于今天"
+        lambda: record_step(actor=None, case=case, key="talk", on=today + dt.timedelta(1)), "不能晚于今天"
     )
     assert case.steps.count() == 1
     assert AuditEvent.objects.count() == events
-    record_step(actor=None, case=case, key="talk", on=APPLIED)  # the same day is fine
-    refused(lambda: record_step(actor=None, case=case, key="talk", on=APPLIED), "已于")
+    record_step(actor=None, case=case, key="talk", on=applied)  # the same day is fine
+    refused(lambda: record_step(actor=None, case=case, key="talk", on=applied), "已于")
 
 
-def test_contacts_one_or_two_formal_members(case, formal, make_member, tree):
-    dates = plan(APPLIED)
+def test_contacts_one_or_two_formal_members(case, formal, make_member, tree, applied):
+    dates = plan(applied)
     advance(case, "talk", dates)
     on = dates["activist"]
     refused(lambda: record_step(actor=None, case=case, key="activist", on=on), "1至2名", "（DEV-05）")
@@ -123,8 +125,8 @@ def test_contacts_one_or_two_formal_members(case, formal, make_member, tree):
     assert case.stage == "activist"
 
 
-def test_candidate_one_year_after_activist_boundary(case, formal):
-    dates = plan(APPLIED)
+def test_candidate_one_year_after_activist_boundary(case, formal, applied):
+    dates = plan(applied)
     advance(case, "opinions", dates, contacts=formal[:1])
     boundary = add_months(dates["activist"], 12)
     error = refused(
@@ -138,8 +140,8 @@ def test_candidate_one_year_after_activist_boundary(case, formal):
     assert case.stage == "candidate"
 
 
-def test_sponsors_and_training(case, formal, make_member, tree):
-    dates = plan(APPLIED)
+def test_sponsors_and_training(case, formal, make_member, tree, applied):
+    dates = plan(applied)
     advance(case, "candidate", dates, contacts=formal[:1])
     on = dates["sponsors"]
     refused(
@@ -179,8 +181,8 @@ def test_sponsors_and_training(case, formal, make_member, tree):
         (10, 11, 6, "实到会人数不能多于"),
     ],
 )
-def test_admission_vote_thresholds_refused(case, formal, expected, present, yes, fragment):
-    dates = plan(APPLIED)
+def test_admission_vote_thresholds_refused(case, formal, expected, present, yes, fragment, applied):
+    dates = plan(applied)
     advance(case, "application_form", dates, contacts=formal[:1], sponsors=formal[1:])
     refused(
         lambda: record_step(
@@ -197,8 +199,8 @@ def test_admission_vote_thresholds_refused(case, formal, expected, present, yes,
     assert case.stage == "candidate"
 
 
-def test_admission_vote_creates_the_probationary_member(case, formal):
-    dates = plan(APPLIED)
+def test_admission_vote_creates_the_probationary_member(case, formal, applied):
+    dates = plan(applied)
     advance(case, "application_form", dates, contacts=formal[:1], sponsors=formal[1:])
     vote = dates["admission_vote"]
     # 6 of 10 present, 6 yes including written votes of absentees: more than half of the expected
@@ -217,8 +219,8 @@ def test_admission_vote_creates_the_probationary_member(case, formal):
     assert case.probation_end == add_months(vote, 12)
 
 
-def test_conversion_not_before_probation_end_and_confirmed_on_is_its_end(case, formal):
-    dates = plan(TODAY - dt.timedelta(days=1200))
+def test_conversion_not_before_probation_end_and_confirmed_on_is_its_end(case, formal, today):
+    dates = plan(today - dt.timedelta(days=1200))
     advance(case, "conversion_application", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     end = case.probation_end
@@ -248,8 +250,8 @@ def test_conversion_not_before_probation_end_and_confirmed_on_is_its_end(case, f
     assert case.member.history.filter(field="category", effective_on=end).exists()
 
 
-def test_extension_once_six_to_twelve_months(case, formal):
-    dates = plan(APPLIED)
+def test_extension_once_six_to_twelve_months(case, formal, applied):
+    dates = plan(applied)
     advance(case, "oath", dates, contacts=formal[:1], sponsors=formal[1:])
     case.refresh_from_db()
     end = case.probation_end
@@ -281,8 +283,8 @@ def test_extension_once_six_to_twelve_months(case, formal):
     )
 
 
-def test_cancellation_needs_a_reason_and_ends_the_case(case, formal):
-    dates = plan(APPLIED)
+def test_cancellation_needs_a_reason_and_ends_the_case(case, formal, applied):
+    dates = plan(applied)
     advance(case, "admission_vote", dates, contacts=formal[:1], sponsors=formal[1:])
     on = dates["admission_vote"] + dt.timedelta(100)
     refused(lambda: record_step(actor=None, case=case, key="cancellation", on=on), "须写明原因")
@@ -297,22 +299,22 @@ def test_cancellation_needs_a_reason_and_ends_the_case(case, formal):
     refused(lambda: record_step(actor=None, case=case, key="party_talk", on=on), "已结束")
 
 
-def test_scope(case, users):
+def test_scope(case, users, applied):
     with pytest.raises(OutOfScope):
-        record_step(actor=users["branch_a2"], case=case, key="talk", on=APPLIED)
+        record_step(actor=users["branch_a2"], case=case, key="talk", on=applied)
     assert case.steps.count() == 1
-    record_step(actor=users["branch_a1"], case=case, key="talk", on=APPLIED)
+    record_step(actor=users["branch_a1"], case=case, key="talk", on=applied)
     step = CaseStep.objects.get(key="talk")
     assert step.recorded_by == users["branch_a1"]
     event = AuditEvent.objects.filter(object_type="pipeline.casestep").latest("at")
     assert event.actor == users["branch_a1"] and event.org_path == case.org.path
 
 
-def test_publicity_option_adds_a_step_and_five_working_days(case, formal, settings):
+def test_publicity_option_adds_a_step_and_five_working_days(case, formal, settings, applied):
     settings.PIPELINE_WORKFLOW_OPTIONS = {"publicity_before_candidate": True}
     wf = load_workflow()
     assert wf.has("publicity") and "publicity" in wf.step("candidate").requires
-    dates = plan(APPLIED)
+    dates = plan(applied)
     advance(case, "opinions", dates, contacts=formal[:1])
     refused(
         lambda: record_step(actor=None, case=case, key="candidate", on=dates["candidate"]),
@@ -326,9 +328,9 @@ def test_publicity_option_adds_a_step_and_five_working_days(case, formal, settin
     assert case.steps.filter(key="candidate").exists()
 
 
-def test_publicity_working_days_boundary(tree, formal, settings):
+def test_publicity_working_days_boundary(tree, formal, settings, today):
     settings.PIPELINE_WORKFLOW_OPTIONS = {"publicity_before_candidate": True}
-    applied = TODAY - dt.timedelta(days=900)
+    applied = today - dt.timedelta(days=900)
     case = open_case(actor=None, org=tree.a1, name="公示", id_number=person_id(seq=21), applied_on=applied)
     dates = plan(applied)
     advance(case, "opinions", dates, contacts=formal[:1])

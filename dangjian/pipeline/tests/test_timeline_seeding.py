@@ -14,13 +14,12 @@ from dangjian.pipeline.services import open_case
 from dangjian.pipeline.tests.helpers import advance, plan
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
-def test_timeline_has_every_step_of_the_members_case(tree, make_member, django_assert_num_queries):
+def test_timeline_has_every_step_of_the_members_case(tree, make_member, django_assert_num_queries, today):
     assert "pipeline" in TIMELINE_SOURCES
     formal = [make_member(tree.a1, name=n) for n in ("甲", "乙", "丙")]
-    applied = TODAY - dt.timedelta(days=600)
+    applied = today - dt.timedelta(days=600)
     case = open_case(
         actor=None,
         org=tree.a1,
@@ -32,16 +31,16 @@ def test_timeline_has_every_step_of_the_members_case(tree, make_member, django_a
     case.refresh_from_db()
     member = case.member
     with django_assert_num_queries(1):
-        events = list(TIMELINE_SOURCES["pipeline"](member, TODAY))
+        events = list(TIMELINE_SOURCES["pipeline"](member, today))
     assert [e.kind for e in events][:3] == ["pipeline.application", "pipeline.talk", "pipeline.activist"]
     assert len(events) == case.steps.count() == 13
     assert events[-1].title == "支部大会讨论接收预备党员" and events[-1].org_code == "A1"
     other = make_member(tree.a1, name="别人")
-    assert list(TIMELINE_SOURCES["pipeline"](other, TODAY)) == []
+    assert list(TIMELINE_SOURCES["pipeline"](other, today)) == []
     assert "pipeline.admission_vote" in {e.kind for e in timeline(case.member)}
 
 
-def test_seed_demo_creates_cases_at_every_stage_and_is_repeatable(tree, make_member):
+def test_seed_demo_creates_cases_at_every_stage_and_is_repeatable(tree, make_member, today):
     for org in (tree.a1, tree.a2):
         for n in range(3):
             make_member(
@@ -50,8 +49,8 @@ def test_seed_demo_creates_cases_at_every_stage_and_is_repeatable(tree, make_mem
                 joined_on=dt.date(2000, 1, 1),
                 confirmed_on=dt.date(2001, 1, 1),
             )
-    counts = seed_demo(today=TODAY)
+    counts = seed_demo(today=today)
     assert counts["cases"] == 8 and counts["members"] == 3
     stages = set(DevelopmentCase.objects.values_list("stage", flat=True))
     assert stages == {"applicant", "activist", "candidate", "probationary", "formal"}
-    assert seed_demo(today=TODAY) == {"cases": 0, "steps": 0, "members": 0}
+    assert seed_demo(today=today) == {"cases": 0, "steps": 0, "members": 0}

@@ -17,7 +17,6 @@ from dangjian.pipeline.services import open_case
 from dangjian.pipeline.tests.helpers import advance, plan
 
 pytestmark = pytest.mark.django_db
-TODAY = dt.date.today()
 
 
 def pid(seq):
@@ -30,22 +29,22 @@ def admin_a1(client, users):
     return client
 
 
-def make_cases(org, n, start=0):
+def make_cases(org, n, today, start=0):
     return [
         open_case(
             actor=None,
             org=org,
             name=f"申请人{start + i}",
             id_number=pid(start + i),
-            applied_on=TODAY - dt.timedelta(days=40),
+            applied_on=today - dt.timedelta(days=40),
         )
         for i in range(n)
     ]
 
 
-def test_branch_page_lists_cases_by_stage_with_next_step(admin_a1, tree):
-    make_cases(tree.a1, 2)
-    make_cases(tree.a2, 1, start=10)
+def test_branch_page_lists_cases_by_stage_with_next_step(admin_a1, tree, today):
+    make_cases(tree.a1, 2, today)
+    make_cases(tree.a2, 1, today, start=10)
     response = admin_a1.get(reverse("pipeline:index"))
     assert response.status_code == 200
     html = response.content.decode()
@@ -54,20 +53,20 @@ def test_branch_page_lists_cases_by_stage_with_next_step(admin_a1, tree):
     assert 'data-testid="overdue-count">2<' in html
 
 
-def test_branch_page_query_count_does_not_grow(admin_a1, tree):
-    make_cases(tree.a1, 2)
+def test_branch_page_query_count_does_not_grow(admin_a1, tree, today):
+    make_cases(tree.a1, 2, today)
     with CaptureQueriesContext(connection) as few:
         admin_a1.get(reverse("pipeline:index"))
-    make_cases(tree.a1, 12, start=20)
+    make_cases(tree.a1, 12, today, start=20)
     with CaptureQueriesContext(connection) as many:
         admin_a1.get(reverse("pipeline:index"))
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_rollup_counts_per_branch(client, users, tree):
-    make_cases(tree.a1, 2)
-    make_cases(tree.a2, 1, start=10)
-    make_cases(tree.b1, 1, start=20)
+def test_rollup_counts_per_branch(client, users, tree, today):
+    make_cases(tree.a1, 2, today)
+    make_cases(tree.a2, 1, today, start=10)
+    make_cases(tree.b1, 1, today, start=20)
     client.force_login(users["dangwei_a"])
     html = client.get(reverse("pipeline:rollup")).content.decode()
     assert 'data-org="A1"' in html and 'data-org="A2"' in html and 'data-org="B1"' not in html
@@ -76,11 +75,11 @@ def test_rollup_counts_per_branch(client, users, tree):
     assert "党员名册中的预备党员如未在本平台登记发展流程，不计入此表" in html
 
 
-def test_rollup_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings):
+def test_rollup_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tree, settings, today):
     """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the cases are not read: the page offers
     the organisations one level down instead; one of them chosen, its branches are summed up as before."""
     settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
-    make_cases(tree.a1, 2)
+    make_cases(tree.a1, 2, today)
     client.force_login(users["gongwei"])
     response = client.get(reverse("pipeline:rollup"))
     assert response.status_code == 200
@@ -100,32 +99,32 @@ def test_rollup_over_a_range_too_wide_asks_for_a_narrower_one(client, users, tre
     assert response.context["wide"] is None and 'data-org="A1"' in html and 'name="org"' not in html
 
 
-def test_new_case_form(admin_a1, tree):
+def test_new_case_form(admin_a1, tree, today):
     response = admin_a1.post(
         reverse("pipeline:create"),
-        {"org": tree.a1.pk, "name": "新申请人", "id_number": pid(5), "applied_on": TODAY.isoformat()},
+        {"org": tree.a1.pk, "name": "新申请人", "id_number": pid(5), "applied_on": today.isoformat()},
     )
     case = DevelopmentCase.objects.get(name="新申请人")
     assert response.status_code == 302 and response.url == reverse("pipeline:detail", args=[case.pk])
     # too young: refused with the rule, nothing written
-    young = idcard.make("310230", TODAY.replace(year=TODAY.year - 17), 3, True)
+    young = idcard.make("310230", today.replace(year=today.year - 17), 3, True)
     response = admin_a1.post(
         reverse("pipeline:create"),
-        {"org": tree.a1.pk, "name": "未成年", "id_number": young, "applied_on": TODAY.isoformat()},
+        {"org": tree.a1.pk, "name": "未成年", "id_number": young, "applied_on": today.isoformat()},
     )
     assert response.status_code == 400 and "DEV-01" in response.content.decode()
     assert not DevelopmentCase.objects.filter(name="未成年").exists()
     # a branch outside the scope is not offered
     response = admin_a1.post(
         reverse("pipeline:create"),
-        {"org": tree.a2.pk, "name": "越权", "id_number": pid(6), "applied_on": TODAY.isoformat()},
+        {"org": tree.a2.pk, "name": "越权", "id_number": pid(6), "applied_on": today.isoformat()},
     )
     assert response.status_code == 400 and not DevelopmentCase.objects.filter(name="越权").exists()
 
 
-def test_record_step_through_the_page_and_refusal_with_rule(admin_a1, tree, make_member):
+def test_record_step_through_the_page_and_refusal_with_rule(admin_a1, tree, make_member, today):
     formal = [make_member(tree.a1, name=n) for n in ("联系人一", "介绍人二", "介绍人三")]
-    applied = TODAY - dt.timedelta(days=500)
+    applied = today - dt.timedelta(days=500)
     case = open_case(actor=None, org=tree.a1, name="页面申请", id_number=pid(7), applied_on=applied)
     url = reverse("pipeline:detail", args=[case.pk])
     page = admin_a1.get(url).content.decode()
@@ -139,7 +138,7 @@ def test_record_step_through_the_page_and_refusal_with_rule(admin_a1, tree, make
     assert response.status_code == 302
     assert list(case.steps.get(key="activist").contacts.all()) == [formal[0]]
     # a step not offered now is not recorded
-    response = admin_a1.post(url, {"step": "candidate", "date": TODAY.isoformat()})
+    response = admin_a1.post(url, {"step": "candidate", "date": today.isoformat()})
     assert response.status_code == 302 and not case.steps.filter(key="candidate").exists()
     advance(case, "opinions", {k: v for k, v in dates.items() if k in ("assessment", "opinions")})
     too_early = dates["activist"] + dt.timedelta(days=200)
@@ -156,13 +155,13 @@ def test_record_step_through_the_page_and_refusal_with_rule(admin_a1, tree, make
     assert not case.steps.filter(key="candidate").exists()
 
 
-def test_other_branch_case_is_404(client, users, tree):
-    (case,) = make_cases(tree.a1, 1)
+def test_other_branch_case_is_404(client, users, tree, today):
+    (case,) = make_cases(tree.a1, 1, today)
     client.force_login(users["branch_a2"])
     assert client.get(reverse("pipeline:detail", args=[case.pk])).status_code == 404
     assert (
         client.post(
-            reverse("pipeline:detail", args=[case.pk]), {"step": "talk", "date": TODAY.isoformat()}
+            reverse("pipeline:detail", args=[case.pk]), {"step": "talk", "date": today.isoformat()}
         ).status_code
         == 404
     )

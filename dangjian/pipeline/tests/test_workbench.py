@@ -18,8 +18,10 @@ from dangjian.portal.workbench import work_list
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date.today()
-APPLIED = TODAY - dt.timedelta(days=1200)
+
+@pytest.fixture
+def applied(today):
+    return today - dt.timedelta(days=1200)
 
 
 def pid(seq):
@@ -32,20 +34,20 @@ def formal(tree, make_member):
 
 
 @pytest.fixture
-def waiting_for_conversion(tree, formal):
+def waiting_for_conversion(tree, formal, applied, today):
     """A 预备党员 whose 支部大会 discussed the 转正 more than three months ago: 党委批准转正 is overdue (DEV-19)."""
-    case = open_case(actor=None, org=tree.a1, name="钱待批", id_number=pid(1), applied_on=APPLIED)
-    dates = plan(APPLIED)
+    case = open_case(actor=None, org=tree.a1, name="钱待批", id_number=pid(1), applied_on=applied)
+    dates = plan(applied)
     advance(case, "conversion_vote", dates, contacts=formal[:1], sponsors=formal[1:])
-    assert dates["conversion_vote"] < TODAY - dt.timedelta(days=100)
+    assert dates["conversion_vote"] < today - dt.timedelta(days=100)
     return case
 
 
 @pytest.fixture
-def late_talk(tree):
+def late_talk(tree, today):
     """An application without the talk after a month: PIPE-TALK-1M reports it."""
     return open_case(
-        actor=None, org=tree.a1, name="孙未谈", id_number=pid(2), applied_on=TODAY - dt.timedelta(days=70)
+        actor=None, org=tree.a1, name="孙未谈", id_number=pid(2), applied_on=today - dt.timedelta(days=70)
     )
 
 
@@ -60,43 +62,45 @@ def test_the_current_rulebook_reports_no_late_conversion_approval():
     assert steps_reported_late(load_ruleset(2)) == frozenset()  # no PIPE-* rule yet
 
 
-def test_overdue_conversion_approval_is_the_partys_item(users, tree, waiting_for_conversion, late_talk):
+def test_overdue_conversion_approval_is_the_partys_item(
+    users, tree, waiting_for_conversion, late_talk, today
+):
     wf = load_workflow()
     step = wf.step("conversion_approval")
     # the branch's work list: listed, overdue, naming the 党委 that must approve and record it
-    items = pipeline_items(work_list(users["branch_a1"], on=TODAY))
+    items = pipeline_items(work_list(users["branch_a1"], on=today))
     item = items[f"钱待批：{step.name}"]
-    assert item.overdue and item.due is not None and item.due < TODAY
+    assert item.overdue and item.due is not None and item.due < today
     assert item.org.id == tree.a.pk and item.org.name == "甲委机关党委"
     assert "由上级党委审批并登记" in item.detail and "已逾期（DEV-19）" in item.detail
     assert item.link is not None and item.link.url.endswith(f"/pipeline/{waiting_for_conversion.pk}/")
     # the talk is reported by PIPE-TALK-1M: its kept result is the overdue item, the provider adds none
     assert not any(title.startswith("孙未谈") for title in items)
     # the 党委's work list (its calendar, the reminders' summary) and its drill-down of the branch list it too
-    assert pipeline_items(work_list(users["dangwei_a"], on=TODAY))[item.title].org.id == tree.a.pk
-    assert item.title in pipeline_items(work_list(users["dangwei_a"], org=tree.a1, on=TODAY))
+    assert pipeline_items(work_list(users["dangwei_a"], on=today))[item.title].org.id == tree.a.pk
+    assert item.title in pipeline_items(work_list(users["dangwei_a"], org=tree.a1, on=today))
     # another branch's admin sees nothing of it
-    assert not pipeline_items(work_list(users["branch_a2"], on=TODAY))
+    assert not pipeline_items(work_list(users["branch_a2"], on=today))
 
 
-def test_a_rulebook_without_the_rule_lists_the_late_talk(users, late_talk, monkeypatch):
+def test_a_rulebook_without_the_rule_lists_the_late_talk(users, late_talk, monkeypatch, today):
     """Which steps are left to the kept results is read from the rulebook: without PIPE-TALK-1M (rulebook v2) the
     late talk is the provider's overdue item, the branch's."""
     monkeypatch.setattr(workbench, "load_ruleset", lambda: load_ruleset(2))
-    items = pipeline_items(work_list(users["branch_a1"], on=TODAY))
+    items = pipeline_items(work_list(users["branch_a1"], on=today))
     item = items["孙未谈：党组织派人谈话"]
     assert item.overdue and item.org.id == late_talk.org_id and "已逾期（DEV-03）" in item.detail
 
 
 def test_provider_queries_are_bounded(
-    users, tree, formal, waiting_for_conversion, django_assert_max_num_queries
+    users, tree, formal, waiting_for_conversion, django_assert_max_num_queries, applied, today
 ):
     # the cases, their steps, and the 党委 above the branches of the 党委's steps: whatever the number of cases
     for i in range(3):
         case = open_case(
-            actor=None, org=tree.a1, name=f"李待批{i}", id_number=pid(10 + i), applied_on=APPLIED
+            actor=None, org=tree.a1, name=f"李待批{i}", id_number=pid(10 + i), applied_on=applied
         )
-        advance(case, "conversion_vote", plan(APPLIED), contacts=formal[:1], sponsors=formal[1:])
+        advance(case, "conversion_vote", plan(applied), contacts=formal[:1], sponsors=formal[1:])
     with django_assert_max_num_queries(4):
-        items = workbench.deadlines(users["dangwei_a"], None, TODAY)
+        items = workbench.deadlines(users["dangwei_a"], None, today)
     assert sum(1 for i in items if i.overdue and i.org.id == tree.a.pk) == 4

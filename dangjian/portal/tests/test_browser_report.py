@@ -3,7 +3,6 @@ the Word document names the branch and gives the figures of the records (headles
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
 import pytest
@@ -13,11 +12,10 @@ from dangjian.meetings.services import create_meeting
 from dangjian.members.models import Member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-TODAY = dt.date.today()
 
 
 def test_a_branch_downloads_its_report_data_from_the_workbench(
-    live_server, browser_page, users, tree, make_member, login
+    live_server, browser_page, users, tree, make_member, login, today
 ):
     for name in ("述甲", "述乙"):
         make_member(tree.a1, name=name)
@@ -27,7 +25,7 @@ def test_a_branch_downloads_its_report_data_from_the_workbench(
             actor=None,
             data={
                 "org": tree.a1,
-                "date": TODAY.replace(day=day) if TODAY.day >= day else TODAY,
+                "date": today.replace(day=day) if today.day >= day else today,
                 "topic": "主题党日",
             },
             types=["theme_day"],
@@ -49,7 +47,7 @@ def test_a_branch_downloads_its_report_data_from_the_workbench(
     body = "\n".join(p.text for p in document.paragraphs)
     rows = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
     assert "甲一支部" in body and "乙一支部" not in body
-    on_roll = Member.objects.on_roll(TODAY).filter(org__path__startswith=tree.a1.path).count()
+    on_roll = Member.objects.on_roll(today).filter(org__path__startswith=tree.a1.path).count()
     assert on_roll == 3 and f"党员{on_roll}名" in body  # the two and the 党员 user's own member
     held = {row[0]: row[1] for row in rows if len(row) == 2}
     assert held["主题党日"] == "3"

@@ -11,38 +11,36 @@ from dangjian.core.models import AuditEvent
 from dangjian.talks import services
 from dangjian.talks.models import Pair
 
-TODAY = dt.date.today()
 
-
-def test_a_pair_starting_after_today_is_refused_and_changes_nothing(a1, users):
+def test_a_pair_starting_after_today_is_refused_and_changes_nothing(a1, users, today):
     events = AuditEvent.objects.count()
     kw = {"actor": users["branch_a1"], "org": a1.org, "mentor": a1.shuji, "mentee": a1.m1, "goal": "传帮带"}
     with pytest.raises(ServiceError) as refused:
-        services.create_pair(**kw, started_on=TODAY + dt.timedelta(days=1))
+        services.create_pair(**kw, started_on=today + dt.timedelta(days=1))
     assert refused.value.field == "started_on"
     assert refused.value.message == "结对开始日期不能晚于今天：请在结对开始后登记。"
     assert not Pair.objects.exists() and AuditEvent.objects.count() == events
-    assert services.create_pair(**kw, started_on=TODAY).started_on == TODAY
+    assert services.create_pair(**kw, started_on=today).started_on == today
     # an end date ahead is the pairing's planned last day: still accepted
     pair = services.create_pair(
-        **{**kw, "mentee": a1.m2}, started_on=TODAY, ended_on=TODAY + dt.timedelta(days=180)
+        **{**kw, "mentee": a1.m2}, started_on=today, ended_on=today + dt.timedelta(days=180)
     )
-    assert pair.ended_on == TODAY + dt.timedelta(days=180)
+    assert pair.ended_on == today + dt.timedelta(days=180)
 
 
-def test_the_pair_form_offers_no_later_start_and_shows_the_refusal(client, a1, users):
+def test_the_pair_form_offers_no_later_start_and_shows_the_refusal(client, a1, users, today):
     client.force_login(users["branch_a1"])
     url = reverse("talks:pair_new") + f"?org={a1.org.pk}"
     html = client.get(url).content.decode()
     started = re.search(r'<input[^>]* name="started_on"[^>]*>', html).group(0)
-    assert f'max="{TODAY:%Y-%m-%d}"' in started
+    assert f'max="{today:%Y-%m-%d}"' in started
     response = client.post(
         url,
         {
             "org": a1.org.pk,
             "mentor": a1.shuji.pk,
             "mentee": a1.m1.pk,
-            "started_on": (TODAY + dt.timedelta(days=1)).isoformat(),
+            "started_on": (today + dt.timedelta(days=1)).isoformat(),
             "ended_on": "",
             "goal": "熟悉业务",
         },

@@ -11,7 +11,6 @@ from dangjian.talks import services
 from dangjian.talks.models import Pair, Talk, YouthActivity, YouthGroup
 
 D = dt.date
-TODAY = dt.date.today()
 
 
 def login(client, user):
@@ -19,10 +18,10 @@ def login(client, user):
     return client
 
 
-def test_index_shows_only_the_users_scope(client, a1, users, tree, make_member):
-    services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.shuji, a1.m1])
+def test_index_shows_only_the_users_scope(client, a1, users, tree, make_member, today):
+    services.record_talk(actor=None, org=a1.org, date=today, participants=[a1.shuji, a1.m1])
     other = [make_member(tree.a2, name=n) for n in ("甲二甲", "甲二乙")]
-    services.record_talk(actor=None, org=tree.a2, date=TODAY, participants=other)
+    services.record_talk(actor=None, org=tree.a2, date=today, participants=other)
     page = login(client, users["branch_a1"]).get(reverse("talks:index")).content.decode()
     assert "书记甲" in page and "甲二甲" not in page
     assert 'data-testid="n-committee_member">1<' in page
@@ -34,22 +33,22 @@ def test_index_shows_only_the_users_scope(client, a1, users, tree, make_member):
     assert 'data-testid="n-talks">2<' in page
 
 
-def test_index_over_a_range_too_wide_asks_for_a_narrower_one(client, a1, users, tree, settings):
+def test_index_over_a_range_too_wide_asks_for_a_narrower_one(client, a1, users, tree, settings, today):
     """Over more 党支部 than WIDE_LIST_BRANCHES (the whole city at the 工委) the per-branch counts, the 新老结对 and
     the 学习小组 are not read: the page offers the organisations one level down (keeping the year) and still shows
     the latest talks; one of them chosen, the page is as before."""
     settings.WIDE_LIST_BRANCHES = 2  # the tree's 甲一, 甲二 and 乙一
-    services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.shuji, a1.m1])
+    services.record_talk(actor=None, org=a1.org, date=today, participants=[a1.shuji, a1.m1])
     services.create_pair(
-        actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=TODAY, goal="熟悉业务"
+        actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=today, goal="熟悉业务"
     )
     login(client, users["gongwei"])
-    response = client.get(reverse("talks:index"), {"year": TODAY.year})
+    response = client.get(reverse("talks:index"), {"year": today.year})
     assert response.status_code == 200
     assert response.context["wide"].branches == 3 and response.context["branch_rows"] == []
     assert response.context["pairs"] == [] and response.context["groups"] == []
     html = response.content.decode()
-    assert 'data-testid="wide-scope"' in html and f'href="?year={TODAY.year}&amp;org={tree.a.pk}"' in html
+    assert 'data-testid="wide-scope"' in html and f'href="?year={today.year}&amp;org={tree.a.pk}"' in html
     assert 'data-testid="talk-branches"' not in html and 'data-testid="talk-totals"' not in html
     assert 'data-testid="n-talks"' not in html and 'data-testid="n-pairs"' not in html
     assert "熟悉业务" not in html
@@ -104,13 +103,13 @@ def test_members_and_users_without_a_role_are_refused(client, users):
     assert login(client, users["norole"]).get(reverse("talks:index")).status_code == 403
 
 
-def test_record_a_talk_through_the_form(client, a1, users):
+def test_record_a_talk_through_the_form(client, a1, users, today):
     login(client, users["branch_a1"])
     form = client.get(reverse("talks:talk_new"))  # the only branch is chosen
     assert form.status_code == 200 and "党员戊" in form.content.decode()
     response = client.post(
         reverse("talks:talk_new"),
-        {"org": a1.org.pk, "date": TODAY.isoformat(), "participants": [a1.shuji.pk, a1.zuzhi.pk], "form": ""},
+        {"org": a1.org.pk, "date": today.isoformat(), "participants": [a1.shuji.pk, a1.zuzhi.pk], "form": ""},
     )
     assert response.status_code == 302
     talk = Talk.objects.get()
@@ -119,37 +118,37 @@ def test_record_a_talk_through_the_form(client, a1, users):
     assert 'data-testid="n-committee_committee">1<' in page
 
 
-def test_a_refused_talk_is_shown_on_the_form_and_writes_nothing(client, a1, users):
+def test_a_refused_talk_is_shown_on_the_form_and_writes_nothing(client, a1, users, today):
     login(client, users["branch_a1"])
     response = client.post(
-        reverse("talks:talk_new"), {"org": a1.org.pk, "date": TODAY.isoformat(), "participants": [a1.m1.pk]}
+        reverse("talks:talk_new"), {"org": a1.org.pk, "date": today.isoformat(), "participants": [a1.m1.pk]}
     )
     assert response.status_code == 400
     assert "至少需要两名党员" in response.content.decode()
     assert not Talk.objects.exists()
 
 
-def test_out_of_scope_writes_are_404(client, a1, users):
-    talk = services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.m1, a1.m2])
+def test_out_of_scope_writes_are_404(client, a1, users, today):
+    talk = services.record_talk(actor=None, org=a1.org, date=today, participants=[a1.m1, a1.m2])
     pair = services.create_pair(
-        actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=TODAY, goal="x"
+        actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=today, goal="x"
     )
     group = services.create_youth_group(
-        actor=None, org=a1.org, name="青年组", leader=a1.m1, members=[], founded_on=TODAY
+        actor=None, org=a1.org, name="青年组", leader=a1.m1, members=[], founded_on=today
     )
     login(client, users["branch_a2"])
     events = AuditEvent.objects.count()
     assert client.post(reverse("talks:talk_delete", args=[talk.pk])).status_code == 404
-    assert client.post(reverse("talks:pair_end", args=[pair.pk]), {"ended_on": TODAY}).status_code == 404
+    assert client.post(reverse("talks:pair_end", args=[pair.pk]), {"ended_on": today}).status_code == 404
     assert client.get(reverse("talks:group", args=[group.pk])).status_code == 404
-    post = {"org": a1.org.pk, "date": TODAY.isoformat(), "participants": [a1.m1.pk, a1.m2.pk]}
+    post = {"org": a1.org.pk, "date": today.isoformat(), "participants": [a1.m1.pk, a1.m2.pk]}
     assert client.post(reverse("talks:talk_new"), post).status_code == 404
     assert client.get(reverse("talks:pair_new") + f"?org={a1.org.pk}").status_code == 404
     assert AuditEvent.objects.count() == events
     assert Talk.objects.count() == 1 and Pair.objects.get().ended_on is None
 
 
-def test_pair_and_group_pages(client, a1, users, tree):
+def test_pair_and_group_pages(client, a1, users, tree, today):
     login(client, users["dangwei_a"])
     response = client.post(
         reverse("talks:pair_new"),
@@ -157,7 +156,7 @@ def test_pair_and_group_pages(client, a1, users, tree):
             "org": a1.org.pk,
             "mentor": a1.shuji.pk,
             "mentee": a1.m2.pk,
-            "started_on": TODAY.isoformat(),
+            "started_on": today.isoformat(),
             "ended_on": "",
             "goal": "熟悉业务",
         },
@@ -168,7 +167,7 @@ def test_pair_and_group_pages(client, a1, users, tree):
         {
             "org": tree.a.pk,
             "name": "甲委青年理论学习小组",
-            "founded_on": TODAY.isoformat(),
+            "founded_on": today.isoformat(),
             "leader": a1.m1.pk,
             "members": [a1.m2.pk],
         },
@@ -177,14 +176,14 @@ def test_pair_and_group_pages(client, a1, users, tree):
     assert response.status_code == 302 and response["Location"] == reverse("talks:group", args=[group.pk])
     response = client.post(
         reverse("talks:group", args=[group.pk]),
-        {"date": TODAY.isoformat(), "topic": "学习党章", "participants": [a1.m1.pk]},
+        {"date": today.isoformat(), "topic": "学习党章", "participants": [a1.m1.pk]},
     )
     assert response.status_code == 302 and YouthActivity.objects.get().topic == "学习党章"
     page = client.get(reverse("talks:index")).content.decode()
     assert "本年活动 1 次" in page and "熟悉业务" in page
 
 
-def test_index_runs_a_bounded_number_of_queries(client, a1, users, tree, make_member):
+def test_index_runs_a_bounded_number_of_queries(client, a1, users, tree, make_member, today):
     login(client, users["gongwei"])
     client.get(reverse("talks:index"))  # warm up (session, scope)
 
@@ -193,37 +192,37 @@ def test_index_runs_a_bounded_number_of_queries(client, a1, users, tree, make_me
             assert client.get(reverse("talks:index")).status_code == 200
         return len(ctx.captured_queries)
 
-    services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.shuji, a1.m1])
-    services.create_pair(actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=TODAY, goal="x")
+    services.record_talk(actor=None, org=a1.org, date=today, participants=[a1.shuji, a1.m1])
+    services.create_pair(actor=None, org=a1.org, mentor=a1.shuji, mentee=a1.m1, started_on=today, goal="x")
     services.create_youth_group(
-        actor=None, org=tree.a, name="组一", leader=a1.m1, members=[], founded_on=TODAY
+        actor=None, org=tree.a, name="组一", leader=a1.m1, members=[], founded_on=today
     )
     few = measure()
     others = [make_member(tree.b1, name=f"乙{i}") for i in range(4)]
     for i in range(3):
-        services.record_talk(actor=None, org=tree.b1, date=TODAY, participants=others[i : i + 2])
-        services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.m1, a1.m2])
+        services.record_talk(actor=None, org=tree.b1, date=today, participants=others[i : i + 2])
+        services.record_talk(actor=None, org=a1.org, date=today, participants=[a1.m1, a1.m2])
     services.create_pair(
-        actor=None, org=tree.b1, mentor=others[0], mentee=others[1], started_on=TODAY, goal="y"
+        actor=None, org=tree.b1, mentor=others[0], mentee=others[1], started_on=today, goal="y"
     )
     services.create_youth_group(
-        actor=None, org=tree.b, name="组二", leader=others[2], members=[], founded_on=TODAY
+        actor=None, org=tree.b, name="组二", leader=others[2], members=[], founded_on=today
     )
     assert measure() == few
 
 
 def test_a_grant_without_descendants_sees_no_branch_members_on_the_talks_pages(
-    client, a1, users, tree, make_user
+    client, a1, users, tree, make_user, today
 ):
     """A 党委管理员 over 甲委 without descendants: 甲一's talks are not in 甲委's index, the group pickers
     offer none of 甲一's members, and 甲委's group names none of them (they are counted, and stay when a
     save is refused). The grant with descendants sees them all."""
-    services.record_talk(actor=None, org=a1.org, date=TODAY, participants=[a1.shuji, a1.m1])
+    services.record_talk(actor=None, org=a1.org, date=today, participants=[a1.shuji, a1.m1])
     group = services.create_youth_group(
-        actor=None, org=tree.a, name="甲委青年组", leader=a1.m1, members=[a1.m2], founded_on=TODAY
+        actor=None, org=tree.a, name="甲委青年组", leader=a1.m1, members=[a1.m2], founded_on=today
     )
     services.record_youth_activity(
-        actor=None, group=group, date=TODAY, topic="学习党章", participants=[a1.m1]
+        actor=None, group=group, date=today, topic="学习党章", participants=[a1.m1]
     )
     only_a = make_user("only_a", "dangwei_admin", tree.a, include_descendants=False)
     login(client, only_a)
@@ -249,7 +248,7 @@ def test_a_grant_without_descendants_sees_no_branch_members_on_the_talks_pages(
     )
     assert response.status_code == 302
     assert set(group.members.values_list("name", flat=True)) == {"党员丁", "党员戊"}
-    new_group = {"org": tree.a.pk, "name": "新组", "founded_on": TODAY.isoformat(), "leader": a1.m1.pk}
+    new_group = {"org": tree.a.pk, "name": "新组", "founded_on": today.isoformat(), "leader": a1.m1.pk}
     assert client.post(reverse("talks:group_new"), new_group).status_code == 400
     assert not YouthGroup.objects.filter(name="新组").exists()
     assert AuditEvent.objects.count() == events
@@ -273,14 +272,16 @@ def test_a_grant_without_descendants_sees_no_branch_members_on_the_talks_pages(
     ]
 
 
-def test_saving_a_groups_members_keeps_those_the_user_cannot_see(client, a1, tree, make_member, make_user):
+def test_saving_a_groups_members_keeps_those_the_user_cannot_see(
+    client, a1, tree, make_member, make_user, today
+):
     """甲委 without descendants plus 甲一: 甲二's member of 甲委's group is neither offered nor named, and it
     stays in the group when the user saves the members they can see."""
     from dangjian.accounts.models import RoleAssignment
 
     a2_member = make_member(tree.a2, name="甲二青年")
     group = services.create_youth_group(
-        actor=None, org=tree.a, name="甲委青年组", leader=a1.m1, members=[a1.m2, a2_member], founded_on=TODAY
+        actor=None, org=tree.a, name="甲委青年组", leader=a1.m1, members=[a1.m2, a2_member], founded_on=today
     )
     user = make_user("a_and_a1", "dangwei_admin", tree.a, include_descendants=False)
     RoleAssignment.objects.create(user=user, role="branch_admin", org=tree.a1, include_descendants=True)
@@ -299,13 +300,13 @@ def test_saving_a_groups_members_keeps_those_the_user_cannot_see(client, a1, tre
     assert set(group.members.values_list("name", flat=True)) == {"书记甲", "党员丁", "甲二青年"}
 
 
-def test_the_same_pair_saved_twice_is_refused_on_the_form(client, a1, users):
+def test_the_same_pair_saved_twice_is_refused_on_the_form(client, a1, users, today):
     login(client, users["branch_a1"])
     data = {
         "org": a1.org.pk,
         "mentor": a1.shuji.pk,
         "mentee": a1.m2.pk,
-        "started_on": TODAY.isoformat(),
+        "started_on": today.isoformat(),
         "ended_on": "",
         "goal": "熟悉业务",
     }
@@ -313,5 +314,5 @@ def test_the_same_pair_saved_twice_is_refused_on_the_form(client, a1, users):
     response = client.post(reverse("talks:pair_new"), data)
     html = response.content.decode()
     assert response.status_code == 400
-    assert f"书记甲与党员戊已结对（{TODAY:%Y-%m-%d}起，尚未结束），与本次登记的期间重叠" in html
+    assert f"书记甲与党员戊已结对（{today:%Y-%m-%d}起，尚未结束），与本次登记的期间重叠" in html
     assert Pair.objects.count() == 1

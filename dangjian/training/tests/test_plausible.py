@@ -18,17 +18,16 @@ from dangjian.training.services import add_participants, create_training
 
 pytestmark = pytest.mark.django_db
 D = dt.date
-TODAY = dt.date.today()
 
 
-def data(org, **overrides):
+def data(today, org, **overrides):
     return {
         "title": "党支部书记轮训",
         "organiser": "市级机关工作党委",
         "level": "county_rotation",
         "org": org,
-        "started_on": TODAY - dt.timedelta(days=10),
-        "ended_on": TODAY - dt.timedelta(days=10),
+        "started_on": today - dt.timedelta(days=10),
+        "ended_on": today - dt.timedelta(days=10),
         "hours": Decimal("8"),
     } | overrides
 
@@ -40,28 +39,30 @@ def rows() -> tuple[int, int, int]:
 # --- 学时 within the training's days ------------------------------------------------------------------------
 
 
-def test_a_one_day_training_of_500_hours_is_refused_with_the_bound_in_words(users, tree):
+def test_a_one_day_training_of_500_hours_is_refused_with_the_bound_in_words(users, tree, today):
     before = rows()
     with pytest.raises(ServiceError) as info:
-        create_training(actor=users["dangwei_a"], data=data(tree.a, hours=Decimal("500")))
+        create_training(actor=users["dangwei_a"], data=data(today, tree.a, hours=Decimal("500")))
     assert info.value.field == "hours"
     assert info.value.message == "学时不能超过培训天数×8：本次培训1天，最多8学时。"
     assert rows() == before
 
 
-def test_the_bound_counts_the_first_and_last_day(users, tree):
-    start = TODAY - dt.timedelta(days=20)
+def test_the_bound_counts_the_first_and_last_day(users, tree, today):
+    start = today - dt.timedelta(days=20)
     span = {"started_on": start, "ended_on": start + dt.timedelta(days=4)}  # five days: at most 40
     with pytest.raises(ServiceError, match="本次培训5天，最多40学时"):
-        create_training(actor=users["dangwei_a"], data=data(tree.a, hours=Decimal("40.5"), **span))
-    assert create_training(actor=users["dangwei_a"], data=data(tree.a, hours=Decimal("40"), **span)).pk
-    one_day = create_training(actor=users["dangwei_a"], data=data(tree.a, title="一天", hours=Decimal("8")))
+        create_training(actor=users["dangwei_a"], data=data(today, tree.a, hours=Decimal("40.5"), **span))
+    assert create_training(actor=users["dangwei_a"], data=data(today, tree.a, hours=Decimal("40"), **span)).pk
+    one_day = create_training(
+        actor=users["dangwei_a"], data=data(today, tree.a, title="一天", hours=Decimal("8"))
+    )
     assert one_day.hours == Decimal("8")
 
 
-def test_the_form_shows_the_refusal_beside_the_hours(client, users, tree):
+def test_the_form_shows_the_refusal_beside_the_hours(client, users, tree, today):
     client.force_login(users["dangwei_a"])
-    day = (TODAY - dt.timedelta(days=3)).isoformat()
+    day = (today - dt.timedelta(days=3)).isoformat()
     response = client.post(
         reverse("training:index"),
         {
@@ -81,25 +82,26 @@ def test_the_form_shows_the_refusal_beside_the_hours(client, users, tree):
 # --- no training ahead of today, 已完成 only once it is over -------------------------------------------------
 
 
-def test_a_training_starting_after_today_is_refused(users, tree):
-    later = TODAY + dt.timedelta(days=34)
+def test_a_training_starting_after_today_is_refused(users, tree, today):
+    later = today + dt.timedelta(days=34)
     before = rows()
     with pytest.raises(ServiceError) as info:
-        create_training(actor=users["dangwei_a"], data=data(tree.a, started_on=later, ended_on=later))
+        create_training(actor=users["dangwei_a"], data=data(today, tree.a, started_on=later, ended_on=later))
     assert info.value.field == "started_on" and "开始日期不能晚于今天" in info.value.message
     assert rows() == before
 
 
-def test_an_unfinished_training_takes_participants_as_not_completed_only(users, tree, make_member):
+def test_an_unfinished_training_takes_participants_as_not_completed_only(users, tree, make_member, today):
     """Begun yesterday, ending in three days: its participants are 未完成 until it is over; then the page offers
     them again and they are recorded 已完成."""
     admin = users["dangwei_a"]
     training = create_training(
         actor=admin,
         data=data(
+            today,
             tree.a,
-            started_on=TODAY - dt.timedelta(days=1),
-            ended_on=TODAY + dt.timedelta(days=3),
+            started_on=today - dt.timedelta(days=1),
+            ended_on=today + dt.timedelta(days=3),
             hours=Decimal("40"),
         ),
     )
@@ -117,14 +119,15 @@ def test_an_unfinished_training_takes_participants_as_not_completed_only(users, 
     assert Participant.objects.get(training=training, member=m).completed
 
 
-def test_the_page_of_an_unfinished_training_offers_no_completed_box(client, users, tree, make_member):
+def test_the_page_of_an_unfinished_training_offers_no_completed_box(client, users, tree, make_member, today):
     admin = users["dangwei_a"]
     training = create_training(
         actor=admin,
         data=data(
+            today,
             tree.a,
-            started_on=TODAY,
-            ended_on=TODAY + dt.timedelta(days=1),
+            started_on=today,
+            ended_on=today + dt.timedelta(days=1),
             hours=Decimal("16"),
         ),
     )
@@ -152,9 +155,9 @@ def test_the_page_of_an_unfinished_training_offers_no_completed_box(client, user
 # --- 全选 of the members offered ---------------------------------------------------------------------------
 
 
-def test_the_members_offered_have_select_all(client, users, tree, make_member):
+def test_the_members_offered_have_select_all(client, users, tree, make_member, today):
     admin = users["branch_a1"]
-    training = create_training(actor=admin, data=data(tree.a1))
+    training = create_training(actor=admin, data=data(today, tree.a1))
     members = [make_member(tree.a1, name=f"党员{i:02d}") for i in range(23)]
     client.force_login(admin)
     url = reverse("training:detail", args=[training.pk])
@@ -180,12 +183,12 @@ def test_the_members_offered_have_select_all(client, users, tree, make_member):
 
 
 def test_a_branch_administrator_sees_the_summary_of_their_own_branch(
-    client, users, tree, make_member, appoint
+    client, users, tree, make_member, appoint, today
 ):
     sec = make_member(tree.a1, name="甲一书记")
     appoint(sec, tree.a1, D(2020, 1, 1))
     client.force_login(users["branch_a1"])
-    response = client.get(reverse("training:rollup"), {"year": TODAY.year})
+    response = client.get(reverse("training:rollup"), {"year": today.year})
     assert response.status_code == 200 and response.context["org"] == tree.a1
     page = response.content.decode()
     assert "没有可汇总的组织。" not in page
@@ -198,8 +201,8 @@ def test_a_branch_administrator_sees_the_summary_of_their_own_branch(
     assert client.get(reverse("training:rollup"), {"org": tree.a.pk}).status_code == 404
 
 
-def test_a_party_committee_administrator_still_picks_among_committees(client, users, tree):
+def test_a_party_committee_administrator_still_picks_among_committees(client, users, tree, today):
     client.force_login(users["dangwei_a"])
-    response = client.get(reverse("training:rollup"), {"year": TODAY.year})
+    response = client.get(reverse("training:rollup"), {"year": today.year})
     assert response.context["org"] == tree.a and response.context["org_kind"] == "committee"
     assert client.get(reverse("training:rollup"), {"org": tree.a1.pk}).status_code == 404
