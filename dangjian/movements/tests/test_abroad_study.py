@@ -23,6 +23,7 @@ from dangjian.compliance.periods import window_for
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.compliance.tests.test_kept import fresh, stored
 from dangjian.core.audit import AuditEvent
+from dangjian.core.dates import add_months
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.movements import selectors, services
 from dangjian.movements.facts import AwayMember, MovementFacts, load_movement_facts
@@ -260,7 +261,7 @@ def test_the_facts_stay_one_query(tree, make_member):
 
 
 def test_kept_results_follow_the_decision(tree, member, django_capture_on_commit_callbacks, today):
-    stint = legacy_stint(member, left_on=today.replace(year=today.year - 6))
+    stint = legacy_stint(member, left_on=add_months(today, -6 * 12))  # (29 February: the 28th)
     kept.refresh()
     kept_a1 = {r[1]: r[2] for r in stored() if r[0] == tree.a1.pk}
     assert kept_a1[RULE] == "fail"
