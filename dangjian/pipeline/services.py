@@ -569,7 +569,7 @@ def admission_refusal(
     member = case.member
     if member is None:
         return None
-    if member.created_at < row.recorded_at:
+    if not _added_by(member, row):
         return _(
             "“%(step)s”不能在此撤销：%(name)s的预备党员记录在登记本步之前已在党员名册中，不是由本步添加的，"
             "撤销本步不会删除它。如该记录也属误录，请先在“党员信息”中核实并删除，再撤销本步记录。"
@@ -581,6 +581,12 @@ def admission_refusal(
         ) % {"step": step_name, "name": member.name}
     records = records if records is not None else admission_records(member)
     return records.refusal(step_name, member.name)
+
+
+def _added_by(member: Member, row: CaseStep) -> bool:
+    """Whether the admission `row` added `member` to the roll: entered no earlier than the step was recorded (a
+    member already on the roll, whom an import linked to the case, was not)."""
+    return member.created_at >= row.recorded_at
 
 
 def _remove_admitted(
@@ -928,7 +934,7 @@ def admitted_member_kept(*, actor, member: Member, source: object | None = None)
     if admission is None:
         return None
     row = case.steps.filter(key=admission.key).order_by("-recorded_at").first()
-    if row is None or member.created_at < row.recorded_at:
+    if row is None or not _added_by(member, row):
         return None
     return _(
         "%(name)s的预备党员记录是%(org)s的发展党员案例登记“%(step)s”时添加到党员名册的，不能在此删除；"
