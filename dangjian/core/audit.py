@@ -64,6 +64,13 @@ def actor_label(actor) -> str:
     return actor.get_full_name() or actor.get_username()
 
 
+def org_of_path(org_path: str) -> int | None:
+    """The organisation an event filed under `org_path` belongs to: the path's last segment ("…/00000023/" → 23);
+    None for an event filed under no organisation."""
+    last = org_path.rstrip("/").rpartition("/")[2]
+    return int(last) if last.isdigit() else None
+
+
 def build(
     *,
     actor,
@@ -90,6 +97,7 @@ def build(
         object_id=object_id,
         object_repr=object_repr[:200],
         org_path=org_path,
+        org_ref=org_of_path(org_path),
         before=snapshot(before) if before is not None else None,
         after=snapshot(after) if after is not None else None,
         request_id=get_request_id(),

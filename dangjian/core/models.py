@@ -62,6 +62,11 @@ class AuditEvent(models.Model):
     object_id = models.CharField(_("对象编号"), max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     org_path = models.CharField(_("所属组织路径"), max_length=255, blank=True)
+    # The organisation the event is filed under, by id: the last segment of org_path (`audit.org_of_path`), set
+    # when the event is made. org_path says where the organisation stood then; when it moves, its events follow
+    # it by this id (the log's scope and its organisation filter read both). Not hashed: it is derived from a
+    # hashed field.
+    org_ref = models.BigIntegerField(_("所属组织"), null=True, blank=True, editable=False)
     before = models.JSONField(_("修改前"), null=True, blank=True)
     after = models.JSONField(_("修改后"), null=True, blank=True)
     request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
@@ -78,6 +83,7 @@ class AuditEvent(models.Model):
         indexes = [
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
             models.Index(fields=["org_path"], name="audit_org_path_idx"),
+            models.Index(fields=["org_ref"], name="audit_org_ref_idx"),
         ]
 
     def __str__(self) -> str:

@@ -61,16 +61,28 @@ def reader(user) -> Reader:
     if scope.system_role == AUDIT_ADMIN:
         return Reader(AuditEvent.objects.all(), Org.objects.all(), True)
     if scope.is_admin:
-        return Reader(
-            AuditEvent.objects.filter(scope.path_q("org_path")), Org.objects.visible_to(user), False
-        )
+        orgs = Org.objects.visible_to(user)
+        return Reader(AuditEvent.objects.filter(within(scope.path_q("org_path"), orgs)), orgs, False)
     raise PermissionDenied(_("此页面仅供党组织管理员和审计管理员使用。"))
+
+
+def within(by_path: Q, orgs: QuerySet) -> Q:
+    """The events filed under a subtree: those filed where it stood (`by_path`, on org_path: an organisation
+    deleted or moved out since stays in the history of the subtree it was in) and those of the organisations in
+    it now, wherever they stood (`orgs`, by the events' org_ref: a 党支部 moved under another 党委 keeps its
+    history, for its own administrators and its new 党委's). The organisations' ids are read first and sent as
+    a list: the two conditions are then two index scans, where a subquery beside an OR would read the whole log.
+    An empty `by_path` (a scope of everything) stays everything."""
+    if not by_path:
+        return by_path
+    return by_path | Q(org_ref__in=list(orgs.order_by().values_list("id", flat=True)))
 
 
 def with_orgs(events: QuerySet) -> QuerySet:
     """The events with the name and code of the organisation each one is filed under (`org_name`, `org_code`;
-    None when it has none, or it has moved since): read in the events' own query, by the unique path."""
-    org = Org.objects.filter(path=OuterRef("org_path"))
+    None when it has none, or it has been deleted since): read in the events' own query, by its id (a moved
+    organisation keeps its name on its earlier events)."""
+    org = Org.objects.filter(pk=OuterRef("org_ref"))
     return events.annotate(
         org_name=Subquery(org.values("name")[:1]), org_code=Subquery(org.values("code")[:1])
     )
@@ -196,7 +208,8 @@ class AuditFilterForm(forms.Form):
         if data.get("object_type"):
             qs = qs.filter(object_type=data["object_type"])
         if data.get("org") is not None:
-            qs = qs.filter(org_path__startswith=data["org"].path)
+            org = data["org"]
+            qs = qs.filter(within(Q(org_path__startswith=org.path), Org.objects.subtree(org)))
         if data.get("date_from"):
             qs = qs.filter(at__date__gte=data["date_from"])
         if data.get("date_to"):
