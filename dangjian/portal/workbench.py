@@ -315,6 +315,10 @@ class MemberHome:
     ballots: tuple = ()  # evaluations whose 测评票 the member has not cast yet (evaluations.selectors)
     self_assessments: tuple = ()  # participations whose 个人自评 the member may write now (evaluations.selectors)
     appraisal_ballots: tuple = ()  # 述职评议 whose 测评票 the member has not cast yet (appraisals.selectors)
+    # this month is unpaid (or partly paid) past the branch's 集中交纳日: overdue, no longer "请于 … 前交纳"
+    month_overdue: bool = False
+    # the member's first day off the roll (转出, 停止党籍 …) when it has come: no 党费 is asked of them any more
+    left_on: dt.date | None = None
 
     @property
     def arrears_text(self) -> str:
@@ -335,6 +339,9 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
 
     on = on or dt.date.today()
     month = on.replace(day=1)
+    left_on = (
+        member.inactive_from if member.inactive_from is not None and member.inactive_from <= on else None
+    )
     own = Member.objects.filter(pk=member.pk)
     span = ledger_span([member], *arrears_span(on))  # this month's row and the arrears from one ledger
     month_row = span[1].get(member.pk, {}).get(month)
@@ -349,7 +356,10 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
     )
     # the meetings of the branch that concern the member: not the 支部委员会 of others, not another 党小组's
     concerning_types, concerning = member_meeting_scope(member, on)
-    ids = Meeting.objects.filter(concerning).values("pk")
+    ids = Meeting.objects.filter(concerning)
+    if left_on is not None:  # off the roll: the branch's meetings since are no longer theirs
+        ids = ids.filter(date__lt=left_on)
+    ids = ids.values("pk")
     activities = list(
         Meeting.objects.filter(pk__in=ids)
         .prefetch_related("kinds")
@@ -360,10 +370,12 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         labels = _("、").join(str(MeetingType(k.type).label) for k in m.kinds.all())
         m.type_labels = _with_group(labels, m.org)
     ballots, selfs = open_for_member(member.pk)  # the evaluations' 测评 and 个人自评 in one query
+    due_date = due_on(month, days.get(branch_id(member.org)))
+    open_status = (LedgerStatus.UNPAID.value, LedgerStatus.PARTIAL.value)
     return MemberHome(
         member=member,
         month_row=month_row,
-        due_date=due_on(month, days.get(branch_id(member.org))),
+        due_date=due_date,
         arrears=owed,
         outstanding=outstanding,
         activities=activities,
@@ -372,11 +384,15 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         year=on.year,
         month_label=f"{on:%Y-%m}",
         month_status=str(LedgerStatus(month_row.status).label) if month_row else "",
-        planned=tuple(
+        planned=()
+        if left_on is not None
+        else tuple(
             PlanLine(p, _with_group(p.type_labels, p.org))
             for p in member_plans(member, on, limit=3, types=concerning_types)
         ),
         ballots=tuple(ballots),
         self_assessments=tuple(selfs),
         appraisal_ballots=tuple(open_appraisal_ballots(member.pk)),
+        month_overdue=month_row is not None and month_row.status in open_status and on > due_date,
+        left_on=left_on,
     )
