@@ -57,6 +57,19 @@ class MonthField(forms.CharField):
         return month
 
 
+# an amount paid, in the words of the sheet and the member's page (Django's own say 确认总共不超过 10 个数字.)
+PAYMENT_AMOUNT_ERRORS = {
+    "required": _("请填写金额。"),
+    "invalid": _("金额格式不正确，请填写数字，如 25.50。"),
+    "min_value": _("金额须大于 0。"),
+    "max_digits": _("金额过大。"),
+    "max_whole_digits": _("金额过大。"),
+    "max_decimal_places": _("金额最多保留两位小数。"),
+}
+
+PAID_ON_ERRORS = {"required": _("请填写缴纳日期。"), "invalid": _("缴纳日期格式不正确。")}
+
+
 class PaymentRowForm(forms.Form):
     """One row of the collection sheet's bulk entry (prefix: the member's id)."""
 
@@ -68,14 +81,7 @@ class PaymentRowForm(forms.Form):
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
-        error_messages={
-            "required": _("请填写金额。"),
-            "invalid": _("金额格式不正确，请填写数字，如 25.50。"),
-            "min_value": _("金额须大于 0。"),
-            "max_digits": _("金额过大。"),
-            "max_whole_digits": _("金额过大。"),
-            "max_decimal_places": _("金额最多保留两位小数。"),
-        },
+        error_messages=PAYMENT_AMOUNT_ERRORS,
         widget=forms.TextInput(
             attrs={"class": "form-control form-control-sm", "inputmode": "decimal", "autocomplete": "off"}
         ),
@@ -87,7 +93,9 @@ class PaymentRowForm(forms.Form):
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
     paid_on = forms.DateField(
-        label=_("缴纳日期"), widget=DateInput(attrs={"class": "form-control form-control-sm"})
+        label=_("缴纳日期"),
+        error_messages=PAID_ON_ERRORS,
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )
     # set when the sheet was shown with part of the month already paid: the entry tops it up (同月再次缴纳);
     # two admins entering the same unpaid row record one payment, the second is refused as a duplicate
@@ -101,17 +109,20 @@ class PaymentForm(forms.Form):
     """A member's payment for a month or a span of months (预交, 补交), with the branch's consent when the
     span goes beyond what FEE-08 allows without it (党费规定 第九条: 一般不得超过6个月)."""
 
-    first_month = MonthField(label=_("所属月份（起）"))
+    first_month = MonthField(label=_("所属月份（起）"), error_messages={"required": _("请选择所属月份。")})
     last_month = MonthField(label=_("所属月份（止）"), required=False, help_text=_("只交一个月时可不填。"))
     amount = forms.DecimalField(
         label=_("金额（元）"),
         max_digits=10,
         decimal_places=2,
         min_value=Decimal("0.01"),
+        error_messages=PAYMENT_AMOUNT_ERRORS,
         widget=forms.NumberInput(attrs={"class": "form-control form-control-sm", "step": "0.01"}),
     )
     paid_on = forms.DateField(
-        label=_("缴纳日期"), widget=DateInput(attrs={"class": "form-control form-control-sm"})
+        label=_("缴纳日期"),
+        error_messages=PAID_ON_ERRORS,
+        widget=DateInput(attrs={"class": "form-control form-control-sm"}),
     )
     method = forms.ChoiceField(
         label=_("缴纳方式"),

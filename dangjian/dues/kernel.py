@@ -24,6 +24,10 @@ from dangjian.dues.calculator import ZERO, monthly_due
 from dangjian.dues.choices import LedgerStatus, ReliefKind
 from dangjian.dues.rates import load_rates
 
+# What `compute` makes of the same rows: raised when that changes (a 减交 never raises a due: 2), so that the stored
+# ledger snapshots, whose fingerprint carries it, are computed afresh rather than read (dues.snapshots.fingerprint).
+KERNEL_VERSION = 2
+
 PAID = LedgerStatus.PAID.value
 PARTIAL = LedgerStatus.PARTIAL.value
 UNPAID = LedgerStatus.UNPAID.value
@@ -191,8 +195,8 @@ def compute(
             relieved[offset] = True
             if relief.kind == EXEMPT_KIND:
                 due[offset], exempt[offset] = ZERO, True
-            elif relief.monthly_amount is not None:
-                due[offset] = relief.monthly_amount
+            elif relief.monthly_amount is not None and relief.monthly_amount < due[offset]:
+                due[offset] = relief.monthly_amount  # a reduction never raises a due (a base lowered later)
 
     paid = [ZERO] * size
     over = [ZERO] * size

@@ -25,7 +25,7 @@ from dangjian.dues.choices import (
     ReliefKind,
     ReviewDecision,
 )
-from dangjian.dues.kernel import month_index, month_of
+from dangjian.dues.kernel import member_lines, month_index, month_of
 from dangjian.dues.models import (
     RELIEF_REASON_LENGTH,
     ArrearsReview,
@@ -129,8 +129,10 @@ def check_payment_window(first: dt.date, last: dt.date, paid_on: dt.date) -> Non
         )
 
 
-def _money(value, field: str, label: str, *, positive: bool = False) -> Decimal:
-    """`label`: the amount's name as it reads inside a sentence, translated."""
+def _money(value, field: str, label: str, *, positive: bool = False, max_digits: int = 10) -> Decimal:
+    """`label`: the amount's name as it reads inside a sentence, translated. `max_digits`: the column's (two of them
+    decimals); a larger amount is refused here, not by the database (PostgreSQL's numeric overflow, SQLite's
+    unreadable row: a server error either way)."""
     if isinstance(value, float):
         raise ServiceError(
             _("%(label)s须为精确金额（Decimal），不能为浮点数。") % {"label": label}, field=field
@@ -148,6 +150,11 @@ def _money(value, field: str, label: str, *, positive: bool = False) -> Decimal:
     if amount < 0 or (positive and amount == 0):
         message = _("%(label)s须大于0。") if positive else _("%(label)s须不小于0。")
         raise ServiceError(message % {"label": label}, field=field)
+    if amount >= Decimal(10) ** (max_digits - 2):
+        raise ServiceError(
+            _("%(label)s %(value)s 元过大，请核对。") % {"label": label, "value": f"{amount:.2f}"},
+            field=field,
+        )
     return amount
 
 
@@ -202,13 +209,15 @@ def declare_base(
     if category in schedule.brackets:
         if monthly_base in (None, ""):
             raise ServiceError(_("在职、离退休党员须填写月缴费基数。"), field="monthly_base")
-        monthly_base = _money(monthly_base, "monthly_base", pgettext("in a sentence", "月缴费基数"))
+        monthly_base = _money(
+            monthly_base, "monthly_base", pgettext("in a sentence", "月缴费基数"), max_digits=12
+        )
         fixed_amount = None
     else:
         monthly_base = (
             None
             if monthly_base in (None, "")
-            else _money(monthly_base, "monthly_base", pgettext("in a sentence", "月缴费基数"))
+            else _money(monthly_base, "monthly_base", pgettext("in a sentence", "月缴费基数"), max_digits=12)
         )
         if category in schedule.fixed:
             if fixed_amount in (None, ""):
@@ -837,6 +846,50 @@ def _check_relief_approval(
         others = others.exclude(pk=exclude)
     if others.exists():
         raise ServiceError(_("该期间与已登记的党费减免重叠。"), field="start_month")
+    if values.kind == ReliefKind.REDUCE and values.monthly_amount is not None:
+        _check_reduction(member, values)
+
+
+def _check_reduction(member: Member, values: _ReliefValues) -> None:
+    """A 减交 lowers what is due: its monthly amount may not be above what the member's declared base makes due in a
+    month of its period (a slip such as 500 for 5.00 would raise the month's 应交, and the sheet's and the summary's
+    totals with it). Months without a declared base are not judged (the kernel never lets a reduction raise a due).
+    Three queries."""
+    from dangjian.dues.ledger import ledger_rows  # the ledger reads the models this module writes
+
+    first, last = month_index(values.start_month), month_index(values.end_month)
+    _payments, bases, _reliefs = ledger_rows(Member.objects.filter(pk=member.pk).values("pk"), first, last)
+    lines = member_lines(
+        joined_on=member.joined_on,
+        inactive_from=member.inactive_from,
+        bases=bases.get(member.pk, ()),
+        reliefs=(),
+        payments=(),
+        first=first,
+        last=last,
+    )
+    above = next(
+        (
+            (index, line.due)
+            for index, line in sorted(lines.items())
+            if line.declared and values.monthly_amount > line.due
+        ),
+        None,
+    )
+    if above is not None:
+        index, due = above
+        raise ServiceError(
+            _(
+                "减交后月缴纳额 %(amount)s 元高于该党员 %(month)s 按规定标准应交的 %(due)s 元，"
+                "减交后的金额不能多于原应交金额，请核对批准的金额。"
+            )
+            % {
+                "amount": f"{values.monthly_amount:.2f}",
+                "month": f"{month_of(index):%Y-%m}",
+                "due": f"{due:.2f}",
+            },
+            field="monthly_amount",
+        )
 
 
 def _relief_snapshot(r: DuesRelief) -> dict:

@@ -5,8 +5,8 @@ million payments on every evaluation.
 A snapshot is derived data, never a source:
 - it covers January of the year before the current one to December of the year after it (`span`), so it
   serves the evaluation of this year and of the next; any other span is computed on the fly;
-- it carries a fingerprint of the rate table and the rounding settings: after either changes, snapshots
-  are ignored (computed on the fly) until `dangjian dues snapshots` rebuilds them;
+- it carries a fingerprint of the rate table, the rounding settings and the kernel's version: after one changes,
+  snapshots are ignored (computed on the fly) until `dangjian dues snapshots` rebuilds them;
 - it is refreshed in the same transaction as every saved or deleted base, relief or payment and every saved
   member (post_save / post_delete: cache maintenance, the one use of model signals besides post_migrate,
   so that no write path can forget it); bulk writes that bypass the ORM (the seed) call `refresh` at the
@@ -25,7 +25,7 @@ from django.db.models.signals import post_delete, post_save
 
 from dangjian.core.bulk import insert_rows
 from dangjian.dues.calculator import rounding
-from dangjian.dues.kernel import amounts_of, codes_of, compute, month_index
+from dangjian.dues.kernel import KERNEL_VERSION, amounts_of, codes_of, compute, month_index
 from dangjian.dues.ledger import ledger_rows
 from dangjian.dues.models import DuesBase, DuesPayment, DuesRelief, LedgerSnapshot
 from dangjian.dues.rates import load_rates
@@ -37,13 +37,14 @@ _fingerprint: tuple = (None, None, "")  # (the rate table, the rounding, their f
 
 
 def fingerprint() -> str:
-    """What every amount depends on besides the member's own rows: the rate table and the rounding. Computed
-    once per rate table (load_rates returns a new one when the file changes) and rounding setting."""
+    """What every amount depends on besides the member's own rows: the rate table, the rounding and the kernel's
+    version (`kernel.KERNEL_VERSION`). Computed once per rate table (load_rates returns a new one when the file
+    changes) and rounding setting."""
     global _fingerprint
     table, mark = load_rates(), rounding()
     cached_table, cached_mark, digest = _fingerprint
     if cached_table is not table or cached_mark != mark:
-        text = f"{table.model_dump_json()}|{mark[0]}|{mark[1]}"
+        text = f"{table.model_dump_json()}|{mark[0]}|{mark[1]}|{KERNEL_VERSION}"
         digest = hashlib.sha256(text.encode()).hexdigest()
         _fingerprint = (table, mark, digest)
     return digest

@@ -242,3 +242,13 @@ def test_a_month_before_its_collection_day_is_pending_and_owes_nothing_yet(
     last = add_months(this_month, -1)
     if last.year == today.year:
         assert f'data-month="{last:%Y-%m}" data-status="unpaid"' in body
+
+
+def test_a_payment_names_the_day_paid_and_the_months_paid_for(client, users, branch, ym, today):
+    """“2026-01-13 2026-01” read as two dates alike: the day is 交纳 and the months are 所属月份."""
+    own = users["own_member"]
+    record_payment(actor=None, member=own, months=ym, amount=Decimal("90"), paid_on=today, method="cash")
+    login(client, users["member_a1"])
+    body = client.get(reverse("dues:mine")).content.decode()
+    assert f'data-testid="payment-paid-on">{today:%Y-%m-%d} 交纳</span>' in body
+    assert f'data-testid="payment-months">所属月份 {ym}</span>' in body
