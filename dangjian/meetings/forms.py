@@ -91,6 +91,13 @@ class MeetingFilterForm(forms.Form):
             raise forms.ValidationError(_("请按“年-月”填写月份，例如 2026-11。"))
         return value
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:  # else "no record matches", which reads as if none were held
+            self.add_error("date_to", _("截止日期早于起始日期，已按起始日期筛选，请核对。"))
+        return cleaned
+
     def filters(self) -> dict:
         """Cleaned filters (the month turned into a date range); invalid values are dropped rather than
         failing the whole page."""

@@ -12,10 +12,13 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import todo
+from dangjian.compliance.registry import REGISTRY
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
@@ -627,6 +630,19 @@ class TodoEntry:
     @property
     def type_label(self) -> str:
         return str(MeetingType(self.type).label) if self.type else ""
+
+    @property
+    def link(self) -> tuple[str, str] | None:
+        """The item's button as (url, label): the entry form with the organisation and the meeting type it wants,
+        else its check kind's own page (民主评议党员并评定等次 is done on the 民主评议 pages: no meeting record
+        satisfies it), else none."""
+        org = self.item.org
+        if self.type:
+            query = urlencode({"org": org.id, "type": self.type})
+            return f"{reverse('meetings:create')}?{query}", str(_("去录入"))
+        kind = REGISTRY.get(self.item.rule.check)
+        found = kind.link(self.item.rule, org, "pending") if kind is not None and kind.link else None
+        return (found.url, found.label) if found is not None else None
 
     @property
     def overdue_days(self) -> int:

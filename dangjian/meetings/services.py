@@ -211,9 +211,10 @@ def _names(actor, member_ids: list[int]) -> str:
 
 
 def _check_people(actor, data: dict[str, Any], on_roster: set[int], absent) -> None:
-    """The host is on the roster or holds a post in the organisation on the date, and is not ticked absent
-    (who chaired is a fact of the meeting; whether the right person chaired is MTG-CHAIRED-BY-SECRETARY's to
-    report, never a reason to refuse the record); the lecturer is on the roster, holds a post on the date in
+    """The host and the lecturer are not ticked absent (a lecture counts for its lecturer: a secretary recorded
+    absent must not be credited with the 党课). The host is on the roster or holds a post in the organisation on
+    the date (who chaired is a fact of the meeting; whether the right person chaired is MTG-CHAIRED-BY-SECRETARY's
+    to report, never a reason to refuse the record); the lecturer is on the roster, holds a post on the date in
     the organisation, an ancestor or an organisation of the same unit (the 党组书记 lecturing at a branch), or
     is a member the actor administers."""
     org, date = data["org"], data["date"]
@@ -223,6 +224,8 @@ def _check_people(actor, data: dict[str, Any], on_roster: set[int], absent) -> N
         raise ServiceError(_("主持人应为应到人员或该组织的在任委员。"), field="host")
     if host is not None and host.pk in absent:
         raise ServiceError(_("主持人不能同时记为缺席。"), field="host")
+    if lecturer is not None and lecturer.pk in absent:
+        raise ServiceError(_("主讲人不能同时记为缺席。"), field="lecturer")
     if lecturer is None or lecturer.pk in on_roster:
         return
     related = Q(org=org) | Q(org__path__in=org.ancestor_paths())
@@ -333,8 +336,21 @@ def _plan_values(
         raise ServiceError(_("计划日期不能早于今天。"), field="date")
     allowed = TYPES_FOR_ORG.get(org.type, frozenset())
     chosen = [t for t in MeetingType.values if t in set(types)]
-    if not chosen or len(chosen) != len(set(types)) or any(t not in allowed for t in chosen):
+    if not chosen or len(chosen) != len(set(types)):
         raise ServiceError(_("请选择该组织可开展的活动类型。"), field="types")
+    held_elsewhere = [t for t in chosen if t not in allowed]
+    if held_elsewhere:  # the form offers the types of every organisation planned for (a 党小组's among them)
+        raise ServiceError(
+            _("%(org)s不开展%(types)s；该组织可计划的活动类型：%(allowed)s。")
+            % {
+                "org": org.name,
+                "types": enumeration(choice_label(MeetingType, t) for t in held_elsewhere),
+                "allowed": enumeration(
+                    choice_label(MeetingType, t) for t in MeetingType.values if t in allowed
+                ),
+            },
+            field="types",
+        )
     topic = (topic or "").strip()
     if not topic:
         raise ServiceError(_("请填写主题。"), field="topic")

@@ -110,6 +110,63 @@ def test_the_host_cannot_be_recorded_absent(tree, branch):
     assert not Meeting.objects.exists()
 
 
+def test_the_lecturer_cannot_be_recorded_absent_and_nothing_is_written(tree, branch):
+    """A 党课 given by the secretary who is ticked absent (病假) would count as the secretary's lecture."""
+    events = AuditEvent.objects.count()
+    with pytest.raises(ServiceError, match="主讲人不能同时记为缺席") as refused:
+        create_meeting(
+            actor=None,
+            data={
+                "org": tree.a1,
+                "date": D,
+                "topic": "党课",
+                "host": branch["组织"],
+                "lecturer": branch["书记"],
+            },
+            types=["lecture"],
+            absentees={branch["书记"].pk: ("sick", "")},
+        )
+    assert refused.value.field == "lecturer"
+    assert not Meeting.objects.exists() and AuditEvent.objects.count() == events
+
+
+def test_an_edit_cannot_tick_the_lecturer_absent(tree, branch):
+    meeting = create_meeting(
+        actor=None,
+        data={"org": tree.a1, "date": D, "topic": "党课", "lecturer": branch["书记"]},
+        types=["lecture"],
+    )
+    with pytest.raises(ServiceError, match="主讲人不能同时记为缺席"):
+        update_meeting(actor=None, meeting=meeting, data={}, absentees={branch["书记"].pk: ("official", "")})
+    assert reasons(meeting) == []
+
+
+def test_the_form_shows_the_lecturer_absent_refusal_and_keeps_what_was_typed(client, users, branch, tree):
+    client.force_login(users["branch_a1"])
+    response = client.post(
+        reverse("meetings:create"),
+        {
+            "org": tree.a1.pk,
+            "date": D.isoformat(),
+            "types": ["lecture"],
+            "topic": "书记讲党课",
+            "lecturer": branch["书记"].pk,
+            "absentees": [str(branch["书记"].pk)],
+            f"reason_kind_{branch['书记'].pk}": "sick",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        '<div class="invalid-feedback d-block" id="id_lecturer_error">主讲人不能同时记为缺席。</div>' in page
+    )
+    assert 'value="书记讲党课"' in page
+    pk = branch["书记"].pk
+    assert f'value="{pk}" id="dj-absent-{pk}" data-dj-keep aria-describedby="dj-roster-help" checked>' in page
+    assert '<option value="sick" selected>病假</option>' in page  # the tick and its reason stay
+    assert not Meeting.objects.exists()
+
+
 def test_the_database_refuses_a_text_without_a_kind_and_other_without_a_text(tree, branch):
     meeting = record(tree, {})
     for kind, text in (("", "病假"), ("other", "")):

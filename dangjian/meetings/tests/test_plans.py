@@ -435,6 +435,26 @@ def test_the_feed_marks_a_cancelled_plan_cancelled_until_its_day_and_an_edit_rai
         assert set(planned()) == {f"plan-{kept_plan.pk}@dangjian"}  # its day passed: no longer carried
 
 
+@FROZEN
+def test_a_type_of_the_branch_s_party_group_planned_for_the_branch_is_named_in_the_refusal(
+    client, users, tree
+):
+    """The plans form offers the types of every organisation it plans for (the branch's and its 党小组's): a
+    党小组会 planned for the 党支部 is refused naming the type and what the branch may plan; nothing is saved."""
+    client.force_login(users["branch_a1"])
+    response = client.post(
+        reverse("meetings:plans"),
+        {"org": tree.a1.pk, "date": "2026-06-25", "types": ["group", "theme_day"], "topic": "六月党小组会"},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["types"] == [
+        "甲一支部不开展党小组会；该组织可计划的活动类型：支部党员大会、支部委员会、党课、主题党日、组织生活会、"
+        "民主评议党员、谈心谈话。"
+    ]
+    assert 'value="六月党小组会"' in response.content.decode()
+    assert not PlannedMeeting.objects.exists()
+
+
 def test_the_forms_offer_only_the_types_the_organisations_hold(client, users, tree):
     client.force_login(users["branch_a1"])
     offered = dict(client.get(reverse("meetings:plans")).context["form"].fields["types"].choices)

@@ -4,6 +4,7 @@ delete, attachments, the 待办 panel, and query counts."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import types as pytypes
 from dataclasses import dataclass
 
@@ -542,6 +543,20 @@ def test_list_filters_by_subtree_type_and_month(client, users, records, tree):
     assert topics({"month": "2026-04"}) == []
 
 
+def test_list_says_when_the_date_range_is_reversed(client, users, records, tree):
+    """起始日期 after 截止日期 (picked the wrong way round) says so and filters from the 起始日期, rather than
+    "no record matches", which reads as if nothing had been held."""
+    client.force_login(users["gongwei"])
+    response = client.get(reverse("meetings:list"), {"date_from": "2026-03-20", "date_to": "2026-03-01"})
+    assert sorted(m.topic for m in response.context["page"].object_list) == ["甲一主题党日", "甲二党员大会"]
+    html = response.content.decode()
+    assert (
+        '<div class="invalid-feedback d-block" data-testid="filter-error">截止日期早于起始日期，已按起始日期筛选，请核对。</div>'
+        in html
+    )
+    assert 'value="2026-03-01"' in html  # what was typed stays, to be corrected
+
+
 def test_list_shows_columns_and_the_largest_roster(client, users, records):
     client.force_login(users["dangwei_a"])
     html = client.get(reverse("meetings:list")).content.decode()
@@ -655,6 +670,31 @@ def test_todo_groups_items_by_org_with_entry_links(client, users, tree, fake_eng
     assert "还剩 4 天" in html
     assert "乙一支部" not in html  # outside the 党委's scope
     assert {o.code for o in fake_engine[0]} == {"A", "A1", "A1G1", "A2"}
+
+
+def test_a_todo_no_meeting_satisfies_links_to_its_own_page_not_to_the_entry_form(
+    client, users, tree, monkeypatch
+):
+    """民主评议党员并评定等次 is done on the 民主评议 pages: its button goes there (the check kind's link), not to a
+    blank entry form whose record would leave the item open."""
+    ref = FakeRef(tree.a1.pk, tree.a1.code, tree.a1.name, tree.a1.type, tree.a1.path, tree.a1.unit)
+    items = [
+        FakeItem(
+            ref, _rule("EVAL-REVIEW-ANNUAL"), "2026", dt.date(2026, 12, 31), "本年度尚未开展民主评议党员。"
+        ),
+        FakeItem(ref, _rule("MTG-COMMITTEE-MONTHLY"), "2026-12", dt.date(2026, 12, 31), ""),
+    ]
+    monkeypatch.setattr(selectors, "todo_items", lambda orgs, on: items)
+    client.force_login(users["branch_a1"])
+    for params in ({}, {"compact": "1"}):
+        html = client.get(reverse("meetings:todo"), params, HTTP_HX_REQUEST="true").content.decode()
+        buttons = re.findall(
+            r'<a class="btn btn-outline-dj btn-sm dj-todo-go" href="([^"]*)"[^>]*>([^<]*)</a>', html
+        )
+        assert buttons == [
+            (f"{reverse('evaluations:index')}?org={tree.a1.pk}", "去开展民主评议"),
+            (f"{reverse('meetings:create')}?org={tree.a1.pk}&amp;type=committee", "去录入"),
+        ], params
 
 
 def test_todo_panel_on_the_list_is_compact(client, users, tree, fake_engine):
