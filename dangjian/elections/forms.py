@@ -93,7 +93,12 @@ class ElectionEntryForm(forms.Form):
         help_text=_("党员500名以上或所辖党组织驻地分散，经上级党组织批准召开党员代表大会的填写。"),
     )
     present = _count(_("实到会有选举权人数"))
-    seats = count_field(label=_("应选名额"), min_value=1, widget=forms.NumberInput(attrs=NUM))
+    seats = count_field(
+        label=_("应选名额"),
+        min_value=1,
+        widget=forms.NumberInput(attrs=NUM),
+        error_messages={"min_value": _("应选名额至少为1名。")},
+    )
     ballots_issued = _count(_("发出选票"))
     ballots_returned = _count(_("收回选票"))
     has_preselection = forms.BooleanField(

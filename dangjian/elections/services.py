@@ -271,6 +271,19 @@ def prepare_election(
         else:
             message = _("实到会人数（%(present)s）不能多于应到会有选举权人数（%(expected)s）。")
         raise ServiceError(message % {"present": present, "expected": expected}, field="present")
+    if ballots_issued > present:
+        # one ballot to each voter present (no proxy or absentee vote): more ballots than voters is a figure typed
+        # wrongly, and it would let a candidate's votes exceed the voters present
+        if delegates:
+            message = _(
+                "发出选票（%(issued)s张）不能多于实到会代表人数（%(present)s名）：每名到会代表领取一张选票，请核对。"
+            )
+        else:
+            message = _(
+                "发出选票（%(issued)s张）不能多于实到会有选举权人数（%(present)s人）：每名到会的有选举权党员"
+                "领取一张选票，请核对。"
+            )
+        raise ServiceError(message % {"issued": ballots_issued, "present": present}, field="ballots_issued")
     if not candidates:
         raise ServiceError(_("请填写候选人及得票。"), field="candidates")
     entries, seen = [], set()
@@ -314,6 +327,22 @@ def prepare_election(
                 _("进行了预选，请填写%(name)s的预选得票。") % {"name": member.name}, field="candidates"
             )
         entries.append(T.Entry(member.pk, member.name, c.get("votes"), c.get("prevotes")))
+    total = sum(e.votes for e in entries if e.votes is not None)
+    if total > ballots_returned * seats:
+        # a ballot marks at most as many names as there are seats (one marking more is invalid)
+        raise ServiceError(
+            _(
+                "候选人得票合计%(total)s票，多于收回选票%(returned)s张×应选名额%(seats)s名＝%(most)s票："
+                "每张选票最多选%(seats)s名，请核对得票。"
+            )
+            % {
+                "total": total,
+                "returned": ballots_returned,
+                "seats": seats,
+                "most": ballots_returned * seats,
+            },
+            field="candidates",
+        )
     result = T.tally(
         expected=expected,
         present=present,

@@ -232,7 +232,11 @@ def test_a_future_election_or_approval_is_refused_and_changes_nothing(tree, a1_v
 def test_the_same_election_recorded_twice_is_refused_naming_the_first(tree, a1_voters):
     first = record(tree.a1, a1_voters, present=10)  # 3 of 3 seats filled
     events = AuditEvent.objects.count()
-    for change in ({}, {"votes": (9, 8, 6, 3)}, {"present": 9, "seats": 2}):  # the same, or corrected
+    for change in (
+        {},
+        {"votes": (9, 8, 6, 3)},
+        {"present": 9, "seats": 2, "votes": (8, 6, 3, 1)},
+    ):  # the same, or corrected
         with pytest.raises(ServiceError) as exc:
             record(tree.a1, a1_voters, **{"present": 10, **change})
         assert exc.value.message.startswith(
@@ -314,3 +318,30 @@ def test_deleting_a_mistaken_election_puts_its_kept_results_right(
     with django_capture_on_commit_callbacks(execute=True):
         delete_election(actor=None, election=mistaken)
     assert margin() == "pass"
+
+
+def test_refused_when_more_ballots_issued_than_voters_present(tree, a1_voters):
+    # 9 present could not be handed 12 ballots: a candidate's 11 votes would be more than the voters present
+    before = AuditEvent.objects.count()
+    with pytest.raises(ServiceError) as exc:
+        record(tree.a1, a1_voters, present=9, issued=12, returned=12, votes=(11, 10, 9, 2))
+    assert exc.value.message == (
+        "发出选票（12张）不能多于实到会有选举权人数（9人）：每名到会的有选举权党员领取一张选票，请核对。"
+    )
+    assert exc.value.field == "ballots_issued"
+    assert not Election.objects.exists() and AuditEvent.objects.count() == before
+    e = record(tree.a1, a1_voters, present=9, issued=9, returned=9, votes=(9, 8, 7, 2))
+    assert (e.ballots_issued, e.ballots_returned) == (9, 9)
+
+
+def test_refused_when_votes_add_up_to_more_than_the_ballots_allow(tree, a1_voters):
+    # 9 ballots for 3 seats carry at most 27 marks; 9 + 9 + 9 + 2 = 29 cannot have been cast
+    with pytest.raises(ServiceError) as exc:
+        record(tree.a1, a1_voters, present=9, votes=(9, 9, 9, 2))
+    assert exc.value.message == (
+        "候选人得票合计29票，多于收回选票9张×应选名额3名＝27票：每张选票最多选3名，请核对得票。"
+    )
+    assert exc.value.field == "candidates"
+    assert not Election.objects.exists()
+    e = record(tree.a1, a1_voters, present=9, votes=(9, 9, 8, 1))  # 27: every ballot marked three names
+    assert e.candidates.filter(elected=True).count() == 3

@@ -288,3 +288,27 @@ def test_an_election_is_deleted_from_its_page_until_approved(client, users, tree
     r = c.post(reverse("elections:delete", args=[e.pk]), follow=True)
     assert r.redirect_chain == [(detail, 302)] and "不能删除" in r.content.decode()
     assert Election.objects.filter(pk=e.pk).exists()
+
+
+def test_entry_with_more_ballots_than_voters_present_is_refused_beside_the_ballots(
+    client, users, tree, a1_voters
+):
+    c = login(client, users["dangwei_a"])
+    data = post_data(tree.a1, a1_voters, 9, (15, 12, 10, 2), ballots_issued=20, ballots_returned=20)
+    r = c.post(reverse("elections:create"), data)
+    assert r.status_code == 400 and not Election.objects.exists()
+    html = r.content.decode()
+    assert (
+        '<div class="text-danger small" id="id_ballots_issued_error">发出选票（20张）不能多于实到会有选举权人数（9人）'
+        in html
+    )
+    assert 'name="ballots_issued" value="20"' in html  # what was typed stays to be corrected
+
+
+def test_entry_with_no_seats_says_so_in_words(client, users, tree, a1_voters):
+    c = login(client, users["dangwei_a"])
+    r = c.post(reverse("elections:create"), post_data(tree.a1, a1_voters, 9, (9, 8, 7, 2), seats=0))
+    html = r.content.decode()
+    assert r.status_code == 400 and not Election.objects.exists()
+    assert '<div class="text-danger small" id="id_seats_error">应选名额至少为1名。</div>' in html
+    assert "确保该值" not in html  # Django's own wording
