@@ -195,6 +195,9 @@ class MeetingForm(forms.Form):
     are its other two arguments (each absentee's reason comes from the input `reason_<member id>`)."""
 
     org = OrgChoiceField(label=_("组织"))
+    # the edit page's: the version of the record it showed (core.edits), so that a record changed since is not
+    # silently saved over
+    version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     date = forms.DateField(label=_("日期"), widget=DateInput(), input_formats=["%Y-%m-%d"])
     types = forms.MultipleChoiceField(
         label=_("活动类型"),

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dangjian.accounts.scope import require_org
-from dangjian.core import audit
+from dangjian.core import audit, edits
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
@@ -58,9 +58,12 @@ MEETING_FIELDS = (
 
 
 def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+    """The record as its audit events show it, and its version (core.edits). Its types and attachments are read
+    through `.all()`, so that a page that prefetched them (the edit page) reads them once."""
+    kinds = sorted(meeting.kinds.all(), key=lambda k: k.type)
     return {
         "org": meeting.org.code,
-        "types": "、".join(chinese_label(MeetingType, k.type) for k in meeting.kinds.order_by("type")),
+        "types": "、".join(chinese_label(MeetingType, k.type) for k in kinds),
         "date": meeting.date,
         "topic": meeting.topic,
         "place": meeting.place,
@@ -74,13 +77,12 @@ def meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
             )
         ),
         "attendance": "；".join(
-            f"{chinese_label(MeetingType, k.type)} 应到{k.expected} 实到{k.present}"
-            for k in meeting.kinds.order_by("type")
+            f"{chinese_label(MeetingType, k.type)} 应到{k.expected} 实到{k.present}" for k in kinds
         ),
         "agenda": meeting.agenda,
         "content": meeting.content,
         "decisions": meeting.decisions,
-        "attachments": "、".join(meeting.attachments.order_by("id").values_list("name", flat=True)),
+        "attachments": "、".join(a.name for a in sorted(meeting.attachments.all(), key=lambda a: a.pk)),
     }
 
 
@@ -464,12 +466,16 @@ def update_meeting(
     absentees: dict[int, Reason] | None = None,
     attachments=None,
     remove_attachments: list[int] | None = None,
+    version: str | None = None,
 ) -> Meeting:
+    """Saves an edited record. `version`: the record's version the edit page showed (core.edits): a record changed
+    since is refused (core.edits.Stale), not saved over."""
     meeting = Meeting.objects.select_for_update().select_related("org").get(pk=meeting.pk)
     require_org(actor, meeting.org)
     if data.get("org") is not None and data["org"].pk != meeting.org_id:
         require_org(actor, data["org"], _("目标组织不在您的管理范围内。"))
     before = meeting_snapshot(meeting)
+    edits.check(version, before, meeting)
     lecturer_before = meeting.lecturer_id
     merged = {**{k: getattr(meeting, k) for k in MEETING_FIELDS}, **data}
     if types is None:

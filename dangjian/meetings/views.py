@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import once
+from dangjian.core import edits, once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.formfields import as_id
 from dangjian.meetings import plans, selectors
@@ -34,7 +34,13 @@ from dangjian.meetings.forms import (
     parse_month,
 )
 from dangjian.meetings.models import Meeting
-from dangjian.meetings.services import create_meeting, delete_meeting, record_orglife_review, update_meeting
+from dangjian.meetings.services import (
+    create_meeting,
+    delete_meeting,
+    meeting_snapshot,
+    record_orglife_review,
+    update_meeting,
+)
 from dangjian.orgs.selectors import visible_org, wide_scope
 
 TODO_ORG_LIMIT = 30  # a scope with more organisations to remind is first summarised per 单位
@@ -95,7 +101,7 @@ def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan
             "roster": roster,
             "meeting": meeting,
             "plan": plan,
-            "attachments": list(meeting.attachments.order_by("id")) if meeting else [],
+            "attachments": sorted(meeting.attachments.all(), key=lambda a: a.pk) if meeting else [],
         },
     )
 
@@ -310,7 +316,8 @@ def _editable_meeting(request, pk: int) -> Meeting:
 @require_http_methods(["GET", "POST"])
 def meeting_edit(request, pk: int):
     meeting = _editable_meeting(request, pk)
-    prefetch_related_objects([meeting], "kinds")  # read by the initial values and by the recount
+    # read by the initial values, the recount, the record's version and the page's list of files
+    prefetch_related_objects([meeting], "kinds", "attachments")
     orgs = selectors.recording_orgs(request.user, include=meeting.org)
     keep = (
         (meeting.host_id, meeting.host.name) if meeting.host_id else None,
@@ -333,15 +340,21 @@ def meeting_edit(request, pk: int):
                     remove_attachments=[
                         i for i in map(as_id, request.POST.getlist("remove_attachment")) if i is not None
                     ],
+                    version=form.cleaned_data.get("version"),
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
+                if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
+                    form.data = form.data.copy()
+                    form.data[edits.FIELD] = exc.current
+                    form.stale = True  # the page links to the record as it is now
             else:
                 messages.success(request, _("已保存组织生活记录。"))
                 _saved_warnings(request, saved, form.service_types())
                 return redirect("meetings:detail", pk=meeting.pk)
     else:
-        form = MeetingForm(initial=edit_initial(meeting), orgs=orgs)
+        initial = {**edit_initial(meeting), edits.FIELD: edits.version(meeting_snapshot(meeting))}
+        form = MeetingForm(initial=initial, orgs=orgs)
         roster = _roster(form, keep=keep, editing=meeting.pk, recorded=meeting)
     return _form_page(request, form, roster, meeting)
 

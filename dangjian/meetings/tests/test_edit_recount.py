@@ -172,12 +172,13 @@ def test_the_edit_page_is_a_bounded_number_of_queries(
         absentees={people[0].pk: "病假", people[1].pk: "公差"},
     )
     client.force_login(users["branch_a1"])
-    # the page's own and, compared with the roster, the record's absentees (its counts come with the record)
-    with django_assert_max_num_queries(17):
+    # the page's own and, compared with the roster, the record's absentees (its counts come with the record), and the
+    # absentees' names for the record's version (core.edits)
+    with django_assert_max_num_queries(18):
         assert _edit_page(client, meeting).context["roster"].recount is None
     for i in range(5):
         make_member(tree.a1, name=f"补录{i}")
     update_member(actor=None, member=people[0], data={"org": tree.a2}, effective_on=dt.date(2026, 11, 1))
-    with django_assert_max_num_queries(19):  # and who would change: members entered, history recorded since
+    with django_assert_max_num_queries(20):  # and who would change: members entered, history recorded since
         notice = _edit_page(client, meeting).context["roster"].recount
     assert len(notice.added) == 5 and len(notice.removed) == 1

@@ -469,6 +469,70 @@ def test_edit_form_is_prefilled_and_update_recomputes(client, users, records, br
     )
 
 
+def _version(response) -> str:
+    found = re.search(r'<input type="hidden" name="version" value="([0-9a-f]+)"', response.content.decode())
+    assert found, "the edit form carries the record's version"
+    return found.group(1)
+
+
+def test_an_edit_from_a_page_opened_before_another_save_is_refused_not_saved_over(
+    client, users, records, branch, tree
+):
+    """The secretary and the 党委 open the same record; the 党委 saves first. The secretary's save would silently
+    undo it: it is refused, naming who changed the record and when, with what they typed kept; submitting again
+    (the page now holds the current version) saves their values knowingly."""
+    from django.test import Client
+
+    meeting = records["a1"]
+    url = reverse("meetings:edit", args=[meeting.pk])
+    client.force_login(users["branch_a1"])
+    other = Client()
+    other.force_login(users["dangwei_a"])
+    mine, theirs = _version(client.get(url)), _version(other.get(url))
+    assert mine == theirs
+    first = post_data(tree.a1, topic="党委改的主题", types=["theme_day"], version=theirs)
+    assert other.post(url, first).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.topic == "党委改的主题"
+    updates = AuditEvent.objects.filter(
+        object_type="meetings.meeting", action="update", object_id=str(meeting.pk)
+    )
+    assert updates.count() == 1
+
+    second = post_data(tree.a1, topic="书记改的主题", types=["theme_day"], version=mine)
+    response = client.post(url, second)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "您打开此页后，这条记录已由dangwei_a于" in html and "本页的修改尚未保存" in html
+    assert 'value="书记改的主题"' in html  # what was typed stays on the page
+    assert f'href="{reverse("meetings:detail", args=[meeting.pk])}" target="_blank"' in html
+    meeting.refresh_from_db()
+    assert meeting.topic == "党委改的主题" and updates.count() == 1  # nothing saved over
+    current = _version(response)
+    assert current != mine
+
+    response = client.post(url, {**second, "version": current})
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.topic == "书记改的主题" and updates.count() == 2
+
+
+def test_an_unchanged_record_saves_and_a_caller_without_a_page_is_not_checked(users, records, tree):
+    from dangjian.core import edits
+    from dangjian.meetings.services import meeting_snapshot, update_meeting
+
+    meeting = records["a1"]
+    opened = edits.version(meeting_snapshot(meeting))
+    update_meeting(actor=users["branch_a1"], meeting=meeting, data={"topic": "一改"}, version=opened)
+    with pytest.raises(edits.Stale):
+        update_meeting(actor=users["branch_a1"], meeting=meeting, data={"topic": "二改"}, version=opened)
+    meeting.refresh_from_db()
+    assert meeting.topic == "一改"
+    update_meeting(actor=users["branch_a1"], meeting=meeting, data={"topic": "导入改"})  # no page: no version
+    meeting.refresh_from_db()
+    assert meeting.topic == "导入改"
+
+
 def test_delete_removes_the_record_and_is_audited(client, users, records):
     client.force_login(users["branch_a1"])
     pk = records["a1"].pk
