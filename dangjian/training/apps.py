@@ -11,4 +11,6 @@ class TrainingConfig(AppConfig):
         from dangjian.core.audit import register_snapshot_labels
         from dangjian.training import rules, timeline, workbench  # noqa: F401  (the compliance plug-in; the timeline source; the workbench)
 
-        register_snapshot_labels("training.training", {"completed": _("已完成培训")})  # the audit page
+        register_snapshot_labels(
+            "training.training", {"completed": _("已完成培训"), "participants": _("参训人员")}
+        )  # the audit page

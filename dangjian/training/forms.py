@@ -38,15 +38,29 @@ class TrainingForm(forms.Form):
         max_digits=6,
         decimal_places=1,
         min_value=0,
-        error_messages={"required": _("请填写学时。"), "min_value": _("学时不能为负数。")},
+        # Django's own wording ("确认小数不超过 1 位.") reads as a machine's: the service's sentence instead
+        error_messages={
+            "required": _("请填写学时。"),
+            "min_value": _("学时不能为负数。"),
+            "max_decimal_places": _("学时最多保留一位小数，且不超过 1000。"),
+            "max_digits": _("学时最多保留一位小数，且不超过 1000。"),
+            "max_whole_digits": _("学时最多保留一位小数，且不超过 1000。"),
+        },
     )
     note = forms.CharField(label=_("备注"), max_length=200, required=False)
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, fixed_org=None, **kwargs):
+        """`fixed_org`: correcting a recorded training, whose organisation stays (the page names it)."""
         super().__init__(*args, **kwargs)
-        self.fields["org"].set_orgs(  # a search box over a large scope (a page renders at most 100 options)
-            Org.objects.visible_to(user).exclude(type=OrgType.XIAOZU).active().order_by("path"), kind="active"
-        )
+        if fixed_org is not None:
+            del self.fields["org"]
+        else:
+            self.fields[
+                "org"
+            ].set_orgs(  # a search box over a large scope (a page renders at most 100 options)
+                Org.objects.visible_to(user).exclude(type=OrgType.XIAOZU).active().order_by("path"),
+                kind="active",
+            )
         for name, field in self.fields.items():
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -209,6 +210,79 @@ def remove_participant(*, actor, participant: Participant) -> None:
             obj=training,
             org_path=training.org.path,
             note=f"移除参训人员 {name}",
+        )
+
+
+def _locked(training: Training) -> Training:
+    """The training's row as it is now, locked until the transaction ends (with its organisation)."""
+    current = Training.objects.select_for_update().filter(pk=training.pk).first()
+    if current is None:
+        raise ServiceError(_("该培训记录已被删除。"))
+    # read apart: a join would have SELECT … FOR UPDATE lock the organisation's row too
+    current.org = Org.objects.get(pk=current.org_id)
+    return current
+
+
+def update_training(*, actor, training: Training, data: dict[str, Any]) -> Training:
+    """Corrects a recorded training's own fields (名称, 主办单位, 类别, dates, 学时, 备注), validated as when it was
+    recorded; its organisation stays. The hours every participant's totals count are the corrected ones; the
+    event's path refreshes the organisation's kept TRAIN-* results."""
+    with transaction.atomic():
+        current = _locked(training)
+        require_org(actor, current.org, _("只能修改您管理范围内党组织登记的培训。"))
+        clean = _validate_training({**data, "org": current.org})
+        before = training_snapshot(current)
+        for key, value in clean.items():
+            setattr(current, key, value)
+        participants = list(current.participants.select_related("member"))
+        if clean["ended_on"] > dt.date.today() and any(p.completed for p in participants):
+            raise ServiceError(_("已有参训人员登记为已完成，结束日期不能晚于今天。"), field="ended_on")
+        for p in participants:  # the new dates keep every participant on the roll during the training
+            if not _on_roll_during(p.member, current):
+                raise ServiceError(
+                    _("按修改后的日期，%(name)s在培训期间不在党员名册中；请核对日期，或先移除该参训人员。")
+                    % {"name": p.member.name},
+                    field="started_on",
+                )
+        after = training_snapshot(current)
+        if after == before:
+            return current
+        current.save()
+        audit.record(
+            actor=actor,
+            action="update",
+            obj=current,
+            org_path=current.org.path,
+            before=before,
+            after=after,
+        )
+    return current
+
+
+def delete_training(*, actor, training: Training) -> None:
+    """Deletes a training recorded by mistake or twice, with its participants: their hours leave every
+    participant's totals. The event's path refreshes the organisation's kept TRAIN-* results."""
+    with transaction.atomic():
+        current = _locked(training)
+        require_org(actor, current.org, _("只能删除您管理范围内党组织登记的培训。"))
+        names = list(
+            current.participants.order_by("member__name_pinyin", "member__name", "member_id").values_list(
+                "member__name", flat=True
+            )
+        )
+        before = {**training_snapshot(current), "participants": names}
+        try:
+            current.delete()
+        except (ProtectedError, RestrictedError):
+            raise ServiceError(_("该培训还有其他记录引用，不能删除。")) from None
+        audit.record(
+            actor=actor,
+            action="delete",
+            obj=current,
+            object_id=str(training.pk),
+            org_path=current.org.path,
+            before=before,
+            note=f"删除培训及其参训人员 {len(names)} 名",
         )
 
 

@@ -15,12 +15,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
 from dangjian.core import once
-from dangjian.core.errors import ServiceError
+from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.formfields import as_id
 from dangjian.dues.forms import parse_year
 from dangjian.members.models import Member
@@ -31,7 +32,14 @@ from dangjian.training import selectors
 from dangjian.training.forms import TrainingForm
 from dangjian.training.models import Participant, StudyRecord, Training
 from dangjian.training.params import StudyParamsError, load_params
-from dangjian.training.services import add_participants, create_training, has_ended, remove_participant
+from dangjian.training.services import (
+    add_participants,
+    create_training,
+    delete_training,
+    has_ended,
+    remove_participant,
+    update_training,
+)
 
 LIST_LIMIT = 200
 ROLLUP_TYPES = (OrgType.GONGWEI, OrgType.DANGWEI, OrgType.ZONGZHI)  # the organisations with a roll-up
@@ -178,6 +186,59 @@ def remove(request, pk: int, participant_pk: int):
     else:
         messages.success(request, _("已移除参训人员。"))
     return redirect("training:detail", training.pk)
+
+
+def _editable_training(request, pk: int) -> Training:
+    """A training the user may change: recorded by an organisation in their scope (one seen only through a
+    participant is not theirs to change: 404)."""
+    training = _visible_training(request, pk)
+    if not scope_for(request.user).covers(training.org):
+        raise Http404
+    return training
+
+
+EDIT_FIELDS = ("title", "organiser", "level", "started_on", "ended_on", "hours", "note")
+
+
+@never_cache
+@admin_required
+@require_http_methods(["GET", "POST"])
+def edit(request, pk: int):
+    """Corrects a recorded training (its organisation stays): the form of the new training, filled in."""
+    training = _editable_training(request, pk)
+    if request.method == "POST":
+        form = TrainingForm(request.POST, user=request.user, fixed_org=training.org)
+        if form.is_valid():
+            try:
+                update_training(actor=request.user, training=training, data=form.cleaned_data)
+            except OutOfScope:
+                raise Http404 from None
+            except ServiceError as exc:
+                apply_service_error(form, exc)
+            else:
+                messages.success(request, _("培训信息已保存，各参训人员的学时按修改后的计算。"))
+                return redirect("training:detail", training.pk)
+    else:
+        initial = {name: getattr(training, name) for name in EDIT_FIELDS}
+        form = TrainingForm(initial=initial, user=request.user, fixed_org=training.org)
+    context = {"nav": "training", "training": training, "form": form}
+    return render(request, "training/edit.html", context, status=400 if form.errors else 200)
+
+
+@admin_required
+@require_POST
+def delete(request, pk: int):
+    training = _editable_training(request, pk)
+    title = training.title
+    try:
+        delete_training(actor=request.user, training=training)
+    except OutOfScope:
+        raise Http404 from None
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("training:detail", training.pk)
+    messages.success(request, _("已删除培训记录“%(title)s”。") % {"title": title})
+    return redirect(f"{reverse('training:index')}?year={training.started_on.year}")
 
 
 @admin_required

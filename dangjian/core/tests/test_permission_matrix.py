@@ -1596,6 +1596,22 @@ TABLE: dict[str, Row] = {
         post="login 403 302+ 404 404 302+ 404",
         kwargs=lambda w: {"pk": w.obj["training"].pk, "participant_pk": w.obj["participant"].pk},
     ),
+    "training:edit": Row(
+        "login 403 200 404 404 200 404",
+        post="login 403 302+ 404 404 302+ 404",
+        kwargs=pk("training"),
+        data=lambda w: {
+            "title": "甲一书记轮训（更正）",
+            "organiser": "市委党校",
+            "level": "county_rotation",
+            "started_on": w.obj["training"].started_on.isoformat(),
+            "ended_on": w.obj["training"].ended_on.isoformat(),
+            "hours": "6",
+        },
+    ),
+    "training:delete": Row(
+        "login 403 405 405 405 405 405", post="login 403 302+ 404 404 302+ 404", kwargs=pk("training")
+    ),
     "training:roster": Row("login 403 200 404 404 200 404", kwargs=pk("training")),
     "training:hours": Row("login 403 200 200 200 200 200"),
     "training:rollup": Row("login 403 200 200 200 200 200"),
@@ -1984,6 +2000,8 @@ NOT_ONCE = {
     "talks:talk_delete": "a deletion: a repeat finds nothing to delete",
     "elections:delete": "a deletion: a repeat finds nothing to delete",
     "training:remove_participant": "a deletion: a repeat finds nothing to delete",
+    "training:edit": "an edit: the same values again (unchanged values record nothing)",
+    "training:delete": "a deletion: a repeat finds nothing to delete",
     "members:reveal": "shows a member's personal data (an audited read), records nothing",
     "dues:collection_day": "a setting: the same day again",
     "dues:relief_edit": "an edit: the same values again (unchanged values record nothing)",

@@ -79,6 +79,26 @@ def test_the_registration_form_says_what_is_missing_and_chooses_nothing_for_the_
     assert "学时不能为负数。" in html and "这个字段是必填项" not in html
 
 
+@pytest.mark.parametrize("hours", ["7.25", "123456.7"])
+def test_hours_with_too_many_digits_are_refused_in_the_pages_words(client, users, tree, hours):
+    """Django's own messages ("确认小数不超过 1 位.", "确认总共不超过 6 个数字.") are not the page's language."""
+    login(client, users["branch_a1"])
+    data = {
+        "title": "支部党员冬训",
+        "organiser": "甲一支部",
+        "level": "other",
+        "org": tree.a1.pk,
+        "started_on": "2026-05-10",
+        "hours": hours,
+    }
+    response = client.post(reverse("training:index"), data)
+    html = response.content.decode()
+    assert response.status_code == 400 and not Training.objects.exists()
+    assert "学时最多保留一位小数，且不超过 1000。" in html
+    assert "确认" not in html
+    assert f'value="{hours}"' in html  # what was typed stays, to be corrected
+
+
 def test_detail_adds_participants_and_is_404_outside_scope(client, users, tree, train, make_member):
     from dangjian.training.services import create_training
 
