@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -244,17 +244,38 @@ def _account_rows(users):
     )
 
 
+def _expired(on: dt.date) -> Q:
+    """An enabled account whose member has left the roll by `on` (转出, 停止党籍, 出党, 死亡 …): an expired account,
+    which 等保 asks to be disabled promptly (应及时删除或停用多余的、过期的账户). Only that it has left shows, never
+    why (the member's record is not the 系统管理员's to read)."""
+    return Q(is_active=True, member__inactive_from__lte=on)
+
+
 @system_admin_required
 @require_GET
 def users(request):
     """Every account: username, name, status, roles. No personal data (an account's link to a member record
-    shows as a yes/no only)."""
+    shows as a yes/no only, and an enabled account whose member has left the roll as 应停用). `?expired=1`: those
+    accounts only."""
     q = request.GET.get("q", "").strip()[:150]
-    accounts = User.objects.order_by("username")
+    today = dt.date.today()
+    accounts = User.objects.order_by("username").annotate(
+        expired=ExpressionWrapper(_expired(today), output_field=BooleanField())
+    )
+    expired_only = request.GET.get("expired") == "1"
+    if expired_only:
+        accounts = accounts.filter(_expired(today))
     if q:
         accounts = accounts.filter(Q(username__icontains=q) | Q(first_name__icontains=q))
     page = Paginator(_account_rows(accounts), settings.PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "accounts/system/users.html", {"nav": "sys_users", "page": page, "q": q})
+    context = {
+        "nav": "sys_users",
+        "page": page,
+        "q": q,
+        "expired_only": expired_only,
+        "expired_count": User.objects.filter(_expired(today)).count(),
+    }
+    return render(request, "accounts/system/users.html", context)
 
 
 def _temporary_password_page(request, user, password, created: bool):
@@ -294,7 +315,8 @@ def user_new(request):
 @system_admin_required
 @require_GET
 def user_detail(request, pk: int):
-    account = get_object_or_404(_account_rows(User.objects.all()), pk=pk)
+    expired = ExpressionWrapper(_expired(dt.date.today()), output_field=BooleanField())
+    account = get_object_or_404(_account_rows(User.objects.annotate(expired=expired)), pk=pk)
     pending = RoleRequest.objects.filter(user=account, status=RequestStatus.PENDING).select_related(
         "org", "requested_by"
     )
