@@ -2,7 +2,9 @@
 the record's audit snapshot, the same dict its update event records as `before` — and the update service refuses
 to save over a record changed since (a lost update: the secretary and the 组织委员 of a branch editing the same
 record, the second save silently undoing the first). No column is needed: whatever the snapshot shows is what a
-version covers, and a change the snapshot does not show cannot be lost by saving it again.
+version covers, and a change the snapshot does not show cannot be lost by saving it again. A record whose audit
+snapshot masks personal data passes a snapshot of the fields its form edits instead (a masked 身份证号 corrected in
+its hidden digits would not change the audit snapshot).
 
 A refusal names who changed the record and when (its latest audit event) and carries the current version, which the
 page puts in the form (`Stale.current`): submitting again, after looking at the record, saves the page's values over
@@ -11,9 +13,11 @@ it knowingly."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,9 +27,10 @@ FIELD = "version"  # the edit form's hidden field
 
 
 def version(snapshot: dict[str, Any]) -> str:
-    """The version of a record whose audit snapshot is `snapshot` (16 hex digits)."""
+    """The version of a record whose snapshot is `snapshot` (16 hex digits): keyed with the site's secret, so that
+    a snapshot of personal data (a member's unmasked fields) cannot be guessed back from the page."""
     text = json.dumps(snapshot, sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
+    return hmac.new(settings.SECRET_KEY.encode(), text.encode(), hashlib.sha256).hexdigest()[:16]
 
 
 class Stale(ServiceError):
