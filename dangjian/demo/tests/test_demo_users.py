@@ -14,7 +14,7 @@ from dangjian.demo.tests import TODAY
 from dangjian.members.models import Member
 from dangjian.orgs.models import Org
 
-USERNAMES = ["anquan", "dangwei", "dangyuan", "gongwei", "shenji", "xitong", "zhibu"]
+USERNAMES = ["anquan", "dangwei", "dangyuan", "gongwei", "shenji", "tuixiu", "xitong", "yubei", "zhibu"]
 
 
 def demo_users(*args: str) -> str:
@@ -54,8 +54,16 @@ def test_creates_one_user_per_role_and_prints_the_logins(seeded):
         ("dangwei", "dangwei_admin", "U001-JW", True),
         ("dangyuan", "member", accounts["dangyuan"].member.org.code, False),
         ("gongwei", "gongwei_admin", "GW", True),
+        ("tuixiu", "member", accounts["tuixiu"].member.org.code, False),
+        ("yubei", "member", accounts["yubei"].member.org.code, False),
         ("zhibu", "branch_admin", branch.code, True),
     ]
+    # the member's pages as each kind of member reads them: three different members, each on the roll
+    kinds = {name: accounts[name].member for name in ("dangyuan", "yubei", "tuixiu")}
+    assert len({m.pk for m in kinds.values()}) == 3
+    assert (kinds["dangyuan"].category, kinds["dangyuan"].work_status) == ("formal", "active")
+    assert kinds["yubei"].category == "probationary" and kinds["tuixiu"].work_status == "retired"
+    assert all(m.inactive_from is None for m in kinds.values())
     for user in accounts.values():
         assert user.check_password("Dangjian@2026")
         assert user.first_name.endswith("演示账号") and not user.is_superuser and not user.is_staff
@@ -123,7 +131,7 @@ def test_running_again_resets_the_same_users(seeded):
     demo_users("--password", "Another-pass-2027")
     again = users()
     assert {name: (u.pk, u.member_id) for name, u in again.items()} == first
-    assert RoleAssignment.objects.count() == 4
+    assert RoleAssignment.objects.count() == 6
     assert again["zhibu"].roles.get().role == "branch_admin"
     assert all(u.is_active and u.check_password("Another-pass-2027") for u in again.values())
 
@@ -147,7 +155,7 @@ def test_weak_password_is_refused_and_nothing_is_created(seeded):
 
 def test_the_login_table_lines_up(seeded):
     """CJK role names take two columns each: the usernames and passwords start at the same column."""
-    lines = demo_users().splitlines()[:10]  # the table; the instructions for the first sign-in follow
+    lines = demo_users().splitlines()[:12]  # the table; the instructions for the first sign-in follow
     scopes = [line.split("  Dangjian@2026  ")[1] for line in lines[3:]]
     assert lines[:3] == [
         "演示账号（已创建或重置）：",
@@ -159,6 +167,8 @@ def test_the_login_table_lines_up(seeded):
         "党委管理员  dangwei   Dangjian@2026  ",
         "支部管理员  zhibu     Dangjian@2026  ",
         "党员        dangyuan  Dangjian@2026  ",
+        "党员        yubei     Dangjian@2026  ",
+        "党员        tuixiu    Dangjian@2026  ",
         "系统管理员  xitong    Dangjian@2026  ",
         "安全管理员  anquan    Dangjian@2026  ",
         "审计管理员  shenji    Dangjian@2026  ",

@@ -72,6 +72,25 @@ def _pick_member(branch: Org, username: str) -> Member | None:
     return ordinary.order_by("pk").first() or free.order_by("pk").first()
 
 
+def _pick_kind(party: Org, username: str, taken: set[int], **kind) -> Member | None:
+    """A member of `kind` on the roll under the 党委 (a 预备党员, a retired member), holding no post, not linked to
+    another login nor picked for another demo account: the member's pages as that kind of member reads them."""
+    free = (
+        Member.objects.in_subtree(party)
+        .on_roll(timezone.localdate())
+        .filter(Q(user__isnull=True) | Q(user__username=username), posts__isnull=True, **kind)
+        .exclude(pk__in=taken)
+    )
+    return free.order_by("pk").first()
+
+
+def _member_account(username: str, display_name: str, member: Member | None) -> list[DemoAccount]:
+    if member is None:  # the data has no such member: no account rather than a wrong one
+        return []
+    scope = f"本人党员信息：{member.name}（{member.org.name}）"
+    return [DemoAccount(username, Role.MEMBER, display_name, member.org, False, scope, member)]
+
+
 def demo_accounts() -> list[DemoAccount]:
     root = Org.objects.filter(type=OrgType.GONGWEI).first()
     party = Org.objects.filter(type=OrgType.DANGWEI, parent=root).order_by("code").first() if root else None
@@ -81,6 +100,9 @@ def demo_accounts() -> list[DemoAccount]:
         raise CommandError(
             "未找到演示数据（工委、机关党委、有党员的党支部），请先运行：dangjian seed --scale small"
         )
+    probationary = _pick_kind(party, "yubei", {member.pk}, category=Category.PROBATIONARY)
+    taken = {member.pk} | ({probationary.pk} if probationary else set())
+    retired = _pick_kind(party, "tuixiu", taken, work_status=WorkStatus.RETIRED)
     return [
         DemoAccount(
             "gongwei",
@@ -115,6 +137,9 @@ def demo_accounts() -> list[DemoAccount]:
             f"本人党员信息：{member.name}（{member.org.name}）",
             member,
         ),
+        # the member's pages as a 预备党员 and a retired member read them (预备期, 党费 of a pension, …)
+        *_member_account("yubei", "预备党员演示账号", probationary),
+        *_member_account("tuixiu", "离退休党员演示账号", retired),
         # 三员分立: the system roles, which see no party record
         DemoAccount(
             "xitong", SystemRole.SYSTEM_ADMIN, "系统管理员演示账号", None, False, "账号管理、授权申请"
@@ -128,7 +153,7 @@ def demo_accounts() -> list[DemoAccount]:
 
 class Command(BaseCommand):
     help = (
-        "为每个角色创建（或重置）一个演示账号：工委管理员、党委管理员、支部管理员、党员，"
+        "为每个角色创建（或重置）一个演示账号：工委管理员、党委管理员、支部管理员、党员（另有预备党员、离退休党员各一），"
         "以及系统管理员、安全管理员、审计管理员。"
     )
 
