@@ -319,11 +319,28 @@ class MemberHome:
     month_overdue: bool = False
     # the member's first day off the roll (转出, 停止党籍 …) when it has come: no 党费 is asked of them any more
     left_on: dt.date | None = None
+    # a 预备党员's 预备期满 day: their development case's (an extension included), else a year from joining
+    probation_end: dt.date | None = None
 
     @property
     def arrears_text(self) -> str:
         """The overdue months, joined by the language's separator ("、" in Chinese)."""
         return _("、").join(self.arrears)
+
+
+def probation_end_of(member: Member) -> dt.date | None:
+    """A 预备党员's 预备期满 day: the one their development case keeps (its 延长预备期 included), else the workflow's
+    probation counted from their 入党日期 (a member entered on the roll without a case). None for anyone else; one
+    query for a 预备党员."""
+    from dangjian.core.dates import add_months
+    from dangjian.members.choices import Category
+    from dangjian.pipeline.models import DevelopmentCase
+    from dangjian.pipeline.workflow import load_workflow
+
+    if member.category != Category.PROBATIONARY or member.inactive_from is not None:
+        return None
+    kept = DevelopmentCase.objects.filter(member=member).values_list("probation_end", flat=True).first()
+    return kept or add_months(member.joined_on, load_workflow().probation_months)
 
 
 def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
@@ -395,4 +412,5 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         appraisal_ballots=tuple(open_appraisal_ballots(member.pk)),
         month_overdue=month_row is not None and month_row.status in open_status and on > due_date,
         left_on=left_on,
+        probation_end=probation_end_of(member),
     )

@@ -102,3 +102,36 @@ def test_a_member_on_the_roll_reads_no_status_line(client, users, june_15):
     assert 'data-testid="own-status"' not in html
     assert 'data-testid="off-roll"' not in html
     assert workbench.member_home(users["own_member"], on=june_15).left_on is None
+
+
+def test_a_probationary_member_reads_when_the_probation_ends(client, tree, make_member, make_user, june_15):
+    """A 预备党员 sees their 预备期满 day: a year from joining when no development case keeps it, the case's own (an
+    extension included) when one does; a 正式党员 sees none."""
+    from dangjian.pipeline.models import DevelopmentCase
+
+    member = make_member(
+        tree.a1, name="预备甲", category="probationary", joined_on=dt.date(2026, 3, 10), confirmed_on=None
+    )
+    client.force_login(make_user("yubei_a1", "member", tree.a1, member=member))
+    assert workbench.member_home(member, on=june_15).probation_end == dt.date(2027, 3, 10)
+    html = client.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="probation-end">2027-03-10' in html
+
+    DevelopmentCase.objects.create(  # admitted through a case whose 预备期 was extended by six months
+        name=member.name,
+        id_number="110101199001011234",
+        id_number_hash="test",
+        sex="M",
+        birth_date=dt.date(1990, 1, 1),
+        org=tree.a1,
+        applied_on=dt.date(2023, 1, 5),
+        stage="probationary",
+        status="admitted",
+        probation_end=dt.date(2027, 9, 10),
+        member=member,
+    )
+    assert 'data-testid="probation-end">2027-09-10' in client.get(reverse("dashboard")).content.decode()
+
+
+def test_a_full_member_reads_no_probation(users, june_15):
+    assert workbench.member_home(users["own_member"], on=june_15).probation_end is None
