@@ -1,6 +1,7 @@
 """Absence reasons: a kind (病假, 公差, 其他) and a text, required for 其他; shown on the meeting page."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -226,6 +227,12 @@ def test_the_form_refuses_other_without_a_text(client, users, branch, tree):
     assert response.status_code == 200
     assert "缺席原因为“其他”时请注明具体原因：组织乙" in response.content.decode()
     assert not Meeting.objects.exists()
+    # said at the top of the form too, linked to the roster's message: under a long roster it is out of sight
+    top = re.search(
+        r'data-testid="absentee-error-top"><a href="#id_absentees_error">([^<]+)</a>',
+        response.content.decode(),
+    )
+    assert top and "请注明具体原因：组织乙" in top.group(1)
 
 
 @pytest.mark.django_db(transaction=True)
