@@ -3,8 +3,8 @@ steps (no database). The services use `order_refusal` to refuse a step out of or
 list, the pages, the command and the compliance checks use `next_steps`.
 
 A step may be recorded when the case is in one of its `stages`, every step it `requires` is taken (recorded on
-or before its date), none of its `excludes` is, it is not taken yet (unless `repeatable`), and its date
-is on or after the end of every `not_before` delay (the boundary day is allowed).
+or before its date), none of its `excludes` is, it is not taken yet (unless `repeatable`: then not on a day it is
+recorded already), and its date is on or after the end of every `not_before` delay (the boundary day is allowed).
 
 A step is taken when it is recorded, or when a recorded step requires it (directly or through other steps): a
 case brought in by `dangjian import dev-cases` carries the dates of the main steps only (those with an import
@@ -227,6 +227,12 @@ def order_refusal(wf: Workflow, step: StepDef, state: CaseState, on: dt.date) ->
         return _("已登记“%(later)s”，“%(step)s”已办理，不能再登记。") % {
             "later": later.name,
             "step": step.name,
+        }
+    if step.repeatable and any(r.key == step.key and r.date == on for r in state.records):
+        # a second record of the same day is the same one entered again (a half-yearly 培养考察 twice on one day)
+        return _("“%(step)s”已有%(date)s的记录，不能重复登记；如是另一次，请填写其实际日期。") % {
+            "step": step.name,
+            "date": f"{on:%Y-%m-%d}",
         }
     for key in step.excludes:
         if state.done(key):

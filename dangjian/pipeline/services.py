@@ -289,10 +289,12 @@ def _parse_id(number: str) -> idcard.IdCard:
 
 
 def _check_person_free(
-    card: idcard.IdCard, exclude_pk: int | None = None, exclude_member: int | None = None
+    card: idcard.IdCard, exclude_pk: int | None = None, exclude_member: int | None = None, *, actor=None
 ) -> str:
     """The number's keyed hash, unless the number is on the roll or on a live case (`exclude_pk`: the case being
-    corrected; `exclude_member`: its 预备党员)."""
+    corrected; `exclude_member`: its 预备党员). The live case is named (its branch, stage and applicant), so that
+    the application already registered is found and continued, when `actor` administers its branch; to anyone else
+    the refusal says no more than that a case holds the number (as `applicants_pending`)."""
     digest = lookup_hash(card.number)
     on_roll = Member.objects.filter(id_number_hash=digest)
     if exclude_member is not None:
@@ -302,7 +304,22 @@ def _check_person_free(
     live = DevelopmentCase.objects.filter(id_number_hash=digest).exclude(status=CaseStatus.CANCELLED)
     if exclude_pk is not None:
         live = live.exclude(pk=exclude_pk)
-    if live.exists():
+    held = live.select_related("org").first()
+    if held is not None:
+        if actor is not None and fresh_scope(actor).covers(held.org):
+            raise ServiceError(
+                _(
+                    "该身份证号已登记为%(org)s的%(stage)s“%(name)s”（%(date)s递交入党申请书），不能重复登记；"
+                    "请在“发展党员”中打开该案例继续办理。"
+                )
+                % {
+                    "org": held.org.name,
+                    "stage": stage_label(load_workflow(), held.stage),
+                    "name": held.name,
+                    "date": f"{held.applied_on:%Y-%m-%d}",
+                },
+                field="id_number",
+            )
         raise ServiceError(_("该身份证号已有正在进行的发展党员案例。"), field="id_number")
     return digest
 
@@ -331,7 +348,7 @@ def open_case(
     org = validate_branch(org)
     with transaction.atomic():
         require_org(actor, org, _(OUT_OF_SCOPE))
-        digest = _check_person_free(card)
+        digest = _check_person_free(card, actor=actor)
         case = DevelopmentCase(
             name=name,
             id_number=card.number,
@@ -754,7 +771,7 @@ def correct_applicant(
             identity.update(
                 id_number=card.number,
                 id_number_hash=_check_person_free(
-                    card, exclude_pk=current.pk, exclude_member=current.member_id
+                    card, exclude_pk=current.pk, exclude_member=current.member_id, actor=actor
                 ),
                 sex=card.sex,
                 birth_date=card.birth_date,

@@ -30,7 +30,14 @@ from dangjian.pipeline import selectors
 from dangjian.pipeline.admission import admission_records
 from dangjian.pipeline.approvers import approver_problem
 from dangjian.pipeline.forms import ApplicantForm, ApproverForm, CaseForm, StepForm, UndoStepForm
-from dangjian.pipeline.progress import available, next_steps, primary, state_of, step_label
+from dangjian.pipeline.progress import (
+    available,
+    next_steps,
+    order_refusal,
+    primary,
+    state_of,
+    step_label,
+)
 from dangjian.pipeline.services import (
     StepData,
     admission_refusal,
@@ -222,7 +229,10 @@ def case_detail(request, pk: int):
                 request, _("“%(step)s”由上级党委审批，并由上级党委管理员登记。") % {"step": higher_step.name}
             )
         else:
-            messages.error(request, _("该步骤现在不能登记。"))
+            # why (recorded already, an earlier step first, the case ended …), not only that it cannot: the page
+            # is often reached again by the browser's back button after the step was recorded
+            refusal = order_refusal(wf, wf.step(wanted), state, today) if wf.has(wanted) else None
+            messages.error(request, refusal or _("该步骤现在不能登记。"))
         if request.method == "POST":
             return redirect("pipeline:detail", case.pk)
     if step is None and main is not None:
