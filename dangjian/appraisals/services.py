@@ -683,6 +683,24 @@ def record_paper_tallies(
         c = _locked(campaign)
         require_org(actor, c.owner, _("该述职评议不在您的管理范围内，未登记测评票。"))
         _state_in(c, [State.VOTING])
+        # every participant has one 测评票, online or on paper: paper ballots beyond those who did not vote online
+        # are a miscount (and would lift the ballots past the threshold that hides the results)
+        voters = c.participants.count()
+        online = Participation.objects.filter(campaign=c).count()
+        if paper_ballots + online > voters:
+            raise ServiceError(
+                _(
+                    "收回纸质测评票%(paper)s张，加上网上投票%(online)s人，共%(total)s张，"
+                    "多于测评人员（%(voters)s人）：每名测评人员只有一张测评票，请核对。"
+                )
+                % {
+                    "paper": paper_ballots,
+                    "online": online,
+                    "total": paper_ballots + online,
+                    "voters": voters,
+                },
+                field="paper_ballots",
+            )
         tallies = list(c.tallies.select_related("subject__secretary", "subject__org", "item"))
         sums: dict[tuple[int, int], int] = {}
         for t in tallies:

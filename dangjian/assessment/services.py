@@ -29,7 +29,7 @@ from dangjian.assessment.models import (
     SelfReview,
     Stage,
 )
-from dangjian.assessment.scheme import SchemeError, load_scheme
+from dangjian.assessment.scheme import SchemeError, list_years, load_scheme
 from dangjian.core import audit
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -153,6 +153,10 @@ def open_round(*, actor, year: int, on: dt.date | None = None) -> Round:
     on = on or dt.date.today()
     with transaction.atomic():
         require_assessor(actor)
+        if year not in list_years():  # said plainly: the loader's message names a file and a server directory
+            raise ServiceError(
+                _("%(year)s年度尚未制定考核方案，不能开始考核。") % {"year": year}, field="year"
+            )
         try:
             loaded = load_scheme(year)
         except SchemeError as exc:

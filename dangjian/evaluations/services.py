@@ -546,6 +546,24 @@ def record_paper_tallies(
         require_org(actor, ev.org, _("该民主评议不在您的管理范围内，未登记测评票。"))
         _step_is(ev, Step.VOTING)
         participants = list(ev.participants.select_related("member"))
+        # every member with a 测评票 has one, online or on paper: paper ballots beyond those who did not vote
+        # online are a miscount (and would lift the ballots past the threshold that hides the tallies)
+        voters = len(voters_of(participants, load_params()))
+        online = Participation.objects.filter(evaluation=ev).count()
+        if paper_ballots + online > voters:
+            raise ServiceError(
+                _(
+                    "收回纸质测评票%(paper)s张，加上网上投票%(online)s人，共%(total)s张，"
+                    "多于领取测评票的党员（%(voters)s人）：每名党员只有一张测评票，请核对。"
+                )
+                % {
+                    "paper": paper_ballots,
+                    "online": online,
+                    "total": paper_ballots + online,
+                    "voters": voters,
+                },
+                field="paper_ballots",
+            )
         over = []
         for p in participants:
             given = counts.get(p.pk, {})

@@ -222,6 +222,8 @@ def detail(request, pk):
         "nav": "evaluations",
         "no_self": enumeration(p.member.name for p in no_self),
         "no_self_count": len(no_self),
+        # closing the 测评 ends the voting for good: the page says how many ballots are still out
+        "not_voted": len(voters - voted) if ev.step == Step.VOTING else 0,
         "ev": ev,
         "people": people,
         "rows": [(p, tallies.get(p.pk)) for p in people],

@@ -247,6 +247,25 @@ def test_paper_tallies_are_bounded_by_the_ballots(party, campaign):
     assert c.paper_ballots == 3
 
 
+def test_paper_ballots_beyond_the_participants_who_did_not_vote_online_are_refused(party, campaign):
+    # six participants (the committee posts); two voted online: at most four paper ballots can have come back
+    c = to_voting(campaign, party.admin)
+    assert c.participants.count() == 6
+    for m in (party.zhao, party.qian):
+        services.cast_vote(actor=party.accounts[m.pk], campaign=c, ratings=ballot_of(c, m))
+    before = state()
+    with pytest.raises(ServiceError) as refusal:
+        services.record_paper_tallies(actor=party.admin, campaign=c, paper_ballots=5, counts={})
+    assert refusal.value.message == (
+        "收回纸质测评票5张，加上网上投票2人，共7张，多于测评人员（6人）：每名测评人员只有一张测评票，请核对。"
+    )
+    assert refusal.value.field == "paper_ballots"
+    assert state() == before
+    services.record_paper_tallies(actor=party.admin, campaign=c, paper_ballots=4, counts={})
+    c.refresh_from_db()
+    assert c.paper_ballots == 4
+
+
 def test_a_report_upload_checks_type_and_size(party, campaign, today):
     from django.core.files.uploadedfile import SimpleUploadedFile
 

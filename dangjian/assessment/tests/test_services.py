@@ -65,6 +65,13 @@ def test_only_the_gongwei_opens_a_round_once_under_a_published_scheme(tree, user
     )
 
 
+def test_a_year_without_a_scheme_is_refused_in_plain_words(tree, users, rules):
+    with pytest.raises(ServiceError) as refused:
+        open_round(actor=users["gongwei"], year=YEAR + 4, on=dt.date(YEAR + 4, 3, 1))
+    assert refused.value.message == f"{YEAR + 4}年度尚未制定考核方案，不能开始考核。"  # no file, no directory
+    assert not Round.objects.exists()
+
+
 def test_a_year_not_yet_begun_is_refused(tree, users):
     with pytest.raises(ServiceError, match="2026年度尚未开始"):
         open_round(actor=users["gongwei"], year=YEAR, on=dt.date(2025, 12, 31))

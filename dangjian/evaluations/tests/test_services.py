@@ -204,6 +204,24 @@ def test_paper_counts_above_the_ballots_are_refused(branch, opened):
     assert state() == before
 
 
+def test_paper_ballots_beyond_the_members_who_did_not_vote_online_are_refused(branch, opened):
+    # 9 正式党员 hold a 测评票 (the 预备党员 none); 2 voted online: at most 7 paper ballots can have come back
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:2]:
+        vote(ev, m, branch)
+    before = state()
+    with pytest.raises(ServiceError) as refused:
+        services.record_paper_tallies(actor=branch.admin, evaluation=ev, paper_ballots=8, counts={})
+    assert refused.value.message == (
+        "收回纸质测评票8张，加上网上投票2人，共10张，多于领取测评票的党员（9人）：每名党员只有一张测评票，请核对。"
+    )
+    assert refused.value.field == "paper_ballots"
+    assert state() == before
+    services.record_paper_tallies(actor=branch.admin, evaluation=ev, paper_ballots=7, counts={})
+    ev.refresh_from_db()
+    assert ev.paper_ballots == 7
+
+
 # --- grades -----------------------------------------------------------------------------------------------
 
 

@@ -219,3 +219,32 @@ def test_the_list_reads_a_fixed_number_of_queries_whatever_the_branches(
         page = admin.get(reverse("evaluations:index"))
     assert page.content.decode().count("开展民主评议</a>") == 7
     assert len(many) == len(few)
+
+
+def test_paper_ballots_beyond_the_voters_are_refused_beside_the_count_keeping_what_was_typed(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    target = ev.participants.get(member=branch.formal[1])
+    admin = client_of(branch.admin)
+    page = admin.post(
+        reverse("evaluations:tallies", args=[ev.pk]),
+        {"paper_ballots": "40", f"c-{target.pk}-qualified": "3"},
+    )
+    assert page.status_code == 400
+    body = page.content.decode()
+    assert "收回纸质测评票40张，加上网上投票0人，共40张，多于领取测评票的党员（9人）" in body
+    assert 'value="40"' in body and f'name="c-{target.pk}-qualified" value="3"' in body
+    ev.refresh_from_db()
+    assert ev.paper_ballots == 0
+
+
+def test_closing_the_vote_says_how_many_members_have_not_voted(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:2]:
+        client_of(branch.accounts[m.pk]).post(reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m))
+    body = client_of(branch.admin).get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
+    assert "确定结束民主测评、进入“组织评定”？还有 7 名党员未投票，结束后不能再投票。进入后不能退回。" in body
+    assert 'data-testid="not-voted"' in body and "还有 7 名党员未投票（见下方名单）" in body
+    for m in branch.formal[2:]:
+        client_of(branch.accounts[m.pk]).post(reverse("evaluations:vote", args=[ev.pk]), ballot_post(ev, m))
+    body = client_of(branch.admin).get(reverse("evaluations:detail", args=[ev.pk])).content.decode()
+    assert 'data-testid="not-voted"' not in body and "确定进入“组织评定”？进入后不能退回。" in body
