@@ -129,8 +129,12 @@ def open_stints(members: QuerySet, as_of: dt.date) -> QuerySet:
     decided = StintDecision.objects.filter(stint=OuterRef("pk"), decided_on__lte=as_of).order_by(
         "-decided_on"
     )
+    # only members on the roll on `as_of`, as the MEM-* facts read them: one who died, left the party, was
+    # suspended or transferred out while away is no longer a 流动党员 to contact (their stint stays as recorded)
     return (
-        MobileStint.objects.filter(member__in=members.order_by().values("pk"), left_on__lte=as_of)
+        MobileStint.objects.filter(
+            on_roll_q(as_of, "member__"), member__in=members.order_by().values("pk"), left_on__lte=as_of
+        )
         .filter(Q(returned_on__isnull=True) | Q(returned_on__gt=as_of))
         .annotate(
             last_contact=Max("contacts__contacted_on", filter=Q(contacts__contacted_on__lte=as_of)),

@@ -671,8 +671,46 @@ def _transfer_ready(member: Member, when: dt.date, field: str) -> None:
         )
     if when < member.joined_on:
         raise ServiceError(_("转接日期不能早于入党日期。"), field=field)
+    _not_before_arrival(member, when, field)
     if Transfer.objects.filter(member=member, state=TransferState.PENDING).exists():
         raise ServiceError(_("%(name)s已有待接收的组织关系转接。") % {"name": member.name}, field=field)
+
+
+def _not_before_arrival(member: Member, when: dt.date, field: str) -> None:
+    """A transfer (inside the system or out of it) is not dated before the member came into their organisation: the
+    latest move recorded in their history (所在组织), or their 组织关系转入本系统. Otherwise their history would move
+    them out before they arrived, and the rosters of those days would place them in the wrong branch. Two queries."""
+    moved = (
+        MemberHistory.objects.filter(member=member, field=HistoryField.ORG)
+        .order_by("-effective_on", "-id")
+        .values_list("effective_on", "new_org__name")
+        .first()
+    )
+    if moved is not None and when < moved[0]:
+        label = _("转出日期") if field == "transferred_on" else _("转接日期")
+        raise ServiceError(
+            _("%(label)s不能早于%(name)s转入现所在组织“%(org)s”的日期（%(date)s）。")
+            % {
+                "label": label,
+                "name": member.name,
+                "org": moved[1] or member.org.name,
+                "date": f"{moved[0]:%Y-%m-%d}",
+            },
+            field=field,
+        )
+    came = (
+        Transfer.objects.filter(member=member, kind=TransferKind.IN)
+        .order_by("-started_on")
+        .values_list("started_on", flat=True)
+        .first()
+    )
+    if came is not None and when < came:
+        label = _("转出日期") if field == "transferred_on" else _("转接日期")
+        raise ServiceError(
+            _("%(label)s不能早于%(name)s组织关系转入本系统的日期（%(date)s）。")
+            % {"label": label, "name": member.name, "date": f"{came:%Y-%m-%d}"},
+            field=field,
+        )
 
 
 @transaction.atomic

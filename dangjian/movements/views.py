@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.db.models import Model
+from django.forms import ChoiceField
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +24,7 @@ from dangjian.core import once
 from dangjian.core.downloads import personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.members.choices import MemberStatus
-from dangjian.members.forms import ETHNICITIES
+from dangjian.members.forms import ETHNICITIES, OrgChoiceField
 from dangjian.members.selectors import member_org_options
 from dangjian.movements import selectors, services
 from dangjian.movements.choices import Suggestion
@@ -138,10 +140,60 @@ def _receiving(member):
     return selectors.receiving_orgs(exclude=member.org)
 
 
+def _refused(form) -> dict | None:
+    """A refused form the page no longer shows (another tab, or a colleague, recorded something first: the 外出 it
+    would start is open, the transfer it would accept was accepted): its errors and what was typed, for the page's
+    top, instead of a page that silently drops the submission. None for a form without errors."""
+    if form is None or not form.errors:
+        return None
+    errors = list(form.non_field_errors())
+    for name, texts in form.errors.items():
+        if name in form.fields:
+            errors.extend(texts)
+    typed = []
+    cleaned = getattr(form, "cleaned_data", {})
+    for name, field in form.fields.items():
+        if name == "action":
+            continue
+        value = cleaned.get(name, form.data.get(name))
+        if value in (None, "", False):
+            continue
+        if value is True:
+            value = _("是")
+        elif isinstance(value, dt.date):
+            value = f"{value:%Y-%m-%d}"
+        elif isinstance(field, OrgChoiceField):
+            if not isinstance(value, Model):
+                continue  # an organisation the form refused: its error says so
+        elif isinstance(field, ChoiceField):
+            value = dict(field.choices).get(value, value)
+        typed.append((field.label, str(value)))
+    return {"errors": errors, "typed": typed}
+
+
+def _member_forms_shown(member, data) -> dict[str, bool]:
+    """Which of the member page's forms the page shows (as member.html decides)."""
+    normal = member.status == MemberStatus.NORMAL
+    stint = data.open_stint
+    return {
+        "transfer": normal and data.pending_transfer is None,
+        "out": normal and data.pending_transfer is None,
+        "stint": normal and stint is None,
+        "return": stint is not None,
+        "contact": stint is not None,
+        "purpose": stint is not None and stint.abroad,
+        "decision": stint is not None and stint.abroad,
+        "lost": data.open_lost is None and member.status in (MemberStatus.NORMAL, MemberStatus.SUSPENDED),
+        "regained": data.open_lost is not None,
+    }
+
+
 def _member_page(request, member, forms=None, status=200):
     today = dt.date.today()
     data = selectors.member_movements(member)
     forms = forms or {}
+    shown = _member_forms_shown(member, data)
+    refused = next((_refused(f) for key, f in forms.items() if not shown.get(key, True)), None)
     context = {
         "nav": "movements",
         "member": member,
@@ -165,6 +217,7 @@ def _member_page(request, member, forms=None, status=200):
         or _form("transfer", TransferForm, initial={"started_on": today}, orgs=_receiving(member)),
         "out_form": forms.get("out") or _form("out", TransferOutForm, initial={"transferred_on": today}),
         "open_form": next(iter(forms), ""),
+        "refused": refused,
     }
     return render(request, "movements/member.html", context, status=status)
 
@@ -418,16 +471,20 @@ def _transfer_page(request, transfer, accept_form=None, return_form=None, withdr
     today = dt.date.today()
     scope = scope_for(request.user)
     sender = transfer.from_org_id is not None and scope.covers(transfer.from_org)
+    can_decide = bool(transfer.is_pending and transfer.to_org_id and scope.covers(transfer.to_org))
+    # the sender may withdraw (撤回) a transfer inside the system while it waits
+    can_withdraw = bool(sender and transfer.is_pending and transfer.to_org_id is not None)
+    hidden = ([] if can_decide else [accept_form, return_form]) + ([] if can_withdraw else [withdraw_form])
     return render(
         request,
         "movements/transfer.html",
         {
             "nav": "movements",
             "transfer": transfer,
-            "can_decide": transfer.is_pending and transfer.to_org_id and scope.covers(transfer.to_org),
+            "can_decide": can_decide,
             "sender": sender,
-            # the sender may withdraw (撤回) a transfer inside the system while it waits
-            "can_withdraw": sender and transfer.is_pending and transfer.to_org_id is not None,
+            "can_withdraw": can_withdraw,
+            "refused": next((r for f in hidden if (r := _refused(f)) is not None), None),
             "accept_form": accept_form or AcceptForm(initial={"accepted_on": today}),
             "return_form": return_form or ReturnTransferForm(initial={"returned_on": today}),
             "withdraw_form": withdraw_form or WithdrawTransferForm(initial={"withdrawn_on": today}),
