@@ -50,10 +50,13 @@ def check(expected: str | None, snapshot: dict[str, Any], obj) -> None:
     current = version(snapshot)
     if expected == current:
         return
+    from dangjian.core.audit import WRITE_ACTIONS
     from dangjian.core.models import AuditEvent
 
-    last = (
-        AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    last = (  # the latest change (not someone who only read it since: a 查看个人信息 event is the record's too)
+        AuditEvent.objects.filter(
+            object_type=obj._meta.label_lower, object_id=str(obj.pk), action__in=WRITE_ACTIONS
+        )
         .order_by("-id")
         .values_list("actor_label", "at")
         .first()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from dangjian.core.widgets import FastSelect
 from dangjian.members.choices import Category, Education, MemberStatus, WorkStatus
 from dangjian.members.models import Member
-from dangjian.members.services import MEMBER_FIELDS
+from dangjian.members.services import EDITED_FIELDS
 from dangjian.orgs.choices import OrgType, PostTitle, allowed_titles, chinese_label
 from dangjian.orgs.forms import BootstrapMixin, _date_field
 from dangjian.orgs.models import Org, Post
@@ -249,10 +249,13 @@ class MemberForm(forms.Form):
         widget=DateInput(),
         help_text=_("所在组织、人员类别或工作状态变更时填写；留空则为今天（转正时为转正日期）。"),
     )
+    # the edit page's: the version of the member it showed (core.edits), so that a member changed since is not
+    # silently saved over
+    version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     # 流动党员 is not edited here: it follows the 外出记录 (movements: 登记外出 sets it, 登记返回 clears it), which the
     # page links to; the form shows it read-only
-    SERVICE_FIELDS = tuple(f for f in MEMBER_FIELDS if f != "is_mobile")
+    SERVICE_FIELDS = EDITED_FIELDS
 
     def __init__(
         self,
@@ -268,6 +271,7 @@ class MemberForm(forms.Form):
         self.fields["org"].set_orgs(orgs, grouped=True, kind="member_org")
         if not editing:
             del self.fields["effective_on"]
+            del self.fields["version"]
         else:
             self.fields["org"].help_text = _(
                 "用于更正登记错误或在本支部的党小组之间调整。党员转到其他党组织，请在“党员管理”中发起组织关系转接"
@@ -292,6 +296,8 @@ class MemberForm(forms.Form):
             self.fields[name].widget.attrs.update(extra)
         for field in self.fields.values():
             widget = field.widget
+            if isinstance(widget, forms.HiddenInput):
+                continue
             if isinstance(widget, forms.CheckboxInput):
                 widget.attrs.setdefault("class", "form-check-input")
             elif isinstance(widget, forms.Select):

@@ -14,7 +14,7 @@ from django.db.models import ProtectedError, Q
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import fresh_scope, require_org
-from dangjian.core import audit, idcard
+from dangjian.core import audit, edits, idcard
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.i18n import enumeration
@@ -60,6 +60,20 @@ def member_snapshot(member: Member) -> dict[str, Any]:
         "position": member.position,
         "is_mobile": member.is_mobile,
     }
+
+
+# the fields the member form edits (流动党员 follows the 外出记录: members.forms.MemberForm)
+EDITED_FIELDS = tuple(f for f in MEMBER_FIELDS if f != "is_mobile")
+
+
+def member_version_fields(member: Member) -> dict[str, Any]:
+    """The member's record as its edit page's version covers it (core.edits): the raw values of the fields the
+    member form edits. Not the audit snapshot, which masks the 身份证号 and phone: a number corrected in its masked
+    digits would not change it. Only ever passed to `edits.version`/`edits.check` (a keyed digest): never logged,
+    never shown."""
+    fields = {f: getattr(member, f) for f in EDITED_FIELDS if f != "org"}
+    fields["org"] = member.org_id
+    return fields
 
 
 def coming_of_age(birth_date: dt.date) -> dt.date:
@@ -430,6 +444,7 @@ def _refuse_before_arrival(member: Member, joined_on: dt.date, effective_on: dt.
 # changed= the fields changed, of IDENTITY_FIELDS). It corrects its copy (audited) or refuses with a ServiceError,
 # and then nothing is written, the member's correction neither.
 IDENTITY_FIELDS = ("name", "id_number")
+HIDDEN_DIGITS = ("id_number", "phone")  # the fields the audit snapshot masks
 IdentityFollower = Callable[..., None]
 _identity_followers: list[IdentityFollower] = []
 
@@ -441,14 +456,23 @@ def register_identity_follower(follower: IdentityFollower) -> None:
 
 @transaction.atomic
 def update_member(
-    *, actor, member: Member, data: dict[str, Any], effective_on: dt.date | None = None
+    *,
+    actor,
+    member: Member,
+    data: dict[str, Any],
+    effective_on: dt.date | None = None,
+    version: str | None = None,
 ) -> Member:
     """Corrects or changes a member's record (the member form, the members file, the effects of 发展党员 steps):
     validated as a new member is, the history of organisation, category and work status kept, audited with personal
     data masked. A corrected 姓名 or 身份证号 is corrected in the copies the apps above keep (the development case
-    of a member admitted through one), in the same transaction (`register_identity_follower`)."""
+    of a member admitted through one), in the same transaction (`register_identity_follower`).
+
+    `version`: the member's version the edit page showed (core.edits, of `member_version_fields`): a member changed
+    since is refused (core.edits.Stale), not saved over; None (an import, a command, an app above) is not checked."""
     current = Member.objects.select_for_update().select_related("org").get(pk=member.pk)
     require_org(actor, current.org)
+    edits.check(version, member_version_fields(current), current)
     clean = _clean(data, current)
     if clean["org"].pk != current.org_id:
         require_org(actor, clean["org"], _("目标组织不在您的管理范围内，未转移该党员。"))
@@ -468,11 +492,17 @@ def update_member(
     before = Member(org=current.org, category=current.category, work_status=current.work_status)
     before.org_id = current.org_id
     identity = {key: getattr(current, key) for key in IDENTITY_FIELDS}
+    hidden_before = {key: getattr(current, key) for key in HIDDEN_DIGITS}
     for key, value in clean.items():
         setattr(current, key, value)
     current.save()
     after_snapshot = member_snapshot(current)
-    if after_snapshot != before_snapshot:
+    # a 身份证号 or phone corrected only in the digits the snapshot masks is a write too: audited, with a note naming
+    # which (never the digits)
+    labels = {"id_number": _("身份证号"), "phone": _("手机号码")}
+    hidden = [labels[key] for key in HIDDEN_DIGITS if getattr(current, key) != hidden_before[key]]
+    masked_only = after_snapshot == before_snapshot and bool(hidden)
+    if after_snapshot != before_snapshot or masked_only:
         when = effective_on or dt.date.today()
         if current.category == Category.FORMAL and before.category == Category.PROBATIONARY:
             when = effective_on or current.confirmed_on or when
@@ -484,6 +514,9 @@ def update_member(
             org_path=current.org.path,
             before=before_snapshot,
             after=after_snapshot,
+            note=_("%(fields)s已更正（所改数字在日志中遮盖）") % {"fields": enumeration(hidden)}
+            if masked_only
+            else "",
         )
     changed = [key for key in IDENTITY_FIELDS if getattr(current, key) != identity[key]]
     if changed:

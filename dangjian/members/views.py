@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import audit, exports, once, xlsx
+from dangjian.core import audit, edits, exports, once, xlsx
 from dangjian.core.downloads import Counted, export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.members import selectors
@@ -30,7 +30,7 @@ from dangjian.members.choices import MemberStatus
 from dangjian.members.exports import filtered
 from dangjian.members.forms import ETHNICITIES, BirthdayFilterForm, MemberForm, PostForm
 from dangjian.members.models import Member
-from dangjian.members.services import create_member, delete_member, update_member
+from dangjian.members.services import create_member, delete_member, member_version_fields, update_member
 from dangjian.members.timeline import TIMELINE_GROUPS, timeline
 from dangjian.members.xlsx import PostImporter
 from dangjian.orgs import services as org_services
@@ -198,9 +198,14 @@ def member_edit(request, pk: int):
                     member=member,
                     data=form.service_data(),
                     effective_on=form.cleaned_data.get("effective_on"),
+                    version=form.cleaned_data.get("version"),
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
+                if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
+                    form.data = form.data.copy()
+                    form.data[edits.FIELD] = exc.current
+                    form.stale = True  # the page links to the member as they are now
             else:
                 messages.success(
                     request, _("已保存党员“%(name)s”的信息。") % {"name": form.cleaned_data["name"]}
@@ -209,6 +214,7 @@ def member_edit(request, pk: int):
     else:
         initial = {name: getattr(member, name) for name in MemberForm.SERVICE_FIELDS}
         initial["org"] = str(member.org_id)
+        initial[edits.FIELD] = edits.version(member_version_fields(member))
         if full_access:
             audit.record(
                 actor=request.user,

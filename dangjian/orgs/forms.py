@@ -143,6 +143,9 @@ class OrgForm(BootstrapMixin, forms.Form):
         ),
     )
     setup_approved_on = _date_field(_("组织设置批准日期"))
+    # the edit page's: the version of the organisation it showed (core.edits), so that an organisation changed since
+    # is not silently saved over
+    version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, user, instance: Org | None = None, parent: Org | None = None, **kwargs):
         self.instance = instance
@@ -219,7 +222,11 @@ class OrgForm(BootstrapMixin, forms.Form):
             self.fields["dissolved_on"].widget.attrs["max"] = today.isoformat()
         # its help and its refusal are shown beside it, across the form's width (orgs/org_form.html)
         self.fields["dissolved_on"].widget.attrs["aria-describedby"] = "id_dissolved_on_note"
+        if instance is None:
+            del self.fields["version"]
         self._style()
+        if "version" in self.fields:
+            self.fields["version"].widget.attrs.pop("class", None)  # hidden: no style
 
     def service_data(self) -> dict:
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}

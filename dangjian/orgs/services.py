@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import Scope, fresh_scope, require_org
-from dangjian.core import audit
+from dangjian.core import audit, edits
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.i18n import alternatives, enumeration
@@ -193,10 +193,14 @@ def create_org(*, actor, data: dict[str, Any]) -> Org:
 
 
 @transaction.atomic
-def update_org(*, actor, org: Org, data: dict[str, Any]) -> Org:
+def update_org(*, actor, org: Org, data: dict[str, Any], version: str | None = None) -> Org:
+    """Saves an edited organisation. `version`: the organisation's version its edit page showed (core.edits, of
+    `org_snapshot`): an organisation changed since is refused (core.edits.Stale), not saved over; None (an import,
+    a command) is not checked."""
     org = Org.objects.select_for_update().get(pk=org.pk)
     require_org(actor, org)
     before = org_snapshot(org)
+    edits.check(version, before, org)
     merged = {
         **{f: getattr(org, f) for f in ORG_FIELDS},
         **_normalise({**data, "type": data.get("type", org.type)}),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import once, xlsx
+from dangjian.core import edits, once, xlsx
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import ServiceError
 from dangjian.core.formfields import as_id
@@ -118,11 +118,22 @@ def org_create(request):
 def org_edit(request, pk):
     org = _visible_org(request, pk)
     form = OrgForm(request.POST or None, user=request.user, instance=org)
+    if request.method != "POST":
+        form.initial[edits.FIELD] = edits.version(services.org_snapshot(org))
     if request.method == "POST" and form.is_valid():
         try:
-            org = services.update_org(actor=request.user, org=org, data=form.service_data())
+            org = services.update_org(
+                actor=request.user,
+                org=org,
+                data=form.service_data(),
+                version=form.cleaned_data.get("version"),
+            )
         except ServiceError as exc:
             apply_service_error(form, exc)
+            if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
+                form.data = form.data.copy()
+                form.data[edits.FIELD] = exc.current
+                form.stale = True  # the page links to the organisation as it is now
         else:
             messages.success(request, _("已保存组织“%(name)s”。") % {"name": org.name})
             return redirect("orgs:detail", pk=org.pk)
