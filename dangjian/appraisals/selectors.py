@@ -109,10 +109,14 @@ class Results:
     paper: int
     threshold: int
     rows: list[SubjectResult] = field(default_factory=list)  # empty unless shown
+    # the paper ballots as the threshold counts them: the most ratings any secretary received on paper for one item,
+    # never more than typed (see `results`); None until the ratings are read
+    paper_counted: int | None = None
 
     @property
     def shown(self) -> bool:
-        return self.closed and self.ballots >= self.threshold
+        paper = self.paper if self.paper_counted is None else self.paper_counted
+        return self.closed and self.online + paper >= self.threshold
 
 
 def results(
@@ -120,7 +124,9 @@ def results(
 ) -> Results:
     """The campaign's results (four queries): the ballot count always; the per-secretary distribution per item
     and the 综合 score only once the campaign is closed and at least `min_ballots_for_tallies` ballots were
-    cast."""
+    cast. The paper ballots count towards it as the most ratings a secretary received on paper for one item, never
+    more than typed: ballots typed without their ratings cannot lift a few online votes past the threshold and show
+    them alone."""
     params = params or load_params()
     people = people if people is not None else subjects(c)
     online = Participation.objects.filter(campaign=c).count()
@@ -133,12 +139,17 @@ def results(
     )
     if not found.shown:
         return found
-    items = list(c.items.all())
     counts: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(RATING_ORDER, 0))
+    on_paper: dict[tuple[int, int], int] = defaultdict(int)
     for subject_id, item_id, rating, n_online, n_paper in Tally.objects.filter(campaign=c).values_list(
         "subject_id", "item_id", "rating", "online", "paper"
     ):
         counts[(subject_id, item_id)][rating] = n_online + n_paper
+        on_paper[(subject_id, item_id)] += n_paper
+    found.paper_counted = min(c.paper_ballots, max(on_paper.values(), default=0))
+    if not found.shown:
+        return found
+    items = list(c.items.all())
     for s in people:
         figures = [ItemFigures(i, dict(counts[(s.pk, i.pk)])) for i in items]
         found.rows.append(SubjectResult(s, figures, score(figures, params)))

@@ -133,7 +133,10 @@ def results(
     and at least `min_ballots_for_tallies` ballots were cast — in each 党小组 when the 测评 was held per group (a
     group below the threshold shows its total only). A group's paper ballots are not entered apart: they are taken as the
     most any of its members received on paper (a paper ballot rates each member of its group but its voter), a
-    count that errs low, so a group is never shown on a guess."""
+    count that errs low, so a group is never shown on a guess. The branch's paper ballots count towards the threshold
+    the same way, never above the number typed: ballots typed without their ratings cannot lift a few online votes
+    past the threshold and show them alone (2 online votes and "3 paper ballots" left blank would reveal how those 2
+    rated)."""
     params = params or load_params()
     people = people if people is not None else participants(ev)
     closed = ev.step in CLOSED_STEPS
@@ -161,7 +164,8 @@ def results(
     order = sorted(members, key=lambda g: (g is not None, _group_path(members[g][0]) if g else ""))
     for key in order:
         group = members[key]
-        paper = ev.paper_ballots if not ev.by_group else max(sum(p.paper_counts().values()) for p in group)
+        received = max(sum(p.paper_counts().values()) for p in group)
+        paper = received if ev.by_group else min(ev.paper_ballots, received)
         found.groups.append(
             GroupResults(
                 group=group[0].group if key is not None else None,

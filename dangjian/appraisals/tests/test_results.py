@@ -67,6 +67,21 @@ def test_results_wait_for_the_closing_and_the_threshold(party, campaign):
 
 
 @pytest.mark.django_db
+def test_paper_ballots_typed_without_their_ratings_do_not_lift_a_few_online_votes_past_the_threshold(
+    party, campaign
+):
+    """Two online votes and "3 paper ballots" left blank: showing the distribution would show how those two rated.
+    Paper ballots count as the most ratings a secretary received on paper for one item, never more than typed."""
+    c = to_voting(campaign, party.admin)
+    for m in party.people[2:4]:
+        services.cast_vote(actor=party.accounts[m.pk], campaign=c, ratings=ballot_of(c, m, "good"))
+    services.record_paper_tallies(actor=party.admin, campaign=c, paper_ballots=3, counts={})
+    c = services.advance(actor=party.admin, campaign=c, confirm_gaps=True)
+    found = selectors.results(c)
+    assert (found.ballots, found.paper, found.paper_counted, found.shown, found.rows) == (5, 3, 0, False, [])
+
+
+@pytest.mark.django_db
 def test_five_ballots_show_each_secretary(party, campaign, django_assert_max_num_queries):
     c = to_voting(campaign, party.admin)
     for m in party.people[:5]:  # 赵 and 钱 rate the other only

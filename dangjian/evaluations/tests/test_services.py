@@ -359,3 +359,29 @@ def test_refusals_read_in_english(branch, opened):
     with translation.override("en"), pytest.raises(ServiceError) as info:
         services.cast_vote(actor=branch.accounts[branch.formal[0].pk], evaluation=ev, ratings={})
     assert re.search(r"[\u4e00-\u9fff]", info.value.message) is None
+
+
+def test_paper_ballots_typed_without_their_ratings_do_not_lift_online_votes_past_the_threshold(
+    branch, opened
+):
+    """Two online votes and "3 paper ballots" left blank: showing the tallies would show how those two rated. Paper
+    ballots count as the most ratings any member received on paper, never more than typed."""
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:2]:
+        vote(ev, m, branch)
+    services.record_paper_tallies(actor=branch.admin, evaluation=ev, paper_ballots=3, counts={})
+    ev = services.advance_step(actor=branch.admin, evaluation=ev)
+    found = selectors.results(ev)
+    assert (found.ballots, found.paper, found.shown, found.rows) == (5, 3, False, [])  # typed: 3; counted: 0
+
+
+def test_paper_ballots_with_their_ratings_count(branch, opened):
+    ev = advance_to(opened, "voting", branch.admin)
+    for m in branch.formal[:2]:
+        vote(ev, m, branch)
+    target = ev.participants.get(member=branch.formal[3])
+    services.record_paper_tallies(
+        actor=branch.admin, evaluation=ev, paper_ballots=3, counts={target.pk: {"qualified": 3}}
+    )
+    ev = services.advance_step(actor=branch.admin, evaluation=ev)
+    assert selectors.results(ev).shown
