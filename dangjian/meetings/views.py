@@ -102,6 +102,8 @@ def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan
             "meeting": meeting,
             "plan": plan,
             "attachments": sorted(meeting.attachments.all(), key=lambda a: a.pk) if meeting else [],
+            # the files ticked for deletion stay ticked when the page comes back with an error
+            "removing": set(request.POST.getlist("remove_attachment")) if request.method == "POST" else set(),
         },
     )
 

@@ -565,6 +565,25 @@ def test_attachments_are_stored_and_downloaded_within_scope(client, users, branc
     assert client.get(reverse("meetings:attachment", args=[attachment.pk])).status_code == 404
 
 
+def test_files_ticked_for_deletion_stay_ticked_when_the_edit_comes_back_with_an_error(
+    client, users, branch, tree
+):
+    client.force_login(users["branch_a1"])
+    upload = SimpleUploadedFile("会议记录.pdf", PDF, content_type="application/pdf")
+    assert (
+        client.post(reverse("meetings:create"), {**post_data(tree.a1), "attachments": [upload]}).status_code
+        == 302
+    )
+    meeting, attachment = Meeting.objects.get(), Attachment.objects.get()
+    url = reverse("meetings:edit", args=[meeting.pk])
+    box = f'name="remove_attachment" value="{attachment.pk}" id="dj-remove-{attachment.pk}"'
+    assert f"{box}>" in client.get(url).content.decode()  # not ticked when the page opens
+    response = client.post(url, {**post_data(tree.a1, topic=""), "remove_attachment": [str(attachment.pk)]})
+    assert response.status_code == 200 and response.context["form"].errors["topic"]
+    assert f"{box} checked>" in response.content.decode()  # the choice is not silently undone
+    assert Attachment.objects.filter(pk=attachment.pk).exists()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
