@@ -54,6 +54,8 @@ class TrainingForm(forms.Form):
         super().__init__(*args, **kwargs)
         if fixed_org is not None:
             del self.fields["org"]
+            # the version of the training the page showed (core.edits): one changed since is not saved over
+            self.fields["version"] = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
         else:
             self.fields[
                 "org"
@@ -62,6 +64,8 @@ class TrainingForm(forms.Form):
                 kind="active",
             )
         for name, field in self.fields.items():
+            if isinstance(field.widget, forms.HiddenInput):
+                continue
             css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
             field.widget.attrs.setdefault("class", css)
             field.widget.attrs.setdefault("id", f"id_{name}")

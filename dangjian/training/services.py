@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
-from dangjian.core import audit
+from dangjian.core import audit, edits
 from dangjian.core.errors import ServiceError
 from dangjian.members.models import Member
 from dangjian.members.services import require_members
@@ -223,13 +223,17 @@ def _locked(training: Training) -> Training:
     return current
 
 
-def update_training(*, actor, training: Training, data: dict[str, Any]) -> Training:
+def update_training(
+    *, actor, training: Training, data: dict[str, Any], version: str | None = None
+) -> Training:
     """Corrects a recorded training's own fields (名称, 主办单位, 类别, dates, 学时, 备注), validated as when it was
     recorded; its organisation stays. The hours every participant's totals count are the corrected ones; the
-    event's path refreshes the organisation's kept TRAIN-* results."""
+    event's path refreshes the organisation's kept TRAIN-* results. `version`: the training's version the edit page
+    showed (core.edits): one changed since is refused, not saved over; None (no page) is not checked."""
     with transaction.atomic():
         current = _locked(training)
         require_org(actor, current.org, _("只能修改您管理范围内党组织登记的培训。"))
+        edits.check(version, training_snapshot(current), current)
         clean = _validate_training({**data, "org": current.org})
         before = training_snapshot(current)
         for key, value in clean.items():

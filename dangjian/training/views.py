@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import once
+from dangjian.core import edits, once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.core.formfields import as_id
 from dangjian.dues.forms import parse_year
@@ -38,6 +38,7 @@ from dangjian.training.services import (
     delete_training,
     has_ended,
     remove_participant,
+    training_snapshot,
     update_training,
 )
 
@@ -209,17 +210,28 @@ def edit(request, pk: int):
     if request.method == "POST":
         form = TrainingForm(request.POST, user=request.user, fixed_org=training.org)
         if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if k != edits.FIELD}
             try:
-                update_training(actor=request.user, training=training, data=form.cleaned_data)
+                update_training(
+                    actor=request.user,
+                    training=training,
+                    data=data,
+                    version=form.cleaned_data.get(edits.FIELD),
+                )
             except OutOfScope:
                 raise Http404 from None
             except ServiceError as exc:
                 apply_service_error(form, exc)
+                if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
+                    form.data = form.data.copy()
+                    form.data[edits.FIELD] = exc.current
+                    form.stale = True  # the page links to the training as it is now
             else:
                 messages.success(request, _("培训信息已保存，各参训人员的学时按修改后的计算。"))
                 return redirect("training:detail", training.pk)
     else:
         initial = {name: getattr(training, name) for name in EDIT_FIELDS}
+        initial[edits.FIELD] = edits.version(training_snapshot(training))
         form = TrainingForm(initial=initial, user=request.user, fixed_org=training.org)
     context = {"nav": "training", "training": training, "form": form}
     return render(request, "training/edit.html", context, status=400 if form.errors else 200)

@@ -170,3 +170,37 @@ def test_the_delete_button_asks_first_and_names_the_participants_hours(
     page.wait_for_url(f"**{reverse('training:index')}*")
     assert "已删除培训记录" in page.content()
     assert not Training.objects.filter(pk=t.pk).exists()
+
+
+def test_an_edit_from_a_page_opened_before_another_save_is_refused_not_saved_over(
+    client, users, tree, recorded
+):
+    """The branch and its 党委 open the same training; the 党委 corrects the hours first. The branch's save from its
+    page would silently undo it: refused, naming who changed it, what was typed kept; resubmitting saves."""
+    import re
+
+    from django.test import Client
+
+    def version(response) -> str:
+        found = re.search(r'name="version" value="([0-9a-f]+)"', response.content.decode())
+        assert found, "the edit form carries the training's version"
+        return found.group(1)
+
+    t = recorded[0]
+    url = reverse("training:edit", args=[t.pk])
+    client.force_login(users["branch_a1"])
+    other = Client()
+    other.force_login(users["dangwei_a"])
+    mine = version(client.get(url))
+    updates = events(t.pk, "update").count()
+    assert other.post(url, form_data(t, hours="6", version=version(other.get(url)))).status_code == 302
+    response = client.post(url, form_data(t, note="书记补的备注", version=mine))
+    html = response.content.decode()
+    assert response.status_code == 400 and "这条记录已由dangwei_a于" in html and "本页的修改尚未保存" in html
+    assert 'value="书记补的备注"' in html and 'data-testid="stale-record"' in html
+    t.refresh_from_db()
+    assert (t.hours, t.note) == (Decimal("6"), "")  # nothing saved over
+    assert client.post(url, form_data(t, note="书记补的备注", version=version(response))).status_code == 302
+    t.refresh_from_db()
+    assert (t.hours, t.note) == (Decimal("6"), "书记补的备注")
+    assert events(t.pk, "update").count() == updates + 2
