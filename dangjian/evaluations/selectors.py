@@ -229,6 +229,7 @@ class OwnRow:
     participant: Participant
     has_ballot: bool
     voted: bool
+    graded: bool = True  # the 组织评定 gives them a grade (a 预备党员 none, unless the parameter says so)
 
     @property
     def may_vote(self) -> bool:
@@ -253,7 +254,10 @@ def own_evaluations(member_id: int) -> list[OwnRow]:
         .order_by("-evaluation__year", "-evaluation__opened_on")
     )
     voted = set(Participation.objects.filter(voter__in=mine).values_list("voter_id", flat=True))
-    return [OwnRow(p.evaluation, p, bool(voters_of([p], params)), p.pk in voted) for p in mine]
+    return [
+        OwnRow(p.evaluation, p, bool(voters_of([p], params)), p.pk in voted, bool(graded_of([p], params)))
+        for p in mine
+    ]
 
 
 @dataclass

@@ -175,6 +175,19 @@ def test_the_evaluation_page_shows_only_the_total_below_the_threshold(branch, op
     assert "少于 5 张，不显示个人得票" in grades
 
 
+def test_a_probationary_member_reads_why_they_have_no_ballot(branch, opened):
+    """A 预备党员 takes part without a 测评票 and, by the parameters, without a grade: their page says so instead of
+    listing the evaluation with nothing to do and no word why; a 正式党员 reads no such line."""
+    ev = advance_to(opened, "voting", branch.admin)
+    page = (
+        client_of(branch.accounts[branch.probationary.pk]).get(reverse("evaluations:mine")).content.decode()
+    )
+    assert 'data-testid="no-ballot">预备党员参加民主评议、接受测评，不投测评票，不评定等次。' in page
+    assert "请参加民主测评" not in page
+    formal = client_of(branch.accounts[branch.formal[0].pk]).get(reverse("evaluations:mine")).content.decode()
+    assert 'data-testid="no-ballot"' not in formal and ev.step == "voting"
+
+
 def test_the_members_page_lists_the_ballot_and_the_published_grade(branch, opened, today):
     ev = advance_to(opened, "voting", branch.admin)
     m = branch.formal[0]
