@@ -171,18 +171,25 @@ def _refused(form) -> dict | None:
     return {"errors": errors, "typed": typed}
 
 
+def _on_roll(member) -> bool:
+    return member.inactive_from is None or member.inactive_from > dt.date.today()
+
+
 def _member_forms_shown(member, data) -> dict[str, bool]:
-    """Which of the member page's forms the page shows (as member.html decides)."""
+    """Which of the member page's forms the page shows (member.html reads it: one decision for the page and for a
+    refused form the page no longer shows)."""
     normal = member.status == MemberStatus.NORMAL
-    stint = data.open_stint
+    # a member off the roll (去世, 出党, 停止党籍 …) while away is no longer a 流动党员 to contact: their 外出 record
+    # stays as recorded, without the forms that carry it on
+    away = data.open_stint if _on_roll(member) else None
     return {
         "transfer": normal and data.pending_transfer is None,
         "out": normal and data.pending_transfer is None,
-        "stint": normal and stint is None,
-        "return": stint is not None,
-        "contact": stint is not None,
-        "purpose": stint is not None and stint.abroad,
-        "decision": stint is not None and stint.abroad,
+        "stint": normal and data.open_stint is None,
+        "return": away is not None,
+        "contact": away is not None,
+        "purpose": away is not None and away.abroad,
+        "decision": away is not None and away.abroad,
         "lost": data.open_lost is None and member.status in (MemberStatus.NORMAL, MemberStatus.SUSPENDED),
         "regained": data.open_lost is not None,
     }
@@ -218,6 +225,8 @@ def _member_page(request, member, forms=None, status=200):
         "out_form": forms.get("out") or _form("out", TransferOutForm, initial={"transferred_on": today}),
         "open_form": next(iter(forms), ""),
         "refused": refused,
+        "shown": shown,
+        "on_roll": _on_roll(member),
     }
     return render(request, "movements/member.html", context, status=status)
 

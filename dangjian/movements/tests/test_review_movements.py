@@ -172,3 +172,35 @@ def test_a_transfer_dated_before_the_member_came_into_the_system_is_refused(user
             reason="调动",
         )
     assert Transfer.objects.filter(member=received.member).count() == 1
+
+
+def test_the_page_of_a_member_who_died_while_away_offers_no_contact(client, users, tree, make_member, today):
+    """Their 外出 record stays on their page as recorded, without the 流动党员 badge and the forms that carry it on
+    (contact, return, 事由, 处理决定); the page and a refused form read the same decision."""
+    abroad = make_member(tree.a1, name="出国者")
+    services.start_stint(
+        actor=None,
+        member=abroad,
+        destination="德国",
+        abroad=True,
+        abroad_purpose="work",
+        left_on=today - dt.timedelta(days=30),
+    )
+    login(client, users["branch_a1"])
+    url = reverse("movements:member", args=[abroad.pk])
+    page = client.get(url).content.decode()
+    stint = MobileStint.objects.get(member=abroad)
+    assert 'data-testid="mobile-badge"' in page and reverse("movements:contact", args=[stint.pk]) in page
+    services.change_status(
+        actor=None, member=abroad, status="deceased", effective_on=today, decided_on=today, decision_body=""
+    )
+    page = client.get(url).content.decode()
+    assert 'data-testid="stints"' in page and "德国" in page  # the record stays
+    assert 'data-testid="mobile-badge"' not in page
+    for name in (
+        "movements:contact",
+        "movements:stint_return",
+        "movements:stint_purpose",
+        "movements:stint_decision",
+    ):
+        assert reverse(name, args=[stint.pk]) not in page
