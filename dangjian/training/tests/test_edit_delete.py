@@ -204,3 +204,13 @@ def test_an_edit_from_a_page_opened_before_another_save_is_refused_not_saved_ove
     t.refresh_from_db()
     assert (t.hours, t.note) == (Decimal("6"), "书记补的备注")
     assert events(t.pk, "update").count() == updates + 2
+
+
+def test_removing_a_participant_asks_first_and_says_what_it_takes_away(client, users, tree, recorded):
+    t = recorded[0]
+    client.force_login(users["branch_a1"])
+    page = client.get(reverse("training:detail", args=[t.pk])).content.decode()
+    assert (
+        'data-testid="remove-participant" data-confirm="确定将甲移出本次培训？其年度学时将减去本次培训的 8'
+        in page
+    )
