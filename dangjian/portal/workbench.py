@@ -321,6 +321,8 @@ class MemberHome:
     left_on: dt.date | None = None
     # a 预备党员's 预备期满 day: their development case's (an extension included), else a year from joining
     probation_end: dt.date | None = None
+    # a 流动党员's open 外出 record (where, since when): the member reads what their branch has recorded of them
+    away: Any = None
 
     @property
     def arrears_text(self) -> str:
@@ -341,6 +343,17 @@ def probation_end_of(member: Member) -> dt.date | None:
         return None
     kept = DevelopmentCase.objects.filter(member=member).values_list("probation_end", flat=True).first()
     return kept or add_months(member.joined_on, load_workflow().probation_months)
+
+
+def open_stint_of(member: Member, on: dt.date):
+    """The member's 外出 record open on `on` (流动党员: where and since when), or None; one query, none for a member
+    not marked 流动."""
+    from dangjian.movements.models import MobileStint
+
+    if not member.is_mobile:
+        return None
+    stints = MobileStint.objects.filter(member=member, left_on__lte=on)
+    return stints.exclude(returned_on__lte=on).order_by("-left_on").first()
 
 
 def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
@@ -413,4 +426,5 @@ def member_home(member: Member, *, on: dt.date | None = None) -> MemberHome:
         month_overdue=month_row is not None and month_row.status in open_status and on > due_date,
         left_on=left_on,
         probation_end=probation_end_of(member),
+        away=None if left_on is not None else open_stint_of(member, on),
     )

@@ -135,3 +135,21 @@ def test_a_probationary_member_reads_when_the_probation_ends(client, tree, make_
 
 def test_a_full_member_reads_no_probation(users, june_15):
     assert workbench.member_home(users["own_member"], on=june_15).probation_end is None
+
+
+def test_a_mobile_member_reads_their_open_away_record(client, users, june_15):
+    """A 流动党员 sees where their branch has them away and since when, with what is asked of them; once back,
+    nothing."""
+    from dangjian.movements.services import end_stint, start_stint
+
+    member = users["own_member"]
+    stint = start_stint(
+        actor=None, member=member, destination="新疆喀什援疆", abroad=False, left_on=dt.date(2026, 3, 1)
+    )
+    client.force_login(users["member_a1"])
+    html = client.get(reverse("dashboard")).content.decode()
+    assert 'data-testid="away">新疆喀什援疆（2026-03-01 起）' in html
+    end_stint(actor=None, stint=stint, returned_on=dt.date(2026, 6, 1))
+    member.refresh_from_db()
+    assert workbench.member_home(member, on=june_15).away is None
+    assert 'data-testid="away"' not in client.get(reverse("dashboard")).content.decode()
