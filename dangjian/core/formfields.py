@@ -8,6 +8,7 @@ votes, people, days) are at most COUNT_MAX; hidden record ids at most the larges
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 # far above any real count of one organisation's ballots, votes, people or days, far below the 2,147,483,647 of an
 # integer column
@@ -16,8 +17,15 @@ ID_MAX = 2**63 - 1  # BigAutoField
 
 
 def count_field(*, min_value: int = 0, max_value: int = COUNT_MAX, **kwargs) -> forms.IntegerField:
-    """A count: a whole number from `min_value` (0) to `max_value` (COUNT_MAX)."""
-    return forms.IntegerField(min_value=min_value, max_value=max_value, **kwargs)
+    """A count: a whole number from `min_value` (0) to `max_value` (COUNT_MAX). Its errors say what is wrong in the
+    form's words (Django's own read “确保该值大于或等于0。”), unless the field gives its own."""
+    messages = {
+        "invalid": _("请填写整数。"),
+        "min_value": _("不能为负数。") if min_value == 0 else _("不能小于 %(limit_value)s。"),
+        "max_value": _("数字过大：不能大于 %(limit_value)s，请核对。"),
+        **kwargs.pop("error_messages", {}),
+    }
+    return forms.IntegerField(min_value=min_value, max_value=max_value, error_messages=messages, **kwargs)
 
 
 def id_field(**kwargs) -> forms.IntegerField:

@@ -20,9 +20,20 @@ def test_a_count_beyond_its_bound_is_the_forms_error_in_chinese():
     assert field.clean(str(COUNT_MAX)) == COUNT_MAX
     with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
         field.clean("110105194912310021")  # a 身份证号 pasted into the count
-    assert "小于或等于" in refused.value.messages[0] and str(COUNT_MAX) in refused.value.messages[0]
-    with pytest.raises(forms.ValidationError):
+    assert refused.value.messages == [f"数字过大：不能大于 {COUNT_MAX}，请核对。"]
+    with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
         field.clean("-1")
+    assert refused.value.messages == ["不能为负数。"]  # not Django's 确保该值大于或等于0。
+    with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
+        count_field(min_value=1).clean("0")
+    assert refused.value.messages == ["不能小于 1。"]
+    with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
+        field.clean("3.5")
+    assert refused.value.messages == ["请填写整数。"]
+    own = count_field(min_value=1, error_messages={"min_value": "应选名额至少为1名。"})
+    with translation.override("zh-hans"), pytest.raises(forms.ValidationError) as refused:
+        own.clean("0")
+    assert refused.value.messages == ["应选名额至少为1名。"]  # a field's own words stay
     assert count_field(min_value=1).min_value == 1
 
 
