@@ -721,7 +721,8 @@ def record_paper_tallies(
                 for t in sorted(over.values(), key=lambda t: (t.subject.org.path, t.item.order, t.item_id))
             ]
             raise ServiceError(
-                _("%(names)s的各等次票数之和超过收回的纸质测评票数。") % {"names": enumeration(named)},
+                _("%(names)s的各等次票数之和超过收回的纸质测评票数（%(n)s张），请核对。")
+                % {"names": enumeration(named), "n": paper_ballots},
                 field="counts",
             )
         before = snapshot(c)

@@ -576,7 +576,8 @@ def record_paper_tallies(
                 setattr(p, PAPER_FIELDS[r], v)
         if over:
             raise ServiceError(
-                _("%(names)s的各等次票数之和超过收回的纸质测评票数。") % {"names": enumeration(over)},
+                _("%(names)s的各等次票数之和超过收回的纸质测评票数（%(n)s张），请核对。")
+                % {"names": enumeration(over), "n": paper_ballots},
                 field="counts",
             )
         before = snapshot(ev)

@@ -75,7 +75,7 @@ def test_a_tally_over_the_ballots_names_the_secretary_with_the_organisation(part
     with pytest.raises(ServiceError) as refused:
         services.record_paper_tallies(actor=party.admin, campaign=c, paper_ballots=2, counts=counts)
     assert refused.value.message == (
-        "赵书记（甲一支部，综合评价）、赵书记（甲二支部，综合评价）的各等次票数之和超过收回的纸质测评票数。"
+        "赵书记（甲一支部，综合评价）、赵书记（甲二支部，综合评价）的各等次票数之和超过收回的纸质测评票数（2张），请核对。"
     )
     assert state() == before
     services.record_paper_tallies(actor=party.admin, campaign=c, paper_ballots=3, counts=counts)

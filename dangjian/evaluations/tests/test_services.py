@@ -194,7 +194,7 @@ def test_paper_counts_above_the_ballots_are_refused(branch, opened):
     ev = advance_to(opened, "voting", branch.admin)
     target = ev.participants.get(member=branch.formal[1])
     before = state()
-    with pytest.raises(ServiceError, match="超过收回的纸质测评票数"):
+    with pytest.raises(ServiceError, match=r"超过收回的纸质测评票数（2张），请核对。"):
         services.record_paper_tallies(
             actor=branch.admin,
             evaluation=ev,
