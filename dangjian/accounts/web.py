@@ -12,6 +12,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
 from dangjian.accounts.scope import scope_for
+from dangjian.core import edits
 from dangjian.core.errors import ServiceError
 
 
@@ -29,7 +30,9 @@ def admin_required(view):
 
 
 def apply_service_error(form: Form, exc: ServiceError) -> None:
-    """Shows a refused write on the form: field errors next to their fields, the rest on top."""
+    """Shows a refused write on the form: field errors next to their fields, the rest on top. A save from a page
+    opened before another (core.edits.Stale) also gives the form the record's current version, so that submitting
+    again after a look saves the page's values, and marks it `stale` (the page links to the record as it is now)."""
     placed = False
     for field, texts in (exc.errors or {}).items():
         for message in texts:
@@ -38,6 +41,10 @@ def apply_service_error(form: Form, exc: ServiceError) -> None:
                 placed = True
     if not placed:
         form.add_error(None, exc.message)
+    if isinstance(exc, edits.Stale):
+        form.data = form.data.copy()
+        form.data[edits.FIELD] = exc.current
+        form.stale = True  # type: ignore[attr-defined]
 
 
 def ballot_post(request, form: Form, *, voted: bool, cast, thanks: str, repeat: str, back: str):

@@ -346,10 +346,6 @@ def meeting_edit(request, pk: int):
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
-                if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
-                    form.data = form.data.copy()
-                    form.data[edits.FIELD] = exc.current
-                    form.stale = True  # the page links to the record as it is now
             else:
                 messages.success(request, _("已保存组织生活记录。"))
                 _saved_warnings(request, saved, form.service_types())

@@ -202,10 +202,6 @@ def member_edit(request, pk: int):
                 )
             except ServiceError as exc:
                 apply_service_error(form, exc)
-                if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
-                    form.data = form.data.copy()
-                    form.data[edits.FIELD] = exc.current
-                    form.stale = True  # the page links to the member as they are now
             else:
                 messages.success(
                     request, _("已保存党员“%(name)s”的信息。") % {"name": form.cleaned_data["name"]}

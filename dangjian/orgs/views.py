@@ -130,10 +130,6 @@ def org_edit(request, pk):
             )
         except ServiceError as exc:
             apply_service_error(form, exc)
-            if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
-                form.data = form.data.copy()
-                form.data[edits.FIELD] = exc.current
-                form.stale = True  # the page links to the organisation as it is now
         else:
             messages.success(request, _("已保存组织“%(name)s”。") % {"name": org.name})
             return redirect("orgs:detail", pk=org.pk)

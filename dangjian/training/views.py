@@ -222,10 +222,6 @@ def edit(request, pk: int):
                 raise Http404 from None
             except ServiceError as exc:
                 apply_service_error(form, exc)
-                if isinstance(exc, edits.Stale):  # submitting again, after a look, saves this page's values
-                    form.data = form.data.copy()
-                    form.data[edits.FIELD] = exc.current
-                    form.stale = True  # the page links to the training as it is now
             else:
                 messages.success(request, _("培训信息已保存，各参训人员的学时按修改后的计算。"))
                 return redirect("training:detail", training.pk)
