@@ -172,6 +172,29 @@ def test_the_delete_button_asks_first_and_names_the_participants_hours(
     assert not Training.objects.filter(pk=t.pk).exists()
 
 
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_branch_administrator_corrects_the_hours_from_the_training_page(
+    live_server, browser_page, users, tree, train, make_member, login, today
+):
+    """In Chromium: 修改 on the training's page opens its form filled in; the corrected hours are saved and the page
+    says the participants' hours follow."""
+    member = make_member(tree.a1, name="甲")
+    t = train(tree.a1, [member], today - dt.timedelta(days=10), hours="8")
+    page = browser_page
+    login("branch_a1")
+    page.goto(f"{live_server.url}{reverse('training:detail', args=[t.pk])}")
+    page.get_by_test_id("edit-link").click()
+    page.wait_for_url(f"**{reverse('training:edit', args=[t.pk])}")
+    assert page.locator("#id_hours").input_value() == "8.0"
+    page.locator("#id_hours").fill("6")
+    page.get_by_role("button", name="保存", exact=True).click()
+    page.wait_for_url(f"**{reverse('training:detail', args=[t.pk])}")
+    assert "各参训人员的学时按修改后的计算" in page.content()
+    t.refresh_from_db()
+    assert t.hours == Decimal("6")
+
+
 def test_an_edit_from_a_page_opened_before_another_save_is_refused_not_saved_over(
     client, users, tree, recorded
 ):
