@@ -22,6 +22,8 @@ demo: install
 	$(BIN)/dangjian migrate --noinput
 	@if $(BIN)/dangjian shell --no-imports -c "import sys; from dangjian.orgs.models import Org; sys.exit(0 if Org.objects.exists() else 1)"; then \
 		echo "已有数据，跳过演示数据生成（如需重建：$(BIN)/dangjian seed --scale small --lifecycle --reset）"; \
+		echo "重建党费台账快照、刷新检查结果（如同每晚的定时任务）"; \
+		$(BIN)/dangjian dues snapshots && $(BIN)/dangjian compliance refresh || exit 1; \
 	else \
 		$(BIN)/dangjian seed --scale small --seed 1 --lifecycle; \
 	fi
