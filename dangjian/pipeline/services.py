@@ -544,22 +544,35 @@ def undo_refusal(
 ) -> str | None:
     """Why the recorded step `row` cannot be undone (a sentence in the active language), or None. `rows`: the
     case's steps in its order (by date, then as recorded). Only the last step of a case that has not ended is
-    undone, by someone who may record it (`may_record`: a 党委's decision by the 党委's administrator); never the
-    application (it is the case itself), nor a step that ends the case. No query: the page asks it of the last step
-    to offer the form. `scope`: the actor's, when the caller has it. The admission's further condition, the records
-    of the 预备党员 it added to the roll, is `admission_refusal`'s (a query)."""
+    undone — the last by date, or the last entered (`undoable`: a step entered late with an earlier date, say a
+    考察 forgotten, is the one the person who typed it wants to correct) — by someone who may record it (`may_record`:
+    a 党委's decision by the 党委's administrator); never the application (it is the case itself), nor a step that
+    ends the case. No query: the page asks it of those steps to offer the form. `scope`: the actor's, when the
+    caller has it. The admission's further condition, the records of the 预备党员 it added to the roll, is
+    `admission_refusal`'s (a query)."""
     step = wf.step(row.key) if wf.has(row.key) else None
     name = step.name if step is not None else row.key
     if case.is_closed:
         return _("该案例已结束（%(status)s），已登记的步骤不能撤销。") % {"status": case.get_status_display()}
     if step is not None and not may_record(actor, case.org, step, scope):
         return _("“%(step)s”由上级党委管理员登记，也只能由上级党委管理员撤销。") % {"step": name}
-    last = rows[-1]
-    if last.pk != row.pk:
+    candidates = undoable(rows)
+    if row.pk not in {r.pk for r in candidates}:
+        last, entered = candidates[0], candidates[-1]
+        if last.pk == entered.pk:
+            return _(
+                "只能撤销最后一步记录（“%(last)s”，%(date)s）。如需更正更早的步骤，请从最后一步起逐步撤销，"
+                "再按正确的日期重新登记。"
+            ) % {"last": step_label(wf, last.key), "date": f"{last.date:%Y-%m-%d}"}
         return _(
-            "只能撤销最后一步记录（“%(last)s”，%(date)s）。如需更正更早的步骤，请从最后一步起逐步撤销，"
-            "再按正确的日期重新登记。"
-        ) % {"last": step_label(wf, last.key), "date": f"{last.date:%Y-%m-%d}"}
+            "只能撤销最后一步记录（按日期为“%(last)s”，%(date)s；最后登记的是“%(entered)s”，%(entered_date)s）。"
+            "如需更正更早的步骤，请从最后一步起逐步撤销，再按正确的日期重新登记。"
+        ) % {
+            "last": step_label(wf, last.key),
+            "date": f"{last.date:%Y-%m-%d}",
+            "entered": step_label(wf, entered.key),
+            "entered_date": f"{entered.date:%Y-%m-%d}",
+        }
     if row.key == wf.steps[0].key:
         withdraw = next((s for s in wf.steps if s.effect == "cancel" and case.stage in s.stages), None)
         if withdraw is None:
@@ -571,6 +584,18 @@ def undo_refusal(
     if step is not None and step.closes_case:
         return _("“%(step)s”已结束本案例，不能撤销。") % {"step": name}
     return None
+
+
+def undoable(rows: list[CaseStep]) -> list[CaseStep]:
+    """The steps of a case (`rows`, in its order: by date, then as recorded) that may be undone: the last by date
+    and the last entered (the latest `recorded_at`, then id), one step when they are the same. Undoing the last
+    entered gives the case back as it was before that entry, which was accepted then: every step entered before it
+    met its conditions without it. Empty for a case without steps."""
+    if not rows:
+        return []
+    last = rows[-1]
+    entered = max(rows, key=lambda r: (r.recorded_at, r.pk))
+    return [last] if entered.pk == last.pk else [last, entered]
 
 
 def admission_refusal(
@@ -641,7 +666,7 @@ def _remove_admitted(
 
 
 def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None = None) -> DevelopmentCase:
-    """Deletes the last recorded step of a case that has not ended, recorded by mistake (撤销误录: a wrong date,
+    """Deletes the last recorded step (by date, or the last entered: `undoable`) of a case that has not ended, recorded by mistake (撤销误录: a wrong date,
     the wrong step), so that it can be recorded again correctly; refused as `undo_refusal` says. The case gets
     back what the step changed: the stage it moved to, the end of probation it extended. Audited (the step's
     name, date and data, and the `reason`, at least UNDO_REASON_MIN characters) on the branch's path, with the
@@ -674,7 +699,7 @@ def undo_step(*, actor, step: CaseStep, reason: str, workflow: Workflow | None =
         definition = wf.step(row.key) if wf.has(row.key) else None
         name = definition.name if definition is not None else row.key
         fields = _undone_fields(definition)
-        recorded, remaining = _replayed(wf, rows), _replayed(wf, rows[:-1])
+        recorded, remaining = _replayed(wf, rows), _replayed(wf, [r for r in rows if r.pk != row.pk])
         if any(recorded[f] != getattr(case, f) for f in fields) or (
             definition is not None and definition.moves_to and remaining["stage"] not in definition.stages
         ):

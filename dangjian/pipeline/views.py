@@ -6,6 +6,7 @@ or branch outside it is a 404); views parse input, call one service and render."
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -48,6 +49,7 @@ from dangjian.pipeline.services import (
     set_approver,
     undo_refusal,
     undo_step,
+    undoable,
 )
 from dangjian.pipeline.workflow import load_workflow
 
@@ -285,12 +287,13 @@ def case_detail(request, pk: int):
             form = _step_form(request, case, step)
     names = {s.key: s.name for s in wf.steps}
     with_approver = {s.key for s in wf.steps if s.approver is not None}
-    # 撤销本步记录: the last step, when the service would undo it; the admission's refusal says what to do instead
-    last = steps[-1] if steps else None
-    undo_form = undo_hint = undo_removes = None
-    if last is not None and not case.is_closed:
+    # 撤销本步记录: on the last step by date and the last entered, when the service would undo it; the admission's
+    # refusal says what to do instead
+    undo: dict[int, dict[str, Any]] = {}
+    for last in [] if case.is_closed else undoable(steps):
         refusal = undo_refusal(wf, case, steps, last, request.user, scope)
         admission = wf.has(last.key) and wf.step(last.key).effect == "create_member"
+        undo_removes = None
         if refusal is None and admission and case.member_id is not None:
             # undoing it takes the 预备党员 off the roll: what stops that is said, what goes with them is shown
             records = admission_records(case.member)
@@ -298,9 +301,9 @@ def case_detail(request, pk: int):
             if refusal is None:
                 undo_removes = {"name": case.member.name, "absences": records.absences}
         if refusal is None:
-            undo_form = UndoStepForm()
+            undo[last.pk] = {"form": UndoStepForm(), "removes": undo_removes}
         elif admission and permitted(wf.step(last.key)):
-            undo_hint = refusal
+            undo[last.pk] = {"hint": refusal}
     approver_form = None
     approved = next((s for s in steps if s.key in with_approver), None)
     if approved is not None and permitted(wf.step(approved.key)):
@@ -317,13 +320,9 @@ def case_detail(request, pk: int):
             "stage_name": wf.stage_name(case.stage),
             "stages": wf.stages,
             "stage_index": wf.stage_index(case.stage),
-            "records": [(s, names.get(s.key, s.key)) for s in steps],
+            "records": [(s, names.get(s.key, s.key), undo.get(s.pk)) for s in steps],
             "with_approver": with_approver,
             "approver_form": approver_form,
-            "undo": last if undo_form or undo_hint else None,
-            "undo_form": undo_form,
-            "undo_hint": undo_hint,
-            "undo_removes": undo_removes,
             "implied": [s.name for s in wf.steps if s.key in state.implied],
             "offered": offered,
             "upcoming": upcoming,

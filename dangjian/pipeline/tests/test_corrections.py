@@ -137,22 +137,44 @@ def test_undo_refused_unless_it_is_the_last_step(case, formal, users, applied):
     )
 
 
-def test_the_last_step_is_the_latest_by_date_then_as_recorded(case, formal, users, applied):
-    """Steps of the same stage recorded out of date order: the last is the one the case's record ends with."""
+def test_a_step_entered_late_with_an_earlier_date_is_undone(case, formal, users, applied):
+    """Steps of the same stage entered out of date order: the last by date and the last entered may be undone, a
+    step that is neither may not (the refusal names both)."""
     dates = plan(applied)
     advance(case, "candidate", dates, contacts=formal[:1])
     day = dates["candidate"] + dt.timedelta(days=30)
-    training = record_step(actor=None, case=case, key="training", on=day, data=StepData(training_days=3))
+    record_step(actor=None, case=case, key="training", on=day, data=StepData(training_days=3))
     review = record_step(actor=None, case=case, key="political_review", on=day - dt.timedelta(days=5))
+    candidate = case.steps.get(key="candidate")
     refused(
-        lambda: undo_step(actor=users["branch_a1"], step=review, reason=REASON),
+        lambda: undo_step(actor=users["branch_a1"], step=candidate, reason=REASON),
         "只能撤销最后一步记录",
-        "集中培训",
+        f"按日期为“集中培训”，{day:%Y-%m-%d}",
+        f"最后登记的是“政治审查”，{review.date:%Y-%m-%d}",
     )
-    undo_step(actor=users["branch_a1"], step=training, reason=REASON)
-    same_day = record_step(
-        actor=None, case=case, key="training", on=review.date, data=StepData(training_days=3)
+    undo_step(actor=users["branch_a1"], step=review, reason=REASON)  # entered last, dated before the training
+    assert list(case.steps.order_by("date", "id").values_list("key", flat=True))[-2:] == [
+        "candidate",
+        "training",
+    ]
+    deleted = AuditEvent.objects.get(object_type="pipeline.casestep", action="delete")
+    assert deleted.object_id == str(review.pk) and "日期填错" in deleted.note
+    case.refresh_from_db()
+    assert case.stage == "candidate"
+    # now the training is both the last by date and the last entered; the one before it is refused again
+    refused(
+        lambda: undo_step(actor=users["branch_a1"], step=candidate, reason=REASON),
+        "只能撤销最后一步记录（“集中培训”",
     )
+
+
+def test_the_last_step_is_the_latest_by_date_then_as_recorded(case, formal, users, applied):
+    """On the same day, the last is the one entered later."""
+    dates = plan(applied)
+    advance(case, "candidate", dates, contacts=formal[:1])
+    day = dates["candidate"] + dt.timedelta(days=30)
+    review = record_step(actor=None, case=case, key="political_review", on=day)
+    same_day = record_step(actor=None, case=case, key="training", on=day, data=StepData(training_days=3))
     refused(lambda: undo_step(actor=users["branch_a1"], step=review, reason=REASON), "只能撤销最后一步记录")
     undo_step(actor=users["branch_a1"], step=same_day, reason=REASON)
     undo_step(actor=users["branch_a1"], step=review, reason=REASON)
@@ -416,6 +438,19 @@ def test_case_page_offers_the_undo_on_the_last_step_only(admin_a1, case, formal,
     assert reverse("pipeline:step_undo", args=[case.pk, activist.pk]) in html
     assert "撤销本步记录" in html and 'name="reason"' in html
     assert reverse("pipeline:applicant", args=[case.pk]) in html and "更正姓名/身份证号" in html
+
+
+def test_case_page_offers_the_undo_on_the_last_by_date_and_the_last_entered(admin_a1, case, formal, applied):
+    dates = plan(applied)
+    advance(case, "candidate", dates, contacts=formal[:1])
+    day = dates["candidate"] + dt.timedelta(days=30)
+    training = record_step(actor=None, case=case, key="training", on=day, data=StepData(training_days=3))
+    review = record_step(actor=None, case=case, key="political_review", on=day - dt.timedelta(days=5))
+    html = admin_a1.get(reverse("pipeline:detail", args=[case.pk])).content.decode()
+    assert html.count('data-testid="undo-form"') == 2
+    for step in (training, review):
+        assert reverse("pipeline:step_undo", args=[case.pk, step.pk]) in html
+    assert "按日期的最后一步，或最后登记的一步" in html
 
 
 def test_case_page_offers_no_undo_of_the_application_nor_on_an_ended_case(admin_a1, case, applied):
