@@ -48,7 +48,7 @@ def load_training_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, Tr
     members_qs = Member.objects.filter(on_roll_q(as_of), org__in=branch_member_orgs(ids_sq))
     members: dict[int, list[Person]] = defaultdict(list)
     for person in branch_roll(ids_sq, as_of):  # the roll the other providers of the evaluation read too
-        members[person.branch_id].append(Person(person.id, person.name))
+        members[person.branch_id].append(Person(person.id, person.name, person.joined_on))
 
     people = Q(member__in=members_qs.values("pk")) | Q(member__in=posts_qs.values("member_id"))
     shared_trainings = participations(people, year, as_of)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -41,6 +41,7 @@ class StudyRow(NamedTuple):
 class Person(NamedTuple):
     member_id: int
     name: str
+    joined_on: dt.date | None = None  # 入党日期 (the members on the roll; a post holder: not read)
 
 
 class SecretaryPost(NamedTuple):
@@ -113,7 +114,29 @@ def _missing(done: Decimal, target: Decimal) -> Message:
     return Message("已完成%(done)s学时，差%(short)s学时", done=_num(done), short=_num(target - done))
 
 
+@lru_cache(maxsize=4096)
+def _missing_new(done: Decimal, target: Decimal, month: int) -> Message:
+    """A member who joined the Party in the year, short of their prorated target (`prorated_target`)."""
+    return Message(
+        "已完成%(done)s学时，差%(short)s学时（%(month)s月入党，按%(target)s学时计）",
+        done=_num(done),
+        short=_num(target - done),
+        month=month,
+        target=_num(target),
+    )
+
+
 # --- hours ------------------------------------------------------------------------------------------------
+
+
+def prorated_target(min_hours: Decimal, joined_on: dt.date | None, year: int) -> Decimal:
+    """The year's target of hours of a member who joined the Party (入党, as 预备党员) in year Y: `min_hours` for
+    the months from the month of joining to December, rounded up to a whole 学时 (32 a year, joined in November: 2
+    months, 6 学时); anyone else's is `min_hours` (HoursParams.new_members: prorated, rulebook v10)."""
+    if joined_on is None or joined_on.year != year:
+        return min_hours
+    share = min_hours * (13 - joined_on.month) / 12
+    return share.to_integral_value(rounding=ROUND_CEILING)
 
 
 def platform_hours(rows: Iterable[StudyRow], year: int, platforms: Iterable[str], params) -> Decimal:
@@ -158,9 +181,11 @@ def hours_rule(
     platforms: Iterable[str],
     params,
     who: str,
+    prorate: bool = False,
 ) -> RuleResult:
     """Each person ≥ min_hours in year Y. Before 31 December a shortfall is `pending` (the year is not over).
-    `who`: "党员" or "书记和委员", who is counted (the messages name them)."""
+    `who`: "党员" or "书记和委员", who is counted (the messages name them). `prorate`: a person who joined the Party
+    in year Y needs only `prorated_target` (their shortfall says so)."""
     if who not in ("党员", "书记和委员"):
         raise ValueError(f"unknown who {who!r}")
     cadres = who == "书记和委员"
@@ -179,8 +204,18 @@ def hours_rule(
     trainings, study = facts.trainings, facts.study
     none_done = _missing(ZERO, min_hours) if ZERO < min_hours else None
     gaps = []
+    new = 0  # people who joined in year Y, on a prorated target
     for p in people:
         taken, studied = trainings.get(p.member_id), study.get(p.member_id)
+        if prorate and p.joined_on is not None and p.joined_on >= start:
+            new += 1
+            target = prorated_target(min_hours, p.joined_on, year)
+            total = training_hours(taken or (), start, as_of) + _platform_hours(
+                studied or (), prefix, wanted, params
+            )
+            if total < target:
+                gaps.append(Gap(p.member_id, p.name, _missing_new(total, target, p.joined_on.month)))
+            continue
         # no training and no platform figures: most members early in a year
         if taken is None and studied is None:
             if none_done is not None:
@@ -194,6 +229,15 @@ def hours_rule(
     target = _num(min_hours)
     if not gaps:
         kw: dict[str, object] = {"n": len(people), "year": year, "target": target}
+        if new:
+            return RuleResult(
+                "pass",
+                Message.plural(
+                    "已满足：%(n)s名党员%(year)s年学时均达到%(target)s学时（其中年内入党的%(new)s名按入党后的月数折算）。",
+                    **kw,
+                    new=new,
+                ),
+            )
         return RuleResult(
             "pass",
             Message.plural("已满足：%(n)s名书记和委员%(year)s年学时均达到%(target)s学时。", **kw)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.utils.translation import gettext_lazy as _l
 from pydantic import AfterValidator, Field
@@ -56,10 +56,20 @@ class SecretaryNewParams(Params):
 class HoursParams(Params):
     min_hours: float = Field(gt=0)
     platforms: list[PlatformName] = Field(default_factory=list)
+    # full (v1–v9 as published): everyone on the roll on D needs min_hours, a 预备党员 admitted in November too;
+    # prorated (v10): a member who joined the Party in year Y needs min_hours for the months from the month of
+    # joining, rounded up to a whole 学时 (logic.prorated_target)
+    new_members: Literal["full", "prorated"] = "full"
 
     @property
     def target(self) -> Decimal:
         return Decimal(str(self.min_hours))
+
+    def target_for(self, joined_on: dt.date | None, year: int) -> Decimal:
+        """The year's target of a member who joined the Party on `joined_on`."""
+        if self.new_members == "prorated":
+            return logic.prorated_target(self.target, joined_on, year)
+        return self.target
 
 
 def _hours_of(people, who: str):
@@ -75,6 +85,7 @@ def _hours_of(people, who: str):
             platforms=p.platforms,
             params=load_params(),
             who=who,
+            prorate=p.new_members == "prorated",
         )
 
     return run
@@ -128,9 +139,11 @@ register_param_labels(
         "new_grace_months": _l("新任书记宽限月数"),
         "min_hours": _l("学时下限"),
         "platforms": _l("计入的学习平台"),
+        "new_members": _l("年内入党的党员"),
     }
 )
 register_value_labels("levels", dict(TrainingLevel.choices))
+register_value_labels("new_members", {"full": _l("按全年学时"), "prorated": _l("按入党后的月数折算")})
 register_value_labels("platforms", dict(Platform.choices))
 
 

@@ -115,9 +115,8 @@ def hours_lines(items: list[OrgTraining], year: int, rule: TrainRule) -> list[Ho
             h = logic.member_hours(
                 item.facts, person.member_id, year, item.as_of, rule.params.platforms, params
             )
-            lines.append(
-                HoursLine(person.member_id, person.name, item.org, h.training, h.platform, rule.params.target)
-            )
+            target = rule.params.target_for(person.joined_on, year)
+            lines.append(HoursLine(person.member_id, person.name, item.org, h.training, h.platform, target))
     return lines
 
 
@@ -185,6 +184,7 @@ class OwnHours:
     trainings: list[logic.TrainingRow]
     hours: logic.Hours | None
     target: Decimal | None
+    prorated: bool = False  # the target is the year's share from the month the member joined the Party
 
     @property
     def met(self) -> bool | None:
@@ -219,4 +219,5 @@ def own_hours(member, *, year: int, as_of: dt.date) -> OwnHours:
     if rule is None:
         return OwnHours(trainings, None, None)
     h = logic.member_hours(facts, member.pk, year, window.as_of, rule.params.platforms, load_params())
-    return OwnHours(trainings, h, rule.params.target)
+    target = rule.params.target_for(member.joined_on, year)
+    return OwnHours(trainings, h, target, prorated=target != rule.params.target)

@@ -318,6 +318,7 @@ REAL_FILES = {
     "v7.yaml": RulesetFile,
     "v8.yaml": RulesetFile,
     "v9.yaml": RulesetFile,
+    "v10.yaml": RulesetFile,
 }
 
 
