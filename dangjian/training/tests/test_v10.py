@@ -99,7 +99,7 @@ def test_v10_the_own_hours_read_the_prorated_target(newcomer, tree):
 def test_v10_pages_say_the_target_is_prorated(client, make_user, users, newcomer, tree):
     client.force_login(make_user("xin", "member", tree.a1, member=newcomer))
     page = client.get(reverse("training:secretary"), {"year": Y, "as_of": f"{Y}-12-31"}).content.decode()
-    assert "全年目标 6 学时（今年入党，按入党后的月数折算）" in page
+    assert "全年目标 6 学时（当年入党，按入党后的月数折算）" in page
     client.force_login(users["dangwei_a"])
     page = client.get(
         reverse("training:hours"), {"org": tree.a1.pk, "year": Y, "as_of": f"{Y}-12-31"}
