@@ -209,12 +209,12 @@ def hours_rule(
         taken, studied = trainings.get(p.member_id), study.get(p.member_id)
         if prorate and p.joined_on is not None and p.joined_on >= start:
             new += 1
-            target = prorated_target(min_hours, p.joined_on, year)
+            share = prorated_target(min_hours, p.joined_on, year)
             total = training_hours(taken or (), start, as_of) + _platform_hours(
                 studied or (), prefix, wanted, params
             )
-            if total < target:
-                gaps.append(Gap(p.member_id, p.name, _missing_new(total, target, p.joined_on.month)))
+            if total < share:
+                gaps.append(Gap(p.member_id, p.name, _missing_new(total, share, p.joined_on.month)))
             continue
         # no training and no platform figures: most members early in a year
         if taken is None and studied is None:
