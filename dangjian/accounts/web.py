@@ -43,7 +43,7 @@ def apply_service_error(form: Form, exc: ServiceError) -> None:
         form.add_error(None, exc.message)
     if isinstance(exc, edits.Stale):
         form.data = form.data.copy()
-        form.data[edits.FIELD] = exc.current
+        form.data[form.add_prefix(edits.FIELD)] = exc.current  # a prefixed form's (the relief's) too
         form.stale = True  # type: ignore[attr-defined]
 
 

@@ -456,7 +456,9 @@ class ReliefForm(forms.Form):
     """党费减免 approved by the higher 党委, on a member's 党费 page (prefix "relief"), shown only to whoever may record
     it (`approvers`: the 党委 above the member's 党支部 that the user administers); also its correction (the relief's
     own page). The reason is required, but on the correction of a relief recorded before reasons were kept and found
-    without one (`reason_required=False`: it may be added then, or left blank)."""
+    without one (`reason_required=False`: it may be added then, or left blank). The correction's form (`editing`)
+    carries the version of the relief it showed (core.edits), so that a relief changed since is not silently saved
+    over."""
 
     kind = forms.ChoiceField(
         label=_("减免类型"),
@@ -488,9 +490,11 @@ class ReliefForm(forms.Form):
         widget=forms.TextInput(attrs={**SMALL, "placeholder": _("如：长期患病，生活困难")}),
     )
 
-    def __init__(self, *args, approvers, reason_required: bool = True, **kwargs):
+    def __init__(self, *args, approvers, reason_required: bool = True, editing: bool = False, **kwargs):
         kwargs.setdefault("prefix", "relief")
         super().__init__(*args, **kwargs)
+        if editing:
+            self.fields["version"] = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
         if not reason_required:
             self.fields["reason"].required = False
             self.fields["reason"].help_text = _("原记录未写明减免原因，可在此补充。")

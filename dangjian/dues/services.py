@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import fresh_scope, require_org
-from dangjian.core import audit
+from dangjian.core import audit, edits
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues import snapshots
 from dangjian.dues.calculator import ZERO, monthly_due
@@ -892,7 +892,7 @@ def _check_reduction(member: Member, values: _ReliefValues) -> None:
         )
 
 
-def _relief_snapshot(r: DuesRelief) -> dict:
+def relief_snapshot(r: DuesRelief) -> dict:
     """A relief as its audit events keep it (the approving organisation by its 组织编码)."""
     return {
         "kind": r.kind,
@@ -977,7 +977,7 @@ def record_relief(
         action="create",
         obj=relief,
         org_path=current.org.path,
-        after=_relief_snapshot(relief),
+        after=relief_snapshot(relief),
         note=values.reason,
     )
     return relief
@@ -996,6 +996,7 @@ def correct_relief(
     monthly_amount: Decimal | None = None,
     approval_ref: str = "",
     reason: str = "",
+    version: str | None = None,
 ) -> DuesRelief:
     """Corrects a relief recorded with a wrong type, amount, period, approval or reason (a relief recorded for the
     wrong member is deleted and recorded again on the right member's page). Whoever may record the relief may
@@ -1003,7 +1004,8 @@ def correct_relief(
     pass `record_relief`'s checks (a 党委 above the branch that the actor administers, no overlap with the member's
     other reliefs). A reason once recorded cannot be removed. The ledger snapshot is refreshed with the row
     (dues.snapshots) and the organisation's kept results after the commit (the audit event's path); unchanged values
-    write nothing."""
+    write nothing. `version`: the relief's version its correction page showed (core.edits, of `relief_snapshot`): a
+    relief changed since is refused (core.edits.Stale), not saved over; None (no page) is not checked."""
     values = _relief_values(
         kind=kind,
         start_month=start_month,
@@ -1017,13 +1019,14 @@ def correct_relief(
     current, member = _locked_relief(
         actor, relief, _("该党费减免经%(org)s批准，%(org)s不在您的管理范围内，不能更正。")
     )
+    edits.check(version, relief_snapshot(current), current)
     if current.reason and not values.reason:
         raise ServiceError(_("请填写减免原因。"), field="reason")
     _check_relief_approval(actor, member, values, exclude=current.pk)
-    before = _relief_snapshot(current)
+    before = relief_snapshot(current)
     for key, value in vars(values).items():
         setattr(current, key, value)
-    after = _relief_snapshot(current)
+    after = relief_snapshot(current)
     if after == before:
         return current
     current.save()
@@ -1050,7 +1053,7 @@ def delete_relief(*, actor, relief, reason: str) -> None:
         action="delete",
         obj=current,
         org_path=member.org.path,
-        before=_relief_snapshot(current),
+        before=relief_snapshot(current),
         note=reason,
     )
     current.delete()

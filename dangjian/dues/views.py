@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from dangjian.accounts.scope import scope_for
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import once, xlsx
+from dangjian.core import edits, once, xlsx
 from dangjian.core.dates import add_months
 from dangjian.core.downloads import export_response, personal_data
 from dangjian.core.errors import OutOfScope, ServiceError
@@ -57,6 +57,7 @@ from dangjian.dues.services import (
     record_payments,
     record_relief,
     record_review,
+    relief_snapshot,
     set_collection_day,
 )
 from dangjian.members.models import Member, personal_fields
@@ -678,8 +679,9 @@ def relief_edit(request, pk: int):
     form = ReliefForm(
         request.POST if request.method == "POST" else None,
         approvers=approvers,
-        initial=_relief_initial(relief),
+        initial={**_relief_initial(relief), edits.FIELD: edits.version(relief_snapshot(relief))},
         reason_required=bool(relief.reason),
+        editing=True,
     )
     status = 200
     if request.method == "POST":
@@ -697,6 +699,7 @@ def relief_edit(request, pk: int):
                     approved_on=data["approved_on"],
                     approval_ref=data["approval_ref"],
                     reason=data["reason"],
+                    version=data.get(edits.FIELD),
                 )
             except OutOfScope:
                 raise Http404 from None

@@ -392,6 +392,10 @@ class PostForm(BootstrapMixin, forms.Form):
         titles = allowed_titles(org.type)
         self.fields["title"].choices = [(v, label) for v, label in PostTitle.choices if v in titles]
         self._style()
+        if instance is not None:
+            # the edit page's: the version of the post it showed (core.edits), so that a post changed since is not
+            # silently saved over
+            self.fields["version"] = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def service_data(self) -> dict:
-        return {**self.cleaned_data, "org": self.org}
+        return {**{k: v for k, v in self.cleaned_data.items() if k != "version"}, "org": self.org}

@@ -414,9 +414,16 @@ def post_create(request, pk):
 def post_edit(request, pk):
     post = get_object_or_404(Post.objects.visible_to(request.user).select_related("org", "member"), pk=pk)
     form = PostForm(request.POST or None, user=request.user, org=post.org, instance=post)
+    if request.method != "POST":
+        form.initial[edits.FIELD] = edits.version(org_services.post_snapshot(post))
     if request.method == "POST" and form.is_valid():
         try:
-            post = org_services.update_post(actor=request.user, post=post, data=form.service_data())
+            post = org_services.update_post(
+                actor=request.user,
+                post=post,
+                data=form.service_data(),
+                version=form.cleaned_data.get(edits.FIELD),
+            )
         except ServiceError as exc:
             apply_service_error(form, exc)
         else:

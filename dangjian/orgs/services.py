@@ -510,10 +510,14 @@ def create_post(*, actor, data: dict[str, Any]) -> Post:
 
 
 @transaction.atomic
-def update_post(*, actor, post: Post, data: dict[str, Any]) -> Post:
+def update_post(*, actor, post: Post, data: dict[str, Any], version: str | None = None) -> Post:
+    """Saves an edited post. `version`: the post's version its edit page showed (core.edits, of `post_snapshot`): a
+    post changed since (edited, or ended by a transfer or a dissolution) is refused (core.edits.Stale), not saved
+    over; None (an import, a command) is not checked."""
     post = Post.objects.select_for_update().select_related("org", "member").get(pk=post.pk)
     require_org(actor, post.org)
     before = post_snapshot(post)
+    edits.check(version, before, post)
     clean = {
         **{k: getattr(post, k) for k in POST_FIELDS},
         **{k: v for k, v in data.items() if k in POST_FIELDS},

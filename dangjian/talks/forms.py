@@ -79,6 +79,8 @@ class GroupMembersForm(_MemberChoices):
     members = forms.TypedMultipleChoiceField(
         label=_("小组成员"), coerce=int, required=False, widget=forms.CheckboxSelectMultiple(attrs=CHECKS)
     )
+    # the version of the group the page showed (core.edits), so that members changed since are not silently undone
+    version = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
 
 class ActivityForm(_MemberChoices):

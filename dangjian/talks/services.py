@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from dangjian.accounts.scope import require_org
-from dangjian.core import audit
+from dangjian.core import audit, edits
 from dangjian.core.choices import choice_label
 from dangjian.core.errors import ServiceError
 from dangjian.core.i18n import enumeration
@@ -320,14 +320,25 @@ def create_youth_group(
     return group
 
 
-def update_youth_group_members(*, actor, group: YouthGroup, leader: Member, members: Iterable) -> YouthGroup:
-    """Replaces the group's members and leader (past activities keep their attendance)."""
+def group_members_snapshot(group: YouthGroup) -> dict[str, Any]:
+    """The group's audit snapshot with all its members (those a user may not see too): what the version of the
+    group's page (core.edits) covers."""
+    return group_snapshot(group, _names(sorted(group.members.values_list("pk", flat=True))))
+
+
+def update_youth_group_members(
+    *, actor, group: YouthGroup, leader: Member, members: Iterable, version: str | None = None
+) -> YouthGroup:
+    """Replaces the group's members and leader (past activities keep their attendance). `version`: the group's
+    version its page showed (core.edits, of `group_members_snapshot`): a group changed since is refused
+    (core.edits.Stale), not saved over — its whole list of members is replaced; None (no page) is not checked."""
     with transaction.atomic():
         current = YouthGroup.objects.select_for_update().select_related("org", "leader").get(pk=group.pk)
         require_org(actor, current.org, _("该学习小组不在您的管理范围内，未修改。"))
         kept = set(current.members.values_list("pk", flat=True))  # members the actor may not see stay
-        require_members(actor, [leader, *(i for i in _ids(members) if i not in kept)], "members")
         before = group_snapshot(current, _names(sorted(kept)))
+        edits.check(version, before, current)
+        require_members(actor, [leader, *(i for i in _ids(members) if i not in kept)], "members")
         ids = _group_members(current.org, _ids(members), leader)
         current.leader = leader
         current.save(update_fields=["leader"])

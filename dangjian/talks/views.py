@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dangjian.accounts.web import admin_required, apply_service_error
-from dangjian.core import once
+from dangjian.core import edits, once
 from dangjian.core.errors import OutOfScope, ServiceError
 from dangjian.dues.forms import parse_year
 from dangjian.meetings.roster import members_in_subtree
@@ -315,6 +315,57 @@ def group_new(request):
     return render(request, "talks/group_form.html", {"nav": "talks", "org": org, "form": form}, status=status)
 
 
+def _group_members(request, group: YouthGroup) -> tuple[list[Member], int]:
+    """The group's members the user may see (named), and how many others it has (counted): a grant without
+    descendants over the group's organisation does not reveal its branches' members."""
+    visible = Member.objects.visible_to(request.user)
+    members = list(visible.filter(youth_groups=group).order_by("name_pinyin", "name", "id"))
+    return members, group.members.count() - len(members)
+
+
+def _group_page(
+    request,
+    group: YouthGroup,
+    members: list[Member],
+    hidden: int,
+    form: ActivityForm,
+    members_form: GroupMembersForm | None = None,
+    status: int = 200,
+):
+    """The group's page: its members, this year's activities, the activity form `form`, and the members' form
+    (`members_form`, bound after a refused save; else the group's members now, with its version)."""
+    year = parse_year(request.GET.get("year"), dt.date.today().year)
+    activities = selectors.activity_rows(
+        YouthActivity.objects.filter(group=group, date__year=year),
+        members=Member.objects.visible_to(request.user),
+    )
+    if members_form is None:
+        members_form = GroupMembersForm(
+            initial={
+                "leader": group.leader_id,
+                "members": [m.pk for m in members],
+                edits.FIELD: edits.version(services.group_members_snapshot(group)),
+            },
+            people=[
+                (m.pk, m.name)
+                for m in _group_people(request, group.org).order_by("name_pinyin", "name", "id")
+            ],
+            org=group.org,
+        )
+    context = {
+        "nav": "talks",
+        "group": group,
+        "members": members,
+        "hidden": hidden,
+        "leader_visible": any(m.pk == group.leader_id for m in members),
+        "year": year,
+        "activities": activities,
+        "form": form,
+        "members_form": members_form,
+    }
+    return render(request, "talks/group.html", context, status=status)
+
+
 @admin_required
 @require_http_methods(["GET", "POST"])
 @once.guarded
@@ -323,14 +374,8 @@ def group_detail(request, pk):
     group = get_object_or_404(
         YouthGroup.objects.visible_to(request.user).select_related("org", "leader"), pk=pk
     )
-    year = parse_year(request.GET.get("year"), dt.date.today().year)
-    # Only the members the user may see are named (a grant without descendants over the group's
-    # organisation does not reveal its branches' members); the others are counted.
-    visible = Member.objects.visible_to(request.user)
-    members = list(visible.filter(youth_groups=group).order_by("name_pinyin", "name", "id"))
-    hidden = group.members.count() - len(members)
-    people = [(m.pk, m.name) for m in members]
-    form = ActivityForm(request.POST or None, people=people)
+    members, hidden = _group_members(request, group)
+    form = ActivityForm(request.POST or None, people=[(m.pk, m.name) for m in members])
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -353,33 +398,14 @@ def group_detail(request, pk):
                 messages.success(request, _("已登记学习小组活动。"))
                 return redirect(f"{reverse('talks:group', args=[group.pk])}?year={data['date'].year}")
         status = 400
-    activities = selectors.activity_rows(
-        YouthActivity.objects.filter(group=group, date__year=year), members=visible
-    )
-    members_form = GroupMembersForm(
-        initial={"leader": group.leader_id, "members": [m.pk for m in members]},
-        people=[
-            (m.pk, m.name) for m in _group_people(request, group.org).order_by("name_pinyin", "name", "id")
-        ],
-        org=group.org,
-    )
-    context = {
-        "nav": "talks",
-        "group": group,
-        "members": members,
-        "hidden": hidden,
-        "leader_visible": any(m.pk == group.leader_id for m in members),
-        "year": year,
-        "activities": activities,
-        "form": form,
-        "members_form": members_form,
-    }
-    return render(request, "talks/group.html", context, status=status)
+    return _group_page(request, group, members, hidden, form, status=status)
 
 
 @admin_required
 @require_POST
 def group_members(request, pk):
+    """Saves the group's leader and members from its page. Members changed since the page was opened
+    (core.edits.Stale) come back on the page with what was chosen kept; other refusals are told on the page."""
     group = get_object_or_404(YouthGroup.objects.visible_to(request.user).select_related("org"), pk=pk)
     pickable = _group_people(request, group.org)
     people = [(m.pk, m.name) for m in pickable]
@@ -399,9 +425,16 @@ def group_members(request, pk):
                 group=group,
                 leader=found.get(form.cleaned_data["leader"]),
                 members=[*form.cleaned_data["members"], *kept],
+                version=form.cleaned_data.get(edits.FIELD),
             )
         except OutOfScope:
             raise Http404 from None
+        except edits.Stale as exc:
+            apply_service_error(form, exc)
+            group = YouthGroup.objects.select_related("org", "leader").get(pk=group.pk)  # as it is now
+            members, hidden = _group_members(request, group)
+            activity_form = ActivityForm(people=[(m.pk, m.name) for m in members])
+            return _group_page(request, group, members, hidden, activity_form, form, status=400)
         except ServiceError as exc:
             messages.error(request, exc.message)
         else:
