@@ -1,7 +1,8 @@
 """The "elections" fact provider for ORG-TERM-REMINDER, ORG-TERM-ON-TIME (from v5) and ELECT-*
 (dangjian/elections/rules.py): per organisation of the scope, the approvals to postpone or advance its 换届
-recorded by D and its elections held in year Y by D with their candidates. Two queries for the whole scope,
-whatever the number of organisations."""
+recorded by D, its elections held in year Y by D with their candidates, and the elections recorded by D whose
+result awaits the higher organisation's approval (`Election.objects.awaiting_approval`). Three queries for the
+whole scope, whatever the number of organisations."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections import defaultdict
 from typing import NamedTuple
 
 from dangjian.compliance.facts import register_facts
-from dangjian.elections.models import Candidate, TermAdjustment
+from dangjian.elections.models import Candidate, Election, TermAdjustment
 
 
 class AdjustmentRow(NamedTuple):
@@ -47,9 +48,17 @@ class ElectionRow(NamedTuple):
     form_approved_on: dt.date | None = None
 
 
+class AwaitingRow(NamedTuple):
+    """An election recorded for the next term whose result the higher organisation has not approved yet."""
+
+    id: int
+    held_on: dt.date
+
+
 class ElectionFacts(NamedTuple):
     adjustments: tuple[AdjustmentRow, ...] = ()  # latest approval first
     elections: tuple[ElectionRow, ...] = ()  # in date order
+    awaiting: tuple[AwaitingRow, ...] = ()  # latest first: held after the current term started, not approved
 
     def adjusted_due(self, term_end: dt.date | None) -> AdjustmentRow | None:
         """The latest approval for the term ending on `term_end` (approvals of earlier terms do not count)."""
@@ -102,4 +111,15 @@ def load_election_facts(ids_sq, orgs, year: int, as_of: dt.date) -> dict[int, El
     by_org = defaultdict(list)
     for org_id, pk, *numbers in elections.values():
         by_org[org_id].append(ElectionRow._make((pk, *numbers[:7], tuple(candidates[pk]), *numbers[7:])))
-    return {o.pk: ElectionFacts(tuple(adjustments[o.pk]), tuple(by_org[o.pk])) for o in orgs}
+    awaiting = defaultdict(list)
+    for org_id, pk, held_on in (
+        Election.objects.filter(org__in=ids_sq)
+        .awaiting_approval(as_of)
+        .order_by("-held_on", "-pk")
+        .values_list("org_id", "pk", "held_on")
+    ):
+        awaiting[org_id].append(AwaitingRow(pk, held_on))
+    return {
+        o.pk: ElectionFacts(tuple(adjustments[o.pk]), tuple(by_org[o.pk]), tuple(awaiting[o.pk]))
+        for o in orgs
+    }

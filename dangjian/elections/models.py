@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from dangjian.elections.choices import AdjustmentKind, ElectionForm, ExclusionReason, ThresholdBasis
@@ -17,6 +18,20 @@ class ScopedQuerySet(models.QuerySet):
         from dangjian.accounts.scope import scope_for
 
         return self.filter(scope_for(user).org_q("org__"))
+
+
+class ElectionQuerySet(ScopedQuerySet):
+    def awaiting_approval(self, on):
+        """The elections recorded by `on` whose result awaits the higher organisation's approval (EL-15), the
+        approval that would open the organisation's next term: not approved, held after its current term started
+        (an earlier one the term's approval left aside is a record only), with someone elected (one without is
+        not approved: the election is held again)."""
+        elected = Candidate.objects.filter(election=OuterRef("pk"), elected=True)
+        return self.filter(
+            approved_on__isnull=True,
+            held_on__lte=on,
+            held_on__gt=Coalesce(F("org__term_started_on"), F("org__founded_on")),
+        ).filter(Exists(elected))
 
 
 class TermAdjustment(models.Model):
@@ -83,7 +98,7 @@ class Election(models.Model):
     )
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
 
-    objects = ScopedQuerySet.as_manager()
+    objects = ElectionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("选举")

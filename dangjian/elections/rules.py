@@ -51,7 +51,9 @@ class TermReminderParams(Params):
 def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Outcome:
     """Fail when the term (as postponed or advanced by a recorded approval for this term) has ended without a
     new term; `due_status` (fail, or pending from v8) when it ends within `months_ahead` months of D; pass
-    otherwise."""
+    otherwise. When the organisation has recorded its election and the result awaits the higher organisation's
+    approval (which opens the new term), the message says so, with the election's date, instead of asking it to
+    prepare the 换届: the result and the due day stay as they are."""
     if window.closed:
         return dissolved(window)
     if facts.term_end is None:
@@ -74,24 +76,54 @@ def term_reminder(facts: OrgFacts, window: Window, p: TermReminderParams) -> Out
         )
     term = Message("本届任期%(end)s届满%(adjusted)s", end=iso(facts.term_end), adjusted=adjusted)
     day = iso(on)
+    # the election recorded for the next term, its result not approved yet (the latest, when several)
+    awaiting = next(iter(_facts(facts).awaiting), None)
+    held = iso(awaiting.held_on) if awaiting is not None else ""
     if status == "violation":
+        months_over = month_count(p.max_adjust_months)
         return Outcome(
             "fail",
             Message(
+                "%(term)s；%(held)s的换届选举已登记，至%(day)s选举结果尚未经上级党组织批准，"
+                "超期已逾%(months)s且无延期批准，属于违规。",
+                term=term,
+                held=held,
+                day=day,
+                months=months_over,
+            )
+            if awaiting is not None
+            else Message(
                 "%(term)s，至%(day)s尚未换届，超期已逾%(months)s且无延期批准，属于违规。",
                 term=term,
                 day=day,
-                months=month_count(p.max_adjust_months),
+                months=months_over,
             ),
             [iso(due)],
         )
     if status == "overdue":
-        return Outcome("fail", Message("%(term)s，至%(day)s尚未换届。", term=term, day=day), [iso(due)])
+        return Outcome(
+            "fail",
+            Message(
+                "%(term)s；%(held)s的换届选举已登记，至%(day)s选举结果尚未经上级党组织批准。",
+                term=term,
+                held=held,
+                day=day,
+            )
+            if awaiting is not None
+            else Message("%(term)s，至%(day)s尚未换届。", term=term, day=day),
+            [iso(due)],
+        )
     months = month_count(p.months_ahead)
     if status == "due":
         return Outcome(
             p.due_status,
             Message(
+                "%(term)s；%(held)s的换届选举已登记，选举结果待上级党组织批准，批准后开始新一届任期。",
+                term=term,
+                held=held,
+            )
+            if awaiting is not None
+            else Message(
                 "%(term)s，距%(day)s不足%(months)s，请及时做好换届准备。", term=term, day=day, months=months
             ),
             [iso(due)],

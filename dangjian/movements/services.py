@@ -83,11 +83,14 @@ def _not_future(value: dt.date, field: str, message: str) -> dt.date:
     return value
 
 
-def _end_posts_on_leaving(actor, member: Member, on: dt.date, *, target=None, note: str) -> None:
+def _end_posts_on_leaving(
+    actor, member: Member, on: dt.date, *, target=None, note: str, on_label: str, field: str
+) -> None:
     """Ends, on `on`, the posts the member holds in the organisations they leave: with `target` (a transfer inside
     the system) those of the old organisation, of those below it and of those above it that do not contain
     `target` (a 党委委员 moving to another branch of the same 党委 stays 委员); without (转出本系统, 停止党籍, 出党,
-    死亡) every post. Through the orgs service, each end audited; the caller checked scope over the move."""
+    死亡) every post. Through the orgs service, each end audited; the caller checked scope over the move. A post
+    recorded as starting on `on` or later is refused at the caller's date (`on_label`, its form's `field`)."""
     old = member.org
     posts = [
         p
@@ -102,7 +105,7 @@ def _end_posts_on_leaving(actor, member: Member, on: dt.date, *, target=None, no
         )
     ]
     if posts:
-        end_posts(actor=actor, posts=posts, on=on, note=note)
+        end_posts(actor=actor, posts=posts, on=on, note=note, on_label=on_label, field=field)
 
 
 def _locked(member: Member) -> Member:
@@ -226,6 +229,8 @@ def _validate_status(
             % {"date": f"{member.inactive_from:%Y-%m-%d}"},
             field="effective_on",
         )
+    # nor before the member's last move (a transfer into their organisation or into the system) or status change
+    _not_before_arrival(member, effective_on, "effective_on", _("生效日期"), status_changes=True)
     if status == MemberStatus.LEFT_PARTY:
         if outcome not in ExitOutcome.values:
             raise ServiceError(_("出党须选择方式：除名、劝退、开除、退党或自行脱党。"), field="outcome")
@@ -246,13 +251,21 @@ def _apply_status(
     decision_body: str,
     outcome: str,
     note: str,
+    on_label: str | None = None,
+    field: str = "effective_on",
 ) -> StatusChange:
     """Writes the change on a locked member whose scope was checked by the caller. Leaving the roll ends every
-    post the member holds, on `effective_on`."""
+    post the member holds, on `effective_on` (named `on_label`, default 生效日期, on the form's `field` when a post
+    cannot end then)."""
     old = member.status
     if status != MemberStatus.NORMAL:
         _end_posts_on_leaving(
-            actor, member, effective_on, note=f"党籍状态变更为“{status_label(status)}”，职务随之终止"
+            actor,
+            member,
+            effective_on,
+            note=f"党籍状态变更为“{status_label(status)}”，职务随之终止",
+            on_label=on_label or _("生效日期"),
+            field=field,
         )
     change = StatusChange.objects.create(
         member=member,
@@ -676,10 +689,17 @@ def _transfer_ready(member: Member, when: dt.date, field: str) -> None:
         raise ServiceError(_("%(name)s已有待接收的组织关系转接。") % {"name": member.name}, field=field)
 
 
-def _not_before_arrival(member: Member, when: dt.date, field: str) -> None:
-    """A transfer (inside the system or out of it) is not dated before the member came into their organisation: the
-    latest move recorded in their history (所在组织), or their 组织关系转入本系统. Otherwise their history would move
-    them out before they arrived, and the rosters of those days would place them in the wrong branch. Two queries."""
+def _not_before_arrival(
+    member: Member, when: dt.date, field: str, label: str | None = None, *, status_changes: bool = False
+) -> None:
+    """A transfer (inside the system or out of it), or with `status_changes` a change of 党籍状态, is not dated
+    before the member came into their organisation: the latest move recorded in their history (所在组织), or their
+    组织关系转入本系统 — nor, with `status_changes`, before their latest change of status (a 恢复党籍 …). Otherwise
+    their history would move them out, or change their status, before they arrived (or before the change it
+    follows), and the rosters of those days would place them in the wrong branch. `label`: the date's name in the
+    refusal (default: 转出日期 or 转接日期, by `field`). Two queries, three with `status_changes`."""
+    if label is None:
+        label = _("转出日期") if field == "transferred_on" else _("转接日期")
     moved = (
         MemberHistory.objects.filter(member=member, field=HistoryField.ORG)
         .order_by("-effective_on", "-id")
@@ -687,7 +707,6 @@ def _not_before_arrival(member: Member, when: dt.date, field: str) -> None:
         .first()
     )
     if moved is not None and when < moved[0]:
-        label = _("转出日期") if field == "transferred_on" else _("转接日期")
         raise ServiceError(
             _("%(label)s不能早于%(name)s转入现所在组织“%(org)s”的日期（%(date)s）。")
             % {
@@ -705,10 +724,31 @@ def _not_before_arrival(member: Member, when: dt.date, field: str) -> None:
         .first()
     )
     if came is not None and when < came:
-        label = _("转出日期") if field == "transferred_on" else _("转接日期")
         raise ServiceError(
             _("%(label)s不能早于%(name)s组织关系转入本系统的日期（%(date)s）。")
             % {"label": label, "name": member.name, "date": f"{came:%Y-%m-%d}"},
+            field=field,
+        )
+    if not status_changes:
+        return
+    changed = (
+        StatusChange.objects.filter(member=member)
+        .order_by("-effective_on", "-id")
+        .values_list("effective_on", "old_status", "new_status")
+        .first()
+    )
+    if changed is not None and when < changed[0]:
+        raise ServiceError(
+            _(
+                "%(label)s不能早于%(name)s上一次党籍状态变更（由“%(old)s”变更为“%(new)s”）的生效日期（%(date)s）。"
+            )
+            % {
+                "label": label,
+                "name": member.name,
+                "old": _status(changed[1]),
+                "new": _status(changed[2]),
+                "date": f"{changed[0]:%Y-%m-%d}",
+            },
             field=field,
         )
 
@@ -815,7 +855,13 @@ def accept_transfer(*, actor, transfer: Transfer, accepted_on: dt.date) -> Trans
     current.decided_by = _user(actor)
     current.save(update_fields=["state", "decided_on", "decided_by"])
     _end_posts_on_leaving(
-        actor, member, accepted_on, target=current.to_org, note="组织关系转接至其他组织，职务随之终止"
+        actor,
+        member,
+        accepted_on,
+        target=current.to_org,
+        note="组织关系转接至其他组织，职务随之终止",
+        on_label=_("接收日期"),
+        field="accepted_on",
     )
     _move(actor, member, current.to_org, accepted_on)
     from dangjian.pipeline.services import follow_member  # a 预备党员's open 发展党员 case goes with them
@@ -966,6 +1012,8 @@ def transfer_out(
         decision_body=current.org.name,
         outcome="",
         note=f"介绍信编号 {letter_no}，转往{destination}"[:200],
+        on_label=_("转出日期"),
+        field="transferred_on",
     )
     audit.record(
         actor=actor,

@@ -463,26 +463,58 @@ def _validate_single(
     )
 
 
-def end_posts(*, actor, posts: Iterable[Post], on: dt.date, note: str) -> list[Post]:
+def post_starts_too_late(post: Post, on: dt.date, on_label: str | None = None) -> str:
+    """Why `post` cannot end on `on` with the change that ends it (its holder leaving, a status change …): it was
+    recorded as starting that day or later. Names both days and what to do: check the date of the change
+    (`on_label`, default 离任日期), or have the post's start corrected in its organisation's posts first."""
+    values = {
+        "name": post.member.name,
+        "org": post.org.name,
+        "title": choice_label(PostTitle, post.title),
+        "date": f"{post.started_on:%Y-%m-%d}",
+        "label": on_label or _("离任日期"),
+        "on": f"{on:%Y-%m-%d}",
+    }
+    if post.started_on == on:
+        return (
+            _(
+                "%(name)s在%(org)s担任的%(title)s职务应于%(label)s（%(on)s）随之终止，但该职务的任职日期登记的"
+                "也是%(on)s，不能在任职当天终止。请核对%(label)s；如任职日期登记有误，请先由%(org)s在其现任职务中"
+                "更正，再办理。"
+            )
+            % values
+        )
+    return (
+        _(
+            "%(name)s在%(org)s担任的%(title)s职务应于%(label)s（%(on)s）随之终止，但该职务的任职日期登记为"
+            "%(date)s，晚于%(label)s，不能在任职之前终止。请核对%(label)s；如任职日期登记有误，请先由%(org)s在其"
+            "现任职务中更正，再办理。"
+        )
+        % values
+    )
+
+
+def end_posts(
+    *,
+    actor,
+    posts: Iterable[Post],
+    on: dt.date,
+    note: str,
+    on_label: str | None = None,
+    field: str | None = None,
+) -> list[Post]:
     """Ends `posts` on `on` (their 离任日期) because their holder or their organisation left: a dissolution
     (`update_org`), a member's transfer or change of status (movements). The caller has checked the actor's scope
     over that change inside its transaction (accepting a transfer needs only the receiving side's), so no scope is
-    checked here; each post's end is recorded with `note`. Every post must have started before `on`."""
+    checked here; each post's end is recorded with `note`. Every post must have started before `on`: a post
+    recorded from `on` or later is refused, naming `on` by `on_label` (the caller's date: 接收日期, 生效日期 …;
+    default 离任日期), on `field` of the caller's form."""
     ended = []
     for post in posts:
         if post.ended_on is not None and post.ended_on <= on:
             continue
         if post.started_on >= on:
-            raise ServiceError(
-                _("%(name)s的%(org)s%(title)s职务自%(date)s起任，不早于%(on)s：请先核对该职务。")
-                % {
-                    "name": post.member.name,
-                    "org": post.org.name,
-                    "title": choice_label(PostTitle, post.title),
-                    "date": f"{post.started_on:%Y-%m-%d}",
-                    "on": f"{on:%Y-%m-%d}",
-                }
-            )
+            raise ServiceError(post_starts_too_late(post, on, on_label), field=field)
         before = post_snapshot(post)
         post.ended_on = on
         post.save(update_fields=["ended_on"])

@@ -130,6 +130,7 @@ def test_fact_loader_fixed_queries(tree, a1_voters, make_member, n_elections):
     orgs = list(Org.objects.all())
     with CaptureQueriesContext(connection) as ctx:
         facts = load_election_facts(Org.objects.values("pk"), orgs, 2026, dt.date(2026, 12, 31))
-    assert len(ctx.captured_queries) == 2
+    # the approvals to postpone or advance, the year's elections with their candidates, those awaiting approval
+    assert len(ctx.captured_queries) == 3
     assert len(facts[tree.a1.pk].elections) == n_elections
     assert len(facts[tree.a1.pk].elections[0].candidates) == 4
