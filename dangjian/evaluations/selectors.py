@@ -7,6 +7,7 @@ group. No read here, or anywhere, groups ratings by voter: the counters hold no 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -15,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from dangjian.accounts.scope import scope_for
 from dangjian.core.pinyin import name_key
 from dangjian.evaluations.choices import CLOSED_STEPS, PUBLISHED_STEPS, RATING_ORDER, Step
+from dangjian.evaluations.departures import has_left
 from dangjian.evaluations.models import Evaluation, Participant, Participation, Tally
 from dangjian.evaluations.params import EvaluationParams, graded_of, load_params, voters_of
 from dangjian.orgs.choices import OrgType
@@ -58,8 +60,9 @@ def has_groups(org: Org) -> bool:
 
 
 def participants(ev: Evaluation) -> list[Participant]:
-    """The participants in name order (拼音序), with their members and 党小组 (one query)."""
-    found = list(ev.participants.select_related("member", "group"))
+    """The participants in name order (拼音序), with their members, the members' organisations now (whether they
+    have left the branch: `departures`) and their 党小组 (one query)."""
+    found = list(ev.participants.select_related("member__org", "group"))
     return sorted(found, key=lambda p: (p.member.name_pinyin or name_key(p.member.name), p.member.name, p.pk))
 
 
@@ -205,17 +208,21 @@ def has_voted(ev: Evaluation, member_id: int) -> bool:
 def open_for_member(member_id: int) -> tuple[list[Evaluation], list[Participant]]:
     """What the member's home page offers of the evaluations, in one query: the evaluations in their 测评 step in
     which the member receives a ballot and has not voted (“请参加民主测评”), and the member's participations in
-    evaluations at their 个人自评 step (the form), each in the order the evaluations were opened."""
+    evaluations at their 个人自评 step (the form), each in the order the evaluations were opened — none of a branch
+    the member has left since (`departures`: nothing more is asked of them there)."""
     params = load_params()
+    today = dt.date.today()
     rows = (
         Participant.objects.filter(member_id=member_id, evaluation__step__in=(Step.VOTING, Step.SELF))
         .annotate(voted=Exists(Participation.objects.filter(voter_id=OuterRef("pk"))))
-        .select_related("evaluation__org")
+        .select_related("evaluation__org", "member__org")
         .order_by("evaluation__opened_on", "pk")
     )
     ballots: list[Evaluation] = []
     selfs: list[Participant] = []
     for p in rows:
+        if has_left(p.member, p.evaluation.org.path, today):
+            continue
         if p.evaluation.step == Step.SELF:
             selfs.append(p)
         elif not p.voted and (p.formal or params.probationary_vote.value):
@@ -230,15 +237,16 @@ class OwnRow:
     has_ballot: bool
     voted: bool
     graded: bool = True  # the 组织评定 gives them a grade (a 预备党员 none, unless the parameter says so)
+    left: bool = False  # the member has left the branch of an evaluation not completed: nothing more is asked
 
     @property
     def may_vote(self) -> bool:
-        return self.has_ballot and not self.voted and self.evaluation.step == Step.VOTING
+        return self.has_ballot and not self.voted and self.evaluation.step == Step.VOTING and not self.left
 
     @property
     def may_write_self(self) -> bool:
-        """The member may write their 个人自评 online: during the 个人自评 step."""
-        return self.evaluation.step == Step.SELF
+        """The member may write their 个人自评 online: during the 个人自评 step, while in the branch."""
+        return self.evaluation.step == Step.SELF and not self.left
 
     @property
     def grade_published(self) -> bool:
@@ -246,16 +254,25 @@ class OwnRow:
 
 
 def own_evaluations(member_id: int) -> list[OwnRow]:
-    """A member's evaluations, newest first, with whether they have a ballot and have voted (two queries)."""
+    """A member's evaluations, newest first, with whether they have a ballot and have voted, and whether they have
+    left the branch of one not completed (two queries)."""
     params = load_params()
+    today = dt.date.today()
     mine = list(
         Participant.objects.filter(member_id=member_id)
-        .select_related("evaluation__org")
+        .select_related("evaluation__org", "member__org")
         .order_by("-evaluation__year", "-evaluation__opened_on")
     )
     voted = set(Participation.objects.filter(voter__in=mine).values_list("voter_id", flat=True))
     return [
-        OwnRow(p.evaluation, p, bool(voters_of([p], params)), p.pk in voted, bool(graded_of([p], params)))
+        OwnRow(
+            p.evaluation,
+            p,
+            bool(voters_of([p], params)),
+            p.pk in voted,
+            bool(graded_of([p], params)),
+            p.evaluation.step != Step.DONE and has_left(p.member, p.evaluation.org.path, today),
+        )
         for p in mine
     ]
 

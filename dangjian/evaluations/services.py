@@ -34,6 +34,7 @@ from dangjian.evaluations.choices import (
     Rating,
     Step,
 )
+from dangjian.evaluations.departures import departures, grading, has_left
 from dangjian.evaluations.models import Evaluation, Participant, Participation, Tally
 from dangjian.evaluations.params import (
     excellent_cap,
@@ -281,7 +282,8 @@ def advance_step(
     """Moves the evaluation to its next step, dated `on` (today by default; never before the step dated last). Closing the 测评 (to 组织评定) needs at least one ballot, online or on paper, and
     dates it; 公示 needs every graded participant's grade within the 优秀 cap and, while participants have no 个人自评
     (`without_self_assessment`), `confirm_gaps` (the page's "仍然公示" box; counted in the audit event), else it is
-    refused naming them; ending the 公示 (完成) waits `publicity_working_days` working days after it began
+    refused naming them — neither waits for a participant who has left the branch since the opening
+    (`departures`); ending the 公示 (完成) waits `publicity_working_days` working days after it began
     (`params.publicity_ends`). `expected`: the step the page showed — a form sent twice, or after someone else
     moved the evaluation on, is refused instead of skipping a step."""
     on = on or dt.date.today()
@@ -316,7 +318,10 @@ def advance_step(
             ev.voting_closed_on = on
         elif nxt == Step.PUBLICITY:
             params = load_params()
-            participants = list(ev.participants.select_related("member"))
+            participants = list(ev.participants.select_related("member__org"))
+            # those who left the branch since the opening are neither graded nor asked for a 个人自评
+            left = departures(ev, participants)
+            participants = [p for p in participants if p.pk not in left]
             missing = [p for p in graded_of(participants, params) if not p.grade]
             if missing:
                 raise ServiceError(
@@ -333,6 +338,8 @@ def advance_step(
                 )
             if no_self:
                 after_extra = {"published_without_self_assessment": len(no_self)}
+            if left:
+                after_extra["left_branch"] = len(left)
             ev.published_on = on
         elif nxt == Step.DONE:
             params = load_params()
@@ -433,11 +440,17 @@ def write_own_self_assessment(
     text = _self_text(text, _("请填写自评内容。"))
     member_id = fresh_scope(actor).member_id if actor is not None else None
     with transaction.atomic():
-        current = Participant.objects.select_for_update().select_related("member").get(pk=participant.pk)
+        current = (
+            Participant.objects.select_for_update(of=("self",))
+            .select_related("member__org")
+            .get(pk=participant.pk)
+        )
         if member_id is None or current.member_id != member_id:
             raise OutOfScope(_("只能填写本人的个人自评。"))
         ev = Evaluation.objects.select_related("org").get(pk=current.evaluation_id)
         _step_is(ev, Step.SELF)
+        if has_left(current.member, ev.org.path, dt.date.today()):
+            raise ServiceError(_("您已不在%(org)s，无需填写本次民主评议的个人自评。") % {"org": ev.org.name})
         before = {"member": current.member.name, "self_text": len(current.self_text)}
         current.self_text, current.self_on = text, on or dt.date.today()
         current.save(update_fields=["self_text", "self_on"])
@@ -489,11 +502,15 @@ def cast_vote(
         ev = _locked(evaluation)  # votes of one evaluation are serialised
         if member_id is None:
             raise ServiceError(_("只有参加本次民主评议的党员本人可以投票。"))
-        participants = list(ev.participants.all())
+        participants = list(ev.participants.select_related("member__org"))
         voter = next((p for p in participants if p.member_id == member_id), None)
         if voter is None or voter not in voters_of(participants, load_params()):
             raise ServiceError(_("只有参加本次民主评议的党员本人可以投票。"))
         _step_is(ev, Step.VOTING)
+        # a participant who has left the branch votes no more (a ballot cast before stays in the counters); the
+        # ballots still rate them, as every other participant (evaluations.departures)
+        if has_left(voter.member, ev.org.path, dt.date.today()):
+            raise ServiceError(_("您已不在%(org)s，不再参加本次民主测评。") % {"org": ev.org.name})
         if Participation.objects.filter(evaluation=ev, voter=voter).exists():
             raise ServiceError(_("您已参加本次民主测评，不能重复投票。"))
         others = rated_by(voter, participants, ev)
@@ -601,9 +618,15 @@ def record_grades(
     followup_due: Mapping[int, dt.date | None] | None = None,
     on: dt.date | None = None,
 ) -> Evaluation:
-    """The 组织评定: a grade for every graded participant (正式党员; 预备党员 only when the parameter says so),
-    at most the 优秀 share (EVAL-02: floor of graded × share, the share itself allowed). A 不合格 grade gets
-    its 限期改正 due date (default and longest: parameters, counted from the grading day)."""
+    """The 组织评定: a grade for every graded participant (正式党员; 预备党员 only when the parameter says so) still on
+    the branch's roll, at most the 优秀 share (EVAL-02: floor of graded × share, the share itself allowed). A 不合格
+    grade gets its 限期改正 due date (default and longest: parameters, counted from the grading day).
+
+    A participant who has left the branch since the opening (`departures`) is not graded: a grade given before they
+    left is kept as it is (a different one is refused), none is asked for otherwise. The 优秀 cap is a share of the
+    grades the evaluation ends with — those given now and those kept — as EVAL-EXCELLENT-CAP counts every grade
+    kept: a kept 优秀 counts against it, and the page cannot accept what the rule would then fail. One who left
+    ungraded is not counted: EVAL-02 is a share of the members graded, and they are no longer the branch's."""
     on = on or dt.date.today()
     params = load_params()
     followup_due = followup_due or {}
@@ -611,10 +634,26 @@ def record_grades(
         ev = _locked(evaluation)
         require_org(actor, ev.org, _("该民主评议不在您的管理范围内，未评定等次。"))
         _step_is(ev, Step.GRADING)
-        participants = list(ev.participants.select_related("member"))
-        graded = graded_of(participants, params)
+        participants = list(ev.participants.select_related("member__org"))
+        left = departures(ev, participants)
+        changed = [
+            p.member.name
+            for p in participants
+            if p.pk in left and grades.get(p.pk) not in (None, "", p.grade)
+        ]
+        if changed:
+            raise ServiceError(
+                _("%(names)s已不在本支部，不再评定等次（此前评定的等次保留）。")
+                % {"names": enumeration(changed)},
+                field="grades",
+            )
+        graded, kept = grading(participants, left, params)
         graded_ids = {p.pk for p in graded}
-        stray = [p.member.name for p in participants if p.pk not in graded_ids and grades.get(p.pk)]
+        stray = [
+            p.member.name
+            for p in participants
+            if p.pk not in graded_ids and p.pk not in left and grades.get(p.pk)
+        ]
         if stray:
             raise ServiceError(
                 _("预备党员参加测评，但不确定等次：%(names)s。") % {"names": enumeration(stray)},
@@ -625,21 +664,23 @@ def record_grades(
             raise ServiceError(
                 _("请为%(names)s选择评定等次。") % {"names": enumeration(missing)}, field="grades"
             )
-        excellent = sum(1 for p in graded if grades[p.pk] == Rating.EXCELLENT)
-        cap = excellent_cap(len(graded), params.excellent_share.fraction)
+        excellent = sum(1 for p in graded if grades[p.pk] == Rating.EXCELLENT) + sum(
+            1 for p in kept if p.grade == Rating.EXCELLENT
+        )
+        counted = len(graded) + len(kept)
+        cap = excellent_cap(counted, params.excellent_share.fraction)
         if excellent > cap:
-            raise ServiceError(
-                _(
-                    "评为优秀的党员不超过参加评定人数的%(share)s：%(n)s人中最多%(cap)s人，现为%(excellent)s人。"
-                )
-                % {
-                    "share": f"{params.excellent_share.numerator}/{params.excellent_share.denominator}",
-                    "n": len(graded),
-                    "cap": cap,
-                    "excellent": excellent,
-                },
-                field="grades",
-            )
+            message = _(
+                "评为优秀的党员不超过参加评定人数的%(share)s：%(n)s人中最多%(cap)s人，现为%(excellent)s人。"
+            ) % {
+                "share": f"{params.excellent_share.numerator}/{params.excellent_share.denominator}",
+                "n": counted,
+                "cap": cap,
+                "excellent": excellent,
+            }
+            if kept:
+                message += _("参加评定人数含已不在本支部、保留原评定等次的%(n)s人。") % {"n": len(kept)}
+            raise ServiceError(message, field="grades")
         longest = add_months(on, params.rectify_months_max.value)
         before = {p.member.name: chinese_label(Rating, p.grade) if p.grade else "" for p in graded}
         for p in graded:
@@ -660,13 +701,11 @@ def record_grades(
         )
         ev.graded_on = on
         ev.save(update_fields=["graded_on"])
+        after: dict[str, Any] = {"grades": {p.member.name: chinese_label(Rating, p.grade) for p in graded}}
+        if left:  # not graded now: left the branch (a grade given before is kept)
+            after["left_branch"] = sorted(p.member.name for p in participants if p.pk in left)
         audit.record(
-            actor=actor,
-            action="update",
-            obj=ev,
-            org_path=ev.org.path,
-            before={"grades": before},
-            after={"grades": {p.member.name: chinese_label(Rating, p.grade) for p in graded}},
+            actor=actor, action="update", obj=ev, org_path=ev.org.path, before={"grades": before}, after=after
         )
     return ev
 

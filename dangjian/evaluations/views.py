@@ -24,6 +24,7 @@ from dangjian.core.i18n import enumeration
 from dangjian.dues.forms import parse_year
 from dangjian.evaluations import selectors, services
 from dangjian.evaluations.choices import RATING_ORDER, STEP_ORDER, Rating, Step
+from dangjian.evaluations.departures import departures, grading, has_left
 from dangjian.evaluations.forms import (
     FollowUpForm,
     GradesForm,
@@ -36,7 +37,7 @@ from dangjian.evaluations.forms import (
     own_self_form,
 )
 from dangjian.evaluations.models import Evaluation, Participant
-from dangjian.evaluations.params import excellent_cap, graded_of, load_params, publicity_ends, voters_of
+from dangjian.evaluations.params import excellent_cap, load_params, publicity_ends, voters_of
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
 from dangjian.orgs.selectors import list_picker_orgs, visible_org, wide_scope
@@ -208,25 +209,32 @@ def detail(request, pk):
     ev = _evaluation(request, pk)
     params = load_params()
     people = selectors.participants(ev)
+    # those who left the branch since the opening: marked, and nothing more is asked of them
+    left = departures(ev, people)
     voted = set(ev.participations.values_list("voter_id", flat=True))
     voters = {p.pk for p in voters_of(people, params)}
     results = selectors.results(ev, people, params)
     tallies = results.tallies()
-    graded = graded_of(people, params)
+    graded, kept = grading(people, left, params)
     index = STEP_ORDER.index(ev.step)
     ends = publicity_ends(ev.published_on, params) if ev.published_on else None
     today = dt.date.today()
     # before the 测评 and before the 公示 the page names who has no 个人自评 (the 公示 then needs the "仍然公示" box)
-    no_self = services.without_self_assessment(people) if ev.step in (Step.SELF, Step.GRADING) else []
+    no_self = (
+        services.without_self_assessment([p for p in people if p.pk not in left])
+        if ev.step in (Step.SELF, Step.GRADING)
+        else []
+    )
     context = {
         "nav": "evaluations",
         "no_self": enumeration(p.member.name for p in no_self),
         "no_self_count": len(no_self),
         # closing the 测评 ends the voting for good: the page says how many ballots are still out
-        "not_voted": len(voters - voted) if ev.step == Step.VOTING else 0,
+        "not_voted": len(voters - voted - set(left)) if ev.step == Step.VOTING else 0,
         "ev": ev,
         "people": people,
-        "rows": [(p, tallies.get(p.pk)) for p in people],
+        "rows": [(p, tallies.get(p.pk), left.get(p.pk)) for p in people],
+        "n_left": len(left),
         "has_groups": any(p.group_id for p in people),
         "voted": voted,
         "voters": voters,
@@ -237,8 +245,9 @@ def detail(request, pk):
         "next_step": Step(STEP_ORDER[index + 1]).label if index + 1 < len(STEP_ORDER) else None,
         "self_form": SelfAssessmentForm(),
         "followup_form": FollowUpForm(),
-        "n_graded": len(graded),
-        "cap": excellent_cap(len(graded), params.excellent_share.fraction),
+        "n_graded": len(graded) + len(kept),
+        "n_kept": len(kept),
+        "cap": excellent_cap(len(graded) + len(kept), params.excellent_share.fraction),
         "params": params,
         "publicity_ends": ends,  # the first day the 公示 may end
         # why the next step is not offered yet (the service refuses it): no ballot at all, or the 公示 not over
@@ -372,7 +381,9 @@ def tallies(request, pk):
                 messages.success(request, _("已登记纸质测评票。"))
                 return _detail(ev)
         status = 400
-    rows = [(p, [form[f"c-{p.pk}-{r}"] for r in RATING_ORDER]) for p in people]
+    # those who left the branch are marked; their paper counts are entered as anyone's (the ballots rated them)
+    left = departures(ev, people)
+    rows = [(p, [form[f"c-{p.pk}-{r}"] for r in RATING_ORDER], left.get(p.pk)) for p in people]
     return render(
         request,
         "evaluations/tallies.html",
@@ -384,11 +395,13 @@ def tallies(request, pk):
 @admin_required
 @require_http_methods(["GET", "POST"])
 def grades(request, pk):
-    """The 组织评定 with the 测评 tallies beside each name (when there are enough ballots to show them)."""
+    """The 组织评定 with the 测评 tallies beside each name (when there are enough ballots to show them). Those who
+    left the branch since the opening are listed apart, with the grade they were given before, if any: not graded."""
     ev = _evaluation(request, pk)
     params = load_params()
     people = selectors.participants(ev)
-    graded = graded_of(people, params)
+    left = departures(ev, people)
+    graded, kept = grading(people, left, params)
     form = GradesForm(request.POST or None, graded=graded)
     status = 200
     if request.method == "POST":
@@ -408,16 +421,20 @@ def grades(request, pk):
     results = selectors.results(ev, people, params)
     tallies = results.tallies()
     rows = [(p, form[f"g-{p.pk}"], form[f"d-{p.pk}"], tallies.get(p.pk)) for p in graded]
-    ungraded = [p for p in people if p not in graded]
+    ungraded = [p for p in people if p not in graded and p.pk not in left]
     context = {
         "nav": "evaluations",
         "ev": ev,
         "form": form,
         "rows": rows,
         "ungraded": [(p, tallies.get(p.pk)) for p in ungraded],
+        "departed": [(p, tallies.get(p.pk), left[p.pk]) for p in people if p.pk in left],
         "results": results,
         "ratings": RATINGS,
-        "cap": excellent_cap(len(graded), params.excellent_share.fraction),
+        # the 优秀 cap is a share of the grades given now and those kept (services.record_grades)
+        "n_counted": len(graded) + len(kept),
+        "n_kept": len(kept),
+        "cap": excellent_cap(len(graded) + len(kept), params.excellent_share.fraction),
         "share": params.excellent_share,
         "months": params.rectify_months.value,
         "months_max": params.rectify_months_max.value,
@@ -498,6 +515,8 @@ def vote(request, pk):
         raise Http404
     others = services.rated_by(me, people, ev)
     done = selectors.has_voted(ev, member_id)
+    # one who left the branch since the opening votes no more (the service refuses it): the page says so
+    left = ev.step != Step.DONE and has_left(me.member, ev.org.path, dt.date.today())
     # bound on any POST: the ballot of a voter alone in a 党小组 has no field
     form = VoteForm(request.POST if request.method == "POST" else None, others=others)
     response, status = ballot_post(
@@ -520,6 +539,7 @@ def vote(request, pk):
         # those left without a choice on a refused ballot: listed at the top of the form, linking to their rows
         "missing": [p for p, field in rows if field.errors],
         "done": done,
+        "left": left,
         "open": ev.step == Step.VOTING,
         "group": me.group if ev.by_group else None,
     }
