@@ -16,7 +16,7 @@ from django.forms.utils import ErrorDict
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from dangjian.core.formfields import id_field
+from dangjian.core.formfields import as_id, id_field
 from dangjian.meetings.choices import MeetingType, OrgLifeReviewDecision
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.selectors import allowed_types
@@ -276,6 +276,17 @@ class MeetingForm(forms.Form):
     def current_date(self) -> dt.date | None:
         return parse_date(self.data.get("date") if self.is_bound else self.initial.get("date"))
 
+    def typed_date(self) -> tuple[dt.date | None, list[str]]:
+        """The date as typed, cleaned by its field, for the roster refresh: (the date, []), or (None, the field's
+        messages) when mistyped; (None, []) when not filled in (no error on a half-filled form)."""
+        raw = (self.data.get("date") or "").strip() if self.is_bound else ""
+        if not raw:
+            return None, []
+        try:
+            return self.fields["date"].clean(raw), []
+        except forms.ValidationError as exc:
+            return None, list(exc.messages)
+
     def current_types(self) -> list[str]:
         if self.is_bound:
             wanted = (
@@ -287,21 +298,11 @@ class MeetingForm(forms.Form):
 
     def current_absentees(self) -> tuple[set[int], dict[int, tuple[str, str]]]:
         """The ticked absentees and their reasons as (kind, text), as submitted (inputs `reason_kind_<id>` and
-        `reason_<id>`) or from the record being edited."""
+        `reason_<id>`) or from the record being edited; with those held from an earlier roster (`hold`)."""
         if not self.is_bound:
             reasons = dict(self.initial.get("absentee_reasons") or {})
             return set(reasons), reasons
-        raw = (
-            self.data.getlist("absentees")
-            if hasattr(self.data, "getlist")
-            else self.data.get("absentees", [])
-        )
-        ids = set()
-        for value in raw:
-            try:
-                ids.add(int(value))
-            except (TypeError, ValueError):
-                continue
+        ids = self._ids("absentees") | self._ids("held_absentees")
         return ids, {
             pk: (
                 (self.data.get(f"reason_kind_{pk}") or "").strip()[:10],
@@ -309,6 +310,49 @@ class MeetingForm(forms.Form):
             )
             for pk in ids
         }
+
+    def _ids(self, name: str) -> set[int]:
+        raw = self.data.getlist(name) if hasattr(self.data, "getlist") else self.data.get(name, [])
+        return {pk for pk in map(as_id, raw if isinstance(raw, list | tuple) else [raw]) if pk is not None}
+
+    def put(self, name: str, value: str | list[str]) -> None:
+        """Sets what the bound form holds for `name` (rendered and validated as if submitted)."""
+        data = self.data.copy()  # a request's QueryDict is immutable
+        if isinstance(value, list) and hasattr(data, "setlist"):
+            data.setlist(name, value)
+        else:
+            data[name] = value
+        self.data = data
+
+    def hold(
+        self, on_roster: set[int], offered: set[int]
+    ) -> tuple[dict[int, tuple[str, str]], int | None, int | None]:
+        """After the roster of the organisation, date and types now chosen is computed (`on_roster`: the members it
+        lists, `offered`: the host and lecturer options): the ticks and choices held from an earlier roster (inputs
+        `held_absentees`, `held_host`, `held_lecturer`) of people listed again are ticked and chosen again; returns
+        the ticked absentees (with their reasons), the host and the lecturer this roster does not list, which the
+        page holds in turn (and saving leaves out)."""
+        absent, reasons = self.current_absentees()
+        chosen: dict[str, int | None] = {}
+        for name in ("host", "lecturer"):
+            if not self.is_bound:
+                chosen[name] = as_id(self.initial.get(name))
+                continue
+            chosen[name] = as_id(self.data.get(name)) or None
+            held = as_id(self.data.get(f"held_{name}"))
+            blank = not (self.data.get(name) or (name == "lecturer" and self.data.get("lecturer_name")))
+            if held is not None and blank:
+                chosen[name] = held
+                if held in offered:
+                    self.put(name, str(held))
+        if self.is_bound:
+            restored = self._ids("held_absentees") & on_roster
+            if restored:
+                self.put("absentees", [str(pk) for pk in sorted(self._ids("absentees") | restored)])
+        host, lecturer = (
+            chosen[name] if chosen[name] not in offered else None for name in ("host", "lecturer")
+        )
+        return {pk: reasons.get(pk, ("", "")) for pk in sorted(absent - on_roster)}, host, lecturer
 
     def limit_types(self, org: Org | None) -> None:
         """Offers only the types the chosen organisation may record (the service refuses the others)."""
@@ -371,14 +415,16 @@ def edit_initial(meeting: Meeting) -> dict[str, Any]:
             "host": str(meeting.host_id or ""),
             "lecturer": str(meeting.lecturer_id or ""),
             "types": [k.type for k in meeting.kinds.all()],
-            "absentee_reasons": {
-                member_id: (kind, text)
-                for member_id, kind, text in meeting.absences.values_list(
-                    "member_id", "reason_kind", "reason"
-                )
-            },
         }
     )
+    # the names name an absentee the roster no longer lists (held on the page) without another query
+    absences = meeting.absences.values_list(
+        "member_id", "reason_kind", "reason", "member__name", "member__name_pinyin"
+    )
+    initial["absentee_reasons"], initial["absentee_names"] = {}, {}
+    for member_id, kind, text, name, key in absences:
+        initial["absentee_reasons"][member_id] = (kind, text)
+        initial["absentee_names"][member_id] = (name, key)
     return initial
 
 

@@ -15,16 +15,18 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from dangjian.compliance import kept
 from dangjian.compliance.evaluator import todo
 from dangjian.compliance.registry import REGISTRY
 from dangjian.compliance.rulebook import load_ruleset
+from dangjian.core.i18n import enumeration
 from dangjian.core.pinyin import name_key
 from dangjian.meetings.choices import ROSTER_OF_TYPE, TYPES_FOR_ORG, AbsenceReason, MeetingType, Roster
 from dangjian.meetings.models import Attachment, Meeting, MeetingKind
 from dangjian.meetings.roster import RosterEntry, rosters_for_types
-from dangjian.members.models import personal_fields
+from dangjian.members.models import Member, personal_fields
 from dangjian.orgs.choices import PostTitle
 from dangjian.orgs.models import Org, Post
 
@@ -168,6 +170,89 @@ def same_day_records(
     ]
 
 
+@dataclass(frozen=True)
+class HeldPerson:
+    """Someone ticked absent, or chosen as host or lecturer, whom the roster now shown does not list (another
+    organisation or date was chosen since): not saved, and ticked or chosen again when a later roster lists them."""
+
+    member_id: int
+    name: str  # "" for a member outside the user's scope (counted, never named)
+    reason_kind: str = ""
+    reason: str = ""
+
+    @property
+    def label(self) -> str:
+        """ "组织乙（病假：住院）": the name with the reason typed for the absence."""
+        kind = str(dict(AbsenceReason.choices).get(self.reason_kind, ""))
+        reason = f"{kind}：{self.reason}" if kind and self.reason else kind or self.reason
+        return f"{self.name}（{reason}）" if reason else self.name
+
+
+@dataclass
+class Held:
+    """What the form's ticks and choices name that the roster now shown does not list (`held_people`)."""
+
+    absentees: list[HeldPerson] = field(default_factory=list)
+    host: HeldPerson | None = None
+    lecturer: HeldPerson | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.absentees or self.host or self.lecturer)
+
+    @staticmethod
+    def _names(people: list[HeldPerson]) -> str:
+        names = [p.label for p in people if p.name]
+        hidden = sum(1 for p in people if not p.name)
+        if hidden:
+            names.append(
+                ngettext("另有%(n)s名不在您管理范围内的人员", "另有%(n)s名不在您管理范围内的人员", hidden)
+                % {"n": hidden}
+            )
+        return enumeration(names)
+
+    @property
+    def absentee_names(self) -> str:
+        return self._names(self.absentees)
+
+    @property
+    def host_name(self) -> str:
+        return self._names([self.host]) if self.host else ""
+
+    @property
+    def lecturer_name(self) -> str:
+        return self._names([self.lecturer]) if self.lecturer else ""
+
+
+def held_people(
+    user,
+    absentees: dict[int, tuple[str, str]],
+    host: int | None = None,
+    lecturer: int | None = None,
+    *,
+    known: dict[int, tuple[str, str]] | None = None,
+) -> Held:
+    """The held ticks and choices with their names: `known` (name, pinyin key) of the edited record's absentees,
+    host and lecturer, else of the members the user may see (one query, none when all are known); an id outside the
+    scope stays unnamed, as in the services' refusals."""
+    names = {pk: name for pk, (name, _key) in (known or {}).items()}
+    pinyin = {pk: key for pk, (_name, key) in (known or {}).items()}
+    wanted = {pk for pk in (*absentees, host, lecturer) if pk is not None and pk not in names}
+    if wanted:
+        for pk, name, key in (
+            Member.objects.visible_to(user).filter(pk__in=wanted).values_list("pk", "name", "name_pinyin")
+        ):
+            names[pk], pinyin[pk] = name, key
+    order = {pk: (not names.get(pk), pinyin.get(pk, ""), names.get(pk, ""), pk) for pk in absentees}
+    return Held(
+        absentees=[
+            HeldPerson(pk, names.get(pk, ""), *absentees[pk])
+            for pk in sorted(absentees, key=order.__getitem__)
+        ],
+        host=HeldPerson(host, names.get(host, "")) if host is not None else None,
+        lecturer=HeldPerson(lecturer, names.get(lecturer, "")) if lecturer is not None else None,
+    )
+
+
 @dataclass
 class RosterView:
     org: Org | None
@@ -183,6 +268,8 @@ class RosterView:
     same_day: list[SameDay] = field(default_factory=list)
     # on the edit form: what saving would change in the record's attendance (`recount`)
     recount: Recount | None = None
+    # the form's ticks and choices of people this roster does not list (kept on the page, not saved)
+    held: Held = field(default_factory=Held)
 
     @property
     def reason_choices(self) -> list[tuple[str, str]]:
@@ -191,6 +278,16 @@ class RosterView:
     @property
     def ready(self) -> bool:
         return self.org is not None and self.date is not None and bool(self.types)
+
+    @property
+    def listed(self) -> bool:
+        """The form lists the rows to tick: attendance is taken, and the organisation existed on the date."""
+        org, on = self.org, self.date
+        if not self.ready or not self.counted or org is None or on is None:
+            return False
+        return not (org.founded_on and on < org.founded_on) and not (
+            org.dissolved_on and on > org.dissolved_on
+        )
 
     @property
     def expected(self) -> int:
@@ -507,12 +604,15 @@ def meeting_list(user, filters: dict[str, Any]):
 
 def editable_meeting(user, pk: int) -> Meeting | None:
     """The record `pk` if the user may edit it (its organisation within their scope), else None (one query): the
-    roster refresh of its edit form compares the roster with what it recorded."""
+    roster refresh of its edit form compares the roster with what it recorded, and offers its host and lecturer."""
     from dangjian.accounts.scope import scope_for
 
     return (
         Meeting.objects.filter(scope_for(user).org_q("org__"), pk=pk)
-        .only("id", "org_id", "date", "updated_at")
+        .select_related("host", "lecturer")
+        .only(
+            "id", "org_id", "date", "updated_at", "host__id", "host__name", "lecturer__id", "lecturer__name"
+        )
         .first()
     )
 

@@ -121,6 +121,27 @@ def absence_reasons(actor, absentees: dict[int, Reason]) -> dict[int, tuple[str,
     return found
 
 
+def date_problems(org: Org | None, date: dt.date | None) -> list[str]:
+    """What is wrong with a record of `org` held on `date` (none without a date): a day after today, before the
+    organisation's 成立日期 or after its 撤销日期. Saving refuses it; the roster refresh of the form shows it by the
+    date as it is corrected (a read, nothing is written)."""
+    problems: list[str] = []
+    if not date:
+        return problems
+    if date > dt.date.today():
+        problems.append(_("日期不能晚于今天：组织生活记录的是已经召开的会议。"))
+    if org is not None and org.founded_on and date < org.founded_on:
+        problems.append(
+            _("日期早于%(org)s的成立日期（%(date)s）。")
+            % {"org": org.name, "date": f"{org.founded_on:%Y-%m-%d}"}
+        )
+    if org is not None and org.dissolved_on and date > org.dissolved_on:  # the 撤销日期 is the org's last day
+        problems.append(
+            _("%(org)s已于%(date)s撤销。") % {"org": org.name, "date": f"{org.dissolved_on:%Y-%m-%d}"}
+        )
+    return problems
+
+
 def _validate(data: dict[str, Any], types: list[str]) -> None:
     errors: dict[str, list[str]] = {}
 
@@ -132,8 +153,8 @@ def _validate(data: dict[str, Any], types: list[str]) -> None:
         add("org", _("请选择组织。"))
     if not date:
         add("date", _("请填写日期。"))
-    elif date > dt.date.today():
-        add("date", _("日期不能晚于今天：组织生活记录的是已经召开的会议。"))
+    for message in date_problems(org, date):
+        add("date", message)
     if not (data.get("topic") or "").strip():
         add("topic", _("请填写主题。"))
     if not types:
@@ -157,18 +178,6 @@ def _validate(data: dict[str, Any], types: list[str]) -> None:
                         ),
                     },
                 )
-    if org is not None and date:
-        if org.founded_on and date < org.founded_on:
-            add(
-                "date",
-                _("日期早于%(org)s的成立日期（%(date)s）。")
-                % {"org": org.name, "date": f"{org.founded_on:%Y-%m-%d}"},
-            )
-        if org.dissolved_on and date > org.dissolved_on:  # the 撤销日期 itself is the org's last day
-            add(
-                "date",
-                _("%(org)s已于%(date)s撤销。") % {"org": org.name, "date": f"{org.dissolved_on:%Y-%m-%d}"},
-            )
     if data.get("lecturer") is not None and (data.get("lecturer_name") or "").strip():
         add("lecturer_name", _("主讲人请在党员和外请人员中选一种填写。"))
     if errors:

@@ -36,6 +36,7 @@ from dangjian.meetings.forms import (
 from dangjian.meetings.models import Meeting
 from dangjian.meetings.services import (
     create_meeting,
+    date_problems,
     delete_meeting,
     meeting_snapshot,
     record_orglife_review,
@@ -58,6 +59,7 @@ def _is_htmx(request) -> bool:
 def _roster(
     form: MeetingForm,
     *,
+    user,
     default_host: bool = False,
     keep: tuple[tuple[int, str] | None, ...] = (),
     editing: int | None = None,
@@ -66,7 +68,9 @@ def _roster(
     """Computes the roster for the form's current organisation, date and types and wires the
     dependent choices (types allowed for the organisation, host and lecturer options); names the records of the
     same organisation, day and type already kept (other than record `editing`), a possible double entry; for the
-    record being edited (`recorded`), what saving would change in its attendance (`selectors.recount`)."""
+    record being edited (`recorded`), what saving would change in its attendance (`selectors.recount`). The ticks
+    and choices of people this roster does not list are held on the page (`roster.held`, named to the user), and
+    ticked or chosen again when a later roster lists them (`MeetingForm.hold`)."""
     org = form.current_org()
     absent, reasons = form.current_absentees()
     day = form.current_date()
@@ -87,7 +91,23 @@ def _roster(
     form.set_people(people)
     if default_host and view.secretary_id and not form.is_bound and not form.initial.get("host"):
         form.initial["host"] = str(view.secretary_id)
+    listed = {r.member_id for r in view.rows} if view.listed else set()
+    held, host, lecturer = form.hold(listed, {pk for pk, _label in people})
+    if held or host or lecturer:
+        known = {
+            **form.initial.get("absentee_names", {}),
+            **{pk: (name, "") for pk, name in filter(None, keep)},
+        }
+        view.held = selectors.held_people(user, held, host, lecturer, known=known)
     return view
+
+
+def _kept_people(meeting: Meeting) -> tuple[tuple[int, str] | None, ...]:
+    """The edited record's host and lecturer, offered on its form whatever the roster (saved again as they are)."""
+    return (
+        (meeting.host_id, meeting.host.name) if meeting.host_id else None,
+        (meeting.lecturer_id, meeting.lecturer.name) if meeting.lecturer_id else None,
+    )
 
 
 def _form_page(request, form: MeetingForm, roster, meeting: Meeting | None, plan=None):
@@ -157,7 +177,7 @@ def meeting_create(request):
     plan = plans.visible_plan(request.user, request.POST.get("plan") or request.GET.get("plan"))
     if request.method == "POST":
         form = MeetingForm(request.POST, request.FILES, orgs=orgs)
-        roster = _roster(form)
+        roster = _roster(form, user=request.user)
         if "refresh" in request.POST:
             form.unvalidated()
         elif form.is_valid():
@@ -188,7 +208,7 @@ def meeting_create(request):
         form.initial.update(
             plans.initial_from(plan, dt.date.today()) if plan else _create_initial(request, form)
         )
-        roster = _roster(form, default_host=True)
+        roster = _roster(form, user=request.user, default_host=True)
     return _form_page(request, form, roster, None, plan=plan)
 
 
@@ -209,14 +229,22 @@ def roster_fragment(request):
     form = MeetingForm(data, orgs=orgs).unvalidated()  # no errors on a half-filled form
     editing = as_id(request.GET.get("editing"))
     recorded = selectors.editable_meeting(request.user, editing) if editing is not None else None
-    roster = _roster(form, editing=editing, recorded=recorded)
+    keep = _kept_people(recorded) if recorded is not None else ()
+    roster = _roster(form, user=request.user, keep=keep, editing=editing, recorded=recorded)
     offered = {str(pk) for pk, _label in roster.people}
-    if org_changed and roster.secretary_id and data.get("host") not in offered:
-        data["host"] = str(roster.secretary_id)  # the form reads this QueryDict when it renders
+    if org_changed and roster.secretary_id and form.data.get("host") not in offered:
+        form.put("host", str(roster.secretary_id))
+    # the date as it is now, by the date field: a corrected date loses the message of the last save
+    day, date_errors = form.typed_date()
     return render(
         request,
         "meetings/_people.html",
-        {"form": form, "roster": roster, "oob_types": org_changed},
+        {
+            "form": form,
+            "roster": roster,
+            "oob_types": org_changed,
+            "date_errors": date_errors or date_problems(org, day),
+        },
     )
 
 
@@ -321,13 +349,10 @@ def meeting_edit(request, pk: int):
     # read by the initial values, the recount, the record's version and the page's list of files
     prefetch_related_objects([meeting], "kinds", "attachments")
     orgs = selectors.recording_orgs(request.user, include=meeting.org)
-    keep = (
-        (meeting.host_id, meeting.host.name) if meeting.host_id else None,
-        (meeting.lecturer_id, meeting.lecturer.name) if meeting.lecturer_id else None,
-    )
+    keep = _kept_people(meeting)
     if request.method == "POST":
         form = MeetingForm(request.POST, request.FILES, orgs=orgs)
-        roster = _roster(form, keep=keep, editing=meeting.pk, recorded=meeting)
+        roster = _roster(form, user=request.user, keep=keep, editing=meeting.pk, recorded=meeting)
         if "refresh" in request.POST:
             form.unvalidated()
         elif form.is_valid():
@@ -353,7 +378,7 @@ def meeting_edit(request, pk: int):
     else:
         initial = {**edit_initial(meeting), edits.FIELD: edits.version(meeting_snapshot(meeting))}
         form = MeetingForm(initial=initial, orgs=orgs)
-        roster = _roster(form, keep=keep, editing=meeting.pk, recorded=meeting)
+        roster = _roster(form, user=request.user, keep=keep, editing=meeting.pk, recorded=meeting)
     return _form_page(request, form, roster, meeting)
 
 

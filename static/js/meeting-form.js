@@ -1,4 +1,5 @@
-/* Live attendance counts, the absent-row state, the name filter and 全部出席 on the roster. */
+/* Live attendance counts, the absent-row state, the name filter and 全部出席 on the roster; the date's messages
+   after a roster refresh. */
 (function () {
   var form = document.getElementById("dj-meeting-form");
   if (!form) { return; }
@@ -57,7 +58,24 @@
   form.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && e.target.closest("#dj-roster") && e.target.tagName === "INPUT") { e.preventDefault(); }
   });
+  /* Each roster refresh brings the date's messages as the date is now (#dj-date-feedback, out of band): the input is
+     marked from them, and the summary above the form goes once no field has a message left. */
+  function dateState() {
+    var date = form.querySelector("[name=date]"), feedback = document.getElementById("dj-date-feedback");
+    if (!date || !feedback) { return; }
+    var bad = feedback.querySelector(".invalid-feedback") !== null;
+    date.classList.toggle("is-invalid", bad);
+    if (bad) {
+      date.setAttribute("aria-invalid", "true");
+      date.setAttribute("aria-describedby", "id_date_error");
+    } else {
+      date.removeAttribute("aria-invalid");
+      date.removeAttribute("aria-describedby");
+    }
+    var summary = form.querySelector("[data-dj-error-summary]");
+    if (summary) { summary.hidden = form.querySelector(".invalid-feedback") === null; }
+  }
   document.body.addEventListener("htmx:beforeRequest", function () { document.getElementById("dj-people").setAttribute("aria-busy", "true"); });
-  document.body.addEventListener("htmx:afterSettle", function () { document.getElementById("dj-people").setAttribute("aria-busy", "false"); count(); });
+  document.body.addEventListener("htmx:afterSettle", function () { document.getElementById("dj-people").setAttribute("aria-busy", "false"); dateState(); count(); });
   count();
 })();

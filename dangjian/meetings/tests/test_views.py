@@ -377,14 +377,14 @@ def test_roster_fragment_keeps_ticks_and_swaps_types_when_the_org_changes(client
     )
     rows = {r.member_id: r for r in response.context["roster"].rows}
     assert rows[absentee.pk].absent and rows[absentee.pk].reason == "出差"
-    assert 'hx-swap-oob="true"' not in response.content.decode()
+    assert 'id="dj-types" class="dj-types" hx-swap-oob="true"' not in response.content.decode()
 
     to_group = client.get(
         url,
         {"org": tree.a1g1.pk, "date": D.isoformat(), "types": ["assembly", "lecture"], "org_changed": "1"},
     )
     html = to_group.content.decode()
-    assert 'hx-swap-oob="true"' in html
+    assert 'id="dj-types" class="dj-types" hx-swap-oob="true"' in html
     assert 'value="group"' in html and 'value="committee"' not in html
     assert to_group.context["roster"].types == ["lecture"]
     assert [r.name for r in to_group.context["roster"].rows] == ["小组丁"]
