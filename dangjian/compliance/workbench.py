@@ -198,6 +198,12 @@ def category_of(kind: str) -> Category | None:
 # in a fixed number of queries whatever their number. Links lead only to pages the user may open.
 Provider = Callable[[Any, Any, dt.date], list[WorkItem]]
 PROVIDERS: dict[str, Provider] = {}
+# (user, roots, on) → the decisions awaiting the higher organisations among `roots` (ids of the 党委/工委 the user
+# administers as such): the items a provider names after the 党委 that approves them (a 发展党员 step it approves, an
+# election's result). A 党委's home page lists them with its own items, so that its administrator sees what waits
+# for them without opening each branch. Cheap: one query when there is nothing.
+Decisions = Callable[[Any, list[int], dt.date], list[WorkItem]]
+DECISIONS: dict[str, Decisions] = {}
 
 
 def register_category(
@@ -252,6 +258,16 @@ def register_provider(name: str) -> Callable[[Provider], Provider]:
             raise RuntimeError(f"workbench provider {name!r} registered twice")
         PROVIDERS[name] = provider
         return provider
+
+    return decorate
+
+
+def register_decisions(name: str) -> Callable[[Decisions], Decisions]:
+    def decorate(decisions: Decisions) -> Decisions:
+        if name in DECISIONS and DECISIONS[name] is not decisions:
+            raise RuntimeError(f"workbench decisions {name!r} registered twice")
+        DECISIONS[name] = decisions
+        return decisions
 
     return decorate
 

@@ -24,6 +24,7 @@ from dangjian.compliance.workbench import (
     OrgLabel,
     WorkItem,
     register_category,
+    register_decisions,
     register_provider,
 )
 from dangjian.elections.models import Election
@@ -137,3 +138,10 @@ def approvals(user, org, on: dt.date) -> list[WorkItem]:
             )
         )
     return items
+
+
+@register_decisions("elections_approvals")
+def decisions(user, roots: list[int], on: dt.date) -> list[WorkItem]:
+    """`approvals`' items named after one of `roots`: the results the user's 党委 (工委) approves."""
+    wanted = set(roots)
+    return [i for i in approvals(user, None, on) if i.org.id in wanted]

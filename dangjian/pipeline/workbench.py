@@ -12,9 +12,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
+from dangjian.accounts.choices import Role
+from dangjian.accounts.scope import scope_for
 from dangjian.compliance.registry import Link
 from dangjian.compliance.rulebook import load_ruleset
-from dangjian.compliance.workbench import OrgLabel, WorkItem, register_category, register_provider
+from dangjian.compliance.workbench import (
+    OrgLabel,
+    WorkItem,
+    register_category,
+    register_decisions,
+    register_provider,
+)
+from dangjian.orgs.choices import OrgType
+from dangjian.orgs.models import Org
 from dangjian.pipeline import selectors
 from dangjian.pipeline.rules import steps_reported_late
 from dangjian.pipeline.workflow import load_workflow
@@ -92,4 +102,21 @@ def deadlines(user, org, on: dt.date) -> list[WorkItem]:
                 link=Link(reverse("pipeline:detail", args=[case.pk]), _("办理"), primary=True),
             )
         )
+    return items
+
+
+@register_decisions("pipeline_approvals")
+def approvals(user, roots: list[int], on: dt.date) -> list[WorkItem]:
+    """The steps the 党委s among `roots` approve and record (`by_higher`) that are due or overdue in their subtrees:
+    `deadlines`' items named after them. Only 党委s: a 工委's subtree is the city, whose every case would be read to
+    find the few branches directly under it (its administrator finds those on their drill-down pages). No query
+    for the organisations the user administers as the 工委 (the 工委's home page); else one, and `deadlines`' per
+    党委."""
+    city = {g.org_id for g in scope_for(user).admin_grants if g.role == Role.GONGWEI_ADMIN}
+    wanted = [pk for pk in roots if pk not in city]
+    if not wanted:
+        return []
+    items = []
+    for root in Org.objects.filter(pk__in=wanted, type=OrgType.DANGWEI).order_by("path"):
+        items.extend(i for i in deadlines(user, root, on) if i.org.id == root.pk)
     return items

@@ -67,7 +67,7 @@ def dashboard(request):
             # the 党委's (工委's) own items — 书记和委员的学时, 书记述职评议 … — as on its drill-down page
             roots = workbench.overseen_roots(request.user)
             if roots:
-                context.update(_work_context(request, workbench.own_work(roots)))
+                context.update(_work_context(request, workbench.own_work(roots, user=request.user)))
         else:  # a branch: what it must do, overdue first
             context.update(_work_context(request, workbench.work_list(request.user)))
         return render(request, "core/dashboard.html", context)
@@ -115,7 +115,7 @@ def work_org(request, pk: int):
         rollup = workbench.rollup(request.user, root=org, unit=unit)
         # an organisation without organisations below it (a 党组) has its own items only: no empty roll-up above them
         context["rollup"] = rollup if rollup.total_orgs or unit is not None else None
-        context.update(_work_context(request, workbench.own_work(org)))
+        context.update(_work_context(request, workbench.own_work(org, user=request.user)))
     return render(request, "core/work_org.html", context)
 
 

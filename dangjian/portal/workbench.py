@@ -204,14 +204,17 @@ def rollup(user, *, root: Org | None = None, on: dt.date | None = None, unit: st
     )
 
 
-def own_work(org: Org | list[int], *, on: dt.date | None = None) -> WorkList:
+def own_work(org: Org | list[int], *, user=None, on: dt.date | None = None) -> WorkList:
     """A 党委's (党总支's …) own items, without its subtree's — or those of several organisations given by id (the
-    ones a 党委/工委 administrator oversees, `overseen_roots`): their kept results and 待办 (two queries)."""
+    ones a 党委/工委 administrator oversees, `overseen_roots`): their kept results and 待办 (two queries), and with
+    `user`, the decisions awaiting them that the user may record (`workbench.DECISIONS`: an election's result, a
+    发展党员 step the 党委 approves)."""
     on = on or dt.date.today()
     ids = [org.pk] if isinstance(org, Org) else list(org)
-    return WorkList(
-        workbench.kept_items(Org.objects.filter(pk__in=ids), on=on, ruleset=load_ruleset())
-    ).sorted()
+    items = workbench.kept_items(Org.objects.filter(pk__in=ids), on=on, ruleset=load_ruleset())
+    if user is not None:
+        items += [item for decisions in workbench.DECISIONS.values() for item in decisions(user, ids, on)]
+    return WorkList(items).sorted()
 
 
 # --- a member's own page --------------------------------------------------------------------------------------

@@ -210,3 +210,17 @@ def test_the_approvals_read_a_fixed_number_of_queries(users, tree, a1_voters, ma
         two = elections_workbench.approvals(dangwei, None, today)
     assert (len(one), len(two)) == (1, 2)
     assert len(ctx.captured_queries) == len(more.captured_queries) == 2  # the elections, the 党委 above them
+
+
+def test_the_approval_is_on_the_dangweis_home_page_and_drill_down(client, users, tree, recorded, make_user):
+    """The 党委's home page lists its own items apart from the roll-up of its branches: the approvals awaiting it
+    are among them (before, only the drill-down of each branch showed them); the 工委 sees them on the 党委's
+    drill-down, where it may record them too."""
+    title = "甲一支部换届选举结果待批准"
+    client.force_login(users["dangwei_a"])
+    home = client.get(reverse("dashboard")).content.decode()
+    assert title in home and reverse("elections:detail", args=[recorded.pk]) in home
+    client.force_login(users["gongwei"])
+    assert title in client.get(reverse("portal:work_org", args=[tree.a.pk])).content.decode()
+    client.force_login(make_user("dangwei_b", "dangwei_admin", tree.b))  # another 党委
+    assert title not in client.get(reverse("dashboard")).content.decode()

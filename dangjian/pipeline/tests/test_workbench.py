@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from dangjian.compliance.rulebook import load_ruleset
 from dangjian.core import idcard
@@ -104,3 +105,17 @@ def test_provider_queries_are_bounded(
     with django_assert_max_num_queries(4):
         items = workbench.deadlines(users["dangwei_a"], None, today)
     assert sum(1 for i in items if i.overdue and i.org.id == tree.a.pk) == 4
+
+
+def test_the_partys_approval_is_on_its_home_page(client, users, tree, waiting_for_conversion, make_user):
+    """The 党委's home page lists its own items apart from the roll-up of its branches: the 发展党员 steps it
+    approves are among them (before, only the drill-down of each branch showed them)."""
+    title = f"钱待批：{load_workflow().step('conversion_approval').name}"
+    client.force_login(users["dangwei_a"])
+    home = client.get(reverse("dashboard")).content.decode()
+    assert title in home and reverse("pipeline:detail", args=[waiting_for_conversion.pk]) in home
+    client.force_login(users["gongwei"])
+    assert title in client.get(reverse("portal:work_org", args=[tree.a.pk])).content.decode()
+    assert title not in client.get(reverse("dashboard")).content.decode()  # the 工委's home: not its decision
+    client.force_login(make_user("dangwei_b", "dangwei_admin", tree.b))  # another 党委
+    assert title not in client.get(reverse("dashboard")).content.decode()
