@@ -106,6 +106,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "dangjian.core.middleware.NulQueryMiddleware",  # after the user is known: its 400 page is the site's page
+    "dangjian.core.middleware.GoneRecordMiddleware",  # a form's record deleted meanwhile: 409, the site's page
     "dangjian.accounts.middleware.SessionTimeoutMiddleware",
     "dangjian.accounts.middleware.SecondFactorMiddleware",
     "dangjian.accounts.middleware.PasswordChangeRequiredMiddleware",

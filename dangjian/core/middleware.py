@@ -1,10 +1,14 @@
 from __future__ import annotations
 
+import logging
 import re
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, ObjectDoesNotExist
+from django.shortcuts import render
 
 from dangjian.core.context import new_request_id, reset_request_id, set_request_id
+
+log = logging.getLogger(__name__)
 
 _VALID = re.compile(r"^[A-Za-z0-9\-]{8,64}$")
 
@@ -68,3 +72,23 @@ class NulQueryMiddleware:
                 if "\x00" in key or any("\x00" in value for value in values):
                     raise BadRequest("NUL character in the query string")
         return self.get_response(request)
+
+
+class GoneRecordMiddleware:
+    """Answers 409 (the page 409.html: the record is gone, nothing was saved) when a form's submission fails because
+    the record it writes was deleted after the page was opened: the view found it, the service's locked read no
+    longer does (`Model.DoesNotExist` inside the transaction, which is rolled back). Only for POST: a page that
+    cannot find its record is a 404 by `get_object_or_404`. Logged with its traceback, as a warning: a read that
+    should have found its row is told apart there."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if request.method != "POST" or not isinstance(exception, ObjectDoesNotExist):
+            return None
+        log.warning("a form sent to %s found its record gone", request.path, exc_info=exception)
+        return render(request, "409.html", status=409)
