@@ -30,6 +30,7 @@ from dangjian.compliance.workbench import (
 from dangjian.elections.models import Election
 from dangjian.orgs.choices import OrgType
 from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import nearest_above
 from dangjian.orgs.services import higher_in_scope
 
 # the check kinds of the term: their item's button opens the election awaiting approval, when there is one
@@ -85,17 +86,7 @@ register_category(
 def approving_orgs(orgs) -> dict[int, Org]:
     """Organisation id → the nearest 党委 above it (else the 工委): who approves its election's result in the
     normal case (one query for all of them)."""
-    chains = {o.pk: [int(part) for part in o.path.split("/") if part][:-1] for o in orgs}
-    above = {pk for chain in chains.values() for pk in chain}
-    if not above:
-        return {}
-    found = {o.pk: o for o in Org.objects.filter(pk__in=above, type__in=APPROVING_TYPES)}
-    out = {}
-    for pk, chain in chains.items():
-        nearest = next((found[a] for a in reversed(chain) if a in found), None)
-        if nearest is not None:
-            out[pk] = nearest
-    return out
+    return nearest_above(orgs, APPROVING_TYPES)
 
 
 @register_provider("elections_approvals")

@@ -310,3 +310,21 @@ def wide_scope(user, org: Org | None, query=None, *, limit: int | None = None) -
             href = f"?org={child.pk}"
         found.append(WideChild(child, n, href))
     return WideScope(org, count, limit, found)
+
+
+def nearest_above(orgs, types) -> dict[int, Org]:
+    """Organisation id → the nearest organisation above it of one of `types` (none: not in the result), read from
+    the paths in one query for all of them: who approves a branch's 发展党员 steps or its election's result in the
+    normal case (its nearest 党委, else the 工委)."""
+    orgs = list({o.pk: o for o in orgs}.values())
+    chains = {o.pk: [int(part) for part in o.path.split("/") if part][:-1] for o in orgs}
+    above = {pk for chain in chains.values() for pk in chain}
+    if not above:
+        return {}
+    found = {o.pk: o for o in Org.objects.filter(pk__in=above, type__in=list(types))}
+    out = {}
+    for pk, chain in chains.items():
+        nearest = next((found[a] for a in reversed(chain) if a in found), None)
+        if nearest is not None:
+            out[pk] = nearest
+    return out

@@ -15,6 +15,7 @@ from dangjian.accounts.scope import scope_for
 from dangjian.members.choices import Category
 from dangjian.members.models import Member, on_roll_q
 from dangjian.orgs.models import Org
+from dangjian.orgs.selectors import nearest_above
 from dangjian.orgs.widgets import of_kind
 from dangjian.pipeline.approvers import AUTHORISED_TYPES
 from dangjian.pipeline.choices import CLOSED_STATUSES, CaseStatus
@@ -270,18 +271,7 @@ def approver_options(org: Org) -> list[Org]:
 def approving_orgs(orgs) -> dict[int, Org]:
     """Branch id → the nearest 党委 above it (else the 工委): the organisation that approves its cases' steps
     marked `by_higher` in the normal case, as `default_approver` chooses it (one query for all the branches)."""
-    orgs = list({o.pk: o for o in orgs}.values())
-    chains = {o.pk: [int(part) for part in o.path.split("/") if part][:-1] for o in orgs}
-    above = {pk for chain in chains.values() for pk in chain}
-    if not above:
-        return {}
-    found = {o.pk: o for o in Org.objects.filter(pk__in=above, type__in=AUTHORISED_TYPES)}
-    out = {}
-    for pk, chain in chains.items():
-        nearest = next((found[a] for a in reversed(chain) if a in found), None)
-        if nearest is not None:
-            out[pk] = nearest
-    return out
+    return nearest_above(orgs, AUTHORISED_TYPES)
 
 
 def default_approver(options: list[Org]) -> Org | None:
