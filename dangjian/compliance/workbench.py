@@ -198,8 +198,8 @@ def category_of(kind: str) -> Category | None:
 # in a fixed number of queries whatever their number. Links lead only to pages the user may open.
 Provider = Callable[[Any, Any, dt.date], list[WorkItem]]
 PROVIDERS: dict[str, Provider] = {}
-# (user, roots, on) → the decisions awaiting the higher organisations among `roots` (ids of the 党委/工委 the user
-# administers as such): the items a provider names after the 党委 that approves them (a 发展党员 step it approves, an
+# (user, roots, on) → the decisions awaiting the higher organisations among `roots` (ids of the organisations whose
+# own items are listed: the 党委/工委 the user administers as such, or the one a drill-down opens): the items a provider names after the 党委 that approves them (a 发展党员 step it approves, an
 # election's result). A 党委's home page lists them with its own items, so that its administrator sees what waits
 # for them without opening each branch. Cheap: one query when there is nothing.
 Decisions = Callable[[Any, list[int], dt.date], list[WorkItem]]
@@ -252,24 +252,25 @@ def register_category(
         _BY_AREA[area] = category
 
 
-def register_provider(name: str) -> Callable[[Provider], Provider]:
-    def decorate(provider: Provider) -> Provider:
-        if name in PROVIDERS and PROVIDERS[name] is not provider:
-            raise RuntimeError(f"workbench provider {name!r} registered twice")
-        PROVIDERS[name] = provider
-        return provider
+def _registrar(registry: dict[str, Any], what: str, name: str) -> Callable[[Any], Any]:
+    """A decorator putting a function into `registry` under `name`; a second function under the same name is a
+    mistake (two apps registering one name), refused at start-up."""
+
+    def decorate(function):
+        if name in registry and registry[name] is not function:
+            raise RuntimeError(f"workbench {what} {name!r} registered twice")
+        registry[name] = function
+        return function
 
     return decorate
+
+
+def register_provider(name: str) -> Callable[[Provider], Provider]:
+    return _registrar(PROVIDERS, "provider", name)
 
 
 def register_decisions(name: str) -> Callable[[Decisions], Decisions]:
-    def decorate(decisions: Decisions) -> Decisions:
-        if name in DECISIONS and DECISIONS[name] is not decisions:
-            raise RuntimeError(f"workbench decisions {name!r} registered twice")
-        DECISIONS[name] = decisions
-        return decisions
-
-    return decorate
+    return _registrar(DECISIONS, "decisions", name)
 
 
 def categories() -> list[Category]:
